@@ -1,0 +1,133 @@
+// Directory mode: `render DIR` prints the manifests to apply; `check DIR` prints each problem as
+// `file:line:column: severity: message (Kind/namespace/name, field)` and exits 1 on errors.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { runFunction } from '../engine.js';
+import { annotationsOf, groupOf, isObj, type KubeObject, type Obj } from '../io/objects.js';
+import { locate } from '../io/positions.js';
+import type { ResourceList } from '../io/resource-list.js';
+import { formatResult, hasErrors, INDEX_ANNOTATION, INTERNAL_INDEX_ANNOTATION, INTERNAL_PATH_ANNOTATION, PATH_ANNOTATION, type Result } from '../io/results.js';
+import { describeYamlError, parseYamlStream, stringifyYaml } from '../io/yaml.js';
+import { POLICY_KIND, POLICY_API_VERSION } from '../policy/settings.js';
+import { LOCAL_CONFIG } from '../render/metadata.js';
+import { decodeInput } from './krm.js';
+
+export interface DirectoryInput { list: ResourceList; results: Result[]; texts: Map<string, string> }
+
+/** Every YAML file under `dir` (hidden folders and node_modules skipped), in path order. */
+export function listYamlFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+      const p = join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (entry.isFile() && /\.ya?ml$/.test(entry.name)) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+export function readDirectory(dir: string, extraConfig?: Obj): DirectoryInput {
+  const results: Result[] = [];
+  const texts = new Map<string, string>();
+  const items: Obj[] = [];
+  const policies: Obj[] = [];
+  for (const file of listYamlFiles(dir)) {
+    const path = relative(dir, file).split(sep).join('/');
+    const decoded = decodeInput(readFileSync(file));
+    if ('error' in decoded) { results.push({ severity: 'error', message: decoded.error, file: { path } }); continue; }
+    texts.set(path, decoded.text);
+    let docs: unknown[];
+    try {
+      docs = parseYamlStream(decoded.text, path);
+    } catch (err) {
+      const e = describeYamlError(err);
+      results.push({ severity: 'error', message: `not valid YAML: ${e.message}`, file: { path }, tags: e.line ? { line: String(e.line), column: String(e.column) } : undefined });
+      continue;
+    }
+    let index = 0;
+    for (const doc of docs) {
+      if (doc === null || doc === undefined) continue;
+      if (!isObj(doc)) {
+        results.push({ severity: 'error', message: 'document is not a Kubernetes object (a mapping)', file: { path, index } });
+        index++;
+        continue;
+      }
+      const md = isObj(doc.metadata) ? doc.metadata : {};
+      const annotations = isObj(md.annotations) ? md.annotations : {};
+      const item = { ...doc, metadata: { ...md, annotations: { ...annotations, [PATH_ANNOTATION]: path, [INDEX_ANNOTATION]: String(index), [INTERNAL_PATH_ANNOTATION]: path, [INTERNAL_INDEX_ANNOTATION]: String(index) } } };
+      if (doc.apiVersion === POLICY_API_VERSION && doc.kind === POLICY_KIND) policies.push(item);
+      items.push(item);
+      index++;
+    }
+  }
+  if (policies.length > 1) {
+    results.push({ severity: 'error', message: `found ${policies.length} DatabaseTLSPolicy objects; a directory takes at most one`, file: fileOfItem(policies[1]) });
+  }
+  const functionConfig = extraConfig ?? policies[0];
+  const list: ResourceList = { apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items, results: [] };
+  if (functionConfig) list.functionConfig = functionConfig;
+  return { list, results, texts };
+}
+
+function fileOfItem(o: Obj): Result['file'] {
+  const a = isObj(o.metadata) && isObj(o.metadata.annotations) ? o.metadata.annotations : {};
+  return { path: String(a[PATH_ANNOTATION]), index: Number(a[INDEX_ANNOTATION] ?? 0) };
+}
+
+export interface DirectoryOutcome { stdout: string; stderr: string; exitCode: number; results: Result[] }
+
+export function processDirectory(dir: string, extraConfig?: Obj): { output: ResourceList; results: Result[]; texts: Map<string, string> } {
+  const input = readDirectory(dir, extraConfig);
+  if (hasErrors(input.results)) return { output: input.list, results: input.results, texts: input.texts };
+  const output = runFunction(input.list);
+  return { output, results: [...input.results, ...(output.results ?? [])], texts: input.texts };
+}
+
+/** What a cluster should receive: no local-config objects, no Kptfile, no path bookkeeping. */
+export function manifestsToApply(items: readonly Obj[]): Obj[] {
+  return items.filter((o) => {
+    if (!isObj(o.metadata)) return false;
+    const a = isObj(o.metadata.annotations) ? o.metadata.annotations : {};
+    if (a[LOCAL_CONFIG] !== undefined && a[LOCAL_CONFIG] !== 'false') return false;
+    if (groupOf(String(o.apiVersion)) === 'kpt.dev' || (o.apiVersion === POLICY_API_VERSION && o.kind === POLICY_KIND)) return false;
+    return true;
+  }).map(stripBookkeeping);
+}
+
+const BOOKKEEPING = /^(internal\.config\.kubernetes\.io\/|config\.kubernetes\.io\/(path|index)$|config\.k8s\.io\/id$|kustomize\.config\.k8s\.io\/id$)/;
+
+export function stripBookkeeping(o: Obj): Obj {
+  const md = o.metadata as KubeObject['metadata'];
+  const annotations = Object.fromEntries(Object.entries(annotationsOf(o as KubeObject)).filter(([k]) => !BOOKKEEPING.test(k)));
+  const metadata: Obj = { ...md, annotations };
+  if (Object.keys(annotations).length === 0) delete metadata.annotations;
+  return { ...o, metadata };
+}
+
+export function printManifests(items: readonly Obj[]): string {
+  return items.map((o) => `---\n${stringifyYaml(o)}`).join('');
+}
+
+/** `file:line:column: severity: message (Kind/ns/name, field)` for each result. */
+export function formatWithPositions(results: readonly Result[], texts: Map<string, string>, dir: string): string {
+  return results.map((r) => {
+    const file = r.file?.path;
+    if (!file) return `${formatResult(r)}\n`;
+    let line = r.tags?.line;
+    let column = r.tags?.column;
+    if (!line) {
+      const text = texts.get(file);
+      const pos = text !== undefined ? locate(text, r.file?.index ?? 0, r.field?.path) : undefined;
+      if (pos) { line = String(pos.line); column = String(pos.column); }
+    }
+    const shown = join(dir, file);
+    return `${shown}${line ? `:${line}:${column}` : ''}: ${formatResult(r)}\n`;
+  }).join('');
+}
+
+export function isDirectory(p: string): boolean {
+  try { return statSync(p).isDirectory(); } catch { return false; }
+}

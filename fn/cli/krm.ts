@@ -1,0 +1,52 @@
+// KRM mode: a ResourceList on stdin, a ResourceList on stdout, a readable summary on stderr
+// (kustomize and Argo CD show stderr and ignore results), exit 1 on any error result.
+import { runFunction } from '../engine.js';
+import { emptyResourceList, readResourceList, type ResourceList, writeResourceList } from '../io/resource-list.js';
+import { formatResult, hasErrors, type Result } from '../io/results.js';
+
+export interface KrmOutcome { stdout: string; stderr: string; exitCode: number }
+
+export function decodeInput(bytes: Uint8Array): { text: string } | { error: string } {
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes) };
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    return { error: `input is not UTF-8: invalid byte 0x${bytes[at]?.toString(16).padStart(2, '0')} at offset ${at}` };
+  }
+}
+
+export function runKrm(bytes: Uint8Array): KrmOutcome {
+  const decoded = decodeInput(bytes);
+  if ('error' in decoded) return finish(emptyResourceList(), [{ severity: 'error', message: decoded.error }]);
+  const read = readResourceList(decoded.text);
+  if (!read.ok) return finish(emptyResourceList(), read.results);
+  let out: ResourceList;
+  try {
+    out = runFunction(read.list);
+  } catch (err) {
+    // A bug of ours must not lose the user's resources or print a stack: pass everything through.
+    return finish(read.list, [{ severity: 'error', message: `internal error in dbtls: ${err instanceof Error ? err.message : String(err)}; the input was passed through unchanged. Please report this.` }]);
+  }
+  const ours = (out.results ?? []).slice(read.list.results?.length ?? 0);
+  return { stdout: writeResourceList(out), stderr: summary(ours), exitCode: hasErrors(ours) ? 1 : 0 };
+}
+
+function finish(list: ResourceList, results: Result[]): KrmOutcome {
+  const out = { ...list, results: [...(list.results ?? []), ...results] };
+  return { stdout: writeResourceList(out), stderr: summary(results), exitCode: hasErrors(results) ? 1 : 0 };
+}
+
+export function summary(results: readonly Result[]): string {
+  return results.filter((r) => r.severity !== 'info').map((r) => `${formatResult(r)}\n`).join('');
+}
+
+function firstInvalidUtf8(b: Uint8Array): number {
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    const n = c < 0x80 ? 0 : c >= 0xc2 && c < 0xe0 ? 1 : c >= 0xe0 && c < 0xf0 ? 2 : c >= 0xf0 && c < 0xf5 ? 3 : -1;
+    if (n < 0) return i;
+    for (let k = 1; k <= n; k++) if (i + k >= b.length || (b[i + k] & 0xc0) !== 0x80) return i;
+    i += n;
+  }
+  return 0;
+}

@@ -1,0 +1,195 @@
+// The processor: ResourceList in, ResourceList out. Validates every supported database, renders
+// its Certificates (and, in standalone mode, its workload), and leaves everything else alone.
+import { type DatabaseKind, type IssuedCertificate, type KindContext } from './kinds/kind.js';
+import { findKind } from './kinds/index.js';
+import { annotationsOf, describeObject, groupOf, isObj, type KubeObject, namespaceOf, type Obj } from './io/objects.js';
+import { isKubeObject, itemProblem, type ResourceList } from './io/resource-list.js';
+import {
+  fileOf, INDEX_ANNOTATION, INTERNAL_INDEX_ANNOTATION, INTERNAL_PATH_ANNOTATION, PATH_ANNOTATION,
+  Reporter, resultFor, type Result,
+} from './io/results.js';
+import { buildCertificate } from './render/certificate.js';
+import { GENERATED_FROM, LOCAL_CONFIG, type Owner } from './render/metadata.js';
+import { readSettings, type Settings } from './policy/settings.js';
+import { IssuerIndex } from './validate/issuers.js';
+import { readTLSConfig } from './validate/tls-config.js';
+
+interface Rendered { source: KubeObject; objects: KubeObject[] }
+
+export function runFunction(list: ResourceList): ResourceList {
+  const results: Result[] = [];
+  const config = readSettings(list.functionConfig, (o) => findKind(o) !== undefined);
+  results.push(...config.results);
+  if (config.results.some((r) => r.severity === 'error')) return withResults(list, list.items, results);
+
+  // Our own output from an earlier run is dropped and rendered afresh: re-render, don't
+  // duplicate, and prune what no longer has a source.
+  const kept: Obj[] = [];
+  const objects: KubeObject[] = [];
+  list.items.forEach((item, i) => {
+    const problem = itemProblem(item);
+    if (problem) {
+      results.push({ severity: 'error', message: `items[${i}] ${problem}; every item must be a Kubernetes object`, ...(isObj(item) && fileOf(item) ? { file: fileOf(item) } : {}) });
+      kept.push(item);
+      return;
+    }
+    const o = item as KubeObject;
+    if (isObj(o.metadata.annotations) && typeof annotationsOf(o)[GENERATED_FROM] === 'string') return;
+    kept.push(o);
+    objects.push(o);
+  });
+
+  const generator = config.generatorSource;
+  const issuers = new IssuerIndex(objects, config.settings.externalIssuers, generator === undefined);
+  const sources = generator ? [objects.find((o) => sameObject(o, generator)) ?? generator] : objects;
+
+  const rendered: Rendered[] = [];
+  const seen = new Map<string, KubeObject>();
+  const replaced = new Map<KubeObject, KubeObject>();
+  for (const o of sources) {
+    const kind = findKind(o);
+    if (!kind) continue;
+    const key = `${kind.group}/${kind.kind}/${namespaceOf(o)}/${o.metadata.name}`;
+    const first = seen.get(key);
+    if (first) {
+      results.push(resultFor(o, 'error', `${describeObject(o)} is given twice${where(first)}; each database must appear once`, 'metadata.name'));
+      continue;
+    }
+    seen.set(key, o);
+    const outcome = renderDatabase(o, kind, config.settings, issuers);
+    results.push(...outcome.results);
+    if (outcome.objects) {
+      rendered.push({ source: o, objects: outcome.objects });
+      if (outcome.source !== o) replaced.set(o, outcome.source);
+    }
+  }
+
+  results.push(...checkCollisions(objects, rendered));
+  const generated = rendered.flatMap((r) => placeBeside(r.source, r.objects));
+  const items = kept.map((o) => replaced.get(o as KubeObject) ?? o);
+  return withResults(list, [...items, ...generated], results);
+}
+
+interface DatabaseOutcome { results: Result[]; objects?: KubeObject[]; source: KubeObject }
+
+function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, issuers: IssuerIndex): DatabaseOutcome {
+  const report = new Reporter(db);
+  const version = db.apiVersion.slice(db.apiVersion.indexOf('/') + 1);
+  if (!kind.versions.includes(version)) {
+    report.error('apiVersion', `${db.apiVersion} is not a served version of ${kind.kind}; use ${kind.versions.map((v) => `${kind.group}/${v}`).join(' or ')}`);
+    return { results: report.results, source: db };
+  }
+  const spec = db.spec;
+  if (!isObj(spec)) {
+    report.error('spec', spec === undefined ? 'is required' : 'must be a mapping');
+    return { results: report.results, source: db };
+  }
+  const namespace = namespaceOf(db);
+  const aliases = kind.aliases(db);
+  const tls = readTLSConfig(spec, report, aliases, kind.extraTLSFields);
+  const ctx: KindContext = { db, namespace, settings, report, tls };
+  const plan = kind.plan(ctx);
+  if (tls?.issuerRef) issuers.check(tls.issuerRef, namespace, 'spec.tls.issuerRef', report);
+  for (const o of tls?.overrides.values() ?? []) {
+    if (o.issuerRef) issuers.check(o.issuerRef, namespace, `${o.path}.issuerRef`, report);
+  }
+  if (report.failed) return { results: report.results, source: db };
+
+  const owner: Owner = { db, namespace, resource: kind.resource, group: kind.group };
+  const objects: KubeObject[] = [];
+  const issued: IssuedCertificate[] = [];
+  if (tls?.issuerRef && kind.issuesCertificates(ctx, plan)) {
+    for (const alias of aliases) {
+      const override = tls.overrides.get(alias);
+      const name = kind.certificateName?.(db, alias) ?? `${db.metadata.name}-${alias}-cert`;
+      const secretName = override?.secretName ?? kind.defaultSecretName?.(db, alias) ?? name;
+      issued.push({ alias, name, secretName });
+      objects.push(buildCertificate({
+        owner, alias, name, secretName, override,
+        issuerRef: override?.issuerRef ?? tls.issuerRef,
+        defaults: kind.certificateDefaults(ctx, plan, alias),
+      }));
+    }
+  }
+  let source = db;
+  if (settings.mode === 'standalone') {
+    objects.push(...kind.workload(ctx, plan, issued));
+    if (annotationsOf(db)[LOCAL_CONFIG] !== 'true') {
+      // Without a KubeDB operator in the cluster the resource itself must not be applied.
+      source = { ...db, metadata: { ...db.metadata, annotations: { ...annotationsOf(db), [LOCAL_CONFIG]: 'true' } } };
+    }
+  } else if (annotationsOf(db)[LOCAL_CONFIG] === 'true') {
+    report.warn(`metadata.annotations.${LOCAL_CONFIG}`, `mode is operator, but ${describeObject(db)} is marked ${LOCAL_CONFIG}: "true" and will not reach the KubeDB operator; remove the annotation`);
+  }
+  if (report.failed) return { results: report.results, source: db };
+  return { results: report.results, objects, source };
+}
+
+/** Generated objects must not overwrite what a user wrote, nor write one secret twice. */
+function checkCollisions(inputs: readonly KubeObject[], rendered: readonly Rendered[]): Result[] {
+  const results: Result[] = [];
+  const byKey = new Map<string, KubeObject>();
+  const secrets = new Map<string, string>();
+  const objectKey = (o: KubeObject) => `${groupOf(o.apiVersion)}/${o.kind}/${namespaceOf(o)}/${o.metadata.name}`;
+  for (const o of inputs) {
+    byKey.set(objectKey(o), o);
+    if (groupOf(o.apiVersion) === 'cert-manager.io' && o.kind === 'Certificate' && isObj(o.spec) && typeof o.spec.secretName === 'string') {
+      secrets.set(`${namespaceOf(o)}/${o.spec.secretName}`, `${describeObject(o)}${where(o)}`);
+    }
+  }
+  for (const r of rendered) {
+    for (const g of r.objects) {
+      const clash = byKey.get(objectKey(g));
+      if (clash) {
+        results.push(resultFor(clash, 'error', `${describeObject(clash)}${where(clash)} has the name of the ${g.kind} that dbtls generates from ${describeObject(r.source)}; rename or remove yours`, 'metadata.name'));
+        continue;
+      }
+      byKey.set(objectKey(g), g);
+      if (g.kind === 'Certificate' && isObj(g.spec)) {
+        const secret = `${namespaceOf(g)}/${String(g.spec.secretName)}`;
+        const owner = secrets.get(secret);
+        const alias = g.metadata.labels?.['dbtls.dev/certificate-alias'];
+        if (owner) {
+          results.push(resultFor(r.source, 'error', `secret "${String(g.spec.secretName)}" of the ${alias} certificate is also written by ${owner}; cert-manager issues only one Certificate per secret: set a different secretName`, `spec.tls.certificates`));
+        } else {
+          secrets.set(secret, `the ${alias} certificate of ${describeObject(r.source)}`);
+        }
+      }
+    }
+  }
+  return results;
+}
+
+/** Generated objects go in one file beside their source, so `kpt fn render` writes them there. */
+function placeBeside(source: KubeObject, objects: KubeObject[]): KubeObject[] {
+  const path = fileOf(source)?.path;
+  if (!path) return objects;
+  const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : '';
+  const file = `${dir}${source.kind.toLowerCase()}_${namespaceOf(source)}_${source.metadata.name}.dbtls.yaml`;
+  return objects.map((o, i) => ({
+    ...o,
+    metadata: {
+      ...o.metadata,
+      annotations: {
+        ...o.metadata.annotations,
+        [PATH_ANNOTATION]: file, [INDEX_ANNOTATION]: String(i),
+        [INTERNAL_PATH_ANNOTATION]: file, [INTERNAL_INDEX_ANNOTATION]: String(i),
+      },
+    },
+  }));
+}
+
+function where(o: KubeObject): string {
+  const f = fileOf(o);
+  return f ? ` (in ${f.path})` : '';
+}
+
+function sameObject(a: KubeObject, b: KubeObject): boolean {
+  return a.apiVersion === b.apiVersion && a.kind === b.kind && a.metadata.name === b.metadata.name && namespaceOf(a) === namespaceOf(b);
+}
+
+function withResults(list: ResourceList, items: Obj[], results: Result[]): ResourceList {
+  return { ...list, items, results: [...(list.results ?? []), ...results] };
+}
+
+export { isKubeObject };

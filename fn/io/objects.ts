@@ -1,0 +1,67 @@
+// Small helpers over plain Kubernetes objects as parsed from YAML.
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Obj = Record<string, unknown>;
+
+export interface KubeObject extends Obj {
+  apiVersion: string;
+  kind: string;
+  metadata: Obj & { name: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> };
+}
+
+export function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The value at a dotted path (`spec.tls.issuerRef`), or undefined when any step is missing. */
+export function getPath(o: unknown, path: string): unknown {
+  let cur: unknown = o;
+  for (const key of path.split('.')) {
+    if (!isObj(cur)) return undefined;
+    cur = cur[key];
+  }
+  return cur;
+}
+
+export function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+export function annotationsOf(o: KubeObject): Record<string, string> {
+  const a = o.metadata.annotations;
+  return isObj(a) ? (a as Record<string, string>) : {};
+}
+
+export function namespaceOf(o: KubeObject): string {
+  const ns = o.metadata.namespace;
+  return typeof ns === 'string' && ns !== '' ? ns : 'default';
+}
+
+/** `Kind/namespace/name` (or `Kind/name` when no namespace is set), the way messages name objects. */
+export function describeObject(o: { kind?: unknown; metadata?: unknown }): string {
+  const md = isObj(o.metadata) ? o.metadata : {};
+  const parts = [String(o.kind ?? '?')];
+  if (typeof md.namespace === 'string' && md.namespace !== '') parts.push(md.namespace);
+  parts.push(String(md.name ?? '?'));
+  return parts.join('/');
+}
+
+/** Drop undefined values and empty arrays/objects, so builders can write optional fields inline. */
+export function compact<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(compact) as T;
+  if (!isObj(v)) return v;
+  const out: Obj = {};
+  for (const [k, val] of Object.entries(v)) {
+    if (val === undefined) continue;
+    const c = compact(val);
+    if (Array.isArray(c) && c.length === 0) continue;
+    if (isObj(c) && Object.keys(c).length === 0) continue;
+    out[k] = c;
+  }
+  return out as T;
+}
+
+export function unique<T>(xs: Iterable<T>): T[] {
+  return [...new Set(xs)];
+}

@@ -1,0 +1,39 @@
+// Line and column of a field, for messages a person can jump to. Only files with a problem are
+// parsed a second time, with the position-keeping `yaml` parser; the fast path never pays for it.
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
+
+export interface Position { line: number; column: number }
+
+export function splitFieldPath(path: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]);
+  return out;
+}
+
+/** Position of `fieldPath` in document `index` of `text`, or of its deepest existing ancestor. */
+export function locate(text: string, index: number, fieldPath: string | undefined): Position | undefined {
+  const counter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: counter, uniqueKeys: false });
+  if (!Array.isArray(docs)) return undefined;
+  const objects = docs.filter((d) => d.contents !== null);
+  const doc = objects[index];
+  if (!doc) return undefined;
+  let node: Node | null | undefined = doc.contents as Node | null;
+  let at = node?.range?.[0];
+  for (const key of fieldPath ? splitFieldPath(fieldPath) : []) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
+      if (!pair) break;
+      at = (pair.key as Node | null)?.range?.[0] ?? at;
+      node = pair.value as Node | null;
+    } else if (isSeq(node) && typeof key === 'number') {
+      const item = node.items[key] as Node | undefined;
+      if (!item) break;
+      node = item;
+      at = item.range?.[0] ?? at;
+    } else break;
+  }
+  if (at === undefined) return undefined;
+  const p = counter.linePos(at);
+  return { line: p.line, column: p.col };
+}

@@ -1,0 +1,89 @@
+// The ResourceList envelope: parse it, check its shape, write it back. Every failure becomes a
+// result; nothing here throws past its caller.
+import { describeYamlError, LIMITS, parseYaml, stringifyYaml } from './yaml.js';
+import { isObj, type KubeObject, type Obj } from './objects.js';
+import type { Result } from './results.js';
+
+export const RESOURCE_LIST_VERSIONS = ['config.kubernetes.io/v1', 'config.kubernetes.io/v1beta1', 'v1'];
+
+export interface ResourceList {
+  apiVersion: string;
+  kind: 'ResourceList';
+  items: Obj[];
+  functionConfig?: Obj;
+  results?: Result[];
+  [key: string]: unknown;
+}
+
+export type ReadOutcome = { ok: true; list: ResourceList } | { ok: false; results: Result[] };
+
+export function emptyResourceList(results: Result[] = []): ResourceList {
+  return { apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [], results };
+}
+
+function fatal(message: string): ReadOutcome {
+  return { ok: false, results: [{ severity: 'error', message }] };
+}
+
+export function readResourceList(text: string): ReadOutcome {
+  if (text.length > LIMITS.maxBytes) {
+    return fatal(`input is ${text.length} bytes; the limit is ${LIMITS.maxBytes} bytes`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    const e = describeYamlError(err);
+    const at = e.line ? ` at line ${e.line}, column ${e.column}` : '';
+    return fatal(`input is not valid YAML: ${e.message}${at}`);
+  }
+  if (doc === undefined || doc === null) return fatal('input is empty: expected a ResourceList');
+  if (!isObj(doc)) return fatal(`input is not a ResourceList: expected a mapping, got ${describeType(doc)}`);
+  if (doc.kind !== 'ResourceList') {
+    return fatal(`input is not a ResourceList: kind is ${JSON.stringify(doc.kind ?? null)}, expected "ResourceList"`);
+  }
+  if (typeof doc.apiVersion !== 'string' || !RESOURCE_LIST_VERSIONS.includes(doc.apiVersion)) {
+    return fatal(`input is not a ResourceList: apiVersion ${JSON.stringify(doc.apiVersion ?? null)} is not one of ${RESOURCE_LIST_VERSIONS.join(', ')}`);
+  }
+  const items = doc.items ?? [];
+  if (!Array.isArray(items)) return fatal(`ResourceList items must be a list, got ${describeType(items)}`);
+  if (doc.functionConfig !== undefined && doc.functionConfig !== null && !isObj(doc.functionConfig)) {
+    return fatal(`ResourceList functionConfig must be a mapping, got ${describeType(doc.functionConfig)}`);
+  }
+  const results = doc.results ?? [];
+  if (!Array.isArray(results)) return fatal(`ResourceList results must be a list, got ${describeType(results)}`);
+  const list = { ...doc, items, results } as ResourceList;
+  if (doc.functionConfig === null) delete list.functionConfig;
+  return { ok: true, list };
+}
+
+/** Problems that make an item unusable as a Kubernetes object; such items still pass through. */
+export function itemProblem(item: unknown): string | undefined {
+  if (!isObj(item)) return `is not a mapping (got ${describeType(item)})`;
+  const missing = ['apiVersion', 'kind'].filter((k) => typeof item[k] !== 'string' || item[k] === '');
+  if (!isObj(item.metadata) || typeof item.metadata.name !== 'string' || item.metadata.name === '') missing.push('metadata.name');
+  if (missing.length) return `has no ${missing.join(', ')}`;
+  return undefined;
+}
+
+export function isKubeObject(item: unknown): item is KubeObject {
+  return itemProblem(item) === undefined;
+}
+
+export function writeResourceList(list: ResourceList): string {
+  const out: Obj = { apiVersion: list.apiVersion, kind: 'ResourceList' };
+  for (const [k, v] of Object.entries(list)) {
+    if (k === 'apiVersion' || k === 'kind' || k === 'results') continue;
+    out[k] = v;
+  }
+  if (list.results && list.results.length > 0) out.results = list.results;
+  return stringifyYaml(out);
+}
+
+export function describeType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  return `${typeof v} ${String(v)}`;
+}

@@ -1,0 +1,71 @@
+// KRM results (the kpt/kustomize function spec): one per problem, naming the object, the field
+// and the file it came from, so kpt, CI logs and editors can point at it.
+import { annotationsOf, type KubeObject, isObj } from './objects.js';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface ResourceRef { apiVersion: string; kind: string; name: string; namespace?: string }
+
+export interface Result {
+  message: string;
+  severity: Severity;
+  resourceRef?: ResourceRef;
+  field?: { path: string };
+  file?: { path: string; index?: number };
+  tags?: Record<string, string>;
+}
+
+export const PATH_ANNOTATION = 'config.kubernetes.io/path';
+export const INDEX_ANNOTATION = 'config.kubernetes.io/index';
+export const INTERNAL_PATH_ANNOTATION = 'internal.config.kubernetes.io/path';
+export const INTERNAL_INDEX_ANNOTATION = 'internal.config.kubernetes.io/index';
+
+export function refOf(o: KubeObject): ResourceRef {
+  const ref: ResourceRef = { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name };
+  if (typeof o.metadata.namespace === 'string' && o.metadata.namespace !== '') ref.namespace = o.metadata.namespace;
+  return ref;
+}
+
+/** Where an object came from, from the path/index annotations kpt and our CLI set. */
+export function fileOf(o: { metadata?: unknown }): Result['file'] | undefined {
+  if (!isObj(o.metadata) || !isObj(o.metadata.annotations)) return undefined;
+  const a = annotationsOf(o as KubeObject);
+  const path = a[INTERNAL_PATH_ANNOTATION] ?? a[PATH_ANNOTATION];
+  if (typeof path !== 'string' || path === '') return undefined;
+  const index = Number(a[INTERNAL_INDEX_ANNOTATION] ?? a[INDEX_ANNOTATION] ?? 0);
+  return Number.isInteger(index) && index > 0 ? { path, index } : { path };
+}
+
+export function resultFor(o: KubeObject, severity: Severity, message: string, fieldPath?: string): Result {
+  const r: Result = { message, severity, resourceRef: refOf(o) };
+  if (fieldPath) r.field = { path: fieldPath };
+  const file = fileOf(o);
+  if (file) r.file = file;
+  return r;
+}
+
+export function hasErrors(results: readonly Result[]): boolean {
+  return results.some((r) => r.severity === 'error');
+}
+
+/** One line per result, for stderr: kustomize and Argo CD show stderr and ignore `results`. */
+export function formatResult(r: Result): string {
+  const where: string[] = [];
+  if (r.resourceRef) {
+    const ns = r.resourceRef.namespace ? `${r.resourceRef.namespace}/` : '';
+    where.push(`${r.resourceRef.kind}/${ns}${r.resourceRef.name}`);
+  }
+  if (r.field) where.push(r.field.path);
+  const suffix = where.length ? ` (${where.join(', ')})` : '';
+  return `${r.severity}: ${r.message}${suffix}`;
+}
+
+/** A reporter bound to one object: rules call `error(path, message)` and read like the rule. */
+export class Reporter {
+  readonly results: Result[] = [];
+  constructor(readonly object: KubeObject) {}
+  error(path: string | undefined, message: string): void { this.results.push(resultFor(this.object, 'error', message, path)); }
+  warn(path: string | undefined, message: string): void { this.results.push(resultFor(this.object, 'warning', message, path)); }
+  info(path: string | undefined, message: string): void { this.results.push(resultFor(this.object, 'info', message, path)); }
+  get failed(): boolean { return hasErrors(this.results); }
+}

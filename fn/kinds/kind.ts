@@ -1,0 +1,61 @@
+// What a database kind module provides. The engine, the renderers and the CLI know kinds only
+// through this interface; each kind's facts (aliases, SANs, mount paths, server settings) live in
+// its own module under fn/kinds/.
+import type { KubeObject } from '../io/objects.js';
+import type { Reporter } from '../io/results.js';
+import type { Settings } from '../policy/settings.js';
+import type { Subject, TLSConfig } from '../validate/tls-config.js';
+
+export interface KindContext {
+  db: KubeObject;
+  namespace: string;
+  settings: Settings;
+  report: Reporter;
+  /** The validated `spec.tls`, or undefined when the resource has none. */
+  tls: TLSConfig | undefined;
+}
+
+/** What the kind asks of one certificate before the user's overrides are merged in. */
+export interface CertificateDefaults {
+  commonName?: string;
+  subject?: Subject;
+  dnsNames?: string[];
+  ipAddresses?: string[];
+  usages?: string[];
+}
+
+/** A certificate as it will be issued: its alias, Certificate name and secret. */
+export interface IssuedCertificate { alias: string; name: string; secretName: string }
+
+export interface DatabaseKind<Plan = unknown> {
+  group: string;
+  kind: string;
+  /** Plural resource name, as in `app.kubernetes.io/name: postgreses.kubedb.com`. */
+  resource: string;
+  /** Served API versions this module understands, e.g. ['v1', 'v1alpha2']. */
+  versions: readonly string[];
+  /** One line for the README table and --help. */
+  summary: string;
+  /** Aliases this object issues, in order; the user may customise exactly these. */
+  aliases(db: KubeObject): readonly string[];
+  /** Keys of `spec.tls` this kind reads besides issuerRef and certificates. */
+  extraTLSFields?: readonly string[];
+  /** Certificate name for an alias; KubeDB's `<db>-<alias>-cert` unless the kind differs. */
+  certificateName?(db: KubeObject, alias: string): string;
+  /** Default secret name for an alias (before `secretName` overrides); defaults to the certificate name. */
+  defaultSecretName?(db: KubeObject, alias: string): string;
+  /**
+   * Validates the kind's own fields (the shared `spec.tls` shape is already read into ctx.tls) and
+   * returns what rendering needs. Problems go to ctx.report.
+   */
+  plan(ctx: KindContext): Plan;
+  /** Whether certificates are issued for this object at all (e.g. spec.tls present). */
+  issuesCertificates(ctx: KindContext, plan: Plan): boolean;
+  certificateDefaults(ctx: KindContext, plan: Plan, alias: string): CertificateDefaults;
+  /** The standalone workload (StatefulSet, Services, configuration), mounting `certificates`. */
+  workload(ctx: KindContext, plan: Plan, certificates: readonly IssuedCertificate[]): KubeObject[];
+}
+
+export function defineKind<Plan>(kind: DatabaseKind<Plan>): DatabaseKind<Plan> {
+  return kind;
+}

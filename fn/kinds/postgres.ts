@@ -1,0 +1,272 @@
+// KubeDB Postgres (kubedb.com/v1): TLS fields, certificates and the standalone workload.
+//
+// Facts (KubeDB apimachinery and docs): aliases server, client, metrics-exporter; services
+// `<db>` (primary), `<db>-standby`, `<db>-pods` (governing); sslMode defaults to verify-full with
+// spec.tls and disable without; clientAuthMode defaults to md5 before PostgreSQL 18 and scram
+// from 18; certificates are mounted under /tls/certs/<alias>.
+import type { KubeObject, Obj } from '../io/objects.js';
+import { isObj } from '../io/objects.js';
+import { configMap, configMapVolume, dataVolumeFrom, podSelector, podWildcards, secretVolume, service, serviceNames, statefulSet } from '../render/workload.js';
+import type { Owner } from '../render/metadata.js';
+import { readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
+import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
+
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+const AUTH_MODES = ['md5', 'scram', 'cert'] as const;
+type SSLMode = (typeof SSL_MODES)[number];
+type AuthMode = (typeof AUTH_MODES)[number];
+
+const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
+const PORT = 5432;
+const POSTGRES_UID = 999; // the postgres user of the official Debian-based image
+const CERT_DIR = '/tls/certs';
+const CONFIG_DIR = '/etc/dbtls';
+const DATA_DIR = '/var/lib/postgresql';
+const PGDATA = `${DATA_DIR}/pgdata`;
+const KEY_MODE = 0o640; // root-owned, group postgres: the one shared-readable mode PostgreSQL accepts
+
+const OPERATOR_ONLY: Record<string, string> = {
+  init: 'initialisation from a script or snapshot (spec.init)',
+  configSecret: 'custom configuration (spec.configSecret)',
+  configuration: 'custom configuration (spec.configuration)',
+  monitor: 'monitoring with the metrics exporter (spec.monitor)',
+  archiver: 'continuous archiving (spec.archiver)',
+  arbiter: 'the arbiter node (spec.arbiter)',
+  remoteReplica: 'remote replicas (spec.remoteReplica)',
+  readReplicas: 'read replicas (spec.readReplicas)',
+  distributed: 'distributed Postgres (spec.distributed)',
+  tde: 'transparent data encryption (spec.tde)',
+  autoOps: 'automatic operations (spec.autoOps)',
+  leaderElection: 'leader election and failover (spec.leaderElection)',
+  replication: 'replication slot settings (spec.replication)',
+  synchronousReplicationConfig: 'synchronous replication (spec.synchronousReplicationConfig)',
+  podTemplate: 'the pod template (spec.podTemplate)',
+  serviceTemplates: 'service templates (spec.serviceTemplates)',
+  deletionPolicy: 'the deletion policy (spec.deletionPolicy)',
+  halted: 'halting the database (spec.halted)',
+  healthChecker: 'health checking (spec.healthChecker)',
+};
+
+interface PostgresPlan {
+  sslMode: SSLMode;
+  clientAuthMode: AuthMode;
+  major: number;
+  version: string;
+  replicas: number;
+  authSecret: string;
+  hotStandby: boolean;
+}
+
+export const postgres = defineKind<PostgresPlan>({
+  group: 'kubedb.com',
+  kind: 'Postgres',
+  resource: 'postgreses',
+  versions: ['v1', 'v1alpha2'],
+  summary: 'PostgreSQL: server, client and metrics-exporter certificates; a primary with hot standbys streaming over TLS',
+  aliases: () => ALIASES,
+
+  plan(ctx) {
+    const { report } = ctx;
+    const spec = ctx.db.spec as Obj;
+    const version = readString(spec, 'version', 'spec.version', report);
+    if (version === undefined && spec.version === undefined) report.error('spec.version', 'is required: the PostgreSQL version, e.g. "16.4"');
+    const major = version ? Number.parseInt(version, 10) : Number.NaN;
+    if (version !== undefined && Number.isNaN(major)) {
+      report.error('spec.version', `${JSON.stringify(version)} does not start with a PostgreSQL major version`);
+    } else if (version !== undefined && ctx.settings.mode === 'standalone' && !/^\d+(\.\d+)*$/.test(version)) {
+      report.error('spec.version', `${JSON.stringify(version)} is a KubeDB distribution; standalone mode runs the upstream postgres image and needs a plain version such as "16.4" (or use mode: operator)`);
+    }
+
+    const hasTLS = ctx.tls !== undefined;
+    const sslMode = readEnum(spec, 'sslMode', 'spec.sslMode', SSL_MODES, report) ?? (hasTLS ? 'verify-full' : 'disable');
+    if (sslMode !== 'disable' && !hasTLS) {
+      report.error('spec.sslMode', `sslMode ${sslMode} needs TLS: set spec.tls.issuerRef, or set sslMode: disable`);
+    }
+    if (hasTLS && sslMode === 'disable') {
+      report.warn('spec.sslMode', 'spec.tls is set but sslMode is disable: the certificates are issued and never used; remove spec.tls or choose an sslMode such as verify-full');
+    }
+    const defaultAuth: AuthMode = major >= 18 ? 'scram' : 'md5';
+    const clientAuthMode = readEnum(spec, 'clientAuthMode', 'spec.clientAuthMode', AUTH_MODES, report) ?? defaultAuth;
+    if (clientAuthMode === 'cert' && sslMode === 'disable') {
+      report.error('spec.clientAuthMode', 'clientAuthMode cert authenticates clients by their TLS certificate and needs TLS: set spec.tls and an sslMode other than disable');
+    } else if (clientAuthMode === 'cert' && (sslMode === 'allow' || sslMode === 'prefer')) {
+      report.warn('spec.clientAuthMode', `clientAuthMode cert accepts only TLS connections, so sslMode ${sslMode} behaves as require`);
+    }
+    if (clientAuthMode === 'md5' && major >= 18) {
+      report.warn('spec.clientAuthMode', 'md5 password authentication is deprecated from PostgreSQL 18; use scram');
+    }
+
+    const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
+    const standbyMode = readEnum(spec, 'standbyMode', 'spec.standbyMode', ['Hot', 'Warm'] as const, report) ?? 'Hot';
+    const streamingMode = readEnum(spec, 'streamingMode', 'spec.streamingMode', ['Synchronous', 'Asynchronous'] as const, report);
+    const authSecret = isObj(spec.authSecret) && typeof spec.authSecret.name === 'string' ? spec.authSecret.name : `${ctx.db.metadata.name}-auth`;
+
+    if (ctx.settings.mode === 'standalone') {
+      warnOperatorOnly(spec, OPERATOR_ONLY, report);
+      if (replicas > 1) {
+        report.warn('spec.replicas', `pod 0 is the primary and the other ${replicas - 1} stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it)`);
+      }
+      if (streamingMode === 'Synchronous') report.warn('spec.streamingMode', 'standalone mode streams asynchronously; synchronous commit needs the KubeDB operator');
+      if (!isObj(spec.authSecret)) {
+        report.info('spec.authSecret', `the workload reads the postgres password from Secret "${authSecret}" (key password), which standalone mode does not create`);
+      }
+    }
+    return { sslMode, clientAuthMode, major, version: version ?? '', replicas, authSecret, hotStandby: standbyMode === 'Hot' };
+  },
+
+  issuesCertificates: (ctx) => ctx.tls !== undefined,
+
+  certificateDefaults(ctx, _plan, alias) {
+    const name = ctx.db.metadata.name;
+    const subject = { organizations: ['kubedb'], organizationalUnits: [alias] };
+    if (alias === 'server') {
+      const { namespace, settings: { clusterDomain } } = ctx;
+      return {
+        commonName: name,
+        subject,
+        dnsNames: [
+          ...serviceNames(name, namespace, clusterDomain),
+          ...serviceNames(`${name}-standby`, namespace, clusterDomain),
+          ...serviceNames(`${name}-pods`, namespace, clusterDomain),
+          ...podWildcards(`${name}-pods`, namespace, clusterDomain),
+          'localhost',
+        ],
+        ipAddresses: ['127.0.0.1'],
+        usages: ['digital signature', 'key encipherment', 'server auth'],
+      };
+    }
+    // Client certificates authenticate as the postgres superuser under clientAuthMode cert.
+    return { commonName: 'postgres', subject, usages: ['digital signature', 'key encipherment', 'client auth'] };
+  },
+
+  workload(ctx, plan, certificates) {
+    const name = ctx.db.metadata.name;
+    const owner: Owner = { db: ctx.db, namespace: ctx.namespace, resource: 'postgreses', group: 'kubedb.com' };
+    const server = certificates.find((c) => c.alias === 'server');
+    const client = certificates.find((c) => c.alias === 'client');
+    const tls = server !== undefined && plan.sslMode !== 'disable';
+    const configName = `${name}-server-config`;
+    const volumes: Obj[] = [configMapVolume('config', configName, 0o555)];
+    const mounts: Obj[] = [{ name: 'data', mountPath: DATA_DIR }, { name: 'config', mountPath: CONFIG_DIR, readOnly: true }];
+    for (const cert of [server, client]) {
+      if (!cert || !tls) continue;
+      const file = cert.alias; // server.crt / client.crt, as KubeDB names them
+      volumes.push(secretVolume(`${cert.alias}-cert`, cert.secretName, certFiles(file), KEY_MODE));
+      mounts.push({ name: `${cert.alias}-cert`, mountPath: `${CERT_DIR}/${cert.alias}`, readOnly: true });
+    }
+    const container = {
+      name: 'postgres',
+      image: `postgres:${plan.version}`,
+      command: ['/bin/sh', `${CONFIG_DIR}/start.sh`],
+      env: [
+        { name: 'POSTGRES_USER', value: 'postgres' },
+        { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } } },
+        { name: 'PGDATA', value: PGDATA },
+      ],
+      ports: [{ name: 'postgres', containerPort: PORT, protocol: 'TCP' }],
+      readinessProbe: { exec: { command: ['pg_isready', '--host=127.0.0.1', `--port=${PORT}`] }, periodSeconds: 10 },
+      volumeMounts: mounts,
+      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+    };
+    return [
+      configMap(owner, configName, {
+        'postgresql.conf': postgresqlConf(plan, tls),
+        'pg_hba.conf': pgHbaConf(plan, tls),
+        'start.sh': startScript(name, plan, tls, client),
+      }),
+      service(owner, name, [{ name: 'primary', port: PORT }], { selector: podSelector(name, 0) }),
+      service(owner, `${name}-standby`, [{ name: 'standby', port: PORT }]),
+      service(owner, `${name}-pods`, [{ name: 'db', port: PORT }], { headless: true }),
+      statefulSet(owner, {
+        name,
+        replicas: plan.replicas,
+        serviceName: `${name}-pods`,
+        securityContext: { runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, fsGroup: POSTGRES_UID, runAsNonRoot: true },
+        containers: [container],
+        volumes,
+        dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
+      }),
+    ] satisfies KubeObject[];
+  },
+});
+
+function certFiles(base: string) {
+  return [
+    { key: 'ca.crt', path: 'ca.crt' },
+    { key: 'tls.crt', path: `${base}.crt` },
+    { key: 'tls.key', path: `${base}.key` },
+  ];
+}
+
+const HBA_METHOD: Record<AuthMode, string> = { md5: 'md5', scram: 'scram-sha-256', cert: 'cert' };
+
+/** The server settings: TLS files, authentication, and where pg_hba.conf lives. */
+export function postgresqlConf(plan: PostgresPlan, tls: boolean): string {
+  const lines = [
+    '# Rendered by dbtls from the Postgres resource; the server reads this file via -c config_file.',
+    "listen_addresses = '*'",
+    `port = ${PORT}`,
+    `hba_file = '${CONFIG_DIR}/pg_hba.conf'`,
+    `password_encryption = '${plan.clientAuthMode === 'md5' ? 'md5' : 'scram-sha-256'}'`,
+    `hot_standby = ${plan.hotStandby ? 'on' : 'off'}`,
+    `ssl = ${tls ? 'on' : 'off'}`,
+  ];
+  if (tls) {
+    lines.push(
+      `ssl_cert_file = '${CERT_DIR}/server/server.crt'`,
+      `ssl_key_file = '${CERT_DIR}/server/server.key'`,
+      `ssl_ca_file = '${CERT_DIR}/server/ca.crt'`,
+      "ssl_min_protocol_version = 'TLSv1.2'",
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Client authentication. With sslMode require or stricter (and always with clientAuthMode
+ * cert) connections without TLS are rejected; allow and prefer also accept them.
+ */
+export function pgHbaConf(plan: PostgresPlan, tls: boolean): string {
+  const method = HBA_METHOD[plan.clientAuthMode];
+  const lines = [
+    '# Rendered by dbtls. TYPE DATABASE USER ADDRESS METHOD',
+    '# The unix socket inside the pod serves the image\'s own initialisation.',
+    'local all all trust',
+  ];
+  if (!tls) {
+    lines.push(`host all all all ${method}`, `host replication all all ${method}`);
+  } else {
+    lines.push(`hostssl all all all ${method}`, `hostssl replication all all ${method}`);
+    const plaintext = (plan.sslMode === 'allow' || plan.sslMode === 'prefer') && plan.clientAuthMode !== 'cert';
+    lines.push(plaintext ? `hostnossl all all all ${method}` : 'hostnossl all all all reject');
+    if (plaintext) lines.push(`hostnossl replication all all ${method}`);
+    else lines.push('hostnossl replication all all reject');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Pod 0 starts as the primary. The other pods clone it with pg_basebackup over TLS, using the
+ * client certificate and the database's sslMode, then follow it as standbys.
+ */
+export function startScript(name: string, plan: PostgresPlan, tls: boolean, client: IssuedCertificate | undefined): string {
+  const conninfo = [`host=${name}`, `port=${PORT}`, 'user=postgres', `sslmode=${tls ? plan.sslMode : 'disable'}`];
+  if (tls && client) {
+    conninfo.push(`sslrootcert=${CERT_DIR}/client/ca.crt`, `sslcert=${CERT_DIR}/client/client.crt`, `sslkey=${CERT_DIR}/client/client.key`);
+  }
+  return [
+    '#!/bin/sh',
+    '# Rendered by dbtls. Pod 0 is the primary; the others stream from it as standbys.',
+    'set -eu',
+    'ordinal="${HOSTNAME##*-}"',
+    'if [ "$ordinal" != "0" ] && [ ! -s "$PGDATA/PG_VERSION" ]; then',
+    '  export PGPASSWORD="$POSTGRES_PASSWORD"',
+    `  until pg_basebackup --pgdata="$PGDATA" --write-recovery-conf --wal-method=stream --checkpoint=fast --dbname="${conninfo.join(' ')}"; do`,
+    '    echo "waiting for the primary" >&2; rm -rf "$PGDATA"; sleep 2',
+    '  done',
+    '  chmod 0700 "$PGDATA"',
+    'fi',
+    `exec docker-entrypoint.sh postgres -c config_file=${CONFIG_DIR}/postgresql.conf`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,82 @@
+// dbtls entry point: a KRM function on stdin/stdout, or `render`/`check` over a directory.
+import { readFileSync } from 'node:fs';
+import { runKrm, summary } from './cli/krm.js';
+import { formatWithPositions, isDirectory, manifestsToApply, printManifests, processDirectory } from './cli/directory.js';
+import { hasErrors } from './io/results.js';
+import { KINDS } from './kinds/index.js';
+
+declare const __DBTLS_VERSION__: string;
+const VERSION = typeof __DBTLS_VERSION__ === 'string' ? __DBTLS_VERSION__ : '0.0.0-dev';
+
+const HELP = `dbtls ${VERSION}: validate the TLS settings of KubeDB and KubeVault resources and render
+cert-manager Certificates and TLS-mounted workloads.
+
+Usage:
+  dbtls                  KRM function: read a ResourceList on stdin, write one on stdout
+  dbtls render DIR       print the manifests to apply for the YAML files under DIR
+  dbtls check DIR        print each problem as file:line:column; exit 1 on any error
+  dbtls --help | --version
+
+Settings (render and check; in KRM mode they come from the functionConfig):
+  --mode standalone|operator     standalone (default): Certificates and workload;
+                                 operator: Certificates only, the database left to KubeDB
+  --cluster-domain DOMAIN        default cluster.local
+  --external-issuers LIST        comma-separated NAME, Issuer/NAME, Issuer/NS/NAME, ClusterIssuer/NAME
+
+Supported kinds:
+${KINDS.map((k) => `  ${k.kind} (${k.group}): ${k.summary}`).join('\n')}
+`;
+
+const FLAGS: Record<string, string> = { '--mode': 'mode', '--cluster-domain': 'clusterDomain', '--external-issuers': 'externalIssuers' };
+
+function fail(message: string): number {
+  process.stderr.write(`dbtls: ${message}\nRun 'dbtls --help' for usage.\n`);
+  return 2;
+}
+
+function main(argv: string[]): number {
+  if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(HELP); return 0; }
+  if (argv.includes('--version')) { process.stdout.write(`dbtls ${VERSION}\n`); return 0; }
+  if (argv.length === 0) {
+    const out = runKrm(readFileSync(0));
+    process.stdout.write(out.stdout);
+    process.stderr.write(out.stderr);
+    return out.exitCode;
+  }
+  const [command, ...rest] = argv;
+  if (command !== 'render' && command !== 'check') return fail(command.startsWith('-') ? `unknown flag ${command}` : `unknown command ${command}`);
+  const data: Record<string, string> = {};
+  let dir: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if (flag.startsWith('-')) {
+      const key = FLAGS[flag];
+      if (!key) return fail(`unknown flag ${flag}`);
+      const value = inline ?? rest[++i];
+      if (value === undefined) return fail(`${flag} needs a value`);
+      data[key] = value;
+    } else if (dir === undefined) dir = arg;
+    else return fail(`unexpected argument ${arg}`);
+  }
+  if (dir === undefined) return fail(`${command} needs a directory`);
+  if (!isDirectory(dir)) return fail(`${dir} is not a directory`);
+  const config = Object.keys(data).length ? { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dbtls-flags' }, data } : undefined;
+  const { output, results, texts } = processDirectory(dir, config);
+  const failed = hasErrors(results);
+  if (command === 'check') {
+    process.stdout.write(formatWithPositions(results.filter((r) => r.severity !== 'info'), texts, dir));
+  } else {
+    process.stderr.write(summary(results));
+    // Never print a partial set of manifests: an empty render with auto-prune deletes everything.
+    if (!failed) process.stdout.write(printManifests(manifestsToApply(output.items)));
+  }
+  return failed ? 1 : 0;
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`dbtls: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 2;
+}

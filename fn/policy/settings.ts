@@ -1,0 +1,139 @@
+// The function config: absent, a DatabaseTLSPolicy, a ConfigMap of string settings (what
+// `kpt fn eval -- key=value` sends), or a database resource (kustomize generator style).
+import type { ErrorObject } from 'ajv';
+import { validatePolicy } from '../generated/schemas.js';
+import { isObj, type KubeObject, type Obj } from '../io/objects.js';
+import { resultFor, type Result } from '../io/results.js';
+
+export const POLICY_API_VERSION = 'dbtls.dev/v1alpha1';
+export const POLICY_KIND = 'DatabaseTLSPolicy';
+
+export type Mode = 'standalone' | 'operator';
+
+export interface Settings {
+  mode: Mode;
+  clusterDomain: string;
+  externalIssuers: ExternalIssuer[];
+}
+
+export interface ExternalIssuer { kind?: 'Issuer' | 'ClusterIssuer'; namespace?: string; name: string }
+
+export const DEFAULT_SETTINGS: Settings = { mode: 'standalone', clusterDomain: 'cluster.local', externalIssuers: [] };
+
+export interface ConfigOutcome {
+  settings: Settings;
+  results: Result[];
+  /** A database resource given as the functionConfig: the one resource to render. */
+  generatorSource?: KubeObject;
+}
+
+/** How ConfigMap `data` strings become typed settings before the schema sees them. */
+const STRING_SETTINGS: Record<string, (v: string) => unknown> = {
+  mode: (v) => v,
+  clusterDomain: (v) => v,
+  externalIssuers: (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+};
+
+export function readSettings(functionConfig: Obj | undefined, isDatabase: (o: Obj) => boolean): ConfigOutcome {
+  if (functionConfig === undefined || Object.keys(functionConfig).length === 0) {
+    return { settings: DEFAULT_SETTINGS, results: [] };
+  }
+  const fc = functionConfig;
+  const ref = asRef(fc);
+  if (fc.kind === 'ConfigMap' && (fc.apiVersion === 'v1' || fc.apiVersion === undefined)) {
+    return fromConfigMap(fc, ref);
+  }
+  if (fc.kind === POLICY_KIND) {
+    const errors = schemaErrors(fc);
+    if (errors.length) return { settings: DEFAULT_SETTINGS, results: errors.map((e) => resultFor(ref, 'error', e.message, e.path)) };
+    return { settings: toSettings(isObj(fc.spec) ? fc.spec : {}), results: [] };
+  }
+  if (isDatabase(fc)) {
+    return { settings: DEFAULT_SETTINGS, results: [], generatorSource: fc as KubeObject };
+  }
+  return {
+    settings: DEFAULT_SETTINGS,
+    results: [resultFor(ref, 'error',
+      `functionConfig ${String(fc.apiVersion)} ${String(fc.kind)} is not supported: use ${POLICY_API_VERSION} ${POLICY_KIND}, a ConfigMap, or a supported database resource`)],
+  };
+}
+
+function fromConfigMap(fc: Obj, ref: KubeObject): ConfigOutcome {
+  const data = fc.data ?? {};
+  if (!isObj(data)) return { settings: DEFAULT_SETTINGS, results: [resultFor(ref, 'error', 'ConfigMap data must be a mapping', 'data')] };
+  const results: Result[] = [];
+  const spec: Obj = {};
+  for (const [key, value] of Object.entries(data)) {
+    const convert = STRING_SETTINGS[key];
+    if (!convert) {
+      results.push(resultFor(ref, 'error', `unknown setting "${key}"; known settings: ${Object.keys(STRING_SETTINGS).join(', ')}`, `data.${key}`));
+    } else if (typeof value !== 'string') {
+      results.push(resultFor(ref, 'error', `setting "${key}" must be a string`, `data.${key}`));
+    } else {
+      spec[key] = convert(value);
+    }
+  }
+  if (results.length) return { settings: DEFAULT_SETTINGS, results };
+  const errors = schemaErrors({ apiVersion: POLICY_API_VERSION, kind: POLICY_KIND, spec });
+  if (errors.length) {
+    return { settings: DEFAULT_SETTINGS, results: errors.map((e) => resultFor(ref, 'error', e.message, e.path.replace(/^spec\./, 'data.').replace(/\[\d+\]$/, ''))) };
+  }
+  return { settings: toSettings(spec), results: [] };
+}
+
+function toSettings(spec: Obj): Settings {
+  return {
+    mode: (spec.mode as Mode | undefined) ?? DEFAULT_SETTINGS.mode,
+    clusterDomain: (spec.clusterDomain as string | undefined) ?? DEFAULT_SETTINGS.clusterDomain,
+    externalIssuers: ((spec.externalIssuers as string[] | undefined) ?? []).map(parseExternalIssuer),
+  };
+}
+
+export function parseExternalIssuer(entry: string): ExternalIssuer {
+  const parts = entry.split('/');
+  if (parts.length === 1) return { name: parts[0] };
+  const kind = parts[0] as ExternalIssuer['kind'];
+  if (parts.length === 2) return { kind, name: parts[1] };
+  return { kind, namespace: parts[1], name: parts[2] };
+}
+
+interface FieldError { path: string; message: string }
+
+function schemaErrors(doc: Obj): FieldError[] {
+  if (validatePolicy(doc)) return [];
+  return (validatePolicy.errors ?? []).map(toFieldError);
+}
+
+/** ajv errors in our words: a dotted field path and a message a person can act on. */
+export function toFieldError(e: ErrorObject): FieldError {
+  const path = e.instancePath.split('/').slice(1)
+    .map((seg) => (/^\d+$/.test(seg) ? `[${seg}]` : `.${seg}`)).join('').replace(/^\./, '');
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = (e.params as { additionalProperty: string }).additionalProperty;
+      return { path: path ? `${path}.${key}` : key, message: `unknown field "${key}"` };
+    }
+    case 'enum':
+      return { path, message: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` };
+    case 'const':
+      return { path, message: `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}` };
+    case 'pattern':
+      return { path, message: `${JSON.stringify(e.data ?? '')} is not valid here (must match ${(e.params as { pattern: string }).pattern})` };
+    case 'required': {
+      const key = (e.params as { missingProperty: string }).missingProperty;
+      return { path: path ? `${path}.${key}` : key, message: 'is required' };
+    }
+    default:
+      return { path, message: e.message ?? 'is invalid' };
+  }
+}
+
+function asRef(fc: Obj): KubeObject {
+  const md = isObj(fc.metadata) ? fc.metadata : {};
+  return {
+    ...fc,
+    apiVersion: String(fc.apiVersion ?? ''),
+    kind: String(fc.kind ?? ''),
+    metadata: { ...md, name: typeof md.name === 'string' ? md.name : 'functionConfig' },
+  } as KubeObject;
+}

@@ -1,0 +1,44 @@
+// One cert-manager Certificate per alias: the kind's defaults merged with the user's
+// `spec.tls.certificates[]` entry the way KubeDB merges them (the user's subject replaces the
+// default; SANs are added to the defaults).
+import { compact, type KubeObject, unique } from '../io/objects.js';
+import type { CertificateDefaults } from '../kinds/kind.js';
+import { formatGoDuration, parseGoDuration } from '../util/duration.js';
+import type { CertificateOverride, IssuerRef } from '../validate/tls-config.js';
+import { kubeObject, objectMeta, type Owner } from './metadata.js';
+
+export interface CertificateInput {
+  owner: Owner;
+  alias: string;
+  name: string;
+  secretName: string;
+  issuerRef: IssuerRef;
+  defaults: CertificateDefaults;
+  override?: CertificateOverride;
+}
+
+export function buildCertificate(c: CertificateInput): KubeObject {
+  const o = c.override;
+  const spec = compact({
+    secretName: c.secretName,
+    issuerRef: { group: c.issuerRef.apiGroup, kind: c.issuerRef.kind, name: c.issuerRef.name },
+    commonName: c.defaults.commonName,
+    subject: o?.subject ?? c.defaults.subject,
+    dnsNames: unique([...(c.defaults.dnsNames ?? []), ...(o?.dnsNames ?? [])]),
+    ipAddresses: unique([...(c.defaults.ipAddresses ?? []), ...(o?.ipAddresses ?? [])]),
+    uris: unique(o?.uris ?? []),
+    emailAddresses: unique(o?.emailAddresses ?? []),
+    // Canonical Go form (2160h0m0s): what cert-manager stores, so GitOps tools see no drift.
+    duration: canonicalDuration(o?.duration),
+    renewBefore: canonicalDuration(o?.renewBefore),
+    privateKey: o?.privateKey?.encoding ? { encoding: o.privateKey.encoding } : undefined,
+    usages: c.defaults.usages,
+  });
+  return kubeObject('cert-manager.io/v1', 'Certificate', objectMeta(c.owner, c.name, { 'dbtls.dev/certificate-alias': c.alias }), { spec });
+}
+
+function canonicalDuration(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  const d = parseGoDuration(v);
+  return d.ok ? formatGoDuration(d.nanos) : v;
+}

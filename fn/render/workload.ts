@@ -1,0 +1,109 @@
+// Builders for the standalone workload that every kind shares: Services, the StatefulSet
+// skeleton, secret volumes with the file modes servers insist on, configuration ConfigMaps.
+import { compact, isObj, type KubeObject, type Obj } from '../io/objects.js';
+import { kubeObject, objectMeta, type Owner, selectorLabels } from './metadata.js';
+
+export interface Port { name: string; port: number; targetPort?: number | string }
+
+export function service(owner: Owner, name: string, ports: readonly Port[], opts: { headless?: boolean; selector?: Record<string, string> } = {}): KubeObject {
+  return kubeObject('v1', 'Service', objectMeta(owner, name), {
+    spec: compact({
+      type: 'ClusterIP',
+      clusterIP: opts.headless ? 'None' : undefined,
+      publishNotReadyAddresses: opts.headless ? true : undefined,
+      selector: { ...selectorLabels(owner), ...opts.selector },
+      ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort ?? p.port, protocol: 'TCP' })),
+    }),
+  });
+}
+
+/** Selector for one pod of the StatefulSet: how a primary Service reaches pod 0. */
+export function podSelector(statefulSet: string, ordinal: number): Record<string, string> {
+  return { 'statefulset.kubernetes.io/pod-name': `${statefulSet}-${ordinal}` };
+}
+
+export function configMap(owner: Owner, name: string, data: Record<string, string>): KubeObject {
+  return kubeObject('v1', 'ConfigMap', objectMeta(owner, name), { data });
+}
+
+export interface SecretFile { key: string; path: string }
+
+/**
+ * A certificate secret as a volume. `mode` is the file mode (e.g. 0o640): with the pod's fsGroup
+ * the files are root-owned and group-readable by the server, which servers such as PostgreSQL
+ * accept for keys, and nobody else can read them.
+ */
+export function secretVolume(name: string, secretName: string, files: readonly SecretFile[], mode: number): Obj {
+  return { name, secret: { secretName, defaultMode: mode, items: files.map((f) => ({ key: f.key, path: f.path })) } };
+}
+
+export function configMapVolume(name: string, configMapName: string, mode?: number): Obj {
+  return { name, configMap: compact({ name: configMapName, defaultMode: mode }) };
+}
+
+export interface StatefulSetInput {
+  name: string;
+  replicas: number;
+  serviceName: string;
+  podLabels?: Record<string, string>;
+  securityContext?: Obj;
+  containers: Obj[];
+  initContainers?: Obj[];
+  volumes: Obj[];
+  dataVolume: DataVolume;
+  podManagementPolicy?: 'OrderedReady' | 'Parallel';
+}
+
+export type DataVolume = { claim: Obj } | { emptyDir: Obj };
+
+export function statefulSet(owner: Owner, s: StatefulSetInput): KubeObject {
+  const labels = selectorLabels(owner);
+  const volumes = [...s.volumes];
+  const claims: Obj[] = [];
+  if ('claim' in s.dataVolume) claims.push({ metadata: { name: 'data' }, spec: s.dataVolume.claim });
+  else volumes.push({ name: 'data', emptyDir: s.dataVolume.emptyDir });
+  return kubeObject('apps/v1', 'StatefulSet', objectMeta(owner, s.name), {
+    spec: compact({
+      replicas: s.replicas,
+      serviceName: s.serviceName,
+      podManagementPolicy: s.podManagementPolicy ?? 'OrderedReady',
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels: { ...labels, ...s.podLabels } },
+        spec: compact({
+          securityContext: s.securityContext,
+          initContainers: s.initContainers,
+          containers: s.containers,
+          volumes,
+        }),
+      },
+      volumeClaimTemplates: claims,
+    }),
+  });
+}
+
+/**
+ * The data volume from KubeDB's `spec.storageType`/`spec.storage`: a PersistentVolumeClaim
+ * template for Durable (the default), an emptyDir for Ephemeral.
+ */
+export function dataVolumeFrom(spec: Obj): DataVolume {
+  if (spec.storageType === 'Ephemeral') return { emptyDir: isObj(spec.ephemeralStorage) ? spec.ephemeralStorage : {} };
+  const storage = isObj(spec.storage) ? spec.storage : {};
+  return {
+    claim: compact({
+      accessModes: Array.isArray(storage.accessModes) ? storage.accessModes : ['ReadWriteOnce'],
+      storageClassName: storage.storageClassName,
+      resources: isObj(storage.resources) ? storage.resources : { requests: { storage: '1Gi' } },
+    }),
+  };
+}
+
+/** The four forms of a Service's name that clients use, short to fully qualified. */
+export function serviceNames(service: string, namespace: string, clusterDomain: string): string[] {
+  return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.${clusterDomain}`];
+}
+
+/** Wildcards covering every pod of a headless governing Service. */
+export function podWildcards(governing: string, namespace: string, clusterDomain: string): string[] {
+  return [`*.${governing}.${namespace}.svc`, `*.${governing}.${namespace}.svc.${clusterDomain}`];
+}

@@ -1,0 +1,182 @@
+// The shared shape of `spec.tls` (kmodules TLSConfig, as every KubeDB and KubeVault kind uses
+// it): issuerRef, and certificates[] keyed by alias. Each rule reports at the exact field.
+import { isObj, type Obj } from '../io/objects.js';
+import type { Reporter } from '../io/results.js';
+import { describeType } from '../io/resource-list.js';
+import { parseGoDuration } from '../util/duration.js';
+
+export interface IssuerRef { apiGroup: string; kind: 'Issuer' | 'ClusterIssuer'; name: string }
+
+export interface Subject {
+  organizations?: string[]; countries?: string[]; organizationalUnits?: string[]; localities?: string[];
+  provinces?: string[]; streetAddresses?: string[]; postalCodes?: string[]; serialNumber?: string;
+}
+
+/** One `spec.tls.certificates[]` entry after validation; `path` is where it sits in the source. */
+export interface CertificateOverride {
+  alias: string;
+  path: string;
+  issuerRef?: IssuerRef;
+  secretName?: string;
+  subject?: Subject;
+  duration?: string;
+  renewBefore?: string;
+  dnsNames?: string[];
+  ipAddresses?: string[];
+  uris?: string[];
+  emailAddresses?: string[];
+  privateKey?: { encoding?: 'PKCS1' | 'PKCS8' };
+}
+
+export interface TLSConfig {
+  issuerRef?: IssuerRef;
+  overrides: Map<string, CertificateOverride>;
+  /** Extra keys on `spec.tls` that a kind reads itself (MSSQLServer's clientTLS). */
+  extra: Obj;
+}
+
+const SUBJECT_LISTS = ['organizations', 'countries', 'organizationalUnits', 'localities', 'provinces', 'streetAddresses', 'postalCodes'] as const;
+const STRING_LISTS = ['dnsNames', 'ipAddresses', 'uris', 'emailAddresses'] as const;
+const CERTIFICATE_FIELDS = ['alias', 'issuerRef', 'secretName', 'subject', 'duration', 'renewBefore', ...STRING_LISTS, 'privateKey'];
+export const ISSUER_GROUP = 'cert-manager.io';
+
+/**
+ * Reads `spec.tls`. Returns undefined when it is absent. `knownAliases` are the aliases the kind
+ * issues for this object; `extraFields` are kind-specific keys allowed beside issuerRef/certificates.
+ */
+export function readTLSConfig(spec: Obj, report: Reporter, knownAliases: readonly string[], extraFields: readonly string[] = []): TLSConfig | undefined {
+  const tls = spec.tls;
+  if (tls === undefined || tls === null) return undefined;
+  if (!isObj(tls)) {
+    report.error('spec.tls', `must be a mapping, got ${describeType(tls)}`);
+    return undefined;
+  }
+  const config: TLSConfig = { overrides: new Map(), extra: {} };
+  for (const key of Object.keys(tls)) {
+    if (key === 'issuerRef' || key === 'certificates') continue;
+    if (extraFields.includes(key)) config.extra[key] = tls[key];
+    else report.error(`spec.tls.${key}`, `unknown field "${key}"; spec.tls has ${['issuerRef', 'certificates', ...extraFields].join(', ')}`);
+  }
+  if (tls.issuerRef === undefined || tls.issuerRef === null) {
+    report.error('spec.tls.issuerRef', 'is required when spec.tls is set: name the cert-manager Issuer or ClusterIssuer that signs the certificates');
+  } else {
+    config.issuerRef = readIssuerRef(tls.issuerRef, 'spec.tls.issuerRef', report);
+  }
+  const certs = tls.certificates;
+  if (certs !== undefined && certs !== null) {
+    if (!Array.isArray(certs)) {
+      report.error('spec.tls.certificates', `must be a list, got ${describeType(certs)}`);
+    } else {
+      certs.forEach((entry, i) => {
+        const o = readCertificate(entry, `spec.tls.certificates[${i}]`, report, knownAliases);
+        if (!o) return;
+        const seen = config.overrides.get(o.alias);
+        if (seen) report.error(`${o.path}.alias`, `alias "${o.alias}" is already customised by ${seen.path}; give each alias once`);
+        else config.overrides.set(o.alias, o);
+      });
+    }
+  }
+  return config;
+}
+
+export function readIssuerRef(v: unknown, path: string, report: Reporter): IssuerRef | undefined {
+  if (!isObj(v)) {
+    report.error(path, `must be a mapping with apiGroup, kind and name, got ${describeType(v)}`);
+    return undefined;
+  }
+  let ok = true;
+  for (const key of Object.keys(v)) {
+    if (!['apiGroup', 'kind', 'name'].includes(key)) { report.error(`${path}.${key}`, `unknown field "${key}"; issuerRef has apiGroup, kind, name`); ok = false; }
+  }
+  const apiGroup = v.apiGroup ?? ISSUER_GROUP;
+  if (apiGroup !== ISSUER_GROUP) {
+    report.error(`${path}.apiGroup`, `must be "${ISSUER_GROUP}", got ${describeType(apiGroup)}: only cert-manager issuers are supported`);
+    ok = false;
+  }
+  if (v.kind === undefined) {
+    report.error(`${path}.kind`, 'is required: Issuer or ClusterIssuer');
+    ok = false;
+  } else if (v.kind !== 'Issuer' && v.kind !== 'ClusterIssuer') {
+    report.error(`${path}.kind`, `must be Issuer or ClusterIssuer, got ${describeType(v.kind)}`);
+    ok = false;
+  }
+  if (typeof v.name !== 'string' || v.name === '') {
+    report.error(`${path}.name`, v.name === undefined ? 'is required' : `must be a non-empty string, got ${describeType(v.name)}`);
+    ok = false;
+  }
+  return ok ? { apiGroup: ISSUER_GROUP, kind: v.kind as IssuerRef['kind'], name: v.name as string } : undefined;
+}
+
+function readCertificate(v: unknown, path: string, report: Reporter, knownAliases: readonly string[]): CertificateOverride | undefined {
+  if (!isObj(v)) {
+    report.error(path, `must be a mapping, got ${describeType(v)}`);
+    return undefined;
+  }
+  const before = report.results.length;
+  for (const key of Object.keys(v)) {
+    if (!CERTIFICATE_FIELDS.includes(key)) report.error(`${path}.${key}`, `unknown field "${key}"; a certificate entry has ${CERTIFICATE_FIELDS.join(', ')}`);
+  }
+  const alias = v.alias;
+  if (alias === undefined) report.error(`${path}.alias`, `is required: one of ${knownAliases.join(', ')}`);
+  else if (typeof alias !== 'string' || !knownAliases.includes(alias)) {
+    report.error(`${path}.alias`, `unknown alias ${typeof alias === 'string' ? JSON.stringify(alias) : describeType(alias)}; this resource issues ${knownAliases.join(', ')}`);
+  }
+  const o: CertificateOverride = { alias: String(alias), path };
+  if (v.issuerRef !== undefined) o.issuerRef = readIssuerRef(v.issuerRef, `${path}.issuerRef`, report);
+  if (v.secretName !== undefined) o.secretName = readString(v.secretName, `${path}.secretName`, report);
+  for (const key of ['duration', 'renewBefore'] as const) {
+    if (v[key] === undefined) continue;
+    const s = readString(v[key], `${path}.${key}`, report);
+    if (s === undefined) continue;
+    const d = parseGoDuration(s);
+    if (!d.ok) report.error(`${path}.${key}`, `${JSON.stringify(s)} is not a Go duration as cert-manager requires (${d.error}); use hours, e.g. 2160h for 90 days`);
+    else if (d.nanos <= 0n) report.error(`${path}.${key}`, `${JSON.stringify(s)} must be positive`);
+    else o[key] = s;
+  }
+  for (const key of STRING_LISTS) {
+    if (v[key] !== undefined) o[key] = readStringList(v[key], `${path}.${key}`, report);
+  }
+  if (v.subject !== undefined) {
+    if (!isObj(v.subject)) report.error(`${path}.subject`, `must be a mapping, got ${describeType(v.subject)}`);
+    else {
+      const subject: Subject = {};
+      for (const key of Object.keys(v.subject)) {
+        if ((SUBJECT_LISTS as readonly string[]).includes(key)) subject[key as (typeof SUBJECT_LISTS)[number]] = readStringList(v.subject[key], `${path}.subject.${key}`, report);
+        else if (key === 'serialNumber') subject.serialNumber = readString(v.subject[key], `${path}.subject.serialNumber`, report);
+        else report.error(`${path}.subject.${key}`, `unknown field "${key}"; subject has ${[...SUBJECT_LISTS, 'serialNumber'].join(', ')}`);
+      }
+      o.subject = subject;
+    }
+  }
+  if (v.privateKey !== undefined) {
+    if (!isObj(v.privateKey)) report.error(`${path}.privateKey`, `must be a mapping, got ${describeType(v.privateKey)}`);
+    else {
+      for (const key of Object.keys(v.privateKey)) {
+        if (key !== 'encoding') report.error(`${path}.privateKey.${key}`, `unknown field "${key}"; KubeDB's privateKey has only encoding`);
+      }
+      const enc = v.privateKey.encoding;
+      if (enc !== undefined && enc !== 'PKCS1' && enc !== 'PKCS8') report.error(`${path}.privateKey.encoding`, `must be PKCS1 or PKCS8, got ${describeType(enc)}`);
+      else o.privateKey = enc === undefined ? {} : { encoding: enc };
+    }
+  }
+  return report.results.length > before && alias === undefined ? undefined : o;
+}
+
+function readString(v: unknown, path: string, report: Reporter): string | undefined {
+  if (typeof v === 'string') return v;
+  report.error(path, `must be a string, got ${describeType(v)}`);
+  return undefined;
+}
+
+function readStringList(v: unknown, path: string, report: Reporter): string[] | undefined {
+  if (!Array.isArray(v)) {
+    report.error(path, `must be a list of strings, got ${describeType(v)}`);
+    return undefined;
+  }
+  const out: string[] = [];
+  v.forEach((s, i) => {
+    if (typeof s === 'string') out.push(s);
+    else report.error(`${path}[${i}]`, `must be a string, got ${describeType(s)}`);
+  });
+  return out;
+}
