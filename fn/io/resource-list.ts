@@ -29,6 +29,7 @@ export function readResourceList(text: string): ReadOutcome {
   if (text.length > LIMITS.maxBytes) {
     return fatal(`input is ${text.length} bytes; the limit is ${LIMITS.maxBytes} bytes`);
   }
+  if (/^(\s*(#[^\n]*)?\n?)*$/.test(text)) return fatal('input is empty: expected a ResourceList');
   let doc: unknown;
   try {
     doc = parseYaml(text);
