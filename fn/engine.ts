@@ -11,6 +11,8 @@ import {
 import { buildCertificate } from './render/certificate.js';
 import { GENERATED_FROM, LOCAL_CONFIG, type Owner } from './render/metadata.js';
 import { readSettings, type Settings } from './policy/settings.js';
+import { applyCertificatePolicy, applyPolicyDefaults, checkDatabasePolicy } from './policy/rules.js';
+import { reportWebhookErrors } from './validate/certificate-spec.js';
 import { IssuerIndex } from './validate/issuers.js';
 import { readTLSConfig } from './validate/tls-config.js';
 
@@ -79,6 +81,7 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
     report.error('apiVersion', `${db.apiVersion} is not a served version of ${kind.kind}; use ${kind.versions.map((v) => `${kind.group}/${v}`).join(' or ')}`);
     return { results: report.results, source: db };
   }
+  db = applyPolicyDefaults(db, settings.rules, report);
   const spec = db.spec;
   if (!isObj(spec)) {
     report.error('spec', spec === undefined ? 'is required' : 'must be a mapping');
@@ -94,6 +97,7 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
     if (o.issuerRef) issuers.check(o.issuerRef, namespace, `${o.path}.issuerRef`, report);
   }
   if (report.failed) return { results: report.results, source: db };
+  checkDatabasePolicy(ctx, kind, plan, issuers);
 
   const owner: Owner = { db, namespace, resource: kind.resource, group: kind.group };
   const objects: KubeObject[] = [];
@@ -104,11 +108,13 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
       const name = kind.certificateName?.(db, alias) ?? `${db.metadata.name}-${alias}-cert`;
       const secretName = override?.secretName ?? kind.defaultSecretName?.(db, alias) ?? name;
       issued.push({ alias, name, secretName });
-      objects.push(buildCertificate({
+      const certificate = applyCertificatePolicy(buildCertificate({
         owner, alias, name, secretName, override,
         issuerRef: override?.issuerRef ?? tls.issuerRef,
         defaults: kind.certificateDefaults(ctx, plan, alias),
-      }));
+      }), ctx, override);
+      reportWebhookErrors(certificate, alias, override, report);
+      objects.push(certificate);
     }
   }
   let source = db;

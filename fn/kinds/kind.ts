@@ -24,6 +24,22 @@ export interface CertificateDefaults {
   usages?: string[];
 }
 
+/**
+ * A setting by which a kind makes client connections stricter (Postgres sslMode, PerconaXtraDB
+ * requireSSL, MSSQLServer clientTLS). The policy rule connectionSecurity sets a minimum per `key`
+ * without knowing any kind; kinds whose settings mean the same share a key.
+ */
+export interface ConnectionSetting<Plan = unknown> {
+  /** The key under the policy's connectionSecurity.minimum, e.g. 'sslMode'. */
+  key: string;
+  /** Where the setting lives in the database, for results: 'spec.sslMode'. */
+  path: string;
+  /** Every value, weakest first: ['disable', …, 'verify-full'] or [false, true]. */
+  levels: readonly (string | boolean)[];
+  /** The value in effect for this database after the kind's defaults; undefined if unreadable. */
+  value(ctx: KindContext, plan: Plan): string | boolean | undefined;
+}
+
 /** A certificate as it will be issued: its alias, Certificate name and secret. */
 export interface IssuedCertificate { alias: string; name: string; secretName: string }
 
@@ -52,6 +68,8 @@ export interface DatabaseKind<Plan = unknown> {
   /** Whether certificates are issued for this object at all (e.g. spec.tls present). */
   issuesCertificates(ctx: KindContext, plan: Plan): boolean;
   certificateDefaults(ctx: KindContext, plan: Plan, alias: string): CertificateDefaults;
+  /** Settings the policy rule connectionSecurity can require a minimum of. */
+  connectionSettings?: readonly ConnectionSetting<Plan>[];
   /** The standalone workload (StatefulSet, Services, configuration), mounting `certificates`. */
   workload(ctx: KindContext, plan: Plan, certificates: readonly IssuedCertificate[]): KubeObject[];
 }

@@ -116,6 +116,8 @@ export const postgres = defineKind<PostgresPlan>({
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
 
+  connectionSettings: [{ key: 'sslMode', path: 'spec.sslMode', levels: SSL_MODES, value: (_ctx, plan) => plan.sslMode }],
+
   certificateDefaults(ctx, _plan, alias) {
     const name = ctx.db.metadata.name;
     const subject = { organizations: ['kubedb'], organizationalUnits: [alias] };

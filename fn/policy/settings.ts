@@ -4,6 +4,7 @@ import type { ErrorObject } from 'ajv';
 import { validatePolicy } from '../generated/schemas.js';
 import { isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { resultFor, type Result } from '../io/results.js';
+import { NO_RULES, type PolicyRules, readRules } from './rules.js';
 
 export const POLICY_API_VERSION = 'dbtls.dev/v1alpha1';
 export const POLICY_KIND = 'DatabaseTLSPolicy';
@@ -14,11 +15,13 @@ export interface Settings {
   mode: Mode;
   clusterDomain: string;
   externalIssuers: ExternalIssuer[];
+  /** The organisation's rules (spec.rules); see fn/policy/rules.ts. */
+  rules: PolicyRules;
 }
 
 export interface ExternalIssuer { kind?: 'Issuer' | 'ClusterIssuer'; namespace?: string; name: string }
 
-export const DEFAULT_SETTINGS: Settings = { mode: 'standalone', clusterDomain: 'cluster.local', externalIssuers: [] };
+export const DEFAULT_SETTINGS: Settings = { mode: 'standalone', clusterDomain: 'cluster.local', externalIssuers: [], rules: NO_RULES };
 
 export interface ConfigOutcome {
   settings: Settings;
@@ -46,7 +49,9 @@ export function readSettings(functionConfig: Obj | undefined, isDatabase: (o: Ob
   if (fc.kind === POLICY_KIND) {
     const errors = schemaErrors(fc);
     if (errors.length) return { settings: DEFAULT_SETTINGS, results: errors.map((e) => resultFor(ref, 'error', e.message, e.path)) };
-    return { settings: toSettings(isObj(fc.spec) ? fc.spec : {}), results: [] };
+    const rules = readRules(isObj(fc.spec) ? fc.spec.rules : undefined, ref);
+    if (rules.results.length) return { settings: DEFAULT_SETTINGS, results: rules.results };
+    return { settings: { ...toSettings(isObj(fc.spec) ? fc.spec : {}), rules: rules.rules }, results: [] };
   }
   if (isDatabase(fc)) {
     return { settings: DEFAULT_SETTINGS, results: [], generatorSource: fc as KubeObject };
@@ -86,6 +91,7 @@ function toSettings(spec: Obj): Settings {
     mode: (spec.mode as Mode | undefined) ?? DEFAULT_SETTINGS.mode,
     clusterDomain: (spec.clusterDomain as string | undefined) ?? DEFAULT_SETTINGS.clusterDomain,
     externalIssuers: ((spec.externalIssuers as string[] | undefined) ?? []).map(parseExternalIssuer),
+    rules: NO_RULES,
   };
 }
 

@@ -1,0 +1,435 @@
+// cert-manager's admission webhook checks of a Certificate spec (ValidateCertificateSpec in
+// internal/apis/certmanager/validation/certificate.go, release v1.21.1), ported rule by rule so
+// that every Certificate dbtls emits is one the cluster accepts. Each error carries the webhook's
+// field path, error type, bad value and detail text; formatWebhookError prints it as the API
+// server would (`spec.duration: Invalid value: 30m0s: certificate duration must be ...`).
+// Where Go and JavaScript differ (net.ParseIP, mail.ParseAddress) the Go behaviour is reproduced.
+import { isObj, type KubeObject, type Obj } from '../io/objects.js';
+import type { Reporter } from '../io/results.js';
+import type { CertificateOverride } from './tls-config.js';
+import { formatGoDuration, HOUR, MINUTE, parseGoDuration } from '../util/duration.js';
+
+export type WebhookErrorType = 'Required value' | 'Invalid value' | 'Unsupported value' | 'Forbidden' | 'Too long' | 'Duplicate value';
+
+export interface WebhookError {
+  /** The webhook's path, e.g. `spec.ipAddresses[1]`. */
+  field: string;
+  type: WebhookErrorType;
+  /** The bad value as Go prints it: strings quoted, numbers and durations bare. */
+  value?: string;
+  detail: string;
+}
+
+/** apimachinery's field.Error.Error(): `<field>: <type>[: <value>][: <detail>]`. */
+export function formatWebhookError(e: WebhookError): string {
+  const parts: string[] = [e.type];
+  if (e.value !== undefined && (e.type === 'Invalid value' || e.type === 'Unsupported value' || e.type === 'Duplicate value')) parts.push(e.value);
+  if (e.detail !== '') parts.push(e.detail);
+  return `${e.field}: ${parts.join(': ')}`;
+}
+
+/** The key usages cert-manager knows (pkg/api/util/usages.go), the CRD's enum. */
+export const KEY_USAGES = [
+  'signing', 'digital signature', 'content commitment', 'key encipherment', 'key agreement', 'data encipherment',
+  'cert sign', 'crl sign', 'encipher only', 'decipher only', 'any', 'server auth', 'client auth', 'code signing',
+  'email protection', 's/mime', 'ipsec end system', 'ipsec tunnel', 'ipsec user', 'timestamping', 'ocsp signing',
+  'microsoft sgc', 'netscape sgc',
+] as const;
+
+const SIGNATURE_ALGORITHMS: Record<string, string[]> = {
+  RSA: ['SHA256WithRSA', 'SHA384WithRSA', 'SHA512WithRSA'],
+  ECDSA: ['ECDSAWithSHA256', 'ECDSAWithSHA384', 'ECDSAWithSHA512'],
+  Ed25519: ['PureEd25519'],
+};
+
+const SUBJECT_KEYS = ['organizations', 'countries', 'organizationalUnits', 'localities', 'provinces', 'streetAddresses', 'postalCodes', 'serialNumber'];
+const LITERAL_SUBJECT_KEYS = ['C', 'O', 'OU', 'CN', 'SERIALNUMBER', 'L', 'ST', 'STREET', 'DC', 'UID'];
+export const MINIMUM_DURATION = HOUR;
+export const MINIMUM_RENEW_BEFORE = 5n * MINUTE;
+export const DEFAULT_DURATION = 2160n * HOUR;
+
+const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+const DNS1123_SUBDOMAIN = new RegExp(`^${DNS1123_LABEL}(\\.${DNS1123_LABEL})*$`);
+const DNS1123_SUBDOMAIN_DETAIL = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+
+const q = (s: string) => JSON.stringify(s);
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** apimachinery's IsDNS1123Subdomain: the detail strings for a name that fails. */
+export function dns1123SubdomainErrors(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > 253) errs.push('must be no more than 253 characters');
+  if (!DNS1123_SUBDOMAIN.test(value)) errs.push(DNS1123_SUBDOMAIN_DETAIL);
+  return errs;
+}
+
+/** Every error the webhook returns for this Certificate `spec`, in its order. */
+export function validateCertificateSpec(spec: Obj): WebhookError[] {
+  const el: WebhookError[] = [];
+  const add = (field: string, type: WebhookErrorType, detail: string, value?: string) => el.push({ field, type, detail, ...(value !== undefined ? { value } : {}) });
+
+  // 1. secretName
+  const secretName = str(spec.secretName);
+  if (secretName === '') add('spec.secretName', 'Required value', 'must be specified');
+  else for (const d of dns1123SubdomainErrors(secretName)) add('spec.secretName', 'Invalid value', d, q(secretName));
+
+  // 2. issuerRef
+  const ref = isObj(spec.issuerRef) ? spec.issuerRef : {};
+  if (str(ref.name) === '') add('spec.issuerRef.name', 'Required value', 'must be specified');
+  const group = str(ref.group);
+  const kind = str(ref.kind);
+  if ((group === '' || group === 'cert-manager.io') && !['', 'Issuer', 'ClusterIssuer'].includes(kind)) {
+    add('spec.issuerRef.kind', 'Invalid value', `must be one of Issuer or ClusterIssuer${group === '' ? ' (did you forget to set spec.issuerRef.kind.group?)' : ''}`, q(kind));
+  }
+
+  // 3. literalSubject
+  let commonName = str(spec.commonName);
+  const literalSubject = str(spec.literalSubject);
+  if (literalSubject !== '') {
+    if (commonName !== '') add('spec.commonName', 'Invalid value', 'When providing a `LiteralSubject` no `commonName` may be provided.', q(commonName));
+    const subject = isObj(spec.subject) ? spec.subject : {};
+    if (SUBJECT_KEYS.some((k) => (k === 'serialNumber' ? str(subject[k]) !== '' : list(subject[k]).length > 0))) {
+      add('spec.subject', 'Invalid value', 'When providing a `LiteralSubject` no `Subject` properties may be provided.', JSON.stringify(subject));
+    }
+    const dn = parseLiteralSubject(literalSubject);
+    if ('error' in dn) add('spec.literalSubject', 'Invalid value', dn.error, q(literalSubject));
+    else {
+      for (const [type, value] of dn.attributes) {
+        if (type === 'CN') commonName = value;
+        else if (!LITERAL_SUBJECT_KEYS.includes(type) && !/^\d+(\.\d+)+$/.test(type)) {
+          add('spec.literalSubject', 'Invalid value', `Literal subject contains unrecognized key with value [${value}]`, q(literalSubject));
+        }
+      }
+    }
+  }
+
+  // 4. identity
+  const otherNames = list(spec.otherNames);
+  if (commonName === '' && list(spec.dnsNames).length === 0 && list(spec.uris).length === 0 && list(spec.emailAddresses).length === 0
+    && list(spec.ipAddresses).length === 0 && otherNames.length === 0) {
+    add('spec', 'Invalid value', 'at least one of commonName (from the commonName field or from a literalSubject), dnsNames, emailSANs, ipAddresses, otherNames, or uriSANs must be set', '""');
+  }
+  // 5. commonName length, in bytes
+  if (Buffer.byteLength(commonName, 'utf8') > 64) add('spec.commonName', 'Too long', 'may not be more than 64 bytes');
+
+  // 6. ipAddresses
+  list(spec.ipAddresses).forEach((ip, i) => {
+    if (!isGoIP(str(ip))) add(`spec.ipAddresses[${i}]`, 'Invalid value', 'invalid IP address', q(str(ip)));
+  });
+  // 7. emailAddresses
+  list(spec.emailAddresses).forEach((email, i) => {
+    const problem = goMailProblem(str(email));
+    if (problem) add(`spec.emailAddresses[${i}]`, 'Invalid value', problem, q(str(email)));
+  });
+  // 8. otherNames
+  otherNames.forEach((on, i) => {
+    const o = isObj(on) ? on : {};
+    const oid = str(o.oid);
+    if (oid === '') add(`spec.otherNames[${i}].oid`, 'Required value', 'must be specified');
+    else if (!/^[0-2](\.(0|[1-9]\d*))+$/.test(oid)) add(`spec.otherNames[${i}].oid`, 'Invalid value', 'invalid oid syntax', q(oid));
+    if (str(o.utf8Value) === '') add(`spec.otherNames[${i}].utf8Value`, 'Required value', 'must be set to a valid non-empty UTF8 string');
+  });
+
+  // 9. privateKey
+  const pk = isObj(spec.privateKey) ? spec.privateKey : undefined;
+  const algorithm = pk ? str(pk.algorithm) : '';
+  if (pk) {
+    const size = typeof pk.size === 'number' ? pk.size : 0;
+    if (algorithm === '' || algorithm === 'RSA') {
+      if (size > 0 && (size < 2048 || size > 8192)) add('spec.privateKey.size', 'Invalid value', 'must be between 2048 and 8192 for rsa keyAlgorithm', String(size));
+    } else if (algorithm === 'ECDSA') {
+      if (size > 0 && ![256, 384, 521].includes(size)) add('spec.privateKey.size', 'Unsupported value', 'supported values: "256", "384", "521"', String(size));
+    } else if (algorithm !== 'Ed25519') {
+      add('spec.privateKey.algorithm', 'Invalid value', 'must be either empty or one of rsa, ecdsa or ed25519', q(algorithm));
+    }
+  }
+  // 10. signatureAlgorithm
+  const signature = str(spec.signatureAlgorithm);
+  if (signature !== '') {
+    const keyAlg = algorithm === '' ? 'RSA' : algorithm;
+    const allowed = SIGNATURE_ALGORITHMS[keyAlg];
+    if (allowed && !allowed.includes(signature)) {
+      add('spec.signatureAlgorithm', 'Invalid value', `for key algorithm ${keyAlg} the allowed signature algorithms are [${allowed.join(' ')}]`, q(signature));
+    }
+  }
+
+  // 11. durations: only when duration or renewBefore is set, as upstream
+  if (spec.duration !== undefined || spec.renewBefore !== undefined) el.push(...validateDurations(spec));
+
+  // 12. usages
+  list(spec.usages).forEach((u, i) => {
+    if (!(KEY_USAGES as readonly string[]).includes(str(u))) add(`spec.usages[${i}]`, 'Invalid value', 'unknown keyusage', q(str(u)));
+  });
+  // 13. revisionHistoryLimit
+  if (typeof spec.revisionHistoryLimit === 'number' && spec.revisionHistoryLimit < 1) {
+    add('spec.revisionHistoryLimit', 'Invalid value', 'must not be less than 1', String(spec.revisionHistoryLimit));
+  }
+  // 14. secretTemplate
+  if (isObj(spec.secretTemplate)) {
+    const annotations = isObj(spec.secretTemplate.annotations) ? spec.secretTemplate.annotations : {};
+    for (const key of Object.keys(annotations)) {
+      if (key.startsWith('cert-manager.io/') && key !== 'cert-manager.io/allow-direct-injection') {
+        add('spec.secretTemplate.annotations', 'Invalid value', 'cert-manager.io/* annotations are not allowed', q(key));
+      }
+    }
+    const labels = isObj(spec.secretTemplate.labels) ? spec.secretTemplate.labels : {};
+    for (const value of Object.values(labels)) {
+      if (str(value).length > 63) add('spec.secretTemplate.labels', 'Invalid value', 'must be no more than 63 characters', q(str(value)));
+    }
+  }
+  // 15. nameConstraints
+  if (isObj(spec.nameConstraints)) {
+    if (spec.isCA !== true) add('spec.nameConstraints', 'Invalid value', 'isCa should be true when nameConstraints is set', JSON.stringify(spec.nameConstraints));
+    if (spec.nameConstraints.permitted === undefined && spec.nameConstraints.excluded === undefined) {
+      add('spec.nameConstraints', 'Invalid value', 'either permitted or excluded must be set', JSON.stringify(spec.nameConstraints));
+    }
+  }
+  // 16. additionalOutputFormats
+  const formats = new Set<string>();
+  for (const f of list(spec.additionalOutputFormats)) {
+    const type = isObj(f) ? str(f.type) : '';
+    if (formats.has(type)) add('spec.additionalOutputFormats[type]', 'Duplicate value', '', q(type));
+    formats.add(type);
+  }
+  // 17. keystores
+  const keystores = isObj(spec.keystores) ? spec.keystores : {};
+  for (const [key, label] of [['jks', 'JKS'], ['pkcs12', 'PKCS#12']] as const) {
+    const ks = keystores[key];
+    if (!isObj(ks)) continue;
+    const ref = isObj(ks.passwordSecretRef) ? str(ks.passwordSecretRef.name) : '';
+    const path = `spec.keystores.${key}`;
+    if (ks.password !== undefined && ref !== '') add(path, 'Forbidden', `exactly one of passwordSecretRef and password must be provided for ${label} keystores; cannot set both`);
+    else if (ks.password === undefined && ref === '') add(path, 'Forbidden', `must set exactly one of passwordSecretRef and password must for ${label} keystores`);
+    else if (ks.password !== undefined && str(ks.password) === '') add(`${path}.password`, 'Forbidden', `literal password cannot be empty if set on ${label} keystores`);
+  }
+  // 18. renewal
+  if (isObj(spec.renewal)) {
+    const policy = str(spec.renewal.policy);
+    if (policy !== '' && policy !== 'RenewBefore' && policy !== 'Disabled') add('spec.renewal.policy', 'Unsupported value', 'supported values: "RenewBefore", "Disabled"', q(policy));
+    if (policy === 'Disabled' && list(spec.renewal.windows).length > 0) add('spec.renewal.windows', 'Forbidden', 'windows cannot be set when `renewal.policy` is set to Disabled');
+  }
+  return el;
+}
+
+/** ValidateDuration: the lifetime and the renewal point. */
+function validateDurations(spec: Obj): WebhookError[] {
+  const el: WebhookError[] = [];
+  const read = (v: unknown): bigint | undefined => {
+    if (typeof v !== 'string') return undefined;
+    const d = parseGoDuration(v);
+    return d.ok ? d.nanos : undefined;
+  };
+  const duration = read(spec.duration) ?? DEFAULT_DURATION;
+  const renewBefore = read(spec.renewBefore);
+  const pct = typeof spec.renewBeforePercentage === 'number' ? spec.renewBeforePercentage : undefined;
+  const fmt = formatGoDuration;
+  if (duration < MINIMUM_DURATION) {
+    el.push({ field: 'spec.duration', type: 'Invalid value', value: fmt(duration), detail: `certificate duration must be greater than ${fmt(MINIMUM_DURATION)}` });
+  }
+  if (renewBefore !== undefined && pct !== undefined) {
+    const detail = 'renewBefore and renewBeforePercentage are mutually exclusive and cannot both be set';
+    el.push({ field: 'spec.renewBefore', type: 'Invalid value', value: fmt(renewBefore), detail });
+    el.push({ field: 'spec.renewBeforePercentage', type: 'Invalid value', value: String(pct), detail });
+  }
+  if (renewBefore !== undefined && renewBefore < MINIMUM_RENEW_BEFORE) {
+    el.push({ field: 'spec.renewBefore', type: 'Invalid value', value: fmt(renewBefore), detail: `certificate renewBefore must be greater than ${fmt(MINIMUM_RENEW_BEFORE)}` });
+  }
+  if (renewBefore !== undefined && renewBefore >= duration) {
+    el.push({ field: 'spec.renewBefore', type: 'Invalid value', value: fmt(renewBefore), detail: `certificate duration ${fmt(duration)} must be greater than renewBefore ${fmt(renewBefore)}` });
+  }
+  if (pct !== undefined) {
+    // The webhook (v1.21.1) computes the complement, duration*(100-pct)/100.
+    const rb = (duration * BigInt(100 - Math.trunc(pct))) / 100n;
+    if (rb < MINIMUM_RENEW_BEFORE) el.push({ field: 'spec.renewBeforePercentage', type: 'Invalid value', value: String(pct), detail: `certificate renewBeforePercentage must result in a renewBefore greater than ${fmt(MINIMUM_RENEW_BEFORE)}` });
+    if (rb >= duration) el.push({ field: 'spec.renewBeforePercentage', type: 'Invalid value', value: String(pct), detail: 'certificate renewBeforePercentage must result in a renewBefore less than duration' });
+  }
+  return el;
+}
+
+/**
+ * Go's net.ParseIP: dotted-decimal IPv4 (no leading zeros since Go 1.17), or IPv6 (optionally
+ * ending in an embedded IPv4), never a zone (`%eth0`) or a prefix length.
+ */
+export function isGoIP(s: string): boolean {
+  return isGoIPv4(s) || isGoIPv6(s);
+}
+
+function isGoIPv4(s: string): boolean {
+  const parts = s.split('.');
+  return parts.length === 4 && parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
+}
+
+function isGoIPv6(s: string): boolean {
+  if (!/^[0-9a-fA-F:.]+$/.test(s) || !s.includes(':')) return false;
+  let body = s;
+  const lastColon = s.lastIndexOf(':');
+  const tail = s.slice(lastColon + 1);
+  if (tail.includes('.')) {
+    // an embedded IPv4 address stands for the last two 16-bit groups
+    if (!isGoIPv4(tail)) return false;
+    body = `${s.slice(0, lastColon + 1)}0:0`;
+  }
+  const halves = body.split('::');
+  if (halves.length > 2) return false;
+  const words = halves.flatMap((h) => (h === '' ? [] : h.split(':')));
+  if (!words.every((w) => /^[0-9a-fA-F]{1,4}$/.test(w))) return false;
+  return halves.length === 2 ? words.length < 8 : words.length === 8;
+}
+
+/**
+ * Go's mail.ParseAddress as cert-manager uses it: the problem with an email SAN, or undefined.
+ * Go first reads an addr-spec (`local@domain`); failing that, a display name and an angle
+ * address (`Name <a@b>`). A value that parses but is not the bare address itself is rejected by
+ * cert-manager with its own message.
+ */
+export function goMailProblem(s: string): string | undefined {
+  const invalid = (e: string) => `invalid email address: ${e}`;
+  const itself = 'invalid email address: make sure the supplied value only contains the email address itself';
+  const input = s.replace(/^[ \t]+/, '');
+  if (input === '') return invalid('mail: no address');
+  const spec = addrSpec(input);
+  if ('address' in spec) {
+    const rest = spec.rest.replace(/^[ \t]+/, '');
+    if (rest !== '') return invalid(`mail: expected single address, got ${JSON.stringify(rest)}`);
+    return spec.address === s ? undefined : itself;
+  }
+  // display-name, then angle-addr
+  let rest = input;
+  let phrase = '';
+  if (!rest.startsWith('<')) {
+    const words: string[] = [];
+    for (;;) {
+      const m = /^(?:"(?:[^"\\]|\\.)*"|[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.\u0080-\uffff]+)/.exec(rest);
+      if (!m) break;
+      words.push(m[0]);
+      rest = rest.slice(m[0].length).replace(/^[ \t]+/, '');
+    }
+    if (words.length === 0) return invalid('mail: missing word in phrase: mail: invalid string');
+    phrase = words.join(' ');
+  }
+  if (!rest.startsWith('<')) {
+    return invalid(/^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.\u0080-\uffff]+$/.test(phrase) ? "mail: missing '@' or angle-addr" : 'mail: no angle-addr');
+  }
+  const inner = addrSpec(rest.slice(1));
+  if ('error' in inner) return invalid(inner.error);
+  if (!inner.rest.startsWith('>')) return invalid('mail: unclosed angle-addr');
+  return itself;
+}
+
+const ATOM = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.\u0080-\uffff]+/;
+
+/** consumeAddrSpec: the address as Go would return it and what follows, or Go's error. */
+function addrSpec(s: string): { address: string; rest: string } | { error: string } {
+  let local: string;
+  let rest: string;
+  if (s.startsWith('"')) {
+    const m = /^"((?:[^"\\]|\\.)*)"/.exec(s);
+    if (!m) return { error: 'mail: unclosed quoted-string' };
+    local = m[1].replace(/\\(.)/g, '$1');
+    rest = s.slice(m[0].length);
+  } else {
+    const atom = dotAtom(s);
+    if ('error' in atom) return atom;
+    [local, rest] = [atom.atom, atom.rest];
+  }
+  if (!rest.startsWith('@')) return { error: 'mail: missing @ in addr-spec' };
+  rest = rest.slice(1);
+  if (rest === '') return { error: 'mail: no domain in addr-spec' };
+  let domain: string;
+  if (rest.startsWith('[')) {
+    const end = rest.indexOf(']');
+    if (end < 0) return { error: 'mail: unclosed domain-literal' };
+    [domain, rest] = [rest.slice(0, end + 1), rest.slice(end + 1)];
+  } else {
+    const atom = dotAtom(rest);
+    if ('error' in atom) return atom;
+    [domain, rest] = [atom.atom, atom.rest];
+  }
+  return { address: `${local}@${domain}`, rest };
+}
+
+function dotAtom(s: string): { atom: string; rest: string } | { error: string } {
+  const m = ATOM.exec(s);
+  if (!m) return { error: 'mail: invalid string' };
+  const atom = m[0];
+  if (atom.startsWith('.')) return { error: 'mail: leading dot in atom' };
+  if (atom.includes('..')) return { error: 'mail: double dot in atom' };
+  if (atom.endsWith('.')) return { error: 'mail: trailing dot in atom' };
+  return { atom, rest: s.slice(atom.length) };
+}
+
+/** A small RFC 4514 reader: attribute type/value pairs, enough to find the CN and unknown keys. */
+function parseLiteralSubject(s: string): { attributes: [string, string][] } | { error: string } {
+  const attributes: [string, string][] = [];
+  let i = 0;
+  while (i < s.length) {
+    const eq = s.indexOf('=', i);
+    if (eq < 0) return { error: 'DN ended with incomplete type, value pair' };
+    const type = s.slice(i, eq).trim();
+    let value = '';
+    let j = eq + 1;
+    for (; j < s.length && s[j] !== ',' && s[j] !== '+'; j++) {
+      if (s[j] === '\\' && j + 1 < s.length) { j++; }
+      value += s[j];
+    }
+    if (type === '') return { error: 'DN ended with incomplete type, value pair' };
+    attributes.push([type, value.trim()]);
+    i = j + 1;
+  }
+  return { attributes };
+}
+
+/**
+ * Runs the webhook's checks on a Certificate dbtls is about to emit and reports each error where
+ * it can be fixed: at the user's field when the value came from spec.tls (an override or the
+ * issuerRef), otherwise at the database's metadata.name, saying what to change.
+ */
+export function reportWebhookErrors(cert: KubeObject, alias: string, override: CertificateOverride | undefined, report: Reporter): void {
+  const spec = isObj(cert.spec) ? cert.spec : {};
+  const name = cert.metadata.name;
+  for (const e of validateCertificateSpec(spec)) {
+    const text = formatWebhookError(e);
+    const userPath = userField(e.field, spec, override);
+    if (userPath) {
+      report.error(userPath, `cert-manager's webhook would reject Certificate "${name}": ${text}`);
+    } else {
+      report.error('metadata.name', `cert-manager's webhook would reject the generated Certificate "${name}": ${text}; ${hintFor(e.field, spec, alias)}`);
+    }
+  }
+}
+
+/** The field of spec.tls that produced a Certificate field, or undefined for dbtls's own defaults. */
+function userField(field: string, spec: Obj, o: CertificateOverride | undefined): string | undefined {
+  if (field.startsWith('spec.issuerRef')) return o?.issuerRef ? `${o.path}.issuerRef` : 'spec.tls.issuerRef';
+  if (!o) return undefined;
+  const top = /^spec\.([A-Za-z]+)/.exec(field)?.[1] ?? '';
+  const index = /^spec\.[A-Za-z]+\[(\d+)\]/.exec(field)?.[1];
+  switch (top) {
+    case 'secretName': return o.secretName !== undefined ? `${o.path}.secretName` : undefined;
+    case 'duration': return o.duration !== undefined ? `${o.path}.duration` : undefined;
+    case 'renewBefore':
+      if (o.renewBefore !== undefined) return `${o.path}.renewBefore`;
+      return o.duration !== undefined ? `${o.path}.duration` : undefined;
+    case 'subject': return o.subject !== undefined ? `${o.path}.subject` : undefined;
+    case 'privateKey': return o.privateKey?.encoding !== undefined && field.endsWith('encoding') ? `${o.path}.privateKey.encoding` : undefined;
+    case 'dnsNames': case 'ipAddresses': case 'uris': case 'emailAddresses': {
+      if (index === undefined) return undefined;
+      const value = list(spec[top])[Number(index)];
+      const j = (o[top] ?? []).indexOf(value as string);
+      return j >= 0 ? `${o.path}.${top}[${j}]` : undefined;
+    }
+    default: return undefined;
+  }
+}
+
+function hintFor(field: string, spec: Obj, alias: string): string {
+  if (field === 'spec.commonName') {
+    const cn = str(spec.commonName);
+    return `the ${alias} certificate's commonName "${cn}" (${Buffer.byteLength(cn, 'utf8')} bytes) is derived from the database's name: choose a metadata.name of at most 64 bytes`;
+  }
+  if (field === 'spec.secretName') {
+    return `the secret name is derived from the database's name: choose a shorter lowercase metadata.name, or set secretName for alias ${alias} in spec.tls.certificates`;
+  }
+  return 'the value comes from dbtls itself, not from your input: please report this as a dbtls bug';
+}
