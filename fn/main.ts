@@ -22,12 +22,20 @@ Settings (render and check; in KRM mode they come from the functionConfig):
                                  operator: Certificates only, the database left to KubeDB
   --cluster-domain DOMAIN        default cluster.local
   --external-issuers LIST        comma-separated NAME, Issuer/NAME, Issuer/NS/NAME, ClusterIssuer/NAME
+  --default-namespace NS         namespace for databases and Issuers that name none (default: "default")
+
+Environment (render and check; a flag wins over its variable):
+  ARGOCD_ENV_DBTLS_MODE, ARGOCD_ENV_DBTLS_CLUSTER_DOMAIN, ARGOCD_ENV_DBTLS_EXTERNAL_ISSUERS
+                                 the settings above, as an Argo CD plugin's env sets them
+  ARGOCD_APP_NAMESPACE           --default-namespace: Argo CD puts namespaceless objects there
 
 Supported kinds:
 ${KINDS.map((k) => `  ${k.kind} (${k.group}): ${k.summary}`).join('\n')}
 `;
 
-const FLAGS: Record<string, string> = { '--mode': 'mode', '--cluster-domain': 'clusterDomain', '--external-issuers': 'externalIssuers' };
+const FLAGS: Record<string, string> = { '--mode': 'mode', '--cluster-domain': 'clusterDomain', '--external-issuers': 'externalIssuers', '--default-namespace': 'defaultNamespace' };
+/** Argo CD passes a plugin's env as ARGOCD_ENV_<NAME>, and the destination namespace as ARGOCD_APP_NAMESPACE. */
+const ENV: Record<string, string> = { ARGOCD_ENV_DBTLS_MODE: 'mode', ARGOCD_ENV_DBTLS_CLUSTER_DOMAIN: 'clusterDomain', ARGOCD_ENV_DBTLS_EXTERNAL_ISSUERS: 'externalIssuers', ARGOCD_APP_NAMESPACE: 'defaultNamespace' };
 
 function fail(message: string): number {
   process.stderr.write(`dbtls: ${message}\nRun 'dbtls --help' for usage.\n`);
@@ -59,10 +67,16 @@ function main(argv: string[]): number {
     } else if (dir === undefined) dir = arg;
     else return fail(`unexpected argument ${arg}`);
   }
+  for (const [variable, key] of Object.entries(ENV)) {
+    const value = process.env[variable];
+    if (value !== undefined && value !== '' && data[key] === undefined) data[key] = value;
+  }
+  const defaultNamespace = data.defaultNamespace;
+  delete data.defaultNamespace;
   if (dir === undefined) return fail(`${command} needs a directory`);
   if (!isDirectory(dir)) return fail(`${dir} is not a directory`);
   const config = Object.keys(data).length ? { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dbtls-flags' }, data } : undefined;
-  const { output, results, texts } = processDirectory(dir, config);
+  const { output, results, texts } = processDirectory(dir, config, defaultNamespace);
   const failed = hasErrors(results);
   if (command === 'check') {
     process.stdout.write(formatWithPositions(results.filter((r) => r.severity !== 'info'), texts, dir));

@@ -10,6 +10,7 @@ import { formatResult, hasErrors, INDEX_ANNOTATION, INTERNAL_INDEX_ANNOTATION, I
 import { describeYamlError, parseYamlStream, stringifyYaml } from '../io/yaml.js';
 import { POLICY_KIND, POLICY_API_VERSION } from '../policy/settings.js';
 import { LOCAL_CONFIG } from '../render/metadata.js';
+import { findKind } from '../kinds/index.js';
 import { decodeInput } from './krm.js';
 
 export interface DirectoryInput { list: ResourceList; results: Result[]; texts: Map<string, string> }
@@ -29,7 +30,7 @@ export function listYamlFiles(dir: string): string[] {
   return out;
 }
 
-export function readDirectory(dir: string, extraConfig?: Obj): DirectoryInput {
+export function readDirectory(dir: string, extraConfig?: Obj, defaultNamespace?: string): DirectoryInput {
   const results: Result[] = [];
   const texts = new Map<string, string>();
   const items: Obj[] = [];
@@ -57,7 +58,8 @@ export function readDirectory(dir: string, extraConfig?: Obj): DirectoryInput {
       }
       const md = isObj(doc.metadata) ? doc.metadata : {};
       const annotations = isObj(md.annotations) ? md.annotations : {};
-      const item = { ...doc, metadata: { ...md, annotations: { ...annotations, [PATH_ANNOTATION]: path, [INDEX_ANNOTATION]: String(index), [INTERNAL_PATH_ANNOTATION]: path, [INTERNAL_INDEX_ANNOTATION]: String(index) } } };
+      const namespace = defaultNamespace && md.namespace === undefined && takesDefaultNamespace(doc) ? { namespace: defaultNamespace } : {};
+      const item = { ...doc, metadata: { ...md, ...namespace, annotations: { ...annotations, [PATH_ANNOTATION]: path, [INDEX_ANNOTATION]: String(index), [INTERNAL_PATH_ANNOTATION]: path, [INTERNAL_INDEX_ANNOTATION]: String(index) } } };
       if (doc.apiVersion === POLICY_API_VERSION && doc.kind === POLICY_KIND) policies.push(item);
       items.push(item);
       index++;
@@ -66,10 +68,25 @@ export function readDirectory(dir: string, extraConfig?: Obj): DirectoryInput {
   if (policies.length > 1) {
     results.push({ severity: 'error', message: `found ${policies.length} DatabaseTLSPolicy objects; a directory takes at most one`, file: fileOfItem(policies[1]) });
   }
-  const functionConfig = extraConfig ?? policies[0];
+  // Flags and environment override single settings of the directory's policy; its rules stay.
+  const functionConfig = extraConfig && policies[0] ? overridePolicy(policies[0], extraConfig) : extraConfig ?? policies[0];
   const list: ResourceList = { apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items, results: [] };
   if (functionConfig) list.functionConfig = functionConfig;
   return { list, results, texts };
+}
+
+/** Objects that dbtls reads by namespace: supported databases and cert-manager Issuers. */
+function takesDefaultNamespace(o: Obj): boolean {
+  return findKind(o) !== undefined || (groupOf(String(o.apiVersion)) === 'cert-manager.io' && (o.kind === 'Issuer' || o.kind === 'Certificate'));
+}
+
+function overridePolicy(policy: Obj, flags: Obj): Obj {
+  const data = isObj(flags.data) ? flags.data : {};
+  const spec: Obj = { ...(isObj(policy.spec) ? policy.spec : {}) };
+  for (const [key, value] of Object.entries(data)) {
+    spec[key] = key === 'externalIssuers' ? String(value).split(',').map((s) => s.trim()).filter((s) => s !== '') : value;
+  }
+  return { ...policy, spec };
 }
 
 function fileOfItem(o: Obj): Result['file'] {
@@ -79,8 +96,8 @@ function fileOfItem(o: Obj): Result['file'] {
 
 export interface DirectoryOutcome { stdout: string; stderr: string; exitCode: number; results: Result[] }
 
-export function processDirectory(dir: string, extraConfig?: Obj): { output: ResourceList; results: Result[]; texts: Map<string, string> } {
-  const input = readDirectory(dir, extraConfig);
+export function processDirectory(dir: string, extraConfig?: Obj, defaultNamespace?: string): { output: ResourceList; results: Result[]; texts: Map<string, string> } {
+  const input = readDirectory(dir, extraConfig, defaultNamespace);
   if (hasErrors(input.results)) return { output: input.list, results: input.results, texts: input.texts };
   const output = runFunction(input.list);
   return { output, results: [...input.results, ...(output.results ?? [])], texts: input.texts };

@@ -54,7 +54,13 @@ export function readSettings(functionConfig: Obj | undefined, isDatabase: (o: Ob
     return { settings: { ...toSettings(isObj(fc.spec) ? fc.spec : {}), rules: rules.rules }, results: [] };
   }
   if (isDatabase(fc)) {
-    return { settings: DEFAULT_SETTINGS, results: [], generatorSource: fc as KubeObject };
+    // kustomize generator: no policy object is visible, so settings ride on the database's
+    // annotations (dbtls.dev/mode, dbtls.dev/cluster-domain, dbtls.dev/external-issuers).
+    const annotations = isObj(fc.metadata) && isObj(fc.metadata.annotations) ? fc.metadata.annotations : {};
+    const data = Object.fromEntries(Object.entries(SETTING_ANNOTATIONS).filter(([a]) => a in annotations).map(([a, key]) => [key, annotations[a]]));
+    const byKey = Object.fromEntries(Object.entries(SETTING_ANNOTATIONS).map(([a, key]) => [key, `metadata.annotations.${a}`]));
+    const outcome = fromStrings(data, ref, (key) => byKey[key] ?? 'metadata.annotations');
+    return { ...outcome, generatorSource: fc as KubeObject };
   }
   return {
     settings: DEFAULT_SETTINGS,
@@ -63,17 +69,29 @@ export function readSettings(functionConfig: Obj | undefined, isDatabase: (o: Ob
   };
 }
 
+/** Settings a kustomize generator reads from the database resource's annotations. */
+export const SETTING_ANNOTATIONS: Record<string, string> = {
+  'dbtls.dev/mode': 'mode',
+  'dbtls.dev/cluster-domain': 'clusterDomain',
+  'dbtls.dev/external-issuers': 'externalIssuers',
+};
+
 function fromConfigMap(fc: Obj, ref: KubeObject): ConfigOutcome {
   const data = fc.data ?? {};
   if (!isObj(data)) return { settings: DEFAULT_SETTINGS, results: [resultFor(ref, 'error', 'ConfigMap data must be a mapping', 'data')] };
+  return fromStrings(data, ref, (key) => `data.${key}`);
+}
+
+/** String settings (ConfigMap data or annotations); `fieldOf` names where each key was written. */
+function fromStrings(data: Obj, ref: KubeObject, fieldOf: (key: string) => string): ConfigOutcome {
   const results: Result[] = [];
   const spec: Obj = {};
   for (const [key, value] of Object.entries(data)) {
     const convert = STRING_SETTINGS[key];
     if (!convert) {
-      results.push(resultFor(ref, 'error', `unknown setting "${key}"; known settings: ${Object.keys(STRING_SETTINGS).join(', ')}`, `data.${key}`));
+      results.push(resultFor(ref, 'error', `unknown setting "${key}"; known settings: ${Object.keys(STRING_SETTINGS).join(', ')}`, fieldOf(key)));
     } else if (typeof value !== 'string') {
-      results.push(resultFor(ref, 'error', `setting "${key}" must be a string`, `data.${key}`));
+      results.push(resultFor(ref, 'error', `setting "${key}" must be a string`, fieldOf(key)));
     } else {
       spec[key] = convert(value);
     }
@@ -81,7 +99,7 @@ function fromConfigMap(fc: Obj, ref: KubeObject): ConfigOutcome {
   if (results.length) return { settings: DEFAULT_SETTINGS, results };
   const errors = schemaErrors({ apiVersion: POLICY_API_VERSION, kind: POLICY_KIND, spec });
   if (errors.length) {
-    return { settings: DEFAULT_SETTINGS, results: errors.map((e) => resultFor(ref, 'error', e.message, e.path.replace(/^spec\./, 'data.').replace(/\[\d+\]$/, ''))) };
+    return { settings: DEFAULT_SETTINGS, results: errors.map((e) => resultFor(ref, 'error', e.message, fieldOf(e.path.replace(/^spec\./, '').replace(/\[\d+\]$/, '')))) };
   }
   return { settings: toSettings(spec), results: [] };
 }
