@@ -132,7 +132,8 @@ function yamlFiles(dir: string): string[] {
 }
 const exampleDocs = yamlFiles(join(ROOT, 'examples')).flatMap((file) =>
   (loadAll(readFileSync(file, 'utf8'), { schema: KUBERNETES_SCHEMA }) as Schema[]).filter((d) => d && typeof d === 'object').map((doc) => ({ file: relative(ROOT, file), doc })));
-const exampleDirs = [...new Set(exampleDocs.map((d) => d.file.split('/').slice(0, -1).join('/')))];
+/** Folders holding a database: each renders something to check. */
+const exampleDirs = [...new Set(exampleDocs.filter(({ doc }) => findKind(doc)).map((d) => d.file.split('/').slice(0, -1).join('/')))];
 const crdKey = (o: Schema) => `${String(o.apiVersion).split('/')[0]}/${String(o.apiVersion).split('/')[1]}/${o.kind}`;
 
 describe('example inputs validate against their kinds\' upstream schemas', () => {
