@@ -1,0 +1,88 @@
+// Helpers for the integration tests: the real kpt and kubectl binaries, the docker shim first on
+// PATH, temporary copies of example packages (examples/ itself is never modified).
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { loadAll } from 'js-yaml';
+import { afterAll } from 'vitest';
+import { KUBERNETES_SCHEMA } from '../../fn/io/yaml.js';
+import { ROOT } from '../helpers.js';
+
+export { ROOT };
+export const SHIM_BIN = join(ROOT, 'test/bin');
+export const IMAGE = 'ghcr.io/dbtls/dbtls:v0.1.0';
+
+/** The path of `tool` on PATH, or undefined. */
+export function which(tool: string): string | undefined {
+  const r = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** A reason to skip, printed once, when a binary the test drives is absent. */
+export function missing(tool: string): string | undefined {
+  if (which(tool)) return undefined;
+  const why = `${tool} is not installed: skipping its integration tests (.ci/install-tools installs it)`;
+  process.stderr.write(`${why}\n`);
+  return why;
+}
+
+export interface Proc { stdout: string; stderr: string; status: number }
+
+/** Runs a command with test/bin (docker shim, dbtls) first on PATH. */
+export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Proc {
+  const r = spawnSync(cmd, args, {
+    cwd: opts.cwd, encoding: 'utf8', maxBuffer: 1 << 28, timeout: 120_000,
+    env: { ...process.env, PATH: `${SHIM_BIN}:${process.env.PATH}`, ...opts.env },
+  });
+  if (r.error) throw r.error;
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
+}
+
+const made: string[] = [];
+afterAll(() => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
+
+export function tempDir(prefix = 'dbtls-it-'): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
+
+/** A temporary copy of an example (without .expected). */
+export function copyExample(name: string): string {
+  const dir = join(tempDir(), name.replace(/\//g, '_'));
+  cpSync(join(ROOT, 'examples', name), dir, { recursive: true, filter: (src) => !src.includes('/.expected') });
+  return dir;
+}
+
+/** Every file under dir (relative path → content), for before/after comparison. */
+export function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d).sort()) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else out[relative(dir, p)] = readFileSync(p, 'utf8');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+export function parseDocs(text: string): any[] {
+  return (loadAll(text, undefined, { schema: KUBERNETES_SCHEMA }) as any[]).filter((d) => d !== null && d !== undefined);
+}
+
+export const idOf = (o: any) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
+export const ids = (docs: any[]) => docs.map(idOf).sort();
+
+/** A golden file under test/integration/golden; UPDATE_GOLDEN=1 rewrites it. */
+export function golden(name: string, actual: string): string {
+  const file = join(ROOT, 'test/integration/golden', name);
+  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, actual);
+    if (process.env.UPDATE_GOLDEN !== '1') throw new Error(`${relative(ROOT, file)} did not exist; written now — review it`);
+  }
+  return readFileSync(file, 'utf8');
+}
