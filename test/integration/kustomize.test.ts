@@ -1,0 +1,110 @@
+// kustomize through the real `kubectl kustomize --enable-alpha-plugins`, with dbtls as a
+// `container:` function run by the docker shim: as a transformer (a DatabaseTLSPolicy in
+// transformers:) and as a generator (the Postgres itself in generators:).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { copyExample, golden, ids, missing, parseDocs, ROOT, run, tempDir } from './tools.js';
+
+/** The same Postgres and Issuer rendered by `dbtls render examples/postgres` (the golden example). */
+const postgresGolden = () => byId(parseDocs(readFileSync(join(ROOT, 'examples/postgres/.expected/manifests.yaml'), 'utf8')));
+const byId = (docs: any[]) => Object.fromEntries(docs.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
+
+const skip = missing('kubectl');
+const build = (dir: string, env: NodeJS.ProcessEnv = {}) => run('kubectl', ['kustomize', '--enable-alpha-plugins', dir], { env });
+const REPLICAS_WARNING = "warning: pod 0 is the primary and the other 2 stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it) (Postgres/demo/pg, spec.replicas)";
+const STANDALONE = [
+  'Certificate/demo/pg-client-cert', 'Certificate/demo/pg-metrics-exporter-cert', 'Certificate/demo/pg-server-cert',
+  'ConfigMap/demo/pg-server-config', 'Issuer/demo/postgres-ca-issuer', 'Service/demo/pg', 'Service/demo/pg-pods',
+  'Service/demo/pg-standby', 'StatefulSet/demo/pg',
+];
+const edit = (file: string, from: string | RegExp, to: string) => {
+  const text = readFileSync(file, 'utf8');
+  const next = text.replace(from, to);
+  expect(next).not.toBe(text);
+  writeFileSync(file, next);
+};
+
+describe.skipIf(skip)('kubectl kustomize, dbtls as a transformer', () => {
+  it('builds examples/kustomize-transformer: Issuer, Certificates and workload; the Postgres and the policy left out', () => {
+    const logFile = join(tempDir(), 'shim.log');
+    const r = build(copyExample('kustomize-transformer'), { DBTLS_SHIM_LOG: logFile });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(golden('kustomize-transformer.yaml', r.stdout));
+    expect(ids(parseDocs(r.stdout))).toEqual(STANDALONE);
+    expect(byId(parseDocs(r.stdout))).toEqual(postgresGolden());
+    expect(r.stderr).toContain(REPLICAS_WARNING);
+    expect(readFileSync(logFile, 'utf8')).toContain('docker run --rm -i -a STDIN -a STDOUT -a STDERR --network none --user nobody --security-opt=no-new-privileges -e LOG_TO_STDERR=true -e STRUCTURED_RESULTS=true ghcr.io/dbtls/dbtls:v0.1.0');
+  });
+
+  it('operator mode from the policy: Certificates, and the Postgres passed on to KubeDB', () => {
+    const dir = copyExample('kustomize-transformer');
+    edit(join(dir, 'dbtls.yaml'), 'mode: standalone', 'mode: operator');
+    const r = build(dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(ids(parseDocs(r.stdout))).toEqual([
+      'Certificate/demo/pg-client-cert', 'Certificate/demo/pg-metrics-exporter-cert', 'Certificate/demo/pg-server-cert',
+      'Issuer/demo/postgres-ca-issuer', 'Postgres/demo/pg',
+    ]);
+  });
+
+  it('sees the Issuers of the build: a wrong issuerRef fails the build with a readable error', () => {
+    const dir = copyExample('kustomize-transformer');
+    edit(join(dir, 'postgres.yaml'), 'name: postgres-ca-issuer', 'name: nope');
+    const r = build(dir);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('couldn\'t execute function: exit status 1');
+    expect(r.stderr).toContain('error: Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster (Postgres/demo/pg, spec.tls.issuerRef)');
+  });
+});
+
+describe.skipIf(skip)('kubectl kustomize, dbtls as a generator', () => {
+  it('builds examples/kustomize-generator: what dbtls generates from the Postgres, plus the resources', () => {
+    const r = build(copyExample('kustomize-generator'));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(golden('kustomize-generator.yaml', r.stdout));
+    expect(ids(parseDocs(r.stdout))).toEqual(STANDALONE);
+    // The generator's own annotations do not leak into what it generates.
+    expect(r.stdout).not.toContain('config.kubernetes.io/function');
+    expect(r.stdout).not.toContain('dbtls.dev/external-issuers');
+    expect(r.stderr).toContain(REPLICAS_WARNING);
+    expect(r.stderr).not.toContain('cannot be checked');
+  });
+
+  it('without dbtls.dev/external-issuers the invisible Issuer is a warning, not an error', () => {
+    const dir = copyExample('kustomize-generator');
+    edit(join(dir, 'postgres.yaml'), /^ {4}dbtls\.dev\/external-issuers: .*\n/m, '');
+    const r = build(dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('warning: Issuer "postgres-ca-issuer" cannot be checked: issuers are not visible to a kustomize generator; list it in externalIssuers to confirm it exists in the cluster (Postgres/demo/pg, spec.tls.issuerRef)');
+    expect(ids(parseDocs(r.stdout))).toEqual(STANDALONE);
+  });
+
+  it('dbtls.dev/mode: operator on the database gives the Certificates only', () => {
+    const dir = copyExample('kustomize-generator');
+    edit(join(dir, 'postgres.yaml'), 'dbtls.dev/mode: standalone', 'dbtls.dev/mode: operator');
+    const r = build(dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(ids(parseDocs(r.stdout))).toEqual([
+      'Certificate/demo/pg-client-cert', 'Certificate/demo/pg-metrics-exporter-cert', 'Certificate/demo/pg-server-cert',
+      'Issuer/demo/postgres-ca-issuer',
+    ]);
+  });
+
+  it('a bad setting annotation fails the build, naming the annotation', () => {
+    const dir = copyExample('kustomize-generator');
+    edit(join(dir, 'postgres.yaml'), 'dbtls.dev/mode: standalone', 'dbtls.dev/mode: operater');
+    const r = build(dir);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('error: must be one of standalone, operator (Postgres/demo/pg, metadata.annotations.dbtls.dev/mode)');
+  });
+
+  it('kubectl kustomize silently skips an exec: function (documented: use container:)', () => {
+    const dir = copyExample('kustomize-generator');
+    edit(join(dir, 'postgres.yaml'), /container:\n\s+image: ghcr\.io\/dbtls\/dbtls:v0\.1\.0/, 'exec:\n        path: dbtls');
+    const r = build(dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(ids(parseDocs(r.stdout))).toEqual(['Issuer/demo/postgres-ca-issuer']);
+  });
+});
