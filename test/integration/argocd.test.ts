@@ -1,0 +1,102 @@
+// Argo CD config-management plugin: run examples/argocd/plugin.yaml's exact discover and generate
+// commands in an application directory, with the environment Argo CD's repo-server sets.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { copyExample, ids, parseDocs, ROOT, tempDir } from './tools.js';
+
+const plugin: any = load(readFileSync(join(ROOT, 'examples/argocd/plugin.yaml'), 'utf8'));
+const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+/** The image's path of the bundle (the COPY destination), which the sidecar runs. */
+const inImage = /^COPY\s.*dist\/dbtls\.js\s+(\S+)\s*$/m.exec(dockerfile)![1];
+
+/** Runs a plugin command as the sidecar would: in the app directory, the image's bundle mapped to dist/. */
+function pluginCommand(step: { command: string[]; args?: string[] }, cwd: string, env: Record<string, string>) {
+  const [cmd, ...args] = [...step.command, ...(step.args ?? [])].map((a) => (a === inImage ? join(ROOT, 'dist/dbtls.js') : a));
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: tempDir(), ...env } });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
+}
+
+const argoEnv = (extra: Record<string, string> = {}) => ({
+  ARGOCD_APP_NAME: 'postgres-tls', ARGOCD_APP_NAMESPACE: 'team-a', ARGOCD_APP_REVISION: '0123456789abcdef',
+  ARGOCD_APP_SOURCE_PATH: 'examples/postgres', ARGOCD_APP_SOURCE_REPO_URL: 'https://github.com/dbtls/dbtls.git', ...extra,
+});
+
+/** The example package without namespaces: Argo CD puts such objects in the destination namespace. */
+function namespacelessApp(): string {
+  const dir = copyExample('postgres');
+  for (const f of ['postgres.yaml', 'issuer.yaml']) {
+    const text = readFileSync(join(dir, f), 'utf8');
+    writeFileSync(join(dir, f), text.replace(/^ {2}namespace: demo\n/m, ''));
+  }
+  return dir;
+}
+
+describe('Argo CD plugin (examples/argocd/plugin.yaml)', () => {
+  it('is a ConfigManagementPlugin whose generate runs the image entrypoint\'s render over "."', () => {
+    expect(plugin.apiVersion).toBe('argoproj.io/v1alpha1');
+    expect(plugin.kind).toBe('ConfigManagementPlugin');
+    const entrypoint = JSON.parse(/^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile)![1]);
+    expect(plugin.spec.generate.command).toEqual([...entrypoint, 'render', '.']);
+  });
+
+  it('discover claims a directory with a KubeDB database and not one without', () => {
+    expect(pluginCommand(plugin.spec.discover.find, copyExample('postgres'), {}).stdout.trim()).toBe('./postgres.yaml');
+    const other = tempDir();
+    writeFileSync(join(other, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n');
+    const r = pluginCommand(plugin.spec.discover.find, other, {});
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('');
+  });
+
+  it('generate prints a plain stream of the objects to apply, in the destination namespace', () => {
+    const r = pluginCommand(plugin.spec.generate, namespacelessApp(), argoEnv());
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.startsWith('---\napiVersion: ')).toBe(true);
+    expect(r.stdout).not.toContain('ResourceList');
+    expect(r.stdout).not.toMatch(/config\.kubernetes\.io\/(path|index|local-config)|internal\.config\.kubernetes\.io/);
+    const docs = parseDocs(r.stdout);
+    // Standalone (the default): the Postgres is local-config and left out, like the Kptfile.
+    expect(ids(docs)).toEqual([
+      'Certificate/team-a/pg-client-cert', 'Certificate/team-a/pg-metrics-exporter-cert', 'Certificate/team-a/pg-server-cert',
+      'ConfigMap/team-a/pg-server-config', 'Issuer/team-a/postgres-ca-issuer', 'Service/team-a/pg', 'Service/team-a/pg-pods',
+      'Service/team-a/pg-standby', 'StatefulSet/team-a/pg',
+    ]);
+    // Certificate SANs follow the destination namespace too.
+    const server = docs.find((o) => o.metadata.name === 'pg-server-cert');
+    expect(server.spec.dnsNames).toContain('pg.team-a.svc.cluster.local');
+    expect(r.stderr).toContain("warning: pod 0 is the primary and the other 2 stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it) (Postgres/team-a/pg, spec.replicas)");
+  });
+
+  it('settings come from the Application\'s plugin env (ARGOCD_ENV_DBTLS_*)', () => {
+    const app = namespacelessApp();
+    writeFileSync(join(app, 'postgres.yaml'), readFileSync(join(app, 'postgres.yaml'), 'utf8')
+      .replace('kind: Issuer\n', 'kind: ClusterIssuer\n').replace('name: postgres-ca-issuer', 'name: letsencrypt-internal'));
+    const r = pluginCommand(plugin.spec.generate, app, argoEnv({
+      ARGOCD_ENV_DBTLS_MODE: 'operator', ARGOCD_ENV_DBTLS_EXTERNAL_ISSUERS: 'ClusterIssuer/letsencrypt-internal', ARGOCD_ENV_DBTLS_CLUSTER_DOMAIN: 'example.internal',
+    }));
+    expect(r.status, r.stderr).toBe(0);
+    const docs = parseDocs(r.stdout);
+    expect(ids(docs)).toEqual([
+      'Certificate/team-a/pg-client-cert', 'Certificate/team-a/pg-metrics-exporter-cert', 'Certificate/team-a/pg-server-cert',
+      'Issuer/team-a/postgres-ca-issuer', 'Postgres/team-a/pg',
+    ]);
+    expect(docs.find((o) => o.metadata.name === 'pg-server-cert').spec.dnsNames).toContain('pg.team-a.svc.example.internal');
+    expect(docs.find((o) => o.kind === 'Postgres').metadata.annotations).toBeUndefined();
+  });
+
+  it('an error prints no manifests at all (an empty render must not prune) and exits 1', () => {
+    const r = pluginCommand(plugin.spec.generate, namespacelessApp(), argoEnv({ ARGOCD_ENV_DBTLS_MODE: 'operater' }));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('error: must be one of standalone, operator (ConfigMap/dbtls-flags, data.mode)');
+  });
+
+  it('an explicit namespace wins over ARGOCD_APP_NAMESPACE', () => {
+    const r = pluginCommand(plugin.spec.generate, copyExample('postgres'), argoEnv());
+    expect(r.status, r.stderr).toBe(0);
+    expect(new Set(parseDocs(r.stdout).map((o) => o.metadata.namespace))).toEqual(new Set(['demo']));
+  });
+});
