@@ -1,0 +1,114 @@
+// The directory CLI: `dbtls render DIR`, `dbtls check DIR` (file:line:column lines), --help,
+// --version, flags, and usage errors.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runDist } from '../helpers.js';
+import { copyExample, ids, parseDocs, ROOT, tempDir } from './tools.js';
+
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+const LINE = /^(.+\.ya?ml):(\d+):(\d+): (error|warning): (.+) \(([A-Za-z]+)\/([^/]*)\/([^,]+), (\S+)\)$/;
+
+function brokenPackage(): string {
+  const dir = copyExample('postgres');
+  const file = join(dir, 'postgres.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('name: postgres-ca-issuer', 'name: nope').replace('replicas: 3', 'replicas: 1'));
+  return dir;
+}
+
+describe('dbtls check DIR', () => {
+  it('prints each problem as path:LINE:COL: severity: message (Kind/namespace/name, field) and exits 1', () => {
+    const dir = brokenPackage();
+    const r = runDist('', ['check', dir]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe(`${dir}/postgres.yaml:14:5: error: Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster (Postgres/demo/pg, spec.tls.issuerRef)\n`);
+    const [, file, line, col] = LINE.exec(r.stdout.trim())!;
+    // The position is where a person fixes it: the issuerRef key.
+    expect(readFileSync(file, 'utf8').split('\n')[Number(line) - 1].slice(Number(col) - 1)).toBe('issuerRef:');
+  });
+
+  it('warnings are listed with exit 0; every line of every golden check.txt has the documented shape', () => {
+    const r = runDist('', ['check', 'examples/postgres']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("examples/postgres/postgres.yaml:10:3: warning: pod 0 is the primary and the other 2 stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it) (Postgres/demo/pg, spec.replicas)\n");
+    for (const d of ['postgres', 'policy', 'policy-violations']) {
+      const text = readFileSync(join(ROOT, 'examples', d, '.expected/check.txt'), 'utf8');
+      for (const line of text.split('\n').filter((l) => l !== '')) expect(line).toMatch(LINE);
+    }
+  });
+
+  it('prints nothing and exits 0 when all is well', () => {
+    const dir = copyExample('postgres');
+    const file = join(dir, 'postgres.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('replicas: 3', 'replicas: 1'));
+    const r = runDist('', ['check', dir]);
+    expect(r).toMatchObject({ status: 0, stdout: '', stderr: '' });
+  });
+
+  it('a YAML syntax error is reported at its position', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'bad.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "x\n');
+    const r = runDist('', ['check', dir]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`^${dir}/bad\\.yaml:\\d+:\\d+: error: not valid YAML: .+\\n$`));
+  });
+});
+
+describe('dbtls render DIR', () => {
+  it('prints the manifests to apply: the golden output of the example', () => {
+    const r = runDist('', ['render', 'examples/postgres']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(readFileSync(join(ROOT, 'examples/postgres/.expected/manifests.yaml'), 'utf8'));
+  });
+
+  it('settings flags, --flag value and --flag=value alike', () => {
+    for (const args of [['--mode', 'operator'], ['--mode=operator']]) {
+      const r = runDist('', ['render', 'examples/postgres', ...args]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(ids(parseDocs(r.stdout))).toEqual(['Certificate/demo/pg-client-cert', 'Certificate/demo/pg-metrics-exporter-cert', 'Certificate/demo/pg-server-cert', 'Issuer/demo/postgres-ca-issuer', 'Postgres/demo/pg']);
+    }
+  });
+
+  it('--default-namespace places namespaceless databases and Issuers; ARGOCD_ENV_* settings yield to flags', () => {
+    const dir = copyExample('postgres');
+    for (const f of ['postgres.yaml', 'issuer.yaml']) writeFileSync(join(dir, f), readFileSync(join(dir, f), 'utf8').replace(/^ {2}namespace: demo\n/m, ''));
+    const r = runDist('', ['render', dir, '--default-namespace', 'db', '--mode', 'operator'], { ARGOCD_ENV_DBTLS_MODE: 'standalone', ARGOCD_APP_NAMESPACE: 'ignored' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(ids(parseDocs(r.stdout))).toEqual(['Certificate/db/pg-client-cert', 'Certificate/db/pg-metrics-exporter-cert', 'Certificate/db/pg-server-cert', 'Issuer/db/postgres-ca-issuer', 'Postgres/db/pg']);
+  });
+
+  it('on an error prints no manifests, the problems on stderr, and exits 1', () => {
+    const r = runDist('', ['render', brokenPackage()]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('error: Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster (Postgres/demo/pg, spec.tls.issuerRef)\n');
+  });
+});
+
+describe('dbtls --help, --version, usage errors', () => {
+  it.each([['--help'], ['-h'], ['render', '--help']])('%s prints the usage and exits 0', (...args) => {
+    const r = runDist('', args);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.startsWith(`dbtls ${pkg.version}: `)).toBe(true);
+    for (const s of ['dbtls render DIR', 'dbtls check DIR', '--mode standalone|operator', '--cluster-domain DOMAIN', '--external-issuers LIST', '--default-namespace NS', 'ARGOCD_ENV_DBTLS_MODE', 'ARGOCD_APP_NAMESPACE', 'Postgres (kubedb.com)']) {
+      expect(r.stdout).toContain(s);
+    }
+  });
+
+  it('--version prints the package version', () => {
+    expect(runDist('', ['--version'])).toMatchObject({ status: 0, stdout: `dbtls ${pkg.version}\n`, stderr: '' });
+  });
+
+  it.each([
+    [['--bogus'], 'unknown flag --bogus'],
+    [['frob'], 'unknown command frob'],
+    [['render', 'examples/postgres', '--bogus'], 'unknown flag --bogus'],
+    [['check', 'examples/postgres', '--mode'], '--mode needs a value'],
+    [['render'], 'render needs a directory'],
+    [['check', 'examples/postgres/postgres.yaml'], 'examples/postgres/postgres.yaml is not a directory'],
+    [['render', 'examples/postgres', 'examples/policy'], 'unexpected argument examples/policy'],
+  ])('%j is a usage error (exit 2)', (args, message) => {
+    expect(runDist('', args)).toMatchObject({ status: 2, stdout: '', stderr: `dbtls: ${message}\nRun 'dbtls --help' for usage.\n` });
+  });
+});
