@@ -1,0 +1,215 @@
+// Starts "pods" of the rendered Postgres StatefulSet as local processes: the kubelet stand-in lays
+// out the volumes under a per-pod root, and the rendered start.sh runs as the pod's user with a
+// stand-in for the image's docker-entrypoint.sh. Paths in the rendered files are remapped under
+// the root; the pod's ids (999 in the official image) map to Debian's postgres account.
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { type IdMap, type MountedFile, mountVolumes } from './kubelet.js';
+import type { Rendered } from './render.js';
+
+/** The newest PostgreSQL server installed from Debian's packages, or undefined. */
+export function postgresBin(): string | undefined {
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return undefined;
+  const versions = readdirSync(base).filter((v) => existsSync(join(base, v, 'bin/postgres'))).sort((a, b) => Number(b) - Number(a));
+  return versions.length > 0 ? join(base, versions[0], 'bin') : undefined;
+}
+
+/** The local account a pod's numeric ids are mapped to. */
+export function localAccount(name: string): { uid: number; gid: number } {
+  return {
+    uid: Number(execFileSync('id', ['-u', name]).toString().trim()),
+    gid: Number(execFileSync('id', ['-g', name]).toString().trim()),
+  };
+}
+
+/** The image's numeric ids (runAsUser/runAsGroup/fsGroup) → the local account's. */
+export function idMapFor(podSpec: any, account: { uid: number; gid: number }): IdMap {
+  const sc = podSpec.securityContext ?? {};
+  const podIds = new Set([sc.runAsUser, sc.runAsGroup, sc.fsGroup].filter((i) => i !== undefined));
+  return {
+    uid: (i) => (i === sc.runAsUser ? account.uid : i),
+    gid: (i) => (podIds.has(i) ? account.gid : i),
+  };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Rewrites the container paths in `text` to their place under `root`. Each mountPath is replaced
+ * only where it starts a path (not inside an already remapped one).
+ */
+export function remapPaths(text: string, mountPaths: string[], root: string): string {
+  const sorted = [...mountPaths].sort((a, b) => b.length - a.length).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const re = new RegExp(`(?<![\\w./-])(${sorted.join('|')})(?=[/'"\\s]|$)`, 'gm');
+  return text.replace(re, (m) => join(root, m));
+}
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => { for (const p of live) p.kill('SIGKILL'); });
+
+export interface PodOptions {
+  rendered: Rendered;
+  statefulSet?: string;
+  ordinal: number;
+  /** Secret name → issued directory. */
+  secrets: Record<string, string>;
+  /** Per-test directory; the pod's root is `<work>/<pod name>`. */
+  work: string;
+  /** Data directory initialised once (as the image's initdb would) and copied for each pod. */
+  template: string;
+  password: string;
+  account: { uid: number; gid: number };
+  /** The port the pod's server listens on; clients use it for the rendered port 5432. */
+  port: number;
+  /** Port of pod 0, which the rendered start.sh reaches as `host=<db> port=5432`. */
+  primaryPort: number;
+  /** Changes the laid-out files before the server starts (e.g. to break the key's mode). */
+  beforeStart?: (files: MountedFile[]) => void;
+  readyTimeoutMs?: number;
+}
+
+export interface Pod {
+  name: string;
+  root: string;
+  port: number;
+  socketDir: string;
+  files: MountedFile[];
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts one pod; rejects with the server's log when it exits before accepting connections. */
+export async function startPod(o: PodOptions): Promise<Pod> {
+  const sts = o.statefulSet ? o.rendered.statefulSets.find((s) => s.metadata.name === o.statefulSet) : o.rendered.statefulSets[0];
+  const podSpec = sts.spec.template.spec;
+  const container = podSpec.containers[0];
+  const name = `${sts.metadata.name}-${o.ordinal}`;
+  const root = join(o.work, name);
+  const bin = postgresBin()!;
+  const ids = idMapFor(podSpec, o.account);
+  const mountPaths: string[] = (container.volumeMounts ?? []).map((m: any) => m.mountPath);
+  mkdirSync(root, { recursive: true });
+  chmodSync(root, 0o755);
+
+  // The data volume (a PersistentVolumeClaim): writable by fsGroup, as the kubelet leaves it.
+  const dataMount = container.volumeMounts.find((m: any) => m.name === 'data');
+  const dataDir = join(root, dataMount.mountPath);
+  mkdirSync(dataDir, { recursive: true });
+  chownSync(dataDir, 0, ids.gid(podSpec.securityContext.fsGroup));
+  chmodSync(dataDir, 0o2775);
+
+  const files = mountVolumes(podSpec, {
+    root, secrets: o.secrets, configMaps: o.rendered.configMaps, ids,
+    claims: (sts.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name),
+    transform: (_cm, key, content) => {
+      const remapped = remapPaths(content, mountPaths, root);
+      // start.sh reaches the primary Service on the rendered port; here pod 0 listens elsewhere.
+      return key === 'start.sh' ? remapped.replace(/\bport=5432\b/g, `port=${o.primaryPort}`) : remapped;
+    },
+  });
+  o.beforeStart?.(files);
+
+  // Stand-in for the image's docker-entrypoint.sh: a new data directory is a copy of one initdb
+  // run (what the entrypoint's initdb would produce); then the server runs with the arguments
+  // start.sh gives it, plus the test's listening address, port and socket directory.
+  const shim = join(root, 'shim');
+  const socketDir = join(root, 'run');
+  mkdirSync(shim, { recursive: true });
+  mkdirSync(socketDir, { recursive: true });
+  chownSync(socketDir, o.account.uid, o.account.gid);
+  writeFileSync(join(shim, 'docker-entrypoint.sh'), [
+    '#!/bin/sh',
+    'set -eu',
+    'if [ ! -s "$PGDATA/PG_VERSION" ]; then cp -a "$DBTLS_TEMPLATE" "$PGDATA"; chmod 0700 "$PGDATA"; fi',
+    `exec "$@" -c port=${o.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${socketDir}`,
+    '',
+  ].join('\n'), { mode: 0o755 });
+
+  const env: Record<string, string> = {
+    PATH: `${shim}:${bin}:/usr/bin:/bin`,
+    HOME: root,
+    HOSTNAME: name,
+    // Cluster DNS stand-in: every Service and pod name resolves to the loopback address.
+    PGHOSTADDR: '127.0.0.1',
+    PGCONNECT_TIMEOUT: '5',
+    DBTLS_TEMPLATE: o.template,
+  };
+  for (const e of container.env ?? []) {
+    if (e.value !== undefined) env[e.name] = remapPaths(String(e.value), mountPaths, root);
+    else if (e.valueFrom?.secretKeyRef?.key === 'password') env[e.name] = o.password;
+  }
+  const command: string[] = container.command.map((a: string) => remapPaths(a, mountPaths, root));
+  const logFile = join(root, 'server.log');
+  const fd = openSync(logFile, 'a');
+  const sc = podSpec.securityContext;
+  const proc = spawn(command[0], command.slice(1), {
+    env, cwd: root, stdio: ['ignore', fd, fd], uid: ids.uid(sc.runAsUser), gid: ids.gid(sc.runAsGroup),
+  });
+  live.add(proc);
+  let exited: number | null | undefined;
+  const exit = new Promise<void>((resolve) => proc.once('exit', (code, signal) => { exited = code ?? (signal ? -1 : null); live.delete(proc); resolve(); }));
+  const log = () => readFileSync(logFile, 'utf8');
+  const stop = async () => {
+    if (exited !== undefined) return;
+    proc.kill('SIGINT'); // fast shutdown
+    const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+    await exit;
+    clearTimeout(t);
+  };
+
+  const deadline = Date.now() + (o.readyTimeoutMs ?? 30_000);
+  for (;;) {
+    if (exited !== undefined) throw new Error(`${name} exited (${exited}) before accepting connections:\n${log()}`);
+    if (await ready(bin, o.port)) break;
+    if (Date.now() > deadline) { await stop(); throw new Error(`${name} did not accept connections in time:\n${log()}`); }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { name, root, port: o.port, socketDir, files, log, stop };
+}
+
+function ready(bin: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile(join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port), '-t', '1'], (err) => resolve(!err));
+  });
+}
+
+/** initdb once, as the image's entrypoint does (`--username=postgres --pwfile`), into `dir`. */
+export function initTemplate(dir: string, password: string, account: { uid: number; gid: number }): void {
+  const bin = postgresBin()!;
+  mkdirSync(dir, { recursive: true });
+  chownSync(dir, account.uid, account.gid);
+  chmodSync(dir, 0o700);
+  const pwfile = join(dir, '..', 'initdb.pw');
+  writeFileSync(pwfile, `${password}\n`);
+  chownSync(pwfile, account.uid, account.gid);
+  execFileSync(join(bin, 'initdb'), ['--pgdata', dir, '--username=postgres', `--pwfile=${pwfile}`, '--no-sync', '--encoding=UTF8', '--locale=C.UTF-8'], {
+    uid: account.uid, gid: account.gid, env: { PATH: '/usr/bin:/bin', HOME: dir }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+export interface Attempt { ok: boolean; out: string; err: string }
+
+/** One psql run (as `user`) with a connection string built from `conn`; -X, unaligned, tuples only. */
+export function psql(conn: Record<string, string | number | undefined>, sql: string, o: { password?: string; account: { uid: number; gid: number }; home: string }): Promise<Attempt> {
+  const conninfo = Object.entries(conn).filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}='${String(v).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(' ');
+  const env: Record<string, string> = { PATH: '/usr/bin:/bin', HOME: o.home, PGCONNECT_TIMEOUT: '5' };
+  if (o.password !== undefined) env.PGPASSWORD = o.password;
+  return new Promise((resolve) => {
+    execFile(join(postgresBin()!, 'psql'), ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql, conninfo],
+      { env, uid: o.account.uid, gid: o.account.gid, timeout: 20_000 },
+      (err, stdout, stderr) => resolve({ ok: !err, out: stdout.trim(), err: stderr.trim() }));
+  });
+}

@@ -1,0 +1,254 @@
+// A real PostgreSQL server (Debian's package) configured exactly as the rendered workload says:
+// the rendered postgresql.conf, pg_hba.conf and start.sh from the ConfigMap, certificates issued
+// by a test CA for the rendered Certificates, all laid out as the kubelet would mount them.
+//
+// Adaptations, and only these: container paths are remapped under a temporary root; the server
+// listens on 127.0.0.1 at a free port (command-line -c port/listen_addresses/
+// unix_socket_directories); the pod's ids 999 (official image) map to Debian's postgres account,
+// whose uid/gid differ; cluster DNS is stood in for by hostaddr=127.0.0.1 (PGHOSTADDR for the
+// pods); the image's entrypoint is stood in for by a script that copies one initdb'd data
+// directory. The rendered image tag may name another PostgreSQL version than the local server.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, chmodSync, chownSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, issuer, postgres } from '../helpers.js';
+import { createTestCA, issue, type TestCA } from './ca-issuer.js';
+import { SKIP, requireRoot, workDir } from './env.js';
+import { type Attempt, freePort, initTemplate, localAccount, type Pod, postgresBin, psql, startPod } from './postgres-server.js';
+import { exampleItems, issueAll, type Rendered, renderItems } from './render.js';
+
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+const AUTH_MODES = ['md5', 'scram', 'cert'] as const;
+const PASSWORD = 'Sup3r-secret';
+const bin = postgresBin();
+const VERSION = bin ? /(\d+(?:\.\d+)*)/.exec(execFileSync(join(bin, 'postgres'), ['--version']).toString())![1] : '15';
+
+let work: { dir: string; cleanup: () => void };
+let ca: TestCA;
+let otherCA: TestCA;
+let account: { uid: number; gid: number };
+let template: string;
+const pods: Pod[] = [];
+
+/** Starts a pod of `r` and remembers it for cleanup. */
+async function start(r: Rendered, name: string, secrets: Record<string, string>, ordinal = 0, primaryPort?: number, beforeStart?: Parameters<typeof startPod>[0]['beforeStart']): Promise<Pod> {
+  const port = await freePort();
+  const pod = await startPod({
+    rendered: r, ordinal, secrets, work: join(work.dir, name), template, password: PASSWORD, account, port,
+    primaryPort: primaryPort ?? port, beforeStart, readyTimeoutMs: 60_000,
+  });
+  pods.push(pod);
+  return pod;
+}
+
+function client(pod: Pod) {
+  const home = join(work.dir, 'home');
+  return (conn: Record<string, string | number | undefined>, sql = 'select ssl, version from pg_stat_ssl where pid = pg_backend_pid()', password: string | undefined = PASSWORD): Promise<Attempt> =>
+    psql({ hostaddr: '127.0.0.1', port: pod.port, user: 'postgres', dbname: 'postgres', ...conn }, sql, { password, account, home });
+}
+
+/** Runs SQL over the pod's unix socket (pg_hba `local all all trust`). */
+function local(pod: Pod, sql: string): Promise<Attempt> {
+  return psql({ host: pod.socketDir, port: pod.port, user: 'postgres', dbname: 'postgres' }, sql, { account, home: join(work.dir, 'home') });
+}
+
+/** Every name a client may use for the server: non-wildcard DNS SANs, IP SANs, pod names under wildcards. */
+function serverNames(r: Rendered): string[] {
+  const spec = r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === 'server').spec;
+  const names: string[] = spec.dnsNames.filter((d: string) => !d.startsWith('*.'));
+  for (const w of spec.dnsNames.filter((d: string) => d.startsWith('*.'))) names.push(`pg-0${w.slice(1)}`);
+  return [...names, ...(spec.ipAddresses ?? [])];
+}
+
+describe.skipIf(SKIP)(`PostgreSQL ${VERSION} with the rendered TLS`, () => {
+  beforeAll(() => {
+    requireRoot();
+    if (!bin) throw new Error('no PostgreSQL server under /usr/lib/postgresql; run .ci/install-tools');
+    work = workDir('pg');
+    account = localAccount('postgres');
+    ca = createTestCA(join(work.dir, 'ca'));
+    otherCA = createTestCA(join(work.dir, 'other-ca'), 'some other CA');
+    template = join(work.dir, 'template', 'pgdata');
+    initTemplate(template, PASSWORD, account);
+  });
+  afterAll(async () => {
+    await Promise.all(pods.map((p) => p.stop()));
+    work?.cleanup();
+  });
+
+  for (const sslMode of SSL_MODES) {
+    for (const auth of AUTH_MODES) {
+      if (auth === 'cert' && sslMode === 'disable') continue; // an error result, tested in postgres.test.ts
+      const tls = sslMode !== 'disable';
+      const plaintextAccepted = !tls || ((sslMode === 'allow' || sslMode === 'prefer') && auth !== 'cert');
+      describe(`sslMode ${sslMode}, clientAuthMode ${auth}`, () => {
+        let r: Rendered;
+        let pod: Pod;
+        let connect: ReturnType<typeof client>;
+        let certAuth: Record<string, string>;
+        beforeAll(async () => {
+          r = renderItems([issuer('ca'), postgres({ version: VERSION, sslMode, clientAuthMode: auth })]);
+          const dir = `${sslMode}-${auth}`;
+          pod = await start(r, dir, issueAll(ca, r.certificates, join(work.dir, dir, 'secrets')));
+          connect = client(pod);
+          // The client certificate as mounted in the pod, used by a client running as the pod's user.
+          certAuth = auth === 'cert' ? { sslcert: join(pod.root, 'tls/certs/client/client.crt'), sslkey: join(pod.root, 'tls/certs/client/client.key') } : {};
+        });
+
+        if (tls) {
+          it('accepts verify-full TLS under every name in the server certificate', async () => {
+            const names = serverNames(r);
+            expect(names.length).toBeGreaterThan(10);
+            const got = await Promise.all(names.map(async (host) => ({ host, ...(await connect({ host, sslmode: 'verify-full', sslrootcert: ca.cert, ...certAuth })) })));
+            expect(got.map(({ host, ok, out, err }) => ({ host, ok, out, err }))).toEqual(names.map((host) => ({ host, ok: true, out: 't|TLSv1.3', err: '' })));
+          });
+
+          it('refuses a server certificate the client does not trust (another CA)', async () => {
+            const a = await connect({ host: 'pg', sslmode: 'verify-full', sslrootcert: otherCA.cert, ...certAuth });
+            expect(a.ok).toBe(false);
+            expect(a.err).toContain('certificate verify failed');
+          });
+
+          it('refuses, under verify-full, a host name that is not in the certificate', async () => {
+            const a = await connect({ host: 'db.example.org', sslmode: 'verify-full', sslrootcert: ca.cert, ...certAuth });
+            expect(a.ok).toBe(false);
+            expect(a.err).toMatch(/server certificate for "pg" \(and \d+ other names\) does not match host name "db\.example\.org"/);
+            // verify-ca checks the CA only: the same name is accepted.
+            expect(await connect({ host: 'db.example.org', sslmode: 'verify-ca', sslrootcert: ca.cert, ...certAuth })).toMatchObject({ ok: true, out: 't|TLSv1.3' });
+          });
+        } else {
+          it('serves no TLS: sslmode=require is refused', async () => {
+            const a = await connect({ host: 'pg', sslmode: 'require' });
+            expect(a.ok).toBe(false);
+            expect(a.err).toContain('server does not support SSL, but SSL was required');
+          });
+        }
+
+        if (plaintextAccepted) {
+          it('accepts plaintext (pg_hba allows it)', async () => {
+            expect(await connect({ host: 'pg', sslmode: 'disable' })).toMatchObject({ ok: true, out: 'f|' });
+          });
+        } else {
+          it('refuses plaintext (pg_hba rejects it)', async () => {
+            const a = await connect({ host: 'pg', sslmode: 'disable', ...certAuth });
+            expect(a.ok).toBe(false);
+            expect(a.err).toContain('pg_hba.conf rejects connection for host "127.0.0.1", user "postgres", database "postgres", no encryption');
+          });
+        }
+
+        if (auth === 'cert') {
+          it('refuses a TLS connection without a client certificate, even with the password', async () => {
+            const a = await connect({ host: 'pg', sslmode: 'verify-full', sslrootcert: ca.cert });
+            expect(a.ok).toBe(false);
+            expect(a.err).toContain('connection requires a valid client certificate');
+          });
+
+          it('accepts the rendered client certificate (CN postgres) without a password', async () => {
+            const a = await connect({ host: 'pg', sslmode: 'verify-full', sslrootcert: ca.cert, ...certAuth }, 'select ssl, version, client_dn from pg_stat_ssl where pid = pg_backend_pid()', undefined);
+            expect(a).toMatchObject({ ok: true, out: 't|TLSv1.3|/O=kubedb/OU=client/CN=postgres' });
+          });
+
+          it('refuses the client certificate for another user, and one from another CA', async () => {
+            const other = await connect({ host: 'pg', user: 'app', sslmode: 'verify-full', sslrootcert: ca.cert, ...certAuth }, 'select 1', undefined);
+            expect(other.ok).toBe(false);
+            expect(other.err).toContain('certificate authentication failed for user "app"');
+            const foreign = issue(otherCA, { secretName: 'foreign', commonName: 'postgres', usages: ['client auth'] }, join(pod.root, 'foreign'));
+            chownSync(foreign.tlsKey, account.uid, account.gid);
+            const a = await connect({ host: 'pg', sslmode: 'verify-full', sslrootcert: ca.cert, sslcert: foreign.tlsCrt, sslkey: foreign.tlsKey }, 'select 1', undefined);
+            expect(a.ok).toBe(false);
+            expect(a.err).toMatch(/unknown ca|certificate verify failed/);
+          });
+        } else {
+          it('refuses a wrong password', async () => {
+            const a = await connect({ host: 'pg', sslmode: tls ? 'verify-full' : 'disable', sslrootcert: ca.cert }, 'select 1', 'wrong');
+            expect(a.ok).toBe(false);
+            expect(a.err).toContain('password authentication failed for user "postgres"');
+          });
+
+          it(`stores new passwords as ${auth === 'md5' ? 'md5' : 'SCRAM-SHA-256'} (rendered password_encryption) and accepts them`, async () => {
+            const created = await local(pod, "create role app login password 'app-Pass-2'; select rolpassword from pg_authid where rolname = 'app'");
+            expect(created.ok).toBe(true);
+            if (auth === 'md5') expect(created.out).toBe(`md5${createHash('md5').update('app-Pass-2app').digest('hex')}`);
+            else expect(created.out).toMatch(/^SCRAM-SHA-256\$4096:/);
+            const a = await connect({ host: 'pg', user: 'app', sslmode: tls ? 'verify-full' : 'disable', sslrootcert: ca.cert }, 'select current_user', 'app-Pass-2');
+            expect(a).toMatchObject({ ok: true, out: 'app' });
+          });
+        }
+      });
+    }
+  }
+
+  describe('key file permissions', () => {
+    let r: Rendered;
+    let secrets: Record<string, string>;
+    beforeAll(() => {
+      r = renderItems([issuer('ca'), postgres({ version: VERSION })]);
+      secrets = issueAll(ca, r.certificates, join(work.dir, 'keys', 'secrets'));
+    });
+
+    const key = (pod: { files: { path: string }[] }) => pod.files.find((f) => f.path.endsWith('/tls/certs/server/server.key'))!;
+
+    it(`mounts the key root-owned, group fsGroup (999 in the image, mapped to the local postgres gid), mode 0640, and the server starts`, async () => {
+      const pod = await start(r, 'keys-rendered', secrets);
+      const k = key(pod);
+      const st = statSync(realpathSync(k.path));
+      expect({ uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 }).toEqual({ uid: 0, gid: account.gid, mode: 0o640 });
+      expect(r.statefulSets[0].spec.template.spec.securityContext.fsGroup).toBe(999);
+      expect(await client(pod)({ host: 'pg', sslmode: 'verify-full', sslrootcert: ca.cert })).toMatchObject({ ok: true, out: 't|TLSv1.3' });
+      expect(pod.log()).not.toMatch(/group or world access/);
+    });
+
+    for (const [what, breakKey] of [
+      ['a world-readable key (0644)', (p: string) => chmodSync(p, 0o644)],
+      ['a group-readable key owned by the server\'s own user (0640)', (p: string) => chownSync(p, account.uid, account.gid)],
+    ] as const) {
+      it(`refuses to start with ${what}`, async () => {
+        const err = await start(r, `keys-${what.replace(/\W+/g, '-')}`, secrets, 0, undefined, (files) => breakKey(realpathSync(key({ files }).path))).then(() => undefined, (e: Error) => e);
+        expect(err?.message).toMatch(/private key file ".*\/tls\/certs\/server\/server\.key" has group or world access/);
+      });
+    }
+  });
+
+  describe('standbys stream from the primary over TLS (examples/postgres, replicas 3)', () => {
+    let r: Rendered;
+    let primary: Pod;
+    let standby: Pod;
+    beforeAll(async () => {
+      r = renderItems(exampleItems(join(ROOT, 'examples/postgres')));
+      expect(r.statefulSets[0].spec.replicas).toBe(3);
+      const secrets = issueAll(ca, r.certificates, join(work.dir, 'replicas', 'secrets'));
+      primary = await start(r, 'replicas', secrets, 0);
+      standby = await start(r, 'replicas', secrets, 1, primary.port);
+    });
+
+    it('clones pod 1 with pg_basebackup over verify-full TLS with the client certificate and starts it as a standby', async () => {
+      const pgdata = join(standby.root, 'var/lib/postgresql/pgdata');
+      expect(existsSync(join(pgdata, 'standby.signal'))).toBe(true);
+      const auto = readFileSync(join(pgdata, 'postgresql.auto.conf'), 'utf8');
+      // pg_basebackup --write-recovery-conf keeps the rendered conninfo (values quoted by doubling).
+      expect(auto).toMatch(/^primary_conninfo = '.* host=pg hostaddr=127\.0\.0\.1 .*sslmode=''verify-full''/m);
+      expect(auto).toContain(`sslcert=''${join(standby.root, 'tls/certs/client/client.crt')}''`);
+      expect(await local(standby, 'select pg_is_in_recovery()')).toMatchObject({ ok: true, out: 't' });
+    });
+
+    it('streams WAL over TLS as the client certificate\'s user, and the standby serves the data over verify-full TLS', async () => {
+      let rep: Attempt = { ok: false, out: '', err: '' };
+      for (let i = 0; i < 100 && rep.out === ''; i++) {
+        rep = await local(primary, "select s.ssl, s.version, s.client_dn, r.state from pg_stat_replication r join pg_stat_ssl s using (pid) where r.state = 'streaming'");
+        if (rep.out === '') await new Promise((res) => setTimeout(res, 100));
+      }
+      expect(rep).toMatchObject({ ok: true, out: 't|TLSv1.3|/O=kubedb/OU=client/CN=postgres|streaming' });
+      expect(await local(primary, 'create table t (x int); insert into t values (42)')).toMatchObject({ ok: true });
+      const read = client(standby);
+      let got: Attempt = { ok: false, out: '', err: '' };
+      for (let i = 0; i < 100 && got.out !== '42'; i++) {
+        got = await read({ host: 'pg-1.pg-pods.demo.svc', sslmode: 'verify-full', sslrootcert: ca.cert }, 'select x from t');
+        if (got.out !== '42') await new Promise((res) => setTimeout(res, 100));
+      }
+      expect(got).toMatchObject({ ok: true, out: '42' });
+      expect(await read({ host: 'pg-standby.demo.svc', sslmode: 'verify-full', sslrootcert: ca.cert })).toMatchObject({ ok: true, out: 't|TLSv1.3' });
+    });
+  });
+});
