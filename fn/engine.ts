@@ -12,7 +12,7 @@ import { buildCertificate } from './render/certificate.js';
 import { GENERATED_FROM, LOCAL_CONFIG, type Owner } from './render/metadata.js';
 import { readSettings, type Settings } from './policy/settings.js';
 import { applyCertificatePolicy, applyPolicyDefaults, checkDatabasePolicy } from './policy/rules.js';
-import { reportWebhookErrors } from './validate/certificate-spec.js';
+import { reportGeneratedNames, reportWebhookErrors } from './validate/certificate-spec.js';
 import { IssuerIndex } from './validate/issuers.js';
 import { readTLSConfig } from './validate/tls-config.js';
 
@@ -127,6 +127,7 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
   } else if (annotationsOf(db)[LOCAL_CONFIG] === 'true') {
     report.warn(`metadata.annotations.${LOCAL_CONFIG}`, `mode is operator, but ${describeObject(db)} is marked ${LOCAL_CONFIG}: "true" and will not reach the KubeDB operator; remove the annotation`);
   }
+  reportGeneratedNames(objects, report);
   if (report.failed) return { results: report.results, source: db };
   return { results: report.results, objects, source };
 }

@@ -113,10 +113,51 @@ describe('webhook errors reported where they can be fixed', () => {
   it('reports a commonName made too long by the database name at metadata.name, saying what to do', () => {
     const name = `pg-${'x'.repeat(62)}`; // 65 bytes
     const r = run(postgres({}, name));
-    expect(errorsOf(r)).toEqual([{
+    expect(errorsOf(r).slice(0, 1)).toEqual([{
       severity: 'error', field: 'metadata.name',
       message: `cert-manager's webhook would reject the generated Certificate "${name}-server-cert": spec.commonName: Too long: may not be more than 64 bytes; the server certificate's commonName "${name}" (65 bytes) is derived from the database's name: choose a metadata.name of at most 64 bytes`,
     }]);
-    expect(run(postgres({}, name.slice(0, 64))).status).toBe(0);
+    expect(errorsOf(run(postgres({}, name.slice(0, 64)))).filter((e) => e.message.includes('commonName'))).toEqual([]);
+  });
+});
+
+describe('names of generated objects', () => {
+  const run = (db: unknown) => runFn(resourceList([issuer(), db]));
+
+  it('reports every name the cluster would reject, once, at metadata.name, with the length that fits', () => {
+    const name = `a${'b'.repeat(59)}`; // 60 characters
+    const r = run(postgres({}, name));
+    expect(errorsOf(r)).toEqual([{
+      severity: 'error', field: 'metadata.name',
+      message: `the cluster would reject names derived from this one: Service "${name}-standby": 68 characters, more than 63; Service "${name}-pods": 65 characters, more than 63; StatefulSet "${name}": 60 characters, more than 52 (its pods' controller-revision-hash label adds 11); choose a metadata.name of at most 52 characters`,
+    }]);
+    expect(run(postgres({}, name.slice(0, 52))).status).toBe(0);
+  });
+
+  it('requires Service names to start with a letter', () => {
+    const r = run(postgres({}, '1pg'));
+    expect(errorsOf(r)).toEqual([{
+      severity: 'error', field: 'metadata.name',
+      message: 'the cluster would reject names derived from this one: Service "1pg": does not start with a letter; Service "1pg-standby": does not start with a letter; Service "1pg-pods": does not start with a letter; choose a metadata.name of starting with a letter',
+    }]);
+  });
+
+  it('holds Certificate names to 253 characters and label values to 63 in operator mode', () => {
+    const name = `a${'b'.repeat(63)}`; // 64 characters: fine as a name, too long as a label value
+    const policy = { apiVersion: 'dbtls.dev/v1alpha1', kind: 'DatabaseTLSPolicy', metadata: { name: 'p' }, spec: { mode: 'operator' } };
+    const r = runFn(resourceList([issuer(), { ...postgres({}, name), spec: { ...postgres().spec, version: '16.4' } }], policy));
+    expect(errorsOf(r)).toEqual([{
+      severity: 'error', field: 'metadata.name',
+      message: 'the cluster would reject names derived from this one: label app.kubernetes.io/instance: 64 characters, more than 63; choose a metadata.name of at most 63 characters',
+    }]);
+    const long = 'a'.repeat(253);
+    const r2 = runFn(resourceList([issuer(), postgres({}, long)], policy));
+    expect(errorsOf(r2).map((e) => e.message.replace(/a{253}/g, 'A'))).toEqual([
+      'cert-manager\'s webhook would reject the generated Certificate "A-server-cert": spec.secretName: Invalid value: "A-server-cert": must be no more than 253 characters; the secret name is derived from the database\'s name: choose a shorter lowercase metadata.name, or set secretName for alias server in spec.tls.certificates',
+      'cert-manager\'s webhook would reject the generated Certificate "A-server-cert": spec.commonName: Too long: may not be more than 64 bytes; the server certificate\'s commonName "A" (253 bytes) is derived from the database\'s name: choose a metadata.name of at most 64 bytes',
+      'cert-manager\'s webhook would reject the generated Certificate "A-client-cert": spec.secretName: Invalid value: "A-client-cert": must be no more than 253 characters; the secret name is derived from the database\'s name: choose a shorter lowercase metadata.name, or set secretName for alias client in spec.tls.certificates',
+      'cert-manager\'s webhook would reject the generated Certificate "A-metrics-exporter-cert": spec.secretName: Invalid value: "A-metrics-exporter-cert": must be no more than 253 characters; the secret name is derived from the database\'s name: choose a shorter lowercase metadata.name, or set secretName for alias metrics-exporter in spec.tls.certificates',
+      'the cluster would reject names derived from this one: Certificate "A-server-cert": 265 characters, more than 253; Certificate "A-client-cert": 265 characters, more than 253; Certificate "A-metrics-exporter-cert": 275 characters, more than 253; label app.kubernetes.io/instance: 253 characters, more than 63; choose a metadata.name of at most 63 characters',
+    ]);
   });
 });
