@@ -152,6 +152,15 @@ describe('example inputs validate against their kinds\' upstream schemas', () =>
   }
 });
 
+describe('example policies validate against the function config schema', () => {
+  const validatePolicy = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'schemas/database-tls-policy.schema.json'), 'utf8')));
+  const policies = exampleDocs.filter(({ doc }) => doc.kind === 'DatabaseTLSPolicy');
+  it('finds example policies', () => expect(policies.length).toBeGreaterThan(0));
+  for (const { file, doc } of policies) {
+    it(file, () => expect(validatePolicy(doc) ? [] : errorText(validatePolicy)).toEqual([]));
+  }
+});
+
 describe('everything the examples render is accepted by the cluster', () => {
   for (const dir of exampleDirs) {
     it(dir, () => {
