@@ -2,7 +2,7 @@
 // each error reported where the user can fix it.
 import { describe, expect, it } from 'vitest';
 import { formatWebhookError, goMailProblem, isGoIP, validateCertificateSpec } from '../fn/validate/certificate-spec.js';
-import { errorsOf, issuer, itemsOf, postgres, resourceList, runFn } from './helpers.js';
+import { errorsOf, issuer, itemsOf, postgres, resourceList, resultsOf, runFn } from './helpers.js';
 
 const base = { secretName: 'tls', issuerRef: { name: 'ca', kind: 'Issuer', group: 'cert-manager.io' }, dnsNames: ['db'] };
 const errors = (spec: Record<string, unknown>) => validateCertificateSpec({ ...base, ...spec }).map(formatWebhookError);
@@ -108,6 +108,24 @@ describe('webhook errors reported where they can be fixed', () => {
     expect(r.status).toBe(1);
     expect(errorsOf(r)).toEqual([{ severity: 'error', field, message }]);
     expect(itemsOf(r, 'Certificate')).toEqual([]);
+  });
+
+  it.each([
+    ['my_host', 'has the label "my_host": letters, digits and \'-\' only, not starting or ending with \'-\''],
+    ['db.*.example', 'has a wildcard that is not the whole leftmost label'],
+    ['*', 'has a wildcard that is not the whole leftmost label'],
+    ['a..b', 'has an empty label'],
+    ['-a.b', 'has the label "-a": letters, digits and \'-\' only, not starting or ending with \'-\''],
+    [`${'a'.repeat(64)}.b`, 'has a label of 64 characters; a label has at most 63'],
+  ])('warns about the dnsName %j, which the webhook lets through', (dns, problem) => {
+    const r = run(postgres(tls([{ alias: 'server', dnsNames: ['ok.example.com', dns] }])));
+    expect(r.status).toBe(0);
+    expect(resultsOf(r).filter((x) => x.severity === 'warning')).toEqual([{ severity: 'warning', field: 'spec.tls.certificates[0].dnsNames[1]', message: `${JSON.stringify(dns)} is not a valid DNS name: it ${problem}; cert-manager accepts it, but no client will match it and ACME issuers refuse it` }]);
+  });
+
+  it('accepts wildcards and upper case in dnsNames', () => {
+    const r = run(postgres(tls([{ alias: 'server', dnsNames: ['*.db.example.com', 'DB.Example.com', 'x1-2.y'] }])));
+    expect(resultsOf(r).filter((x) => x.severity !== 'info')).toEqual([]);
   });
 
   it('reports a commonName made too long by the database name at metadata.name, saying what to do', () => {

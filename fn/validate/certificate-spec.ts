@@ -397,6 +397,29 @@ export function reportWebhookErrors(cert: KubeObject, alias: string, override: C
       report.error('metadata.name', `cert-manager's webhook would reject the generated Certificate "${name}": ${text}; ${hintFor(e.field, spec, alias)}`);
     }
   }
+  (override?.dnsNames ?? []).forEach((dns, i) => {
+    const problem = dnsNameProblem(dns);
+    if (problem) report.warn(`${override!.path}.dnsNames[${i}]`, `${JSON.stringify(dns)} is not a valid DNS name: it ${problem}; cert-manager accepts it, but no client will match it and ACME issuers refuse it`);
+  });
+}
+
+/**
+ * Stricter than the webhook, which does not look at dnsNames: a SAN that is not a DNS name
+ * (RFC 1123 labels, a wildcard only as the whole leftmost label) is issued by a CA issuer but
+ * matches no client's host name, and ACME servers refuse it.
+ */
+export function dnsNameProblem(name: string): string | undefined {
+  if (name === '') return 'is empty';
+  if (name.length > 253) return `is ${name.length} characters; a DNS name has at most 253`;
+  const labels = name.split('.');
+  for (const [i, label] of labels.entries()) {
+    if (label === '*' && i === 0 && labels.length > 1) continue;
+    if (label.includes('*')) return 'has a wildcard that is not the whole leftmost label';
+    if (label === '') return 'has an empty label';
+    if (label.length > 63) return `has a label of ${label.length} characters; a label has at most 63`;
+    if (!/^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?$/.test(label)) return `has the label "${label}": letters, digits and '-' only, not starting or ending with '-'`;
+  }
+  return undefined;
 }
 
 /** The field of spec.tls that produced a Certificate field, or undefined for dbtls's own defaults. */
