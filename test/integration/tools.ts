@@ -70,7 +70,7 @@ export function snapshot(dir: string): Record<string, string> {
 }
 
 export function parseDocs(text: string): any[] {
-  return (loadAll(text, undefined, { schema: KUBERNETES_SCHEMA }) as any[]).filter((d) => d !== null && d !== undefined);
+  return (loadAll(text, null, { schema: KUBERNETES_SCHEMA }) as any[]).filter((d) => d !== null && d !== undefined);
 }
 
 export const idOf = (o: any) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
