@@ -61,7 +61,7 @@ describe('CA issuer stand-in', () => {
     [{ algorithm: 'ECDSA', encoding: 'PKCS8' }, 'PRIVATE KEY', { namedCurve: 'prime256v1' }],
     [{ algorithm: 'Ed25519' }, 'PRIVATE KEY', {}],
   ] as const)('creates the requested key %j', (privateKey, pem, details) => {
-    const s = issue(ca, { secretName: 'k', dnsNames: ['a'], privateKey }, join(work.dir, `key-${privateKey.algorithm}-${privateKey.encoding}`));
+    const s = issue(ca, { secretName: 'k', dnsNames: ['a'], privateKey }, join(work.dir, `key-${JSON.stringify(privateKey).replace(/\W+/g, '-')}`));
     expect(readFileSync(s.tlsKey, 'utf8').split('\n')[0]).toBe(`-----BEGIN ${pem}-----`);
     const key = createPrivateKey(readFileSync(s.tlsKey));
     expect(key.asymmetricKeyType).toBe({ RSA: 'rsa', ECDSA: 'ec', Ed25519: 'ed25519' }[privateKey.algorithm]);
