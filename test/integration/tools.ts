@@ -30,9 +30,9 @@ export function missing(tool: string): string | undefined {
 export interface Proc { stdout: string; stderr: string; status: number }
 
 /** Runs a command with test/bin (docker shim, dbtls) first on PATH. */
-export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Proc {
+export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Proc {
   const r = spawnSync(cmd, args, {
-    cwd: opts.cwd, encoding: 'utf8', maxBuffer: 1 << 28, timeout: 120_000,
+    cwd: opts.cwd, input: opts.input, encoding: 'utf8', maxBuffer: 1 << 28, timeout: 120_000,
     env: { ...process.env, PATH: `${SHIM_BIN}:${process.env.PATH}`, ...opts.env },
   });
   if (r.error) throw r.error;
