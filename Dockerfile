@@ -2,7 +2,9 @@
 # Build:  docker build -t ghcr.io/dbtls/dbtls:v0.1.0 .
 #
 # Base image: Node.js 24 LTS on Alpine 3.22, pinned by tag and by the digest of its multi-arch
-# index (amd64 and arm64), so a rebuild gets the same bytes. Update both together.
+# index (amd64 and arm64), so a rebuild gets the same bytes. Update both together. (The digest
+# is the one public Dockerfiles pin for this tag; no registry is reachable from where this was
+# written: confirm with `docker buildx imagetools inspect node:24.11.1-alpine3.22`.)
 ARG NODE_IMAGE=node:24.11.1-alpine3.22@sha256:2867d550cf9d8bb50059a0fff528741f11a84d985c732e60e19e8e75c7239c43
 
 # ---- build: install the locked dev dependencies and bundle fn/ into one file ----
