@@ -230,3 +230,22 @@ describe('match', () => {
     expect(matches(match as any, db(labels))).toBe(expected);
   });
 });
+
+describe('privateKey on values a kind sets itself', () => {
+  // No kind sets key parameters today; a Certificate that arrives with them is still checked.
+  it('reports each weaker value at metadata.name, naming the Certificate', async () => {
+    const { applyCertificatePolicy, readRules } = await import('../fn/policy/rules.js');
+    const { Reporter } = await import('../fn/io/results.js');
+    const db = postgres() as unknown as KubeObject;
+    const { rules } = readRules({ privateKey: { enforcement: 'audit', algorithm: 'ECDSA', minimumSize: 384, rotationPolicy: 'Always' } }, db);
+    const report = new Reporter(db);
+    const cert = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'pg-server-cert' }, spec: { privateKey: { algorithm: 'RSA', size: 256, rotationPolicy: 'Never' } } } as KubeObject;
+    const out = applyCertificatePolicy(cert, { db, namespace: 'demo', report, tls: undefined, settings: { mode: 'standalone', clusterDomain: 'cluster.local', externalIssuers: [], rules } } as any, undefined);
+    expect(out.spec).toEqual(cert.spec);
+    expect(report.results.map((r) => [r.severity, r.field?.path, r.message])).toEqual([
+      ['warning', 'metadata.name', 'policy rule privateKey: privateKey.algorithm of Certificate "pg-server-cert" is RSA; the policy requires ECDSA'],
+      ['warning', 'metadata.name', 'policy rule privateKey: privateKey.size of Certificate "pg-server-cert" is 256; the policy requires at least 384'],
+      ['warning', 'metadata.name', 'policy rule privateKey: privateKey.rotationPolicy of Certificate "pg-server-cert" is Never; the policy requires Always'],
+    ]);
+  });
+});
