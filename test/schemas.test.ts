@@ -214,9 +214,22 @@ describe('generated variants of every example database', () => {
       emailAddresses: fc.option(fc.array(fc.constantFrom('dba@example.com', 'Ops <ops@example.com>', 'ops'), { maxLength: 1 }), { nil: undefined }),
       encoding: fc.constantFrom(undefined, 'PKCS1', 'PKCS8'),
     }, { requiredKeys: [] });
+    // the key and lifetime rules write into the Certificates, so they are generated too
+    const rules = fc.record({
+      privateKey: fc.record({
+        algorithm: fc.constantFrom(undefined, 'RSA', 'ECDSA', 'Ed25519'),
+        minimumSize: fc.constantFrom(undefined, 256, 300, 2048, 4096),
+        encoding: fc.constantFrom(undefined, 'PKCS1', 'PKCS8'),
+        rotationPolicy: fc.constantFrom(undefined, 'Always', 'Never'),
+      }, { requiredKeys: [] }),
+      certificateLifetime: fc.record({
+        maximumDuration: fc.constantFrom(undefined, '2h', '720h', '8760h'),
+        minimumRenewBefore: fc.constantFrom(undefined, '10m', '24h', '360h'),
+      }, { requiredKeys: [] }),
+    }, { requiredKeys: [] });
     fc.assert(fc.property(
-      fc.constantFrom(...exampleDatabases), DNS_LABEL, fc.constantFrom('demo', 'prod', 'a'.repeat(40)), fc.array(override, { maxLength: 3 }),
-      (example, name, namespace, overrides) => {
+      fc.constantFrom(...exampleDatabases), DNS_LABEL, fc.constantFrom('demo', 'prod', 'a'.repeat(40)), fc.array(override, { maxLength: 3 }), rules,
+      (example, name, namespace, overrides, policyRules) => {
         const db = structuredClone(example.doc);
         db.metadata = { ...db.metadata, name, namespace };
         const aliases = findKind(db)!.aliases(db as any);
@@ -229,14 +242,16 @@ describe('generated variants of every example database', () => {
         const crd = crds.get(crdKey(db))!;
         expect(crd.output(db) ? [] : errorText(crd.output)).toEqual([]);
         const issuers = exampleIssuers.map((i) => (i.kind === 'Issuer' ? { ...i, metadata: { ...i.metadata, namespace } } : i));
-        const r = runFn(resourceList([...issuers, db]));
+        const clean = JSON.parse(JSON.stringify(policyRules));
+        const policy = { apiVersion: 'dbtls.dev/v1alpha1', kind: 'DatabaseTLSPolicy', metadata: { name: 'p' }, spec: { rules: clean } };
+        const r = runFn(resourceList([...issuers, db], policy));
         if (r.status !== 0) { rejected++; return; }
         accepted++;
         for (const o of r.output.items.filter((i: Schema) => i.metadata?.annotations?.['dbtls.dev/generated-from'])) {
           expect([`${o.kind}/${o.metadata.name}`, outputProblems(o)]).toEqual([`${o.kind}/${o.metadata.name}`, []]);
         }
       },
-    ), { numRuns: 300, seed: 20261123 });
+    ), { numRuns: 500, seed: 20261123 });
     // both sides of the property were exercised
     expect(accepted).toBeGreaterThan(20);
     expect(rejected).toBeGreaterThan(20);
