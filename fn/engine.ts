@@ -10,6 +10,8 @@ import {
 } from './io/results.js';
 import { buildCertificate } from './render/certificate.js';
 import { GENERATED_FROM, LOCAL_CONFIG, type Owner } from './render/metadata.js';
+
+const FUNCTION_ANNOTATION = 'config.kubernetes.io/function';
 import { readSettings, type Settings } from './policy/settings.js';
 import { applyCertificatePolicy, applyPolicyDefaults, checkDatabasePolicy } from './policy/rules.js';
 import { reportGeneratedNames, reportWebhookErrors } from './validate/certificate-spec.js';
@@ -58,7 +60,7 @@ export function runFunction(list: ResourceList): ResourceList {
       continue;
     }
     seen.set(key, o);
-    const outcome = renderDatabase(o, kind, config.settings, issuers);
+    const outcome = renderDatabase(o, kind, config.settings, issuers, generator !== undefined);
     results.push(...outcome.results);
     if (outcome.objects) {
       rendered.push({ source: o, objects: outcome.objects });
@@ -74,7 +76,7 @@ export function runFunction(list: ResourceList): ResourceList {
 
 interface DatabaseOutcome { results: Result[]; objects?: KubeObject[]; source: KubeObject }
 
-function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, issuers: IssuerIndex): DatabaseOutcome {
+function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, issuers: IssuerIndex, asGenerator = false): DatabaseOutcome {
   const report = new Reporter(db);
   const version = db.apiVersion.slice(db.apiVersion.indexOf('/') + 1);
   if (!kind.versions.includes(version)) {
@@ -124,6 +126,13 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
       // Without a KubeDB operator in the cluster the resource itself must not be applied.
       source = { ...db, metadata: { ...db.metadata, annotations: { ...annotationsOf(db), [LOCAL_CONFIG]: 'true' } } };
     }
+  } else if (asGenerator) {
+    // kustomize marks a generator's own resource local-config and drops it; in operator mode the
+    // database must reach the cluster, so it is emitted without kustomize's two annotations.
+    const { [LOCAL_CONFIG]: _local, [FUNCTION_ANNOTATION]: _fn, ...kept } = annotationsOf(db);
+    const metadata: KubeObject['metadata'] = { ...db.metadata, annotations: kept };
+    if (Object.keys(kept).length === 0) delete metadata.annotations;
+    source = { ...db, metadata };
   } else if (annotationsOf(db)[LOCAL_CONFIG] === 'true') {
     report.warn(`metadata.annotations.${LOCAL_CONFIG}`, `mode is operator, but ${describeObject(db)} is marked ${LOCAL_CONFIG}: "true" and will not reach the KubeDB operator; remove the annotation`);
   }

@@ -105,6 +105,14 @@ ${dump([issuer(), postgres()]).replace(/^/gm, '')}`;
     expect(resultsOf(r)).toContainEqual({ severity: 'warning', field: 'spec.tls.issuerRef', message: 'Issuer "ca" cannot be checked: issuers are not visible to a kustomize generator; list it in externalIssuers to confirm it exists in the cluster' });
   });
 
+  it('emits the generator database for KubeDB in operator mode, without the annotations kustomize injected', () => {
+    const db = { ...postgres(), metadata: { name: 'pg', namespace: 'demo', annotations: { 'config.kubernetes.io/local-config': 'true', 'config.kubernetes.io/function': 'container: {image: dbtls}', 'dbtls.dev/mode': 'operator' } } };
+    const r = runDist(resourceList([db], db));
+    expect(r.status).toBe(0);
+    expect(itemsOf(r, 'Postgres')).toEqual([{ ...postgres(), metadata: { name: 'pg', namespace: 'demo', annotations: { 'dbtls.dev/mode': 'operator' } } }]);
+    expect(itemsOf(r, 'StatefulSet')).toEqual([]);
+  });
+
   it('is idempotent: a second run over its own output changes nothing', () => {
     const db = postgres({ replicas: 2 });
     (db.metadata as any).annotations = { 'config.kubernetes.io/path': 'pg.yaml', 'internal.config.kubernetes.io/path': 'pg.yaml' };

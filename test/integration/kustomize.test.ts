@@ -81,15 +81,16 @@ describe.skipIf(skip)('kubectl kustomize, dbtls as a generator', () => {
     expect(ids(parseDocs(r.stdout))).toEqual(STANDALONE);
   });
 
-  it('dbtls.dev/mode: operator on the database gives the Certificates only', () => {
+  it('dbtls.dev/mode: operator on the database gives the Certificates and the database, for KubeDB', () => {
     const dir = copyExample('kustomize-generator');
     edit(join(dir, 'postgres.yaml'), 'dbtls.dev/mode: standalone', 'dbtls.dev/mode: operator');
     const r = build(dir);
     expect(r.status, r.stderr).toBe(0);
     expect(ids(parseDocs(r.stdout))).toEqual([
       'Certificate/demo/pg-client-cert', 'Certificate/demo/pg-metrics-exporter-cert', 'Certificate/demo/pg-server-cert',
-      'Issuer/demo/postgres-ca-issuer',
+      'Issuer/demo/postgres-ca-issuer', 'Postgres/demo/pg',
     ]);
+    expect(r.stderr).not.toContain('local-config');
   });
 
   it('a bad setting annotation fails the build, naming the annotation', () => {
