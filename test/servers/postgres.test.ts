@@ -31,6 +31,7 @@ let otherCA: TestCA;
 let account: { uid: number; gid: number };
 let template: string;
 const pods: Pod[] = [];
+const combinations = new Map<string, Promise<{ r: Rendered; pod: Pod }>>();
 
 /** Starts a pod of `r` and remembers it for cleanup. */
 async function start(r: Rendered, name: string, secrets: Record<string, string>, ordinal = 0, primaryPort?: number, beforeStart?: Parameters<typeof startPod>[0]['beforeStart']): Promise<Pod> {
@@ -72,6 +73,18 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION} with the rendered TLS`, () => {
     otherCA = createTestCA(join(work.dir, 'other-ca'), 'some other CA');
     template = join(work.dir, 'template', 'pgdata');
     initTemplate(template, PASSWORD, account);
+    // One server per combination, started side by side (their start-up waits overlap).
+    for (const sslMode of SSL_MODES) {
+      for (const auth of AUTH_MODES) {
+        if (auth === 'cert' && sslMode === 'disable') continue;
+        const dir = `${sslMode}-${auth}`;
+        const r = renderItems([issuer('ca'), postgres({ version: VERSION, sslMode, clientAuthMode: auth })]);
+        const secrets = issueAll(ca, r.certificates, join(work.dir, dir, 'secrets'));
+        const started = start(r, dir, secrets).then((pod) => ({ r, pod }));
+        started.catch(() => undefined); // reported by the combination's own beforeAll
+        combinations.set(dir, started);
+      }
+    }
   });
   afterAll(async () => {
     await Promise.all(pods.map((p) => p.stop()));
@@ -89,9 +102,7 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION} with the rendered TLS`, () => {
         let connect: ReturnType<typeof client>;
         let certAuth: Record<string, string>;
         beforeAll(async () => {
-          r = renderItems([issuer('ca'), postgres({ version: VERSION, sslMode, clientAuthMode: auth })]);
-          const dir = `${sslMode}-${auth}`;
-          pod = await start(r, dir, issueAll(ca, r.certificates, join(work.dir, dir, 'secrets')));
+          ({ r, pod } = await combinations.get(`${sslMode}-${auth}`)!);
           connect = client(pod);
           // The client certificate as mounted in the pod, used by a client running as the pod's user.
           certAuth = auth === 'cert' ? { sslcert: join(pod.root, 'tls/certs/client/client.crt'), sslkey: join(pod.root, 'tls/certs/client/client.key') } : {};
@@ -211,44 +222,52 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION} with the rendered TLS`, () => {
     }
   });
 
-  describe('standbys stream from the primary over TLS (examples/postgres, replicas 3)', () => {
-    let r: Rendered;
-    let primary: Pod;
-    let standby: Pod;
-    beforeAll(async () => {
-      r = renderItems(exampleItems(join(ROOT, 'examples/postgres')));
-      expect(r.statefulSets[0].spec.replicas).toBe(3);
-      const secrets = issueAll(ca, r.certificates, join(work.dir, 'replicas', 'secrets'));
-      primary = await start(r, 'replicas', secrets, 0);
-      standby = await start(r, 'replicas', secrets, 1, primary.port);
-    });
+  for (const variant of [
+    { title: 'examples/postgres: replicas 3, verify-full, md5', dir: 'replicas-example', items: () => exampleItems(join(ROOT, 'examples/postgres')), auth: 'md5', replicas: 3 },
+    { title: 'replicas 2, verify-ca, clientAuthMode cert (no password)', dir: 'replicas-cert', items: () => [issuer('ca'), postgres({ version: VERSION, replicas: 2, sslMode: 'verify-ca', clientAuthMode: 'cert' })], auth: 'cert', replicas: 2 },
+  ]) {
+    describe(`standbys stream from the primary over TLS (${variant.title})`, () => {
+      let r: Rendered;
+      let primary: Pod;
+      let standby: Pod;
+      let certAuth: Record<string, string>;
+      const sslMode = variant.auth === 'cert' ? 'verify-ca' : 'verify-full';
+      beforeAll(async () => {
+        r = renderItems(variant.items());
+        expect(r.statefulSets[0].spec.replicas).toBe(variant.replicas);
+        const secrets = issueAll(ca, r.certificates, join(work.dir, variant.dir, 'secrets'));
+        primary = await start(r, variant.dir, secrets, 0);
+        standby = await start(r, variant.dir, secrets, 1, primary.port);
+        certAuth = variant.auth === 'cert' ? { sslcert: join(standby.root, 'tls/certs/client/client.crt'), sslkey: join(standby.root, 'tls/certs/client/client.key') } : {};
+      });
 
-    it('clones pod 1 with pg_basebackup over verify-full TLS with the client certificate and starts it as a standby', async () => {
-      const pgdata = join(standby.root, 'var/lib/postgresql/pgdata');
-      expect(existsSync(join(pgdata, 'standby.signal'))).toBe(true);
-      const auto = readFileSync(join(pgdata, 'postgresql.auto.conf'), 'utf8');
-      // pg_basebackup --write-recovery-conf keeps the rendered conninfo (values quoted by doubling).
-      expect(auto).toMatch(/^primary_conninfo = '.* host=pg hostaddr=127\.0\.0\.1 .*sslmode=''verify-full''/m);
-      expect(auto).toContain(`sslcert=''${join(standby.root, 'tls/certs/client/client.crt')}''`);
-      expect(await local(standby, 'select pg_is_in_recovery()')).toMatchObject({ ok: true, out: 't' });
-    });
+      it(`clones pod 1 with pg_basebackup over ${sslMode} TLS with the client certificate and starts it as a standby`, async () => {
+        const pgdata = join(standby.root, 'var/lib/postgresql/pgdata');
+        expect(existsSync(join(pgdata, 'standby.signal'))).toBe(true);
+        const auto = readFileSync(join(pgdata, 'postgresql.auto.conf'), 'utf8');
+        // pg_basebackup --write-recovery-conf keeps the rendered conninfo (values quoted by doubling).
+        expect(auto).toMatch(new RegExp(`^primary_conninfo = '.* host=pg hostaddr=127\\.0\\.0\\.1 .*sslmode=''${sslMode}''`, 'm'));
+        expect(auto).toContain(`sslcert=''${join(standby.root, 'tls/certs/client/client.crt')}''`);
+        expect(await local(standby, 'select pg_is_in_recovery()')).toMatchObject({ ok: true, out: 't' });
+      });
 
-    it('streams WAL over TLS as the client certificate\'s user, and the standby serves the data over verify-full TLS', async () => {
-      let rep: Attempt = { ok: false, out: '', err: '' };
-      for (let i = 0; i < 100 && rep.out === ''; i++) {
-        rep = await local(primary, "select s.ssl, s.version, s.client_dn, r.state from pg_stat_replication r join pg_stat_ssl s using (pid) where r.state = 'streaming'");
-        if (rep.out === '') await new Promise((res) => setTimeout(res, 100));
-      }
-      expect(rep).toMatchObject({ ok: true, out: 't|TLSv1.3|/O=kubedb/OU=client/CN=postgres|streaming' });
-      expect(await local(primary, 'create table t (x int); insert into t values (42)')).toMatchObject({ ok: true });
-      const read = client(standby);
-      let got: Attempt = { ok: false, out: '', err: '' };
-      for (let i = 0; i < 100 && got.out !== '42'; i++) {
-        got = await read({ host: 'pg-1.pg-pods.demo.svc', sslmode: 'verify-full', sslrootcert: ca.cert }, 'select x from t');
-        if (got.out !== '42') await new Promise((res) => setTimeout(res, 100));
-      }
-      expect(got).toMatchObject({ ok: true, out: '42' });
-      expect(await read({ host: 'pg-standby.demo.svc', sslmode: 'verify-full', sslrootcert: ca.cert })).toMatchObject({ ok: true, out: 't|TLSv1.3' });
+      it('streams WAL over TLS as the client certificate\'s user, and the standby serves the data over verify-full TLS', async () => {
+        let rep: Attempt = { ok: false, out: '', err: '' };
+        for (let i = 0; i < 100 && rep.out === ''; i++) {
+          rep = await local(primary, "select s.ssl, s.version, s.client_dn, r.state from pg_stat_replication r join pg_stat_ssl s using (pid) where r.state = 'streaming'");
+          if (rep.out === '') await new Promise((res) => setTimeout(res, 100));
+        }
+        expect(rep).toMatchObject({ ok: true, out: 't|TLSv1.3|/O=kubedb/OU=client/CN=postgres|streaming' });
+        expect(await local(primary, 'create table t (x int); insert into t values (42)')).toMatchObject({ ok: true });
+        const read = client(standby);
+        let got: Attempt = { ok: false, out: '', err: '' };
+        for (let i = 0; i < 100 && got.out !== '42'; i++) {
+          got = await read({ host: 'pg-1.pg-pods.demo.svc', sslmode: 'verify-full', sslrootcert: ca.cert, ...certAuth }, 'select x from t');
+          if (got.out !== '42') await new Promise((res) => setTimeout(res, 100));
+        }
+        expect(got).toMatchObject({ ok: true, out: '42' });
+        expect(await read({ host: 'pg-standby.demo.svc', sslmode: 'verify-full', sslrootcert: ca.cert, ...certAuth })).toMatchObject({ ok: true, out: 't|TLSv1.3' });
+      });
     });
-  });
+  }
 });
