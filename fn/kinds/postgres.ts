@@ -252,7 +252,10 @@ export function pgHbaConf(plan: PostgresPlan, tls: boolean): string {
  * client certificate and the database's sslMode, then follow it as standbys.
  */
 export function startScript(name: string, plan: PostgresPlan, tls: boolean, client: IssuedCertificate | undefined): string {
-  const conninfo = [`host=${name}`, `port=${PORT}`, 'user=postgres', `sslmode=${tls ? plan.sslMode : 'disable'}`];
+  // Standbys always stream over TLS: libpq's allow tries plaintext first (and pg_hba accepts it
+  // under allow), prefer falls back to it; require is the weakest mode that never does.
+  const standbySSLMode = !tls ? 'disable' : plan.sslMode === 'allow' || plan.sslMode === 'prefer' ? 'require' : plan.sslMode;
+  const conninfo = [`host=${name}`, `port=${PORT}`, 'user=postgres', `sslmode=${standbySSLMode}`];
   if (tls && client) {
     conninfo.push(`sslrootcert=${CERT_DIR}/client/ca.crt`, `sslcert=${CERT_DIR}/client/client.crt`, `sslkey=${CERT_DIR}/client/client.key`);
   }

@@ -63,6 +63,13 @@ function serverNames(r: Rendered): string[] {
   return [...names, ...(spec.ipAddresses ?? [])];
 }
 
+it('renders standbys of sslMode allow and prefer with sslmode=require (never plaintext replication)', () => {
+  for (const sslMode of ['allow', 'prefer']) {
+    const script = renderItems([issuer('ca'), postgres({ version: VERSION, replicas: 2, sslMode })]).configMaps['pg-server-config']['start.sh'];
+    expect(script).toContain('--dbname="host=pg port=5432 user=postgres sslmode=require sslrootcert=');
+  }
+});
+
 describe.skipIf(SKIP)(`PostgreSQL ${VERSION} with the rendered TLS`, () => {
   beforeAll(() => {
     requireRoot();
@@ -225,13 +232,17 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION} with the rendered TLS`, () => {
   for (const variant of [
     { title: 'examples/postgres: replicas 3, verify-full, md5', dir: 'replicas-example', items: () => exampleItems(join(ROOT, 'examples/postgres')), auth: 'md5', replicas: 3 },
     { title: 'replicas 2, verify-ca, clientAuthMode cert (no password)', dir: 'replicas-cert', items: () => [issuer('ca'), postgres({ version: VERSION, replicas: 2, sslMode: 'verify-ca', clientAuthMode: 'cert' })], auth: 'cert', replicas: 2 },
+    // libpq's sslmode=allow tries plaintext first, and pg_hba accepts it under allow: before the
+    // fix in fn/kinds/postgres.ts this standby streamed without TLS (pg_stat_ssl.ssl = f).
+    { title: 'replicas 2, allow, md5', dir: 'replicas-allow', items: () => [issuer('ca'), postgres({ version: VERSION, replicas: 2, sslMode: 'allow', clientAuthMode: 'md5' })], auth: 'md5', replicas: 2 },
   ]) {
     describe(`standbys stream from the primary over TLS (${variant.title})`, () => {
       let r: Rendered;
       let primary: Pod;
       let standby: Pod;
       let certAuth: Record<string, string>;
-      const sslMode = variant.auth === 'cert' ? 'verify-ca' : 'verify-full';
+      // The standby's sslmode as rendered in start.sh: allow (and prefer) become require.
+      const sslMode = variant.dir === 'replicas-allow' ? 'require' : variant.auth === 'cert' ? 'verify-ca' : 'verify-full';
       beforeAll(async () => {
         r = renderItems(variant.items());
         expect(r.statefulSets[0].spec.replicas).toBe(variant.replicas);
@@ -246,7 +257,7 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION} with the rendered TLS`, () => {
         expect(existsSync(join(pgdata, 'standby.signal'))).toBe(true);
         const auto = readFileSync(join(pgdata, 'postgresql.auto.conf'), 'utf8');
         // pg_basebackup --write-recovery-conf keeps the rendered conninfo (values quoted by doubling).
-        expect(auto).toMatch(new RegExp(`^primary_conninfo = '.* host=pg hostaddr=127\\.0\\.0\\.1 .*sslmode=''${sslMode}''`, 'm'));
+        expect(auto).toMatch(new RegExp(`^primary_conninfo = '.* host=pg hostaddr=127\\.0\\.0\\.1 .*sslmode=(''${sslMode}''|${sslMode} )`, 'm'));
         expect(auto).toContain(`sslcert=''${join(standby.root, 'tls/certs/client/client.crt')}''`);
         expect(await local(standby, 'select pg_is_in_recovery()')).toMatchObject({ ok: true, out: 't' });
       });

@@ -1,0 +1,95 @@
+// MariaDB (Debian's mariadb-server-core) started with [mysqld] settings taken from a rendered
+// configuration file, as a stand-in for Percona XtraDB Cluster, which Debian does not package.
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const MARIADBD = '/usr/sbin/mariadbd';
+
+export interface IniSection { name: string; entries: [string, string | undefined][] }
+
+/** my.cnf syntax: [sections], `key = value` or a bare `key`, # and ; comments, !include ignored. */
+export function parseIni(text: string): IniSection[] {
+  const out: IniSection[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';') || line.startsWith('!')) continue;
+    const section = /^\[(.+)\]$/.exec(line);
+    if (section) { out.push({ name: section[1].trim(), entries: [] }); continue; }
+    if (out.length === 0) throw new Error(`option outside a section: ${line}`);
+    const eq = line.indexOf('=');
+    const key = (eq < 0 ? line : line.slice(0, eq)).trim();
+    let value = eq < 0 ? undefined : line.slice(eq + 1).trim();
+    if (value !== undefined && /^(['"]).*\1$/.test(value)) value = value.slice(1, -1);
+    out[out.length - 1].entries.push([key, value]);
+  }
+  return out;
+}
+
+/** my.cnf treats - and _ in option names alike. */
+export const optionName = (key: string) => key.replace(/_/g, '-').toLowerCase();
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => { for (const p of live) p.kill('SIGKILL'); });
+
+/** A data directory made once by mariadb-install-db (root without a password on the socket). */
+export function mariadbTemplate(dir: string, uid: number, gid: number): void {
+  mkdirSync(dir, { recursive: true });
+  execFileSync('mariadb-install-db', ['--no-defaults', `--datadir=${dir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve', '--innodb-log-file-size=8M'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync('chown', ['-R', `${uid}:${gid}`, dir]);
+}
+
+export interface MariaDB { port: number; socket: string; root: string; log(): string; stop(): Promise<void> }
+
+/**
+ * Starts mariadbd as uid:gid with `[mysqld]` `options` (already remapped), a copy of `template`
+ * as its data directory, and the test's own port, address, socket and pid file.
+ */
+export async function startMariadb(o: { root: string; options: [string, string | undefined][]; port: number; uid: number; gid: number; template: string }): Promise<MariaDB> {
+  const run = join(o.root, 'run');
+  const data = join(o.root, 'mysql-data');
+  mkdirSync(run, { recursive: true });
+  chownSync(run, o.uid, o.gid);
+  execFileSync('cp', ['-a', o.template, data]);
+  const socket = join(run, 'mysqld.sock');
+  const cnf = join(o.root, 'mariadb.cnf');
+  writeFileSync(cnf, [
+    '[mysqld]',
+    ...o.options.map(([k, v]) => (v === undefined ? k : `${k} = ${v}`)),
+    '# the test\'s own: data directory, address, port, socket',
+    `datadir = ${data}`, `port = ${o.port}`, 'bind-address = 127.0.0.1', `socket = ${socket}`, `pid-file = ${join(run, 'mysqld.pid')}`,
+    'skip-name-resolve', 'innodb-log-file-size = 8M', '',
+  ].join('\n'));
+  const logFile = join(o.root, 'mariadb.log');
+  const fd = openSync(logFile, 'a');
+  const proc = spawn(MARIADBD, [`--defaults-file=${cnf}`], { uid: o.uid, gid: o.gid, stdio: ['ignore', fd, fd], env: { PATH: '/usr/sbin:/usr/bin:/bin' } });
+  live.add(proc);
+  let exited: number | null | undefined;
+  const exit = new Promise<void>((resolve) => proc.once('exit', (code, signal) => { exited = code ?? (signal ? -1 : null); live.delete(proc); resolve(); }));
+  const log = () => readFileSync(logFile, 'utf8');
+  const stop = async () => {
+    if (exited !== undefined) return;
+    proc.kill('SIGTERM');
+    const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+    await exit;
+    clearTimeout(t);
+  };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited !== undefined) throw new Error(`mariadbd exited (${exited}) before accepting connections:\n${log()}`);
+    if (existsSync(socket) && (await mariadb(['-S', socket, '-uroot', '-e', 'select 1'])).ok) break;
+    if (Date.now() > deadline) { await stop(); throw new Error(`mariadbd did not accept connections in time:\n${log()}`); }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { port: o.port, socket, root: o.root, log, stop };
+}
+
+export interface Attempt { ok: boolean; out: string; err: string }
+
+/** The mariadb client without option files, in batch mode. */
+export function mariadb(args: string[]): Promise<Attempt> {
+  return new Promise((resolve) => {
+    execFile('mariadb', ['--no-defaults', '--batch', '--skip-column-names', '--connect-timeout=5', ...args], { env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent' }, timeout: 20_000 },
+      (err, stdout, stderr) => resolve({ ok: !err, out: stdout.trim(), err: stderr.trim() }));
+  });
+}
