@@ -16,6 +16,7 @@ import { readSettings, type Settings } from './policy/settings.js';
 import { applyCertificatePolicy, applyPolicyDefaults, checkDatabasePolicy } from './policy/rules.js';
 import { reportGeneratedNames, reportWebhookErrors } from './validate/certificate-spec.js';
 import { IssuerIndex } from './validate/issuers.js';
+import { nameWithSuffix } from './util/names.js';
 import { readTLSConfig } from './validate/tls-config.js';
 
 interface Rendered { source: KubeObject; objects: KubeObject[] }
@@ -107,7 +108,7 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
   if (tls?.issuerRef && kind.issuesCertificates(ctx, plan)) {
     for (const alias of aliases) {
       const override = tls.overrides.get(alias);
-      const name = kind.certificateName?.(db, alias) ?? `${db.metadata.name}-${alias}-cert`;
+      const name = kind.certificateName?.(db, alias) ?? nameWithSuffix(db.metadata.name, `${alias}-cert`);
       const secretName = override?.secretName ?? kind.defaultSecretName?.(db, alias) ?? name;
       issued.push({ alias, name, secretName });
       const certificate = applyCertificatePolicy(buildCertificate({

@@ -82,11 +82,19 @@ describe('Postgres validation', () => {
     expect(itemsOf(plain, 'ConfigMap')[0].data['postgresql.conf']).toContain('ssl = off\n');
   });
 
-  it('warns where KubeDB accepts a combination that makes no sense', () => {
+  it('refuses spec.tls with sslMode disable, as KubeDB\'s webhook does', () => {
     const r = run(postgres({ sslMode: 'disable' }));
-    expect(r.status).toBe(0);
-    expect(resultsOf(r)).toContainEqual({ severity: 'warning', field: 'spec.sslMode', message: 'spec.tls is set but sslMode is disable: the certificates are issued and never used; remove spec.tls or choose an sslMode such as verify-full' });
-    expect(resultsOf(run(postgres({ sslMode: 'prefer', clientAuthMode: 'cert' })))).toContainEqual({ severity: 'warning', field: 'spec.clientAuthMode', message: 'clientAuthMode cert accepts only TLS connections, so sslMode prefer behaves as require' });
+    expect(r.status).toBe(1);
+    expect(errorsOf(r)).toEqual([{ severity: 'error', field: 'spec.sslMode', message: 'sslMode disable with spec.tls set is refused by KubeDB (the certificates would never be used): remove spec.tls or choose an sslMode such as verify-full' }]);
+  });
+
+  it('needs PostgreSQL 11 for scram, and defaults v1alpha2 to md5 as KubeDB does', () => {
+    expect(errorsOf(run(postgres({ version: '10.23', clientAuthMode: 'scram' })))).toEqual([{ severity: 'error', field: 'spec.clientAuthMode', message: 'scram needs PostgreSQL 11 or later; version "10.23" supports md5 or cert' }]);
+    const alpha = { ...postgres({ version: '18.1' }), apiVersion: 'kubedb.com/v1alpha2' };
+    expect(itemsOf(run(alpha), 'ConfigMap')[0].data['pg_hba.conf']).toContain('hostssl all all all md5\n');
+  });
+
+  it('warns where a combination works but is unwise', () => {
     expect(resultsOf(run(postgres({ version: '18.1', clientAuthMode: 'md5' })))).toContainEqual({ severity: 'warning', field: 'spec.clientAuthMode', message: 'md5 password authentication is deprecated from PostgreSQL 18; use scram' });
   });
 
@@ -114,7 +122,7 @@ describe('Postgres rendering', () => {
       ['pg-server-cert', 'pg-server-cert'], ['pg-client-cert', 'my-client'], ['pg-metrics-exporter-cert', 'pg-metrics-exporter-cert'],
     ]);
     expect(certs[1].spec).toMatchObject({ commonName: 'postgres', subject: { organizations: ['acme'] }, duration: '2160h0m0s', renewBefore: '360h0m0s', privateKey: { encoding: 'PKCS8' }, emailAddresses: ['dba@example.com'] });
-    expect(certs[0].spec.subject).toEqual({ organizations: ['kubedb'], organizationalUnits: ['server'] });
+    expect(certs[0].spec.subject).toBeUndefined(); // KubeDB sets no default subject for Postgres
   });
 
   it('covers every service name with the configured cluster domain', () => {
@@ -141,12 +149,23 @@ describe('Postgres rendering', () => {
     expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'server-cert', mountPath: '/tls/certs/server', readOnly: true });
     const data = itemsOf(r, 'ConfigMap')[0].data;
     expect(data['postgresql.conf']).toContain("ssl_key_file = '/tls/certs/server/server.key'\n");
-    expect(data['pg_hba.conf']).toContain('hostssl all all all cert\nhostssl replication all all cert\nhostnossl all all all reject\n');
+    expect(data['pg_hba.conf']).toContain('hostssl all all all cert clientcert=verify-full\nhostssl replication all all cert clientcert=verify-full\nhostnossl all all all reject\n');
   });
 
-  it('lets allow and prefer accept connections without TLS', () => {
+  it('rejects connections without TLS whatever the sslMode, as KubeDB does (sslMode is for clients)', () => {
     const hba = itemsOf(run(postgres({ sslMode: 'prefer', clientAuthMode: 'scram' })), 'ConfigMap')[0].data['pg_hba.conf'];
-    expect(hba).toContain('hostssl all all all scram-sha-256\nhostssl replication all all scram-sha-256\nhostnossl all all all scram-sha-256\nhostnossl replication all all scram-sha-256\n');
+    expect(hba).toContain('hostssl all all all scram-sha-256\nhostssl replication all all scram-sha-256\nhostnossl all all all reject\nhostnossl replication all all reject\n');
+    const old = itemsOf(run(postgres({ version: '12.20', clientAuthMode: 'cert' })), 'ConfigMap')[0].data['pg_hba.conf'];
+    expect(old).toContain('hostssl all all all cert clientcert=1\n');
+  });
+
+  it('cuts long names as KubeDB does: <name>-<suffix> within 63 characters', () => {
+    const long = 'a'.repeat(52); // the longest name whose StatefulSet pods the cluster accepts
+    const r = runFn(resourceList([issuer(), postgres({}, long)]));
+    expect(r.status).toBe(0);
+    expect(itemsOf(r, 'Certificate').map((c) => c.metadata.name)).toEqual([`${'a'.repeat(51)}-server-cert`, `${'a'.repeat(51)}-client-cert`, `${'a'.repeat(41)}-metrics-exporter-cert`]);
+    expect(itemsOf(r, 'Service').map((c) => c.metadata.name)).toEqual([long, `${long}-standby`, `${long}-pods`]);
+    expect(itemsOf(r, 'ConfigMap')[0].metadata.name).toBe(`${'a'.repeat(49)}-server-config`);
   });
 
   it('streams standbys from the primary over TLS with the client certificate', () => {

@@ -9,6 +9,7 @@ import { isObj } from '../io/objects.js';
 import { configMap, configMapVolume, dataVolumeFrom, podSelector, podWildcards, secretVolume, service, serviceNames, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
+import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
 
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
@@ -83,14 +84,17 @@ export const postgres = defineKind<PostgresPlan>({
       report.error('spec.sslMode', `sslMode ${sslMode} needs TLS: set spec.tls.issuerRef, or set sslMode: disable`);
     }
     if (hasTLS && sslMode === 'disable') {
-      report.warn('spec.sslMode', 'spec.tls is set but sslMode is disable: the certificates are issued and never used; remove spec.tls or choose an sslMode such as verify-full');
+      // KubeDB's webhook refuses this too: the certificates would be issued and never used.
+      report.error('spec.sslMode', 'sslMode disable with spec.tls set is refused by KubeDB (the certificates would never be used): remove spec.tls or choose an sslMode such as verify-full');
     }
-    const defaultAuth: AuthMode = major >= 18 ? 'scram' : 'md5';
+    // KubeDB v1 defaults to scram from PostgreSQL 18; its v1alpha2 API always to md5.
+    const defaultAuth: AuthMode = major >= 18 && ctx.db.apiVersion.endsWith('/v1') ? 'scram' : 'md5';
     const clientAuthMode = readEnum(spec, 'clientAuthMode', 'spec.clientAuthMode', AUTH_MODES, report) ?? defaultAuth;
     if (clientAuthMode === 'cert' && sslMode === 'disable') {
       report.error('spec.clientAuthMode', 'clientAuthMode cert authenticates clients by their TLS certificate and needs TLS: set spec.tls and an sslMode other than disable');
-    } else if (clientAuthMode === 'cert' && (sslMode === 'allow' || sslMode === 'prefer')) {
-      report.warn('spec.clientAuthMode', `clientAuthMode cert accepts only TLS connections, so sslMode ${sslMode} behaves as require`);
+    }
+    if (clientAuthMode === 'scram' && major < 11) {
+      report.error('spec.clientAuthMode', `scram needs PostgreSQL 11 or later; version ${JSON.stringify(version)} supports md5 or cert`);
     }
     if (clientAuthMode === 'md5' && major >= 18) {
       report.warn('spec.clientAuthMode', 'md5 password authentication is deprecated from PostgreSQL 18; use scram');
@@ -119,18 +123,17 @@ export const postgres = defineKind<PostgresPlan>({
   connectionSettings: [{ key: 'sslMode', path: 'spec.sslMode', levels: SSL_MODES, value: (_ctx, plan) => plan.sslMode }],
 
   certificateDefaults(ctx, _plan, alias) {
+    // KubeDB sets no default subject for Postgres; the user's spec.tls.certificates[].subject applies.
     const name = ctx.db.metadata.name;
-    const subject = { organizations: ['kubedb'], organizationalUnits: [alias] };
     if (alias === 'server') {
       const { namespace, settings: { clusterDomain } } = ctx;
       return {
         commonName: name,
-        subject,
         dnsNames: [
           ...serviceNames(name, namespace, clusterDomain),
-          ...serviceNames(`${name}-standby`, namespace, clusterDomain),
-          ...serviceNames(`${name}-pods`, namespace, clusterDomain),
-          ...podWildcards(`${name}-pods`, namespace, clusterDomain),
+          ...serviceNames(nameWithSuffix(name, 'standby'), namespace, clusterDomain),
+          ...serviceNames(nameWithSuffix(name, 'pods'), namespace, clusterDomain),
+          ...podWildcards(nameWithSuffix(name, 'pods'), namespace, clusterDomain),
           'localhost',
         ],
         ipAddresses: ['127.0.0.1'],
@@ -138,7 +141,7 @@ export const postgres = defineKind<PostgresPlan>({
       };
     }
     // Client certificates authenticate as the postgres superuser under clientAuthMode cert.
-    return { commonName: 'postgres', subject, usages: ['digital signature', 'key encipherment', 'client auth'] };
+    return { commonName: 'postgres', usages: ['digital signature', 'key encipherment', 'client auth'] };
   },
 
   workload(ctx, plan, certificates) {
@@ -147,7 +150,7 @@ export const postgres = defineKind<PostgresPlan>({
     const server = certificates.find((c) => c.alias === 'server');
     const client = certificates.find((c) => c.alias === 'client');
     const tls = server !== undefined && plan.sslMode !== 'disable';
-    const configName = `${name}-server-config`;
+    const configName = nameWithSuffix(name, 'server-config');
     const volumes: Obj[] = [configMapVolume('config', configName, 0o555)];
     const mounts: Obj[] = [{ name: 'data', mountPath: DATA_DIR }, { name: 'config', mountPath: CONFIG_DIR, readOnly: true }];
     for (const cert of [server, client]) {
@@ -177,12 +180,12 @@ export const postgres = defineKind<PostgresPlan>({
         'start.sh': startScript(name, plan, tls, client),
       }),
       service(owner, name, [{ name: 'primary', port: PORT }], { selector: podSelector(name, 0) }),
-      service(owner, `${name}-standby`, [{ name: 'standby', port: PORT }]),
-      service(owner, `${name}-pods`, [{ name: 'db', port: PORT }], { headless: true }),
+      service(owner, nameWithSuffix(name, 'standby'), [{ name: 'standby', port: PORT }]),
+      service(owner, nameWithSuffix(name, 'pods'), [{ name: 'db', port: PORT }], { headless: true }),
       statefulSet(owner, {
         name,
         replicas: plan.replicas,
-        serviceName: `${name}-pods`,
+        serviceName: nameWithSuffix(name, 'pods'),
         securityContext: { runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, fsGroup: POSTGRES_UID, runAsNonRoot: true },
         containers: [container],
         volumes,
@@ -200,7 +203,11 @@ function certFiles(base: string) {
   ];
 }
 
-const HBA_METHOD: Record<AuthMode, string> = { md5: 'md5', scram: 'scram-sha-256', cert: 'cert' };
+/** pg_hba methods as KubeDB writes them; `cert` spells out the client check PostgreSQL 13 names. */
+function hbaMethod(plan: PostgresPlan): string {
+  if (plan.clientAuthMode === 'cert') return plan.major >= 13 ? 'cert clientcert=verify-full' : 'cert clientcert=1';
+  return plan.clientAuthMode === 'scram' ? 'scram-sha-256' : 'md5';
+}
 
 /** The server settings: TLS files, authentication, and where pg_hba.conf lives. */
 export function postgresqlConf(plan: PostgresPlan, tls: boolean): string {
@@ -225,11 +232,11 @@ export function postgresqlConf(plan: PostgresPlan, tls: boolean): string {
 }
 
 /**
- * Client authentication. With sslMode require or stricter (and always with clientAuthMode
- * cert) connections without TLS are rejected; allow and prefer also accept them.
+ * Client authentication. As KubeDB does, with TLS every network rule is hostssl whatever the
+ * sslMode (which only tells clients how to connect): connections without TLS are rejected.
  */
 export function pgHbaConf(plan: PostgresPlan, tls: boolean): string {
-  const method = HBA_METHOD[plan.clientAuthMode];
+  const method = hbaMethod(plan);
   const lines = [
     '# Rendered by dbtls. TYPE DATABASE USER ADDRESS METHOD',
     '# The unix socket inside the pod serves the image\'s own initialisation.',
@@ -238,11 +245,7 @@ export function pgHbaConf(plan: PostgresPlan, tls: boolean): string {
   if (!tls) {
     lines.push(`host all all all ${method}`, `host replication all all ${method}`);
   } else {
-    lines.push(`hostssl all all all ${method}`, `hostssl replication all all ${method}`);
-    const plaintext = (plan.sslMode === 'allow' || plan.sslMode === 'prefer') && plan.clientAuthMode !== 'cert';
-    lines.push(plaintext ? `hostnossl all all all ${method}` : 'hostnossl all all all reject');
-    if (plaintext) lines.push(`hostnossl replication all all ${method}`);
-    else lines.push('hostnossl replication all all reject');
+    lines.push(`hostssl all all all ${method}`, `hostssl replication all all ${method}`, 'hostnossl all all all reject', 'hostnossl replication all all reject');
   }
   return `${lines.join('\n')}\n`;
 }
