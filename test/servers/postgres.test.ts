@@ -55,6 +55,14 @@ function local(pod: Pod, sql: string): Promise<Attempt> {
   return psql({ host: pod.socketDir, port: pod.port, user: 'postgres', dbname: 'postgres' }, sql, { account, home: join(work.dir, 'home') });
 }
 
+/** The rendered client certificate's subject as pg_stat_ssl.client_dn shows it (/O=…/OU=…/CN=…). */
+function clientDN(r: Rendered): string {
+  const spec = r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === 'client').spec;
+  const s = spec.subject ?? {};
+  const parts: [string, string[] | undefined][] = [['C', s.countries], ['ST', s.provinces], ['L', s.localities], ['O', s.organizations], ['OU', s.organizationalUnits], ['CN', [spec.commonName]]];
+  return parts.flatMap(([a, vs]) => (vs ?? []).map((v) => `/${a}=${v}`)).join('');
+}
+
 /** Every name a client may use for the server: non-wildcard DNS SANs, IP SANs, pod names under wildcards. */
 function serverNames(r: Rendered): string[] {
   const spec = r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === 'server').spec;
@@ -85,7 +93,9 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION} with the rendered TLS`, () => {
       for (const auth of AUTH_MODES) {
         if (auth === 'cert' && sslMode === 'disable') continue;
         const dir = `${sslMode}-${auth}`;
-        const r = renderItems([issuer('ca'), postgres({ version: VERSION, sslMode, clientAuthMode: auth })]);
+        const db = postgres({ version: VERSION, sslMode, clientAuthMode: auth });
+        if (sslMode === 'disable') delete (db.spec as Record<string, unknown>).tls; // disable means no spec.tls
+        const r = renderItems([issuer('ca'), db]);
         const secrets = issueAll(ca, r.certificates, join(work.dir, dir, 'secrets'));
         const started = start(r, dir, secrets).then((pod) => ({ r, pod }));
         started.catch(() => undefined); // reported by the combination's own beforeAll
@@ -102,7 +112,8 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION} with the rendered TLS`, () => {
     for (const auth of AUTH_MODES) {
       if (auth === 'cert' && sslMode === 'disable') continue; // an error result, tested in postgres.test.ts
       const tls = sslMode !== 'disable';
-      const plaintextAccepted = !tls || ((sslMode === 'allow' || sslMode === 'prefer') && auth !== 'cert');
+      // With TLS the rendered pg_hba has only hostssl rules (hostnossl … reject), whatever the sslMode.
+      const plaintextAccepted = !tls;
       describe(`sslMode ${sslMode}, clientAuthMode ${auth}`, () => {
         let r: Rendered;
         let pod: Pod;
@@ -165,7 +176,7 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION} with the rendered TLS`, () => {
 
           it('accepts the rendered client certificate (CN postgres) without a password', async () => {
             const a = await connect({ host: 'pg', sslmode: 'verify-full', sslrootcert: ca.cert, ...certAuth }, 'select ssl, version, client_dn from pg_stat_ssl where pid = pg_backend_pid()', undefined);
-            expect(a).toMatchObject({ ok: true, out: 't|TLSv1.3|/O=kubedb/OU=client/CN=postgres' });
+            expect(a).toMatchObject({ ok: true, out: `t|TLSv1.3|${clientDN(r)}` });
           });
 
           it('refuses the client certificate for another user, and one from another CA', async () => {
@@ -232,8 +243,8 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION} with the rendered TLS`, () => {
   for (const variant of [
     { title: 'examples/postgres: replicas 3, verify-full, md5', dir: 'replicas-example', items: () => exampleItems(join(ROOT, 'examples/postgres')), auth: 'md5', replicas: 3 },
     { title: 'replicas 2, verify-ca, clientAuthMode cert (no password)', dir: 'replicas-cert', items: () => [issuer('ca'), postgres({ version: VERSION, replicas: 2, sslMode: 'verify-ca', clientAuthMode: 'cert' })], auth: 'cert', replicas: 2 },
-    // libpq's sslmode=allow tries plaintext first, and pg_hba accepts it under allow: before the
-    // fix in fn/kinds/postgres.ts this standby streamed without TLS (pg_stat_ssl.ssl = f).
+    // libpq's sslmode=allow tries plaintext first: while pg_hba accepted plaintext under allow,
+    // this standby streamed without TLS (pg_stat_ssl.ssl = f); start.sh now asks for require.
     { title: 'replicas 2, allow, md5', dir: 'replicas-allow', items: () => [issuer('ca'), postgres({ version: VERSION, replicas: 2, sslMode: 'allow', clientAuthMode: 'md5' })], auth: 'md5', replicas: 2 },
   ]) {
     describe(`standbys stream from the primary over TLS (${variant.title})`, () => {
@@ -268,7 +279,7 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION} with the rendered TLS`, () => {
           rep = await local(primary, "select s.ssl, s.version, s.client_dn, r.state from pg_stat_replication r join pg_stat_ssl s using (pid) where r.state = 'streaming'");
           if (rep.out === '') await new Promise((res) => setTimeout(res, 100));
         }
-        expect(rep).toMatchObject({ ok: true, out: 't|TLSv1.3|/O=kubedb/OU=client/CN=postgres|streaming' });
+        expect(rep).toMatchObject({ ok: true, out: `t|TLSv1.3|${clientDN(r)}|streaming` });
         expect(await local(primary, 'create table t (x int); insert into t values (42)')).toMatchObject({ ok: true });
         const read = client(standby);
         let got: Attempt = { ok: false, out: '', err: '' };
