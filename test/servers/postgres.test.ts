@@ -209,6 +209,27 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION} with the rendered TLS`, () => {
     }
   }
 
+  describe('spec.tls.certificates overrides: PKCS8 keys, an extra DNS name, a client subject (verify-full, cert)', () => {
+    let r: Rendered;
+    let pod: Pod;
+    beforeAll(async () => {
+      const certificates = [
+        { alias: 'server', dnsNames: ['db.example.com'], privateKey: { encoding: 'PKCS8' } },
+        { alias: 'client', subject: { organizations: ['acme'], organizationalUnits: ['dba'] }, privateKey: { encoding: 'PKCS8' } },
+      ];
+      r = renderItems([issuer('ca'), postgres({ version: VERSION, clientAuthMode: 'cert', tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' }, certificates } })]);
+      pod = await start(r, 'overrides', issueAll(ca, r.certificates, join(work.dir, 'overrides', 'secrets')));
+    });
+
+    it('serves a PKCS#8 key, is reachable under the added name, and authenticates the client by its PKCS#8 key', async () => {
+      expect(readFileSync(join(pod.root, 'tls/certs/server/server.key'), 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+      expect(clientDN(r)).toBe('/O=acme/OU=dba/CN=postgres');
+      const a = await client(pod)({ host: 'db.example.com', sslmode: 'verify-full', sslrootcert: ca.cert, sslcert: join(pod.root, 'tls/certs/client/client.crt'), sslkey: join(pod.root, 'tls/certs/client/client.key') },
+        'select ssl, version, client_dn from pg_stat_ssl where pid = pg_backend_pid()', undefined);
+      expect(a).toMatchObject({ ok: true, out: 't|TLSv1.3|/O=acme/OU=dba/CN=postgres' });
+    });
+  });
+
   describe('key file permissions', () => {
     let r: Rendered;
     let secrets: Record<string, string>;
