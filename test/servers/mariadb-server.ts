@@ -32,10 +32,10 @@ export const optionName = (key: string) => key.replace(/_/g, '-').toLowerCase();
 const live = new Set<ChildProcess>();
 process.once('exit', () => { for (const p of live) p.kill('SIGKILL'); });
 
-/** A data directory made once by mariadb-install-db (root without a password on the socket). */
+/** A data directory made once by mariadb-install-db: root@localhost only, by unix-socket authentication. */
 export function mariadbTemplate(dir: string, uid: number, gid: number): void {
   mkdirSync(dir, { recursive: true });
-  execFileSync('mariadb-install-db', ['--no-defaults', `--datadir=${dir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve', '--innodb-log-file-size=8M'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync('mariadb-install-db', ['--no-defaults', `--datadir=${dir}`, '--skip-test-db', '--skip-name-resolve', '--innodb-log-file-size=8M'], { stdio: ['ignore', 'pipe', 'pipe'] });
   execFileSync('chown', ['-R', `${uid}:${gid}`, dir]);
 }
 
@@ -45,7 +45,7 @@ export interface MariaDB { port: number; socket: string; root: string; log(): st
  * Starts mariadbd as uid:gid with `[mysqld]` `options` (already remapped), a copy of `template`
  * as its data directory, and the test's own port, address, socket and pid file.
  */
-export async function startMariadb(o: { root: string; options: [string, string | undefined][]; port: number; uid: number; gid: number; template: string }): Promise<MariaDB> {
+export async function startMariadb(o: { root: string; options: [string, string | undefined][]; port: number; uid: number; gid: number; groups?: number[]; template: string }): Promise<MariaDB> {
   const run = join(o.root, 'run');
   const data = join(o.root, 'mysql-data');
   mkdirSync(run, { recursive: true });
@@ -62,7 +62,9 @@ export async function startMariadb(o: { root: string; options: [string, string |
   ].join('\n'));
   const logFile = join(o.root, 'mariadb.log');
   const fd = openSync(logFile, 'a');
-  const proc = spawn(MARIADBD, [`--defaults-file=${cnf}`], { uid: o.uid, gid: o.gid, stdio: ['ignore', fd, fd], env: { PATH: '/usr/sbin:/usr/bin:/bin' } });
+  // As the pod's user, group and supplementary groups (fsGroup), like the container runtime.
+  const groups = o.groups && o.groups.length > 0 ? `--groups=${o.groups.join(',')}` : '--clear-groups';
+  const proc = spawn('setpriv', [`--reuid=${o.uid}`, `--regid=${o.gid}`, groups, '--', MARIADBD, `--defaults-file=${cnf}`], { stdio: ['ignore', fd, fd], env: { PATH: '/usr/sbin:/usr/bin:/bin' } });
   live.add(proc);
   let exited: number | null | undefined;
   const exit = new Promise<void>((resolve) => proc.once('exit', (code, signal) => { exited = code ?? (signal ? -1 : null); live.delete(proc); resolve(); }));
