@@ -2,8 +2,10 @@
 import { groupOf, isObj } from '../io/objects.js';
 import type { DatabaseKind } from './kind.js';
 import { postgres } from './postgres.js';
+import { perconaXtraDB } from './perconaxtradb.js';
+import { singlestore } from './singlestore.js';
 
-export const KINDS: readonly DatabaseKind<any>[] = [postgres];
+export const KINDS: readonly DatabaseKind<any>[] = [postgres, perconaXtraDB, singlestore];
 
 const byGroupKind = new Map(KINDS.map((k) => [`${k.group}/${k.kind}`, k]));
 

@@ -1,0 +1,226 @@
+// KubeDB PerconaXtraDB (kubedb.com/v1, also v1alpha2): TLS fields, certificates and the
+// standalone workload, a Percona XtraDB Cluster (Galera) of spec.replicas nodes.
+//
+// Facts (kubedb/apimachinery apis/kubedb/v1/perconaxtradb_*.go, pkg/webhooks/kubedb/v1/perconaxtradb.go,
+// apis/kubedb/constants.go; kubedb/docs guides/percona-xtradb/tls): aliases server, client,
+// metrics-exporter, each `<db>-<alias>-cert`; services `<db>` and governing `<db>-pods`;
+// replicas default 3 and the webhook refuses fewer; the cluster name (the database's name) is at
+// most 32 characters; certificates mounted under /etc/mysql/certs/<alias> with the secret's own
+// file names (ca.crt, tls.crt, tls.key); `requireSSL` makes the server require_secure_transport.
+// The docs require spec.tls.issuerRef with requireSSL (the public webhook does not check it).
+import type { KubeObject, Obj } from '../io/objects.js';
+import { isObj } from '../io/objects.js';
+import { configMap, configMapVolume, dataVolumeFrom, podWildcards, secretVolume, service, serviceNames, statefulSet } from '../render/workload.js';
+import type { Owner } from '../render/metadata.js';
+import { readBool, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
+import { nameWithSuffix } from '../util/names.js';
+import { defineKind, type IssuedCertificate } from './kind.js';
+
+const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
+const PORT = 3306;
+const GALERA_PORTS = [{ name: 'galera', port: 4567 }, { name: 'ist', port: 4568 }, { name: 'sst', port: 4444 }] as const;
+const MYSQL_UID = 1001; // PerconaXtraDBMySQLUserGroupID; the mysql user of the Percona image
+const CERT_DIR = '/etc/mysql/certs';
+const CONFIG_DIR = '/etc/mysql/dbtls';
+const DATA_DIR = '/var/lib/mysql';
+const KEY_MODE = 0o440; // readable by the mysql group (fsGroup) only
+const MIN_CLUSTER = 3; // kubedb.PerconaXtraDBDefaultClusterSize: the default and the webhook's minimum
+const MAX_CLUSTER_NAME = 32; // kubedb.PerconaXtraDBMaxClusterNameLength (wsrep_cluster_name)
+
+const OPERATOR_ONLY: Record<string, string> = {
+  init: 'initialisation from a script or snapshot (spec.init)',
+  configSecret: 'custom configuration (spec.configSecret)',
+  configuration: 'custom configuration (spec.configuration)',
+  monitor: 'monitoring with the metrics exporter (spec.monitor)',
+  systemUserSecrets: 'system user secrets (spec.systemUserSecrets)',
+  autoOps: 'automatic operations (spec.autoOps)',
+  podTemplate: 'the pod template (spec.podTemplate)',
+  serviceTemplates: 'service templates (spec.serviceTemplates)',
+  deletionPolicy: 'the deletion policy (spec.deletionPolicy)',
+  terminationPolicy: 'the termination policy (spec.terminationPolicy)',
+  halted: 'halting the database (spec.halted)',
+  healthChecker: 'health checking (spec.healthChecker)',
+};
+
+interface PerconaXtraDBPlan {
+  version: string;
+  replicas: number;
+  requireSSL: boolean;
+  authSecret: string;
+}
+
+export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
+  group: 'kubedb.com',
+  kind: 'PerconaXtraDB',
+  resource: 'perconaxtradbs',
+  versions: ['v1', 'v1alpha2'],
+  summary: 'Percona XtraDB Cluster: server, client and metrics-exporter certificates; Galera replication and client connections over TLS',
+  aliases: () => ALIASES,
+
+  plan(ctx) {
+    const { report } = ctx;
+    const spec = ctx.db.spec as Obj;
+    const name = ctx.db.metadata.name;
+    const version = readString(spec, 'version', 'spec.version', report);
+    if (spec.version === undefined || spec.version === null) report.error('spec.version', 'is required: the Percona XtraDB Cluster version, e.g. "8.0.39"');
+    else if (version !== undefined && ctx.settings.mode === 'standalone' && !/^\d+\.\d+(\.\d+)*(-[0-9.]+)?$/.test(version)) {
+      report.error('spec.version', `${JSON.stringify(version)} is not a Percona XtraDB Cluster version; standalone mode runs the percona/percona-xtradb-cluster image and needs a version such as "8.0.39" (or use mode: operator)`);
+    }
+    if (name.length > MAX_CLUSTER_NAME) {
+      report.error('metadata.name', `"${name}" is ${name.length} characters; KubeDB uses it as the Galera cluster name, which may have at most ${MAX_CLUSTER_NAME}`);
+    }
+    const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? MIN_CLUSTER;
+    if (replicas < MIN_CLUSTER) {
+      report.error('spec.replicas', `${replicas} is too few: a Percona XtraDB Cluster has at least ${MIN_CLUSTER} nodes (KubeDB refuses fewer)`);
+    }
+    const requireSSL = readBool(spec, 'requireSSL', 'spec.requireSSL', report) ?? false;
+    // A spec.tls without issuerRef is already reported at spec.tls.issuerRef.
+    if (requireSSL && ctx.tls === undefined) {
+      report.error('spec.requireSSL', 'requireSSL: true needs TLS: set spec.tls.issuerRef, or remove requireSSL');
+    }
+    const authSecret = isObj(spec.authSecret) && typeof spec.authSecret.name === 'string' && spec.authSecret.name !== '' ? spec.authSecret.name : nameWithSuffix(name, 'auth');
+
+    if (ctx.settings.mode === 'standalone') {
+      warnOperatorOnly(spec, OPERATOR_ONLY, report);
+      if (ctx.tls !== undefined && !requireSSL) {
+        report.info('spec.requireSSL', 'the server offers TLS but also accepts connections without it; set requireSSL: true to refuse them');
+      }
+      if (!(isObj(spec.authSecret) && typeof spec.authSecret.name === 'string')) {
+        report.info('spec.authSecret', `the workload reads the root password from Secret "${authSecret}" (key password), which standalone mode does not create`);
+      }
+    }
+    return { version: version ?? '', replicas, requireSSL, authSecret };
+  },
+
+  issuesCertificates: (ctx) => ctx.tls !== undefined,
+
+  connectionSettings: [{ key: 'requireSSL', path: 'spec.requireSSL', levels: [false, true], value: (_ctx, plan) => plan.requireSSL }],
+
+  certificateDefaults(ctx, _plan, alias) {
+    // KubeDB sets no default subject (SetTLSDefaults fills only secret names).
+    const name = ctx.db.metadata.name;
+    if (alias === 'server') {
+      const { namespace, settings: { clusterDomain } } = ctx;
+      const governing = nameWithSuffix(name, 'pods');
+      return {
+        commonName: name,
+        dnsNames: [
+          ...serviceNames(name, namespace, clusterDomain),
+          ...serviceNames(governing, namespace, clusterDomain),
+          ...podWildcards(governing, namespace, clusterDomain),
+          'localhost',
+        ],
+        ipAddresses: ['127.0.0.1'],
+        // Galera nodes connect to each other with this certificate: it is client and server.
+        usages: ['digital signature', 'key encipherment', 'server auth', 'client auth'],
+      };
+    }
+    // The client certificate is the root user's; the exporter's is the monitor user's (<db>-monitor).
+    return { commonName: alias === 'client' ? 'root' : 'monitor', usages: ['digital signature', 'key encipherment', 'client auth'] };
+  },
+
+  workload(ctx, plan, certificates) {
+    const name = ctx.db.metadata.name;
+    const owner: Owner = { db: ctx.db, namespace: ctx.namespace, resource: 'perconaxtradbs', group: 'kubedb.com' };
+    const server = certificates.find((c) => c.alias === 'server');
+    const client = certificates.find((c) => c.alias === 'client');
+    const governing = nameWithSuffix(name, 'pods');
+    const configName = nameWithSuffix(name, 'server-config');
+    const volumes: Obj[] = [configMapVolume('config', configName, 0o555)];
+    const mounts: Obj[] = [{ name: 'data', mountPath: DATA_DIR }, { name: 'config', mountPath: CONFIG_DIR, readOnly: true }];
+    for (const cert of [server, client]) {
+      if (!cert) continue;
+      // The volume names KubeDB reserves: tls-server-config, tls-client-config.
+      const volume = `tls-${cert.alias}-config`;
+      volumes.push(secretVolume(volume, cert.secretName, ['ca.crt', 'tls.crt', 'tls.key'].map((f) => ({ key: f, path: f })), KEY_MODE));
+      mounts.push({ name: volume, mountPath: `${CERT_DIR}/${cert.alias}`, readOnly: true });
+    }
+    const peers = Array.from({ length: plan.replicas }, (_, i) => `${name}-${i}.${governing}.${ctx.namespace}.svc.${ctx.settings.clusterDomain}`);
+    const container = {
+      name: 'perconaxtradb',
+      image: `percona/percona-xtradb-cluster:${plan.version}`,
+      command: ['/bin/sh', `${CONFIG_DIR}/start.sh`],
+      env: [
+        { name: 'MYSQL_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } } },
+        { name: 'CLUSTER_NAME', value: name },
+      ],
+      ports: [{ name: 'mysql', containerPort: PORT, protocol: 'TCP' }, ...GALERA_PORTS.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' }))],
+      readinessProbe: { tcpSocket: { port: PORT }, periodSeconds: 10 },
+      volumeMounts: mounts,
+      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+    };
+    return [
+      configMap(owner, configName, {
+        'my.cnf': myCnf(plan, server, client),
+        'wsrep.cnf': galeraCnf(name, peers, server),
+        'server.cnf': `# Rendered by dbtls: what mysqld reads after the image's own configuration.\n!include ${CONFIG_DIR}/my.cnf\n!include ${CONFIG_DIR}/wsrep.cnf\n`,
+        'start.sh': startScript(),
+      }),
+      service(owner, name, [{ name: 'primary', port: PORT }]),
+      service(owner, governing, [{ name: 'db', port: PORT }, ...GALERA_PORTS], { headless: true }),
+      statefulSet(owner, {
+        name,
+        replicas: plan.replicas,
+        serviceName: governing,
+        securityContext: { runAsUser: MYSQL_UID, runAsGroup: MYSQL_UID, fsGroup: MYSQL_UID, runAsNonRoot: true },
+        containers: [container],
+        volumes,
+        dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
+      }),
+    ] satisfies KubeObject[];
+  },
+});
+
+/**
+ * Client-connection TLS in standard MySQL option names: the server's certificate for incoming
+ * connections, require_secure_transport following requireSSL, and the client certificate for
+ * the mysql client inside the pod.
+ */
+export function myCnf(plan: PerconaXtraDBPlan, server: IssuedCertificate | undefined, client: IssuedCertificate | undefined): string {
+  const lines = ['# Rendered by dbtls from the PerconaXtraDB resource: TLS for client connections.', '[mysqld]', `port=${PORT}`];
+  if (server) {
+    lines.push(`ssl-ca=${CERT_DIR}/server/ca.crt`, `ssl-cert=${CERT_DIR}/server/tls.crt`, `ssl-key=${CERT_DIR}/server/tls.key`);
+  }
+  lines.push(`require_secure_transport=${plan.requireSSL && server ? 'ON' : 'OFF'}`);
+  if (client) {
+    lines.push('', '[client]', `ssl-ca=${CERT_DIR}/client/ca.crt`, `ssl-cert=${CERT_DIR}/client/tls.crt`, `ssl-key=${CERT_DIR}/client/tls.key`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Galera: cluster membership, and replication (group communication, IST and SST) over TLS with the server certificate. */
+export function galeraCnf(name: string, peers: readonly string[], server: IssuedCertificate | undefined): string {
+  const lines = [
+    '# Rendered by dbtls: Galera replication between the nodes.',
+    '[mysqld]',
+    'wsrep_provider=/usr/lib64/galera4/libgalera_smm.so',
+    `wsrep_cluster_name=${name}`,
+    `wsrep_cluster_address=gcomm://${peers.join(',')}`,
+    'wsrep_sst_method=xtrabackup-v2',
+    'binlog_format=ROW',
+    'default_storage_engine=InnoDB',
+    'innodb_autoinc_lock_mode=2',
+  ];
+  if (server) {
+    const files = `socket.ssl_ca=${CERT_DIR}/server/ca.crt;socket.ssl_cert=${CERT_DIR}/server/tls.crt;socket.ssl_key=${CERT_DIR}/server/tls.key`;
+    lines.push('pxc-encrypt-cluster-traffic=ON', `wsrep_provider_options="socket.ssl=yes;${files}"`, '', '[sst]', 'encrypt=4',
+      `ssl-ca=${CERT_DIR}/server/ca.crt`, `ssl-cert=${CERT_DIR}/server/tls.crt`, `ssl-key=${CERT_DIR}/server/tls.key`);
+  } else {
+    lines.push('pxc-encrypt-cluster-traffic=OFF');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Pod 0 bootstraps the cluster on an empty data directory; every other start joins the peers. */
+export function startScript(): string {
+  return [
+    '#!/bin/sh',
+    '# Rendered by dbtls. Pod 0 bootstraps a new cluster once; every other start joins wsrep_cluster_address.',
+    'set -eu',
+    'ordinal="${HOSTNAME##*-}"',
+    'bootstrap=""',
+    `if [ "$ordinal" = "0" ] && [ ! -e ${DATA_DIR}/grastate.dat ]; then bootstrap="--wsrep-new-cluster"; fi`,
+    `exec /entrypoint.sh mysqld --defaults-extra-file=${CONFIG_DIR}/server.cnf $bootstrap`,
+    '',
+  ].join('\n');
+}

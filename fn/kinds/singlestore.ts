@@ -1,0 +1,240 @@
+// KubeDB Singlestore (kubedb.com/v1alpha2): TLS fields, certificates and the standalone workload,
+// one node or the aggregator and leaf groups of spec.topology.
+//
+// Facts (kubedb/apimachinery apis/kubedb/v1alpha2/singlestore_*.go,
+// pkg/webhooks/kubedb/v1alpha2/singlestore.go, apis/kubedb/constants.go; kubedb/docs
+// guides/singlestore): aliases server and client, each `<db>-<alias>-cert`; services `<db>` and
+// governing `<db>-pods` (for every group); workloads `<db>` standalone, `<db>[-<suffix>]-aggregator`
+// and `<db>[-<suffix>]-leaf` in a topology (replicas default 3 and 2); certificates in one
+// directory, /etc/memsql/certs (ca.crt, server.crt, server.key, client.crt, client.key), read
+// through the server's ssl_ca, ssl_cert and ssl_key; custom *.cnf files in /etc/memsql/conf.d;
+// the license comes from spec.licenseSecret (required by the CRD), port 3306.
+import type { KubeObject, Obj } from '../io/objects.js';
+import { describeType } from '../io/resource-list.js';
+import { isObj } from '../io/objects.js';
+import { configMap, configMapVolume, dataVolumeFrom, podWildcards, service, serviceNames, statefulSet } from '../render/workload.js';
+import type { Owner } from '../render/metadata.js';
+import { readInt, readString, warnOperatorOnly } from '../validate/fields.js';
+import { nameWithSuffix } from '../util/names.js';
+import type { Reporter } from '../io/results.js';
+import { defineKind, type IssuedCertificate } from './kind.js';
+
+const ALIASES = ['server', 'client'] as const;
+const PORT = 3306;
+const MEMSQL_UID = 999; // SinglestoreVersion securityContext: runAsUser 999, runAsGroup 998
+const MEMSQL_GID = 998;
+const CERT_DIR = '/etc/memsql/certs';
+const CONFIG_DIR = '/etc/memsql/conf.d';
+const DATA_DIR = '/var/lib/memsql';
+const KEY_MODE = 0o440;
+const COMPONENT = 'app.kubernetes.io/component';
+
+/** The node images of KubeDB's SinglestoreVersion catalog (kubedb/docs quickstart), by version. */
+const NODE_IMAGES: Record<string, string> = {
+  '8.1.32': 'alma-8.1.32-e3d3cde6da',
+  '8.5.7': 'alma-8.5.7-bf633c1a54',
+  '8.5.30': 'alma-8.5.30-4f46ab16a5',
+  '8.7.10': 'alma-8.7.10-95e2357384',
+  '8.7.21': 'alma-8.7.21-f0b8de04d5',
+  '8.9.3': 'alma-8.9.3-bfa36a984a',
+};
+const IMAGE_REPOSITORY = 'ghcr.io/appscode-images/singlestore-node';
+
+const OPERATOR_ONLY: Record<string, string> = {
+  init: 'initialisation from a script or snapshot (spec.init)',
+  configuration: 'custom configuration (spec.configuration)',
+  monitor: 'monitoring with the metrics exporter (spec.monitor)',
+  autoOps: 'automatic operations (spec.autoOps)',
+  podTemplate: 'the pod template (spec.podTemplate)',
+  serviceTemplates: 'service templates (spec.serviceTemplates)',
+  deletionPolicy: 'the deletion policy (spec.deletionPolicy)',
+  halted: 'halting the database (spec.halted)',
+  healthChecker: 'health checking (spec.healthChecker)',
+};
+const NODE_OPERATOR_ONLY: Record<string, string> = {
+  configuration: 'custom configuration',
+  podTemplate: 'the pod template',
+};
+
+interface NodeGroup {
+  /** 'aggregator' or 'leaf'; undefined for the standalone node. */
+  role?: 'aggregator' | 'leaf';
+  name: string;
+  replicas: number;
+  storage: Obj;
+}
+
+interface SinglestorePlan {
+  version: string;
+  image: string;
+  groups: NodeGroup[];
+  topology: boolean;
+  authSecret: string;
+  licenseSecret: string;
+}
+
+export const singlestore = defineKind<SinglestorePlan>({
+  group: 'kubedb.com',
+  kind: 'Singlestore',
+  resource: 'singlestores',
+  versions: ['v1alpha2'],
+  summary: 'SingleStore: server and client certificates; one node, or aggregator and leaf groups, serving TLS',
+  aliases: () => ALIASES,
+
+  plan(ctx) {
+    const { report } = ctx;
+    const spec = ctx.db.spec as Obj;
+    const name = ctx.db.metadata.name;
+    const standalone = ctx.settings.mode === 'standalone';
+    const version = readString(spec, 'version', 'spec.version', report);
+    if (spec.version === undefined || spec.version === null) report.error('spec.version', 'is required: the SingleStore version, e.g. "8.9.3"');
+    else if (version !== undefined && standalone && NODE_IMAGES[version] === undefined) {
+      report.error('spec.version', `${JSON.stringify(version)} is not a SinglestoreVersion dbtls knows the node image of (${Object.keys(NODE_IMAGES).join(', ')}); use one of these, or mode: operator`);
+    }
+    const licenseSecret = readSecretRef(spec.licenseSecret, 'spec.licenseSecret', report, 'is required: the Secret with the SingleStore license (key password), which dbtls references and never reads');
+    const authSecret = isObj(spec.authSecret) && typeof spec.authSecret.name === 'string' && spec.authSecret.name !== '' ? spec.authSecret.name : nameWithSuffix(name, 'auth');
+
+    const groups: NodeGroup[] = [];
+    const topology = spec.topology !== undefined && spec.topology !== null;
+    if (topology) {
+      if (!isObj(spec.topology)) report.error('spec.topology', `must be a mapping with aggregator and leaf, got ${describeType(spec.topology)}`);
+      else {
+        for (const key of Object.keys(spec.topology)) {
+          if (key !== 'aggregator' && key !== 'leaf') report.error(`spec.topology.${key}`, `unknown field "${key}"; spec.topology has aggregator, leaf`);
+        }
+        for (const [role, defaultReplicas] of [['aggregator', 3], ['leaf', 2]] as const) {
+          const node = spec.topology[role];
+          const path = `spec.topology.${role}`;
+          if (node === undefined || node === null) {
+            report.error(path, `is required with spec.topology: a SingleStore cluster has ${role === 'aggregator' ? 'aggregators' : 'leaves'}`);
+            continue;
+          }
+          if (!isObj(node)) { report.error(path, `must be a mapping, got ${describeType(node)}`); continue; }
+          const replicas = readInt(node, 'replicas', `${path}.replicas`, report, 1) ?? defaultReplicas;
+          const suffix = readString(node, 'suffix', `${path}.suffix`, report);
+          const base = suffix ? nameWithSuffix(name, suffix) : name;
+          groups.push({ role, name: nameWithSuffix(base, role), replicas, storage: { storageType: spec.storageType, storage: node.storage } });
+          if (standalone) {
+            for (const [field, what] of Object.entries(NODE_OPERATOR_ONLY)) {
+              if (isObj(node[field]) && Object.keys(node[field] as Obj).length > 0) {
+                report.warn(`${path}.${field}`, `${what} of the ${role} nodes is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)`);
+              }
+            }
+          }
+        }
+      }
+      if (spec.storage !== undefined) report.warn('spec.storage', 'is not used with spec.topology: each group has its own storage (spec.topology.aggregator.storage, spec.topology.leaf.storage)');
+    } else {
+      groups.push({ name, replicas: 1, storage: spec });
+    }
+
+    if (standalone) {
+      warnOperatorOnly(spec, OPERATOR_ONLY, report);
+      if (topology) {
+        report.warn('spec.topology', 'standalone mode renders the aggregator and leaf nodes with TLS, but not the cluster bootstrap: electing the master aggregator and registering the other aggregators and the leaves (ADD AGGREGATOR, ADD LEAF) is done by KubeDB\'s coordinator; run those yourself or use mode: operator');
+      } else {
+        report.warn('spec', 'standalone mode renders the node with TLS, but creating and starting it (memsqlctl create-node, start-node) is done by KubeDB\'s singlestore-init and coordinator containers; run those yourself or use mode: operator');
+      }
+      if (!(isObj(spec.authSecret) && typeof spec.authSecret.name === 'string')) {
+        report.info('spec.authSecret', `the workload reads the root password from Secret "${authSecret}" (key password), which standalone mode does not create`);
+      }
+    }
+    return { version: version ?? '', image: `${IMAGE_REPOSITORY}:${NODE_IMAGES[version ?? ''] ?? version ?? ''}`, groups, topology, authSecret, licenseSecret: licenseSecret ?? '' };
+  },
+
+  issuesCertificates: (ctx) => ctx.tls !== undefined,
+
+  certificateDefaults(ctx, _plan, alias) {
+    // KubeDB sets no default subject (SetTLSDefaults fills only secret names).
+    const name = ctx.db.metadata.name;
+    if (alias === 'server') {
+      const { namespace, settings: { clusterDomain } } = ctx;
+      const governing = nameWithSuffix(name, 'pods');
+      return {
+        commonName: name,
+        // The primary service, and the pods of every group under the governing service they share.
+        dnsNames: [
+          ...serviceNames(name, namespace, clusterDomain),
+          ...serviceNames(governing, namespace, clusterDomain),
+          ...podWildcards(governing, namespace, clusterDomain),
+          'localhost',
+        ],
+        ipAddresses: ['127.0.0.1'],
+        // Aggregators connect to leaves with the same certificate.
+        usages: ['digital signature', 'key encipherment', 'server auth', 'client auth'],
+      };
+    }
+    return { commonName: 'root', usages: ['digital signature', 'key encipherment', 'client auth'] };
+  },
+
+  workload(ctx, plan, certificates) {
+    const name = ctx.db.metadata.name;
+    const owner: Owner = { db: ctx.db, namespace: ctx.namespace, resource: 'singlestores', group: 'kubedb.com' };
+    const server = certificates.find((c) => c.alias === 'server');
+    const client = certificates.find((c) => c.alias === 'client');
+    const governing = nameWithSuffix(name, 'pods');
+    const configName = nameWithSuffix(name, 'server-config');
+    const volumes: Obj[] = [configMapVolume('custom-config', configName)];
+    const mounts: Obj[] = [{ name: 'data', mountPath: DATA_DIR }, { name: 'custom-config', mountPath: CONFIG_DIR, readOnly: true }];
+    if (server) {
+      // One directory with both certificates, as KubeDB lays it out (volume tls-volume).
+      const sources: Obj[] = [{ secret: { name: server.secretName, items: [{ key: 'ca.crt', path: 'ca.crt' }, { key: 'tls.crt', path: 'server.crt' }, { key: 'tls.key', path: 'server.key' }] } }];
+      if (client) sources.push({ secret: { name: client.secretName, items: [{ key: 'tls.crt', path: 'client.crt' }, { key: 'tls.key', path: 'client.key' }] } });
+      volumes.push({ name: 'tls-volume', projected: { defaultMode: KEY_MODE, sources } });
+      mounts.push({ name: 'tls-volume', mountPath: CERT_DIR, readOnly: true });
+    }
+    const out: KubeObject[] = [
+      configMap(owner, configName, { 'memsql.cnf': memsqlCnf(server) }),
+      service(owner, name, [{ name: 'primary', port: PORT }], plan.topology ? { selector: { [COMPONENT]: 'aggregator' } } : {}),
+      service(owner, governing, [{ name: 'db', port: PORT }], { headless: true }),
+    ];
+    for (const group of plan.groups) {
+      const container = {
+        name: 'singlestore',
+        image: plan.image,
+        env: [
+          { name: 'ROOT_USERNAME', value: 'root' },
+          { name: 'ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } } },
+          { name: 'LICENSE_KEY', valueFrom: { secretKeyRef: { name: plan.licenseSecret, key: 'password' } } },
+        ],
+        ports: [{ name: 'db', containerPort: PORT, protocol: 'TCP' }],
+        readinessProbe: { tcpSocket: { port: PORT }, periodSeconds: 10 },
+        volumeMounts: mounts,
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+      };
+      const sts = statefulSet(owner, {
+        name: group.name,
+        replicas: group.replicas,
+        serviceName: governing,
+        podLabels: group.role ? { [COMPONENT]: group.role } : undefined,
+        securityContext: { runAsUser: MEMSQL_UID, runAsGroup: MEMSQL_GID, fsGroup: MEMSQL_GID, runAsNonRoot: true },
+        containers: [container],
+        volumes,
+        dataVolume: dataVolumeFrom(group.storage),
+      });
+      if (group.role) {
+        // Two StatefulSets of one database: each selects only its own group's pods.
+        const spec = sts.spec as { selector: { matchLabels: Record<string, string> } };
+        spec.selector.matchLabels = { ...spec.selector.matchLabels, [COMPONENT]: group.role };
+      }
+      out.push(sts);
+    }
+    return out;
+  },
+});
+
+function readSecretRef(v: unknown, path: string, report: Reporter, missing: string): string | undefined {
+  if (v === undefined || v === null) { report.error(path, missing); return undefined; }
+  if (!isObj(v)) { report.error(path, `must be a mapping with name, got ${describeType(v)}`); return undefined; }
+  const name = readString(v, 'name', `${path}.name`, report);
+  if (v.name === undefined || v.name === null) report.error(`${path}.name`, 'is required');
+  return name;
+}
+
+/** The server's TLS settings, as a custom configuration file the node merges into memsql.cnf. */
+export function memsqlCnf(server: IssuedCertificate | undefined): string {
+  const lines = ['# Rendered by dbtls from the Singlestore resource.', '[server]'];
+  if (server) lines.push(`ssl_ca = ${CERT_DIR}/ca.crt`, `ssl_cert = ${CERT_DIR}/server.crt`, `ssl_key = ${CERT_DIR}/server.key`);
+  else lines.push('# no spec.tls: the server offers no TLS');
+  return `${lines.join('\n')}\n`;
+}
