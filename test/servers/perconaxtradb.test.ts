@@ -1,0 +1,188 @@
+// The PerconaXtraDB profile against a real MySQL-protocol server. Percona XtraDB Cluster is not in
+// Debian; MariaDB (Debian's mariadb-server-core) reads the same TLS settings, so it is started with
+// the [mysqld] TLS settings the rendered PerconaXtraDB workload gives its server — ssl-ca,
+// ssl-cert, ssl-key, require_secure_transport, from the rendered configuration with its paths
+// remapped under a temporary root — and the certificate files laid out as the kubelet mounts them.
+// Options MariaDB does not share with Percona XtraDB Cluster (Galera wsrep_*/pxc_* and the like)
+// are left out and listed by the first test; everything else in [mysqld] is kept.
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, issuer } from '../helpers.js';
+import { createTestCA, type TestCA } from './ca-issuer.js';
+import { SKIP, requireRoot, workDir } from './env.js';
+import { mountVolumes, type MountedFile } from './kubelet.js';
+import { type MariaDB, MARIADBD, mariadb, mariadbTemplate, optionName, parseIni, startMariadb } from './mariadb-server.js';
+import { probeTLS } from './mysql-probe.js';
+import { freePort, remapPaths } from './postgres-server.js';
+import { exampleItems, issueAll, type Rendered, renderItems } from './render.js';
+
+const PASSWORD = 'Pxc-secret-1';
+
+/** Options of the rendered [mysqld] section that MariaDB does not share with PXC. */
+const NOT_SHARED = (key: string) => /^(wsrep|pxc)/.test(optionName(key).replace(/-/g, '_'));
+/** The test sets these itself (data directory, address, port, socket, pid file). */
+const OWN = new Set(['datadir', 'port', 'bind-address', 'socket', 'pid-file', 'user']);
+
+const pxc = (spec: Record<string, unknown>, name = 'pxc') => ({
+  apiVersion: 'kubedb.com/v1', kind: 'PerconaXtraDB', metadata: { name, namespace: 'demo' },
+  spec: { version: '8.0.40', replicas: 3, tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } }, ...spec },
+});
+
+let work: { dir: string; cleanup: () => void };
+let ca: TestCA;
+let otherCA: TestCA;
+let template: string;
+const servers: MariaDB[] = [];
+
+interface Started { r: Rendered; server: MariaDB; files: MountedFile[]; kept: [string, string | undefined][]; skipped: string[]; root: string }
+
+/** Renders `db`, issues its certificates, mounts pod 0's volumes and starts MariaDB with its [mysqld]. */
+async function startFor(items: unknown[], dir: string): Promise<Started> {
+  const r = renderItems(items);
+  const root = join(work.dir, dir);
+  const secrets = issueAll(ca, r.certificates, join(root, 'secrets'));
+  const sts = r.statefulSets[0];
+  const podSpec = sts.spec.template.spec;
+  const container = podSpec.containers[0];
+  const mountPaths: string[] = (container.volumeMounts ?? []).map((m: any) => m.mountPath);
+  const pod = join(root, `${sts.metadata.name}-0`);
+  const files = mountVolumes(podSpec, {
+    root: pod, secrets, configMaps: r.configMaps, container: container.name,
+    claims: (sts.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name),
+    transform: (_cm, _key, content) => remapPaths(content, mountPaths, pod),
+  });
+  // The option files mysqld reads: start.sh's --defaults-extra-file and what it !includes.
+  const startSh = files.find((f) => f.path.endsWith('/start.sh'));
+  const extra = startSh && /--defaults-extra-file=(\S+)/.exec(readFileSync(startSh.path, 'utf8'))?.[1];
+  if (!extra) throw new Error('the rendered start.sh passes mysqld no --defaults-extra-file');
+  const mysqld = optionFiles(extra).flatMap((text) => parseIni(text)).filter((sec) => sec.name === 'mysqld').flatMap((sec) => sec.entries);
+  const kept = mysqld.filter(([k]) => !NOT_SHARED(k) && !OWN.has(optionName(k)));
+  const skipped = mysqld.filter(([k]) => NOT_SHARED(k)).map(([k]) => k);
+  const sc = podSpec.securityContext ?? {};
+  if (!existsSync(template)) mariadbTemplate(template, sc.runAsUser, sc.runAsGroup ?? sc.runAsUser);
+  const server = await startMariadb({ root: pod, options: kept, port: await freePort(), uid: sc.runAsUser, gid: sc.runAsGroup ?? sc.runAsUser, groups: sc.fsGroup === undefined ? [] : [sc.fsGroup], template });
+  servers.push(server);
+  // Stand-in for the image's entrypoint: the root account reachable over the network with the
+  // password from the auth secret.
+  const made = await mariadb(['-S', server.socket, '-uroot', '-e', `create user 'root'@'%' identified by '${PASSWORD}'; grant all on *.* to 'root'@'%' with grant option`]);
+  if (!made.ok) throw new Error(made.err);
+  return { r, server, files, kept, skipped, root: pod };
+}
+
+/** An option file and, depth first, the files it !includes. */
+function optionFiles(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const included = [...text.matchAll(/^!include\s+(\S+)\s*$/gm)].flatMap((m) => optionFiles(m[1]));
+  return [text, ...included];
+}
+
+const tcp = (s: MariaDB, ...args: string[]) => mariadb(['-h', '127.0.0.1', '-P', String(s.port), '--protocol=TCP', '-uroot', `-p${PASSWORD}`, ...args]);
+
+/** A rendered certificate's subject as OpenSSL prints it one-line (/O=…/CN=…), for REQUIRE SUBJECT. */
+function subjectOf(r: Rendered, alias: string): string {
+  const spec = r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === alias).spec;
+  const sub = spec.subject ?? {};
+  const parts: [string, string[] | undefined][] = [['C', sub.countries], ['ST', sub.provinces], ['L', sub.localities], ['O', sub.organizations], ['OU', sub.organizationalUnits], ['CN', [spec.commonName]]];
+  return parts.flatMap(([a, vs]) => (vs ?? []).map((v) => `/${a}=${v}`)).join('');
+}
+
+function serverNames(r: Rendered): string[] {
+  const spec = r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === 'server').spec;
+  return [...(spec.dnsNames ?? []).filter((d: string) => !d.startsWith('*.')), ...(spec.ipAddresses ?? [])];
+}
+
+describe.skipIf(SKIP)('PerconaXtraDB TLS settings on MariaDB', () => {
+  beforeAll(() => {
+    requireRoot();
+    if (!existsSync(MARIADBD)) throw new Error(`${MARIADBD} is missing; run .ci/install-tools`);
+    work = workDir('pxc');
+    ca = createTestCA(join(work.dir, 'ca'));
+    otherCA = createTestCA(join(work.dir, 'other-ca'), 'some other CA');
+    template = join(work.dir, 'template');
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    work?.cleanup();
+  });
+
+  describe('requireSSL: true (examples/perconaxtradb)', () => {
+    let s: Started;
+    beforeAll(async () => {
+      s = await startFor(exampleItems(join(ROOT, 'examples/perconaxtradb')), 'require');
+      expect(s.r.items.find((i) => i.kind === 'PerconaXtraDB').spec.requireSSL).toBe(true);
+    }, 120_000);
+
+    it('starts with the rendered TLS settings (Galera-only options left out)', async () => {
+      expect(s.kept.map(([k]) => optionName(k))).toEqual(expect.arrayContaining(['ssl-ca', 'ssl-cert', 'ssl-key', 'require-secure-transport']));
+      // Galera (wsrep_*) and PXC-only (pxc-*) options: MariaDB runs here as a single server.
+      expect(s.skipped).toEqual(['wsrep_provider', 'wsrep_cluster_name', 'wsrep_cluster_address', 'wsrep_sst_method', 'pxc-encrypt-cluster-traffic', 'wsrep_provider_options']);
+      const vars = await mariadb(['-S', s.server.socket, '-uroot', '-e', "select @@have_ssl, @@require_secure_transport"]);
+      expect(vars).toMatchObject({ ok: true, out: 'YES\t1' });
+    });
+
+    it('refuses plaintext, and accepts the same account over TLS verified against the CA', async () => {
+      const plain = await tcp(s.server, '--skip-ssl', '-e', 'select 1');
+      expect(plain.ok).toBe(false);
+      expect(plain.err).toContain(`Access denied for user 'root'@'127.0.0.1' (using password: YES)`);
+      const verified = await tcp(s.server, `--ssl-ca=${ca.cert}`, '--ssl-verify-server-cert', '-e', "show status like 'Ssl_version'");
+      expect(verified).toEqual({ ok: true, out: 'Ssl_version\tTLSv1.3', err: '' });
+    });
+
+    it('is refused by a client that trusts another CA', async () => {
+      const a = await tcp(s.server, `--ssl-ca=${otherCA.cert}`, '--ssl-verify-server-cert', '-e', 'select 1');
+      expect(a.ok).toBe(false);
+      expect(a.err).toMatch(/TLS\/SSL error: .*(unable to get local issuer certificate|certificate verify failed|self-signed)/);
+    });
+
+    it('presents a certificate that verifies under every name in the server certificate, and no other', async () => {
+      const names = serverNames(s.r);
+      expect(names.length).toBeGreaterThan(3);
+      const pem = readFileSync(ca.cert);
+      const got = await Promise.all(names.map(async (host) => ({ host, ...(await probeTLS(s.server.port, host, pem)) })));
+      expect(got.map(({ host, ok, error }) => ({ host, ok, error }))).toEqual(names.map((host) => ({ host, ok: true, error: undefined })));
+      expect(await probeTLS(s.server.port, 'db.example.org', pem)).toMatchObject({ ok: false, error: expect.stringContaining('ERR_TLS_CERT_ALTNAME_INVALID') });
+      expect(await probeTLS(s.server.port, names[0], readFileSync(otherCA.cert))).toMatchObject({ ok: false, error: 'SELF_SIGNED_CERT_IN_CHAIN self-signed certificate in certificate chain' });
+    });
+
+    it('lets the in-pod client ([client] in the rendered my.cnf) authenticate with the client certificate, verified against ssl-ca', async () => {
+      const myCnf = s.files.find((f) => f.path.endsWith('/my.cnf'))!.path;
+      const dn = subjectOf(s.r, 'client');
+      expect(await mariadb(['-S', s.server.socket, '-uroot', '-e', `create user 'x509'@'%' require subject '${dn}'`])).toMatchObject({ ok: true });
+      const sc = s.r.statefulSets[0].spec.template.spec.securityContext;
+      // As the pod's user: the client key is readable by fsGroup only.
+      const inPod = (...args: string[]) => new Promise<{ ok: boolean; out: string; err: string }>((resolve) => {
+        execFile('setpriv', [`--reuid=${sc.runAsUser}`, `--regid=${sc.runAsGroup}`, `--groups=${sc.fsGroup}`, '--', 'mariadb', ...args, '-h', '127.0.0.1', '-P', String(s.server.port), '--protocol=TCP', '-ux509', '--batch', '--skip-column-names'],
+          { env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent' }, timeout: 20_000 }, (err, out, e) => resolve({ ok: !err, out: out.trim(), err: e.trim() }));
+      });
+      expect(await inPod(`--defaults-file=${myCnf}`, '--ssl-verify-server-cert', '-e', "show status like 'Ssl_version'")).toEqual({ ok: true, out: 'Ssl_version\tTLSv1.3', err: '' });
+      const without = await inPod('--no-defaults', `--ssl-ca=${ca.cert}`, '--ssl-verify-server-cert', '-e', 'select 1');
+      expect(without.ok).toBe(false);
+      expect(without.err).toContain("Access denied for user 'x509'@'127.0.0.1'");
+    });
+
+    it('reads the key the kubelet mounts: root-owned, group fsGroup, the rendered mode', () => {
+      const key = s.files.find((f) => f.path.endsWith('.key') && /server/.test(f.path))!;
+      const st = statSync(realpathSync(key.path));
+      const sc = s.r.statefulSets[0].spec.template.spec.securityContext;
+      const volume = s.r.statefulSets[0].spec.template.spec.volumes.find((v: any) => v.name === key.volume);
+      // Pod ids are used as they are: mariadbd runs by number (no local account needed).
+      expect({ uid: st.uid, gid: st.gid, mode: st.mode & 0o777 }).toEqual({ uid: 0, gid: sc.fsGroup, mode: volume.secret.defaultMode | 0o440 });
+      expect(st.mode & 0o007).toBe(0);
+    });
+  });
+
+  describe('requireSSL: false', () => {
+    let s: Started;
+    beforeAll(async () => {
+      s = await startFor([issuer('ca'), pxc({ requireSSL: false })], 'optional');
+    }, 120_000);
+
+    it('accepts plaintext and verified TLS', async () => {
+      expect(await tcp(s.server, '--skip-ssl', '-e', "show status like 'Ssl_version'")).toEqual({ ok: true, out: 'Ssl_version', err: '' });
+      expect(await tcp(s.server, `--ssl-ca=${ca.cert}`, '--ssl-verify-server-cert', '-e', "show status like 'Ssl_version'")).toMatchObject({ ok: true, out: 'Ssl_version\tTLSv1.3' });
+    });
+  });
+});
+
