@@ -2,10 +2,12 @@
 import { groupOf, isObj } from '../io/objects.js';
 import type { DatabaseKind } from './kind.js';
 import { postgres } from './postgres.js';
+import { mssqlserver } from './mssqlserver.js';
+import { vaultserver } from './vaultserver.js';
 import { perconaXtraDB } from './perconaxtradb.js';
 import { singlestore } from './singlestore.js';
 
-export const KINDS: readonly DatabaseKind<any>[] = [postgres, perconaXtraDB, singlestore];
+export const KINDS: readonly DatabaseKind<any>[] = [postgres, perconaXtraDB, singlestore, mssqlserver, vaultserver];
 
 const byGroupKind = new Map(KINDS.map((k) => [`${k.group}/${k.kind}`, k]));
 

@@ -1,6 +1,6 @@
 // One cert-manager Certificate per alias: the kind's defaults merged with the user's
-// `spec.tls.certificates[]` entry the way KubeDB merges them (the user's subject replaces the
-// default; SANs are added to the defaults).
+// `spec.tls.certificates[]` entry the way KubeDB merges them (each subject list the user sets
+// replaces the default one; SANs are added to the defaults).
 import { compact, type KubeObject, unique } from '../io/objects.js';
 import type { CertificateDefaults } from '../kinds/kind.js';
 import { formatGoDuration, parseGoDuration } from '../util/duration.js';
@@ -23,7 +23,8 @@ export function buildCertificate(c: CertificateInput): KubeObject {
     secretName: c.secretName,
     issuerRef: { group: c.issuerRef.apiGroup, kind: c.issuerRef.kind, name: c.issuerRef.name },
     commonName: c.defaults.commonName,
-    subject: o?.subject ?? c.defaults.subject,
+    // Per list, as KubeDB's SetTLSDefaults merges: the user's list replaces the kind's default.
+    subject: o?.subject && c.defaults.subject ? { ...c.defaults.subject, ...o.subject } : o?.subject ?? c.defaults.subject,
     dnsNames: unique([...(c.defaults.dnsNames ?? []), ...(o?.dnsNames ?? [])]),
     ipAddresses: unique([...(c.defaults.ipAddresses ?? []), ...(o?.ipAddresses ?? [])]),
     uris: unique(o?.uris ?? []),

@@ -1,0 +1,257 @@
+// KubeVault VaultServer (kubevault.com/v1alpha2, v1alpha1 still served): TLS fields,
+// certificates and the standalone workload.
+//
+// Facts (kubevault/apimachinery apis/kubevault/v1alpha2 vaultserver_helpers.go, types.go,
+// apis/constants.go; the KubeVault operator's listener and raft configuration; the
+// kubevault/installer catalog): aliases ca, server, client, storage (storage only for the raft
+// backend; ca is the operator's own self-signed CA, which a cert-manager issuer replaces);
+// secrets `<name>-<alias>-certs`; common names `<name>-<alias>`; certificates mounted at
+// /etc/vault/tls/<alias>; services `<name>` and the governing `<name>-internal`; ports 8200
+// (API) and 8201 (cluster); configuration /etc/vault/config/vault.hcl.
+import type { KubeObject, Obj } from '../io/objects.js';
+import { isObj } from '../io/objects.js';
+import { describeType } from '../io/resource-list.js';
+import { configMap, configMapVolume, dataVolumeFrom, podWildcards, secretVolume, service, serviceNames, statefulSet } from '../render/workload.js';
+import type { Owner } from '../render/metadata.js';
+import { readInt, readString } from '../validate/fields.js';
+import { nameWithSuffix } from '../util/names.js';
+import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
+
+const API_PORT = 8200;
+const CLUSTER_PORT = 8201;
+const VAULT_UID = 100; // the vault (and openbao) user of the upstream images
+const VAULT_GID = 1000;
+const CERT_DIR = '/etc/vault/tls';
+const CONFIG_DIR = '/etc/vault/config';
+const DATA_DIR = '/vault/data';
+const KEY_MODE = 0o440;
+const BACKENDS = ['inmem', 'etcd', 'gcs', 's3', 'azure', 'postgresql', 'mysql', 'file', 'dynamodb', 'swift', 'consul', 'raft'] as const;
+type Backend = (typeof BACKENDS)[number];
+
+const OPERATOR_ONLY: Record<string, string> = {
+  unsealer: 'initialising and unsealing Vault (spec.unsealer)',
+  authMethods: 'enabling auth methods (spec.authMethods)',
+  allowedSecretEngines: 'secret engine access (spec.allowedSecretEngines)',
+  configSecret: 'extra Vault configuration (spec.configSecret)',
+  dataSources: 'extra data volumes (spec.dataSources)',
+  monitor: 'monitoring with the exporter (spec.monitor)',
+  podTemplate: 'the pod template (spec.podTemplate)',
+  serviceTemplates: 'service templates (spec.serviceTemplates)',
+  terminationPolicy: 'the termination policy (spec.terminationPolicy)',
+  halted: 'halting the server (spec.halted)',
+  healthChecker: 'health checking (spec.healthChecker)',
+  exposePrimary: 'the primary service (spec.exposePrimary)',
+  isolateTenants: 'tenant isolation (spec.isolateTenants)',
+  relayPlacementRef: 'spoke relays (spec.relayPlacementRef)',
+  relayTemplate: 'spoke relays (spec.relayTemplate)',
+};
+
+interface VaultPlan {
+  backend?: Backend;
+  replicas: number;
+  image?: string;
+  binary: 'vault' | 'bao';
+  dataPath: string;
+}
+
+/** The image a VaultServerVersion name implies: `1.18.4` → hashicorp/vault, `openbao-2.4.3` → openbao/openbao. */
+export function vaultImage(version: string): { image: string; binary: 'vault' | 'bao' } | undefined {
+  if (/^\d+\.\d+\.\d+$/.test(version)) return { image: `hashicorp/vault:${version}`, binary: 'vault' };
+  const bao = /^openbao-(\d+\.\d+\.\d+)$/.exec(version);
+  if (bao) return { image: `openbao/openbao:${bao[1]}`, binary: 'bao' };
+  return undefined;
+}
+
+function backendOf(db: KubeObject): string | undefined {
+  const backend = isObj(db.spec) && isObj(db.spec.backend) ? db.spec.backend : {};
+  const set = Object.keys(backend).filter((k) => backend[k] !== undefined && backend[k] !== null);
+  return set.length === 1 ? set[0] : undefined;
+}
+
+export const vaultserver = defineKind<VaultPlan>({
+  group: 'kubevault.com',
+  kind: 'VaultServer',
+  resource: 'vaultservers',
+  versions: ['v1alpha2', 'v1alpha1'],
+  summary: 'HashiCorp Vault / OpenBao: server, client (and storage for raft) certificates; a TLS tcp listener and raft storage joined over TLS',
+  aliases: (db) => (backendOf(db) === 'raft' ? ['server', 'client', 'storage'] : ['server', 'client']),
+  certificateName: (db, alias) => nameWithSuffix(`${db.metadata.name}-${alias}`, 'certs'),
+  defaultSecretName: (db, alias) => nameWithSuffix(`${db.metadata.name}-${alias}`, 'certs'),
+
+  plan(ctx) {
+    const { report, settings } = ctx;
+    const spec = ctx.db.spec as Obj;
+    const standalone = settings.mode === 'standalone';
+
+    const version = readString(spec, 'version', 'spec.version', report);
+    if (spec.version === undefined || spec.version === null) report.error('spec.version', 'is required: a KubeVault VaultServerVersion such as "1.18.4"');
+    const image = version !== undefined ? vaultImage(version) : undefined;
+    if (version !== undefined && image === undefined && standalone) {
+      report.error('spec.version', `${JSON.stringify(version)} is not a VaultServerVersion that standalone mode can map to an image; use a Vault version such as "1.18.4" (hashicorp/vault) or "openbao-2.4.3" (openbao/openbao), or use mode: operator`);
+    }
+    const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
+
+    let backend: Backend | undefined;
+    const b = spec.backend;
+    if (b === undefined || b === null) report.error('spec.backend', `is required: one storage backend, e.g. raft (${BACKENDS.join(', ')})`);
+    else if (!isObj(b)) report.error('spec.backend', `must be a mapping, got ${describeType(b)}`);
+    else {
+      const set = Object.keys(b).filter((k) => b[k] !== undefined && b[k] !== null);
+      const unknown = set.filter((k) => !(BACKENDS as readonly string[]).includes(k));
+      for (const k of unknown) report.error(`spec.backend.${k}`, `unknown backend "${k}"; spec.backend has ${BACKENDS.join(', ')}`);
+      if (set.length === 0) report.error('spec.backend', `names no backend; set exactly one of ${BACKENDS.join(', ')}`);
+      else if (set.length > 1 && unknown.length === 0) report.error('spec.backend', `sets ${set.join(' and ')}; KubeVault refuses more than one backend: keep exactly one`);
+      else if (unknown.length === 0) backend = set[0] as Backend;
+    }
+
+    let dataPath = DATA_DIR;
+    if (backend !== undefined && isObj(b)) {
+      const cfg = b[backend];
+      if (!isObj(cfg)) report.error(`spec.backend.${backend}`, `must be a mapping, got ${describeType(cfg)}`);
+      else if (backend === 'raft' && typeof cfg.path === 'string' && cfg.path !== '') dataPath = cfg.path; // v1alpha1
+      else if (backend === 'file') {
+        const path = readString(cfg, 'path', 'spec.backend.file.path', report);
+        if (path === undefined && cfg.path === undefined) report.error('spec.backend.file.path', 'is required: the directory Vault stores its data in');
+        if (path !== undefined) dataPath = path;
+      }
+      if (standalone && !['raft', 'file', 'inmem'].includes(backend)) {
+        report.error(`spec.backend.${backend}`, `the ${backend} backend needs credentials and connection settings that only the KubeVault operator renders; standalone mode can run raft, file or inmem storage (or use mode: operator)`);
+      }
+      if (standalone && (backend === 'file' || backend === 'inmem') && replicas > 1) {
+        report.error('spec.replicas', `the ${backend} backend is not shared between pods, so ${replicas} replicas would be ${replicas} separate Vaults behind one service; standalone mode cannot run that: set replicas: 1 or use the raft backend`);
+      }
+      if (standalone && backend === 'inmem') report.warn('spec.backend.inmem', 'inmem storage loses every secret when the pod restarts; use it for tests only');
+    }
+
+    if (standalone) {
+      for (const [field, what] of Object.entries(OPERATOR_ONLY)) {
+        const v = spec[field];
+        if (v === undefined || v === null || v === false || (isObj(v) && Object.keys(v).length === 0) || (Array.isArray(v) && v.length === 0)) continue;
+        report.warn(`spec.${field}`, `${what} is done by the KubeVault operator only; standalone mode does not render it (use mode: operator to keep it)`);
+      }
+      report.warn('spec', `standalone Vault starts uninitialised and sealed: run "${image?.binary ?? 'vault'} operator init" and unseal each pod yourself, then configure auth methods, secret engines and policies (VaultPolicy, VaultPolicyBinding), which only the KubeVault operator applies`);
+    }
+    return { backend, replicas, image: image?.image, binary: image?.binary ?? 'vault', dataPath };
+  },
+
+  issuesCertificates: (ctx) => ctx.tls !== undefined,
+
+  certificateDefaults(ctx, _plan, alias) {
+    // KubeVault's GetCertificateCN: <name>-<alias>; the operator sets no default subject.
+    const name = ctx.db.metadata.name;
+    const commonName = `${name}-${alias}`;
+    if (alias === 'client') return { commonName, usages: ['digital signature', 'key encipherment', 'client auth'] };
+    const { namespace, settings: { clusterDomain } } = ctx;
+    const internal = nameWithSuffix(name, 'internal');
+    return {
+      commonName,
+      dnsNames: [...serviceNames(name, namespace, clusterDomain), ...serviceNames(internal, namespace, clusterDomain), ...podWildcards(internal, namespace, clusterDomain), 'localhost'],
+      ipAddresses: ['127.0.0.1'],
+      // storage: raft joins present it as a client to the leader's listener, which checks it as a server
+      usages: alias === 'storage' ? ['digital signature', 'key encipherment', 'server auth', 'client auth'] : ['digital signature', 'key encipherment', 'server auth'],
+    };
+  },
+
+  workload(ctx, plan, certificates) {
+    const name = ctx.db.metadata.name;
+    const owner: Owner = { db: ctx.db, namespace: ctx.namespace, resource: 'vaultservers', group: 'kubevault.com' };
+    const internal = nameWithSuffix(name, 'internal');
+    const configName = nameWithSuffix(name, 'vault-config');
+    const server = certificates.find((c) => c.alias === 'server');
+    const scheme = server ? 'https' : 'http';
+    const volumes: Obj[] = [configMapVolume('config', configName)];
+    const mounts: Obj[] = [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }];
+    for (const cert of certificates) {
+      if (cert.alias === 'storage' && plan.backend !== 'raft') continue;
+      // KubeVault's volume names: vault-server-certs, vault-client-certs (and storage-cert).
+      const volume = cert.alias === 'storage' ? 'storage-cert' : `vault-${cert.alias}-certs`;
+      volumes.push(secretVolume(volume, cert.secretName, [{ key: 'ca.crt', path: 'ca.crt' }, { key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }], KEY_MODE));
+      mounts.push({ name: volume, mountPath: `${CERT_DIR}/${cert.alias}`, readOnly: true });
+    }
+    const persistent = plan.backend === 'raft' || plan.backend === 'file';
+    if (persistent) mounts.push({ name: 'data', mountPath: plan.dataPath });
+    const podAddress = `$(POD_NAME).${internal}.${ctx.namespace}.svc`;
+    const env: Obj[] = [
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'VAULT_ADDR', value: `${scheme}://127.0.0.1:${API_PORT}` },
+      { name: 'VAULT_API_ADDR', value: `${scheme}://${podAddress}:${API_PORT}` },
+      { name: 'VAULT_CLUSTER_ADDR', value: `https://${podAddress}:${CLUSTER_PORT}` },
+    ];
+    if (server) env.push({ name: 'VAULT_CACERT', value: `${CERT_DIR}/server/ca.crt` });
+    if (plan.backend === 'raft') env.push({ name: 'VAULT_RAFT_NODE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+    const container = {
+      name: 'vault',
+      image: plan.image,
+      command: [plan.binary, 'server', `-config=${CONFIG_DIR}/vault.hcl`],
+      env,
+      ports: [{ name: 'client', containerPort: API_PORT, protocol: 'TCP' }, { name: 'cluster', containerPort: CLUSTER_PORT, protocol: 'TCP' }],
+      // Ready once unsealed (standbys included): sealed pods get no client traffic.
+      readinessProbe: { httpGet: { path: '/v1/sys/health?standbyok=true', port: API_PORT, scheme: scheme.toUpperCase() }, periodSeconds: 10 },
+      volumeMounts: mounts,
+      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+    };
+    const ports = [{ name: 'client', port: API_PORT }, { name: 'cluster', port: CLUSTER_PORT }];
+    return [
+      configMap(owner, configName, { 'vault.hcl': vaultHcl(ctx, plan, certificates) }),
+      service(owner, name, ports),
+      service(owner, internal, [{ name: 'client-internal', port: API_PORT }, { name: 'cluster-internal', port: CLUSTER_PORT }], { headless: true }),
+      statefulSet(owner, {
+        name,
+        replicas: plan.replicas,
+        serviceName: internal,
+        securityContext: { runAsUser: VAULT_UID, runAsGroup: VAULT_GID, fsGroup: VAULT_GID, runAsNonRoot: true },
+        containers: [container],
+        volumes,
+        dataVolume: persistent ? dataVolumeFrom(storageSpec(ctx.db.spec as Obj, plan.backend)) : { emptyDir: {} },
+        podManagementPolicy: plan.backend === 'raft' ? 'Parallel' : undefined,
+      }),
+    ] satisfies KubeObject[];
+  },
+});
+
+/** The data volume claim: spec.backend.raft.storage, or the file backend's volumeClaimTemplate. */
+function storageSpec(spec: Obj, backend: Backend | undefined): Obj {
+  const b = isObj(spec.backend) ? spec.backend : {};
+  if (backend === 'raft' && isObj(b.raft) && isObj(b.raft.storage)) return { storage: b.raft.storage };
+  if (backend === 'file' && isObj(b.file) && isObj(b.file.volumeClaimTemplate) && isObj(b.file.volumeClaimTemplate.spec)) return { storage: b.file.volumeClaimTemplate.spec };
+  return {};
+}
+
+/** vault.hcl: the TLS listener KubeVault writes, and the storage stanza for the backend. */
+export function vaultHcl(ctx: KindContext, plan: VaultPlan, certificates: readonly IssuedCertificate[]): string {
+  const server = certificates.find((c) => c.alias === 'server');
+  const storage = certificates.find((c) => c.alias === 'storage');
+  const lines = ['# Rendered by dbtls from the VaultServer resource.', 'ui = true', 'disable_mlock = true', '', 'listener "tcp" {', `  address = "0.0.0.0:${API_PORT}"`, `  cluster_address = "0.0.0.0:${CLUSTER_PORT}"`];
+  if (server) {
+    lines.push(
+      `  tls_cert_file = "${CERT_DIR}/server/tls.crt"`,
+      `  tls_key_file = "${CERT_DIR}/server/tls.key"`,
+      `  tls_client_ca_file = "${CERT_DIR}/server/ca.crt"`,
+      '  tls_min_version = "tls12"',
+    );
+  } else {
+    lines.push('  tls_disable = true');
+  }
+  lines.push('}', '');
+  if (plan.backend === 'raft') {
+    const internal = nameWithSuffix(ctx.db.metadata.name, 'internal');
+    lines.push('storage "raft" {', `  path = "${plan.dataPath}"`);
+    for (let i = 0; i < plan.replicas; i++) {
+      lines.push('  retry_join {', `    leader_api_addr = "${server ? 'https' : 'http'}://${ctx.db.metadata.name}-${i}.${internal}.${ctx.namespace}.svc:${API_PORT}"`);
+      if (server && storage) {
+        lines.push(
+          `    leader_ca_cert_file = "${CERT_DIR}/storage/ca.crt"`,
+          `    leader_client_cert_file = "${CERT_DIR}/storage/tls.crt"`,
+          `    leader_client_key_file = "${CERT_DIR}/storage/tls.key"`,
+        );
+      }
+      lines.push('  }');
+    }
+    lines.push('}');
+  } else if (plan.backend === 'file') {
+    lines.push('storage "file" {', `  path = "${plan.dataPath}"`, '}');
+  } else {
+    lines.push('storage "inmem" {}');
+  }
+  return `${lines.join('\n')}\n`;
+}
