@@ -92,7 +92,7 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
   }
   const namespace = namespaceOf(db);
   const aliases = kind.aliases(db);
-  const tls = readTLSConfig(spec, report, aliases, kind.extraTLSFields);
+  const tls = readTLSConfig(spec, report, aliases, kind.extraTLSFields, kind.issuerRefOptional);
   const ctx: KindContext = { db, namespace, settings, report, tls };
   const plan = kind.plan(ctx);
   if (tls?.issuerRef) issuers.check(tls.issuerRef, namespace, 'spec.tls.issuerRef', report);

@@ -56,6 +56,8 @@ export interface DatabaseKind<Plan = unknown> {
   aliases(db: KubeObject): readonly string[];
   /** Keys of `spec.tls` this kind reads besides issuerRef and certificates. */
   extraTLSFields?: readonly string[];
+  /** `spec.tls` without issuerRef is valid for this kind (KubeVault then self-signs); the kind's plan() reports what it means. */
+  issuerRefOptional?: boolean;
   /** Certificate name for an alias; KubeDB's `<db>-<alias>-cert` unless the kind differs. */
   certificateName?(db: KubeObject, alias: string): string;
   /** Default secret name for an alias (before `secretName` overrides); defaults to the certificate name. */

@@ -62,6 +62,12 @@ export function vaultImage(version: string): { image: string; binary: 'vault' | 
   return undefined;
 }
 
+/** spec.tls without issuerRef: KubeVault's self-signed path. */
+function selfSigned(db: KubeObject): boolean {
+  const tls = isObj(db.spec) ? db.spec.tls : undefined;
+  return isObj(tls) && (tls.issuerRef === undefined || tls.issuerRef === null);
+}
+
 function backendOf(db: KubeObject): string | undefined {
   const backend = isObj(db.spec) && isObj(db.spec.backend) ? db.spec.backend : {};
   const set = Object.keys(backend).filter((k) => backend[k] !== undefined && backend[k] !== null);
@@ -74,7 +80,9 @@ export const vaultserver = defineKind<VaultPlan>({
   resource: 'vaultservers',
   versions: ['v1alpha2', 'v1alpha1'],
   summary: 'HashiCorp Vault / OpenBao: server, client (and storage for raft) certificates; a TLS tcp listener and raft storage joined over TLS',
-  aliases: (db) => (backendOf(db) === 'raft' ? ['server', 'client', 'storage'] : ['server', 'client']),
+  aliases: (db) => [...(selfSigned(db) ? ['ca'] : []), 'server', 'client', ...(backendOf(db) === 'raft' ? ['storage'] : [])],
+  // Without issuerRef KubeVault's operator creates a self-signed CA (alias ca) and the certificates itself.
+  issuerRefOptional: true,
   certificateName: (db, alias) => nameWithSuffix(`${db.metadata.name}-${alias}`, 'certs'),
   defaultSecretName: (db, alias) => nameWithSuffix(`${db.metadata.name}-${alias}`, 'certs'),
 
@@ -90,6 +98,10 @@ export const vaultserver = defineKind<VaultPlan>({
       report.error('spec.version', `${JSON.stringify(version)} is not a VaultServerVersion that standalone mode can map to an image; use a Vault version such as "1.18.4" (hashicorp/vault) or "openbao-2.4.3" (openbao/openbao), or use mode: operator`);
     }
     const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
+    if (selfSigned(ctx.db)) {
+      if (standalone) report.error('spec.tls.issuerRef', 'is required in standalone mode: without it the KubeVault operator creates a self-signed CA and the certificates at run time, and dbtls never creates secret material; name a cert-manager Issuer or ClusterIssuer, or use mode: operator');
+      else report.info('spec.tls.issuerRef', 'is not set: the KubeVault operator will create a self-signed CA and the server and client certificates itself (valid 365 days); dbtls renders no Certificates for this VaultServer');
+    }
 
     let backend: Backend | undefined;
     const b = spec.backend;

@@ -44,7 +44,7 @@ export const ISSUER_GROUP = 'cert-manager.io';
  * Reads `spec.tls`. Returns undefined when it is absent. `knownAliases` are the aliases the kind
  * issues for this object; `extraFields` are kind-specific keys allowed beside issuerRef/certificates.
  */
-export function readTLSConfig(spec: Obj, report: Reporter, knownAliases: readonly string[], extraFields: readonly string[] = []): TLSConfig | undefined {
+export function readTLSConfig(spec: Obj, report: Reporter, knownAliases: readonly string[], extraFields: readonly string[] = [], issuerRefOptional = false): TLSConfig | undefined {
   const tls = spec.tls;
   if (tls === undefined || tls === null) return undefined;
   if (!isObj(tls)) {
@@ -58,7 +58,7 @@ export function readTLSConfig(spec: Obj, report: Reporter, knownAliases: readonl
     else report.error(`spec.tls.${key}`, `unknown field "${key}"; spec.tls has ${['issuerRef', 'certificates', ...extraFields].join(', ')}`);
   }
   if (tls.issuerRef === undefined || tls.issuerRef === null) {
-    report.error('spec.tls.issuerRef', 'is required when spec.tls is set: name the cert-manager Issuer or ClusterIssuer that signs the certificates');
+    if (!issuerRefOptional) report.error('spec.tls.issuerRef', 'is required when spec.tls is set: name the cert-manager Issuer or ClusterIssuer that signs the certificates');
   } else {
     config.issuerRef = readIssuerRef(tls.issuerRef, 'spec.tls.issuerRef', report);
   }
