@@ -1,6 +1,5 @@
 // dbtls entry point: a KRM function on stdin/stdout, or `render`/`check` over a directory.
-import { readFileSync } from 'node:fs';
-import { runKrm, summary } from './cli/krm.js';
+import { readInput, runKrm, summary } from './cli/krm.js';
 import { formatWithPositions, isDirectory, manifestsToApply, printManifests, processDirectory } from './cli/directory.js';
 import { hasErrors } from './io/results.js';
 import { KINDS } from './kinds/index.js';
@@ -46,7 +45,7 @@ function main(argv: string[]): number {
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(HELP); return 0; }
   if (argv.includes('--version')) { process.stdout.write(`dbtls ${VERSION}\n`); return 0; }
   if (argv.length === 0) {
-    const out = runKrm(readFileSync(0));
+    const out = runKrm(readInput(0));
     process.stdout.write(out.stdout);
     process.stderr.write(out.stderr);
     return out.exitCode;

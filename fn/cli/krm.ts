@@ -1,6 +1,8 @@
 // KRM mode: a ResourceList on stdin, a ResourceList on stdout, a readable summary on stderr
 // (kustomize and Argo CD show stderr and ignore results), exit 1 on any error result.
+import { readSync } from 'node:fs';
 import { runFunction } from '../engine.js';
+import { LIMITS } from '../io/yaml.js';
 import { emptyResourceList, readResourceList, type ResourceList, writeResourceList } from '../io/resource-list.js';
 import { formatResult, hasErrors, type Result } from '../io/results.js';
 
@@ -15,7 +17,31 @@ export function decodeInput(bytes: Uint8Array): { text: string } | { error: stri
   }
 }
 
+/** Reads a file descriptor to its end, but never more than maxBytes + 1 bytes: enough to refuse. */
+export function readInput(fd: number, limit: number = LIMITS.maxBytes): Buffer {
+  const chunks: Buffer[] = [];
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  let total = 0;
+  while (total <= limit) {
+    let n: number;
+    try {
+      n = readSync(fd, buffer, 0, Math.min(buffer.length, limit + 1 - total), null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); continue; }
+      if ((err as NodeJS.ErrnoException).code === 'EOF') break;
+      throw err;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buffer.subarray(0, n)));
+    total += n;
+  }
+  return Buffer.concat(chunks, total);
+}
+
 export function runKrm(bytes: Uint8Array): KrmOutcome {
+  if (bytes.length > LIMITS.maxBytes) {
+    return finish(emptyResourceList(), [{ severity: 'error', message: `input is larger than ${LIMITS.maxBytes} bytes, exceeding maxBytes (${LIMITS.maxBytes}); nothing was processed` }]);
+  }
   const decoded = decodeInput(bytes);
   if ('error' in decoded) return finish(emptyResourceList(), [{ severity: 'error', message: decoded.error }]);
   const read = readResourceList(decoded.text);

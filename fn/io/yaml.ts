@@ -6,6 +6,7 @@ import {
   Schema, YAMLException, binaryTag, boolYaml11Tag, dump, floatYaml11Tag, intYaml11Tag, load, loadAll,
   mapTag, mergeTag, nullYaml11Tag, seqTag, strTag,
 } from 'js-yaml';
+import { emitYaml } from './emit.js';
 
 export const KUBERNETES_SCHEMA = new Schema([
   nullYaml11Tag, boolYaml11Tag, intYaml11Tag, floatYaml11Tag, strTag, seqTag, mapTag, mergeTag, binaryTag,
@@ -16,20 +17,61 @@ export const LIMITS = {
   maxBytes: 256 * 1024 * 1024,
   maxDepth: 64,
   maxAliases: 1000,
+  /** Nodes that expanding aliases may add (each alias counted as a copy of what it names). */
+  maxAliasExpansion: 100_000,
 } as const;
 
 export interface YamlError { message: string; line?: number; column?: number }
 
 export function parseYaml(text: string, filename?: string): unknown {
-  return load(text, { schema: KUBERNETES_SCHEMA, maxDepth: LIMITS.maxDepth, maxAliases: LIMITS.maxAliases, filename });
+  return checkAliases(load(text, { schema: KUBERNETES_SCHEMA, maxDepth: LIMITS.maxDepth, maxAliases: LIMITS.maxAliases, filename }));
 }
 
 export function parseYamlStream(text: string, filename?: string): unknown[] {
-  return loadAll(text, { schema: KUBERNETES_SCHEMA, maxDepth: LIMITS.maxDepth, maxAliases: LIMITS.maxAliases, filename });
+  return loadAll(text, { schema: KUBERNETES_SCHEMA, maxDepth: LIMITS.maxDepth, maxAliases: LIMITS.maxAliases, filename }).map(checkAliases);
 }
 
+/**
+ * An alias shares its node instead of copying it, so a few aliases can stand for billions of
+ * nodes (or for a node inside itself), which writing the output would expand. Refuse documents
+ * whose aliases add more than maxAliasExpansion nodes, nest deeper than maxDepth once expanded,
+ * or refer to an enclosing node.
+ */
+function checkAliases<T>(doc: T): T {
+  const done = new Map<object, { size: number; height: number }>();
+  const open = new Set<object>();
+  let added = 0;
+  const visit = (node: unknown, depth: number): { size: number; height: number } => {
+    if (node === null || typeof node !== 'object' || !(Array.isArray(node) || Object.getPrototypeOf(node) === Object.prototype || Object.getPrototypeOf(node) === null)) return { size: 1, height: 0 };
+    const seen = done.get(node);
+    if (seen) {
+      added += seen.size;
+      if (added > LIMITS.maxAliasExpansion) throw new YAMLException(`aliases expand to more than ${LIMITS.maxAliasExpansion} further nodes, exceeding maxAliasExpansion (${LIMITS.maxAliasExpansion})`);
+      if (depth + seen.height >= LIMITS.maxDepth) throw new YAMLException(`nesting through aliases exceeded maxDepth (${LIMITS.maxDepth})`);
+      return seen;
+    }
+    if (open.has(node)) throw new YAMLException('an alias refers to a node that contains it (a recursive structure)');
+    if (depth >= LIMITS.maxDepth) throw new YAMLException(`nesting through aliases exceeded maxDepth (${LIMITS.maxDepth})`);
+    open.add(node);
+    let size = 1;
+    let height = 0;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      const c = visit(child, depth + 1);
+      size += c.size;
+      height = Math.max(height, c.height + 1);
+    }
+    open.delete(node);
+    const result = { size, height };
+    done.set(node, result);
+    return result;
+  };
+  visit(doc, 0);
+  return doc;
+}
+
+/** js-yaml's `dump(value, { lineWidth: -1, noRefs: true })`, written faster (./emit.ts). */
 export function stringifyYaml(value: unknown): string {
-  return dump(value, { lineWidth: -1, noRefs: true });
+  return emitYaml(value);
 }
 
 /** A YAML parse failure as a one-line message with its position (1-based), never a stack. */
