@@ -45,7 +45,7 @@ export function runKrm(bytes: Uint8Array): KrmOutcome {
   const decoded = decodeInput(bytes);
   if ('error' in decoded) return finish(emptyResourceList(), [{ severity: 'error', message: decoded.error }]);
   const read = readResourceList(decoded.text);
-  if (!read.ok) return finish(emptyResourceList(), read.results);
+  if (!read.ok) return finish(read.list ?? emptyResourceList(), read.results);
   let out: ResourceList;
   try {
     out = runFunction(read.list);

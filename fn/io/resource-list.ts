@@ -15,7 +15,8 @@ export interface ResourceList {
   [key: string]: unknown;
 }
 
-export type ReadOutcome = { ok: true; list: ResourceList } | { ok: false; results: Result[] };
+/** On failure, `list` carries the items when they could be read, so that they are not lost. */
+export type ReadOutcome = { ok: true; list: ResourceList } | { ok: false; results: Result[]; list?: ResourceList };
 
 export function emptyResourceList(results: Result[] = []): ResourceList {
   return { apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [], results };
@@ -48,11 +49,13 @@ export function readResourceList(text: string): ReadOutcome {
   }
   const items = doc.items ?? [];
   if (!Array.isArray(items)) return fatal(`ResourceList items must be a list, got ${describeType(items)}`);
+  // The items are readable from here on: a bad envelope field must not lose them.
+  const keep = (message: string): ReadOutcome => ({ ...fatal(message), list: { apiVersion: doc.apiVersion as string, kind: 'ResourceList', items } });
   if (doc.functionConfig !== undefined && doc.functionConfig !== null && !isObj(doc.functionConfig)) {
-    return fatal(`ResourceList functionConfig must be a mapping, got ${describeType(doc.functionConfig)}`);
+    return keep(`ResourceList functionConfig must be a mapping, got ${describeType(doc.functionConfig)}`);
   }
   const results = doc.results ?? [];
-  if (!Array.isArray(results)) return fatal(`ResourceList results must be a list, got ${describeType(results)}`);
+  if (!Array.isArray(results)) return keep(`ResourceList results must be a list, got ${describeType(results)}`);
   const list = { ...doc, items, results } as ResourceList;
   if (doc.functionConfig === null) delete list.functionConfig;
   return { ok: true, list };
