@@ -3,10 +3,10 @@
 import { type DatabaseKind, type IssuedCertificate, type KindContext } from './kinds/kind.js';
 import { findKind } from './kinds/index.js';
 import { annotationsOf, describeObject, groupOf, isObj, type KubeObject, namespaceOf, type Obj } from './io/objects.js';
-import { isKubeObject, itemProblem, type ResourceList } from './io/resource-list.js';
+import { isKubeObject, itemProblems, type ResourceList } from './io/resource-list.js';
 import {
   fileOf, INDEX_ANNOTATION, INTERNAL_INDEX_ANNOTATION, INTERNAL_PATH_ANNOTATION, PATH_ANNOTATION,
-  Reporter, resultFor, type Result,
+  Reporter, type ResourceRef, resultFor, type Result,
 } from './io/results.js';
 import { buildCertificate } from './render/certificate.js';
 import { GENERATED_FROM, LOCAL_CONFIG, type Owner } from './render/metadata.js';
@@ -32,9 +32,16 @@ export function runFunction(list: ResourceList): ResourceList {
   const kept: Obj[] = [];
   const objects: KubeObject[] = [];
   list.items.forEach((item, i) => {
-    const problem = itemProblem(item);
-    if (problem) {
-      results.push({ severity: 'error', message: `items[${i}] ${problem}; every item must be a Kubernetes object`, ...(isObj(item) && fileOf(item) ? { file: fileOf(item) } : {}) });
+    const problems = itemProblems(item);
+    if (problems.length) {
+      // Named by position, and by apiVersion/kind/name when those are readable.
+      const md = isObj(item) && isObj(item.metadata) ? item.metadata : {};
+      const id: Record<string, unknown> = isObj(item) ? { apiVersion: item.apiVersion, kind: item.kind, name: md.name, ...(typeof md.namespace === 'string' && md.namespace !== '' ? { namespace: md.namespace } : {}) } : {};
+      const ref = typeof id.apiVersion === 'string' && typeof id.kind === 'string' && typeof id.name === 'string' && id.name !== '' ? { resourceRef: id as unknown as ResourceRef } : {};
+      results.push({
+        severity: 'error', message: `items[${i}] ${problems.map((p) => p.text).join('; ')}; every item must be a Kubernetes object`,
+        ...ref, ...(problems[0].path ? { field: { path: problems[0].path } } : {}), ...(isObj(item) && fileOf(item) ? { file: fileOf(item) } : {}),
+      });
       kept.push(item);
       return;
     }

@@ -149,7 +149,7 @@ ${dump([issuer(), postgres()]).replace(/^/gm, '')}`;
     const r = runDist(resourceList([{ kind: 'ConfigMap', metadata: { name: 'x' } }, 'text']));
     expect(r.status).toBe(1);
     expect(resultsOf(r)).toEqual([
-      { severity: 'error', message: 'items[0] has no apiVersion; every item must be a Kubernetes object' },
+      { severity: 'error', field: 'apiVersion', message: 'items[0] has no apiVersion; every item must be a Kubernetes object' },
       { severity: 'error', message: 'items[1] is not a mapping (got the string "text"); every item must be a Kubernetes object' },
     ]);
     expect(itemsOf(r)).toHaveLength(2);

@@ -63,11 +63,43 @@ export function readResourceList(text: string): ReadOutcome {
 
 /** Problems that make an item unusable as a Kubernetes object; such items still pass through. */
 export function itemProblem(item: unknown): string | undefined {
-  if (!isObj(item)) return `is not a mapping (got ${describeType(item)})`;
-  const missing = ['apiVersion', 'kind'].filter((k) => typeof item[k] !== 'string' || item[k] === '');
-  if (!isObj(item.metadata) || typeof item.metadata.name !== 'string' || item.metadata.name === '') missing.push('metadata.name');
-  if (missing.length) return `has no ${missing.join(', ')}`;
-  return undefined;
+  const problems = itemProblems(item);
+  return problems.length ? problems.map((p) => p.text).join('; ') : undefined;
+}
+
+/**
+ * Each way an item falls short of a Kubernetes object, with the field: what it lacks, and the
+ * identity and metadata fields of the wrong type (which the API server would refuse, and which
+ * dbtls must not read as "default" or overwrite).
+ */
+export function itemProblems(item: unknown): { path?: string; text: string }[] {
+  if (!isObj(item)) return [{ text: `is not a mapping (got ${describeType(item)})` }];
+  const missing: string[] = [];
+  const wrong: { path: string; text: string }[] = [];
+  const quote = (v: unknown) => (typeof v === 'boolean' || typeof v === 'number' ? ` (YAML reads it unquoted as a ${typeof v}: quote it)` : '');
+  const str = (path: string, v: unknown) => {
+    if (v === undefined || v === null) missing.push(path);
+    else if (typeof v !== 'string' || v === '') wrong.push({ path, text: `${path} must be a non-empty string, got ${describeType(v)}${quote(v)}` });
+  };
+  str('apiVersion', item.apiVersion);
+  str('kind', item.kind);
+  const md = item.metadata;
+  if (md === undefined || md === null) missing.push('metadata.name');
+  else if (!isObj(md)) wrong.push({ path: 'metadata', text: `metadata must be a mapping, got ${describeType(md)}` });
+  else {
+    str('metadata.name', md.name);
+    if (md.namespace !== undefined && md.namespace !== null && typeof md.namespace !== 'string') {
+      wrong.push({ path: 'metadata.namespace', text: `metadata.namespace must be a string, got ${describeType(md.namespace)}${quote(md.namespace)}` });
+    }
+    for (const key of ['labels', 'annotations']) {
+      const m = md[key];
+      if (m === undefined || m === null) continue;
+      if (!isObj(m)) { wrong.push({ path: `metadata.${key}`, text: `metadata.${key} must be a mapping of strings, got ${describeType(m)}` }); continue; }
+      const bad = Object.keys(m).find((k) => m[k] !== null && typeof m[k] !== 'string');
+      if (bad !== undefined) wrong.push({ path: `metadata.${key}.${bad}`, text: `metadata.${key}.${bad} must be a string, got ${describeType(m[bad])}${quote(m[bad])}` });
+    }
+  }
+  return [...(missing.length ? [{ path: missing[0], text: `has no ${missing.join(', ')}` }] : []), ...wrong];
 }
 
 export function isKubeObject(item: unknown): item is KubeObject {
