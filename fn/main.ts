@@ -45,7 +45,7 @@ function main(argv: string[]): number {
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(HELP); return 0; }
   if (argv.includes('--version')) { process.stdout.write(`dbtls ${VERSION}\n`); return 0; }
   if (argv.length === 0) {
-    const out = runKrm(readInput(0));
+    const out = runKrm(readInput(0), (chunk) => process.stdout.write(chunk));
     process.stdout.write(out.stdout);
     process.stderr.write(out.stderr);
     return out.exitCode;

@@ -3,7 +3,7 @@
 import { readSync } from 'node:fs';
 import { runFunction } from '../engine.js';
 import { LIMITS } from '../io/yaml.js';
-import { emptyResourceList, readResourceList, type ResourceList, writeResourceList } from '../io/resource-list.js';
+import { emptyResourceList, readResourceList, type ResourceList, writeResourceList, writeResourceListTo } from '../io/resource-list.js';
 import { formatResult, hasErrors, type Result } from '../io/results.js';
 
 export interface KrmOutcome { stdout: string; stderr: string; exitCode: number }
@@ -38,7 +38,8 @@ export function readInput(fd: number, limit: number = LIMITS.maxBytes): Buffer {
   return Buffer.concat(chunks, total);
 }
 
-export function runKrm(bytes: Uint8Array): KrmOutcome {
+/** Given `write`, the output ResourceList goes to it in pieces as it is produced, and `stdout` is empty. */
+export function runKrm(bytes: Uint8Array, write?: (chunk: string) => void): KrmOutcome {
   if (bytes.length > LIMITS.maxBytes) {
     return finish(emptyResourceList(), [{ severity: 'error', message: `input is larger than ${LIMITS.maxBytes} bytes, exceeding maxBytes (${LIMITS.maxBytes}); nothing was processed` }]);
   }
@@ -54,7 +55,13 @@ export function runKrm(bytes: Uint8Array): KrmOutcome {
     return finish(read.list, [{ severity: 'error', message: `internal error in dbtls: ${err instanceof Error ? err.message : String(err)}; the input was passed through unchanged. Please report this.` }]);
   }
   const ours = (out.results ?? []).slice(read.list.results?.length ?? 0);
-  return { stdout: writeResourceList(out), stderr: summary(ours), exitCode: hasErrors(ours) ? 1 : 0 };
+  return { stdout: output(out, write), stderr: summary(ours), exitCode: hasErrors(ours) ? 1 : 0 };
+}
+
+function output(list: ResourceList, write?: (chunk: string) => void): string {
+  if (!write) return writeResourceList(list);
+  writeResourceListTo(list, write);
+  return '';
 }
 
 function finish(list: ResourceList, results: Result[]): KrmOutcome {

@@ -17,16 +17,31 @@ const DUMP_OPTIONS = { lineWidth: -1, noRefs: true } as const;
 class Unsupported extends Error {}
 
 /**
- * Strings that js-yaml writes plain, as themselves, in any block position: a letter, then letters,
- * digits and `_./-`, except the YAML 1.1 booleans and nulls (no number, timestamp or merge key
- * starts with a letter).
+ * Strings that js-yaml writes plain, as themselves, in any block position (key or value): a
+ * letter, then letters, digits, `_./-`, `:` before anything but a space, and single spaces
+ * between those; except the YAML 1.1 booleans and nulls. No number, timestamp or merge key starts
+ * with a letter, so nothing else of this shape would read back as anything but a string.
  */
-const SIMPLE = /^[A-Za-z][A-Za-z0-9_./-]*$/;
 const RESERVED = new Set([
   'y', 'Y', 'yes', 'Yes', 'YES', 'n', 'N', 'no', 'No', 'NO', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE',
   'on', 'On', 'ON', 'off', 'Off', 'OFF', 'null', 'Null', 'NULL',
 ]);
-const isSimple = (s: string) => SIMPLE.test(s) && !RESERVED.has(s);
+function isSimple(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || n > 1024) return false;
+  let c = s.charCodeAt(0) | 0x20;
+  if (c < 97 || c > 122) return false;
+  for (let i = 1; i < n; i++) {
+    c = s.charCodeAt(i);
+    if ((c | 0x20) >= 97 && (c | 0x20) <= 122 && c !== 64 && c !== 96) continue; // letters (not @ or `)
+    if ((c >= 45 && c <= 57) || c === 95) continue; // - . / 0-9 _
+    const next = i + 1 < n ? s.charCodeAt(i + 1) : 32;
+    if (c === 58 && next !== 32) continue; // ':' not before a space or the end
+    if (c === 32 && next !== 32 && next !== 35 && next !== 58) continue; // one space, not before # or :
+    return false;
+  }
+  return n > 5 || !RESERVED.has(s);
+}
 
 const CACHE_LIMIT = 20_000;
 const valueCache = new Map<unknown, { text: string; openEnded: boolean }>();
@@ -53,7 +68,7 @@ function renderScalar(v: unknown): { text: string; openEnded: boolean } {
 }
 
 function renderKey(k: string): string {
-  if (k.length <= 1024 && isSimple(k)) return k;
+  if (isSimple(k)) return k;
   const cached = keyCache.get(k);
   if (cached !== undefined) return cached;
   const r = dump({ [k]: 0 }, DUMP_OPTIONS);
@@ -92,7 +107,7 @@ class Writer {
       return;
     }
     if (!isPlainObject(v)) throw new Unsupported();
-    const keys = Object.keys(v).filter((k) => v[k] !== undefined);
+    const keys = definedKeys(v);
     if (keys.length === 0) { this.openEnded = false; this.parts.push('{}'); return; }
     this.mapping(v, keys, level, compact);
   }
@@ -111,8 +126,18 @@ class Writer {
     for (let i = 0; i < keys.length; i++) {
       const value = o[keys[i]];
       if (!compact || i > 0) parts.push(nl(level));
-      parts.push(renderKey(keys[i]), opensBlock(value) ? ':' : ': ');
+      parts.push(renderKey(keys[i]));
       this.openEnded = false;
+      // A non-empty block collection starts on the next line: `key:` without a space.
+      if (value !== null && typeof value === 'object') {
+        if (Array.isArray(value)) {
+          if (value.length > 0) { parts.push(':'); this.sequence(value, level + 1, false); continue; }
+        } else if (isPlainObject(value)) {
+          const inner = definedKeys(value);
+          if (inner.length > 0) { parts.push(':'); this.mapping(value, inner, level + 1, false); continue; }
+        }
+      }
+      parts.push(': ');
       this.node(value, level + 1, false);
     }
   }
@@ -131,9 +156,14 @@ class Writer {
 function opensBlock(v: unknown): boolean {
   if (v === null || typeof v !== 'object') return false;
   if (Array.isArray(v)) return v.length > 0;
-  if (!isPlainObject(v)) return false;
-  for (const k in v) if (Object.prototype.hasOwnProperty.call(v, k) && v[k] !== undefined) return true;
-  return false;
+  return isPlainObject(v) && definedKeys(v).length > 0;
+}
+
+/** The keys js-yaml writes: those whose value is not undefined. */
+function definedKeys(o: Record<string, unknown>): string[] {
+  const keys = Object.keys(o);
+  for (let i = 0; i < keys.length; i++) if (o[keys[i]] === undefined) return keys.filter((k) => o[k] !== undefined);
+  return keys;
 }
 
 /**
@@ -145,7 +175,7 @@ export function emitYamlTo(value: unknown, write: (chunk: string) => void): void
     write(dump(value, DUMP_OPTIONS));
     return;
   }
-  const keys = Object.keys(value).filter((k) => value[k] !== undefined);
+  const keys = definedKeys(value);
   let keyTexts: string[];
   try {
     keyTexts = keys.map(renderKey);

@@ -1,6 +1,7 @@
 // The ResourceList envelope: parse it, check its shape, write it back. Every failure becomes a
 // result; nothing here throws past its caller.
 import { describeYamlError, LIMITS, parseYaml, stringifyYaml } from './yaml.js';
+import { emitYamlTo } from './emit.js';
 import { isObj, type KubeObject, type Obj } from './objects.js';
 import type { Result } from './results.js';
 
@@ -107,13 +108,32 @@ export function isKubeObject(item: unknown): item is KubeObject {
 }
 
 export function writeResourceList(list: ResourceList): string {
+  return stringifyYaml(outputOf(list));
+}
+
+/**
+ * The same text as writeResourceList, handed to `write` in pieces of about 64 KiB as it is
+ * produced, so that the output (often several times the input) is never held whole.
+ */
+export function writeResourceListTo(list: ResourceList, write: (chunk: string) => void): void {
+  let parts: string[] = [];
+  let size = 0;
+  emitYamlTo(outputOf(list), (chunk) => {
+    parts.push(chunk);
+    size += chunk.length;
+    if (size >= 1 << 16) { write(parts.join('')); parts = []; size = 0; }
+  });
+  if (parts.length) write(parts.join(''));
+}
+
+function outputOf(list: ResourceList): Obj {
   const out: Obj = { apiVersion: list.apiVersion, kind: 'ResourceList' };
   for (const [k, v] of Object.entries(list)) {
     if (k === 'apiVersion' || k === 'kind' || k === 'results') continue;
     out[k] = v;
   }
   if (list.results && list.results.length > 0) out.results = list.results;
-  return stringifyYaml(out);
+  return out;
 }
 
 export function describeType(v: unknown): string {
