@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dump, load } from 'js-yaml';
 import { KUBERNETES_SCHEMA } from '../fn/io/yaml.js';
-import { RESOURCE_LIST_VERSIONS } from '../fn/io/resource-list.js';
+import { readResourceList, RESOURCE_LIST_VERSIONS } from '../fn/io/resource-list.js';
 import { findKind } from '../fn/kinds/index.js';
 import { GENERATED_FROM, LOCAL_CONFIG } from '../fn/render/metadata.js';
 import { DIST, ROOT, type Run } from './helpers.js';
@@ -22,14 +22,12 @@ interface Expected { description?: string; args?: string[]; exitCode: number; re
 
 const isMap = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The input as the function sees it, when it is one parseable ResourceList with a list of items. */
+/** The input's items, when the function could read them (the same reader, the same limits). */
 function parsedList(bytes: Buffer): Record<string, any> | undefined {
-  try {
-    const doc = load(new TextDecoder('utf-8', { fatal: true }).decode(bytes), { schema: KUBERNETES_SCHEMA });
-    return isMap(doc) && doc.kind === 'ResourceList' && Array.isArray(doc.items) ? doc : undefined;
-  } catch {
-    return undefined;
-  }
+  let text: string;
+  try { text = new TextDecoder('utf-8', { fatal: true }).decode(bytes); } catch { return undefined; }
+  const read = readResourceList(text);
+  return read.list;
 }
 
 /** Input items as they must come out: generated ones dropped, databases possibly marked local-config. */
