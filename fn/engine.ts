@@ -3,7 +3,7 @@
 import { type DatabaseKind, type IssuedCertificate, type KindContext } from './kinds/kind.js';
 import { findKind } from './kinds/index.js';
 import { annotationsOf, describeObject, groupOf, isObj, type KubeObject, namespaceOf, type Obj } from './io/objects.js';
-import { isKubeObject, itemProblems, type ResourceList } from './io/resource-list.js';
+import { describeType, isKubeObject, itemProblems, type ResourceList } from './io/resource-list.js';
 import {
   fileOf, INDEX_ANNOTATION, INTERNAL_INDEX_ANNOTATION, INTERNAL_PATH_ANNOTATION, PATH_ANNOTATION,
   Reporter, type ResourceRef, resultFor, type Result,
@@ -94,7 +94,7 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
   db = applyPolicyDefaults(db, settings.rules, report);
   const spec = db.spec;
   if (!isObj(spec)) {
-    report.error('spec', spec === undefined ? 'is required' : 'must be a mapping');
+    report.error('spec', spec === undefined ? 'is required' : `must be a mapping, got ${describeType(spec)}`);
     return { results: report.results, source: db };
   }
   const namespace = namespaceOf(db);
@@ -153,6 +153,7 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
 function checkCollisions(inputs: readonly KubeObject[], rendered: readonly Rendered[]): Result[] {
   const results: Result[] = [];
   const byKey = new Map<string, KubeObject>();
+  const generatedBy = new Map<string, KubeObject>();
   const secrets = new Map<string, string>();
   const objectKey = (o: KubeObject) => `${groupOf(o.apiVersion)}/${o.kind}/${namespaceOf(o)}/${o.metadata.name}`;
   for (const o of inputs) {
@@ -164,11 +165,17 @@ function checkCollisions(inputs: readonly KubeObject[], rendered: readonly Rende
   for (const r of rendered) {
     for (const g of r.objects) {
       const clash = byKey.get(objectKey(g));
+      const other = generatedBy.get(objectKey(g));
+      if (other) {
+        results.push(resultFor(r.source, 'error', `the ${g.kind} "${g.metadata.name}" generated from ${describeObject(r.source)} has the name of the ${g.kind} generated from ${describeObject(other)}${where(other)}; rename one of the two`, 'metadata.name'));
+        continue;
+      }
       if (clash) {
         results.push(resultFor(clash, 'error', `${describeObject(clash)}${where(clash)} has the name of the ${g.kind} that dbtls generates from ${describeObject(r.source)}; rename or remove yours`, 'metadata.name'));
         continue;
       }
       byKey.set(objectKey(g), g);
+      generatedBy.set(objectKey(g), r.source);
       if (g.kind === 'Certificate' && isObj(g.spec)) {
         const secret = `${namespaceOf(g)}/${String(g.spec.secretName)}`;
         const owner = secrets.get(secret);
