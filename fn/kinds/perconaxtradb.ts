@@ -73,16 +73,19 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
     if (replicas < MIN_CLUSTER) {
       report.error('spec.replicas', `${replicas} is too few: a Percona XtraDB Cluster has at least ${MIN_CLUSTER} nodes (KubeDB refuses fewer)`);
     }
-    const requireSSL = readBool(spec, 'requireSSL', 'spec.requireSSL', report) ?? false;
-    // A spec.tls without issuerRef is already reported at spec.tls.issuerRef.
-    if (requireSSL && ctx.tls === undefined) {
+    const requireSSLValue = readBool(spec, 'requireSSL', 'spec.requireSSL', report);
+    const requireSSL = requireSSLValue ?? false;
+    // A requireSSL of the wrong type is already reported: no advice that assumes it is false.
+    const requireSSLReadable = requireSSLValue !== undefined || spec.requireSSL === undefined || spec.requireSSL === null;
+    // A spec.tls without issuerRef is already reported at spec.tls.issuerRef, one that is no mapping at spec.tls.
+    if (requireSSL && ctx.tls === undefined && (spec.tls === undefined || spec.tls === null)) {
       report.error('spec.requireSSL', 'requireSSL: true needs TLS: set spec.tls.issuerRef, or remove requireSSL');
     }
     const authSecret = isObj(spec.authSecret) && typeof spec.authSecret.name === 'string' && spec.authSecret.name !== '' ? spec.authSecret.name : nameWithSuffix(name, 'auth');
 
     if (ctx.settings.mode === 'standalone') {
       warnOperatorOnly(spec, OPERATOR_ONLY, report);
-      if (ctx.tls !== undefined && !requireSSL) {
+      if (ctx.tls !== undefined && !requireSSL && requireSSLReadable) {
         report.info('spec.requireSSL', 'the server offers TLS but also accepts connections without it; set requireSSL: true to refuse them');
       }
       if (!(isObj(spec.authSecret) && typeof spec.authSecret.name === 'string')) {
