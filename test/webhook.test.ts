@@ -158,7 +158,7 @@ describe('names of generated objects', () => {
     const r = run(postgres({}, '1pg'));
     expect(errorsOf(r)).toEqual([{
       severity: 'error', field: 'metadata.name',
-      message: 'the cluster would reject names derived from this one: Service "1pg": does not start with a letter; Service "1pg-standby": does not start with a letter; Service "1pg-pods": does not start with a letter; choose a metadata.name of starting with a letter',
+      message: 'the cluster would reject names derived from this one: Service "1pg": does not start with a letter; Service "1pg-standby": does not start with a letter; Service "1pg-pods": does not start with a letter; choose a metadata.name starting with a letter',
     }]);
   });
 

@@ -394,7 +394,7 @@ export function reportWebhookErrors(cert: KubeObject, alias: string, override: C
     if (userPath) {
       report.error(userPath, `cert-manager's webhook would reject Certificate "${name}": ${text}`);
     } else {
-      report.error('metadata.name', `cert-manager's webhook would reject the generated Certificate "${name}": ${text}; ${hintFor(e.field, spec, alias)}`);
+      report.error('metadata.name', `cert-manager's webhook would reject the generated Certificate "${name}": ${text}; ${hintFor(e.field, spec, alias, report.object.metadata.name)}`);
     }
   }
   (override?.dnsNames ?? []).forEach((dns, i) => {
@@ -446,10 +446,13 @@ function userField(field: string, spec: Obj, o: CertificateOverride | undefined)
   }
 }
 
-function hintFor(field: string, spec: Obj, alias: string): string {
+function hintFor(field: string, spec: Obj, alias: string, dbName: string): string {
   if (field === 'spec.commonName') {
     const cn = str(spec.commonName);
-    return `the ${alias} certificate's commonName "${cn}" (${Buffer.byteLength(cn, 'utf8')} bytes) is derived from the database's name: choose a metadata.name of at most 64 bytes`;
+    const bytes = Buffer.byteLength(cn, 'utf8');
+    // The name plus what the kind adds to it (VaultServer's "-<alias>"): the name gets the rest of the 64 bytes.
+    const added = cn.includes(dbName) ? bytes - Buffer.byteLength(dbName, 'utf8') : 0;
+    return `the ${alias} certificate's commonName "${cn}" (${bytes} bytes) is derived from the database's name: choose a metadata.name of at most ${64 - added} bytes`;
   }
   if (field === 'spec.secretName') {
     return `the secret name is derived from the database's name: choose a shorter lowercase metadata.name, or set secretName for alias ${alias} in spec.tls.certificates`;
@@ -470,6 +473,7 @@ export function reportGeneratedNames(objects: readonly KubeObject[], report: Rep
   const found: string[] = [];
   let limit = Number.POSITIVE_INFINITY;
   let letter = false;
+  let lowercase = false;
   const labels = new Map<string, string>();
   for (const o of objects) {
     const name = o.metadata.name;
@@ -479,10 +483,10 @@ export function reportGeneratedNames(objects: readonly KubeObject[], report: Rep
       limit = Math.min(limit, max - (length - dbName.length));
     };
     if (name.length > 253) over(name.length, 253);
-    else if (!DNS1123_SUBDOMAIN.test(name)) reasons.push('not a lowercase RFC 1123 subdomain');
+    else if (!DNS1123_SUBDOMAIN.test(name)) { lowercase = true; reasons.push('not a lowercase RFC 1123 subdomain'); }
     else if (o.kind === 'Service' && name.length > 63) over(name.length, 63);
     else if (o.kind === 'StatefulSet' && name.length > 52) over(name.length, 52, " (its pods' controller-revision-hash label adds 11)");
-    if (o.kind === 'Service' && !/^[a-z]/.test(name)) { letter = true; reasons.push('does not start with a letter'); }
+    if (o.kind === 'Service' && !/^[A-Za-z]/.test(name)) { letter = true; reasons.push('does not start with a letter'); }
     for (const [key, value] of Object.entries(o.metadata.labels ?? {})) {
       if (typeof value === 'string' && value.length > 63) labels.set(key, value);
     }
@@ -493,6 +497,7 @@ export function reportGeneratedNames(objects: readonly KubeObject[], report: Rep
     limit = Math.min(limit, 63 - (value.length - dbName.length));
   }
   if (found.length === 0) return;
-  const advice = [Number.isFinite(limit) ? `at most ${Math.max(limit, 1)} characters` : '', letter ? 'starting with a letter' : ''].filter((x) => x !== '');
-  report.error('metadata.name', `the cluster would reject names derived from this one: ${found.join('; ')}; choose a ${advice.length ? `metadata.name of ${advice.join(', ')}` : 'lowercase metadata.name'}`);
+  const advice = [Number.isFinite(limit) ? `of at most ${Math.max(limit, 1)} characters` : '', letter ? 'starting with a letter' : ''].filter((x) => x !== '');
+  const what = `${lowercase || advice.length === 0 ? 'lowercase ' : ''}metadata.name${advice.length ? ` ${advice.join(', ')}` : ''}`;
+  report.error('metadata.name', `the cluster would reject names derived from this one: ${found.join('; ')}; choose a ${what}`);
 }
