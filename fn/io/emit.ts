@@ -43,6 +43,30 @@ function isSimple(s: string): boolean {
   return n > 5 || !RESERVED.has(s);
 }
 
+/**
+ * Multi-line text of printable ASCII that is not only white space (scripts, configuration files):
+ * js-yaml writes it as a literal block.
+ */
+function isPlainLiteral(s: string): boolean {
+  let breaks = false;
+  let content = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 10) breaks = true;
+    else if (c < 32 || c > 126) return false;
+    else if (c !== 32) content = true;
+  }
+  return breaks && content;
+}
+
+/** js-yaml's literal block at `level`: header, then every non-empty line indented two spaces a level. */
+function literal(s: string, level: number): string {
+  const chomp = s.endsWith('\n') ? (s.endsWith('\n\n') ? '+' : '') : '-';
+  const indicator = /^\n* /.test(s) ? '2' : '';
+  const body = s.replace(/^(?!$)/gm, ' '.repeat(2 * level));
+  return `|${indicator}${chomp}\n${body.endsWith('\n') ? body.slice(0, -1) : body}`;
+}
+
 const CACHE_LIMIT = 20_000;
 const valueCache = new Map<unknown, { text: string; openEnded: boolean }>();
 const keyCache = new Map<string, string>();
@@ -113,8 +137,18 @@ class Writer {
   }
 
   scalar(v: unknown, level: number): void {
-    if (typeof v === 'string' && isSimple(v)) { this.openEnded = false; this.parts.push(v); return; }
-    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean' && v !== null) throw new Unsupported();
+    if (typeof v === 'string') {
+      if (isSimple(v)) { this.openEnded = false; this.parts.push(v); return; }
+      if (isPlainLiteral(v)) { this.openEnded = v.endsWith('\n\n'); this.parts.push(literal(v, level)); return; }
+    } else if (typeof v === 'number') {
+      if (Number.isSafeInteger(v) && !Object.is(v, -0)) { this.openEnded = false; this.parts.push(String(v)); return; }
+    } else if (typeof v === 'boolean' || v === null) {
+      this.openEnded = false;
+      this.parts.push(String(v));
+      return;
+    } else {
+      throw new Unsupported();
+    }
     const { text, openEnded } = renderScalar(v);
     this.openEnded = openEnded;
     // Only a literal block spans lines; its non-empty lines are indented two spaces per level.

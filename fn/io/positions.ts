@@ -1,6 +1,12 @@
 // Line and column of a field, for messages a person can jump to. Only files with a problem are
-// parsed a second time, with the position-keeping `yaml` parser; the fast path never pays for it.
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
+// parsed a second time, with the position-keeping `yaml` parser; the fast path never pays for it,
+// not even to load it: `yaml` is required on first use (the bundle evaluates it lazily), which
+// keeps ~7 ms off every start in KRM and render mode.
+import type { Node } from 'yaml';
+
+type YamlPackage = typeof import('yaml');
+let yamlPackage: YamlPackage | undefined;
+const loadYaml = (): YamlPackage => (yamlPackage ??= require('yaml') as YamlPackage);
 
 export interface Position { line: number; column: number }
 
@@ -12,6 +18,7 @@ export function splitFieldPath(path: string): (string | number)[] {
 
 /** Position of `fieldPath` in document `index` of `text`, or of its deepest existing ancestor. */
 export function locate(text: string, index: number, fieldPath: string | undefined): Position | undefined {
+  const { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } = loadYaml();
   const counter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: counter, uniqueKeys: false });
   if (!Array.isArray(docs)) return undefined;
