@@ -167,7 +167,10 @@ function checkCollisions(inputs: readonly KubeObject[], rendered: readonly Rende
       const clash = byKey.get(objectKey(g));
       const other = generatedBy.get(objectKey(g));
       if (other) {
-        results.push(resultFor(r.source, 'error', `the ${g.kind} "${g.metadata.name}" generated from ${describeObject(r.source)} has the name of the ${g.kind} generated from ${describeObject(other)}${where(other)}; rename one of the two`, 'metadata.name'));
+        const message = other === r.source
+          ? `two ${g.kind}s generated from ${describeObject(r.source)} would both be named "${g.metadata.name}": the names derived from metadata.name are cut to 63 characters and no longer differ; choose a shorter metadata.name`
+          : `the ${g.kind} "${g.metadata.name}" generated from ${describeObject(r.source)} has the name of the ${g.kind} generated from ${describeObject(other)}${where(other)}; rename one of the two`;
+        results.push(resultFor(r.source, 'error', message, 'metadata.name'));
         continue;
       }
       if (clash) {
@@ -181,7 +184,13 @@ function checkCollisions(inputs: readonly KubeObject[], rendered: readonly Rende
         const owner = secrets.get(secret);
         const alias = g.metadata.labels?.['dbtls.dev/certificate-alias'];
         if (owner) {
-          results.push(resultFor(r.source, 'error', `secret "${String(g.spec.secretName)}" of the ${alias} certificate is also written by ${owner}; cert-manager issues only one Certificate per secret: set a different secretName`, `spec.tls.certificates`));
+          // At the user's secretName when there is one; otherwise the secret is dbtls's default name.
+          const tls = isObj(r.source.spec) && isObj(r.source.spec.tls) ? r.source.spec.tls : {};
+          const i = (Array.isArray(tls.certificates) ? tls.certificates : []).findIndex((c) => isObj(c) && c.alias === alias && c.secretName !== undefined);
+          const [path, fix] = i >= 0
+            ? [`spec.tls.certificates[${i}].secretName`, 'set a different secretName']
+            : ['spec.tls.certificates', `give ${owner} another secret, or set secretName for alias ${alias} in spec.tls.certificates`];
+          results.push(resultFor(r.source, 'error', `secret "${String(g.spec.secretName)}" of the ${alias} certificate is also written by ${owner}; cert-manager issues only one Certificate per secret: ${fix}`, path));
         } else {
           secrets.set(secret, `the ${alias} certificate of ${describeObject(r.source)}`);
         }

@@ -136,7 +136,7 @@ ${dump([issuer(), postgres()]).replace(/^/gm, '')}`;
     expect(r.status).toBe(1);
     expect(resultsOf(r)).toContainEqual({ severity: 'error', field: 'metadata.name', message: 'Certificate/demo/pg-server-cert has the name of the Certificate that dbtls generates from Postgres/demo/pg; rename or remove yours' });
     const shares = { ...mine, metadata: { name: 'other', namespace: 'demo' }, spec: { ...mine.spec, secretName: 'pg-client-cert' } };
-    expect(resultsOf(runDist(resourceList([issuer(), shares, postgres()])))).toContainEqual({ severity: 'error', field: 'spec.tls.certificates', message: 'secret "pg-client-cert" of the client certificate is also written by Certificate/demo/other; cert-manager issues only one Certificate per secret: set a different secretName' });
+    expect(resultsOf(runDist(resourceList([issuer(), shares, postgres()])))).toContainEqual({ severity: 'error', field: 'spec.tls.certificates', message: 'secret "pg-client-cert" of the client certificate is also written by Certificate/demo/other; cert-manager issues only one Certificate per secret: give Certificate/demo/other another secret, or set secretName for alias client in spec.tls.certificates' });
   });
 
   it('reports a database given twice', () => {
