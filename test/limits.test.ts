@@ -3,7 +3,7 @@
 // of memory or overflowing the stack. The built file runs as a process, as kpt runs it, with a
 // preload that reports its peak resident memory.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
@@ -47,8 +47,8 @@ function expectOneError(m: Measured, message: string): void {
 }
 
 describe('the limits are the documented ones', () => {
-  it('maxBytes 256 MiB, maxDepth 64, maxAliases 1000, maxAliasExpansion 100000', () => {
-    expect(LIMITS).toEqual({ maxBytes: 256 * 1024 * 1024, maxDepth: 64, maxAliases: 1000, maxAliasExpansion: 100_000 });
+  it('maxBytes 256 MiB, maxNodes 2000000, maxDepth 64, maxAliases 1000, maxAliasExpansion 100000', () => {
+    expect(LIMITS).toEqual({ maxBytes: 256 * 1024 * 1024, maxNodes: 2_000_000, maxDepth: 64, maxAliases: 1000, maxAliasExpansion: 100_000 });
   });
 });
 
@@ -112,6 +112,31 @@ describe('nesting depth', () => {
   });
 });
 
+describe('number of nodes', () => {
+  // Memory grows with the number of nodes, not of bytes: 8 MiB of `[a,a,…]` took ~2 GB to process.
+  const flow = (n: number) => `${header}    list: [${'a,'.repeat(n - 1)}a]\n`;
+  const marks = (text: string) => text.split('').filter((c) => '\n,-:?[{'.includes(c)).length;
+
+  it('refuses a text with more than maxNodes places where a node may start, before parsing it', () => {
+    const text = flow(2_000_000);
+    expect(marks(text)).toBe(2_000_021);
+    const m = measure(dbtls, text);
+    expectOneError(m, 'input is not valid YAML: 2000021 line breaks and , - : ? [ { characters, each of which may start a node, exceed maxNodes (2000000)');
+    expect(m.rssMiB).toBeLessThan(200);
+    console.info(`limits: 2000021 node starts (4 MB of [a,a,…]) refused in ${m.ms} ms, peak RSS ${m.rssMiB.toFixed(0)} MiB`);
+  });
+
+  it('processes the densest input under the limit in bounded memory', () => {
+    const text = flow(1_999_970);
+    expect(marks(text)).toBe(1_999_991);
+    const m = measure(`${dbtls} | tail -c 100`, text);
+    expect(m.status, m.stderr).toBe(0);
+    expect(m.stdout).toMatch(/- a\n$/);
+    expect(m.rssMiB).toBeLessThan(1200);
+    console.info(`limits: 1999970 list items (the densest input under maxNodes) processed in ${m.ms} ms, peak RSS ${m.rssMiB.toFixed(0)} MiB`);
+  });
+});
+
 describe('input size', () => {
   it('stops reading stdin past maxBytes: 256 MiB + 1 byte streamed from a generator is refused in bounded memory', () => {
     // The generator writes forever; dbtls must stop at the limit rather than read it all.
@@ -140,6 +165,18 @@ describe('input size', () => {
 });
 
 describe('directory mode applies the same limits per file', () => {
+  it('refuses a file larger than maxBytes without reading it', () => {
+    const dir = join(work, 'big');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'ok.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n');
+    writeFileSync(join(dir, 'huge.yaml'), '');
+    truncateSync(join(dir, 'huge.yaml'), LIMITS.maxBytes + 1); // sparse: no disk space used
+    const check = measure(`${dbtls} check "${dir}"`);
+    expect(check.status).toBe(1);
+    expect(check.stdout).toBe(`${join(dir, 'huge.yaml')}: error: file is larger than 268435456 bytes, exceeding maxBytes (268435456)\n`);
+    expect(check.rssMiB).toBeLessThan(150);
+  });
+
   it('check and render report the file', () => {
     const dir = join(work, 'pkg');
     mkdirSync(dir);

@@ -7,7 +7,7 @@ import { annotationsOf, groupOf, isObj, type KubeObject, type Obj } from '../io/
 import { locate } from '../io/positions.js';
 import type { ResourceList } from '../io/resource-list.js';
 import { formatResult, hasErrors, INDEX_ANNOTATION, INTERNAL_INDEX_ANNOTATION, INTERNAL_PATH_ANNOTATION, PATH_ANNOTATION, type Result } from '../io/results.js';
-import { describeYamlError, parseYamlStream, stringifyYaml } from '../io/yaml.js';
+import { describeYamlError, LIMITS, parseYamlStream, stringifyYaml } from '../io/yaml.js';
 import { POLICY_KIND, POLICY_API_VERSION } from '../policy/settings.js';
 import { LOCAL_CONFIG } from '../render/metadata.js';
 import { findKind } from '../kinds/index.js';
@@ -37,6 +37,7 @@ export function readDirectory(dir: string, extraConfig?: Obj, defaultNamespace?:
   const policies: Obj[] = [];
   for (const file of listYamlFiles(dir)) {
     const path = relative(dir, file).split(sep).join('/');
+    if (statSync(file).size > LIMITS.maxBytes) { results.push({ severity: 'error', message: `file is larger than ${LIMITS.maxBytes} bytes, exceeding maxBytes (${LIMITS.maxBytes})`, file: { path } }); continue; }
     const decoded = decodeInput(readFileSync(file));
     if ('error' in decoded) { results.push({ severity: 'error', message: decoded.error, file: { path } }); continue; }
     texts.set(path, decoded.text);

@@ -19,16 +19,36 @@ export const LIMITS = {
   maxAliases: 1000,
   /** Nodes that expanding aliases may add (each alias counted as a copy of what it names). */
   maxAliasExpansion: 100_000,
+  /**
+   * Places where a node may start, counted before parsing: line breaks and `,` `-` `:` `?` `[` `{`.
+   * Memory grows with nodes, not bytes (8 MiB of `[a,a,…]` needs ~2 GB); ordinary manifests have
+   * one such place per ~20 bytes, so this admits ~40 MB of them and bounds the worst case to ~1 GB.
+   */
+  maxNodes: 2_000_000,
 } as const;
 
 export interface YamlError { message: string; line?: number; column?: number }
 
 export function parseYaml(text: string, filename?: string): unknown {
+  checkNodes(text);
   return checkAliases(load(text, { schema: KUBERNETES_SCHEMA, maxDepth: LIMITS.maxDepth, maxAliases: LIMITS.maxAliases, filename }));
 }
 
 export function parseYamlStream(text: string, filename?: string): unknown[] {
+  checkNodes(text);
   return loadAll(text, { schema: KUBERNETES_SCHEMA, maxDepth: LIMITS.maxDepth, maxAliases: LIMITS.maxAliases, filename }).map(checkAliases);
+}
+
+/** Refuses, before parsing, a text that may hold more than maxNodes nodes (an upper bound, in linear time). */
+function checkNodes(text: string): void {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i); // \n , - : ? [ {
+    if (c === 10 || c === 44 || c === 45 || c === 58 || c === 63 || c === 91 || c === 123) n++;
+  }
+  if (n > LIMITS.maxNodes) {
+    throw new YAMLException(`${n} line breaks and , - : ? [ { characters, each of which may start a node, exceed maxNodes (${LIMITS.maxNodes})`);
+  }
 }
 
 /**
