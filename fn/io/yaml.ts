@@ -94,13 +94,28 @@ export function stringifyYaml(value: unknown): string {
   return emitYaml(value);
 }
 
+/** js-yaml's reason, with what it leaves out: which key is duplicated, which character is not allowed. */
+function explainYamlError(reason: string, text: string | undefined, at: number | undefined): string {
+  if (text === undefined || at === undefined) return reason;
+  if (reason === 'duplicated mapping key') {
+    const key = /^(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\n]|'')*)'|([^\n]*?))[ \t]*:(?:[ \t\n]|$)/.exec(text.slice(text[at - 1] === '"' || text[at - 1] === "'" ? at - 1 : at, at + 300)); // js-yaml marks a quoted key after its quote
+    const name = key ? key[1] ?? key[2]?.replace(/''/g, "'") ?? key[3] : undefined;
+    return name !== undefined && name !== '' ? `duplicated mapping key ${JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name)} (a key may appear only once in a mapping)` : reason;
+  }
+  const c = text.codePointAt(at);
+  if (c !== undefined && (c < 0x20 || (c >= 0x7f && c <= 0x9f)) && c !== 0x09 && c !== 0x0a && c !== 0x0d) {
+    return `control character U+${c.toString(16).toUpperCase().padStart(4, '0')} (only tab, line feed and carriage return may appear as they are; in a double-quoted string write it as "\\x${c.toString(16).padStart(2, '0')}")`;
+  }
+  return reason;
+}
+
 /** A YAML parse failure as a one-line message with its position (1-based), never a stack. */
 export function describeYamlError(err: unknown): YamlError {
   if (err instanceof YAMLException) {
-    const mark = (err as unknown as { mark?: { line?: number; column?: number } }).mark;
+    const mark = (err as unknown as { mark?: { line?: number; column?: number; buffer?: string; position?: number } }).mark;
     const reason = (err as unknown as { reason?: string }).reason ?? err.message.split('\n')[0];
     return {
-      message: reason,
+      message: explainYamlError(reason, mark?.buffer, mark?.position),
       line: mark?.line !== undefined ? mark.line + 1 : undefined,
       column: mark?.column !== undefined ? mark.column + 1 : undefined,
     };
