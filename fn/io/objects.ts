@@ -52,14 +52,19 @@ export function compact<T>(v: T): T {
   if (Array.isArray(v)) return v.map(compact) as T;
   if (!isObj(v)) return v;
   const out: Obj = {};
-  for (const [k, val] of Object.entries(v)) {
-    if (val === undefined) continue;
+  for (const k of Object.keys(v)) {
+    const val = v[k];
+    if (val === undefined || (Array.isArray(val) && val.length === 0)) continue;
     const c = compact(val);
-    if (Array.isArray(c) && c.length === 0) continue;
-    if (isObj(c) && Object.keys(c).length === 0) continue;
+    if (isObj(c) && isEmpty(c)) continue;
     out[k] = c;
   }
   return out as T;
+}
+
+function isEmpty(o: Obj): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 export function unique<T>(xs: Iterable<T>): T[] {
