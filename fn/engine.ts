@@ -164,8 +164,9 @@ function checkCollisions(inputs: readonly KubeObject[], rendered: readonly Rende
   }
   for (const r of rendered) {
     for (const g of r.objects) {
-      const clash = byKey.get(objectKey(g));
-      const other = generatedBy.get(objectKey(g));
+      const key = objectKey(g);
+      const clash = byKey.get(key);
+      const other = generatedBy.get(key);
       if (other) {
         const message = other === r.source
           ? `two ${g.kind}s generated from ${describeObject(r.source)} would both be named "${g.metadata.name}": the names derived from metadata.name are cut to 63 characters and no longer differ; choose a shorter metadata.name`
@@ -177,8 +178,8 @@ function checkCollisions(inputs: readonly KubeObject[], rendered: readonly Rende
         results.push(resultFor(clash, 'error', `${describeObject(clash)}${where(clash)} has the name of the ${g.kind} that dbtls generates from ${describeObject(r.source)}; rename or remove yours`, 'metadata.name'));
         continue;
       }
-      byKey.set(objectKey(g), g);
-      generatedBy.set(objectKey(g), r.source);
+      byKey.set(key, g);
+      generatedBy.set(key, r.source);
       if (g.kind === 'Certificate' && isObj(g.spec)) {
         const secret = `${namespaceOf(g)}/${String(g.spec.secretName)}`;
         const owner = secrets.get(secret);
