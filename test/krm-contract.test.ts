@@ -94,7 +94,7 @@ ${dump([issuer(), postgres()]).replace(/^/gm, '')}`;
     expect(resultsOf(r)).toEqual([{ severity: 'error', field: 'spec.clusterDomian', message: 'unknown field "clusterDomian"' }]);
     expect(itemsOf(r)).toEqual([issuer(), postgres()]);
     const other = runDist(resourceList([], { apiVersion: 'example.com/v1', kind: 'Thing', metadata: { name: 't' } }));
-    expect(resultsOf(other)).toEqual([{ severity: 'error', message: 'functionConfig example.com/v1 Thing is not supported: use dbtls.dev/v1alpha1 DatabaseTLSPolicy, a ConfigMap, or a supported database resource' }]);
+    expect(resultsOf(other)).toEqual([{ severity: 'error', field: 'kind', message: 'functionConfig example.com/v1 Thing is not supported: use dbtls.dev/v1alpha1 DatabaseTLSPolicy, a ConfigMap, or a supported database resource' }]);
   });
 
   it('renders a database given as the functionConfig (kustomize generator style)', () => {

@@ -65,7 +65,7 @@ export function readSettings(functionConfig: Obj | undefined, isDatabase: (o: Ob
   return {
     settings: DEFAULT_SETTINGS,
     results: [resultFor(ref, 'error',
-      `functionConfig ${String(fc.apiVersion)} ${String(fc.kind)} is not supported: use ${POLICY_API_VERSION} ${POLICY_KIND}, a ConfigMap, or a supported database resource`)],
+      `functionConfig ${String(fc.apiVersion)} ${String(fc.kind)} is not supported: use ${POLICY_API_VERSION} ${POLICY_KIND}, a ConfigMap, or a supported database resource`, 'kind')],
   };
 }
 
