@@ -152,7 +152,7 @@ function readCertificate(v: unknown, path: string, report: Reporter, knownAliase
     if (!isObj(v.privateKey)) report.error(`${path}.privateKey`, `must be a mapping, got ${describeType(v.privateKey)}`);
     else {
       for (const key of Object.keys(v.privateKey)) {
-        if (key !== 'encoding') report.error(`${path}.privateKey.${key}`, `unknown field "${key}"; KubeDB's privateKey has only encoding`);
+        if (key !== 'encoding') report.error(`${path}.privateKey.${key}`, `unknown field "${key}"; privateKey in spec.tls.certificates has only encoding (the key algorithm and size are cert-manager's defaults, or those of the policy's privateKey rule)`);
       }
       const enc = v.privateKey.encoding;
       if (enc !== undefined && enc !== 'PKCS1' && enc !== 'PKCS8') report.error(`${path}.privateKey.encoding`, `must be PKCS1 or PKCS8, got ${describeType(enc)}`);
