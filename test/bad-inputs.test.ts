@@ -92,7 +92,10 @@ describe('bad-input corpus', () => {
     expect(run.stderr).not.toMatch(/^\s+at /m);
     expect(run.stderr).not.toMatch(/\b\w*(Error|Exception):/);
     const results: any[] = run.output.results ?? [];
-    for (const r of results) expect(r.message).not.toMatch(/internal error/);
+    // Results already in the input (an earlier function's) pass through as they are; the rules are for ours.
+    const list = parsedList(input);
+    const ours = results.slice(Array.isArray(list?.results) ? list.results.length : 0);
+    for (const r of ours) expect(r.message).not.toMatch(/internal error/);
 
     if (update) {
       const { description, args } = expected;
@@ -102,22 +105,21 @@ describe('bad-input corpus', () => {
       expect(run.status).toBe(expected.exitCode);
       expect(results).toEqual(expected.results);
     }
-    expect(run.status).toBe(results.some((r) => r.severity === 'error') ? 1 : 0);
+    expect(run.status).toBe(ours.some((r) => r.severity === 'error') ? 1 : 0);
 
     // Every error and warning says which resource and which field; input that is no ResourceList
     // at all gets exactly one top-level result; an item that cannot be named is named by its index.
-    for (const r of results.filter((x) => x.severity !== 'info')) {
+    for (const r of ours.filter((x) => x.severity !== 'info')) {
       if (r.resourceRef) {
         expect(r.resourceRef).toMatchObject({ apiVersion: expect.any(String), kind: expect.any(String), name: expect.any(String) });
         expect(r.field?.path, `result without a field: ${r.message}`).toBeTypeOf('string');
       } else if (/^items\[\d+\] /.test(r.message)) {
         // An item that is not a Kubernetes object: named by its position.
       } else {
-        expect(results, `a result that names no resource must be the only one: ${r.message}`).toHaveLength(1);
+        expect(ours, `a result that names no resource must be the only one: ${r.message}`).toHaveLength(1);
       }
     }
 
-    const list = parsedList(input);
     if (list) expectPassthrough(list, run.output);
   });
 });
