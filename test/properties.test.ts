@@ -38,6 +38,10 @@ const idOf = (o: Obj) => `${o.apiVersion}/${o.kind}/${nsOf(o)}/${o.metadata?.nam
 /** kustomize marks a generator's own resource local-config and names the function on it. */
 const KUSTOMIZE_ANNOTATIONS = [LOCAL_CONFIG, 'config.kubernetes.io/function'];
 
+// Fixed seeds and counts: the same inputs every run, so the counts below are what ran.
+const IN_PROCESS_RUNS = 1500;
+const DIST_RUNS = 25;
+
 const stats = { configErrors: 0, generatorChanges: 0, inProcess: 0, exit0: 0, exit1: 0, generated: 0, renderedDatabases: 0, localConfigAdded: 0, defaultIssuerAdded: 0, pruned: 0, secrets: 0, results: { error: 0, warning: 0, info: 0 } as Record<string, number>, dist: 0 };
 
 /** The items part of a ResourceList as written: everything before the top-level `results:`. */
@@ -178,16 +182,16 @@ describe('properties over generated ResourceLists, in-process', () => {
       const again = runKrm(Buffer.from(out.stdout));
       expect(itemsText(again.stdout)).toBe(itemsText(out.stdout));
       expect(again.exitCode).toBe(out.exitCode);
-    }), { numRuns: 1500, seed: 20261123, interruptAfterTimeLimit: 15_000, markInterruptAsFailure: false });
+    }), { numRuns: IN_PROCESS_RUNS, seed: 20261123 });
     // enough inputs ran, and every side of the properties was exercised
-    expect(stats.inProcess).toBeGreaterThanOrEqual(500);
+    expect(stats.inProcess).toBe(IN_PROCESS_RUNS);
     expect(stats.exit0).toBeGreaterThan(stats.inProcess / 10);
     expect(stats.exit1).toBeGreaterThan(stats.inProcess / 10);
     expect(stats.localConfigAdded).toBeGreaterThan(50);
     expect(stats.defaultIssuerAdded).toBeGreaterThan(10);
     expect(stats.pruned).toBeGreaterThan(50);
-    expect(Date.now() - started).toBeLessThan(40_000);
-  }, 60_000);
+    console.info(`properties: ${IN_PROCESS_RUNS} in-process runs took ${Date.now() - started} ms`);
+  }, 180_000);
 
   it('the built file gives the same bytes and exit code on stdin/stdout', () => {
     fc.assert(fc.property(resourceListArb, (g) => {
@@ -197,9 +201,9 @@ describe('properties over generated ResourceLists, in-process', () => {
       expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: inProcess.exitCode, stdout: inProcess.stdout, stderr: inProcess.stderr });
       checkOutcome(text, g, inProcess);
       stats.dist++;
-    }), { numRuns: 30, seed: 42, interruptAfterTimeLimit: 12_000, markInterruptAsFailure: false });
-    expect(stats.dist).toBeGreaterThanOrEqual(10);
-  }, 60_000);
+    }), { numRuns: DIST_RUNS, seed: 42 });
+    expect(stats.dist).toBe(DIST_RUNS);
+  }, 120_000);
 });
 
 // Inputs the properties found, kept as examples.
