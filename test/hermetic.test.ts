@@ -191,3 +191,30 @@ describe('render DIR and check DIR write nothing', () => {
     expect(snapshot(pkg)).toEqual(before);
   });
 });
+
+// ---- supply chain: what the bundle can reach, and what it is built from ----------------------
+
+describe('supply chain', () => {
+  it('the bundle loads no network, process or worker module: only fs, path, buffer and process', () => {
+    const bundle = readFileSync(DIST, 'utf8');
+    // calls, not the text of ajv's code templates ('require("ajv/dist/runtime/…")' inside a string)
+    const required = new Set([...bundle.matchAll(/(?<!['"`])\brequire\("([^"]+)"\)/g)].map((m) => m[1].replace(/^node:/, '')));
+    expect([...required].sort()).toEqual(['buffer', 'fs', 'path', 'process']);
+    expect(bundle).not.toMatch(/\bimport\(|process\.binding|fetch\(/);
+  });
+
+  it('package-lock.json locks every package by sha512 integrity, and the tree under test is the locked one', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
+    expect(lock.lockfileVersion).toBe(3);
+    expect(lock.packages[''].dependencies).toEqual(pkg.dependencies);
+    expect(lock.packages[''].devDependencies).toEqual(pkg.devDependencies);
+    const entries = Object.entries(lock.packages as Record<string, any>).filter(([path, e]) => path !== '' && !e.link);
+    expect(entries.filter(([, e]) => !/^sha512-/.test(e.integrity ?? '')).map(([path]) => path)).toEqual([]);
+    for (const name of Object.keys(pkg.dependencies)) {
+      const installed = JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+      expect(`${name}@${installed}`).toBe(`${name}@${lock.packages[`node_modules/${name}`].version}`);
+    }
+  });
+});
+
