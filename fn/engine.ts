@@ -14,7 +14,7 @@ import { GENERATED_FROM, LOCAL_CONFIG, type Owner } from './render/metadata.js';
 const FUNCTION_ANNOTATION = 'config.kubernetes.io/function';
 import { readSettings, type Settings } from './policy/settings.js';
 import { applyCertificatePolicy, applyPolicyDefaults, checkDatabasePolicy } from './policy/rules.js';
-import { reportGeneratedNames, reportWebhookErrors } from './validate/certificate-spec.js';
+import { dns1123SubdomainErrors, reportGeneratedNames, reportWebhookErrors } from './validate/certificate-spec.js';
 import { IssuerIndex } from './validate/issuers.js';
 import { nameWithSuffix } from './util/names.js';
 import { readTLSConfig } from './validate/tls-config.js';
@@ -89,6 +89,13 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
   const version = db.apiVersion.slice(db.apiVersion.indexOf('/') + 1);
   if (!kind.versions.includes(version)) {
     report.error('apiVersion', `${db.apiVersion} is not a served version of ${kind.kind}; use ${kind.versions.map((v) => `${kind.group}/${v}`).join(' or ')}`);
+    return { results: report.results, source: db };
+  }
+  // Every name dbtls derives starts from this one: when the API server would refuse the database
+  // itself, say that once instead of once per derived name.
+  const nameErrors = dns1123SubdomainErrors(db.metadata.name);
+  if (nameErrors.length) {
+    report.error('metadata.name', `is not a valid Kubernetes name, and the API server would refuse the ${kind.kind} itself: ${nameErrors.join('; ')}`);
     return { results: report.results, source: db };
   }
   db = applyPolicyDefaults(db, settings.rules, report);
