@@ -241,7 +241,7 @@ export const functionConfigArb = fc.oneof(
 );
 
 export interface GeneratedList { items: unknown[]; functionConfig?: Obj; secretValues: string[]; apiVersion: string; style: Style }
-export type Style = 'kubernetes' | 'default' | 'flow' | 'json';
+export type Style = 'kubernetes' | 'default' | 'flow' | 'json' | 'crlf' | 'markers' | 'anchors';
 
 export const resourceListArb: fc.Arbitrary<GeneratedList> = fc.record({
   unrelated: fc.array(unrelated, { maxLength: 6 }),
@@ -251,7 +251,7 @@ export const resourceListArb: fc.Arbitrary<GeneratedList> = fc.record({
   stale: fc.array(staleGenerated, { maxLength: 2 }),
   functionConfig: functionConfigArb,
   apiVersion: fc.constantFrom('config.kubernetes.io/v1', 'config.kubernetes.io/v1', 'v1', 'config.kubernetes.io/v1beta1'),
-  style: fc.constantFrom<Style>('kubernetes', 'kubernetes', 'default', 'flow', 'json'),
+  style: fc.constantFrom<Style>('kubernetes', 'kubernetes', 'default', 'flow', 'json', 'crlf', 'markers', 'anchors'),
   seed: fc.nat(),
   issuersForDatabases: fc.boolean(),
 }).map(({ unrelated, databases, issuers, secret, stale, functionConfig, apiVersion, style, seed, issuersForDatabases }) => {
@@ -285,5 +285,15 @@ export function serialize(g: GeneratedList): string {
     case 'default': return dump(rl, { lineWidth: 80, noRefs: true });
     case 'flow': return dump(rl, { schema: KUBERNETES_SCHEMA, flowLevel: 3, noRefs: true });
     case 'json': return JSON.stringify(rl, null, 1);
+    case 'crlf': return dump(rl, { schema: KUBERNETES_SCHEMA, lineWidth: -1, noRefs: true }).replace(/\n/g, '\r\n');
+    case 'markers': return `%YAML 1.1\n--- # a ResourceList\n# comment\n${dump(rl, { schema: KUBERNETES_SCHEMA, lineWidth: 40, noRefs: true }).replace(/\n(?=\S)/g, '\n# between keys\n')}...\n`;
+    case 'anchors': {
+      // objects written once and referred to by alias: every mapping with labels shares the first one's
+      const shared = structuredClone(rl);
+      const labelled = (shared.items as unknown[]).filter((i): i is Obj => typeof i === 'object' && i !== null && !Array.isArray(i) && typeof (i as Obj).metadata === 'object' && (i as Obj).metadata !== null);
+      const first = labelled.find((i) => i.metadata.labels);
+      for (const i of labelled) if (first && i !== first && i.kind === first.kind) i.metadata.labels = first.metadata.labels;
+      return dump(shared, { schema: KUBERNETES_SCHEMA, lineWidth: -1, noRefs: false });
+    }
   }
 }
