@@ -26,6 +26,7 @@ const DATA_DIR = '/var/lib/mysql';
 const KEY_MODE = 0o440; // readable by the mysql group (fsGroup) only
 const MIN_CLUSTER = 3; // kubedb.PerconaXtraDBDefaultClusterSize: the default and the webhook's minimum
 const MAX_CLUSTER_NAME = 32; // kubedb.PerconaXtraDBMaxClusterNameLength (wsrep_cluster_name)
+const MAX_RENDERED_NODES = 1000; // dbtls's own bound: the Galera peer list grows with replicas
 
 const OPERATOR_ONLY: Record<string, string> = {
   init: 'initialisation from a script or snapshot (spec.init)',
@@ -70,6 +71,9 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
       report.error('metadata.name', `"${name}" is ${name.length} characters; KubeDB uses it as the Galera cluster name, which may have at most ${MAX_CLUSTER_NAME}`);
     }
     const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? MIN_CLUSTER;
+    if (replicas > MAX_RENDERED_NODES && ctx.settings.mode === 'standalone') {
+      report.error('spec.replicas', `${replicas} nodes: standalone mode lists every node in wsrep_cluster_address and renders at most ${MAX_RENDERED_NODES} (use mode: operator for more)`);
+    }
     if (replicas < MIN_CLUSTER) {
       report.error('spec.replicas', `${replicas} is too few: a Percona XtraDB Cluster has at least ${MIN_CLUSTER} nodes (KubeDB refuses fewer)`);
     }

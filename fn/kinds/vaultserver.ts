@@ -25,6 +25,7 @@ const CERT_DIR = '/etc/vault/tls';
 const CONFIG_DIR = '/etc/vault/config';
 const DATA_DIR = '/vault/data';
 const KEY_MODE = 0o440;
+const MAX_RENDERED_NODES = 1000; // dbtls's own bound: vault.hcl gets a retry_join per replica
 const BACKENDS = ['inmem', 'etcd', 'gcs', 's3', 'azure', 'postgresql', 'mysql', 'file', 'dynamodb', 'swift', 'consul', 'raft'] as const;
 type Backend = (typeof BACKENDS)[number];
 
@@ -98,6 +99,9 @@ export const vaultserver = defineKind<VaultPlan>({
       report.error('spec.version', `${JSON.stringify(version)} is not a VaultServerVersion that standalone mode can map to an image; use a Vault version such as "1.18.4" (hashicorp/vault) or "openbao-2.4.3" (openbao/openbao), or use mode: operator`);
     }
     const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
+    if (replicas > MAX_RENDERED_NODES && standalone) {
+      report.error('spec.replicas', `${replicas} nodes: standalone mode writes a raft retry_join for every node into vault.hcl and renders at most ${MAX_RENDERED_NODES} (use mode: operator for more)`);
+    }
     if (selfSigned(ctx.db)) {
       if (standalone) report.error('spec.tls.issuerRef', 'is required in standalone mode: without it the KubeVault operator creates a self-signed CA and the certificates at run time, and dbtls never creates secret material; name a cert-manager Issuer or ClusterIssuer, or use mode: operator');
       else report.info('spec.tls.issuerRef', 'is not set: the KubeVault operator will create a self-signed CA and the server and client certificates itself (valid 365 days); dbtls renders no Certificates for this VaultServer');
