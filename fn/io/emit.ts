@@ -9,7 +9,7 @@
 // finite or not numbers, booleans, null. Anything else (a Uint8Array from `!!binary`, a class
 // instance, a key js-yaml would write as an explicit `? ` pair) is handed to js-yaml, per
 // top-level item. test/emit.test.ts holds the two writers to the same output.
-import { dump } from 'js-yaml';
+import { DUMP_SCHEMA, dump } from 'js-yaml';
 
 const DUMP_OPTIONS = { lineWidth: -1, noRefs: true } as const;
 
@@ -67,6 +67,31 @@ function literal(s: string, level: number): string {
   return `|${indicator}${chomp}\n${body.endsWith('\n') ? body.slice(0, -1) : body}`;
 }
 
+/** YAML's one-line plain scalar (ns-plain-one-line, outside flow collections), for printable ASCII. */
+const PLAIN_ASCII = /^(?:(?![-?:,[\]{}#&*!|>'"%@`])[\x21-\x7E]|[?:-](?=[\x21-\x7E]))#*(?: *(?:(?![:#])[\x21-\x7E]|:(?=[\x21-\x7E]))#*)*$/;
+const STR_TAG = 'tag:yaml.org,2002:str';
+/** How js-yaml's presenter decides what a plain scalar reads back as; marked internal, so checked. */
+const canResolve = typeof (DUMP_SCHEMA as { resolveImplicitScalarTag?: unknown }).resolveImplicitScalarTag === 'function';
+
+/**
+ * A one-line string of printable ASCII, as js-yaml writes it in block context (key or value):
+ * plain when YAML's plain-scalar grammar allows it and it would read back as a string, otherwise
+ * single-quoted. Undefined for anything else (empty, only spaces, other characters, too long a key).
+ */
+function asciiScalar(s: string): string | undefined {
+  const n = s.length;
+  if (n === 0 || n > 1024 || !canResolve) return undefined;
+  let spaces = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 || c > 126) return undefined;
+    if (c === 32) spaces++;
+  }
+  if (spaces === n) return undefined;
+  if (PLAIN_ASCII.test(s) && s !== '=' && DUMP_SCHEMA.resolveImplicitScalarTag(s).tag.tagName === STR_TAG) return s;
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
 const CACHE_LIMIT = 20_000;
 const valueCache = new Map<unknown, { text: string; openEnded: boolean }>();
 const keyCache = new Map<string, string>();
@@ -93,6 +118,8 @@ function renderScalar(v: unknown): { text: string; openEnded: boolean } {
 
 function renderKey(k: string): string {
   if (isSimple(k)) return k;
+  const ascii = asciiScalar(k);
+  if (ascii !== undefined) return ascii;
   const cached = keyCache.get(k);
   if (cached !== undefined) return cached;
   const r = dump({ [k]: 0 }, DUMP_OPTIONS);
@@ -140,6 +167,8 @@ class Writer {
     if (typeof v === 'string') {
       if (isSimple(v)) { this.openEnded = false; this.parts.push(v); return; }
       if (isPlainLiteral(v)) { this.openEnded = v.endsWith('\n\n'); this.parts.push(literal(v, level)); return; }
+      const ascii = asciiScalar(v);
+      if (ascii !== undefined) { this.openEnded = false; this.parts.push(ascii); return; }
     } else if (typeof v === 'number') {
       if (Number.isSafeInteger(v) && !Object.is(v, -0)) { this.openEnded = false; this.parts.push(String(v)); return; }
     } else if (typeof v === 'boolean' || v === null) {
