@@ -17,7 +17,7 @@
 // preloads alike. The benchmark is not a test: nothing here runs in `npm test`.
 import { spawn, execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load } from 'js-yaml';
@@ -134,6 +134,7 @@ add(1, 'bare');
 add(BIG, 'jsyaml');
 add(BIG, 'kpt');
 const jobName = (j) => `${j.key}@${j.n}`;
+const find = (key, n) => jobs.find((j) => j.key === key && j.n === n);
 
 const machine = `${cpus()[0]?.model.trim() ?? 'unknown CPU'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, Node.js ${process.version}`;
 let commit = 'unknown';
@@ -150,39 +151,49 @@ for (const job of jobs) {
   process.stderr.write(`bench: checked ${job.command.label} at N=${job.n}${job.results !== undefined ? ` (${job.results} results, no errors)` : ''}\n`);
 }
 
-// Timed rounds, round-robin in a rotating order.
+// Timed rounds, round-robin in a rotating order. The two cold-start commands take ~0.1 s and
+// are the most exposed to noise: each round runs them PAIRS times, back to back, alternating.
+const PAIRS = 3;
+const loadBefore = loadavg()[0];
 const maxRounds = Math.max(...jobs.map((j) => roundsFor(j.n)));
+const timed = async (job, tag) => {
+  const run = await runOnce(job.command, job.input.path, tag);
+  if (run.code !== 0) verify(job.command, job, run);
+  job.runs.push(run);
+  rmSync(run.out, { force: true });
+};
 for (let round = 0; round < maxRounds; round++) {
-  const active = jobs.filter((j) => round < roundsFor(j.n));
+  const active = jobs.filter((j) => round < roundsFor(j.n) && j.key !== 'bare');
   const order = active.map((_, i) => active[(i + round) % active.length]);
   for (const job of order) {
-    const run = await runOnce(job.command, job.input.path, `r${round}-${jobName(job)}`);
-    if (run.code !== 0) verify(job.command, job, run);
-    job.runs[round] = run;
-    rmSync(run.out, { force: true });
+    const bare = job.key === 'dbtls' && job.n === 1 ? find('bare', 1) : undefined;
+    for (let k = 0; k < (bare ? PAIRS : 1); k++) {
+      const pair = bare ? (k % 2 ? [bare, job] : [job, bare]) : [job];
+      for (const j of pair) await timed(j, `r${round}.${k}-${jobName(j)}`);
+    }
   }
   process.stderr.write(`bench: round ${round + 1}/${maxRounds} done\n`);
 }
+const loadAfter = loadavg()[0];
 
 // Report.
-const find = (key, n) => jobs.find((j) => j.key === key && j.n === n);
 const fmt = (x, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 const rows = [];
 rows.push('| command | N | items in | input MiB | items out | output MiB | median ms | peak RSS MiB (median, max) |');
 rows.push('|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const job of jobs) {
-  const runs = job.runs.filter(Boolean);
+  const runs = job.runs;
   const ms = median(runs.map((r) => r.ms));
   const rss = runs.map((r) => r.rssMiB);
   const isBare = job.key === 'bare';
   rows.push(`| ${job.command.label} | ${isBare ? '' : fmt(job.n)} | ${isBare ? '' : fmt(job.input.items)} | ${isBare ? '' : fmt(job.input.bytes / 2 ** 20, 2)} | ${job.outItems !== undefined ? fmt(job.outItems) : ''} | ${job.outMiB !== undefined ? fmt(job.outMiB, 2) : ''} | ${fmt(ms)} | ${fmt(median(rss))}, ${fmt(Math.max(...rss))} |`);
 }
 
-/** The median over rounds of a/b, each pair measured in the same round. */
+/** The median of a/b over their runs, the i-th run of each taken in the same round (or pair). */
 function ratio(a, b) {
   if (!a || !b) return undefined;
   const rs = [];
-  for (let r = 0; r < Math.min(a.runs.length, b.runs.length); r++) if (a.runs[r] && b.runs[r]) rs.push(a.runs[r].ms / b.runs[r].ms);
+  for (let r = 0; r < Math.min(a.runs.length, b.runs.length); r++) rs.push(a.runs[r].ms / b.runs[r].ms);
   return rs.length ? median(rs) : undefined;
 }
 const targets = [
@@ -190,9 +201,10 @@ const targets = [
   { name: 'throughput: dbtls at N=5,000 / js-yaml identity', value: ratio(find('dbtls', BIG), find('jsyaml', BIG)), max: 1.5, unit: '×' },
   { name: 'peer: dbtls at N=5,000 / kpt-functions identity', value: ratio(find('dbtls', BIG), find('kpt', BIG)), max: 1.0, unit: '×' },
   { name: 'scaling: dbtls time(N=5,000) / time(N=1,000)', value: ratio(find('dbtls', BIG), find('dbtls', 1000)), max: 5.5, unit: '×' },
-  { name: 'peak RSS of dbtls at N=5,000 (median)', value: find('dbtls', BIG) ? median(find('dbtls', BIG).runs.filter(Boolean).map((r) => r.rssMiB)) : undefined, max: 250, unit: ' MiB' },
+  { name: 'peak RSS of dbtls at N=5,000 (median)', value: find('dbtls', BIG) ? median(find('dbtls', BIG).runs.map((r) => r.rssMiB)) : undefined, max: 250, unit: ' MiB' },
 ];
 const ratioRows = ['| measure | median | target | |', '|---|---:|---:|---|'];
+if (loadBefore > cpus().length || loadAfter > cpus().length) ratioRows.unshift(`The machine was busy (load average above its ${cpus().length} CPUs): the figures are noisier than usual.`, '');
 for (const t of targets) {
   if (t.value === undefined) continue;
   const shown = t.unit === '×' ? `${t.value.toFixed(2)}×` : `${fmt(t.value)} MiB`;
@@ -201,7 +213,7 @@ for (const t of targets) {
 
 const rounds = [...new Set(jobs.map((j) => roundsFor(j.n)))].sort((a, b) => b - a);
 const report = [
-  `Machine: ${machine}. Commit ${commit}. ${rounds.length > 1 ? `${rounds[0]} rounds (${rounds.slice(1).join(', ')} at N=5,000)` : `${rounds[0]} rounds`}, every command once per round in a rotating order; median wall time (spawn to exit, stdin from a file, stdout to a file) and peak RSS (the process's ru_maxrss).`,
+  `Machine: ${machine}; load average ${loadBefore.toFixed(1)} at the start, ${loadAfter.toFixed(1)} at the end. Commit ${commit}. ${rounds.length > 1 ? `${rounds[0]} rounds (${rounds.slice(1).join(', ')} at N=5,000)` : `${rounds[0]} rounds`}, every command once per round in a rotating order (dbtls at N=1 and \`node -e 0\` ${PAIRS} times each, alternating); median wall time (spawn to exit, stdin from a file, stdout to a file) and peak RSS (the process's ru_maxrss).`,
   '',
   ...rows,
   '',
