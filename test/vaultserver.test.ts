@@ -29,7 +29,7 @@ describe('VaultServer validation', () => {
     [{ backend: { file: { path: '/vault/file', volumeClaimTemplate: {} } } }, 'spec.replicas', 'the file backend is not shared between pods, so 3 replicas would be 3 separate Vaults behind one service; standalone mode cannot run that: set replicas: 1 or use the raft backend'],
     [{ backend: { file: { volumeClaimTemplate: {} } }, replicas: 1 }, 'spec.backend.file.path', 'is required: the directory Vault stores its data in'],
     [{ tls: { issuerRef: ISSUER, certificates: [{ alias: 'ca' }] } }, 'spec.tls.certificates[0].alias', 'unknown alias "ca"; this resource issues server, client, storage'],
-    [{ backend: { inmem: {} }, replicas: 1, tls: { issuerRef: ISSUER, certificates: [{ alias: 'storage' }] } }, 'spec.tls.certificates[0].alias', 'unknown alias "storage"; this resource issues server, client'],
+    [{ backend: { inmem: {} }, replicas: 1, tls: { issuerRef: ISSUER, certificates: [{ alias: 'storage' }] } }, 'spec.tls.certificates[0].alias', 'the storage certificate secures raft joins between Vault nodes and exists only with spec.backend.raft; remove this entry or use the raft backend'],
     [{ tls: { certificates: [] } }, 'spec.tls.issuerRef', 'is required in standalone mode: without it the KubeVault operator creates a self-signed CA and the certificates at run time, and dbtls never creates secret material; name a cert-manager Issuer or ClusterIssuer, or use mode: operator'],
     [{ tls: { issuerRef: { kind: 'Issuer' } } }, 'spec.tls.issuerRef.name', 'is required'],
   ])('%j → %s', (spec, field, message) => {

@@ -69,6 +69,11 @@ function selfSigned(db: KubeObject): boolean {
   return isObj(tls) && (tls.issuerRef === undefined || tls.issuerRef === null);
 }
 
+function mentionsStorage(db: KubeObject): boolean {
+  const tls = isObj(db.spec) && isObj(db.spec.tls) ? db.spec.tls : {};
+  return Array.isArray(tls.certificates) && tls.certificates.some((c) => isObj(c) && c.alias === 'storage');
+}
+
 function backendOf(db: KubeObject): string | undefined {
   const backend = isObj(db.spec) && isObj(db.spec.backend) ? db.spec.backend : {};
   const set = Object.keys(backend).filter((k) => backend[k] !== undefined && backend[k] !== null);
@@ -81,7 +86,8 @@ export const vaultserver = defineKind<VaultPlan>({
   resource: 'vaultservers',
   versions: ['v1alpha2', 'v1alpha1'],
   summary: 'HashiCorp Vault / OpenBao: server, client (and storage for raft) certificates; a TLS tcp listener and raft storage joined over TLS',
-  aliases: (db) => [...(selfSigned(db) ? ['ca'] : []), 'server', 'client', ...(backendOf(db) === 'raft' ? ['storage'] : [])],
+  // A storage entry without raft is accepted here so that plan() can say why it is wrong.
+  aliases: (db) => [...(selfSigned(db) ? ['ca'] : []), 'server', 'client', ...(backendOf(db) === 'raft' || mentionsStorage(db) ? ['storage'] : [])],
   // Without issuerRef KubeVault's operator creates a self-signed CA (alias ca) and the certificates itself.
   issuerRefOptional: true,
   certificateName: (db, alias) => nameWithSuffix(`${db.metadata.name}-${alias}`, 'certs'),
@@ -120,6 +126,12 @@ export const vaultserver = defineKind<VaultPlan>({
       else if (unknown.length === 0) backend = set[0] as Backend;
     }
 
+    if (backendOf(ctx.db) !== 'raft') {
+      const certs = isObj(spec.tls) && Array.isArray(spec.tls.certificates) ? spec.tls.certificates : [];
+      certs.forEach((c, i) => {
+        if (isObj(c) && c.alias === 'storage') report.error(`spec.tls.certificates[${i}].alias`, 'the storage certificate secures raft joins between Vault nodes and exists only with spec.backend.raft; remove this entry or use the raft backend');
+      });
+    }
     let dataPath = DATA_DIR;
     if (backend !== undefined && isObj(b)) {
       const cfg = b[backend];
