@@ -140,7 +140,7 @@ const machine = `${cpus()[0]?.model.trim() ?? 'unknown CPU'} × ${cpus().length}
 let commit = 'unknown';
 try {
   commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-  if (execFileSync('git', ['status', '--porcelain', '--', 'fn', 'scripts', 'bench'], { cwd: ROOT, encoding: 'utf8' }).trim()) commit += ' (with local changes)';
+  if (execFileSync('git', ['status', '--porcelain', '--', 'fn', 'scripts', 'bench', ':!bench/results.md'], { cwd: ROOT, encoding: 'utf8' }).trim()) commit += ' (with local changes)';
 } catch { /* not a git checkout */ }
 process.stderr.write(`bench: ${machine}\nbench: commit ${commit}; ${jobs.length} commands, ${Math.max(...jobs.map((j) => roundsFor(j.n)))} rounds\n`);
 
