@@ -116,15 +116,16 @@ function renderScalar(v: unknown): { text: string; openEnded: boolean } {
   return Object.is(v, -0) ? rendered : remember(valueCache, v, rendered);
 }
 
+/** A key as js-yaml writes it; keys repeat (and are interned property names), so all are cached. */
 function renderKey(k: string): string {
-  if (isSimple(k)) return k;
-  const ascii = asciiScalar(k);
-  if (ascii !== undefined) return ascii;
   const cached = keyCache.get(k);
   if (cached !== undefined) return cached;
-  const r = dump({ [k]: 0 }, DUMP_OPTIONS);
-  const text = r.slice(0, -4);
-  if (!r.endsWith(': 0\n') || text.startsWith('?') || text.includes('\n')) throw new Unsupported();
+  let text = isSimple(k) ? k : asciiScalar(k);
+  if (text === undefined) {
+    const r = dump({ [k]: 0 }, DUMP_OPTIONS);
+    text = r.slice(0, -4);
+    if (!r.endsWith(': 0\n') || text.startsWith('?') || text.includes('\n')) throw new Unsupported();
+  }
   return remember(keyCache, k, text);
 }
 
@@ -134,6 +135,7 @@ function isPlainObject(v: object): v is Record<string, unknown> {
 }
 
 const LINES: string[] = [];
+const PIECE = 10_000;
 /** A line break and the indentation of `level`. */
 const nl = (level: number) => (LINES[level] ??= `\n${' '.repeat(2 * level)}`);
 
@@ -158,9 +160,7 @@ class Writer {
       return;
     }
     if (!isPlainObject(v)) throw new Unsupported();
-    const keys = definedKeys(v);
-    if (keys.length === 0) { this.openEnded = false; this.parts.push('{}'); return; }
-    this.mapping(v, keys, level, compact);
+    if (!this.mapping(v, level, compact)) { this.openEnded = false; this.parts.push('{}'); }
   }
 
   scalar(v: unknown, level: number): void {
@@ -184,11 +184,16 @@ class Writer {
     this.parts.push(level > 1 && text.includes('\n') ? text.replace(/\n(?=[^\n])/g, nl(level - 1)) : text);
   }
 
-  mapping(o: Record<string, unknown>, keys: readonly string[], level: number, compact: boolean): void {
+  /** Writes the pairs whose value is not undefined; false when there is none (the caller writes `{}`). */
+  mapping(o: Record<string, unknown>, level: number, compact: boolean): boolean {
     const parts = this.parts;
+    const keys = Object.keys(o);
+    let written = 0;
     for (let i = 0; i < keys.length; i++) {
       const value = o[keys[i]];
-      if (!compact || i > 0) parts.push(nl(level));
+      if (value === undefined) continue;
+      if (!compact || written > 0) parts.push(nl(level));
+      written++;
       parts.push(renderKey(keys[i]));
       this.openEnded = false;
       // A non-empty block collection starts on the next line: `key:` without a space.
@@ -196,13 +201,15 @@ class Writer {
         if (Array.isArray(value)) {
           if (value.length > 0) { parts.push(':'); this.sequence(value, level + 1, false); continue; }
         } else if (isPlainObject(value)) {
-          const inner = definedKeys(value);
-          if (inner.length > 0) { parts.push(':'); this.mapping(value, inner, level + 1, false); continue; }
+          parts.push(':');
+          if (!this.mapping(value, level + 1, false)) { parts[parts.length - 1] = ': {}'; this.openEnded = false; }
+          continue;
         }
       }
       parts.push(': ');
       this.node(value, level + 1, false);
     }
+    return written > 0;
   }
 
   sequence(a: readonly unknown[], level: number, compact: boolean): void {
@@ -230,8 +237,8 @@ function definedKeys(o: Record<string, unknown>): string[] {
 }
 
 /**
- * Writes `value` as js-yaml's dump would, in pieces: one per top-level key, and one per item of a
- * top-level list (a ResourceList's items). Nothing is written for a piece until it is complete.
+ * Writes `value` as js-yaml's dump would, in pieces: one per top-level key, and the items of a
+ * top-level list (a ResourceList's items) some 64 KiB at a time. A piece is written whole.
  */
 export function emitYamlTo(value: unknown, write: (chunk: string) => void): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value) || !isPlainObject(value)) {
@@ -256,23 +263,24 @@ export function emitYamlTo(value: unknown, write: (chunk: string) => void): void
     const v = value[key];
     const head = `${i > 0 ? '\n' : ''}${keyTexts[i]}`;
     if (Array.isArray(v) && v.length > 0) {
-      write(`${head}:`);
+      w.parts.push(`${head}:`);
       for (const item of v) {
-        let text: string;
+        const mark = w.parts.length;
         try {
           w.parts.push(nl(1), '- ');
           w.node(item === undefined ? null : item, 2, true);
-          text = w.take();
         } catch (err) {
           if (!(err instanceof Unsupported)) throw err;
-          w.parts = [];
+          w.parts.length = mark;
           // js-yaml writes the item in the same place: `key:\n  - …`.
           const r = dump({ [key]: [item] }, DUMP_OPTIONS);
           w.openEnded = r.endsWith('\n...\n');
-          text = r.slice(keyTexts[i].length + 1, w.openEnded ? -5 : -1);
+          w.parts.push(r.slice(keyTexts[i].length + 1, w.openEnded ? -5 : -1));
         }
-        write(text);
+        // Items go out together in pieces of some 10,000 strings (~64 KiB).
+        if (w.parts.length >= PIECE) write(w.take());
       }
+      if (w.parts.length) write(w.take());
       return;
     }
     let text: string;

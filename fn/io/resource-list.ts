@@ -121,7 +121,7 @@ export function writeResourceListTo(list: ResourceList, write: (chunk: string) =
   emitYamlTo(outputOf(list), (chunk) => {
     parts.push(chunk);
     size += chunk.length;
-    if (size >= 1 << 16) { write(parts.join('')); parts = []; size = 0; }
+    if (size >= 1 << 16) { write(parts.length === 1 ? parts[0] : parts.join('')); parts = []; size = 0; }
   });
   if (parts.length) write(parts.join(''));
 }
