@@ -46,7 +46,11 @@ export function runFunction(list: ResourceList): ResourceList {
       return;
     }
     const o = item as KubeObject;
-    if (isObj(o.metadata.annotations) && typeof annotationsOf(o)[GENERATED_FROM] === 'string') return;
+    if (typeof annotationsOf(o)[GENERATED_FROM] === 'string') {
+      if (isOwnOutput(o)) return;
+      // A copied annotation must not make dbtls delete the user's object.
+      results.push(resultFor(o, 'warning', `${describeObject(o)} carries the ${GENERATED_FROM} annotation that marks dbtls's own output, but dbtls generates only Certificates, ConfigMaps, Services and StatefulSets; it is kept as it is: remove the annotation`, `metadata.annotations.${GENERATED_FROM}`));
+    }
     kept.push(o);
     objects.push(o);
   });
@@ -225,6 +229,13 @@ function placeBeside(source: KubeObject, objects: KubeObject[]): KubeObject[] {
       },
     },
   }));
+}
+
+const GENERATED_TYPES = ['cert-manager.io/v1 Certificate', 'v1 ConfigMap', 'v1 Service', 'apps/v1 StatefulSet'];
+
+/** What an earlier run generated: dropped and rendered afresh. Anything else is the user's. */
+function isOwnOutput(o: KubeObject): boolean {
+  return GENERATED_TYPES.includes(`${o.apiVersion} ${o.kind}`);
 }
 
 function where(o: KubeObject): string {
