@@ -47,7 +47,12 @@ function expectPassthrough(input: Record<string, any>, output: Record<string, an
       if (!had && actual.metadata.annotations[LOCAL_CONFIG] === 'true') {
         const { [LOCAL_CONFIG]: _added, ...annotations } = actual.metadata.annotations;
         const metadata: Record<string, unknown> = { ...actual.metadata, annotations };
-        if (Object.keys(annotations).length === 0 && !(isMap(item.metadata) && 'annotations' in item.metadata)) delete metadata.annotations;
+        // Without annotations of its own (absent or null), the database had nothing else there.
+        const before = isMap(item.metadata) ? item.metadata.annotations : undefined;
+        if (Object.keys(annotations).length === 0 && !isMap(before)) {
+          if (before === undefined) delete metadata.annotations;
+          else metadata.annotations = before;
+        }
         actual = { ...actual, metadata };
       }
     }
