@@ -131,7 +131,10 @@ export const singlestore = defineKind<SinglestorePlan>({
     if (standalone) {
       warnOperatorOnly(spec, OPERATOR_ONLY, report);
       if (topology) {
-        report.warn('spec.topology', 'standalone mode renders the aggregator and leaf nodes with TLS, but not the cluster bootstrap: electing the master aggregator and registering the other aggregators and the leaves (ADD AGGREGATOR, ADD LEAF) is done by KubeDB\'s coordinator; run those yourself or use mode: operator');
+        // A topology that is not a mapping is already an error: no advice about running it.
+        if (isObj(spec.topology)) {
+          report.warn('spec.topology', 'standalone mode renders the aggregator and leaf nodes with TLS, but not the cluster bootstrap: electing the master aggregator and registering the other aggregators and the leaves (ADD AGGREGATOR, ADD LEAF) is done by KubeDB\'s coordinator; run those yourself or use mode: operator');
+        }
       } else {
         report.warn('spec', 'standalone mode renders the node with TLS, but creating and starting it (memsqlctl create-node, start-node) is done by KubeDB\'s singlestore-init and coordinator containers; run those yourself or use mode: operator');
       }
