@@ -32,6 +32,16 @@ export function runFunction(list: ResourceList): ResourceList {
   const kept: Obj[] = [];
   const objects: KubeObject[] = [];
   list.items.forEach((item, i) => {
+    if (isObj(item) && item.apiVersion === 'v1' && item.kind === 'List' && Array.isArray(item.items)) {
+      // kubectl's List passes through as it is; dbtls does not look inside, so a database there would go unchecked.
+      item.items.forEach((inner, j) => {
+        if (!findKind(inner)) return;
+        const kind = String((inner as Obj).kind);
+        results.push({ severity: 'error', message: `items[${i}] is a List holding ${describeObject(inner as Obj)} at items[${j}]: dbtls does not look inside a List, so that ${kind} would be neither checked nor rendered; give it its own document`, field: { path: `items[${j}]` }, ...(fileOf(item) ? { file: fileOf(item) } : {}) });
+      });
+      kept.push(item);
+      return;
+    }
     const problems = itemProblems(item);
     if (problems.length) {
       // Named by position, and by apiVersion/kind/name when those are readable.
