@@ -1,7 +1,7 @@
 // The processor: ResourceList in, ResourceList out. Validates every supported database, renders
 // its Certificates (and, in standalone mode, its workload), and leaves everything else alone.
 import { type DatabaseKind, type IssuedCertificate, type KindContext } from './kinds/kind.js';
-import { findKind } from './kinds/index.js';
+import { findKind, KINDS } from './kinds/index.js';
 import { annotationsOf, describeObject, groupOf, isObj, type KubeObject, namespaceOf, type Obj } from './io/objects.js';
 import { describeType, isKubeObject, itemProblems, type ResourceList } from './io/resource-list.js';
 import {
@@ -63,6 +63,8 @@ export function runFunction(list: ResourceList): ResourceList {
     }
     kept.push(o);
     objects.push(o);
+    const miss = nearMiss(o);
+    if (miss) results.push(miss);
   });
 
   const generator = config.generatorSource;
@@ -246,6 +248,24 @@ const GENERATED_TYPES = ['cert-manager.io/v1 Certificate', 'v1 ConfigMap', 'v1 S
 /** What an earlier run generated: dropped and rendered afresh. Anything else is the user's. */
 function isOwnOutput(o: KubeObject): boolean {
   return GENERATED_TYPES.includes(`${o.apiVersion} ${o.kind}`);
+}
+
+/**
+ * A resource that is almost one dbtls checks (a kind spelt in another case, or a KubeDB kind under
+ * a misspelt group) would pass unchecked: say so.
+ */
+function nearMiss(o: KubeObject): Result | undefined {
+  if (findKind(o)) return undefined;
+  const group = groupOf(o.apiVersion);
+  const same = KINDS.find((k) => k.kind.toLowerCase() === o.kind.toLowerCase());
+  if (!same) return undefined;
+  if (same.group === group) {
+    return resultFor(o, 'warning', `kind "${o.kind}" is not a kind of ${group} (kinds are case-sensitive); did you mean ${same.kind}? dbtls passes this resource through unchecked`, 'kind');
+  }
+  if (/kubedb|kubevault/i.test(group)) {
+    return resultFor(o, 'warning', `${o.kind} belongs to the group ${same.group}, not ${group}; dbtls checks ${same.group}/${same.kind} and passes this resource through unchecked`, 'apiVersion');
+  }
+  return undefined;
 }
 
 function where(o: KubeObject): string {
