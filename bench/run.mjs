@@ -20,6 +20,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, write
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { load } from 'js-yaml';
 import { generate } from './generate.mjs';
 
@@ -49,11 +50,19 @@ const COMMANDS = {
   bare: { label: '`node -e 0`', args: ['-e', '0'], verify: 'none' },
   jsyaml: { label: 'identity, js-yaml 5 (same schema and dump options)', args: [join(ROOT, 'bench/identity-js-yaml.mjs')], verify: 'identity' },
   kpt: { label: 'identity, kpt-functions 0.16 SDK', args: [join(ROOT, 'bench/identity-kpt-functions.js')], verify: 'identity' },
+  own: { label: "identity on dbtls's own read and write path (for reference)", args: [], verify: 'identity' },
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'dbtls-bench-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+
+// dbtls's own I/O path, bundled the way dist/dbtls.js is.
+await build({
+  entryPoints: [join(ROOT, 'bench/identity-dbtls-io.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs',
+  minify: true, outfile: join(dir, 'identity-dbtls-io.js'), logLevel: 'warning',
+});
+COMMANDS.own.args = [join(dir, 'identity-dbtls-io.js')];
 
 /** One timed run: stdin from `input`, stdout and stderr to files, peak RSS from fd 3. */
 function runOnce(command, input, tag) {
@@ -133,6 +142,7 @@ for (const n of SIZES) add(n, 'dbtls');
 add(1, 'bare');
 add(BIG, 'jsyaml');
 add(BIG, 'kpt');
+add(BIG, 'own');
 const jobName = (j) => `${j.key}@${j.n}`;
 const find = (key, n) => jobs.find((j) => j.key === key && j.n === n);
 
