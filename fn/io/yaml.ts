@@ -109,7 +109,34 @@ function explainYamlError(reason: string, text: string | undefined, at: number |
   if (c !== undefined && (c < 0x20 || (c >= 0x7f && c <= 0x9f)) && c !== 0x09 && c !== 0x0a && c !== 0x0d) {
     return `control character U+${c.toString(16).toUpperCase().padStart(4, '0')} (only tab, line feed and carriage return may appear as they are; in a double-quoted string write it as "\\x${c.toString(16).padStart(2, '0')}")`;
   }
+  if (reason === 'deficient indentation') {
+    // js-yaml says this inside a quoted string or a flow collection that runs on past its line:
+    // most often a quote that is never closed. Name the line where it opened.
+    const lines = text.slice(0, at).split('\n');
+    for (let n = lines.length - 2; n >= Math.max(0, lines.length - 50); n--) {
+      const open = unclosedQuote(lines[n]);
+      if (open) return `the string opened with ${open.quote} at line ${n + 1}, column ${open.column} is not closed, or its next line is indented less than it (deficient indentation)`;
+    }
+  }
   return reason;
+}
+
+/** A quoted scalar that starts on this line and does not end on it: its quote and column. */
+function unclosedQuote(line: string): { quote: string; column: number } | undefined {
+  let open: { quote: string; column: number } | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (open === undefined) {
+      if (ch === '#' && (i === 0 || line[i - 1] === ' ')) break;
+      // A quote opens a scalar only where a node may start: at the line's start or after : - [ { ,
+      if ((ch === '"' || ch === "'") && /(^|[:\-[{,])\s*$/.test(line.slice(0, i))) open = { quote: ch, column: i + 1 };
+    } else if (open.quote === '"' && ch === '\\') i++;
+    else if (ch === open.quote) {
+      if (ch === "'" && line[i + 1] === "'") i++;
+      else open = undefined;
+    }
+  }
+  return open;
 }
 
 /** A YAML parse failure as a one-line message with its position (1-based), never a stack. */
