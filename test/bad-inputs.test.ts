@@ -120,6 +120,8 @@ describe('bad-input corpus', () => {
     // Every error and warning says which resource and which field; input that is no ResourceList
     // at all gets exactly one top-level result; an item that cannot be named is named by its index.
     for (const r of ours.filter((x) => x.severity !== 'info')) {
+      // kustomize and Argo CD show stderr and ignore results: every problem is there too.
+      expect(run.stderr).toContain(`${r.severity}: ${r.message}`);
       if (r.resourceRef) {
         expect(r.resourceRef).toMatchObject({ apiVersion: expect.any(String), kind: expect.any(String), name: expect.any(String) });
         expect(r.field?.path, `result without a field: ${r.message}`).toBeTypeOf('string');
