@@ -31,6 +31,8 @@ export interface YamlError { message: string; line?: number; column?: number }
 
 export function parseYaml(text: string, filename?: string): unknown {
   checkNodes(text);
+  const pieces = text.length >= PIECE_BYTES ? parseItemsInPieces(text) : undefined;
+  if (pieces !== undefined) return pieces;
   const doc = load(text, { schema: KUBERNETES_SCHEMA, maxDepth: LIMITS.maxDepth, maxAliases: LIMITS.maxAliases, filename });
   // Only an alias (`*name`) shares a node: without a `*` there is nothing to check (~0.2 s at 20 MiB).
   return text.includes('*') ? checkAliases(doc) : doc;
@@ -40,6 +42,70 @@ export function parseYamlStream(text: string, filename?: string): unknown[] {
   checkNodes(text);
   const docs = loadAll(text, { schema: KUBERNETES_SCHEMA, maxDepth: LIMITS.maxDepth, maxAliases: LIMITS.maxAliases, filename });
   return text.includes('*') ? docs.map(checkAliases) : docs;
+}
+
+/**
+ * A ResourceList's `items:` block sequence, parsed a few hundred KiB at a time instead of in one
+ * `load`: js-yaml builds an event list for the whole text before any object (~170 MB at 20 MiB,
+ * and most of the garbage collection of a large render). Each piece is whole entries of the
+ * sequence, cut where a line starts with `- ` at the sequence's column, which inside an entry
+ * can only end it or be an error. Only plain texts take this path (LF line breaks, no
+ * anchors); on any doubt or any error the caller parses
+ * the whole text, so results, positions and messages are those of one `load`.
+ */
+export function parseItemsInPieces(text: string, pieceBytes = PIECE_BYTES): unknown {
+  if (text.includes('\r') || text.includes('&')) return undefined;
+  const header = /^items:[ ]*\n/m.exec(text);
+  if (!header) return undefined;
+  const start = header.index + header[0].length;
+  // The sequence's column: `- ` at the start of the first line that is not blank or a comment.
+  const first = /(?:[ ]*(?:#[^\n]*)?\n)*( *)- /y;
+  first.lastIndex = start;
+  const m = first.exec(text);
+  if (!m) return undefined;
+  const indent = m[1].length;
+  const opener = `${' '.repeat(indent)}-`;
+  const items: unknown[] = [];
+  const options = { schema: KUBERNETES_SCHEMA, maxDepth: LIMITS.maxDepth - 1, maxAliases: 0 };
+  let pieceStart = start;
+  let at = start;
+  let end = text.length;
+  try {
+    while (at < text.length) {
+      const eol = text.indexOf('\n', at);
+      const next = eol < 0 ? text.length : eol + 1;
+      // Where the sequence ends: a line, not blank or a comment, indented no more than the
+      // sequence and not one of its entries.
+      if (text.startsWith(opener, at)) {
+        const after = text.charCodeAt(at + opener.length);
+        if (after !== 32 && after !== 10 && !Number.isNaN(after)) { end = at; break; }
+        if (at - pieceStart >= pieceBytes) { pushPiece(items, text.slice(pieceStart, at), options); pieceStart = at; }
+      } else {
+        let i = at;
+        while (i < next && text.charCodeAt(i) === 32) i++;
+        const c = text.charCodeAt(i);
+        if (i - at <= indent && i < next - 1 && c !== 35 && c !== 10) { end = at; break; }
+      }
+      at = next;
+    }
+    if (end > pieceStart) pushPiece(items, text.slice(pieceStart, end), options);
+    // The rest of the document, with `items:` left empty, must be a mapping with nothing there.
+    const doc = load(text.slice(0, start) + text.slice(end), { schema: KUBERNETES_SCHEMA, maxDepth: LIMITS.maxDepth, maxAliases: 0 });
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc) || !('items' in doc) || (doc as { items: unknown }).items !== null) return undefined;
+    (doc as { items: unknown }).items = items;
+    return doc;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Texts from this size up are parsed in pieces of about this size (smaller ones gain nothing). */
+const PIECE_BYTES = 256 * 1024;
+
+function pushPiece(items: unknown[], piece: string, options: Parameters<typeof load>[1]): void {
+  const entries = load(piece, options);
+  if (!Array.isArray(entries)) throw new Error('not a sequence');
+  for (const e of entries) items.push(e);
 }
 
 /** Refuses, before parsing, a text that may hold more than maxNodes nodes (an upper bound, in linear time). */

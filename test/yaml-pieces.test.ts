@@ -1,0 +1,60 @@
+// The large-input parse path (fn/io/yaml.ts parseItemsInPieces) must read exactly what one
+// js-yaml load reads, or decline. Tiny pieces here put a cut between every pair of entries.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { load } from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { KUBERNETES_SCHEMA, parseItemsInPieces } from '../fn/io/yaml.js';
+import { resourceListArb, serialize } from './arbitraries.js';
+import { ROOT } from './helpers.js';
+
+const whole = (text: string) => load(text, { schema: KUBERNETES_SCHEMA });
+
+function sameAsOneLoad(text: string): 'pieces' | 'declined' {
+  let expected: unknown;
+  let failed = false;
+  try { expected = whole(text); } catch { failed = true; }
+  const pieces = parseItemsInPieces(text, 1);
+  if (pieces === undefined) return 'declined';
+  expect(failed, 'the pieces path read a text that one load refuses').toBe(false);
+  expect(pieces).toEqual(expected);
+  return 'pieces';
+}
+
+describe('parsing a ResourceList in pieces', () => {
+  it('reads kpt-style lists in pieces, as one load reads them', () => {
+    const text = readFileSync(join(ROOT, 'test/bad-inputs/031-alias-bomb/input.yaml'), 'utf8');
+    expect(parseItemsInPieces(text, 1)).toBeUndefined(); // anchors: always one load
+    const list = [
+      'apiVersion: config.kubernetes.io/v1', 'kind: ResourceList', 'items:',
+      '- apiVersion: v1', '  kind: ConfigMap', '  metadata: {name: a}', '  data:', '    x: |', '      - not an entry', '    mode: 0644',
+      '# a comment between entries', '', '- apiVersion: v1', '  kind: ConfigMap', '  metadata:', '    name: b',
+      'functionConfig:', '  apiVersion: v1', '  kind: ConfigMap', '  metadata: {name: fc}', '  data: {mode: operator}', '',
+    ].join('\n');
+    expect(sameAsOneLoad(list)).toBe('pieces');
+    expect(sameAsOneLoad(list.replace(/^(- |  )/gm, '  $1'))).toBe('pieces'); // entries indented under items:
+  });
+
+  it('declines, or agrees, where a cut could change the meaning', () => {
+    const cases = [
+      'items:\n- a: "open\n- b"\n',            // a quoted scalar running into the next line
+      'items:\n- [a,\n- b]\n',                   // a flow collection across the cut
+      'items:\n- a\nkind: ResourceList\nitems:\n- b\n', // items given twice
+      'items:\n- a\n---\n- b\n',                 // a second document
+      'items:\n- a\n-b\n',                       // "-b" is not an entry
+      'items:\n- a: 1\n  a: 2\n',                // a duplicated key inside an entry
+      'items:\n- a\n\tb: 1\n',                   // a tab
+      'items:\n- *x\n',                          // an alias without an anchor
+      'apiVersion: v1\nitems:\n- a\n  - b\n',    // an entry that is not one
+    ];
+    for (const text of cases) sameAsOneLoad(text);
+  });
+
+  it('agrees with one load over generated ResourceLists in every style', () => {
+    let cut = 0;
+    fc.assert(fc.property(resourceListArb, (g) => { if (sameAsOneLoad(serialize(g)) === 'pieces') cut++; }), { numRuns: 400, seed: 7 });
+    console.log(`yaml pieces: ${cut} of 400 generated ResourceLists read in pieces, every one as one load reads it`);
+    expect(cut).toBeGreaterThan(100);
+  });
+});
