@@ -136,19 +136,22 @@ function isPlainObject(v: object): v is Record<string, unknown> {
 }
 
 const LINES: string[] = [];
-const PIECE = 10_000;
+const PIECE = 64 * 1024; // characters
 /** A line break and the indentation of `level`. */
 const nl = (level: number) => (LINES[level] ??= `\n${' '.repeat(2 * level)}`);
 
-/** Writes one document's nodes into `parts`; `openEnded` follows js-yaml's presenter state of that name. */
+/**
+ * Writes one document's nodes onto `out` (appending to a V8 rope costs less than pushing to an
+ * array and joining it); `openEnded` follows js-yaml's presenter state of that name.
+ */
 class Writer {
   openEnded = false;
-  parts: string[] = [];
+  out = '';
 
   /** Takes what has been written so far, as one flat string. */
   take(): string {
-    const text = this.parts.join('');
-    this.parts = [];
+    const text = this.out;
+    this.out = '';
     return text;
   }
 
@@ -156,25 +159,25 @@ class Writer {
   node(v: unknown, level: number, compact: boolean): void {
     if (v === null || typeof v !== 'object') { this.scalar(v, level); return; }
     if (Array.isArray(v)) {
-      if (v.length === 0) { this.openEnded = false; this.parts.push('[]'); return; }
+      if (v.length === 0) { this.openEnded = false; this.out += '[]'; return; }
       this.sequence(v, level, compact);
       return;
     }
     if (!isPlainObject(v)) throw new Unsupported();
-    if (!this.mapping(v, level, compact)) { this.openEnded = false; this.parts.push('{}'); }
+    if (!this.mapping(v, level, compact)) { this.openEnded = false; this.out += '{}'; }
   }
 
   scalar(v: unknown, level: number): void {
     if (typeof v === 'string') {
-      if (isSimple(v)) { this.openEnded = false; this.parts.push(v); return; }
-      if (isPlainLiteral(v)) { this.openEnded = v.endsWith('\n\n'); this.parts.push(literal(v, level)); return; }
+      if (isSimple(v)) { this.openEnded = false; this.out += v; return; }
+      if (isPlainLiteral(v)) { this.openEnded = v.endsWith('\n\n'); this.out += literal(v, level); return; }
       const ascii = asciiScalar(v);
-      if (ascii !== undefined) { this.openEnded = false; this.parts.push(ascii); return; }
+      if (ascii !== undefined) { this.openEnded = false; this.out += ascii; return; }
     } else if (typeof v === 'number') {
-      if (Number.isSafeInteger(v) && !Object.is(v, -0)) { this.openEnded = false; this.parts.push(String(v)); return; }
+      if (Number.isSafeInteger(v) && !Object.is(v, -0)) { this.openEnded = false; this.out += String(v); return; }
     } else if (typeof v === 'boolean' || v === null) {
       this.openEnded = false;
-      this.parts.push(String(v));
+      this.out += String(v);
       return;
     } else {
       throw new Unsupported();
@@ -182,42 +185,39 @@ class Writer {
     const { text, openEnded } = renderScalar(v);
     this.openEnded = openEnded;
     // Only a literal block spans lines; its non-empty lines are indented two spaces per level.
-    this.parts.push(level > 1 && text.includes('\n') ? text.replace(/\n(?=[^\n])/g, nl(level - 1)) : text);
+    this.out += level > 1 && text.includes('\n') ? text.replace(/\n(?=[^\n])/g, nl(level - 1)) : text;
   }
 
   /** Writes the pairs whose value is not undefined; false when there is none (the caller writes `{}`). */
   mapping(o: Record<string, unknown>, level: number, compact: boolean): boolean {
-    const parts = this.parts;
     const keys = Object.keys(o);
     let written = 0;
     for (let i = 0; i < keys.length; i++) {
       const value = o[keys[i]];
       if (value === undefined) continue;
-      if (!compact || written > 0) parts.push(nl(level));
+      if (!compact || written > 0) this.out += nl(level);
       written++;
-      parts.push(renderKey(keys[i]));
+      this.out += renderKey(keys[i]);
       this.openEnded = false;
       // A non-empty block collection starts on the next line: `key:` without a space.
       if (value !== null && typeof value === 'object') {
         if (Array.isArray(value)) {
-          if (value.length > 0) { parts.push(':'); this.sequence(value, level + 1, false); continue; }
+          if (value.length > 0) { this.out += ':'; this.sequence(value, level + 1, false); continue; }
         } else if (isPlainObject(value)) {
-          parts.push(':');
-          if (!this.mapping(value, level + 1, false)) { parts[parts.length - 1] = ': {}'; this.openEnded = false; }
+          if (hasDefinedKey(value)) { this.out += ':'; this.mapping(value, level + 1, false); } else { this.out += ': {}'; this.openEnded = false; }
           continue;
         }
       }
-      parts.push(': ');
+      this.out += ': ';
       this.node(value, level + 1, false);
     }
     return written > 0;
   }
 
   sequence(a: readonly unknown[], level: number, compact: boolean): void {
-    const parts = this.parts;
     for (let i = 0; i < a.length; i++) {
-      if (!compact || i > 0) parts.push(nl(level));
-      parts.push('- ');
+      if (!compact || i > 0) this.out += nl(level);
+      this.out += '- ';
       this.node(a[i] === undefined ? null : a[i], level + 1, true);
     }
   }
@@ -228,6 +228,12 @@ function opensBlock(v: unknown): boolean {
   if (v === null || typeof v !== 'object') return false;
   if (Array.isArray(v)) return v.length > 0;
   return isPlainObject(v) && definedKeys(v).length > 0;
+}
+
+/** Whether js-yaml writes any pair of `o` (a value that is not undefined). */
+function hasDefinedKey(o: Record<string, unknown>): boolean {
+  for (const k in o) if (o[k] !== undefined) return true;
+  return false;
 }
 
 /** The keys js-yaml writes: those whose value is not undefined. */
@@ -264,35 +270,35 @@ export function emitYamlTo(value: unknown, write: (chunk: string) => void): void
     const v = value[key];
     const head = `${i > 0 ? '\n' : ''}${keyTexts[i]}`;
     if (Array.isArray(v) && v.length > 0) {
-      w.parts.push(`${head}:`);
+      w.out += `${head}:`;
       for (const item of v) {
-        const mark = w.parts.length;
+        const mark = w.out.length;
         try {
-          w.parts.push(nl(1), '- ');
+          w.out += nl(1) + '- ';
           w.node(item === undefined ? null : item, 2, true);
         } catch (err) {
           if (!(err instanceof Unsupported)) throw err;
-          w.parts.length = mark;
+          w.out = w.out.slice(0, mark);
           // js-yaml writes the item in the same place: `key:\n  - …`.
           const r = dump({ [key]: [item] }, DUMP_OPTIONS);
           w.openEnded = r.endsWith('\n...\n');
-          w.parts.push(r.slice(keyTexts[i].length + 1, w.openEnded ? -5 : -1));
+          w.out += r.slice(keyTexts[i].length + 1, w.openEnded ? -5 : -1);
         }
-        // Items go out together in pieces of some 10,000 strings (~64 KiB).
-        if (w.parts.length >= PIECE) write(w.take());
+        // Items go out together in pieces of some 64 KiB.
+        if (w.out.length >= PIECE) write(w.take());
       }
-      if (w.parts.length) write(w.take());
+      if (w.out.length) write(w.take());
       return;
     }
     let text: string;
     try {
       w.openEnded = false;
-      w.parts.push(head, opensBlock(v) ? ':' : ': ');
+      w.out += head + (opensBlock(v) ? ':' : ': ');
       w.node(v, 1, false);
       text = w.take();
     } catch (err) {
       if (!(err instanceof Unsupported)) throw err;
-      w.parts = [];
+      w.out = '';
       const r = dump({ [key]: v }, DUMP_OPTIONS);
       w.openEnded = r.endsWith('\n...\n');
       text = `${i > 0 ? '\n' : ''}${r.slice(0, w.openEnded ? -5 : -1)}`;
