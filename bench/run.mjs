@@ -20,6 +20,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, write
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 import { load } from 'js-yaml';
 import { generate } from './generate.mjs';
@@ -61,6 +62,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130)
 await build({
   entryPoints: [join(ROOT, 'bench/identity-dbtls-io.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs',
   minify: true, outfile: join(dir, 'identity-dbtls-io.js'), logLevel: 'warning',
+  alias: { 'js-yaml': createRequire(import.meta.url).resolve('js-yaml') }, // as scripts/build.mjs bundles it
 });
 COMMANDS.own.args = [join(dir, 'identity-dbtls-io.js')];
 
