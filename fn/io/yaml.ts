@@ -100,7 +100,7 @@ export function parseItemsInPieces(text: string, pieceBytes = PIECE_BYTES): unkn
 }
 
 /** Texts from this size up are parsed in pieces of about this size (smaller ones gain nothing). */
-const PIECE_BYTES = 256 * 1024;
+const PIECE_BYTES = 64 * 1024;
 
 function pushPiece(items: unknown[], piece: string, options: Parameters<typeof load>[1]): void {
   const entries = load(piece, options);
