@@ -195,24 +195,24 @@ class Writer {
     for (let i = 0; i < keys.length; i++) {
       const value = o[keys[i]];
       if (value === undefined) continue;
-      if (!compact || written > 0) this.out += nl(level);
+      const heads = pairHeads(keys[i], level, compact && written === 0);
       written++;
-      this.out += renderKey(keys[i]);
       this.openEnded = false;
       // A non-empty block collection starts on the next line: `key:` without a space.
       if (value !== null && typeof value === 'object') {
         if (Array.isArray(value)) {
-          if (value.length > 0) { this.out += ':'; this.sequence(value, level + 1, false); continue; }
+          if (value.length > 0) { this.out += heads[0]; this.sequence(value, level + 1, false); continue; }
         } else if (isPlainObject(value)) {
-          if (hasDefinedKey(value)) { this.out += ':'; this.mapping(value, level + 1, false); } else { this.out += ': {}'; this.openEnded = false; }
+          if (hasDefinedKey(value)) { this.out += heads[0]; this.mapping(value, level + 1, false); } else { this.out += heads[2]; this.openEnded = false; }
           continue;
         }
       }
-      this.out += ': ';
+      this.out += heads[1];
       this.node(value, level + 1, false);
     }
     return written > 0;
   }
+
 
   sequence(a: readonly unknown[], level: number, compact: boolean): void {
     for (let i = 0; i < a.length; i++) {
@@ -228,6 +228,26 @@ function opensBlock(v: unknown): boolean {
   if (v === null || typeof v !== 'object') return false;
   if (Array.isArray(v)) return v.length > 0;
   return isPlainObject(v) && definedKeys(v).length > 0;
+}
+
+const HEADS = new Map<string, string[][]>();
+/**
+ * A pair's text before its value, whole: [`key:`, `key: `, `key: {}`] after the line break and
+ * indentation of `level` (none first in a compact mapping). One append instead of three.
+ */
+function pairHeads(key: string, level: number, first: boolean): string[] {
+  let byLevel = HEADS.get(key);
+  if (byLevel === undefined) {
+    if (HEADS.size >= CACHE_LIMIT) HEADS.clear();
+    HEADS.set(key, (byLevel = []));
+  }
+  const slot = first ? 0 : level + 1;
+  let heads = byLevel[slot];
+  if (heads === undefined) {
+    const head = `${first ? '' : nl(level)}${renderKey(key)}`;
+    heads = byLevel[slot] = [`${head}:`, `${head}: `, `${head}: {}`];
+  }
+  return heads;
 }
 
 /** Whether js-yaml writes any pair of `o` (a value that is not undefined). */
