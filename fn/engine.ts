@@ -165,11 +165,19 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
     if (Object.keys(kept).length === 0) delete metadata.annotations;
     source = { ...db, metadata };
   } else if (annotationsOf(db)[LOCAL_CONFIG] === 'true') {
-    report.warn(`metadata.annotations.${LOCAL_CONFIG}`, `mode is operator, but ${describeObject(db)} is marked ${LOCAL_CONFIG}: "true" and will not reach the KubeDB operator; remove the annotation`);
+    report.warn(`metadata.annotations.${LOCAL_CONFIG}`, `mode is operator, but ${describeObject(db)} is marked ${LOCAL_CONFIG}: "true" and will not reach the ${operatorOf(kind)} operator; remove the annotation`);
   }
   reportGeneratedNames(objects, report);
   if (report.failed) return { results: report.results, source: db };
+  if (source !== db && settings.mode === 'standalone') {
+    report.info(`metadata.annotations.${LOCAL_CONFIG}`, `set to "true", so that ${describeObject(db)} itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the ${operatorOf(kind)} operator)`);
+  }
   return { results: report.results, objects, source };
+}
+
+/** The operator that serves a kind at run time. */
+function operatorOf(kind: DatabaseKind): string {
+  return kind.group === 'kubevault.com' ? 'KubeVault' : 'KubeDB';
 }
 
 /** Generated objects must not overwrite what a user wrote, nor write one secret twice. */

@@ -62,6 +62,7 @@ describe('PerconaXtraDB validation', () => {
       { severity: 'warning', field: 'spec.deletionPolicy', message: 'the deletion policy (spec.deletionPolicy) is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)' },
       { severity: 'info', field: 'spec.requireSSL', message: 'the server offers TLS but also accepts connections without it; set requireSSL: true to refuse them' },
       { severity: 'info', field: 'spec.authSecret', message: 'the workload reads the root password from Secret "pxc-auth" (key password), which standalone mode does not create' },
+      { severity: 'info', field: 'metadata.annotations.config.kubernetes.io/local-config', message: 'set to "true", so that PerconaXtraDB/demo/pxc itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the KubeDB operator)' },
     ]);
     expect(resultsOf(run(pxc({ monitor: { agent: 'prometheus.io/operator' } }), operator))).toEqual([]);
   });

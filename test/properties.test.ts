@@ -7,7 +7,8 @@
 //   - the output is a valid ResourceList that keeps the input's apiVersion and functionConfig,
 //     and every result is well formed and names a resource of the input;
 //   - ownership: every item we do not own comes out unchanged and in the same relative order; a
-//     database may change only as documented (local-config in standalone mode when rendered; the
+//     database may change only as documented, each with its result (local-config in standalone
+//     mode when rendered; the
 //     requireTLS rule's defaultIssuerRef, with its info result); what we generate names its
 //     source, and what we generated before is regenerated or pruned;
 //   - running twice equals running once (items byte for byte); output is byte-for-byte deterministic;
@@ -129,6 +130,11 @@ function checkOutcome(text: string, g: GeneratedList, out: KrmOutcome): Obj {
         // standalone mode marks a database it rendered, so it is not applied without KubeDB
         expect(modeOf(input.functionConfig)).toBe('standalone');
         expect(rendered, `${source} marked local-config without being rendered`).toBe(true);
+        expect(results, `${source} marked local-config without a result saying so`).toContainEqual(expect.objectContaining({
+          severity: 'info', field: { path: `metadata.annotations.${LOCAL_CONFIG}` },
+          resourceRef: expect.objectContaining({ kind: db.kind, name: db.metadata.name }),
+          message: expect.stringMatching(/^set to "true", so that \S+ itself is not applied: standalone mode renders its Certificates and workload in its place /),
+        }));
         stats.localConfigAdded++;
       } else {
         expect(results).toContainEqual(expect.objectContaining({

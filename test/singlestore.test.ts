@@ -51,12 +51,14 @@ describe('Singlestore validation', () => {
       { severity: 'warning', field: 'spec.monitor', message: 'monitoring with the metrics exporter (spec.monitor) is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)' },
       { severity: 'warning', field: 'spec', message: NODE_WARNING },
       { severity: 'info', field: 'spec.authSecret', message: 'the workload reads the root password from Secret "sdb-auth" (key password), which standalone mode does not create' },
+      { severity: 'info', field: 'metadata.annotations.config.kubernetes.io/local-config', message: 'set to "true", so that Singlestore/demo/sdb itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the KubeDB operator)' },
     ]);
     const withPodTemplate = { ...TOPOLOGY, leaf: { ...TOPOLOGY.leaf, podTemplate: { spec: { containers: [{ name: 'singlestore' }] } } } };
     expect(resultsOf(run(sdb({ topology: withPodTemplate, storage: { resources: {} }, authSecret: { name: 'root' } })))).toEqual([
       { severity: 'warning', field: 'spec.topology.leaf.podTemplate', message: 'the pod template of the leaf nodes is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)' },
       { severity: 'warning', field: 'spec.storage', message: 'is not used with spec.topology: each group has its own storage (spec.topology.aggregator.storage, spec.topology.leaf.storage)' },
       { severity: 'warning', field: 'spec.topology', message: TOPOLOGY_WARNING },
+      { severity: 'info', field: 'metadata.annotations.config.kubernetes.io/local-config', message: 'set to "true", so that Singlestore/demo/sdb itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the KubeDB operator)' },
     ]);
     expect(resultsOf(run(sdb({ topology: TOPOLOGY }), operator))).toEqual([]);
   });
