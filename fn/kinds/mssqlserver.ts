@@ -10,7 +10,7 @@
 import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
-import { configMap, dataVolumeFrom, podSelector, podWildcards, service, serviceNames, statefulSet } from '../render/workload.js';
+import { configMap, dataVolumeFrom, podSelector, serverDNSNames, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { readBool, readEnum, readInt, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -170,13 +170,7 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     }
     const { namespace, settings: { clusterDomain } } = ctx;
     const governing = nameWithSuffix(name, 'pods');
-    const dnsNames = [
-      ...serviceNames(name, namespace, clusterDomain),
-      ...(plan.mode ? serviceNames(nameWithSuffix(name, 'secondary'), namespace, clusterDomain) : []),
-      ...serviceNames(governing, namespace, clusterDomain),
-      ...podWildcards(governing, namespace, clusterDomain),
-      'localhost',
-    ];
+    const dnsNames = serverDNSNames(plan.mode ? [name, nameWithSuffix(name, 'secondary')] : [name], governing, namespace, clusterDomain);
     const usages = alias === 'endpoint'
       ? ['digital signature', 'key encipherment', 'server auth', 'client auth'] // mirroring connections go both ways
       : ['digital signature', 'key encipherment', 'server auth'];

@@ -10,7 +10,7 @@
 // The docs require spec.tls.issuerRef with requireSSL (the public webhook does not check it).
 import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj } from '../io/objects.js';
-import { configMap, configMapVolume, dataVolumeFrom, podWildcards, secretVolume, service, serviceNames, statefulSet } from '../render/workload.js';
+import { configMap, configMapVolume, dataVolumeFrom, secretVolume, serverDNSNames, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { readBool, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -111,12 +111,7 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
       const governing = nameWithSuffix(name, 'pods');
       return {
         commonName: name,
-        dnsNames: [
-          ...serviceNames(name, namespace, clusterDomain),
-          ...serviceNames(governing, namespace, clusterDomain),
-          ...podWildcards(governing, namespace, clusterDomain),
-          'localhost',
-        ],
+        dnsNames: serverDNSNames([name], governing, namespace, clusterDomain),
         ipAddresses: ['127.0.0.1'],
         // Galera nodes connect to each other with this certificate: it is client and server.
         usages: ['digital signature', 'key encipherment', 'server auth', 'client auth'],

@@ -6,7 +6,7 @@
 // from 18; certificates are mounted under /tls/certs/<alias>.
 import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj } from '../io/objects.js';
-import { configMap, configMapVolume, dataVolumeFrom, podSelector, podWildcards, secretVolume, service, serviceNames, statefulSet } from '../render/workload.js';
+import { configMap, configMapVolume, dataVolumeFrom, podSelector, secretVolume, serverDNSNames, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -129,13 +129,7 @@ export const postgres = defineKind<PostgresPlan>({
       const { namespace, settings: { clusterDomain } } = ctx;
       return {
         commonName: name,
-        dnsNames: [
-          ...serviceNames(name, namespace, clusterDomain),
-          ...serviceNames(nameWithSuffix(name, 'standby'), namespace, clusterDomain),
-          ...serviceNames(nameWithSuffix(name, 'pods'), namespace, clusterDomain),
-          ...podWildcards(nameWithSuffix(name, 'pods'), namespace, clusterDomain),
-          'localhost',
-        ],
+        dnsNames: serverDNSNames([name, nameWithSuffix(name, 'standby')], nameWithSuffix(name, 'pods'), namespace, clusterDomain),
         ipAddresses: ['127.0.0.1'],
         usages: ['digital signature', 'key encipherment', 'server auth'],
       };

@@ -12,7 +12,7 @@
 import type { KubeObject, Obj } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
 import { isObj } from '../io/objects.js';
-import { configMap, configMapVolume, dataVolumeFrom, podWildcards, service, serviceNames, statefulSet } from '../render/workload.js';
+import { configMap, configMapVolume, dataVolumeFrom, serverDNSNames, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -156,12 +156,7 @@ export const singlestore = defineKind<SinglestorePlan>({
       return {
         commonName: name,
         // The primary service, and the pods of every group under the governing service they share.
-        dnsNames: [
-          ...serviceNames(name, namespace, clusterDomain),
-          ...serviceNames(governing, namespace, clusterDomain),
-          ...podWildcards(governing, namespace, clusterDomain),
-          'localhost',
-        ],
+        dnsNames: serverDNSNames([name], governing, namespace, clusterDomain),
         ipAddresses: ['127.0.0.1'],
         // Aggregators connect to leaves with the same certificate.
         usages: ['digital signature', 'key encipherment', 'server auth', 'client auth'],

@@ -11,7 +11,7 @@
 import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
-import { configMap, configMapVolume, dataVolumeFrom, podWildcards, secretVolume, service, serviceNames, statefulSet } from '../render/workload.js';
+import { configMap, configMapVolume, dataVolumeFrom, secretVolume, serverDNSNames, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { readInt, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -173,7 +173,7 @@ export const vaultserver = defineKind<VaultPlan>({
     const internal = nameWithSuffix(name, 'internal');
     return {
       commonName,
-      dnsNames: [...serviceNames(name, namespace, clusterDomain), ...serviceNames(internal, namespace, clusterDomain), ...podWildcards(internal, namespace, clusterDomain), 'localhost'],
+      dnsNames: serverDNSNames([name], internal, namespace, clusterDomain),
       ipAddresses: ['127.0.0.1'],
       // storage: raft joins present it as a client to the leader's listener, which checks it as a server
       usages: alias === 'storage' ? ['digital signature', 'key encipherment', 'server auth', 'client auth'] : ['digital signature', 'key encipherment', 'server auth'],

@@ -103,6 +103,18 @@ export function serviceNames(service: string, namespace: string, clusterDomain: 
   return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.${clusterDomain}`];
 }
 
+/**
+ * A server certificate's DNS names: every form of each Service clients reach the server by, of
+ * the headless governing Service and of its pods, and localhost (for clients inside the pod).
+ */
+export function serverDNSNames(services: string[], governing: string, namespace: string, clusterDomain: string): string[] {
+  return [
+    ...[...services, governing].flatMap((s) => serviceNames(s, namespace, clusterDomain)),
+    ...podWildcards(governing, namespace, clusterDomain),
+    'localhost',
+  ];
+}
+
 /** Wildcards covering every pod of a headless governing Service. */
 export function podWildcards(governing: string, namespace: string, clusterDomain: string): string[] {
   return [`*.${governing}.${namespace}.svc`, `*.${governing}.${namespace}.svc.${clusterDomain}`];
