@@ -12,7 +12,7 @@ import { isObj } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
 import { configMap, dataVolumeFrom, podSelector, serverDNSNames, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
-import { readBool, readEnum, readInt, readString } from '../validate/fields.js';
+import { operatorOnlyFields, readBool, readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 
@@ -29,19 +29,10 @@ type Mode = (typeof MODES)[number];
 /** Environment variables KubeDB's webhook forbids in the mssql container (the operator sets them). */
 const FORBIDDEN_ENV = ['MSSQL_SA_USERNAME', 'MSSQL_SA_PASSWORD', 'MSSQL_ENABLE_HADR', 'MSSQL_AGENT_ENABLED', 'VERSION'];
 
-const OPERATOR_ONLY: Record<string, string> = {
-  init: 'initialisation from a script or snapshot (spec.init)',
-  configSecret: 'custom configuration (spec.configSecret)',
-  configuration: 'custom configuration (spec.configuration)',
-  monitor: 'monitoring with the metrics exporter (spec.monitor)',
-  archiver: 'continuous archiving (spec.archiver)',
-  arbiter: 'the arbiter node (spec.arbiter)',
-  autoOps: 'automatic operations (spec.autoOps)',
-  serviceTemplates: 'service templates (spec.serviceTemplates)',
-  deletionPolicy: 'the deletion policy (spec.deletionPolicy)',
-  halted: 'halting the database (spec.halted)',
-  healthChecker: 'health checking (spec.healthChecker)',
-};
+const OPERATOR_ONLY = operatorOnlyFields(
+  'init', 'configSecret', 'configuration', 'monitor', 'archiver', 'arbiter', 'autoOps',
+  'serviceTemplates', 'deletionPolicy', 'halted', 'healthChecker',
+);
 
 interface MSSQLPlan {
   clientTLS: boolean;
@@ -139,11 +130,7 @@ export const mssqlserver = defineKind<MSSQLPlan>({
 
     const authSecret = isObj(spec.authSecret) && typeof spec.authSecret.name === 'string' ? spec.authSecret.name : nameWithSuffix(ctx.db.metadata.name, 'auth');
     if (standalone) {
-      for (const [field, what] of Object.entries(OPERATOR_ONLY)) {
-        const v = spec[field];
-        if (v === undefined || v === null || v === false || (isObj(v) && Object.keys(v).length === 0)) continue;
-        report.warn(`spec.${field}`, `${what} is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)`);
-      }
+      warnOperatorOnly(spec, OPERATOR_ONLY, report);
       warnPodTemplate(spec, report);
       if (mode === 'DistributedAG') {
         report.error('spec.topology.mode', 'DistributedAG joins availability groups across clusters (spec.topology.distributedAG remote URLs), which only the KubeDB operator can set up; standalone mode cannot run it: use mode: operator');

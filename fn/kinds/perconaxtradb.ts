@@ -12,7 +12,7 @@ import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj } from '../io/objects.js';
 import { configMap, configMapVolume, dataVolumeFrom, secretVolume, serverDNSNames, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
-import { readBool, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
+import { operatorOnlyFields, readBool, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 
@@ -28,20 +28,11 @@ const MIN_CLUSTER = 3; // kubedb.PerconaXtraDBDefaultClusterSize: the default an
 const MAX_CLUSTER_NAME = 32; // kubedb.PerconaXtraDBMaxClusterNameLength (wsrep_cluster_name)
 const MAX_RENDERED_NODES = 1000; // dbtls's own bound: the Galera peer list grows with replicas
 
-const OPERATOR_ONLY: Record<string, string> = {
-  init: 'initialisation from a script or snapshot (spec.init)',
-  configSecret: 'custom configuration (spec.configSecret)',
-  configuration: 'custom configuration (spec.configuration)',
-  monitor: 'monitoring with the metrics exporter (spec.monitor)',
-  systemUserSecrets: 'system user secrets (spec.systemUserSecrets)',
-  autoOps: 'automatic operations (spec.autoOps)',
-  podTemplate: 'the pod template (spec.podTemplate)',
-  serviceTemplates: 'service templates (spec.serviceTemplates)',
-  deletionPolicy: 'the deletion policy (spec.deletionPolicy)',
-  terminationPolicy: 'the termination policy (spec.terminationPolicy)',
-  halted: 'halting the database (spec.halted)',
-  healthChecker: 'health checking (spec.healthChecker)',
-};
+const OPERATOR_ONLY = operatorOnlyFields(
+  'init', 'configSecret', 'configuration', 'monitor', ['systemUserSecrets', 'system user secrets'],
+  'autoOps', 'podTemplate', 'serviceTemplates', 'deletionPolicy', 'terminationPolicy', 'halted',
+  'healthChecker',
+);
 
 interface PerconaXtraDBPlan {
   version: string;

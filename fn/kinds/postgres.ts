@@ -8,7 +8,7 @@ import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj } from '../io/objects.js';
 import { configMap, configMapVolume, dataVolumeFrom, podSelector, secretVolume, serverDNSNames, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
-import { readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
+import { operatorOnlyFields, readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
 
@@ -26,27 +26,14 @@ const DATA_DIR = '/var/lib/postgresql';
 const PGDATA = `${DATA_DIR}/pgdata`;
 const KEY_MODE = 0o640; // root-owned, group postgres: the one shared-readable mode PostgreSQL accepts
 
-const OPERATOR_ONLY: Record<string, string> = {
-  init: 'initialisation from a script or snapshot (spec.init)',
-  configSecret: 'custom configuration (spec.configSecret)',
-  configuration: 'custom configuration (spec.configuration)',
-  monitor: 'monitoring with the metrics exporter (spec.monitor)',
-  archiver: 'continuous archiving (spec.archiver)',
-  arbiter: 'the arbiter node (spec.arbiter)',
-  remoteReplica: 'remote replicas (spec.remoteReplica)',
-  readReplicas: 'read replicas (spec.readReplicas)',
-  distributed: 'distributed Postgres (spec.distributed)',
-  tde: 'transparent data encryption (spec.tde)',
-  autoOps: 'automatic operations (spec.autoOps)',
-  leaderElection: 'leader election and failover (spec.leaderElection)',
-  replication: 'replication slot settings (spec.replication)',
-  synchronousReplicationConfig: 'synchronous replication (spec.synchronousReplicationConfig)',
-  podTemplate: 'the pod template (spec.podTemplate)',
-  serviceTemplates: 'service templates (spec.serviceTemplates)',
-  deletionPolicy: 'the deletion policy (spec.deletionPolicy)',
-  halted: 'halting the database (spec.halted)',
-  healthChecker: 'health checking (spec.healthChecker)',
-};
+const OPERATOR_ONLY = operatorOnlyFields(
+  'init', 'configSecret', 'configuration', 'monitor', 'archiver', 'arbiter',
+  ['remoteReplica', 'remote replicas'], ['readReplicas', 'read replicas'],
+  ['distributed', 'distributed Postgres'], ['tde', 'transparent data encryption'], 'autoOps',
+  ['leaderElection', 'leader election and failover'], ['replication', 'replication slot settings'],
+  ['synchronousReplicationConfig', 'synchronous replication'], 'podTemplate', 'serviceTemplates',
+  'deletionPolicy', 'halted', 'healthChecker',
+);
 
 interface PostgresPlan {
   sslMode: SSLMode;

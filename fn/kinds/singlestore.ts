@@ -14,7 +14,7 @@ import { describeType } from '../io/resource-list.js';
 import { isObj } from '../io/objects.js';
 import { configMap, configMapVolume, dataVolumeFrom, serverDNSNames, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
-import { readInt, readString, warnOperatorOnly } from '../validate/fields.js';
+import { operatorOnlyFields, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import type { Reporter } from '../io/results.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
@@ -40,17 +40,10 @@ const NODE_IMAGES: Record<string, string> = {
 };
 const IMAGE_REPOSITORY = 'ghcr.io/appscode-images/singlestore-node';
 
-const OPERATOR_ONLY: Record<string, string> = {
-  init: 'initialisation from a script or snapshot (spec.init)',
-  configuration: 'custom configuration (spec.configuration)',
-  monitor: 'monitoring with the metrics exporter (spec.monitor)',
-  autoOps: 'automatic operations (spec.autoOps)',
-  podTemplate: 'the pod template (spec.podTemplate)',
-  serviceTemplates: 'service templates (spec.serviceTemplates)',
-  deletionPolicy: 'the deletion policy (spec.deletionPolicy)',
-  halted: 'halting the database (spec.halted)',
-  healthChecker: 'health checking (spec.healthChecker)',
-};
+const OPERATOR_ONLY = operatorOnlyFields(
+  'init', 'configuration', 'monitor', 'autoOps', 'podTemplate', 'serviceTemplates',
+  'deletionPolicy', 'halted', 'healthChecker',
+);
 const NODE_OPERATOR_ONLY: Record<string, string> = {
   configuration: 'custom configuration',
   podTemplate: 'the pod template',

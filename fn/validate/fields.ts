@@ -35,6 +35,36 @@ export function readString(o: Obj, key: string, path: string, report: Reporter):
   return undefined;
 }
 
+/** What the KubeDB operator does with spec fields that several kinds share. */
+const KUBEDB_FIELDS = {
+  init: 'initialisation from a script or snapshot',
+  configSecret: 'custom configuration',
+  configuration: 'custom configuration',
+  monitor: 'monitoring with the metrics exporter',
+  archiver: 'continuous archiving',
+  arbiter: 'the arbiter node',
+  autoOps: 'automatic operations',
+  podTemplate: 'the pod template',
+  serviceTemplates: 'service templates',
+  deletionPolicy: 'the deletion policy',
+  terminationPolicy: 'the termination policy',
+  halted: 'halting the database',
+  healthChecker: 'health checking',
+} as const;
+
+/**
+ * A kind's operator-only fields for warnOperatorOnly, in the order given: a shared field by name,
+ * or one of the kind's own as [field, what the operator does with it].
+ */
+export function operatorOnlyFields(...fields: (keyof typeof KUBEDB_FIELDS | [string, string])[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of fields) {
+    const [field, what] = typeof f === 'string' ? [f, KUBEDB_FIELDS[f]] : f;
+    out[field] = `${what} (spec.${field})`;
+  }
+  return out;
+}
+
 /**
  * Settings that only a running KubeDB/KubeVault operator provides: in standalone mode each one
  * present gets a warning saying it is not rendered, never silence.
