@@ -176,6 +176,11 @@ describe('Postgres rendering', () => {
   it('marks the database local-config in standalone mode and leaves it alone in operator mode', () => {
     const standalone = run(postgres());
     expect(itemsOf(standalone, 'Postgres')[0].metadata.annotations).toEqual({ 'config.kubernetes.io/local-config': 'true' });
+    const marked = { severity: 'info', field: 'metadata.annotations.config.kubernetes.io/local-config', message: 'set to "true", so that Postgres/demo/pg itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the KubeDB operator)' };
+    expect(resultsOf(standalone).filter((r) => r.field === marked.field)).toEqual([marked]);
+    expect(resultsOf(run({ ...postgres(), metadata: { name: 'pg', namespace: 'demo', annotations: { 'config.kubernetes.io/local-config': 'false' } } })).filter((r) => r.field === marked.field)).toEqual([marked]);
+    const already = run({ ...postgres(), metadata: { name: 'pg', namespace: 'demo', annotations: { 'config.kubernetes.io/local-config': 'true' } } });
+    expect(resultsOf(already).filter((r) => r.field === marked.field)).toEqual([]);
     const db = postgres();
     const operator = runFn(resourceList([issuer(), db], { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'function-input' }, data: { mode: 'operator' } }));
     expect(operator.status).toBe(0);
