@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { KUBERNETES_SCHEMA, parseItemsInPieces } from '../fn/io/yaml.js';
+import { KUBERNETES_SCHEMA, parseItemsInPieces, parseYaml } from '../fn/io/yaml.js';
 import { resourceListArb, serialize } from './arbitraries.js';
 import { ROOT } from './helpers.js';
 
@@ -25,7 +25,7 @@ function sameAsOneLoad(text: string): 'pieces' | 'declined' {
 describe('parsing a ResourceList in pieces', () => {
   it('reads kpt-style lists in pieces, as one load reads them', () => {
     const text = readFileSync(join(ROOT, 'test/bad-inputs/031-alias-bomb/input.yaml'), 'utf8');
-    expect(parseItemsInPieces(text, 1)).toBeUndefined(); // anchors: always one load
+    expect(parseItemsInPieces(text, 1)).toBeUndefined(); // aliases: always one load
     const list = [
       'apiVersion: config.kubernetes.io/v1', 'kind: ResourceList', 'items:',
       '- apiVersion: v1', '  kind: ConfigMap', '  metadata: {name: a}', '  data:', '    x: |', '      - not an entry', '    mode: 0644',
@@ -34,6 +34,17 @@ describe('parsing a ResourceList in pieces', () => {
     ].join('\n');
     expect(sameAsOneLoad(list)).toBe('pieces');
     expect(sameAsOneLoad(list.replace(/^(- |  )/gm, '  $1'))).toBe('pieces'); // entries indented under items:
+    // Our own start scripts (`&&`, `>&2`) and an anchor nobody refers to do not need one load.
+    expect(sameAsOneLoad(list.replace('    mode: 0644', '    start.sh: "a && b >&2"\n    k: &unused 1'))).toBe('pieces');
+    expect(sameAsOneLoad(list.replace('    mode: 0644', '    k: &one 1\n    j: *one'))).toBe('declined');
+  });
+
+  it('leaves aliases to one load and its limits, in a list large enough to be cut', () => {
+    const bomb = readFileSync(join(ROOT, 'test/bad-inputs/031-alias-bomb/input.yaml'), 'utf8');
+    const padding = Array.from({ length: 2000 }, (_, i) => `- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: pad-${i}}\n  data: {x: '${'y'.repeat(40)}'}\n`).join('');
+    const large = bomb.replace('items:\n', `items:\n${padding}`);
+    expect(large.length).toBeGreaterThan(2 * 64 * 1024); // pieces of 64 KiB
+    expect(() => parseYaml(large)).toThrow('aliases expand to more than 100000 further nodes, exceeding maxAliasExpansion (100000)');
   });
 
   it('declines, or agrees, where a cut could change the meaning', () => {

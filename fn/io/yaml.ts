@@ -49,12 +49,13 @@ export function parseYamlStream(text: string, filename?: string): unknown[] {
  * `load`: js-yaml builds an event list for the whole text before any object (~170 MB at 20 MiB,
  * and most of the garbage collection of a large render). Each piece is whole entries of the
  * sequence, cut where a line starts with `- ` at the sequence's column, which inside an entry
- * can only end it or be an error. Only plain texts take this path (LF line breaks, no
- * anchors); on any doubt or any error the caller parses
- * the whole text, so results, positions and messages are those of one `load`.
+ * can only end it or be an error. Pieces admit no alias (maxAliases 0), so shared nodes and
+ * their limits stay with one `load`; so does any text with CR line breaks. On any doubt or any
+ * error the caller parses the whole text, so results, positions and messages are those of one
+ * `load`.
  */
 export function parseItemsInPieces(text: string, pieceBytes = PIECE_BYTES): unknown {
-  if (text.includes('\r') || text.includes('&')) return undefined;
+  if (text.includes('\r')) return undefined;
   const header = /^items:[ ]*\n/m.exec(text);
   if (!header) return undefined;
   const start = header.index + header[0].length;
