@@ -1,8 +1,9 @@
 // MariaDB (Debian's mariadb-server-core) started with [mysqld] settings taken from a rendered
 // configuration file, as a stand-in for Percona XtraDB Cluster, which Debian does not package.
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { supervise } from './process.js';
 
 export const MARIADBD = '/usr/sbin/mariadbd';
 
@@ -28,9 +29,6 @@ export function parseIni(text: string): IniSection[] {
 
 /** my.cnf treats - and _ in option names alike. */
 export const optionName = (key: string) => key.replace(/_/g, '-').toLowerCase();
-
-const live = new Set<ChildProcess>();
-process.once('exit', () => { for (const p of live) p.kill('SIGKILL'); });
 
 /** A data directory made once by mariadb-install-db: root@localhost only, by unix-socket authentication. */
 export function mariadbTemplate(dir: string, uid: number, gid: number): void {
@@ -65,24 +63,8 @@ export async function startMariadb(o: { root: string; options: [string, string |
   // As the pod's user, group and supplementary groups (fsGroup), like the container runtime.
   const groups = o.groups && o.groups.length > 0 ? `--groups=${o.groups.join(',')}` : '--clear-groups';
   const proc = spawn('setpriv', [`--reuid=${o.uid}`, `--regid=${o.gid}`, groups, '--', MARIADBD, `--defaults-file=${cnf}`], { stdio: ['ignore', fd, fd], env: { PATH: '/usr/sbin:/usr/bin:/bin' } });
-  live.add(proc);
-  let exited: number | null | undefined;
-  const exit = new Promise<void>((resolve) => proc.once('exit', (code, signal) => { exited = code ?? (signal ? -1 : null); live.delete(proc); resolve(); }));
-  const log = () => readFileSync(logFile, 'utf8');
-  const stop = async () => {
-    if (exited !== undefined) return;
-    proc.kill('SIGTERM');
-    const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-    await exit;
-    clearTimeout(t);
-  };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (exited !== undefined) throw new Error(`mariadbd exited (${exited}) before accepting connections:\n${log()}`);
-    if (existsSync(socket) && (await mariadb(['-S', socket, '-uroot', '-e', 'select 1'])).ok) break;
-    if (Date.now() > deadline) { await stop(); throw new Error(`mariadbd did not accept connections in time:\n${log()}`); }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const { log, stop, waitUntilReady } = supervise('mariadbd', proc, logFile, 'SIGTERM', 15_000);
+  await waitUntilReady(async () => existsSync(socket) && (await mariadb(['-S', socket, '-uroot', '-e', 'select 1'])).ok, 60_000);
   return { port: o.port, socket, root: o.root, log, stop };
 }
 

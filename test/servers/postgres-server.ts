@@ -2,11 +2,12 @@
 // out the volumes under a per-pod root, and the rendered start.sh runs as the pod's user with a
 // stand-in for the image's docker-entrypoint.sh. Paths in the rendered files are remapped under
 // the root; the pod's ids (999 in the official image) map to Debian's postgres account.
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { type IdMap, type MountedFile, mountVolumes } from './kubelet.js';
+import { supervise } from './process.js';
 import type { Rendered } from './render.js';
 
 /** The newest PostgreSQL server installed from Debian's packages, or undefined. */
@@ -64,9 +65,6 @@ export function remapPaths(text: string, mountPaths: string[], root: string): st
   const re = new RegExp(`(?<![\\w./-])(${sorted.join('|')})(?=[/'"\\s]|$)`, 'gm');
   return text.replace(re, (m) => join(root, m));
 }
-
-const live = new Set<ChildProcess>();
-process.once('exit', () => { for (const p of live) p.kill('SIGKILL'); });
 
 export interface PodOptions {
   rendered: Rendered;
@@ -166,25 +164,8 @@ export async function startPod(o: PodOptions): Promise<Pod> {
   const proc = spawn(command[0], command.slice(1), {
     env, cwd: root, stdio: ['ignore', fd, fd], uid: ids.uid(sc.runAsUser), gid: ids.gid(sc.runAsGroup),
   });
-  live.add(proc);
-  let exited: number | null | undefined;
-  const exit = new Promise<void>((resolve) => proc.once('exit', (code, signal) => { exited = code ?? (signal ? -1 : null); live.delete(proc); resolve(); }));
-  const log = () => readFileSync(logFile, 'utf8');
-  const stop = async () => {
-    if (exited !== undefined) return;
-    proc.kill('SIGINT'); // fast shutdown
-    const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-    await exit;
-    clearTimeout(t);
-  };
-
-  const deadline = Date.now() + (o.readyTimeoutMs ?? 30_000);
-  for (;;) {
-    if (exited !== undefined) throw new Error(`${name} exited (${exited}) before accepting connections:\n${log()}`);
-    if (await ready(bin, o.port)) break;
-    if (Date.now() > deadline) { await stop(); throw new Error(`${name} did not accept connections in time:\n${log()}`); }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const { log, stop, waitUntilReady } = supervise(name, proc, logFile, 'SIGINT', 10_000); // SIGINT: fast shutdown
+  await waitUntilReady(() => ready(bin, o.port), o.readyTimeoutMs ?? 30_000);
   return { name, root, port: o.port, socketDir, files, log, stop };
 }
 
