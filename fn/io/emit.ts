@@ -227,7 +227,7 @@ class Writer {
 function opensBlock(v: unknown): boolean {
   if (v === null || typeof v !== 'object') return false;
   if (Array.isArray(v)) return v.length > 0;
-  return isPlainObject(v) && definedKeys(v).length > 0;
+  return isPlainObject(v) && hasDefinedKey(v);
 }
 
 const HEADS = new Map<string, string[][]>();
