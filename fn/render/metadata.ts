@@ -1,6 +1,6 @@
 // Metadata shared by every object dbtls generates: labels that select a database's pods the way
 // KubeDB labels them, and the annotation by which a later run recognises its own output.
-import type { KubeObject, Obj } from '../io/objects.js';
+import { type KubeObject, merged, type Obj } from '../io/objects.js';
 
 export const GENERATED_FROM = 'dbtls.dev/generated-from';
 export const LOCAL_CONFIG = 'config.kubernetes.io/local-config';
@@ -19,7 +19,7 @@ export function objectMeta(o: Owner, name: string, extraLabels: Record<string, s
   return {
     name,
     namespace: o.namespace,
-    labels: { ...selectorLabels(o), 'app.kubernetes.io/managed-by': 'dbtls', ...extraLabels },
+    labels: merged(selectorLabels(o), { 'app.kubernetes.io/managed-by': 'dbtls' }, extraLabels),
     annotations: { [GENERATED_FROM]: `${o.db.kind}/${o.namespace}/${o.db.metadata.name}` },
   };
 }
