@@ -1,5 +1,5 @@
 // dbtls entry point: a KRM function on stdin/stdout, or `render`/`check` over a directory.
-import { readInput, runKrm, summary } from './cli/krm.js';
+import { inputOf, readInput, runKrm, summary } from './cli/krm.js';
 import { formatWithPositions, isDirectory, manifestsToApply, printManifests, processDirectory } from './cli/directory.js';
 import { hasErrors } from './io/results.js';
 import { KINDS } from './kinds/index.js';
@@ -45,7 +45,7 @@ function main(argv: string[]): number {
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(HELP); return 0; }
   if (argv.includes('--version')) { process.stdout.write(`dbtls ${VERSION}\n`); return 0; }
   if (argv.length === 0) {
-    const out = runKrm(readInput(0), (chunk) => process.stdout.write(chunk));
+    const out = runKrm(inputOf(readInput(0)), (chunk) => process.stdout.write(chunk));
     process.stdout.write(out.stdout);
     process.stderr.write(out.stderr);
     return out.exitCode;

@@ -1,6 +1,6 @@
 // KRM mode: a ResourceList on stdin, a ResourceList on stdout, a readable summary on stderr
 // (kustomize and Argo CD show stderr and ignore results), exit 1 on any error result.
-import { readSync } from 'node:fs';
+import { fstatSync, readSync } from 'node:fs';
 import { runFunction } from '../engine.js';
 import { LIMITS } from '../io/yaml.js';
 import { emptyResourceList, readResourceList, type ResourceList, writeResourceList, writeResourceListTo } from '../io/resource-list.js';
@@ -17,33 +17,57 @@ export function decodeInput(bytes: Uint8Array): { text: string } | { error: stri
   }
 }
 
-/** Reads a file descriptor to its end, but never more than maxBytes + 1 bytes: enough to refuse. */
+/**
+ * Reads a file descriptor to its end, but never more than maxBytes + 1 bytes: enough to refuse.
+ * Into one buffer, sized from fstat for a file and grown by doubling for a pipe: the input is
+ * copied at most a few times, not held twice over in chunks and their concatenation.
+ */
 export function readInput(fd: number, limit: number = LIMITS.maxBytes): Buffer {
-  const chunks: Buffer[] = [];
-  const buffer = Buffer.allocUnsafe(1 << 20);
+  let size = 1 << 20;
+  try {
+    const st = fstatSync(fd);
+    if (st.isFile()) size = Math.max(st.size + 1, 1);
+  } catch { /* not a file: read until the end */ }
+  let buffer = Buffer.allocUnsafe(Math.min(size, limit + 1));
   let total = 0;
   while (total <= limit) {
+    if (total === buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.min(buffer.length * 2, limit + 1));
+      buffer.copy(grown, 0, 0, total);
+      buffer = grown;
+    }
     let n: number;
     try {
-      n = readSync(fd, buffer, 0, Math.min(buffer.length, limit + 1 - total), null);
+      n = readSync(fd, buffer, total, buffer.length - total, null);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EAGAIN') { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); continue; }
       if ((err as NodeJS.ErrnoException).code === 'EOF') break;
       throw err;
     }
     if (n === 0) break;
-    chunks.push(Buffer.from(buffer.subarray(0, n)));
     total += n;
   }
-  return Buffer.concat(chunks, total);
+  return buffer.subarray(0, total);
 }
 
-/** Given `write`, the output ResourceList goes to it in pieces as it is produced, and `stdout` is empty. */
-export function runKrm(bytes: Uint8Array, write?: (chunk: string) => void): KrmOutcome {
+/** The input as text, or why it cannot be read as such. */
+export type Input = { text: string } | { error: string };
+
+/** The input's bytes, checked against maxBytes and decoded. */
+export function inputOf(bytes: Uint8Array): Input {
   if (bytes.length > LIMITS.maxBytes) {
-    return finish(emptyResourceList(), [{ severity: 'error', message: `input is larger than ${LIMITS.maxBytes} bytes, exceeding maxBytes (${LIMITS.maxBytes}); nothing was processed` }]);
+    return { error: `input is larger than ${LIMITS.maxBytes} bytes, exceeding maxBytes (${LIMITS.maxBytes}); nothing was processed` };
   }
-  const decoded = decodeInput(bytes);
+  return decodeInput(bytes);
+}
+
+/**
+ * Given `write`, the output ResourceList goes to it in pieces as it is produced, and `stdout` is
+ * empty. Given the Input instead of the bytes, the bytes can be freed before the work starts
+ * (a caller's argument stays reachable until the call returns: 20 MiB at N=5,000).
+ */
+export function runKrm(input: Uint8Array | Input, write?: (chunk: string) => void): KrmOutcome {
+  const decoded = 'text' in input || 'error' in input ? input as Input : inputOf(input);
   if ('error' in decoded) return finish(emptyResourceList(), [{ severity: 'error', message: decoded.error }]);
   const read = readResourceList(decoded.text);
   if (!read.ok) return finish(read.list ?? emptyResourceList(), read.results);
