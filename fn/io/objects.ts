@@ -62,19 +62,37 @@ export function merged<T extends Obj>(...parts: (Obj | undefined)[]): T {
   return out as T;
 }
 
-/** Drop undefined values and empty arrays/objects, so builders can write optional fields inline. */
+/**
+ * Drop undefined values and empty arrays/objects, so builders can write optional fields inline.
+ * A value with nothing to drop is returned as it is, not copied: a rendered workload is mostly
+ * such values, and copying them all cost a tenth of a large render.
+ */
 export function compact<T>(v: T): T {
-  if (Array.isArray(v)) return v.map(compact) as T;
-  if (!isObj(v)) return v;
-  const out: Obj = {};
-  for (const k of Object.keys(v)) {
-    const val = v[k];
-    if (val === undefined || (Array.isArray(val) && val.length === 0)) continue;
-    const c = compact(val);
-    if (isObj(c) && isEmpty(c)) continue;
-    out[k] = c;
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const c = compact(v[i]);
+      if (c !== v[i]) (out ??= v.slice())[i] = c;
+    }
+    return (out ?? v) as T;
   }
-  return out as T;
+  if (!isObj(v)) return v;
+  const keys = Object.keys(v);
+  let out: Obj | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const val = v[k];
+    const c = val === undefined || (Array.isArray(val) && val.length === 0) ? undefined : compact(val);
+    const kept = c !== undefined && !(isObj(c) && isEmpty(c));
+    if (out === undefined && kept && c === val) continue;
+    if (out === undefined) {
+      // The first change: copy the pairs before it, and build the rest as we go.
+      out = {};
+      for (let j = 0; j < i; j++) out[keys[j]] = v[keys[j]];
+    }
+    if (kept) out[k] = c;
+  }
+  return (out ?? v) as T;
 }
 
 function isEmpty(o: Obj): boolean {
