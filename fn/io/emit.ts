@@ -27,6 +27,12 @@ const RESERVED = new Set([
   'y', 'Y', 'yes', 'Yes', 'YES', 'n', 'N', 'no', 'No', 'NO', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE',
   'on', 'On', 'ON', 'off', 'Off', 'OFF', 'null', 'Null', 'NULL',
 ]);
+/** Per ASCII code: 1 a letter, digit or `-./_`; 2 `:`; 3 a space; 0 anything else. */
+const SIMPLE_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  SIMPLE_CLASS[c] = letter || (c >= 45 && c <= 57) || c === 95 ? 1 : c === 58 ? 2 : c === 32 ? 3 : 0;
+}
 function isSimple(s: string): boolean {
   const n = s.length;
   if (n === 0 || n > 1024) return false;
@@ -34,12 +40,11 @@ function isSimple(s: string): boolean {
   if (c < 97 || c > 122) return false;
   for (let i = 1; i < n; i++) {
     c = s.charCodeAt(i);
-    if ((c | 0x20) >= 97 && (c | 0x20) <= 122 && c !== 64 && c !== 96) continue; // letters (not @ or `)
-    if ((c >= 45 && c <= 57) || c === 95) continue; // - . / 0-9 _
+    const cls = c < 128 ? SIMPLE_CLASS[c] : 0;
+    if (cls === 1) continue;
+    if (cls === 0) return false;
     const next = i + 1 < n ? s.charCodeAt(i + 1) : 32;
-    if (c === 58 && next !== 32) continue; // ':' not before a space or the end
-    if (c === 32 && next !== 32 && next !== 35 && next !== 58) continue; // one space, not before # or :
-    return false;
+    if (cls === 2 ? next === 32 : next === 32 || next === 35 || next === 58) return false; // ':' before a space or the end; a space before another, '#' or ':'
   }
   return n > 5 || !RESERVED.has(s);
 }
@@ -190,12 +195,12 @@ class Writer {
 
   /** Writes the pairs whose value is not undefined; false when there is none (the caller writes `{}`). */
   mapping(o: Record<string, unknown>, level: number, compact: boolean): boolean {
-    const keys = Object.keys(o);
     let written = 0;
-    for (let i = 0; i < keys.length; i++) {
-      const value = o[keys[i]];
+    // for-in walks the map's cached key list without copying it, as Object.keys would.
+    for (const key in o) {
+      const value = o[key];
       if (value === undefined) continue;
-      const heads = pairHeads(keys[i], level, compact && written === 0);
+      const heads = pairHeads(key, level, compact && written === 0);
       written++;
       this.openEnded = false;
       // A non-empty block collection starts on the next line: `key:` without a space.
