@@ -101,6 +101,8 @@ function asciiScalar(s: string): string | undefined {
 const CACHE_LIMIT = 20_000;
 const valueCache = new Map<unknown, { text: string; openEnded: boolean }>();
 const keyCache = new Map<string, string>();
+/** asciiScalar's answers ('' for undefined): paths, quantities and addresses repeat across objects. */
+const asciiCache = new Map<string, string>();
 
 function remember<K, V>(cache: Map<K, V>, key: K, value: V): V {
   if (cache.size >= CACHE_LIMIT) cache.clear();
@@ -176,8 +178,9 @@ class Writer {
     if (typeof v === 'string') {
       if (isSimple(v)) { this.openEnded = false; this.out += v; return; }
       if (isPlainLiteral(v)) { this.openEnded = v.endsWith('\n\n'); this.out += literal(v, level); return; }
-      const ascii = asciiScalar(v);
-      if (ascii !== undefined) { this.openEnded = false; this.out += ascii; return; }
+      let ascii = asciiCache.get(v);
+      if (ascii === undefined) ascii = remember(asciiCache, v, asciiScalar(v) ?? '');
+      if (ascii !== '') { this.openEnded = false; this.out += ascii; return; }
     } else if (typeof v === 'number') {
       if (Number.isSafeInteger(v) && !Object.is(v, -0)) { this.openEnded = false; this.out += String(v); return; }
     } else if (typeof v === 'boolean' || v === null) {
