@@ -2,6 +2,7 @@
 import { inputOf, readInput, runKrm, summary } from './cli/krm.js';
 import { formatWithPositions, isDirectory, manifestsToApply, printManifests, processDirectory } from './cli/directory.js';
 import { hasErrors } from './io/results.js';
+import { STDERR, STDOUT, writeAll } from './cli/write.js';
 import { KINDS } from './kinds/index.js';
 
 declare const __DBTLS_VERSION__: string;
@@ -37,17 +38,17 @@ const FLAGS: Record<string, string> = { '--mode': 'mode', '--cluster-domain': 'c
 const ENV: Record<string, string> = { ARGOCD_ENV_DBTLS_MODE: 'mode', ARGOCD_ENV_DBTLS_CLUSTER_DOMAIN: 'clusterDomain', ARGOCD_ENV_DBTLS_EXTERNAL_ISSUERS: 'externalIssuers', ARGOCD_APP_NAMESPACE: 'defaultNamespace' };
 
 function fail(message: string): number {
-  process.stderr.write(`dbtls: ${message}\nRun 'dbtls --help' for usage.\n`);
+  writeAll(STDERR, `dbtls: ${message}\nRun 'dbtls --help' for usage.\n`);
   return 2;
 }
 
 function main(argv: string[]): number {
-  if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(HELP); return 0; }
-  if (argv.includes('--version')) { process.stdout.write(`dbtls ${VERSION}\n`); return 0; }
+  if (argv.includes('--help') || argv.includes('-h')) { writeAll(STDOUT, HELP); return 0; }
+  if (argv.includes('--version')) { writeAll(STDOUT, `dbtls ${VERSION}\n`); return 0; }
   if (argv.length === 0) {
-    const out = runKrm(inputOf(readInput(0)), (chunk) => process.stdout.write(chunk));
-    process.stdout.write(out.stdout);
-    process.stderr.write(out.stderr);
+    const out = runKrm(inputOf(readInput(0)), (chunk) => writeAll(STDOUT, chunk));
+    writeAll(STDOUT, out.stdout);
+    writeAll(STDERR, out.stderr);
     return out.exitCode;
   }
   const [command, ...rest] = argv;
@@ -78,11 +79,11 @@ function main(argv: string[]): number {
   const { output, results, texts } = processDirectory(dir, config, defaultNamespace);
   const failed = hasErrors(results);
   if (command === 'check') {
-    process.stdout.write(formatWithPositions(results.filter((r) => r.severity !== 'info'), texts, dir));
+    writeAll(STDOUT, formatWithPositions(results.filter((r) => r.severity !== 'info'), texts, dir));
   } else {
-    process.stderr.write(summary(results));
+    writeAll(STDERR, summary(results));
     // Never print a partial set of manifests: an empty render with auto-prune deletes everything.
-    if (!failed) process.stdout.write(printManifests(manifestsToApply(output.items)));
+    if (!failed) writeAll(STDOUT, printManifests(manifestsToApply(output.items)));
   }
   return failed ? 1 : 0;
 }
@@ -90,6 +91,7 @@ function main(argv: string[]): number {
 try {
   process.exitCode = main(process.argv.slice(2));
 } catch (err) {
-  process.stderr.write(`dbtls: ${err instanceof Error ? err.message : String(err)}\n`);
+  // Often a reader that went away (EPIPE); stderr may be gone with it.
+  try { writeAll(STDERR, `dbtls: ${err instanceof Error ? err.message : String(err)}\n`); } catch { /* nowhere left to say it */ }
   process.exitCode = 2;
 }

