@@ -69,7 +69,7 @@ export function inputOf(bytes: Uint8Array): Input {
 export function runKrm(input: Uint8Array | Input, write?: (chunk: string) => void): KrmOutcome {
   const decoded = 'text' in input || 'error' in input ? input as Input : inputOf(input);
   if ('error' in decoded) return finish(emptyResourceList(), [{ severity: 'error', message: decoded.error }]);
-  const read = readResourceList(decoded.text);
+  const read = readResourceList(take(decoded));
   if (!read.ok) return finish(read.list ?? emptyResourceList(), read.results);
   let out: ResourceList;
   try {
@@ -80,6 +80,16 @@ export function runKrm(input: Uint8Array | Input, write?: (chunk: string) => voi
   }
   const ours = (out.results ?? []).slice(read.list.results?.length ?? 0);
   return { stdout: output(out, write), stderr: summary(ours), exitCode: hasErrors(ours) ? 1 : 0 };
+}
+
+/**
+ * The input's text, taken out of it: once parsed, nothing else refers to the text (the block
+ * reader copies the values it keeps), so it can be freed while the function runs.
+ */
+function take(input: { text?: string }): string {
+  const text = input.text as string;
+  input.text = undefined;
+  return text;
 }
 
 function output(list: ResourceList, write?: (chunk: string) => void): string {

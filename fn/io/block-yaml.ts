@@ -241,11 +241,11 @@ export class BlockReader {
           end = k + 1;
           break;
         }
-        value = text;
+        value = ownCopy(text);
       } else {
         const close = s.indexOf('"', at + 1);
         if (close < 0 || close > eol) throw DECLINE;
-        value = s.slice(at + 1, close);
+        value = ownCopy(s.slice(at + 1, close));
         if ((value as string).includes('\\')) throw DECLINE;
         end = close + 1;
       }
@@ -286,7 +286,7 @@ export class BlockReader {
 
   private plain(text: string): unknown {
     const c = text.charCodeAt(0) | 0x20;
-    if (text.length > 5 && c >= 97 && c <= 122) return text;
+    if (text.length > 5 && c >= 97 && c <= 122) return ownCopy(text);
     if (/^(?:0|[1-9][0-9]{0,14})$/.test(text)) return Number(text);
     let known = this.scalars.get(text);
     if (known === undefined && !this.scalars.has(text)) {
@@ -334,8 +334,17 @@ export class BlockReader {
     }
     // Trailing blank lines are not content (clip and strip); p stays past them, as they hold nothing.
     const text = lines.join('\n');
-    return strip ? text : `${text}\n`;
+    return ownCopy(strip ? text : `${text}\n`);
   }
+}
+
+/**
+ * A string that does not hold on to the text it was cut from. V8 makes a slice of 13 characters
+ * or more a view of the whole input (20 MiB at N=5,000) and keeps all of it alive for as long as
+ * any value lives; a value copied into a fresh string lets the input go once it is parsed.
+ */
+export function ownCopy(s: string): string {
+  return s.length < 13 ? s : `${s} `.slice(0, -1);
 }
 
 /** One `key: value` pair as js-yaml reads it; declines what js-yaml refuses. */

@@ -142,6 +142,9 @@ function isPlainObject(v: object): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** The text of each frozen collection, by 2 × level + compact. */
+const SHARED_TEXTS = new WeakMap<object, ({ text: string; openEnded: boolean } | undefined)[]>();
+
 const LINES: string[] = [];
 const PIECE = 64 * 1024; // characters
 /** A line break and the indentation of `level`. */
@@ -167,11 +170,45 @@ class Writer {
     if (v === null || typeof v !== 'object') { this.scalar(v, level); return; }
     if (Array.isArray(v)) {
       if (v.length === 0) { this.openEnded = false; this.out += '[]'; return; }
-      this.sequence(v, level, compact);
+      this.collection(v, level, compact);
       return;
     }
     if (!isPlainObject(v)) throw new Unsupported();
-    if (!this.mapping(v, level, compact)) { this.openEnded = false; this.out += '{}'; }
+    if (hasDefinedKey(v)) this.collection(v, level, compact);
+    else { this.openEnded = false; this.out += '{}'; }
+  }
+
+  /**
+   * A non-empty block collection. A frozen one is shared by many rendered objects (see
+   * `shared` in ./objects.ts): its text at this level is written once and then reused.
+   */
+  collection(v: object, level: number, compact: boolean): void {
+    if (!Object.isFrozen(v)) {
+      if (Array.isArray(v)) this.sequence(v, level, compact);
+      else this.mapping(v as Record<string, unknown>, level, compact);
+      return;
+    }
+    let texts = SHARED_TEXTS.get(v);
+    if (texts === undefined) SHARED_TEXTS.set(v, (texts = []));
+    const slot = 2 * level + (compact ? 1 : 0);
+    let known = texts[slot];
+    if (known === undefined) {
+      const before = this.out;
+      this.out = '';
+      try {
+        if (Array.isArray(v)) this.sequence(v, level, compact);
+        else this.mapping(v as Record<string, unknown>, level, compact);
+      } catch (err) {
+        this.out = before;
+        throw err;
+      }
+      const text = this.out;
+      text.charCodeAt(0); // flattens the rope once, instead of at every write that holds it
+      known = texts[slot] = { text, openEnded: this.openEnded };
+      this.out = before;
+    }
+    this.out += known.text;
+    this.openEnded = known.openEnded;
   }
 
   scalar(v: unknown, level: number): void {
@@ -209,9 +246,9 @@ class Writer {
       // A non-empty block collection starts on the next line: `key:` without a space.
       if (value !== null && typeof value === 'object') {
         if (Array.isArray(value)) {
-          if (value.length > 0) { this.out += heads[0]; this.sequence(value, level + 1, false); continue; }
+          if (value.length > 0) { this.out += heads[0]; this.collection(value, level + 1, false); continue; }
         } else if (isPlainObject(value)) {
-          if (hasDefinedKey(value)) { this.out += heads[0]; this.mapping(value, level + 1, false); } else { this.out += heads[2]; this.openEnded = false; }
+          if (hasDefinedKey(value)) { this.out += heads[0]; this.collection(value, level + 1, false); } else { this.out += heads[2]; this.openEnded = false; }
           continue;
         }
       }

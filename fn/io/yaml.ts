@@ -6,7 +6,7 @@ import {
   Schema, YAMLException, binaryTag, boolYaml11Tag, dump, floatYaml11Tag, intYaml11Tag, load, loadAll,
   mapTag, mergeTag, nullYaml11Tag, seqTag, strTag,
 } from 'js-yaml';
-import { BlockReader } from './block-yaml.js';
+import { BlockReader, ownCopy } from './block-yaml.js';
 import { emitYaml } from './emit.js';
 
 export const KUBERNETES_SCHEMA = new Schema([
@@ -99,7 +99,8 @@ export function parseItemsInPieces(text: string, pieceBytes = PIECE_BYTES): unkn
     }
     if (end > pieceStart) pushPiece(text.slice(pieceStart, end));
     // The rest of the document, with `items:` left empty, must be a mapping with nothing there.
-    const doc = load(text.slice(0, start) + text.slice(end), { schema: KUBERNETES_SCHEMA, maxDepth: LIMITS.maxDepth, maxAliases: 0 });
+    // A copy: the envelope's values (apiVersion) must not keep the whole input alive.
+    const doc = load(ownCopy(text.slice(0, start) + text.slice(end)), { schema: KUBERNETES_SCHEMA, maxDepth: LIMITS.maxDepth, maxAliases: 0 });
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc) || !('items' in doc) || (doc as { items: unknown }).items !== null) return undefined;
     (doc as { items: unknown }).items = items;
     return doc;

@@ -8,7 +8,8 @@
 // `<db>-pods`; port 1433, mirroring endpoint 5022; SQL Server runs as uid 10001 and reads
 // /var/opt/mssql/mssql.conf, with TLS files under /var/opt/mssql/tls.
 import type { KubeObject, Obj } from '../io/objects.js';
-import { isObj } from '../io/objects.js';
+import { isObj, shared } from '../io/objects.js';
+import { USAGES } from '../render/certificate.js';
 import { describeType } from '../io/resource-list.js';
 import { configMap, dataVolumeFrom, podSelector, serverDNSNames, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
@@ -153,14 +154,14 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     // KubeDB's SetTLSDefaults: O=kubedb, OU=<alias>, each list replaced by the user's if set.
     const subject = { organizations: ['kubedb'], organizationalUnits: [alias] };
     if (alias === 'client') {
-      return { commonName: 'mssql', subject, usages: ['digital signature', 'key encipherment', 'client auth'] };
+      return { commonName: 'mssql', subject, usages: USAGES.client };
     }
     const { namespace, settings: { clusterDomain } } = ctx;
     const governing = nameWithSuffix(name, 'pods');
     const dnsNames = serverDNSNames(plan.mode ? [name, nameWithSuffix(name, 'secondary')] : [name], governing, namespace, clusterDomain);
     const usages = alias === 'endpoint'
-      ? ['digital signature', 'key encipherment', 'server auth', 'client auth'] // mirroring connections go both ways
-      : ['digital signature', 'key encipherment', 'server auth'];
+      ? USAGES.serverAndClient // mirroring connections go both ways
+      : USAGES.server;
     return { commonName: name, subject, dnsNames, ipAddresses: ['127.0.0.1'], usages };
   },
 
@@ -174,45 +175,40 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     const configName = nameWithSuffix(name, 'server-config');
     const governing = nameWithSuffix(name, 'pods');
     const volumes: Obj[] = [{ name: 'config', configMap: { name: configName } }];
-    const mounts: Obj[] = [
-      { name: 'data', mountPath: DATA_DIR },
-      { name: 'config', mountPath: CONF_PATH, subPath: 'mssql.conf', readOnly: true },
-    ];
+    const mounts: Obj[] = [...BASE_MOUNTS];
     if (server) {
       volumes.push({ name: 'tls', projected: { defaultMode: KEY_MODE, sources: tlsSources(server, client) } });
-      mounts.push({ name: 'tls', mountPath: TLS_DIR, readOnly: true });
+      mounts.push(TLS_MOUNT);
     }
     if (endpoint && ag) {
       volumes.push({ name: 'endpoint-cert', secret: { secretName: endpoint.secretName, defaultMode: KEY_MODE } });
-      mounts.push({ name: 'endpoint-cert', mountPath: ENDPOINT_DIR, readOnly: true });
+      mounts.push(ENDPOINT_MOUNT);
     }
     const env: Obj[] = [
       ...plan.env.filter((e) => !FORBIDDEN_ENV.includes(String(e.name))),
       { name: 'MSSQL_SA_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } } },
-      ...(ag ? [{ name: 'MSSQL_ENABLE_HADR', value: '1' }] : []),
+      ...(ag ? [ENABLE_HADR] : []),
     ];
-    const ports: Obj[] = [{ name: 'db', containerPort: PORT, protocol: 'TCP' }];
-    if (ag) ports.push({ name: 'mirroring', containerPort: MIRRORING_PORT, protocol: 'TCP' });
+    const ports = ag ? AG_CONTAINER_PORTS : CONTAINER_PORTS;
     const container: Obj = {
       name: 'mssql',
       image: plan.image,
       env,
       ports,
       ...(plan.resources ? { resources: plan.resources } : {}),
-      readinessProbe: { tcpSocket: { port: PORT }, periodSeconds: 10 },
+      readinessProbe: READINESS,
       volumeMounts: mounts,
-      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } },
+      securityContext: CONTAINER_SECURITY,
     };
-    const governingPorts = [{ name: 'db', port: PORT }, ...(ag ? [{ name: 'mirroring', port: MIRRORING_PORT }] : [])];
     return [
       configMap(owner, configName, { 'mssql.conf': mssqlConf(plan, server !== undefined) }),
-      service(owner, name, [{ name: 'primary', port: PORT }], ag ? { selector: podSelector(name, 0) } : {}),
-      service(owner, governing, governingPorts, { headless: true }),
+      service(owner, name, PRIMARY_PORTS, ag ? { selector: podSelector(name, 0) } : {}),
+      service(owner, governing, ag ? AG_POD_PORTS : POD_PORTS, { headless: true }),
       statefulSet(owner, {
         name,
         replicas: plan.replicas,
         serviceName: governing,
-        securityContext: { runAsUser: MSSQL_UID, runAsGroup: MSSQL_UID, fsGroup: MSSQL_UID, runAsNonRoot: true },
+        securityContext: POD_SECURITY,
         containers: [container],
         volumes,
         dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
@@ -224,10 +220,8 @@ export const mssqlserver = defineKind<MSSQLPlan>({
 
 /** The server and client secrets in one directory, named as KubeDB names them there. */
 function tlsSources(server: IssuedCertificate, client: IssuedCertificate | undefined): Obj[] {
-  const sources: Obj[] = [{ secret: { name: server.secretName, items: [
-    { key: 'ca.crt', path: 'ca.crt' }, { key: 'tls.crt', path: 'server.crt' }, { key: 'tls.key', path: 'server.key' },
-  ] } }];
-  if (client) sources.push({ secret: { name: client.secretName, items: [{ key: 'tls.crt', path: 'client.crt' }, { key: 'tls.key', path: 'client.key' }] } });
+  const sources: Obj[] = [{ secret: { name: server.secretName, items: SERVER_FILES } }];
+  if (client) sources.push({ secret: { name: client.secretName, items: CLIENT_FILES } });
   return sources;
 }
 
@@ -275,3 +269,20 @@ function warnPodTemplate(spec: Obj, report: { warn(path: string, message: string
     for (const key of Object.keys(c)) if (!['name', 'env', 'resources'].includes(key)) say(`spec.podTemplate.spec.containers[${i}].${key}`);
   });
 }
+
+// The parts of the workload that every MSSQLServer shares (see `shared`).
+const BASE_MOUNTS = shared([{ name: 'data', mountPath: DATA_DIR }, { name: 'config', mountPath: CONF_PATH, subPath: 'mssql.conf', readOnly: true }]);
+const TLS_MOUNT = shared({ name: 'tls', mountPath: TLS_DIR, readOnly: true });
+const ENDPOINT_MOUNT = shared({ name: 'endpoint-cert', mountPath: ENDPOINT_DIR, readOnly: true });
+const SERVER_FILES = shared([{ key: 'ca.crt', path: 'ca.crt' }, { key: 'tls.crt', path: 'server.crt' }, { key: 'tls.key', path: 'server.key' }]);
+const CLIENT_FILES = shared([{ key: 'tls.crt', path: 'client.crt' }, { key: 'tls.key', path: 'client.key' }]);
+const ENABLE_HADR = shared({ name: 'MSSQL_ENABLE_HADR', value: '1' });
+const CONTAINER_PORTS = shared([{ name: 'db', containerPort: PORT, protocol: 'TCP' }]);
+const AG_CONTAINER_PORTS = shared([...CONTAINER_PORTS, { name: 'mirroring', containerPort: MIRRORING_PORT, protocol: 'TCP' }]);
+const READINESS = shared({ tcpSocket: { port: PORT }, periodSeconds: 10 });
+// SQL Server binds its ports with NET_BIND_SERVICE.
+const CONTAINER_SECURITY = shared({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } });
+const POD_SECURITY = shared({ runAsUser: MSSQL_UID, runAsGroup: MSSQL_UID, fsGroup: MSSQL_UID, runAsNonRoot: true });
+const PRIMARY_PORTS = shared([{ name: 'primary', port: PORT }]);
+const POD_PORTS = shared([{ name: 'db', port: PORT }]);
+const AG_POD_PORTS = shared([...POD_PORTS, { name: 'mirroring', port: MIRRORING_PORT }]);

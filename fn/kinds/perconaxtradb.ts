@@ -9,8 +9,9 @@
 // file names (ca.crt, tls.crt, tls.key); `requireSSL` makes the server require_secure_transport.
 // The docs require spec.tls.issuerRef with requireSSL (the public webhook does not check it).
 import type { KubeObject, Obj } from '../io/objects.js';
-import { isObj } from '../io/objects.js';
-import { configMap, configMapVolume, dataVolumeFrom, secretVolume, serverDNSNames, service, statefulSet } from '../render/workload.js';
+import { isObj, shared, sharedBy } from '../io/objects.js';
+import { USAGES } from '../render/certificate.js';
+import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, RESTRICTED_CONTAINER, secretVolume, serverDNSNames, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { operatorOnlyFields, readBool, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -105,11 +106,11 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
         dnsNames: serverDNSNames([name], governing, namespace, clusterDomain),
         ipAddresses: ['127.0.0.1'],
         // Galera nodes connect to each other with this certificate: it is client and server.
-        usages: ['digital signature', 'key encipherment', 'server auth', 'client auth'],
+        usages: USAGES.serverAndClient,
       };
     }
     // The client certificate is the root user's; the exporter's is the monitor user's (<db>-monitor).
-    return { commonName: alias === 'client' ? 'root' : 'monitor', usages: ['digital signature', 'key encipherment', 'client auth'] };
+    return { commonName: alias === 'client' ? 'root' : 'monitor', usages: USAGES.client };
   },
 
   workload(ctx, plan, certificates) {
@@ -120,27 +121,27 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
     const governing = nameWithSuffix(name, 'pods');
     const configName = nameWithSuffix(name, 'server-config');
     const volumes: Obj[] = [configMapVolume('config', configName, 0o555)];
-    const mounts: Obj[] = [{ name: 'data', mountPath: DATA_DIR }, { name: 'config', mountPath: CONFIG_DIR, readOnly: true }];
+    const mounts: Obj[] = [...BASE_MOUNTS];
     for (const cert of [server, client]) {
       if (!cert) continue;
       // The volume names KubeDB reserves: tls-server-config, tls-client-config.
       const volume = `tls-${cert.alias}-config`;
-      volumes.push(secretVolume(volume, cert.secretName, ['ca.crt', 'tls.crt', 'tls.key'].map((f) => ({ key: f, path: f })), KEY_MODE));
-      mounts.push({ name: volume, mountPath: `${CERT_DIR}/${cert.alias}`, readOnly: true });
+      volumes.push(secretVolume(volume, cert.secretName, CERT_FILES, KEY_MODE));
+      mounts.push(certMount(cert.alias));
     }
     const peers = Array.from({ length: plan.replicas }, (_, i) => `${name}-${i}.${governing}.${ctx.namespace}.svc.${ctx.settings.clusterDomain}`);
     const container = {
       name: 'perconaxtradb',
       image: `percona/percona-xtradb-cluster:${plan.version}`,
-      command: ['/bin/sh', `${CONFIG_DIR}/start.sh`],
+      command: COMMAND,
       env: [
         { name: 'MYSQL_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } } },
         { name: 'CLUSTER_NAME', value: name },
       ],
-      ports: [{ name: 'mysql', containerPort: PORT, protocol: 'TCP' }, ...GALERA_PORTS.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' }))],
-      readinessProbe: { tcpSocket: { port: PORT }, periodSeconds: 10 },
+      ports: CONTAINER_PORTS,
+      readinessProbe: READINESS,
       volumeMounts: mounts,
-      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+      securityContext: RESTRICTED_CONTAINER,
     };
     return [
       configMap(owner, configName, {
@@ -149,13 +150,13 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
         'server.cnf': `# Rendered by dbtls: what mysqld reads after the image's own configuration.\n!include ${CONFIG_DIR}/my.cnf\n!include ${CONFIG_DIR}/wsrep.cnf\n`,
         'start.sh': startScript(),
       }),
-      service(owner, name, [{ name: 'primary', port: PORT }]),
-      service(owner, governing, [{ name: 'db', port: PORT }, ...GALERA_PORTS], { headless: true }),
+      service(owner, name, PRIMARY_PORTS),
+      service(owner, governing, POD_PORTS, { headless: true }),
       statefulSet(owner, {
         name,
         replicas: plan.replicas,
         serviceName: governing,
-        securityContext: { runAsUser: MYSQL_UID, runAsGroup: MYSQL_UID, fsGroup: MYSQL_UID, runAsNonRoot: true },
+        securityContext: POD_SECURITY,
         containers: [container],
         volumes,
         dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
@@ -217,3 +218,13 @@ export function startScript(): string {
     '',
   ].join('\n');
 }
+
+// The parts of the workload that every PerconaXtraDB shares (see `shared`).
+const BASE_MOUNTS = shared([{ name: 'data', mountPath: DATA_DIR }, { name: 'config', mountPath: CONFIG_DIR, readOnly: true }]);
+const certMount = sharedBy((alias: string) => ({ name: `tls-${alias}-config`, mountPath: `${CERT_DIR}/${alias}`, readOnly: true }));
+const COMMAND = shared(['/bin/sh', `${CONFIG_DIR}/start.sh`]);
+const CONTAINER_PORTS = shared([{ name: 'mysql', containerPort: PORT, protocol: 'TCP' }, ...GALERA_PORTS.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' }))]);
+const READINESS = shared({ tcpSocket: { port: PORT }, periodSeconds: 10 });
+const POD_SECURITY = shared({ runAsUser: MYSQL_UID, runAsGroup: MYSQL_UID, fsGroup: MYSQL_UID, runAsNonRoot: true });
+const PRIMARY_PORTS = shared([{ name: 'primary', port: PORT }]);
+const POD_PORTS = shared([{ name: 'db', port: PORT }, ...GALERA_PORTS]);

@@ -5,8 +5,9 @@
 // spec.tls and disable without; clientAuthMode defaults to md5 before PostgreSQL 18 and scram
 // from 18; certificates are mounted under /tls/certs/<alias>.
 import type { KubeObject, Obj } from '../io/objects.js';
-import { isObj } from '../io/objects.js';
-import { configMap, configMapVolume, dataVolumeFrom, podSelector, secretVolume, serverDNSNames, service, statefulSet } from '../render/workload.js';
+import { isObj, shared, sharedBy } from '../io/objects.js';
+import { USAGES } from '../render/certificate.js';
+import { configMap, configMapVolume, dataVolumeFrom, podSelector, RESTRICTED_CONTAINER, secretVolume, serverDNSNames, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { operatorOnlyFields, readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -118,11 +119,11 @@ export const postgres = defineKind<PostgresPlan>({
         commonName: name,
         dnsNames: serverDNSNames([name, nameWithSuffix(name, 'standby')], nameWithSuffix(name, 'pods'), namespace, clusterDomain),
         ipAddresses: ['127.0.0.1'],
-        usages: ['digital signature', 'key encipherment', 'server auth'],
+        usages: USAGES.server,
       };
     }
     // Client certificates authenticate as the postgres superuser under clientAuthMode cert.
-    return { commonName: 'postgres', usages: ['digital signature', 'key encipherment', 'client auth'] };
+    return { commonName: 'postgres', usages: USAGES.client };
   },
 
   workload(ctx, plan, certificates) {
@@ -133,26 +134,26 @@ export const postgres = defineKind<PostgresPlan>({
     const tls = server !== undefined && plan.sslMode !== 'disable';
     const configName = nameWithSuffix(name, 'server-config');
     const volumes: Obj[] = [configMapVolume('config', configName, 0o555)];
-    const mounts: Obj[] = [{ name: 'data', mountPath: DATA_DIR }, { name: 'config', mountPath: CONFIG_DIR, readOnly: true }];
+    const mounts: Obj[] = [...BASE_MOUNTS];
     for (const cert of [server, client]) {
       if (!cert || !tls) continue;
-      const file = cert.alias; // server.crt / client.crt, as KubeDB names them
-      volumes.push(secretVolume(`${cert.alias}-cert`, cert.secretName, certFiles(file), KEY_MODE));
-      mounts.push({ name: `${cert.alias}-cert`, mountPath: `${CERT_DIR}/${cert.alias}`, readOnly: true });
+      // server.crt / client.crt, as KubeDB names them
+      volumes.push(secretVolume(`${cert.alias}-cert`, cert.secretName, certFiles(cert.alias), KEY_MODE));
+      mounts.push(certMount(cert.alias));
     }
     const container = {
       name: 'postgres',
       image: `postgres:${plan.version}`,
-      command: ['/bin/sh', `${CONFIG_DIR}/start.sh`],
+      command: COMMAND,
       env: [
-        { name: 'POSTGRES_USER', value: 'postgres' },
+        POSTGRES_USER,
         { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } } },
-        { name: 'PGDATA', value: PGDATA },
+        PGDATA_ENV,
       ],
-      ports: [{ name: 'postgres', containerPort: PORT, protocol: 'TCP' }],
-      readinessProbe: { exec: { command: ['pg_isready', '--host=127.0.0.1', `--port=${PORT}`] }, periodSeconds: 10 },
+      ports: CONTAINER_PORTS,
+      readinessProbe: READINESS,
       volumeMounts: mounts,
-      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+      securityContext: RESTRICTED_CONTAINER,
     };
     return [
       configMap(owner, configName, {
@@ -160,14 +161,14 @@ export const postgres = defineKind<PostgresPlan>({
         'pg_hba.conf': pgHbaConf(plan, tls),
         'start.sh': startScript(name, plan, tls, client),
       }),
-      service(owner, name, [{ name: 'primary', port: PORT }], { selector: podSelector(name, 0) }),
-      service(owner, nameWithSuffix(name, 'standby'), [{ name: 'standby', port: PORT }]),
-      service(owner, nameWithSuffix(name, 'pods'), [{ name: 'db', port: PORT }], { headless: true }),
+      service(owner, name, PRIMARY_PORTS, { selector: podSelector(name, 0) }),
+      service(owner, nameWithSuffix(name, 'standby'), STANDBY_PORTS),
+      service(owner, nameWithSuffix(name, 'pods'), POD_PORTS, { headless: true }),
       statefulSet(owner, {
         name,
         replicas: plan.replicas,
         serviceName: nameWithSuffix(name, 'pods'),
-        securityContext: { runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, fsGroup: POSTGRES_UID, runAsNonRoot: true },
+        securityContext: POD_SECURITY,
         containers: [container],
         volumes,
         dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
@@ -176,13 +177,23 @@ export const postgres = defineKind<PostgresPlan>({
   },
 });
 
-function certFiles(base: string) {
-  return [
-    { key: 'ca.crt', path: 'ca.crt' },
-    { key: 'tls.crt', path: `${base}.crt` },
-    { key: 'tls.key', path: `${base}.key` },
-  ];
-}
+// The parts of the workload that every Postgres shares (see `shared`).
+const BASE_MOUNTS = shared([{ name: 'data', mountPath: DATA_DIR }, { name: 'config', mountPath: CONFIG_DIR, readOnly: true }]);
+const certMount = sharedBy((alias: string) => ({ name: `${alias}-cert`, mountPath: `${CERT_DIR}/${alias}`, readOnly: true }));
+const certFiles = sharedBy((base: string) => [
+  { key: 'ca.crt', path: 'ca.crt' },
+  { key: 'tls.crt', path: `${base}.crt` },
+  { key: 'tls.key', path: `${base}.key` },
+]);
+const COMMAND = shared(['/bin/sh', `${CONFIG_DIR}/start.sh`]);
+const POSTGRES_USER = shared({ name: 'POSTGRES_USER', value: 'postgres' });
+const PGDATA_ENV = shared({ name: 'PGDATA', value: PGDATA });
+const CONTAINER_PORTS = shared([{ name: 'postgres', containerPort: PORT, protocol: 'TCP' }]);
+const READINESS = shared({ exec: { command: ['pg_isready', '--host=127.0.0.1', `--port=${PORT}`] }, periodSeconds: 10 });
+const POD_SECURITY = shared({ runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, fsGroup: POSTGRES_UID, runAsNonRoot: true });
+const PRIMARY_PORTS = shared([{ name: 'primary', port: PORT }]);
+const STANDBY_PORTS = shared([{ name: 'standby', port: PORT }]);
+const POD_PORTS = shared([{ name: 'db', port: PORT }]);
 
 /** pg_hba methods as KubeDB writes them; `cert` spells out the client check PostgreSQL 13 names. */
 function hbaMethod(plan: PostgresPlan): string {

@@ -11,8 +11,9 @@
 // the license comes from spec.licenseSecret (required by the CRD), port 3306.
 import type { KubeObject, Obj } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
-import { isObj, merged } from '../io/objects.js';
-import { configMap, configMapVolume, dataVolumeFrom, serverDNSNames, service, statefulSet } from '../render/workload.js';
+import { isObj, merged, shared } from '../io/objects.js';
+import { USAGES } from '../render/certificate.js';
+import { configMap, configMapVolume, dataVolumeFrom, RESTRICTED_CONTAINER, serverDNSNames, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { operatorOnlyFields, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -152,10 +153,10 @@ export const singlestore = defineKind<SinglestorePlan>({
         dnsNames: serverDNSNames([name], governing, namespace, clusterDomain),
         ipAddresses: ['127.0.0.1'],
         // Aggregators connect to leaves with the same certificate.
-        usages: ['digital signature', 'key encipherment', 'server auth', 'client auth'],
+        usages: USAGES.serverAndClient,
       };
     }
-    return { commonName: 'root', usages: ['digital signature', 'key encipherment', 'client auth'] };
+    return { commonName: 'root', usages: USAGES.client };
   },
 
   workload(ctx, plan, certificates) {
@@ -166,39 +167,39 @@ export const singlestore = defineKind<SinglestorePlan>({
     const governing = nameWithSuffix(name, 'pods');
     const configName = nameWithSuffix(name, 'server-config');
     const volumes: Obj[] = [configMapVolume('custom-config', configName)];
-    const mounts: Obj[] = [{ name: 'data', mountPath: DATA_DIR }, { name: 'custom-config', mountPath: CONFIG_DIR, readOnly: true }];
+    const mounts: Obj[] = [...BASE_MOUNTS];
     if (server) {
       // One directory with both certificates, as KubeDB lays it out (volume tls-volume).
-      const sources: Obj[] = [{ secret: { name: server.secretName, items: [{ key: 'ca.crt', path: 'ca.crt' }, { key: 'tls.crt', path: 'server.crt' }, { key: 'tls.key', path: 'server.key' }] } }];
-      if (client) sources.push({ secret: { name: client.secretName, items: [{ key: 'tls.crt', path: 'client.crt' }, { key: 'tls.key', path: 'client.key' }] } });
+      const sources: Obj[] = [{ secret: { name: server.secretName, items: SERVER_FILES } }];
+      if (client) sources.push({ secret: { name: client.secretName, items: CLIENT_FILES } });
       volumes.push({ name: 'tls-volume', projected: { defaultMode: KEY_MODE, sources } });
-      mounts.push({ name: 'tls-volume', mountPath: CERT_DIR, readOnly: true });
+      mounts.push(TLS_MOUNT);
     }
     const out: KubeObject[] = [
       configMap(owner, configName, { 'memsql.cnf': memsqlCnf(server) }),
-      service(owner, name, [{ name: 'primary', port: PORT }], plan.topology ? { selector: { [COMPONENT]: 'aggregator' } } : {}),
-      service(owner, governing, [{ name: 'db', port: PORT }], { headless: true }),
+      service(owner, name, PRIMARY_PORTS, plan.topology ? { selector: { [COMPONENT]: 'aggregator' } } : {}),
+      service(owner, governing, POD_PORTS, { headless: true }),
     ];
     for (const group of plan.groups) {
       const container = {
         name: 'singlestore',
         image: plan.image,
         env: [
-          { name: 'ROOT_USERNAME', value: 'root' },
+          ROOT_USERNAME,
           { name: 'ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } } },
           { name: 'LICENSE_KEY', valueFrom: { secretKeyRef: { name: plan.licenseSecret, key: 'password' } } },
         ],
-        ports: [{ name: 'db', containerPort: PORT, protocol: 'TCP' }],
-        readinessProbe: { tcpSocket: { port: PORT }, periodSeconds: 10 },
+        ports: CONTAINER_PORTS,
+        readinessProbe: READINESS,
         volumeMounts: mounts,
-        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+        securityContext: RESTRICTED_CONTAINER,
       };
       const sts = statefulSet(owner, {
         name: group.name,
         replicas: group.replicas,
         serviceName: governing,
         podLabels: group.role ? { [COMPONENT]: group.role } : undefined,
-        securityContext: { runAsUser: MEMSQL_UID, runAsGroup: MEMSQL_GID, fsGroup: MEMSQL_GID, runAsNonRoot: true },
+        securityContext: POD_SECURITY,
         containers: [container],
         volumes,
         dataVolume: dataVolumeFrom(group.storage),
@@ -229,3 +230,15 @@ export function memsqlCnf(server: IssuedCertificate | undefined): string {
   else lines.push('# no spec.tls: the server offers no TLS');
   return `${lines.join('\n')}\n`;
 }
+
+// The parts of the workload that every Singlestore shares (see `shared`).
+const BASE_MOUNTS = shared([{ name: 'data', mountPath: DATA_DIR }, { name: 'custom-config', mountPath: CONFIG_DIR, readOnly: true }]);
+const TLS_MOUNT = shared({ name: 'tls-volume', mountPath: CERT_DIR, readOnly: true });
+const SERVER_FILES = shared([{ key: 'ca.crt', path: 'ca.crt' }, { key: 'tls.crt', path: 'server.crt' }, { key: 'tls.key', path: 'server.key' }]);
+const CLIENT_FILES = shared([{ key: 'tls.crt', path: 'client.crt' }, { key: 'tls.key', path: 'client.key' }]);
+const ROOT_USERNAME = shared({ name: 'ROOT_USERNAME', value: 'root' });
+const CONTAINER_PORTS = shared([{ name: 'db', containerPort: PORT, protocol: 'TCP' }]);
+const READINESS = shared({ tcpSocket: { port: PORT }, periodSeconds: 10 });
+const POD_SECURITY = shared({ runAsUser: MEMSQL_UID, runAsGroup: MEMSQL_GID, fsGroup: MEMSQL_GID, runAsNonRoot: true });
+const PRIMARY_PORTS = shared([{ name: 'primary', port: PORT }]);
+const POD_PORTS = shared([{ name: 'db', port: PORT }]);

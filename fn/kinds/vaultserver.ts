@@ -9,9 +9,10 @@
 // /etc/vault/tls/<alias>; services `<name>` and the governing `<name>-internal`; ports 8200
 // (API) and 8201 (cluster); configuration /etc/vault/config/vault.hcl.
 import type { KubeObject, Obj } from '../io/objects.js';
-import { isObj } from '../io/objects.js';
+import { isObj, shared, sharedBy } from '../io/objects.js';
+import { USAGES } from '../render/certificate.js';
 import { describeType } from '../io/resource-list.js';
-import { configMap, configMapVolume, dataVolumeFrom, secretVolume, serverDNSNames, service, statefulSet } from '../render/workload.js';
+import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, RESTRICTED_CONTAINER, secretVolume, serverDNSNames, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { readInt, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -168,7 +169,7 @@ export const vaultserver = defineKind<VaultPlan>({
     // KubeVault's GetCertificateCN: <name>-<alias>; the operator sets no default subject.
     const name = ctx.db.metadata.name;
     const commonName = `${name}-${alias}`;
-    if (alias === 'client') return { commonName, usages: ['digital signature', 'key encipherment', 'client auth'] };
+    if (alias === 'client') return { commonName, usages: USAGES.client };
     const { namespace, settings: { clusterDomain } } = ctx;
     const internal = nameWithSuffix(name, 'internal');
     return {
@@ -176,7 +177,7 @@ export const vaultserver = defineKind<VaultPlan>({
       dnsNames: serverDNSNames([name], internal, namespace, clusterDomain),
       ipAddresses: ['127.0.0.1'],
       // storage: raft joins present it as a client to the leader's listener, which checks it as a server
-      usages: alias === 'storage' ? ['digital signature', 'key encipherment', 'server auth', 'client auth'] : ['digital signature', 'key encipherment', 'server auth'],
+      usages: alias === 'storage' ? USAGES.serverAndClient : USAGES.server,
     };
   },
 
@@ -188,19 +189,19 @@ export const vaultserver = defineKind<VaultPlan>({
     const server = certificates.find((c) => c.alias === 'server');
     const scheme = server ? 'https' : 'http';
     const volumes: Obj[] = [configMapVolume('config', configName)];
-    const mounts: Obj[] = [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }];
+    const mounts: Obj[] = [CONFIG_MOUNT];
     for (const cert of certificates) {
       if (cert.alias === 'storage' && plan.backend !== 'raft') continue;
       // KubeVault's volume names: vault-server-certs, vault-client-certs (and storage-cert).
       const volume = cert.alias === 'storage' ? 'storage-cert' : `vault-${cert.alias}-certs`;
-      volumes.push(secretVolume(volume, cert.secretName, [{ key: 'ca.crt', path: 'ca.crt' }, { key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }], KEY_MODE));
-      mounts.push({ name: volume, mountPath: `${CERT_DIR}/${cert.alias}`, readOnly: true });
+      volumes.push(secretVolume(volume, cert.secretName, CERT_FILES, KEY_MODE));
+      mounts.push(certMount(cert.alias));
     }
     const persistent = plan.backend === 'raft' || plan.backend === 'file';
     if (persistent) mounts.push({ name: 'data', mountPath: plan.dataPath });
     const podAddress = `$(POD_NAME).${internal}.${ctx.namespace}.svc`;
     const env: Obj[] = [
-      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      POD_NAME,
       { name: 'VAULT_ADDR', value: `${scheme}://127.0.0.1:${API_PORT}` },
       { name: 'VAULT_API_ADDR', value: `${scheme}://${podAddress}:${API_PORT}` },
       { name: 'VAULT_CLUSTER_ADDR', value: `https://${podAddress}:${CLUSTER_PORT}` },
@@ -210,24 +211,22 @@ export const vaultserver = defineKind<VaultPlan>({
     const container = {
       name: 'vault',
       image: plan.image,
-      command: [plan.binary, 'server', `-config=${CONFIG_DIR}/vault.hcl`],
+      command: command(plan.binary),
       env,
-      ports: [{ name: 'client', containerPort: API_PORT, protocol: 'TCP' }, { name: 'cluster', containerPort: CLUSTER_PORT, protocol: 'TCP' }],
-      // Ready once unsealed (standbys included): sealed pods get no client traffic.
-      readinessProbe: { httpGet: { path: '/v1/sys/health?standbyok=true', port: API_PORT, scheme: scheme.toUpperCase() }, periodSeconds: 10 },
+      ports: CONTAINER_PORTS,
+      readinessProbe: readiness(scheme),
       volumeMounts: mounts,
-      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+      securityContext: RESTRICTED_CONTAINER,
     };
-    const ports = [{ name: 'client', port: API_PORT }, { name: 'cluster', port: CLUSTER_PORT }];
     return [
       configMap(owner, configName, { 'vault.hcl': vaultHcl(ctx, plan, certificates) }),
-      service(owner, name, ports),
-      service(owner, internal, [{ name: 'client-internal', port: API_PORT }, { name: 'cluster-internal', port: CLUSTER_PORT }], { headless: true }),
+      service(owner, name, SERVICE_PORTS),
+      service(owner, internal, INTERNAL_PORTS, { headless: true }),
       statefulSet(owner, {
         name,
         replicas: plan.replicas,
         serviceName: internal,
-        securityContext: { runAsUser: VAULT_UID, runAsGroup: VAULT_GID, fsGroup: VAULT_GID, runAsNonRoot: true },
+        securityContext: POD_SECURITY,
         containers: [container],
         volumes,
         dataVolume: persistent ? dataVolumeFrom(storageSpec(ctx.db.spec as Obj, plan.backend)) : { emptyDir: {} },
@@ -283,3 +282,15 @@ export function vaultHcl(ctx: KindContext, plan: VaultPlan, certificates: readon
   }
   return `${lines.join('\n')}\n`;
 }
+
+// The parts of the workload that every VaultServer shares (see `shared`).
+const CONFIG_MOUNT = shared({ name: 'config', mountPath: CONFIG_DIR, readOnly: true });
+const certMount = sharedBy((alias: string) => ({ name: alias === 'storage' ? 'storage-cert' : `vault-${alias}-certs`, mountPath: `${CERT_DIR}/${alias}`, readOnly: true }));
+const command = sharedBy((binary: string) => [binary, 'server', `-config=${CONFIG_DIR}/vault.hcl`]);
+const POD_NAME = shared({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+const CONTAINER_PORTS = shared([{ name: 'client', containerPort: API_PORT, protocol: 'TCP' }, { name: 'cluster', containerPort: CLUSTER_PORT, protocol: 'TCP' }]);
+// Ready once unsealed (standbys included): sealed pods get no client traffic.
+const readiness = sharedBy((scheme: string) => ({ httpGet: { path: '/v1/sys/health?standbyok=true', port: API_PORT, scheme: scheme.toUpperCase() }, periodSeconds: 10 }));
+const POD_SECURITY = shared({ runAsUser: VAULT_UID, runAsGroup: VAULT_GID, fsGroup: VAULT_GID, runAsNonRoot: true });
+const SERVICE_PORTS = shared([{ name: 'client', port: API_PORT }, { name: 'cluster', port: CLUSTER_PORT }]);
+const INTERNAL_PORTS = shared([{ name: 'client-internal', port: API_PORT }, { name: 'cluster-internal', port: CLUSTER_PORT }]);

@@ -1,11 +1,18 @@
 // One cert-manager Certificate per alias: the kind's defaults merged with the user's
 // `spec.tls.certificates[]` entry the way KubeDB merges them (each subject list the user sets
 // replaces the default one; SANs are added to the defaults).
-import { compact, type KubeObject, unique } from '../io/objects.js';
+import { compact, type KubeObject, shared, unique } from '../io/objects.js';
 import type { CertificateDefaults } from '../kinds/kind.js';
 import { formatGoDuration, parseGoDuration } from '../util/duration.js';
 import type { CertificateOverride, IssuerRef } from '../validate/tls-config.js';
 import { kubeObject, objectMeta, type Owner } from './metadata.js';
+
+/** Key usages as KubeDB and KubeVault request them, shared by every Certificate that asks for them. */
+export const USAGES = {
+  server: shared(['digital signature', 'key encipherment', 'server auth']),
+  client: shared(['digital signature', 'key encipherment', 'client auth']),
+  serverAndClient: shared(['digital signature', 'key encipherment', 'server auth', 'client auth']),
+};
 
 export interface CertificateInput {
   owner: Owner;

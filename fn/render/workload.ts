@@ -1,18 +1,33 @@
 // Builders for the standalone workload that every kind shares: Services, the StatefulSet
 // skeleton, secret volumes with the file modes servers insist on, configuration ConfigMaps.
-import { compact, isObj, type KubeObject, type Obj } from '../io/objects.js';
+import { compact, isObj, type KubeObject, type Obj, shared } from '../io/objects.js';
 import { kubeObject, objectMeta, type Owner, selectorLabels } from './metadata.js';
 
 export interface Port { name: string; port: number; targetPort?: number | string }
 
+/** A container that may not gain privileges and holds no Linux capabilities: every kind's but SQL Server's. */
+export const RESTRICTED_CONTAINER = shared({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+
+/** A certificate secret's three files under their own names. */
+export const CERT_FILES: readonly SecretFile[] = shared([{ key: 'ca.crt', path: 'ca.crt' }, { key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }]);
+
+/** A Service's ports for a shared list of them, written once. */
+const servicePorts = new WeakMap<readonly Port[], readonly Obj[]>();
+
+/** `ports`: a list made with `shared` is rendered once for every Service that names it. */
 export function service(owner: Owner, name: string, ports: readonly Port[], opts: { headless?: boolean; selector?: Record<string, string> } = {}): KubeObject {
+  let rendered = servicePorts.get(ports);
+  if (rendered === undefined) {
+    rendered = ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort ?? p.port, protocol: 'TCP' }));
+    if (Object.isFrozen(ports)) servicePorts.set(ports, shared(rendered));
+  }
   return kubeObject('v1', 'Service', objectMeta(owner, name), {
     spec: compact({
       type: 'ClusterIP',
       clusterIP: opts.headless ? 'None' : undefined,
       publishNotReadyAddresses: opts.headless ? true : undefined,
       selector: { ...selectorLabels(owner), ...opts.selector },
-      ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort ?? p.port, protocol: 'TCP' })),
+      ports: rendered,
     }),
   });
 }
@@ -31,10 +46,10 @@ export interface SecretFile { key: string; path: string }
 /**
  * A certificate secret as a volume. `mode` is the file mode (e.g. 0o640): with the pod's fsGroup
  * the files are root-owned and group-readable by the server, which servers such as PostgreSQL
- * accept for keys, and nobody else can read them.
+ * accept for keys, and nobody else can read them. `files` are written as given: pass a shared list.
  */
 export function secretVolume(name: string, secretName: string, files: readonly SecretFile[], mode: number): Obj {
-  return { name, secret: { secretName, defaultMode: mode, items: files.map((f) => ({ key: f.key, path: f.path })) } };
+  return { name, secret: { secretName, defaultMode: mode, items: files } };
 }
 
 export function configMapVolume(name: string, configMapName: string, mode?: number): Obj {
