@@ -188,6 +188,8 @@ function checkCollisions(inputs: readonly KubeObject[], rendered: readonly Rende
   const secrets = new Map<string, string>();
   const objectKey = (o: KubeObject) => `${groupOf(o.apiVersion)}/${o.kind}/${namespaceOf(o)}/${o.metadata.name}`;
   for (const o of inputs) {
+    // Only an object of a kind dbtls generates can have a generated object's key.
+    if (!GENERATED_KINDS.has(o.kind)) continue;
     byKey.set(objectKey(o), o);
     if (groupOf(o.apiVersion) === 'cert-manager.io' && o.kind === 'Certificate' && isObj(o.spec) && typeof o.spec.secretName === 'string') {
       secrets.set(`${namespaceOf(o)}/${o.spec.secretName}`, `${describeObject(o)}${where(o)}`);
@@ -249,6 +251,7 @@ function placeBeside(source: KubeObject, objects: KubeObject[]): KubeObject[] {
 }
 
 const GENERATED_TYPES = ['cert-manager.io/v1 Certificate', 'v1 ConfigMap', 'v1 Service', 'apps/v1 StatefulSet'];
+const GENERATED_KINDS = new Set(GENERATED_TYPES.map((t) => t.slice(t.indexOf(' ') + 1)));
 
 /** What an earlier run generated: dropped and rendered afresh. Anything else is the user's. */
 function isOwnOutput(o: KubeObject): boolean {

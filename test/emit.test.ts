@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { dump, load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { emitYaml, emitYamlTo } from '../fn/io/emit.js';
+import { shared } from '../fn/io/objects.js';
 import { KUBERNETES_SCHEMA } from '../fn/io/yaml.js';
 import { ROOT } from './helpers.js';
 
@@ -53,6 +54,20 @@ describe('emitYaml writes what js-yaml dump writes', () => {
       expect(emitYaml(value)).toBe(jsYaml(value));
       expect(emitYaml({ items: [value, value] })).toBe(jsYaml({ items: [value, value] }));
     }), { numRuns: 3000 });
+  });
+
+  it('on shared (frozen) values, written from cached text at every level and position', () => {
+    fc.assert(fc.property(data, (raw) => {
+      const value = shared(structuredClone(raw));
+      // The same frozen value as a mapping value, a list entry, nested deeper, and at the top of an item.
+      const doc = { a: value, list: [value, [value], { b: value }], deep: { c: { d: value } }, items: [value, { e: value }] };
+      expect(emitYaml(doc)).toBe(jsYaml(doc));
+      expect(emitYaml(doc)).toBe(jsYaml(doc)); // again, from the cache
+    }), { numRuns: 1000 });
+    // A value the emitter leaves to js-yaml, inside a shared one, does not lose what came before it.
+    const odd = Object.freeze({ x: [1, { y: 2 }], when: new Date(0) });
+    const mixed = { items: [{ a: 1 }, { b: odd }, { d: [odd] }], after: odd };
+    expect(emitYaml(mixed)).toBe(jsYaml(mixed));
   });
 
   it('on strings in every position', () => {

@@ -33,6 +33,7 @@ export class BlockReader {
   private n = 0;
   private p = 0;
   private depth = 0;
+  private readonly stack: unknown[] = [];
   /** Plain scalars and keys js-yaml has resolved, by their text. */
   private readonly scalars = new Map<string, unknown>();
   private readonly keys = new Map<string, string>();
@@ -49,6 +50,7 @@ export class BlockReader {
     this.n = text.length;
     this.p = 0;
     this.depth = 0;
+    this.stack.length = 0;
     try {
       if (this.nextContent() !== indent) return undefined;
       const items = this.sequence(indent);
@@ -85,7 +87,10 @@ export class BlockReader {
   private sequence(indent: number): unknown[] {
     this.enter();
     const s = this.s;
-    const out: unknown[] = [];
+    // Entries gather on a stack shared by every sequence and leave it as one array of their exact
+    // number: an array grown by push keeps room for 17 (most lists here hold one to three).
+    const stack = this.stack;
+    const base = stack.length;
     for (;;) {
       const i = this.nextContent();
       if (i < indent) break;
@@ -95,7 +100,7 @@ export class BlockReader {
       const after = dash + 1 < this.n ? s.charCodeAt(dash + 1) : NL;
       if (after === NL) {
         this.p = dash + 2;
-        out.push(this.blockValue(indent, false));
+        stack.push(this.blockValue(indent, false));
         continue;
       }
       if (after !== SPACE) throw DECLINE;
@@ -104,11 +109,13 @@ export class BlockReader {
       const c = q < this.n ? s.charCodeAt(q) : NL;
       if (c === NL || c === HASH) throw DECLINE; // `- ` then nothing, or a comment
       if (c === DASH && (q + 1 >= this.n || s.charCodeAt(q + 1) === SPACE || s.charCodeAt(q + 1) === NL)) throw DECLINE; // `- - x`
-      if (this.keyEnd(q) >= 0) out.push(this.mapping(q - this.p, q));
-      else out.push(this.inlineValue(q, indent));
+      if (this.keyEnd(q) >= 0) stack.push(this.mapping(q - this.p, q));
+      else stack.push(this.inlineValue(q, indent));
     }
     this.depth--;
-    return out;
+    const entries = stack.slice(base);
+    stack.length = base;
+    return entries;
   }
 
   /**
