@@ -17,6 +17,7 @@ import { applyCertificatePolicy, applyPolicyDefaults, checkDatabasePolicy } from
 import { dns1123SubdomainErrors, reportGeneratedNames, reportWebhookErrors } from './validate/certificate-spec.js';
 import { IssuerIndex } from './validate/issuers.js';
 import { nameWithSuffix } from './util/names.js';
+import { flat } from './util/strings.js';
 import { readTLSConfig } from './validate/tls-config.js';
 
 interface Rendered { source: KubeObject; objects: KubeObject[] }
@@ -239,7 +240,7 @@ function placeBeside(source: KubeObject, objects: KubeObject[]): KubeObject[] {
   const path = fileOf(source)?.path;
   if (!path) return objects;
   const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : '';
-  const file = `${dir}${source.kind.toLowerCase()}_${namespaceOf(source)}_${source.metadata.name}.dbtls.yaml`;
+  const file = flat(dir, source.kind.toLowerCase(), '_', namespaceOf(source), '_', source.metadata.name, '.dbtls.yaml');
   // The objects are our own, fresh from rendering: annotate them in place.
   objects.forEach((o, i) => {
     o.metadata.annotations = merged(o.metadata.annotations, {

@@ -1,6 +1,7 @@
 // Builders for the standalone workload that every kind shares: Services, the StatefulSet
 // skeleton, secret volumes with the file modes servers insist on, configuration ConfigMaps.
 import { compact, isObj, type KubeObject, type Obj, shared } from '../io/objects.js';
+import { flat } from '../util/strings.js';
 import { kubeObject, objectMeta, type Owner, selectorLabels } from './metadata.js';
 
 export interface Port { name: string; port: number; targetPort?: number | string }
@@ -115,7 +116,7 @@ export function dataVolumeFrom(spec: Obj): DataVolume {
 
 /** The four forms of a Service's name that clients use, short to fully qualified. */
 export function serviceNames(service: string, namespace: string, clusterDomain: string): string[] {
-  return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.${clusterDomain}`];
+  return [service, flat(service, '.', namespace), flat(service, '.', namespace, '.svc'), flat(service, '.', namespace, '.svc.', clusterDomain)];
 }
 
 /**
@@ -132,5 +133,5 @@ export function serverDNSNames(services: string[], governing: string, namespace:
 
 /** Wildcards covering every pod of a headless governing Service. */
 export function podWildcards(governing: string, namespace: string, clusterDomain: string): string[] {
-  return [`*.${governing}.${namespace}.svc`, `*.${governing}.${namespace}.svc.${clusterDomain}`];
+  return [flat('*.', governing, '.', namespace, '.svc'), flat('*.', governing, '.', namespace, '.svc.', clusterDomain)];
 }

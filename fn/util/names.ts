@@ -1,12 +1,14 @@
 // KubeDB's offshoot naming: `<name>-<suffix>`, the name cut so the whole stays a DNS-1123 label
 // (at most 63 characters), dashes trimmed at both ends. A long database name therefore gets the
 // same Certificate, Secret and Service names that KubeDB would give it.
+import { flat } from './strings.js';
+
 const MAX_LABEL = 63;
 
 export function nameWithSuffix(name: string, suffix: string): string {
   if (suffix.length >= MAX_LABEL) return trimDashes(suffix.slice(suffix.length - MAX_LABEL));
   const room = MAX_LABEL - suffix.length - 1;
-  return trimDashes(`${name.slice(0, room)}-${suffix}`);
+  return trimDashes(flat(name.slice(0, room), '-', suffix));
 }
 
 function trimDashes(s: string): string {
