@@ -184,23 +184,21 @@ function operatorOf(kind: DatabaseKind): string {
 /** Generated objects must not overwrite what a user wrote, nor write one secret twice. */
 function checkCollisions(inputs: readonly KubeObject[], rendered: readonly Rendered[]): Result[] {
   const results: Result[] = [];
-  const byKey = new Map<string, KubeObject>();
-  const generatedBy = new Map<string, KubeObject>();
+  const byKey = new ObjectIndex<KubeObject>();
+  const generatedBy = new ObjectIndex<KubeObject>();
   const secrets = new Map<string, string>();
-  const objectKey = (o: KubeObject) => `${groupOf(o.apiVersion)}/${o.kind}/${namespaceOf(o)}/${o.metadata.name}`;
   for (const o of inputs) {
     // Only an object of a kind dbtls generates can have a generated object's key.
     if (!GENERATED_KINDS.has(o.kind)) continue;
-    byKey.set(objectKey(o), o);
+    byKey.set(o, o);
     if (groupOf(o.apiVersion) === 'cert-manager.io' && o.kind === 'Certificate' && isObj(o.spec) && typeof o.spec.secretName === 'string') {
       secrets.set(`${namespaceOf(o)}/${o.spec.secretName}`, `${describeObject(o)}${where(o)}`);
     }
   }
   for (const r of rendered) {
     for (const g of r.objects) {
-      const key = objectKey(g);
-      const clash = byKey.get(key);
-      const other = generatedBy.get(key);
+      const clash = byKey.get(g);
+      const other = generatedBy.get(g);
       if (other) {
         const message = other === r.source
           ? `two ${g.kind}s generated from ${describeObject(r.source)} would both be named "${g.metadata.name}": the names derived from metadata.name are cut to 63 characters and no longer differ; choose a shorter metadata.name`
@@ -212,8 +210,8 @@ function checkCollisions(inputs: readonly KubeObject[], rendered: readonly Rende
         results.push(resultFor(clash, 'error', `${describeObject(clash)}${where(clash)} has the name of the ${g.kind} that dbtls generates from ${describeObject(r.source)}; rename or remove yours`, 'metadata.name'));
         continue;
       }
-      byKey.set(key, g);
-      generatedBy.set(key, r.source);
+      byKey.set(g, g);
+      generatedBy.set(g, r.source);
       if (g.kind === 'Certificate' && isObj(g.spec)) {
         const secret = `${namespaceOf(g)}/${String(g.spec.secretName)}`;
         const owner = secrets.get(secret);
@@ -233,6 +231,26 @@ function checkCollisions(inputs: readonly KubeObject[], rendered: readonly Rende
     }
   }
   return results;
+}
+
+/** Objects by group, kind, namespace and name: no key string to build and hash for each of them. */
+class ObjectIndex<V> {
+  private readonly groups = new Map<string, Map<string, Map<string, Map<string, V>>>>();
+
+  get(o: KubeObject): V | undefined {
+    return this.groups.get(groupOf(o.apiVersion))?.get(o.kind)?.get(namespaceOf(o))?.get(o.metadata.name);
+  }
+
+  set(o: KubeObject, value: V): void {
+    const at = <K, T>(m: Map<K, T>, k: K, make: () => T): T => {
+      let v = m.get(k);
+      if (v === undefined) m.set(k, (v = make()));
+      return v;
+    };
+    const kinds = at(this.groups, groupOf(o.apiVersion), () => new Map());
+    const namespaces = at(kinds, o.kind, () => new Map());
+    at(namespaces, namespaceOf(o), () => new Map()).set(o.metadata.name, value);
+  }
 }
 
 /** Generated objects go in one file beside their source, so `kpt fn render` writes them there. */
@@ -265,9 +283,10 @@ function isOwnOutput(o: KubeObject): boolean {
  */
 function nearMiss(o: KubeObject): Result | undefined {
   if (findKind(o)) return undefined;
-  const group = groupOf(o.apiVersion);
-  const same = KINDS.find((k) => k.kind.toLowerCase() === o.kind.toLowerCase());
+  const lower = o.kind.toLowerCase();
+  const same = KINDS.find((k) => k.kind.toLowerCase() === lower);
   if (!same) return undefined;
+  const group = groupOf(o.apiVersion);
   if (same.group === group) {
     return resultFor(o, 'warning', `kind "${o.kind}" is not a kind of ${group} (kinds are case-sensitive); did you mean ${same.kind}? dbtls passes this resource through unchecked`, 'kind');
   }

@@ -69,6 +69,7 @@ export function merged<T extends Obj>(...parts: (Obj | undefined)[]): T {
  * (probes, security contexts, ports, mounts, usages) are about half of its nodes.
  */
 export function shared<T>(value: T): T {
+  value = compact(value);
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     for (const v of Object.values(value)) shared(v);
     Object.freeze(value);
@@ -92,6 +93,7 @@ export function sharedBy<K, T>(make: (key: K) => T): (key: K) => T {
  * such values, and copying them all cost a tenth of a large render.
  */
 export function compact<T>(v: T): T {
+  if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return v; // a shared value is compact already
   if (Array.isArray(v)) {
     let out: unknown[] | undefined;
     for (let i = 0; i < v.length; i++) {
