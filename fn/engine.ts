@@ -184,48 +184,52 @@ function operatorOf(kind: DatabaseKind): string {
 /** Generated objects must not overwrite what a user wrote, nor write one secret twice. */
 function checkCollisions(inputs: readonly KubeObject[], rendered: readonly Rendered[]): Result[] {
   const results: Result[] = [];
-  const byKey = new ObjectIndex<KubeObject>();
-  const generatedBy = new ObjectIndex<KubeObject>();
-  const secrets = new Map<string, string>();
+  // Each name taken: by the user's object, or by a generated one (with the database it came from).
+  const taken = new ObjectIndex<{ object: KubeObject; source?: KubeObject }>();
+  // Each secret written, by namespace and name; described only when two Certificates meet.
+  const secrets = new Map<string, Map<string, { input: KubeObject } | { source: KubeObject; alias: string | undefined }>>();
+  const secretsIn = (ns: string) => secrets.get(ns) ?? secrets.set(ns, new Map()).get(ns)!;
   for (const o of inputs) {
     // Only an object of a kind dbtls generates can have a generated object's key.
     if (!GENERATED_KINDS.has(o.kind)) continue;
-    byKey.set(o, o);
+    taken.set(o, { object: o });
     if (groupOf(o.apiVersion) === 'cert-manager.io' && o.kind === 'Certificate' && isObj(o.spec) && typeof o.spec.secretName === 'string') {
-      secrets.set(`${namespaceOf(o)}/${o.spec.secretName}`, `${describeObject(o)}${where(o)}`);
+      secretsIn(namespaceOf(o)).set(o.spec.secretName, { input: o });
     }
   }
   for (const r of rendered) {
     for (const g of r.objects) {
-      const clash = byKey.get(g);
-      const other = generatedBy.get(g);
-      if (other) {
+      const prior = taken.get(g);
+      if (prior?.source) {
+        const other = prior.source;
         const message = other === r.source
           ? `two ${g.kind}s generated from ${describeObject(r.source)} would both be named "${g.metadata.name}": the names derived from metadata.name are cut to 63 characters and no longer differ; choose a shorter metadata.name`
           : `the ${g.kind} "${g.metadata.name}" generated from ${describeObject(r.source)} has the name of the ${g.kind} generated from ${describeObject(other)}${where(other)}; rename one of the two`;
         results.push(resultFor(r.source, 'error', message, 'metadata.name'));
         continue;
       }
-      if (clash) {
+      if (prior) {
+        const clash = prior.object;
         results.push(resultFor(clash, 'error', `${describeObject(clash)}${where(clash)} has the name of the ${g.kind} that dbtls generates from ${describeObject(r.source)}; rename or remove yours`, 'metadata.name'));
         continue;
       }
-      byKey.set(g, g);
-      generatedBy.set(g, r.source);
+      taken.set(g, { object: g, source: r.source });
       if (g.kind === 'Certificate' && isObj(g.spec)) {
-        const secret = `${namespaceOf(g)}/${String(g.spec.secretName)}`;
-        const owner = secrets.get(secret);
+        const inNamespace = secretsIn(namespaceOf(g));
+        const secretName = String(g.spec.secretName);
+        const writer = inNamespace.get(secretName);
         const alias = g.metadata.labels?.['dbtls.dev/certificate-alias'];
-        if (owner) {
+        if (writer) {
+          const owner = 'input' in writer ? `${describeObject(writer.input)}${where(writer.input)}` : `the ${writer.alias} certificate of ${describeObject(writer.source)}`;
           // At the user's secretName when there is one; otherwise the secret is dbtls's default name.
           const tls = isObj(r.source.spec) && isObj(r.source.spec.tls) ? r.source.spec.tls : {};
           const i = (Array.isArray(tls.certificates) ? tls.certificates : []).findIndex((c) => isObj(c) && c.alias === alias && c.secretName !== undefined);
           const [path, fix] = i >= 0
             ? [`spec.tls.certificates[${i}].secretName`, 'set a different secretName']
             : ['spec.tls.certificates', `give ${owner} another secret, or set secretName for alias ${alias} in spec.tls.certificates`];
-          results.push(resultFor(r.source, 'error', `secret "${String(g.spec.secretName)}" of the ${alias} certificate is also written by ${owner}; cert-manager issues only one Certificate per secret: ${fix}`, path));
+          results.push(resultFor(r.source, 'error', `secret "${secretName}" of the ${alias} certificate is also written by ${owner}; cert-manager issues only one Certificate per secret: ${fix}`, path));
         } else {
-          secrets.set(secret, `the ${alias} certificate of ${describeObject(r.source)}`);
+          inNamespace.set(secretName, { source: r.source, alias });
         }
       }
     }

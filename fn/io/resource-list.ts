@@ -73,7 +73,8 @@ export function itemProblem(item: unknown): string | undefined {
  * identity and metadata fields of the wrong type (which the API server would refuse, and which
  * dbtls must not read as "default" or overwrite).
  */
-export function itemProblems(item: unknown): { path?: string; text: string }[] {
+export function itemProblems(item: unknown): readonly { path?: string; text: string }[] {
+  if (isWellFormed(item)) return NO_PROBLEMS;
   if (!isObj(item)) return [{ text: `is not a mapping (got ${describeType(item)})` }];
   const missing: string[] = [];
   const wrong: { path: string; text: string }[] = [];
@@ -101,6 +102,25 @@ export function itemProblems(item: unknown): { path?: string; text: string }[] {
     }
   }
   return [...(missing.length ? [{ path: missing[0], text: `has no ${missing.join(', ')}` }] : []), ...wrong];
+}
+
+const NO_PROBLEMS: readonly { path?: string; text: string }[] = Object.freeze([]);
+
+/** itemProblems' checks, without building anything: nearly every item passes them. */
+function isWellFormed(item: unknown): boolean {
+  if (!isObj(item)) return false;
+  const md = item.metadata;
+  if (typeof item.apiVersion !== 'string' || item.apiVersion === '' || typeof item.kind !== 'string' || item.kind === '' || !isObj(md)) return false;
+  if (typeof md.name !== 'string' || md.name === '') return false;
+  if (md.namespace !== undefined && md.namespace !== null && typeof md.namespace !== 'string') return false;
+  return isStringMap(md.labels) && isStringMap(md.annotations);
+}
+
+function isStringMap(m: unknown): boolean {
+  if (m === undefined || m === null) return true;
+  if (!isObj(m)) return false;
+  for (const k in m) if (m[k] !== null && typeof m[k] !== 'string') return false;
+  return true;
 }
 
 export function isKubeObject(item: unknown): item is KubeObject {
