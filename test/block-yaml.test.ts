@@ -54,7 +54,7 @@ describe('the block reader', () => {
       '- a: &x 1\n  b: *x\n', '- a: !!binary aGk=\n', '- a: {b: 1}\n', '- a: [1]\n', '- a: >\n    folded\n',
       '- a: |+\n    keep\n\n', '- a: |2\n     x\n', '- a: "esc\\n"\n', '- a: "multi\n    line"\n', "- a: 'multi\n    line'\n",
       '- a: plain\n    continued\n', '- a: b: c\n', '- a: x:\n', '- a: 1\n  a: 2\n', '- yes: 1\n  true: 2\n',
-      '- __proto__: 1\n', '- <<: {a: 1}\n', '- a:\ttab\n', '- a: é\n', '- a: \u0085\n', '- - nested\n', '- a: 1\n   b: 2\n',
+      '- __proto__: 1\n', "- '__proto__': 1\n", '- "__proto__": {}\n', '- <<: {a: 1}\n', '- a:\ttab\n', '- a: é\n', '- a: \u0085\n', '- - nested\n', '- a: 1\n   b: 2\n',
       '- a: 1\n - b\n', '- a: 1\n- b\nc: 1\n', '-x\n', '- a: |\n\n    after a blank\n', '- a: |\n    no final break',
       '- ? complex\n  : key\n', '- a: 1\n---\n- b\n', '- a: "unclosed\n', '- %x\n', '- @x\n', '- `x\n', '- a: 1 # c\n  b: |\n      x\n    y\n',
     ];

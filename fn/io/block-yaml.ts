@@ -179,7 +179,8 @@ export class BlockReader {
       const end = this.keyEnd(at);
       if (end < 0) throw DECLINE;
       const key = this.key(at, end);
-      if (Object.prototype.hasOwnProperty.call(out, key)) throw DECLINE;
+      // A duplicate is js-yaml's error to word; `__proto__` it defines as a plain property.
+      if (key === '__proto__' || Object.prototype.hasOwnProperty.call(out, key)) throw DECLINE;
       let q = end + 1;
       while (q < this.n && s.charCodeAt(q) === SPACE) q++;
       const c = q < this.n ? s.charCodeAt(q) : NL;
@@ -212,12 +213,12 @@ export class BlockReader {
     }
     const k = s.slice(at, end);
     // Six letters or more from a letter on: no YAML 1.1 boolean, null or number, only a string.
-    if (k.length > 5 && ((c | 0x20) >= 97 && (c | 0x20) <= 122) && k !== '__proto__') return k;
+    if (k.length > 5 && ((c | 0x20) >= 97 && (c | 0x20) <= 122)) return k;
     let known = this.keys.get(k);
     if (known === undefined) {
       const doc = resolve(`${k}: 0`, this.schema);
       const keys = Object.keys(doc);
-      if (keys.length !== 1 || keys[0] === '__proto__') throw DECLINE;
+      if (keys.length !== 1) throw DECLINE;
       known = keys[0];
       this.keys.set(k, known);
     }
