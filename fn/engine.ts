@@ -197,6 +197,7 @@ function checkCollisions(inputs: readonly KubeObject[], rendered: readonly Rende
       secretsIn(namespaceOf(o)).set(o.spec.secretName, { input: o });
     }
   }
+  const said = new Set<string>();
   for (const r of rendered) {
     for (const g of r.objects) {
       const prior = taken.get(g);
@@ -205,7 +206,9 @@ function checkCollisions(inputs: readonly KubeObject[], rendered: readonly Rende
         const message = other === r.source
           ? `two ${g.kind}s generated from ${describeObject(r.source)} would both be named "${g.metadata.name}": the names derived from metadata.name are cut to 63 characters and no longer differ; choose a shorter metadata.name`
           : `the ${g.kind} "${g.metadata.name}" generated from ${describeObject(r.source)} has the name of the ${g.kind} generated from ${describeObject(other)}${where(other)}; rename one of the two`;
-        results.push(resultFor(r.source, 'error', message, 'metadata.name'));
+        // Three certificates cut to one name are one problem, said once.
+        if (!said.has(message)) results.push(resultFor(r.source, 'error', message, 'metadata.name'));
+        said.add(message);
         continue;
       }
       if (prior) {
