@@ -9,9 +9,12 @@ import { singlestore } from './singlestore.js';
 
 export const KINDS: readonly DatabaseKind<any>[] = [postgres, perconaXtraDB, singlestore, mssqlserver, vaultserver];
 
-const byGroupKind = new Map(KINDS.map((k) => [`${k.group}/${k.kind}`, k]));
+const byKind = new Map(KINDS.map((k) => [k.kind, k]));
+if (byKind.size !== KINDS.length) throw new Error('two supported kinds share a kind name: look them up by group as well');
 
 export function findKind(o: unknown): DatabaseKind | undefined {
   if (!isObj(o) || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') return undefined;
-  return byGroupKind.get(`${groupOf(o.apiVersion)}/${o.kind}`);
+  // By kind first: most items are not databases, and this builds no string for them.
+  const kind = byKind.get(o.kind);
+  return kind !== undefined && groupOf(o.apiVersion) === kind.group ? kind : undefined;
 }
