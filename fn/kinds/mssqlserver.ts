@@ -11,7 +11,7 @@ import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared } from '../io/objects.js';
 import { USAGES } from '../render/certificate.js';
 import { describeType } from '../io/resource-list.js';
-import { configMap, dataVolumeFrom, podSelector, serverDNSNames, service, statefulSet } from '../render/workload.js';
+import { configMap, dataVolumeFrom, podSecurityContext, podSelector, serverDNSNames, service, statefulSet, tcpReadiness } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { operatorOnlyFields, readBool, readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -279,10 +279,10 @@ const CLIENT_FILES = shared([{ key: 'tls.crt', path: 'client.crt' }, { key: 'tls
 const ENABLE_HADR = shared({ name: 'MSSQL_ENABLE_HADR', value: '1' });
 const CONTAINER_PORTS = shared([{ name: 'db', containerPort: PORT, protocol: 'TCP' }]);
 const AG_CONTAINER_PORTS = shared([...CONTAINER_PORTS, { name: 'mirroring', containerPort: MIRRORING_PORT, protocol: 'TCP' }]);
-const READINESS = shared({ tcpSocket: { port: PORT }, periodSeconds: 10 });
+const READINESS = tcpReadiness(PORT);
 // SQL Server binds its ports with NET_BIND_SERVICE.
 const CONTAINER_SECURITY = shared({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } });
-const POD_SECURITY = shared({ runAsUser: MSSQL_UID, runAsGroup: MSSQL_UID, fsGroup: MSSQL_UID, runAsNonRoot: true });
+const POD_SECURITY = podSecurityContext(MSSQL_UID);
 const PRIMARY_PORTS = shared([{ name: 'primary', port: PORT }]);
 const POD_PORTS = shared([{ name: 'db', port: PORT }]);
 const AG_POD_PORTS = shared([...POD_PORTS, { name: 'mirroring', port: MIRRORING_PORT }]);

@@ -11,7 +11,7 @@
 import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
 import { USAGES } from '../render/certificate.js';
-import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, RESTRICTED_CONTAINER, secretVolume, serverDNSNames, service, statefulSet } from '../render/workload.js';
+import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, secretVolume, serverDNSNames, service, statefulSet, tcpReadiness } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { operatorOnlyFields, readBool, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -224,7 +224,7 @@ const BASE_MOUNTS = shared([{ name: 'data', mountPath: DATA_DIR }, { name: 'conf
 const certMount = sharedBy((alias: string) => ({ name: `tls-${alias}-config`, mountPath: `${CERT_DIR}/${alias}`, readOnly: true }));
 const COMMAND = shared(['/bin/sh', `${CONFIG_DIR}/start.sh`]);
 const CONTAINER_PORTS = shared([{ name: 'mysql', containerPort: PORT, protocol: 'TCP' }, ...GALERA_PORTS.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' }))]);
-const READINESS = shared({ tcpSocket: { port: PORT }, periodSeconds: 10 });
-const POD_SECURITY = shared({ runAsUser: MYSQL_UID, runAsGroup: MYSQL_UID, fsGroup: MYSQL_UID, runAsNonRoot: true });
+const READINESS = tcpReadiness(PORT);
+const POD_SECURITY = podSecurityContext(MYSQL_UID);
 const PRIMARY_PORTS = shared([{ name: 'primary', port: PORT }]);
 const POD_PORTS = shared([{ name: 'db', port: PORT }, ...GALERA_PORTS]);

@@ -7,7 +7,7 @@
 import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
 import { USAGES } from '../render/certificate.js';
-import { configMap, configMapVolume, dataVolumeFrom, podSelector, RESTRICTED_CONTAINER, secretVolume, serverDNSNames, service, statefulSet } from '../render/workload.js';
+import { configMap, configMapVolume, dataVolumeFrom, podSecurityContext, podSelector, RESTRICTED_CONTAINER, secretVolume, serverDNSNames, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { operatorOnlyFields, readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -190,7 +190,7 @@ const POSTGRES_USER = shared({ name: 'POSTGRES_USER', value: 'postgres' });
 const PGDATA_ENV = shared({ name: 'PGDATA', value: PGDATA });
 const CONTAINER_PORTS = shared([{ name: 'postgres', containerPort: PORT, protocol: 'TCP' }]);
 const READINESS = shared({ exec: { command: ['pg_isready', '--host=127.0.0.1', `--port=${PORT}`] }, periodSeconds: 10 });
-const POD_SECURITY = shared({ runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, fsGroup: POSTGRES_UID, runAsNonRoot: true });
+const POD_SECURITY = podSecurityContext(POSTGRES_UID);
 const PRIMARY_PORTS = shared([{ name: 'primary', port: PORT }]);
 const STANDBY_PORTS = shared([{ name: 'standby', port: PORT }]);
 const POD_PORTS = shared([{ name: 'db', port: PORT }]);

@@ -13,7 +13,7 @@ import type { KubeObject, Obj } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
 import { isObj, merged, shared } from '../io/objects.js';
 import { USAGES } from '../render/certificate.js';
-import { configMap, configMapVolume, dataVolumeFrom, RESTRICTED_CONTAINER, serverDNSNames, service, statefulSet } from '../render/workload.js';
+import { configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, serverDNSNames, service, statefulSet, tcpReadiness } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { operatorOnlyFields, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -238,7 +238,7 @@ const SERVER_FILES = shared([{ key: 'ca.crt', path: 'ca.crt' }, { key: 'tls.crt'
 const CLIENT_FILES = shared([{ key: 'tls.crt', path: 'client.crt' }, { key: 'tls.key', path: 'client.key' }]);
 const ROOT_USERNAME = shared({ name: 'ROOT_USERNAME', value: 'root' });
 const CONTAINER_PORTS = shared([{ name: 'db', containerPort: PORT, protocol: 'TCP' }]);
-const READINESS = shared({ tcpSocket: { port: PORT }, periodSeconds: 10 });
-const POD_SECURITY = shared({ runAsUser: MEMSQL_UID, runAsGroup: MEMSQL_GID, fsGroup: MEMSQL_GID, runAsNonRoot: true });
+const READINESS = tcpReadiness(PORT);
+const POD_SECURITY = podSecurityContext(MEMSQL_UID, MEMSQL_GID);
 const PRIMARY_PORTS = shared([{ name: 'primary', port: PORT }]);
 const POD_PORTS = shared([{ name: 'db', port: PORT }]);

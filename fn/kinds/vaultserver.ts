@@ -12,7 +12,7 @@ import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
 import { USAGES } from '../render/certificate.js';
 import { describeType } from '../io/resource-list.js';
-import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, RESTRICTED_CONTAINER, secretVolume, serverDNSNames, service, statefulSet } from '../render/workload.js';
+import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, secretVolume, serverDNSNames, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { readInt, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -291,6 +291,6 @@ const POD_NAME = shared({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 
 const CONTAINER_PORTS = shared([{ name: 'client', containerPort: API_PORT, protocol: 'TCP' }, { name: 'cluster', containerPort: CLUSTER_PORT, protocol: 'TCP' }]);
 // Ready once unsealed (standbys included): sealed pods get no client traffic.
 const readiness = sharedBy((scheme: string) => ({ httpGet: { path: '/v1/sys/health?standbyok=true', port: API_PORT, scheme: scheme.toUpperCase() }, periodSeconds: 10 }));
-const POD_SECURITY = shared({ runAsUser: VAULT_UID, runAsGroup: VAULT_GID, fsGroup: VAULT_GID, runAsNonRoot: true });
+const POD_SECURITY = podSecurityContext(VAULT_UID, VAULT_GID);
 const SERVICE_PORTS = shared([{ name: 'client', port: API_PORT }, { name: 'cluster', port: CLUSTER_PORT }]);
 const INTERNAL_PORTS = shared([{ name: 'client-internal', port: API_PORT }, { name: 'cluster-internal', port: CLUSTER_PORT }]);

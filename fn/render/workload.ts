@@ -9,6 +9,19 @@ export interface Port { name: string; port: number; targetPort?: number | string
 /** A container that may not gain privileges and holds no Linux capabilities: every kind's but SQL Server's. */
 export const RESTRICTED_CONTAINER = shared({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
 
+/**
+ * A pod that runs as `uid` and group `gid`, with its volumes group-owned by `gid` (fsGroup): how
+ * the certificate keys become readable by the server and nobody else. Shared.
+ */
+export function podSecurityContext(uid: number, gid: number = uid): Obj {
+  return shared({ runAsUser: uid, runAsGroup: gid, fsGroup: gid, runAsNonRoot: true });
+}
+
+/** Ready when the port accepts connections. Shared. */
+export function tcpReadiness(port: number): Obj {
+  return shared({ tcpSocket: { port }, periodSeconds: 10 });
+}
+
 /** A certificate secret's three files under their own names. */
 export const CERT_FILES: readonly SecretFile[] = shared([{ key: 'ca.crt', path: 'ca.crt' }, { key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }]);
 
