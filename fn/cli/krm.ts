@@ -50,7 +50,7 @@ export function readInput(fd: number, limit: number = LIMITS.maxBytes): Buffer {
   return buffer.subarray(0, total);
 }
 
-/** The input as text, or why it cannot be read as such. */
+/** The input as text, or why it cannot be read as such. runKrm takes the text out of it. */
 export type Input = { text: string } | { error: string };
 
 /** The input's bytes, checked against maxBytes and decoded. */
