@@ -9,9 +9,9 @@
 // /var/opt/mssql/mssql.conf, with TLS files under /var/opt/mssql/tls.
 import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared } from '../io/objects.js';
-import { USAGES } from '../render/certificate.js';
+import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import { describeType } from '../io/resource-list.js';
-import { configMap, dataVolumeFrom, podSecurityContext, podSelector, serverDNSNames, service, statefulSet, tcpReadiness } from '../render/workload.js';
+import { configMap, dataVolumeFrom, podSecurityContext, podSelector, service, statefulSet, tcpReadiness } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { operatorOnlyFields, readBool, readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -156,13 +156,11 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     if (alias === 'client') {
       return { commonName: 'mssql', subject, usages: USAGES.client };
     }
-    const { namespace, settings: { clusterDomain } } = ctx;
-    const governing = nameWithSuffix(name, 'pods');
-    const dnsNames = serverDNSNames(plan.mode ? [name, nameWithSuffix(name, 'secondary')] : [name], governing, namespace, clusterDomain);
+    const services = plan.mode ? [name, nameWithSuffix(name, 'secondary')] : [name];
     const usages = alias === 'endpoint'
       ? USAGES.serverAndClient // mirroring connections go both ways
       : USAGES.server;
-    return { commonName: name, subject, dnsNames, ipAddresses: ['127.0.0.1'], usages };
+    return { ...serverCertificateDefaults(ctx, services, nameWithSuffix(name, 'pods'), usages), subject };
   },
 
   workload(ctx, plan, certificates) {

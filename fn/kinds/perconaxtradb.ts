@@ -10,8 +10,8 @@
 // The docs require spec.tls.issuerRef with requireSSL (the public webhook does not check it).
 import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
-import { USAGES } from '../render/certificate.js';
-import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, secretVolume, serverDNSNames, service, statefulSet, tcpReadiness } from '../render/workload.js';
+import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
+import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, secretVolume, service, statefulSet, tcpReadiness } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { operatorOnlyFields, readBool, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -98,17 +98,8 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
   certificateDefaults(ctx, _plan, alias) {
     // KubeDB sets no default subject (SetTLSDefaults fills only secret names).
     const name = ctx.db.metadata.name;
-    if (alias === 'server') {
-      const { namespace, settings: { clusterDomain } } = ctx;
-      const governing = nameWithSuffix(name, 'pods');
-      return {
-        commonName: name,
-        dnsNames: serverDNSNames([name], governing, namespace, clusterDomain),
-        ipAddresses: ['127.0.0.1'],
-        // Galera nodes connect to each other with this certificate: it is client and server.
-        usages: USAGES.serverAndClient,
-      };
-    }
+    // Galera nodes connect to each other with the server certificate: it is client and server.
+    if (alias === 'server') return serverCertificateDefaults(ctx, [name], nameWithSuffix(name, 'pods'), USAGES.serverAndClient);
     // The client certificate is the root user's; the exporter's is the monitor user's (<db>-monitor).
     return { commonName: alias === 'client' ? 'root' : 'monitor', usages: USAGES.client };
   },

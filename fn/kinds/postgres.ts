@@ -6,8 +6,8 @@
 // from 18; certificates are mounted under /tls/certs/<alias>.
 import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
-import { USAGES } from '../render/certificate.js';
-import { configMap, configMapVolume, dataVolumeFrom, podSecurityContext, podSelector, RESTRICTED_CONTAINER, secretVolume, serverDNSNames, service, statefulSet } from '../render/workload.js';
+import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
+import { configMap, configMapVolume, dataVolumeFrom, podSecurityContext, podSelector, RESTRICTED_CONTAINER, secretVolume, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { operatorOnlyFields, readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -113,15 +113,7 @@ export const postgres = defineKind<PostgresPlan>({
   certificateDefaults(ctx, _plan, alias) {
     // KubeDB sets no default subject for Postgres; the user's spec.tls.certificates[].subject applies.
     const name = ctx.db.metadata.name;
-    if (alias === 'server') {
-      const { namespace, settings: { clusterDomain } } = ctx;
-      return {
-        commonName: name,
-        dnsNames: serverDNSNames([name, nameWithSuffix(name, 'standby')], nameWithSuffix(name, 'pods'), namespace, clusterDomain),
-        ipAddresses: ['127.0.0.1'],
-        usages: USAGES.server,
-      };
-    }
+    if (alias === 'server') return serverCertificateDefaults(ctx, [name, nameWithSuffix(name, 'standby')], nameWithSuffix(name, 'pods'), USAGES.server);
     // Client certificates authenticate as the postgres superuser under clientAuthMode cert.
     return { commonName: 'postgres', usages: USAGES.client };
   },

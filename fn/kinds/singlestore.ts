@@ -12,8 +12,8 @@
 import type { KubeObject, Obj } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
 import { isObj, merged, shared } from '../io/objects.js';
-import { USAGES } from '../render/certificate.js';
-import { configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, serverDNSNames, service, statefulSet, tcpReadiness } from '../render/workload.js';
+import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
+import { configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, service, statefulSet, tcpReadiness } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { operatorOnlyFields, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -144,18 +144,9 @@ export const singlestore = defineKind<SinglestorePlan>({
   certificateDefaults(ctx, _plan, alias) {
     // KubeDB sets no default subject (SetTLSDefaults fills only secret names).
     const name = ctx.db.metadata.name;
-    if (alias === 'server') {
-      const { namespace, settings: { clusterDomain } } = ctx;
-      const governing = nameWithSuffix(name, 'pods');
-      return {
-        commonName: name,
-        // The primary service, and the pods of every group under the governing service they share.
-        dnsNames: serverDNSNames([name], governing, namespace, clusterDomain),
-        ipAddresses: ['127.0.0.1'],
-        // Aggregators connect to leaves with the same certificate.
-        usages: USAGES.serverAndClient,
-      };
-    }
+    // The primary service, and the pods of every group under the governing service they share;
+    // aggregators connect to leaves with the same certificate.
+    if (alias === 'server') return serverCertificateDefaults(ctx, [name], nameWithSuffix(name, 'pods'), USAGES.serverAndClient);
     return { commonName: 'root', usages: USAGES.client };
   },
 

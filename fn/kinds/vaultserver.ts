@@ -10,9 +10,9 @@
 // (API) and 8201 (cluster); configuration /etc/vault/config/vault.hcl.
 import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
-import { USAGES } from '../render/certificate.js';
+import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import { describeType } from '../io/resource-list.js';
-import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, secretVolume, serverDNSNames, service, statefulSet } from '../render/workload.js';
+import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, secretVolume, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { readInt, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -170,15 +170,9 @@ export const vaultserver = defineKind<VaultPlan>({
     const name = ctx.db.metadata.name;
     const commonName = `${name}-${alias}`;
     if (alias === 'client') return { commonName, usages: USAGES.client };
-    const { namespace, settings: { clusterDomain } } = ctx;
-    const internal = nameWithSuffix(name, 'internal');
-    return {
-      commonName,
-      dnsNames: serverDNSNames([name], internal, namespace, clusterDomain),
-      ipAddresses: ['127.0.0.1'],
-      // storage: raft joins present it as a client to the leader's listener, which checks it as a server
-      usages: alias === 'storage' ? USAGES.serverAndClient : USAGES.server,
-    };
+    // storage: raft joins present it as a client to the leader's listener, which checks it as a server
+    const usages = alias === 'storage' ? USAGES.serverAndClient : USAGES.server;
+    return serverCertificateDefaults(ctx, [name], nameWithSuffix(name, 'internal'), usages, commonName);
   },
 
   workload(ctx, plan, certificates) {

@@ -2,10 +2,11 @@
 // `spec.tls.certificates[]` entry the way KubeDB merges them (each subject list the user sets
 // replaces the default one; SANs are added to the defaults).
 import { compact, type KubeObject, shared, unique } from '../io/objects.js';
-import type { CertificateDefaults } from '../kinds/kind.js';
+import type { CertificateDefaults, KindContext } from '../kinds/kind.js';
 import { formatGoDuration, parseGoDuration } from '../util/duration.js';
 import type { CertificateOverride, IssuerRef } from '../validate/tls-config.js';
 import { kubeObject, objectMeta, type Owner } from './metadata.js';
+import { serverDNSNames } from './workload.js';
 
 /** Key usages as KubeDB and KubeVault request them, shared by every Certificate that asks for them. */
 export const USAGES = {
@@ -13,6 +14,21 @@ export const USAGES = {
   client: shared(['digital signature', 'key encipherment', 'client auth']),
   serverAndClient: shared(['digital signature', 'key encipherment', 'server auth', 'client auth']),
 };
+
+/**
+ * A server certificate's defaults as every kind asks for them: each name of its Services and of
+ * the pods under the governing Service, localhost and 127.0.0.1 for clients inside the pod.
+ */
+export function serverCertificateDefaults(
+  ctx: KindContext, services: string[], governing: string, usages: string[], commonName: string = ctx.db.metadata.name,
+): CertificateDefaults {
+  return {
+    commonName,
+    dnsNames: serverDNSNames(services, governing, ctx.namespace, ctx.settings.clusterDomain),
+    ipAddresses: ['127.0.0.1'],
+    usages,
+  };
+}
 
 export interface CertificateInput {
   owner: Owner;
