@@ -18,6 +18,11 @@ const STANDALONE = [
   'ConfigMap/demo/pg-server-config', 'Issuer/demo/postgres-ca-issuer', 'Service/demo/pg', 'Service/demo/pg-pods',
   'Service/demo/pg-standby', 'StatefulSet/demo/pg',
 ];
+/** Operator mode: the Certificates and the database itself, for KubeDB. */
+const OPERATOR = [
+  'Certificate/demo/pg-client-cert', 'Certificate/demo/pg-metrics-exporter-cert', 'Certificate/demo/pg-server-cert',
+  'Issuer/demo/postgres-ca-issuer', 'Postgres/demo/pg',
+];
 const edit = (file: string, from: string | RegExp, to: string) => {
   const text = readFileSync(file, 'utf8');
   const next = text.replace(from, to);
@@ -42,10 +47,7 @@ describe.skipIf(skip)('kubectl kustomize, dbtls as a transformer', () => {
     edit(join(dir, 'dbtls.yaml'), 'mode: standalone', 'mode: operator');
     const r = build(dir);
     expect(r.status, r.stderr).toBe(0);
-    expect(ids(parseDocs(r.stdout))).toEqual([
-      'Certificate/demo/pg-client-cert', 'Certificate/demo/pg-metrics-exporter-cert', 'Certificate/demo/pg-server-cert',
-      'Issuer/demo/postgres-ca-issuer', 'Postgres/demo/pg',
-    ]);
+    expect(ids(parseDocs(r.stdout))).toEqual(OPERATOR);
   });
 
   it('sees the Issuers of the build: a wrong issuerRef fails the build with a readable error', () => {
@@ -86,10 +88,7 @@ describe.skipIf(skip)('kubectl kustomize, dbtls as a generator', () => {
     edit(join(dir, 'postgres.yaml'), 'dbtls.dev/mode: standalone', 'dbtls.dev/mode: operator');
     const r = build(dir);
     expect(r.status, r.stderr).toBe(0);
-    expect(ids(parseDocs(r.stdout))).toEqual([
-      'Certificate/demo/pg-client-cert', 'Certificate/demo/pg-metrics-exporter-cert', 'Certificate/demo/pg-server-cert',
-      'Issuer/demo/postgres-ca-issuer', 'Postgres/demo/pg',
-    ]);
+    expect(ids(parseDocs(r.stdout))).toEqual(OPERATOR);
     expect(r.stderr).not.toContain('local-config');
   });
 
