@@ -4,6 +4,7 @@ import { type DatabaseKind, type IssuedCertificate, type KindContext } from './k
 import { findKind, KINDS } from './kinds/index.js';
 import { annotationsOf, describeObject, groupOf, isObj, type KubeObject, merged, namespaceOf, type Obj } from './io/objects.js';
 import { describeType, isKubeObject, itemProblems, type ResourceList } from './io/resource-list.js';
+import { markDerived } from './io/item-sources.js';
 import {
   fileOf, INDEX_ANNOTATION, INTERNAL_INDEX_ANNOTATION, INTERNAL_PATH_ANNOTATION, PATH_ANNOTATION,
   Reporter, type ResourceRef, resultFor, type Result,
@@ -95,7 +96,11 @@ export function runFunction(list: ResourceList): ResourceList {
 
   results.push(...checkCollisions(objects, rendered));
   const generated = rendered.flatMap((r) => placeBeside(r.source, r.objects));
-  const items = kept.map((o) => replaced.get(o as KubeObject) ?? o);
+  // A changed database keeps its text where dbtls did not change it (io/item-sources.ts).
+  const items = kept.map((o) => {
+    const changed = replaced.get(o as KubeObject);
+    return changed ? markDerived(changed, o) : o;
+  });
   return withResults(list, [...items, ...generated], results);
 }
 

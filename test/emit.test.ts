@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { GO_SAFE_DUMP_SCHEMA } from '../fn/io/go-yaml.js';
 import { dump, load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { emitYaml, emitYamlTo } from '../fn/io/emit.js';
@@ -11,7 +12,7 @@ import { shared } from '../fn/io/objects.js';
 import { KUBERNETES_SCHEMA } from '../fn/io/yaml.js';
 import { ROOT } from './helpers.js';
 
-const jsYaml = (v: unknown) => dump(v, { lineWidth: -1, noRefs: true });
+const jsYaml = (v: unknown) => dump(v, { lineWidth: -1, noRefs: true, schema: GO_SAFE_DUMP_SCHEMA });
 
 /** Strings near every quoting rule: indicators, spaces, colons, YAML 1.1 words, numbers, breaks. */
 const tricky = fc.oneof(

@@ -1,5 +1,6 @@
-// Block-style YAML output, byte for byte what js-yaml's `dump(value, { lineWidth: -1, noRefs: true })`
-// writes, several times faster and in pieces. js-yaml 5 builds a node tree of the whole value
+// Block-style YAML output, byte for byte what js-yaml's
+// `dump(value, { lineWidth: -1, noRefs: true, schema: GO_SAFE_DUMP_SCHEMA })` writes (the schema
+// quotes every string Go's readers would not read back as that string: ./go-yaml.ts), several times faster and in pieces. js-yaml 5 builds a node tree of the whole value
 // and then concatenates every nested block into its parent, re-reading each level's text, which
 // costs ~50 ms per MB of output and several times the output in garbage (4.3 s and ~1 GB of heap
 // for the 84 MiB the benchmark's N=5,000 list produces); our output is several times our input.
@@ -10,9 +11,10 @@
 // finite or not numbers, booleans, null. Anything else (a Uint8Array from `!!binary`, a class
 // instance, a key js-yaml would write as an explicit `? ` pair) is handed to js-yaml, per
 // top-level item. test/emit.test.ts holds the two writers to the same output.
-import { DUMP_SCHEMA, dump } from 'js-yaml';
+import { dump } from 'js-yaml';
+import { GO_SAFE_DUMP_SCHEMA } from './go-yaml.js';
 
-const DUMP_OPTIONS = { lineWidth: -1, noRefs: true } as const;
+const DUMP_OPTIONS = { lineWidth: -1, noRefs: true, schema: GO_SAFE_DUMP_SCHEMA } as const;
 
 /** A value this writer leaves to js-yaml. */
 class Unsupported extends Error {}
@@ -65,11 +67,11 @@ function isPlainLiteral(s: string): boolean {
   return breaks && content;
 }
 
-/** js-yaml's literal block at `level`: header, then every non-empty line indented two spaces a level. */
-function literal(s: string, level: number): string {
+/** js-yaml's literal block: header, then every non-empty line indented to column `col`. */
+function literal(s: string, col: number): string {
   const chomp = s.endsWith('\n') ? (s.endsWith('\n\n') ? '+' : '') : '-';
   const indicator = /^\n* /.test(s) ? '2' : '';
-  const body = s.replace(/^(?!$)/gm, ' '.repeat(2 * level));
+  const body = s.replace(/^(?!$)/gm, ' '.repeat(col));
   return `|${indicator}${chomp}\n${body.endsWith('\n') ? body.slice(0, -1) : body}`;
 }
 
@@ -77,7 +79,7 @@ function literal(s: string, level: number): string {
 const PLAIN_ASCII = /^(?:(?![-?:,[\]{}#&*!|>'"%@`])[\x21-\x7E]|[?:-](?=[\x21-\x7E]))#*(?: *(?:(?![:#])[\x21-\x7E]|:(?=[\x21-\x7E]))#*)*$/;
 const STR_TAG = 'tag:yaml.org,2002:str';
 /** How js-yaml's presenter decides what a plain scalar reads back as; marked internal, so checked. */
-const canResolve = typeof (DUMP_SCHEMA as { resolveImplicitScalarTag?: unknown }).resolveImplicitScalarTag === 'function';
+const canResolve = typeof (GO_SAFE_DUMP_SCHEMA as { resolveImplicitScalarTag?: unknown }).resolveImplicitScalarTag === 'function';
 
 /**
  * A one-line string of printable ASCII, as js-yaml writes it in block context (key or value):
@@ -94,7 +96,8 @@ function asciiScalar(s: string): string | undefined {
     if (c === 32) spaces++;
   }
   if (spaces === n) return undefined;
-  if (PLAIN_ASCII.test(s) && s !== '=' && DUMP_SCHEMA.resolveImplicitScalarTag(s).tag.tagName === STR_TAG) return s;
+  // Plain only where js-yaml and both Go readers (kubectl's and kpt's) read the string back.
+  if (PLAIN_ASCII.test(s) && s !== '=' && GO_SAFE_DUMP_SCHEMA.resolveImplicitScalarTag(s).tag.tagName === STR_TAG) return s;
   return `'${s.replace(/'/g, "''")}'`;
 }
 
@@ -142,13 +145,13 @@ function isPlainObject(v: object): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** The text of each frozen collection, by 2 × level + compact. */
+/** The text of each frozen collection, by 2 × column + compact. */
 const SHARED_TEXTS = new WeakMap<object, ({ text: string; openEnded: boolean } | undefined)[]>();
 
 const LINES: string[] = [];
 const PIECE = 64 * 1024; // characters
-/** A line break and the indentation of `level`. */
-const nl = (level: number) => (LINES[level] ??= `\n${' '.repeat(2 * level)}`);
+/** A line break and the indentation of column `col`. */
+const nl = (col: number) => (LINES[col] ??= `\n${' '.repeat(col)}`);
 
 /**
  * Writes one document's nodes onto `out` (appending to a V8 rope costs less than pushing to an
@@ -157,6 +160,16 @@ const nl = (level: number) => (LINES[level] ??= `\n${' '.repeat(2 * level)}`);
 class Writer {
   openEnded = false;
   out = '';
+
+  /**
+   * Level n is written at column 2n + shift: js-yaml's layout at shift 0; a ResourceList's items
+   * at the column the input had them (kpt and kustomize send `- ` at column 0: shift -2).
+   */
+  constructor(private readonly shift = 0) {}
+
+  col(level: number): number {
+    return 2 * level + this.shift;
+  }
 
   /** Takes what has been written so far, as one flat string. */
   take(): string {
@@ -190,7 +203,7 @@ class Writer {
     }
     let texts = SHARED_TEXTS.get(v);
     if (texts === undefined) SHARED_TEXTS.set(v, (texts = []));
-    const slot = 2 * level + (compact ? 1 : 0);
+    const slot = 2 * this.col(level) + (compact ? 1 : 0);
     let known = texts[slot];
     if (known === undefined) {
       const before = this.out;
@@ -214,12 +227,17 @@ class Writer {
   scalar(v: unknown, level: number): void {
     if (typeof v === 'string') {
       if (isSimple(v)) { this.openEnded = false; this.out += v; return; }
-      if (isPlainLiteral(v)) { this.openEnded = v.endsWith('\n\n'); this.out += literal(v, level); return; }
+      if (isPlainLiteral(v)) { this.openEnded = v.endsWith('\n\n'); this.out += literal(v, this.col(level)); return; }
       let ascii = asciiCache.get(v);
       if (ascii === undefined) ascii = remember(asciiCache, v, asciiScalar(v) ?? '');
       if (ascii !== '') { this.openEnded = false; this.out += ascii; return; }
     } else if (typeof v === 'number') {
       if (Number.isSafeInteger(v) && !Object.is(v, -0)) { this.openEnded = false; this.out += String(v); return; }
+    } else if (typeof v === 'bigint') {
+      // Integers past 2^53, read exactly: their digits, as they were written.
+      this.openEnded = false;
+      this.out += String(v);
+      return;
     } else if (typeof v === 'boolean' || v === null) {
       this.openEnded = false;
       this.out += String(v);
@@ -230,7 +248,8 @@ class Writer {
     const { text, openEnded } = renderScalar(v);
     this.openEnded = openEnded;
     // Only a literal block spans lines; its non-empty lines are indented two spaces per level.
-    this.out += level > 1 && text.includes('\n') ? text.replace(/\n(?=[^\n])/g, nl(level - 1)) : text;
+    const multiLine = (level > 1 || this.shift !== 0) && text.includes('\n');
+    this.out += multiLine ? text.replace(/\n(?=[^\n])/g, nl(this.col(level - 1))) : text;
   }
 
   /** Writes the pairs whose value is not undefined; false when there is none (the caller writes `{}`). */
@@ -240,7 +259,7 @@ class Writer {
     for (const key in o) {
       const value = o[key];
       if (value === undefined) continue;
-      const heads = pairHeads(key, level, compact && written === 0);
+      const heads = pairHeads(key, this.col(level), compact && written === 0);
       written++;
       this.openEnded = false;
       // A non-empty block collection starts on the next line: `key:` without a space.
@@ -261,7 +280,7 @@ class Writer {
 
   sequence(a: readonly unknown[], level: number, compact: boolean): void {
     for (let i = 0; i < a.length; i++) {
-      if (!compact || i > 0) this.out += nl(level);
+      if (!compact || i > 0) this.out += nl(this.col(level));
       this.out += '- ';
       this.node(a[i] === undefined ? null : a[i], level + 1, true);
     }
@@ -278,18 +297,18 @@ function opensBlock(v: unknown): boolean {
 const HEADS = new Map<string, string[][]>();
 /**
  * A pair's text before its value, whole: [`key:`, `key: `, `key: {}`] after the line break and
- * indentation of `level` (none first in a compact mapping). One append instead of three.
+ * indentation of column `col` (none first in a compact mapping). One append instead of three.
  */
-function pairHeads(key: string, level: number, first: boolean): string[] {
+function pairHeads(key: string, col: number, first: boolean): string[] {
   let byLevel = HEADS.get(key);
   if (byLevel === undefined) {
     if (HEADS.size >= CACHE_LIMIT) HEADS.clear();
     HEADS.set(key, (byLevel = []));
   }
-  const slot = first ? 0 : level + 1;
+  const slot = first ? 0 : col + 1;
   let heads = byLevel[slot];
   if (heads === undefined) {
-    const head = `${first ? '' : nl(level)}${renderKey(key)}`;
+    const head = `${first ? '' : nl(col)}${renderKey(key)}`;
     heads = byLevel[slot] = [`${head}:`, `${head}: `, `${head}: {}`];
   }
   return heads;
@@ -312,12 +331,31 @@ function definedKeys(o: Record<string, unknown>): string[] {
  * Writes `value` as js-yaml's dump would, in pieces: one per top-level key, and the items of a
  * top-level list (a ResourceList's items) some 64 KiB at a time. A piece is written whole.
  */
-export function emitYamlTo(value: unknown, write: (chunk: string) => void): void {
+/**
+ * How a ResourceList's items are written: an item with a text of its own (./item-sources.ts) as
+ * that text, the others from their values at the same column, so that the sequence keeps the
+ * layout the input had.
+ */
+export interface ItemLayout {
+  /** The top-level key of the list (`items`). */
+  key: string;
+  /** The column of each entry's `- `. */
+  indent: number;
+  /** The item's own text (an entry, without its final line break), if it has one. */
+  text(item: unknown): string | undefined;
+  /** An item whose text ended the input without a line break: written last, with nothing after. */
+  last?: unknown;
+}
+
+export function emitYamlTo(value: unknown, write: (chunk: string) => void, layout?: ItemLayout): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value) || !isPlainObject(value)) {
     write(dump(value, DUMP_OPTIONS));
     return;
   }
-  const keys = definedKeys(value);
+  let keys = definedKeys(value);
+  const listed = layout !== undefined && Array.isArray(value[layout.key]) && (value[layout.key] as unknown[]).length > 0;
+  const lastItem = listed && layout.last !== undefined ? layout.last : undefined;
+  if (lastItem !== undefined) keys = [...keys.filter((k) => k !== layout!.key), layout!.key];
   let keyTexts: string[];
   try {
     keyTexts = keys.map(renderKey);
@@ -336,23 +374,9 @@ export function emitYamlTo(value: unknown, write: (chunk: string) => void): void
     const head = `${i > 0 ? '\n' : ''}${keyTexts[i]}`;
     if (Array.isArray(v) && v.length > 0) {
       w.out += `${head}:`;
-      for (const item of v) {
-        const mark = w.out.length;
-        try {
-          w.out += nl(1) + '- ';
-          w.node(item === undefined ? null : item, 2, true);
-        } catch (err) {
-          if (!(err instanceof Unsupported)) throw err;
-          w.out = w.out.slice(0, mark);
-          // js-yaml writes the item in the same place: `key:\n  - …`.
-          const r = dump({ [key]: [item] }, DUMP_OPTIONS);
-          w.openEnded = r.endsWith('\n...\n');
-          w.out += r.slice(keyTexts[i].length + 1, w.openEnded ? -5 : -1);
-        }
-        // Items go out together in pieces of some 64 KiB.
-        if (w.out.length >= PIECE) write(w.take());
-      }
-      if (w.out.length) write(w.take());
+      const own = listed && key === layout.key ? layout : undefined;
+      const items = lastItem === undefined || !own ? v : [...v.filter((x) => x !== lastItem), lastItem];
+      writeItems(w, items, keyTexts[i], key, own, write);
       return;
     }
     let text: string;
@@ -370,10 +394,58 @@ export function emitYamlTo(value: unknown, write: (chunk: string) => void): void
     }
     write(text);
   });
-  write(w.openEnded ? '\n...\n' : '\n');
+  if (lastItem === undefined) write(w.openEnded ? '\n...\n' : '\n');
 }
 
-/** `value` as js-yaml's `dump(value, { lineWidth: -1, noRefs: true })` writes it. */
+/**
+ * The entries of a top-level list, after its `key:`; in pieces of some 64 KiB. With a layout,
+ * items with a text of their own are written as that text, the rest at the layout's column.
+ */
+function writeItems(top: Writer, items: readonly unknown[], keyText: string, key: string, layout: ItemLayout | undefined, write: (chunk: string) => void): void {
+  const shift = layout ? layout.indent - 2 : 0;
+  const w = shift === 0 ? top : new Writer(shift);
+  if (w !== top) w.out = top.take();
+  for (const item of items) {
+    const own = layout?.text(item);
+    if (own !== undefined) {
+      w.out += `\n${own}`;
+      w.openEnded = false;
+    } else {
+      const mark = w.out.length;
+      try {
+        w.out += `${nl(w.col(1))}- `;
+        w.node(item === undefined ? null : item, 2, true);
+      } catch (err) {
+        if (!(err instanceof Unsupported)) throw err;
+        w.out = w.out.slice(0, mark);
+        // js-yaml writes the item in the same place: `key:\n  - …`; moved to the layout's column.
+        const r = dump({ [key]: [item] }, DUMP_OPTIONS);
+        w.openEnded = r.endsWith('\n...\n');
+        w.out += reindent(r.slice(keyText.length + 1, w.openEnded ? -5 : -1), shift);
+      }
+    }
+    // Items go out together in pieces of some 64 KiB.
+    if (w.out.length >= PIECE) write(w.take());
+  }
+  if (w.out.length) write(w.take());
+  top.openEnded = w.openEnded;
+}
+
+/** js-yaml's text of list entries at column 2, moved by `shift` columns (every line is indented). */
+function reindent(text: string, shift: number): string {
+  if (shift === 0) return text;
+  if (shift > 0) return text.replace(/\n(?=[^\n])/g, `\n${' '.repeat(shift)}`);
+  return text.replace(new RegExp(`\\n {${-shift}}`, 'g'), '\n');
+}
+
+/** `key: value` as a pair of a block mapping at column `col` (lines without a final break). */
+export function emitPairAt(key: string, value: unknown, col: number): string {
+  const w = new Writer(col - 2);
+  w.mapping({ [key]: value }, 1, true);
+  return `${' '.repeat(col)}${w.take()}`;
+}
+
+/** `value` as js-yaml's `dump(value, DUMP_OPTIONS)` writes it. */
 export function emitYaml(value: unknown): string {
   const chunks: string[] = [];
   emitYamlTo(value, (c) => chunks.push(c));

@@ -1,7 +1,8 @@
 // The ResourceList envelope: parse it, check its shape, write it back. Every failure becomes a
 // result; nothing here throws past its caller.
-import { describeYamlError, LIMITS, parseYaml, stringifyYaml } from './yaml.js';
+import { describeYamlError, LIMITS, parseYaml } from './yaml.js';
 import { emitYamlTo } from './emit.js';
+import { itemLayout, recordItemSources } from './item-sources.js';
 import { isObj, type KubeObject, type Obj } from './objects.js';
 import type { Result } from './results.js';
 
@@ -57,6 +58,7 @@ export function readResourceList(text: string): ReadOutcome {
   }
   const results = doc.results ?? [];
   if (!Array.isArray(results)) return keep(`ResourceList results must be a list, got ${describeType(results)}`);
+  recordItemSources(text, items);
   const list = { ...doc, items, results } as ResourceList;
   if (doc.functionConfig === null) delete list.functionConfig;
   return { ok: true, list };
@@ -128,7 +130,9 @@ export function isKubeObject(item: unknown): item is KubeObject {
 }
 
 export function writeResourceList(list: ResourceList): string {
-  return stringifyYaml(outputOf(list));
+  const chunks: string[] = [];
+  writeResourceListTo(list, (chunk) => chunks.push(chunk));
+  return chunks.join('');
 }
 
 /**
@@ -142,7 +146,7 @@ export function writeResourceListTo(list: ResourceList, write: (chunk: string) =
     parts.push(chunk);
     size += chunk.length;
     if (size >= 1 << 16) { write(parts.length === 1 ? parts[0] : parts.join('')); parts = []; size = 0; }
-  });
+  }, itemLayout(list.items));
   if (parts.length) write(parts.join(''));
 }
 

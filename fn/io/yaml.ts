@@ -1,17 +1,25 @@
-// YAML as Kubernetes reads it. kubectl and the API server decode manifests with YAML 1.1
-// scalar rules (`0644` is octal, `yes` is true), so we read with the same rules: a manifest
-// that passes through us means what it meant before. Timestamps stay strings, as they do in
-// Kubernetes. Output is block style with every ambiguous string quoted.
+// YAML as Kubernetes reads it. kubectl and the API server decode manifests with sigs.k8s.io/yaml
+// over yaml.v2 (`0644` is octal, `yes` is true, but no base 60, and Go's integer forms), so dbtls
+// reads the values it checks with the same rules (./go-yaml.ts). Timestamps stay strings, as
+// they do in Kubernetes. What dbtls does not change is written back as its own text
+// (./item-sources.ts), so these rules never decide what the user's other resources mean.
 import {
-  Schema, YAMLException, binaryTag, boolYaml11Tag, dump, floatYaml11Tag, intYaml11Tag, load, loadAll,
-  mapTag, mergeTag, nullYaml11Tag, seqTag, strTag,
+  Schema, YAMLException, binaryTag, dump, load, loadAll, mapTag, mergeTag, seqTag, strTag,
 } from 'js-yaml';
+import {
+  goBoolTag, goFloatTag, goIntTag, goNullTag, localMappingTag, localScalarTag, localSequenceTag,
+  otherYamlMappingTag, otherYamlScalarTag, otherYamlSequenceTag, timestampAsStringTag, typedKeyMapTag, kubectlPlainValue,
+} from './go-yaml.js';
 import { BlockReader, ownCopy } from './block-yaml.js';
 import { emitYaml } from './emit.js';
 
 export const KUBERNETES_SCHEMA = new Schema([
-  nullYaml11Tag, boolYaml11Tag, intYaml11Tag, floatYaml11Tag, strTag, seqTag, mapTag, mergeTag, binaryTag,
+  goNullTag, goBoolTag, goIntTag, goFloatTag, strTag, seqTag, mapTag, mergeTag, binaryTag,
+  timestampAsStringTag, localScalarTag, localSequenceTag, localMappingTag,
+  otherYamlScalarTag, otherYamlSequenceTag, otherYamlMappingTag,
 ]);
+/** The same, with keys told apart by type: for the valid YAML js-yaml's mapping refuses. */
+const TYPED_KEYS_SCHEMA = KUBERNETES_SCHEMA.withTags(typedKeyMapTag);
 
 /** Input bounds: past these a document is refused with a clear error instead of exhausting memory. */
 export const LIMITS = {
@@ -34,15 +42,77 @@ export function parseYaml(text: string, filename?: string): unknown {
   checkNodes(text);
   const pieces = text.length >= PIECE_BYTES ? parseItemsInPieces(text) : undefined;
   if (pieces !== undefined) return pieces;
-  const doc = load(text, { schema: KUBERNETES_SCHEMA, maxDepth: LIMITS.maxDepth, maxAliases: LIMITS.maxAliases, filename });
+  const doc = withFallbacks(text, filename, false) as unknown;
   // Only an alias (`*name`) shares a node: without a `*` there is nothing to check (~0.2 s at 20 MiB).
   return text.includes('*') ? checkAliases(doc) : doc;
 }
 
 export function parseYamlStream(text: string, filename?: string): unknown[] {
   checkNodes(text);
-  const docs = loadAll(text, { schema: KUBERNETES_SCHEMA, maxDepth: LIMITS.maxDepth, maxAliases: LIMITS.maxAliases, filename });
+  const docs = withFallbacks(text, filename, true) as unknown[];
   return text.includes('*') ? docs.map(checkAliases) : docs;
+}
+
+/**
+ * js-yaml's reading, or, where js-yaml refuses YAML that Go's readers accept, a second reading:
+ * keys told apart by type (`1` beside `"1"`, a numeric key after a merge), or else the `yaml`
+ * package (a tab after a comma in a flow collection). When the second reading fails too, the
+ * error is js-yaml's, so messages about broken YAML stay as they were.
+ */
+function withFallbacks(text: string, filename: string | undefined, all: boolean): unknown {
+  const options = { schema: KUBERNETES_SCHEMA, maxDepth: LIMITS.maxDepth, maxAliases: LIMITS.maxAliases, filename };
+  try {
+    return all ? loadAll(text, options) : load(text, options);
+  } catch (err) {
+    if (!(err instanceof YAMLException)) throw err;
+    const typed = { ...options, schema: TYPED_KEYS_SCHEMA };
+    if (/duplicated mapping key/.test(err.message)) {
+      try { return all ? loadAll(text, typed) : load(text, typed); } catch { throw err; }
+    }
+    // js-yaml refuses a tab after a comma in a flow collection, which YAML and Go allow: only an
+    // error on a line with a tab gets a second reading, so every other message stays js-yaml's.
+    if (!tabOnErrorLine(err, text)) throw err;
+    const read = readWithYamlPackage(text, all);
+    if (read === undefined) throw err;
+    return all ? (read as unknown[]).map(checkAliases) : checkAliases(read);
+  }
+}
+
+function tabOnErrorLine(err: YAMLException, text: string): boolean {
+  const line = (err as unknown as { mark?: { line?: number } }).mark?.line;
+  if (line === undefined) return false;
+  let start = 0;
+  for (let n = 0; n < line && start >= 0; n++) start = text.indexOf('\n', start) + 1 || -1;
+  if (start < 0) return false;
+  const end = text.indexOf('\n', start);
+  return text.slice(start, end < 0 ? text.length : end).includes('\t');
+}
+
+type YamlPackage = typeof import('yaml');
+let yamlPackage: YamlPackage | undefined;
+/** Required on first use: the fast path never loads it (see ./positions.ts). */
+const loadYamlPackage = (): YamlPackage => (yamlPackage ??= require('yaml') as YamlPackage);
+
+/**
+ * The `yaml` package's reading, with every plain scalar resolved as kubectl resolves it and
+ * every other scalar kept as its text; undefined when it finds an error or a warning.
+ */
+function readWithYamlPackage(text: string, all: boolean): unknown {
+  const { parseAllDocuments, isScalar, visit } = loadYamlPackage();
+  const docs = parseAllDocuments(text, { schema: 'failsafe', merge: true, uniqueKeys: true });
+  if (!Array.isArray(docs)) return undefined;
+  if (docs.some((d) => d.errors.length > 0 || d.warnings.length > 0) || (!all && docs.length > 1)) return undefined;
+  const values = docs.map((doc) => {
+    visit(doc, {
+      Scalar(_key, node) {
+        if (isScalar(node) && node.type === 'PLAIN' && node.tag === undefined) {
+          node.value = kubectlPlainValue(String(node.value));
+        }
+      },
+    });
+    return doc.toJS({ maxAliasCount: LIMITS.maxAliases });
+  });
+  return all ? values : values[0];
 }
 
 /**
