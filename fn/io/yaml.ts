@@ -66,17 +66,21 @@ function withFallbacks(text: string, filename: string | undefined, all: boolean)
   } catch (err) {
     if (!(err instanceof YAMLException)) throw err;
     const typed = { ...options, schema: TYPED_KEYS_SCHEMA };
-    if (/duplicated mapping key/.test(err.message)) {
-      try { return all ? loadAll(text, typed) : load(text, typed); } catch { throw err; }
+    const duplicate = /duplicated mapping key/.test(err.message);
+    if (duplicate) {
+      try { return all ? loadAll(text, typed) : load(text, typed); } catch { /* the yaml package's turn */ }
     }
-    // js-yaml refuses a tab after a comma in a flow collection, which YAML and Go allow: only an
-    // error on a line with a tab gets a second reading, so every other message stays js-yaml's.
-    if (!tabOnErrorLine(err, text)) throw err;
+    // js-yaml refuses a tab after a comma in a flow collection, which YAML and Go allow, and keys
+    // that are one only to kubectl (`off` and `no` are both false to yaml.v2, two strings to
+    // yaml.v3): only those errors get another reading, so every other message stays js-yaml's.
+    if (!duplicate && !tabOnErrorLine(err, text)) throw err;
     const read = readWithYamlPackage(text, all);
     if (read === undefined) throw err;
     return all ? (read as unknown[]).map(checkAliases) : checkAliases(read);
   }
 }
+
+const CORE_SCALAR_TAGS = new Set(['null', 'bool', 'int', 'float'].map((t) => `tag:yaml.org,2002:${t}`));
 
 function tabOnErrorLine(err: YAMLException, text: string): boolean {
   const line = (err as unknown as { mark?: { line?: number } }).mark?.line;
@@ -99,15 +103,25 @@ const loadYamlPackage = (): YamlPackage => (yamlPackage ??= require('yaml') as Y
  */
 function readWithYamlPackage(text: string, all: boolean): unknown {
   const { parseAllDocuments, isScalar, visit } = loadYamlPackage();
-  const docs = parseAllDocuments(text, { schema: 'failsafe', merge: true, uniqueKeys: true });
+  // Every scalar is read as text (failsafe), then resolved here as kubectl resolves it.
+  const resolved = (node: unknown) => {
+    if (!isScalar(node)) return node;
+    const core = node.tag === undefined ? node.type === 'PLAIN' : CORE_SCALAR_TAGS.has(node.tag);
+    return core ? kubectlPlainValue(String(node.value)) : String(node.value);
+  };
+  // Two keys are one only when written alike (as kyaml compares them); `off` beside `no` is
+  // kubectl's problem to report, not a reason to refuse the list.
+  const uniqueKeys = (a: unknown, b: unknown) => isScalar(a) && isScalar(b)
+    && (a.type === 'PLAIN') === (b.type === 'PLAIN') && a.source === b.source && a.value === b.value;
+  const docs = parseAllDocuments(text, { schema: 'failsafe', merge: true, uniqueKeys });
   if (!Array.isArray(docs)) return undefined;
-  if (docs.some((d) => d.errors.length > 0 || d.warnings.length > 0) || (!all && docs.length > 1)) return undefined;
+  const unexpected = (d: (typeof docs)[number]) => d.errors.length > 0
+    || d.warnings.some((w) => w.code !== 'TAG_RESOLVE_FAILED');
+  if (docs.some(unexpected) || (!all && docs.length > 1)) return undefined;
   const values = docs.map((doc) => {
     visit(doc, {
       Scalar(_key, node) {
-        if (isScalar(node) && node.type === 'PLAIN' && node.tag === undefined) {
-          node.value = kubectlPlainValue(String(node.value));
-        }
+        node.value = resolved(node);
       },
     });
     return doc.toJS({ maxAliasCount: LIMITS.maxAliases });

@@ -5,7 +5,9 @@
 //     server's YAML path turn a manifest into.
 //
 // Input on stdin: a JSON array of YAML texts. Output on stdout: a JSON array with, for each text,
-// {"v3": <meaning or "error: …">, "kubectl": <meaning or "error: …">}. A meaning is canonical
+// {"v3": <meaning or "error: …">, "kubectl": <meaning or "error: …">}; for a ResourceList, also
+// "v3Items" and "kubectlItems": the meaning of each item on its own (one broken item does not
+// hide what the others mean). A meaning is canonical
 // JSON in which every scalar carries its type ("s:abc", "i:31", "f:1000", "b:true", "null",
 // "t:2001-12-14T21:59:43.1Z", "x:<base64>" for !!binary), so that a string "31" and the integer
 // 31 never compare equal; a mapping is a list of [key, value] pairs sorted by key.
@@ -26,6 +28,7 @@ import (
 	"strconv"
 	"time"
 
+	yaml2 "gopkg.in/yaml.v2"
 	yaml3 "gopkg.in/yaml.v3"
 	k8syaml "sigs.k8s.io/yaml"
 )
@@ -42,6 +45,12 @@ func main() {
 	out := make([]map[string]interface{}, len(texts))
 	for i, text := range texts {
 		out[i] = map[string]interface{}{"v3": v3Meaning(text), "kubectl": kubectlMeaning(text)}
+		if items := v3Items(text); items != nil {
+			out[i]["v3Items"] = items
+		}
+		if items := kubectlItems(text); items != nil {
+			out[i]["kubectlItems"] = items
+		}
 	}
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetEscapeHTML(false)
@@ -153,4 +162,55 @@ func sortedPairs(pairs [][2]interface{}) interface{} {
 	key := func(p [2]interface{}) string { b, _ := json.Marshal(p[0]); return string(b) }
 	sort.Slice(pairs, func(i, j int) bool { return key(pairs[i]) < key(pairs[j]) })
 	return map[string]interface{}{"map": pairs}
+}
+
+// v3Items: each entry of the document's top-level `items` sequence, decoded on its own.
+func v3Items(text string) []interface{} {
+	var doc yaml3.Node
+	if err := yaml3.Unmarshal([]byte(text), &doc); err != nil || len(doc.Content) == 0 {
+		return nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml3.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "items" || root.Content[i+1].Kind != yaml3.SequenceNode {
+			continue
+		}
+		var out []interface{}
+		for _, item := range root.Content[i+1].Content {
+			var v interface{}
+			if err := item.Decode(&v); err != nil {
+				out = append(out, "error: "+err.Error())
+			} else {
+				out = append(out, canonical(v))
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// kubectlItems: each item as kubectl would send it, were it a file of its own: yaml.v2 reads the
+// list, and each item is written back by yaml.v2 and turned into JSON by sigs.k8s.io/yaml.
+func kubectlItems(text string) []interface{} {
+	var doc map[interface{}]interface{}
+	if err := yaml2.Unmarshal([]byte(text), &doc); err != nil {
+		return nil
+	}
+	items, ok := doc["items"].([]interface{})
+	if !ok {
+		return nil
+	}
+	out := make([]interface{}, len(items))
+	for i, item := range items {
+		b, err := yaml2.Marshal(item)
+		if err != nil {
+			out[i] = "error: " + err.Error()
+			continue
+		}
+		out[i] = kubectlMeaning(string(b))
+	}
+	return out
 }
