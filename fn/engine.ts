@@ -5,6 +5,7 @@ import { findKind, KINDS } from './kinds/index.js';
 import { annotationsOf, describeObject, groupOf, isObj, type KubeObject, merged, namespaceOf, type Obj } from './io/objects.js';
 import { describeType, isKubeObject, itemProblems, type ResourceList } from './io/resource-list.js';
 import { markDerived } from './io/item-sources.js';
+import { ambiguityMessage, yaml11Booleans } from './io/ambiguous.js';
 import {
   fileOf, INDEX_ANNOTATION, INTERNAL_INDEX_ANNOTATION, INTERNAL_PATH_ANNOTATION, PATH_ANNOTATION,
   Reporter, type ResourceRef, resultFor, type Result,
@@ -120,6 +121,8 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
     report.error('metadata.name', `is not a valid Kubernetes name, and the API server would refuse the ${kind.kind} itself: ${nameErrors.join('; ')}`);
     return { results: report.results, source: db };
   }
+  // Where kubectl and kpt would read a field of the database differently, say so.
+  for (const a of yaml11Booleans(db)) report.warn(a.path, ambiguityMessage(a));
   db = applyPolicyDefaults(db, settings.rules, report);
   const spec = db.spec;
   if (!isObj(spec)) {

@@ -100,7 +100,7 @@ items:
 ${data}${tail}`;
 
 /** Runs dbtls on a ResourceList and checks that the item's meaning is unchanged under both readers. */
-function roundTrip(input: string, readers = ['v3Items', 'kubectlItems'] as const): string {
+function roundTrip(input: string, readers: readonly ('v3Items' | 'kubectlItems')[] = ['v3Items', 'kubectlItems']): string {
   const out = runKrm(Buffer.from(input));
   expect(out.exitCode, out.stderr).toBe(0);
   const [before, after] = goMeanings([input, out.stdout]);

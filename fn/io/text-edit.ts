@@ -25,7 +25,7 @@ export function editText(entry: string, rootCol: number, before: unknown, after:
   lines[0] = `${lines[0].slice(0, dash)}  ${lines[0].slice(dash + 2)}`;
   try {
     for (const change of changes) {
-      if (!applyChange(lines, rootCol, change, after)) return undefined;
+      if (!applyChange(lines, rootCol, change, before, after)) return undefined;
     }
   } catch {
     return undefined; // a value the emitter cannot write as a pair: written whole instead
@@ -135,10 +135,10 @@ function blockAt(lines: string[], root: Block, path: Path): { block: Block; keyL
   return { block, keyLine };
 }
 
-function applyChange(lines: string[], rootCol: number, change: Change, after: unknown): boolean {
+function applyChange(lines: string[], rootCol: number, change: Change, before: unknown, after: unknown): boolean {
   const root: Block = { from: 0, to: lines.length, col: rootCol };
   const found = blockAt(lines, root, change.parent);
-  if (!found) return insertParent(lines, root, change, after);
+  if (!found) return insertParent(lines, root, change, before, after);
   const { block } = found;
   const keyLine = findKey(lines, block, change.key);
   if (keyLine >= 0) {
@@ -159,7 +159,7 @@ function applyChange(lines: string[], rootCol: number, change: Change, after: un
  * A change under a mapping that is not in the text (or is empty: `annotations: {}`, `~` or
  * nothing): the nearest existing ancestor gets the whole missing pair.
  */
-function insertParent(lines: string[], root: Block, change: Change, after: unknown): boolean {
+function insertParent(lines: string[], root: Block, change: Change, before: unknown, after: unknown): boolean {
   if (change.remove) return true;
   for (let depth = change.parent.length - 1; depth >= 0; depth--) {
     const ancestor = change.parent.slice(0, depth);
@@ -173,8 +173,9 @@ function insertParent(lines: string[], root: Block, change: Change, after: unkno
       const rest = afterColon(lines[keyLine]);
       const emptyValue = rest !== undefined && /^[ \t]*(\{\}|~|null|Null|NULL)?[ \t]*(#.*)?$/.test(rest);
       const end = valueEnd(lines, keyLine, found.block.col, found.block.to);
-      if (!emptyValue || end !== keyLine + 1) return false;
-      lines.splice(keyLine, 1, ...emitPairAt(key, value, found.block.col).split('\n'));
+      if (end !== keyLine + 1) return false;
+      if (emptyValue) lines.splice(keyLine, 1, ...emitPairAt(key, value, found.block.col).split('\n'));
+      else if (!insertIntoFlowMap(lines, keyLine, [...ancestor, key], change, before, after)) return false;
     } else {
       let last = found.block.to;
       while (last > found.block.from && isBlankOrComment(lines[last - 1])) last--;
@@ -217,4 +218,23 @@ function verify(lines: string[], root: Block, path: Path, after: unknown): boole
   }
   const expected = path.length === 0 ? after : { [path[path.length - 1]]: valueAt(after, path) };
   return deepEqual(read, expected);
+}
+
+/**
+ * `metadata: {name: pg, namespace: demo}` on one line: the missing pair goes in before the
+ * closing brace, in flow style (JSON, which both Go readers read as YAML), the rest untouched.
+ */
+function insertIntoFlowMap(lines: string[], keyLine: number, at: Path, change: Change, before: unknown, after: unknown): boolean {
+  const line = lines[keyLine];
+  const rest = afterColon(line);
+  if (rest === undefined || rest.includes('#')) return false;
+  const m = /^([ \t]*\{)(.*?)([ \t]*)\}[ \t]*$/.exec(rest);
+  if (!m) return false;
+  const missing = [...change.parent, change.key][at.length];
+  if (missing === undefined || valueAt(before, [...at, missing]) !== undefined) return false;
+  const value = valueAt(after, [...at, missing]);
+  const pair = `${JSON.stringify(missing)}: ${JSON.stringify(value)}`;
+  const head = line.slice(0, line.length - rest.length);
+  lines[keyLine] = `${head}${m[1]}${m[2]}${m[2].trim() === '' ? '' : ', '}${pair}${m[3]}}`;
+  return true;
 }

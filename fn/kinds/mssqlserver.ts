@@ -10,6 +10,7 @@
 import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
+import { yaml11Booleans } from '../io/ambiguous.js';
 import { describeType } from '../io/resource-list.js';
 import { configMap, dataVolumeFrom, podSecurityContext, podSelector, service, statefulSet, tcpReadiness } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
@@ -124,7 +125,12 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     if (!envNames.includes('MSSQL_PID')) {
       report.error(containerPath, 'environment variable MSSQL_PID must be provided in the mssql container (KubeDB\'s webhook requires it): the SQL Server edition, e.g. Developer, Express, Standard, Enterprise or a product key');
     }
-    const eula = env.find((e) => e.name === 'ACCEPT_EULA');
+    let eula = env.find((e) => e.name === 'ACCEPT_EULA');
+    // `value: Y` unquoted is the boolean true to kubectl and "Y" to kpt: the engine's warning
+    // names the field and says to quote it, and the rendered container gets the "Y" meant.
+    const eulaAt = `${containerPath}.env[${env.indexOf(eula as Obj)}].value`;
+    const unquotedY = eula?.value === true && yaml11Booleans(ctx.db).some((a) => a.path === eulaAt && /^[yY]/.test(a.text));
+    if (unquotedY) env[env.indexOf(eula as Obj)] = eula = { ...eula, value: 'Y' };
     if (standalone && (eula === undefined || eula.value !== 'Y')) {
       report.error(containerPath, 'standalone mode runs Microsoft\'s image, which starts only after you accept the SQL Server EULA: add env ACCEPT_EULA with value "Y" to the mssql container, as KubeDB\'s examples do');
     }

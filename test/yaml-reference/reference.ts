@@ -46,3 +46,16 @@ export function goMeanings(texts: readonly string[]): Meanings[] {
   if (r.status !== 0) throw new Error(`yaml-reference failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Meanings[];
 }
+
+/** A value as dbtls reads it, in main.go's canonical form (to compare with what Go reads). */
+export function canonicalOf(v: unknown): Meaning {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'string') return `s:${v}`;
+  if (typeof v === 'boolean') return `b:${v}`;
+  if (typeof v === 'bigint') return `i:${v}`;
+  if (typeof v === 'number') return Number.isInteger(v) && !Object.is(v, -0) ? `i:${v}` : `f:${v}`;
+  if (Array.isArray(v)) return { seq: v.map(canonicalOf) };
+  const pairs = Object.entries(v as Record<string, unknown>).map(([k, x]) => [`s:${k}`, canonicalOf(x)] as const);
+  pairs.sort((a, b) => (JSON.stringify(a[0]) < JSON.stringify(b[0]) ? -1 : 1));
+  return { map: pairs };
+}

@@ -1,0 +1,55 @@
+// Scalars that kubectl and kpt read differently. kubectl (sigs.k8s.io/yaml over yaml.v2) reads
+// y, yes, on, n, no, off (in any of their cases) as booleans; kpt and kustomize (kyaml over
+// yaml.v3) read them as strings. In a field dbtls reads, the difference decides what the
+// database is, so dbtls names each one and says how to write it so that both agree.
+import type { Node } from 'yaml';
+import { isYaml11OnlyBoolean } from './go-yaml.js';
+import { itemText } from './item-sources.js';
+
+export interface Ambiguous { path: string; text: string; value: boolean; isKey: boolean }
+
+type YamlPackage = typeof import('yaml');
+let yamlPackage: YamlPackage | undefined;
+/** Required on first use, and used only when a text holds such a word (see ./positions.ts). */
+const loadYaml = (): YamlPackage => (yamlPackage ??= require('yaml') as YamlPackage);
+
+/** A word of that kind as a plain value (after `: ` or `- `) or key, at a glance. */
+const AT_A_GLANCE = /(?:[:-][ \t]+|^[ \t]*(?:- )?)(?:[yYnN]|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)[ \t]*(?:$|#|:[ \t]|:$)/m;
+
+/** Each plain scalar of the item's own text that kubectl reads as a boolean and kpt as a string. */
+export function yaml11Booleans(item: object): Ambiguous[] {
+  const text = itemText(item);
+  if (text === undefined || !AT_A_GLANCE.test(text)) return [];
+  const { parseDocument, isMap, isSeq, isScalar } = loadYaml();
+  const doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: false });
+  const found: Ambiguous[] = [];
+  const check = (node: unknown, path: string, isKey: boolean) => {
+    if (isScalar(node) && node.type === 'PLAIN' && node.tag === undefined && isYaml11OnlyBoolean(String(node.value))) {
+      const word = String(node.value);
+      found.push({ path, text: word, value: /^[yYoO]/.test(word) && !/^(off|Off|OFF)$/.test(word), isKey });
+    }
+  };
+  const walk = (node: Node | null | undefined | unknown, path: string) => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : '?';
+        const at = path === '' ? key : `${path}.${key}`;
+        check(pair.key, at, true);
+        walk(pair.value, at);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => walk(item, `${path}[${i}]`));
+    } else {
+      check(node, path, false);
+    }
+  };
+  const entry = doc.contents;
+  if (isSeq(entry) && entry.items.length === 1) walk(entry.items[0], '');
+  return found;
+}
+
+/** What to tell the user about one such scalar. */
+export function ambiguityMessage(a: Ambiguous): string {
+  const what = a.isKey ? 'the key' : 'the value';
+  return `${what} ${a.text} is unquoted: kubectl reads it as the boolean ${a.value}, kpt and kustomize as the string "${a.text}", so the two would apply different objects; write "${a.text}" (quoted) for the string, or ${a.value} for the boolean`;
+}
