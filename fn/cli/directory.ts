@@ -12,6 +12,7 @@ import { POLICY_KIND, POLICY_API_VERSION } from '../policy/settings.js';
 import { LOCAL_CONFIG } from '../render/metadata.js';
 import { findKind } from '../kinds/index.js';
 import { decodeInput } from './krm.js';
+import { documentText, markDerived, recordDocumentSources } from '../io/item-sources.js';
 
 export interface DirectoryInput { list: ResourceList; results: Result[]; texts: Map<string, string> }
 
@@ -44,6 +45,7 @@ export function readDirectory(dir: string, extraConfig?: Obj, defaultNamespace?:
     let docs: unknown[];
     try {
       docs = parseYamlStream(decoded.text, path);
+      recordDocumentSources(decoded.text, docs);
     } catch (err) {
       const e = describeYamlError(err);
       results.push({ severity: 'error', message: `not valid YAML: ${e.message}`, file: { path }, tags: e.line ? { line: String(e.line), column: String(e.column) } : undefined });
@@ -60,7 +62,7 @@ export function readDirectory(dir: string, extraConfig?: Obj, defaultNamespace?:
       const md = isObj(doc.metadata) ? doc.metadata : {};
       const annotations = isObj(md.annotations) ? md.annotations : {};
       const namespace = defaultNamespace && md.namespace === undefined && takesDefaultNamespace(doc) ? { namespace: defaultNamespace } : {};
-      const item = { ...doc, metadata: { ...md, ...namespace, annotations: { ...annotations, [PATH_ANNOTATION]: path, [INDEX_ANNOTATION]: String(index), [INTERNAL_PATH_ANNOTATION]: path, [INTERNAL_INDEX_ANNOTATION]: String(index) } } };
+      const item = markDerived({ ...doc, metadata: { ...md, ...namespace, annotations: { ...annotations, [PATH_ANNOTATION]: path, [INDEX_ANNOTATION]: String(index), [INTERNAL_PATH_ANNOTATION]: path, [INTERNAL_INDEX_ANNOTATION]: String(index) } } }, doc);
       if (doc.apiVersion === POLICY_API_VERSION && doc.kind === POLICY_KIND) policies.push(item);
       items.push(item);
       index++;
@@ -122,11 +124,12 @@ export function stripBookkeeping(o: Obj): Obj {
   const annotations = Object.fromEntries(Object.entries(annotationsOf(o as KubeObject)).filter(([k]) => !BOOKKEEPING.test(k)));
   const metadata: Obj = { ...md, annotations };
   if (Object.keys(annotations).length === 0) delete metadata.annotations;
-  return { ...o, metadata };
+  return markDerived({ ...o, metadata }, o);
 }
 
+/** Each object as a document: the user's own text where it has one (io/item-sources.ts). */
 export function printManifests(items: readonly Obj[]): string {
-  return items.map((o) => `---\n${stringifyYaml(o)}`).join('');
+  return items.map((o) => `---\n${documentText(o) ?? stringifyYaml(o)}`).join('');
 }
 
 /** `file:line:column: severity: message (Kind/ns/name, field)` for each result. */

@@ -6,10 +6,13 @@
 // Only what has no text of its own (dbtls's generated objects, input that is not block YAML) is
 // written from its value by ./emit.ts.
 import type { ItemLayout } from './emit.js';
-import { editText } from './text-edit.js';
+import { editText, sameValue } from './text-edit.js';
 
-/** Where an item's text is: a block sequence entry of `text`, `- ` at column `indent`. */
-export interface ItemSource { text: string; start: number; end: number; indent: number }
+/**
+ * Where an item's text is: a block sequence entry of `text`, `- ` at column `indent`; or, for a
+ * document of a file (`render DIR`), the document's lines between its markers.
+ */
+export interface ItemSource { text: string; start: number; end: number; indent: number; document?: true }
 
 /** The entries of a ResourceList's top-level `items:` block sequence. */
 export interface ItemEntries { indent: number; starts: number[]; end: number }
@@ -139,4 +142,57 @@ export function endsInput(item: unknown): boolean {
   const source = from && ownSource(from);
   return source !== undefined && source.end === source.text.length
     && source.text.charCodeAt(source.end - 1) !== 10;
+}
+
+/** A line that starts or ends a document: `---` or `...`, alone or before a space. */
+const MARKER = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm;
+
+/**
+ * Records the text of each document of a file. Nothing is recorded unless every document that
+ * holds something starts on a line of its own and they are as many as the documents parsed.
+ */
+export function recordDocumentSources(text: string, docs: readonly unknown[]): void {
+  const bounds: number[] = [0];
+  for (const m of text.matchAll(MARKER)) {
+    const eol = text.indexOf('\n', m.index);
+    if (!/^(?:---|\.\.\.)[ \t\r]*(?:#[^\n]*)?$/.test(text.slice(m.index, eol < 0 ? text.length : eol))) return;
+    bounds.push(m.index, eol < 0 ? text.length : eol + 1);
+  }
+  bounds.push(text.length);
+  const pieces: { start: number; end: number }[] = [];
+  for (let i = 0; i < bounds.length; i += 2) {
+    const [start, end] = [bounds[i], bounds[i + 1]];
+    if (/^[ \t]*[^ \t\r\n#%]/m.test(text.slice(start, end))) pieces.push({ start, end });
+  }
+  const objects = docs.filter((d) => d !== null && d !== undefined);
+  if (objects.length !== pieces.length) return;
+  objects.forEach((doc, i) => {
+    if (typeof doc !== 'object') return;
+    if (SOURCES.has(doc as object)) AMBIGUOUS.add(doc as object);
+    SOURCES.set(doc as object, { text, ...pieces[i], indent: 0, document: true });
+  });
+}
+
+/**
+ * A document's text for `object` (a document of a file, or made from one by dbtls), ending in a
+ * line break; undefined when it has none and must be written from its value.
+ */
+export function documentText(object: unknown): string | undefined {
+  if (object === null || typeof object !== 'object') return undefined;
+  let root: object | undefined = object;
+  while (root !== undefined && !SOURCES.has(root)) root = DERIVED.get(root);
+  const source = root && ownSource(root);
+  if (!root || !source?.document) return undefined;
+  let text = source.text.slice(source.start, source.end);
+  if (!text.endsWith('\n')) {
+    // A block scalar at the end of a file without a line break ends without one: keep it so.
+    if (!sameValue(text, `${text}\n`)) return undefined;
+    text += '\n';
+  }
+  if (object === root) return text;
+  // As an entry (`- ` and two more columns), edited, and back: the shift changes no value.
+  const entry = text.slice(0, -1).split('\n').map((l, i) => (i === 0 ? `- ${l}` : l === '' ? '' : `  ${l}`)).join('\n');
+  const edited = editText(entry, 2, root, object);
+  if (edited === undefined) return undefined;
+  return `${edited.split('\n').map((l) => l.slice(2)).join('\n')}\n`;
 }

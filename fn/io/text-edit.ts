@@ -238,3 +238,13 @@ function insertIntoFlowMap(lines: string[], keyLine: number, at: Path, change: C
   lines[keyLine] = `${head}${m[1]}${m[2]}${m[2].trim() === '' ? '' : ', '}${pair}${m[3]}}`;
   return true;
 }
+
+/** Whether two texts read as the same value (dbtls's reading). */
+export function sameValue(a: string, b: string): boolean {
+  try {
+    const options = { schema: KUBERNETES_SCHEMA, maxAliases: 0 };
+    return deepEqual(load(a, options), load(b, options));
+  } catch {
+    return false;
+  }
+}

@@ -54,7 +54,9 @@ describe('Argo CD plugin (examples/argocd/plugin.yaml)', () => {
   it('generate prints a plain stream of the objects to apply, in the destination namespace', () => {
     const r = pluginCommand(plugin.spec.generate, namespacelessApp(), argoEnv());
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout.startsWith('---\napiVersion: ')).toBe(true);
+    // Documents as the user wrote them (comments kept), with what dbtls sets: the namespace.
+    expect(r.stdout.startsWith('---\n# A CA issuer')).toBe(true);
+    expect(r.stdout).toMatch(/^kind: Issuer\nmetadata:\n  name: postgres-ca-issuer\n  namespace: team-a\n/m);
     expect(r.stdout).not.toContain('ResourceList');
     expect(r.stdout).not.toMatch(/config\.kubernetes\.io\/(path|index|local-config)|internal\.config\.kubernetes\.io/);
     const docs = parseDocs(r.stdout);
