@@ -147,9 +147,13 @@ describe('passthrough: each finding of the issue', () => {
     ['a local tag', 'x: !custom value'],
     ['!!float', 'x: !!float 1'],
     ['!!timestamp', 'x: !!timestamp 2001-12-14'],
+    ['!!set', 'x: !!set {a, b}'],
+    ['keys that are one only to kubectl', 'm:\n      off: a\n      no: a'],
   ])('valid YAML is accepted and passed through: %s', (what, data) => {
-    // kubectl keeps either value of `1` beside `"1"` (Go's map order): only yaml.v3 is compared.
-    const out = roundTrip(ONE(`    ${data}`), what === '1 beside "1"' ? ['v3Items'] : undefined);
+    // kubectl keeps either value of `1` beside `"1"` (Go's map order), and refuses `off` beside
+    // `no` (both false): only yaml.v3 is compared there.
+    const v3Only = what === '1 beside "1"' || what.startsWith('keys that are one');
+    const out = roundTrip(ONE(`    ${data}`), v3Only ? ['v3Items'] : undefined);
     expect(out).toContain(data);
   });
 
@@ -220,5 +224,63 @@ describe('values as kubectl reads them, and strings both readers read back', () 
       }
       expect(goReadsAsString(s) || texts[i].includes(`'${s}'`) || texts[i].includes('"')).toBe(true);
     });
+  });
+});
+
+describe('fields kubectl and kpt read differently', () => {
+  const mssql = (eula: string) => `apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+- apiVersion: cert-manager.io/v1
+  kind: Issuer
+  metadata: {name: ca, namespace: demo}
+  spec: {ca: {secretName: ca}}
+- apiVersion: kubedb.com/v1alpha2
+  kind: MSSQLServer
+  metadata: {name: ms, namespace: demo}
+  spec:
+    version: "2022-cu12"
+    replicas: 1
+    storage: {resources: {requests: {storage: 1Gi}}}
+    podTemplate:
+      spec:
+        containers:
+        - name: mssql
+          env:
+          - name: ACCEPT_EULA
+            value: ${eula}
+          - name: MSSQL_PID
+            value: Evaluation
+    tls:
+      issuerRef: {apiGroup: cert-manager.io, kind: Issuer, name: ca}
+      clientTLS: yes
+`;
+
+  it('an unquoted Y, yes, on, off gets a warning naming the field; ACCEPT_EULA: Y is the Y meant', () => {
+    const out = runKrm(Buffer.from(mssql('Y')));
+    expect(out.exitCode, out.stderr).toBe(0);
+    expect(out.stderr).toContain('warning: the value Y is unquoted: kubectl reads it as the boolean true, kpt and kustomize as the string "Y", so the two would apply different objects; write "Y" (quoted) for the string, or true for the boolean (MSSQLServer/demo/ms, spec.podTemplate.spec.containers[0].env[0].value)\n');
+    expect(out.stderr).toContain('warning: the value yes is unquoted: kubectl reads it as the boolean true, kpt and kustomize as the string "yes", so the two would apply different objects; write "yes" (quoted) for the string, or true for the boolean (MSSQLServer/demo/ms, spec.tls.clientTLS)\n');
+    expect(out.stderr).not.toContain('ACCEPT_EULA with value');
+    // The rendered container has the string both readers agree on.
+    expect(out.stdout).toMatch(/- name: ACCEPT_EULA\n\s+value: 'Y'\n/);
+    // The database itself keeps its text.
+    expect(out.stdout).toContain('          - name: ACCEPT_EULA\n            value: Y\n');
+  });
+
+  it('a quoted "Y" gets no warning, and a boolean true is no EULA answer', () => {
+    expect(runKrm(Buffer.from(mssql('"Y"'))).stderr).not.toContain('the value Y is unquoted');
+    const r = runKrm(Buffer.from(mssql('true')));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('add env ACCEPT_EULA with value "Y" to the mssql container');
+  });
+
+  it('a ResourceList written as JSON is read, and its items written from their values', () => {
+    const json = JSON.stringify({
+      apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList',
+      items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: '0X1F', b: 'yes' } }],
+    });
+    const out = roundTrip(json);
+    expect(out).toContain("a: '0X1F'");
   });
 });
