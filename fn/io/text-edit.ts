@@ -5,7 +5,8 @@
 // then written from its value instead.
 import { load } from 'js-yaml';
 import { emitPairAt } from './emit.js';
-import { KUBERNETES_SCHEMA } from './yaml.js';
+import { BlockReader } from './block-yaml.js';
+import { KUBERNETES_SCHEMA, LIMITS } from './yaml.js';
 
 type Path = readonly string[];
 interface Change { parent: Path; key: string; value?: unknown; remove?: true }
@@ -45,6 +46,7 @@ function diff(before: Record<string, unknown>, after: Record<string, unknown>, p
     const a = after[key];
     if (a === undefined) continue;
     const b = Object.hasOwn(before, key) ? before[key] : undefined;
+    if (a === b) continue; // shared with the input: dbtls copies only what it changes
     if (b === undefined) out.push({ parent, key, value: a });
     else if (isMap(a) && isMap(b)) diff(b, a, [...parent, key], out);
     else if (!deepEqual(a, b)) out.push({ parent, key, value: a });
@@ -212,7 +214,7 @@ function verify(lines: string[], root: Block, path: Path, after: unknown): boole
   if (text === undefined) return false;
   let read: unknown;
   try {
-    read = load(`${text}\n`, { schema: KUBERNETES_SCHEMA, maxAliases: 0 });
+    read = readRegion(text);
   } catch {
     return false;
   }
@@ -242,9 +244,27 @@ function insertIntoFlowMap(lines: string[], keyLine: number, at: Path, change: C
 /** Whether two texts read as the same value (dbtls's reading). */
 export function sameValue(a: string, b: string): boolean {
   try {
-    const options = { schema: KUBERNETES_SCHEMA, maxAliases: 0 };
-    return deepEqual(load(a, options), load(b, options));
+    return deepEqual(load(a, READ_OPTIONS), load(b, READ_OPTIONS));
   } catch {
     return false;
   }
+}
+
+const READ_OPTIONS = { schema: KUBERNETES_SCHEMA, maxAliases: 0 };
+let regionReader: BlockReader | undefined;
+
+/**
+ * A region of an entry (lines whose first is a key at some column c, or the whole entry) read on
+ * its own: by the block reader as the one entry of a sequence at column c - 2 (most regions are
+ * plain block YAML, and this runs for every database), or else by js-yaml.
+ */
+function readRegion(text: string): unknown {
+  const col = text.length - text.trimStart().length;
+  if (col >= 2 && !text.trimStart().startsWith('#')) {
+    regionReader ??= new BlockReader(KUBERNETES_SCHEMA, LIMITS.maxDepth);
+    const entry = `${text.slice(0, col - 2)}- ${text.slice(col)}\n`;
+    const read = regionReader.readSequence(entry, col - 2);
+    if (read !== undefined && read.length === 1) return read[0];
+  }
+  return load(`${text}\n`, READ_OPTIONS);
 }
