@@ -40,3 +40,37 @@ describe('the repository is self-contained', () => {
     }
   });
 });
+
+/** README's test command: the line of its first shell block that runs `npm test`, without its comment. */
+export function readmeTestLine(): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const block = /```sh\n([\s\S]*?)```/.exec(readme)![1];
+  const line = block.split('\n').find((l) => /\bnpm test\b/.test(l));
+  expect(line, 'README has a test line').toBeDefined();
+  return line!.replace(/\s+#.*$/, '').trim();
+}
+
+describe('README\'s test command is what CI runs', () => {
+  const ci = readFileSync(join(ROOT, '.ci/run'), 'utf8');
+  const commands = ci.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+
+  it('installs the tools the tests drive before installing and testing', () => {
+    expect(readmeTestLine()).toBe('bash .ci/install-tools && npm ci && npm test');
+  });
+
+  it('.ci/run runs that exact line, in a fresh clone in an empty temporary directory', () => {
+    const at = commands.indexOf(readmeTestLine());
+    expect(at, '.ci/run has README\'s test line as a command of its own').toBeGreaterThan(-1);
+    const before = commands.slice(0, at).join('\n');
+    expect(before).toMatch(/work=\$\(mktemp -d\)/);
+    expect(before).toMatch(/git clone .*"\$work\/dbtls"/);
+    expect(before).toMatch(/cd "\$work\/dbtls"/);
+  });
+
+  it('.ci/install-tools installs every server and tool the tests name it for', () => {
+    const install = readFileSync(join(ROOT, '.ci/install-tools'), 'utf8');
+    for (const pkg of ['postgresql', 'mariadb-server-core', 'mariadb-client-core', 'openssl', 'busybox']) {
+      expect(install).toContain(`need+=(${pkg})`);
+    }
+  });
+});
