@@ -111,10 +111,19 @@ describe('Argo CD plugin (examples/argocd/plugin.yaml)', () => {
   });
 
   it('an error prints no manifests at all (an empty render must not prune) and exits 1', () => {
-    const r = pluginCommand(plugin.spec.generate, namespacelessApp(), argoEnv({ ARGOCD_ENV_DBTLS_MODE: 'operater' }));
+    const app = namespacelessApp();
+    writeFileSync(join(app, 'postgres.yaml'), readFileSync(join(app, 'postgres.yaml'), 'utf8').replace('name: postgres-ca-issuer', 'name: nope'));
+    const r = pluginCommand(plugin.spec.generate, app, argoEnv());
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('error: must be one of standalone, operator (ConfigMap/dbtls-flags, data.mode)');
+    expect(r.stderr).toContain('error: Issuer "nope" not found in namespace "team-a"');
+  });
+
+  it('a bad setting in the plugin env prints no manifests, exits 2 and names the variable and the value', () => {
+    const r = pluginCommand(plugin.spec.generate, namespacelessApp(), argoEnv({ ARGOCD_ENV_DBTLS_MODE: 'operater' }));
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('dbtls: ARGOCD_ENV_DBTLS_MODE (DBTLS_MODE in the Application\'s plugin env) must be one of standalone, operator; got "operater"\nRun \'dbtls --help\' for usage.\n');
   });
 
   it('an explicit namespace wins over ARGOCD_APP_NAMESPACE', () => {

@@ -125,12 +125,12 @@ describe.skipIf(skip)('kpt fn render', () => {
     const r = run('kpt', ['fn', 'render', pkg, '--results-dir', resultsDir]);
     expect(r.status).toBe(1);
     expect(r.stderr + r.stdout).toContain(`[FAIL] "${IMAGE}"`);
-    expect(r.stderr + r.stdout).toContain(`[error] kubedb.com/v1/Postgres/demo/pg spec.tls.issuerRef: ${MISSING_ISSUER}`);
+    expect(r.stderr + r.stdout).toContain(`[error] kubedb.com/v1/Postgres/demo/pg spec.tls.issuerRef.name: ${MISSING_ISSUER}`);
     expect(snapshot(pkg)).toEqual(before);
     const results: any = load(readFileSync(join(resultsDir, 'results.yaml'), 'utf8'));
     expect(results.exitCode).toBe(1);
     expect(results.items[0].results.filter((x: any) => x.severity === 'error').map((x: any) => [x.message, x.field.path]))
-      .toEqual([[MISSING_ISSUER, 'spec.tls.issuerRef']]);
+      .toEqual([[MISSING_ISSUER, 'spec.tls.issuerRef.name']]);
   });
 });
 
@@ -154,7 +154,7 @@ describe.skipIf(skip)('kpt fn eval', () => {
     const before = snapshot(pkg);
     const r = run('kpt', ['fn', 'eval', pkg, '--image', IMAGE, '--', 'mode=operater']);
     expect(r.status).toBe(1);
-    expect(r.stderr + r.stdout).toContain('[error] v1/ConfigMap/function-input data.mode: must be one of standalone, operator');
+    expect(r.stderr + r.stdout).toContain('[error] v1/ConfigMap/function-input data.mode: must be one of standalone, operator; got "operater"');
     expect(snapshot(pkg)).toEqual(before);
   });
 });
