@@ -176,6 +176,20 @@ const changedFiles = (a: Record<string, string>, b: Record<string, string>) =>
 const outsideRenderedPackages = (changed: string[]) => changed.filter((f) =>
   !kptExamples.some((d) => f.startsWith(`examples/${d}/`)) || /\/(Kptfile|\.krmignore)$/.test(f) || f.includes('/.expected/'));
 
+describe.skipIf(skip)('the node limits through kpt (README, Limits)', () => {
+  const TOO_LARGE = /error: input is not valid YAML: too large: \d+ places where a node may start .*more than maxNodes \(5\)/;
+  it('kpt fn eval --image … --env DBTLS_MAX_NODES=5 passes the limit to the image', () => {
+    const r = run('kpt', ['fn', 'eval', copyExample('postgres'), '--image', IMAGE, '--env', 'DBTLS_MAX_NODES=5']);
+    expect(r.status).toBe(1);
+    expect(r.stderr + r.stdout).toMatch(TOO_LARGE);
+  });
+  it('an exec function reads it from the environment kpt runs in', () => {
+    const r = run('kpt', ['fn', 'eval', copyExample('postgres'), '--exec', 'dbtls'], { env: { DBTLS_MAX_NODES: '5' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr + r.stdout).toMatch(TOO_LARGE);
+  });
+});
+
 describe.skipIf(skip)('kpt fn render in a clone of the repository', () => {
   it('every example package has a .krmignore that keeps kpt out of .expected/', () => {
     for (const name of kptExamples) {
