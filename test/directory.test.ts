@@ -10,10 +10,13 @@ import { ROOT, runDist } from './helpers.js';
 
 const POSTGRES = readFileSync(join(ROOT, 'examples/postgres/postgres.yaml'), 'utf8');
 const ISSUER = readFileSync(join(ROOT, 'examples/postgres/issuer.yaml'), 'utf8');
-const golden = (name: string) => readFileSync(join(ROOT, 'examples', name, '.expected/manifests.yaml'), 'utf8');
+const golden = (name: string) =>
+  readFileSync(join(ROOT, 'examples', name, '.expected/manifests.yaml'), 'utf8');
 
 const made: string[] = [];
-afterAll(() => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 function tree(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'dbtls-dir-'));
@@ -28,7 +31,9 @@ const listed = (dir: string) => listYamlFiles(dir).map((f) => relative(dir, f));
 
 describe('.krmignore patterns', () => {
   const ignored = (krmignore: string, path: string, isDirectory = false) =>
-    Ignores.none().enter(tree({ '.krmignore': krmignore }), '').ignores(path, isDirectory);
+    Ignores.none()
+      .enter(tree({ '.krmignore': krmignore }), '')
+      .ignores(path, isDirectory);
 
   it('comments and blank lines are not patterns', () => {
     expect(parseKrmignore('# a comment\n\n  \nfoo\n')).toHaveLength(1);
@@ -40,8 +45,12 @@ describe('.krmignore patterns', () => {
     expect(ignored('secret.yaml\n', 'deep/down/secret.yaml')).toBe(true);
   });
   it('a pattern with a slash is relative to the .krmignore; * stays within a name, ** crosses folders', () => {
-    expect(ignored('examples/flux/github-workflow.yaml\n', 'examples/flux/github-workflow.yaml')).toBe(true);
-    expect(ignored('flux/github-workflow.yaml\n', 'examples/flux/github-workflow.yaml')).toBe(false);
+    expect(
+      ignored('examples/flux/github-workflow.yaml\n', 'examples/flux/github-workflow.yaml'),
+    ).toBe(true);
+    expect(ignored('flux/github-workflow.yaml\n', 'examples/flux/github-workflow.yaml')).toBe(
+      false,
+    );
     expect(ignored('/test/\n', 'test', true)).toBe(true);
     expect(ignored('a/*.yaml\n', 'a/x.yaml')).toBe(true);
     expect(ignored('a/*.yaml\n', 'a/b/x.yaml')).toBe(false);
@@ -59,7 +68,8 @@ describe('the files render DIR and check DIR read', () => {
   it('leave out what a .krmignore lists, for its own folder and those below', () => {
     const dir = tree({
       '.krmignore': 'broken.yaml\nvendor/\n',
-      'postgres.yaml': POSTGRES, 'issuer.yaml': ISSUER,
+      'postgres.yaml': POSTGRES,
+      'issuer.yaml': ISSUER,
       'broken.yaml': 'not: [valid',
       'vendor/x.yaml': 'not: [valid',
       'sub/.krmignore': '/local.yaml\n',
@@ -72,16 +82,25 @@ describe('the files render DIR and check DIR read', () => {
     expect(check.status).toBe(0);
   });
 
-  it('skip kustomization.yaml and files with no apiVersion or kind in any document (README\'s rule)', () => {
+  it("skip kustomization.yaml and files with no apiVersion or kind in any document (README's rule)", () => {
     const dir = tree({
       'kustomization.yaml': 'resources:\n  - postgres.yaml\n  - issuer.yaml\n',
-      'sub/kustomization.yml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n',
-      'component.yaml': 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches: []\n',
+      'sub/kustomization.yml':
+        'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n',
+      'component.yaml':
+        'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches: []\n',
       'workflow.yaml': readFileSync(join(ROOT, 'examples/flux/github-workflow.yaml'), 'utf8'),
       'values.yaml': 'replicaCount: 1\nimage:\n  tag: v1\n---\nother: 2\n',
-      'postgres.yaml': POSTGRES, 'issuer.yaml': ISSUER,
+      'postgres.yaml': POSTGRES,
+      'issuer.yaml': ISSUER,
     });
-    expect(listed(dir)).toEqual(['component.yaml', 'issuer.yaml', 'postgres.yaml', 'values.yaml', 'workflow.yaml']);
+    expect(listed(dir)).toEqual([
+      'component.yaml',
+      'issuer.yaml',
+      'postgres.yaml',
+      'values.yaml',
+      'workflow.yaml',
+    ]);
     const render = runDist('', ['render', dir]);
     expect(render.status, render.stderr).toBe(0);
     expect(render.stdout).toBe(golden('postgres'));
@@ -113,7 +132,12 @@ describe('the files render DIR and check DIR read', () => {
 
   it('check . at the repository root honours the root .krmignore: no source or test data is read', () => {
     const check = runDist('', ['check', '.'], {});
-    const files = new Set(check.stdout.split('\n').filter(Boolean).map((l) => l.split(':')[0]));
+    const files = new Set(
+      check.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(':')[0]),
+    );
     expect([...files].filter((f) => !f.startsWith('examples/'))).toEqual([]);
   });
 });

@@ -7,7 +7,10 @@ import { ROOT } from './helpers.js';
 
 type Version = [number, number, number];
 const parse = (v: string): Version => {
-  const [a = 0, b = 0, c = 0] = v.replace(/^v/, '').split('.').map((x) => (/^\d+$/.test(x) ? Number(x) : 0));
+  const [a = 0, b = 0, c = 0] = v
+    .replace(/^v/, '')
+    .split('.')
+    .map((x) => (/^\d+$/.test(x) ? Number(x) : 0));
   return [a, b, c];
 };
 const compare = (a: Version, b: Version) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
@@ -16,19 +19,29 @@ const compare = (a: Version, b: Version) => a[0] - b[0] || a[1] - b[1] || a[2] -
 export function satisfies(version: string, range: string): boolean {
   const v = parse(version);
   return range.split('||').some((alternative) => {
-    const comparators = alternative.trim().replace(/(>=|<=|>|<|=|\^|~)\s+/g, '$1').split(/\s+/).filter(Boolean);
+    const comparators = alternative
+      .trim()
+      .replace(/(>=|<=|>|<|=|\^|~)\s+/g, '$1')
+      .split(/\s+/)
+      .filter(Boolean);
     return comparators.every((c) => {
       const [, op = '', rest] = /^(>=|<=|>|<|=|\^|~)?(.*)$/.exec(c)!;
       const parts = rest.split('.');
       const w = parse(rest);
       const d = compare(v, w);
       switch (op) {
-        case '>=': return d >= 0;
-        case '>': return d > 0;
-        case '<=': return d <= 0;
-        case '<': return d < 0;
-        case '^': return d >= 0 && (w[0] > 0 ? v[0] === w[0] : v[0] === 0 && v[1] === w[1]);
-        case '~': return d >= 0 && v[0] === w[0] && v[1] === w[1];
+        case '>=':
+          return d >= 0;
+        case '>':
+          return d > 0;
+        case '<=':
+          return d <= 0;
+        case '<':
+          return d < 0;
+        case '^':
+          return d >= 0 && (w[0] > 0 ? v[0] === w[0] : v[0] === 0 && v[1] === w[1]);
+        case '~':
+          return d >= 0 && v[0] === w[0] && v[1] === w[1];
         default: // a bare version, possibly partial or with x: matches that prefix
           return parts.every((p, i) => p === 'x' || p === '*' || Number(p) === v[i]);
       }
@@ -73,13 +86,17 @@ describe('engines', () => {
     for (const [path, entry] of Object.entries<any>(lock.packages)) {
       // Optional packages for other platforms are not installed here (npm skips them quietly).
       if (path === '' || entry.optional || !entry.engines?.node) continue;
-      for (const v of versions) if (!satisfies(v, entry.engines.node)) refused.push(`${path} (${entry.engines.node}) on ${v}`);
+      for (const v of versions)
+        if (!satisfies(v, entry.engines.node))
+          refused.push(`${path} (${entry.engines.node}) on ${v}`);
     }
     expect(refused).toEqual([]);
   });
 
   it('undici is held below 8 for @kubernetes/client-node, as README explains', () => {
     expect(pkg.overrides['@kubernetes/client-node'].undici).toMatch(/^\^7\./);
-    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain('`undici` 8 needs Node.js 22.19');
+    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(
+      '`undici` 8 needs Node.js 22.19',
+    );
   });
 });

@@ -8,7 +8,10 @@ import { ROOT } from './helpers.js';
 
 /** Every file of the project: tracked, and new files not ignored. */
 export function projectFiles(): string[] {
-  const r = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   expect(r.status, r.stderr).toBe(0);
   return r.stdout.split('\0').filter((f) => f !== '');
 }
@@ -21,7 +24,11 @@ describe('the repository is self-contained', () => {
     const offenders: string[] = [];
     for (const file of projectFiles()) {
       let text: string;
-      try { text = readFileSync(join(ROOT, file), 'utf8'); } catch { continue; }
+      try {
+        text = readFileSync(join(ROOT, file), 'utf8');
+      } catch {
+        continue;
+      }
       for (const needle of outside) if (text.includes(needle)) offenders.push(`${file}: ${needle}`);
     }
     expect(offenders).toEqual([]);
@@ -36,7 +43,9 @@ describe('the repository is self-contained', () => {
       const row = readme.split('\n').find((l) => l.startsWith('|') && l.includes(`\`${crd}\``));
       expect(row, `${crd} has a row in test/data/crds/README.md`).toBeDefined();
       // repository | path | commit | licence
-      expect(row).toMatch(/\[[\w-]+\/[\w-]+\]\(https:\/\/github\.com\/[\w-]+\/[\w-]+\) \| `[^`]+\/` \| `[0-9a-f]{40}`.* \| (Apache License 2\.0|AppsCode Community License 1\.0\.0)/);
+      expect(row).toMatch(
+        /\[[\w-]+\/[\w-]+\]\(https:\/\/github\.com\/[\w-]+\/[\w-]+\) \| `[^`]+\/` \| `[0-9a-f]{40}`.* \| (Apache License 2\.0|AppsCode Community License 1\.0\.0)/,
+      );
     }
   });
 });
@@ -50,7 +59,7 @@ export function readmeTestLine(): string {
   return line!.replace(/\s+#.*$/, '').trim();
 }
 
-describe('README\'s test command is what CI runs', () => {
+describe("README's test command is what CI runs", () => {
   const ci = readFileSync(join(ROOT, '.ci/run'), 'utf8');
   const commands = ci.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
 
@@ -60,7 +69,7 @@ describe('README\'s test command is what CI runs', () => {
 
   it('.ci/run runs that exact line, in a fresh clone in an empty temporary directory', () => {
     const at = commands.indexOf(readmeTestLine());
-    expect(at, '.ci/run has README\'s test line as a command of its own').toBeGreaterThan(-1);
+    expect(at, ".ci/run has README's test line as a command of its own").toBeGreaterThan(-1);
     const before = commands.slice(0, at).join('\n');
     expect(before).toMatch(/work=\$\(mktemp -d\)/);
     expect(before).toMatch(/git clone .*"\$work\/dbtls"/);
@@ -69,8 +78,35 @@ describe('README\'s test command is what CI runs', () => {
 
   it('.ci/install-tools installs every server and tool the tests name it for', () => {
     const install = readFileSync(join(ROOT, '.ci/install-tools'), 'utf8');
-    for (const pkg of ['postgresql', 'mariadb-server-core', 'mariadb-client-core', 'openssl', 'busybox']) {
+    for (const pkg of [
+      'postgresql',
+      'mariadb-server-core',
+      'mariadb-client-core',
+      'openssl',
+      'busybox',
+    ]) {
       expect(install).toContain(`need+=(${pkg})`);
     }
+  });
+});
+
+describe('linter and formatter (Biome)', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const biome = JSON.parse(readFileSync(join(ROOT, 'biome.json'), 'utf8'));
+
+  it('npm run lint and npm run format run Biome, with lines of at most 100 characters', () => {
+    expect(pkg.scripts.lint).toBe('biome lint .');
+    expect(pkg.scripts.format).toBe('biome format --write .');
+    expect(biome.formatter.lineWidth).toBe(100);
+    expect(Object.keys(pkg.devDependencies)).toContain('@biomejs/biome');
+  });
+
+  it('the configuration is valid and files formatted by it pass its check', () => {
+    const bin = join(ROOT, 'node_modules/.bin/biome');
+    const r = spawnSync(bin, ['format', 'fn/cli/krmignore.ts', 'test/repository.test.ts'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
   });
 });

@@ -6,7 +6,11 @@ import { join } from 'node:path';
 
 export const KRMIGNORE = '.krmignore';
 
-interface Pattern { regex: RegExp; negated: boolean; directoryOnly: boolean }
+interface Pattern {
+  regex: RegExp;
+  negated: boolean;
+  directoryOnly: boolean;
+}
 
 /** The patterns of one .krmignore: comments and blank lines dropped, each pattern compiled. */
 export function parseKrmignore(text: string): Pattern[] {
@@ -23,7 +27,11 @@ export function parseKrmignore(text: string): Pattern[] {
     const anchored = line.includes('/');
     if (line.startsWith('/')) line = line.slice(1);
     const body = globToRegex(line);
-    patterns.push({ regex: new RegExp(`^${anchored ? '' : '(?:.*/)?'}${body}$`), negated, directoryOnly });
+    patterns.push({
+      regex: new RegExp(`^${anchored ? '' : '(?:.*/)?'}${body}$`),
+      negated,
+      directoryOnly,
+    });
   }
   return patterns;
 }
@@ -34,32 +42,49 @@ function globToRegex(glob: string): string {
     const c = glob[i];
     if (c === '*' && glob[i + 1] === '*') {
       // `**/` any folders (none included), `/**` everything below, a lone `**` anything.
-      if (glob[i + 2] === '/') { out += '(?:.*/)?'; i += 2; } else { out += '.*'; i += 1; }
+      if (glob[i + 2] === '/') {
+        out += '(?:.*/)?';
+        i += 2;
+      } else {
+        out += '.*';
+        i += 1;
+      }
     } else if (c === '*') out += '[^/]*';
     else if (c === '?') out += '[^/]';
-    else if (c === '\\' && i + 1 < glob.length) out += escape(glob[++i]);
+    else if (c === '\\' && i + 1 < glob.length) out += escapeChar(glob[++i]);
     else if (c === '[') {
       const end = glob.indexOf(']', i + 1);
       if (end < 0) out += '\\[';
-      else { out += `[${glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`; i = end; }
-    } else out += escape(c);
+      else {
+        out += `[${glob
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
+        i = end;
+      }
+    } else out += escapeChar(c);
   }
   return out;
 }
 
-const escape = (c: string) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const escapeChar = (c: string) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /** The .krmignore rules in force in one folder: its own and those of the folders above it. */
 export class Ignores {
   private constructor(private readonly rules: readonly { base: string; patterns: Pattern[] }[]) {}
 
-  static none(): Ignores { return new Ignores([]); }
+  static none(): Ignores {
+    return new Ignores([]);
+  }
 
   /** These rules plus the .krmignore of `dir` (a path relative to the walk's root, '' for it). */
   enter(absoluteDir: string, dir: string): Ignores {
     const file = join(absoluteDir, KRMIGNORE);
     if (!existsSync(file)) return this;
-    return new Ignores([...this.rules, { base: dir, patterns: parseKrmignore(readFileSync(file, 'utf8')) }]);
+    return new Ignores([
+      ...this.rules,
+      { base: dir, patterns: parseKrmignore(readFileSync(file, 'utf8')) },
+    ]);
   }
 
   /** Whether `path` (relative to the walk's root, '/'-separated) is left out; the last match wins. */
