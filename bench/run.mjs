@@ -52,6 +52,9 @@ const COMMANDS = {
   jsyaml: { label: 'identity, js-yaml 5 (same schema and dump options)', args: [join(ROOT, 'bench/identity-js-yaml.mjs')], verify: 'identity' },
   kpt: { label: 'identity, kpt-functions 0.16 SDK', args: [join(ROOT, 'bench/identity-kpt-functions.js')], verify: 'identity' },
   own: { label: "identity on dbtls's own read and write path (for reference)", args: [], verify: 'identity' },
+  // What `kpt fn render` sends the second time: the package after the first render, i.e. dbtls's
+  // own output (without its results), generated objects included, to be rendered again.
+  rerender: { label: "dbtls again on its own output (kpt's second render)", args: [DIST], verify: 'rerender' },
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'dbtls-bench-'));
@@ -114,11 +117,14 @@ function verify(command, job, run) {
     if (items !== job.input.items) fail(`wrote ${items} items for ${job.input.items}`);
     return;
   }
+  if (command.verify === 'rerender' && items !== job.input.items) {
+    fail(`wrote ${items} items for ${job.input.items}: a second render must replace what it generated, not add to it`);
+  }
   const at = text.search(/^results:\n/m);
   const results = at < 0 ? [] : load(text.slice(at)).results ?? [];
   const errors = results.filter((r) => r.severity === 'error');
   if (errors.length) fail(`${errors.length} error results, the first: ${errors[0].message}`);
-  if (items <= job.input.items) fail(`wrote ${items} items for ${job.input.items} input items: nothing generated`);
+  if (command.verify === 'function' && items <= job.input.items) fail(`wrote ${items} items for ${job.input.items} input items: nothing generated`);
   job.results = results.length;
 }
 
@@ -161,6 +167,14 @@ for (const job of jobs) {
   const run = await runOnce(job.command, job.input.path, `warm-${jobName(job)}`);
   verify(job.command, job, run);
   process.stderr.write(`bench: checked ${job.command.label} at N=${job.n}${job.results !== undefined ? ` (${job.results} results, no errors)` : ''}\n`);
+  if (job.key === 'dbtls' && job.n === BIG) {
+    // The second render's input: this run's output up to its results.
+    const text = readFileSync(run.out, 'utf8');
+    const path = join(dir, `rerender${BIG}.yaml`);
+    const results = text.search(/^results:\n/m);
+    writeFileSync(path, results < 0 ? text : text.slice(0, results));
+    jobs.push({ n: BIG, key: 'rerender', command: COMMANDS.rerender, input: { n: BIG, path, bytes: statSync(path).size, items: countItems(text) }, runs: [] });
+  }
 }
 
 // Timed rounds, round-robin in a rotating order. The two cold-start commands take ~0.1 s and
@@ -213,6 +227,7 @@ const targets = [
   { name: 'throughput: dbtls at N=5,000 / js-yaml identity', value: ratio(find('dbtls', BIG), find('jsyaml', BIG)), max: 1.5, unit: '×' },
   { name: 'peer: dbtls at N=5,000 / kpt-functions identity', value: ratio(find('dbtls', BIG), find('kpt', BIG)), max: 1.0, unit: '×' },
   { name: 'scaling: dbtls time(N=5,000) / time(N=1,000)', value: ratio(find('dbtls', BIG), find('dbtls', 1000)), max: 5.5, unit: '×' },
+  { name: 're-render: dbtls on its own N=5,000 output / its first render', value: ratio(find('rerender', BIG), find('dbtls', BIG)), max: 1.5, unit: '×' },
   { name: 'peak RSS of dbtls at N=5,000 (median)', value: find('dbtls', BIG) ? median(find('dbtls', BIG).runs.map((r) => r.rssMiB)) : undefined, max: 250, unit: ' MiB' },
 ];
 const ratioRows = ['| measure | median | target | |', '|---|---:|---:|---|'];

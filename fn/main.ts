@@ -4,6 +4,7 @@ import { formatWithPositions, isDirectory, manifestsToApply, printManifests, pro
 import { hasErrors } from './io/results.js';
 import { STDERR, STDOUT, writeAll } from './cli/write.js';
 import { KINDS } from './kinds/index.js';
+import { settingErrors } from './policy/settings.js';
 
 declare const __DBTLS_VERSION__: string;
 const VERSION = typeof __DBTLS_VERSION__ === 'string' ? __DBTLS_VERSION__ : '0.0.0-dev';
@@ -54,6 +55,8 @@ function main(argv: string[]): number {
   const [command, ...rest] = argv;
   if (command !== 'render' && command !== 'check') return fail(command.startsWith('-') ? `unknown flag ${command}` : `unknown command ${command}`);
   const data: Record<string, string> = {};
+  /** Where each setting came from, to name it in a message: the flag or the variable. */
+  const source: Record<string, string> = {};
   let dir: string | undefined;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
@@ -64,15 +67,23 @@ function main(argv: string[]): number {
       const value = inline ?? rest[++i];
       if (value === undefined) return fail(`${flag} needs a value`);
       data[key] = value;
+      source[key] = flag;
     } else if (dir === undefined) dir = arg;
     else return fail(`unexpected argument ${arg}`);
   }
   for (const [variable, key] of Object.entries(ENV)) {
     const value = process.env[variable];
-    if (value !== undefined && value !== '' && data[key] === undefined) data[key] = value;
+    if (value !== undefined && value !== '' && data[key] === undefined) {
+      data[key] = value;
+      const argo = /^ARGOCD_ENV_(.+)$/.exec(variable);
+      source[key] = argo ? `${variable} (${argo[1]} in the Application's plugin env)` : variable;
+    }
   }
   const defaultNamespace = data.defaultNamespace;
   delete data.defaultNamespace;
+  // A bad setting is a usage error (exit 2), named as the user wrote it.
+  const bad = settingErrors(data)[0];
+  if (bad) return fail(`${source[bad.key] ?? bad.key} ${bad.message}`);
   if (dir === undefined) return fail(`${command} needs a directory`);
   if (!isDirectory(dir)) return fail(`${dir} is not a directory`);
   const config = Object.keys(data).length ? { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dbtls-flags' }, data } : undefined;

@@ -7,7 +7,6 @@ import { KUBERNETES_SCHEMA } from '../fn/io/yaml.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST = join(ROOT, 'dist/dbtls.js');
-export const SHARED = join(ROOT, '..', 'shared');
 
 export interface Run { stdout: string; stderr: string; status: number; output: any }
 

@@ -3,7 +3,7 @@
 // of memory or overflowing the stack. The built file runs as a process, as kpt runs it, with a
 // preload that reports its peak resident memory.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
@@ -21,7 +21,7 @@ interface Measured { status: number; stdout: string; stderr: string; ms: number;
 /** Runs dist/dbtls.js through `sh -c` (so input can be piped from a generator) and measures it. */
 function measure(shell: string, input?: string): Measured {
   const start = process.hrtime.bigint();
-  const r = spawnSync('sh', ['-c', shell], { input, env: { ...process.env, DIST, PRELOAD: preload, NODE: process.execPath }, maxBuffer: 1 << 26 });
+  const r = spawnSync('sh', ['-c', shell], { input, env: { ...process.env, DIST, PRELOAD: preload, NODE: process.execPath, OUT: join(work, 'out.yaml') }, maxBuffer: 1 << 26 });
   const ms = Number((process.hrtime.bigint() - start) / 1_000_000n);
   const stderr = r.stderr.toString();
   const rss = /maxrss-kb=(\d+)/.exec(stderr);
@@ -47,8 +47,8 @@ function expectOneError(m: Measured, message: string): void {
 }
 
 describe('the limits are the documented ones', () => {
-  it('maxBytes 256 MiB, maxNodes 2000000, maxDepth 64, maxAliases 1000, maxAliasExpansion 100000', () => {
-    expect(LIMITS).toEqual({ maxBytes: 256 * 1024 * 1024, maxNodes: 2_000_000, maxDepth: 64, maxAliases: 1000, maxAliasExpansion: 100_000 });
+  it('maxBytes 256 MiB, maxNodes 8000000, maxFlowNodes 2000000, maxDepth 64, maxAliases 1000, maxAliasExpansion 100000', () => {
+    expect(LIMITS).toEqual({ maxBytes: 256 * 1024 * 1024, maxNodes: 8_000_000, maxFlowNodes: 2_000_000, maxDepth: 64, maxAliases: 1000, maxAliasExpansion: 100_000 });
   });
 });
 
@@ -116,25 +116,58 @@ describe('nesting depth', () => {
 describe('number of nodes', () => {
   // Memory grows with the number of nodes, not of bytes: 8 MiB of `[a,a,…]` took ~2 GB to process.
   const flow = (n: number) => `${header}    list: [${'a,'.repeat(n - 1)}a]\n`;
-  const marks = (text: string) => text.split('').filter((c) => '\n,-:?[{'.includes(c)).length;
+  const marks = (text: string, chars = '\n,-:?[{') => text.split('').filter((c) => chars.includes(c)).length;
+  /** One ConfigMap whose data has `keys` block entries: two places (`:` and a line break) each. */
+  const block = (keys: number) => `${header}${Array.from({ length: keys }, (_, i) => `    k${i}: v\n`).join('')}`;
 
-  it('refuses a text with more than maxNodes places where a node may start, before parsing it', () => {
+  it('refuses more than maxFlowNodes places in flow style, before parsing, saying how to raise the limit', () => {
     const text = flow(2_000_000);
-    expect(marks(text)).toBe(2_000_021);
+    expect(marks(text, ',[{')).toBe(2_000_002);
     const m = measure(dbtls, text);
-    expectOneError(m, 'input is not valid YAML: 2000021 line breaks and , - : ? [ { characters, each of which may start a node, exceed maxNodes (2000000)');
+    expectOneError(m, 'input is not valid YAML: too large: 2000002 places where a node may start in flow style (, [ { characters), more than maxFlowNodes (2000000), which bounds memory; to accept it, write the collections in block style or set DBTLS_MAX_FLOW_NODES=2000002 (about 350 bytes of memory per place)');
     expect(m.rssMiB).toBeLessThan(200);
-    console.info(`limits: 2000021 node starts (4 MB of [a,a,…]) refused in ${m.ms} ms, peak RSS ${m.rssMiB.toFixed(0)} MiB`);
+    console.info(`limits: 2000002 flow node starts (4 MB of [a,a,…]) refused in ${m.ms} ms, peak RSS ${m.rssMiB.toFixed(0)} MiB`);
   });
 
-  it('processes the densest input under the limit in bounded memory', () => {
-    const text = flow(1_999_970);
-    expect(marks(text)).toBe(1_999_991);
+  it('processes the densest flow input under the limit in bounded memory', () => {
+    const text = flow(1_999_990);
+    expect(marks(text, ',[{')).toBe(1_999_992);
     const m = measure(`${dbtls} | tail -c 100`, text);
     expect(m.status, m.stderr).toBe(0);
     expect(m.stdout).toMatch(/,a,a\]\n$/); // the item's own text, passed through
     expect(m.rssMiB).toBeLessThan(1200);
-    console.info(`limits: 1999970 list items (the densest input under maxNodes) processed in ${m.ms} ms, peak RSS ${m.rssMiB.toFixed(0)} MiB`);
+    console.info(`limits: 1999990 list items (the densest flow input under maxFlowNodes) processed in ${m.ms} ms, peak RSS ${m.rssMiB.toFixed(0)} MiB`);
+  });
+
+  it('refuses more than maxNodes places in all, before parsing, quickly and in little memory', () => {
+    const text = block(4_000_000);
+    expect(marks(text)).toBe(8_000_019);
+    const m = measure(dbtls, text);
+    expectOneError(m, 'input is not valid YAML: too large: 8000019 places where a node may start (line breaks and , - : ? [ { characters), more than maxNodes (8000000), which bounds memory; to accept it, set DBTLS_MAX_NODES=8000019 (about 50 to 300 bytes of memory per place)');
+    expect(m.rssMiB).toBeLessThan(400);
+    console.info(`limits: 8000019 node starts (${(text.length / 2 ** 20).toFixed(0)} MiB of block mapping) refused in ${m.ms} ms, peak RSS ${m.rssMiB.toFixed(0)} MiB`);
+  });
+
+  it('DBTLS_MAX_NODES and DBTLS_MAX_FLOW_NODES set the limits; a value that is not a number is refused', () => {
+    const small = flow(100);
+    expectOneError(measure(`DBTLS_MAX_NODES=50 ${dbtls}`, small), 'input is not valid YAML: too large: 121 places where a node may start (line breaks and , - : ? [ { characters), more than maxNodes (50), which bounds memory; to accept it, set DBTLS_MAX_NODES=121 (about 50 to 300 bytes of memory per place)');
+    expectOneError(measure(`DBTLS_MAX_FLOW_NODES=99 ${dbtls}`, small), 'input is not valid YAML: too large: 102 places where a node may start in flow style (, [ { characters), more than maxFlowNodes (99), which bounds memory; to accept it, write the collections in block style or set DBTLS_MAX_FLOW_NODES=102 (about 350 bytes of memory per place)');
+    expect(measure(`DBTLS_MAX_NODES=121 DBTLS_MAX_FLOW_NODES=102 ${dbtls}`, small).status).toBe(0);
+    expectOneError(measure(`DBTLS_MAX_NODES=lots ${dbtls}`, small), 'input is not valid YAML: DBTLS_MAX_NODES must be a whole number (the limit to use), not "lots"');
+  });
+
+  it("re-renders dbtls's own output for a package past the old limit of 2,000,000 places, as kpt does", async () => {
+    const { generate } = await import('../bench/generate.mjs');
+    const first = measure(`${dbtls} > "$OUT"`, generate(2000));
+    expect(first.status, first.stderr).toBe(0);
+    const rendered = readFileSync(join(work, 'out.yaml'), 'utf8');
+    // kpt sends back the package's objects, not the results.
+    const again = rendered.slice(0, rendered.indexOf('\nresults:') + 1);
+    expect(marks(again)).toBeGreaterThan(2_000_000);
+    const m = measure(`${dbtls} | tail -c 100`, again);
+    expect(m.status, m.stderr).toBe(0);
+    expect(m.rssMiB).toBeLessThan(400);
+    console.info(`limits: dbtls's output at N=2,000 (${(again.length / 2 ** 20).toFixed(0)} MiB, ${marks(again)} places) re-rendered in ${m.ms} ms, peak RSS ${m.rssMiB.toFixed(0)} MiB`);
   });
 });
 

@@ -19,8 +19,8 @@ const operator = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'funct
 
 describe('MSSQLServer validation', () => {
   it.each([
-    [{ tls: undefined }, 'spec.tls', 'is required: KubeDB refuses an MSSQLServer without spec.tls ("spec.tls is missing"); set spec.tls.issuerRef (clientTLS: false still issues the certificates but leaves encryption to the client)'],
-    [{ tls: { clientTLS: true } }, 'spec.tls.issuerRef', 'is required when spec.tls is set: name the cert-manager Issuer or ClusterIssuer that signs the certificates'],
+    [{ tls: undefined }, 'spec.tls', 'spec.tls is required: KubeDB refuses an MSSQLServer without spec.tls ("spec.tls is missing"); set spec.tls.issuerRef (clientTLS: false still issues the certificates but leaves encryption to the client)'],
+    [{ tls: { clientTLS: true } }, 'spec.tls.issuerRef', 'spec.tls.issuerRef is required when spec.tls is set: name the cert-manager Issuer or ClusterIssuer that signs the certificates'],
     [{ tls: { issuerRef: ISSUER, clientTLS: 'yes' } }, 'spec.tls.clientTLS', 'must be true or false, got the string "yes"'],
     [{ tls: { issuerRef: ISSUER, requireSSL: true } }, 'spec.tls.requireSSL', 'unknown field "requireSSL"; spec.tls has issuerRef, certificates, clientTLS'],
     [{ version: undefined }, 'spec.version', 'is required: a KubeDB MSSQLServerVersion such as "2022-cu12"'],

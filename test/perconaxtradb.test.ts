@@ -23,10 +23,10 @@ describe('PerconaXtraDB validation', () => {
     [{ replicas: 1 }, 'spec.replicas', '1 is too few: a Percona XtraDB Cluster has at least 3 nodes (KubeDB refuses fewer)'],
     [{ replicas: 0 }, 'spec.replicas', 'must be an integer of at least 1, got number 0'],
     [{ replicas: '3' }, 'spec.replicas', 'must be an integer of at least 1, got the string "3"'],
-    [{ tls: { certificates: [] } }, 'spec.tls.issuerRef', 'is required when spec.tls is set: name the cert-manager Issuer or ClusterIssuer that signs the certificates'],
+    [{ tls: { certificates: [] } }, 'spec.tls.issuerRef', 'spec.tls.issuerRef is required when spec.tls is set: name the cert-manager Issuer or ClusterIssuer that signs the certificates'],
     [{ tls: { issuerRef: ISSUER, requireSSL: true } }, 'spec.tls.requireSSL', 'unknown field "requireSSL"; spec.tls has issuerRef, certificates'],
     [{ tls: { issuerRef: ISSUER, certificates: [{ alias: 'exporter' }] } }, 'spec.tls.certificates[0].alias', 'unknown alias "exporter"; this resource issues server, client, metrics-exporter'],
-    [{ tls: { issuerRef: { ...ISSUER, name: 'nope' } } }, 'spec.tls.issuerRef', 'Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster'],
+    [{ tls: { issuerRef: { ...ISSUER, name: 'nope' } } }, 'spec.tls.issuerRef.name', 'Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster'],
   ])('%j → %s', (spec, field, message) => {
     const r = run(pxc(spec as Record<string, unknown>));
     expect(r.status).toBe(1);
@@ -36,7 +36,7 @@ describe('PerconaXtraDB validation', () => {
 
   it('reports requireSSL once when spec.tls lacks its issuerRef', () => {
     const r = run(pxc({ requireSSL: true, tls: {} }));
-    expect(errorsOf(r)).toEqual([{ severity: 'error', field: 'spec.tls.issuerRef', message: 'is required when spec.tls is set: name the cert-manager Issuer or ClusterIssuer that signs the certificates' }]);
+    expect(errorsOf(r)).toEqual([{ severity: 'error', field: 'spec.tls.issuerRef', message: 'spec.tls.issuerRef is required when spec.tls is set: name the cert-manager Issuer or ClusterIssuer that signs the certificates' }]);
   });
 
   it('limits the name to the 32 characters of a Galera cluster name', () => {

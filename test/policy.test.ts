@@ -58,7 +58,7 @@ describe('requireTLS', () => {
 
   it('checks the default issuer like any other issuerRef', () => {
     const r = run({ requireTLS: { defaultIssuerRef: { kind: 'Issuer', name: 'missing' } } }, plain());
-    expect(errorsOf(r)).toEqual([{ severity: 'error', field: 'spec.tls.issuerRef', message: 'Issuer "missing" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster' }]);
+    expect(errorsOf(r)).toEqual([{ severity: 'error', field: 'spec.tls.issuerRef.name', message: 'Issuer "missing" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster' }]);
   });
 });
 
@@ -145,8 +145,8 @@ describe('privateKey', () => {
     [{ algorithm: 'ECDSA', minimumSize: 1024 }, 'spec.rules.privateKey.minimumSize', '1024 is larger than the largest ECDSA key (521); use 256, 384 or 521'],
     [{ algorithm: 'Ed25519', minimumSize: 256 }, 'spec.rules.privateKey.minimumSize', 'Ed25519 keys have one size; remove minimumSize'],
     [{ algorithm: 'Ed25519', encoding: 'PKCS1' }, 'spec.rules.privateKey.encoding', 'Ed25519 keys are always written as PKCS8; use encoding PKCS8 or remove it'],
-    [{ algorithm: 'rsa' }, 'spec.rules.privateKey.algorithm', 'must be one of RSA, ECDSA, Ed25519'],
-    [{ rotationPolicy: 'Sometimes' }, 'spec.rules.privateKey.rotationPolicy', 'must be one of Always, Never'],
+    [{ algorithm: 'rsa' }, 'spec.rules.privateKey.algorithm', 'must be one of RSA, ECDSA, Ed25519; got "rsa"'],
+    [{ rotationPolicy: 'Sometimes' }, 'spec.rules.privateKey.rotationPolicy', 'must be one of Always, Never; got "Sometimes"'],
   ])('policy %j is itself checked', (rule, field, message) => {
     const r = run({ privateKey: rule }, issuer(), postgres());
     expect(r.status).toBe(1);
@@ -189,7 +189,7 @@ describe('certificateLifetime', () => {
     [{ maximumDuration: '30m' }, 'spec.rules.certificateLifetime.maximumDuration', '30m0s is shorter than the 1h0m0s cert-manager requires of every certificate'],
     [{ minimumRenewBefore: '1m' }, 'spec.rules.certificateLifetime.minimumRenewBefore', '1m0s is shorter than the 5m0s cert-manager requires of renewBefore'],
     [{ maximumDuration: '24h', minimumRenewBefore: '24h' }, 'spec.rules.certificateLifetime.minimumRenewBefore', '24h0m0s is not shorter than the maximumDuration 24h0m0s; no certificate could satisfy both'],
-    [{ maximumDuration: '90d' }, 'spec.rules.certificateLifetime.maximumDuration', '"90d" is not valid here (must match ^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$)'],
+    [{ maximumDuration: '90d' }, 'spec.rules.certificateLifetime.maximumDuration', '"90d" is not valid here: must be a Go duration such as 2160h or 1h30m (units h, m, s, ms, us, ns; no d)'],
   ])('policy %j is itself checked', (rule, field, message) => {
     const r = run({ certificateLifetime: rule }, issuer(), postgres());
     expect(errorsOf(r)).toEqual([{ severity: 'error', field, message }]);
@@ -198,7 +198,7 @@ describe('certificateLifetime', () => {
 
 describe('the policy document', () => {
   it.each([
-    [{ requireTLS: { enforcement: 'warn' } }, 'spec.rules.requireTLS.enforcement', 'must be one of enforce, audit'],
+    [{ requireTLS: { enforcement: 'warn' } }, 'spec.rules.requireTLS.enforcement', 'must be one of enforce, audit; got "warn"'],
     [{ requireSSL: {} }, 'spec.rules.requireSSL', 'unknown field "requireSSL"'],
     [{ requireTLS: { match: { namespace: ['a'] } } }, 'spec.rules.requireTLS.match.namespace', 'unknown field "namespace"'],
     [{ requireTLS: { defaultIssuerRef: { name: 'x' } } }, 'spec.rules.requireTLS.defaultIssuerRef.kind', 'is required'],

@@ -16,7 +16,7 @@ describe('Postgres validation', () => {
     [{ version: 'timescaledb-2.14.2-pg16' }, 'spec.version', '"timescaledb-2.14.2-pg16" does not start with a PostgreSQL major version'],
     [{ version: '16.1-bookworm' }, 'spec.version', '"16.1-bookworm" is a KubeDB distribution; standalone mode runs the upstream postgres image and needs a plain version such as "16.4" (or use mode: operator)'],
     [{ replicas: 0 }, 'spec.replicas', 'must be an integer of at least 1, got number 0'],
-    [{ tls: { certificates: [] } }, 'spec.tls.issuerRef', 'is required when spec.tls is set: name the cert-manager Issuer or ClusterIssuer that signs the certificates'],
+    [{ tls: { certificates: [] } }, 'spec.tls.issuerRef', 'spec.tls.issuerRef is required when spec.tls is set: name the cert-manager Issuer or ClusterIssuer that signs the certificates'],
     [{ tls: { issuerRef: { kind: 'Issuer', name: 'ca' }, ca: true } }, 'spec.tls.ca', 'unknown field "ca"; spec.tls has issuerRef, certificates'],
     [{ tls: 'yes' }, 'spec.tls', 'must be a mapping, got the string "yes"'],
   ])('%j → %s', (spec, field, message) => {
@@ -30,8 +30,8 @@ describe('Postgres validation', () => {
     [{ kind: 'issuer', name: 'ca' }, 'spec.tls.issuerRef.kind', 'must be Issuer or ClusterIssuer, got the string "issuer"'],
     [{ name: 'ca' }, 'spec.tls.issuerRef.kind', 'is required: Issuer or ClusterIssuer'],
     [{ kind: 'Issuer' }, 'spec.tls.issuerRef.name', 'is required'],
-    [{ kind: 'Issuer', name: 'other' }, 'spec.tls.issuerRef', 'Issuer "other" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster'],
-    [{ kind: 'ClusterIssuer', name: 'ca' }, 'spec.tls.issuerRef', 'ClusterIssuer "ca" not found in the input; an Issuer (namespaced) of that name exists: set kind: Issuer; add it to the input, or list it in externalIssuers if it exists only in the cluster'],
+    [{ kind: 'Issuer', name: 'other' }, 'spec.tls.issuerRef.name', 'Issuer "other" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster'],
+    [{ kind: 'ClusterIssuer', name: 'ca' }, 'spec.tls.issuerRef.kind', 'ClusterIssuer "ca" not found in the input; an Issuer (namespaced) of that name exists: set kind: Issuer; add it to the input, or list it in externalIssuers if it exists only in the cluster'],
   ])('issuerRef %j → %s', (issuerRef, field, message) => {
     const r = run(postgres({ tls: { issuerRef } }));
     expect(errorsOf(r)).toEqual([{ severity: 'error', field, message }]);
@@ -39,7 +39,7 @@ describe('Postgres validation', () => {
 
   it('names the namespace where an Issuer of that name does exist', () => {
     const r = runFn(resourceList([issuer('ca', 'other'), postgres()]));
-    expect(errorsOf(r)).toEqual([{ severity: 'error', field: 'spec.tls.issuerRef', message: 'Issuer "ca" not found in namespace "demo"; an Issuer of that name is in namespace "other", but an Issuer only signs for its own namespace; add it to the input, or list it in externalIssuers if it exists only in the cluster' }]);
+    expect(errorsOf(r)).toEqual([{ severity: 'error', field: 'spec.tls.issuerRef.name', message: 'Issuer "ca" not found in namespace "demo"; an Issuer of that name is in namespace "other", but an Issuer only signs for its own namespace; add it to the input, or list it in externalIssuers if it exists only in the cluster' }]);
   });
 
   it('finds a ClusterIssuer from any namespace and accepts external issuers', () => {
@@ -63,7 +63,7 @@ describe('Postgres validation', () => {
     [[{ alias: 'server', subject: { organisation: ['x'] } }], 'spec.tls.certificates[0].subject.organisation', 'unknown field "organisation"; subject has organizations, countries, organizationalUnits, localities, provinces, streetAddresses, postalCodes, serialNumber'],
     [[{ alias: 'server', privateKey: { encoding: 'PEM' } }], 'spec.tls.certificates[0].privateKey.encoding', 'must be PKCS1 or PKCS8, got the string "PEM"'],
     [[{ alias: 'server', commonName: 'x' }], 'spec.tls.certificates[0].commonName', 'unknown field "commonName"; a certificate entry has alias, issuerRef, secretName, subject, duration, renewBefore, dnsNames, ipAddresses, uris, emailAddresses, privateKey'],
-    [[{ alias: 'client', issuerRef: { kind: 'Issuer', name: 'nope' } }], 'spec.tls.certificates[0].issuerRef', 'Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster'],
+    [[{ alias: 'client', issuerRef: { kind: 'Issuer', name: 'nope' } }], 'spec.tls.certificates[0].issuerRef.name', 'Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster'],
     [{ alias: 'server' }, 'spec.tls.certificates', 'must be a list, got a mapping'],
   ])('certificates %j → %s', (certificates, field, message) => {
     const r = run(postgres({ tls: tlsWith(certificates as unknown[]) }));

@@ -1,5 +1,5 @@
 // Against the real schemas: example inputs against the upstream CRDs (KubeDB, KubeVault,
-// cert-manager, in ../shared/crds), and everything we emit against cert-manager's CRD and the
+// cert-manager, in test/data/crds with their provenance), and everything we emit against cert-manager's CRD and the
 // Kubernetes API (v1.36 models of @kubernetes/client-node) — with unknown fields rejected, since
 // the API server would prune them and `kubectl apply` refuses them. Then the same over a few
 // hundred generated variants of every example database.
@@ -13,7 +13,7 @@ import * as models from '@kubernetes/client-node/dist/gen/models/all.js';
 import { findKind } from '../fn/kinds/index.js';
 import { dns1123SubdomainErrors, formatWebhookError, validateCertificateSpec } from '../fn/validate/certificate-spec.js';
 import { KUBERNETES_SCHEMA } from '../fn/io/yaml.js';
-import { ROOT, SHARED, resourceList, runDist, runFn } from './helpers.js';
+import { ROOT, resourceList, runDist, runFn } from './helpers.js';
 
 type Schema = Record<string, any>;
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, allowUnionTypes: true });
@@ -33,8 +33,9 @@ function strict(s: Schema): Schema {
   return out;
 }
 
-for (const file of readdirSync(join(SHARED, 'crds')).filter((f) => f.endsWith('.yaml'))) {
-  for (const doc of loadAll(readFileSync(join(SHARED, 'crds', file), 'utf8')) as Schema[]) {
+const CRDS = join(ROOT, 'test/data/crds');
+for (const file of readdirSync(CRDS).filter((f) => f.endsWith('.yaml'))) {
+  for (const doc of loadAll(readFileSync(join(CRDS, file), 'utf8')) as Schema[]) {
     if (doc?.kind !== 'CustomResourceDefinition') continue;
     for (const v of doc.spec.versions) {
       const schema = v.schema.openAPIV3Schema;

@@ -33,7 +33,7 @@ describe('Singlestore validation', () => {
     [{ topology: { ...TOPOLOGY, leaf: { replicas: 0 } } }, 'spec.topology.leaf.replicas', 'must be an integer of at least 1, got number 0'],
     [{ topology: { ...TOPOLOGY, aggregator: 'three' } }, 'spec.topology.aggregator', 'must be a mapping, got the string "three"'],
     [{ tls: { issuerRef: ISSUER, certificates: [{ alias: 'metrics-exporter' }] } }, 'spec.tls.certificates[0].alias', 'unknown alias "metrics-exporter"; this resource issues server, client'],
-    [{ tls: { certificates: [] } }, 'spec.tls.issuerRef', 'is required when spec.tls is set: name the cert-manager Issuer or ClusterIssuer that signs the certificates'],
+    [{ tls: { certificates: [] } }, 'spec.tls.issuerRef', 'spec.tls.issuerRef is required when spec.tls is set: name the cert-manager Issuer or ClusterIssuer that signs the certificates'],
   ])('%j → %s', (spec, field, message) => {
     const r = run(sdb(spec as Record<string, unknown>));
     expect(r.status).toBe(1);

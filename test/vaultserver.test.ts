@@ -30,7 +30,7 @@ describe('VaultServer validation', () => {
     [{ backend: { file: { volumeClaimTemplate: {} } }, replicas: 1 }, 'spec.backend.file.path', 'is required: the directory Vault stores its data in'],
     [{ tls: { issuerRef: ISSUER, certificates: [{ alias: 'ca' }] } }, 'spec.tls.certificates[0].alias', 'unknown alias "ca"; this resource issues server, client, storage'],
     [{ backend: { inmem: {} }, replicas: 1, tls: { issuerRef: ISSUER, certificates: [{ alias: 'storage' }] } }, 'spec.tls.certificates[0].alias', 'the storage certificate secures raft joins between Vault nodes and exists only with spec.backend.raft; remove this entry or use the raft backend'],
-    [{ tls: { certificates: [] } }, 'spec.tls.issuerRef', 'is required in standalone mode: without it the KubeVault operator creates a self-signed CA and the certificates at run time, and dbtls never creates secret material; name a cert-manager Issuer or ClusterIssuer, or use mode: operator'],
+    [{ tls: { certificates: [] } }, 'spec.tls.issuerRef', 'spec.tls.issuerRef is required in standalone mode: without it the KubeVault operator creates a self-signed CA and the certificates at run time, and dbtls never creates secret material; name a cert-manager Issuer or ClusterIssuer, or use mode: operator'],
     [{ tls: { issuerRef: { kind: 'Issuer' } } }, 'spec.tls.issuerRef.name', 'is required'],
   ])('%j → %s', (spec, field, message) => {
     const r = run(vault(spec as Record<string, unknown>));
@@ -41,7 +41,7 @@ describe('VaultServer validation', () => {
   it('accepts spec.tls without issuerRef in operator mode, where KubeVault self-signs (alias ca included)', () => {
     const r = run(vault({ tls: { certificates: [{ alias: 'ca', secretName: 'vault-own-ca' }] } }), operator);
     expect(r.status).toBe(0);
-    expect(resultsOf(r)).toEqual([{ severity: 'info', field: 'spec.tls.issuerRef', message: 'is not set: the KubeVault operator will create a self-signed CA and the server and client certificates itself (valid 365 days); dbtls renders no Certificates for this VaultServer' }]);
+    expect(resultsOf(r)).toEqual([{ severity: 'info', field: 'spec.tls.issuerRef', message: 'spec.tls.issuerRef is not set: the KubeVault operator will create a self-signed CA and the server and client certificates itself (valid 365 days); dbtls renders no Certificates for this VaultServer' }]);
     expect(itemsOf(r, 'Certificate')).toEqual([]);
   });
 

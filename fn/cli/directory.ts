@@ -13,22 +13,47 @@ import { LOCAL_CONFIG } from '../render/metadata.js';
 import { findKind } from '../kinds/index.js';
 import { decodeInput } from './krm.js';
 import { documentText, markDerived, recordDocumentSources } from '../io/item-sources.js';
+import { Ignores } from './krmignore.js';
 
 export interface DirectoryInput { list: ResourceList; results: Result[]; texts: Map<string, string> }
 
-/** Every YAML file under `dir` (hidden folders and node_modules skipped), in path order. */
+/**
+ * Every YAML file under `dir`, in path order: hidden files and folders, node_modules, what a
+ * `.krmignore` lists, and kustomize's own build files (see isKustomizeFile) are skipped.
+ */
 export function listYamlFiles(dir: string): string[] {
   const out: string[] = [];
-  const walk = (d: string) => {
+  const walk = (d: string, rel: string, inherited: Ignores) => {
+    const ignores = inherited.enter(d, rel);
     for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
       const p = join(d, entry.name);
-      if (entry.isDirectory()) walk(p);
-      else if (entry.isFile() && /\.ya?ml$/.test(entry.name)) out.push(p);
+      const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
+      if (ignores.ignores(path, entry.isDirectory())) continue;
+      if (entry.isDirectory()) walk(p, path, ignores);
+      else if (entry.isFile() && /\.ya?ml$/.test(entry.name) && !isKustomizeFile(entry.name)) out.push(p);
     }
   };
-  walk(dir);
+  walk(dir, '', Ignores.none());
   return out;
+}
+
+/** kustomize's build file, which configures a build and is not a resource to render. */
+export function isKustomizeFile(name: string): boolean {
+  return name === 'kustomization.yaml' || name === 'kustomization.yml';
+}
+
+/**
+ * Whether a file's documents are something other than Kubernetes resources: none of them has an
+ * `apiVersion` or a `kind` (a GitHub workflow, a Helm values file), or all are kustomize's
+ * (`kustomize.config.k8s.io`). A file with a resource in it is read whole, so a document that
+ * only lacks a field is still reported.
+ */
+export function isNotResources(docs: readonly unknown[]): boolean {
+  const mappings = docs.filter(isObj);
+  if (mappings.length === 0 || mappings.length < docs.filter((d) => d !== null && d !== undefined).length) return false;
+  if (mappings.every((d) => d.apiVersion === undefined && d.kind === undefined)) return true;
+  return mappings.every((d) => groupOf(String(d.apiVersion)) === 'kustomize.config.k8s.io');
 }
 
 export function readDirectory(dir: string, extraConfig?: Obj, defaultNamespace?: string): DirectoryInput {
@@ -51,6 +76,7 @@ export function readDirectory(dir: string, extraConfig?: Obj, defaultNamespace?:
       results.push({ severity: 'error', message: `not valid YAML: ${e.message}`, file: { path }, tags: e.line ? { line: String(e.line), column: String(e.column) } : undefined });
       continue;
     }
+    if (isNotResources(docs)) { texts.delete(path); continue; }
     let index = 0;
     for (const doc of docs) {
       if (doc === null || doc === undefined) continue;

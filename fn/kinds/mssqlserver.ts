@@ -88,7 +88,7 @@ export const mssqlserver = defineKind<MSSQLPlan>({
 
     // KubeDB's webhook refuses an MSSQLServer without spec.tls ("spec.tls is missing").
     if (ctx.tls === undefined && (spec.tls === undefined || spec.tls === null)) {
-      report.error('spec.tls', 'is required: KubeDB refuses an MSSQLServer without spec.tls ("spec.tls is missing"); set spec.tls.issuerRef (clientTLS: false still issues the certificates but leaves encryption to the client)');
+      report.error('spec.tls', 'spec.tls is required: KubeDB refuses an MSSQLServer without spec.tls ("spec.tls is missing"); set spec.tls.issuerRef (clientTLS: false still issues the certificates but leaves encryption to the client)');
     }
     const clientTLS = readBool(ctx.tls?.extra ?? {}, 'clientTLS', 'spec.tls.clientTLS', report) ?? false;
 

@@ -110,8 +110,8 @@ export const vaultserver = defineKind<VaultPlan>({
       report.error('spec.replicas', `${replicas} nodes: standalone mode writes a raft retry_join for every node into vault.hcl and renders at most ${MAX_RENDERED_NODES} (use mode: operator for more)`);
     }
     if (selfSigned(ctx.db)) {
-      if (standalone) report.error('spec.tls.issuerRef', 'is required in standalone mode: without it the KubeVault operator creates a self-signed CA and the certificates at run time, and dbtls never creates secret material; name a cert-manager Issuer or ClusterIssuer, or use mode: operator');
-      else report.info('spec.tls.issuerRef', 'is not set: the KubeVault operator will create a self-signed CA and the server and client certificates itself (valid 365 days); dbtls renders no Certificates for this VaultServer');
+      if (standalone) report.error('spec.tls.issuerRef', 'spec.tls.issuerRef is required in standalone mode: without it the KubeVault operator creates a self-signed CA and the certificates at run time, and dbtls never creates secret material; name a cert-manager Issuer or ClusterIssuer, or use mode: operator');
+      else report.info('spec.tls.issuerRef', 'spec.tls.issuerRef is not set: the KubeVault operator will create a self-signed CA and the server and client certificates itself (valid 365 days); dbtls renders no Certificates for this VaultServer');
     }
 
     let backend: Backend | undefined;

@@ -128,6 +128,29 @@ function schemaErrors(doc: Obj): FieldError[] {
   return (validatePolicy.errors ?? []).map(toFieldError);
 }
 
+/** The schema's patterns said in words (a person should not have to read a regular expression). */
+export const PATTERN_WORDS: Record<string, string> = {
+  '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$':
+    'a DNS domain such as cluster.local: labels of lowercase letters, digits and "-", separated by ".", '
+    + 'each starting and ending with a letter or digit',
+  '^((Issuer|ClusterIssuer)/)?([a-z0-9][-a-z0-9.]*/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
+    'NAME, Issuer/NAME, Issuer/NAMESPACE/NAME or ClusterIssuer/NAME, each name of lowercase letters, '
+    + 'digits, "-" and ".", starting and ending with a letter or digit',
+  '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
+    'a name of lowercase letters, digits, "-" and ".", starting and ending with a letter or digit',
+  '^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$':
+    'a Go duration such as 2160h or 1h30m (units h, m, s, ms, us, ns; no d)',
+};
+
+/**
+ * Settings given as strings (flags, environment variables), checked as the ConfigMap form is:
+ * each problem with the setting's key.
+ */
+export function settingErrors(data: Record<string, string>): { key: string; message: string }[] {
+  const ref = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' } } as KubeObject;
+  return fromStrings(data, ref, (key) => key).results.map((r) => ({ key: r.field?.path ?? '', message: r.message }));
+}
+
 /** ajv errors in our words: a dotted field path and a message a person can act on. */
 export function toFieldError(e: ErrorObject): FieldError {
   const path = e.instancePath.split('/').slice(1)
@@ -138,11 +161,13 @@ export function toFieldError(e: ErrorObject): FieldError {
       return { path: path ? `${path}.${key}` : key, message: `unknown field "${key}"` };
     }
     case 'enum':
-      return { path, message: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` };
+      return { path, message: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}; got ${JSON.stringify(e.data ?? null)}` };
     case 'const':
       return { path, message: `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}` };
-    case 'pattern':
-      return { path, message: `${JSON.stringify(e.data ?? '')} is not valid here (must match ${(e.params as { pattern: string }).pattern})` };
+    case 'pattern': {
+      const pattern = (e.params as { pattern: string }).pattern;
+      return { path, message: `${JSON.stringify(e.data ?? '')} is not valid here: must be ${PATTERN_WORDS[pattern] ?? `text matching ${pattern}`}` };
+    }
     case 'required': {
       const key = (e.params as { missingProperty: string }).missingProperty;
       return { path: path ? `${path}.${key}` : key, message: 'is required' };

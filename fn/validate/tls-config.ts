@@ -58,7 +58,7 @@ export function readTLSConfig(spec: Obj, report: Reporter, knownAliases: readonl
     else report.error(`spec.tls.${key}`, `unknown field "${key}"; spec.tls has ${['issuerRef', 'certificates', ...extraFields].join(', ')}`);
   }
   if (tls.issuerRef === undefined || tls.issuerRef === null) {
-    if (!issuerRefOptional) report.error('spec.tls.issuerRef', 'is required when spec.tls is set: name the cert-manager Issuer or ClusterIssuer that signs the certificates');
+    if (!issuerRefOptional) report.error('spec.tls.issuerRef', 'spec.tls.issuerRef is required when spec.tls is set: name the cert-manager Issuer or ClusterIssuer that signs the certificates');
   } else {
     config.issuerRef = readIssuerRef(tls.issuerRef, 'spec.tls.issuerRef', report);
   }

@@ -1,11 +1,11 @@
 // Argo CD config-management plugin: run examples/argocd/plugin.yaml's exact discover and generate
 // commands in an application directory, with the environment Argo CD's repo-server sets.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { copyExample, ids, parseDocs, ROOT, tempDir } from './tools.js';
+import { copyExample, ids, missing, parseDocs, ROOT, tempDir, which } from './tools.js';
 
 const plugin: any = load(readFileSync(join(ROOT, 'examples/argocd/plugin.yaml'), 'utf8'));
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
@@ -15,7 +15,7 @@ const inImage = /^COPY\s.*dist\/dbtls\.js\s+(\S+)\s*$/m.exec(dockerfile)![1];
 /** Runs a plugin command as the sidecar would: in the app directory, the image's bundle mapped to dist/. */
 function pluginCommand(step: { command: string[]; args?: string[] }, cwd: string, env: Record<string, string>) {
   const [cmd, ...args] = [...step.command, ...(step.args ?? [])].map((a) => (a === inImage ? join(ROOT, 'dist/dbtls.js') : a));
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: tempDir(), ...env } });
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { PATH: process.env.PATH!, HOME: tempDir(), ...env } });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
 }
 
@@ -49,6 +49,29 @@ describe('Argo CD plugin (examples/argocd/plugin.yaml)', () => {
     const r = pluginCommand(plugin.spec.discover.find, other, {});
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('');
+  });
+
+  it('discover works with BusyBox as the only tools (the alpine image\'s sh, find, grep, head)', { skip: !!missing('busybox') }, () => {
+    const bin = join(tempDir(), 'busybox-bin');
+    mkdirSync(bin);
+    for (const applet of ['sh', 'find', 'grep', 'head', 'xargs']) symlinkSync(which('busybox')!, join(bin, applet));
+    const app = copyExample('postgres');
+    mkdirSync(join(app, 'nested'));
+    writeFileSync(join(app, 'nested/db.yml'), 'apiVersion: kubedb.com/v1\nkind: Postgres\nmetadata:\n  name: x\n');
+    writeFileSync(join(app, 'notes.txt'), 'apiVersion: kubedb.com/v1\n');
+    const claimed = pluginCommand(plugin.spec.discover.find, app, { PATH: bin });
+    expect(claimed.stderr).toBe('');
+    expect(claimed.status).toBe(0);
+    expect(['./postgres.yaml', './nested/db.yml']).toContain(claimed.stdout.trim());
+    const onlyYml = tempDir();
+    writeFileSync(join(onlyYml, 'db.yml'), 'apiVersion: kubedb.com/v1alpha2\nkind: Singlestore\n');
+    writeFileSync(join(onlyYml, 'db.txt.bak'), 'apiVersion: kubedb.com/v1alpha2\n');
+    expect(pluginCommand(plugin.spec.discover.find, onlyYml, { PATH: bin }).stdout).toBe('./db.yml\n');
+    const other = tempDir();
+    writeFileSync(join(other, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n');
+    writeFileSync(join(other, 'db.txt'), 'apiVersion: kubedb.com/v1\n');
+    const none = pluginCommand(plugin.spec.discover.find, other, { PATH: bin });
+    expect([none.status, none.stdout, none.stderr]).toEqual([0, '', '']);
   });
 
   it('generate prints a plain stream of the objects to apply, in the destination namespace', () => {
@@ -90,10 +113,19 @@ describe('Argo CD plugin (examples/argocd/plugin.yaml)', () => {
   });
 
   it('an error prints no manifests at all (an empty render must not prune) and exits 1', () => {
-    const r = pluginCommand(plugin.spec.generate, namespacelessApp(), argoEnv({ ARGOCD_ENV_DBTLS_MODE: 'operater' }));
+    const app = namespacelessApp();
+    writeFileSync(join(app, 'postgres.yaml'), readFileSync(join(app, 'postgres.yaml'), 'utf8').replace('name: postgres-ca-issuer', 'name: nope'));
+    const r = pluginCommand(plugin.spec.generate, app, argoEnv());
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('error: must be one of standalone, operator (ConfigMap/dbtls-flags, data.mode)');
+    expect(r.stderr).toContain('error: Issuer "nope" not found in namespace "team-a"');
+  });
+
+  it('a bad setting in the plugin env prints no manifests, exits 2 and names the variable and the value', () => {
+    const r = pluginCommand(plugin.spec.generate, namespacelessApp(), argoEnv({ ARGOCD_ENV_DBTLS_MODE: 'operater' }));
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('dbtls: ARGOCD_ENV_DBTLS_MODE (DBTLS_MODE in the Application\'s plugin env) must be one of standalone, operator; got "operater"\nRun \'dbtls --help\' for usage.\n');
   });
 
   it('an explicit namespace wins over ARGOCD_APP_NAMESPACE', () => {

@@ -21,10 +21,10 @@ describe('dbtls check DIR', () => {
     const dir = brokenPackage();
     const r = runDist('', ['check', dir]);
     expect(r.status).toBe(1);
-    expect(r.stdout).toBe(`${dir}/postgres.yaml:14:5: error: Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster (Postgres/demo/pg, spec.tls.issuerRef)\n`);
+    expect(r.stdout).toBe(`${dir}/postgres.yaml:16:7: error: Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster (Postgres/demo/pg, spec.tls.issuerRef.name)\n`);
     const [, file, line, col] = LINE.exec(r.stdout.trim())!;
-    // The position is where a person fixes it: the issuerRef key.
-    expect(readFileSync(file, 'utf8').split('\n')[Number(line) - 1].slice(Number(col) - 1)).toBe('issuerRef:');
+    // The position is where a person fixes it: the issuerRef's name.
+    expect(readFileSync(file, 'utf8').split('\n')[Number(line) - 1].slice(Number(col) - 1)).toBe('name: nope');
   });
 
   it('warnings are listed with exit 0; every line of every golden check.txt has the documented shape', () => {
@@ -81,7 +81,7 @@ describe('dbtls render DIR', () => {
     const r = runDist('', ['render', brokenPackage()]);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('error: Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster (Postgres/demo/pg, spec.tls.issuerRef)\n');
+    expect(r.stderr).toBe('error: Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster (Postgres/demo/pg, spec.tls.issuerRef.name)\n');
   });
 });
 
@@ -108,7 +108,27 @@ describe('dbtls --help, --version, usage errors', () => {
     [['render'], 'render needs a directory'],
     [['check', 'examples/postgres/postgres.yaml'], 'examples/postgres/postgres.yaml is not a directory'],
     [['render', 'examples/postgres', 'examples/policy'], 'unexpected argument examples/policy'],
+    [['render', 'examples/postgres', '--mode', 'operater'], '--mode must be one of standalone, operator; got "operater"'],
+    [['check', 'examples/postgres', '--mode=operater'], '--mode must be one of standalone, operator; got "operater"'],
+    [['render', 'examples/postgres', '--cluster-domain', 'Cluster.Local'], '--cluster-domain "Cluster.Local" is not valid here: must be a DNS domain such as cluster.local: labels of lowercase letters, digits and "-", separated by ".", each starting and ending with a letter or digit'],
+    [['check', 'examples/postgres', '--external-issuers', 'ca,Secret/x'], '--external-issuers "Secret/x" is not valid here: must be NAME, Issuer/NAME, Issuer/NAMESPACE/NAME or ClusterIssuer/NAME, each name of lowercase letters, digits, "-" and ".", starting and ending with a letter or digit'],
   ])('%j is a usage error (exit 2)', (args, message) => {
     expect(runDist('', args)).toMatchObject({ status: 2, stdout: '', stderr: `dbtls: ${message}\nRun 'dbtls --help' for usage.\n` });
+  });
+
+  it('a bad setting from the environment is a usage error naming the variable and the value', () => {
+    expect(runDist('', ['render', 'examples/postgres'], { ARGOCD_ENV_DBTLS_CLUSTER_DOMAIN: 'cluster_local' })).toMatchObject({
+      status: 2, stdout: '',
+      stderr: 'dbtls: ARGOCD_ENV_DBTLS_CLUSTER_DOMAIN (DBTLS_CLUSTER_DOMAIN in the Application\'s plugin env) "cluster_local" is not valid here: must be a DNS domain such as cluster.local: labels of lowercase letters, digits and "-", separated by ".", each starting and ending with a letter or digit\nRun \'dbtls --help\' for usage.\n',
+    });
+  });
+
+  it('an issuerRef name with a typo is reported at its name line, with the nearest Issuer suggested', () => {
+    const dir = copyExample('postgres');
+    writeFileSync(join(dir, 'issuer.yaml'), readFileSync(join(dir, 'issuer.yaml'), 'utf8').replace('name: postgres-ca-issuer', 'name: shop-ca'));
+    writeFileSync(join(dir, 'postgres.yaml'), readFileSync(join(dir, 'postgres.yaml'), 'utf8').replace('name: postgres-ca-issuer', 'name: shopca'));
+    const r = runDist('', ['check', dir]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe(`${dir}/postgres.yaml:10:3: warning: pod 0 is the primary and the other 2 stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it) (Postgres/demo/pg, spec.replicas)\n${dir}/postgres.yaml:16:7: error: Issuer "shopca" not found in namespace "demo"; did you mean "shop-ca"? Otherwise add it to the input, or list it in externalIssuers if it exists only in the cluster (Postgres/demo/pg, spec.tls.issuerRef.name)\n`);
   });
 });

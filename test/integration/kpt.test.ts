@@ -125,12 +125,12 @@ describe.skipIf(skip)('kpt fn render', () => {
     const r = run('kpt', ['fn', 'render', pkg, '--results-dir', resultsDir]);
     expect(r.status).toBe(1);
     expect(r.stderr + r.stdout).toContain(`[FAIL] "${IMAGE}"`);
-    expect(r.stderr + r.stdout).toContain(`[error] kubedb.com/v1/Postgres/demo/pg spec.tls.issuerRef: ${MISSING_ISSUER}`);
+    expect(r.stderr + r.stdout).toContain(`[error] kubedb.com/v1/Postgres/demo/pg spec.tls.issuerRef.name: ${MISSING_ISSUER}`);
     expect(snapshot(pkg)).toEqual(before);
     const results: any = load(readFileSync(join(resultsDir, 'results.yaml'), 'utf8'));
     expect(results.exitCode).toBe(1);
     expect(results.items[0].results.filter((x: any) => x.severity === 'error').map((x: any) => [x.message, x.field.path]))
-      .toEqual([[MISSING_ISSUER, 'spec.tls.issuerRef']]);
+      .toEqual([[MISSING_ISSUER, 'spec.tls.issuerRef.name']]);
   });
 });
 
@@ -154,25 +154,94 @@ describe.skipIf(skip)('kpt fn eval', () => {
     const before = snapshot(pkg);
     const r = run('kpt', ['fn', 'eval', pkg, '--image', IMAGE, '--', 'mode=operater']);
     expect(r.status).toBe(1);
-    expect(r.stderr + r.stdout).toContain('[error] v1/ConfigMap/function-input data.mode: must be one of standalone, operator');
+    expect(r.stderr + r.stdout).toContain('[error] v1/ConfigMap/function-input data.mode: must be one of standalone, operator; got "operater"');
     expect(snapshot(pkg)).toEqual(before);
   });
 });
 
-describe.skipIf(skip)('the top-level Kptfile', () => {
-  it('kpt fn render at the repository root renders the example packages and touches nothing else', () => {
-    const files = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).stdout
-      .split('\n').filter((f) => f !== '' && existsSync(join(ROOT, f)) && !f.includes('/.expected/'));
-    const repo = join(tempDir(), 'dbtls');
-    for (const f of files) cpSync(join(ROOT, f), join(repo, f));
+/** A copy of the repository as a clone has it (every project file, .expected included), with dist/. */
+function repositoryCopy(): string {
+  const files = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).stdout
+    .split('\n').filter((f) => f !== '' && existsSync(join(ROOT, f)));
+  const repo = join(tempDir(), 'dbtls');
+  for (const f of [...files, 'dist/dbtls.js']) cpSync(join(ROOT, f), join(repo, f));
+  return repo;
+}
+
+/** Files that differ between two snapshots. */
+const changedFiles = (a: Record<string, string>, b: Record<string, string>) =>
+  Object.keys({ ...a, ...b }).filter((f) => a[f] !== b[f]).sort();
+
+/** What a render may change: a rendered package's resource files, never its Kptfile, .krmignore or .expected/. */
+const outsideRenderedPackages = (changed: string[]) => changed.filter((f) =>
+  !kptExamples.some((d) => f.startsWith(`examples/${d}/`)) || /\/(Kptfile|\.krmignore)$/.test(f) || f.includes('/.expected/'));
+
+describe.skipIf(skip)('the node limits through kpt (README, Limits)', () => {
+  const TOO_LARGE = /error: input is not valid YAML: too large: \d+ places where a node may start .*more than maxNodes \(5\)/;
+  it('kpt fn eval --image … --env DBTLS_MAX_NODES=5 passes the limit to the image', () => {
+    const r = run('kpt', ['fn', 'eval', copyExample('postgres'), '--image', IMAGE, '--env', 'DBTLS_MAX_NODES=5']);
+    expect(r.status).toBe(1);
+    expect(r.stderr + r.stdout).toMatch(TOO_LARGE);
+  });
+  it('an exec function reads it from the environment kpt runs in', () => {
+    const r = run('kpt', ['fn', 'eval', copyExample('postgres'), '--exec', 'dbtls'], { env: { DBTLS_MAX_NODES: '5' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr + r.stdout).toMatch(TOO_LARGE);
+  });
+});
+
+describe.skipIf(skip)('kpt fn render in a clone of the repository', () => {
+  it('every example package has a .krmignore that keeps kpt out of .expected/', () => {
+    for (const name of kptExamples) {
+      expect(readFileSync(join(ROOT, 'examples', name, '.krmignore'), 'utf8').split('\n'), name).toContain('.expected/');
+    }
+  });
+
+  it('rendering every example as README writes it touches only its package, and the golden output still holds', () => {
+    const repo = repositoryCopy();
     const before = snapshot(repo);
-    const r = run('kpt', ['fn', 'render', repo]);
+    for (const name of kptExamples) {
+      const fails = /: error: /.test(readFileSync(join(ROOT, 'examples', name, '.expected/check.txt'), 'utf8'));
+      const r = run('kpt', ['fn', 'render', `examples/${name}`], { cwd: repo });
+      expect(r.status, `${name}: ${r.stderr}`).toBe(fails ? 1 : 0);
+    }
+    const changed = changedFiles(before, snapshot(repo));
+    expect(changed).toContain(`examples/postgres/${GENERATED}`);
+    expect(outsideRenderedPackages(changed)).toEqual([]);
+    // What golden.test.ts checks, on the rendered copy: dbtls renders the same manifests again.
+    for (const name of kptExamples) {
+      const r = spawnSync(process.execPath, ['dist/dbtls.js', 'render', `examples/${name}`], { cwd: repo, encoding: 'utf8' });
+      expect(r.stdout, name).toBe(readFileSync(join(repo, 'examples', name, '.expected/manifests.yaml'), 'utf8'));
+    }
+  });
+
+  it('kpt fn render . at the root renders the example packages, touches nothing else, and is idempotent', () => {
+    const repo = repositoryCopy();
+    const before = snapshot(repo);
+    const r = run('kpt', ['fn', 'render', '.'], { cwd: repo });
     expect(r.stderr).toContain('Successfully executed');
     expect(r.status).toBe(0);
-    const after = snapshot(repo);
-    const changed = Object.keys({ ...before, ...after }).filter((f) => before[f] !== after[f]).sort();
+    const once = snapshot(repo);
+    const changed = changedFiles(before, once);
     expect(changed).toContain(`examples/postgres/${GENERATED}`);
-    // Only files of packages with a pipeline change; every Kptfile stays as written.
-    expect(changed.filter((f) => !kptExamples.some((d) => f.startsWith(`examples/${d}/`)) || f.endsWith('/Kptfile'))).toEqual([]);
+    expect(outsideRenderedPackages(changed)).toEqual([]);
+    expect(run('kpt', ['fn', 'render', '.'], { cwd: repo }).status).toBe(0);
+    expect(changedFiles(once, snapshot(repo))).toEqual([]);
+  });
+});
+
+describe.skipIf(skip)("README's exec variant of kpt fn render", () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const block = /Without a Docker engine, use the exec variant:[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+
+  it('runs exactly as README writes it, from a clone with test/bin not on PATH, and renders the golden output', () => {
+    expect(block).toBeDefined();
+    const repo = repositoryCopy();
+    const path = (process.env.PATH ?? '').split(':').filter((d) => !d.startsWith(ROOT)).join(':');
+    const r = spawnSync('bash', ['-euo', 'pipefail', '-c', block!], { cwd: repo, encoding: 'utf8', env: { ...process.env, PATH: path } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr + r.stdout).toContain('[PASS] "dbtls"');
+    expect(readFileSync(join(repo, 'examples/postgres/Kptfile'), 'utf8')).toMatch(/^ {4}- exec: dbtls$/m);
+    expect(byId(applied(join(repo, 'examples/postgres')))).toEqual(byId(expected()));
   });
 });

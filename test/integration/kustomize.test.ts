@@ -57,7 +57,7 @@ describe.skipIf(skip)('kubectl kustomize, dbtls as a transformer', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('couldn\'t execute function: exit status 1');
-    expect(r.stderr).toContain('error: Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster (Postgres/demo/pg, spec.tls.issuerRef)');
+    expect(r.stderr).toContain('error: Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster (Postgres/demo/pg, spec.tls.issuerRef.name)');
   });
 });
 
@@ -83,6 +83,11 @@ describe.skipIf(skip)('kubectl kustomize, dbtls as a generator', () => {
     expect(ids(parseDocs(r.stdout))).toEqual(STANDALONE);
   });
 
+  it('standalone (the example): the Certificates and the workload, without the database', () => {
+    const r = build(copyExample('kustomize-generator'));
+    expect(ids(parseDocs(r.stdout))).not.toContain('Postgres/demo/pg');
+  });
+
   it('dbtls.dev/mode: operator on the database gives the Certificates and the database, for KubeDB', () => {
     const dir = copyExample('kustomize-generator');
     edit(join(dir, 'postgres.yaml'), 'dbtls.dev/mode: standalone', 'dbtls.dev/mode: operator');
@@ -90,6 +95,8 @@ describe.skipIf(skip)('kubectl kustomize, dbtls as a generator', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(ids(parseDocs(r.stdout))).toEqual(OPERATOR);
     expect(r.stderr).not.toContain('local-config');
+    const db = parseDocs(r.stdout).find((o) => o.kind === 'Postgres');
+    expect(db.spec).toEqual(parseDocs(readFileSync(join(dir, 'postgres.yaml'), 'utf8'))[0].spec);
   });
 
   it('a bad setting annotation fails the build, naming the annotation', () => {
@@ -97,14 +104,36 @@ describe.skipIf(skip)('kubectl kustomize, dbtls as a generator', () => {
     edit(join(dir, 'postgres.yaml'), 'dbtls.dev/mode: standalone', 'dbtls.dev/mode: operater');
     const r = build(dir);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('error: must be one of standalone, operator (Postgres/demo/pg, metadata.annotations.dbtls.dev/mode)');
+    expect(r.stderr).toContain('error: must be one of standalone, operator; got "operater" (Postgres/demo/pg, metadata.annotations.dbtls.dev/mode)');
   });
 
-  it('kubectl kustomize silently skips an exec: function (documented: use container:)', () => {
+  it('dbtls.dev/cluster-domain on the database sets the domain of the certificate SANs', () => {
+    const dir = copyExample('kustomize-generator');
+    edit(join(dir, 'postgres.yaml'), 'dbtls.dev/mode: standalone', 'dbtls.dev/mode: standalone\n    dbtls.dev/cluster-domain: example.internal');
+    const r = build(dir);
+    expect(r.status, r.stderr).toBe(0);
+    const server = parseDocs(r.stdout).find((o) => o.metadata.name === 'pg-server-cert');
+    expect(server.spec.dnsNames).toContain('pg.demo.svc.example.internal');
+    expect(server.spec.dnsNames).not.toContain('pg.demo.svc.cluster.local');
+  });
+
+  it('kubectl kustomize silently skips an exec: generator: exit 0, the other resources, nothing generated', () => {
     const dir = copyExample('kustomize-generator');
     edit(join(dir, 'postgres.yaml'), /container:\n\s+image: ghcr\.io\/dbtls\/dbtls:v0\.1\.0/, 'exec:\n        path: dbtls');
     const r = build(dir);
     expect(r.status, r.stderr).toBe(0);
     expect(ids(parseDocs(r.stdout))).toEqual(['Issuer/demo/postgres-ca-issuer']);
+  });
+});
+
+describe.skipIf(skip)('kubectl kustomize and exec: functions (README: use container:)', () => {
+  it('an exec: transformer is skipped silently: exit 0, the Postgres and Issuer unrendered, no Certificates', () => {
+    const dir = copyExample('kustomize-transformer');
+    edit(join(dir, 'dbtls.yaml'), /container:\n\s+image: ghcr\.io\/dbtls\/dbtls:v0\.1\.0/, 'exec:\n        path: dbtls');
+    const r = build(dir);
+    expect(r.status, r.stderr).toBe(0);
+    const docs = parseDocs(r.stdout);
+    expect(ids(docs)).toEqual(['Issuer/demo/postgres-ca-issuer', 'Postgres/demo/pg']);
+    expect(docs.find((o) => o.kind === 'Postgres')).toEqual(parseDocs(readFileSync(join(dir, 'postgres.yaml'), 'utf8'))[0]);
   });
 });

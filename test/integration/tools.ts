@@ -22,7 +22,7 @@ export function which(tool: string): string | undefined {
 /** A reason to skip, printed once, when a binary the test drives is absent. */
 export function missing(tool: string): string | undefined {
   if (which(tool)) return undefined;
-  const why = `${tool} is not installed: skipping its integration tests (.ci/install-tools installs it)`;
+  const why = `${tool} is not installed: skipping its integration tests`;
   process.stderr.write(`${why}\n`);
   return why;
 }
