@@ -124,7 +124,9 @@ export function generateItems(n) {
       const db = make(`db-${i}`, ns, issuer);
       items.push(annotate(db, `${ns}/db-${i}.yaml`, 0));
       const app = `app-${i}`;
-      OTHERS.forEach((other, j) => items.push(annotate(other(app, ns), `${ns}/${app}.yaml`, j)));
+      OTHERS.forEach((other, j) => {
+        items.push(annotate(other(app, ns), `${ns}/${app}.yaml`, j));
+      });
     }
   }
   return items;

@@ -38,7 +38,9 @@ export function yaml11Booleans(item: object): Ambiguous[] {
         walk(pair.value, at);
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, i) => walk(item, `${path}[${i}]`));
+      node.items.forEach((item, i) => {
+        walk(item, `${path}[${i}]`);
+      });
     } else {
       check(node, path, false);
     }
