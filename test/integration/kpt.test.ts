@@ -209,9 +209,11 @@ describe.skipIf(skip)('kpt fn render in a clone of the repository', () => {
     expect(changed).toContain(`examples/postgres/${GENERATED}`);
     expect(outsideRenderedPackages(changed)).toEqual([]);
     // What golden.test.ts checks, on the rendered copy: dbtls renders the same manifests again.
+    // (The same objects: render writes each document as its file has it, and kpt has rewritten
+    // the files in its own layout.)
     for (const name of kptExamples) {
       const r = spawnSync(process.execPath, ['dist/dbtls.js', 'render', `examples/${name}`], { cwd: repo, encoding: 'utf8' });
-      expect(r.stdout, name).toBe(readFileSync(join(repo, 'examples', name, '.expected/manifests.yaml'), 'utf8'));
+      expect(parseDocs(r.stdout), name).toEqual(parseDocs(readFileSync(join(repo, 'examples', name, '.expected/manifests.yaml'), 'utf8')));
     }
   });
 
