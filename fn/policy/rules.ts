@@ -172,7 +172,10 @@ export function checkDatabasePolicy(ctx: KindContext, kind: DatabaseKind<any>, p
   const { db, report, tls } = ctx;
   const rt = rules.requireTLS;
   if (rt && matches(rt.match, db) && tls === undefined && isObj(db.spec) && (db.spec.tls === undefined || db.spec.tls === null)) {
-    violation(report, rt, 'requireTLS', 'spec.tls', `TLS is required for this database; set spec.tls.issuerRef to a cert-manager Issuer or ClusterIssuer`);
+    // Validate mode changes nothing, so a defaultIssuerRef is not added: the database must say it.
+    const unapplied = rt.defaultIssuerRef && ctx.settings.mode === 'validate'
+      ? ` (validate mode changes nothing, so the rule's defaultIssuerRef ${rt.defaultIssuerRef.kind} "${rt.defaultIssuerRef.name}" is not added)` : '';
+    violation(report, rt, 'requireTLS', 'spec.tls', `TLS is required for this database; set spec.tls.issuerRef to a cert-manager Issuer or ClusterIssuer${unapplied}`);
   }
   const cs = rules.connectionSecurity;
   if (cs && matches(cs.match, db)) {
@@ -214,6 +217,13 @@ export function checkDatabasePolicy(ctx: KindContext, kind: DatabaseKind<any>, p
   }
 }
 
+/** A key as cert-manager issues it when the Certificate leaves fields unset (cert-manager v1.18+). */
+function withCertManagerKeyDefaults(key: Obj): Obj {
+  const algorithm = key.algorithm ?? 'RSA';
+  const size = key.size ?? (algorithm === 'RSA' ? 2048 : algorithm === 'ECDSA' ? 256 : undefined);
+  return { algorithm, size, encoding: key.encoding ?? 'PKCS1', rotationPolicy: key.rotationPolicy ?? 'Always' };
+}
+
 /**
  * The policy's part of one emitted Certificate. KubeDB's certificate overrides have no private
  * key algorithm, size or rotation policy, so the privateKey rule supplies them; certificateLifetime
@@ -225,26 +235,35 @@ export function applyCertificatePolicy(cert: KubeObject, ctx: KindContext, overr
   const { db, report } = ctx;
   const spec: Obj = { ...(cert.spec as Obj) };
   const name = cert.metadata.name;
+  // Validate mode emits nothing, so it supplies nothing either: KubeDB issues what the database
+  // says, with cert-manager's defaults for the rest, and that is what is checked.
+  const supply = ctx.settings.mode !== 'validate';
   const pk = rules.privateKey;
   if (pk && matches(pk.match, db)) {
     const key: Obj = { ...(isObj(spec.privateKey) ? spec.privateKey : {}) };
     const size = pk.minimumSize === undefined ? undefined
       : pk.algorithm === 'ECDSA' ? ECDSA_SIZES.find((s) => s >= (pk.minimumSize as number)) : pk.minimumSize;
-    if (key.algorithm === undefined && pk.algorithm !== undefined) key.algorithm = pk.algorithm;
-    if (key.size === undefined && size !== undefined) key.size = size;
-    if (key.encoding === undefined && pk.encoding !== undefined) key.encoding = pk.encoding;
-    if (key.rotationPolicy === undefined && pk.rotationPolicy !== undefined) key.rotationPolicy = pk.rotationPolicy;
+    if (supply) {
+      if (key.algorithm === undefined && pk.algorithm !== undefined) key.algorithm = pk.algorithm;
+      if (key.size === undefined && size !== undefined) key.size = size;
+      if (key.encoding === undefined && pk.encoding !== undefined) key.encoding = pk.encoding;
+      if (key.rotationPolicy === undefined && pk.rotationPolicy !== undefined) key.rotationPolicy = pk.rotationPolicy;
+    }
+    const issued = supply ? key : withCertManagerKeyDefaults(key);
     const at = (field: string) => (override?.privateKey?.[field as 'encoding'] !== undefined ? `${override.path}.privateKey.${field}` : 'metadata.name');
     const check = (field: string, bad: boolean, actual: unknown, wanted: string) => {
       if (!bad) return;
       const path = at(field);
       const subject = path === 'metadata.name' ? `privateKey.${field} of Certificate "${name}"` : `privateKey.${field}`;
-      violation(report, pk, 'privateKey', path, `${subject} is ${String(actual)}; the policy requires ${wanted}`);
+      const why = supply || key[field] !== undefined ? '' : field === 'encoding'
+        ? " (cert-manager's default: validate mode supplies nothing; set privateKey.encoding in spec.tls.certificates)"
+        : " (cert-manager's default: validate mode supplies nothing, and KubeDB's spec.tls.certificates[] has no field for it)";
+      violation(report, pk, 'privateKey', path, `${subject} is ${String(actual)}${why}; the policy requires ${wanted}`);
     };
-    check('algorithm', pk.algorithm !== undefined && key.algorithm !== pk.algorithm, key.algorithm, String(pk.algorithm));
-    check('size', pk.minimumSize !== undefined && typeof key.size === 'number' && key.size < pk.minimumSize, key.size, `at least ${pk.minimumSize}`);
-    check('encoding', pk.encoding !== undefined && key.encoding !== pk.encoding, key.encoding, String(pk.encoding));
-    check('rotationPolicy', pk.rotationPolicy !== undefined && key.rotationPolicy !== pk.rotationPolicy, key.rotationPolicy, String(pk.rotationPolicy));
+    check('algorithm', pk.algorithm !== undefined && issued.algorithm !== pk.algorithm, issued.algorithm, String(pk.algorithm));
+    check('size', pk.minimumSize !== undefined && typeof issued.size === 'number' && issued.size < pk.minimumSize, issued.size, `at least ${pk.minimumSize}`);
+    check('encoding', pk.encoding !== undefined && issued.encoding !== pk.encoding, issued.encoding, String(pk.encoding));
+    check('rotationPolicy', pk.rotationPolicy !== undefined && issued.rotationPolicy !== pk.rotationPolicy, issued.rotationPolicy, String(pk.rotationPolicy));
     spec.privateKey = key;
   }
   const lt = rules.certificateLifetime;
@@ -252,19 +271,21 @@ export function applyCertificatePolicy(cert: KubeObject, ctx: KindContext, overr
     const read = (v: unknown) => { const d = typeof v === 'string' ? parseGoDuration(v) : undefined; return d?.ok ? d.nanos : undefined; };
     const userDuration = override?.duration !== undefined;
     const userRenew = override?.renewBefore !== undefined;
+    // What validate mode cannot supply, the user must set: say where.
+    const unsupplied = (field: string) => (supply ? '' : ` (validate mode supplies nothing: set ${field} in spec.tls.certificates)`);
     let duration = read(spec.duration);
-    if (duration === undefined && lt.maximumDuration !== undefined && lt.maximumDuration < DEFAULT_DURATION) {
+    if (supply && duration === undefined && lt.maximumDuration !== undefined && lt.maximumDuration < DEFAULT_DURATION) {
       duration = lt.maximumDuration;
       spec.duration = formatGoDuration(duration);
     }
     const effective = duration ?? DEFAULT_DURATION;
     if (lt.maximumDuration !== undefined && effective > lt.maximumDuration) {
       violation(report, lt, 'certificateLifetime', userDuration ? `${override!.path}.duration` : 'metadata.name',
-        `duration${userDuration ? '' : ` of Certificate "${name}"`} is ${formatGoDuration(effective)}; the policy allows at most ${formatGoDuration(lt.maximumDuration)}`);
+        `duration${userDuration ? '' : ` of Certificate "${name}"`} is ${formatGoDuration(effective)}${userDuration ? '' : unsupplied('duration')}; the policy allows at most ${formatGoDuration(lt.maximumDuration)}`);
     }
     let renewBefore = read(spec.renewBefore);
     // cert-manager renews at two thirds of the lifetime unless told otherwise.
-    if (renewBefore === undefined && lt.minimumRenewBefore !== undefined && effective / 3n < lt.minimumRenewBefore && lt.minimumRenewBefore < effective) {
+    if (supply && renewBefore === undefined && lt.minimumRenewBefore !== undefined && effective / 3n < lt.minimumRenewBefore && lt.minimumRenewBefore < effective) {
       renewBefore = lt.minimumRenewBefore;
       spec.renewBefore = formatGoDuration(renewBefore);
     }
@@ -273,7 +294,9 @@ export function applyCertificatePolicy(cert: KubeObject, ctx: KindContext, overr
       const path = userRenew ? `${override!.path}.renewBefore` : userDuration ? `${override!.path}.duration` : 'metadata.name';
       const message = userRenew
         ? `renewBefore is ${formatGoDuration(effectiveRenew)}; the policy requires at least ${formatGoDuration(lt.minimumRenewBefore!)}`
-        : `duration${userDuration ? '' : ` of Certificate "${name}"`} is ${formatGoDuration(effective)}, too short to renew ${formatGoDuration(lt.minimumRenewBefore!)} before expiry as the policy requires; use a longer duration`;
+        : !supply && lt.minimumRenewBefore! < effective
+          ? `renewBefore of Certificate "${name}" is ${formatGoDuration(effectiveRenew)}, a third of its duration${unsupplied('renewBefore')}; the policy requires at least ${formatGoDuration(lt.minimumRenewBefore!)}`
+          : `duration${userDuration ? '' : ` of Certificate "${name}"`} is ${formatGoDuration(effective)}, too short to renew ${formatGoDuration(lt.minimumRenewBefore!)} before expiry as the policy requires; use a longer duration`;
       violation(report, lt, 'certificateLifetime', path, message);
     }
   }

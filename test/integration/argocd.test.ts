@@ -91,7 +91,7 @@ describe('Argo CD plugin (examples/argocd/plugin.yaml)', () => {
     const r = pluginCommand(plugin.spec.generate, namespacelessApp(), argoEnv({ ARGOCD_ENV_DBTLS_MODE: 'operater' }));
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('error: must be one of standalone, operator (ConfigMap/dbtls-flags, data.mode)');
+    expect(r.stderr).toContain('error: must be one of standalone, operator, validate (ConfigMap/dbtls-flags, data.mode)');
   });
 
   it('an explicit namespace wins over ARGOCD_APP_NAMESPACE', () => {

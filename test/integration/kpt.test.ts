@@ -154,7 +154,7 @@ describe.skipIf(skip)('kpt fn eval', () => {
     const before = snapshot(pkg);
     const r = run('kpt', ['fn', 'eval', pkg, '--image', IMAGE, '--', 'mode=operater']);
     expect(r.status).toBe(1);
-    expect(r.stderr + r.stdout).toContain('[error] v1/ConfigMap/function-input data.mode: must be one of standalone, operator');
+    expect(r.stderr + r.stdout).toContain('[error] v1/ConfigMap/function-input data.mode: must be one of standalone, operator, validate');
     expect(snapshot(pkg)).toEqual(before);
   });
 });

@@ -97,7 +97,7 @@ describe.skipIf(skip)('kubectl kustomize, dbtls as a generator', () => {
     edit(join(dir, 'postgres.yaml'), 'dbtls.dev/mode: standalone', 'dbtls.dev/mode: operater');
     const r = build(dir);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('error: must be one of standalone, operator (Postgres/demo/pg, metadata.annotations.dbtls.dev/mode)');
+    expect(r.stderr).toContain('error: must be one of standalone, operator, validate (Postgres/demo/pg, metadata.annotations.dbtls.dev/mode)');
   });
 
   it('kubectl kustomize silently skips an exec: function (documented: use container:)', () => {
