@@ -12,7 +12,7 @@ import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import { describeType } from '../io/resource-list.js';
-import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, secretVolume, service, statefulSet } from '../render/workload.js';
+import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, podIPWildcards, secretVolume, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { readInt, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -172,7 +172,11 @@ export const vaultserver = defineKind<VaultPlan>({
     if (alias === 'client') return { commonName, usages: USAGES.client };
     // storage: raft joins present it as a client to the leader's listener, which checks it as a server
     const usages = alias === 'storage' ? USAGES.serverAndClient : USAGES.server;
-    return serverCertificateDefaults(ctx, [name], nameWithSuffix(name, 'internal'), usages, commonName);
+    const defaults = serverCertificateDefaults(ctx, [name], nameWithSuffix(name, 'internal'), usages, commonName);
+    // KubeVault's own server and storage certificates also name every pod of the namespace by its
+    // IP (*.<ns>.pod), as clients and raft peers that found a pod by its address reach it.
+    const pods = podIPWildcards(ctx.namespace, ctx.settings.clusterDomain);
+    return { ...defaults, dnsNames: [...defaults.dnsNames ?? [], ...pods] };
   },
 
   workload(ctx, plan, certificates) {

@@ -144,6 +144,19 @@ export function serverDNSNames(services: string[], governing: string, namespace:
   ];
 }
 
+/** Wildcards covering every pod of a Service whose own name is `service` (`*.<service>.<ns>.svc`). */
+export function serviceWildcards(service: string, namespace: string, clusterDomain: string): string[] {
+  return podWildcards(service, namespace, clusterDomain);
+}
+
+/**
+ * Wildcards covering every pod of a namespace by its IP-based DNS name (`10-1-2-3.<ns>.pod`), as
+ * Kubernetes DNS answers them and KubeVault puts them in a server certificate.
+ */
+export function podIPWildcards(namespace: string, clusterDomain: string): string[] {
+  return [flat('*.', namespace, '.pod'), flat('*.', namespace, '.pod.', clusterDomain)];
+}
+
 /** Wildcards covering every pod of a headless governing Service. */
 export function podWildcards(governing: string, namespace: string, clusterDomain: string): string[] {
   return [flat('*.', governing, '.', namespace, '.svc'), flat('*.', governing, '.', namespace, '.svc.', clusterDomain)];
