@@ -79,6 +79,11 @@ describe('VaultServer rendering', () => {
     expect(certs[2].spec.usages).toEqual(['digital signature', 'key encipherment', 'server auth', 'client auth']);
   });
 
+  it('gives inmem storage an emptyDir data volume (an empty emptyDir is kept, not compacted away)', () => {
+    const r = run(vault({ replicas: 1, backend: { inmem: {} } }));
+    expect(itemsOf(r, 'StatefulSet')[0].spec.template.spec.volumes).toContainEqual({ name: 'data', emptyDir: {} });
+  });
+
   it('configures the tcp listener with the mounted server certificate and joins raft peers over TLS', () => {
     const r = run(vault());
     const hcl = itemsOf(r, 'ConfigMap')[0].data['vault.hcl'] as string;

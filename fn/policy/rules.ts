@@ -27,6 +27,8 @@ export interface PolicyRules {
   forbidSelfSignedIssuers?: Rule;
   privateKey?: Rule & { algorithm?: 'RSA' | 'ECDSA' | 'Ed25519'; minimumSize?: number; encoding?: 'PKCS1' | 'PKCS8'; rotationPolicy?: 'Always' | 'Never' };
   certificateLifetime?: Rule & { maximumDuration?: bigint; minimumRenewBefore?: bigint };
+  /** The TLS versions servers accept where dbtls writes their configuration (MSSQLServer's tlsprotocols). */
+  tlsProtocols?: Rule & { versions: string[] };
 }
 interface AllowedIssuer { kind?: 'Issuer' | 'ClusterIssuer'; namespace?: string; name: string }
 
@@ -110,7 +112,32 @@ export function readRules(raw: unknown, ref: KubeObject): { rules: PolicyRules; 
     }
     rules.certificateLifetime = { ...base(r), ...compactRule({ maximumDuration, minimumRenewBefore }) };
   }
+  if (isObj(raw.tlsProtocols)) {
+    const r = raw.tlsProtocols;
+    // Highest first, as SQL Server's own default list is written (1.2,1.1,1.0).
+    const versions = [...new Set(r.versions as string[])].sort().reverse();
+    rules.tlsProtocols = { ...base(r), versions };
+  }
   return { rules, results };
+}
+
+/** The TLS versions the tlsProtocols rule chooses for this database, or undefined without one. */
+export function tlsProtocolsFor(ctx: KindContext): readonly string[] | undefined {
+  const rule = (ctx.settings.rules ?? NO_RULES).tlsProtocols;
+  return rule && matches(rule.match, ctx.db) ? rule.versions : undefined;
+}
+
+/**
+ * Where the operator writes a server's TLS versions itself (`written`), the tlsProtocols rule can
+ * only check them: a version the rule leaves out is a violation at `path`, where the user can
+ * override what the operator writes.
+ */
+export function checkTLSProtocols(ctx: KindContext, written: readonly string[], what: string, path: string): void {
+  const rule = (ctx.settings.rules ?? NO_RULES).tlsProtocols;
+  if (!rule || !matches(rule.match, ctx.db)) return;
+  const extra = written.filter((v) => !rule.versions.includes(v));
+  if (extra.length === 0) return;
+  violation(ctx.report, rule, 'tlsProtocols', path, `${what} allows TLS ${extra.join(', ')}; the policy allows only ${rule.versions.join(', ')}`);
 }
 
 function compactRule<T extends Obj>(o: T): Partial<T> {

@@ -66,6 +66,14 @@ export function secretVolume(name: string, secretName: string, files: readonly S
   return { name, secret: { secretName, defaultMode: mode, items: files } };
 }
 
+/**
+ * An emptyDir volume. Frozen, because `compact` drops empty mappings and an emptyDir without
+ * settings is one: `{name, emptyDir: {}}` would lose its source and the API server refuse it.
+ */
+export function emptyDirVolume(name: string, settings: Obj = {}): Obj {
+  return Object.freeze({ name, emptyDir: Object.freeze({ ...settings }) });
+}
+
 export function configMapVolume(name: string, configMapName: string, mode?: number): Obj {
   return { name, configMap: compact({ name: configMapName, defaultMode: mode }) };
 }
@@ -90,7 +98,7 @@ export function statefulSet(owner: Owner, s: StatefulSetInput): KubeObject {
   const volumes = [...s.volumes];
   const claims: Obj[] = [];
   if ('claim' in s.dataVolume) claims.push({ metadata: { name: 'data' }, spec: s.dataVolume.claim });
-  else volumes.push({ name: 'data', emptyDir: s.dataVolume.emptyDir });
+  else volumes.push(emptyDirVolume('data', s.dataVolume.emptyDir));
   return kubeObject('apps/v1', 'StatefulSet', objectMeta(owner, s.name), {
     spec: compact({
       replicas: s.replicas,
