@@ -1,6 +1,6 @@
 // The processor: ResourceList in, ResourceList out. Validates every supported database, renders
 // its Certificates (and, in standalone mode, its workload), and leaves everything else alone.
-import { type DatabaseKind, type IssuedCertificate, type KindContext } from './kinds/kind.js';
+import { type CertificateDefaults, type DatabaseKind, type IssuedCertificate, type KindContext } from './kinds/kind.js';
 import { findKind, KINDS } from './kinds/index.js';
 import { annotationsOf, describeObject, groupOf, isObj, type KubeObject, merged, namespaceOf, type Obj } from './io/objects.js';
 import { describeType, isKubeObject, itemProblems, type ResourceList } from './io/resource-list.js';
@@ -19,6 +19,7 @@ import { IssuerIndex } from './validate/issuers.js';
 import { nameWithSuffix } from './util/names.js';
 import { flat } from './util/strings.js';
 import { readTLSConfig } from './validate/tls-config.js';
+import { type DeclaredNames, declaredServiceNames } from './validate/service-templates.js';
 
 interface Rendered { source: KubeObject; objects: KubeObject[] }
 
@@ -136,6 +137,7 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
   const tls = readTLSConfig(spec, report, aliases, kind.extraTLSFields, kind.issuerRefOptional);
   const ctx: KindContext = { db, namespace, settings, report, tls };
   const plan = kind.plan(ctx);
+  const declared = kind.clientServices ? declaredServiceNames(ctx, kind.clientServices(ctx, plan)) : undefined;
   if (tls?.issuerRef) issuers.check(tls.issuerRef, namespace, 'spec.tls.issuerRef', report);
   for (const o of tls?.overrides.values() ?? []) {
     if (o.issuerRef) issuers.check(o.issuerRef, namespace, `${o.path}.issuerRef`, report);
@@ -155,7 +157,7 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
       const certificate = applyCertificatePolicy(buildCertificate({
         owner, alias, name, secretName, override,
         issuerRef: override?.issuerRef ?? tls.issuerRef,
-        defaults: kind.certificateDefaults(ctx, plan, alias),
+        defaults: withDeclaredNames(kind.certificateDefaults(ctx, plan, alias), alias, declared),
       }), ctx, override);
       reportWebhookErrors(certificate, alias, override, report);
       objects.push(certificate);
@@ -188,6 +190,16 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
     report.info(`metadata.annotations.${LOCAL_CONFIG}`, `set to "true", so that ${describeObject(db)} itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the ${operatorOf(kind)} operator)`);
   }
   return { results: report.results, objects, source };
+}
+
+/** The server certificate also names what the user declared for the Services (serviceTemplates). */
+function withDeclaredNames(defaults: CertificateDefaults, alias: string, declared: DeclaredNames | undefined): CertificateDefaults {
+  if (alias !== 'server' || !declared || declared.dnsNames.length + declared.ipAddresses.length === 0) return defaults;
+  return {
+    ...defaults,
+    dnsNames: [...defaults.dnsNames ?? [], ...declared.dnsNames],
+    ipAddresses: [...defaults.ipAddresses ?? [], ...declared.ipAddresses],
+  };
 }
 
 /** The operator that serves a kind at run time. */

@@ -163,6 +163,12 @@ export const mssqlserver = defineKind<MSSQLPlan>({
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
 
+  // <db>-secondary exists with a topology (KubeDB creates it for AvailabilityGroup and DistributedAG).
+  clientServices(ctx, plan): Record<string, string> {
+    const name = ctx.db.metadata.name;
+    return plan.mode ? { primary: name, secondary: nameWithSuffix(name, 'secondary') } : { primary: name };
+  },
+
   connectionSettings: [{ key: 'clientTLS', path: 'spec.tls.clientTLS', levels: [false, true], value: (_ctx, plan) => plan.clientTLS }],
 
   certificateDefaults(ctx, plan, alias) {

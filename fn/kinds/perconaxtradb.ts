@@ -94,6 +94,8 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
 
+  clientServices: (ctx) => ({ primary: ctx.db.metadata.name }),
+
   connectionSettings: [{ key: 'requireSSL', path: 'spec.requireSSL', levels: [false, true], value: (_ctx, plan) => plan.requireSSL }],
 
   certificateDefaults(ctx, _plan, alias) {

@@ -108,6 +108,8 @@ export const postgres = defineKind<PostgresPlan>({
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
 
+  clientServices: (ctx) => ({ primary: ctx.db.metadata.name, standby: nameWithSuffix(ctx.db.metadata.name, 'standby') }),
+
   connectionSettings: [{ key: 'sslMode', path: 'spec.sslMode', levels: SSL_MODES, value: (_ctx, plan) => plan.sslMode }],
 
   certificateDefaults(ctx, _plan, alias) {

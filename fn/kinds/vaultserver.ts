@@ -165,6 +165,13 @@ export const vaultserver = defineKind<VaultPlan>({
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
 
+  // KubeVault's service aliases: vault (<name>), and primary (<name>-primary) with exposePrimary.
+  clientServices(ctx): Record<string, string> {
+    const name = ctx.db.metadata.name;
+    const exposed = isObj(ctx.db.spec) && ctx.db.spec.exposePrimary === true;
+    return exposed ? { vault: name, primary: nameWithSuffix(name, 'primary') } : { vault: name };
+  },
+
   certificateDefaults(ctx, _plan, alias) {
     // KubeVault's GetCertificateCN: <name>-<alias>; the operator sets no default subject.
     const name = ctx.db.metadata.name;

@@ -1,0 +1,80 @@
+// The names a user declares for a database's Services in spec.serviceTemplates, for the server
+// certificate. KubeDB adds a LoadBalancer's address to the SANs at run time, once the cloud has
+// assigned it (kubedb/apimachinery pkg/lib/lib.go ServiceHosts: status.loadBalancer.ingress);
+// dbtls renders before that, so it takes what is declared: spec.loadBalancerIP, spec.externalIPs
+// and external-dns's hostname annotation.
+import { isObj, type Obj } from '../io/objects.js';
+import { describeType } from '../io/resource-list.js';
+import type { KindContext } from '../kinds/kind.js';
+import { dnsNameProblem, isGoIP } from './certificate-spec.js';
+
+export const EXTERNAL_DNS_HOSTNAME = 'external-dns.alpha.kubernetes.io/hostname';
+const PATH = 'spec.serviceTemplates';
+
+export interface DeclaredNames { dnsNames: string[]; ipAddresses: string[] }
+
+/**
+ * The declared names of the Services clients reach the server by. `services` maps a template
+ * alias (primary, standby, secondary, vault, …) to the Service it configures; templates of other
+ * aliases (stats, a headless governing Service) do not serve clients and are not read. In
+ * operator mode, where dbtls writes the certificate KubeDB would otherwise extend, a
+ * LoadBalancer with no declared name gets a warning.
+ */
+export function declaredServiceNames(ctx: KindContext, services: Readonly<Record<string, string>>): DeclaredNames {
+  const declared: DeclaredNames = { dnsNames: [], ipAddresses: [] };
+  const spec = isObj(ctx.db.spec) ? ctx.db.spec : {};
+  const templates = spec.serviceTemplates;
+  if (templates === undefined || templates === null) return declared;
+  if (!Array.isArray(templates)) {
+    ctx.report.error(PATH, `must be a list of service templates, got ${describeType(templates)}`);
+    return declared;
+  }
+  templates.forEach((t, i) => {
+    const at = `${PATH}[${i}]`;
+    if (!isObj(t)) { ctx.report.error(at, `must be a mapping with alias, metadata and spec, got ${describeType(t)}`); return; }
+    const service = typeof t.alias === 'string' ? services[t.alias] : undefined;
+    if (service === undefined) return;
+    const names = templateNames(t, at, ctx);
+    declared.dnsNames.push(...names.dnsNames);
+    declared.ipAddresses.push(...names.ipAddresses);
+    const type = isObj(t.spec) ? t.spec.type : undefined;
+    if (type === 'LoadBalancer' && names.dnsNames.length + names.ipAddresses.length === 0 && ctx.settings.mode === 'operator') {
+      ctx.report.warn(`${at}.spec.type`, `service "${service}" is a LoadBalancer with no declared address: KubeDB would add the address the cloud assigns to the server certificate at run time, but in operator mode dbtls writes that certificate before the address exists, so clients that connect by it fail verification; add the name (or address) clients use to spec.tls.certificates[].dnsNames (or ipAddresses) of alias server, or declare it here with spec.loadBalancerIP or the ${EXTERNAL_DNS_HOSTNAME} annotation`);
+    }
+  });
+  return { dnsNames: [...new Set(declared.dnsNames)], ipAddresses: [...new Set(declared.ipAddresses)] };
+}
+
+/** One template's declared names, each field's type checked where it is read. */
+function templateNames(t: Obj, at: string, ctx: KindContext): DeclaredNames {
+  const names: DeclaredNames = { dnsNames: [], ipAddresses: [] };
+  const bad = (path: string, what: string, v: unknown) => ctx.report.error(path, `must be ${what}, got ${describeType(v)}`);
+  // What goes into the certificate must be what cert-manager accepts and clients can match.
+  const ip = (v: unknown, path: string) => {
+    if (typeof v !== 'string' || v === '') { bad(path, 'an IP address', v); return; }
+    if (isGoIP(v)) names.ipAddresses.push(v);
+    else ctx.report.error(path, `${JSON.stringify(v)} is not an IP address (as Go and cert-manager parse them), so it cannot go into the server certificate`);
+  };
+  const spec = t.spec;
+  if (spec !== undefined && spec !== null && !isObj(spec)) bad(`${at}.spec`, 'a mapping', spec);
+  if (isObj(spec)) {
+    if (spec.loadBalancerIP !== undefined && spec.loadBalancerIP !== null && spec.loadBalancerIP !== '') ip(spec.loadBalancerIP, `${at}.spec.loadBalancerIP`);
+    const external = spec.externalIPs;
+    if (Array.isArray(external)) external.forEach((e, j) => ip(e, `${at}.spec.externalIPs[${j}]`));
+    else if (external !== undefined && external !== null) bad(`${at}.spec.externalIPs`, 'a list of IP addresses', external);
+  }
+  const md = t.metadata;
+  const annotations = isObj(md) && isObj(md.annotations) ? md.annotations : {};
+  const hostnames = annotations[EXTERNAL_DNS_HOSTNAME];
+  if (typeof hostnames === 'string') {
+    // external-dns: a comma-separated list; a trailing dot (fully qualified) is not part of a SAN.
+    for (const h of hostnames.split(',').map((x) => x.trim().replace(/\.$/, '')).filter((x) => x !== '')) {
+      const problem = dnsNameProblem(h);
+      if (problem) ctx.report.error(`${at}.metadata.annotations.${EXTERNAL_DNS_HOSTNAME}`, `host name "${h}" ${problem}, so it cannot go into the server certificate`);
+      else names.dnsNames.push(h);
+    }
+  } else if (hostnames !== undefined && hostnames !== null) {
+    bad(`${at}.metadata.annotations.${EXTERNAL_DNS_HOSTNAME}`, 'a comma-separated string of host names', hostnames);
+  }
+  return names;
+}
