@@ -170,19 +170,16 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
       // Without a KubeDB operator in the cluster the resource itself must not be applied.
       source = { ...db, metadata: { ...db.metadata, annotations: merged(annotationsOf(db), { [LOCAL_CONFIG]: 'true' }) } };
     }
-  } else if (settings.mode === 'validate') {
-    if (annotationsOf(db)[LOCAL_CONFIG] === 'true' && !asGenerator) {
-      report.warn(`metadata.annotations.${LOCAL_CONFIG}`, `mode is validate, but ${describeObject(db)} is marked ${LOCAL_CONFIG}: "true" and will not reach the ${operatorOf(kind)} operator; remove the annotation`);
-    }
   } else if (asGenerator) {
-    // kustomize marks a generator's own resource local-config and drops it; in operator mode the
-    // database must reach the cluster, so it is emitted without kustomize's two annotations.
+    // kustomize marks a generator's own resource local-config and drops it; in operator and
+    // validate mode the database must reach the cluster, so it is emitted without kustomize's two
+    // annotations (its bookkeeping, not the user's).
     const { [LOCAL_CONFIG]: _local, [FUNCTION_ANNOTATION]: _fn, ...kept } = annotationsOf(db);
     const metadata: KubeObject['metadata'] = { ...db.metadata, annotations: kept };
     if (Object.keys(kept).length === 0) delete metadata.annotations;
     source = { ...db, metadata };
   } else if (annotationsOf(db)[LOCAL_CONFIG] === 'true') {
-    report.warn(`metadata.annotations.${LOCAL_CONFIG}`, `mode is operator, but ${describeObject(db)} is marked ${LOCAL_CONFIG}: "true" and will not reach the ${operatorOf(kind)} operator; remove the annotation`);
+    report.warn(`metadata.annotations.${LOCAL_CONFIG}`, `mode is ${settings.mode}, but ${describeObject(db)} is marked ${LOCAL_CONFIG}: "true" and will not reach the ${operatorOf(kind)} operator; remove the annotation`);
   }
   reportGeneratedNames(objects, report);
   if (report.failed) return { results: report.results, source: db };

@@ -50,6 +50,15 @@ describe.skipIf(skip)('kubectl kustomize, dbtls as a transformer', () => {
     expect(ids(parseDocs(r.stdout))).toEqual(OPERATOR);
   });
 
+  it('validate mode from the policy: the Issuer and the Postgres as written, nothing generated', () => {
+    const dir = copyExample('kustomize-transformer');
+    edit(join(dir, 'dbtls.yaml'), 'mode: standalone', 'mode: validate');
+    const r = build(dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(ids(parseDocs(r.stdout))).toEqual(['Issuer/demo/postgres-ca-issuer', 'Postgres/demo/pg']);
+    expect(r.stdout).not.toContain('dbtls');
+  });
+
   it('sees the Issuers of the build: a wrong issuerRef fails the build with a readable error', () => {
     const dir = copyExample('kustomize-transformer');
     edit(join(dir, 'postgres.yaml'), 'name: postgres-ca-issuer', 'name: nope');
@@ -89,6 +98,16 @@ describe.skipIf(skip)('kubectl kustomize, dbtls as a generator', () => {
     const r = build(dir);
     expect(r.status, r.stderr).toBe(0);
     expect(ids(parseDocs(r.stdout))).toEqual(OPERATOR);
+    expect(r.stderr).not.toContain('local-config');
+  });
+
+  it('dbtls.dev/mode: validate on the database gives the database and nothing generated, for the full KubeDB', () => {
+    const dir = copyExample('kustomize-generator');
+    edit(join(dir, 'postgres.yaml'), 'dbtls.dev/mode: standalone', 'dbtls.dev/mode: validate');
+    const r = build(dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(ids(parseDocs(r.stdout))).toEqual(['Issuer/demo/postgres-ca-issuer', 'Postgres/demo/pg']);
+    expect(r.stdout).not.toContain('generated-from');
     expect(r.stderr).not.toContain('local-config');
   });
 
