@@ -129,5 +129,7 @@ describe('mode: validate', () => {
     const check = runDist('', ['check', dir, '--mode=validate']);
     expect(check.status).toBe(0);
     expect(check.stdout).toBe('');
+    // as an Argo CD plugin sets it
+    expect(runDist('', ['render', dir], { ARGOCD_ENV_DBTLS_MODE: 'validate' }).stdout).toBe(render.stdout);
   });
 });
