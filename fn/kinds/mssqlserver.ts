@@ -33,7 +33,7 @@ const OS_TRUST_BUNDLE = `${OS_TRUST_DIR}/ca-certificates.crt`;
 const TRUST_BUILD_DIR = '/var/run/dbtls/trusted-certs'; // the init step's view of the same emptyDir
 /** What KubeDB's operator writes into mssql.conf (kubedb/docs mssqlserver/reconfigure-tls). */
 const KUBEDB_TLS_PROTOCOLS = ['1.2', '1.1', '1.0'];
-/** dbtls's stricter default: TLS 1.0 and 1.1 are deprecated (RFC 8996); Microsoft recommends 1.2 only. */
+/** dbtls's stricter default: TLS 1.0 and 1.1 are deprecated (RFC 8996); Microsoft advises 1.2. */
 const DEFAULT_TLS_PROTOCOLS = ['1.2'];
 /** The role label KubeDB's coordinator sets on availability-group pods. */
 const ROLE_LABEL = 'kubedb.com/role';
@@ -158,15 +158,17 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     }
     const tlsProtocols = tlsProtocolsFor(ctx) ?? DEFAULT_TLS_PROTOCOLS;
     if (!standalone && ctx.tls !== undefined) checkOperatorTLSProtocols(ctx, spec);
-    return { clientTLS, tlsProtocols, mode, replicas: replicas ?? 1, image, authSecret, env, resources };
+    const count = replicas ?? 1;
+    return { clientTLS, tlsProtocols, mode, replicas: count, image, authSecret, env, resources };
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
 
-  // <db>-secondary exists with a topology (KubeDB creates it for AvailabilityGroup and DistributedAG).
+  // <db>-secondary exists with a topology (AvailabilityGroup, DistributedAG).
   clientServices(ctx, plan): Record<string, string> {
     const name = ctx.db.metadata.name;
-    return plan.mode ? { primary: name, secondary: nameWithSuffix(name, 'secondary') } : { primary: name };
+    if (!plan.mode) return { primary: name };
+    return { primary: name, secondary: nameWithSuffix(name, 'secondary') };
   },
 
   connectionSettings: [{ key: 'clientTLS', path: 'spec.tls.clientTLS', levels: [false, true], value: (_ctx, plan) => plan.clientTLS }],
@@ -234,8 +236,7 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     return [
       configMap(owner, configName, { 'mssql.conf': mssqlConf(plan, server !== undefined) }),
       service(owner, name, PRIMARY_PORTS, ag ? { selector: podSelector(name, 0) } : {}),
-      // KubeDB's <db>-secondary: the pods its coordinator labels secondary (read-only routing).
-      ...(ag ? [service(owner, nameWithSuffix(name, 'secondary'), SECONDARY_PORTS, { selector: SECONDARY_SELECTOR })] : []),
+      ...(ag ? [secondaryService(owner, name)] : []),
       service(owner, governing, ag ? AG_POD_PORTS : POD_PORTS, { headless: true }),
       statefulSet(owner, {
         name,
@@ -252,6 +253,12 @@ export const mssqlserver = defineKind<MSSQLPlan>({
   },
 });
 
+/** KubeDB's <db>-secondary: the pods its coordinator labels secondary (read-only routing). */
+function secondaryService(owner: Owner, name: string): KubeObject {
+  const secondary = nameWithSuffix(name, 'secondary');
+  return service(owner, secondary, SECONDARY_PORTS, { selector: SECONDARY_SELECTOR });
+}
+
 /** The server and client secrets in one directory, named as KubeDB names them there. */
 function tlsSources(server: IssuedCertificate, client: IssuedCertificate | undefined): Obj[] {
   const sources: Obj[] = [{ secret: { name: server.secretName, items: SERVER_FILES } }];
@@ -266,7 +273,11 @@ function tlsSources(server: IssuedCertificate, client: IssuedCertificate | undef
 export function mssqlConf(plan: MSSQLPlan, tls: boolean): string {
   const lines = ['# Rendered by dbtls from the MSSQLServer resource.', '[network]'];
   if (tls) {
-    lines.push(`tlscert = ${TLS_DIR}/server.crt`, `tlskey = ${TLS_DIR}/server.key`, `tlsprotocols = ${plan.tlsProtocols.join(',')}`);
+    lines.push(
+      `tlscert = ${TLS_DIR}/server.crt`,
+      `tlskey = ${TLS_DIR}/server.key`,
+      `tlsprotocols = ${plan.tlsProtocols.join(',')}`,
+    );
   }
   lines.push(`forceencryption = ${tls && plan.clientTLS ? 1 : 0}`);
   return `${lines.join('\n')}\n`;
@@ -278,11 +289,14 @@ export function mssqlConf(plan: MSSQLPlan, tls: boolean): string {
  */
 function checkOperatorTLSProtocols(ctx: KindContext, spec: Obj): void {
   if (tlsProtocolsFor(ctx) === undefined) return;
+  const kubedb = KUBEDB_TLS_PROTOCOLS.join(',');
   if (spec.configSecret !== undefined && spec.configSecret !== null) {
-    ctx.report.warn('spec.configSecret', `policy rule tlsProtocols: the tlsprotocols of the mssql.conf in this secret cannot be checked (KubeDB's own default is ${KUBEDB_TLS_PROTOCOLS.join(',')})`);
+    ctx.report.warn('spec.configSecret', 'policy rule tlsProtocols: the tlsprotocols of the '
+      + `mssql.conf in this secret cannot be checked (KubeDB's own default is ${kubedb})`);
     return;
   }
-  checkTLSProtocols(ctx, KUBEDB_TLS_PROTOCOLS, `KubeDB's operator writes tlsprotocols = ${KUBEDB_TLS_PROTOCOLS.join(',')} into mssql.conf, which`, 'spec.configSecret');
+  const what = `KubeDB's operator writes tlsprotocols = ${kubedb} into mssql.conf, which`;
+  checkTLSProtocols(ctx, KUBEDB_TLS_PROTOCOLS, what, 'spec.configSecret');
 }
 
 /**
@@ -360,12 +374,20 @@ const AG_POD_PORTS = shared([...POD_PORTS, { name: 'mirroring', port: MIRRORING_
 const SECONDARY_PORTS = shared([{ name: 'secondary', port: PORT }]);
 const SECONDARY_SELECTOR = shared({ [ROLE_LABEL]: 'secondary' });
 const TRUSTED_CERTS_VOLUME = emptyDirVolume('trusted-certs');
-const TRUSTED_CERTS_MOUNT = shared({ name: 'trusted-certs', mountPath: OS_TRUST_DIR, readOnly: true });
+const TRUSTED_CERTS_MOUNT = shared({
+  name: 'trusted-certs', mountPath: OS_TRUST_DIR, readOnly: true,
+});
 // OpenSSL (msodbcsql's sqlcmd) and Go (go-sqlcmd) read these before their built-in paths.
-const TRUST_ENV = shared([{ name: 'SSL_CERT_FILE', value: OS_TRUST_BUNDLE }, { name: 'SSL_CERT_DIR', value: OS_TRUST_DIR }]);
+const TRUST_ENV = shared([
+  { name: 'SSL_CERT_FILE', value: OS_TRUST_BUNDLE },
+  { name: 'SSL_CERT_DIR', value: OS_TRUST_DIR },
+]);
 const TRUST_CA_COMMAND = shared(['/bin/sh', '-c', trustCAScript()]);
 const TRUST_CA_MOUNTS = shared([TLS_MOUNT, { name: 'trusted-certs', mountPath: TRUST_BUILD_DIR }]);
 /** The init step runs the server's own image: its trust store is the one to extend. */
 function trustCAContainer(image: string | undefined): Obj {
-  return { name: 'trust-ca', image, command: TRUST_CA_COMMAND, volumeMounts: TRUST_CA_MOUNTS, securityContext: RESTRICTED_CONTAINER };
+  return {
+    name: 'trust-ca', image, command: TRUST_CA_COMMAND,
+    volumeMounts: TRUST_CA_MOUNTS, securityContext: RESTRICTED_CONTAINER,
+  };
 }

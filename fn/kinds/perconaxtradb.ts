@@ -106,7 +106,9 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
       // As KubeDB issues it (kubedb/docs percona-xtradb/reconfigure-tls/cluster): common name
       // <db>.<ns>.svc, and *.<db>.<ns>.svc among the names.
       const commonName = flat(name, '.', ctx.namespace, '.svc');
-      const defaults = serverCertificateDefaults(ctx, [name], nameWithSuffix(name, 'pods'), USAGES.serverAndClient, commonName);
+      const governing = nameWithSuffix(name, 'pods');
+      const usages = USAGES.serverAndClient;
+      const defaults = serverCertificateDefaults(ctx, [name], governing, usages, commonName);
       const wildcards = serviceWildcards(name, ctx.namespace, ctx.settings.clusterDomain);
       return { ...defaults, dnsNames: [...defaults.dnsNames ?? [], ...wildcards] };
     }

@@ -108,7 +108,10 @@ export const postgres = defineKind<PostgresPlan>({
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
 
-  clientServices: (ctx) => ({ primary: ctx.db.metadata.name, standby: nameWithSuffix(ctx.db.metadata.name, 'standby') }),
+  clientServices(ctx): Record<string, string> {
+    const name = ctx.db.metadata.name;
+    return { primary: name, standby: nameWithSuffix(name, 'standby') };
+  },
 
   connectionSettings: [{ key: 'sslMode', path: 'spec.sslMode', levels: SSL_MODES, value: (_ctx, plan) => plan.sslMode }],
 

@@ -179,7 +179,8 @@ export const vaultserver = defineKind<VaultPlan>({
     if (alias === 'client') return { commonName, usages: USAGES.client };
     // storage: raft joins present it as a client to the leader's listener, which checks it as a server
     const usages = alias === 'storage' ? USAGES.serverAndClient : USAGES.server;
-    const defaults = serverCertificateDefaults(ctx, [name], nameWithSuffix(name, 'internal'), usages, commonName);
+    const internal = nameWithSuffix(name, 'internal');
+    const defaults = serverCertificateDefaults(ctx, [name], internal, usages, commonName);
     // KubeVault's own server and storage certificates also name every pod of the namespace by its
     // IP (*.<ns>.pod), as clients and raft peers that found a pod by its address reach it.
     const pods = podIPWildcards(ctx.namespace, ctx.settings.clusterDomain);

@@ -27,7 +27,7 @@ export interface PolicyRules {
   forbidSelfSignedIssuers?: Rule;
   privateKey?: Rule & { algorithm?: 'RSA' | 'ECDSA' | 'Ed25519'; minimumSize?: number; encoding?: 'PKCS1' | 'PKCS8'; rotationPolicy?: 'Always' | 'Never' };
   certificateLifetime?: Rule & { maximumDuration?: bigint; minimumRenewBefore?: bigint };
-  /** The TLS versions servers accept where dbtls writes their configuration (MSSQLServer's tlsprotocols). */
+  /** TLS versions servers accept, where dbtls writes their configuration (MSSQL tlsprotocols). */
   tlsProtocols?: Rule & { versions: string[] };
 }
 interface AllowedIssuer { kind?: 'Issuer' | 'ClusterIssuer'; namespace?: string; name: string }
@@ -132,12 +132,16 @@ export function tlsProtocolsFor(ctx: KindContext): readonly string[] | undefined
  * only check them: a version the rule leaves out is a violation at `path`, where the user can
  * override what the operator writes.
  */
-export function checkTLSProtocols(ctx: KindContext, written: readonly string[], what: string, path: string): void {
+export function checkTLSProtocols(
+  ctx: KindContext, written: readonly string[], what: string, path: string,
+): void {
   const rule = (ctx.settings.rules ?? NO_RULES).tlsProtocols;
   if (!rule || !matches(rule.match, ctx.db)) return;
   const extra = written.filter((v) => !rule.versions.includes(v));
   if (extra.length === 0) return;
-  violation(ctx.report, rule, 'tlsProtocols', path, `${what} allows TLS ${extra.join(', ')}; the policy allows only ${rule.versions.join(', ')}`);
+  const allowed = rule.versions.join(', ');
+  const message = `${what} allows TLS ${extra.join(', ')}; the policy allows only ${allowed}`;
+  violation(ctx.report, rule, 'tlsProtocols', path, message);
 }
 
 function compactRule<T extends Obj>(o: T): Partial<T> {
@@ -200,9 +204,13 @@ export function checkDatabasePolicy(ctx: KindContext, kind: DatabaseKind<any>, p
   const rt = rules.requireTLS;
   if (rt && matches(rt.match, db) && tls === undefined && isObj(db.spec) && (db.spec.tls === undefined || db.spec.tls === null)) {
     // Validate mode changes nothing, so a defaultIssuerRef is not added: the database must say it.
-    const unapplied = rt.defaultIssuerRef && ctx.settings.mode === 'validate'
-      ? ` (validate mode changes nothing, so the rule's defaultIssuerRef ${rt.defaultIssuerRef.kind} "${rt.defaultIssuerRef.name}" is not added)` : '';
-    violation(report, rt, 'requireTLS', 'spec.tls', `TLS is required for this database; set spec.tls.issuerRef to a cert-manager Issuer or ClusterIssuer${unapplied}`);
+    const d = rt.defaultIssuerRef;
+    const unapplied = d && ctx.settings.mode === 'validate'
+      ? ` (validate mode changes nothing, so the rule's defaultIssuerRef ${d.kind} "${d.name}" `
+        + 'is not added)'
+      : '';
+    violation(report, rt, 'requireTLS', 'spec.tls', 'TLS is required for this database; set '
+      + `spec.tls.issuerRef to a cert-manager Issuer or ClusterIssuer${unapplied}`);
   }
   const cs = rules.connectionSecurity;
   if (cs && matches(cs.match, db)) {
@@ -244,11 +252,12 @@ export function checkDatabasePolicy(ctx: KindContext, kind: DatabaseKind<any>, p
   }
 }
 
-/** A key as cert-manager issues it when the Certificate leaves fields unset (cert-manager v1.18+). */
+/** A key as cert-manager issues it when the Certificate leaves fields unset (v1.18 and later). */
 function withCertManagerKeyDefaults(key: Obj): Obj {
   const algorithm = key.algorithm ?? 'RSA';
   const size = key.size ?? (algorithm === 'RSA' ? 2048 : algorithm === 'ECDSA' ? 256 : undefined);
-  return { algorithm, size, encoding: key.encoding ?? 'PKCS1', rotationPolicy: key.rotationPolicy ?? 'Always' };
+  const encoding = key.encoding ?? 'PKCS1';
+  return { algorithm, size, encoding, rotationPolicy: key.rotationPolicy ?? 'Always' };
 }
 
 /**
@@ -282,9 +291,10 @@ export function applyCertificatePolicy(cert: KubeObject, ctx: KindContext, overr
       if (!bad) return;
       const path = at(field);
       const subject = path === 'metadata.name' ? `privateKey.${field} of Certificate "${name}"` : `privateKey.${field}`;
+      const unset = " (cert-manager's default: validate mode supplies nothing";
       const why = supply || key[field] !== undefined ? '' : field === 'encoding'
-        ? " (cert-manager's default: validate mode supplies nothing; set privateKey.encoding in spec.tls.certificates)"
-        : " (cert-manager's default: validate mode supplies nothing, and KubeDB's spec.tls.certificates[] has no field for it)";
+        ? `${unset}; set privateKey.encoding in spec.tls.certificates)`
+        : `${unset}, and KubeDB's spec.tls.certificates[] has no field for it)`;
       violation(report, pk, 'privateKey', path, `${subject} is ${String(actual)}${why}; the policy requires ${wanted}`);
     };
     check('algorithm', pk.algorithm !== undefined && issued.algorithm !== pk.algorithm, issued.algorithm, String(pk.algorithm));
@@ -299,7 +309,8 @@ export function applyCertificatePolicy(cert: KubeObject, ctx: KindContext, overr
     const userDuration = override?.duration !== undefined;
     const userRenew = override?.renewBefore !== undefined;
     // What validate mode cannot supply, the user must set: say where.
-    const unsupplied = (field: string) => (supply ? '' : ` (validate mode supplies nothing: set ${field} in spec.tls.certificates)`);
+    const unsupplied = (field: string) => (supply
+      ? '' : ` (validate mode supplies nothing: set ${field} in spec.tls.certificates)`);
     let duration = read(spec.duration);
     if (supply && duration === undefined && lt.maximumDuration !== undefined && lt.maximumDuration < DEFAULT_DURATION) {
       duration = lt.maximumDuration;

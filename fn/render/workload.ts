@@ -152,9 +152,9 @@ export function serverDNSNames(services: string[], governing: string, namespace:
   ];
 }
 
-/** Wildcards covering every pod of a Service whose own name is `service` (`*.<service>.<ns>.svc`). */
-export function serviceWildcards(service: string, namespace: string, clusterDomain: string): string[] {
-  return podWildcards(service, namespace, clusterDomain);
+/** Wildcards under a Service's own name (`*.<service>.<ns>.svc`), as KubeDB adds for some kinds. */
+export function serviceWildcards(service: string, namespace: string, domain: string): string[] {
+  return podWildcards(service, namespace, domain);
 }
 
 /**

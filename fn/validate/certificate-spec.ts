@@ -446,7 +446,9 @@ function userField(field: string, spec: Obj, o: CertificateOverride | undefined)
   }
 }
 
-function hintFor(field: string, spec: Obj, alias: string, dbName: string, namespace: string): string {
+function hintFor(
+  field: string, spec: Obj, alias: string, dbName: string, namespace: string,
+): string {
   if (field === 'spec.commonName') {
     const cn = str(spec.commonName);
     const bytes = Buffer.byteLength(cn, 'utf8');
@@ -454,10 +456,16 @@ function hintFor(field: string, spec: Obj, alias: string, dbName: string, namesp
     const added = cn.includes(dbName) ? bytes - Buffer.byteLength(dbName, 'utf8') : 0;
     // PerconaXtraDB's <db>.<ns>.svc: the namespace takes its share, and may leave no room at all.
     const withNamespace = cn.includes(`.${namespace}.`);
+    const derived = `the ${alias} certificate's commonName "${cn}" (${bytes} bytes) is derived `
+      + "from the database's name";
     if (withNamespace && 64 - added < 1) {
-      return `the ${alias} certificate's commonName "${cn}" (${bytes} bytes) is derived from the database's name and namespace, and namespace "${namespace}" leaves no room for a name: use a shorter namespace`;
+      return `${derived} and namespace, and namespace "${namespace}" leaves no room for a name: `
+        + 'use a shorter namespace';
     }
-    return `the ${alias} certificate's commonName "${cn}" (${bytes} bytes) is derived from the database's name${withNamespace ? ' and namespace' : ''}: choose a metadata.name of at most ${64 - added} bytes${withNamespace ? ' in this namespace' : ''}`;
+    const andNamespace = withNamespace ? ' and namespace' : '';
+    const inNamespace = withNamespace ? ' in this namespace' : '';
+    const limit = `at most ${64 - added} bytes${inNamespace}`;
+    return `${derived}${andNamespace}: choose a metadata.name of ${limit}`;
   }
   if (field === 'spec.secretName') {
     return `the secret name is derived from the database's name: choose a shorter lowercase metadata.name, or set secretName for alias ${alias} in spec.tls.certificates`;

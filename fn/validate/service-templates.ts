@@ -3,7 +3,7 @@
 // assigned it (kubedb/apimachinery pkg/lib/lib.go ServiceHosts: status.loadBalancer.ingress);
 // dbtls renders before that, so it takes what is declared: spec.loadBalancerIP, spec.externalIPs
 // and external-dns's hostname annotation.
-import { isObj, type Obj } from '../io/objects.js';
+import { isObj, type Obj, unique } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
 import type { KindContext } from '../kinds/kind.js';
 import { dnsNameProblem, isGoIP } from './certificate-spec.js';
@@ -20,7 +20,9 @@ export interface DeclaredNames { dnsNames: string[]; ipAddresses: string[] }
  * operator mode, where dbtls writes the certificate KubeDB would otherwise extend, a
  * LoadBalancer with no declared name gets a warning.
  */
-export function declaredServiceNames(ctx: KindContext, services: Readonly<Record<string, string>>): DeclaredNames {
+export function declaredServiceNames(
+  ctx: KindContext, services: Readonly<Record<string, string>>,
+): DeclaredNames {
   const declared: DeclaredNames = { dnsNames: [], ipAddresses: [] };
   const spec = isObj(ctx.db.spec) ? ctx.db.spec : {};
   const templates = spec.serviceTemplates;
@@ -29,52 +31,79 @@ export function declaredServiceNames(ctx: KindContext, services: Readonly<Record
     ctx.report.error(PATH, `must be a list of service templates, got ${describeType(templates)}`);
     return declared;
   }
+  const bad = (path: string, what: string, v: unknown) => {
+    ctx.report.error(path, `must be ${what}, got ${describeType(v)}`);
+  };
   templates.forEach((t, i) => {
     const at = `${PATH}[${i}]`;
-    if (!isObj(t)) { ctx.report.error(at, `must be a mapping with alias, metadata and spec, got ${describeType(t)}`); return; }
+    if (!isObj(t)) {
+      bad(at, 'a mapping with alias, metadata and spec', t);
+      return;
+    }
     const service = typeof t.alias === 'string' ? services[t.alias] : undefined;
     if (service === undefined) return;
     const names = templateNames(t, at, ctx);
     declared.dnsNames.push(...names.dnsNames);
     declared.ipAddresses.push(...names.ipAddresses);
     const type = isObj(t.spec) ? t.spec.type : undefined;
-    if (type === 'LoadBalancer' && names.dnsNames.length + names.ipAddresses.length === 0 && ctx.settings.mode === 'operator') {
-      ctx.report.warn(`${at}.spec.type`, `service "${service}" is a LoadBalancer with no declared address: KubeDB would add the address the cloud assigns to the server certificate at run time, but in operator mode dbtls writes that certificate before the address exists, so clients that connect by it fail verification; add the name (or address) clients use to spec.tls.certificates[].dnsNames (or ipAddresses) of alias server, or declare it here with spec.loadBalancerIP or the ${EXTERNAL_DNS_HOSTNAME} annotation`);
+    const undeclared = names.dnsNames.length + names.ipAddresses.length === 0;
+    if (type === 'LoadBalancer' && undeclared && ctx.settings.mode === 'operator') {
+      ctx.report.warn(`${at}.spec.type`, unnamedLoadBalancer(service));
     }
   });
-  return { dnsNames: [...new Set(declared.dnsNames)], ipAddresses: [...new Set(declared.ipAddresses)] };
+  return { dnsNames: unique(declared.dnsNames), ipAddresses: unique(declared.ipAddresses) };
+}
+
+function unnamedLoadBalancer(service: string): string {
+  return `service "${service}" is a LoadBalancer with no declared address: KubeDB would add the `
+    + 'address the cloud assigns to the server certificate at run time, but in operator mode dbtls '
+    + 'writes that certificate before the address exists, so clients that connect by it fail '
+    + 'verification; add the name (or address) clients use to spec.tls.certificates[].dnsNames '
+    + '(or ipAddresses) of alias server, or declare it here with spec.loadBalancerIP or the '
+    + `${EXTERNAL_DNS_HOSTNAME} annotation`;
 }
 
 /** One template's declared names, each field's type checked where it is read. */
 function templateNames(t: Obj, at: string, ctx: KindContext): DeclaredNames {
   const names: DeclaredNames = { dnsNames: [], ipAddresses: [] };
-  const bad = (path: string, what: string, v: unknown) => ctx.report.error(path, `must be ${what}, got ${describeType(v)}`);
+  const bad = (path: string, what: string, v: unknown) => {
+    ctx.report.error(path, `must be ${what}, got ${describeType(v)}`);
+  };
+  const refused = (path: string, what: string, why: string) => {
+    ctx.report.error(path, `${what} ${why}, so it cannot go into the server certificate`);
+  };
   // What goes into the certificate must be what cert-manager accepts and clients can match.
   const ip = (v: unknown, path: string) => {
     if (typeof v !== 'string' || v === '') { bad(path, 'an IP address', v); return; }
+    const why = 'is not an IP address (as Go and cert-manager read them)';
     if (isGoIP(v)) names.ipAddresses.push(v);
-    else ctx.report.error(path, `${JSON.stringify(v)} is not an IP address (as Go and cert-manager parse them), so it cannot go into the server certificate`);
+    else refused(path, JSON.stringify(v), why);
   };
   const spec = t.spec;
   if (spec !== undefined && spec !== null && !isObj(spec)) bad(`${at}.spec`, 'a mapping', spec);
   if (isObj(spec)) {
-    if (spec.loadBalancerIP !== undefined && spec.loadBalancerIP !== null && spec.loadBalancerIP !== '') ip(spec.loadBalancerIP, `${at}.spec.loadBalancerIP`);
+    const lb = spec.loadBalancerIP;
+    if (lb !== undefined && lb !== null && lb !== '') ip(lb, `${at}.spec.loadBalancerIP`);
     const external = spec.externalIPs;
     if (Array.isArray(external)) external.forEach((e, j) => ip(e, `${at}.spec.externalIPs[${j}]`));
-    else if (external !== undefined && external !== null) bad(`${at}.spec.externalIPs`, 'a list of IP addresses', external);
+    else if (external !== undefined && external !== null) {
+      bad(`${at}.spec.externalIPs`, 'a list of IP addresses', external);
+    }
   }
   const md = t.metadata;
   const annotations = isObj(md) && isObj(md.annotations) ? md.annotations : {};
   const hostnames = annotations[EXTERNAL_DNS_HOSTNAME];
+  const annotationPath = `${at}.metadata.annotations.${EXTERNAL_DNS_HOSTNAME}`;
   if (typeof hostnames === 'string') {
     // external-dns: a comma-separated list; a trailing dot (fully qualified) is not part of a SAN.
-    for (const h of hostnames.split(',').map((x) => x.trim().replace(/\.$/, '')).filter((x) => x !== '')) {
+    const listed = hostnames.split(',').map((x) => x.trim().replace(/\.$/, '')).filter((x) => x);
+    for (const h of listed) {
       const problem = dnsNameProblem(h);
-      if (problem) ctx.report.error(`${at}.metadata.annotations.${EXTERNAL_DNS_HOSTNAME}`, `host name "${h}" ${problem}, so it cannot go into the server certificate`);
+      if (problem) refused(annotationPath, `host name "${h}"`, problem);
       else names.dnsNames.push(h);
     }
   } else if (hostnames !== undefined && hostnames !== null) {
-    bad(`${at}.metadata.annotations.${EXTERNAL_DNS_HOSTNAME}`, 'a comma-separated string of host names', hostnames);
+    bad(annotationPath, 'a comma-separated string of host names', hostnames);
   }
   return names;
 }
