@@ -66,8 +66,8 @@ describe.skipIf(SKIP)('MSSQLServer clientTLS: the CA in the pod\'s trust store',
   });
 
   /** OpenSSL's client as the pod's user, /etc/ssl/certs replaced by `mount` when given. */
-  function connect(host: string, mount: string | undefined, env: Record<string, string> = {}): { ok: boolean; out: string } {
-    const client = `openssl s_client -connect 127.0.0.1:${port} -servername ${host} -verify_hostname ${host} -verify_return_error </dev/null`;
+  function connect(host: string, mount: string | undefined, env: Record<string, string> = {}, args = ''): { ok: boolean; out: string } {
+    const client = `openssl s_client -connect 127.0.0.1:${port} -servername ${host} -verify_hostname ${host} -verify_return_error ${args} </dev/null`;
     const asUser = `setpriv --reuid=${uid} --regid=${gid} --groups=${gid} -- /bin/sh -c '${client}'`;
     const cmd = mount ? `mount --bind ${mount} /etc/ssl/certs && ${asUser}` : asUser;
     const r = spawnSync('unshare', ['-m', '--propagation', 'private', '/bin/sh', '-c', cmd], { env: { PATH: '/usr/bin:/bin:/usr/sbin:/sbin', ...env }, timeout: 20_000 });
@@ -95,6 +95,10 @@ describe.skipIf(SKIP)('MSSQLServer clientTLS: the CA in the pod\'s trust store',
     expect(connect('localhost', trust).ok).toBe(true);
     // and with the container's SSL_CERT_FILE and SSL_CERT_DIR (what go-sqlcmd reads)
     expect(connect('localhost', trust, { SSL_CERT_FILE: '/etc/ssl/certs/ca-certificates.crt', SSL_CERT_DIR: '/etc/ssl/certs' }).ok).toBe(true);
+    // by the bundle alone, as Go's crypto/x509 reads /etc/ssl/certs/ca-certificates.crt first
+    expect(connect('localhost', trust, {}, '-no-CApath -CAfile /etc/ssl/certs/ca-certificates.crt').ok).toBe(true);
+    // and by the hashed links alone
+    expect(connect('localhost', trust, {}, '-no-CAfile -CApath /etc/ssl/certs').ok).toBe(true);
   });
 
   it('fails without the step (the failure KubeDB\'s docs show), and for a name the certificate lacks', () => {
