@@ -1,6 +1,6 @@
 // The processor: ResourceList in, ResourceList out. Validates every supported database, renders
 // its Certificates (and, in standalone mode, its workload), and leaves everything else alone.
-import { type DatabaseKind, type IssuedCertificate, type KindContext } from './kinds/kind.js';
+import { type CertificateDefaults, type DatabaseKind, type IssuedCertificate, type KindContext } from './kinds/kind.js';
 import { findKind, KINDS } from './kinds/index.js';
 import { annotationsOf, describeObject, groupOf, isObj, type KubeObject, merged, namespaceOf, type Obj } from './io/objects.js';
 import { describeType, isKubeObject, itemProblems, type ResourceList } from './io/resource-list.js';
@@ -21,6 +21,7 @@ import { IssuerIndex } from './validate/issuers.js';
 import { nameWithSuffix } from './util/names.js';
 import { flat } from './util/strings.js';
 import { readTLSConfig } from './validate/tls-config.js';
+import { type DeclaredNames, declaredServiceNames } from './validate/service-templates.js';
 
 interface Rendered { source: KubeObject; objects: KubeObject[] }
 
@@ -31,7 +32,8 @@ export function runFunction(list: ResourceList): ResourceList {
   if (config.results.some((r) => r.severity === 'error')) return withResults(list, list.items, results);
 
   // Our own output from an earlier run is dropped and rendered afresh: re-render, don't
-  // duplicate, and prune what no longer has a source.
+  // duplicate, and prune what no longer has a source. Validate mode keeps every item as it is.
+  const validate = config.settings.mode === 'validate';
   const kept: Obj[] = [];
   const objects: KubeObject[] = [];
   list.items.forEach((item, i) => {
@@ -60,6 +62,14 @@ export function runFunction(list: ResourceList): ResourceList {
     }
     const o = item as KubeObject;
     if (typeof annotationsOf(o)[GENERATED_FROM] === 'string') {
+      if (isOwnOutput(o) && validate) {
+        // Validate mode changes nothing, so an earlier run's output stays; beside the full KubeDB
+        // it is the loop this mode exists to end: say so.
+        const path = `metadata.annotations.${GENERATED_FROM}`;
+        results.push(resultFor(o, 'error', ownOutputBesideKubeDB(o), path));
+        kept.push(o);
+        return;
+      }
       if (isOwnOutput(o)) return;
       // A copied annotation must not make dbtls delete the user's object.
       results.push(resultFor(o, 'warning', `${describeObject(o)} carries the ${GENERATED_FROM} annotation that marks dbtls's own output, but dbtls generates only Certificates, ConfigMaps, Services and StatefulSets; it is kept as it is: remove the annotation`, `metadata.annotations.${GENERATED_FROM}`));
@@ -95,8 +105,9 @@ export function runFunction(list: ResourceList): ResourceList {
     }
   }
 
-  results.push(...checkCollisions(objects, rendered));
-  const generated = rendered.flatMap((r) => placeBeside(r.source, r.objects));
+  results.push(...checkCollisions(objects, rendered, validate));
+  // Validate mode built the Certificates only to check them: the full KubeDB creates its own.
+  const generated = validate ? [] : rendered.flatMap((r) => placeBeside(r.source, r.objects));
   // A changed database keeps its text where dbtls did not change it (io/item-sources.ts).
   const items = kept.map((o) => {
     const changed = replaced.get(o as KubeObject);
@@ -123,7 +134,8 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
   }
   // Where kubectl and kpt would read a field of the database differently, say so.
   for (const a of yaml11Booleans(db)) report.warn(a.path, ambiguityMessage(a));
-  db = applyPolicyDefaults(db, settings.rules, report);
+  // Validate mode changes no item: a requireTLS defaultIssuerRef is reported, not added.
+  if (settings.mode !== 'validate') db = applyPolicyDefaults(db, settings.rules, report);
   const spec = db.spec;
   if (!isObj(spec)) {
     report.error('spec', spec === undefined ? 'is required' : `must be a mapping, got ${describeType(spec)}`);
@@ -134,6 +146,8 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
   const tls = readTLSConfig(spec, report, aliases, kind.extraTLSFields, kind.issuerRefOptional);
   const ctx: KindContext = { db, namespace, settings, report, tls };
   const plan = kind.plan(ctx);
+  const declared = kind.clientServices
+    ? declaredServiceNames(ctx, kind.clientServices(ctx, plan)) : undefined;
   if (tls?.issuerRef) issuers.check(tls.issuerRef, namespace, 'spec.tls.issuerRef', report);
   for (const o of tls?.overrides.values() ?? []) {
     if (o.issuerRef) issuers.check(o.issuerRef, namespace, `${o.path}.issuerRef`, report);
@@ -153,7 +167,7 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
       const certificate = applyCertificatePolicy(buildCertificate({
         owner, alias, name, secretName, override,
         issuerRef: override?.issuerRef ?? tls.issuerRef,
-        defaults: kind.certificateDefaults(ctx, plan, alias),
+        defaults: withDeclaredNames(kind.certificateDefaults(ctx, plan, alias), alias, declared),
       }), ctx, override);
       reportWebhookErrors(certificate, alias, override, report);
       objects.push(certificate);
@@ -167,14 +181,17 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
       source = { ...db, metadata: { ...db.metadata, annotations: merged(annotationsOf(db), { [LOCAL_CONFIG]: 'true' }) } };
     }
   } else if (asGenerator) {
-    // kustomize marks a generator's own resource local-config and drops it; in operator mode the
-    // database must reach the cluster, so it is emitted without kustomize's two annotations.
+    // kustomize marks a generator's own resource local-config and drops it; in operator and
+    // validate mode the database must reach the cluster, so it is emitted without kustomize's two
+    // annotations (its bookkeeping, not the user's).
     const { [LOCAL_CONFIG]: _local, [FUNCTION_ANNOTATION]: _fn, ...kept } = annotationsOf(db);
     const metadata: KubeObject['metadata'] = { ...db.metadata, annotations: kept };
     if (Object.keys(kept).length === 0) delete metadata.annotations;
     source = { ...db, metadata };
   } else if (annotationsOf(db)[LOCAL_CONFIG] === 'true') {
-    report.warn(`metadata.annotations.${LOCAL_CONFIG}`, `mode is operator, but ${describeObject(db)} is marked ${LOCAL_CONFIG}: "true" and will not reach the ${operatorOf(kind)} operator; remove the annotation`);
+    report.warn(`metadata.annotations.${LOCAL_CONFIG}`, `mode is ${settings.mode}, but `
+      + `${describeObject(db)} is marked ${LOCAL_CONFIG}: "true" and will not reach the `
+      + `${operatorOf(kind)} operator; remove the annotation`);
   }
   reportGeneratedNames(objects, report);
   if (report.failed) return { results: report.results, source: db };
@@ -184,13 +201,43 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
   return { results: report.results, objects, source };
 }
 
+/** The server certificate also names what the user declared for the Services (serviceTemplates). */
+function withDeclaredNames(
+  defaults: CertificateDefaults, alias: string, declared: DeclaredNames | undefined,
+): CertificateDefaults {
+  if (alias !== 'server' || !declared) return defaults;
+  if (declared.dnsNames.length + declared.ipAddresses.length === 0) return defaults;
+  return {
+    ...defaults,
+    dnsNames: [...defaults.dnsNames ?? [], ...declared.dnsNames],
+    ipAddresses: [...defaults.ipAddresses ?? [], ...declared.ipAddresses],
+  };
+}
+
 /** The operator that serves a kind at run time. */
 function operatorOf(kind: DatabaseKind): string {
   return kind.group === 'kubevault.com' ? 'KubeVault' : 'KubeDB';
 }
 
-/** Generated objects must not overwrite what a user wrote, nor write one secret twice. */
-function checkCollisions(inputs: readonly KubeObject[], rendered: readonly Rendered[]): Result[] {
+/** The error for dbtls's own output found in the input of validate mode. */
+function ownOutputBesideKubeDB(o: KubeObject): string {
+  const from = annotationsOf(o)[GENERATED_FROM];
+  const operator = from.startsWith('VaultServer/') ? 'KubeVault' : 'KubeDB';
+  return `${describeObject(o)} was generated by dbtls from ${from} (standalone or operator mode); `
+    + `with the full ${operator} (validate mode) its operators create and patch their own `
+    + 'objects of these names, and a GitOps tool that restores this copy starts a loop of reissued '
+    + 'certificates: delete this object from the configuration';
+}
+
+/**
+ * Generated objects must not overwrite what a user wrote, nor write one secret twice. In validate
+ * mode the Certificates are KubeDB's (dbtls built them only to check them): the same clashes.
+ */
+function checkCollisions(
+  inputs: readonly KubeObject[], rendered: readonly Rendered[], validate = false,
+): Result[] {
+  const maker = (source: KubeObject) => (validate
+    ? `the ${operatorOf(findKind(source)!)} operator creates for` : 'dbtls generates from');
   const results: Result[] = [];
   // Each name taken: by the user's object, or by a generated one (with the database it came from).
   const taken = new ObjectIndex<{ object: KubeObject; source?: KubeObject }>();
@@ -221,7 +268,7 @@ function checkCollisions(inputs: readonly KubeObject[], rendered: readonly Rende
       }
       if (prior) {
         const clash = prior.object;
-        results.push(resultFor(clash, 'error', `${describeObject(clash)}${where(clash)} has the name of the ${g.kind} that dbtls generates from ${describeObject(r.source)}; rename or remove yours`, 'metadata.name'));
+        results.push(resultFor(clash, 'error', `${describeObject(clash)}${where(clash)} has the name of the ${g.kind} that ${maker(r.source)} ${describeObject(r.source)}; rename or remove yours`, 'metadata.name'));
         continue;
       }
       taken.set(g, { object: g, source: r.source });

@@ -19,8 +19,12 @@ Usage:
   dbtls --help | --version
 
 Settings (render and check; in KRM mode they come from the functionConfig):
-  --mode standalone|operator     standalone (default): Certificates and workload;
-                                 operator: Certificates only, the database left to KubeDB
+  --mode standalone|operator|validate
+                                 standalone (default, no KubeDB): Certificates and workload;
+                                 operator (KubeDB community operator only): Certificates only,
+                                 the database left to KubeDB;
+                                 validate (full KubeDB): every check, nothing generated,
+                                 every item unchanged
   --cluster-domain DOMAIN        default cluster.local
   --external-issuers LIST        comma-separated NAME, Issuer/NAME, Issuer/NS/NAME, ClusterIssuer/NAME
   --default-namespace NS         namespace for databases and Issuers that name none (default: "default")

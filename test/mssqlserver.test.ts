@@ -64,7 +64,7 @@ describe('MSSQLServer validation', () => {
     ]);
     const g = run(ag());
     expect(resultsOf(g).filter((x) => x.severity === 'warning')).toEqual([
-      { severity: 'warning', field: 'spec.topology', message: 'standalone mode runs 3 SQL Server instances with HADR enabled and the endpoint certificate mounted at /var/opt/mssql/endpoint-cert, and service "ms" routes to pod 0; creating the availability group, joining replicas, the mirroring endpoints and failover are done by the KubeDB operator (its coordinator) only: until you create them, the replicas are independent servers (use mode: operator for a managed group)' },
+      { severity: 'warning', field: 'spec.topology', message: 'standalone mode runs 3 SQL Server instances with HADR enabled and the endpoint certificate mounted at /var/opt/mssql/endpoint-cert, service "ms" routes to pod 0, and service "ms-secondary" to pods labelled kubedb.com/role: secondary; creating the availability group, joining replicas, the mirroring endpoints and failover are done by the KubeDB operator (its coordinator) only: until you create them, the replicas are independent servers and the secondary service has no endpoints until you label the secondaries (use mode: operator for a managed group)' },
     ]);
   });
 });
@@ -88,7 +88,32 @@ describe('MSSQLServer rendering', () => {
     expect(c.env).toContainEqual({ name: 'MSSQL_ENABLE_HADR', value: '1' });
     expect(c.volumeMounts).toContainEqual({ name: 'endpoint-cert', mountPath: '/var/opt/mssql/endpoint-cert', readOnly: true });
     expect(sts.spec.replicas).toBe(3);
-    expect(itemsOf(r, 'Service').map((s) => [s.metadata.name, s.spec.selector['statefulset.kubernetes.io/pod-name']])).toEqual([['ms', 'ms-0'], ['ms-pods', undefined]]);
+    expect(itemsOf(r, 'Service').map((s) => [s.metadata.name, s.spec.selector['statefulset.kubernetes.io/pod-name']])).toEqual([['ms', 'ms-0'], ['ms-secondary', undefined], ['ms-pods', undefined]]);
+  });
+
+  it('renders KubeDB\'s <db>-secondary Service for AvailabilityGroup, selecting the pods labelled secondary', () => {
+    const secondary = itemsOf(run(ag()), 'Service').find((s) => s.metadata.name === 'ms-secondary');
+    expect(secondary.spec).toEqual({
+      type: 'ClusterIP',
+      selector: { 'app.kubernetes.io/name': 'mssqlservers.kubedb.com', 'app.kubernetes.io/instance': 'ms', 'kubedb.com/role': 'secondary' },
+      ports: [{ name: 'secondary', port: 1433, targetPort: 1433, protocol: 'TCP' }],
+    });
+    expect(itemsOf(run(mssql()), 'Service').map((s) => s.metadata.name)).toEqual(['ms', 'ms-pods']);
+  });
+
+  it('with clientTLS puts the CA into the pod\'s trust store by an init step in the server\'s image', () => {
+    const pod = (db: unknown) => itemsOf(run(db), 'StatefulSet')[0].spec.template.spec;
+    expect(pod(mssql()).initContainers).toBeUndefined();
+    const p = pod(mssql({ tls: { issuerRef: ISSUER, clientTLS: true } }));
+    expect(p.initContainers.map((c: any) => [c.name, c.image, c.command.slice(0, 2), c.volumeMounts, c.securityContext])).toEqual([[
+      'trust-ca', 'mcr.microsoft.com/mssql/server:2022-CU12-ubuntu-22.04', ['/bin/sh', '-c'],
+      [{ name: 'tls', mountPath: '/var/opt/mssql/tls', readOnly: true }, { name: 'trusted-certs', mountPath: '/var/run/dbtls/trusted-certs' }],
+      { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+    ]]);
+    expect(p.volumes).toContainEqual({ name: 'trusted-certs', emptyDir: {} });
+    const c = p.containers[0];
+    expect(c.volumeMounts).toContainEqual({ name: 'trusted-certs', mountPath: '/etc/ssl/certs', readOnly: true });
+    expect(c.env.slice(-2)).toEqual([{ name: 'SSL_CERT_FILE', value: '/etc/ssl/certs/ca-certificates.crt' }, { name: 'SSL_CERT_DIR', value: '/etc/ssl/certs' }]);
   });
 
   it('writes mssql.conf with forceencryption following clientTLS (default false)', () => {
@@ -126,5 +151,17 @@ describe('MSSQLServer rendering', () => {
     expect(r.status).toBe(1);
     expect(errorsOf(r).map((e) => e.field)).toEqual(['spec.tls.clientTLS']);
     expect(run(mssql({ tls: { issuerRef: ISSUER, clientTLS: true } }), policy).status).toBe(0);
+  });
+
+  it('lets the tlsProtocols rule choose tlsprotocols in standalone mode, and checks KubeDB\'s otherwise', () => {
+    const policy = (versions: string[], mode = 'standalone') => ({ apiVersion: 'dbtls.dev/v1alpha1', kind: 'DatabaseTLSPolicy', metadata: { name: 'p' }, spec: { mode, rules: { tlsProtocols: { versions } } } });
+    const conf = (r: ReturnType<typeof run>) => itemsOf(r, 'ConfigMap')[0].data['mssql.conf'] as string;
+    expect(conf(run(mssql()))).toContain('tlsprotocols = 1.2\n');
+    expect(conf(run(mssql(), policy(['1.0', '1.2', '1.1'])))).toContain('tlsprotocols = 1.2,1.1,1.0\n');
+    const strict = policy(['1.2'], 'operator');
+    expect(resultsOf(run(mssql(), strict))).toEqual([{ severity: 'error', field: 'spec.configSecret', message: 'policy rule tlsProtocols: KubeDB\'s operator writes tlsprotocols = 1.2,1.1,1.0 into mssql.conf, which allows TLS 1.1, 1.0; the policy allows only 1.2' }]);
+    expect(resultsOf(run(mssql(), { ...strict, spec: { ...strict.spec, mode: 'validate' } }))[0].field).toBe('spec.configSecret');
+    expect(resultsOf(run(mssql({ configSecret: { name: 'my-conf' } }), strict))).toEqual([{ severity: 'warning', field: 'spec.configSecret', message: 'policy rule tlsProtocols: the tlsprotocols of the mssql.conf in this secret cannot be checked (KubeDB\'s own default is 1.2,1.1,1.0)' }]);
+    expect(resultsOf(run(mssql(), policy(['1.2', '1.1', '1.0'], 'operator')))).toEqual([]);
   });
 });

@@ -80,7 +80,7 @@ describe('PerconaXtraDB rendering', () => {
     const r = run(pxc({ requireSSL: true, tls: { issuerRef: ISSUER, certificates: [{ alias: 'client', secretName: 'my-client', duration: '2160h' }] } }, 'sample-pxc'));
     const certs = itemsOf(r, 'Certificate');
     expect(certs.map((c) => [c.metadata.name, c.spec.secretName, c.spec.commonName])).toEqual([
-      ['sample-pxc-server-cert', 'sample-pxc-server-cert', 'sample-pxc'],
+      ['sample-pxc-server-cert', 'sample-pxc-server-cert', 'sample-pxc.demo.svc'],
       ['sample-pxc-client-cert', 'my-client', 'root'],
       ['sample-pxc-metrics-exporter-cert', 'sample-pxc-metrics-exporter-cert', 'monitor'],
     ]);
@@ -91,6 +91,15 @@ describe('PerconaXtraDB rendering', () => {
     expect(certs[1].spec.usages).toEqual(['digital signature', 'key encipherment', 'client auth']);
   });
 
+  it('says when the server common name <db>.<ns>.svc is too long for the namespace', () => {
+    const long = 'a-namespace-name-of-sixty-three-characters-is-the-longest-you-ge';
+    const r = runFn(resourceList([issuer('ca', 'prod'), pxc({}, 'orders', 'prod'), pxc({}, 'orders', long)], { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { mode: 'operator', externalIssuers: `Issuer/${long}/ca` } }));
+    expect(resultsOf(r)).toEqual([{ severity: 'error', field: 'metadata.name', message: `cert-manager's webhook would reject the generated Certificate "orders-server-cert": spec.commonName: Too long: may not be more than 64 bytes; the server certificate's commonName "orders.${long}.svc" (75 bytes) is derived from the database's name and namespace, and namespace "${long}" leaves no room for a name: use a shorter namespace` }]);
+    const mid = 'a-namespace-of-fifty-characters-is-quite-long-too';
+    const r2 = runFn(resourceList([pxc({}, 'orders-of-the-day', mid)], { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { mode: 'operator', externalIssuers: `Issuer/${mid}/ca` } }));
+    expect(resultsOf(r2)).toEqual([{ severity: 'error', field: 'metadata.name', message: `cert-manager's webhook would reject the generated Certificate "orders-of-the-day-server-cert": spec.commonName: Too long: may not be more than 64 bytes; the server certificate's commonName "orders-of-the-day.${mid}.svc" (71 bytes) is derived from the database's name and namespace: choose a metadata.name of at most 10 bytes in this namespace` }]);
+  });
+
   it('covers the service, the governing service and every pod, with the configured cluster domain', () => {
     const config = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'function-input' }, data: { clusterDomain: 'corp.internal' } };
     const r = runFn(resourceList([issuer('ca', 'prod'), pxc({}, 'orders', 'prod')], config));
@@ -98,7 +107,10 @@ describe('PerconaXtraDB rendering', () => {
       'orders', 'orders.prod', 'orders.prod.svc', 'orders.prod.svc.corp.internal',
       'orders-pods', 'orders-pods.prod', 'orders-pods.prod.svc', 'orders-pods.prod.svc.corp.internal',
       '*.orders-pods.prod.svc', '*.orders-pods.prod.svc.corp.internal', 'localhost',
+      '*.orders.prod.svc', '*.orders.prod.svc.corp.internal',
     ]);
+    // KubeDB's common name for the server certificate (kubedb/docs reconfigure-tls/cluster).
+    expect(itemsOf(r, 'Certificate')[0].spec.commonName).toBe('orders.prod.svc');
     expect(itemsOf(r, 'Service').map((s) => [s.metadata.name, s.spec.clusterIP])).toEqual([['orders', undefined], ['orders-pods', 'None']]);
     expect(configOf(r)['wsrep.cnf']).toContain('wsrep_cluster_address=gcomm://orders-0.orders-pods.prod.svc.corp.internal,orders-1.orders-pods.prod.svc.corp.internal,orders-2.orders-pods.prod.svc.corp.internal\n');
   });

@@ -71,8 +71,17 @@ describe('VaultServer rendering', () => {
       ['vault-server-certs', 'vault-server-certs', 'vault-server'], ['vault-client-certs', 'my-client', 'vault-client'], ['vault-storage-certs', 'vault-storage-certs', 'vault-storage']]);
     expect(certs[1].spec.subject).toEqual({ organizations: ['kubevault'] });
     expect(certs[0].spec.subject).toBeUndefined();
-    expect(certs[0].spec.dnsNames).toEqual(['vault', 'vault.demo', 'vault.demo.svc', 'vault.demo.svc.cluster.local', 'vault-internal', 'vault-internal.demo', 'vault-internal.demo.svc', 'vault-internal.demo.svc.cluster.local', '*.vault-internal.demo.svc', '*.vault-internal.demo.svc.cluster.local', 'localhost']);
+    expect(certs[0].spec.dnsNames).toEqual(['vault', 'vault.demo', 'vault.demo.svc', 'vault.demo.svc.cluster.local', 'vault-internal', 'vault-internal.demo', 'vault-internal.demo.svc', 'vault-internal.demo.svc.cluster.local', '*.vault-internal.demo.svc', '*.vault-internal.demo.svc.cluster.local', 'localhost', '*.demo.pod', '*.demo.pod.cluster.local']);
+    // KubeVault's own server and storage certificates name every pod by its IP (*.<ns>.pod).
+    expect(certs[2].spec.dnsNames).toEqual(certs[0].spec.dnsNames);
+    expect(certs[1].spec.dnsNames).toBeUndefined();
+    expect(certs[0].spec.ipAddresses).toEqual(['127.0.0.1']);
     expect(certs[2].spec.usages).toEqual(['digital signature', 'key encipherment', 'server auth', 'client auth']);
+  });
+
+  it('gives inmem storage an emptyDir data volume (an empty emptyDir is kept, not compacted away)', () => {
+    const r = run(vault({ replicas: 1, backend: { inmem: {} } }));
+    expect(itemsOf(r, 'StatefulSet')[0].spec.template.spec.volumes).toContainEqual({ name: 'data', emptyDir: {} });
   });
 
   it('configures the tcp listener with the mounted server certificate and joins raft peers over TLS', () => {

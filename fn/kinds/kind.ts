@@ -70,6 +70,11 @@ export interface DatabaseKind<Plan = unknown> {
   /** Whether certificates are issued for this object at all (e.g. spec.tls present). */
   issuesCertificates(ctx: KindContext, plan: Plan): boolean;
   certificateDefaults(ctx: KindContext, plan: Plan, alias: string): CertificateDefaults;
+  /**
+   * The Services clients reach the server by, keyed by their spec.serviceTemplates alias
+   * (primary → `<db>`): the names a template declares for them join the server certificate.
+   */
+  clientServices?(ctx: KindContext, plan: Plan): Readonly<Record<string, string>>;
   /** Settings the policy rule connectionSecurity can require a minimum of. */
   connectionSettings?: readonly ConnectionSetting<Plan>[];
   /** The standalone workload (StatefulSet, Services, configuration), mounting `certificates`. */

@@ -12,11 +12,12 @@ import { isObj, shared } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import { yaml11Booleans } from '../io/ambiguous.js';
 import { describeType } from '../io/resource-list.js';
-import { configMap, dataVolumeFrom, podSecurityContext, podSelector, service, statefulSet, tcpReadiness } from '../render/workload.js';
+import { configMap, dataVolumeFrom, emptyDirVolume, podSecurityContext, podSelector, RESTRICTED_CONTAINER, service, statefulSet, tcpReadiness } from '../render/workload.js';
+import { checkTLSProtocols, tlsProtocolsFor } from '../policy/rules.js';
 import type { Owner } from '../render/metadata.js';
 import { operatorOnlyFields, readBool, readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
-import { defineKind, type IssuedCertificate } from './kind.js';
+import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
 
 const PORT = 1433;
 const MIRRORING_PORT = 5022;
@@ -26,6 +27,17 @@ const TLS_DIR = '/var/opt/mssql/tls';
 const ENDPOINT_DIR = '/var/opt/mssql/endpoint-cert';
 const CONF_PATH = '/var/opt/mssql/mssql.conf';
 const KEY_MODE = 0o440; // root-owned, group mssql (fsGroup): readable by SQL Server only
+// The operating system's trust store in Microsoft's Ubuntu image, where KubeDB's csi-driver-cacerts
+// puts the CA with clientTLS: ca-certificates.crt (OpenSSL's and Go's bundle) and hashed links.
+const OS_TRUST_DIR = '/etc/ssl/certs';
+const OS_TRUST_BUNDLE = `${OS_TRUST_DIR}/ca-certificates.crt`;
+const TRUST_BUILD_DIR = '/var/run/dbtls/trusted-certs'; // the init step's view of the same emptyDir
+/** What KubeDB's operator writes into mssql.conf (kubedb/docs mssqlserver/reconfigure-tls). */
+const KUBEDB_TLS_PROTOCOLS = ['1.2', '1.1', '1.0'];
+/** dbtls's stricter default: TLS 1.0 and 1.1 are deprecated (RFC 8996); Microsoft advises 1.2. */
+const DEFAULT_TLS_PROTOCOLS = ['1.2'];
+/** The role label KubeDB's coordinator sets on availability-group pods. */
+const ROLE_LABEL = 'kubedb.com/role';
 const MODES = ['AvailabilityGroup', 'DistributedAG'] as const;
 type Mode = (typeof MODES)[number];
 /** Environment variables KubeDB's webhook forbids in the mssql container (the operator sets them). */
@@ -38,6 +50,8 @@ const OPERATOR_ONLY = operatorOnlyFields(
 
 interface MSSQLPlan {
   clientTLS: boolean;
+  /** TLS versions for mssql.conf tlsprotocols, highest first. */
+  tlsProtocols: readonly string[];
   mode?: Mode;
   replicas: number;
   image?: string;
@@ -142,16 +156,26 @@ export const mssqlserver = defineKind<MSSQLPlan>({
       if (mode === 'DistributedAG') {
         report.error('spec.topology.mode', 'DistributedAG joins availability groups across clusters (spec.topology.distributedAG remote URLs), which only the KubeDB operator can set up; standalone mode cannot run it: use mode: operator');
       } else if (mode === 'AvailabilityGroup') {
-        report.warn('spec.topology', `standalone mode runs ${replicas ?? 0} SQL Server instances with HADR enabled and the endpoint certificate mounted at ${ENDPOINT_DIR}, and service "${ctx.db.metadata.name}" routes to pod 0; creating the availability group, joining replicas, the mirroring endpoints and failover are done by the KubeDB operator (its coordinator) only: until you create them, the replicas are independent servers (use mode: operator for a managed group)`);
+        report.warn('spec.topology', `standalone mode runs ${replicas ?? 0} SQL Server instances with HADR enabled and the endpoint certificate mounted at ${ENDPOINT_DIR}, service "${ctx.db.metadata.name}" routes to pod 0, and service "${nameWithSuffix(ctx.db.metadata.name, 'secondary')}" to pods labelled ${ROLE_LABEL}: secondary; creating the availability group, joining replicas, the mirroring endpoints and failover are done by the KubeDB operator (its coordinator) only: until you create them, the replicas are independent servers and the secondary service has no endpoints until you label the secondaries (use mode: operator for a managed group)`);
       }
       if (!isObj(spec.authSecret)) {
         report.info('spec.authSecret', `the workload reads the sa password from Secret "${authSecret}" (key password), which standalone mode does not create`);
       }
     }
-    return { clientTLS, mode, replicas: replicas ?? 1, image, authSecret, env, resources };
+    const tlsProtocols = tlsProtocolsFor(ctx) ?? DEFAULT_TLS_PROTOCOLS;
+    if (!standalone && ctx.tls !== undefined) checkOperatorTLSProtocols(ctx, spec);
+    const count = replicas ?? 1;
+    return { clientTLS, tlsProtocols, mode, replicas: count, image, authSecret, env, resources };
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
+
+  // <db>-secondary exists with a topology (AvailabilityGroup, DistributedAG).
+  clientServices(ctx, plan): Record<string, string> {
+    const name = ctx.db.metadata.name;
+    if (!plan.mode) return { primary: name };
+    return { primary: name, secondary: nameWithSuffix(name, 'secondary') };
+  },
 
   connectionSettings: [{ key: 'clientTLS', path: 'spec.tls.clientTLS', levels: [false, true], value: (_ctx, plan) => plan.clientTLS }],
 
@@ -180,9 +204,19 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     const governing = nameWithSuffix(name, 'pods');
     const volumes: Obj[] = [{ name: 'config', configMap: { name: configName } }];
     const mounts: Obj[] = [...BASE_MOUNTS];
+    const initContainers: Obj[] = [];
+    const trustEnv: Obj[] = [];
     if (server) {
       volumes.push({ name: 'tls', projected: { defaultMode: KEY_MODE, sources: tlsSources(server, client) } });
       mounts.push(TLS_MOUNT);
+      if (plan.clientTLS) {
+        // As KubeDB does with clientTLS (csi-driver-cacerts), the CA joins the pod's operating
+        // system trust store, so that in-pod clients (sqlcmd -S localhost -N) verify the server.
+        volumes.push(TRUSTED_CERTS_VOLUME);
+        initContainers.push(trustCAContainer(plan.image));
+        mounts.push(TRUSTED_CERTS_MOUNT);
+        trustEnv.push(...TRUST_ENV);
+      }
     }
     if (endpoint && ag) {
       volumes.push({ name: 'endpoint-cert', secret: { secretName: endpoint.secretName, defaultMode: KEY_MODE } });
@@ -192,6 +226,7 @@ export const mssqlserver = defineKind<MSSQLPlan>({
       ...plan.env.filter((e) => !FORBIDDEN_ENV.includes(String(e.name))),
       { name: 'MSSQL_SA_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } } },
       ...(ag ? [ENABLE_HADR] : []),
+      ...trustEnv,
     ];
     const ports = ag ? AG_CONTAINER_PORTS : CONTAINER_PORTS;
     const container: Obj = {
@@ -207,12 +242,14 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     return [
       configMap(owner, configName, { 'mssql.conf': mssqlConf(plan, server !== undefined) }),
       service(owner, name, PRIMARY_PORTS, ag ? { selector: podSelector(name, 0) } : {}),
+      ...(ag ? [secondaryService(owner, name)] : []),
       service(owner, governing, ag ? AG_POD_PORTS : POD_PORTS, { headless: true }),
       statefulSet(owner, {
         name,
         replicas: plan.replicas,
         serviceName: governing,
         securityContext: POD_SECURITY,
+        initContainers: initContainers.length ? initContainers : undefined,
         containers: [container],
         volumes,
         dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
@@ -221,6 +258,12 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     ] satisfies KubeObject[];
   },
 });
+
+/** KubeDB's <db>-secondary: the pods its coordinator labels secondary (read-only routing). */
+function secondaryService(owner: Owner, name: string): KubeObject {
+  const secondary = nameWithSuffix(name, 'secondary');
+  return service(owner, secondary, SECONDARY_PORTS, { selector: SECONDARY_SELECTOR });
+}
 
 /** The server and client secrets in one directory, named as KubeDB names them there. */
 function tlsSources(server: IssuedCertificate, client: IssuedCertificate | undefined): Obj[] {
@@ -236,10 +279,54 @@ function tlsSources(server: IssuedCertificate, client: IssuedCertificate | undef
 export function mssqlConf(plan: MSSQLPlan, tls: boolean): string {
   const lines = ['# Rendered by dbtls from the MSSQLServer resource.', '[network]'];
   if (tls) {
-    lines.push(`tlscert = ${TLS_DIR}/server.crt`, `tlskey = ${TLS_DIR}/server.key`, 'tlsprotocols = 1.2');
+    lines.push(
+      `tlscert = ${TLS_DIR}/server.crt`,
+      `tlskey = ${TLS_DIR}/server.key`,
+      `tlsprotocols = ${plan.tlsProtocols.join(',')}`,
+    );
   }
   lines.push(`forceencryption = ${tls && plan.clientTLS ? 1 : 0}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * KubeDB's operator writes tlsprotocols = 1.2,1.1,1.0; a tlsProtocols rule can only check that,
+ * unless the user's spec.configSecret brings an mssql.conf of its own, which dbtls cannot read.
+ */
+function checkOperatorTLSProtocols(ctx: KindContext, spec: Obj): void {
+  if (tlsProtocolsFor(ctx) === undefined) return;
+  const kubedb = KUBEDB_TLS_PROTOCOLS.join(',');
+  if (spec.configSecret !== undefined && spec.configSecret !== null) {
+    ctx.report.warn('spec.configSecret', 'policy rule tlsProtocols: the tlsprotocols of the '
+      + `mssql.conf in this secret cannot be checked (KubeDB's own default is ${kubedb})`);
+    return;
+  }
+  const what = `KubeDB's operator writes tlsprotocols = ${kubedb} into mssql.conf, which`;
+  checkTLSProtocols(ctx, KUBEDB_TLS_PROTOCOLS, what, 'spec.configSecret');
+}
+
+/**
+ * The init step of clientTLS: the image's own trust store, plus the CA as a file, a hashed link
+ * (OpenSSL's lookup by subject) and an entry in the bundle, written into an emptyDir that the
+ * server container mounts over /etc/ssl/certs. It runs as the pod's non-root user, so nothing of
+ * the image is changed; the image's links into /usr/share/ca-certificates resolve in both.
+ */
+export function trustCAScript(): string {
+  const out = TRUST_BUILD_DIR;
+  return [
+    'set -eu',
+    `find ${out} -mindepth 1 -maxdepth 1 -exec rm -rf {} +`,
+    `cp -RP ${OS_TRUST_DIR}/. ${out}/ 2>/dev/null || true`,
+    `{ cat ${OS_TRUST_BUNDLE} 2>/dev/null || true; cat ${TLS_DIR}/ca.crt; } > ${out}/bundle.tmp`,
+    `rm -f ${out}/ca-certificates.crt && mv ${out}/bundle.tmp ${out}/ca-certificates.crt`,
+    `cp ${TLS_DIR}/ca.crt ${out}/dbtls-ca.crt`,
+    'if command -v openssl >/dev/null 2>&1; then',
+    `  hash="$(openssl x509 -hash -noout -in ${out}/dbtls-ca.crt)"`,
+    `  i=0; while [ -e "${out}/$hash.$i" ]; do i=$((i + 1)); done`,
+    `  ln -s dbtls-ca.crt "${out}/$hash.$i"`,
+    'fi',
+    '',
+  ].join('\n');
 }
 
 /** The mssql container of spec.podTemplate: its env (and resources), where to report about it. */
@@ -290,3 +377,23 @@ const POD_SECURITY = podSecurityContext(MSSQL_UID);
 const PRIMARY_PORTS = shared([{ name: 'primary', port: PORT }]);
 const POD_PORTS = shared([{ name: 'db', port: PORT }]);
 const AG_POD_PORTS = shared([...POD_PORTS, { name: 'mirroring', port: MIRRORING_PORT }]);
+const SECONDARY_PORTS = shared([{ name: 'secondary', port: PORT }]);
+const SECONDARY_SELECTOR = shared({ [ROLE_LABEL]: 'secondary' });
+const TRUSTED_CERTS_VOLUME = emptyDirVolume('trusted-certs');
+const TRUSTED_CERTS_MOUNT = shared({
+  name: 'trusted-certs', mountPath: OS_TRUST_DIR, readOnly: true,
+});
+// OpenSSL (msodbcsql's sqlcmd) and Go (go-sqlcmd) read these before their built-in paths.
+const TRUST_ENV = shared([
+  { name: 'SSL_CERT_FILE', value: OS_TRUST_BUNDLE },
+  { name: 'SSL_CERT_DIR', value: OS_TRUST_DIR },
+]);
+const TRUST_CA_COMMAND = shared(['/bin/sh', '-c', trustCAScript()]);
+const TRUST_CA_MOUNTS = shared([TLS_MOUNT, { name: 'trusted-certs', mountPath: TRUST_BUILD_DIR }]);
+/** The init step runs the server's own image: its trust store is the one to extend. */
+function trustCAContainer(image: string | undefined): Obj {
+  return {
+    name: 'trust-ca', image, command: TRUST_CA_COMMAND,
+    volumeMounts: TRUST_CA_MOUNTS, securityContext: RESTRICTED_CONTAINER,
+  };
+}

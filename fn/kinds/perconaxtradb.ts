@@ -11,7 +11,8 @@
 import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
-import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, secretVolume, service, statefulSet, tcpReadiness } from '../render/workload.js';
+import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, secretVolume, service, serviceWildcards, statefulSet, tcpReadiness } from '../render/workload.js';
+import { flat } from '../util/strings.js';
 import type { Owner } from '../render/metadata.js';
 import { operatorOnlyFields, readBool, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -93,13 +94,24 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
 
+  clientServices: (ctx) => ({ primary: ctx.db.metadata.name }),
+
   connectionSettings: [{ key: 'requireSSL', path: 'spec.requireSSL', levels: [false, true], value: (_ctx, plan) => plan.requireSSL }],
 
   certificateDefaults(ctx, _plan, alias) {
     // KubeDB sets no default subject (SetTLSDefaults fills only secret names).
     const name = ctx.db.metadata.name;
     // Galera nodes connect to each other with the server certificate: it is client and server.
-    if (alias === 'server') return serverCertificateDefaults(ctx, [name], nameWithSuffix(name, 'pods'), USAGES.serverAndClient);
+    if (alias === 'server') {
+      // As KubeDB issues it (kubedb/docs percona-xtradb/reconfigure-tls/cluster): common name
+      // <db>.<ns>.svc, and *.<db>.<ns>.svc among the names.
+      const commonName = flat(name, '.', ctx.namespace, '.svc');
+      const governing = nameWithSuffix(name, 'pods');
+      const usages = USAGES.serverAndClient;
+      const defaults = serverCertificateDefaults(ctx, [name], governing, usages, commonName);
+      const wildcards = serviceWildcards(name, ctx.namespace, ctx.settings.clusterDomain);
+      return { ...defaults, dnsNames: [...defaults.dnsNames ?? [], ...wildcards] };
+    }
     // The client certificate is the root user's; the exporter's is the monitor user's (<db>-monitor).
     return { commonName: alias === 'client' ? 'root' : 'monitor', usages: USAGES.client };
   },

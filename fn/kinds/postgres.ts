@@ -108,6 +108,11 @@ export const postgres = defineKind<PostgresPlan>({
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
 
+  clientServices(ctx): Record<string, string> {
+    const name = ctx.db.metadata.name;
+    return { primary: name, standby: nameWithSuffix(name, 'standby') };
+  },
+
   connectionSettings: [{ key: 'sslMode', path: 'spec.sslMode', levels: SSL_MODES, value: (_ctx, plan) => plan.sslMode }],
 
   certificateDefaults(ctx, _plan, alias) {

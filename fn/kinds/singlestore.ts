@@ -141,6 +141,8 @@ export const singlestore = defineKind<SinglestorePlan>({
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
 
+  clientServices: (ctx) => ({ primary: ctx.db.metadata.name }),
+
   certificateDefaults(ctx, _plan, alias) {
     // KubeDB sets no default subject (SetTLSDefaults fills only secret names).
     const name = ctx.db.metadata.name;

@@ -12,7 +12,7 @@ import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import { describeType } from '../io/resource-list.js';
-import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, secretVolume, service, statefulSet } from '../render/workload.js';
+import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, podIPWildcards, secretVolume, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { readInt, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -165,6 +165,13 @@ export const vaultserver = defineKind<VaultPlan>({
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
 
+  // KubeVault's service aliases: vault (<name>), and primary (<name>-primary) with exposePrimary.
+  clientServices(ctx): Record<string, string> {
+    const name = ctx.db.metadata.name;
+    const exposed = isObj(ctx.db.spec) && ctx.db.spec.exposePrimary === true;
+    return exposed ? { vault: name, primary: nameWithSuffix(name, 'primary') } : { vault: name };
+  },
+
   certificateDefaults(ctx, _plan, alias) {
     // KubeVault's GetCertificateCN: <name>-<alias>; the operator sets no default subject.
     const name = ctx.db.metadata.name;
@@ -172,7 +179,12 @@ export const vaultserver = defineKind<VaultPlan>({
     if (alias === 'client') return { commonName, usages: USAGES.client };
     // storage: raft joins present it as a client to the leader's listener, which checks it as a server
     const usages = alias === 'storage' ? USAGES.serverAndClient : USAGES.server;
-    return serverCertificateDefaults(ctx, [name], nameWithSuffix(name, 'internal'), usages, commonName);
+    const internal = nameWithSuffix(name, 'internal');
+    const defaults = serverCertificateDefaults(ctx, [name], internal, usages, commonName);
+    // KubeVault's own server and storage certificates also name every pod of the namespace by its
+    // IP (*.<ns>.pod), as clients and raft peers that found a pod by its address reach it.
+    const pods = podIPWildcards(ctx.namespace, ctx.settings.clusterDomain);
+    return { ...defaults, dnsNames: [...defaults.dnsNames ?? [], ...pods] };
   },
 
   workload(ctx, plan, certificates) {

@@ -27,6 +27,8 @@ export interface PolicyRules {
   forbidSelfSignedIssuers?: Rule;
   privateKey?: Rule & { algorithm?: 'RSA' | 'ECDSA' | 'Ed25519'; minimumSize?: number; encoding?: 'PKCS1' | 'PKCS8'; rotationPolicy?: 'Always' | 'Never' };
   certificateLifetime?: Rule & { maximumDuration?: bigint; minimumRenewBefore?: bigint };
+  /** TLS versions servers accept, where dbtls writes their configuration (MSSQL tlsprotocols). */
+  tlsProtocols?: Rule & { versions: string[] };
 }
 interface AllowedIssuer { kind?: 'Issuer' | 'ClusterIssuer'; namespace?: string; name: string }
 
@@ -110,7 +112,36 @@ export function readRules(raw: unknown, ref: KubeObject): { rules: PolicyRules; 
     }
     rules.certificateLifetime = { ...base(r), ...compactRule({ maximumDuration, minimumRenewBefore }) };
   }
+  if (isObj(raw.tlsProtocols)) {
+    const r = raw.tlsProtocols;
+    // Highest first, as SQL Server's own default list is written (1.2,1.1,1.0).
+    const versions = [...new Set(r.versions as string[])].sort().reverse();
+    rules.tlsProtocols = { ...base(r), versions };
+  }
   return { rules, results };
+}
+
+/** The TLS versions the tlsProtocols rule chooses for this database, or undefined without one. */
+export function tlsProtocolsFor(ctx: KindContext): readonly string[] | undefined {
+  const rule = (ctx.settings.rules ?? NO_RULES).tlsProtocols;
+  return rule && matches(rule.match, ctx.db) ? rule.versions : undefined;
+}
+
+/**
+ * Where the operator writes a server's TLS versions itself (`written`), the tlsProtocols rule can
+ * only check them: a version the rule leaves out is a violation at `path`, where the user can
+ * override what the operator writes.
+ */
+export function checkTLSProtocols(
+  ctx: KindContext, written: readonly string[], what: string, path: string,
+): void {
+  const rule = (ctx.settings.rules ?? NO_RULES).tlsProtocols;
+  if (!rule || !matches(rule.match, ctx.db)) return;
+  const extra = written.filter((v) => !rule.versions.includes(v));
+  if (extra.length === 0) return;
+  const allowed = rule.versions.join(', ');
+  const message = `${what} allows TLS ${extra.join(', ')}; the policy allows only ${allowed}`;
+  violation(ctx.report, rule, 'tlsProtocols', path, message);
 }
 
 function compactRule<T extends Obj>(o: T): Partial<T> {
@@ -172,7 +203,14 @@ export function checkDatabasePolicy(ctx: KindContext, kind: DatabaseKind<any>, p
   const { db, report, tls } = ctx;
   const rt = rules.requireTLS;
   if (rt && matches(rt.match, db) && tls === undefined && isObj(db.spec) && (db.spec.tls === undefined || db.spec.tls === null)) {
-    violation(report, rt, 'requireTLS', 'spec.tls', `TLS is required for this database; set spec.tls.issuerRef to a cert-manager Issuer or ClusterIssuer`);
+    // Validate mode changes nothing, so a defaultIssuerRef is not added: the database must say it.
+    const d = rt.defaultIssuerRef;
+    const unapplied = d && ctx.settings.mode === 'validate'
+      ? ` (validate mode changes nothing, so the rule's defaultIssuerRef ${d.kind} "${d.name}" `
+        + 'is not added)'
+      : '';
+    violation(report, rt, 'requireTLS', 'spec.tls', 'TLS is required for this database; set '
+      + `spec.tls.issuerRef to a cert-manager Issuer or ClusterIssuer${unapplied}`);
   }
   const cs = rules.connectionSecurity;
   if (cs && matches(cs.match, db)) {
@@ -214,6 +252,14 @@ export function checkDatabasePolicy(ctx: KindContext, kind: DatabaseKind<any>, p
   }
 }
 
+/** A key as cert-manager issues it when the Certificate leaves fields unset (v1.18 and later). */
+function withCertManagerKeyDefaults(key: Obj): Obj {
+  const algorithm = key.algorithm ?? 'RSA';
+  const size = key.size ?? (algorithm === 'RSA' ? 2048 : algorithm === 'ECDSA' ? 256 : undefined);
+  const encoding = key.encoding ?? 'PKCS1';
+  return { algorithm, size, encoding, rotationPolicy: key.rotationPolicy ?? 'Always' };
+}
+
 /**
  * The policy's part of one emitted Certificate. KubeDB's certificate overrides have no private
  * key algorithm, size or rotation policy, so the privateKey rule supplies them; certificateLifetime
@@ -225,26 +271,36 @@ export function applyCertificatePolicy(cert: KubeObject, ctx: KindContext, overr
   const { db, report } = ctx;
   const spec: Obj = { ...(cert.spec as Obj) };
   const name = cert.metadata.name;
+  // Validate mode emits nothing, so it supplies nothing either: KubeDB issues what the database
+  // says, with cert-manager's defaults for the rest, and that is what is checked.
+  const supply = ctx.settings.mode !== 'validate';
   const pk = rules.privateKey;
   if (pk && matches(pk.match, db)) {
     const key: Obj = { ...(isObj(spec.privateKey) ? spec.privateKey : {}) };
     const size = pk.minimumSize === undefined ? undefined
       : pk.algorithm === 'ECDSA' ? ECDSA_SIZES.find((s) => s >= (pk.minimumSize as number)) : pk.minimumSize;
-    if (key.algorithm === undefined && pk.algorithm !== undefined) key.algorithm = pk.algorithm;
-    if (key.size === undefined && size !== undefined) key.size = size;
-    if (key.encoding === undefined && pk.encoding !== undefined) key.encoding = pk.encoding;
-    if (key.rotationPolicy === undefined && pk.rotationPolicy !== undefined) key.rotationPolicy = pk.rotationPolicy;
+    if (supply) {
+      if (key.algorithm === undefined && pk.algorithm !== undefined) key.algorithm = pk.algorithm;
+      if (key.size === undefined && size !== undefined) key.size = size;
+      if (key.encoding === undefined && pk.encoding !== undefined) key.encoding = pk.encoding;
+      if (key.rotationPolicy === undefined && pk.rotationPolicy !== undefined) key.rotationPolicy = pk.rotationPolicy;
+    }
+    const issued = supply ? key : withCertManagerKeyDefaults(key);
     const at = (field: string) => (override?.privateKey?.[field as 'encoding'] !== undefined ? `${override.path}.privateKey.${field}` : 'metadata.name');
     const check = (field: string, bad: boolean, actual: unknown, wanted: string) => {
       if (!bad) return;
       const path = at(field);
       const subject = path === 'metadata.name' ? `privateKey.${field} of Certificate "${name}"` : `privateKey.${field}`;
-      violation(report, pk, 'privateKey', path, `${subject} is ${String(actual)}; the policy requires ${wanted}`);
+      const unset = " (cert-manager's default: validate mode supplies nothing";
+      const why = supply || key[field] !== undefined ? '' : field === 'encoding'
+        ? `${unset}; set privateKey.encoding in spec.tls.certificates)`
+        : `${unset}, and KubeDB's spec.tls.certificates[] has no field for it)`;
+      violation(report, pk, 'privateKey', path, `${subject} is ${String(actual)}${why}; the policy requires ${wanted}`);
     };
-    check('algorithm', pk.algorithm !== undefined && key.algorithm !== pk.algorithm, key.algorithm, String(pk.algorithm));
-    check('size', pk.minimumSize !== undefined && typeof key.size === 'number' && key.size < pk.minimumSize, key.size, `at least ${pk.minimumSize}`);
-    check('encoding', pk.encoding !== undefined && key.encoding !== pk.encoding, key.encoding, String(pk.encoding));
-    check('rotationPolicy', pk.rotationPolicy !== undefined && key.rotationPolicy !== pk.rotationPolicy, key.rotationPolicy, String(pk.rotationPolicy));
+    check('algorithm', pk.algorithm !== undefined && issued.algorithm !== pk.algorithm, issued.algorithm, String(pk.algorithm));
+    check('size', pk.minimumSize !== undefined && typeof issued.size === 'number' && issued.size < pk.minimumSize, issued.size, `at least ${pk.minimumSize}`);
+    check('encoding', pk.encoding !== undefined && issued.encoding !== pk.encoding, issued.encoding, String(pk.encoding));
+    check('rotationPolicy', pk.rotationPolicy !== undefined && issued.rotationPolicy !== pk.rotationPolicy, issued.rotationPolicy, String(pk.rotationPolicy));
     spec.privateKey = key;
   }
   const lt = rules.certificateLifetime;
@@ -252,19 +308,22 @@ export function applyCertificatePolicy(cert: KubeObject, ctx: KindContext, overr
     const read = (v: unknown) => { const d = typeof v === 'string' ? parseGoDuration(v) : undefined; return d?.ok ? d.nanos : undefined; };
     const userDuration = override?.duration !== undefined;
     const userRenew = override?.renewBefore !== undefined;
+    // What validate mode cannot supply, the user must set: say where.
+    const unsupplied = (field: string) => (supply
+      ? '' : ` (validate mode supplies nothing: set ${field} in spec.tls.certificates)`);
     let duration = read(spec.duration);
-    if (duration === undefined && lt.maximumDuration !== undefined && lt.maximumDuration < DEFAULT_DURATION) {
+    if (supply && duration === undefined && lt.maximumDuration !== undefined && lt.maximumDuration < DEFAULT_DURATION) {
       duration = lt.maximumDuration;
       spec.duration = formatGoDuration(duration);
     }
     const effective = duration ?? DEFAULT_DURATION;
     if (lt.maximumDuration !== undefined && effective > lt.maximumDuration) {
       violation(report, lt, 'certificateLifetime', userDuration ? `${override!.path}.duration` : 'metadata.name',
-        `duration${userDuration ? '' : ` of Certificate "${name}"`} is ${formatGoDuration(effective)}; the policy allows at most ${formatGoDuration(lt.maximumDuration)}`);
+        `duration${userDuration ? '' : ` of Certificate "${name}"`} is ${formatGoDuration(effective)}${userDuration ? '' : unsupplied('duration')}; the policy allows at most ${formatGoDuration(lt.maximumDuration)}`);
     }
     let renewBefore = read(spec.renewBefore);
     // cert-manager renews at two thirds of the lifetime unless told otherwise.
-    if (renewBefore === undefined && lt.minimumRenewBefore !== undefined && effective / 3n < lt.minimumRenewBefore && lt.minimumRenewBefore < effective) {
+    if (supply && renewBefore === undefined && lt.minimumRenewBefore !== undefined && effective / 3n < lt.minimumRenewBefore && lt.minimumRenewBefore < effective) {
       renewBefore = lt.minimumRenewBefore;
       spec.renewBefore = formatGoDuration(renewBefore);
     }
@@ -273,7 +332,9 @@ export function applyCertificatePolicy(cert: KubeObject, ctx: KindContext, overr
       const path = userRenew ? `${override!.path}.renewBefore` : userDuration ? `${override!.path}.duration` : 'metadata.name';
       const message = userRenew
         ? `renewBefore is ${formatGoDuration(effectiveRenew)}; the policy requires at least ${formatGoDuration(lt.minimumRenewBefore!)}`
-        : `duration${userDuration ? '' : ` of Certificate "${name}"`} is ${formatGoDuration(effective)}, too short to renew ${formatGoDuration(lt.minimumRenewBefore!)} before expiry as the policy requires; use a longer duration`;
+        : !supply && lt.minimumRenewBefore! < effective
+          ? `renewBefore of Certificate "${name}" is ${formatGoDuration(effectiveRenew)}, a third of its duration${unsupplied('renewBefore')}; the policy requires at least ${formatGoDuration(lt.minimumRenewBefore!)}`
+          : `duration${userDuration ? '' : ` of Certificate "${name}"`} is ${formatGoDuration(effective)}, too short to renew ${formatGoDuration(lt.minimumRenewBefore!)} before expiry as the policy requires; use a longer duration`;
       violation(report, lt, 'certificateLifetime', path, message);
     }
   }

@@ -9,7 +9,12 @@ import { NO_RULES, type PolicyRules, readRules } from './rules.js';
 export const POLICY_API_VERSION = 'dbtls.dev/v1alpha1';
 export const POLICY_KIND = 'DatabaseTLSPolicy';
 
-export type Mode = 'standalone' | 'operator';
+/**
+ * standalone: no KubeDB in the cluster, dbtls renders Certificates and the workload; operator: only
+ * KubeDB's community operator, dbtls renders the Certificates its enterprise part would create;
+ * validate: the full KubeDB creates everything itself, dbtls only checks and changes nothing.
+ */
+export type Mode = 'standalone' | 'operator' | 'validate';
 
 export interface Settings {
   mode: Mode;

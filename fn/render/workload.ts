@@ -66,6 +66,14 @@ export function secretVolume(name: string, secretName: string, files: readonly S
   return { name, secret: { secretName, defaultMode: mode, items: files } };
 }
 
+/**
+ * An emptyDir volume. Frozen, because `compact` drops empty mappings and an emptyDir without
+ * settings is one: `{name, emptyDir: {}}` would lose its source and the API server refuse it.
+ */
+export function emptyDirVolume(name: string, settings: Obj = {}): Obj {
+  return Object.freeze({ name, emptyDir: Object.freeze({ ...settings }) });
+}
+
 export function configMapVolume(name: string, configMapName: string, mode?: number): Obj {
   return { name, configMap: compact({ name: configMapName, defaultMode: mode }) };
 }
@@ -90,7 +98,7 @@ export function statefulSet(owner: Owner, s: StatefulSetInput): KubeObject {
   const volumes = [...s.volumes];
   const claims: Obj[] = [];
   if ('claim' in s.dataVolume) claims.push({ metadata: { name: 'data' }, spec: s.dataVolume.claim });
-  else volumes.push({ name: 'data', emptyDir: s.dataVolume.emptyDir });
+  else volumes.push(emptyDirVolume('data', s.dataVolume.emptyDir));
   return kubeObject('apps/v1', 'StatefulSet', objectMeta(owner, s.name), {
     spec: compact({
       replicas: s.replicas,
@@ -142,6 +150,19 @@ export function serverDNSNames(services: string[], governing: string, namespace:
     ...podWildcards(governing, namespace, clusterDomain),
     'localhost',
   ];
+}
+
+/** Wildcards under a Service's own name (`*.<service>.<ns>.svc`), as KubeDB adds for some kinds. */
+export function serviceWildcards(service: string, namespace: string, domain: string): string[] {
+  return podWildcards(service, namespace, domain);
+}
+
+/**
+ * Wildcards covering every pod of a namespace by its IP-based DNS name (`10-1-2-3.<ns>.pod`), as
+ * Kubernetes DNS answers them and KubeVault puts them in a server certificate.
+ */
+export function podIPWildcards(namespace: string, clusterDomain: string): string[] {
+  return [flat('*.', namespace, '.pod'), flat('*.', namespace, '.pod.', clusterDomain)];
 }
 
 /** Wildcards covering every pod of a headless governing Service. */

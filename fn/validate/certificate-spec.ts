@@ -4,7 +4,7 @@
 // field path, error type, bad value and detail text; formatWebhookError prints it as the API
 // server would (`spec.duration: Invalid value: 30m0s: certificate duration must be ...`).
 // Where Go and JavaScript differ (net.ParseIP, mail.ParseAddress) the Go behaviour is reproduced.
-import { isObj, type KubeObject, type Obj } from '../io/objects.js';
+import { isObj, type KubeObject, namespaceOf, type Obj } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
 import type { CertificateOverride } from './tls-config.js';
 import { formatGoDuration, HOUR, MINUTE, parseGoDuration } from '../util/duration.js';
@@ -394,7 +394,7 @@ export function reportWebhookErrors(cert: KubeObject, alias: string, override: C
     if (userPath) {
       report.error(userPath, `cert-manager's webhook would reject Certificate "${name}": ${text}`);
     } else {
-      report.error('metadata.name', `cert-manager's webhook would reject the generated Certificate "${name}": ${text}; ${hintFor(e.field, spec, alias, report.object.metadata.name)}`);
+      report.error('metadata.name', `cert-manager's webhook would reject the generated Certificate "${name}": ${text}; ${hintFor(e.field, spec, alias, report.object.metadata.name, namespaceOf(report.object))}`);
     }
   }
   (override?.dnsNames ?? []).forEach((dns, i) => {
@@ -446,13 +446,26 @@ function userField(field: string, spec: Obj, o: CertificateOverride | undefined)
   }
 }
 
-function hintFor(field: string, spec: Obj, alias: string, dbName: string): string {
+function hintFor(
+  field: string, spec: Obj, alias: string, dbName: string, namespace: string,
+): string {
   if (field === 'spec.commonName') {
     const cn = str(spec.commonName);
     const bytes = Buffer.byteLength(cn, 'utf8');
     // The name plus what the kind adds to it (VaultServer's "-<alias>"): the name gets the rest of the 64 bytes.
     const added = cn.includes(dbName) ? bytes - Buffer.byteLength(dbName, 'utf8') : 0;
-    return `the ${alias} certificate's commonName "${cn}" (${bytes} bytes) is derived from the database's name: choose a metadata.name of at most ${64 - added} bytes`;
+    // PerconaXtraDB's <db>.<ns>.svc: the namespace takes its share, and may leave no room at all.
+    const withNamespace = cn.includes(`.${namespace}.`);
+    const derived = `the ${alias} certificate's commonName "${cn}" (${bytes} bytes) is derived `
+      + "from the database's name";
+    if (withNamespace && 64 - added < 1) {
+      return `${derived} and namespace, and namespace "${namespace}" leaves no room for a name: `
+        + 'use a shorter namespace';
+    }
+    const andNamespace = withNamespace ? ' and namespace' : '';
+    const inNamespace = withNamespace ? ' in this namespace' : '';
+    const limit = `at most ${64 - added} bytes${inNamespace}`;
+    return `${derived}${andNamespace}: choose a metadata.name of ${limit}`;
   }
   if (field === 'spec.secretName') {
     return `the secret name is derived from the database's name: choose a shorter lowercase metadata.name, or set secretName for alias ${alias} in spec.tls.certificates`;

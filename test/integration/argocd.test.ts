@@ -125,7 +125,7 @@ describe('Argo CD plugin (examples/argocd/plugin.yaml)', () => {
     const r = pluginCommand(plugin.spec.generate, namespacelessApp(), argoEnv({ ARGOCD_ENV_DBTLS_MODE: 'operater' }));
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('dbtls: ARGOCD_ENV_DBTLS_MODE (DBTLS_MODE in the Application\'s plugin env) must be one of standalone, operator; got "operater"\nRun \'dbtls --help\' for usage.\n');
+    expect(r.stderr).toBe('dbtls: ARGOCD_ENV_DBTLS_MODE (DBTLS_MODE in the Application\'s plugin env) must be one of standalone, operator, validate; got "operater"\nRun \'dbtls --help\' for usage.\n');
   });
 
   it('an explicit namespace wins over ARGOCD_APP_NAMESPACE', () => {

@@ -91,7 +91,7 @@ describe('dbtls --help, --version, usage errors', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout.startsWith(`dbtls ${pkg.version}: `)).toBe(true);
-    for (const s of ['dbtls render DIR', 'dbtls check DIR', '--mode standalone|operator', '--cluster-domain DOMAIN', '--external-issuers LIST', '--default-namespace NS', 'ARGOCD_ENV_DBTLS_MODE', 'ARGOCD_APP_NAMESPACE', 'Postgres (kubedb.com)']) {
+    for (const s of ['dbtls render DIR', 'dbtls check DIR', '--mode standalone|operator|validate', '--cluster-domain DOMAIN', '--external-issuers LIST', '--default-namespace NS', 'ARGOCD_ENV_DBTLS_MODE', 'ARGOCD_APP_NAMESPACE', 'Postgres (kubedb.com)']) {
       expect(r.stdout).toContain(s);
     }
   });

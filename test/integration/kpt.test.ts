@@ -154,7 +154,7 @@ describe.skipIf(skip)('kpt fn eval', () => {
     const before = snapshot(pkg);
     const r = run('kpt', ['fn', 'eval', pkg, '--image', IMAGE, '--', 'mode=operater']);
     expect(r.status).toBe(1);
-    expect(r.stderr + r.stdout).toContain('[error] v1/ConfigMap/function-input data.mode: must be one of standalone, operator; got "operater"');
+    expect(r.stderr + r.stdout).toContain('[error] v1/ConfigMap/function-input data.mode: must be one of standalone, operator, validate; got "operater"');
     expect(snapshot(pkg)).toEqual(before);
   });
 });

@@ -50,6 +50,15 @@ describe.skipIf(skip)('kubectl kustomize, dbtls as a transformer', () => {
     expect(ids(parseDocs(r.stdout))).toEqual(OPERATOR);
   });
 
+  it('validate mode from the policy: the Issuer and the Postgres as written, nothing generated', () => {
+    const dir = copyExample('kustomize-transformer');
+    edit(join(dir, 'dbtls.yaml'), 'mode: standalone', 'mode: validate');
+    const r = build(dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(ids(parseDocs(r.stdout))).toEqual(['Issuer/demo/postgres-ca-issuer', 'Postgres/demo/pg']);
+    expect(r.stdout).not.toContain('dbtls');
+  });
+
   it('sees the Issuers of the build: a wrong issuerRef fails the build with a readable error', () => {
     const dir = copyExample('kustomize-transformer');
     edit(join(dir, 'postgres.yaml'), 'name: postgres-ca-issuer', 'name: nope');
@@ -99,12 +108,22 @@ describe.skipIf(skip)('kubectl kustomize, dbtls as a generator', () => {
     expect(db.spec).toEqual(parseDocs(readFileSync(join(dir, 'postgres.yaml'), 'utf8'))[0].spec);
   });
 
+  it('dbtls.dev/mode: validate on the database gives the database and nothing generated, for the full KubeDB', () => {
+    const dir = copyExample('kustomize-generator');
+    edit(join(dir, 'postgres.yaml'), 'dbtls.dev/mode: standalone', 'dbtls.dev/mode: validate');
+    const r = build(dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(ids(parseDocs(r.stdout))).toEqual(['Issuer/demo/postgres-ca-issuer', 'Postgres/demo/pg']);
+    expect(r.stdout).not.toContain('generated-from');
+    expect(r.stderr).not.toContain('local-config');
+  });
+
   it('a bad setting annotation fails the build, naming the annotation', () => {
     const dir = copyExample('kustomize-generator');
     edit(join(dir, 'postgres.yaml'), 'dbtls.dev/mode: standalone', 'dbtls.dev/mode: operater');
     const r = build(dir);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('error: must be one of standalone, operator; got "operater" (Postgres/demo/pg, metadata.annotations.dbtls.dev/mode)');
+    expect(r.stderr).toContain('error: must be one of standalone, operator, validate; got "operater" (Postgres/demo/pg, metadata.annotations.dbtls.dev/mode)');
   });
 
   it('dbtls.dev/cluster-domain on the database sets the domain of the certificate SANs', () => {

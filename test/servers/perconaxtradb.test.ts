@@ -90,7 +90,10 @@ function subjectOf(r: Rendered, alias: string): string {
 
 function serverNames(r: Rendered): string[] {
   const spec = r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === 'server').spec;
-  return [...(spec.dnsNames ?? []).filter((d: string) => !d.startsWith('*.')), ...(spec.ipAddresses ?? [])];
+  const names: string[] = (spec.dnsNames ?? []).filter((d: string) => !d.startsWith('*.'));
+  // One name under each wildcard (*.<db>-pods.<ns>.svc, *.<db>.<ns>.svc): what a pod is reached by.
+  for (const w of (spec.dnsNames ?? []).filter((d: string) => d.startsWith('*.'))) names.push(`node-0${w.slice(1)}`);
+  return [...names, ...(spec.ipAddresses ?? [])];
 }
 
 describe.skipIf(SKIP)('PerconaXtraDB TLS settings on MariaDB', () => {
