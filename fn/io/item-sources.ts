@@ -6,6 +6,7 @@
 // Only what has no text of its own (dbtls's generated objects, input that is not block YAML) is
 // written from its value by ./emit.ts.
 import type { ItemLayout } from './emit.js';
+import { findItemEntries } from './item-entries.js';
 import { editText, sameValue } from './text-edit.js';
 
 /**
@@ -14,59 +15,11 @@ import { editText, sameValue } from './text-edit.js';
  */
 export interface ItemSource { text: string; start: number; end: number; indent: number; document?: true }
 
-/** The entries of a ResourceList's top-level `items:` block sequence. */
-export interface ItemEntries { indent: number; starts: number[]; end: number }
-
 const SOURCES = new WeakMap<object, ItemSource>();
 /** An object dbtls made from another (a changed database): its text is an edit of the other's. */
 const DERIVED = new WeakMap<object, object>();
 /** Objects that two entries share (an alias item `- *a`): they have no text of their own. */
 const AMBIGUOUS = new WeakSet<object>();
-
-/**
- * The entries of the `items:` block sequence at the top level of a ResourceList: each starts at
- * a line with `-` at the sequence's column, followed by a space or the line's end. Inside an
- * entry a line indented no more than that column is blank, a comment, or ends the sequence, so
- * this needs no parsing; the caller checks that it found as many entries as the parser did.
- */
-export function findItemEntries(text: string): ItemEntries | undefined {
-  const header = /^items:[ ]*\r?\n/m.exec(text);
-  if (!header) return undefined;
-  const start = header.index + header[0].length;
-  // The sequence's column: `-` at the start of the first line that is not blank or a comment.
-  const first = /(?:[ ]*(?:#[^\n]*)?\r?\n)*( *)-(?=[ \r\n]|$)/y;
-  first.lastIndex = start;
-  const m = first.exec(text);
-  if (!m) return undefined;
-  const indent = m[1].length;
-  const opener = `${' '.repeat(indent)}-`;
-  const starts: number[] = [];
-  let at = m.index + m[0].length - indent - 1;
-  let end = text.length;
-  while (at < text.length) {
-    const eol = text.indexOf('\n', at);
-    const next = eol < 0 ? text.length : eol + 1;
-    if (text.startsWith(opener, at)) {
-      const after = text.charCodeAt(at + opener.length);
-      if (after !== 32 && after !== 10 && after !== 13 && !Number.isNaN(after)) { end = at; break; }
-      starts.push(at);
-    } else if (endsSequence(text, at, next, indent)) {
-      end = at;
-      break;
-    }
-    at = next;
-  }
-  return { indent, starts, end };
-}
-
-/** A line indented no more than `indent` that is neither blank nor a comment. */
-function endsSequence(text: string, at: number, next: number, indent: number): boolean {
-  let i = at;
-  while (i < next && text.charCodeAt(i) === 32) i++;
-  if (i - at > indent || i >= next) return false;
-  const c = text.charCodeAt(i);
-  return c !== 35 && c !== 10 && !(c === 13 && text.charCodeAt(i + 1) === 10);
-}
 
 /**
  * Records the text of each item parsed from `text`. Nothing is recorded unless the entries found

@@ -11,6 +11,7 @@ import {
   otherYamlMappingTag, otherYamlScalarTag, otherYamlSequenceTag, timestampAsStringTag, typedKeyMapTag, kubectlPlainValue,
 } from './go-yaml.js';
 import { BlockReader, ownCopy } from './block-yaml.js';
+import { findItemEntries } from './item-entries.js';
 import { emitYaml } from './emit.js';
 
 export const KUBERNETES_SCHEMA = new Schema([
@@ -151,58 +152,35 @@ function readWithYamlPackage(text: string, all: boolean): unknown {
  * A ResourceList's `items:` block sequence, parsed a few hundred KiB at a time instead of in one
  * `load`: js-yaml builds an event list for the whole text before any object (~170 MB at 20 MiB,
  * and most of the garbage collection of a large render). Each piece is whole entries of the
- * sequence, cut where a line starts with `- ` at the sequence's column, which inside an entry
- * can only end it or be an error. Pieces admit no alias (maxAliases 0), so shared nodes and
+ * sequence, as findItemEntries (./item-sources.ts) finds them. Pieces admit no alias (maxAliases 0), so shared nodes and
  * their limits stay with one `load`; so does any text with CR line breaks. On any doubt or any
  * error the caller parses the whole text, so results, positions and messages are those of one
  * `load`.
  */
 export function parseItemsInPieces(text: string, pieceBytes = PIECE_BYTES): unknown {
   if (text.includes('\r')) return undefined;
-  const header = /^items:[ ]*\n/m.exec(text);
-  if (!header) return undefined;
-  const start = header.index + header[0].length;
-  // The sequence's column: `- ` at the start of the first line that is not blank or a comment.
-  const first = /(?:[ ]*(?:#[^\n]*)?\n)*( *)- /y;
-  first.lastIndex = start;
-  const m = first.exec(text);
-  if (!m) return undefined;
-  const indent = m[1].length;
-  const opener = `${' '.repeat(indent)}-`;
+  const entries = findItemEntries(text);
+  if (!entries || entries.starts.length === 0) return undefined;
+  const { indent, starts, end } = entries;
   const items: unknown[] = [];
   const options = { schema: KUBERNETES_SCHEMA, maxDepth: LIMITS.maxDepth - 1, maxAliases: 0 };
   const reader = new BlockReader(KUBERNETES_SCHEMA, LIMITS.maxDepth - 1);
   const pushPiece = (piece: string) => {
     // Most pieces are plain block YAML, which the block reader reads faster; it declines the rest.
-    const entries = reader.readSequence(piece, indent) ?? load(piece, options);
-    if (!Array.isArray(entries)) throw new Error('not a sequence');
-    for (const e of entries) items.push(e);
+    const read = reader.readSequence(piece, indent) ?? load(piece, options);
+    if (!Array.isArray(read)) throw new Error('not a sequence');
+    for (const e of read) items.push(e);
   };
-  let pieceStart = start;
-  let at = start;
-  let end = text.length;
   try {
-    while (at < text.length) {
-      const eol = text.indexOf('\n', at);
-      const next = eol < 0 ? text.length : eol + 1;
-      // Where the sequence ends: a line, not blank or a comment, indented no more than the
-      // sequence and not one of its entries.
-      if (text.startsWith(opener, at)) {
-        const after = text.charCodeAt(at + opener.length);
-        if (after !== 32 && after !== 10 && !Number.isNaN(after)) { end = at; break; }
-        if (at - pieceStart >= pieceBytes) { pushPiece(text.slice(pieceStart, at)); pieceStart = at; }
-      } else {
-        let i = at;
-        while (i < next && text.charCodeAt(i) === 32) i++;
-        const c = text.charCodeAt(i);
-        if (i - at <= indent && i < next - 1 && c !== 35 && c !== 10) { end = at; break; }
-      }
-      at = next;
+    let pieceStart = starts[0];
+    for (const at of starts) {
+      if (at - pieceStart >= pieceBytes) { pushPiece(text.slice(pieceStart, at)); pieceStart = at; }
     }
     if (end > pieceStart) pushPiece(text.slice(pieceStart, end));
     // The rest of the document, with `items:` left empty, must be a mapping with nothing there.
     // A copy: the envelope's values (apiVersion) must not keep the whole input alive.
-    const doc = load(ownCopy(text.slice(0, start) + text.slice(end)), { schema: KUBERNETES_SCHEMA, maxDepth: LIMITS.maxDepth, maxAliases: 0 });
+    const rest = ownCopy(text.slice(0, starts[0]) + text.slice(end));
+    const doc = load(rest, { schema: KUBERNETES_SCHEMA, maxDepth: LIMITS.maxDepth, maxAliases: 0 });
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc) || !('items' in doc) || (doc as { items: unknown }).items !== null) return undefined;
     (doc as { items: unknown }).items = items;
     return doc;
