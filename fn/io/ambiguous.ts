@@ -5,13 +5,10 @@
 import type { Node } from 'yaml';
 import { isYaml11OnlyBoolean } from './go-yaml.js';
 import { itemText } from './item-sources.js';
+import { loadYamlPackage } from './yaml-package.js';
 
 export interface Ambiguous { path: string; text: string; value: boolean; isKey: boolean }
 
-type YamlPackage = typeof import('yaml');
-let yamlPackage: YamlPackage | undefined;
-/** Required on first use, and used only when a text holds such a word (see ./positions.ts). */
-const loadYaml = (): YamlPackage => (yamlPackage ??= require('yaml') as YamlPackage);
 
 /** A word of that kind as a plain value (after `: ` or `- `) or key, at a glance. */
 const AT_A_GLANCE = /(?:[:-][ \t]+|^[ \t]*(?:- )?)(?:[yYnN]|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)[ \t]*(?:$|#|:[ \t]|:$)/m;
@@ -20,7 +17,7 @@ const AT_A_GLANCE = /(?:[:-][ \t]+|^[ \t]*(?:- )?)(?:[yYnN]|yes|Yes|YES|no|No|NO
 export function yaml11Booleans(item: object): Ambiguous[] {
   const text = itemText(item);
   if (text === undefined || !AT_A_GLANCE.test(text)) return [];
-  const { parseDocument, isMap, isSeq, isScalar } = loadYaml();
+  const { parseDocument, isMap, isSeq, isScalar } = loadYamlPackage();
   const doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: false });
   const found: Ambiguous[] = [];
   const check = (node: unknown, path: string, isKey: boolean) => {

@@ -148,52 +148,33 @@ export const timestampAsStringTag = defineScalarTag('tag:yaml.org,2002:timestamp
 });
 
 /**
- * Tags of the user's own (`!custom`, `!!python/…`): Go's readers keep such a node's value as it
- * is written, and so does dbtls, which never writes these items back from their values.
+ * Tags matched by prefix, read as the plain node they tag: Go's readers keep such a node's value
+ * as it is written, and so does dbtls, which never writes these items back from their values.
  */
-export const localScalarTag = defineScalarTag('!', {
-  matchByTagPrefix: true,
-  resolve: (source) => source,
-  identify: () => false,
-});
-export const localSequenceTag = defineSequenceTag<unknown[]>('!', {
-  matchByTagPrefix: true,
-  create: () => [],
-  addItem: (carrier, item) => { carrier.push(item); },
-  identify: () => false,
-});
-export const localMappingTag = defineMappingTag<Record<string, unknown>>('!', {
-  matchByTagPrefix: true,
-  create: () => ({}),
-  addPair: (carrier, key, value) => { carrier[String(key)] = value; return ''; },
-  has: (carrier, key) => Object.hasOwn(carrier, String(key)),
-  keys: (carrier) => Object.keys(carrier),
-  get: (carrier, key) => carrier[String(key)],
-  identify: () => false,
-});
+function plainNodeTags(prefix: string) {
+  const matchByTagPrefix = true;
+  const identify = () => false;
+  return [
+    defineScalarTag(prefix, { matchByTagPrefix, identify, resolve: (source) => source }),
+    defineSequenceTag<unknown[]>(prefix, {
+      matchByTagPrefix, identify, create: () => [], addItem: (carrier, item) => { carrier.push(item); },
+    }),
+    defineMappingTag<Record<string, unknown>>(prefix, {
+      matchByTagPrefix,
+      identify,
+      create: () => ({}),
+      addPair: (carrier, key, value) => { carrier[String(key)] = value; return ''; },
+      has: (carrier, key) => Object.hasOwn(carrier, String(key)),
+      keys: (carrier) => Object.keys(carrier),
+      get: (carrier, key) => carrier[String(key)],
+    }),
+  ] as const;
+}
 
-/** Other tags of YAML's own namespace (`!!set`, `!!omap`): read as the plain node. */
-const YAML_TAG_PREFIX = 'tag:yaml.org,2002:';
-export const otherYamlScalarTag = defineScalarTag(YAML_TAG_PREFIX, {
-  matchByTagPrefix: true,
-  resolve: (source) => source,
-  identify: () => false,
-});
-export const otherYamlSequenceTag = defineSequenceTag<unknown[]>(YAML_TAG_PREFIX, {
-  matchByTagPrefix: true,
-  create: () => [],
-  addItem: (carrier, item) => { carrier.push(item); },
-  identify: () => false,
-});
-export const otherYamlMappingTag = defineMappingTag<Record<string, unknown>>(YAML_TAG_PREFIX, {
-  matchByTagPrefix: true,
-  create: () => ({}),
-  addPair: (carrier, key, value) => { carrier[String(key)] = value; return ''; },
-  has: (carrier, key) => Object.hasOwn(carrier, String(key)),
-  keys: (carrier) => Object.keys(carrier),
-  get: (carrier, key) => carrier[String(key)],
-  identify: () => false,
-});
+/** Tags of the user's own: `!custom`, `!!python/…` as `!`-prefixed local tags. */
+export const LOCAL_TAGS = plainNodeTags('!');
+/** Other tags of YAML's own namespace (`!!set`, `!!omap`). */
+export const OTHER_YAML_TAGS = plainNodeTags('tag:yaml.org,2002:');
 
 /**
  * A mapping whose keys are told apart by type as YAML tells them apart: `1` and `"1"` are two

@@ -4,9 +4,7 @@
 // keeps ~7 ms off every start in KRM and render mode.
 import type { Node } from 'yaml';
 
-type YamlPackage = typeof import('yaml');
-let yamlPackage: YamlPackage | undefined;
-const loadYaml = (): YamlPackage => (yamlPackage ??= require('yaml') as YamlPackage);
+import { loadYamlPackage as loadYaml } from './yaml-package.js';
 
 export interface Position { line: number; column: number }
 

@@ -7,17 +7,17 @@ import {
   Schema, YAMLException, binaryTag, dump, load, loadAll, mapTag, mergeTag, seqTag, strTag,
 } from 'js-yaml';
 import {
-  goBoolTag, goFloatTag, goIntTag, goNullTag, localMappingTag, localScalarTag, localSequenceTag,
-  otherYamlMappingTag, otherYamlScalarTag, otherYamlSequenceTag, timestampAsStringTag, typedKeyMapTag, kubectlPlainValue,
+  goBoolTag, goFloatTag, goIntTag, goNullTag, kubectlPlainValue, LOCAL_TAGS, OTHER_YAML_TAGS,
+  timestampAsStringTag, typedKeyMapTag,
 } from './go-yaml.js';
+import { loadYamlPackage } from './yaml-package.js';
 import { BlockReader, ownCopy } from './block-yaml.js';
 import { findItemEntries } from './item-entries.js';
 import { emitYaml } from './emit.js';
 
 export const KUBERNETES_SCHEMA = new Schema([
   goNullTag, goBoolTag, goIntTag, goFloatTag, strTag, seqTag, mapTag, mergeTag, binaryTag,
-  timestampAsStringTag, localScalarTag, localSequenceTag, localMappingTag,
-  otherYamlScalarTag, otherYamlSequenceTag, otherYamlMappingTag,
+  timestampAsStringTag, ...LOCAL_TAGS, ...OTHER_YAML_TAGS,
 ]);
 /** The same, with keys told apart by type: for the valid YAML js-yaml's mapping refuses. */
 const TYPED_KEYS_SCHEMA = KUBERNETES_SCHEMA.withTags(typedKeyMapTag);
@@ -110,11 +110,6 @@ function tabOnErrorLine(err: YAMLException, text: string): boolean {
   const end = text.indexOf('\n', start);
   return text.slice(start, end < 0 ? text.length : end).includes('\t');
 }
-
-type YamlPackage = typeof import('yaml');
-let yamlPackage: YamlPackage | undefined;
-/** Required on first use: the fast path never loads it (see ./positions.ts). */
-const loadYamlPackage = (): YamlPackage => (yamlPackage ??= require('yaml') as YamlPackage);
 
 /**
  * The `yaml` package's reading, with every plain scalar resolved as kubectl resolves it and
