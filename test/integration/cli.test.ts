@@ -108,8 +108,8 @@ describe('dbtls --help, --version, usage errors', () => {
     [['render'], 'render needs a directory'],
     [['check', 'examples/postgres/postgres.yaml'], 'examples/postgres/postgres.yaml is not a directory'],
     [['render', 'examples/postgres', 'examples/policy'], 'unexpected argument examples/policy'],
-    [['render', 'examples/postgres', '--mode', 'operater'], '--mode must be one of standalone, operator; got "operater"'],
-    [['check', 'examples/postgres', '--mode=operater'], '--mode must be one of standalone, operator; got "operater"'],
+    [['render', 'examples/postgres', '--mode', 'operater'], '--mode must be one of standalone, operator, validate; got "operater"'],
+    [['check', 'examples/postgres', '--mode=operater'], '--mode must be one of standalone, operator, validate; got "operater"'],
     [['render', 'examples/postgres', '--cluster-domain', 'Cluster.Local'], '--cluster-domain "Cluster.Local" is not valid here: must be a DNS domain such as cluster.local: labels of lowercase letters, digits and "-", separated by ".", each starting and ending with a letter or digit'],
     [['check', 'examples/postgres', '--external-issuers', 'ca,Secret/x'], '--external-issuers "Secret/x" is not valid here: must be NAME, Issuer/NAME, Issuer/NAMESPACE/NAME or ClusterIssuer/NAME, each name of lowercase letters, digits, "-" and ".", starting and ending with a letter or digit'],
   ])('%j is a usage error (exit 2)', (args, message) => {
