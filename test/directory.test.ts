@@ -130,6 +130,15 @@ describe('the files render DIR and check DIR read', () => {
     expect([flux.status, flux.stdout]).toEqual([0, '']);
   });
 
+  it('a file past a node limit is "too large", not "not valid YAML", with the limit and how to raise it', () => {
+    const dir = tree({ 'issuer.yaml': ISSUER });
+    const check = runDist('', ['check', dir], { DBTLS_MAX_NODES: '5' });
+    expect(check.status).toBe(1);
+    expect(check.stdout).toMatch(
+      /^\S+\/issuer\.yaml(:\d+:\d+)?: error: too large: \d+ places where a node may start .* more than maxNodes \(5\), which bounds memory; to accept it, set DBTLS_MAX_NODES=\d+ /,
+    );
+  });
+
   it('check . at the repository root honours the root .krmignore: no source or test data is read', () => {
     const check = runDist('', ['check', '.'], {});
     const files = new Set(

@@ -72,6 +72,8 @@ describe("README's test command is what CI runs", () => {
     expect(at, ".ci/run has README's test line as a command of its own").toBeGreaterThan(-1);
     const before = commands.slice(0, at).join('\n');
     expect(before).toMatch(/work=\$\(mktemp -d\)/);
+    // readable by the unprivileged users the tests run servers and the function as
+    expect(before).toMatch(/chmod 755 "\$work"/);
     expect(before).toMatch(/git clone .*"\$work\/dbtls"/);
     expect(before).toMatch(/cd "\$work\/dbtls"/);
   });

@@ -73,7 +73,9 @@ export function readDirectory(dir: string, extraConfig?: Obj, defaultNamespace?:
       recordDocumentSources(decoded.text, docs);
     } catch (err) {
       const e = describeYamlError(err);
-      results.push({ severity: 'error', message: `not valid YAML: ${e.message}`, file: { path }, tags: e.line ? { line: String(e.line), column: String(e.column) } : undefined });
+      // A limit refuses valid YAML that is only too large: say that, not "not valid YAML".
+      const limit = /^too large: |^DBTLS_MAX_/.test(e.message);
+      results.push({ severity: 'error', message: limit ? e.message : `not valid YAML: ${e.message}`, file: { path }, tags: e.line ? { line: String(e.line), column: String(e.column) } : undefined });
       continue;
     }
     if (isNotResources(docs)) { texts.delete(path); continue; }
