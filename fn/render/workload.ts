@@ -81,6 +81,8 @@ export interface StatefulSetInput {
   volumes: Obj[];
   dataVolume: DataVolume;
   podManagementPolicy?: 'OrderedReady' | 'Parallel';
+  /** The containers see each other's processes: how the TLS reloader signals the server. */
+  shareProcessNamespace?: boolean;
 }
 
 export type DataVolume = { claim: Obj } | { emptyDir: Obj };
@@ -100,6 +102,7 @@ export function statefulSet(owner: Owner, s: StatefulSetInput): KubeObject {
       template: {
         metadata: { labels: { ...labels, ...s.podLabels } },
         spec: compact({
+          shareProcessNamespace: s.shareProcessNamespace,
           securityContext: s.securityContext,
           initContainers: s.initContainers,
           containers: s.containers,
