@@ -55,38 +55,29 @@ export function watcherScript(r: Rotation): string {
     `period="\${${WATCH_PERIOD_ENV}:-${DEFAULT_WATCH_PERIOD}}"`,
     `watched='${r.watched.join(' ')}'`,
     `pairs='${r.pairs.map(([c, k]) => `${c}:${k}`).join(' ')}'`,
-    `trust='${r.trust?.file ?? ''}'`,
-    `cas='${r.trust?.from.join(' ') ?? ''}'`,
+    ...(r.trust ? [`trust='${r.trust.file}'`, `cas='${r.trust.from.join(' ')}'`] : []),
     '',
     'log() { echo "dbtls tls-watch: $*"; }',
     '',
     '# What the kubelet last swapped in: the ..data target of each watched volume.',
     'links() {',
-    '  for d in $watched; do printf \'%s \' "$(readlink "$d/..data" 2>/dev/null || echo none)"; done',
+    '  for d in $watched; do printf \'%s=%s \' "$d" "$(readlink "$d/..data" 2>/dev/null || echo none)"; done',
     '}',
     '',
-    '# CA rollover: trust every CA that some mounted secret still carries, each once, so that',
-    '# certificates of the old and of the new CA are both accepted until every secret is renewed.',
-    'bundle() {',
-    '  [ -n "$trust" ] || return 0',
-    '  tmp="$trust.tmp.$$"',
-    '  : > "$tmp" || return 1',
-    '  seen=""',
-    '  for f in $cas; do',
-    '    [ -s "$f" ] || continue',
-    '    sum="$(cksum < "$f")"',
-    '    case "$seen" in *"[$sum]"*) continue ;; esac',
-    '    seen="$seen[$sum]"',
-    '    awk 1 "$f" >> "$tmp"  # each file ends with a line break',
+    '# The watched volumes whose ..data target differs from $1 (an earlier links).',
+    'swapped() {',
+    '  for d in $watched; do',
+    '    case " $1" in *" $d=$(readlink "$d/..data" 2>/dev/null || echo none) "*) ;; *) printf \'%s \' "$d" ;; esac',
     '  done',
-    '  mv -f "$tmp" "$trust"',
     '}',
     '',
-    '# Each certificate is PEM, its key is PEM, and (where the image has openssl) they match.',
+    ...(r.trust ? bundleFunction() : ['bundle() { :; }  # this kind keeps no trust bundle', '']),
+    '# In the volumes $1: each certificate is PEM, its key is PEM, and (with openssl) they match.',
     'usable() {',
     '  ok=0',
     '  for p in $pairs; do',
     '    crt="${p%%:*}"; key="${p#*:}"',
+    '    case " $1" in *" ${crt%/*} "*) ;; *) continue ;; esac',
     '    if ! grep -q -- "-----BEGIN CERTIFICATE-----" "$crt" 2>/dev/null; then',
     '      log "$crt holds no certificate"; ok=1; continue',
     '    fi',
@@ -111,18 +102,44 @@ export function watcherScript(r: Rotation): string {
     'while sleep "$period"; do',
     '  now="$(links)"',
     '  [ "$now" = "$last" ] && continue',
+    '  changed="$(swapped "$last")"',
     '  last="$now"',
-    '  log "renewed certificates are mounted: $now"',
-    '  if ! usable; then',
+    '  log "renewed certificates are mounted in $changed"',
+    '  if ! usable "$changed"; then',
     '    log "kept the certificates in use: the renewed files are not a usable certificate and key"',
     '    continue',
     '  fi',
-    '  bundle || log "could not write the trust bundle $trust"',
+    '  bundle || log "could not write the trust bundle"',
     '  takeup || log "the server did not take up the renewed certificates"',
     'done',
     '',
   ];
   return lines.join('\n');
+}
+
+/**
+ * CA rollover: trust every CA that some mounted secret still carries, each once, so that
+ * certificates of the old and of the new CA are both accepted until every secret is renewed.
+ */
+function bundleFunction(): string[] {
+  return [
+    '# CA rollover: trust every CA that some mounted secret still carries, each once, so that',
+    '# certificates of the old and of the new CA are both accepted until every secret is renewed.',
+    'bundle() {',
+    '  tmp="$trust.tmp.$$"',
+    '  : > "$tmp" || return 1',
+    '  seen=""',
+    '  for f in $cas; do',
+    '    [ -s "$f" ] || continue',
+    '    sum="$(cksum < "$f")"',
+    '    case "$seen" in *"[$sum]"*) continue ;; esac',
+    '    seen="$seen[$sum]"',
+    '    awk 1 "$f" >> "$tmp"  # each file ends with a line break',
+    '  done',
+    '  mv -f "$tmp" "$trust"',
+    '}',
+    '',
+  ];
 }
 
 /**
@@ -200,3 +217,13 @@ export function reloaderContainer(o: { image: string; script: string; env?: Obj[
 export function trustVolume(name: string): Obj {
   return { name, emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } };
 }
+
+/** Where the sidecar finds the watcher when the kind's configuration directory is not mounted whole. */
+export const WATCHER_DIR = '/etc/dbtls-watch';
+
+/** The watcher alone, from the kind's ConfigMap, for a sidecar whose server reads a config directory. */
+export function watcherVolume(configMapName: string): Obj {
+  return { name: 'tls-watch', configMap: { name: configMapName, items: WATCHER_ITEMS } };
+}
+const WATCHER_ITEMS = shared([{ key: WATCHER_FILE, path: WATCHER_FILE }]);
+export const WATCHER_MOUNT = shared({ name: 'tls-watch', mountPath: WATCHER_DIR, readOnly: true });
