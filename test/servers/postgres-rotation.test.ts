@@ -106,7 +106,7 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION}: certificate rotation in place`, ()
   });
   afterAll(async () => {
     await Promise.all(pods.map((p) => p.stop()));
-    if (!process.env.KEEP) work?.cleanup();
+    work?.cleanup();
   });
 
   describe('rotation of the server certificate (verify-full, md5)', () => {

@@ -131,7 +131,7 @@ describe.skipIf(SKIP)('rotation with stand-in servers (the rendered tls-reloader
   });
   afterAll(async () => {
     await Promise.all(running.map((p) => p.stop()));
-    if (!process.env.KEEP) work?.cleanup();
+    work?.cleanup();
   });
 
   describe('VaultServer (examples/vaultserver): SIGHUP to vault, under BusyBox as in the image', () => {
