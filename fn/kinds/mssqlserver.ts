@@ -13,7 +13,10 @@ import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import { describeType } from '../io/resource-list.js';
 import { configMap, dataVolumeFrom, podSecurityContext, podSelector, service, statefulSet, tcpReadiness } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
-import { DEFAULT_RESTART_SLOT, reloaderContainer, RESTART_SLOT_ENV, WATCHER_DIR, WATCHER_FILE, WATCHER_MOUNT, watcherScript, watcherVolume } from '../render/rotation.js';
+import {
+  DEFAULT_RESTART_SLOT, reloaderContainer, RESTART_SLOT_ENV, WATCHER_DIR, WATCHER_FILE, WATCHER_MOUNT,
+  watcherScript, watcherVolume,
+} from '../render/rotation.js';
 import { operatorOnlyFields, readBool, readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
@@ -204,11 +207,13 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     if (server) {
       // Renewal: SQL Server reads its certificate at start only; the sidecar restarts it.
       ctx.report.warn('spec.tls', RESTART_WARNING);
-      config[WATCHER_FILE] = watcherScript(rotation(ag && endpoint !== undefined, client !== undefined, plan.replicas));
+      const withEndpoint = ag && endpoint !== undefined;
+      config[WATCHER_FILE] = watcherScript(rotation(withEndpoint, client !== undefined, plan.replicas));
       volumes.push(watcherVolume(configName));
       containers.push(reloaderContainer({
         image: plan.image as string, script: `${WATCHER_DIR}/${WATCHER_FILE}`, env: [RESTART_SLOT],
-        mounts: [WATCHER_MOUNT, ...mounts.filter((m) => m !== BASE_MOUNTS[0] && m !== BASE_MOUNTS[1])],
+        // not the data volume, nor mssql.conf (a subPath)
+        mounts: [WATCHER_MOUNT, ...mounts.filter((m) => !(BASE_MOUNTS as readonly Obj[]).includes(m))],
       }));
     }
     return [
@@ -230,7 +235,7 @@ export const mssqlserver = defineKind<MSSQLPlan>({
   },
 });
 
-/** What the watcher checks: the server and client pairs, and the endpoint's with an availability group. */
+/** What the watcher checks: the server and client pairs, and with an availability group the endpoint's. */
 function rotation(endpoint: boolean, client: boolean, replicas: number) {
   const pairs: (readonly [string, string])[] = [[`${TLS_DIR}/server.crt`, `${TLS_DIR}/server.key`]];
   if (client) pairs.push([`${TLS_DIR}/client.crt`, `${TLS_DIR}/client.key`]);

@@ -130,7 +130,9 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
     }
     const peers = Array.from({ length: plan.replicas }, (_, i) => `${name}-${i}.${governing}.${ctx.namespace}.svc.${ctx.settings.clusterDomain}`);
     const image = `percona/percona-xtradb-cluster:${plan.version}`;
-    const rootPassword = { name: 'MYSQL_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } } };
+    const rootPassword = {
+      name: 'MYSQL_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
+    };
     const container = {
       name: 'perconaxtradb',
       image,
@@ -152,7 +154,10 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
     if (server) {
       const certs = [server, client].filter((c) => c !== undefined) as IssuedCertificate[];
       config[WATCHER_FILE] = watcherScript(rotation(certs));
-      containers.push(reloaderContainer({ image, script: `${CONFIG_DIR}/${WATCHER_FILE}`, env: [rootPassword], mounts: [...mounts.filter((m) => m.name !== 'data')] }));
+      containers.push(reloaderContainer({
+        image, script: `${CONFIG_DIR}/${WATCHER_FILE}`, env: [rootPassword],
+        mounts: mounts.filter((m) => m.name !== 'data'),
+      }));
     }
     return [
       configMap(owner, configName, config),
@@ -217,7 +222,7 @@ export function startScript(tls: boolean): string {
     '#!/bin/sh',
     '# Rendered by dbtls. Pod 0 bootstraps a new cluster once; every other start joins wsrep_cluster_address.',
     'set -eu',
-    ...(tls ? ['# The CAs to trust, from the mounted secrets (renewals: tls-watch.sh).', `sh ${CONFIG_DIR}/${WATCHER_FILE} bundle`] : []),
+    ...(tls ? TRUST_BUNDLE_LINES : []),
     'ordinal="${HOSTNAME##*-}"',
     'bootstrap=""',
     `if [ "$ordinal" = "0" ] && [ ! -e ${DATA_DIR}/grastate.dat ]; then bootstrap="--wsrep-new-cluster"; fi`,
@@ -234,20 +239,26 @@ export function startScript(tls: boolean): string {
  */
 function rotation(certs: readonly IssuedCertificate[]) {
   const dirs = certs.map((c) => `${CERT_DIR}/${c.alias}`);
-  const sql = `MYSQL_PWD="$MYSQL_ROOT_PASSWORD" "$client" --defaults-extra-file=${CONFIG_DIR}/my.cnf --protocol=TCP --host=127.0.0.1 --port=${PORT} --user=root --batch --skip-column-names -e`;
+  const sql = `MYSQL_PWD="$MYSQL_ROOT_PASSWORD" "$client" --defaults-extra-file=${CONFIG_DIR}/my.cnf`
+    + ` --protocol=TCP --host=127.0.0.1 --port=${PORT} --user=root --batch --skip-column-names -e`;
   return {
     watched: dirs,
     pairs: dirs.map((d) => [`${d}/tls.crt`, `${d}/tls.key`] as const),
     trust: { file: TRUST_FILE, from: dirs.map((d) => `${d}/ca.crt`) },
     takeup: {
       reload: [
-        'client="$(command -v mysql || command -v mariadb)" || { log "no mysql client in the image"; return 1; }',
+        'client="$(command -v mysql || command -v mariadb)" ||',
+        '  { log "no mysql client in the image"; return 1; }',
         `version="$(${sql} 'SELECT VERSION()')" || { log "could not reach mysqld"; return 1; }`,
-        'case "$version" in *MariaDB*) stmt="FLUSH SSL" ;; *) stmt="ALTER INSTANCE RELOAD TLS" ;; esac',
+        'case "$version" in',
+        '  *MariaDB*) stmt="FLUSH SSL" ;;',
+        '  *) stmt="ALTER INSTANCE RELOAD TLS" ;;',
+        'esac',
         `${sql} "$stmt" || return 1`,
         'log "mysqld $version reloads its TLS files ($stmt)"',
         `if [ "$(${sql} 'SELECT @@wsrep_on')" = 1 ]; then`,
-        `  ${sql} "SET GLOBAL wsrep_provider_options='socket.ssl_reload=1'" && log "Galera reloads its TLS files"`,
+        `  ${sql} "SET GLOBAL wsrep_provider_options='socket.ssl_reload=1'" &&`,
+        '    log "Galera reloads its TLS files"',
         'fi',
       ],
     },
@@ -256,6 +267,10 @@ function rotation(certs: readonly IssuedCertificate[]) {
 
 // The parts of the workload that every PerconaXtraDB shares (see `shared`).
 const TRUST_MOUNT = shared({ name: 'tls-trust', mountPath: TRUST_DIR });
+const TRUST_BUNDLE_LINES = [
+  '# The CAs to trust, from the mounted secrets (renewals: tls-watch.sh).',
+  `sh ${CONFIG_DIR}/${WATCHER_FILE} bundle`,
+];
 const BASE_MOUNTS = shared([{ name: 'data', mountPath: DATA_DIR }, { name: 'config', mountPath: CONFIG_DIR, readOnly: true }]);
 const certMount = sharedBy((alias: string) => ({ name: `tls-${alias}-config`, mountPath: `${CERT_DIR}/${alias}`, readOnly: true }));
 const COMMAND = shared(['/bin/sh', `${CONFIG_DIR}/start.sh`]);

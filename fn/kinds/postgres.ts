@@ -198,6 +198,10 @@ const certFiles = sharedBy((base: string) => [
   { key: 'tls.key', path: `${base}.key` },
 ]);
 const TRUST_MOUNT = shared({ name: 'tls-trust', mountPath: TRUST_DIR });
+const TRUST_BUNDLE_LINES = [
+  '# The CAs to trust, from the mounted secrets (renewals: tls-watch.sh).',
+  `sh ${CONFIG_DIR}/${WATCHER_FILE} bundle`,
+];
 const COMMAND = shared(['/bin/sh', `${CONFIG_DIR}/start.sh`]);
 const POSTGRES_USER = shared({ name: 'POSTGRES_USER', value: 'postgres' });
 const PGDATA_ENV = shared({ name: 'PGDATA', value: PGDATA });
@@ -219,7 +223,7 @@ function rotation(certs: readonly IssuedCertificate[]) {
     watched: dirs,
     pairs: certs.map((c) => [`${CERT_DIR}/${c.alias}/${c.alias}.crt`, `${CERT_DIR}/${c.alias}/${c.alias}.key`] as const),
     trust: { file: TRUST_FILE, from: dirs.map((d) => `${d}/ca.crt`) },
-    takeup: { reload: ['pg_ctl reload --silent -D "$PGDATA" && log "PostgreSQL reloads its TLS files (SIGHUP)"'] },
+    takeup: { reload: ['pg_ctl reload --silent -D "$PGDATA" &&', '  log "PostgreSQL reloads its TLS files (SIGHUP)"'] },
   };
 }
 
@@ -287,7 +291,7 @@ export function startScript(name: string, plan: PostgresPlan, tls: boolean, clie
     '# Rendered by dbtls. Pod 0 is the primary; the others stream from it as standbys.',
     'set -eu',
     'ordinal="${HOSTNAME##*-}"',
-    ...(tls ? ['# The CAs to trust, from the mounted secrets (renewals: tls-watch.sh).', `sh ${CONFIG_DIR}/${WATCHER_FILE} bundle`] : []),
+    ...(tls ? TRUST_BUNDLE_LINES : []),
     'if [ "$ordinal" != "0" ] && [ ! -s "$PGDATA/PG_VERSION" ]; then',
     '  export PGPASSWORD="$POSTGRES_PASSWORD"',
     `  until pg_basebackup --pgdata="$PGDATA" --write-recovery-conf --wal-method=stream --checkpoint=fast --dbname="${conninfo.join(' ')}"; do`,

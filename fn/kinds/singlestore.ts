@@ -15,7 +15,9 @@ import { isObj, merged, shared } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import { configMap, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, service, statefulSet, tcpReadiness } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
-import { reloaderContainer, WATCHER_DIR, WATCHER_FILE, WATCHER_MOUNT, watcherScript, watcherVolume } from '../render/rotation.js';
+import {
+  reloaderContainer, WATCHER_DIR, WATCHER_FILE, WATCHER_MOUNT, watcherScript, watcherVolume,
+} from '../render/rotation.js';
 import { operatorOnlyFields, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import type { Reporter } from '../io/results.js';
@@ -158,14 +160,17 @@ export const singlestore = defineKind<SinglestorePlan>({
     const client = certificates.find((c) => c.alias === 'client');
     const governing = nameWithSuffix(name, 'pods');
     const configName = nameWithSuffix(name, 'server-config');
-    // The custom configuration directory holds memsql.cnf only (the ConfigMap also has the watcher).
-    const volumes: Obj[] = [{ name: 'custom-config', configMap: { name: configName, items: CONFIG_ITEMS } }];
+    // The custom configuration directory gets memsql.cnf only (the ConfigMap also has the watcher).
+    const volumes: Obj[] = [
+      { name: 'custom-config', configMap: { name: configName, items: CONFIG_ITEMS } },
+    ];
     const mounts: Obj[] = [...BASE_MOUNTS];
     if (server) {
       // One directory with both certificates, as KubeDB lays it out (volume tls-volume).
       const sources: Obj[] = [{ secret: { name: server.secretName, items: SERVER_FILES } }];
       if (client) sources.push({ secret: { name: client.secretName, items: CLIENT_FILES } });
-      volumes.push({ name: 'tls-volume', projected: { defaultMode: KEY_MODE, sources } }, watcherVolume(configName));
+      volumes.push({ name: 'tls-volume', projected: { defaultMode: KEY_MODE, sources } });
+      volumes.push(watcherVolume(configName));
       mounts.push(TLS_MOUNT);
     }
     const config: Record<string, string> = { 'memsql.cnf': memsqlCnf(server) };
@@ -176,7 +181,9 @@ export const singlestore = defineKind<SinglestorePlan>({
       service(owner, governing, POD_PORTS, { headless: true }),
     ];
     for (const group of plan.groups) {
-      const rootPassword = { name: 'ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } } };
+      const rootPassword = {
+        name: 'ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
+      };
       const container = {
         name: 'singlestore',
         image: plan.image,
@@ -197,7 +204,10 @@ export const singlestore = defineKind<SinglestorePlan>({
         podLabels: group.role ? { [COMPONENT]: group.role } : undefined,
         securityContext: POD_SECURITY,
         // Renewal: a sidecar of the node image runs SSL_RELOAD over SQL, in place.
-        containers: server ? [container, reloaderContainer({ image: plan.image, script: `${WATCHER_DIR}/${WATCHER_FILE}`, env: [rootPassword], mounts: [WATCHER_MOUNT, TLS_MOUNT] })] : [container],
+        containers: server ? [container, reloaderContainer({
+          image: plan.image, script: `${WATCHER_DIR}/${WATCHER_FILE}`, env: [rootPassword],
+          mounts: [WATCHER_MOUNT, TLS_MOUNT],
+        })] : [container],
         volumes,
         dataVolume: dataVolumeFrom(group.storage),
       });
@@ -233,8 +243,10 @@ function rotation(client: boolean) {
     pairs,
     takeup: {
       reload: [
-        'client="$(command -v singlestore || command -v memsql || command -v mysql)" || { log "no SQL client in the image"; return 1; }',
-        `MYSQL_PWD="$ROOT_PASSWORD" "$client" --protocol=TCP --host=127.0.0.1 --port=${PORT} --user=root -e SSL_RELOAD || return 1`,
+        'client="$(command -v singlestore || command -v memsql || command -v mysql)" ||',
+        '  { log "no SQL client in the image"; return 1; }',
+        'MYSQL_PWD="$ROOT_PASSWORD" "$client" --protocol=TCP --host=127.0.0.1 \\',
+        `  --port=${PORT} --user=root -e SSL_RELOAD || return 1`,
         'log "SingleStore reloads its TLS files (SSL_RELOAD)"',
       ],
     },

@@ -250,7 +250,9 @@ function rotation(certificates: readonly IssuedCertificate[], binary: string) {
   return {
     watched: dirs,
     pairs: dirs.map((d) => [`${d}/tls.crt`, `${d}/tls.key`] as const),
-    takeup: { reload: signalReload(binary, 'HUP', 'the server, which reloads its listener certificates') },
+    takeup: {
+      reload: signalReload(binary, 'HUP', 'the server, which reloads its listener certificates'),
+    },
   };
 }
 

@@ -44,12 +44,13 @@ export function watcherScript(r: Rotation): string {
   const restart = 'restart' in r.takeup ? r.takeup.restart : undefined;
   const lines = [
     '#!/bin/sh',
-    '# Rendered by dbtls: takes up renewed certificates. cert-manager rewrites a Secret; the kubelet',
-    '# swaps the mounted files at once by pointing the volume\'s ..data link at a new directory.',
+    '# Rendered by dbtls: takes up renewed certificates. cert-manager rewrites a Secret; the',
+    '# kubelet swaps the mounted files at once by pointing the volume\'s ..data link at a new',
+    '# directory.',
     '# Every period this loop compares those links with what it saw last; on a change it checks',
     '# each new certificate against its key (a broken renewal leaves the server as it is), then',
     restart
-      ? `# restarts ${restart.what} in this pod's own time slot (it reads its certificate at start only).`
+      ? `# restarts ${restart.what} in this pod's own time slot (it reads its certificate at start).`
       : '# tells the server to reload its TLS files in place (open connections stay).',
     'set -u',
     `period="\${${WATCH_PERIOD_ENV}:-${DEFAULT_WATCH_PERIOD}}"`,
@@ -59,15 +60,17 @@ export function watcherScript(r: Rotation): string {
     '',
     'log() { echo "dbtls tls-watch: $*"; }',
     '',
+    'target() { readlink "$1/..data" 2>/dev/null || echo none; }',
+    '',
     '# What the kubelet last swapped in: the ..data target of each watched volume.',
     'links() {',
-    '  for d in $watched; do printf \'%s=%s \' "$d" "$(readlink "$d/..data" 2>/dev/null || echo none)"; done',
+    '  for d in $watched; do printf \'%s=%s \' "$d" "$(target "$d")"; done',
     '}',
     '',
     '# The watched volumes whose ..data target differs from $1 (an earlier links).',
     'swapped() {',
     '  for d in $watched; do',
-    '    case " $1" in *" $d=$(readlink "$d/..data" 2>/dev/null || echo none) "*) ;; *) printf \'%s \' "$d" ;; esac',
+    '    case " $1" in *" $d=$(target "$d") "*) ;; *) printf \'%s \' "$d" ;; esac',
     '  done',
     '}',
     '',
@@ -85,7 +88,8 @@ export function watcherScript(r: Rotation): string {
     '      log "$key holds no private key"; ok=1; continue',
     '    fi',
     '    if ! command -v openssl >/dev/null 2>&1; then',
-    '      log "no openssl in the image: $crt and $key are PEM; whether they match, the server checks"',
+    '      log "no openssl in the image: $crt and $key are PEM;" \\',
+    '        "whether they match, the server checks"',
     '      continue',
     '    fi',
     '    a="$(openssl x509 -noout -pubkey -in "$crt" 2>/dev/null)"',
@@ -95,7 +99,9 @@ export function watcherScript(r: Rotation): string {
     '  return $ok',
     '}',
     '',
-    ...('reload' in r.takeup ? ['takeup() {', ...r.takeup.reload.map((l) => `  ${l}`), '}'] : restartFunctions(r.takeup.restart)),
+    ...('reload' in r.takeup
+      ? ['takeup() {', ...r.takeup.reload.map((l) => `  ${l}`), '}']
+      : restartFunctions(r.takeup.restart)),
     '',
     'if [ "${1:-watch}" = bundle ]; then bundle; exit; fi',
     "trap 'exit 0' TERM INT",
@@ -109,7 +115,7 @@ export function watcherScript(r: Rotation): string {
     '  last="$now"',
     '  log "renewed certificates are mounted in $changed"',
     '  if ! usable "$changed"; then',
-    '    log "kept the certificates in use: the renewed files are not a usable certificate and key"',
+    '    log "kept the certificates in use: the renewed files are no usable certificate and key"',
     '    continue',
     '  fi',
     '  bundle || log "could not write the trust bundle"',
@@ -197,14 +203,22 @@ export function signalReload(process: string, signal: string, what: string): str
   ];
 }
 
-const RELOADER_RESOURCES = shared({ requests: { cpu: '5m', memory: '16Mi' }, limits: { memory: '32Mi' } });
-const RELOADER_SECURITY = shared({ ...RESTRICTED_CONTAINER, seccompProfile: { type: 'RuntimeDefault' } });
+const RELOADER_RESOURCES = shared({
+  requests: { cpu: '5m', memory: '16Mi' },
+  limits: { memory: '32Mi' },
+});
+const RELOADER_SECURITY = shared({
+  ...RESTRICTED_CONTAINER,
+  seccompProfile: { type: 'RuntimeDefault' },
+});
 
 /**
  * The sidecar running the watcher: the server's image (its shell, and the server's own client
  * where a reload is an SQL statement), the pod's user, tiny requests.
  */
-export function reloaderContainer(o: { image: string; script: string; env?: Obj[]; mounts: Obj[] }): Obj {
+export interface Reloader { image: string; script: string; env?: Obj[]; mounts: Obj[] }
+
+export function reloaderContainer(o: Reloader): Obj {
   return {
     name: RELOADER_CONTAINER,
     image: o.image,
@@ -221,10 +235,10 @@ export function trustVolume(name: string): Obj {
   return { name, emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } };
 }
 
-/** Where the sidecar finds the watcher when the kind's configuration directory is not mounted whole. */
+/** Where the sidecar finds the watcher when the kind's configuration is not mounted whole. */
 export const WATCHER_DIR = '/etc/dbtls-watch';
 
-/** The watcher alone, from the kind's ConfigMap, for a sidecar whose server reads a config directory. */
+/** The watcher alone, from the kind's ConfigMap, where the server reads a whole directory. */
 export function watcherVolume(configMapName: string): Obj {
   return { name: 'tls-watch', configMap: { name: configMapName, items: WATCHER_ITEMS } };
 }
