@@ -161,7 +161,9 @@ export const postgres = defineKind<PostgresPlan>({
     const containers: Obj[] = [container];
     if (tls) {
       containers.push(reloaderContainer({
-        image, script: `${CONFIG_DIR}/${WATCHER_FILE}`, env: [PGDATA_ENV], mounts: [...mounts],
+        image, script: `${CONFIG_DIR}/${WATCHER_FILE}`, env: [PGDATA_ENV],
+        // pg_ctl only reads postmaster.pid from the data volume
+        mounts: mounts.map((m) => (m === BASE_MOUNTS[0] ? DATA_READ_ONLY : m)),
       }));
     }
     const config: Record<string, string> = {
@@ -197,6 +199,7 @@ const certFiles = sharedBy((base: string) => [
   { key: 'tls.crt', path: `${base}.crt` },
   { key: 'tls.key', path: `${base}.key` },
 ]);
+const DATA_READ_ONLY = shared({ name: 'data', mountPath: DATA_DIR, readOnly: true });
 const TRUST_MOUNT = shared({ name: 'tls-trust', mountPath: TRUST_DIR });
 const TRUST_BUNDLE_LINES = [
   '# The CAs to trust, from the mounted secrets (renewals: tls-watch.sh).',
