@@ -5,7 +5,10 @@
 // mode = item mode or defaultMode (default 0644), OR-ed with 0440 when fsGroup is set (secret and
 // ConfigMap volumes are read-only, so the kubelet's fsGroup pass adds r--r----- and sets setgid
 // on directories; pkg/volume/volume_linux.go changeFilePermission).
-import { chmodSync, chownSync, lchownSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync, chownSync, lchownSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync,
+  symlinkSync, writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export interface IdMap { uid(id: number): number; gid(id: number): number }
@@ -38,13 +41,14 @@ export interface PodSpecLike {
 
 const TIMESTAMP_DIR = '..2026_01_01_00_00_00.000000001';
 
-/** Lays out the secret, ConfigMap and projected volumes the container mounts; returns every file written. */
+/** Lays out the secret, ConfigMap and projected volumes the container mounts; every file written. */
 export function mountVolumes(podSpec: PodSpecLike, opts: MountOptions): MountedFile[] {
   const out: MountedFile[] = [];
   for (const { mount, volume } of mountedVolumes(podSpec, opts)) {
     const files = volumeFiles(volume, opts);
     if (files === undefined) continue; // data volumes (PVC, emptyDir) are the caller's
-    out.push(...writeVolume(join(opts.root, mount.mountPath), mount.name, TIMESTAMP_DIR, files, podSpec, opts));
+    const target = join(opts.root, mount.mountPath);
+    out.push(...writeVolume(target, mount.name, TIMESTAMP_DIR, files, podSpec, opts));
   }
   return out;
 }
@@ -91,7 +95,8 @@ function mountedVolumes(podSpec: PodSpecLike, opts: MountOptions) {
 
 function secretNames(volume: any): string[] {
   if (volume.secret) return [volume.secret.secretName];
-  if (volume.projected) return (volume.projected.sources ?? []).filter((s: any) => s.secret).map((s: any) => s.secret.name);
+  const sources: any[] = volume.projected?.sources ?? [];
+  if (volume.projected) return sources.filter((s) => s.secret).map((s) => s.secret.name);
   return [];
 }
 
@@ -102,12 +107,14 @@ function volumeFiles(volume: any, opts: MountOptions): VolumeFile[] | undefined 
   const secretFiles = (source: any, name: string, defaultMode?: number) => {
     const dir = opts.secrets[name];
     if (dir === undefined) throw new Error(`no secret ${name} was issued`);
-    return projected({ ...source, defaultMode: source.defaultMode ?? defaultMode }, readdirSync(dir), (key) => readFileSync(join(dir, key)));
+    const withMode = { ...source, defaultMode: source.defaultMode ?? defaultMode };
+    return projected(withMode, readdirSync(dir), (key) => readFileSync(join(dir, key)));
   };
   const configMapFiles = (source: any, defaultMode?: number) => {
     const data = opts.configMaps[source.name];
     if (data === undefined) throw new Error(`no ConfigMap ${source.name} was rendered`);
-    return projected({ ...source, defaultMode: source.defaultMode ?? defaultMode }, Object.keys(data), (key) => {
+    const withMode = { ...source, defaultMode: source.defaultMode ?? defaultMode };
+    return projected(withMode, Object.keys(data), (key) => {
       if (!(key in data)) throw new Error(`ConfigMap ${source.name} has no key ${key}`);
       return Buffer.from(opts.transform ? opts.transform(source.name, key, data[key]) : data[key]);
     });
@@ -119,14 +126,17 @@ function volumeFiles(volume: any, opts: MountOptions): VolumeFile[] | undefined 
     return (volume.projected.sources ?? []).flatMap((s: any) => {
       if (s.secret) return secretFiles(s.secret, s.secret.name, mode);
       if (s.configMap) return configMapFiles(s.configMap, mode);
-      throw new Error(`projected source ${JSON.stringify(s)} is not laid out by the kubelet stand-in`);
+      throw new Error(`projected source ${JSON.stringify(s)}: not laid out by the kubelet stand-in`);
     });
   }
   return undefined;
 }
 
 /** Writes `files` into `<target>/<stamp>` and points `..data` at it (atomically when `swap`). */
-function writeVolume(target: string, volume: string, stamp: string, files: VolumeFile[], podSpec: PodSpecLike, opts: MountOptions, swap = false): MountedFile[] {
+function writeVolume(
+  target: string, volume: string, stamp: string, files: VolumeFile[], podSpec: PodSpecLike,
+  opts: MountOptions, swap = false,
+): MountedFile[] {
   const ids = opts.ids ?? identity;
   const fsGroup = podSpec.securityContext?.fsGroup;
   const gid = fsGroup === undefined ? 0 : ids.gid(fsGroup);
@@ -141,7 +151,11 @@ function writeVolume(target: string, volume: string, stamp: string, files: Volum
     chownSync(real, 0, gid);
     chmodSync(real, mode);
     const top = f.path.split('/')[0];
-    try { symlinkSync(join('..data', top), join(target, top)); } catch (e: any) { if (e.code !== 'EEXIST') throw e; }
+    try {
+      symlinkSync(join('..data', top), join(target, top));
+    } catch (e: any) {
+      if (e.code !== 'EEXIST') throw e; // a file of an earlier payload: its link stays
+    }
     out.push({ volume, path: join(target, f.path), mode, uid: 0, gid });
   }
   for (const d of [target, versioned]) {

@@ -3,7 +3,9 @@
 // stand-in for the image's docker-entrypoint.sh. Paths in the rendered files are remapped under
 // the root; the pod's ids (999 in the official image) map to Debian's postgres account.
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync, chownSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { type IdMap, type MountedFile, type MountOptions, mountVolumes, swapSecret } from './kubelet.js';
@@ -183,15 +185,20 @@ export async function startPod(o: PodOptions): Promise<Pod> {
   });
   const { log, stop, waitUntilReady } = supervise(name, proc, logFile, 'SIGINT', 10_000); // SIGINT: fast shutdown
   await waitUntilReady(() => ready(bin, o.port), o.readyTimeoutMs ?? 30_000);
-  const pgdata = remapPaths(String(container.env.find((e: any) => e.name === 'PGDATA').value), mountPaths, root);
+  const pgdataEnv = container.env.find((e: any) => e.name === 'PGDATA');
+  const pgdata = remapPaths(String(pgdataEnv.value), mountPaths, root);
   const reloaders: Reloader[] = [];
   return {
     name, root, port: o.port, socketDir, files, log,
     stop: async () => { await Promise.all(reloaders.map((r) => r.stop())); await stop(); },
     postmasterPid: () => Number(readFileSync(join(pgdata, 'postmaster.pid'), 'utf8').split('\n')[0]),
-    swap: (secretName, dir) => { mountOptions.secrets[secretName] = dir; swapSecret(podSpec, mountOptions, secretName); },
+    swap: (secretName, dir) => {
+      mountOptions.secrets[secretName] = dir;
+      swapSecret(podSpec, mountOptions, secretName);
+    },
     startReloader: (periodSeconds) => {
-      const r = startReloader(podSpec, root, { ...env, PATH: `${bin}:/usr/bin:/bin` }, ids, periodSeconds);
+      const path = `${bin}:/usr/bin:/bin`;
+      const r = startReloader(podSpec, root, { ...env, PATH: path }, ids, periodSeconds);
       reloaders.push(r);
       return r;
     },
@@ -202,19 +209,24 @@ export async function startPod(o: PodOptions): Promise<Pod> {
  * The rendered tls-reloader container as a process of the pod: its command and environment with
  * the paths remapped, as the pod's user, beside the server (the pod shares its process namespace).
  */
-export function startReloader(podSpec: any, root: string, baseEnv: Record<string, string>, ids: IdMap, periodSeconds: number): Reloader {
+export function startReloader(
+  podSpec: any, root: string, baseEnv: Record<string, string>, ids: IdMap, periodSeconds: number,
+): Reloader {
   const c = podSpec.containers.find((x: any) => x.name === 'tls-reloader');
   if (!c) throw new Error('the rendered pod has no tls-reloader container');
   const paths: string[] = (c.volumeMounts ?? []).map((m: any) => m.mountPath);
   const env: Record<string, string> = { ...baseEnv };
-  for (const e of c.env ?? []) if (e.value !== undefined) env[e.name] = remapPaths(String(e.value), paths, root);
+  for (const e of c.env ?? []) {
+    if (e.value !== undefined) env[e.name] = remapPaths(String(e.value), paths, root);
+  }
   env.DBTLS_WATCH_PERIOD_SECONDS = String(periodSeconds);
   const command: string[] = c.command.map((a: string) => remapPaths(a, paths, root));
   const logFile = join(root, 'reloader.log');
   const fd = openSync(logFile, 'a');
   const sc = podSpec.securityContext;
   const proc = spawn(command[0], command.slice(1), {
-    env, cwd: root, stdio: ['ignore', fd, fd], uid: ids.uid(sc.runAsUser), gid: ids.gid(sc.runAsGroup ?? sc.runAsUser),
+    env, cwd: root, stdio: ['ignore', fd, fd],
+    uid: ids.uid(sc.runAsUser), gid: ids.gid(sc.runAsGroup ?? sc.runAsUser),
   });
   const { log, stop } = supervise('tls-reloader', proc, logFile, 'SIGTERM', 5_000);
   return { log, stop };

@@ -7,7 +7,9 @@ import { chmodSync, chownSync, existsSync, mkdirSync, openSync, readFileSync } f
 import { join } from 'node:path';
 import type { TestCA } from './ca-issuer.js';
 import { type MountedFile, type MountOptions, mountVolumes, swapSecret } from './kubelet.js';
-import { type MariaDB, mariadb, mariadbTemplate, optionName, parseIni, startMariadb } from './mariadb-server.js';
+import {
+  type MariaDB, mariadb, mariadbTemplate, optionName, parseIni, startMariadb,
+} from './mariadb-server.js';
 import { freePort, remapPaths } from './postgres-server.js';
 import { supervise } from './process.js';
 import { issueAll, type Rendered, renderItems } from './render.js';
@@ -28,13 +30,19 @@ export interface PxcPod {
   mysqldPid(): number;
   /** The kubelet's update after `secretName` was renewed into `dir` (a new `..data` target). */
   swap(secretName: string, dir: string): void;
-  /** Runs the rendered tls-reloader container (port 3306 remapped) with the watcher's period set. */
+  /** Runs the rendered tls-reloader container (port 3306 remapped), its period set. */
   startReloader(periodSeconds: number): { log(): string; stop(): Promise<void> };
 }
 
-export interface PxcPodOptions { items: unknown[]; root: string; ca: TestCA; template: string; password: string }
+export interface PxcPodOptions {
+  items: unknown[];
+  root: string;
+  ca: TestCA;
+  template: string;
+  password: string;
+}
 
-/** Renders `items`, issues the certificates, mounts pod 0's volumes and starts MariaDB with its [mysqld]. */
+/** Renders `items`, issues the certificates, mounts pod 0's volumes, starts MariaDB on [mysqld]. */
 export async function startPxcPod(o: PxcPodOptions): Promise<PxcPod> {
   const r = renderItems(o.items);
   const sts = r.statefulSets[0];
@@ -44,12 +52,14 @@ export async function startPxcPod(o: PxcPodOptions): Promise<PxcPod> {
   const pod = join(o.root, `${sts.metadata.name}-0`);
   const port = await freePort();
   const mountOptions: MountOptions = {
-    root: pod, secrets: issueAll(o.ca, r.certificates, join(o.root, 'secrets')), configMaps: r.configMaps, container: container.name,
+    root: pod, secrets: issueAll(o.ca, r.certificates, join(o.root, 'secrets')),
+    configMaps: r.configMaps, container: container.name,
     claims: (sts.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name),
     // The watcher reaches mysqld on the rendered port; here it listens elsewhere.
     transform: (_cm, key, content) => {
       const remapped = remapPaths(content, mountPaths, pod);
-      return key === 'tls-watch.sh' ? remapped.replace(/--port=3306\b/g, `--port=${port}`) : remapped;
+      if (key !== 'tls-watch.sh') return remapped;
+      return remapped.replace(/--port=3306\b/g, `--port=${port}`);
     },
   };
   const files = mountVolumes(podSpec, mountOptions);
@@ -65,20 +75,26 @@ export async function startPxcPod(o: PxcPodOptions): Promise<PxcPod> {
   }
   const watcher = files.find((f) => f.path.endsWith('/tls-watch.sh'));
   const startSh = files.find((f) => f.path.endsWith('/start.sh'));
+  const asPodUser = [`--reuid=${sc.runAsUser}`, `--regid=${gid}`, `--groups=${sc.fsGroup}`, '--'];
   if (watcher && startSh && readFileSync(startSh.path, 'utf8').includes(`sh ${watcher.path} bundle`)) {
-    execFileSync('setpriv', [`--reuid=${sc.runAsUser}`, `--regid=${gid}`, `--groups=${sc.fsGroup}`, '--', '/bin/sh', watcher.path, 'bundle']);
+    execFileSync('setpriv', [...asPodUser, '/bin/sh', watcher.path, 'bundle']);
   }
   // The option files mysqld reads: start.sh's --defaults-extra-file and what it !includes.
   const extra = startSh && /--defaults-extra-file=(\S+)/.exec(readFileSync(startSh.path, 'utf8'))?.[1];
   if (!extra) throw new Error('the rendered start.sh passes mysqld no --defaults-extra-file');
-  const mysqld = optionFiles(extra).flatMap((text) => parseIni(text)).filter((sec) => sec.name === 'mysqld').flatMap((sec) => sec.entries);
+  const mysqld = optionFiles(extra).flatMap((text) => parseIni(text))
+    .filter((sec) => sec.name === 'mysqld').flatMap((sec) => sec.entries);
   const kept = mysqld.filter(([k]) => !NOT_SHARED(k) && !OWN.has(optionName(k)));
   const skipped = mysqld.filter(([k]) => NOT_SHARED(k)).map(([k]) => k);
   if (!existsSync(o.template)) mariadbTemplate(o.template, sc.runAsUser, gid);
-  const server = await startMariadb({ root: pod, options: kept, port, uid: sc.runAsUser, gid, groups: sc.fsGroup === undefined ? [] : [sc.fsGroup], template: o.template });
+  const server = await startMariadb({
+    root: pod, options: kept, port, uid: sc.runAsUser, gid,
+    groups: sc.fsGroup === undefined ? [] : [sc.fsGroup], template: o.template,
+  });
   // Stand-in for the image's entrypoint: the root account reachable over the network with the
   // password from the auth secret.
-  const made = await mariadb(['-S', server.socket, '-uroot', '-e', `create user 'root'@'%' identified by '${o.password}'; grant all on *.* to 'root'@'%' with grant option`]);
+  const made = await mariadb(['-S', server.socket, '-uroot', '-e',
+    `create user 'root'@'%' identified by '${o.password}'; grant all on *.* to 'root'@'%' with grant option`]);
   if (!made.ok) throw new Error(made.err);
   const reloaders: { stop(): Promise<void> }[] = [];
   const stop = server.stop;
@@ -86,12 +102,17 @@ export async function startPxcPod(o: PxcPodOptions): Promise<PxcPod> {
   return {
     r, server, files, kept, skipped, root: pod,
     mysqldPid: () => Number(readFileSync(join(pod, 'run', 'mysqld.pid'), 'utf8').trim()),
-    swap: (secretName, dir) => { mountOptions.secrets[secretName] = dir; swapSecret(podSpec, mountOptions, secretName); },
+    swap: (secretName, dir) => {
+      mountOptions.secrets[secretName] = dir;
+      swapSecret(podSpec, mountOptions, secretName);
+    },
     startReloader: (periodSeconds) => {
       const c = podSpec.containers.find((x: any) => x.name === 'tls-reloader');
       if (!c) throw new Error('the rendered pod has no tls-reloader container');
       const paths: string[] = (c.volumeMounts ?? []).map((m: any) => m.mountPath);
-      const env: Record<string, string> = { PATH: '/usr/bin:/bin', HOME: pod, HOSTNAME: `${sts.metadata.name}-0` };
+      const env: Record<string, string> = {
+        PATH: '/usr/bin:/bin', HOME: pod, HOSTNAME: `${sts.metadata.name}-0`,
+      };
       for (const e of c.env ?? []) {
         if (e.value !== undefined) env[e.name] = remapPaths(String(e.value), paths, pod);
         else if (e.valueFrom?.secretKeyRef?.key === 'password') env[e.name] = o.password;
@@ -100,7 +121,7 @@ export async function startPxcPod(o: PxcPodOptions): Promise<PxcPod> {
       const command: string[] = c.command.map((a: string) => remapPaths(a, paths, pod));
       const logFile = join(pod, 'reloader.log');
       const fd = openSync(logFile, 'a');
-      const proc = spawn('setpriv', [`--reuid=${sc.runAsUser}`, `--regid=${gid}`, `--groups=${sc.fsGroup}`, '--', ...command], { env, cwd: pod, stdio: ['ignore', fd, fd] });
+      const proc = spawn('setpriv', [...asPodUser, ...command], { env, cwd: pod, stdio: ['ignore', fd, fd] });
       const sup = supervise('tls-reloader', proc, logFile, 'SIGTERM', 5_000);
       reloaders.push(sup);
       return sup;
