@@ -3,20 +3,25 @@
 // the server, and the renewal arrives exactly as the kubelet delivers it (a new `..data` target,
 // kubelet.ts swapSecret). The watcher's period is the rendered DBTLS_WATCH_PERIOD_SECONDS, set
 // low here.
-import { execFile, execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import {
+  execFile, execFileSync, spawn, type ChildProcessWithoutNullStreams,
+} from 'node:child_process';
 import { chownSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issuer, postgres } from '../helpers.js';
 import { createTestCA, issue, type TestCA } from './ca-issuer.js';
 import { SKIP, requireRoot, workDir } from './env.js';
-import { type Attempt, freePort, initTemplate, localAccount, type Pod, postgresBin, psql, startPod } from './postgres-server.js';
+import {
+  type Attempt, freePort, initTemplate, localAccount, type Pod, postgresBin, psql, startPod,
+} from './postgres-server.js';
 import { issueAll, type Rendered, renderItems } from './render.js';
 
 const PASSWORD = 'Sup3r-secret';
 const PERIOD = 1; // seconds between the watcher's looks
 const bin = postgresBin();
-const VERSION = bin ? /(\d+(?:\.\d+)*)/.exec(execFileSync(join(bin, 'postgres'), ['--version']).toString())![1] : '15';
+const serverVersion = (b: string) => execFileSync(join(b, 'postgres'), ['--version']).toString();
+const VERSION = bin ? /(\d+(?:\.\d+)*)/.exec(serverVersion(bin))![1] : '15';
 
 let work: { dir: string; cleanup: () => void };
 let ca: TestCA;
@@ -25,7 +30,9 @@ let template: string;
 const pods: Pod[] = [];
 let renewals = 0;
 
-async function start(r: Rendered, dir: string, secrets: Record<string, string>, ordinal = 0, primaryPort?: number): Promise<Pod> {
+async function start(
+  r: Rendered, dir: string, secrets: Record<string, string>, ordinal = 0, primaryPort?: number,
+): Promise<Pod> {
   const port = await freePort();
   const pod = await startPod({
     rendered: r, ordinal, secrets, work: join(work.dir, dir), template, password: PASSWORD, account, port,
@@ -59,7 +66,9 @@ async function servedSerial(pod: Pod): Promise<string> {
 }
 
 /** Polls `get` until it returns `want` (or a value `want` accepts) or `ms` pass; the last value and the time it took. */
-async function until<T>(get: () => Promise<T>, want: T | ((v: T) => boolean), ms: number): Promise<{ value: T; ms: number }> {
+async function until<T>(
+  get: () => Promise<T>, want: T | ((v: T) => boolean), ms: number,
+): Promise<{ value: T; ms: number }> {
   const t0 = Date.now();
   const done = (v: T) => (typeof want === 'function' ? (want as (v: T) => boolean)(v) : v === want);
   let value = await get();

@@ -5,7 +5,10 @@
 // `..data` target) and only on one: not at start, not while nothing changes, not when a file
 // changes in place, not when the renewed key does not match its certificate.
 import { spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers.js';
@@ -26,6 +29,9 @@ let work: { dir: string; cleanup: () => void };
 let ca: TestCA;
 const running: Supervised[] = [];
 
+/** A stand-in program: its name (the process name looked for), script, and whether it runs. */
+interface StandIn { name: string; script: string; run: boolean }
+
 interface StandInPod {
   r: Rendered;
   root: string;
@@ -40,14 +46,17 @@ interface StandInPod {
  * stand-in `program` (a shell script; its file name is the process name the watcher looks for)
  * on PATH, and the rendered reloader running.
  */
-async function standInPod(r: Rendered, dir: string, sts: any, ordinal: number, program: { name: string; script: string; run: boolean }, shell?: 'busybox'): Promise<StandInPod> {
+async function standInPod(
+  r: Rendered, dir: string, sts: any, ordinal: number, program: StandIn, shell?: 'busybox',
+): Promise<StandInPod> {
   const root = join(work.dir, dir);
   const podSpec = sts.spec.template.spec;
   const reloader = podSpec.containers.find((c: any) => c.name === 'tls-reloader');
   expect(reloader, 'the rendered pod has a tls-reloader container').toBeDefined();
   const paths: string[] = reloader.volumeMounts.map((m: any) => m.mountPath);
   const options: MountOptions = {
-    root, secrets: issueAll(ca, r.certificates, join(root, 'secrets')), configMaps: r.configMaps, container: 'tls-reloader',
+    root, secrets: issueAll(ca, r.certificates, join(root, 'secrets')),
+    configMaps: r.configMaps, container: 'tls-reloader',
     claims: (sts.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name),
     transform: (_cm, _key, content) => remapPaths(content, paths, root),
   };
@@ -60,8 +69,13 @@ async function standInPod(r: Rendered, dir: string, sts: any, ordinal: number, p
   writeFileSync(events, '');
   chmodSync(events, 0o666);
   writeFileSync(join(bin, program.name), program.script.replaceAll('EVENTS', events), { mode: 0o755 });
-  const env: Record<string, string> = { PATH: `${bin}:/usr/bin:/bin`, HOME: root, HOSTNAME: `${sts.metadata.name}-${ordinal}` };
-  if (program.run) running.push(start(`${program.name}`, ['/usr/bin/setpriv', ...ids, join(bin, program.name)], env, join(root, 'server.log')));
+  const env: Record<string, string> = {
+    PATH: `${bin}:/usr/bin:/bin`, HOME: root, HOSTNAME: `${sts.metadata.name}-${ordinal}`,
+  };
+  if (program.run) {
+    const argv = ['/usr/bin/setpriv', ...ids, join(bin, program.name)];
+    running.push(start(program.name, argv, env, join(root, 'server.log')));
+  }
   for (const e of reloader.env ?? []) {
     if (e.value !== undefined) env[e.name] = e.value;
     else if (e.valueFrom?.secretKeyRef) env[e.name] = 'the-root-password';
@@ -79,7 +93,8 @@ async function standInPod(r: Rendered, dir: string, sts: any, ordinal: number, p
     expect(command[0]).toBe('/bin/sh');
     command[0] = join(bb, 'sh');
   }
-  running.push(start('tls-reloader', ['/usr/bin/setpriv', ...ids, ...command], env, join(root, 'reloader.log')));
+  const argv = ['/usr/bin/setpriv', ...ids, ...command];
+  running.push(start('tls-reloader', argv, env, join(root, 'reloader.log')));
   await sleep(300);
   let renewals = 0;
   return {
@@ -88,16 +103,17 @@ async function standInPod(r: Rendered, dir: string, sts: any, ordinal: number, p
     watcherLog: () => readFileSync(join(root, 'reloader.log'), 'utf8'),
     async swap(alias, broken) {
       const spec = r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === alias).spec;
-      const renewed = issue(ca, spec, join(root, 'renewals', `${alias}-${++renewals}`));
+      const renew = () => issue(ca, spec, join(root, 'renewals', `${alias}-${++renewals}`));
+      const renewed = renew();
       if (broken === 'empty') writeFileSync(renewed.tlsKey, '');
-      if (broken === 'key') copyFileSync(issue(ca, spec, join(root, 'renewals', `${alias}-${++renewals}`)).tlsKey, renewed.tlsKey);
+      if (broken === 'key') copyFileSync(renew().tlsKey, renewed.tlsKey); // another renewal's key
       options.secrets[spec.secretName] = renewed.dir;
       swapSecret(podSpec, options, spec.secretName);
     },
   };
 }
 
-function start(name: string, argv: string[], env: Record<string, string>, logFile: string): Supervised {
+function start(name: string, argv: string[], env: Record<string, string>, logFile: string) {
   const fd = openSync(logFile, 'a');
   const proc = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', fd, fd] });
   return supervise(name, proc, logFile, 'SIGKILL', 1000);
