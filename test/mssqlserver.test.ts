@@ -54,6 +54,9 @@ describe('MSSQLServer validation', () => {
     expect(r.status).toBe(0);
   });
 
+  /** Every standalone MSSQLServer (spec.tls is required) restarts on renewal. */
+  const RESTART_WARNING = { severity: 'warning', field: 'spec.tls', message: 'SQL Server reads its certificate only when it starts, so standalone mode restarts it when cert-manager renews a certificate: the tls-reloader container of each pod ends SQL Server in that pod\'s own 120-second slot (DBTLS_RESTART_SLOT_SECONDS), one pod at a time, and the kubelet starts it again with the renewed files; each pod is unavailable for its restart once per renewal' };
+
   it('warns about what standalone mode leaves to the operator', () => {
     const r = run(mssql({ monitor: { agent: 'prometheus.io/operator' }, podTemplate: { metadata: { labels: { a: 'b' } }, spec: { nodeSelector: { disk: 'ssd' }, containers: [{ name: 'mssql', env: ENV, securityContext: {} }] } } }));
     expect(resultsOf(r).filter((x) => x.severity === 'warning')).toEqual([
@@ -61,10 +64,12 @@ describe('MSSQLServer validation', () => {
       { severity: 'warning', field: 'spec.podTemplate.metadata', message: 'spec.podTemplate.metadata is applied by the KubeDB operator only; standalone mode renders only the mssql container\'s env and resources (use mode: operator to keep it)' },
       { severity: 'warning', field: 'spec.podTemplate.spec.nodeSelector', message: 'spec.podTemplate.spec.nodeSelector is applied by the KubeDB operator only; standalone mode renders only the mssql container\'s env and resources (use mode: operator to keep it)' },
       { severity: 'warning', field: 'spec.podTemplate.spec.containers[0].securityContext', message: 'spec.podTemplate.spec.containers[0].securityContext is applied by the KubeDB operator only; standalone mode renders only the mssql container\'s env and resources (use mode: operator to keep it)' },
+      RESTART_WARNING,
     ]);
     const g = run(ag());
     expect(resultsOf(g).filter((x) => x.severity === 'warning')).toEqual([
       { severity: 'warning', field: 'spec.topology', message: 'standalone mode runs 3 SQL Server instances with HADR enabled and the endpoint certificate mounted at /var/opt/mssql/endpoint-cert, service "ms" routes to pod 0, and service "ms-secondary" to pods labelled kubedb.com/role: secondary; creating the availability group, joining replicas, the mirroring endpoints and failover are done by the KubeDB operator (its coordinator) only: until you create them, the replicas are independent servers and the secondary service has no endpoints until you label the secondaries (use mode: operator for a managed group)' },
+      RESTART_WARNING,
     ]);
   });
 });

@@ -120,9 +120,9 @@ describe('PerconaXtraDB rendering', () => {
     expect(strict).toBe([
       '# Rendered by dbtls from the PerconaXtraDB resource: TLS for client connections.',
       '[mysqld]', 'port=3306',
-      'ssl-ca=/etc/mysql/certs/server/ca.crt', 'ssl-cert=/etc/mysql/certs/server/tls.crt', 'ssl-key=/etc/mysql/certs/server/tls.key',
+      'ssl-ca=/etc/mysql/certs/trust/ca.crt', 'ssl-cert=/etc/mysql/certs/server/tls.crt', 'ssl-key=/etc/mysql/certs/server/tls.key',
       'require_secure_transport=ON', '',
-      '[client]', 'ssl-ca=/etc/mysql/certs/client/ca.crt', 'ssl-cert=/etc/mysql/certs/client/tls.crt', 'ssl-key=/etc/mysql/certs/client/tls.key', '',
+      '[client]', 'ssl-ca=/etc/mysql/certs/trust/ca.crt', 'ssl-cert=/etc/mysql/certs/client/tls.crt', 'ssl-key=/etc/mysql/certs/client/tls.key', '',
     ].join('\n'));
     expect(configOf(run(pxc({ requireSSL: false })))['my.cnf']).toContain('require_secure_transport=OFF\n');
     const plain = run(pxc({ tls: undefined }));
@@ -136,8 +136,8 @@ describe('PerconaXtraDB rendering', () => {
   it('encrypts Galera replication and state transfers with the server certificate', () => {
     const wsrep = configOf(run(pxc({ requireSSL: true })))['wsrep.cnf'];
     expect(wsrep).toContain('pxc-encrypt-cluster-traffic=ON\n');
-    expect(wsrep).toContain('wsrep_provider_options="socket.ssl=yes;socket.ssl_ca=/etc/mysql/certs/server/ca.crt;socket.ssl_cert=/etc/mysql/certs/server/tls.crt;socket.ssl_key=/etc/mysql/certs/server/tls.key"\n');
-    expect(wsrep).toContain('[sst]\nencrypt=4\nssl-ca=/etc/mysql/certs/server/ca.crt\nssl-cert=/etc/mysql/certs/server/tls.crt\nssl-key=/etc/mysql/certs/server/tls.key\n');
+    expect(wsrep).toContain('wsrep_provider_options="socket.ssl=yes;socket.ssl_ca=/etc/mysql/certs/trust/ca.crt;socket.ssl_cert=/etc/mysql/certs/server/tls.crt;socket.ssl_key=/etc/mysql/certs/server/tls.key"\n');
+    expect(wsrep).toContain('[sst]\nencrypt=4\nssl-ca=/etc/mysql/certs/trust/ca.crt\nssl-cert=/etc/mysql/certs/server/tls.crt\nssl-key=/etc/mysql/certs/server/tls.key\n');
     expect(wsrep).toContain('wsrep_cluster_name=pxc\n');
   });
 
@@ -159,7 +159,9 @@ describe('PerconaXtraDB rendering', () => {
       { name: 'config', mountPath: '/etc/mysql/dbtls', readOnly: true },
       { name: 'tls-server-config', mountPath: '/etc/mysql/certs/server', readOnly: true },
       { name: 'tls-client-config', mountPath: '/etc/mysql/certs/client', readOnly: true },
+      { name: 'tls-trust', mountPath: '/etc/mysql/certs/trust' },
     ]);
+    expect(pod.volumes.find((v: any) => v.name === 'tls-trust')).toEqual({ name: 'tls-trust', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } });
     expect(c.env[0]).toEqual({ name: 'MYSQL_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: 'pxc-auth', key: 'password' } } });
     const data = configOf(r);
     expect(data['server.cnf']).toContain('!include /etc/mysql/dbtls/my.cnf\n!include /etc/mysql/dbtls/wsrep.cnf\n');

@@ -170,7 +170,7 @@ describe('Postgres rendering', () => {
 
   it('streams standbys from the primary over TLS with the client certificate', () => {
     const script = itemsOf(run(postgres({ replicas: 3, sslMode: 'verify-ca' })), 'ConfigMap')[0].data['start.sh'];
-    expect(script).toContain('--dbname="host=pg port=5432 user=postgres sslmode=verify-ca sslrootcert=/tls/certs/client/ca.crt sslcert=/tls/certs/client/client.crt sslkey=/tls/certs/client/client.key"');
+    expect(script).toContain('--dbname="host=pg port=5432 user=postgres sslmode=verify-ca sslrootcert=/tls/trust/ca.crt sslcert=/tls/certs/client/client.crt sslkey=/tls/certs/client/client.key"');
   });
 
   it('marks the database local-config in standalone mode and leaves it alone in operator mode', () => {

@@ -15,6 +15,10 @@ import { describeType } from '../io/resource-list.js';
 import { configMap, dataVolumeFrom, emptyDirVolume, podSecurityContext, podSelector, RESTRICTED_CONTAINER, service, statefulSet, tcpReadiness } from '../render/workload.js';
 import { checkTLSProtocols, tlsProtocolsFor } from '../policy/rules.js';
 import type { Owner } from '../render/metadata.js';
+import {
+  DEFAULT_RESTART_SLOT, reloaderContainer, RESTART_SLOT_ENV, WATCHER_DIR, WATCHER_FILE, WATCHER_MOUNT,
+  watcherScript, watcherVolume,
+} from '../render/rotation.js';
 import { operatorOnlyFields, readBool, readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
@@ -239,8 +243,22 @@ export const mssqlserver = defineKind<MSSQLPlan>({
       volumeMounts: mounts,
       securityContext: CONTAINER_SECURITY,
     };
+    const config: Record<string, string> = { 'mssql.conf': mssqlConf(plan, server !== undefined) };
+    const containers: Obj[] = [container];
+    if (server) {
+      // Renewal: SQL Server reads its certificate at start only; the sidecar restarts it.
+      ctx.report.warn('spec.tls', RESTART_WARNING);
+      const withEndpoint = ag && endpoint !== undefined;
+      config[WATCHER_FILE] = watcherScript(rotation(withEndpoint, client !== undefined, plan.replicas));
+      volumes.push(watcherVolume(configName));
+      containers.push(reloaderContainer({
+        image: plan.image as string, script: `${WATCHER_DIR}/${WATCHER_FILE}`, env: [RESTART_SLOT],
+        // not the data volume, nor mssql.conf (a subPath)
+        mounts: [WATCHER_MOUNT, ...mounts.filter((m) => !(BASE_MOUNTS as readonly Obj[]).includes(m))],
+      }));
+    }
     return [
-      configMap(owner, configName, { 'mssql.conf': mssqlConf(plan, server !== undefined) }),
+      configMap(owner, configName, config),
       service(owner, name, PRIMARY_PORTS, ag ? { selector: podSelector(name, 0) } : {}),
       ...(ag ? [secondaryService(owner, name)] : []),
       service(owner, governing, ag ? AG_POD_PORTS : POD_PORTS, { headless: true }),
@@ -250,10 +268,11 @@ export const mssqlserver = defineKind<MSSQLPlan>({
         serviceName: governing,
         securityContext: POD_SECURITY,
         initContainers: initContainers.length ? initContainers : undefined,
-        containers: [container],
+        containers,
         volumes,
         dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
         podManagementPolicy: ag ? 'Parallel' : undefined,
+        shareProcessNamespace: server !== undefined || undefined,
       }),
     ] satisfies KubeObject[];
   },
@@ -263,6 +282,18 @@ export const mssqlserver = defineKind<MSSQLPlan>({
 function secondaryService(owner: Owner, name: string): KubeObject {
   const secondary = nameWithSuffix(name, 'secondary');
   return service(owner, secondary, SECONDARY_PORTS, { selector: SECONDARY_SELECTOR });
+}
+
+/** What the watcher checks: the server and client pairs, and with an availability group the endpoint's. */
+function rotation(endpoint: boolean, client: boolean, replicas: number) {
+  const pairs: (readonly [string, string])[] = [[`${TLS_DIR}/server.crt`, `${TLS_DIR}/server.key`]];
+  if (client) pairs.push([`${TLS_DIR}/client.crt`, `${TLS_DIR}/client.key`]);
+  if (endpoint) pairs.push([`${ENDPOINT_DIR}/tls.crt`, `${ENDPOINT_DIR}/tls.key`]);
+  return {
+    watched: endpoint ? [TLS_DIR, ENDPOINT_DIR] : [TLS_DIR],
+    pairs,
+    takeup: { restart: { process: 'sqlservr', replicas, what: 'SQL Server' } },
+  };
 }
 
 /** The server and client secrets in one directory, named as KubeDB names them there. */
@@ -367,6 +398,12 @@ const TLS_MOUNT = shared({ name: 'tls', mountPath: TLS_DIR, readOnly: true });
 const ENDPOINT_MOUNT = shared({ name: 'endpoint-cert', mountPath: ENDPOINT_DIR, readOnly: true });
 const SERVER_FILES = shared([{ key: 'ca.crt', path: 'ca.crt' }, { key: 'tls.crt', path: 'server.crt' }, { key: 'tls.key', path: 'server.key' }]);
 const CLIENT_FILES = shared([{ key: 'tls.crt', path: 'client.crt' }, { key: 'tls.key', path: 'client.key' }]);
+const RESTART_WARNING = 'SQL Server reads its certificate only when it starts, so standalone mode'
+  + ' restarts it when cert-manager renews a certificate: the tls-reloader container of each pod'
+  + ` ends SQL Server in that pod's own ${DEFAULT_RESTART_SLOT}-second slot (${RESTART_SLOT_ENV}),`
+  + ' one pod at a time, and the kubelet starts it again with the renewed files; each pod is'
+  + ' unavailable for its restart once per renewal';
+const RESTART_SLOT = shared({ name: RESTART_SLOT_ENV, value: String(DEFAULT_RESTART_SLOT) });
 const ENABLE_HADR = shared({ name: 'MSSQL_ENABLE_HADR', value: '1' });
 const CONTAINER_PORTS = shared([{ name: 'db', containerPort: PORT, protocol: 'TCP' }]);
 const AG_CONTAINER_PORTS = shared([...CONTAINER_PORTS, { name: 'mirroring', containerPort: MIRRORING_PORT, protocol: 'TCP' }]);

@@ -14,6 +14,7 @@ import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, secretVolume, service, serviceWildcards, statefulSet, tcpReadiness } from '../render/workload.js';
 import { flat } from '../util/strings.js';
 import type { Owner } from '../render/metadata.js';
+import { reloaderContainer, trustVolume, WATCHER_FILE, watcherScript } from '../render/rotation.js';
 import { operatorOnlyFields, readBool, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
@@ -26,6 +27,9 @@ const CERT_DIR = '/etc/mysql/certs';
 const CONFIG_DIR = '/etc/mysql/dbtls';
 const DATA_DIR = '/var/lib/mysql';
 const KEY_MODE = 0o440; // readable by the mysql group (fsGroup) only
+// The CAs mysqld, Galera and the in-pod client trust: every ca.crt the mounted secrets carry.
+const TRUST_DIR = `${CERT_DIR}/trust`;
+const TRUST_FILE = `${TRUST_DIR}/ca.crt`;
 const MIN_CLUSTER = 3; // kubedb.PerconaXtraDBDefaultClusterSize: the default and the webhook's minimum
 const MAX_CLUSTER_NAME = 32; // kubedb.PerconaXtraDBMaxClusterNameLength (wsrep_cluster_name)
 const MAX_RENDERED_NODES = 1000; // dbtls's own bound: the Galera peer list grows with replicas
@@ -132,27 +136,43 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
       volumes.push(secretVolume(volume, cert.secretName, CERT_FILES, KEY_MODE));
       mounts.push(certMount(cert.alias));
     }
+    if (server) {
+      volumes.push(trustVolume('tls-trust'));
+      mounts.push(TRUST_MOUNT);
+    }
     const peers = Array.from({ length: plan.replicas }, (_, i) => `${name}-${i}.${governing}.${ctx.namespace}.svc.${ctx.settings.clusterDomain}`);
+    const image = `percona/percona-xtradb-cluster:${plan.version}`;
+    const rootPassword = {
+      name: 'MYSQL_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
+    };
     const container = {
       name: 'perconaxtradb',
-      image: `percona/percona-xtradb-cluster:${plan.version}`,
+      image,
       command: COMMAND,
-      env: [
-        { name: 'MYSQL_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } } },
-        { name: 'CLUSTER_NAME', value: name },
-      ],
+      env: [rootPassword, { name: 'CLUSTER_NAME', value: name }],
       ports: CONTAINER_PORTS,
       readinessProbe: READINESS,
       volumeMounts: mounts,
       securityContext: RESTRICTED_CONTAINER,
     };
+    const config: Record<string, string> = {
+      'my.cnf': myCnf(plan, server, client),
+      'wsrep.cnf': galeraCnf(name, peers, server),
+      'server.cnf': `# Rendered by dbtls: what mysqld reads after the image's own configuration.\n!include ${CONFIG_DIR}/my.cnf\n!include ${CONFIG_DIR}/wsrep.cnf\n`,
+      'start.sh': startScript(server !== undefined),
+    };
+    // Renewal: a sidecar of the same image asks mysqld (and Galera) to reload TLS over SQL.
+    const containers: Obj[] = [container];
+    if (server) {
+      const certs = [server, client].filter((c) => c !== undefined) as IssuedCertificate[];
+      config[WATCHER_FILE] = watcherScript(rotation(certs));
+      containers.push(reloaderContainer({
+        image, script: `${CONFIG_DIR}/${WATCHER_FILE}`, env: [rootPassword],
+        mounts: mounts.filter((m) => m.name !== 'data'),
+      }));
+    }
     return [
-      configMap(owner, configName, {
-        'my.cnf': myCnf(plan, server, client),
-        'wsrep.cnf': galeraCnf(name, peers, server),
-        'server.cnf': `# Rendered by dbtls: what mysqld reads after the image's own configuration.\n!include ${CONFIG_DIR}/my.cnf\n!include ${CONFIG_DIR}/wsrep.cnf\n`,
-        'start.sh': startScript(),
-      }),
+      configMap(owner, configName, config),
       service(owner, name, PRIMARY_PORTS),
       service(owner, governing, POD_PORTS, { headless: true }),
       statefulSet(owner, {
@@ -160,7 +180,7 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
         replicas: plan.replicas,
         serviceName: governing,
         securityContext: POD_SECURITY,
-        containers: [container],
+        containers,
         volumes,
         dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
       }),
@@ -176,11 +196,11 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
 export function myCnf(plan: PerconaXtraDBPlan, server: IssuedCertificate | undefined, client: IssuedCertificate | undefined): string {
   const lines = ['# Rendered by dbtls from the PerconaXtraDB resource: TLS for client connections.', '[mysqld]', `port=${PORT}`];
   if (server) {
-    lines.push(`ssl-ca=${CERT_DIR}/server/ca.crt`, `ssl-cert=${CERT_DIR}/server/tls.crt`, `ssl-key=${CERT_DIR}/server/tls.key`);
+    lines.push(`ssl-ca=${TRUST_FILE}`, `ssl-cert=${CERT_DIR}/server/tls.crt`, `ssl-key=${CERT_DIR}/server/tls.key`);
   }
   lines.push(`require_secure_transport=${plan.requireSSL && server ? 'ON' : 'OFF'}`);
   if (client) {
-    lines.push('', '[client]', `ssl-ca=${CERT_DIR}/client/ca.crt`, `ssl-cert=${CERT_DIR}/client/tls.crt`, `ssl-key=${CERT_DIR}/client/tls.key`);
+    lines.push('', '[client]', `ssl-ca=${server ? TRUST_FILE : `${CERT_DIR}/client/ca.crt`}`, `ssl-cert=${CERT_DIR}/client/tls.crt`, `ssl-key=${CERT_DIR}/client/tls.key`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -199,9 +219,9 @@ export function galeraCnf(name: string, peers: readonly string[], server: Issued
     'innodb_autoinc_lock_mode=2',
   ];
   if (server) {
-    const files = `socket.ssl_ca=${CERT_DIR}/server/ca.crt;socket.ssl_cert=${CERT_DIR}/server/tls.crt;socket.ssl_key=${CERT_DIR}/server/tls.key`;
+    const files = `socket.ssl_ca=${TRUST_FILE};socket.ssl_cert=${CERT_DIR}/server/tls.crt;socket.ssl_key=${CERT_DIR}/server/tls.key`;
     lines.push('pxc-encrypt-cluster-traffic=ON', `wsrep_provider_options="socket.ssl=yes;${files}"`, '', '[sst]', 'encrypt=4',
-      `ssl-ca=${CERT_DIR}/server/ca.crt`, `ssl-cert=${CERT_DIR}/server/tls.crt`, `ssl-key=${CERT_DIR}/server/tls.key`);
+      `ssl-ca=${TRUST_FILE}`, `ssl-cert=${CERT_DIR}/server/tls.crt`, `ssl-key=${CERT_DIR}/server/tls.key`);
   } else {
     lines.push('pxc-encrypt-cluster-traffic=OFF');
   }
@@ -209,11 +229,12 @@ export function galeraCnf(name: string, peers: readonly string[], server: Issued
 }
 
 /** Pod 0 bootstraps the cluster on an empty data directory; every other start joins the peers. */
-export function startScript(): string {
+export function startScript(tls: boolean): string {
   return [
     '#!/bin/sh',
     '# Rendered by dbtls. Pod 0 bootstraps a new cluster once; every other start joins wsrep_cluster_address.',
     'set -eu',
+    ...(tls ? TRUST_BUNDLE_LINES : []),
     'ordinal="${HOSTNAME##*-}"',
     'bootstrap=""',
     `if [ "$ordinal" = "0" ] && [ ! -e ${DATA_DIR}/grastate.dat ]; then bootstrap="--wsrep-new-cluster"; fi`,
@@ -222,7 +243,46 @@ export function startScript(): string {
   ].join('\n');
 }
 
+/**
+ * Renewal: mysqld re-reads ssl-ca/ssl-cert/ssl-key on ALTER INSTANCE RELOAD TLS (Percona XtraDB
+ * Cluster, MySQL 8) or FLUSH SSL (MariaDB), keeping its TLS context if they fail to load; Galera
+ * re-reads its socket.ssl files on socket.ssl_reload; SST (xtrabackup) reads the files at every
+ * transfer. The statement is chosen by the server's version(), so one script serves both.
+ */
+function rotation(certs: readonly IssuedCertificate[]) {
+  const dirs = certs.map((c) => `${CERT_DIR}/${c.alias}`);
+  const sql = `MYSQL_PWD="$MYSQL_ROOT_PASSWORD" "$client" --defaults-extra-file=${CONFIG_DIR}/my.cnf`
+    + ` --protocol=TCP --host=127.0.0.1 --port=${PORT} --user=root --batch --skip-column-names -e`;
+  return {
+    watched: dirs,
+    pairs: dirs.map((d) => [`${d}/tls.crt`, `${d}/tls.key`] as const),
+    trust: { file: TRUST_FILE, from: dirs.map((d) => `${d}/ca.crt`) },
+    takeup: {
+      reload: [
+        'client="$(command -v mysql || command -v mariadb)" ||',
+        '  { log "no mysql client in the image"; return 1; }',
+        `version="$(${sql} 'SELECT VERSION()')" || { log "could not reach mysqld"; return 1; }`,
+        'case "$version" in',
+        '  *MariaDB*) stmt="FLUSH SSL" ;;',
+        '  *) stmt="ALTER INSTANCE RELOAD TLS" ;;',
+        'esac',
+        `${sql} "$stmt" || return 1`,
+        'log "mysqld $version reloads its TLS files ($stmt)"',
+        `if [ "$(${sql} 'SELECT @@wsrep_on')" = 1 ]; then`,
+        `  ${sql} "SET GLOBAL wsrep_provider_options='socket.ssl_reload=1'" &&`,
+        '    log "Galera reloads its TLS files"',
+        'fi',
+      ],
+    },
+  };
+}
+
 // The parts of the workload that every PerconaXtraDB shares (see `shared`).
+const TRUST_MOUNT = shared({ name: 'tls-trust', mountPath: TRUST_DIR });
+const TRUST_BUNDLE_LINES = [
+  '# The CAs to trust, from the mounted secrets (renewals: tls-watch.sh).',
+  `sh ${CONFIG_DIR}/${WATCHER_FILE} bundle`,
+];
 const BASE_MOUNTS = shared([{ name: 'data', mountPath: DATA_DIR }, { name: 'config', mountPath: CONFIG_DIR, readOnly: true }]);
 const certMount = sharedBy((alias: string) => ({ name: `tls-${alias}-config`, mountPath: `${CERT_DIR}/${alias}`, readOnly: true }));
 const COMMAND = shared(['/bin/sh', `${CONFIG_DIR}/start.sh`]);

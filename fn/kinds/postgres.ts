@@ -9,6 +9,7 @@ import { isObj, shared, sharedBy } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import { configMap, configMapVolume, dataVolumeFrom, podSecurityContext, podSelector, RESTRICTED_CONTAINER, secretVolume, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
+import { reloaderContainer, trustVolume, WATCHER_FILE, watcherScript } from '../render/rotation.js';
 import { operatorOnlyFields, readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
@@ -25,6 +26,9 @@ const CERT_DIR = '/tls/certs';
 const CONFIG_DIR = '/etc/dbtls';
 const DATA_DIR = '/var/lib/postgresql';
 const PGDATA = `${DATA_DIR}/pgdata`;
+// The CAs the server and the standbys trust: every ca.crt the mounted secrets carry (rotation.ts).
+const TRUST_DIR = '/tls/trust';
+const TRUST_FILE = `${TRUST_DIR}/ca.crt`;
 const KEY_MODE = 0o640; // root-owned, group postgres: the one shared-readable mode PostgreSQL accepts
 
 const OPERATOR_ONLY = operatorOnlyFields(
@@ -138,9 +142,14 @@ export const postgres = defineKind<PostgresPlan>({
       volumes.push(secretVolume(`${cert.alias}-cert`, cert.secretName, certFiles(cert.alias), KEY_MODE));
       mounts.push(certMount(cert.alias));
     }
+    if (tls) {
+      volumes.push(trustVolume('tls-trust'));
+      mounts.push(TRUST_MOUNT);
+    }
+    const image = `postgres:${plan.version}`;
     const container = {
       name: 'postgres',
-      image: `postgres:${plan.version}`,
+      image,
       command: COMMAND,
       env: [
         POSTGRES_USER,
@@ -152,12 +161,24 @@ export const postgres = defineKind<PostgresPlan>({
       volumeMounts: mounts,
       securityContext: RESTRICTED_CONTAINER,
     };
+    const certs = [server, client].filter((c) => c !== undefined && tls) as IssuedCertificate[];
+    // Renewal: a sidecar of the same image reloads the server (pg_ctl reload, i.e. SIGHUP).
+    const containers: Obj[] = [container];
+    if (tls) {
+      containers.push(reloaderContainer({
+        image, script: `${CONFIG_DIR}/${WATCHER_FILE}`, env: [PGDATA_ENV],
+        // pg_ctl only reads postmaster.pid from the data volume
+        mounts: mounts.map((m) => (m === BASE_MOUNTS[0] ? DATA_READ_ONLY : m)),
+      }));
+    }
+    const config: Record<string, string> = {
+      'postgresql.conf': postgresqlConf(plan, tls),
+      'pg_hba.conf': pgHbaConf(plan, tls),
+      'start.sh': startScript(name, plan, tls, client),
+    };
+    if (tls) config[WATCHER_FILE] = watcherScript(rotation(certs));
     return [
-      configMap(owner, configName, {
-        'postgresql.conf': postgresqlConf(plan, tls),
-        'pg_hba.conf': pgHbaConf(plan, tls),
-        'start.sh': startScript(name, plan, tls, client),
-      }),
+      configMap(owner, configName, config),
       service(owner, name, PRIMARY_PORTS, { selector: podSelector(name, 0) }),
       service(owner, nameWithSuffix(name, 'standby'), STANDBY_PORTS),
       service(owner, nameWithSuffix(name, 'pods'), POD_PORTS, { headless: true }),
@@ -166,9 +187,10 @@ export const postgres = defineKind<PostgresPlan>({
         replicas: plan.replicas,
         serviceName: nameWithSuffix(name, 'pods'),
         securityContext: POD_SECURITY,
-        containers: [container],
+        containers,
         volumes,
         dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
+        shareProcessNamespace: tls || undefined,
       }),
     ] satisfies KubeObject[];
   },
@@ -182,6 +204,12 @@ const certFiles = sharedBy((base: string) => [
   { key: 'tls.crt', path: `${base}.crt` },
   { key: 'tls.key', path: `${base}.key` },
 ]);
+const DATA_READ_ONLY = shared({ name: 'data', mountPath: DATA_DIR, readOnly: true });
+const TRUST_MOUNT = shared({ name: 'tls-trust', mountPath: TRUST_DIR });
+const TRUST_BUNDLE_LINES = [
+  '# The CAs to trust, from the mounted secrets (renewals: tls-watch.sh).',
+  `sh ${CONFIG_DIR}/${WATCHER_FILE} bundle`,
+];
 const COMMAND = shared(['/bin/sh', `${CONFIG_DIR}/start.sh`]);
 const POSTGRES_USER = shared({ name: 'POSTGRES_USER', value: 'postgres' });
 const PGDATA_ENV = shared({ name: 'PGDATA', value: PGDATA });
@@ -191,6 +219,21 @@ const POD_SECURITY = podSecurityContext(POSTGRES_UID);
 const PRIMARY_PORTS = shared([{ name: 'primary', port: PORT }]);
 const STANDBY_PORTS = shared([{ name: 'standby', port: PORT }]);
 const POD_PORTS = shared([{ name: 'db', port: PORT }]);
+
+/**
+ * Renewal of the server and client certificates: PostgreSQL re-reads ssl_cert_file, ssl_key_file
+ * and ssl_ca_file on a configuration reload and keeps its current TLS context if they fail to
+ * load; libpq (standbys' walreceiver, pg_basebackup) reads the client files at every connection.
+ */
+function rotation(certs: readonly IssuedCertificate[]) {
+  const dirs = certs.map((c) => `${CERT_DIR}/${c.alias}`);
+  return {
+    watched: dirs,
+    pairs: certs.map((c) => [`${CERT_DIR}/${c.alias}/${c.alias}.crt`, `${CERT_DIR}/${c.alias}/${c.alias}.key`] as const),
+    trust: { file: TRUST_FILE, from: dirs.map((d) => `${d}/ca.crt`) },
+    takeup: { reload: ['pg_ctl reload --silent -D "$PGDATA" &&', '  log "PostgreSQL reloads its TLS files (SIGHUP)"'] },
+  };
+}
 
 /** pg_hba methods as KubeDB writes them; `cert` spells out the client check PostgreSQL 13 names. */
 function hbaMethod(plan: PostgresPlan): string {
@@ -213,7 +256,7 @@ export function postgresqlConf(plan: PostgresPlan, tls: boolean): string {
     lines.push(
       `ssl_cert_file = '${CERT_DIR}/server/server.crt'`,
       `ssl_key_file = '${CERT_DIR}/server/server.key'`,
-      `ssl_ca_file = '${CERT_DIR}/server/ca.crt'`,
+      `ssl_ca_file = '${TRUST_FILE}'`,
       "ssl_min_protocol_version = 'TLSv1.2'",
     );
   }
@@ -249,13 +292,14 @@ export function startScript(name: string, plan: PostgresPlan, tls: boolean, clie
   const standbySSLMode = !tls ? 'disable' : plan.sslMode === 'allow' || plan.sslMode === 'prefer' ? 'require' : plan.sslMode;
   const conninfo = [`host=${name}`, `port=${PORT}`, 'user=postgres', `sslmode=${standbySSLMode}`];
   if (tls && client) {
-    conninfo.push(`sslrootcert=${CERT_DIR}/client/ca.crt`, `sslcert=${CERT_DIR}/client/client.crt`, `sslkey=${CERT_DIR}/client/client.key`);
+    conninfo.push(`sslrootcert=${TRUST_FILE}`, `sslcert=${CERT_DIR}/client/client.crt`, `sslkey=${CERT_DIR}/client/client.key`);
   }
   return [
     '#!/bin/sh',
     '# Rendered by dbtls. Pod 0 is the primary; the others stream from it as standbys.',
     'set -eu',
     'ordinal="${HOSTNAME##*-}"',
+    ...(tls ? TRUST_BUNDLE_LINES : []),
     'if [ "$ordinal" != "0" ] && [ ! -s "$PGDATA/PG_VERSION" ]; then',
     '  export PGPASSWORD="$POSTGRES_PASSWORD"',
     `  until pg_basebackup --pgdata="$PGDATA" --write-recovery-conf --wal-method=stream --checkpoint=fast --dbname="${conninfo.join(' ')}"; do`,

@@ -13,8 +13,11 @@ import type { KubeObject, Obj } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
 import { isObj, merged, shared } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
-import { configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, service, statefulSet, tcpReadiness } from '../render/workload.js';
+import { configMap, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, service, statefulSet, tcpReadiness } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
+import {
+  reloaderContainer, WATCHER_DIR, WATCHER_FILE, WATCHER_MOUNT, watcherScript, watcherVolume,
+} from '../render/rotation.js';
 import { operatorOnlyFields, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import type { Reporter } from '../io/results.js';
@@ -159,27 +162,36 @@ export const singlestore = defineKind<SinglestorePlan>({
     const client = certificates.find((c) => c.alias === 'client');
     const governing = nameWithSuffix(name, 'pods');
     const configName = nameWithSuffix(name, 'server-config');
-    const volumes: Obj[] = [configMapVolume('custom-config', configName)];
+    // The custom configuration directory gets memsql.cnf only (the ConfigMap also has the watcher).
+    const volumes: Obj[] = [
+      { name: 'custom-config', configMap: { name: configName, items: CONFIG_ITEMS } },
+    ];
     const mounts: Obj[] = [...BASE_MOUNTS];
     if (server) {
       // One directory with both certificates, as KubeDB lays it out (volume tls-volume).
       const sources: Obj[] = [{ secret: { name: server.secretName, items: SERVER_FILES } }];
       if (client) sources.push({ secret: { name: client.secretName, items: CLIENT_FILES } });
       volumes.push({ name: 'tls-volume', projected: { defaultMode: KEY_MODE, sources } });
+      volumes.push(watcherVolume(configName));
       mounts.push(TLS_MOUNT);
     }
+    const config: Record<string, string> = { 'memsql.cnf': memsqlCnf(server) };
+    if (server) config[WATCHER_FILE] = watcherScript(rotation(client !== undefined));
     const out: KubeObject[] = [
-      configMap(owner, configName, { 'memsql.cnf': memsqlCnf(server) }),
+      configMap(owner, configName, config),
       service(owner, name, PRIMARY_PORTS, plan.topology ? { selector: { [COMPONENT]: 'aggregator' } } : {}),
       service(owner, governing, POD_PORTS, { headless: true }),
     ];
     for (const group of plan.groups) {
+      const rootPassword = {
+        name: 'ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
+      };
       const container = {
         name: 'singlestore',
         image: plan.image,
         env: [
           ROOT_USERNAME,
-          { name: 'ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } } },
+          rootPassword,
           { name: 'LICENSE_KEY', valueFrom: { secretKeyRef: { name: plan.licenseSecret, key: 'password' } } },
         ],
         ports: CONTAINER_PORTS,
@@ -193,7 +205,11 @@ export const singlestore = defineKind<SinglestorePlan>({
         serviceName: governing,
         podLabels: group.role ? { [COMPONENT]: group.role } : undefined,
         securityContext: POD_SECURITY,
-        containers: [container],
+        // Renewal: a sidecar of the node image runs SSL_RELOAD over SQL, in place.
+        containers: server ? [container, reloaderContainer({
+          image: plan.image, script: `${WATCHER_DIR}/${WATCHER_FILE}`, env: [rootPassword],
+          mounts: [WATCHER_MOUNT, TLS_MOUNT],
+        })] : [container],
         volumes,
         dataVolume: dataVolumeFrom(group.storage),
       });
@@ -216,6 +232,29 @@ function readSecretRef(v: unknown, path: string, report: Reporter, missing: stri
   return name;
 }
 
+/**
+ * Renewal: SSL_RELOAD makes the node re-read ssl_ca, ssl_cert and ssl_key and keeps its current
+ * TLS contexts if the new files fail; it needs a SUPER user's SQL connection, made here with the
+ * MySQL-protocol client of the node image (singlestore, memsql or mysql, whichever it has).
+ */
+function rotation(client: boolean) {
+  const pairs: (readonly [string, string])[] = [[`${CERT_DIR}/server.crt`, `${CERT_DIR}/server.key`]];
+  if (client) pairs.push([`${CERT_DIR}/client.crt`, `${CERT_DIR}/client.key`]);
+  return {
+    watched: [CERT_DIR],
+    pairs,
+    takeup: {
+      reload: [
+        'client="$(command -v singlestore || command -v memsql || command -v mysql)" ||',
+        '  { log "no SQL client in the image"; return 1; }',
+        'MYSQL_PWD="$ROOT_PASSWORD" "$client" --protocol=TCP --host=127.0.0.1 \\',
+        `  --port=${PORT} --user=root -e SSL_RELOAD || return 1`,
+        'log "SingleStore reloads its TLS files (SSL_RELOAD)"',
+      ],
+    },
+  };
+}
+
 /** The server's TLS settings, as a custom configuration file the node merges into memsql.cnf. */
 export function memsqlCnf(server: IssuedCertificate | undefined): string {
   const lines = ['# Rendered by dbtls from the Singlestore resource.', '[server]'];
@@ -226,6 +265,7 @@ export function memsqlCnf(server: IssuedCertificate | undefined): string {
 
 // The parts of the workload that every Singlestore shares (see `shared`).
 const BASE_MOUNTS = shared([{ name: 'data', mountPath: DATA_DIR }, { name: 'custom-config', mountPath: CONFIG_DIR, readOnly: true }]);
+const CONFIG_ITEMS = shared([{ key: 'memsql.cnf', path: 'memsql.cnf' }]);
 const TLS_MOUNT = shared({ name: 'tls-volume', mountPath: CERT_DIR, readOnly: true });
 const SERVER_FILES = shared([{ key: 'ca.crt', path: 'ca.crt' }, { key: 'tls.crt', path: 'server.crt' }, { key: 'tls.key', path: 'server.key' }]);
 const CLIENT_FILES = shared([{ key: 'tls.crt', path: 'client.crt' }, { key: 'tls.key', path: 'client.key' }]);

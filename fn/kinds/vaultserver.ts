@@ -14,6 +14,7 @@ import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import { describeType } from '../io/resource-list.js';
 import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, podIPWildcards, secretVolume, service, statefulSet } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
+import { reloaderContainer, signalReload, WATCHER_FILE, watcherScript } from '../render/rotation.js';
 import { readInt, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
@@ -224,8 +225,20 @@ export const vaultserver = defineKind<VaultPlan>({
       volumeMounts: mounts,
       securityContext: RESTRICTED_CONTAINER,
     };
+    const config: Record<string, string> = { 'vault.hcl': vaultHcl(ctx, plan, certificates) };
+    const mounted = certificates.filter((c) => c.alias !== 'storage' || plan.backend === 'raft');
+    const containers: Obj[] = [container];
+    if (server) {
+      // Renewal: Vault re-reads its listener's certificate and key on SIGHUP; raft joins read
+      // the storage certificate at each join.
+      config[WATCHER_FILE] = watcherScript(rotation(mounted, plan.binary));
+      containers.push(reloaderContainer({
+        image: plan.image as string, script: `${CONFIG_DIR}/${WATCHER_FILE}`,
+        mounts: mounts.filter((m) => m.name !== 'data'),
+      }));
+    }
     return [
-      configMap(owner, configName, { 'vault.hcl': vaultHcl(ctx, plan, certificates) }),
+      configMap(owner, configName, config),
       service(owner, name, SERVICE_PORTS),
       service(owner, internal, INTERNAL_PORTS, { headless: true }),
       statefulSet(owner, {
@@ -233,14 +246,27 @@ export const vaultserver = defineKind<VaultPlan>({
         replicas: plan.replicas,
         serviceName: internal,
         securityContext: POD_SECURITY,
-        containers: [container],
+        containers,
         volumes,
+        shareProcessNamespace: server !== undefined || undefined,
         dataVolume: persistent ? dataVolumeFrom(storageSpec(ctx.db.spec as Obj, plan.backend)) : { emptyDir: {} },
         podManagementPolicy: plan.backend === 'raft' ? 'Parallel' : undefined,
       }),
     ] satisfies KubeObject[];
   },
 });
+
+/** The watcher for the mounted certificates; the server process is `binary` (vault or bao). */
+function rotation(certificates: readonly IssuedCertificate[], binary: string) {
+  const dirs = certificates.map((c) => `${CERT_DIR}/${c.alias}`);
+  return {
+    watched: dirs,
+    pairs: dirs.map((d) => [`${d}/tls.crt`, `${d}/tls.key`] as const),
+    takeup: {
+      reload: signalReload(binary, 'HUP', 'the server, which reloads its listener certificates'),
+    },
+  };
+}
 
 /** The data volume claim: spec.backend.raft.storage, or the file backend's volumeClaimTemplate. */
 function storageSpec(spec: Obj, backend: Backend | undefined): Obj {

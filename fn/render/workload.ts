@@ -89,6 +89,8 @@ export interface StatefulSetInput {
   volumes: Obj[];
   dataVolume: DataVolume;
   podManagementPolicy?: 'OrderedReady' | 'Parallel';
+  /** The containers see each other's processes: how the TLS reloader signals the server. */
+  shareProcessNamespace?: boolean;
 }
 
 export type DataVolume = { claim: Obj } | { emptyDir: Obj };
@@ -108,6 +110,7 @@ export function statefulSet(owner: Owner, s: StatefulSetInput): KubeObject {
       template: {
         metadata: { labels: { ...labels, ...s.podLabels } },
         spec: compact({
+          shareProcessNamespace: s.shareProcessNamespace,
           securityContext: s.securityContext,
           initContainers: s.initContainers,
           containers: s.containers,

@@ -5,7 +5,10 @@
 // mode = item mode or defaultMode (default 0644), OR-ed with 0440 when fsGroup is set (secret and
 // ConfigMap volumes are read-only, so the kubelet's fsGroup pass adds r--r----- and sets setgid
 // on directories; pkg/volume/volume_linux.go changeFilePermission).
-import { chmodSync, chownSync, lchownSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync, chownSync, lchownSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync,
+  symlinkSync, writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export interface IdMap { uid(id: number): number; gid(id: number): number }
@@ -38,56 +41,131 @@ export interface PodSpecLike {
 
 const TIMESTAMP_DIR = '..2026_01_01_00_00_00.000000001';
 
-/** Lays out the secret and ConfigMap volumes the container mounts; returns every file written. */
+/** Lays out the secret, ConfigMap and projected volumes the container mounts; every file written. */
 export function mountVolumes(podSpec: PodSpecLike, opts: MountOptions): MountedFile[] {
-  const ids = opts.ids ?? identity;
+  const out: MountedFile[] = [];
+  for (const { mount, volume } of mountedVolumes(podSpec, opts)) {
+    const files = volumeFiles(volume, opts);
+    if (files === undefined) continue; // data volumes (PVC, emptyDir) are the caller's
+    const target = join(opts.root, mount.mountPath);
+    out.push(...writeVolume(target, mount.name, TIMESTAMP_DIR, files, podSpec, opts));
+  }
+  return out;
+}
+
+let swaps = 0;
+
+/**
+ * The kubelet's update of a mounted volume after its Secret changed (pkg/volume/util/
+ * atomic_writer.go): the new payload goes to a new timestamped directory, a `..data_tmp` link to
+ * it is renamed over `..data` (the one atomic step), and the old directory is removed. Every
+ * volume of the container that projects `secretName` is updated from `opts.secrets`, which the
+ * caller has pointed at the renewed secret. Returns the mount paths updated.
+ */
+export function swapSecret(podSpec: PodSpecLike, opts: MountOptions, secretName: string): string[] {
+  const updated: string[] = [];
+  for (const { mount, volume } of mountedVolumes(podSpec, opts)) {
+    if (!secretNames(volume).includes(secretName)) continue;
+    const files = volumeFiles(volume, opts)!;
+    const target = join(opts.root, mount.mountPath);
+    const old = readlinkSync(join(target, '..data'));
+    const stamp = `..2026_01_01_00_00_${String(++swaps).padStart(2, '0')}.000000001`;
+    writeVolume(target, mount.name, stamp, files, podSpec, opts, true);
+    rmSync(join(target, old), { recursive: true, force: true });
+    updated.push(mount.mountPath);
+  }
+  if (updated.length === 0) throw new Error(`the container mounts no volume of secret ${secretName}`);
+  return updated;
+}
+
+function mountedVolumes(podSpec: PodSpecLike, opts: MountOptions) {
   const container = opts.container ? podSpec.containers.find((c) => c.name === opts.container) : podSpec.containers[0];
   if (!container) throw new Error(`no container ${opts.container}`);
-  const fsGroup = podSpec.securityContext?.fsGroup;
-  const gid = fsGroup === undefined ? 0 : ids.gid(fsGroup);
-  const out: MountedFile[] = [];
+  const out: { mount: { name: string; mountPath: string }; volume: any }[] = [];
   for (const mount of container.volumeMounts ?? []) {
     const volume = (podSpec.volumes ?? []).find((v) => v.name === mount.name);
     if (!volume) {
       if (opts.claims?.includes(mount.name)) continue; // a volumeClaimTemplate: the caller's
       throw new Error(`volumeMount ${mount.name} has no volume`);
     }
-    let files: { path: string; content: Buffer; mode: number }[];
-    if (volume.secret) {
-      const dir = opts.secrets[volume.secret.secretName];
-      if (dir === undefined) throw new Error(`no secret ${volume.secret.secretName} was issued`);
-      files = projected(volume.secret, readdirSync(dir), (key) => readFileSync(join(dir, key)));
-    } else if (volume.configMap) {
-      const data = opts.configMaps[volume.configMap.name];
-      if (data === undefined) throw new Error(`no ConfigMap ${volume.configMap.name} was rendered`);
-      files = projected(volume.configMap, Object.keys(data), (key) => {
-        if (!(key in data)) throw new Error(`ConfigMap ${volume.configMap.name} has no key ${key}`);
-        return Buffer.from(opts.transform ? opts.transform(volume.configMap.name, key, data[key]) : data[key]);
-      });
-    } else {
-      continue; // data volumes (PVC, emptyDir) are the caller's
-    }
-    const target = join(opts.root, mount.mountPath);
-    const versioned = join(target, TIMESTAMP_DIR);
-    mkdirSync(versioned, { recursive: true });
-    for (const f of files) {
-      const real = join(versioned, f.path);
-      mkdirSync(dirname(real), { recursive: true });
-      writeFileSync(real, f.content);
-      const mode = fsGroup === undefined ? f.mode : f.mode | 0o440;
-      chownSync(real, 0, gid);
-      chmodSync(real, mode);
-      const top = f.path.split('/')[0];
-      try { symlinkSync(join('..data', top), join(target, top)); } catch (e: any) { if (e.code !== 'EEXIST') throw e; }
-      out.push({ volume: mount.name, path: join(target, f.path), mode, uid: 0, gid });
-    }
-    symlinkSync(TIMESTAMP_DIR, join(target, '..data'));
-    for (const d of [target, versioned]) {
-      chownSync(d, 0, gid);
-      chmodSync(d, fsGroup === undefined ? 0o755 : 0o2755);
-    }
-    lchownSync(join(target, '..data'), 0, gid);
+    out.push({ mount, volume });
   }
+  return out;
+}
+
+function secretNames(volume: any): string[] {
+  if (volume.secret) return [volume.secret.secretName];
+  const sources: any[] = volume.projected?.sources ?? [];
+  if (volume.projected) return sources.filter((s) => s.secret).map((s) => s.secret.name);
+  return [];
+}
+
+type VolumeFile = { path: string; content: Buffer; mode: number };
+
+/** The files of a secret, ConfigMap or projected volume; undefined for other volumes. */
+function volumeFiles(volume: any, opts: MountOptions): VolumeFile[] | undefined {
+  const secretFiles = (source: any, name: string, defaultMode?: number) => {
+    const dir = opts.secrets[name];
+    if (dir === undefined) throw new Error(`no secret ${name} was issued`);
+    const withMode = { ...source, defaultMode: source.defaultMode ?? defaultMode };
+    return projected(withMode, readdirSync(dir), (key) => readFileSync(join(dir, key)));
+  };
+  const configMapFiles = (source: any, defaultMode?: number) => {
+    const data = opts.configMaps[source.name];
+    if (data === undefined) throw new Error(`no ConfigMap ${source.name} was rendered`);
+    const withMode = { ...source, defaultMode: source.defaultMode ?? defaultMode };
+    return projected(withMode, Object.keys(data), (key) => {
+      if (!(key in data)) throw new Error(`ConfigMap ${source.name} has no key ${key}`);
+      return Buffer.from(opts.transform ? opts.transform(source.name, key, data[key]) : data[key]);
+    });
+  };
+  if (volume.secret) return secretFiles(volume.secret, volume.secret.secretName);
+  if (volume.configMap) return configMapFiles(volume.configMap);
+  if (volume.projected) {
+    const mode = volume.projected.defaultMode;
+    return (volume.projected.sources ?? []).flatMap((s: any) => {
+      if (s.secret) return secretFiles(s.secret, s.secret.name, mode);
+      if (s.configMap) return configMapFiles(s.configMap, mode);
+      throw new Error(`projected source ${JSON.stringify(s)}: not laid out by the kubelet stand-in`);
+    });
+  }
+  return undefined;
+}
+
+/** Writes `files` into `<target>/<stamp>` and points `..data` at it (atomically when `swap`). */
+function writeVolume(
+  target: string, volume: string, stamp: string, files: VolumeFile[], podSpec: PodSpecLike,
+  opts: MountOptions, swap = false,
+): MountedFile[] {
+  const ids = opts.ids ?? identity;
+  const fsGroup = podSpec.securityContext?.fsGroup;
+  const gid = fsGroup === undefined ? 0 : ids.gid(fsGroup);
+  const versioned = join(target, stamp);
+  mkdirSync(versioned, { recursive: true });
+  const out: MountedFile[] = [];
+  for (const f of files) {
+    const real = join(versioned, f.path);
+    mkdirSync(dirname(real), { recursive: true });
+    writeFileSync(real, f.content);
+    const mode = fsGroup === undefined ? f.mode : f.mode | 0o440;
+    chownSync(real, 0, gid);
+    chmodSync(real, mode);
+    const top = f.path.split('/')[0];
+    try {
+      symlinkSync(join('..data', top), join(target, top));
+    } catch (e: any) {
+      if (e.code !== 'EEXIST') throw e; // a file of an earlier payload: its link stays
+    }
+    out.push({ volume, path: join(target, f.path), mode, uid: 0, gid });
+  }
+  for (const d of [target, versioned]) {
+    chownSync(d, 0, gid);
+    chmodSync(d, fsGroup === undefined ? 0o755 : 0o2755);
+  }
+  const link = join(target, swap ? '..data_tmp' : '..data');
+  symlinkSync(stamp, link);
+  lchownSync(link, 0, gid);
+  if (swap) renameSync(link, join(target, '..data'));
   return out;
 }
 

@@ -4,7 +4,7 @@
 // ssl-cert, ssl-key, require_secure_transport, from the rendered configuration with its paths
 // remapped under a temporary root — and the certificate files laid out as the kubelet mounts them.
 // Options MariaDB does not share with Percona XtraDB Cluster (Galera wsrep_*/pxc_* and the like)
-// are left out and listed by the first test; everything else in [mysqld] is kept.
+// are left out and listed by the first test; everything else in [mysqld] is kept (pxc-pod.ts).
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,18 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, issuer } from '../helpers.js';
 import { createTestCA, type TestCA } from './ca-issuer.js';
 import { SKIP, requireRoot, workDir } from './env.js';
-import { mountVolumes, type MountedFile } from './kubelet.js';
-import { type MariaDB, MARIADBD, mariadb, mariadbTemplate, optionName, parseIni, startMariadb } from './mariadb-server.js';
+import { type MariaDB, MARIADBD, mariadb, optionName } from './mariadb-server.js';
 import { probeTLS } from './mysql-probe.js';
-import { freePort, remapPaths } from './postgres-server.js';
-import { exampleItems, issueAll, type Rendered, renderItems } from './render.js';
+import { type PxcPod, startPxcPod } from './pxc-pod.js';
+import { exampleItems, type Rendered } from './render.js';
 
 const PASSWORD = 'Pxc-secret-1';
-
-/** Options of the rendered [mysqld] section that MariaDB does not share with PXC. */
-const NOT_SHARED = (key: string) => /^(wsrep|pxc)/.test(optionName(key).replace(/-/g, '_'));
-/** The test sets these itself (data directory, address, port, socket, pid file). */
-const OWN = new Set(['datadir', 'port', 'bind-address', 'socket', 'pid-file', 'user']);
 
 const pxc = (spec: Record<string, unknown>, name = 'pxc') => ({
   apiVersion: 'kubedb.com/v1', kind: 'PerconaXtraDB', metadata: { name, namespace: 'demo' },
@@ -36,46 +30,13 @@ let otherCA: TestCA;
 let template: string;
 const servers: MariaDB[] = [];
 
-interface Started { r: Rendered; server: MariaDB; files: MountedFile[]; kept: [string, string | undefined][]; skipped: string[]; root: string }
+type Started = PxcPod;
 
-/** Renders `db`, issues its certificates, mounts pod 0's volumes and starts MariaDB with its [mysqld]. */
+/** Renders `items`, issues its certificates, mounts pod 0's volumes and starts MariaDB with its [mysqld]. */
 async function startFor(items: unknown[], dir: string): Promise<Started> {
-  const r = renderItems(items);
-  const root = join(work.dir, dir);
-  const secrets = issueAll(ca, r.certificates, join(root, 'secrets'));
-  const sts = r.statefulSets[0];
-  const podSpec = sts.spec.template.spec;
-  const container = podSpec.containers[0];
-  const mountPaths: string[] = (container.volumeMounts ?? []).map((m: any) => m.mountPath);
-  const pod = join(root, `${sts.metadata.name}-0`);
-  const files = mountVolumes(podSpec, {
-    root: pod, secrets, configMaps: r.configMaps, container: container.name,
-    claims: (sts.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name),
-    transform: (_cm, _key, content) => remapPaths(content, mountPaths, pod),
-  });
-  // The option files mysqld reads: start.sh's --defaults-extra-file and what it !includes.
-  const startSh = files.find((f) => f.path.endsWith('/start.sh'));
-  const extra = startSh && /--defaults-extra-file=(\S+)/.exec(readFileSync(startSh.path, 'utf8'))?.[1];
-  if (!extra) throw new Error('the rendered start.sh passes mysqld no --defaults-extra-file');
-  const mysqld = optionFiles(extra).flatMap((text) => parseIni(text)).filter((sec) => sec.name === 'mysqld').flatMap((sec) => sec.entries);
-  const kept = mysqld.filter(([k]) => !NOT_SHARED(k) && !OWN.has(optionName(k)));
-  const skipped = mysqld.filter(([k]) => NOT_SHARED(k)).map(([k]) => k);
-  const sc = podSpec.securityContext ?? {};
-  if (!existsSync(template)) mariadbTemplate(template, sc.runAsUser, sc.runAsGroup ?? sc.runAsUser);
-  const server = await startMariadb({ root: pod, options: kept, port: await freePort(), uid: sc.runAsUser, gid: sc.runAsGroup ?? sc.runAsUser, groups: sc.fsGroup === undefined ? [] : [sc.fsGroup], template });
-  servers.push(server);
-  // Stand-in for the image's entrypoint: the root account reachable over the network with the
-  // password from the auth secret.
-  const made = await mariadb(['-S', server.socket, '-uroot', '-e', `create user 'root'@'%' identified by '${PASSWORD}'; grant all on *.* to 'root'@'%' with grant option`]);
-  if (!made.ok) throw new Error(made.err);
-  return { r, server, files, kept, skipped, root: pod };
-}
-
-/** An option file and, depth first, the files it !includes. */
-function optionFiles(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const included = [...text.matchAll(/^!include\s+(\S+)\s*$/gm)].flatMap((m) => optionFiles(m[1]));
-  return [text, ...included];
+  const pod = await startPxcPod({ items, root: join(work.dir, dir), ca, template, password: PASSWORD });
+  servers.push(pod.server);
+  return pod;
 }
 
 const tcp = (s: MariaDB, ...args: string[]) => mariadb(['-h', '127.0.0.1', '-P', String(s.port), '--protocol=TCP', '-uroot', `-p${PASSWORD}`, ...args]);

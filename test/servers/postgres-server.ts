@@ -3,10 +3,12 @@
 // stand-in for the image's docker-entrypoint.sh. Paths in the rendered files are remapped under
 // the root; the pod's ids (999 in the official image) map to Debian's postgres account.
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync, chownSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { type IdMap, type MountedFile, mountVolumes } from './kubelet.js';
+import { type IdMap, type MountedFile, type MountOptions, mountVolumes, swapSecret } from './kubelet.js';
 import { supervise } from './process.js';
 import type { Rendered } from './render.js';
 
@@ -95,7 +97,15 @@ export interface Pod {
   files: MountedFile[];
   log(): string;
   stop(): Promise<void>;
+  /** The postmaster's PID, from postmaster.pid in the data directory. */
+  postmasterPid(): number;
+  /** The kubelet's update after `secretName` was renewed into `dir` (a new `..data` target). */
+  swap(secretName: string, dir: string): void;
+  /** Runs the rendered tls-reloader container of this pod with the watcher's period set. */
+  startReloader(periodSeconds: number): Reloader;
 }
+
+export interface Reloader { log(): string; stop(): Promise<void> }
 
 /** Starts one pod; rejects with the server's log when it exits before accepting connections. */
 export async function startPod(o: PodOptions): Promise<Pod> {
@@ -117,15 +127,24 @@ export async function startPod(o: PodOptions): Promise<Pod> {
   chownSync(dataDir, 0, ids.gid(podSpec.securityContext.fsGroup));
   chmodSync(dataDir, 0o2775);
 
-  const files = mountVolumes(podSpec, {
-    root, secrets: o.secrets, configMaps: o.rendered.configMaps, ids,
+  const mountOptions: MountOptions = {
+    root, secrets: { ...o.secrets }, configMaps: o.rendered.configMaps, ids,
     claims: (sts.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name),
     transform: (_cm, key, content) => {
       const remapped = remapPaths(content, mountPaths, root);
       // start.sh reaches the primary Service on the rendered port; here pod 0 listens elsewhere.
       return key === 'start.sh' ? remapped.replace(/\bport=5432\b/g, `port=${o.primaryPort}`) : remapped;
     },
-  });
+  };
+  const files = mountVolumes(podSpec, mountOptions);
+  // emptyDir volumes (the TLS trust bundle): empty, writable by fsGroup, as the kubelet makes them.
+  for (const m of container.volumeMounts ?? []) {
+    if (!(podSpec.volumes ?? []).some((v: any) => v.name === m.name && v.emptyDir)) continue;
+    const dir = join(root, m.mountPath);
+    mkdirSync(dir, { recursive: true });
+    chownSync(dir, 0, ids.gid(podSpec.securityContext.fsGroup));
+    chmodSync(dir, 0o2777);
+  }
   o.beforeStart?.(files);
 
   // Stand-in for the image's docker-entrypoint.sh: a new data directory is a copy of one initdb
@@ -166,7 +185,51 @@ export async function startPod(o: PodOptions): Promise<Pod> {
   });
   const { log, stop, waitUntilReady } = supervise(name, proc, logFile, 'SIGINT', 10_000); // SIGINT: fast shutdown
   await waitUntilReady(() => ready(bin, o.port), o.readyTimeoutMs ?? 30_000);
-  return { name, root, port: o.port, socketDir, files, log, stop };
+  const pgdataEnv = container.env.find((e: any) => e.name === 'PGDATA');
+  const pgdata = remapPaths(String(pgdataEnv.value), mountPaths, root);
+  const reloaders: Reloader[] = [];
+  return {
+    name, root, port: o.port, socketDir, files, log,
+    stop: async () => { await Promise.all(reloaders.map((r) => r.stop())); await stop(); },
+    postmasterPid: () => Number(readFileSync(join(pgdata, 'postmaster.pid'), 'utf8').split('\n')[0]),
+    swap: (secretName, dir) => {
+      mountOptions.secrets[secretName] = dir;
+      swapSecret(podSpec, mountOptions, secretName);
+    },
+    startReloader: (periodSeconds) => {
+      const path = `${bin}:/usr/bin:/bin`;
+      const r = startReloader(podSpec, root, { ...env, PATH: path }, ids, periodSeconds);
+      reloaders.push(r);
+      return r;
+    },
+  };
+}
+
+/**
+ * The rendered tls-reloader container as a process of the pod: its command and environment with
+ * the paths remapped, as the pod's user, beside the server (the pod shares its process namespace).
+ */
+export function startReloader(
+  podSpec: any, root: string, baseEnv: Record<string, string>, ids: IdMap, periodSeconds: number,
+): Reloader {
+  const c = podSpec.containers.find((x: any) => x.name === 'tls-reloader');
+  if (!c) throw new Error('the rendered pod has no tls-reloader container');
+  const paths: string[] = (c.volumeMounts ?? []).map((m: any) => m.mountPath);
+  const env: Record<string, string> = { ...baseEnv };
+  for (const e of c.env ?? []) {
+    if (e.value !== undefined) env[e.name] = remapPaths(String(e.value), paths, root);
+  }
+  env.DBTLS_WATCH_PERIOD_SECONDS = String(periodSeconds);
+  const command: string[] = c.command.map((a: string) => remapPaths(a, paths, root));
+  const logFile = join(root, 'reloader.log');
+  const fd = openSync(logFile, 'a');
+  const sc = podSpec.securityContext;
+  const proc = spawn(command[0], command.slice(1), {
+    env, cwd: root, stdio: ['ignore', fd, fd],
+    uid: ids.uid(sc.runAsUser), gid: ids.gid(sc.runAsGroup ?? sc.runAsUser),
+  });
+  const { log, stop } = supervise('tls-reloader', proc, logFile, 'SIGTERM', 5_000);
+  return { log, stop };
 }
 
 function ready(bin: string, port: number): Promise<boolean> {

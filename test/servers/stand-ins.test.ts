@@ -89,6 +89,7 @@ describe.skipIf(SKIP)('kubelet stand-in', () => {
       '/etc/dbtls/postgresql.conf 555 0:4242',
       '/etc/dbtls/pg_hba.conf 555 0:4242',
       '/etc/dbtls/start.sh 555 0:4242',
+      '/etc/dbtls/tls-watch.sh 555 0:4242',
       '/tls/certs/server/ca.crt 640 0:4242',
       '/tls/certs/server/server.crt 640 0:4242',
       '/tls/certs/server/server.key 640 0:4242',
