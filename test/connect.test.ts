@@ -6,7 +6,9 @@ import { dump, load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { runKrm } from '../fn/cli/krm.js';
 import { KUBERNETES_SCHEMA } from '../fn/io/yaml.js';
-import { clusterIssuer, issuer, postgres, resourceList } from './helpers.js';
+import { join } from 'node:path';
+import { clusterIssuer, issuer, postgres, resourceList, ROOT } from './helpers.js';
+import { exampleItems } from './servers/render.js';
 
 type Obj = Record<string, any>;
 const parse = (text: string): any => load(text, { schema: KUBERNETES_SCHEMA });
@@ -82,6 +84,66 @@ describe('a workload that connects to a Postgres', () => {
   });
 });
 
+describe('each kind\'s client settings', () => {
+  const example = (dir: string) => exampleItems(join(ROOT, 'examples', dir)) as Obj[];
+  const connect = (dir: string, to: string, extra: Record<string, string> = {}) => run(resourceList([...example(dir), deployment({ 'dbtls.dev/connect-to': to, ...extra })]));
+
+  it('PerconaXtraDB: a [client] option file for MariaDB (MYSQL_HOME) and one for MySQL 8', () => {
+    const r = connect('perconaxtradb', 'PerconaXtraDB/sample-pxc', { 'dbtls.dev/connect-as': 'app' });
+    expect(simple(r.results)).toEqual([]);
+    const w = workloadOf(r.items);
+    expect(envOf(w)).toEqual({ MYSQL_HOME: '/etc/dbtls/sample-pxc/config' });
+    expect(w.spec.template.spec.containers[0].volumeMounts).toEqual([
+      { name: 'dbtls-sample-pxc-tls', mountPath: '/etc/dbtls/sample-pxc/tls', readOnly: true },
+      { name: 'dbtls-sample-pxc-config', mountPath: '/etc/dbtls/sample-pxc/config', readOnly: true },
+    ]);
+    const cm = r.items.find((i) => i.kind === 'ConfigMap' && i.metadata.name === 'app-sample-pxc-client')!;
+    expect(cm.metadata.annotations['dbtls.dev/generated-from']).toBe('Deployment/demo/app');
+    const common = '[client]\nhost=sample-pxc\nport=3306\nuser=app\nssl-ca=/etc/dbtls/sample-pxc/tls/ca.crt\nssl-cert=/etc/dbtls/sample-pxc/tls/tls.crt\nssl-key=/etc/dbtls/sample-pxc/tls/tls.key\n';
+    expect(cm.data['my.cnf']).toBe(`# Rendered by dbtls: the client side of PerconaXtraDB demo/sample-pxc, read by MariaDB clients through MYSQL_HOME.\n${common}ssl-verify-server-cert\n`);
+    expect(cm.data['mysql-client.cnf']).toBe(`# Rendered by dbtls: the client side of PerconaXtraDB demo/sample-pxc, for MySQL clients: --defaults-extra-file=/etc/dbtls/sample-pxc/config/mysql-client.cnf.\n${common}ssl-mode=VERIFY_IDENTITY\n`);
+  });
+
+  it('Singlestore: the same option files, user root by default', () => {
+    const r = connect('singlestore', 'Singlestore/sdb-tls');
+    expect(simple(r.results).filter((x) => x.severity === 'error')).toEqual([]);
+    const cm = r.items.find((i) => i.kind === 'ConfigMap' && i.metadata.name === 'app-sdb-tls-client')!;
+    expect(cm.data['my.cnf']).toContain('host=sdb-tls\nport=3306\nuser=root\n');
+  });
+
+  it('VaultServer: VAULT_ADDR over https and the CLI\'s certificate variables; the workload\'s name as common name', () => {
+    const r = connect('vaultserver', 'VaultServer/vault');
+    expect(simple(r.results).filter((x) => x.severity === 'error')).toEqual([]);
+    expect(envOf(workloadOf(r.items))).toEqual({
+      VAULT_ADDR: 'https://vault:8200', VAULT_CACERT: '/etc/dbtls/vault/tls/ca.crt',
+      VAULT_CLIENT_CERT: '/etc/dbtls/vault/tls/tls.crt', VAULT_CLIENT_KEY: '/etc/dbtls/vault/tls/tls.key',
+    });
+    expect(r.items.find((i) => i.kind === 'Certificate' && i.metadata.name === 'app-vault-client')!.spec.commonName).toBe('app');
+  });
+
+  it('MSSQLServer: the CA and certificate mounted, no variables; clientTLS false is refused', () => {
+    const ok = connect('mssqlserver', 'MSSQLServer/mssql-standalone-tls');
+    expect(simple(ok.results).filter((x) => x.severity === 'error')).toEqual([]);
+    const w = workloadOf(ok.items);
+    expect(w.spec.template.spec.containers[0].env).toBeUndefined();
+    expect(w.spec.template.spec.containers[0].volumeMounts).toEqual([{ name: 'dbtls-mssql-standalone-tls-tls', mountPath: '/etc/dbtls/mssql-standalone-tls/tls', readOnly: true }]);
+    const weak = connect('mssqlserver', 'MSSQLServer/mssql-ag');
+    expect(simple(weak.results).filter((x) => x.severity === 'error')).toEqual([{ severity: 'error', field: 'metadata.annotations.dbtls.dev/connect-to', message: 'MSSQLServer/demo/mssql-ag has clientTLS false (spec.tls.clientTLS), which lets clients skip verifying the server\'s certificate; set spec.tls.clientTLS: true' }]);
+  });
+
+  it('warns when the key would be readable by root only, and when the issuer puts no ca.crt in the secret', () => {
+    const acme = { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'le' }, spec: { acme: { server: 'https://acme.example/dir', privateKeySecretRef: { name: 'le' }, solvers: [] } } };
+    const db = postgres({ tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'ClusterIssuer', name: 'le' } } });
+    const w = deployment({ 'dbtls.dev/connect-to': 'Postgres/pg' });
+    delete w.spec.template.spec.securityContext;
+    const r = run(resourceList([acme, db, w]));
+    expect(simple(r.results)).toEqual([
+      { severity: 'warning', field: 'metadata.annotations.dbtls.dev/connect-to', message: 'ClusterIssuer "le" is an ACME issuer, which puts no ca.crt in the secret: the file /etc/dbtls/pg/tls/ca.crt will be missing; make the CA reach the application another way (e.g. a trust-manager Bundle mounted there)' },
+      { severity: 'warning', field: 'spec.template.spec.securityContext.fsGroup', message: 'is not set: the client key is mounted 0440 and owned by root, so only a container running as root can read it; set fsGroup to a group of the container\'s user (client libraries refuse a key that others may read)' },
+    ]);
+  });
+});
+
 describe('checks, with their exact messages', () => {
   const field = 'metadata.annotations.dbtls.dev/connect-to';
   const cases: [string, Obj[], Obj[]][] = [
@@ -98,7 +160,11 @@ describe('checks, with their exact messages', () => {
     ['two workloads writing one secret', [issuer('ca'), postgres(), deployment({ 'dbtls.dev/connect-to': 'Postgres/pg' }), { ...deployment({ 'dbtls.dev/connect-to': 'Postgres/pg' }), apiVersion: 'batch/v1', kind: 'Job' }],
       [{ severity: 'error', field, message: 'the client certificate of Job/demo/app for Postgres/demo/pg is written to secret "app-pg-client", which the client certificate of Deployment/demo/app also writes; cert-manager issues only one Certificate per secret: rename one of the two workloads' }]],
     ['a kind dbtls does not connect to', [deployment({ 'dbtls.dev/connect-to': 'Redis/cache' })],
-      [{ severity: 'error', field, message: '"Redis/cache": dbtls connects applications to Postgres; Redis is not one of them' }]],
+      [{ severity: 'error', field, message: '"Redis/cache": dbtls connects applications to Postgres, PerconaXtraDB, Singlestore, MSSQLServer, VaultServer; Redis is not one of them' }]],
+    ['requireSSL false on a PerconaXtraDB', [issuer('ca'), { apiVersion: 'kubedb.com/v1', kind: 'PerconaXtraDB', metadata: { name: 'pxc', namespace: 'demo' }, spec: { version: '8.0.40', replicas: 3, tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } } } }, deployment({ 'dbtls.dev/connect-to': 'PerconaXtraDB/pxc' })],
+      [{ severity: 'error', field, message: 'PerconaXtraDB/demo/pxc has requireSSL false (spec.requireSSL), which lets clients skip verifying the server\'s certificate; set spec.requireSSL: true' }]],
+    ['a connect-issuer that is not in the input', [issuer('ca', 'db'), postgres({}, 'pg', 'db'), deployment({ 'dbtls.dev/connect-to': 'Postgres/db/pg', 'dbtls.dev/connect-issuer': 'Issuer/ca' }, {}, 'app', 'apps')],
+      [{ severity: 'error', field: 'metadata.annotations.dbtls.dev/connect-issuer', message: 'Issuer "ca" not found in namespace "apps"; an Issuer of that name is in namespace "db", but an Issuer only signs for its own namespace; add it to the input, or list it in externalIssuers if it exists only in the cluster' }]],
     ['an entry that is no reference', [deployment({ 'dbtls.dev/connect-to': 'pg' })],
       [{ severity: 'error', field, message: '"pg" is not <Kind>/<name> or <Kind>/<namespace>/<name> (several are separated by commas)' }]],
     ['a container that is not there', [issuer('ca'), postgres(), deployment({ 'dbtls.dev/connect-to': 'Postgres/pg', 'dbtls.dev/containers': 'web' })],
@@ -107,7 +173,7 @@ describe('checks, with their exact messages', () => {
   for (const [name, items, expected] of cases) {
     it(name, () => {
       const r = run(resourceList(items));
-      expect(simple(r.results).filter((x) => x.field?.startsWith('metadata.annotations.dbtls.dev/conn') || x.field === 'metadata.annotations.dbtls.dev/containers')).toEqual(expected);
+      expect(simple(r.results).filter((x) => x.field?.startsWith('metadata.annotations.dbtls.dev/'))).toEqual(expected);
       expect(r.exitCode).toBe(1);
     });
   }

@@ -3,7 +3,7 @@
 // mounted in its containers, and its client library's settings (each kind's ClientProfile).
 // The workload keeps everything it had: dbtls only appends, never sets over the user's values,
 // and records what it appended (./workload.ts) so that a later run can take it away again.
-import { findKind } from '../kinds/index.js';
+import { KINDS } from '../kinds/index.js';
 import type { ClientConnection, ClientProfile, DatabaseKind, KindContext } from '../kinds/kind.js';
 import { annotationsOf, describeObject, isObj, type KubeObject, namespaceOf, type Obj } from '../io/objects.js';
 import { Reporter, type Result } from '../io/results.js';
@@ -95,7 +95,7 @@ function connectWorkload(
   const setBy = new Map<Obj, Map<string, string>>();
   for (const c of connections) {
     const { ctx, plan, kind } = c.target;
-    const dbUser = typeof user === 'string' ? user.trim() : c.profile.defaultUser;
+    const dbUser = typeof user === 'string' ? user.trim() : c.profile.defaultUser ?? o.metadata.name;
     const issuerRef = issuerFor(c, o, issuerOverride, report);
     const refused = c.profile.refusedUser?.(ctx, plan, dbUser);
     if (refused) {
@@ -117,6 +117,7 @@ function connectWorkload(
       ca: `${dir}/tls/ca.crt`, cert: `${dir}/tls/tls.crt`, key: `${dir}/tls/tls.key`, configDir: `${dir}/config`,
     };
     const settings = c.profile.settings(connection, ctx, plan);
+    warnNoCA(issuers, issuerRef, workloadNamespace, connection.ca, report);
     objects.push(clientCertificate(o, secretName, dbUser, issuerRef, ctx.db));
     const tlsVolume = volumeName(c.id, 'tls');
     addVolume(pod, { name: tlsVolume, secret: { secretName, items: [
@@ -148,6 +149,7 @@ function connectWorkload(
     }
   }
   if (report.failed) return undefined;
+  if (connections.length) warnUnreadableKey(o, pod, chosen.map((c) => c.container), report);
   const md = copy.metadata;
   if (added.length) annotations[ADDED] = formatAdditions(added);
   if (Object.keys(annotations).length) md.annotations = annotations as Record<string, string>;
@@ -167,8 +169,7 @@ function readConnections(text: string, namespace: string, targets: ReadonlyMap<s
       continue;
     }
     const [kindName, dbNamespace, name] = parts.length === 2 ? [parts[0], namespace, parts[1]] : parts;
-    const kind = findKind({ apiVersion: 'kubedb.com/v1', kind: kindName }) ?? findKind({ apiVersion: 'kubevault.com/v1alpha2', kind: kindName });
-    const connectable = kind?.client ? kind : undefined;
+    const connectable = KINDS.find((k) => k.kind === kindName && k.client);
     if (!connectable) {
       report.error(path, `"${entry}": dbtls connects applications to ${connectableKinds()}; ${kindName} is not one of them`);
       continue;
@@ -202,9 +203,7 @@ function readConnections(text: string, namespace: string, targets: ReadonlyMap<s
 }
 
 function connectableKinds(): string {
-  const names = ['Postgres', 'PerconaXtraDB', 'Singlestore', 'MSSQLServer', 'VaultServer']
-    .filter((k) => findKind({ apiVersion: k === 'VaultServer' ? 'kubevault.com/v1alpha2' : 'kubedb.com/v1', kind: k })?.client);
-  return names.join(', ');
+  return KINDS.filter((k) => k.client).map((k) => k.kind).join(', ');
 }
 
 /** The containers `dbtls.dev/containers` names (default: every container). */
@@ -248,6 +247,26 @@ function issuerFor(c: Connection, o: KubeObject, override: IssuerRef | undefined
     return undefined;
   }
   return ref;
+}
+
+/** An issuer that puts no ca.crt in the secret (ACME): the CA has to reach the application otherwise. */
+function warnNoCA(issuers: IssuerIndex, ref: IssuerRef, namespace: string, caPath: string, report: Reporter): void {
+  const found = issuers.find(ref, namespace);
+  if (!found || !isObj(found.spec) || found.spec.acme === undefined) return;
+  report.warn(`metadata.annotations.${CONNECT_TO}`, `${ref.kind} "${ref.name}" is an ACME issuer, which puts no ca.crt in the secret: the file ${caPath} will be missing; make the CA reach the application another way (e.g. a trust-manager Bundle mounted there)`);
+}
+
+/**
+ * The key is mounted 0440 and owned by root: without fsGroup only root reads it, and a key that
+ * others may read is one libpq refuses. A container explicitly running as root needs none.
+ */
+function warnUnreadableKey(o: KubeObject, pod: Obj, containers: Obj[], report: Reporter): void {
+  const sc = isObj(pod.securityContext) ? pod.securityContext : {};
+  if (sc.fsGroup !== undefined) return;
+  const runsAs = (c: Obj) => (isObj(c.securityContext) && c.securityContext.runAsUser !== undefined ? c.securityContext.runAsUser : sc.runAsUser);
+  if (containers.every((c) => runsAs(c) === 0)) return;
+  const path = `${podSpecPath(o)!.join('.')}.securityContext.fsGroup`;
+  report.warn(path, 'is not set: the client key is mounted 0440 and owned by root, so only a container running as root can read it; set fsGroup to a group of the container\'s user (client libraries refuse a key that others may read)');
 }
 
 /** Volume names are DNS labels: `dbtls-<connection>-tls`, cut to 63 characters. */

@@ -70,8 +70,11 @@ export interface ClientSettings {
  * kinds only through this: a new kind describes its client here and nowhere else.
  */
 export interface ClientProfile<Plan = unknown> {
-  /** The user (certificate common name) when `dbtls.dev/connect-as` is not set; README states it. */
-  defaultUser: string;
+  /**
+   * The user (certificate common name) when `dbtls.dev/connect-as` is not set; README states it.
+   * Without one, the workload's name.
+   */
+  defaultUser?: string;
   /** The Service in front of the primary, and its port: the same in operator and standalone mode. */
   endpoint(ctx: KindContext, plan: Plan): { service: string; port: number };
   /**
