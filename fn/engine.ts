@@ -11,7 +11,7 @@ import {
   Reporter, type ResourceRef, resultFor, type Result,
 } from './io/results.js';
 import { buildCertificate } from './render/certificate.js';
-import { connectApplications, type ConnectTarget } from './connect/index.js';
+import { connectApplications, type ConnectTarget, type SecretWriters } from './connect/index.js';
 import { GENERATED_FROM, LOCAL_CONFIG, type Owner } from './render/metadata.js';
 
 const FUNCTION_ANNOTATION = 'config.kubernetes.io/function';
@@ -117,10 +117,10 @@ function connectStage(
   objects: readonly KubeObject[], targets: ReadonlyMap<string, ConnectTarget>, issuers: IssuerIndex,
   rendered: Rendered[], replaced: Map<KubeObject, KubeObject>,
 ): Result[] {
-  const writers = new Map<string, string>();
+  const writers: SecretWriters = new Map();
   for (const o of [...objects, ...rendered.flatMap((r) => r.objects)]) {
     if (o.kind !== 'Certificate' || !isObj(o.spec) || typeof o.spec.secretName !== 'string') continue;
-    writers.set(`${namespaceOf(o)}/${o.spec.secretName}`, `${describeObject(o)}${where(o)}`);
+    writers.set(`${namespaceOf(o)}/${o.spec.secretName}`, { description: `${describeObject(o)}${where(o)}` });
   }
   const outcome = connectApplications(objects, targets, issuers, writers);
   for (const [from, to] of outcome.changed) replaced.set(from, to);

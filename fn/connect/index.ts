@@ -36,8 +36,8 @@ export interface ConnectOutcome {
   generated: { source: KubeObject; objects: KubeObject[] }[];
 }
 
-/** Secrets already written: by input Certificates and by the databases' own Certificates. */
-export type SecretWriters = Map<string, string>;
+/** Secrets already written: by input Certificates, the databases' own, and connected workloads. */
+export type SecretWriters = Map<string, { description: string; workload?: KubeObject }>;
 
 export function connectApplications(
   objects: readonly KubeObject[], targets: ReadonlyMap<string, ConnectTarget>, issuers: IssuerIndex, writers: SecretWriters,
@@ -50,7 +50,14 @@ export function connectApplications(
     const report = new Reporter(o);
     const made = connectWorkload(o, targets, issuers, writers, report);
     out.results.push(...report.results);
-    if (!made || report.failed) continue;
+    if (!made || report.failed) {
+      // A workload whose secret another one also claims is left as it is too: one error, both unchanged.
+      for (const other of made?.collidesWith ?? []) {
+        out.changed.delete(other);
+        out.generated = out.generated.filter((g) => g.source !== other);
+      }
+      continue;
+    }
     out.changed.set(o, made.workload);
     if (made.objects.length) out.generated.push({ source: o, objects: made.objects });
   }
@@ -61,7 +68,7 @@ interface Connection { target: ConnectTarget; profile: ClientProfile; id: string
 
 function connectWorkload(
   o: KubeObject, targets: ReadonlyMap<string, ConnectTarget>, issuers: IssuerIndex, writers: SecretWriters, report: Reporter,
-): { workload: KubeObject; objects: KubeObject[] } | undefined {
+): { workload: KubeObject; objects: KubeObject[]; collidesWith?: KubeObject[] } | undefined {
   const copied = copyWorkload(o);
   if (!copied) {
     report.error(podSpecPath(o)!.join('.'), `must be a pod spec with containers for dbtls to connect ${describeObject(o)}`);
@@ -91,6 +98,7 @@ function connectWorkload(
 
   const added: Addition[] = [];
   const objects: KubeObject[] = [];
+  const collidesWith: KubeObject[] = [];
   /** Which connection set each variable of each container in this run. */
   const setBy = new Map<Obj, Map<string, string>>();
   for (const c of connections) {
@@ -105,10 +113,12 @@ function connectWorkload(
     const secretName = nameWithSuffix(o.metadata.name, `${c.id}-client`);
     const writer = writers.get(`${workloadNamespace}/${secretName}`);
     if (writer) {
-      report.error(`metadata.annotations.${CONNECT_TO}`, `the client certificate of ${describeObject(o)} for ${describeObject(ctx.db)} is written to secret "${secretName}", which ${writer} also writes; cert-manager issues only one Certificate per secret: rename one of the two workloads`);
+      const fix = writer.workload ? 'rename one of the two workloads' : `rename the workload, or give ${writer.description} another secret`;
+      report.error(`metadata.annotations.${CONNECT_TO}`, `the client certificate of ${describeObject(o)} for ${describeObject(ctx.db)} is written to secret "${secretName}", which ${writer.description} also writes; cert-manager issues only one Certificate per secret: ${fix}`);
+      if (writer.workload) collidesWith.push(writer.workload);
       continue;
     }
-    writers.set(`${workloadNamespace}/${secretName}`, `the client certificate of ${describeObject(o)}`);
+    writers.set(`${workloadNamespace}/${secretName}`, { description: `the client certificate of ${describeObject(o)}`, workload: o });
     const dir = `${MOUNT_ROOT}/${c.id}`;
     const endpoint = c.profile.endpoint(ctx, plan);
     const connection: ClientConnection = {
@@ -148,7 +158,7 @@ function connectWorkload(
       }
     }
   }
-  if (report.failed) return undefined;
+  if (report.failed) return { workload: o, objects: [], collidesWith };
   if (connections.length) warnUnreadableKey(o, pod, chosen.map((c) => c.container), report);
   const md = copy.metadata;
   if (added.length) annotations[ADDED] = formatAdditions(added);
