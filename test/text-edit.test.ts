@@ -109,3 +109,68 @@ describe('text edits inside block sequences', () => {
     expect(editText(text, 2, value, after)).toBe(`${text}\n      'y': '2'\n      z: '3'`);
   });
 });
+
+// Generated pod templates in several layouts (sequences at their key's column or indented, flow
+// entries, comments, quoted keys and values), each changed as the connect stage changes them:
+// what editText writes reads, to yaml.v3 and to sigs.k8s.io/yaml, as exactly the intended value,
+// and taking the change back gives the original text byte for byte.
+describe('text edits inside sequences, over generated layouts, read by Go\'s readers', () => {
+  const layouts = [
+    { name: 'indentless', seq: (col: number) => col },
+    { name: 'indented', seq: (col: number) => col + 2 },
+  ];
+  /** A container as text at `col` (its `- ` at col), in one of three styles. */
+  function containerText(i: number, col: number, seqCol: (c: number) => number, style: number): string {
+    const pad = ' '.repeat(col);
+    const inner = ' '.repeat(col + 2);
+    const env = seqCol(col + 2);
+    const lines = [`${pad}- name: c${i}${style === 1 ? ' # the container' : ''}`, `${inner}image: "example/c${i}:1"`];
+    if (style !== 2) {
+      lines.push(`${inner}env:`);
+      lines.push(`${' '.repeat(env)}- {name: A${i}, value: "1"}`);
+      if (style === 1) lines.push(`${' '.repeat(env)}# a comment between entries`);
+      lines.push(`${' '.repeat(env)}- name: 'B${i}'`, `${' '.repeat(env + 2)}value: x y`);
+    }
+    return lines.join('\n');
+  }
+  function podText(n: number, seqCol: (c: number) => number, style: number, volumes: boolean): string {
+    const containersCol = seqCol(6);
+    const lines = ['kind: Deployment', 'metadata:', '  name: w', 'spec:', '  template:', '    spec:', '      containers:'];
+    for (let i = 0; i < n; i++) lines.push(containerText(i, containersCol, seqCol, (style + i) % 3));
+    if (volumes) lines.push('      volumes:', `${' '.repeat(seqCol(6))}- name: cache`, `${' '.repeat(seqCol(6) + 2)}emptyDir: {}`);
+    return `${lines.join('\n')}\n`;
+  }
+
+  it('reads as intended and reverses exactly', () => {
+    const cases: { text: string; after: unknown; edited: string }[] = [];
+    for (const layout of layouts) {
+      for (let n = 1; n <= 3; n++) {
+        for (let style = 0; style < 3; style++) {
+          for (const volumes of [false, true]) {
+            const { text, value } = entry(podText(n, layout.seq, style, volumes));
+            const after = changed(value, (pod) => {
+              pod.containers.forEach((c, i) => {
+                if (i === n - 1 && n > 1) return; // one container left alone
+                const env = (c.env as unknown[] | undefined) ?? (c.env = []);
+                (env as unknown[]).push({ name: 'PGHOST', value: 'pg' }, { name: 'PGPORT', value: '5432' });
+                c.volumeMounts = [{ name: 'dbtls-pg-tls', mountPath: '/etc/dbtls/pg/tls', readOnly: true }];
+              });
+              (pod.volumes ??= []).push({ name: 'dbtls-pg-tls', secret: { secretName: 'w-pg-client', items: [{ key: 'tls.key', path: 'tls.key', mode: 0o440 }] } });
+            });
+            const edited = editText(text, 2, value, after);
+            expect(edited, `${layout.name} n=${n} style=${style} volumes=${volumes}`).toBeDefined();
+            const back = editText(edited!, 2, parseYaml(edited!.split('\n').map((l) => l.slice(2)).join('\n')), value);
+            expect(back, `${layout.name} n=${n} style=${style} volumes=${volumes}: reversed`).toBe(text);
+            cases.push({ text, after, edited: edited! });
+          }
+        }
+      }
+    }
+    const meanings = goMeanings(cases.map((c) => c.edited.split('\n').map((l) => l.slice(2)).join('\n')));
+    cases.forEach((c, i) => {
+      expect(meanings[i].v3, c.edited).toEqual(canonicalOf(c.after));
+      expect(meanings[i].kubectl, c.edited).toEqual(canonicalOf(c.after));
+    });
+    expect(cases.length).toBe(36);
+  });
+});
