@@ -59,6 +59,21 @@ describe('a workload that connects to a Postgres', () => {
     expect(cert.spec.issuerRef).toEqual({ group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'cluster-ca' });
   });
 
+  it('across namespaces with an Issuer of the same CA in the workload\'s namespace (connect-issuer)', () => {
+    const r = run(resourceList([issuer('ca', 'db'), issuer('shop-ca', 'apps'), postgres({}, 'pg', 'db'), deployment({ 'dbtls.dev/connect-to': 'Postgres/db/pg', 'dbtls.dev/connect-issuer': 'Issuer/shop-ca' }, {}, 'app', 'apps')]));
+    expect(simple(r.results)).toEqual([]);
+    const cert = r.items.find((i) => i.kind === 'Certificate' && i.metadata.namespace === 'apps')!;
+    expect(cert.spec.issuerRef).toEqual({ group: 'cert-manager.io', kind: 'Issuer', name: 'shop-ca' });
+  });
+
+  it('a secret a Certificate of the input already writes is an error, and the workload is left as it is', () => {
+    const mine = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'mine', namespace: 'demo' }, spec: { secretName: 'app-pg-client', issuerRef: { name: 'ca' }, commonName: 'x' } };
+    const w = deployment({ 'dbtls.dev/connect-to': 'Postgres/pg' });
+    const r = run(resourceList([issuer('ca'), postgres(), mine, w]));
+    expect(simple(r.results)).toEqual([{ severity: 'error', field: 'metadata.annotations.dbtls.dev/connect-to', message: 'the client certificate of Deployment/demo/app for Postgres/demo/pg is written to secret "app-pg-client", which Certificate/demo/mine also writes; cert-manager issues only one Certificate per secret: rename the workload, or give Certificate/demo/mine another secret' }]);
+    expect(workloadOf(r.items)).toEqual(w);
+  });
+
   it('never sets over what the container sets itself: a warning instead', () => {
     const pod = { containers: [{ name: 'app', image: 'a', env: [{ name: 'PGSSLMODE', value: 'require' }] }] };
     const r = run(resourceList([issuer('ca'), postgres(), deployment({ 'dbtls.dev/connect-to': 'Postgres/pg' }, pod)]));
