@@ -54,15 +54,24 @@ export function parseAdditions(text: string): Addition[] | undefined {
   for (const entry of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
     const parts = entry.split('/');
     if (parts[0] === 'volumes') {
-      out.push(parts.length === 1 ? { what: 'volumes' } : { what: 'volume', name: parts.slice(1).join('/') });
+      const name = parts.slice(1).join('/');
+      out.push(parts.length === 1 ? { what: 'volumes' } : { what: 'volume', name });
       continue;
     }
     const [list, container, field] = parts;
-    if ((list !== 'containers' && list !== 'initContainers') || container === undefined) return undefined;
+    if (list !== 'containers' && list !== 'initContainers') return undefined;
+    if (container === undefined) return undefined;
     const name = parts.slice(3).join('/');
-    if (field === 'env') out.push(parts.length === 3 ? { what: 'envList', list, container } : { what: 'env', list, container, name });
-    else if (field === 'volumeMounts') out.push(parts.length === 3 ? { what: 'volumeMountList', list, container } : { what: 'volumeMount', list, container, name });
-    else return undefined;
+    const whole = parts.length === 3;
+    if (field === 'env') {
+      out.push(whole ? { what: 'envList', list, container }
+        : { what: 'env', list, container, name });
+    } else if (field === 'volumeMounts') {
+      out.push(whole ? { what: 'volumeMountList', list, container }
+        : { what: 'volumeMount', list, container, name });
+    } else {
+      return undefined;
+    }
   }
   return out;
 }
@@ -82,12 +91,14 @@ export function copyWorkload(o: KubeObject): { copy: KubeObject; pod: Obj } | un
 
 export function containerOf(pod: Obj, list: ContainerList, name: string): Obj | undefined {
   const containers = pod[list];
-  return Array.isArray(containers) ? containers.find((c): c is Obj => isObj(c) && c.name === name) : undefined;
+  if (!Array.isArray(containers)) return undefined;
+  return containers.find((c): c is Obj => isObj(c) && c.name === name);
 }
 
 /** Takes away what `added` lists: the pod spec is then as it was before dbtls added it. */
 export function removeAdditions(pod: Obj, added: readonly Addition[]): void {
-  const without = (list: unknown, name: string) => (Array.isArray(list) ? list.filter((e) => !(isObj(e) && e.name === name)) : list);
+  const without = (list: unknown, name: string) => (Array.isArray(list)
+    ? list.filter((e) => !(isObj(e) && e.name === name)) : list);
   for (const a of added) {
     if (a.what === 'volume') pod.volumes = without(pod.volumes, a.name);
     else if (a.what === 'env' || a.what === 'volumeMount') {
@@ -98,7 +109,8 @@ export function removeAdditions(pod: Obj, added: readonly Addition[]): void {
   }
   // A list dbtls created goes when it is empty again (a list the user keeps entries in stays).
   for (const a of added) {
-    if (a.what === 'volumes' && Array.isArray(pod.volumes) && pod.volumes.length === 0) delete pod.volumes;
+    const empty = (list: unknown) => Array.isArray(list) && list.length === 0;
+    if (a.what === 'volumes' && empty(pod.volumes)) delete pod.volumes;
     if (a.what === 'envList' || a.what === 'volumeMountList') {
       const c = containerOf(pod, a.list, a.container);
       const field = a.what === 'envList' ? 'env' : 'volumeMounts';
