@@ -77,7 +77,9 @@ function diff(before: Record<string, unknown>, after: Record<string, unknown>, p
  * mappings are diffed by index), or entries removed with the rest unchanged and in order.
  * Anything else replaces the whole pair.
  */
-function diffSequence(before: unknown[], after: unknown[], parent: Path, key: string, out: Change[]): void {
+function diffSequence(
+  before: unknown[], after: unknown[], parent: Path, key: string, out: Change[],
+): void {
   if (deepEqual(before, after)) return;
   const whole = () => out.push({ parent, key, value: after });
   if (after.length >= before.length) {
@@ -147,21 +149,24 @@ function findKey(lines: string[], block: Block, key: string): number {
 function valueEnd(lines: string[], keyLine: number, col: number, limit: number): number {
   let end = keyLine + 1;
   // A block sequence may stand at the key's own column (`containers:` then `- name: app`).
-  const own = (line: string) => indentOf(line) > col || (indentOf(line) === col && isEntryStart(line, col));
+  const own = (line: string) => indentOf(line) > col || isEntryStart(line, col);
   while (end < limit && (isBlankOrComment(lines[end]) || own(lines[end]))) end++;
   // Trailing blank lines and comments stay where they are (they may belong to what follows).
   while (end > keyLine + 1 && isBlankOrComment(lines[end - 1])) end--;
   return end;
 }
 
+/** A block sequence: its `-` column, the first line of each entry, where it ends. */
+interface Sequence { seqCol: number; starts: number[]; end: number }
+
 /** A line that starts a block sequence entry with its `-` at `col`. */
 function isEntryStart(line: string, col: number): boolean {
-  return indentOf(line) === col && line.charCodeAt(col) === 45 && (line.length === col + 1 || line[col + 1] === ' ');
+  if (indentOf(line) !== col || line.charCodeAt(col) !== 45) return false;
+  return line.length === col + 1 || line[col + 1] === ' ';
 }
 
 /** The entries of the block sequence that is the value of the pair at `keyLine`. */
-function sequenceEntries(lines: string[], keyLine: number, col: number, limit: number):
-  { seqCol: number; starts: number[]; end: number } | undefined {
+function sequenceEntries(lines: string[], keyLine: number, col: number, limit: number): Sequence | undefined {
   const rest = afterColon(lines[keyLine]);
   if (rest === undefined || !/^[ \t]*(#.*)?$/.test(rest)) return undefined;
   const end = valueEnd(lines, keyLine, col, limit);
@@ -179,7 +184,7 @@ function sequenceEntries(lines: string[], keyLine: number, col: number, limit: n
 }
 
 /** Entry `index` of a block sequence, as the mapping it holds; undefined if it holds none. */
-function entryBlock(lines: string[], seq: { seqCol: number; starts: number[]; end: number }, index: number): Block | undefined {
+function entryBlock(lines: string[], seq: Sequence, index: number): Block | undefined {
   const from = seq.starts[index];
   if (from === undefined) return undefined;
   let to = index + 1 < seq.starts.length ? seq.starts[index + 1] : seq.end;
@@ -194,7 +199,9 @@ function entryBlock(lines: string[], seq: { seqCol: number; starts: number[]; en
     if (first >= to) return undefined;
     return { from: first, to, col: indentOf(lines[first]) };
   }
-  if (/^[-[{'"|>!&*?]/.test(content.trimStart()) && !/^["'][^]*["'][ ]*:/.test(content.trimStart())) return undefined;
+  // A mapping starts with a key: not a nested sequence, a flow collection, a scalar indicator.
+  const first = content.trimStart();
+  if (/^[-[{'"|>!&*?]/.test(first) && !/^["'][^]*["'][ ]*:/.test(first)) return undefined;
   return { from, to, col, dashLine: from };
 }
 
@@ -243,7 +250,9 @@ function blockAt(lines: string[], root: Block, path: Path): { block: Block; keyL
   return { block, keyLine };
 }
 
-function applyChange(lines: string[], rootCol: number, change: Change, before: unknown, after: unknown, current: unknown): boolean {
+function applyChange(
+  lines: string[], rootCol: number, change: Change, before: unknown, after: unknown, current: unknown,
+): boolean {
   const root: Block = { from: 0, to: lines.length, col: rootCol };
   const found = blockAt(lines, root, change.parent);
   if (!found) return insertParent(lines, root, change, before, after, current);
@@ -276,23 +285,24 @@ function applyToValue(current: unknown, change: Change): void {
   const parent = valueAt(current, change.parent);
   if (!isMap(parent)) throw new Error('no parent');
   const seq = parent[change.key];
+  const drop = change.dropEntries;
   if (change.append) parent[change.key] = [...(seq as unknown[]), ...structuredClone(change.append)];
-  else if (change.dropEntries) parent[change.key] = (seq as unknown[]).filter((_, i) => !change.dropEntries!.includes(i));
+  else if (drop) parent[change.key] = (seq as unknown[]).filter((_, i) => !drop.includes(i));
   else if (change.remove) delete parent[change.key];
   else parent[change.key] = structuredClone(change.value);
 }
 
 /** Sets the value at `path` of `current`, making the mappings on the way. */
 function setAt(current: unknown, path: Path, value: unknown): void {
-  let cur = current as Record<string, unknown>;
+  type Node = Record<string | number, unknown>;
+  let cur = current as Node;
   path.forEach((key, i) => {
     if (i === path.length - 1) {
-      (cur as Record<string | number, unknown>)[key] = structuredClone(value);
+      cur[key] = structuredClone(value);
       return;
     }
-    const next = (cur as Record<string | number, unknown>)[key];
-    if (typeof next !== 'object' || next === null) (cur as Record<string | number, unknown>)[key] = {};
-    cur = (cur as Record<string | number, unknown>)[key] as Record<string, unknown>;
+    if (typeof cur[key] !== 'object' || cur[key] === null) cur[key] = {};
+    cur = cur[key] as Node;
   });
 }
 
@@ -337,7 +347,9 @@ function sequenceLines(entries: unknown[], col: number): string[] {
  * A change under a mapping that is not in the text (or is empty: `annotations: {}`, `~` or
  * nothing): the nearest existing ancestor gets the whole missing pair.
  */
-function insertParent(lines: string[], root: Block, change: Change, before: unknown, after: unknown, current: unknown): boolean {
+function insertParent(
+  lines: string[], root: Block, change: Change, before: unknown, after: unknown, current: unknown,
+): boolean {
   if (change.remove) return true;
   for (let depth = change.parent.length - 1; depth >= 0; depth--) {
     const ancestor = change.parent.slice(0, depth);
@@ -357,7 +369,9 @@ function insertParent(lines: string[], root: Block, change: Change, before: unkn
       if (emptyValue) {
         lines.splice(keyLine, 1, ...emitPairAt(key, value, found.block.col).split('\n'));
         setAt(current, [...ancestor, key], value);
-      } else if (!insertIntoFlowMap(lines, keyLine, [...ancestor, key], change, before, after, current)) return false;
+      } else if (!insertIntoFlowMap(lines, keyLine, [...ancestor, key], change, before, after, current)) {
+        return false;
+      }
     } else {
       let last = found.block.to;
       while (last > found.block.from && isBlankOrComment(lines[last - 1])) last--;
@@ -392,7 +406,8 @@ function regionText(lines: string[], path: Path, root: Block): string | undefine
   const end = valueEnd(lines, keyLine, parent.block.col, parent.block.to);
   const region = lines.slice(keyLine, end);
   // A pair on an entry's `- ` line is read on its own, without the dash.
-  if (keyLine === parent.block.dashLine) region[0] = ' '.repeat(parent.block.col) + region[0].slice(parent.block.col);
+  const col = parent.block.col;
+  if (keyLine === parent.block.dashLine) region[0] = ' '.repeat(col) + region[0].slice(col);
   return region.join('\n');
 }
 
@@ -407,7 +422,8 @@ function verify(lines: string[], root: Block, at: Path, after: unknown): boolean
   } catch {
     return false;
   }
-  const expected = path.length === 0 ? after : { [String(path[path.length - 1])]: valueAt(after, path) };
+  const last = String(path[path.length - 1]);
+  const expected = path.length === 0 ? after : { [last]: valueAt(after, path) };
   return deepEqual(read, expected);
 }
 
@@ -415,7 +431,10 @@ function verify(lines: string[], root: Block, at: Path, after: unknown): boolean
  * `metadata: {name: pg, namespace: demo}` on one line: the missing pair goes in before the
  * closing brace, in flow style (JSON, which both Go readers read as YAML), the rest untouched.
  */
-function insertIntoFlowMap(lines: string[], keyLine: number, at: Path, change: Change, before: unknown, after: unknown, current: unknown): boolean {
+function insertIntoFlowMap(
+  lines: string[], keyLine: number, at: Path, change: Change, before: unknown, after: unknown,
+  current: unknown,
+): boolean {
   const line = lines[keyLine];
   const rest = afterColon(line);
   if (rest === undefined || rest.includes('#')) return false;
