@@ -11,6 +11,7 @@ import {
   Reporter, type ResourceRef, resultFor, type Result,
 } from './io/results.js';
 import { buildCertificate } from './render/certificate.js';
+import { connectApplications, type ConnectTarget, type SecretWriters } from './connect/index.js';
 import { GENERATED_FROM, LOCAL_CONFIG, type Owner } from './render/metadata.js';
 
 const FUNCTION_ANNOTATION = 'config.kubernetes.io/function';
@@ -87,6 +88,7 @@ export function runFunction(list: ResourceList): ResourceList {
   const rendered: Rendered[] = [];
   const seen = new Map<string, KubeObject>();
   const replaced = new Map<KubeObject, KubeObject>();
+  const targets = new Map<string, ConnectTarget>();
   for (const o of sources) {
     const kind = findKind(o);
     if (!kind) continue;
@@ -99,6 +101,7 @@ export function runFunction(list: ResourceList): ResourceList {
     seen.set(key, o);
     const outcome = renderDatabase(o, kind, config.settings, issuers, generator !== undefined);
     results.push(...outcome.results);
+    if (outcome.target) targets.set(`${kind.kind}/${namespaceOf(o)}/${o.metadata.name}`, outcome.target);
     if (outcome.objects) {
       rendered.push({ source: o, objects: outcome.objects });
       if (outcome.source !== o) replaced.set(o, outcome.source);
@@ -106,6 +109,9 @@ export function runFunction(list: ResourceList): ResourceList {
   }
 
   results.push(...checkCollisions(objects, rendered, validate));
+  // Applications that connect: client Certificates and the workloads' wiring (connect/). In
+  // validate mode every check runs, and no workload is changed.
+  results.push(...connectStage(objects, targets, issuers, rendered, validate ? new Map() : replaced));
   // Validate mode built the Certificates only to check them: the full KubeDB creates its own.
   const generated = validate ? [] : rendered.flatMap((r) => placeBeside(r.source, r.objects));
   // A changed database keeps its text where dbtls did not change it (io/item-sources.ts).
@@ -116,7 +122,26 @@ export function runFunction(list: ResourceList): ResourceList {
   return withResults(list, [...items, ...generated], results);
 }
 
-interface DatabaseOutcome { results: Result[]; objects?: KubeObject[]; source: KubeObject }
+/**
+ * Applications that connect (fn/connect/): their client Certificates join the rendered objects,
+ * the workloads dbtls adds to (or takes its additions from) join the changed items.
+ */
+function connectStage(
+  objects: readonly KubeObject[], targets: ReadonlyMap<string, ConnectTarget>, issuers: IssuerIndex,
+  rendered: Rendered[], replaced: Map<KubeObject, KubeObject>,
+): Result[] {
+  const writers: SecretWriters = new Map();
+  for (const o of [...objects, ...rendered.flatMap((r) => r.objects)]) {
+    if (o.kind !== 'Certificate' || !isObj(o.spec) || typeof o.spec.secretName !== 'string') continue;
+    writers.set(`${namespaceOf(o)}/${o.spec.secretName}`, { description: `${describeObject(o)}${where(o)}` });
+  }
+  const outcome = connectApplications(objects, targets, issuers, writers);
+  for (const [from, to] of outcome.changed) replaced.set(from, to);
+  rendered.push(...outcome.generated);
+  return outcome.results;
+}
+
+interface DatabaseOutcome { results: Result[]; objects?: KubeObject[]; source: KubeObject; target?: ConnectTarget }
 
 function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, issuers: IssuerIndex, asGenerator = false): DatabaseOutcome {
   const report = new Reporter(db);
@@ -152,7 +177,7 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
   for (const o of tls?.overrides.values() ?? []) {
     if (o.issuerRef) issuers.check(o.issuerRef, namespace, `${o.path}.issuerRef`, report);
   }
-  if (report.failed) return { results: report.results, source: db };
+  if (report.failed) return { results: report.results, source: db, target: { kind, ctx, plan, valid: false } };
   checkDatabasePolicy(ctx, kind, plan, issuers);
 
   const owner: Owner = { db, namespace, resource: kind.resource, group: kind.group };
@@ -194,11 +219,12 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
       + `${operatorOf(kind)} operator; remove the annotation`);
   }
   reportGeneratedNames(objects, report);
-  if (report.failed) return { results: report.results, source: db };
+  const target: ConnectTarget = { kind, ctx, plan, valid: !report.failed };
+  if (report.failed) return { results: report.results, source: db, target };
   if (source !== db && settings.mode === 'standalone') {
     report.info(`metadata.annotations.${LOCAL_CONFIG}`, `set to "true", so that ${describeObject(db)} itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the ${operatorOf(kind)} operator)`);
   }
-  return { results: report.results, objects, source };
+  return { results: report.results, objects, source, target };
 }
 
 /** The server certificate also names what the user declared for the Services (serviceTemplates). */

@@ -43,6 +43,51 @@ export interface ConnectionSetting<Plan = unknown> {
 /** A certificate as it will be issued: its alias, Certificate name and secret. */
 export interface IssuedCertificate { alias: string; name: string; secretName: string }
 
+/** Where one connection's files are in an application's container (fn/connect/). */
+export interface ClientConnection {
+  /** The Service the application reaches the database at: `pg`, or `pg.db.svc` across namespaces. */
+  host: string;
+  port: number;
+  /** The database user: the client certificate's common name. */
+  user: string;
+  /** CA, client certificate and key as mounted. */
+  ca: string;
+  cert: string;
+  key: string;
+  /** The directory where the files of `ClientSettings.files` are mounted. */
+  configDir: string;
+}
+
+export interface ClientSettings {
+  /** Environment variables the client library reads; never set over the user's own. */
+  env: readonly { name: string; value: string }[];
+  /** Files the client reads (e.g. a `[client]` option file), mounted in `configDir`. */
+  files?: Record<string, string>;
+}
+
+/**
+ * How applications connect to a database of this kind. The connect stage (fn/connect/) knows
+ * kinds only through this: a new kind describes its client here and nowhere else.
+ */
+export interface ClientProfile<Plan = unknown> {
+  /**
+   * The user (certificate common name) when `dbtls.dev/connect-as` is not set; README states it.
+   * Without one, the workload's name.
+   */
+  defaultUser?: string;
+  /** The Service in front of the primary, and its port: the same in operator and standalone mode. */
+  endpoint(ctx: KindContext, plan: Plan): { service: string; port: number };
+  /**
+   * A setting of the database that lets clients skip verifying the server's certificate: the
+   * field, its value as the message names it, and how to fix it.
+   */
+  weakVerification?(ctx: KindContext, plan: Plan): { path: string; setting: string; fix: string } | undefined;
+  /** Why the database would refuse `user` when it authenticates by certificate, if it would. */
+  refusedUser?(ctx: KindContext, plan: Plan, user: string): { path: string; reason: string } | undefined;
+  /** The client's settings for one connection. */
+  settings(c: ClientConnection, ctx: KindContext, plan: Plan): ClientSettings;
+}
+
 export interface DatabaseKind<Plan = unknown> {
   group: string;
   kind: string;
@@ -77,6 +122,8 @@ export interface DatabaseKind<Plan = unknown> {
   clientServices?(ctx: KindContext, plan: Plan): Readonly<Record<string, string>>;
   /** Settings the policy rule connectionSecurity can require a minimum of. */
   connectionSettings?: readonly ConnectionSetting<Plan>[];
+  /** How applications connect (annotation `dbtls.dev/connect-to`); kinds without one are refused. */
+  client?: ClientProfile<Plan>;
   /** The standalone workload (StatefulSet, Services, configuration), mounting `certificates`. */
   workload(ctx: KindContext, plan: Plan, certificates: readonly IssuedCertificate[]): KubeObject[];
 }

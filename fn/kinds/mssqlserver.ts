@@ -197,6 +197,17 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     return { ...serverCertificateDefaults(ctx, services, nameWithSuffix(name, 'pods'), usages), subject };
   },
 
+  client: {
+    // SQL Server logins do not authenticate by certificate: the client certificate is mounted for
+    // drivers that present one, and the CA for the driver to verify the server (README: SQL Server).
+    defaultUser: 'sa',
+    endpoint: (ctx) => ({ service: ctx.db.metadata.name, port: PORT }),
+    weakVerification: (_ctx, plan) => (plan.clientTLS ? undefined
+      : { path: 'spec.tls.clientTLS', setting: 'clientTLS false', fix: 'set spec.tls.clientTLS: true' }),
+    // No variable every driver reads; the connection string names the files (README).
+    settings: () => ({ env: [] }),
+  },
+
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;
     const owner: Owner = { db: ctx.db, namespace: ctx.namespace, resource: 'mssqlservers', group: 'kubedb.com' };

@@ -127,6 +127,36 @@ export const postgres = defineKind<PostgresPlan>({
     return { commonName: 'postgres', usages: USAGES.client };
   },
 
+  client: {
+    // KubeDB's own user; an application's role is named with dbtls.dev/connect-as.
+    defaultUser: 'postgres',
+    endpoint: (ctx) => ({ service: ctx.db.metadata.name, port: PORT }),
+    weakVerification(_ctx, plan) {
+      if (plan.sslMode === 'verify-full' || plan.sslMode === 'verify-ca') return undefined;
+      return { path: 'spec.sslMode', setting: `sslMode ${plan.sslMode}`, fix: 'set spec.sslMode to verify-full' };
+    },
+    refusedUser(_ctx, plan, user) {
+      // pg_hba `cert` compares the common name with the user name, which the server cuts to
+      // NAMEDATALEN - 1 bytes: a longer name never matches.
+      if (plan.clientAuthMode !== 'cert' || Buffer.byteLength(user) <= 63) return undefined;
+      return { path: 'spec.clientAuthMode', reason: `PostgreSQL cuts user names to 63 bytes and pg_hba's cert method compares the whole common name, so user "${user}" (${Buffer.byteLength(user)} bytes) would be refused` };
+    },
+    settings(c, _ctx, plan) {
+      // libpq's own variables: every libpq client (psql, psycopg, pgx, JDBC via libpq) reads them.
+      return {
+        env: [
+          { name: 'PGHOST', value: c.host },
+          { name: 'PGPORT', value: String(c.port) },
+          { name: 'PGSSLMODE', value: plan.sslMode === 'verify-ca' ? 'verify-ca' : 'verify-full' },
+          { name: 'PGSSLROOTCERT', value: c.ca },
+          { name: 'PGSSLCERT', value: c.cert },
+          { name: 'PGSSLKEY', value: c.key },
+          { name: 'PGUSER', value: c.user },
+        ],
+      };
+    },
+  },
+
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;
     const owner: Owner = { db: ctx.db, namespace: ctx.namespace, resource: 'postgreses', group: 'kubedb.com' };

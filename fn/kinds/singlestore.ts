@@ -22,6 +22,7 @@ import { operatorOnlyFields, readInt, readString, warnOperatorOnly } from '../va
 import { nameWithSuffix } from '../util/names.js';
 import type { Reporter } from '../io/results.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
+import { mysqlClientSettings } from './mysql-client.js';
 
 const ALIASES = ['server', 'client'] as const;
 const PORT = 3306;
@@ -153,6 +154,13 @@ export const singlestore = defineKind<SinglestorePlan>({
     // aggregators connect to leaves with the same certificate.
     if (alias === 'server') return serverCertificateDefaults(ctx, [name], nameWithSuffix(name, 'pods'), USAGES.serverAndClient);
     return { commonName: 'root', usages: USAGES.client };
+  },
+
+  client: {
+    // The primary Service reaches the aggregators; clients speak the MySQL protocol.
+    defaultUser: 'root',
+    endpoint: (ctx) => ({ service: ctx.db.metadata.name, port: PORT }),
+    settings: (c, ctx) => mysqlClientSettings(c, `Singlestore ${ctx.namespace}/${ctx.db.metadata.name}`),
   },
 
   workload(ctx, plan, certificates) {

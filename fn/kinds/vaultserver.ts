@@ -188,6 +188,21 @@ export const vaultserver = defineKind<VaultPlan>({
     return { ...defaults, dnsNames: [...defaults.dnsNames ?? [], ...pods] };
   },
 
+  client: {
+    // No default user: the certificate's common name is the workload's name, for Vault's cert
+    // auth method to map to a role (or set dbtls.dev/connect-as).
+    endpoint: (ctx) => ({ service: ctx.db.metadata.name, port: API_PORT }),
+    settings: (c) => ({
+      // The Vault CLI's and the official API clients' own variables.
+      env: [
+        { name: 'VAULT_ADDR', value: `https://${c.host}:${c.port}` },
+        { name: 'VAULT_CACERT', value: c.ca },
+        { name: 'VAULT_CLIENT_CERT', value: c.cert },
+        { name: 'VAULT_CLIENT_KEY', value: c.key },
+      ],
+    }),
+  },
+
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;
     const owner: Owner = { db: ctx.db, namespace: ctx.namespace, resource: 'vaultservers', group: 'kubevault.com' };

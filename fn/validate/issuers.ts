@@ -28,8 +28,9 @@ export class IssuerIndex {
   /**
    * Reports an issuerRef that names nothing the cluster will have: at its `name`, with the nearest
    * name of that kind there is (a typo), or at its `kind` when the name exists as the other kind.
+   * `oneField`: the reference is one field (an annotation `Issuer/<name>`), reported as a whole.
    */
-  check(ref: IssuerRef, namespace: string, path: string, report: Reporter): void {
+  check(ref: IssuerRef, namespace: string, path: string, report: Reporter, oneField = false): void {
     if (this.find(ref, namespace) || this.isExternal(ref, namespace)) return;
     if (!this.visible) {
       report.warn(path, `${ref.kind} "${ref.name}" cannot be checked: issuers are not visible to a kustomize generator; list it in externalIssuers to confirm it exists in the cluster`);
@@ -49,7 +50,7 @@ export class IssuerIndex {
     }
     const nearest = hint === '' ? nearestName(ref.name, this.namesOf(ref.kind, namespace)) : undefined;
     const advice = nearest === undefined ? fix : `did you mean "${nearest}"? Otherwise ${fix}`;
-    report.error(field, `${ref.kind} "${ref.name}" not found ${where}${hint}; ${advice}`);
+    report.error(oneField ? path : field, `${ref.kind} "${ref.name}" not found ${where}${hint}; ${advice}`);
   }
 
   /** The names an issuerRef of `kind` may use from `namespace`: Issuers there, or ClusterIssuers. */

@@ -1,0 +1,131 @@
+// An application that connects to the PerconaXtraDB profile (MariaDB with the rendered [mysqld]
+// TLS settings, as in perconaxtradb.test.ts): the rendered Deployment's volumes laid out by the
+// kubelet stand-in, and the `mariadb` client run as the pod's user with the rendered environment
+// only (MYSQL_HOME → the rendered [client] option file). Adaptations, and only these: container
+// paths remapped under a temporary root; cluster DNS stood in for by a private /etc/hosts naming
+// the Service (`pxc` → 127.0.0.1, in the client's own mount namespace), so the server certificate
+// is verified against the name the option file gives; `--port` for the test server's port.
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issuer } from '../helpers.js';
+import { createTestCA, type TestCA } from './ca-issuer.js';
+import { SKIP, requireRoot, workDir } from './env.js';
+import { mountVolumes } from './kubelet.js';
+import { type MariaDB, MARIADBD, mariadb, mariadbTemplate, optionName, parseIni, startMariadb } from './mariadb-server.js';
+import { freePort, remapPaths } from './postgres-server.js';
+import { issueAll, type Rendered, renderItems } from './render.js';
+
+const APP = { uid: 65534, gid: 65534 };
+const NOT_SHARED = (key: string) => /^(wsrep|pxc)/.test(optionName(key).replace(/-/g, '_'));
+const OWN = new Set(['datadir', 'port', 'bind-address', 'socket', 'pid-file', 'user']);
+
+const items = () => [
+  issuer('ca'),
+  {
+    apiVersion: 'kubedb.com/v1', kind: 'PerconaXtraDB', metadata: { name: 'pxc', namespace: 'demo' },
+    spec: { version: '8.0.40', replicas: 3, requireSSL: true, tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } } },
+  },
+  {
+    apiVersion: 'apps/v1', kind: 'Deployment',
+    metadata: { name: 'app', namespace: 'demo', annotations: { 'dbtls.dev/connect-to': 'PerconaXtraDB/pxc', 'dbtls.dev/connect-as': 'app' } },
+    spec: { template: { spec: { securityContext: { runAsUser: APP.uid, runAsGroup: APP.gid, fsGroup: APP.gid }, containers: [{ name: 'app', image: 'example/app' }] } } },
+  },
+];
+
+let work: { dir: string; cleanup: () => void };
+let ca: TestCA;
+let otherCA: TestCA;
+let r: Rendered;
+let secrets: Record<string, string>;
+let server: MariaDB;
+
+/** MariaDB with pod 0's [mysqld] options, as the PerconaXtraDB server test starts it. */
+async function startServer(): Promise<MariaDB> {
+  const sts = r.statefulSets[0];
+  const podSpec = sts.spec.template.spec;
+  const container = podSpec.containers[0];
+  const mountPaths: string[] = container.volumeMounts.map((m: any) => m.mountPath);
+  const pod = join(work.dir, 'pxc-0');
+  const files = mountVolumes(podSpec, {
+    root: pod, secrets, configMaps: r.configMaps, container: container.name,
+    claims: (sts.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name),
+    transform: (_cm, _key, content) => remapPaths(content, mountPaths, pod),
+  });
+  const extra = /--defaults-extra-file=(\S+)/.exec(readFileSync(files.find((f) => f.path.endsWith('/start.sh'))!.path, 'utf8'))![1];
+  const texts = (file: string): string[] => {
+    const text = readFileSync(file, 'utf8');
+    return [text, ...[...text.matchAll(/^!include\s+(\S+)\s*$/gm)].flatMap((m) => texts(m[1]))];
+  };
+  const options = texts(extra).flatMap((t) => parseIni(t)).filter((s) => s.name === 'mysqld').flatMap((s) => s.entries)
+    .filter(([k]) => !NOT_SHARED(k) && !OWN.has(optionName(k)));
+  const sc = podSpec.securityContext;
+  const template = join(work.dir, 'template');
+  if (!existsSync(template)) mariadbTemplate(template, sc.runAsUser, sc.runAsGroup ?? sc.runAsUser);
+  return startMariadb({ root: pod, options, port: await freePort(), uid: sc.runAsUser, gid: sc.runAsGroup ?? sc.runAsUser, groups: [sc.fsGroup], template });
+}
+
+/** The mariadb client as the application's pod: its files, its environment, the Service's name. */
+function runApp(name: string, appSecrets: Record<string, string>, sql: string): Promise<{ ok: boolean; out: string; err: string; env: Record<string, string> }> {
+  const deployment = r.items.find((i) => i.kind === 'Deployment');
+  const podSpec = deployment.spec.template.spec;
+  const container = podSpec.containers[0];
+  const root = join(work.dir, 'apps', name);
+  mkdirSync(root, { recursive: true });
+  const mountPaths: string[] = container.volumeMounts.map((m: any) => m.mountPath);
+  mountVolumes(podSpec, { root, secrets: appSecrets, configMaps: r.configMaps, container: 'app', transform: (_cm, _key, content) => remapPaths(content, mountPaths, root) });
+  const env: Record<string, string> = {};
+  for (const e of container.env) env[e.name] = remapPaths(String(e.value), mountPaths, root);
+  const hosts = join(root, 'hosts');
+  writeFileSync(hosts, '127.0.0.1 localhost\n127.0.0.1 pxc\n');
+  const script = 'mount --bind "$1" /etc/hosts && shift && exec setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"';
+  const args = ['--mount', 'sh', '-c', script, 'sh', hosts, 'mariadb', `--port=${server.port}`, '--batch', '--skip-column-names', '--connect-timeout=5', '-e', sql];
+  return new Promise((resolve) => {
+    execFile('unshare', args, { env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent', ...env }, timeout: 20_000 },
+      (err, stdout, stderr) => resolve({ ok: !err, out: stdout.trim(), err: stderr.trim(), env }));
+  });
+}
+
+describe.skipIf(SKIP)('an application connects to the PerconaXtraDB profile (MariaDB) with the rendered option file', () => {
+  beforeAll(async () => {
+    requireRoot();
+    if (!existsSync(MARIADBD)) throw new Error(`${MARIADBD} is missing; run .ci/install-tools`);
+    work = workDir('connect-pxc');
+    ca = createTestCA(join(work.dir, 'ca'));
+    otherCA = createTestCA(join(work.dir, 'other-ca'), 'some other CA');
+    r = renderItems(items());
+    secrets = issueAll(ca, r.certificates, join(work.dir, 'secrets'));
+    server = await startServer();
+    // The application's account: authenticated by its certificate's subject alone.
+    const made = await mariadb(['-S', server.socket, '-uroot', '-e', "create user 'app'@'%' require subject '/CN=app'"]);
+    expect(made).toMatchObject({ ok: true });
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+    work?.cleanup();
+  });
+
+  it('renders a [client] option file read through MYSQL_HOME', () => {
+    const file = r.configMaps['app-pxc-client']['my.cnf'];
+    expect(file).toContain('[client]\nhost=pxc\nport=3306\nuser=app\nssl-ca=/etc/dbtls/pxc/tls/ca.crt\n');
+    expect(file).toContain('ssl-key=/etc/dbtls/pxc/tls/tls.key\nssl-verify-server-cert\n');
+    expect(r.configMaps['app-pxc-client']['mysql-client.cnf']).toContain('ssl-key=/etc/dbtls/pxc/tls/tls.key\nssl-mode=VERIFY_IDENTITY\n');
+  });
+
+  it('connects over TLS to host pxc, the server certificate verified, as the certificate\'s user', async () => {
+    const a = await runApp('own', secrets, "select current_user(); show status like 'Ssl_version'");
+    expect(a.env).toEqual({ MYSQL_HOME: expect.stringMatching(/\/etc\/dbtls\/pxc\/config$/) });
+    expect(a).toMatchObject({ ok: true, out: 'app@%\nSsl_version\tTLSv1.3', err: '' });
+  });
+
+  it('is refused when its ca.crt is another CA\'s: the server certificate is verified', async () => {
+    const dir = join(work.dir, 'other-secret');
+    mkdirSync(dir, { recursive: true });
+    for (const f of ['tls.crt', 'tls.key']) copyFileSync(join(secrets['app-pxc-client'], f), join(dir, f));
+    copyFileSync(otherCA.cert, join(dir, 'ca.crt'));
+    const a = await runApp('other-ca', { ...secrets, 'app-pxc-client': dir }, 'select 1');
+    expect(a.ok).toBe(false);
+    expect(a.err).toMatch(/TLS\/SSL error: .*(unable to get local issuer certificate|certificate verify failed|self-signed)/);
+  });
+});
