@@ -124,7 +124,7 @@ describe('number of nodes', () => {
     const text = flow(2_000_000);
     expect(marks(text, ',[{')).toBe(2_000_002);
     const m = measure(dbtls, text);
-    expectOneError(m, 'input is not valid YAML: too large: 2000002 places where a node may start in flow style (, [ { characters), more than maxFlowNodes (2000000), which bounds memory; to accept it, write the collections in block style or set DBTLS_MAX_FLOW_NODES=2000002 (about 350 bytes of memory per place)');
+    expectOneError(m, 'input is too large: 2000002 places where a node may start in flow style (, [ { characters), more than maxFlowNodes (2000000), which bounds memory; to accept it, write the collections in block style or set DBTLS_MAX_FLOW_NODES=2000002 (about 350 bytes of memory per place)');
     expect(m.rssMiB).toBeLessThan(200);
     console.info(`limits: 2000002 flow node starts (4 MB of [a,a,…]) refused in ${m.ms} ms, peak RSS ${m.rssMiB.toFixed(0)} MiB`);
   });
@@ -143,15 +143,15 @@ describe('number of nodes', () => {
     const text = block(4_000_000);
     expect(marks(text)).toBe(8_000_019);
     const m = measure(dbtls, text);
-    expectOneError(m, 'input is not valid YAML: too large: 8000019 places where a node may start (line breaks and , - : ? [ { characters), more than maxNodes (8000000), which bounds memory; to accept it, set DBTLS_MAX_NODES=8000019 (about 50 to 300 bytes of memory per place)');
+    expectOneError(m, 'input is too large: 8000019 places where a node may start (line breaks and , - : ? [ { characters), more than maxNodes (8000000), which bounds memory; to accept it, set DBTLS_MAX_NODES=8000019 (about 50 to 300 bytes of memory per place)');
     expect(m.rssMiB).toBeLessThan(400);
     console.info(`limits: 8000019 node starts (${(text.length / 2 ** 20).toFixed(0)} MiB of block mapping) refused in ${m.ms} ms, peak RSS ${m.rssMiB.toFixed(0)} MiB`);
   });
 
   it('DBTLS_MAX_NODES and DBTLS_MAX_FLOW_NODES set the limits; a value that is not a number is refused', () => {
     const small = flow(100);
-    expectOneError(measure(`DBTLS_MAX_NODES=50 ${dbtls}`, small), 'input is not valid YAML: too large: 121 places where a node may start (line breaks and , - : ? [ { characters), more than maxNodes (50), which bounds memory; to accept it, set DBTLS_MAX_NODES=121 (about 50 to 300 bytes of memory per place)');
-    expectOneError(measure(`DBTLS_MAX_FLOW_NODES=99 ${dbtls}`, small), 'input is not valid YAML: too large: 102 places where a node may start in flow style (, [ { characters), more than maxFlowNodes (99), which bounds memory; to accept it, write the collections in block style or set DBTLS_MAX_FLOW_NODES=102 (about 350 bytes of memory per place)');
+    expectOneError(measure(`DBTLS_MAX_NODES=50 ${dbtls}`, small), 'input is too large: 121 places where a node may start (line breaks and , - : ? [ { characters), more than maxNodes (50), which bounds memory; to accept it, set DBTLS_MAX_NODES=121 (about 50 to 300 bytes of memory per place)');
+    expectOneError(measure(`DBTLS_MAX_FLOW_NODES=99 ${dbtls}`, small), 'input is too large: 102 places where a node may start in flow style (, [ { characters), more than maxFlowNodes (99), which bounds memory; to accept it, write the collections in block style or set DBTLS_MAX_FLOW_NODES=102 (about 350 bytes of memory per place)');
     expect(measure(`DBTLS_MAX_NODES=121 DBTLS_MAX_FLOW_NODES=102 ${dbtls}`, small).status).toBe(0);
     expectOneError(measure(`DBTLS_MAX_NODES=lots ${dbtls}`, small), 'input is not valid YAML: DBTLS_MAX_NODES must be a whole number (the limit to use), not "lots"');
   });

@@ -39,7 +39,8 @@ export function readResourceList(text: string): ReadOutcome {
   } catch (err) {
     const e = describeYamlError(err);
     const at = e.line ? ` at line ${e.line}, column ${e.column}` : '';
-    return fatal(`input is not valid YAML: ${e.message}${at}`);
+    // Valid YAML that is only too large is not called invalid.
+    return fatal(e.message.startsWith('too large: ') ? `input is ${e.message}` : `input is not valid YAML: ${e.message}${at}`);
   }
   if (doc === undefined || doc === null) return fatal('input is empty: expected a ResourceList');
   if (!isObj(doc)) return fatal(`input is not a ResourceList: expected a mapping, got ${describeType(doc)}`);

@@ -177,7 +177,7 @@ const outsideRenderedPackages = (changed: string[]) => changed.filter((f) =>
   !kptExamples.some((d) => f.startsWith(`examples/${d}/`)) || /\/(Kptfile|\.krmignore)$/.test(f) || f.includes('/.expected/'));
 
 describe.skipIf(skip)('the node limits through kpt (README, Limits)', () => {
-  const TOO_LARGE = /error: input is not valid YAML: too large: \d+ places where a node may start .*more than maxNodes \(5\)/;
+  const TOO_LARGE = /error: input is too large: \d+ places where a node may start .*more than maxNodes \(5\)/;
   it('kpt fn eval --image … --env DBTLS_MAX_NODES=5 passes the limit to the image', () => {
     const r = run('kpt', ['fn', 'eval', copyExample('postgres'), '--image', IMAGE, '--env', 'DBTLS_MAX_NODES=5']);
     expect(r.status).toBe(1);
