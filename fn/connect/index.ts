@@ -339,7 +339,13 @@ function readIssuer(
     return undefined;
   }
   const ref: IssuerRef = { apiGroup: ISSUER_GROUP, kind: m[1] as IssuerRef['kind'], name: m[2] };
-  issuers.check(ref, namespace, path, report);
+  // The index names fields of an issuerRef; here the whole reference is the annotation.
+  const probe = new Reporter(report.object);
+  issuers.check(ref, namespace, path, probe);
+  for (const r of probe.results) {
+    if (r.severity === 'error') report.error(path, r.message);
+    else report.warn(path, r.message);
+  }
   return ref;
 }
 
