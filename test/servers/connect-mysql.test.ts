@@ -13,13 +13,12 @@ import { issuer } from '../helpers.js';
 import { createTestCA, type TestCA } from './ca-issuer.js';
 import { SKIP, requireRoot, workDir } from './env.js';
 import { mountVolumes } from './kubelet.js';
-import { type MariaDB, MARIADBD, mariadb, mariadbTemplate, optionName, parseIni, startMariadb } from './mariadb-server.js';
-import { freePort, remapPaths } from './postgres-server.js';
-import { issueAll, type Rendered, renderItems } from './render.js';
+import { type MariaDB, MARIADBD, mariadb } from './mariadb-server.js';
+import { remapPaths } from './postgres-server.js';
+import { startPxcPod } from './pxc-pod.js';
+import { issueAll, type Rendered } from './render.js';
 
 const APP = { uid: 65534, gid: 65534 };
-const NOT_SHARED = (key: string) => /^(wsrep|pxc)/.test(optionName(key).replace(/-/g, '_'));
-const OWN = new Set(['datadir', 'port', 'bind-address', 'socket', 'pid-file', 'user']);
 
 const items = () => [
   issuer('ca'),
@@ -41,29 +40,14 @@ let r: Rendered;
 let secrets: Record<string, string>;
 let server: MariaDB;
 
-/** MariaDB with pod 0's [mysqld] options, as the PerconaXtraDB server test starts it. */
+/** Pod 0 of the rendered PerconaXtraDB, as the PerconaXtraDB server test starts it (pxc-pod.ts). */
 async function startServer(): Promise<MariaDB> {
-  const sts = r.statefulSets[0];
-  const podSpec = sts.spec.template.spec;
-  const container = podSpec.containers[0];
-  const mountPaths: string[] = container.volumeMounts.map((m: any) => m.mountPath);
-  const pod = join(work.dir, 'pxc-0');
-  const files = mountVolumes(podSpec, {
-    root: pod, secrets, configMaps: r.configMaps, container: container.name,
-    claims: (sts.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name),
-    transform: (_cm, _key, content) => remapPaths(content, mountPaths, pod),
+  const pod = await startPxcPod({
+    items: items(), root: join(work.dir, 'pxc'), ca, template: join(work.dir, 'template'), password: 'root-password',
   });
-  const extra = /--defaults-extra-file=(\S+)/.exec(readFileSync(files.find((f) => f.path.endsWith('/start.sh'))!.path, 'utf8'))![1];
-  const texts = (file: string): string[] => {
-    const text = readFileSync(file, 'utf8');
-    return [text, ...[...text.matchAll(/^!include\s+(\S+)\s*$/gm)].flatMap((m) => texts(m[1]))];
-  };
-  const options = texts(extra).flatMap((t) => parseIni(t)).filter((s) => s.name === 'mysqld').flatMap((s) => s.entries)
-    .filter(([k]) => !NOT_SHARED(k) && !OWN.has(optionName(k)));
-  const sc = podSpec.securityContext;
-  const template = join(work.dir, 'template');
-  if (!existsSync(template)) mariadbTemplate(template, sc.runAsUser, sc.runAsGroup ?? sc.runAsUser);
-  return startMariadb({ root: pod, options, port: await freePort(), uid: sc.runAsUser, gid: sc.runAsGroup ?? sc.runAsUser, groups: [sc.fsGroup], template });
+  r = pod.r;
+  secrets = issueAll(ca, r.certificates, join(work.dir, 'secrets'));
+  return pod.server;
 }
 
 /** The mariadb client as the application's pod: its files, its environment, the Service's name. */
@@ -94,8 +78,6 @@ describe.skipIf(SKIP)('an application connects to the PerconaXtraDB profile (Mar
     work = workDir('connect-pxc');
     ca = createTestCA(join(work.dir, 'ca'));
     otherCA = createTestCA(join(work.dir, 'other-ca'), 'some other CA');
-    r = renderItems(items());
-    secrets = issueAll(ca, r.certificates, join(work.dir, 'secrets'));
     server = await startServer();
     // The application's account: authenticated by its certificate's subject alone.
     const made = await mariadb(['-S', server.socket, '-uroot', '-e', "create user 'app'@'%' require subject '/CN=app'"]);
