@@ -6,8 +6,9 @@ import { mssqlserver } from './mssqlserver.js';
 import { vaultserver } from './vaultserver.js';
 import { perconaXtraDB } from './perconaxtradb.js';
 import { singlestore } from './singlestore.js';
+import { mariadb } from './mariadb.js';
 
-export const KINDS: readonly DatabaseKind<any>[] = [postgres, perconaXtraDB, singlestore, mssqlserver, vaultserver];
+export const KINDS: readonly DatabaseKind<any>[] = [postgres, perconaXtraDB, singlestore, mssqlserver, vaultserver, mariadb];
 
 const byKind = new Map(KINDS.map((k) => [k.kind, k]));
 if (byKind.size !== KINDS.length) throw new Error('two supported kinds share a kind name: look them up by group as well');
