@@ -8,8 +8,9 @@ import { perconaXtraDB } from './perconaxtradb.js';
 import { singlestore } from './singlestore.js';
 import { mariadb } from './mariadb.js';
 import { mysql } from './mysql.js';
+import { redis } from './redis.js';
 
-export const KINDS: readonly DatabaseKind<any>[] = [postgres, perconaXtraDB, singlestore, mssqlserver, vaultserver, mariadb, mysql];
+export const KINDS: readonly DatabaseKind<any>[] = [postgres, perconaXtraDB, singlestore, mssqlserver, vaultserver, mariadb, mysql, redis];
 
 const byKind = new Map(KINDS.map((k) => [k.kind, k]));
 if (byKind.size !== KINDS.length) throw new Error('two supported kinds share a kind name: look them up by group as well');
