@@ -16,6 +16,8 @@ import { exampleItems, issueAll, type Rendered, renderItems } from './render.js'
 
 const REDIS_SERVER = '/usr/bin/redis-server';
 const PASSWORD = 'Redis-secret-1';
+/** What redis-cli says when the server drops the connection (which word depends on timing). */
+const DROPPED = /Error: (Connection reset by peer|Server closed the connection)$/;
 
 interface Pod { port: number; root: string; files: MountedFile[]; server: Supervised; certs: string }
 
@@ -94,7 +96,8 @@ describe.skipIf(SKIP)('Redis TLS settings on redis-server', () => {
 
   it('refuses plaintext', async () => {
     const plain = await cli(primary, [], 'ping');
-    expect(plain).toEqual({ ok: false, out: '', err: 'I/O error\n\nI/O error\nError: Connection reset by peer' });
+    // The server drops the connection at the first plaintext byte; the client says so in either of two words.
+    expect(plain).toMatchObject({ ok: false, out: '', err: expect.stringMatching(DROPPED) });
   });
 
   it('accepts a client with the rendered client certificate, verifying the server against the CA', async () => {
@@ -103,7 +106,7 @@ describe.skipIf(SKIP)('Redis TLS settings on redis-server', () => {
 
   it('refuses a client without a certificate, even with the password over TLS', async () => {
     const a = await cli(primary, ['--tls', '--cacert', ca.cert], 'ping');
-    expect(a).toMatchObject({ ok: false, out: '', err: expect.stringContaining('Connection reset by peer') });
+    expect(a).toMatchObject({ ok: false, out: '', err: expect.stringMatching(DROPPED) });
     expect(primary.server.log()).toContain('peer did not return a certificate');
   });
 
@@ -114,7 +117,7 @@ describe.skipIf(SKIP)('Redis TLS settings on redis-server', () => {
     const { issue } = await import('./ca-issuer.js');
     const foreign = issue(otherCA, { secretName: 'x', commonName: 'default', usages: ['client auth'] } as any, other);
     const foreignCert = await cli(primary, ['--tls', '--cacert', ca.cert, '--cert', foreign.tlsCrt, '--key', foreign.tlsKey], 'ping');
-    expect(foreignCert).toMatchObject({ ok: false, out: '', err: expect.stringContaining('Connection reset by peer') });
+    expect(foreignCert).toMatchObject({ ok: false, out: '', err: expect.stringMatching(DROPPED) });
     expect(primary.server.log()).toMatch(/certificate verify failed|unknown ca/);
   });
 
