@@ -1,8 +1,8 @@
 // The MariaDB profile against Debian's MariaDB: the rendered workload's [mysqld] options (TLS and
 // require_secure_transport) with the certificates as the kubelet mounts them. Galera's wsrep_*
 // options are left out (Debian's MariaDB here runs without the Galera provider) and listed.
-import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, issuer } from '../helpers.js';
@@ -12,6 +12,7 @@ import { type MariaDB, MARIADBD, mariadb, optionName } from './mariadb-server.js
 import { probeTLS } from './mysql-probe.js';
 import { inPod, type ProfileOptions, serverNames, startProfile, type Started, subjectOf, tcp } from './mysql-profile.js';
 import { exampleItems } from './render.js';
+import { freePort } from './postgres-server.js';
 
 const GALERA = (key: string) => /^wsrep/.test(optionName(key).replace(/-/g, '_'));
 const md = (spec: Record<string, unknown>, name = 'md') => ({
@@ -34,7 +35,7 @@ describe.skipIf(SKIP)('MariaDB TLS settings on MariaDB', () => {
     work = workDir('mariadb');
     ca = createTestCA(join(work.dir, 'ca'));
     otherCA = createTestCA(join(work.dir, 'other-ca'), 'some other CA');
-    opts = { ca, work: work.dir, template: join(work.dir, 'template'), notShared: GALERA, servers };
+    opts = { ca, work: work.dir, sharedTemplate: join(work.dir, 'template'), notShared: GALERA, servers };
   });
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.stop()));
@@ -102,6 +103,52 @@ describe.skipIf(SKIP)('MariaDB TLS settings on MariaDB', () => {
       expect(s.skipped).toEqual(['wsrep_on', 'wsrep_provider', 'wsrep_cluster_name', 'wsrep_cluster_address', 'wsrep_sst_method', 'wsrep_provider_options']);
       expect((await tcp(s.server, '--skip-ssl', '-e', 'select 1')).ok).toBe(false);
       expect(await tcp(s.server, `--ssl-ca=${ca.cert}`, '--ssl-verify-server-cert', '-e', "show status like 'Ssl_version'")).toMatchObject({ ok: true, out: 'Ssl_version\tTLSv1.3' });
+    });
+  });
+
+  describe('Galera replication between two pods over TLS (examples/mariadb, tls-cluster.yaml)', () => {
+    // Adaptations: peers on 127.0.0.1 at free ports instead of the pods' DNS names (gmcast and IST
+    // listen addresses added to the rendered wsrep_provider_options, wsrep_node_address
+    // 127.0.0.1); pod 0 bootstraps with an empty gcomm:// as the rendered start.sh's
+    // --wsrep-new-cluster does. Pod 1 starts empty and receives pod 0's data by the rendered SST
+    // (rsync through stunnel with the [sst] tca/tcert/tkey), received at a free port.
+    const ports = { gcomm: [0, 0], ist: [0, 0], sst: [0, 0] };
+    let node0: Started;
+    let node1: Started;
+    const adaptFor = (ordinal: number) => (options: [string, string | undefined][]): [string, string | undefined][] => options
+      .map(([k, v]): [string, string | undefined] => {
+        if (k === 'wsrep_cluster_address') return [k, ordinal === 0 ? 'gcomm://' : `gcomm://127.0.0.1:${ports.gcomm[0]}`];
+        if (k === 'wsrep_provider_options') return [k, `"${v};gmcast.listen_addr=tcp://127.0.0.1:${ports.gcomm[ordinal]};ist.recv_addr=127.0.0.1:${ports.ist[ordinal]}"`];
+        return [k, v];
+      })
+      .concat([['wsrep_node_address', '127.0.0.1'], ['wsrep_sst_receive_address', `127.0.0.1:${ports.sst[ordinal]}`]]);
+    const status = async (s: Started, name: string) => (await mariadb(['-S', s.server.socket, '-uroot', '-e', `show status like '${name}'`])).out.split('\t')[1];
+
+    beforeAll(async () => {
+      for (const i of [0, 1]) for (const k of ['gcomm', 'ist', 'sst'] as const) ports[k][i] = await freePort();
+      const cluster = example('md-cluster-tls');
+      node0 = await startProfile(cluster, 'galera', { ...opts, notShared: () => false, adapt: adaptFor(0), ordinal: 0 });
+      expect(await mariadb(['-S', node0.server.socket, '-uroot', '-e', "create database galera; create table galera.t (id int primary key, v text); insert into galera.t values (1, 'before pod 1 joined')"])).toMatchObject({ ok: true });
+      node1 = await startProfile(cluster, 'galera', { ...opts, notShared: () => false, adapt: adaptFor(1), ordinal: 1, createRoot: false });
+    }, 180_000);
+
+    it('pod 1 joins pod 0 and receives what was written before (SST) and after, over TLS with the server certificate', async () => {
+      expect(await status(node0, 'wsrep_cluster_size')).toBe('2');
+      expect(await status(node1, 'wsrep_local_state_comment')).toBe('Synced');
+      expect(await mariadb(['-S', node0.server.socket, '-uroot', '-e', "insert into galera.t values (2, 'after')"])).toMatchObject({ ok: true });
+      const rows = async () => (await mariadb(['-S', node1.server.socket, '-uroot', '-e', 'select id, v from galera.t order by id'])).out;
+      for (let i = 0; i < 50 && (await rows()) !== "1\tbefore pod 1 joined\n2\tafter"; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await rows()).toBe("1\tbefore pod 1 joined\n2\tafter");
+      // Galera listens on ssl:// and both ends log a TLS handshake with the rendered certificates.
+      const donor = node0.server.log();
+      expect(donor).toContain(`listening at ssl://127.0.0.1:${ports.gcomm[0]}`);
+      expect(donor).toMatch(new RegExp(`connection established to \\S+ ssl://127\\.0\\.0\\.1:${ports.gcomm[1]}`));
+      // State transfer: IST over Galera's TLS socket, SST by rsync through stunnel with the [sst] files.
+      expect(donor).toContain(`async IST sender starting to serve ssl://127.0.0.1:${ports.ist[1]}`);
+      expect(donor).toContain('Verifying peer certificate chain for ssl-mode=VERIFY_CA');
+      expect(donor).toMatch(/Using stunnel for SSL encryption: CA: '\S+\/etc\/mysql\/certs\/server\/ca\.crt'/);
+      expect(donor).toContain('rsync SST completed on donor');
+      console.log('NODE1LOG', node1.server.log().split('\n').filter((l) => /SST|sst|stunnel|IST|ssl|SSL|TLS/.test(l)).join('\n'));
     });
   });
 

@@ -21,10 +21,19 @@ export interface Started { r: Rendered; server: MariaDB; files: MountedFile[]; k
 export interface ProfileOptions {
   ca: TestCA;
   work: string;
-  template: string;
+  /** The data directory every pod starts from (made once by mariadb-install-db). */
+  sharedTemplate: string;
   /** Options of the rendered [mysqld] the local MariaDB does not share with the rendered server. */
   notShared: (key: string) => boolean;
   servers: MariaDB[];
+  /** Test adaptations of the kept [mysqld] options (e.g. Galera peers on 127.0.0.1). */
+  adapt?: (options: [string, string | undefined][], root: string) => [string, string | undefined][];
+  /** Which pod of the StatefulSet (default 0). */
+  ordinal?: number;
+  /** The data directory to start from, instead of the shared template. */
+  template?: string;
+  /** Whether to create the network root account (default true; a Galera joiner receives it). */
+  createRoot?: boolean;
 }
 
 /** Renders `items`, issues their certificates, mounts pod 0's volumes and starts MariaDB with its [mysqld]. */
@@ -36,7 +45,7 @@ export async function startProfile(items: unknown[], dir: string, o: ProfileOpti
   const podSpec = sts.spec.template.spec;
   const container = podSpec.containers[0];
   const mountPaths: string[] = (container.volumeMounts ?? []).map((m: any) => m.mountPath);
-  const pod = join(root, `${sts.metadata.name}-0`);
+  const pod = join(root, `${sts.metadata.name}-${o.ordinal ?? 0}`);
   const files = mountVolumes(podSpec, {
     root: pod, secrets, configMaps: r.configMaps, container: container.name,
     claims: (sts.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name),
@@ -46,12 +55,15 @@ export async function startProfile(items: unknown[], dir: string, o: ProfileOpti
   const extra = startSh && /--defaults-extra-file=(\S+)/.exec(readFileSync(startSh.path, 'utf8'))?.[1];
   if (!extra) throw new Error('the rendered start.sh passes the server no --defaults-extra-file');
   const mysqld = optionFiles(extra).flatMap((text) => parseIni(text)).filter((sec) => sec.name === 'mysqld').flatMap((sec) => sec.entries);
-  const kept = mysqld.filter(([k]) => !o.notShared(k) && !OWN.has(optionName(k)));
+  const shared = mysqld.filter(([k]) => !o.notShared(k) && !OWN.has(optionName(k)));
+  const kept = o.adapt ? o.adapt(shared, pod) : shared;
   const skipped = mysqld.filter(([k]) => o.notShared(k)).map(([k]) => k);
   const sc = podSpec.securityContext ?? {};
-  if (!existsSync(o.template)) mariadbTemplate(o.template, sc.runAsUser, sc.runAsGroup ?? sc.runAsUser);
-  const server = await startMariadb({ root: pod, options: kept, port: await freePort(), uid: sc.runAsUser, gid: sc.runAsGroup ?? sc.runAsUser, groups: sc.fsGroup === undefined ? [] : [sc.fsGroup], template: o.template });
+  const template = o.template ?? o.sharedTemplate;
+  if (!existsSync(o.sharedTemplate)) mariadbTemplate(o.sharedTemplate, sc.runAsUser, sc.runAsGroup ?? sc.runAsUser);
+  const server = await startMariadb({ root: pod, options: kept, port: await freePort(), uid: sc.runAsUser, gid: sc.runAsGroup ?? sc.runAsUser, groups: sc.fsGroup === undefined ? [] : [sc.fsGroup], template });
   o.servers.push(server);
+  if (o.createRoot === false) return { r, server, files, kept, skipped, root: pod };
   // Stand-in for the image's entrypoint: root reachable over the network with the auth secret's password.
   const made = await mariadb(['-S', server.socket, '-uroot', '-e', `create user 'root'@'%' identified by '${PASSWORD}'; grant all on *.* to 'root'@'%' with grant option`]);
   if (!made.ok) throw new Error(made.err);

@@ -34,7 +34,7 @@ describe.skipIf(SKIP)('MySQL TLS settings on MariaDB', () => {
     work = workDir('mysql');
     ca = createTestCA(join(work.dir, 'ca'));
     otherCA = createTestCA(join(work.dir, 'other-ca'), 'some other CA');
-    opts = { ca, work: work.dir, template: join(work.dir, 'template'), notShared: NONE, servers };
+    opts = { ca, work: work.dir, sharedTemplate: join(work.dir, 'template'), notShared: NONE, servers };
   });
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.stop()));
