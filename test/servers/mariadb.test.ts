@@ -112,7 +112,7 @@ describe.skipIf(SKIP)('MariaDB TLS settings on MariaDB', () => {
     // 127.0.0.1); pod 0 bootstraps with an empty gcomm:// as the rendered start.sh's
     // --wsrep-new-cluster does. Pod 1 starts empty and receives pod 0's data by the rendered SST
     // (rsync through stunnel with the [sst] tca/tcert/tkey), received at a free port.
-    const ports = { gcomm: [0, 0], ist: [0, 0], sst: [0, 0] };
+    const ports = { gcomm: [0, 0, 0], ist: [0, 0, 0], sst: [0, 0, 0] };
     let node0: Started;
     let node1: Started;
     const adaptFor = (ordinal: number) => (options: [string, string | undefined][]): [string, string | undefined][] => options
@@ -150,6 +150,14 @@ describe.skipIf(SKIP)('MariaDB TLS settings on MariaDB', () => {
       expect(donor).toContain('rsync SST completed on donor');
       console.log('NODE1LOG', node1.server.log().split('\n').filter((l) => /SST|sst|stunnel|IST|ssl|SSL|TLS/.test(l)).join('\n'));
     });
+    it('refuses a pod whose certificates come from another CA', async () => {
+      ports.gcomm[2] = await freePort(); ports.ist[2] = await freePort(); ports.sst[2] = await freePort();
+      const joining = startProfile(example('md-cluster-tls'), 'galera-other-ca', { ...opts, ca: otherCA, notShared: () => false, adapt: adaptFor(2), ordinal: 2, createRoot: false });
+      await expect(joining).rejects.toThrow(/mariadbd exited/);
+      // The TLS handshake between pod 0 and the foreign pod fails: neither trusts the other's CA.
+      expect(node0.server.log()).toContain("Failed to establish connection: tlsv1 alert unknown ca");
+      expect(await status(node0, 'wsrep_cluster_size')).toBe('2');
+    }, 120_000);
   });
 
   describe('requireSSL: false', () => {
