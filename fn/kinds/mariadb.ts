@@ -54,7 +54,8 @@ export const mariadb = defineKind<MariaDBPlan>({
   kind: 'MariaDB',
   resource: 'mariadbs',
   versions: ['v1', 'v1alpha2'],
-  summary: 'MariaDB: server, client and metrics-exporter certificates; one server or a Galera cluster, client connections and Galera replication over TLS',
+  summary: 'MariaDB: server, client and metrics-exporter certificates; one server or a Galera '
+    + 'cluster, client connections and Galera replication over TLS',
   aliases: () => ALIASES,
 
   plan(ctx) {
@@ -64,29 +65,40 @@ export const mariadb = defineKind<MariaDBPlan>({
     const standalone = ctx.settings.mode === 'standalone';
     const version = readString(spec, 'version', 'spec.version', report);
     const numbers = version !== undefined ? /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(version) : null;
-    if (spec.version === undefined || spec.version === null) report.error('spec.version', 'is required: the MariaDB version, e.g. "11.4.3"');
+    if (spec.version === undefined || spec.version === null) report.error('spec.version', 'is '
+      + 'required: the MariaDB version, e.g. "11.4.3"');
     else if (version !== undefined && standalone && !/^\d+\.\d+(\.\d+)*$/.test(version)) {
-      report.error('spec.version', `${JSON.stringify(version)} is not a MariaDB version; standalone mode runs the upstream mariadb image and needs a version such as "11.4.3" (or use mode: operator)`);
+      report.error('spec.version', `${JSON.stringify(version)} is not a MariaDB version; `
+        + `standalone mode runs the upstream mariadb image and needs a version such as "11.4.3" `
+        + `(or use mode: operator)`);
     }
     const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
     const mode = readTopologyMode(ctx.db.spec as Obj, ctx.report) ?? (replicas > 1 ? 'GaleraCluster' : undefined);
     if (mode !== undefined && replicas < MIN_CLUSTER) {
-      report.error('spec.replicas', `${replicas} is too few for topology mode ${mode}: KubeDB runs a MariaDB cluster of at least ${MIN_CLUSTER} nodes (remove spec.topology for a single server)`);
+      report.error('spec.replicas', `${replicas} is too few for topology mode ${mode}: KubeDB runs `
+        + `a MariaDB cluster of at least ${MIN_CLUSTER} nodes (remove spec.topology for a single `
+        + `server)`);
     }
     if (mode !== undefined && name.length > MAX_CLUSTER_NAME) {
-      report.error('metadata.name', `"${name}" is ${name.length} characters; KubeDB uses it as the cluster name, which may have at most ${MAX_CLUSTER_NAME}`);
+      report.error('metadata.name', `"${name}" is ${name.length} characters; KubeDB uses it as the `
+        + `cluster name, which may have at most ${MAX_CLUSTER_NAME}`);
     }
     const sstMethod = readEnum(spec, 'wsrepSSTMethod', 'spec.wsrepSSTMethod', SST_METHODS, report) ?? 'rsync';
     const transport = readSecureTransport(ctx);
     if (transport.requireSSL && numbers && olderThan(numbers.slice(1).map((n) => Number(n ?? 0)), REQUIRE_SSL_SINCE)) {
-      report.error('spec.requireSSL', `requireSSL needs MariaDB ${REQUIRE_SSL_SINCE.join('.')} or later (KubeDB refuses it for ${version}); upgrade spec.version or remove requireSSL`);
+      report.error('spec.requireSSL', `requireSSL needs MariaDB ${REQUIRE_SSL_SINCE.join('.')} or `
+        + `later (KubeDB refuses it for ${version}); upgrade spec.version or remove requireSSL`);
     }
     if (standalone) {
       if (mode === 'MariaDBReplication') {
-        report.error('spec.topology.mode', 'MariaDBReplication (asynchronous replicas behind MaxScale) is run by the KubeDB operator only; standalone mode renders a single server or a GaleraCluster (or use mode: operator)');
+        report.error('spec.topology.mode', 'MariaDBReplication (asynchronous replicas behind '
+          + 'MaxScale) is run by the KubeDB operator only; standalone mode renders a single '
+          + 'server or a GaleraCluster (or use mode: operator)');
       }
       if (replicas > MAX_RENDERED_NODES) {
-        report.error('spec.replicas', `${replicas} nodes: standalone mode lists every node in wsrep_cluster_address and renders at most ${MAX_RENDERED_NODES} (use mode: operator for more)`);
+        report.error('spec.replicas', `${replicas} nodes: standalone mode lists every node in `
+          + `wsrep_cluster_address and renders at most ${MAX_RENDERED_NODES} (use mode: operator `
+          + `for more)`);
       }
       warnOperatorOnly(spec, OPERATOR_ONLY, report);
       adviseStandalone(ctx, transport, 'root');
@@ -155,7 +167,8 @@ function readTopologyMode(spec: Obj, report: Parameters<typeof readEnum>[4]): (t
     return undefined;
   }
   const mode = readEnum(t, 'mode', 'spec.topology.mode', TOPOLOGY_MODES, report);
-  if (t.mode === undefined || t.mode === null) report.error('spec.topology.mode', 'is required when spec.topology is set: GaleraCluster or MariaDBReplication');
+  if (t.mode === undefined || t.mode === null) report.error('spec.topology.mode', 'is required '
+    + 'when spec.topology is set: GaleraCluster or MariaDBReplication');
   return mode;
 }
 
@@ -200,10 +213,13 @@ export function galeraCnf(name: string, peers: readonly string[], sst: SSTMethod
 export function startScript(galera: boolean): string {
   const lines = ['#!/bin/sh', '# Rendered by dbtls.', 'set -eu', 'bootstrap=""'];
   if (galera) {
-    lines.push('# Pod 0 bootstraps a new cluster once; every other start joins wsrep_cluster_address.', 'ordinal="${HOSTNAME##*-}"',
-      `if [ "$ordinal" = "0" ] && [ ! -e ${DATA_DIR}/grastate.dat ]; then bootstrap="--wsrep-new-cluster"; fi`);
+    lines.push('# Pod 0 bootstraps a new cluster once; every other start joins '
+      + 'wsrep_cluster_address.', 'ordinal="${HOSTNAME##*-}"',
+      `if [ "$ordinal" = "0" ] && [ ! -e ${DATA_DIR}/grastate.dat ]; then `
+        + `bootstrap="--wsrep-new-cluster"; fi`);
   }
-  lines.push(`exec docker-entrypoint.sh mariadbd --defaults-extra-file=${CONFIG_DIR}/server.cnf $bootstrap`, '');
+  lines.push(`exec docker-entrypoint.sh mariadbd --defaults-extra-file=${CONFIG_DIR}/server.cnf `
+    + `$bootstrap`, '');
   return lines.join('\n');
 }
 

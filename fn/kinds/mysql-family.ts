@@ -27,7 +27,8 @@ export function readSecureTransport(ctx: KindContext): SecureTransport {
   const requireSSLReadable = value !== undefined || spec.requireSSL === undefined || spec.requireSSL === null;
   // A spec.tls without issuerRef is already reported at spec.tls.issuerRef.
   if (requireSSL && ctx.tls === undefined && (spec.tls === undefined || spec.tls === null)) {
-    ctx.report.error('spec.requireSSL', 'requireSSL: true needs TLS: set spec.tls.issuerRef, or remove requireSSL');
+    ctx.report.error('spec.requireSSL', 'requireSSL: true needs TLS: set spec.tls.issuerRef, or '
+      + 'remove requireSSL');
   }
   const named = isObj(spec.authSecret) ? readString(spec.authSecret, 'name', 'spec.authSecret.name', ctx.report) : undefined;
   return { requireSSL, requireSSLReadable, authSecret: named ?? nameWithSuffix(ctx.db.metadata.name, 'auth') };
@@ -37,10 +38,12 @@ export function readSecureTransport(ctx: KindContext): SecureTransport {
 export function adviseStandalone(ctx: KindContext, t: SecureTransport, user: string): void {
   const spec = ctx.db.spec as Obj;
   if (ctx.tls !== undefined && !t.requireSSL && t.requireSSLReadable) {
-    ctx.report.info('spec.requireSSL', 'the server offers TLS but also accepts connections without it; set requireSSL: true to refuse them');
+    ctx.report.info('spec.requireSSL', 'the server offers TLS but also accepts connections without '
+      + 'it; set requireSSL: true to refuse them');
   }
   if (!(isObj(spec.authSecret) && typeof spec.authSecret.name === 'string')) {
-    ctx.report.info('spec.authSecret', `the workload reads the ${user} password from Secret "${t.authSecret}" (key password), which standalone mode does not create`);
+    ctx.report.info('spec.authSecret', `the workload reads the ${user} password from Secret `
+      + `"${t.authSecret}" (key password), which standalone mode does not create`);
   }
 }
 

@@ -50,7 +50,8 @@ export const mysql = defineKind<MySQLPlan>({
   kind: 'MySQL',
   resource: 'mysqls',
   versions: ['v1', 'v1alpha2'],
-  summary: 'MySQL: server, client and metrics-exporter certificates; a single server, group replication or InnoDB cluster (clusters in operator mode), client connections over TLS',
+  summary: 'MySQL: server, client and metrics-exporter certificates; a single server, group '
+    + 'replication or InnoDB cluster (clusters in operator mode), client connections over TLS',
   aliases: () => ALIASES,
 
   plan(ctx) {
@@ -58,21 +59,29 @@ export const mysql = defineKind<MySQLPlan>({
     const spec = ctx.db.spec as Obj;
     const standalone = ctx.settings.mode === 'standalone';
     const version = readString(spec, 'version', 'spec.version', report);
-    if (spec.version === undefined || spec.version === null) report.error('spec.version', 'is required: the MySQL version, e.g. "8.4.3"');
+    if (spec.version === undefined || spec.version === null) report.error('spec.version', 'is '
+      + 'required: the MySQL version, e.g. "8.4.3"');
     else if (version !== undefined && standalone && !/^\d+\.\d+(\.\d+)*$/.test(version)) {
-      report.error('spec.version', `${JSON.stringify(version)} is not a MySQL version; standalone mode runs the upstream mysql image and needs a version such as "8.4.3" (or use mode: operator)`);
+      report.error('spec.version', `${JSON.stringify(version)} is not a MySQL version; standalone `
+        + `mode runs the upstream mysql image and needs a version such as "8.4.3" (or use mode: `
+        + `operator)`);
     }
     const topology = readTopology(spec, version, report);
     const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? (topology && topology !== 'RemoteReplica' ? DEFAULT_GROUP_SIZE : 1);
     if (topology === 'GroupReplication' && (replicas < DEFAULT_GROUP_SIZE || replicas > MAX_GROUP_MEMBERS)) {
-      report.error('spec.replicas', `${replicas} members: KubeDB runs group replication with ${DEFAULT_GROUP_SIZE} to ${MAX_GROUP_MEMBERS} members`);
+      report.error('spec.replicas', `${replicas} members: KubeDB runs group replication with `
+        + `${DEFAULT_GROUP_SIZE} to ${MAX_GROUP_MEMBERS} members`);
     }
     const transport = readSecureTransport(ctx);
     if (standalone) {
       if (topology !== undefined) {
-        report.error('spec.topology.mode', `${topology} is run by the KubeDB operator only; standalone mode renders a single MySQL server (remove spec.topology, or use mode: operator)`);
+        report.error('spec.topology.mode', `${topology} is run by the KubeDB operator only; `
+          + `standalone mode renders a single MySQL server (remove spec.topology, or use mode: `
+          + `operator)`);
       } else if (replicas > 1) {
-        report.error('spec.replicas', `${replicas} servers without spec.topology would not replicate; standalone mode renders a single MySQL server (set replicas: 1, or use mode: operator with a topology)`);
+        report.error('spec.replicas', `${replicas} servers without spec.topology would not `
+          + `replicate; standalone mode renders a single MySQL server (set replicas: 1, or use `
+          + `mode: operator with a topology)`);
       }
       warnOperatorOnly(spec, OPERATOR_ONLY, report);
       adviseStandalone(ctx, transport, 'root');
@@ -141,7 +150,8 @@ function readTopology(spec: Obj, version: string | undefined, report: Reporter):
     return undefined;
   }
   if (t.mode === undefined || t.mode === null) {
-    report.error('spec.topology.mode', `is required when spec.topology is set: ${TOPOLOGY_MODES.join(', ')} (KubeDB refuses a topology without one)`);
+    report.error('spec.topology.mode', `is required when spec.topology is set: `
+      + `${TOPOLOGY_MODES.join(', ')} (KubeDB refuses a topology without one)`);
     return undefined;
   }
   const mode = readEnum(t, 'mode', 'spec.topology.mode', TOPOLOGY_MODES, report);
@@ -155,11 +165,14 @@ function readTopology(spec: Obj, version: string | undefined, report: Reporter):
     const name = group.name;
     // Empty: the operator generates one.
     if (name !== undefined && name !== null && name !== '' && (typeof name !== 'string' || !UUID.test(name))) {
-      report.error(`${path}.name`, `${JSON.stringify(name)} is not a UUID; MySQL names a replication group by a UUID such as "dc002fc3-c412-4d18-b1d4-66c1fbfbbc9b" (leave it empty and KubeDB generates one)`);
+      report.error(`${path}.name`, `${JSON.stringify(name)} is not a UUID; MySQL names a `
+        + `replication group by a UUID such as "dc002fc3-c412-4d18-b1d4-66c1fbfbbc9b" (leave it `
+        + `empty and KubeDB generates one)`);
     }
     const numbers = version ? /^(\d+)\.(\d+)\.(\d+)/.exec(version) : null;
     if (groupMode === 'Multi-Primary' && numbers && olderThan(numbers.slice(1).map(Number), MULTI_PRIMARY_SINCE)) {
-      report.error(`${path}.mode`, `Multi-Primary group replication needs MySQL ${MULTI_PRIMARY_SINCE.join('.')} or later (KubeDB refuses it for ${version})`);
+      report.error(`${path}.mode`, `Multi-Primary group replication needs MySQL `
+        + `${MULTI_PRIMARY_SINCE.join('.')} or later (KubeDB refuses it for ${version})`);
     }
   }
   return mode;
@@ -172,7 +185,8 @@ function olderThan(a: number[], b: number[]): boolean {
 
 const START = [
   '#!/bin/sh',
-  '# Rendered by dbtls: the image\'s entrypoint initialises the data directory once, then runs mysqld',
+  '# Rendered by dbtls: the image\'s entrypoint initialises the data directory once, then runs '
+    + 'mysqld',
   '# with the rendered TLS settings after its own configuration.',
   'set -eu',
   `exec docker-entrypoint.sh mysqld --defaults-extra-file=${CONFIG_DIR}/my.cnf`,

@@ -51,7 +51,9 @@ export const redis = defineKind<RedisPlan>({
   kind: 'Redis',
   resource: 'redises',
   versions: ['v1', 'v1alpha2'],
-  summary: 'Redis: server, client and metrics-exporter certificates; standalone, cluster or sentinel mode (standalone in dbtls\'s standalone mode), TLS only with client certificates, replication included',
+  summary: 'Redis: server, client and metrics-exporter certificates; standalone, cluster or '
+    + 'sentinel mode (standalone in dbtls\'s standalone mode), TLS only with client '
+    + 'certificates, replication included',
   aliases: () => ALIASES,
 
   plan(ctx) {
@@ -59,30 +61,38 @@ export const redis = defineKind<RedisPlan>({
     const spec = ctx.db.spec as Obj;
     const standalone = ctx.settings.mode === 'standalone';
     const version = readString(spec, 'version', 'spec.version', report);
-    if (spec.version === undefined || spec.version === null) report.error('spec.version', 'is required: the Redis version, e.g. "7.4.1"');
+    if (spec.version === undefined || spec.version === null) report.error('spec.version', 'is '
+      + 'required: the Redis version, e.g. "7.4.1"');
     else if (version !== undefined && standalone && !/^\d+\.\d+(\.\d+)*$/.test(version)) {
-      report.error('spec.version', `${JSON.stringify(version)} is not a Redis version; standalone mode runs the upstream redis image and needs a version such as "7.4.1" (or use mode: operator)`);
+      report.error('spec.version', `${JSON.stringify(version)} is not a Redis version; standalone `
+        + `mode runs the upstream redis image and needs a version such as "7.4.1" (or use mode: `
+        + `operator)`);
     }
     const major = version ? Number.parseInt(version, 10) : Number.NaN;
     if (ctx.tls !== undefined && major < TLS_SINCE_MAJOR) {
-      report.error('spec.tls', `Redis ${version} has no TLS; KubeDB supports spec.tls from Redis ${TLS_SINCE_MAJOR}`);
+      report.error('spec.tls', `Redis ${version} has no TLS; KubeDB supports spec.tls from Redis `
+        + `${TLS_SINCE_MAJOR}`);
     }
     const mode = readEnum(spec, 'mode', 'spec.mode', MODES, report) ?? 'Standalone';
     checkTopology(spec, mode, report);
     const disableAuth = readBool(spec, 'disableAuth', 'spec.disableAuth', report) ?? false;
     if (disableAuth && isObj(spec.authSecret)) {
-      report.error('spec.authSecret', 'is refused by KubeDB with disableAuth: true; remove one of the two');
+      report.error('spec.authSecret', 'is refused by KubeDB with disableAuth: true; remove one of '
+        + 'the two');
     }
     const named = isObj(spec.authSecret) ? readString(spec.authSecret, 'name', 'spec.authSecret.name', report) : undefined;
     const authSecret = named ?? nameWithSuffix(ctx.db.metadata.name, 'auth');
     if (standalone) {
       if (mode !== 'Standalone') {
-        report.error('spec.mode', `${mode} mode is run by the KubeDB operator only; standalone mode renders a single Redis server (mode: Standalone), or use mode: operator`);
+        report.error('spec.mode', `${mode} mode is run by the KubeDB operator only; standalone `
+          + `mode renders a single Redis server (mode: Standalone), or use mode: operator`);
       }
       warnOperatorOnly(spec, OPERATOR_ONLY, report);
-      if (ctx.tls === undefined) report.warn('spec.tls', 'is not set: the server accepts plaintext connections from anyone who can reach it');
+      if (ctx.tls === undefined) report.warn('spec.tls', 'is not set: the server accepts plaintext '
+        + 'connections from anyone who can reach it');
       if (!disableAuth && named === undefined) {
-        report.info('spec.authSecret', `the workload reads the default user's password from Secret "${authSecret}" (key password), which standalone mode does not create`);
+        report.info('spec.authSecret', `the workload reads the default user's password from Secret `
+          + `"${authSecret}" (key password), which standalone mode does not create`);
       }
     }
     return { version: version ?? '', mode, disableAuth, authSecret };
@@ -147,7 +157,8 @@ export const redis = defineKind<RedisPlan>({
 function checkTopology(spec: Obj, mode: Mode, report: Reporter): void {
   const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1);
   if (mode === 'Standalone' && replicas !== undefined && replicas !== 1) {
-    report.error('spec.replicas', `${replicas} is refused by KubeDB in Standalone mode, which runs exactly 1 server (mode: Cluster or Sentinel for more)`);
+    report.error('spec.replicas', `${replicas} is refused by KubeDB in Standalone mode, which runs `
+      + `exactly 1 server (mode: Cluster or Sentinel for more)`);
   }
   const cluster = spec.cluster;
   if (cluster !== undefined && cluster !== null && !isObj(cluster)) report.error('spec.cluster', 'must be a mapping with shards and replicas');
@@ -155,14 +166,19 @@ function checkTopology(spec: Obj, mode: Mode, report: Reporter): void {
   const shards = readInt(c, 'shards', 'spec.cluster.shards', report, 1) ?? MIN_SHARDS;
   const perShard = readInt(c, 'replicas', 'spec.cluster.replicas', report, 1) ?? MIN_SHARD_REPLICAS;
   if (mode === 'Cluster') {
-    if (shards < MIN_SHARDS) report.error('spec.cluster.shards', `${shards} is too few: a Redis cluster has at least ${MIN_SHARDS} shards (KubeDB refuses fewer)`);
-    if (perShard < MIN_SHARD_REPLICAS) report.error('spec.cluster.replicas', `${perShard} is too few: each shard has a primary and at least one replica, ${MIN_SHARD_REPLICAS} in all (KubeDB refuses fewer)`);
+    if (shards < MIN_SHARDS) report.error('spec.cluster.shards', `${shards} is too few: a Redis `
+      + `cluster has at least ${MIN_SHARDS} shards (KubeDB refuses fewer)`);
+    if (perShard < MIN_SHARD_REPLICAS) report.error('spec.cluster.replicas', `${perShard} is too `
+      + `few: each shard has a primary and at least one replica, ${MIN_SHARD_REPLICAS} in all `
+      + `(KubeDB refuses fewer)`);
   }
-  if (isObj(c.announce) && mode !== 'Cluster') report.error('spec.cluster.announce', `is only valid in Cluster mode, not ${mode}`);
+  if (isObj(c.announce) && mode !== 'Cluster') report.error('spec.cluster.announce', `is only `
+    + `valid in Cluster mode, not ${mode}`);
   if (mode === 'Sentinel') {
     const ref = spec.sentinelRef;
     if (!isObj(ref) || typeof ref.name !== 'string' || ref.name === '') {
-      report.error('spec.sentinelRef.name', 'is required in Sentinel mode: the RedisSentinel that watches this Redis (KubeDB refuses Sentinel mode without it)');
+      report.error('spec.sentinelRef.name', 'is required in Sentinel mode: the RedisSentinel that '
+        + 'watches this Redis (KubeDB refuses Sentinel mode without it)');
     }
   }
 }
@@ -175,7 +191,8 @@ export function redisConf(server: IssuedCertificate | undefined): string {
       '# TLS only: no plaintext port.', 'port 0', `tls-port ${PORT}`,
       `tls-cert-file ${CERT_DIR}/server/tls.crt`, `tls-key-file ${CERT_DIR}/server/tls.key`, `tls-ca-cert-file ${CERT_DIR}/server/ca.crt`,
       '# Every client presents a certificate from the CA.', 'tls-auth-clients yes',
-      '# A replica reaches its primary over TLS, with the server certificate as its client certificate.', 'tls-replication yes',
+      '# A replica reaches its primary over TLS, with the server certificate as its client '
+        + 'certificate.', 'tls-replication yes',
     );
   } else {
     lines.push(`port ${PORT}`);
@@ -194,7 +211,8 @@ export function startScript(disableAuth: boolean): string {
   } else {
     lines.push(
       'umask 077',
-      `printf 'requirepass "%s"\\nmasterauth "%s"\\n' "$REDIS_PASSWORD" "$REDIS_PASSWORD" > ${DATA_DIR}/dbtls-auth.conf`,
+      `printf 'requirepass "%s"\\nmasterauth "%s"\\n' "$REDIS_PASSWORD" "$REDIS_PASSWORD" > `
+        + `${DATA_DIR}/dbtls-auth.conf`,
       `exec redis-server ${CONFIG_DIR}/redis.conf --include ${DATA_DIR}/dbtls-auth.conf "$@"`,
     );
   }
