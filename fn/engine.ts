@@ -186,16 +186,20 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
   if (tls?.issuerRef && kind.issuesCertificates(ctx, plan)) {
     for (const alias of aliases) {
       const override = tls.overrides.get(alias);
-      const name = kind.certificateName?.(db, alias) ?? nameWithSuffix(db.metadata.name, `${alias}-cert`);
-      const secretName = override?.secretName ?? kind.defaultSecretName?.(db, alias) ?? name;
-      issued.push({ alias, name, secretName });
-      const certificate = applyCertificatePolicy(buildCertificate({
-        owner, alias, name, secretName, override,
-        issuerRef: override?.issuerRef ?? tls.issuerRef,
-        defaults: withDeclaredNames(kind.certificateDefaults(ctx, plan, alias), alias, declared),
-      }), ctx, override);
-      reportWebhookErrors(certificate, alias, override, report);
-      objects.push(certificate);
+      const parts = kind.certificateParts?.(ctx, plan, alias) ?? [];
+      const certificates = parts.length > 0 ? parts : [{ name: kind.certificateName?.(db, alias) ?? nameWithSuffix(db.metadata.name, `${alias}-cert`), part: undefined }];
+      for (const { name, part } of certificates) {
+        // Several certificates of one alias each write a secret of their own name.
+        const secretName = part !== undefined ? name : override?.secretName ?? kind.defaultSecretName?.(db, alias) ?? name;
+        issued.push(part !== undefined ? { alias, name, secretName, part } : { alias, name, secretName });
+        const certificate = applyCertificatePolicy(buildCertificate({
+          owner, alias, name, secretName, override,
+          issuerRef: override?.issuerRef ?? tls.issuerRef,
+          defaults: withDeclaredNames(kind.certificateDefaults(ctx, plan, alias, part), alias, declared),
+        }), ctx, override);
+        reportWebhookErrors(certificate, alias, override, report);
+        objects.push(certificate);
+      }
     }
   }
   let source = db;

@@ -6,8 +6,12 @@ import { mssqlserver } from './mssqlserver.js';
 import { vaultserver } from './vaultserver.js';
 import { perconaXtraDB } from './perconaxtradb.js';
 import { singlestore } from './singlestore.js';
+import { mariadb } from './mariadb.js';
+import { mysql } from './mysql.js';
+import { redis } from './redis.js';
+import { mongodb } from './mongodb.js';
 
-export const KINDS: readonly DatabaseKind<any>[] = [postgres, perconaXtraDB, singlestore, mssqlserver, vaultserver];
+export const KINDS: readonly DatabaseKind<any>[] = [postgres, perconaXtraDB, singlestore, mssqlserver, vaultserver, mariadb, mysql, redis, mongodb];
 
 const byKind = new Map(KINDS.map((k) => [k.kind, k]));
 if (byKind.size !== KINDS.length) throw new Error('two supported kinds share a kind name: look them up by group as well');

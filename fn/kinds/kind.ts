@@ -40,8 +40,20 @@ export interface ConnectionSetting<Plan = unknown> {
   value(ctx: KindContext, plan: Plan): string | boolean | undefined;
 }
 
-/** A certificate as it will be issued: its alias, Certificate name and secret. */
-export interface IssuedCertificate { alias: string; name: string; secretName: string }
+/**
+ * One of the certificates an alias stands for. Most kinds issue one certificate per alias; a kind
+ * whose operator issues several for one alias (MongoDB: one server certificate per PetSet of a
+ * sharded cluster) lists them, each with the part it is for.
+ */
+export interface CertificatePart {
+  /** The Certificate's name, and the name of its secret. */
+  name: string;
+  /** What this certificate of the alias is for, e.g. a PetSet name; passed to certificateDefaults. */
+  part: string;
+}
+
+/** A certificate as it will be issued: its alias, Certificate name and secret (and part, if any). */
+export interface IssuedCertificate { alias: string; name: string; secretName: string; part?: string }
 
 /** Where one connection's files are in an application's container (fn/connect/). */
 export interface ClientConnection {
@@ -114,7 +126,14 @@ export interface DatabaseKind<Plan = unknown> {
   plan(ctx: KindContext): Plan;
   /** Whether certificates are issued for this object at all (e.g. spec.tls present). */
   issuesCertificates(ctx: KindContext, plan: Plan): boolean;
-  certificateDefaults(ctx: KindContext, plan: Plan, alias: string): CertificateDefaults;
+  /**
+   * When an alias stands for several certificates, each of them (the user's secretName for the
+   * alias then does not apply: each certificate writes its own secret, and the kind's plan()
+   * reports a secretName that would be ignored). Undefined or empty: one certificate.
+   */
+  certificateParts?(ctx: KindContext, plan: Plan, alias: string): readonly CertificatePart[];
+  /** `part` is given for the certificates that certificateParts lists. */
+  certificateDefaults(ctx: KindContext, plan: Plan, alias: string, part?: string): CertificateDefaults;
   /**
    * The Services clients reach the server by, keyed by their spec.serviceTemplates alias
    * (primary → `<db>`): the names a template declares for them join the server certificate.

@@ -1,0 +1,233 @@
+// KubeDB MariaDB (kubedb.com/v1, also v1alpha2): TLS fields, certificates and the standalone
+// workload, one server or a Galera cluster.
+//
+// Facts (kubedb/apimachinery apis/kubedb/v1/mariadb_{types,helpers}.go,
+// pkg/webhooks/kubedb/v1/mariadb.go, apis/kubedb/constants.go; kubedb/docs guides/mariadb/tls):
+// aliases server, client, metrics-exporter (the docs still list an `archiver` secret and the Go
+// enum marker says server;archiver;metrics-exporter, but the constants and SetTLSDefaults say
+// client: current code wins), each `<db>-<alias>-cert`; services `<db>` and governing `<db>-pods`;
+// replicas default 1, more than 1 without a topology means GaleraCluster; a topology needs at
+// least 3 replicas; topology.mode GaleraCluster or MariaDBReplication (with MaxScale);
+// wsrepSSTMethod rsync (default) or mariabackup; the cluster name (the database's name) is at
+// most 32 characters; requireSSL needs MariaDB 10.5.2 or later; certificates mounted under
+// /etc/mysql/certs/<alias>.
+import type { KubeObject, Obj } from '../io/objects.js';
+import { isObj, shared } from '../io/objects.js';
+import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
+import { configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, service, statefulSet, tcpReadiness } from '../render/workload.js';
+import type { Owner } from '../render/metadata.js';
+import { operatorOnlyFields, readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
+import { nameWithSuffix } from '../util/names.js';
+import { defineKind, type IssuedCertificate } from './kind.js';
+import {
+  adviseStandalone, BASE_MOUNTS, certOptions, certVolumes, clientTLSCnf, COMMAND, CONFIG_DIR, DATA_DIR,
+  MYSQL_PORT, readSecureTransport, type SecureTransport,
+} from './mysql-family.js';
+
+const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
+const TOPOLOGY_MODES = ['GaleraCluster', 'MariaDBReplication'] as const;
+const SST_METHODS = ['rsync', 'mariabackup'] as const;
+const GALERA_PORTS = [{ name: 'galera', port: 4567 }, { name: 'ist', port: 4568 }, { name: 'sst', port: 4444 }] as const;
+const MARIADB_UID = 999; // the mysql user of the official mariadb image
+const MIN_CLUSTER = 3; // kubedb.MariaDBDefaultClusterSize: the webhook's minimum for a topology
+const MAX_CLUSTER_NAME = 32; // kubedb.MariaDBMaxClusterNameLength (wsrep_cluster_name)
+const MAX_RENDERED_NODES = 1000; // dbtls's own bound: the Galera peer list grows with replicas
+const REQUIRE_SSL_SINCE = [10, 5, 2]; // the webhook refuses requireSSL before MariaDB 10.5.2
+
+const OPERATOR_ONLY = operatorOnlyFields(
+  'init', 'configSecret', 'configuration', 'monitor', 'archiver', 'autoOps', 'podTemplate',
+  'serviceTemplates', 'deletionPolicy', 'terminationPolicy', 'halted', 'healthChecker',
+  ['distributed', 'distributed MariaDB'],
+);
+
+type SSTMethod = (typeof SST_METHODS)[number];
+
+interface MariaDBPlan extends SecureTransport {
+  version: string;
+  replicas: number;
+  galera: boolean;
+  sstMethod: SSTMethod;
+}
+
+export const mariadb = defineKind<MariaDBPlan>({
+  group: 'kubedb.com',
+  kind: 'MariaDB',
+  resource: 'mariadbs',
+  versions: ['v1', 'v1alpha2'],
+  summary: 'MariaDB: server, client and metrics-exporter certificates; one server or a Galera '
+    + 'cluster, client connections and Galera replication over TLS',
+  aliases: () => ALIASES,
+
+  plan(ctx) {
+    const { report } = ctx;
+    const spec = ctx.db.spec as Obj;
+    const name = ctx.db.metadata.name;
+    const standalone = ctx.settings.mode === 'standalone';
+    const version = readString(spec, 'version', 'spec.version', report);
+    const numbers = version !== undefined ? /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(version) : null;
+    if (spec.version === undefined || spec.version === null) report.error('spec.version', 'is '
+      + 'required: the MariaDB version, e.g. "11.4.3"');
+    else if (version !== undefined && standalone && !/^\d+\.\d+(\.\d+)*$/.test(version)) {
+      report.error('spec.version', `${JSON.stringify(version)} is not a MariaDB version; `
+        + `standalone mode runs the upstream mariadb image and needs a version such as "11.4.3" `
+        + `(or use mode: operator)`);
+    }
+    const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
+    const mode = readTopologyMode(ctx.db.spec as Obj, ctx.report) ?? (replicas > 1 ? 'GaleraCluster' : undefined);
+    if (mode !== undefined && replicas < MIN_CLUSTER) {
+      report.error('spec.replicas', `${replicas} is too few for topology mode ${mode}: KubeDB runs `
+        + `a MariaDB cluster of at least ${MIN_CLUSTER} nodes (remove spec.topology for a single `
+        + `server)`);
+    }
+    if (mode !== undefined && name.length > MAX_CLUSTER_NAME) {
+      report.error('metadata.name', `"${name}" is ${name.length} characters; KubeDB uses it as the `
+        + `cluster name, which may have at most ${MAX_CLUSTER_NAME}`);
+    }
+    const sstMethod = readEnum(spec, 'wsrepSSTMethod', 'spec.wsrepSSTMethod', SST_METHODS, report) ?? 'rsync';
+    const transport = readSecureTransport(ctx);
+    if (transport.requireSSL && numbers && olderThan(numbers.slice(1).map((n) => Number(n ?? 0)), REQUIRE_SSL_SINCE)) {
+      report.error('spec.requireSSL', `requireSSL needs MariaDB ${REQUIRE_SSL_SINCE.join('.')} or `
+        + `later (KubeDB refuses it for ${version}); upgrade spec.version or remove requireSSL`);
+    }
+    if (standalone) {
+      if (mode === 'MariaDBReplication') {
+        report.error('spec.topology.mode', 'MariaDBReplication (asynchronous replicas behind '
+          + 'MaxScale) is run by the KubeDB operator only; standalone mode renders a single '
+          + 'server or a GaleraCluster (or use mode: operator)');
+      }
+      if (replicas > MAX_RENDERED_NODES) {
+        report.error('spec.replicas', `${replicas} nodes: standalone mode lists every node in `
+          + `wsrep_cluster_address and renders at most ${MAX_RENDERED_NODES} (use mode: operator `
+          + `for more)`);
+      }
+      warnOperatorOnly(spec, OPERATOR_ONLY, report);
+      adviseStandalone(ctx, transport, 'root');
+    }
+    return { ...transport, version: version ?? '', replicas, galera: mode === 'GaleraCluster', sstMethod };
+  },
+
+  issuesCertificates: (ctx) => ctx.tls !== undefined,
+
+  connectionSettings: [{ key: 'requireSSL', path: 'spec.requireSSL', levels: [false, true], value: (_ctx, plan) => plan.requireSSL }],
+
+  certificateDefaults(ctx, _plan, alias) {
+    // KubeDB sets no default subject (SetTLSDefaults fills only secret names).
+    const name = ctx.db.metadata.name;
+    // Galera nodes connect to each other with the server certificate: it is client and server.
+    if (alias === 'server') return serverCertificateDefaults(ctx, [name], nameWithSuffix(name, 'pods'), USAGES.serverAndClient);
+    // The client certificate is the root user's; the exporter's is the monitor user's.
+    return { commonName: alias === 'client' ? 'root' : 'monitor', usages: USAGES.client };
+  },
+
+  workload(ctx, plan, certificates) {
+    const name = ctx.db.metadata.name;
+    const owner: Owner = { db: ctx.db, namespace: ctx.namespace, resource: 'mariadbs', group: 'kubedb.com' };
+    const server = certificates.find((c) => c.alias === 'server');
+    const client = certificates.find((c) => c.alias === 'client');
+    const governing = nameWithSuffix(name, 'pods');
+    const configName = nameWithSuffix(name, 'server-config');
+    const certs = certVolumes(certificates);
+    const peers = Array.from({ length: plan.replicas }, (_, i) => `${name}-${i}.${governing}.${ctx.namespace}.svc.${ctx.settings.clusterDomain}`);
+    const files: Record<string, string> = { 'my.cnf': clientTLSCnf('MariaDB', plan.requireSSL, server, client) };
+    if (plan.galera) files['galera.cnf'] = galeraCnf(name, peers, plan.sstMethod, server);
+    files['server.cnf'] = serverCnf(Object.keys(files));
+    files['start.sh'] = startScript(plan.galera);
+    const container = {
+      name: 'mariadb',
+      image: `mariadb:${plan.version}`,
+      command: COMMAND,
+      env: [{ name: 'MARIADB_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } } }],
+      ports: plan.galera ? CLUSTER_CONTAINER_PORTS : CONTAINER_PORTS,
+      readinessProbe: READINESS,
+      volumeMounts: [...BASE_MOUNTS, ...certs.mounts],
+      securityContext: RESTRICTED_CONTAINER,
+    };
+    return [
+      configMap(owner, configName, files),
+      service(owner, name, PRIMARY_PORTS),
+      service(owner, governing, plan.galera ? CLUSTER_POD_PORTS : POD_PORTS, { headless: true }),
+      statefulSet(owner, {
+        name,
+        replicas: plan.replicas,
+        serviceName: governing,
+        securityContext: POD_SECURITY,
+        containers: [container],
+        volumes: [configMapVolume('config', configName, 0o555), ...certs.volumes],
+        dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
+      }),
+    ] satisfies KubeObject[];
+  },
+});
+
+function readTopologyMode(spec: Obj, report: Parameters<typeof readEnum>[4]): (typeof TOPOLOGY_MODES)[number] | undefined {
+  const t = spec.topology;
+  if (t === undefined || t === null) return undefined;
+  if (!isObj(t)) {
+    report.error('spec.topology', 'must be a mapping with mode: GaleraCluster or MariaDBReplication');
+    return undefined;
+  }
+  const mode = readEnum(t, 'mode', 'spec.topology.mode', TOPOLOGY_MODES, report);
+  if (t.mode === undefined || t.mode === null) report.error('spec.topology.mode', 'is required '
+    + 'when spec.topology is set: GaleraCluster or MariaDBReplication');
+  return mode;
+}
+
+/** a < b, comparing version numbers part by part. */
+function olderThan(a: number[], b: number[]): boolean {
+  for (let i = 0; i < b.length; i++) if ((a[i] ?? 0) !== b[i]) return (a[i] ?? 0) < b[i];
+  return false;
+}
+
+/** What mariadbd reads after the image's own configuration. */
+function serverCnf(files: string[]): string {
+  return ['# Rendered by dbtls: what mariadbd reads after the image\'s own configuration.', ...files.map((f) => `!include ${CONFIG_DIR}/${f}`), ''].join('\n');
+}
+
+/**
+ * Galera: membership, and replication over TLS with the server certificate — group
+ * communication and IST through the provider's socket.ssl options, SST through [sst] tca, tcert,
+ * tkey (rsync tunnels through stunnel, mariabackup through socat with encrypt=3).
+ */
+export function galeraCnf(name: string, peers: readonly string[], sst: SSTMethod, server: IssuedCertificate | undefined): string {
+  const lines = [
+    '# Rendered by dbtls: Galera replication between the nodes.',
+    '[mysqld]',
+    'wsrep_on=ON',
+    'wsrep_provider=/usr/lib/galera/libgalera_smm.so',
+    `wsrep_cluster_name=${name}`,
+    `wsrep_cluster_address=gcomm://${peers.join(',')}`,
+    `wsrep_sst_method=${sst}`,
+    'binlog_format=ROW',
+    'default_storage_engine=InnoDB',
+    'innodb_autoinc_lock_mode=2',
+  ];
+  if (server) {
+    const [ca, cert, key] = certOptions('socket.ssl_', 'server');
+    lines.push(`wsrep_provider_options="socket.ssl=yes;${cert};${key};${ca}"`, '', '[sst]', ...(sst === 'mariabackup' ? ['encrypt=3'] : []),
+      ...certOptions('t', 'server', ['ca', 'cert', 'key']));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Pod 0 bootstraps a Galera cluster on an empty data directory; every other start joins the peers. */
+export function startScript(galera: boolean): string {
+  const lines = ['#!/bin/sh', '# Rendered by dbtls.', 'set -eu', 'bootstrap=""'];
+  if (galera) {
+    lines.push('# Pod 0 bootstraps a new cluster once; every other start joins '
+      + 'wsrep_cluster_address.', 'ordinal="${HOSTNAME##*-}"',
+      `if [ "$ordinal" = "0" ] && [ ! -e ${DATA_DIR}/grastate.dat ]; then `
+        + `bootstrap="--wsrep-new-cluster"; fi`);
+  }
+  lines.push(`exec docker-entrypoint.sh mariadbd --defaults-extra-file=${CONFIG_DIR}/server.cnf `
+    + `$bootstrap`, '');
+  return lines.join('\n');
+}
+
+// The parts of the workload that every MariaDB shares (see `shared`).
+const CONTAINER_PORTS = shared([{ name: 'mysql', containerPort: MYSQL_PORT, protocol: 'TCP' }]);
+const CLUSTER_CONTAINER_PORTS = shared([...CONTAINER_PORTS, ...GALERA_PORTS.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' }))]);
+const READINESS = tcpReadiness(MYSQL_PORT);
+const POD_SECURITY = podSecurityContext(MARIADB_UID);
+const PRIMARY_PORTS = shared([{ name: 'primary', port: MYSQL_PORT }]);
+const POD_PORTS = shared([{ name: 'db', port: MYSQL_PORT }]);
+const CLUSTER_POD_PORTS = shared([...POD_PORTS, ...GALERA_PORTS]);

@@ -1,0 +1,84 @@
+// What MySQL and MariaDB share in dbtls's standalone workload: the MySQL option-file syntax for
+// TLS of client connections, and how the certificates are mounted (one secret volume per alias
+// under /etc/mysql/certs/<alias>, with the secret's own file names). KubeDB mounts MariaDB's
+// certificates the same way (MariaDB.CertMountPath); PerconaXtraDB keeps its own copy.
+import type { Obj } from '../io/objects.js';
+import { isObj, shared, sharedBy } from '../io/objects.js';
+import { CERT_FILES, secretVolume } from '../render/workload.js';
+import { readBool, readString } from '../validate/fields.js';
+import { nameWithSuffix } from '../util/names.js';
+import type { IssuedCertificate, KindContext } from './kind.js';
+
+export const MYSQL_PORT = 3306;
+export const CERT_DIR = '/etc/mysql/certs';
+export const CONFIG_DIR = '/etc/mysql/dbtls';
+export const DATA_DIR = '/var/lib/mysql';
+/** Readable by the server's group (fsGroup) only: mysqld and mariadbd accept a group-readable key. */
+export const KEY_MODE = 0o440;
+
+/** What both kinds read the same way: requireSSL (and whether it was readable) and the auth secret. */
+export interface SecureTransport { requireSSL: boolean; requireSSLReadable: boolean; authSecret: string }
+
+export function readSecureTransport(ctx: KindContext): SecureTransport {
+  const spec = ctx.db.spec as Obj;
+  const value = readBool(spec, 'requireSSL', 'spec.requireSSL', ctx.report);
+  const requireSSL = value ?? false;
+  // A requireSSL of the wrong type is already reported: no advice that assumes it is false.
+  const requireSSLReadable = value !== undefined || spec.requireSSL === undefined || spec.requireSSL === null;
+  // A spec.tls without issuerRef is already reported at spec.tls.issuerRef.
+  if (requireSSL && ctx.tls === undefined && (spec.tls === undefined || spec.tls === null)) {
+    ctx.report.error('spec.requireSSL', 'requireSSL: true needs TLS: set spec.tls.issuerRef, or '
+      + 'remove requireSSL');
+  }
+  const named = isObj(spec.authSecret) ? readString(spec.authSecret, 'name', 'spec.authSecret.name', ctx.report) : undefined;
+  return { requireSSL, requireSSLReadable, authSecret: named ?? nameWithSuffix(ctx.db.metadata.name, 'auth') };
+}
+
+/** Standalone-mode advice both kinds give about requireSSL and the auth secret. */
+export function adviseStandalone(ctx: KindContext, t: SecureTransport, user: string): void {
+  const spec = ctx.db.spec as Obj;
+  if (ctx.tls !== undefined && !t.requireSSL && t.requireSSLReadable) {
+    ctx.report.info('spec.requireSSL', 'the server offers TLS but also accepts connections without '
+      + 'it; set requireSSL: true to refuse them');
+  }
+  if (!(isObj(spec.authSecret) && typeof spec.authSecret.name === 'string')) {
+    ctx.report.info('spec.authSecret', `the workload reads the ${user} password from Secret `
+      + `"${t.authSecret}" (key password), which standalone mode does not create`);
+  }
+}
+
+/**
+ * Client-connection TLS in MySQL option names (MariaDB reads the same): the server certificate
+ * for incoming connections, require_secure_transport following requireSSL, and the client
+ * certificate for the mysql client inside the pod.
+ */
+export function clientTLSCnf(source: string, requireSSL: boolean, server: IssuedCertificate | undefined, client: IssuedCertificate | undefined): string {
+  const lines = [`# Rendered by dbtls from the ${source} resource: TLS for client connections.`, '[mysqld]', `port=${MYSQL_PORT}`];
+  if (server) lines.push(...certOptions('ssl-', 'server'));
+  lines.push(`require_secure_transport=${requireSSL && server ? 'ON' : 'OFF'}`);
+  if (client) lines.push('', '[client]', ...certOptions('ssl-', 'client'));
+  return `${lines.join('\n')}\n`;
+}
+
+/** `<prefix>ca`, `<prefix>cert`, `<prefix>key` for the certificate of `alias` as mounted. */
+export function certOptions(prefix: string, alias: string, names: readonly [string, string, string] = ['ca', 'cert', 'key']): string[] {
+  const [ca, cert, key] = names;
+  return [`${prefix}${ca}=${CERT_DIR}/${alias}/ca.crt`, `${prefix}${cert}=${CERT_DIR}/${alias}/tls.crt`, `${prefix}${key}=${CERT_DIR}/${alias}/tls.key`];
+}
+
+/** The server and client certificates as volumes and mounts (the volume names KubeDB reserves). */
+export function certVolumes(certificates: readonly IssuedCertificate[]): { volumes: Obj[]; mounts: Obj[] } {
+  const volumes: Obj[] = [];
+  const mounts: Obj[] = [];
+  for (const alias of ['server', 'client']) {
+    const cert = certificates.find((c) => c.alias === alias);
+    if (!cert) continue;
+    volumes.push(secretVolume(`tls-${alias}-config`, cert.secretName, CERT_FILES, KEY_MODE));
+    mounts.push(certMount(alias));
+  }
+  return { volumes, mounts };
+}
+
+const certMount = sharedBy((alias: string) => ({ name: `tls-${alias}-config`, mountPath: `${CERT_DIR}/${alias}`, readOnly: true }));
+export const BASE_MOUNTS = shared([{ name: 'data', mountPath: DATA_DIR }, { name: 'config', mountPath: CONFIG_DIR, readOnly: true }]);
+export const COMMAND = shared(['/bin/sh', `${CONFIG_DIR}/start.sh`]);

@@ -1,0 +1,230 @@
+// KubeDB Redis (kubedb.com/v1, also v1alpha2): TLS fields, certificates and, in standalone mode,
+// the workload of a single Redis server on the upstream redis image.
+//
+// Facts (kubedb/apimachinery apis/kubedb/v1/redis_{types,helpers}.go,
+// pkg/webhooks/kubedb/v1/redis.go, apis/kubedb/constants.go; kubedb/docs guides/redis/tls):
+// aliases server, client, metrics-exporter, each `<db>-<alias>-cert`; the client certificate's
+// common name is `default` (Redis's root user); services `<db>`, `<db>-standby` (sentinel) and
+// governing `<db>-pods`; mode Standalone (the default; exactly 1 replica), Cluster (shards ≥ 3,
+// default 3; replicas per shard ≥ 2, default 2; spec.cluster.announce only in Cluster mode, one
+// entry per shard with one endpoint per replica) or Sentinel (spec.sentinelRef.name required);
+// TLS needs Redis 6 or later; disableAuth refuses an authSecret. Redis has no requireSSL or
+// sslMode: with spec.tls the server listens on TLS only (port 0, tls-port 6379) and requires
+// client certificates (tls-auth-clients yes), in every mode, replication and cluster bus included.
+import type { KubeObject, Obj } from '../io/objects.js';
+import { isObj, shared, sharedBy } from '../io/objects.js';
+import type { Reporter } from '../io/results.js';
+import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
+import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, secretVolume, service, statefulSet, tcpReadiness } from '../render/workload.js';
+import type { Owner } from '../render/metadata.js';
+import { operatorOnlyFields, readBool, readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
+import { nameWithSuffix } from '../util/names.js';
+import { defineKind, type IssuedCertificate } from './kind.js';
+
+const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
+const MODES = ['Standalone', 'Cluster', 'Sentinel'] as const;
+type Mode = (typeof MODES)[number];
+const PORT = 6379;
+const REDIS_UID = 999; // the redis user of the official redis image
+const CERT_DIR = '/certs'; // kubedb.RedisTLSVolumePath; dbtls mounts one folder per alias below it
+const CONFIG_DIR = '/usr/local/etc/redis'; // kubedb.RedisConfigVolumePath
+const DATA_DIR = '/data';
+const KEY_MODE = 0o440;
+const MIN_SHARDS = 3;
+const MIN_SHARD_REPLICAS = 2;
+const TLS_SINCE_MAJOR = 6;
+
+const OPERATOR_ONLY = operatorOnlyFields(
+  'init', 'configSecret', 'configuration', 'monitor', 'autoOps', 'podTemplate', 'serviceTemplates',
+  'deletionPolicy', 'terminationPolicy', 'halted', 'healthChecker', ['acl', 'ACL users'],
+);
+
+interface RedisPlan {
+  version: string;
+  mode: Mode;
+  disableAuth: boolean;
+  authSecret: string;
+}
+
+export const redis = defineKind<RedisPlan>({
+  group: 'kubedb.com',
+  kind: 'Redis',
+  resource: 'redises',
+  versions: ['v1', 'v1alpha2'],
+  summary: 'Redis: server, client and metrics-exporter certificates; standalone, cluster or '
+    + 'sentinel mode (standalone in dbtls\'s standalone mode), TLS only with client '
+    + 'certificates, replication included',
+  aliases: () => ALIASES,
+
+  plan(ctx) {
+    const { report } = ctx;
+    const spec = ctx.db.spec as Obj;
+    const standalone = ctx.settings.mode === 'standalone';
+    const version = readString(spec, 'version', 'spec.version', report);
+    if (spec.version === undefined || spec.version === null) report.error('spec.version', 'is '
+      + 'required: the Redis version, e.g. "7.4.1"');
+    else if (version !== undefined && standalone && !/^\d+\.\d+(\.\d+)*$/.test(version)) {
+      report.error('spec.version', `${JSON.stringify(version)} is not a Redis version; standalone `
+        + `mode runs the upstream redis image and needs a version such as "7.4.1" (or use mode: `
+        + `operator)`);
+    }
+    const major = version ? Number.parseInt(version, 10) : Number.NaN;
+    if (ctx.tls !== undefined && major < TLS_SINCE_MAJOR) {
+      report.error('spec.tls', `Redis ${version} has no TLS; KubeDB supports spec.tls from Redis `
+        + `${TLS_SINCE_MAJOR}`);
+    }
+    const mode = readEnum(spec, 'mode', 'spec.mode', MODES, report) ?? 'Standalone';
+    checkTopology(spec, mode, report);
+    const disableAuth = readBool(spec, 'disableAuth', 'spec.disableAuth', report) ?? false;
+    if (disableAuth && isObj(spec.authSecret)) {
+      report.error('spec.authSecret', 'is refused by KubeDB with disableAuth: true; remove one of '
+        + 'the two');
+    }
+    const named = isObj(spec.authSecret) ? readString(spec.authSecret, 'name', 'spec.authSecret.name', report) : undefined;
+    const authSecret = named ?? nameWithSuffix(ctx.db.metadata.name, 'auth');
+    if (standalone) {
+      if (mode !== 'Standalone') {
+        report.error('spec.mode', `${mode} mode is run by the KubeDB operator only; standalone `
+          + `mode renders a single Redis server (mode: Standalone), or use mode: operator`);
+      }
+      warnOperatorOnly(spec, OPERATOR_ONLY, report);
+      if (ctx.tls === undefined) report.warn('spec.tls', 'is not set: the server accepts plaintext '
+        + 'connections from anyone who can reach it');
+      if (!disableAuth && named === undefined) {
+        report.info('spec.authSecret', `the workload reads the default user's password from Secret `
+          + `"${authSecret}" (key password), which standalone mode does not create`);
+      }
+    }
+    return { version: version ?? '', mode, disableAuth, authSecret };
+  },
+
+  issuesCertificates: (ctx) => ctx.tls !== undefined,
+
+  certificateDefaults(ctx, plan, alias) {
+    // KubeDB sets no default subject (SetTLSDefaults fills only secret names).
+    const name = ctx.db.metadata.name;
+    if (alias === 'server') {
+      const services = plan.mode === 'Sentinel' ? [name, nameWithSuffix(name, 'standby')] : [name];
+      // Replicas and cluster nodes connect to each other with the server certificate
+      // (tls-replication, tls-cluster): it is client and server.
+      return serverCertificateDefaults(ctx, services, nameWithSuffix(name, 'pods'), USAGES.serverAndClient);
+    }
+    // Redis's root user (kubedb.RedisRootUsername), the docs' client certificate's common name.
+    return { commonName: 'default', usages: USAGES.client };
+  },
+
+  workload(ctx, plan, certificates) {
+    const name = ctx.db.metadata.name;
+    const owner: Owner = { db: ctx.db, namespace: ctx.namespace, resource: 'redises', group: 'kubedb.com' };
+    const server = certificates.find((c) => c.alias === 'server');
+    const governing = nameWithSuffix(name, 'pods');
+    const configName = nameWithSuffix(name, 'server-config');
+    const volumes: Obj[] = [configMapVolume('config', configName, 0o555)];
+    const mounts: Obj[] = [...BASE_MOUNTS];
+    for (const cert of certificates) {
+      if (cert.alias === 'metrics-exporter') continue;
+      volumes.push(secretVolume(`tls-${cert.alias}`, cert.secretName, CERT_FILES, KEY_MODE));
+      mounts.push(certMount(cert.alias));
+    }
+    const container = {
+      name: 'redis',
+      image: `redis:${plan.version}`,
+      command: COMMAND,
+      env: plan.disableAuth ? undefined : [{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } } }],
+      ports: CONTAINER_PORTS,
+      readinessProbe: READINESS,
+      volumeMounts: mounts,
+      securityContext: RESTRICTED_CONTAINER,
+    };
+    if (container.env === undefined) delete container.env;
+    return [
+      configMap(owner, configName, { 'redis.conf': redisConf(server), 'start.sh': startScript(plan.disableAuth) }),
+      service(owner, name, PRIMARY_PORTS),
+      service(owner, governing, POD_PORTS, { headless: true }),
+      statefulSet(owner, {
+        name,
+        replicas: 1,
+        serviceName: governing,
+        securityContext: POD_SECURITY,
+        containers: [container],
+        volumes,
+        dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
+      }),
+    ] satisfies KubeObject[];
+  },
+});
+
+function checkTopology(spec: Obj, mode: Mode, report: Reporter): void {
+  const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1);
+  if (mode === 'Standalone' && replicas !== undefined && replicas !== 1) {
+    report.error('spec.replicas', `${replicas} is refused by KubeDB in Standalone mode, which runs `
+      + `exactly 1 server (mode: Cluster or Sentinel for more)`);
+  }
+  const cluster = spec.cluster;
+  if (cluster !== undefined && cluster !== null && !isObj(cluster)) report.error('spec.cluster', 'must be a mapping with shards and replicas');
+  const c = isObj(cluster) ? cluster : {};
+  const shards = readInt(c, 'shards', 'spec.cluster.shards', report, 1) ?? MIN_SHARDS;
+  const perShard = readInt(c, 'replicas', 'spec.cluster.replicas', report, 1) ?? MIN_SHARD_REPLICAS;
+  if (mode === 'Cluster') {
+    if (shards < MIN_SHARDS) report.error('spec.cluster.shards', `${shards} is too few: a Redis `
+      + `cluster has at least ${MIN_SHARDS} shards (KubeDB refuses fewer)`);
+    if (perShard < MIN_SHARD_REPLICAS) report.error('spec.cluster.replicas', `${perShard} is too `
+      + `few: each shard has a primary and at least one replica, ${MIN_SHARD_REPLICAS} in all `
+      + `(KubeDB refuses fewer)`);
+  }
+  if (isObj(c.announce) && mode !== 'Cluster') report.error('spec.cluster.announce', `is only `
+    + `valid in Cluster mode, not ${mode}`);
+  if (mode === 'Sentinel') {
+    const ref = spec.sentinelRef;
+    if (!isObj(ref) || typeof ref.name !== 'string' || ref.name === '') {
+      report.error('spec.sentinelRef.name', 'is required in Sentinel mode: the RedisSentinel that '
+        + 'watches this Redis (KubeDB refuses Sentinel mode without it)');
+    }
+  }
+}
+
+/** TLS only: no plaintext port, the server certificate, client certificates required, replication over TLS. */
+export function redisConf(server: IssuedCertificate | undefined): string {
+  const lines = ['# Rendered by dbtls from the Redis resource.', `dir ${DATA_DIR}`, 'bind 0.0.0.0', 'protected-mode no'];
+  if (server) {
+    lines.push(
+      '# TLS only: no plaintext port.', 'port 0', `tls-port ${PORT}`,
+      `tls-cert-file ${CERT_DIR}/server/tls.crt`, `tls-key-file ${CERT_DIR}/server/tls.key`, `tls-ca-cert-file ${CERT_DIR}/server/ca.crt`,
+      '# Every client presents a certificate from the CA.', 'tls-auth-clients yes',
+      '# A replica reaches its primary over TLS, with the server certificate as its client '
+        + 'certificate.', 'tls-replication yes',
+    );
+  } else {
+    lines.push(`port ${PORT}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The password goes into a file only the server's user reads (not onto the command line, where
+ * any process could see it); arguments given to the script follow the configuration.
+ */
+export function startScript(disableAuth: boolean): string {
+  const lines = ['#!/bin/sh', '# Rendered by dbtls.', 'set -eu'];
+  if (disableAuth) {
+    lines.push(`exec redis-server ${CONFIG_DIR}/redis.conf "$@"`);
+  } else {
+    lines.push(
+      'umask 077',
+      `printf 'requirepass "%s"\\nmasterauth "%s"\\n' "$REDIS_PASSWORD" "$REDIS_PASSWORD" > `
+        + `${DATA_DIR}/dbtls-auth.conf`,
+      `exec redis-server ${CONFIG_DIR}/redis.conf --include ${DATA_DIR}/dbtls-auth.conf "$@"`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+// The parts of the workload that every Redis shares (see `shared`).
+const BASE_MOUNTS = shared([{ name: 'data', mountPath: DATA_DIR }, { name: 'config', mountPath: CONFIG_DIR, readOnly: true }]);
+const certMount = sharedBy((alias: string) => ({ name: `tls-${alias}`, mountPath: `${CERT_DIR}/${alias}`, readOnly: true }));
+const COMMAND = shared(['/bin/sh', `${CONFIG_DIR}/start.sh`]);
+const CONTAINER_PORTS = shared([{ name: 'db', containerPort: PORT, protocol: 'TCP' }]);
+const READINESS = tcpReadiness(PORT);
+const POD_SECURITY = podSecurityContext(REDIS_UID);
+const PRIMARY_PORTS = shared([{ name: 'primary', port: PORT }]);
+const POD_PORTS = shared([{ name: 'db', port: PORT }]);
