@@ -227,6 +227,16 @@ describe('a database declared in externalDatabases (only in the cluster)', () =>
     expect(cnf.data['mysql-client.cnf']).toContain('ssl-mode=VERIFY_IDENTITY\n');
   });
 
+  it('Singlestore: port 3306 in the option files; MSSQLServer: the files mounted', () => {
+    const to = { 'dbtls.dev/connect-to': 'Singlestore/db/sdb,MSSQLServer/db/mssql', ...viaIssuer };
+    const r = run(resourceList([deployment(to, {}, 'app', 'apps')], policy(['Singlestore/db/sdb', 'MSSQLServer/db/mssql'])));
+    expect(simple(r.results)).toEqual([]);
+    const cnf = r.items.find((i) => i.kind === 'ConfigMap' && i.metadata.name === 'app-db-sdb-client')!;
+    expect(cnf.data['my.cnf']).toContain('host=sdb.db.svc\nport=3306\nuser=root\n');
+    const volumes = workloadOf(r.items).spec.template.spec.volumes.map((v: Obj) => v.name);
+    expect(volumes).toEqual(['dbtls-db-sdb-tls', 'dbtls-db-sdb-config', 'dbtls-db-mssql-tls']);
+  });
+
   it('a database in the input is read from the input even when declared', () => {
     const r = run(resourceList([issuer('ca'), postgres({ sslMode: 'verify-ca' }), deployment({ 'dbtls.dev/connect-to': 'Postgres/pg' })], policy(['Postgres/pg'])));
     expect(simple(r.results)).toEqual([]);
