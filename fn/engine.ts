@@ -111,7 +111,7 @@ export function runFunction(list: ResourceList): ResourceList {
   results.push(...checkCollisions(objects, rendered, validate));
   // Applications that connect: client Certificates and the workloads' wiring (connect/). In
   // validate mode every check runs, and no workload is changed.
-  results.push(...connectStage(objects, targets, issuers, rendered, validate ? new Map() : replaced));
+  results.push(...connectStage(objects, targets, issuers, rendered, validate ? new Map() : replaced, config.settings));
   // Validate mode built the Certificates only to check them: the full KubeDB creates its own.
   const generated = validate ? [] : rendered.flatMap((r) => placeBeside(r.source, r.objects));
   // A changed database keeps its text where dbtls did not change it (io/item-sources.ts).
@@ -128,14 +128,14 @@ export function runFunction(list: ResourceList): ResourceList {
  */
 function connectStage(
   objects: readonly KubeObject[], targets: ReadonlyMap<string, ConnectTarget>, issuers: IssuerIndex,
-  rendered: Rendered[], replaced: Map<KubeObject, KubeObject>,
+  rendered: Rendered[], replaced: Map<KubeObject, KubeObject>, settings: Settings,
 ): Result[] {
   const writers: SecretWriters = new Map();
   for (const o of [...objects, ...rendered.flatMap((r) => r.objects)]) {
     if (o.kind !== 'Certificate' || !isObj(o.spec) || typeof o.spec.secretName !== 'string') continue;
     writers.set(`${namespaceOf(o)}/${o.spec.secretName}`, { description: `${describeObject(o)}${where(o)}` });
   }
-  const outcome = connectApplications(objects, targets, issuers, writers);
+  const outcome = connectApplications(objects, targets, issuers, writers, settings);
   for (const [from, to] of outcome.changed) replaced.set(from, to);
   rendered.push(...outcome.generated);
   return outcome.results;

@@ -27,10 +27,13 @@ Settings (render and check; in KRM mode they come from the functionConfig):
                                  every item unchanged
   --cluster-domain DOMAIN        default cluster.local
   --external-issuers LIST        comma-separated NAME, Issuer/NAME, Issuer/NS/NAME, ClusterIssuer/NAME
+  --external-databases LIST      comma-separated KIND/NAME (the workload's namespace), KIND/NS/NAME:
+                                 databases only in the cluster that workloads may connect to
   --default-namespace NS         namespace for databases and Issuers that name none (default: "default")
 
 Environment (render and check; a flag wins over its variable):
   ARGOCD_ENV_DBTLS_MODE, ARGOCD_ENV_DBTLS_CLUSTER_DOMAIN, ARGOCD_ENV_DBTLS_EXTERNAL_ISSUERS
+  ARGOCD_ENV_DBTLS_EXTERNAL_DATABASES
                                  the settings above, as an Argo CD plugin's env sets them
   ARGOCD_APP_NAMESPACE           --default-namespace: Argo CD puts namespaceless objects there
 
@@ -38,9 +41,9 @@ Supported kinds:
 ${KINDS.map((k) => `  ${k.kind} (${k.group}): ${k.summary}`).join('\n')}
 `;
 
-const FLAGS: Record<string, string> = { '--mode': 'mode', '--cluster-domain': 'clusterDomain', '--external-issuers': 'externalIssuers', '--default-namespace': 'defaultNamespace' };
+const FLAGS: Record<string, string> = { '--mode': 'mode', '--cluster-domain': 'clusterDomain', '--external-issuers': 'externalIssuers', '--external-databases': 'externalDatabases', '--default-namespace': 'defaultNamespace' };
 /** Argo CD passes a plugin's env as ARGOCD_ENV_<NAME>, and the destination namespace as ARGOCD_APP_NAMESPACE. */
-const ENV: Record<string, string> = { ARGOCD_ENV_DBTLS_MODE: 'mode', ARGOCD_ENV_DBTLS_CLUSTER_DOMAIN: 'clusterDomain', ARGOCD_ENV_DBTLS_EXTERNAL_ISSUERS: 'externalIssuers', ARGOCD_APP_NAMESPACE: 'defaultNamespace' };
+const ENV: Record<string, string> = { ARGOCD_ENV_DBTLS_MODE: 'mode', ARGOCD_ENV_DBTLS_CLUSTER_DOMAIN: 'clusterDomain', ARGOCD_ENV_DBTLS_EXTERNAL_ISSUERS: 'externalIssuers', ARGOCD_ENV_DBTLS_EXTERNAL_DATABASES: 'externalDatabases', ARGOCD_APP_NAMESPACE: 'defaultNamespace' };
 
 function fail(message: string): number {
   writeAll(STDERR, `dbtls: ${message}\nRun 'dbtls --help' for usage.\n`);

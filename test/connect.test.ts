@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { runKrm } from '../fn/cli/krm.js';
 import { KUBERNETES_SCHEMA } from '../fn/io/yaml.js';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { KINDS } from '../fn/kinds/index.js';
 import { clusterIssuer, issuer, postgres, resourceList, ROOT } from './helpers.js';
 import { exampleItems } from './servers/render.js';
 
@@ -163,7 +165,7 @@ describe('checks, with their exact messages', () => {
   const field = 'metadata.annotations.dbtls.dev/connect-to';
   const cases: [string, Obj[], Obj[]][] = [
     ['a database not in the input', [issuer('ca'), deployment({ 'dbtls.dev/connect-to': 'Postgres/other' })],
-      [{ severity: 'error', field, message: 'Postgres/demo/other is not in the input: dbtls reads the database\'s TLS settings, services and issuer to connect an application; add the Postgres to the input' }]],
+      [{ severity: 'error', field, message: 'Postgres/demo/other is not in the input: dbtls reads the database\'s TLS settings, services and issuer to connect an application; add the Postgres to the input, or, if it exists only in the cluster, list Postgres/demo/other in externalDatabases and name its issuer in dbtls.dev/connect-issuer' }]],
     ['a database without TLS', [(() => { const db = postgres({ sslMode: 'disable' }); delete (db.spec as Obj).tls; return db; })(), deployment({ 'dbtls.dev/connect-to': 'Postgres/pg' })],
       [{ severity: 'error', field, message: 'Postgres/demo/pg has no TLS (no spec.tls.issuerRef): there is no server certificate to verify; set spec.tls on the Postgres first' }]],
     ['an sslMode that lets clients skip verification', [issuer('ca'), postgres({ sslMode: 'require' }), deployment({ 'dbtls.dev/connect-to': 'Postgres/pg' })],
@@ -192,6 +194,84 @@ describe('checks, with their exact messages', () => {
       expect(r.exitCode).toBe(1);
     });
   }
+});
+
+describe('a database declared in externalDatabases (only in the cluster)', () => {
+  const field = 'metadata.annotations.dbtls.dev/connect-to';
+  const policy = (externalDatabases: string[]) => ({ apiVersion: 'dbtls.dev/v1alpha1', kind: 'DatabaseTLSPolicy', metadata: { name: 'p' }, spec: { externalDatabases, externalIssuers: ['ClusterIssuer/corp-ca'] } });
+  const viaIssuer = { 'dbtls.dev/connect-issuer': 'ClusterIssuer/corp-ca' };
+
+  it('Kind/name: the Service <db> in the workload\'s namespace, the default port, verify-full, the connect-issuer', () => {
+    const r = run(resourceList([deployment({ 'dbtls.dev/connect-to': 'Postgres/orders', ...viaIssuer })], policy(['Postgres/orders'])));
+    expect(simple(r.results)).toEqual([]);
+    expect(r.exitCode).toBe(0);
+    expect(envOf(workloadOf(r.items))).toEqual({
+      PGHOST: 'orders', PGPORT: '5432', PGSSLMODE: 'verify-full', PGUSER: 'postgres',
+      PGSSLROOTCERT: '/etc/dbtls/orders/tls/ca.crt', PGSSLCERT: '/etc/dbtls/orders/tls/tls.crt', PGSSLKEY: '/etc/dbtls/orders/tls/tls.key',
+    });
+    const cert = r.items.find((i) => i.kind === 'Certificate')!;
+    expect(cert.metadata).toMatchObject({ name: 'app-orders-client', namespace: 'demo' });
+    expect(cert.spec).toEqual({ secretName: 'app-orders-client', issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'corp-ca' }, commonName: 'postgres', usages: ['digital signature', 'key encipherment', 'client auth'] });
+  });
+
+  it('Kind/namespace/name across namespaces: <db>.<namespace>.svc; each kind its default port and strictest verification', () => {
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { externalDatabases: 'Postgres/db/orders, PerconaXtraDB/db/pxc,VaultServer/db/vault', externalIssuers: 'ClusterIssuer/corp-ca' } };
+    const to = { 'dbtls.dev/connect-to': 'Postgres/db/orders,PerconaXtraDB/db/pxc,VaultServer/db/vault', ...viaIssuer };
+    const r = run(resourceList([deployment(to, {}, 'app', 'apps')], cm));
+    expect(simple(r.results).filter((x) => x.severity === 'error')).toEqual([]);
+    const env = envOf(workloadOf(r.items));
+    expect(env).toMatchObject({ PGHOST: 'orders.db.svc', PGPORT: '5432', PGSSLMODE: 'verify-full', VAULT_ADDR: 'https://vault.db.svc:8200', MYSQL_HOME: '/etc/dbtls/db-pxc/config' });
+    const cnf = r.items.find((i) => i.kind === 'ConfigMap' && i.metadata.name === 'app-db-pxc-client')!;
+    expect(cnf.data['my.cnf']).toContain('host=pxc.db.svc\nport=3306\nuser=root\n');
+    expect(cnf.data['my.cnf']).toContain('ssl-verify-server-cert\n');
+    expect(cnf.data['mysql-client.cnf']).toContain('ssl-mode=VERIFY_IDENTITY\n');
+  });
+
+  it('Singlestore: port 3306 in the option files; MSSQLServer: the files mounted', () => {
+    const to = { 'dbtls.dev/connect-to': 'Singlestore/db/sdb,MSSQLServer/db/mssql', ...viaIssuer };
+    const r = run(resourceList([deployment(to, {}, 'app', 'apps')], policy(['Singlestore/db/sdb', 'MSSQLServer/db/mssql'])));
+    expect(simple(r.results)).toEqual([]);
+    const cnf = r.items.find((i) => i.kind === 'ConfigMap' && i.metadata.name === 'app-db-sdb-client')!;
+    expect(cnf.data['my.cnf']).toContain('host=sdb.db.svc\nport=3306\nuser=root\n');
+    const volumes = workloadOf(r.items).spec.template.spec.volumes.map((v: Obj) => v.name);
+    expect(volumes).toEqual(['dbtls-db-sdb-tls', 'dbtls-db-sdb-config', 'dbtls-db-mssql-tls']);
+  });
+
+  it('a database in the input is read from the input even when declared', () => {
+    const r = run(resourceList([issuer('ca'), postgres({ sslMode: 'verify-ca' }), deployment({ 'dbtls.dev/connect-to': 'Postgres/pg' })], policy(['Postgres/pg'])));
+    expect(simple(r.results)).toEqual([]);
+    expect(envOf(workloadOf(r.items)).PGSSLMODE).toBe('verify-ca');
+  });
+
+  const cases: [string, Obj[], string[], Obj[]][] = [
+    ['without dbtls.dev/connect-issuer', [deployment({ 'dbtls.dev/connect-to': 'Postgres/orders' })], ['Postgres/orders'],
+      [{ severity: 'error', field, message: 'Postgres/demo/orders is declared in externalDatabases, so dbtls cannot read which issuer signs its certificates: add the annotation dbtls.dev/connect-issuer: Issuer/<name> or ClusterIssuer/<name>, naming an issuer of the database\'s CA that signs in namespace "demo"' }]],
+    ['Kind/name is in the workload\'s namespace, not another', [deployment({ 'dbtls.dev/connect-to': 'Postgres/db/orders', ...viaIssuer })], ['Postgres/orders'],
+      [{ severity: 'error', field, message: 'Postgres/db/orders is not in the input: dbtls reads the database\'s TLS settings, services and issuer to connect an application; add the Postgres to the input, or, if it exists only in the cluster, list Postgres/db/orders in externalDatabases and name its issuer in dbtls.dev/connect-issuer' }]],
+    ['another kind of the same name', [deployment({ 'dbtls.dev/connect-to': 'Singlestore/orders', ...viaIssuer })], ['Postgres/orders'],
+      [{ severity: 'error', field, message: 'Singlestore/demo/orders is not in the input: dbtls reads the database\'s TLS settings, services and issuer to connect an application; add the Singlestore to the input, or, if it exists only in the cluster, list Singlestore/demo/orders in externalDatabases and name its issuer in dbtls.dev/connect-issuer' }]],
+  ];
+  for (const [name, items, declared, expected] of cases) {
+    it(name, () => {
+      const r = run(resourceList(items, policy(declared)));
+      expect(simple(r.results)).toEqual(expected);
+      expect(r.exitCode).toBe(1);
+    });
+  }
+
+  it('an entry that is not KIND/NAME or KIND/NAMESPACE/NAME of a connectable kind is refused where it is written', () => {
+    const words = 'is not valid here: must be KIND/NAME or KIND/NAMESPACE/NAME, KIND one of Postgres, PerconaXtraDB, Singlestore, MSSQLServer, VaultServer, each name of lowercase letters, digits, "-" and ".", starting and ending with a letter or digit';
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { externalDatabases: 'Postgres/orders,Redis/cache' } };
+    expect(run(resourceList([], cm)).results).toEqual([{ severity: 'error', message: `"Redis/cache" ${words}`, resourceRef: { apiVersion: 'v1', kind: 'ConfigMap', name: 'x' }, field: { path: 'data.externalDatabases' } }]);
+    const r = run(resourceList([], policy(['orders'])));
+    expect(r.results.map((x) => [x.field.path, x.message])).toEqual([['spec.externalDatabases[0]', `"orders" ${words}`]]);
+  });
+
+  it('the schema\'s kinds are exactly the kinds dbtls connects to', () => {
+    const schema = JSON.parse(readFileSync(join(ROOT, 'schemas/database-tls-policy.schema.json'), 'utf8'));
+    const pattern: string = schema.definitions.settings.properties.externalDatabases.items.pattern;
+    expect(/^\^\(([A-Za-z|]+)\)\//.exec(pattern)![1].split('|')).toEqual(KINDS.filter((k) => k.client).map((k) => k.kind));
+  });
 });
 
 // Generated workloads: every kind, containers with and without env and mounts, comments and

@@ -89,7 +89,7 @@ ${dump([issuer(), postgres()]).replace(/^/gm, '')}`;
   it('rejects unknown settings and wrong values in the function config', () => {
     const cm = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'function-input' }, data });
     expect(resultsOf(runDist(resourceList([], cm({ mode: 'cluster' }))))).toEqual([{ severity: 'error', field: 'data.mode', message: 'must be one of standalone, operator, validate; got "cluster"' }]);
-    expect(resultsOf(runDist(resourceList([], cm({ modes: 'operator' }))))).toEqual([{ severity: 'error', field: 'data.modes', message: 'unknown setting "modes"; known settings: mode, clusterDomain, externalIssuers' }]);
+    expect(resultsOf(runDist(resourceList([], cm({ modes: 'operator' }))))).toEqual([{ severity: 'error', field: 'data.modes', message: 'unknown setting "modes"; known settings: mode, clusterDomain, externalIssuers, externalDatabases' }]);
     const policy = { apiVersion: 'dbtls.dev/v1alpha1', kind: 'DatabaseTLSPolicy', metadata: { name: 'p' }, spec: { mode: 'operator', clusterDomian: 'x' } };
     const r = runDist(resourceList([issuer(), postgres()], policy));
     expect(r.status).toBe(1);

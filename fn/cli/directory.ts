@@ -8,7 +8,7 @@ import { locate } from '../io/positions.js';
 import type { ResourceList } from '../io/resource-list.js';
 import { formatResult, hasErrors, INDEX_ANNOTATION, INTERNAL_INDEX_ANNOTATION, INTERNAL_PATH_ANNOTATION, PATH_ANNOTATION, type Result } from '../io/results.js';
 import { describeYamlError, LIMITS, parseYamlStream, stringifyYaml } from '../io/yaml.js';
-import { POLICY_KIND, POLICY_API_VERSION } from '../policy/settings.js';
+import { commaList, POLICY_KIND, POLICY_API_VERSION } from '../policy/settings.js';
 import { LOCAL_CONFIG } from '../render/metadata.js';
 import { findKind } from '../kinds/index.js';
 import { decodeInput } from './krm.js';
@@ -115,7 +115,7 @@ function overridePolicy(policy: Obj, flags: Obj): Obj {
   const data = isObj(flags.data) ? flags.data : {};
   const spec: Obj = { ...(isObj(policy.spec) ? policy.spec : {}) };
   for (const [key, value] of Object.entries(data)) {
-    spec[key] = key === 'externalIssuers' ? String(value).split(',').map((s) => s.trim()).filter((s) => s !== '') : value;
+    spec[key] = key === 'externalIssuers' || key === 'externalDatabases' ? commaList(String(value)) : value;
   }
   return { ...policy, spec };
 }

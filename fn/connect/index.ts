@@ -11,6 +11,7 @@ import {
   annotationsOf, describeObject, isObj, type KubeObject, namespaceOf, type Obj,
 } from '../io/objects.js';
 import { Reporter, type Result } from '../io/results.js';
+import type { Settings } from '../policy/settings.js';
 import { USAGES } from '../render/certificate.js';
 import { GENERATED_FROM } from '../render/metadata.js';
 import type { IssuerIndex } from '../validate/issuers.js';
@@ -31,6 +32,8 @@ export interface ConnectTarget {
   plan: unknown;
   /** False when the database has errors of its own: connections to it are not checked again. */
   valid: boolean;
+  /** Declared in externalDatabases: not in the input, so nothing of it can be read. */
+  external?: boolean;
 }
 
 /** Where connections' files are mounted: `/etc/dbtls/<connection>/tls` and `…/config`. */
@@ -53,7 +56,7 @@ export type SecretWriters = Map<string, { description: string; workload?: KubeOb
 
 export function connectApplications(
   objects: readonly KubeObject[], targets: ReadonlyMap<string, ConnectTarget>,
-  issuers: IssuerIndex, writers: SecretWriters,
+  issuers: IssuerIndex, writers: SecretWriters, settings: Settings,
 ): ConnectOutcome {
   const out: ConnectOutcome = { results: [], changed: new Map(), generated: [] };
   for (const o of objects) {
@@ -61,7 +64,7 @@ export function connectApplications(
     const annotations = annotationsOf(o);
     if (annotations[CONNECT_TO] === undefined && annotations[ADDED] === undefined) continue;
     const report = new Reporter(o);
-    const made = connectWorkload({ o, targets, issuers, writers, report });
+    const made = connectWorkload({ o, targets, issuers, writers, settings, report });
     out.results.push(...report.results);
     if (!made || report.failed) {
       // A workload whose secret another one claims is left as it is too: one error, both as written.
@@ -84,6 +87,7 @@ interface Run {
   targets: ReadonlyMap<string, ConnectTarget>;
   issuers: IssuerIndex;
   writers: SecretWriters;
+  settings: Settings;
   report: Reporter;
 }
 
@@ -123,7 +127,7 @@ function connectWorkload(run: Run): Made | undefined {
   const namespace = namespaceOf(o);
   const to = annotations[CONNECT_TO];
   const connections = to === undefined ? []
-    : readConnections(String(to), namespace, run.targets, report);
+    : readConnections(String(to), namespace, run);
   const user = readUser(annotations[CONNECT_AS], report);
   const chosen = chooseContainers(pod, annotations[CONTAINERS], report);
   const issuer = readIssuer(annotations[CONNECT_ISSUER], namespace, run.issuers, report);
@@ -246,9 +250,8 @@ function setVariables(
 }
 
 /** The connections `dbtls.dev/connect-to` names, each to a database dbtls can connect to. */
-function readConnections(
-  text: string, namespace: string, targets: ReadonlyMap<string, ConnectTarget>, report: Reporter,
-): Connection[] {
+function readConnections(text: string, namespace: string, run: Run): Connection[] {
+  const { report } = run;
   const out: Connection[] = [];
   const seen = new Set<string>();
   for (const entry of text.split(',').map((s) => s.trim())) {
@@ -270,7 +273,9 @@ function readConnections(
       continue;
     }
     seen.add(key);
-    const target = connectable(key, kind, targets.get(key), report);
+    const found = run.targets.get(key)
+      ?? externalTarget(kind, dbNamespace, name, namespace, run.settings, report);
+    const target = found?.external ? found : connectable(key, kind, found, report);
     const id = dbNamespace === namespace ? name : `${dbNamespace}-${name}`;
     if (target) out.push({ target, profile: kind.client!, id });
   }
@@ -282,7 +287,7 @@ function connectable(
   key: string, kind: DatabaseKind, target: ConnectTarget | undefined, report: Reporter,
 ): ConnectTarget | undefined {
   if (!target) {
-    report.error(TO_PATH, `${key} is not in the input: dbtls reads the database's TLS settings, services and issuer to connect an application; add the ${kind.kind} to the input`);
+    report.error(TO_PATH, `${key} is not in the input: dbtls reads the database's TLS settings, services and issuer to connect an application; add the ${kind.kind} to the input, or, if it exists only in the cluster, list ${key} in externalDatabases and name its issuer in ${CONNECT_ISSUER}`);
     return undefined;
   }
   if (!target.valid) return undefined; // its own errors are reported on it
@@ -297,6 +302,27 @@ function connectable(
     return undefined;
   }
   return target;
+}
+
+/**
+ * A database declared in externalDatabases (`Kind/name` is in the workload's namespace). dbtls
+ * cannot read it, so it assumes what KubeDB and standalone mode both create: the Service `<db>` on
+ * the kind's default port. The plan is empty: every client profile then verifies the server's
+ * certificate and name (Postgres verify-full), the strictest its clients know.
+ */
+function externalTarget(
+  kind: DatabaseKind, dbNamespace: string, name: string, namespace: string, settings: Settings,
+  report: Reporter,
+): ConnectTarget | undefined {
+  const declared = settings.externalDatabases.some((e) => e.kind === kind.kind && e.name === name
+    && (e.namespace ?? namespace) === dbNamespace);
+  if (!declared) return undefined;
+  const db = {
+    apiVersion: `${kind.group}/${kind.versions[0]}`, kind: kind.kind,
+    metadata: { name, namespace: dbNamespace },
+  } as KubeObject;
+  const ctx = { db, namespace: dbNamespace, settings, report, tls: undefined };
+  return { kind, ctx, plan: {}, valid: true, external: true };
 }
 
 function connectableKinds(): string {
@@ -346,8 +372,12 @@ function readIssuer(
 /** The database's issuer, unless it is an Issuer that cannot sign in the workload's namespace. */
 function issuerFor(c: Connection, o: KubeObject, report: Reporter): IssuerRef | undefined {
   const { ctx } = c.target;
-  const ref = ctx.tls!.issuerRef!;
   const namespace = namespaceOf(o);
+  if (c.target.external) {
+    report.error(TO_PATH, `${describeObject(ctx.db)} is declared in externalDatabases, so dbtls cannot read which issuer signs its certificates: add the annotation ${CONNECT_ISSUER}: Issuer/<name> or ClusterIssuer/<name>, naming an issuer of the database's CA that signs in namespace "${namespace}"`);
+    return undefined;
+  }
+  const ref = ctx.tls!.issuerRef!;
   if (ref.kind !== 'Issuer' || ctx.namespace === namespace) return ref;
   report.error(TO_PATH, `${describeObject(ctx.db)} is issued by Issuer "${ref.name}" of namespace "${ctx.namespace}", which cannot sign the client certificate in namespace "${namespace}": use a ClusterIssuer for the ${c.target.kind.kind}, or an Issuer of the same CA in namespace "${namespace}" named by ${CONNECT_ISSUER}: Issuer/<name>`);
   return undefined;

@@ -20,13 +20,17 @@ export interface Settings {
   mode: Mode;
   clusterDomain: string;
   externalIssuers: ExternalIssuer[];
+  /** Databases that exist only in the cluster, which applications may connect to (fn/connect/). */
+  externalDatabases: ExternalDatabase[];
   /** The organisation's rules (spec.rules); see fn/policy/rules.ts. */
   rules: PolicyRules;
 }
 
 export interface ExternalIssuer { kind?: 'Issuer' | 'ClusterIssuer'; namespace?: string; name: string }
+/** `Kind/namespace/name`, or `Kind/name`: then in the namespace of the workload that connects. */
+export interface ExternalDatabase { kind: string; namespace?: string; name: string }
 
-export const DEFAULT_SETTINGS: Settings = { mode: 'standalone', clusterDomain: 'cluster.local', externalIssuers: [], rules: NO_RULES };
+export const DEFAULT_SETTINGS: Settings = { mode: 'standalone', clusterDomain: 'cluster.local', externalIssuers: [], externalDatabases: [], rules: NO_RULES };
 
 export interface ConfigOutcome {
   settings: Settings;
@@ -39,8 +43,14 @@ export interface ConfigOutcome {
 const STRING_SETTINGS: Record<string, (v: string) => unknown> = {
   mode: (v) => v,
   clusterDomain: (v) => v,
-  externalIssuers: (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+  externalIssuers: commaList,
+  externalDatabases: commaList,
 };
+
+/** A comma-separated list setting as the schema's array: the ConfigMap form, flags, variables. */
+export function commaList(v: string): string[] {
+  return v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
 
 export function readSettings(functionConfig: Obj | undefined, isDatabase: (o: Obj) => boolean): ConfigOutcome {
   if (functionConfig === undefined || Object.keys(functionConfig).length === 0) {
@@ -114,6 +124,8 @@ function toSettings(spec: Obj): Settings {
     mode: (spec.mode as Mode | undefined) ?? DEFAULT_SETTINGS.mode,
     clusterDomain: (spec.clusterDomain as string | undefined) ?? DEFAULT_SETTINGS.clusterDomain,
     externalIssuers: ((spec.externalIssuers as string[] | undefined) ?? []).map(parseExternalIssuer),
+    externalDatabases: ((spec.externalDatabases as string[] | undefined) ?? [])
+      .map(parseExternalDatabase),
     rules: NO_RULES,
   };
 }
@@ -124,6 +136,12 @@ export function parseExternalIssuer(entry: string): ExternalIssuer {
   const kind = parts[0] as ExternalIssuer['kind'];
   if (parts.length === 2) return { kind, name: parts[1] };
   return { kind, namespace: parts[1], name: parts[2] };
+}
+
+export function parseExternalDatabase(entry: string): ExternalDatabase {
+  const parts = entry.split('/');
+  if (parts.length === 2) return { kind: parts[0], name: parts[1] };
+  return { kind: parts[0], namespace: parts[1], name: parts[2] };
 }
 
 interface FieldError { path: string; message: string }
@@ -141,6 +159,10 @@ export const PATTERN_WORDS: Record<string, string> = {
   '^((Issuer|ClusterIssuer)/)?([a-z0-9][-a-z0-9.]*/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
     'NAME, Issuer/NAME, Issuer/NAMESPACE/NAME or ClusterIssuer/NAME, each name of lowercase letters, '
     + 'digits, "-" and ".", starting and ending with a letter or digit',
+  '^(Postgres|PerconaXtraDB|Singlestore|MSSQLServer|VaultServer)/([a-z0-9][-a-z0-9.]*/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
+    'KIND/NAME or KIND/NAMESPACE/NAME, KIND one of Postgres, PerconaXtraDB, Singlestore, '
+    + 'MSSQLServer, VaultServer, each name of lowercase letters, digits, "-" and ".", starting and '
+    + 'ending with a letter or digit',
   '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
     'a name of lowercase letters, digits, "-" and ".", starting and ending with a letter or digit',
   '^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$':

@@ -91,7 +91,7 @@ describe('dbtls --help, --version, usage errors', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout.startsWith(`dbtls ${pkg.version}: `)).toBe(true);
-    for (const s of ['dbtls render DIR', 'dbtls check DIR', '--mode standalone|operator|validate', '--cluster-domain DOMAIN', '--external-issuers LIST', '--default-namespace NS', 'ARGOCD_ENV_DBTLS_MODE', 'ARGOCD_APP_NAMESPACE', 'Postgres (kubedb.com)']) {
+    for (const s of ['dbtls render DIR', 'dbtls check DIR', '--mode standalone|operator|validate', '--cluster-domain DOMAIN', '--external-issuers LIST', '--external-databases LIST', 'ARGOCD_ENV_DBTLS_EXTERNAL_DATABASES', '--default-namespace NS', 'ARGOCD_ENV_DBTLS_MODE', 'ARGOCD_APP_NAMESPACE', 'Postgres (kubedb.com)']) {
       expect(r.stdout).toContain(s);
     }
   });
@@ -112,6 +112,7 @@ describe('dbtls --help, --version, usage errors', () => {
     [['check', 'examples/postgres', '--mode=operater'], '--mode must be one of standalone, operator, validate; got "operater"'],
     [['render', 'examples/postgres', '--cluster-domain', 'Cluster.Local'], '--cluster-domain "Cluster.Local" is not valid here: must be a DNS domain such as cluster.local: labels of lowercase letters, digits and "-", separated by ".", each starting and ending with a letter or digit'],
     [['check', 'examples/postgres', '--external-issuers', 'ca,Secret/x'], '--external-issuers "Secret/x" is not valid here: must be NAME, Issuer/NAME, Issuer/NAMESPACE/NAME or ClusterIssuer/NAME, each name of lowercase letters, digits, "-" and ".", starting and ending with a letter or digit'],
+    [['check', 'examples/postgres', '--external-databases', 'Postgres/db/orders,pg'], '--external-databases "pg" is not valid here: must be KIND/NAME or KIND/NAMESPACE/NAME, KIND one of Postgres, PerconaXtraDB, Singlestore, MSSQLServer, VaultServer, each name of lowercase letters, digits, "-" and ".", starting and ending with a letter or digit'],
   ])('%j is a usage error (exit 2)', (args, message) => {
     expect(runDist('', args)).toMatchObject({ status: 2, stdout: '', stderr: `dbtls: ${message}\nRun 'dbtls --help' for usage.\n` });
   });
@@ -130,5 +131,51 @@ describe('dbtls --help, --version, usage errors', () => {
     const r = runDist('', ['check', dir]);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe(`${dir}/postgres.yaml:10:3: warning: pod 0 is the primary and the other 2 stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it) (Postgres/demo/pg, spec.replicas)\n${dir}/postgres.yaml:16:7: error: Issuer "shopca" not found in namespace "demo"; did you mean "shop-ca"? Otherwise add it to the input, or list it in externalIssuers if it exists only in the cluster (Postgres/demo/pg, spec.tls.issuerRef.name)\n`);
+  });
+});
+
+describe('--external-databases and ARGOCD_ENV_DBTLS_EXTERNAL_DATABASES', () => {
+  const app = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+  namespace: apps
+  annotations:
+    dbtls.dev/connect-to: Postgres/db/orders
+    dbtls.dev/connect-issuer: ClusterIssuer/corp-ca
+spec:
+  template:
+    spec:
+      securityContext: {fsGroup: 1000}
+      containers:
+      - name: app
+        image: example/app
+`;
+  // The directory's policy keeps its externalIssuers; the flag or variable adds the database.
+  const policy = 'apiVersion: dbtls.dev/v1alpha1\nkind: DatabaseTLSPolicy\nmetadata:\n  name: p\n  annotations:\n    config.kubernetes.io/local-config: "true"\nspec:\n  externalIssuers: [ClusterIssuer/corp-ca]\n';
+  function appDir(): string {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'app.yaml'), app);
+    writeFileSync(join(dir, 'policy.yaml'), policy);
+    return dir;
+  }
+
+  it.each([
+    ['the flag', ['--external-databases', 'Postgres/db/orders'], {}],
+    ['the variable', [], { ARGOCD_ENV_DBTLS_EXTERNAL_DATABASES: 'Postgres/db/orders' }],
+  ])('%s declares the database: the workload connects to <db>.<namespace>.svc', (_name, flags, env) => {
+    const r = runDist('', ['render', appDir(), ...flags], env);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const docs = parseDocs(r.stdout);
+    const w = docs.find((d) => d.kind === 'Deployment');
+    expect(w.spec.template.spec.containers[0].env).toContainEqual({ name: 'PGHOST', value: 'orders.db.svc' });
+    expect(docs.find((d) => d.kind === 'Certificate').spec.issuerRef).toEqual({ group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'corp-ca' });
+  });
+
+  it('without it, the error says how to declare the database', () => {
+    const r = runDist('', ['check', appDir()]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('error: Postgres/db/orders is not in the input: dbtls reads the database\'s TLS settings, services and issuer to connect an application; add the Postgres to the input, or, if it exists only in the cluster, list Postgres/db/orders in externalDatabases and name its issuer in dbtls.dev/connect-issuer (Deployment/apps/app, metadata.annotations.dbtls.dev/connect-to)\n');
   });
 });
