@@ -4,7 +4,7 @@ import { type CertificateDefaults, type DatabaseKind, type IssuedCertificate, ty
 import { findKind, KINDS } from './kinds/index.js';
 import { annotationsOf, describeObject, groupOf, isObj, type KubeObject, merged, namespaceOf, type Obj } from './io/objects.js';
 import { describeType, isKubeObject, itemProblems, type ResourceList } from './io/resource-list.js';
-import { markDerived } from './io/item-sources.js';
+import { identityOnly, markDerived } from './io/item-sources.js';
 import { ambiguityMessage, yaml11Booleans } from './io/ambiguous.js';
 import {
   fileOf, INDEX_ANNOTATION, INTERNAL_INDEX_ANNOTATION, INTERNAL_PATH_ANNOTATION, PATH_ANNOTATION,
@@ -32,6 +32,9 @@ export function runFunction(list: ResourceList): ResourceList {
   results.push(...config.results);
   if (config.results.some((r) => r.severity === 'error')) return withResults(list, list.items, results);
 
+  // What dbtls reads only by name (most of a large list) keeps its identity and its text, and
+  // lets go of the rest of its value: written back as its own text, it needs no more.
+  list.items = list.items.map((item) => (readsWhole(item) ? item : identityOnly(item)));
   // Our own output from an earlier run is dropped and rendered afresh: re-render, don't
   // duplicate, and prune what no longer has a source. Validate mode keeps every item as it is.
   const validate = config.settings.mode === 'validate';
@@ -242,6 +245,20 @@ function withDeclaredNames(
     dnsNames: [...defaults.dnsNames ?? [], ...declared.dnsNames],
     ipAddresses: [...defaults.ipAddresses ?? [], ...declared.ipAddresses],
   };
+}
+
+/**
+ * Whether dbtls reads more of an item than its identity: databases, issuers and Certificates,
+ * the KubeDB and KubeVault groups (near misses, referenced kinds), its own policy, kubectl's List,
+ * workloads with a dbtls.dev annotation (applications that connect), and whatever is malformed
+ * (reported in full).
+ */
+function readsWhole(item: unknown): boolean {
+  if (!isObj(item) || item.kind === 'List' || itemProblems(item).length > 0) return true;
+  const group = groupOf(String(item.apiVersion));
+  if (/(^|\.)(cert-manager\.io|kubedb\.com|kubevault\.com|dbtls\.dev)$/.test(group)) return true;
+  for (const key in annotationsOf(item as KubeObject)) if (key.startsWith('dbtls.dev/')) return true;
+  return false;
 }
 
 /** The operator that serves a kind at run time. */

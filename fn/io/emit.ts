@@ -75,6 +75,20 @@ function literal(s: string, col: number): string {
   return `|${indicator}${chomp}\n${body.endsWith('\n') ? body.slice(0, -1) : body}`;
 }
 
+/**
+ * literal() once per text and column: the scripts and configuration files every database's
+ * ConfigMap carries are one shared string per kind (its hash cached on it), re-indented once.
+ */
+const literalCache = new Map<string, string[]>();
+function cachedLiteral(s: string, col: number): string {
+  let byCol = literalCache.get(s);
+  if (byCol === undefined) {
+    if (literalCache.size >= 1_000) literalCache.clear();
+    literalCache.set(s, (byCol = []));
+  }
+  return (byCol[col] ??= literal(s, col));
+}
+
 /** YAML's one-line plain scalar (ns-plain-one-line, outside flow collections), for printable ASCII. */
 const PLAIN_ASCII = /^(?:(?![-?:,[\]{}#&*!|>'"%@`])[\x21-\x7E]|[?:-](?=[\x21-\x7E]))#*(?: *(?:(?![:#])[\x21-\x7E]|:(?=[\x21-\x7E]))#*)*$/;
 const STR_TAG = 'tag:yaml.org,2002:str';
@@ -227,7 +241,7 @@ class Writer {
   scalar(v: unknown, level: number): void {
     if (typeof v === 'string') {
       if (isSimple(v)) { this.openEnded = false; this.out += v; return; }
-      if (isPlainLiteral(v)) { this.openEnded = v.endsWith('\n\n'); this.out += literal(v, this.col(level)); return; }
+      if (isPlainLiteral(v)) { this.openEnded = v.endsWith('\n\n'); this.out += cachedLiteral(v, this.col(level)); return; }
       let ascii = asciiCache.get(v);
       if (ascii === undefined) ascii = remember(asciiCache, v, asciiScalar(v) ?? '');
       if (ascii !== '') { this.openEnded = false; this.out += ascii; return; }

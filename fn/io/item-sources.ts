@@ -149,3 +149,18 @@ export function documentText(object: unknown): string | undefined {
   if (edited === undefined) return undefined;
   return `${edited.split('\n').map((l) => l.slice(2)).join('\n')}\n`;
 }
+
+/**
+ * An item with a text of its own, reduced to its identity (apiVersion, kind, metadata) and that
+ * text, for an item dbtls reads only by name: the rest of its value can be freed while dbtls
+ * works (N=5,000: the specs of 20,000 unrelated items). Anything without a text is returned as it is.
+ */
+export function identityOnly<T>(item: T): T {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return item;
+  const source = ownSource(item);
+  if (source === undefined) return item;
+  const { apiVersion, kind, metadata } = item as Record<string, unknown>;
+  const stub = { apiVersion, kind, metadata };
+  SOURCES.set(stub, source);
+  return stub as T;
+}
