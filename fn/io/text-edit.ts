@@ -36,8 +36,10 @@ export function editText(entry: string, rootCol: number, before: unknown, after:
   if (!lines[0].startsWith('- ', dash)) return undefined;
   // Seen as a mapping at rootCol: the entry's `- ` stands for two columns of indentation.
   lines[0] = `${lines[0].slice(0, dash)}  ${lines[0].slice(dash + 2)}`;
-  // What the text reads as after each change: each edited region is compared with it.
-  const current = structuredClone(before);
+  // What the text reads as after each change: each edited region is compared with it. Copied
+  // only along the paths a change takes (copy on write): the rest stays shared with `before`,
+  // and so with `after`, which makes the final comparison cheap.
+  const current = { ...before };
   try {
     for (const change of changes) {
       if (!applyChange(lines, rootCol, change, before, after, current)) return undefined;
@@ -284,7 +286,7 @@ function applyChange(
 
 /** `change` made to the value `current` reads as: what its text must read back as. */
 function applyToValue(current: unknown, change: Change): void {
-  const parent = valueAt(current, change.parent);
+  const parent = ownedAt(current, change.parent);
   if (!isMap(parent)) throw new Error('no parent');
   const seq = parent[change.key];
   const drop = change.dropEntries;
@@ -303,9 +305,27 @@ function setAt(current: unknown, path: Path, value: unknown): void {
       cur[key] = structuredClone(value);
       return;
     }
-    if (typeof cur[key] !== 'object' || cur[key] === null) cur[key] = {};
+    const next = cur[key];
+    cur[key] = typeof next !== 'object' || next === null ? {} : copyOf(next);
     cur = cur[key] as Node;
   });
+}
+
+/** The value at `path` of `current`, each step on the way copied first (copy on write). */
+function ownedAt(current: unknown, path: Path): unknown {
+  type Node = Record<string | number, unknown>;
+  let cur = current as Node;
+  for (const key of path) {
+    const next = cur?.[key];
+    if (typeof next !== 'object' || next === null) return next;
+    cur[key] = copyOf(next);
+    cur = cur[key] as Node;
+  }
+  return cur;
+}
+
+function copyOf(v: object): object {
+  return Array.isArray(v) ? [...v] : { ...v };
 }
 
 /** Whether a path names a pair (ends in a key): a sequence entry is checked with its sequence. */
