@@ -12,6 +12,7 @@ import { issuer, postgres, ROOT } from './helpers.js';
 
 const EXAMPLES = [
   'postgres', 'perconaxtradb', 'mssqlserver', 'singlestore', 'vaultserver', 'mariadb', 'mysql',
+  'redis',
 ];
 /** Kinds whose watcher signals the server process: their pods share a process namespace. */
 const SIGNALLED = new Set(['Postgres', 'MSSQLServer', 'VaultServer']);
