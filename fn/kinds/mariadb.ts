@@ -21,7 +21,7 @@ import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 import {
   adviseStandalone, BASE_MOUNTS, certOptions, certVolumes, clientTLSCnf, COMMAND, CONFIG_DIR, DATA_DIR,
-  MYSQL_PORT, mysqlReloader, readSecureTransport, type SecureTransport,
+  MYSQL_PORT, mysqlFamilyClient, mysqlReloader, readSecureTransport, type SecureTransport,
 } from './mysql-family.js';
 import { WATCHER_FILE } from '../render/rotation.js';
 
@@ -108,6 +108,8 @@ export const mariadb = defineKind<MariaDBPlan>({
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
+
+  client: mysqlFamilyClient('MariaDB'),
 
   connectionSettings: [{ key: 'requireSSL', path: 'spec.requireSSL', levels: [false, true], value: (_ctx, plan) => plan.requireSSL }],
 

@@ -8,7 +8,8 @@ import { CERT_FILES, secretVolume } from '../render/workload.js';
 import { type Rotation, reloaderContainer, WATCHER_FILE, watcherScript } from '../render/rotation.js';
 import { readBool, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
-import type { IssuedCertificate, KindContext } from './kind.js';
+import type { ClientProfile, IssuedCertificate, KindContext } from './kind.js';
+import { mysqlClientSettings } from './mysql-client.js';
 
 export const MYSQL_PORT = 3306;
 export const CERT_DIR = '/etc/mysql/certs';
@@ -144,4 +145,20 @@ export function mysqlReloader(
     mounts: o.mounts.filter((m) => m.name !== 'data'),
   });
   return { script: watcherScript(rotation), container };
+}
+
+/**
+ * How applications connect to a MySQL-family server (`dbtls.dev/connect-to`): as root by default
+ * (KubeDB's; the client alias's certificate is root's too) to the primary Service on 3306, with the
+ * `[client]` option files of mysql-client.ts. requireSSL false is refused: the server would then
+ * accept the application without TLS.
+ */
+export function mysqlFamilyClient(kind: string): ClientProfile<{ requireSSL: boolean }> {
+  return {
+    defaultUser: 'root',
+    endpoint: (ctx) => ({ service: ctx.db.metadata.name, port: MYSQL_PORT }),
+    weakVerification: (_ctx, plan) => (plan.requireSSL ? undefined
+      : { path: 'spec.requireSSL', setting: 'requireSSL false', fix: 'set spec.requireSSL: true' }),
+    settings: (c, ctx) => mysqlClientSettings(c, `${kind} ${ctx.namespace}/${ctx.db.metadata.name}`),
+  };
 }

@@ -20,7 +20,7 @@ import { nameWithSuffix } from '../util/names.js';
 import { defineKind } from './kind.js';
 import {
   adviseStandalone, BASE_MOUNTS, certVolumes, clientTLSCnf, COMMAND, CONFIG_DIR, MYSQL_PORT,
-  mysqlReloader, readSecureTransport, type SecureTransport,
+  mysqlFamilyClient, mysqlReloader, readSecureTransport, type SecureTransport,
 } from './mysql-family.js';
 import { WATCHER_FILE } from '../render/rotation.js';
 
@@ -91,6 +91,8 @@ export const mysql = defineKind<MySQLPlan>({
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
+
+  client: mysqlFamilyClient('MySQL'),
 
   connectionSettings: [{ key: 'requireSSL', path: 'spec.requireSSL', levels: [false, true], value: (_ctx, plan) => plan.requireSSL }],
 

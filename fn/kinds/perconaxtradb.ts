@@ -18,8 +18,7 @@ import { reloaderContainer, trustVolume, WATCHER_FILE, watcherScript } from '../
 import { operatorOnlyFields, readBool, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
-import { mysqlClientSettings } from './mysql-client.js';
-import { mysqlRotation } from './mysql-family.js';
+import { mysqlFamilyClient, mysqlRotation } from './mysql-family.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const PORT = 3306;
@@ -122,13 +121,7 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
     return { commonName: alias === 'client' ? 'root' : 'monitor', usages: USAGES.client };
   },
 
-  client: {
-    defaultUser: 'root', // KubeDB's; the client alias's certificate is root's too
-    endpoint: (ctx) => ({ service: ctx.db.metadata.name, port: PORT }),
-    weakVerification: (_ctx, plan) => (plan.requireSSL ? undefined
-      : { path: 'spec.requireSSL', setting: 'requireSSL false', fix: 'set spec.requireSSL: true' }),
-    settings: (c, ctx) => mysqlClientSettings(c, `PerconaXtraDB ${ctx.namespace}/${ctx.db.metadata.name}`),
-  },
+  client: mysqlFamilyClient('PerconaXtraDB'),
 
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;
