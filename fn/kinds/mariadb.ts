@@ -137,7 +137,8 @@ export const mariadb = defineKind<MariaDBPlan>({
     files['start.sh'] = startScript(plan.galera);
     const image = `mariadb:${plan.version}`;
     const rootPassword = {
-      name: 'MARIADB_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
+      name: 'MARIADB_ROOT_PASSWORD',
+      valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
     };
     const container = {
       name: 'mariadb',

@@ -5,7 +5,9 @@
 import type { Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
 import { CERT_FILES, secretVolume } from '../render/workload.js';
-import { type Rotation, reloaderContainer, WATCHER_FILE, watcherScript } from '../render/rotation.js';
+import {
+  type Rotation, reloaderContainer, WATCHER_FILE, watcherScript,
+} from '../render/rotation.js';
 import { readBool, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import type { ClientProfile, IssuedCertificate, KindContext } from './kind.js';
@@ -159,6 +161,7 @@ export function mysqlFamilyClient(kind: string): ClientProfile<{ requireSSL: boo
     endpoint: (ctx) => ({ service: ctx.db.metadata.name, port: MYSQL_PORT }),
     weakVerification: (_ctx, plan) => (plan.requireSSL ? undefined
       : { path: 'spec.requireSSL', setting: 'requireSSL false', fix: 'set spec.requireSSL: true' }),
-    settings: (c, ctx) => mysqlClientSettings(c, `${kind} ${ctx.namespace}/${ctx.db.metadata.name}`),
+    settings: (c, ctx) =>
+      mysqlClientSettings(c, `${kind} ${ctx.namespace}/${ctx.db.metadata.name}`),
   };
 }

@@ -117,7 +117,8 @@ export const mysql = defineKind<MySQLPlan>({
     const certs = certVolumes(certificates);
     const image = `mysql:${plan.version}`;
     const rootPassword = {
-      name: 'MYSQL_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
+      name: 'MYSQL_ROOT_PASSWORD',
+      valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
     };
     const container = {
       name: 'mysql',

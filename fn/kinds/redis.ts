@@ -17,7 +17,9 @@ import type { Reporter } from '../io/results.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, secretVolume, service, statefulSet, tcpReadiness } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
-import { reloaderContainer, type Rotation, WATCHER_FILE, watcherScript } from '../render/rotation.js';
+import {
+  reloaderContainer, type Rotation, WATCHER_FILE, watcherScript,
+} from '../render/rotation.js';
 import { operatorOnlyFields, readBool, readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
@@ -140,7 +142,9 @@ export const redis = defineKind<RedisPlan>({
       securityContext: RESTRICTED_CONTAINER,
     };
     if (container.env === undefined) delete container.env;
-    const files: Record<string, string> = { 'redis.conf': redisConf(server), 'start.sh': startScript(plan.disableAuth) };
+    const files: Record<string, string> = {
+      'redis.conf': redisConf(server), 'start.sh': startScript(plan.disableAuth),
+    };
     // Renewal: a sidecar of the same image has redis-server load its TLS files again.
     const containers: Obj[] = [container];
     const reloadAs = certificates.find((c) => c.alias === 'client') ?? server;

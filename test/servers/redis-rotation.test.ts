@@ -4,7 +4,9 @@
 // delivers it (a new `..data` target). Adaptations as in redis.test.ts: paths remapped under the
 // pod's root, a free port on 127.0.0.1 (in start.sh's arguments and the watcher's redis-cli).
 import { execFile, spawn } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import {
+  chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers.js';
@@ -63,14 +65,17 @@ const swapServer = (dir: string) => {
 };
 
 /** Runs a container of the rendered pod as the pod's user, its command's paths remapped. */
-function runContainer(c: any, env: Record<string, string>, args: string[], log: string): Supervised {
+function runContainer(
+  c: any, env: Record<string, string>, args: string[], log: string,
+): Supervised {
   const sc = r.statefulSets[0].spec.template.spec.securityContext;
   const paths: string[] = c.volumeMounts.map((m: any) => m.mountPath);
   const command: string[] = c.command.map((a: string) => remapPaths(a, paths, root));
   const fd = openSync(join(root, log), 'a');
   const proc = spawn('setpriv', [`--reuid=${sc.runAsUser}`, `--regid=${sc.runAsGroup}`,
     `--groups=${sc.fsGroup}`, '--', ...command, ...args],
-  { stdio: ['ignore', fd, fd], env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent', ...env }, cwd: root });
+  { stdio: ['ignore', fd, fd], env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent', ...env },
+    cwd: root });
   const s = supervise(c.name, proc, join(root, log), 'SIGTERM', 10_000);
   procs.push(s);
   return s;
@@ -79,7 +84,9 @@ function runContainer(c: any, env: Record<string, string>, args: string[], log: 
 describe.skipIf(SKIP)('Redis kind: certificate rotation in place', () => {
   beforeAll(async () => {
     requireRoot();
-    if (!existsSync(REDIS_SERVER)) throw new Error(`${REDIS_SERVER} is missing; run .ci/install-tools`);
+    if (!existsSync(REDIS_SERVER)) {
+      throw new Error(`${REDIS_SERVER} is missing; run .ci/install-tools`);
+    }
     work = workDir('redis-rotation');
     ca = createTestCA(join(work.dir, 'ca'));
     r = renderItems(exampleItems(join(ROOT, 'examples/redis')));
