@@ -1,11 +1,11 @@
 // An application that connects to the PerconaXtraDB profile, and to the MariaDB kind (MariaDB with
-// the rendered [mysqld] TLS settings, as in perconaxtradb.test.ts and mariadb.test.ts): the rendered Deployment's volumes laid out by the
-// kubelet stand-in, and the `mariadb` client run as the pod's user with the rendered environment
-// only (MYSQL_HOME → the rendered [client] option file). Adaptations, and only these: container
-// paths remapped under a temporary root; cluster DNS stood in for by a private /etc/hosts naming
-// the Service (`pxc` or `md` → 127.0.0.1, in the client's own mount namespace), so the server
-// certificate is verified against the name the option file gives; `--port` for the test server's
-// port.
+// the rendered [mysqld] TLS settings, as in perconaxtradb.test.ts and mariadb.test.ts): the
+// rendered Deployment's volumes laid out by the kubelet stand-in, and the `mariadb` client run as
+// the pod's user with the rendered environment only (MYSQL_HOME → the rendered [client] option
+// file). Adaptations, and only these: container paths remapped under a temporary root; cluster DNS
+// stood in for by a private /etc/hosts naming the Service (`pxc` or `md` → 127.0.0.1, in the
+// client's own mount namespace), so the server certificate is verified against the name the
+// option file gives; `--port` for the test server's port.
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
