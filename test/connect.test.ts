@@ -22,7 +22,7 @@ function run(input: string): { text: string; items: Obj[]; results: Obj[]; exitC
 }
 
 /** The results about workloads (not the databases' own standalone-mode notes). */
-const simple = (results: Obj[]) => results.filter((r) => !['Postgres', 'PerconaXtraDB', 'VaultServer', 'Singlestore', 'MSSQLServer'].includes(r.resourceRef?.kind)).map((r) => ({ severity: r.severity, message: r.message, ...(r.field ? { field: r.field.path } : {}) }));
+const simple = (results: Obj[]) => results.filter((r) => !KINDS.some((k) => k.kind === r.resourceRef?.kind)).map((r) => ({ severity: r.severity, message: r.message, ...(r.field ? { field: r.field.path } : {}) }));
 
 function deployment(annotations: Record<string, string>, pod: Obj = {}, name = 'app', namespace = 'demo'): Obj {
   return {
@@ -128,6 +128,25 @@ describe('each kind\'s client settings', () => {
     expect(cm.data['my.cnf']).toContain('host=sdb-tls\nport=3306\nuser=root\n');
   });
 
+  it('MariaDB and MySQL: the same option files as PerconaXtraDB, user root by default', () => {
+    for (const [dir, to, db] of [['mariadb', 'MariaDB/md-standalone-tls', 'MariaDB demo/md-standalone-tls'],
+      ['mysql', 'MySQL/some-mysql', 'MySQL demo/some-mysql']]) {
+      const r = connect(dir, to);
+      expect(simple(r.results)).toEqual([]);
+      expect(r.exitCode).toBe(0);
+      const name = to.split('/')[1];
+      expect(envOf(workloadOf(r.items))).toEqual({ MYSQL_HOME: `/etc/dbtls/${name}/config` });
+      const cm = r.items.find((i) => i.kind === 'ConfigMap' && i.metadata.name === `app-${name}-client`)!;
+      const common = `[client]\nhost=${name}\nport=3306\nuser=root\nssl-ca=/etc/dbtls/${name}/tls/ca.crt\n`
+        + `ssl-cert=/etc/dbtls/${name}/tls/tls.crt\nssl-key=/etc/dbtls/${name}/tls/tls.key\n`;
+      expect(cm.data['my.cnf']).toBe(`# Rendered by dbtls: the client side of ${db}, read by MariaDB `
+        + `clients through MYSQL_HOME.\n${common}ssl-verify-server-cert\n`);
+      expect(cm.data['mysql-client.cnf']).toContain(`${common}ssl-mode=VERIFY_IDENTITY\n`);
+      const cert = r.items.find((i) => i.kind === 'Certificate' && i.metadata.name === `app-${name}-client`)!;
+      expect(cert.spec).toMatchObject({ commonName: 'root', usages: ['digital signature', 'key encipherment', 'client auth'] });
+    }
+  });
+
   it('VaultServer: VAULT_ADDR over https and the CLI\'s certificate variables; the workload\'s name as common name', () => {
     const r = connect('vaultserver', 'VaultServer/vault');
     expect(simple(r.results).filter((x) => x.severity === 'error')).toEqual([]);
@@ -177,7 +196,9 @@ describe('checks, with their exact messages', () => {
     ['two workloads writing one secret', [issuer('ca'), postgres(), deployment({ 'dbtls.dev/connect-to': 'Postgres/pg' }), { ...deployment({ 'dbtls.dev/connect-to': 'Postgres/pg' }), apiVersion: 'batch/v1', kind: 'Job' }],
       [{ severity: 'error', field, message: 'the client certificate of Job/demo/app for Postgres/demo/pg is written to secret "app-pg-client", which the client certificate of Deployment/demo/app also writes; cert-manager issues only one Certificate per secret: rename one of the two workloads' }]],
     ['a kind dbtls does not connect to', [deployment({ 'dbtls.dev/connect-to': 'Redis/cache' })],
-      [{ severity: 'error', field, message: '"Redis/cache": dbtls connects applications to Postgres, PerconaXtraDB, Singlestore, MSSQLServer, VaultServer; Redis is not one of them' }]],
+      [{ severity: 'error', field, message: '"Redis/cache": dbtls connects applications to Postgres, PerconaXtraDB, Singlestore, MSSQLServer, VaultServer, MariaDB, MySQL; Redis is not one of them' }]],
+    ['requireSSL false on a MariaDB', [issuer('ca'), { apiVersion: 'kubedb.com/v1', kind: 'MariaDB', metadata: { name: 'md', namespace: 'demo' }, spec: { version: '11.4.3', tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } } } }, deployment({ 'dbtls.dev/connect-to': 'MariaDB/md' })],
+      [{ severity: 'error', field, message: 'MariaDB/demo/md has requireSSL false (spec.requireSSL), which lets clients skip verifying the server\'s certificate; set spec.requireSSL: true' }]],
     ['requireSSL false on a PerconaXtraDB', [issuer('ca'), { apiVersion: 'kubedb.com/v1', kind: 'PerconaXtraDB', metadata: { name: 'pxc', namespace: 'demo' }, spec: { version: '8.0.40', replicas: 3, tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } } } }, deployment({ 'dbtls.dev/connect-to': 'PerconaXtraDB/pxc' })],
       [{ severity: 'error', field, message: 'PerconaXtraDB/demo/pxc has requireSSL false (spec.requireSSL), which lets clients skip verifying the server\'s certificate; set spec.requireSSL: true' }]],
     ['a connect-issuer that is not in the input', [issuer('ca', 'db'), postgres({}, 'pg', 'db'), deployment({ 'dbtls.dev/connect-to': 'Postgres/db/pg', 'dbtls.dev/connect-issuer': 'Issuer/ca' }, {}, 'app', 'apps')],
@@ -227,6 +248,20 @@ describe('a database declared in externalDatabases (only in the cluster)', () =>
     expect(cnf.data['mysql-client.cnf']).toContain('ssl-mode=VERIFY_IDENTITY\n');
   });
 
+  it('MariaDB and MySQL: the Service <db>.<namespace>.svc on 3306, verifying the server\'s name', () => {
+    const to = { 'dbtls.dev/connect-to': 'MariaDB/db/md,MySQL/db/my', ...viaIssuer };
+    const r = run(resourceList([deployment(to, {}, 'app', 'apps')], policy(['MariaDB/db/md', 'MySQL/db/my'])));
+    // One MYSQL_HOME per container: the first database's.
+    expect(simple(r.results)).toEqual([{ severity: 'warning', field: 'metadata.annotations.dbtls.dev/connect-to',
+      message: 'container "app" connects to MariaDB/db/md and MySQL/db/my: MYSQL_HOME is set for MariaDB/db/md; the files for MySQL/db/my are in /etc/dbtls/db-my' }]);
+    for (const db of ['md', 'my']) {
+      const cnf = r.items.find((i) => i.kind === 'ConfigMap' && i.metadata.name === `app-db-${db}-client`)!;
+      expect(cnf.data['my.cnf']).toContain(`host=${db}.db.svc\nport=3306\nuser=root\n`);
+      expect(cnf.data['my.cnf']).toContain('ssl-verify-server-cert\n');
+      expect(cnf.data['mysql-client.cnf']).toContain('ssl-mode=VERIFY_IDENTITY\n');
+    }
+  });
+
   it('Singlestore: port 3306 in the option files; MSSQLServer: the files mounted', () => {
     const to = { 'dbtls.dev/connect-to': 'Singlestore/db/sdb,MSSQLServer/db/mssql', ...viaIssuer };
     const r = run(resourceList([deployment(to, {}, 'app', 'apps')], policy(['Singlestore/db/sdb', 'MSSQLServer/db/mssql'])));
@@ -260,7 +295,7 @@ describe('a database declared in externalDatabases (only in the cluster)', () =>
   }
 
   it('an entry that is not KIND/NAME or KIND/NAMESPACE/NAME of a connectable kind is refused where it is written', () => {
-    const words = 'is not valid here: must be KIND/NAME or KIND/NAMESPACE/NAME, KIND one of Postgres, PerconaXtraDB, Singlestore, MSSQLServer, VaultServer, each name of lowercase letters, digits, "-" and ".", starting and ending with a letter or digit';
+    const words = 'is not valid here: must be KIND/NAME or KIND/NAMESPACE/NAME, KIND one of Postgres, PerconaXtraDB, Singlestore, MSSQLServer, VaultServer, MariaDB, MySQL, each name of lowercase letters, digits, "-" and ".", starting and ending with a letter or digit';
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { externalDatabases: 'Postgres/orders,Redis/cache' } };
     expect(run(resourceList([], cm)).results).toEqual([{ severity: 'error', message: `"Redis/cache" ${words}`, resourceRef: { apiVersion: 'v1', kind: 'ConfigMap', name: 'x' }, field: { path: 'data.externalDatabases' } }]);
     const r = run(resourceList([], policy(['orders'])));

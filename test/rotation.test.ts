@@ -10,7 +10,10 @@ import { describe, expect, it } from 'vitest';
 import { exampleItems, renderItems } from './servers/render.js';
 import { issuer, postgres, ROOT } from './helpers.js';
 
-const EXAMPLES = ['postgres', 'perconaxtradb', 'mssqlserver', 'singlestore', 'vaultserver'];
+const EXAMPLES = [
+  'postgres', 'perconaxtradb', 'mssqlserver', 'singlestore', 'vaultserver', 'mariadb', 'mysql',
+  'redis',
+];
 /** Kinds whose watcher signals the server process: their pods share a process namespace. */
 const SIGNALLED = new Set(['Postgres', 'MSSQLServer', 'VaultServer']);
 
@@ -55,6 +58,34 @@ describe('the tls-reloader sidecar', () => {
     expect(pod.shareProcessNamespace).toBeUndefined();
     expect(r.configMaps['pg-server-config']['tls-watch.sh']).toBeUndefined();
     expect(r.configMaps['pg-server-config']['start.sh']).not.toContain('tls-watch.sh');
+  });
+
+  it('reloads MariaDB and MySQL over SQL as root, asking Galera too only where it may run', () => {
+    const watchers = (example: string) => {
+      const r = renderItems(exampleItems(join(ROOT, 'examples', example)));
+      return r.statefulSets.map((sts: any) => {
+        const pod = sts.spec.template.spec;
+        const reloader = pod.containers.find((c: any) => c.name === 'tls-reloader');
+        expect(reloader.env[0]).toEqual(pod.containers[0].env[0]); // root's password
+        expect(reloader.volumeMounts.map((m: any) => m.name)).not.toContain('data');
+        const script = watcherOf(r, pod, reloader);
+        return { name: sts.metadata.name, replicas: sts.spec.replicas, script };
+      });
+    };
+    const mariadb = watchers('mariadb');
+    expect(mariadb.map((w) => w.name).sort()).toEqual(['md-cluster-tls', 'md-standalone-tls']);
+    for (const w of [...mariadb, ...watchers('mysql')]) {
+      expect(w.script).toContain('*MariaDB*) stmt="FLUSH SSL" ;;');
+      expect(w.script).toContain('*) stmt="ALTER INSTANCE RELOAD TLS" ;;');
+      expect(w.script).toMatch(new RegExp('MYSQL_PWD="\\$(MARIADB|MYSQL)_ROOT_PASSWORD" "\\$client" '
+        + '--defaults-extra-file=/etc/mysql/dbtls/my\\.cnf --protocol=TCP --host=127\\.0\\.0\\.1 '
+        + '--port=3306 --user=root '));
+      expect(w.script).toContain('bundle() { :; }');
+    }
+    // Galera (replicas > 1) re-reads its socket.ssl files on socket.ssl_reload; a single server
+    // has no provider to ask.
+    for (const w of mariadb) expect(w.script.includes('socket.ssl_reload=1')).toBe(w.replicas > 1);
+    expect(watchers('mysql')[0].script).not.toContain('wsrep');
   });
 
   it('gives SingleStore\'s custom configuration directory memsql.cnf only, and the watcher its own volume', () => {

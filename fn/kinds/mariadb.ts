@@ -21,8 +21,9 @@ import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 import {
   adviseStandalone, BASE_MOUNTS, certOptions, certVolumes, clientTLSCnf, COMMAND, CONFIG_DIR, DATA_DIR,
-  MYSQL_PORT, readSecureTransport, type SecureTransport,
+  MYSQL_PORT, mysqlFamilyClient, mysqlReloader, readSecureTransport, type SecureTransport,
 } from './mysql-family.js';
+import { WATCHER_FILE } from '../render/rotation.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const TOPOLOGY_MODES = ['GaleraCluster', 'MariaDBReplication'] as const;
@@ -108,6 +109,8 @@ export const mariadb = defineKind<MariaDBPlan>({
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
 
+  client: mysqlFamilyClient('MariaDB'),
+
   connectionSettings: [{ key: 'requireSSL', path: 'spec.requireSSL', levels: [false, true], value: (_ctx, plan) => plan.requireSSL }],
 
   certificateDefaults(ctx, _plan, alias) {
@@ -132,16 +135,26 @@ export const mariadb = defineKind<MariaDBPlan>({
     if (plan.galera) files['galera.cnf'] = galeraCnf(name, peers, plan.sstMethod, server);
     files['server.cnf'] = serverCnf(Object.keys(files));
     files['start.sh'] = startScript(plan.galera);
+    const image = `mariadb:${plan.version}`;
+    const rootPassword = {
+      name: 'MARIADB_ROOT_PASSWORD',
+      valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
+    };
     const container = {
       name: 'mariadb',
-      image: `mariadb:${plan.version}`,
+      image,
       command: COMMAND,
-      env: [{ name: 'MARIADB_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } } }],
+      env: [rootPassword],
       ports: plan.galera ? CLUSTER_CONTAINER_PORTS : CONTAINER_PORTS,
       readinessProbe: READINESS,
       volumeMounts: [...BASE_MOUNTS, ...certs.mounts],
       securityContext: RESTRICTED_CONTAINER,
     };
+    // Renewal: a sidecar of the same image asks mariadbd (and Galera) to reload TLS over SQL.
+    const reloader = mysqlReloader(certificates, {
+      image, password: rootPassword, galera: plan.galera, mounts: container.volumeMounts,
+    });
+    if (reloader) files[WATCHER_FILE] = reloader.script;
     return [
       configMap(owner, configName, files),
       service(owner, name, PRIMARY_PORTS),
@@ -151,7 +164,7 @@ export const mariadb = defineKind<MariaDBPlan>({
         replicas: plan.replicas,
         serviceName: governing,
         securityContext: POD_SECURITY,
-        containers: [container],
+        containers: reloader ? [container, reloader.container] : [container],
         volumes: [configMapVolume('config', configName, 0o555), ...certs.volumes],
         dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
       }),

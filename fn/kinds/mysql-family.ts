@@ -5,9 +5,13 @@
 import type { Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
 import { CERT_FILES, secretVolume } from '../render/workload.js';
+import {
+  type Rotation, reloaderContainer, WATCHER_FILE, watcherScript,
+} from '../render/rotation.js';
 import { readBool, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
-import type { IssuedCertificate, KindContext } from './kind.js';
+import type { ClientProfile, IssuedCertificate, KindContext } from './kind.js';
+import { mysqlClientSettings } from './mysql-client.js';
 
 export const MYSQL_PORT = 3306;
 export const CERT_DIR = '/etc/mysql/certs';
@@ -82,3 +86,82 @@ export function certVolumes(certificates: readonly IssuedCertificate[]): { volum
 const certMount = sharedBy((alias: string) => ({ name: `tls-${alias}-config`, mountPath: `${CERT_DIR}/${alias}`, readOnly: true }));
 export const BASE_MOUNTS = shared([{ name: 'data', mountPath: DATA_DIR }, { name: 'config', mountPath: CONFIG_DIR, readOnly: true }]);
 export const COMMAND = shared(['/bin/sh', `${CONFIG_DIR}/start.sh`]);
+
+/**
+ * Renewal: mysqld re-reads ssl-ca/ssl-cert/ssl-key on ALTER INSTANCE RELOAD TLS (MySQL 8, Percona
+ * XtraDB Cluster) or FLUSH SSL (MariaDB), keeping its TLS context if they fail to load; Galera
+ * re-reads its socket.ssl files on socket.ssl_reload; SST reads the files at every transfer. The
+ * statement is chosen by the server's version(), so one script serves every MySQL-family image.
+ * `passwordEnv` names the reloader's variable holding root's password; `galera`: the server may
+ * run Galera (MySQL has no @@wsrep_on to ask); `trustFile`: the kind keeps a trust bundle there.
+ */
+export function mysqlRotation(
+  certs: readonly IssuedCertificate[],
+  o: { passwordEnv: string; galera: boolean; trustFile?: string },
+): Rotation {
+  const dirs = certs.map((c) => `${CERT_DIR}/${c.alias}`);
+  const sql = `MYSQL_PWD="$${o.passwordEnv}" "$client" --defaults-extra-file=${CONFIG_DIR}/my.cnf`
+    + ` --protocol=TCP --host=127.0.0.1 --port=${MYSQL_PORT} --user=root --batch`
+    + ' --skip-column-names -e';
+  const galera = [
+    `if [ "$(${sql} 'SELECT @@wsrep_on')" = 1 ]; then`,
+    `  ${sql} "SET GLOBAL wsrep_provider_options='socket.ssl_reload=1'" &&`,
+    '    log "Galera reloads its TLS files"',
+    'fi',
+  ];
+  return {
+    watched: dirs,
+    pairs: dirs.map((d) => [`${d}/tls.crt`, `${d}/tls.key`] as const),
+    ...(o.trustFile ? { trust: { file: o.trustFile, from: dirs.map((d) => `${d}/ca.crt`) } } : {}),
+    takeup: {
+      reload: [
+        'client="$(command -v mysql || command -v mariadb)" ||',
+        '  { log "no mysql client in the image"; return 1; }',
+        `version="$(${sql} 'SELECT VERSION()')" || { log "could not reach mysqld"; return 1; }`,
+        'case "$version" in',
+        '  *MariaDB*) stmt="FLUSH SSL" ;;',
+        '  *) stmt="ALTER INSTANCE RELOAD TLS" ;;',
+        'esac',
+        `${sql} "$stmt" || return 1`,
+        'log "mysqld $version reloads its TLS files ($stmt)"',
+        ...(o.galera ? galera : []),
+      ],
+    },
+  };
+}
+
+/**
+ * The standalone workload's renewal: tls-watch.sh for the kind's ConfigMap and the tls-reloader
+ * container (the server's image, for its shell and SQL client; every mount but the data).
+ */
+export function mysqlReloader(
+  certificates: readonly IssuedCertificate[],
+  o: { image: string; password: Obj; galera: boolean; mounts: readonly Obj[] },
+): { script: string; container: Obj } | undefined {
+  const certs = ['server', 'client'].map((a) => certificates.find((c) => c.alias === a))
+    .filter((c): c is IssuedCertificate => c !== undefined);
+  if (!certs.some((c) => c.alias === 'server')) return undefined;
+  const rotation = mysqlRotation(certs, { passwordEnv: String(o.password.name), galera: o.galera });
+  const container = reloaderContainer({
+    image: o.image, script: `${CONFIG_DIR}/${WATCHER_FILE}`, env: [o.password],
+    mounts: o.mounts.filter((m) => m.name !== 'data'),
+  });
+  return { script: watcherScript(rotation), container };
+}
+
+/**
+ * How applications connect to a MySQL-family server (`dbtls.dev/connect-to`): as root by default
+ * (KubeDB's; the client alias's certificate is root's too) to the primary Service on 3306, with the
+ * `[client]` option files of mysql-client.ts. requireSSL false is refused: the server would then
+ * accept the application without TLS.
+ */
+export function mysqlFamilyClient(kind: string): ClientProfile<{ requireSSL: boolean }> {
+  return {
+    defaultUser: 'root',
+    endpoint: (ctx) => ({ service: ctx.db.metadata.name, port: MYSQL_PORT }),
+    weakVerification: (_ctx, plan) => (plan.requireSSL ? undefined
+      : { path: 'spec.requireSSL', setting: 'requireSSL false', fix: 'set spec.requireSSL: true' }),
+    settings: (c, ctx) =>
+      mysqlClientSettings(c, `${kind} ${ctx.namespace}/${ctx.db.metadata.name}`),
+  };
+}

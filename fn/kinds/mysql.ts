@@ -20,8 +20,9 @@ import { nameWithSuffix } from '../util/names.js';
 import { defineKind } from './kind.js';
 import {
   adviseStandalone, BASE_MOUNTS, certVolumes, clientTLSCnf, COMMAND, CONFIG_DIR, MYSQL_PORT,
-  readSecureTransport, type SecureTransport,
+  mysqlFamilyClient, mysqlReloader, readSecureTransport, type SecureTransport,
 } from './mysql-family.js';
+import { WATCHER_FILE } from '../render/rotation.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const TOPOLOGY_MODES = ['GroupReplication', 'InnoDBCluster', 'RemoteReplica', 'SemiSync'] as const;
@@ -91,6 +92,8 @@ export const mysql = defineKind<MySQLPlan>({
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
 
+  client: mysqlFamilyClient('MySQL'),
+
   connectionSettings: [{ key: 'requireSSL', path: 'spec.requireSSL', levels: [false, true], value: (_ctx, plan) => plan.requireSSL }],
 
   certificateDefaults(ctx, plan, alias) {
@@ -112,21 +115,32 @@ export const mysql = defineKind<MySQLPlan>({
     const governing = nameWithSuffix(name, 'pods');
     const configName = nameWithSuffix(name, 'server-config');
     const certs = certVolumes(certificates);
+    const image = `mysql:${plan.version}`;
+    const rootPassword = {
+      name: 'MYSQL_ROOT_PASSWORD',
+      valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
+    };
     const container = {
       name: 'mysql',
-      image: `mysql:${plan.version}`,
+      image,
       command: COMMAND,
-      env: [{ name: 'MYSQL_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } } }],
+      env: [rootPassword],
       ports: CONTAINER_PORTS,
       readinessProbe: READINESS,
       volumeMounts: [...BASE_MOUNTS, ...certs.mounts],
       securityContext: RESTRICTED_CONTAINER,
     };
+    // Renewal: a sidecar of the same image asks mysqld to reload TLS over SQL.
+    const reloader = mysqlReloader(certificates, {
+      image, password: rootPassword, galera: false, mounts: container.volumeMounts,
+    });
+    const files: Record<string, string> = {
+      'my.cnf': clientTLSCnf('MySQL', plan.requireSSL, server, client),
+      'start.sh': START,
+    };
+    if (reloader) files[WATCHER_FILE] = reloader.script;
     return [
-      configMap(owner, configName, {
-        'my.cnf': clientTLSCnf('MySQL', plan.requireSSL, server, client),
-        'start.sh': START,
-      }),
+      configMap(owner, configName, files),
       service(owner, name, PRIMARY_PORTS),
       service(owner, governing, POD_PORTS, { headless: true }),
       statefulSet(owner, {
@@ -134,7 +148,7 @@ export const mysql = defineKind<MySQLPlan>({
         replicas: 1,
         serviceName: governing,
         securityContext: POD_SECURITY,
-        containers: [container],
+        containers: reloader ? [container, reloader.container] : [container],
         volumes: [configMapVolume('config', configName, 0o555), ...certs.volumes],
         dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
       }),

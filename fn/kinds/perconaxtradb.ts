@@ -18,7 +18,7 @@ import { reloaderContainer, trustVolume, WATCHER_FILE, watcherScript } from '../
 import { operatorOnlyFields, readBool, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
-import { mysqlClientSettings } from './mysql-client.js';
+import { mysqlFamilyClient, mysqlRotation } from './mysql-family.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const PORT = 3306;
@@ -121,13 +121,7 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
     return { commonName: alias === 'client' ? 'root' : 'monitor', usages: USAGES.client };
   },
 
-  client: {
-    defaultUser: 'root', // KubeDB's; the client alias's certificate is root's too
-    endpoint: (ctx) => ({ service: ctx.db.metadata.name, port: PORT }),
-    weakVerification: (_ctx, plan) => (plan.requireSSL ? undefined
-      : { path: 'spec.requireSSL', setting: 'requireSSL false', fix: 'set spec.requireSSL: true' }),
-    settings: (c, ctx) => mysqlClientSettings(c, `PerconaXtraDB ${ctx.namespace}/${ctx.db.metadata.name}`),
-  },
+  client: mysqlFamilyClient('PerconaXtraDB'),
 
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;
@@ -252,38 +246,10 @@ export function startScript(tls: boolean): string {
   ].join('\n');
 }
 
-/**
- * Renewal: mysqld re-reads ssl-ca/ssl-cert/ssl-key on ALTER INSTANCE RELOAD TLS (Percona XtraDB
- * Cluster, MySQL 8) or FLUSH SSL (MariaDB), keeping its TLS context if they fail to load; Galera
- * re-reads its socket.ssl files on socket.ssl_reload; SST (xtrabackup) reads the files at every
- * transfer. The statement is chosen by the server's version(), so one script serves both.
- */
+/** Renewal: the MySQL family's SQL reload, with Galera, and the trust bundle. */
 function rotation(certs: readonly IssuedCertificate[]) {
-  const dirs = certs.map((c) => `${CERT_DIR}/${c.alias}`);
-  const sql = `MYSQL_PWD="$MYSQL_ROOT_PASSWORD" "$client" --defaults-extra-file=${CONFIG_DIR}/my.cnf`
-    + ` --protocol=TCP --host=127.0.0.1 --port=${PORT} --user=root --batch --skip-column-names -e`;
-  return {
-    watched: dirs,
-    pairs: dirs.map((d) => [`${d}/tls.crt`, `${d}/tls.key`] as const),
-    trust: { file: TRUST_FILE, from: dirs.map((d) => `${d}/ca.crt`) },
-    takeup: {
-      reload: [
-        'client="$(command -v mysql || command -v mariadb)" ||',
-        '  { log "no mysql client in the image"; return 1; }',
-        `version="$(${sql} 'SELECT VERSION()')" || { log "could not reach mysqld"; return 1; }`,
-        'case "$version" in',
-        '  *MariaDB*) stmt="FLUSH SSL" ;;',
-        '  *) stmt="ALTER INSTANCE RELOAD TLS" ;;',
-        'esac',
-        `${sql} "$stmt" || return 1`,
-        'log "mysqld $version reloads its TLS files ($stmt)"',
-        `if [ "$(${sql} 'SELECT @@wsrep_on')" = 1 ]; then`,
-        `  ${sql} "SET GLOBAL wsrep_provider_options='socket.ssl_reload=1'" &&`,
-        '    log "Galera reloads its TLS files"',
-        'fi',
-      ],
-    },
-  };
+  const o = { passwordEnv: 'MYSQL_ROOT_PASSWORD', galera: true, trustFile: TRUST_FILE };
+  return mysqlRotation(certs, o);
 }
 
 // The parts of the workload that every PerconaXtraDB shares (see `shared`).

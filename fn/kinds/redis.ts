@@ -17,6 +17,9 @@ import type { Reporter } from '../io/results.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, secretVolume, service, statefulSet, tcpReadiness } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
+import {
+  reloaderContainer, type Rotation, WATCHER_FILE, watcherScript,
+} from '../render/rotation.js';
 import { operatorOnlyFields, readBool, readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
@@ -126,19 +129,37 @@ export const redis = defineKind<RedisPlan>({
       volumes.push(secretVolume(`tls-${cert.alias}`, cert.secretName, CERT_FILES, KEY_MODE));
       mounts.push(certMount(cert.alias));
     }
+    const image = `redis:${plan.version}`;
+    const password = { secretKeyRef: { name: plan.authSecret, key: 'password' } };
     const container = {
       name: 'redis',
-      image: `redis:${plan.version}`,
+      image,
       command: COMMAND,
-      env: plan.disableAuth ? undefined : [{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } } }],
+      env: plan.disableAuth ? undefined : [{ name: 'REDIS_PASSWORD', valueFrom: password }],
       ports: CONTAINER_PORTS,
       readinessProbe: READINESS,
       volumeMounts: mounts,
       securityContext: RESTRICTED_CONTAINER,
     };
     if (container.env === undefined) delete container.env;
+    const files: Record<string, string> = {
+      'redis.conf': redisConf(server), 'start.sh': startScript(plan.disableAuth),
+    };
+    // Renewal: a sidecar of the same image has redis-server load its TLS files again.
+    const containers: Obj[] = [container];
+    const reloadAs = certificates.find((c) => c.alias === 'client') ?? server;
+    if (server && reloadAs) {
+      files[WATCHER_FILE] = watcherScript(rotation(certificates, reloadAs.alias));
+      containers.push(reloaderContainer({
+        image, script: `${CONFIG_DIR}/${WATCHER_FILE}`,
+        // redis-cli reads the password from REDISCLI_AUTH (not from its command line, which
+        // every process could read).
+        env: plan.disableAuth ? [] : [{ name: 'REDISCLI_AUTH', valueFrom: password }],
+        mounts: mounts.filter((m) => m.name !== 'data'),
+      }));
+    }
     return [
-      configMap(owner, configName, { 'redis.conf': redisConf(server), 'start.sh': startScript(plan.disableAuth) }),
+      configMap(owner, configName, files),
       service(owner, name, PRIMARY_PORTS),
       service(owner, governing, POD_PORTS, { headless: true }),
       statefulSet(owner, {
@@ -146,7 +167,7 @@ export const redis = defineKind<RedisPlan>({
         replicas: 1,
         serviceName: governing,
         securityContext: POD_SECURITY,
-        containers: [container],
+        containers,
         volumes,
         dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
       }),
@@ -198,6 +219,34 @@ export function redisConf(server: IssuedCertificate | undefined): string {
     lines.push(`port ${PORT}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Renewal: CONFIG SET of a TLS file, even to the path it already has, makes redis-server build a
+ * new TLS context from every TLS file (tls-cert-file, tls-key-file and tls-ca-cert-file are
+ * VOLATILE_CONFIG, redis/redis src/config.c, Redis 6 and from 7.0.1; 7.0.0 skipped an unchanged
+ * value), keeping the old one if that fails ("atomic", src/tls.c). For new connections, replicas
+ * included; open connections keep theirs. redis-cli connects with the certificate of `as`.
+ */
+function rotation(certificates: readonly IssuedCertificate[], as: string): Rotation {
+  const dirs = certificates.filter((c) => c.alias !== 'metrics-exporter')
+    .map((c) => `${CERT_DIR}/${c.alias}`);
+  const cli = `redis-cli --tls --cacert ${CERT_DIR}/${as}/ca.crt --cert ${CERT_DIR}/${as}/tls.crt`
+    + ` --key ${CERT_DIR}/${as}/tls.key -h 127.0.0.1 -p ${PORT}`;
+  return {
+    watched: dirs,
+    pairs: dirs.map((d) => [`${d}/tls.crt`, `${d}/tls.key`] as const),
+    takeup: {
+      reload: [
+        'for f in tls-cert-file:tls.crt tls-key-file:tls.key tls-ca-cert-file:ca.crt; do',
+        `  out="$(${cli} CONFIG SET "\${f%%:*}" "${CERT_DIR}/server/\${f#*:}" 2>&1)"`,
+        '  [ "$out" = OK ] || { log "CONFIG SET ${f%%:*}: $out"; return 1; }',
+        'done',
+        'log "redis-server reloads its TLS files (CONFIG SET tls-cert-file, tls-key-file, '
+          + 'tls-ca-cert-file)"',
+      ],
+    },
+  };
 }
 
 /**

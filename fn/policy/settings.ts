@@ -159,9 +159,9 @@ export const PATTERN_WORDS: Record<string, string> = {
   '^((Issuer|ClusterIssuer)/)?([a-z0-9][-a-z0-9.]*/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
     'NAME, Issuer/NAME, Issuer/NAMESPACE/NAME or ClusterIssuer/NAME, each name of lowercase letters, '
     + 'digits, "-" and ".", starting and ending with a letter or digit',
-  '^(Postgres|PerconaXtraDB|Singlestore|MSSQLServer|VaultServer)/([a-z0-9][-a-z0-9.]*/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
+  '^(Postgres|PerconaXtraDB|Singlestore|MSSQLServer|VaultServer|MariaDB|MySQL)/([a-z0-9][-a-z0-9.]*/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
     'KIND/NAME or KIND/NAMESPACE/NAME, KIND one of Postgres, PerconaXtraDB, Singlestore, '
-    + 'MSSQLServer, VaultServer, each name of lowercase letters, digits, "-" and ".", starting and '
+    + 'MSSQLServer, VaultServer, MariaDB, MySQL, each name of lowercase letters, digits, "-" and ".", starting and '
     + 'ending with a letter or digit',
   '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
     'a name of lowercase letters, digits, "-" and ".", starting and ending with a letter or digit',

@@ -112,7 +112,7 @@ describe('dbtls --help, --version, usage errors', () => {
     [['check', 'examples/postgres', '--mode=operater'], '--mode must be one of standalone, operator, validate; got "operater"'],
     [['render', 'examples/postgres', '--cluster-domain', 'Cluster.Local'], '--cluster-domain "Cluster.Local" is not valid here: must be a DNS domain such as cluster.local: labels of lowercase letters, digits and "-", separated by ".", each starting and ending with a letter or digit'],
     [['check', 'examples/postgres', '--external-issuers', 'ca,Secret/x'], '--external-issuers "Secret/x" is not valid here: must be NAME, Issuer/NAME, Issuer/NAMESPACE/NAME or ClusterIssuer/NAME, each name of lowercase letters, digits, "-" and ".", starting and ending with a letter or digit'],
-    [['check', 'examples/postgres', '--external-databases', 'Postgres/db/orders,pg'], '--external-databases "pg" is not valid here: must be KIND/NAME or KIND/NAMESPACE/NAME, KIND one of Postgres, PerconaXtraDB, Singlestore, MSSQLServer, VaultServer, each name of lowercase letters, digits, "-" and ".", starting and ending with a letter or digit'],
+    [['check', 'examples/postgres', '--external-databases', 'Postgres/db/orders,pg'], '--external-databases "pg" is not valid here: must be KIND/NAME or KIND/NAMESPACE/NAME, KIND one of Postgres, PerconaXtraDB, Singlestore, MSSQLServer, VaultServer, MariaDB, MySQL, each name of lowercase letters, digits, "-" and ".", starting and ending with a letter or digit'],
   ])('%j is a usage error (exit 2)', (args, message) => {
     expect(runDist('', args)).toMatchObject({ status: 2, stdout: '', stderr: `dbtls: ${message}\nRun 'dbtls --help' for usage.\n` });
   });

@@ -1,10 +1,11 @@
-// An application that connects to the PerconaXtraDB profile (MariaDB with the rendered [mysqld]
-// TLS settings, as in perconaxtradb.test.ts): the rendered Deployment's volumes laid out by the
-// kubelet stand-in, and the `mariadb` client run as the pod's user with the rendered environment
-// only (MYSQL_HOME → the rendered [client] option file). Adaptations, and only these: container
-// paths remapped under a temporary root; cluster DNS stood in for by a private /etc/hosts naming
-// the Service (`pxc` → 127.0.0.1, in the client's own mount namespace), so the server certificate
-// is verified against the name the option file gives; `--port` for the test server's port.
+// An application that connects to the PerconaXtraDB profile, and to the MariaDB kind (MariaDB with
+// the rendered [mysqld] TLS settings, as in perconaxtradb.test.ts and mariadb.test.ts): the
+// rendered Deployment's volumes laid out by the kubelet stand-in, and the `mariadb` client run as
+// the pod's user with the rendered environment only (MYSQL_HOME → the rendered [client] option
+// file). Adaptations, and only these: container paths remapped under a temporary root; cluster DNS
+// stood in for by a private /etc/hosts naming the Service (`pxc` or `md` → 127.0.0.1, in the
+// client's own mount namespace), so the server certificate is verified against the name the
+// option file gives; `--port` for the test server's port.
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,15 +21,22 @@ import { issueAll, type Rendered } from './render.js';
 
 const APP = { uid: 65534, gid: 65534 };
 
+/** The databases connected to: the kind, the database's name, what its spec needs besides TLS. */
+const TARGETS = [
+  { kind: 'PerconaXtraDB', db: 'pxc', spec: { version: '8.0.40', replicas: 3 } },
+  { kind: 'MariaDB', db: 'md', spec: { version: '11.4.3' } },
+];
+let target = TARGETS[0];
+
 const items = () => [
   issuer('ca'),
   {
-    apiVersion: 'kubedb.com/v1', kind: 'PerconaXtraDB', metadata: { name: 'pxc', namespace: 'demo' },
-    spec: { version: '8.0.40', replicas: 3, requireSSL: true, tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } } },
+    apiVersion: 'kubedb.com/v1', kind: target.kind, metadata: { name: target.db, namespace: 'demo' },
+    spec: { ...target.spec, requireSSL: true, tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } } },
   },
   {
     apiVersion: 'apps/v1', kind: 'Deployment',
-    metadata: { name: 'app', namespace: 'demo', annotations: { 'dbtls.dev/connect-to': 'PerconaXtraDB/pxc', 'dbtls.dev/connect-as': 'app' } },
+    metadata: { name: 'app', namespace: 'demo', annotations: { 'dbtls.dev/connect-to': `${target.kind}/${target.db}`, 'dbtls.dev/connect-as': 'app' } },
     spec: { template: { spec: { securityContext: { runAsUser: APP.uid, runAsGroup: APP.gid, fsGroup: APP.gid }, containers: [{ name: 'app', image: 'example/app' }] } } },
   },
 ];
@@ -40,10 +48,10 @@ let r: Rendered;
 let secrets: Record<string, string>;
 let server: MariaDB;
 
-/** Pod 0 of the rendered PerconaXtraDB, as the PerconaXtraDB server test starts it (pxc-pod.ts). */
+/** Pod 0 of the rendered database, as the PerconaXtraDB server test starts it (pxc-pod.ts). */
 async function startServer(): Promise<MariaDB> {
   const pod = await startPxcPod({
-    items: items(), root: join(work.dir, 'pxc'), ca, template: join(work.dir, 'template'), password: 'root-password',
+    items: items(), root: join(work.dir, target.db), ca, template: join(work.dir, 'template'), password: 'root-password',
   });
   r = pod.r;
   secrets = issueAll(ca, r.certificates, join(work.dir, 'secrets'));
@@ -62,7 +70,7 @@ function runApp(name: string, appSecrets: Record<string, string>, sql: string): 
   const env: Record<string, string> = {};
   for (const e of container.env) env[e.name] = remapPaths(String(e.value), mountPaths, root);
   const hosts = join(root, 'hosts');
-  writeFileSync(hosts, '127.0.0.1 localhost\n127.0.0.1 pxc\n');
+  writeFileSync(hosts, `127.0.0.1 localhost\n127.0.0.1 ${target.db}\n`);
   const script = 'mount --bind "$1" /etc/hosts && shift && exec setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"';
   const args = ['--mount', 'sh', '-c', script, 'sh', hosts, 'mariadb', `--port=${server.port}`, '--batch', '--skip-column-names', '--connect-timeout=5', '-e', sql];
   return new Promise((resolve) => {
@@ -71,11 +79,12 @@ function runApp(name: string, appSecrets: Record<string, string>, sql: string): 
   });
 }
 
-describe.skipIf(SKIP)('an application connects to the PerconaXtraDB profile (MariaDB) with the rendered option file', () => {
+for (const t of TARGETS) describe.skipIf(SKIP)(`an application connects to the ${t.kind} profile (MariaDB) with the rendered option file`, () => {
   beforeAll(async () => {
+    target = t;
     requireRoot();
     if (!existsSync(MARIADBD)) throw new Error(`${MARIADBD} is missing; run .ci/install-tools`);
-    work = workDir('connect-pxc');
+    work = workDir(`connect-${t.db}`);
     ca = createTestCA(join(work.dir, 'ca'));
     otherCA = createTestCA(join(work.dir, 'other-ca'), 'some other CA');
     server = await startServer();
@@ -89,24 +98,24 @@ describe.skipIf(SKIP)('an application connects to the PerconaXtraDB profile (Mar
   });
 
   it('renders a [client] option file read through MYSQL_HOME', () => {
-    const file = r.configMaps['app-pxc-client']['my.cnf'];
-    expect(file).toContain('[client]\nhost=pxc\nport=3306\nuser=app\nssl-ca=/etc/dbtls/pxc/tls/ca.crt\n');
-    expect(file).toContain('ssl-key=/etc/dbtls/pxc/tls/tls.key\nssl-verify-server-cert\n');
-    expect(r.configMaps['app-pxc-client']['mysql-client.cnf']).toContain('ssl-key=/etc/dbtls/pxc/tls/tls.key\nssl-mode=VERIFY_IDENTITY\n');
+    const file = r.configMaps[`app-${t.db}-client`]['my.cnf'];
+    expect(file).toContain(`[client]\nhost=${t.db}\nport=3306\nuser=app\nssl-ca=/etc/dbtls/${t.db}/tls/ca.crt\n`);
+    expect(file).toContain(`ssl-key=/etc/dbtls/${t.db}/tls/tls.key\nssl-verify-server-cert\n`);
+    expect(r.configMaps[`app-${t.db}-client`]['mysql-client.cnf']).toContain(`ssl-key=/etc/dbtls/${t.db}/tls/tls.key\nssl-mode=VERIFY_IDENTITY\n`);
   });
 
-  it('connects over TLS to host pxc, the server certificate verified, as the certificate\'s user', async () => {
+  it(`connects over TLS to host ${t.db}, the server certificate verified, as the certificate's user`, async () => {
     const a = await runApp('own', secrets, "select current_user(); show status like 'Ssl_version'");
-    expect(a.env).toEqual({ MYSQL_HOME: expect.stringMatching(/\/etc\/dbtls\/pxc\/config$/) });
+    expect(a.env).toEqual({ MYSQL_HOME: join(work.dir, 'apps', 'own', `/etc/dbtls/${t.db}/config`) });
     expect(a).toMatchObject({ ok: true, out: 'app@%\nSsl_version\tTLSv1.3', err: '' });
   });
 
   it('is refused when its ca.crt is another CA\'s: the server certificate is verified', async () => {
     const dir = join(work.dir, 'other-secret');
     mkdirSync(dir, { recursive: true });
-    for (const f of ['tls.crt', 'tls.key']) copyFileSync(join(secrets['app-pxc-client'], f), join(dir, f));
+    for (const f of ['tls.crt', 'tls.key']) copyFileSync(join(secrets[`app-${t.db}-client`], f), join(dir, f));
     copyFileSync(otherCA.cert, join(dir, 'ca.crt'));
-    const a = await runApp('other-ca', { ...secrets, 'app-pxc-client': dir }, 'select 1');
+    const a = await runApp('other-ca', { ...secrets, [`app-${t.db}-client`]: dir }, 'select 1');
     expect(a.ok).toBe(false);
     expect(a.err).toMatch(/TLS\/SSL error: .*(unable to get local issuer certificate|certificate verify failed|self-signed)/);
   });
