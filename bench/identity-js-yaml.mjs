@@ -3,11 +3,30 @@
 // them, the same depth and alias limits), and write it back with dbtls's dump options.
 import { readFileSync } from 'node:fs';
 import {
-  Schema, binaryTag, boolYaml11Tag, dump, floatYaml11Tag, intYaml11Tag, load, mapTag, mergeTag, nullYaml11Tag, seqTag, strTag,
+  Schema,
+  binaryTag,
+  boolYaml11Tag,
+  dump,
+  floatYaml11Tag,
+  intYaml11Tag,
+  load,
+  mapTag,
+  mergeTag,
+  nullYaml11Tag,
+  seqTag,
+  strTag,
 } from 'js-yaml';
 
 const KUBERNETES_SCHEMA = new Schema([
-  nullYaml11Tag, boolYaml11Tag, intYaml11Tag, floatYaml11Tag, strTag, seqTag, mapTag, mergeTag, binaryTag,
+  nullYaml11Tag,
+  boolYaml11Tag,
+  intYaml11Tag,
+  floatYaml11Tag,
+  strTag,
+  seqTag,
+  mapTag,
+  mergeTag,
+  binaryTag,
 ]);
 
 const text = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(0));

@@ -7,6 +7,6 @@ async function identity(configs) {
   // Nothing to do: every item passes through.
   void configs;
 }
-identity.usage = 'identity: returns its input unchanged (the benchmark\'s peer)';
+identity.usage = "identity: returns its input unchanged (the benchmark's peer)";
 
 run(identity);

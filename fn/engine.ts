@@ -1,14 +1,35 @@
 // The processor: ResourceList in, ResourceList out. Validates every supported database, renders
 // its Certificates (and, in standalone mode, its workload), and leaves everything else alone.
-import { type CertificateDefaults, type DatabaseKind, type IssuedCertificate, type KindContext } from './kinds/kind.js';
+import type {
+  CertificateDefaults,
+  DatabaseKind,
+  IssuedCertificate,
+  KindContext,
+} from './kinds/kind.js';
 import { findKind, KINDS } from './kinds/index.js';
-import { annotationsOf, describeObject, groupOf, isObj, type KubeObject, merged, namespaceOf, type Obj } from './io/objects.js';
+import {
+  annotationsOf,
+  describeObject,
+  groupOf,
+  isObj,
+  type KubeObject,
+  merged,
+  namespaceOf,
+  type Obj,
+} from './io/objects.js';
 import { describeType, isKubeObject, itemProblems, type ResourceList } from './io/resource-list.js';
 import { identityOnly, markDerived } from './io/item-sources.js';
 import { ambiguityMessage, yaml11Booleans } from './io/ambiguous.js';
 import {
-  fileOf, INDEX_ANNOTATION, INTERNAL_INDEX_ANNOTATION, INTERNAL_PATH_ANNOTATION, PATH_ANNOTATION,
-  Reporter, type ResourceRef, resultFor, type Result,
+  fileOf,
+  INDEX_ANNOTATION,
+  INTERNAL_INDEX_ANNOTATION,
+  INTERNAL_PATH_ANNOTATION,
+  PATH_ANNOTATION,
+  Reporter,
+  type ResourceRef,
+  resultFor,
+  type Result,
 } from './io/results.js';
 import { buildCertificate } from './render/certificate.js';
 import { connectApplications, type ConnectTarget, type SecretWriters } from './connect/index.js';
@@ -16,21 +37,33 @@ import { GENERATED_FROM, LOCAL_CONFIG, type Owner } from './render/metadata.js';
 
 const FUNCTION_ANNOTATION = 'config.kubernetes.io/function';
 import { readSettings, type Settings } from './policy/settings.js';
-import { applyCertificatePolicy, applyPolicyDefaults, checkDatabasePolicy } from './policy/rules.js';
-import { dns1123SubdomainErrors, reportGeneratedNames, reportWebhookErrors } from './validate/certificate-spec.js';
+import {
+  applyCertificatePolicy,
+  applyPolicyDefaults,
+  checkDatabasePolicy,
+} from './policy/rules.js';
+import {
+  dns1123SubdomainErrors,
+  reportGeneratedNames,
+  reportWebhookErrors,
+} from './validate/certificate-spec.js';
 import { IssuerIndex } from './validate/issuers.js';
 import { nameWithSuffix } from './util/names.js';
 import { flat } from './util/strings.js';
 import { readTLSConfig } from './validate/tls-config.js';
 import { type DeclaredNames, declaredServiceNames } from './validate/service-templates.js';
 
-interface Rendered { source: KubeObject; objects: KubeObject[] }
+interface Rendered {
+  source: KubeObject;
+  objects: KubeObject[];
+}
 
 export function runFunction(list: ResourceList): ResourceList {
   const results: Result[] = [];
   const config = readSettings(list.functionConfig, (o) => findKind(o) !== undefined);
   results.push(...config.results);
-  if (config.results.some((r) => r.severity === 'error')) return withResults(list, list.items, results);
+  if (config.results.some((r) => r.severity === 'error'))
+    return withResults(list, list.items, results);
 
   // What dbtls reads only by name (most of a large list) keeps its identity and its text, and
   // lets go of the rest of its value: written back as its own text, it needs no more.
@@ -41,12 +74,22 @@ export function runFunction(list: ResourceList): ResourceList {
   const kept: Obj[] = [];
   const objects: KubeObject[] = [];
   list.items.forEach((item, i) => {
-    if (isObj(item) && item.apiVersion === 'v1' && item.kind === 'List' && Array.isArray(item.items)) {
+    if (
+      isObj(item) &&
+      item.apiVersion === 'v1' &&
+      item.kind === 'List' &&
+      Array.isArray(item.items)
+    ) {
       // kubectl's List passes through as it is; dbtls does not look inside, so a database there would go unchecked.
       item.items.forEach((inner, j) => {
         if (!findKind(inner)) return;
         const kind = String((inner as Obj).kind);
-        results.push({ severity: 'error', message: `items[${i}] is a List holding ${describeObject(inner as Obj)} at items[${j}]: dbtls does not look inside a List, so that ${kind} would be neither checked nor rendered; give it its own document`, field: { path: `items[${j}]` }, ...(fileOf(item) ? { file: fileOf(item) } : {}) });
+        results.push({
+          severity: 'error',
+          message: `items[${i}] is a List holding ${describeObject(inner as Obj)} at items[${j}]: dbtls does not look inside a List, so that ${kind} would be neither checked nor rendered; give it its own document`,
+          field: { path: `items[${j}]` },
+          ...(fileOf(item) ? { file: fileOf(item) } : {}),
+        });
       });
       kept.push(item);
       return;
@@ -55,11 +98,29 @@ export function runFunction(list: ResourceList): ResourceList {
     if (problems.length) {
       // Named by position, and by apiVersion/kind/name when those are readable.
       const md = isObj(item) && isObj(item.metadata) ? item.metadata : {};
-      const id: Record<string, unknown> = isObj(item) ? { apiVersion: item.apiVersion, kind: item.kind, name: md.name, ...(typeof md.namespace === 'string' && md.namespace !== '' ? { namespace: md.namespace } : {}) } : {};
-      const ref = typeof id.apiVersion === 'string' && typeof id.kind === 'string' && typeof id.name === 'string' && id.name !== '' ? { resourceRef: id as unknown as ResourceRef } : {};
+      const id: Record<string, unknown> = isObj(item)
+        ? {
+            apiVersion: item.apiVersion,
+            kind: item.kind,
+            name: md.name,
+            ...(typeof md.namespace === 'string' && md.namespace !== ''
+              ? { namespace: md.namespace }
+              : {}),
+          }
+        : {};
+      const ref =
+        typeof id.apiVersion === 'string' &&
+        typeof id.kind === 'string' &&
+        typeof id.name === 'string' &&
+        id.name !== ''
+          ? { resourceRef: id as unknown as ResourceRef }
+          : {};
       results.push({
-        severity: 'error', message: `items[${i}] ${problems.map((p) => p.text).join('; ')}; every item must be a Kubernetes object`,
-        ...ref, ...(problems[0].path ? { field: { path: problems[0].path } } : {}), ...(isObj(item) && fileOf(item) ? { file: fileOf(item) } : {}),
+        severity: 'error',
+        message: `items[${i}] ${problems.map((p) => p.text).join('; ')}; every item must be a Kubernetes object`,
+        ...ref,
+        ...(problems[0].path ? { field: { path: problems[0].path } } : {}),
+        ...(isObj(item) && fileOf(item) ? { file: fileOf(item) } : {}),
       });
       kept.push(item);
       return;
@@ -76,7 +137,14 @@ export function runFunction(list: ResourceList): ResourceList {
       }
       if (isOwnOutput(o)) return;
       // A copied annotation must not make dbtls delete the user's object.
-      results.push(resultFor(o, 'warning', `${describeObject(o)} carries the ${GENERATED_FROM} annotation that marks dbtls's own output, but dbtls generates only Certificates, ConfigMaps, Services and StatefulSets; it is kept as it is: remove the annotation`, `metadata.annotations.${GENERATED_FROM}`));
+      results.push(
+        resultFor(
+          o,
+          'warning',
+          `${describeObject(o)} carries the ${GENERATED_FROM} annotation that marks dbtls's own output, but dbtls generates only Certificates, ConfigMaps, Services and StatefulSets; it is kept as it is: remove the annotation`,
+          `metadata.annotations.${GENERATED_FROM}`,
+        ),
+      );
     }
     kept.push(o);
     objects.push(o);
@@ -85,8 +153,14 @@ export function runFunction(list: ResourceList): ResourceList {
   });
 
   const generator = config.generatorSource;
-  const issuers = new IssuerIndex(objects, config.settings.externalIssuers, generator === undefined);
-  const sources = generator ? [objects.find((o) => sameObject(o, generator)) ?? generator] : objects;
+  const issuers = new IssuerIndex(
+    objects,
+    config.settings.externalIssuers,
+    generator === undefined,
+  );
+  const sources = generator
+    ? [objects.find((o) => sameObject(o, generator)) ?? generator]
+    : objects;
 
   const rendered: Rendered[] = [];
   const seen = new Map<string, KubeObject>();
@@ -98,13 +172,21 @@ export function runFunction(list: ResourceList): ResourceList {
     const key = `${kind.group}/${kind.kind}/${namespaceOf(o)}/${o.metadata.name}`;
     const first = seen.get(key);
     if (first) {
-      results.push(resultFor(o, 'error', `${describeObject(o)} is given twice${where(first)}; each database must appear once`, 'metadata.name'));
+      results.push(
+        resultFor(
+          o,
+          'error',
+          `${describeObject(o)} is given twice${where(first)}; each database must appear once`,
+          'metadata.name',
+        ),
+      );
       continue;
     }
     seen.set(key, o);
     const outcome = renderDatabase(o, kind, config.settings, issuers, generator !== undefined);
     results.push(...outcome.results);
-    if (outcome.target) targets.set(`${kind.kind}/${namespaceOf(o)}/${o.metadata.name}`, outcome.target);
+    if (outcome.target)
+      targets.set(`${kind.kind}/${namespaceOf(o)}/${o.metadata.name}`, outcome.target);
     if (outcome.objects) {
       rendered.push({ source: o, objects: outcome.objects });
       if (outcome.source !== o) replaced.set(o, outcome.source);
@@ -114,7 +196,16 @@ export function runFunction(list: ResourceList): ResourceList {
   results.push(...checkCollisions(objects, rendered, validate));
   // Applications that connect: client Certificates and the workloads' wiring (connect/). In
   // validate mode every check runs, and no workload is changed.
-  results.push(...connectStage(objects, targets, issuers, rendered, validate ? new Map() : replaced, config.settings));
+  results.push(
+    ...connectStage(
+      objects,
+      targets,
+      issuers,
+      rendered,
+      validate ? new Map() : replaced,
+      config.settings,
+    ),
+  );
   // Validate mode built the Certificates only to check them: the full KubeDB creates its own.
   const generated = validate ? [] : rendered.flatMap((r) => placeBeside(r.source, r.objects));
   // A changed database keeps its text where dbtls did not change it (io/item-sources.ts).
@@ -130,13 +221,20 @@ export function runFunction(list: ResourceList): ResourceList {
  * the workloads dbtls adds to (or takes its additions from) join the changed items.
  */
 function connectStage(
-  objects: readonly KubeObject[], targets: ReadonlyMap<string, ConnectTarget>, issuers: IssuerIndex,
-  rendered: Rendered[], replaced: Map<KubeObject, KubeObject>, settings: Settings,
+  objects: readonly KubeObject[],
+  targets: ReadonlyMap<string, ConnectTarget>,
+  issuers: IssuerIndex,
+  rendered: Rendered[],
+  replaced: Map<KubeObject, KubeObject>,
+  settings: Settings,
 ): Result[] {
   const writers: SecretWriters = new Map();
   for (const o of [...objects, ...rendered.flatMap((r) => r.objects)]) {
-    if (o.kind !== 'Certificate' || !isObj(o.spec) || typeof o.spec.secretName !== 'string') continue;
-    writers.set(`${namespaceOf(o)}/${o.spec.secretName}`, { description: `${describeObject(o)}${where(o)}` });
+    if (o.kind !== 'Certificate' || !isObj(o.spec) || typeof o.spec.secretName !== 'string')
+      continue;
+    writers.set(`${namespaceOf(o)}/${o.spec.secretName}`, {
+      description: `${describeObject(o)}${where(o)}`,
+    });
   }
   const outcome = connectApplications(objects, targets, issuers, writers, settings);
   for (const [from, to] of outcome.changed) replaced.set(from, to);
@@ -144,20 +242,37 @@ function connectStage(
   return outcome.results;
 }
 
-interface DatabaseOutcome { results: Result[]; objects?: KubeObject[]; source: KubeObject; target?: ConnectTarget }
+interface DatabaseOutcome {
+  results: Result[];
+  objects?: KubeObject[];
+  source: KubeObject;
+  target?: ConnectTarget;
+}
 
-function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, issuers: IssuerIndex, asGenerator = false): DatabaseOutcome {
+function renderDatabase(
+  db: KubeObject,
+  kind: DatabaseKind,
+  settings: Settings,
+  issuers: IssuerIndex,
+  asGenerator = false,
+): DatabaseOutcome {
   const report = new Reporter(db);
   const version = db.apiVersion.slice(db.apiVersion.indexOf('/') + 1);
   if (!kind.versions.includes(version)) {
-    report.error('apiVersion', `${db.apiVersion} is not a served version of ${kind.kind}; use ${kind.versions.map((v) => `${kind.group}/${v}`).join(' or ')}`);
+    report.error(
+      'apiVersion',
+      `${db.apiVersion} is not a served version of ${kind.kind}; use ${kind.versions.map((v) => `${kind.group}/${v}`).join(' or ')}`,
+    );
     return { results: report.results, source: db };
   }
   // Every name dbtls derives starts from this one: when the API server would refuse the database
   // itself, say that once instead of once per derived name.
   const nameErrors = dns1123SubdomainErrors(db.metadata.name);
   if (nameErrors.length) {
-    report.error('metadata.name', `is not a valid Kubernetes name, and the API server would refuse the ${kind.kind} itself: ${nameErrors.join('; ')}`);
+    report.error(
+      'metadata.name',
+      `is not a valid Kubernetes name, and the API server would refuse the ${kind.kind} itself: ${nameErrors.join('; ')}`,
+    );
     return { results: report.results, source: db };
   }
   // Where kubectl and kpt would read a field of the database differently, say so.
@@ -166,7 +281,10 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
   if (settings.mode !== 'validate') db = applyPolicyDefaults(db, settings.rules, report);
   const spec = db.spec;
   if (!isObj(spec)) {
-    report.error('spec', spec === undefined ? 'is required' : `must be a mapping, got ${describeType(spec)}`);
+    report.error(
+      'spec',
+      spec === undefined ? 'is required' : `must be a mapping, got ${describeType(spec)}`,
+    );
     return { results: report.results, source: db };
   }
   const namespace = namespaceOf(db);
@@ -175,12 +293,14 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
   const ctx: KindContext = { db, namespace, settings, report, tls };
   const plan = kind.plan(ctx);
   const declared = kind.clientServices
-    ? declaredServiceNames(ctx, kind.clientServices(ctx, plan)) : undefined;
+    ? declaredServiceNames(ctx, kind.clientServices(ctx, plan))
+    : undefined;
   if (tls?.issuerRef) issuers.check(tls.issuerRef, namespace, 'spec.tls.issuerRef', report);
   for (const o of tls?.overrides.values() ?? []) {
     if (o.issuerRef) issuers.check(o.issuerRef, namespace, `${o.path}.issuerRef`, report);
   }
-  if (report.failed) return { results: report.results, source: db, target: { kind, ctx, plan, valid: false } };
+  if (report.failed)
+    return { results: report.results, source: db, target: { kind, ctx, plan, valid: false } };
   checkDatabasePolicy(ctx, kind, plan, issuers);
 
   const owner: Owner = { db, namespace, resource: kind.resource, group: kind.group };
@@ -190,16 +310,43 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
     for (const alias of aliases) {
       const override = tls.overrides.get(alias);
       const parts = kind.certificateParts?.(ctx, plan, alias) ?? [];
-      const certificates = parts.length > 0 ? parts : [{ name: kind.certificateName?.(db, alias) ?? nameWithSuffix(db.metadata.name, `${alias}-cert`), part: undefined }];
+      const certificates =
+        parts.length > 0
+          ? parts
+          : [
+              {
+                name:
+                  kind.certificateName?.(db, alias) ??
+                  nameWithSuffix(db.metadata.name, `${alias}-cert`),
+                part: undefined,
+              },
+            ];
       for (const { name, part } of certificates) {
         // Several certificates of one alias each write a secret of their own name.
-        const secretName = part !== undefined ? name : override?.secretName ?? kind.defaultSecretName?.(db, alias) ?? name;
-        issued.push(part !== undefined ? { alias, name, secretName, part } : { alias, name, secretName });
-        const certificate = applyCertificatePolicy(buildCertificate({
-          owner, alias, name, secretName, override,
-          issuerRef: override?.issuerRef ?? tls.issuerRef,
-          defaults: withDeclaredNames(kind.certificateDefaults(ctx, plan, alias, part), alias, declared),
-        }), ctx, override);
+        const secretName =
+          part !== undefined
+            ? name
+            : (override?.secretName ?? kind.defaultSecretName?.(db, alias) ?? name);
+        issued.push(
+          part !== undefined ? { alias, name, secretName, part } : { alias, name, secretName },
+        );
+        const certificate = applyCertificatePolicy(
+          buildCertificate({
+            owner,
+            alias,
+            name,
+            secretName,
+            override,
+            issuerRef: override?.issuerRef ?? tls.issuerRef,
+            defaults: withDeclaredNames(
+              kind.certificateDefaults(ctx, plan, alias, part),
+              alias,
+              declared,
+            ),
+          }),
+          ctx,
+          override,
+        );
         reportWebhookErrors(certificate, alias, override, report);
         objects.push(certificate);
       }
@@ -210,7 +357,13 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
     objects.push(...kind.workload(ctx, plan, issued));
     if (annotationsOf(db)[LOCAL_CONFIG] !== 'true') {
       // Without a KubeDB operator in the cluster the resource itself must not be applied.
-      source = { ...db, metadata: { ...db.metadata, annotations: merged(annotationsOf(db), { [LOCAL_CONFIG]: 'true' }) } };
+      source = {
+        ...db,
+        metadata: {
+          ...db.metadata,
+          annotations: merged(annotationsOf(db), { [LOCAL_CONFIG]: 'true' }),
+        },
+      };
     }
   } else if (asGenerator) {
     // kustomize marks a generator's own resource local-config and drops it; in operator and
@@ -221,29 +374,37 @@ function renderDatabase(db: KubeObject, kind: DatabaseKind, settings: Settings, 
     if (Object.keys(kept).length === 0) delete metadata.annotations;
     source = { ...db, metadata };
   } else if (annotationsOf(db)[LOCAL_CONFIG] === 'true') {
-    report.warn(`metadata.annotations.${LOCAL_CONFIG}`, `mode is ${settings.mode}, but `
-      + `${describeObject(db)} is marked ${LOCAL_CONFIG}: "true" and will not reach the `
-      + `${operatorOf(kind)} operator; remove the annotation`);
+    report.warn(
+      `metadata.annotations.${LOCAL_CONFIG}`,
+      `mode is ${settings.mode}, but ` +
+        `${describeObject(db)} is marked ${LOCAL_CONFIG}: "true" and will not reach the ` +
+        `${operatorOf(kind)} operator; remove the annotation`,
+    );
   }
   reportGeneratedNames(objects, report);
   const target: ConnectTarget = { kind, ctx, plan, valid: !report.failed };
   if (report.failed) return { results: report.results, source: db, target };
   if (source !== db && settings.mode === 'standalone') {
-    report.info(`metadata.annotations.${LOCAL_CONFIG}`, `set to "true", so that ${describeObject(db)} itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the ${operatorOf(kind)} operator)`);
+    report.info(
+      `metadata.annotations.${LOCAL_CONFIG}`,
+      `set to "true", so that ${describeObject(db)} itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the ${operatorOf(kind)} operator)`,
+    );
   }
   return { results: report.results, objects, source, target };
 }
 
 /** The server certificate also names what the user declared for the Services (serviceTemplates). */
 function withDeclaredNames(
-  defaults: CertificateDefaults, alias: string, declared: DeclaredNames | undefined,
+  defaults: CertificateDefaults,
+  alias: string,
+  declared: DeclaredNames | undefined,
 ): CertificateDefaults {
   if (alias !== 'server' || !declared) return defaults;
   if (declared.dnsNames.length + declared.ipAddresses.length === 0) return defaults;
   return {
     ...defaults,
-    dnsNames: [...defaults.dnsNames ?? [], ...declared.dnsNames],
-    ipAddresses: [...defaults.ipAddresses ?? [], ...declared.ipAddresses],
+    dnsNames: [...(defaults.dnsNames ?? []), ...declared.dnsNames],
+    ipAddresses: [...(defaults.ipAddresses ?? []), ...declared.ipAddresses],
   };
 }
 
@@ -257,7 +418,8 @@ function readsWhole(item: unknown): boolean {
   if (!isObj(item) || item.kind === 'List' || itemProblems(item).length > 0) return true;
   const group = groupOf(String(item.apiVersion));
   if (/(^|\.)(cert-manager\.io|kubedb\.com|kubevault\.com|dbtls\.dev)$/.test(group)) return true;
-  for (const key in annotationsOf(item as KubeObject)) if (key.startsWith('dbtls.dev/')) return true;
+  for (const key in annotationsOf(item as KubeObject))
+    if (key.startsWith('dbtls.dev/')) return true;
   return false;
 }
 
@@ -270,10 +432,12 @@ function operatorOf(kind: DatabaseKind): string {
 function ownOutputBesideKubeDB(o: KubeObject): string {
   const from = annotationsOf(o)[GENERATED_FROM];
   const operator = from.startsWith('VaultServer/') ? 'KubeVault' : 'KubeDB';
-  return `${describeObject(o)} was generated by dbtls from ${from} (standalone or operator mode); `
-    + `with the full ${operator} (validate mode) its operators create and patch their own `
-    + 'objects of these names, and a GitOps tool that restores this copy starts a loop of reissued '
-    + 'certificates: delete this object from the configuration';
+  return (
+    `${describeObject(o)} was generated by dbtls from ${from} (standalone or operator mode); ` +
+    `with the full ${operator} (validate mode) its operators create and patch their own ` +
+    'objects of these names, and a GitOps tool that restores this copy starts a loop of reissued ' +
+    'certificates: delete this object from the configuration'
+  );
 }
 
 /**
@@ -281,21 +445,31 @@ function ownOutputBesideKubeDB(o: KubeObject): string {
  * mode the Certificates are KubeDB's (dbtls built them only to check them): the same clashes.
  */
 function checkCollisions(
-  inputs: readonly KubeObject[], rendered: readonly Rendered[], validate = false,
+  inputs: readonly KubeObject[],
+  rendered: readonly Rendered[],
+  validate = false,
 ): Result[] {
-  const maker = (source: KubeObject) => (validate
-    ? `the ${operatorOf(findKind(source)!)} operator creates for` : 'dbtls generates from');
+  const maker = (source: KubeObject) =>
+    validate ? `the ${operatorOf(findKind(source)!)} operator creates for` : 'dbtls generates from';
   const results: Result[] = [];
   // Each name taken: by the user's object, or by a generated one (with the database it came from).
   const taken = new ObjectIndex<{ object: KubeObject; source?: KubeObject }>();
   // Each secret written, by namespace and name; described only when two Certificates meet.
-  const secrets = new Map<string, Map<string, { input: KubeObject } | { source: KubeObject; alias: string | undefined }>>();
+  const secrets = new Map<
+    string,
+    Map<string, { input: KubeObject } | { source: KubeObject; alias: string | undefined }>
+  >();
   const secretsIn = (ns: string) => secrets.get(ns) ?? secrets.set(ns, new Map()).get(ns)!;
   for (const o of inputs) {
     // Only an object of a kind dbtls generates can have a generated object's key.
     if (!GENERATED_KINDS.has(o.kind)) continue;
     taken.set(o, { object: o });
-    if (groupOf(o.apiVersion) === 'cert-manager.io' && o.kind === 'Certificate' && isObj(o.spec) && typeof o.spec.secretName === 'string') {
+    if (
+      groupOf(o.apiVersion) === 'cert-manager.io' &&
+      o.kind === 'Certificate' &&
+      isObj(o.spec) &&
+      typeof o.spec.secretName === 'string'
+    ) {
       secretsIn(namespaceOf(o)).set(o.spec.secretName, { input: o });
     }
   }
@@ -305,17 +479,26 @@ function checkCollisions(
       const prior = taken.get(g);
       if (prior?.source) {
         const other = prior.source;
-        const message = other === r.source
-          ? `two ${g.kind}s generated from ${describeObject(r.source)} would both be named "${g.metadata.name}": the names derived from metadata.name are cut to 63 characters and no longer differ; choose a shorter metadata.name`
-          : `the ${g.kind} "${g.metadata.name}" generated from ${describeObject(r.source)} has the name of the ${g.kind} generated from ${describeObject(other)}${where(other)}; rename one of the two`;
+        const message =
+          other === r.source
+            ? `two ${g.kind}s generated from ${describeObject(r.source)} would both be named "${g.metadata.name}": the names derived from metadata.name are cut to 63 characters and no longer differ; choose a shorter metadata.name`
+            : `the ${g.kind} "${g.metadata.name}" generated from ${describeObject(r.source)} has the name of the ${g.kind} generated from ${describeObject(other)}${where(other)}; rename one of the two`;
         // Three certificates cut to one name are one problem, said once.
-        if (!said.has(message)) results.push(resultFor(r.source, 'error', message, 'metadata.name'));
+        if (!said.has(message))
+          results.push(resultFor(r.source, 'error', message, 'metadata.name'));
         said.add(message);
         continue;
       }
       if (prior) {
         const clash = prior.object;
-        results.push(resultFor(clash, 'error', `${describeObject(clash)}${where(clash)} has the name of the ${g.kind} that ${maker(r.source)} ${describeObject(r.source)}; rename or remove yours`, 'metadata.name'));
+        results.push(
+          resultFor(
+            clash,
+            'error',
+            `${describeObject(clash)}${where(clash)} has the name of the ${g.kind} that ${maker(r.source)} ${describeObject(r.source)}; rename or remove yours`,
+            'metadata.name',
+          ),
+        );
         continue;
       }
       taken.set(g, { object: g, source: r.source });
@@ -325,14 +508,30 @@ function checkCollisions(
         const writer = inNamespace.get(secretName);
         const alias = g.metadata.labels?.['dbtls.dev/certificate-alias'];
         if (writer) {
-          const owner = 'input' in writer ? `${describeObject(writer.input)}${where(writer.input)}` : `the ${writer.alias} certificate of ${describeObject(writer.source)}`;
+          const owner =
+            'input' in writer
+              ? `${describeObject(writer.input)}${where(writer.input)}`
+              : `the ${writer.alias} certificate of ${describeObject(writer.source)}`;
           // At the user's secretName when there is one; otherwise the secret is dbtls's default name.
           const tls = isObj(r.source.spec) && isObj(r.source.spec.tls) ? r.source.spec.tls : {};
-          const i = (Array.isArray(tls.certificates) ? tls.certificates : []).findIndex((c) => isObj(c) && c.alias === alias && c.secretName !== undefined);
-          const [path, fix] = i >= 0
-            ? [`spec.tls.certificates[${i}].secretName`, 'set a different secretName']
-            : ['spec.tls.certificates', `give ${owner} another secret, or set secretName for alias ${alias} in spec.tls.certificates`];
-          results.push(resultFor(r.source, 'error', `secret "${secretName}" of the ${alias} certificate is also written by ${owner}; cert-manager issues only one Certificate per secret: ${fix}`, path));
+          const i = (Array.isArray(tls.certificates) ? tls.certificates : []).findIndex(
+            (c) => isObj(c) && c.alias === alias && c.secretName !== undefined,
+          );
+          const [path, fix] =
+            i >= 0
+              ? [`spec.tls.certificates[${i}].secretName`, 'set a different secretName']
+              : [
+                  'spec.tls.certificates',
+                  `give ${owner} another secret, or set secretName for alias ${alias} in spec.tls.certificates`,
+                ];
+          results.push(
+            resultFor(
+              r.source,
+              'error',
+              `secret "${secretName}" of the ${alias} certificate is also written by ${owner}; cert-manager issues only one Certificate per secret: ${fix}`,
+              path,
+            ),
+          );
         } else {
           inNamespace.set(secretName, { source: r.source, alias });
         }
@@ -347,7 +546,11 @@ class ObjectIndex<V> {
   private readonly groups = new Map<string, Map<string, Map<string, Map<string, V>>>>();
 
   get(o: KubeObject): V | undefined {
-    return this.groups.get(groupOf(o.apiVersion))?.get(o.kind)?.get(namespaceOf(o))?.get(o.metadata.name);
+    return this.groups
+      .get(groupOf(o.apiVersion))
+      ?.get(o.kind)
+      ?.get(namespaceOf(o))
+      ?.get(o.metadata.name);
   }
 
   set(o: KubeObject, value: V): void {
@@ -367,18 +570,33 @@ function placeBeside(source: KubeObject, objects: KubeObject[]): KubeObject[] {
   const path = fileOf(source)?.path;
   if (!path) return objects;
   const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : '';
-  const file = flat(dir, source.kind.toLowerCase(), '_', namespaceOf(source), '_', source.metadata.name, '.dbtls.yaml');
+  const file = flat(
+    dir,
+    source.kind.toLowerCase(),
+    '_',
+    namespaceOf(source),
+    '_',
+    source.metadata.name,
+    '.dbtls.yaml',
+  );
   // The objects are our own, fresh from rendering: annotate them in place.
   objects.forEach((o, i) => {
     o.metadata.annotations = merged(o.metadata.annotations, {
-      [PATH_ANNOTATION]: file, [INDEX_ANNOTATION]: String(i),
-      [INTERNAL_PATH_ANNOTATION]: file, [INTERNAL_INDEX_ANNOTATION]: String(i),
+      [PATH_ANNOTATION]: file,
+      [INDEX_ANNOTATION]: String(i),
+      [INTERNAL_PATH_ANNOTATION]: file,
+      [INTERNAL_INDEX_ANNOTATION]: String(i),
     });
   });
   return objects;
 }
 
-const GENERATED_TYPES = ['cert-manager.io/v1 Certificate', 'v1 ConfigMap', 'v1 Service', 'apps/v1 StatefulSet'];
+const GENERATED_TYPES = [
+  'cert-manager.io/v1 Certificate',
+  'v1 ConfigMap',
+  'v1 Service',
+  'apps/v1 StatefulSet',
+];
 const GENERATED_KINDS = new Set(GENERATED_TYPES.map((t) => t.slice(t.indexOf(' ') + 1)));
 
 /** What an earlier run generated: dropped and rendered afresh. Anything else is the user's. */
@@ -397,10 +615,20 @@ function nearMiss(o: KubeObject): Result | undefined {
   if (!same) return undefined;
   const group = groupOf(o.apiVersion);
   if (same.group === group) {
-    return resultFor(o, 'warning', `kind "${o.kind}" is not a kind of ${group} (kinds are case-sensitive); did you mean ${same.kind}? dbtls passes this resource through unchecked`, 'kind');
+    return resultFor(
+      o,
+      'warning',
+      `kind "${o.kind}" is not a kind of ${group} (kinds are case-sensitive); did you mean ${same.kind}? dbtls passes this resource through unchecked`,
+      'kind',
+    );
   }
   if (/kubedb|kubevault/i.test(group)) {
-    return resultFor(o, 'warning', `${o.kind} belongs to the group ${same.group}, not ${group}; dbtls checks ${same.group}/${same.kind} and passes this resource through unchecked`, 'apiVersion');
+    return resultFor(
+      o,
+      'warning',
+      `${o.kind} belongs to the group ${same.group}, not ${group}; dbtls checks ${same.group}/${same.kind} and passes this resource through unchecked`,
+      'apiVersion',
+    );
   }
   return undefined;
 }
@@ -411,7 +639,12 @@ function where(o: KubeObject): string {
 }
 
 function sameObject(a: KubeObject, b: KubeObject): boolean {
-  return a.apiVersion === b.apiVersion && a.kind === b.kind && a.metadata.name === b.metadata.name && namespaceOf(a) === namespaceOf(b);
+  return (
+    a.apiVersion === b.apiVersion &&
+    a.kind === b.kind &&
+    a.metadata.name === b.metadata.name &&
+    namespaceOf(a) === namespaceOf(b)
+  );
 }
 
 function withResults(list: ResourceList, items: Obj[], results: Result[]): ResourceList {

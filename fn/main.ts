@@ -1,6 +1,12 @@
 // dbtls entry point: a KRM function on stdin/stdout, or `render`/`check` over a directory.
 import { inputOf, readInput, runKrm, summary } from './cli/krm.js';
-import { formatWithPositions, isDirectory, manifestsToApply, printManifests, processDirectory } from './cli/directory.js';
+import {
+  formatWithPositions,
+  isDirectory,
+  manifestsToApply,
+  printManifests,
+  processDirectory,
+} from './cli/directory.js';
 import { hasErrors } from './io/results.js';
 import { STDERR, STDOUT, writeAll } from './cli/write.js';
 import { KINDS } from './kinds/index.js';
@@ -41,9 +47,21 @@ Supported kinds:
 ${KINDS.map((k) => `  ${k.kind} (${k.group}): ${k.summary}`).join('\n')}
 `;
 
-const FLAGS: Record<string, string> = { '--mode': 'mode', '--cluster-domain': 'clusterDomain', '--external-issuers': 'externalIssuers', '--external-databases': 'externalDatabases', '--default-namespace': 'defaultNamespace' };
+const FLAGS: Record<string, string> = {
+  '--mode': 'mode',
+  '--cluster-domain': 'clusterDomain',
+  '--external-issuers': 'externalIssuers',
+  '--external-databases': 'externalDatabases',
+  '--default-namespace': 'defaultNamespace',
+};
 /** Argo CD passes a plugin's env as ARGOCD_ENV_<NAME>, and the destination namespace as ARGOCD_APP_NAMESPACE. */
-const ENV: Record<string, string> = { ARGOCD_ENV_DBTLS_MODE: 'mode', ARGOCD_ENV_DBTLS_CLUSTER_DOMAIN: 'clusterDomain', ARGOCD_ENV_DBTLS_EXTERNAL_ISSUERS: 'externalIssuers', ARGOCD_ENV_DBTLS_EXTERNAL_DATABASES: 'externalDatabases', ARGOCD_APP_NAMESPACE: 'defaultNamespace' };
+const ENV: Record<string, string> = {
+  ARGOCD_ENV_DBTLS_MODE: 'mode',
+  ARGOCD_ENV_DBTLS_CLUSTER_DOMAIN: 'clusterDomain',
+  ARGOCD_ENV_DBTLS_EXTERNAL_ISSUERS: 'externalIssuers',
+  ARGOCD_ENV_DBTLS_EXTERNAL_DATABASES: 'externalDatabases',
+  ARGOCD_APP_NAMESPACE: 'defaultNamespace',
+};
 
 function fail(message: string): number {
   writeAll(STDERR, `dbtls: ${message}\nRun 'dbtls --help' for usage.\n`);
@@ -51,8 +69,14 @@ function fail(message: string): number {
 }
 
 function main(argv: string[]): number {
-  if (argv.includes('--help') || argv.includes('-h')) { writeAll(STDOUT, HELP); return 0; }
-  if (argv.includes('--version')) { writeAll(STDOUT, `dbtls ${VERSION}\n`); return 0; }
+  if (argv.includes('--help') || argv.includes('-h')) {
+    writeAll(STDOUT, HELP);
+    return 0;
+  }
+  if (argv.includes('--version')) {
+    writeAll(STDOUT, `dbtls ${VERSION}\n`);
+    return 0;
+  }
   if (argv.length === 0) {
     const out = runKrm(inputOf(readInput(0)), (chunk) => writeAll(STDOUT, chunk));
     writeAll(STDOUT, out.stdout);
@@ -60,14 +84,18 @@ function main(argv: string[]): number {
     return out.exitCode;
   }
   const [command, ...rest] = argv;
-  if (command !== 'render' && command !== 'check') return fail(command.startsWith('-') ? `unknown flag ${command}` : `unknown command ${command}`);
+  if (command !== 'render' && command !== 'check')
+    return fail(command.startsWith('-') ? `unknown flag ${command}` : `unknown command ${command}`);
   const data: Record<string, string> = {};
   /** Where each setting came from, to name it in a message: the flag or the variable. */
   const source: Record<string, string> = {};
   let dir: string | undefined;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
     if (flag.startsWith('-')) {
       const key = FLAGS[flag];
       if (!key) return fail(`unknown flag ${flag}`);
@@ -93,11 +121,20 @@ function main(argv: string[]): number {
   if (bad) return fail(`${source[bad.key] ?? bad.key} ${bad.message}`);
   if (dir === undefined) return fail(`${command} needs a directory`);
   if (!isDirectory(dir)) return fail(`${dir} is not a directory`);
-  const config = Object.keys(data).length ? { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dbtls-flags' }, data } : undefined;
+  const config = Object.keys(data).length
+    ? { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dbtls-flags' }, data }
+    : undefined;
   const { output, results, texts } = processDirectory(dir, config, defaultNamespace);
   const failed = hasErrors(results);
   if (command === 'check') {
-    writeAll(STDOUT, formatWithPositions(results.filter((r) => r.severity !== 'info'), texts, dir));
+    writeAll(
+      STDOUT,
+      formatWithPositions(
+        results.filter((r) => r.severity !== 'info'),
+        texts,
+        dir,
+      ),
+    );
   } else {
     writeAll(STDERR, summary(results));
     // Never print a partial set of manifests: an empty render with auto-prune deletes everything.
@@ -110,6 +147,10 @@ try {
   process.exitCode = main(process.argv.slice(2));
 } catch (err) {
   // Often a reader that went away (EPIPE); stderr may be gone with it.
-  try { writeAll(STDERR, `dbtls: ${err instanceof Error ? err.message : String(err)}\n`); } catch { /* nowhere left to say it */ }
+  try {
+    writeAll(STDERR, `dbtls: ${err instanceof Error ? err.message : String(err)}\n`);
+  } catch {
+    /* nowhere left to say it */
+  }
   process.exitCode = 2;
 }

@@ -18,22 +18,41 @@ import { DIST, ROOT, type Run } from './helpers.js';
 const CASES = join(ROOT, 'test/bad-inputs');
 const update = process.env.UPDATE_BAD_INPUTS === '1';
 
-interface Expected { description?: string; args?: string[]; exitCode: number; results: any[] }
+interface Expected {
+  description?: string;
+  args?: string[];
+  exitCode: number;
+  results: any[];
+}
 
-const isMap = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isMap = (v: unknown): v is Record<string, any> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The input's items, when the function could read them (the same reader, the same limits). */
 function parsedList(bytes: Buffer): Record<string, any> | undefined {
   let text: string;
-  try { text = new TextDecoder('utf-8', { fatal: true }).decode(bytes); } catch { return undefined; }
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
   const read = readResourceList(text);
   return read.list;
 }
 
 /** dbtls's output from an earlier run (which it drops and renders afresh): nothing else may disappear. */
-const OUTPUT_TYPES = ['cert-manager.io/v1 Certificate', 'v1 ConfigMap', 'v1 Service', 'apps/v1 StatefulSet'];
-const isOwnOutput = (i: unknown) => isMap(i) && OUTPUT_TYPES.includes(`${i.apiVersion} ${i.kind}`) && isMap(i.metadata)
-  && isMap(i.metadata.annotations) && typeof i.metadata.annotations[GENERATED_FROM] === 'string';
+const OUTPUT_TYPES = [
+  'cert-manager.io/v1 Certificate',
+  'v1 ConfigMap',
+  'v1 Service',
+  'apps/v1 StatefulSet',
+];
+const isOwnOutput = (i: unknown) =>
+  isMap(i) &&
+  OUTPUT_TYPES.includes(`${i.apiVersion} ${i.kind}`) &&
+  isMap(i.metadata) &&
+  isMap(i.metadata.annotations) &&
+  typeof i.metadata.annotations[GENERATED_FROM] === 'string';
 
 /** Input items as they must come out: earlier output dropped, databases possibly marked local-config. */
 function expectPassthrough(input: Record<string, any>, output: Record<string, any>): void {
@@ -41,9 +60,18 @@ function expectPassthrough(input: Record<string, any>, output: Record<string, an
   const out = output.items.slice(0, kept.length);
   kept.forEach((item: unknown, i: number) => {
     let actual = out[i];
-    if (findKind(item) && isMap(item) && isMap(actual) && isMap(actual.metadata) && isMap(actual.metadata.annotations)) {
+    if (
+      findKind(item) &&
+      isMap(item) &&
+      isMap(actual) &&
+      isMap(actual.metadata) &&
+      isMap(actual.metadata.annotations)
+    ) {
       // Standalone mode marks a rendered database local-config: the one change allowed (and documented).
-      const had = isMap(item.metadata) && isMap(item.metadata.annotations) && LOCAL_CONFIG in item.metadata.annotations;
+      const had =
+        isMap(item.metadata) &&
+        isMap(item.metadata.annotations) &&
+        LOCAL_CONFIG in item.metadata.annotations;
       if (!had && actual.metadata.annotations[LOCAL_CONFIG] === 'true') {
         const { [LOCAL_CONFIG]: _added, ...annotations } = actual.metadata.annotations;
         const metadata: Record<string, unknown> = { ...actual.metadata, annotations };
@@ -59,7 +87,8 @@ function expectPassthrough(input: Record<string, any>, output: Record<string, an
     expect(actual, `items[${i}] must pass through unchanged`).toEqual(item);
   });
   // Whatever follows the input items is ours.
-  for (const g of output.items.slice(kept.length)) expect(g?.metadata?.annotations?.[GENERATED_FROM]).toBeTypeOf('string');
+  for (const g of output.items.slice(kept.length))
+    expect(g?.metadata?.annotations?.[GENERATED_FROM]).toBeTypeOf('string');
 }
 
 /** runDist from helpers.ts, asynchronous, so that cases run side by side. */
@@ -74,7 +103,11 @@ function runDistAsync(input: Buffer, args: string[]): Promise<Run> {
     child.on('close', (status) => {
       const stdout = Buffer.concat(out).toString();
       let output: any;
-      try { output = load(stdout, { schema: KUBERNETES_SCHEMA }); } catch { output = undefined; }
+      try {
+        output = load(stdout, { schema: KUBERNETES_SCHEMA });
+      } catch {
+        output = undefined;
+      }
       resolve({ stdout, stderr: Buffer.concat(err).toString(), status: status ?? -1, output });
     });
     child.stdin.on('error', () => {}); // the function may exit before reading everything
@@ -82,7 +115,12 @@ function runDistAsync(input: Buffer, args: string[]): Promise<Run> {
   });
 }
 
-const cases = existsSync(CASES) ? readdirSync(CASES, { withFileTypes: true }).filter((e) => e.isDirectory() && /^\d{3}-/.test(e.name)).map((e) => e.name).sort() : [];
+const cases = existsSync(CASES)
+  ? readdirSync(CASES, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && /^\d{3}-/.test(e.name))
+      .map((e) => e.name)
+      .sort()
+  : [];
 
 describe('bad-input corpus', () => {
   it('has at least 60 cases', () => expect(cases.length).toBeGreaterThanOrEqual(60));
@@ -91,11 +129,16 @@ describe('bad-input corpus', () => {
     const dir = join(CASES, name);
     const input = readFileSync(join(dir, 'input.yaml'));
     const file = join(dir, 'expected.yaml');
-    const expected = (existsSync(file) ? load(readFileSync(file, 'utf8')) : {}) as Partial<Expected>;
+    const expected = (
+      existsSync(file) ? load(readFileSync(file, 'utf8')) : {}
+    ) as Partial<Expected>;
     const run = await runDistAsync(input, expected.args ?? []);
 
     // stdout is always a ResourceList, and stderr never a stack trace.
-    expect(isMap(run.output), `stdout is not YAML of a mapping:\n${run.stdout}\nstderr:\n${run.stderr}`).toBe(true);
+    expect(
+      isMap(run.output),
+      `stdout is not YAML of a mapping:\n${run.stdout}\nstderr:\n${run.stderr}`,
+    ).toBe(true);
     expect(RESOURCE_LIST_VERSIONS).toContain(run.output.apiVersion);
     expect(run.output.kind).toBe('ResourceList');
     expect(Array.isArray(run.output.items)).toBe(true);
@@ -109,7 +152,12 @@ describe('bad-input corpus', () => {
 
     if (update) {
       const { description, args } = expected;
-      const next: Expected = { ...(description ? { description } : {}), ...(args ? { args } : {}), exitCode: run.status, results };
+      const next: Expected = {
+        ...(description ? { description } : {}),
+        ...(args ? { args } : {}),
+        exitCode: run.status,
+        results,
+      };
       writeFileSync(file, dump(next, { lineWidth: -1, noRefs: true }));
     } else {
       expect(run.status).toBe(expected.exitCode);
@@ -123,12 +171,19 @@ describe('bad-input corpus', () => {
       // kustomize and Argo CD show stderr and ignore results: every problem is there too.
       expect(run.stderr).toContain(`${r.severity}: ${r.message}`);
       if (r.resourceRef) {
-        expect(r.resourceRef).toMatchObject({ apiVersion: expect.any(String), kind: expect.any(String), name: expect.any(String) });
+        expect(r.resourceRef).toMatchObject({
+          apiVersion: expect.any(String),
+          kind: expect.any(String),
+          name: expect.any(String),
+        });
         expect(r.field?.path, `result without a field: ${r.message}`).toBeTypeOf('string');
       } else if (/^items\[\d+\] /.test(r.message)) {
         // An item that is not a Kubernetes object: named by its position.
       } else {
-        expect(ours, `a result that names no resource must be the only one: ${r.message}`).toHaveLength(1);
+        expect(
+          ours,
+          `a result that names no resource must be the only one: ${r.message}`,
+        ).toHaveLength(1);
       }
     }
 

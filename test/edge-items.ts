@@ -3,17 +3,112 @@
 
 /** Plain scalars near every rule of either reader. */
 export const EDGE_PLAIN = [
-  '02:30', '12:30', '1:20', '190:20:30', '-1:30', '0x1F', '0X1F', '-0X1F', '+0x1f', '0o17', '0O17', '0b101',
-  '0B101', '-0b11', '017', '08', '09.5', '0_17', '1_000', '1_e3', '0x_1F', '_1', '1_', '1e3', '1E3',
-  '1.5e+3', '1e400', '1.0', '0.', '.5', '+.5', '-0', '-0.0', '12345678901234567890', '9223372036854775807',
-  '9223372036854775808', '-9223372036854775809', '123456789012345678901234', '0x1FFFFFFFFFFFFFFFFF',
-  '.inf', '-.Inf', '+.INF', '.nan', '.NaN', 'y', 'Y', 'yes', 'Yes', 'YES', 'n', 'N', 'no', 'No', 'NO',
-  'on', 'On', 'ON', 'off', 'Off', 'OFF', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE', '~', 'null',
-  'Null', 'NULL', '2001-12-14', '2001-12-14t21:59:43.10-05:00', '2001-12-14 21:59:43.10 -5', '=', '0x', '1e',
-  '.', 'plain text', 'a:b', 'http://x:80/y', '-dash', '?q', '3', '0', '-7', '42Gi', '1.2.3',
+  '02:30',
+  '12:30',
+  '1:20',
+  '190:20:30',
+  '-1:30',
+  '0x1F',
+  '0X1F',
+  '-0X1F',
+  '+0x1f',
+  '0o17',
+  '0O17',
+  '0b101',
+  '0B101',
+  '-0b11',
+  '017',
+  '08',
+  '09.5',
+  '0_17',
+  '1_000',
+  '1_e3',
+  '0x_1F',
+  '_1',
+  '1_',
+  '1e3',
+  '1E3',
+  '1.5e+3',
+  '1e400',
+  '1.0',
+  '0.',
+  '.5',
+  '+.5',
+  '-0',
+  '-0.0',
+  '12345678901234567890',
+  '9223372036854775807',
+  '9223372036854775808',
+  '-9223372036854775809',
+  '123456789012345678901234',
+  '0x1FFFFFFFFFFFFFFFFF',
+  '.inf',
+  '-.Inf',
+  '+.INF',
+  '.nan',
+  '.NaN',
+  'y',
+  'Y',
+  'yes',
+  'Yes',
+  'YES',
+  'n',
+  'N',
+  'no',
+  'No',
+  'NO',
+  'on',
+  'On',
+  'ON',
+  'off',
+  'Off',
+  'OFF',
+  'true',
+  'True',
+  'TRUE',
+  'false',
+  'False',
+  'FALSE',
+  '~',
+  'null',
+  'Null',
+  'NULL',
+  '2001-12-14',
+  '2001-12-14t21:59:43.10-05:00',
+  '2001-12-14 21:59:43.10 -5',
+  '=',
+  '0x',
+  '1e',
+  '.',
+  'plain text',
+  'a:b',
+  'http://x:80/y',
+  '-dash',
+  '?q',
+  '3',
+  '0',
+  '-7',
+  '42Gi',
+  '1.2.3',
 ];
 /** Keys that mean something else unquoted. */
-export const EDGE_KEYS = ['0X10', '1:20', '08', '1e3', '.inf', 'yes', 'no', 'on', 'off', 'y', 'n', '0o17', 'null', '2001-12-14', '017'];
+export const EDGE_KEYS = [
+  '0X10',
+  '1:20',
+  '08',
+  '1e3',
+  '.inf',
+  'yes',
+  'no',
+  'on',
+  'off',
+  'y',
+  'n',
+  '0o17',
+  'null',
+  '2001-12-14',
+  '017',
+];
 
 type Rand = () => number;
 function rng(seed: number): Rand {
@@ -32,13 +127,36 @@ const pick = <T>(r: Rand, a: readonly T[]): T => a[Math.floor(r() * a.length)];
 function scalarValue(r: Rand, u: number): { head: string; body: string[] } {
   const s = pick(r, EDGE_PLAIN);
   switch (Math.floor(r() * 9)) {
-    case 0: return { head: `'${s.replace(/'/g, "''")}'`, body: [] };
-    case 1: return { head: JSON.stringify(s), body: [] };
-    case 2: return { head: pick(r, ['|', '|-', '|+', '>', '>-']), body: [`${' '.repeat(u)}${s}`, `${' '.repeat(u)}second line`, ...(r() < 0.3 ? [''] : [])] };
-    case 3: return { head: `[${s}, ${pick(r, EDGE_PLAIN)},\t${pick(r, EDGE_PLAIN)}]`.replace(/\[[-?]/, '[x'), body: [] };
-    case 4: return { head: pick(r, ['!custom x', '!!float 1', '!!str 0x1F', '!!timestamp 2001-12-14', '!!int 0X1F', '!!binary aGVsbG8=']), body: [] };
-    case 5: return { head: `${s} # a comment`.replace(/^[-?](?=\S)/, 'x'), body: [] };
-    default: return { head: /^[-?]\S/.test(s) ? `x${s}` : s, body: [] };
+    case 0:
+      return { head: `'${s.replace(/'/g, "''")}'`, body: [] };
+    case 1:
+      return { head: JSON.stringify(s), body: [] };
+    case 2:
+      return {
+        head: pick(r, ['|', '|-', '|+', '>', '>-']),
+        body: [`${' '.repeat(u)}${s}`, `${' '.repeat(u)}second line`, ...(r() < 0.3 ? [''] : [])],
+      };
+    case 3:
+      return {
+        head: `[${s}, ${pick(r, EDGE_PLAIN)},\t${pick(r, EDGE_PLAIN)}]`.replace(/\[[-?]/, '[x'),
+        body: [],
+      };
+    case 4:
+      return {
+        head: pick(r, [
+          '!custom x',
+          '!!float 1',
+          '!!str 0x1F',
+          '!!timestamp 2001-12-14',
+          '!!int 0X1F',
+          '!!binary aGVsbG8=',
+        ]),
+        body: [],
+      };
+    case 5:
+      return { head: `${s} # a comment`.replace(/^[-?](?=\S)/, 'x'), body: [] };
+    default:
+      return { head: /^[-?]\S/.test(s) ? `x${s}` : s, body: [] };
   }
 }
 
@@ -46,9 +164,23 @@ function scalarValue(r: Rand, u: number): { head: string; body: string[] } {
 function itemLines(r: Rand, name: string, u: number, n: number): string[] {
   const ind = (k: number) => ' '.repeat(k * u);
   const kind = pick(r, ['ConfigMap', 'Widget']);
-  const lines = [kind === 'ConfigMap' ? 'apiVersion: v1' : 'apiVersion: example.com/v1', `kind: ${kind}`, 'metadata:', `${ind(1)}name: ${name}`];
-  if (r() < 0.4) lines.push(`${ind(1)}annotations:`, `${ind(2)}note: ${JSON.stringify(pick(r, EDGE_PLAIN))}`, `${ind(2)}flag: ${pick(r, ["'yes'", '"on"', "'true'", '"no"'])}`);
-  if (r() < 0.3) lines.push('# a comment between keys', `${ind(1)}labels: {tier: ${pick(r, ['db', '"0X1F"', "'yes'"])}}`);
+  const lines = [
+    kind === 'ConfigMap' ? 'apiVersion: v1' : 'apiVersion: example.com/v1',
+    `kind: ${kind}`,
+    'metadata:',
+    `${ind(1)}name: ${name}`,
+  ];
+  if (r() < 0.4)
+    lines.push(
+      `${ind(1)}annotations:`,
+      `${ind(2)}note: ${JSON.stringify(pick(r, EDGE_PLAIN))}`,
+      `${ind(2)}flag: ${pick(r, ["'yes'", '"on"', "'true'", '"no"'])}`,
+    );
+  if (r() < 0.3)
+    lines.push(
+      '# a comment between keys',
+      `${ind(1)}labels: {tier: ${pick(r, ['db', '"0X1F"', "'yes'"])}}`,
+    );
   lines.push(kind === 'ConfigMap' ? 'data:' : 'spec:');
   const used = new Set<string>();
   for (let i = 0; i < n; i++) {
@@ -57,23 +189,48 @@ function itemLines(r: Rand, name: string, u: number, n: number): string[] {
     used.add(key);
     const roll = r();
     if (roll < 0.12) {
-      lines.push(`${ind(1)}${key}:`, `${ind(1)}- ${pick(r, EDGE_PLAIN).replace(/^[-?](?=\S)/, 'x')}`, `${ind(1)}- {a: ${pick(r, EDGE_PLAIN).replace(/^[-?]/, 'x')}}`);
+      lines.push(
+        `${ind(1)}${key}:`,
+        `${ind(1)}- ${pick(r, EDGE_PLAIN).replace(/^[-?](?=\S)/, 'x')}`,
+        `${ind(1)}- {a: ${pick(r, EDGE_PLAIN).replace(/^[-?]/, 'x')}}`,
+      );
     } else if (roll < 0.2) {
-      lines.push(`${ind(1)}${key}:`, `${ind(2)}inner: ${JSON.stringify(pick(r, EDGE_PLAIN))}`, `${ind(2)}# nested comment`, `${ind(2)}${pick(r, EDGE_KEYS)}: ${pick(r, ['1', 'yes', '"x"'])}`);
+      lines.push(
+        `${ind(1)}${key}:`,
+        `${ind(2)}inner: ${JSON.stringify(pick(r, EDGE_PLAIN))}`,
+        `${ind(2)}# nested comment`,
+        `${ind(2)}${pick(r, EDGE_KEYS)}: ${pick(r, ['1', 'yes', '"x"'])}`,
+      );
     } else if (roll < 0.24) {
-      lines.push(`${ind(1)}base${i}: &b${i} {x: 1, 80: http}`, `${ind(1)}m${i}:`, `${ind(2)}<<: *b${i}`, `${ind(2)}80: web`);
+      lines.push(
+        `${ind(1)}base${i}: &b${i} {x: 1, 80: http}`,
+        `${ind(1)}m${i}:`,
+        `${ind(2)}<<: *b${i}`,
+        `${ind(2)}80: web`,
+      );
     } else if (roll < 0.26) {
       // Two keys to YAML, one to kubectl (which keeps either: Go's map order), so one value.
       lines.push(`${ind(1)}dup${i}:`, `${ind(2)}1: a`, `${ind(2)}"1": a`);
     } else {
       const v = scalarValue(r, u);
-      lines.push(`${ind(1)}${key}: ${v.head}`, ...v.body.map((b) => (b === '' ? '' : `${ind(1)}${b}`)));
+      lines.push(
+        `${ind(1)}${key}: ${v.head}`,
+        ...v.body.map((b) => (b === '' ? '' : `${ind(1)}${b}`)),
+      );
     }
   }
   return lines;
 }
 
-export interface Layout { name: string; seqIndent: number; unit: number; crlf?: boolean; bom?: boolean; markers?: boolean; openEnd?: boolean }
+export interface Layout {
+  name: string;
+  seqIndent: number;
+  unit: number;
+  crlf?: boolean;
+  bom?: boolean;
+  markers?: boolean;
+  openEnd?: boolean;
+}
 export const LAYOUTS: Layout[] = [
   { name: 'kyaml (kpt, kustomize)', seqIndent: 0, unit: 2 },
   { name: 'js-yaml', seqIndent: 2, unit: 2 },
@@ -84,13 +241,35 @@ export const LAYOUTS: Layout[] = [
 ];
 
 const DATABASE = [
-  'apiVersion: cert-manager.io/v1', 'kind: Issuer', 'metadata:', '  name: ca', '  namespace: demo', 'spec:', '  ca: {secretName: ca-key-pair}',
+  'apiVersion: cert-manager.io/v1',
+  'kind: Issuer',
+  'metadata:',
+  '  name: ca',
+  '  namespace: demo',
+  'spec:',
+  '  ca: {secretName: ca-key-pair}',
 ];
 const POSTGRES = [
-  'apiVersion: kubedb.com/v1', 'kind: Postgres', 'metadata:', '  name: pg', '  namespace: demo', '  annotations:',
-  '    note: "0X1F" # kept', '    when: "02:30"', '    script: |', '      line one', '      line two', '', '  labels: {app: "yes"}',
-  'spec:', '  version: "16.4"', '  replicas: 0x1', '  storage:', '    resources: {requests: {storage: 1Gi}}',
-  '  tls:', '    issuerRef: {apiGroup: cert-manager.io, kind: Issuer, name: ca}',
+  'apiVersion: kubedb.com/v1',
+  'kind: Postgres',
+  'metadata:',
+  '  name: pg',
+  '  namespace: demo',
+  '  annotations:',
+  '    note: "0X1F" # kept',
+  '    when: "02:30"',
+  '    script: |',
+  '      line one',
+  '      line two',
+  '',
+  '  labels: {app: "yes"}',
+  'spec:',
+  '  version: "16.4"',
+  '  replicas: 0x1',
+  '  storage:',
+  '    resources: {requests: {storage: 1Gi}}',
+  '  tls:',
+  '    issuerRef: {apiGroup: cert-manager.io, kind: Issuer, name: ca}',
 ];
 
 function entry(lines: string[], seqIndent: number): string[] {
@@ -98,21 +277,39 @@ function entry(lines: string[], seqIndent: number): string[] {
   return lines.map((l, i) => (i === 0 ? `${pad}- ${l}` : l === '' ? '' : `${pad}  ${l}`));
 }
 
-export function resourceListText(layout: Layout, seed: number, count: number, scale: number): { text: string; names: string[] } {
+export function resourceListText(
+  layout: Layout,
+  seed: number,
+  count: number,
+  scale: number,
+): { text: string; names: string[] } {
   const r = rng(seed);
   const names: string[] = [];
   const out: string[] = [];
   if (layout.markers) out.push('%YAML 1.1', '--- # a ResourceList');
   out.push('apiVersion: config.kubernetes.io/v1', 'kind: ResourceList', '# the items', 'items:');
   for (let i = 0; i < count; i++) {
-    if (i === Math.floor(count / 2)) out.push(...entry(DATABASE, layout.seqIndent), ...entry(POSTGRES, layout.seqIndent));
+    if (i === Math.floor(count / 2))
+      out.push(...entry(DATABASE, layout.seqIndent), ...entry(POSTGRES, layout.seqIndent));
     const name = `w${seed}-${i}`;
     names.push(name);
     out.push(...entry(itemLines(r, name, layout.unit, scale), layout.seqIndent));
   }
   let text: string;
   if (layout.openEnd) {
-    out.push(...entry(['apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: last}', 'data:', '  tail: |', '    no final line break'], layout.seqIndent));
+    out.push(
+      ...entry(
+        [
+          'apiVersion: v1',
+          'kind: ConfigMap',
+          'metadata: {name: last}',
+          'data:',
+          '  tail: |',
+          '    no final line break',
+        ],
+        layout.seqIndent,
+      ),
+    );
     names.push('last');
     text = out.join('\n');
   } else {
@@ -123,4 +320,3 @@ export function resourceListText(layout: Layout, seed: number, count: number, sc
   if (layout.bom) text = `\uFEFF${text}`;
   return { text, names };
 }
-

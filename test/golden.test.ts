@@ -23,7 +23,8 @@ function golden(file: string, actual: string): void {
   if (update || !existsSync(file)) {
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileSync(file, actual);
-    if (!update) throw new Error(`${relative(ROOT, file)} did not exist; written now — review and commit it`);
+    if (!update)
+      throw new Error(`${relative(ROOT, file)} did not exist; written now — review and commit it`);
     return;
   }
   expect(actual).toBe(readFileSync(file, 'utf8'));
@@ -40,7 +41,10 @@ describe('examples render their golden output', () => {
       golden(join(pkg, '.expected/manifests.yaml'), render.stdout);
       golden(join(pkg, '.expected/check.txt'), check.stdout);
       // What a cluster with the full KubeDB is told: every check, nothing rendered.
-      golden(join(pkg, '.expected/check-validate.txt'), runDist('', ['check', name, '--mode', 'validate']).stdout);
+      golden(
+        join(pkg, '.expected/check-validate.txt'),
+        runDist('', ['check', name, '--mode', 'validate']).stdout,
+      );
       const failing = /: error: /.test(check.stdout);
       expect(render.status).toBe(failing ? 1 : 0);
       expect(check.status).toBe(failing ? 1 : 0);

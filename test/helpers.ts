@@ -8,40 +8,77 @@ import { KUBERNETES_SCHEMA } from '../fn/io/yaml.js';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST = join(ROOT, 'dist/dbtls.js');
 
-export interface Run { stdout: string; stderr: string; status: number; output: any }
+export interface Run {
+  stdout: string;
+  stderr: string;
+  status: number;
+  output: any;
+}
 
 /** Runs `node dist/dbtls.js [args]` with `input` on stdin, as kpt or kustomize would. */
-export function runDist(input: string | Buffer, args: string[] = [], env: NodeJS.ProcessEnv = {}): Run {
-  const r = spawnSync(process.execPath, [DIST, ...args], { input, env: { ...process.env, ...env }, maxBuffer: 1 << 30 });
+export function runDist(
+  input: string | Buffer,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Run {
+  const r = spawnSync(process.execPath, [DIST, ...args], {
+    input,
+    env: { ...process.env, ...env },
+    maxBuffer: 1 << 30,
+  });
   const stdout = r.stdout.toString();
   let output: any;
-  try { output = load(stdout, { schema: KUBERNETES_SCHEMA }); } catch { output = undefined; }
+  try {
+    output = load(stdout, { schema: KUBERNETES_SCHEMA });
+  } catch {
+    output = undefined;
+  }
   return { stdout, stderr: r.stderr.toString(), status: r.status ?? -1, output };
 }
 
 export function resourceList(items: unknown[], functionConfig?: unknown): string {
-  const rl: Record<string, unknown> = { apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items };
+  const rl: Record<string, unknown> = {
+    apiVersion: 'config.kubernetes.io/v1',
+    kind: 'ResourceList',
+    items,
+  };
   if (functionConfig) rl.functionConfig = functionConfig;
   return dump(rl, { lineWidth: -1 });
 }
 
 export const issuer = (name = 'ca', namespace = 'demo') => ({
-  apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name, namespace }, spec: { ca: { secretName: `${name}-key-pair` } },
+  apiVersion: 'cert-manager.io/v1',
+  kind: 'Issuer',
+  metadata: { name, namespace },
+  spec: { ca: { secretName: `${name}-key-pair` } },
 });
 
 export const clusterIssuer = (name = 'cluster-ca') => ({
-  apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name }, spec: { selfSigned: {} },
+  apiVersion: 'cert-manager.io/v1',
+  kind: 'ClusterIssuer',
+  metadata: { name },
+  spec: { selfSigned: {} },
 });
 
 /** A Postgres with TLS from Issuer `ca`; `spec` is merged over the defaults. */
 export function postgres(spec: Record<string, unknown> = {}, name = 'pg', namespace = 'demo') {
   return {
-    apiVersion: 'kubedb.com/v1', kind: 'Postgres', metadata: { name, namespace },
-    spec: { version: '16.4', tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } }, ...spec },
+    apiVersion: 'kubedb.com/v1',
+    kind: 'Postgres',
+    metadata: { name, namespace },
+    spec: {
+      version: '16.4',
+      tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } },
+      ...spec,
+    },
   };
 }
 
-export interface SimpleResult { severity: string; message: string; field?: string }
+export interface SimpleResult {
+  severity: string;
+  message: string;
+  field?: string;
+}
 
 /** The results of a run as {severity, message, field} for exact comparison. */
 export function resultsOf(run: Run): SimpleResult[] {
@@ -62,7 +99,12 @@ import { runKrm } from '../fn/cli/krm.js';
 /** Same contract as runDist, in-process: fast enough for rule-by-rule tests. */
 export function runFn(input: string | Buffer): Run {
   const out = runKrm(typeof input === 'string' ? Buffer.from(input) : input);
-  return { stdout: out.stdout, stderr: out.stderr, status: out.exitCode, output: load(out.stdout, { schema: KUBERNETES_SCHEMA }) };
+  return {
+    stdout: out.stdout,
+    stderr: out.stderr,
+    status: out.exitCode,
+    output: load(out.stdout, { schema: KUBERNETES_SCHEMA }),
+  };
 }
 
 export function errorsOf(run: Run): SimpleResult[] {

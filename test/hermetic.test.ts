@@ -9,7 +9,17 @@
 //   3. `render DIR` and `check DIR` leave every file and folder under DIR as it was.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { loadAll } from 'js-yaml';
@@ -18,13 +28,30 @@ import { KUBERNETES_SCHEMA } from '../fn/io/yaml.js';
 import { DIST, ROOT, resourceList, runDist } from './helpers.js';
 
 const PACKAGES = ['postgres', 'perconaxtradb', 'singlestore', 'mssqlserver', 'vaultserver'];
-const docsOf = (dir: string) => readdirSync(join(ROOT, 'examples', dir)).filter((f) => f.endsWith('.yaml'))
-  .flatMap((f) => loadAll(readFileSync(join(ROOT, 'examples', dir, f), 'utf8'), { schema: KUBERNETES_SCHEMA }) as any[])
-  .filter((d) => d && d.kind !== 'Kptfile');
+const docsOf = (dir: string) =>
+  readdirSync(join(ROOT, 'examples', dir))
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap(
+      (f) =>
+        loadAll(readFileSync(join(ROOT, 'examples', dir, f), 'utf8'), {
+          schema: KUBERNETES_SCHEMA,
+        }) as any[],
+    )
+    .filter((d) => d && d.kind !== 'Kptfile');
 const items = [
   ...PACKAGES.flatMap(docsOf),
-  { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pg-auth', namespace: 'demo' }, stringData: { password: 'not-a-real-password' } },
-  { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app', namespace: 'demo' }, data: { enabled: 'yes', mode: '0644' } },
+  {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'pg-auth', namespace: 'demo' },
+    stringData: { password: 'not-a-real-password' },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'app', namespace: 'demo' },
+    data: { enabled: 'yes', mode: '0644' },
+  },
 ];
 const INPUT = resourceList(items);
 const baseline = runDist(INPUT);
@@ -34,8 +61,14 @@ const work = mkdtempSync(join(tmpdir(), 'dbtls-hermetic-'));
 describe('the realistic input', () => {
   it('renders every kind, with no error', () => {
     expect(baseline.status, baseline.stderr).toBe(0);
-    const generated = baseline.output.items.filter((i: any) => i.metadata?.annotations?.['dbtls.dev/generated-from']);
-    expect(new Set(generated.map((g: any) => g.metadata.annotations['dbtls.dev/generated-from'].split('/')[0]))).toEqual(new Set(['Postgres', 'PerconaXtraDB', 'Singlestore', 'MSSQLServer', 'VaultServer']));
+    const generated = baseline.output.items.filter(
+      (i: any) => i.metadata?.annotations?.['dbtls.dev/generated-from'],
+    );
+    expect(
+      new Set(
+        generated.map((g: any) => g.metadata.annotations['dbtls.dev/generated-from'].split('/')[0]),
+      ),
+    ).toEqual(new Set(['Postgres', 'PerconaXtraDB', 'Singlestore', 'MSSQLServer', 'VaultServer']));
     expect(generated.map((g: any) => g.kind)).toContain('Certificate');
     expect(generated.map((g: any) => g.kind)).toContain('StatefulSet');
   });
@@ -43,22 +76,49 @@ describe('the realistic input', () => {
 
 // ---- 1. no network, unprivileged, read-only -----------------------------------------------
 
-const canIsolate = process.getuid?.() === 0 && spawnSync('unshare', ['-n', 'true']).status === 0 && spawnSync('setpriv', ['--version']).status === 0;
-if (!canIsolate) console.info('hermetic: skipping the isolated run: it needs root, unshare -n and setpriv (unshare is not permitted here)');
+const canIsolate =
+  process.getuid?.() === 0 &&
+  spawnSync('unshare', ['-n', 'true']).status === 0 &&
+  spawnSync('setpriv', ['--version']).status === 0;
+if (!canIsolate)
+  console.info(
+    'hermetic: skipping the isolated run: it needs root, unshare -n and setpriv (unshare is not permitted here)',
+  );
 
-describe.skipIf(!canIsolate)('in a network namespace without network, as nobody, in a read-only directory', () => {
-  // Everything the run can see is owned by root and read-only to nobody: the bundle, the cwd, HOME, TMPDIR.
-  const ro = join(work, 'readonly');
-  mkdirSync(ro);
-  copyFileSync(DIST, join(ro, 'dbtls.js'));
-  chmodSync(join(ro, 'dbtls.js'), 0o444);
-  chmodSync(ro, 0o555);
-  chmodSync(work, 0o755);
-  const isolated = (args: string[], input?: string) => spawnSync('unshare', ['-n', 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups',
-    'env', '-i', `PATH=${dirname(process.execPath)}:/usr/bin:/bin`, `HOME=${ro}`, `TMPDIR=${ro}`, process.execPath, ...args], { cwd: ro, input, maxBuffer: 1 << 26 });
+describe.skipIf(!canIsolate)(
+  'in a network namespace without network, as nobody, in a read-only directory',
+  () => {
+    // Everything the run can see is owned by root and read-only to nobody: the bundle, the cwd, HOME, TMPDIR.
+    const ro = join(work, 'readonly');
+    mkdirSync(ro);
+    copyFileSync(DIST, join(ro, 'dbtls.js'));
+    chmodSync(join(ro, 'dbtls.js'), 0o444);
+    chmodSync(ro, 0o555);
+    chmodSync(work, 0o755);
+    const isolated = (args: string[], input?: string) =>
+      spawnSync(
+        'unshare',
+        [
+          '-n',
+          'setpriv',
+          '--reuid=65534',
+          '--regid=65534',
+          '--clear-groups',
+          'env',
+          '-i',
+          `PATH=${dirname(process.execPath)}:/usr/bin:/bin`,
+          `HOME=${ro}`,
+          `TMPDIR=${ro}`,
+          process.execPath,
+          ...args,
+        ],
+        { cwd: ro, input, maxBuffer: 1 << 26 },
+      );
 
-  it('the sandbox is real: no network interface but loopback, no route out, no writable directory, uid 65534', () => {
-    const probe = isolated(['-e', `
+    it('the sandbox is real: no network interface but loopback, no route out, no writable directory, uid 65534', () => {
+      const probe = isolated([
+        '-e',
+        `
       const fs = require('fs'), os = require('os');
       let write = 'allowed';
       try { fs.writeFileSync(process.cwd() + '/x', 'x'); } catch (e) { write = e.code; }
@@ -67,28 +127,45 @@ describe.skipIf(!canIsolate)('in a network namespace without network, as nobody,
       const net = require('net').connect({ host: '1.1.1.1', port: 53 });
       const interfaces = Object.keys(os.networkInterfaces()).filter((i) => i !== 'lo');
       net.on('error', (e) => { console.log(JSON.stringify({ uid: process.getuid(), interfaces, write, tmp, connect: e.code })); });
-    `]);
-    expect(JSON.parse(probe.stdout.toString())).toEqual({ uid: 65534, interfaces: [], write: 'EACCES', tmp: 'EACCES', connect: 'ENETUNREACH' });
-  });
+    `,
+      ]);
+      expect(JSON.parse(probe.stdout.toString())).toEqual({
+        uid: 65534,
+        interfaces: [],
+        write: 'EACCES',
+        tmp: 'EACCES',
+        connect: 'ENETUNREACH',
+      });
+    });
 
-  it('KRM mode gives the same bytes and exit code as a normal run', () => {
-    const r = isolated([join(ro, 'dbtls.js')], INPUT);
-    expect({ status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() }).toEqual({ status: baseline.status, stdout: baseline.stdout, stderr: baseline.stderr });
-  });
+    it('KRM mode gives the same bytes and exit code as a normal run', () => {
+      const r = isolated([join(ro, 'dbtls.js')], INPUT);
+      expect({
+        status: r.status,
+        stdout: r.stdout.toString(),
+        stderr: r.stderr.toString(),
+      }).toEqual({ status: baseline.status, stdout: baseline.stdout, stderr: baseline.stderr });
+    });
 
-  it('render and check over a read-only package give the same output as a normal run', () => {
-    for (const command of ['render', 'check']) {
-      const normal = runDist('', [command, join(ROOT, 'examples/postgres')]);
-      const r = isolated([join(ro, 'dbtls.js'), command, join(ROOT, 'examples/postgres')]);
-      expect({ status: r.status, stdout: r.stdout.toString() }).toEqual({ status: normal.status, stdout: normal.stdout });
-    }
-  });
-});
+    it('render and check over a read-only package give the same output as a normal run', () => {
+      for (const command of ['render', 'check']) {
+        const normal = runDist('', [command, join(ROOT, 'examples/postgres')]);
+        const r = isolated([join(ro, 'dbtls.js'), command, join(ROOT, 'examples/postgres')]);
+        expect({ status: r.status, stdout: r.stdout.toString() }).toEqual({
+          status: normal.status,
+          stdout: normal.stdout,
+        });
+      }
+    });
+  },
+);
 
 // ---- 2. every network and write entry point trapped ---------------------------------------
 
 const hook = join(work, 'trap.cjs');
-writeFileSync(hook, `
+writeFileSync(
+  hook,
+  `
 // Replaces network, file-writing and process entry points by traps that record the call and throw.
 const calls = [];
 const trap = (mod, name, obj, allow) => {
@@ -125,36 +202,75 @@ for (const n of ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFile
 if (typeof globalThis.fetch === 'function') { const f = globalThis.fetch; globalThis.fetch = (...a) => { calls.push('fetch(' + String(a[0]) + ')'); return Promise.reject(new Error('hermetic test: fetch')); }; void f; }
 require('module').syncBuiltinESMExports();
 process.on('exit', () => { if (calls.length) process.stderr.write('HERMETIC-TRAPPED ' + JSON.stringify(calls) + '\\n'); });
-`);
+`,
+);
 const trapped = (args: string[], input?: string) => {
-  const r = spawnSync(process.execPath, ['--require', hook, ...args], { input, maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, ['--require', hook, ...args], {
+    input,
+    maxBuffer: 1 << 26,
+  });
   return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 };
 
 describe('with network and file-writing entry points trapped', () => {
   it('the traps catch what they should', () => {
-    const r = trapped(['-e', `
+    const r = trapped([
+      '-e',
+      `
       for (const f of [() => require('fs').writeFileSync('${join(work, 'nope')}', 'x'), () => require('fs').openSync('${join(work, 'nope')}', 'a'),
         () => require('net').connect(53, '1.1.1.1'), () => require('dns').lookup('example.com', () => {}), () => require('https').get('https://example.com'),
         () => require('fs').mkdirSync('${join(work, 'nope-dir')}'), () => require('child_process').execSync('true')]) { try { f(); } catch {} }
       require('fs').readFileSync('${hook}');
-    `]);
+    `,
+    ]);
     const calls = JSON.parse(/HERMETIC-TRAPPED (.*)/.exec(r.stderr)![1]);
-    expect(calls.map((c: string) => c.slice(0, c.indexOf('(')))).toEqual(['fs.writeFileSync', 'fs.openSync', 'net.connect', 'dns.lookup', 'https.get', 'fs.mkdirSync', 'child_process.execSync']);
+    expect(calls.map((c: string) => c.slice(0, c.indexOf('(')))).toEqual([
+      'fs.writeFileSync',
+      'fs.openSync',
+      'net.connect',
+      'dns.lookup',
+      'https.get',
+      'fs.mkdirSync',
+      'child_process.execSync',
+    ]);
   });
 
   it('KRM mode calls none of them and gives the same bytes and exit code', () => {
     const r = trapped([DIST], INPUT);
     expect(r.stderr).not.toContain('HERMETIC-TRAPPED');
-    expect(r).toEqual({ status: baseline.status, stdout: baseline.stdout, stderr: baseline.stderr });
+    expect(r).toEqual({
+      status: baseline.status,
+      stdout: baseline.stdout,
+      stderr: baseline.stderr,
+    });
   });
 
   it('a failing run (errors, a bad config) calls none of them either', () => {
-    const bad = resourceList([...items, { apiVersion: 'kubedb.com/v1', kind: 'Postgres', metadata: { name: 'broken', namespace: 'demo' }, spec: { version: '16.4', sslMode: 'bogus', tls: { issuerRef: { kind: 'Issuer', name: 'nowhere' } } } }]);
+    const bad = resourceList([
+      ...items,
+      {
+        apiVersion: 'kubedb.com/v1',
+        kind: 'Postgres',
+        metadata: { name: 'broken', namespace: 'demo' },
+        spec: {
+          version: '16.4',
+          sslMode: 'bogus',
+          tls: { issuerRef: { kind: 'Issuer', name: 'nowhere' } },
+        },
+      },
+    ]);
     const normal = runDist(bad);
     expect(normal.status).toBe(1);
-    expect(trapped([DIST], bad)).toEqual({ status: 1, stdout: normal.stdout, stderr: normal.stderr });
-    expect(trapped([DIST], 'not: [valid')).toEqual({ status: 1, stdout: runDist('not: [valid').stdout, stderr: runDist('not: [valid').stderr });
+    expect(trapped([DIST], bad)).toEqual({
+      status: 1,
+      stdout: normal.stdout,
+      stderr: normal.stderr,
+    });
+    expect(trapped([DIST], 'not: [valid')).toEqual({
+      status: 1,
+      stdout: runDist('not: [valid').stdout,
+      stderr: runDist('not: [valid').stderr,
+    });
   });
 });
 
@@ -167,7 +283,8 @@ function snapshot(dir: string): Record<string, string> {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       const s = statSync(p);
-      out[relative(dir, p)] = `${e.isDirectory() ? 'dir' : 'file'} ${s.mode.toString(8)} ${s.size} ${s.mtimeMs} ${e.isFile() ? createHash('sha256').update(readFileSync(p)).digest('hex') : ''}`;
+      out[relative(dir, p)] =
+        `${e.isDirectory() ? 'dir' : 'file'} ${s.mode.toString(8)} ${s.size} ${s.mtimeMs} ${e.isFile() ? createHash('sha256').update(readFileSync(p)).digest('hex') : ''}`;
       if (e.isDirectory()) walk(p);
     }
   };
@@ -177,20 +294,27 @@ function snapshot(dir: string): Record<string, string> {
 }
 
 describe('render DIR and check DIR write nothing', () => {
-  it.each(['render', 'check'])('%s leaves every file and folder as it was, also with writes trapped', (command) => {
-    const pkg = join(work, `pkg-${command}`);
-    for (const p of PACKAGES) cpSync(join(ROOT, 'examples', p), join(pkg, p), { recursive: true });
-    writeFileSync(join(pkg, 'postgres', 'broken.yaml'), 'apiVersion: kubedb.com/v1\nkind: Postgres\nmetadata: {name: broken, namespace: demo}\nspec: {version: "16.4", sslMode: bogus}\n');
-    const before = snapshot(pkg);
-    expect(Object.keys(before).length).toBeGreaterThan(15);
-    const normal = runDist('', [command, pkg]);
-    expect(normal.status).toBe(1); // the broken file: errors must not make it write either
-    expect(snapshot(pkg)).toEqual(before);
-    const r = trapped([DIST, command, pkg]);
-    expect(r.stderr).not.toContain('HERMETIC-TRAPPED');
-    expect(r).toEqual({ status: normal.status, stdout: normal.stdout, stderr: normal.stderr });
-    expect(snapshot(pkg)).toEqual(before);
-  });
+  it.each(['render', 'check'])(
+    '%s leaves every file and folder as it was, also with writes trapped',
+    (command) => {
+      const pkg = join(work, `pkg-${command}`);
+      for (const p of PACKAGES)
+        cpSync(join(ROOT, 'examples', p), join(pkg, p), { recursive: true });
+      writeFileSync(
+        join(pkg, 'postgres', 'broken.yaml'),
+        'apiVersion: kubedb.com/v1\nkind: Postgres\nmetadata: {name: broken, namespace: demo}\nspec: {version: "16.4", sslMode: bogus}\n',
+      );
+      const before = snapshot(pkg);
+      expect(Object.keys(before).length).toBeGreaterThan(15);
+      const normal = runDist('', [command, pkg]);
+      expect(normal.status).toBe(1); // the broken file: errors must not make it write either
+      expect(snapshot(pkg)).toEqual(before);
+      const r = trapped([DIST, command, pkg]);
+      expect(r.stderr).not.toContain('HERMETIC-TRAPPED');
+      expect(r).toEqual({ status: normal.status, stdout: normal.stdout, stderr: normal.stderr });
+      expect(snapshot(pkg)).toEqual(before);
+    },
+  );
 });
 
 // ---- supply chain: what the bundle can reach, and what it is built from ----------------------
@@ -199,7 +323,11 @@ describe('supply chain', () => {
   it('the bundle loads no network, process or worker module: only fs, path, buffer and process', () => {
     const bundle = readFileSync(DIST, 'utf8');
     // calls, not the text of ajv's code templates ('require("ajv/dist/runtime/…")' inside a string)
-    const required = new Set([...bundle.matchAll(/(?<!['"`])\brequire\("([^"]+)"\)/g)].map((m) => m[1].replace(/^node:/, '')));
+    const required = new Set(
+      [...bundle.matchAll(/(?<!['"`])\brequire\("([^"]+)"\)/g)].map((m) =>
+        m[1].replace(/^node:/, ''),
+      ),
+    );
     expect([...required].sort()).toEqual(['buffer', 'fs', 'path', 'process']);
     expect(bundle).not.toMatch(/\bimport\(|process\.binding|fetch\(/);
   });
@@ -210,12 +338,19 @@ describe('supply chain', () => {
     expect(lock.lockfileVersion).toBe(3);
     expect(lock.packages[''].dependencies).toEqual(pkg.dependencies);
     expect(lock.packages[''].devDependencies).toEqual(pkg.devDependencies);
-    const entries = Object.entries(lock.packages as Record<string, any>).filter(([path, e]) => path !== '' && !e.link);
-    expect(entries.filter(([, e]) => !/^sha512-/.test(e.integrity ?? '')).map(([path]) => path)).toEqual([]);
+    const entries = Object.entries(lock.packages as Record<string, any>).filter(
+      ([path, e]) => path !== '' && !e.link,
+    );
+    expect(
+      entries.filter(([, e]) => !/^sha512-/.test(e.integrity ?? '')).map(([path]) => path),
+    ).toEqual([]);
     for (const name of Object.keys(pkg.dependencies)) {
-      const installed = JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
-      expect(`${name}@${installed}`).toBe(`${name}@${lock.packages[`node_modules/${name}`].version}`);
+      const installed = JSON.parse(
+        readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8'),
+      ).version;
+      expect(`${name}@${installed}`).toBe(
+        `${name}@${lock.packages[`node_modules/${name}`].version}`,
+      );
     }
   });
 });
-

@@ -3,7 +3,7 @@
 // test/yaml-reference builds from Debian's packages. Thousands of generated items full of edge
 // scalars and keys, in every layout kpt, kustomize and js-yaml send, on the small path and the
 // large (pieces) path; then each finding of the passthrough issue on its own.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from 'vitest';
 import { runKrm } from '../fn/cli/krm.js';
 import { kubectlPlainValue, goReadsAsString } from '../fn/io/go-yaml.js';
 import { emitYaml } from '../fn/io/emit.js';
@@ -13,8 +13,14 @@ import { EDGE_KEYS, EDGE_PLAIN, LAYOUTS, type Layout, resourceListText } from '.
 
 /** The items of a ResourceList text, as dbtls itself reads them (kind and name, in order). */
 function itemNames(text: string): string[] {
-  const doc = parseYaml(text.replace(/^\uFEFF/, '')) as { items: { kind: string; metadata: { name: string; annotations?: Record<string, string> } }[] };
-  return doc.items.map((i) => (i.metadata.annotations?.['dbtls.dev/generated-from'] ? `generated:${i.kind}/${i.metadata.name}` : i.metadata.name));
+  const doc = parseYaml(text.replace(/^\uFEFF/, '')) as {
+    items: { kind: string; metadata: { name: string; annotations?: Record<string, string> } }[];
+  };
+  return doc.items.map((i) =>
+    i.metadata.annotations?.['dbtls.dev/generated-from']
+      ? `generated:${i.kind}/${i.metadata.name}`
+      : i.metadata.name,
+  );
 }
 
 /**
@@ -31,18 +37,28 @@ function withoutLocalConfig(m: unknown): unknown {
     if (Array.isArray(v)) return v.map(walk);
     if (v === null || typeof v !== 'object') return v;
     const o = v as { map?: [unknown, unknown][] };
-    if (o.map) return { map: o.map.filter(([k, x]) => !(k === 's:config.kubernetes.io/local-config' && x === 's:true')).map(([k, x]) => [k, walk(x)]) };
+    if (o.map)
+      return {
+        map: o.map
+          .filter(([k, x]) => !(k === 's:config.kubernetes.io/local-config' && x === 's:true'))
+          .map(([k, x]) => [k, walk(x)]),
+      };
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
   };
   return walk(m);
 }
 
-describe('passthrough: what dbtls does not own means the same to Go\'s readers before and after', () => {
+describe("passthrough: what dbtls does not own means the same to Go's readers before and after", () => {
   it('on thousands of generated items, in every layout, on the small and the large path', () => {
     const cases: { layout: Layout; input: string; output: string; names: string[] }[] = [];
     let seed = 1;
     for (const layout of LAYOUTS) {
-      for (const [count, scale] of [[6, 8], [8, 14], [150, 10], [260, 6]]) {
+      for (const [count, scale] of [
+        [6, 8],
+        [8, 14],
+        [150, 10],
+        [260, 6],
+      ]) {
         const { text, names } = resourceListText(layout, seed++, count, scale);
         const out = runKrm(Buffer.from(text));
         expect(out.exitCode, `${layout.name}: ${out.stderr}`).toBe(0);
@@ -66,21 +82,28 @@ describe('passthrough: what dbtls does not own means the same to Go\'s readers b
           const j = outNames.indexOf(name);
           expect(j, `${c.layout.name}: ${name} is in the output`).toBeGreaterThanOrEqual(0);
           const expected = name === 'pg' ? withoutLocalConfig(a[j]) : a[j];
-          expect(lineless(expected), `${c.layout.name}: item ${name} under ${reader}`).toEqual(lineless(b[i]));
+          expect(lineless(expected), `${c.layout.name}: item ${name} under ${reader}`).toEqual(
+            lineless(b[i]),
+          );
           compared++;
         });
       }
     });
     const items = cases.reduce((n, c) => n + c.names.length, 0);
     expect(items).toBeGreaterThan(2000);
-    console.info(`passthrough: ${items} generated items in ${cases.length} ResourceLists, ${compared} item meanings compared under yaml.v3 and sigs.k8s.io/yaml: no difference`);
+    console.info(
+      `passthrough: ${items} generated items in ${cases.length} ResourceLists, ${compared} item meanings compared under yaml.v3 and sigs.k8s.io/yaml: no difference`,
+    );
   }, 120_000);
 
   it('keeps the text of items it does not change byte for byte, at the column they came in', () => {
     for (const layout of LAYOUTS.filter((l) => !l.crlf && !l.bom)) {
       const { text } = resourceListText(layout, 99, 5, 10);
       const out = runKrm(Buffer.from(text)).stdout;
-      const items = text.slice(text.indexOf('items:\n') + 7, layout.markers ? text.lastIndexOf('...') : undefined);
+      const items = text.slice(
+        text.indexOf('items:\n') + 7,
+        layout.markers ? text.lastIndexOf('...') : undefined,
+      );
       for (const block of items.split(new RegExp(`^(?=${' '.repeat(layout.seqIndent)}- )`, 'm'))) {
         if (/name: (ca|pg)$/m.test(block)) continue;
         expect(out, layout.name).toContain(block.replace(/\n$/, ''));
@@ -100,7 +123,10 @@ items:
 ${data}${tail}`;
 
 /** Runs dbtls on a ResourceList and checks that the item's meaning is unchanged under both readers. */
-function roundTrip(input: string, readers: readonly ('v3Items' | 'kubectlItems')[] = ['v3Items', 'kubectlItems']): string {
+function roundTrip(
+  input: string,
+  readers: readonly ('v3Items' | 'kubectlItems')[] = ['v3Items', 'kubectlItems'],
+): string {
   const out = runKrm(Buffer.from(input));
   expect(out.exitCode, out.stderr).toBe(0);
   const [before, after] = goMeanings([input, out.stdout]);
@@ -141,7 +167,10 @@ describe('passthrough: each finding of the issue', () => {
   });
 
   it.each([
-    ['a merge override of a numeric key', 'base: &b {80: http}\n    web:\n      <<: *b\n      80: web'],
+    [
+      'a merge override of a numeric key',
+      'base: &b {80: http}\n    web:\n      <<: *b\n      80: web',
+    ],
     ['1 beside "1"', 'm:\n      1: a\n      "1": b'],
     ['a tab after a comma in a flow sequence', 'l: [a,\tb]'],
     ['a local tag', 'x: !custom value'],
@@ -204,16 +233,35 @@ describe('values as kubectl reads them, and strings both readers read back', () 
       if (typeof kubectl === 'string') return; // .inf and .nan: JSON has no such number
       const expected = kubectl.map[0][1];
       const ours = kubectlPlainValue(s);
-      const canonical = ours === null ? 'null' : typeof ours === 'boolean' ? `b:${ours}` : typeof ours === 'string' ? `s:${ours}`
-        : typeof ours === 'bigint' || Number.isInteger(ours) ? `i:${typeof ours === 'bigint' ? ours : BigInt(ours as number)}` : `f:${ours}`;
+      const canonical =
+        ours === null
+          ? 'null'
+          : typeof ours === 'boolean'
+            ? `b:${ours}`
+            : typeof ours === 'string'
+              ? `s:${ours}`
+              : typeof ours === 'bigint' || Number.isInteger(ours)
+                ? `i:${typeof ours === 'bigint' ? ours : BigInt(ours as number)}`
+                : `f:${ours}`;
       // kubectl's JSON writes 1.0 as 1: compare numbers by value.
-      if (/^[if]:/.test(expected) && /^[if]:/.test(canonical)) expect(Number(canonical.slice(2)) === Number(expected.slice(2)), s).toBe(true);
+      if (/^[if]:/.test(expected) && /^[if]:/.test(canonical))
+        expect(Number(canonical.slice(2)) === Number(expected.slice(2)), s).toBe(true);
       else expect(canonical, s).toBe(expected);
     });
   });
 
   it('every string dbtls writes reads back as that string under both readers', () => {
-    const strings = [...EDGE_PLAIN, ...EDGE_PLAIN.map((s) => `${s} x`), ...EDGE_KEYS, 'a\tb', ' lead', 'trail ', '#x', 'x #y', '- x'];
+    const strings = [
+      ...EDGE_PLAIN,
+      ...EDGE_PLAIN.map((s) => `${s} x`),
+      ...EDGE_KEYS,
+      'a\tb',
+      ' lead',
+      'trail ',
+      '#x',
+      'x #y',
+      '- x',
+    ];
     const texts = strings.map((s) => emitYaml({ [s]: s, list: [s] }));
     const meanings = goMeanings(texts);
     strings.forEach((s, i) => {
@@ -222,7 +270,9 @@ describe('values as kubectl reads them, and strings both readers read back', () 
         expect(m.map, `${reader}: ${texts[i]}`).toContainEqual([`s:${s}`, `s:${s}`]);
         expect(m.map, `${reader}: ${texts[i]}`).toContainEqual(['s:list', { seq: [`s:${s}`] }]);
       }
-      expect(goReadsAsString(s) || texts[i].includes(`'${s}'`) || texts[i].includes('"')).toBe(true);
+      expect(goReadsAsString(s) || texts[i].includes(`'${s}'`) || texts[i].includes('"')).toBe(
+        true,
+      );
     });
   });
 });
@@ -259,8 +309,12 @@ items:
   it('an unquoted Y, yes, on, off gets a warning naming the field; ACCEPT_EULA: Y is the Y meant', () => {
     const out = runKrm(Buffer.from(mssql('Y')));
     expect(out.exitCode, out.stderr).toBe(0);
-    expect(out.stderr).toContain('warning: the value Y is unquoted: kubectl reads it as the boolean true, kpt and kustomize as the string "Y", so the two would apply different objects; write "Y" (quoted) for the string, or true for the boolean (MSSQLServer/demo/ms, spec.podTemplate.spec.containers[0].env[0].value)\n');
-    expect(out.stderr).toContain('warning: the value yes is unquoted: kubectl reads it as the boolean true, kpt and kustomize as the string "yes", so the two would apply different objects; write "yes" (quoted) for the string, or true for the boolean (MSSQLServer/demo/ms, spec.tls.clientTLS)\n');
+    expect(out.stderr).toContain(
+      'warning: the value Y is unquoted: kubectl reads it as the boolean true, kpt and kustomize as the string "Y", so the two would apply different objects; write "Y" (quoted) for the string, or true for the boolean (MSSQLServer/demo/ms, spec.podTemplate.spec.containers[0].env[0].value)\n',
+    );
+    expect(out.stderr).toContain(
+      'warning: the value yes is unquoted: kubectl reads it as the boolean true, kpt and kustomize as the string "yes", so the two would apply different objects; write "yes" (quoted) for the string, or true for the boolean (MSSQLServer/demo/ms, spec.tls.clientTLS)\n',
+    );
     expect(out.stderr).not.toContain('ACCEPT_EULA with value');
     // The rendered container has the string both readers agree on.
     expect(out.stdout).toMatch(/- name: ACCEPT_EULA\n\s+value: 'Y'\n/);
@@ -277,8 +331,16 @@ items:
 
   it('a ResourceList written as JSON is read, and its items written from their values', () => {
     const json = JSON.stringify({
-      apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList',
-      items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: '0X1F', b: 'yes' } }],
+      apiVersion: 'config.kubernetes.io/v1',
+      kind: 'ResourceList',
+      items: [
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'c' },
+          data: { a: '0X1F', b: 'yes' },
+        },
+      ],
     });
     const out = roundTrip(json);
     expect(out).toContain("a: '0X1F'");

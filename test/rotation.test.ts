@@ -11,19 +11,28 @@ import { exampleItems, renderItems } from './servers/render.js';
 import { issuer, postgres, ROOT } from './helpers.js';
 
 const EXAMPLES = [
-  'postgres', 'perconaxtradb', 'mssqlserver', 'singlestore', 'vaultserver', 'mariadb', 'mysql',
+  'postgres',
+  'perconaxtradb',
+  'mssqlserver',
+  'singlestore',
+  'vaultserver',
+  'mariadb',
+  'mysql',
   'redis',
 ];
 /** Kinds whose watcher signals the server process: their pods share a process namespace. */
 const SIGNALLED = new Set(['Postgres', 'MSSQLServer', 'VaultServer']);
 
-const certificateVolumes = (pod: any) => new Set(pod.volumes.filter((v: any) => v.secret || v.projected).map((v: any) => v.name));
+const certificateVolumes = (pod: any) =>
+  new Set(pod.volumes.filter((v: any) => v.secret || v.projected).map((v: any) => v.name));
 
 describe('the tls-reloader sidecar', () => {
   for (const example of EXAMPLES) {
     it(`runs beside every server of examples/${example}, on the same certificate volumes, restricted`, () => {
       const r = renderItems(exampleItems(join(ROOT, 'examples', example)));
-      const kind = r.items.find((i) => i.metadata?.annotations?.['config.kubernetes.io/local-config'] === 'true').kind;
+      const kind = r.items.find(
+        (i) => i.metadata?.annotations?.['config.kubernetes.io/local-config'] === 'true',
+      ).kind;
       expect(r.statefulSets.length).toBeGreaterThan(0);
       for (const sts of r.statefulSets) {
         const pod = sts.spec.template.spec;
@@ -32,27 +41,45 @@ describe('the tls-reloader sidecar', () => {
         expect(reloader.name).toBe('tls-reloader');
         expect(reloader.image).toBe(server.image);
         expect(reloader.env.at(-1)).toEqual({ name: 'DBTLS_WATCH_PERIOD_SECONDS', value: '10' });
-        expect(reloader.resources).toEqual({ requests: { cpu: '5m', memory: '16Mi' }, limits: { memory: '32Mi' } });
-        expect(reloader.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
+        expect(reloader.resources).toEqual({
+          requests: { cpu: '5m', memory: '16Mi' },
+          limits: { memory: '32Mi' },
+        });
+        expect(reloader.securityContext).toEqual({
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+          seccompProfile: { type: 'RuntimeDefault' },
+        });
         expect(pod.securityContext.runAsNonRoot).toBe(true);
         expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
         expect(pod.shareProcessNamespace).toBe(SIGNALLED.has(kind) ? true : undefined);
         // The same certificate mounts at the same paths: the reloader sees the swaps the server gets.
         const certs = certificateVolumes(pod);
-        const mountsOf = (c: any) => c.volumeMounts.filter((m: any) => certs.has(m.name)).map((m: any) => `${m.name}:${m.mountPath}`);
+        const mountsOf = (c: any) =>
+          c.volumeMounts
+            .filter((m: any) => certs.has(m.name))
+            .map((m: any) => `${m.name}:${m.mountPath}`);
         expect(mountsOf(reloader)).toEqual(mountsOf(server));
         expect(mountsOf(server).length).toBeGreaterThan(0);
         // It runs the watcher of the kind's ConfigMap, which watches exactly those mounts.
         expect(reloader.command[0]).toBe('/bin/sh');
         const script = watcherOf(r, pod, reloader);
         const watched = /^watched='(.*)'$/m.exec(script)![1].split(' ');
-        expect(watched.sort()).toEqual(reloader.volumeMounts.filter((m: any) => certs.has(m.name)).map((m: any) => m.mountPath).sort());
+        expect(watched.sort()).toEqual(
+          reloader.volumeMounts
+            .filter((m: any) => certs.has(m.name))
+            .map((m: any) => m.mountPath)
+            .sort(),
+        );
       }
     });
   }
 
   it('is not rendered without TLS', () => {
-    const r = renderItems([issuer('ca'), { ...postgres({ sslMode: 'disable' }), spec: { version: '16.4', sslMode: 'disable' } }]);
+    const r = renderItems([
+      issuer('ca'),
+      { ...postgres({ sslMode: 'disable' }), spec: { version: '16.4', sslMode: 'disable' } },
+    ]);
     const pod = r.statefulSets[0].spec.template.spec;
     expect(pod.containers.map((c: any) => c.name)).toEqual(['postgres']);
     expect(pod.shareProcessNamespace).toBeUndefined();
@@ -77,9 +104,13 @@ describe('the tls-reloader sidecar', () => {
     for (const w of [...mariadb, ...watchers('mysql')]) {
       expect(w.script).toContain('*MariaDB*) stmt="FLUSH SSL" ;;');
       expect(w.script).toContain('*) stmt="ALTER INSTANCE RELOAD TLS" ;;');
-      expect(w.script).toMatch(new RegExp('MYSQL_PWD="\\$(MARIADB|MYSQL)_ROOT_PASSWORD" "\\$client" '
-        + '--defaults-extra-file=/etc/mysql/dbtls/my\\.cnf --protocol=TCP --host=127\\.0\\.0\\.1 '
-        + '--port=3306 --user=root '));
+      expect(w.script).toMatch(
+        new RegExp(
+          'MYSQL_PWD="\\$(MARIADB|MYSQL)_ROOT_PASSWORD" "\\$client" ' +
+            '--defaults-extra-file=/etc/mysql/dbtls/my\\.cnf --protocol=TCP --host=127\\.0\\.0\\.1 ' +
+            '--port=3306 --user=root ',
+        ),
+      );
       expect(w.script).toContain('bundle() { :; }');
     }
     // Galera (replicas > 1) re-reads its socket.ssl files on socket.ssl_reload; a single server
@@ -88,23 +119,34 @@ describe('the tls-reloader sidecar', () => {
     expect(watchers('mysql')[0].script).not.toContain('wsrep');
   });
 
-  it('gives SingleStore\'s custom configuration directory memsql.cnf only, and the watcher its own volume', () => {
+  it("gives SingleStore's custom configuration directory memsql.cnf only, and the watcher its own volume", () => {
     const r = renderItems(exampleItems(join(ROOT, 'examples/singlestore')));
     const pod = r.statefulSets[0].spec.template.spec;
-    expect(pod.volumes.find((v: any) => v.name === 'custom-config').configMap.items).toEqual([{ key: 'memsql.cnf', path: 'memsql.cnf' }]);
-    expect(pod.volumes.find((v: any) => v.name === 'tls-watch').configMap.items).toEqual([{ key: 'tls-watch.sh', path: 'tls-watch.sh' }]);
+    expect(pod.volumes.find((v: any) => v.name === 'custom-config').configMap.items).toEqual([
+      { key: 'memsql.cnf', path: 'memsql.cnf' },
+    ]);
+    expect(pod.volumes.find((v: any) => v.name === 'tls-watch').configMap.items).toEqual([
+      { key: 'tls-watch.sh', path: 'tls-watch.sh' },
+    ]);
   });
 });
 
 describe('tls-watch.sh', () => {
-  const shells: [string, string[]][] = [['dash', ['dash', '-n']], ['bash --posix', ['bash', '--posix', '-n']], ['busybox sh', ['busybox', 'sh', '-n']]];
+  const shells: [string, string[]][] = [
+    ['dash', ['dash', '-n']],
+    ['bash --posix', ['bash', '--posix', '-n']],
+    ['busybox sh', ['busybox', 'sh', '-n']],
+  ];
   for (const example of EXAMPLES) {
     it(`of examples/${example} parses under ${shells.map(([n]) => n).join(', ')}`, () => {
       const r = renderItems(exampleItems(join(ROOT, 'examples', example)));
       const dir = mkdtempSync(join(tmpdir(), 'dbtls-watch-'));
       try {
         const file = join(dir, 'tls-watch.sh');
-        writeFileSync(file, Object.values(r.configMaps).find((d) => 'tls-watch.sh' in d)!['tls-watch.sh']);
+        writeFileSync(
+          file,
+          Object.values(r.configMaps).find((d) => 'tls-watch.sh' in d)!['tls-watch.sh'],
+        );
         for (const [, argv] of shells) execFileSync(argv[0], [...argv.slice(1), file]);
       } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -112,13 +154,16 @@ describe('tls-watch.sh', () => {
     });
   }
 
-  it('lets the period be set in the reloader\'s environment, and restart kinds their slot', () => {
+  it("lets the period be set in the reloader's environment, and restart kinds their slot", () => {
     const mssql = renderItems(exampleItems(join(ROOT, 'examples/mssqlserver')));
     const script = mssql.configMaps[Object.keys(mssql.configMaps)[0]]['tls-watch.sh'];
     expect(script).toContain('period="${DBTLS_WATCH_PERIOD_SECONDS:-10}"');
     expect(script).toContain('slot="${DBTLS_RESTART_SLOT_SECONDS:-120}"');
     const reloader = mssql.statefulSets[0].spec.template.spec.containers[1];
-    expect(reloader.env).toEqual([{ name: 'DBTLS_RESTART_SLOT_SECONDS', value: '120' }, { name: 'DBTLS_WATCH_PERIOD_SECONDS', value: '10' }]);
+    expect(reloader.env).toEqual([
+      { name: 'DBTLS_RESTART_SLOT_SECONDS', value: '120' },
+      { name: 'DBTLS_WATCH_PERIOD_SECONDS', value: '10' },
+    ]);
   });
 });
 

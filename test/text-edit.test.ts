@@ -9,7 +9,10 @@ import { canonicalOf, goMeanings } from './yaml-reference/reference.js';
 function entry(text: string): { text: string; value: Record<string, unknown> } {
   const value = parseYaml(text) as Record<string, unknown>;
   const lines = text.replace(/\n$/, '').split('\n');
-  return { text: lines.map((l, i) => (i === 0 ? `- ${l}` : l === '' ? l : `  ${l}`)).join('\n'), value };
+  return {
+    text: lines.map((l, i) => (i === 0 ? `- ${l}` : l === '' ? l : `  ${l}`)).join('\n'),
+    value,
+  };
 }
 
 const DEPLOYMENT = `apiVersion: apps/v1
@@ -36,9 +39,14 @@ spec:
           emptyDir: {}
 `;
 
-type Pod = { spec: { template: { spec: { containers: Record<string, unknown>[]; volumes?: unknown[] } } } };
+type Pod = {
+  spec: { template: { spec: { containers: Record<string, unknown>[]; volumes?: unknown[] } } };
+};
 
-function changed(value: Record<string, unknown>, edit: (pod: Pod['spec']['template']['spec']) => void): Record<string, unknown> {
+function changed(
+  value: Record<string, unknown>,
+  edit: (pod: Pod['spec']['template']['spec']) => void,
+): Record<string, unknown> {
   const copy = structuredClone(value);
   edit((copy as unknown as Pod).spec.template.spec);
   return copy;
@@ -66,10 +74,21 @@ describe('text edits inside block sequences', () => {
       expect(at, line).toBeGreaterThanOrEqual(0);
     }
     // Appended at the sequence's own column, whatever it is; a new pair as the emitter writes it.
-    expect(edited).toContain(`          - {name: B, value: "2"}\n          - name: PGHOST\n            value: pg\n`);
-    expect(edited).toContain(`        volumes:\n          - name: cache\n            emptyDir: {}\n          - name: dbtls-pg\n`);
-    expect(edited).toContain(`        - name: sidecar\n          image: example/sidecar\n          env:\n            - name: PGHOST\n`);
-    const [meaning] = goMeanings([edited!.split('\n').map((l) => l.slice(2)).join('\n')]);
+    expect(edited).toContain(
+      `          - {name: B, value: "2"}\n          - name: PGHOST\n            value: pg\n`,
+    );
+    expect(edited).toContain(
+      `        volumes:\n          - name: cache\n            emptyDir: {}\n          - name: dbtls-pg\n`,
+    );
+    expect(edited).toContain(
+      `        - name: sidecar\n          image: example/sidecar\n          env:\n            - name: PGHOST\n`,
+    );
+    const [meaning] = goMeanings([
+      edited!
+        .split('\n')
+        .map((l) => l.slice(2))
+        .join('\n'),
+    ]);
     expect(meaning.v3).toEqual(canonicalOf(after));
     expect(meaning.kubectl).toEqual(canonicalOf(after));
   });
@@ -78,15 +97,22 @@ describe('text edits inside block sequences', () => {
     const { text, value } = entry(DEPLOYMENT);
     const after = changed(value, ADDED);
     const edited = editText(text, 2, value, after)!;
-    const again = parseYaml(edited.split('\n').map((l) => l.slice(2)).join('\n')) as Record<string, unknown>;
+    const again = parseYaml(
+      edited
+        .split('\n')
+        .map((l) => l.slice(2))
+        .join('\n'),
+    ) as Record<string, unknown>;
     expect(again).toEqual(after);
     // Back to the input's value: entries dropped, pairs removed.
     expect(editText(edited, 2, again, value)).toBe(text);
   });
 
-  it('a pair on an entry\'s `- ` line is replaced in place, the dash kept', () => {
+  it("a pair on an entry's `- ` line is replaced in place, the dash kept", () => {
     const { text, value } = entry(DEPLOYMENT);
-    const after = changed(value, (pod) => { pod.containers[1].name = 'helper'; });
+    const after = changed(value, (pod) => {
+      pod.containers[1].name = 'helper';
+    });
     const edited = editText(text, 2, value, after)!;
     expect(edited).toContain('        - name: helper\n          image: example/sidecar');
     expect(edited.replace('helper', 'sidecar')).toBe(text);
@@ -94,11 +120,21 @@ describe('text edits inside block sequences', () => {
 
   it('declines what it cannot do exactly: the item is then written from its value', () => {
     const flow = entry('kind: Deployment\nmetadata: {name: a}\nspec:\n  containers: [{name: a}]\n');
-    const after = structuredClone(flow.value) as { spec: { containers: Record<string, unknown>[] } };
+    const after = structuredClone(flow.value) as {
+      spec: { containers: Record<string, unknown>[] };
+    };
     after.spec.containers[0].env = [{ name: 'X', value: 'y' }];
     const edited = editText(flow.text, 2, flow.value, after);
     // Either exact, or declined; never a text that reads otherwise.
-    if (edited !== undefined) expect(parseYaml(edited.split('\n').map((l) => l.slice(2)).join('\n'))).toEqual(after);
+    if (edited !== undefined)
+      expect(
+        parseYaml(
+          edited
+            .split('\n')
+            .map((l) => l.slice(2))
+            .join('\n'),
+        ),
+      ).toEqual(after);
   });
 
   it('two pairs added to one mapping are one edit each, both checked', () => {
@@ -114,17 +150,25 @@ describe('text edits inside block sequences', () => {
 // entries, comments, quoted keys and values), each changed as the connect stage changes them:
 // what editText writes reads, to yaml.v3 and to sigs.k8s.io/yaml, as exactly the intended value,
 // and taking the change back gives the original text byte for byte.
-describe('text edits inside sequences, over generated layouts, read by Go\'s readers', () => {
+describe("text edits inside sequences, over generated layouts, read by Go's readers", () => {
   const layouts = [
     { name: 'indentless', seq: (col: number) => col },
     { name: 'indented', seq: (col: number) => col + 2 },
   ];
   /** A container as text at `col` (its `- ` at col), in one of three styles. */
-  function containerText(i: number, col: number, seqCol: (c: number) => number, style: number): string {
+  function containerText(
+    i: number,
+    col: number,
+    seqCol: (c: number) => number,
+    style: number,
+  ): string {
     const pad = ' '.repeat(col);
     const inner = ' '.repeat(col + 2);
     const env = seqCol(col + 2);
-    const lines = [`${pad}- name: c${i}${style === 1 ? ' # the container' : ''}`, `${inner}image: "example/c${i}:1"`];
+    const lines = [
+      `${pad}- name: c${i}${style === 1 ? ' # the container' : ''}`,
+      `${inner}image: "example/c${i}:1"`,
+    ];
     if (style !== 2) {
       lines.push(`${inner}env:`);
       lines.push(`${' '.repeat(env)}- {name: A${i}, value: "1"}`);
@@ -133,11 +177,30 @@ describe('text edits inside sequences, over generated layouts, read by Go\'s rea
     }
     return lines.join('\n');
   }
-  function podText(n: number, seqCol: (c: number) => number, style: number, volumes: boolean): string {
+  function podText(
+    n: number,
+    seqCol: (c: number) => number,
+    style: number,
+    volumes: boolean,
+  ): string {
     const containersCol = seqCol(6);
-    const lines = ['kind: Deployment', 'metadata:', '  name: w', 'spec:', '  template:', '    spec:', '      containers:'];
-    for (let i = 0; i < n; i++) lines.push(containerText(i, containersCol, seqCol, (style + i) % 3));
-    if (volumes) lines.push('      volumes:', `${' '.repeat(seqCol(6))}- name: cache`, `${' '.repeat(seqCol(6) + 2)}emptyDir: {}`);
+    const lines = [
+      'kind: Deployment',
+      'metadata:',
+      '  name: w',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+    ];
+    for (let i = 0; i < n; i++)
+      lines.push(containerText(i, containersCol, seqCol, (style + i) % 3));
+    if (volumes)
+      lines.push(
+        '      volumes:',
+        `${' '.repeat(seqCol(6))}- name: cache`,
+        `${' '.repeat(seqCol(6) + 2)}emptyDir: {}`,
+      );
     return `${lines.join('\n')}\n`;
   }
 
@@ -152,21 +215,51 @@ describe('text edits inside sequences, over generated layouts, read by Go\'s rea
               pod.containers.forEach((c, i) => {
                 if (i === n - 1 && n > 1) return; // one container left alone
                 const env = (c.env as unknown[] | undefined) ?? (c.env = []);
-                (env as unknown[]).push({ name: 'PGHOST', value: 'pg' }, { name: 'PGPORT', value: '5432' });
-                c.volumeMounts = [{ name: 'dbtls-pg-tls', mountPath: '/etc/dbtls/pg/tls', readOnly: true }];
+                (env as unknown[]).push(
+                  { name: 'PGHOST', value: 'pg' },
+                  { name: 'PGPORT', value: '5432' },
+                );
+                c.volumeMounts = [
+                  { name: 'dbtls-pg-tls', mountPath: '/etc/dbtls/pg/tls', readOnly: true },
+                ];
               });
-              (pod.volumes ??= []).push({ name: 'dbtls-pg-tls', secret: { secretName: 'w-pg-client', items: [{ key: 'tls.key', path: 'tls.key', mode: 0o440 }] } });
+              (pod.volumes ??= []).push({
+                name: 'dbtls-pg-tls',
+                secret: {
+                  secretName: 'w-pg-client',
+                  items: [{ key: 'tls.key', path: 'tls.key', mode: 0o440 }],
+                },
+              });
             });
             const edited = editText(text, 2, value, after);
             expect(edited, `${layout.name} n=${n} style=${style} volumes=${volumes}`).toBeDefined();
-            const back = editText(edited!, 2, parseYaml(edited!.split('\n').map((l) => l.slice(2)).join('\n')), value);
-            expect(back, `${layout.name} n=${n} style=${style} volumes=${volumes}: reversed`).toBe(text);
+            const back = editText(
+              edited!,
+              2,
+              parseYaml(
+                edited!
+                  .split('\n')
+                  .map((l) => l.slice(2))
+                  .join('\n'),
+              ),
+              value,
+            );
+            expect(back, `${layout.name} n=${n} style=${style} volumes=${volumes}: reversed`).toBe(
+              text,
+            );
             cases.push({ text, after, edited: edited! });
           }
         }
       }
     }
-    const meanings = goMeanings(cases.map((c) => c.edited.split('\n').map((l) => l.slice(2)).join('\n')));
+    const meanings = goMeanings(
+      cases.map((c) =>
+        c.edited
+          .split('\n')
+          .map((l) => l.slice(2))
+          .join('\n'),
+      ),
+    );
     cases.forEach((c, i) => {
       expect(meanings[i].v3, c.edited).toEqual(canonicalOf(c.after));
       expect(meanings[i].kubectl, c.edited).toEqual(canonicalOf(c.after));

@@ -14,7 +14,11 @@ const whole = (text: string) => load(text, { schema: KUBERNETES_SCHEMA });
 function sameAsOneLoad(text: string): 'pieces' | 'declined' {
   let expected: unknown;
   let failed = false;
-  try { expected = whole(text); } catch { failed = true; }
+  try {
+    expected = whole(text);
+  } catch {
+    failed = true;
+  }
   const pieces = parseItemsInPieces(text, 1);
   if (pieces === undefined) return 'declined';
   expect(failed, 'the pieces path read a text that one load refuses').toBe(false);
@@ -27,45 +31,80 @@ describe('parsing a ResourceList in pieces', () => {
     const text = readFileSync(join(ROOT, 'test/bad-inputs/031-alias-bomb/input.yaml'), 'utf8');
     expect(parseItemsInPieces(text, 1)).toBeUndefined(); // aliases: always one load
     const list = [
-      'apiVersion: config.kubernetes.io/v1', 'kind: ResourceList', 'items:',
-      '- apiVersion: v1', '  kind: ConfigMap', '  metadata: {name: a}', '  data:', '    x: |', '      - not an entry', '    mode: 0644',
-      '# a comment between entries', '', '- apiVersion: v1', '  kind: ConfigMap', '  metadata:', '    name: b',
-      'functionConfig:', '  apiVersion: v1', '  kind: ConfigMap', '  metadata: {name: fc}', '  data: {mode: operator}', '',
+      'apiVersion: config.kubernetes.io/v1',
+      'kind: ResourceList',
+      'items:',
+      '- apiVersion: v1',
+      '  kind: ConfigMap',
+      '  metadata: {name: a}',
+      '  data:',
+      '    x: |',
+      '      - not an entry',
+      '    mode: 0644',
+      '# a comment between entries',
+      '',
+      '- apiVersion: v1',
+      '  kind: ConfigMap',
+      '  metadata:',
+      '    name: b',
+      'functionConfig:',
+      '  apiVersion: v1',
+      '  kind: ConfigMap',
+      '  metadata: {name: fc}',
+      '  data: {mode: operator}',
+      '',
     ].join('\n');
     expect(sameAsOneLoad(list)).toBe('pieces');
-    expect(sameAsOneLoad(list.replace(/^(- |  )/gm, '  $1'))).toBe('pieces'); // entries indented under items:
+    expect(sameAsOneLoad(list.replace(/^(- | {2})/gm, '  $1'))).toBe('pieces'); // entries indented under items:
     // Our own start scripts (`&&`, `>&2`) and an anchor nobody refers to do not need one load.
-    expect(sameAsOneLoad(list.replace('    mode: 0644', '    start.sh: "a && b >&2"\n    k: &unused 1'))).toBe('pieces');
-    expect(sameAsOneLoad(list.replace('    mode: 0644', '    k: &one 1\n    j: *one'))).toBe('declined');
+    expect(
+      sameAsOneLoad(list.replace('    mode: 0644', '    start.sh: "a && b >&2"\n    k: &unused 1')),
+    ).toBe('pieces');
+    expect(sameAsOneLoad(list.replace('    mode: 0644', '    k: &one 1\n    j: *one'))).toBe(
+      'declined',
+    );
   });
 
   it('leaves aliases to one load and its limits, in a list large enough to be cut', () => {
     const bomb = readFileSync(join(ROOT, 'test/bad-inputs/031-alias-bomb/input.yaml'), 'utf8');
-    const padding = Array.from({ length: 2000 }, (_, i) => `- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: pad-${i}}\n  data: {x: '${'y'.repeat(40)}'}\n`).join('');
+    const padding = Array.from(
+      { length: 2000 },
+      (_, i) =>
+        `- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: pad-${i}}\n  data: {x: '${'y'.repeat(40)}'}\n`,
+    ).join('');
     const large = bomb.replace('items:\n', `items:\n${padding}`);
     expect(large.length).toBeGreaterThan(2 * 64 * 1024); // pieces of 64 KiB
-    expect(() => parseYaml(large)).toThrow('aliases expand to more than 100000 further nodes, exceeding maxAliasExpansion (100000)');
+    expect(() => parseYaml(large)).toThrow(
+      'aliases expand to more than 100000 further nodes, exceeding maxAliasExpansion (100000)',
+    );
   });
 
   it('declines, or agrees, where a cut could change the meaning', () => {
     const cases = [
-      'items:\n- a: "open\n- b"\n',            // a quoted scalar running into the next line
-      'items:\n- [a,\n- b]\n',                   // a flow collection across the cut
+      'items:\n- a: "open\n- b"\n', // a quoted scalar running into the next line
+      'items:\n- [a,\n- b]\n', // a flow collection across the cut
       'items:\n- a\nkind: ResourceList\nitems:\n- b\n', // items given twice
-      'items:\n- a\n---\n- b\n',                 // a second document
-      'items:\n- a\n-b\n',                       // "-b" is not an entry
-      'items:\n- a: 1\n  a: 2\n',                // a duplicated key inside an entry
-      'items:\n- a\n\tb: 1\n',                   // a tab
-      'items:\n- *x\n',                          // an alias without an anchor
-      'apiVersion: v1\nitems:\n- a\n  - b\n',    // an entry that is not one
+      'items:\n- a\n---\n- b\n', // a second document
+      'items:\n- a\n-b\n', // "-b" is not an entry
+      'items:\n- a: 1\n  a: 2\n', // a duplicated key inside an entry
+      'items:\n- a\n\tb: 1\n', // a tab
+      'items:\n- *x\n', // an alias without an anchor
+      'apiVersion: v1\nitems:\n- a\n  - b\n', // an entry that is not one
     ];
     for (const text of cases) sameAsOneLoad(text);
   });
 
   it('agrees with one load over generated ResourceLists in every style', () => {
     let cut = 0;
-    fc.assert(fc.property(resourceListArb, (g) => { if (sameAsOneLoad(serialize(g)) === 'pieces') cut++; }), { numRuns: 400, seed: 7 });
-    console.log(`yaml pieces: ${cut} of 400 generated ResourceLists read in pieces, every one as one load reads it`);
+    fc.assert(
+      fc.property(resourceListArb, (g) => {
+        if (sameAsOneLoad(serialize(g)) === 'pieces') cut++;
+      }),
+      { numRuns: 400, seed: 7 },
+    );
+    console.log(
+      `yaml pieces: ${cut} of 400 generated ResourceLists read in pieces, every one as one load reads it`,
+    );
     expect(cut).toBeGreaterThan(100);
   });
 });

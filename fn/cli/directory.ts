@@ -6,7 +6,15 @@ import { runFunction } from '../engine.js';
 import { annotationsOf, groupOf, isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { locate } from '../io/positions.js';
 import type { ResourceList } from '../io/resource-list.js';
-import { formatResult, hasErrors, INDEX_ANNOTATION, INTERNAL_INDEX_ANNOTATION, INTERNAL_PATH_ANNOTATION, PATH_ANNOTATION, type Result } from '../io/results.js';
+import {
+  formatResult,
+  hasErrors,
+  INDEX_ANNOTATION,
+  INTERNAL_INDEX_ANNOTATION,
+  INTERNAL_PATH_ANNOTATION,
+  PATH_ANNOTATION,
+  type Result,
+} from '../io/results.js';
 import { describeYamlError, LIMITS, parseYamlStream, stringifyYaml } from '../io/yaml.js';
 import { commaList, POLICY_KIND, POLICY_API_VERSION } from '../policy/settings.js';
 import { LOCAL_CONFIG } from '../render/metadata.js';
@@ -15,7 +23,11 @@ import { decodeInput } from './krm.js';
 import { documentText, markDerived, recordDocumentSources } from '../io/item-sources.js';
 import { Ignores } from './krmignore.js';
 
-export interface DirectoryInput { list: ResourceList; results: Result[]; texts: Map<string, string> }
+export interface DirectoryInput {
+  list: ResourceList;
+  results: Result[];
+  texts: Map<string, string>;
+}
 
 /**
  * Every YAML file under `dir`, in path order: hidden files and folders, node_modules, what a
@@ -25,13 +37,16 @@ export function listYamlFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string, rel: string, inherited: Ignores) => {
     const ignores = inherited.enter(d, rel);
-    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    )) {
       if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
       const p = join(d, entry.name);
       const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
       if (ignores.ignores(path, entry.isDirectory())) continue;
       if (entry.isDirectory()) walk(p, path, ignores);
-      else if (entry.isFile() && /\.ya?ml$/.test(entry.name) && !isKustomizeFile(entry.name)) out.push(p);
+      else if (entry.isFile() && /\.ya?ml$/.test(entry.name) && !isKustomizeFile(entry.name))
+        out.push(p);
     }
   };
   walk(dir, '', Ignores.none());
@@ -51,21 +66,39 @@ export function isKustomizeFile(name: string): boolean {
  */
 export function isNotResources(docs: readonly unknown[]): boolean {
   const mappings = docs.filter(isObj);
-  if (mappings.length === 0 || mappings.length < docs.filter((d) => d !== null && d !== undefined).length) return false;
+  if (
+    mappings.length === 0 ||
+    mappings.length < docs.filter((d) => d !== null && d !== undefined).length
+  )
+    return false;
   if (mappings.every((d) => d.apiVersion === undefined && d.kind === undefined)) return true;
   return mappings.every((d) => groupOf(String(d.apiVersion)) === 'kustomize.config.k8s.io');
 }
 
-export function readDirectory(dir: string, extraConfig?: Obj, defaultNamespace?: string): DirectoryInput {
+export function readDirectory(
+  dir: string,
+  extraConfig?: Obj,
+  defaultNamespace?: string,
+): DirectoryInput {
   const results: Result[] = [];
   const texts = new Map<string, string>();
   const items: Obj[] = [];
   const policies: Obj[] = [];
   for (const file of listYamlFiles(dir)) {
     const path = relative(dir, file).split(sep).join('/');
-    if (statSync(file).size > LIMITS.maxBytes) { results.push({ severity: 'error', message: `file is larger than ${LIMITS.maxBytes} bytes, exceeding maxBytes (${LIMITS.maxBytes})`, file: { path } }); continue; }
+    if (statSync(file).size > LIMITS.maxBytes) {
+      results.push({
+        severity: 'error',
+        message: `file is larger than ${LIMITS.maxBytes} bytes, exceeding maxBytes (${LIMITS.maxBytes})`,
+        file: { path },
+      });
+      continue;
+    }
     const decoded = decodeInput(readFileSync(file));
-    if ('error' in decoded) { results.push({ severity: 'error', message: decoded.error, file: { path } }); continue; }
+    if ('error' in decoded) {
+      results.push({ severity: 'error', message: decoded.error, file: { path } });
+      continue;
+    }
     texts.set(path, decoded.text);
     let docs: unknown[];
     try {
@@ -75,47 +108,95 @@ export function readDirectory(dir: string, extraConfig?: Obj, defaultNamespace?:
       const e = describeYamlError(err);
       // A limit refuses valid YAML that is only too large: say that, not "not valid YAML".
       const limit = /^too large: |^DBTLS_MAX_/.test(e.message);
-      results.push({ severity: 'error', message: limit ? e.message : `not valid YAML: ${e.message}`, file: { path }, tags: e.line ? { line: String(e.line), column: String(e.column) } : undefined });
+      results.push({
+        severity: 'error',
+        message: limit ? e.message : `not valid YAML: ${e.message}`,
+        file: { path },
+        tags: e.line ? { line: String(e.line), column: String(e.column) } : undefined,
+      });
       continue;
     }
-    if (isNotResources(docs)) { texts.delete(path); continue; }
+    if (isNotResources(docs)) {
+      texts.delete(path);
+      continue;
+    }
     let index = 0;
     for (const doc of docs) {
       if (doc === null || doc === undefined) continue;
       if (!isObj(doc)) {
-        results.push({ severity: 'error', message: 'document is not a Kubernetes object (a mapping)', file: { path, index } });
+        results.push({
+          severity: 'error',
+          message: 'document is not a Kubernetes object (a mapping)',
+          file: { path, index },
+        });
         index++;
         continue;
       }
       const md = isObj(doc.metadata) ? doc.metadata : {};
       const annotations = isObj(md.annotations) ? md.annotations : {};
-      const namespace = defaultNamespace && md.namespace === undefined && takesDefaultNamespace(doc) ? { namespace: defaultNamespace } : {};
-      const item = markDerived({ ...doc, metadata: { ...md, ...namespace, annotations: { ...annotations, [PATH_ANNOTATION]: path, [INDEX_ANNOTATION]: String(index), [INTERNAL_PATH_ANNOTATION]: path, [INTERNAL_INDEX_ANNOTATION]: String(index) } } }, doc);
+      const namespace =
+        defaultNamespace && md.namespace === undefined && takesDefaultNamespace(doc)
+          ? { namespace: defaultNamespace }
+          : {};
+      const item = markDerived(
+        {
+          ...doc,
+          metadata: {
+            ...md,
+            ...namespace,
+            annotations: {
+              ...annotations,
+              [PATH_ANNOTATION]: path,
+              [INDEX_ANNOTATION]: String(index),
+              [INTERNAL_PATH_ANNOTATION]: path,
+              [INTERNAL_INDEX_ANNOTATION]: String(index),
+            },
+          },
+        },
+        doc,
+      );
       if (doc.apiVersion === POLICY_API_VERSION && doc.kind === POLICY_KIND) policies.push(item);
       items.push(item);
       index++;
     }
   }
   if (policies.length > 1) {
-    results.push({ severity: 'error', message: `found ${policies.length} DatabaseTLSPolicy objects; a directory takes at most one`, file: fileOfItem(policies[1]) });
+    results.push({
+      severity: 'error',
+      message: `found ${policies.length} DatabaseTLSPolicy objects; a directory takes at most one`,
+      file: fileOfItem(policies[1]),
+    });
   }
   // Flags and environment override single settings of the directory's policy; its rules stay.
-  const functionConfig = extraConfig && policies[0] ? overridePolicy(policies[0], extraConfig) : extraConfig ?? policies[0];
-  const list: ResourceList = { apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items, results: [] };
+  const functionConfig =
+    extraConfig && policies[0]
+      ? overridePolicy(policies[0], extraConfig)
+      : (extraConfig ?? policies[0]);
+  const list: ResourceList = {
+    apiVersion: 'config.kubernetes.io/v1',
+    kind: 'ResourceList',
+    items,
+    results: [],
+  };
   if (functionConfig) list.functionConfig = functionConfig;
   return { list, results, texts };
 }
 
 /** Objects that dbtls reads by namespace: supported databases and cert-manager Issuers. */
 function takesDefaultNamespace(o: Obj): boolean {
-  return findKind(o) !== undefined || (groupOf(String(o.apiVersion)) === 'cert-manager.io' && (o.kind === 'Issuer' || o.kind === 'Certificate'));
+  return (
+    findKind(o) !== undefined ||
+    (groupOf(String(o.apiVersion)) === 'cert-manager.io' &&
+      (o.kind === 'Issuer' || o.kind === 'Certificate'))
+  );
 }
 
 function overridePolicy(policy: Obj, flags: Obj): Obj {
   const data = isObj(flags.data) ? flags.data : {};
   const spec: Obj = { ...(isObj(policy.spec) ? policy.spec : {}) };
   for (const [key, value] of Object.entries(data)) {
-    spec[key] = key === 'externalIssuers' || key === 'externalDatabases' ? commaList(String(value)) : value;
+    spec[key] =
+      key === 'externalIssuers' || key === 'externalDatabases' ? commaList(String(value)) : value;
   }
   return { ...policy, spec };
 }
@@ -125,31 +206,50 @@ function fileOfItem(o: Obj): Result['file'] {
   return { path: String(a[PATH_ANNOTATION]), index: Number(a[INDEX_ANNOTATION] ?? 0) };
 }
 
-export interface DirectoryOutcome { stdout: string; stderr: string; exitCode: number; results: Result[] }
+export interface DirectoryOutcome {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  results: Result[];
+}
 
-export function processDirectory(dir: string, extraConfig?: Obj, defaultNamespace?: string): { output: ResourceList; results: Result[]; texts: Map<string, string> } {
+export function processDirectory(
+  dir: string,
+  extraConfig?: Obj,
+  defaultNamespace?: string,
+): { output: ResourceList; results: Result[]; texts: Map<string, string> } {
   const input = readDirectory(dir, extraConfig, defaultNamespace);
-  if (hasErrors(input.results)) return { output: input.list, results: input.results, texts: input.texts };
+  if (hasErrors(input.results))
+    return { output: input.list, results: input.results, texts: input.texts };
   const output = runFunction(input.list);
   return { output, results: [...input.results, ...(output.results ?? [])], texts: input.texts };
 }
 
 /** What a cluster should receive: no local-config objects, no Kptfile, no path bookkeeping. */
 export function manifestsToApply(items: readonly Obj[]): Obj[] {
-  return items.filter((o) => {
-    if (!isObj(o.metadata)) return false;
-    const a = isObj(o.metadata.annotations) ? o.metadata.annotations : {};
-    if (a[LOCAL_CONFIG] !== undefined && a[LOCAL_CONFIG] !== 'false') return false;
-    if (groupOf(String(o.apiVersion)) === 'kpt.dev' || (o.apiVersion === POLICY_API_VERSION && o.kind === POLICY_KIND)) return false;
-    return true;
-  }).map(stripBookkeeping);
+  return items
+    .filter((o) => {
+      if (!isObj(o.metadata)) return false;
+      const a = isObj(o.metadata.annotations) ? o.metadata.annotations : {};
+      if (a[LOCAL_CONFIG] !== undefined && a[LOCAL_CONFIG] !== 'false') return false;
+      if (
+        groupOf(String(o.apiVersion)) === 'kpt.dev' ||
+        (o.apiVersion === POLICY_API_VERSION && o.kind === POLICY_KIND)
+      )
+        return false;
+      return true;
+    })
+    .map(stripBookkeeping);
 }
 
-const BOOKKEEPING = /^(internal\.config\.kubernetes\.io\/|config\.kubernetes\.io\/(path|index)$|config\.k8s\.io\/id$|kustomize\.config\.k8s\.io\/id$)/;
+const BOOKKEEPING =
+  /^(internal\.config\.kubernetes\.io\/|config\.kubernetes\.io\/(path|index)$|config\.k8s\.io\/id$|kustomize\.config\.k8s\.io\/id$)/;
 
 export function stripBookkeeping(o: Obj): Obj {
   const md = o.metadata as KubeObject['metadata'];
-  const annotations = Object.fromEntries(Object.entries(annotationsOf(o as KubeObject)).filter(([k]) => !BOOKKEEPING.test(k)));
+  const annotations = Object.fromEntries(
+    Object.entries(annotationsOf(o as KubeObject)).filter(([k]) => !BOOKKEEPING.test(k)),
+  );
   const metadata: Obj = { ...md, annotations };
   if (Object.keys(annotations).length === 0) delete metadata.annotations;
   return markDerived({ ...o, metadata }, o);
@@ -161,22 +261,36 @@ export function printManifests(items: readonly Obj[]): string {
 }
 
 /** `file:line:column: severity: message (Kind/ns/name, field)` for each result. */
-export function formatWithPositions(results: readonly Result[], texts: Map<string, string>, dir: string): string {
-  return results.map((r) => {
-    const file = r.file?.path;
-    if (!file) return `${formatResult(r)}\n`;
-    let line = r.tags?.line;
-    let column = r.tags?.column;
-    if (!line) {
-      const text = texts.get(file);
-      const pos = text !== undefined ? locate(text, r.file?.index ?? 0, r.field?.path) : undefined;
-      if (pos) { line = String(pos.line); column = String(pos.column); }
-    }
-    const shown = join(dir, file);
-    return `${shown}${line ? `:${line}:${column}` : ''}: ${formatResult(r)}\n`;
-  }).join('');
+export function formatWithPositions(
+  results: readonly Result[],
+  texts: Map<string, string>,
+  dir: string,
+): string {
+  return results
+    .map((r) => {
+      const file = r.file?.path;
+      if (!file) return `${formatResult(r)}\n`;
+      let line = r.tags?.line;
+      let column = r.tags?.column;
+      if (!line) {
+        const text = texts.get(file);
+        const pos =
+          text !== undefined ? locate(text, r.file?.index ?? 0, r.field?.path) : undefined;
+        if (pos) {
+          line = String(pos.line);
+          column = String(pos.column);
+        }
+      }
+      const shown = join(dir, file);
+      return `${shown}${line ? `:${line}:${column}` : ''}: ${formatResult(r)}\n`;
+    })
+    .join('');
 }
 
 export function isDirectory(p: string): boolean {
-  try { return statSync(p).isDirectory(); } catch { return false; }
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }

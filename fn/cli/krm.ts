@@ -3,17 +3,29 @@
 import { fstatSync, readSync } from 'node:fs';
 import { runFunction } from '../engine.js';
 import { LIMITS } from '../io/yaml.js';
-import { emptyResourceList, readResourceList, type ResourceList, writeResourceList, writeResourceListTo } from '../io/resource-list.js';
+import {
+  emptyResourceList,
+  readResourceList,
+  type ResourceList,
+  writeResourceList,
+  writeResourceListTo,
+} from '../io/resource-list.js';
 import { formatResult, hasErrors, type Result } from '../io/results.js';
 
-export interface KrmOutcome { stdout: string; stderr: string; exitCode: number }
+export interface KrmOutcome {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
 
 export function decodeInput(bytes: Uint8Array): { text: string } | { error: string } {
   try {
     return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes) };
   } catch {
     const at = firstInvalidUtf8(bytes);
-    return { error: `input is not UTF-8: invalid byte 0x${bytes[at]?.toString(16).padStart(2, '0')} at offset ${at}` };
+    return {
+      error: `input is not UTF-8: invalid byte 0x${bytes[at]?.toString(16).padStart(2, '0')} at offset ${at}`,
+    };
   }
 }
 
@@ -27,7 +39,9 @@ export function readInput(fd: number, limit: number = LIMITS.maxBytes): Buffer {
   try {
     const st = fstatSync(fd);
     if (st.isFile()) size = Math.max(st.size + 1, 1);
-  } catch { /* not a file: read until the end */ }
+  } catch {
+    /* not a file: read until the end */
+  }
   let buffer = Buffer.allocUnsafe(Math.min(size, limit + 1));
   let total = 0;
   while (total <= limit) {
@@ -40,7 +54,10 @@ export function readInput(fd: number, limit: number = LIMITS.maxBytes): Buffer {
     try {
       n = readSync(fd, buffer, total, buffer.length - total, null);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); continue; }
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+        continue;
+      }
       if ((err as NodeJS.ErrnoException).code === 'EOF') break;
       throw err;
     }
@@ -56,7 +73,9 @@ export type Input = { text: string } | { error: string };
 /** The input's bytes, checked against maxBytes and decoded. */
 export function inputOf(bytes: Uint8Array): Input {
   if (bytes.length > LIMITS.maxBytes) {
-    return { error: `input is larger than ${LIMITS.maxBytes} bytes, exceeding maxBytes (${LIMITS.maxBytes}); nothing was processed` };
+    return {
+      error: `input is larger than ${LIMITS.maxBytes} bytes, exceeding maxBytes (${LIMITS.maxBytes}); nothing was processed`,
+    };
   }
   return decodeInput(bytes);
 }
@@ -67,8 +86,9 @@ export function inputOf(bytes: Uint8Array): Input {
  * (a caller's argument stays reachable until the call returns: 20 MiB at N=5,000).
  */
 export function runKrm(input: Uint8Array | Input, write?: (chunk: string) => void): KrmOutcome {
-  const decoded = 'text' in input || 'error' in input ? input as Input : inputOf(input);
-  if ('error' in decoded) return finish(emptyResourceList(), [{ severity: 'error', message: decoded.error }]);
+  const decoded = 'text' in input || 'error' in input ? (input as Input) : inputOf(input);
+  if ('error' in decoded)
+    return finish(emptyResourceList(), [{ severity: 'error', message: decoded.error }]);
   const read = readResourceList(take(decoded));
   if (!read.ok) return finish(read.list ?? emptyResourceList(), read.results);
   let out: ResourceList;
@@ -76,7 +96,12 @@ export function runKrm(input: Uint8Array | Input, write?: (chunk: string) => voi
     out = runFunction(read.list);
   } catch (err) {
     // A bug of ours must not lose the user's resources or print a stack: pass everything through.
-    return finish(read.list, [{ severity: 'error', message: `internal error in dbtls: ${err instanceof Error ? err.message : String(err)}; the input was passed through unchanged. Please report this.` }]);
+    return finish(read.list, [
+      {
+        severity: 'error',
+        message: `internal error in dbtls: ${err instanceof Error ? err.message : String(err)}; the input was passed through unchanged. Please report this.`,
+      },
+    ]);
   }
   const ours = (out.results ?? []).slice(read.list.results?.length ?? 0);
   return { stdout: output(out, write), stderr: summary(ours), exitCode: hasErrors(ours) ? 1 : 0 };
@@ -100,17 +125,33 @@ function output(list: ResourceList, write?: (chunk: string) => void): string {
 
 function finish(list: ResourceList, results: Result[]): KrmOutcome {
   const out = { ...list, results: [...(list.results ?? []), ...results] };
-  return { stdout: writeResourceList(out), stderr: summary(results), exitCode: hasErrors(results) ? 1 : 0 };
+  return {
+    stdout: writeResourceList(out),
+    stderr: summary(results),
+    exitCode: hasErrors(results) ? 1 : 0,
+  };
 }
 
 export function summary(results: readonly Result[]): string {
-  return results.filter((r) => r.severity !== 'info').map((r) => `${formatResult(r)}\n`).join('');
+  return results
+    .filter((r) => r.severity !== 'info')
+    .map((r) => `${formatResult(r)}\n`)
+    .join('');
 }
 
 function firstInvalidUtf8(b: Uint8Array): number {
   for (let i = 0; i < b.length; i++) {
     const c = b[i];
-    const n = c < 0x80 ? 0 : c >= 0xc2 && c < 0xe0 ? 1 : c >= 0xe0 && c < 0xf0 ? 2 : c >= 0xf0 && c < 0xf5 ? 3 : -1;
+    const n =
+      c < 0x80
+        ? 0
+        : c >= 0xc2 && c < 0xe0
+          ? 1
+          : c >= 0xe0 && c < 0xf0
+            ? 2
+            : c >= 0xf0 && c < 0xf5
+              ? 3
+              : -1;
     if (n < 0) return i;
     // The second byte's range excludes overlong forms, surrogates and code points past U+10FFFF.
     const lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80;

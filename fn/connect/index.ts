@@ -5,10 +5,19 @@
 // and records what it appended (./workload.ts) so that a later run can take it away again.
 import { KINDS } from '../kinds/index.js';
 import type {
-  ClientConnection, ClientProfile, ClientSettings, DatabaseKind, KindContext,
+  ClientConnection,
+  ClientProfile,
+  ClientSettings,
+  DatabaseKind,
+  KindContext,
 } from '../kinds/kind.js';
 import {
-  annotationsOf, describeObject, isObj, type KubeObject, namespaceOf, type Obj,
+  annotationsOf,
+  describeObject,
+  isObj,
+  type KubeObject,
+  namespaceOf,
+  type Obj,
 } from '../io/objects.js';
 import { Reporter, type Result } from '../io/results.js';
 import type { Settings } from '../policy/settings.js';
@@ -18,8 +27,19 @@ import type { IssuerIndex } from '../validate/issuers.js';
 import { ISSUER_GROUP, type IssuerRef } from '../validate/tls-config.js';
 import { nameWithSuffix } from '../util/names.js';
 import {
-  ADDED, type Addition, appendTo, CONNECT_AS, CONNECT_ISSUER, CONNECT_TO, CONTAINERS,
-  type ContainerList, containerOf, copyWorkload, formatAdditions, parseAdditions, podSpecPath,
+  ADDED,
+  type Addition,
+  appendTo,
+  CONNECT_AS,
+  CONNECT_ISSUER,
+  CONNECT_TO,
+  CONTAINERS,
+  type ContainerList,
+  containerOf,
+  copyWorkload,
+  formatAdditions,
+  parseAdditions,
+  podSpecPath,
   removeAdditions,
 } from './workload.js';
 
@@ -55,8 +75,11 @@ export interface ConnectOutcome {
 export type SecretWriters = Map<string, { description: string; workload?: KubeObject }>;
 
 export function connectApplications(
-  objects: readonly KubeObject[], targets: ReadonlyMap<string, ConnectTarget>,
-  issuers: IssuerIndex, writers: SecretWriters, settings: Settings,
+  objects: readonly KubeObject[],
+  targets: ReadonlyMap<string, ConnectTarget>,
+  issuers: IssuerIndex,
+  writers: SecretWriters,
+  settings: Settings,
 ): ConnectOutcome {
   const out: ConnectOutcome = { results: [], changed: new Map(), generated: [] };
   for (const o of objects) {
@@ -80,7 +103,11 @@ export function connectApplications(
   return out;
 }
 
-interface Connection { target: ConnectTarget; profile: ClientProfile; id: string }
+interface Connection {
+  target: ConnectTarget;
+  profile: ClientProfile;
+  id: string;
+}
 
 interface Run {
   o: KubeObject;
@@ -102,7 +129,11 @@ interface Edit {
   setBy: Map<Obj, Map<string, string>>;
 }
 
-interface Made { workload: KubeObject; objects: KubeObject[]; collidesWith?: KubeObject[] }
+interface Made {
+  workload: KubeObject;
+  objects: KubeObject[];
+  collidesWith?: KubeObject[];
+}
 
 function connectWorkload(run: Run): Made | undefined {
   const { o, report } = run;
@@ -118,7 +149,10 @@ function connectWorkload(run: Run): Made | undefined {
   if (annotations[ADDED] !== undefined) {
     const previous = parseAdditions(String(annotations[ADDED]));
     if (!previous) {
-      report.error(`metadata.annotations.${ADDED}`, "is dbtls's record of what it added and cannot be read; remove the annotation together with what dbtls added");
+      report.error(
+        `metadata.annotations.${ADDED}`,
+        "is dbtls's record of what it added and cannot be read; remove the annotation together with what dbtls added",
+      );
       return undefined;
     }
     removeAdditions(pod, previous);
@@ -126,8 +160,7 @@ function connectWorkload(run: Run): Made | undefined {
   }
   const namespace = namespaceOf(o);
   const to = annotations[CONNECT_TO];
-  const connections = to === undefined ? []
-    : readConnections(String(to), namespace, run);
+  const connections = to === undefined ? [] : readConnections(String(to), namespace, run);
   const user = readUser(annotations[CONNECT_AS], report);
   const chosen = chooseContainers(pod, annotations[CONTAINERS], report);
   const issuer = readIssuer(annotations[CONNECT_ISSUER], namespace, run.issuers, report);
@@ -136,7 +169,13 @@ function connectWorkload(run: Run): Made | undefined {
   const edit: Edit = { pod, chosen, added: [], objects: [], collidesWith: [], setBy: new Map() };
   for (const c of connections) addConnection(run, edit, c, user, issuer);
   if (report.failed) return { workload: o, objects: [], collidesWith: edit.collidesWith };
-  if (connections.length) warnUnreadableKey(o, pod, chosen.map((c) => c.container), report);
+  if (connections.length)
+    warnUnreadableKey(
+      o,
+      pod,
+      chosen.map((c) => c.container),
+      report,
+    );
   if (edit.added.length) annotations[ADDED] = formatAdditions(edit.added);
   if (Object.keys(annotations).length === 0) delete copy.metadata.annotations;
   else copy.metadata.annotations = annotations as Record<string, string>;
@@ -146,13 +185,20 @@ function connectWorkload(run: Run): Made | undefined {
 function readUser(value: unknown, report: Reporter): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'string' && value.trim() !== '') return value.trim();
-  report.error(`metadata.annotations.${CONNECT_AS}`, "must name the database user (the client certificate's common name)");
+  report.error(
+    `metadata.annotations.${CONNECT_AS}`,
+    "must name the database user (the client certificate's common name)",
+  );
   return undefined;
 }
 
 /** One connection: its Certificate, its files mounted, its client settings. */
 function addConnection(
-  run: Run, edit: Edit, c: Connection, user: string | undefined, issuer: IssuerRef | undefined,
+  run: Run,
+  edit: Edit,
+  c: Connection,
+  user: string | undefined,
+  issuer: IssuerRef | undefined,
 ): void {
   const { o, report } = run;
   const { ctx, plan } = c.target;
@@ -162,7 +208,10 @@ function addConnection(
   const refused = c.profile.refusedUser?.(ctx, plan, dbUser);
   if (refused) {
     const path = `metadata.annotations.${user === undefined ? CONNECT_TO : CONNECT_AS}`;
-    report.error(path, `${db} has ${refused.path} cert: ${refused.reason}; set ${CONNECT_AS} to a shorter user`);
+    report.error(
+      path,
+      `${db} has ${refused.path} cert: ${refused.reason}; set ${CONNECT_AS} to a shorter user`,
+    );
   }
   if (!issuerRef || refused) return;
   const namespace = namespaceOf(o);
@@ -172,8 +221,8 @@ function addConnection(
   const dir = `${MOUNT_ROOT}/${c.id}`;
   const endpoint = c.profile.endpoint(ctx, plan);
   const connection: ClientConnection = {
-    host: ctx.namespace === namespace
-      ? endpoint.service : `${endpoint.service}.${ctx.namespace}.svc`,
+    host:
+      ctx.namespace === namespace ? endpoint.service : `${endpoint.service}.${ctx.namespace}.svc`,
     port: endpoint.port,
     user: dbUser,
     ca: `${dir}/tls/ca.crt`,
@@ -201,9 +250,13 @@ function claimSecret(run: Run, edit: Edit, key: string, secretName: string, db: 
   const writer = run.writers.get(key);
   const me = describeObject(run.o);
   if (writer) {
-    const fix = writer.workload ? 'rename one of the two workloads'
+    const fix = writer.workload
+      ? 'rename one of the two workloads'
       : `rename the workload, or give ${writer.description} another secret`;
-    run.report.error(TO_PATH, `the client certificate of ${me} for ${db} is written to secret "${secretName}", which ${writer.description} also writes; cert-manager issues only one Certificate per secret: ${fix}`);
+    run.report.error(
+      TO_PATH,
+      `the client certificate of ${me} for ${db} is written to secret "${secretName}", which ${writer.description} also writes; cert-manager issues only one Certificate per secret: ${fix}`,
+    );
     if (writer.workload) edit.collidesWith.push(writer.workload);
     return false;
   }
@@ -213,7 +266,12 @@ function claimSecret(run: Run, edit: Edit, key: string, secretName: string, db: 
 
 /** The secret volume (and the option files' ConfigMap volume); returns their mounts. */
 function addVolumes(
-  run: Run, edit: Edit, c: Connection, secretName: string, settings: ClientSettings, dir: string,
+  run: Run,
+  edit: Edit,
+  c: Connection,
+  secretName: string,
+  settings: ClientSettings,
+  dir: string,
 ): Obj[] {
   const tls = volumeName(c.id, 'tls');
   const items = [
@@ -235,14 +293,22 @@ function addVolumes(
 
 /** The client's variables; one set for another database of this run is kept, with a warning. */
 function setVariables(
-  run: Run, edit: Edit, list: ContainerList, container: Obj, settings: ClientSettings,
-  db: string, dir: string,
+  run: Run,
+  edit: Edit,
+  list: ContainerList,
+  container: Obj,
+  settings: ClientSettings,
+  db: string,
+  dir: string,
 ): void {
   const mine = edit.setBy.get(container) ?? edit.setBy.set(container, new Map()).get(container)!;
   for (const variable of settings.env) {
     const first = mine.get(variable.name);
     if (first !== undefined) {
-      run.report.warn(TO_PATH, `container "${String(container.name)}" connects to ${first} and ${db}: ${variable.name} is set for ${first}; the files for ${db} are in ${dir}`);
+      run.report.warn(
+        TO_PATH,
+        `container "${String(container.name)}" connects to ${first} and ${db}: ${variable.name} is set for ${first}; the files for ${db} are in ${dir}`,
+      );
       continue;
     }
     if (setEnv(container, list, variable, edit.added, run.report, db)) mine.set(variable.name, db);
@@ -257,14 +323,20 @@ function readConnections(text: string, namespace: string, run: Run): Connection[
   for (const entry of text.split(',').map((s) => s.trim())) {
     const parts = entry.split('/');
     if (entry === '' || parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) {
-      report.error(TO_PATH, `"${entry}" is not <Kind>/<name> or <Kind>/<namespace>/<name> (several are separated by commas)`);
+      report.error(
+        TO_PATH,
+        `"${entry}" is not <Kind>/<name> or <Kind>/<namespace>/<name> (several are separated by commas)`,
+      );
       continue;
     }
-    const [kindName, dbNamespace, name] = parts.length === 2
-      ? [parts[0], namespace, parts[1]] : parts;
+    const [kindName, dbNamespace, name] =
+      parts.length === 2 ? [parts[0], namespace, parts[1]] : parts;
     const kind = KINDS.find((k) => k.kind === kindName && k.client);
     if (!kind) {
-      report.error(TO_PATH, `"${entry}": dbtls connects applications to ${connectableKinds()}; ${kindName} is not one of them`);
+      report.error(
+        TO_PATH,
+        `"${entry}": dbtls connects applications to ${connectableKinds()}; ${kindName} is not one of them`,
+      );
       continue;
     }
     const key = `${kind.kind}/${dbNamespace}/${name}`;
@@ -273,8 +345,9 @@ function readConnections(text: string, namespace: string, run: Run): Connection[
       continue;
     }
     seen.add(key);
-    const found = run.targets.get(key)
-      ?? externalTarget(kind, dbNamespace, name, namespace, run.settings, report);
+    const found =
+      run.targets.get(key) ??
+      externalTarget(kind, dbNamespace, name, namespace, run.settings, report);
     const target = found?.external ? found : connectable(key, kind, found, report);
     const id = dbNamespace === namespace ? name : `${dbNamespace}-${name}`;
     if (target) out.push({ target, profile: kind.client!, id });
@@ -284,21 +357,33 @@ function readConnections(text: string, namespace: string, run: Run): Connection[
 
 /** The database, when an application can connect to it verifying its certificate. */
 function connectable(
-  key: string, kind: DatabaseKind, target: ConnectTarget | undefined, report: Reporter,
+  key: string,
+  kind: DatabaseKind,
+  target: ConnectTarget | undefined,
+  report: Reporter,
 ): ConnectTarget | undefined {
   if (!target) {
-    report.error(TO_PATH, `${key} is not in the input: dbtls reads the database's TLS settings, services and issuer to connect an application; add the ${kind.kind} to the input, or, if it exists only in the cluster, list ${key} in externalDatabases and name its issuer in ${CONNECT_ISSUER}`);
+    report.error(
+      TO_PATH,
+      `${key} is not in the input: dbtls reads the database's TLS settings, services and issuer to connect an application; add the ${kind.kind} to the input, or, if it exists only in the cluster, list ${key} in externalDatabases and name its issuer in ${CONNECT_ISSUER}`,
+    );
     return undefined;
   }
   if (!target.valid) return undefined; // its own errors are reported on it
   const { ctx, plan } = target;
   if (!ctx.tls?.issuerRef) {
-    report.error(TO_PATH, `${describeObject(ctx.db)} has no TLS (no spec.tls.issuerRef): there is no server certificate to verify; set spec.tls on the ${kind.kind} first`);
+    report.error(
+      TO_PATH,
+      `${describeObject(ctx.db)} has no TLS (no spec.tls.issuerRef): there is no server certificate to verify; set spec.tls on the ${kind.kind} first`,
+    );
     return undefined;
   }
   const weak = kind.client!.weakVerification?.(ctx, plan);
   if (weak) {
-    report.error(TO_PATH, `${describeObject(ctx.db)} has ${weak.setting} (${weak.path}), which lets clients skip verifying the server's certificate; ${weak.fix}`);
+    report.error(
+      TO_PATH,
+      `${describeObject(ctx.db)} has ${weak.setting} (${weak.path}), which lets clients skip verifying the server's certificate; ${weak.fix}`,
+    );
     return undefined;
   }
   return target;
@@ -311,14 +396,20 @@ function connectable(
  * certificate and name (Postgres verify-full), the strictest its clients know.
  */
 function externalTarget(
-  kind: DatabaseKind, dbNamespace: string, name: string, namespace: string, settings: Settings,
+  kind: DatabaseKind,
+  dbNamespace: string,
+  name: string,
+  namespace: string,
+  settings: Settings,
   report: Reporter,
 ): ConnectTarget | undefined {
-  const declared = settings.externalDatabases.some((e) => e.kind === kind.kind && e.name === name
-    && (e.namespace ?? namespace) === dbNamespace);
+  const declared = settings.externalDatabases.some(
+    (e) => e.kind === kind.kind && e.name === name && (e.namespace ?? namespace) === dbNamespace,
+  );
   if (!declared) return undefined;
   const db = {
-    apiVersion: `${kind.group}/${kind.versions[0]}`, kind: kind.kind,
+    apiVersion: `${kind.group}/${kind.versions[0]}`,
+    kind: kind.kind,
     metadata: { name, namespace: dbNamespace },
   } as KubeObject;
   const ctx = { db, namespace: dbNamespace, settings, report, tls: undefined };
@@ -326,7 +417,9 @@ function externalTarget(
 }
 
 function connectableKinds(): string {
-  return KINDS.filter((k) => k.client).map((k) => k.kind).join(', ');
+  return KINDS.filter((k) => k.client)
+    .map((k) => k.kind)
+    .join(', ');
 }
 
 /** The containers `dbtls.dev/containers` names (default: every container). */
@@ -340,12 +433,19 @@ function chooseContainers(pod: Obj, value: unknown, report: Reporter): Edit['cho
   }
   const path = `metadata.annotations.${CONTAINERS}`;
   const out: Edit['chosen'] = [];
-  for (const name of String(value).split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const name of String(value)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
     const list = (['containers', 'initContainers'] as const).find((l) => containerOf(pod, l, name));
     if (!list) {
-      const names = [...listed('containers'), ...listed('initContainers')]
-        .map((c) => `"${String(c.name)}"`);
-      report.error(path, `names container "${name}", which the pod template does not have; its containers are ${names.join(', ')}`);
+      const names = [...listed('containers'), ...listed('initContainers')].map(
+        (c) => `"${String(c.name)}"`,
+      );
+      report.error(
+        path,
+        `names container "${name}", which the pod template does not have; its containers are ${names.join(', ')}`,
+      );
       continue;
     }
     out.push({ list, container: containerOf(pod, list, name)! });
@@ -355,7 +455,10 @@ function chooseContainers(pod: Obj, value: unknown, report: Reporter): Edit['cho
 }
 
 function readIssuer(
-  value: unknown, namespace: string, issuers: IssuerIndex, report: Reporter,
+  value: unknown,
+  namespace: string,
+  issuers: IssuerIndex,
+  report: Reporter,
 ): IssuerRef | undefined {
   if (value === undefined) return undefined;
   const path = `metadata.annotations.${CONNECT_ISSUER}`;
@@ -374,22 +477,35 @@ function issuerFor(c: Connection, o: KubeObject, report: Reporter): IssuerRef | 
   const { ctx } = c.target;
   const namespace = namespaceOf(o);
   if (c.target.external) {
-    report.error(TO_PATH, `${describeObject(ctx.db)} is declared in externalDatabases, so dbtls cannot read which issuer signs its certificates: add the annotation ${CONNECT_ISSUER}: Issuer/<name> or ClusterIssuer/<name>, naming an issuer of the database's CA that signs in namespace "${namespace}"`);
+    report.error(
+      TO_PATH,
+      `${describeObject(ctx.db)} is declared in externalDatabases, so dbtls cannot read which issuer signs its certificates: add the annotation ${CONNECT_ISSUER}: Issuer/<name> or ClusterIssuer/<name>, naming an issuer of the database's CA that signs in namespace "${namespace}"`,
+    );
     return undefined;
   }
   const ref = ctx.tls!.issuerRef!;
   if (ref.kind !== 'Issuer' || ctx.namespace === namespace) return ref;
-  report.error(TO_PATH, `${describeObject(ctx.db)} is issued by Issuer "${ref.name}" of namespace "${ctx.namespace}", which cannot sign the client certificate in namespace "${namespace}": use a ClusterIssuer for the ${c.target.kind.kind}, or an Issuer of the same CA in namespace "${namespace}" named by ${CONNECT_ISSUER}: Issuer/<name>`);
+  report.error(
+    TO_PATH,
+    `${describeObject(ctx.db)} is issued by Issuer "${ref.name}" of namespace "${ctx.namespace}", which cannot sign the client certificate in namespace "${namespace}": use a ClusterIssuer for the ${c.target.kind.kind}, or an Issuer of the same CA in namespace "${namespace}" named by ${CONNECT_ISSUER}: Issuer/<name>`,
+  );
   return undefined;
 }
 
 /** An issuer that puts no ca.crt in the secret (ACME): the CA must reach the app otherwise. */
 function warnNoCA(
-  issuers: IssuerIndex, ref: IssuerRef, namespace: string, caPath: string, report: Reporter,
+  issuers: IssuerIndex,
+  ref: IssuerRef,
+  namespace: string,
+  caPath: string,
+  report: Reporter,
 ): void {
   const found = issuers.find(ref, namespace);
   if (!found || !isObj(found.spec) || found.spec.acme === undefined) return;
-  report.warn(TO_PATH, `${ref.kind} "${ref.name}" is an ACME issuer, which puts no ca.crt in the secret: the file ${caPath} will be missing; make the CA reach the application another way (e.g. a trust-manager Bundle mounted there)`);
+  report.warn(
+    TO_PATH,
+    `${ref.kind} "${ref.name}" is an ACME issuer, which puts no ca.crt in the secret: the file ${caPath} will be missing; make the CA reach the application another way (e.g. a trust-manager Bundle mounted there)`,
+  );
 }
 
 /**
@@ -399,11 +515,16 @@ function warnNoCA(
 function warnUnreadableKey(o: KubeObject, pod: Obj, containers: Obj[], report: Reporter): void {
   const sc = isObj(pod.securityContext) ? pod.securityContext : {};
   if (sc.fsGroup !== undefined) return;
-  const runsAs = (c: Obj) => (isObj(c.securityContext) && c.securityContext.runAsUser !== undefined
-    ? c.securityContext.runAsUser : sc.runAsUser);
+  const runsAs = (c: Obj) =>
+    isObj(c.securityContext) && c.securityContext.runAsUser !== undefined
+      ? c.securityContext.runAsUser
+      : sc.runAsUser;
   if (containers.every((c) => runsAs(c) === 0)) return;
   const path = `${podSpecPath(o)!.join('.')}.securityContext.fsGroup`;
-  report.warn(path, "is not set: the client key is mounted 0440 and owned by root, so only a container running as root can read it; set fsGroup to a group of the container's user (client libraries refuse a key that others may read)");
+  report.warn(
+    path,
+    "is not set: the client key is mounted 0440 and owned by root, so only a container running as root can read it; set fsGroup to a group of the container's user (client libraries refuse a key that others may read)",
+  );
 }
 
 /** Volume names are DNS labels: `dbtls-<connection>-tls`, cut to 63 characters. */
@@ -415,7 +536,10 @@ function addVolume(edit: Edit, volume: Obj, report: Reporter): void {
   const name = String(volume.name);
   const volumes = edit.pod.volumes;
   if (Array.isArray(volumes) && volumes.some((v) => isObj(v) && v.name === name)) {
-    report.error(TO_PATH, `the pod template already has a volume named "${name}", the name dbtls gives the client files; rename that volume`);
+    report.error(
+      TO_PATH,
+      `the pod template already has a volume named "${name}", the name dbtls gives the client files; rename that volume`,
+    );
     return;
   }
   appendTo(edit.pod, 'volumes', volume, () => edit.added.push({ what: 'volumes' }));
@@ -424,16 +548,23 @@ function addVolume(edit: Edit, volume: Obj, report: Reporter): void {
 
 /** Sets a variable the container does not set itself; says so when it does. */
 function setEnv(
-  container: Obj, list: ContainerList, variable: { name: string; value: string },
-  added: Addition[], report: Reporter, database: string,
+  container: Obj,
+  list: ContainerList,
+  variable: { name: string; value: string },
+  added: Addition[],
+  report: Reporter,
+  database: string,
 ): boolean {
   const name = String(container.name);
   const env = Array.isArray(container.env) ? container.env : [];
   const own = env.find((e) => isObj(e) && e.name === variable.name);
   if (own) {
-    const ownValue = isObj(own) && typeof own.value === 'string'
-      ? ` to ${JSON.stringify(own.value)}` : '';
-    report.warn(TO_PATH, `container "${name}" sets ${variable.name}${ownValue} itself; dbtls leaves it as it is (for ${database} it would be ${JSON.stringify(variable.value)})`);
+    const ownValue =
+      isObj(own) && typeof own.value === 'string' ? ` to ${JSON.stringify(own.value)}` : '';
+    report.warn(
+      TO_PATH,
+      `container "${name}" sets ${variable.name}${ownValue} itself; dbtls leaves it as it is (for ${database} it would be ${JSON.stringify(variable.value)})`,
+    );
     return false;
   }
   const value = { name: variable.name, value: variable.value };
@@ -452,17 +583,26 @@ function clientMetadata(o: KubeObject, name: string, db: KubeObject): KubeObject
 }
 
 function clientCertificate(
-  o: KubeObject, name: string, user: string, ref: IssuerRef, db: KubeObject,
+  o: KubeObject,
+  name: string,
+  user: string,
+  ref: IssuerRef,
+  db: KubeObject,
 ): KubeObject {
   const issuerRef = { group: ref.apiGroup, kind: ref.kind, name: ref.name };
   return {
-    apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: clientMetadata(o, name, db),
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: clientMetadata(o, name, db),
     spec: { secretName: name, issuerRef, commonName: user, usages: USAGES.client },
   };
 }
 
 function optionFiles(
-  o: KubeObject, name: string, files: Record<string, string>, db: KubeObject,
+  o: KubeObject,
+  name: string,
+  files: Record<string, string>,
+  db: KubeObject,
 ): KubeObject {
   const metadata = clientMetadata(o, name, db);
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: files };

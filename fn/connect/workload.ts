@@ -37,21 +37,32 @@ export type Addition =
   | { what: 'envList' | 'volumeMountList'; list: ContainerList; container: string };
 
 export function formatAdditions(added: readonly Addition[]): string {
-  return added.map((a) => {
-    switch (a.what) {
-      case 'volume': return `volumes/${a.name}`;
-      case 'volumes': return 'volumes';
-      case 'env': return `${a.list}/${a.container}/env/${a.name}`;
-      case 'volumeMount': return `${a.list}/${a.container}/volumeMounts/${a.name}`;
-      case 'envList': return `${a.list}/${a.container}/env`;
-      case 'volumeMountList': return `${a.list}/${a.container}/volumeMounts`;
-    }
-  }).join(', ');
+  return added
+    .map((a) => {
+      switch (a.what) {
+        case 'volume':
+          return `volumes/${a.name}`;
+        case 'volumes':
+          return 'volumes';
+        case 'env':
+          return `${a.list}/${a.container}/env/${a.name}`;
+        case 'volumeMount':
+          return `${a.list}/${a.container}/volumeMounts/${a.name}`;
+        case 'envList':
+          return `${a.list}/${a.container}/env`;
+        default:
+          return `${a.list}/${a.container}/volumeMounts`; // volumeMountList
+      }
+    })
+    .join(', ');
 }
 
 export function parseAdditions(text: string): Addition[] | undefined {
   const out: Addition[] = [];
-  for (const entry of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const entry of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
     const parts = entry.split('/');
     if (parts[0] === 'volumes') {
       const name = parts.slice(1).join('/');
@@ -64,11 +75,15 @@ export function parseAdditions(text: string): Addition[] | undefined {
     const name = parts.slice(3).join('/');
     const whole = parts.length === 3;
     if (field === 'env') {
-      out.push(whole ? { what: 'envList', list, container }
-        : { what: 'env', list, container, name });
+      out.push(
+        whole ? { what: 'envList', list, container } : { what: 'env', list, container, name },
+      );
     } else if (field === 'volumeMounts') {
-      out.push(whole ? { what: 'volumeMountList', list, container }
-        : { what: 'volumeMount', list, container, name });
+      out.push(
+        whole
+          ? { what: 'volumeMountList', list, container }
+          : { what: 'volumeMount', list, container, name },
+      );
     } else {
       return undefined;
     }
@@ -97,8 +112,8 @@ export function containerOf(pod: Obj, list: ContainerList, name: string): Obj | 
 
 /** Takes away what `added` lists: the pod spec is then as it was before dbtls added it. */
 export function removeAdditions(pod: Obj, added: readonly Addition[]): void {
-  const without = (list: unknown, name: string) => (Array.isArray(list)
-    ? list.filter((e) => !(isObj(e) && e.name === name)) : list);
+  const without = (list: unknown, name: string) =>
+    Array.isArray(list) ? list.filter((e) => !(isObj(e) && e.name === name)) : list;
   for (const a of added) {
     if (a.what === 'volume') pod.volumes = without(pod.volumes, a.name);
     else if (a.what === 'env' || a.what === 'volumeMount') {

@@ -7,11 +7,16 @@ import { isYaml11OnlyBoolean } from './go-yaml.js';
 import { itemText } from './item-sources.js';
 import { loadYamlPackage } from './yaml-package.js';
 
-export interface Ambiguous { path: string; text: string; value: boolean; isKey: boolean }
-
+export interface Ambiguous {
+  path: string;
+  text: string;
+  value: boolean;
+  isKey: boolean;
+}
 
 /** A word of that kind as a plain value (after `: ` or `- `) or key, at a glance. */
-const AT_A_GLANCE = /(?:[:-][ \t]+|^[ \t]*(?:- )?)(?:[yYnN]|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)[ \t]*(?:$|#|:[ \t]|:$)/m;
+const AT_A_GLANCE =
+  /(?:[:-][ \t]+|^[ \t]*(?:- )?)(?:[yYnN]|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)[ \t]*(?:$|#|:[ \t]|:$)/m;
 
 /** Each plain scalar of the item's own text that kubectl reads as a boolean and kpt as a string. */
 export function yaml11Booleans(item: object): Ambiguous[] {
@@ -21,9 +26,19 @@ export function yaml11Booleans(item: object): Ambiguous[] {
   const doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: false });
   const found: Ambiguous[] = [];
   const check = (node: unknown, path: string, isKey: boolean) => {
-    if (isScalar(node) && node.type === 'PLAIN' && node.tag === undefined && isYaml11OnlyBoolean(String(node.value))) {
+    if (
+      isScalar(node) &&
+      node.type === 'PLAIN' &&
+      node.tag === undefined &&
+      isYaml11OnlyBoolean(String(node.value))
+    ) {
       const word = String(node.value);
-      found.push({ path, text: word, value: /^[yYoO]/.test(word) && !/^(off|Off|OFF)$/.test(word), isKey });
+      found.push({
+        path,
+        text: word,
+        value: /^[yYoO]/.test(word) && !/^(off|Off|OFF)$/.test(word),
+        isKey,
+      });
     }
   };
   const walk = (node: Node | null | undefined | unknown, path: string) => {

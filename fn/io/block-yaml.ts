@@ -25,7 +25,16 @@ const PLAIN = new Uint8Array(128);
 for (let c = 33; c < 127; c++) {
   // YAML's indicators cannot start a plain scalar (`-`, `?` and `:` can before a non-space: inlineValue).
   if (!'-?:,[]{}#&*!|>\'"%@`'.includes(String.fromCharCode(c))) PLAIN[c] |= 1;
-  if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 46 || c === 47 || c === 95) PLAIN[c] |= 2;
+  if (
+    (c >= 48 && c <= 57) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 97 && c <= 122) ||
+    c === 45 ||
+    c === 46 ||
+    c === 47 ||
+    c === 95
+  )
+    PLAIN[c] |= 2;
 }
 
 export class BlockReader {
@@ -38,7 +47,10 @@ export class BlockReader {
   private readonly scalars = new Map<string, unknown>();
   private readonly keys = new Map<string, string>();
 
-  constructor(private readonly schema: Schema, private readonly maxDepth: number) {}
+  constructor(
+    private readonly schema: Schema,
+    private readonly maxDepth: number,
+  ) {}
 
   /**
    * The entries of the block sequence that is `text`, each line of which starts at column
@@ -108,7 +120,11 @@ export class BlockReader {
       while (q < this.n && s.charCodeAt(q) === SPACE) q++;
       const c = q < this.n ? s.charCodeAt(q) : NL;
       if (c === NL || c === HASH) throw DECLINE; // `- ` then nothing, or a comment
-      if (c === DASH && (q + 1 >= this.n || s.charCodeAt(q + 1) === SPACE || s.charCodeAt(q + 1) === NL)) throw DECLINE; // `- - x`
+      if (
+        c === DASH &&
+        (q + 1 >= this.n || s.charCodeAt(q + 1) === SPACE || s.charCodeAt(q + 1) === NL)
+      )
+        throw DECLINE; // `- - x`
       if (this.keyEnd(q) >= 0) stack.push(this.mapping(q - this.p, q));
       else stack.push(this.inlineValue(q, indent));
     }
@@ -180,7 +196,7 @@ export class BlockReader {
       if (end < 0) throw DECLINE;
       const key = this.key(at, end);
       // A duplicate is js-yaml's error to word; `__proto__` it defines as a plain property.
-      if (key === '__proto__' || Object.prototype.hasOwnProperty.call(out, key)) throw DECLINE;
+      if (key === '__proto__' || Object.hasOwn(out, key)) throw DECLINE;
       let q = end + 1;
       while (q < this.n && s.charCodeAt(q) === SPACE) q++;
       const c = q < this.n ? s.charCodeAt(q) : NL;
@@ -213,7 +229,7 @@ export class BlockReader {
     }
     const k = s.slice(at, end);
     // Six letters or more from a letter on: no YAML 1.1 boolean, null or number, only a string.
-    if (k.length > 5 && ((c | 0x20) >= 97 && (c | 0x20) <= 122)) return k;
+    if (k.length > 5 && (c | 0x20) >= 97 && (c | 0x20) <= 122) return k;
     let known = this.keys.get(k);
     if (known === undefined) {
       const doc = resolve(`${k}: 0`, this.schema);
@@ -244,7 +260,12 @@ export class BlockReader {
         for (;;) {
           const k = s.indexOf("'", j);
           if (k < 0 || k > eol) throw DECLINE;
-          if (s.charCodeAt(k + 1) === SQUOTE) { text += s.slice(from, k + 1); j = k + 2; from = j; continue; }
+          if (s.charCodeAt(k + 1) === SQUOTE) {
+            text += s.slice(from, k + 1);
+            j = k + 2;
+            from = j;
+            continue;
+          }
           text += s.slice(from, k);
           end = k + 1;
           break;
@@ -262,14 +283,20 @@ export class BlockReader {
       return value;
     }
     if (c === 124) return this.literal(at, eol, parent); // |
-    if (c === 91 || c === 123) { // [ {
+    if (c === 91 || c === 123) {
+      // [ {
       if (s.charCodeAt(at + 1) !== (c === 91 ? 93 : 125)) throw DECLINE;
       this.endOfLine(at + 2, eol);
       this.p = eol < this.n ? eol + 1 : this.n;
       return c === 91 ? [] : {};
     }
     // `-`, `?` and `:` start a plain scalar before a non-space (`--port=5432`).
-    const starts = c < 128 && ((PLAIN[c] & 1) !== 0 || ((c === DASH || c === 63 || c === COLON) && at + 1 < eol && s.charCodeAt(at + 1) !== SPACE));
+    const starts =
+      c < 128 &&
+      ((PLAIN[c] & 1) !== 0 ||
+        ((c === DASH || c === 63 || c === COLON) &&
+          at + 1 < eol &&
+          s.charCodeAt(at + 1) !== SPACE));
     if (!starts) throw DECLINE;
     // A plain scalar: to a comment or the line's end. `: ` inside it is an error js-yaml words.
     end = at + 1;

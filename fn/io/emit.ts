@@ -26,14 +26,38 @@ class Unsupported extends Error {}
  * with a letter, so nothing else of this shape would read back as anything but a string.
  */
 const RESERVED = new Set([
-  'y', 'Y', 'yes', 'Yes', 'YES', 'n', 'N', 'no', 'No', 'NO', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE',
-  'on', 'On', 'ON', 'off', 'Off', 'OFF', 'null', 'Null', 'NULL',
+  'y',
+  'Y',
+  'yes',
+  'Yes',
+  'YES',
+  'n',
+  'N',
+  'no',
+  'No',
+  'NO',
+  'true',
+  'True',
+  'TRUE',
+  'false',
+  'False',
+  'FALSE',
+  'on',
+  'On',
+  'ON',
+  'off',
+  'Off',
+  'OFF',
+  'null',
+  'Null',
+  'NULL',
 ]);
 /** Per ASCII code: 1 a letter, digit or `-./_`; 2 `:`; 3 a space; 0 anything else. */
 const SIMPLE_CLASS = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
   const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-  SIMPLE_CLASS[c] = letter || (c >= 45 && c <= 57) || c === 95 ? 1 : c === 58 ? 2 : c === 32 ? 3 : 0;
+  SIMPLE_CLASS[c] =
+    letter || (c >= 45 && c <= 57) || c === 95 ? 1 : c === 58 ? 2 : c === 32 ? 3 : 0;
 }
 function isSimple(s: string): boolean {
   const n = s.length;
@@ -90,10 +114,13 @@ function cachedLiteral(s: string, col: number): string {
 }
 
 /** YAML's one-line plain scalar (ns-plain-one-line, outside flow collections), for printable ASCII. */
-const PLAIN_ASCII = /^(?:(?![-?:,[\]{}#&*!|>'"%@`])[\x21-\x7E]|[?:-](?=[\x21-\x7E]))#*(?: *(?:(?![:#])[\x21-\x7E]|:(?=[\x21-\x7E]))#*)*$/;
+const PLAIN_ASCII =
+  /^(?:(?![-?:,[\]{}#&*!|>'"%@`])[\x21-\x7E]|[?:-](?=[\x21-\x7E]))#*(?: *(?:(?![:#])[\x21-\x7E]|:(?=[\x21-\x7E]))#*)*$/;
 const STR_TAG = 'tag:yaml.org,2002:str';
 /** How js-yaml's presenter decides what a plain scalar reads back as; marked internal, so checked. */
-const canResolve = typeof (GO_SAFE_DUMP_SCHEMA as { resolveImplicitScalarTag?: unknown }).resolveImplicitScalarTag === 'function';
+const canResolve =
+  typeof (GO_SAFE_DUMP_SCHEMA as { resolveImplicitScalarTag?: unknown })
+    .resolveImplicitScalarTag === 'function';
 
 /**
  * A one-line string of printable ASCII, as js-yaml writes it in block context (key or value):
@@ -111,7 +138,12 @@ function asciiScalar(s: string): string | undefined {
   }
   if (spaces === n) return undefined;
   // Plain only where js-yaml and both Go readers (kubectl's and kpt's) read the string back.
-  if (PLAIN_ASCII.test(s) && s !== '=' && GO_SAFE_DUMP_SCHEMA.resolveImplicitScalarTag(s).tag.tagName === STR_TAG) return s;
+  if (
+    PLAIN_ASCII.test(s) &&
+    s !== '=' &&
+    GO_SAFE_DUMP_SCHEMA.resolveImplicitScalarTag(s).tag.tagName === STR_TAG
+  )
+    return s;
   return `'${s.replace(/'/g, "''")}'`;
 }
 
@@ -149,7 +181,8 @@ function renderKey(k: string): string {
   if (text === undefined) {
     const r = dump({ [k]: 0 }, DUMP_OPTIONS);
     text = r.slice(0, -4);
-    if (!r.endsWith(': 0\n') || text.startsWith('?') || text.includes('\n')) throw new Unsupported();
+    if (!r.endsWith(': 0\n') || text.startsWith('?') || text.includes('\n'))
+      throw new Unsupported();
   }
   return remember(keyCache, k, text);
 }
@@ -194,15 +227,25 @@ class Writer {
 
   /** js-yaml's writeNode(level, value, { block: true, compact }) for plain data. */
   node(v: unknown, level: number, compact: boolean): void {
-    if (v === null || typeof v !== 'object') { this.scalar(v, level); return; }
+    if (v === null || typeof v !== 'object') {
+      this.scalar(v, level);
+      return;
+    }
     if (Array.isArray(v)) {
-      if (v.length === 0) { this.openEnded = false; this.out += '[]'; return; }
+      if (v.length === 0) {
+        this.openEnded = false;
+        this.out += '[]';
+        return;
+      }
       this.collection(v, level, compact);
       return;
     }
     if (!isPlainObject(v)) throw new Unsupported();
     if (hasDefinedKey(v)) this.collection(v, level, compact);
-    else { this.openEnded = false; this.out += '{}'; }
+    else {
+      this.openEnded = false;
+      this.out += '{}';
+    }
   }
 
   /**
@@ -240,13 +283,29 @@ class Writer {
 
   scalar(v: unknown, level: number): void {
     if (typeof v === 'string') {
-      if (isSimple(v)) { this.openEnded = false; this.out += v; return; }
-      if (isPlainLiteral(v)) { this.openEnded = v.endsWith('\n\n'); this.out += cachedLiteral(v, this.col(level)); return; }
+      if (isSimple(v)) {
+        this.openEnded = false;
+        this.out += v;
+        return;
+      }
+      if (isPlainLiteral(v)) {
+        this.openEnded = v.endsWith('\n\n');
+        this.out += cachedLiteral(v, this.col(level));
+        return;
+      }
       let ascii = asciiCache.get(v);
       if (ascii === undefined) ascii = remember(asciiCache, v, asciiScalar(v) ?? '');
-      if (ascii !== '') { this.openEnded = false; this.out += ascii; return; }
+      if (ascii !== '') {
+        this.openEnded = false;
+        this.out += ascii;
+        return;
+      }
     } else if (typeof v === 'number') {
-      if (Number.isSafeInteger(v) && !Object.is(v, -0)) { this.openEnded = false; this.out += String(v); return; }
+      if (Number.isSafeInteger(v) && !Object.is(v, -0)) {
+        this.openEnded = false;
+        this.out += String(v);
+        return;
+      }
     } else if (typeof v === 'bigint') {
       // Integers past 2^53, read exactly: their digits, as they were written.
       this.openEnded = false;
@@ -279,9 +338,19 @@ class Writer {
       // A non-empty block collection starts on the next line: `key:` without a space.
       if (value !== null && typeof value === 'object') {
         if (Array.isArray(value)) {
-          if (value.length > 0) { this.out += heads[0]; this.collection(value, level + 1, false); continue; }
+          if (value.length > 0) {
+            this.out += heads[0];
+            this.collection(value, level + 1, false);
+            continue;
+          }
         } else if (isPlainObject(value)) {
-          if (hasDefinedKey(value)) { this.out += heads[0]; this.collection(value, level + 1, false); } else { this.out += heads[2]; this.openEnded = false; }
+          if (hasDefinedKey(value)) {
+            this.out += heads[0];
+            this.collection(value, level + 1, false);
+          } else {
+            this.out += heads[2];
+            this.openEnded = false;
+          }
           continue;
         }
       }
@@ -290,7 +359,6 @@ class Writer {
     }
     return written > 0;
   }
-
 
   sequence(a: readonly unknown[], level: number, compact: boolean): void {
     for (let i = 0; i < a.length; i++) {
@@ -337,7 +405,8 @@ function hasDefinedKey(o: Record<string, unknown>): boolean {
 /** The keys js-yaml writes: those whose value is not undefined. */
 function definedKeys(o: Record<string, unknown>): string[] {
   const keys = Object.keys(o);
-  for (let i = 0; i < keys.length; i++) if (o[keys[i]] === undefined) return keys.filter((k) => o[k] !== undefined);
+  for (let i = 0; i < keys.length; i++)
+    if (o[keys[i]] === undefined) return keys.filter((k) => o[k] !== undefined);
   return keys;
 }
 
@@ -361,13 +430,25 @@ export interface ItemLayout {
   last?: unknown;
 }
 
-export function emitYamlTo(value: unknown, write: (chunk: string) => void, layout?: ItemLayout): void {
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || !isPlainObject(value)) {
+export function emitYamlTo(
+  value: unknown,
+  write: (chunk: string) => void,
+  layout?: ItemLayout,
+): void {
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    Array.isArray(value) ||
+    !isPlainObject(value)
+  ) {
     write(dump(value, DUMP_OPTIONS));
     return;
   }
   let keys = definedKeys(value);
-  const listed = layout !== undefined && Array.isArray(value[layout.key]) && (value[layout.key] as unknown[]).length > 0;
+  const listed =
+    layout !== undefined &&
+    Array.isArray(value[layout.key]) &&
+    (value[layout.key] as unknown[]).length > 0;
   const lastItem = listed && layout.last !== undefined ? layout.last : undefined;
   if (lastItem !== undefined) keys = [...keys.filter((k) => k !== layout!.key), layout!.key];
   let keyTexts: string[];
@@ -389,7 +470,8 @@ export function emitYamlTo(value: unknown, write: (chunk: string) => void, layou
     if (Array.isArray(v) && v.length > 0) {
       w.out += `${head}:`;
       const own = listed && key === layout.key ? layout : undefined;
-      const items = lastItem === undefined || !own ? v : [...v.filter((x) => x !== lastItem), lastItem];
+      const items =
+        lastItem === undefined || !own ? v : [...v.filter((x) => x !== lastItem), lastItem];
       writeItems(w, items, keyTexts[i], key, own, write);
       return;
     }
@@ -415,7 +497,14 @@ export function emitYamlTo(value: unknown, write: (chunk: string) => void, layou
  * The entries of a top-level list, after its `key:`; in pieces of some 64 KiB. With a layout,
  * items with a text of their own are written as that text, the rest at the layout's column.
  */
-function writeItems(top: Writer, items: readonly unknown[], keyText: string, key: string, layout: ItemLayout | undefined, write: (chunk: string) => void): void {
+function writeItems(
+  top: Writer,
+  items: readonly unknown[],
+  keyText: string,
+  key: string,
+  layout: ItemLayout | undefined,
+  write: (chunk: string) => void,
+): void {
   const shift = layout ? layout.indent - 2 : 0;
   const w = shift === 0 ? top : new Writer(shift);
   if (w !== top) w.out = top.take();

@@ -8,12 +8,29 @@
 // functions (yaml.v2 2.4 and yaml.v3 3.0 resolve.go); test/go-yaml.test.ts holds them to the
 // real readers, built from Debian's Go packages (test/yaml-reference).
 import {
-  defineMappingTag, defineScalarTag, defineSequenceTag, DUMP_SCHEMA, NOT_RESOLVED, type ScalarTagDefinition,
+  defineMappingTag,
+  defineScalarTag,
+  defineSequenceTag,
+  DUMP_SCHEMA,
+  NOT_RESOLVED,
+  type ScalarTagDefinition,
 } from 'js-yaml';
 
 const NULLS = new Set(['', '~', 'null', 'Null', 'NULL']);
 const TRUE_V2 = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON', 'true', 'True', 'TRUE']);
-const FALSE_V2 = new Set(['n', 'N', 'no', 'No', 'NO', 'off', 'Off', 'OFF', 'false', 'False', 'FALSE']);
+const FALSE_V2 = new Set([
+  'n',
+  'N',
+  'no',
+  'No',
+  'NO',
+  'off',
+  'Off',
+  'OFF',
+  'false',
+  'False',
+  'FALSE',
+]);
 const BOOLS_V3 = new Set(['true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
 const SPECIAL_FLOATS: ReadonlyMap<string, number> = new Map([
   ...['.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF'].map((s) => [s, Infinity] as const),
@@ -27,7 +44,8 @@ export function isYaml11OnlyBoolean(text: string): boolean {
 }
 
 /** Go's strconv.ParseInt/ParseUint(s, 0, 64) syntax, once yaml has removed every `_`. */
-const GO_INT = /^([-+]?)(?:0[xX]([0-9a-fA-F]+)|0[oO]([0-7]+)|0[bB]([01]+)|0([0-7]+)|([1-9][0-9]*|0))$/;
+const GO_INT =
+  /^([-+]?)(?:0[xX]([0-9a-fA-F]+)|0[oO]([0-7]+)|0[bB]([01]+)|0([0-7]+)|([1-9][0-9]*|0))$/;
 /** yaml.v2 and yaml.v3's yamlStyleFloat, tried when the text is no integer. */
 const GO_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 const INT64_MIN = -(2n ** 63n);
@@ -38,8 +56,16 @@ function goInteger(plain: string): bigint | undefined {
   const m = GO_INT.exec(plain);
   if (!m) return undefined;
   const [, sign, hex, oct, bin, legacyOctal, dec] = m;
-  const digits = hex !== undefined ? `0x${hex}` : oct !== undefined ? `0o${oct}`
-    : bin !== undefined ? `0b${bin}` : legacyOctal !== undefined ? `0o${legacyOctal}` : dec;
+  const digits =
+    hex !== undefined
+      ? `0x${hex}`
+      : oct !== undefined
+        ? `0o${oct}`
+        : bin !== undefined
+          ? `0b${bin}`
+          : legacyOctal !== undefined
+            ? `0o${legacyOctal}`
+            : dec;
   const magnitude = BigInt(digits);
   const value = sign === '-' ? -magnitude : magnitude;
   // ParseUint takes no sign: past int64, only an unsigned text is an integer.
@@ -116,7 +142,8 @@ export const goIntTag = defineScalarTag<number | bigint>('tag:yaml.org,2002:int'
   implicitFirstChars: [...'+-0123456789'],
   resolve: (source) => {
     const n = goNumber(source);
-    return typeof n === 'bigint' || (typeof n === 'number' && Number.isInteger(n) && !isFloatText(source))
+    return typeof n === 'bigint' ||
+      (typeof n === 'number' && Number.isInteger(n) && !isFloatText(source))
       ? n
       : NOT_RESOLVED;
   },
@@ -157,13 +184,21 @@ function plainNodeTags(prefix: string) {
   return [
     defineScalarTag(prefix, { matchByTagPrefix, identify, resolve: (source) => source }),
     defineSequenceTag<unknown[]>(prefix, {
-      matchByTagPrefix, identify, create: () => [], addItem: (carrier, item) => { carrier.push(item); },
+      matchByTagPrefix,
+      identify,
+      create: () => [],
+      addItem: (carrier, item) => {
+        carrier.push(item);
+      },
     }),
     defineMappingTag<Record<string, unknown>>(prefix, {
       matchByTagPrefix,
       identify,
       create: () => ({}),
-      addPair: (carrier, key, value) => { carrier[String(key)] = value; return ''; },
+      addPair: (carrier, key, value) => {
+        carrier[String(key)] = value;
+        return '';
+      },
       has: (carrier, key) => Object.hasOwn(carrier, String(key)),
       keys: (carrier) => Object.keys(carrier),
       get: (carrier, key) => carrier[String(key)],
@@ -183,7 +218,10 @@ export const OTHER_YAML_TAGS = plainNodeTags('tag:yaml.org,2002:');
  * mapping compares keys as strings and refuses both; dbtls reads with this one only when js-yaml
  * has said "duplicated mapping key", so ordinary input costs nothing more.
  */
-interface TypedKeys { value: Record<string, unknown>; keys: Set<string> }
+interface TypedKeys {
+  value: Record<string, unknown>;
+  keys: Set<string>;
+}
 const typedKey = (key: unknown) => `${typeof key}:${String(key)}`;
 export const typedKeyMapTag = defineMappingTag<TypedKeys, Record<string, unknown>>(
   'tag:yaml.org,2002:map',
@@ -193,7 +231,10 @@ export const typedKeyMapTag = defineMappingTag<TypedKeys, Record<string, unknown
       if (key !== null && typeof key === 'object') return 'a mapping key may not be a collection';
       carrier.keys.add(typedKey(key));
       Object.defineProperty(carrier.value, String(key), {
-        value, enumerable: true, configurable: true, writable: true,
+        value,
+        enumerable: true,
+        configurable: true,
+        writable: true,
       });
       return '';
     },

@@ -3,7 +3,11 @@
 // It imports nothing, so both can use it without an import cycle.
 
 /** The entries of a ResourceList's top-level `items:` block sequence. */
-export interface ItemEntries { indent: number; starts: number[]; end: number }
+export interface ItemEntries {
+  indent: number;
+  starts: number[];
+  end: number;
+}
 
 /**
  * The entries of the `items:` block sequence at the top level of a ResourceList: each starts at
@@ -40,7 +44,10 @@ function scanItemEntries(text: string): ItemEntries | undefined {
     const next = eol < 0 ? text.length : eol + 1;
     if (text.startsWith(opener, at)) {
       const after = text.charCodeAt(at + opener.length);
-      if (after !== 32 && after !== 10 && after !== 13 && !Number.isNaN(after)) { end = at; break; }
+      if (after !== 32 && after !== 10 && after !== 13 && !Number.isNaN(after)) {
+        end = at;
+        break;
+      }
       starts.push(at);
     } else if (endsSequence(text, at, next, indent)) {
       end = at;
@@ -59,4 +66,3 @@ function endsSequence(text: string, at: number, next: number, indent: number): b
   const c = text.charCodeAt(i);
   return c !== 35 && c !== 10 && !(c === 13 && text.charCodeAt(i + 1) === 10);
 }
-

@@ -13,7 +13,13 @@ import { editText, sameValue } from './text-edit.js';
  * Where an item's text is: a block sequence entry of `text`, `- ` at column `indent`; or, for a
  * document of a file (`render DIR`), the document's lines between its markers.
  */
-export interface ItemSource { text: string; start: number; end: number; indent: number; document?: true }
+export interface ItemSource {
+  text: string;
+  start: number;
+  end: number;
+  indent: number;
+  document?: true;
+}
 
 const SOURCES = new WeakMap<object, ItemSource>();
 /** An object dbtls made from another (a changed database): its text is an edit of the other's. */
@@ -32,7 +38,12 @@ export function recordItemSources(text: string, items: readonly unknown[]): numb
   items.forEach((item, i) => {
     if (item === null || typeof item !== 'object') return;
     if (SOURCES.has(item)) AMBIGUOUS.add(item);
-    SOURCES.set(item, { text, start: starts[i], end: i + 1 < starts.length ? starts[i + 1] : end, indent });
+    SOURCES.set(item, {
+      text,
+      start: starts[i],
+      end: i + 1 < starts.length ? starts[i + 1] : end,
+      indent,
+    });
   });
   return indent;
 }
@@ -93,8 +104,11 @@ export function endsInput(item: unknown): boolean {
   let from: object | undefined = item;
   while (from !== undefined && !SOURCES.has(from)) from = DERIVED.get(from);
   const source = from && ownSource(from);
-  return source !== undefined && source.end === source.text.length
-    && source.text.charCodeAt(source.end - 1) !== 10;
+  return (
+    source !== undefined &&
+    source.end === source.text.length &&
+    source.text.charCodeAt(source.end - 1) !== 10
+  );
 }
 
 /** A line that starts or ends a document: `---` or `...`, alone or before a space. */
@@ -108,7 +122,10 @@ export function recordDocumentSources(text: string, docs: readonly unknown[]): v
   const bounds: number[] = [0];
   for (const m of text.matchAll(MARKER)) {
     const eol = text.indexOf('\n', m.index);
-    if (!/^(?:---|\.\.\.)[ \t\r]*(?:#[^\n]*)?$/.test(text.slice(m.index, eol < 0 ? text.length : eol))) return;
+    if (
+      !/^(?:---|\.\.\.)[ \t\r]*(?:#[^\n]*)?$/.test(text.slice(m.index, eol < 0 ? text.length : eol))
+    )
+      return;
     bounds.push(m.index, eol < 0 ? text.length : eol + 1);
   }
   bounds.push(text.length);
@@ -144,10 +161,17 @@ export function documentText(object: unknown): string | undefined {
   }
   if (object === root) return text;
   // As an entry (`- ` and two more columns), edited, and back: the shift changes no value.
-  const entry = text.slice(0, -1).split('\n').map((l, i) => (i === 0 ? `- ${l}` : l === '' ? '' : `  ${l}`)).join('\n');
+  const entry = text
+    .slice(0, -1)
+    .split('\n')
+    .map((l, i) => (i === 0 ? `- ${l}` : l === '' ? '' : `  ${l}`))
+    .join('\n');
   const edited = editText(entry, 2, root, object);
   if (edited === undefined) return undefined;
-  return `${edited.split('\n').map((l) => l.slice(2)).join('\n')}\n`;
+  return `${edited
+    .split('\n')
+    .map((l) => l.slice(2))
+    .join('\n')}\n`;
 }
 
 /**

@@ -6,7 +6,12 @@ export type Obj = Record<string, unknown>;
 export interface KubeObject extends Obj {
   apiVersion: string;
   kind: string;
-  metadata: Obj & { name: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> };
+  metadata: Obj & {
+    name: string;
+    namespace?: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+  };
 }
 
 export function isObj(v: unknown): v is Obj {
@@ -57,7 +62,7 @@ export function merged<T extends Obj>(...parts: (Obj | undefined)[]): T {
   const out: Obj = {};
   for (const part of parts) {
     if (part === undefined) continue;
-    for (const k in part) if (Object.prototype.hasOwnProperty.call(part, k)) out[k] = part[k];
+    for (const k in part) if (Object.hasOwn(part, k)) out[k] = part[k];
   }
   return out as T;
 }
@@ -108,7 +113,8 @@ export function compact<T>(v: T): T {
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
     const val = v[k];
-    const c = val === undefined || (Array.isArray(val) && val.length === 0) ? undefined : compact(val);
+    const c =
+      val === undefined || (Array.isArray(val) && val.length === 0) ? undefined : compact(val);
     const kept = c !== undefined && !(isObj(c) && isEmpty(c));
     if (out === undefined && kept && c === val) continue;
     if (out === undefined) {

@@ -6,16 +6,24 @@ import type { Node } from 'yaml';
 
 import { loadYamlPackage as loadYaml } from './yaml-package.js';
 
-export interface Position { line: number; column: number }
+export interface Position {
+  line: number;
+  column: number;
+}
 
 export function splitFieldPath(path: string): (string | number)[] {
   const out: (string | number)[] = [];
-  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]);
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g))
+    out.push(m[2] !== undefined ? Number(m[2]) : m[1]);
   return out;
 }
 
 /** Position of `fieldPath` in document `index` of `text`, or of its deepest existing ancestor. */
-export function locate(text: string, index: number, fieldPath: string | undefined): Position | undefined {
+export function locate(
+  text: string,
+  index: number,
+  fieldPath: string | undefined,
+): Position | undefined {
   const { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } = loadYaml();
   const counter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: counter, uniqueKeys: false });

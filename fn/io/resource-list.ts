@@ -6,7 +6,11 @@ import { itemLayout, recordItemSources } from './item-sources.js';
 import { isObj, type KubeObject, type Obj } from './objects.js';
 import type { Result } from './results.js';
 
-export const RESOURCE_LIST_VERSIONS = ['config.kubernetes.io/v1', 'config.kubernetes.io/v1beta1', 'v1'];
+export const RESOURCE_LIST_VERSIONS = [
+  'config.kubernetes.io/v1',
+  'config.kubernetes.io/v1beta1',
+  'v1',
+];
 
 export interface ResourceList {
   apiVersion: string;
@@ -18,7 +22,9 @@ export interface ResourceList {
 }
 
 /** On failure, `list` carries the items when they could be read, so that they are not lost. */
-export type ReadOutcome = { ok: true; list: ResourceList } | { ok: false; results: Result[]; list?: ResourceList };
+export type ReadOutcome =
+  | { ok: true; list: ResourceList }
+  | { ok: false; results: Result[]; list?: ResourceList };
 
 export function emptyResourceList(results: Result[] = []): ResourceList {
   return { apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [], results };
@@ -40,25 +46,45 @@ export function readResourceList(text: string): ReadOutcome {
     const e = describeYamlError(err);
     const at = e.line ? ` at line ${e.line}, column ${e.column}` : '';
     // Valid YAML that is only too large is not called invalid.
-    return fatal(e.message.startsWith('too large: ') ? `input is ${e.message}` : `input is not valid YAML: ${e.message}${at}`);
+    return fatal(
+      e.message.startsWith('too large: ')
+        ? `input is ${e.message}`
+        : `input is not valid YAML: ${e.message}${at}`,
+    );
   }
   if (doc === undefined || doc === null) return fatal('input is empty: expected a ResourceList');
-  if (!isObj(doc)) return fatal(`input is not a ResourceList: expected a mapping, got ${describeType(doc)}`);
+  if (!isObj(doc))
+    return fatal(`input is not a ResourceList: expected a mapping, got ${describeType(doc)}`);
   if (doc.kind !== 'ResourceList') {
-    return fatal(`input is not a ResourceList: kind is ${JSON.stringify(doc.kind ?? null)}, expected "ResourceList"`);
+    return fatal(
+      `input is not a ResourceList: kind is ${JSON.stringify(doc.kind ?? null)}, expected "ResourceList"`,
+    );
   }
   if (typeof doc.apiVersion !== 'string' || !RESOURCE_LIST_VERSIONS.includes(doc.apiVersion)) {
-    return fatal(`input is not a ResourceList: apiVersion ${JSON.stringify(doc.apiVersion ?? null)} is not one of ${RESOURCE_LIST_VERSIONS.join(', ')}`);
+    return fatal(
+      `input is not a ResourceList: apiVersion ${JSON.stringify(doc.apiVersion ?? null)} is not one of ${RESOURCE_LIST_VERSIONS.join(', ')}`,
+    );
   }
   const items = doc.items ?? [];
-  if (!Array.isArray(items)) return fatal(`ResourceList items must be a list, got ${describeType(items)}`);
+  if (!Array.isArray(items))
+    return fatal(`ResourceList items must be a list, got ${describeType(items)}`);
   // The items are readable from here on: a bad envelope field must not lose them.
-  const keep = (message: string): ReadOutcome => ({ ...fatal(message), list: { apiVersion: doc.apiVersion as string, kind: 'ResourceList', items } });
-  if (doc.functionConfig !== undefined && doc.functionConfig !== null && !isObj(doc.functionConfig)) {
-    return keep(`ResourceList functionConfig must be a mapping, got ${describeType(doc.functionConfig)}`);
+  const keep = (message: string): ReadOutcome => ({
+    ...fatal(message),
+    list: { apiVersion: doc.apiVersion as string, kind: 'ResourceList', items },
+  });
+  if (
+    doc.functionConfig !== undefined &&
+    doc.functionConfig !== null &&
+    !isObj(doc.functionConfig)
+  ) {
+    return keep(
+      `ResourceList functionConfig must be a mapping, got ${describeType(doc.functionConfig)}`,
+    );
   }
   const results = doc.results ?? [];
-  if (!Array.isArray(results)) return keep(`ResourceList results must be a list, got ${describeType(results)}`);
+  if (!Array.isArray(results))
+    return keep(`ResourceList results must be a list, got ${describeType(results)}`);
   recordItemSources(text, items);
   const list = { ...doc, items, results } as ResourceList;
   if (doc.functionConfig === null) delete list.functionConfig;
@@ -81,30 +107,54 @@ export function itemProblems(item: unknown): readonly { path?: string; text: str
   if (!isObj(item)) return [{ text: `is not a mapping (got ${describeType(item)})` }];
   const missing: string[] = [];
   const wrong: { path: string; text: string }[] = [];
-  const quote = (v: unknown) => (typeof v === 'boolean' || typeof v === 'number' ? ` (YAML reads it unquoted as a ${typeof v}: quote it)` : '');
+  const quote = (v: unknown) =>
+    typeof v === 'boolean' || typeof v === 'number'
+      ? ` (YAML reads it unquoted as a ${typeof v}: quote it)`
+      : '';
   const str = (path: string, v: unknown) => {
     if (v === undefined || v === null) missing.push(path);
-    else if (typeof v !== 'string' || v === '') wrong.push({ path, text: `${path} must be a non-empty string, got ${describeType(v)}${quote(v)}` });
+    else if (typeof v !== 'string' || v === '')
+      wrong.push({
+        path,
+        text: `${path} must be a non-empty string, got ${describeType(v)}${quote(v)}`,
+      });
   };
   str('apiVersion', item.apiVersion);
   str('kind', item.kind);
   const md = item.metadata;
   if (md === undefined || md === null) missing.push('metadata.name');
-  else if (!isObj(md)) wrong.push({ path: 'metadata', text: `metadata must be a mapping, got ${describeType(md)}` });
+  else if (!isObj(md))
+    wrong.push({ path: 'metadata', text: `metadata must be a mapping, got ${describeType(md)}` });
   else {
     str('metadata.name', md.name);
     if (md.namespace !== undefined && md.namespace !== null && typeof md.namespace !== 'string') {
-      wrong.push({ path: 'metadata.namespace', text: `metadata.namespace must be a string, got ${describeType(md.namespace)}${quote(md.namespace)}` });
+      wrong.push({
+        path: 'metadata.namespace',
+        text: `metadata.namespace must be a string, got ${describeType(md.namespace)}${quote(md.namespace)}`,
+      });
     }
     for (const key of ['labels', 'annotations']) {
       const m = md[key];
       if (m === undefined || m === null) continue;
-      if (!isObj(m)) { wrong.push({ path: `metadata.${key}`, text: `metadata.${key} must be a mapping of strings, got ${describeType(m)}` }); continue; }
+      if (!isObj(m)) {
+        wrong.push({
+          path: `metadata.${key}`,
+          text: `metadata.${key} must be a mapping of strings, got ${describeType(m)}`,
+        });
+        continue;
+      }
       const bad = Object.keys(m).find((k) => m[k] !== null && typeof m[k] !== 'string');
-      if (bad !== undefined) wrong.push({ path: `metadata.${key}.${bad}`, text: `metadata.${key}.${bad} must be a string, got ${describeType(m[bad])}${quote(m[bad])}` });
+      if (bad !== undefined)
+        wrong.push({
+          path: `metadata.${key}.${bad}`,
+          text: `metadata.${key}.${bad} must be a string, got ${describeType(m[bad])}${quote(m[bad])}`,
+        });
     }
   }
-  return [...(missing.length ? [{ path: missing[0], text: `has no ${missing.join(', ')}` }] : []), ...wrong];
+  return [
+    ...(missing.length ? [{ path: missing[0], text: `has no ${missing.join(', ')}` }] : []),
+    ...wrong,
+  ];
 }
 
 const NO_PROBLEMS: readonly { path?: string; text: string }[] = Object.freeze([]);
@@ -113,9 +163,17 @@ const NO_PROBLEMS: readonly { path?: string; text: string }[] = Object.freeze([]
 function isWellFormed(item: unknown): boolean {
   if (!isObj(item)) return false;
   const md = item.metadata;
-  if (typeof item.apiVersion !== 'string' || item.apiVersion === '' || typeof item.kind !== 'string' || item.kind === '' || !isObj(md)) return false;
+  if (
+    typeof item.apiVersion !== 'string' ||
+    item.apiVersion === '' ||
+    typeof item.kind !== 'string' ||
+    item.kind === '' ||
+    !isObj(md)
+  )
+    return false;
   if (typeof md.name !== 'string' || md.name === '') return false;
-  if (md.namespace !== undefined && md.namespace !== null && typeof md.namespace !== 'string') return false;
+  if (md.namespace !== undefined && md.namespace !== null && typeof md.namespace !== 'string')
+    return false;
   return isStringMap(md.labels) && isStringMap(md.annotations);
 }
 
@@ -143,11 +201,19 @@ export function writeResourceList(list: ResourceList): string {
 export function writeResourceListTo(list: ResourceList, write: (chunk: string) => void): void {
   let parts: string[] = [];
   let size = 0;
-  emitYamlTo(outputOf(list), (chunk) => {
-    parts.push(chunk);
-    size += chunk.length;
-    if (size >= 1 << 16) { write(parts.length === 1 ? parts[0] : parts.join('')); parts = []; size = 0; }
-  }, itemLayout(list.items));
+  emitYamlTo(
+    outputOf(list),
+    (chunk) => {
+      parts.push(chunk);
+      size += chunk.length;
+      if (size >= 1 << 16) {
+        write(parts.length === 1 ? parts[0] : parts.join(''));
+        parts = [];
+        size = 0;
+      }
+    },
+    itemLayout(list.items),
+  );
   if (parts.length) write(parts.join(''));
 }
 
@@ -165,6 +231,7 @@ export function describeType(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  if (typeof v === 'string')
+    return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
   return `${typeof v} ${String(v)}`;
 }

@@ -4,7 +4,12 @@ import { annotationsOf, type KubeObject, isObj } from './objects.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
-export interface ResourceRef { apiVersion: string; kind: string; name: string; namespace?: string }
+export interface ResourceRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
 
 export interface Result {
   message: string;
@@ -22,7 +27,8 @@ export const INTERNAL_INDEX_ANNOTATION = 'internal.config.kubernetes.io/index';
 
 export function refOf(o: KubeObject): ResourceRef {
   const ref: ResourceRef = { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name };
-  if (typeof o.metadata.namespace === 'string' && o.metadata.namespace !== '') ref.namespace = o.metadata.namespace;
+  if (typeof o.metadata.namespace === 'string' && o.metadata.namespace !== '')
+    ref.namespace = o.metadata.namespace;
   return ref;
 }
 
@@ -36,7 +42,12 @@ export function fileOf(o: { metadata?: unknown }): Result['file'] | undefined {
   return Number.isInteger(index) && index > 0 ? { path, index } : { path };
 }
 
-export function resultFor(o: KubeObject, severity: Severity, message: string, fieldPath?: string): Result {
+export function resultFor(
+  o: KubeObject,
+  severity: Severity,
+  message: string,
+  fieldPath?: string,
+): Result {
   const r: Result = { message, severity, resourceRef: refOf(o) };
   if (fieldPath) r.field = { path: fieldPath };
   const file = fileOf(o);
@@ -64,8 +75,16 @@ export function formatResult(r: Result): string {
 export class Reporter {
   readonly results: Result[] = [];
   constructor(readonly object: KubeObject) {}
-  error(path: string | undefined, message: string): void { this.results.push(resultFor(this.object, 'error', message, path)); }
-  warn(path: string | undefined, message: string): void { this.results.push(resultFor(this.object, 'warning', message, path)); }
-  info(path: string | undefined, message: string): void { this.results.push(resultFor(this.object, 'info', message, path)); }
-  get failed(): boolean { return hasErrors(this.results); }
+  error(path: string | undefined, message: string): void {
+    this.results.push(resultFor(this.object, 'error', message, path));
+  }
+  warn(path: string | undefined, message: string): void {
+    this.results.push(resultFor(this.object, 'warning', message, path));
+  }
+  info(path: string | undefined, message: string): void {
+    this.results.push(resultFor(this.object, 'info', message, path));
+  }
+  get failed(): boolean {
+    return hasErrors(this.results);
+  }
 }

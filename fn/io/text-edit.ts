@@ -27,7 +27,12 @@ interface Change {
  * `entry` (a block sequence entry: `- ` at column rootCol - 2 on its first line) edited so that
  * it reads as `after` where it read as `before`; undefined when that cannot be done exactly.
  */
-export function editText(entry: string, rootCol: number, before: unknown, after: unknown): string | undefined {
+export function editText(
+  entry: string,
+  rootCol: number,
+  before: unknown,
+  after: unknown,
+): string | undefined {
   if (!isMap(before) || !isMap(after)) return undefined;
   const changes: Change[] = [];
   diff(before, after, [], changes);
@@ -58,7 +63,12 @@ function isMap(v: unknown): v is Record<string, unknown> {
 }
 
 /** The fields of `after` that differ from `before`, as changes of whole pairs. */
-function diff(before: Record<string, unknown>, after: Record<string, unknown>, parent: Path, out: Change[]): void {
+function diff(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  parent: Path,
+  out: Change[],
+): void {
   for (const key of Object.keys(after)) {
     const a = after[key];
     if (a === undefined) continue;
@@ -82,7 +92,11 @@ function diff(before: Record<string, unknown>, after: Record<string, unknown>, p
  * Anything else replaces the whole pair.
  */
 function diffSequence(
-  before: unknown[], after: unknown[], parent: Path, key: string, out: Change[],
+  before: unknown[],
+  after: unknown[],
+  parent: Path,
+  key: string,
+  out: Change[],
 ): void {
   if (deepEqual(before, after)) return;
   const whole = () => out.push({ parent, key, value: after });
@@ -119,15 +133,26 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   }
   const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
   const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  return ka.length === kb.length
-    && ka.every((k) => Object.hasOwn(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return (
+    ka.length === kb.length &&
+    ka.every(
+      (k) =>
+        Object.hasOwn(b, k) &&
+        deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+    )
+  );
 }
 
 /**
  * Lines [from, to) of a mapping whose keys are at column `col`; a mapping that is a sequence
  * entry has its first key on the entry's `- ` line (`dashLine`).
  */
-interface Block { from: number; to: number; col: number; dashLine?: number }
+interface Block {
+  from: number;
+  to: number;
+  col: number;
+  dashLine?: number;
+}
 
 const indentOf = (line: string) => line.length - line.trimStart().length;
 const isBlankOrComment = (line: string) => {
@@ -161,7 +186,11 @@ function valueEnd(lines: string[], keyLine: number, col: number, limit: number):
 }
 
 /** A block sequence: its `-` column, the first line of each entry, where it ends. */
-interface Sequence { seqCol: number; starts: number[]; end: number }
+interface Sequence {
+  seqCol: number;
+  starts: number[];
+  end: number;
+}
 
 /** A line that starts a block sequence entry with its `-` at `col`. */
 function isEntryStart(line: string, col: number): boolean {
@@ -170,7 +199,12 @@ function isEntryStart(line: string, col: number): boolean {
 }
 
 /** The entries of the block sequence that is the value of the pair at `keyLine`. */
-function sequenceEntries(lines: string[], keyLine: number, col: number, limit: number): Sequence | undefined {
+function sequenceEntries(
+  lines: string[],
+  keyLine: number,
+  col: number,
+  limit: number,
+): Sequence | undefined {
   const rest = afterColon(lines[keyLine]);
   if (rest === undefined || !/^[ \t]*(#.*)?$/.test(rest)) return undefined;
   const end = valueEnd(lines, keyLine, col, limit);
@@ -205,12 +239,17 @@ function entryBlock(lines: string[], seq: Sequence, index: number): Block | unde
   }
   // A mapping starts with a key: not a nested sequence, a flow collection, a scalar indicator.
   const first = content.trimStart();
-  if (/^[-[{'"|>!&*?]/.test(first) && !/^["'][^]*["'][ ]*:/.test(first)) return undefined;
+  if (/^[-[{'"|>!&*?]/.test(first) && !/^["'][\s\S]*["'][ ]*:/.test(first)) return undefined;
   return { from, to, col, dashLine: from };
 }
 
 /** The block mapping that is the value of the pair at `keyLine`, or undefined if it is not one. */
-function childBlock(lines: string[], keyLine: number, col: number, limit: number): Block | undefined {
+function childBlock(
+  lines: string[],
+  keyLine: number,
+  col: number,
+  limit: number,
+): Block | undefined {
   const rest = afterColon(lines[keyLine]);
   if (rest === undefined || !/^[ \t]*(#.*)?$/.test(rest)) return undefined;
   const end = valueEnd(lines, keyLine, col, limit);
@@ -229,7 +268,11 @@ function afterColon(line: string): string | undefined {
 }
 
 /** Finds the block mapping at `path`, or undefined. */
-function blockAt(lines: string[], root: Block, path: Path): { block: Block; keyLine: number } | undefined {
+function blockAt(
+  lines: string[],
+  root: Block,
+  path: Path,
+): { block: Block; keyLine: number } | undefined {
   let block = root;
   let keyLine = -1;
   for (let i = 0; i < path.length; i++) {
@@ -255,7 +298,12 @@ function blockAt(lines: string[], root: Block, path: Path): { block: Block; keyL
 }
 
 function applyChange(
-  lines: string[], rootCol: number, change: Change, before: unknown, after: unknown, current: unknown,
+  lines: string[],
+  rootCol: number,
+  change: Change,
+  before: unknown,
+  after: unknown,
+  current: unknown,
 ): boolean {
   const root: Block = { from: 0, to: lines.length, col: rootCol };
   const found = blockAt(lines, root, change.parent);
@@ -266,7 +314,9 @@ function applyChange(
     if (keyLine < 0 || !editEntries(lines, block, keyLine, change)) return false;
   } else if (keyLine >= 0) {
     const end = valueEnd(lines, keyLine, block.col, block.to);
-    const replacement = change.remove ? [] : emitPairAt(change.key, change.value, block.col).split('\n');
+    const replacement = change.remove
+      ? []
+      : emitPairAt(change.key, change.value, block.col).split('\n');
     if (keyLine === block.dashLine) {
       // The entry's `- ` stays: a pair is put after it, and the first pair is never removed.
       if (change.remove) return false;
@@ -290,7 +340,8 @@ function applyToValue(current: unknown, change: Change): void {
   if (!isMap(parent)) throw new Error('no parent');
   const seq = parent[change.key];
   const drop = change.dropEntries;
-  if (change.append) parent[change.key] = [...(seq as unknown[]), ...structuredClone(change.append)];
+  if (change.append)
+    parent[change.key] = [...(seq as unknown[]), ...structuredClone(change.append)];
   else if (drop) parent[change.key] = (seq as unknown[]).filter((_, i) => !drop.includes(i));
   else if (change.remove) delete parent[change.key];
   else parent[change.key] = structuredClone(change.value);
@@ -359,7 +410,9 @@ function editEntries(lines: string[], block: Block, keyLine: number, change: Cha
 
 /** `entries` as block sequence entries with their `-` at column `col`. */
 function sequenceLines(entries: unknown[], col: number): string[] {
-  const emitted = emitPairAt('x', entries, col + 2).split('\n').slice(1);
+  const emitted = emitPairAt('x', entries, col + 2)
+    .split('\n')
+    .slice(1);
   const shift = col - indentOf(emitted[0]);
   if (!emitted[0].trimStart().startsWith('- ')) throw new Error('not a block sequence');
   return emitted.map((l) => (l === '' ? l : shift >= 0 ? ' '.repeat(shift) + l : l.slice(-shift)));
@@ -370,7 +423,12 @@ function sequenceLines(entries: unknown[], col: number): string[] {
  * nothing): the nearest existing ancestor gets the whole missing pair.
  */
 function insertParent(
-  lines: string[], root: Block, change: Change, before: unknown, after: unknown, current: unknown,
+  lines: string[],
+  root: Block,
+  change: Change,
+  before: unknown,
+  after: unknown,
+  current: unknown,
 ): boolean {
   if (change.remove) return true;
   for (let depth = change.parent.length - 1; depth >= 0; depth--) {
@@ -384,14 +442,17 @@ function insertParent(
     if (keyLine >= 0) {
       // Present, but empty or written in flow style: only an empty value is replaced.
       const rest = afterColon(lines[keyLine]);
-      const emptyValue = rest !== undefined && /^[ \t]*(\{\}|~|null|Null|NULL)?[ \t]*(#.*)?$/.test(rest);
+      const emptyValue =
+        rest !== undefined && /^[ \t]*(\{\}|~|null|Null|NULL)?[ \t]*(#.*)?$/.test(rest);
       const end = valueEnd(lines, keyLine, found.block.col, found.block.to);
       if (end !== keyLine + 1) return false;
       if (found.block.dashLine === keyLine) return false;
       if (emptyValue) {
         lines.splice(keyLine, 1, ...emitPairAt(key, value, found.block.col).split('\n'));
         setAt(current, [...ancestor, key], value);
-      } else if (!insertIntoFlowMap(lines, keyLine, [...ancestor, key], change, before, after, current)) {
+      } else if (
+        !insertIntoFlowMap(lines, keyLine, [...ancestor, key], change, before, after, current)
+      ) {
         return false;
       }
     } else {
@@ -454,7 +515,12 @@ function verify(lines: string[], root: Block, at: Path, after: unknown): boolean
  * closing brace, in flow style (JSON, which both Go readers read as YAML), the rest untouched.
  */
 function insertIntoFlowMap(
-  lines: string[], keyLine: number, at: Path, change: Change, before: unknown, after: unknown,
+  lines: string[],
+  keyLine: number,
+  at: Path,
+  change: Change,
+  before: unknown,
+  after: unknown,
   current: unknown,
 ): boolean {
   const line = lines[keyLine];

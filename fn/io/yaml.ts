@@ -4,11 +4,26 @@
 // they do in Kubernetes. What dbtls does not change is written back as its own text
 // (./item-sources.ts), so these rules never decide what the user's other resources mean.
 import {
-  Schema, YAMLException, binaryTag, dump, load, loadAll, mapTag, mergeTag, seqTag, strTag,
+  Schema,
+  YAMLException,
+  binaryTag,
+  load,
+  loadAll,
+  mapTag,
+  mergeTag,
+  seqTag,
+  strTag,
 } from 'js-yaml';
 import {
-  goBoolTag, goFloatTag, goIntTag, goNullTag, kubectlPlainValue, LOCAL_TAGS, OTHER_YAML_TAGS,
-  timestampAsStringTag, typedKeyMapTag,
+  goBoolTag,
+  goFloatTag,
+  goIntTag,
+  goNullTag,
+  kubectlPlainValue,
+  LOCAL_TAGS,
+  OTHER_YAML_TAGS,
+  timestampAsStringTag,
+  typedKeyMapTag,
 } from './go-yaml.js';
 import { loadYamlPackage } from './yaml-package.js';
 import { BlockReader, ownCopy } from './block-yaml.js';
@@ -16,8 +31,18 @@ import { findItemEntries } from './item-entries.js';
 import { emitYaml } from './emit.js';
 
 export const KUBERNETES_SCHEMA = new Schema([
-  goNullTag, goBoolTag, goIntTag, goFloatTag, strTag, seqTag, mapTag, mergeTag, binaryTag,
-  timestampAsStringTag, ...LOCAL_TAGS, ...OTHER_YAML_TAGS,
+  goNullTag,
+  goBoolTag,
+  goIntTag,
+  goFloatTag,
+  strTag,
+  seqTag,
+  mapTag,
+  mergeTag,
+  binaryTag,
+  timestampAsStringTag,
+  ...LOCAL_TAGS,
+  ...OTHER_YAML_TAGS,
 ]);
 /** The same, with keys told apart by type: for the valid YAML js-yaml's mapping refuses. */
 const TYPED_KEYS_SCHEMA = KUBERNETES_SCHEMA.withTags(typedKeyMapTag);
@@ -50,12 +75,18 @@ function limitFromEnvironment(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   if (!/^[0-9]+$/.test(raw.replace(/_/g, ''))) {
-    throw new YAMLException(`${name} must be a whole number (the limit to use), not ${JSON.stringify(raw)}`);
+    throw new YAMLException(
+      `${name} must be a whole number (the limit to use), not ${JSON.stringify(raw)}`,
+    );
   }
   return Number(raw.replace(/_/g, ''));
 }
 
-export interface YamlError { message: string; line?: number; column?: number }
+export interface YamlError {
+  message: string;
+  line?: number;
+  column?: number;
+}
 
 export function parseYaml(text: string, filename?: string): unknown {
   checkNodes(text);
@@ -79,7 +110,12 @@ export function parseYamlStream(text: string, filename?: string): unknown[] {
  * error is js-yaml's, so messages about broken YAML stay as they were.
  */
 function withFallbacks(text: string, filename: string | undefined, all: boolean): unknown {
-  const options = { schema: KUBERNETES_SCHEMA, maxDepth: LIMITS.maxDepth, maxAliases: LIMITS.maxAliases, filename };
+  const options = {
+    schema: KUBERNETES_SCHEMA,
+    maxDepth: LIMITS.maxDepth,
+    maxAliases: LIMITS.maxAliases,
+    filename,
+  };
   try {
     return all ? loadAll(text, options) : load(text, options);
   } catch (err) {
@@ -87,7 +123,11 @@ function withFallbacks(text: string, filename: string | undefined, all: boolean)
     const typed = { ...options, schema: TYPED_KEYS_SCHEMA };
     const duplicate = /duplicated mapping key/.test(err.message);
     if (duplicate) {
-      try { return all ? loadAll(text, typed) : load(text, typed); } catch { /* the yaml package's turn */ }
+      try {
+        return all ? loadAll(text, typed) : load(text, typed);
+      } catch {
+        /* the yaml package's turn */
+      }
     }
     // js-yaml refuses a tab after a comma in a flow collection, which YAML and Go allow, and keys
     // that are one only to kubectl (`off` and `no` are both false to yaml.v2, two strings to
@@ -99,7 +139,9 @@ function withFallbacks(text: string, filename: string | undefined, all: boolean)
   }
 }
 
-const CORE_SCALAR_TAGS = new Set(['null', 'bool', 'int', 'float'].map((t) => `tag:yaml.org,2002:${t}`));
+const CORE_SCALAR_TAGS = new Set(
+  ['null', 'bool', 'int', 'float'].map((t) => `tag:yaml.org,2002:${t}`),
+);
 
 function tabOnErrorLine(err: YAMLException, text: string): boolean {
   const line = (err as unknown as { mark?: { line?: number } }).mark?.line;
@@ -125,12 +167,16 @@ function readWithYamlPackage(text: string, all: boolean): unknown {
   };
   // Two keys are one only when written alike (as kyaml compares them); `off` beside `no` is
   // kubectl's problem to report, not a reason to refuse the list.
-  const uniqueKeys = (a: unknown, b: unknown) => isScalar(a) && isScalar(b)
-    && (a.type === 'PLAIN') === (b.type === 'PLAIN') && a.source === b.source && a.value === b.value;
+  const uniqueKeys = (a: unknown, b: unknown) =>
+    isScalar(a) &&
+    isScalar(b) &&
+    (a.type === 'PLAIN') === (b.type === 'PLAIN') &&
+    a.source === b.source &&
+    a.value === b.value;
   const docs = parseAllDocuments(text, { schema: 'failsafe', merge: true, uniqueKeys });
   if (!Array.isArray(docs)) return undefined;
-  const unexpected = (d: (typeof docs)[number]) => d.errors.length > 0
-    || d.warnings.some((w) => w.code !== 'TAG_RESOLVE_FAILED');
+  const unexpected = (d: (typeof docs)[number]) =>
+    d.errors.length > 0 || d.warnings.some((w) => w.code !== 'TAG_RESOLVE_FAILED');
   if (docs.some(unexpected) || (!all && docs.length > 1)) return undefined;
   const values = docs.map((doc) => {
     visit(doc, {
@@ -169,14 +215,24 @@ export function parseItemsInPieces(text: string, pieceBytes = PIECE_BYTES): unkn
   try {
     let pieceStart = starts[0];
     for (const at of starts) {
-      if (at - pieceStart >= pieceBytes) { pushPiece(text.slice(pieceStart, at)); pieceStart = at; }
+      if (at - pieceStart >= pieceBytes) {
+        pushPiece(text.slice(pieceStart, at));
+        pieceStart = at;
+      }
     }
     if (end > pieceStart) pushPiece(text.slice(pieceStart, end));
     // The rest of the document, with `items:` left empty, must be a mapping with nothing there.
     // A copy: the envelope's values (apiVersion) must not keep the whole input alive.
     const rest = ownCopy(text.slice(0, starts[0]) + text.slice(end));
     const doc = load(rest, { schema: KUBERNETES_SCHEMA, maxDepth: LIMITS.maxDepth, maxAliases: 0 });
-    if (doc === null || typeof doc !== 'object' || Array.isArray(doc) || !('items' in doc) || (doc as { items: unknown }).items !== null) return undefined;
+    if (
+      doc === null ||
+      typeof doc !== 'object' ||
+      Array.isArray(doc) ||
+      !('items' in doc) ||
+      (doc as { items: unknown }).items !== null
+    )
+      return undefined;
     (doc as { items: unknown }).items = items;
     return doc;
   } catch {
@@ -196,14 +252,23 @@ function checkNodes(text: string): void {
   // One indexOf pass per character: V8 searches a one-byte string for one character several
   // times faster than a loop over charCodeAt (0.1 s instead of 0.3 s for an 80 MiB re-render).
   const flow = occurrences(text, ',') + occurrences(text, '[') + occurrences(text, '{');
-  const places = flow + occurrences(text, '\n') + occurrences(text, '-') + occurrences(text, ':') + occurrences(text, '?');
+  const places =
+    flow +
+    occurrences(text, '\n') +
+    occurrences(text, '-') +
+    occurrences(text, ':') +
+    occurrences(text, '?');
   const maxNodes = limitFromEnvironment('DBTLS_MAX_NODES', LIMITS.maxNodes);
   const maxFlowNodes = limitFromEnvironment('DBTLS_MAX_FLOW_NODES', LIMITS.maxFlowNodes);
   if (places > maxNodes) {
-    throw new YAMLException(`too large: ${places} places where a node may start (line breaks and , - : ? [ { characters), more than maxNodes (${maxNodes}), which bounds memory; to accept it, set DBTLS_MAX_NODES=${places} (about 50 to 300 bytes of memory per place)`);
+    throw new YAMLException(
+      `too large: ${places} places where a node may start (line breaks and , - : ? [ { characters), more than maxNodes (${maxNodes}), which bounds memory; to accept it, set DBTLS_MAX_NODES=${places} (about 50 to 300 bytes of memory per place)`,
+    );
   }
   if (flow > maxFlowNodes) {
-    throw new YAMLException(`too large: ${flow} places where a node may start in flow style (, [ { characters), more than maxFlowNodes (${maxFlowNodes}), which bounds memory; to accept it, write the collections in block style or set DBTLS_MAX_FLOW_NODES=${flow} (about 350 bytes of memory per place)`);
+    throw new YAMLException(
+      `too large: ${flow} places where a node may start in flow style (, [ { characters), more than maxFlowNodes (${maxFlowNodes}), which bounds memory; to accept it, write the collections in block style or set DBTLS_MAX_FLOW_NODES=${flow} (about 350 bytes of memory per place)`,
+    );
   }
 }
 
@@ -224,16 +289,31 @@ function checkAliases<T>(doc: T): T {
   const open = new Set<object>();
   let added = 0;
   const visit = (node: unknown, depth: number): { size: number; height: number } => {
-    if (node === null || typeof node !== 'object' || !(Array.isArray(node) || Object.getPrototypeOf(node) === Object.prototype || Object.getPrototypeOf(node) === null)) return { size: 1, height: 0 };
+    if (
+      node === null ||
+      typeof node !== 'object' ||
+      !(
+        Array.isArray(node) ||
+        Object.getPrototypeOf(node) === Object.prototype ||
+        Object.getPrototypeOf(node) === null
+      )
+    )
+      return { size: 1, height: 0 };
     const seen = done.get(node);
     if (seen) {
       added += seen.size;
-      if (added > LIMITS.maxAliasExpansion) throw new YAMLException(`aliases expand to more than ${LIMITS.maxAliasExpansion} further nodes, exceeding maxAliasExpansion (${LIMITS.maxAliasExpansion})`);
-      if (depth + seen.height >= LIMITS.maxDepth) throw new YAMLException(`nesting through aliases exceeded maxDepth (${LIMITS.maxDepth})`);
+      if (added > LIMITS.maxAliasExpansion)
+        throw new YAMLException(
+          `aliases expand to more than ${LIMITS.maxAliasExpansion} further nodes, exceeding maxAliasExpansion (${LIMITS.maxAliasExpansion})`,
+        );
+      if (depth + seen.height >= LIMITS.maxDepth)
+        throw new YAMLException(`nesting through aliases exceeded maxDepth (${LIMITS.maxDepth})`);
       return seen;
     }
-    if (open.has(node)) throw new YAMLException('an alias refers to a node that contains it (a recursive structure)');
-    if (depth >= LIMITS.maxDepth) throw new YAMLException(`nesting through aliases exceeded maxDepth (${LIMITS.maxDepth})`);
+    if (open.has(node))
+      throw new YAMLException('an alias refers to a node that contains it (a recursive structure)');
+    if (depth >= LIMITS.maxDepth)
+      throw new YAMLException(`nesting through aliases exceeded maxDepth (${LIMITS.maxDepth})`);
     open.add(node);
     let size = 1;
     let height = 0;
@@ -257,15 +337,29 @@ export function stringifyYaml(value: unknown): string {
 }
 
 /** js-yaml's reason, with what it leaves out: which key is duplicated, which character is not allowed. */
-function explainYamlError(reason: string, text: string | undefined, at: number | undefined): string {
+function explainYamlError(
+  reason: string,
+  text: string | undefined,
+  at: number | undefined,
+): string {
   if (text === undefined || at === undefined) return reason;
   if (reason === 'duplicated mapping key') {
-    const key = /^(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\n]|'')*)'|([^\n]*?))[ \t]*:(?:[ \t\n]|$)/.exec(text.slice(text[at - 1] === '"' || text[at - 1] === "'" ? at - 1 : at, at + 300)); // js-yaml marks a quoted key after its quote
-    const name = key ? key[1] ?? key[2]?.replace(/''/g, "'") ?? key[3] : undefined;
-    return name !== undefined && name !== '' ? `duplicated mapping key ${JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name)} (a key may appear only once in a mapping)` : reason;
+    const key = /^(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\n]|'')*)'|([^\n]*?))[ \t]*:(?:[ \t\n]|$)/.exec(
+      text.slice(text[at - 1] === '"' || text[at - 1] === "'" ? at - 1 : at, at + 300),
+    ); // js-yaml marks a quoted key after its quote
+    const name = key ? (key[1] ?? key[2]?.replace(/''/g, "'") ?? key[3]) : undefined;
+    return name !== undefined && name !== ''
+      ? `duplicated mapping key ${JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name)} (a key may appear only once in a mapping)`
+      : reason;
   }
   const c = text.codePointAt(at);
-  if (c !== undefined && (c < 0x20 || (c >= 0x7f && c <= 0x9f)) && c !== 0x09 && c !== 0x0a && c !== 0x0d) {
+  if (
+    c !== undefined &&
+    (c < 0x20 || (c >= 0x7f && c <= 0x9f)) &&
+    c !== 0x09 &&
+    c !== 0x0a &&
+    c !== 0x0d
+  ) {
     return `control character U+${c.toString(16).toUpperCase().padStart(4, '0')} (only tab, line feed and carriage return may appear as they are; in a double-quoted string write it as "\\x${c.toString(16).padStart(2, '0')}")`;
   }
   if (reason === 'deficient indentation') {
@@ -274,7 +368,8 @@ function explainYamlError(reason: string, text: string | undefined, at: number |
     const lines = text.slice(0, at).split('\n');
     for (let n = lines.length - 2; n >= Math.max(0, lines.length - 50); n--) {
       const open = unclosedQuote(lines[n]);
-      if (open) return `the string opened with ${open.quote} at line ${n + 1}, column ${open.column} is not closed, or its next line is indented less than it (deficient indentation)`;
+      if (open)
+        return `the string opened with ${open.quote} at line ${n + 1}, column ${open.column} is not closed, or its next line is indented less than it (deficient indentation)`;
     }
   }
   return reason;
@@ -288,7 +383,8 @@ function unclosedQuote(line: string): { quote: string; column: number } | undefi
     if (open === undefined) {
       if (ch === '#' && (i === 0 || line[i - 1] === ' ')) break;
       // A quote opens a scalar only where a node may start: at the line's start or after : - [ { ,
-      if ((ch === '"' || ch === "'") && /(^|[:\-[{,])\s*$/.test(line.slice(0, i))) open = { quote: ch, column: i + 1 };
+      if ((ch === '"' || ch === "'") && /(^|[:\-[{,])\s*$/.test(line.slice(0, i)))
+        open = { quote: ch, column: i + 1 };
     } else if (open.quote === '"' && ch === '\\') i++;
     else if (ch === open.quote) {
       if (ch === "'" && line[i + 1] === "'") i++;
@@ -301,7 +397,11 @@ function unclosedQuote(line: string): { quote: string; column: number } | undefi
 /** A YAML parse failure as a one-line message with its position (1-based), never a stack. */
 export function describeYamlError(err: unknown): YamlError {
   if (err instanceof YAMLException) {
-    const mark = (err as unknown as { mark?: { line?: number; column?: number; buffer?: string; position?: number } }).mark;
+    const mark = (
+      err as unknown as {
+        mark?: { line?: number; column?: number; buffer?: string; position?: number };
+      }
+    ).mark;
     const reason = (err as unknown as { reason?: string }).reason ?? err.message.split('\n')[0];
     return {
       message: explainYamlError(reason, mark?.buffer, mark?.position),

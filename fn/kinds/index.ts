@@ -11,10 +11,21 @@ import { mysql } from './mysql.js';
 import { redis } from './redis.js';
 import { mongodb } from './mongodb.js';
 
-export const KINDS: readonly DatabaseKind<any>[] = [postgres, perconaXtraDB, singlestore, mssqlserver, vaultserver, mariadb, mysql, redis, mongodb];
+export const KINDS: readonly DatabaseKind<any>[] = [
+  postgres,
+  perconaXtraDB,
+  singlestore,
+  mssqlserver,
+  vaultserver,
+  mariadb,
+  mysql,
+  redis,
+  mongodb,
+];
 
 const byKind = new Map(KINDS.map((k) => [k.kind, k]));
-if (byKind.size !== KINDS.length) throw new Error('two supported kinds share a kind name: look them up by group as well');
+if (byKind.size !== KINDS.length)
+  throw new Error('two supported kinds share a kind name: look them up by group as well');
 
 export function findKind(o: unknown): DatabaseKind | undefined {
   if (!isObj(o) || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') return undefined;

@@ -53,7 +53,12 @@ export interface CertificatePart {
 }
 
 /** A certificate as it will be issued: its alias, Certificate name and secret (and part, if any). */
-export interface IssuedCertificate { alias: string; name: string; secretName: string; part?: string }
+export interface IssuedCertificate {
+  alias: string;
+  name: string;
+  secretName: string;
+  part?: string;
+}
 
 /** Where one connection's files are in an application's container (fn/connect/). */
 export interface ClientConnection {
@@ -93,9 +98,16 @@ export interface ClientProfile<Plan = unknown> {
    * A setting of the database that lets clients skip verifying the server's certificate: the
    * field, its value as the message names it, and how to fix it.
    */
-  weakVerification?(ctx: KindContext, plan: Plan): { path: string; setting: string; fix: string } | undefined;
+  weakVerification?(
+    ctx: KindContext,
+    plan: Plan,
+  ): { path: string; setting: string; fix: string } | undefined;
   /** Why the database would refuse `user` when it authenticates by certificate, if it would. */
-  refusedUser?(ctx: KindContext, plan: Plan, user: string): { path: string; reason: string } | undefined;
+  refusedUser?(
+    ctx: KindContext,
+    plan: Plan,
+    user: string,
+  ): { path: string; reason: string } | undefined;
   /** The client's settings for one connection. */
   settings(c: ClientConnection, ctx: KindContext, plan: Plan): ClientSettings;
 }
@@ -133,7 +145,12 @@ export interface DatabaseKind<Plan = unknown> {
    */
   certificateParts?(ctx: KindContext, plan: Plan, alias: string): readonly CertificatePart[];
   /** `part` is given for the certificates that certificateParts lists. */
-  certificateDefaults(ctx: KindContext, plan: Plan, alias: string, part?: string): CertificateDefaults;
+  certificateDefaults(
+    ctx: KindContext,
+    plan: Plan,
+    alias: string,
+    part?: string,
+  ): CertificateDefaults;
   /**
    * The Services clients reach the server by, keyed by their spec.serviceTemplates alias
    * (primary → `<db>`): the names a template declares for them join the server certificate.

@@ -14,21 +14,51 @@
 import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
-import { configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, service, statefulSet, tcpReadiness } from '../render/workload.js';
+import {
+  configMap,
+  configMapVolume,
+  dataVolumeFrom,
+  podSecurityContext,
+  RESTRICTED_CONTAINER,
+  service,
+  statefulSet,
+  tcpReadiness,
+} from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
-import { operatorOnlyFields, readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
+import {
+  operatorOnlyFields,
+  readEnum,
+  readInt,
+  readString,
+  warnOperatorOnly,
+} from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 import {
-  adviseStandalone, BASE_MOUNTS, certOptions, certVolumes, clientTLSCnf, COMMAND, CONFIG_DIR, DATA_DIR,
-  MYSQL_PORT, mysqlFamilyClient, mysqlReloader, readSecureTransport, type SecureTransport,
+  adviseStandalone,
+  BASE_MOUNTS,
+  certOptions,
+  certVolumes,
+  clientTLSCnf,
+  COMMAND,
+  CONFIG_DIR,
+  DATA_DIR,
+  MYSQL_PORT,
+  mysqlFamilyClient,
+  mysqlReloader,
+  readSecureTransport,
+  type SecureTransport,
 } from './mysql-family.js';
 import { WATCHER_FILE } from '../render/rotation.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const TOPOLOGY_MODES = ['GaleraCluster', 'MariaDBReplication'] as const;
 const SST_METHODS = ['rsync', 'mariabackup'] as const;
-const GALERA_PORTS = [{ name: 'galera', port: 4567 }, { name: 'ist', port: 4568 }, { name: 'sst', port: 4444 }] as const;
+const GALERA_PORTS = [
+  { name: 'galera', port: 4567 },
+  { name: 'ist', port: 4568 },
+  { name: 'sst', port: 4444 },
+] as const;
 const MARIADB_UID = 999; // the mysql user of the official mariadb image
 const MIN_CLUSTER = 3; // kubedb.MariaDBDefaultClusterSize: the webhook's minimum for a topology
 const MAX_CLUSTER_NAME = 32; // kubedb.MariaDBMaxClusterNameLength (wsrep_cluster_name)
@@ -36,8 +66,18 @@ const MAX_RENDERED_NODES = 1000; // dbtls's own bound: the Galera peer list grow
 const REQUIRE_SSL_SINCE = [10, 5, 2]; // the webhook refuses requireSSL before MariaDB 10.5.2
 
 const OPERATOR_ONLY = operatorOnlyFields(
-  'init', 'configSecret', 'configuration', 'monitor', 'archiver', 'autoOps', 'podTemplate',
-  'serviceTemplates', 'deletionPolicy', 'terminationPolicy', 'halted', 'healthChecker',
+  'init',
+  'configSecret',
+  'configuration',
+  'monitor',
+  'archiver',
+  'autoOps',
+  'podTemplate',
+  'serviceTemplates',
+  'deletionPolicy',
+  'terminationPolicy',
+  'halted',
+  'healthChecker',
   ['distributed', 'distributed MariaDB'],
 );
 
@@ -55,8 +95,9 @@ export const mariadb = defineKind<MariaDBPlan>({
   kind: 'MariaDB',
   resource: 'mariadbs',
   versions: ['v1', 'v1alpha2'],
-  summary: 'MariaDB: server, client and metrics-exporter certificates; one server or a Galera '
-    + 'cluster, client connections and Galera replication over TLS',
+  summary:
+    'MariaDB: server, client and metrics-exporter certificates; one server or a Galera ' +
+    'cluster, client connections and Galera replication over TLS',
   aliases: () => ALIASES,
 
   plan(ctx) {
@@ -66,72 +107,129 @@ export const mariadb = defineKind<MariaDBPlan>({
     const standalone = ctx.settings.mode === 'standalone';
     const version = readString(spec, 'version', 'spec.version', report);
     const numbers = version !== undefined ? /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(version) : null;
-    if (spec.version === undefined || spec.version === null) report.error('spec.version', 'is '
-      + 'required: the MariaDB version, e.g. "11.4.3"');
+    if (spec.version === undefined || spec.version === null)
+      report.error('spec.version', 'is ' + 'required: the MariaDB version, e.g. "11.4.3"');
     else if (version !== undefined && standalone && !/^\d+\.\d+(\.\d+)*$/.test(version)) {
-      report.error('spec.version', `${JSON.stringify(version)} is not a MariaDB version; `
-        + `standalone mode runs the upstream mariadb image and needs a version such as "11.4.3" `
-        + `(or use mode: operator)`);
+      report.error(
+        'spec.version',
+        `${JSON.stringify(version)} is not a MariaDB version; ` +
+          `standalone mode runs the upstream mariadb image and needs a version such as "11.4.3" ` +
+          `(or use mode: operator)`,
+      );
     }
     const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
-    const mode = readTopologyMode(ctx.db.spec as Obj, ctx.report) ?? (replicas > 1 ? 'GaleraCluster' : undefined);
+    const mode =
+      readTopologyMode(ctx.db.spec as Obj, ctx.report) ??
+      (replicas > 1 ? 'GaleraCluster' : undefined);
     if (mode !== undefined && replicas < MIN_CLUSTER) {
-      report.error('spec.replicas', `${replicas} is too few for topology mode ${mode}: KubeDB runs `
-        + `a MariaDB cluster of at least ${MIN_CLUSTER} nodes (remove spec.topology for a single `
-        + `server)`);
+      report.error(
+        'spec.replicas',
+        `${replicas} is too few for topology mode ${mode}: KubeDB runs ` +
+          `a MariaDB cluster of at least ${MIN_CLUSTER} nodes (remove spec.topology for a single ` +
+          `server)`,
+      );
     }
     if (mode !== undefined && name.length > MAX_CLUSTER_NAME) {
-      report.error('metadata.name', `"${name}" is ${name.length} characters; KubeDB uses it as the `
-        + `cluster name, which may have at most ${MAX_CLUSTER_NAME}`);
+      report.error(
+        'metadata.name',
+        `"${name}" is ${name.length} characters; KubeDB uses it as the ` +
+          `cluster name, which may have at most ${MAX_CLUSTER_NAME}`,
+      );
     }
-    const sstMethod = readEnum(spec, 'wsrepSSTMethod', 'spec.wsrepSSTMethod', SST_METHODS, report) ?? 'rsync';
+    const sstMethod =
+      readEnum(spec, 'wsrepSSTMethod', 'spec.wsrepSSTMethod', SST_METHODS, report) ?? 'rsync';
     const transport = readSecureTransport(ctx);
-    if (transport.requireSSL && numbers && olderThan(numbers.slice(1).map((n) => Number(n ?? 0)), REQUIRE_SSL_SINCE)) {
-      report.error('spec.requireSSL', `requireSSL needs MariaDB ${REQUIRE_SSL_SINCE.join('.')} or `
-        + `later (KubeDB refuses it for ${version}); upgrade spec.version or remove requireSSL`);
+    if (
+      transport.requireSSL &&
+      numbers &&
+      olderThan(
+        numbers.slice(1).map((n) => Number(n ?? 0)),
+        REQUIRE_SSL_SINCE,
+      )
+    ) {
+      report.error(
+        'spec.requireSSL',
+        `requireSSL needs MariaDB ${REQUIRE_SSL_SINCE.join('.')} or ` +
+          `later (KubeDB refuses it for ${version}); upgrade spec.version or remove requireSSL`,
+      );
     }
     if (standalone) {
       if (mode === 'MariaDBReplication') {
-        report.error('spec.topology.mode', 'MariaDBReplication (asynchronous replicas behind '
-          + 'MaxScale) is run by the KubeDB operator only; standalone mode renders a single '
-          + 'server or a GaleraCluster (or use mode: operator)');
+        report.error(
+          'spec.topology.mode',
+          'MariaDBReplication (asynchronous replicas behind ' +
+            'MaxScale) is run by the KubeDB operator only; standalone mode renders a single ' +
+            'server or a GaleraCluster (or use mode: operator)',
+        );
       }
       if (replicas > MAX_RENDERED_NODES) {
-        report.error('spec.replicas', `${replicas} nodes: standalone mode lists every node in `
-          + `wsrep_cluster_address and renders at most ${MAX_RENDERED_NODES} (use mode: operator `
-          + `for more)`);
+        report.error(
+          'spec.replicas',
+          `${replicas} nodes: standalone mode lists every node in ` +
+            `wsrep_cluster_address and renders at most ${MAX_RENDERED_NODES} (use mode: operator ` +
+            `for more)`,
+        );
       }
       warnOperatorOnly(spec, OPERATOR_ONLY, report);
       adviseStandalone(ctx, transport, 'root');
     }
-    return { ...transport, version: version ?? '', replicas, galera: mode === 'GaleraCluster', sstMethod };
+    return {
+      ...transport,
+      version: version ?? '',
+      replicas,
+      galera: mode === 'GaleraCluster',
+      sstMethod,
+    };
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
 
   client: mysqlFamilyClient('MariaDB'),
 
-  connectionSettings: [{ key: 'requireSSL', path: 'spec.requireSSL', levels: [false, true], value: (_ctx, plan) => plan.requireSSL }],
+  connectionSettings: [
+    {
+      key: 'requireSSL',
+      path: 'spec.requireSSL',
+      levels: [false, true],
+      value: (_ctx, plan) => plan.requireSSL,
+    },
+  ],
 
   certificateDefaults(ctx, _plan, alias) {
     // KubeDB sets no default subject (SetTLSDefaults fills only secret names).
     const name = ctx.db.metadata.name;
     // Galera nodes connect to each other with the server certificate: it is client and server.
-    if (alias === 'server') return serverCertificateDefaults(ctx, [name], nameWithSuffix(name, 'pods'), USAGES.serverAndClient);
+    if (alias === 'server')
+      return serverCertificateDefaults(
+        ctx,
+        [name],
+        nameWithSuffix(name, 'pods'),
+        USAGES.serverAndClient,
+      );
     // The client certificate is the root user's; the exporter's is the monitor user's.
     return { commonName: alias === 'client' ? 'root' : 'monitor', usages: USAGES.client };
   },
 
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;
-    const owner: Owner = { db: ctx.db, namespace: ctx.namespace, resource: 'mariadbs', group: 'kubedb.com' };
+    const owner: Owner = {
+      db: ctx.db,
+      namespace: ctx.namespace,
+      resource: 'mariadbs',
+      group: 'kubedb.com',
+    };
     const server = certificates.find((c) => c.alias === 'server');
     const client = certificates.find((c) => c.alias === 'client');
     const governing = nameWithSuffix(name, 'pods');
     const configName = nameWithSuffix(name, 'server-config');
     const certs = certVolumes(certificates);
-    const peers = Array.from({ length: plan.replicas }, (_, i) => `${name}-${i}.${governing}.${ctx.namespace}.svc.${ctx.settings.clusterDomain}`);
-    const files: Record<string, string> = { 'my.cnf': clientTLSCnf('MariaDB', plan.requireSSL, server, client) };
+    const peers = Array.from(
+      { length: plan.replicas },
+      (_, i) => `${name}-${i}.${governing}.${ctx.namespace}.svc.${ctx.settings.clusterDomain}`,
+    );
+    const files: Record<string, string> = {
+      'my.cnf': clientTLSCnf('MariaDB', plan.requireSSL, server, client),
+    };
     if (plan.galera) files['galera.cnf'] = galeraCnf(name, peers, plan.sstMethod, server);
     files['server.cnf'] = serverCnf(Object.keys(files));
     files['start.sh'] = startScript(plan.galera);
@@ -152,7 +250,10 @@ export const mariadb = defineKind<MariaDBPlan>({
     };
     // Renewal: a sidecar of the same image asks mariadbd (and Galera) to reload TLS over SQL.
     const reloader = mysqlReloader(certificates, {
-      image, password: rootPassword, galera: plan.galera, mounts: container.volumeMounts,
+      image,
+      password: rootPassword,
+      galera: plan.galera,
+      mounts: container.volumeMounts,
     });
     if (reloader) files[WATCHER_FILE] = reloader.script;
     return [
@@ -172,16 +273,25 @@ export const mariadb = defineKind<MariaDBPlan>({
   },
 });
 
-function readTopologyMode(spec: Obj, report: Parameters<typeof readEnum>[4]): (typeof TOPOLOGY_MODES)[number] | undefined {
+function readTopologyMode(
+  spec: Obj,
+  report: Parameters<typeof readEnum>[4],
+): (typeof TOPOLOGY_MODES)[number] | undefined {
   const t = spec.topology;
   if (t === undefined || t === null) return undefined;
   if (!isObj(t)) {
-    report.error('spec.topology', 'must be a mapping with mode: GaleraCluster or MariaDBReplication');
+    report.error(
+      'spec.topology',
+      'must be a mapping with mode: GaleraCluster or MariaDBReplication',
+    );
     return undefined;
   }
   const mode = readEnum(t, 'mode', 'spec.topology.mode', TOPOLOGY_MODES, report);
-  if (t.mode === undefined || t.mode === null) report.error('spec.topology.mode', 'is required '
-    + 'when spec.topology is set: GaleraCluster or MariaDBReplication');
+  if (t.mode === undefined || t.mode === null)
+    report.error(
+      'spec.topology.mode',
+      'is required ' + 'when spec.topology is set: GaleraCluster or MariaDBReplication',
+    );
   return mode;
 }
 
@@ -193,7 +303,11 @@ function olderThan(a: number[], b: number[]): boolean {
 
 /** What mariadbd reads after the image's own configuration. */
 function serverCnf(files: string[]): string {
-  return ['# Rendered by dbtls: what mariadbd reads after the image\'s own configuration.', ...files.map((f) => `!include ${CONFIG_DIR}/${f}`), ''].join('\n');
+  return [
+    "# Rendered by dbtls: what mariadbd reads after the image's own configuration.",
+    ...files.map((f) => `!include ${CONFIG_DIR}/${f}`),
+    '',
+  ].join('\n');
 }
 
 /**
@@ -201,7 +315,12 @@ function serverCnf(files: string[]): string {
  * communication and IST through the provider's socket.ssl options, SST through [sst] tca, tcert,
  * tkey (rsync tunnels through stunnel, mariabackup through socat with encrypt=3).
  */
-export function galeraCnf(name: string, peers: readonly string[], sst: SSTMethod, server: IssuedCertificate | undefined): string {
+export function galeraCnf(
+  name: string,
+  peers: readonly string[],
+  sst: SSTMethod,
+  server: IssuedCertificate | undefined,
+): string {
   const lines = [
     '# Rendered by dbtls: Galera replication between the nodes.',
     '[mysqld]',
@@ -216,8 +335,13 @@ export function galeraCnf(name: string, peers: readonly string[], sst: SSTMethod
   ];
   if (server) {
     const [ca, cert, key] = certOptions('socket.ssl_', 'server');
-    lines.push(`wsrep_provider_options="socket.ssl=yes;${cert};${key};${ca}"`, '', '[sst]', ...(sst === 'mariabackup' ? ['encrypt=3'] : []),
-      ...certOptions('t', 'server', ['ca', 'cert', 'key']));
+    lines.push(
+      `wsrep_provider_options="socket.ssl=yes;${cert};${key};${ca}"`,
+      '',
+      '[sst]',
+      ...(sst === 'mariabackup' ? ['encrypt=3'] : []),
+      ...certOptions('t', 'server', ['ca', 'cert', 'key']),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -226,19 +350,27 @@ export function galeraCnf(name: string, peers: readonly string[], sst: SSTMethod
 export function startScript(galera: boolean): string {
   const lines = ['#!/bin/sh', '# Rendered by dbtls.', 'set -eu', 'bootstrap=""'];
   if (galera) {
-    lines.push('# Pod 0 bootstraps a new cluster once; every other start joins '
-      + 'wsrep_cluster_address.', 'ordinal="${HOSTNAME##*-}"',
-      `if [ "$ordinal" = "0" ] && [ ! -e ${DATA_DIR}/grastate.dat ]; then `
-        + `bootstrap="--wsrep-new-cluster"; fi`);
+    lines.push(
+      '# Pod 0 bootstraps a new cluster once; every other start joins ' + 'wsrep_cluster_address.',
+      'ordinal="${HOSTNAME##*-}"',
+      `if [ "$ordinal" = "0" ] && [ ! -e ${DATA_DIR}/grastate.dat ]; then ` +
+        `bootstrap="--wsrep-new-cluster"; fi`,
+    );
   }
-  lines.push(`exec docker-entrypoint.sh mariadbd --defaults-extra-file=${CONFIG_DIR}/server.cnf `
-    + `$bootstrap`, '');
+  lines.push(
+    `exec docker-entrypoint.sh mariadbd --defaults-extra-file=${CONFIG_DIR}/server.cnf ` +
+      `$bootstrap`,
+    '',
+  );
   return lines.join('\n');
 }
 
 // The parts of the workload that every MariaDB shares (see `shared`).
 const CONTAINER_PORTS = shared([{ name: 'mysql', containerPort: MYSQL_PORT, protocol: 'TCP' }]);
-const CLUSTER_CONTAINER_PORTS = shared([...CONTAINER_PORTS, ...GALERA_PORTS.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' }))]);
+const CLUSTER_CONTAINER_PORTS = shared([
+  ...CONTAINER_PORTS,
+  ...GALERA_PORTS.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
+]);
 const READINESS = tcpReadiness(MYSQL_PORT);
 const POD_SECURITY = podSecurityContext(MARIADB_UID);
 const PRIMARY_PORTS = shared([{ name: 'primary', port: MYSQL_PORT }]);

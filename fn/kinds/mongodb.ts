@@ -36,15 +36,19 @@ interface MongoDBPlan {
   serverParts: readonly ServerPart[];
 }
 
-interface ServerPart { petSet: string; governing: string }
+interface ServerPart {
+  petSet: string;
+  governing: string;
+}
 
 export const mongodb = defineKind<MongoDBPlan>({
   group: 'kubedb.com',
   kind: 'MongoDB',
   resource: 'mongodbs',
   versions: ['v1', 'v1alpha2'],
-  summary: 'MongoDB (operator mode): server (one per PetSet when sharded), client and '
-    + 'metrics-exporter certificates; sslMode and clusterAuthMode checked',
+  summary:
+    'MongoDB (operator mode): server (one per PetSet when sharded), client and ' +
+    'metrics-exporter certificates; sslMode and clusterAuthMode checked',
   aliases: () => ALIASES,
 
   plan(ctx) {
@@ -52,60 +56,105 @@ export const mongodb = defineKind<MongoDBPlan>({
     const spec = ctx.db.spec as Obj;
     const name = ctx.db.metadata.name;
     readString(spec, 'version', 'spec.version', report);
-    if (spec.version === undefined || spec.version === null) report.error('spec.version', 'is '
-      + 'required: the MongoDB version, e.g. "8.0.17"');
+    if (spec.version === undefined || spec.version === null)
+      report.error('spec.version', 'is ' + 'required: the MongoDB version, e.g. "8.0.17"');
     const hasTLS = ctx.tls !== undefined;
     const explicitSSL = readEnum(spec, 'sslMode', 'spec.sslMode', SSL_MODES, report);
     const sslMode = explicitSSL ?? (hasTLS ? 'requireSSL' : 'disabled');
     // The docs: any sslMode but disabled needs spec.tls.issuerRef (a spec.tls without it is reported there).
     if (sslMode !== 'disabled' && (spec.tls === undefined || spec.tls === null)) {
-      report.error('spec.sslMode', `sslMode ${sslMode} needs TLS: set spec.tls.issuerRef, or set `
-        + `sslMode: disabled`);
+      report.error(
+        'spec.sslMode',
+        `sslMode ${sslMode} needs TLS: set spec.tls.issuerRef, or set ` + `sslMode: disabled`,
+      );
     }
     if (hasTLS && explicitSSL === 'disabled') {
-      report.warn('spec.sslMode', 'is disabled while spec.tls is set: the certificates are issued '
-        + 'but MongoDB does not use TLS; remove spec.tls or choose requireSSL');
+      report.warn(
+        'spec.sslMode',
+        'is disabled while spec.tls is set: the certificates are issued ' +
+          'but MongoDB does not use TLS; remove spec.tls or choose requireSSL',
+      );
     }
     const topology = readTopology(spec, report);
-    const explicitAuth = readEnum(spec, 'clusterAuthMode', 'spec.clusterAuthMode', CLUSTER_AUTH_MODES, report);
+    const explicitAuth = readEnum(
+      spec,
+      'clusterAuthMode',
+      'spec.clusterAuthMode',
+      CLUSTER_AUTH_MODES,
+      report,
+    );
     const clustered = topology !== 'standalone';
-    const clusterAuthMode = explicitAuth ?? (clustered ? (sslMode === 'disabled' || sslMode === 'allowSSL' ? 'keyFile' : 'x509') : undefined);
+    const clusterAuthMode =
+      explicitAuth ??
+      (clustered
+        ? sslMode === 'disabled' || sslMode === 'allowSSL'
+          ? 'keyFile'
+          : 'x509'
+        : undefined);
     if (explicitAuth !== undefined && !clustered) {
-      report.warn('spec.clusterAuthMode', 'applies to members of a replica set or sharded cluster; '
-        + 'a standalone MongoDB has none, so it has no effect');
+      report.warn(
+        'spec.clusterAuthMode',
+        'applies to members of a replica set or sharded cluster; ' +
+          'a standalone MongoDB has none, so it has no effect',
+      );
     }
-    if ((clusterAuthMode === 'x509' || clusterAuthMode === 'sendX509') && (sslMode === 'disabled' || sslMode === 'allowSSL')) {
-      report.error('spec.clusterAuthMode', `${clusterAuthMode} authenticates members by their TLS `
-        + `certificates, which sslMode ${sslMode} does not guarantee; KubeDB refuses it: use `
-        + `sslMode preferSSL or requireSSL`);
+    if (
+      (clusterAuthMode === 'x509' || clusterAuthMode === 'sendX509') &&
+      (sslMode === 'disabled' || sslMode === 'allowSSL')
+    ) {
+      report.error(
+        'spec.clusterAuthMode',
+        `${clusterAuthMode} authenticates members by their TLS ` +
+          `certificates, which sslMode ${sslMode} does not guarantee; KubeDB refuses it: use ` +
+          `sslMode preferSSL or requireSSL`,
+      );
     }
     if (clusterAuthMode === 'sendKeyFile' && sslMode === 'disabled') {
-      report.error('spec.clusterAuthMode', 'sendKeyFile moves members towards x509, which needs '
-        + 'TLS; KubeDB refuses it with sslMode disabled: use allowSSL or stronger');
+      report.error(
+        'spec.clusterAuthMode',
+        'sendKeyFile moves members towards x509, which needs ' +
+          'TLS; KubeDB refuses it with sslMode disabled: use allowSSL or stronger',
+      );
     }
     const serverParts = serverPartsOf(spec, name, topology);
     const serverOverride = ctx.tls?.overrides.get('server');
     if (serverParts.length > 0 && serverOverride?.secretName !== undefined) {
-      report.error(`${serverOverride.path}.secretName`, `is ignored by KubeDB here: it issues one `
-        + `server certificate per PetSet `
-        + `(${serverParts.map((p) => `${p.petSet}-server-cert`).join(', ')}), each in a secret `
-        + `of that name; remove secretName`);
+      report.error(
+        `${serverOverride.path}.secretName`,
+        `is ignored by KubeDB here: it issues one ` +
+          `server certificate per PetSet ` +
+          `(${serverParts.map((p) => `${p.petSet}-server-cert`).join(', ')}), each in a secret ` +
+          `of that name; remove secretName`,
+      );
     }
     if (ctx.settings.mode === 'standalone') {
-      report.error('kind', 'MongoDB is rendered in operator mode only: dbtls does not generate a '
-        + 'MongoDB workload (mongod\'s TLS files, PEM key files and replica-set initiation are '
-        + 'the KubeDB operator\'s), so no half workload is rendered; use mode: operator');
+      report.error(
+        'kind',
+        'MongoDB is rendered in operator mode only: dbtls does not generate a ' +
+          "MongoDB workload (mongod's TLS files, PEM key files and replica-set initiation are " +
+          "the KubeDB operator's), so no half workload is rendered; use mode: operator",
+      );
     }
     return { sslMode, clusterAuthMode, serverParts };
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
 
-  connectionSettings: [{ key: 'mongodbSSLMode', path: 'spec.sslMode', levels: SSL_MODES, value: (_ctx, plan) => plan.sslMode }],
+  connectionSettings: [
+    {
+      key: 'mongodbSSLMode',
+      path: 'spec.sslMode',
+      levels: SSL_MODES,
+      value: (_ctx, plan) => plan.sslMode,
+    },
+  ],
 
   certificateParts(_ctx, plan, alias): CertificatePart[] {
     if (alias !== 'server') return [];
-    return plan.serverParts.map((p) => ({ name: nameWithSuffix(p.petSet, 'server-cert'), part: p.petSet }));
+    return plan.serverParts.map((p) => ({
+      name: nameWithSuffix(p.petSet, 'server-cert'),
+      part: p.petSet,
+    }));
   },
 
   certificateDefaults(ctx, plan, alias, part) {
@@ -113,9 +162,13 @@ export const mongodb = defineKind<MongoDBPlan>({
     // MongoDB tells members from clients by O/OU: KubeDB's defaults make them differ.
     const subject = { organizations: ['kubedb'], organizationalUnits: [alias] };
     if (alias === 'server') {
-      const governing = plan.serverParts.find((p) => p.petSet === part)?.governing ?? nameWithSuffix(name, 'pods');
+      const governing =
+        plan.serverParts.find((p) => p.petSet === part)?.governing ?? nameWithSuffix(name, 'pods');
       // Members authenticate to each other with it under x509: it is client and server.
-      return { ...serverCertificateDefaults(ctx, [name], governing, USAGES.serverAndClient), subject };
+      return {
+        ...serverCertificateDefaults(ctx, [name], governing, USAGES.serverAndClient),
+        subject,
+      };
     }
     return { commonName: 'root', subject, usages: USAGES.client };
   },
@@ -133,33 +186,57 @@ function readTopology(spec: Obj, report: Reporter): Topology {
   const sh = spec.shardTopology;
   const has = (v: unknown) => v !== undefined && v !== null;
   const inMemory = spec.storageEngine === 'inMemory';
-  if (has(rs) && has(sh)) report.error('spec.shardTopology', 'and spec.replicaSet are exclusive: '
-    + 'each shard is a replica set of its own; remove spec.replicaSet');
+  if (has(rs) && has(sh))
+    report.error(
+      'spec.shardTopology',
+      'and spec.replicaSet are exclusive: ' +
+        'each shard is a replica set of its own; remove spec.replicaSet',
+    );
   if (has(sh)) {
-    if (!isObj(sh)) { report.error('spec.shardTopology', 'must be a mapping with shard, '
-      + 'configServer and mongos'); return 'sharded'; }
+    if (!isObj(sh)) {
+      report.error(
+        'spec.shardTopology',
+        'must be a mapping with shard, ' + 'configServer and mongos',
+      );
+      return 'sharded';
+    }
     for (const field of ['replicas', 'podTemplate', 'configSecret']) {
-      if (has(spec[field])) report.error(`spec.${field}`, `is refused by KubeDB with `
-        + `spec.shardTopology: set it per node in spec.shardTopology.shard, configServer or `
-        + `mongos`);
+      if (has(spec[field]))
+        report.error(
+          `spec.${field}`,
+          `is refused by KubeDB with ` +
+            `spec.shardTopology: set it per node in spec.shardTopology.shard, configServer or ` +
+            `mongos`,
+        );
     }
     for (const node of ['shard', 'configServer', 'mongos'] as const) {
       const n = sh[node];
       const path = `spec.shardTopology.${node}`;
-      if (!isObj(n)) { report.error(path, `is required in a sharded topology, with replicas of at `
-        + `least 1`); continue; }
+      if (!isObj(n)) {
+        report.error(path, `is required in a sharded topology, with replicas of at ` + `least 1`);
+        continue;
+      }
       const replicas = readInt(n, 'replicas', `${path}.replicas`, report, 1);
-      if (replicas === undefined && !has(n.replicas)) report.error(`${path}.replicas`, 'is required: at least 1');
+      if (replicas === undefined && !has(n.replicas))
+        report.error(`${path}.replicas`, 'is required: at least 1');
       if (inMemory && node !== 'mongos' && replicas !== undefined && replicas < IN_MEMORY_MIN) {
-        report.error(`${path}.replicas`, `${replicas} is too few with storageEngine inMemory: `
-          + `KubeDB requires ${IN_MEMORY_MIN} or more`);
+        report.error(
+          `${path}.replicas`,
+          `${replicas} is too few with storageEngine inMemory: ` +
+            `KubeDB requires ${IN_MEMORY_MIN} or more`,
+        );
       }
       if (node === 'shard') {
         const shards = readInt(n, 'shards', `${path}.shards`, report, 1);
-        if (shards === undefined && !has(n.shards)) report.error(`${path}.shards`, 'is required: at least 1');
-        if (shards !== undefined && shards > MAX_SHARDS) report.error(`${path}.shards`, `${shards} `
-          + `shards: dbtls issues a server certificate per shard and renders at most `
-          + `${MAX_SHARDS}`);
+        if (shards === undefined && !has(n.shards))
+          report.error(`${path}.shards`, 'is required: at least 1');
+        if (shards !== undefined && shards > MAX_SHARDS)
+          report.error(
+            `${path}.shards`,
+            `${shards} ` +
+              `shards: dbtls issues a server certificate per shard and renders at most ` +
+              `${MAX_SHARDS}`,
+          );
       }
       readString(n, 'prefix', `${path}.prefix`, report);
     }
@@ -170,14 +247,25 @@ function readTopology(spec: Obj, report: Reporter): Topology {
     if (!isObj(rs) || typeof rs.name !== 'string' || rs.name === '') {
       report.error('spec.replicaSet.name', 'is required: the replica set name, e.g. rs0');
     }
-    if (inMemory && replicas < IN_MEMORY_MIN) report.error('spec.replicas', `${replicas} is too `
-      + `few with storageEngine inMemory: KubeDB requires ${IN_MEMORY_MIN} or more`);
+    if (inMemory && replicas < IN_MEMORY_MIN)
+      report.error(
+        'spec.replicas',
+        `${replicas} is too ` +
+          `few with storageEngine inMemory: KubeDB requires ${IN_MEMORY_MIN} or more`,
+      );
   } else {
-    if (replicas !== 1) report.error('spec.replicas', `${replicas} is refused by KubeDB for a `
-      + `standalone MongoDB, which runs exactly 1 server; add spec.replicaSet for more`);
+    if (replicas !== 1)
+      report.error(
+        'spec.replicas',
+        `${replicas} is refused by KubeDB for a ` +
+          `standalone MongoDB, which runs exactly 1 server; add spec.replicaSet for more`,
+      );
     for (const node of ['arbiter', 'hidden']) {
-      if (has(spec[node])) report.error(`spec.${node}`, `needs a replica set or sharded cluster; `
-        + `KubeDB refuses it for a standalone MongoDB`);
+      if (has(spec[node]))
+        report.error(
+          `spec.${node}`,
+          `needs a replica set or sharded cluster; ` + `KubeDB refuses it for a standalone MongoDB`,
+        );
     }
   }
   if (isObj(spec.hidden)) readInt(spec.hidden, 'replicas', 'spec.hidden.replicas', report, 1);
@@ -186,11 +274,21 @@ function readTopology(spec: Obj, report: Reporter): Topology {
 
 /** The PetSets that get a server certificate each, as KubeDB's CertificateName names them. */
 function serverPartsOf(spec: Obj, name: string, topology: Topology): ServerPart[] {
-  const part = (petSet: string, governing = nameWithSuffix(petSet, 'pods')): ServerPart => ({ petSet, governing });
+  const part = (petSet: string, governing = nameWithSuffix(petSet, 'pods')): ServerPart => ({
+    petSet,
+    governing,
+  });
   if (topology === 'sharded' && isObj(spec.shardTopology)) {
     const sh = spec.shardTopology;
-    const prefix = (node: string) => (isObj(sh[node]) && typeof sh[node].prefix === 'string' ? sh[node].prefix : '');
-    const shards = isObj(sh.shard) && typeof sh.shard.shards === 'number' && Number.isInteger(sh.shard.shards) && sh.shard.shards > 0 ? Math.min(sh.shard.shards, MAX_SHARDS) : 0;
+    const prefix = (node: string) =>
+      isObj(sh[node]) && typeof sh[node].prefix === 'string' ? sh[node].prefix : '';
+    const shards =
+      isObj(sh.shard) &&
+      typeof sh.shard.shards === 'number' &&
+      Number.isInteger(sh.shard.shards) &&
+      sh.shard.shards > 0
+        ? Math.min(sh.shard.shards, MAX_SHARDS)
+        : 0;
     return [
       ...Array.from({ length: shards }, (_, i) => part(`${prefix('shard')}${name}-shard${i}`)),
       part(`${prefix('configServer')}${name}-configsvr`),

@@ -12,14 +12,37 @@ import { isObj, shared } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import { yaml11Booleans } from '../io/ambiguous.js';
 import { describeType } from '../io/resource-list.js';
-import { configMap, dataVolumeFrom, emptyDirVolume, podSecurityContext, podSelector, RESTRICTED_CONTAINER, service, statefulSet, tcpReadiness } from '../render/workload.js';
+import {
+  configMap,
+  dataVolumeFrom,
+  emptyDirVolume,
+  podSecurityContext,
+  podSelector,
+  RESTRICTED_CONTAINER,
+  service,
+  statefulSet,
+  tcpReadiness,
+} from '../render/workload.js';
 import { checkTLSProtocols, tlsProtocolsFor } from '../policy/rules.js';
 import type { Owner } from '../render/metadata.js';
 import {
-  DEFAULT_RESTART_SLOT, reloaderContainer, RESTART_SLOT_ENV, WATCHER_DIR, WATCHER_FILE, WATCHER_MOUNT,
-  watcherScript, watcherVolume,
+  DEFAULT_RESTART_SLOT,
+  reloaderContainer,
+  RESTART_SLOT_ENV,
+  WATCHER_DIR,
+  WATCHER_FILE,
+  WATCHER_MOUNT,
+  watcherScript,
+  watcherVolume,
 } from '../render/rotation.js';
-import { operatorOnlyFields, readBool, readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
+import {
+  operatorOnlyFields,
+  readBool,
+  readEnum,
+  readInt,
+  readString,
+  warnOperatorOnly,
+} from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
 
@@ -45,11 +68,26 @@ const ROLE_LABEL = 'kubedb.com/role';
 const MODES = ['AvailabilityGroup', 'DistributedAG'] as const;
 type Mode = (typeof MODES)[number];
 /** Environment variables KubeDB's webhook forbids in the mssql container (the operator sets them). */
-const FORBIDDEN_ENV = ['MSSQL_SA_USERNAME', 'MSSQL_SA_PASSWORD', 'MSSQL_ENABLE_HADR', 'MSSQL_AGENT_ENABLED', 'VERSION'];
+const FORBIDDEN_ENV = [
+  'MSSQL_SA_USERNAME',
+  'MSSQL_SA_PASSWORD',
+  'MSSQL_ENABLE_HADR',
+  'MSSQL_AGENT_ENABLED',
+  'VERSION',
+];
 
 const OPERATOR_ONLY = operatorOnlyFields(
-  'init', 'configSecret', 'configuration', 'monitor', 'archiver', 'arbiter', 'autoOps',
-  'serviceTemplates', 'deletionPolicy', 'halted', 'healthChecker',
+  'init',
+  'configSecret',
+  'configuration',
+  'monitor',
+  'archiver',
+  'arbiter',
+  'autoOps',
+  'serviceTemplates',
+  'deletionPolicy',
+  'halted',
+  'healthChecker',
 );
 
 interface MSSQLPlan {
@@ -80,7 +118,10 @@ function isAvailabilityGroup(db: KubeObject): boolean {
 /** An endpoint entry without AvailabilityGroup is accepted here so that plan() can say why it is wrong. */
 function mentionsEndpoint(db: KubeObject): boolean {
   const tls = isObj(db.spec) && isObj(db.spec.tls) ? db.spec.tls : {};
-  return Array.isArray(tls.certificates) && tls.certificates.some((c) => isObj(c) && c.alias === 'endpoint');
+  return (
+    Array.isArray(tls.certificates) &&
+    tls.certificates.some((c) => isObj(c) && c.alias === 'endpoint')
+  );
 }
 
 export const mssqlserver = defineKind<MSSQLPlan>({
@@ -88,8 +129,12 @@ export const mssqlserver = defineKind<MSSQLPlan>({
   kind: 'MSSQLServer',
   resource: 'mssqlservers',
   versions: ['v1alpha2'],
-  summary: 'Microsoft SQL Server: server, client (and endpoint for AvailabilityGroup) certificates; mssql.conf with TLS, forceencryption from clientTLS',
-  aliases: (db) => (isAvailabilityGroup(db) || mentionsEndpoint(db) ? ['server', 'client', 'endpoint'] : ['server', 'client']),
+  summary:
+    'Microsoft SQL Server: server, client (and endpoint for AvailabilityGroup) certificates; mssql.conf with TLS, forceencryption from clientTLS',
+  aliases: (db) =>
+    isAvailabilityGroup(db) || mentionsEndpoint(db)
+      ? ['server', 'client', 'endpoint']
+      : ['server', 'client'],
   extraTLSFields: ['clientTLS'],
 
   plan(ctx) {
@@ -98,37 +143,61 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     const standalone = settings.mode === 'standalone';
 
     const version = readString(spec, 'version', 'spec.version', report);
-    if (spec.version === undefined || spec.version === null) report.error('spec.version', 'is required: a KubeDB MSSQLServerVersion such as "2022-cu12"');
+    if (spec.version === undefined || spec.version === null)
+      report.error('spec.version', 'is required: a KubeDB MSSQLServerVersion such as "2022-cu12"');
     const image = version !== undefined ? mssqlImage(version) : undefined;
     if (version !== undefined && image === undefined && standalone) {
-      report.error('spec.version', `${JSON.stringify(version)} is not a KubeDB MSSQLServerVersion that standalone mode can map to Microsoft's image; use one such as "2022-cu12" or "2025-cu0" (YEAR-cuN for 2022 or 2025), or use mode: operator`);
+      report.error(
+        'spec.version',
+        `${JSON.stringify(version)} is not a KubeDB MSSQLServerVersion that standalone mode can map to Microsoft's image; use one such as "2022-cu12" or "2025-cu0" (YEAR-cuN for 2022 or 2025), or use mode: operator`,
+      );
     }
 
     // KubeDB's webhook refuses an MSSQLServer without spec.tls ("spec.tls is missing").
     if (ctx.tls === undefined && (spec.tls === undefined || spec.tls === null)) {
-      report.error('spec.tls', 'spec.tls is required: KubeDB refuses an MSSQLServer without spec.tls ("spec.tls is missing"); set spec.tls.issuerRef (clientTLS: false still issues the certificates but leaves encryption to the client)');
+      report.error(
+        'spec.tls',
+        'spec.tls is required: KubeDB refuses an MSSQLServer without spec.tls ("spec.tls is missing"); set spec.tls.issuerRef (clientTLS: false still issues the certificates but leaves encryption to the client)',
+      );
     }
-    const clientTLS = readBool(ctx.tls?.extra ?? {}, 'clientTLS', 'spec.tls.clientTLS', report) ?? false;
+    const clientTLS =
+      readBool(ctx.tls?.extra ?? {}, 'clientTLS', 'spec.tls.clientTLS', report) ?? false;
 
     // Topology: standalone when spec.topology is absent (KubeDB's IsStandalone).
     let mode: Mode | undefined;
     const topology = spec.topology;
     if (topology !== undefined && topology !== null) {
-      if (!isObj(topology)) report.error('spec.topology', `must be a mapping, got ${describeType(topology)}`);
-      else if (topology.mode === undefined || topology.mode === null) report.error('spec.topology.mode', 'is required when spec.topology is set: AvailabilityGroup or DistributedAG');
+      if (!isObj(topology))
+        report.error('spec.topology', `must be a mapping, got ${describeType(topology)}`);
+      else if (topology.mode === undefined || topology.mode === null)
+        report.error(
+          'spec.topology.mode',
+          'is required when spec.topology is set: AvailabilityGroup or DistributedAG',
+        );
       else mode = readEnum(topology, 'mode', 'spec.topology.mode', MODES, report);
     }
     const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1);
     if (topology === undefined || topology === null) {
-      if (replicas !== undefined && replicas !== 1) report.error('spec.replicas', `must be 1 for an MSSQLServer without spec.topology (KubeDB's webhook: "number of replicas for standalone must be one"), got ${replicas}; set spec.topology.mode: AvailabilityGroup for more`);
+      if (replicas !== undefined && replicas !== 1)
+        report.error(
+          'spec.replicas',
+          `must be 1 for an MSSQLServer without spec.topology (KubeDB's webhook: "number of replicas for standalone must be one"), got ${replicas}; set spec.topology.mode: AvailabilityGroup for more`,
+        );
     } else if (isObj(topology) && (spec.replicas === undefined || spec.replicas === null)) {
-      report.error('spec.replicas', 'is required with spec.topology: the number of availability-group replicas, at least 1');
+      report.error(
+        'spec.replicas',
+        'is required with spec.topology: the number of availability-group replicas, at least 1',
+      );
     }
     // An endpoint certificate exists only for AvailabilityGroup; say why rather than "unknown alias".
-    const certs = isObj(spec.tls) && Array.isArray(spec.tls.certificates) ? spec.tls.certificates : [];
+    const certs =
+      isObj(spec.tls) && Array.isArray(spec.tls.certificates) ? spec.tls.certificates : [];
     certs.forEach((c, i) => {
       if (isObj(c) && c.alias === 'endpoint' && mode !== 'AvailabilityGroup') {
-        report.error(`spec.tls.certificates[${i}].alias`, 'the endpoint certificate secures availability-group mirroring endpoints and exists only with spec.topology.mode: AvailabilityGroup; remove this entry or set the mode');
+        report.error(
+          `spec.tls.certificates[${i}].alias`,
+          'the endpoint certificate secures availability-group mirroring endpoints and exists only with spec.topology.mode: AvailabilityGroup; remove this entry or set the mode',
+        );
       }
     });
 
@@ -137,33 +206,56 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     const envNames = env.map((e) => e.name);
     for (const [i, e] of env.entries()) {
       if (typeof e.name === 'string' && FORBIDDEN_ENV.includes(e.name)) {
-        report.error(`${containerPath}.env[${i}]`, `environment variable ${e.name} is forbidden in the mssql container: KubeDB (and dbtls) set it${e.name === 'MSSQL_SA_PASSWORD' ? ' from spec.authSecret' : ''}`);
+        report.error(
+          `${containerPath}.env[${i}]`,
+          `environment variable ${e.name} is forbidden in the mssql container: KubeDB (and dbtls) set it${e.name === 'MSSQL_SA_PASSWORD' ? ' from spec.authSecret' : ''}`,
+        );
       }
     }
     if (!envNames.includes('MSSQL_PID')) {
-      report.error(containerPath, 'environment variable MSSQL_PID must be provided in the mssql container (KubeDB\'s webhook requires it): the SQL Server edition, e.g. Developer, Express, Standard, Enterprise or a product key');
+      report.error(
+        containerPath,
+        "environment variable MSSQL_PID must be provided in the mssql container (KubeDB's webhook requires it): the SQL Server edition, e.g. Developer, Express, Standard, Enterprise or a product key",
+      );
     }
     let eula = env.find((e) => e.name === 'ACCEPT_EULA');
     // `value: Y` unquoted is the boolean true to kubectl and "Y" to kpt: the engine's warning
     // names the field and says to quote it, and the rendered container gets the "Y" meant.
     const eulaAt = `${containerPath}.env[${env.indexOf(eula as Obj)}].value`;
-    const unquotedY = eula?.value === true && yaml11Booleans(ctx.db).some((a) => a.path === eulaAt && /^[yY]/.test(a.text));
+    const unquotedY =
+      eula?.value === true &&
+      yaml11Booleans(ctx.db).some((a) => a.path === eulaAt && /^[yY]/.test(a.text));
     if (unquotedY) env[env.indexOf(eula as Obj)] = eula = { ...eula, value: 'Y' };
     if (standalone && (eula === undefined || eula.value !== 'Y')) {
-      report.error(containerPath, 'standalone mode runs Microsoft\'s image, which starts only after you accept the SQL Server EULA: add env ACCEPT_EULA with value "Y" to the mssql container, as KubeDB\'s examples do');
+      report.error(
+        containerPath,
+        'standalone mode runs Microsoft\'s image, which starts only after you accept the SQL Server EULA: add env ACCEPT_EULA with value "Y" to the mssql container, as KubeDB\'s examples do',
+      );
     }
 
-    const authSecret = isObj(spec.authSecret) && typeof spec.authSecret.name === 'string' ? spec.authSecret.name : nameWithSuffix(ctx.db.metadata.name, 'auth');
+    const authSecret =
+      isObj(spec.authSecret) && typeof spec.authSecret.name === 'string'
+        ? spec.authSecret.name
+        : nameWithSuffix(ctx.db.metadata.name, 'auth');
     if (standalone) {
       warnOperatorOnly(spec, OPERATOR_ONLY, report);
       warnPodTemplate(spec, report);
       if (mode === 'DistributedAG') {
-        report.error('spec.topology.mode', 'DistributedAG joins availability groups across clusters (spec.topology.distributedAG remote URLs), which only the KubeDB operator can set up; standalone mode cannot run it: use mode: operator');
+        report.error(
+          'spec.topology.mode',
+          'DistributedAG joins availability groups across clusters (spec.topology.distributedAG remote URLs), which only the KubeDB operator can set up; standalone mode cannot run it: use mode: operator',
+        );
       } else if (mode === 'AvailabilityGroup') {
-        report.warn('spec.topology', `standalone mode runs ${replicas ?? 0} SQL Server instances with HADR enabled and the endpoint certificate mounted at ${ENDPOINT_DIR}, service "${ctx.db.metadata.name}" routes to pod 0, and service "${nameWithSuffix(ctx.db.metadata.name, 'secondary')}" to pods labelled ${ROLE_LABEL}: secondary; creating the availability group, joining replicas, the mirroring endpoints and failover are done by the KubeDB operator (its coordinator) only: until you create them, the replicas are independent servers and the secondary service has no endpoints until you label the secondaries (use mode: operator for a managed group)`);
+        report.warn(
+          'spec.topology',
+          `standalone mode runs ${replicas ?? 0} SQL Server instances with HADR enabled and the endpoint certificate mounted at ${ENDPOINT_DIR}, service "${ctx.db.metadata.name}" routes to pod 0, and service "${nameWithSuffix(ctx.db.metadata.name, 'secondary')}" to pods labelled ${ROLE_LABEL}: secondary; creating the availability group, joining replicas, the mirroring endpoints and failover are done by the KubeDB operator (its coordinator) only: until you create them, the replicas are independent servers and the secondary service has no endpoints until you label the secondaries (use mode: operator for a managed group)`,
+        );
       }
       if (!isObj(spec.authSecret)) {
-        report.info('spec.authSecret', `the workload reads the sa password from Secret "${authSecret}" (key password), which standalone mode does not create`);
+        report.info(
+          'spec.authSecret',
+          `the workload reads the sa password from Secret "${authSecret}" (key password), which standalone mode does not create`,
+        );
       }
     }
     const tlsProtocols = tlsProtocolsFor(ctx) ?? DEFAULT_TLS_PROTOCOLS;
@@ -181,7 +273,14 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     return { primary: name, secondary: nameWithSuffix(name, 'secondary') };
   },
 
-  connectionSettings: [{ key: 'clientTLS', path: 'spec.tls.clientTLS', levels: [false, true], value: (_ctx, plan) => plan.clientTLS }],
+  connectionSettings: [
+    {
+      key: 'clientTLS',
+      path: 'spec.tls.clientTLS',
+      levels: [false, true],
+      value: (_ctx, plan) => plan.clientTLS,
+    },
+  ],
 
   certificateDefaults(ctx, plan, alias) {
     const name = ctx.db.metadata.name;
@@ -191,10 +290,14 @@ export const mssqlserver = defineKind<MSSQLPlan>({
       return { commonName: 'mssql', subject, usages: USAGES.client };
     }
     const services = plan.mode ? [name, nameWithSuffix(name, 'secondary')] : [name];
-    const usages = alias === 'endpoint'
-      ? USAGES.serverAndClient // mirroring connections go both ways
-      : USAGES.server;
-    return { ...serverCertificateDefaults(ctx, services, nameWithSuffix(name, 'pods'), usages), subject };
+    const usages =
+      alias === 'endpoint'
+        ? USAGES.serverAndClient // mirroring connections go both ways
+        : USAGES.server;
+    return {
+      ...serverCertificateDefaults(ctx, services, nameWithSuffix(name, 'pods'), usages),
+      subject,
+    };
   },
 
   client: {
@@ -202,15 +305,26 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     // drivers that present one, and the CA for the driver to verify the server (README: SQL Server).
     defaultUser: 'sa',
     endpoint: (ctx) => ({ service: ctx.db.metadata.name, port: PORT }),
-    weakVerification: (_ctx, plan) => (plan.clientTLS ? undefined
-      : { path: 'spec.tls.clientTLS', setting: 'clientTLS false', fix: 'set spec.tls.clientTLS: true' }),
+    weakVerification: (_ctx, plan) =>
+      plan.clientTLS
+        ? undefined
+        : {
+            path: 'spec.tls.clientTLS',
+            setting: 'clientTLS false',
+            fix: 'set spec.tls.clientTLS: true',
+          },
     // No variable every driver reads; the connection string names the files (README).
     settings: () => ({ env: [] }),
   },
 
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;
-    const owner: Owner = { db: ctx.db, namespace: ctx.namespace, resource: 'mssqlservers', group: 'kubedb.com' };
+    const owner: Owner = {
+      db: ctx.db,
+      namespace: ctx.namespace,
+      resource: 'mssqlservers',
+      group: 'kubedb.com',
+    };
     const server = certificates.find((c) => c.alias === 'server');
     const client = certificates.find((c) => c.alias === 'client');
     const endpoint = certificates.find((c) => c.alias === 'endpoint');
@@ -222,7 +336,10 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     const initContainers: Obj[] = [];
     const trustEnv: Obj[] = [];
     if (server) {
-      volumes.push({ name: 'tls', projected: { defaultMode: KEY_MODE, sources: tlsSources(server, client) } });
+      volumes.push({
+        name: 'tls',
+        projected: { defaultMode: KEY_MODE, sources: tlsSources(server, client) },
+      });
       mounts.push(TLS_MOUNT);
       if (plan.clientTLS) {
         // As KubeDB does with clientTLS (csi-driver-cacerts), the CA joins the pod's operating
@@ -234,12 +351,18 @@ export const mssqlserver = defineKind<MSSQLPlan>({
       }
     }
     if (endpoint && ag) {
-      volumes.push({ name: 'endpoint-cert', secret: { secretName: endpoint.secretName, defaultMode: KEY_MODE } });
+      volumes.push({
+        name: 'endpoint-cert',
+        secret: { secretName: endpoint.secretName, defaultMode: KEY_MODE },
+      });
       mounts.push(ENDPOINT_MOUNT);
     }
     const env: Obj[] = [
       ...plan.env.filter((e) => !FORBIDDEN_ENV.includes(String(e.name))),
-      { name: 'MSSQL_SA_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } } },
+      {
+        name: 'MSSQL_SA_PASSWORD',
+        valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
+      },
       ...(ag ? [ENABLE_HADR] : []),
       ...trustEnv,
     ];
@@ -260,13 +383,22 @@ export const mssqlserver = defineKind<MSSQLPlan>({
       // Renewal: SQL Server reads its certificate at start only; the sidecar restarts it.
       ctx.report.warn('spec.tls', RESTART_WARNING);
       const withEndpoint = ag && endpoint !== undefined;
-      config[WATCHER_FILE] = watcherScript(rotation(withEndpoint, client !== undefined, plan.replicas));
+      config[WATCHER_FILE] = watcherScript(
+        rotation(withEndpoint, client !== undefined, plan.replicas),
+      );
       volumes.push(watcherVolume(configName));
-      containers.push(reloaderContainer({
-        image: plan.image as string, script: `${WATCHER_DIR}/${WATCHER_FILE}`, env: [RESTART_SLOT],
-        // not the data volume, nor mssql.conf (a subPath)
-        mounts: [WATCHER_MOUNT, ...mounts.filter((m) => !(BASE_MOUNTS as readonly Obj[]).includes(m))],
-      }));
+      containers.push(
+        reloaderContainer({
+          image: plan.image as string,
+          script: `${WATCHER_DIR}/${WATCHER_FILE}`,
+          env: [RESTART_SLOT],
+          // not the data volume, nor mssql.conf (a subPath)
+          mounts: [
+            WATCHER_MOUNT,
+            ...mounts.filter((m) => !(BASE_MOUNTS as readonly Obj[]).includes(m)),
+          ],
+        }),
+      );
     }
     return [
       configMap(owner, configName, config),
@@ -339,8 +471,11 @@ function checkOperatorTLSProtocols(ctx: KindContext, spec: Obj): void {
   if (tlsProtocolsFor(ctx) === undefined) return;
   const kubedb = KUBEDB_TLS_PROTOCOLS.join(',');
   if (spec.configSecret !== undefined && spec.configSecret !== null) {
-    ctx.report.warn('spec.configSecret', 'policy rule tlsProtocols: the tlsprotocols of the '
-      + `mssql.conf in this secret cannot be checked (KubeDB's own default is ${kubedb})`);
+    ctx.report.warn(
+      'spec.configSecret',
+      'policy rule tlsProtocols: the tlsprotocols of the ' +
+        `mssql.conf in this secret cannot be checked (KubeDB's own default is ${kubedb})`,
+    );
     return;
   }
   const what = `KubeDB's operator writes tlsprotocols = ${kubedb} into mssql.conf, which`;
@@ -372,15 +507,20 @@ export function trustCAScript(): string {
 }
 
 /** The mssql container of spec.podTemplate: its env (and resources), where to report about it. */
-function readContainer(spec: Obj, report: { error(path: string, message: string): void }): { env: Obj[]; resources?: Obj; containerPath: string } {
+function readContainer(
+  spec: Obj,
+  report: { error(path: string, message: string): void },
+): { env: Obj[]; resources?: Obj; containerPath: string } {
   const pt = spec.podTemplate;
-  const containers = isObj(pt) && isObj(pt.spec) && Array.isArray(pt.spec.containers) ? pt.spec.containers : [];
+  const containers =
+    isObj(pt) && isObj(pt.spec) && Array.isArray(pt.spec.containers) ? pt.spec.containers : [];
   const index = containers.findIndex((c) => isObj(c) && c.name === 'mssql');
   if (index < 0) return { env: [], containerPath: 'spec.podTemplate.spec.containers' };
   const c = containers[index] as Obj;
   const containerPath = `spec.podTemplate.spec.containers[${index}]`;
   const env: Obj[] = [];
-  if (c.env !== undefined && !Array.isArray(c.env)) report.error(`${containerPath}.env`, `must be a list, got ${describeType(c.env)}`);
+  if (c.env !== undefined && !Array.isArray(c.env))
+    report.error(`${containerPath}.env`, `must be a list, got ${describeType(c.env)}`);
   for (const [i, e] of (Array.isArray(c.env) ? c.env : []).entries()) {
     if (isObj(e) && typeof e.name === 'string') env.push(e);
     else report.error(`${containerPath}.env[${i}]`, 'must be a mapping with a name');
@@ -392,35 +532,62 @@ function readContainer(spec: Obj, report: { error(path: string, message: string)
 function warnPodTemplate(spec: Obj, report: { warn(path: string, message: string): void }): void {
   const pt = spec.podTemplate;
   if (!isObj(pt)) return;
-  const say = (path: string) => report.warn(path, `${path} is applied by the KubeDB operator only; standalone mode renders only the mssql container's env and resources (use mode: operator to keep it)`);
+  const say = (path: string) =>
+    report.warn(
+      path,
+      `${path} is applied by the KubeDB operator only; standalone mode renders only the mssql container's env and resources (use mode: operator to keep it)`,
+    );
   for (const key of Object.keys(pt)) if (key !== 'spec') say(`spec.podTemplate.${key}`);
   if (!isObj(pt.spec)) return;
-  for (const key of Object.keys(pt.spec)) if (key !== 'containers') say(`spec.podTemplate.spec.${key}`);
+  for (const key of Object.keys(pt.spec))
+    if (key !== 'containers') say(`spec.podTemplate.spec.${key}`);
   const containers = Array.isArray(pt.spec.containers) ? pt.spec.containers : [];
   containers.forEach((c, i) => {
-    if (!isObj(c) || c.name !== 'mssql') { say(`spec.podTemplate.spec.containers[${i}]`); return; }
-    for (const key of Object.keys(c)) if (!['name', 'env', 'resources'].includes(key)) say(`spec.podTemplate.spec.containers[${i}].${key}`);
+    if (!isObj(c) || c.name !== 'mssql') {
+      say(`spec.podTemplate.spec.containers[${i}]`);
+      return;
+    }
+    for (const key of Object.keys(c))
+      if (!['name', 'env', 'resources'].includes(key))
+        say(`spec.podTemplate.spec.containers[${i}].${key}`);
   });
 }
 
 // The parts of the workload that every MSSQLServer shares (see `shared`).
-const BASE_MOUNTS = shared([{ name: 'data', mountPath: DATA_DIR }, { name: 'config', mountPath: CONF_PATH, subPath: 'mssql.conf', readOnly: true }]);
+const BASE_MOUNTS = shared([
+  { name: 'data', mountPath: DATA_DIR },
+  { name: 'config', mountPath: CONF_PATH, subPath: 'mssql.conf', readOnly: true },
+]);
 const TLS_MOUNT = shared({ name: 'tls', mountPath: TLS_DIR, readOnly: true });
 const ENDPOINT_MOUNT = shared({ name: 'endpoint-cert', mountPath: ENDPOINT_DIR, readOnly: true });
-const SERVER_FILES = shared([{ key: 'ca.crt', path: 'ca.crt' }, { key: 'tls.crt', path: 'server.crt' }, { key: 'tls.key', path: 'server.key' }]);
-const CLIENT_FILES = shared([{ key: 'tls.crt', path: 'client.crt' }, { key: 'tls.key', path: 'client.key' }]);
-const RESTART_WARNING = 'SQL Server reads its certificate only when it starts, so standalone mode'
-  + ' restarts it when cert-manager renews a certificate: the tls-reloader container of each pod'
-  + ` ends SQL Server in that pod's own ${DEFAULT_RESTART_SLOT}-second slot (${RESTART_SLOT_ENV}),`
-  + ' one pod at a time, and the kubelet starts it again with the renewed files; each pod is'
-  + ' unavailable for its restart once per renewal';
+const SERVER_FILES = shared([
+  { key: 'ca.crt', path: 'ca.crt' },
+  { key: 'tls.crt', path: 'server.crt' },
+  { key: 'tls.key', path: 'server.key' },
+]);
+const CLIENT_FILES = shared([
+  { key: 'tls.crt', path: 'client.crt' },
+  { key: 'tls.key', path: 'client.key' },
+]);
+const RESTART_WARNING =
+  'SQL Server reads its certificate only when it starts, so standalone mode' +
+  ' restarts it when cert-manager renews a certificate: the tls-reloader container of each pod' +
+  ` ends SQL Server in that pod's own ${DEFAULT_RESTART_SLOT}-second slot (${RESTART_SLOT_ENV}),` +
+  ' one pod at a time, and the kubelet starts it again with the renewed files; each pod is' +
+  ' unavailable for its restart once per renewal';
 const RESTART_SLOT = shared({ name: RESTART_SLOT_ENV, value: String(DEFAULT_RESTART_SLOT) });
 const ENABLE_HADR = shared({ name: 'MSSQL_ENABLE_HADR', value: '1' });
 const CONTAINER_PORTS = shared([{ name: 'db', containerPort: PORT, protocol: 'TCP' }]);
-const AG_CONTAINER_PORTS = shared([...CONTAINER_PORTS, { name: 'mirroring', containerPort: MIRRORING_PORT, protocol: 'TCP' }]);
+const AG_CONTAINER_PORTS = shared([
+  ...CONTAINER_PORTS,
+  { name: 'mirroring', containerPort: MIRRORING_PORT, protocol: 'TCP' },
+]);
 const READINESS = tcpReadiness(PORT);
 // SQL Server binds its ports with NET_BIND_SERVICE.
-const CONTAINER_SECURITY = shared({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } });
+const CONTAINER_SECURITY = shared({
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] },
+});
 const POD_SECURITY = podSecurityContext(MSSQL_UID);
 const PRIMARY_PORTS = shared([{ name: 'primary', port: PORT }]);
 const POD_PORTS = shared([{ name: 'db', port: PORT }]);
@@ -429,7 +596,9 @@ const SECONDARY_PORTS = shared([{ name: 'secondary', port: PORT }]);
 const SECONDARY_SELECTOR = shared({ [ROLE_LABEL]: 'secondary' });
 const TRUSTED_CERTS_VOLUME = emptyDirVolume('trusted-certs');
 const TRUSTED_CERTS_MOUNT = shared({
-  name: 'trusted-certs', mountPath: OS_TRUST_DIR, readOnly: true,
+  name: 'trusted-certs',
+  mountPath: OS_TRUST_DIR,
+  readOnly: true,
 });
 // OpenSSL (msodbcsql's sqlcmd) and Go (go-sqlcmd) read these before their built-in paths.
 const TRUST_ENV = shared([
@@ -441,7 +610,10 @@ const TRUST_CA_MOUNTS = shared([TLS_MOUNT, { name: 'trusted-certs', mountPath: T
 /** The init step runs the server's own image: its trust store is the one to extend. */
 function trustCAContainer(image: string | undefined): Obj {
   return {
-    name: 'trust-ca', image, command: TRUST_CA_COMMAND,
-    volumeMounts: TRUST_CA_MOUNTS, securityContext: RESTRICTED_CONTAINER,
+    name: 'trust-ca',
+    image,
+    command: TRUST_CA_COMMAND,
+    volumeMounts: TRUST_CA_MOUNTS,
+    securityContext: RESTRICTED_CONTAINER,
   };
 }

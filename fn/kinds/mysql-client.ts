@@ -23,18 +23,21 @@ export function mysqlClientSettings(c: ClientConnection, database: string): Clie
     `ssl-cert=${c.cert}`,
     `ssl-key=${c.key}`,
   ];
-  const file = (reader: string, verify: string) => [
-    `# Rendered by dbtls: the client side of ${database}, ${reader}.`, ...common, verify, '',
-  ].join('\n');
+  const file = (reader: string, verify: string) =>
+    [`# Rendered by dbtls: the client side of ${database}, ${reader}.`, ...common, verify, ''].join(
+      '\n',
+    );
   const extraFile = `${c.configDir}/${MYSQL_OPTION_FILE}`;
   return {
     env: [{ name: 'MYSQL_HOME', value: c.configDir }],
     files: {
       [MARIADB_OPTION_FILE]: file(
-        'read by MariaDB clients through MYSQL_HOME', 'ssl-verify-server-cert',
+        'read by MariaDB clients through MYSQL_HOME',
+        'ssl-verify-server-cert',
       ),
       [MYSQL_OPTION_FILE]: file(
-        `for MySQL clients: --defaults-extra-file=${extraFile}`, 'ssl-mode=VERIFY_IDENTITY',
+        `for MySQL clients: --defaults-extra-file=${extraFile}`,
+        'ssl-mode=VERIFY_IDENTITY',
       ),
     },
   };

@@ -6,7 +6,10 @@ import type { Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
 import { CERT_FILES, secretVolume } from '../render/workload.js';
 import {
-  type Rotation, reloaderContainer, WATCHER_FILE, watcherScript,
+  type Rotation,
+  reloaderContainer,
+  WATCHER_FILE,
+  watcherScript,
 } from '../render/rotation.js';
 import { readBool, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -21,33 +24,52 @@ export const DATA_DIR = '/var/lib/mysql';
 export const KEY_MODE = 0o440;
 
 /** What both kinds read the same way: requireSSL (and whether it was readable) and the auth secret. */
-export interface SecureTransport { requireSSL: boolean; requireSSLReadable: boolean; authSecret: string }
+export interface SecureTransport {
+  requireSSL: boolean;
+  requireSSLReadable: boolean;
+  authSecret: string;
+}
 
 export function readSecureTransport(ctx: KindContext): SecureTransport {
   const spec = ctx.db.spec as Obj;
   const value = readBool(spec, 'requireSSL', 'spec.requireSSL', ctx.report);
   const requireSSL = value ?? false;
   // A requireSSL of the wrong type is already reported: no advice that assumes it is false.
-  const requireSSLReadable = value !== undefined || spec.requireSSL === undefined || spec.requireSSL === null;
+  const requireSSLReadable =
+    value !== undefined || spec.requireSSL === undefined || spec.requireSSL === null;
   // A spec.tls without issuerRef is already reported at spec.tls.issuerRef.
   if (requireSSL && ctx.tls === undefined && (spec.tls === undefined || spec.tls === null)) {
-    ctx.report.error('spec.requireSSL', 'requireSSL: true needs TLS: set spec.tls.issuerRef, or '
-      + 'remove requireSSL');
+    ctx.report.error(
+      'spec.requireSSL',
+      'requireSSL: true needs TLS: set spec.tls.issuerRef, or ' + 'remove requireSSL',
+    );
   }
-  const named = isObj(spec.authSecret) ? readString(spec.authSecret, 'name', 'spec.authSecret.name', ctx.report) : undefined;
-  return { requireSSL, requireSSLReadable, authSecret: named ?? nameWithSuffix(ctx.db.metadata.name, 'auth') };
+  const named = isObj(spec.authSecret)
+    ? readString(spec.authSecret, 'name', 'spec.authSecret.name', ctx.report)
+    : undefined;
+  return {
+    requireSSL,
+    requireSSLReadable,
+    authSecret: named ?? nameWithSuffix(ctx.db.metadata.name, 'auth'),
+  };
 }
 
 /** Standalone-mode advice both kinds give about requireSSL and the auth secret. */
 export function adviseStandalone(ctx: KindContext, t: SecureTransport, user: string): void {
   const spec = ctx.db.spec as Obj;
   if (ctx.tls !== undefined && !t.requireSSL && t.requireSSLReadable) {
-    ctx.report.info('spec.requireSSL', 'the server offers TLS but also accepts connections without '
-      + 'it; set requireSSL: true to refuse them');
+    ctx.report.info(
+      'spec.requireSSL',
+      'the server offers TLS but also accepts connections without ' +
+        'it; set requireSSL: true to refuse them',
+    );
   }
   if (!(isObj(spec.authSecret) && typeof spec.authSecret.name === 'string')) {
-    ctx.report.info('spec.authSecret', `the workload reads the ${user} password from Secret `
-      + `"${t.authSecret}" (key password), which standalone mode does not create`);
+    ctx.report.info(
+      'spec.authSecret',
+      `the workload reads the ${user} password from Secret ` +
+        `"${t.authSecret}" (key password), which standalone mode does not create`,
+    );
   }
 }
 
@@ -56,8 +78,17 @@ export function adviseStandalone(ctx: KindContext, t: SecureTransport, user: str
  * for incoming connections, require_secure_transport following requireSSL, and the client
  * certificate for the mysql client inside the pod.
  */
-export function clientTLSCnf(source: string, requireSSL: boolean, server: IssuedCertificate | undefined, client: IssuedCertificate | undefined): string {
-  const lines = [`# Rendered by dbtls from the ${source} resource: TLS for client connections.`, '[mysqld]', `port=${MYSQL_PORT}`];
+export function clientTLSCnf(
+  source: string,
+  requireSSL: boolean,
+  server: IssuedCertificate | undefined,
+  client: IssuedCertificate | undefined,
+): string {
+  const lines = [
+    `# Rendered by dbtls from the ${source} resource: TLS for client connections.`,
+    '[mysqld]',
+    `port=${MYSQL_PORT}`,
+  ];
   if (server) lines.push(...certOptions('ssl-', 'server'));
   lines.push(`require_secure_transport=${requireSSL && server ? 'ON' : 'OFF'}`);
   if (client) lines.push('', '[client]', ...certOptions('ssl-', 'client'));
@@ -65,13 +96,24 @@ export function clientTLSCnf(source: string, requireSSL: boolean, server: Issued
 }
 
 /** `<prefix>ca`, `<prefix>cert`, `<prefix>key` for the certificate of `alias` as mounted. */
-export function certOptions(prefix: string, alias: string, names: readonly [string, string, string] = ['ca', 'cert', 'key']): string[] {
+export function certOptions(
+  prefix: string,
+  alias: string,
+  names: readonly [string, string, string] = ['ca', 'cert', 'key'],
+): string[] {
   const [ca, cert, key] = names;
-  return [`${prefix}${ca}=${CERT_DIR}/${alias}/ca.crt`, `${prefix}${cert}=${CERT_DIR}/${alias}/tls.crt`, `${prefix}${key}=${CERT_DIR}/${alias}/tls.key`];
+  return [
+    `${prefix}${ca}=${CERT_DIR}/${alias}/ca.crt`,
+    `${prefix}${cert}=${CERT_DIR}/${alias}/tls.crt`,
+    `${prefix}${key}=${CERT_DIR}/${alias}/tls.key`,
+  ];
 }
 
 /** The server and client certificates as volumes and mounts (the volume names KubeDB reserves). */
-export function certVolumes(certificates: readonly IssuedCertificate[]): { volumes: Obj[]; mounts: Obj[] } {
+export function certVolumes(certificates: readonly IssuedCertificate[]): {
+  volumes: Obj[];
+  mounts: Obj[];
+} {
   const volumes: Obj[] = [];
   const mounts: Obj[] = [];
   for (const alias of ['server', 'client']) {
@@ -83,8 +125,15 @@ export function certVolumes(certificates: readonly IssuedCertificate[]): { volum
   return { volumes, mounts };
 }
 
-const certMount = sharedBy((alias: string) => ({ name: `tls-${alias}-config`, mountPath: `${CERT_DIR}/${alias}`, readOnly: true }));
-export const BASE_MOUNTS = shared([{ name: 'data', mountPath: DATA_DIR }, { name: 'config', mountPath: CONFIG_DIR, readOnly: true }]);
+const certMount = sharedBy((alias: string) => ({
+  name: `tls-${alias}-config`,
+  mountPath: `${CERT_DIR}/${alias}`,
+  readOnly: true,
+}));
+export const BASE_MOUNTS = shared([
+  { name: 'data', mountPath: DATA_DIR },
+  { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+]);
 export const COMMAND = shared(['/bin/sh', `${CONFIG_DIR}/start.sh`]);
 
 /**
@@ -100,9 +149,10 @@ export function mysqlRotation(
   o: { passwordEnv: string; galera: boolean; trustFile?: string },
 ): Rotation {
   const dirs = certs.map((c) => `${CERT_DIR}/${c.alias}`);
-  const sql = `MYSQL_PWD="$${o.passwordEnv}" "$client" --defaults-extra-file=${CONFIG_DIR}/my.cnf`
-    + ` --protocol=TCP --host=127.0.0.1 --port=${MYSQL_PORT} --user=root --batch`
-    + ' --skip-column-names -e';
+  const sql =
+    `MYSQL_PWD="$${o.passwordEnv}" "$client" --defaults-extra-file=${CONFIG_DIR}/my.cnf` +
+    ` --protocol=TCP --host=127.0.0.1 --port=${MYSQL_PORT} --user=root --batch` +
+    ' --skip-column-names -e';
   const galera = [
     `if [ "$(${sql} 'SELECT @@wsrep_on')" = 1 ]; then`,
     `  ${sql} "SET GLOBAL wsrep_provider_options='socket.ssl_reload=1'" &&`,
@@ -138,12 +188,15 @@ export function mysqlReloader(
   certificates: readonly IssuedCertificate[],
   o: { image: string; password: Obj; galera: boolean; mounts: readonly Obj[] },
 ): { script: string; container: Obj } | undefined {
-  const certs = ['server', 'client'].map((a) => certificates.find((c) => c.alias === a))
+  const certs = ['server', 'client']
+    .map((a) => certificates.find((c) => c.alias === a))
     .filter((c): c is IssuedCertificate => c !== undefined);
   if (!certs.some((c) => c.alias === 'server')) return undefined;
   const rotation = mysqlRotation(certs, { passwordEnv: String(o.password.name), galera: o.galera });
   const container = reloaderContainer({
-    image: o.image, script: `${CONFIG_DIR}/${WATCHER_FILE}`, env: [o.password],
+    image: o.image,
+    script: `${CONFIG_DIR}/${WATCHER_FILE}`,
+    env: [o.password],
     mounts: o.mounts.filter((m) => m.name !== 'data'),
   });
   return { script: watcherScript(rotation), container };
@@ -159,8 +212,14 @@ export function mysqlFamilyClient(kind: string): ClientProfile<{ requireSSL: boo
   return {
     defaultUser: 'root',
     endpoint: (ctx) => ({ service: ctx.db.metadata.name, port: MYSQL_PORT }),
-    weakVerification: (_ctx, plan) => (plan.requireSSL ? undefined
-      : { path: 'spec.requireSSL', setting: 'requireSSL false', fix: 'set spec.requireSSL: true' }),
+    weakVerification: (_ctx, plan) =>
+      plan.requireSSL
+        ? undefined
+        : {
+            path: 'spec.requireSSL',
+            setting: 'requireSSL false',
+            fix: 'set spec.requireSSL: true',
+          },
     settings: (c, ctx) =>
       mysqlClientSettings(c, `${kind} ${ctx.namespace}/${ctx.db.metadata.name}`),
   };

@@ -12,15 +12,39 @@
 import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
-import { configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, service, statefulSet, tcpReadiness } from '../render/workload.js';
+import {
+  configMap,
+  configMapVolume,
+  dataVolumeFrom,
+  podSecurityContext,
+  RESTRICTED_CONTAINER,
+  service,
+  statefulSet,
+  tcpReadiness,
+} from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import type { Reporter } from '../io/results.js';
-import { operatorOnlyFields, readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
+import {
+  operatorOnlyFields,
+  readEnum,
+  readInt,
+  readString,
+  warnOperatorOnly,
+} from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind } from './kind.js';
 import {
-  adviseStandalone, BASE_MOUNTS, certVolumes, clientTLSCnf, COMMAND, CONFIG_DIR, MYSQL_PORT,
-  mysqlFamilyClient, mysqlReloader, readSecureTransport, type SecureTransport,
+  adviseStandalone,
+  BASE_MOUNTS,
+  certVolumes,
+  clientTLSCnf,
+  COMMAND,
+  CONFIG_DIR,
+  MYSQL_PORT,
+  mysqlFamilyClient,
+  mysqlReloader,
+  readSecureTransport,
+  type SecureTransport,
 } from './mysql-family.js';
 import { WATCHER_FILE } from '../render/rotation.js';
 
@@ -32,12 +56,24 @@ const MYSQL_UID = 999; // the mysql user of the official mysql image
 const DEFAULT_GROUP_SIZE = 3; // kubedb.MySQLDefaultGroupSize
 const MAX_GROUP_MEMBERS = 9; // kubedb.MySQLMaxGroupMembers
 const MULTI_PRIMARY_SINCE = [8, 4, 2];
-const UUID = /^(urn:uuid:)?\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$/i;
+const UUID =
+  /^(urn:uuid:)?\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$/i;
 
 const OPERATOR_ONLY = operatorOnlyFields(
-  'init', 'configSecret', 'configuration', 'monitor', 'archiver', 'autoOps', 'podTemplate',
-  'serviceTemplates', 'deletionPolicy', 'terminationPolicy', 'halted', 'healthChecker',
-  ['coordinator', 'the failover coordinator'], ['allowedReadReplicas', 'read replicas'],
+  'init',
+  'configSecret',
+  'configuration',
+  'monitor',
+  'archiver',
+  'autoOps',
+  'podTemplate',
+  'serviceTemplates',
+  'deletionPolicy',
+  'terminationPolicy',
+  'halted',
+  'healthChecker',
+  ['coordinator', 'the failover coordinator'],
+  ['allowedReadReplicas', 'read replicas'],
 );
 
 interface MySQLPlan extends SecureTransport {
@@ -51,8 +87,9 @@ export const mysql = defineKind<MySQLPlan>({
   kind: 'MySQL',
   resource: 'mysqls',
   versions: ['v1', 'v1alpha2'],
-  summary: 'MySQL: server, client and metrics-exporter certificates; a single server, group '
-    + 'replication or InnoDB cluster (clusters in operator mode), client connections over TLS',
+  summary:
+    'MySQL: server, client and metrics-exporter certificates; a single server, group ' +
+    'replication or InnoDB cluster (clusters in operator mode), client connections over TLS',
   aliases: () => ALIASES,
 
   plan(ctx) {
@@ -60,29 +97,46 @@ export const mysql = defineKind<MySQLPlan>({
     const spec = ctx.db.spec as Obj;
     const standalone = ctx.settings.mode === 'standalone';
     const version = readString(spec, 'version', 'spec.version', report);
-    if (spec.version === undefined || spec.version === null) report.error('spec.version', 'is '
-      + 'required: the MySQL version, e.g. "8.4.3"');
+    if (spec.version === undefined || spec.version === null)
+      report.error('spec.version', 'is ' + 'required: the MySQL version, e.g. "8.4.3"');
     else if (version !== undefined && standalone && !/^\d+\.\d+(\.\d+)*$/.test(version)) {
-      report.error('spec.version', `${JSON.stringify(version)} is not a MySQL version; standalone `
-        + `mode runs the upstream mysql image and needs a version such as "8.4.3" (or use mode: `
-        + `operator)`);
+      report.error(
+        'spec.version',
+        `${JSON.stringify(version)} is not a MySQL version; standalone ` +
+          `mode runs the upstream mysql image and needs a version such as "8.4.3" (or use mode: ` +
+          `operator)`,
+      );
     }
     const topology = readTopology(spec, version, report);
-    const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? (topology && topology !== 'RemoteReplica' ? DEFAULT_GROUP_SIZE : 1);
-    if (topology === 'GroupReplication' && (replicas < DEFAULT_GROUP_SIZE || replicas > MAX_GROUP_MEMBERS)) {
-      report.error('spec.replicas', `${replicas} members: KubeDB runs group replication with `
-        + `${DEFAULT_GROUP_SIZE} to ${MAX_GROUP_MEMBERS} members`);
+    const replicas =
+      readInt(spec, 'replicas', 'spec.replicas', report, 1) ??
+      (topology && topology !== 'RemoteReplica' ? DEFAULT_GROUP_SIZE : 1);
+    if (
+      topology === 'GroupReplication' &&
+      (replicas < DEFAULT_GROUP_SIZE || replicas > MAX_GROUP_MEMBERS)
+    ) {
+      report.error(
+        'spec.replicas',
+        `${replicas} members: KubeDB runs group replication with ` +
+          `${DEFAULT_GROUP_SIZE} to ${MAX_GROUP_MEMBERS} members`,
+      );
     }
     const transport = readSecureTransport(ctx);
     if (standalone) {
       if (topology !== undefined) {
-        report.error('spec.topology.mode', `${topology} is run by the KubeDB operator only; `
-          + `standalone mode renders a single MySQL server (remove spec.topology, or use mode: `
-          + `operator)`);
+        report.error(
+          'spec.topology.mode',
+          `${topology} is run by the KubeDB operator only; ` +
+            `standalone mode renders a single MySQL server (remove spec.topology, or use mode: ` +
+            `operator)`,
+        );
       } else if (replicas > 1) {
-        report.error('spec.replicas', `${replicas} servers without spec.topology would not `
-          + `replicate; standalone mode renders a single MySQL server (set replicas: 1, or use `
-          + `mode: operator with a topology)`);
+        report.error(
+          'spec.replicas',
+          `${replicas} servers without spec.topology would not ` +
+            `replicate; standalone mode renders a single MySQL server (set replicas: 1, or use ` +
+            `mode: operator with a topology)`,
+        );
       }
       warnOperatorOnly(spec, OPERATOR_ONLY, report);
       adviseStandalone(ctx, transport, 'root');
@@ -94,7 +148,14 @@ export const mysql = defineKind<MySQLPlan>({
 
   client: mysqlFamilyClient('MySQL'),
 
-  connectionSettings: [{ key: 'requireSSL', path: 'spec.requireSSL', levels: [false, true], value: (_ctx, plan) => plan.requireSSL }],
+  connectionSettings: [
+    {
+      key: 'requireSSL',
+      path: 'spec.requireSSL',
+      levels: [false, true],
+      value: (_ctx, plan) => plan.requireSSL,
+    },
+  ],
 
   certificateDefaults(ctx, plan, alias) {
     // KubeDB sets no default subject (SetTLSDefaults fills only secret names).
@@ -102,14 +163,24 @@ export const mysql = defineKind<MySQLPlan>({
     if (alias === 'server') {
       const services = plan.topology ? [name, nameWithSuffix(name, 'standby')] : [name];
       // Group members and replicas connect to each other with the server certificate.
-      return serverCertificateDefaults(ctx, services, nameWithSuffix(name, 'pods'), USAGES.serverAndClient);
+      return serverCertificateDefaults(
+        ctx,
+        services,
+        nameWithSuffix(name, 'pods'),
+        USAGES.serverAndClient,
+      );
     }
     return { commonName: alias === 'client' ? 'root' : 'monitor', usages: USAGES.client };
   },
 
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;
-    const owner: Owner = { db: ctx.db, namespace: ctx.namespace, resource: 'mysqls', group: 'kubedb.com' };
+    const owner: Owner = {
+      db: ctx.db,
+      namespace: ctx.namespace,
+      resource: 'mysqls',
+      group: 'kubedb.com',
+    };
     const server = certificates.find((c) => c.alias === 'server');
     const client = certificates.find((c) => c.alias === 'client');
     const governing = nameWithSuffix(name, 'pods');
@@ -132,7 +203,10 @@ export const mysql = defineKind<MySQLPlan>({
     };
     // Renewal: a sidecar of the same image asks mysqld to reload TLS over SQL.
     const reloader = mysqlReloader(certificates, {
-      image, password: rootPassword, galera: false, mounts: container.volumeMounts,
+      image,
+      password: rootPassword,
+      galera: false,
+      mounts: container.volumeMounts,
     });
     const files: Record<string, string> = {
       'my.cnf': clientTLSCnf('MySQL', plan.requireSSL, server, client),
@@ -156,7 +230,11 @@ export const mysql = defineKind<MySQLPlan>({
   },
 });
 
-function readTopology(spec: Obj, version: string | undefined, report: Reporter): TopologyMode | undefined {
+function readTopology(
+  spec: Obj,
+  version: string | undefined,
+  report: Reporter,
+): TopologyMode | undefined {
   const t = spec.topology;
   if (t === undefined || t === null) return undefined;
   if (!isObj(t)) {
@@ -164,29 +242,49 @@ function readTopology(spec: Obj, version: string | undefined, report: Reporter):
     return undefined;
   }
   if (t.mode === undefined || t.mode === null) {
-    report.error('spec.topology.mode', `is required when spec.topology is set: `
-      + `${TOPOLOGY_MODES.join(', ')} (KubeDB refuses a topology without one)`);
+    report.error(
+      'spec.topology.mode',
+      `is required when spec.topology is set: ` +
+        `${TOPOLOGY_MODES.join(', ')} (KubeDB refuses a topology without one)`,
+    );
     return undefined;
   }
   const mode = readEnum(t, 'mode', 'spec.topology.mode', TOPOLOGY_MODES, report);
-  const settings = mode === 'GroupReplication' ? 'group' : mode === 'InnoDBCluster' ? 'innoDBCluster' : undefined;
+  const settings =
+    mode === 'GroupReplication' ? 'group' : mode === 'InnoDBCluster' ? 'innoDBCluster' : undefined;
   const group = settings ? t[settings] : undefined;
-  if (settings && group !== undefined && group !== null && !isObj(group)) report.error(`spec.topology.${settings}`, 'must be a mapping');
+  if (settings && group !== undefined && group !== null && !isObj(group))
+    report.error(`spec.topology.${settings}`, 'must be a mapping');
   if (!isObj(group)) return mode;
   const path = `spec.topology.${settings}`;
   const groupMode = readEnum(group, 'mode', `${path}.mode`, GROUP_MODES, report);
   if (mode === 'GroupReplication') {
     const name = group.name;
     // Empty: the operator generates one.
-    if (name !== undefined && name !== null && name !== '' && (typeof name !== 'string' || !UUID.test(name))) {
-      report.error(`${path}.name`, `${JSON.stringify(name)} is not a UUID; MySQL names a `
-        + `replication group by a UUID such as "dc002fc3-c412-4d18-b1d4-66c1fbfbbc9b" (leave it `
-        + `empty and KubeDB generates one)`);
+    if (
+      name !== undefined &&
+      name !== null &&
+      name !== '' &&
+      (typeof name !== 'string' || !UUID.test(name))
+    ) {
+      report.error(
+        `${path}.name`,
+        `${JSON.stringify(name)} is not a UUID; MySQL names a ` +
+          `replication group by a UUID such as "dc002fc3-c412-4d18-b1d4-66c1fbfbbc9b" (leave it ` +
+          `empty and KubeDB generates one)`,
+      );
     }
     const numbers = version ? /^(\d+)\.(\d+)\.(\d+)/.exec(version) : null;
-    if (groupMode === 'Multi-Primary' && numbers && olderThan(numbers.slice(1).map(Number), MULTI_PRIMARY_SINCE)) {
-      report.error(`${path}.mode`, `Multi-Primary group replication needs MySQL `
-        + `${MULTI_PRIMARY_SINCE.join('.')} or later (KubeDB refuses it for ${version})`);
+    if (
+      groupMode === 'Multi-Primary' &&
+      numbers &&
+      olderThan(numbers.slice(1).map(Number), MULTI_PRIMARY_SINCE)
+    ) {
+      report.error(
+        `${path}.mode`,
+        `Multi-Primary group replication needs MySQL ` +
+          `${MULTI_PRIMARY_SINCE.join('.')} or later (KubeDB refuses it for ${version})`,
+      );
     }
   }
   return mode;
@@ -199,8 +297,8 @@ function olderThan(a: number[], b: number[]): boolean {
 
 const START = [
   '#!/bin/sh',
-  '# Rendered by dbtls: the image\'s entrypoint initialises the data directory once, then runs '
-    + 'mysqld',
+  "# Rendered by dbtls: the image's entrypoint initialises the data directory once, then runs " +
+    'mysqld',
   '# with the rendered TLS settings after its own configuration.',
   'set -eu',
   `exec docker-entrypoint.sh mysqld --defaults-extra-file=${CONFIG_DIR}/my.cnf`,

@@ -11,18 +11,40 @@
 import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
-import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, secretVolume, service, serviceWildcards, statefulSet, tcpReadiness } from '../render/workload.js';
+import {
+  CERT_FILES,
+  configMap,
+  configMapVolume,
+  dataVolumeFrom,
+  podSecurityContext,
+  RESTRICTED_CONTAINER,
+  secretVolume,
+  service,
+  serviceWildcards,
+  statefulSet,
+  tcpReadiness,
+} from '../render/workload.js';
 import { flat } from '../util/strings.js';
 import type { Owner } from '../render/metadata.js';
 import { reloaderContainer, trustVolume, WATCHER_FILE, watcherScript } from '../render/rotation.js';
-import { operatorOnlyFields, readBool, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
+import {
+  operatorOnlyFields,
+  readBool,
+  readInt,
+  readString,
+  warnOperatorOnly,
+} from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 import { mysqlFamilyClient, mysqlRotation } from './mysql-family.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const PORT = 3306;
-const GALERA_PORTS = [{ name: 'galera', port: 4567 }, { name: 'ist', port: 4568 }, { name: 'sst', port: 4444 }] as const;
+const GALERA_PORTS = [
+  { name: 'galera', port: 4567 },
+  { name: 'ist', port: 4568 },
+  { name: 'sst', port: 4444 },
+] as const;
 const MYSQL_UID = 1001; // PerconaXtraDBMySQLUserGroupID; the mysql user of the Percona image
 const CERT_DIR = '/etc/mysql/certs';
 const CONFIG_DIR = '/etc/mysql/dbtls';
@@ -36,8 +58,17 @@ const MAX_CLUSTER_NAME = 32; // kubedb.PerconaXtraDBMaxClusterNameLength (wsrep_
 const MAX_RENDERED_NODES = 1000; // dbtls's own bound: the Galera peer list grows with replicas
 
 const OPERATOR_ONLY = operatorOnlyFields(
-  'init', 'configSecret', 'configuration', 'monitor', ['systemUserSecrets', 'system user secrets'],
-  'autoOps', 'podTemplate', 'serviceTemplates', 'deletionPolicy', 'terminationPolicy', 'halted',
+  'init',
+  'configSecret',
+  'configuration',
+  'monitor',
+  ['systemUserSecrets', 'system user secrets'],
+  'autoOps',
+  'podTemplate',
+  'serviceTemplates',
+  'deletionPolicy',
+  'terminationPolicy',
+  'halted',
   'healthChecker',
 );
 
@@ -53,7 +84,8 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
   kind: 'PerconaXtraDB',
   resource: 'perconaxtradbs',
   versions: ['v1', 'v1alpha2'],
-  summary: 'Percona XtraDB Cluster: server, client and metrics-exporter certificates; Galera replication and client connections over TLS',
+  summary:
+    'Percona XtraDB Cluster: server, client and metrics-exporter certificates; Galera replication and client connections over TLS',
   aliases: () => ALIASES,
 
   plan(ctx) {
@@ -61,37 +93,72 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
     const spec = ctx.db.spec as Obj;
     const name = ctx.db.metadata.name;
     const version = readString(spec, 'version', 'spec.version', report);
-    if (spec.version === undefined || spec.version === null) report.error('spec.version', 'is required: the Percona XtraDB Cluster version, e.g. "8.0.39"');
-    else if (version !== undefined && ctx.settings.mode === 'standalone' && !/^\d+\.\d+(\.\d+)*(-[0-9.]+)?$/.test(version)) {
-      report.error('spec.version', `${JSON.stringify(version)} is not a Percona XtraDB Cluster version; standalone mode runs the percona/percona-xtradb-cluster image and needs a version such as "8.0.39" (or use mode: operator)`);
+    if (spec.version === undefined || spec.version === null)
+      report.error(
+        'spec.version',
+        'is required: the Percona XtraDB Cluster version, e.g. "8.0.39"',
+      );
+    else if (
+      version !== undefined &&
+      ctx.settings.mode === 'standalone' &&
+      !/^\d+\.\d+(\.\d+)*(-[0-9.]+)?$/.test(version)
+    ) {
+      report.error(
+        'spec.version',
+        `${JSON.stringify(version)} is not a Percona XtraDB Cluster version; standalone mode runs the percona/percona-xtradb-cluster image and needs a version such as "8.0.39" (or use mode: operator)`,
+      );
     }
     if (name.length > MAX_CLUSTER_NAME) {
-      report.error('metadata.name', `"${name}" is ${name.length} characters; KubeDB uses it as the Galera cluster name, which may have at most ${MAX_CLUSTER_NAME}`);
+      report.error(
+        'metadata.name',
+        `"${name}" is ${name.length} characters; KubeDB uses it as the Galera cluster name, which may have at most ${MAX_CLUSTER_NAME}`,
+      );
     }
     const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? MIN_CLUSTER;
     if (replicas > MAX_RENDERED_NODES && ctx.settings.mode === 'standalone') {
-      report.error('spec.replicas', `${replicas} nodes: standalone mode lists every node in wsrep_cluster_address and renders at most ${MAX_RENDERED_NODES} (use mode: operator for more)`);
+      report.error(
+        'spec.replicas',
+        `${replicas} nodes: standalone mode lists every node in wsrep_cluster_address and renders at most ${MAX_RENDERED_NODES} (use mode: operator for more)`,
+      );
     }
     if (replicas < MIN_CLUSTER) {
-      report.error('spec.replicas', `${replicas} is too few: a Percona XtraDB Cluster has at least ${MIN_CLUSTER} nodes (KubeDB refuses fewer)`);
+      report.error(
+        'spec.replicas',
+        `${replicas} is too few: a Percona XtraDB Cluster has at least ${MIN_CLUSTER} nodes (KubeDB refuses fewer)`,
+      );
     }
     const requireSSLValue = readBool(spec, 'requireSSL', 'spec.requireSSL', report);
     const requireSSL = requireSSLValue ?? false;
     // A requireSSL of the wrong type is already reported: no advice that assumes it is false.
-    const requireSSLReadable = requireSSLValue !== undefined || spec.requireSSL === undefined || spec.requireSSL === null;
+    const requireSSLReadable =
+      requireSSLValue !== undefined || spec.requireSSL === undefined || spec.requireSSL === null;
     // A spec.tls without issuerRef is already reported at spec.tls.issuerRef, one that is no mapping at spec.tls.
     if (requireSSL && ctx.tls === undefined && (spec.tls === undefined || spec.tls === null)) {
-      report.error('spec.requireSSL', 'requireSSL: true needs TLS: set spec.tls.issuerRef, or remove requireSSL');
+      report.error(
+        'spec.requireSSL',
+        'requireSSL: true needs TLS: set spec.tls.issuerRef, or remove requireSSL',
+      );
     }
-    const authSecret = isObj(spec.authSecret) && typeof spec.authSecret.name === 'string' && spec.authSecret.name !== '' ? spec.authSecret.name : nameWithSuffix(name, 'auth');
+    const authSecret =
+      isObj(spec.authSecret) &&
+      typeof spec.authSecret.name === 'string' &&
+      spec.authSecret.name !== ''
+        ? spec.authSecret.name
+        : nameWithSuffix(name, 'auth');
 
     if (ctx.settings.mode === 'standalone') {
       warnOperatorOnly(spec, OPERATOR_ONLY, report);
       if (ctx.tls !== undefined && !requireSSL && requireSSLReadable) {
-        report.info('spec.requireSSL', 'the server offers TLS but also accepts connections without it; set requireSSL: true to refuse them');
+        report.info(
+          'spec.requireSSL',
+          'the server offers TLS but also accepts connections without it; set requireSSL: true to refuse them',
+        );
       }
       if (!(isObj(spec.authSecret) && typeof spec.authSecret.name === 'string')) {
-        report.info('spec.authSecret', `the workload reads the root password from Secret "${authSecret}" (key password), which standalone mode does not create`);
+        report.info(
+          'spec.authSecret',
+          `the workload reads the root password from Secret "${authSecret}" (key password), which standalone mode does not create`,
+        );
       }
     }
     return { version: version ?? '', replicas, requireSSL, authSecret };
@@ -101,7 +168,14 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
 
   clientServices: (ctx) => ({ primary: ctx.db.metadata.name }),
 
-  connectionSettings: [{ key: 'requireSSL', path: 'spec.requireSSL', levels: [false, true], value: (_ctx, plan) => plan.requireSSL }],
+  connectionSettings: [
+    {
+      key: 'requireSSL',
+      path: 'spec.requireSSL',
+      levels: [false, true],
+      value: (_ctx, plan) => plan.requireSSL,
+    },
+  ],
 
   certificateDefaults(ctx, _plan, alias) {
     // KubeDB sets no default subject (SetTLSDefaults fills only secret names).
@@ -115,7 +189,7 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
       const usages = USAGES.serverAndClient;
       const defaults = serverCertificateDefaults(ctx, [name], governing, usages, commonName);
       const wildcards = serviceWildcards(name, ctx.namespace, ctx.settings.clusterDomain);
-      return { ...defaults, dnsNames: [...defaults.dnsNames ?? [], ...wildcards] };
+      return { ...defaults, dnsNames: [...(defaults.dnsNames ?? []), ...wildcards] };
     }
     // The client certificate is the root user's; the exporter's is the monitor user's (<db>-monitor).
     return { commonName: alias === 'client' ? 'root' : 'monitor', usages: USAGES.client };
@@ -125,7 +199,12 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
 
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;
-    const owner: Owner = { db: ctx.db, namespace: ctx.namespace, resource: 'perconaxtradbs', group: 'kubedb.com' };
+    const owner: Owner = {
+      db: ctx.db,
+      namespace: ctx.namespace,
+      resource: 'perconaxtradbs',
+      group: 'kubedb.com',
+    };
     const server = certificates.find((c) => c.alias === 'server');
     const client = certificates.find((c) => c.alias === 'client');
     const governing = nameWithSuffix(name, 'pods');
@@ -143,10 +222,14 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
       volumes.push(trustVolume('tls-trust'));
       mounts.push(TRUST_MOUNT);
     }
-    const peers = Array.from({ length: plan.replicas }, (_, i) => `${name}-${i}.${governing}.${ctx.namespace}.svc.${ctx.settings.clusterDomain}`);
+    const peers = Array.from(
+      { length: plan.replicas },
+      (_, i) => `${name}-${i}.${governing}.${ctx.namespace}.svc.${ctx.settings.clusterDomain}`,
+    );
     const image = `percona/percona-xtradb-cluster:${plan.version}`;
     const rootPassword = {
-      name: 'MYSQL_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
+      name: 'MYSQL_ROOT_PASSWORD',
+      valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
     };
     const container = {
       name: 'perconaxtradb',
@@ -169,10 +252,14 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
     if (server) {
       const certs = [server, client].filter((c) => c !== undefined) as IssuedCertificate[];
       config[WATCHER_FILE] = watcherScript(rotation(certs));
-      containers.push(reloaderContainer({
-        image, script: `${CONFIG_DIR}/${WATCHER_FILE}`, env: [rootPassword],
-        mounts: mounts.filter((m) => m.name !== 'data'),
-      }));
+      containers.push(
+        reloaderContainer({
+          image,
+          script: `${CONFIG_DIR}/${WATCHER_FILE}`,
+          env: [rootPassword],
+          mounts: mounts.filter((m) => m.name !== 'data'),
+        }),
+      );
     }
     return [
       configMap(owner, configName, config),
@@ -196,20 +283,42 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
  * connections, require_secure_transport following requireSSL, and the client certificate for
  * the mysql client inside the pod.
  */
-export function myCnf(plan: PerconaXtraDBPlan, server: IssuedCertificate | undefined, client: IssuedCertificate | undefined): string {
-  const lines = ['# Rendered by dbtls from the PerconaXtraDB resource: TLS for client connections.', '[mysqld]', `port=${PORT}`];
+export function myCnf(
+  plan: PerconaXtraDBPlan,
+  server: IssuedCertificate | undefined,
+  client: IssuedCertificate | undefined,
+): string {
+  const lines = [
+    '# Rendered by dbtls from the PerconaXtraDB resource: TLS for client connections.',
+    '[mysqld]',
+    `port=${PORT}`,
+  ];
   if (server) {
-    lines.push(`ssl-ca=${TRUST_FILE}`, `ssl-cert=${CERT_DIR}/server/tls.crt`, `ssl-key=${CERT_DIR}/server/tls.key`);
+    lines.push(
+      `ssl-ca=${TRUST_FILE}`,
+      `ssl-cert=${CERT_DIR}/server/tls.crt`,
+      `ssl-key=${CERT_DIR}/server/tls.key`,
+    );
   }
   lines.push(`require_secure_transport=${plan.requireSSL && server ? 'ON' : 'OFF'}`);
   if (client) {
-    lines.push('', '[client]', `ssl-ca=${server ? TRUST_FILE : `${CERT_DIR}/client/ca.crt`}`, `ssl-cert=${CERT_DIR}/client/tls.crt`, `ssl-key=${CERT_DIR}/client/tls.key`);
+    lines.push(
+      '',
+      '[client]',
+      `ssl-ca=${server ? TRUST_FILE : `${CERT_DIR}/client/ca.crt`}`,
+      `ssl-cert=${CERT_DIR}/client/tls.crt`,
+      `ssl-key=${CERT_DIR}/client/tls.key`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
 
 /** Galera: cluster membership, and replication (group communication, IST and SST) over TLS with the server certificate. */
-export function galeraCnf(name: string, peers: readonly string[], server: IssuedCertificate | undefined): string {
+export function galeraCnf(
+  name: string,
+  peers: readonly string[],
+  server: IssuedCertificate | undefined,
+): string {
   const lines = [
     '# Rendered by dbtls: Galera replication between the nodes.',
     '[mysqld]',
@@ -223,8 +332,16 @@ export function galeraCnf(name: string, peers: readonly string[], server: Issued
   ];
   if (server) {
     const files = `socket.ssl_ca=${TRUST_FILE};socket.ssl_cert=${CERT_DIR}/server/tls.crt;socket.ssl_key=${CERT_DIR}/server/tls.key`;
-    lines.push('pxc-encrypt-cluster-traffic=ON', `wsrep_provider_options="socket.ssl=yes;${files}"`, '', '[sst]', 'encrypt=4',
-      `ssl-ca=${TRUST_FILE}`, `ssl-cert=${CERT_DIR}/server/tls.crt`, `ssl-key=${CERT_DIR}/server/tls.key`);
+    lines.push(
+      'pxc-encrypt-cluster-traffic=ON',
+      `wsrep_provider_options="socket.ssl=yes;${files}"`,
+      '',
+      '[sst]',
+      'encrypt=4',
+      `ssl-ca=${TRUST_FILE}`,
+      `ssl-cert=${CERT_DIR}/server/tls.crt`,
+      `ssl-key=${CERT_DIR}/server/tls.key`,
+    );
   } else {
     lines.push('pxc-encrypt-cluster-traffic=OFF');
   }
@@ -258,10 +375,20 @@ const TRUST_BUNDLE_LINES = [
   '# The CAs to trust, from the mounted secrets (renewals: tls-watch.sh).',
   `sh ${CONFIG_DIR}/${WATCHER_FILE} bundle`,
 ];
-const BASE_MOUNTS = shared([{ name: 'data', mountPath: DATA_DIR }, { name: 'config', mountPath: CONFIG_DIR, readOnly: true }]);
-const certMount = sharedBy((alias: string) => ({ name: `tls-${alias}-config`, mountPath: `${CERT_DIR}/${alias}`, readOnly: true }));
+const BASE_MOUNTS = shared([
+  { name: 'data', mountPath: DATA_DIR },
+  { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+]);
+const certMount = sharedBy((alias: string) => ({
+  name: `tls-${alias}-config`,
+  mountPath: `${CERT_DIR}/${alias}`,
+  readOnly: true,
+}));
 const COMMAND = shared(['/bin/sh', `${CONFIG_DIR}/start.sh`]);
-const CONTAINER_PORTS = shared([{ name: 'mysql', containerPort: PORT, protocol: 'TCP' }, ...GALERA_PORTS.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' }))]);
+const CONTAINER_PORTS = shared([
+  { name: 'mysql', containerPort: PORT, protocol: 'TCP' },
+  ...GALERA_PORTS.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
+]);
 const READINESS = tcpReadiness(PORT);
 const POD_SECURITY = podSecurityContext(MYSQL_UID);
 const PRIMARY_PORTS = shared([{ name: 'primary', port: PORT }]);

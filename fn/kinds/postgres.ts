@@ -7,12 +7,28 @@
 import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
-import { configMap, configMapVolume, dataVolumeFrom, podSecurityContext, podSelector, RESTRICTED_CONTAINER, secretVolume, service, statefulSet } from '../render/workload.js';
+import {
+  configMap,
+  configMapVolume,
+  dataVolumeFrom,
+  podSecurityContext,
+  podSelector,
+  RESTRICTED_CONTAINER,
+  secretVolume,
+  service,
+  statefulSet,
+} from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import { reloaderContainer, trustVolume, WATCHER_FILE, watcherScript } from '../render/rotation.js';
-import { operatorOnlyFields, readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
+import {
+  operatorOnlyFields,
+  readEnum,
+  readInt,
+  readString,
+  warnOperatorOnly,
+} from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
-import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
+import { defineKind, type IssuedCertificate } from './kind.js';
 
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 const AUTH_MODES = ['md5', 'scram', 'cert'] as const;
@@ -32,12 +48,25 @@ const TRUST_FILE = `${TRUST_DIR}/ca.crt`;
 const KEY_MODE = 0o640; // root-owned, group postgres: the one shared-readable mode PostgreSQL accepts
 
 const OPERATOR_ONLY = operatorOnlyFields(
-  'init', 'configSecret', 'configuration', 'monitor', 'archiver', 'arbiter',
-  ['remoteReplica', 'remote replicas'], ['readReplicas', 'read replicas'],
-  ['distributed', 'distributed Postgres'], ['tde', 'transparent data encryption'], 'autoOps',
-  ['leaderElection', 'leader election and failover'], ['replication', 'replication slot settings'],
-  ['synchronousReplicationConfig', 'synchronous replication'], 'podTemplate', 'serviceTemplates',
-  'deletionPolicy', 'halted', 'healthChecker',
+  'init',
+  'configSecret',
+  'configuration',
+  'monitor',
+  'archiver',
+  'arbiter',
+  ['remoteReplica', 'remote replicas'],
+  ['readReplicas', 'read replicas'],
+  ['distributed', 'distributed Postgres'],
+  ['tde', 'transparent data encryption'],
+  'autoOps',
+  ['leaderElection', 'leader election and failover'],
+  ['replication', 'replication slot settings'],
+  ['synchronousReplicationConfig', 'synchronous replication'],
+  'podTemplate',
+  'serviceTemplates',
+  'deletionPolicy',
+  'halted',
+  'healthChecker',
 );
 
 interface PostgresPlan {
@@ -55,59 +84,118 @@ export const postgres = defineKind<PostgresPlan>({
   kind: 'Postgres',
   resource: 'postgreses',
   versions: ['v1', 'v1alpha2'],
-  summary: 'PostgreSQL: server, client and metrics-exporter certificates; a primary with hot standbys streaming over TLS',
+  summary:
+    'PostgreSQL: server, client and metrics-exporter certificates; a primary with hot standbys streaming over TLS',
   aliases: () => ALIASES,
 
   plan(ctx) {
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
     const version = readString(spec, 'version', 'spec.version', report);
-    if (version === undefined && spec.version === undefined) report.error('spec.version', 'is required: the PostgreSQL version, e.g. "16.4"');
+    if (version === undefined && spec.version === undefined)
+      report.error('spec.version', 'is required: the PostgreSQL version, e.g. "16.4"');
     const major = version ? Number.parseInt(version, 10) : Number.NaN;
     if (version !== undefined && Number.isNaN(major)) {
-      report.error('spec.version', `${JSON.stringify(version)} does not start with a PostgreSQL major version`);
-    } else if (version !== undefined && ctx.settings.mode === 'standalone' && !/^\d+(\.\d+)*$/.test(version)) {
-      report.error('spec.version', `${JSON.stringify(version)} is a KubeDB distribution; standalone mode runs the upstream postgres image and needs a plain version such as "16.4" (or use mode: operator)`);
+      report.error(
+        'spec.version',
+        `${JSON.stringify(version)} does not start with a PostgreSQL major version`,
+      );
+    } else if (
+      version !== undefined &&
+      ctx.settings.mode === 'standalone' &&
+      !/^\d+(\.\d+)*$/.test(version)
+    ) {
+      report.error(
+        'spec.version',
+        `${JSON.stringify(version)} is a KubeDB distribution; standalone mode runs the upstream postgres image and needs a plain version such as "16.4" (or use mode: operator)`,
+      );
     }
 
     const hasTLS = ctx.tls !== undefined;
-    const sslMode = readEnum(spec, 'sslMode', 'spec.sslMode', SSL_MODES, report) ?? (hasTLS ? 'verify-full' : 'disable');
+    const sslMode =
+      readEnum(spec, 'sslMode', 'spec.sslMode', SSL_MODES, report) ??
+      (hasTLS ? 'verify-full' : 'disable');
     if (sslMode !== 'disable' && !hasTLS) {
-      report.error('spec.sslMode', `sslMode ${sslMode} needs TLS: set spec.tls.issuerRef, or set sslMode: disable`);
+      report.error(
+        'spec.sslMode',
+        `sslMode ${sslMode} needs TLS: set spec.tls.issuerRef, or set sslMode: disable`,
+      );
     }
     if (hasTLS && sslMode === 'disable') {
       // KubeDB's webhook refuses this too: the certificates would be issued and never used.
-      report.error('spec.sslMode', 'sslMode disable with spec.tls set is refused by KubeDB (the certificates would never be used): remove spec.tls or choose an sslMode such as verify-full');
+      report.error(
+        'spec.sslMode',
+        'sslMode disable with spec.tls set is refused by KubeDB (the certificates would never be used): remove spec.tls or choose an sslMode such as verify-full',
+      );
     }
     // KubeDB v1 defaults to scram from PostgreSQL 18; its v1alpha2 API always to md5.
-    const defaultAuth: AuthMode = major >= 18 && ctx.db.apiVersion.endsWith('/v1') ? 'scram' : 'md5';
-    const clientAuthMode = readEnum(spec, 'clientAuthMode', 'spec.clientAuthMode', AUTH_MODES, report) ?? defaultAuth;
+    const defaultAuth: AuthMode =
+      major >= 18 && ctx.db.apiVersion.endsWith('/v1') ? 'scram' : 'md5';
+    const clientAuthMode =
+      readEnum(spec, 'clientAuthMode', 'spec.clientAuthMode', AUTH_MODES, report) ?? defaultAuth;
     if (clientAuthMode === 'cert' && sslMode === 'disable') {
-      report.error('spec.clientAuthMode', 'clientAuthMode cert authenticates clients by their TLS certificate and needs TLS: set spec.tls and an sslMode other than disable');
+      report.error(
+        'spec.clientAuthMode',
+        'clientAuthMode cert authenticates clients by their TLS certificate and needs TLS: set spec.tls and an sslMode other than disable',
+      );
     }
     if (clientAuthMode === 'scram' && major < 11) {
-      report.error('spec.clientAuthMode', `scram needs PostgreSQL 11 or later; version ${JSON.stringify(version)} supports md5 or cert`);
+      report.error(
+        'spec.clientAuthMode',
+        `scram needs PostgreSQL 11 or later; version ${JSON.stringify(version)} supports md5 or cert`,
+      );
     }
     if (clientAuthMode === 'md5' && major >= 18) {
-      report.warn('spec.clientAuthMode', 'md5 password authentication is deprecated from PostgreSQL 18; use scram');
+      report.warn(
+        'spec.clientAuthMode',
+        'md5 password authentication is deprecated from PostgreSQL 18; use scram',
+      );
     }
 
     const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
-    const standbyMode = readEnum(spec, 'standbyMode', 'spec.standbyMode', ['Hot', 'Warm'] as const, report) ?? 'Hot';
-    const streamingMode = readEnum(spec, 'streamingMode', 'spec.streamingMode', ['Synchronous', 'Asynchronous'] as const, report);
-    const authSecret = isObj(spec.authSecret) && typeof spec.authSecret.name === 'string' ? spec.authSecret.name : `${ctx.db.metadata.name}-auth`;
+    const standbyMode =
+      readEnum(spec, 'standbyMode', 'spec.standbyMode', ['Hot', 'Warm'] as const, report) ?? 'Hot';
+    const streamingMode = readEnum(
+      spec,
+      'streamingMode',
+      'spec.streamingMode',
+      ['Synchronous', 'Asynchronous'] as const,
+      report,
+    );
+    const authSecret =
+      isObj(spec.authSecret) && typeof spec.authSecret.name === 'string'
+        ? spec.authSecret.name
+        : `${ctx.db.metadata.name}-auth`;
 
     if (ctx.settings.mode === 'standalone') {
       warnOperatorOnly(spec, OPERATOR_ONLY, report);
       if (replicas > 1) {
-        report.warn('spec.replicas', `pod 0 is the primary and the other ${replicas - 1} stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it)`);
+        report.warn(
+          'spec.replicas',
+          `pod 0 is the primary and the other ${replicas - 1} stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it)`,
+        );
       }
-      if (streamingMode === 'Synchronous') report.warn('spec.streamingMode', 'standalone mode streams asynchronously; synchronous commit needs the KubeDB operator');
+      if (streamingMode === 'Synchronous')
+        report.warn(
+          'spec.streamingMode',
+          'standalone mode streams asynchronously; synchronous commit needs the KubeDB operator',
+        );
       if (!isObj(spec.authSecret)) {
-        report.info('spec.authSecret', `the workload reads the postgres password from Secret "${authSecret}" (key password), which standalone mode does not create`);
+        report.info(
+          'spec.authSecret',
+          `the workload reads the postgres password from Secret "${authSecret}" (key password), which standalone mode does not create`,
+        );
       }
     }
-    return { sslMode, clientAuthMode, major, version: version ?? '', replicas, authSecret, hotStandby: standbyMode === 'Hot' };
+    return {
+      sslMode,
+      clientAuthMode,
+      major,
+      version: version ?? '',
+      replicas,
+      authSecret,
+      hotStandby: standbyMode === 'Hot',
+    };
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
@@ -117,12 +205,25 @@ export const postgres = defineKind<PostgresPlan>({
     return { primary: name, standby: nameWithSuffix(name, 'standby') };
   },
 
-  connectionSettings: [{ key: 'sslMode', path: 'spec.sslMode', levels: SSL_MODES, value: (_ctx, plan) => plan.sslMode }],
+  connectionSettings: [
+    {
+      key: 'sslMode',
+      path: 'spec.sslMode',
+      levels: SSL_MODES,
+      value: (_ctx, plan) => plan.sslMode,
+    },
+  ],
 
   certificateDefaults(ctx, _plan, alias) {
     // KubeDB sets no default subject for Postgres; the user's spec.tls.certificates[].subject applies.
     const name = ctx.db.metadata.name;
-    if (alias === 'server') return serverCertificateDefaults(ctx, [name, nameWithSuffix(name, 'standby')], nameWithSuffix(name, 'pods'), USAGES.server);
+    if (alias === 'server')
+      return serverCertificateDefaults(
+        ctx,
+        [name, nameWithSuffix(name, 'standby')],
+        nameWithSuffix(name, 'pods'),
+        USAGES.server,
+      );
     // Client certificates authenticate as the postgres superuser under clientAuthMode cert.
     return { commonName: 'postgres', usages: USAGES.client };
   },
@@ -133,13 +234,20 @@ export const postgres = defineKind<PostgresPlan>({
     endpoint: (ctx) => ({ service: ctx.db.metadata.name, port: PORT }),
     weakVerification(_ctx, plan) {
       if (plan.sslMode === 'verify-full' || plan.sslMode === 'verify-ca') return undefined;
-      return { path: 'spec.sslMode', setting: `sslMode ${plan.sslMode}`, fix: 'set spec.sslMode to verify-full' };
+      return {
+        path: 'spec.sslMode',
+        setting: `sslMode ${plan.sslMode}`,
+        fix: 'set spec.sslMode to verify-full',
+      };
     },
     refusedUser(_ctx, plan, user) {
       // pg_hba `cert` compares the common name with the user name, which the server cuts to
       // NAMEDATALEN - 1 bytes: a longer name never matches.
       if (plan.clientAuthMode !== 'cert' || Buffer.byteLength(user) <= 63) return undefined;
-      return { path: 'spec.clientAuthMode', reason: `PostgreSQL cuts user names to 63 bytes and pg_hba's cert method compares the whole common name, so user "${user}" (${Buffer.byteLength(user)} bytes) would be refused` };
+      return {
+        path: 'spec.clientAuthMode',
+        reason: `PostgreSQL cuts user names to 63 bytes and pg_hba's cert method compares the whole common name, so user "${user}" (${Buffer.byteLength(user)} bytes) would be refused`,
+      };
     },
     settings(c, _ctx, plan) {
       // libpq's own variables: every libpq client (psql, psycopg, pgx, JDBC via libpq) reads them.
@@ -159,7 +267,12 @@ export const postgres = defineKind<PostgresPlan>({
 
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;
-    const owner: Owner = { db: ctx.db, namespace: ctx.namespace, resource: 'postgreses', group: 'kubedb.com' };
+    const owner: Owner = {
+      db: ctx.db,
+      namespace: ctx.namespace,
+      resource: 'postgreses',
+      group: 'kubedb.com',
+    };
     const server = certificates.find((c) => c.alias === 'server');
     const client = certificates.find((c) => c.alias === 'client');
     const tls = server !== undefined && plan.sslMode !== 'disable';
@@ -169,7 +282,9 @@ export const postgres = defineKind<PostgresPlan>({
     for (const cert of [server, client]) {
       if (!cert || !tls) continue;
       // server.crt / client.crt, as KubeDB names them
-      volumes.push(secretVolume(`${cert.alias}-cert`, cert.secretName, certFiles(cert.alias), KEY_MODE));
+      volumes.push(
+        secretVolume(`${cert.alias}-cert`, cert.secretName, certFiles(cert.alias), KEY_MODE),
+      );
       mounts.push(certMount(cert.alias));
     }
     if (tls) {
@@ -183,7 +298,10 @@ export const postgres = defineKind<PostgresPlan>({
       command: COMMAND,
       env: [
         POSTGRES_USER,
-        { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } } },
+        {
+          name: 'POSTGRES_PASSWORD',
+          valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
+        },
         PGDATA_ENV,
       ],
       ports: CONTAINER_PORTS,
@@ -195,11 +313,15 @@ export const postgres = defineKind<PostgresPlan>({
     // Renewal: a sidecar of the same image reloads the server (pg_ctl reload, i.e. SIGHUP).
     const containers: Obj[] = [container];
     if (tls) {
-      containers.push(reloaderContainer({
-        image, script: `${CONFIG_DIR}/${WATCHER_FILE}`, env: [PGDATA_ENV],
-        // pg_ctl only reads postmaster.pid from the data volume
-        mounts: mounts.map((m) => (m === BASE_MOUNTS[0] ? DATA_READ_ONLY : m)),
-      }));
+      containers.push(
+        reloaderContainer({
+          image,
+          script: `${CONFIG_DIR}/${WATCHER_FILE}`,
+          env: [PGDATA_ENV],
+          // pg_ctl only reads postmaster.pid from the data volume
+          mounts: mounts.map((m) => (m === BASE_MOUNTS[0] ? DATA_READ_ONLY : m)),
+        }),
+      );
     }
     const config: Record<string, string> = {
       'postgresql.conf': postgresqlConf(plan, tls),
@@ -227,8 +349,15 @@ export const postgres = defineKind<PostgresPlan>({
 });
 
 // The parts of the workload that every Postgres shares (see `shared`).
-const BASE_MOUNTS = shared([{ name: 'data', mountPath: DATA_DIR }, { name: 'config', mountPath: CONFIG_DIR, readOnly: true }]);
-const certMount = sharedBy((alias: string) => ({ name: `${alias}-cert`, mountPath: `${CERT_DIR}/${alias}`, readOnly: true }));
+const BASE_MOUNTS = shared([
+  { name: 'data', mountPath: DATA_DIR },
+  { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+]);
+const certMount = sharedBy((alias: string) => ({
+  name: `${alias}-cert`,
+  mountPath: `${CERT_DIR}/${alias}`,
+  readOnly: true,
+}));
 const certFiles = sharedBy((base: string) => [
   { key: 'ca.crt', path: 'ca.crt' },
   { key: 'tls.crt', path: `${base}.crt` },
@@ -244,7 +373,10 @@ const COMMAND = shared(['/bin/sh', `${CONFIG_DIR}/start.sh`]);
 const POSTGRES_USER = shared({ name: 'POSTGRES_USER', value: 'postgres' });
 const PGDATA_ENV = shared({ name: 'PGDATA', value: PGDATA });
 const CONTAINER_PORTS = shared([{ name: 'postgres', containerPort: PORT, protocol: 'TCP' }]);
-const READINESS = shared({ exec: { command: ['pg_isready', '--host=127.0.0.1', `--port=${PORT}`] }, periodSeconds: 10 });
+const READINESS = shared({
+  exec: { command: ['pg_isready', '--host=127.0.0.1', `--port=${PORT}`] },
+  periodSeconds: 10,
+});
 const POD_SECURITY = podSecurityContext(POSTGRES_UID);
 const PRIMARY_PORTS = shared([{ name: 'primary', port: PORT }]);
 const STANDBY_PORTS = shared([{ name: 'standby', port: PORT }]);
@@ -259,15 +391,24 @@ function rotation(certs: readonly IssuedCertificate[]) {
   const dirs = certs.map((c) => `${CERT_DIR}/${c.alias}`);
   return {
     watched: dirs,
-    pairs: certs.map((c) => [`${CERT_DIR}/${c.alias}/${c.alias}.crt`, `${CERT_DIR}/${c.alias}/${c.alias}.key`] as const),
+    pairs: certs.map(
+      (c) =>
+        [`${CERT_DIR}/${c.alias}/${c.alias}.crt`, `${CERT_DIR}/${c.alias}/${c.alias}.key`] as const,
+    ),
     trust: { file: TRUST_FILE, from: dirs.map((d) => `${d}/ca.crt`) },
-    takeup: { reload: ['pg_ctl reload --silent -D "$PGDATA" &&', '  log "PostgreSQL reloads its TLS files (SIGHUP)"'] },
+    takeup: {
+      reload: [
+        'pg_ctl reload --silent -D "$PGDATA" &&',
+        '  log "PostgreSQL reloads its TLS files (SIGHUP)"',
+      ],
+    },
   };
 }
 
 /** pg_hba methods as KubeDB writes them; `cert` spells out the client check PostgreSQL 13 names. */
 function hbaMethod(plan: PostgresPlan): string {
-  if (plan.clientAuthMode === 'cert') return plan.major >= 13 ? 'cert clientcert=verify-full' : 'cert clientcert=1';
+  if (plan.clientAuthMode === 'cert')
+    return plan.major >= 13 ? 'cert clientcert=verify-full' : 'cert clientcert=1';
   return plan.clientAuthMode === 'scram' ? 'scram-sha-256' : 'md5';
 }
 
@@ -301,13 +442,18 @@ export function pgHbaConf(plan: PostgresPlan, tls: boolean): string {
   const method = hbaMethod(plan);
   const lines = [
     '# Rendered by dbtls. TYPE DATABASE USER ADDRESS METHOD',
-    '# The unix socket inside the pod serves the image\'s own initialisation.',
+    "# The unix socket inside the pod serves the image's own initialisation.",
     'local all all trust',
   ];
   if (!tls) {
     lines.push(`host all all all ${method}`, `host replication all all ${method}`);
   } else {
-    lines.push(`hostssl all all all ${method}`, `hostssl replication all all ${method}`, 'hostnossl all all all reject', 'hostnossl replication all all reject');
+    lines.push(
+      `hostssl all all all ${method}`,
+      `hostssl replication all all ${method}`,
+      'hostnossl all all all reject',
+      'hostnossl replication all all reject',
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -316,13 +462,26 @@ export function pgHbaConf(plan: PostgresPlan, tls: boolean): string {
  * Pod 0 starts as the primary. The other pods clone it with pg_basebackup over TLS, using the
  * client certificate and the database's sslMode, then follow it as standbys.
  */
-export function startScript(name: string, plan: PostgresPlan, tls: boolean, client: IssuedCertificate | undefined): string {
+export function startScript(
+  name: string,
+  plan: PostgresPlan,
+  tls: boolean,
+  client: IssuedCertificate | undefined,
+): string {
   // Standbys always stream over TLS: libpq's allow tries plaintext first (and pg_hba accepts it
   // under allow), prefer falls back to it; require is the weakest mode that never does.
-  const standbySSLMode = !tls ? 'disable' : plan.sslMode === 'allow' || plan.sslMode === 'prefer' ? 'require' : plan.sslMode;
+  const standbySSLMode = !tls
+    ? 'disable'
+    : plan.sslMode === 'allow' || plan.sslMode === 'prefer'
+      ? 'require'
+      : plan.sslMode;
   const conninfo = [`host=${name}`, `port=${PORT}`, 'user=postgres', `sslmode=${standbySSLMode}`];
   if (tls && client) {
-    conninfo.push(`sslrootcert=${TRUST_FILE}`, `sslcert=${CERT_DIR}/client/client.crt`, `sslkey=${CERT_DIR}/client/client.key`);
+    conninfo.push(
+      `sslrootcert=${TRUST_FILE}`,
+      `sslcert=${CERT_DIR}/client/client.crt`,
+      `sslkey=${CERT_DIR}/client/client.key`,
+    );
   }
   return [
     '#!/bin/sh',

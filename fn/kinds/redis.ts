@@ -15,12 +15,33 @@ import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
-import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, secretVolume, service, statefulSet, tcpReadiness } from '../render/workload.js';
+import {
+  CERT_FILES,
+  configMap,
+  configMapVolume,
+  dataVolumeFrom,
+  podSecurityContext,
+  RESTRICTED_CONTAINER,
+  secretVolume,
+  service,
+  statefulSet,
+  tcpReadiness,
+} from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import {
-  reloaderContainer, type Rotation, WATCHER_FILE, watcherScript,
+  reloaderContainer,
+  type Rotation,
+  WATCHER_FILE,
+  watcherScript,
 } from '../render/rotation.js';
-import { operatorOnlyFields, readBool, readEnum, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
+import {
+  operatorOnlyFields,
+  readBool,
+  readEnum,
+  readInt,
+  readString,
+  warnOperatorOnly,
+} from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 
@@ -38,8 +59,18 @@ const MIN_SHARD_REPLICAS = 2;
 const TLS_SINCE_MAJOR = 6;
 
 const OPERATOR_ONLY = operatorOnlyFields(
-  'init', 'configSecret', 'configuration', 'monitor', 'autoOps', 'podTemplate', 'serviceTemplates',
-  'deletionPolicy', 'terminationPolicy', 'halted', 'healthChecker', ['acl', 'ACL users'],
+  'init',
+  'configSecret',
+  'configuration',
+  'monitor',
+  'autoOps',
+  'podTemplate',
+  'serviceTemplates',
+  'deletionPolicy',
+  'terminationPolicy',
+  'halted',
+  'healthChecker',
+  ['acl', 'ACL users'],
 );
 
 interface RedisPlan {
@@ -54,9 +85,10 @@ export const redis = defineKind<RedisPlan>({
   kind: 'Redis',
   resource: 'redises',
   versions: ['v1', 'v1alpha2'],
-  summary: 'Redis: server, client and metrics-exporter certificates; standalone, cluster or '
-    + 'sentinel mode (standalone in dbtls\'s standalone mode), TLS only with client '
-    + 'certificates, replication included',
+  summary:
+    'Redis: server, client and metrics-exporter certificates; standalone, cluster or ' +
+    "sentinel mode (standalone in dbtls's standalone mode), TLS only with client " +
+    'certificates, replication included',
   aliases: () => ALIASES,
 
   plan(ctx) {
@@ -64,38 +96,56 @@ export const redis = defineKind<RedisPlan>({
     const spec = ctx.db.spec as Obj;
     const standalone = ctx.settings.mode === 'standalone';
     const version = readString(spec, 'version', 'spec.version', report);
-    if (spec.version === undefined || spec.version === null) report.error('spec.version', 'is '
-      + 'required: the Redis version, e.g. "7.4.1"');
+    if (spec.version === undefined || spec.version === null)
+      report.error('spec.version', 'is ' + 'required: the Redis version, e.g. "7.4.1"');
     else if (version !== undefined && standalone && !/^\d+\.\d+(\.\d+)*$/.test(version)) {
-      report.error('spec.version', `${JSON.stringify(version)} is not a Redis version; standalone `
-        + `mode runs the upstream redis image and needs a version such as "7.4.1" (or use mode: `
-        + `operator)`);
+      report.error(
+        'spec.version',
+        `${JSON.stringify(version)} is not a Redis version; standalone ` +
+          `mode runs the upstream redis image and needs a version such as "7.4.1" (or use mode: ` +
+          `operator)`,
+      );
     }
     const major = version ? Number.parseInt(version, 10) : Number.NaN;
     if (ctx.tls !== undefined && major < TLS_SINCE_MAJOR) {
-      report.error('spec.tls', `Redis ${version} has no TLS; KubeDB supports spec.tls from Redis `
-        + `${TLS_SINCE_MAJOR}`);
+      report.error(
+        'spec.tls',
+        `Redis ${version} has no TLS; KubeDB supports spec.tls from Redis ` + `${TLS_SINCE_MAJOR}`,
+      );
     }
     const mode = readEnum(spec, 'mode', 'spec.mode', MODES, report) ?? 'Standalone';
     checkTopology(spec, mode, report);
     const disableAuth = readBool(spec, 'disableAuth', 'spec.disableAuth', report) ?? false;
     if (disableAuth && isObj(spec.authSecret)) {
-      report.error('spec.authSecret', 'is refused by KubeDB with disableAuth: true; remove one of '
-        + 'the two');
+      report.error(
+        'spec.authSecret',
+        'is refused by KubeDB with disableAuth: true; remove one of ' + 'the two',
+      );
     }
-    const named = isObj(spec.authSecret) ? readString(spec.authSecret, 'name', 'spec.authSecret.name', report) : undefined;
+    const named = isObj(spec.authSecret)
+      ? readString(spec.authSecret, 'name', 'spec.authSecret.name', report)
+      : undefined;
     const authSecret = named ?? nameWithSuffix(ctx.db.metadata.name, 'auth');
     if (standalone) {
       if (mode !== 'Standalone') {
-        report.error('spec.mode', `${mode} mode is run by the KubeDB operator only; standalone `
-          + `mode renders a single Redis server (mode: Standalone), or use mode: operator`);
+        report.error(
+          'spec.mode',
+          `${mode} mode is run by the KubeDB operator only; standalone ` +
+            `mode renders a single Redis server (mode: Standalone), or use mode: operator`,
+        );
       }
       warnOperatorOnly(spec, OPERATOR_ONLY, report);
-      if (ctx.tls === undefined) report.warn('spec.tls', 'is not set: the server accepts plaintext '
-        + 'connections from anyone who can reach it');
+      if (ctx.tls === undefined)
+        report.warn(
+          'spec.tls',
+          'is not set: the server accepts plaintext ' + 'connections from anyone who can reach it',
+        );
       if (!disableAuth && named === undefined) {
-        report.info('spec.authSecret', `the workload reads the default user's password from Secret `
-          + `"${authSecret}" (key password), which standalone mode does not create`);
+        report.info(
+          'spec.authSecret',
+          `the workload reads the default user's password from Secret ` +
+            `"${authSecret}" (key password), which standalone mode does not create`,
+        );
       }
     }
     return { version: version ?? '', mode, disableAuth, authSecret };
@@ -110,7 +160,12 @@ export const redis = defineKind<RedisPlan>({
       const services = plan.mode === 'Sentinel' ? [name, nameWithSuffix(name, 'standby')] : [name];
       // Replicas and cluster nodes connect to each other with the server certificate
       // (tls-replication, tls-cluster): it is client and server.
-      return serverCertificateDefaults(ctx, services, nameWithSuffix(name, 'pods'), USAGES.serverAndClient);
+      return serverCertificateDefaults(
+        ctx,
+        services,
+        nameWithSuffix(name, 'pods'),
+        USAGES.serverAndClient,
+      );
     }
     // Redis's root user (kubedb.RedisRootUsername), the docs' client certificate's common name.
     return { commonName: 'default', usages: USAGES.client };
@@ -118,7 +173,12 @@ export const redis = defineKind<RedisPlan>({
 
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;
-    const owner: Owner = { db: ctx.db, namespace: ctx.namespace, resource: 'redises', group: 'kubedb.com' };
+    const owner: Owner = {
+      db: ctx.db,
+      namespace: ctx.namespace,
+      resource: 'redises',
+      group: 'kubedb.com',
+    };
     const server = certificates.find((c) => c.alias === 'server');
     const governing = nameWithSuffix(name, 'pods');
     const configName = nameWithSuffix(name, 'server-config');
@@ -143,20 +203,24 @@ export const redis = defineKind<RedisPlan>({
     };
     if (container.env === undefined) delete container.env;
     const files: Record<string, string> = {
-      'redis.conf': redisConf(server), 'start.sh': startScript(plan.disableAuth),
+      'redis.conf': redisConf(server),
+      'start.sh': startScript(plan.disableAuth),
     };
     // Renewal: a sidecar of the same image has redis-server load its TLS files again.
     const containers: Obj[] = [container];
     const reloadAs = certificates.find((c) => c.alias === 'client') ?? server;
     if (server && reloadAs) {
       files[WATCHER_FILE] = watcherScript(rotation(certificates, reloadAs.alias));
-      containers.push(reloaderContainer({
-        image, script: `${CONFIG_DIR}/${WATCHER_FILE}`,
-        // redis-cli reads the password from REDISCLI_AUTH (not from its command line, which
-        // every process could read).
-        env: plan.disableAuth ? [] : [{ name: 'REDISCLI_AUTH', valueFrom: password }],
-        mounts: mounts.filter((m) => m.name !== 'data'),
-      }));
+      containers.push(
+        reloaderContainer({
+          image,
+          script: `${CONFIG_DIR}/${WATCHER_FILE}`,
+          // redis-cli reads the password from REDISCLI_AUTH (not from its command line, which
+          // every process could read).
+          env: plan.disableAuth ? [] : [{ name: 'REDISCLI_AUTH', valueFrom: password }],
+          mounts: mounts.filter((m) => m.name !== 'data'),
+        }),
+      );
     }
     return [
       configMap(owner, configName, files),
@@ -178,42 +242,68 @@ export const redis = defineKind<RedisPlan>({
 function checkTopology(spec: Obj, mode: Mode, report: Reporter): void {
   const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1);
   if (mode === 'Standalone' && replicas !== undefined && replicas !== 1) {
-    report.error('spec.replicas', `${replicas} is refused by KubeDB in Standalone mode, which runs `
-      + `exactly 1 server (mode: Cluster or Sentinel for more)`);
+    report.error(
+      'spec.replicas',
+      `${replicas} is refused by KubeDB in Standalone mode, which runs ` +
+        `exactly 1 server (mode: Cluster or Sentinel for more)`,
+    );
   }
   const cluster = spec.cluster;
-  if (cluster !== undefined && cluster !== null && !isObj(cluster)) report.error('spec.cluster', 'must be a mapping with shards and replicas');
+  if (cluster !== undefined && cluster !== null && !isObj(cluster))
+    report.error('spec.cluster', 'must be a mapping with shards and replicas');
   const c = isObj(cluster) ? cluster : {};
   const shards = readInt(c, 'shards', 'spec.cluster.shards', report, 1) ?? MIN_SHARDS;
   const perShard = readInt(c, 'replicas', 'spec.cluster.replicas', report, 1) ?? MIN_SHARD_REPLICAS;
   if (mode === 'Cluster') {
-    if (shards < MIN_SHARDS) report.error('spec.cluster.shards', `${shards} is too few: a Redis `
-      + `cluster has at least ${MIN_SHARDS} shards (KubeDB refuses fewer)`);
-    if (perShard < MIN_SHARD_REPLICAS) report.error('spec.cluster.replicas', `${perShard} is too `
-      + `few: each shard has a primary and at least one replica, ${MIN_SHARD_REPLICAS} in all `
-      + `(KubeDB refuses fewer)`);
+    if (shards < MIN_SHARDS)
+      report.error(
+        'spec.cluster.shards',
+        `${shards} is too few: a Redis ` +
+          `cluster has at least ${MIN_SHARDS} shards (KubeDB refuses fewer)`,
+      );
+    if (perShard < MIN_SHARD_REPLICAS)
+      report.error(
+        'spec.cluster.replicas',
+        `${perShard} is too ` +
+          `few: each shard has a primary and at least one replica, ${MIN_SHARD_REPLICAS} in all ` +
+          `(KubeDB refuses fewer)`,
+      );
   }
-  if (isObj(c.announce) && mode !== 'Cluster') report.error('spec.cluster.announce', `is only `
-    + `valid in Cluster mode, not ${mode}`);
+  if (isObj(c.announce) && mode !== 'Cluster')
+    report.error('spec.cluster.announce', `is only ` + `valid in Cluster mode, not ${mode}`);
   if (mode === 'Sentinel') {
     const ref = spec.sentinelRef;
     if (!isObj(ref) || typeof ref.name !== 'string' || ref.name === '') {
-      report.error('spec.sentinelRef.name', 'is required in Sentinel mode: the RedisSentinel that '
-        + 'watches this Redis (KubeDB refuses Sentinel mode without it)');
+      report.error(
+        'spec.sentinelRef.name',
+        'is required in Sentinel mode: the RedisSentinel that ' +
+          'watches this Redis (KubeDB refuses Sentinel mode without it)',
+      );
     }
   }
 }
 
 /** TLS only: no plaintext port, the server certificate, client certificates required, replication over TLS. */
 export function redisConf(server: IssuedCertificate | undefined): string {
-  const lines = ['# Rendered by dbtls from the Redis resource.', `dir ${DATA_DIR}`, 'bind 0.0.0.0', 'protected-mode no'];
+  const lines = [
+    '# Rendered by dbtls from the Redis resource.',
+    `dir ${DATA_DIR}`,
+    'bind 0.0.0.0',
+    'protected-mode no',
+  ];
   if (server) {
     lines.push(
-      '# TLS only: no plaintext port.', 'port 0', `tls-port ${PORT}`,
-      `tls-cert-file ${CERT_DIR}/server/tls.crt`, `tls-key-file ${CERT_DIR}/server/tls.key`, `tls-ca-cert-file ${CERT_DIR}/server/ca.crt`,
-      '# Every client presents a certificate from the CA.', 'tls-auth-clients yes',
-      '# A replica reaches its primary over TLS, with the server certificate as its client '
-        + 'certificate.', 'tls-replication yes',
+      '# TLS only: no plaintext port.',
+      'port 0',
+      `tls-port ${PORT}`,
+      `tls-cert-file ${CERT_DIR}/server/tls.crt`,
+      `tls-key-file ${CERT_DIR}/server/tls.key`,
+      `tls-ca-cert-file ${CERT_DIR}/server/ca.crt`,
+      '# Every client presents a certificate from the CA.',
+      'tls-auth-clients yes',
+      '# A replica reaches its primary over TLS, with the server certificate as its client ' +
+        'certificate.',
+      'tls-replication yes',
     );
   } else {
     lines.push(`port ${PORT}`);
@@ -229,10 +319,12 @@ export function redisConf(server: IssuedCertificate | undefined): string {
  * included; open connections keep theirs. redis-cli connects with the certificate of `as`.
  */
 function rotation(certificates: readonly IssuedCertificate[], as: string): Rotation {
-  const dirs = certificates.filter((c) => c.alias !== 'metrics-exporter')
+  const dirs = certificates
+    .filter((c) => c.alias !== 'metrics-exporter')
     .map((c) => `${CERT_DIR}/${c.alias}`);
-  const cli = `redis-cli --tls --cacert ${CERT_DIR}/${as}/ca.crt --cert ${CERT_DIR}/${as}/tls.crt`
-    + ` --key ${CERT_DIR}/${as}/tls.key -h 127.0.0.1 -p ${PORT}`;
+  const cli =
+    `redis-cli --tls --cacert ${CERT_DIR}/${as}/ca.crt --cert ${CERT_DIR}/${as}/tls.crt` +
+    ` --key ${CERT_DIR}/${as}/tls.key -h 127.0.0.1 -p ${PORT}`;
   return {
     watched: dirs,
     pairs: dirs.map((d) => [`${d}/tls.crt`, `${d}/tls.key`] as const),
@@ -242,8 +334,8 @@ function rotation(certificates: readonly IssuedCertificate[], as: string): Rotat
         `  out="$(${cli} CONFIG SET "\${f%%:*}" "${CERT_DIR}/server/\${f#*:}" 2>&1)"`,
         '  [ "$out" = OK ] || { log "CONFIG SET ${f%%:*}: $out"; return 1; }',
         'done',
-        'log "redis-server reloads its TLS files (CONFIG SET tls-cert-file, tls-key-file, '
-          + 'tls-ca-cert-file)"',
+        'log "redis-server reloads its TLS files (CONFIG SET tls-cert-file, tls-key-file, ' +
+          'tls-ca-cert-file)"',
       ],
     },
   };
@@ -260,8 +352,8 @@ export function startScript(disableAuth: boolean): string {
   } else {
     lines.push(
       'umask 077',
-      `printf 'requirepass "%s"\\nmasterauth "%s"\\n' "$REDIS_PASSWORD" "$REDIS_PASSWORD" > `
-        + `${DATA_DIR}/dbtls-auth.conf`,
+      `printf 'requirepass "%s"\\nmasterauth "%s"\\n' "$REDIS_PASSWORD" "$REDIS_PASSWORD" > ` +
+        `${DATA_DIR}/dbtls-auth.conf`,
       `exec redis-server ${CONFIG_DIR}/redis.conf --include ${DATA_DIR}/dbtls-auth.conf "$@"`,
     );
   }
@@ -269,8 +361,15 @@ export function startScript(disableAuth: boolean): string {
 }
 
 // The parts of the workload that every Redis shares (see `shared`).
-const BASE_MOUNTS = shared([{ name: 'data', mountPath: DATA_DIR }, { name: 'config', mountPath: CONFIG_DIR, readOnly: true }]);
-const certMount = sharedBy((alias: string) => ({ name: `tls-${alias}`, mountPath: `${CERT_DIR}/${alias}`, readOnly: true }));
+const BASE_MOUNTS = shared([
+  { name: 'data', mountPath: DATA_DIR },
+  { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+]);
+const certMount = sharedBy((alias: string) => ({
+  name: `tls-${alias}`,
+  mountPath: `${CERT_DIR}/${alias}`,
+  readOnly: true,
+}));
 const COMMAND = shared(['/bin/sh', `${CONFIG_DIR}/start.sh`]);
 const CONTAINER_PORTS = shared([{ name: 'db', containerPort: PORT, protocol: 'TCP' }]);
 const READINESS = tcpReadiness(PORT);

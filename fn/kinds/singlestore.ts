@@ -13,10 +13,23 @@ import type { KubeObject, Obj } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
 import { isObj, merged, shared } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
-import { configMap, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, service, statefulSet, tcpReadiness } from '../render/workload.js';
+import {
+  configMap,
+  dataVolumeFrom,
+  podSecurityContext,
+  RESTRICTED_CONTAINER,
+  service,
+  statefulSet,
+  tcpReadiness,
+} from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import {
-  reloaderContainer, WATCHER_DIR, WATCHER_FILE, WATCHER_MOUNT, watcherScript, watcherVolume,
+  reloaderContainer,
+  WATCHER_DIR,
+  WATCHER_FILE,
+  WATCHER_MOUNT,
+  watcherScript,
+  watcherVolume,
 } from '../render/rotation.js';
 import { operatorOnlyFields, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -46,8 +59,15 @@ const NODE_IMAGES: Record<string, string> = {
 const IMAGE_REPOSITORY = 'ghcr.io/appscode-images/singlestore-node';
 
 const OPERATOR_ONLY = operatorOnlyFields(
-  'init', 'configuration', 'monitor', 'autoOps', 'podTemplate', 'serviceTemplates',
-  'deletionPolicy', 'halted', 'healthChecker',
+  'init',
+  'configuration',
+  'monitor',
+  'autoOps',
+  'podTemplate',
+  'serviceTemplates',
+  'deletionPolicy',
+  'halted',
+  'healthChecker',
 );
 const NODE_OPERATOR_ONLY: Record<string, string> = {
   configuration: 'custom configuration',
@@ -76,7 +96,8 @@ export const singlestore = defineKind<SinglestorePlan>({
   kind: 'Singlestore',
   resource: 'singlestores',
   versions: ['v1alpha2'],
-  summary: 'SingleStore: server and client certificates; one node, or aggregator and leaf groups, serving TLS',
+  summary:
+    'SingleStore: server and client certificates; one node, or aggregator and leaf groups, serving TLS',
   aliases: () => ALIASES,
 
   plan(ctx) {
@@ -85,43 +106,87 @@ export const singlestore = defineKind<SinglestorePlan>({
     const name = ctx.db.metadata.name;
     const standalone = ctx.settings.mode === 'standalone';
     const version = readString(spec, 'version', 'spec.version', report);
-    if (spec.version === undefined || spec.version === null) report.error('spec.version', 'is required: the SingleStore version, e.g. "8.9.3"');
+    if (spec.version === undefined || spec.version === null)
+      report.error('spec.version', 'is required: the SingleStore version, e.g. "8.9.3"');
     else if (version !== undefined && standalone && NODE_IMAGES[version] === undefined) {
-      report.error('spec.version', `${JSON.stringify(version)} is not a SinglestoreVersion dbtls knows the node image of (${Object.keys(NODE_IMAGES).join(', ')}); use one of these, or mode: operator`);
+      report.error(
+        'spec.version',
+        `${JSON.stringify(version)} is not a SinglestoreVersion dbtls knows the node image of (${Object.keys(NODE_IMAGES).join(', ')}); use one of these, or mode: operator`,
+      );
     }
-    const licenseSecret = readSecretRef(spec.licenseSecret, 'spec.licenseSecret', report, 'is required: the Secret with the SingleStore license (key password), which dbtls references and never reads');
-    const authSecret = isObj(spec.authSecret) && typeof spec.authSecret.name === 'string' && spec.authSecret.name !== '' ? spec.authSecret.name : nameWithSuffix(name, 'auth');
+    const licenseSecret = readSecretRef(
+      spec.licenseSecret,
+      'spec.licenseSecret',
+      report,
+      'is required: the Secret with the SingleStore license (key password), which dbtls references and never reads',
+    );
+    const authSecret =
+      isObj(spec.authSecret) &&
+      typeof spec.authSecret.name === 'string' &&
+      spec.authSecret.name !== ''
+        ? spec.authSecret.name
+        : nameWithSuffix(name, 'auth');
 
     const groups: NodeGroup[] = [];
     const topology = spec.topology !== undefined && spec.topology !== null;
     if (topology) {
-      if (!isObj(spec.topology)) report.error('spec.topology', `must be a mapping with aggregator and leaf, got ${describeType(spec.topology)}`);
+      if (!isObj(spec.topology))
+        report.error(
+          'spec.topology',
+          `must be a mapping with aggregator and leaf, got ${describeType(spec.topology)}`,
+        );
       else {
         for (const key of Object.keys(spec.topology)) {
-          if (key !== 'aggregator' && key !== 'leaf') report.error(`spec.topology.${key}`, `unknown field "${key}"; spec.topology has aggregator, leaf`);
+          if (key !== 'aggregator' && key !== 'leaf')
+            report.error(
+              `spec.topology.${key}`,
+              `unknown field "${key}"; spec.topology has aggregator, leaf`,
+            );
         }
-        for (const [role, defaultReplicas] of [['aggregator', 3], ['leaf', 2]] as const) {
+        for (const [role, defaultReplicas] of [
+          ['aggregator', 3],
+          ['leaf', 2],
+        ] as const) {
           const node = spec.topology[role];
           const path = `spec.topology.${role}`;
           if (node === undefined || node === null) {
-            report.error(path, `is required with spec.topology: a SingleStore cluster has ${role === 'aggregator' ? 'aggregators' : 'leaves'}`);
+            report.error(
+              path,
+              `is required with spec.topology: a SingleStore cluster has ${role === 'aggregator' ? 'aggregators' : 'leaves'}`,
+            );
             continue;
           }
-          if (!isObj(node)) { report.error(path, `must be a mapping, got ${describeType(node)}`); continue; }
-          const replicas = readInt(node, 'replicas', `${path}.replicas`, report, 1) ?? defaultReplicas;
+          if (!isObj(node)) {
+            report.error(path, `must be a mapping, got ${describeType(node)}`);
+            continue;
+          }
+          const replicas =
+            readInt(node, 'replicas', `${path}.replicas`, report, 1) ?? defaultReplicas;
           const suffix = readString(node, 'suffix', `${path}.suffix`, report);
           const base = suffix ? nameWithSuffix(name, suffix) : name;
-          groups.push({ role, name: nameWithSuffix(base, role), replicas, storage: { storageType: spec.storageType, storage: node.storage } });
+          groups.push({
+            role,
+            name: nameWithSuffix(base, role),
+            replicas,
+            storage: { storageType: spec.storageType, storage: node.storage },
+          });
           if (standalone) {
             for (const [field, what] of Object.entries(NODE_OPERATOR_ONLY)) {
               if (isObj(node[field]) && Object.keys(node[field] as Obj).length > 0) {
-                report.warn(`${path}.${field}`, `${what} of the ${role} nodes is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)`);
+                report.warn(
+                  `${path}.${field}`,
+                  `${what} of the ${role} nodes is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)`,
+                );
               }
             }
           }
         }
       }
-      if (spec.storage !== undefined) report.warn('spec.storage', 'is not used with spec.topology: each group has its own storage (spec.topology.aggregator.storage, spec.topology.leaf.storage)');
+      if (spec.storage !== undefined)
+        report.warn(
+          'spec.storage',
+          'is not used with spec.topology: each group has its own storage (spec.topology.aggregator.storage, spec.topology.leaf.storage)',
+        );
     } else {
       groups.push({ name, replicas: 1, storage: spec });
     }
@@ -131,16 +196,32 @@ export const singlestore = defineKind<SinglestorePlan>({
       if (topology) {
         // A topology that is not a mapping is already an error: no advice about running it.
         if (isObj(spec.topology)) {
-          report.warn('spec.topology', 'standalone mode renders the aggregator and leaf nodes with TLS, but not the cluster bootstrap: electing the master aggregator and registering the other aggregators and the leaves (ADD AGGREGATOR, ADD LEAF) is done by KubeDB\'s coordinator; run those yourself or use mode: operator');
+          report.warn(
+            'spec.topology',
+            "standalone mode renders the aggregator and leaf nodes with TLS, but not the cluster bootstrap: electing the master aggregator and registering the other aggregators and the leaves (ADD AGGREGATOR, ADD LEAF) is done by KubeDB's coordinator; run those yourself or use mode: operator",
+          );
         }
       } else {
-        report.warn('spec', 'standalone mode renders the node with TLS, but creating and starting it (memsqlctl create-node, start-node) is done by KubeDB\'s singlestore-init and coordinator containers; run those yourself or use mode: operator');
+        report.warn(
+          'spec',
+          "standalone mode renders the node with TLS, but creating and starting it (memsqlctl create-node, start-node) is done by KubeDB's singlestore-init and coordinator containers; run those yourself or use mode: operator",
+        );
       }
       if (!(isObj(spec.authSecret) && typeof spec.authSecret.name === 'string')) {
-        report.info('spec.authSecret', `the workload reads the root password from Secret "${authSecret}" (key password), which standalone mode does not create`);
+        report.info(
+          'spec.authSecret',
+          `the workload reads the root password from Secret "${authSecret}" (key password), which standalone mode does not create`,
+        );
       }
     }
-    return { version: version ?? '', image: `${IMAGE_REPOSITORY}:${NODE_IMAGES[version ?? ''] ?? version ?? ''}`, groups, topology, authSecret, licenseSecret: licenseSecret ?? '' };
+    return {
+      version: version ?? '',
+      image: `${IMAGE_REPOSITORY}:${NODE_IMAGES[version ?? ''] ?? version ?? ''}`,
+      groups,
+      topology,
+      authSecret,
+      licenseSecret: licenseSecret ?? '',
+    };
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
@@ -152,7 +233,13 @@ export const singlestore = defineKind<SinglestorePlan>({
     const name = ctx.db.metadata.name;
     // The primary service, and the pods of every group under the governing service they share;
     // aggregators connect to leaves with the same certificate.
-    if (alias === 'server') return serverCertificateDefaults(ctx, [name], nameWithSuffix(name, 'pods'), USAGES.serverAndClient);
+    if (alias === 'server')
+      return serverCertificateDefaults(
+        ctx,
+        [name],
+        nameWithSuffix(name, 'pods'),
+        USAGES.serverAndClient,
+      );
     return { commonName: 'root', usages: USAGES.client };
   },
 
@@ -160,12 +247,18 @@ export const singlestore = defineKind<SinglestorePlan>({
     // The primary Service reaches the aggregators; clients speak the MySQL protocol.
     defaultUser: 'root',
     endpoint: (ctx) => ({ service: ctx.db.metadata.name, port: PORT }),
-    settings: (c, ctx) => mysqlClientSettings(c, `Singlestore ${ctx.namespace}/${ctx.db.metadata.name}`),
+    settings: (c, ctx) =>
+      mysqlClientSettings(c, `Singlestore ${ctx.namespace}/${ctx.db.metadata.name}`),
   },
 
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;
-    const owner: Owner = { db: ctx.db, namespace: ctx.namespace, resource: 'singlestores', group: 'kubedb.com' };
+    const owner: Owner = {
+      db: ctx.db,
+      namespace: ctx.namespace,
+      resource: 'singlestores',
+      group: 'kubedb.com',
+    };
     const server = certificates.find((c) => c.alias === 'server');
     const client = certificates.find((c) => c.alias === 'client');
     const governing = nameWithSuffix(name, 'pods');
@@ -187,12 +280,18 @@ export const singlestore = defineKind<SinglestorePlan>({
     if (server) config[WATCHER_FILE] = watcherScript(rotation(client !== undefined));
     const out: KubeObject[] = [
       configMap(owner, configName, config),
-      service(owner, name, PRIMARY_PORTS, plan.topology ? { selector: { [COMPONENT]: 'aggregator' } } : {}),
+      service(
+        owner,
+        name,
+        PRIMARY_PORTS,
+        plan.topology ? { selector: { [COMPONENT]: 'aggregator' } } : {},
+      ),
       service(owner, governing, POD_PORTS, { headless: true }),
     ];
     for (const group of plan.groups) {
       const rootPassword = {
-        name: 'ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
+        name: 'ROOT_PASSWORD',
+        valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
       };
       const container = {
         name: 'singlestore',
@@ -200,7 +299,10 @@ export const singlestore = defineKind<SinglestorePlan>({
         env: [
           ROOT_USERNAME,
           rootPassword,
-          { name: 'LICENSE_KEY', valueFrom: { secretKeyRef: { name: plan.licenseSecret, key: 'password' } } },
+          {
+            name: 'LICENSE_KEY',
+            valueFrom: { secretKeyRef: { name: plan.licenseSecret, key: 'password' } },
+          },
         ],
         ports: CONTAINER_PORTS,
         readinessProbe: READINESS,
@@ -214,10 +316,17 @@ export const singlestore = defineKind<SinglestorePlan>({
         podLabels: group.role ? { [COMPONENT]: group.role } : undefined,
         securityContext: POD_SECURITY,
         // Renewal: a sidecar of the node image runs SSL_RELOAD over SQL, in place.
-        containers: server ? [container, reloaderContainer({
-          image: plan.image, script: `${WATCHER_DIR}/${WATCHER_FILE}`, env: [rootPassword],
-          mounts: [WATCHER_MOUNT, TLS_MOUNT],
-        })] : [container],
+        containers: server
+          ? [
+              container,
+              reloaderContainer({
+                image: plan.image,
+                script: `${WATCHER_DIR}/${WATCHER_FILE}`,
+                env: [rootPassword],
+                mounts: [WATCHER_MOUNT, TLS_MOUNT],
+              }),
+            ]
+          : [container],
         volumes,
         dataVolume: dataVolumeFrom(group.storage),
       });
@@ -232,9 +341,20 @@ export const singlestore = defineKind<SinglestorePlan>({
   },
 });
 
-function readSecretRef(v: unknown, path: string, report: Reporter, missing: string): string | undefined {
-  if (v === undefined || v === null) { report.error(path, missing); return undefined; }
-  if (!isObj(v)) { report.error(path, `must be a mapping with name, got ${describeType(v)}`); return undefined; }
+function readSecretRef(
+  v: unknown,
+  path: string,
+  report: Reporter,
+  missing: string,
+): string | undefined {
+  if (v === undefined || v === null) {
+    report.error(path, missing);
+    return undefined;
+  }
+  if (!isObj(v)) {
+    report.error(path, `must be a mapping with name, got ${describeType(v)}`);
+    return undefined;
+  }
   const name = readString(v, 'name', `${path}.name`, report);
   if (v.name === undefined || v.name === null) report.error(`${path}.name`, 'is required');
   return name;
@@ -246,7 +366,9 @@ function readSecretRef(v: unknown, path: string, report: Reporter, missing: stri
  * MySQL-protocol client of the node image (singlestore, memsql or mysql, whichever it has).
  */
 function rotation(client: boolean) {
-  const pairs: (readonly [string, string])[] = [[`${CERT_DIR}/server.crt`, `${CERT_DIR}/server.key`]];
+  const pairs: (readonly [string, string])[] = [
+    [`${CERT_DIR}/server.crt`, `${CERT_DIR}/server.key`],
+  ];
   if (client) pairs.push([`${CERT_DIR}/client.crt`, `${CERT_DIR}/client.key`]);
   return {
     watched: [CERT_DIR],
@@ -266,17 +388,32 @@ function rotation(client: boolean) {
 /** The server's TLS settings, as a custom configuration file the node merges into memsql.cnf. */
 export function memsqlCnf(server: IssuedCertificate | undefined): string {
   const lines = ['# Rendered by dbtls from the Singlestore resource.', '[server]'];
-  if (server) lines.push(`ssl_ca = ${CERT_DIR}/ca.crt`, `ssl_cert = ${CERT_DIR}/server.crt`, `ssl_key = ${CERT_DIR}/server.key`);
+  if (server)
+    lines.push(
+      `ssl_ca = ${CERT_DIR}/ca.crt`,
+      `ssl_cert = ${CERT_DIR}/server.crt`,
+      `ssl_key = ${CERT_DIR}/server.key`,
+    );
   else lines.push('# no spec.tls: the server offers no TLS');
   return `${lines.join('\n')}\n`;
 }
 
 // The parts of the workload that every Singlestore shares (see `shared`).
-const BASE_MOUNTS = shared([{ name: 'data', mountPath: DATA_DIR }, { name: 'custom-config', mountPath: CONFIG_DIR, readOnly: true }]);
+const BASE_MOUNTS = shared([
+  { name: 'data', mountPath: DATA_DIR },
+  { name: 'custom-config', mountPath: CONFIG_DIR, readOnly: true },
+]);
 const CONFIG_ITEMS = shared([{ key: 'memsql.cnf', path: 'memsql.cnf' }]);
 const TLS_MOUNT = shared({ name: 'tls-volume', mountPath: CERT_DIR, readOnly: true });
-const SERVER_FILES = shared([{ key: 'ca.crt', path: 'ca.crt' }, { key: 'tls.crt', path: 'server.crt' }, { key: 'tls.key', path: 'server.key' }]);
-const CLIENT_FILES = shared([{ key: 'tls.crt', path: 'client.crt' }, { key: 'tls.key', path: 'client.key' }]);
+const SERVER_FILES = shared([
+  { key: 'ca.crt', path: 'ca.crt' },
+  { key: 'tls.crt', path: 'server.crt' },
+  { key: 'tls.key', path: 'server.key' },
+]);
+const CLIENT_FILES = shared([
+  { key: 'tls.crt', path: 'client.crt' },
+  { key: 'tls.key', path: 'client.key' },
+]);
 const ROOT_USERNAME = shared({ name: 'ROOT_USERNAME', value: 'root' });
 const CONTAINER_PORTS = shared([{ name: 'db', containerPort: PORT, protocol: 'TCP' }]);
 const READINESS = tcpReadiness(PORT);

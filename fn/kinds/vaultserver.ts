@@ -12,9 +12,25 @@ import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import { describeType } from '../io/resource-list.js';
-import { CERT_FILES, configMap, configMapVolume, dataVolumeFrom, podSecurityContext, RESTRICTED_CONTAINER, podIPWildcards, secretVolume, service, statefulSet } from '../render/workload.js';
+import {
+  CERT_FILES,
+  configMap,
+  configMapVolume,
+  dataVolumeFrom,
+  podSecurityContext,
+  RESTRICTED_CONTAINER,
+  podIPWildcards,
+  secretVolume,
+  service,
+  statefulSet,
+} from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
-import { reloaderContainer, signalReload, WATCHER_FILE, watcherScript } from '../render/rotation.js';
+import {
+  reloaderContainer,
+  signalReload,
+  WATCHER_FILE,
+  watcherScript,
+} from '../render/rotation.js';
 import { readInt, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
@@ -28,7 +44,20 @@ const CONFIG_DIR = '/etc/vault/config';
 const DATA_DIR = '/vault/data';
 const KEY_MODE = 0o440;
 const MAX_RENDERED_NODES = 1000; // dbtls's own bound: vault.hcl gets a retry_join per replica
-const BACKENDS = ['inmem', 'etcd', 'gcs', 's3', 'azure', 'postgresql', 'mysql', 'file', 'dynamodb', 'swift', 'consul', 'raft'] as const;
+const BACKENDS = [
+  'inmem',
+  'etcd',
+  'gcs',
+  's3',
+  'azure',
+  'postgresql',
+  'mysql',
+  'file',
+  'dynamodb',
+  'swift',
+  'consul',
+  'raft',
+] as const;
 type Backend = (typeof BACKENDS)[number];
 
 const OPERATOR_ONLY: Record<string, string> = {
@@ -58,8 +87,11 @@ interface VaultPlan {
 }
 
 /** The image a VaultServerVersion name implies: `1.18.4` → hashicorp/vault, `openbao-2.4.3` → openbao/openbao. */
-export function vaultImage(version: string): { image: string; binary: 'vault' | 'bao' } | undefined {
-  if (/^\d+\.\d+\.\d+$/.test(version)) return { image: `hashicorp/vault:${version}`, binary: 'vault' };
+export function vaultImage(
+  version: string,
+): { image: string; binary: 'vault' | 'bao' } | undefined {
+  if (/^\d+\.\d+\.\d+$/.test(version))
+    return { image: `hashicorp/vault:${version}`, binary: 'vault' };
   const bao = /^openbao-(\d+\.\d+\.\d+)$/.exec(version);
   if (bao) return { image: `openbao/openbao:${bao[1]}`, binary: 'bao' };
   return undefined;
@@ -73,7 +105,10 @@ function selfSigned(db: KubeObject): boolean {
 
 function mentionsStorage(db: KubeObject): boolean {
   const tls = isObj(db.spec) && isObj(db.spec.tls) ? db.spec.tls : {};
-  return Array.isArray(tls.certificates) && tls.certificates.some((c) => isObj(c) && c.alias === 'storage');
+  return (
+    Array.isArray(tls.certificates) &&
+    tls.certificates.some((c) => isObj(c) && c.alias === 'storage')
+  );
 }
 
 function backendOf(db: KubeObject): string | undefined {
@@ -87,9 +122,15 @@ export const vaultserver = defineKind<VaultPlan>({
   kind: 'VaultServer',
   resource: 'vaultservers',
   versions: ['v1alpha2', 'v1alpha1'],
-  summary: 'HashiCorp Vault / OpenBao: server, client (and storage for raft) certificates; a TLS tcp listener and raft storage joined over TLS',
+  summary:
+    'HashiCorp Vault / OpenBao: server, client (and storage for raft) certificates; a TLS tcp listener and raft storage joined over TLS',
   // A storage entry without raft is accepted here so that plan() can say why it is wrong.
-  aliases: (db) => [...(selfSigned(db) ? ['ca'] : []), 'server', 'client', ...(backendOf(db) === 'raft' || mentionsStorage(db) ? ['storage'] : [])],
+  aliases: (db) => [
+    ...(selfSigned(db) ? ['ca'] : []),
+    'server',
+    'client',
+    ...(backendOf(db) === 'raft' || mentionsStorage(db) ? ['storage'] : []),
+  ],
   // Without issuerRef KubeVault's operator creates a self-signed CA (alias ca) and the certificates itself.
   issuerRefOptional: true,
   certificateName: (db, alias) => nameWithSuffix(`${db.metadata.name}-${alias}`, 'certs'),
@@ -101,65 +142,127 @@ export const vaultserver = defineKind<VaultPlan>({
     const standalone = settings.mode === 'standalone';
 
     const version = readString(spec, 'version', 'spec.version', report);
-    if (spec.version === undefined || spec.version === null) report.error('spec.version', 'is required: a KubeVault VaultServerVersion such as "1.18.4"');
+    if (spec.version === undefined || spec.version === null)
+      report.error('spec.version', 'is required: a KubeVault VaultServerVersion such as "1.18.4"');
     const image = version !== undefined ? vaultImage(version) : undefined;
     if (version !== undefined && image === undefined && standalone) {
-      report.error('spec.version', `${JSON.stringify(version)} is not a VaultServerVersion that standalone mode can map to an image; use a Vault version such as "1.18.4" (hashicorp/vault) or "openbao-2.4.3" (openbao/openbao), or use mode: operator`);
+      report.error(
+        'spec.version',
+        `${JSON.stringify(version)} is not a VaultServerVersion that standalone mode can map to an image; use a Vault version such as "1.18.4" (hashicorp/vault) or "openbao-2.4.3" (openbao/openbao), or use mode: operator`,
+      );
     }
     const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
     if (replicas > MAX_RENDERED_NODES && standalone) {
-      report.error('spec.replicas', `${replicas} nodes: standalone mode writes a raft retry_join for every node into vault.hcl and renders at most ${MAX_RENDERED_NODES} (use mode: operator for more)`);
+      report.error(
+        'spec.replicas',
+        `${replicas} nodes: standalone mode writes a raft retry_join for every node into vault.hcl and renders at most ${MAX_RENDERED_NODES} (use mode: operator for more)`,
+      );
     }
     if (selfSigned(ctx.db)) {
-      if (standalone) report.error('spec.tls.issuerRef', 'spec.tls.issuerRef is required in standalone mode: without it the KubeVault operator creates a self-signed CA and the certificates at run time, and dbtls never creates secret material; name a cert-manager Issuer or ClusterIssuer, or use mode: operator');
-      else report.info('spec.tls.issuerRef', 'spec.tls.issuerRef is not set: the KubeVault operator will create a self-signed CA and the server and client certificates itself (valid 365 days); dbtls renders no Certificates for this VaultServer');
+      if (standalone)
+        report.error(
+          'spec.tls.issuerRef',
+          'spec.tls.issuerRef is required in standalone mode: without it the KubeVault operator creates a self-signed CA and the certificates at run time, and dbtls never creates secret material; name a cert-manager Issuer or ClusterIssuer, or use mode: operator',
+        );
+      else
+        report.info(
+          'spec.tls.issuerRef',
+          'spec.tls.issuerRef is not set: the KubeVault operator will create a self-signed CA and the server and client certificates itself (valid 365 days); dbtls renders no Certificates for this VaultServer',
+        );
     }
 
     let backend: Backend | undefined;
     const b = spec.backend;
-    if (b === undefined || b === null) report.error('spec.backend', `is required: one storage backend, e.g. raft (${BACKENDS.join(', ')})`);
+    if (b === undefined || b === null)
+      report.error(
+        'spec.backend',
+        `is required: one storage backend, e.g. raft (${BACKENDS.join(', ')})`,
+      );
     else if (!isObj(b)) report.error('spec.backend', `must be a mapping, got ${describeType(b)}`);
     else {
       const set = Object.keys(b).filter((k) => b[k] !== undefined && b[k] !== null);
       const unknown = set.filter((k) => !(BACKENDS as readonly string[]).includes(k));
-      for (const k of unknown) report.error(`spec.backend.${k}`, `unknown backend "${k}"; spec.backend has ${BACKENDS.join(', ')}`);
-      if (set.length === 0) report.error('spec.backend', `names no backend; set exactly one of ${BACKENDS.join(', ')}`);
-      else if (set.length > 1 && unknown.length === 0) report.error('spec.backend', `sets ${set.join(' and ')}; KubeVault refuses more than one backend: keep exactly one`);
+      for (const k of unknown)
+        report.error(
+          `spec.backend.${k}`,
+          `unknown backend "${k}"; spec.backend has ${BACKENDS.join(', ')}`,
+        );
+      if (set.length === 0)
+        report.error('spec.backend', `names no backend; set exactly one of ${BACKENDS.join(', ')}`);
+      else if (set.length > 1 && unknown.length === 0)
+        report.error(
+          'spec.backend',
+          `sets ${set.join(' and ')}; KubeVault refuses more than one backend: keep exactly one`,
+        );
       else if (unknown.length === 0) backend = set[0] as Backend;
     }
 
     if (backendOf(ctx.db) !== 'raft') {
-      const certs = isObj(spec.tls) && Array.isArray(spec.tls.certificates) ? spec.tls.certificates : [];
+      const certs =
+        isObj(spec.tls) && Array.isArray(spec.tls.certificates) ? spec.tls.certificates : [];
       certs.forEach((c, i) => {
-        if (isObj(c) && c.alias === 'storage') report.error(`spec.tls.certificates[${i}].alias`, 'the storage certificate secures raft joins between Vault nodes and exists only with spec.backend.raft; remove this entry or use the raft backend');
+        if (isObj(c) && c.alias === 'storage')
+          report.error(
+            `spec.tls.certificates[${i}].alias`,
+            'the storage certificate secures raft joins between Vault nodes and exists only with spec.backend.raft; remove this entry or use the raft backend',
+          );
       });
     }
     let dataPath = DATA_DIR;
     if (backend !== undefined && isObj(b)) {
       const cfg = b[backend];
-      if (!isObj(cfg)) report.error(`spec.backend.${backend}`, `must be a mapping, got ${describeType(cfg)}`);
-      else if (backend === 'raft' && typeof cfg.path === 'string' && cfg.path !== '') dataPath = cfg.path; // v1alpha1
+      if (!isObj(cfg))
+        report.error(`spec.backend.${backend}`, `must be a mapping, got ${describeType(cfg)}`);
+      else if (backend === 'raft' && typeof cfg.path === 'string' && cfg.path !== '')
+        dataPath = cfg.path; // v1alpha1
       else if (backend === 'file') {
         const path = readString(cfg, 'path', 'spec.backend.file.path', report);
-        if (path === undefined && cfg.path === undefined) report.error('spec.backend.file.path', 'is required: the directory Vault stores its data in');
+        if (path === undefined && cfg.path === undefined)
+          report.error(
+            'spec.backend.file.path',
+            'is required: the directory Vault stores its data in',
+          );
         if (path !== undefined) dataPath = path;
       }
       if (standalone && !['raft', 'file', 'inmem'].includes(backend)) {
-        report.error(`spec.backend.${backend}`, `the ${backend} backend needs credentials and connection settings that only the KubeVault operator renders; standalone mode can run raft, file or inmem storage (or use mode: operator)`);
+        report.error(
+          `spec.backend.${backend}`,
+          `the ${backend} backend needs credentials and connection settings that only the KubeVault operator renders; standalone mode can run raft, file or inmem storage (or use mode: operator)`,
+        );
       }
       if (standalone && (backend === 'file' || backend === 'inmem') && replicas > 1) {
-        report.error('spec.replicas', `the ${backend} backend is not shared between pods, so ${replicas} replicas would be ${replicas} separate Vaults behind one service; standalone mode cannot run that: set replicas: 1 or use the raft backend`);
+        report.error(
+          'spec.replicas',
+          `the ${backend} backend is not shared between pods, so ${replicas} replicas would be ${replicas} separate Vaults behind one service; standalone mode cannot run that: set replicas: 1 or use the raft backend`,
+        );
       }
-      if (standalone && backend === 'inmem') report.warn('spec.backend.inmem', 'inmem storage loses every secret when the pod restarts; use it for tests only');
+      if (standalone && backend === 'inmem')
+        report.warn(
+          'spec.backend.inmem',
+          'inmem storage loses every secret when the pod restarts; use it for tests only',
+        );
     }
 
     if (standalone) {
       for (const [field, what] of Object.entries(OPERATOR_ONLY)) {
         const v = spec[field];
-        if (v === undefined || v === null || v === false || (isObj(v) && Object.keys(v).length === 0) || (Array.isArray(v) && v.length === 0)) continue;
-        report.warn(`spec.${field}`, `${what} is done by the KubeVault operator only; standalone mode does not render it (use mode: operator to keep it)`);
+        if (
+          v === undefined ||
+          v === null ||
+          v === false ||
+          (isObj(v) && Object.keys(v).length === 0) ||
+          (Array.isArray(v) && v.length === 0)
+        )
+          continue;
+        report.warn(
+          `spec.${field}`,
+          `${what} is done by the KubeVault operator only; standalone mode does not render it (use mode: operator to keep it)`,
+        );
       }
-      report.warn('spec', `standalone Vault starts uninitialised and sealed: run "${image?.binary ?? 'vault'} operator init" and unseal each pod yourself, then configure auth methods, secret engines and policies (VaultPolicy, VaultPolicyBinding), which only the KubeVault operator applies`);
+      report.warn(
+        'spec',
+        `standalone Vault starts uninitialised and sealed: run "${image?.binary ?? 'vault'} operator init" and unseal each pod yourself, then configure auth methods, secret engines and policies (VaultPolicy, VaultPolicyBinding), which only the KubeVault operator applies`,
+      );
     }
     return { backend, replicas, image: image?.image, binary: image?.binary ?? 'vault', dataPath };
   },
@@ -185,7 +288,7 @@ export const vaultserver = defineKind<VaultPlan>({
     // KubeVault's own server and storage certificates also name every pod of the namespace by its
     // IP (*.<ns>.pod), as clients and raft peers that found a pod by its address reach it.
     const pods = podIPWildcards(ctx.namespace, ctx.settings.clusterDomain);
-    return { ...defaults, dnsNames: [...defaults.dnsNames ?? [], ...pods] };
+    return { ...defaults, dnsNames: [...(defaults.dnsNames ?? []), ...pods] };
   },
 
   client: {
@@ -205,7 +308,12 @@ export const vaultserver = defineKind<VaultPlan>({
 
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;
-    const owner: Owner = { db: ctx.db, namespace: ctx.namespace, resource: 'vaultservers', group: 'kubevault.com' };
+    const owner: Owner = {
+      db: ctx.db,
+      namespace: ctx.namespace,
+      resource: 'vaultservers',
+      group: 'kubevault.com',
+    };
     const internal = nameWithSuffix(name, 'internal');
     const configName = nameWithSuffix(name, 'vault-config');
     const server = certificates.find((c) => c.alias === 'server');
@@ -229,7 +337,11 @@ export const vaultserver = defineKind<VaultPlan>({
       { name: 'VAULT_CLUSTER_ADDR', value: `https://${podAddress}:${CLUSTER_PORT}` },
     ];
     if (server) env.push({ name: 'VAULT_CACERT', value: `${CERT_DIR}/server/ca.crt` });
-    if (plan.backend === 'raft') env.push({ name: 'VAULT_RAFT_NODE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+    if (plan.backend === 'raft')
+      env.push({
+        name: 'VAULT_RAFT_NODE_ID',
+        valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
+      });
     const container = {
       name: 'vault',
       image: plan.image,
@@ -247,10 +359,13 @@ export const vaultserver = defineKind<VaultPlan>({
       // Renewal: Vault re-reads its listener's certificate and key on SIGHUP; raft joins read
       // the storage certificate at each join.
       config[WATCHER_FILE] = watcherScript(rotation(mounted, plan.binary));
-      containers.push(reloaderContainer({
-        image: plan.image as string, script: `${CONFIG_DIR}/${WATCHER_FILE}`,
-        mounts: mounts.filter((m) => m.name !== 'data'),
-      }));
+      containers.push(
+        reloaderContainer({
+          image: plan.image as string,
+          script: `${CONFIG_DIR}/${WATCHER_FILE}`,
+          mounts: mounts.filter((m) => m.name !== 'data'),
+        }),
+      );
     }
     return [
       configMap(owner, configName, config),
@@ -264,7 +379,9 @@ export const vaultserver = defineKind<VaultPlan>({
         containers,
         volumes,
         shareProcessNamespace: server !== undefined || undefined,
-        dataVolume: persistent ? dataVolumeFrom(storageSpec(ctx.db.spec as Obj, plan.backend)) : { emptyDir: {} },
+        dataVolume: persistent
+          ? dataVolumeFrom(storageSpec(ctx.db.spec as Obj, plan.backend))
+          : { emptyDir: {} },
         podManagementPolicy: plan.backend === 'raft' ? 'Parallel' : undefined,
       }),
     ] satisfies KubeObject[];
@@ -286,16 +403,35 @@ function rotation(certificates: readonly IssuedCertificate[], binary: string) {
 /** The data volume claim: spec.backend.raft.storage, or the file backend's volumeClaimTemplate. */
 function storageSpec(spec: Obj, backend: Backend | undefined): Obj {
   const b = isObj(spec.backend) ? spec.backend : {};
-  if (backend === 'raft' && isObj(b.raft) && isObj(b.raft.storage)) return { storage: b.raft.storage };
-  if (backend === 'file' && isObj(b.file) && isObj(b.file.volumeClaimTemplate) && isObj(b.file.volumeClaimTemplate.spec)) return { storage: b.file.volumeClaimTemplate.spec };
+  if (backend === 'raft' && isObj(b.raft) && isObj(b.raft.storage))
+    return { storage: b.raft.storage };
+  if (
+    backend === 'file' &&
+    isObj(b.file) &&
+    isObj(b.file.volumeClaimTemplate) &&
+    isObj(b.file.volumeClaimTemplate.spec)
+  )
+    return { storage: b.file.volumeClaimTemplate.spec };
   return {};
 }
 
 /** vault.hcl: the TLS listener KubeVault writes, and the storage stanza for the backend. */
-export function vaultHcl(ctx: KindContext, plan: VaultPlan, certificates: readonly IssuedCertificate[]): string {
+export function vaultHcl(
+  ctx: KindContext,
+  plan: VaultPlan,
+  certificates: readonly IssuedCertificate[],
+): string {
   const server = certificates.find((c) => c.alias === 'server');
   const storage = certificates.find((c) => c.alias === 'storage');
-  const lines = ['# Rendered by dbtls from the VaultServer resource.', 'ui = true', 'disable_mlock = true', '', 'listener "tcp" {', `  address = "0.0.0.0:${API_PORT}"`, `  cluster_address = "0.0.0.0:${CLUSTER_PORT}"`];
+  const lines = [
+    '# Rendered by dbtls from the VaultServer resource.',
+    'ui = true',
+    'disable_mlock = true',
+    '',
+    'listener "tcp" {',
+    `  address = "0.0.0.0:${API_PORT}"`,
+    `  cluster_address = "0.0.0.0:${CLUSTER_PORT}"`,
+  ];
   if (server) {
     lines.push(
       `  tls_cert_file = "${CERT_DIR}/server/tls.crt"`,
@@ -311,7 +447,10 @@ export function vaultHcl(ctx: KindContext, plan: VaultPlan, certificates: readon
     const internal = nameWithSuffix(ctx.db.metadata.name, 'internal');
     lines.push('storage "raft" {', `  path = "${plan.dataPath}"`);
     for (let i = 0; i < plan.replicas; i++) {
-      lines.push('  retry_join {', `    leader_api_addr = "${server ? 'https' : 'http'}://${ctx.db.metadata.name}-${i}.${internal}.${ctx.namespace}.svc:${API_PORT}"`);
+      lines.push(
+        '  retry_join {',
+        `    leader_api_addr = "${server ? 'https' : 'http'}://${ctx.db.metadata.name}-${i}.${internal}.${ctx.namespace}.svc:${API_PORT}"`,
+      );
       if (server && storage) {
         lines.push(
           `    leader_ca_cert_file = "${CERT_DIR}/storage/ca.crt"`,
@@ -332,12 +471,31 @@ export function vaultHcl(ctx: KindContext, plan: VaultPlan, certificates: readon
 
 // The parts of the workload that every VaultServer shares (see `shared`).
 const CONFIG_MOUNT = shared({ name: 'config', mountPath: CONFIG_DIR, readOnly: true });
-const certMount = sharedBy((alias: string) => ({ name: alias === 'storage' ? 'storage-cert' : `vault-${alias}-certs`, mountPath: `${CERT_DIR}/${alias}`, readOnly: true }));
+const certMount = sharedBy((alias: string) => ({
+  name: alias === 'storage' ? 'storage-cert' : `vault-${alias}-certs`,
+  mountPath: `${CERT_DIR}/${alias}`,
+  readOnly: true,
+}));
 const command = sharedBy((binary: string) => [binary, 'server', `-config=${CONFIG_DIR}/vault.hcl`]);
-const POD_NAME = shared({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
-const CONTAINER_PORTS = shared([{ name: 'client', containerPort: API_PORT, protocol: 'TCP' }, { name: 'cluster', containerPort: CLUSTER_PORT, protocol: 'TCP' }]);
+const POD_NAME = shared({
+  name: 'POD_NAME',
+  valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
+});
+const CONTAINER_PORTS = shared([
+  { name: 'client', containerPort: API_PORT, protocol: 'TCP' },
+  { name: 'cluster', containerPort: CLUSTER_PORT, protocol: 'TCP' },
+]);
 // Ready once unsealed (standbys included): sealed pods get no client traffic.
-const readiness = sharedBy((scheme: string) => ({ httpGet: { path: '/v1/sys/health?standbyok=true', port: API_PORT, scheme: scheme.toUpperCase() }, periodSeconds: 10 }));
+const readiness = sharedBy((scheme: string) => ({
+  httpGet: { path: '/v1/sys/health?standbyok=true', port: API_PORT, scheme: scheme.toUpperCase() },
+  periodSeconds: 10,
+}));
 const POD_SECURITY = podSecurityContext(VAULT_UID, VAULT_GID);
-const SERVICE_PORTS = shared([{ name: 'client', port: API_PORT }, { name: 'cluster', port: CLUSTER_PORT }]);
-const INTERNAL_PORTS = shared([{ name: 'client-internal', port: API_PORT }, { name: 'cluster-internal', port: CLUSTER_PORT }]);
+const SERVICE_PORTS = shared([
+  { name: 'client', port: API_PORT },
+  { name: 'cluster', port: CLUSTER_PORT },
+]);
+const INTERNAL_PORTS = shared([
+  { name: 'client-internal', port: API_PORT },
+  { name: 'cluster-internal', port: CLUSTER_PORT },
+]);

@@ -15,22 +15,41 @@ export type Enforcement = 'enforce' | 'audit';
 
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }[];
+  matchExpressions?: {
+    key: string;
+    operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+    values?: string[];
+  }[];
 }
-export interface Match { namespaces?: string[]; selector?: LabelSelector }
-interface Rule { enforcement: Enforcement; match: Match }
+export interface Match {
+  namespaces?: string[];
+  selector?: LabelSelector;
+}
+interface Rule {
+  enforcement: Enforcement;
+  match: Match;
+}
 
 export interface PolicyRules {
   requireTLS?: Rule & { defaultIssuerRef?: IssuerRef };
   connectionSecurity?: Rule & { minimum: Record<string, string | boolean> };
   allowedIssuers?: Rule & { issuers: AllowedIssuer[]; text: string[] };
   forbidSelfSignedIssuers?: Rule;
-  privateKey?: Rule & { algorithm?: 'RSA' | 'ECDSA' | 'Ed25519'; minimumSize?: number; encoding?: 'PKCS1' | 'PKCS8'; rotationPolicy?: 'Always' | 'Never' };
+  privateKey?: Rule & {
+    algorithm?: 'RSA' | 'ECDSA' | 'Ed25519';
+    minimumSize?: number;
+    encoding?: 'PKCS1' | 'PKCS8';
+    rotationPolicy?: 'Always' | 'Never';
+  };
   certificateLifetime?: Rule & { maximumDuration?: bigint; minimumRenewBefore?: bigint };
   /** TLS versions servers accept, where dbtls writes their configuration (MSSQL tlsprotocols). */
   tlsProtocols?: Rule & { versions: string[] };
 }
-interface AllowedIssuer { kind?: 'Issuer' | 'ClusterIssuer'; namespace?: string; name: string }
+interface AllowedIssuer {
+  kind?: 'Issuer' | 'ClusterIssuer';
+  namespace?: string;
+  name: string;
+}
 
 export const NO_RULES: PolicyRules = {};
 const RULES_PATH = 'spec.rules';
@@ -40,17 +59,35 @@ const ECDSA_SIZES = [256, 384, 521];
  * Reads spec.rules after the JSON Schema has accepted its shape: the checks a schema cannot make
  * (durations that fit together, key sizes for the algorithm, settings the kinds declare).
  */
-export function readRules(raw: unknown, ref: KubeObject): { rules: PolicyRules; results: Result[] } {
+export function readRules(
+  raw: unknown,
+  ref: KubeObject,
+): { rules: PolicyRules; results: Result[] } {
   const results: Result[] = [];
-  const bad = (path: string, message: string) => results.push(resultFor(ref, 'error', message, `${RULES_PATH}.${path}`));
+  const bad = (path: string, message: string) =>
+    results.push(resultFor(ref, 'error', message, `${RULES_PATH}.${path}`));
   if (!isObj(raw)) return { rules: NO_RULES, results };
-  const base = (o: Obj): Rule => ({ enforcement: (o.enforcement as Enforcement | undefined) ?? 'enforce', match: (o.match as Match | undefined) ?? {} });
+  const base = (o: Obj): Rule => ({
+    enforcement: (o.enforcement as Enforcement | undefined) ?? 'enforce',
+    match: (o.match as Match | undefined) ?? {},
+  });
   const rules: PolicyRules = {};
 
   if (isObj(raw.requireTLS)) {
     const r = raw.requireTLS;
     const d = r.defaultIssuerRef as Obj | undefined;
-    rules.requireTLS = { ...base(r), ...(d ? { defaultIssuerRef: { apiGroup: 'cert-manager.io', kind: d.kind as IssuerRef['kind'], name: d.name as string } } : {}) };
+    rules.requireTLS = {
+      ...base(r),
+      ...(d
+        ? {
+            defaultIssuerRef: {
+              apiGroup: 'cert-manager.io',
+              kind: d.kind as IssuerRef['kind'],
+              name: d.name as string,
+            },
+          }
+        : {}),
+    };
   }
   if (isObj(raw.connectionSecurity)) {
     const r = raw.connectionSecurity;
@@ -60,12 +97,18 @@ export function readRules(raw: unknown, ref: KubeObject): { rules: PolicyRules; 
       const kinds = declared.filter((d) => d.setting.key === key);
       if (kinds.length === 0) {
         const known = declared.map((d) => `${d.setting.key} (${d.kind.kind})`);
-        bad(`connectionSecurity.minimum.${key}`, `unknown setting "${key}"; the supported kinds declare ${known.length ? known.join(', ') : 'none'}`);
+        bad(
+          `connectionSecurity.minimum.${key}`,
+          `unknown setting "${key}"; the supported kinds declare ${known.length ? known.join(', ') : 'none'}`,
+        );
         continue;
       }
       for (const d of kinds) {
         if (!d.setting.levels.includes(value)) {
-          bad(`connectionSecurity.minimum.${key}`, `${JSON.stringify(value)} is not a value of ${d.kind.kind} ${d.setting.path}; use one of ${d.setting.levels.map((l) => JSON.stringify(l)).join(', ')}`);
+          bad(
+            `connectionSecurity.minimum.${key}`,
+            `${JSON.stringify(value)} is not a value of ${d.kind.kind} ${d.setting.path}; use one of ${d.setting.levels.map((l) => JSON.stringify(l)).join(', ')}`,
+          );
         }
       }
     }
@@ -76,41 +119,81 @@ export function readRules(raw: unknown, ref: KubeObject): { rules: PolicyRules; 
     const text = r.issuers as string[];
     rules.allowedIssuers = { ...base(r), text, issuers: text.map(parseIssuer) };
   }
-  if (isObj(raw.forbidSelfSignedIssuers)) rules.forbidSelfSignedIssuers = base(raw.forbidSelfSignedIssuers);
+  if (isObj(raw.forbidSelfSignedIssuers))
+    rules.forbidSelfSignedIssuers = base(raw.forbidSelfSignedIssuers);
   if (isObj(raw.privateKey)) {
     const r = raw.privateKey;
-    const algorithm = (r.algorithm as 'RSA' | 'ECDSA' | 'Ed25519' | undefined);
+    const algorithm = r.algorithm as 'RSA' | 'ECDSA' | 'Ed25519' | undefined;
     const size = r.minimumSize as number | undefined;
     const alg = algorithm ?? 'RSA';
     if (size !== undefined) {
-      if (alg === 'RSA' && (size < 2048 || size > 8192)) bad('privateKey.minimumSize', `${size} is not an RSA key size cert-manager accepts; use 2048 to 8192`);
-      if (alg === 'ECDSA' && size > 521) bad('privateKey.minimumSize', `${size} is larger than the largest ECDSA key (521); use 256, 384 or 521`);
-      if (alg === 'Ed25519') bad('privateKey.minimumSize', 'Ed25519 keys have one size; remove minimumSize');
+      if (alg === 'RSA' && (size < 2048 || size > 8192))
+        bad(
+          'privateKey.minimumSize',
+          `${size} is not an RSA key size cert-manager accepts; use 2048 to 8192`,
+        );
+      if (alg === 'ECDSA' && size > 521)
+        bad(
+          'privateKey.minimumSize',
+          `${size} is larger than the largest ECDSA key (521); use 256, 384 or 521`,
+        );
+      if (alg === 'Ed25519')
+        bad('privateKey.minimumSize', 'Ed25519 keys have one size; remove minimumSize');
     }
-    if (alg === 'Ed25519' && r.encoding === 'PKCS1') bad('privateKey.encoding', 'Ed25519 keys are always written as PKCS8; use encoding PKCS8 or remove it');
-    rules.privateKey = { ...base(r), ...compactRule({ algorithm, minimumSize: size, encoding: r.encoding as 'PKCS1' | 'PKCS8' | undefined, rotationPolicy: r.rotationPolicy as 'Always' | 'Never' | undefined }) };
+    if (alg === 'Ed25519' && r.encoding === 'PKCS1')
+      bad(
+        'privateKey.encoding',
+        'Ed25519 keys are always written as PKCS8; use encoding PKCS8 or remove it',
+      );
+    rules.privateKey = {
+      ...base(r),
+      ...compactRule({
+        algorithm,
+        minimumSize: size,
+        encoding: r.encoding as 'PKCS1' | 'PKCS8' | undefined,
+        rotationPolicy: r.rotationPolicy as 'Always' | 'Never' | undefined,
+      }),
+    };
   }
   if (isObj(raw.certificateLifetime)) {
     const r = raw.certificateLifetime;
     const read = (key: string): bigint | undefined => {
       if (typeof r[key] !== 'string') return undefined;
       const d = parseGoDuration(r[key] as string);
-      if (!d.ok) { bad(`certificateLifetime.${key}`, `${JSON.stringify(r[key])} is not a Go duration (${d.error})`); return undefined; }
+      if (!d.ok) {
+        bad(
+          `certificateLifetime.${key}`,
+          `${JSON.stringify(r[key])} is not a Go duration (${d.error})`,
+        );
+        return undefined;
+      }
       return d.nanos;
     };
     const maximumDuration = read('maximumDuration');
     const minimumRenewBefore = read('minimumRenewBefore');
     if (maximumDuration !== undefined && maximumDuration < 3_600_000_000_000n) {
-      bad('certificateLifetime.maximumDuration', `${formatGoDuration(maximumDuration)} is shorter than the 1h0m0s cert-manager requires of every certificate`);
+      bad(
+        'certificateLifetime.maximumDuration',
+        `${formatGoDuration(maximumDuration)} is shorter than the 1h0m0s cert-manager requires of every certificate`,
+      );
     }
     if (minimumRenewBefore !== undefined && minimumRenewBefore < 300_000_000_000n) {
-      bad('certificateLifetime.minimumRenewBefore', `${formatGoDuration(minimumRenewBefore)} is shorter than the 5m0s cert-manager requires of renewBefore`);
+      bad(
+        'certificateLifetime.minimumRenewBefore',
+        `${formatGoDuration(minimumRenewBefore)} is shorter than the 5m0s cert-manager requires of renewBefore`,
+      );
     }
     const longest = maximumDuration ?? DEFAULT_DURATION;
     if (minimumRenewBefore !== undefined && minimumRenewBefore >= longest) {
-      bad('certificateLifetime.minimumRenewBefore', `${formatGoDuration(minimumRenewBefore)} is not shorter than the ${maximumDuration !== undefined ? 'maximumDuration' : 'default duration'} ${formatGoDuration(longest)}; no certificate could satisfy both`);
+      bad(
+        'certificateLifetime.minimumRenewBefore',
+        `${formatGoDuration(minimumRenewBefore)} is not shorter than the ${maximumDuration !== undefined ? 'maximumDuration' : 'default duration'} ${formatGoDuration(longest)}; no certificate could satisfy both`,
+      );
     }
-    rules.certificateLifetime = { ...base(r), ...compactRule({ maximumDuration, minimumRenewBefore }) };
+    rules.certificateLifetime = {
+      ...base(r),
+      ...compactRule({ maximumDuration, minimumRenewBefore }),
+    };
   }
   if (isObj(raw.tlsProtocols)) {
     const r = raw.tlsProtocols;
@@ -133,7 +216,10 @@ export function tlsProtocolsFor(ctx: KindContext): readonly string[] | undefined
  * override what the operator writes.
  */
 export function checkTLSProtocols(
-  ctx: KindContext, written: readonly string[], what: string, path: string,
+  ctx: KindContext,
+  written: readonly string[],
+  what: string,
+  path: string,
 ): void {
   const rule = (ctx.settings.rules ?? NO_RULES).tlsProtocols;
   if (!rule || !matches(rule.match, ctx.db)) return;
@@ -156,12 +242,19 @@ function parseIssuer(entry: string): AllowedIssuer {
 }
 
 function connectionSettings() {
-  return KINDS.flatMap((kind: DatabaseKind<any>) => (kind.connectionSettings ?? []).map((setting) => ({ kind, setting })));
+  return KINDS.flatMap((kind: DatabaseKind<any>) =>
+    (kind.connectionSettings ?? []).map((setting) => ({ kind, setting })),
+  );
 }
 
 /** Whether a rule applies to this database: its namespace listed (if any) and its labels selected (if any). */
 export function matches(match: Match, db: KubeObject): boolean {
-  if (match.namespaces && match.namespaces.length > 0 && !match.namespaces.includes(namespaceOf(db))) return false;
+  if (
+    match.namespaces &&
+    match.namespaces.length > 0 &&
+    !match.namespaces.includes(namespaceOf(db))
+  )
+    return false;
   const sel = match.selector;
   if (!sel) return true;
   const labels: Record<string, string> = isObj(db.metadata.labels) ? db.metadata.labels : {};
@@ -177,7 +270,13 @@ export function matches(match: Match, db: KubeObject): boolean {
   return true;
 }
 
-function violation(report: Reporter, rule: Rule, name: string, path: string, message: string): void {
+function violation(
+  report: Reporter,
+  rule: Rule,
+  name: string,
+  path: string,
+  message: string,
+): void {
   const text = `policy rule ${name}: ${message}`;
   if (rule.enforcement === 'audit') report.warn(path, text);
   else report.error(path, text);
@@ -188,29 +287,60 @@ function violation(report: Reporter, rule: Rule, name: string, path: string, mes
  * documented mutation besides local-config), reported as an info result. Returns the database to
  * use from here on.
  */
-export function applyPolicyDefaults(db: KubeObject, rules: PolicyRules, report: Reporter): KubeObject {
+export function applyPolicyDefaults(
+  db: KubeObject,
+  rules: PolicyRules,
+  report: Reporter,
+): KubeObject {
   const rule = rules.requireTLS;
   if (!rule?.defaultIssuerRef || !matches(rule.match, db) || !isObj(db.spec)) return db;
   if (db.spec.tls !== undefined && db.spec.tls !== null) return db;
   const ref = rule.defaultIssuerRef;
-  report.info('spec.tls', `policy rule requireTLS: TLS is required and spec.tls was not set; added spec.tls.issuerRef ${ref.kind} "${ref.name}" (the rule's defaultIssuerRef)`);
-  return { ...db, spec: { ...db.spec, tls: { issuerRef: { apiGroup: ref.apiGroup, kind: ref.kind, name: ref.name } } } };
+  report.info(
+    'spec.tls',
+    `policy rule requireTLS: TLS is required and spec.tls was not set; added spec.tls.issuerRef ${ref.kind} "${ref.name}" (the rule's defaultIssuerRef)`,
+  );
+  return {
+    ...db,
+    spec: {
+      ...db.spec,
+      tls: { issuerRef: { apiGroup: ref.apiGroup, kind: ref.kind, name: ref.name } },
+    },
+  };
 }
 
 /** The rules about the database as a whole: TLS present, connection settings, issuers. */
-export function checkDatabasePolicy(ctx: KindContext, kind: DatabaseKind<any>, plan: unknown, issuers: IssuerIndex): void {
+export function checkDatabasePolicy(
+  ctx: KindContext,
+  kind: DatabaseKind<any>,
+  plan: unknown,
+  issuers: IssuerIndex,
+): void {
   const rules = ctx.settings.rules ?? NO_RULES;
   const { db, report, tls } = ctx;
   const rt = rules.requireTLS;
-  if (rt && matches(rt.match, db) && tls === undefined && isObj(db.spec) && (db.spec.tls === undefined || db.spec.tls === null)) {
+  if (
+    rt &&
+    matches(rt.match, db) &&
+    tls === undefined &&
+    isObj(db.spec) &&
+    (db.spec.tls === undefined || db.spec.tls === null)
+  ) {
     // Validate mode changes nothing, so a defaultIssuerRef is not added: the database must say it.
     const d = rt.defaultIssuerRef;
-    const unapplied = d && ctx.settings.mode === 'validate'
-      ? ` (validate mode changes nothing, so the rule's defaultIssuerRef ${d.kind} "${d.name}" `
-        + 'is not added)'
-      : '';
-    violation(report, rt, 'requireTLS', 'spec.tls', 'TLS is required for this database; set '
-      + `spec.tls.issuerRef to a cert-manager Issuer or ClusterIssuer${unapplied}`);
+    const unapplied =
+      d && ctx.settings.mode === 'validate'
+        ? ` (validate mode changes nothing, so the rule's defaultIssuerRef ${d.kind} "${d.name}" ` +
+          'is not added)'
+        : '';
+    violation(
+      report,
+      rt,
+      'requireTLS',
+      'spec.tls',
+      'TLS is required for this database; set ' +
+        `spec.tls.issuerRef to a cert-manager Issuer or ClusterIssuer${unapplied}`,
+    );
   }
   const cs = rules.connectionSecurity;
   if (cs && matches(cs.match, db)) {
@@ -221,19 +351,37 @@ export function checkDatabasePolicy(ctx: KindContext, kind: DatabaseKind<any>, p
       if (actual === undefined) continue;
       const rank = (v: string | boolean) => setting.levels.indexOf(v);
       if (rank(actual) < rank(required)) {
-        violation(report, cs, 'connectionSecurity', setting.path, `${setting.key} is ${JSON.stringify(actual)}; the policy requires at least ${JSON.stringify(required)}`);
+        violation(
+          report,
+          cs,
+          'connectionSecurity',
+          setting.path,
+          `${setting.key} is ${JSON.stringify(actual)}; the policy requires at least ${JSON.stringify(required)}`,
+        );
       }
     }
   }
   const refs: { ref: IssuerRef; path: string }[] = [];
   if (tls?.issuerRef) refs.push({ ref: tls.issuerRef, path: 'spec.tls.issuerRef' });
-  for (const o of tls?.overrides.values() ?? []) if (o.issuerRef) refs.push({ ref: o.issuerRef, path: `${o.path}.issuerRef` });
+  for (const o of tls?.overrides.values() ?? [])
+    if (o.issuerRef) refs.push({ ref: o.issuerRef, path: `${o.path}.issuerRef` });
   const ai = rules.allowedIssuers;
   if (ai && matches(ai.match, db)) {
     for (const { ref, path } of refs) {
-      const ok = ai.issuers.some((a: AllowedIssuer) => a.name === ref.name && (a.kind === undefined || a.kind === ref.kind)
-        && (a.namespace === undefined || (ref.kind === 'Issuer' && a.namespace === ctx.namespace)));
-      if (!ok) violation(report, ai, 'allowedIssuers', path, `${ref.kind} "${ref.name}" is not an allowed issuer; use one of ${ai.text.join(', ')}`);
+      const ok = ai.issuers.some(
+        (a: AllowedIssuer) =>
+          a.name === ref.name &&
+          (a.kind === undefined || a.kind === ref.kind) &&
+          (a.namespace === undefined || (ref.kind === 'Issuer' && a.namespace === ctx.namespace)),
+      );
+      if (!ok)
+        violation(
+          report,
+          ai,
+          'allowedIssuers',
+          path,
+          `${ref.kind} "${ref.name}" is not an allowed issuer; use one of ${ai.text.join(', ')}`,
+        );
     }
   }
   const ss = rules.forbidSelfSignedIssuers;
@@ -243,10 +391,23 @@ export function checkDatabasePolicy(ctx: KindContext, kind: DatabaseKind<any>, p
       if (!found) {
         // An issuer named nothing already has its error; an external one is unknown to us.
         if (!report.results.some((r) => r.severity === 'error' && r.field?.path === path)) {
-          report.warn(path, `policy rule forbidSelfSignedIssuers: ${ref.kind} "${ref.name}" is not in the input, so whether it is self-signed cannot be checked`);
+          report.warn(
+            path,
+            `policy rule forbidSelfSignedIssuers: ${ref.kind} "${ref.name}" is not in the input, so whether it is self-signed cannot be checked`,
+          );
         }
-      } else if (isObj(found.spec) && found.spec.selfSigned !== undefined && found.spec.selfSigned !== null) {
-        violation(report, ss, 'forbidSelfSignedIssuers', path, `${ref.kind} "${ref.name}" is self-signed (spec.selfSigned); use an issuer backed by a CA (ca, vault, acme or an external issuer)`);
+      } else if (
+        isObj(found.spec) &&
+        found.spec.selfSigned !== undefined &&
+        found.spec.selfSigned !== null
+      ) {
+        violation(
+          report,
+          ss,
+          'forbidSelfSignedIssuers',
+          path,
+          `${ref.kind} "${ref.name}" is self-signed (spec.selfSigned); use an issuer backed by a CA (ca, vault, acme or an external issuer)`,
+        );
       }
     }
   }
@@ -266,7 +427,11 @@ function withCertManagerKeyDefaults(key: Obj): Obj {
  * supplies a duration or renewBefore when cert-manager's defaults would break it. Then the values
  * are checked: a user's override (encoding, duration, renewBefore) is reported at the user's field.
  */
-export function applyCertificatePolicy(cert: KubeObject, ctx: KindContext, override: CertificateOverride | undefined): KubeObject {
+export function applyCertificatePolicy(
+  cert: KubeObject,
+  ctx: KindContext,
+  override: CertificateOverride | undefined,
+): KubeObject {
   const rules = ctx.settings.rules ?? NO_RULES;
   const { db, report } = ctx;
   const spec: Obj = { ...(cert.spec as Obj) };
@@ -277,59 +442,124 @@ export function applyCertificatePolicy(cert: KubeObject, ctx: KindContext, overr
   const pk = rules.privateKey;
   if (pk && matches(pk.match, db)) {
     const key: Obj = { ...(isObj(spec.privateKey) ? spec.privateKey : {}) };
-    const size = pk.minimumSize === undefined ? undefined
-      : pk.algorithm === 'ECDSA' ? ECDSA_SIZES.find((s) => s >= (pk.minimumSize as number)) : pk.minimumSize;
+    const size =
+      pk.minimumSize === undefined
+        ? undefined
+        : pk.algorithm === 'ECDSA'
+          ? ECDSA_SIZES.find((s) => s >= (pk.minimumSize as number))
+          : pk.minimumSize;
     if (supply) {
       if (key.algorithm === undefined && pk.algorithm !== undefined) key.algorithm = pk.algorithm;
       if (key.size === undefined && size !== undefined) key.size = size;
       if (key.encoding === undefined && pk.encoding !== undefined) key.encoding = pk.encoding;
-      if (key.rotationPolicy === undefined && pk.rotationPolicy !== undefined) key.rotationPolicy = pk.rotationPolicy;
+      if (key.rotationPolicy === undefined && pk.rotationPolicy !== undefined)
+        key.rotationPolicy = pk.rotationPolicy;
     }
     const issued = supply ? key : withCertManagerKeyDefaults(key);
-    const at = (field: string) => (override?.privateKey?.[field as 'encoding'] !== undefined ? `${override.path}.privateKey.${field}` : 'metadata.name');
+    const at = (field: string) =>
+      override?.privateKey?.[field as 'encoding'] !== undefined
+        ? `${override.path}.privateKey.${field}`
+        : 'metadata.name';
     const check = (field: string, bad: boolean, actual: unknown, wanted: string) => {
       if (!bad) return;
       const path = at(field);
-      const subject = path === 'metadata.name' ? `privateKey.${field} of Certificate "${name}"` : `privateKey.${field}`;
+      const subject =
+        path === 'metadata.name'
+          ? `privateKey.${field} of Certificate "${name}"`
+          : `privateKey.${field}`;
       const unset = " (cert-manager's default: validate mode supplies nothing";
-      const why = supply || key[field] !== undefined ? '' : field === 'encoding'
-        ? `${unset}; set privateKey.encoding in spec.tls.certificates)`
-        : `${unset}, and KubeDB's spec.tls.certificates[] has no field for it)`;
-      violation(report, pk, 'privateKey', path, `${subject} is ${String(actual)}${why}; the policy requires ${wanted}`);
+      const why =
+        supply || key[field] !== undefined
+          ? ''
+          : field === 'encoding'
+            ? `${unset}; set privateKey.encoding in spec.tls.certificates)`
+            : `${unset}, and KubeDB's spec.tls.certificates[] has no field for it)`;
+      violation(
+        report,
+        pk,
+        'privateKey',
+        path,
+        `${subject} is ${String(actual)}${why}; the policy requires ${wanted}`,
+      );
     };
-    check('algorithm', pk.algorithm !== undefined && issued.algorithm !== pk.algorithm, issued.algorithm, String(pk.algorithm));
-    check('size', pk.minimumSize !== undefined && typeof issued.size === 'number' && issued.size < pk.minimumSize, issued.size, `at least ${pk.minimumSize}`);
-    check('encoding', pk.encoding !== undefined && issued.encoding !== pk.encoding, issued.encoding, String(pk.encoding));
-    check('rotationPolicy', pk.rotationPolicy !== undefined && issued.rotationPolicy !== pk.rotationPolicy, issued.rotationPolicy, String(pk.rotationPolicy));
+    check(
+      'algorithm',
+      pk.algorithm !== undefined && issued.algorithm !== pk.algorithm,
+      issued.algorithm,
+      String(pk.algorithm),
+    );
+    check(
+      'size',
+      pk.minimumSize !== undefined &&
+        typeof issued.size === 'number' &&
+        issued.size < pk.minimumSize,
+      issued.size,
+      `at least ${pk.minimumSize}`,
+    );
+    check(
+      'encoding',
+      pk.encoding !== undefined && issued.encoding !== pk.encoding,
+      issued.encoding,
+      String(pk.encoding),
+    );
+    check(
+      'rotationPolicy',
+      pk.rotationPolicy !== undefined && issued.rotationPolicy !== pk.rotationPolicy,
+      issued.rotationPolicy,
+      String(pk.rotationPolicy),
+    );
     spec.privateKey = key;
   }
   const lt = rules.certificateLifetime;
   if (lt && matches(lt.match, db)) {
-    const read = (v: unknown) => { const d = typeof v === 'string' ? parseGoDuration(v) : undefined; return d?.ok ? d.nanos : undefined; };
+    const read = (v: unknown) => {
+      const d = typeof v === 'string' ? parseGoDuration(v) : undefined;
+      return d?.ok ? d.nanos : undefined;
+    };
     const userDuration = override?.duration !== undefined;
     const userRenew = override?.renewBefore !== undefined;
     // What validate mode cannot supply, the user must set: say where.
-    const unsupplied = (field: string) => (supply
-      ? '' : ` (validate mode supplies nothing: set ${field} in spec.tls.certificates)`);
+    const unsupplied = (field: string) =>
+      supply ? '' : ` (validate mode supplies nothing: set ${field} in spec.tls.certificates)`;
     let duration = read(spec.duration);
-    if (supply && duration === undefined && lt.maximumDuration !== undefined && lt.maximumDuration < DEFAULT_DURATION) {
+    if (
+      supply &&
+      duration === undefined &&
+      lt.maximumDuration !== undefined &&
+      lt.maximumDuration < DEFAULT_DURATION
+    ) {
       duration = lt.maximumDuration;
       spec.duration = formatGoDuration(duration);
     }
     const effective = duration ?? DEFAULT_DURATION;
     if (lt.maximumDuration !== undefined && effective > lt.maximumDuration) {
-      violation(report, lt, 'certificateLifetime', userDuration ? `${override!.path}.duration` : 'metadata.name',
-        `duration${userDuration ? '' : ` of Certificate "${name}"`} is ${formatGoDuration(effective)}${userDuration ? '' : unsupplied('duration')}; the policy allows at most ${formatGoDuration(lt.maximumDuration)}`);
+      violation(
+        report,
+        lt,
+        'certificateLifetime',
+        userDuration ? `${override!.path}.duration` : 'metadata.name',
+        `duration${userDuration ? '' : ` of Certificate "${name}"`} is ${formatGoDuration(effective)}${userDuration ? '' : unsupplied('duration')}; the policy allows at most ${formatGoDuration(lt.maximumDuration)}`,
+      );
     }
     let renewBefore = read(spec.renewBefore);
     // cert-manager renews at two thirds of the lifetime unless told otherwise.
-    if (supply && renewBefore === undefined && lt.minimumRenewBefore !== undefined && effective / 3n < lt.minimumRenewBefore && lt.minimumRenewBefore < effective) {
+    if (
+      supply &&
+      renewBefore === undefined &&
+      lt.minimumRenewBefore !== undefined &&
+      effective / 3n < lt.minimumRenewBefore &&
+      lt.minimumRenewBefore < effective
+    ) {
       renewBefore = lt.minimumRenewBefore;
       spec.renewBefore = formatGoDuration(renewBefore);
     }
     const effectiveRenew = renewBefore ?? effective / 3n;
     if (lt.minimumRenewBefore !== undefined && effectiveRenew < lt.minimumRenewBefore) {
-      const path = userRenew ? `${override!.path}.renewBefore` : userDuration ? `${override!.path}.duration` : 'metadata.name';
+      const path = userRenew
+        ? `${override!.path}.renewBefore`
+        : userDuration
+          ? `${override!.path}.duration`
+          : 'metadata.name';
       const message = userRenew
         ? `renewBefore is ${formatGoDuration(effectiveRenew)}; the policy requires at least ${formatGoDuration(lt.minimumRenewBefore!)}`
         : !supply && lt.minimumRenewBefore! < effective

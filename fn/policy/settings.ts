@@ -26,11 +26,25 @@ export interface Settings {
   rules: PolicyRules;
 }
 
-export interface ExternalIssuer { kind?: 'Issuer' | 'ClusterIssuer'; namespace?: string; name: string }
+export interface ExternalIssuer {
+  kind?: 'Issuer' | 'ClusterIssuer';
+  namespace?: string;
+  name: string;
+}
 /** `Kind/namespace/name`, or `Kind/name`: then in the namespace of the workload that connects. */
-export interface ExternalDatabase { kind: string; namespace?: string; name: string }
+export interface ExternalDatabase {
+  kind: string;
+  namespace?: string;
+  name: string;
+}
 
-export const DEFAULT_SETTINGS: Settings = { mode: 'standalone', clusterDomain: 'cluster.local', externalIssuers: [], externalDatabases: [], rules: NO_RULES };
+export const DEFAULT_SETTINGS: Settings = {
+  mode: 'standalone',
+  clusterDomain: 'cluster.local',
+  externalIssuers: [],
+  externalDatabases: [],
+  rules: NO_RULES,
+};
 
 export interface ConfigOutcome {
   settings: Settings;
@@ -49,10 +63,16 @@ const STRING_SETTINGS: Record<string, (v: string) => unknown> = {
 
 /** A comma-separated list setting as the schema's array: the ConfigMap form, flags, variables. */
 export function commaList(v: string): string[] {
-  return v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
-export function readSettings(functionConfig: Obj | undefined, isDatabase: (o: Obj) => boolean): ConfigOutcome {
+export function readSettings(
+  functionConfig: Obj | undefined,
+  isDatabase: (o: Obj) => boolean,
+): ConfigOutcome {
   if (functionConfig === undefined || Object.keys(functionConfig).length === 0) {
     return { settings: DEFAULT_SETTINGS, results: [] };
   }
@@ -63,24 +83,44 @@ export function readSettings(functionConfig: Obj | undefined, isDatabase: (o: Ob
   }
   if (fc.kind === POLICY_KIND) {
     const errors = schemaErrors(fc);
-    if (errors.length) return { settings: DEFAULT_SETTINGS, results: errors.map((e) => resultFor(ref, 'error', e.message, e.path)) };
+    if (errors.length)
+      return {
+        settings: DEFAULT_SETTINGS,
+        results: errors.map((e) => resultFor(ref, 'error', e.message, e.path)),
+      };
     const rules = readRules(isObj(fc.spec) ? fc.spec.rules : undefined, ref);
     if (rules.results.length) return { settings: DEFAULT_SETTINGS, results: rules.results };
-    return { settings: { ...toSettings(isObj(fc.spec) ? fc.spec : {}), rules: rules.rules }, results: [] };
+    return {
+      settings: { ...toSettings(isObj(fc.spec) ? fc.spec : {}), rules: rules.rules },
+      results: [],
+    };
   }
   if (isDatabase(fc)) {
     // kustomize generator: no policy object is visible, so settings ride on the database's
     // annotations (dbtls.dev/mode, dbtls.dev/cluster-domain, dbtls.dev/external-issuers).
-    const annotations = isObj(fc.metadata) && isObj(fc.metadata.annotations) ? fc.metadata.annotations : {};
-    const data = Object.fromEntries(Object.entries(SETTING_ANNOTATIONS).filter(([a]) => a in annotations).map(([a, key]) => [key, annotations[a]]));
-    const byKey = Object.fromEntries(Object.entries(SETTING_ANNOTATIONS).map(([a, key]) => [key, `metadata.annotations.${a}`]));
+    const annotations =
+      isObj(fc.metadata) && isObj(fc.metadata.annotations) ? fc.metadata.annotations : {};
+    const data = Object.fromEntries(
+      Object.entries(SETTING_ANNOTATIONS)
+        .filter(([a]) => a in annotations)
+        .map(([a, key]) => [key, annotations[a]]),
+    );
+    const byKey = Object.fromEntries(
+      Object.entries(SETTING_ANNOTATIONS).map(([a, key]) => [key, `metadata.annotations.${a}`]),
+    );
     const outcome = fromStrings(data, ref, (key) => byKey[key] ?? 'metadata.annotations');
     return { ...outcome, generatorSource: fc as KubeObject };
   }
   return {
     settings: DEFAULT_SETTINGS,
-    results: [resultFor(ref, 'error',
-      `functionConfig ${String(fc.apiVersion)} ${String(fc.kind)} is not supported: use ${POLICY_API_VERSION} ${POLICY_KIND}, a ConfigMap, or a supported database resource`, 'kind')],
+    results: [
+      resultFor(
+        ref,
+        'error',
+        `functionConfig ${String(fc.apiVersion)} ${String(fc.kind)} is not supported: use ${POLICY_API_VERSION} ${POLICY_KIND}, a ConfigMap, or a supported database resource`,
+        'kind',
+      ),
+    ],
   };
 }
 
@@ -93,7 +133,11 @@ export const SETTING_ANNOTATIONS: Record<string, string> = {
 
 function fromConfigMap(fc: Obj, ref: KubeObject): ConfigOutcome {
   const data = fc.data ?? {};
-  if (!isObj(data)) return { settings: DEFAULT_SETTINGS, results: [resultFor(ref, 'error', 'ConfigMap data must be a mapping', 'data')] };
+  if (!isObj(data))
+    return {
+      settings: DEFAULT_SETTINGS,
+      results: [resultFor(ref, 'error', 'ConfigMap data must be a mapping', 'data')],
+    };
   return fromStrings(data, ref, (key) => `data.${key}`);
 }
 
@@ -104,7 +148,14 @@ function fromStrings(data: Obj, ref: KubeObject, fieldOf: (key: string) => strin
   for (const [key, value] of Object.entries(data)) {
     const convert = STRING_SETTINGS[key];
     if (!convert) {
-      results.push(resultFor(ref, 'error', `unknown setting "${key}"; known settings: ${Object.keys(STRING_SETTINGS).join(', ')}`, fieldOf(key)));
+      results.push(
+        resultFor(
+          ref,
+          'error',
+          `unknown setting "${key}"; known settings: ${Object.keys(STRING_SETTINGS).join(', ')}`,
+          fieldOf(key),
+        ),
+      );
     } else if (typeof value !== 'string') {
       results.push(resultFor(ref, 'error', `setting "${key}" must be a string`, fieldOf(key)));
     } else {
@@ -114,7 +165,17 @@ function fromStrings(data: Obj, ref: KubeObject, fieldOf: (key: string) => strin
   if (results.length) return { settings: DEFAULT_SETTINGS, results };
   const errors = schemaErrors({ apiVersion: POLICY_API_VERSION, kind: POLICY_KIND, spec });
   if (errors.length) {
-    return { settings: DEFAULT_SETTINGS, results: errors.map((e) => resultFor(ref, 'error', e.message, fieldOf(e.path.replace(/^spec\./, '').replace(/\[\d+\]$/, '')))) };
+    return {
+      settings: DEFAULT_SETTINGS,
+      results: errors.map((e) =>
+        resultFor(
+          ref,
+          'error',
+          e.message,
+          fieldOf(e.path.replace(/^spec\./, '').replace(/\[\d+\]$/, '')),
+        ),
+      ),
+    };
   }
   return { settings: toSettings(spec), results: [] };
 }
@@ -123,9 +184,12 @@ function toSettings(spec: Obj): Settings {
   return {
     mode: (spec.mode as Mode | undefined) ?? DEFAULT_SETTINGS.mode,
     clusterDomain: (spec.clusterDomain as string | undefined) ?? DEFAULT_SETTINGS.clusterDomain,
-    externalIssuers: ((spec.externalIssuers as string[] | undefined) ?? []).map(parseExternalIssuer),
-    externalDatabases: ((spec.externalDatabases as string[] | undefined) ?? [])
-      .map(parseExternalDatabase),
+    externalIssuers: ((spec.externalIssuers as string[] | undefined) ?? []).map(
+      parseExternalIssuer,
+    ),
+    externalDatabases: ((spec.externalDatabases as string[] | undefined) ?? []).map(
+      parseExternalDatabase,
+    ),
     rules: NO_RULES,
   };
 }
@@ -144,7 +208,10 @@ export function parseExternalDatabase(entry: string): ExternalDatabase {
   return { kind: parts[0], namespace: parts[1], name: parts[2] };
 }
 
-interface FieldError { path: string; message: string }
+interface FieldError {
+  path: string;
+  message: string;
+}
 
 function schemaErrors(doc: Obj): FieldError[] {
   if (validatePolicy(doc)) return [];
@@ -154,15 +221,15 @@ function schemaErrors(doc: Obj): FieldError[] {
 /** The schema's patterns said in words (a person should not have to read a regular expression). */
 export const PATTERN_WORDS: Record<string, string> = {
   '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$':
-    'a DNS domain such as cluster.local: labels of lowercase letters, digits and "-", separated by ".", '
-    + 'each starting and ending with a letter or digit',
+    'a DNS domain such as cluster.local: labels of lowercase letters, digits and "-", separated by ".", ' +
+    'each starting and ending with a letter or digit',
   '^((Issuer|ClusterIssuer)/)?([a-z0-9][-a-z0-9.]*/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
-    'NAME, Issuer/NAME, Issuer/NAMESPACE/NAME or ClusterIssuer/NAME, each name of lowercase letters, '
-    + 'digits, "-" and ".", starting and ending with a letter or digit',
+    'NAME, Issuer/NAME, Issuer/NAMESPACE/NAME or ClusterIssuer/NAME, each name of lowercase letters, ' +
+    'digits, "-" and ".", starting and ending with a letter or digit',
   '^(Postgres|PerconaXtraDB|Singlestore|MSSQLServer|VaultServer|MariaDB|MySQL)/([a-z0-9][-a-z0-9.]*/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
-    'KIND/NAME or KIND/NAMESPACE/NAME, KIND one of Postgres, PerconaXtraDB, Singlestore, '
-    + 'MSSQLServer, VaultServer, MariaDB, MySQL, each name of lowercase letters, digits, "-" and ".", starting and '
-    + 'ending with a letter or digit',
+    'KIND/NAME or KIND/NAMESPACE/NAME, KIND one of Postgres, PerconaXtraDB, Singlestore, ' +
+    'MSSQLServer, VaultServer, MariaDB, MySQL, each name of lowercase letters, digits, "-" and ".", starting and ' +
+    'ending with a letter or digit',
   '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
     'a name of lowercase letters, digits, "-" and ".", starting and ending with a letter or digit',
   '^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$':
@@ -175,25 +242,41 @@ export const PATTERN_WORDS: Record<string, string> = {
  */
 export function settingErrors(data: Record<string, string>): { key: string; message: string }[] {
   const ref = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' } } as KubeObject;
-  return fromStrings(data, ref, (key) => key).results.map((r) => ({ key: r.field?.path ?? '', message: r.message }));
+  return fromStrings(data, ref, (key) => key).results.map((r) => ({
+    key: r.field?.path ?? '',
+    message: r.message,
+  }));
 }
 
 /** ajv errors in our words: a dotted field path and a message a person can act on. */
 export function toFieldError(e: ErrorObject): FieldError {
-  const path = e.instancePath.split('/').slice(1)
-    .map((seg) => (/^\d+$/.test(seg) ? `[${seg}]` : `.${seg}`)).join('').replace(/^\./, '');
+  const path = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((seg) => (/^\d+$/.test(seg) ? `[${seg}]` : `.${seg}`))
+    .join('')
+    .replace(/^\./, '');
   switch (e.keyword) {
     case 'additionalProperties': {
       const key = (e.params as { additionalProperty: string }).additionalProperty;
       return { path: path ? `${path}.${key}` : key, message: `unknown field "${key}"` };
     }
     case 'enum':
-      return { path, message: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}; got ${JSON.stringify(e.data ?? null)}` };
+      return {
+        path,
+        message: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}; got ${JSON.stringify(e.data ?? null)}`,
+      };
     case 'const':
-      return { path, message: `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}` };
+      return {
+        path,
+        message: `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`,
+      };
     case 'pattern': {
       const pattern = (e.params as { pattern: string }).pattern;
-      return { path, message: `${JSON.stringify(e.data ?? '')} is not valid here: must be ${PATTERN_WORDS[pattern] ?? `text matching ${pattern}`}` };
+      return {
+        path,
+        message: `${JSON.stringify(e.data ?? '')} is not valid here: must be ${PATTERN_WORDS[pattern] ?? `text matching ${pattern}`}`,
+      };
     }
     case 'required': {
       const key = (e.params as { missingProperty: string }).missingProperty;

@@ -20,7 +20,11 @@ export const USAGES = {
  * the pods under the governing Service, localhost and 127.0.0.1 for clients inside the pod.
  */
 export function serverCertificateDefaults(
-  ctx: KindContext, services: string[], governing: string, usages: string[], commonName: string = ctx.db.metadata.name,
+  ctx: KindContext,
+  services: string[],
+  governing: string,
+  usages: string[],
+  commonName: string = ctx.db.metadata.name,
 ): CertificateDefaults {
   return {
     commonName,
@@ -47,7 +51,10 @@ export function buildCertificate(c: CertificateInput): KubeObject {
     issuerRef: { group: c.issuerRef.apiGroup, kind: c.issuerRef.kind, name: c.issuerRef.name },
     commonName: c.defaults.commonName,
     // Per list, as KubeDB's SetTLSDefaults merges: the user's list replaces the kind's default.
-    subject: o?.subject && c.defaults.subject ? { ...c.defaults.subject, ...o.subject } : o?.subject ?? c.defaults.subject,
+    subject:
+      o?.subject && c.defaults.subject
+        ? { ...c.defaults.subject, ...o.subject }
+        : (o?.subject ?? c.defaults.subject),
     dnsNames: unique([...(c.defaults.dnsNames ?? []), ...(o?.dnsNames ?? [])]),
     ipAddresses: unique([...(c.defaults.ipAddresses ?? []), ...(o?.ipAddresses ?? [])]),
     uris: unique(o?.uris ?? []),
@@ -58,7 +65,12 @@ export function buildCertificate(c: CertificateInput): KubeObject {
     privateKey: o?.privateKey?.encoding ? { encoding: o.privateKey.encoding } : undefined,
     usages: c.defaults.usages,
   });
-  return kubeObject('cert-manager.io/v1', 'Certificate', objectMeta(c.owner, c.name, { 'dbtls.dev/certificate-alias': c.alias }), { spec });
+  return kubeObject(
+    'cert-manager.io/v1',
+    'Certificate',
+    objectMeta(c.owner, c.name, { 'dbtls.dev/certificate-alias': c.alias }),
+    { spec },
+  );
 }
 
 function canonicalDuration(v: string | undefined): string | undefined {

@@ -6,7 +6,12 @@ import { flat } from '../util/strings.js';
 export const GENERATED_FROM = 'dbtls.dev/generated-from';
 export const LOCAL_CONFIG = 'config.kubernetes.io/local-config';
 
-export interface Owner { db: KubeObject; namespace: string; resource: string; group: string }
+export interface Owner {
+  db: KubeObject;
+  namespace: string;
+  resource: string;
+  group: string;
+}
 
 /** Labels KubeDB puts on a database's offshoots: `app.kubernetes.io/name: postgreses.kubedb.com`. */
 export function selectorLabels(o: Owner): Record<string, string> {
@@ -28,11 +33,16 @@ const generatedFrom = new WeakMap<KubeObject, string>();
 /** `Postgres/demo/pg`: one string per database, shared by every object rendered from it. */
 function generatedFromOf(o: Owner): string {
   let from = generatedFrom.get(o.db);
-  if (from === undefined) generatedFrom.set(o.db, (from = flat(o.db.kind, '/', o.namespace, '/', o.db.metadata.name)));
+  if (from === undefined)
+    generatedFrom.set(o.db, (from = flat(o.db.kind, '/', o.namespace, '/', o.db.metadata.name)));
   return from;
 }
 
-export function objectMeta(o: Owner, name: string, extraLabels: Record<string, string> = {}): KubeObject['metadata'] {
+export function objectMeta(
+  o: Owner,
+  name: string,
+  extraLabels: Record<string, string> = {},
+): KubeObject['metadata'] {
   return {
     name,
     namespace: o.namespace,
@@ -41,6 +51,11 @@ export function objectMeta(o: Owner, name: string, extraLabels: Record<string, s
   };
 }
 
-export function kubeObject(apiVersion: string, kind: string, metadata: KubeObject['metadata'], body: Obj): KubeObject {
+export function kubeObject(
+  apiVersion: string,
+  kind: string,
+  metadata: KubeObject['metadata'],
+  body: Obj,
+): KubeObject {
   return { apiVersion, kind, metadata, ...body };
 }

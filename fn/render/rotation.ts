@@ -56,7 +56,7 @@ function buildWatcherScript(r: Rotation): string {
   const lines = [
     '#!/bin/sh',
     '# Rendered by dbtls: takes up renewed certificates. cert-manager rewrites a Secret; the',
-    '# kubelet swaps the mounted files at once by pointing the volume\'s ..data link at a new',
+    "# kubelet swaps the mounted files at once by pointing the volume's ..data link at a new",
     '# directory.',
     '# Every period this loop compares those links with what it saw last; on a change it checks',
     '# each new certificate against its key (a broken renewal leaves the server as it is), then',
@@ -184,7 +184,7 @@ function restartFunctions(r: { process: string; replicas: number; what: string }
     '  case "$ordinal" in *[!0-9]*|"") ordinal=0 ;; esac',
     '  now="$(date +%s)"',
     '  k=$(( (ordinal % replicas - (now / slot) % replicas + replicas) % replicas ))',
-    '  # In our slot but past its start: the restart might run into the next pod\'s slot.',
+    "  # In our slot but past its start: the restart might run into the next pod's slot.",
     '  if [ "$k" -eq 0 ] && [ $(( now % slot * 4 )) -ge "$slot" ]; then k=$replicas; fi',
     '  [ "$k" -eq 0 ] && return',
     '  wait=$(( (now / slot + k) * slot - now ))',
@@ -227,7 +227,12 @@ const RELOADER_SECURITY = shared({
  * The sidecar running the watcher: the server's image (its shell, and the server's own client
  * where a reload is an SQL statement), the pod's user, tiny requests.
  */
-export interface Reloader { image: string; script: string; env?: Obj[]; mounts: Obj[] }
+export interface Reloader {
+  image: string;
+  script: string;
+  env?: Obj[];
+  mounts: Obj[];
+}
 
 export function reloaderContainer(o: Reloader): Obj {
   // One frozen container per image and mounts, shared by every database that has them: the

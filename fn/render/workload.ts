@@ -4,10 +4,17 @@ import { compact, isObj, type KubeObject, type Obj, shared } from '../io/objects
 import { flat } from '../util/strings.js';
 import { kubeObject, objectMeta, type Owner, selectorLabels } from './metadata.js';
 
-export interface Port { name: string; port: number; targetPort?: number | string }
+export interface Port {
+  name: string;
+  port: number;
+  targetPort?: number | string;
+}
 
 /** A container that may not gain privileges and holds no Linux capabilities: every kind's but SQL Server's. */
-export const RESTRICTED_CONTAINER = shared({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+export const RESTRICTED_CONTAINER = shared({
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+});
 
 /**
  * A pod that runs as `uid` and group `gid`, with its volumes group-owned by `gid` (fsGroup): how
@@ -23,16 +30,30 @@ export function tcpReadiness(port: number): Obj {
 }
 
 /** A certificate secret's three files under their own names. */
-export const CERT_FILES: readonly SecretFile[] = shared([{ key: 'ca.crt', path: 'ca.crt' }, { key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }]);
+export const CERT_FILES: readonly SecretFile[] = shared([
+  { key: 'ca.crt', path: 'ca.crt' },
+  { key: 'tls.crt', path: 'tls.crt' },
+  { key: 'tls.key', path: 'tls.key' },
+]);
 
 /** A Service's ports for a shared list of them, written once. */
 const servicePorts = new WeakMap<readonly Port[], readonly Obj[]>();
 
 /** `ports`: a list made with `shared` is rendered once for every Service that names it. */
-export function service(owner: Owner, name: string, ports: readonly Port[], opts: { headless?: boolean; selector?: Record<string, string> } = {}): KubeObject {
+export function service(
+  owner: Owner,
+  name: string,
+  ports: readonly Port[],
+  opts: { headless?: boolean; selector?: Record<string, string> } = {},
+): KubeObject {
   let rendered = servicePorts.get(ports);
   if (rendered === undefined) {
-    rendered = ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort ?? p.port, protocol: 'TCP' }));
+    rendered = ports.map((p) => ({
+      name: p.name,
+      port: p.port,
+      targetPort: p.targetPort ?? p.port,
+      protocol: 'TCP',
+    }));
     if (Object.isFrozen(ports)) servicePorts.set(ports, shared(rendered));
   }
   return kubeObject('v1', 'Service', objectMeta(owner, name), {
@@ -55,14 +76,22 @@ export function configMap(owner: Owner, name: string, data: Record<string, strin
   return kubeObject('v1', 'ConfigMap', objectMeta(owner, name), { data });
 }
 
-export interface SecretFile { key: string; path: string }
+export interface SecretFile {
+  key: string;
+  path: string;
+}
 
 /**
  * A certificate secret as a volume. `mode` is the file mode (e.g. 0o640): with the pod's fsGroup
  * the files are root-owned and group-readable by the server, which servers such as PostgreSQL
  * accept for keys, and nobody else can read them. `files` are written as given: pass a shared list.
  */
-export function secretVolume(name: string, secretName: string, files: readonly SecretFile[], mode: number): Obj {
+export function secretVolume(
+  name: string,
+  secretName: string,
+  files: readonly SecretFile[],
+  mode: number,
+): Obj {
   return { name, secret: { secretName, defaultMode: mode, items: files } };
 }
 
@@ -99,7 +128,8 @@ export function statefulSet(owner: Owner, s: StatefulSetInput): KubeObject {
   const labels = selectorLabels(owner);
   const volumes = [...s.volumes];
   const claims: Obj[] = [];
-  if ('claim' in s.dataVolume) claims.push({ metadata: { name: 'data' }, spec: s.dataVolume.claim });
+  if ('claim' in s.dataVolume)
+    claims.push({ metadata: { name: 'data' }, spec: s.dataVolume.claim });
   else volumes.push(emptyDirVolume('data', s.dataVolume.emptyDir));
   return kubeObject('apps/v1', 'StatefulSet', objectMeta(owner, s.name), {
     spec: compact({
@@ -127,7 +157,8 @@ export function statefulSet(owner: Owner, s: StatefulSetInput): KubeObject {
  * template for Durable (the default), an emptyDir for Ephemeral.
  */
 export function dataVolumeFrom(spec: Obj): DataVolume {
-  if (spec.storageType === 'Ephemeral') return { emptyDir: isObj(spec.ephemeralStorage) ? spec.ephemeralStorage : {} };
+  if (spec.storageType === 'Ephemeral')
+    return { emptyDir: isObj(spec.ephemeralStorage) ? spec.ephemeralStorage : {} };
   const storage = isObj(spec.storage) ? spec.storage : {};
   return {
     claim: compact({
@@ -140,14 +171,24 @@ export function dataVolumeFrom(spec: Obj): DataVolume {
 
 /** The four forms of a Service's name that clients use, short to fully qualified. */
 export function serviceNames(service: string, namespace: string, clusterDomain: string): string[] {
-  return [service, flat(service, '.', namespace), flat(service, '.', namespace, '.svc'), flat(service, '.', namespace, '.svc.', clusterDomain)];
+  return [
+    service,
+    flat(service, '.', namespace),
+    flat(service, '.', namespace, '.svc'),
+    flat(service, '.', namespace, '.svc.', clusterDomain),
+  ];
 }
 
 /**
  * A server certificate's DNS names: every form of each Service clients reach the server by, of
  * the headless governing Service and of its pods, and localhost (for clients inside the pod).
  */
-export function serverDNSNames(services: string[], governing: string, namespace: string, clusterDomain: string): string[] {
+export function serverDNSNames(
+  services: string[],
+  governing: string,
+  namespace: string,
+  clusterDomain: string,
+): string[] {
   return [
     ...[...services, governing].flatMap((s) => serviceNames(s, namespace, clusterDomain)),
     ...podWildcards(governing, namespace, clusterDomain),
@@ -169,6 +210,13 @@ export function podIPWildcards(namespace: string, clusterDomain: string): string
 }
 
 /** Wildcards covering every pod of a headless governing Service. */
-export function podWildcards(governing: string, namespace: string, clusterDomain: string): string[] {
-  return [flat('*.', governing, '.', namespace, '.svc'), flat('*.', governing, '.', namespace, '.svc.', clusterDomain)];
+export function podWildcards(
+  governing: string,
+  namespace: string,
+  clusterDomain: string,
+): string[] {
+  return [
+    flat('*.', governing, '.', namespace, '.svc'),
+    flat('*.', governing, '.', namespace, '.svc.', clusterDomain),
+  ];
 }

@@ -2,18 +2,30 @@
 // `renewBefore`: `2160h` parses, `90d` does not. Values are nanoseconds as bigint (Go's int64).
 
 const UNITS: Record<string, bigint> = {
-  ns: 1n, us: 1_000n, 'µs': 1_000n, 'μs': 1_000n, ms: 1_000_000n, s: 1_000_000_000n,
-  m: 60_000_000_000n, h: 3_600_000_000_000n,
+  ns: 1n,
+  us: 1_000n,
+  µs: 1_000n,
+  μs: 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
 };
 const MAX = 2n ** 63n - 1n;
 
 export type DurationParse = { ok: true; nanos: bigint } | { ok: false; error: string };
 
 export function parseGoDuration(input: string): DurationParse {
-  const bad = (): DurationParse => ({ ok: false, error: `time: invalid duration ${JSON.stringify(input)}` });
+  const bad = (): DurationParse => ({
+    ok: false,
+    error: `time: invalid duration ${JSON.stringify(input)}`,
+  });
   let s = input;
   let neg = false;
-  if (s.startsWith('-') || s.startsWith('+')) { neg = s[0] === '-'; s = s.slice(1); }
+  if (s.startsWith('-') || s.startsWith('+')) {
+    neg = s[0] === '-';
+    s = s.slice(1);
+  }
   if (s === '0') return { ok: true, nanos: 0n };
   if (s === '') return bad();
   let total = 0n;
@@ -22,10 +34,15 @@ export function parseGoDuration(input: string): DurationParse {
     if (!num || (num[1] === '' && (num[2] === undefined || num[2] === ''))) return bad();
     s = s.slice(num[0].length);
     const unitMatch = /^[^\d.]+/.exec(s);
-    if (!unitMatch) return { ok: false, error: `time: missing unit in duration ${JSON.stringify(input)}` };
+    if (!unitMatch)
+      return { ok: false, error: `time: missing unit in duration ${JSON.stringify(input)}` };
     const unitName = unitMatch[0];
     const unit = UNITS[unitName];
-    if (unit === undefined) return { ok: false, error: `time: unknown unit ${JSON.stringify(unitName)} in duration ${JSON.stringify(input)}` };
+    if (unit === undefined)
+      return {
+        ok: false,
+        error: `time: unknown unit ${JSON.stringify(unitName)} in duration ${JSON.stringify(input)}`,
+      };
     s = s.slice(unitName.length);
     const whole = BigInt(num[1] === '' ? '0' : num[1]);
     let v = whole * unit;
@@ -44,11 +61,14 @@ export function formatGoDuration(nanos: bigint): string {
   let u = neg ? -nanos : nanos;
   let out: string;
   if (u < 1_000_000_000n) {
-    const [unit, size] = u < 1_000n ? ['ns', 1n] : u < 1_000_000n ? ['µs', 1_000n] : ['ms', 1_000_000n];
+    const [unit, size] =
+      u < 1_000n ? ['ns', 1n] : u < 1_000_000n ? ['µs', 1_000n] : ['ms', 1_000_000n];
     out = fraction(u, size) + unit;
   } else {
-    const h = u / 3_600_000_000_000n; u %= 3_600_000_000_000n;
-    const m = u / 60_000_000_000n; u %= 60_000_000_000n;
+    const h = u / 3_600_000_000_000n;
+    u %= 3_600_000_000_000n;
+    const m = u / 60_000_000_000n;
+    u %= 60_000_000_000n;
     const sec = fraction(u, 1_000_000_000n) + 's';
     out = h > 0n ? `${h}h${m}m${sec}` : m > 0n ? `${m}m${sec}` : sec;
   }

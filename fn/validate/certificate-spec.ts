@@ -9,7 +9,13 @@ import type { Reporter } from '../io/results.js';
 import type { CertificateOverride } from './tls-config.js';
 import { formatGoDuration, HOUR, MINUTE, parseGoDuration } from '../util/duration.js';
 
-export type WebhookErrorType = 'Required value' | 'Invalid value' | 'Unsupported value' | 'Forbidden' | 'Too long' | 'Duplicate value';
+export type WebhookErrorType =
+  | 'Required value'
+  | 'Invalid value'
+  | 'Unsupported value'
+  | 'Forbidden'
+  | 'Too long'
+  | 'Duplicate value';
 
 export interface WebhookError {
   /** The webhook's path, e.g. `spec.ipAddresses[1]`. */
@@ -23,17 +29,40 @@ export interface WebhookError {
 /** apimachinery's field.Error.Error(): `<field>: <type>[: <value>][: <detail>]`. */
 export function formatWebhookError(e: WebhookError): string {
   const parts: string[] = [e.type];
-  if (e.value !== undefined && (e.type === 'Invalid value' || e.type === 'Unsupported value' || e.type === 'Duplicate value')) parts.push(e.value);
+  if (
+    e.value !== undefined &&
+    (e.type === 'Invalid value' || e.type === 'Unsupported value' || e.type === 'Duplicate value')
+  )
+    parts.push(e.value);
   if (e.detail !== '') parts.push(e.detail);
   return `${e.field}: ${parts.join(': ')}`;
 }
 
 /** The key usages cert-manager knows (pkg/api/util/usages.go), the CRD's enum. */
 export const KEY_USAGES = [
-  'signing', 'digital signature', 'content commitment', 'key encipherment', 'key agreement', 'data encipherment',
-  'cert sign', 'crl sign', 'encipher only', 'decipher only', 'any', 'server auth', 'client auth', 'code signing',
-  'email protection', 's/mime', 'ipsec end system', 'ipsec tunnel', 'ipsec user', 'timestamping', 'ocsp signing',
-  'microsoft sgc', 'netscape sgc',
+  'signing',
+  'digital signature',
+  'content commitment',
+  'key encipherment',
+  'key agreement',
+  'data encipherment',
+  'cert sign',
+  'crl sign',
+  'encipher only',
+  'decipher only',
+  'any',
+  'server auth',
+  'client auth',
+  'code signing',
+  'email protection',
+  's/mime',
+  'ipsec end system',
+  'ipsec tunnel',
+  'ipsec user',
+  'timestamping',
+  'ocsp signing',
+  'microsoft sgc',
+  'netscape sgc',
 ] as const;
 
 const SIGNATURE_ALGORITHMS: Record<string, string[]> = {
@@ -42,15 +71,36 @@ const SIGNATURE_ALGORITHMS: Record<string, string[]> = {
   Ed25519: ['PureEd25519'],
 };
 
-const SUBJECT_KEYS = ['organizations', 'countries', 'organizationalUnits', 'localities', 'provinces', 'streetAddresses', 'postalCodes', 'serialNumber'];
-const LITERAL_SUBJECT_KEYS = ['C', 'O', 'OU', 'CN', 'SERIALNUMBER', 'L', 'ST', 'STREET', 'DC', 'UID'];
+const SUBJECT_KEYS = [
+  'organizations',
+  'countries',
+  'organizationalUnits',
+  'localities',
+  'provinces',
+  'streetAddresses',
+  'postalCodes',
+  'serialNumber',
+];
+const LITERAL_SUBJECT_KEYS = [
+  'C',
+  'O',
+  'OU',
+  'CN',
+  'SERIALNUMBER',
+  'L',
+  'ST',
+  'STREET',
+  'DC',
+  'UID',
+];
 export const MINIMUM_DURATION = HOUR;
 export const MINIMUM_RENEW_BEFORE = 5n * MINUTE;
 export const DEFAULT_DURATION = 2160n * HOUR;
 
 const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const DNS1123_SUBDOMAIN = new RegExp(`^${DNS1123_LABEL}(\\.${DNS1123_LABEL})*$`);
-const DNS1123_SUBDOMAIN_DETAIL = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const DNS1123_SUBDOMAIN_DETAIL =
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 
 const q = (s: string) => JSON.stringify(s);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -67,30 +117,56 @@ export function dns1123SubdomainErrors(value: string): string[] {
 /** Every error the webhook returns for this Certificate `spec`, in its order. */
 export function validateCertificateSpec(spec: Obj): WebhookError[] {
   const el: WebhookError[] = [];
-  const add = (field: string, type: WebhookErrorType, detail: string, value?: string) => el.push({ field, type, detail, ...(value !== undefined ? { value } : {}) });
+  const add = (field: string, type: WebhookErrorType, detail: string, value?: string) =>
+    el.push({ field, type, detail, ...(value !== undefined ? { value } : {}) });
 
   // 1. secretName
   const secretName = str(spec.secretName);
   if (secretName === '') add('spec.secretName', 'Required value', 'must be specified');
-  else for (const d of dns1123SubdomainErrors(secretName)) add('spec.secretName', 'Invalid value', d, q(secretName));
+  else
+    for (const d of dns1123SubdomainErrors(secretName))
+      add('spec.secretName', 'Invalid value', d, q(secretName));
 
   // 2. issuerRef
   const ref = isObj(spec.issuerRef) ? spec.issuerRef : {};
   if (str(ref.name) === '') add('spec.issuerRef.name', 'Required value', 'must be specified');
   const group = str(ref.group);
   const kind = str(ref.kind);
-  if ((group === '' || group === 'cert-manager.io') && !['', 'Issuer', 'ClusterIssuer'].includes(kind)) {
-    add('spec.issuerRef.kind', 'Invalid value', `must be one of Issuer or ClusterIssuer${group === '' ? ' (did you forget to set spec.issuerRef.kind.group?)' : ''}`, q(kind));
+  if (
+    (group === '' || group === 'cert-manager.io') &&
+    !['', 'Issuer', 'ClusterIssuer'].includes(kind)
+  ) {
+    add(
+      'spec.issuerRef.kind',
+      'Invalid value',
+      `must be one of Issuer or ClusterIssuer${group === '' ? ' (did you forget to set spec.issuerRef.kind.group?)' : ''}`,
+      q(kind),
+    );
   }
 
   // 3. literalSubject
   let commonName = str(spec.commonName);
   const literalSubject = str(spec.literalSubject);
   if (literalSubject !== '') {
-    if (commonName !== '') add('spec.commonName', 'Invalid value', 'When providing a `LiteralSubject` no `commonName` may be provided.', q(commonName));
+    if (commonName !== '')
+      add(
+        'spec.commonName',
+        'Invalid value',
+        'When providing a `LiteralSubject` no `commonName` may be provided.',
+        q(commonName),
+      );
     const subject = isObj(spec.subject) ? spec.subject : {};
-    if (SUBJECT_KEYS.some((k) => (k === 'serialNumber' ? str(subject[k]) !== '' : list(subject[k]).length > 0))) {
-      add('spec.subject', 'Invalid value', 'When providing a `LiteralSubject` no `Subject` properties may be provided.', JSON.stringify(subject));
+    if (
+      SUBJECT_KEYS.some((k) =>
+        k === 'serialNumber' ? str(subject[k]) !== '' : list(subject[k]).length > 0,
+      )
+    ) {
+      add(
+        'spec.subject',
+        'Invalid value',
+        'When providing a `LiteralSubject` no `Subject` properties may be provided.',
+        JSON.stringify(subject),
+      );
     }
     const dn = parseLiteralSubject(literalSubject);
     if ('error' in dn) add('spec.literalSubject', 'Invalid value', dn.error, q(literalSubject));
@@ -98,7 +174,12 @@ export function validateCertificateSpec(spec: Obj): WebhookError[] {
       for (const [type, value] of dn.attributes) {
         if (type === 'CN') commonName = value;
         else if (!LITERAL_SUBJECT_KEYS.includes(type) && !/^\d+(\.\d+)+$/.test(type)) {
-          add('spec.literalSubject', 'Invalid value', `Literal subject contains unrecognized key with value [${value}]`, q(literalSubject));
+          add(
+            'spec.literalSubject',
+            'Invalid value',
+            `Literal subject contains unrecognized key with value [${value}]`,
+            q(literalSubject),
+          );
         }
       }
     }
@@ -106,16 +187,29 @@ export function validateCertificateSpec(spec: Obj): WebhookError[] {
 
   // 4. identity
   const otherNames = list(spec.otherNames);
-  if (commonName === '' && list(spec.dnsNames).length === 0 && list(spec.uris).length === 0 && list(spec.emailAddresses).length === 0
-    && list(spec.ipAddresses).length === 0 && otherNames.length === 0) {
-    add('spec', 'Invalid value', 'at least one of commonName (from the commonName field or from a literalSubject), dnsNames, emailSANs, ipAddresses, otherNames, or uriSANs must be set', '""');
+  if (
+    commonName === '' &&
+    list(spec.dnsNames).length === 0 &&
+    list(spec.uris).length === 0 &&
+    list(spec.emailAddresses).length === 0 &&
+    list(spec.ipAddresses).length === 0 &&
+    otherNames.length === 0
+  ) {
+    add(
+      'spec',
+      'Invalid value',
+      'at least one of commonName (from the commonName field or from a literalSubject), dnsNames, emailSANs, ipAddresses, otherNames, or uriSANs must be set',
+      '""',
+    );
   }
   // 5. commonName length, in bytes
-  if (Buffer.byteLength(commonName, 'utf8') > 64) add('spec.commonName', 'Too long', 'may not be more than 64 bytes');
+  if (Buffer.byteLength(commonName, 'utf8') > 64)
+    add('spec.commonName', 'Too long', 'may not be more than 64 bytes');
 
   // 6. ipAddresses
   list(spec.ipAddresses).forEach((ip, i) => {
-    if (!isGoIP(str(ip))) add(`spec.ipAddresses[${i}]`, 'Invalid value', 'invalid IP address', q(str(ip)));
+    if (!isGoIP(str(ip)))
+      add(`spec.ipAddresses[${i}]`, 'Invalid value', 'invalid IP address', q(str(ip)));
   });
   // 7. emailAddresses
   list(spec.emailAddresses).forEach((email, i) => {
@@ -127,8 +221,14 @@ export function validateCertificateSpec(spec: Obj): WebhookError[] {
     const o = isObj(on) ? on : {};
     const oid = str(o.oid);
     if (oid === '') add(`spec.otherNames[${i}].oid`, 'Required value', 'must be specified');
-    else if (!/^[0-2](\.(0|[1-9]\d*))+$/.test(oid)) add(`spec.otherNames[${i}].oid`, 'Invalid value', 'invalid oid syntax', q(oid));
-    if (str(o.utf8Value) === '') add(`spec.otherNames[${i}].utf8Value`, 'Required value', 'must be set to a valid non-empty UTF8 string');
+    else if (!/^[0-2](\.(0|[1-9]\d*))+$/.test(oid))
+      add(`spec.otherNames[${i}].oid`, 'Invalid value', 'invalid oid syntax', q(oid));
+    if (str(o.utf8Value) === '')
+      add(
+        `spec.otherNames[${i}].utf8Value`,
+        'Required value',
+        'must be set to a valid non-empty UTF8 string',
+      );
   });
 
   // 9. privateKey
@@ -137,11 +237,28 @@ export function validateCertificateSpec(spec: Obj): WebhookError[] {
   if (pk) {
     const size = typeof pk.size === 'number' ? pk.size : 0;
     if (algorithm === '' || algorithm === 'RSA') {
-      if (size > 0 && (size < 2048 || size > 8192)) add('spec.privateKey.size', 'Invalid value', 'must be between 2048 and 8192 for rsa keyAlgorithm', String(size));
+      if (size > 0 && (size < 2048 || size > 8192))
+        add(
+          'spec.privateKey.size',
+          'Invalid value',
+          'must be between 2048 and 8192 for rsa keyAlgorithm',
+          String(size),
+        );
     } else if (algorithm === 'ECDSA') {
-      if (size > 0 && ![256, 384, 521].includes(size)) add('spec.privateKey.size', 'Unsupported value', 'supported values: "256", "384", "521"', String(size));
+      if (size > 0 && ![256, 384, 521].includes(size))
+        add(
+          'spec.privateKey.size',
+          'Unsupported value',
+          'supported values: "256", "384", "521"',
+          String(size),
+        );
     } else if (algorithm !== 'Ed25519') {
-      add('spec.privateKey.algorithm', 'Invalid value', 'must be either empty or one of rsa, ecdsa or ed25519', q(algorithm));
+      add(
+        'spec.privateKey.algorithm',
+        'Invalid value',
+        'must be either empty or one of rsa, ecdsa or ed25519',
+        q(algorithm),
+      );
     }
   }
   // 10. signatureAlgorithm
@@ -150,64 +267,133 @@ export function validateCertificateSpec(spec: Obj): WebhookError[] {
     const keyAlg = algorithm === '' ? 'RSA' : algorithm;
     const allowed = SIGNATURE_ALGORITHMS[keyAlg];
     if (allowed && !allowed.includes(signature)) {
-      add('spec.signatureAlgorithm', 'Invalid value', `for key algorithm ${keyAlg} the allowed signature algorithms are [${allowed.join(' ')}]`, q(signature));
+      add(
+        'spec.signatureAlgorithm',
+        'Invalid value',
+        `for key algorithm ${keyAlg} the allowed signature algorithms are [${allowed.join(' ')}]`,
+        q(signature),
+      );
     }
   }
 
   // 11. durations: only when duration or renewBefore is set, as upstream
-  if (spec.duration !== undefined || spec.renewBefore !== undefined) el.push(...validateDurations(spec));
+  if (spec.duration !== undefined || spec.renewBefore !== undefined)
+    el.push(...validateDurations(spec));
 
   // 12. usages
   list(spec.usages).forEach((u, i) => {
-    if (!(KEY_USAGES as readonly string[]).includes(str(u))) add(`spec.usages[${i}]`, 'Invalid value', 'unknown keyusage', q(str(u)));
+    if (!(KEY_USAGES as readonly string[]).includes(str(u)))
+      add(`spec.usages[${i}]`, 'Invalid value', 'unknown keyusage', q(str(u)));
   });
   // 13. revisionHistoryLimit
   if (typeof spec.revisionHistoryLimit === 'number' && spec.revisionHistoryLimit < 1) {
-    add('spec.revisionHistoryLimit', 'Invalid value', 'must not be less than 1', String(spec.revisionHistoryLimit));
+    add(
+      'spec.revisionHistoryLimit',
+      'Invalid value',
+      'must not be less than 1',
+      String(spec.revisionHistoryLimit),
+    );
   }
   // 14. secretTemplate
   if (isObj(spec.secretTemplate)) {
-    const annotations = isObj(spec.secretTemplate.annotations) ? spec.secretTemplate.annotations : {};
+    const annotations = isObj(spec.secretTemplate.annotations)
+      ? spec.secretTemplate.annotations
+      : {};
     for (const key of Object.keys(annotations)) {
       if (key.startsWith('cert-manager.io/') && key !== 'cert-manager.io/allow-direct-injection') {
-        add('spec.secretTemplate.annotations', 'Invalid value', 'cert-manager.io/* annotations are not allowed', q(key));
+        add(
+          'spec.secretTemplate.annotations',
+          'Invalid value',
+          'cert-manager.io/* annotations are not allowed',
+          q(key),
+        );
       }
     }
     const labels = isObj(spec.secretTemplate.labels) ? spec.secretTemplate.labels : {};
     for (const value of Object.values(labels)) {
-      if (str(value).length > 63) add('spec.secretTemplate.labels', 'Invalid value', 'must be no more than 63 characters', q(str(value)));
+      if (str(value).length > 63)
+        add(
+          'spec.secretTemplate.labels',
+          'Invalid value',
+          'must be no more than 63 characters',
+          q(str(value)),
+        );
     }
   }
   // 15. nameConstraints
   if (isObj(spec.nameConstraints)) {
-    if (spec.isCA !== true) add('spec.nameConstraints', 'Invalid value', 'isCa should be true when nameConstraints is set', JSON.stringify(spec.nameConstraints));
-    if (spec.nameConstraints.permitted === undefined && spec.nameConstraints.excluded === undefined) {
-      add('spec.nameConstraints', 'Invalid value', 'either permitted or excluded must be set', JSON.stringify(spec.nameConstraints));
+    if (spec.isCA !== true)
+      add(
+        'spec.nameConstraints',
+        'Invalid value',
+        'isCa should be true when nameConstraints is set',
+        JSON.stringify(spec.nameConstraints),
+      );
+    if (
+      spec.nameConstraints.permitted === undefined &&
+      spec.nameConstraints.excluded === undefined
+    ) {
+      add(
+        'spec.nameConstraints',
+        'Invalid value',
+        'either permitted or excluded must be set',
+        JSON.stringify(spec.nameConstraints),
+      );
     }
   }
   // 16. additionalOutputFormats
   const formats = new Set<string>();
   for (const f of list(spec.additionalOutputFormats)) {
     const type = isObj(f) ? str(f.type) : '';
-    if (formats.has(type)) add('spec.additionalOutputFormats[type]', 'Duplicate value', '', q(type));
+    if (formats.has(type))
+      add('spec.additionalOutputFormats[type]', 'Duplicate value', '', q(type));
     formats.add(type);
   }
   // 17. keystores
   const keystores = isObj(spec.keystores) ? spec.keystores : {};
-  for (const [key, label] of [['jks', 'JKS'], ['pkcs12', 'PKCS#12']] as const) {
+  for (const [key, label] of [
+    ['jks', 'JKS'],
+    ['pkcs12', 'PKCS#12'],
+  ] as const) {
     const ks = keystores[key];
     if (!isObj(ks)) continue;
     const ref = isObj(ks.passwordSecretRef) ? str(ks.passwordSecretRef.name) : '';
     const path = `spec.keystores.${key}`;
-    if (ks.password !== undefined && ref !== '') add(path, 'Forbidden', `exactly one of passwordSecretRef and password must be provided for ${label} keystores; cannot set both`);
-    else if (ks.password === undefined && ref === '') add(path, 'Forbidden', `must set exactly one of passwordSecretRef and password must for ${label} keystores`);
-    else if (ks.password !== undefined && str(ks.password) === '') add(`${path}.password`, 'Forbidden', `literal password cannot be empty if set on ${label} keystores`);
+    if (ks.password !== undefined && ref !== '')
+      add(
+        path,
+        'Forbidden',
+        `exactly one of passwordSecretRef and password must be provided for ${label} keystores; cannot set both`,
+      );
+    else if (ks.password === undefined && ref === '')
+      add(
+        path,
+        'Forbidden',
+        `must set exactly one of passwordSecretRef and password must for ${label} keystores`,
+      );
+    else if (ks.password !== undefined && str(ks.password) === '')
+      add(
+        `${path}.password`,
+        'Forbidden',
+        `literal password cannot be empty if set on ${label} keystores`,
+      );
   }
   // 18. renewal
   if (isObj(spec.renewal)) {
     const policy = str(spec.renewal.policy);
-    if (policy !== '' && policy !== 'RenewBefore' && policy !== 'Disabled') add('spec.renewal.policy', 'Unsupported value', 'supported values: "RenewBefore", "Disabled"', q(policy));
-    if (policy === 'Disabled' && list(spec.renewal.windows).length > 0) add('spec.renewal.windows', 'Forbidden', 'windows cannot be set when `renewal.policy` is set to Disabled');
+    if (policy !== '' && policy !== 'RenewBefore' && policy !== 'Disabled')
+      add(
+        'spec.renewal.policy',
+        'Unsupported value',
+        'supported values: "RenewBefore", "Disabled"',
+        q(policy),
+      );
+    if (policy === 'Disabled' && list(spec.renewal.windows).length > 0)
+      add(
+        'spec.renewal.windows',
+        'Forbidden',
+        'windows cannot be set when `renewal.policy` is set to Disabled',
+      );
   }
   return el;
 }
@@ -222,27 +408,61 @@ function validateDurations(spec: Obj): WebhookError[] {
   };
   const duration = read(spec.duration) ?? DEFAULT_DURATION;
   const renewBefore = read(spec.renewBefore);
-  const pct = typeof spec.renewBeforePercentage === 'number' ? spec.renewBeforePercentage : undefined;
+  const pct =
+    typeof spec.renewBeforePercentage === 'number' ? spec.renewBeforePercentage : undefined;
   const fmt = formatGoDuration;
   if (duration < MINIMUM_DURATION) {
-    el.push({ field: 'spec.duration', type: 'Invalid value', value: fmt(duration), detail: `certificate duration must be greater than ${fmt(MINIMUM_DURATION)}` });
+    el.push({
+      field: 'spec.duration',
+      type: 'Invalid value',
+      value: fmt(duration),
+      detail: `certificate duration must be greater than ${fmt(MINIMUM_DURATION)}`,
+    });
   }
   if (renewBefore !== undefined && pct !== undefined) {
-    const detail = 'renewBefore and renewBeforePercentage are mutually exclusive and cannot both be set';
+    const detail =
+      'renewBefore and renewBeforePercentage are mutually exclusive and cannot both be set';
     el.push({ field: 'spec.renewBefore', type: 'Invalid value', value: fmt(renewBefore), detail });
-    el.push({ field: 'spec.renewBeforePercentage', type: 'Invalid value', value: String(pct), detail });
+    el.push({
+      field: 'spec.renewBeforePercentage',
+      type: 'Invalid value',
+      value: String(pct),
+      detail,
+    });
   }
   if (renewBefore !== undefined && renewBefore < MINIMUM_RENEW_BEFORE) {
-    el.push({ field: 'spec.renewBefore', type: 'Invalid value', value: fmt(renewBefore), detail: `certificate renewBefore must be greater than ${fmt(MINIMUM_RENEW_BEFORE)}` });
+    el.push({
+      field: 'spec.renewBefore',
+      type: 'Invalid value',
+      value: fmt(renewBefore),
+      detail: `certificate renewBefore must be greater than ${fmt(MINIMUM_RENEW_BEFORE)}`,
+    });
   }
   if (renewBefore !== undefined && renewBefore >= duration) {
-    el.push({ field: 'spec.renewBefore', type: 'Invalid value', value: fmt(renewBefore), detail: `certificate duration ${fmt(duration)} must be greater than renewBefore ${fmt(renewBefore)}` });
+    el.push({
+      field: 'spec.renewBefore',
+      type: 'Invalid value',
+      value: fmt(renewBefore),
+      detail: `certificate duration ${fmt(duration)} must be greater than renewBefore ${fmt(renewBefore)}`,
+    });
   }
   if (pct !== undefined) {
     // The webhook (v1.21.1) computes the complement, duration*(100-pct)/100.
     const rb = (duration * BigInt(100 - Math.trunc(pct))) / 100n;
-    if (rb < MINIMUM_RENEW_BEFORE) el.push({ field: 'spec.renewBeforePercentage', type: 'Invalid value', value: String(pct), detail: `certificate renewBeforePercentage must result in a renewBefore greater than ${fmt(MINIMUM_RENEW_BEFORE)}` });
-    if (rb >= duration) el.push({ field: 'spec.renewBeforePercentage', type: 'Invalid value', value: String(pct), detail: 'certificate renewBeforePercentage must result in a renewBefore less than duration' });
+    if (rb < MINIMUM_RENEW_BEFORE)
+      el.push({
+        field: 'spec.renewBeforePercentage',
+        type: 'Invalid value',
+        value: String(pct),
+        detail: `certificate renewBeforePercentage must result in a renewBefore greater than ${fmt(MINIMUM_RENEW_BEFORE)}`,
+      });
+    if (rb >= duration)
+      el.push({
+        field: 'spec.renewBeforePercentage',
+        type: 'Invalid value',
+        value: String(pct),
+        detail: 'certificate renewBeforePercentage must result in a renewBefore less than duration',
+      });
   }
   return el;
 }
@@ -285,7 +505,8 @@ function isGoIPv6(s: string): boolean {
  */
 export function goMailProblem(s: string): string | undefined {
   const invalid = (e: string) => `invalid email address: ${e}`;
-  const itself = 'invalid email address: make sure the supplied value only contains the email address itself';
+  const itself =
+    'invalid email address: make sure the supplied value only contains the email address itself';
   const input = s.replace(/^[ \t]+/, '');
   if (input === '') return invalid('mail: no address');
   const spec = addrSpec(input);
@@ -309,7 +530,11 @@ export function goMailProblem(s: string): string | undefined {
     phrase = words.join(' ');
   }
   if (!rest.startsWith('<')) {
-    return invalid(/^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.\u0080-\uffff]+$/.test(phrase) ? "mail: missing '@' or angle-addr" : 'mail: no angle-addr');
+    return invalid(
+      /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.\u0080-\uffff]+$/.test(phrase)
+        ? "mail: missing '@' or angle-addr"
+        : 'mail: no angle-addr',
+    );
   }
   const inner = addrSpec(rest.slice(1));
   if ('error' in inner) return invalid(inner.error);
@@ -370,7 +595,9 @@ function parseLiteralSubject(s: string): { attributes: [string, string][] } | { 
     let value = '';
     let j = eq + 1;
     for (; j < s.length && s[j] !== ',' && s[j] !== '+'; j++) {
-      if (s[j] === '\\' && j + 1 < s.length) { j++; }
+      if (s[j] === '\\' && j + 1 < s.length) {
+        j++;
+      }
       value += s[j];
     }
     if (type === '') return { error: 'DN ended with incomplete type, value pair' };
@@ -385,7 +612,12 @@ function parseLiteralSubject(s: string): { attributes: [string, string][] } | { 
  * it can be fixed: at the user's field when the value came from spec.tls (an override or the
  * issuerRef), otherwise at the database's metadata.name, saying what to change.
  */
-export function reportWebhookErrors(cert: KubeObject, alias: string, override: CertificateOverride | undefined, report: Reporter): void {
+export function reportWebhookErrors(
+  cert: KubeObject,
+  alias: string,
+  override: CertificateOverride | undefined,
+  report: Reporter,
+): void {
   const spec = isObj(cert.spec) ? cert.spec : {};
   const name = cert.metadata.name;
   for (const e of validateCertificateSpec(spec)) {
@@ -394,12 +626,19 @@ export function reportWebhookErrors(cert: KubeObject, alias: string, override: C
     if (userPath) {
       report.error(userPath, `cert-manager's webhook would reject Certificate "${name}": ${text}`);
     } else {
-      report.error('metadata.name', `cert-manager's webhook would reject the generated Certificate "${name}": ${text}; ${hintFor(e.field, spec, alias, report.object.metadata.name, namespaceOf(report.object))}`);
+      report.error(
+        'metadata.name',
+        `cert-manager's webhook would reject the generated Certificate "${name}": ${text}; ${hintFor(e.field, spec, alias, report.object.metadata.name, namespaceOf(report.object))}`,
+      );
     }
   }
   (override?.dnsNames ?? []).forEach((dns, i) => {
     const problem = dnsNameProblem(dns);
-    if (problem) report.warn(`${override!.path}.dnsNames[${i}]`, `${JSON.stringify(dns)} is not a valid DNS name: it ${problem}; cert-manager accepts it, but no client will match it and ACME issuers refuse it`);
+    if (problem)
+      report.warn(
+        `${override!.path}.dnsNames[${i}]`,
+        `${JSON.stringify(dns)} is not a valid DNS name: it ${problem}; cert-manager accepts it, but no client will match it and ACME issuers refuse it`,
+      );
   });
 }
 
@@ -416,38 +655,59 @@ export function dnsNameProblem(name: string): string | undefined {
     if (label === '*' && i === 0 && labels.length > 1) continue;
     if (label.includes('*')) return 'has a wildcard that is not the whole leftmost label';
     if (label === '') return 'has an empty label';
-    if (label.length > 63) return `has a label of ${label.length} characters; a label has at most 63`;
-    if (!/^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?$/.test(label)) return `has the label "${label}": letters, digits and '-' only, not starting or ending with '-'`;
+    if (label.length > 63)
+      return `has a label of ${label.length} characters; a label has at most 63`;
+    if (!/^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?$/.test(label))
+      return `has the label "${label}": letters, digits and '-' only, not starting or ending with '-'`;
   }
   return undefined;
 }
 
 /** The field of spec.tls that produced a Certificate field, or undefined for dbtls's own defaults. */
-function userField(field: string, spec: Obj, o: CertificateOverride | undefined): string | undefined {
-  if (field.startsWith('spec.issuerRef')) return o?.issuerRef ? `${o.path}.issuerRef` : 'spec.tls.issuerRef';
+function userField(
+  field: string,
+  spec: Obj,
+  o: CertificateOverride | undefined,
+): string | undefined {
+  if (field.startsWith('spec.issuerRef'))
+    return o?.issuerRef ? `${o.path}.issuerRef` : 'spec.tls.issuerRef';
   if (!o) return undefined;
   const top = /^spec\.([A-Za-z]+)/.exec(field)?.[1] ?? '';
   const index = /^spec\.[A-Za-z]+\[(\d+)\]/.exec(field)?.[1];
   switch (top) {
-    case 'secretName': return o.secretName !== undefined ? `${o.path}.secretName` : undefined;
-    case 'duration': return o.duration !== undefined ? `${o.path}.duration` : undefined;
+    case 'secretName':
+      return o.secretName !== undefined ? `${o.path}.secretName` : undefined;
+    case 'duration':
+      return o.duration !== undefined ? `${o.path}.duration` : undefined;
     case 'renewBefore':
       if (o.renewBefore !== undefined) return `${o.path}.renewBefore`;
       return o.duration !== undefined ? `${o.path}.duration` : undefined;
-    case 'subject': return o.subject !== undefined ? `${o.path}.subject` : undefined;
-    case 'privateKey': return o.privateKey?.encoding !== undefined && field.endsWith('encoding') ? `${o.path}.privateKey.encoding` : undefined;
-    case 'dnsNames': case 'ipAddresses': case 'uris': case 'emailAddresses': {
+    case 'subject':
+      return o.subject !== undefined ? `${o.path}.subject` : undefined;
+    case 'privateKey':
+      return o.privateKey?.encoding !== undefined && field.endsWith('encoding')
+        ? `${o.path}.privateKey.encoding`
+        : undefined;
+    case 'dnsNames':
+    case 'ipAddresses':
+    case 'uris':
+    case 'emailAddresses': {
       if (index === undefined) return undefined;
       const value = list(spec[top])[Number(index)];
       const j = (o[top] ?? []).indexOf(value as string);
       return j >= 0 ? `${o.path}.${top}[${j}]` : undefined;
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
 function hintFor(
-  field: string, spec: Obj, alias: string, dbName: string, namespace: string,
+  field: string,
+  spec: Obj,
+  alias: string,
+  dbName: string,
+  namespace: string,
 ): string {
   if (field === 'spec.commonName') {
     const cn = str(spec.commonName);
@@ -456,11 +716,14 @@ function hintFor(
     const added = cn.includes(dbName) ? bytes - Buffer.byteLength(dbName, 'utf8') : 0;
     // PerconaXtraDB's <db>.<ns>.svc: the namespace takes its share, and may leave no room at all.
     const withNamespace = cn.includes(`.${namespace}.`);
-    const derived = `the ${alias} certificate's commonName "${cn}" (${bytes} bytes) is derived `
-      + "from the database's name";
+    const derived =
+      `the ${alias} certificate's commonName "${cn}" (${bytes} bytes) is derived ` +
+      "from the database's name";
     if (withNamespace && 64 - added < 1) {
-      return `${derived} and namespace, and namespace "${namespace}" leaves no room for a name: `
-        + 'use a shorter namespace';
+      return (
+        `${derived} and namespace, and namespace "${namespace}" leaves no room for a name: ` +
+        'use a shorter namespace'
+      );
     }
     const andNamespace = withNamespace ? ' and namespace' : '';
     const inNamespace = withNamespace ? ' in this namespace' : '';
@@ -496,10 +759,16 @@ export function reportGeneratedNames(objects: readonly KubeObject[], report: Rep
       limit = Math.min(limit, max - (length - dbName.length));
     };
     if (name.length > 253) over(name.length, 253);
-    else if (!DNS1123_SUBDOMAIN.test(name)) { lowercase = true; reasons.push('not a lowercase RFC 1123 subdomain'); }
-    else if (o.kind === 'Service' && name.length > 63) over(name.length, 63);
-    else if (o.kind === 'StatefulSet' && name.length > 52) over(name.length, 52, " (its pods' controller-revision-hash label adds 11)");
-    if (o.kind === 'Service' && !/^[A-Za-z]/.test(name)) { letter = true; reasons.push('does not start with a letter'); }
+    else if (!DNS1123_SUBDOMAIN.test(name)) {
+      lowercase = true;
+      reasons.push('not a lowercase RFC 1123 subdomain');
+    } else if (o.kind === 'Service' && name.length > 63) over(name.length, 63);
+    else if (o.kind === 'StatefulSet' && name.length > 52)
+      over(name.length, 52, " (its pods' controller-revision-hash label adds 11)");
+    if (o.kind === 'Service' && !/^[A-Za-z]/.test(name)) {
+      letter = true;
+      reasons.push('does not start with a letter');
+    }
     for (const [key, value] of Object.entries(o.metadata.labels ?? {})) {
       if (typeof value === 'string' && value.length > 63) labels.set(key, value);
     }
@@ -510,7 +779,13 @@ export function reportGeneratedNames(objects: readonly KubeObject[], report: Rep
     limit = Math.min(limit, 63 - (value.length - dbName.length));
   }
   if (found.length === 0) return;
-  const advice = [Number.isFinite(limit) ? `of at most ${Math.max(limit, 1)} characters` : '', letter ? 'starting with a letter' : ''].filter((x) => x !== '');
+  const advice = [
+    Number.isFinite(limit) ? `of at most ${Math.max(limit, 1)} characters` : '',
+    letter ? 'starting with a letter' : '',
+  ].filter((x) => x !== '');
   const what = `${lowercase || advice.length === 0 ? 'lowercase ' : ''}metadata.name${advice.length ? ` ${advice.join(', ')}` : ''}`;
-  report.error('metadata.name', `the cluster would reject names derived from this one: ${found.join('; ')}; choose a ${what}`);
+  report.error(
+    'metadata.name',
+    `the cluster would reject names derived from this one: ${found.join('; ')}; choose a ${what}`,
+  );
 }

@@ -3,11 +3,20 @@ import { isObj, type Obj } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
 import { describeType } from '../io/resource-list.js';
 
-export function readEnum<T extends string>(o: Obj, key: string, path: string, allowed: readonly T[], report: Reporter): T | undefined {
+export function readEnum<T extends string>(
+  o: Obj,
+  key: string,
+  path: string,
+  allowed: readonly T[],
+  report: Reporter,
+): T | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
-  report.error(path, `${typeof v === 'string' ? JSON.stringify(v) : describeType(v)} is not one of ${allowed.join(', ')}`);
+  report.error(
+    path,
+    `${typeof v === 'string' ? JSON.stringify(v) : describeType(v)} is not one of ${allowed.join(', ')}`,
+  );
   return undefined;
 }
 
@@ -19,7 +28,13 @@ export function readBool(o: Obj, key: string, path: string, report: Reporter): b
   return undefined;
 }
 
-export function readInt(o: Obj, key: string, path: string, report: Reporter, min: number): number | undefined {
+export function readInt(
+  o: Obj,
+  key: string,
+  path: string,
+  report: Reporter,
+  min: number,
+): number | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'number' && Number.isInteger(v) && v >= min) return v;
@@ -27,7 +42,12 @@ export function readInt(o: Obj, key: string, path: string, report: Reporter, min
   return undefined;
 }
 
-export function readString(o: Obj, key: string, path: string, report: Reporter): string | undefined {
+export function readString(
+  o: Obj,
+  key: string,
+  path: string,
+  report: Reporter,
+): string | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string' && v !== '') return v;
@@ -56,7 +76,9 @@ const KUBEDB_FIELDS = {
  * A kind's operator-only fields for warnOperatorOnly, in the order given: a shared field by name,
  * or one of the kind's own as [field, what the operator does with it].
  */
-export function operatorOnlyFields(...fields: (keyof typeof KUBEDB_FIELDS | [string, string])[]): Record<string, string> {
+export function operatorOnlyFields(
+  ...fields: (keyof typeof KUBEDB_FIELDS | [string, string])[]
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const f of fields) {
     const [field, what] = typeof f === 'string' ? [f, KUBEDB_FIELDS[f]] : f;
@@ -69,10 +91,18 @@ export function operatorOnlyFields(...fields: (keyof typeof KUBEDB_FIELDS | [str
  * Settings that only a running KubeDB/KubeVault operator provides: in standalone mode each one
  * present gets a warning saying it is not rendered, never silence.
  */
-export function warnOperatorOnly(spec: Obj, fields: Record<string, string>, report: Reporter): void {
+export function warnOperatorOnly(
+  spec: Obj,
+  fields: Record<string, string>,
+  report: Reporter,
+): void {
   for (const [field, what] of Object.entries(fields)) {
     const v = spec[field];
-    if (v === undefined || v === null || v === false || (isObj(v) && Object.keys(v).length === 0)) continue;
-    report.warn(`spec.${field}`, `${what} is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)`);
+    if (v === undefined || v === null || v === false || (isObj(v) && Object.keys(v).length === 0))
+      continue;
+    report.warn(
+      `spec.${field}`,
+      `${what} is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)`,
+    );
   }
 }

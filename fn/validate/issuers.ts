@@ -8,7 +8,11 @@ export class IssuerIndex {
   private readonly namespaced = new Map<string, KubeObject>();
   private readonly cluster = new Map<string, KubeObject>();
 
-  constructor(items: readonly KubeObject[], private readonly external: readonly ExternalIssuer[], readonly visible = true) {
+  constructor(
+    items: readonly KubeObject[],
+    private readonly external: readonly ExternalIssuer[],
+    readonly visible = true,
+  ) {
     for (const o of items) {
       if (groupOf(o.apiVersion) !== ISSUER_GROUP) continue;
       if (o.kind === 'Issuer') this.namespaced.set(`${namespaceOf(o)}/${o.metadata.name}`, o);
@@ -17,12 +21,18 @@ export class IssuerIndex {
   }
 
   find(ref: IssuerRef, namespace: string): KubeObject | undefined {
-    return ref.kind === 'Issuer' ? this.namespaced.get(`${namespace}/${ref.name}`) : this.cluster.get(ref.name);
+    return ref.kind === 'Issuer'
+      ? this.namespaced.get(`${namespace}/${ref.name}`)
+      : this.cluster.get(ref.name);
   }
 
   private isExternal(ref: IssuerRef, namespace: string): boolean {
-    return this.external.some((e) => e.name === ref.name && (e.kind === undefined || e.kind === ref.kind)
-      && (e.namespace === undefined || (ref.kind === 'Issuer' && e.namespace === namespace)));
+    return this.external.some(
+      (e) =>
+        e.name === ref.name &&
+        (e.kind === undefined || e.kind === ref.kind) &&
+        (e.namespace === undefined || (ref.kind === 'Issuer' && e.namespace === namespace)),
+    );
   }
 
   /**
@@ -33,30 +43,46 @@ export class IssuerIndex {
   check(ref: IssuerRef, namespace: string, path: string, report: Reporter, oneField = false): void {
     if (this.find(ref, namespace) || this.isExternal(ref, namespace)) return;
     if (!this.visible) {
-      report.warn(path, `${ref.kind} "${ref.name}" cannot be checked: issuers are not visible to a kustomize generator; list it in externalIssuers to confirm it exists in the cluster`);
+      report.warn(
+        path,
+        `${ref.kind} "${ref.name}" cannot be checked: issuers are not visible to a kustomize generator; list it in externalIssuers to confirm it exists in the cluster`,
+      );
       return;
     }
     const where = ref.kind === 'Issuer' ? `in namespace "${namespace}"` : 'in the input';
-    const fix = 'add it to the input, or list it in externalIssuers if it exists only in the cluster';
+    const fix =
+      'add it to the input, or list it in externalIssuers if it exists only in the cluster';
     let hint = '';
     let field = `${path}.name`;
     if (ref.kind === 'Issuer') {
-      const elsewhere = [...this.namespaced.keys()].filter((k) => k.endsWith(`/${ref.name}`)).map((k) => k.split('/')[0]);
-      if (elsewhere.length) hint = `; an Issuer of that name is in namespace ${elsewhere.map((n) => `"${n}"`).join(', ')}, but an Issuer only signs for its own namespace`;
-      else if (this.cluster.has(ref.name)) { hint = '; a ClusterIssuer of that name exists: set kind: ClusterIssuer'; field = `${path}.kind`; }
+      const elsewhere = [...this.namespaced.keys()]
+        .filter((k) => k.endsWith(`/${ref.name}`))
+        .map((k) => k.split('/')[0]);
+      if (elsewhere.length)
+        hint = `; an Issuer of that name is in namespace ${elsewhere.map((n) => `"${n}"`).join(', ')}, but an Issuer only signs for its own namespace`;
+      else if (this.cluster.has(ref.name)) {
+        hint = '; a ClusterIssuer of that name exists: set kind: ClusterIssuer';
+        field = `${path}.kind`;
+      }
     } else if ([...this.namespaced.keys()].some((k) => k.endsWith(`/${ref.name}`))) {
       hint = '; an Issuer (namespaced) of that name exists: set kind: Issuer';
       field = `${path}.kind`;
     }
-    const nearest = hint === '' ? nearestName(ref.name, this.namesOf(ref.kind, namespace)) : undefined;
+    const nearest =
+      hint === '' ? nearestName(ref.name, this.namesOf(ref.kind, namespace)) : undefined;
     const advice = nearest === undefined ? fix : `did you mean "${nearest}"? Otherwise ${fix}`;
-    report.error(oneField ? path : field, `${ref.kind} "${ref.name}" not found ${where}${hint}; ${advice}`);
+    report.error(
+      oneField ? path : field,
+      `${ref.kind} "${ref.name}" not found ${where}${hint}; ${advice}`,
+    );
   }
 
   /** The names an issuerRef of `kind` may use from `namespace`: Issuers there, or ClusterIssuers. */
   private namesOf(kind: IssuerRef['kind'], namespace: string): string[] {
     if (kind === 'ClusterIssuer') return [...this.cluster.keys()];
-    return [...this.namespaced.keys()].filter((k) => k.startsWith(`${namespace}/`)).map((k) => k.slice(namespace.length + 1));
+    return [...this.namespaced.keys()]
+      .filter((k) => k.startsWith(`${namespace}/`))
+      .map((k) => k.slice(namespace.length + 1));
   }
 }
 
@@ -70,20 +96,27 @@ export function nearestName(name: string, names: readonly string[]): string | un
   let bestDistance = limit + 1;
   for (const candidate of [...names].sort()) {
     const d = editDistance(name, candidate);
-    if (d < bestDistance) { best = candidate; bestDistance = d; }
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
   }
   return best;
 }
 
 /** Optimal string alignment distance: insertions, deletions, substitutions, adjacent swaps. */
 function editDistance(a: string, b: string): number {
-  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [
+    i,
+    ...Array<number>(b.length).fill(0),
+  ]);
   for (let j = 1; j <= b.length; j++) rows[0][j] = j;
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       rows[i][j] = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) rows[i][j] = Math.min(rows[i][j], rows[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        rows[i][j] = Math.min(rows[i][j], rows[i - 2][j - 2] + 1);
     }
   }
   return rows[a.length][b.length];

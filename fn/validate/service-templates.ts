@@ -11,7 +11,10 @@ import { dnsNameProblem, isGoIP } from './certificate-spec.js';
 export const EXTERNAL_DNS_HOSTNAME = 'external-dns.alpha.kubernetes.io/hostname';
 const PATH = 'spec.serviceTemplates';
 
-export interface DeclaredNames { dnsNames: string[]; ipAddresses: string[] }
+export interface DeclaredNames {
+  dnsNames: string[];
+  ipAddresses: string[];
+}
 
 /**
  * The declared names of the Services clients reach the server by. `services` maps a template
@@ -21,7 +24,8 @@ export interface DeclaredNames { dnsNames: string[]; ipAddresses: string[] }
  * LoadBalancer with no declared name gets a warning.
  */
 export function declaredServiceNames(
-  ctx: KindContext, services: Readonly<Record<string, string>>,
+  ctx: KindContext,
+  services: Readonly<Record<string, string>>,
 ): DeclaredNames {
   const declared: DeclaredNames = { dnsNames: [], ipAddresses: [] };
   const spec = isObj(ctx.db.spec) ? ctx.db.spec : {};
@@ -55,12 +59,14 @@ export function declaredServiceNames(
 }
 
 function unnamedLoadBalancer(service: string): string {
-  return `service "${service}" is a LoadBalancer with no declared address: KubeDB would add the `
-    + 'address the cloud assigns to the server certificate at run time, but in operator mode dbtls '
-    + 'writes that certificate before the address exists, so clients that connect by it fail '
-    + 'verification; add the name (or address) clients use to spec.tls.certificates[].dnsNames '
-    + '(or ipAddresses) of alias server, or declare it here with spec.loadBalancerIP or the '
-    + `${EXTERNAL_DNS_HOSTNAME} annotation`;
+  return (
+    `service "${service}" is a LoadBalancer with no declared address: KubeDB would add the ` +
+    'address the cloud assigns to the server certificate at run time, but in operator mode dbtls ' +
+    'writes that certificate before the address exists, so clients that connect by it fail ' +
+    'verification; add the name (or address) clients use to spec.tls.certificates[].dnsNames ' +
+    '(or ipAddresses) of alias server, or declare it here with spec.loadBalancerIP or the ' +
+    `${EXTERNAL_DNS_HOSTNAME} annotation`
+  );
 }
 
 /** One template's declared names, each field's type checked where it is read. */
@@ -74,7 +80,10 @@ function templateNames(t: Obj, at: string, ctx: KindContext): DeclaredNames {
   };
   // What goes into the certificate must be what cert-manager accepts and clients can match.
   const ip = (v: unknown, path: string) => {
-    if (typeof v !== 'string' || v === '') { bad(path, 'an IP address', v); return; }
+    if (typeof v !== 'string' || v === '') {
+      bad(path, 'an IP address', v);
+      return;
+    }
     const why = 'is not an IP address (as Go and cert-manager read them)';
     if (isGoIP(v)) names.ipAddresses.push(v);
     else refused(path, JSON.stringify(v), why);
@@ -85,8 +94,11 @@ function templateNames(t: Obj, at: string, ctx: KindContext): DeclaredNames {
     const lb = spec.loadBalancerIP;
     if (lb !== undefined && lb !== null && lb !== '') ip(lb, `${at}.spec.loadBalancerIP`);
     const external = spec.externalIPs;
-    if (Array.isArray(external)) external.forEach((e, j) => ip(e, `${at}.spec.externalIPs[${j}]`));
-    else if (external !== undefined && external !== null) {
+    if (Array.isArray(external)) {
+      external.forEach((e, j) => {
+        ip(e, `${at}.spec.externalIPs[${j}]`);
+      });
+    } else if (external !== undefined && external !== null) {
       bad(`${at}.spec.externalIPs`, 'a list of IP addresses', external);
     }
   }
@@ -96,7 +108,10 @@ function templateNames(t: Obj, at: string, ctx: KindContext): DeclaredNames {
   const annotationPath = `${at}.metadata.annotations.${EXTERNAL_DNS_HOSTNAME}`;
   if (typeof hostnames === 'string') {
     // external-dns: a comma-separated list; a trailing dot (fully qualified) is not part of a SAN.
-    const listed = hostnames.split(',').map((x) => x.trim().replace(/\.$/, '')).filter((x) => x);
+    const listed = hostnames
+      .split(',')
+      .map((x) => x.trim().replace(/\.$/, ''))
+      .filter((x) => x);
     for (const h of listed) {
       const problem = dnsNameProblem(h);
       if (problem) refused(annotationPath, `host name "${h}"`, problem);

@@ -5,11 +5,21 @@ import type { Reporter } from '../io/results.js';
 import { describeType } from '../io/resource-list.js';
 import { parseGoDuration } from '../util/duration.js';
 
-export interface IssuerRef { apiGroup: string; kind: 'Issuer' | 'ClusterIssuer'; name: string }
+export interface IssuerRef {
+  apiGroup: string;
+  kind: 'Issuer' | 'ClusterIssuer';
+  name: string;
+}
 
 export interface Subject {
-  organizations?: string[]; countries?: string[]; organizationalUnits?: string[]; localities?: string[];
-  provinces?: string[]; streetAddresses?: string[]; postalCodes?: string[]; serialNumber?: string;
+  organizations?: string[];
+  countries?: string[];
+  organizationalUnits?: string[];
+  localities?: string[];
+  provinces?: string[];
+  streetAddresses?: string[];
+  postalCodes?: string[];
+  serialNumber?: string;
 }
 
 /** One `spec.tls.certificates[]` entry after validation; `path` is where it sits in the source. */
@@ -35,16 +45,39 @@ export interface TLSConfig {
   extra: Obj;
 }
 
-const SUBJECT_LISTS = ['organizations', 'countries', 'organizationalUnits', 'localities', 'provinces', 'streetAddresses', 'postalCodes'] as const;
+const SUBJECT_LISTS = [
+  'organizations',
+  'countries',
+  'organizationalUnits',
+  'localities',
+  'provinces',
+  'streetAddresses',
+  'postalCodes',
+] as const;
 const STRING_LISTS = ['dnsNames', 'ipAddresses', 'uris', 'emailAddresses'] as const;
-const CERTIFICATE_FIELDS = ['alias', 'issuerRef', 'secretName', 'subject', 'duration', 'renewBefore', ...STRING_LISTS, 'privateKey'];
+const CERTIFICATE_FIELDS = [
+  'alias',
+  'issuerRef',
+  'secretName',
+  'subject',
+  'duration',
+  'renewBefore',
+  ...STRING_LISTS,
+  'privateKey',
+];
 export const ISSUER_GROUP = 'cert-manager.io';
 
 /**
  * Reads `spec.tls`. Returns undefined when it is absent. `knownAliases` are the aliases the kind
  * issues for this object; `extraFields` are kind-specific keys allowed beside issuerRef/certificates.
  */
-export function readTLSConfig(spec: Obj, report: Reporter, knownAliases: readonly string[], extraFields: readonly string[] = [], issuerRefOptional = false): TLSConfig | undefined {
+export function readTLSConfig(
+  spec: Obj,
+  report: Reporter,
+  knownAliases: readonly string[],
+  extraFields: readonly string[] = [],
+  issuerRefOptional = false,
+): TLSConfig | undefined {
   const tls = spec.tls;
   if (tls === undefined || tls === null) return undefined;
   if (!isObj(tls)) {
@@ -55,10 +88,18 @@ export function readTLSConfig(spec: Obj, report: Reporter, knownAliases: readonl
   for (const key of Object.keys(tls)) {
     if (key === 'issuerRef' || key === 'certificates') continue;
     if (extraFields.includes(key)) config.extra[key] = tls[key];
-    else report.error(`spec.tls.${key}`, `unknown field "${key}"; spec.tls has ${['issuerRef', 'certificates', ...extraFields].join(', ')}`);
+    else
+      report.error(
+        `spec.tls.${key}`,
+        `unknown field "${key}"; spec.tls has ${['issuerRef', 'certificates', ...extraFields].join(', ')}`,
+      );
   }
   if (tls.issuerRef === undefined || tls.issuerRef === null) {
-    if (!issuerRefOptional) report.error('spec.tls.issuerRef', 'spec.tls.issuerRef is required when spec.tls is set: name the cert-manager Issuer or ClusterIssuer that signs the certificates');
+    if (!issuerRefOptional)
+      report.error(
+        'spec.tls.issuerRef',
+        'spec.tls.issuerRef is required when spec.tls is set: name the cert-manager Issuer or ClusterIssuer that signs the certificates',
+      );
   } else {
     config.issuerRef = readIssuerRef(tls.issuerRef, 'spec.tls.issuerRef', report);
   }
@@ -71,7 +112,11 @@ export function readTLSConfig(spec: Obj, report: Reporter, knownAliases: readonl
         const o = readCertificate(entry, `spec.tls.certificates[${i}]`, report, knownAliases);
         if (!o) return;
         const seen = config.overrides.get(o.alias);
-        if (seen) report.error(`${o.path}.alias`, `alias "${o.alias}" is already customised by ${seen.path}; give each alias once`);
+        if (seen)
+          report.error(
+            `${o.path}.alias`,
+            `alias "${o.alias}" is already customised by ${seen.path}; give each alias once`,
+          );
         else config.overrides.set(o.alias, o);
       });
     }
@@ -86,11 +131,17 @@ export function readIssuerRef(v: unknown, path: string, report: Reporter): Issue
   }
   let ok = true;
   for (const key of Object.keys(v)) {
-    if (!['apiGroup', 'kind', 'name'].includes(key)) { report.error(`${path}.${key}`, `unknown field "${key}"; issuerRef has apiGroup, kind, name`); ok = false; }
+    if (!['apiGroup', 'kind', 'name'].includes(key)) {
+      report.error(`${path}.${key}`, `unknown field "${key}"; issuerRef has apiGroup, kind, name`);
+      ok = false;
+    }
   }
   const apiGroup = v.apiGroup ?? ISSUER_GROUP;
   if (apiGroup !== ISSUER_GROUP) {
-    report.error(`${path}.apiGroup`, `must be "${ISSUER_GROUP}", got ${describeType(apiGroup)}: only cert-manager issuers are supported`);
+    report.error(
+      `${path}.apiGroup`,
+      `must be "${ISSUER_GROUP}", got ${describeType(apiGroup)}: only cert-manager issuers are supported`,
+    );
     ok = false;
   }
   if (v.kind === undefined) {
@@ -101,35 +152,61 @@ export function readIssuerRef(v: unknown, path: string, report: Reporter): Issue
     ok = false;
   }
   if (typeof v.name !== 'string' || v.name === '') {
-    report.error(`${path}.name`, v.name === undefined ? 'is required' : `must be a non-empty string, got ${describeType(v.name)}`);
+    report.error(
+      `${path}.name`,
+      v.name === undefined
+        ? 'is required'
+        : `must be a non-empty string, got ${describeType(v.name)}`,
+    );
     ok = false;
   }
-  return ok ? { apiGroup: ISSUER_GROUP, kind: v.kind as IssuerRef['kind'], name: v.name as string } : undefined;
+  return ok
+    ? { apiGroup: ISSUER_GROUP, kind: v.kind as IssuerRef['kind'], name: v.name as string }
+    : undefined;
 }
 
-function readCertificate(v: unknown, path: string, report: Reporter, knownAliases: readonly string[]): CertificateOverride | undefined {
+function readCertificate(
+  v: unknown,
+  path: string,
+  report: Reporter,
+  knownAliases: readonly string[],
+): CertificateOverride | undefined {
   if (!isObj(v)) {
     report.error(path, `must be a mapping, got ${describeType(v)}`);
     return undefined;
   }
   const before = report.results.length;
   for (const key of Object.keys(v)) {
-    if (!CERTIFICATE_FIELDS.includes(key)) report.error(`${path}.${key}`, `unknown field "${key}"; a certificate entry has ${CERTIFICATE_FIELDS.join(', ')}`);
+    if (!CERTIFICATE_FIELDS.includes(key))
+      report.error(
+        `${path}.${key}`,
+        `unknown field "${key}"; a certificate entry has ${CERTIFICATE_FIELDS.join(', ')}`,
+      );
   }
   const alias = v.alias;
-  if (alias === undefined) report.error(`${path}.alias`, `is required: one of ${knownAliases.join(', ')}`);
+  if (alias === undefined)
+    report.error(`${path}.alias`, `is required: one of ${knownAliases.join(', ')}`);
   else if (typeof alias !== 'string' || !knownAliases.includes(alias)) {
-    report.error(`${path}.alias`, `unknown alias ${typeof alias === 'string' ? JSON.stringify(alias) : describeType(alias)}; this resource issues ${knownAliases.join(', ')}`);
+    report.error(
+      `${path}.alias`,
+      `unknown alias ${typeof alias === 'string' ? JSON.stringify(alias) : describeType(alias)}; this resource issues ${knownAliases.join(', ')}`,
+    );
   }
   const o: CertificateOverride = { alias: String(alias), path };
-  if (v.issuerRef !== undefined) o.issuerRef = readIssuerRef(v.issuerRef, `${path}.issuerRef`, report);
-  if (v.secretName !== undefined) o.secretName = readString(v.secretName, `${path}.secretName`, report);
+  if (v.issuerRef !== undefined)
+    o.issuerRef = readIssuerRef(v.issuerRef, `${path}.issuerRef`, report);
+  if (v.secretName !== undefined)
+    o.secretName = readString(v.secretName, `${path}.secretName`, report);
   for (const key of ['duration', 'renewBefore'] as const) {
     if (v[key] === undefined) continue;
     const s = readString(v[key], `${path}.${key}`, report);
     if (s === undefined) continue;
     const d = parseGoDuration(s);
-    if (!d.ok) report.error(`${path}.${key}`, `${JSON.stringify(s)} is not a Go duration as cert-manager requires (${d.error}); use hours, e.g. 2160h for 90 days`);
+    if (!d.ok)
+      report.error(
+        `${path}.${key}`,
+        `${JSON.stringify(s)} is not a Go duration as cert-manager requires (${d.error}); use hours, e.g. 2160h for 90 days`,
+      );
     else if (d.nanos <= 0n) report.error(`${path}.${key}`, `${JSON.stringify(s)} must be positive`);
     else o[key] = s;
   }
@@ -137,25 +214,45 @@ function readCertificate(v: unknown, path: string, report: Reporter, knownAliase
     if (v[key] !== undefined) o[key] = readStringList(v[key], `${path}.${key}`, report);
   }
   if (v.subject !== undefined) {
-    if (!isObj(v.subject)) report.error(`${path}.subject`, `must be a mapping, got ${describeType(v.subject)}`);
+    if (!isObj(v.subject))
+      report.error(`${path}.subject`, `must be a mapping, got ${describeType(v.subject)}`);
     else {
       const subject: Subject = {};
       for (const key of Object.keys(v.subject)) {
-        if ((SUBJECT_LISTS as readonly string[]).includes(key)) subject[key as (typeof SUBJECT_LISTS)[number]] = readStringList(v.subject[key], `${path}.subject.${key}`, report);
-        else if (key === 'serialNumber') subject.serialNumber = readString(v.subject[key], `${path}.subject.serialNumber`, report);
-        else report.error(`${path}.subject.${key}`, `unknown field "${key}"; subject has ${[...SUBJECT_LISTS, 'serialNumber'].join(', ')}`);
+        if ((SUBJECT_LISTS as readonly string[]).includes(key))
+          subject[key as (typeof SUBJECT_LISTS)[number]] = readStringList(
+            v.subject[key],
+            `${path}.subject.${key}`,
+            report,
+          );
+        else if (key === 'serialNumber')
+          subject.serialNumber = readString(v.subject[key], `${path}.subject.serialNumber`, report);
+        else
+          report.error(
+            `${path}.subject.${key}`,
+            `unknown field "${key}"; subject has ${[...SUBJECT_LISTS, 'serialNumber'].join(', ')}`,
+          );
       }
       o.subject = subject;
     }
   }
   if (v.privateKey !== undefined) {
-    if (!isObj(v.privateKey)) report.error(`${path}.privateKey`, `must be a mapping, got ${describeType(v.privateKey)}`);
+    if (!isObj(v.privateKey))
+      report.error(`${path}.privateKey`, `must be a mapping, got ${describeType(v.privateKey)}`);
     else {
       for (const key of Object.keys(v.privateKey)) {
-        if (key !== 'encoding') report.error(`${path}.privateKey.${key}`, `unknown field "${key}"; privateKey in spec.tls.certificates has only encoding (the key algorithm and size are cert-manager's defaults, or those of the policy's privateKey rule)`);
+        if (key !== 'encoding')
+          report.error(
+            `${path}.privateKey.${key}`,
+            `unknown field "${key}"; privateKey in spec.tls.certificates has only encoding (the key algorithm and size are cert-manager's defaults, or those of the policy's privateKey rule)`,
+          );
       }
       const enc = v.privateKey.encoding;
-      if (enc !== undefined && enc !== 'PKCS1' && enc !== 'PKCS8') report.error(`${path}.privateKey.encoding`, `must be PKCS1 or PKCS8, got ${describeType(enc)}`);
+      if (enc !== undefined && enc !== 'PKCS1' && enc !== 'PKCS8')
+        report.error(
+          `${path}.privateKey.encoding`,
+          `must be PKCS1 or PKCS8, got ${describeType(enc)}`,
+        );
       else o.privateKey = enc === undefined ? {} : { encoding: enc };
     }
   }

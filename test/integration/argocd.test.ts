@@ -13,15 +13,29 @@ const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 const inImage = /^COPY\s.*dist\/dbtls\.js\s+(\S+)\s*$/m.exec(dockerfile)![1];
 
 /** Runs a plugin command as the sidecar would: in the app directory, the image's bundle mapped to dist/. */
-function pluginCommand(step: { command: string[]; args?: string[] }, cwd: string, env: Record<string, string>) {
-  const [cmd, ...args] = [...step.command, ...(step.args ?? [])].map((a) => (a === inImage ? join(ROOT, 'dist/dbtls.js') : a));
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { PATH: process.env.PATH!, HOME: tempDir(), ...env } });
+function pluginCommand(
+  step: { command: string[]; args?: string[] },
+  cwd: string,
+  env: Record<string, string>,
+) {
+  const [cmd, ...args] = [...step.command, ...(step.args ?? [])].map((a) =>
+    a === inImage ? join(ROOT, 'dist/dbtls.js') : a,
+  );
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH!, HOME: tempDir(), ...env },
+  });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
 }
 
 const argoEnv = (extra: Record<string, string> = {}) => ({
-  ARGOCD_APP_NAME: 'postgres-tls', ARGOCD_APP_NAMESPACE: 'team-a', ARGOCD_APP_REVISION: '0123456789abcdef',
-  ARGOCD_APP_SOURCE_PATH: 'examples/postgres', ARGOCD_APP_SOURCE_REPO_URL: 'https://github.com/dbtls/dbtls.git', ...extra,
+  ARGOCD_APP_NAME: 'postgres-tls',
+  ARGOCD_APP_NAMESPACE: 'team-a',
+  ARGOCD_APP_REVISION: '0123456789abcdef',
+  ARGOCD_APP_SOURCE_PATH: 'examples/postgres',
+  ARGOCD_APP_SOURCE_REPO_URL: 'https://github.com/dbtls/dbtls.git',
+  ...extra,
 });
 
 /** The example package without namespaces: Argo CD puts such objects in the destination namespace. */
@@ -43,21 +57,32 @@ describe('Argo CD plugin (examples/argocd/plugin.yaml)', () => {
   });
 
   it('discover claims a directory with a KubeDB database and not one without', () => {
-    expect(pluginCommand(plugin.spec.discover.find, copyExample('postgres'), {}).stdout.trim()).toBe('./postgres.yaml');
+    expect(
+      pluginCommand(plugin.spec.discover.find, copyExample('postgres'), {}).stdout.trim(),
+    ).toBe('./postgres.yaml');
     const other = tempDir();
-    writeFileSync(join(other, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n');
+    writeFileSync(
+      join(other, 'cm.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n',
+    );
     const r = pluginCommand(plugin.spec.discover.find, other, {});
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('');
   });
 
-  it('discover works with BusyBox as the only tools (the alpine image\'s sh, find, grep, head)', { skip: !!missing('busybox') }, () => {
+  it("discover works with BusyBox as the only tools (the alpine image's sh, find, grep, head)", {
+    skip: !!missing('busybox'),
+  }, () => {
     const bin = join(tempDir(), 'busybox-bin');
     mkdirSync(bin);
-    for (const applet of ['sh', 'find', 'grep', 'head', 'xargs']) symlinkSync(which('busybox')!, join(bin, applet));
+    for (const applet of ['sh', 'find', 'grep', 'head', 'xargs'])
+      symlinkSync(which('busybox')!, join(bin, applet));
     const app = copyExample('postgres');
     mkdirSync(join(app, 'nested'));
-    writeFileSync(join(app, 'nested/db.yml'), 'apiVersion: kubedb.com/v1\nkind: Postgres\nmetadata:\n  name: x\n');
+    writeFileSync(
+      join(app, 'nested/db.yml'),
+      'apiVersion: kubedb.com/v1\nkind: Postgres\nmetadata:\n  name: x\n',
+    );
     writeFileSync(join(app, 'notes.txt'), 'apiVersion: kubedb.com/v1\n');
     const claimed = pluginCommand(plugin.spec.discover.find, app, { PATH: bin });
     expect(claimed.stderr).toBe('');
@@ -66,9 +91,14 @@ describe('Argo CD plugin (examples/argocd/plugin.yaml)', () => {
     const onlyYml = tempDir();
     writeFileSync(join(onlyYml, 'db.yml'), 'apiVersion: kubedb.com/v1alpha2\nkind: Singlestore\n');
     writeFileSync(join(onlyYml, 'db.txt.bak'), 'apiVersion: kubedb.com/v1alpha2\n');
-    expect(pluginCommand(plugin.spec.discover.find, onlyYml, { PATH: bin }).stdout).toBe('./db.yml\n');
+    expect(pluginCommand(plugin.spec.discover.find, onlyYml, { PATH: bin }).stdout).toBe(
+      './db.yml\n',
+    );
     const other = tempDir();
-    writeFileSync(join(other, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n');
+    writeFileSync(
+      join(other, 'cm.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n',
+    );
     writeFileSync(join(other, 'db.txt'), 'apiVersion: kubedb.com/v1\n');
     const none = pluginCommand(plugin.spec.discover.find, other, { PATH: bin });
     expect([none.status, none.stdout, none.stderr]).toEqual([0, '', '']);
@@ -79,42 +109,75 @@ describe('Argo CD plugin (examples/argocd/plugin.yaml)', () => {
     expect(r.status, r.stderr).toBe(0);
     // Documents as the user wrote them (comments kept), with what dbtls sets: the namespace.
     expect(r.stdout.startsWith('---\n# A CA issuer')).toBe(true);
-    expect(r.stdout).toMatch(/^kind: Issuer\nmetadata:\n  name: postgres-ca-issuer\n  namespace: team-a\n/m);
+    expect(r.stdout).toMatch(
+      /^kind: Issuer\nmetadata:\n {2}name: postgres-ca-issuer\n {2}namespace: team-a\n/m,
+    );
     expect(r.stdout).not.toContain('ResourceList');
-    expect(r.stdout).not.toMatch(/config\.kubernetes\.io\/(path|index|local-config)|internal\.config\.kubernetes\.io/);
+    expect(r.stdout).not.toMatch(
+      /config\.kubernetes\.io\/(path|index|local-config)|internal\.config\.kubernetes\.io/,
+    );
     const docs = parseDocs(r.stdout);
     // Standalone (the default): the Postgres is local-config and left out, like the Kptfile.
     expect(ids(docs)).toEqual([
-      'Certificate/team-a/pg-client-cert', 'Certificate/team-a/pg-metrics-exporter-cert', 'Certificate/team-a/pg-server-cert',
-      'ConfigMap/team-a/pg-server-config', 'Issuer/team-a/postgres-ca-issuer', 'Service/team-a/pg', 'Service/team-a/pg-pods',
-      'Service/team-a/pg-standby', 'StatefulSet/team-a/pg',
+      'Certificate/team-a/pg-client-cert',
+      'Certificate/team-a/pg-metrics-exporter-cert',
+      'Certificate/team-a/pg-server-cert',
+      'ConfigMap/team-a/pg-server-config',
+      'Issuer/team-a/postgres-ca-issuer',
+      'Service/team-a/pg',
+      'Service/team-a/pg-pods',
+      'Service/team-a/pg-standby',
+      'StatefulSet/team-a/pg',
     ]);
     // Certificate SANs follow the destination namespace too.
     const server = docs.find((o) => o.metadata.name === 'pg-server-cert');
     expect(server.spec.dnsNames).toContain('pg.team-a.svc.cluster.local');
-    expect(r.stderr).toContain("warning: pod 0 is the primary and the other 2 stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it) (Postgres/team-a/pg, spec.replicas)");
+    expect(r.stderr).toContain(
+      "warning: pod 0 is the primary and the other 2 stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it) (Postgres/team-a/pg, spec.replicas)",
+    );
   });
 
-  it('settings come from the Application\'s plugin env (ARGOCD_ENV_DBTLS_*)', () => {
+  it("settings come from the Application's plugin env (ARGOCD_ENV_DBTLS_*)", () => {
     const app = namespacelessApp();
-    writeFileSync(join(app, 'postgres.yaml'), readFileSync(join(app, 'postgres.yaml'), 'utf8')
-      .replace('kind: Issuer\n', 'kind: ClusterIssuer\n').replace('name: postgres-ca-issuer', 'name: letsencrypt-internal'));
-    const r = pluginCommand(plugin.spec.generate, app, argoEnv({
-      ARGOCD_ENV_DBTLS_MODE: 'operator', ARGOCD_ENV_DBTLS_EXTERNAL_ISSUERS: 'ClusterIssuer/letsencrypt-internal', ARGOCD_ENV_DBTLS_CLUSTER_DOMAIN: 'example.internal',
-    }));
+    writeFileSync(
+      join(app, 'postgres.yaml'),
+      readFileSync(join(app, 'postgres.yaml'), 'utf8')
+        .replace('kind: Issuer\n', 'kind: ClusterIssuer\n')
+        .replace('name: postgres-ca-issuer', 'name: letsencrypt-internal'),
+    );
+    const r = pluginCommand(
+      plugin.spec.generate,
+      app,
+      argoEnv({
+        ARGOCD_ENV_DBTLS_MODE: 'operator',
+        ARGOCD_ENV_DBTLS_EXTERNAL_ISSUERS: 'ClusterIssuer/letsencrypt-internal',
+        ARGOCD_ENV_DBTLS_CLUSTER_DOMAIN: 'example.internal',
+      }),
+    );
     expect(r.status, r.stderr).toBe(0);
     const docs = parseDocs(r.stdout);
     expect(ids(docs)).toEqual([
-      'Certificate/team-a/pg-client-cert', 'Certificate/team-a/pg-metrics-exporter-cert', 'Certificate/team-a/pg-server-cert',
-      'Issuer/team-a/postgres-ca-issuer', 'Postgres/team-a/pg',
+      'Certificate/team-a/pg-client-cert',
+      'Certificate/team-a/pg-metrics-exporter-cert',
+      'Certificate/team-a/pg-server-cert',
+      'Issuer/team-a/postgres-ca-issuer',
+      'Postgres/team-a/pg',
     ]);
-    expect(docs.find((o) => o.metadata.name === 'pg-server-cert').spec.dnsNames).toContain('pg.team-a.svc.example.internal');
+    expect(docs.find((o) => o.metadata.name === 'pg-server-cert').spec.dnsNames).toContain(
+      'pg.team-a.svc.example.internal',
+    );
     expect(docs.find((o) => o.kind === 'Postgres').metadata.annotations).toBeUndefined();
   });
 
   it('an error prints no manifests at all (an empty render must not prune) and exits 1', () => {
     const app = namespacelessApp();
-    writeFileSync(join(app, 'postgres.yaml'), readFileSync(join(app, 'postgres.yaml'), 'utf8').replace('name: postgres-ca-issuer', 'name: nope'));
+    writeFileSync(
+      join(app, 'postgres.yaml'),
+      readFileSync(join(app, 'postgres.yaml'), 'utf8').replace(
+        'name: postgres-ca-issuer',
+        'name: nope',
+      ),
+    );
     const r = pluginCommand(plugin.spec.generate, app, argoEnv());
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
@@ -122,15 +185,23 @@ describe('Argo CD plugin (examples/argocd/plugin.yaml)', () => {
   });
 
   it('a bad setting in the plugin env prints no manifests, exits 2 and names the variable and the value', () => {
-    const r = pluginCommand(plugin.spec.generate, namespacelessApp(), argoEnv({ ARGOCD_ENV_DBTLS_MODE: 'operater' }));
+    const r = pluginCommand(
+      plugin.spec.generate,
+      namespacelessApp(),
+      argoEnv({ ARGOCD_ENV_DBTLS_MODE: 'operater' }),
+    );
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('dbtls: ARGOCD_ENV_DBTLS_MODE (DBTLS_MODE in the Application\'s plugin env) must be one of standalone, operator, validate; got "operater"\nRun \'dbtls --help\' for usage.\n');
+    expect(r.stderr).toBe(
+      "dbtls: ARGOCD_ENV_DBTLS_MODE (DBTLS_MODE in the Application's plugin env) must be one of standalone, operator, validate; got \"operater\"\nRun 'dbtls --help' for usage.\n",
+    );
   });
 
   it('an explicit namespace wins over ARGOCD_APP_NAMESPACE', () => {
     const r = pluginCommand(plugin.spec.generate, copyExample('postgres'), argoEnv());
     expect(r.status, r.stderr).toBe(0);
-    expect(new Set(parseDocs(r.stdout).map((o) => o.metadata.namespace))).toEqual(new Set(['demo']));
+    expect(new Set(parseDocs(r.stdout).map((o) => o.metadata.namespace))).toEqual(
+      new Set(['demo']),
+    );
   });
 });

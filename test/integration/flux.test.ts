@@ -14,35 +14,54 @@ describe('Flux: render in CI (examples/flux/render.sh)', () => {
     const out = join(tempDir(), 'deploy/postgres');
     const r = run(script, [join(ROOT, 'examples/postgres'), out], { env: { DBTLS } });
     expect(r.status, r.stderr).toBe(0);
-    expect(readFileSync(join(out, 'manifests.yaml'), 'utf8')).toBe(readFileSync(join(ROOT, 'examples/postgres/.expected/manifests.yaml'), 'utf8'));
-    expect(r.stderr).toContain(`dbtls: rendered ${join(ROOT, 'examples/postgres')} into ${out}/manifests.yaml`);
+    expect(readFileSync(join(out, 'manifests.yaml'), 'utf8')).toBe(
+      readFileSync(join(ROOT, 'examples/postgres/.expected/manifests.yaml'), 'utf8'),
+    );
+    expect(r.stderr).toContain(
+      `dbtls: rendered ${join(ROOT, 'examples/postgres')} into ${out}/manifests.yaml`,
+    );
   });
 
   it('an error result fails the step with file:line:column and leaves the reconciled directory as it was', () => {
     const src = copyExample('postgres');
-    writeFileSync(join(src, 'postgres.yaml'), readFileSync(join(src, 'postgres.yaml'), 'utf8').replace('sslMode: verify-full', 'sslMode: verify-ful'));
+    writeFileSync(
+      join(src, 'postgres.yaml'),
+      readFileSync(join(src, 'postgres.yaml'), 'utf8').replace(
+        'sslMode: verify-full',
+        'sslMode: verify-ful',
+      ),
+    );
     const out = join(tempDir(), 'deploy');
     mkdirSync(out);
     writeFileSync(join(out, 'manifests.yaml'), 'previous\n');
     const r = run(script, [src, out], { env: { DBTLS } });
     expect(r.status).toBe(1);
-    expect(r.stdout).toContain(`${src}/postgres.yaml:11:3: error: "verify-ful" is not one of disable, allow, prefer, require, verify-ca, verify-full (Postgres/demo/pg, spec.sslMode)`);
+    expect(r.stdout).toContain(
+      `${src}/postgres.yaml:11:3: error: "verify-ful" is not one of disable, allow, prefer, require, verify-ca, verify-full (Postgres/demo/pg, spec.sslMode)`,
+    );
     expect(r.stderr).toContain(`dbtls: ${src} has errors; ${out} was not changed`);
     expect(readFileSync(join(out, 'manifests.yaml'), 'utf8')).toBe('previous\n');
   });
 
   it('refuses to hand Flux an empty set of manifests', () => {
     const src = tempDir();
-    writeFileSync(join(src, 'kptfile.yaml'), 'apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: x\n');
+    writeFileSync(
+      join(src, 'kptfile.yaml'),
+      'apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: x\n',
+    );
     const out = join(tempDir(), 'deploy');
     const r = run(script, [src, out], { env: { DBTLS } });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`dbtls: rendering ${src} produced no manifests; ${out} was not changed`);
+    expect(r.stderr).toContain(
+      `dbtls: rendering ${src} produced no manifests; ${out} was not changed`,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
   it('the Flux objects reconcile the directory the workflow renders into', () => {
-    const docs = readFileSync(join(ROOT, 'examples/flux/flux-sync.yaml'), 'utf8').split(/^---$/m).map((d) => load(d) as any);
+    const docs = readFileSync(join(ROOT, 'examples/flux/flux-sync.yaml'), 'utf8')
+      .split(/^---$/m)
+      .map((d) => load(d) as any);
     const kustomization = docs.find((d) => d.kind === 'Kustomization');
     const workflow = readFileSync(join(ROOT, 'examples/flux/github-workflow.yaml'), 'utf8');
     expect(workflow).toContain('examples/flux/render.sh examples/postgres deploy/postgres');

@@ -6,65 +6,100 @@ import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { copyExample, ids, IMAGE, missing, parseDocs, ROOT, run, snapshot, tempDir } from './tools.js';
+import {
+  copyExample,
+  ids,
+  IMAGE,
+  missing,
+  parseDocs,
+  ROOT,
+  run,
+  snapshot,
+  tempDir,
+} from './tools.js';
 
 const skip = missing('kpt');
 const LOCAL = 'config.kubernetes.io/local-config';
 const GENERATED = 'postgres_demo_pg.dbtls.yaml';
-const REPLICAS_WARNING = "pod 0 is the primary and the other 2 stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it)";
-const MISSING_ISSUER = 'Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster';
+const REPLICAS_WARNING =
+  "pod 0 is the primary and the other 2 stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it)";
+const MISSING_ISSUER =
+  'Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster';
 
 /** What a rendered package holds for the cluster: every non-local-config object. */
 function applied(dir: string): any[] {
   const snap = snapshot(dir);
-  return Object.entries(snap).filter(([f]) => /\.ya?ml$/.test(f) || f === 'Kptfile')
-    .flatMap(([, text]) => parseDocs(text)).filter((o) => o.metadata?.annotations?.[LOCAL] !== 'true');
+  return Object.entries(snap)
+    .filter(([f]) => /\.ya?ml$/.test(f) || f === 'Kptfile')
+    .flatMap(([, text]) => parseDocs(text))
+    .filter((o) => o.metadata?.annotations?.[LOCAL] !== 'true');
 }
-const expected = () => parseDocs(readFileSync(join(ROOT, 'examples/postgres/.expected/manifests.yaml'), 'utf8'));
-const byId = (docs: any[]) => Object.fromEntries(docs.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
+const expected = () =>
+  parseDocs(readFileSync(join(ROOT, 'examples/postgres/.expected/manifests.yaml'), 'utf8'));
+const byId = (docs: any[]) =>
+  Object.fromEntries(docs.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
 
 /** The Kptfile switched to its documented exec variant (the commented `- exec: dbtls` line). */
 function useExecVariant(dir: string): void {
   const kptfile = readFileSync(join(dir, 'Kptfile'), 'utf8');
   const exec = /^(\s*)#\s*(- exec: .+)$/m.exec(kptfile);
   expect(exec, 'the Kptfile documents an exec variant').not.toBeNull();
-  writeFileSync(join(dir, 'Kptfile'), kptfile.replace(/^\s*- image: .+$/m, `${exec![1]}${exec![2]}`));
+  writeFileSync(
+    join(dir, 'Kptfile'),
+    kptfile.replace(/^\s*- image: .+$/m, `${exec![1]}${exec![2]}`),
+  );
 }
 
 /** Example packages that kpt renders: folders under examples/ with a Kptfile and golden output. */
-const kptExamples = readdirSync(join(ROOT, 'examples')).filter((d) => existsSync(join(ROOT, 'examples', d, 'Kptfile'))).sort();
+const kptExamples = readdirSync(join(ROOT, 'examples'))
+  .filter((d) => existsSync(join(ROOT, 'examples', d, 'Kptfile')))
+  .sort();
 
-describe.skipIf(skip)('every example package under kpt fn render (image and exec) matches its golden output', () => {
-  it('has kpt example packages', () => expect(kptExamples).toContain('postgres'));
-  for (const name of kptExamples) {
-    it(name, () => {
-      const golden = join(ROOT, 'examples', name, '.expected');
-      const fails = /: error: /.test(readFileSync(join(golden, 'check.txt'), 'utf8'));
-      const viaImage = copyExample(name);
-      const before = snapshot(viaImage);
-      const r = run('kpt', ['fn', 'render', viaImage]);
-      expect(r.status, r.stderr).toBe(fails ? 1 : 0);
-      if (fails) { expect(snapshot(viaImage)).toEqual(before); return; }
-      expect(byId(applied(viaImage))).toEqual(byId(parseDocs(readFileSync(join(golden, 'manifests.yaml'), 'utf8'))));
-      const viaExec = copyExample(name);
-      useExecVariant(viaExec);
-      expect(run('kpt', ['fn', 'render', viaExec, '--allow-exec']).status).toBe(0);
-      const a = snapshot(viaImage); const b = snapshot(viaExec);
-      delete a.Kptfile; delete b.Kptfile;
-      expect(b).toEqual(a);
-    });
-  }
-});
+describe.skipIf(skip)(
+  'every example package under kpt fn render (image and exec) matches its golden output',
+  () => {
+    it('has kpt example packages', () => expect(kptExamples).toContain('postgres'));
+    for (const name of kptExamples) {
+      it(name, () => {
+        const golden = join(ROOT, 'examples', name, '.expected');
+        const fails = /: error: /.test(readFileSync(join(golden, 'check.txt'), 'utf8'));
+        const viaImage = copyExample(name);
+        const before = snapshot(viaImage);
+        const r = run('kpt', ['fn', 'render', viaImage]);
+        expect(r.status, r.stderr).toBe(fails ? 1 : 0);
+        if (fails) {
+          expect(snapshot(viaImage)).toEqual(before);
+          return;
+        }
+        expect(byId(applied(viaImage))).toEqual(
+          byId(parseDocs(readFileSync(join(golden, 'manifests.yaml'), 'utf8'))),
+        );
+        const viaExec = copyExample(name);
+        useExecVariant(viaExec);
+        expect(run('kpt', ['fn', 'render', viaExec, '--allow-exec']).status).toBe(0);
+        const a = snapshot(viaImage);
+        const b = snapshot(viaExec);
+        delete a.Kptfile;
+        delete b.Kptfile;
+        expect(b).toEqual(a);
+      });
+    }
+  },
+);
 
 describe.skipIf(skip)('kpt fn render', () => {
   let shimLog: string;
-  beforeAll(() => { shimLog = join(tempDir(), 'shim.log'); });
+  beforeAll(() => {
+    shimLog = join(tempDir(), 'shim.log');
+  });
 
   it('renders the example through the image (docker shim), as the golden output says', () => {
     const pkg = copyExample('postgres');
     const before = snapshot(pkg);
     const resultsDir = tempDir();
-    const r = run('kpt', ['fn', 'render', pkg, '--results-dir', resultsDir], { env: { DBTLS_SHIM_LOG: shimLog } });
+    const r = run('kpt', ['fn', 'render', pkg, '--results-dir', resultsDir], {
+      env: { DBTLS_SHIM_LOG: shimLog },
+    });
     expect(r.stderr + r.stdout).toContain(`[PASS] "${IMAGE}"`);
     expect(r.status).toBe(0);
     // The generated objects land in one file beside the database; the database becomes local-config.
@@ -76,20 +111,26 @@ describe.skipIf(skip)('kpt fn render', () => {
     expect(after['postgres.yaml']).toContain("# The KubeDB TLS guide's Postgres"); // comments kept
     expect(byId(applied(pkg))).toEqual(byId(expected()));
     // Results: in kpt's output and in --results-dir.
-    expect(r.stderr + r.stdout).toContain(`[warning] kubedb.com/v1/Postgres/demo/pg spec.replicas: ${REPLICAS_WARNING}`);
+    expect(r.stderr + r.stdout).toContain(
+      `[warning] kubedb.com/v1/Postgres/demo/pg spec.replicas: ${REPLICAS_WARNING}`,
+    );
     const results: any = load(readFileSync(join(resultsDir, 'results.yaml'), 'utf8'));
     expect(results.kind).toBe('FunctionResultList');
     expect(results.exitCode).toBe(0);
     expect(results.items[0].image).toBe(IMAGE);
     expect(results.items[0].results[0]).toEqual({
-      message: REPLICAS_WARNING, severity: 'warning',
+      message: REPLICAS_WARNING,
+      severity: 'warning',
       resourceRef: { apiVersion: 'kubedb.com/v1', kind: 'Postgres', name: 'pg', namespace: 'demo' },
-      field: { path: 'spec.replicas' }, file: { path: 'postgres.yaml' },
+      field: { path: 'spec.replicas' },
+      file: { path: 'postgres.yaml' },
     });
     // The shim ran the function as kpt asked: no network, user nobody.
     const log = readFileSync(shimLog, 'utf8');
     expect(log).toContain(`--network none --user nobody`);
-    expect(log).toMatch(/^isolation: user=nobody\(65534:65534\)( network=none\(unshare -n\)| network=host\(unshare -n not permitted here\))$/m);
+    expect(log).toMatch(
+      /^isolation: user=nobody\(65534:65534\)( network=none\(unshare -n\)| network=host\(unshare -n not permitted here\))$/m,
+    );
   });
 
   it('rendering twice leaves the package unchanged', () => {
@@ -107,35 +148,55 @@ describe.skipIf(skip)('kpt fn render', () => {
     useExecVariant(pkg);
     const refused = run('kpt', ['fn', 'render', pkg]);
     expect(refused.status).not.toBe(0);
-    expect(refused.stderr).toContain('must run with `--allow-exec` option to allow running function binaries');
+    expect(refused.stderr).toContain(
+      'must run with `--allow-exec` option to allow running function binaries',
+    );
     const r = run('kpt', ['fn', 'render', pkg, '--allow-exec']);
     expect(r.stderr + r.stdout).toContain('[PASS] "dbtls"');
     expect(r.status).toBe(0);
     const a = snapshot(viaImage);
     const b = snapshot(pkg);
-    delete a.Kptfile; delete b.Kptfile;
+    delete a.Kptfile;
+    delete b.Kptfile;
     expect(b).toEqual(a);
   });
 
   it('an error result fails the render, leaves the package untouched, and is reported', () => {
     const pkg = copyExample('postgres');
-    writeFileSync(join(pkg, 'postgres.yaml'), readFileSync(join(pkg, 'postgres.yaml'), 'utf8').replace('name: postgres-ca-issuer', 'name: nope'));
+    writeFileSync(
+      join(pkg, 'postgres.yaml'),
+      readFileSync(join(pkg, 'postgres.yaml'), 'utf8').replace(
+        'name: postgres-ca-issuer',
+        'name: nope',
+      ),
+    );
     const before = snapshot(pkg);
     const resultsDir = tempDir();
     const r = run('kpt', ['fn', 'render', pkg, '--results-dir', resultsDir]);
     expect(r.status).toBe(1);
     expect(r.stderr + r.stdout).toContain(`[FAIL] "${IMAGE}"`);
-    expect(r.stderr + r.stdout).toContain(`[error] kubedb.com/v1/Postgres/demo/pg spec.tls.issuerRef.name: ${MISSING_ISSUER}`);
+    expect(r.stderr + r.stdout).toContain(
+      `[error] kubedb.com/v1/Postgres/demo/pg spec.tls.issuerRef.name: ${MISSING_ISSUER}`,
+    );
     expect(snapshot(pkg)).toEqual(before);
     const results: any = load(readFileSync(join(resultsDir, 'results.yaml'), 'utf8'));
     expect(results.exitCode).toBe(1);
-    expect(results.items[0].results.filter((x: any) => x.severity === 'error').map((x: any) => [x.message, x.field.path]))
-      .toEqual([[MISSING_ISSUER, 'spec.tls.issuerRef.name']]);
+    expect(
+      results.items[0].results
+        .filter((x: any) => x.severity === 'error')
+        .map((x: any) => [x.message, x.field.path]),
+    ).toEqual([[MISSING_ISSUER, 'spec.tls.issuerRef.name']]);
   });
 });
 
 describe.skipIf(skip)('kpt fn eval', () => {
-  const operatorIds = ['Certificate/demo/pg-client-cert', 'Certificate/demo/pg-metrics-exporter-cert', 'Certificate/demo/pg-server-cert', 'Issuer/demo/postgres-ca-issuer', 'Postgres/demo/pg'];
+  const operatorIds = [
+    'Certificate/demo/pg-client-cert',
+    'Certificate/demo/pg-metrics-exporter-cert',
+    'Certificate/demo/pg-server-cert',
+    'Issuer/demo/postgres-ca-issuer',
+    'Postgres/demo/pg',
+  ];
 
   it.each([
     ['--image', IMAGE],
@@ -145,8 +206,14 @@ describe.skipIf(skip)('kpt fn eval', () => {
     const r = run('kpt', ['fn', 'eval', pkg, flag, fn, '--', 'mode=operator']);
     expect(r.status).toBe(0);
     expect(ids(applied(pkg))).toEqual(operatorIds);
-    expect(parseDocs(readFileSync(join(pkg, 'postgres.yaml'), 'utf8'))[0].metadata.annotations).toBeUndefined();
-    expect(parseDocs(readFileSync(join(pkg, GENERATED), 'utf8')).map((o) => o.kind)).toEqual(['Certificate', 'Certificate', 'Certificate']);
+    expect(
+      parseDocs(readFileSync(join(pkg, 'postgres.yaml'), 'utf8'))[0].metadata.annotations,
+    ).toBeUndefined();
+    expect(parseDocs(readFileSync(join(pkg, GENERATED), 'utf8')).map((o) => o.kind)).toEqual([
+      'Certificate',
+      'Certificate',
+      'Certificate',
+    ]);
   });
 
   it('an unknown setting value is an error result naming the ConfigMap field', () => {
@@ -154,15 +221,21 @@ describe.skipIf(skip)('kpt fn eval', () => {
     const before = snapshot(pkg);
     const r = run('kpt', ['fn', 'eval', pkg, '--image', IMAGE, '--', 'mode=operater']);
     expect(r.status).toBe(1);
-    expect(r.stderr + r.stdout).toContain('[error] v1/ConfigMap/function-input data.mode: must be one of standalone, operator, validate; got "operater"');
+    expect(r.stderr + r.stdout).toContain(
+      '[error] v1/ConfigMap/function-input data.mode: must be one of standalone, operator, validate; got "operater"',
+    );
     expect(snapshot(pkg)).toEqual(before);
   });
 });
 
 /** A copy of the repository as a clone has it (every project file, .expected included), with dist/. */
 function repositoryCopy(): string {
-  const files = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).stdout
-    .split('\n').filter((f) => f !== '' && existsSync(join(ROOT, f)));
+  const files = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  })
+    .stdout.split('\n')
+    .filter((f) => f !== '' && existsSync(join(ROOT, f)));
   const repo = join(tempDir(), 'dbtls');
   for (const f of [...files, 'dist/dbtls.js']) cpSync(join(ROOT, f), join(repo, f));
   return repo;
@@ -170,21 +243,39 @@ function repositoryCopy(): string {
 
 /** Files that differ between two snapshots. */
 const changedFiles = (a: Record<string, string>, b: Record<string, string>) =>
-  Object.keys({ ...a, ...b }).filter((f) => a[f] !== b[f]).sort();
+  Object.keys({ ...a, ...b })
+    .filter((f) => a[f] !== b[f])
+    .sort();
 
 /** What a render may change: a rendered package's resource files, never its Kptfile, .krmignore or .expected/. */
-const outsideRenderedPackages = (changed: string[]) => changed.filter((f) =>
-  !kptExamples.some((d) => f.startsWith(`examples/${d}/`)) || /\/(Kptfile|\.krmignore)$/.test(f) || f.includes('/.expected/'));
+const outsideRenderedPackages = (changed: string[]) =>
+  changed.filter(
+    (f) =>
+      !kptExamples.some((d) => f.startsWith(`examples/${d}/`)) ||
+      /\/(Kptfile|\.krmignore)$/.test(f) ||
+      f.includes('/.expected/'),
+  );
 
 describe.skipIf(skip)('the node limits through kpt (README, Limits)', () => {
-  const TOO_LARGE = /error: input is too large: \d+ places where a node may start .*more than maxNodes \(5\)/;
+  const TOO_LARGE =
+    /error: input is too large: \d+ places where a node may start .*more than maxNodes \(5\)/;
   it('kpt fn eval --image … --env DBTLS_MAX_NODES=5 passes the limit to the image', () => {
-    const r = run('kpt', ['fn', 'eval', copyExample('postgres'), '--image', IMAGE, '--env', 'DBTLS_MAX_NODES=5']);
+    const r = run('kpt', [
+      'fn',
+      'eval',
+      copyExample('postgres'),
+      '--image',
+      IMAGE,
+      '--env',
+      'DBTLS_MAX_NODES=5',
+    ]);
     expect(r.status).toBe(1);
     expect(r.stderr + r.stdout).toMatch(TOO_LARGE);
   });
   it('an exec function reads it from the environment kpt runs in', () => {
-    const r = run('kpt', ['fn', 'eval', copyExample('postgres'), '--exec', 'dbtls'], { env: { DBTLS_MAX_NODES: '5' } });
+    const r = run('kpt', ['fn', 'eval', copyExample('postgres'), '--exec', 'dbtls'], {
+      env: { DBTLS_MAX_NODES: '5' },
+    });
     expect(r.status).toBe(1);
     expect(r.stderr + r.stdout).toMatch(TOO_LARGE);
   });
@@ -193,7 +284,10 @@ describe.skipIf(skip)('the node limits through kpt (README, Limits)', () => {
 describe.skipIf(skip)('kpt fn render in a clone of the repository', () => {
   it('every example package has a .krmignore that keeps kpt out of .expected/', () => {
     for (const name of kptExamples) {
-      expect(readFileSync(join(ROOT, 'examples', name, '.krmignore'), 'utf8').split('\n'), name).toContain('.expected/');
+      expect(
+        readFileSync(join(ROOT, 'examples', name, '.krmignore'), 'utf8').split('\n'),
+        name,
+      ).toContain('.expected/');
     }
   });
 
@@ -201,7 +295,9 @@ describe.skipIf(skip)('kpt fn render in a clone of the repository', () => {
     const repo = repositoryCopy();
     const before = snapshot(repo);
     for (const name of kptExamples) {
-      const fails = /: error: /.test(readFileSync(join(ROOT, 'examples', name, '.expected/check.txt'), 'utf8'));
+      const fails = /: error: /.test(
+        readFileSync(join(ROOT, 'examples', name, '.expected/check.txt'), 'utf8'),
+      );
       const r = run('kpt', ['fn', 'render', `examples/${name}`], { cwd: repo });
       expect(r.status, `${name}: ${r.stderr}`).toBe(fails ? 1 : 0);
     }
@@ -212,8 +308,13 @@ describe.skipIf(skip)('kpt fn render in a clone of the repository', () => {
     // (The same objects: render writes each document as its file has it, and kpt has rewritten
     // the files in its own layout.)
     for (const name of kptExamples) {
-      const r = spawnSync(process.execPath, ['dist/dbtls.js', 'render', `examples/${name}`], { cwd: repo, encoding: 'utf8' });
-      expect(parseDocs(r.stdout), name).toEqual(parseDocs(readFileSync(join(repo, 'examples', name, '.expected/manifests.yaml'), 'utf8')));
+      const r = spawnSync(process.execPath, ['dist/dbtls.js', 'render', `examples/${name}`], {
+        cwd: repo,
+        encoding: 'utf8',
+      });
+      expect(parseDocs(r.stdout), name).toEqual(
+        parseDocs(readFileSync(join(repo, 'examples', name, '.expected/manifests.yaml'), 'utf8')),
+      );
     }
   });
 
@@ -234,16 +335,27 @@ describe.skipIf(skip)('kpt fn render in a clone of the repository', () => {
 
 describe.skipIf(skip)("README's exec variant of kpt fn render", () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const block = /Without a Docker engine, use the exec variant:[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+  const block = /Without a Docker engine, use the exec variant:[\s\S]*?```sh\n([\s\S]*?)```/.exec(
+    readme,
+  )?.[1];
 
   it('runs exactly as README writes it, from a clone with test/bin not on PATH, and renders the golden output', () => {
     expect(block).toBeDefined();
     const repo = repositoryCopy();
-    const path = (process.env.PATH ?? '').split(':').filter((d) => !d.startsWith(ROOT)).join(':');
-    const r = spawnSync('bash', ['-euo', 'pipefail', '-c', block!], { cwd: repo, encoding: 'utf8', env: { ...process.env, PATH: path } });
+    const path = (process.env.PATH ?? '')
+      .split(':')
+      .filter((d) => !d.startsWith(ROOT))
+      .join(':');
+    const r = spawnSync('bash', ['-euo', 'pipefail', '-c', block!], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: path },
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr + r.stdout).toContain('[PASS] "dbtls"');
-    expect(readFileSync(join(repo, 'examples/postgres/Kptfile'), 'utf8')).toMatch(/^ {4}- exec: dbtls$/m);
+    expect(readFileSync(join(repo, 'examples/postgres/Kptfile'), 'utf8')).toMatch(
+      /^ {4}- exec: dbtls$/m,
+    );
     expect(byId(applied(join(repo, 'examples/postgres')))).toEqual(byId(expected()));
   });
 });

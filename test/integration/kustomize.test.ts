@@ -7,21 +7,34 @@ import { describe, expect, it } from 'vitest';
 import { copyExample, golden, ids, missing, parseDocs, ROOT, run, tempDir } from './tools.js';
 
 /** The same Postgres and Issuer rendered by `dbtls render examples/postgres` (the golden example). */
-const postgresGolden = () => byId(parseDocs(readFileSync(join(ROOT, 'examples/postgres/.expected/manifests.yaml'), 'utf8')));
-const byId = (docs: any[]) => Object.fromEntries(docs.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
+const postgresGolden = () =>
+  byId(parseDocs(readFileSync(join(ROOT, 'examples/postgres/.expected/manifests.yaml'), 'utf8')));
+const byId = (docs: any[]) =>
+  Object.fromEntries(docs.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
 
 const skip = missing('kubectl');
-const build = (dir: string, env: NodeJS.ProcessEnv = {}) => run('kubectl', ['kustomize', '--enable-alpha-plugins', dir], { env });
-const REPLICAS_WARNING = "warning: pod 0 is the primary and the other 2 stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it) (Postgres/demo/pg, spec.replicas)";
+const build = (dir: string, env: NodeJS.ProcessEnv = {}) =>
+  run('kubectl', ['kustomize', '--enable-alpha-plugins', dir], { env });
+const REPLICAS_WARNING =
+  "warning: pod 0 is the primary and the other 2 stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it) (Postgres/demo/pg, spec.replicas)";
 const STANDALONE = [
-  'Certificate/demo/pg-client-cert', 'Certificate/demo/pg-metrics-exporter-cert', 'Certificate/demo/pg-server-cert',
-  'ConfigMap/demo/pg-server-config', 'Issuer/demo/postgres-ca-issuer', 'Service/demo/pg', 'Service/demo/pg-pods',
-  'Service/demo/pg-standby', 'StatefulSet/demo/pg',
+  'Certificate/demo/pg-client-cert',
+  'Certificate/demo/pg-metrics-exporter-cert',
+  'Certificate/demo/pg-server-cert',
+  'ConfigMap/demo/pg-server-config',
+  'Issuer/demo/postgres-ca-issuer',
+  'Service/demo/pg',
+  'Service/demo/pg-pods',
+  'Service/demo/pg-standby',
+  'StatefulSet/demo/pg',
 ];
 /** Operator mode: the Certificates and the database itself, for KubeDB. */
 const OPERATOR = [
-  'Certificate/demo/pg-client-cert', 'Certificate/demo/pg-metrics-exporter-cert', 'Certificate/demo/pg-server-cert',
-  'Issuer/demo/postgres-ca-issuer', 'Postgres/demo/pg',
+  'Certificate/demo/pg-client-cert',
+  'Certificate/demo/pg-metrics-exporter-cert',
+  'Certificate/demo/pg-server-cert',
+  'Issuer/demo/postgres-ca-issuer',
+  'Postgres/demo/pg',
 ];
 const edit = (file: string, from: string | RegExp, to: string) => {
   const text = readFileSync(file, 'utf8');
@@ -39,7 +52,9 @@ describe.skipIf(skip)('kubectl kustomize, dbtls as a transformer', () => {
     expect(ids(parseDocs(r.stdout))).toEqual(STANDALONE);
     expect(byId(parseDocs(r.stdout))).toEqual(postgresGolden());
     expect(r.stderr).toContain(REPLICAS_WARNING);
-    expect(readFileSync(logFile, 'utf8')).toContain('docker run --rm -i -a STDIN -a STDOUT -a STDERR --network none --user nobody --security-opt=no-new-privileges -e LOG_TO_STDERR=true -e STRUCTURED_RESULTS=true ghcr.io/dbtls/dbtls:v0.1.0');
+    expect(readFileSync(logFile, 'utf8')).toContain(
+      'docker run --rm -i -a STDIN -a STDOUT -a STDERR --network none --user nobody --security-opt=no-new-privileges -e LOG_TO_STDERR=true -e STRUCTURED_RESULTS=true ghcr.io/dbtls/dbtls:v0.1.0',
+    );
   });
 
   it('operator mode from the policy: Certificates, and the Postgres passed on to KubeDB', () => {
@@ -55,7 +70,10 @@ describe.skipIf(skip)('kubectl kustomize, dbtls as a transformer', () => {
     edit(join(dir, 'dbtls.yaml'), 'mode: standalone', 'mode: validate');
     const r = build(dir);
     expect(r.status, r.stderr).toBe(0);
-    expect(ids(parseDocs(r.stdout))).toEqual(['Issuer/demo/postgres-ca-issuer', 'Postgres/demo/pg']);
+    expect(ids(parseDocs(r.stdout))).toEqual([
+      'Issuer/demo/postgres-ca-issuer',
+      'Postgres/demo/pg',
+    ]);
     expect(r.stdout).not.toContain('dbtls');
   });
 
@@ -65,8 +83,10 @@ describe.skipIf(skip)('kubectl kustomize, dbtls as a transformer', () => {
     const r = build(dir);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('couldn\'t execute function: exit status 1');
-    expect(r.stderr).toContain('error: Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster (Postgres/demo/pg, spec.tls.issuerRef.name)');
+    expect(r.stderr).toContain("couldn't execute function: exit status 1");
+    expect(r.stderr).toContain(
+      'error: Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster (Postgres/demo/pg, spec.tls.issuerRef.name)',
+    );
   });
 });
 
@@ -88,7 +108,9 @@ describe.skipIf(skip)('kubectl kustomize, dbtls as a generator', () => {
     edit(join(dir, 'postgres.yaml'), /^ {4}dbtls\.dev\/external-issuers: .*\n/m, '');
     const r = build(dir);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain('warning: Issuer "postgres-ca-issuer" cannot be checked: issuers are not visible to a kustomize generator; list it in externalIssuers to confirm it exists in the cluster (Postgres/demo/pg, spec.tls.issuerRef)');
+    expect(r.stderr).toContain(
+      'warning: Issuer "postgres-ca-issuer" cannot be checked: issuers are not visible to a kustomize generator; list it in externalIssuers to confirm it exists in the cluster (Postgres/demo/pg, spec.tls.issuerRef)',
+    );
     expect(ids(parseDocs(r.stdout))).toEqual(STANDALONE);
   });
 
@@ -113,7 +135,10 @@ describe.skipIf(skip)('kubectl kustomize, dbtls as a generator', () => {
     edit(join(dir, 'postgres.yaml'), 'dbtls.dev/mode: standalone', 'dbtls.dev/mode: validate');
     const r = build(dir);
     expect(r.status, r.stderr).toBe(0);
-    expect(ids(parseDocs(r.stdout))).toEqual(['Issuer/demo/postgres-ca-issuer', 'Postgres/demo/pg']);
+    expect(ids(parseDocs(r.stdout))).toEqual([
+      'Issuer/demo/postgres-ca-issuer',
+      'Postgres/demo/pg',
+    ]);
     expect(r.stdout).not.toContain('generated-from');
     expect(r.stderr).not.toContain('local-config');
   });
@@ -123,12 +148,18 @@ describe.skipIf(skip)('kubectl kustomize, dbtls as a generator', () => {
     edit(join(dir, 'postgres.yaml'), 'dbtls.dev/mode: standalone', 'dbtls.dev/mode: operater');
     const r = build(dir);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('error: must be one of standalone, operator, validate; got "operater" (Postgres/demo/pg, metadata.annotations.dbtls.dev/mode)');
+    expect(r.stderr).toContain(
+      'error: must be one of standalone, operator, validate; got "operater" (Postgres/demo/pg, metadata.annotations.dbtls.dev/mode)',
+    );
   });
 
   it('dbtls.dev/cluster-domain on the database sets the domain of the certificate SANs', () => {
     const dir = copyExample('kustomize-generator');
-    edit(join(dir, 'postgres.yaml'), 'dbtls.dev/mode: standalone', 'dbtls.dev/mode: standalone\n    dbtls.dev/cluster-domain: example.internal');
+    edit(
+      join(dir, 'postgres.yaml'),
+      'dbtls.dev/mode: standalone',
+      'dbtls.dev/mode: standalone\n    dbtls.dev/cluster-domain: example.internal',
+    );
     const r = build(dir);
     expect(r.status, r.stderr).toBe(0);
     const server = parseDocs(r.stdout).find((o) => o.metadata.name === 'pg-server-cert');
@@ -138,7 +169,11 @@ describe.skipIf(skip)('kubectl kustomize, dbtls as a generator', () => {
 
   it('kubectl kustomize silently skips an exec: generator: exit 0, the other resources, nothing generated', () => {
     const dir = copyExample('kustomize-generator');
-    edit(join(dir, 'postgres.yaml'), /container:\n\s+image: ghcr\.io\/dbtls\/dbtls:v0\.1\.0/, 'exec:\n        path: dbtls');
+    edit(
+      join(dir, 'postgres.yaml'),
+      /container:\n\s+image: ghcr\.io\/dbtls\/dbtls:v0\.1\.0/,
+      'exec:\n        path: dbtls',
+    );
     const r = build(dir);
     expect(r.status, r.stderr).toBe(0);
     expect(ids(parseDocs(r.stdout))).toEqual(['Issuer/demo/postgres-ca-issuer']);
@@ -148,11 +183,17 @@ describe.skipIf(skip)('kubectl kustomize, dbtls as a generator', () => {
 describe.skipIf(skip)('kubectl kustomize and exec: functions (README: use container:)', () => {
   it('an exec: transformer is skipped silently: exit 0, the Postgres and Issuer unrendered, no Certificates', () => {
     const dir = copyExample('kustomize-transformer');
-    edit(join(dir, 'dbtls.yaml'), /container:\n\s+image: ghcr\.io\/dbtls\/dbtls:v0\.1\.0/, 'exec:\n        path: dbtls');
+    edit(
+      join(dir, 'dbtls.yaml'),
+      /container:\n\s+image: ghcr\.io\/dbtls\/dbtls:v0\.1\.0/,
+      'exec:\n        path: dbtls',
+    );
     const r = build(dir);
     expect(r.status, r.stderr).toBe(0);
     const docs = parseDocs(r.stdout);
     expect(ids(docs)).toEqual(['Issuer/demo/postgres-ca-issuer', 'Postgres/demo/pg']);
-    expect(docs.find((o) => o.kind === 'Postgres')).toEqual(parseDocs(readFileSync(join(dir, 'postgres.yaml'), 'utf8'))[0]);
+    expect(docs.find((o) => o.kind === 'Postgres')).toEqual(
+      parseDocs(readFileSync(join(dir, 'postgres.yaml'), 'utf8'))[0],
+    );
   });
 });

@@ -13,18 +13,30 @@ const DIST = join(ROOT, 'dist/dbtls.js');
 const PEAK_RSS = join(ROOT, 'bench/peak-rss.cjs');
 
 /** Runs dbtls on the file open at `stdin` with stdout to a pipe read in pieces, `pauseMs` between them. */
-function throughPipe(stdin: number, pauseMs: number): Promise<{ status: number | null; stdout: Buffer; peakKiB: number }> {
+function throughPipe(
+  stdin: number,
+  pauseMs: number,
+): Promise<{ status: number | null; stdout: Buffer; peakKiB: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', PEAK_RSS, DIST], { stdio: [stdin, 'pipe', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--require', PEAK_RSS, DIST], {
+      stdio: [stdin, 'pipe', 'ignore', 'pipe'],
+    });
     const chunks: Buffer[] = [];
     let rss = '';
-    child.stdio[3]!.on('data', (d: Buffer) => { rss += d.toString(); });
+    child.stdio[3]!.on('data', (d: Buffer) => {
+      rss += d.toString();
+    });
     child.stdout!.on('data', (d: Buffer) => {
       chunks.push(d);
-      if (pauseMs > 0) { child.stdout!.pause(); setTimeout(() => child.stdout!.resume(), pauseMs); }
+      if (pauseMs > 0) {
+        child.stdout!.pause();
+        setTimeout(() => child.stdout!.resume(), pauseMs);
+      }
     });
     child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout: Buffer.concat(chunks), peakKiB: Number(rss.trim()) }));
+    child.on('close', (status) =>
+      resolve({ status, stdout: Buffer.concat(chunks), peakKiB: Number(rss.trim()) }),
+    );
   });
 }
 
@@ -34,7 +46,9 @@ describe('output through a pipe', () => {
     const file = join(dir, 'input.yaml');
     writeFileSync(file, generate(1000)); // 4 MiB in, 17 MiB out
     const outFile = join(dir, 'output.yaml');
-    const toFile = spawnSync(process.execPath, ['--require', PEAK_RSS, DIST], { stdio: [openSync(file, 'r'), openSync(outFile, 'w'), 'ignore', 'pipe'] });
+    const toFile = spawnSync(process.execPath, ['--require', PEAK_RSS, DIST], {
+      stdio: [openSync(file, 'r'), openSync(outFile, 'w'), 'ignore', 'pipe'],
+    });
     expect(toFile.status).toBe(0);
     const fileKiB = Number(String(toFile.output[3]).trim());
     const slow = await throughPipe(openSync(file, 'r'), 2);
@@ -64,9 +78,14 @@ sys.exit(p.wait())
 `;
     const file = join(tempDir(), 'input.yaml');
     writeFileSync(file, generate(100));
-    const r = spawnSync('python3', ['-c', script, process.execPath, DIST, file], { maxBuffer: 1 << 30 });
+    const r = spawnSync('python3', ['-c', script, process.execPath, DIST, file], {
+      maxBuffer: 1 << 30,
+    });
     expect(r.status).toBe(0);
-    const direct = spawnSync(process.execPath, [DIST], { input: readFileSync(file), maxBuffer: 1 << 30 });
+    const direct = spawnSync(process.execPath, [DIST], {
+      input: readFileSync(file),
+      maxBuffer: 1 << 30,
+    });
     expect(r.stdout.equals(direct.stdout)).toBe(true);
     expect(r.stdout.length).toBeGreaterThan(1_000_000);
   });

@@ -1,7 +1,17 @@
 // Helpers for the integration tests: the real kpt and kubectl binaries, the docker shim first on
 // PATH, temporary copies of example packages (examples/ itself is never modified).
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { loadAll } from 'js-yaml';
@@ -27,12 +37,24 @@ export function missing(tool: string): string | undefined {
   return why;
 }
 
-export interface Proc { stdout: string; stderr: string; status: number }
+export interface Proc {
+  stdout: string;
+  stderr: string;
+  status: number;
+}
 
 /** Runs a command with test/bin (docker shim, dbtls) first on PATH. */
-export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Proc {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+): Proc {
   const r = spawnSync(cmd, args, {
-    cwd: opts.cwd, input: opts.input, encoding: 'utf8', maxBuffer: 1 << 28, timeout: 120_000,
+    cwd: opts.cwd,
+    input: opts.input,
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+    timeout: 120_000,
     env: { ...process.env, PATH: `${SHIM_BIN}:${process.env.PATH}`, ...opts.env },
   });
   if (r.error) throw r.error;
@@ -40,7 +62,9 @@ export function run(cmd: string, args: string[], opts: { cwd?: string; env?: Nod
 }
 
 const made: string[] = [];
-afterAll(() => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 export function tempDir(prefix = 'dbtls-it-'): string {
   const d = mkdtempSync(join(tmpdir(), prefix));
@@ -51,7 +75,10 @@ export function tempDir(prefix = 'dbtls-it-'): string {
 /** A temporary copy of an example (without .expected). */
 export function copyExample(name: string): string {
   const dir = join(tempDir(), name.replace(/\//g, '_'));
-  cpSync(join(ROOT, 'examples', name), dir, { recursive: true, filter: (src) => !src.includes('/.expected') });
+  cpSync(join(ROOT, 'examples', name), dir, {
+    recursive: true,
+    filter: (src) => !src.includes('/.expected'),
+  });
   return dir;
 }
 
@@ -70,7 +97,9 @@ export function snapshot(dir: string): Record<string, string> {
 }
 
 export function parseDocs(text: string): any[] {
-  return (loadAll(text, null, { schema: KUBERNETES_SCHEMA }) as any[]).filter((d) => d !== null && d !== undefined);
+  return (loadAll(text, null, { schema: KUBERNETES_SCHEMA }) as any[]).filter(
+    (d) => d !== null && d !== undefined,
+  );
 }
 
 export const idOf = (o: any) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
@@ -82,7 +111,8 @@ export function golden(name: string, actual: string): string {
   if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileSync(file, actual);
-    if (process.env.UPDATE_GOLDEN !== '1') throw new Error(`${relative(ROOT, file)} did not exist; written now — review it`);
+    if (process.env.UPDATE_GOLDEN !== '1')
+      throw new Error(`${relative(ROOT, file)} did not exist; written now — review it`);
   }
   return readFileSync(file, 'utf8');
 }

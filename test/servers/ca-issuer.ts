@@ -10,16 +10,43 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseGoDuration } from '../../fn/util/duration.js';
 
-export interface TestCA { dir: string; cert: string; key: string; name: string }
+export interface TestCA {
+  dir: string;
+  cert: string;
+  key: string;
+  name: string;
+}
 
 /** A self-signed CA (RSA 2048, valid one day) in `dir`. */
 export function createTestCA(dir: string, name = 'dbtls test CA'): TestCA {
   mkdirSync(dir, { recursive: true });
   const key = join(dir, 'ca.key');
   const cert = join(dir, 'ca.crt');
-  writeFileSync(key, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-  openssl(['req', '-x509', '-new', '-key', key, '-out', cert, '-days', '1', '-subj', dn([['CN', [name]]]),
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  writeFileSync(
+    key,
+    generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    }),
+    { mode: 0o600 },
+  );
+  openssl([
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '1',
+    '-subj',
+    dn([['CN', [name]]]),
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   return { dir, cert, key, name };
 }
 
@@ -35,28 +62,60 @@ export interface CertificateSpec {
   usages?: string[];
   duration?: string;
   isCA?: boolean;
-  privateKey?: { algorithm?: 'RSA' | 'ECDSA' | 'Ed25519'; size?: number; encoding?: 'PKCS1' | 'PKCS8' };
+  privateKey?: {
+    algorithm?: 'RSA' | 'ECDSA' | 'Ed25519';
+    size?: number;
+    encoding?: 'PKCS1' | 'PKCS8';
+  };
 }
 
-export interface IssuedSecret { dir: string; caCrt: string; tlsCrt: string; tlsKey: string; notBefore: Date; notAfter: Date }
+export interface IssuedSecret {
+  dir: string;
+  caCrt: string;
+  tlsCrt: string;
+  tlsKey: string;
+  notBefore: Date;
+  notAfter: Date;
+}
 
 // cert-manager's key usage names (pkg/apis/certmanager/v1 KeyUsage) → openssl extension names.
 const KEY_USAGE: Record<string, string> = {
-  signing: 'digitalSignature', 'digital signature': 'digitalSignature', 'content commitment': 'nonRepudiation',
-  'key encipherment': 'keyEncipherment', 'key agreement': 'keyAgreement', 'data encipherment': 'dataEncipherment',
-  'cert sign': 'keyCertSign', 'crl sign': 'cRLSign', 'encipher only': 'encipherOnly', 'decipher only': 'decipherOnly',
+  signing: 'digitalSignature',
+  'digital signature': 'digitalSignature',
+  'content commitment': 'nonRepudiation',
+  'key encipherment': 'keyEncipherment',
+  'key agreement': 'keyAgreement',
+  'data encipherment': 'dataEncipherment',
+  'cert sign': 'keyCertSign',
+  'crl sign': 'cRLSign',
+  'encipher only': 'encipherOnly',
+  'decipher only': 'decipherOnly',
 };
 const EXT_KEY_USAGE: Record<string, string> = {
-  any: 'anyExtendedKeyUsage', 'server auth': 'serverAuth', 'client auth': 'clientAuth', 'code signing': 'codeSigning',
-  'email protection': 'emailProtection', 's/mime': 'emailProtection', 'ipsec end system': 'ipsecEndSystem',
-  'ipsec tunnel': 'ipsecTunnel', 'ipsec user': 'ipsecUser', timestamping: 'timeStamping', 'ocsp signing': 'OCSPSigning',
-  'microsoft sgc': 'msSGC', 'netscape sgc': 'nsSGC',
+  any: 'anyExtendedKeyUsage',
+  'server auth': 'serverAuth',
+  'client auth': 'clientAuth',
+  'code signing': 'codeSigning',
+  'email protection': 'emailProtection',
+  's/mime': 'emailProtection',
+  'ipsec end system': 'ipsecEndSystem',
+  'ipsec tunnel': 'ipsecTunnel',
+  'ipsec user': 'ipsecUser',
+  timestamping: 'timeStamping',
+  'ocsp signing': 'OCSPSigning',
+  'microsoft sgc': 'msSGC',
+  'netscape sgc': 'nsSGC',
 };
 const DEFAULT_USAGES = ['digital signature', 'key encipherment'];
 const DEFAULT_DURATION = '2160h';
 
 /** Issues `spec` from `ca` into `<outDir>` as the Secret's files. */
-export function issue(ca: TestCA, spec: CertificateSpec, outDir: string, now = new Date()): IssuedSecret {
+export function issue(
+  ca: TestCA,
+  spec: CertificateSpec,
+  outDir: string,
+  now = new Date(),
+): IssuedSecret {
   mkdirSync(outDir, { recursive: true });
   const work = join(ca.dir, `req-${randomBytes(6).toString('hex')}`);
   mkdirSync(work);
@@ -70,11 +129,18 @@ export function issue(ca: TestCA, spec: CertificateSpec, outDir: string, now = n
   // Subject in Go's pkix.Name order (C, ST, L, STREET, POSTALCODE, O, OU, CN, SERIALNUMBER); the
   // values of one attribute form one multi-valued RDN, as Go marshals them.
   const s = spec.subject ?? {};
-  const list = (v: string[] | string | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  const list = (v: string[] | string | undefined) =>
+    v === undefined ? [] : Array.isArray(v) ? v : [v];
   const subject = dn([
-    ['C', list(s.countries)], ['ST', list(s.provinces)], ['L', list(s.localities)], ['street', list(s.streetAddresses)],
-    ['postalCode', list(s.postalCodes)], ['O', list(s.organizations)], ['OU', list(s.organizationalUnits)],
-    ['CN', list(spec.commonName)], ['serialNumber', list(s.serialNumber)],
+    ['C', list(s.countries)],
+    ['ST', list(s.provinces)],
+    ['L', list(s.localities)],
+    ['street', list(s.streetAddresses)],
+    ['postalCode', list(s.postalCodes)],
+    ['O', list(s.organizations)],
+    ['OU', list(s.organizationalUnits)],
+    ['CN', list(spec.commonName)],
+    ['serialNumber', list(s.serialNumber)],
   ]);
 
   const usages = spec.usages && spec.usages.length > 0 ? spec.usages : DEFAULT_USAGES;
@@ -99,8 +165,12 @@ export function issue(ca: TestCA, spec: CertificateSpec, outDir: string, now = n
     eku.size > 0 ? `extendedKeyUsage = ${[...eku].join(', ')}` : '',
     'authorityKeyIdentifier = keyid',
     // With an empty subject the SAN extension must be critical (RFC 5280 4.2.1.6), as Go does.
-    sans.length > 0 ? `subjectAltName = ${subject === '/' ? 'critical, ' : ''}${sans.join(', ')}` : '',
-  ].filter(Boolean).join('\n');
+    sans.length > 0
+      ? `subjectAltName = ${subject === '/' ? 'critical, ' : ''}${sans.join(', ')}`
+      : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
 
   const d = parseGoDuration(spec.duration ?? DEFAULT_DURATION);
   if (!d.ok) throw new Error(`duration ${spec.duration}: ${d.error}`);
@@ -109,17 +179,60 @@ export function issue(ca: TestCA, spec: CertificateSpec, outDir: string, now = n
 
   const cnf = join(work, 'ca.cnf');
   writeFileSync(join(work, 'index.txt'), '');
-  writeFileSync(cnf, [
-    '[ca]', 'default_ca = test', '[test]', `dir = ${work}`, 'database = $dir/index.txt', 'new_certs_dir = $dir',
-    `certificate = ${ca.cert}`, `private_key = ${ca.key}`, 'default_md = sha256', 'policy = any', 'unique_subject = no',
-    'email_in_dn = no', 'rand_serial = yes', '[any]', 'commonName = optional', ext, '',
-  ].join('\n'));
+  writeFileSync(
+    cnf,
+    [
+      '[ca]',
+      'default_ca = test',
+      '[test]',
+      `dir = ${work}`,
+      'database = $dir/index.txt',
+      'new_certs_dir = $dir',
+      `certificate = ${ca.cert}`,
+      `private_key = ${ca.key}`,
+      'default_md = sha256',
+      'policy = any',
+      'unique_subject = no',
+      'email_in_dn = no',
+      'rand_serial = yes',
+      '[any]',
+      'commonName = optional',
+      ext,
+      '',
+    ].join('\n'),
+  );
   const csr = join(work, 'req.csr');
   const reqKey = join(work, 'req.key');
   writeFileSync(reqKey, key.pkcs8, { mode: 0o600 });
-  openssl(['req', '-new', '-key', reqKey, '-out', csr, '-subj', subject === '/' ? '/' : subject, '-multivalue-rdn']);
-  openssl(['ca', '-batch', '-config', cnf, '-in', csr, '-out', tlsCrt, '-notext', '-preserveDN', '-extensions', 'ext',
-    '-startdate', asn1Time(notBefore), '-enddate', asn1Time(notAfter)]);
+  openssl([
+    'req',
+    '-new',
+    '-key',
+    reqKey,
+    '-out',
+    csr,
+    '-subj',
+    subject === '/' ? '/' : subject,
+    '-multivalue-rdn',
+  ]);
+  openssl([
+    'ca',
+    '-batch',
+    '-config',
+    cnf,
+    '-in',
+    csr,
+    '-out',
+    tlsCrt,
+    '-notext',
+    '-preserveDN',
+    '-extensions',
+    'ext',
+    '-startdate',
+    asn1Time(notBefore),
+    '-enddate',
+    asn1Time(notAfter),
+  ]);
   writeFileSync(caCrt, execFileSync('openssl', ['x509', '-in', ca.cert]));
   return { dir: outDir, caCrt, tlsCrt, tlsKey, notBefore, notAfter };
 }
@@ -128,26 +241,47 @@ function privateKey(pk: CertificateSpec['privateKey'] = {}): { pem: string; pkcs
   const algorithm = pk.algorithm ?? 'RSA';
   const encoding = pk.encoding ?? 'PKCS1';
   if (algorithm === 'RSA') {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: pk.size && pk.size > 0 ? pk.size : 2048 });
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: pk.size && pk.size > 0 ? pk.size : 2048,
+    });
     const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-    return { pem: encoding === 'PKCS8' ? pkcs8 : (privateKey.export({ type: 'pkcs1', format: 'pem' }) as string), pkcs8 };
+    return {
+      pem:
+        encoding === 'PKCS8'
+          ? pkcs8
+          : (privateKey.export({ type: 'pkcs1', format: 'pem' }) as string),
+      pkcs8,
+    };
   }
   if (algorithm === 'ECDSA') {
-    const curve = { 256: 'prime256v1', 384: 'secp384r1', 521: 'secp521r1' }[pk.size && pk.size > 0 ? pk.size : 256];
+    const curve = { 256: 'prime256v1', 384: 'secp384r1', 521: 'secp521r1' }[
+      pk.size && pk.size > 0 ? pk.size : 256
+    ];
     if (!curve) throw new Error(`ECDSA size ${pk.size}`);
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: curve });
     const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-    return { pem: encoding === 'PKCS8' ? pkcs8 : (privateKey.export({ type: 'sec1', format: 'pem' }) as string), pkcs8 };
+    return {
+      pem:
+        encoding === 'PKCS8'
+          ? pkcs8
+          : (privateKey.export({ type: 'sec1', format: 'pem' }) as string),
+      pkcs8,
+    };
   }
   // Ed25519 keys are always PKCS#8.
-  const pkcs8 = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  const pkcs8 = generateKeyPairSync('ed25519').privateKey.export({
+    type: 'pkcs8',
+    format: 'pem',
+  }) as string;
   return { pem: pkcs8, pkcs8 };
 }
 
 /** An openssl `-subj` string from attribute/value lists; empty attributes are left out. */
 function dn(parts: [string, string[]][]): string {
   const esc = (v: string) => v.replace(/[\\/+=]/g, (c) => `\\${c}`);
-  const rdns = parts.filter(([, vs]) => vs.length > 0).map(([a, vs]) => vs.map((v) => `${a}=${esc(v)}`).join('+'));
+  const rdns = parts
+    .filter(([, vs]) => vs.length > 0)
+    .map(([a, vs]) => vs.map((v) => `${a}=${esc(v)}`).join('+'));
   return `/${rdns.join('/')}`;
 }
 

@@ -7,7 +7,7 @@
 // client's own mount namespace), so the server certificate is verified against the name the
 // option file gives; `--port` for the test server's port.
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issuer } from '../helpers.js';
@@ -31,13 +31,34 @@ let target = TARGETS[0];
 const items = () => [
   issuer('ca'),
   {
-    apiVersion: 'kubedb.com/v1', kind: target.kind, metadata: { name: target.db, namespace: 'demo' },
-    spec: { ...target.spec, requireSSL: true, tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } } },
+    apiVersion: 'kubedb.com/v1',
+    kind: target.kind,
+    metadata: { name: target.db, namespace: 'demo' },
+    spec: {
+      ...target.spec,
+      requireSSL: true,
+      tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } },
+    },
   },
   {
-    apiVersion: 'apps/v1', kind: 'Deployment',
-    metadata: { name: 'app', namespace: 'demo', annotations: { 'dbtls.dev/connect-to': `${target.kind}/${target.db}`, 'dbtls.dev/connect-as': 'app' } },
-    spec: { template: { spec: { securityContext: { runAsUser: APP.uid, runAsGroup: APP.gid, fsGroup: APP.gid }, containers: [{ name: 'app', image: 'example/app' }] } } },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: 'app',
+      namespace: 'demo',
+      annotations: {
+        'dbtls.dev/connect-to': `${target.kind}/${target.db}`,
+        'dbtls.dev/connect-as': 'app',
+      },
+    },
+    spec: {
+      template: {
+        spec: {
+          securityContext: { runAsUser: APP.uid, runAsGroup: APP.gid, fsGroup: APP.gid },
+          containers: [{ name: 'app', image: 'example/app' }],
+        },
+      },
+    },
   },
 ];
 
@@ -51,7 +72,11 @@ let server: MariaDB;
 /** Pod 0 of the rendered database, as the PerconaXtraDB server test starts it (pxc-pod.ts). */
 async function startServer(): Promise<MariaDB> {
   const pod = await startPxcPod({
-    items: items(), root: join(work.dir, target.db), ca, template: join(work.dir, 'template'), password: 'root-password',
+    items: items(),
+    root: join(work.dir, target.db),
+    ca,
+    template: join(work.dir, 'template'),
+    password: 'root-password',
   });
   r = pod.r;
   secrets = issueAll(ca, r.certificates, join(work.dir, 'secrets'));
@@ -59,64 +84,116 @@ async function startServer(): Promise<MariaDB> {
 }
 
 /** The mariadb client as the application's pod: its files, its environment, the Service's name. */
-function runApp(name: string, appSecrets: Record<string, string>, sql: string): Promise<{ ok: boolean; out: string; err: string; env: Record<string, string> }> {
+function runApp(
+  name: string,
+  appSecrets: Record<string, string>,
+  sql: string,
+): Promise<{ ok: boolean; out: string; err: string; env: Record<string, string> }> {
   const deployment = r.items.find((i) => i.kind === 'Deployment');
   const podSpec = deployment.spec.template.spec;
   const container = podSpec.containers[0];
   const root = join(work.dir, 'apps', name);
   mkdirSync(root, { recursive: true });
   const mountPaths: string[] = container.volumeMounts.map((m: any) => m.mountPath);
-  mountVolumes(podSpec, { root, secrets: appSecrets, configMaps: r.configMaps, container: 'app', transform: (_cm, _key, content) => remapPaths(content, mountPaths, root) });
+  mountVolumes(podSpec, {
+    root,
+    secrets: appSecrets,
+    configMaps: r.configMaps,
+    container: 'app',
+    transform: (_cm, _key, content) => remapPaths(content, mountPaths, root),
+  });
   const env: Record<string, string> = {};
   for (const e of container.env) env[e.name] = remapPaths(String(e.value), mountPaths, root);
   const hosts = join(root, 'hosts');
   writeFileSync(hosts, `127.0.0.1 localhost\n127.0.0.1 ${target.db}\n`);
-  const script = 'mount --bind "$1" /etc/hosts && shift && exec setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"';
-  const args = ['--mount', 'sh', '-c', script, 'sh', hosts, 'mariadb', `--port=${server.port}`, '--batch', '--skip-column-names', '--connect-timeout=5', '-e', sql];
+  const script =
+    'mount --bind "$1" /etc/hosts && shift && exec setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"';
+  const args = [
+    '--mount',
+    'sh',
+    '-c',
+    script,
+    'sh',
+    hosts,
+    'mariadb',
+    `--port=${server.port}`,
+    '--batch',
+    '--skip-column-names',
+    '--connect-timeout=5',
+    '-e',
+    sql,
+  ];
   return new Promise((resolve) => {
-    execFile('unshare', args, { env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent', ...env }, timeout: 20_000 },
-      (err, stdout, stderr) => resolve({ ok: !err, out: stdout.trim(), err: stderr.trim(), env }));
+    execFile(
+      'unshare',
+      args,
+      { env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent', ...env }, timeout: 20_000 },
+      (err, stdout, stderr) => resolve({ ok: !err, out: stdout.trim(), err: stderr.trim(), env }),
+    );
   });
 }
 
-for (const t of TARGETS) describe.skipIf(SKIP)(`an application connects to the ${t.kind} profile (MariaDB) with the rendered option file`, () => {
-  beforeAll(async () => {
-    target = t;
-    requireRoot();
-    if (!existsSync(MARIADBD)) throw new Error(`${MARIADBD} is missing; run .ci/install-tools`);
-    work = workDir(`connect-${t.db}`);
-    ca = createTestCA(join(work.dir, 'ca'));
-    otherCA = createTestCA(join(work.dir, 'other-ca'), 'some other CA');
-    server = await startServer();
-    // The application's account: authenticated by its certificate's subject alone.
-    const made = await mariadb(['-S', server.socket, '-uroot', '-e', "create user 'app'@'%' require subject '/CN=app'"]);
-    expect(made).toMatchObject({ ok: true });
-  }, 120_000);
-  afterAll(async () => {
-    await server?.stop();
-    work?.cleanup();
-  });
+for (const t of TARGETS)
+  describe.skipIf(SKIP)(
+    `an application connects to the ${t.kind} profile (MariaDB) with the rendered option file`,
+    () => {
+      beforeAll(async () => {
+        target = t;
+        requireRoot();
+        if (!existsSync(MARIADBD)) throw new Error(`${MARIADBD} is missing; run .ci/install-tools`);
+        work = workDir(`connect-${t.db}`);
+        ca = createTestCA(join(work.dir, 'ca'));
+        otherCA = createTestCA(join(work.dir, 'other-ca'), 'some other CA');
+        server = await startServer();
+        // The application's account: authenticated by its certificate's subject alone.
+        const made = await mariadb([
+          '-S',
+          server.socket,
+          '-uroot',
+          '-e',
+          "create user 'app'@'%' require subject '/CN=app'",
+        ]);
+        expect(made).toMatchObject({ ok: true });
+      }, 120_000);
+      afterAll(async () => {
+        await server?.stop();
+        work?.cleanup();
+      });
 
-  it('renders a [client] option file read through MYSQL_HOME', () => {
-    const file = r.configMaps[`app-${t.db}-client`]['my.cnf'];
-    expect(file).toContain(`[client]\nhost=${t.db}\nport=3306\nuser=app\nssl-ca=/etc/dbtls/${t.db}/tls/ca.crt\n`);
-    expect(file).toContain(`ssl-key=/etc/dbtls/${t.db}/tls/tls.key\nssl-verify-server-cert\n`);
-    expect(r.configMaps[`app-${t.db}-client`]['mysql-client.cnf']).toContain(`ssl-key=/etc/dbtls/${t.db}/tls/tls.key\nssl-mode=VERIFY_IDENTITY\n`);
-  });
+      it('renders a [client] option file read through MYSQL_HOME', () => {
+        const file = r.configMaps[`app-${t.db}-client`]['my.cnf'];
+        expect(file).toContain(
+          `[client]\nhost=${t.db}\nport=3306\nuser=app\nssl-ca=/etc/dbtls/${t.db}/tls/ca.crt\n`,
+        );
+        expect(file).toContain(`ssl-key=/etc/dbtls/${t.db}/tls/tls.key\nssl-verify-server-cert\n`);
+        expect(r.configMaps[`app-${t.db}-client`]['mysql-client.cnf']).toContain(
+          `ssl-key=/etc/dbtls/${t.db}/tls/tls.key\nssl-mode=VERIFY_IDENTITY\n`,
+        );
+      });
 
-  it(`connects over TLS to host ${t.db}, the server certificate verified, as the certificate's user`, async () => {
-    const a = await runApp('own', secrets, "select current_user(); show status like 'Ssl_version'");
-    expect(a.env).toEqual({ MYSQL_HOME: join(work.dir, 'apps', 'own', `/etc/dbtls/${t.db}/config`) });
-    expect(a).toMatchObject({ ok: true, out: 'app@%\nSsl_version\tTLSv1.3', err: '' });
-  });
+      it(`connects over TLS to host ${t.db}, the server certificate verified, as the certificate's user`, async () => {
+        const a = await runApp(
+          'own',
+          secrets,
+          "select current_user(); show status like 'Ssl_version'",
+        );
+        expect(a.env).toEqual({
+          MYSQL_HOME: join(work.dir, 'apps', 'own', `/etc/dbtls/${t.db}/config`),
+        });
+        expect(a).toMatchObject({ ok: true, out: 'app@%\nSsl_version\tTLSv1.3', err: '' });
+      });
 
-  it('is refused when its ca.crt is another CA\'s: the server certificate is verified', async () => {
-    const dir = join(work.dir, 'other-secret');
-    mkdirSync(dir, { recursive: true });
-    for (const f of ['tls.crt', 'tls.key']) copyFileSync(join(secrets[`app-${t.db}-client`], f), join(dir, f));
-    copyFileSync(otherCA.cert, join(dir, 'ca.crt'));
-    const a = await runApp('other-ca', { ...secrets, [`app-${t.db}-client`]: dir }, 'select 1');
-    expect(a.ok).toBe(false);
-    expect(a.err).toMatch(/TLS\/SSL error: .*(unable to get local issuer certificate|certificate verify failed|self-signed)/);
-  });
-});
+      it("is refused when its ca.crt is another CA's: the server certificate is verified", async () => {
+        const dir = join(work.dir, 'other-secret');
+        mkdirSync(dir, { recursive: true });
+        for (const f of ['tls.crt', 'tls.key'])
+          copyFileSync(join(secrets[`app-${t.db}-client`], f), join(dir, f));
+        copyFileSync(otherCA.cert, join(dir, 'ca.crt'));
+        const a = await runApp('other-ca', { ...secrets, [`app-${t.db}-client`]: dir }, 'select 1');
+        expect(a.ok).toBe(false);
+        expect(a.err).toMatch(
+          /TLS\/SSL error: .*(unable to get local issuer certificate|certificate verify failed|self-signed)/,
+        );
+      });
+    },
+  );

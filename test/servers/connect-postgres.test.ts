@@ -12,7 +12,17 @@ import { issuer, postgres } from '../helpers.js';
 import { createTestCA, type TestCA } from './ca-issuer.js';
 import { SKIP, requireRoot, workDir } from './env.js';
 import { mountVolumes } from './kubelet.js';
-import { type Attempt, freePort, initTemplate, localAccount, type Pod, postgresBin, psql, remapPaths, startPod } from './postgres-server.js';
+import {
+  type Attempt,
+  freePort,
+  initTemplate,
+  localAccount,
+  type Pod,
+  postgresBin,
+  psql,
+  remapPaths,
+  startPod,
+} from './postgres-server.js';
 import { issueAll, type Rendered, renderItems } from './render.js';
 
 const PASSWORD = 'Sup3r-secret';
@@ -20,17 +30,28 @@ const APP_PASSWORD = 'App-Pass-7';
 /** The application's pod runs as nobody, fsGroup nogroup: the key is 0440 root:nogroup. */
 const APP = { uid: 65534, gid: 65534 };
 const bin = postgresBin();
-const VERSION = bin ? /(\d+(?:\.\d+)*)/.exec(execFileSync(join(bin, 'postgres'), ['--version']).toString())![1] : '15';
+const VERSION = bin
+  ? /(\d+(?:\.\d+)*)/.exec(execFileSync(join(bin, 'postgres'), ['--version']).toString())![1]
+  : '15';
 
 const app = (annotations: Record<string, string>) => ({
-  apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'app', namespace: 'demo', annotations },
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'app', namespace: 'demo', annotations },
   spec: {
     selector: { matchLabels: { app: 'app' } },
     template: {
       metadata: { labels: { app: 'app' } },
       spec: {
-        securityContext: { runAsUser: APP.uid, runAsGroup: APP.gid, fsGroup: APP.gid, runAsNonRoot: true },
-        containers: [{ name: 'app', image: 'example/app', env: [{ name: 'PGDATABASE', value: 'postgres' }] }],
+        securityContext: {
+          runAsUser: APP.uid,
+          runAsGroup: APP.gid,
+          fsGroup: APP.gid,
+          runAsNonRoot: true,
+        },
+        containers: [
+          { name: 'app', image: 'example/app', env: [{ name: 'PGDATABASE', value: 'postgres' }] },
+        ],
       },
     },
   },
@@ -43,21 +64,49 @@ let account: { uid: number; gid: number };
 let template: string;
 const pods: Pod[] = [];
 
-interface Server { r: Rendered; pod: Pod; secrets: Record<string, string> }
+interface Server {
+  r: Rendered;
+  pod: Pod;
+  secrets: Record<string, string>;
+}
 
 async function serve(auth: 'scram' | 'cert'): Promise<Server> {
-  const r = renderItems([issuer('ca'), postgres({ version: VERSION, clientAuthMode: auth }), app({ 'dbtls.dev/connect-to': 'Postgres/pg', 'dbtls.dev/connect-as': 'app' })]);
+  const r = renderItems([
+    issuer('ca'),
+    postgres({ version: VERSION, clientAuthMode: auth }),
+    app({ 'dbtls.dev/connect-to': 'Postgres/pg', 'dbtls.dev/connect-as': 'app' }),
+  ]);
   const secrets = issueAll(ca, r.certificates, join(work.dir, auth, 'secrets'));
   const port = await freePort();
-  const pod = await startPod({ rendered: r, ordinal: 0, secrets, work: join(work.dir, auth), template, password: PASSWORD, account, port, primaryPort: port, readyTimeoutMs: 60_000 });
+  const pod = await startPod({
+    rendered: r,
+    ordinal: 0,
+    secrets,
+    work: join(work.dir, auth),
+    template,
+    password: PASSWORD,
+    account,
+    port,
+    primaryPort: port,
+    readyTimeoutMs: 60_000,
+  });
   pods.push(pod);
-  const created = await psql({ host: pod.socketDir, port: pod.port, user: 'postgres', dbname: 'postgres' }, `create role app login password '${APP_PASSWORD}'`, { account, home: work.dir });
+  const created = await psql(
+    { host: pod.socketDir, port: pod.port, user: 'postgres', dbname: 'postgres' },
+    `create role app login password '${APP_PASSWORD}'`,
+    { account, home: work.dir },
+  );
   expect(created).toMatchObject({ ok: true });
   return { r, pod, secrets };
 }
 
 /** psql as the application's pod: its volumes laid out by the kubelet stand-in, its environment. */
-function runApp(s: Server, name: string, secrets: Record<string, string>, extra: Record<string, string> = {}): Promise<Attempt & { env: Record<string, string> }> {
+function runApp(
+  s: Server,
+  name: string,
+  secrets: Record<string, string>,
+  extra: Record<string, string> = {},
+): Promise<Attempt & { env: Record<string, string> }> {
   const deployment = s.r.items.find((i) => i.kind === 'Deployment');
   const podSpec = deployment.spec.template.spec;
   const container = podSpec.containers[0];
@@ -68,11 +117,24 @@ function runApp(s: Server, name: string, secrets: Record<string, string>, extra:
   const env: Record<string, string> = {};
   for (const e of container.env) env[e.name] = remapPaths(String(e.value), mountPaths, root);
   const rendered = { ...env };
-  Object.assign(env, { PATH: '/usr/bin:/bin', HOME: root, PGHOSTADDR: '127.0.0.1', PGPORT: String(s.pod.port), PGCONNECT_TIMEOUT: '5', ...extra });
-  const sql = 'select ssl, current_user, coalesce(client_dn, \'\') from pg_stat_ssl where pid = pg_backend_pid()';
+  Object.assign(env, {
+    PATH: '/usr/bin:/bin',
+    HOME: root,
+    PGHOSTADDR: '127.0.0.1',
+    PGPORT: String(s.pod.port),
+    PGCONNECT_TIMEOUT: '5',
+    ...extra,
+  });
+  const sql =
+    "select ssl, current_user, coalesce(client_dn, '') from pg_stat_ssl where pid = pg_backend_pid()";
   return new Promise((resolve) => {
-    execFile(join(bin!, 'psql'), ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql], { env, uid: APP.uid, gid: APP.gid, timeout: 20_000 },
-      (err, stdout, stderr) => resolve({ ok: !err, out: stdout.trim(), err: stderr.trim(), env: rendered }));
+    execFile(
+      join(bin!, 'psql'),
+      ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql],
+      { env, uid: APP.uid, gid: APP.gid, timeout: 20_000 },
+      (err, stdout, stderr) =>
+        resolve({ ok: !err, out: stdout.trim(), err: stderr.trim(), env: rendered }),
+    );
   });
 }
 
@@ -85,58 +147,66 @@ function withOtherCA(secrets: Record<string, string>, dir: string): Record<strin
   return { ...secrets, 'app-pg-client': dir };
 }
 
-describe.skipIf(SKIP)(`an application connects to PostgreSQL ${VERSION} with the rendered settings`, () => {
-  let scram: Server;
-  let cert: Server;
-  beforeAll(async () => {
-    requireRoot();
-    if (!bin) throw new Error('no PostgreSQL server under /usr/lib/postgresql; run .ci/install-tools');
-    work = workDir('connect-pg');
-    account = localAccount('postgres');
-    ca = createTestCA(join(work.dir, 'ca'));
-    otherCA = createTestCA(join(work.dir, 'other-ca'), 'some other CA');
-    template = join(work.dir, 'template', 'pgdata');
-    initTemplate(template, PASSWORD, account);
-    [scram, cert] = await Promise.all([serve('scram'), serve('cert')]);
-  }, 120_000);
-  afterAll(async () => {
-    await Promise.all(pods.map((p) => p.stop()));
-    work?.cleanup();
-  });
+describe.skipIf(SKIP)(
+  `an application connects to PostgreSQL ${VERSION} with the rendered settings`,
+  () => {
+    let scram: Server;
+    let cert: Server;
+    beforeAll(async () => {
+      requireRoot();
+      if (!bin)
+        throw new Error('no PostgreSQL server under /usr/lib/postgresql; run .ci/install-tools');
+      work = workDir('connect-pg');
+      account = localAccount('postgres');
+      ca = createTestCA(join(work.dir, 'ca'));
+      otherCA = createTestCA(join(work.dir, 'other-ca'), 'some other CA');
+      template = join(work.dir, 'template', 'pgdata');
+      initTemplate(template, PASSWORD, account);
+      [scram, cert] = await Promise.all([serve('scram'), serve('cert')]);
+    }, 120_000);
+    afterAll(async () => {
+      await Promise.all(pods.map((p) => p.stop()));
+      work?.cleanup();
+    });
 
-  it('by password (scram), verify-full against the host name pg', async () => {
-    const a = await runApp(scram, 'scram', scram.secrets, { PGPASSWORD: APP_PASSWORD });
-    expect(a.env.PGSSLMODE).toBe('verify-full');
-    expect(a.env.PGHOST).toBe('pg');
-    expect(a).toMatchObject({ ok: true, out: 't|app|/CN=app', err: '' });
-  });
+    it('by password (scram), verify-full against the host name pg', async () => {
+      const a = await runApp(scram, 'scram', scram.secrets, { PGPASSWORD: APP_PASSWORD });
+      expect(a.env.PGSSLMODE).toBe('verify-full');
+      expect(a.env.PGHOST).toBe('pg');
+      expect(a).toMatchObject({ ok: true, out: 't|app|/CN=app', err: '' });
+    });
 
-  it('under clientAuthMode cert, by the client certificate alone (no password)', async () => {
-    const a = await runApp(cert, 'cert', cert.secrets);
-    expect(a).toMatchObject({ ok: true, out: 't|app|/CN=app', err: '' });
-  });
+    it('under clientAuthMode cert, by the client certificate alone (no password)', async () => {
+      const a = await runApp(cert, 'cert', cert.secrets);
+      expect(a).toMatchObject({ ok: true, out: 't|app|/CN=app', err: '' });
+    });
 
-  it('refuses a server its ca.crt does not trust (another CA)', async () => {
-    const a = await runApp(cert, 'other-ca', withOtherCA(cert.secrets, join(work.dir, 'other-secret')));
-    expect(a.ok).toBe(false);
-    expect(a.err).toContain('certificate verify failed');
-  });
+    it('refuses a server its ca.crt does not trust (another CA)', async () => {
+      const a = await runApp(
+        cert,
+        'other-ca',
+        withOtherCA(cert.secrets, join(work.dir, 'other-secret')),
+      );
+      expect(a.ok).toBe(false);
+      expect(a.err).toContain('certificate verify failed');
+    });
 
-  it('the key as mounted (0440 root:fsGroup) is one libpq accepts; readable by others it is refused', async () => {
-    const a = await runApp(cert, 'as-mounted', cert.secrets);
-    expect(a.ok).toBe(true);
-    // The same files with the key's mode 0444 (what a defaultMode of 0444 would give).
-    const deployment = cert.r.items.find((i) => i.kind === 'Deployment');
-    const volume = deployment.spec.template.spec.volumes.find((v: any) => v.secret);
-    const key = volume.secret.items.find((i: any) => i.key === 'tls.key');
-    expect(key.mode).toBe(0o440);
-    key.mode = 0o444;
-    try {
-      const b = await runApp(cert, 'key-0444', cert.secrets);
-      expect(b.ok).toBe(false);
-      expect(b.err).toContain('has group or world access');
-    } finally {
-      key.mode = 0o440;
-    }
-  });
-});
+    it('the key as mounted (0440 root:fsGroup) is one libpq accepts; readable by others it is refused', async () => {
+      const a = await runApp(cert, 'as-mounted', cert.secrets);
+      expect(a.ok).toBe(true);
+      // The same files with the key's mode 0444 (what a defaultMode of 0444 would give).
+      const deployment = cert.r.items.find((i) => i.kind === 'Deployment');
+      const volume = deployment.spec.template.spec.volumes.find((v: any) => v.secret);
+      const key = volume.secret.items.find((i: any) => i.key === 'tls.key');
+      expect(key.mode).toBe(0o440);
+      key.mode = 0o444;
+      try {
+        const b = await runApp(cert, 'key-0444', cert.secrets);
+        expect(b.ok).toBe(false);
+        expect(b.err).toContain('has group or world access');
+      } finally {
+        key.mode = 0o440;
+      }
+    });
+  },
+);

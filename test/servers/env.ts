@@ -10,7 +10,9 @@ export const SKIP = process.env.DBTLS_SKIP_SERVER_TESTS === '1';
 
 export function requireRoot(): void {
   if (process.getuid?.() !== 0) {
-    throw new Error('the real-server tests must run as root (they chown files to the pod\'s fsGroup and run servers as their accounts); run as root or set DBTLS_SKIP_SERVER_TESTS=1');
+    throw new Error(
+      "the real-server tests must run as root (they chown files to the pod's fsGroup and run servers as their accounts); run as root or set DBTLS_SKIP_SERVER_TESTS=1",
+    );
   }
 }
 

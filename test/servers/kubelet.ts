@@ -6,12 +6,24 @@
 // ConfigMap volumes are read-only, so the kubelet's fsGroup pass adds r--r----- and sets setgid
 // on directories; pkg/volume/volume_linux.go changeFilePermission).
 import {
-  chmodSync, chownSync, lchownSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync,
-  symlinkSync, writeFileSync,
+  chmodSync,
+  chownSync,
+  lchownSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-export interface IdMap { uid(id: number): number; gid(id: number): number }
+export interface IdMap {
+  uid(id: number): number;
+  gid(id: number): number;
+}
 /** Maps the pod's numeric ids onto local accounts (e.g. the image's 999 → Debian's postgres). */
 export const identity: IdMap = { uid: (i) => i, gid: (i) => i };
 
@@ -31,11 +43,20 @@ export interface MountOptions {
   transform?: (configMap: string, key: string, content: string) => string;
 }
 
-export interface MountedFile { volume: string; path: string; mode: number; uid: number; gid: number }
+export interface MountedFile {
+  volume: string;
+  path: string;
+  mode: number;
+  uid: number;
+  gid: number;
+}
 
 export interface PodSpecLike {
   securityContext?: { fsGroup?: number; runAsUser?: number; runAsGroup?: number };
-  containers: { name: string; volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[] }[];
+  containers: {
+    name: string;
+    volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+  }[];
   volumes?: any[];
 }
 
@@ -74,12 +95,15 @@ export function swapSecret(podSpec: PodSpecLike, opts: MountOptions, secretName:
     rmSync(join(target, old), { recursive: true, force: true });
     updated.push(mount.mountPath);
   }
-  if (updated.length === 0) throw new Error(`the container mounts no volume of secret ${secretName}`);
+  if (updated.length === 0)
+    throw new Error(`the container mounts no volume of secret ${secretName}`);
   return updated;
 }
 
 function mountedVolumes(podSpec: PodSpecLike, opts: MountOptions) {
-  const container = opts.container ? podSpec.containers.find((c) => c.name === opts.container) : podSpec.containers[0];
+  const container = opts.container
+    ? podSpec.containers.find((c) => c.name === opts.container)
+    : podSpec.containers[0];
   if (!container) throw new Error(`no container ${opts.container}`);
   const out: { mount: { name: string; mountPath: string }; volume: any }[] = [];
   for (const mount of container.volumeMounts ?? []) {
@@ -126,7 +150,9 @@ function volumeFiles(volume: any, opts: MountOptions): VolumeFile[] | undefined 
     return (volume.projected.sources ?? []).flatMap((s: any) => {
       if (s.secret) return secretFiles(s.secret, s.secret.name, mode);
       if (s.configMap) return configMapFiles(s.configMap, mode);
-      throw new Error(`projected source ${JSON.stringify(s)}: not laid out by the kubelet stand-in`);
+      throw new Error(
+        `projected source ${JSON.stringify(s)}: not laid out by the kubelet stand-in`,
+      );
     });
   }
   return undefined;
@@ -134,8 +160,13 @@ function volumeFiles(volume: any, opts: MountOptions): VolumeFile[] | undefined 
 
 /** Writes `files` into `<target>/<stamp>` and points `..data` at it (atomically when `swap`). */
 function writeVolume(
-  target: string, volume: string, stamp: string, files: VolumeFile[], podSpec: PodSpecLike,
-  opts: MountOptions, swap = false,
+  target: string,
+  volume: string,
+  stamp: string,
+  files: VolumeFile[],
+  podSpec: PodSpecLike,
+  opts: MountOptions,
+  swap = false,
 ): MountedFile[] {
   const ids = opts.ids ?? identity;
   const fsGroup = podSpec.securityContext?.fsGroup;
@@ -170,8 +201,15 @@ function writeVolume(
 }
 
 /** The files of a secret/ConfigMap volume: its items, or every key under its own name. */
-function projected(source: { items?: { key: string; path: string; mode?: number }[]; defaultMode?: number }, keys: string[], read: (key: string) => Buffer) {
+function projected(
+  source: { items?: { key: string; path: string; mode?: number }[]; defaultMode?: number },
+  keys: string[],
+  read: (key: string) => Buffer,
+) {
   const defaultMode = source.defaultMode ?? 0o644;
-  const items = source.items && source.items.length > 0 ? source.items : keys.map((key) => ({ key, path: key, mode: undefined }));
+  const items =
+    source.items && source.items.length > 0
+      ? source.items
+      : keys.map((key) => ({ key, path: key, mode: undefined }));
   return items.map((i) => ({ path: i.path, content: read(i.key), mode: i.mode ?? defaultMode }));
 }

@@ -31,8 +31,9 @@ async function servedSerial(): Promise<string> {
   const hello = await openssl(['s_client', '-starttls', 'mysql', '-connect', address], '');
   return openssl(['x509', '-noout', '-serial'], hello);
 }
-const serverSpec = () => pod.r.certificates
-  .find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === 'server').spec;
+const serverSpec = () =>
+  pod.r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === 'server')
+    .spec;
 
 describe.skipIf(SKIP)('MariaDB kind: certificate rotation in place', () => {
   beforeAll(async () => {
@@ -40,10 +41,14 @@ describe.skipIf(SKIP)('MariaDB kind: certificate rotation in place', () => {
     if (!existsSync(MARIADBD)) throw new Error(`${MARIADBD} is missing; run .ci/install-tools`);
     work = workDir('md-rotation');
     ca = createTestCA(join(work.dir, 'ca'));
-    const items = exampleItems(join(ROOT, 'examples/mariadb'))
-      .filter((i: any) => i.kind === 'Issuer' || i.metadata.name === 'md-standalone-tls');
+    const items = exampleItems(join(ROOT, 'examples/mariadb')).filter(
+      (i: any) => i.kind === 'Issuer' || i.metadata.name === 'md-standalone-tls',
+    );
     pod = await startPxcPod({
-      items, root: join(work.dir, 'pod'), ca, template: join(work.dir, 'template'),
+      items,
+      root: join(work.dir, 'pod'),
+      ca,
+      template: join(work.dir, 'template'),
       password: PASSWORD,
     });
     pod.startReloader(PERIOD);
@@ -54,8 +59,10 @@ describe.skipIf(SKIP)('MariaDB kind: certificate rotation in place', () => {
   });
 
   it('rotation: a new connection is served the renewed certificate, by the same mariadbd', async () => {
-    expect(pod.r.statefulSets[0].spec.template.spec.containers.map((c: any) => c.name))
-      .toEqual(['mariadb', 'tls-reloader']);
+    expect(pod.r.statefulSets[0].spec.template.spec.containers.map((c: any) => c.name)).toEqual([
+      'mariadb',
+      'tls-reloader',
+    ]);
     const pid = pod.mysqldPid();
     const before = await servedSerial();
     expect(before).toMatch(/^serial=/);

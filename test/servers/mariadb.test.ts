@@ -1,8 +1,4 @@
-// The MariaDB profile against Debian's MariaDB: the rendered workload's [mysqld] options (TLS and
-// require_secure_transport) with the certificates as the kubelet mounts them. Galera's wsrep_*
-// options are left out (Debian's MariaDB here runs without the Galera provider) and listed.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, issuer } from '../helpers.js';
@@ -10,17 +6,34 @@ import { createTestCA, type TestCA } from './ca-issuer.js';
 import { SKIP, requireRoot, workDir } from './env.js';
 import { type MariaDB, MARIADBD, mariadb, optionName } from './mariadb-server.js';
 import { probeTLS } from './mysql-probe.js';
-import { inPod, type ProfileOptions, serverNames, startProfile, type Started, subjectOf, tcp } from './mysql-profile.js';
+import {
+  inPod,
+  type ProfileOptions,
+  serverNames,
+  startProfile,
+  type Started,
+  subjectOf,
+  tcp,
+} from './mysql-profile.js';
 import { exampleItems } from './render.js';
 import { freePort } from './postgres-server.js';
 
 const GALERA = (key: string) => /^wsrep/.test(optionName(key).replace(/-/g, '_'));
 const md = (spec: Record<string, unknown>, name = 'md') => ({
-  apiVersion: 'kubedb.com/v1', kind: 'MariaDB', metadata: { name, namespace: 'demo' },
-  spec: { version: '11.4.3', tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } }, ...spec },
+  apiVersion: 'kubedb.com/v1',
+  kind: 'MariaDB',
+  metadata: { name, namespace: 'demo' },
+  spec: {
+    version: '11.4.3',
+    tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } },
+    ...spec,
+  },
 });
 /** The guide's issuer and one of its databases. */
-const example = (name: string) => exampleItems(join(ROOT, 'examples/mariadb')).filter((i: any) => i.kind === 'Issuer' || i.metadata.name === name);
+const example = (name: string) =>
+  exampleItems(join(ROOT, 'examples/mariadb')).filter(
+    (i: any) => i.kind === 'Issuer' || i.metadata.name === name,
+  );
 
 let work: { dir: string; cleanup: () => void };
 let ca: TestCA;
@@ -35,7 +48,13 @@ describe.skipIf(SKIP)('MariaDB TLS settings on MariaDB', () => {
     work = workDir('mariadb');
     ca = createTestCA(join(work.dir, 'ca'));
     otherCA = createTestCA(join(work.dir, 'other-ca'), 'some other CA');
-    opts = { ca, work: work.dir, sharedTemplate: join(work.dir, 'template'), notShared: GALERA, servers };
+    opts = {
+      ca,
+      work: work.dir,
+      sharedTemplate: join(work.dir, 'template'),
+      notShared: GALERA,
+      servers,
+    };
   });
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.stop()));
@@ -49,38 +68,105 @@ describe.skipIf(SKIP)('MariaDB TLS settings on MariaDB', () => {
     }, 120_000);
 
     it('starts with the rendered TLS settings and nothing left out', async () => {
-      expect(s.kept.map(([k]) => optionName(k))).toEqual(['ssl-ca', 'ssl-cert', 'ssl-key', 'require-secure-transport']);
+      expect(s.kept.map(([k]) => optionName(k))).toEqual([
+        'ssl-ca',
+        'ssl-cert',
+        'ssl-key',
+        'require-secure-transport',
+      ]);
       expect(s.skipped).toEqual([]);
-      expect(await mariadb(['-S', s.server.socket, '-uroot', '-e', 'select @@have_ssl, @@require_secure_transport'])).toMatchObject({ ok: true, out: 'YES\t1' });
+      expect(
+        await mariadb([
+          '-S',
+          s.server.socket,
+          '-uroot',
+          '-e',
+          'select @@have_ssl, @@require_secure_transport',
+        ]),
+      ).toMatchObject({ ok: true, out: 'YES\t1' });
     });
 
     it('refuses plaintext, and accepts the same account over TLS verified against the CA', async () => {
       const plain = await tcp(s.server, '--skip-ssl', '-e', 'select 1');
       expect(plain.ok).toBe(false);
-      expect(plain.err).toContain(`Access denied for user 'root'@'127.0.0.1' (using password: YES)`);
-      expect(await tcp(s.server, `--ssl-ca=${ca.cert}`, '--ssl-verify-server-cert', '-e', "show status like 'Ssl_version'")).toEqual({ ok: true, out: 'Ssl_version\tTLSv1.3', err: '' });
+      expect(plain.err).toContain(
+        `Access denied for user 'root'@'127.0.0.1' (using password: YES)`,
+      );
+      expect(
+        await tcp(
+          s.server,
+          `--ssl-ca=${ca.cert}`,
+          '--ssl-verify-server-cert',
+          '-e',
+          "show status like 'Ssl_version'",
+        ),
+      ).toEqual({ ok: true, out: 'Ssl_version\tTLSv1.3', err: '' });
     });
 
     it('is refused by a client that trusts another CA', async () => {
-      const a = await tcp(s.server, `--ssl-ca=${otherCA.cert}`, '--ssl-verify-server-cert', '-e', 'select 1');
+      const a = await tcp(
+        s.server,
+        `--ssl-ca=${otherCA.cert}`,
+        '--ssl-verify-server-cert',
+        '-e',
+        'select 1',
+      );
       expect(a.ok).toBe(false);
-      expect(a.err).toMatch(/TLS\/SSL error: .*(unable to get local issuer certificate|certificate verify failed|self-signed)/);
+      expect(a.err).toMatch(
+        /TLS\/SSL error: .*(unable to get local issuer certificate|certificate verify failed|self-signed)/,
+      );
     });
 
     it('presents a certificate that verifies under every name in the server certificate, and no other', async () => {
       const names = serverNames(s.r);
-      expect(names).toEqual(expect.arrayContaining(['md-standalone-tls.demo.svc.cluster.local', 'localhost', '127.0.0.1']));
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'md-standalone-tls.demo.svc.cluster.local',
+          'localhost',
+          '127.0.0.1',
+        ]),
+      );
       const pem = readFileSync(ca.cert);
-      const got = await Promise.all(names.map(async (host) => ({ host, ok: (await probeTLS(s.server.port, host, pem)).ok })));
+      const got = await Promise.all(
+        names.map(async (host) => ({ host, ok: (await probeTLS(s.server.port, host, pem)).ok })),
+      );
       expect(got).toEqual(names.map((host) => ({ host, ok: true })));
-      expect(await probeTLS(s.server.port, 'db.example.org', pem)).toMatchObject({ ok: false, error: expect.stringContaining('ERR_TLS_CERT_ALTNAME_INVALID') });
+      expect(await probeTLS(s.server.port, 'db.example.org', pem)).toMatchObject({
+        ok: false,
+        error: expect.stringContaining('ERR_TLS_CERT_ALTNAME_INVALID'),
+      });
     });
 
     it('enforces the client certificate for an account that asks for it: the in-pod client ([client] of my.cnf) gets in, a client without it does not', async () => {
       const myCnf = s.files.find((f) => f.path.endsWith('/my.cnf'))!.path;
-      expect(await mariadb(['-S', s.server.socket, '-uroot', '-e', `create user 'x509'@'%' require subject '${subjectOf(s.r, 'client')}'`])).toMatchObject({ ok: true });
-      expect(await inPod(s, 'x509', `--defaults-file=${myCnf}`, '--ssl-verify-server-cert', '-e', "show status like 'Ssl_version'")).toEqual({ ok: true, out: 'Ssl_version\tTLSv1.3', err: '' });
-      const without = await inPod(s, 'x509', '--no-defaults', `--ssl-ca=${ca.cert}`, '--ssl-verify-server-cert', '-e', 'select 1');
+      expect(
+        await mariadb([
+          '-S',
+          s.server.socket,
+          '-uroot',
+          '-e',
+          `create user 'x509'@'%' require subject '${subjectOf(s.r, 'client')}'`,
+        ]),
+      ).toMatchObject({ ok: true });
+      expect(
+        await inPod(
+          s,
+          'x509',
+          `--defaults-file=${myCnf}`,
+          '--ssl-verify-server-cert',
+          '-e',
+          "show status like 'Ssl_version'",
+        ),
+      ).toEqual({ ok: true, out: 'Ssl_version\tTLSv1.3', err: '' });
+      const without = await inPod(
+        s,
+        'x509',
+        '--no-defaults',
+        `--ssl-ca=${ca.cert}`,
+        '--ssl-verify-server-cert',
+        '-e',
+        'select 1',
+      );
       expect(without.ok).toBe(false);
       expect(without.err).toContain("Access denied for user 'x509'@'127.0.0.1'");
     });
@@ -88,7 +174,11 @@ describe.skipIf(SKIP)('MariaDB TLS settings on MariaDB', () => {
     it('reads the key as the kubelet mounts it: root-owned, group fsGroup 999, 0440', () => {
       const key = s.files.find((f) => f.path.endsWith('.key') && /server/.test(f.path))!;
       const st = statSync(realpathSync(key.path));
-      expect({ uid: st.uid, gid: st.gid, mode: st.mode & 0o777 }).toEqual({ uid: 0, gid: 999, mode: 0o440 });
+      expect({ uid: st.uid, gid: st.gid, mode: st.mode & 0o777 }).toEqual({
+        uid: 0,
+        gid: 999,
+        mode: 0o440,
+      });
     });
   });
 
@@ -99,10 +189,33 @@ describe.skipIf(SKIP)('MariaDB TLS settings on MariaDB', () => {
     }, 120_000);
 
     it('keeps the client TLS settings; leaves out only the Galera options', async () => {
-      expect(s.kept.map(([k]) => optionName(k))).toEqual(['ssl-ca', 'ssl-cert', 'ssl-key', 'require-secure-transport', 'binlog-format', 'default-storage-engine', 'innodb-autoinc-lock-mode']);
-      expect(s.skipped).toEqual(['wsrep_on', 'wsrep_provider', 'wsrep_cluster_name', 'wsrep_cluster_address', 'wsrep_sst_method', 'wsrep_provider_options']);
+      expect(s.kept.map(([k]) => optionName(k))).toEqual([
+        'ssl-ca',
+        'ssl-cert',
+        'ssl-key',
+        'require-secure-transport',
+        'binlog-format',
+        'default-storage-engine',
+        'innodb-autoinc-lock-mode',
+      ]);
+      expect(s.skipped).toEqual([
+        'wsrep_on',
+        'wsrep_provider',
+        'wsrep_cluster_name',
+        'wsrep_cluster_address',
+        'wsrep_sst_method',
+        'wsrep_provider_options',
+      ]);
       expect((await tcp(s.server, '--skip-ssl', '-e', 'select 1')).ok).toBe(false);
-      expect(await tcp(s.server, `--ssl-ca=${ca.cert}`, '--ssl-verify-server-cert', '-e', "show status like 'Ssl_version'")).toMatchObject({ ok: true, out: 'Ssl_version\tTLSv1.3' });
+      expect(
+        await tcp(
+          s.server,
+          `--ssl-ca=${ca.cert}`,
+          '--ssl-verify-server-cert',
+          '-e',
+          "show status like 'Ssl_version'",
+        ),
+      ).toMatchObject({ ok: true, out: 'Ssl_version\tTLSv1.3' });
     });
   });
 
@@ -115,47 +228,121 @@ describe.skipIf(SKIP)('MariaDB TLS settings on MariaDB', () => {
     const ports = { gcomm: [0, 0, 0], ist: [0, 0, 0], sst: [0, 0, 0] };
     let node0: Started;
     let node1: Started;
-    const adaptFor = (ordinal: number) => (options: [string, string | undefined][]): [string, string | undefined][] => options
-      .map(([k, v]): [string, string | undefined] => {
-        if (k === 'wsrep_cluster_address') return [k, ordinal === 0 ? 'gcomm://' : `gcomm://127.0.0.1:${ports.gcomm[0]}`];
-        if (k === 'wsrep_provider_options') return [k, `"${v};gmcast.listen_addr=tcp://127.0.0.1:${ports.gcomm[ordinal]};ist.recv_addr=127.0.0.1:${ports.ist[ordinal]}"`];
-        return [k, v];
-      })
-      .concat([['wsrep_node_address', '127.0.0.1'], ['wsrep_sst_receive_address', `127.0.0.1:${ports.sst[ordinal]}`]]);
-    const status = async (s: Started, name: string) => (await mariadb(['-S', s.server.socket, '-uroot', '-e', `show status like '${name}'`])).out.split('\t')[1];
+    const adaptFor =
+      (ordinal: number) =>
+      (options: [string, string | undefined][]): [string, string | undefined][] =>
+        options
+          .map(([k, v]): [string, string | undefined] => {
+            if (k === 'wsrep_cluster_address')
+              return [k, ordinal === 0 ? 'gcomm://' : `gcomm://127.0.0.1:${ports.gcomm[0]}`];
+            if (k === 'wsrep_provider_options')
+              return [
+                k,
+                `"${v};gmcast.listen_addr=tcp://127.0.0.1:${ports.gcomm[ordinal]};ist.recv_addr=127.0.0.1:${ports.ist[ordinal]}"`,
+              ];
+            return [k, v];
+          })
+          .concat([
+            ['wsrep_node_address', '127.0.0.1'],
+            ['wsrep_sst_receive_address', `127.0.0.1:${ports.sst[ordinal]}`],
+          ]);
+    const status = async (s: Started, name: string) =>
+      (
+        await mariadb(['-S', s.server.socket, '-uroot', '-e', `show status like '${name}'`])
+      ).out.split('\t')[1];
 
     beforeAll(async () => {
-      for (const i of [0, 1]) for (const k of ['gcomm', 'ist', 'sst'] as const) ports[k][i] = await freePort();
+      for (const i of [0, 1])
+        for (const k of ['gcomm', 'ist', 'sst'] as const) ports[k][i] = await freePort();
       const cluster = example('md-cluster-tls');
-      node0 = await startProfile(cluster, 'galera', { ...opts, notShared: () => false, adapt: adaptFor(0), ordinal: 0 });
-      expect(await mariadb(['-S', node0.server.socket, '-uroot', '-e', "create database galera; create table galera.t (id int primary key, v text); insert into galera.t values (1, 'before pod 1 joined')"])).toMatchObject({ ok: true });
-      node1 = await startProfile(cluster, 'galera', { ...opts, notShared: () => false, adapt: adaptFor(1), ordinal: 1, createRoot: false });
+      node0 = await startProfile(cluster, 'galera', {
+        ...opts,
+        notShared: () => false,
+        adapt: adaptFor(0),
+        ordinal: 0,
+      });
+      expect(
+        await mariadb([
+          '-S',
+          node0.server.socket,
+          '-uroot',
+          '-e',
+          "create database galera; create table galera.t (id int primary key, v text); insert into galera.t values (1, 'before pod 1 joined')",
+        ]),
+      ).toMatchObject({ ok: true });
+      node1 = await startProfile(cluster, 'galera', {
+        ...opts,
+        notShared: () => false,
+        adapt: adaptFor(1),
+        ordinal: 1,
+        createRoot: false,
+      });
     }, 180_000);
 
     it('pod 1 joins pod 0 and receives what was written before (SST) and after, over TLS with the server certificate', async () => {
       expect(await status(node0, 'wsrep_cluster_size')).toBe('2');
       expect(await status(node1, 'wsrep_local_state_comment')).toBe('Synced');
-      expect(await mariadb(['-S', node0.server.socket, '-uroot', '-e', "insert into galera.t values (2, 'after')"])).toMatchObject({ ok: true });
-      const rows = async () => (await mariadb(['-S', node1.server.socket, '-uroot', '-e', 'select id, v from galera.t order by id'])).out;
-      for (let i = 0; i < 50 && (await rows()) !== "1\tbefore pod 1 joined\n2\tafter"; i++) await new Promise((r) => setTimeout(r, 100));
-      expect(await rows()).toBe("1\tbefore pod 1 joined\n2\tafter");
+      expect(
+        await mariadb([
+          '-S',
+          node0.server.socket,
+          '-uroot',
+          '-e',
+          "insert into galera.t values (2, 'after')",
+        ]),
+      ).toMatchObject({ ok: true });
+      const rows = async () =>
+        (
+          await mariadb([
+            '-S',
+            node1.server.socket,
+            '-uroot',
+            '-e',
+            'select id, v from galera.t order by id',
+          ])
+        ).out;
+      for (let i = 0; i < 50 && (await rows()) !== '1\tbefore pod 1 joined\n2\tafter'; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(await rows()).toBe('1\tbefore pod 1 joined\n2\tafter');
       // Galera listens on ssl:// and both ends log a TLS handshake with the rendered certificates.
       const donor = node0.server.log();
       expect(donor).toContain(`listening at ssl://127.0.0.1:${ports.gcomm[0]}`);
-      expect(donor).toMatch(new RegExp(`connection established to \\S+ ssl://127\\.0\\.0\\.1:${ports.gcomm[1]}`));
+      expect(donor).toMatch(
+        new RegExp(`connection established to \\S+ ssl://127\\.0\\.0\\.1:${ports.gcomm[1]}`),
+      );
       // State transfer: IST over Galera's TLS socket, SST by rsync through stunnel with the [sst] files.
       expect(donor).toContain(`async IST sender starting to serve ssl://127.0.0.1:${ports.ist[1]}`);
       expect(donor).toContain('Verifying peer certificate chain for ssl-mode=VERIFY_CA');
-      expect(donor).toMatch(/Using stunnel for SSL encryption: CA: '\S+\/etc\/mysql\/certs\/server\/ca\.crt'/);
+      expect(donor).toMatch(
+        /Using stunnel for SSL encryption: CA: '\S+\/etc\/mysql\/certs\/server\/ca\.crt'/,
+      );
       expect(donor).toContain('rsync SST completed on donor');
-      console.log('NODE1LOG', node1.server.log().split('\n').filter((l) => /SST|sst|stunnel|IST|ssl|SSL|TLS/.test(l)).join('\n'));
+      console.log(
+        'NODE1LOG',
+        node1.server
+          .log()
+          .split('\n')
+          .filter((l) => /SST|sst|stunnel|IST|ssl|SSL|TLS/.test(l))
+          .join('\n'),
+      );
     });
     it('refuses a pod whose certificates come from another CA', async () => {
-      ports.gcomm[2] = await freePort(); ports.ist[2] = await freePort(); ports.sst[2] = await freePort();
-      const joining = startProfile(example('md-cluster-tls'), 'galera-other-ca', { ...opts, ca: otherCA, notShared: () => false, adapt: adaptFor(2), ordinal: 2, createRoot: false });
+      ports.gcomm[2] = await freePort();
+      ports.ist[2] = await freePort();
+      ports.sst[2] = await freePort();
+      const joining = startProfile(example('md-cluster-tls'), 'galera-other-ca', {
+        ...opts,
+        ca: otherCA,
+        notShared: () => false,
+        adapt: adaptFor(2),
+        ordinal: 2,
+        createRoot: false,
+      });
       await expect(joining).rejects.toThrow(/mariadbd exited/);
       // The TLS handshake between pod 0 and the foreign pod fails: neither trusts the other's CA.
-      expect(node0.server.log()).toContain("Failed to establish connection: tlsv1 alert unknown ca");
+      expect(node0.server.log()).toContain(
+        'Failed to establish connection: tlsv1 alert unknown ca',
+      );
       expect(await status(node0, 'wsrep_cluster_size')).toBe('2');
     }, 120_000);
   });
@@ -163,8 +350,20 @@ describe.skipIf(SKIP)('MariaDB TLS settings on MariaDB', () => {
   describe('requireSSL: false', () => {
     it('accepts plaintext and verified TLS', async () => {
       const s = await startProfile([issuer('ca'), md({ requireSSL: false })], 'optional', opts);
-      expect(await tcp(s.server, '--skip-ssl', '-e', "show status like 'Ssl_version'")).toEqual({ ok: true, out: 'Ssl_version', err: '' });
-      expect(await tcp(s.server, `--ssl-ca=${ca.cert}`, '--ssl-verify-server-cert', '-e', "show status like 'Ssl_version'")).toMatchObject({ ok: true, out: 'Ssl_version\tTLSv1.3' });
+      expect(await tcp(s.server, '--skip-ssl', '-e', "show status like 'Ssl_version'")).toEqual({
+        ok: true,
+        out: 'Ssl_version',
+        err: '',
+      });
+      expect(
+        await tcp(
+          s.server,
+          `--ssl-ca=${ca.cert}`,
+          '--ssl-verify-server-cert',
+          '-e',
+          "show status like 'Ssl_version'",
+        ),
+      ).toMatchObject({ ok: true, out: 'Ssl_version\tTLSv1.3' });
     }, 120_000);
   });
 });

@@ -6,7 +6,12 @@ import { connect as netConnect } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
 import { isIP } from 'node:net';
 
-export interface Probe { ok: boolean; error?: string; protocol?: string; serverSupportsTLS: boolean }
+export interface Probe {
+  ok: boolean;
+  error?: string;
+  protocol?: string;
+  serverSupportsTLS: boolean;
+}
 
 const CLIENT_PROTOCOL_41 = 0x200;
 const CLIENT_SSL = 0x800;
@@ -17,7 +22,10 @@ export function probeTLS(port: number, host: string, ca: string | Buffer): Promi
   return new Promise((resolve) => {
     const sock = netConnect({ host: '127.0.0.1', port });
     let buf = Buffer.alloc(0);
-    const fail = (error: string, serverSupportsTLS = false) => { sock.destroy(); resolve({ ok: false, error, serverSupportsTLS }); };
+    const fail = (error: string, serverSupportsTLS = false) => {
+      sock.destroy();
+      resolve({ ok: false, error, serverSupportsTLS });
+    };
     sock.setTimeout(5000, () => fail('timeout'));
     sock.on('error', (e) => fail(e.message));
     const onData = (chunk: Buffer) => {
@@ -40,11 +48,25 @@ export function probeTLS(port: number, host: string, ca: string | Buffer): Promi
       req[12] = 45; // utf8mb4_general_ci
       sock.write(req);
       const tls = tlsConnect({
-        socket: sock, ca, rejectUnauthorized: true, servername: isIP(host) ? undefined : host,
+        socket: sock,
+        ca,
+        rejectUnauthorized: true,
+        servername: isIP(host) ? undefined : host,
         checkServerIdentity: (_h, cert) => checkServerIdentity(host, cert),
       });
-      tls.once('secureConnect', () => { const protocol = tls.getProtocol() ?? undefined; tls.destroy(); resolve({ ok: true, protocol, serverSupportsTLS: true }); });
-      tls.once('error', (e: any) => { tls.destroy(); resolve({ ok: false, error: `${e.code ?? ''} ${e.message}`.trim(), serverSupportsTLS: true }); });
+      tls.once('secureConnect', () => {
+        const protocol = tls.getProtocol() ?? undefined;
+        tls.destroy();
+        resolve({ ok: true, protocol, serverSupportsTLS: true });
+      });
+      tls.once('error', (e: any) => {
+        tls.destroy();
+        resolve({
+          ok: false,
+          error: `${e.code ?? ''} ${e.message}`.trim(),
+          serverSupportsTLS: true,
+        });
+      });
     };
     sock.on('data', onData);
   });

@@ -8,7 +8,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestCA } from './ca-issuer.js';
 import { mountVolumes, type MountedFile } from './kubelet.js';
-import { type Attempt, type MariaDB, mariadb, mariadbTemplate, optionName, parseIni, startMariadb } from './mariadb-server.js';
+import {
+  type Attempt,
+  type MariaDB,
+  mariadb,
+  mariadbTemplate,
+  optionName,
+  parseIni,
+  startMariadb,
+} from './mariadb-server.js';
 import { freePort, remapPaths } from './postgres-server.js';
 import { issueAll, type Rendered, renderItems } from './render.js';
 
@@ -16,7 +24,14 @@ export const PASSWORD = 'Profile-secret-1';
 /** The test sets these itself (data directory, address, port, socket, pid file). */
 const OWN = new Set(['datadir', 'port', 'bind-address', 'socket', 'pid-file', 'user']);
 
-export interface Started { r: Rendered; server: MariaDB; files: MountedFile[]; kept: [string, string | undefined][]; skipped: string[]; root: string }
+export interface Started {
+  r: Rendered;
+  server: MariaDB;
+  files: MountedFile[];
+  kept: [string, string | undefined][];
+  skipped: string[];
+  root: string;
+}
 
 export interface ProfileOptions {
   ca: TestCA;
@@ -37,7 +52,11 @@ export interface ProfileOptions {
 }
 
 /** Renders `items`, issues their certificates, mounts pod 0's volumes and starts MariaDB with its [mysqld]. */
-export async function startProfile(items: unknown[], dir: string, o: ProfileOptions): Promise<Started> {
+export async function startProfile(
+  items: unknown[],
+  dir: string,
+  o: ProfileOptions,
+): Promise<Started> {
   const r = renderItems(items);
   const root = join(o.work, dir);
   const secrets = issueAll(o.ca, r.certificates, join(root, 'secrets'));
@@ -47,25 +66,47 @@ export async function startProfile(items: unknown[], dir: string, o: ProfileOpti
   const mountPaths: string[] = (container.volumeMounts ?? []).map((m: any) => m.mountPath);
   const pod = join(root, `${sts.metadata.name}-${o.ordinal ?? 0}`);
   const files = mountVolumes(podSpec, {
-    root: pod, secrets, configMaps: r.configMaps, container: container.name,
+    root: pod,
+    secrets,
+    configMaps: r.configMaps,
+    container: container.name,
     claims: (sts.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name),
     transform: (_cm, _key, content) => remapPaths(content, mountPaths, pod),
   });
   const startSh = files.find((f) => f.path.endsWith('/start.sh'));
-  const extra = startSh && /--defaults-extra-file=(\S+)/.exec(readFileSync(startSh.path, 'utf8'))?.[1];
+  const extra =
+    startSh && /--defaults-extra-file=(\S+)/.exec(readFileSync(startSh.path, 'utf8'))?.[1];
   if (!extra) throw new Error('the rendered start.sh passes the server no --defaults-extra-file');
-  const mysqld = optionFiles(extra).flatMap((text) => parseIni(text)).filter((sec) => sec.name === 'mysqld').flatMap((sec) => sec.entries);
+  const mysqld = optionFiles(extra)
+    .flatMap((text) => parseIni(text))
+    .filter((sec) => sec.name === 'mysqld')
+    .flatMap((sec) => sec.entries);
   const shared = mysqld.filter(([k]) => !o.notShared(k) && !OWN.has(optionName(k)));
   const kept = o.adapt ? o.adapt(shared, pod) : shared;
   const skipped = mysqld.filter(([k]) => o.notShared(k)).map(([k]) => k);
   const sc = podSpec.securityContext ?? {};
   const template = o.template ?? o.sharedTemplate;
-  if (!existsSync(o.sharedTemplate)) mariadbTemplate(o.sharedTemplate, sc.runAsUser, sc.runAsGroup ?? sc.runAsUser);
-  const server = await startMariadb({ root: pod, options: kept, port: await freePort(), uid: sc.runAsUser, gid: sc.runAsGroup ?? sc.runAsUser, groups: sc.fsGroup === undefined ? [] : [sc.fsGroup], template });
+  if (!existsSync(o.sharedTemplate))
+    mariadbTemplate(o.sharedTemplate, sc.runAsUser, sc.runAsGroup ?? sc.runAsUser);
+  const server = await startMariadb({
+    root: pod,
+    options: kept,
+    port: await freePort(),
+    uid: sc.runAsUser,
+    gid: sc.runAsGroup ?? sc.runAsUser,
+    groups: sc.fsGroup === undefined ? [] : [sc.fsGroup],
+    template,
+  });
   o.servers.push(server);
   if (o.createRoot === false) return { r, server, files, kept, skipped, root: pod };
   // Stand-in for the image's entrypoint: root reachable over the network with the auth secret's password.
-  const made = await mariadb(['-S', server.socket, '-uroot', '-e', `create user 'root'@'%' identified by '${PASSWORD}'; grant all on *.* to 'root'@'%' with grant option`]);
+  const made = await mariadb([
+    '-S',
+    server.socket,
+    '-uroot',
+    '-e',
+    `create user 'root'@'%' identified by '${PASSWORD}'; grant all on *.* to 'root'@'%' with grant option`,
+  ]);
   if (!made.ok) throw new Error(made.err);
   return { r, server, files, kept, skipped, root: pod };
 }
@@ -78,30 +119,70 @@ function optionFiles(file: string): string[] {
 }
 
 /** The mariadb client over TCP to `s` as root with the password. */
-export const tcp = (s: MariaDB, ...args: string[]) => mariadb(['-h', '127.0.0.1', '-P', String(s.port), '--protocol=TCP', '-uroot', `-p${PASSWORD}`, ...args]);
+export const tcp = (s: MariaDB, ...args: string[]) =>
+  mariadb([
+    '-h',
+    '127.0.0.1',
+    '-P',
+    String(s.port),
+    '--protocol=TCP',
+    '-uroot',
+    `-p${PASSWORD}`,
+    ...args,
+  ]);
 
 /** A rendered certificate's spec by alias. */
-export const certificateOf = (r: Rendered, alias: string) => r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === alias).spec;
+export const certificateOf = (r: Rendered, alias: string) =>
+  r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === alias).spec;
 
 /** A rendered certificate's subject as OpenSSL prints it one-line (/O=…/CN=…), for REQUIRE SUBJECT. */
 export function subjectOf(r: Rendered, alias: string): string {
   const spec = certificateOf(r, alias);
   const sub = spec.subject ?? {};
-  const parts: [string, string[] | undefined][] = [['C', sub.countries], ['ST', sub.provinces], ['L', sub.localities], ['O', sub.organizations], ['OU', sub.organizationalUnits], ['CN', [spec.commonName]]];
+  const parts: [string, string[] | undefined][] = [
+    ['C', sub.countries],
+    ['ST', sub.provinces],
+    ['L', sub.localities],
+    ['O', sub.organizations],
+    ['OU', sub.organizationalUnits],
+    ['CN', [spec.commonName]],
+  ];
   return parts.flatMap(([a, vs]) => (vs ?? []).map((v) => `/${a}=${v}`)).join('');
 }
 
 /** Every non-wildcard name and address of the server certificate. */
 export function serverNames(r: Rendered): string[] {
   const spec = certificateOf(r, 'server');
-  return [...(spec.dnsNames ?? []).filter((d: string) => !d.startsWith('*.')), ...(spec.ipAddresses ?? [])];
+  return [
+    ...(spec.dnsNames ?? []).filter((d: string) => !d.startsWith('*.')),
+    ...(spec.ipAddresses ?? []),
+  ];
 }
 
 /** The mariadb client as the pod's user (the client key is readable by fsGroup only), with `args`. */
 export function inPod(s: Started, user: string, ...args: string[]): Promise<Attempt> {
   const sc = s.r.statefulSets[0].spec.template.spec.securityContext;
   return new Promise((resolve) => {
-    execFile('setpriv', [`--reuid=${sc.runAsUser}`, `--regid=${sc.runAsGroup}`, `--groups=${sc.fsGroup}`, '--', 'mariadb', ...args, '-h', '127.0.0.1', '-P', String(s.server.port), '--protocol=TCP', `-u${user}`, '--batch', '--skip-column-names'],
-      { env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent' }, timeout: 20_000 }, (err, out, e) => resolve({ ok: !err, out: out.trim(), err: e.trim() }));
+    execFile(
+      'setpriv',
+      [
+        `--reuid=${sc.runAsUser}`,
+        `--regid=${sc.runAsGroup}`,
+        `--groups=${sc.fsGroup}`,
+        '--',
+        'mariadb',
+        ...args,
+        '-h',
+        '127.0.0.1',
+        '-P',
+        String(s.server.port),
+        '--protocol=TCP',
+        `-u${user}`,
+        '--batch',
+        '--skip-column-names',
+      ],
+      { env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent' }, timeout: 20_000 },
+      (err, out, e) => resolve({ ok: !err, out: out.trim(), err: e.trim() }),
+    );
   });
 }

@@ -29,10 +29,17 @@ function openssl(args: string[], input?: string): Promise<string> {
 }
 const serialOf = (certFile: string) => openssl(['x509', '-noout', '-serial', '-in', certFile]);
 async function servedSerial(): Promise<string> {
-  const hello = await openssl(['s_client', '-starttls', 'mysql', '-connect', `127.0.0.1:${pod.server.port}`], '');
+  const hello = await openssl(
+    ['s_client', '-starttls', 'mysql', '-connect', `127.0.0.1:${pod.server.port}`],
+    '',
+  );
   return openssl(['x509', '-noout', '-serial'], hello);
 }
-async function until(get: () => Promise<string>, want: string, ms: number): Promise<{ value: string; ms: number }> {
+async function until(
+  get: () => Promise<string>,
+  want: string,
+  ms: number,
+): Promise<{ value: string; ms: number }> {
   const t0 = Date.now();
   let value = await get();
   while (value !== want && Date.now() - t0 < ms) {
@@ -41,9 +48,16 @@ async function until(get: () => Promise<string>, want: string, ms: number): Prom
   }
   return { value, ms: Date.now() - t0 };
 }
-const serverSecret = (): string => pod.r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === 'server').spec.secretName;
-const renewServer = () => issue(ca, pod.r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === 'server').spec,
-  join(work.dir, 'renewals', String(++renewals)));
+const serverSecret = (): string =>
+  pod.r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === 'server').spec
+    .secretName;
+const renewServer = () =>
+  issue(
+    ca,
+    pod.r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === 'server')
+      .spec,
+    join(work.dir, 'renewals', String(++renewals)),
+  );
 
 describe.skipIf(SKIP)('PerconaXtraDB profile on MariaDB: certificate rotation in place', () => {
   beforeAll(async () => {
@@ -51,7 +65,13 @@ describe.skipIf(SKIP)('PerconaXtraDB profile on MariaDB: certificate rotation in
     if (!existsSync(MARIADBD)) throw new Error(`${MARIADBD} is missing; run .ci/install-tools`);
     work = workDir('pxc-rotation');
     ca = createTestCA(join(work.dir, 'ca'));
-    pod = await startPxcPod({ items: exampleItems(join(ROOT, 'examples/perconaxtradb')), root: join(work.dir, 'pod'), ca, template: join(work.dir, 'template'), password: PASSWORD });
+    pod = await startPxcPod({
+      items: exampleItems(join(ROOT, 'examples/perconaxtradb')),
+      root: join(work.dir, 'pod'),
+      ca,
+      template: join(work.dir, 'template'),
+      password: PASSWORD,
+    });
     pod.startReloader(PERIOD);
   }, 120_000);
   afterAll(async () => {
@@ -71,7 +91,9 @@ describe.skipIf(SKIP)('PerconaXtraDB profile on MariaDB: certificate rotation in
     expect(served.ms).toBeLessThan(PERIOD * 1000 + 3000);
     expect(pod.mysqldPid()).toBe(pid);
     expect(pod.server.log()).not.toMatch(/\[ERROR\]/);
-    expect(readFileSync(join(pod.root, 'reloader.log'), 'utf8')).toMatch(/mysqld .*MariaDB.* reloads its TLS files \(FLUSH SSL\)/);
+    expect(readFileSync(join(pod.root, 'reloader.log'), 'utf8')).toMatch(
+      /mysqld .*MariaDB.* reloads its TLS files \(FLUSH SSL\)/,
+    );
   });
 
   it('rotation: a key that does not match its certificate leaves the certificate in use served', async () => {
@@ -82,14 +104,21 @@ describe.skipIf(SKIP)('PerconaXtraDB profile on MariaDB: certificate rotation in
     pod.swap(serverSecret(), broken.dir);
     await new Promise((r) => setTimeout(r, PERIOD * 3000));
     expect(await servedSerial()).toBe(inUse);
-    expect(readFileSync(join(pod.root, 'reloader.log'), 'utf8')).toMatch(/the key .*server\/tls\.key does not match .*server\/tls\.crt/);
+    expect(readFileSync(join(pod.root, 'reloader.log'), 'utf8')).toMatch(
+      /the key .*server\/tls\.key does not match .*server\/tls\.crt/,
+    );
     // Even told to reload, MariaDB keeps its TLS context when the new files fail to load.
     const flush = await mariadb(['-S', pod.server.socket, '-uroot', '-e', 'FLUSH SSL']);
-    expect(flush).toMatchObject({ ok: false, err: expect.stringContaining('Failed to refresh SSL, error: Unable to get private key') });
+    expect(flush).toMatchObject({
+      ok: false,
+      err: expect.stringContaining('Failed to refresh SSL, error: Unable to get private key'),
+    });
     expect(await servedSerial()).toBe(inUse);
     expect(pod.mysqldPid()).toBe(pid);
     const good = renewServer();
     pod.swap(serverSecret(), good.dir);
-    expect((await until(servedSerial, await serialOf(good.tlsCrt), 10_000)).value).toBe(await serialOf(good.tlsCrt));
+    expect((await until(servedSerial, await serialOf(good.tlsCrt), 10_000)).value).toBe(
+      await serialOf(good.tlsCrt),
+    );
   });
 });

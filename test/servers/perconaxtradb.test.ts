@@ -20,8 +20,15 @@ import { exampleItems, type Rendered } from './render.js';
 const PASSWORD = 'Pxc-secret-1';
 
 const pxc = (spec: Record<string, unknown>, name = 'pxc') => ({
-  apiVersion: 'kubedb.com/v1', kind: 'PerconaXtraDB', metadata: { name, namespace: 'demo' },
-  spec: { version: '8.0.40', replicas: 3, tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } }, ...spec },
+  apiVersion: 'kubedb.com/v1',
+  kind: 'PerconaXtraDB',
+  metadata: { name, namespace: 'demo' },
+  spec: {
+    version: '8.0.40',
+    replicas: 3,
+    tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } },
+    ...spec,
+  },
 });
 
 let work: { dir: string; cleanup: () => void };
@@ -34,26 +41,54 @@ type Started = PxcPod;
 
 /** Renders `items`, issues its certificates, mounts pod 0's volumes and starts MariaDB with its [mysqld]. */
 async function startFor(items: unknown[], dir: string): Promise<Started> {
-  const pod = await startPxcPod({ items, root: join(work.dir, dir), ca, template, password: PASSWORD });
+  const pod = await startPxcPod({
+    items,
+    root: join(work.dir, dir),
+    ca,
+    template,
+    password: PASSWORD,
+  });
   servers.push(pod.server);
   return pod;
 }
 
-const tcp = (s: MariaDB, ...args: string[]) => mariadb(['-h', '127.0.0.1', '-P', String(s.port), '--protocol=TCP', '-uroot', `-p${PASSWORD}`, ...args]);
+const tcp = (s: MariaDB, ...args: string[]) =>
+  mariadb([
+    '-h',
+    '127.0.0.1',
+    '-P',
+    String(s.port),
+    '--protocol=TCP',
+    '-uroot',
+    `-p${PASSWORD}`,
+    ...args,
+  ]);
 
 /** A rendered certificate's subject as OpenSSL prints it one-line (/O=…/CN=…), for REQUIRE SUBJECT. */
 function subjectOf(r: Rendered, alias: string): string {
-  const spec = r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === alias).spec;
+  const spec = r.certificates.find(
+    (c) => c.metadata.labels['dbtls.dev/certificate-alias'] === alias,
+  ).spec;
   const sub = spec.subject ?? {};
-  const parts: [string, string[] | undefined][] = [['C', sub.countries], ['ST', sub.provinces], ['L', sub.localities], ['O', sub.organizations], ['OU', sub.organizationalUnits], ['CN', [spec.commonName]]];
+  const parts: [string, string[] | undefined][] = [
+    ['C', sub.countries],
+    ['ST', sub.provinces],
+    ['L', sub.localities],
+    ['O', sub.organizations],
+    ['OU', sub.organizationalUnits],
+    ['CN', [spec.commonName]],
+  ];
   return parts.flatMap(([a, vs]) => (vs ?? []).map((v) => `/${a}=${v}`)).join('');
 }
 
 function serverNames(r: Rendered): string[] {
-  const spec = r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === 'server').spec;
+  const spec = r.certificates.find(
+    (c) => c.metadata.labels['dbtls.dev/certificate-alias'] === 'server',
+  ).spec;
   const names: string[] = (spec.dnsNames ?? []).filter((d: string) => !d.startsWith('*.'));
   // One name under each wildcard (*.<db>-pods.<ns>.svc, *.<db>.<ns>.svc): what a pod is reached by.
-  for (const w of (spec.dnsNames ?? []).filter((d: string) => d.startsWith('*.'))) names.push(`node-0${w.slice(1)}`);
+  for (const w of (spec.dnsNames ?? []).filter((d: string) => d.startsWith('*.')))
+    names.push(`node-0${w.slice(1)}`);
   return [...names, ...(spec.ipAddresses ?? [])];
 }
 
@@ -79,49 +114,131 @@ describe.skipIf(SKIP)('PerconaXtraDB TLS settings on MariaDB', () => {
     }, 120_000);
 
     it('starts with the rendered TLS settings (Galera-only options left out)', async () => {
-      expect(s.kept.map(([k]) => optionName(k))).toEqual(expect.arrayContaining(['ssl-ca', 'ssl-cert', 'ssl-key', 'require-secure-transport']));
+      expect(s.kept.map(([k]) => optionName(k))).toEqual(
+        expect.arrayContaining(['ssl-ca', 'ssl-cert', 'ssl-key', 'require-secure-transport']),
+      );
       // Galera (wsrep_*) and PXC-only (pxc-*) options: MariaDB runs here as a single server.
-      expect(s.skipped).toEqual(['wsrep_provider', 'wsrep_cluster_name', 'wsrep_cluster_address', 'wsrep_sst_method', 'pxc-encrypt-cluster-traffic', 'wsrep_provider_options']);
-      const vars = await mariadb(['-S', s.server.socket, '-uroot', '-e', "select @@have_ssl, @@require_secure_transport"]);
+      expect(s.skipped).toEqual([
+        'wsrep_provider',
+        'wsrep_cluster_name',
+        'wsrep_cluster_address',
+        'wsrep_sst_method',
+        'pxc-encrypt-cluster-traffic',
+        'wsrep_provider_options',
+      ]);
+      const vars = await mariadb([
+        '-S',
+        s.server.socket,
+        '-uroot',
+        '-e',
+        'select @@have_ssl, @@require_secure_transport',
+      ]);
       expect(vars).toMatchObject({ ok: true, out: 'YES\t1' });
     });
 
     it('refuses plaintext, and accepts the same account over TLS verified against the CA', async () => {
       const plain = await tcp(s.server, '--skip-ssl', '-e', 'select 1');
       expect(plain.ok).toBe(false);
-      expect(plain.err).toContain(`Access denied for user 'root'@'127.0.0.1' (using password: YES)`);
-      const verified = await tcp(s.server, `--ssl-ca=${ca.cert}`, '--ssl-verify-server-cert', '-e', "show status like 'Ssl_version'");
+      expect(plain.err).toContain(
+        `Access denied for user 'root'@'127.0.0.1' (using password: YES)`,
+      );
+      const verified = await tcp(
+        s.server,
+        `--ssl-ca=${ca.cert}`,
+        '--ssl-verify-server-cert',
+        '-e',
+        "show status like 'Ssl_version'",
+      );
       expect(verified).toEqual({ ok: true, out: 'Ssl_version\tTLSv1.3', err: '' });
     });
 
     it('is refused by a client that trusts another CA', async () => {
-      const a = await tcp(s.server, `--ssl-ca=${otherCA.cert}`, '--ssl-verify-server-cert', '-e', 'select 1');
+      const a = await tcp(
+        s.server,
+        `--ssl-ca=${otherCA.cert}`,
+        '--ssl-verify-server-cert',
+        '-e',
+        'select 1',
+      );
       expect(a.ok).toBe(false);
-      expect(a.err).toMatch(/TLS\/SSL error: .*(unable to get local issuer certificate|certificate verify failed|self-signed)/);
+      expect(a.err).toMatch(
+        /TLS\/SSL error: .*(unable to get local issuer certificate|certificate verify failed|self-signed)/,
+      );
     });
 
     it('presents a certificate that verifies under every name in the server certificate, and no other', async () => {
       const names = serverNames(s.r);
       expect(names.length).toBeGreaterThan(3);
       const pem = readFileSync(ca.cert);
-      const got = await Promise.all(names.map(async (host) => ({ host, ...(await probeTLS(s.server.port, host, pem)) })));
-      expect(got.map(({ host, ok, error }) => ({ host, ok, error }))).toEqual(names.map((host) => ({ host, ok: true, error: undefined })));
-      expect(await probeTLS(s.server.port, 'db.example.org', pem)).toMatchObject({ ok: false, error: expect.stringContaining('ERR_TLS_CERT_ALTNAME_INVALID') });
-      expect(await probeTLS(s.server.port, names[0], readFileSync(otherCA.cert))).toMatchObject({ ok: false, error: 'SELF_SIGNED_CERT_IN_CHAIN self-signed certificate in certificate chain' });
+      const got = await Promise.all(
+        names.map(async (host) => ({ host, ...(await probeTLS(s.server.port, host, pem)) })),
+      );
+      expect(got.map(({ host, ok, error }) => ({ host, ok, error }))).toEqual(
+        names.map((host) => ({ host, ok: true, error: undefined })),
+      );
+      expect(await probeTLS(s.server.port, 'db.example.org', pem)).toMatchObject({
+        ok: false,
+        error: expect.stringContaining('ERR_TLS_CERT_ALTNAME_INVALID'),
+      });
+      expect(await probeTLS(s.server.port, names[0], readFileSync(otherCA.cert))).toMatchObject({
+        ok: false,
+        error: 'SELF_SIGNED_CERT_IN_CHAIN self-signed certificate in certificate chain',
+      });
     });
 
     it('lets the in-pod client ([client] in the rendered my.cnf) authenticate with the client certificate, verified against ssl-ca', async () => {
       const myCnf = s.files.find((f) => f.path.endsWith('/my.cnf'))!.path;
       const dn = subjectOf(s.r, 'client');
-      expect(await mariadb(['-S', s.server.socket, '-uroot', '-e', `create user 'x509'@'%' require subject '${dn}'`])).toMatchObject({ ok: true });
+      expect(
+        await mariadb([
+          '-S',
+          s.server.socket,
+          '-uroot',
+          '-e',
+          `create user 'x509'@'%' require subject '${dn}'`,
+        ]),
+      ).toMatchObject({ ok: true });
       const sc = s.r.statefulSets[0].spec.template.spec.securityContext;
       // As the pod's user: the client key is readable by fsGroup only.
-      const inPod = (...args: string[]) => new Promise<{ ok: boolean; out: string; err: string }>((resolve) => {
-        execFile('setpriv', [`--reuid=${sc.runAsUser}`, `--regid=${sc.runAsGroup}`, `--groups=${sc.fsGroup}`, '--', 'mariadb', ...args, '-h', '127.0.0.1', '-P', String(s.server.port), '--protocol=TCP', '-ux509', '--batch', '--skip-column-names'],
-          { env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent' }, timeout: 20_000 }, (err, out, e) => resolve({ ok: !err, out: out.trim(), err: e.trim() }));
-      });
-      expect(await inPod(`--defaults-file=${myCnf}`, '--ssl-verify-server-cert', '-e', "show status like 'Ssl_version'")).toEqual({ ok: true, out: 'Ssl_version\tTLSv1.3', err: '' });
-      const without = await inPod('--no-defaults', `--ssl-ca=${ca.cert}`, '--ssl-verify-server-cert', '-e', 'select 1');
+      const inPod = (...args: string[]) =>
+        new Promise<{ ok: boolean; out: string; err: string }>((resolve) => {
+          execFile(
+            'setpriv',
+            [
+              `--reuid=${sc.runAsUser}`,
+              `--regid=${sc.runAsGroup}`,
+              `--groups=${sc.fsGroup}`,
+              '--',
+              'mariadb',
+              ...args,
+              '-h',
+              '127.0.0.1',
+              '-P',
+              String(s.server.port),
+              '--protocol=TCP',
+              '-ux509',
+              '--batch',
+              '--skip-column-names',
+            ],
+            { env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent' }, timeout: 20_000 },
+            (err, out, e) => resolve({ ok: !err, out: out.trim(), err: e.trim() }),
+          );
+        });
+      expect(
+        await inPod(
+          `--defaults-file=${myCnf}`,
+          '--ssl-verify-server-cert',
+          '-e',
+          "show status like 'Ssl_version'",
+        ),
+      ).toEqual({ ok: true, out: 'Ssl_version\tTLSv1.3', err: '' });
+      const without = await inPod(
+        '--no-defaults',
+        `--ssl-ca=${ca.cert}`,
+        '--ssl-verify-server-cert',
+        '-e',
+        'select 1',
+      );
       expect(without.ok).toBe(false);
       expect(without.err).toContain("Access denied for user 'x509'@'127.0.0.1'");
     });
@@ -130,9 +247,15 @@ describe.skipIf(SKIP)('PerconaXtraDB TLS settings on MariaDB', () => {
       const key = s.files.find((f) => f.path.endsWith('.key') && /server/.test(f.path))!;
       const st = statSync(realpathSync(key.path));
       const sc = s.r.statefulSets[0].spec.template.spec.securityContext;
-      const volume = s.r.statefulSets[0].spec.template.spec.volumes.find((v: any) => v.name === key.volume);
+      const volume = s.r.statefulSets[0].spec.template.spec.volumes.find(
+        (v: any) => v.name === key.volume,
+      );
       // Pod ids are used as they are: mariadbd runs by number (no local account needed).
-      expect({ uid: st.uid, gid: st.gid, mode: st.mode & 0o777 }).toEqual({ uid: 0, gid: sc.fsGroup, mode: volume.secret.defaultMode | 0o440 });
+      expect({ uid: st.uid, gid: st.gid, mode: st.mode & 0o777 }).toEqual({
+        uid: 0,
+        gid: sc.fsGroup,
+        mode: volume.secret.defaultMode | 0o440,
+      });
       expect(st.mode & 0o007).toBe(0);
     });
   });
@@ -144,9 +267,20 @@ describe.skipIf(SKIP)('PerconaXtraDB TLS settings on MariaDB', () => {
     }, 120_000);
 
     it('accepts plaintext and verified TLS', async () => {
-      expect(await tcp(s.server, '--skip-ssl', '-e', "show status like 'Ssl_version'")).toEqual({ ok: true, out: 'Ssl_version', err: '' });
-      expect(await tcp(s.server, `--ssl-ca=${ca.cert}`, '--ssl-verify-server-cert', '-e', "show status like 'Ssl_version'")).toMatchObject({ ok: true, out: 'Ssl_version\tTLSv1.3' });
+      expect(await tcp(s.server, '--skip-ssl', '-e', "show status like 'Ssl_version'")).toEqual({
+        ok: true,
+        out: 'Ssl_version',
+        err: '',
+      });
+      expect(
+        await tcp(
+          s.server,
+          `--ssl-ca=${ca.cert}`,
+          '--ssl-verify-server-cert',
+          '-e',
+          "show status like 'Ssl_version'",
+        ),
+      ).toMatchObject({ ok: true, out: 'Ssl_version\tTLSv1.3' });
     });
   });
 });
-

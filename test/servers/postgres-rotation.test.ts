@@ -4,7 +4,10 @@
 // kubelet.ts swapSecret). The watcher's period is the rendered DBTLS_WATCH_PERIOD_SECONDS, set
 // low here.
 import {
-  execFile, execFileSync, spawn, type ChildProcessWithoutNullStreams,
+  execFile,
+  execFileSync,
+  spawn,
+  type ChildProcessWithoutNullStreams,
 } from 'node:child_process';
 import { chownSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +16,14 @@ import { issuer, postgres } from '../helpers.js';
 import { createTestCA, issue, type TestCA } from './ca-issuer.js';
 import { SKIP, requireRoot, workDir } from './env.js';
 import {
-  type Attempt, freePort, initTemplate, localAccount, type Pod, postgresBin, psql, startPod,
+  type Attempt,
+  freePort,
+  initTemplate,
+  localAccount,
+  type Pod,
+  postgresBin,
+  psql,
+  startPod,
 } from './postgres-server.js';
 import { issueAll, type Rendered, renderItems } from './render.js';
 
@@ -31,19 +41,32 @@ const pods: Pod[] = [];
 let renewals = 0;
 
 async function start(
-  r: Rendered, dir: string, secrets: Record<string, string>, ordinal = 0, primaryPort?: number,
+  r: Rendered,
+  dir: string,
+  secrets: Record<string, string>,
+  ordinal = 0,
+  primaryPort?: number,
 ): Promise<Pod> {
   const port = await freePort();
   const pod = await startPod({
-    rendered: r, ordinal, secrets, work: join(work.dir, dir), template, password: PASSWORD, account, port,
-    primaryPort: primaryPort ?? port, readyTimeoutMs: 60_000,
+    rendered: r,
+    ordinal,
+    secrets,
+    work: join(work.dir, dir),
+    template,
+    password: PASSWORD,
+    account,
+    port,
+    primaryPort: primaryPort ?? port,
+    readyTimeoutMs: 60_000,
   });
   pods.push(pod);
   pod.startReloader(PERIOD);
   return pod;
 }
 
-const spec = (r: Rendered, alias: string) => r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === alias).spec;
+const spec = (r: Rendered, alias: string) =>
+  r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === alias).spec;
 
 /** cert-manager's renewal of the `alias` certificate by `by`: a new key and certificate. */
 function renew(r: Rendered, alias: string, by: TestCA) {
@@ -52,22 +75,30 @@ function renew(r: Rendered, alias: string, by: TestCA) {
 
 function openssl(args: string[], input?: string): Promise<{ ok: boolean; out: string }> {
   return new Promise((resolve) => {
-    const p = execFile('openssl', args, { timeout: 10_000 }, (err, out) => resolve({ ok: !err, out: out.trim() }));
+    const p = execFile('openssl', args, { timeout: 10_000 }, (err, out) =>
+      resolve({ ok: !err, out: out.trim() }),
+    );
     if (input !== undefined) p.stdin!.end(input);
   });
 }
 
-const serialOf = async (certFile: string) => (await openssl(['x509', '-noout', '-serial', '-in', certFile])).out;
+const serialOf = async (certFile: string) =>
+  (await openssl(['x509', '-noout', '-serial', '-in', certFile])).out;
 
 /** The serial number of the certificate a new TLS connection to the pod is served. */
 async function servedSerial(pod: Pod): Promise<string> {
-  const hello = await openssl(['s_client', '-starttls', 'postgres', '-connect', `127.0.0.1:${pod.port}`, '-servername', 'pg'], '');
+  const hello = await openssl(
+    ['s_client', '-starttls', 'postgres', '-connect', `127.0.0.1:${pod.port}`, '-servername', 'pg'],
+    '',
+  );
   return (await openssl(['x509', '-noout', '-serial'], hello.out)).out;
 }
 
 /** Polls `get` until it returns `want` (or a value `want` accepts) or `ms` pass; the last value and the time it took. */
 async function until<T>(
-  get: () => Promise<T>, want: T | ((v: T) => boolean), ms: number,
+  get: () => Promise<T>,
+  want: T | ((v: T) => boolean),
+  ms: number,
 ): Promise<{ value: T; ms: number }> {
   const t0 = Date.now();
   const done = (v: T) => (typeof want === 'function' ? (want as (v: T) => boolean)(v) : v === want);
@@ -81,19 +112,37 @@ async function until<T>(
 
 /** A psql session kept open: one query at a time over its stdin. */
 function session(pod: Pod, conn: Record<string, string>) {
-  const conninfo = Object.entries({ hostaddr: '127.0.0.1', port: String(pod.port), user: 'postgres', dbname: 'postgres', ...conn })
-    .map(([k, v]) => `${k}='${v}'`).join(' ');
-  const p: ChildProcessWithoutNullStreams = spawn(join(bin!, 'psql'), ['-X', '-q', '-A', '-t', conninfo], {
-    env: { PATH: '/usr/bin:/bin', HOME: work.dir, PGPASSWORD: PASSWORD }, uid: account.uid, gid: account.gid,
-  });
+  const conninfo = Object.entries({
+    hostaddr: '127.0.0.1',
+    port: String(pod.port),
+    user: 'postgres',
+    dbname: 'postgres',
+    ...conn,
+  })
+    .map(([k, v]) => `${k}='${v}'`)
+    .join(' ');
+  const p: ChildProcessWithoutNullStreams = spawn(
+    join(bin!, 'psql'),
+    ['-X', '-q', '-A', '-t', conninfo],
+    {
+      env: { PATH: '/usr/bin:/bin', HOME: work.dir, PGPASSWORD: PASSWORD },
+      uid: account.uid,
+      gid: account.gid,
+    },
+  );
   let out = '';
-  p.stdout.on('data', (d) => { out += d; });
-  p.stderr.on('data', (d) => { out += d; });
+  p.stdout.on('data', (d) => {
+    out += d;
+  });
+  p.stderr.on('data', (d) => {
+    out += d;
+  });
   return {
     async query(sql: string): Promise<string> {
       out = '';
       p.stdin.write(`${sql};\n`);
-      for (let i = 0; i < 100 && !out.includes('\n'); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 100 && !out.includes('\n'); i++)
+        await new Promise((r) => setTimeout(r, 50));
       return out.trim();
     },
     close: () => p.kill(),
@@ -101,12 +150,16 @@ function session(pod: Pod, conn: Record<string, string>) {
 }
 
 const local = (pod: Pod, sql: string): Promise<Attempt> =>
-  psql({ host: pod.socketDir, port: pod.port, user: 'postgres', dbname: 'postgres' }, sql, { account, home: work.dir });
+  psql({ host: pod.socketDir, port: pod.port, user: 'postgres', dbname: 'postgres' }, sql, {
+    account,
+    home: work.dir,
+  });
 
 describe.skipIf(SKIP)(`PostgreSQL ${VERSION}: certificate rotation in place`, () => {
   beforeAll(() => {
     requireRoot();
-    if (!bin) throw new Error('no PostgreSQL server under /usr/lib/postgresql; run .ci/install-tools');
+    if (!bin)
+      throw new Error('no PostgreSQL server under /usr/lib/postgresql; run .ci/install-tools');
     work = workDir('pg-rotation');
     account = localAccount('postgres');
     ca = createTestCA(join(work.dir, 'ca'));
@@ -148,9 +201,24 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION}: certificate rotation in place`, ()
       expect(await held.query('select pg_backend_pid()')).toBe(before);
       held.close();
       expect(pod.postmasterPid()).toBe(postmaster);
-      expect(await psql({ hostaddr: '127.0.0.1', port: pod.port, host: 'pg', user: 'postgres', dbname: 'postgres', sslmode: 'verify-full', sslrootcert: ca.cert },
-        'select ssl from pg_stat_ssl where pid = pg_backend_pid()', { password: PASSWORD, account, home: work.dir })).toMatchObject({ ok: true, out: 't' });
-      expect(readFileSync(join(pod.root, 'reloader.log'), 'utf8')).toContain('PostgreSQL reloads its TLS files (SIGHUP)');
+      expect(
+        await psql(
+          {
+            hostaddr: '127.0.0.1',
+            port: pod.port,
+            host: 'pg',
+            user: 'postgres',
+            dbname: 'postgres',
+            sslmode: 'verify-full',
+            sslrootcert: ca.cert,
+          },
+          'select ssl from pg_stat_ssl where pid = pg_backend_pid()',
+          { password: PASSWORD, account, home: work.dir },
+        ),
+      ).toMatchObject({ ok: true, out: 't' });
+      expect(readFileSync(join(pod.root, 'reloader.log'), 'utf8')).toContain(
+        'PostgreSQL reloads its TLS files (SIGHUP)',
+      );
     });
 
     it('rotation: a key that does not match its certificate leaves the server serving the certificate in use, and nothing crashes', async () => {
@@ -162,8 +230,12 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION}: certificate rotation in place`, ()
       pod.swap('pg-server-cert', broken.dir);
       await new Promise((res) => setTimeout(res, PERIOD * 3000));
       // No crash, no restart of any server process, no shutdown.
-      expect(pod.log().slice(logBefore)).not.toMatch(/PANIC|terminated by signal|was terminated|shutting down|FATAL/);
-      expect(readFileSync(join(pod.root, 'reloader.log'), 'utf8')).toMatch(/the key .*server\.key does not match .*server\.crt/);
+      expect(pod.log().slice(logBefore)).not.toMatch(
+        /PANIC|terminated by signal|was terminated|shutting down|FATAL/,
+      );
+      expect(readFileSync(join(pod.root, 'reloader.log'), 'utf8')).toMatch(
+        /the key .*server\.key does not match .*server\.crt/,
+      );
       expect(await servedSerial(pod)).toBe(inUse);
       // Even told to reload, PostgreSQL keeps its TLS context when the new files fail to load.
       process.kill(postmaster, 'SIGHUP');
@@ -174,7 +246,9 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION}: certificate rotation in place`, ()
       // The next good renewal is taken up.
       const good = renew(r, 'server', ca);
       pod.swap('pg-server-cert', good.dir);
-      expect((await until(() => servedSerial(pod), await serialOf(good.tlsCrt), 10_000)).value).toBe(await serialOf(good.tlsCrt));
+      expect(
+        (await until(() => servedSerial(pod), await serialOf(good.tlsCrt), 10_000)).value,
+      ).toBe(await serialOf(good.tlsCrt));
     });
 
     it('rotation: a half-written secret (an empty key) is refused the same way', async () => {
@@ -183,12 +257,14 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION}: certificate rotation in place`, ()
       writeFileSync(half.tlsKey, '');
       pod.swap('pg-server-cert', half.dir);
       await new Promise((res) => setTimeout(res, PERIOD * 3000));
-      expect(readFileSync(join(pod.root, 'reloader.log'), 'utf8')).toMatch(/server\.key holds no private key/);
+      expect(readFileSync(join(pod.root, 'reloader.log'), 'utf8')).toMatch(
+        /server\.key holds no private key/,
+      );
       expect(await servedSerial(pod)).toBe(inUse);
     });
   });
 
-  describe('rotation of a standby\'s client certificate (replicas 2, verify-full, md5)', () => {
+  describe("rotation of a standby's client certificate (replicas 2, verify-full, md5)", () => {
     let r: Rendered;
     let primary: Pod;
     let standby: Pod;
@@ -199,22 +275,37 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION}: certificate rotation in place`, ()
       standby = await start(r, 'standby', secrets, 1, primary.port);
     });
 
-    const streaming = async () => (await local(primary, "select s.client_serial from pg_stat_replication r join pg_stat_ssl s using (pid) where r.state = 'streaming'")).out;
+    const streaming = async () =>
+      (
+        await local(
+          primary,
+          "select s.client_serial from pg_stat_replication r join pg_stat_ssl s using (pid) where r.state = 'streaming'",
+        )
+      ).out;
 
     it('rotation: the standby keeps streaming, and reconnects with the renewed client certificate', async () => {
       const first = (await until(streaming, (v: string) => /^\d+$/.test(v), 20_000)).value;
       expect(first).toMatch(/^\d+$/);
       const renewed = renew(r, 'client', ca);
-      const serial = BigInt(`0x${(await serialOf(renewed.tlsCrt)).replace('serial=', '')}`).toString();
+      const serial = BigInt(
+        `0x${(await serialOf(renewed.tlsCrt)).replace('serial=', '')}`,
+      ).toString();
       standby.swap('pg-client-cert', renewed.dir);
       await new Promise((res) => setTimeout(res, PERIOD * 2000));
       // Still the same streaming connection, and WAL still arrives.
       expect(await streaming()).toBe(first);
-      expect(await local(primary, 'create table after_rotation (x int); insert into after_rotation values (7)')).toMatchObject({ ok: true });
+      expect(
+        await local(
+          primary,
+          'create table after_rotation (x int); insert into after_rotation values (7)',
+        ),
+      ).toMatchObject({ ok: true });
       const read = () => local(standby, 'select x from after_rotation').then((a) => a.out);
       expect((await until(read, '7', 10_000)).value).toBe('7');
       // A new replication connection presents the renewed certificate.
-      expect(await local(primary, 'select pg_terminate_backend(pid) from pg_stat_replication')).toMatchObject({ ok: true });
+      expect(
+        await local(primary, 'select pg_terminate_backend(pid) from pg_stat_replication'),
+      ).toMatchObject({ ok: true });
       expect((await until(streaming, serial, 20_000)).value).toBe(serial);
       expect(standby.log()).not.toMatch(/FATAL:.*certificate/);
     });
@@ -227,14 +318,31 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION}: certificate rotation in place`, ()
     beforeAll(async () => {
       newCA = createTestCA(join(work.dir, 'new-ca'), 'dbtls test CA 2');
       r = renderItems([issuer('ca'), postgres({ version: VERSION, clientAuthMode: 'cert' })]);
-      pod = await start(r, 'rollover', issueAll(ca, r.certificates, join(work.dir, 'rollover', 'secrets')));
+      pod = await start(
+        r,
+        'rollover',
+        issueAll(ca, r.certificates, join(work.dir, 'rollover', 'secrets')),
+      );
     });
 
     /** Connects with the client certificate `client` (tls.crt/tls.key), verifying the server with `root`. */
     async function connect(client: { tlsCrt: string; tlsKey: string }, root: string) {
       chownSync(client.tlsKey, account.uid, account.gid);
-      return psql({ hostaddr: '127.0.0.1', port: pod.port, host: 'pg', user: 'postgres', dbname: 'postgres', sslmode: 'verify-full', sslrootcert: root, sslcert: client.tlsCrt, sslkey: client.tlsKey },
-        'select client_dn from pg_stat_ssl where pid = pg_backend_pid()', { account, home: work.dir });
+      return psql(
+        {
+          hostaddr: '127.0.0.1',
+          port: pod.port,
+          host: 'pg',
+          user: 'postgres',
+          dbname: 'postgres',
+          sslmode: 'verify-full',
+          sslrootcert: root,
+          sslcert: client.tlsCrt,
+          sslkey: client.tlsKey,
+        },
+        'select client_dn from pg_stat_ssl where pid = pg_backend_pid()',
+        { account, home: work.dir },
+      );
     }
 
     it('rotation: while the secrets carry two CAs both are trusted; once every secret has the new CA only the new one is', async () => {
@@ -249,11 +357,15 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION}: certificate rotation in place`, ()
       const newClient = renew(r, 'client', newCA);
       expect(await connect(oldClient, newCA.cert)).toMatchObject({ ok: true, out: '/CN=postgres' });
       expect(await connect(newClient, newCA.cert)).toMatchObject({ ok: true, out: '/CN=postgres' });
-      expect(readFileSync(join(pod.root, 'tls/trust/ca.crt'), 'utf8').match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+      expect(
+        readFileSync(join(pod.root, 'tls/trust/ca.crt'), 'utf8').match(/BEGIN CERTIFICATE/g),
+      ).toHaveLength(2);
 
       // The client certificate is renewed by the new CA too: the old CA is no longer trusted.
       pod.swap('pg-client-cert', renew(r, 'client', newCA).dir);
-      const one = async () => (readFileSync(join(pod.root, 'tls/trust/ca.crt'), 'utf8').match(/BEGIN CERTIFICATE/g) ?? []).length;
+      const one = async () =>
+        (readFileSync(join(pod.root, 'tls/trust/ca.crt'), 'utf8').match(/BEGIN CERTIFICATE/g) ?? [])
+          .length;
       expect((await until(one, 1, 10_000)).value).toBe(1);
       await new Promise((res) => setTimeout(res, 500)); // the reload after the bundle
       const refused = await connect(oldClient, newCA.cert);

@@ -4,11 +4,24 @@
 // the root; the pod's ids (999 in the official image) map to Debian's postgres account.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import {
-  chmodSync, chownSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync,
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { type IdMap, type MountedFile, type MountOptions, mountVolumes, swapSecret } from './kubelet.js';
+import {
+  type IdMap,
+  type MountedFile,
+  type MountOptions,
+  mountVolumes,
+  swapSecret,
+} from './kubelet.js';
 import { supervise } from './process.js';
 import type { Rendered } from './render.js';
 
@@ -16,7 +29,9 @@ import type { Rendered } from './render.js';
 export function postgresBin(): string | undefined {
   const base = '/usr/lib/postgresql';
   if (!existsSync(base)) return undefined;
-  const versions = readdirSync(base).filter((v) => existsSync(join(base, v, 'bin/postgres'))).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(base)
+    .filter((v) => existsSync(join(base, v, 'bin/postgres')))
+    .sort((a, b) => Number(b) - Number(a));
   return versions.length > 0 ? join(base, versions[0], 'bin') : undefined;
 }
 
@@ -63,7 +78,9 @@ export async function freePort(): Promise<number> {
  * only where it starts a path (not inside an already remapped one).
  */
 export function remapPaths(text: string, mountPaths: string[], root: string): string {
-  const sorted = [...mountPaths].sort((a, b) => b.length - a.length).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const sorted = [...mountPaths]
+    .sort((a, b) => b.length - a.length)
+    .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   const re = new RegExp(`(?<![\\w./-])(${sorted.join('|')})(?=[/'"\\s]|$)`, 'gm');
   return text.replace(re, (m) => join(root, m));
 }
@@ -105,11 +122,16 @@ export interface Pod {
   startReloader(periodSeconds: number): Reloader;
 }
 
-export interface Reloader { log(): string; stop(): Promise<void> }
+export interface Reloader {
+  log(): string;
+  stop(): Promise<void>;
+}
 
 /** Starts one pod; rejects with the server's log when it exits before accepting connections. */
 export async function startPod(o: PodOptions): Promise<Pod> {
-  const sts = o.statefulSet ? o.rendered.statefulSets.find((s) => s.metadata.name === o.statefulSet) : o.rendered.statefulSets[0];
+  const sts = o.statefulSet
+    ? o.rendered.statefulSets.find((s) => s.metadata.name === o.statefulSet)
+    : o.rendered.statefulSets[0];
   const podSpec = sts.spec.template.spec;
   const container = podSpec.containers[0];
   const name = `${sts.metadata.name}-${o.ordinal}`;
@@ -128,12 +150,17 @@ export async function startPod(o: PodOptions): Promise<Pod> {
   chmodSync(dataDir, 0o2775);
 
   const mountOptions: MountOptions = {
-    root, secrets: { ...o.secrets }, configMaps: o.rendered.configMaps, ids,
+    root,
+    secrets: { ...o.secrets },
+    configMaps: o.rendered.configMaps,
+    ids,
     claims: (sts.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name),
     transform: (_cm, key, content) => {
       const remapped = remapPaths(content, mountPaths, root);
       // start.sh reaches the primary Service on the rendered port; here pod 0 listens elsewhere.
-      return key === 'start.sh' ? remapped.replace(/\bport=5432\b/g, `port=${o.primaryPort}`) : remapped;
+      return key === 'start.sh'
+        ? remapped.replace(/\bport=5432\b/g, `port=${o.primaryPort}`)
+        : remapped;
     },
   };
   const files = mountVolumes(podSpec, mountOptions);
@@ -155,13 +182,17 @@ export async function startPod(o: PodOptions): Promise<Pod> {
   mkdirSync(shim, { recursive: true });
   mkdirSync(socketDir, { recursive: true });
   chownSync(socketDir, o.account.uid, o.account.gid);
-  writeFileSync(join(shim, 'docker-entrypoint.sh'), [
-    '#!/bin/sh',
-    'set -eu',
-    'if [ ! -s "$PGDATA/PG_VERSION" ]; then cp -a "$DBTLS_TEMPLATE" "$PGDATA"; chmod 0700 "$PGDATA"; fi',
-    `exec "$@" -c port=${o.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${socketDir}`,
-    '',
-  ].join('\n'), { mode: 0o755 });
+  writeFileSync(
+    join(shim, 'docker-entrypoint.sh'),
+    [
+      '#!/bin/sh',
+      'set -eu',
+      'if [ ! -s "$PGDATA/PG_VERSION" ]; then cp -a "$DBTLS_TEMPLATE" "$PGDATA"; chmod 0700 "$PGDATA"; fi',
+      `exec "$@" -c port=${o.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${socketDir}`,
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
 
   const env: Record<string, string> = {
     PATH: `${shim}:${bin}:/usr/bin:/bin`,
@@ -181,7 +212,11 @@ export async function startPod(o: PodOptions): Promise<Pod> {
   const fd = openSync(logFile, 'a');
   const sc = podSpec.securityContext;
   const proc = spawn(command[0], command.slice(1), {
-    env, cwd: root, stdio: ['ignore', fd, fd], uid: ids.uid(sc.runAsUser), gid: ids.gid(sc.runAsGroup),
+    env,
+    cwd: root,
+    stdio: ['ignore', fd, fd],
+    uid: ids.uid(sc.runAsUser),
+    gid: ids.gid(sc.runAsGroup),
   });
   const { log, stop, waitUntilReady } = supervise(name, proc, logFile, 'SIGINT', 10_000); // SIGINT: fast shutdown
   await waitUntilReady(() => ready(bin, o.port), o.readyTimeoutMs ?? 30_000);
@@ -189,9 +224,18 @@ export async function startPod(o: PodOptions): Promise<Pod> {
   const pgdata = remapPaths(String(pgdataEnv.value), mountPaths, root);
   const reloaders: Reloader[] = [];
   return {
-    name, root, port: o.port, socketDir, files, log,
-    stop: async () => { await Promise.all(reloaders.map((r) => r.stop())); await stop(); },
-    postmasterPid: () => Number(readFileSync(join(pgdata, 'postmaster.pid'), 'utf8').split('\n')[0]),
+    name,
+    root,
+    port: o.port,
+    socketDir,
+    files,
+    log,
+    stop: async () => {
+      await Promise.all(reloaders.map((r) => r.stop()));
+      await stop();
+    },
+    postmasterPid: () =>
+      Number(readFileSync(join(pgdata, 'postmaster.pid'), 'utf8').split('\n')[0]),
     swap: (secretName, dir) => {
       mountOptions.secrets[secretName] = dir;
       swapSecret(podSpec, mountOptions, secretName);
@@ -210,7 +254,11 @@ export async function startPod(o: PodOptions): Promise<Pod> {
  * the paths remapped, as the pod's user, beside the server (the pod shares its process namespace).
  */
 export function startReloader(
-  podSpec: any, root: string, baseEnv: Record<string, string>, ids: IdMap, periodSeconds: number,
+  podSpec: any,
+  root: string,
+  baseEnv: Record<string, string>,
+  ids: IdMap,
+  periodSeconds: number,
 ): Reloader {
   const c = podSpec.containers.find((x: any) => x.name === 'tls-reloader');
   if (!c) throw new Error('the rendered pod has no tls-reloader container');
@@ -225,8 +273,11 @@ export function startReloader(
   const fd = openSync(logFile, 'a');
   const sc = podSpec.securityContext;
   const proc = spawn(command[0], command.slice(1), {
-    env, cwd: root, stdio: ['ignore', fd, fd],
-    uid: ids.uid(sc.runAsUser), gid: ids.gid(sc.runAsGroup ?? sc.runAsUser),
+    env,
+    cwd: root,
+    stdio: ['ignore', fd, fd],
+    uid: ids.uid(sc.runAsUser),
+    gid: ids.gid(sc.runAsGroup ?? sc.runAsUser),
   });
   const { log, stop } = supervise('tls-reloader', proc, logFile, 'SIGTERM', 5_000);
   return { log, stop };
@@ -234,12 +285,20 @@ export function startReloader(
 
 function ready(bin: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    execFile(join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port), '-t', '1'], (err) => resolve(!err));
+    execFile(
+      join(bin, 'pg_isready'),
+      ['-q', '-h', '127.0.0.1', '-p', String(port), '-t', '1'],
+      (err) => resolve(!err),
+    );
   });
 }
 
 /** initdb once, as the image's entrypoint does (`--username=postgres --pwfile`), into `dir`. */
-export function initTemplate(dir: string, password: string, account: { uid: number; gid: number }): void {
+export function initTemplate(
+  dir: string,
+  password: string,
+  account: { uid: number; gid: number },
+): void {
   const bin = postgresBin()!;
   mkdirSync(dir, { recursive: true });
   chownSync(dir, account.uid, account.gid);
@@ -247,22 +306,54 @@ export function initTemplate(dir: string, password: string, account: { uid: numb
   const pwfile = join(dir, '..', 'initdb.pw');
   writeFileSync(pwfile, `${password}\n`);
   chownSync(pwfile, account.uid, account.gid);
-  execFileSync(join(bin, 'initdb'), ['--pgdata', dir, '--username=postgres', `--pwfile=${pwfile}`, '--no-sync', '--encoding=UTF8', '--locale=C.UTF-8'], {
-    uid: account.uid, gid: account.gid, env: { PATH: '/usr/bin:/bin', HOME: dir }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  execFileSync(
+    join(bin, 'initdb'),
+    [
+      '--pgdata',
+      dir,
+      '--username=postgres',
+      `--pwfile=${pwfile}`,
+      '--no-sync',
+      '--encoding=UTF8',
+      '--locale=C.UTF-8',
+    ],
+    {
+      uid: account.uid,
+      gid: account.gid,
+      env: { PATH: '/usr/bin:/bin', HOME: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
 }
 
-export interface Attempt { ok: boolean; out: string; err: string }
+export interface Attempt {
+  ok: boolean;
+  out: string;
+  err: string;
+}
 
 /** One psql run (as `user`) with a connection string built from `conn`; -X, unaligned, tuples only. */
-export function psql(conn: Record<string, string | number | undefined>, sql: string, o: { password?: string; account: { uid: number; gid: number }; home: string }): Promise<Attempt> {
-  const conninfo = Object.entries(conn).filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}='${String(v).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(' ');
-  const env: Record<string, string> = { PATH: '/usr/bin:/bin', HOME: o.home, PGCONNECT_TIMEOUT: '5' };
+export function psql(
+  conn: Record<string, string | number | undefined>,
+  sql: string,
+  o: { password?: string; account: { uid: number; gid: number }; home: string },
+): Promise<Attempt> {
+  const conninfo = Object.entries(conn)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}='${String(v).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`)
+    .join(' ');
+  const env: Record<string, string> = {
+    PATH: '/usr/bin:/bin',
+    HOME: o.home,
+    PGCONNECT_TIMEOUT: '5',
+  };
   if (o.password !== undefined) env.PGPASSWORD = o.password;
   return new Promise((resolve) => {
-    execFile(join(postgresBin()!, 'psql'), ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql, conninfo],
+    execFile(
+      join(postgresBin()!, 'psql'),
+      ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql, conninfo],
       { env, uid: o.account.uid, gid: o.account.gid, timeout: 20_000 },
-      (err, stdout, stderr) => resolve({ ok: !err, out: stdout.trim(), err: stderr.trim() }));
+      (err, stdout, stderr) => resolve({ ok: !err, out: stdout.trim(), err: stderr.trim() }),
+    );
   });
 }

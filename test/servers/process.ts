@@ -4,7 +4,9 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 const live = new Set<ChildProcess>();
-process.once('exit', () => { for (const p of live) p.kill('SIGKILL'); });
+process.once('exit', () => {
+  for (const p of live) p.kill('SIGKILL');
+});
 
 export interface Supervised {
   /** The server's log so far. */
@@ -18,10 +20,22 @@ export interface Supervised {
   waitUntilReady(ready: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void>;
 }
 
-export function supervise(name: string, proc: ChildProcess, logFile: string, signal: NodeJS.Signals, graceMs: number): Supervised {
+export function supervise(
+  name: string,
+  proc: ChildProcess,
+  logFile: string,
+  signal: NodeJS.Signals,
+  graceMs: number,
+): Supervised {
   live.add(proc);
   let exited: number | null | undefined;
-  const exit = new Promise<void>((resolve) => proc.once('exit', (code, sig) => { exited = code ?? (sig ? -1 : null); live.delete(proc); resolve(); }));
+  const exit = new Promise<void>((resolve) =>
+    proc.once('exit', (code, sig) => {
+      exited = code ?? (sig ? -1 : null);
+      live.delete(proc);
+      resolve();
+    }),
+  );
   const log = () => readFileSync(logFile, 'utf8');
   const stop = async () => {
     if (exited !== undefined) return;
@@ -33,9 +47,13 @@ export function supervise(name: string, proc: ChildProcess, logFile: string, sig
   const waitUntilReady = async (ready: () => boolean | Promise<boolean>, timeoutMs: number) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (exited !== undefined) throw new Error(`${name} exited (${exited}) before accepting connections:\n${log()}`);
+      if (exited !== undefined)
+        throw new Error(`${name} exited (${exited}) before accepting connections:\n${log()}`);
       if (await ready()) return;
-      if (Date.now() > deadline) { await stop(); throw new Error(`${name} did not accept connections in time:\n${log()}`); }
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`${name} did not accept connections in time:\n${log()}`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
   };

@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import type { TestCA } from './ca-issuer.js';
 import { type MountedFile, type MountOptions, mountVolumes, swapSecret } from './kubelet.js';
 import {
-  type MariaDB, mariadb, mariadbTemplate, optionName, parseIni, startMariadb,
+  type MariaDB,
+  mariadb,
+  mariadbTemplate,
+  optionName,
+  parseIni,
+  startMariadb,
 } from './mariadb-server.js';
 import { freePort, remapPaths } from './postgres-server.js';
 import { supervise } from './process.js';
@@ -52,8 +57,10 @@ export async function startPxcPod(o: PxcPodOptions): Promise<PxcPod> {
   const pod = join(o.root, `${sts.metadata.name}-0`);
   const port = await freePort();
   const mountOptions: MountOptions = {
-    root: pod, secrets: issueAll(o.ca, r.certificates, join(o.root, 'secrets')),
-    configMaps: r.configMaps, container: container.name,
+    root: pod,
+    secrets: issueAll(o.ca, r.certificates, join(o.root, 'secrets')),
+    configMaps: r.configMaps,
+    container: container.name,
     claims: (sts.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name),
     // The watcher reaches mysqld on the rendered port; here it listens elsewhere.
     transform: (_cm, key, content) => {
@@ -76,31 +83,56 @@ export async function startPxcPod(o: PxcPodOptions): Promise<PxcPod> {
   const watcher = files.find((f) => f.path.endsWith('/tls-watch.sh'));
   const startSh = files.find((f) => f.path.endsWith('/start.sh'));
   const asPodUser = [`--reuid=${sc.runAsUser}`, `--regid=${gid}`, `--groups=${sc.fsGroup}`, '--'];
-  if (watcher && startSh && readFileSync(startSh.path, 'utf8').includes(`sh ${watcher.path} bundle`)) {
+  if (
+    watcher &&
+    startSh &&
+    readFileSync(startSh.path, 'utf8').includes(`sh ${watcher.path} bundle`)
+  ) {
     execFileSync('setpriv', [...asPodUser, '/bin/sh', watcher.path, 'bundle']);
   }
   // The option files mysqld reads: start.sh's --defaults-extra-file and what it !includes.
-  const extra = startSh && /--defaults-extra-file=(\S+)/.exec(readFileSync(startSh.path, 'utf8'))?.[1];
+  const extra =
+    startSh && /--defaults-extra-file=(\S+)/.exec(readFileSync(startSh.path, 'utf8'))?.[1];
   if (!extra) throw new Error('the rendered start.sh passes mysqld no --defaults-extra-file');
-  const mysqld = optionFiles(extra).flatMap((text) => parseIni(text))
-    .filter((sec) => sec.name === 'mysqld').flatMap((sec) => sec.entries);
+  const mysqld = optionFiles(extra)
+    .flatMap((text) => parseIni(text))
+    .filter((sec) => sec.name === 'mysqld')
+    .flatMap((sec) => sec.entries);
   const kept = mysqld.filter(([k]) => !NOT_SHARED(k) && !OWN.has(optionName(k)));
   const skipped = mysqld.filter(([k]) => NOT_SHARED(k)).map(([k]) => k);
   if (!existsSync(o.template)) mariadbTemplate(o.template, sc.runAsUser, gid);
   const server = await startMariadb({
-    root: pod, options: kept, port, uid: sc.runAsUser, gid,
-    groups: sc.fsGroup === undefined ? [] : [sc.fsGroup], template: o.template,
+    root: pod,
+    options: kept,
+    port,
+    uid: sc.runAsUser,
+    gid,
+    groups: sc.fsGroup === undefined ? [] : [sc.fsGroup],
+    template: o.template,
   });
   // Stand-in for the image's entrypoint: the root account reachable over the network with the
   // password from the auth secret.
-  const made = await mariadb(['-S', server.socket, '-uroot', '-e',
-    `create user 'root'@'%' identified by '${o.password}'; grant all on *.* to 'root'@'%' with grant option`]);
+  const made = await mariadb([
+    '-S',
+    server.socket,
+    '-uroot',
+    '-e',
+    `create user 'root'@'%' identified by '${o.password}'; grant all on *.* to 'root'@'%' with grant option`,
+  ]);
   if (!made.ok) throw new Error(made.err);
   const reloaders: { stop(): Promise<void> }[] = [];
   const stop = server.stop;
-  server.stop = async () => { await Promise.all(reloaders.map((x) => x.stop())); await stop(); };
+  server.stop = async () => {
+    await Promise.all(reloaders.map((x) => x.stop()));
+    await stop();
+  };
   return {
-    r, server, files, kept, skipped, root: pod,
+    r,
+    server,
+    files,
+    kept,
+    skipped,
+    root: pod,
     mysqldPid: () => Number(readFileSync(join(pod, 'run', 'mysqld.pid'), 'utf8').trim()),
     swap: (secretName, dir) => {
       mountOptions.secrets[secretName] = dir;
@@ -111,7 +143,9 @@ export async function startPxcPod(o: PxcPodOptions): Promise<PxcPod> {
       if (!c) throw new Error('the rendered pod has no tls-reloader container');
       const paths: string[] = (c.volumeMounts ?? []).map((m: any) => m.mountPath);
       const env: Record<string, string> = {
-        PATH: '/usr/bin:/bin', HOME: pod, HOSTNAME: `${sts.metadata.name}-0`,
+        PATH: '/usr/bin:/bin',
+        HOME: pod,
+        HOSTNAME: `${sts.metadata.name}-0`,
       };
       for (const e of c.env ?? []) {
         if (e.value !== undefined) env[e.name] = remapPaths(String(e.value), paths, pod);
@@ -121,7 +155,11 @@ export async function startPxcPod(o: PxcPodOptions): Promise<PxcPod> {
       const command: string[] = c.command.map((a: string) => remapPaths(a, paths, pod));
       const logFile = join(pod, 'reloader.log');
       const fd = openSync(logFile, 'a');
-      const proc = spawn('setpriv', [...asPodUser, ...command], { env, cwd: pod, stdio: ['ignore', fd, fd] });
+      const proc = spawn('setpriv', [...asPodUser, ...command], {
+        env,
+        cwd: pod,
+        stdio: ['ignore', fd, fd],
+      });
       const sup = supervise('tls-reloader', proc, logFile, 'SIGTERM', 5_000);
       reloaders.push(sup);
       return sup;

@@ -5,7 +5,13 @@
 // pod's root, a free port on 127.0.0.1 (in start.sh's arguments and the watcher's redis-cli).
 import { execFile, spawn } from 'node:child_process';
 import {
-  chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync,
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,14 +43,42 @@ function run(cmd: string, args: string[], input?: string): Promise<string> {
   });
 }
 const certs = () => join(root, '/certs');
-const tlsArgs = () => ['--tls', '--cacert', join(certs(), 'client/ca.crt'),
-  '--cert', join(certs(), 'client/tls.crt'), '--key', join(certs(), 'client/tls.key')];
-const cli = (...command: string[]) => run('redis-cli', ['-h', '127.0.0.1', '-p', String(port),
-  '--no-auth-warning', '-a', PASSWORD, ...tlsArgs(), ...command]);
+const tlsArgs = () => [
+  '--tls',
+  '--cacert',
+  join(certs(), 'client/ca.crt'),
+  '--cert',
+  join(certs(), 'client/tls.crt'),
+  '--key',
+  join(certs(), 'client/tls.key'),
+];
+const cli = (...command: string[]) =>
+  run('redis-cli', [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '--no-auth-warning',
+    '-a',
+    PASSWORD,
+    ...tlsArgs(),
+    ...command,
+  ]);
 const redisPid = async () => (await cli('info', 'server')).match(/^process_id:(\d+)/m)?.[1];
 async function servedSerial(): Promise<string> {
-  const hello = await run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`,
-    '-cert', join(certs(), 'client/tls.crt'), '-key', join(certs(), 'client/tls.key')], '');
+  const hello = await run(
+    'openssl',
+    [
+      's_client',
+      '-connect',
+      `127.0.0.1:${port}`,
+      '-cert',
+      join(certs(), 'client/tls.crt'),
+      '-key',
+      join(certs(), 'client/tls.key'),
+    ],
+    '',
+  );
   return run('openssl', ['x509', '-noout', '-serial'], hello);
 }
 async function until(want: string, ms: number): Promise<{ value: string; ms: number }> {
@@ -56,8 +90,8 @@ async function until(want: string, ms: number): Promise<{ value: string; ms: num
   }
   return { value, ms: Date.now() - t0 };
 }
-const serverSpec = () => r.certificates
-  .find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === 'server').spec;
+const serverSpec = () =>
+  r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === 'server').spec;
 const renewServer = () => issue(ca, serverSpec(), join(work.dir, 'renewals', String(++renewals)));
 const swapServer = (dir: string) => {
   mountOptions.secrets[serverSpec().secretName] = dir;
@@ -66,16 +100,31 @@ const swapServer = (dir: string) => {
 
 /** Runs a container of the rendered pod as the pod's user, its command's paths remapped. */
 function runContainer(
-  c: any, env: Record<string, string>, args: string[], log: string,
+  c: any,
+  env: Record<string, string>,
+  args: string[],
+  log: string,
 ): Supervised {
   const sc = r.statefulSets[0].spec.template.spec.securityContext;
   const paths: string[] = c.volumeMounts.map((m: any) => m.mountPath);
   const command: string[] = c.command.map((a: string) => remapPaths(a, paths, root));
   const fd = openSync(join(root, log), 'a');
-  const proc = spawn('setpriv', [`--reuid=${sc.runAsUser}`, `--regid=${sc.runAsGroup}`,
-    `--groups=${sc.fsGroup}`, '--', ...command, ...args],
-  { stdio: ['ignore', fd, fd], env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent', ...env },
-    cwd: root });
+  const proc = spawn(
+    'setpriv',
+    [
+      `--reuid=${sc.runAsUser}`,
+      `--regid=${sc.runAsGroup}`,
+      `--groups=${sc.fsGroup}`,
+      '--',
+      ...command,
+      ...args,
+    ],
+    {
+      stdio: ['ignore', fd, fd],
+      env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent', ...env },
+      cwd: root,
+    },
+  );
   const s = supervise(c.name, proc, join(root, log), 'SIGTERM', 10_000);
   procs.push(s);
   return s;
@@ -96,8 +145,10 @@ describe.skipIf(SKIP)('Redis kind: certificate rotation in place', () => {
     port = await freePort();
     const mountPaths: string[] = server.volumeMounts.map((m: any) => m.mountPath);
     mountOptions = {
-      root, secrets: issueAll(ca, r.certificates, join(work.dir, 'secrets')),
-      configMaps: r.configMaps, claims: ['data'],
+      root,
+      secrets: issueAll(ca, r.certificates, join(work.dir, 'secrets')),
+      configMaps: r.configMaps,
+      claims: ['data'],
       // The watcher reaches redis-server on the rendered port; here it listens elsewhere.
       transform: (_cm, key, content) => {
         const remapped = remapPaths(content, mountPaths, root);
@@ -109,13 +160,21 @@ describe.skipIf(SKIP)('Redis kind: certificate rotation in place', () => {
     mkdirSync(data, { recursive: true });
     chownSync(data, 0, podSpec.securityContext.fsGroup);
     chmodSync(data, 0o2770);
-    const redis = runContainer(server, { REDIS_PASSWORD: PASSWORD },
-      ['--tls-port', String(port), '--bind', '127.0.0.1'], 'redis.log');
+    const redis = runContainer(
+      server,
+      { REDIS_PASSWORD: PASSWORD },
+      ['--tls-port', String(port), '--bind', '127.0.0.1'],
+      'redis.log',
+    );
     await redis.waitUntilReady(async () => (await cli('ping')) === 'PONG', 30_000);
     expect(reloader.name).toBe('tls-reloader');
     expect(reloader.env[0]).toEqual({ name: 'REDISCLI_AUTH', valueFrom: server.env[0].valueFrom });
-    runContainer(reloader, { REDISCLI_AUTH: PASSWORD, DBTLS_WATCH_PERIOD_SECONDS: String(PERIOD) },
-      [], 'reloader.log');
+    runContainer(
+      reloader,
+      { REDISCLI_AUTH: PASSWORD, DBTLS_WATCH_PERIOD_SECONDS: String(PERIOD) },
+      [],
+      'reloader.log',
+    );
   }, 120_000);
   afterAll(async () => {
     await Promise.all(procs.map((p) => p.stop()));
@@ -147,11 +206,13 @@ describe.skipIf(SKIP)('Redis kind: certificate rotation in place', () => {
     swapServer(broken.dir);
     await new Promise((res) => setTimeout(res, PERIOD * 3000));
     expect(await servedSerial()).toBe(inUse);
-    expect(readFileSync(join(root, 'reloader.log'), 'utf8'))
-      .toMatch(/the key .*server\/tls\.key does not match .*server\/tls\.crt/);
+    expect(readFileSync(join(root, 'reloader.log'), 'utf8')).toMatch(
+      /the key .*server\/tls\.key does not match .*server\/tls\.crt/,
+    );
     // Even told to reload, redis-server keeps its TLS context when the new files fail to load.
-    expect(await cli('CONFIG', 'SET', 'tls-cert-file', join(certs(), 'server/tls.crt')))
-      .toMatch(/ERR .*Unable to update TLS configuration/);
+    expect(await cli('CONFIG', 'SET', 'tls-cert-file', join(certs(), 'server/tls.crt'))).toMatch(
+      /ERR .*Unable to update TLS configuration/,
+    );
     expect(await servedSerial()).toBe(inUse);
     expect(await redisPid()).toBe(pid);
     const good = renewServer();

@@ -18,16 +18,20 @@ export interface Rendered {
 export function renderItems(items: unknown[]): Rendered {
   const run = runFn(resourceList(items));
   const errors = errorsOf(run);
-  if (errors.length > 0 || run.status !== 0) throw new Error(`render failed: ${JSON.stringify(errors)}`);
+  if (errors.length > 0 || run.status !== 0)
+    throw new Error(`render failed: ${JSON.stringify(errors)}`);
   const out: any[] = run.output.items;
   const configMaps: Rendered['configMaps'] = {};
-  for (const cm of out.filter((i) => i.kind === 'ConfigMap')) configMaps[cm.metadata.name] = cm.data ?? {};
+  for (const cm of out.filter((i) => i.kind === 'ConfigMap'))
+    configMaps[cm.metadata.name] = cm.data ?? {};
   return {
     items: out,
     certificates: out.filter((i) => i.kind === 'Certificate'),
     configMaps,
     statefulSets: out.filter((i) => i.kind === 'StatefulSet'),
-    warnings: (run.output.results ?? []).filter((r: any) => r.severity === 'warning').map((r: any) => r.message),
+    warnings: (run.output.results ?? [])
+      .filter((r: any) => r.severity === 'warning')
+      .map((r: any) => r.message),
   };
 }
 
@@ -36,7 +40,8 @@ export function exampleItems(dir: string): unknown[] {
   const items: unknown[] = [];
   for (const f of readdirSync(dir).sort()) {
     if (!/\.ya?ml$/.test(f)) continue;
-    for (const doc of loadAll(readFileSync(join(dir, f), 'utf8'), { schema: KUBERNETES_SCHEMA })) if (doc) items.push(doc);
+    for (const doc of loadAll(readFileSync(join(dir, f), 'utf8'), { schema: KUBERNETES_SCHEMA }))
+      if (doc) items.push(doc);
   }
   return items;
 }

@@ -6,7 +6,14 @@
 // changes in place, not when the renewed key does not match its certificate.
 import { spawn } from 'node:child_process';
 import {
-  chmodSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, symlinkSync,
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +28,19 @@ import { exampleItems, issueAll, type Rendered, renderItems } from './render.js'
 
 const PERIOD = 1;
 /** What tls-watch.sh runs, as BusyBox applets. */
-const BUSYBOX_TOOLS = ['sh', 'readlink', 'grep', 'cat', 'kill', 'sleep', 'printf', 'echo', 'date', 'awk', 'mv'];
+const BUSYBOX_TOOLS = [
+  'sh',
+  'readlink',
+  'grep',
+  'cat',
+  'kill',
+  'sleep',
+  'printf',
+  'echo',
+  'date',
+  'awk',
+  'mv',
+];
 const SLOT = 2;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -30,7 +49,11 @@ let ca: TestCA;
 const running: Supervised[] = [];
 
 /** A stand-in program: its name (the process name looked for), script, and whether it runs. */
-interface StandIn { name: string; script: string; run: boolean }
+interface StandIn {
+  name: string;
+  script: string;
+  run: boolean;
+}
 
 interface StandInPod {
   r: Rendered;
@@ -47,7 +70,12 @@ interface StandInPod {
  * on PATH, and the rendered reloader running.
  */
 async function standInPod(
-  r: Rendered, dir: string, sts: any, ordinal: number, program: StandIn, shell?: 'busybox',
+  r: Rendered,
+  dir: string,
+  sts: any,
+  ordinal: number,
+  program: StandIn,
+  shell?: 'busybox',
 ): Promise<StandInPod> {
   const root = join(work.dir, dir);
   const podSpec = sts.spec.template.spec;
@@ -55,22 +83,32 @@ async function standInPod(
   expect(reloader, 'the rendered pod has a tls-reloader container').toBeDefined();
   const paths: string[] = reloader.volumeMounts.map((m: any) => m.mountPath);
   const options: MountOptions = {
-    root, secrets: issueAll(ca, r.certificates, join(root, 'secrets')),
-    configMaps: r.configMaps, container: 'tls-reloader',
+    root,
+    secrets: issueAll(ca, r.certificates, join(root, 'secrets')),
+    configMaps: r.configMaps,
+    container: 'tls-reloader',
     claims: (sts.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name),
     transform: (_cm, _key, content) => remapPaths(content, paths, root),
   };
   mountVolumes(podSpec, options);
   const sc = podSpec.securityContext;
-  const ids = [`--reuid=${sc.runAsUser}`, `--regid=${sc.runAsGroup ?? sc.runAsUser}`, `--groups=${sc.fsGroup}`];
+  const ids = [
+    `--reuid=${sc.runAsUser}`,
+    `--regid=${sc.runAsGroup ?? sc.runAsUser}`,
+    `--groups=${sc.fsGroup}`,
+  ];
   const bin = join(root, 'bin');
   mkdirSync(bin, { recursive: true });
   const events = join(root, 'events');
   writeFileSync(events, '');
   chmodSync(events, 0o666);
-  writeFileSync(join(bin, program.name), program.script.replaceAll('EVENTS', events), { mode: 0o755 });
+  writeFileSync(join(bin, program.name), program.script.replaceAll('EVENTS', events), {
+    mode: 0o755,
+  });
   const env: Record<string, string> = {
-    PATH: `${bin}:/usr/bin:/bin`, HOME: root, HOSTNAME: `${sts.metadata.name}-${ordinal}`,
+    PATH: `${bin}:/usr/bin:/bin`,
+    HOME: root,
+    HOSTNAME: `${sts.metadata.name}-${ordinal}`,
   };
   if (program.run) {
     const argv = ['/usr/bin/setpriv', ...ids, join(bin, program.name)];
@@ -98,11 +136,14 @@ async function standInPod(
   await sleep(300);
   let renewals = 0;
   return {
-    r, root,
+    r,
+    root,
     events: () => readFileSync(events, 'utf8').split('\n').filter(Boolean),
     watcherLog: () => readFileSync(join(root, 'reloader.log'), 'utf8'),
     async swap(alias, broken) {
-      const spec = r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === alias).spec;
+      const spec = r.certificates.find(
+        (c) => c.metadata.labels['dbtls.dev/certificate-alias'] === alias,
+      ).spec;
       const renew = () => issue(ca, spec, join(root, 'renewals', `${alias}-${++renewals}`));
       const renewed = renew();
       if (broken === 'empty') writeFileSync(renewed.tlsKey, '');
@@ -155,7 +196,14 @@ describe.skipIf(SKIP)('rotation with stand-in servers (the rendered tls-reloader
     beforeAll(async () => {
       const r = renderItems(exampleItems(join(ROOT, 'examples/vaultserver')));
       expect(r.statefulSets[0].spec.template.spec.shareProcessNamespace).toBe(true);
-      pod = await standInPod(r, 'vault', r.statefulSets[0], 0, { name: 'vault', script: SIGNALLED('HUP'), run: true }, 'busybox');
+      pod = await standInPod(
+        r,
+        'vault',
+        r.statefulSets[0],
+        0,
+        { name: 'vault', script: SIGNALLED('HUP'), run: true },
+        'busybox',
+      );
     });
 
     it('rotation: signals vault once per swap, and only on a swap', async () => {
@@ -170,7 +218,9 @@ describe.skipIf(SKIP)('rotation with stand-in servers (the rendered tls-reloader
       expect(await eventsAfter(pod, 2, PERIOD * 15_000)).toHaveLength(2);
       await sleep(PERIOD * 2500);
       expect(pod.events()).toHaveLength(2);
-      expect(pod.watcherLog()).toMatch(/sent HUP to the server, which reloads its listener certificates \(pid \d+\)/);
+      expect(pod.watcherLog()).toMatch(
+        /sent HUP to the server, which reloads its listener certificates \(pid \d+\)/,
+      );
     });
 
     it('rotation: without openssl (the Vault image) a mismatched key is only checked for PEM; Vault is signalled and checks the pair itself', async () => {
@@ -179,7 +229,9 @@ describe.skipIf(SKIP)('rotation with stand-in servers (the rendered tls-reloader
       const before = pod.events().length;
       await pod.swap('server', 'key');
       expect(await eventsAfter(pod, before + 1, PERIOD * 15_000)).toHaveLength(before + 1);
-      expect(pod.watcherLog()).toMatch(/no openssl in the image: .*server\/tls\.crt and .*server\/tls\.key are PEM; whether they match, the server checks/);
+      expect(pod.watcherLog()).toMatch(
+        /no openssl in the image: .*server\/tls\.crt and .*server\/tls\.key are PEM; whether they match, the server checks/,
+      );
       // An empty key (a half-written secret) is refused without openssl too.
       await pod.swap('client', 'empty');
       await sleep(PERIOD * 3000);
@@ -195,7 +247,11 @@ describe.skipIf(SKIP)('rotation with stand-in servers (the rendered tls-reloader
       const sts = r.statefulSets[0];
       // A stand-in for the node image's SQL client: records its arguments and the password it got.
       const client = '#!/bin/sh\necho "$* password=$MYSQL_PWD $(date +%s)" >> EVENTS\n';
-      pod = await standInPod(r, 'singlestore', sts, 0, { name: 'singlestore', script: client, run: false });
+      pod = await standInPod(r, 'singlestore', sts, 0, {
+        name: 'singlestore',
+        script: client,
+        run: false,
+      });
     });
 
     it('rotation: runs SSL_RELOAD once per swap, and only on a swap', async () => {
@@ -206,7 +262,9 @@ describe.skipIf(SKIP)('rotation with stand-in servers (the rendered tls-reloader
       await pod.swap('server');
       const got = await eventsAfter(pod, 1, PERIOD * 15_000);
       expect(got).toHaveLength(1);
-      expect(got[0]).toMatch(/^--protocol=TCP --host=127\.0\.0\.1 --port=3306 --user=root -e SSL_RELOAD password=the-root-password \d+$/);
+      expect(got[0]).toMatch(
+        /^--protocol=TCP --host=127\.0\.0\.1 --port=3306 --user=root -e SSL_RELOAD password=the-root-password \d+$/,
+      );
       await pod.swap('client', 'key');
       await sleep(PERIOD * 3000);
       expect(pod.events()).toHaveLength(1);
@@ -214,18 +272,26 @@ describe.skipIf(SKIP)('rotation with stand-in servers (the rendered tls-reloader
     });
   });
 
-  describe('MSSQLServer (examples/mssqlserver, AvailabilityGroup of 3): a restart in the pod\'s own slot', () => {
+  describe("MSSQLServer (examples/mssqlserver, AvailabilityGroup of 3): a restart in the pod's own slot", () => {
     let pod: StandInPod;
     let r: Rendered;
     beforeAll(async () => {
       r = renderItems(exampleItems(join(ROOT, 'examples/mssqlserver')));
       const sts = r.statefulSets.find((s) => s.spec.replicas === 3);
       expect(sts.spec.template.spec.shareProcessNamespace).toBe(true);
-      pod = await standInPod(r, 'mssql', sts, 1, { name: 'sqlservr', script: SIGNALLED('TERM'), run: true });
+      pod = await standInPod(r, 'mssql', sts, 1, {
+        name: 'sqlservr',
+        script: SIGNALLED('TERM'),
+        run: true,
+      });
     });
 
     it('renders a warning that SQL Server restarts on renewal', () => {
-      expect(r.warnings.filter((w) => w.startsWith('SQL Server reads its certificate only when it starts'))).toHaveLength(2);
+      expect(
+        r.warnings.filter((w) =>
+          w.startsWith('SQL Server reads its certificate only when it starts'),
+        ),
+      ).toHaveLength(2);
     });
 
     it('rotation: ends sqlservr once per swap, in the slot of pod 1 of 3, and only on a swap', async () => {
@@ -236,13 +302,17 @@ describe.skipIf(SKIP)('rotation with stand-in servers (the rendered tls-reloader
       await pod.swap('endpoint', 'key');
       await sleep(PERIOD * 3000);
       expect(pod.events()).toEqual([]);
-      expect(pod.watcherLog()).toMatch(/the key .*endpoint-cert\/tls\.key does not match .*endpoint-cert\/tls\.crt/);
+      expect(pod.watcherLog()).toMatch(
+        /the key .*endpoint-cert\/tls\.key does not match .*endpoint-cert\/tls\.crt/,
+      );
       await pod.swap('server');
       const got = await eventsAfter(pod, 1, PERIOD * 15_000 + 3 * SLOT * 1000);
       expect(got).toHaveLength(1);
       const at = Number(got[0].split(' ')[1]);
       expect(Math.floor(at / SLOT) % 3).toBe(1); // pod 1's slot
-      expect(pod.watcherLog()).toMatch(/restarting SQL Server \(pid \d+ ?\): it reads its certificate at start only/);
+      expect(pod.watcherLog()).toMatch(
+        /restarting SQL Server \(pid \d+ ?\): it reads its certificate at start only/,
+      );
     });
   });
 });

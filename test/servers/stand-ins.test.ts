@@ -20,38 +20,73 @@ beforeAll(() => {
 });
 afterAll(() => work?.cleanup());
 
-const text = (file: string) => execFileSync('openssl', ['x509', '-in', file, '-noout', '-text']).toString();
+const text = (file: string) =>
+  execFileSync('openssl', ['x509', '-in', file, '-noout', '-text']).toString();
 
 describe('CA issuer stand-in', () => {
   it('issues exactly the requested subject, SANs, usages and lifetime, signed by the CA', () => {
     const now = new Date('2026-11-23T08:00:00Z');
-    const s = issue(ca, {
-      secretName: 'all', commonName: 'pg',
-      subject: { organizations: ['kubedb'], organizationalUnits: ['server'], countries: ['DE'], localities: ['Berlin'] },
-      dnsNames: ['pg', '*.pg-pods.demo.svc'], ipAddresses: ['127.0.0.1', '::1'], uris: ['spiffe://cluster.local/ns/demo/sa/pg'],
-      emailAddresses: ['dba@example.org'], usages: ['digital signature', 'key encipherment', 'server auth', 'client auth'], duration: '1h30m',
-    }, join(work.dir, 'all'), now);
+    const s = issue(
+      ca,
+      {
+        secretName: 'all',
+        commonName: 'pg',
+        subject: {
+          organizations: ['kubedb'],
+          organizationalUnits: ['server'],
+          countries: ['DE'],
+          localities: ['Berlin'],
+        },
+        dnsNames: ['pg', '*.pg-pods.demo.svc'],
+        ipAddresses: ['127.0.0.1', '::1'],
+        uris: ['spiffe://cluster.local/ns/demo/sa/pg'],
+        emailAddresses: ['dba@example.org'],
+        usages: ['digital signature', 'key encipherment', 'server auth', 'client auth'],
+        duration: '1h30m',
+      },
+      join(work.dir, 'all'),
+      now,
+    );
     const cert = new X509Certificate(readFileSync(s.tlsCrt));
-    expect(cert.subject.split('\n')).toEqual(['C=DE', 'L=Berlin', 'O=kubedb', 'OU=server', 'CN=pg']);
+    expect(cert.subject.split('\n')).toEqual([
+      'C=DE',
+      'L=Berlin',
+      'O=kubedb',
+      'OU=server',
+      'CN=pg',
+    ]);
     expect(cert.issuer).toBe('CN=dbtls test CA');
-    expect(cert.subjectAltName).toBe('DNS:pg, DNS:*.pg-pods.demo.svc, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, URI:spiffe://cluster.local/ns/demo/sa/pg, email:dba@example.org');
+    expect(cert.subjectAltName).toBe(
+      'DNS:pg, DNS:*.pg-pods.demo.svc, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, URI:spiffe://cluster.local/ns/demo/sa/pg, email:dba@example.org',
+    );
     expect(cert.keyUsage).toEqual(['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2']); // extended: server auth, client auth
-    expect(text(s.tlsCrt)).toMatch(/X509v3 Key Usage: critical\n\s+Digital Signature, Key Encipherment\n/);
+    expect(text(s.tlsCrt)).toMatch(
+      /X509v3 Key Usage: critical\n\s+Digital Signature, Key Encipherment\n/,
+    );
     expect(text(s.tlsCrt)).toMatch(/X509v3 Basic Constraints: critical\n\s+CA:FALSE\n/);
-    expect([new Date(cert.validFrom).toISOString(), new Date(cert.validTo).toISOString()]).toEqual(['2026-11-23T08:00:00.000Z', '2026-11-23T09:30:00.000Z']);
+    expect([new Date(cert.validFrom).toISOString(), new Date(cert.validTo).toISOString()]).toEqual([
+      '2026-11-23T08:00:00.000Z',
+      '2026-11-23T09:30:00.000Z',
+    ]);
     expect(cert.verify(new X509Certificate(readFileSync(ca.cert)).publicKey)).toBe(true);
     expect(readFileSync(s.caCrt, 'utf8')).toBe(readFileSync(ca.cert, 'utf8'));
     expect(readFileSync(s.tlsKey, 'utf8')).toMatch(/^-----BEGIN RSA PRIVATE KEY-----\n/);
     expect(cert.checkPrivateKey(createPrivateKey(readFileSync(s.tlsKey)))).toBe(true);
-    expect(createPrivateKey(readFileSync(s.tlsKey)).asymmetricKeyDetails).toMatchObject({ modulusLength: 2048 });
+    expect(createPrivateKey(readFileSync(s.tlsKey)).asymmetricKeyDetails).toMatchObject({
+      modulusLength: 2048,
+    });
   });
 
-  it('uses cert-manager\'s defaults: usages digital signature + key encipherment, 2160h, RSA 2048 PKCS1', () => {
+  it("uses cert-manager's defaults: usages digital signature + key encipherment, 2160h, RSA 2048 PKCS1", () => {
     const s = issue(ca, { secretName: 'defaults', commonName: 'x' }, join(work.dir, 'defaults'));
     const cert = new X509Certificate(readFileSync(s.tlsCrt));
     expect(cert.keyUsage).toBeUndefined();
-    expect(text(s.tlsCrt)).toMatch(/X509v3 Key Usage: critical\n\s+Digital Signature, Key Encipherment\n/);
-    expect(new Date(cert.validTo).getTime() - new Date(cert.validFrom).getTime()).toBe(2160 * 3600 * 1000);
+    expect(text(s.tlsCrt)).toMatch(
+      /X509v3 Key Usage: critical\n\s+Digital Signature, Key Encipherment\n/,
+    );
+    expect(new Date(cert.validTo).getTime() - new Date(cert.validFrom).getTime()).toBe(
+      2160 * 3600 * 1000,
+    );
     expect(cert.subjectAltName).toBeUndefined();
   });
 
@@ -61,10 +96,16 @@ describe('CA issuer stand-in', () => {
     [{ algorithm: 'ECDSA', encoding: 'PKCS8' }, 'PRIVATE KEY', { namedCurve: 'prime256v1' }],
     [{ algorithm: 'Ed25519' }, 'PRIVATE KEY', {}],
   ] as const)('creates the requested key %j', (privateKey, pem, details) => {
-    const s = issue(ca, { secretName: 'k', dnsNames: ['a'], privateKey }, join(work.dir, `key-${JSON.stringify(privateKey).replace(/\W+/g, '-')}`));
+    const s = issue(
+      ca,
+      { secretName: 'k', dnsNames: ['a'], privateKey },
+      join(work.dir, `key-${JSON.stringify(privateKey).replace(/\W+/g, '-')}`),
+    );
     expect(readFileSync(s.tlsKey, 'utf8').split('\n')[0]).toBe(`-----BEGIN ${pem}-----`);
     const key = createPrivateKey(readFileSync(s.tlsKey));
-    expect(key.asymmetricKeyType).toBe({ RSA: 'rsa', ECDSA: 'ec', Ed25519: 'ed25519' }[privateKey.algorithm]);
+    expect(key.asymmetricKeyType).toBe(
+      { RSA: 'rsa', ECDSA: 'ec', Ed25519: 'ed25519' }[privateKey.algorithm],
+    );
     expect(key.asymmetricKeyDetails).toMatchObject(details);
     expect(new X509Certificate(readFileSync(s.tlsCrt)).checkPrivateKey(key)).toBe(true);
     // Without a subject the SAN extension is critical.
@@ -80,7 +121,13 @@ describe.skipIf(SKIP)('kubelet stand-in', () => {
     const root = join(work.dir, 'pod');
     const secrets = issueAll(ca, r.certificates, join(work.dir, 'secrets'));
     const podSpec = r.statefulSets[0].spec.template.spec;
-    const files = mountVolumes(podSpec, { root, secrets, configMaps: r.configMaps, ids: { uid: (i) => i, gid: (i) => (i === 999 ? 4242 : i) }, claims: ['data'] });
+    const files = mountVolumes(podSpec, {
+      root,
+      secrets,
+      configMaps: r.configMaps,
+      ids: { uid: (i) => i, gid: (i) => (i === 999 ? 4242 : i) },
+      claims: ['data'],
+    });
     const view = files.map((f) => {
       const st = statSync(f.path);
       return `${f.path.slice(root.length)} ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid}`;
@@ -102,17 +149,58 @@ describe.skipIf(SKIP)('kubelet stand-in', () => {
     expect(readlinkSync(key)).toBe('..data/server.key');
     expect(realpathSync(key)).toMatch(/\/tls\/certs\/server\/\.\.2026_[\d_.]+\/server\.key$/);
     expect(readFileSync(key)).toEqual(readFileSync(join(secrets['pg-server-cert'], 'tls.key')));
-    expect(readFileSync(join(root, 'etc/dbtls/pg_hba.conf'), 'utf8')).toBe(r.configMaps['pg-server-config']['pg_hba.conf']);
+    expect(readFileSync(join(root, 'etc/dbtls/pg_hba.conf'), 'utf8')).toBe(
+      r.configMaps['pg-server-config']['pg_hba.conf'],
+    );
   });
 
   it('keeps defaultMode without fsGroup, and refuses a mount whose volume is missing', () => {
     const podSpec = {
-      containers: [{ name: 'c', volumeMounts: [{ name: 's', mountPath: '/s' }, { name: 'x', mountPath: '/x' }] }],
-      volumes: [{ name: 's', secret: { secretName: 'one', defaultMode: 0o600, items: [{ key: 'tls.key', path: 'k', mode: 0o400 }, { key: 'ca.crt', path: 'ca' }] } }],
+      containers: [
+        {
+          name: 'c',
+          volumeMounts: [
+            { name: 's', mountPath: '/s' },
+            { name: 'x', mountPath: '/x' },
+          ],
+        },
+      ],
+      volumes: [
+        {
+          name: 's',
+          secret: {
+            secretName: 'one',
+            defaultMode: 0o600,
+            items: [
+              { key: 'tls.key', path: 'k', mode: 0o400 },
+              { key: 'ca.crt', path: 'ca' },
+            ],
+          },
+        },
+      ],
     };
-    const secrets = { one: issue(ca, { secretName: 'one', commonName: 'one' }, join(work.dir, 'one')).dir };
-    expect(() => mountVolumes(podSpec, { root: join(work.dir, 'plain'), secrets, configMaps: {} })).toThrow('volumeMount x has no volume');
-    const files = mountVolumes({ ...podSpec, containers: [{ name: 'c', volumeMounts: [podSpec.containers[0].volumeMounts[0]] }] }, { root: join(work.dir, 'plain2'), secrets, configMaps: {} });
-    expect(files.map((f) => [f.path.slice(join(work.dir, 'plain2').length), statSync(f.path).mode & 0o777, statSync(f.path).gid])).toEqual([['/s/k', 0o400, 0], ['/s/ca', 0o600, 0]]);
+    const secrets = {
+      one: issue(ca, { secretName: 'one', commonName: 'one' }, join(work.dir, 'one')).dir,
+    };
+    expect(() =>
+      mountVolumes(podSpec, { root: join(work.dir, 'plain'), secrets, configMaps: {} }),
+    ).toThrow('volumeMount x has no volume');
+    const files = mountVolumes(
+      {
+        ...podSpec,
+        containers: [{ name: 'c', volumeMounts: [podSpec.containers[0].volumeMounts[0]] }],
+      },
+      { root: join(work.dir, 'plain2'), secrets, configMaps: {} },
+    );
+    expect(
+      files.map((f) => [
+        f.path.slice(join(work.dir, 'plain2').length),
+        statSync(f.path).mode & 0o777,
+        statSync(f.path).gid,
+      ]),
+    ).toEqual([
+      ['/s/k', 0o400, 0],
+      ['/s/ca', 0o600, 0],
+    ]);
   });
 });

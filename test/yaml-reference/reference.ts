@@ -12,7 +12,12 @@ const GOPATH = '/usr/share/gocode';
 
 /** A meaning as main.go writes it: canonical JSON, or "error: …". */
 export type Meaning = unknown;
-export interface Meanings { v3: Meaning; kubectl: Meaning; v3Items?: Meaning[]; kubectlItems?: Meaning[] }
+export interface Meanings {
+  v3: Meaning;
+  kubectl: Meaning;
+  v3Items?: Meaning[];
+  kubectlItems?: Meaning[];
+}
 
 let binary: string | undefined;
 
@@ -24,15 +29,24 @@ export function referenceDecoder(): string {
   const dir = join(tmpdir(), 'dbtls-yaml-reference');
   const out = join(dir, `yaml-reference-${hash}`);
   if (!existsSync(out)) {
-    const missing = ['gopkg.in/yaml.v3', 'gopkg.in/yaml.v2', 'sigs.k8s.io/yaml']
-      .filter((p) => !existsSync(join(GOPATH, 'src', p)));
+    const missing = ['gopkg.in/yaml.v3', 'gopkg.in/yaml.v2', 'sigs.k8s.io/yaml'].filter(
+      (p) => !existsSync(join(GOPATH, 'src', p)),
+    );
     const go = spawnSync('go', ['version']);
     if (go.status !== 0 || missing.length) {
-      throw new Error(`Go or its YAML packages are missing (${missing.join(', ') || 'go'}); run .ci/install-tools`);
+      throw new Error(
+        `Go or its YAML packages are missing (${missing.join(', ') || 'go'}); run .ci/install-tools`,
+      );
     }
     mkdirSync(dir, { recursive: true });
     const partial = `${out}.${process.pid}`;
-    const env = { ...process.env, GO111MODULE: 'off', GOPATH, GOFLAGS: '', GOCACHE: join(dir, 'cache') };
+    const env = {
+      ...process.env,
+      GO111MODULE: 'off',
+      GOPATH,
+      GOFLAGS: '',
+      GOCACHE: join(dir, 'cache'),
+    };
     const r = spawnSync('go', ['build', '-o', partial, '.'], { cwd: HERE, env, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`building test/yaml-reference failed:\n${r.stderr}`);
     renameSync(partial, out); // atomic: test files build it in parallel
@@ -42,7 +56,11 @@ export function referenceDecoder(): string {
 
 /** What each text means to yaml.v3 (kpt, kustomize) and to sigs.k8s.io/yaml (kubectl). */
 export function goMeanings(texts: readonly string[]): Meanings[] {
-  const r = spawnSync(referenceDecoder(), [], { input: JSON.stringify(texts), encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync(referenceDecoder(), [], {
+    input: JSON.stringify(texts),
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
   if (r.status !== 0) throw new Error(`yaml-reference failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Meanings[];
 }
@@ -55,7 +73,9 @@ export function canonicalOf(v: unknown): Meaning {
   if (typeof v === 'bigint') return `i:${v}`;
   if (typeof v === 'number') return Number.isInteger(v) && !Object.is(v, -0) ? `i:${v}` : `f:${v}`;
   if (Array.isArray(v)) return { seq: v.map(canonicalOf) };
-  const pairs = Object.entries(v as Record<string, unknown>).map(([k, x]) => [`s:${k}`, canonicalOf(x)] as const);
+  const pairs = Object.entries(v as Record<string, unknown>).map(
+    ([k, x]) => [`s:${k}`, canonicalOf(x)] as const,
+  );
   pairs.sort((a, b) => (JSON.stringify(a[0]) < JSON.stringify(b[0]) ? -1 : 1));
   return { map: pairs };
 }
