@@ -19,6 +19,7 @@ import {
 } from './io/objects.js';
 import { describeType, isKubeObject, itemProblems, type ResourceList } from './io/resource-list.js';
 import { identityOnly, markDerived } from './io/item-sources.js';
+import { GENERATED_TYPES } from './io/own-output.js';
 import { ambiguityMessage, yaml11Booleans } from './io/ambiguous.js';
 import {
   fileOf,
@@ -591,12 +592,6 @@ function placeBeside(source: KubeObject, objects: KubeObject[]): KubeObject[] {
   return objects;
 }
 
-const GENERATED_TYPES = [
-  'cert-manager.io/v1 Certificate',
-  'v1 ConfigMap',
-  'v1 Service',
-  'apps/v1 StatefulSet',
-];
 const GENERATED_KINDS = new Set(GENERATED_TYPES.map((t) => t.slice(t.indexOf(' ') + 1)));
 
 /** What an earlier run generated: dropped and rendered afresh. Anything else is the user's. */

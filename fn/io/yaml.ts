@@ -28,6 +28,7 @@ import {
 import { loadYamlPackage } from './yaml-package.js';
 import { BlockReader, ownCopy } from './block-yaml.js';
 import { findItemEntries } from './item-entries.js';
+import { GENERATED_FROM, GENERATED_TYPES } from './own-output.js';
 import { emitYaml } from './emit.js';
 
 export const KUBERNETES_SCHEMA = new Schema([
@@ -214,8 +215,17 @@ export function parseItemsInPieces(text: string, pieceBytes = PIECE_BYTES): unkn
   };
   try {
     let pieceStart = starts[0];
-    for (const at of starts) {
-      if (at - pieceStart >= pieceBytes) {
+    for (let k = 0; k < starts.length; k++) {
+      const at = starts[k];
+      const next = k + 1 < starts.length ? starts[k + 1] : end;
+      // An earlier run's output (kpt renders a package again) is dropped and rendered afresh:
+      // only its identity is read.
+      const own = ownOutputIdentity(text, at, next, indent, reader);
+      if (own !== undefined) {
+        if (at > pieceStart) pushPiece(text.slice(pieceStart, at));
+        items.push(own);
+        pieceStart = next;
+      } else if (at - pieceStart >= pieceBytes) {
         pushPiece(text.slice(pieceStart, at));
         pieceStart = at;
       }
@@ -238,6 +248,45 @@ export function parseItemsInPieces(text: string, pieceBytes = PIECE_BYTES): unkn
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The entry text[at, next) as apiVersion, kind and metadata alone, when it is dbtls's own output
+ * as dbtls writes it (one of its generated types, the generated-from annotation in its metadata);
+ * otherwise undefined, and the entry is read whole. The engine drops such an item unread, so
+ * its spec need not be built: on a re-render, most of the text.
+ */
+function ownOutputIdentity(
+  text: string,
+  at: number,
+  next: number,
+  indent: number,
+  reader: BlockReader,
+): object | undefined {
+  const pad = ' '.repeat(indent);
+  OWN_HEAD.lastIndex = 0;
+  const head = OWN_HEAD.exec(text.slice(at, Math.min(next, at + 200)));
+  if (!head || head[1] !== pad || !GENERATED_TYPES.includes(`${head[2]} ${head[3]}`))
+    return undefined;
+  // metadata's lines: indented deeper than its key, up to the next key of the item.
+  const from = at + head[0].length;
+  let to = from;
+  const deeper = `${pad}    `;
+  while (to < next && (text.startsWith(deeper, to) || text.charCodeAt(to) === 10)) {
+    const eol = text.indexOf('\n', to);
+    to = eol < 0 || eol >= next ? next : eol + 1;
+  }
+  const read = reader.readSequence(`${pad}- metadata:\n${text.slice(from, to)}`, indent);
+  const metadata = read?.length === 1 ? (read[0] as { metadata?: unknown }).metadata : undefined;
+  const annotations = isPlainMap(metadata) ? metadata.annotations : undefined;
+  if (!isPlainMap(annotations) || typeof annotations[GENERATED_FROM] !== 'string') return undefined;
+  return { apiVersion: head[2], kind: head[3], metadata };
+}
+
+const OWN_HEAD = /^( *)- apiVersion: (\S+)\n\1 {2}kind: (\S+)\n\1 {2}metadata:\n/;
+
+function isPlainMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Texts from this size up are parsed in pieces of about this size (smaller ones gain nothing). */

@@ -3,7 +3,8 @@
 import { type KubeObject, merged, type Obj } from '../io/objects.js';
 import { flat } from '../util/strings.js';
 
-export const GENERATED_FROM = 'dbtls.dev/generated-from';
+export { GENERATED_FROM } from '../io/own-output.js';
+import { GENERATED_FROM } from '../io/own-output.js';
 export const LOCAL_CONFIG = 'config.kubernetes.io/local-config';
 
 export interface Owner {
