@@ -344,6 +344,7 @@ describe('MSSQLServer rendering', () => {
       runAsGroup: 10001,
       fsGroup: 10001,
       runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
     });
     const c = pod.containers[0];
     expect(c.image).toBe('mcr.microsoft.com/mssql/server:2025-RTM-ubuntu-22.04');

@@ -355,6 +355,7 @@ describe('PerconaXtraDB rendering', () => {
       runAsGroup: 1001,
       fsGroup: 1001,
       runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
     });
     const files = [
       { key: 'ca.crt', path: 'ca.crt' },
