@@ -37,7 +37,7 @@ describe('the repository is self-contained', () => {
   it('every upstream CRD under test/data/crds has its provenance in the README beside it', () => {
     const dir = join(ROOT, 'test/data/crds');
     const readme = readFileSync(join(dir, 'README.md'), 'utf8');
-    const crds = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    const crds = readdirSync(dir).filter((f) => /\.yaml(\.gz)?$/.test(f));
     expect(crds.length).toBeGreaterThan(0);
     for (const crd of crds) {
       const row = readme.split('\n').find((l) => l.startsWith('|') && l.includes(`\`${crd}\``));

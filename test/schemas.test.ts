@@ -4,6 +4,7 @@
 // the API server would prune them and `kubectl apply` refuses them. Then the same over a few
 // hundred generated variants of every example database.
 import { readdirSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { join, relative } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import fc from 'fast-check';
@@ -54,8 +55,13 @@ function strict(s: Schema): Schema {
 }
 
 const CRDS = join(ROOT, 'test/data/crds');
-for (const file of readdirSync(CRDS).filter((f) => f.endsWith('.yaml'))) {
-  for (const doc of loadAll(readFileSync(join(CRDS, file), 'utf8')) as Schema[]) {
+/** A CRD as upstream publishes it: plain, or gzipped where the file is over 2 MiB. */
+const readCrd = (file: string) =>
+  file.endsWith('.gz')
+    ? gunzipSync(readFileSync(join(CRDS, file))).toString('utf8')
+    : readFileSync(join(CRDS, file), 'utf8');
+for (const file of readdirSync(CRDS).filter((f) => /\.yaml(\.gz)?$/.test(f))) {
+  for (const doc of loadAll(readCrd(file)) as Schema[]) {
     if (doc?.kind !== 'CustomResourceDefinition') continue;
     for (const v of doc.spec.versions) {
       const schema = v.schema.openAPIV3Schema;
