@@ -160,7 +160,11 @@ export function serverNames(r: Rendered): string[] {
 }
 
 /** The mariadb client as the pod's user (the client key is readable by fsGroup only), with `args`. */
-export function inPod(s: Started, user: string, ...args: string[]): Promise<Attempt> {
+export function inPod(
+  s: Pick<Started, 'r' | 'server'>,
+  user: string,
+  ...args: string[]
+): Promise<Attempt> {
   const sc = s.r.statefulSets[0].spec.template.spec.securityContext;
   return new Promise((resolve) => {
     execFile(

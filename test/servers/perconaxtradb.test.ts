@@ -1,11 +1,3 @@
-// The PerconaXtraDB profile against a real MySQL-protocol server. Percona XtraDB Cluster is not in
-// Debian; MariaDB (Debian's mariadb-server-core) reads the same TLS settings, so it is started with
-// the [mysqld] TLS settings the rendered PerconaXtraDB workload gives its server — ssl-ca,
-// ssl-cert, ssl-key, require_secure_transport, from the rendered configuration with its paths
-// remapped under a temporary root — and the certificate files laid out as the kubelet mounts them.
-// Options MariaDB does not share with Percona XtraDB Cluster (Galera wsrep_*/pxc_* and the like)
-// are left out and listed by the first test; everything else in [mysqld] is kept (pxc-pod.ts).
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +6,7 @@ import { createTestCA, type TestCA } from './ca-issuer.js';
 import { SKIP, requireRoot, workDir } from './env.js';
 import { type MariaDB, MARIADBD, mariadb, optionName } from './mariadb-server.js';
 import { probeTLS } from './mysql-probe.js';
+import { inPod } from './mysql-profile.js';
 import { type PxcPod, startPxcPod } from './pxc-pod.js';
 import { exampleItems, type Rendered } from './render.js';
 
@@ -198,41 +191,17 @@ describe.skipIf(SKIP)('PerconaXtraDB TLS settings on MariaDB', () => {
           `create user 'x509'@'%' require subject '${dn}'`,
         ]),
       ).toMatchObject({ ok: true });
-      const sc = s.r.statefulSets[0].spec.template.spec.securityContext;
-      // As the pod's user: the client key is readable by fsGroup only.
-      const inPod = (...args: string[]) =>
-        new Promise<{ ok: boolean; out: string; err: string }>((resolve) => {
-          execFile(
-            'setpriv',
-            [
-              `--reuid=${sc.runAsUser}`,
-              `--regid=${sc.runAsGroup}`,
-              `--groups=${sc.fsGroup}`,
-              '--',
-              'mariadb',
-              ...args,
-              '-h',
-              '127.0.0.1',
-              '-P',
-              String(s.server.port),
-              '--protocol=TCP',
-              '-ux509',
-              '--batch',
-              '--skip-column-names',
-            ],
-            { env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent' }, timeout: 20_000 },
-            (err, out, e) => resolve({ ok: !err, out: out.trim(), err: e.trim() }),
-          );
-        });
+      // As the pod's user (mysql-profile.ts inPod): the client key is readable by fsGroup only.
+      const asX509 = (...args: string[]) => inPod(s, 'x509', ...args);
       expect(
-        await inPod(
+        await asX509(
           `--defaults-file=${myCnf}`,
           '--ssl-verify-server-cert',
           '-e',
           "show status like 'Ssl_version'",
         ),
       ).toEqual({ ok: true, out: 'Ssl_version\tTLSv1.3', err: '' });
-      const without = await inPod(
+      const without = await asX509(
         '--no-defaults',
         `--ssl-ca=${ca.cert}`,
         '--ssl-verify-server-cert',
