@@ -256,3 +256,29 @@ describe('connectionSecurity', () => {
     ).toBe(0);
   });
 });
+
+describe('spec.version of the kinds that run the upstream image (readUpstreamVersion)', () => {
+  it.each([
+    ['MariaDB', 'mariadb', '11.4.3'],
+    ['MySQL', 'mysql', '8.4.3'],
+    ['Redis', 'redis', '7.4.1'],
+  ])('%s: required, and a plain version in standalone mode', (kind, image, example) => {
+    const missing = errorsOf(run(db(kind, {})));
+    expect(missing).toContainEqual(
+      expect.objectContaining({
+        field: 'spec.version',
+        message: `is required: the ${kind} version, e.g. "${example}"`,
+      }),
+    );
+    const catalog = errorsOf(run(db(kind, { version: `${example}-kubedb` })));
+    expect(catalog).toContainEqual(
+      expect.objectContaining({
+        field: 'spec.version',
+        message: `"${example}-kubedb" is not a ${kind} version; standalone mode runs the upstream ${image} image and needs a version such as "${example}" (or use mode: operator)`,
+      }),
+    );
+    // operator mode: KubeDB's catalog names are what KubeDB wants
+    const inOperator = errorsOf(run(db(kind, { version: `${example}-kubedb` }), operator));
+    expect(inOperator.filter((e) => e.field === 'spec.version')).toEqual([]);
+  });
+});

@@ -29,7 +29,7 @@ import {
   operatorOnlyFields,
   readEnum,
   readInt,
-  readString,
+  readUpstreamVersion,
   warnOperatorOnly,
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -48,6 +48,7 @@ import {
   mysqlReloader,
   readSecureTransport,
   type SecureTransport,
+  REQUIRE_SSL_SETTING,
 } from './mysql-family.js';
 import { WATCHER_FILE } from '../render/rotation.js';
 
@@ -105,18 +106,13 @@ export const mariadb = defineKind<MariaDBPlan>({
     const spec = ctx.db.spec as Obj;
     const name = ctx.db.metadata.name;
     const standalone = ctx.settings.mode === 'standalone';
-    const version = readString(spec, 'version', 'spec.version', report);
+    const version = readUpstreamVersion(spec, report, {
+      product: 'MariaDB',
+      image: 'mariadb',
+      example: '11.4.3',
+      standalone,
+    });
     const numbers = version !== undefined ? /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(version) : null;
-    if (spec.version === undefined || spec.version === null)
-      report.error('spec.version', 'is ' + 'required: the MariaDB version, e.g. "11.4.3"');
-    else if (version !== undefined && standalone && !/^\d+\.\d+(\.\d+)*$/.test(version)) {
-      report.error(
-        'spec.version',
-        `${JSON.stringify(version)} is not a MariaDB version; ` +
-          `standalone mode runs the upstream mariadb image and needs a version such as "11.4.3" ` +
-          `(or use mode: operator)`,
-      );
-    }
     const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
     const mode =
       readTopologyMode(ctx.db.spec as Obj, ctx.report) ??
@@ -186,14 +182,7 @@ export const mariadb = defineKind<MariaDBPlan>({
 
   client: mysqlFamilyClient('MariaDB'),
 
-  connectionSettings: [
-    {
-      key: 'requireSSL',
-      path: 'spec.requireSSL',
-      levels: [false, true],
-      value: (_ctx, plan) => plan.requireSSL,
-    },
-  ],
+  connectionSettings: [REQUIRE_SSL_SETTING],
 
   certificateDefaults(ctx, _plan, alias) {
     // KubeDB sets no default subject (SetTLSDefaults fills only secret names).

@@ -13,7 +13,7 @@ import {
 } from '../render/rotation.js';
 import { readBool, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
-import type { ClientProfile, IssuedCertificate, KindContext } from './kind.js';
+import type { ClientProfile, ConnectionSetting, IssuedCertificate, KindContext } from './kind.js';
 import { mysqlClientSettings } from './mysql-client.js';
 
 export const MYSQL_PORT = 3306;
@@ -224,3 +224,11 @@ export function mysqlFamilyClient(kind: string): ClientProfile<{ requireSSL: boo
       mysqlClientSettings(c, `${kind} ${ctx.namespace}/${ctx.db.metadata.name}`),
   };
 }
+
+/** The setting the policy's connectionSecurity can require of every MySQL-protocol kind. */
+export const REQUIRE_SSL_SETTING: ConnectionSetting<{ requireSSL: boolean }> = {
+  key: 'requireSSL',
+  path: 'spec.requireSSL',
+  levels: [false, true],
+  value: (_ctx, plan) => plan.requireSSL,
+};

@@ -28,7 +28,7 @@ import {
   operatorOnlyFields,
   readEnum,
   readInt,
-  readString,
+  readUpstreamVersion,
   warnOperatorOnly,
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -45,6 +45,7 @@ import {
   mysqlReloader,
   readSecureTransport,
   type SecureTransport,
+  REQUIRE_SSL_SETTING,
 } from './mysql-family.js';
 import { WATCHER_FILE } from '../render/rotation.js';
 
@@ -96,17 +97,12 @@ export const mysql = defineKind<MySQLPlan>({
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
     const standalone = ctx.settings.mode === 'standalone';
-    const version = readString(spec, 'version', 'spec.version', report);
-    if (spec.version === undefined || spec.version === null)
-      report.error('spec.version', 'is ' + 'required: the MySQL version, e.g. "8.4.3"');
-    else if (version !== undefined && standalone && !/^\d+\.\d+(\.\d+)*$/.test(version)) {
-      report.error(
-        'spec.version',
-        `${JSON.stringify(version)} is not a MySQL version; standalone ` +
-          `mode runs the upstream mysql image and needs a version such as "8.4.3" (or use mode: ` +
-          `operator)`,
-      );
-    }
+    const version = readUpstreamVersion(spec, report, {
+      product: 'MySQL',
+      image: 'mysql',
+      example: '8.4.3',
+      standalone,
+    });
     const topology = readTopology(spec, version, report);
     const replicas =
       readInt(spec, 'replicas', 'spec.replicas', report, 1) ??
@@ -148,14 +144,7 @@ export const mysql = defineKind<MySQLPlan>({
 
   client: mysqlFamilyClient('MySQL'),
 
-  connectionSettings: [
-    {
-      key: 'requireSSL',
-      path: 'spec.requireSSL',
-      levels: [false, true],
-      value: (_ctx, plan) => plan.requireSSL,
-    },
-  ],
+  connectionSettings: [REQUIRE_SSL_SETTING],
 
   certificateDefaults(ctx, plan, alias) {
     // KubeDB sets no default subject (SetTLSDefaults fills only secret names).

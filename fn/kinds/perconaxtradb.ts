@@ -36,7 +36,7 @@ import {
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
-import { mysqlFamilyClient, mysqlRotation } from './mysql-family.js';
+import { mysqlFamilyClient, mysqlRotation, REQUIRE_SSL_SETTING } from './mysql-family.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const PORT = 3306;
@@ -168,14 +168,7 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
 
   clientServices: (ctx) => ({ primary: ctx.db.metadata.name }),
 
-  connectionSettings: [
-    {
-      key: 'requireSSL',
-      path: 'spec.requireSSL',
-      levels: [false, true],
-      value: (_ctx, plan) => plan.requireSSL,
-    },
-  ],
+  connectionSettings: [REQUIRE_SSL_SETTING],
 
   certificateDefaults(ctx, _plan, alias) {
     // KubeDB sets no default subject (SetTLSDefaults fills only secret names).

@@ -40,6 +40,7 @@ import {
   readEnum,
   readInt,
   readString,
+  readUpstreamVersion,
   warnOperatorOnly,
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -95,17 +96,12 @@ export const redis = defineKind<RedisPlan>({
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
     const standalone = ctx.settings.mode === 'standalone';
-    const version = readString(spec, 'version', 'spec.version', report);
-    if (spec.version === undefined || spec.version === null)
-      report.error('spec.version', 'is ' + 'required: the Redis version, e.g. "7.4.1"');
-    else if (version !== undefined && standalone && !/^\d+\.\d+(\.\d+)*$/.test(version)) {
-      report.error(
-        'spec.version',
-        `${JSON.stringify(version)} is not a Redis version; standalone ` +
-          `mode runs the upstream redis image and needs a version such as "7.4.1" (or use mode: ` +
-          `operator)`,
-      );
-    }
+    const version = readUpstreamVersion(spec, report, {
+      product: 'Redis',
+      image: 'redis',
+      example: '7.4.1',
+      standalone,
+    });
     const major = version ? Number.parseInt(version, 10) : Number.NaN;
     if (ctx.tls !== undefined && major < TLS_SINCE_MAJOR) {
       report.error(

@@ -106,3 +106,26 @@ export function warnOperatorOnly(
     );
   }
 }
+
+/**
+ * `spec.version` of a kind whose standalone workload runs the upstream image: required, and in
+ * standalone mode a plain version number (a KubeDB catalog name has no upstream image tag).
+ */
+export function readUpstreamVersion(
+  spec: Obj,
+  report: Reporter,
+  o: { product: string; image: string; example: string; standalone: boolean },
+): string | undefined {
+  const version = readString(spec, 'version', 'spec.version', report);
+  if (spec.version === undefined || spec.version === null) {
+    report.error('spec.version', `is required: the ${o.product} version, e.g. "${o.example}"`);
+  } else if (version !== undefined && o.standalone && !/^\d+\.\d+(\.\d+)*$/.test(version)) {
+    report.error(
+      'spec.version',
+      `${JSON.stringify(version)} is not a ${o.product} version; standalone mode runs the ` +
+        `upstream ${o.image} image and needs a version such as "${o.example}" (or use mode: ` +
+        'operator)',
+    );
+  }
+  return version;
+}
