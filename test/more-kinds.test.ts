@@ -159,7 +159,7 @@ describe('MariaDB Galera and MySQL topologies', () => {
     const galera = itemsOf(r, 'ConfigMap')[0].data['galera.cnf'];
     expect(galera).toContain('wsrep_sst_method=mariabackup');
     expect(galera).toContain(
-      '[sst]\nencrypt=3\ntca=/etc/mysql/certs/server/ca.crt\ntcert=/etc/mysql/certs/server/tls.crt\ntkey=/etc/mysql/certs/server/tls.key\n',
+      '[sst]\nencrypt=3\ntca=/etc/mysql/certs/trust/ca.crt\ntcert=/etc/mysql/certs/server/tls.crt\ntkey=/etc/mysql/certs/server/tls.key\n',
     );
     expect(itemsOf(r, 'StatefulSet')[0].spec.replicas).toBe(3);
   });

@@ -111,7 +111,11 @@ describe('the tls-reloader sidecar', () => {
             '--port=3306 --user=root ',
         ),
       );
-      expect(w.script).toContain('bundle() { :; }');
+      // CA rollover: the server, Galera and the in-pod client trust the bundle of both secrets' CAs.
+      expect(w.script).toContain("trust='/etc/mysql/certs/trust/ca.crt'");
+      expect(w.script).toContain(
+        "cas='/etc/mysql/certs/server/ca.crt /etc/mysql/certs/client/ca.crt'",
+      );
     }
     // Galera (replicas > 1) re-reads its socket.ssl files on socket.ssl_reload; a single server
     // has no provider to ask.

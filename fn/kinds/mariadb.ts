@@ -46,6 +46,7 @@ import {
   MYSQL_PORT,
   mysqlFamilyClient,
   mysqlReloader,
+  TRUST_BUNDLE_LINES,
   readSecureTransport,
   type SecureTransport,
   REQUIRE_SSL_SETTING,
@@ -221,7 +222,7 @@ export const mariadb = defineKind<MariaDBPlan>({
     };
     if (plan.galera) files['galera.cnf'] = galeraCnf(name, peers, plan.sstMethod, server);
     files['server.cnf'] = serverCnf(Object.keys(files));
-    files['start.sh'] = startScript(plan.galera);
+    files['start.sh'] = startScript(plan.galera, server !== undefined);
     const image = `mariadb:${plan.version}`;
     const rootPassword = {
       name: 'MARIADB_ROOT_PASSWORD',
@@ -335,9 +336,14 @@ export function galeraCnf(
   return `${lines.join('\n')}\n`;
 }
 
-/** Pod 0 bootstraps a Galera cluster on an empty data directory; every other start joins the peers. */
-export function startScript(galera: boolean): string {
-  const lines = ['#!/bin/sh', '# Rendered by dbtls.', 'set -eu', 'bootstrap=""'];
+/**
+ * Pod 0 bootstraps a Galera cluster on an empty data directory; every other start joins the peers.
+ * With TLS, the CA bundle is written before mariadbd reads it.
+ */
+export function startScript(galera: boolean, tls: boolean): string {
+  const lines = ['#!/bin/sh', '# Rendered by dbtls.', 'set -eu'];
+  if (tls) lines.push(...TRUST_BUNDLE_LINES);
+  lines.push('bootstrap=""');
   if (galera) {
     lines.push(
       '# Pod 0 bootstraps a new cluster once; every other start joins ' + 'wsrep_cluster_address.',

@@ -8,6 +8,7 @@ import { CERT_FILES, secretVolume } from '../render/workload.js';
 import {
   type Rotation,
   reloaderContainer,
+  trustVolume,
   WATCHER_FILE,
   watcherScript,
 } from '../render/rotation.js';
@@ -22,6 +23,14 @@ export const CONFIG_DIR = '/etc/mysql/dbtls';
 export const DATA_DIR = '/var/lib/mysql';
 /** Readable by the server's group (fsGroup) only: mysqld and mariadbd accept a group-readable key. */
 export const KEY_MODE = 0o440;
+/**
+ * CA rollover: the CAs the server, Galera and the in-pod client trust are every distinct `ca.crt`
+ * the mounted secrets carry, written here (an emptyDir) by tls-watch.sh before the server starts
+ * and again on every renewal. A secret renewed by a new CA is then trusted beside one that still
+ * carries the old CA, instead of peers and clients of the other CA being refused until both are.
+ */
+const TRUST_DIR = `${CERT_DIR}/trust`;
+export const TRUST_FILE = `${TRUST_DIR}/ca.crt`;
 
 /** What both kinds read the same way: requireSSL (and whether it was readable) and the auth secret. */
 export interface SecureTransport {
@@ -91,25 +100,36 @@ export function clientTLSCnf(
   ];
   if (server) lines.push(...certOptions('ssl-', 'server'));
   lines.push(`require_secure_transport=${requireSSL && server ? 'ON' : 'OFF'}`);
-  if (client) lines.push('', '[client]', ...certOptions('ssl-', 'client'));
+  if (client) {
+    // Without the server certificate there is no bundle: the client trusts its own secret's CA.
+    const ca = server ? TRUST_FILE : `${CERT_DIR}/client/ca.crt`;
+    lines.push('', '[client]', ...certOptions('ssl-', 'client', undefined, ca));
+  }
   return `${lines.join('\n')}\n`;
 }
 
-/** `<prefix>ca`, `<prefix>cert`, `<prefix>key` for the certificate of `alias` as mounted. */
+/**
+ * `<prefix>ca`, `<prefix>cert`, `<prefix>key` for the certificate of `alias` as mounted, trusting
+ * the CA bundle (TRUST_FILE), which exists wherever the server certificate is mounted.
+ */
 export function certOptions(
   prefix: string,
   alias: string,
   names: readonly [string, string, string] = ['ca', 'cert', 'key'],
+  caFile: string = TRUST_FILE,
 ): string[] {
   const [ca, cert, key] = names;
   return [
-    `${prefix}${ca}=${CERT_DIR}/${alias}/ca.crt`,
+    `${prefix}${ca}=${caFile}`,
     `${prefix}${cert}=${CERT_DIR}/${alias}/tls.crt`,
     `${prefix}${key}=${CERT_DIR}/${alias}/tls.key`,
   ];
 }
 
-/** The server and client certificates as volumes and mounts (the volume names KubeDB reserves). */
+/**
+ * The server and client certificates as volumes and mounts (the volume names KubeDB reserves), and
+ * with the server certificate the emptyDir of the CA bundle (TRUST_FILE).
+ */
 export function certVolumes(certificates: readonly IssuedCertificate[]): {
   volumes: Obj[];
   mounts: Obj[];
@@ -122,8 +142,20 @@ export function certVolumes(certificates: readonly IssuedCertificate[]): {
     volumes.push(secretVolume(`tls-${alias}-config`, cert.secretName, CERT_FILES, KEY_MODE));
     mounts.push(certMount(alias));
   }
+  if (certificates.some((c) => c.alias === 'server')) {
+    volumes.push(trustVolume('tls-trust'));
+    mounts.push(TRUST_MOUNT);
+  }
   return { volumes, mounts };
 }
+
+const TRUST_MOUNT = shared({ name: 'tls-trust', mountPath: TRUST_DIR });
+
+/** What a start script runs before the server when TLS is on: the CA bundle is written first. */
+export const TRUST_BUNDLE_LINES: readonly string[] = shared([
+  '# The CAs to trust, from the mounted secrets (renewals: tls-watch.sh).',
+  `sh ${CONFIG_DIR}/${WATCHER_FILE} bundle`,
+]);
 
 const certMount = sharedBy((alias: string) => ({
   name: `tls-${alias}-config`,
@@ -192,7 +224,11 @@ export function mysqlReloader(
     .map((a) => certificates.find((c) => c.alias === a))
     .filter((c): c is IssuedCertificate => c !== undefined);
   if (!certs.some((c) => c.alias === 'server')) return undefined;
-  const rotation = mysqlRotation(certs, { passwordEnv: String(o.password.name), galera: o.galera });
+  const rotation = mysqlRotation(certs, {
+    passwordEnv: String(o.password.name),
+    galera: o.galera,
+    trustFile: TRUST_FILE,
+  });
   const container = reloaderContainer({
     image: o.image,
     script: `${CONFIG_DIR}/${WATCHER_FILE}`,

@@ -43,6 +43,7 @@ import {
   MYSQL_PORT,
   mysqlFamilyClient,
   mysqlReloader,
+  TRUST_BUNDLE_LINES,
   readSecureTransport,
   type SecureTransport,
   REQUIRE_SSL_SETTING,
@@ -199,7 +200,7 @@ export const mysql = defineKind<MySQLPlan>({
     });
     const files: Record<string, string> = {
       'my.cnf': clientTLSCnf('MySQL', plan.requireSSL, server, client),
-      'start.sh': START,
+      'start.sh': server ? START_TLS : START,
     };
     if (reloader) files[WATCHER_FILE] = reloader.script;
     return [
@@ -284,15 +285,21 @@ function olderThan(a: number[], b: number[]): boolean {
   return false;
 }
 
-const START = [
-  '#!/bin/sh',
-  "# Rendered by dbtls: the image's entrypoint initialises the data directory once, then runs " +
-    'mysqld',
-  '# with the rendered TLS settings after its own configuration.',
-  'set -eu',
-  `exec docker-entrypoint.sh mysqld --defaults-extra-file=${CONFIG_DIR}/my.cnf`,
-  '',
-].join('\n');
+const START = startScript(false);
+const START_TLS = startScript(true);
+/** With TLS, the CA bundle is written before mysqld reads it. */
+function startScript(tls: boolean): string {
+  return [
+    '#!/bin/sh',
+    "# Rendered by dbtls: the image's entrypoint initialises the data directory once, then runs " +
+      'mysqld',
+    '# with the rendered TLS settings after its own configuration.',
+    'set -eu',
+    ...(tls ? TRUST_BUNDLE_LINES : []),
+    `exec docker-entrypoint.sh mysqld --defaults-extra-file=${CONFIG_DIR}/my.cnf`,
+    '',
+  ].join('\n');
+}
 
 // The parts of the workload that every MySQL shares (see `shared`).
 const CONTAINER_PORTS = shared([{ name: 'mysql', containerPort: MYSQL_PORT, protocol: 'TCP' }]);

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers.js';
 import { createTestCA, issue, type TestCA } from './ca-issuer.js';
 import { SKIP, requireRoot, workDir } from './env.js';
-import { MARIADBD } from './mariadb-server.js';
+import { MARIADBD, mariadb } from './mariadb-server.js';
+import { subjectOf } from './mysql-profile.js';
 import { type PxcPod, startPxcPod } from './pxc-pod.js';
 import { exampleItems } from './render.js';
 
@@ -31,9 +32,25 @@ async function servedSerial(): Promise<string> {
   const hello = await openssl(['s_client', '-starttls', 'mysql', '-connect', address], '');
   return openssl(['x509', '-noout', '-serial'], hello);
 }
-const serverSpec = () =>
-  pod.r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === 'server')
-    .spec;
+const specOf = (alias: string) =>
+  pod.r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === alias).spec;
+const serverSpec = () => specOf('server');
+async function until<T>(get: () => Promise<T> | T, want: T, ms: number): Promise<T> {
+  const t0 = Date.now();
+  let value = await get();
+  while (value !== want && Date.now() - t0 < ms) {
+    await new Promise((r) => setTimeout(r, 100));
+    value = await get();
+  }
+  return value;
+}
+/** Certificates in the pod's CA bundle (tls-watch.sh writes it). */
+const bundled = () =>
+  (
+    readFileSync(join(pod.root, 'etc/mysql/certs/trust/ca.crt'), 'utf8').match(
+      /BEGIN CERTIFICATE/g,
+    ) ?? []
+  ).length;
 
 describe.skipIf(SKIP)('MariaDB kind: certificate rotation in place', () => {
   beforeAll(async () => {
@@ -83,5 +100,73 @@ describe.skipIf(SKIP)('MariaDB kind: certificate rotation in place', () => {
     const log = readFileSync(join(pod.root, 'reloader.log'), 'utf8');
     expect(log).toMatch(/mysqld .*MariaDB.* reloads its TLS files \(FLUSH SSL\)/);
     expect(log).not.toContain('Galera');
+  });
+
+  describe('CA rollover', () => {
+    let newCA: TestCA;
+    let renewals = 0;
+    const renew = (alias: string, by: TestCA) =>
+      issue(by, specOf(alias), join(work.dir, 'rollover', `${alias}-${++renewals}`));
+    /** As the x509 user, which must present a client certificate the server verifies. */
+    const connect = (client: { tlsCrt: string; tlsKey: string }, root: string) =>
+      mariadb([
+        '-h',
+        '127.0.0.1',
+        '-P',
+        String(pod.server.port),
+        '--protocol=TCP',
+        '-ux509',
+        `--ssl-ca=${root}`,
+        `--ssl-cert=${client.tlsCrt}`,
+        `--ssl-key=${client.tlsKey}`,
+        '-e',
+        "show status like 'Ssl_version'",
+      ]);
+
+    beforeAll(async () => {
+      if (!pod) throw new Error('the rotation suite did not start the pod');
+      newCA = createTestCA(join(work.dir, 'new-ca'), 'dbtls test CA 2');
+      const subject = subjectOf(pod.r, 'client');
+      const created = await mariadb([
+        '-S',
+        pod.server.socket,
+        '-uroot',
+        '-e',
+        `create user 'x509'@'%' require subject '${subject}'`,
+      ]);
+      expect(created).toMatchObject({ ok: true, err: '' });
+    });
+
+    it('while the secrets carry two CAs both are trusted; once every secret has the new one, only it is', async () => {
+      const oldClient = renew('client', ca);
+      expect(await connect(oldClient, ca.cert)).toMatchObject({
+        ok: true,
+        out: 'Ssl_version\tTLSv1.3',
+      });
+      expect(bundled()).toBe(1);
+
+      // The issuer's CA changed; the server certificate is renewed first.
+      const server = renew('server', newCA);
+      pod.swap(serverSpec().secretName, server.dir);
+      expect(await until(bundled, 2, 10_000)).toBe(2);
+      const newClient = renew('client', newCA);
+      // Reloaded after the bundle: the new server certificate, clients of either CA accepted.
+      const served = () => connect(newClient, newCA.cert).then((a) => a.ok);
+      expect(await until(served, true, 10_000)).toBe(true);
+      expect(await connect(oldClient, newCA.cert)).toMatchObject({ ok: true });
+
+      // The client secret is renewed by the new CA too: the old CA is no longer trusted.
+      pod.swap(specOf('client').secretName, renew('client', newCA).dir);
+      expect(await until(bundled, 1, 10_000)).toBe(1);
+      const refused = () => connect(oldClient, newCA.cert).then((a) => a.ok);
+      expect(await until(refused, false, 10_000)).toBe(false);
+      const denied = await connect(oldClient, newCA.cert);
+      // mariadbd ends the TLS handshake on a client certificate it cannot verify.
+      expect(denied.err).toMatch(
+        /Lost connection to server at 'sending authentication information'|Access denied for user 'x509'/,
+      );
+      expect(await connect(newClient, newCA.cert)).toMatchObject({ ok: true });
+      expect(pod.server.log()).not.toMatch(/\[ERROR\]/);
+    });
   });
 });

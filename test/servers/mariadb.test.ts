@@ -199,7 +199,7 @@ describe.skipIf(SKIP)('MariaDB TLS settings on MariaDB', () => {
       expect(donor).toContain(`async IST sender starting to serve ssl://127.0.0.1:${ports.ist[1]}`);
       expect(donor).toContain('Verifying peer certificate chain for ssl-mode=VERIFY_CA');
       expect(donor).toMatch(
-        /Using stunnel for SSL encryption: CA: '\S+\/etc\/mysql\/certs\/server\/ca\.crt'/,
+        /Using stunnel for SSL encryption: CA: '\S+\/etc\/mysql\/certs\/trust\/ca\.crt'/,
       );
       expect(donor).toContain('rsync SST completed on donor');
       console.log(

@@ -18,6 +18,7 @@ import {
   startMariadb,
 } from './mariadb-server.js';
 import { freePort, remapPaths } from './postgres-server.js';
+import { writeTrustBundle } from './pxc-pod.js';
 import { issueAll, type Rendered, renderItems } from './render.js';
 
 export const PASSWORD = 'Profile-secret-1';
@@ -73,6 +74,7 @@ export async function startProfile(
     claims: (sts.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name),
     transform: (_cm, _key, content) => remapPaths(content, mountPaths, pod),
   });
+  writeTrustBundle(podSpec, container, pod, files);
   const startSh = files.find((f) => f.path.endsWith('/start.sh'));
   const extra =
     startSh && /--defaults-extra-file=(\S+)/.exec(readFileSync(startSh.path, 'utf8'))?.[1];

@@ -72,24 +72,9 @@ export async function startPxcPod(o: PxcPodOptions): Promise<PxcPod> {
   const files = mountVolumes(podSpec, mountOptions);
   const sc = podSpec.securityContext ?? {};
   const gid = sc.runAsGroup ?? sc.runAsUser;
-  // emptyDir volumes (the trust bundle), and what start.sh does before mysqld: write the bundle.
-  for (const m of container.volumeMounts ?? []) {
-    if (!(podSpec.volumes ?? []).some((v: any) => v.name === m.name && v.emptyDir)) continue;
-    const dir = join(pod, m.mountPath);
-    mkdirSync(dir, { recursive: true });
-    chownSync(dir, 0, sc.fsGroup);
-    chmodSync(dir, 0o2777);
-  }
-  const watcher = files.find((f) => f.path.endsWith('/tls-watch.sh'));
-  const startSh = files.find((f) => f.path.endsWith('/start.sh'));
+  writeTrustBundle(podSpec, container, pod, files);
   const asPodUser = [`--reuid=${sc.runAsUser}`, `--regid=${gid}`, `--groups=${sc.fsGroup}`, '--'];
-  if (
-    watcher &&
-    startSh &&
-    readFileSync(startSh.path, 'utf8').includes(`sh ${watcher.path} bundle`)
-  ) {
-    execFileSync('setpriv', [...asPodUser, '/bin/sh', watcher.path, 'bundle']);
-  }
+  const startSh = files.find((f) => f.path.endsWith('/start.sh'));
   // The option files mysqld reads: start.sh's --defaults-extra-file and what it !includes.
   const extra =
     startSh && /--defaults-extra-file=(\S+)/.exec(readFileSync(startSh.path, 'utf8'))?.[1];
@@ -172,4 +157,34 @@ function optionFiles(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const included = [...text.matchAll(/^!include\s+(\S+)\s*$/gm)].flatMap((m) => optionFiles(m[1]));
   return [text, ...included];
+}
+
+/**
+ * The pod's emptyDir volumes (the CA bundle's), and what the rendered start.sh does before the
+ * server starts: `tls-watch.sh bundle` as the pod's user writes the bundle.
+ */
+export function writeTrustBundle(
+  podSpec: any,
+  container: any,
+  pod: string,
+  files: MountedFile[],
+): void {
+  const sc = podSpec.securityContext ?? {};
+  const gid = sc.runAsGroup ?? sc.runAsUser;
+  for (const m of container.volumeMounts ?? []) {
+    if (!(podSpec.volumes ?? []).some((v: any) => v.name === m.name && v.emptyDir)) continue;
+    const dir = join(pod, m.mountPath);
+    mkdirSync(dir, { recursive: true });
+    chownSync(dir, 0, sc.fsGroup);
+    chmodSync(dir, 0o2777);
+  }
+  const watcher = files.find((f) => f.path.endsWith('/tls-watch.sh'));
+  const startSh = files.find((f) => f.path.endsWith('/start.sh'));
+  const asPodUser = [`--reuid=${sc.runAsUser}`, `--regid=${gid}`, `--groups=${sc.fsGroup}`, '--'];
+  if (
+    watcher &&
+    startSh &&
+    readFileSync(startSh.path, 'utf8').includes(`sh ${watcher.path} bundle`)
+  )
+    execFileSync('setpriv', [...asPodUser, '/bin/sh', watcher.path, 'bundle']);
 }
