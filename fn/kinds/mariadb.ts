@@ -74,7 +74,6 @@ const OPERATOR_ONLY = operatorOnlyFields(
   'archiver',
   'autoOps',
   'podTemplate',
-  'serviceTemplates',
   'deletionPolicy',
   'terminationPolicy',
   'halted',
@@ -179,6 +178,8 @@ export const mariadb = defineKind<MariaDBPlan>({
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
+
+  clientServices: (ctx) => ({ primary: ctx.db.metadata.name }),
 
   client: mysqlFamilyClient('MariaDB'),
 

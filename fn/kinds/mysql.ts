@@ -68,7 +68,6 @@ const OPERATOR_ONLY = operatorOnlyFields(
   'archiver',
   'autoOps',
   'podTemplate',
-  'serviceTemplates',
   'deletionPolicy',
   'terminationPolicy',
   'halted',
@@ -141,6 +140,8 @@ export const mysql = defineKind<MySQLPlan>({
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
+
+  clientServices: (ctx) => ({ primary: ctx.db.metadata.name }),
 
   client: mysqlFamilyClient('MySQL'),
 
