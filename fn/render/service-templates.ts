@@ -63,7 +63,8 @@ export function applyServiceTemplates<Plan>(
     if (typeof alias !== 'string' || alias === '') {
       ctx.report.error(
         `${at}.alias`,
-        `must name the Service the template is for (${Object.keys(services).join(', ')}), got ${describeType(alias)}`,
+        `must name the Service the template is for (${Object.keys(services).join(', ')}), got ` +
+          `${describeType(alias)}`,
       );
       return;
     }
@@ -71,7 +72,8 @@ export function applyServiceTemplates<Plan>(
     if (first !== undefined) {
       ctx.report.error(
         `${at}.alias`,
-        `alias "${alias}" already has the template ${PATH}[${first}]; the operator would apply only one of them: give each alias one template`,
+        `alias "${alias}" already has the template ${PATH}[${first}]; the operator would apply ` +
+          'only one of them: give each alias one template',
       );
       return;
     }
@@ -134,7 +136,9 @@ class Template {
       if (set.length > 0) {
         this.ctx.report.warn(
           `${this.at}.spec`,
-          `service "${service.metadata.name}" is the headless governing Service: the ${this.operator} operator applies only the template's annotations to it, so ${set.join(', ')} ${set.length > 1 ? 'are' : 'is'} not applied`,
+          `service "${service.metadata.name}" is the headless governing Service: the ` +
+            `${this.operator} operator applies only the template's annotations to it, so ` +
+            `${set.join(', ')} ${set.length > 1 ? 'are' : 'is'} not applied`,
         );
       }
       return this.failedSince(before) ? undefined : { ...service, metadata };
@@ -175,7 +179,8 @@ class Template {
       if (RESERVED_ANNOTATION.test(key)) {
         this.ctx.report.error(
           `${path}.${key}`,
-          'is an annotation kpt or dbtls reads from the objects dbtls generates; on a Service it would change how the package is rendered: remove it from the template',
+          'is an annotation kpt or dbtls reads from the objects dbtls generates; on a Service it ' +
+            'would change how the package is rendered: remove it from the template',
         );
       } else out[key] = value;
     }
@@ -194,7 +199,8 @@ class Template {
       if (KEPT_LABELS.has(key) || /(^|\.)kubedb\.com\//.test(key)) {
         this.ctx.report.warn(
           `${path}.${key}`,
-          'is a label KubeDB sets on its Services itself and never takes from a template; it is not applied',
+          'is a label KubeDB sets on its Services itself and never takes from a template; it is ' +
+            'not applied',
         );
       } else out[key] = value;
     }
@@ -227,7 +233,8 @@ class Template {
     if (typeof lbIP === 'string' && lbIP !== '' && type !== 'LoadBalancer') {
       this.ctx.report.warn(
         path('loadBalancerIP'),
-        `applies to a Service of type LoadBalancer only; the API server accepts it on type ${type} and ignores it`,
+        'applies to a Service of type LoadBalancer only; the API server accepts it on type ' +
+          `${type} and ignores it`,
       );
     }
     const accessible = type !== 'ClusterIP' || (externalIPs?.length ?? 0) > 0;
@@ -236,7 +243,8 @@ class Template {
     if (s.sessionAffinityConfig !== undefined && s.sessionAffinityConfig !== null) {
       this.ctx.report.warn(
         path('sessionAffinityConfig'),
-        `is not applied: the ${this.operator} operator does not copy it to the Service (a template has no sessionAffinity for it to configure)`,
+        `is not applied: the ${this.operator} operator does not copy it to the Service (a ` +
+          'template has no sessionAffinity for it to configure)',
       );
     }
     const ports = this.ports(service, spec, type);
@@ -265,7 +273,9 @@ class Template {
     if (v === 'ExternalName') {
       this.ctx.report.error(
         path,
-        'ExternalName makes the Service a DNS alias for spec.externalName, which a service template cannot set: the API server would refuse it, and it would no longer reach the database; use ClusterIP, NodePort or LoadBalancer',
+        'ExternalName makes the Service a DNS alias for spec.externalName, which a service ' +
+          'template cannot set: the API server would refuse it, and it would no longer reach the ' +
+          'database; use ClusterIP, NodePort or LoadBalancer',
       );
       return undefined;
     }
@@ -307,7 +317,8 @@ class Template {
     if (type !== 'LoadBalancer') {
       this.ctx.report.error(
         path,
-        `may only be used when type is LoadBalancer (the template's type is ${type}): the API server would refuse the Service`,
+        `may only be used when type is LoadBalancer (the template's type is ${type}): the API ` +
+          'server would refuse the Service',
       );
       return undefined;
     }
@@ -328,7 +339,8 @@ class Template {
     if (!accessible) {
       this.ctx.report.error(
         path,
-        'may only be set for a Service reachable from outside the cluster (type NodePort or LoadBalancer, or externalIPs): the API server would refuse it on this ClusterIP Service',
+        'may only be set for a Service reachable from outside the cluster (type NodePort or ' +
+          'LoadBalancer, or externalIPs): the API server would refuse it on this ClusterIP Service',
       );
       return undefined;
     }
@@ -345,7 +357,8 @@ class Template {
     if (type !== 'LoadBalancer' || policy !== 'Local') {
       this.ctx.report.error(
         path,
-        'may only be set when type is LoadBalancer and externalTrafficPolicy is Local: the API server would refuse the Service',
+        'may only be set when type is LoadBalancer and externalTrafficPolicy is Local: the API ' +
+          'server would refuse the Service',
       );
       return undefined;
     }
@@ -375,7 +388,8 @@ class Template {
       if (patch.name === undefined) {
         this.ctx.report.warn(
           at,
-          `has no name: ${this.operator} matches a template's ports to the Service's by name (${names.join(', ')}) and ignores this one`,
+          `has no name: ${this.operator} matches a template's ports to the Service's by name ` +
+            `(${names.join(', ')}) and ignores this one`,
         );
         return;
       }
@@ -383,7 +397,9 @@ class Template {
       if (k < 0) {
         this.ctx.report.warn(
           `${at}.name`,
-          `service "${service.metadata.name}" has no port "${patch.name}" (its ports: ${names.join(', ')}); ${this.operator} ignores a template port it cannot match by name, and so does dbtls`,
+          `service "${service.metadata.name}" has no port "${patch.name}" (its ports: ` +
+            `${names.join(', ')}); ${this.operator} ignores a template port it cannot match by ` +
+            'name, and so does dbtls',
         );
         return;
       }
@@ -424,7 +440,8 @@ class Template {
     } else if (nodePort !== undefined && type === 'ClusterIP') {
       this.ctx.report.error(
         `${at}.nodePort`,
-        'may not be used when type is ClusterIP: the API server would refuse the Service; set type NodePort or LoadBalancer, or remove the nodePort',
+        'may not be used when type is ClusterIP: the API server would refuse the Service; set ' +
+          'type NodePort or LoadBalancer, or remove the nodePort',
       );
       ok = false;
     }
@@ -444,14 +461,16 @@ class Template {
     const fields = known || [...SPEC_FIELDS].join(', ');
     this.ctx.report.warn(
       path,
-      `is not a field of a ${this.operator} service template (only ${fields}): the API server drops it from the ${this.ctx.db.kind}, and dbtls does not apply it`,
+      `is not a field of a ${this.operator} service template (only ${fields}): the API server ` +
+        `drops it from the ${this.ctx.db.kind}, and dbtls does not apply it`,
     );
   }
 
   private notApplied(path: string, what: string): void {
     this.ctx.report.warn(
       path,
-      `the ${this.operator} operator does not apply a service template's ${what}, so neither does standalone mode`,
+      `the ${this.operator} operator does not apply a service template's ${what}, so neither ` +
+        'does standalone mode',
     );
   }
 }
