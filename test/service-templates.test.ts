@@ -1,8 +1,20 @@
 // Names the user declares in spec.serviceTemplates (loadBalancerIP, externalIPs, external-dns's
 // hostname annotation) join the server certificate of every kind; a LoadBalancer with no declared
 // name gets a warning in operator mode, where dbtls writes the certificate KubeDB would extend.
+// In standalone mode each template is applied to the Service of its alias, as KubeDB applies it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { errorsOf, issuer, itemsOf, postgres, resourceList, resultsOf, runFn } from './helpers.js';
+import {
+  errorsOf,
+  issuer,
+  itemsOf,
+  postgres,
+  ROOT,
+  resourceList,
+  resultsOf,
+  runFn,
+} from './helpers.js';
 
 const ISSUER = { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' };
 const ENV = [
@@ -575,4 +587,50 @@ describe('spec.serviceTemplates in standalone mode: applied to the rendered Serv
       expect(resultsOf(r).filter((x) => x.field === 'spec.serviceTemplates')).toEqual([]);
     }
   });
+});
+
+describe("README's alias table is what standalone mode templates", () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf('| kind | alias → Service |');
+  const rows = readme
+    .slice(start)
+    .split('\n')
+    .slice(2)
+    .filter(
+      (line, i, all) => line.startsWith('|') && all.slice(0, i).every((l) => l.startsWith('|')),
+    );
+  const table = rows.map((row) => {
+    const [kinds, pairs] = row.split('|').slice(1, 3);
+    return {
+      kinds: [...kinds.matchAll(/`(\w+)`/g)].map((m) => m[1]),
+      pairs: [...pairs.matchAll(/`(\w+)` → `([^`]+)`/g)].map((m) => [m[1], m[2]] as const),
+    };
+  });
+
+  it('lists every standalone kind once', () => {
+    expect(table.flatMap((r) => r.kinds).sort()).toEqual(Object.keys(STANDALONE).sort());
+  });
+
+  for (const { kinds, pairs } of table) {
+    for (const kind of kinds) {
+      it(`${kind}: ${pairs.map(([a, s]) => `${a} → ${s}`).join(', ')}; stats is not rendered`, () => {
+        const templates = [...pairs.map(([alias]) => alias), 'stats'].map((alias) => ({
+          alias,
+          metadata: { annotations: { 'example.com/alias': alias } },
+        }));
+        const r = standalone(STANDALONE[kind](templates));
+        for (const [alias, service] of pairs) {
+          const name = service.replace(/<db>|<name>/, 'db');
+          expect(named(r, name).metadata.annotations['example.com/alias']).toBe(alias);
+        }
+        expect(templateResults(r).filter((x) => x.field?.endsWith('.alias'))).toEqual([
+          expect.objectContaining({
+            severity: 'warning',
+            field: `spec.serviceTemplates[${pairs.length}].alias`,
+            message: expect.stringContaining('renders no Service of alias "stats"'),
+          }),
+        ]);
+      });
+    }
+  }
 });
