@@ -508,6 +508,40 @@ describe('spec.serviceTemplates in standalone mode: applied to the rendered Serv
     expect(named(r, 'db').spec).toMatchObject({ type: 'ClusterIP', loadBalancerIP: '203.0.113.5' });
   });
 
+  it('labels and annotations the API server would refuse are errors naming the key', () => {
+    const metadata = {
+      labels: { tier: 'front end', 'Example.com/team': 'db' },
+      annotations: { 'a/b/c': 'x', ['x'.repeat(64)]: 'y' },
+    };
+    const r = standalone(KINDS.Postgres([{ alias: 'primary', metadata }]));
+    const refused = 'the API server would refuse the Service';
+    const at = 'spec.serviceTemplates[0].metadata';
+    const name =
+      "1-63 letters, digits, '-', '_' or '.', beginning and ending with a letter or digit";
+    expect(errorsOf(r)).toEqual([
+      {
+        severity: 'error',
+        field: `${at}.annotations.a/b/c`,
+        message: `is not a key: a key is a name with at most one prefix ('prefix/name'): ${refused}`,
+      },
+      {
+        severity: 'error',
+        field: `${at}.annotations.${'x'.repeat(64)}`,
+        message: `has the name "${'x'.repeat(64)}", not ${name}: ${refused}`,
+      },
+      {
+        severity: 'error',
+        field: `${at}.labels.tier`,
+        message: `has the value "front end", not empty nor ${name}: ${refused}`,
+      },
+      {
+        severity: 'error',
+        field: `${at}.labels.Example.com/team`,
+        message: `has the prefix "Example.com", which is no DNS subdomain (lowercase letters, digits, '-', '.'): ${refused}`,
+      },
+    ]);
+  });
+
   it('an alias given twice, and a kpt annotation in a template, are errors', () => {
     const r = standalone(
       KINDS.Postgres([

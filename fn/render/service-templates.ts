@@ -13,7 +13,7 @@
 import { compact, isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
 import type { DatabaseKind, KindContext } from '../kinds/kind.js';
-import { isGoIP } from '../validate/certificate-spec.js';
+import { dns1123SubdomainErrors, isGoIP } from '../validate/certificate-spec.js';
 
 const PATH = 'spec.serviceTemplates';
 const TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
@@ -214,9 +214,15 @@ class Template {
       return [];
     }
     const out: [string, string][] = [];
+    const labels = path.endsWith('.labels');
     for (const [key, value] of Object.entries(v)) {
-      if (typeof value === 'string') out.push([key, value]);
-      else this.ctx.report.error(`${path}.${key}`, `must be a string, got ${describeType(value)}`);
+      const at = `${path}.${key}`;
+      const problem = keyProblem(key) ?? (labels ? labelValueProblem(value) : undefined);
+      if (typeof value !== 'string')
+        this.ctx.report.error(at, `must be a string, got ${describeType(value)}`);
+      else if (problem)
+        this.ctx.report.error(at, `${problem}: the API server would refuse the Service`);
+      else out.push([key, value]);
     }
     return out;
   }
@@ -473,6 +479,33 @@ class Template {
         'does standalone mode',
     );
   }
+}
+
+const NAME_PART = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const NAME_RULE =
+  "1-63 letters, digits, '-', '_' or '.', beginning and ending with a letter or digit";
+
+/** apimachinery's IsQualifiedName, as for label and annotation keys: why it fails, if it does. */
+function keyProblem(key: string): string | undefined {
+  const parts = key.split('/');
+  if (parts.length > 2)
+    return "is not a key: a key is a name with at most one prefix ('prefix/name')";
+  const name = parts[parts.length - 1];
+  if (parts.length === 2 && (parts[0] === '' || dns1123SubdomainErrors(parts[0]).length > 0))
+    return (
+      `has the prefix "${parts[0]}", which is no DNS subdomain ` +
+      "(lowercase letters, digits, '-', '.')"
+    );
+  if (name.length > 63 || !NAME_PART.test(name)) return `has the name "${name}", not ${NAME_RULE}`;
+  return undefined;
+}
+
+/** apimachinery's IsValidLabelValue: empty, or a name part. */
+function labelValueProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
+  if (value.length > 63 || !NAME_PART.test(value))
+    return `has the value "${value}", not empty nor ${NAME_RULE}`;
+  return undefined;
 }
 
 function isPort(v: unknown): v is number {
