@@ -508,6 +508,24 @@ describe('spec.serviceTemplates in standalone mode: applied to the rendered Serv
     expect(named(r, 'db').spec).toMatchObject({ type: 'ClusterIP', loadBalancerIP: '203.0.113.5' });
   });
 
+  it('a node port given twice is an error at the second', () => {
+    const port = (name: string) => ({ name, port: 5432, nodePort: 30432 });
+    const r = standalone(
+      KINDS.Postgres([
+        { alias: 'primary', spec: { type: 'NodePort', ports: [port('primary')] } },
+        { alias: 'standby', spec: { type: 'NodePort', ports: [port('standby')] } },
+      ]),
+    );
+    expect(errorsOf(r)).toEqual([
+      {
+        severity: 'error',
+        field: 'spec.serviceTemplates[1].spec.ports[0].nodePort',
+        message:
+          'node port 30432 is also given at spec.serviceTemplates[0].spec.ports[0].nodePort: a node port serves one Service port of the whole cluster, and the API server would refuse it for the second Service',
+      },
+    ]);
+  });
+
   it('labels and annotations the API server would refuse are errors naming the key', () => {
     const metadata = {
       labels: { tier: 'front end', 'Example.com/team': 'db' },

@@ -56,6 +56,8 @@ export function applyServiceTemplates<Plan>(
   });
   const out = [...workload];
   const seen = new Map<string, number>();
+  // Node ports are one per cluster: the same one twice would be refused for the second Service.
+  const nodePorts = new Map<number, string>();
   templates.forEach((t, i) => {
     if (!isObj(t)) return;
     const at = `${PATH}[${i}]`;
@@ -86,7 +88,8 @@ export function applyServiceTemplates<Plan>(
     }
     const operator = kind.group === 'kubevault.com' ? 'KubeVault' : 'KubeDB';
     const ignores = kind.serviceTemplateIgnores ?? [];
-    const applied = new Template(ctx, at, t, operator, ignores).applyTo(out[index]);
+    const template = new Template(ctx, at, t, operator, ignores, nodePorts);
+    const applied = template.applyTo(out[index]);
     if (applied) out[index] = applied;
   });
   return out;
@@ -121,6 +124,8 @@ class Template {
     private readonly operator: string,
     /** What of a template the operator leaves out (DatabaseKind.serviceTemplateIgnores). */
     private readonly ignores: readonly string[],
+    /** Node ports given so far, with where: across the database's templates. */
+    private readonly nodePorts: Map<number, string>,
   ) {
     this.spec = isObj(t.spec) ? t.spec : {};
   }
@@ -368,7 +373,22 @@ class Template {
       );
       return undefined;
     }
-    return v;
+    return this.nodePort(v, path) ? v : undefined;
+  }
+
+  /** Whether node port `port` at `path` is the first of its number; an error if not. */
+  private nodePort(port: number, path: string): boolean {
+    const other = this.nodePorts.get(port);
+    if (other === undefined) {
+      this.nodePorts.set(port, path);
+      return true;
+    }
+    this.ctx.report.error(
+      path,
+      `node port ${port} is also given at ${other}: a node port serves one Service port of the ` +
+        'whole cluster, and the API server would refuse it for the second Service',
+    );
+    return false;
   }
 
   /** The Service's ports with the template's matched by name, as PatchServicePorts does. */
@@ -409,6 +429,7 @@ class Template {
         );
         return;
       }
+      if (patch.nodePort !== undefined && !this.nodePort(patch.nodePort, `${at}.nodePort`)) return;
       if (ports === current) ports = [...current];
       ports[k] = compact({ ...ports[k], port: patch.port, nodePort: patch.nodePort });
     });
