@@ -478,6 +478,12 @@ describe('spec.serviceTemplates in standalone mode: applied to the rendered Serv
       'is not a field of a KubeDB service template (only type, clusterIP, ports, externalIPs, loadBalancerIP, loadBalancerSourceRanges, externalTrafficPolicy, healthCheckNodePort, sessionAffinityConfig): the API server drops it from the Postgres, and dbtls does not apply it',
     ],
     [
+      'a label in the kubedb.com domain',
+      { alias: 'primary', metadata: { labels: { 'kubedb.com/role': 'primary' } } },
+      'spec.serviceTemplates[0].metadata.labels.kubedb.com/role',
+      'is a label KubeDB sets on its Services itself and never takes from a template; it is not applied',
+    ],
+    [
       'a label KubeDB keeps for itself',
       { alias: 'primary', metadata: { labels: { 'app.kubernetes.io/instance': 'other' } } },
       'spec.serviceTemplates[0].metadata.labels.app.kubernetes.io/instance',
@@ -506,6 +512,20 @@ describe('spec.serviceTemplates in standalone mode: applied to the rendered Serv
       },
     ]);
     expect(named(r, 'db').spec).toMatchObject({ type: 'ClusterIP', loadBalancerIP: '203.0.113.5' });
+  });
+
+  it('VaultServer: the primary template with exposePrimary, whose Service only KubeVault renders', () => {
+    const vault = KINDS.VaultServer([{ alias: 'primary', spec: { type: 'LoadBalancer' } }]);
+    (vault.spec as Record<string, unknown>).exposePrimary = true;
+    const r = standalone(vault);
+    expect(templateResults(r)).toEqual([
+      {
+        severity: 'warning',
+        field: 'spec.serviceTemplates[0].alias',
+        message:
+          'standalone mode does not render the primary Service "db-primary", so this template is not applied; the templates it applies are for vault (db), internal (db-internal)',
+      },
+    ]);
   });
 
   it('a node port given twice is an error at the second', () => {

@@ -105,9 +105,11 @@ function notRendered(
     .filter(([, s]) => rendered.has(s))
     .map(([a, s]) => `${a} (${s})`);
   const which =
-    name === undefined ? `no Service of alias "${alias}"` : `the ${alias} Service "${name}"`;
+    name === undefined
+      ? `renders no Service of alias "${alias}"`
+      : `does not render the ${alias} Service "${name}"`;
   return (
-    `standalone mode renders ${which}, so this template is not applied; the templates it applies ` +
+    `standalone mode ${which}, so this template is not applied; the templates it applies ` +
     `are for ${present.join(', ') || 'no Service'}`
   );
 }
