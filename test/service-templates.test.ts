@@ -430,7 +430,8 @@ describe('spec.serviceTemplates in standalone mode: applied to the rendered Serv
     ],
     [
       'a type that does not exist',
-      { type: 'Loadbalancer' },
+      // no second error for the ranges: they were meant for the LoadBalancer misspelt
+      { type: 'Loadbalancer', loadBalancerSourceRanges: ['10.0.0.0/8'] },
       'spec.serviceTemplates[0].spec.type',
       'must be one of "ClusterIP", "NodePort", "LoadBalancer", "ExternalName", got the string "Loadbalancer"',
     ],

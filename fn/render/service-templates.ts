@@ -238,7 +238,10 @@ class Template {
     const s = this.spec;
     const path = (f: string) => `${this.at}.spec.${f}`;
     for (const key of Object.keys(s)) if (!SPEC_FIELDS.has(key)) this.unknown(path(key), '');
-    const type = this.type(s.type) ?? String(spec.type ?? 'ClusterIP');
+    const templated = this.type(s.type);
+    // Checks that depend on the type would only echo a type that is wrong already.
+    if (templated === null) return spec;
+    const type = templated ?? String(spec.type ?? 'ClusterIP');
     const clusterIP = this.clusterIP(s.clusterIP, type);
     const externalIPs = this.strings(s.externalIPs, path('externalIPs'));
     const sourceRanges = this.sourceRanges(s.loadBalancerSourceRanges, type);
@@ -275,13 +278,14 @@ class Template {
     });
   }
 
-  private type(v: unknown): string | undefined {
+  /** The template's type; undefined when it sets none, null when it is refused. */
+  private type(v: unknown): string | undefined | null {
     if (v === undefined || v === null || v === '') return undefined;
     const path = `${this.at}.spec.type`;
     if (typeof v !== 'string' || !TYPES.includes(v)) {
       const supported = TYPES.map((x) => `"${x}"`).join(', ');
       this.ctx.report.error(path, `must be one of ${supported}, got ${describeType(v)}`);
-      return undefined;
+      return null;
     }
     if (v === 'ExternalName') {
       this.ctx.report.error(
@@ -290,7 +294,7 @@ class Template {
           'template cannot set: the API server would refuse it, and it would no longer reach the ' +
           'database; use ClusterIP, NodePort or LoadBalancer',
       );
-      return undefined;
+      return null;
     }
     return v;
   }
