@@ -187,6 +187,15 @@ describe('spec.serviceTemplates: declared names in the server certificate', () =
     expect(resultsOf(ms)).toEqual([lbWarning(0, 'db-secondary')]);
   });
 
+  it("VaultServer: the internal Service's external-dns names join the certificate too", () => {
+    const t = [
+      { alias: 'internal', metadata: { annotations: { [HOSTNAME]: 'vault.example.com' } } },
+    ];
+    const r = runFn(resourceList([issuer(), KINDS.VaultServer(t)], operator));
+    expect(resultsOf(r).filter((x) => x.severity !== 'info')).toEqual([]);
+    expect(serverCert(r).spec.dnsNames).toContain('vault.example.com');
+  });
+
   it('VaultServer: the primary alias counts only with exposePrimary', () => {
     const t = [
       { alias: 'primary', spec: { type: 'LoadBalancer', loadBalancerIP: '203.0.113.12' } },
