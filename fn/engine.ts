@@ -53,6 +53,7 @@ import { nameWithSuffix } from './util/names.js';
 import { flat } from './util/strings.js';
 import { readTLSConfig } from './validate/tls-config.js';
 import { type DeclaredNames, declaredServiceNames } from './validate/service-templates.js';
+import { applyServiceTemplates } from './render/service-templates.js';
 
 interface Rendered {
   source: KubeObject;
@@ -355,7 +356,7 @@ function renderDatabase(
   }
   let source = db;
   if (settings.mode === 'standalone') {
-    objects.push(...kind.workload(ctx, plan, issued));
+    objects.push(...applyServiceTemplates(ctx, kind, plan, kind.workload(ctx, plan, issued)));
     if (annotationsOf(db)[LOCAL_CONFIG] !== 'true') {
       // Without a KubeDB operator in the cluster the resource itself must not be applied.
       source = {

@@ -153,9 +153,12 @@ export interface DatabaseKind<Plan = unknown> {
   ): CertificateDefaults;
   /**
    * The Services clients reach the server by, keyed by their spec.serviceTemplates alias
-   * (primary → `<db>`): the names a template declares for them join the server certificate.
+   * (primary → `<db>`): the names a template declares for them join the server certificate, and
+   * in standalone mode each template is applied to its Service (render/service-templates.ts).
    */
   clientServices?(ctx: KindContext, plan: Plan): Readonly<Record<string, string>>;
+  /** Parts of a service template the kind's operator does not apply (KubeVault: ports, labels). */
+  serviceTemplateIgnores?: readonly ('ports' | 'labels')[];
   /** Settings the policy rule connectionSecurity can require a minimum of. */
   connectionSettings?: readonly ConnectionSetting<Plan>[];
   /** How applications connect (annotation `dbtls.dev/connect-to`); kinds without one are refused. */

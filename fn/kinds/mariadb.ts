@@ -75,7 +75,6 @@ const OPERATOR_ONLY = operatorOnlyFields(
   'archiver',
   'autoOps',
   'podTemplate',
-  'serviceTemplates',
   'deletionPolicy',
   'terminationPolicy',
   'halted',
@@ -180,6 +179,8 @@ export const mariadb = defineKind<MariaDBPlan>({
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
+
+  clientServices: (ctx) => ({ primary: ctx.db.metadata.name }),
 
   client: mysqlFamilyClient('MariaDB'),
 

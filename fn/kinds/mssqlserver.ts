@@ -84,7 +84,6 @@ const OPERATOR_ONLY = operatorOnlyFields(
   'archiver',
   'arbiter',
   'autoOps',
-  'serviceTemplates',
   'deletionPolicy',
   'halted',
   'healthChecker',

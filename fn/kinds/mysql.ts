@@ -69,7 +69,6 @@ const OPERATOR_ONLY = operatorOnlyFields(
   'archiver',
   'autoOps',
   'podTemplate',
-  'serviceTemplates',
   'deletionPolicy',
   'terminationPolicy',
   'halted',
@@ -142,6 +141,8 @@ export const mysql = defineKind<MySQLPlan>({
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
+
+  clientServices: (ctx) => ({ primary: ctx.db.metadata.name }),
 
   client: mysqlFamilyClient('MySQL'),
 

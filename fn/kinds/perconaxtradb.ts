@@ -65,7 +65,6 @@ const OPERATOR_ONLY = operatorOnlyFields(
   ['systemUserSecrets', 'system user secrets'],
   'autoOps',
   'podTemplate',
-  'serviceTemplates',
   'deletionPolicy',
   'terminationPolicy',
   'halted',

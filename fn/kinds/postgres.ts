@@ -63,7 +63,6 @@ const OPERATOR_ONLY = operatorOnlyFields(
   ['replication', 'replication slot settings'],
   ['synchronousReplicationConfig', 'synchronous replication'],
   'podTemplate',
-  'serviceTemplates',
   'deletionPolicy',
   'halted',
   'healthChecker',

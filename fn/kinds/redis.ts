@@ -66,7 +66,6 @@ const OPERATOR_ONLY = operatorOnlyFields(
   'monitor',
   'autoOps',
   'podTemplate',
-  'serviceTemplates',
   'deletionPolicy',
   'terminationPolicy',
   'halted',
@@ -148,6 +147,8 @@ export const redis = defineKind<RedisPlan>({
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
+
+  clientServices: (ctx) => ({ primary: ctx.db.metadata.name }),
 
   certificateDefaults(ctx, plan, alias) {
     // KubeDB sets no default subject (SetTLSDefaults fills only secret names).

@@ -64,7 +64,6 @@ const OPERATOR_ONLY = operatorOnlyFields(
   'monitor',
   'autoOps',
   'podTemplate',
-  'serviceTemplates',
   'deletionPolicy',
   'halted',
   'healthChecker',

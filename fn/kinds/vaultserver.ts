@@ -68,7 +68,6 @@ const OPERATOR_ONLY: Record<string, string> = {
   dataSources: 'extra data volumes (spec.dataSources)',
   monitor: 'monitoring with the exporter (spec.monitor)',
   podTemplate: 'the pod template (spec.podTemplate)',
-  serviceTemplates: 'service templates (spec.serviceTemplates)',
   terminationPolicy: 'the termination policy (spec.terminationPolicy)',
   halted: 'halting the server (spec.halted)',
   healthChecker: 'health checking (spec.healthChecker)',
@@ -269,12 +268,16 @@ export const vaultserver = defineKind<VaultPlan>({
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
 
-  // KubeVault's service aliases: vault (<name>), and primary (<name>-primary) with exposePrimary.
+  // KubeVault's service aliases: vault (<name>), internal (the headless <name>-internal), and
+  // primary (<name>-primary) with exposePrimary.
   clientServices(ctx): Record<string, string> {
     const name = ctx.db.metadata.name;
+    const services = { vault: name, internal: nameWithSuffix(name, 'internal') };
     const exposed = isObj(ctx.db.spec) && ctx.db.spec.exposePrimary === true;
-    return exposed ? { vault: name, primary: nameWithSuffix(name, 'primary') } : { vault: name };
+    return exposed ? { ...services, primary: nameWithSuffix(name, 'primary') } : services;
   },
+  // KubeVault's ensureService keeps its own ports and labels (kubevault/operator vault.go).
+  serviceTemplateIgnores: ['ports', 'labels'],
 
   certificateDefaults(ctx, _plan, alias) {
     // KubeVault's GetCertificateCN: <name>-<alias>; the operator sets no default subject.
