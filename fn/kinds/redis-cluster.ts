@@ -151,6 +151,9 @@ export function createScript(c: CreateInput): string {
     '  done',
     '  s=$((s + 1))',
     'done',
+    '# Until every node is known to pod 0 (the last replica reaches it by gossip).',
+    'until [ "$(info 0 0 cluster_state)" = ok ] &&',
+    '  [ "$(info 0 0 cluster_known_nodes)" = "$TOTAL" ]; do sleep 1; done',
     'log "the cluster is formed"',
     'idle',
   ].join('\n')}\n`;
