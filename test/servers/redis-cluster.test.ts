@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers.js';
 import { createTestCA, issue, type TestCA } from './ca-issuer.js';
 import { SKIP, requireRoot, workDir } from './env.js';
-import { mountVolumes } from './kubelet.js';
+import { type MountOptions, mountVolumes, swapSecret } from './kubelet.js';
 import { remapPaths } from './postgres-server.js';
 import { supervise, type Supervised } from './process.js';
 import { exampleItems, issueAll, type Rendered, renderItems } from './render.js';
@@ -32,6 +32,7 @@ interface Pod {
   ordinal: number;
   port: number;
   root: string;
+  mount?: MountOptions;
   server?: Supervised;
 }
 
@@ -76,14 +77,20 @@ function localNodes(content: string): string {
 function mount(p: Pod): void {
   const podSpec = shardSet(p.shard).spec.template.spec;
   const mountPaths: string[] = podSpec.containers[0].volumeMounts.map((m: any) => m.mountPath);
-  mountVolumes(podSpec, {
+  const local = (key: string, content: string) =>
+    key === 'cluster-create.sh'
+      ? localNodes(content)
+      : key === 'tls-watch.sh'
+        ? content.replace(/-p 6379\b/g, `-p ${p.port}`)
+        : content;
+  p.mount = {
     root: p.root,
-    secrets,
+    secrets: { ...secrets },
     configMaps: r.configMaps,
     claims: ['data'],
-    transform: (_cm, key, content) =>
-      remapPaths(key === 'cluster-create.sh' ? localNodes(content) : content, mountPaths, p.root),
-  });
+    transform: (_cm, key, content) => remapPaths(local(key, content), mountPaths, p.root),
+  };
+  mountVolumes(podSpec, p.mount);
   const data = join(p.root, '/data');
   mkdirSync(data, { recursive: true });
   const sc = podSpec.securityContext;
@@ -272,10 +279,14 @@ describe.skipIf(SKIP)(
       const log = await runCreate('the cluster is formed already');
       expect(log).not.toContain('creating the cluster');
       const after = (await cli(pods[0], clientTLS(pods[0]), 'cluster', 'nodes')).out;
+      // Each node's id, role and primary (flags such as a passing `fail?` left out).
       const roles = (t: string) =>
         t
           .split('\n')
-          .map((l) => l.split(' ').slice(0, 4).join(' '))
+          .map((l) => {
+            const [id, , flags, primary] = l.split(' ');
+            return `${id} ${flags.includes('master') ? 'master' : 'slave'} ${primary}`;
+          })
           .sort();
       expect(roles(after)).toEqual(roles(before));
     }, 120_000);
@@ -378,6 +389,74 @@ describe.skipIf(SKIP)(
       expect(foreignCert.ok && foreignCert.out === 'PONG').toBe(false);
       expect(p.server!.log()).toMatch(/certificate verify failed|unknown ca/);
     });
+
+    it("renewal: the rendered tls-reloader has a shard's primary serve the renewed certificate on its client port and its cluster bus, the cluster staying ok", async () => {
+      const p = pod(1, 0);
+      const server = join(p.root, '/certs/server');
+      const serialAt = async (port: number) => {
+        const hello = await new Promise<string>((resolve) => {
+          const c = execFile(
+            'openssl',
+            [
+              's_client',
+              '-connect',
+              `127.0.0.1:${port}`,
+              '-cert',
+              join(server, 'tls.crt'),
+              '-key',
+              join(server, 'tls.key'),
+            ],
+            { timeout: 10_000 },
+            (_e, out) => resolve(out),
+          );
+          c.stdin!.end('');
+        });
+        return new Promise<string>((resolve) => {
+          const c = execFile('openssl', ['x509', '-noout', '-serial'], (_e, out) =>
+            resolve(out.trim()),
+          );
+          c.stdin!.end(hello);
+        });
+      };
+      const bus = p.port + BUS_OFFSET;
+      const before = await serialAt(bus);
+      expect(before).toMatch(/^serial=/);
+      expect(await serialAt(p.port)).toBe(before);
+      const podSpec = shardSet(1).spec.template.spec;
+      const reloader = podSpec.containers.find((c: any) => c.name === 'tls-reloader');
+      const log = join(p.root, 'reloader.log');
+      const proc = asPod(
+        p,
+        ['/bin/sh', join(p.root, reloader.command[1])],
+        { REDISCLI_AUTH: PASSWORD, DBTLS_WATCH_PERIOD_SECONDS: '1' },
+        log,
+        true,
+      );
+      scripts.push({ pid: proc.pid!, log });
+      await new Promise((res) => setTimeout(res, 1500));
+      const spec = r.certificates.find((c) => c.spec.secretName === `${DB}-server-cert`).spec;
+      const renewed = issue(ca, spec, join(work.dir, 'renewed-server'));
+      const serial = await new Promise<string>((resolve) =>
+        execFile('openssl', ['x509', '-noout', '-serial', '-in', renewed.tlsCrt], (_e, out) =>
+          resolve(out.trim()),
+        ),
+      );
+      expect(serial).not.toBe(before);
+      p.mount!.secrets[spec.secretName] = renewed.dir;
+      swapSecret(podSpec, p.mount!, spec.secretName);
+      const deadline = Date.now() + 10_000;
+      while ((await serialAt(bus)) !== serial && Date.now() < deadline)
+        await new Promise((res) => setTimeout(res, 200));
+      expect(await serialAt(bus)).toBe(serial);
+      expect(await serialAt(p.port)).toBe(serial);
+      expect(readFileSync(log, 'utf8')).toContain('redis-server reloads its TLS files');
+      // New bus connections use the renewed certificate; the cluster carries on.
+      expect((await cli(p, clientTLS(p), 'cluster', 'info')).out).toMatch(/^cluster_state:ok\r?$/m);
+      expect((await cli(pods[0], clientTLS(pods[0]), '-c', 'set', 'after-renewal', 'v')).out).toBe(
+        'OK',
+      );
+      expect((await cli(pods[3], clientTLS(pods[3]), '-c', 'get', 'after-renewal')).out).toBe('v');
+    }, 60_000);
 
     it("the server certificate covers every pod's announced DNS name, and the governing wildcard", async () => {
       const cert = join(secrets[`${DB}-server-cert`], 'tls.crt');
