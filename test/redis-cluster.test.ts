@@ -75,7 +75,7 @@ describe('Redis Cluster mode in standalone mode', () => {
 
   it('redis.conf: TLS only, client certificates, replication and the cluster bus over TLS', () => {
     const conf = file(run(redis({})), 'redis.conf');
-    const settings = conf.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    const settings = conf.split('\n').filter((l: string) => l !== '' && !l.startsWith('#'));
     expect(settings).toEqual([
       'dir /data',
       'bind 0.0.0.0',

@@ -22,6 +22,8 @@ import { flat } from '../util/strings.js';
 export const BUS_PORT = 16379; // kubedb.RedisGossipPort: the client port + 10000, Redis's default
 export const CREATE_FILE = 'cluster-create.sh';
 export const CREATE_CONTAINER = 'cluster-create';
+/** The period, in seconds, of the bootstrap's address check (default 30). */
+export const CHECK_ENV = 'DBTLS_CLUSTER_CHECK_SECONDS';
 /** Pod label of a shard's pods, in its StatefulSet's selector (workloads may not overlap). */
 export const SHARD_LABEL = 'redis.kubedb.com/shard'; // kubedb.RedisShardKey
 
@@ -81,7 +83,10 @@ export interface CreateInput {
  * objects (no API access, no operator), and is idempotent: each step runs only when the cluster
  * lacks it. It waits until every node answers, has redis-cli create the cluster from each shard's
  * pod 0 (no replicas), then makes the other pods of each shard replicas of its pod 0. redis-cli
- * is given IP addresses: CLUSTER MEET takes no host name. Then it idles.
+ * is given IP addresses: CLUSTER MEET takes no host name. Then it watches: pods that restart get
+ * new IP addresses, and when all of a cluster's nodes have (a node upgrade, a cluster restart) no
+ * node can reach another at the address it keeps in nodes.conf; every CHECK_ENV seconds pod 0
+ * has Redis meet each pod whose current address it does not know, and the cluster heals.
  */
 export function createScript(c: CreateInput): string {
   const nodes: string[] = [];
@@ -115,6 +120,17 @@ export function createScript(c: CreateInput): string {
     'addr() { set -- $(node "$1" "$2"); echo "$(ip "$1"):$2"; }',
     '# A field of CLUSTER INFO of the node of shard $1, pod $2.',
     'info() { at $(node "$1" "$2") cluster info | tr -d "\\r" | sed -n "s/^$3://p"; }',
+    '# Pod 0 meets each pod whose current address (DNS) it does not know.',
+    'meet() {',
+    '  known="$(at $(node 0 0) cluster nodes)" || return 1',
+    '  echo "$NODES" | while read -r s p host port; do',
+    '    [ -n "$host" ] && [ "$s $p" != "0 0" ] || continue',
+    '    a="$(ip "$host")"; [ -n "$a" ] || continue',
+    '    case "$known" in *" $a:$port@"*) continue ;; esac',
+    '    log "meeting pod $p of shard $s at $a:$port: $(at $(node 0 0) cluster meet "$a" "$port")"',
+    '  done',
+    '}',
+    `watch() { while :; do sleep "\${${CHECK_ENV}:-30}"; meet; done; }`,
     '[ "$HOSTNAME" = "$SELF" ] || idle',
     'echo "$NODES" | while read -r s p host port; do',
     '  [ -n "$host" ] || continue',
@@ -123,7 +139,7 @@ export function createScript(c: CreateInput): string {
     'log "all $TOTAL nodes answer"',
     'if [ "$(info 0 0 cluster_state)" = ok ] &&',
     '  [ "$(info 0 0 cluster_known_nodes)" = "$TOTAL" ]; then',
-    '  log "the cluster is formed already"; idle',
+    '  log "the cluster is formed already"; watch',
     'fi',
     `SHARDS=${c.shape.shards}`,
     `PER_SHARD=${c.shape.perShard}`,
@@ -151,11 +167,13 @@ export function createScript(c: CreateInput): string {
     '  done',
     '  s=$((s + 1))',
     'done',
-    '# Until every node is known to pod 0 (the last replica reaches it by gossip).',
+    '# Until pod 0 knows every node and every replica as one (news that comes by gossip).',
+    'replicas() { at $(node 0 0) cluster nodes | grep -c " [a-z,]*slave "; }',
     'until [ "$(info 0 0 cluster_state)" = ok ] &&',
-    '  [ "$(info 0 0 cluster_known_nodes)" = "$TOTAL" ]; do sleep 1; done',
+    '  [ "$(info 0 0 cluster_known_nodes)" = "$TOTAL" ] &&',
+    '  [ "$(replicas)" = $((TOTAL - SHARDS)) ]; do meet; sleep 1; done',
     'log "the cluster is formed"',
-    'idle',
+    'watch',
   ].join('\n')}\n`;
 }
 

@@ -7,7 +7,15 @@
 // the announced hostname is `localhost` (the pods' DNS names do not resolve here: the server
 // certificate's coverage of them is checked with openssl instead).
 import { execFile, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +51,8 @@ let r: Rendered;
 let secrets: Record<string, string>;
 const pods: Pod[] = [];
 const scripts: { pid: number; log: string }[] = [];
+const taken = new Set<number>();
+let runs = 0;
 
 const isFree = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -144,16 +154,14 @@ async function startServer(p: Pod): Promise<void> {
 }
 
 /** The rendered cluster-create.sh of shard 0's pod 0; resolves when its log says `until`. */
-async function runCreate(until: string): Promise<string> {
+async function runCreate(
+  until: string,
+  script = join(pods[0].root, '/usr/local/etc/redis/cluster-create.sh'),
+  env: Record<string, string> = {},
+): Promise<string> {
   const p = pods[0];
-  const log = join(p.root, `cluster-create-${scripts.length}.log`);
-  const proc = asPod(
-    p,
-    ['/bin/sh', join(p.root, '/usr/local/etc/redis/cluster-create.sh')],
-    { REDISCLI_AUTH: PASSWORD },
-    log,
-    true,
-  );
+  const log = join(p.root, `cluster-create-${++runs}.log`);
+  const proc = asPod(p, ['/bin/sh', script], { REDISCLI_AUTH: PASSWORD, ...env }, log, true);
   scripts.push({ pid: proc.pid!, log });
   const deadline = Date.now() + 90_000;
   for (;;) {
@@ -214,7 +222,7 @@ describe.skipIf(SKIP)(
       otherCA = createTestCA(join(work.dir, 'other-ca'), 'some other CA');
       r = renderItems(exampleItems(join(ROOT, 'examples/redis-cluster')));
       secrets = issueAll(ca, r.certificates, join(work.dir, 'secrets'));
-      const taken = new Set<number>();
+      taken.clear();
       for (let shard = 0; shard < SHARDS; shard++)
         for (let ordinal = 0; ordinal < PER_SHARD; ordinal++) {
           const name = `${DB}-shard${shard}-${ordinal}`;
@@ -483,5 +491,52 @@ describe.skipIf(SKIP)(
       ]);
       expect(other.ok).toBe(false);
     });
+
+    it('after every pod restarts at a new address, the bootstrap meets them again and the cluster heals', async () => {
+      for (const sc of scripts.splice(0))
+        try {
+          process.kill(-sc.pid, 'SIGKILL');
+        } catch {}
+      await Promise.all(pods.map((p) => p.server!.stop()));
+      for (const p of pods) p.port = await clusterPort(taken);
+      await Promise.all(pods.map(startServer));
+      // The rendered script with the pods' new addresses, as DNS answers them after a restart.
+      const podSpec = shardSet(0).spec.template.spec;
+      const mountPaths: string[] = podSpec.containers[0].volumeMounts.map((m: any) => m.mountPath);
+      const rendered = r.configMaps[`${DB}-server-config`]['cluster-create.sh'];
+      const script = join(pods[0].root, 'cluster-create-restarted.sh');
+      writeFileSync(script, remapPaths(localNodes(rendered), mountPaths, pods[0].root), {
+        mode: 0o644,
+      });
+      // Right after the restart each node still counts the others as reachable (none has timed
+      // out yet): the script may find the cluster formed; its address check meets the pods.
+      const log = await runCreate('meeting pod', script, { DBTLS_CLUSTER_CHECK_SECONDS: '1' });
+      expect(log).not.toContain('creating the cluster');
+      const deadline = Date.now() + 60_000;
+      for (const p of pods) {
+        const state = async () => (await cli(p, clientTLS(p), 'cluster', 'info')).out;
+        const nodes = async () => (await cli(p, clientTLS(p), 'cluster', 'nodes')).out;
+        const healed = async () => {
+          const known = await nodes();
+          return (
+            /^cluster_state:ok\r?$/m.test(await state()) &&
+            pods.every((q) => known.includes(`127.0.0.1:${q.port}@`))
+          );
+        };
+        while (!(await healed()) && Date.now() < deadline)
+          await new Promise((res) => setTimeout(res, 250));
+        expect(await state()).toMatch(/^cluster_state:ok\r?$/m);
+        const known = await nodes();
+        for (const q of pods) expect(known).toContain(`127.0.0.1:${q.port}@`);
+      }
+      expect(readFileSync(join(pods[0].root, `cluster-create-${runs}.log`), 'utf8')).toMatch(
+        /meeting pod \d of shard \d at 127\.0\.0\.1:\d+: OK/,
+      );
+      // The data of before the restart, across the shards.
+      for (let i = 0; i < 30; i++)
+        expect((await cli(pods[4], clientTLS(pods[4]), '-c', 'get', `key-${i}`)).out).toBe(
+          `value-${i}`,
+        );
+    }, 180_000);
   },
 );
