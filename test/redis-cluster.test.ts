@@ -71,6 +71,10 @@ describe('Redis Cluster mode in standalone mode', () => {
       '1 0 rd-shard1-0.rd-pods.demo.svc 6379',
     ]);
     expect(file(r, 'cluster-create.sh')).toMatch(/^SELF=rd-shard0-0\nTOTAL=12$/m);
+    // Pod 0 checks the pods' addresses every 30 s after forming the cluster.
+    expect(file(r, 'cluster-create.sh')).toContain(
+      'watch() { while :; do sleep "${DBTLS_CLUSTER_CHECK_SECONDS:-30}"; meet; done; }',
+    );
   });
 
   it('redis.conf: TLS only, client certificates, replication and the cluster bus over TLS', () => {

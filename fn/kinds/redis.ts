@@ -1,5 +1,6 @@
 // KubeDB Redis (kubedb.com/v1, also v1alpha2): TLS fields, certificates and, in standalone mode,
-// the workload of a single Redis server on the upstream redis image.
+// the workload of a single Redis server, or of a Redis cluster (redis-cluster.ts), on the
+// upstream redis image.
 //
 // Facts (kubedb/apimachinery apis/kubedb/v1/redis_{types,helpers}.go,
 // pkg/webhooks/kubedb/v1/redis.go, apis/kubedb/constants.go; kubedb/docs guides/redis/tls):
@@ -11,6 +12,7 @@
 // TLS needs Redis 6 or later; disableAuth refuses an authSecret. Redis has no requireSSL or
 // sslMode: with spec.tls the server listens on TLS only (port 0, tls-port 6379) and requires
 // client certificates (tls-auth-clients yes), in every mode, replication and cluster bus included.
+// The cluster's pods are reached under `*.<db>-pods.<ns>.svc`, which the server certificate names.
 import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
@@ -102,7 +104,7 @@ export const redis = defineKind<RedisPlan>({
   versions: ['v1', 'v1alpha2'],
   summary:
     'Redis: server, client and metrics-exporter certificates; standalone, cluster or ' +
-    "sentinel mode (standalone in dbtls's standalone mode), TLS only with client " +
+    "sentinel mode (standalone and cluster in dbtls's standalone mode), TLS only with client " +
     'certificates, replication included',
   aliases: () => ALIASES,
 
