@@ -1,5 +1,6 @@
 // KubeDB Redis (kubedb.com/v1, also v1alpha2): TLS fields, certificates and, in standalone mode,
-// the workload of a single Redis server on the upstream redis image.
+// the workload of a single Redis server, or of a Redis cluster (redis-cluster.ts), on the
+// upstream redis image.
 //
 // Facts (kubedb/apimachinery apis/kubedb/v1/redis_{types,helpers}.go,
 // pkg/webhooks/kubedb/v1/redis.go, apis/kubedb/constants.go; kubedb/docs guides/redis/tls):
@@ -11,6 +12,7 @@
 // TLS needs Redis 6 or later; disableAuth refuses an authSecret. Redis has no requireSSL or
 // sslMode: with spec.tls the server listens on TLS only (port 0, tls-port 6379) and requires
 // client certificates (tls-auth-clients yes), in every mode, replication and cluster bus included.
+// The cluster's pods are reached under `*.<db>-pods.<ns>.svc`, which the server certificate names.
 import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
@@ -24,6 +26,7 @@ import {
   RESTRICTED_CONTAINER,
   secretVolume,
   service,
+  type StatefulSetInput,
   statefulSet,
   tcpReadiness,
 } from '../render/workload.js';
@@ -45,6 +48,17 @@ import {
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
+import {
+  announceArgument,
+  BUS_PORT,
+  type ClusterShape,
+  CREATE_FILE,
+  clusterConfLines,
+  createContainer,
+  createScript,
+  SHARD_LABEL,
+  shardName,
+} from './redis-cluster.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const MODES = ['Standalone', 'Cluster', 'Sentinel'] as const;
@@ -76,6 +90,8 @@ const OPERATOR_ONLY = operatorOnlyFields(
 interface RedisPlan {
   version: string;
   mode: Mode;
+  /** Shards and pods per shard, in Cluster mode. */
+  cluster?: ClusterShape;
   disableAuth: boolean;
   authSecret: string;
 }
@@ -87,7 +103,7 @@ export const redis = defineKind<RedisPlan>({
   versions: ['v1', 'v1alpha2'],
   summary:
     'Redis: server, client and metrics-exporter certificates; standalone, cluster or ' +
-    "sentinel mode (standalone in dbtls's standalone mode), TLS only with client " +
+    "sentinel mode (standalone and cluster in dbtls's standalone mode), TLS only with client " +
     'certificates, replication included',
   aliases: () => ALIASES,
 
@@ -109,7 +125,7 @@ export const redis = defineKind<RedisPlan>({
       );
     }
     const mode = readEnum(spec, 'mode', 'spec.mode', MODES, report) ?? 'Standalone';
-    checkTopology(spec, mode, report);
+    const shape = checkTopology(spec, mode, report);
     const disableAuth = readBool(spec, 'disableAuth', 'spec.disableAuth', report) ?? false;
     if (disableAuth && isObj(spec.authSecret)) {
       report.error(
@@ -122,11 +138,19 @@ export const redis = defineKind<RedisPlan>({
       : undefined;
     const authSecret = named ?? nameWithSuffix(ctx.db.metadata.name, 'auth');
     if (standalone) {
-      if (mode !== 'Standalone') {
+      if (mode === 'Sentinel') {
         report.error(
           'spec.mode',
           `${mode} mode is run by the KubeDB operator only; standalone ` +
-            `mode renders a single Redis server (mode: Standalone), or use mode: operator`,
+            `mode renders a single Redis server (mode: Standalone) or a Redis cluster ` +
+            `(mode: Cluster), or use mode: operator`,
+        );
+      }
+      if (mode === 'Cluster' && isObj(spec.cluster) && spec.cluster.announce !== undefined) {
+        report.error(
+          'spec.cluster.announce',
+          "is applied by KubeDB's operator only; standalone mode announces each pod's DNS " +
+            'name under the governing Service (remove it, or use mode: operator)',
         );
       }
       warnOperatorOnly(spec, OPERATOR_ONLY, report);
@@ -143,7 +167,8 @@ export const redis = defineKind<RedisPlan>({
         );
       }
     }
-    return { version: version ?? '', mode, disableAuth, authSecret };
+    const cluster = mode === 'Cluster' ? shape : undefined;
+    return { version: version ?? '', mode, cluster, disableAuth, authSecret };
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
@@ -188,20 +213,24 @@ export const redis = defineKind<RedisPlan>({
     }
     const image = `redis:${plan.version}`;
     const password = { secretKeyRef: { name: plan.authSecret, key: 'password' } };
+    const cluster = plan.cluster;
     const container = {
       name: 'redis',
       image,
       command: COMMAND,
       env: plan.disableAuth ? undefined : [{ name: 'REDIS_PASSWORD', valueFrom: password }],
-      ports: CONTAINER_PORTS,
+      ports: cluster ? CLUSTER_CONTAINER_PORTS : CONTAINER_PORTS,
       readinessProbe: READINESS,
       volumeMounts: mounts,
       securityContext: RESTRICTED_CONTAINER,
     };
     if (container.env === undefined) delete container.env;
     const files: Record<string, string> = {
-      'redis.conf': redisConf(server),
-      'start.sh': startScript(plan.disableAuth),
+      'redis.conf': redisConf(server, cluster !== undefined),
+      'start.sh': startScript(
+        plan.disableAuth,
+        cluster ? announceArgument(governing, ctx.namespace) : undefined,
+      ),
     };
     // Renewal: a sidecar of the same image has redis-server load its TLS files again.
     const containers: Obj[] = [container];
@@ -219,24 +248,73 @@ export const redis = defineKind<RedisPlan>({
         }),
       );
     }
+    const pods = { serviceName: governing, securityContext: POD_SECURITY, containers, volumes };
+    const dataVolume = dataVolumeFrom(ctx.db.spec as Obj);
+    if (cluster === undefined)
+      return [
+        configMap(owner, configName, files),
+        service(owner, name, PRIMARY_PORTS),
+        service(owner, governing, POD_PORTS, { headless: true }),
+        statefulSet(owner, { name, replicas: 1, ...pods, dataVolume }),
+      ] satisfies KubeObject[];
+    // The bootstrap runs with the client certificate, as the reloader does.
+    const as = reloadAs?.alias;
+    files[CREATE_FILE] = createScript({
+      db: name,
+      governing,
+      namespace: ctx.namespace,
+      port: PORT,
+      shape: cluster,
+      tls: as === undefined ? '' : `${cliTLS(as)} `,
+    });
+    const create = createContainer({
+      image,
+      script: `${CONFIG_DIR}/${CREATE_FILE}`,
+      env: plan.disableAuth ? [] : [{ name: 'REDISCLI_AUTH', valueFrom: password }],
+      mounts: mounts.filter((m) => m.name === 'config' || m.name === `tls-${as}`),
+    });
+    const shards: KubeObject[] = [];
+    for (let i = 0; i < cluster.shards; i++) {
+      const shardContainers = i === 0 ? [...containers, create] : containers;
+      shards.push(
+        shardStatefulSet(owner, i, cluster.perShard, { ...pods, dataVolume }, shardContainers),
+      );
+    }
     return [
       configMap(owner, configName, files),
       service(owner, name, PRIMARY_PORTS),
-      service(owner, governing, POD_PORTS, { headless: true }),
-      statefulSet(owner, {
-        name,
-        replicas: 1,
-        serviceName: governing,
-        securityContext: POD_SECURITY,
-        containers,
-        volumes,
-        dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
-      }),
+      service(owner, governing, CLUSTER_POD_PORTS, { headless: true }),
+      ...shards,
     ] satisfies KubeObject[];
   },
 });
 
-function checkTopology(spec: Obj, mode: Mode, report: Reporter): void {
+/**
+ * Shard `i`'s StatefulSet, `<db>-shard<i>`: its selector names the shard, so that no two of a
+ * database's workloads select the same pods.
+ */
+function shardStatefulSet(
+  owner: Owner,
+  i: number,
+  replicas: number,
+  pods: Omit<StatefulSetInput, 'name' | 'replicas' | 'containers'>,
+  containers: Obj[],
+): KubeObject {
+  const shard = { [SHARD_LABEL]: String(i) };
+  const sts = statefulSet(owner, {
+    ...pods,
+    name: shardName(owner.db.metadata.name, i),
+    replicas,
+    containers,
+    podLabels: shard,
+  });
+  const spec = sts.spec as Obj;
+  const selector = spec.selector as Obj;
+  spec.selector = { ...selector, matchLabels: { ...(selector.matchLabels as Obj), ...shard } };
+  return sts;
+}
+
+function checkTopology(spec: Obj, mode: Mode, report: Reporter): ClusterShape {
   const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1);
   if (mode === 'Standalone' && replicas !== undefined && replicas !== 1) {
     report.error(
@@ -278,10 +356,14 @@ function checkTopology(spec: Obj, mode: Mode, report: Reporter): void {
       );
     }
   }
+  return { shards, perShard };
 }
 
-/** TLS only: no plaintext port, the server certificate, client certificates required, replication over TLS. */
-export function redisConf(server: IssuedCertificate | undefined): string {
+/**
+ * TLS only: no plaintext port, the server certificate, client certificates required, replication
+ * over TLS; in Cluster mode the cluster settings and the cluster bus over TLS.
+ */
+export function redisConf(server: IssuedCertificate | undefined, cluster = false): string {
   const lines = [
     '# Rendered by dbtls from the Redis resource.',
     `dir ${DATA_DIR}`,
@@ -305,6 +387,7 @@ export function redisConf(server: IssuedCertificate | undefined): string {
   } else {
     lines.push(`port ${PORT}`);
   }
+  if (cluster) lines.push(...clusterConfLines(server !== undefined));
   return `${lines.join('\n')}\n`;
 }
 
@@ -319,9 +402,7 @@ function rotation(certificates: readonly IssuedCertificate[], as: string): Rotat
   const dirs = certificates
     .filter((c) => c.alias !== 'metrics-exporter')
     .map((c) => `${CERT_DIR}/${c.alias}`);
-  const cli =
-    `redis-cli --tls --cacert ${CERT_DIR}/${as}/ca.crt --cert ${CERT_DIR}/${as}/tls.crt` +
-    ` --key ${CERT_DIR}/${as}/tls.key -h 127.0.0.1 -p ${PORT}`;
+  const cli = `redis-cli ${cliTLS(as)} -h 127.0.0.1 -p ${PORT}`;
   return {
     watched: dirs,
     pairs: dirs.map((d) => [`${d}/tls.crt`, `${d}/tls.key`] as const),
@@ -338,20 +419,27 @@ function rotation(certificates: readonly IssuedCertificate[], as: string): Rotat
   };
 }
 
+/** redis-cli's TLS arguments with the certificate of alias `as`. */
+function cliTLS(as: string): string {
+  const dir = `${CERT_DIR}/${as}`;
+  return `--tls --cacert ${dir}/ca.crt --cert ${dir}/tls.crt --key ${dir}/tls.key`;
+}
+
 /**
  * The password goes into a file only the server's user reads (not onto the command line, where
  * any process could see it); arguments given to the script follow the configuration.
  */
-export function startScript(disableAuth: boolean): string {
+export function startScript(disableAuth: boolean, extra?: string): string {
   const lines = ['#!/bin/sh', '# Rendered by dbtls.', 'set -eu'];
+  const args = extra === undefined ? '"$@"' : `${extra} "$@"`;
   if (disableAuth) {
-    lines.push(`exec redis-server ${CONFIG_DIR}/redis.conf "$@"`);
+    lines.push(`exec redis-server ${CONFIG_DIR}/redis.conf ${args}`);
   } else {
     lines.push(
       'umask 077',
       `printf 'requirepass "%s"\\nmasterauth "%s"\\n' "$REDIS_PASSWORD" "$REDIS_PASSWORD" > ` +
         `${DATA_DIR}/dbtls-auth.conf`,
-      `exec redis-server ${CONFIG_DIR}/redis.conf --include ${DATA_DIR}/dbtls-auth.conf "$@"`,
+      `exec redis-server ${CONFIG_DIR}/redis.conf --include ${DATA_DIR}/dbtls-auth.conf ${args}`,
     );
   }
   return `${lines.join('\n')}\n`;
@@ -369,7 +457,15 @@ const certMount = sharedBy((alias: string) => ({
 }));
 const COMMAND = shared(['/bin/sh', `${CONFIG_DIR}/start.sh`]);
 const CONTAINER_PORTS = shared([{ name: 'db', containerPort: PORT, protocol: 'TCP' }]);
+const CLUSTER_CONTAINER_PORTS = shared([
+  { name: 'db', containerPort: PORT, protocol: 'TCP' },
+  { name: 'gossip', containerPort: BUS_PORT, protocol: 'TCP' },
+]);
 const READINESS = tcpReadiness(PORT);
 const POD_SECURITY = podSecurityContext(REDIS_UID);
 const PRIMARY_PORTS = shared([{ name: 'primary', port: PORT }]);
 const POD_PORTS = shared([{ name: 'db', port: PORT }]);
+const CLUSTER_POD_PORTS = shared([
+  { name: 'db', port: PORT },
+  { name: 'gossip', port: BUS_PORT },
+]);
