@@ -35,6 +35,7 @@ import {
 import { buildCertificate } from './render/certificate.js';
 import { connectApplications, type ConnectTarget, type SecretWriters } from './connect/index.js';
 import { GENERATED_FROM, LOCAL_CONFIG, type Owner } from './render/metadata.js';
+import { applyPodTemplates } from './render/pod-template.js';
 
 const FUNCTION_ANNOTATION = 'config.kubernetes.io/function';
 import { readSettings, type Settings } from './policy/settings.js';
@@ -355,7 +356,14 @@ function renderDatabase(
   }
   let source = db;
   if (settings.mode === 'standalone') {
-    objects.push(...kind.workload(ctx, plan, issued));
+    const workload = kind.workload(ctx, plan, issued);
+    // The pod template and KubeDB's defaults, and a PodDisruptionBudget where KubeDB keeps one.
+    const pdb = kind.group === 'kubedb.com';
+    objects.push(
+      ...(kind.podTemplate
+        ? applyPodTemplates(workload, db, kind.podTemplate, report, pdb)
+        : workload),
+    );
     if (annotationsOf(db)[LOCAL_CONFIG] !== 'true') {
       // Without a KubeDB operator in the cluster the resource itself must not be applied.
       source = {

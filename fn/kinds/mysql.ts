@@ -67,7 +67,6 @@ const OPERATOR_ONLY = operatorOnlyFields(
   'monitor',
   'archiver',
   'autoOps',
-  'podTemplate',
   'serviceTemplates',
   'deletionPolicy',
   'terminationPolicy',
@@ -161,6 +160,8 @@ export const mysql = defineKind<MySQLPlan>({
     }
     return { commonName: alias === 'client' ? 'root' : 'monitor', usages: USAGES.client };
   },
+
+  podTemplate: { container: 'mysql' },
 
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;

@@ -62,7 +62,6 @@ const OPERATOR_ONLY = operatorOnlyFields(
   ['leaderElection', 'leader election and failover'],
   ['replication', 'replication slot settings'],
   ['synchronousReplicationConfig', 'synchronous replication'],
-  'podTemplate',
   'serviceTemplates',
   'deletionPolicy',
   'halted',
@@ -264,6 +263,8 @@ export const postgres = defineKind<PostgresPlan>({
       };
     },
   },
+
+  podTemplate: { container: 'postgres' },
 
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;

@@ -65,7 +65,6 @@ const OPERATOR_ONLY = operatorOnlyFields(
   'configuration',
   'monitor',
   'autoOps',
-  'podTemplate',
   'serviceTemplates',
   'deletionPolicy',
   'terminationPolicy',
@@ -166,6 +165,8 @@ export const redis = defineKind<RedisPlan>({
     // Redis's root user (kubedb.RedisRootUsername), the docs' client certificate's common name.
     return { commonName: 'default', usages: USAGES.client };
   },
+
+  podTemplate: { container: 'redis' },
 
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;

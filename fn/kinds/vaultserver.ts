@@ -67,7 +67,6 @@ const OPERATOR_ONLY: Record<string, string> = {
   configSecret: 'extra Vault configuration (spec.configSecret)',
   dataSources: 'extra data volumes (spec.dataSources)',
   monitor: 'monitoring with the exporter (spec.monitor)',
-  podTemplate: 'the pod template (spec.podTemplate)',
   serviceTemplates: 'service templates (spec.serviceTemplates)',
   terminationPolicy: 'the termination policy (spec.terminationPolicy)',
   halted: 'halting the server (spec.halted)',
@@ -305,6 +304,8 @@ export const vaultserver = defineKind<VaultPlan>({
       ],
     }),
   },
+
+  podTemplate: { container: 'vault', operator: 'KubeVault' },
 
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;
