@@ -143,7 +143,7 @@ export function runFunction(list: ResourceList): ResourceList {
         resultFor(
           o,
           'warning',
-          `${describeObject(o)} carries the ${GENERATED_FROM} annotation that marks dbtls's own output, but dbtls generates only Certificates, ConfigMaps, Services and StatefulSets; it is kept as it is: remove the annotation`,
+          `${describeObject(o)} carries the ${GENERATED_FROM} annotation that marks dbtls's own output, but dbtls generates only Certificates, ConfigMaps, Services, StatefulSets and PodDisruptionBudgets; it is kept as it is: remove the annotation`,
           `metadata.annotations.${GENERATED_FROM}`,
         ),
       );

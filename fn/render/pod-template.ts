@@ -84,9 +84,9 @@ const POD_FIELDS: Record<string, FieldType> = {
 };
 /** Pod fields that a StatefulSet or the restricted Pod Security level does not allow. */
 const POD_REFUSED: Record<string, string> = {
-  hostNetwork: "the host's network namespace",
-  hostPID: "the host's process namespace",
-  hostIPC: "the host's IPC namespace",
+  hostNetwork: "pods that do not share the host's network namespace",
+  hostPID: "pods that do not share the host's process namespace",
+  hostIPC: "pods that do not share the host's IPC namespace",
 };
 /** Pod fields standalone mode does not apply, and why. */
 const POD_NOT_APPLIED: Record<string, string> = {
@@ -126,6 +126,8 @@ type FieldType = 'string' | 'int' | 'bool' | 'mapping' | 'list' | 'stringMap';
 /** One pod template applied to one StatefulSet: where it is and whom to tell. */
 interface Apply {
   path: string;
+  /** The StatefulSet's volume claim templates: volumes of every pod too. */
+  claims: readonly string[];
   rules: PodTemplateRules;
   report: Reporter;
   operator: string;
@@ -155,7 +157,10 @@ export function applyPodTemplates(
     const to = applied.has(path) ? quiet(report) : report;
     applied.add(path);
     const operator = rules.operator ?? 'KubeDB';
-    const sts = withPodTemplate(o, atPath(db, path), { path, rules, report: to, operator });
+    const claims = ((o.spec as Obj).volumeClaimTemplates as Obj[] | undefined) ?? [];
+    const names = claims.map((c) => String((c.metadata as Obj | undefined)?.name));
+    const apply = { path, rules, report: to, operator, claims: names };
+    const sts = withPodTemplate(o, atPath(db, path), apply);
     out.push(sts);
     if (pdb) {
       const budget = podDisruptionBudget(sts);
@@ -280,12 +285,7 @@ function applySpec(spec: Obj, podSpec: Obj, at: string, a: Apply): void {
       const value = readField(spec, key, field, POD_FIELDS[key], a);
       if (value !== undefined) podSpec[key] = value;
     } else if (key in POD_REFUSED) {
-      if (v === true)
-        a.report.error(
-          field,
-          `true is refused: ${POD_REFUSED[key]} is forbidden by the restricted Pod Security ` +
-            'level, which every pod dbtls renders passes',
-        );
+      if (v === true) refuse(field, v, POD_REFUSED[key], a);
       else readField(spec, key, field, 'bool', a);
     } else if (key in POD_NOT_APPLIED) {
       notApplied(field, `${key} (${POD_NOT_APPLIED[key]})`, a);
@@ -350,29 +350,33 @@ function readField(o: Obj, key: string, at: string, type: FieldType, a: Apply): 
 // namespace enforcing the restricted Pod Security level refuses at apply time (and that runs with
 // privileges nobody reviewed elsewhere). Refusing at render time names the exact field.
 
-/** Why a pod or container security setting is refused, or undefined when it is safe. */
+/** What the restricted level requires that a pod or container setting breaks, if it breaks one. */
 function loosening(key: string, v: unknown): string | undefined {
-  if (key === 'runAsNonRoot' && v === false) return 'the containers must not run as root';
+  if (key === 'runAsNonRoot' && v === false) return 'containers that run as a non-root user';
   if ((key === 'runAsUser' || key === 'runAsGroup') && v === 0)
-    return 'the containers must not run as root (user or group 0)';
-  if (key === 'privileged' && v === true)
-    return 'a privileged container can do anything the node can';
+    return 'containers that run as a non-root user (not user or group 0)';
+  if (key === 'privileged' && v === true) return 'no privileged containers';
   if (key === 'allowPrivilegeEscalation' && v === true)
-    return 'a process must not gain more privileges than its parent';
+    return 'that no process gains more privileges than its parent';
   if (key === 'seccompProfile' && isObj(v) && v.type === 'Unconfined')
-    return 'the pod keeps the RuntimeDefault (or a Localhost) seccomp profile';
-  if (key === 'procMount' && v === 'Unmasked') return "the containers keep /proc's masked paths";
+    return 'the RuntimeDefault or a Localhost seccomp profile';
+  if (key === 'procMount' && v === 'Unmasked') return "the default masks of a container's /proc";
   if (key === 'windowsOptions' && isObj(v) && v.hostProcess === true)
-    return 'a host process container runs on the node itself';
+    return 'no host process containers';
   return undefined;
 }
 
-function refuse(field: string, v: unknown, why: string, a: Apply): void {
+function refuse(field: string, v: unknown, requires: string, a: Apply): void {
   a.report.error(
     field,
-    `${JSON.stringify(v)} would loosen dbtls's secure defaults and is refused: ${why} ` +
-      '(the restricted Pod Security level, which every pod dbtls renders passes)',
+    `${JSON.stringify(v)} is refused: it would loosen dbtls's secure defaults, and every pod ` +
+      `dbtls renders passes the restricted Pod Security level, which requires ${requires}`,
   );
+}
+
+/** The field and value a refusal names: a seccomp profile by its type. */
+function refused(field: string, key: string, v: unknown): [string, unknown] {
+  return key === 'seccompProfile' && isObj(v) ? [`${field}.type`, v.type] : [field, v];
 }
 
 function mergePodSecurity(v: unknown, at: string, podSpec: Obj, a: Apply): void {
@@ -384,7 +388,7 @@ function mergePodSecurity(v: unknown, at: string, podSpec: Obj, a: Apply): void 
   for (const [key, value] of Object.entries(v)) {
     if (value === undefined || value === null) continue;
     const why = loosening(key, value);
-    if (why) refuse(`${at}.${key}${key === 'seccompProfile' ? '.type' : ''}`, value, why, a);
+    if (why) refuse(...refused(`${at}.${key}`, key, value), why, a);
     else out[key] = value;
   }
   podSpec.securityContext = out;
@@ -405,7 +409,7 @@ function mergeContainerSecurity(v: unknown, at: string, own: Obj | undefined, a:
       continue;
     }
     const why = loosening(key, value);
-    if (why) refuse(key === 'seccompProfile' ? `${field}.type` : field, value, why, a);
+    if (why) refuse(...refused(field, key, value), why, a);
     else base[key] = value;
   }
   return base;
@@ -424,13 +428,7 @@ function mergeCapabilities(v: unknown, at: string, own: unknown, a: Apply): Obj 
     v.add.forEach((cap, i) => {
       if (cap === 'NET_BIND_SERVICE') {
         if (!add.includes(cap)) add.push(cap);
-      } else
-        refuse(
-          `${at}.add[${i}]`,
-          cap,
-          'the containers hold no Linux capability but NET_BIND_SERVICE',
-          a,
-        );
+      } else refuse(`${at}.add[${i}]`, cap, 'no Linux capability but NET_BIND_SERVICE', a);
     });
   } else if (v.add !== undefined && v.add !== null) {
     a.report.error(`${at}.add`, `must be a list, got ${describeType(v.add)}`);
@@ -461,7 +459,7 @@ function addVolumes(v: unknown, at: string, podSpec: Obj, a: Apply): void {
     return;
   }
   const volumes = Array.isArray(podSpec.volumes) ? [...(podSpec.volumes as Obj[])] : [];
-  const names = new Set(volumes.map((o) => o.name));
+  const names = new Set([...volumes.map((o) => o.name), ...a.claims]);
   v.forEach((volume, i) => {
     const field = `${at}[${i}]`;
     if (!isObj(volume) || typeof volume.name !== 'string' || volume.name === '') {
@@ -479,8 +477,8 @@ function addVolumes(v: unknown, at: string, podSpec: Obj, a: Apply): void {
     if (source !== undefined && !RESTRICTED_VOLUMES.includes(source)) {
       a.report.error(
         `${field}.${source}`,
-        `a ${source} volume is forbidden by the restricted Pod Security level, which every pod ` +
-          `dbtls renders passes; allowed: ${RESTRICTED_VOLUMES.join(', ')}`,
+        `a ${source} volume is refused: every pod dbtls renders passes the restricted Pod ` +
+          `Security level, which allows only these volumes: ${RESTRICTED_VOLUMES.join(', ')}`,
       );
       return;
     }
@@ -611,7 +609,8 @@ function mergeMounts(own: Obj, v: unknown, at: string, podSpec: Obj, a: Apply): 
     a.report.error(at, `must be a list, got ${describeType(v)}`);
     return mounts;
   }
-  const volumes = new Set(((podSpec.volumes as Obj[] | undefined) ?? []).map((o) => o.name));
+  const declared = ((podSpec.volumes as Obj[] | undefined) ?? []).map((o) => o.name);
+  const volumes = new Set([...declared, ...a.claims]);
   v.forEach((m, i) => {
     const field = `${at}[${i}]`;
     if (!isObj(m) || typeof m.name !== 'string' || typeof m.mountPath !== 'string') {
