@@ -331,6 +331,13 @@ function readField(o: Obj, key: string, at: string, type: FieldType, a: Apply): 
               ? isObj(v)
               : isObj(v) && Object.values(v).every((s) => typeof s === 'string');
   if (ok) return v;
+  if (type === 'stringMap' && isObj(v)) {
+    // name the entry that is not a string
+    for (const [k, s] of Object.entries(v))
+      if (typeof s !== 'string')
+        a.report.error(`${at}.${k}`, `must be a string, got ${describeType(s)}`);
+    return undefined;
+  }
   const want = {
     string: 'a non-empty string',
     int: 'an integer',
