@@ -1,8 +1,18 @@
 // spec.podTemplate in standalone mode (fn/render/pod-template.ts): what each kind's StatefulSets
 // take from it, KubeDB's default resources, the PodDisruptionBudget, and every refusal and
 // warning with its exact message and field.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fillResources, quantity } from '../fn/render/pod-template.js';
+import { KINDS } from '../fn/kinds/index.js';
+import {
+  COPIED_POD_FIELDS,
+  DEFAULT_INIT_RESOURCES,
+  DEFAULT_RESOURCES,
+  fillResources,
+  OPERATOR_POD_FIELDS,
+  quantity,
+} from '../fn/render/pod-template.js';
 import {
   errorsOf,
   issuer,
@@ -10,6 +20,7 @@ import {
   postgres,
   resourceList,
   resultsOf,
+  ROOT,
   runFn,
   type SimpleResult,
 } from './helpers.js';
@@ -569,5 +580,44 @@ describe('spec.podTemplate per kind', () => {
       requests: { cpu: '1500m', memory: '2Gi' },
       limits: { memory: '4Gi' },
     });
+  });
+});
+
+describe("README's pod template section says what the code does", () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(
+    readme.indexOf('## Pod template, resources and disruption budget'),
+    readme.indexOf('## What dbtls leaves alone'),
+  );
+  const row = (start: string) => section.split('\n').find((l) => l.startsWith(start)) ?? '';
+  const names = (text: string) => [...text.matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1]);
+
+  it('lists every kind with a pod template, and every copied and operator-only field', () => {
+    const kinds = KINDS.filter((k) => k.podTemplate).map((k) => k.kind);
+    const intro = section.slice(0, section.indexOf('(a Singlestore')).replace(/\s+/g, ' ');
+    expect(
+      intro
+        .match(/for ([^.(]+)/)?.[1]
+        .trim()
+        .split(/, | and /)
+        .sort(),
+    ).toEqual([...kinds].sort());
+    expect(names(row('| `spec.` `nodeSelector`').split('|')[1])).toEqual(COPIED_POD_FIELDS);
+    expect(names(row('| `podPlacementPolicy`').split('|')[1])).toEqual(OPERATOR_POD_FIELDS);
+  });
+
+  it('gives the resources each kind gets by default', () => {
+    const table = (r: string) => {
+      const [, requests, limits] = row(r).split('|').slice(1);
+      const pairs = (t: string) =>
+        Object.fromEntries([...t.matchAll(/(cpu|memory) (\w+)/g)].map((m) => [m[1], m[2]]));
+      return { requests: pairs(requests), limits: pairs(limits) };
+    };
+    const ofKind = (kind: string) => KINDS.find((k) => k.kind === kind)?.podTemplate;
+    for (const kind of ['Postgres', 'PerconaXtraDB', 'MariaDB', 'MySQL', 'Redis', 'VaultServer'])
+      expect(ofKind(kind)?.resources ?? DEFAULT_RESOURCES).toEqual(table('| Postgres,'));
+    expect(ofKind('MSSQLServer')?.resources).toEqual(table('| MSSQLServer'));
+    expect(ofKind('Singlestore')?.resources).toEqual(table('| Singlestore'));
+    expect(DEFAULT_INIT_RESOURCES).toEqual(table('| init containers'));
   });
 });

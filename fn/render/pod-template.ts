@@ -82,6 +82,8 @@ const POD_FIELDS: Record<string, FieldType> = {
   hostUsers: 'bool',
   nodeName: 'string',
 };
+/** What README lists: the pod fields copied, and those only an operator applies. */
+export const COPIED_POD_FIELDS: readonly string[] = Object.keys(POD_FIELDS);
 /** Pod fields that a StatefulSet or the restricted Pod Security level does not allow. */
 const POD_REFUSED: Record<string, string> = {
   hostNetwork: "pods that do not share the host's network namespace",
@@ -100,6 +102,7 @@ const POD_NOT_APPLIED: Record<string, string> = {
   livenessProbe: "the database container's liveness probe",
   readinessProbe: "the database container's readiness probe (dbtls sets its own)",
 };
+export const OPERATOR_POD_FIELDS: readonly string[] = Object.keys(POD_NOT_APPLIED);
 /** api/v1 (flat) container fields and the container field each stands for. */
 const FLAT_CONTAINER: Record<string, string> = {
   resources: 'resources',
