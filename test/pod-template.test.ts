@@ -242,6 +242,63 @@ describe('spec.podTemplate (api/v2: KubeDB v1 kinds)', () => {
     expect(itemsOf(r, 'StatefulSet')).toEqual([]);
   });
 
+  it('refuses what the baseline level forbids: sysctls, AppArmor, SELinux; keeps own labels', () => {
+    const r = run(
+      postgres({
+        podTemplate: {
+          controller: { labels: { 'app.kubernetes.io/managed-by': 'helm' } },
+          spec: {
+            securityContext: {
+              sysctls: [
+                { name: 'net.ipv4.tcp_keepalive_time', value: '60' },
+                { name: 'kernel.msgmax', value: '65536' },
+              ],
+              seLinuxOptions: { type: 'spc_t' },
+            },
+            containers: [
+              {
+                name: 'postgres',
+                securityContext: {
+                  appArmorProfile: { type: 'Unconfined' },
+                  seLinuxOptions: { user: 'system_u' },
+                },
+              },
+            ],
+          },
+        },
+      }),
+    );
+    const c = 'spec.podTemplate.spec.containers[0].securityContext';
+    expect(templateResults(r)).toEqual([
+      warn(
+        'spec.podTemplate.controller.labels.app.kubernetes.io/managed-by',
+        'dbtls sets label app.kubernetes.io/managed-by to "dbtls" (dbtls marks its own output by it); "helm" is ignored',
+      ),
+      error(
+        'spec.podTemplate.spec.securityContext.sysctls[1].name',
+        RESTRICTED(
+          '"kernel.msgmax"',
+          'only the safe sysctls (kernel.shm_rmid_forced, net.ipv4.ip_local_port_range, net.ipv4.ip_unprivileged_port_start, net.ipv4.tcp_syncookies, net.ipv4.ping_group_range, net.ipv4.ip_local_reserved_ports, net.ipv4.tcp_keepalive_time, net.ipv4.tcp_fin_timeout, net.ipv4.tcp_keepalive_intvl, net.ipv4.tcp_keepalive_probes)',
+        ),
+      ),
+      error(
+        'spec.podTemplate.spec.securityContext.seLinuxOptions',
+        RESTRICTED(
+          '{"type":"spc_t"}',
+          'an SELinux type of container_t, container_init_t, container_kvm_t, container_engine_t',
+        ),
+      ),
+      error(
+        `${c}.appArmorProfile.type`,
+        RESTRICTED('"Unconfined"', 'the runtime default or a Localhost AppArmor profile'),
+      ),
+      error(
+        `${c}.seLinuxOptions`,
+        RESTRICTED('{"user":"system_u"}', 'SELinux options without a user or role'),
+      ),
+    ]);
+  });
+
   it('refuses values of the wrong type and names clashing with dbtls', () => {
     const r = run(
       postgres({

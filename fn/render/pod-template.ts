@@ -23,7 +23,7 @@ import { Reporter } from '../io/results.js';
 
 /** What a kind declares about its pods (DatabaseKind.podTemplate); everything else is shared. */
 export interface PodTemplateRules {
-  /** The database's own container: api/v1's flat container fields and the resource default apply to it. */
+  /** The database's container: api/v1's flat container fields and the default resources apply. */
   container: string;
   /** KubeDB's default resources for that container when it is not DEFAULT_RESOURCES. */
   resources?: Obj;
@@ -237,8 +237,8 @@ function applyTemplate(template: Obj, t: Target, a: Apply): void {
   for (const key of Object.keys(template)) {
     const v = template[key];
     const at = `${a.path}.${key}`;
-    if (key === 'metadata') mergeMetadata(v, at, t.metadata, a);
-    else if (key === 'controller') mergeMetadata(v, at, t.stsMeta as Obj, a);
+    if (key === 'metadata') mergeMetadata(v, at, t.metadata, a, POD_OWN);
+    else if (key === 'controller') mergeMetadata(v, at, t.stsMeta as Obj, a, STS_OWN);
     else if (key === 'spec') {
       if (v === undefined || v === null) continue;
       if (!isObj(v)) a.report.error(at, `must be a mapping, got ${describeType(v)}`);
@@ -247,8 +247,10 @@ function applyTemplate(template: Obj, t: Target, a: Apply): void {
   }
 }
 
+const POD_OWN = 'the workload selects its pods by it';
+const STS_OWN = 'dbtls marks its own output by it';
 /** Labels and annotations join dbtls's; dbtls's own (the selector's) keep their values. */
-function mergeMetadata(v: unknown, at: string, target: Obj, a: Apply): void {
+function mergeMetadata(v: unknown, at: string, target: Obj, a: Apply, why: string): void {
   if (v === undefined || v === null) return;
   if (!isObj(v)) {
     a.report.error(at, `must be a mapping, got ${describeType(v)}`);
@@ -269,7 +271,7 @@ function mergeMetadata(v: unknown, at: string, target: Obj, a: Apply): void {
         a.report.warn(
           `${field}.${k}`,
           `dbtls sets ${key === 'labels' ? 'label' : 'annotation'} ${k} to ` +
-            `${JSON.stringify(own[k])} (the workload selects its pods by it); ` +
+            `${JSON.stringify(own[k])} (${why}); ` +
             `${JSON.stringify(value)} is ignored`,
         );
       } else out[k] = value;
@@ -373,8 +375,31 @@ function loosening(key: string, v: unknown): string | undefined {
   if (key === 'procMount' && v === 'Unmasked') return "the default masks of a container's /proc";
   if (key === 'windowsOptions' && isObj(v) && v.hostProcess === true)
     return 'no host process containers';
+  if (key === 'appArmorProfile' && isObj(v) && v.type === 'Unconfined')
+    return 'the runtime default or a Localhost AppArmor profile';
+  if (key === 'seLinuxOptions' && isObj(v)) {
+    const type = v.type;
+    if (v.user !== undefined || v.role !== undefined)
+      return 'SELinux options without a user or role';
+    if (type !== undefined && !SELINUX_TYPES.includes(String(type)))
+      return `an SELinux type of ${SELINUX_TYPES.join(', ')}`;
+  }
   return undefined;
 }
+const SELINUX_TYPES = ['container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t'];
+/** The sysctls the baseline (and so the restricted) level allows. */
+const SAFE_SYSCTLS = [
+  'kernel.shm_rmid_forced',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.ip_unprivileged_port_start',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.ping_group_range',
+  'net.ipv4.ip_local_reserved_ports',
+  'net.ipv4.tcp_keepalive_time',
+  'net.ipv4.tcp_fin_timeout',
+  'net.ipv4.tcp_keepalive_intvl',
+  'net.ipv4.tcp_keepalive_probes',
+];
 
 function refuse(field: string, v: unknown, requires: string, a: Apply): void {
   a.report.error(
@@ -384,9 +409,10 @@ function refuse(field: string, v: unknown, requires: string, a: Apply): void {
   );
 }
 
-/** The field and value a refusal names: a seccomp profile by its type. */
+/** The field and value a refusal names: a seccomp or AppArmor profile by its type. */
 function refused(field: string, key: string, v: unknown): [string, unknown] {
-  return key === 'seccompProfile' && isObj(v) ? [`${field}.type`, v.type] : [field, v];
+  const profile = key === 'seccompProfile' || key === 'appArmorProfile';
+  return profile && isObj(v) ? [`${field}.type`, v.type] : [field, v];
 }
 
 function mergePodSecurity(v: unknown, at: string, podSpec: Obj, a: Apply): void {
@@ -399,9 +425,23 @@ function mergePodSecurity(v: unknown, at: string, podSpec: Obj, a: Apply): void 
     if (value === undefined || value === null) continue;
     const why = loosening(key, value);
     if (why) refuse(...refused(`${at}.${key}`, key, value), why, a);
+    else if (key === 'sysctls') out[key] = safeSysctls(value, `${at}.${key}`, a);
     else out[key] = value;
   }
   podSpec.securityContext = out;
+}
+
+function safeSysctls(v: unknown, at: string, a: Apply): unknown {
+  if (!Array.isArray(v)) {
+    a.report.error(at, `must be a list, got ${describeType(v)}`);
+    return undefined;
+  }
+  return v.filter((s, i) => {
+    const name = isObj(s) ? s.name : undefined;
+    if (typeof name === 'string' && SAFE_SYSCTLS.includes(name)) return true;
+    refuse(`${at}[${i}].name`, name, `only the safe sysctls (${SAFE_SYSCTLS.join(', ')})`, a);
+    return false;
+  });
 }
 
 function mergeContainerSecurity(v: unknown, at: string, own: Obj | undefined, a: Apply): Obj {
@@ -637,7 +677,7 @@ function mergeMounts(own: Obj, v: unknown, at: string, podSpec: Obj, a: Apply): 
   return mounts;
 }
 
-// ---- resources -----------------------------------------------------------------------------------
+// ---- resources -------------------------------------------------------------------------------
 
 function readResources(v: unknown, at: string, a: Apply): Obj | undefined {
   if (!isObj(v)) {
