@@ -206,12 +206,18 @@ export function podDisruptionBudget(sts: KubeObject): KubeObject | undefined {
   };
 }
 
+/**
+ * The StatefulSet with its template applied. The kind built it for this database alone, so its
+ * parts are changed in place (a copy of each for every workload would cost memory at N=5,000);
+ * a part that is frozen (shared, see objects.ts) is copied first.
+ */
 function withPodTemplate(sts: KubeObject, template: unknown, a: Apply): KubeObject {
-  const spec = sts.spec as Obj;
-  const pod = spec.template as { metadata: Obj; spec: Obj };
-  const podSpec: Obj = { ...pod.spec };
-  const metadata: Obj = { ...pod.metadata };
-  const stsMeta: KubeObject['metadata'] = { ...sts.metadata };
+  const out = thawed(sts);
+  const spec = (out.spec = thawed(out.spec as Obj));
+  const pod = (spec.template = thawed(spec.template as Obj));
+  const podSpec = (pod.spec = thawed(pod.spec as Obj));
+  const metadata = (pod.metadata = thawed(pod.metadata as Obj));
+  const stsMeta = (out.metadata = thawed(out.metadata));
   if (template !== undefined && template !== null) {
     if (!isObj(template)) {
       a.report.error(a.path, `must be a mapping, got ${describeType(template)}`);
@@ -220,11 +226,11 @@ function withPodTemplate(sts: KubeObject, template: unknown, a: Apply): KubeObje
     }
   }
   defaultResources(podSpec, a.rules);
-  return {
-    ...sts,
-    metadata: stsMeta,
-    spec: { ...spec, template: { ...pod, metadata, spec: podSpec } },
-  };
+  return out;
+}
+
+function thawed<T extends Obj>(o: T): T {
+  return Object.isFrozen(o) ? { ...o } : o;
 }
 
 interface Target {
