@@ -35,6 +35,7 @@ import {
 import { buildCertificate } from './render/certificate.js';
 import { connectApplications, type ConnectTarget, type SecretWriters } from './connect/index.js';
 import { GENERATED_FROM, LOCAL_CONFIG, type Owner } from './render/metadata.js';
+import { applyPodTemplates } from './render/pod-template.js';
 
 const FUNCTION_ANNOTATION = 'config.kubernetes.io/function';
 import { readSettings, type Settings } from './policy/settings.js';
@@ -143,7 +144,7 @@ export function runFunction(list: ResourceList): ResourceList {
         resultFor(
           o,
           'warning',
-          `${describeObject(o)} carries the ${GENERATED_FROM} annotation that marks dbtls's own output, but dbtls generates only Certificates, ConfigMaps, Services and StatefulSets; it is kept as it is: remove the annotation`,
+          `${describeObject(o)} carries the ${GENERATED_FROM} annotation that marks dbtls's own output, but dbtls generates only Certificates, ConfigMaps, Services, StatefulSets and PodDisruptionBudgets; it is kept as it is: remove the annotation`,
           `metadata.annotations.${GENERATED_FROM}`,
         ),
       );
@@ -356,7 +357,14 @@ function renderDatabase(
   }
   let source = db;
   if (settings.mode === 'standalone') {
-    objects.push(...applyServiceTemplates(ctx, kind, plan, kind.workload(ctx, plan, issued)));
+    const workload = applyServiceTemplates(ctx, kind, plan, kind.workload(ctx, plan, issued));
+    // The pod template and KubeDB's defaults, and a PodDisruptionBudget where KubeDB keeps one.
+    const pdb = kind.group === 'kubedb.com';
+    objects.push(
+      ...(kind.podTemplate
+        ? applyPodTemplates(workload, db, kind.podTemplate, report, pdb)
+        : workload),
+    );
     if (annotationsOf(db)[LOCAL_CONFIG] !== 'true') {
       // Without a KubeDB operator in the cluster the resource itself must not be applied.
       source = {

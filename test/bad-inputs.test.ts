@@ -46,6 +46,7 @@ const OUTPUT_TYPES = [
   'v1 ConfigMap',
   'v1 Service',
   'apps/v1 StatefulSet',
+  'policy/v1 PodDisruptionBudget',
 ];
 const isOwnOutput = (i: unknown) =>
   isMap(i) &&

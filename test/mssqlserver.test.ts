@@ -153,6 +153,7 @@ describe('MSSQLServer validation', () => {
       "SQL Server reads its certificate only when it starts, so standalone mode restarts it when cert-manager renews a certificate: the tls-reloader container of each pod ends SQL Server in that pod's own 120-second slot (DBTLS_RESTART_SLOT_SECONDS), one pod at a time, and the kubelet starts it again with the renewed files; each pod is unavailable for its restart once per renewal",
   };
 
+  // The pod template's labels, nodeSelector and securityContext are applied (pod-template.ts).
   it('warns about what standalone mode leaves to the operator', () => {
     const r = run(
       mssql({
@@ -172,24 +173,6 @@ describe('MSSQLServer validation', () => {
         field: 'spec.monitor',
         message:
           'monitoring with the metrics exporter (spec.monitor) is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)',
-      },
-      {
-        severity: 'warning',
-        field: 'spec.podTemplate.metadata',
-        message:
-          "spec.podTemplate.metadata is applied by the KubeDB operator only; standalone mode renders only the mssql container's env and resources (use mode: operator to keep it)",
-      },
-      {
-        severity: 'warning',
-        field: 'spec.podTemplate.spec.nodeSelector',
-        message:
-          "spec.podTemplate.spec.nodeSelector is applied by the KubeDB operator only; standalone mode renders only the mssql container's env and resources (use mode: operator to keep it)",
-      },
-      {
-        severity: 'warning',
-        field: 'spec.podTemplate.spec.containers[0].securityContext',
-        message:
-          "spec.podTemplate.spec.containers[0].securityContext is applied by the KubeDB operator only; standalone mode renders only the mssql container's env and resources (use mode: operator to keep it)",
       },
       RESTART_WARNING,
     ]);

@@ -152,12 +152,6 @@ describe('Singlestore validation', () => {
     ).toEqual([
       {
         severity: 'warning',
-        field: 'spec.topology.leaf.podTemplate',
-        message:
-          'the pod template of the leaf nodes is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)',
-      },
-      {
-        severity: 'warning',
         field: 'spec.storage',
         message:
           'is not used with spec.topology: each group has its own storage (spec.topology.aggregator.storage, spec.topology.leaf.storage)',

@@ -3,6 +3,7 @@
 // its own module under fn/kinds/.
 import type { KubeObject } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
+import type { PodTemplateRules } from '../render/pod-template.js';
 import type { Settings } from '../policy/settings.js';
 import type { Subject, TLSConfig } from '../validate/tls-config.js';
 
@@ -165,6 +166,8 @@ export interface DatabaseKind<Plan = unknown> {
   client?: ClientProfile<Plan>;
   /** The standalone workload (StatefulSet, Services, configuration), mounting `certificates`. */
   workload(ctx: KindContext, plan: Plan, certificates: readonly IssuedCertificate[]): KubeObject[];
+  /** What spec.podTemplate may change in the workload's StatefulSets (render/pod-template.ts). */
+  podTemplate?: PodTemplateRules;
 }
 
 export function defineKind<Plan>(kind: DatabaseKind<Plan>): DatabaseKind<Plan> {

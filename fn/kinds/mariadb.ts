@@ -74,7 +74,6 @@ const OPERATOR_ONLY = operatorOnlyFields(
   'monitor',
   'archiver',
   'autoOps',
-  'podTemplate',
   'deletionPolicy',
   'terminationPolicy',
   'halted',
@@ -200,6 +199,8 @@ export const mariadb = defineKind<MariaDBPlan>({
     // The client certificate is the root user's; the exporter's is the monitor user's.
     return { commonName: alias === 'client' ? 'root' : 'monitor', usages: USAGES.client };
   },
+
+  podTemplate: { container: 'mariadb' },
 
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;

@@ -44,6 +44,7 @@ import {
   warnOperatorOnly,
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
+import { MSSQL_RESOURCES } from '../render/pod-template.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
 
 const PORT = 1433;
@@ -98,7 +99,6 @@ interface MSSQLPlan {
   image?: string;
   authSecret: string;
   env: Obj[];
-  resources?: Obj;
 }
 
 /** KubeDB catalog names `<year>-cu<N>` → Microsoft's tag (kubedb/installer catalog: 2022-cu12 → 2022-CU12-ubuntu-22.04, 2025-cu0 → 2025-RTM-ubuntu-22.04). */
@@ -201,7 +201,7 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     });
 
     // The mssql container's environment: KubeDB requires MSSQL_PID and forbids what it sets itself.
-    const { env, resources, containerPath } = readContainer(spec, report);
+    const { env, containerPath } = readContainer(spec, report);
     const envNames = env.map((e) => e.name);
     for (const [i, e] of env.entries()) {
       if (typeof e.name === 'string' && FORBIDDEN_ENV.includes(e.name)) {
@@ -238,7 +238,6 @@ export const mssqlserver = defineKind<MSSQLPlan>({
         : nameWithSuffix(ctx.db.metadata.name, 'auth');
     if (standalone) {
       warnOperatorOnly(spec, OPERATOR_ONLY, report);
-      warnPodTemplate(spec, report);
       if (mode === 'DistributedAG') {
         report.error(
           'spec.topology.mode',
@@ -260,7 +259,7 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     const tlsProtocols = tlsProtocolsFor(ctx) ?? DEFAULT_TLS_PROTOCOLS;
     if (!standalone && ctx.tls !== undefined) checkOperatorTLSProtocols(ctx, spec);
     const count = replicas ?? 1;
-    return { clientTLS, tlsProtocols, mode, replicas: count, image, authSecret, env, resources };
+    return { clientTLS, tlsProtocols, mode, replicas: count, image, authSecret, env };
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
@@ -315,6 +314,8 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     // No variable every driver reads; the connection string names the files (README).
     settings: () => ({ env: [] }),
   },
+
+  podTemplate: { container: 'mssql', resources: MSSQL_RESOURCES, kindApplies: ['env'] },
 
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;
@@ -371,7 +372,6 @@ export const mssqlserver = defineKind<MSSQLPlan>({
       image: plan.image,
       env,
       ports,
-      ...(plan.resources ? { resources: plan.resources } : {}),
       readinessProbe: READINESS,
       volumeMounts: mounts,
       securityContext: CONTAINER_SECURITY,
@@ -505,11 +505,14 @@ export function trustCAScript(): string {
   ].join('\n');
 }
 
-/** The mssql container of spec.podTemplate: its env (and resources), where to report about it. */
+/**
+ * The env of the mssql container of spec.podTemplate, and where to report about it: the kind reads
+ * it itself (the EULA, the variables KubeDB forbids); the rest of the template is pod-template.ts's.
+ */
 function readContainer(
   spec: Obj,
   report: { error(path: string, message: string): void },
-): { env: Obj[]; resources?: Obj; containerPath: string } {
+): { env: Obj[]; containerPath: string } {
   const pt = spec.podTemplate;
   const containers =
     isObj(pt) && isObj(pt.spec) && Array.isArray(pt.spec.containers) ? pt.spec.containers : [];
@@ -524,32 +527,7 @@ function readContainer(
     if (isObj(e) && typeof e.name === 'string') env.push(e);
     else report.error(`${containerPath}.env[${i}]`, 'must be a mapping with a name');
   }
-  return { env, resources: isObj(c.resources) ? c.resources : undefined, containerPath };
-}
-
-/** Standalone honours the mssql container's env and resources; anything else in podTemplate is the operator's. */
-function warnPodTemplate(spec: Obj, report: { warn(path: string, message: string): void }): void {
-  const pt = spec.podTemplate;
-  if (!isObj(pt)) return;
-  const say = (path: string) =>
-    report.warn(
-      path,
-      `${path} is applied by the KubeDB operator only; standalone mode renders only the mssql container's env and resources (use mode: operator to keep it)`,
-    );
-  for (const key of Object.keys(pt)) if (key !== 'spec') say(`spec.podTemplate.${key}`);
-  if (!isObj(pt.spec)) return;
-  for (const key of Object.keys(pt.spec))
-    if (key !== 'containers') say(`spec.podTemplate.spec.${key}`);
-  const containers = Array.isArray(pt.spec.containers) ? pt.spec.containers : [];
-  containers.forEach((c, i) => {
-    if (!isObj(c) || c.name !== 'mssql') {
-      say(`spec.podTemplate.spec.containers[${i}]`);
-      return;
-    }
-    for (const key of Object.keys(c))
-      if (!['name', 'env', 'resources'].includes(key))
-        say(`spec.podTemplate.spec.containers[${i}].${key}`);
-  });
+  return { env, containerPath };
 }
 
 // The parts of the workload that every MSSQLServer shares (see `shared`).

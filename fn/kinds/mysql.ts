@@ -68,7 +68,6 @@ const OPERATOR_ONLY = operatorOnlyFields(
   'monitor',
   'archiver',
   'autoOps',
-  'podTemplate',
   'deletionPolicy',
   'terminationPolicy',
   'halted',
@@ -163,6 +162,8 @@ export const mysql = defineKind<MySQLPlan>({
     }
     return { commonName: alias === 'client' ? 'root' : 'monitor', usages: USAGES.client };
   },
+
+  podTemplate: { container: 'mysql' },
 
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;

@@ -64,7 +64,6 @@ const OPERATOR_ONLY = operatorOnlyFields(
   'monitor',
   ['systemUserSecrets', 'system user secrets'],
   'autoOps',
-  'podTemplate',
   'deletionPolicy',
   'terminationPolicy',
   'halted',
@@ -188,6 +187,8 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
   },
 
   client: mysqlFamilyClient('PerconaXtraDB'),
+
+  podTemplate: { container: 'perconaxtradb' },
 
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;

@@ -62,7 +62,6 @@ const OPERATOR_ONLY = operatorOnlyFields(
   ['leaderElection', 'leader election and failover'],
   ['replication', 'replication slot settings'],
   ['synchronousReplicationConfig', 'synchronous replication'],
-  'podTemplate',
   'deletionPolicy',
   'halted',
   'healthChecker',
@@ -263,6 +262,8 @@ export const postgres = defineKind<PostgresPlan>({
       };
     },
   },
+
+  podTemplate: { container: 'postgres' },
 
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;

@@ -79,7 +79,6 @@ const OPERATOR_ONLY = operatorOnlyFields(
   'configuration',
   'monitor',
   'autoOps',
-  'podTemplate',
   'deletionPolicy',
   'terminationPolicy',
   'halted',
@@ -192,6 +191,8 @@ export const redis = defineKind<RedisPlan>({
     // Redis's root user (kubedb.RedisRootUsername), the docs' client certificate's common name.
     return { commonName: 'default', usages: USAGES.client };
   },
+
+  podTemplate: { container: 'redis' },
 
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;

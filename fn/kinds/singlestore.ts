@@ -34,6 +34,7 @@ import {
 import { operatorOnlyFields, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import type { Reporter } from '../io/results.js';
+import { SINGLESTORE_RESOURCES } from '../render/pod-template.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 import { mysqlClientSettings } from './mysql-client.js';
 
@@ -63,14 +64,12 @@ const OPERATOR_ONLY = operatorOnlyFields(
   'configuration',
   'monitor',
   'autoOps',
-  'podTemplate',
   'deletionPolicy',
   'halted',
   'healthChecker',
 );
 const NODE_OPERATOR_ONLY: Record<string, string> = {
   configuration: 'custom configuration',
-  podTemplate: 'the pod template',
 };
 
 interface NodeGroup {
@@ -181,6 +180,12 @@ export const singlestore = defineKind<SinglestorePlan>({
           }
         }
       }
+      if (isObj(spec.podTemplate) && Object.keys(spec.podTemplate).length > 0)
+        report.warn(
+          'spec.podTemplate',
+          'is not used with spec.topology: each group has its own pod template ' +
+            '(spec.topology.aggregator.podTemplate, spec.topology.leaf.podTemplate)',
+        );
       if (spec.storage !== undefined)
         report.warn(
           'spec.storage',
@@ -248,6 +253,12 @@ export const singlestore = defineKind<SinglestorePlan>({
     endpoint: (ctx) => ({ service: ctx.db.metadata.name, port: PORT }),
     settings: (c, ctx) =>
       mysqlClientSettings(c, `Singlestore ${ctx.namespace}/${ctx.db.metadata.name}`),
+  },
+
+  podTemplate: {
+    container: 'singlestore',
+    resources: SINGLESTORE_RESOURCES,
+    templates: nodeTemplates,
   },
 
   workload(ctx, plan, certificates) {
@@ -419,3 +430,17 @@ const READINESS = tcpReadiness(PORT);
 const POD_SECURITY = podSecurityContext(MEMSQL_UID, MEMSQL_GID);
 const PRIMARY_PORTS = shared([{ name: 'primary', port: PORT }]);
 const POD_PORTS = shared([{ name: 'db', port: PORT }]);
+
+/** With spec.topology, each group's StatefulSet takes its own spec.topology.<role>.podTemplate. */
+function nodeTemplates(db: KubeObject): Record<string, string> {
+  const spec = db.spec as Obj;
+  const out: Record<string, string> = {};
+  if (!isObj(spec.topology)) return out;
+  for (const role of ['aggregator', 'leaf']) {
+    const node = spec.topology[role];
+    const suffix = isObj(node) && typeof node.suffix === 'string' ? node.suffix : '';
+    const base = suffix ? nameWithSuffix(db.metadata.name, suffix) : db.metadata.name;
+    out[nameWithSuffix(base, role)] = `spec.topology.${role}.podTemplate`;
+  }
+  return out;
+}

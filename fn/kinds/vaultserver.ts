@@ -67,7 +67,6 @@ const OPERATOR_ONLY: Record<string, string> = {
   configSecret: 'extra Vault configuration (spec.configSecret)',
   dataSources: 'extra data volumes (spec.dataSources)',
   monitor: 'monitoring with the exporter (spec.monitor)',
-  podTemplate: 'the pod template (spec.podTemplate)',
   terminationPolicy: 'the termination policy (spec.terminationPolicy)',
   halted: 'halting the server (spec.halted)',
   healthChecker: 'health checking (spec.healthChecker)',
@@ -308,6 +307,8 @@ export const vaultserver = defineKind<VaultPlan>({
       ],
     }),
   },
+
+  podTemplate: { container: 'vault', operator: 'KubeVault' },
 
   workload(ctx, plan, certificates) {
     const name = ctx.db.metadata.name;

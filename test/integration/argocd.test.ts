@@ -124,6 +124,7 @@ describe('Argo CD plugin (examples/argocd/plugin.yaml)', () => {
       'Certificate/team-a/pg-server-cert',
       'ConfigMap/team-a/pg-server-config',
       'Issuer/team-a/postgres-ca-issuer',
+      'PodDisruptionBudget/team-a/pg',
       'Service/team-a/pg',
       'Service/team-a/pg-pods',
       'Service/team-a/pg-standby',

@@ -23,6 +23,7 @@ const STANDALONE = [
   'Certificate/demo/pg-server-cert',
   'ConfigMap/demo/pg-server-config',
   'Issuer/demo/postgres-ca-issuer',
+  'PodDisruptionBudget/demo/pg',
   'Service/demo/pg',
   'Service/demo/pg-pods',
   'Service/demo/pg-standby',
