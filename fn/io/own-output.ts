@@ -9,4 +9,5 @@ export const GENERATED_TYPES: readonly string[] = [
   'v1 ConfigMap',
   'v1 Service',
   'apps/v1 StatefulSet',
+  'monitoring.coreos.com/v1 ServiceMonitor',
 ];
