@@ -55,10 +55,10 @@ const SERVICE_MONITOR = `${PROMETHEUS}.serviceMonitor`;
 
 /** Fields of the older API (and KubeDB's docs) that the current AgentSpec has elsewhere. */
 const MOVED: Record<string, string> = {
-  labels: `${SERVICE_MONITOR}.labels`,
-  interval: `${SERVICE_MONITOR}.interval`,
-  port: `${EXPORTER}.port`,
-  namespace: `nothing: the ServiceMonitor is created in the database's namespace`,
+  labels: `set ${SERVICE_MONITOR}.labels instead`,
+  interval: `set ${SERVICE_MONITOR}.interval instead`,
+  port: `set ${EXPORTER}.port instead`,
+  namespace: "the ServiceMonitor is created in the database's namespace",
 };
 
 /**
@@ -96,7 +96,7 @@ export function readMonitor(
     report.error(
       `${PROMETHEUS}.${key}`,
       where
-        ? `is not a field of KubeDB's current AgentSpec (the API server drops it); it is now ${where}`
+        ? `is not a field of KubeDB's current AgentSpec (the API server drops it): ${where}`
         : "is not a field of KubeDB's AgentSpec (exporter, serviceMonitor)",
     );
   }
@@ -147,8 +147,13 @@ function mapping(o: Obj, key: string, path: string, report: Reporter): Obj | und
 function stringList(o: Obj, key: string, path: string, report: Reporter): string[] | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
-  if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return v as string[];
-  report.error(path, `must be a list of strings, got ${describeType(v)}`);
+  if (!Array.isArray(v)) {
+    report.error(path, `must be a list of strings, got ${describeType(v)}`);
+    return undefined;
+  }
+  const bad = v.findIndex((s) => typeof s !== 'string');
+  if (bad < 0) return v as string[];
+  report.error(`${path}[${bad}]`, `must be a string, got ${describeType(v[bad])}`);
   return undefined;
 }
 
