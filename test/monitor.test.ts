@@ -331,6 +331,19 @@ describe("the user's exporter settings", () => {
   });
 });
 
+describe("README's Monitoring section", () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Monitoring (`spec.monitor`)'));
+  it('names the image, port, mount and Service the rendered sidecar uses', () => {
+    const r = render({ monitor: operator({ labels: { a: 'b' } }) });
+    expect(section).toContain(`\`${r.exporter.image}\``);
+    expect(section).toContain(`(default ${r.exporter.ports[0].containerPort}, port name`);
+    expect(section).toContain(`\`${r.exporter.volumeMounts[0].mountPath}\``);
+    expect(section).toContain('the Service `<db>-stats` (label `kubedb.com/role: stats`)');
+    expect(r.stats.metadata.labels['kubedb.com/role']).toBe('stats');
+  });
+});
+
 describe('spec.monitor in the other modes and kinds', () => {
   it('operator and validate mode render no exporter: the database passes through for KubeDB', () => {
     for (const m of ['operator', 'validate']) {
