@@ -331,12 +331,100 @@ describe("the user's exporter settings", () => {
   });
 });
 
+describe('MariaDB: mysqld_exporter with an option file naming the metrics-exporter certificate', () => {
+  const md = (spec: Record<string, unknown>) =>
+    runFn(
+      resourceList([
+        issuer('ca'),
+        {
+          apiVersion: 'kubedb.com/v1',
+          kind: 'MariaDB',
+          metadata: { name: 'md', namespace: 'demo' },
+          spec: {
+            version: '11.4.3',
+            tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } },
+            monitor: { agent: 'prometheus.io/builtin' },
+            ...spec,
+          },
+        },
+      ]),
+    );
+  const run = md({});
+  const pod = itemsOf(run, 'StatefulSet')[0].spec.template.spec;
+
+  it('renders the exporter container, its option file and certificate volume', () => {
+    expect(pod.containers.find((c: any) => c.name === 'exporter')).toEqual({
+      name: 'exporter',
+      image: 'prom/mysqld-exporter:v0.18.0',
+      args: [
+        '--web.listen-address=:56790',
+        '--web.telemetry-path=/metrics',
+        '--config.my-cnf=/etc/mysql/dbtls/exporter.cnf',
+      ],
+      env: [
+        {
+          name: 'MYSQLD_EXPORTER_PASSWORD',
+          valueFrom: { secretKeyRef: { name: 'md-auth', key: 'password' } },
+        },
+      ],
+      ports: [{ name: 'metrics', containerPort: 56790, protocol: 'TCP' }],
+      volumeMounts: [
+        { name: 'config', mountPath: '/etc/mysql/dbtls', readOnly: true },
+        { name: 'tls-exporter-config', mountPath: '/etc/mysql/certs/exporter', readOnly: true },
+      ],
+      securityContext: SECURITY,
+    });
+    expect(pod.volumes.find((v: any) => v.name === 'tls-exporter-config').secret).toEqual({
+      secretName: 'md-metrics-exporter-cert',
+      defaultMode: 0o440,
+      items: [
+        { key: 'ca.crt', path: 'ca.crt' },
+        { key: 'tls.crt', path: 'tls.crt' },
+        { key: 'tls.key', path: 'tls.key' },
+      ],
+    });
+    expect(itemsOf(run, 'ConfigMap')[0].data['exporter.cnf']).toBe(
+      [
+        "# Rendered by dbtls: the exporter's connection; its password is MYSQLD_EXPORTER_PASSWORD.",
+        '[client]',
+        'user=root',
+        'host=127.0.0.1',
+        'port=3306',
+        'ssl-ca=/etc/mysql/certs/exporter/ca.crt',
+        'ssl-cert=/etc/mysql/certs/exporter/tls.crt',
+        'ssl-key=/etc/mysql/certs/exporter/tls.key',
+        '',
+      ].join('\n'),
+    );
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain('MariaDB `prom/mysqld-exporter:v0.18.0`');
+    expect(readme).toContain('`--config.my-cnf=/etc/mysql/dbtls/exporter.cnf`');
+    const stats = itemsOf(run, 'Service').find((s) => s.metadata.name === 'md-stats');
+    expect(stats.metadata.annotations['prometheus.io/port']).toBe('56790');
+    expect(resultsOf(run).filter((r) => r.severity !== 'info')).toEqual([]);
+  });
+
+  it("refuses the Galera ports for the exporter's port", () => {
+    expect(
+      resultsOf(
+        md({ monitor: { agent: 'prometheus.io', prometheus: { exporter: { port: 4567 } } } }),
+      ).filter((r) => r.severity === 'error'),
+    ).toEqual([
+      {
+        severity: 'error',
+        field: 'spec.monitor.prometheus.exporter.port',
+        message: "4567 is the database's own port in the same pod; choose another",
+      },
+    ]);
+  });
+});
+
 describe("README's Monitoring section", () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('## Monitoring (`spec.monitor`)'));
   it('names the image, port, mount and Service the rendered sidecar uses', () => {
     const r = render({ monitor: operator({ labels: { a: 'b' } }) });
-    expect(section).toContain(`\`${r.exporter.image}\``);
+    expect(section).toContain(`Postgres\n  \`${r.exporter.image}\``);
     expect(section).toContain(`(default ${r.exporter.ports[0].containerPort}, port name`);
     expect(section).toContain(`\`${r.exporter.volumeMounts[0].mountPath}\``);
     expect(section).toContain('the Service `<db>-stats` (label `kubedb.com/role: stats`)');
@@ -359,16 +447,16 @@ describe('spec.monitor in the other modes and kinds', () => {
     }
   });
 
-  it('kinds without an exporter yet keep the operator-only warning (MariaDB)', () => {
+  it('kinds without an exporter yet keep the operator-only warning (MySQL)', () => {
     const run = runFn(
       resourceList([
         issuer('ca'),
         {
           apiVersion: 'kubedb.com/v1',
-          kind: 'MariaDB',
+          kind: 'MySQL',
           metadata: { name: 'md', namespace: 'demo' },
           spec: {
-            version: '11.4.3',
+            version: '8.4.3',
             tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } },
             monitor: { agent: 'prometheus.io/operator' },
           },
