@@ -331,7 +331,7 @@ describe("the user's exporter settings", () => {
   });
 });
 
-describe('MariaDB: mysqld_exporter with an option file naming the metrics-exporter certificate', () => {
+describe('MariaDB and MySQL: mysqld_exporter with an option file naming the exporter certificate', () => {
   const md = (spec: Record<string, unknown>) =>
     runFn(
       resourceList([
@@ -404,6 +404,33 @@ describe('MariaDB: mysqld_exporter with an option file naming the metrics-export
     expect(resultsOf(run).filter((r) => r.severity !== 'info')).toEqual([]);
   });
 
+  it('MySQL renders the same exporter, option file and certificate volume', () => {
+    const my = runFn(
+      resourceList([
+        issuer('ca'),
+        {
+          apiVersion: 'kubedb.com/v1',
+          kind: 'MySQL',
+          metadata: { name: 'md', namespace: 'demo' },
+          spec: {
+            version: '8.4.3',
+            tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } },
+            monitor: { agent: 'prometheus.io/builtin' },
+          },
+        },
+      ]),
+    );
+    const myPod = itemsOf(my, 'StatefulSet')[0].spec.template.spec;
+    const exporterOf = (p: any) => p.containers.find((c: any) => c.name === 'exporter');
+    const volumeOf = (p: any) => p.volumes.find((v: any) => v.name === 'tls-exporter-config');
+    expect(exporterOf(myPod)).toEqual(exporterOf(pod));
+    expect(volumeOf(myPod)).toEqual(volumeOf(pod));
+    expect(itemsOf(my, 'ConfigMap')[0].data['exporter.cnf']).toBe(
+      itemsOf(run, 'ConfigMap')[0].data['exporter.cnf'],
+    );
+    expect(itemsOf(my, 'Service').map((s) => s.metadata.name)).toContain('md-stats');
+  });
+
   it("refuses the Galera ports for the exporter's port", () => {
     expect(
       resultsOf(
@@ -447,16 +474,17 @@ describe('spec.monitor in the other modes and kinds', () => {
     }
   });
 
-  it('kinds without an exporter yet keep the operator-only warning (MySQL)', () => {
+  it('kinds without an exporter yet keep the operator-only warning (PerconaXtraDB)', () => {
     const run = runFn(
       resourceList([
         issuer('ca'),
         {
           apiVersion: 'kubedb.com/v1',
-          kind: 'MySQL',
+          kind: 'PerconaXtraDB',
           metadata: { name: 'md', namespace: 'demo' },
           spec: {
-            version: '8.4.3',
+            version: '8.0.40',
+            replicas: 3,
             tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } },
             monitor: { agent: 'prometheus.io/operator' },
           },

@@ -16,25 +16,16 @@ import { isObj, shared } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import {
   configMap,
-  CERT_FILES,
   configMapVolume,
   dataVolumeFrom,
   podSecurityContext,
   RESTRICTED_CONTAINER,
-  secretVolume,
   service,
   statefulSet,
   tcpReadiness,
 } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
-import {
-  type ExporterParts,
-  exporterContainer,
-  type Monitor,
-  monitorObjects,
-  readMonitor,
-  STATS_PATH,
-} from '../render/monitor.js';
+import { type Monitor, monitorObjects, readMonitor } from '../render/monitor.js';
 import {
   operatorOnlyFields,
   readEnum,
@@ -45,6 +36,7 @@ import {
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 import {
+  addMysqlExporter,
   adviseStandalone,
   BASE_MOUNTS,
   certOptions,
@@ -53,7 +45,6 @@ import {
   COMMAND,
   CONFIG_DIR,
   DATA_DIR,
-  KEY_MODE,
   MYSQL_PORT,
   mysqlFamilyClient,
   mysqlReloader,
@@ -264,13 +255,16 @@ export const mariadb = defineKind<MariaDBPlan>({
     if (reloader) files[WATCHER_FILE] = reloader.script;
     const containers: Obj[] = reloader ? [container, reloader.container] : [container];
     const volumes = [configMapVolume('config', configName, 0o555), ...certs.volumes];
-    const exporterCert = certificates.find((c) => c.alias === 'metrics-exporter');
     if (plan.monitor) {
-      files[EXPORTER_CNF] = exporterCnf(exporterCert !== undefined);
-      if (exporterCert)
-        volumes.push(secretVolume(EXPORTER_VOLUME, exporterCert.secretName, CERT_FILES, KEY_MODE));
-      containers.push(
-        exporterContainer(plan.monitor, exporter(plan, plan.monitor, exporterCert), ctx.report),
+      addMysqlExporter(
+        { files, volumes, containers },
+        {
+          monitor: plan.monitor,
+          authSecret: plan.authSecret,
+          certificates,
+          uid: MARIADB_UID,
+          report: ctx.report,
+        },
       );
     }
     return [
@@ -394,65 +388,3 @@ const POD_SECURITY = podSecurityContext(MARIADB_UID);
 const PRIMARY_PORTS = shared([{ name: 'primary', port: MYSQL_PORT }]);
 const POD_PORTS = shared([{ name: 'db', port: MYSQL_PORT }]);
 const CLUSTER_POD_PORTS = shared([...POD_PORTS, ...GALERA_PORTS]);
-
-// The exporter: KubeDB's catalog image for current MariaDBVersions (kubedb/installer 0c6e2459,
-// charts/kubedb-catalog/templates/mariadb), its certificate where KubeDB mounted it
-// (kubedb/mariadb pkg/controller/statefulset.go: /etc/mysql/certs/exporter).
-const EXPORTER_IMAGE = 'prom/mysqld-exporter:v0.18.0';
-const EXPORTER_VOLUME = 'tls-exporter-config';
-const EXPORTER_CERT_DIR = '/etc/mysql/certs/exporter';
-const EXPORTER_CNF = 'exporter.cnf';
-const EXPORTER_CONFIG_MOUNT = shared({ name: 'config', mountPath: CONFIG_DIR, readOnly: true });
-const EXPORTER_CERT_MOUNT = shared({
-  name: EXPORTER_VOLUME,
-  mountPath: EXPORTER_CERT_DIR,
-  readOnly: true,
-});
-
-/**
- * The exporter's option file (mysqld_exporter --config.my-cnf), as KubeDB passes one with TLS:
- * root at 127.0.0.1 (a name the server certificate carries, which the exporter's driver verifies),
- * with the metrics-exporter certificate's CA, certificate and key. KubeDB writes it into a Secret
- * with the password; here it holds none (a ConfigMap) and the exporter reads the password from
- * MYSQLD_EXPORTER_PASSWORD, which mysqld_exporter fills [client] password from.
- */
-function exporterCnf(tls: boolean): string {
-  const lines = [
-    "# Rendered by dbtls: the exporter's connection; its password is MYSQLD_EXPORTER_PASSWORD.",
-    '[client]',
-    'user=root',
-    'host=127.0.0.1',
-    `port=${MYSQL_PORT}`,
-  ];
-  if (tls)
-    lines.push(
-      `ssl-ca=${EXPORTER_CERT_DIR}/ca.crt`,
-      `ssl-cert=${EXPORTER_CERT_DIR}/tls.crt`,
-      `ssl-key=${EXPORTER_CERT_DIR}/tls.key`,
-    );
-  return `${lines.join('\n')}\n`;
-}
-
-function exporter(
-  plan: MariaDBPlan,
-  monitor: Monitor,
-  cert: IssuedCertificate | undefined,
-): ExporterParts {
-  return {
-    image: EXPORTER_IMAGE,
-    args: [
-      `--web.listen-address=:${monitor.port}`,
-      `--web.telemetry-path=${STATS_PATH}`,
-      `--config.my-cnf=${CONFIG_DIR}/${EXPORTER_CNF}`,
-    ],
-    env: [
-      {
-        name: 'MYSQLD_EXPORTER_PASSWORD',
-        valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
-      },
-    ],
-    volumeMounts: cert ? [EXPORTER_CONFIG_MOUNT, EXPORTER_CERT_MOUNT] : [EXPORTER_CONFIG_MOUNT],
-    uid: MARIADB_UID,
-    gid: MARIADB_UID,
-  };
-}
