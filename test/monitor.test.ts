@@ -331,7 +331,7 @@ describe("the user's exporter settings", () => {
   });
 });
 
-describe('MariaDB and MySQL: mysqld_exporter with an option file naming the exporter certificate', () => {
+describe('MariaDB, MySQL, PerconaXtraDB: mysqld_exporter with an option file naming the exporter certificate', () => {
   const md = (spec: Record<string, unknown>) =>
     runFn(
       resourceList([
@@ -397,7 +397,7 @@ describe('MariaDB and MySQL: mysqld_exporter with an option file naming the expo
       ].join('\n'),
     );
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    expect(readme).toContain('MariaDB `prom/mysqld-exporter:v0.18.0`');
+    expect(readme).toContain('MariaDB and PerconaXtraDB\n  `prom/mysqld-exporter:v0.18.0`');
     expect(readme).toContain('`--config.my-cnf=/etc/mysql/dbtls/exporter.cnf`');
     const stats = itemsOf(run, 'Service').find((s) => s.metadata.name === 'md-stats');
     expect(stats.metadata.annotations['prometheus.io/port']).toBe('56790');
@@ -429,6 +429,35 @@ describe('MariaDB and MySQL: mysqld_exporter with an option file naming the expo
       itemsOf(run, 'ConfigMap')[0].data['exporter.cnf'],
     );
     expect(itemsOf(my, 'Service').map((s) => s.metadata.name)).toContain('md-stats');
+  });
+
+  it("PerconaXtraDB renders the same exporter as the Percona image's user (1001)", () => {
+    const px = runFn(
+      resourceList([
+        issuer('ca'),
+        {
+          apiVersion: 'kubedb.com/v1',
+          kind: 'PerconaXtraDB',
+          metadata: { name: 'md', namespace: 'demo' },
+          spec: {
+            version: '8.0.40',
+            replicas: 3,
+            tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } },
+            monitor: { agent: 'prometheus.io/builtin' },
+          },
+        },
+      ]),
+    );
+    const pxPod = itemsOf(px, 'StatefulSet')[0].spec.template.spec;
+    const exporter = pxPod.containers.find((c: any) => c.name === 'exporter');
+    const expected = pod.containers.find((c: any) => c.name === 'exporter');
+    expect(exporter).toEqual({
+      ...expected,
+      securityContext: { ...SECURITY, runAsUser: 1001, runAsGroup: 1001 },
+    });
+    expect(itemsOf(px, 'ConfigMap')[0].data['exporter.cnf']).toBe(
+      itemsOf(run, 'ConfigMap')[0].data['exporter.cnf'],
+    );
   });
 
   it("refuses the Galera ports for the exporter's port", () => {
@@ -474,17 +503,17 @@ describe('spec.monitor in the other modes and kinds', () => {
     }
   });
 
-  it('kinds without an exporter yet keep the operator-only warning (PerconaXtraDB)', () => {
+  it('kinds without an exporter yet keep the operator-only warning (Singlestore)', () => {
     const run = runFn(
       resourceList([
         issuer('ca'),
         {
-          apiVersion: 'kubedb.com/v1',
-          kind: 'PerconaXtraDB',
+          apiVersion: 'kubedb.com/v1alpha2',
+          kind: 'Singlestore',
           metadata: { name: 'md', namespace: 'demo' },
           spec: {
-            version: '8.0.40',
-            replicas: 3,
+            version: '8.9.3',
+            licenseSecret: { name: 'license' },
             tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } },
             monitor: { agent: 'prometheus.io/operator' },
           },
