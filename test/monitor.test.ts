@@ -475,6 +475,63 @@ describe('MariaDB, MySQL, PerconaXtraDB: mysqld_exporter with an option file nam
   });
 });
 
+describe('Redis: redis_exporter over TLS with the metrics-exporter certificate, as KubeDB runs it', () => {
+  const run = runFn(
+    resourceList([
+      issuer('ca'),
+      {
+        apiVersion: 'kubedb.com/v1',
+        kind: 'Redis',
+        metadata: { name: 'rd', namespace: 'demo' },
+        spec: {
+          version: '7.2.4',
+          authSecret: { name: 'rd-auth' },
+          tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } },
+          monitor: operator({ labels: { release: 'prometheus' } }),
+        },
+      },
+    ]),
+  );
+  const pod = itemsOf(run, 'StatefulSet')[0].spec.template.spec;
+
+  it('renders the exporter container and its certificate volume', () => {
+    expect(pod.containers.find((c: any) => c.name === 'exporter')).toEqual({
+      name: 'exporter',
+      image: 'oliver006/redis_exporter:v1.66.0',
+      args: [
+        '--web.listen-address=:56790',
+        '--web.telemetry-path=/metrics',
+        '--redis.addr=rediss://localhost:6379',
+        '--tls-client-cert-file=/certs/exporter.crt',
+        '--tls-client-key-file=/certs/exporter.key',
+        '--tls-ca-cert-file=/certs/ca.crt',
+      ],
+      env: [
+        {
+          name: 'REDIS_PASSWORD',
+          valueFrom: { secretKeyRef: { name: 'rd-auth', key: 'password' } },
+        },
+      ],
+      ports: [{ name: 'metrics', containerPort: 56790, protocol: 'TCP' }],
+      volumeMounts: [{ name: 'exporter-tls-volume', mountPath: '/certs', readOnly: true }],
+      securityContext: SECURITY,
+    });
+    expect(pod.volumes.find((v: any) => v.name === 'exporter-tls-volume').secret).toEqual({
+      secretName: 'rd-metrics-exporter-cert',
+      defaultMode: 0o440,
+      items: [
+        { key: 'ca.crt', path: 'ca.crt' },
+        { key: 'tls.crt', path: 'exporter.crt' },
+        { key: 'tls.key', path: 'exporter.key' },
+      ],
+    });
+    expect(itemsOf(run, 'ServiceMonitor').map((m) => m.metadata.name)).toEqual(['rd-stats']);
+    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(
+      'Redis `oliver006/redis_exporter:v1.66.0`',
+    );
+  });
+});
+
 describe("README's Monitoring section", () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('## Monitoring (`spec.monitor`)'));
