@@ -398,9 +398,9 @@ const POD_SECURITY = podSecurityContext(REDIS_UID);
 const PRIMARY_PORTS = shared([{ name: 'primary', port: PORT }]);
 const POD_PORTS = shared([{ name: 'db', port: PORT }]);
 
-// The exporter: redis_exporter, as KubeDB's Redis operator runs it (the community operator's
-// statefulset code, kubedb/redis: --redis.addr=rediss://localhost:6379 and the metrics-exporter
-// certificate at /certs as ca.crt, exporter.crt, exporter.key). KubeDB's catalog names its own
+// The exporter: redis_exporter, as KubeDB's Redis operator runs it (an older public version of
+// its statefulset code, the newest readable: --redis.addr=rediss://localhost:6379 and the
+// metrics-exporter certificate at /certs as ca.crt, exporter.crt, exporter.key). KubeDB's catalog names its own
 // build (ghcr.io/kubedb/redis_exporter:1.66.0); dbtls runs the upstream image of that version,
 // as it runs the upstream servers. The password, where auth is on, from REDIS_PASSWORD.
 const EXPORTER_IMAGE = 'oliver006/redis_exporter:v1.66.0';
