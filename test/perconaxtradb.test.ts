@@ -139,12 +139,6 @@ describe('PerconaXtraDB validation', () => {
       },
       {
         severity: 'warning',
-        field: 'spec.monitor',
-        message:
-          'monitoring with the metrics exporter (spec.monitor) is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)',
-      },
-      {
-        severity: 'warning',
         field: 'spec.deletionPolicy',
         message:
           'the deletion policy (spec.deletionPolicy) is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)',
@@ -160,6 +154,14 @@ describe('PerconaXtraDB validation', () => {
         field: 'spec.authSecret',
         message:
           'the workload reads the root password from Secret "pxc-auth" (key password), which standalone mode does not create',
+      },
+      {
+        // spec.monitor is rendered (test/monitor.test.ts); without a serviceMonitor, as in KubeDB,
+        // no ServiceMonitor
+        severity: 'warning',
+        field: 'spec.monitor.prometheus.serviceMonitor',
+        message:
+          'is not set: with agent prometheus.io/operator KubeDB creates no ServiceMonitor without it (its agent stops at "serviceMonitor spec is empty"), and neither does dbtls; set serviceMonitor.labels to those your Prometheus selects',
       },
       {
         severity: 'info',

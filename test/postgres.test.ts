@@ -257,12 +257,6 @@ describe('Postgres validation', () => {
     expect(resultsOf(r).filter((x) => x.severity === 'warning')).toEqual([
       {
         severity: 'warning',
-        field: 'spec.monitor',
-        message:
-          'monitoring with the metrics exporter (spec.monitor) is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)',
-      },
-      {
-        severity: 'warning',
         field: 'spec.replicas',
         message:
           "pod 0 is the primary and the other 1 stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it)",
@@ -272,6 +266,14 @@ describe('Postgres validation', () => {
         field: 'spec.streamingMode',
         message:
           'standalone mode streams asynchronously; synchronous commit needs the KubeDB operator',
+      },
+      {
+        // spec.monitor is rendered (test/monitor.test.ts); without a serviceMonitor, as in KubeDB,
+        // no ServiceMonitor
+        severity: 'warning',
+        field: 'spec.monitor.prometheus.serviceMonitor',
+        message:
+          'is not set: with agent prometheus.io/operator KubeDB creates no ServiceMonitor without it (its agent stops at "serviceMonitor spec is empty"), and neither does dbtls; set serviceMonitor.labels to those your Prometheus selects',
       },
     ]);
   });

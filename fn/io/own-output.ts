@@ -10,4 +10,5 @@ export const GENERATED_TYPES: readonly string[] = [
   'v1 Service',
   'apps/v1 StatefulSet',
   'policy/v1 PodDisruptionBudget',
+  'monitoring.coreos.com/v1 ServiceMonitor',
 ];

@@ -25,6 +25,7 @@ import {
   tcpReadiness,
 } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
+import { type Monitor, monitorObjects, readMonitor } from '../render/monitor.js';
 import {
   operatorOnlyFields,
   readEnum,
@@ -35,6 +36,7 @@ import {
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 import {
+  addMysqlExporter,
   adviseStandalone,
   BASE_MOUNTS,
   certOptions,
@@ -71,7 +73,6 @@ const OPERATOR_ONLY = operatorOnlyFields(
   'init',
   'configSecret',
   'configuration',
-  'monitor',
   'archiver',
   'autoOps',
   'deletionPolicy',
@@ -88,6 +89,8 @@ interface MariaDBPlan extends SecureTransport {
   replicas: number;
   galera: boolean;
   sstMethod: SSTMethod;
+  /** spec.monitor in standalone mode: the exporter sidecar and the stats Service. */
+  monitor?: Monitor;
 }
 
 export const mariadb = defineKind<MariaDBPlan>({
@@ -174,6 +177,11 @@ export const mariadb = defineKind<MariaDBPlan>({
       replicas,
       galera: mode === 'GaleraCluster',
       sstMethod,
+      monitor: standalone
+        ? readMonitor(spec, report, {
+            reservedPorts: [MYSQL_PORT, ...GALERA_PORTS.map((p) => p.port)],
+          })
+        : undefined,
     };
   },
 
@@ -248,6 +256,20 @@ export const mariadb = defineKind<MariaDBPlan>({
       mounts: container.volumeMounts,
     });
     if (reloader) files[WATCHER_FILE] = reloader.script;
+    const containers: Obj[] = reloader ? [container, reloader.container] : [container];
+    const volumes = [configMapVolume('config', configName, 0o555), ...certs.volumes];
+    if (plan.monitor) {
+      addMysqlExporter(
+        { files, volumes, containers },
+        {
+          monitor: plan.monitor,
+          authSecret: plan.authSecret,
+          certificates,
+          uid: MARIADB_UID,
+          report: ctx.report,
+        },
+      );
+    }
     return [
       configMap(owner, configName, files),
       service(owner, name, PRIMARY_PORTS),
@@ -257,10 +279,11 @@ export const mariadb = defineKind<MariaDBPlan>({
         replicas: plan.replicas,
         serviceName: governing,
         securityContext: POD_SECURITY,
-        containers: reloader ? [container, reloader.container] : [container],
-        volumes: [configMapVolume('config', configName, 0o555), ...certs.volumes],
+        containers,
+        volumes,
         dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
       }),
+      ...(plan.monitor ? monitorObjects(owner, plan.monitor) : []),
     ] satisfies KubeObject[];
   },
 });

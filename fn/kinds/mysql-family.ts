@@ -12,6 +12,8 @@ import {
   WATCHER_FILE,
   watcherScript,
 } from '../render/rotation.js';
+import { exporterContainer, type Monitor, STATS_PATH } from '../render/monitor.js';
+import type { Reporter } from '../io/results.js';
 import { readBool, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import type { ClientProfile, ConnectionSetting, IssuedCertificate, KindContext } from './kind.js';
@@ -268,3 +270,77 @@ export const REQUIRE_SSL_SETTING: ConnectionSetting<{ requireSSL: boolean }> = {
   levels: [false, true],
   value: (_ctx, plan) => plan.requireSSL,
 };
+
+// spec.monitor: mysqld_exporter, the exporter of KubeDB's MariaDB, MySQL and PerconaXtraDB
+// catalogs (kubedb/installer 0c6e2459, charts/kubedb-catalog: prom/mysqld-exporter v0.18.0;
+// MySQL's entries name KubeDB's fork of it, dbtls the upstream image as for the servers), with
+// the metrics-exporter certificate where KubeDB mounted it for MariaDB (kubedb/mariadb
+// pkg/controller/statefulset.go: /etc/mysql/certs/exporter).
+const EXPORTER_IMAGE = 'prom/mysqld-exporter:v0.18.0';
+const EXPORTER_VOLUME = 'tls-exporter-config';
+const EXPORTER_CERT_DIR = `${CERT_DIR}/exporter`;
+const EXPORTER_CNF = 'exporter.cnf';
+const EXPORTER_CONFIG_MOUNT = shared({ name: 'config', mountPath: CONFIG_DIR, readOnly: true });
+const EXPORTER_CERT_MOUNT = shared({
+  name: EXPORTER_VOLUME,
+  mountPath: EXPORTER_CERT_DIR,
+  readOnly: true,
+});
+
+/**
+ * The exporter's option file (mysqld_exporter --config.my-cnf), as KubeDB passes one with TLS:
+ * root at 127.0.0.1 (a name the server certificate carries, which the exporter's driver verifies),
+ * with the metrics-exporter certificate's CA, certificate and key. KubeDB writes it into a Secret
+ * with the password; here it holds none (it is in the ConfigMap) and the exporter reads the
+ * password from MYSQLD_EXPORTER_PASSWORD, which mysqld_exporter fills [client] password from.
+ */
+function exporterCnf(tls: boolean): string {
+  const lines = [
+    "# Rendered by dbtls: the exporter's connection; its password is MYSQLD_EXPORTER_PASSWORD.",
+    '[client]',
+    'user=root',
+    'host=127.0.0.1',
+    `port=${MYSQL_PORT}`,
+  ];
+  if (tls)
+    lines.push(
+      `ssl-ca=${EXPORTER_CERT_DIR}/ca.crt`,
+      `ssl-cert=${EXPORTER_CERT_DIR}/tls.crt`,
+      `ssl-key=${EXPORTER_CERT_DIR}/tls.key`,
+    );
+  return `${lines.join('\n')}\n`;
+}
+
+/** The exporter sidecar with its option file and certificate, added to a kind's workload. */
+export function addMysqlExporter(
+  w: { files: Record<string, string>; volumes: Obj[]; containers: Obj[] },
+  o: {
+    monitor: Monitor;
+    authSecret: string;
+    certificates: readonly IssuedCertificate[];
+    uid: number;
+    report: Reporter;
+  },
+): void {
+  const cert = o.certificates.find((c) => c.alias === 'metrics-exporter');
+  w.files[EXPORTER_CNF] = exporterCnf(cert !== undefined);
+  if (cert) w.volumes.push(secretVolume(EXPORTER_VOLUME, cert.secretName, CERT_FILES, KEY_MODE));
+  const parts = {
+    image: EXPORTER_IMAGE,
+    args: [
+      `--web.listen-address=:${o.monitor.port}`,
+      `--web.telemetry-path=${STATS_PATH}`,
+      `--config.my-cnf=${CONFIG_DIR}/${EXPORTER_CNF}`,
+    ],
+    env: [
+      {
+        name: 'MYSQLD_EXPORTER_PASSWORD',
+        valueFrom: { secretKeyRef: { name: o.authSecret, key: 'password' } },
+      },
+    ],
+    volumeMounts: cert ? [EXPORTER_CONFIG_MOUNT, EXPORTER_CERT_MOUNT] : [EXPORTER_CONFIG_MOUNT],
+    uid: o.uid,
+    gid: o.uid,
+  };
+  w.containers.push(exporterContainer(o.monitor, parts, o.report));
+}

@@ -23,6 +23,7 @@ import {
   tcpReadiness,
 } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
+import { type Monitor, monitorObjects, readMonitor } from '../render/monitor.js';
 import type { Reporter } from '../io/results.js';
 import {
   operatorOnlyFields,
@@ -34,6 +35,7 @@ import {
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind } from './kind.js';
 import {
+  addMysqlExporter,
   adviseStandalone,
   BASE_MOUNTS,
   certVolumes,
@@ -65,7 +67,6 @@ const OPERATOR_ONLY = operatorOnlyFields(
   'init',
   'configSecret',
   'configuration',
-  'monitor',
   'archiver',
   'autoOps',
   'deletionPolicy',
@@ -80,6 +81,8 @@ interface MySQLPlan extends SecureTransport {
   version: string;
   replicas: number;
   topology: TopologyMode | undefined;
+  /** spec.monitor in standalone mode: the exporter sidecar and the stats Service. */
+  monitor?: Monitor;
 }
 
 export const mysql = defineKind<MySQLPlan>({
@@ -136,7 +139,10 @@ export const mysql = defineKind<MySQLPlan>({
       warnOperatorOnly(spec, OPERATOR_ONLY, report);
       adviseStandalone(ctx, transport, 'root');
     }
-    return { ...transport, version: version ?? '', replicas, topology };
+    const monitor = standalone
+      ? readMonitor(spec, report, { reservedPorts: [MYSQL_PORT] })
+      : undefined;
+    return { ...transport, version: version ?? '', replicas, topology, monitor };
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
@@ -205,6 +211,20 @@ export const mysql = defineKind<MySQLPlan>({
       'start.sh': server ? START_TLS : START,
     };
     if (reloader) files[WATCHER_FILE] = reloader.script;
+    const containers: Obj[] = reloader ? [container, reloader.container] : [container];
+    const volumes = [configMapVolume('config', configName, 0o555), ...certs.volumes];
+    if (plan.monitor) {
+      addMysqlExporter(
+        { files, volumes, containers },
+        {
+          monitor: plan.monitor,
+          authSecret: plan.authSecret,
+          certificates,
+          uid: MYSQL_UID,
+          report: ctx.report,
+        },
+      );
+    }
     return [
       configMap(owner, configName, files),
       service(owner, name, PRIMARY_PORTS),
@@ -214,10 +234,11 @@ export const mysql = defineKind<MySQLPlan>({
         replicas: 1,
         serviceName: governing,
         securityContext: POD_SECURITY,
-        containers: reloader ? [container, reloader.container] : [container],
-        volumes: [configMapVolume('config', configName, 0o555), ...certs.volumes],
+        containers,
+        volumes,
         dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
       }),
+      ...(plan.monitor ? monitorObjects(owner, plan.monitor) : []),
     ] satisfies KubeObject[];
   },
 });

@@ -26,6 +26,7 @@ import {
 } from '../render/workload.js';
 import { flat } from '../util/strings.js';
 import type { Owner } from '../render/metadata.js';
+import { type Monitor, monitorObjects, readMonitor } from '../render/monitor.js';
 import { reloaderContainer, trustVolume, WATCHER_FILE, watcherScript } from '../render/rotation.js';
 import {
   operatorOnlyFields,
@@ -36,7 +37,12 @@ import {
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
-import { mysqlFamilyClient, mysqlRotation, REQUIRE_SSL_SETTING } from './mysql-family.js';
+import {
+  addMysqlExporter,
+  mysqlFamilyClient,
+  mysqlRotation,
+  REQUIRE_SSL_SETTING,
+} from './mysql-family.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const PORT = 3306;
@@ -61,7 +67,6 @@ const OPERATOR_ONLY = operatorOnlyFields(
   'init',
   'configSecret',
   'configuration',
-  'monitor',
   ['systemUserSecrets', 'system user secrets'],
   'autoOps',
   'deletionPolicy',
@@ -75,6 +80,8 @@ interface PerconaXtraDBPlan {
   replicas: number;
   requireSSL: boolean;
   authSecret: string;
+  /** spec.monitor in standalone mode: the exporter sidecar and the stats Service. */
+  monitor?: Monitor;
 }
 
 export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
@@ -159,7 +166,11 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
         );
       }
     }
-    return { version: version ?? '', replicas, requireSSL, authSecret };
+    const monitor =
+      ctx.settings.mode === 'standalone'
+        ? readMonitor(spec, report, { reservedPorts: [PORT, ...GALERA_PORTS.map((p) => p.port)] })
+        : undefined;
+    return { version: version ?? '', replicas, requireSSL, authSecret, monitor };
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
@@ -254,6 +265,18 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
         }),
       );
     }
+    if (plan.monitor) {
+      addMysqlExporter(
+        { files: config, volumes, containers },
+        {
+          monitor: plan.monitor,
+          authSecret: plan.authSecret,
+          certificates,
+          uid: MYSQL_UID,
+          report: ctx.report,
+        },
+      );
+    }
     return [
       configMap(owner, configName, config),
       service(owner, name, PRIMARY_PORTS),
@@ -267,6 +290,7 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
         volumes,
         dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
       }),
+      ...(plan.monitor ? monitorObjects(owner, plan.monitor) : []),
     ] satisfies KubeObject[];
   },
 });

@@ -8,6 +8,7 @@ import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import {
+  CERT_FILES,
   configMap,
   configMapVolume,
   dataVolumeFrom,
@@ -19,6 +20,14 @@ import {
   statefulSet,
 } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
+import {
+  type ExporterParts,
+  exporterContainer,
+  type Monitor,
+  monitorObjects,
+  readMonitor,
+  STATS_PATH,
+} from '../render/monitor.js';
 import { reloaderContainer, trustVolume, WATCHER_FILE, watcherScript } from '../render/rotation.js';
 import {
   operatorOnlyFields,
@@ -51,7 +60,6 @@ const OPERATOR_ONLY = operatorOnlyFields(
   'init',
   'configSecret',
   'configuration',
-  'monitor',
   'archiver',
   'arbiter',
   ['remoteReplica', 'remote replicas'],
@@ -75,6 +83,8 @@ interface PostgresPlan {
   replicas: number;
   authSecret: string;
   hotStandby: boolean;
+  /** spec.monitor in standalone mode: the exporter sidecar and the stats Service. */
+  monitor?: Monitor;
 }
 
 export const postgres = defineKind<PostgresPlan>({
@@ -185,6 +195,10 @@ export const postgres = defineKind<PostgresPlan>({
         );
       }
     }
+    const monitor =
+      ctx.settings.mode === 'standalone'
+        ? readMonitor(spec, report, { reservedPorts: [PORT] })
+        : undefined;
     return {
       sslMode,
       clientAuthMode,
@@ -193,6 +207,7 @@ export const postgres = defineKind<PostgresPlan>({
       replicas,
       authSecret,
       hotStandby: standbyMode === 'Hot',
+      monitor,
     };
   },
 
@@ -323,6 +338,18 @@ export const postgres = defineKind<PostgresPlan>({
         }),
       );
     }
+    const exporterCert = certificates.find((c) => c.alias === 'metrics-exporter');
+    if (plan.monitor) {
+      if (tls && exporterCert)
+        volumes.push(secretVolume(EXPORTER_VOLUME, exporterCert.secretName, CERT_FILES, KEY_MODE));
+      containers.push(
+        exporterContainer(
+          plan.monitor,
+          exporter(plan, plan.monitor, tls && !!exporterCert),
+          ctx.report,
+        ),
+      );
+    }
     const config: Record<string, string> = {
       'postgresql.conf': postgresqlConf(plan, tls),
       'pg_hba.conf': pgHbaConf(plan, tls),
@@ -344,6 +371,7 @@ export const postgres = defineKind<PostgresPlan>({
         dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
         shareProcessNamespace: tls || undefined,
       }),
+      ...(plan.monitor ? monitorObjects(owner, plan.monitor) : []),
     ] satisfies KubeObject[];
   },
 });
@@ -381,6 +409,57 @@ const POD_SECURITY = podSecurityContext(POSTGRES_UID);
 const PRIMARY_PORTS = shared([{ name: 'primary', port: PORT }]);
 const STANDBY_PORTS = shared([{ name: 'standby', port: PORT }]);
 const POD_PORTS = shared([{ name: 'db', port: PORT }]);
+
+// The exporter: KubeDB's catalog image for current PostgresVersions (kubedb/installer 0c6e2459,
+// charts/kubedb-catalog/templates/postgres), its certificate where KubeDB mounts it.
+const EXPORTER_IMAGE = 'prometheuscommunity/postgres-exporter:v0.18.1';
+const EXPORTER_VOLUME = 'exporter-cert';
+const EXPORTER_CERT_DIR = '/tls/certs/exporter';
+const EXPORTER_MOUNTS = shared([
+  { name: EXPORTER_VOLUME, mountPath: EXPORTER_CERT_DIR, readOnly: true },
+]);
+const EXPORTER_USER = shared({ name: 'DATA_SOURCE_USER', value: 'postgres' });
+
+/**
+ * The exporter's connection, as KubeDB's Postgres operator makes it (kubedb/postgres
+ * pkg/controller/statefulset.go, upsertMonitoringContainer): to localhost, with the database's
+ * sslMode (allow and prefer as require), the exporter certificate's ca.crt under verify-ca and
+ * verify-full, its tls.crt and tls.key under clientAuthMode cert. KubeDB builds DATA_SOURCE_NAME
+ * in a shell with the password inline; here the exporter's DATA_SOURCE_URI, DATA_SOURCE_USER and
+ * DATA_SOURCE_PASS carry the same settings without a shell (the exporter escapes the password).
+ * The listen address is a flag: current exporters read it from no environment variable.
+ */
+function exporter(plan: PostgresPlan, monitor: Monitor, tls: boolean): ExporterParts {
+  const sslMode = !tls
+    ? 'disable'
+    : plan.sslMode === 'allow' || plan.sslMode === 'prefer'
+      ? 'require'
+      : plan.sslMode;
+  const query = [`sslmode=${sslMode}`];
+  if (tls && (sslMode === 'verify-ca' || sslMode === 'verify-full'))
+    query.push(`sslrootcert=${EXPORTER_CERT_DIR}/ca.crt`);
+  if (tls && plan.clientAuthMode === 'cert')
+    query.push(`sslcert=${EXPORTER_CERT_DIR}/tls.crt`, `sslkey=${EXPORTER_CERT_DIR}/tls.key`);
+  return {
+    image: EXPORTER_IMAGE,
+    args: [
+      `--web.listen-address=:${monitor.port}`,
+      `--web.telemetry-path=${STATS_PATH}`,
+      '--log.level=info',
+    ],
+    env: [
+      { name: 'DATA_SOURCE_URI', value: `localhost:${PORT}/postgres?${query.join('&')}` },
+      EXPORTER_USER,
+      {
+        name: 'DATA_SOURCE_PASS',
+        valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
+      },
+    ],
+    volumeMounts: tls ? EXPORTER_MOUNTS : undefined,
+    uid: POSTGRES_UID,
+    gid: POSTGRES_UID,
+  };
+}
 
 /**
  * Renewal of the server and client certificates: PostgreSQL re-reads ssl_cert_file, ssl_key_file

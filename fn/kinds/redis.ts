@@ -32,6 +32,14 @@ import {
 } from '../render/workload.js';
 import type { Owner } from '../render/metadata.js';
 import {
+  type ExporterParts,
+  exporterContainer,
+  type Monitor,
+  monitorObjects,
+  readMonitor,
+  STATS_PATH,
+} from '../render/monitor.js';
+import {
   reloaderContainer,
   type Rotation,
   WATCHER_FILE,
@@ -77,7 +85,6 @@ const OPERATOR_ONLY = operatorOnlyFields(
   'init',
   'configSecret',
   'configuration',
-  'monitor',
   'autoOps',
   'deletionPolicy',
   'terminationPolicy',
@@ -93,6 +100,8 @@ interface RedisPlan {
   cluster?: ClusterShape;
   disableAuth: boolean;
   authSecret: string;
+  /** spec.monitor in standalone mode: the exporter sidecar and the stats Service. */
+  monitor?: Monitor;
 }
 
 export const redis = defineKind<RedisPlan>({
@@ -167,7 +176,8 @@ export const redis = defineKind<RedisPlan>({
       }
     }
     const cluster = mode === 'Cluster' ? shape : undefined;
-    return { version: version ?? '', mode, cluster, disableAuth, authSecret };
+    const monitor = standalone ? readMonitor(spec, report, { reservedPorts: [PORT] }) : undefined;
+    return { version: version ?? '', mode, cluster, disableAuth, authSecret, monitor };
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
@@ -249,6 +259,21 @@ export const redis = defineKind<RedisPlan>({
         }),
       );
     }
+    const exporterCert = certificates.find((c) => c.alias === 'metrics-exporter');
+    if (plan.monitor) {
+      if (exporterCert)
+        volumes.push(
+          secretVolume(EXPORTER_VOLUME, exporterCert.secretName, EXPORTER_FILES, KEY_MODE),
+        );
+      containers.push(
+        exporterContainer(
+          plan.monitor,
+          exporter(plan, plan.monitor, exporterCert !== undefined),
+          ctx.report,
+        ),
+      );
+    }
+    const monitoring = plan.monitor ? monitorObjects(owner, plan.monitor) : [];
     const pods = { serviceName: governing, securityContext: POD_SECURITY, containers, volumes };
     const dataVolume = dataVolumeFrom(ctx.db.spec as Obj);
     if (cluster === undefined)
@@ -257,6 +282,7 @@ export const redis = defineKind<RedisPlan>({
         service(owner, name, PRIMARY_PORTS),
         service(owner, governing, POD_PORTS, { headless: true }),
         statefulSet(owner, { name, replicas: 1, ...pods, dataVolume }),
+        ...monitoring,
       ] satisfies KubeObject[];
     // The bootstrap runs with the client certificate, as the reloader does.
     const as = reloadAs?.alias;
@@ -286,6 +312,7 @@ export const redis = defineKind<RedisPlan>({
       service(owner, name, PRIMARY_PORTS),
       service(owner, governing, CLUSTER_POD_PORTS, { headless: true }),
       ...shards,
+      ...monitoring,
     ] satisfies KubeObject[];
   },
 });
@@ -470,3 +497,45 @@ const CLUSTER_POD_PORTS = shared([
   { name: 'db', port: PORT },
   { name: 'gossip', port: BUS_PORT },
 ]);
+
+// The exporter: redis_exporter, as KubeDB's Redis operator runs it (an older public version of
+// its statefulset code, the newest readable: --redis.addr=rediss://localhost:6379 and the
+// metrics-exporter certificate at /certs as ca.crt, exporter.crt, exporter.key). KubeDB's catalog names its own
+// build (ghcr.io/kubedb/redis_exporter:1.66.0); dbtls runs the upstream image of that version,
+// as it runs the upstream servers. The password, where auth is on, from REDIS_PASSWORD.
+const EXPORTER_IMAGE = 'oliver006/redis_exporter:v1.66.0';
+const EXPORTER_VOLUME = 'exporter-tls-volume';
+const EXPORTER_FILES = shared([
+  { key: 'ca.crt', path: 'ca.crt' },
+  { key: 'tls.crt', path: 'exporter.crt' },
+  { key: 'tls.key', path: 'exporter.key' },
+]);
+const EXPORTER_MOUNTS = shared([{ name: EXPORTER_VOLUME, mountPath: CERT_DIR, readOnly: true }]);
+const EXPORTER_TLS_ARGS = [
+  `--redis.addr=rediss://localhost:${PORT}`,
+  `--tls-client-cert-file=${CERT_DIR}/exporter.crt`,
+  `--tls-client-key-file=${CERT_DIR}/exporter.key`,
+  `--tls-ca-cert-file=${CERT_DIR}/ca.crt`,
+];
+
+function exporter(plan: RedisPlan, monitor: Monitor, tls: boolean): ExporterParts {
+  return {
+    image: EXPORTER_IMAGE,
+    args: [
+      `--web.listen-address=:${monitor.port}`,
+      `--web.telemetry-path=${STATS_PATH}`,
+      ...(tls ? EXPORTER_TLS_ARGS : []),
+    ],
+    env: plan.disableAuth
+      ? []
+      : [
+          {
+            name: 'REDIS_PASSWORD',
+            valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
+          },
+        ],
+    volumeMounts: tls ? EXPORTER_MOUNTS : undefined,
+    uid: REDIS_UID,
+    gid: REDIS_UID,
+  };
+}

@@ -1,0 +1,433 @@
+// `spec.monitor` in standalone mode: the exporter sidecar, the stats Service and, for the
+// Prometheus operator, a ServiceMonitor, as KubeDB renders them. Each kind supplies only its
+// exporter's image, flags, environment and mounts (fn/kinds/); everything else is here.
+//
+// Facts (kmodules/monitoring-agent-api a4b4d3a2, api/v1 and agents/; kubedb/apimachinery
+// 104ef573, apis/kubedb): agents prometheus.io/operator, prometheus.io/builtin and prometheus.io;
+// exporter port 56790 named `metrics` by default; the exporter's security context defaults to no
+// privilege escalation, every capability dropped, non-root and RuntimeDefault seccomp; the stats
+// Service `<db>-stats` is labelled `kubedb.com/role: stats` and selects every pod; the
+// ServiceMonitor has the Service's name, selects it by its labels in its own namespace, and scrapes
+// each of its ports (path /metrics, honorLabels, a `pod` relabeling); the builtin agent annotates
+// the Service with prometheus.io/scrape, scheme, path and port instead.
+import { compact, isObj, type KubeObject, merged, type Obj, sharedBy } from '../io/objects.js';
+import { describeType } from '../io/resource-list.js';
+import type { Reporter } from '../io/results.js';
+import { nameWithSuffix } from '../util/names.js';
+import { kubeObject, objectMeta, type Owner, selectorLabels } from './metadata.js';
+
+export const AGENTS = ['prometheus.io/operator', 'prometheus.io/builtin', 'prometheus.io'] as const;
+export type Agent = (typeof AGENTS)[number];
+
+/** monitoring-agent-api's PrometheusExporterPortNumber and PrometheusExporterPortName. */
+export const EXPORTER_PORT = 56790;
+export const EXPORTER_PORT_NAME = 'metrics';
+/** kubedb.DefaultStatsPath; every KubeDB kind dbtls renders scrapes it over http. */
+export const STATS_PATH = '/metrics';
+const ROLE_LABEL = 'kubedb.com/role';
+
+export interface ServiceMonitorSettings {
+  labels: Record<string, string>;
+  interval?: string;
+  targetLabels?: string[];
+  podTargetLabels?: string[];
+  /** The user's extra relabelings for the `metrics` port. */
+  relabelings?: Obj[];
+  metricRelabelings?: Obj[];
+}
+
+/** `spec.monitor` as read: what the exporter and the objects around it are rendered from. */
+export interface Monitor {
+  agent: Agent;
+  port: number;
+  args: readonly string[];
+  env: readonly Obj[];
+  resources?: Obj;
+  securityContext?: Obj;
+  /** Undefined when the user set none (then no ServiceMonitor, as in KubeDB). */
+  serviceMonitor?: ServiceMonitorSettings;
+}
+
+const MONITOR = 'spec.monitor';
+const PROMETHEUS = `${MONITOR}.prometheus`;
+const EXPORTER = `${PROMETHEUS}.exporter`;
+const SERVICE_MONITOR = `${PROMETHEUS}.serviceMonitor`;
+
+/** Fields of the older API (and KubeDB's docs) that the current AgentSpec has elsewhere. */
+const MOVED: Record<string, string> = {
+  labels: `set ${SERVICE_MONITOR}.labels instead`,
+  interval: `set ${SERVICE_MONITOR}.interval instead`,
+  port: `set ${EXPORTER}.port instead`,
+  namespace: "the ServiceMonitor is created in the database's namespace",
+};
+
+/**
+ * Reads and checks `spec.monitor` (monitoring-agent-api's AgentSpec). Undefined when there is
+ * nothing to render: no monitor, no agent, or an error (reported at its field).
+ */
+export function readMonitor(
+  spec: Obj,
+  report: Reporter,
+  o: { reservedPorts: readonly number[] },
+): Monitor | undefined {
+  const m = spec.monitor;
+  if (m === undefined || m === null) return undefined;
+  if (!isObj(m)) {
+    report.error(MONITOR, `must be a mapping, got ${describeType(m)}`);
+    return undefined;
+  }
+  const errors = report.results.length;
+  unknownFields(m, ['agent', 'prometheus'], MONITOR, report);
+  if (m.agent === undefined || m.agent === null) {
+    report.warn(
+      `${MONITOR}.agent`,
+      `is not set: KubeDB runs no exporter without an agent, and neither does dbtls; set one of ${AGENTS.join(', ')}`,
+    );
+    return undefined;
+  }
+  if (typeof m.agent !== 'string' || !(AGENTS as readonly string[]).includes(m.agent)) {
+    const got = typeof m.agent === 'string' ? JSON.stringify(m.agent) : describeType(m.agent);
+    report.error(`${MONITOR}.agent`, `${got} is not one of ${AGENTS.join(', ')}`);
+  }
+  const prometheus = mapping(m, 'prometheus', PROMETHEUS, report) ?? {};
+  for (const key of Object.keys(prometheus)) {
+    if (key === 'exporter' || key === 'serviceMonitor') continue;
+    const where = MOVED[key];
+    report.error(
+      `${PROMETHEUS}.${key}`,
+      where
+        ? `is not a field of KubeDB's current AgentSpec (the API server drops it): ${where}`
+        : "is not a field of KubeDB's AgentSpec (exporter, serviceMonitor)",
+    );
+  }
+  const exporter = mapping(prometheus, 'exporter', EXPORTER, report) ?? {};
+  unknownFields(
+    exporter,
+    ['port', 'args', 'env', 'resources', 'securityContext'],
+    EXPORTER,
+    report,
+  );
+  const port = readPort(exporter, o.reservedPorts, report);
+  const args = stringList(exporter, 'args', `${EXPORTER}.args`, report) ?? [];
+  const env = readEnv(exporter, report);
+  const resources = mapping(exporter, 'resources', `${EXPORTER}.resources`, report);
+  const securityContext = readSecurityContext(exporter, report);
+  const serviceMonitor = readServiceMonitor(prometheus, report);
+  if (report.results.slice(errors).some((r) => r.severity === 'error')) return undefined;
+  const agent = m.agent as Agent;
+  if (agent === 'prometheus.io/operator' && serviceMonitor === undefined) {
+    report.warn(
+      SERVICE_MONITOR,
+      'is not set: with agent prometheus.io/operator KubeDB creates no ServiceMonitor without it ' +
+        '(its agent stops at "serviceMonitor spec is empty"), and neither does dbtls; set ' +
+        'serviceMonitor.labels to those your Prometheus selects',
+    );
+  }
+  return { agent, port, args, env, resources, securityContext, serviceMonitor };
+}
+
+function unknownFields(o: Obj, known: readonly string[], path: string, report: Reporter): void {
+  for (const key of Object.keys(o)) {
+    if (!known.includes(key))
+      report.error(
+        `${path}.${key}`,
+        `is not a field of KubeDB's monitor API (${known.join(', ')})`,
+      );
+  }
+}
+
+function mapping(o: Obj, key: string, path: string, report: Reporter): Obj | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (isObj(v)) return v;
+  report.error(path, `must be a mapping, got ${describeType(v)}`);
+  return undefined;
+}
+
+function stringList(o: Obj, key: string, path: string, report: Reporter): string[] | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) {
+    report.error(path, `must be a list of strings, got ${describeType(v)}`);
+    return undefined;
+  }
+  const bad = v.findIndex((s) => typeof s !== 'string');
+  if (bad < 0) return v as string[];
+  report.error(`${path}[${bad}]`, `must be a string, got ${describeType(v[bad])}`);
+  return undefined;
+}
+
+function readPort(exporter: Obj, reserved: readonly number[], report: Reporter): number {
+  const v = exporter.port;
+  if (v === undefined || v === null) return EXPORTER_PORT;
+  const path = `${EXPORTER}.port`;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) {
+    report.error(path, `must be a port number from 1 to 65535, got ${describeType(v)}`);
+  } else if (reserved.includes(v)) {
+    report.error(path, `${v} is the database's own port in the same pod; choose another`);
+  }
+  return v as number;
+}
+
+function readEnv(exporter: Obj, report: Reporter): Obj[] {
+  const v = exporter.env;
+  if (v === undefined || v === null) return [];
+  const path = `${EXPORTER}.env`;
+  if (!Array.isArray(v)) {
+    report.error(path, `must be a list of environment variables, got ${describeType(v)}`);
+    return [];
+  }
+  v.forEach((e, i) => {
+    if (!isObj(e) || typeof e.name !== 'string' || e.name === '')
+      report.error(`${path}[${i}]`, 'must be a mapping with a name (and a value or valueFrom)');
+  });
+  return v as Obj[];
+}
+
+/** The exporter's securityContext: the user's, refused where it would loosen the restricted level. */
+function readSecurityContext(exporter: Obj, report: Reporter): Obj | undefined {
+  const path = `${EXPORTER}.securityContext`;
+  const sc = mapping(exporter, 'securityContext', path, report);
+  if (sc === undefined) return undefined;
+  const refuse = (field: string, what: string) =>
+    report.error(
+      `${path}.${field}`,
+      `${what}: the exporter runs in the database's pod, which dbtls renders for Pod Security's ` +
+        'restricted level; remove it',
+    );
+  if (sc.privileged === true) refuse('privileged', 'a privileged exporter');
+  if (sc.allowPrivilegeEscalation === true)
+    refuse('allowPrivilegeEscalation', 'privilege escalation');
+  if (sc.runAsNonRoot === false) refuse('runAsNonRoot', 'an exporter that may run as root');
+  if (sc.runAsUser === 0) refuse('runAsUser', 'an exporter running as root');
+  const seccomp = isObj(sc.seccompProfile) ? sc.seccompProfile.type : undefined;
+  if (seccomp !== undefined && seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost')
+    refuse('seccompProfile.type', `seccomp profile ${JSON.stringify(seccomp)}`);
+  if (sc.capabilities !== undefined) {
+    const caps = isObj(sc.capabilities) ? sc.capabilities : {};
+    const add = Array.isArray(caps.add) ? caps.add : [];
+    const drop = Array.isArray(caps.drop) ? caps.drop : [];
+    const added = add.filter((c) => c !== 'NET_BIND_SERVICE');
+    if (added.length > 0) refuse('capabilities.add', `capabilities ${added.join(', ')}`);
+    if (!drop.includes('ALL')) refuse('capabilities.drop', 'capabilities that do not drop ALL');
+  }
+  return sc;
+}
+
+const LABEL_NAME =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+// prometheus-operator's Duration (the ServiceMonitor CRD's pattern for interval).
+const DURATION =
+  /^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/;
+
+function readServiceMonitor(prometheus: Obj, report: Reporter): ServiceMonitorSettings | undefined {
+  const sm = mapping(prometheus, 'serviceMonitor', SERVICE_MONITOR, report);
+  if (sm === undefined) return undefined;
+  unknownFields(
+    sm,
+    ['labels', 'interval', 'targetLabels', 'podTargetLabels', 'endpoints'],
+    SERVICE_MONITOR,
+    report,
+  );
+  const labels: Record<string, string> = {};
+  const l = mapping(sm, 'labels', `${SERVICE_MONITOR}.labels`, report) ?? {};
+  for (const [k, v] of Object.entries(l)) {
+    const path = `${SERVICE_MONITOR}.labels.${k}`;
+    if (k.length > 317 || !LABEL_NAME.test(k) || k.split('/').pop()!.length > 63)
+      report.error(path, `${JSON.stringify(k)} is not a valid label name`);
+    else if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v))
+      report.error(
+        path,
+        `${typeof v === 'string' ? JSON.stringify(v) : describeType(v)} is not a valid label value (a string of at most 63 letters, digits, -, _ and ., starting and ending with a letter or digit)`,
+      );
+    else labels[k] = v;
+  }
+  let interval: string | undefined;
+  if (sm.interval !== undefined && sm.interval !== null && sm.interval !== '') {
+    if (typeof sm.interval === 'string' && DURATION.test(sm.interval)) interval = sm.interval;
+    else
+      report.error(
+        `${SERVICE_MONITOR}.interval`,
+        `${typeof sm.interval === 'string' ? JSON.stringify(sm.interval) : describeType(sm.interval)} is not a Prometheus duration such as 30s or 1m30s`,
+      );
+  }
+  const targetLabels = stringList(sm, 'targetLabels', `${SERVICE_MONITOR}.targetLabels`, report);
+  const podTargetLabels = stringList(
+    sm,
+    'podTargetLabels',
+    `${SERVICE_MONITOR}.podTargetLabels`,
+    report,
+  );
+  const endpoint = readEndpoint(sm, report);
+  return { labels, interval, targetLabels, podTargetLabels, ...endpoint };
+}
+
+/** The user's relabelings for the stats Service's one port, as KubeDB's agent takes them. */
+function readEndpoint(
+  sm: Obj,
+  report: Reporter,
+): Pick<ServiceMonitorSettings, 'relabelings' | 'metricRelabelings'> {
+  const v = sm.endpoints;
+  if (v === undefined || v === null) return {};
+  const path = `${SERVICE_MONITOR}.endpoints`;
+  if (!Array.isArray(v)) {
+    report.error(path, `must be a list, got ${describeType(v)}`);
+    return {};
+  }
+  let found: Obj | undefined;
+  v.forEach((e, i) => {
+    const at = `${path}[${i}]`;
+    if (!isObj(e)) {
+      report.error(at, `must be a mapping, got ${describeType(e)}`);
+      return;
+    }
+    unknownFields(e, ['port', 'relabelings', 'metricRelabelings'], at, report);
+    if (e.port !== EXPORTER_PORT_NAME) {
+      report.warn(
+        `${at}.port`,
+        `${JSON.stringify(e.port)} names no port of the stats Service (its one port is "${EXPORTER_PORT_NAME}"): these relabelings are not used`,
+      );
+      return;
+    }
+    for (const key of ['relabelings', 'metricRelabelings']) {
+      const list = e[key];
+      if (list !== undefined && (!Array.isArray(list) || !list.every(isObj)))
+        report.error(
+          `${at}.${key}`,
+          `must be a list of relabel configs, got ${describeType(list)}`,
+        );
+    }
+    found = e;
+  });
+  if (found === undefined) return {};
+  return {
+    relabelings: found.relabelings as Obj[] | undefined,
+    metricRelabelings: found.metricRelabelings as Obj[] | undefined,
+  };
+}
+
+/** What a kind gives its exporter sidecar. */
+export interface ExporterParts {
+  image: string;
+  /** The kind's own flags, before the user's; one the user also passes is left to the user. */
+  args: readonly string[];
+  /** The kind's own variables: they replace the user's of the same name, as KubeDB's do. */
+  env: readonly Obj[];
+  volumeMounts?: readonly Obj[];
+  /** The ids KubeDB gives the exporter: those of the database's image. */
+  uid: number;
+  gid: number;
+}
+
+/** The security context KubeDB defaults the exporter to (monitoring-agent-api and the kind's ids). */
+const defaultSecurityContext = sharedBy((ids: string) => {
+  const [uid, gid] = ids.split(':').map(Number);
+  return {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+    runAsGroup: gid,
+    runAsNonRoot: true,
+    runAsUser: uid,
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+});
+const exporterPorts = sharedBy((port: number) => [
+  { name: EXPORTER_PORT_NAME, containerPort: port, protocol: 'TCP' },
+]);
+
+const flagName = (arg: string) => /^--?([^=]+)/.exec(arg)?.[1];
+
+/** The exporter sidecar: the kind's parts, the user's args, env, resources and security context. */
+export function exporterContainer(monitor: Monitor, parts: ExporterParts, report: Reporter): Obj {
+  const userFlags = new Set(monitor.args.map(flagName));
+  const ownNames = new Set(parts.env.map((e) => e.name));
+  monitor.env.forEach((e, i) => {
+    if (!ownNames.has(e.name)) return;
+    report.warn(
+      `${EXPORTER}.env[${i}]`,
+      `${String(e.name)} is set by dbtls for the exporter's connection to the database, as KubeDB sets it; yours is not used`,
+    );
+  });
+  const defaults = defaultSecurityContext(`${parts.uid}:${parts.gid}`);
+  return compact({
+    name: 'exporter',
+    image: parts.image,
+    args: [...parts.args.filter((a) => !userFlags.has(flagName(a))), ...monitor.args],
+    env: [...monitor.env.filter((e) => !ownNames.has(e.name)), ...parts.env],
+    ports: exporterPorts(monitor.port),
+    resources: monitor.resources,
+    volumeMounts: parts.volumeMounts,
+    securityContext: monitor.securityContext ? merged(defaults, monitor.securityContext) : defaults,
+  });
+}
+
+/** The stats Service and, with prometheus.io/operator and a serviceMonitor, its ServiceMonitor. */
+export function monitorObjects(owner: Owner, monitor: Monitor): KubeObject[] {
+  const name = nameWithSuffix(owner.db.metadata.name, 'stats');
+  const meta = objectMeta(owner, name, { [ROLE_LABEL]: 'stats' });
+  if (monitor.agent === 'prometheus.io/builtin') {
+    // prometheusbuiltin: what Prometheus's kubernetes-service-endpoints job reads.
+    meta.annotations = merged(meta.annotations, {
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/scheme': 'http',
+      'prometheus.io/path': STATS_PATH,
+      'prometheus.io/port': String(monitor.port),
+    });
+  }
+  const stats = kubeObject('v1', 'Service', meta, {
+    spec: {
+      type: 'ClusterIP',
+      selector: selectorLabels(owner),
+      ports: [
+        {
+          name: EXPORTER_PORT_NAME,
+          port: monitor.port,
+          targetPort: EXPORTER_PORT_NAME,
+          protocol: 'TCP',
+        },
+      ],
+    },
+  });
+  const sm = monitor.serviceMonitor;
+  if (monitor.agent !== 'prometheus.io/operator' || sm === undefined) return [stats];
+  return [stats, serviceMonitor(owner, name, meta.labels ?? {}, sm)];
+}
+
+const POD_RELABELING = {
+  sourceLabels: ['__meta_kubernetes_endpoint_address_target_name'],
+  targetLabel: 'pod',
+  action: 'replace',
+};
+
+function serviceMonitor(
+  owner: Owner,
+  name: string,
+  statsLabels: Record<string, string>,
+  sm: ServiceMonitorSettings,
+): KubeObject {
+  const meta = objectMeta(owner, name);
+  meta.labels = merged(meta.labels, sm.labels);
+  return kubeObject('monitoring.coreos.com/v1', 'ServiceMonitor', meta, {
+    spec: compact({
+      endpoints: [
+        compact({
+          port: EXPORTER_PORT_NAME,
+          interval: sm.interval,
+          path: STATS_PATH,
+          honorLabels: true,
+          scheme: 'http',
+          relabelings: [POD_RELABELING, ...(sm.relabelings ?? [])],
+          metricRelabelings: sm.metricRelabelings,
+        }),
+      ],
+      namespaceSelector: { matchNames: [owner.namespace] },
+      selector: { matchLabels: { ...statsLabels } },
+      targetLabels: sm.targetLabels,
+      podTargetLabels: sm.podTargetLabels,
+    }),
+  });
+}
+
+/** The path of the exporter's fields in results, for the kinds' own messages. */
+export const EXPORTER_PATH = EXPORTER;
