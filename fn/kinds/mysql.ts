@@ -43,11 +43,15 @@ import {
   MYSQL_PORT,
   mysqlFamilyClient,
   mysqlReloader,
+  readMysqlConfiguration,
   readSecureTransport,
   type SecureTransport,
   REQUIRE_SSL_SETTING,
+  USER_CONFIG_DIR,
+  userIncludes,
 } from './mysql-family.js';
 import { WATCHER_FILE } from '../render/rotation.js';
+import { inlineData, type UserConfiguration, userSecretVolume } from '../render/user-config.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const TOPOLOGY_MODES = ['GroupReplication', 'InnoDBCluster', 'RemoteReplica', 'SemiSync'] as const;
@@ -62,8 +66,6 @@ const UUID =
 
 const OPERATOR_ONLY = operatorOnlyFields(
   'init',
-  'configSecret',
-  'configuration',
   'monitor',
   'archiver',
   'autoOps',
@@ -81,6 +83,8 @@ interface MySQLPlan extends SecureTransport {
   version: string;
   replicas: number;
   topology: TopologyMode | undefined;
+  /** The user's spec.configuration / configSecret (standalone mode). */
+  userConfig?: UserConfiguration;
 }
 
 export const mysql = defineKind<MySQLPlan>({
@@ -137,7 +141,14 @@ export const mysql = defineKind<MySQLPlan>({
       warnOperatorOnly(spec, OPERATOR_ONLY, report);
       adviseStandalone(ctx, transport, 'root');
     }
-    return { ...transport, version: version ?? '', replicas, topology };
+    const plan: MySQLPlan = { ...transport, version: version ?? '', replicas, topology };
+    if (standalone) {
+      const cert = (alias: string) =>
+        ctx.tls ? { alias, name: alias, secretName: alias } : undefined;
+      const myCnf = clientTLSCnf('MySQL', plan.requireSSL, cert('server'), cert('client'));
+      plan.userConfig = readMysqlConfiguration(ctx, [myCnf], ctx.tls !== undefined);
+    }
+    return plan;
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
@@ -175,6 +186,12 @@ export const mysql = defineKind<MySQLPlan>({
     const governing = nameWithSuffix(name, 'pods');
     const configName = nameWithSuffix(name, 'server-config');
     const certs = certVolumes(certificates);
+    const userSecret = plan.userConfig?.secret;
+    if (userSecret) {
+      const user = userSecretVolume(userSecret.name, USER_CONFIG_DIR);
+      certs.volumes.unshift(user.volume);
+      certs.mounts.unshift(user.mount);
+    }
     const image = `mysql:${plan.version}`;
     const rootPassword = {
       name: 'MYSQL_ROOT_PASSWORD',
@@ -201,6 +218,17 @@ export const mysql = defineKind<MySQLPlan>({
       'my.cnf': clientTLSCnf('MySQL', plan.requireSSL, server, client),
       'start.sh': START,
     };
+    if (plan.userConfig) {
+      // mysqld reads the user's files, then dbtls's my.cnf, which wins.
+      files['server.cnf'] = [
+        "# Rendered by dbtls: what mysqld reads after the image's own configuration.",
+        ...userIncludes(plan.userConfig),
+        `!include ${CONFIG_DIR}/my.cnf`,
+        '',
+      ].join('\n');
+      files['start.sh'] = START.replace(`${CONFIG_DIR}/my.cnf`, `${CONFIG_DIR}/server.cnf`);
+      Object.assign(files, inlineData(plan.userConfig));
+    }
     if (reloader) files[WATCHER_FILE] = reloader.script;
     return [
       configMap(owner, configName, files),

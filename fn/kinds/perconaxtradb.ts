@@ -36,7 +36,20 @@ import {
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
-import { mysqlFamilyClient, mysqlRotation, REQUIRE_SSL_SETTING } from './mysql-family.js';
+import {
+  mysqlFamilyClient,
+  mysqlRotation,
+  readMysqlConfiguration,
+  REQUIRE_SSL_SETTING,
+  USER_CONFIG_DIR,
+  userIncludes,
+} from './mysql-family.js';
+import {
+  inlineData,
+  USER_CONFIG_VOLUME,
+  type UserConfiguration,
+  userSecretVolume,
+} from '../render/user-config.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const PORT = 3306;
@@ -59,8 +72,6 @@ const MAX_RENDERED_NODES = 1000; // dbtls's own bound: the Galera peer list grow
 
 const OPERATOR_ONLY = operatorOnlyFields(
   'init',
-  'configSecret',
-  'configuration',
   'monitor',
   ['systemUserSecrets', 'system user secrets'],
   'autoOps',
@@ -77,6 +88,8 @@ interface PerconaXtraDBPlan {
   replicas: number;
   requireSSL: boolean;
   authSecret: string;
+  /** The user's spec.configuration / configSecret (standalone mode). */
+  userConfig?: UserConfiguration;
 }
 
 export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
@@ -161,7 +174,16 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
         );
       }
     }
-    return { version: version ?? '', replicas, requireSSL, authSecret };
+    const plan: PerconaXtraDBPlan = { version: version ?? '', replicas, requireSSL, authSecret };
+    if (ctx.settings.mode === 'standalone') {
+      const cert = (alias: string) =>
+        ctx.tls ? { alias, name: alias, secretName: alias } : undefined;
+      const peers = peersOf(name, ctx.namespace, ctx.settings.clusterDomain, replicas);
+      const rendered = [myCnf(plan, cert('server'), cert('client'))];
+      rendered.push(galeraCnf(name, peers, cert('server')));
+      plan.userConfig = readMysqlConfiguration(ctx, rendered, ctx.tls !== undefined);
+    }
+    return plan;
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
@@ -204,6 +226,11 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
     const configName = nameWithSuffix(name, 'server-config');
     const volumes: Obj[] = [configMapVolume('config', configName, 0o555)];
     const mounts: Obj[] = [...BASE_MOUNTS];
+    if (plan.userConfig?.secret) {
+      const user = userSecretVolume(plan.userConfig.secret.name, USER_CONFIG_DIR);
+      volumes.push(user.volume);
+      mounts.push(user.mount);
+    }
     for (const cert of [server, client]) {
       if (!cert) continue;
       // The volume names KubeDB reserves: tls-server-config, tls-client-config.
@@ -215,10 +242,7 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
       volumes.push(trustVolume('tls-trust'));
       mounts.push(TRUST_MOUNT);
     }
-    const peers = Array.from(
-      { length: plan.replicas },
-      (_, i) => `${name}-${i}.${governing}.${ctx.namespace}.svc.${ctx.settings.clusterDomain}`,
-    );
+    const peers = peersOf(name, ctx.namespace, ctx.settings.clusterDomain, plan.replicas);
     const image = `percona/percona-xtradb-cluster:${plan.version}`;
     const rootPassword = {
       name: 'MYSQL_ROOT_PASSWORD',
@@ -237,8 +261,15 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
     const config: Record<string, string> = {
       'my.cnf': myCnf(plan, server, client),
       'wsrep.cnf': galeraCnf(name, peers, server),
-      'server.cnf': `# Rendered by dbtls: what mysqld reads after the image's own configuration.\n!include ${CONFIG_DIR}/my.cnf\n!include ${CONFIG_DIR}/wsrep.cnf\n`,
+      'server.cnf': [
+        "# Rendered by dbtls: what mysqld reads after the image's own configuration.",
+        ...userIncludes(plan.userConfig),
+        `!include ${CONFIG_DIR}/my.cnf`,
+        `!include ${CONFIG_DIR}/wsrep.cnf`,
+        '',
+      ].join('\n'),
       'start.sh': startScript(server !== undefined),
+      ...inlineData(plan.userConfig),
     };
     // Renewal: a sidecar of the same image asks mysqld (and Galera) to reload TLS over SQL.
     const containers: Obj[] = [container];
@@ -250,7 +281,7 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
           image,
           script: `${CONFIG_DIR}/${WATCHER_FILE}`,
           env: [rootPassword],
-          mounts: mounts.filter((m) => m.name !== 'data'),
+          mounts: mounts.filter((m) => m.name !== 'data' && m.name !== USER_CONFIG_VOLUME),
         }),
       );
     }
@@ -386,3 +417,12 @@ const READINESS = tcpReadiness(PORT);
 const POD_SECURITY = podSecurityContext(MYSQL_UID);
 const PRIMARY_PORTS = shared([{ name: 'primary', port: PORT }]);
 const POD_PORTS = shared([{ name: 'db', port: PORT }, ...GALERA_PORTS]);
+
+/** Every node's name in the governing Service, as wsrep_cluster_address lists them. */
+function peersOf(name: string, namespace: string, domain: string, replicas: number): string[] {
+  const governing = nameWithSuffix(name, 'pods');
+  return Array.from(
+    { length: replicas },
+    (_, i) => `${name}-${i}.${governing}.${namespace}.svc.${domain}`,
+  );
+}

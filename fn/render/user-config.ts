@@ -235,7 +235,7 @@ export function reportOverridden(
     if (ours === undefined || same(ours.value, s.value)) continue;
     report.warn(
       file.path,
-      `line ${s.line}: ${show(s.name, s.value)} ${ours.tls ? 'would weaken TLS' : 'conflicts with a setting dbtls renders'}; ` +
+      `line ${s.line}: ${show(s.name, s.value)} conflicts with ${ours.tls ? "dbtls's TLS settings" : 'a setting dbtls renders'}; ` +
         `dbtls's ${show(s.name, ours.value)} comes after the user's configuration and wins`,
     );
   }
