@@ -323,8 +323,10 @@ function readMariaDBConfiguration(
 ): UserConfiguration | undefined {
   // The certificates as the workload will mount them: only whether there are any matters here.
   const cert = (alias: string) => (ctx.tls ? { alias, name: alias, secretName: alias } : undefined);
-  const files = optionFiles(ctx, plan, cert('server'), cert('client'));
-  return readMysqlConfiguration(ctx, Object.values(files), ctx.tls !== undefined);
+  // At most as many peers as a rendered workload lists (more is an error in plan()).
+  const bounded = { ...plan, replicas: Math.min(plan.replicas, MAX_RENDERED_NODES) };
+  const files = () => Object.values(optionFiles(ctx, bounded, cert('server'), cert('client')));
+  return readMysqlConfiguration(ctx, files, ctx.tls !== undefined);
 }
 
 /** What mariadbd reads after the image's own configuration: the user's files, then dbtls's. */

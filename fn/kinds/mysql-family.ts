@@ -266,18 +266,19 @@ const OFF = new Set(['0', 'off', 'false']);
 const WEAK_TLS = /(^|,)\s*tlsv1(\.1)?\s*(,|$)/i;
 
 /**
- * spec.configuration / configSecret of a MySQL-family kind in standalone mode. `rendered` are
- * the option files dbtls includes after the user's; `tls`: the server has a certificate.
+ * spec.configuration / configSecret of a MySQL-family kind in standalone mode. `rendered` gives
+ * the option files dbtls includes after the user's (asked only when there is a user
+ * configuration); `tls`: the server has a certificate.
  */
 export function readMysqlConfiguration(
   ctx: KindContext,
-  rendered: readonly string[],
+  rendered: () => readonly string[],
   tls: boolean,
 ): UserConfiguration | undefined {
   const conf = readUserConfiguration(ctx, { configSecret: 'unless-configuration' });
   if (conf === undefined) return undefined;
   const owned = new Map<string, OwnedSetting>();
-  for (const s of rendered.flatMap((text) => parseServerOptions(text).options))
+  for (const s of rendered().flatMap((text) => parseServerOptions(text).options))
     owned.set(s.name, {
       value: s.value,
       tls: /^(ssl|require-secure|wsrep-provider-opt)/.test(s.name),

@@ -145,8 +145,8 @@ export const mysql = defineKind<MySQLPlan>({
     if (standalone) {
       const cert = (alias: string) =>
         ctx.tls ? { alias, name: alias, secretName: alias } : undefined;
-      const myCnf = clientTLSCnf('MySQL', plan.requireSSL, cert('server'), cert('client'));
-      plan.userConfig = readMysqlConfiguration(ctx, [myCnf], ctx.tls !== undefined);
+      const myCnf = () => [clientTLSCnf('MySQL', plan.requireSSL, cert('server'), cert('client'))];
+      plan.userConfig = readMysqlConfiguration(ctx, myCnf, ctx.tls !== undefined);
     }
     return plan;
   },

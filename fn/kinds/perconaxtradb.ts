@@ -178,9 +178,16 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
     if (ctx.settings.mode === 'standalone') {
       const cert = (alias: string) =>
         ctx.tls ? { alias, name: alias, secretName: alias } : undefined;
-      const peers = peersOf(name, ctx.namespace, ctx.settings.clusterDomain, replicas);
-      const rendered = [myCnf(plan, cert('server'), cert('client'))];
-      rendered.push(galeraCnf(name, peers, cert('server')));
+      // At most as many peers as a rendered workload lists (more is an error above).
+      const nodes = Math.min(replicas, MAX_RENDERED_NODES);
+      const rendered = () => [
+        myCnf(plan, cert('server'), cert('client')),
+        galeraCnf(
+          name,
+          peersOf(name, ctx.namespace, ctx.settings.clusterDomain, nodes),
+          cert('server'),
+        ),
+      ];
       plan.userConfig = readMysqlConfiguration(ctx, rendered, ctx.tls !== undefined);
     }
     return plan;

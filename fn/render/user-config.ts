@@ -236,7 +236,12 @@ export function reportOverridden(
     report.warn(
       file.path,
       `line ${s.line}: ${show(s.name, s.value)} conflicts with ${ours.tls ? "dbtls's TLS settings" : 'a setting dbtls renders'}; ` +
-        `dbtls's ${show(s.name, ours.value)} comes after the user's configuration and wins`,
+        `dbtls's ${show(s.name, shorten(ours.value))} comes after the user's configuration and wins`,
     );
   }
+}
+
+/** A value as a message shows it: a long one (a Galera peer list) cut after 80 characters. */
+function shorten(value: string): string {
+  return value.length > 80 ? `${value.slice(0, 80)}…` : value;
 }
