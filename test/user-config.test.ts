@@ -471,6 +471,49 @@ describe('Redis', () => {
 });
 
 describe('kinds dbtls does not include it for', () => {
+  it('MSSQLServer and VaultServer keep their operator-only warnings', () => {
+    const mssql = db(
+      'MSSQLServer',
+      {
+        version: '2022-cu12',
+        configuration: { secretName: 'ms-conf' },
+        podTemplate: {
+          spec: {
+            containers: [
+              {
+                name: 'mssql',
+                env: [
+                  { name: 'ACCEPT_EULA', value: 'Y' },
+                  { name: 'MSSQL_PID', value: 'Developer' },
+                ],
+              },
+            ],
+          },
+        },
+      },
+      'kubedb.com/v1alpha2',
+    );
+    const vault = {
+      apiVersion: 'kubevault.com/v1alpha2',
+      kind: 'VaultServer',
+      metadata: { name: 'db', namespace: 'demo' },
+      spec: {
+        version: '1.18.4',
+        backend: { raft: {} },
+        configSecret: { name: 'extra' },
+        tls: { issuerRef: ISSUER },
+      },
+    };
+    for (const [item, field] of [
+      [mssql, 'spec.configuration'],
+      [vault, 'spec.configSecret'],
+    ] as const) {
+      const warnings = configResults(render(item)).filter((r) => r.severity === 'warning');
+      expect(warnings.map((w) => w.field)).toEqual([field]);
+      expect(warnings[0].message).toMatch(/operator only; standalone mode does not render it/);
+    }
+  });
+
   it('Singlestore keeps the operator-only warning', () => {
     const run = render(
       db(
