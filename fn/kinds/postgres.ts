@@ -342,7 +342,8 @@ export const postgres = defineKind<PostgresPlan>({
           image,
           script: `${CONFIG_DIR}/${WATCHER_FILE}`,
           env: [PGDATA_ENV],
-          // pg_ctl only reads postmaster.pid from the data volume; the user's files are the server's
+          // pg_ctl only reads postmaster.pid from the data volume; the user's files are the
+          // server's alone
           mounts: mounts
             .filter((m) => m.name !== USER_CONFIG_VOLUME)
             .map((m) => (m === BASE_MOUNTS[0] ? DATA_READ_ONLY : m)),

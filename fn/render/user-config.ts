@@ -99,7 +99,8 @@ export function readUserConfiguration(
       report.warn(
         'spec.configSecret',
         `is not used: KubeDB reads spec.configuration instead (configSecret is its older form); ` +
-          `move Secret "${fromSecret.name}" to spec.configuration.secretName or remove configSecret`,
+          `move Secret "${fromSecret.name}" to spec.configuration.secretName or remove ` +
+          'configSecret',
       );
     }
   }
@@ -233,10 +234,12 @@ export function reportOverridden(
   for (const s of settings) {
     const ours = owned.get(s.name);
     if (ours === undefined || same(ours.value, s.value)) continue;
+    const what = ours.tls ? "dbtls's TLS settings" : 'a setting dbtls renders';
+    const theirs = show(s.name, shorten(ours.value));
     report.warn(
       file.path,
-      `line ${s.line}: ${show(s.name, s.value)} conflicts with ${ours.tls ? "dbtls's TLS settings" : 'a setting dbtls renders'}; ` +
-        `dbtls's ${show(s.name, shorten(ours.value))} comes after the user's configuration and wins`,
+      `line ${s.line}: ${show(s.name, s.value)} conflicts with ${what}; dbtls's ${theirs} ` +
+        "comes after the user's configuration and wins",
     );
   }
 }
