@@ -133,12 +133,6 @@ describe('PerconaXtraDB validation', () => {
     expect(resultsOf(r)).toEqual([
       {
         severity: 'warning',
-        field: 'spec.configSecret',
-        message:
-          'custom configuration (spec.configSecret) is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)',
-      },
-      {
-        severity: 'warning',
         field: 'spec.deletionPolicy',
         message:
           'the deletion policy (spec.deletionPolicy) is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)',
@@ -162,6 +156,13 @@ describe('PerconaXtraDB validation', () => {
         field: 'spec.monitor.prometheus.serviceMonitor',
         message:
           'is not set: with agent prometheus.io/operator KubeDB creates no ServiceMonitor without it (its agent stops at "serviceMonitor spec is empty"), and neither does dbtls; set serviceMonitor.labels to those your Prometheus selects',
+      },
+      {
+        // spec.configSecret is honoured (test/user-config.test.ts): the Secret is not checked.
+        severity: 'info',
+        field: 'spec.configSecret.name',
+        message:
+          'the server reads the *.cnf files (!includedir /etc/mysql/custom.conf.d) of Secret "my-config" before dbtls\'s settings; dbtls cannot see the Secret, so its content is not checked, and dbtls\'s TLS settings (ssl_ca, ssl_cert, ssl_key, require_secure_transport, wsrep_provider_options) come after it and take precedence',
       },
       {
         severity: 'info',

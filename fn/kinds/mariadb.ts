@@ -49,11 +49,16 @@ import {
   mysqlFamilyClient,
   mysqlReloader,
   TRUST_BUNDLE_LINES,
+  readMysqlConfiguration,
   readSecureTransport,
   type SecureTransport,
   REQUIRE_SSL_SETTING,
+  USER_CONFIG_DIR,
+  userIncludes,
 } from './mysql-family.js';
 import { WATCHER_FILE } from '../render/rotation.js';
+import { inlineData, type UserConfiguration, userSecretVolume } from '../render/user-config.js';
+import type { KindContext } from './kind.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const TOPOLOGY_MODES = ['GaleraCluster', 'MariaDBReplication'] as const;
@@ -71,8 +76,6 @@ const REQUIRE_SSL_SINCE = [10, 5, 2]; // the webhook refuses requireSSL before M
 
 const OPERATOR_ONLY = operatorOnlyFields(
   'init',
-  'configSecret',
-  'configuration',
   'archiver',
   'autoOps',
   'deletionPolicy',
@@ -91,6 +94,8 @@ interface MariaDBPlan extends SecureTransport {
   sstMethod: SSTMethod;
   /** spec.monitor in standalone mode: the exporter sidecar and the stats Service. */
   monitor?: Monitor;
+  /** The user's spec.configuration / configSecret (standalone mode). */
+  userConfig?: UserConfiguration;
 }
 
 export const mariadb = defineKind<MariaDBPlan>({
@@ -171,7 +176,7 @@ export const mariadb = defineKind<MariaDBPlan>({
       warnOperatorOnly(spec, OPERATOR_ONLY, report);
       adviseStandalone(ctx, transport, 'root');
     }
-    return {
+    const plan: MariaDBPlan = {
       ...transport,
       version: version ?? '',
       replicas,
@@ -183,6 +188,8 @@ export const mariadb = defineKind<MariaDBPlan>({
           })
         : undefined,
     };
+    if (standalone) plan.userConfig = readMariaDBConfiguration(ctx, plan);
+    return plan;
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
@@ -223,16 +230,15 @@ export const mariadb = defineKind<MariaDBPlan>({
     const governing = nameWithSuffix(name, 'pods');
     const configName = nameWithSuffix(name, 'server-config');
     const certs = certVolumes(certificates);
-    const peers = Array.from(
-      { length: plan.replicas },
-      (_, i) => `${name}-${i}.${governing}.${ctx.namespace}.svc.${ctx.settings.clusterDomain}`,
-    );
-    const files: Record<string, string> = {
-      'my.cnf': clientTLSCnf('MariaDB', plan.requireSSL, server, client),
-    };
-    if (plan.galera) files['galera.cnf'] = galeraCnf(name, peers, plan.sstMethod, server);
-    files['server.cnf'] = serverCnf(Object.keys(files));
+    const files = optionFiles(ctx, plan, server, client);
+    files['server.cnf'] = serverCnf(Object.keys(files), plan.userConfig);
     files['start.sh'] = startScript(plan.galera, server !== undefined);
+    Object.assign(files, inlineData(plan.userConfig));
+    if (plan.userConfig?.secret) {
+      const user = userSecretVolume(plan.userConfig.secret.name, USER_CONFIG_DIR);
+      certs.volumes.unshift(user.volume);
+      certs.mounts.unshift(user.mount);
+    }
     const image = `mariadb:${plan.version}`;
     const rootPassword = {
       name: 'MARIADB_ROOT_PASSWORD',
@@ -316,10 +322,44 @@ function olderThan(a: number[], b: number[]): boolean {
   return false;
 }
 
-/** What mariadbd reads after the image's own configuration. */
-function serverCnf(files: string[]): string {
+/** The option files dbtls renders: client TLS and, for a cluster, Galera. */
+function optionFiles(
+  ctx: KindContext,
+  plan: MariaDBPlan,
+  server: IssuedCertificate | undefined,
+  client: IssuedCertificate | undefined,
+): Record<string, string> {
+  const name = ctx.db.metadata.name;
+  const governing = nameWithSuffix(name, 'pods');
+  const peers = Array.from(
+    { length: plan.replicas },
+    (_, i) => `${name}-${i}.${governing}.${ctx.namespace}.svc.${ctx.settings.clusterDomain}`,
+  );
+  const files: Record<string, string> = {
+    'my.cnf': clientTLSCnf('MariaDB', plan.requireSSL, server, client),
+  };
+  if (plan.galera) files['galera.cnf'] = galeraCnf(name, peers, plan.sstMethod, server);
+  return files;
+}
+
+/** The user's configuration, checked against the option files dbtls renders after it. */
+function readMariaDBConfiguration(
+  ctx: KindContext,
+  plan: MariaDBPlan,
+): UserConfiguration | undefined {
+  // The certificates as the workload will mount them: only whether there are any matters here.
+  const cert = (alias: string) => (ctx.tls ? { alias, name: alias, secretName: alias } : undefined);
+  // At most as many peers as a rendered workload lists (more is an error in plan()).
+  const bounded = { ...plan, replicas: Math.min(plan.replicas, MAX_RENDERED_NODES) };
+  const files = () => Object.values(optionFiles(ctx, bounded, cert('server'), cert('client')));
+  return readMysqlConfiguration(ctx, files, ctx.tls !== undefined);
+}
+
+/** What mariadbd reads after the image's own configuration: the user's files, then dbtls's. */
+function serverCnf(files: string[], user: UserConfiguration | undefined): string {
   return [
     "# Rendered by dbtls: what mariadbd reads after the image's own configuration.",
+    ...userIncludes(user),
     ...files.map((f) => `!include ${CONFIG_DIR}/${f}`),
     '',
   ].join('\n');

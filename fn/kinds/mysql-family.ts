@@ -16,6 +16,16 @@ import { exporterContainer, type Monitor, STATS_PATH } from '../render/monitor.j
 import type { Reporter } from '../io/results.js';
 import { readBool, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
+import {
+  inlineKey,
+  type OwnedSetting,
+  readUserConfiguration,
+  reportOverridden,
+  reportSecretUnchecked,
+  type Setting,
+  USER_CONFIG_VOLUME,
+  type UserConfiguration,
+} from '../render/user-config.js';
 import type { ClientProfile, ConnectionSetting, IssuedCertificate, KindContext } from './kind.js';
 import { mysqlClientSettings } from './mysql-client.js';
 
@@ -235,7 +245,8 @@ export function mysqlReloader(
     image: o.image,
     script: `${CONFIG_DIR}/${WATCHER_FILE}`,
     env: [o.password],
-    mounts: o.mounts.filter((m) => m.name !== 'data'),
+    // The reloader reads neither the data nor the user's configuration.
+    mounts: o.mounts.filter((m) => m.name !== 'data' && m.name !== USER_CONFIG_VOLUME),
   });
   return { script: watcherScript(rotation), container };
 }
@@ -344,3 +355,136 @@ export function addMysqlExporter(
   };
   w.containers.push(exporterContainer(o.monitor, parts, o.report));
 }
+/** Where KubeDB mounts the user's configuration Secret for the MySQL family (custom.conf.d). */
+export const USER_CONFIG_DIR = '/etc/mysql/custom.conf.d';
+
+/**
+ * The user's files, for the top of the option file mysqld reads last: the Secret's *.cnf files
+ * (!includedir, as KubeDB's images add it) and then each inline file. mysqld takes the last value
+ * an option is given, so dbtls's files, included after these, win.
+ */
+export function userIncludes(conf: UserConfiguration | undefined): string[] {
+  if (conf === undefined) return [];
+  const lines = ["# The user's configuration (spec.configuration); dbtls's files after it win."];
+  if (conf.secret) lines.push(`!includedir ${USER_CONFIG_DIR}`);
+  for (const f of conf.inline) lines.push(`!include ${CONFIG_DIR}/${inlineKey(f.key)}`);
+  return lines;
+}
+
+/** The option groups mysqld, mariadbd and Percona's mysqld read. */
+const SERVER_GROUP = /^(mysqld|server|mariadb|mariadbd|galera)(-[\d.]+)?$/;
+const OFF = new Set(['0', 'off', 'false']);
+const WEAK_TLS = /(^|,)\s*tlsv1(\.1)?\s*(,|$)/i;
+
+/**
+ * spec.configuration / configSecret of a MySQL-family kind in standalone mode. `rendered` gives
+ * the option files dbtls includes after the user's (asked only when there is a user
+ * configuration); `tls`: the server has a certificate.
+ */
+export function readMysqlConfiguration(
+  ctx: KindContext,
+  rendered: () => readonly string[],
+  tls: boolean,
+): UserConfiguration | undefined {
+  const conf = readUserConfiguration(ctx, { configSecret: 'unless-configuration' });
+  if (conf === undefined) return undefined;
+  const owned = new Map<string, OwnedSetting>();
+  for (const s of rendered().flatMap((text) => parseServerOptions(text).options))
+    owned.set(s.name, {
+      value: s.value,
+      tls: /^(ssl|require-secure|wsrep-provider-opt)/.test(s.name),
+    });
+  if (conf.secret)
+    reportSecretUnchecked(ctx.report, conf.secret, {
+      reads: `the *.cnf files (!includedir ${USER_CONFIG_DIR})`,
+      tlsSettings: [...owned.entries()]
+        .filter(([, o]) => o.tls)
+        .map(([n]) => n.replace(/-/g, '_'))
+        .join(', '),
+    });
+  for (const f of conf.inline) {
+    const { options, outside } = parseServerOptions(f.content);
+    if (outside !== undefined)
+      ctx.report.error(
+        f.path,
+        `line ${outside}: an option before any [group] header, which mysqld refuses to start ` +
+          'with: begin the file with [mysqld]',
+      );
+    reportOverridden(ctx.report, f, options, owned, showOption, sameOption);
+    for (const s of tls ? options : []) {
+      if (s.name === 'ssl' && OFF.has(s.value.toLowerCase()))
+        ctx.report.error(
+          f.path,
+          `line ${s.line}: ${s.raw} turns TLS off, and dbtls renders no ssl option after it to ` +
+            "turn it back on: remove it (dbtls's ssl-ca, ssl-cert and ssl-key give the server TLS)",
+        );
+      if (s.name === 'tls-version' && WEAK_TLS.test(s.value))
+        ctx.report.warn(
+          f.path,
+          `line ${s.line}: ${s.raw} lets clients connect with TLS 1.0 or 1.1, which dbtls ` +
+            'does not override (it sets no tls_version): remove them from the list',
+        );
+    }
+  }
+  return conf;
+}
+
+interface OptionSetting extends Setting {
+  /** The line as written, for messages. */
+  raw: string;
+}
+
+/**
+ * The server's options in an option file (groups SERVER_GROUP reads), names as mysqld matches
+ * them: `-` and `_` alike, `loose-` dropped, `skip-`/`disable-` meaning 0 and `enable-` 1.
+ * `outside`: the line of an option before any group, which mysqld refuses.
+ */
+export function parseServerOptions(text: string): {
+  options: OptionSetting[];
+  outside?: number;
+} {
+  const options: OptionSetting[] = [];
+  let group: string | undefined;
+  let outside: number | undefined;
+  text.split('\n').forEach((line, i) => {
+    const t = line.trim();
+    if (t === '' || t.startsWith('#') || t.startsWith(';') || t.startsWith('!')) return;
+    const header = /^\[\s*([^\]]+?)\s*\]/.exec(t);
+    if (header) {
+      group = header[1].toLowerCase();
+      return;
+    }
+    if (group === undefined) {
+      outside ??= i + 1;
+      return;
+    }
+    if (!SERVER_GROUP.test(group)) return;
+    const eq = t.indexOf('=');
+    let name = (eq < 0 ? t : t.slice(0, eq)).trim().toLowerCase().replace(/_/g, '-');
+    let value =
+      eq < 0
+        ? '1'
+        : t
+            .slice(eq + 1)
+            .replace(/\s+#.*$/, '')
+            .trim();
+    if (/^(['"]).*\1$/.test(value)) value = value.slice(1, -1);
+    name = name.replace(/^loose-/, '');
+    const prefix = /^(skip|disable|enable)-(.+)$/.exec(name);
+    if (prefix) [name, value] = [prefix[2], prefix[1] === 'enable' ? '1' : '0'];
+    options.push({ name, value, line: i + 1, raw: t });
+  });
+  return { options, outside };
+}
+
+const showOption = (name: string, value: string) => `${name.replace(/-/g, '_')}=${value}`;
+const BOOL: Record<string, string> = {
+  on: '1',
+  true: '1',
+  '1': '1',
+  off: '0',
+  false: '0',
+  '0': '0',
+};
+const sameOption = (a: string, b: string) =>
+  (BOOL[a.toLowerCase()] ?? a) === (BOOL[b.toLowerCase()] ?? b);

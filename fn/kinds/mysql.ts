@@ -46,11 +46,15 @@ import {
   mysqlFamilyClient,
   mysqlReloader,
   TRUST_BUNDLE_LINES,
+  readMysqlConfiguration,
   readSecureTransport,
   type SecureTransport,
   REQUIRE_SSL_SETTING,
+  USER_CONFIG_DIR,
+  userIncludes,
 } from './mysql-family.js';
 import { WATCHER_FILE } from '../render/rotation.js';
+import { inlineData, type UserConfiguration, userSecretVolume } from '../render/user-config.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const TOPOLOGY_MODES = ['GroupReplication', 'InnoDBCluster', 'RemoteReplica', 'SemiSync'] as const;
@@ -65,8 +69,6 @@ const UUID =
 
 const OPERATOR_ONLY = operatorOnlyFields(
   'init',
-  'configSecret',
-  'configuration',
   'archiver',
   'autoOps',
   'deletionPolicy',
@@ -83,6 +85,8 @@ interface MySQLPlan extends SecureTransport {
   topology: TopologyMode | undefined;
   /** spec.monitor in standalone mode: the exporter sidecar and the stats Service. */
   monitor?: Monitor;
+  /** The user's spec.configuration / configSecret (standalone mode). */
+  userConfig?: UserConfiguration;
 }
 
 export const mysql = defineKind<MySQLPlan>({
@@ -142,7 +146,14 @@ export const mysql = defineKind<MySQLPlan>({
     const monitor = standalone
       ? readMonitor(spec, report, { reservedPorts: [MYSQL_PORT] })
       : undefined;
-    return { ...transport, version: version ?? '', replicas, topology, monitor };
+    const plan: MySQLPlan = { ...transport, version: version ?? '', replicas, topology, monitor };
+    if (standalone) {
+      const cert = (alias: string) =>
+        ctx.tls ? { alias, name: alias, secretName: alias } : undefined;
+      const myCnf = () => [clientTLSCnf('MySQL', plan.requireSSL, cert('server'), cert('client'))];
+      plan.userConfig = readMysqlConfiguration(ctx, myCnf, ctx.tls !== undefined);
+    }
+    return plan;
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
@@ -184,6 +195,12 @@ export const mysql = defineKind<MySQLPlan>({
     const governing = nameWithSuffix(name, 'pods');
     const configName = nameWithSuffix(name, 'server-config');
     const certs = certVolumes(certificates);
+    const userSecret = plan.userConfig?.secret;
+    if (userSecret) {
+      const user = userSecretVolume(userSecret.name, USER_CONFIG_DIR);
+      certs.volumes.unshift(user.volume);
+      certs.mounts.unshift(user.mount);
+    }
     const image = `mysql:${plan.version}`;
     const rootPassword = {
       name: 'MYSQL_ROOT_PASSWORD',
@@ -210,6 +227,20 @@ export const mysql = defineKind<MySQLPlan>({
       'my.cnf': clientTLSCnf('MySQL', plan.requireSSL, server, client),
       'start.sh': server ? START_TLS : START,
     };
+    if (plan.userConfig) {
+      // mysqld reads the user's files, then dbtls's my.cnf, which wins.
+      files['server.cnf'] = [
+        "# Rendered by dbtls: what mysqld reads after the image's own configuration.",
+        ...userIncludes(plan.userConfig),
+        `!include ${CONFIG_DIR}/my.cnf`,
+        '',
+      ].join('\n');
+      files['start.sh'] = files['start.sh'].replace(
+        `${CONFIG_DIR}/my.cnf`,
+        `${CONFIG_DIR}/server.cnf`,
+      );
+      Object.assign(files, inlineData(plan.userConfig));
+    }
     if (reloader) files[WATCHER_FILE] = reloader.script;
     const containers: Obj[] = reloader ? [container, reloader.container] : [container];
     const volumes = [configMapVolume('config', configName, 0o555), ...certs.volumes];

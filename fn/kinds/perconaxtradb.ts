@@ -41,8 +41,17 @@ import {
   addMysqlExporter,
   mysqlFamilyClient,
   mysqlRotation,
+  readMysqlConfiguration,
   REQUIRE_SSL_SETTING,
+  USER_CONFIG_DIR,
+  userIncludes,
 } from './mysql-family.js';
+import {
+  inlineData,
+  USER_CONFIG_VOLUME,
+  type UserConfiguration,
+  userSecretVolume,
+} from '../render/user-config.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const PORT = 3306;
@@ -65,8 +74,6 @@ const MAX_RENDERED_NODES = 1000; // dbtls's own bound: the Galera peer list grow
 
 const OPERATOR_ONLY = operatorOnlyFields(
   'init',
-  'configSecret',
-  'configuration',
   ['systemUserSecrets', 'system user secrets'],
   'autoOps',
   'deletionPolicy',
@@ -82,6 +89,8 @@ interface PerconaXtraDBPlan {
   authSecret: string;
   /** spec.monitor in standalone mode: the exporter sidecar and the stats Service. */
   monitor?: Monitor;
+  /** The user's spec.configuration / configSecret (standalone mode). */
+  userConfig?: UserConfiguration;
 }
 
 export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
@@ -170,7 +179,29 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
       ctx.settings.mode === 'standalone'
         ? readMonitor(spec, report, { reservedPorts: [PORT, ...GALERA_PORTS.map((p) => p.port)] })
         : undefined;
-    return { version: version ?? '', replicas, requireSSL, authSecret, monitor };
+    const plan: PerconaXtraDBPlan = {
+      version: version ?? '',
+      replicas,
+      requireSSL,
+      authSecret,
+      monitor,
+    };
+    if (ctx.settings.mode === 'standalone') {
+      const cert = (alias: string) =>
+        ctx.tls ? { alias, name: alias, secretName: alias } : undefined;
+      // At most as many peers as a rendered workload lists (more is an error above).
+      const nodes = Math.min(replicas, MAX_RENDERED_NODES);
+      const rendered = () => [
+        myCnf(plan, cert('server'), cert('client')),
+        galeraCnf(
+          name,
+          peersOf(name, ctx.namespace, ctx.settings.clusterDomain, nodes),
+          cert('server'),
+        ),
+      ];
+      plan.userConfig = readMysqlConfiguration(ctx, rendered, ctx.tls !== undefined);
+    }
+    return plan;
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
@@ -215,6 +246,11 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
     const configName = nameWithSuffix(name, 'server-config');
     const volumes: Obj[] = [configMapVolume('config', configName, 0o555)];
     const mounts: Obj[] = [...BASE_MOUNTS];
+    if (plan.userConfig?.secret) {
+      const user = userSecretVolume(plan.userConfig.secret.name, USER_CONFIG_DIR);
+      volumes.push(user.volume);
+      mounts.push(user.mount);
+    }
     for (const cert of [server, client]) {
       if (!cert) continue;
       // The volume names KubeDB reserves: tls-server-config, tls-client-config.
@@ -226,10 +262,7 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
       volumes.push(trustVolume('tls-trust'));
       mounts.push(TRUST_MOUNT);
     }
-    const peers = Array.from(
-      { length: plan.replicas },
-      (_, i) => `${name}-${i}.${governing}.${ctx.namespace}.svc.${ctx.settings.clusterDomain}`,
-    );
+    const peers = peersOf(name, ctx.namespace, ctx.settings.clusterDomain, plan.replicas);
     const image = `percona/percona-xtradb-cluster:${plan.version}`;
     const rootPassword = {
       name: 'MYSQL_ROOT_PASSWORD',
@@ -248,8 +281,15 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
     const config: Record<string, string> = {
       'my.cnf': myCnf(plan, server, client),
       'wsrep.cnf': galeraCnf(name, peers, server),
-      'server.cnf': `# Rendered by dbtls: what mysqld reads after the image's own configuration.\n!include ${CONFIG_DIR}/my.cnf\n!include ${CONFIG_DIR}/wsrep.cnf\n`,
+      'server.cnf': [
+        "# Rendered by dbtls: what mysqld reads after the image's own configuration.",
+        ...userIncludes(plan.userConfig),
+        `!include ${CONFIG_DIR}/my.cnf`,
+        `!include ${CONFIG_DIR}/wsrep.cnf`,
+        '',
+      ].join('\n'),
       'start.sh': startScript(server !== undefined),
+      ...inlineData(plan.userConfig),
     };
     // Renewal: a sidecar of the same image asks mysqld (and Galera) to reload TLS over SQL.
     const containers: Obj[] = [container];
@@ -261,7 +301,7 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
           image,
           script: `${CONFIG_DIR}/${WATCHER_FILE}`,
           env: [rootPassword],
-          mounts: mounts.filter((m) => m.name !== 'data'),
+          mounts: mounts.filter((m) => m.name !== 'data' && m.name !== USER_CONFIG_VOLUME),
         }),
       );
     }
@@ -410,3 +450,12 @@ const READINESS = tcpReadiness(PORT);
 const POD_SECURITY = podSecurityContext(MYSQL_UID);
 const PRIMARY_PORTS = shared([{ name: 'primary', port: PORT }]);
 const POD_PORTS = shared([{ name: 'db', port: PORT }, ...GALERA_PORTS]);
+
+/** Every node's name in the governing Service, as wsrep_cluster_address lists them. */
+function peersOf(name: string, namespace: string, domain: string, replicas: number): string[] {
+  const governing = nameWithSuffix(name, 'pods');
+  return Array.from(
+    { length: replicas },
+    (_, i) => `${name}-${i}.${governing}.${namespace}.svc.${domain}`,
+  );
+}

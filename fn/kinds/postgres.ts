@@ -37,7 +37,19 @@ import {
   warnOperatorOnly,
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
-import { defineKind, type IssuedCertificate } from './kind.js';
+import {
+  inlineData,
+  inlineKey,
+  type OwnedSetting,
+  readUserConfiguration,
+  reportOverridden,
+  reportSecretUnchecked,
+  type Setting,
+  type UserConfiguration,
+  USER_CONFIG_VOLUME,
+  userSecretVolume,
+} from '../render/user-config.js';
+import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
 
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 const AUTH_MODES = ['md5', 'scram', 'cert'] as const;
@@ -55,11 +67,12 @@ const PGDATA = `${DATA_DIR}/pgdata`;
 const TRUST_DIR = '/tls/trust';
 const TRUST_FILE = `${TRUST_DIR}/ca.crt`;
 const KEY_MODE = 0o640; // root-owned, group postgres: the one shared-readable mode PostgreSQL accepts
+// Where KubeDB's image includes the user's Secret from (include_if_exists '/etc/config/user.conf').
+const USER_CONFIG_DIR = '/etc/config';
+const USER_CONF = 'user.conf';
 
 const OPERATOR_ONLY = operatorOnlyFields(
   'init',
-  'configSecret',
-  'configuration',
   'archiver',
   'arbiter',
   ['remoteReplica', 'remote replicas'],
@@ -85,6 +98,8 @@ interface PostgresPlan {
   hotStandby: boolean;
   /** spec.monitor in standalone mode: the exporter sidecar and the stats Service. */
   monitor?: Monitor;
+  /** The user's spec.configuration / configSecret (standalone mode). */
+  userConfig?: UserConfiguration;
 }
 
 export const postgres = defineKind<PostgresPlan>({
@@ -199,7 +214,7 @@ export const postgres = defineKind<PostgresPlan>({
       ctx.settings.mode === 'standalone'
         ? readMonitor(spec, report, { reservedPorts: [PORT] })
         : undefined;
-    return {
+    const plan: PostgresPlan = {
       sslMode,
       clientAuthMode,
       major,
@@ -209,6 +224,9 @@ export const postgres = defineKind<PostgresPlan>({
       hotStandby: standbyMode === 'Hot',
       monitor,
     };
+    if (ctx.settings.mode === 'standalone')
+      plan.userConfig = readPostgresConfiguration(ctx, plan, hasTLS && sslMode !== 'disable');
+    return plan;
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
@@ -294,6 +312,12 @@ export const postgres = defineKind<PostgresPlan>({
     const configName = nameWithSuffix(name, 'server-config');
     const volumes: Obj[] = [configMapVolume('config', configName, 0o555)];
     const mounts: Obj[] = [...BASE_MOUNTS];
+    const userSecret = plan.userConfig?.secret;
+    if (userSecret) {
+      const { volume, mount } = userSecretVolume(userSecret.name, USER_CONFIG_DIR);
+      volumes.push(volume);
+      mounts.push(mount);
+    }
     for (const cert of [server, client]) {
       if (!cert || !tls) continue;
       // server.crt / client.crt, as KubeDB names them
@@ -333,8 +357,11 @@ export const postgres = defineKind<PostgresPlan>({
           image,
           script: `${CONFIG_DIR}/${WATCHER_FILE}`,
           env: [PGDATA_ENV],
-          // pg_ctl only reads postmaster.pid from the data volume
-          mounts: mounts.map((m) => (m === BASE_MOUNTS[0] ? DATA_READ_ONLY : m)),
+          // pg_ctl only reads postmaster.pid from the data volume; the user's files are the
+          // server's alone
+          mounts: mounts
+            .filter((m) => m.name !== USER_CONFIG_VOLUME)
+            .map((m) => (m === BASE_MOUNTS[0] ? DATA_READ_ONLY : m)),
         }),
       );
     }
@@ -354,6 +381,7 @@ export const postgres = defineKind<PostgresPlan>({
       'postgresql.conf': postgresqlConf(plan, tls),
       'pg_hba.conf': pgHbaConf(plan, tls),
       'start.sh': startScript(name, plan, tls, client),
+      ...inlineData(plan.userConfig),
     };
     if (tls) config[WATCHER_FILE] = watcherScript(rotation(certs));
     return [
@@ -495,6 +523,7 @@ function hbaMethod(plan: PostgresPlan): string {
 export function postgresqlConf(plan: PostgresPlan, tls: boolean): string {
   const lines = [
     '# Rendered by dbtls from the Postgres resource; the server reads this file via -c config_file.',
+    ...userIncludes(plan.userConfig),
     "listen_addresses = '*'",
     `port = ${PORT}`,
     `hba_file = '${CONFIG_DIR}/pg_hba.conf'`,
@@ -578,4 +607,107 @@ export function startScript(
     `exec docker-entrypoint.sh postgres -c config_file=${CONFIG_DIR}/postgresql.conf`,
     '',
   ].join('\n');
+}
+
+/**
+ * The user's files first: PostgreSQL takes the last value a setting is given in the
+ * configuration files, so every setting dbtls writes below them (TLS, hba_file, port) wins.
+ * The Secret's user.conf is included if it exists, as KubeDB's image does.
+ */
+function userIncludes(conf: UserConfiguration | undefined): string[] {
+  if (conf === undefined) return [];
+  const lines = ["# The user's configuration (spec.configuration); dbtls's settings below win."];
+  if (conf.secret) lines.push(`include_if_exists = '${USER_CONFIG_DIR}/${USER_CONF}'`);
+  for (const f of conf.inline) lines.push(`include = '${CONFIG_DIR}/${inlineKey(f.key)}'`);
+  return lines;
+}
+
+/** The TLS settings dbtls renders, as the Secret's info names them. */
+const PG_TLS_SETTINGS =
+  'ssl, ssl_cert_file, ssl_key_file, ssl_ca_file, ssl_min_protocol_version; pg_hba.conf ' +
+  'through hba_file';
+const WEAK_PROTOCOLS = ['tlsv1', 'tlsv1.1'];
+
+/**
+ * spec.configuration / configSecret in standalone mode: the inline files are checked against the
+ * settings dbtls renders after them; the Secret's content cannot be.
+ */
+function readPostgresConfiguration(
+  ctx: KindContext,
+  plan: PostgresPlan,
+  tls: boolean,
+): UserConfiguration | undefined {
+  const conf = readUserConfiguration(ctx, {
+    configSecret: 'unless-secret-name',
+    operatorOnly: { tuning: 'PostgreSQL tuning (spec.configuration.tuning)' },
+  });
+  if (conf === undefined) return undefined;
+  if (conf.secret)
+    reportSecretUnchecked(ctx.report, conf.secret, {
+      reads: `${USER_CONF} (include_if_exists)`,
+      tlsSettings: tls ? PG_TLS_SETTINGS : 'ssl = off',
+    });
+  const owned = ownedSettings(postgresqlConf(plan, tls));
+  for (const f of conf.inline) {
+    const settings = parsePostgresConf(f.content);
+    reportOverridden(ctx.report, f, settings, owned, showSetting, sameValue);
+    const max = settings.filter((s) => s.name === 'ssl_max_protocol_version').pop();
+    if (tls && max && WEAK_PROTOCOLS.includes(unquote(max.value).toLowerCase())) {
+      ctx.report.error(
+        f.path,
+        `line ${max.line}: ${showSetting(max.name, max.value)} is below dbtls's ` +
+          "ssl_min_protocol_version = 'TLSv1.2', and PostgreSQL will not start with TLS " +
+          'versions it cannot use: remove it or set it to TLSv1.2 or later',
+      );
+    }
+  }
+  return conf;
+}
+
+/** dbtls's own settings; TLS ones are those of the ssl family and the hba file. */
+function ownedSettings(conf: string): Map<string, OwnedSetting> {
+  const owned = new Map<string, OwnedSetting>();
+  for (const s of parsePostgresConf(conf))
+    owned.set(s.name, { value: s.value, tls: s.name.startsWith('ssl') || s.name === 'hba_file' });
+  return owned;
+}
+
+const showSetting = (name: string, value: string) => `${name} = ${value}`;
+const BOOLEANS: Record<string, string> = {
+  on: 'on',
+  true: 'on',
+  yes: 'on',
+  '1': 'on',
+  off: 'off',
+  false: 'off',
+  no: 'off',
+  '0': 'off',
+};
+/** Two values PostgreSQL reads alike: quotes aside, booleans in any spelling. */
+function sameValue(a: string, b: string): boolean {
+  const norm = (v: string) => {
+    const u = unquote(v);
+    return BOOLEANS[u.toLowerCase()] ?? u;
+  };
+  return norm(a) === norm(b);
+}
+
+function unquote(v: string): string {
+  return /^'.*'$/s.test(v) ? v.slice(1, -1).replace(/''|\\'/g, "'") : v;
+}
+
+/**
+ * postgresql.conf syntax: `name [=] value` per line, names case-insensitive, # comments outside
+ * quotes, values bare or in single quotes. include directives name files dbtls cannot see.
+ */
+export function parsePostgresConf(text: string): Setting[] {
+  const out: Setting[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const m = /^\s*([A-Za-z_][\w.-]*)\s*=?\s*('(?:[^'\\]|''|\\.)*'|[^\s#']*)/.exec(raw);
+    if (!m) return;
+    const name = m[1].toLowerCase();
+    if (name.startsWith('include')) return;
+    out.push({ name, value: m[2], line: i + 1 });
+  });
+  return out;
 }

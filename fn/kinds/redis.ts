@@ -55,7 +55,6 @@ import {
   warnOperatorOnly,
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
-import { defineKind, type IssuedCertificate } from './kind.js';
 import {
   announceArgument,
   BUS_PORT,
@@ -67,6 +66,19 @@ import {
   SHARD_LABEL,
   shardName,
 } from './redis-cluster.js';
+import {
+  inlineData,
+  inlineKey,
+  type OwnedSetting,
+  readUserConfiguration,
+  reportOverridden,
+  reportSecretUnchecked,
+  type Setting,
+  USER_CONFIG_VOLUME,
+  type UserConfiguration,
+  userSecretVolume,
+} from '../render/user-config.js';
+import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const MODES = ['Standalone', 'Cluster', 'Sentinel'] as const;
@@ -75,6 +87,9 @@ const PORT = 6379;
 const REDIS_UID = 999; // the redis user of the official redis image
 const CERT_DIR = '/certs'; // kubedb.RedisTLSVolumePath; dbtls mounts one folder per alias below it
 const CONFIG_DIR = '/usr/local/etc/redis'; // kubedb.RedisConfigVolumePath
+// The user's Secret: beside dbtls's files (KubeDB mounts it at CONFIG_DIR, which dbtls's own use).
+const USER_CONFIG_DIR = '/usr/local/etc/redis-custom';
+const USER_CONF = 'redis.conf'; // the one key KubeDB's docs allow
 const DATA_DIR = '/data';
 const KEY_MODE = 0o440;
 const MIN_SHARDS = 3;
@@ -83,8 +98,6 @@ const TLS_SINCE_MAJOR = 6;
 
 const OPERATOR_ONLY = operatorOnlyFields(
   'init',
-  'configSecret',
-  'configuration',
   'autoOps',
   'deletionPolicy',
   'terminationPolicy',
@@ -102,6 +115,8 @@ interface RedisPlan {
   authSecret: string;
   /** spec.monitor in standalone mode: the exporter sidecar and the stats Service. */
   monitor?: Monitor;
+  /** The user's spec.configuration / configSecret (standalone mode). */
+  userConfig?: UserConfiguration;
 }
 
 export const redis = defineKind<RedisPlan>({
@@ -177,7 +192,16 @@ export const redis = defineKind<RedisPlan>({
     }
     const cluster = mode === 'Cluster' ? shape : undefined;
     const monitor = standalone ? readMonitor(spec, report, { reservedPorts: [PORT] }) : undefined;
-    return { version: version ?? '', mode, cluster, disableAuth, authSecret, monitor };
+    const plan: RedisPlan = {
+      version: version ?? '',
+      mode,
+      cluster,
+      disableAuth,
+      authSecret,
+      monitor,
+    };
+    if (standalone) plan.userConfig = readRedisConfiguration(ctx, plan);
+    return plan;
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
@@ -217,6 +241,13 @@ export const redis = defineKind<RedisPlan>({
     const configName = nameWithSuffix(name, 'server-config');
     const volumes: Obj[] = [configMapVolume('config', configName, 0o555)];
     const mounts: Obj[] = [...BASE_MOUNTS];
+    if (plan.userConfig?.secret) {
+      // Only its redis.conf: the pod does not start without it (an event names the key).
+      const keys = [USER_CONF];
+      const user = userSecretVolume(plan.userConfig.secret.name, USER_CONFIG_DIR, keys);
+      volumes.push(user.volume);
+      mounts.push(user.mount);
+    }
     for (const cert of certificates) {
       if (cert.alias === 'metrics-exporter') continue;
       volumes.push(secretVolume(`tls-${cert.alias}`, cert.secretName, CERT_FILES, KEY_MODE));
@@ -237,11 +268,12 @@ export const redis = defineKind<RedisPlan>({
     };
     if (container.env === undefined) delete container.env;
     const files: Record<string, string> = {
-      'redis.conf': redisConf(server, cluster !== undefined),
+      'redis.conf': redisConf(server, cluster !== undefined, plan.userConfig),
       'start.sh': startScript(
         plan.disableAuth,
         cluster ? announceArgument(governing, ctx.namespace) : undefined,
       ),
+      ...inlineData(plan.userConfig),
     };
     // Renewal: a sidecar of the same image has redis-server load its TLS files again.
     const containers: Obj[] = [container];
@@ -255,7 +287,7 @@ export const redis = defineKind<RedisPlan>({
           // redis-cli reads the password from REDISCLI_AUTH (not from its command line, which
           // every process could read).
           env: plan.disableAuth ? [] : [{ name: 'REDISCLI_AUTH', valueFrom: password }],
-          mounts: mounts.filter((m) => m.name !== 'data'),
+          mounts: mounts.filter((m) => m.name !== 'data' && m.name !== USER_CONFIG_VOLUME),
         }),
       );
     }
@@ -389,11 +421,17 @@ function checkTopology(spec: Obj, mode: Mode, report: Reporter): ClusterShape {
 
 /**
  * TLS only: no plaintext port, the server certificate, client certificates required, replication
- * over TLS; in Cluster mode the cluster settings and the cluster bus over TLS.
+ * over TLS; in Cluster mode the cluster settings and the cluster bus over TLS. The user's
+ * configuration is included first, so that these settings win.
  */
-export function redisConf(server: IssuedCertificate | undefined, cluster = false): string {
+export function redisConf(
+  server: IssuedCertificate | undefined,
+  cluster = false,
+  user?: UserConfiguration,
+): string {
   const lines = [
     '# Rendered by dbtls from the Redis resource.',
+    ...userIncludes(user),
     `dir ${DATA_DIR}`,
     'bind 0.0.0.0',
     'protected-mode no',
@@ -538,4 +576,93 @@ function exporter(plan: RedisPlan, monitor: Monitor, tls: boolean): ExporterPart
     uid: REDIS_UID,
     gid: REDIS_UID,
   };
+}
+
+/**
+ * The user's files first: redis-server takes the last value a directive is given, so dbtls's
+ * settings below them (TLS only, client certificates, the password include after) win.
+ */
+function userIncludes(conf: UserConfiguration | undefined): string[] {
+  if (conf === undefined) return [];
+  const lines = ["# The user's configuration (spec.configuration); dbtls's settings below win."];
+  if (conf.secret) lines.push(`include ${USER_CONFIG_DIR}/${USER_CONF}`);
+  for (const f of conf.inline) lines.push(`include ${CONFIG_DIR}/${inlineKey(f.key)}`);
+  return lines;
+}
+
+const TLS_DIRECTIVES =
+  'port 0, tls-port, tls-cert-file, tls-key-file, tls-ca-cert-file, ' +
+  'tls-auth-clients yes, tls-replication yes';
+const WEAK_PROTOCOLS = /(^|\s|")tlsv1(\.1)?(?=\s|"|$)/i;
+const PASSWORDS = new Set(['requirepass', 'masterauth']);
+
+/** spec.configuration / configSecret in standalone mode, checked against dbtls's redis.conf. */
+function readRedisConfiguration(ctx: KindContext, plan: RedisPlan): UserConfiguration | undefined {
+  const conf = readUserConfiguration(ctx, {
+    configSecret: 'unless-secret-or-inline',
+    operatorOnly: { acl: 'ACL users (spec.configuration.acl)' },
+  });
+  if (conf === undefined) return undefined;
+  const tls = ctx.tls !== undefined;
+  if (conf.secret)
+    reportSecretUnchecked(ctx.report, conf.secret, {
+      reads: `key ${USER_CONF} (include)`,
+      tlsSettings: tls ? TLS_DIRECTIVES : `port ${PORT}`,
+    });
+  const server = tls ? { alias: 'server', name: '', secretName: '' } : undefined;
+  const owned = new Map<string, OwnedSetting>();
+  for (const s of parseRedisConf(redisConf(server, plan.cluster !== undefined)))
+    owned.set(s.name, {
+      value: s.value,
+      tls: tls && (s.name === 'port' || s.name.startsWith('tls-')),
+    });
+  for (const f of conf.inline) {
+    const settings = parseRedisConf(f.content);
+    const show = (name: string, value: string) => `${name} ${value}`;
+    const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+    reportOverridden(ctx.report, f, settings, owned, show, same);
+    for (const s of settings) checkDirective(ctx, f.path, s, { tls, auth: !plan.disableAuth });
+  }
+  return conf;
+}
+
+/** What dbtls cannot override, and the password it sets from spec.authSecret. */
+function checkDirective(
+  ctx: KindContext,
+  path: string,
+  s: Setting,
+  o: { tls: boolean; auth: boolean },
+): void {
+  if (o.auth && PASSWORDS.has(s.name))
+    ctx.report.warn(
+      path,
+      `line ${s.line}: ${s.name} is set by dbtls after the user's configuration, from ` +
+        'spec.authSecret (key password), and that password wins',
+    );
+  if (!o.tls) return;
+  if (s.name === 'rename-command' && /^config\s/i.test(s.value))
+    ctx.report.error(
+      path,
+      `line ${s.line}: rename-command ${s.value} renames CONFIG, which dbtls's tls-reloader ` +
+        'uses to load renewed certificates (CONFIG SET tls-cert-file): remove it',
+    );
+  if (s.name === 'tls-protocols' && WEAK_PROTOCOLS.test(s.value))
+    ctx.report.warn(
+      path,
+      `line ${s.line}: tls-protocols ${s.value} lets clients connect with TLS 1.0 or 1.1, ` +
+        'which dbtls does not override (it sets no tls-protocols): remove them',
+    );
+}
+
+/** redis.conf syntax: `directive arguments…` per line, directives case-insensitive, # comments. */
+export function parseRedisConf(text: string): Setting[] {
+  const out: Setting[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const t = raw.trim();
+    if (t === '' || t.startsWith('#')) return;
+    const m = /^(\S+)\s*(.*)$/.exec(t);
+    if (m && m[1].toLowerCase() !== 'include')
+      out.push({ name: m[1].toLowerCase(), value: m[2], line: i + 1 });
+  });
+  return out;
 }

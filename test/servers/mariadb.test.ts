@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, issuer } from '../helpers.js';
@@ -230,6 +230,82 @@ describe.skipIf(SKIP)('MariaDB TLS settings on MariaDB', () => {
       );
       expect(await status(node0, 'wsrep_cluster_size')).toBe('2');
     }, 120_000);
+  });
+
+  describe("a user configuration included (spec.configuration: the Secret's *.cnf and inline)", () => {
+    // The user's files turn require_secure_transport off and name another certificate; dbtls's
+    // my.cnf is included after them.
+    const secretCnf = [
+      '[mysqld]',
+      'max_connections = 77',
+      'max_allowed_packet = 8M',
+      'require_secure_transport = OFF',
+      '',
+    ].join('\n');
+    const inlineCnf = [
+      '[mysqld]',
+      'max_connections = 123',
+      'require_secure_transport=OFF',
+      'ssl_cert = /nonexistent/tls.crt',
+      '',
+    ].join('\n');
+    let s: Started;
+    beforeAll(async () => {
+      const user = join(work.dir, 'user-config-secret');
+      mkdirSync(user, { recursive: true });
+      writeFileSync(join(user, 'md-config.cnf'), secretCnf);
+      const db = md({
+        requireSSL: true,
+        configuration: { secretName: 'md-configuration', inline: { 'md.cnf': inlineCnf } },
+      });
+      s = await startProfile([issuer('ca'), db], 'user-config', {
+        ...opts,
+        secrets: { 'md-configuration': user },
+      });
+    }, 120_000);
+
+    it("warns that dbtls's require_secure_transport and ssl_cert win over the inline ones", () => {
+      const tail = "comes after the user's configuration and wins";
+      expect(s.r.warnings).toEqual(
+        expect.arrayContaining([
+          "line 3: require_secure_transport=OFF conflicts with dbtls's TLS settings; dbtls's " +
+            `require_secure_transport=ON ${tail}`,
+          "line 4: ssl_cert=/nonexistent/tls.crt conflicts with dbtls's TLS settings; dbtls's " +
+            `ssl_cert=/etc/mysql/certs/server/tls.crt ${tail}`,
+        ]),
+      );
+    });
+
+    it("runs with the user's settings (inline over the Secret's) and dbtls's TLS settings", async () => {
+      expect(
+        await mariadb([
+          '-S',
+          s.server.socket,
+          '-uroot',
+          '-e',
+          'select @@max_connections, @@max_allowed_packet, @@require_secure_transport, ' +
+            '@@have_ssl, @@ssl_cert',
+        ]),
+      ).toMatchObject({
+        ok: true,
+        out: `123\t8388608\t1\tYES\t${s.root}/etc/mysql/certs/server/tls.crt`,
+      });
+    });
+
+    it('still refuses plaintext, and accepts TLS verified against the CA', async () => {
+      const plain = await tcp(s.server, '--skip-ssl', '-e', 'select 1');
+      expect(plain.ok).toBe(false);
+      expect(plain.err).toContain("Access denied for user 'root'@'127.0.0.1'");
+      expect(
+        await tcp(
+          s.server,
+          `--ssl-ca=${ca.cert}`,
+          '--ssl-verify-server-cert',
+          '-e',
+          "show status like 'Ssl_version'",
+        ),
+      ).toMatchObject({ ok: true, out: 'Ssl_version\tTLSv1.3' });
+    });
   });
 
   describe('requireSSL: false', () => {

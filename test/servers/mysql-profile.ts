@@ -4,7 +4,7 @@
 // remapped under a temporary root. Options MariaDB does not share with the rendered server (Galera
 // wsrep_*, MySQL group replication) are left out and returned as `skipped`.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestCA } from './ca-issuer.js';
 import { mountVolumes, type MountedFile } from './kubelet.js';
@@ -50,6 +50,8 @@ export interface ProfileOptions {
   template?: string;
   /** Whether to create the network root account (default true; a Galera joiner receives it). */
   createRoot?: boolean;
+  /** Secrets the test provides besides the certificates (e.g. the user's configuration). */
+  secrets?: Record<string, string>;
 }
 
 /** Renders `items`, issues their certificates, mounts pod 0's volumes and starts MariaDB with its [mysqld]. */
@@ -60,7 +62,7 @@ export async function startProfile(
 ): Promise<Started> {
   const r = renderItems(items);
   const root = join(o.work, dir);
-  const secrets = issueAll(o.ca, r.certificates, join(root, 'secrets'));
+  const secrets = { ...issueAll(o.ca, r.certificates, join(root, 'secrets')), ...o.secrets };
   const sts = r.statefulSets[0];
   const podSpec = sts.spec.template.spec;
   const container = podSpec.containers[0];
@@ -113,10 +115,20 @@ export async function startProfile(
   return { r, server, files, kept, skipped, root: pod };
 }
 
-/** An option file and, depth first, the files it !includes. */
+/**
+ * An option file and, depth first, the files it !includes and the *.cnf files of the folders it
+ * !includedirs (in name order; the kubelet's `..data` entries are not .cnf files).
+ */
 function optionFiles(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  const included = [...text.matchAll(/^!include\s+(\S+)\s*$/gm)].flatMap((m) => optionFiles(m[1]));
+  const included = [...text.matchAll(/^!(include|includedir)\s+(\S+)\s*$/gm)].flatMap((m) =>
+    m[1] === 'include'
+      ? optionFiles(m[2])
+      : readdirSync(m[2])
+          .filter((f) => f.endsWith('.cnf') && !f.startsWith('.'))
+          .sort()
+          .flatMap((f) => optionFiles(join(m[2], f))),
+  );
   return [text, ...included];
 }
 

@@ -10,7 +10,16 @@
 // directory. The rendered image tag may name another PostgreSQL version than the local server.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, chmodSync, chownSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, issuer, postgres } from '../helpers.js';
@@ -399,6 +408,79 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION} with the rendered TLS`, () => {
         undefined,
       );
       expect(a).toMatchObject({ ok: true, out: 't|TLSv1.3|/O=acme/OU=dba/CN=postgres' });
+    });
+  });
+
+  describe("a user configuration included (spec.configuration: the Secret's user.conf and inline)", () => {
+    // The user's files turn TLS off and lower the protocol; dbtls's settings come after them.
+    const secretConf = [
+      'max_connections = 77',
+      "shared_buffers = '24MB'",
+      'ssl = off',
+      "ssl_min_protocol_version = 'TLSv1'",
+      "hba_file = '/nonexistent/pg_hba.conf'",
+      '',
+    ].join('\n');
+    const inlineConf = ['max_connections = 123', "work_mem = '5MB'", 'ssl = false', ''].join('\n');
+    let r: Rendered;
+    let pod: Pod;
+    beforeAll(async () => {
+      r = renderItems([
+        issuer('ca'),
+        postgres({
+          version: VERSION,
+          configuration: { secretName: 'pg-configuration', inline: { 'user.conf': inlineConf } },
+        }),
+      ]);
+      const dir = join(work.dir, 'user-config');
+      const user = join(dir, 'pg-configuration');
+      mkdirSync(user, { recursive: true });
+      writeFileSync(join(user, 'user.conf'), secretConf);
+      const secrets = issueAll(ca, r.certificates, join(dir, 'secrets'));
+      pod = await start(r, 'user-config', { ...secrets, 'pg-configuration': user });
+    });
+
+    it("warns that dbtls's ssl wins over the inline ssl = false", () => {
+      expect(r.warnings).toContain(
+        "line 3: ssl = false conflicts with dbtls's TLS settings; dbtls's ssl = on comes after " +
+          "the user's configuration and wins",
+      );
+    });
+
+    it("runs with the user's settings (inline over the Secret's) and dbtls's TLS settings", async () => {
+      const settings = await local(
+        pod,
+        "select name || '=' || setting || coalesce(unit, '') || ' ' || " +
+          "coalesce(regexp_replace(sourcefile, '^.*/', ''), '-') from pg_settings where name in " +
+          "('max_connections', 'shared_buffers', 'work_mem', 'ssl', 'ssl_min_protocol_version') " +
+          'order by name',
+      );
+      expect(settings).toMatchObject({
+        ok: true,
+        out: [
+          'max_connections=123 inline-user.conf',
+          'shared_buffers=30728kB user.conf',
+          'ssl=on postgresql.conf',
+          'ssl_min_protocol_version=TLSv1.2 postgresql.conf',
+          'work_mem=5120kB inline-user.conf',
+        ].join('\n'),
+      });
+      const hba = await local(pod, 'show hba_file');
+      expect(hba.out).toMatch(/\/etc\/dbtls\/pg_hba\.conf$/);
+    });
+
+    it('still refuses plaintext, and accepts verify-full TLS', async () => {
+      const connect = client(pod);
+      const plain = await connect({ host: 'pg', sslmode: 'disable' });
+      expect(plain.ok).toBe(false);
+      expect(plain.err).toContain(
+        'pg_hba.conf rejects connection for host "127.0.0.1", user "postgres", database "postgres", no encryption',
+      );
+      expect(await connect({ host: 'pg', sslmode: 'verify-full', sslrootcert: ca.cert })).toEqual({
+        ok: true,
+        out: 't|TLSv1.3',
+        err: '',
+      });
     });
   });
 

@@ -12,6 +12,7 @@ import {
   readFileSync,
   realpathSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -275,6 +276,76 @@ describe.skipIf(SKIP)('Redis TLS settings on redis-server', () => {
       uid: 0,
       gid: 999,
       mode: 0o440,
+    });
+  });
+  describe("a user configuration included (spec.configuration: the Secret's redis.conf and inline)", () => {
+    // The user's files open a plaintext port and stop asking for client certificates; dbtls's
+    // redis.conf sets port 0 and tls-auth-clients yes after them.
+    let pod: Pod;
+    let plainPort: number;
+    beforeAll(async () => {
+      plainPort = await freePort();
+      const user = join(work.dir, 'rd-configuration');
+      mkdirSync(user, { recursive: true });
+      writeFileSync(join(user, 'redis.conf'), 'maxclients 321\ndatabases 6\ntls-auth-clients no\n');
+      const inline = `databases 7\nport ${plainPort}\ntls-auth-clients optional\n`;
+      const items = exampleItems(join(ROOT, 'examples/redis')).map((i: any) =>
+        i.kind === 'Redis'
+          ? {
+              ...i,
+              spec: {
+                ...i.spec,
+                configuration: { secretName: 'rd-configuration', inline: { 'redis.conf': inline } },
+              },
+            }
+          : i,
+      );
+      r = renderItems(items);
+      secrets = {
+        ...issueAll(ca, r.certificates, join(work.dir, 'user-config-secrets')),
+        'rd-configuration': user,
+      };
+      pod = await startPod('rd-user-config-0');
+    }, 60_000);
+
+    it("warns that dbtls's port and tls-auth-clients win over the inline ones", () => {
+      const tail = "comes after the user's configuration and wins";
+      expect(r.warnings).toEqual(
+        expect.arrayContaining([
+          `line 2: port ${plainPort} conflicts with dbtls's TLS settings; dbtls's port 0 ${tail}`,
+          "line 3: tls-auth-clients optional conflicts with dbtls's TLS settings; dbtls's " +
+            `tls-auth-clients yes ${tail}`,
+        ]),
+      );
+    });
+
+    it("takes the user's settings (inline over the Secret's) and keeps TLS only with client certificates", async () => {
+      const get = async (name: string) =>
+        (await cli(pod, clientCert(pod), 'config', 'get', name)).out.split('\n')[1];
+      expect({
+        maxclients: await get('maxclients'),
+        databases: await get('databases'),
+        port: await get('port'),
+        'tls-auth-clients': await get('tls-auth-clients'),
+      }).toEqual({ maxclients: '321', databases: '7', port: '0', 'tls-auth-clients': 'yes' });
+    });
+
+    it('still refuses plaintext (no plaintext port) and a client without a certificate', async () => {
+      expect(await cli(pod, [], 'ping')).toMatchObject({
+        ok: false,
+        err: expect.stringMatching(DROPPED),
+      });
+      const other = await cli({ ...pod, port: plainPort }, [], 'ping');
+      expect(other.err).toMatch(
+        /Could not connect to Redis at 127\.0\.0\.1:\d+: Connection refused/,
+      );
+      const noCert = await cli(
+        pod,
+        ['--tls', '--cacert', join(pod.certs, 'client/ca.crt')],
+        'ping',
+      );
+      expect(noCert.out).not.toBe('PONG');
+      expect(pod.server.log()).toContain('peer did not return a certificate');
     });
   });
 });
