@@ -100,10 +100,7 @@ export function warnOperatorOnly(
     const v = spec[field];
     if (v === undefined || v === null || v === false || (isObj(v) && Object.keys(v).length === 0))
       continue;
-    report.warn(
-      `spec.${field}`,
-      `${what} is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)`,
-    );
+    report.operatorOnly(`spec.${field}`, what, 'KubeDB');
   }
 }
 

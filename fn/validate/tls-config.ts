@@ -81,18 +81,14 @@ export function readTLSConfig(
   const tls = spec.tls;
   if (tls === undefined || tls === null) return undefined;
   if (!isObj(tls)) {
-    report.error('spec.tls', `must be a mapping, got ${describeType(tls)}`);
+    report.notMapping('spec.tls', tls);
     return undefined;
   }
   const config: TLSConfig = { overrides: new Map(), extra: {} };
   for (const key of Object.keys(tls)) {
     if (key === 'issuerRef' || key === 'certificates') continue;
     if (extraFields.includes(key)) config.extra[key] = tls[key];
-    else
-      report.error(
-        `spec.tls.${key}`,
-        `unknown field "${key}"; spec.tls has ${['issuerRef', 'certificates', ...extraFields].join(', ')}`,
-      );
+    else report.unknownField('spec.tls', key, ['issuerRef', 'certificates', ...extraFields]);
   }
   if (tls.issuerRef === undefined || tls.issuerRef === null) {
     if (!issuerRefOptional)
@@ -132,7 +128,7 @@ export function readIssuerRef(v: unknown, path: string, report: Reporter): Issue
   let ok = true;
   for (const key of Object.keys(v)) {
     if (!['apiGroup', 'kind', 'name'].includes(key)) {
-      report.error(`${path}.${key}`, `unknown field "${key}"; issuerRef has apiGroup, kind, name`);
+      report.unknownField(path, key, ['apiGroup', 'kind', 'name'], 'issuerRef');
       ok = false;
     }
   }
@@ -172,16 +168,13 @@ function readCertificate(
   knownAliases: readonly string[],
 ): CertificateOverride | undefined {
   if (!isObj(v)) {
-    report.error(path, `must be a mapping, got ${describeType(v)}`);
+    report.notMapping(path, v);
     return undefined;
   }
   const before = report.results.length;
   for (const key of Object.keys(v)) {
     if (!CERTIFICATE_FIELDS.includes(key))
-      report.error(
-        `${path}.${key}`,
-        `unknown field "${key}"; a certificate entry has ${CERTIFICATE_FIELDS.join(', ')}`,
-      );
+      report.unknownField(path, key, CERTIFICATE_FIELDS, 'a certificate entry');
   }
   const alias = v.alias;
   if (alias === undefined)
@@ -214,8 +207,7 @@ function readCertificate(
     if (v[key] !== undefined) o[key] = readStringList(v[key], `${path}.${key}`, report);
   }
   if (v.subject !== undefined) {
-    if (!isObj(v.subject))
-      report.error(`${path}.subject`, `must be a mapping, got ${describeType(v.subject)}`);
+    if (!isObj(v.subject)) report.notMapping(`${path}.subject`, v.subject);
     else {
       const subject: Subject = {};
       for (const key of Object.keys(v.subject)) {
@@ -228,17 +220,18 @@ function readCertificate(
         else if (key === 'serialNumber')
           subject.serialNumber = readString(v.subject[key], `${path}.subject.serialNumber`, report);
         else
-          report.error(
-            `${path}.subject.${key}`,
-            `unknown field "${key}"; subject has ${[...SUBJECT_LISTS, 'serialNumber'].join(', ')}`,
+          report.unknownField(
+            `${path}.subject`,
+            key,
+            [...SUBJECT_LISTS, 'serialNumber'],
+            'subject',
           );
       }
       o.subject = subject;
     }
   }
   if (v.privateKey !== undefined) {
-    if (!isObj(v.privateKey))
-      report.error(`${path}.privateKey`, `must be a mapping, got ${describeType(v.privateKey)}`);
+    if (!isObj(v.privateKey)) report.notMapping(`${path}.privateKey`, v.privateKey);
     else {
       for (const key of Object.keys(v.privateKey)) {
         if (key !== 'encoding')
