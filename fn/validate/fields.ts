@@ -42,13 +42,24 @@ export function readInt(
   return undefined;
 }
 
+/**
+ * A string field, undefined when absent. By default (`non-empty`) null counts as absent and ""
+ * is refused; `any` takes every string, "" too, and refuses null: the fields of
+ * spec.tls.certificates[] have always been read so.
+ */
 export function readString(
   o: Obj,
   key: string,
   path: string,
   report: Reporter,
+  rule: 'non-empty' | 'any' = 'non-empty',
 ): string | undefined {
   const v = o[key];
+  if (rule === 'any') {
+    if (v === undefined || typeof v === 'string') return v;
+    report.error(path, `must be a string, got ${describeType(v)}`);
+    return undefined;
+  }
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string' && v !== '') return v;
   report.error(path, `must be a non-empty string, got ${describeType(v)}`);

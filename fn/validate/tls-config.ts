@@ -4,6 +4,7 @@ import { isObj, type Obj } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
 import { describeType } from '../io/resource-list.js';
 import { parseGoDuration } from '../util/duration.js';
+import { readString } from './fields.js';
 
 export interface IssuerRef {
   apiGroup: string;
@@ -189,73 +190,74 @@ function readCertificate(
   if (v.issuerRef !== undefined)
     o.issuerRef = readIssuerRef(v.issuerRef, `${path}.issuerRef`, report);
   if (v.secretName !== undefined)
-    o.secretName = readString(v.secretName, `${path}.secretName`, report);
+    o.secretName = readString(v, 'secretName', `${path}.secretName`, report, 'any');
+  readDurations(v, o, report);
+  for (const key of STRING_LISTS) {
+    if (v[key] !== undefined) o[key] = readStringList(v[key], `${path}.${key}`, report);
+  }
+  const subject = v.subject === undefined ? undefined : readSubject(v.subject, path, report);
+  if (subject) o.subject = subject;
+  if (v.privateKey !== undefined) readPrivateKey(v.privateKey, o, report);
+  return report.results.length > before && alias === undefined ? undefined : o;
+}
+
+/** duration and renewBefore: Go durations, as cert-manager reads them, and positive. */
+function readDurations(v: Obj, o: CertificateOverride, report: Reporter): void {
   for (const key of ['duration', 'renewBefore'] as const) {
     if (v[key] === undefined) continue;
-    const s = readString(v[key], `${path}.${key}`, report);
+    const at = `${o.path}.${key}`;
+    const s = readString(v, key, at, report, 'any');
     if (s === undefined) continue;
     const d = parseGoDuration(s);
     if (!d.ok)
       report.error(
-        `${path}.${key}`,
+        at,
         `${JSON.stringify(s)} is not a Go duration as cert-manager requires (${d.error}); use hours, e.g. 2160h for 90 days`,
       );
-    else if (d.nanos <= 0n) report.error(`${path}.${key}`, `${JSON.stringify(s)} must be positive`);
+    else if (d.nanos <= 0n) report.error(at, `${JSON.stringify(s)} must be positive`);
     else o[key] = s;
   }
-  for (const key of STRING_LISTS) {
-    if (v[key] !== undefined) o[key] = readStringList(v[key], `${path}.${key}`, report);
-  }
-  if (v.subject !== undefined) {
-    if (!isObj(v.subject)) report.notMapping(`${path}.subject`, v.subject);
-    else {
-      const subject: Subject = {};
-      for (const key of Object.keys(v.subject)) {
-        if ((SUBJECT_LISTS as readonly string[]).includes(key))
-          subject[key as (typeof SUBJECT_LISTS)[number]] = readStringList(
-            v.subject[key],
-            `${path}.subject.${key}`,
-            report,
-          );
-        else if (key === 'serialNumber')
-          subject.serialNumber = readString(v.subject[key], `${path}.subject.serialNumber`, report);
-        else
-          report.unknownField(
-            `${path}.subject`,
-            key,
-            [...SUBJECT_LISTS, 'serialNumber'],
-            'subject',
-          );
-      }
-      o.subject = subject;
-    }
-  }
-  if (v.privateKey !== undefined) {
-    if (!isObj(v.privateKey)) report.notMapping(`${path}.privateKey`, v.privateKey);
-    else {
-      for (const key of Object.keys(v.privateKey)) {
-        if (key !== 'encoding')
-          report.error(
-            `${path}.privateKey.${key}`,
-            `unknown field "${key}"; privateKey in spec.tls.certificates has only encoding (the key algorithm and size are cert-manager's defaults, or those of the policy's privateKey rule)`,
-          );
-      }
-      const enc = v.privateKey.encoding;
-      if (enc !== undefined && enc !== 'PKCS1' && enc !== 'PKCS8')
-        report.error(
-          `${path}.privateKey.encoding`,
-          `must be PKCS1 or PKCS8, got ${describeType(enc)}`,
-        );
-      else o.privateKey = enc === undefined ? {} : { encoding: enc };
-    }
-  }
-  return report.results.length > before && alias === undefined ? undefined : o;
 }
 
-function readString(v: unknown, path: string, report: Reporter): string | undefined {
-  if (typeof v === 'string') return v;
-  report.error(path, `must be a string, got ${describeType(v)}`);
-  return undefined;
+function readSubject(v: unknown, entry: string, report: Reporter): Subject | undefined {
+  const path = `${entry}.subject`;
+  if (!isObj(v)) {
+    report.notMapping(path, v);
+    return undefined;
+  }
+  const subject: Subject = {};
+  for (const key of Object.keys(v)) {
+    if ((SUBJECT_LISTS as readonly string[]).includes(key))
+      subject[key as (typeof SUBJECT_LISTS)[number]] = readStringList(
+        v[key],
+        `${path}.${key}`,
+        report,
+      );
+    else if (key === 'serialNumber')
+      subject.serialNumber = readString(v, key, `${path}.serialNumber`, report, 'any');
+    else report.unknownField(path, key, [...SUBJECT_LISTS, 'serialNumber'], 'subject');
+  }
+  return subject;
+}
+
+/** privateKey in spec.tls.certificates: only the encoding, PKCS1 or PKCS8. */
+function readPrivateKey(v: unknown, o: CertificateOverride, report: Reporter): void {
+  const path = `${o.path}.privateKey`;
+  if (!isObj(v)) {
+    report.notMapping(path, v);
+    return;
+  }
+  for (const key of Object.keys(v)) {
+    if (key !== 'encoding')
+      report.error(
+        `${path}.${key}`,
+        `unknown field "${key}"; privateKey in spec.tls.certificates has only encoding (the key algorithm and size are cert-manager's defaults, or those of the policy's privateKey rule)`,
+      );
+  }
+  const enc = v.encoding;
+  if (enc !== undefined && enc !== 'PKCS1' && enc !== 'PKCS8')
+    report.error(`${path}.encoding`, `must be PKCS1 or PKCS8, got ${describeType(enc)}`);
+  else o.privateKey = enc === undefined ? {} : { encoding: enc };
 }
 
 function readStringList(v: unknown, path: string, report: Reporter): string[] | undefined {
