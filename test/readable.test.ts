@@ -1,10 +1,12 @@
 // Issue 20's shared pieces, pinned on their own: the one readString with its two rules for empty
-// strings and null, the Reporter's named message shapes, and field paths as values.
+// strings and null, the Reporter's named message shapes, field paths as values, and the command
+// line's usage errors (main.ts in sections).
 import { describe, expect, it } from 'vitest';
 import { Reporter } from '../fn/io/results.js';
 import type { KubeObject } from '../fn/io/objects.js';
 import { readString } from '../fn/validate/fields.js';
 import { FieldPath } from '../fn/validate/field-path.js';
+import { runDist } from './helpers.js';
 
 const db: KubeObject = {
   apiVersion: 'kubedb.com/v1',
@@ -59,5 +61,22 @@ describe('FieldPath', () => {
     const k = FieldPath.root('spec').child('additionalOutputFormats').key('type');
     expect(String(k)).toBe('spec.additionalOutputFormats[type]');
     expect(FieldPath.root('spec').child('privateKey').child('encoding').last).toBe('encoding');
+  });
+});
+
+describe('the command line (main.ts readArguments, settingsFromEnvironment)', () => {
+  const usage = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const r = runDist('', args, env);
+    return [r.status, r.stderr.split('\n')[0]];
+  };
+  it('names each usage error as the user wrote it', () => {
+    expect(usage(['render', '--mode'])).toEqual([2, 'dbtls: --mode needs a value']);
+    expect(usage(['render', 'a', 'b'])).toEqual([2, 'dbtls: unexpected argument b']);
+    expect(usage(['render', '--nope=1'])).toEqual([2, 'dbtls: unknown flag --nope']);
+    expect(usage(['render', 'examples/postgres'], { ARGOCD_ENV_DBTLS_MODE: 'bogus' })).toEqual([
+      2,
+      "dbtls: ARGOCD_ENV_DBTLS_MODE (DBTLS_MODE in the Application's plugin env) must be one of " +
+        'standalone, operator, validate; got "bogus"',
+    ]);
   });
 });
