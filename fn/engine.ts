@@ -183,7 +183,10 @@ function listProblems(list: Obj, i: number): Result[] {
     const kind = String((inner as Obj).kind);
     results.push({
       severity: 'error',
-      message: `items[${i}] is a List holding ${describeObject(inner as Obj)} at items[${j}]: dbtls does not look inside a List, so that ${kind} would be neither checked nor rendered; give it its own document`,
+      message:
+        `items[${i}] is a List holding ${describeObject(inner as Obj)} at items[${j}]: ` +
+        `dbtls does not look inside a List, so that ${kind} would be neither checked nor ` +
+        `rendered; give it its own document`,
       field: { path: `items[${j}]` },
       ...(fileOf(list) ? { file: fileOf(list) } : {}),
     });
@@ -217,7 +220,9 @@ function malformedItem(
       : {};
   return {
     severity: 'error',
-    message: `items[${i}] ${problems.map((p) => p.text).join('; ')}; every item must be a Kubernetes object`,
+    message:
+      `items[${i}] ${problems.map((p) => p.text).join('; ')}; every item must be a ` +
+      `Kubernetes object`,
     ...ref,
     ...(problems[0].path ? { field: { path: problems[0].path } } : {}),
     ...(isObj(item) && fileOf(item) ? { file: fileOf(item) } : {}),
@@ -229,7 +234,9 @@ function copiedAnnotation(o: KubeObject): Result {
   return resultFor(
     o,
     'warning',
-    `${describeObject(o)} carries the ${GENERATED_FROM} annotation that marks dbtls's own output, but dbtls generates only Certificates, ConfigMaps, Services and StatefulSets; it is kept as it is: remove the annotation`,
+    `${describeObject(o)} carries the ${GENERATED_FROM} annotation that marks dbtls's own ` +
+      `output, but dbtls generates only Certificates, ConfigMaps, Services and StatefulSets; it ` +
+      `is kept as it is: remove the annotation`,
     `metadata.annotations.${GENERATED_FROM}`,
   );
 }
@@ -566,8 +573,12 @@ function isCertificate(o: KubeObject): o is KubeObject & { spec: Obj } {
 /** Two generated objects of one name: from one database (names cut short) or from two. */
 function sameGeneratedName(g: KubeObject, source: KubeObject, other: KubeObject): string {
   return other === source
-    ? `two ${g.kind}s generated from ${describeObject(source)} would both be named "${g.metadata.name}": the names derived from metadata.name are cut to 63 characters and no longer differ; choose a shorter metadata.name`
-    : `the ${g.kind} "${g.metadata.name}" generated from ${describeObject(source)} has the name of the ${g.kind} generated from ${describeObject(other)}${where(other)}; rename one of the two`;
+    ? `two ${g.kind}s generated from ${describeObject(source)} would both be named ` +
+        `"${g.metadata.name}": the names derived from metadata.name are cut to 63 characters and ` +
+        `no longer differ; choose a shorter metadata.name`
+    : `the ${g.kind} "${g.metadata.name}" generated from ${describeObject(source)} has the name ` +
+        `of the ${g.kind} generated from ${describeObject(other)}${where(other)}; rename one of ` +
+        `the two`;
 }
 
 /** A generated object has the name of the user's: reported at the user's object. */
@@ -583,7 +594,8 @@ function nameOfUsersObject(
   return resultFor(
     clash,
     'error',
-    `${describeObject(clash)}${where(clash)} has the name of the ${g.kind} that ${maker} ${describeObject(source)}; rename or remove yours`,
+    `${describeObject(clash)}${where(clash)} has the name of the ${g.kind} that ${maker} ` +
+      `${describeObject(source)}; rename or remove yours`,
     'metadata.name',
   );
 }
@@ -608,12 +620,14 @@ function secretWrittenTwice(
       ? [`${override.path}.secretName`, 'set a different secretName']
       : [
           'spec.tls.certificates',
-          `give ${owner} another secret, or set secretName for alias ${alias} in spec.tls.certificates`,
+          `give ${owner} another secret, or set secretName for alias ${alias} in ` +
+            `spec.tls.certificates`,
         ];
   return resultFor(
     r.source,
     'error',
-    `secret "${secretName}" of the ${alias} certificate is also written by ${owner}; cert-manager issues only one Certificate per secret: ${fix}`,
+    `secret "${secretName}" of the ${alias} certificate is also written by ${owner}; ` +
+      `cert-manager issues only one Certificate per secret: ${fix}`,
     path,
   );
 }
@@ -693,7 +707,8 @@ function nearMiss(o: KubeObject): Result | undefined {
     return resultFor(
       o,
       'warning',
-      `kind "${o.kind}" is not a kind of ${group} (kinds are case-sensitive); did you mean ${same.kind}? dbtls passes this resource through unchecked`,
+      `kind "${o.kind}" is not a kind of ${group} (kinds are case-sensitive); did you mean ` +
+        `${same.kind}? dbtls passes this resource through unchecked`,
       'kind',
     );
   }
@@ -701,7 +716,8 @@ function nearMiss(o: KubeObject): Result | undefined {
     return resultFor(
       o,
       'warning',
-      `${o.kind} belongs to the group ${same.group}, not ${group}; dbtls checks ${same.group}/${same.kind} and passes this resource through unchecked`,
+      `${o.kind} belongs to the group ${same.group}, not ${group}; dbtls checks ` +
+        `${same.group}/${same.kind} and passes this resource through unchecked`,
       'apiVersion',
     );
   }

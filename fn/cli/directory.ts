@@ -128,7 +128,9 @@ function readYamlFile(
   if (statSync(file).size > LIMITS.maxBytes) {
     results.push({
       severity: 'error',
-      message: `file is larger than ${LIMITS.maxBytes} bytes, exceeding maxBytes (${LIMITS.maxBytes})`,
+      message:
+        `file is larger than ${LIMITS.maxBytes} bytes, exceeding maxBytes ` +
+        `(${LIMITS.maxBytes})`,
       file: { path },
     });
     return undefined;

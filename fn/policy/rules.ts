@@ -122,7 +122,8 @@ function readConnectionSecurity(r: Obj, bad: Bad): PolicyRules['connectionSecuri
       const known = declared.map((d) => `${d.setting.key} (${d.kind.kind})`);
       bad(
         `connectionSecurity.minimum.${key}`,
-        `unknown setting "${key}"; the supported kinds declare ${known.length ? known.join(', ') : 'none'}`,
+        `unknown setting "${key}"; the supported kinds declare ` +
+          `${known.length ? known.join(', ') : 'none'}`,
       );
       continue;
     }
@@ -130,7 +131,8 @@ function readConnectionSecurity(r: Obj, bad: Bad): PolicyRules['connectionSecuri
       if (!d.setting.levels.includes(value)) {
         bad(
           `connectionSecurity.minimum.${key}`,
-          `${JSON.stringify(value)} is not a value of ${d.kind.kind} ${d.setting.path}; use one of ${d.setting.levels.map((l) => JSON.stringify(l)).join(', ')}`,
+          `${JSON.stringify(value)} is not a value of ${d.kind.kind} ${d.setting.path}; use one ` +
+            `of ${d.setting.levels.map((l) => JSON.stringify(l)).join(', ')}`,
         );
       }
     }
@@ -192,20 +194,24 @@ function readCertificateLifetime(r: Obj, bad: Bad): PolicyRules['certificateLife
   if (maximumDuration !== undefined && maximumDuration < 3_600_000_000_000n) {
     bad(
       'certificateLifetime.maximumDuration',
-      `${formatGoDuration(maximumDuration)} is shorter than the 1h0m0s cert-manager requires of every certificate`,
+      `${formatGoDuration(maximumDuration)} is shorter than the 1h0m0s cert-manager requires of ` +
+        `every certificate`,
     );
   }
   if (minimumRenewBefore !== undefined && minimumRenewBefore < 300_000_000_000n) {
     bad(
       'certificateLifetime.minimumRenewBefore',
-      `${formatGoDuration(minimumRenewBefore)} is shorter than the 5m0s cert-manager requires of renewBefore`,
+      `${formatGoDuration(minimumRenewBefore)} is shorter than the 5m0s cert-manager requires of ` +
+        `renewBefore`,
     );
   }
   const longest = maximumDuration ?? DEFAULT_DURATION;
   if (minimumRenewBefore !== undefined && minimumRenewBefore >= longest) {
     bad(
       'certificateLifetime.minimumRenewBefore',
-      `${formatGoDuration(minimumRenewBefore)} is not shorter than the ${maximumDuration !== undefined ? 'maximumDuration' : 'default duration'} ${formatGoDuration(longest)}; no certificate could satisfy both`,
+      `${formatGoDuration(minimumRenewBefore)} is not shorter than the ` +
+        `${maximumDuration !== undefined ? 'maximumDuration' : 'default duration'} ` +
+        `${formatGoDuration(longest)}; no certificate could satisfy both`,
     );
   }
   return { ...base(r), ...compactRule({ maximumDuration, minimumRenewBefore }) };
@@ -305,7 +311,8 @@ export function applyPolicyDefaults(
   const ref = rule.defaultIssuerRef;
   report.info(
     'spec.tls',
-    `policy rule requireTLS: TLS is required and spec.tls was not set; added spec.tls.issuerRef ${ref.kind} "${ref.name}" (the rule's defaultIssuerRef)`,
+    `policy rule requireTLS: TLS is required and spec.tls was not set; added spec.tls.issuerRef ` +
+      `${ref.kind} "${ref.name}" (the rule's defaultIssuerRef)`,
   );
   return {
     ...db,
@@ -384,7 +391,8 @@ function checkConnectionSecurity<Plan>(
         cs,
         'connectionSecurity',
         setting.path,
-        `${setting.key} is ${JSON.stringify(actual)}; the policy requires at least ${JSON.stringify(required)}`,
+        `${setting.key} is ${JSON.stringify(actual)}; the policy requires at least ` +
+          `${JSON.stringify(required)}`,
       );
     }
   }
@@ -426,7 +434,8 @@ function checkNotSelfSigned(
     if (!report.results.some((r) => r.severity === 'error' && r.field?.path === path)) {
       report.warn(
         path,
-        `policy rule forbidSelfSignedIssuers: ${ref.kind} "${ref.name}" is not in the input, so whether it is self-signed cannot be checked`,
+        `policy rule forbidSelfSignedIssuers: ${ref.kind} "${ref.name}" is not in the input, so ` +
+          `whether it is self-signed cannot be checked`,
       );
     }
   } else if (
@@ -439,7 +448,8 @@ function checkNotSelfSigned(
       ss,
       'forbidSelfSignedIssuers',
       path,
-      `${ref.kind} "${ref.name}" is self-signed (spec.selfSigned); use an issuer backed by a CA (ca, vault, acme or an external issuer)`,
+      `${ref.kind} "${ref.name}" is self-signed (spec.selfSigned); use an issuer backed by a CA ` +
+        `(ca, vault, acme or an external issuer)`,
     );
   }
 }
@@ -577,18 +587,16 @@ function keyViolation(
 
 /** The certificateLifetime rule: a duration and renewBefore within the policy's bounds. */
 function applyLifetimeRule(
-  { spec, name, override, report, supply }: OneCertificate,
+  one: OneCertificate,
   lt: NonNullable<PolicyRules['certificateLifetime']>,
 ): void {
+  const { spec, name, override, report, supply } = one;
   const read = (v: unknown) => {
     const d = typeof v === 'string' ? parseGoDuration(v) : undefined;
     return d?.ok ? d.nanos : undefined;
   };
   const userDuration = override?.duration !== undefined;
-  const userRenew = override?.renewBefore !== undefined;
-  // What validate mode cannot supply, the user must set: say where.
-  const unsupplied = (field: string) =>
-    supply ? '' : ` (validate mode supplies nothing: set ${field} in spec.tls.certificates)`;
+  const unsupplied = (field: string) => unsuppliedBy(supply, field);
   let duration = read(spec.duration);
   if (
     supply &&
@@ -622,17 +630,37 @@ function applyLifetimeRule(
     spec.renewBefore = formatGoDuration(renewBefore);
   }
   const effectiveRenew = renewBefore ?? effective / 3n;
-  if (lt.minimumRenewBefore !== undefined && effectiveRenew < lt.minimumRenewBefore) {
-    const path = userRenew
-      ? `${override!.path}.renewBefore`
-      : userDuration
-        ? `${override!.path}.duration`
-        : 'metadata.name';
-    const message = userRenew
-      ? `renewBefore is ${formatGoDuration(effectiveRenew)}; the policy requires at least ${formatGoDuration(lt.minimumRenewBefore!)}`
-      : !supply && lt.minimumRenewBefore! < effective
-        ? `renewBefore of Certificate "${name}" is ${formatGoDuration(effectiveRenew)}, a third of its duration${unsupplied('renewBefore')}; the policy requires at least ${formatGoDuration(lt.minimumRenewBefore!)}`
-        : `duration${userDuration ? '' : ` of Certificate "${name}"`} is ${formatGoDuration(effective)}, too short to renew ${formatGoDuration(lt.minimumRenewBefore!)} before expiry as the policy requires; use a longer duration`;
-    violation(report, lt, 'certificateLifetime', path, message);
-  }
+  if (lt.minimumRenewBefore !== undefined && effectiveRenew < lt.minimumRenewBefore)
+    renewsTooLate(one, lt, effective, effectiveRenew);
+}
+
+/** What validate mode cannot supply, the user must set: say where. */
+function unsuppliedBy(supply: boolean, field: string): string {
+  return supply ? '' : ` (validate mode supplies nothing: set ${field} in spec.tls.certificates)`;
+}
+
+/** The renewal point is closer to expiry than the certificateLifetime rule's minimumRenewBefore. */
+function renewsTooLate(
+  { name, override, report, supply }: OneCertificate,
+  lt: NonNullable<PolicyRules['certificateLifetime']>,
+  effective: bigint,
+  effectiveRenew: bigint,
+): void {
+  const userDuration = override?.duration !== undefined;
+  const userRenew = override?.renewBefore !== undefined;
+  const unsupplied = (field: string) => unsuppliedBy(supply, field);
+  const path = userRenew
+    ? `${override!.path}.renewBefore`
+    : userDuration
+      ? `${override!.path}.duration`
+      : 'metadata.name';
+  const message = userRenew
+    ? `renewBefore is ${formatGoDuration(effectiveRenew)}; the policy requires at least ` +
+      `${formatGoDuration(lt.minimumRenewBefore!)}`
+    : !supply && lt.minimumRenewBefore! < effective
+      ? `renewBefore of Certificate "${name}" is ${formatGoDuration(effectiveRenew)}, a third ` +
+        `of its duration${unsupplied('renewBefore')}; the policy requires at least ` +
+        `${formatGoDuration(lt.minimumRenewBefore!)}`
+      : `duration${userDuration ? '' : ` of Certificate "${name}"`} is ${formatGoDuration(effective)}, too short to renew ${formatGoDuration(lt.minimumRenewBefore!)} before expiry as the policy requires; use a longer duration`;
+  violation(report, lt, 'certificateLifetime', path, message);
 }

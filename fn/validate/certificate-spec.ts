@@ -368,7 +368,8 @@ function validateKeystores(spec: Obj, add: Add): void {
       add(
         at,
         'Forbidden',
-        `exactly one of passwordSecretRef and password must be provided for ${label} keystores; cannot set both`,
+        `exactly one of passwordSecretRef and password must be provided for ${label} keystores; ` +
+          `cannot set both`,
       );
     else if (ks.password === undefined && ref === '')
       add(
@@ -611,7 +612,8 @@ export function reportWebhookErrors(
     } else {
       report.error(
         'metadata.name',
-        `cert-manager's webhook would reject the generated Certificate "${name}": ${text}; ${hintFor(e.field, spec, alias, report.object.metadata.name, namespaceOf(report.object))}`,
+        `cert-manager's webhook would reject the generated Certificate "${name}": ${text}; ` +
+          `${hintFor(e.field, spec, alias, report.object.metadata.name, namespaceOf(report.object))}`,
       );
     }
   }
@@ -620,7 +622,8 @@ export function reportWebhookErrors(
     if (problem)
       report.warn(
         `${override!.path}.dnsNames[${i}]`,
-        `${JSON.stringify(dns)} is not a valid DNS name: it ${problem}; cert-manager accepts it, but no client will match it and ACME issuers refuse it`,
+        `${JSON.stringify(dns)} is not a valid DNS name: it ${problem}; cert-manager accepts it, ` +
+          `but no client will match it and ACME issuers refuse it`,
       );
   });
 }
@@ -641,7 +644,10 @@ export function dnsNameProblem(name: string): string | undefined {
     if (label.length > 63)
       return `has a label of ${label.length} characters; a label has at most 63`;
     if (!/^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?$/.test(label))
-      return `has the label "${label}": letters, digits and '-' only, not starting or ending with '-'`;
+      return (
+        `has the label "${label}": letters, digits and '-' only, not starting or ending ` +
+        `with '-'`
+      );
   }
   return undefined;
 }
@@ -714,9 +720,14 @@ function hintFor(
     return `${derived}${andNamespace}: choose a metadata.name of ${limit}`;
   }
   if (field === 'spec.secretName') {
-    return `the secret name is derived from the database's name: choose a shorter lowercase metadata.name, or set secretName for alias ${alias} in spec.tls.certificates`;
+    return (
+      `the secret name is derived from the database's name: choose a shorter lowercase ` +
+      `metadata.name, or set secretName for alias ${alias} in spec.tls.certificates`
+    );
   }
-  return 'the value comes from dbtls itself, not from your input: please report this as a dbtls bug';
+  return (
+    'the value comes from dbtls itself, not from your input: please report this as a dbtls ' + 'bug'
+  );
 }
 
 /**

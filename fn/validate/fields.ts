@@ -15,7 +15,8 @@ export function readEnum<T extends string>(
   if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
   report.error(
     path,
-    `${typeof v === 'string' ? JSON.stringify(v) : describeType(v)} is not one of ${allowed.join(', ')}`,
+    `${typeof v === 'string' ? JSON.stringify(v) : describeType(v)} is not one of ` +
+      `${allowed.join(', ')}`,
   );
   return undefined;
 }

@@ -95,7 +95,8 @@ export function readTLSConfig(
     if (!issuerRefOptional)
       report.error(
         'spec.tls.issuerRef',
-        'spec.tls.issuerRef is required when spec.tls is set: name the cert-manager Issuer or ClusterIssuer that signs the certificates',
+        'spec.tls.issuerRef is required when spec.tls is set: name the cert-manager Issuer or ' +
+          'ClusterIssuer that signs the certificates',
       );
   } else {
     config.issuerRef = readIssuerRef(tls.issuerRef, 'spec.tls.issuerRef', report);
@@ -137,7 +138,8 @@ export function readIssuerRef(v: unknown, path: string, report: Reporter): Issue
   if (apiGroup !== ISSUER_GROUP) {
     report.error(
       `${path}.apiGroup`,
-      `must be "${ISSUER_GROUP}", got ${describeType(apiGroup)}: only cert-manager issuers are supported`,
+      `must be "${ISSUER_GROUP}", got ${describeType(apiGroup)}: only cert-manager issuers are ` +
+        `supported`,
     );
     ok = false;
   }
@@ -183,7 +185,8 @@ function readCertificate(
   else if (typeof alias !== 'string' || !knownAliases.includes(alias)) {
     report.error(
       `${path}.alias`,
-      `unknown alias ${typeof alias === 'string' ? JSON.stringify(alias) : describeType(alias)}; this resource issues ${knownAliases.join(', ')}`,
+      `unknown alias ${typeof alias === 'string' ? JSON.stringify(alias) : describeType(alias)}; ` +
+        `this resource issues ${knownAliases.join(', ')}`,
     );
   }
   const o: CertificateOverride = { alias: String(alias), path };
@@ -212,7 +215,8 @@ function readDurations(v: Obj, o: CertificateOverride, report: Reporter): void {
     if (!d.ok)
       report.error(
         at,
-        `${JSON.stringify(s)} is not a Go duration as cert-manager requires (${d.error}); use hours, e.g. 2160h for 90 days`,
+        `${JSON.stringify(s)} is not a Go duration as cert-manager requires (${d.error}); use ` +
+          `hours, e.g. 2160h for 90 days`,
       );
     else if (d.nanos <= 0n) report.error(at, `${JSON.stringify(s)} must be positive`);
     else o[key] = s;
@@ -251,7 +255,9 @@ function readPrivateKey(v: unknown, o: CertificateOverride, report: Reporter): v
     if (key !== 'encoding')
       report.error(
         `${path}.${key}`,
-        `unknown field "${key}"; privateKey in spec.tls.certificates has only encoding (the key algorithm and size are cert-manager's defaults, or those of the policy's privateKey rule)`,
+        `unknown field "${key}"; privateKey in spec.tls.certificates has only encoding (the key ` +
+          `algorithm and size are cert-manager's defaults, or those of the policy's privateKey ` +
+          `rule)`,
       );
   }
   const enc = v.encoding;
