@@ -86,34 +86,10 @@ function main(argv: string[]): number {
   const [command, ...rest] = argv;
   if (command !== 'render' && command !== 'check')
     return fail(command.startsWith('-') ? `unknown flag ${command}` : `unknown command ${command}`);
-  const data: Record<string, string> = {};
-  /** Where each setting came from, to name it in a message: the flag or the variable. */
-  const source: Record<string, string> = {};
-  let dir: string | undefined;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    const [flag, inline] =
-      arg.startsWith('--') && arg.includes('=')
-        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-        : [arg, undefined];
-    if (flag.startsWith('-')) {
-      const key = FLAGS[flag];
-      if (!key) return fail(`unknown flag ${flag}`);
-      const value = inline ?? rest[++i];
-      if (value === undefined) return fail(`${flag} needs a value`);
-      data[key] = value;
-      source[key] = flag;
-    } else if (dir === undefined) dir = arg;
-    else return fail(`unexpected argument ${arg}`);
-  }
-  for (const [variable, key] of Object.entries(ENV)) {
-    const value = process.env[variable];
-    if (value !== undefined && value !== '' && data[key] === undefined) {
-      data[key] = value;
-      const argo = /^ARGOCD_ENV_(.+)$/.exec(variable);
-      source[key] = argo ? `${variable} (${argo[1]} in the Application's plugin env)` : variable;
-    }
-  }
+  const args = readArguments(rest);
+  if (typeof args === 'string') return fail(args);
+  const { data, source, dir } = args;
+  settingsFromEnvironment(data, source);
   const defaultNamespace = data.defaultNamespace;
   delete data.defaultNamespace;
   // A bad setting is a usage error (exit 2), named as the user wrote it.
@@ -141,6 +117,50 @@ function main(argv: string[]): number {
     if (!failed) writeAll(STDOUT, printManifests(manifestsToApply(output.items)));
   }
   return failed ? 1 : 0;
+}
+
+/**
+ * The settings given by flags, where each came from (the flag, to name it in a message), and the
+ * directory; or the usage error.
+ */
+function readArguments(
+  rest: readonly string[],
+): { data: Record<string, string>; source: Record<string, string>; dir?: string } | string {
+  const data: Record<string, string> = {};
+  const source: Record<string, string> = {};
+  let dir: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
+    if (flag.startsWith('-')) {
+      const key = FLAGS[flag];
+      if (!key) return `unknown flag ${flag}`;
+      const value = inline ?? rest[++i];
+      if (value === undefined) return `${flag} needs a value`;
+      data[key] = value;
+      source[key] = flag;
+    } else if (dir === undefined) dir = arg;
+    else return `unexpected argument ${arg}`;
+  }
+  return { data, source, dir };
+}
+
+/** Settings from the environment where no flag gave them; the source names the variable. */
+function settingsFromEnvironment(
+  data: Record<string, string>,
+  source: Record<string, string>,
+): void {
+  for (const [variable, key] of Object.entries(ENV)) {
+    const value = process.env[variable];
+    if (value !== undefined && value !== '' && data[key] === undefined) {
+      data[key] = value;
+      const argo = /^ARGOCD_ENV_(.+)$/.exec(variable);
+      source[key] = argo ? `${variable} (${argo[1]} in the Application's plugin env)` : variable;
+    }
+  }
 }
 
 try {

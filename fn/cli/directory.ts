@@ -83,83 +83,17 @@ export function readDirectory(
   const results: Result[] = [];
   const texts = new Map<string, string>();
   const items: Obj[] = [];
-  const policies: Obj[] = [];
   for (const file of listYamlFiles(dir)) {
     const path = relative(dir, file).split(sep).join('/');
-    if (statSync(file).size > LIMITS.maxBytes) {
-      results.push({
-        severity: 'error',
-        message: `file is larger than ${LIMITS.maxBytes} bytes, exceeding maxBytes (${LIMITS.maxBytes})`,
-        file: { path },
-      });
-      continue;
-    }
-    const decoded = decodeInput(readFileSync(file));
-    if ('error' in decoded) {
-      results.push({ severity: 'error', message: decoded.error, file: { path } });
-      continue;
-    }
-    texts.set(path, decoded.text);
-    let docs: unknown[];
-    try {
-      docs = parseYamlStream(decoded.text, path);
-      recordDocumentSources(decoded.text, docs);
-    } catch (err) {
-      const e = describeYamlError(err);
-      // A limit refuses valid YAML that is only too large: say that, not "not valid YAML".
-      const limit = /^too large: |^DBTLS_MAX_/.test(e.message);
-      results.push({
-        severity: 'error',
-        message: limit ? e.message : `not valid YAML: ${e.message}`,
-        file: { path },
-        tags: e.line ? { line: String(e.line), column: String(e.column) } : undefined,
-      });
-      continue;
-    }
-    if (isNotResources(docs)) {
-      texts.delete(path);
-      continue;
-    }
-    let index = 0;
-    for (const doc of docs) {
-      if (doc === null || doc === undefined) continue;
-      if (!isObj(doc)) {
-        results.push({
-          severity: 'error',
-          message: 'document is not a Kubernetes object (a mapping)',
-          file: { path, index },
-        });
-        index++;
-        continue;
-      }
-      const md = isObj(doc.metadata) ? doc.metadata : {};
-      const annotations = isObj(md.annotations) ? md.annotations : {};
-      const namespace =
-        defaultNamespace && md.namespace === undefined && takesDefaultNamespace(doc)
-          ? { namespace: defaultNamespace }
-          : {};
-      const item = markDerived(
-        {
-          ...doc,
-          metadata: {
-            ...md,
-            ...namespace,
-            annotations: {
-              ...annotations,
-              [PATH_ANNOTATION]: path,
-              [INDEX_ANNOTATION]: String(index),
-              [INTERNAL_PATH_ANNOTATION]: path,
-              [INTERNAL_INDEX_ANNOTATION]: String(index),
-            },
-          },
-        },
-        doc,
-      );
-      if (doc.apiVersion === POLICY_API_VERSION && doc.kind === POLICY_KIND) policies.push(item);
-      items.push(item);
-      index++;
-    }
+    const read = readYamlFile(file, path, results);
+    if (read === undefined || (read.docs && isNotResources(read.docs))) continue;
+    // The text of a file that is not valid YAML is kept too.
+    texts.set(path, read.text);
+    if (read.docs) items.push(...itemsOfFile(read.docs, path, defaultNamespace, results));
   }
+  const policies = items.filter(
+    (item) => item.apiVersion === POLICY_API_VERSION && item.kind === POLICY_KIND,
+  );
   if (policies.length > 1) {
     results.push({
       severity: 'error',
@@ -180,6 +114,87 @@ export function readDirectory(
   };
   if (functionConfig) list.functionConfig = functionConfig;
   return { list, results, texts };
+}
+
+/**
+ * One file's text and documents (none, with an error, when it is not valid YAML), or undefined
+ * with an error when it cannot be read.
+ */
+function readYamlFile(
+  file: string,
+  path: string,
+  results: Result[],
+): { text: string; docs?: unknown[] } | undefined {
+  if (statSync(file).size > LIMITS.maxBytes) {
+    results.push({
+      severity: 'error',
+      message:
+        `file is larger than ${LIMITS.maxBytes} bytes, exceeding maxBytes ` +
+        `(${LIMITS.maxBytes})`,
+      file: { path },
+    });
+    return undefined;
+  }
+  const decoded = decodeInput(readFileSync(file));
+  if ('error' in decoded) {
+    results.push({ severity: 'error', message: decoded.error, file: { path } });
+    return undefined;
+  }
+  try {
+    const docs = parseYamlStream(decoded.text, path);
+    recordDocumentSources(decoded.text, docs);
+    return { text: decoded.text, docs };
+  } catch (err) {
+    const e = describeYamlError(err);
+    // A limit refuses valid YAML that is only too large: say that, not "not valid YAML".
+    const limit = /^too large: |^DBTLS_MAX_/.test(e.message);
+    results.push({
+      severity: 'error',
+      message: limit ? e.message : `not valid YAML: ${e.message}`,
+      file: { path },
+      tags: e.line ? { line: String(e.line), column: String(e.column) } : undefined,
+    });
+    return { text: decoded.text };
+  }
+}
+
+/** A file's documents as items, each annotated with its file and index, as kpt does. */
+function itemsOfFile(
+  docs: readonly unknown[],
+  path: string,
+  defaultNamespace: string | undefined,
+  results: Result[],
+): Obj[] {
+  const items: Obj[] = [];
+  let index = 0;
+  for (const doc of docs) {
+    if (doc === null || doc === undefined) continue;
+    if (!isObj(doc)) {
+      results.push({
+        severity: 'error',
+        message: 'document is not a Kubernetes object (a mapping)',
+        file: { path, index },
+      });
+      index++;
+      continue;
+    }
+    const md = isObj(doc.metadata) ? doc.metadata : {};
+    const annotations = isObj(md.annotations) ? md.annotations : {};
+    const namespace =
+      defaultNamespace && md.namespace === undefined && takesDefaultNamespace(doc)
+        ? { namespace: defaultNamespace }
+        : {};
+    const where = {
+      [PATH_ANNOTATION]: path,
+      [INDEX_ANNOTATION]: String(index),
+      [INTERNAL_PATH_ANNOTATION]: path,
+      [INTERNAL_INDEX_ANNOTATION]: String(index),
+    };
+    const metadata = { ...md, ...namespace, annotations: { ...annotations, ...where } };
+    items.push(markDerived({ ...doc, metadata }, doc));
+    index++;
+  }
+  return items;
 }
 
 /** Objects that dbtls reads by namespace: supported databases and cert-manager Issuers. */

@@ -255,7 +255,9 @@ function claimSecret(run: Run, edit: Edit, key: string, secretName: string, db: 
       : `rename the workload, or give ${writer.description} another secret`;
     run.report.error(
       TO_PATH,
-      `the client certificate of ${me} for ${db} is written to secret "${secretName}", which ${writer.description} also writes; cert-manager issues only one Certificate per secret: ${fix}`,
+      `the client certificate of ${me} for ${db} is written to secret "${secretName}", which ` +
+        `${writer.description} also writes; cert-manager issues only one Certificate per secret: ` +
+        `${fix}`,
     );
     if (writer.workload) edit.collidesWith.push(writer.workload);
     return false;
@@ -307,7 +309,8 @@ function setVariables(
     if (first !== undefined) {
       run.report.warn(
         TO_PATH,
-        `container "${String(container.name)}" connects to ${first} and ${db}: ${variable.name} is set for ${first}; the files for ${db} are in ${dir}`,
+        `container "${String(container.name)}" connects to ${first} and ${db}: ${variable.name} ` +
+          `is set for ${first}; the files for ${db} are in ${dir}`,
       );
       continue;
     }
@@ -325,7 +328,8 @@ function readConnections(text: string, namespace: string, run: Run): Connection[
     if (entry === '' || parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) {
       report.error(
         TO_PATH,
-        `"${entry}" is not <Kind>/<name> or <Kind>/<namespace>/<name> (several are separated by commas)`,
+        `"${entry}" is not <Kind>/<name> or <Kind>/<namespace>/<name> (several are separated by ` +
+          `commas)`,
       );
       continue;
     }
@@ -335,7 +339,8 @@ function readConnections(text: string, namespace: string, run: Run): Connection[
     if (!kind) {
       report.error(
         TO_PATH,
-        `"${entry}": dbtls connects applications to ${connectableKinds()}; ${kindName} is not one of them`,
+        `"${entry}": dbtls connects applications to ${connectableKinds()}; ${kindName} is not ` +
+          `one of them`,
       );
       continue;
     }
@@ -365,7 +370,9 @@ function connectable(
   if (!target) {
     report.error(
       TO_PATH,
-      `${key} is not in the input: dbtls reads the database's TLS settings, services and issuer to connect an application; add the ${kind.kind} to the input, or, if it exists only in the cluster, list ${key} in externalDatabases and name its issuer in ${CONNECT_ISSUER}`,
+      `${key} is not in the input: dbtls reads the database's TLS settings, services and issuer ` +
+        `to connect an application; add the ${kind.kind} to the input, or, if it exists only in ` +
+        `the cluster, list ${key} in externalDatabases and name its issuer in ${CONNECT_ISSUER}`,
     );
     return undefined;
   }
@@ -374,7 +381,8 @@ function connectable(
   if (!ctx.tls?.issuerRef) {
     report.error(
       TO_PATH,
-      `${describeObject(ctx.db)} has no TLS (no spec.tls.issuerRef): there is no server certificate to verify; set spec.tls on the ${kind.kind} first`,
+      `${describeObject(ctx.db)} has no TLS (no spec.tls.issuerRef): there is no server ` +
+        `certificate to verify; set spec.tls on the ${kind.kind} first`,
     );
     return undefined;
   }
@@ -382,7 +390,8 @@ function connectable(
   if (weak) {
     report.error(
       TO_PATH,
-      `${describeObject(ctx.db)} has ${weak.setting} (${weak.path}), which lets clients skip verifying the server's certificate; ${weak.fix}`,
+      `${describeObject(ctx.db)} has ${weak.setting} (${weak.path}), which lets clients skip ` +
+        `verifying the server's certificate; ${weak.fix}`,
     );
     return undefined;
   }
@@ -444,7 +453,8 @@ function chooseContainers(pod: Obj, value: unknown, report: Reporter): Edit['cho
       );
       report.error(
         path,
-        `names container "${name}", which the pod template does not have; its containers are ${names.join(', ')}`,
+        `names container "${name}", which the pod template does not have; its containers are ` +
+          `${names.join(', ')}`,
       );
       continue;
     }
@@ -479,7 +489,10 @@ function issuerFor(c: Connection, o: KubeObject, report: Reporter): IssuerRef | 
   if (c.target.external) {
     report.error(
       TO_PATH,
-      `${describeObject(ctx.db)} is declared in externalDatabases, so dbtls cannot read which issuer signs its certificates: add the annotation ${CONNECT_ISSUER}: Issuer/<name> or ClusterIssuer/<name>, naming an issuer of the database's CA that signs in namespace "${namespace}"`,
+      `${describeObject(ctx.db)} is declared in externalDatabases, so dbtls cannot read which ` +
+        `issuer signs its certificates: add the annotation ${CONNECT_ISSUER}: Issuer/<name> or ` +
+        `ClusterIssuer/<name>, naming an issuer of the database's CA that signs in namespace ` +
+        `"${namespace}"`,
     );
     return undefined;
   }
@@ -487,7 +500,10 @@ function issuerFor(c: Connection, o: KubeObject, report: Reporter): IssuerRef | 
   if (ref.kind !== 'Issuer' || ctx.namespace === namespace) return ref;
   report.error(
     TO_PATH,
-    `${describeObject(ctx.db)} is issued by Issuer "${ref.name}" of namespace "${ctx.namespace}", which cannot sign the client certificate in namespace "${namespace}": use a ClusterIssuer for the ${c.target.kind.kind}, or an Issuer of the same CA in namespace "${namespace}" named by ${CONNECT_ISSUER}: Issuer/<name>`,
+    `${describeObject(ctx.db)} is issued by Issuer "${ref.name}" of namespace ` +
+      `"${ctx.namespace}", which cannot sign the client certificate in namespace "${namespace}": ` +
+      `use a ClusterIssuer for the ${c.target.kind.kind}, or an Issuer of the same CA in ` +
+      `namespace "${namespace}" named by ${CONNECT_ISSUER}: Issuer/<name>`,
   );
   return undefined;
 }
@@ -504,7 +520,9 @@ function warnNoCA(
   if (!found || !isObj(found.spec) || found.spec.acme === undefined) return;
   report.warn(
     TO_PATH,
-    `${ref.kind} "${ref.name}" is an ACME issuer, which puts no ca.crt in the secret: the file ${caPath} will be missing; make the CA reach the application another way (e.g. a trust-manager Bundle mounted there)`,
+    `${ref.kind} "${ref.name}" is an ACME issuer, which puts no ca.crt in the secret: the file ` +
+      `${caPath} will be missing; make the CA reach the application another way (e.g. a ` +
+      `trust-manager Bundle mounted there)`,
   );
 }
 
@@ -538,7 +556,8 @@ function addVolume(edit: Edit, volume: Obj, report: Reporter): void {
   if (Array.isArray(volumes) && volumes.some((v) => isObj(v) && v.name === name)) {
     report.error(
       TO_PATH,
-      `the pod template already has a volume named "${name}", the name dbtls gives the client files; rename that volume`,
+      `the pod template already has a volume named "${name}", the name dbtls gives the client ` +
+        `files; rename that volume`,
     );
     return;
   }
@@ -563,7 +582,8 @@ function setEnv(
       isObj(own) && typeof own.value === 'string' ? ` to ${JSON.stringify(own.value)}` : '';
     report.warn(
       TO_PATH,
-      `container "${name}" sets ${variable.name}${ownValue} itself; dbtls leaves it as it is (for ${database} it would be ${JSON.stringify(variable.value)})`,
+      `container "${name}" sets ${variable.name}${ownValue} itself; dbtls leaves it as it is ` +
+        `(for ${database} it would be ${JSON.stringify(variable.value)})`,
     );
     return false;
   }

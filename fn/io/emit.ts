@@ -160,16 +160,25 @@ function remember<K, V>(cache: Map<K, V>, key: K, value: V): V {
 }
 
 /**
+ * The js-yaml fallback, written once: `key: value` as js-yaml dumps it, without the final line
+ * break. A literal block ending in an empty line leaves the document open: js-yaml ends it with
+ * `...`, which is cut off here and reported as `openEnded`.
+ */
+function dumpPair(key: string, value: unknown): { text: string; openEnded: boolean } {
+  const r = dump({ [key]: value }, DUMP_OPTIONS);
+  const openEnded = r.endsWith('\n...\n');
+  return { text: r.slice(0, openEnded ? -5 : -1), openEnded };
+}
+
+/**
  * A scalar value as js-yaml writes it at level 1 (the value of a top-level key). Its style does
  * not depend on the level; only a literal block's lines are indented by it.
  */
 function renderScalar(v: unknown): { text: string; openEnded: boolean } {
   const cached = Object.is(v, -0) ? undefined : valueCache.get(v);
   if (cached) return cached;
-  const r = dump({ k: v }, DUMP_OPTIONS);
-  // A literal block ending in an empty line leaves the document open: js-yaml ends it with `...`.
-  const openEnded = r.endsWith('\n...\n');
-  const rendered = { text: r.slice(3, openEnded ? -5 : -1), openEnded };
+  const pair = dumpPair('k', v);
+  const rendered = { text: pair.text.slice(3), openEnded: pair.openEnded };
   return Object.is(v, -0) ? rendered : remember(valueCache, v, rendered);
 }
 
@@ -411,10 +420,6 @@ function definedKeys(o: Record<string, unknown>): string[] {
 }
 
 /**
- * Writes `value` as js-yaml's dump would, in pieces: one per top-level key, and the items of a
- * top-level list (a ResourceList's items) some 64 KiB at a time. A piece is written whole.
- */
-/**
  * How a ResourceList's items are written: an item with a text of its own (./item-sources.ts) as
  * that text, the others from their values at the same column, so that the sequence keeps the
  * layout the input had.
@@ -430,46 +435,30 @@ export interface ItemLayout {
   last?: unknown;
 }
 
+/**
+ * Writes `value` as js-yaml's dump would, in pieces: one per top-level key, and the items of a
+ * top-level list (a ResourceList's items) some 64 KiB at a time. A piece is written whole.
+ */
 export function emitYamlTo(
   value: unknown,
   write: (chunk: string) => void,
   layout?: ItemLayout,
 ): void {
-  if (
-    value === null ||
-    typeof value !== 'object' ||
-    Array.isArray(value) ||
-    !isPlainObject(value)
-  ) {
+  const top = topLevelKeys(value, layout);
+  if (top === undefined) {
+    // Not a mapping with keys this writer can write: js-yaml writes the whole value.
     write(dump(value, DUMP_OPTIONS));
     return;
   }
-  let keys = definedKeys(value);
-  const listed =
-    layout !== undefined &&
-    Array.isArray(value[layout.key]) &&
-    (value[layout.key] as unknown[]).length > 0;
-  const lastItem = listed && layout.last !== undefined ? layout.last : undefined;
-  if (lastItem !== undefined) keys = [...keys.filter((k) => k !== layout!.key), layout!.key];
-  let keyTexts: string[];
-  try {
-    keyTexts = keys.map(renderKey);
-  } catch (err) {
-    if (!(err instanceof Unsupported)) throw err;
-    write(dump(value, DUMP_OPTIONS));
-    return;
-  }
-  if (keys.length === 0) {
-    write(dump(value, DUMP_OPTIONS));
-    return;
-  }
+  const { keys, keyTexts, listed, lastItem } = top;
+  const object = value as Record<string, unknown>;
   const w = new Writer();
   keys.forEach((key, i) => {
-    const v = value[key];
+    const v = object[key];
     const head = `${i > 0 ? '\n' : ''}${keyTexts[i]}`;
     if (Array.isArray(v) && v.length > 0) {
       w.out += `${head}:`;
-      const own = listed && key === layout.key ? layout : undefined;
+      const own = listed && key === layout?.key ? layout : undefined;
       const items =
         lastItem === undefined || !own ? v : [...v.filter((x) => x !== lastItem), lastItem];
       writeItems(w, items, keyTexts[i], key, own, write);
@@ -484,13 +473,41 @@ export function emitYamlTo(
     } catch (err) {
       if (!(err instanceof Unsupported)) throw err;
       w.out = '';
-      const r = dump({ [key]: v }, DUMP_OPTIONS);
-      w.openEnded = r.endsWith('\n...\n');
-      text = `${i > 0 ? '\n' : ''}${r.slice(0, w.openEnded ? -5 : -1)}`;
+      const pair = dumpPair(key, v);
+      w.openEnded = pair.openEnded;
+      text = `${i > 0 ? '\n' : ''}${pair.text}`;
     }
     write(text);
   });
   if (lastItem === undefined) write(w.openEnded ? '\n...\n' : '\n');
+}
+
+/**
+ * The top-level keys of `value` in the order they are written (with a layout's last item, the
+ * list goes last) and their texts; undefined for anything js-yaml must write whole: a value that
+ * is not a plain mapping, one without keys, or a key this writer cannot write.
+ */
+function topLevelKeys(
+  value: unknown,
+  layout: ItemLayout | undefined,
+): { keys: string[]; keyTexts: string[]; listed: boolean; lastItem: unknown } | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  if (!isPlainObject(value)) return undefined;
+  let keys = definedKeys(value);
+  const listed =
+    layout !== undefined &&
+    Array.isArray(value[layout.key]) &&
+    (value[layout.key] as unknown[]).length > 0;
+  const lastItem = listed && layout.last !== undefined ? layout.last : undefined;
+  if (lastItem !== undefined) keys = [...keys.filter((k) => k !== layout!.key), layout!.key];
+  let keyTexts: string[];
+  try {
+    keyTexts = keys.map(renderKey);
+  } catch (err) {
+    if (!(err instanceof Unsupported)) throw err;
+    return undefined;
+  }
+  return keys.length === 0 ? undefined : { keys, keyTexts, listed, lastItem };
 }
 
 /**
@@ -522,9 +539,9 @@ function writeItems(
         if (!(err instanceof Unsupported)) throw err;
         w.out = w.out.slice(0, mark);
         // js-yaml writes the item in the same place: `key:\n  - …`; moved to the layout's column.
-        const r = dump({ [key]: [item] }, DUMP_OPTIONS);
-        w.openEnded = r.endsWith('\n...\n');
-        w.out += reindent(r.slice(keyText.length + 1, w.openEnded ? -5 : -1), shift);
+        const pair = dumpPair(key, [item]);
+        w.openEnded = pair.openEnded;
+        w.out += reindent(pair.text.slice(keyText.length + 1), shift);
       }
     }
     // Items go out together in pieces of some 64 KiB.

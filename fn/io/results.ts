@@ -1,6 +1,7 @@
 // KRM results (the kpt/kustomize function spec): one per problem, naming the object, the field
 // and the file it came from, so kpt, CI logs and editors can point at it.
 import { annotationsOf, type KubeObject, isObj } from './objects.js';
+import { describeType } from './resource-list.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -83,6 +84,31 @@ export class Reporter {
   }
   info(path: string | undefined, message: string): void {
     this.results.push(resultFor(this.object, 'info', message, path));
+  }
+
+  // Named message shapes: the texts that many rules share, written once.
+
+  /** `key` under `parent` is not a field: names the fields that `owner` has. */
+  unknownField(parent: string, key: string, allowed: readonly string[], owner = parent): void {
+    this.error(`${parent}.${key}`, `unknown field "${key}"; ${owner} has ${allowed.join(', ')}`);
+  }
+
+  /** The value at `path` should be a mapping. */
+  notMapping(path: string, value: unknown): void {
+    this.error(path, `must be a mapping, got ${describeType(value)}`);
+  }
+
+  /**
+   * A setting only a running operator provides: standalone mode warns that it is not rendered.
+   * KubeVault's text says "done by", KubeDB's "provided by", as each always has.
+   */
+  operatorOnly(path: string, what: string, operator: 'KubeDB' | 'KubeVault'): void {
+    const verb = operator === 'KubeVault' ? 'done' : 'provided';
+    this.warn(
+      path,
+      `${what} is ${verb} by the ${operator} operator only; standalone mode does not render it ` +
+        '(use mode: operator to keep it)',
+    );
   }
   get failed(): boolean {
     return hasErrors(this.results);

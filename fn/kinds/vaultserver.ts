@@ -252,10 +252,7 @@ export const vaultserver = defineKind<VaultPlan>({
           (Array.isArray(v) && v.length === 0)
         )
           continue;
-        report.warn(
-          `spec.${field}`,
-          `${what} is done by the KubeVault operator only; standalone mode does not render it (use mode: operator to keep it)`,
-        );
+        report.operatorOnly(`spec.${field}`, what, 'KubeVault');
       }
       report.warn(
         'spec',

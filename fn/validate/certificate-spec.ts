@@ -8,6 +8,7 @@ import { isObj, type KubeObject, namespaceOf, type Obj } from '../io/objects.js'
 import type { Reporter } from '../io/results.js';
 import type { CertificateOverride } from './tls-config.js';
 import { formatGoDuration, HOUR, MINUTE, parseGoDuration } from '../util/duration.js';
+import { FieldPath } from './field-path.js';
 
 export type WebhookErrorType =
   | 'Required value'
@@ -20,6 +21,8 @@ export type WebhookErrorType =
 export interface WebhookError {
   /** The webhook's path, e.g. `spec.ipAddresses[1]`. */
   field: string;
+  /** The same path as a value, for reading its parts (userField). */
+  path: FieldPath;
   type: WebhookErrorType;
   /** The bad value as Go prints it: strings quoted, numbers and durations bare. */
   value?: string;
@@ -114,242 +117,244 @@ export function dns1123SubdomainErrors(value: string): string[] {
   return errs;
 }
 
-/** Every error the webhook returns for this Certificate `spec`, in its order. */
+/** Reports one webhook error at a path: what each section of the validator calls. */
+type Add = (path: FieldPath, type: WebhookErrorType, detail: string, value?: string) => void;
+
+const SPEC = FieldPath.root('spec');
+
+/**
+ * Every error the webhook returns for this Certificate `spec`, in its order: the sections below
+ * follow ValidateCertificateSpec's, one helper each.
+ */
 export function validateCertificateSpec(spec: Obj): WebhookError[] {
   const el: WebhookError[] = [];
-  const add = (field: string, type: WebhookErrorType, detail: string, value?: string) =>
-    el.push({ field, type, detail, ...(value !== undefined ? { value } : {}) });
+  const add: Add = (path, type, detail, value) =>
+    el.push({
+      field: path.toString(),
+      path,
+      type,
+      detail,
+      ...(value !== undefined ? { value } : {}),
+    });
+  validateSecretName(spec, add);
+  validateIssuerRef(spec, add);
+  const commonName = validateLiteralSubject(spec, add);
+  validateIdentity(spec, commonName, add);
+  validateSubjectAltNames(spec, add);
+  validateKeyAlgorithms(spec, add);
+  // durations: only when duration or renewBefore is set, as upstream
+  if (spec.duration !== undefined || spec.renewBefore !== undefined) validateDurations(spec, add);
+  validateUsages(spec, add);
+  validateRevisionHistoryLimit(spec, add);
+  validateSecretTemplate(spec, add);
+  validateNameConstraints(spec, add);
+  validateAdditionalOutputFormats(spec, add);
+  validateKeystores(spec, add);
+  validateRenewal(spec, add);
+  return el;
+}
 
-  // 1. secretName
+function validateSecretName(spec: Obj, add: Add): void {
+  const at = SPEC.child('secretName');
   const secretName = str(spec.secretName);
-  if (secretName === '') add('spec.secretName', 'Required value', 'must be specified');
+  if (secretName === '') add(at, 'Required value', 'must be specified');
   else
-    for (const d of dns1123SubdomainErrors(secretName))
-      add('spec.secretName', 'Invalid value', d, q(secretName));
+    for (const d of dns1123SubdomainErrors(secretName)) add(at, 'Invalid value', d, q(secretName));
+}
 
-  // 2. issuerRef
+function validateIssuerRef(spec: Obj, add: Add): void {
+  const at = SPEC.child('issuerRef');
   const ref = isObj(spec.issuerRef) ? spec.issuerRef : {};
-  if (str(ref.name) === '') add('spec.issuerRef.name', 'Required value', 'must be specified');
+  if (str(ref.name) === '') add(at.child('name'), 'Required value', 'must be specified');
   const group = str(ref.group);
   const kind = str(ref.kind);
   if (
     (group === '' || group === 'cert-manager.io') &&
     !['', 'Issuer', 'ClusterIssuer'].includes(kind)
   ) {
+    const hint = group === '' ? ' (did you forget to set spec.issuerRef.kind.group?)' : '';
     add(
-      'spec.issuerRef.kind',
+      at.child('kind'),
       'Invalid value',
-      `must be one of Issuer or ClusterIssuer${group === '' ? ' (did you forget to set spec.issuerRef.kind.group?)' : ''}`,
+      `must be one of Issuer or ClusterIssuer${hint}`,
       q(kind),
     );
   }
+}
 
-  // 3. literalSubject
+/** The literalSubject checks; returns the common name, the literal subject's CN if it has one. */
+function validateLiteralSubject(spec: Obj, add: Add): string {
   let commonName = str(spec.commonName);
   const literalSubject = str(spec.literalSubject);
-  if (literalSubject !== '') {
-    if (commonName !== '')
-      add(
-        'spec.commonName',
-        'Invalid value',
-        'When providing a `LiteralSubject` no `commonName` may be provided.',
-        q(commonName),
-      );
-    const subject = isObj(spec.subject) ? spec.subject : {};
-    if (
-      SUBJECT_KEYS.some((k) =>
-        k === 'serialNumber' ? str(subject[k]) !== '' : list(subject[k]).length > 0,
-      )
-    ) {
-      add(
-        'spec.subject',
-        'Invalid value',
-        'When providing a `LiteralSubject` no `Subject` properties may be provided.',
-        JSON.stringify(subject),
-      );
-    }
-    const dn = parseLiteralSubject(literalSubject);
-    if ('error' in dn) add('spec.literalSubject', 'Invalid value', dn.error, q(literalSubject));
-    else {
-      for (const [type, value] of dn.attributes) {
-        if (type === 'CN') commonName = value;
-        else if (!LITERAL_SUBJECT_KEYS.includes(type) && !/^\d+(\.\d+)+$/.test(type)) {
-          add(
-            'spec.literalSubject',
-            'Invalid value',
-            `Literal subject contains unrecognized key with value [${value}]`,
-            q(literalSubject),
-          );
-        }
-      }
+  if (literalSubject === '') return commonName;
+  if (commonName !== '')
+    add(
+      SPEC.child('commonName'),
+      'Invalid value',
+      'When providing a `LiteralSubject` no `commonName` may be provided.',
+      q(commonName),
+    );
+  const subject = isObj(spec.subject) ? spec.subject : {};
+  const hasSubject = SUBJECT_KEYS.some((k) =>
+    k === 'serialNumber' ? str(subject[k]) !== '' : list(subject[k]).length > 0,
+  );
+  if (hasSubject)
+    add(
+      SPEC.child('subject'),
+      'Invalid value',
+      'When providing a `LiteralSubject` no `Subject` properties may be provided.',
+      JSON.stringify(subject),
+    );
+  const at = SPEC.child('literalSubject');
+  const dn = parseLiteralSubject(literalSubject);
+  if ('error' in dn) {
+    add(at, 'Invalid value', dn.error, q(literalSubject));
+    return commonName;
+  }
+  for (const [type, value] of dn.attributes) {
+    if (type === 'CN') commonName = value;
+    else if (!LITERAL_SUBJECT_KEYS.includes(type) && !/^\d+(\.\d+)+$/.test(type)) {
+      const detail = `Literal subject contains unrecognized key with value [${value}]`;
+      add(at, 'Invalid value', detail, q(literalSubject));
     }
   }
+  return commonName;
+}
 
-  // 4. identity
-  const otherNames = list(spec.otherNames);
-  if (
-    commonName === '' &&
-    list(spec.dnsNames).length === 0 &&
-    list(spec.uris).length === 0 &&
-    list(spec.emailAddresses).length === 0 &&
-    list(spec.ipAddresses).length === 0 &&
-    otherNames.length === 0
-  ) {
+/** At least one identity, and a common name that fits in 64 bytes. */
+function validateIdentity(spec: Obj, commonName: string, add: Add): void {
+  const sans = ['dnsNames', 'uris', 'emailAddresses', 'ipAddresses', 'otherNames'];
+  if (commonName === '' && sans.every((key) => list(spec[key]).length === 0)) {
     add(
-      'spec',
+      SPEC,
       'Invalid value',
-      'at least one of commonName (from the commonName field or from a literalSubject), dnsNames, emailSANs, ipAddresses, otherNames, or uriSANs must be set',
+      'at least one of commonName (from the commonName field or from a literalSubject), ' +
+        'dnsNames, emailSANs, ipAddresses, otherNames, or uriSANs must be set',
       '""',
     );
   }
-  // 5. commonName length, in bytes
+  // the length in bytes
   if (Buffer.byteLength(commonName, 'utf8') > 64)
-    add('spec.commonName', 'Too long', 'may not be more than 64 bytes');
+    add(SPEC.child('commonName'), 'Too long', 'may not be more than 64 bytes');
+}
 
-  // 6. ipAddresses
+/** ipAddresses, emailAddresses and otherNames, entry by entry. */
+function validateSubjectAltNames(spec: Obj, add: Add): void {
   list(spec.ipAddresses).forEach((ip, i) => {
-    if (!isGoIP(str(ip)))
-      add(`spec.ipAddresses[${i}]`, 'Invalid value', 'invalid IP address', q(str(ip)));
+    const at = SPEC.child('ipAddresses').index(i);
+    if (!isGoIP(str(ip))) add(at, 'Invalid value', 'invalid IP address', q(str(ip)));
   });
-  // 7. emailAddresses
   list(spec.emailAddresses).forEach((email, i) => {
     const problem = goMailProblem(str(email));
-    if (problem) add(`spec.emailAddresses[${i}]`, 'Invalid value', problem, q(str(email)));
+    if (problem)
+      add(SPEC.child('emailAddresses').index(i), 'Invalid value', problem, q(str(email)));
   });
-  // 8. otherNames
-  otherNames.forEach((on, i) => {
+  list(spec.otherNames).forEach((on, i) => {
+    const at = SPEC.child('otherNames').index(i);
     const o = isObj(on) ? on : {};
     const oid = str(o.oid);
-    if (oid === '') add(`spec.otherNames[${i}].oid`, 'Required value', 'must be specified');
+    if (oid === '') add(at.child('oid'), 'Required value', 'must be specified');
     else if (!/^[0-2](\.(0|[1-9]\d*))+$/.test(oid))
-      add(`spec.otherNames[${i}].oid`, 'Invalid value', 'invalid oid syntax', q(oid));
+      add(at.child('oid'), 'Invalid value', 'invalid oid syntax', q(oid));
     if (str(o.utf8Value) === '')
-      add(
-        `spec.otherNames[${i}].utf8Value`,
-        'Required value',
-        'must be set to a valid non-empty UTF8 string',
-      );
+      add(at.child('utf8Value'), 'Required value', 'must be set to a valid non-empty UTF8 string');
   });
+}
 
-  // 9. privateKey
+/** privateKey's algorithm and size, then the signature algorithm that key allows. */
+function validateKeyAlgorithms(spec: Obj, add: Add): void {
   const pk = isObj(spec.privateKey) ? spec.privateKey : undefined;
   const algorithm = pk ? str(pk.algorithm) : '';
-  if (pk) {
-    const size = typeof pk.size === 'number' ? pk.size : 0;
-    if (algorithm === '' || algorithm === 'RSA') {
-      if (size > 0 && (size < 2048 || size > 8192))
-        add(
-          'spec.privateKey.size',
-          'Invalid value',
-          'must be between 2048 and 8192 for rsa keyAlgorithm',
-          String(size),
-        );
-    } else if (algorithm === 'ECDSA') {
-      if (size > 0 && ![256, 384, 521].includes(size))
-        add(
-          'spec.privateKey.size',
-          'Unsupported value',
-          'supported values: "256", "384", "521"',
-          String(size),
-        );
-    } else if (algorithm !== 'Ed25519') {
-      add(
-        'spec.privateKey.algorithm',
-        'Invalid value',
-        'must be either empty or one of rsa, ecdsa or ed25519',
-        q(algorithm),
-      );
-    }
-  }
-  // 10. signatureAlgorithm
+  if (pk) validatePrivateKey(algorithm, typeof pk.size === 'number' ? pk.size : 0, add);
   const signature = str(spec.signatureAlgorithm);
-  if (signature !== '') {
-    const keyAlg = algorithm === '' ? 'RSA' : algorithm;
-    const allowed = SIGNATURE_ALGORITHMS[keyAlg];
-    if (allowed && !allowed.includes(signature)) {
-      add(
-        'spec.signatureAlgorithm',
-        'Invalid value',
-        `for key algorithm ${keyAlg} the allowed signature algorithms are [${allowed.join(' ')}]`,
-        q(signature),
-      );
-    }
-  }
-
-  // 11. durations: only when duration or renewBefore is set, as upstream
-  if (spec.duration !== undefined || spec.renewBefore !== undefined)
-    el.push(...validateDurations(spec));
-
-  // 12. usages
-  list(spec.usages).forEach((u, i) => {
-    if (!(KEY_USAGES as readonly string[]).includes(str(u)))
-      add(`spec.usages[${i}]`, 'Invalid value', 'unknown keyusage', q(str(u)));
-  });
-  // 13. revisionHistoryLimit
-  if (typeof spec.revisionHistoryLimit === 'number' && spec.revisionHistoryLimit < 1) {
+  if (signature === '') return;
+  const keyAlg = algorithm === '' ? 'RSA' : algorithm;
+  const allowed = SIGNATURE_ALGORITHMS[keyAlg];
+  if (allowed && !allowed.includes(signature)) {
     add(
-      'spec.revisionHistoryLimit',
+      SPEC.child('signatureAlgorithm'),
       'Invalid value',
-      'must not be less than 1',
-      String(spec.revisionHistoryLimit),
+      `for key algorithm ${keyAlg} the allowed signature algorithms are [${allowed.join(' ')}]`,
+      q(signature),
     );
   }
-  // 14. secretTemplate
-  if (isObj(spec.secretTemplate)) {
-    const annotations = isObj(spec.secretTemplate.annotations)
-      ? spec.secretTemplate.annotations
-      : {};
-    for (const key of Object.keys(annotations)) {
-      if (key.startsWith('cert-manager.io/') && key !== 'cert-manager.io/allow-direct-injection') {
-        add(
-          'spec.secretTemplate.annotations',
-          'Invalid value',
-          'cert-manager.io/* annotations are not allowed',
-          q(key),
-        );
-      }
+}
+
+function validatePrivateKey(algorithm: string, size: number, add: Add): void {
+  const at = SPEC.child('privateKey');
+  if (algorithm === '' || algorithm === 'RSA') {
+    if (size > 0 && (size < 2048 || size > 8192)) {
+      const detail = 'must be between 2048 and 8192 for rsa keyAlgorithm';
+      add(at.child('size'), 'Invalid value', detail, String(size));
     }
-    const labels = isObj(spec.secretTemplate.labels) ? spec.secretTemplate.labels : {};
-    for (const value of Object.values(labels)) {
-      if (str(value).length > 63)
-        add(
-          'spec.secretTemplate.labels',
-          'Invalid value',
-          'must be no more than 63 characters',
-          q(str(value)),
-        );
+  } else if (algorithm === 'ECDSA') {
+    if (size > 0 && ![256, 384, 521].includes(size)) {
+      const detail = 'supported values: "256", "384", "521"';
+      add(at.child('size'), 'Unsupported value', detail, String(size));
+    }
+  } else if (algorithm !== 'Ed25519') {
+    const detail = 'must be either empty or one of rsa, ecdsa or ed25519';
+    add(at.child('algorithm'), 'Invalid value', detail, q(algorithm));
+  }
+}
+
+function validateUsages(spec: Obj, add: Add): void {
+  list(spec.usages).forEach((u, i) => {
+    if (!(KEY_USAGES as readonly string[]).includes(str(u)))
+      add(SPEC.child('usages').index(i), 'Invalid value', 'unknown keyusage', q(str(u)));
+  });
+}
+
+function validateRevisionHistoryLimit(spec: Obj, add: Add): void {
+  const limit = spec.revisionHistoryLimit;
+  if (typeof limit === 'number' && limit < 1)
+    add(
+      SPEC.child('revisionHistoryLimit'),
+      'Invalid value',
+      'must not be less than 1',
+      String(limit),
+    );
+}
+
+function validateSecretTemplate(spec: Obj, add: Add): void {
+  if (!isObj(spec.secretTemplate)) return;
+  const at = SPEC.child('secretTemplate');
+  const annotations = isObj(spec.secretTemplate.annotations) ? spec.secretTemplate.annotations : {};
+  for (const key of Object.keys(annotations)) {
+    if (key.startsWith('cert-manager.io/') && key !== 'cert-manager.io/allow-direct-injection') {
+      const detail = 'cert-manager.io/* annotations are not allowed';
+      add(at.child('annotations'), 'Invalid value', detail, q(key));
     }
   }
-  // 15. nameConstraints
-  if (isObj(spec.nameConstraints)) {
-    if (spec.isCA !== true)
-      add(
-        'spec.nameConstraints',
-        'Invalid value',
-        'isCa should be true when nameConstraints is set',
-        JSON.stringify(spec.nameConstraints),
-      );
-    if (
-      spec.nameConstraints.permitted === undefined &&
-      spec.nameConstraints.excluded === undefined
-    ) {
-      add(
-        'spec.nameConstraints',
-        'Invalid value',
-        'either permitted or excluded must be set',
-        JSON.stringify(spec.nameConstraints),
-      );
-    }
+  const labels = isObj(spec.secretTemplate.labels) ? spec.secretTemplate.labels : {};
+  for (const value of Object.values(labels)) {
+    if (str(value).length > 63)
+      add(at.child('labels'), 'Invalid value', 'must be no more than 63 characters', q(str(value)));
   }
-  // 16. additionalOutputFormats
+}
+
+function validateNameConstraints(spec: Obj, add: Add): void {
+  const constraints = spec.nameConstraints;
+  if (!isObj(constraints)) return;
+  const at = SPEC.child('nameConstraints');
+  const value = JSON.stringify(constraints);
+  if (spec.isCA !== true)
+    add(at, 'Invalid value', 'isCa should be true when nameConstraints is set', value);
+  if (constraints.permitted === undefined && constraints.excluded === undefined)
+    add(at, 'Invalid value', 'either permitted or excluded must be set', value);
+}
+
+function validateAdditionalOutputFormats(spec: Obj, add: Add): void {
   const formats = new Set<string>();
   for (const f of list(spec.additionalOutputFormats)) {
     const type = isObj(f) ? str(f.type) : '';
     if (formats.has(type))
-      add('spec.additionalOutputFormats[type]', 'Duplicate value', '', q(type));
+      add(SPEC.child('additionalOutputFormats').key('type'), 'Duplicate value', '', q(type));
     formats.add(type);
   }
-  // 17. keystores
+}
+
+function validateKeystores(spec: Obj, add: Add): void {
   const keystores = isObj(spec.keystores) ? spec.keystores : {};
   for (const [key, label] of [
     ['jks', 'JKS'],
@@ -358,49 +363,45 @@ export function validateCertificateSpec(spec: Obj): WebhookError[] {
     const ks = keystores[key];
     if (!isObj(ks)) continue;
     const ref = isObj(ks.passwordSecretRef) ? str(ks.passwordSecretRef.name) : '';
-    const path = `spec.keystores.${key}`;
+    const at = SPEC.child('keystores').child(key);
     if (ks.password !== undefined && ref !== '')
       add(
-        path,
+        at,
         'Forbidden',
-        `exactly one of passwordSecretRef and password must be provided for ${label} keystores; cannot set both`,
+        `exactly one of passwordSecretRef and password must be provided for ${label} keystores; ` +
+          `cannot set both`,
       );
     else if (ks.password === undefined && ref === '')
       add(
-        path,
+        at,
         'Forbidden',
         `must set exactly one of passwordSecretRef and password must for ${label} keystores`,
       );
     else if (ks.password !== undefined && str(ks.password) === '')
       add(
-        `${path}.password`,
+        at.child('password'),
         'Forbidden',
         `literal password cannot be empty if set on ${label} keystores`,
       );
   }
-  // 18. renewal
-  if (isObj(spec.renewal)) {
-    const policy = str(spec.renewal.policy);
-    if (policy !== '' && policy !== 'RenewBefore' && policy !== 'Disabled')
-      add(
-        'spec.renewal.policy',
-        'Unsupported value',
-        'supported values: "RenewBefore", "Disabled"',
-        q(policy),
-      );
-    if (policy === 'Disabled' && list(spec.renewal.windows).length > 0)
-      add(
-        'spec.renewal.windows',
-        'Forbidden',
-        'windows cannot be set when `renewal.policy` is set to Disabled',
-      );
+}
+
+function validateRenewal(spec: Obj, add: Add): void {
+  if (!isObj(spec.renewal)) return;
+  const at = SPEC.child('renewal');
+  const policy = str(spec.renewal.policy);
+  if (policy !== '' && policy !== 'RenewBefore' && policy !== 'Disabled') {
+    const detail = 'supported values: "RenewBefore", "Disabled"';
+    add(at.child('policy'), 'Unsupported value', detail, q(policy));
   }
-  return el;
+  if (policy === 'Disabled' && list(spec.renewal.windows).length > 0) {
+    const detail = 'windows cannot be set when `renewal.policy` is set to Disabled';
+    add(at.child('windows'), 'Forbidden', detail);
+  }
 }
 
 /** ValidateDuration: the lifetime and the renewal point. */
-function validateDurations(spec: Obj): WebhookError[] {
-  const el: WebhookError[] = [];
+function validateDurations(spec: Obj, add: Add): void {
   const read = (v: unknown): bigint | undefined => {
     if (typeof v !== 'string') return undefined;
     const d = parseGoDuration(v);
@@ -411,60 +412,43 @@ function validateDurations(spec: Obj): WebhookError[] {
   const pct =
     typeof spec.renewBeforePercentage === 'number' ? spec.renewBeforePercentage : undefined;
   const fmt = formatGoDuration;
+  const atDuration = SPEC.child('duration');
+  const atRenewBefore = SPEC.child('renewBefore');
   if (duration < MINIMUM_DURATION) {
-    el.push({
-      field: 'spec.duration',
-      type: 'Invalid value',
-      value: fmt(duration),
-      detail: `certificate duration must be greater than ${fmt(MINIMUM_DURATION)}`,
-    });
+    const detail = `certificate duration must be greater than ${fmt(MINIMUM_DURATION)}`;
+    add(atDuration, 'Invalid value', detail, fmt(duration));
   }
   if (renewBefore !== undefined && pct !== undefined) {
     const detail =
       'renewBefore and renewBeforePercentage are mutually exclusive and cannot both be set';
-    el.push({ field: 'spec.renewBefore', type: 'Invalid value', value: fmt(renewBefore), detail });
-    el.push({
-      field: 'spec.renewBeforePercentage',
-      type: 'Invalid value',
-      value: String(pct),
-      detail,
-    });
+    add(atRenewBefore, 'Invalid value', detail, fmt(renewBefore));
+    add(SPEC.child('renewBeforePercentage'), 'Invalid value', detail, String(pct));
   }
   if (renewBefore !== undefined && renewBefore < MINIMUM_RENEW_BEFORE) {
-    el.push({
-      field: 'spec.renewBefore',
-      type: 'Invalid value',
-      value: fmt(renewBefore),
-      detail: `certificate renewBefore must be greater than ${fmt(MINIMUM_RENEW_BEFORE)}`,
-    });
+    const detail = `certificate renewBefore must be greater than ${fmt(MINIMUM_RENEW_BEFORE)}`;
+    add(atRenewBefore, 'Invalid value', detail, fmt(renewBefore));
   }
   if (renewBefore !== undefined && renewBefore >= duration) {
-    el.push({
-      field: 'spec.renewBefore',
-      type: 'Invalid value',
-      value: fmt(renewBefore),
-      detail: `certificate duration ${fmt(duration)} must be greater than renewBefore ${fmt(renewBefore)}`,
-    });
+    const detail = `certificate duration ${fmt(duration)} must be greater than renewBefore ${fmt(renewBefore)}`;
+    add(atRenewBefore, 'Invalid value', detail, fmt(renewBefore));
   }
-  if (pct !== undefined) {
-    // The webhook (v1.21.1) computes the complement, duration*(100-pct)/100.
-    const rb = (duration * BigInt(100 - Math.trunc(pct))) / 100n;
-    if (rb < MINIMUM_RENEW_BEFORE)
-      el.push({
-        field: 'spec.renewBeforePercentage',
-        type: 'Invalid value',
-        value: String(pct),
-        detail: `certificate renewBeforePercentage must result in a renewBefore greater than ${fmt(MINIMUM_RENEW_BEFORE)}`,
-      });
-    if (rb >= duration)
-      el.push({
-        field: 'spec.renewBeforePercentage',
-        type: 'Invalid value',
-        value: String(pct),
-        detail: 'certificate renewBeforePercentage must result in a renewBefore less than duration',
-      });
+  if (pct !== undefined) validateRenewBeforePercentage(duration, pct, add);
+}
+
+function validateRenewBeforePercentage(duration: bigint, pct: number, add: Add): void {
+  const at = SPEC.child('renewBeforePercentage');
+  // The webhook (v1.21.1) computes the complement, duration*(100-pct)/100.
+  const rb = (duration * BigInt(100 - Math.trunc(pct))) / 100n;
+  if (rb < MINIMUM_RENEW_BEFORE) {
+    const least = formatGoDuration(MINIMUM_RENEW_BEFORE);
+    const detail = `certificate renewBeforePercentage must result in a renewBefore greater than ${least}`;
+    add(at, 'Invalid value', detail, String(pct));
   }
-  return el;
+  if (rb >= duration) {
+    const detail =
+      'certificate renewBeforePercentage must result in a renewBefore less than duration';
+    add(at, 'Invalid value', detail, String(pct));
+  }
 }
 
 /**
@@ -622,13 +606,14 @@ export function reportWebhookErrors(
   const name = cert.metadata.name;
   for (const e of validateCertificateSpec(spec)) {
     const text = formatWebhookError(e);
-    const userPath = userField(e.field, spec, override);
+    const userPath = userField(e.path, spec, override);
     if (userPath) {
       report.error(userPath, `cert-manager's webhook would reject Certificate "${name}": ${text}`);
     } else {
       report.error(
         'metadata.name',
-        `cert-manager's webhook would reject the generated Certificate "${name}": ${text}; ${hintFor(e.field, spec, alias, report.object.metadata.name, namespaceOf(report.object))}`,
+        `cert-manager's webhook would reject the generated Certificate "${name}": ${text}; ` +
+          `${hintFor(e.field, spec, alias, report.object.metadata.name, namespaceOf(report.object))}`,
       );
     }
   }
@@ -637,7 +622,8 @@ export function reportWebhookErrors(
     if (problem)
       report.warn(
         `${override!.path}.dnsNames[${i}]`,
-        `${JSON.stringify(dns)} is not a valid DNS name: it ${problem}; cert-manager accepts it, but no client will match it and ACME issuers refuse it`,
+        `${JSON.stringify(dns)} is not a valid DNS name: it ${problem}; cert-manager accepts it, ` +
+          `but no client will match it and ACME issuers refuse it`,
       );
   });
 }
@@ -658,22 +644,24 @@ export function dnsNameProblem(name: string): string | undefined {
     if (label.length > 63)
       return `has a label of ${label.length} characters; a label has at most 63`;
     if (!/^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?$/.test(label))
-      return `has the label "${label}": letters, digits and '-' only, not starting or ending with '-'`;
+      return (
+        `has the label "${label}": letters, digits and '-' only, not starting or ending ` +
+        `with '-'`
+      );
   }
   return undefined;
 }
 
 /** The field of spec.tls that produced a Certificate field, or undefined for dbtls's own defaults. */
 function userField(
-  field: string,
+  path: FieldPath,
   spec: Obj,
   o: CertificateOverride | undefined,
 ): string | undefined {
-  if (field.startsWith('spec.issuerRef'))
-    return o?.issuerRef ? `${o.path}.issuerRef` : 'spec.tls.issuerRef';
+  // The Certificate's field directly under spec, and the list index after it if there is one.
+  const top = path.nameAt(1) ?? '';
+  if (top === 'issuerRef') return o?.issuerRef ? `${o.path}.issuerRef` : 'spec.tls.issuerRef';
   if (!o) return undefined;
-  const top = /^spec\.([A-Za-z]+)/.exec(field)?.[1] ?? '';
-  const index = /^spec\.[A-Za-z]+\[(\d+)\]/.exec(field)?.[1];
   switch (top) {
     case 'secretName':
       return o.secretName !== undefined ? `${o.path}.secretName` : undefined;
@@ -685,15 +673,16 @@ function userField(
     case 'subject':
       return o.subject !== undefined ? `${o.path}.subject` : undefined;
     case 'privateKey':
-      return o.privateKey?.encoding !== undefined && field.endsWith('encoding')
+      return o.privateKey?.encoding !== undefined && path.last === 'encoding'
         ? `${o.path}.privateKey.encoding`
         : undefined;
     case 'dnsNames':
     case 'ipAddresses':
     case 'uris':
     case 'emailAddresses': {
+      const index = path.indexAt(2);
       if (index === undefined) return undefined;
-      const value = list(spec[top])[Number(index)];
+      const value = list(spec[top])[index];
       const j = (o[top] ?? []).indexOf(value as string);
       return j >= 0 ? `${o.path}.${top}[${j}]` : undefined;
     }
@@ -731,9 +720,14 @@ function hintFor(
     return `${derived}${andNamespace}: choose a metadata.name of ${limit}`;
   }
   if (field === 'spec.secretName') {
-    return `the secret name is derived from the database's name: choose a shorter lowercase metadata.name, or set secretName for alias ${alias} in spec.tls.certificates`;
+    return (
+      `the secret name is derived from the database's name: choose a shorter lowercase ` +
+      `metadata.name, or set secretName for alias ${alias} in spec.tls.certificates`
+    );
   }
-  return 'the value comes from dbtls itself, not from your input: please report this as a dbtls bug';
+  return (
+    'the value comes from dbtls itself, not from your input: please report this as a dbtls ' + 'bug'
+  );
 }
 
 /**

@@ -15,7 +15,8 @@ export function readEnum<T extends string>(
   if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
   report.error(
     path,
-    `${typeof v === 'string' ? JSON.stringify(v) : describeType(v)} is not one of ${allowed.join(', ')}`,
+    `${typeof v === 'string' ? JSON.stringify(v) : describeType(v)} is not one of ` +
+      `${allowed.join(', ')}`,
   );
   return undefined;
 }
@@ -42,13 +43,24 @@ export function readInt(
   return undefined;
 }
 
+/**
+ * A string field, undefined when absent. By default (`non-empty`) null counts as absent and ""
+ * is refused; `any` takes every string, "" too, and refuses null: the fields of
+ * spec.tls.certificates[] have always been read so.
+ */
 export function readString(
   o: Obj,
   key: string,
   path: string,
   report: Reporter,
+  rule: 'non-empty' | 'any' = 'non-empty',
 ): string | undefined {
   const v = o[key];
+  if (rule === 'any') {
+    if (v === undefined || typeof v === 'string') return v;
+    report.error(path, `must be a string, got ${describeType(v)}`);
+    return undefined;
+  }
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string' && v !== '') return v;
   report.error(path, `must be a non-empty string, got ${describeType(v)}`);
@@ -100,10 +112,7 @@ export function warnOperatorOnly(
     const v = spec[field];
     if (v === undefined || v === null || v === false || (isObj(v) && Object.keys(v).length === 0))
       continue;
-    report.warn(
-      `spec.${field}`,
-      `${what} is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)`,
-    );
+    report.operatorOnly(`spec.${field}`, what, 'KubeDB');
   }
 }
 

@@ -4,6 +4,7 @@ import { isObj, type Obj } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
 import { describeType } from '../io/resource-list.js';
 import { parseGoDuration } from '../util/duration.js';
+import { readString } from './fields.js';
 
 export interface IssuerRef {
   apiGroup: string;
@@ -81,24 +82,21 @@ export function readTLSConfig(
   const tls = spec.tls;
   if (tls === undefined || tls === null) return undefined;
   if (!isObj(tls)) {
-    report.error('spec.tls', `must be a mapping, got ${describeType(tls)}`);
+    report.notMapping('spec.tls', tls);
     return undefined;
   }
   const config: TLSConfig = { overrides: new Map(), extra: {} };
   for (const key of Object.keys(tls)) {
     if (key === 'issuerRef' || key === 'certificates') continue;
     if (extraFields.includes(key)) config.extra[key] = tls[key];
-    else
-      report.error(
-        `spec.tls.${key}`,
-        `unknown field "${key}"; spec.tls has ${['issuerRef', 'certificates', ...extraFields].join(', ')}`,
-      );
+    else report.unknownField('spec.tls', key, ['issuerRef', 'certificates', ...extraFields]);
   }
   if (tls.issuerRef === undefined || tls.issuerRef === null) {
     if (!issuerRefOptional)
       report.error(
         'spec.tls.issuerRef',
-        'spec.tls.issuerRef is required when spec.tls is set: name the cert-manager Issuer or ClusterIssuer that signs the certificates',
+        'spec.tls.issuerRef is required when spec.tls is set: name the cert-manager Issuer or ' +
+          'ClusterIssuer that signs the certificates',
       );
   } else {
     config.issuerRef = readIssuerRef(tls.issuerRef, 'spec.tls.issuerRef', report);
@@ -132,7 +130,7 @@ export function readIssuerRef(v: unknown, path: string, report: Reporter): Issue
   let ok = true;
   for (const key of Object.keys(v)) {
     if (!['apiGroup', 'kind', 'name'].includes(key)) {
-      report.error(`${path}.${key}`, `unknown field "${key}"; issuerRef has apiGroup, kind, name`);
+      report.unknownField(path, key, ['apiGroup', 'kind', 'name'], 'issuerRef');
       ok = false;
     }
   }
@@ -140,7 +138,8 @@ export function readIssuerRef(v: unknown, path: string, report: Reporter): Issue
   if (apiGroup !== ISSUER_GROUP) {
     report.error(
       `${path}.apiGroup`,
-      `must be "${ISSUER_GROUP}", got ${describeType(apiGroup)}: only cert-manager issuers are supported`,
+      `must be "${ISSUER_GROUP}", got ${describeType(apiGroup)}: only cert-manager issuers are ` +
+        `supported`,
     );
     ok = false;
   }
@@ -172,16 +171,13 @@ function readCertificate(
   knownAliases: readonly string[],
 ): CertificateOverride | undefined {
   if (!isObj(v)) {
-    report.error(path, `must be a mapping, got ${describeType(v)}`);
+    report.notMapping(path, v);
     return undefined;
   }
   const before = report.results.length;
   for (const key of Object.keys(v)) {
     if (!CERTIFICATE_FIELDS.includes(key))
-      report.error(
-        `${path}.${key}`,
-        `unknown field "${key}"; a certificate entry has ${CERTIFICATE_FIELDS.join(', ')}`,
-      );
+      report.unknownField(path, key, CERTIFICATE_FIELDS, 'a certificate entry');
   }
   const alias = v.alias;
   if (alias === undefined)
@@ -189,80 +185,85 @@ function readCertificate(
   else if (typeof alias !== 'string' || !knownAliases.includes(alias)) {
     report.error(
       `${path}.alias`,
-      `unknown alias ${typeof alias === 'string' ? JSON.stringify(alias) : describeType(alias)}; this resource issues ${knownAliases.join(', ')}`,
+      `unknown alias ${typeof alias === 'string' ? JSON.stringify(alias) : describeType(alias)}; ` +
+        `this resource issues ${knownAliases.join(', ')}`,
     );
   }
   const o: CertificateOverride = { alias: String(alias), path };
   if (v.issuerRef !== undefined)
     o.issuerRef = readIssuerRef(v.issuerRef, `${path}.issuerRef`, report);
   if (v.secretName !== undefined)
-    o.secretName = readString(v.secretName, `${path}.secretName`, report);
+    o.secretName = readString(v, 'secretName', `${path}.secretName`, report, 'any');
+  readDurations(v, o, report);
+  for (const key of STRING_LISTS) {
+    if (v[key] !== undefined) o[key] = readStringList(v[key], `${path}.${key}`, report);
+  }
+  const subject = v.subject === undefined ? undefined : readSubject(v.subject, path, report);
+  if (subject) o.subject = subject;
+  if (v.privateKey !== undefined) readPrivateKey(v.privateKey, o, report);
+  return report.results.length > before && alias === undefined ? undefined : o;
+}
+
+/** duration and renewBefore: Go durations, as cert-manager reads them, and positive. */
+function readDurations(v: Obj, o: CertificateOverride, report: Reporter): void {
   for (const key of ['duration', 'renewBefore'] as const) {
     if (v[key] === undefined) continue;
-    const s = readString(v[key], `${path}.${key}`, report);
+    const at = `${o.path}.${key}`;
+    const s = readString(v, key, at, report, 'any');
     if (s === undefined) continue;
     const d = parseGoDuration(s);
     if (!d.ok)
       report.error(
-        `${path}.${key}`,
-        `${JSON.stringify(s)} is not a Go duration as cert-manager requires (${d.error}); use hours, e.g. 2160h for 90 days`,
+        at,
+        `${JSON.stringify(s)} is not a Go duration as cert-manager requires (${d.error}); use ` +
+          `hours, e.g. 2160h for 90 days`,
       );
-    else if (d.nanos <= 0n) report.error(`${path}.${key}`, `${JSON.stringify(s)} must be positive`);
+    else if (d.nanos <= 0n) report.error(at, `${JSON.stringify(s)} must be positive`);
     else o[key] = s;
   }
-  for (const key of STRING_LISTS) {
-    if (v[key] !== undefined) o[key] = readStringList(v[key], `${path}.${key}`, report);
-  }
-  if (v.subject !== undefined) {
-    if (!isObj(v.subject))
-      report.error(`${path}.subject`, `must be a mapping, got ${describeType(v.subject)}`);
-    else {
-      const subject: Subject = {};
-      for (const key of Object.keys(v.subject)) {
-        if ((SUBJECT_LISTS as readonly string[]).includes(key))
-          subject[key as (typeof SUBJECT_LISTS)[number]] = readStringList(
-            v.subject[key],
-            `${path}.subject.${key}`,
-            report,
-          );
-        else if (key === 'serialNumber')
-          subject.serialNumber = readString(v.subject[key], `${path}.subject.serialNumber`, report);
-        else
-          report.error(
-            `${path}.subject.${key}`,
-            `unknown field "${key}"; subject has ${[...SUBJECT_LISTS, 'serialNumber'].join(', ')}`,
-          );
-      }
-      o.subject = subject;
-    }
-  }
-  if (v.privateKey !== undefined) {
-    if (!isObj(v.privateKey))
-      report.error(`${path}.privateKey`, `must be a mapping, got ${describeType(v.privateKey)}`);
-    else {
-      for (const key of Object.keys(v.privateKey)) {
-        if (key !== 'encoding')
-          report.error(
-            `${path}.privateKey.${key}`,
-            `unknown field "${key}"; privateKey in spec.tls.certificates has only encoding (the key algorithm and size are cert-manager's defaults, or those of the policy's privateKey rule)`,
-          );
-      }
-      const enc = v.privateKey.encoding;
-      if (enc !== undefined && enc !== 'PKCS1' && enc !== 'PKCS8')
-        report.error(
-          `${path}.privateKey.encoding`,
-          `must be PKCS1 or PKCS8, got ${describeType(enc)}`,
-        );
-      else o.privateKey = enc === undefined ? {} : { encoding: enc };
-    }
-  }
-  return report.results.length > before && alias === undefined ? undefined : o;
 }
 
-function readString(v: unknown, path: string, report: Reporter): string | undefined {
-  if (typeof v === 'string') return v;
-  report.error(path, `must be a string, got ${describeType(v)}`);
-  return undefined;
+function readSubject(v: unknown, entry: string, report: Reporter): Subject | undefined {
+  const path = `${entry}.subject`;
+  if (!isObj(v)) {
+    report.notMapping(path, v);
+    return undefined;
+  }
+  const subject: Subject = {};
+  for (const key of Object.keys(v)) {
+    if ((SUBJECT_LISTS as readonly string[]).includes(key))
+      subject[key as (typeof SUBJECT_LISTS)[number]] = readStringList(
+        v[key],
+        `${path}.${key}`,
+        report,
+      );
+    else if (key === 'serialNumber')
+      subject.serialNumber = readString(v, key, `${path}.serialNumber`, report, 'any');
+    else report.unknownField(path, key, [...SUBJECT_LISTS, 'serialNumber'], 'subject');
+  }
+  return subject;
+}
+
+/** privateKey in spec.tls.certificates: only the encoding, PKCS1 or PKCS8. */
+function readPrivateKey(v: unknown, o: CertificateOverride, report: Reporter): void {
+  const path = `${o.path}.privateKey`;
+  if (!isObj(v)) {
+    report.notMapping(path, v);
+    return;
+  }
+  for (const key of Object.keys(v)) {
+    if (key !== 'encoding')
+      report.error(
+        `${path}.${key}`,
+        `unknown field "${key}"; privateKey in spec.tls.certificates has only encoding (the key ` +
+          `algorithm and size are cert-manager's defaults, or those of the policy's privateKey ` +
+          `rule)`,
+      );
+  }
+  const enc = v.encoding;
+  if (enc !== undefined && enc !== 'PKCS1' && enc !== 'PKCS8')
+    report.error(`${path}.encoding`, `must be PKCS1 or PKCS8, got ${describeType(enc)}`);
+  else o.privateKey = enc === undefined ? {} : { encoding: enc };
 }
 
 function readStringList(v: unknown, path: string, report: Reporter): string[] | undefined {
