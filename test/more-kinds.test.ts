@@ -198,7 +198,10 @@ describe('Redis', () => {
     const r = run(db('Redis', { version: '7.4.1', disableAuth: true }, 'rd'));
     expect(errorsOf(r)).toEqual([]);
     expect(itemsOf(r, 'ConfigMap')[0].data['start.sh']).toBe(
-      '#!/bin/sh\n# Rendered by dbtls.\nset -eu\nexec redis-server /usr/local/etc/redis/redis.conf "$@"\n',
+      '#!/bin/sh\n# Rendered by dbtls.\nset -eu\n' +
+        '# The CAs to trust, from the mounted secrets (renewals: tls-watch.sh).\n' +
+        'sh /usr/local/etc/redis/tls-watch.sh bundle\n' +
+        'exec redis-server /usr/local/etc/redis/redis.conf "$@"\n',
     );
     expect(itemsOf(r, 'StatefulSet')[0].spec.template.spec.containers[0].env).toBeUndefined();
   });

@@ -88,7 +88,7 @@ describe('Redis Cluster mode in standalone mode', () => {
       'tls-port 6379',
       'tls-cert-file /certs/server/tls.crt',
       'tls-key-file /certs/server/tls.key',
-      'tls-ca-cert-file /certs/server/ca.crt',
+      'tls-ca-cert-file /certs/trust/ca.crt',
       'tls-auth-clients yes',
       'tls-replication yes',
       'cluster-enabled yes',
@@ -136,12 +136,13 @@ describe('Redis Cluster mode in standalone mode', () => {
       volumeMounts: [
         { name: 'config', mountPath: '/usr/local/etc/redis', readOnly: true },
         { name: 'tls-client', mountPath: '/certs/client', readOnly: true },
+        { name: 'tls-trust', mountPath: '/certs/trust' },
       ],
       securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
     });
     const script = file(run(redis({})), 'cluster-create.sh');
     expect(script).toContain(
-      'cli() { redis-cli --tls --cacert /certs/client/ca.crt --cert /certs/client/tls.crt ' +
+      'cli() { redis-cli --tls --cacert /certs/trust/ca.crt --cert /certs/client/tls.crt ' +
         '--key /certs/client/tls.key "$@"; }',
     );
   });

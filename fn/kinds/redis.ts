@@ -42,6 +42,7 @@ import {
 import {
   reloaderContainer,
   type Rotation,
+  trustVolume,
   WATCHER_FILE,
   watcherScript,
 } from '../render/rotation.js';
@@ -253,6 +254,10 @@ export const redis = defineKind<RedisPlan>({
       volumes.push(secretVolume(`tls-${cert.alias}`, cert.secretName, CERT_FILES, KEY_MODE));
       mounts.push(certMount(cert.alias));
     }
+    if (server) {
+      volumes.push(trustVolume(TRUST_VOLUME));
+      mounts.push(TRUST_MOUNT);
+    }
     const image = `redis:${plan.version}`;
     const password = { secretKeyRef: { name: plan.authSecret, key: 'password' } };
     const cluster = plan.cluster;
@@ -272,6 +277,7 @@ export const redis = defineKind<RedisPlan>({
       'start.sh': startScript(
         plan.disableAuth,
         cluster ? announceArgument(governing, ctx.namespace) : undefined,
+        server !== undefined,
       ),
       ...inlineData(plan.userConfig),
     };
@@ -330,7 +336,9 @@ export const redis = defineKind<RedisPlan>({
       image,
       script: `${CONFIG_DIR}/${CREATE_FILE}`,
       env: plan.disableAuth ? [] : [{ name: 'REDISCLI_AUTH', valueFrom: password }],
-      mounts: mounts.filter((m) => m.name === 'config' || m.name === `tls-${as}`),
+      mounts: mounts.filter(
+        (m) => m.name === 'config' || m.name === `tls-${as}` || m.name === TRUST_VOLUME,
+      ),
     });
     const shards: KubeObject[] = [];
     for (let i = 0; i < cluster.shards; i++) {
@@ -443,7 +451,7 @@ export function redisConf(
       `tls-port ${PORT}`,
       `tls-cert-file ${CERT_DIR}/server/tls.crt`,
       `tls-key-file ${CERT_DIR}/server/tls.key`,
-      `tls-ca-cert-file ${CERT_DIR}/server/ca.crt`,
+      `tls-ca-cert-file ${TRUST_FILE}`,
       '# Every client presents a certificate from the CA.',
       'tls-auth-clients yes',
       '# A replica reaches its primary over TLS, with the server certificate as its client ' +
@@ -472,10 +480,12 @@ function rotation(certificates: readonly IssuedCertificate[], as: string): Rotat
   return {
     watched: dirs,
     pairs: dirs.map((d) => [`${d}/tls.crt`, `${d}/tls.key`] as const),
+    trust: { file: TRUST_FILE, from: dirs.map((d) => `${d}/ca.crt`) },
     takeup: {
       reload: [
-        'for f in tls-cert-file:tls.crt tls-key-file:tls.key tls-ca-cert-file:ca.crt; do',
-        `  out="$(${cli} CONFIG SET "\${f%%:*}" "${CERT_DIR}/server/\${f#*:}" 2>&1)"`,
+        `for f in tls-cert-file:${CERT_DIR}/server/tls.crt tls-key-file:${CERT_DIR}/server/tls.key ` +
+          `tls-ca-cert-file:${TRUST_FILE}; do`,
+        `  out="$(${cli} CONFIG SET "\${f%%:*}" "\${f#*:}" 2>&1)"`,
         '  [ "$out" = OK ] || { log "CONFIG SET ${f%%:*}: $out"; return 1; }',
         'done',
         'log "redis-server reloads its TLS files (CONFIG SET tls-cert-file, tls-key-file, ' +
@@ -485,18 +495,23 @@ function rotation(certificates: readonly IssuedCertificate[], as: string): Rotat
   };
 }
 
-/** redis-cli's TLS arguments with the certificate of alias `as`. */
+/** redis-cli's TLS arguments with the certificate of alias `as`, trusting the CA bundle. */
 function cliTLS(as: string): string {
   const dir = `${CERT_DIR}/${as}`;
-  return `--tls --cacert ${dir}/ca.crt --cert ${dir}/tls.crt --key ${dir}/tls.key`;
+  return `--tls --cacert ${TRUST_FILE} --cert ${dir}/tls.crt --key ${dir}/tls.key`;
 }
 
 /**
  * The password goes into a file only the server's user reads (not onto the command line, where
  * any process could see it); arguments given to the script follow the configuration.
  */
-export function startScript(disableAuth: boolean, extra?: string): string {
+export function startScript(disableAuth: boolean, extra?: string, tls = false): string {
   const lines = ['#!/bin/sh', '# Rendered by dbtls.', 'set -eu'];
+  if (tls)
+    lines.push(
+      '# The CAs to trust, from the mounted secrets (renewals: tls-watch.sh).',
+      `sh ${CONFIG_DIR}/${WATCHER_FILE} bundle`,
+    );
   const args = extra === undefined ? '"$@"' : `${extra} "$@"`;
   if (disableAuth) {
     lines.push(`exec redis-server ${CONFIG_DIR}/redis.conf ${args}`);
@@ -510,6 +525,14 @@ export function startScript(disableAuth: boolean, extra?: string): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+// CA rollover: redis-server (clients, replicas, the cluster bus) and the in-pod redis-cli trust
+// every distinct ca.crt of the mounted secrets, written here by tls-watch.sh before the server
+// starts and on every renewal, so that certificates of the old and the new CA are both accepted
+// until every secret carries the new one.
+const TRUST_VOLUME = 'tls-trust';
+const TRUST_FILE = `${CERT_DIR}/trust/ca.crt`;
+const TRUST_MOUNT = shared({ name: TRUST_VOLUME, mountPath: `${CERT_DIR}/trust` });
 
 // The parts of the workload that every Redis shares (see `shared`).
 const BASE_MOUNTS = shared([

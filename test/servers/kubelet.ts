@@ -67,8 +67,14 @@ export function mountVolumes(podSpec: PodSpecLike, opts: MountOptions): MountedF
   const out: MountedFile[] = [];
   for (const { mount, volume } of mountedVolumes(podSpec, opts)) {
     const files = volumeFiles(volume, opts);
-    if (files === undefined) continue; // data volumes (PVC, emptyDir) are the caller's
     const target = join(opts.root, mount.mountPath);
+    if (volume.emptyDir?.medium === 'Memory') {
+      // dbtls's in-memory emptyDirs (the CA bundle), as the kubelet makes them with an fsGroup:
+      // empty, group fsGroup, setgid, writable. A data emptyDir stays the caller's.
+      emptyDir(target, podSpec.securityContext?.fsGroup);
+      continue;
+    }
+    if (files === undefined) continue; // persistent data volumes are the caller's
     out.push(...writeVolume(target, mount.name, TIMESTAMP_DIR, files, podSpec, opts));
   }
   return out;
@@ -212,4 +218,10 @@ function projected(
       ? source.items
       : keys.map((key) => ({ key, path: key, mode: undefined }));
   return items.map((i) => ({ path: i.path, content: read(i.key), mode: i.mode ?? defaultMode }));
+}
+
+function emptyDir(target: string, fsGroup: number | undefined): void {
+  mkdirSync(target, { recursive: true });
+  if (fsGroup !== undefined) chownSync(target, 0, fsGroup);
+  chmodSync(target, 0o2777);
 }

@@ -220,4 +220,69 @@ describe.skipIf(SKIP)('Redis kind: certificate rotation in place', () => {
     const serial = await run('openssl', ['x509', '-noout', '-serial', '-in', good.tlsCrt]);
     expect((await until(serial, 10_000)).value).toBe(serial);
   });
+
+  describe('CA rollover', () => {
+    const specOf = (alias: string) =>
+      r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === alias).spec;
+    const swap = (alias: string, dir: string) => {
+      mountOptions.secrets[specOf(alias).secretName] = dir;
+      swapSecret(r.statefulSets[0].spec.template.spec, mountOptions, specOf(alias).secretName);
+    };
+    const renew = (alias: string, by: TestCA) =>
+      issue(by, specOf(alias), join(work.dir, 'rollover', `${alias}-${++renewals}`));
+    /** PING with client certificate `client`, verifying the server with `root`. */
+    const ping = (client: { tlsCrt: string; tlsKey: string }, root: string) =>
+      run('redis-cli', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '--no-auth-warning',
+        '-a',
+        PASSWORD,
+        '--tls',
+        '--cacert',
+        root,
+        '--cert',
+        client.tlsCrt,
+        '--key',
+        client.tlsKey,
+        'ping',
+      ]);
+    const bundled = () =>
+      (readFileSync(join(certs(), 'trust/ca.crt'), 'utf8').match(/BEGIN CERTIFICATE/g) ?? [])
+        .length;
+    async function waitFor<T>(get: () => Promise<T> | T, want: T, ms: number): Promise<T> {
+      const t0 = Date.now();
+      let value = await get();
+      while (value !== want && Date.now() - t0 < ms) {
+        await new Promise((res) => setTimeout(res, 100));
+        value = await get();
+      }
+      return value;
+    }
+
+    it('while the secrets carry two CAs both are trusted; once every secret has the new one, only it is', async () => {
+      const newCA = createTestCA(join(work.dir, 'new-ca'), 'dbtls test CA 2');
+      const oldClient = renew('client', ca);
+      expect(await ping(oldClient, ca.cert)).toBe('PONG');
+      expect(bundled()).toBe(1);
+
+      // The issuer's CA changed; the server certificate is renewed first.
+      swap('server', renew('server', newCA).dir);
+      expect(await waitFor(bundled, 2, 10_000)).toBe(2);
+      const newClient = renew('client', newCA);
+      // Reloaded after the bundle: the new server certificate; clients of either CA accepted.
+      expect(await waitFor(() => ping(newClient, newCA.cert), 'PONG', 10_000)).toBe('PONG');
+      expect(await ping(oldClient, newCA.cert)).toBe('PONG');
+
+      // The client secret is renewed by the new CA too: the old CA is no longer trusted.
+      swap('client', renew('client', newCA).dir);
+      expect(await waitFor(bundled, 1, 10_000)).toBe(1);
+      const refused = await waitFor(() => ping(oldClient, newCA.cert), '', 10_000);
+      expect(refused).not.toBe('PONG');
+      expect(await ping(newClient, newCA.cert)).toBe('PONG');
+      expect(readFileSync(join(root, 'reloader.log'), 'utf8')).not.toMatch(/CONFIG SET .*ERR/);
+    });
+  });
 });
