@@ -32,7 +32,14 @@ describe('Dockerfile', () => {
 
   it('runs as a non-root user with an exec-form ENTRYPOINT on the bundle', () => {
     expect(stages[1]).toMatch(/^USER 65534:65534$/m);
-    expect(JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(stages[1])![1])).toEqual(['node', '/dbtls.js']);
+    expect(JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(stages[1])![1])).toEqual([
+      'node',
+      '--max-semi-space-size=8',
+      '/dbtls.js',
+    ]);
+    // README's section on the image quotes it.
+    const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(stages[1])![1];
+    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(`\`ENTRYPOINT ${entrypoint}\``);
   });
 
   it('.dockerignore sends only what the build stage copies', () => {
@@ -86,7 +93,9 @@ describe('docker shim (test/bin/docker)', () => {
     );
     expect(r).toMatchObject({ status: 0, stdout: 'dbtls 0.1.0\n' });
     const lines = readFileSync(log, 'utf8');
-    expect(lines).toContain(`exec: node ${join(ROOT, 'dist/dbtls.js')} --version`);
+    expect(lines).toContain(
+      `exec: node --max-semi-space-size=8 ${join(ROOT, 'dist/dbtls.js')} --version`,
+    );
     expect(lines).toMatch(/^isolation: user=nobody\(65534:65534\)/m);
     // Host variables do not reach the function (a leaked bad mode would fail this render); -e ones do.
     const example = join(ROOT, 'examples/postgres');
