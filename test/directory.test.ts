@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listYamlFiles } from '../fn/cli/directory.js';
 import { Ignores, parseKrmignore } from '../fn/cli/krmignore.js';
+import { locate } from '../fn/io/positions.js';
 import { ROOT, runDist } from './helpers.js';
 
 const POSTGRES = readFileSync(join(ROOT, 'examples/postgres/postgres.yaml'), 'utf8');
@@ -148,5 +149,38 @@ describe('the files render DIR and check DIR read', () => {
         .map((l) => l.split(':')[0]),
     );
     expect([...files].filter((f) => !f.startsWith('examples/'))).toEqual([]);
+  });
+});
+
+describe('where check DIR places a result', () => {
+  const text = [
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata:',
+    '  name: x',
+    '  annotations:',
+    '    config.kubernetes.io/local-config: "true"',
+    'data:',
+    '  a: "1"',
+    '  user.conf: |',
+    '    x = 1',
+    '  list:',
+    '    - first',
+    '    - second',
+    '',
+  ].join('\n');
+
+  it('at a key that holds dots itself: the shortest run of path segments that names a key', () => {
+    expect(locate(text, 0, 'metadata.annotations.config.kubernetes.io/local-config')).toEqual({
+      line: 6,
+      column: 5,
+    });
+    expect(locate(text, 0, 'data.user.conf')).toEqual({ line: 9, column: 3 });
+    expect(locate(text, 0, 'data.list[1]')).toEqual({ line: 13, column: 7 });
+  });
+
+  it('at the deepest existing ancestor of a field that is not there', () => {
+    expect(locate(text, 0, 'data.user.json')).toEqual({ line: 7, column: 1 });
+    expect(locate(text, 0, 'data.list[5]')).toEqual({ line: 11, column: 3 });
   });
 });

@@ -33,9 +33,20 @@ export function locate(
   if (!doc) return undefined;
   let node: Node | null | undefined = doc.contents as Node | null;
   let at = node?.range?.[0];
-  for (const key of fieldPath ? splitFieldPath(fieldPath) : []) {
+  const keys = fieldPath ? splitFieldPath(fieldPath) : [];
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
     if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
+      // A key may hold dots itself (an annotation, an inline file's name such as `user.conf`),
+      // which the field path does not set apart: the shortest run of segments that names a key.
+      const items = node.items;
+      const named = (k: unknown) =>
+        items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === k);
+      let pair = named(key);
+      for (let j = i + 1; !pair && j < keys.length && typeof keys[j] === 'string'; j++) {
+        pair = named(keys.slice(i, j + 1).join('.'));
+        if (pair) i = j;
+      }
       if (!pair) break;
       at = (pair.key as Node | null)?.range?.[0] ?? at;
       node = pair.value as Node | null;
