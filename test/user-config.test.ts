@@ -513,18 +513,112 @@ describe('kinds dbtls does not include it for', () => {
       expect(warnings[0].message).toMatch(/operator only; standalone mode does not render it/);
     }
   });
+});
 
-  it('Singlestore keeps the operator-only warning', () => {
+describe('Singlestore', () => {
+  const sdb = (spec: Record<string, unknown>) =>
+    db(
+      'Singlestore',
+      { version: '8.9.3', licenseSecret: { name: 'license' }, ...spec },
+      'kubedb.com/v1alpha2',
+    );
+  const CONF_D = '/etc/memsql/conf.d';
+
+  it("mounts the Secret's files and the inline files beside dbtls's memsql.cnf in conf.d", () => {
+    const cnf = '[server]\nmax_connections = 250\nssl_ca = /etc/memsql/certs/ca.crt\n';
     const run = render(
-      db(
-        'Singlestore',
-        {
-          version: '8.9.3',
-          licenseSecret: { name: 'license' },
-          configuration: { secretName: 's' },
-        },
-        'kubedb.com/v1alpha2',
-      ),
+      sdb({ configuration: { secretName: 'sdb-conf', inline: { 'tune.cnf': cnf } } }),
+    );
+    expect(run.status).toBe(0);
+    const data = configMap(run);
+    expect(data['inline-tune.cnf']).toBe(cnf);
+    expect(data['memsql.cnf']).toContain('ssl_cert = /etc/memsql/certs/server.crt');
+    const spec = podSpec(run);
+    expect(spec.volumes[0]).toEqual({
+      name: 'custom-config',
+      projected: {
+        defaultMode: 0o440,
+        sources: [
+          { secret: { name: 'sdb-conf' } },
+          {
+            configMap: {
+              name: 'db-server-config',
+              items: [
+                { key: 'memsql.cnf', path: 'memsql.cnf' },
+                { key: 'inline-tune.cnf', path: 'inline-tune.cnf' },
+              ],
+            },
+          },
+        ],
+      },
+    });
+    expect(spec.containers[0].volumeMounts).toContainEqual({
+      name: 'custom-config',
+      mountPath: CONF_D,
+      readOnly: true,
+    });
+    // The same value as dbtls's is no conflict; the Secret gets an info.
+    expect(configResults(run)).toEqual([
+      {
+        severity: 'info',
+        message:
+          `the node combines the *.cnf files of Secret "sdb-conf", mounted in ${CONF_D}, with ` +
+          "dbtls's memsql.cnf there; dbtls cannot see the Secret, so its content is not " +
+          'checked: it must have no key memsql.cnf and set no ssl_ca, ssl_cert or ssl_key, ' +
+          "whose winner between two files is the node's start-up tool's choice, not dbtls's",
+        field: 'spec.configuration.secretName',
+      },
+    ]);
+  });
+
+  it('refuses an inline TLS option dbtls sets (it cannot make its own win), and other names', () => {
+    const cnf = 'max_connections = 1\n[server]\nssl-cert = /tmp/mine.crt\nssl_key=/tmp/k\n';
+    const run = render(
+      sdb({ configuration: { inline: { 'a.cnf': cnf, 'notes.txt': '[server]\n' } } }),
+    );
+    expect(run.status).toBe(1);
+    const conflict = (line: number, raw: string, name: string, ours: string) => ({
+      severity: 'error',
+      message:
+        `line ${line}: ${raw} conflicts with dbtls's TLS settings (${name} = ${ours}), and ` +
+        `dbtls cannot make its value win: the node combines the *.cnf files of ${CONF_D}, ` +
+        "dbtls's memsql.cnf among them, in an order its start-up tool decides: remove it",
+      field: INLINE('a.cnf'),
+    });
+    expect(configResults(run)).toEqual([
+      {
+        severity: 'warning',
+        message:
+          "line 1: an option before any [group] header; SingleStore's memsql.cnf keeps the " +
+          "server's options under [server], and dbtls checks only those: begin the file with " +
+          '[server]',
+        field: INLINE('a.cnf'),
+      },
+      conflict(3, 'ssl-cert = /tmp/mine.crt', 'ssl_cert', '/etc/memsql/certs/server.crt'),
+      conflict(4, 'ssl_key=/tmp/k', 'ssl_key', '/etc/memsql/certs/server.key'),
+      {
+        severity: 'error',
+        message: `is not read: the node reads only the *.cnf files of ${CONF_D}; name it "notes.cnf"`,
+        field: INLINE('notes.txt'),
+      },
+    ]);
+  });
+
+  it('without spec.tls an inline ssl option is no conflict (dbtls sets none)', () => {
+    const item = sdb({ configuration: { inline: { 'a.cnf': '[server]\nssl_cert = /x\n' } } });
+    delete (item.spec as Record<string, unknown>).tls;
+    const run = render(item);
+    expect(run.status).toBe(0);
+    expect(configResults(run)).toEqual([]);
+    expect(configMap(run)['inline-a.cnf']).toBe('[server]\nssl_cert = /x\n');
+  });
+
+  it('keeps the operator-only warning with spec.topology (each group has its own)', () => {
+    const run = render(
+      sdb({
+        configuration: { secretName: 's' },
+        topology: { aggregator: { replicas: 1 }, leaf: { replicas: 1 } },
+      }),
     );
     expect(configResults(run)).toEqual([
       {
@@ -534,6 +628,9 @@ describe('kinds dbtls does not include it for', () => {
           'standalone mode does not render it (use mode: operator to keep it)',
         field: 'spec.configuration',
       },
+    ]);
+    expect(podSpec(run).volumes[0].configMap.items).toEqual([
+      { key: 'memsql.cnf', path: 'memsql.cnf' },
     ]);
   });
 });
