@@ -471,12 +471,30 @@ describe('Redis', () => {
 });
 
 describe('kinds dbtls does not include it for', () => {
-  it('MSSQLServer and VaultServer keep their operator-only warnings', () => {
-    const mssql = db(
+  it('VaultServer keeps its operator-only warning', () => {
+    const vault = {
+      apiVersion: 'kubevault.com/v1alpha2',
+      kind: 'VaultServer',
+      metadata: { name: 'db', namespace: 'demo' },
+      spec: {
+        version: '1.18.4',
+        backend: { raft: {} },
+        configSecret: { name: 'extra' },
+        tls: { issuerRef: ISSUER },
+      },
+    };
+    const warnings = configResults(render(vault)).filter((r) => r.severity === 'warning');
+    expect(warnings.map((w) => w.field)).toEqual(['spec.configSecret']);
+    expect(warnings[0].message).toMatch(/operator only; standalone mode does not render it/);
+  });
+});
+
+describe('MSSQLServer', () => {
+  const mssql = (spec: Record<string, unknown>) =>
+    db(
       'MSSQLServer',
       {
         version: '2022-cu12',
-        configuration: { secretName: 'ms-conf' },
         podTemplate: {
           spec: {
             containers: [
@@ -490,28 +508,106 @@ describe('kinds dbtls does not include it for', () => {
             ],
           },
         },
+        ...spec,
       },
       'kubedb.com/v1alpha2',
     );
-    const vault = {
-      apiVersion: 'kubevault.com/v1alpha2',
-      kind: 'VaultServer',
-      metadata: { name: 'db', namespace: 'demo' },
-      spec: {
-        version: '1.18.4',
-        backend: { raft: {} },
-        configSecret: { name: 'extra' },
-        tls: { issuerRef: ISSUER },
+  const user = [
+    '[memory]',
+    'memorylimitmb = 2048',
+    '',
+    '[network]',
+    'forceencryption = 0',
+    'tlsprotocols = 1.0,1.1,1.2',
+    'tcpport = 1433',
+    '',
+  ].join('\n');
+
+  it("merges an inline mssql.conf into the one file, dbtls's [network] TLS keys in place of the user's", () => {
+    const run = render(
+      mssql({
+        tls: { issuerRef: ISSUER, clientTLS: true },
+        configuration: { inline: { 'mssql.conf': user } },
+      }),
+    );
+    expect(run.status).toBe(0);
+    expect(configMap(run)['mssql.conf']).toBe(
+      [
+        '# Rendered by dbtls from the MSSQLServer resource: spec.configuration.inline["mssql.conf"]',
+        "# with dbtls's TLS settings in place of the user's same keys.",
+        '[memory]',
+        'memorylimitmb = 2048',
+        '',
+        '[network]',
+        '# (dbtls sets forceencryption below)',
+        '# (dbtls sets tlsprotocols below)',
+        'tcpport = 1433',
+        'tlscert = /var/opt/mssql/tls/server.crt',
+        'tlskey = /var/opt/mssql/tls/server.key',
+        'tlsprotocols = 1.2',
+        'forceencryption = 1',
+        '',
+      ].join('\n'),
+    );
+    const field = INLINE('mssql.conf');
+    expect(configResults(run)).toEqual([
+      {
+        severity: 'warning',
+        message: `line 5: forceencryption = 0 conflicts with dbtls's TLS settings; dbtls's forceencryption = 1 ${TAIL}`,
+        field,
       },
-    };
-    for (const [item, field] of [
-      [mssql, 'spec.configuration'],
-      [vault, 'spec.configSecret'],
-    ] as const) {
-      const warnings = configResults(render(item)).filter((r) => r.severity === 'warning');
-      expect(warnings.map((w) => w.field)).toEqual([field]);
-      expect(warnings[0].message).toMatch(/operator only; standalone mode does not render it/);
-    }
+      {
+        severity: 'warning',
+        message: `line 6: tlsprotocols = 1.0,1.1,1.2 conflicts with dbtls's TLS settings; dbtls's tlsprotocols = 1.2 ${TAIL}`,
+        field,
+      },
+    ]);
+  });
+
+  it('appends [network] when the user has none; refuses other file names; a Secret is not rendered', () => {
+    const run = render(
+      mssql({
+        configuration: {
+          secretName: 'ms-conf',
+          inline: { 'mssql.conf': '[memory]\nmemorylimitmb = 2048\n' },
+        },
+      }),
+    );
+    expect(run.status).toBe(0);
+    expect(configMap(run)['mssql.conf'].split('\n').slice(2)).toEqual([
+      '[memory]',
+      'memorylimitmb = 2048',
+      '[network]',
+      'tlscert = /var/opt/mssql/tls/server.crt',
+      'tlskey = /var/opt/mssql/tls/server.key',
+      'tlsprotocols = 1.2',
+      'forceencryption = 0',
+      '',
+    ]);
+    expect(configResults(run)).toEqual([
+      {
+        severity: 'warning',
+        message:
+          'Secret "ms-conf" is not rendered: SQL Server reads one mssql.conf, with no include, ' +
+          "and dbtls cannot see the Secret to merge it under its TLS settings; put the file's " +
+          'content in spec.configuration.inline["mssql.conf"] instead (or use mode: operator to ' +
+          'keep it)',
+        field: 'spec.configuration.secretName',
+      },
+    ]);
+    // No mssql.conf from the Secret is mounted.
+    expect(JSON.stringify(podSpec(run).volumes)).not.toContain('ms-conf');
+    const other = render(mssql({ configuration: { inline: { 'extra.conf': '' } } }));
+    expect(other.status).toBe(1);
+    expect(configResults(other)).toEqual([
+      {
+        severity: 'error',
+        message:
+          'is not read: SQL Server reads only mssql.conf; put these settings in ' +
+          'spec.configuration.inline["mssql.conf"]',
+        field: INLINE('extra.conf'),
+      },
+    ]);
   });
 });
 
