@@ -470,22 +470,73 @@ describe('Redis', () => {
   });
 });
 
-describe('kinds dbtls does not include it for', () => {
-  it('VaultServer keeps its operator-only warning', () => {
-    const vault = {
-      apiVersion: 'kubevault.com/v1alpha2',
-      kind: 'VaultServer',
-      metadata: { name: 'db', namespace: 'demo' },
-      spec: {
-        version: '1.18.4',
-        backend: { raft: {} },
-        configSecret: { name: 'extra' },
-        tls: { issuerRef: ISSUER },
+describe('VaultServer', () => {
+  const vault = (spec: Record<string, unknown>, apiVersion = 'kubevault.com/v1alpha2') => ({
+    apiVersion,
+    kind: 'VaultServer',
+    metadata: { name: 'db', namespace: 'demo' },
+    spec: { version: '1.18.4', backend: { raft: {} }, tls: { issuerRef: ISSUER }, ...spec },
+  });
+
+  it("passes the Secret's vault.hcl to Vault before dbtls's, and warns about listeners", () => {
+    for (const apiVersion of ['kubevault.com/v1alpha2', 'kubevault.com/v1alpha1']) {
+      const run = render(vault({ configSecret: { name: 'extra' } }, apiVersion));
+      expect(run.status).toBe(0);
+      const spec = podSpec(run);
+      const [server, reloader] = spec.containers;
+      expect(server.command).toEqual([
+        'vault',
+        'server',
+        '-config=/etc/vault/user/vault.hcl',
+        '-config=/etc/vault/config/vault.hcl',
+      ]);
+      expect(spec.volumes).toContainEqual({
+        name: 'custom-config',
+        secret: {
+          secretName: 'extra',
+          defaultMode: 0o440,
+          items: [{ key: 'vault.hcl', path: 'vault.hcl' }],
+        },
+      });
+      expect(server.volumeMounts).toContainEqual({
+        name: 'custom-config',
+        mountPath: '/etc/vault/user',
+        readOnly: true,
+      });
+      expect(reloader.volumeMounts.map((m: any) => m.name)).not.toContain('custom-config');
+      expect(configResults(run)).toEqual([
+        {
+          severity: 'warning',
+          message:
+            'Vault reads vault.hcl of Secret "extra" before dbtls\'s vault.hcl (-config twice): ' +
+            "dbtls's storage and other settings come later and win, but Vault adds listener " +
+            'blocks rather than replacing them, and dbtls cannot see the Secret, so its content ' +
+            "is not checked: a listener in it would serve beside dbtls's TLS listener with its " +
+            'own tls_* settings (tls_disable = true: plaintext), which dbtls cannot override: ' +
+            'it must have no listener',
+          field: 'spec.configSecret.name',
+        },
+      ]);
+    }
+  });
+
+  it('without configSecret the command stays one -config', () => {
+    const run = render(vault({}));
+    expect(podSpec(run).containers[0].command).toEqual([
+      'vault',
+      'server',
+      '-config=/etc/vault/config/vault.hcl',
+    ]);
+    const bad = render(vault({ configSecret: 'extra' }));
+    expect(bad.status).toBe(1);
+    expect(configResults(bad)).toEqual([
+      {
+        severity: 'error',
+        message:
+          'must be a mapping with the Secret\'s name (name: my-config), got the string "extra"',
+        field: 'spec.configSecret',
       },
-    };
-    const warnings = configResults(render(vault)).filter((r) => r.severity === 'warning');
-    expect(warnings.map((w) => w.field)).toEqual(['spec.configSecret']);
-    expect(warnings[0].message).toMatch(/operator only; standalone mode does not render it/);
+    ]);
   });
 });
 
