@@ -470,13 +470,82 @@ describe('Redis', () => {
   });
 });
 
-describe('kinds dbtls does not include it for', () => {
-  it('MSSQLServer and VaultServer keep their operator-only warnings', () => {
-    const mssql = db(
+describe('VaultServer', () => {
+  const vault = (spec: Record<string, unknown>, apiVersion = 'kubevault.com/v1alpha2') => ({
+    apiVersion,
+    kind: 'VaultServer',
+    metadata: { name: 'db', namespace: 'demo' },
+    spec: { version: '1.18.4', backend: { raft: {} }, tls: { issuerRef: ISSUER }, ...spec },
+  });
+
+  it("passes the Secret's vault.hcl to Vault before dbtls's, and warns about listeners", () => {
+    for (const apiVersion of ['kubevault.com/v1alpha2', 'kubevault.com/v1alpha1']) {
+      const run = render(vault({ configSecret: { name: 'extra' } }, apiVersion));
+      expect(run.status).toBe(0);
+      const spec = podSpec(run);
+      const [server, reloader] = spec.containers;
+      expect(server.command).toEqual([
+        'vault',
+        'server',
+        '-config=/etc/vault/user/vault.hcl',
+        '-config=/etc/vault/config/vault.hcl',
+      ]);
+      expect(spec.volumes).toContainEqual({
+        name: 'custom-config',
+        secret: {
+          secretName: 'extra',
+          defaultMode: 0o440,
+          items: [{ key: 'vault.hcl', path: 'vault.hcl' }],
+        },
+      });
+      expect(server.volumeMounts).toContainEqual({
+        name: 'custom-config',
+        mountPath: '/etc/vault/user',
+        readOnly: true,
+      });
+      expect(reloader.volumeMounts.map((m: any) => m.name)).not.toContain('custom-config');
+      expect(configResults(run)).toEqual([
+        {
+          severity: 'warning',
+          message:
+            'Vault reads vault.hcl of Secret "extra" before dbtls\'s vault.hcl (-config twice): ' +
+            "dbtls's storage and other settings come later and win, but Vault adds listener " +
+            'blocks rather than replacing them, and dbtls cannot see the Secret, so its content ' +
+            "is not checked: a listener in it would serve beside dbtls's TLS listener with its " +
+            'own tls_* settings (tls_disable = true: plaintext), which dbtls cannot override: ' +
+            'it must have no listener',
+          field: 'spec.configSecret.name',
+        },
+      ]);
+    }
+  });
+
+  it('without configSecret the command stays one -config', () => {
+    const run = render(vault({}));
+    expect(podSpec(run).containers[0].command).toEqual([
+      'vault',
+      'server',
+      '-config=/etc/vault/config/vault.hcl',
+    ]);
+    const bad = render(vault({ configSecret: 'extra' }));
+    expect(bad.status).toBe(1);
+    expect(configResults(bad)).toEqual([
+      {
+        severity: 'error',
+        message:
+          'must be a mapping with the Secret\'s name (name: my-config), got the string "extra"',
+        field: 'spec.configSecret',
+      },
+    ]);
+  });
+});
+
+describe('MSSQLServer', () => {
+  const mssql = (spec: Record<string, unknown>) =>
+    db(
       'MSSQLServer',
       {
         version: '2022-cu12',
-        configuration: { secretName: 'ms-conf' },
         podTemplate: {
           spec: {
             containers: [
@@ -490,41 +559,213 @@ describe('kinds dbtls does not include it for', () => {
             ],
           },
         },
+        ...spec,
       },
       'kubedb.com/v1alpha2',
     );
-    const vault = {
-      apiVersion: 'kubevault.com/v1alpha2',
-      kind: 'VaultServer',
-      metadata: { name: 'db', namespace: 'demo' },
-      spec: {
-        version: '1.18.4',
-        backend: { raft: {} },
-        configSecret: { name: 'extra' },
-        tls: { issuerRef: ISSUER },
+  const user = [
+    '[memory]',
+    'memorylimitmb = 2048',
+    '',
+    '[network]',
+    'forceencryption = 0',
+    'tlsprotocols = 1.0,1.1,1.2',
+    'tcpport = 1433',
+    '',
+  ].join('\n');
+
+  it("merges an inline mssql.conf into the one file, dbtls's [network] TLS keys in place of the user's", () => {
+    const run = render(
+      mssql({
+        tls: { issuerRef: ISSUER, clientTLS: true },
+        configuration: { inline: { 'mssql.conf': user } },
+      }),
+    );
+    expect(run.status).toBe(0);
+    expect(configMap(run)['mssql.conf']).toBe(
+      [
+        '# Rendered by dbtls from the MSSQLServer resource: spec.configuration.inline["mssql.conf"]',
+        "# with dbtls's TLS settings in place of the user's same keys.",
+        '[memory]',
+        'memorylimitmb = 2048',
+        '',
+        '[network]',
+        '# (dbtls sets forceencryption below)',
+        '# (dbtls sets tlsprotocols below)',
+        'tcpport = 1433',
+        'tlscert = /var/opt/mssql/tls/server.crt',
+        'tlskey = /var/opt/mssql/tls/server.key',
+        'tlsprotocols = 1.2',
+        'forceencryption = 1',
+        '',
+      ].join('\n'),
+    );
+    const field = INLINE('mssql.conf');
+    expect(configResults(run)).toEqual([
+      {
+        severity: 'warning',
+        message: `line 5: forceencryption = 0 conflicts with dbtls's TLS settings; dbtls's forceencryption = 1 ${TAIL}`,
+        field,
       },
-    };
-    for (const [item, field] of [
-      [mssql, 'spec.configuration'],
-      [vault, 'spec.configSecret'],
-    ] as const) {
-      const warnings = configResults(render(item)).filter((r) => r.severity === 'warning');
-      expect(warnings.map((w) => w.field)).toEqual([field]);
-      expect(warnings[0].message).toMatch(/operator only; standalone mode does not render it/);
-    }
+      {
+        severity: 'warning',
+        message: `line 6: tlsprotocols = 1.0,1.1,1.2 conflicts with dbtls's TLS settings; dbtls's tlsprotocols = 1.2 ${TAIL}`,
+        field,
+      },
+    ]);
   });
 
-  it('Singlestore keeps the operator-only warning', () => {
+  it('appends [network] when the user has none; refuses other file names; a Secret is not rendered', () => {
     const run = render(
-      db(
-        'Singlestore',
-        {
-          version: '8.9.3',
-          licenseSecret: { name: 'license' },
-          configuration: { secretName: 's' },
+      mssql({
+        configuration: {
+          secretName: 'ms-conf',
+          inline: { 'mssql.conf': '[memory]\nmemorylimitmb = 2048\n' },
         },
-        'kubedb.com/v1alpha2',
-      ),
+      }),
+    );
+    expect(run.status).toBe(0);
+    expect(configMap(run)['mssql.conf'].split('\n').slice(2)).toEqual([
+      '[memory]',
+      'memorylimitmb = 2048',
+      '[network]',
+      'tlscert = /var/opt/mssql/tls/server.crt',
+      'tlskey = /var/opt/mssql/tls/server.key',
+      'tlsprotocols = 1.2',
+      'forceencryption = 0',
+      '',
+    ]);
+    expect(configResults(run)).toEqual([
+      {
+        severity: 'warning',
+        message:
+          'Secret "ms-conf" is not rendered: SQL Server reads one mssql.conf, with no include, ' +
+          "and dbtls cannot see the Secret to merge it under its TLS settings; put the file's " +
+          'content in spec.configuration.inline["mssql.conf"] instead (or use mode: operator to ' +
+          'keep it)',
+        field: 'spec.configuration.secretName',
+      },
+    ]);
+    // No mssql.conf from the Secret is mounted.
+    expect(JSON.stringify(podSpec(run).volumes)).not.toContain('ms-conf');
+    const other = render(mssql({ configuration: { inline: { 'extra.conf': '' } } }));
+    expect(other.status).toBe(1);
+    expect(configResults(other)).toEqual([
+      {
+        severity: 'error',
+        message:
+          'is not read: SQL Server reads only mssql.conf; put these settings in ' +
+          'spec.configuration.inline["mssql.conf"]',
+        field: INLINE('extra.conf'),
+      },
+    ]);
+  });
+});
+
+describe('Singlestore', () => {
+  const sdb = (spec: Record<string, unknown>) =>
+    db(
+      'Singlestore',
+      { version: '8.9.3', licenseSecret: { name: 'license' }, ...spec },
+      'kubedb.com/v1alpha2',
+    );
+  const CONF_D = '/etc/memsql/conf.d';
+
+  it("mounts the Secret's files and the inline files beside dbtls's memsql.cnf in conf.d", () => {
+    const cnf = '[server]\nmax_connections = 250\nssl_ca = /etc/memsql/certs/ca.crt\n';
+    const run = render(
+      sdb({ configuration: { secretName: 'sdb-conf', inline: { 'tune.cnf': cnf } } }),
+    );
+    expect(run.status).toBe(0);
+    const data = configMap(run);
+    expect(data['inline-tune.cnf']).toBe(cnf);
+    expect(data['memsql.cnf']).toContain('ssl_cert = /etc/memsql/certs/server.crt');
+    const spec = podSpec(run);
+    expect(spec.volumes[0]).toEqual({
+      name: 'custom-config',
+      projected: {
+        defaultMode: 0o440,
+        sources: [
+          { secret: { name: 'sdb-conf' } },
+          {
+            configMap: {
+              name: 'db-server-config',
+              items: [
+                { key: 'memsql.cnf', path: 'memsql.cnf' },
+                { key: 'inline-tune.cnf', path: 'inline-tune.cnf' },
+              ],
+            },
+          },
+        ],
+      },
+    });
+    expect(spec.containers[0].volumeMounts).toContainEqual({
+      name: 'custom-config',
+      mountPath: CONF_D,
+      readOnly: true,
+    });
+    // The same value as dbtls's is no conflict; the Secret gets an info.
+    expect(configResults(run)).toEqual([
+      {
+        severity: 'info',
+        message:
+          `the node combines the *.cnf files of Secret "sdb-conf", mounted in ${CONF_D}, with ` +
+          "dbtls's memsql.cnf there; dbtls cannot see the Secret, so its content is not " +
+          'checked: it must have no key memsql.cnf and set no ssl_ca, ssl_cert or ssl_key, ' +
+          "whose winner between two files is the node's start-up tool's choice, not dbtls's",
+        field: 'spec.configuration.secretName',
+      },
+    ]);
+  });
+
+  it('refuses an inline TLS option dbtls sets (it cannot make its own win), and other names', () => {
+    const cnf = 'max_connections = 1\n[server]\nssl-cert = /tmp/mine.crt\nssl_key=/tmp/k\n';
+    const run = render(
+      sdb({ configuration: { inline: { 'a.cnf': cnf, 'notes.txt': '[server]\n' } } }),
+    );
+    expect(run.status).toBe(1);
+    const conflict = (line: number, raw: string, name: string, ours: string) => ({
+      severity: 'error',
+      message:
+        `line ${line}: ${raw} conflicts with dbtls's TLS settings (${name} = ${ours}), and ` +
+        `dbtls cannot make its value win: the node combines the *.cnf files of ${CONF_D}, ` +
+        "dbtls's memsql.cnf among them, in an order its start-up tool decides: remove it",
+      field: INLINE('a.cnf'),
+    });
+    expect(configResults(run)).toEqual([
+      {
+        severity: 'warning',
+        message:
+          "line 1: an option before any [group] header; SingleStore's memsql.cnf keeps the " +
+          "server's options under [server], and dbtls checks only those: begin the file with " +
+          '[server]',
+        field: INLINE('a.cnf'),
+      },
+      conflict(3, 'ssl-cert = /tmp/mine.crt', 'ssl_cert', '/etc/memsql/certs/server.crt'),
+      conflict(4, 'ssl_key=/tmp/k', 'ssl_key', '/etc/memsql/certs/server.key'),
+      {
+        severity: 'error',
+        message: `is not read: the node reads only the *.cnf files of ${CONF_D}; name it "notes.cnf"`,
+        field: INLINE('notes.txt'),
+      },
+    ]);
+  });
+
+  it('without spec.tls an inline ssl option is no conflict (dbtls sets none)', () => {
+    const item = sdb({ configuration: { inline: { 'a.cnf': '[server]\nssl_cert = /x\n' } } });
+    delete (item.spec as Record<string, unknown>).tls;
+    const run = render(item);
+    expect(run.status).toBe(0);
+    expect(configResults(run)).toEqual([]);
+    expect(configMap(run)['inline-a.cnf']).toBe('[server]\nssl_cert = /x\n');
+  });
+
+  it('keeps the operator-only warning with spec.topology (each group has its own)', () => {
+    const run = render(
+      sdb({
+        configuration: { secretName: 's' },
+        topology: { aggregator: { replicas: 1 }, leaf: { replicas: 1 } },
+      }),
     );
     expect(configResults(run)).toEqual([
       {
@@ -534,6 +775,9 @@ describe('kinds dbtls does not include it for', () => {
           'standalone mode does not render it (use mode: operator to keep it)',
         field: 'spec.configuration',
       },
+    ]);
+    expect(podSpec(run).volumes[0].configMap.items).toEqual([
+      { key: 'memsql.cnf', path: 'memsql.cnf' },
     ]);
   });
 });

@@ -46,6 +46,8 @@ import {
 import { nameWithSuffix } from '../util/names.js';
 import { MSSQL_RESOURCES } from '../render/pod-template.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
+import { mergedMssqlConf, readMssqlConfiguration } from './mssql-config.js';
+import type { InlineFile } from '../render/user-config.js';
 
 const PORT = 1433;
 const MIRRORING_PORT = 5022;
@@ -79,8 +81,6 @@ const FORBIDDEN_ENV = [
 
 const OPERATOR_ONLY = operatorOnlyFields(
   'init',
-  'configSecret',
-  'configuration',
   'monitor',
   'archiver',
   'arbiter',
@@ -99,6 +99,8 @@ interface MSSQLPlan {
   image?: string;
   authSecret: string;
   env: Obj[];
+  /** spec.configuration.inline["mssql.conf"], merged into the rendered mssql.conf. */
+  userConf?: InlineFile;
 }
 
 /** KubeDB catalog names `<year>-cu<N>` → Microsoft's tag (kubedb/installer catalog: 2022-cu12 → 2022-CU12-ubuntu-22.04, 2025-cu0 → 2025-RTM-ubuntu-22.04). */
@@ -259,7 +261,19 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     const tlsProtocols = tlsProtocolsFor(ctx) ?? DEFAULT_TLS_PROTOCOLS;
     if (!standalone && ctx.tls !== undefined) checkOperatorTLSProtocols(ctx, spec);
     const count = replicas ?? 1;
-    return { clientTLS, tlsProtocols, mode, replicas: count, image, authSecret, env };
+    const plan: MSSQLPlan = {
+      clientTLS,
+      tlsProtocols,
+      mode,
+      replicas: count,
+      image,
+      authSecret,
+      env,
+    };
+    // spec.tls is required: the settings the user's file is checked against are the TLS ones.
+    if (standalone)
+      plan.userConf = readMssqlConfiguration(ctx, mssqlConf(plan, ctx.tls !== undefined));
+    return plan;
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
@@ -376,7 +390,10 @@ export const mssqlserver = defineKind<MSSQLPlan>({
       volumeMounts: mounts,
       securityContext: CONTAINER_SECURITY,
     };
-    const config: Record<string, string> = { 'mssql.conf': mssqlConf(plan, server !== undefined) };
+    const rendered = mssqlConf(plan, server !== undefined);
+    const config: Record<string, string> = {
+      'mssql.conf': plan.userConf ? mergedMssqlConf(plan.userConf.content, rendered) : rendered,
+    };
     const containers: Obj[] = [container];
     if (server) {
       // Renewal: SQL Server reads its certificate at start only; the sidecar restarts it.

@@ -37,6 +37,8 @@ import type { Reporter } from '../io/results.js';
 import { SINGLESTORE_RESOURCES } from '../render/pod-template.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 import { mysqlClientSettings } from './mysql-client.js';
+import { readSinglestoreConfiguration, singlestoreConfigVolume } from './singlestore-config.js';
+import { inlineData, type UserConfiguration } from '../render/user-config.js';
 
 const ALIASES = ['server', 'client'] as const;
 const PORT = 3306;
@@ -61,13 +63,14 @@ const IMAGE_REPOSITORY = 'ghcr.io/appscode-images/singlestore-node';
 
 const OPERATOR_ONLY = operatorOnlyFields(
   'init',
-  'configuration',
   'monitor',
   'autoOps',
   'deletionPolicy',
   'halted',
   'healthChecker',
 );
+// spec.configuration is rendered for the one-node form only (singlestore-config.ts).
+const TOPOLOGY_OPERATOR_ONLY = operatorOnlyFields('configuration');
 const NODE_OPERATOR_ONLY: Record<string, string> = {
   configuration: 'custom configuration',
 };
@@ -87,6 +90,7 @@ interface SinglestorePlan {
   topology: boolean;
   authSecret: string;
   licenseSecret: string;
+  userConfig?: UserConfiguration;
 }
 
 export const singlestore = defineKind<SinglestorePlan>({
@@ -195,8 +199,11 @@ export const singlestore = defineKind<SinglestorePlan>({
       groups.push({ name, replicas: 1, storage: spec });
     }
 
+    let userConfig: UserConfiguration | undefined;
     if (standalone) {
       warnOperatorOnly(spec, OPERATOR_ONLY, report);
+      if (topology) warnOperatorOnly(spec, TOPOLOGY_OPERATOR_ONLY, report);
+      else userConfig = readSinglestoreConfiguration(ctx, ctx.tls ? TLS_OPTIONS : undefined);
       if (topology) {
         // A topology that is not a mapping is already an error: no advice about running it.
         if (isObj(spec.topology)) {
@@ -225,6 +232,7 @@ export const singlestore = defineKind<SinglestorePlan>({
       topology,
       authSecret,
       licenseSecret: licenseSecret ?? '',
+      userConfig,
     };
   },
 
@@ -275,7 +283,9 @@ export const singlestore = defineKind<SinglestorePlan>({
     const configName = nameWithSuffix(name, 'server-config');
     // The custom configuration directory gets memsql.cnf only (the ConfigMap also has the watcher).
     const volumes: Obj[] = [
-      { name: 'custom-config', configMap: { name: configName, items: CONFIG_ITEMS } },
+      plan.userConfig
+        ? singlestoreConfigVolume(configName, plan.userConfig)
+        : { name: 'custom-config', configMap: { name: configName, items: CONFIG_ITEMS } },
     ];
     const mounts: Obj[] = [...BASE_MOUNTS];
     if (server) {
@@ -286,7 +296,10 @@ export const singlestore = defineKind<SinglestorePlan>({
       volumes.push(watcherVolume(configName));
       mounts.push(TLS_MOUNT);
     }
-    const config: Record<string, string> = { 'memsql.cnf': memsqlCnf(server) };
+    const config: Record<string, string> = {
+      'memsql.cnf': memsqlCnf(server),
+      ...inlineData(plan.userConfig),
+    };
     if (server) config[WATCHER_FILE] = watcherScript(rotation(client !== undefined));
     const out: KubeObject[] = [
       configMap(owner, configName, config),
@@ -407,6 +420,13 @@ export function memsqlCnf(server: IssuedCertificate | undefined): string {
   else lines.push('# no spec.tls: the server offers no TLS');
   return `${lines.join('\n')}\n`;
 }
+
+/** The options memsqlCnf sets with a certificate, as parseServerOptions names them. */
+const TLS_OPTIONS: ReadonlyMap<string, string> = new Map([
+  ['ssl-ca', `${CERT_DIR}/ca.crt`],
+  ['ssl-cert', `${CERT_DIR}/server.crt`],
+  ['ssl-key', `${CERT_DIR}/server.key`],
+]);
 
 // The parts of the workload that every Singlestore shares (see `shared`).
 const BASE_MOUNTS = shared([

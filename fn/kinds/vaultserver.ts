@@ -34,6 +34,8 @@ import {
 import { readInt, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
+import { readVaultConfigSecret, vaultUserConfig } from './vault-config.js';
+import { USER_CONFIG_VOLUME } from '../render/user-config.js';
 
 const API_PORT = 8200;
 const CLUSTER_PORT = 8201;
@@ -64,7 +66,6 @@ const OPERATOR_ONLY: Record<string, string> = {
   unsealer: 'initialising and unsealing Vault (spec.unsealer)',
   authMethods: 'enabling auth methods (spec.authMethods)',
   allowedSecretEngines: 'secret engine access (spec.allowedSecretEngines)',
-  configSecret: 'extra Vault configuration (spec.configSecret)',
   dataSources: 'extra data volumes (spec.dataSources)',
   monitor: 'monitoring with the exporter (spec.monitor)',
   terminationPolicy: 'the termination policy (spec.terminationPolicy)',
@@ -82,6 +83,8 @@ interface VaultPlan {
   image?: string;
   binary: 'vault' | 'bao';
   dataPath: string;
+  /** spec.configSecret: the Secret whose vault.hcl Vault reads before dbtls's. */
+  userConfigSecret?: string;
 }
 
 /** The image a VaultServerVersion name implies: `1.18.4` → hashicorp/vault, `openbao-2.4.3` → openbao/openbao. */
@@ -259,7 +262,9 @@ export const vaultserver = defineKind<VaultPlan>({
         `standalone Vault starts uninitialised and sealed: run "${image?.binary ?? 'vault'} operator init" and unseal each pod yourself, then configure auth methods, secret engines and policies (VaultPolicy, VaultPolicyBinding), which only the KubeVault operator applies`,
       );
     }
-    return { backend, replicas, image: image?.image, binary: image?.binary ?? 'vault', dataPath };
+    const userConfigSecret = standalone ? readVaultConfigSecret(ctx) : undefined;
+    const binary = image?.binary ?? 'vault';
+    return { backend, replicas, image: image?.image, binary, dataPath, userConfigSecret };
   },
 
   issuesCertificates: (ctx) => ctx.tls !== undefined,
@@ -343,10 +348,18 @@ export const vaultserver = defineKind<VaultPlan>({
         name: 'VAULT_RAFT_NODE_ID',
         valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
       });
+    let cmd = command(plan.binary);
+    if (plan.userConfigSecret) {
+      // The user's file first: Vault merges each -config onto the ones before (vault-config.ts).
+      const user = vaultUserConfig(plan.userConfigSecret);
+      volumes.push(user.volume);
+      mounts.push(user.mount);
+      cmd = [cmd[0], cmd[1], user.flag, ...cmd.slice(2)];
+    }
     const container = {
       name: 'vault',
       image: plan.image,
-      command: command(plan.binary),
+      command: cmd,
       env,
       ports: CONTAINER_PORTS,
       readinessProbe: readiness(scheme),
@@ -364,7 +377,7 @@ export const vaultserver = defineKind<VaultPlan>({
         reloaderContainer({
           image: plan.image as string,
           script: `${CONFIG_DIR}/${WATCHER_FILE}`,
-          mounts: mounts.filter((m) => m.name !== 'data'),
+          mounts: mounts.filter((m) => m.name !== 'data' && m.name !== USER_CONFIG_VOLUME),
         }),
       );
     }

@@ -41,6 +41,8 @@ export interface UserConfigRules {
   configSecret: ConfigSecretRule;
   /** Keys of spec.configuration besides secretName and inline: what only the operator does. */
   operatorOnly?: Record<string, string>;
+  /** The kind's v1alpha2 has spec.configuration too (Singlestore and MSSQLServer do). */
+  inV1alpha2?: boolean;
 }
 
 /** ConfigMap keys (Kubernetes IsConfigMapKey), with room for the prefix dbtls adds. */
@@ -59,7 +61,8 @@ export function readUserConfiguration(
   const { report } = ctx;
   const fromSecret = readConfigSecret(spec, report);
   const c = spec.configuration;
-  if (c !== undefined && c !== null && ctx.db.apiVersion.endsWith('/v1alpha2')) {
+  const alpha2 = ctx.db.apiVersion.endsWith('/v1alpha2') && !rules.inV1alpha2;
+  if (c !== undefined && c !== null && alpha2) {
     report.error(
       'spec.configuration',
       `is not a field of ${ctx.db.apiVersion} ${ctx.db.kind} (the API server would drop it): ` +
