@@ -234,6 +234,82 @@ describe('spec.monitor with the other agents', () => {
   });
 });
 
+describe('spec.serviceTemplates alias stats: applied to the stats Service, as KubeDB applies it', () => {
+  const stats = (annotations: Record<string, string> = {}) => ({
+    alias: 'stats',
+    metadata: {
+      labels: { team: 'db' },
+      annotations: { 'example.com/owner': 'dba', ...annotations },
+    },
+    spec: { type: 'NodePort', ports: [{ name: 'metrics', port: 9100, nodePort: 30100 }] },
+  });
+  it('labels, annotations, type and port by name; the ServiceMonitor selects all its labels', () => {
+    const r = render({
+      monitor: operator({ labels: { release: 'prometheus' } }),
+      serviceTemplates: [stats()],
+    });
+    expect(r.warnings).toEqual([]);
+    expect(r.stats).toEqual({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'pg-stats',
+        namespace: 'demo',
+        labels: { ...STATS_LABELS, team: 'db' },
+        annotations: { ...GENERATED, 'example.com/owner': 'dba' },
+      },
+      spec: {
+        type: 'NodePort',
+        selector: SELECTOR,
+        ports: [
+          { name: 'metrics', port: 9100, targetPort: 'metrics', protocol: 'TCP', nodePort: 30100 },
+        ],
+      },
+    });
+    expect(r.monitors[0].spec.selector).toEqual({
+      matchLabels: { ...STATS_LABELS, team: 'db' },
+    });
+    expect(r.monitors[0].spec.endpoints[0].port).toBe('metrics');
+    expect(validServiceMonitor(r.monitors[0])).toBe(true);
+  });
+
+  it("prometheus.io/builtin: the agent's scrape annotations win over the template's", () => {
+    const r = render({
+      monitor: { agent: 'prometheus.io/builtin' },
+      serviceTemplates: [stats({ 'prometheus.io/port': '9100', 'prometheus.io/scrape': 'true' })],
+    });
+    expect(r.stats.metadata.annotations).toEqual({
+      ...GENERATED,
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/scheme': 'http',
+      'prometheus.io/path': '/metrics',
+      'prometheus.io/port': '56790',
+      'example.com/owner': 'dba',
+    });
+    expect(r.warnings).toEqual([
+      {
+        severity: 'warning',
+        message:
+          'is set on service "pg-stats" by spec.monitor, as the monitoring agent sets it after ' +
+          'applying the template: the template\'s "9100" is not used (it stays "56790")',
+        field: 'spec.serviceTemplates[0].metadata.annotations.prometheus.io/port',
+      },
+    ]);
+  });
+
+  it('names in the stats template stay out of the server certificate', () => {
+    const template = { ...stats(), spec: { type: 'LoadBalancer', loadBalancerIP: '203.0.113.9' } };
+    const r = render({
+      tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } },
+      monitor: { agent: 'prometheus.io' },
+      serviceTemplates: [template],
+    });
+    expect(r.stats.spec.loadBalancerIP).toBe('203.0.113.9');
+    const server = itemsOf(r.run, 'Certificate').find((c) => c.metadata.name === 'pg-server-cert');
+    expect(server.spec.ipAddresses).toEqual(['127.0.0.1']);
+  });
+});
+
 describe("the exporter's connection follows the database's TLS settings, as KubeDB's", () => {
   const uri = (spec: Record<string, unknown>) =>
     render({ monitor: { agent: 'prometheus.io' }, ...spec }).exporter.env[0].value;
@@ -542,6 +618,9 @@ describe("README's Monitoring section", () => {
     expect(section).toContain(`\`${r.exporter.volumeMounts[0].mountPath}\``);
     expect(section).toContain('the Service `<db>-stats` (label `kubedb.com/role: stats`)');
     expect(r.stats.metadata.labels['kubedb.com/role']).toBe('stats');
+  });
+  it('says the stats template is applied (pinned in the stats template tests above)', () => {
+    expect(section).toContain('with the\n  `spec.serviceTemplates` entry of alias `stats` applied');
   });
 });
 
