@@ -310,6 +310,38 @@ describe('spec.serviceTemplates alias stats: applied to the stats Service, as Ku
   });
 });
 
+describe('the stats template applies to every kind with a stats Service (MariaDB, Redis)', () => {
+  const tls = { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } };
+  const kinds = {
+    MariaDB: { name: 'md', spec: { version: '11.4.3' } },
+    Redis: { name: 'rd', spec: { version: '7.2.4', authSecret: { name: 'rd-auth' } } },
+  };
+  for (const [kind, { name, spec }] of Object.entries(kinds)) {
+    it(`${kind}: ${name}-stats takes the template, the ServiceMonitor selects its labels`, () => {
+      const db = {
+        apiVersion: 'kubedb.com/v1',
+        kind,
+        metadata: { name, namespace: 'demo' },
+        spec: {
+          ...spec,
+          tls,
+          monitor: operator({ labels: { release: 'prometheus' } }),
+          serviceTemplates: [{ alias: 'stats', metadata: { labels: { team: 'db' } } }],
+        },
+      };
+      const run = runFn(resourceList([issuer('ca'), db]));
+      const stats = itemsOf(run, 'Service').find((s) => s.metadata.name === `${name}-stats`);
+      expect(stats.metadata.labels.team).toBe('db');
+      expect(itemsOf(run, 'ServiceMonitor')[0].spec.selector.matchLabels).toEqual(
+        stats.metadata.labels,
+      );
+      expect(resultsOf(run).filter((r) => r.field?.startsWith('spec.serviceTemplates'))).toEqual(
+        [],
+      );
+    });
+  }
+});
+
 describe("the exporter's connection follows the database's TLS settings, as KubeDB's", () => {
   const uri = (spec: Record<string, unknown>) =>
     render({ monitor: { agent: 'prometheus.io' }, ...spec }).exporter.env[0].value;
