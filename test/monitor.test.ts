@@ -651,6 +651,18 @@ describe("README's Monitoring section", () => {
     expect(section).toContain('the Service `<db>-stats` (label `kubedb.com/role: stats`)');
     expect(r.stats.metadata.labels['kubedb.com/role']).toBe('stats');
   });
+  it('names what the operator does for the kinds that keep the warning (pinned below)', () => {
+    const flat = section.replace(/\s+/g, ' ');
+    expect(flat).toContain(
+      'Singlestore, MSSQLServer and VaultServer keep the operator-only warning, which names what',
+    );
+    for (const part of [
+      "SingleStore's built-in exporter, configured inside each node",
+      'the connection of the `mssql-exporter` sidecar',
+      "Vault's telemetry settings for `/v1/sys/metrics`",
+    ])
+      expect(flat).toContain(part);
+  });
   it('says the stats template is applied (pinned in the stats template tests above)', () => {
     expect(section).toContain('with the\n  `spec.serviceTemplates` entry of alias `stats` applied');
   });
@@ -671,31 +683,49 @@ describe('spec.monitor in the other modes and kinds', () => {
     }
   });
 
-  it('kinds without an exporter yet keep the operator-only warning (Singlestore)', () => {
-    const run = runFn(
-      resourceList([
-        issuer('ca'),
-        {
-          apiVersion: 'kubedb.com/v1alpha2',
-          kind: 'Singlestore',
-          metadata: { name: 'md', namespace: 'demo' },
-          spec: {
-            version: '8.9.3',
-            licenseSecret: { name: 'license' },
-            tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } },
-            monitor: { agent: 'prometheus.io/operator' },
-          },
-        },
-      ]),
-    );
-    expect(resultsOf(run).filter((x) => x.field === 'spec.monitor')).toEqual([
+  // Why each kind keeps the warning (upstream, where the README's Monitoring section says it).
+  const noExporter = {
+    Singlestore: [
+      'kubedb.com/v1alpha2',
+      { version: '8.9.3', licenseSecret: { name: 'license' } },
+      "SingleStore's built-in metrics exporter, which the operator configures inside each node (spec.monitor) is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)",
+    ],
+    MSSQLServer: [
+      'kubedb.com/v1alpha2',
+      { version: '2022-cu12' },
+      'the mssql-exporter sidecar, whose connection to the server the operator configures (spec.monitor) is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)',
+    ],
+    VaultServer: [
+      'kubevault.com/v1alpha2',
       {
-        severity: 'warning',
-        field: 'spec.monitor',
-        message:
-          'monitoring with the metrics exporter (spec.monitor) is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)',
+        version: '1.18.4',
+        backend: { raft: { storage: { resources: { requests: { storage: '1Gi' } } } } },
       },
-    ]);
-    expect(itemsOf(run, 'ServiceMonitor')).toEqual([]);
-  });
+      "metrics from Vault's /v1/sys/metrics, for which the operator writes Vault's telemetry settings (spec.monitor) is done by the KubeVault operator only; standalone mode does not render it (use mode: operator to keep it)",
+    ],
+  } as const;
+  for (const [kind, [apiVersion, spec, message]] of Object.entries(noExporter)) {
+    it(`${kind} keeps the operator-only warning, saying what the operator does`, () => {
+      const run = runFn(
+        resourceList([
+          issuer('ca'),
+          {
+            apiVersion,
+            kind,
+            metadata: { name: 'db', namespace: 'demo' },
+            spec: {
+              ...spec,
+              tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' } },
+              monitor: { agent: 'prometheus.io/operator' },
+            },
+          },
+        ]),
+      );
+      expect(resultsOf(run).filter((x) => x.field === 'spec.monitor')).toEqual([
+        { severity: 'warning', field: 'spec.monitor', message },
+      ]);
+      expect(itemsOf(run, 'ServiceMonitor')).toEqual([]);
+      expect(itemsOf(run, 'Service').map((s) => s.metadata.name)).not.toContain('db-stats');
+    });
+  }
 });
