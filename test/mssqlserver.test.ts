@@ -172,7 +172,7 @@ describe('MSSQLServer validation', () => {
         severity: 'warning',
         field: 'spec.monitor',
         message:
-          'monitoring with the metrics exporter (spec.monitor) is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)',
+          'the mssql-exporter sidecar, whose connection to the server the operator configures (spec.monitor) is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)',
       },
       RESTART_WARNING,
     ]);

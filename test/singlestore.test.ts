@@ -119,7 +119,7 @@ describe('Singlestore validation', () => {
         severity: 'warning',
         field: 'spec.monitor',
         message:
-          'monitoring with the metrics exporter (spec.monitor) is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)',
+          "SingleStore's built-in metrics exporter, which the operator configures inside each node (spec.monitor) is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)",
       },
       { severity: 'warning', field: 'spec', message: NODE_WARNING },
       {

@@ -81,7 +81,9 @@ const FORBIDDEN_ENV = [
 
 const OPERATOR_ONLY = operatorOnlyFields(
   'init',
-  'monitor',
+  // The catalog's ghcr.io/kubedb/mssql-exporter (sql_exporter, port 9399) ships a placeholder
+  // DSN; how the operator connects it to the server (user, TLS, certificate) is not public.
+  ['monitor', 'the mssql-exporter sidecar, whose connection to the server the operator configures'],
   'archiver',
   'arbiter',
   'autoOps',

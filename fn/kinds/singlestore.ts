@@ -63,7 +63,12 @@ const IMAGE_REPOSITORY = 'ghcr.io/appscode-images/singlestore-node';
 
 const OPERATOR_ONLY = operatorOnlyFields(
   'init',
-  'monitor',
+  // KubeDB runs no exporter image for SingleStore (its catalog has none): the operator configures
+  // the engine's own exporter (port 9104) inside each node, in code that is not public.
+  [
+    'monitor',
+    "SingleStore's built-in metrics exporter, which the operator configures inside each node",
+  ],
   'autoOps',
   'deletionPolicy',
   'halted',

@@ -67,7 +67,11 @@ const OPERATOR_ONLY: Record<string, string> = {
   authMethods: 'enabling auth methods (spec.authMethods)',
   allowedSecretEngines: 'secret engine access (spec.allowedSecretEngines)',
   dataSources: 'extra data volumes (spec.dataSources)',
-  monitor: 'monitoring with the exporter (spec.monitor)',
+  // KubeVault scrapes /v1/sys/metrics (kubevault/apimachinery StatsService); the telemetry
+  // settings Vault needs for it are written by the operator in code that is not public.
+  monitor:
+    "metrics from Vault's /v1/sys/metrics, for which the operator writes Vault's telemetry " +
+    'settings (spec.monitor)',
   terminationPolicy: 'the termination policy (spec.terminationPolicy)',
   halted: 'halting the server (spec.halted)',
   healthChecker: 'health checking (spec.healthChecker)',

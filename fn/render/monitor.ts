@@ -362,6 +362,36 @@ export function exporterContainer(monitor: Monitor, parts: ExporterParts, report
   });
 }
 
+/**
+ * The Services spec.monitor rendered in `workload`, by service-template alias: `stats` for the
+ * stats Service (found by its role label, whatever the kind), to which KubeDB applies the
+ * `stats` template. Not client Services: their names never reach the server certificate.
+ */
+export function monitorServices(workload: readonly KubeObject[]): Record<string, string> {
+  const stats = workload.find(
+    (o) => o.kind === 'Service' && o.metadata.labels?.[ROLE_LABEL] === 'stats',
+  );
+  return stats ? { stats: stats.metadata.name } : {};
+}
+
+/**
+ * The workload with its ServiceMonitor selecting the stats Service by all of its labels, those a
+ * `stats` template added included: the prometheus.io/operator agent takes the Service's labels.
+ */
+export function selectStatsService(workload: KubeObject[]): KubeObject[] {
+  const alias = monitorServices(workload).stats;
+  const stats = workload.find((o) => o.kind === 'Service' && o.metadata.name === alias);
+  const i = workload.findIndex(
+    (o) => o.kind === 'ServiceMonitor' && o.metadata.name === alias && isObj(o.spec),
+  );
+  if (stats === undefined || i < 0) return workload;
+  const sm = workload[i];
+  const out = [...workload];
+  const spec = sm.spec as Obj;
+  out[i] = { ...sm, spec: { ...spec, selector: { matchLabels: { ...stats.metadata.labels } } } };
+  return out;
+}
+
 /** The stats Service and, with prometheus.io/operator and a serviceMonitor, its ServiceMonitor. */
 export function monitorObjects(owner: Owner, monitor: Monitor): KubeObject[] {
   const name = nameWithSuffix(owner.db.metadata.name, 'stats');

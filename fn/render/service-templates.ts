@@ -10,9 +10,12 @@
 // nodePort. sessionAffinityConfig is in the schema but no operator applies it. The headless
 // governing Service is never templated by KubeDB; KubeVault gives its `internal` template's
 // annotations (only) to its headless Service, and applies neither ports nor labels.
+// The `stats` template goes to the stats Service spec.monitor renders (monitorServices), as
+// KubeDB's ensureStatsService applies it; the monitoring agent's annotations are written after.
 import { compact, isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
 import type { DatabaseKind, KindContext } from '../kinds/kind.js';
+import { monitorServices, selectStatsService } from './monitor.js';
 import { dns1123SubdomainErrors, isGoIP } from '../validate/certificate-spec.js';
 
 const PATH = 'spec.serviceTemplates';
@@ -49,7 +52,8 @@ export function applyServiceTemplates<Plan>(
   const templates = isObj(ctx.db.spec) ? ctx.db.spec.serviceTemplates : undefined;
   // Not a list, or entries that are no mappings: reported where the declared names are read.
   if (!Array.isArray(templates) || templates.length === 0) return workload;
-  const services = kind.clientServices?.(ctx, plan) ?? {};
+  // The stats Service is no client Service (its names stay out of the server certificate).
+  const services = { ...kind.clientServices?.(ctx, plan), ...monitorServices(workload) };
   const rendered = new Map<string, number>();
   workload.forEach((o, i) => {
     if (o.kind === 'Service') rendered.set(o.metadata.name, i);
@@ -92,7 +96,7 @@ export function applyServiceTemplates<Plan>(
     const applied = template.applyTo(out[index]);
     if (applied) out[index] = applied;
   });
-  return out;
+  return selectStatsService(out);
 }
 
 function notRendered(
@@ -170,7 +174,7 @@ class Template {
       if (key !== 'labels' && key !== 'annotations')
         this.unknown(`${this.at}.metadata.${key}`, 'labels and annotations');
     }
-    const annotations = this.annotations(md.annotations);
+    const annotations = this.annotations(md.annotations, service);
     const labels = this.labels(md.labels);
     return {
       ...service.metadata,
@@ -179,11 +183,21 @@ class Template {
     };
   }
 
-  private annotations(v: unknown): Record<string, string> {
+  private annotations(v: unknown, service: KubeObject): Record<string, string> {
     const path = `${this.at}.metadata.annotations`;
     const out: Record<string, string> = {};
+    const own = service.metadata.annotations ?? {};
     for (const [key, value] of this.stringMap(v, path)) {
-      if (RESERVED_ANNOTATION.test(key)) {
+      if (key in own && !RESERVED_ANNOTATION.test(key)) {
+        // The prometheus.io/builtin agent's scrape settings: it patches them in after the template.
+        if (own[key] !== value)
+          this.ctx.report.warn(
+            `${path}.${key}`,
+            `is set on service "${service.metadata.name}" by spec.monitor, as the monitoring ` +
+              `agent sets it after applying the template: the template's ${JSON.stringify(value)} ` +
+              `is not used (it stays ${JSON.stringify(own[key])})`,
+          );
+      } else if (RESERVED_ANNOTATION.test(key)) {
         this.ctx.report.error(
           `${path}.${key}`,
           'is an annotation kpt or dbtls reads from the objects dbtls generates; on a Service it ' +
