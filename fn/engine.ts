@@ -496,7 +496,7 @@ function renderWorkload(
   issued: readonly IssuedCertificate[],
   owner: Owner,
 ): KubeObject[] {
-  const workload = applyServiceTemplates(ctx, kind, plan, kind.workload(ctx, plan, issued));
+  const workload = applyServiceTemplates(ctx, kind, plan, kind.workload(ctx, plan, issued, owner));
   // The pod template and KubeDB's defaults, and a PodDisruptionBudget where KubeDB keeps one.
   const pdb = kind.group === 'kubedb.com';
   return kind.podTemplate

@@ -24,7 +24,6 @@ import {
   statefulSet,
   tcpReadiness,
 } from '../render/workload.js';
-import type { Owner } from '../render/metadata.js';
 import { type Monitor, monitorObjects, readMonitor } from '../render/monitor.js';
 import {
   operatorOnlyFields,
@@ -217,14 +216,8 @@ export const mariadb = defineKind<MariaDBPlan>({
 
   podTemplate: { container: 'mariadb' },
 
-  workload(ctx, plan, certificates) {
+  workload(ctx, plan, certificates, owner) {
     const name = ctx.db.metadata.name;
-    const owner: Owner = {
-      db: ctx.db,
-      namespace: ctx.namespace,
-      resource: 'mariadbs',
-      group: 'kubedb.com',
-    };
     const server = certificates.find((c) => c.alias === 'server');
     const client = certificates.find((c) => c.alias === 'client');
     const governing = nameWithSuffix(name, 'pods');

@@ -317,14 +317,8 @@ export const mssqlserver = defineKind<MSSQLPlan>({
 
   podTemplate: { container: 'mssql', resources: MSSQL_RESOURCES, kindApplies: ['env'] },
 
-  workload(ctx, plan, certificates) {
+  workload(ctx, plan, certificates, owner) {
     const name = ctx.db.metadata.name;
-    const owner: Owner = {
-      db: ctx.db,
-      namespace: ctx.namespace,
-      resource: 'mssqlservers',
-      group: 'kubedb.com',
-    };
     const server = certificates.find((c) => c.alias === 'server');
     const client = certificates.find((c) => c.alias === 'client');
     const endpoint = certificates.find((c) => c.alias === 'endpoint');

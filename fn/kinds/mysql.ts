@@ -22,7 +22,6 @@ import {
   statefulSet,
   tcpReadiness,
 } from '../render/workload.js';
-import type { Owner } from '../render/metadata.js';
 import { type Monitor, monitorObjects, readMonitor } from '../render/monitor.js';
 import type { Reporter } from '../io/results.js';
 import {
@@ -182,14 +181,8 @@ export const mysql = defineKind<MySQLPlan>({
 
   podTemplate: { container: 'mysql' },
 
-  workload(ctx, plan, certificates) {
+  workload(ctx, plan, certificates, owner) {
     const name = ctx.db.metadata.name;
-    const owner: Owner = {
-      db: ctx.db,
-      namespace: ctx.namespace,
-      resource: 'mysqls',
-      group: 'kubedb.com',
-    };
     const server = certificates.find((c) => c.alias === 'server');
     const client = certificates.find((c) => c.alias === 'client');
     const governing = nameWithSuffix(name, 'pods');

@@ -25,7 +25,6 @@ import {
   tcpReadiness,
 } from '../render/workload.js';
 import { flat } from '../util/strings.js';
-import type { Owner } from '../render/metadata.js';
 import { type Monitor, monitorObjects, readMonitor } from '../render/monitor.js';
 import { reloaderContainer, trustVolume, WATCHER_FILE, watcherScript } from '../render/rotation.js';
 import {
@@ -232,14 +231,8 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
 
   podTemplate: { container: 'perconaxtradb' },
 
-  workload(ctx, plan, certificates) {
+  workload(ctx, plan, certificates, owner) {
     const name = ctx.db.metadata.name;
-    const owner: Owner = {
-      db: ctx.db,
-      namespace: ctx.namespace,
-      resource: 'perconaxtradbs',
-      group: 'kubedb.com',
-    };
     const server = certificates.find((c) => c.alias === 'server');
     const client = certificates.find((c) => c.alias === 'client');
     const governing = nameWithSuffix(name, 'pods');

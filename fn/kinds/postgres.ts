@@ -19,7 +19,6 @@ import {
   service,
   statefulSet,
 } from '../render/workload.js';
-import type { Owner } from '../render/metadata.js';
 import {
   type ExporterParts,
   exporterContainer,
@@ -298,14 +297,8 @@ export const postgres = defineKind<PostgresPlan>({
 
   podTemplate: { container: 'postgres' },
 
-  workload(ctx, plan, certificates) {
+  workload(ctx, plan, certificates, owner) {
     const name = ctx.db.metadata.name;
-    const owner: Owner = {
-      db: ctx.db,
-      namespace: ctx.namespace,
-      resource: 'postgreses',
-      group: 'kubedb.com',
-    };
     const server = certificates.find((c) => c.alias === 'server');
     const client = certificates.find((c) => c.alias === 'client');
     const tls = server !== undefined && plan.sslMode !== 'disable';

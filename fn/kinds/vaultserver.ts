@@ -24,7 +24,6 @@ import {
   service,
   statefulSet,
 } from '../render/workload.js';
-import type { Owner } from '../render/metadata.js';
 import {
   reloaderContainer,
   signalReload,
@@ -307,14 +306,8 @@ export const vaultserver = defineKind<VaultPlan>({
 
   podTemplate: { container: 'vault', operator: 'KubeVault' },
 
-  workload(ctx, plan, certificates) {
+  workload(ctx, plan, certificates, owner) {
     const name = ctx.db.metadata.name;
-    const owner: Owner = {
-      db: ctx.db,
-      namespace: ctx.namespace,
-      resource: 'vaultservers',
-      group: 'kubevault.com',
-    };
     const internal = nameWithSuffix(name, 'internal');
     const configName = nameWithSuffix(name, 'vault-config');
     const server = certificates.find((c) => c.alias === 'server');
