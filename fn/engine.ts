@@ -325,8 +325,10 @@ interface DatabaseOutcome {
   target?: ConnectTarget;
 }
 
-// Over 60 lines for now: other changes add hooks to this body at the same time (issue 20 leaves
-// it whole until they have landed); its sections are checks, certificates, then the workload.
+/**
+ * One database: its identity checked, its spec read by the kind, its Certificates issued, and in
+ * standalone mode its workload rendered; then the database as it is emitted (markSource).
+ */
 function renderDatabase(
   db: KubeObject,
   kind: DatabaseKind,
@@ -335,13 +337,47 @@ function renderDatabase(
   asGenerator = false,
 ): DatabaseOutcome {
   const report = new Reporter(db);
+  if (!checkIdentity(db, kind, report)) return { results: report.results, source: db };
+  // Where kubectl and kpt would read a field of the database differently, say so.
+  for (const a of yaml11Booleans(db)) report.warn(a.path, ambiguityMessage(a));
+  // Validate mode changes no item: a requireTLS defaultIssuerRef is reported, not added.
+  if (settings.mode !== 'validate') db = applyPolicyDefaults(db, settings.rules, report);
+  const read = readDatabase(db, kind, settings, issuers, report);
+  if (!read) return { results: report.results, source: db };
+  const { ctx, plan, declared } = read;
+  if (report.failed)
+    return { results: report.results, source: db, target: { kind, ctx, plan, valid: false } };
+  checkDatabasePolicy(ctx, kind, plan, issuers);
+
+  const owner: Owner = { db, namespace: ctx.namespace, resource: kind.resource, group: kind.group };
+  const { objects, issued } = issueCertificates(kind, ctx, plan, owner, declared);
+  if (settings.mode === 'standalone')
+    objects.push(...renderWorkload(kind, ctx, plan, issued, owner));
+  const source = markSource(db, kind, settings, asGenerator, report);
+  reportGeneratedNames(objects, report);
+  const target: ConnectTarget = { kind, ctx, plan, valid: !report.failed };
+  if (report.failed) return { results: report.results, source: db, target };
+  if (source !== db && settings.mode === 'standalone') {
+    report.info(
+      `metadata.annotations.${LOCAL_CONFIG}`,
+      `set to "true", so that ${describeObject(db)} itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the ${operatorOf(kind)} operator)`,
+    );
+  }
+  return { results: report.results, objects, source, target };
+}
+
+/**
+ * A served apiVersion and a name the API server would take: false (reported) when the database
+ * itself would be refused, since every name dbtls derives starts from it.
+ */
+function checkIdentity(db: KubeObject, kind: DatabaseKind, report: Reporter): boolean {
   const version = db.apiVersion.slice(db.apiVersion.indexOf('/') + 1);
   if (!kind.versions.includes(version)) {
     report.error(
       'apiVersion',
       `${db.apiVersion} is not a served version of ${kind.kind}; use ${kind.versions.map((v) => `${kind.group}/${v}`).join(' or ')}`,
     );
-    return { results: report.results, source: db };
+    return false;
   }
   // Every name dbtls derives starts from this one: when the API server would refuse the database
   // itself, say that once instead of once per derived name.
@@ -351,19 +387,29 @@ function renderDatabase(
       'metadata.name',
       `is not a valid Kubernetes name, and the API server would refuse the ${kind.kind} itself: ${nameErrors.join('; ')}`,
     );
-    return { results: report.results, source: db };
+    return false;
   }
-  // Where kubectl and kpt would read a field of the database differently, say so.
-  for (const a of yaml11Booleans(db)) report.warn(a.path, ambiguityMessage(a));
-  // Validate mode changes no item: a requireTLS defaultIssuerRef is reported, not added.
-  if (settings.mode !== 'validate') db = applyPolicyDefaults(db, settings.rules, report);
+  return true;
+}
+
+/**
+ * The spec read: `spec.tls` (shared), the kind's own fields (plan), the names declared for its
+ * Services, and every issuerRef checked. Undefined (reported) when spec is not a mapping.
+ */
+function readDatabase(
+  db: KubeObject,
+  kind: DatabaseKind,
+  settings: Settings,
+  issuers: IssuerIndex,
+  report: Reporter,
+): { ctx: KindContext; plan: unknown; declared: DeclaredNames | undefined } | undefined {
   const spec = db.spec;
   if (!isObj(spec)) {
     report.error(
       'spec',
       spec === undefined ? 'is required' : `must be a mapping, got ${describeType(spec)}`,
     );
-    return { results: report.results, source: db };
+    return undefined;
   }
   const namespace = namespaceOf(db);
   const aliases = kind.aliases(db);
@@ -377,88 +423,119 @@ function renderDatabase(
   for (const o of tls?.overrides.values() ?? []) {
     if (o.issuerRef) issuers.check(o.issuerRef, namespace, `${o.path}.issuerRef`, report);
   }
-  if (report.failed)
-    return { results: report.results, source: db, target: { kind, ctx, plan, valid: false } };
-  checkDatabasePolicy(ctx, kind, plan, issuers);
+  return { ctx, plan, declared };
+}
 
-  const owner: Owner = { db, namespace, resource: kind.resource, group: kind.group };
+/** The Certificates of every alias (several for an alias the kind splits into parts). */
+function issueCertificates(
+  kind: DatabaseKind,
+  ctx: KindContext,
+  plan: unknown,
+  owner: Owner,
+  declared: DeclaredNames | undefined,
+): { objects: KubeObject[]; issued: IssuedCertificate[] } {
+  const { db, tls, report } = ctx;
   const objects: KubeObject[] = [];
   const issued: IssuedCertificate[] = [];
-  if (tls?.issuerRef && kind.issuesCertificates(ctx, plan)) {
-    for (const alias of aliases) {
-      const override = tls.overrides.get(alias);
-      const parts = kind.certificateParts?.(ctx, plan, alias) ?? [];
-      const certificates =
-        parts.length > 0
-          ? parts
-          : [
-              {
-                name:
-                  kind.certificateName?.(db, alias) ??
-                  nameWithSuffix(db.metadata.name, `${alias}-cert`),
-                part: undefined,
-              },
-            ];
-      for (const { name, part } of certificates) {
-        // Several certificates of one alias each write a secret of their own name.
-        const secretName =
-          part !== undefined
-            ? name
-            : (override?.secretName ?? kind.defaultSecretName?.(db, alias) ?? name);
-        issued.push(
-          part !== undefined ? { alias, name, secretName, part } : { alias, name, secretName },
-        );
-        const certificate = applyCertificatePolicy(
-          buildCertificate({
-            owner,
-            alias,
-            name,
-            secretName,
-            override,
-            issuerRef: override?.issuerRef ?? tls.issuerRef,
-            defaults: withDeclaredNames(
-              kind.certificateDefaults(ctx, plan, alias, part),
-              alias,
-              declared,
-            ),
-          }),
-          ctx,
+  if (!tls?.issuerRef || !kind.issuesCertificates(ctx, plan)) return { objects, issued };
+  for (const alias of kind.aliases(db)) {
+    const override = tls.overrides.get(alias);
+    for (const { name, part } of certificatesOf(kind, ctx, plan, alias)) {
+      // Several certificates of one alias each write a secret of their own name.
+      const secretName =
+        part !== undefined
+          ? name
+          : (override?.secretName ?? kind.defaultSecretName?.(db, alias) ?? name);
+      issued.push(
+        part !== undefined ? { alias, name, secretName, part } : { alias, name, secretName },
+      );
+      const certificate = applyCertificatePolicy(
+        buildCertificate({
+          owner,
+          alias,
+          name,
+          secretName,
           override,
-        );
-        reportWebhookErrors(certificate, alias, override, report);
-        objects.push(certificate);
-      }
+          issuerRef: override?.issuerRef ?? tls.issuerRef,
+          defaults: withDeclaredNames(
+            kind.certificateDefaults(ctx, plan, alias, part),
+            alias,
+            declared,
+          ),
+        }),
+        ctx,
+        override,
+      );
+      reportWebhookErrors(certificate, alias, override, report);
+      objects.push(certificate);
     }
   }
-  let source = db;
+  return { objects, issued };
+}
+
+/** The certificates one alias stands for: the kind's parts, or one named `<db>-<alias>-cert`. */
+function certificatesOf(
+  kind: DatabaseKind,
+  ctx: KindContext,
+  plan: unknown,
+  alias: string,
+): readonly { name: string; part: string | undefined }[] {
+  const parts = kind.certificateParts?.(ctx, plan, alias) ?? [];
+  if (parts.length > 0) return parts;
+  const { db } = ctx;
+  const name =
+    kind.certificateName?.(db, alias) ?? nameWithSuffix(db.metadata.name, `${alias}-cert`);
+  return [{ name, part: undefined }];
+}
+
+/** The standalone workload with the user's service templates and pod template applied. */
+function renderWorkload(
+  kind: DatabaseKind,
+  ctx: KindContext,
+  plan: unknown,
+  issued: readonly IssuedCertificate[],
+  owner: Owner,
+): KubeObject[] {
+  const workload = applyServiceTemplates(ctx, kind, plan, kind.workload(ctx, plan, issued, owner));
+  // The pod template and KubeDB's defaults, and a PodDisruptionBudget where KubeDB keeps one.
+  const pdb = kind.group === 'kubedb.com';
+  return kind.podTemplate
+    ? applyPodTemplates(workload, ctx.db, kind.podTemplate, ctx.report, pdb)
+    : workload;
+}
+
+/**
+ * The database as it is emitted: marked local-config in standalone mode (no operator may apply
+ * it), without kustomize's bookkeeping when run as a generator, or as it came.
+ */
+function markSource(
+  db: KubeObject,
+  kind: DatabaseKind,
+  settings: Settings,
+  asGenerator: boolean,
+  report: Reporter,
+): KubeObject {
   if (settings.mode === 'standalone') {
-    const workload = applyServiceTemplates(ctx, kind, plan, kind.workload(ctx, plan, issued));
-    // The pod template and KubeDB's defaults, and a PodDisruptionBudget where KubeDB keeps one.
-    const pdb = kind.group === 'kubedb.com';
-    objects.push(
-      ...(kind.podTemplate
-        ? applyPodTemplates(workload, db, kind.podTemplate, report, pdb)
-        : workload),
-    );
-    if (annotationsOf(db)[LOCAL_CONFIG] !== 'true') {
-      // Without a KubeDB operator in the cluster the resource itself must not be applied.
-      source = {
-        ...db,
-        metadata: {
-          ...db.metadata,
-          annotations: merged(annotationsOf(db), { [LOCAL_CONFIG]: 'true' }),
-        },
-      };
-    }
-  } else if (asGenerator) {
+    if (annotationsOf(db)[LOCAL_CONFIG] === 'true') return db;
+    // Without a KubeDB operator in the cluster the resource itself must not be applied.
+    return {
+      ...db,
+      metadata: {
+        ...db.metadata,
+        annotations: merged(annotationsOf(db), { [LOCAL_CONFIG]: 'true' }),
+      },
+    };
+  }
+  if (asGenerator) {
     // kustomize marks a generator's own resource local-config and drops it; in operator and
     // validate mode the database must reach the cluster, so it is emitted without kustomize's two
     // annotations (its bookkeeping, not the user's).
     const { [LOCAL_CONFIG]: _local, [FUNCTION_ANNOTATION]: _fn, ...kept } = annotationsOf(db);
     const metadata: KubeObject['metadata'] = { ...db.metadata, annotations: kept };
     if (Object.keys(kept).length === 0) delete metadata.annotations;
-    source = { ...db, metadata };
-  } else if (annotationsOf(db)[LOCAL_CONFIG] === 'true') {
+    return { ...db, metadata };
+  }
+  if (annotationsOf(db)[LOCAL_CONFIG] === 'true') {
     report.warn(
       `metadata.annotations.${LOCAL_CONFIG}`,
       `mode is ${settings.mode}, but ` +
@@ -466,16 +543,7 @@ function renderDatabase(
         `${operatorOf(kind)} operator; remove the annotation`,
     );
   }
-  reportGeneratedNames(objects, report);
-  const target: ConnectTarget = { kind, ctx, plan, valid: !report.failed };
-  if (report.failed) return { results: report.results, source: db, target };
-  if (source !== db && settings.mode === 'standalone') {
-    report.info(
-      `metadata.annotations.${LOCAL_CONFIG}`,
-      `set to "true", so that ${describeObject(db)} itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the ${operatorOf(kind)} operator)`,
-    );
-  }
-  return { results: report.results, objects, source, target };
+  return db;
 }
 
 /** The server certificate also names what the user declared for the Services (serviceTemplates). */

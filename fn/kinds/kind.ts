@@ -3,6 +3,7 @@
 // its own module under fn/kinds/.
 import type { KubeObject } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
+import type { Owner } from '../render/metadata.js';
 import type { PodTemplateRules } from '../render/pod-template.js';
 import type { Settings } from '../policy/settings.js';
 import type { Subject, TLSConfig } from '../validate/tls-config.js';
@@ -164,8 +165,16 @@ export interface DatabaseKind<Plan = unknown> {
   connectionSettings?: readonly ConnectionSetting<Plan>[];
   /** How applications connect (annotation `dbtls.dev/connect-to`); kinds without one are refused. */
   client?: ClientProfile<Plan>;
-  /** The standalone workload (StatefulSet, Services, configuration), mounting `certificates`. */
-  workload(ctx: KindContext, plan: Plan, certificates: readonly IssuedCertificate[]): KubeObject[];
+  /**
+   * The standalone workload (StatefulSet, Services, configuration), mounting `certificates`; the
+   * engine builds the `owner` its objects are labelled and named from, once per database.
+   */
+  workload(
+    ctx: KindContext,
+    plan: Plan,
+    certificates: readonly IssuedCertificate[],
+    owner: Owner,
+  ): KubeObject[];
   /** What spec.podTemplate may change in the workload's StatefulSets (render/pod-template.ts). */
   podTemplate?: PodTemplateRules;
 }

@@ -24,7 +24,6 @@ import {
   statefulSet,
   tcpReadiness,
 } from '../render/workload.js';
-import type { Owner } from '../render/metadata.js';
 import { type Monitor, monitorObjects, readMonitor } from '../render/monitor.js';
 import {
   operatorOnlyFields,
@@ -35,6 +34,7 @@ import {
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
+import type { Reporter } from '../io/results.js';
 import {
   addMysqlExporter,
   adviseStandalone,
@@ -111,7 +111,6 @@ export const mariadb = defineKind<MariaDBPlan>({
   plan(ctx) {
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
-    const name = ctx.db.metadata.name;
     const standalone = ctx.settings.mode === 'standalone';
     const version = readUpstreamVersion(spec, report, {
       product: 'MariaDB',
@@ -119,60 +118,14 @@ export const mariadb = defineKind<MariaDBPlan>({
       example: '11.4.3',
       standalone,
     });
-    const numbers = version !== undefined ? /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(version) : null;
     const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
-    const mode =
-      readTopologyMode(ctx.db.spec as Obj, ctx.report) ??
-      (replicas > 1 ? 'GaleraCluster' : undefined);
-    if (mode !== undefined && replicas < MIN_CLUSTER) {
-      report.error(
-        'spec.replicas',
-        `${replicas} is too few for topology mode ${mode}: KubeDB runs ` +
-          `a MariaDB cluster of at least ${MIN_CLUSTER} nodes (remove spec.topology for a single ` +
-          `server)`,
-      );
-    }
-    if (mode !== undefined && name.length > MAX_CLUSTER_NAME) {
-      report.error(
-        'metadata.name',
-        `"${name}" is ${name.length} characters; KubeDB uses it as the ` +
-          `cluster name, which may have at most ${MAX_CLUSTER_NAME}`,
-      );
-    }
+    const mode = readClusterMode(ctx, replicas);
     const sstMethod =
       readEnum(spec, 'wsrepSSTMethod', 'spec.wsrepSSTMethod', SST_METHODS, report) ?? 'rsync';
     const transport = readSecureTransport(ctx);
-    if (
-      transport.requireSSL &&
-      numbers &&
-      olderThan(
-        numbers.slice(1).map((n) => Number(n ?? 0)),
-        REQUIRE_SSL_SINCE,
-      )
-    ) {
-      report.error(
-        'spec.requireSSL',
-        `requireSSL needs MariaDB ${REQUIRE_SSL_SINCE.join('.')} or ` +
-          `later (KubeDB refuses it for ${version}); upgrade spec.version or remove requireSSL`,
-      );
-    }
+    if (transport.requireSSL) checkRequireSSLVersion(version, report);
     if (standalone) {
-      if (mode === 'MariaDBReplication') {
-        report.error(
-          'spec.topology.mode',
-          'MariaDBReplication (asynchronous replicas behind ' +
-            'MaxScale) is run by the KubeDB operator only; standalone mode renders a single ' +
-            'server or a GaleraCluster (or use mode: operator)',
-        );
-      }
-      if (replicas > MAX_RENDERED_NODES) {
-        report.error(
-          'spec.replicas',
-          `${replicas} nodes: standalone mode lists every node in ` +
-            `wsrep_cluster_address and renders at most ${MAX_RENDERED_NODES} (use mode: operator ` +
-            `for more)`,
-        );
-      }
+      checkStandalone(ctx, mode, replicas);
       warnOperatorOnly(spec, OPERATOR_ONLY, report);
       adviseStandalone(ctx, transport, 'root');
     }
@@ -217,23 +170,14 @@ export const mariadb = defineKind<MariaDBPlan>({
 
   podTemplate: { container: 'mariadb' },
 
-  workload(ctx, plan, certificates) {
+  workload(ctx, plan, certificates, owner) {
     const name = ctx.db.metadata.name;
-    const owner: Owner = {
-      db: ctx.db,
-      namespace: ctx.namespace,
-      resource: 'mariadbs',
-      group: 'kubedb.com',
-    };
     const server = certificates.find((c) => c.alias === 'server');
     const client = certificates.find((c) => c.alias === 'client');
     const governing = nameWithSuffix(name, 'pods');
     const configName = nameWithSuffix(name, 'server-config');
     const certs = certVolumes(certificates);
-    const files = optionFiles(ctx, plan, server, client);
-    files['server.cnf'] = serverCnf(Object.keys(files), plan.userConfig);
-    files['start.sh'] = startScript(plan.galera, server !== undefined);
-    Object.assign(files, inlineData(plan.userConfig));
+    const files = configFiles(ctx, plan, server, client);
     if (plan.userConfig?.secret) {
       const user = userSecretVolume(plan.userConfig.secret.name, USER_CONFIG_DIR);
       certs.volumes.unshift(user.volume);
@@ -244,22 +188,14 @@ export const mariadb = defineKind<MariaDBPlan>({
       name: 'MARIADB_ROOT_PASSWORD',
       valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
     };
-    const container = {
-      name: 'mariadb',
-      image,
-      command: COMMAND,
-      env: [rootPassword],
-      ports: plan.galera ? CLUSTER_CONTAINER_PORTS : CONTAINER_PORTS,
-      readinessProbe: READINESS,
-      volumeMounts: [...BASE_MOUNTS, ...certs.mounts],
-      securityContext: RESTRICTED_CONTAINER,
-    };
+    const mounts = [...BASE_MOUNTS, ...certs.mounts];
+    const container = mariadbContainer(image, plan, rootPassword, mounts);
     // Renewal: a sidecar of the same image asks mariadbd (and Galera) to reload TLS over SQL.
     const reloader = mysqlReloader(certificates, {
       image,
       password: rootPassword,
       galera: plan.galera,
-      mounts: container.volumeMounts,
+      mounts,
     });
     if (reloader) files[WATCHER_FILE] = reloader.script;
     const containers: Obj[] = reloader ? [container, reloader.container] : [container];
@@ -293,6 +229,34 @@ export const mariadb = defineKind<MariaDBPlan>({
     ] satisfies KubeObject[];
   },
 });
+
+/** The ConfigMap's files: the option files, server.cnf including them, start.sh, the user's. */
+function configFiles(
+  ctx: KindContext,
+  plan: MariaDBPlan,
+  server: IssuedCertificate | undefined,
+  client: IssuedCertificate | undefined,
+): Record<string, string> {
+  const files = optionFiles(ctx, plan, server, client);
+  files['server.cnf'] = serverCnf(Object.keys(files), plan.userConfig);
+  files['start.sh'] = startScript(plan.galera, server !== undefined);
+  Object.assign(files, inlineData(plan.userConfig));
+  return files;
+}
+
+/** The mariadb container, started by start.sh (which bootstraps Galera on the first node). */
+function mariadbContainer(image: string, plan: MariaDBPlan, rootPassword: Obj, mounts: Obj[]) {
+  return {
+    name: 'mariadb',
+    image,
+    command: COMMAND,
+    env: [rootPassword],
+    ports: plan.galera ? CLUSTER_CONTAINER_PORTS : CONTAINER_PORTS,
+    readinessProbe: READINESS,
+    volumeMounts: mounts,
+    securityContext: RESTRICTED_CONTAINER,
+  };
+}
 
 function readTopologyMode(
   spec: Obj,
@@ -436,3 +400,67 @@ const POD_SECURITY = podSecurityContext(MARIADB_UID);
 const PRIMARY_PORTS = shared([{ name: 'primary', port: MYSQL_PORT }]);
 const POD_PORTS = shared([{ name: 'db', port: MYSQL_PORT }]);
 const CLUSTER_POD_PORTS = shared([...POD_PORTS, ...GALERA_PORTS]);
+
+/** spec.topology's mode (GaleraCluster for several replicas), and what a cluster needs. */
+function readClusterMode(ctx: KindContext, replicas: number) {
+  const { report } = ctx;
+  const name = ctx.db.metadata.name;
+  const mode =
+    readTopologyMode(ctx.db.spec as Obj, ctx.report) ??
+    (replicas > 1 ? 'GaleraCluster' : undefined);
+  if (mode !== undefined && replicas < MIN_CLUSTER) {
+    report.error(
+      'spec.replicas',
+      `${replicas} is too few for topology mode ${mode}: KubeDB runs ` +
+        `a MariaDB cluster of at least ${MIN_CLUSTER} nodes (remove spec.topology for a single ` +
+        `server)`,
+    );
+  }
+  if (mode !== undefined && name.length > MAX_CLUSTER_NAME) {
+    report.error(
+      'metadata.name',
+      `"${name}" is ${name.length} characters; KubeDB uses it as the ` +
+        `cluster name, which may have at most ${MAX_CLUSTER_NAME}`,
+    );
+  }
+  return mode;
+}
+
+/** requireSSL needs a MariaDB version KubeDB accepts it for. */
+function checkRequireSSLVersion(version: string | undefined, report: Reporter): void {
+  const numbers = version !== undefined ? /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(version) : null;
+  if (
+    numbers &&
+    olderThan(
+      numbers.slice(1).map((n) => Number(n ?? 0)),
+      REQUIRE_SSL_SINCE,
+    )
+  ) {
+    report.error(
+      'spec.requireSSL',
+      `requireSSL needs MariaDB ${REQUIRE_SSL_SINCE.join('.')} or ` +
+        `later (KubeDB refuses it for ${version}); upgrade spec.version or remove requireSSL`,
+    );
+  }
+}
+
+/** What standalone mode cannot render: MariaDBReplication, more nodes than it lists. */
+function checkStandalone(ctx: KindContext, mode: string | undefined, replicas: number): void {
+  const { report } = ctx;
+  if (mode === 'MariaDBReplication') {
+    report.error(
+      'spec.topology.mode',
+      'MariaDBReplication (asynchronous replicas behind ' +
+        'MaxScale) is run by the KubeDB operator only; standalone mode renders a single ' +
+        'server or a GaleraCluster (or use mode: operator)',
+    );
+  }
+  if (replicas > MAX_RENDERED_NODES) {
+    report.error(
+      'spec.replicas',
+      `${replicas} nodes: standalone mode lists every node in ` +
+        `wsrep_cluster_address and renders at most ${MAX_RENDERED_NODES} (use mode: operator ` +
+        `for more)`,
+    );
+  }
+}

@@ -19,7 +19,7 @@ import type { Reporter } from '../io/results.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import { readEnum, readInt, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
-import { defineKind, type CertificatePart } from './kind.js';
+import { defineKind, type CertificatePart, type KindContext } from './kind.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const SSL_MODES = ['disabled', 'allowSSL', 'preferSSL', 'requireSSL'] as const;
@@ -58,75 +58,11 @@ export const mongodb = defineKind<MongoDBPlan>({
     readString(spec, 'version', 'spec.version', report);
     if (spec.version === undefined || spec.version === null)
       report.error('spec.version', 'is ' + 'required: the MongoDB version, e.g. "8.0.17"');
-    const hasTLS = ctx.tls !== undefined;
-    const explicitSSL = readEnum(spec, 'sslMode', 'spec.sslMode', SSL_MODES, report);
-    const sslMode = explicitSSL ?? (hasTLS ? 'requireSSL' : 'disabled');
-    // The docs: any sslMode but disabled needs spec.tls.issuerRef (a spec.tls without it is reported there).
-    if (sslMode !== 'disabled' && (spec.tls === undefined || spec.tls === null)) {
-      report.error(
-        'spec.sslMode',
-        `sslMode ${sslMode} needs TLS: set spec.tls.issuerRef, or set ` + `sslMode: disabled`,
-      );
-    }
-    if (hasTLS && explicitSSL === 'disabled') {
-      report.warn(
-        'spec.sslMode',
-        'is disabled while spec.tls is set: the certificates are issued ' +
-          'but MongoDB does not use TLS; remove spec.tls or choose requireSSL',
-      );
-    }
+    const sslMode = readSslMode(ctx, spec);
     const topology = readTopology(spec, report);
-    const explicitAuth = readEnum(
-      spec,
-      'clusterAuthMode',
-      'spec.clusterAuthMode',
-      CLUSTER_AUTH_MODES,
-      report,
-    );
-    const clustered = topology !== 'standalone';
-    const clusterAuthMode =
-      explicitAuth ??
-      (clustered
-        ? sslMode === 'disabled' || sslMode === 'allowSSL'
-          ? 'keyFile'
-          : 'x509'
-        : undefined);
-    if (explicitAuth !== undefined && !clustered) {
-      report.warn(
-        'spec.clusterAuthMode',
-        'applies to members of a replica set or sharded cluster; ' +
-          'a standalone MongoDB has none, so it has no effect',
-      );
-    }
-    if (
-      (clusterAuthMode === 'x509' || clusterAuthMode === 'sendX509') &&
-      (sslMode === 'disabled' || sslMode === 'allowSSL')
-    ) {
-      report.error(
-        'spec.clusterAuthMode',
-        `${clusterAuthMode} authenticates members by their TLS ` +
-          `certificates, which sslMode ${sslMode} does not guarantee; KubeDB refuses it: use ` +
-          `sslMode preferSSL or requireSSL`,
-      );
-    }
-    if (clusterAuthMode === 'sendKeyFile' && sslMode === 'disabled') {
-      report.error(
-        'spec.clusterAuthMode',
-        'sendKeyFile moves members towards x509, which needs ' +
-          'TLS; KubeDB refuses it with sslMode disabled: use allowSSL or stronger',
-      );
-    }
+    const clusterAuthMode = readClusterAuthMode(spec, topology !== 'standalone', sslMode, report);
     const serverParts = serverPartsOf(spec, name, topology);
-    const serverOverride = ctx.tls?.overrides.get('server');
-    if (serverParts.length > 0 && serverOverride?.secretName !== undefined) {
-      report.error(
-        `${serverOverride.path}.secretName`,
-        `is ignored by KubeDB here: it issues one ` +
-          `server certificate per PetSet ` +
-          `(${serverParts.map((p) => `${p.petSet}-server-cert`).join(', ')}), each in a secret ` +
-          `of that name; remove secretName`,
-      );
-    }
+    checkServerSecretName(ctx, serverParts);
     if (ctx.settings.mode === 'standalone') {
       report.error(
         'kind',
@@ -193,53 +129,7 @@ function readTopology(spec: Obj, report: Reporter): Topology {
         'each shard is a replica set of its own; remove spec.replicaSet',
     );
   if (has(sh)) {
-    if (!isObj(sh)) {
-      report.error(
-        'spec.shardTopology',
-        'must be a mapping with shard, ' + 'configServer and mongos',
-      );
-      return 'sharded';
-    }
-    for (const field of ['replicas', 'podTemplate', 'configSecret']) {
-      if (has(spec[field]))
-        report.error(
-          `spec.${field}`,
-          `is refused by KubeDB with ` +
-            `spec.shardTopology: set it per node in spec.shardTopology.shard, configServer or ` +
-            `mongos`,
-        );
-    }
-    for (const node of ['shard', 'configServer', 'mongos'] as const) {
-      const n = sh[node];
-      const path = `spec.shardTopology.${node}`;
-      if (!isObj(n)) {
-        report.error(path, `is required in a sharded topology, with replicas of at ` + `least 1`);
-        continue;
-      }
-      const replicas = readInt(n, 'replicas', `${path}.replicas`, report, 1);
-      if (replicas === undefined && !has(n.replicas))
-        report.error(`${path}.replicas`, 'is required: at least 1');
-      if (inMemory && node !== 'mongos' && replicas !== undefined && replicas < IN_MEMORY_MIN) {
-        report.error(
-          `${path}.replicas`,
-          `${replicas} is too few with storageEngine inMemory: ` +
-            `KubeDB requires ${IN_MEMORY_MIN} or more`,
-        );
-      }
-      if (node === 'shard') {
-        const shards = readInt(n, 'shards', `${path}.shards`, report, 1);
-        if (shards === undefined && !has(n.shards))
-          report.error(`${path}.shards`, 'is required: at least 1');
-        if (shards !== undefined && shards > MAX_SHARDS)
-          report.error(
-            `${path}.shards`,
-            `${shards} ` +
-              `shards: dbtls issues a server certificate per shard and renders at most ` +
-              `${MAX_SHARDS}`,
-          );
-      }
-      readString(n, 'prefix', `${path}.prefix`, report);
-    }
+    readShardTopology(spec, inMemory, report);
     return 'sharded';
   }
   const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
@@ -300,4 +190,155 @@ function serverPartsOf(spec: Obj, name: string, topology: Topology): ServerPart[
     return [part(name, governing), part(`${name}-arbiter`, governing)];
   }
   return [];
+}
+
+/** spec.sslMode, defaulted by whether TLS is set, against spec.tls. */
+function readSslMode(ctx: KindContext, spec: Obj): SSLMode {
+  const { report } = ctx;
+  const hasTLS = ctx.tls !== undefined;
+  const explicitSSL = readEnum(spec, 'sslMode', 'spec.sslMode', SSL_MODES, report);
+  const sslMode = explicitSSL ?? (hasTLS ? 'requireSSL' : 'disabled');
+  // The docs: any sslMode but disabled needs spec.tls.issuerRef (a spec.tls without it is reported there).
+  if (sslMode !== 'disabled' && (spec.tls === undefined || spec.tls === null)) {
+    report.error(
+      'spec.sslMode',
+      `sslMode ${sslMode} needs TLS: set spec.tls.issuerRef, or set sslMode: disabled`,
+    );
+  }
+  if (hasTLS && explicitSSL === 'disabled') {
+    report.warn(
+      'spec.sslMode',
+      'is disabled while spec.tls is set: the certificates are issued ' +
+        'but MongoDB does not use TLS; remove spec.tls or choose requireSSL',
+    );
+  }
+  return sslMode;
+}
+
+/** spec.clusterAuthMode, defaulted as KubeDB does for members, against the sslMode. */
+function readClusterAuthMode(
+  spec: Obj,
+  clustered: boolean,
+  sslMode: SSLMode,
+  report: Reporter,
+): ClusterAuthMode | undefined {
+  const explicitAuth = readEnum(
+    spec,
+    'clusterAuthMode',
+    'spec.clusterAuthMode',
+    CLUSTER_AUTH_MODES,
+    report,
+  );
+  const clusterAuthMode =
+    explicitAuth ??
+    (clustered
+      ? sslMode === 'disabled' || sslMode === 'allowSSL'
+        ? 'keyFile'
+        : 'x509'
+      : undefined);
+  if (explicitAuth !== undefined && !clustered) {
+    report.warn(
+      'spec.clusterAuthMode',
+      'applies to members of a replica set or sharded cluster; ' +
+        'a standalone MongoDB has none, so it has no effect',
+    );
+  }
+  if (
+    (clusterAuthMode === 'x509' || clusterAuthMode === 'sendX509') &&
+    (sslMode === 'disabled' || sslMode === 'allowSSL')
+  ) {
+    report.error(
+      'spec.clusterAuthMode',
+      `${clusterAuthMode} authenticates members by their TLS ` +
+        `certificates, which sslMode ${sslMode} does not guarantee; KubeDB refuses it: use ` +
+        `sslMode preferSSL or requireSSL`,
+    );
+  }
+  if (clusterAuthMode === 'sendKeyFile' && sslMode === 'disabled') {
+    report.error(
+      'spec.clusterAuthMode',
+      'sendKeyFile moves members towards x509, which needs ' +
+        'TLS; KubeDB refuses it with sslMode disabled: use allowSSL or stronger',
+    );
+  }
+  return clusterAuthMode;
+}
+
+/** KubeDB issues one server certificate per PetSet of a sharded cluster, each in its own secret. */
+function checkServerSecretName(ctx: KindContext, serverParts: readonly { petSet: string }[]): void {
+  const { report } = ctx;
+  const serverOverride = ctx.tls?.overrides.get('server');
+  if (serverParts.length > 0 && serverOverride?.secretName !== undefined) {
+    report.error(
+      `${serverOverride.path}.secretName`,
+      `is ignored by KubeDB here: it issues one ` +
+        `server certificate per PetSet ` +
+        `(${serverParts.map((p) => `${p.petSet}-server-cert`).join(', ')}), each in a secret ` +
+        `of that name; remove secretName`,
+    );
+  }
+}
+
+/** spec.shardTopology: its shard, configServer and mongos nodes; fields KubeDB refuses beside it. */
+function readShardTopology(spec: Obj, inMemory: boolean, report: Reporter): void {
+  const has = (v: unknown) => v !== undefined && v !== null;
+  const sh = spec.shardTopology;
+  if (!isObj(sh)) {
+    report.error(
+      'spec.shardTopology',
+      'must be a mapping with shard, ' + 'configServer and mongos',
+    );
+    return;
+  }
+  for (const field of ['replicas', 'podTemplate', 'configSecret']) {
+    if (has(spec[field]))
+      report.error(
+        `spec.${field}`,
+        `is refused by KubeDB with ` +
+          `spec.shardTopology: set it per node in spec.shardTopology.shard, configServer or ` +
+          `mongos`,
+      );
+  }
+  for (const node of ['shard', 'configServer', 'mongos'] as const) {
+    readShardNode(sh, node, inMemory, report);
+  }
+}
+
+/** One node of spec.shardTopology: replicas (and for shard, the number of shards), prefix. */
+function readShardNode(
+  sh: Obj,
+  node: 'shard' | 'configServer' | 'mongos',
+  inMemory: boolean,
+  report: Reporter,
+): void {
+  const has = (v: unknown) => v !== undefined && v !== null;
+  const n = sh[node];
+  const path = `spec.shardTopology.${node}`;
+  if (!isObj(n)) {
+    report.error(path, `is required in a sharded topology, with replicas of at ` + `least 1`);
+    return;
+  }
+  const replicas = readInt(n, 'replicas', `${path}.replicas`, report, 1);
+  if (replicas === undefined && !has(n.replicas))
+    report.error(`${path}.replicas`, 'is required: at least 1');
+  if (inMemory && node !== 'mongos' && replicas !== undefined && replicas < IN_MEMORY_MIN) {
+    report.error(
+      `${path}.replicas`,
+      `${replicas} is too few with storageEngine inMemory: ` +
+        `KubeDB requires ${IN_MEMORY_MIN} or more`,
+    );
+  }
+  if (node === 'shard') {
+    const shards = readInt(n, 'shards', `${path}.shards`, report, 1);
+    if (shards === undefined && !has(n.shards))
+      report.error(`${path}.shards`, 'is required: at least 1');
+    if (shards !== undefined && shards > MAX_SHARDS)
+      report.error(
+        `${path}.shards`,
+        `${shards} ` +
+          `shards: dbtls issues a server certificate per shard and renders at most ` +
+          `${MAX_SHARDS}`,
+      );
+  }
+  readString(n, 'prefix', `${path}.prefix`, report);
 }

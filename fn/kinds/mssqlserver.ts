@@ -12,6 +12,7 @@ import { isObj, shared } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import { yaml11Booleans } from '../io/ambiguous.js';
 import { describeType } from '../io/resource-list.js';
+import type { Reporter } from '../io/results.js';
 import {
   configMap,
   dataVolumeFrom,
@@ -144,18 +145,7 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     const { report, settings } = ctx;
     const spec = ctx.db.spec as Obj;
     const standalone = settings.mode === 'standalone';
-
-    const version = readString(spec, 'version', 'spec.version', report);
-    if (spec.version === undefined || spec.version === null)
-      report.error('spec.version', 'is required: a KubeDB MSSQLServerVersion such as "2022-cu12"');
-    const image = version !== undefined ? mssqlImage(version) : undefined;
-    if (version !== undefined && image === undefined && standalone) {
-      report.error(
-        'spec.version',
-        `${JSON.stringify(version)} is not a KubeDB MSSQLServerVersion that standalone mode can map to Microsoft's image; use one such as "2022-cu12" or "2025-cu0" (YEAR-cuN for 2022 or 2025), or use mode: operator`,
-      );
-    }
-
+    const image = readImage(spec, standalone, report);
     // KubeDB's webhook refuses an MSSQLServer without spec.tls ("spec.tls is missing").
     if (ctx.tls === undefined && (spec.tls === undefined || spec.tls === null)) {
       report.error(
@@ -165,101 +155,14 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     }
     const clientTLS =
       readBool(ctx.tls?.extra ?? {}, 'clientTLS', 'spec.tls.clientTLS', report) ?? false;
-
-    // Topology: standalone when spec.topology is absent (KubeDB's IsStandalone).
-    let mode: Mode | undefined;
-    const topology = spec.topology;
-    if (topology !== undefined && topology !== null) {
-      if (!isObj(topology))
-        report.error('spec.topology', `must be a mapping, got ${describeType(topology)}`);
-      else if (topology.mode === undefined || topology.mode === null)
-        report.error(
-          'spec.topology.mode',
-          'is required when spec.topology is set: AvailabilityGroup or DistributedAG',
-        );
-      else mode = readEnum(topology, 'mode', 'spec.topology.mode', MODES, report);
-    }
-    const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1);
-    if (topology === undefined || topology === null) {
-      if (replicas !== undefined && replicas !== 1)
-        report.error(
-          'spec.replicas',
-          `must be 1 for an MSSQLServer without spec.topology (KubeDB's webhook: "number of replicas for standalone must be one"), got ${replicas}; set spec.topology.mode: AvailabilityGroup for more`,
-        );
-    } else if (isObj(topology) && (spec.replicas === undefined || spec.replicas === null)) {
-      report.error(
-        'spec.replicas',
-        'is required with spec.topology: the number of availability-group replicas, at least 1',
-      );
-    }
-    // An endpoint certificate exists only for AvailabilityGroup; say why rather than "unknown alias".
-    const certs =
-      isObj(spec.tls) && Array.isArray(spec.tls.certificates) ? spec.tls.certificates : [];
-    certs.forEach((c, i) => {
-      if (isObj(c) && c.alias === 'endpoint' && mode !== 'AvailabilityGroup') {
-        report.error(
-          `spec.tls.certificates[${i}].alias`,
-          'the endpoint certificate secures availability-group mirroring endpoints and exists only with spec.topology.mode: AvailabilityGroup; remove this entry or set the mode',
-        );
-      }
-    });
-
-    // The mssql container's environment: KubeDB requires MSSQL_PID and forbids what it sets itself.
-    const { env, containerPath } = readContainer(spec, report);
-    const envNames = env.map((e) => e.name);
-    for (const [i, e] of env.entries()) {
-      if (typeof e.name === 'string' && FORBIDDEN_ENV.includes(e.name)) {
-        report.error(
-          `${containerPath}.env[${i}]`,
-          `environment variable ${e.name} is forbidden in the mssql container: KubeDB (and dbtls) set it${e.name === 'MSSQL_SA_PASSWORD' ? ' from spec.authSecret' : ''}`,
-        );
-      }
-    }
-    if (!envNames.includes('MSSQL_PID')) {
-      report.error(
-        containerPath,
-        "environment variable MSSQL_PID must be provided in the mssql container (KubeDB's webhook requires it): the SQL Server edition, e.g. Developer, Express, Standard, Enterprise or a product key",
-      );
-    }
-    let eula = env.find((e) => e.name === 'ACCEPT_EULA');
-    // `value: Y` unquoted is the boolean true to kubectl and "Y" to kpt: the engine's warning
-    // names the field and says to quote it, and the rendered container gets the "Y" meant.
-    const eulaAt = `${containerPath}.env[${env.indexOf(eula as Obj)}].value`;
-    const unquotedY =
-      eula?.value === true &&
-      yaml11Booleans(ctx.db).some((a) => a.path === eulaAt && /^[yY]/.test(a.text));
-    if (unquotedY) env[env.indexOf(eula as Obj)] = eula = { ...eula, value: 'Y' };
-    if (standalone && (eula === undefined || eula.value !== 'Y')) {
-      report.error(
-        containerPath,
-        'standalone mode runs Microsoft\'s image, which starts only after you accept the SQL Server EULA: add env ACCEPT_EULA with value "Y" to the mssql container, as KubeDB\'s examples do',
-      );
-    }
-
+    const { mode, replicas } = readTopology(spec, report);
+    checkEndpointAlias(spec, mode, report);
+    const env = readEnv(ctx, spec, standalone, report);
     const authSecret =
       isObj(spec.authSecret) && typeof spec.authSecret.name === 'string'
         ? spec.authSecret.name
         : nameWithSuffix(ctx.db.metadata.name, 'auth');
-    if (standalone) {
-      warnOperatorOnly(spec, OPERATOR_ONLY, report);
-      if (mode === 'DistributedAG') {
-        report.error(
-          'spec.topology.mode',
-          'DistributedAG joins availability groups across clusters (spec.topology.distributedAG remote URLs), which only the KubeDB operator can set up; standalone mode cannot run it: use mode: operator',
-        );
-      } else if (mode === 'AvailabilityGroup') {
-        report.warn(
-          'spec.topology',
-          `standalone mode runs ${replicas ?? 0} SQL Server instances with HADR enabled and the endpoint certificate mounted at ${ENDPOINT_DIR}, service "${ctx.db.metadata.name}" routes to pod 0, and service "${nameWithSuffix(ctx.db.metadata.name, 'secondary')}" to pods labelled ${ROLE_LABEL}: secondary; creating the availability group, joining replicas, the mirroring endpoints and failover are done by the KubeDB operator (its coordinator) only: until you create them, the replicas are independent servers and the secondary service has no endpoints until you label the secondaries (use mode: operator for a managed group)`,
-        );
-      }
-      if (!isObj(spec.authSecret)) {
-        report.info(
-          'spec.authSecret',
-          `the workload reads the sa password from Secret "${authSecret}" (key password), which standalone mode does not create`,
-        );
-      }
-    }
+    if (standalone) adviseStandalone(ctx, { mode, replicas, authSecret });
     const tlsProtocols = tlsProtocolsFor(ctx) ?? DEFAULT_TLS_PROTOCOLS;
     if (!standalone && ctx.tls !== undefined) checkOperatorTLSProtocols(ctx, spec);
     const count = replicas ?? 1;
@@ -333,65 +236,20 @@ export const mssqlserver = defineKind<MSSQLPlan>({
 
   podTemplate: { container: 'mssql', resources: MSSQL_RESOURCES, kindApplies: ['env'] },
 
-  workload(ctx, plan, certificates) {
+  workload(ctx, plan, certificates, owner) {
     const name = ctx.db.metadata.name;
-    const owner: Owner = {
-      db: ctx.db,
-      namespace: ctx.namespace,
-      resource: 'mssqlservers',
-      group: 'kubedb.com',
-    };
     const server = certificates.find((c) => c.alias === 'server');
     const client = certificates.find((c) => c.alias === 'client');
     const endpoint = certificates.find((c) => c.alias === 'endpoint');
     const ag = plan.mode === 'AvailabilityGroup';
     const configName = nameWithSuffix(name, 'server-config');
     const governing = nameWithSuffix(name, 'pods');
-    const volumes: Obj[] = [{ name: 'config', configMap: { name: configName } }];
-    const mounts: Obj[] = [...BASE_MOUNTS];
-    const initContainers: Obj[] = [];
-    const trustEnv: Obj[] = [];
-    if (server) {
-      volumes.push({
-        name: 'tls',
-        projected: { defaultMode: KEY_MODE, sources: tlsSources(server, client) },
-      });
-      mounts.push(TLS_MOUNT);
-      if (plan.clientTLS) {
-        // As KubeDB does with clientTLS (csi-driver-cacerts), the CA joins the pod's operating
-        // system trust store, so that in-pod clients (sqlcmd -S localhost -N) verify the server.
-        volumes.push(TRUSTED_CERTS_VOLUME);
-        initContainers.push(trustCAContainer(plan.image));
-        mounts.push(TRUSTED_CERTS_MOUNT);
-        trustEnv.push(...TRUST_ENV);
-      }
-    }
-    if (endpoint && ag) {
-      volumes.push({
-        name: 'endpoint-cert',
-        secret: { secretName: endpoint.secretName, defaultMode: KEY_MODE },
-      });
-      mounts.push(ENDPOINT_MOUNT);
-    }
-    const env: Obj[] = [
-      ...plan.env.filter((e) => !FORBIDDEN_ENV.includes(String(e.name))),
-      {
-        name: 'MSSQL_SA_PASSWORD',
-        valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
-      },
-      ...(ag ? [ENABLE_HADR] : []),
-      ...trustEnv,
-    ];
-    const ports = ag ? AG_CONTAINER_PORTS : CONTAINER_PORTS;
-    const container: Obj = {
-      name: 'mssql',
-      image: plan.image,
-      env,
-      ports,
-      readinessProbe: READINESS,
-      volumeMounts: mounts,
-      securityContext: CONTAINER_SECURITY,
-    };
+    const { volumes, mounts, initContainers, trustEnv } = serverFiles(
+      configName,
+      plan,
+      certificates,
+    );
+    const container = mssqlContainer(plan, mounts, trustEnv);
     const rendered = mssqlConf(plan, server !== undefined);
     const config: Record<string, string> = {
       'mssql.conf': plan.userConf ? mergedMssqlConf(plan.userConf.content, rendered) : rendered,
@@ -438,6 +296,71 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     ] satisfies KubeObject[];
   },
 });
+
+/** The mssql container: the user's environment, the sa password, HADR with a group. */
+function mssqlContainer(plan: MSSQLPlan, mounts: Obj[], trustEnv: Obj[]): Obj {
+  const ag = plan.mode === 'AvailabilityGroup';
+  const env: Obj[] = [
+    ...plan.env.filter((e) => !FORBIDDEN_ENV.includes(String(e.name))),
+    {
+      name: 'MSSQL_SA_PASSWORD',
+      valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
+    },
+    ...(ag ? [ENABLE_HADR] : []),
+    ...trustEnv,
+  ];
+  const ports = ag ? AG_CONTAINER_PORTS : CONTAINER_PORTS;
+  return {
+    name: 'mssql',
+    image: plan.image,
+    env,
+    ports,
+    readinessProbe: READINESS,
+    volumeMounts: mounts,
+    securityContext: CONTAINER_SECURITY,
+  };
+}
+
+/**
+ * The configuration, the certificates (server and client in one directory, the endpoint's with
+ * AvailabilityGroup) and, with clientTLS, the CA in the pod's trust store.
+ */
+function serverFiles(
+  configName: string,
+  plan: MSSQLPlan,
+  certificates: readonly IssuedCertificate[],
+): { volumes: Obj[]; mounts: Obj[]; initContainers: Obj[]; trustEnv: Obj[] } {
+  const server = certificates.find((c) => c.alias === 'server');
+  const client = certificates.find((c) => c.alias === 'client');
+  const endpoint = certificates.find((c) => c.alias === 'endpoint');
+  const volumes: Obj[] = [{ name: 'config', configMap: { name: configName } }];
+  const mounts: Obj[] = [...BASE_MOUNTS];
+  const initContainers: Obj[] = [];
+  const trustEnv: Obj[] = [];
+  if (server) {
+    volumes.push({
+      name: 'tls',
+      projected: { defaultMode: KEY_MODE, sources: tlsSources(server, client) },
+    });
+    mounts.push(TLS_MOUNT);
+    if (plan.clientTLS) {
+      // As KubeDB does with clientTLS (csi-driver-cacerts), the CA joins the pod's operating
+      // system trust store, so that in-pod clients (sqlcmd -S localhost -N) verify the server.
+      volumes.push(TRUSTED_CERTS_VOLUME);
+      initContainers.push(trustCAContainer(plan.image));
+      mounts.push(TRUSTED_CERTS_MOUNT);
+      trustEnv.push(...TRUST_ENV);
+    }
+  }
+  if (endpoint && plan.mode === 'AvailabilityGroup') {
+    volumes.push({
+      name: 'endpoint-cert',
+      secret: { secretName: endpoint.secretName, defaultMode: KEY_MODE },
+    });
+    mounts.push(ENDPOINT_MOUNT);
+  }
+  return { volumes, mounts, initContainers, trustEnv };
+}
 
 /** KubeDB's <db>-secondary: the pods its coordinator labels secondary (read-only routing). */
 function secondaryService(owner: Owner, name: string): KubeObject {
@@ -612,4 +535,129 @@ function trustCAContainer(image: string | undefined): Obj {
     volumeMounts: TRUST_CA_MOUNTS,
     securityContext: RESTRICTED_CONTAINER,
   };
+}
+
+/** spec.version: required, and in standalone mode one that maps to Microsoft's image. */
+function readImage(spec: Obj, standalone: boolean, report: Reporter) {
+  const version = readString(spec, 'version', 'spec.version', report);
+  if (spec.version === undefined || spec.version === null)
+    report.error('spec.version', 'is required: a KubeDB MSSQLServerVersion such as "2022-cu12"');
+  const image = version !== undefined ? mssqlImage(version) : undefined;
+  if (version !== undefined && image === undefined && standalone) {
+    report.error(
+      'spec.version',
+      `${JSON.stringify(version)} is not a KubeDB MSSQLServerVersion that standalone mode can map to Microsoft's image; use one such as "2022-cu12" or "2025-cu0" (YEAR-cuN for 2022 or 2025), or use mode: operator`,
+    );
+  }
+  return image;
+}
+
+/** spec.topology's mode and spec.replicas, as KubeDB's webhook checks them together. */
+function readTopology(
+  spec: Obj,
+  report: Reporter,
+): { mode: Mode | undefined; replicas: number | undefined } {
+  // Topology: standalone when spec.topology is absent (KubeDB's IsStandalone).
+  let mode: Mode | undefined;
+  const topology = spec.topology;
+  if (topology !== undefined && topology !== null) {
+    if (!isObj(topology))
+      report.error('spec.topology', `must be a mapping, got ${describeType(topology)}`);
+    else if (topology.mode === undefined || topology.mode === null)
+      report.error(
+        'spec.topology.mode',
+        'is required when spec.topology is set: AvailabilityGroup or DistributedAG',
+      );
+    else mode = readEnum(topology, 'mode', 'spec.topology.mode', MODES, report);
+  }
+  const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1);
+  if (topology === undefined || topology === null) {
+    if (replicas !== undefined && replicas !== 1)
+      report.error(
+        'spec.replicas',
+        `must be 1 for an MSSQLServer without spec.topology (KubeDB's webhook: "number of replicas for standalone must be one"), got ${replicas}; set spec.topology.mode: AvailabilityGroup for more`,
+      );
+  } else if (isObj(topology) && (spec.replicas === undefined || spec.replicas === null)) {
+    report.error(
+      'spec.replicas',
+      'is required with spec.topology: the number of availability-group replicas, at least 1',
+    );
+  }
+  return { mode, replicas };
+}
+
+/** An endpoint certificate exists only for AvailabilityGroup; say why rather than "unknown alias". */
+function checkEndpointAlias(spec: Obj, mode: Mode | undefined, report: Reporter): void {
+  const certs =
+    isObj(spec.tls) && Array.isArray(spec.tls.certificates) ? spec.tls.certificates : [];
+  certs.forEach((c, i) => {
+    if (isObj(c) && c.alias === 'endpoint' && mode !== 'AvailabilityGroup') {
+      report.error(
+        `spec.tls.certificates[${i}].alias`,
+        'the endpoint certificate secures availability-group mirroring endpoints and exists only with spec.topology.mode: AvailabilityGroup; remove this entry or set the mode',
+      );
+    }
+  });
+}
+
+/** The mssql container's environment: KubeDB requires MSSQL_PID and forbids what it sets itself. */
+function readEnv(ctx: KindContext, spec: Obj, standalone: boolean, report: Reporter): Obj[] {
+  const { env, containerPath } = readContainer(spec, report);
+  const envNames = env.map((e) => e.name);
+  for (const [i, e] of env.entries()) {
+    if (typeof e.name === 'string' && FORBIDDEN_ENV.includes(e.name)) {
+      report.error(
+        `${containerPath}.env[${i}]`,
+        `environment variable ${e.name} is forbidden in the mssql container: KubeDB (and dbtls) set it${e.name === 'MSSQL_SA_PASSWORD' ? ' from spec.authSecret' : ''}`,
+      );
+    }
+  }
+  if (!envNames.includes('MSSQL_PID')) {
+    report.error(
+      containerPath,
+      "environment variable MSSQL_PID must be provided in the mssql container (KubeDB's webhook requires it): the SQL Server edition, e.g. Developer, Express, Standard, Enterprise or a product key",
+    );
+  }
+  let eula = env.find((e) => e.name === 'ACCEPT_EULA');
+  // `value: Y` unquoted is the boolean true to kubectl and "Y" to kpt: the engine's warning
+  // names the field and says to quote it, and the rendered container gets the "Y" meant.
+  const eulaAt = `${containerPath}.env[${env.indexOf(eula as Obj)}].value`;
+  const unquotedY =
+    eula?.value === true &&
+    yaml11Booleans(ctx.db).some((a) => a.path === eulaAt && /^[yY]/.test(a.text));
+  if (unquotedY) env[env.indexOf(eula as Obj)] = eula = { ...eula, value: 'Y' };
+  if (standalone && (eula === undefined || eula.value !== 'Y')) {
+    report.error(
+      containerPath,
+      'standalone mode runs Microsoft\'s image, which starts only after you accept the SQL Server EULA: add env ACCEPT_EULA with value "Y" to the mssql container, as KubeDB\'s examples do',
+    );
+  }
+  return env;
+}
+
+/** What standalone mode leaves to the operator or the user: fields, the group, the password. */
+function adviseStandalone(
+  ctx: KindContext,
+  { mode, replicas, authSecret }: Pick<MSSQLPlan, 'mode' | 'authSecret'> & { replicas?: number },
+): void {
+  const { report } = ctx;
+  const spec = ctx.db.spec as Obj;
+  warnOperatorOnly(spec, OPERATOR_ONLY, report);
+  if (mode === 'DistributedAG') {
+    report.error(
+      'spec.topology.mode',
+      'DistributedAG joins availability groups across clusters (spec.topology.distributedAG remote URLs), which only the KubeDB operator can set up; standalone mode cannot run it: use mode: operator',
+    );
+  } else if (mode === 'AvailabilityGroup') {
+    report.warn(
+      'spec.topology',
+      `standalone mode runs ${replicas ?? 0} SQL Server instances with HADR enabled and the endpoint certificate mounted at ${ENDPOINT_DIR}, service "${ctx.db.metadata.name}" routes to pod 0, and service "${nameWithSuffix(ctx.db.metadata.name, 'secondary')}" to pods labelled ${ROLE_LABEL}: secondary; creating the availability group, joining replicas, the mirroring endpoints and failover are done by the KubeDB operator (its coordinator) only: until you create them, the replicas are independent servers and the secondary service has no endpoints until you label the secondaries (use mode: operator for a managed group)`,
+    );
+  }
+  if (!isObj(spec.authSecret)) {
+    report.info(
+      'spec.authSecret',
+      `the workload reads the sa password from Secret "${authSecret}" (key password), which standalone mode does not create`,
+    );
+  }
 }

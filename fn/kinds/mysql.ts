@@ -22,7 +22,6 @@ import {
   statefulSet,
   tcpReadiness,
 } from '../render/workload.js';
-import type { Owner } from '../render/metadata.js';
 import { type Monitor, monitorObjects, readMonitor } from '../render/monitor.js';
 import type { Reporter } from '../io/results.js';
 import {
@@ -33,7 +32,7 @@ import {
   warnOperatorOnly,
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
-import { defineKind } from './kind.js';
+import { defineKind, type IssuedCertificate } from './kind.js';
 import {
   addMysqlExporter,
   adviseStandalone,
@@ -182,14 +181,8 @@ export const mysql = defineKind<MySQLPlan>({
 
   podTemplate: { container: 'mysql' },
 
-  workload(ctx, plan, certificates) {
+  workload(ctx, plan, certificates, owner) {
     const name = ctx.db.metadata.name;
-    const owner: Owner = {
-      db: ctx.db,
-      namespace: ctx.namespace,
-      resource: 'mysqls',
-      group: 'kubedb.com',
-    };
     const server = certificates.find((c) => c.alias === 'server');
     const client = certificates.find((c) => c.alias === 'client');
     const governing = nameWithSuffix(name, 'pods');
@@ -206,41 +199,16 @@ export const mysql = defineKind<MySQLPlan>({
       name: 'MYSQL_ROOT_PASSWORD',
       valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
     };
-    const container = {
-      name: 'mysql',
-      image,
-      command: COMMAND,
-      env: [rootPassword],
-      ports: CONTAINER_PORTS,
-      readinessProbe: READINESS,
-      volumeMounts: [...BASE_MOUNTS, ...certs.mounts],
-      securityContext: RESTRICTED_CONTAINER,
-    };
+    const mounts = [...BASE_MOUNTS, ...certs.mounts];
+    const container = mysqlContainer(image, rootPassword, mounts);
     // Renewal: a sidecar of the same image asks mysqld to reload TLS over SQL.
     const reloader = mysqlReloader(certificates, {
       image,
       password: rootPassword,
       galera: false,
-      mounts: container.volumeMounts,
+      mounts,
     });
-    const files: Record<string, string> = {
-      'my.cnf': clientTLSCnf('MySQL', plan.requireSSL, server, client),
-      'start.sh': server ? START_TLS : START,
-    };
-    if (plan.userConfig) {
-      // mysqld reads the user's files, then dbtls's my.cnf, which wins.
-      files['server.cnf'] = [
-        "# Rendered by dbtls: what mysqld reads after the image's own configuration.",
-        ...userIncludes(plan.userConfig),
-        `!include ${CONFIG_DIR}/my.cnf`,
-        '',
-      ].join('\n');
-      files['start.sh'] = files['start.sh'].replace(
-        `${CONFIG_DIR}/my.cnf`,
-        `${CONFIG_DIR}/server.cnf`,
-      );
-      Object.assign(files, inlineData(plan.userConfig));
-    }
+    const files = configFiles(plan, server, client);
     if (reloader) files[WATCHER_FILE] = reloader.script;
     const containers: Obj[] = reloader ? [container, reloader.container] : [container];
     const volumes = [configMapVolume('config', configName, 0o555), ...certs.volumes];
@@ -273,6 +241,47 @@ export const mysql = defineKind<MySQLPlan>({
     ] satisfies KubeObject[];
   },
 });
+
+/** The mysql container, started by start.sh with the root password from spec.authSecret. */
+function mysqlContainer(image: string, rootPassword: Obj, mounts: Obj[]) {
+  return {
+    name: 'mysql',
+    image,
+    command: COMMAND,
+    env: [rootPassword],
+    ports: CONTAINER_PORTS,
+    readinessProbe: READINESS,
+    volumeMounts: mounts,
+    securityContext: RESTRICTED_CONTAINER,
+  };
+}
+
+/** The ConfigMap's files: my.cnf, start.sh, and with the user's configuration server.cnf. */
+function configFiles(
+  plan: MySQLPlan,
+  server: IssuedCertificate | undefined,
+  client: IssuedCertificate | undefined,
+): Record<string, string> {
+  const files: Record<string, string> = {
+    'my.cnf': clientTLSCnf('MySQL', plan.requireSSL, server, client),
+    'start.sh': server ? START_TLS : START,
+  };
+  if (plan.userConfig) {
+    // mysqld reads the user's files, then dbtls's my.cnf, which wins.
+    files['server.cnf'] = [
+      "# Rendered by dbtls: what mysqld reads after the image's own configuration.",
+      ...userIncludes(plan.userConfig),
+      `!include ${CONFIG_DIR}/my.cnf`,
+      '',
+    ].join('\n');
+    files['start.sh'] = files['start.sh'].replace(
+      `${CONFIG_DIR}/my.cnf`,
+      `${CONFIG_DIR}/server.cnf`,
+    );
+    Object.assign(files, inlineData(plan.userConfig));
+  }
+  return files;
+}
 
 function readTopology(
   spec: Obj,

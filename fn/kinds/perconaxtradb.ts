@@ -25,7 +25,6 @@ import {
   tcpReadiness,
 } from '../render/workload.js';
 import { flat } from '../util/strings.js';
-import type { Owner } from '../render/metadata.js';
 import { type Monitor, monitorObjects, readMonitor } from '../render/monitor.js';
 import { reloaderContainer, trustVolume, WATCHER_FILE, watcherScript } from '../render/rotation.js';
 import {
@@ -36,7 +35,7 @@ import {
   warnOperatorOnly,
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
-import { defineKind, type IssuedCertificate } from './kind.js';
+import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
 import {
   addMysqlExporter,
   mysqlFamilyClient,
@@ -106,53 +105,9 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
     const name = ctx.db.metadata.name;
-    const version = readString(spec, 'version', 'spec.version', report);
-    if (spec.version === undefined || spec.version === null)
-      report.error(
-        'spec.version',
-        'is required: the Percona XtraDB Cluster version, e.g. "8.0.39"',
-      );
-    else if (
-      version !== undefined &&
-      ctx.settings.mode === 'standalone' &&
-      !/^\d+\.\d+(\.\d+)*(-[0-9.]+)?$/.test(version)
-    ) {
-      report.error(
-        'spec.version',
-        `${JSON.stringify(version)} is not a Percona XtraDB Cluster version; standalone mode runs the percona/percona-xtradb-cluster image and needs a version such as "8.0.39" (or use mode: operator)`,
-      );
-    }
-    if (name.length > MAX_CLUSTER_NAME) {
-      report.error(
-        'metadata.name',
-        `"${name}" is ${name.length} characters; KubeDB uses it as the Galera cluster name, which may have at most ${MAX_CLUSTER_NAME}`,
-      );
-    }
-    const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? MIN_CLUSTER;
-    if (replicas > MAX_RENDERED_NODES && ctx.settings.mode === 'standalone') {
-      report.error(
-        'spec.replicas',
-        `${replicas} nodes: standalone mode lists every node in wsrep_cluster_address and renders at most ${MAX_RENDERED_NODES} (use mode: operator for more)`,
-      );
-    }
-    if (replicas < MIN_CLUSTER) {
-      report.error(
-        'spec.replicas',
-        `${replicas} is too few: a Percona XtraDB Cluster has at least ${MIN_CLUSTER} nodes (KubeDB refuses fewer)`,
-      );
-    }
-    const requireSSLValue = readBool(spec, 'requireSSL', 'spec.requireSSL', report);
-    const requireSSL = requireSSLValue ?? false;
-    // A requireSSL of the wrong type is already reported: no advice that assumes it is false.
-    const requireSSLReadable =
-      requireSSLValue !== undefined || spec.requireSSL === undefined || spec.requireSSL === null;
-    // A spec.tls without issuerRef is already reported at spec.tls.issuerRef, one that is no mapping at spec.tls.
-    if (requireSSL && ctx.tls === undefined && (spec.tls === undefined || spec.tls === null)) {
-      report.error(
-        'spec.requireSSL',
-        'requireSSL: true needs TLS: set spec.tls.issuerRef, or remove requireSSL',
-      );
-    }
+    const version = readVersion(ctx, spec);
+    const replicas = readClusterSize(ctx, spec);
+    const { requireSSL, requireSSLReadable } = readRequireSSL(ctx, spec);
     const authSecret =
       isObj(spec.authSecret) &&
       typeof spec.authSecret.name === 'string' &&
@@ -160,21 +115,8 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
         ? spec.authSecret.name
         : nameWithSuffix(name, 'auth');
 
-    if (ctx.settings.mode === 'standalone') {
-      warnOperatorOnly(spec, OPERATOR_ONLY, report);
-      if (ctx.tls !== undefined && !requireSSL && requireSSLReadable) {
-        report.info(
-          'spec.requireSSL',
-          'the server offers TLS but also accepts connections without it; set requireSSL: true to refuse them',
-        );
-      }
-      if (!(isObj(spec.authSecret) && typeof spec.authSecret.name === 'string')) {
-        report.info(
-          'spec.authSecret',
-          `the workload reads the root password from Secret "${authSecret}" (key password), which standalone mode does not create`,
-        );
-      }
-    }
+    if (ctx.settings.mode === 'standalone')
+      adviseStandalone(ctx, { requireSSL, requireSSLReadable, authSecret });
     const monitor =
       ctx.settings.mode === 'standalone'
         ? readMonitor(spec, report, { reservedPorts: [PORT, ...GALERA_PORTS.map((p) => p.port)] })
@@ -186,21 +128,7 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
       authSecret,
       monitor,
     };
-    if (ctx.settings.mode === 'standalone') {
-      const cert = (alias: string) =>
-        ctx.tls ? { alias, name: alias, secretName: alias } : undefined;
-      // At most as many peers as a rendered workload lists (more is an error above).
-      const nodes = Math.min(replicas, MAX_RENDERED_NODES);
-      const rendered = () => [
-        myCnf(plan, cert('server'), cert('client')),
-        galeraCnf(
-          name,
-          peersOf(name, ctx.namespace, ctx.settings.clusterDomain, nodes),
-          cert('server'),
-        ),
-      ];
-      plan.userConfig = readMysqlConfiguration(ctx, rendered, ctx.tls !== undefined);
-    }
+    if (ctx.settings.mode === 'standalone') plan.userConfig = readUserConfig(ctx, plan);
     return plan;
   },
 
@@ -232,65 +160,21 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
 
   podTemplate: { container: 'perconaxtradb' },
 
-  workload(ctx, plan, certificates) {
+  workload(ctx, plan, certificates, owner) {
     const name = ctx.db.metadata.name;
-    const owner: Owner = {
-      db: ctx.db,
-      namespace: ctx.namespace,
-      resource: 'perconaxtradbs',
-      group: 'kubedb.com',
-    };
     const server = certificates.find((c) => c.alias === 'server');
     const client = certificates.find((c) => c.alias === 'client');
     const governing = nameWithSuffix(name, 'pods');
     const configName = nameWithSuffix(name, 'server-config');
-    const volumes: Obj[] = [configMapVolume('config', configName, 0o555)];
-    const mounts: Obj[] = [...BASE_MOUNTS];
-    if (plan.userConfig?.secret) {
-      const user = userSecretVolume(plan.userConfig.secret.name, USER_CONFIG_DIR);
-      volumes.push(user.volume);
-      mounts.push(user.mount);
-    }
-    for (const cert of [server, client]) {
-      if (!cert) continue;
-      // The volume names KubeDB reserves: tls-server-config, tls-client-config.
-      const volume = `tls-${cert.alias}-config`;
-      volumes.push(secretVolume(volume, cert.secretName, CERT_FILES, KEY_MODE));
-      mounts.push(certMount(cert.alias));
-    }
-    if (server) {
-      volumes.push(trustVolume('tls-trust'));
-      mounts.push(TRUST_MOUNT);
-    }
+    const { volumes, mounts } = serverFiles(configName, plan, server, client);
     const peers = peersOf(name, ctx.namespace, ctx.settings.clusterDomain, plan.replicas);
     const image = `percona/percona-xtradb-cluster:${plan.version}`;
     const rootPassword = {
       name: 'MYSQL_ROOT_PASSWORD',
       valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
     };
-    const container = {
-      name: 'perconaxtradb',
-      image,
-      command: COMMAND,
-      env: [rootPassword, { name: 'CLUSTER_NAME', value: name }],
-      ports: CONTAINER_PORTS,
-      readinessProbe: READINESS,
-      volumeMounts: mounts,
-      securityContext: RESTRICTED_CONTAINER,
-    };
-    const config: Record<string, string> = {
-      'my.cnf': myCnf(plan, server, client),
-      'wsrep.cnf': galeraCnf(name, peers, server),
-      'server.cnf': [
-        "# Rendered by dbtls: what mysqld reads after the image's own configuration.",
-        ...userIncludes(plan.userConfig),
-        `!include ${CONFIG_DIR}/my.cnf`,
-        `!include ${CONFIG_DIR}/wsrep.cnf`,
-        '',
-      ].join('\n'),
-      'start.sh': startScript(server !== undefined),
-      ...inlineData(plan.userConfig),
-    };
+    const container = nodeContainer(image, name, rootPassword, mounts);
+    const config = serverConfig(name, peers, plan, certificates);
     // Renewal: a sidecar of the same image asks mysqld (and Galera) to reload TLS over SQL.
     const containers: Obj[] = [container];
     if (server) {
@@ -334,6 +218,72 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
     ] satisfies KubeObject[];
   },
 });
+
+/** The Galera node's container, started by start.sh with the cluster's name. */
+function nodeContainer(image: string, name: string, rootPassword: Obj, mounts: Obj[]): Obj {
+  return {
+    name: 'perconaxtradb',
+    image,
+    command: COMMAND,
+    env: [rootPassword, { name: 'CLUSTER_NAME', value: name }],
+    ports: CONTAINER_PORTS,
+    readinessProbe: READINESS,
+    volumeMounts: mounts,
+    securityContext: RESTRICTED_CONTAINER,
+  };
+}
+
+/** The configuration, the user's configuration Secret, the certificates and the trust store. */
+function serverFiles(
+  configName: string,
+  plan: PerconaXtraDBPlan,
+  server: IssuedCertificate | undefined,
+  client: IssuedCertificate | undefined,
+): { volumes: Obj[]; mounts: Obj[] } {
+  const volumes: Obj[] = [configMapVolume('config', configName, 0o555)];
+  const mounts: Obj[] = [...BASE_MOUNTS];
+  if (plan.userConfig?.secret) {
+    const user = userSecretVolume(plan.userConfig.secret.name, USER_CONFIG_DIR);
+    volumes.push(user.volume);
+    mounts.push(user.mount);
+  }
+  for (const cert of [server, client]) {
+    if (!cert) continue;
+    // The volume names KubeDB reserves: tls-server-config, tls-client-config.
+    const volume = `tls-${cert.alias}-config`;
+    volumes.push(secretVolume(volume, cert.secretName, CERT_FILES, KEY_MODE));
+    mounts.push(certMount(cert.alias));
+  }
+  if (server) {
+    volumes.push(trustVolume('tls-trust'));
+    mounts.push(TRUST_MOUNT);
+  }
+  return { volumes, mounts };
+}
+
+/** The ConfigMap's files: my.cnf, wsrep.cnf, server.cnf including them, start.sh. */
+function serverConfig(
+  name: string,
+  peers: string[],
+  plan: PerconaXtraDBPlan,
+  certificates: readonly IssuedCertificate[],
+): Record<string, string> {
+  const server = certificates.find((c) => c.alias === 'server');
+  const client = certificates.find((c) => c.alias === 'client');
+  return {
+    'my.cnf': myCnf(plan, server, client),
+    'wsrep.cnf': galeraCnf(name, peers, server),
+    'server.cnf': [
+      "# Rendered by dbtls: what mysqld reads after the image's own configuration.",
+      ...userIncludes(plan.userConfig),
+      `!include ${CONFIG_DIR}/my.cnf`,
+      `!include ${CONFIG_DIR}/wsrep.cnf`,
+      '',
+    ].join('\n'),
+    'start.sh': startScript(server !== undefined),
+    ...inlineData(plan.userConfig),
+  };
+}
 
 /**
  * Client-connection TLS in standard MySQL option names: the server's certificate for incoming
@@ -458,4 +408,114 @@ function peersOf(name: string, namespace: string, domain: string, replicas: numb
     { length: replicas },
     (_, i) => `${name}-${i}.${governing}.${namespace}.svc.${domain}`,
   );
+}
+
+/** spec.version: required, and in standalone mode one the Percona image is tagged with. */
+function readVersion(ctx: KindContext, spec: Obj): string | undefined {
+  const { report } = ctx;
+  const version = readString(spec, 'version', 'spec.version', report);
+  if (spec.version === undefined || spec.version === null)
+    report.error('spec.version', 'is required: the Percona XtraDB Cluster version, e.g. "8.0.39"');
+  else if (
+    version !== undefined &&
+    ctx.settings.mode === 'standalone' &&
+    !/^\d+\.\d+(\.\d+)*(-[0-9.]+)?$/.test(version)
+  ) {
+    report.error(
+      'spec.version',
+      `${JSON.stringify(version)} is not a Percona XtraDB Cluster version; standalone mode runs the percona/percona-xtradb-cluster image and needs a version such as "8.0.39" (or use mode: operator)`,
+    );
+  }
+  return version;
+}
+
+/** The Galera cluster's name (the database's) and its number of nodes (spec.replicas). */
+function readClusterSize(ctx: KindContext, spec: Obj): number {
+  const { report } = ctx;
+  const name = ctx.db.metadata.name;
+  if (name.length > MAX_CLUSTER_NAME) {
+    report.error(
+      'metadata.name',
+      `"${name}" is ${name.length} characters; KubeDB uses it as the Galera cluster name, which may have at most ${MAX_CLUSTER_NAME}`,
+    );
+  }
+  const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? MIN_CLUSTER;
+  if (replicas > MAX_RENDERED_NODES && ctx.settings.mode === 'standalone') {
+    report.error(
+      'spec.replicas',
+      `${replicas} nodes: standalone mode lists every node in wsrep_cluster_address and renders at most ${MAX_RENDERED_NODES} (use mode: operator for more)`,
+    );
+  }
+  if (replicas < MIN_CLUSTER) {
+    report.error(
+      'spec.replicas',
+      `${replicas} is too few: a Percona XtraDB Cluster has at least ${MIN_CLUSTER} nodes (KubeDB refuses fewer)`,
+    );
+  }
+  return replicas;
+}
+
+/** spec.requireSSL, and whether it could be read (a wrong type is already reported). */
+function readRequireSSL(
+  ctx: KindContext,
+  spec: Obj,
+): { requireSSL: boolean; requireSSLReadable: boolean } {
+  const { report } = ctx;
+  const requireSSLValue = readBool(spec, 'requireSSL', 'spec.requireSSL', report);
+  const requireSSL = requireSSLValue ?? false;
+  // A requireSSL of the wrong type is already reported: no advice that assumes it is false.
+  const requireSSLReadable =
+    requireSSLValue !== undefined || spec.requireSSL === undefined || spec.requireSSL === null;
+  // A spec.tls without issuerRef is already reported at spec.tls.issuerRef, one that is no mapping at spec.tls.
+  if (requireSSL && ctx.tls === undefined && (spec.tls === undefined || spec.tls === null)) {
+    report.error(
+      'spec.requireSSL',
+      'requireSSL: true needs TLS: set spec.tls.issuerRef, or remove requireSSL',
+    );
+  }
+  return { requireSSL, requireSSLReadable };
+}
+
+/** What standalone mode leaves to the operator or the user: fields, plain connections, password. */
+function adviseStandalone(
+  ctx: KindContext,
+  {
+    requireSSL,
+    requireSSLReadable,
+    authSecret,
+  }: { requireSSL: boolean; requireSSLReadable: boolean; authSecret: string },
+): void {
+  const { report } = ctx;
+  const spec = ctx.db.spec as Obj;
+  warnOperatorOnly(spec, OPERATOR_ONLY, report);
+  if (ctx.tls !== undefined && !requireSSL && requireSSLReadable) {
+    report.info(
+      'spec.requireSSL',
+      'the server offers TLS but also accepts connections without it; set requireSSL: true to refuse them',
+    );
+  }
+  if (!(isObj(spec.authSecret) && typeof spec.authSecret.name === 'string')) {
+    report.info(
+      'spec.authSecret',
+      `the workload reads the root password from Secret "${authSecret}" (key password), which standalone mode does not create`,
+    );
+  }
+}
+
+/** The user's configuration (spec.configuration), read against the files dbtls renders. */
+function readUserConfig(ctx: KindContext, plan: PerconaXtraDBPlan) {
+  const name = ctx.db.metadata.name;
+  const replicas = plan.replicas;
+  const cert = (alias: string) => (ctx.tls ? { alias, name: alias, secretName: alias } : undefined);
+  // At most as many peers as a rendered workload lists (more is an error: readClusterSize).
+  const nodes = Math.min(replicas, MAX_RENDERED_NODES);
+  const rendered = () => [
+    myCnf(plan, cert('server'), cert('client')),
+    galeraCnf(
+      name,
+      peersOf(name, ctx.namespace, ctx.settings.clusterDomain, nodes),
+      cert('server'),
+    ),
+  ];
+  return readMysqlConfiguration(ctx, rendered, ctx.tls !== undefined);
 }

@@ -19,7 +19,6 @@ import {
   service,
   statefulSet,
 } from '../render/workload.js';
-import type { Owner } from '../render/metadata.js';
 import {
   type ExporterParts,
   exporterContainer,
@@ -37,6 +36,7 @@ import {
   warnOperatorOnly,
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
+import type { Reporter } from '../io/results.js';
 import {
   inlineData,
   inlineKey,
@@ -114,67 +114,10 @@ export const postgres = defineKind<PostgresPlan>({
   plan(ctx) {
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
-    const version = readString(spec, 'version', 'spec.version', report);
-    if (version === undefined && spec.version === undefined)
-      report.error('spec.version', 'is required: the PostgreSQL version, e.g. "16.4"');
-    const major = version ? Number.parseInt(version, 10) : Number.NaN;
-    if (version !== undefined && Number.isNaN(major)) {
-      report.error(
-        'spec.version',
-        `${JSON.stringify(version)} does not start with a PostgreSQL major version`,
-      );
-    } else if (
-      version !== undefined &&
-      ctx.settings.mode === 'standalone' &&
-      !/^\d+(\.\d+)*$/.test(version)
-    ) {
-      report.error(
-        'spec.version',
-        `${JSON.stringify(version)} is a KubeDB distribution; standalone mode runs the upstream postgres image and needs a plain version such as "16.4" (or use mode: operator)`,
-      );
-    }
-
+    const { version, major } = readVersion(ctx, spec);
     const hasTLS = ctx.tls !== undefined;
-    const sslMode =
-      readEnum(spec, 'sslMode', 'spec.sslMode', SSL_MODES, report) ??
-      (hasTLS ? 'verify-full' : 'disable');
-    if (sslMode !== 'disable' && !hasTLS) {
-      report.error(
-        'spec.sslMode',
-        `sslMode ${sslMode} needs TLS: set spec.tls.issuerRef, or set sslMode: disable`,
-      );
-    }
-    if (hasTLS && sslMode === 'disable') {
-      // KubeDB's webhook refuses this too: the certificates would be issued and never used.
-      report.error(
-        'spec.sslMode',
-        'sslMode disable with spec.tls set is refused by KubeDB (the certificates would never be used): remove spec.tls or choose an sslMode such as verify-full',
-      );
-    }
-    // KubeDB v1 defaults to scram from PostgreSQL 18; its v1alpha2 API always to md5.
-    const defaultAuth: AuthMode =
-      major >= 18 && ctx.db.apiVersion.endsWith('/v1') ? 'scram' : 'md5';
-    const clientAuthMode =
-      readEnum(spec, 'clientAuthMode', 'spec.clientAuthMode', AUTH_MODES, report) ?? defaultAuth;
-    if (clientAuthMode === 'cert' && sslMode === 'disable') {
-      report.error(
-        'spec.clientAuthMode',
-        'clientAuthMode cert authenticates clients by their TLS certificate and needs TLS: set spec.tls and an sslMode other than disable',
-      );
-    }
-    if (clientAuthMode === 'scram' && major < 11) {
-      report.error(
-        'spec.clientAuthMode',
-        `scram needs PostgreSQL 11 or later; version ${JSON.stringify(version)} supports md5 or cert`,
-      );
-    }
-    if (clientAuthMode === 'md5' && major >= 18) {
-      report.warn(
-        'spec.clientAuthMode',
-        'md5 password authentication is deprecated from PostgreSQL 18; use scram',
-      );
-    }
-
+    const sslMode = readSslMode(spec, hasTLS, report);
+    const clientAuthMode = readClientAuthMode(ctx, spec, { sslMode, major, version });
     const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
     const standbyMode =
       readEnum(spec, 'standbyMode', 'spec.standbyMode', ['Hot', 'Warm'] as const, report) ?? 'Hot';
@@ -190,26 +133,8 @@ export const postgres = defineKind<PostgresPlan>({
         ? spec.authSecret.name
         : `${ctx.db.metadata.name}-auth`;
 
-    if (ctx.settings.mode === 'standalone') {
-      warnOperatorOnly(spec, OPERATOR_ONLY, report);
-      if (replicas > 1) {
-        report.warn(
-          'spec.replicas',
-          `pod 0 is the primary and the other ${replicas - 1} stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it)`,
-        );
-      }
-      if (streamingMode === 'Synchronous')
-        report.warn(
-          'spec.streamingMode',
-          'standalone mode streams asynchronously; synchronous commit needs the KubeDB operator',
-        );
-      if (!isObj(spec.authSecret)) {
-        report.info(
-          'spec.authSecret',
-          `the workload reads the postgres password from Secret "${authSecret}" (key password), which standalone mode does not create`,
-        );
-      }
-    }
+    if (ctx.settings.mode === 'standalone')
+      adviseStandalone(spec, { replicas, streamingMode, authSecret }, report);
     const monitor =
       ctx.settings.mode === 'standalone'
         ? readMonitor(spec, report, { reservedPorts: [PORT] })
@@ -298,72 +223,20 @@ export const postgres = defineKind<PostgresPlan>({
 
   podTemplate: { container: 'postgres' },
 
-  workload(ctx, plan, certificates) {
+  workload(ctx, plan, certificates, owner) {
     const name = ctx.db.metadata.name;
-    const owner: Owner = {
-      db: ctx.db,
-      namespace: ctx.namespace,
-      resource: 'postgreses',
-      group: 'kubedb.com',
-    };
     const server = certificates.find((c) => c.alias === 'server');
     const client = certificates.find((c) => c.alias === 'client');
     const tls = server !== undefined && plan.sslMode !== 'disable';
     const configName = nameWithSuffix(name, 'server-config');
-    const volumes: Obj[] = [configMapVolume('config', configName, 0o555)];
-    const mounts: Obj[] = [...BASE_MOUNTS];
-    const userSecret = plan.userConfig?.secret;
-    if (userSecret) {
-      const { volume, mount } = userSecretVolume(userSecret.name, USER_CONFIG_DIR);
-      volumes.push(volume);
-      mounts.push(mount);
-    }
-    for (const cert of [server, client]) {
-      if (!cert || !tls) continue;
-      // server.crt / client.crt, as KubeDB names them
-      volumes.push(
-        secretVolume(`${cert.alias}-cert`, cert.secretName, certFiles(cert.alias), KEY_MODE),
-      );
-      mounts.push(certMount(cert.alias));
-    }
-    if (tls) {
-      volumes.push(trustVolume('tls-trust'));
-      mounts.push(TRUST_MOUNT);
-    }
+    const { volumes, mounts } = serverFiles(configName, plan, [server, client], tls);
     const image = `postgres:${plan.version}`;
-    const container = {
-      name: 'postgres',
-      image,
-      command: COMMAND,
-      env: [
-        POSTGRES_USER,
-        {
-          name: 'POSTGRES_PASSWORD',
-          valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
-        },
-        PGDATA_ENV,
-      ],
-      ports: CONTAINER_PORTS,
-      readinessProbe: READINESS,
-      volumeMounts: mounts,
-      securityContext: RESTRICTED_CONTAINER,
-    };
+    const container = postgresContainer(image, plan, mounts);
     const certs = [server, client].filter((c) => c !== undefined && tls) as IssuedCertificate[];
     // Renewal: a sidecar of the same image reloads the server (pg_ctl reload, i.e. SIGHUP).
     const containers: Obj[] = [container];
     if (tls) {
-      containers.push(
-        reloaderContainer({
-          image,
-          script: `${CONFIG_DIR}/${WATCHER_FILE}`,
-          env: [PGDATA_ENV],
-          // pg_ctl only reads postmaster.pid from the data volume; the user's files are the
-          // server's alone
-          mounts: mounts
-            .filter((m) => m.name !== USER_CONFIG_VOLUME)
-            .map((m) => (m === BASE_MOUNTS[0] ? DATA_READ_ONLY : m)),
-        }),
-      );
+      containers.push(postgresReloader(image, mounts));
     }
     const exporterCert = certificates.find((c) => c.alias === 'metrics-exporter');
     if (plan.monitor) {
@@ -403,6 +276,71 @@ export const postgres = defineKind<PostgresPlan>({
     ] satisfies KubeObject[];
   },
 });
+
+/** The configuration, the user's configuration Secret, and with TLS the certificates and trust. */
+function serverFiles(
+  configName: string,
+  plan: PostgresPlan,
+  certificates: readonly (IssuedCertificate | undefined)[],
+  tls: boolean,
+): { volumes: Obj[]; mounts: Obj[] } {
+  const volumes: Obj[] = [configMapVolume('config', configName, 0o555)];
+  const mounts: Obj[] = [...BASE_MOUNTS];
+  const userSecret = plan.userConfig?.secret;
+  if (userSecret) {
+    const { volume, mount } = userSecretVolume(userSecret.name, USER_CONFIG_DIR);
+    volumes.push(volume);
+    mounts.push(mount);
+  }
+  for (const cert of certificates) {
+    if (!cert || !tls) continue;
+    // server.crt / client.crt, as KubeDB names them
+    volumes.push(
+      secretVolume(`${cert.alias}-cert`, cert.secretName, certFiles(cert.alias), KEY_MODE),
+    );
+    mounts.push(certMount(cert.alias));
+  }
+  if (tls) {
+    volumes.push(trustVolume('tls-trust'));
+    mounts.push(TRUST_MOUNT);
+  }
+  return { volumes, mounts };
+}
+
+/** The postgres container, started by start.sh with the password from spec.authSecret. */
+function postgresContainer(image: string, plan: PostgresPlan, mounts: Obj[]): Obj {
+  return {
+    name: 'postgres',
+    image,
+    command: COMMAND,
+    env: [
+      POSTGRES_USER,
+      {
+        name: 'POSTGRES_PASSWORD',
+        valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
+      },
+      PGDATA_ENV,
+    ],
+    ports: CONTAINER_PORTS,
+    readinessProbe: READINESS,
+    volumeMounts: mounts,
+    securityContext: RESTRICTED_CONTAINER,
+  };
+}
+
+/** The renewal sidecar: pg_ctl reload (SIGHUP) from the same image. */
+function postgresReloader(image: string, mounts: Obj[]): Obj {
+  return reloaderContainer({
+    image,
+    script: `${CONFIG_DIR}/${WATCHER_FILE}`,
+    env: [PGDATA_ENV],
+    // pg_ctl only reads postmaster.pid from the data volume; the user's files are the
+    // server's alone
+    mounts: mounts
+      .filter((m) => m.name !== USER_CONFIG_VOLUME)
+      .map((m) => (m === BASE_MOUNTS[0] ? DATA_READ_ONLY : m)),
+  });
+}
 
 // The parts of the workload that every Postgres shares (see `shared`).
 const BASE_MOUNTS = shared([
@@ -710,4 +648,116 @@ export function parsePostgresConf(text: string): Setting[] {
     out.push({ name, value: m[2], line: i + 1 });
   });
   return out;
+}
+
+/** spec.version: required, with a major version, and in standalone mode a plain upstream one. */
+function readVersion(ctx: KindContext, spec: Obj): { version?: string; major: number } {
+  const { report } = ctx;
+  const version = readString(spec, 'version', 'spec.version', report);
+  if (version === undefined && spec.version === undefined)
+    report.error('spec.version', 'is required: the PostgreSQL version, e.g. "16.4"');
+  const major = version ? Number.parseInt(version, 10) : Number.NaN;
+  if (version !== undefined && Number.isNaN(major)) {
+    report.error(
+      'spec.version',
+      `${JSON.stringify(version)} does not start with a PostgreSQL major version`,
+    );
+  } else if (
+    version !== undefined &&
+    ctx.settings.mode === 'standalone' &&
+    !/^\d+(\.\d+)*$/.test(version)
+  ) {
+    report.error(
+      'spec.version',
+      `${JSON.stringify(version)} is a KubeDB distribution; standalone mode runs the upstream postgres image and needs a plain version such as "16.4" (or use mode: operator)`,
+    );
+  }
+  return { version, major };
+}
+
+/** spec.sslMode, defaulted by whether TLS is set, and refused where it contradicts spec.tls. */
+function readSslMode(spec: Obj, hasTLS: boolean, report: Reporter): SSLMode {
+  const sslMode =
+    readEnum(spec, 'sslMode', 'spec.sslMode', SSL_MODES, report) ??
+    (hasTLS ? 'verify-full' : 'disable');
+  if (sslMode !== 'disable' && !hasTLS) {
+    report.error(
+      'spec.sslMode',
+      `sslMode ${sslMode} needs TLS: set spec.tls.issuerRef, or set sslMode: disable`,
+    );
+  }
+  if (hasTLS && sslMode === 'disable') {
+    // KubeDB's webhook refuses this too: the certificates would be issued and never used.
+    report.error(
+      'spec.sslMode',
+      'sslMode disable with spec.tls set is refused by KubeDB (the certificates would never be used): remove spec.tls or choose an sslMode such as verify-full',
+    );
+  }
+  return sslMode;
+}
+
+/** spec.clientAuthMode, defaulted as KubeDB does, against the sslMode and the version. */
+function readClientAuthMode(
+  ctx: KindContext,
+  spec: Obj,
+  { sslMode, major, version }: { sslMode: SSLMode; major: number; version?: string },
+): AuthMode {
+  const { report } = ctx;
+  // KubeDB v1 defaults to scram from PostgreSQL 18; its v1alpha2 API always to md5.
+  const defaultAuth: AuthMode = major >= 18 && ctx.db.apiVersion.endsWith('/v1') ? 'scram' : 'md5';
+  const clientAuthMode =
+    readEnum(spec, 'clientAuthMode', 'spec.clientAuthMode', AUTH_MODES, report) ?? defaultAuth;
+  if (clientAuthMode === 'cert' && sslMode === 'disable') {
+    report.error(
+      'spec.clientAuthMode',
+      'clientAuthMode cert authenticates clients by their TLS certificate and needs TLS: set spec.tls and an sslMode other than disable',
+    );
+  }
+  if (clientAuthMode === 'scram' && major < 11) {
+    report.error(
+      'spec.clientAuthMode',
+      `scram needs PostgreSQL 11 or later; version ${JSON.stringify(version)} supports md5 or cert`,
+    );
+  }
+  if (clientAuthMode === 'md5' && major >= 18) {
+    report.warn(
+      'spec.clientAuthMode',
+      'md5 password authentication is deprecated from PostgreSQL 18; use scram',
+    );
+  }
+  return clientAuthMode;
+}
+
+/** What standalone mode leaves to the operator or the user: fields, failover, the password. */
+function adviseStandalone(
+  spec: Obj,
+  {
+    replicas,
+    streamingMode,
+    authSecret,
+  }: {
+    replicas: number;
+    streamingMode?: string;
+    authSecret: string;
+  },
+  report: Reporter,
+): void {
+  warnOperatorOnly(spec, OPERATOR_ONLY, report);
+  if (replicas > 1) {
+    report.warn(
+      'spec.replicas',
+      `pod 0 is the primary and the other ${replicas - 1} stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it)`,
+    );
+  }
+  if (streamingMode === 'Synchronous')
+    report.warn(
+      'spec.streamingMode',
+      'standalone mode streams asynchronously; synchronous commit needs the KubeDB operator',
+    );
+  if (!isObj(spec.authSecret)) {
+    report.info(
+      'spec.authSecret',
+      `the workload reads the postgres password from Secret "${authSecret}" (key password), which standalone mode does not create`,
+    );
+  }
 }

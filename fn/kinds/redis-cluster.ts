@@ -87,6 +87,7 @@ export interface CreateInput {
  * new IP addresses, and when all of a cluster's nodes have (a node upgrade, a cluster restart) no
  * node can reach another at the address it keeps in nodes.conf; every CHECK_ENV seconds pod 0
  * has Redis meet each pod whose current address it does not know, and the cluster heals.
+ * Over 60 lines on purpose: it is one shell script, read best from top to bottom in one place.
  */
 export function createScript(c: CreateInput): string {
   const nodes: string[] = [];

@@ -26,6 +26,7 @@ import {
   RESTRICTED_CONTAINER,
   secretVolume,
   service,
+  type DataVolume,
   type StatefulSetInput,
   statefulSet,
   tcpReadiness,
@@ -161,36 +162,7 @@ export const redis = defineKind<RedisPlan>({
       ? readString(spec.authSecret, 'name', 'spec.authSecret.name', report)
       : undefined;
     const authSecret = named ?? nameWithSuffix(ctx.db.metadata.name, 'auth');
-    if (standalone) {
-      if (mode === 'Sentinel') {
-        report.error(
-          'spec.mode',
-          `${mode} mode is run by the KubeDB operator only; standalone ` +
-            `mode renders a single Redis server (mode: Standalone) or a Redis cluster ` +
-            `(mode: Cluster), or use mode: operator`,
-        );
-      }
-      if (mode === 'Cluster' && isObj(spec.cluster) && spec.cluster.announce !== undefined) {
-        report.error(
-          'spec.cluster.announce',
-          "is applied by KubeDB's operator only; standalone mode announces each pod's DNS " +
-            'name under the governing Service (remove it, or use mode: operator)',
-        );
-      }
-      warnOperatorOnly(spec, OPERATOR_ONLY, report);
-      if (ctx.tls === undefined)
-        report.warn(
-          'spec.tls',
-          'is not set: the server accepts plaintext ' + 'connections from anyone who can reach it',
-        );
-      if (!disableAuth && named === undefined) {
-        report.info(
-          'spec.authSecret',
-          `the workload reads the default user's password from Secret ` +
-            `"${authSecret}" (key password), which standalone mode does not create`,
-        );
-      }
-    }
+    if (standalone) adviseStandalone(ctx, { mode, disableAuth, named, authSecret });
     const cluster = mode === 'Cluster' ? shape : undefined;
     const monitor = standalone ? readMonitor(spec, report, { reservedPorts: [PORT] }) : undefined;
     const plan: RedisPlan = {
@@ -229,49 +201,16 @@ export const redis = defineKind<RedisPlan>({
 
   podTemplate: { container: 'redis' },
 
-  workload(ctx, plan, certificates) {
+  workload(ctx, plan, certificates, owner) {
     const name = ctx.db.metadata.name;
-    const owner: Owner = {
-      db: ctx.db,
-      namespace: ctx.namespace,
-      resource: 'redises',
-      group: 'kubedb.com',
-    };
     const server = certificates.find((c) => c.alias === 'server');
     const governing = nameWithSuffix(name, 'pods');
     const configName = nameWithSuffix(name, 'server-config');
-    const volumes: Obj[] = [configMapVolume('config', configName, 0o555)];
-    const mounts: Obj[] = [...BASE_MOUNTS];
-    if (plan.userConfig?.secret) {
-      // Only its redis.conf: the pod does not start without it (an event names the key).
-      const keys = [USER_CONF];
-      const user = userSecretVolume(plan.userConfig.secret.name, USER_CONFIG_DIR, keys);
-      volumes.push(user.volume);
-      mounts.push(user.mount);
-    }
-    for (const cert of certificates) {
-      if (cert.alias === 'metrics-exporter') continue;
-      volumes.push(secretVolume(`tls-${cert.alias}`, cert.secretName, CERT_FILES, KEY_MODE));
-      mounts.push(certMount(cert.alias));
-    }
-    if (server) {
-      volumes.push(trustVolume(TRUST_VOLUME));
-      mounts.push(TRUST_MOUNT);
-    }
+    const { volumes, mounts } = serverFiles(configName, plan, certificates);
     const image = `redis:${plan.version}`;
     const password = { secretKeyRef: { name: plan.authSecret, key: 'password' } };
     const cluster = plan.cluster;
-    const container = {
-      name: 'redis',
-      image,
-      command: COMMAND,
-      env: plan.disableAuth ? undefined : [{ name: 'REDIS_PASSWORD', valueFrom: password }],
-      ports: cluster ? CLUSTER_CONTAINER_PORTS : CONTAINER_PORTS,
-      readinessProbe: READINESS,
-      volumeMounts: mounts,
-      securityContext: RESTRICTED_CONTAINER,
-    };
-    if (container.env === undefined) delete container.env;
+    const container = redisContainer(image, plan, password, mounts);
     const files: Record<string, string> = {
       'redis.conf': redisConf(server, cluster !== undefined, plan.userConfig),
       'start.sh': startScript(
@@ -297,20 +236,7 @@ export const redis = defineKind<RedisPlan>({
         }),
       );
     }
-    const exporterCert = certificates.find((c) => c.alias === 'metrics-exporter');
-    if (plan.monitor) {
-      if (exporterCert)
-        volumes.push(
-          secretVolume(EXPORTER_VOLUME, exporterCert.secretName, EXPORTER_FILES, KEY_MODE),
-        );
-      containers.push(
-        exporterContainer(
-          plan.monitor,
-          exporter(plan, plan.monitor, exporterCert !== undefined),
-          ctx.report,
-        ),
-      );
-    }
+    if (plan.monitor) addExporter(ctx, plan.monitor, plan, certificates, { volumes, containers });
     const monitoring = plan.monitor ? monitorObjects(owner, plan.monitor) : [];
     const pods = { serviceName: governing, securityContext: POD_SECURITY, containers, volumes };
     const dataVolume = dataVolumeFrom(ctx.db.spec as Obj);
@@ -322,40 +248,131 @@ export const redis = defineKind<RedisPlan>({
         statefulSet(owner, { name, replicas: 1, ...pods, dataVolume }),
         ...monitoring,
       ] satisfies KubeObject[];
-    // The bootstrap runs with the client certificate, as the reloader does.
     const as = reloadAs?.alias;
-    files[CREATE_FILE] = createScript({
-      db: name,
-      governing,
-      namespace: ctx.namespace,
-      port: PORT,
-      shape: cluster,
-      tls: as === undefined ? '' : `${cliTLS(as)} `,
-    });
-    const create = createContainer({
-      image,
-      script: `${CONFIG_DIR}/${CREATE_FILE}`,
-      env: plan.disableAuth ? [] : [{ name: 'REDISCLI_AUTH', valueFrom: password }],
-      mounts: mounts.filter(
-        (m) => m.name === 'config' || m.name === `tls-${as}` || m.name === TRUST_VOLUME,
-      ),
-    });
-    const shards: KubeObject[] = [];
-    for (let i = 0; i < cluster.shards; i++) {
-      const shardContainers = i === 0 ? [...containers, create] : containers;
-      shards.push(
-        shardStatefulSet(owner, i, cluster.perShard, { ...pods, dataVolume }, shardContainers),
-      );
-    }
-    return [
-      configMap(owner, configName, files),
-      service(owner, name, PRIMARY_PORTS),
-      service(owner, governing, CLUSTER_POD_PORTS, { headless: true }),
-      ...shards,
-      ...monitoring,
-    ] satisfies KubeObject[];
+    const w = { files, configName, pods, dataVolume, monitoring, image, password, mounts, as };
+    return clusterWorkload(ctx, plan, cluster, owner, w);
   },
 });
+
+/** The exporter sidecar, with its certificate's volume when one is issued. */
+function addExporter(
+  ctx: KindContext,
+  monitor: Monitor,
+  plan: RedisPlan,
+  certificates: readonly IssuedCertificate[],
+  pod: { volumes: Obj[]; containers: Obj[] },
+): void {
+  const exporterCert = certificates.find((c) => c.alias === 'metrics-exporter');
+  if (exporterCert)
+    pod.volumes.push(
+      secretVolume(EXPORTER_VOLUME, exporterCert.secretName, EXPORTER_FILES, KEY_MODE),
+    );
+  pod.containers.push(
+    exporterContainer(monitor, exporter(plan, monitor, exporterCert !== undefined), ctx.report),
+  );
+}
+
+/** The configuration, the user's redis.conf, and the certificates (not the exporter's). */
+function serverFiles(
+  configName: string,
+  plan: RedisPlan,
+  certificates: readonly IssuedCertificate[],
+): { volumes: Obj[]; mounts: Obj[] } {
+  const volumes: Obj[] = [configMapVolume('config', configName, 0o555)];
+  const mounts: Obj[] = [...BASE_MOUNTS];
+  if (plan.userConfig?.secret) {
+    // Only its redis.conf: the pod does not start without it (an event names the key).
+    const keys = [USER_CONF];
+    const user = userSecretVolume(plan.userConfig.secret.name, USER_CONFIG_DIR, keys);
+    volumes.push(user.volume);
+    mounts.push(user.mount);
+  }
+  for (const cert of certificates) {
+    if (cert.alias === 'metrics-exporter') continue;
+    volumes.push(secretVolume(`tls-${cert.alias}`, cert.secretName, CERT_FILES, KEY_MODE));
+    mounts.push(certMount(cert.alias));
+  }
+  if (certificates.some((c) => c.alias === 'server')) {
+    volumes.push(trustVolume(TRUST_VOLUME));
+    mounts.push(TRUST_MOUNT);
+  }
+  return { volumes, mounts };
+}
+
+/** The redis container, started by start.sh, with the password unless auth is disabled. */
+function redisContainer(image: string, plan: RedisPlan, password: Obj, mounts: Obj[]): Obj {
+  const container = {
+    name: 'redis',
+    image,
+    command: COMMAND,
+    env: plan.disableAuth ? undefined : [{ name: 'REDIS_PASSWORD', valueFrom: password }],
+    ports: plan.cluster ? CLUSTER_CONTAINER_PORTS : CONTAINER_PORTS,
+    readinessProbe: READINESS,
+    volumeMounts: mounts,
+    securityContext: RESTRICTED_CONTAINER,
+  };
+  if (container.env === undefined) delete container.env;
+  return container;
+}
+
+/**
+ * Redis Cluster's objects: the shards' StatefulSets, the first with the container that creates
+ * the cluster (with the client certificate, as the reloader), and the Services.
+ */
+function clusterWorkload(
+  ctx: KindContext,
+  plan: RedisPlan,
+  cluster: ClusterShape,
+  owner: Owner,
+  w: {
+    files: Record<string, string>;
+    configName: string;
+    pods: { serviceName: string; securityContext: Obj; containers: Obj[]; volumes: Obj[] };
+    dataVolume: DataVolume;
+    monitoring: KubeObject[];
+    image: string;
+    password: Obj;
+    mounts: Obj[];
+    /** The alias of the certificate redis-cli connects with. */
+    as: string | undefined;
+  },
+): KubeObject[] {
+  const name = ctx.db.metadata.name;
+  const { files, configName, pods, dataVolume, monitoring, image, password, mounts, as } = w;
+  const governing = pods.serviceName;
+  const containers = pods.containers;
+  // The bootstrap runs with the client certificate, as the reloader does.
+  files[CREATE_FILE] = createScript({
+    db: name,
+    governing,
+    namespace: ctx.namespace,
+    port: PORT,
+    shape: cluster,
+    tls: as === undefined ? '' : `${cliTLS(as)} `,
+  });
+  const create = createContainer({
+    image,
+    script: `${CONFIG_DIR}/${CREATE_FILE}`,
+    env: plan.disableAuth ? [] : [{ name: 'REDISCLI_AUTH', valueFrom: password }],
+    mounts: mounts.filter(
+      (m) => m.name === 'config' || m.name === `tls-${as}` || m.name === TRUST_VOLUME,
+    ),
+  });
+  const shards: KubeObject[] = [];
+  for (let i = 0; i < cluster.shards; i++) {
+    const shardContainers = i === 0 ? [...containers, create] : containers;
+    shards.push(
+      shardStatefulSet(owner, i, cluster.perShard, { ...pods, dataVolume }, shardContainers),
+    );
+  }
+  return [
+    configMap(owner, configName, files),
+    service(owner, name, PRIMARY_PORTS),
+    service(owner, governing, CLUSTER_POD_PORTS, { headless: true }),
+    ...shards,
+    ...monitoring,
+  ] satisfies KubeObject[];
+}
 
 /**
  * Shard `i`'s StatefulSet, `<db>-shard<i>`: its selector names the shard, so that no two of a
@@ -413,7 +430,7 @@ function checkTopology(spec: Obj, mode: Mode, report: Reporter): ClusterShape {
       );
   }
   if (isObj(c.announce) && mode !== 'Cluster')
-    report.error('spec.cluster.announce', `is only ` + `valid in Cluster mode, not ${mode}`);
+    report.error('spec.cluster.announce', `is only valid in Cluster mode, not ${mode}`);
   if (mode === 'Sentinel') {
     const ref = spec.sentinelRef;
     if (!isObj(ref) || typeof ref.name !== 'string' || ref.name === '') {
@@ -688,4 +705,46 @@ export function parseRedisConf(text: string): Setting[] {
       out.push({ name: m[1].toLowerCase(), value: m[2], line: i + 1 });
   });
   return out;
+}
+
+/** What standalone mode cannot run or leaves to the user: Sentinel, announce, the password. */
+function adviseStandalone(
+  ctx: KindContext,
+  {
+    mode,
+    disableAuth,
+    named,
+    authSecret,
+  }: { mode: Mode; disableAuth: boolean; named: string | undefined; authSecret: string },
+): void {
+  const { report } = ctx;
+  const spec = ctx.db.spec as Obj;
+  if (mode === 'Sentinel') {
+    report.error(
+      'spec.mode',
+      `${mode} mode is run by the KubeDB operator only; standalone ` +
+        `mode renders a single Redis server (mode: Standalone) or a Redis cluster ` +
+        `(mode: Cluster), or use mode: operator`,
+    );
+  }
+  if (mode === 'Cluster' && isObj(spec.cluster) && spec.cluster.announce !== undefined) {
+    report.error(
+      'spec.cluster.announce',
+      "is applied by KubeDB's operator only; standalone mode announces each pod's DNS " +
+        'name under the governing Service (remove it, or use mode: operator)',
+    );
+  }
+  warnOperatorOnly(spec, OPERATOR_ONLY, report);
+  if (ctx.tls === undefined)
+    report.warn(
+      'spec.tls',
+      'is not set: the server accepts plaintext ' + 'connections from anyone who can reach it',
+    );
+  if (!disableAuth && named === undefined) {
+    report.info(
+      'spec.authSecret',
+      `the workload reads the default user's password from Secret ` +
+        `"${authSecret}" (key password), which standalone mode does not create`,
+    );
+  }
 }

@@ -10,6 +10,7 @@
 // through the server's ssl_ca, ssl_cert and ssl_key; custom *.cnf files in /etc/memsql/conf.d;
 // the license comes from spec.licenseSecret (required by the CRD), port 3306.
 import type { KubeObject, Obj } from '../io/objects.js';
+import type { Owner } from '../render/metadata.js';
 import { describeType } from '../io/resource-list.js';
 import { isObj, merged, shared } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
@@ -22,7 +23,6 @@ import {
   statefulSet,
   tcpReadiness,
 } from '../render/workload.js';
-import type { Owner } from '../render/metadata.js';
 import {
   reloaderContainer,
   WATCHER_DIR,
@@ -112,15 +112,7 @@ export const singlestore = defineKind<SinglestorePlan>({
     const spec = ctx.db.spec as Obj;
     const name = ctx.db.metadata.name;
     const standalone = ctx.settings.mode === 'standalone';
-    const version = readString(spec, 'version', 'spec.version', report);
-    if (spec.version === undefined || spec.version === null)
-      report.error('spec.version', 'is required: the SingleStore version, e.g. "8.9.3"');
-    else if (version !== undefined && standalone && NODE_IMAGES[version] === undefined) {
-      report.error(
-        'spec.version',
-        `${JSON.stringify(version)} is not a SinglestoreVersion dbtls knows the node image of (${Object.keys(NODE_IMAGES).join(', ')}); use one of these, or mode: operator`,
-      );
-    }
+    const version = readVersion(spec, standalone, report);
     const licenseSecret = readSecretRef(
       spec.licenseSecret,
       'spec.licenseSecret',
@@ -133,102 +125,16 @@ export const singlestore = defineKind<SinglestorePlan>({
       spec.authSecret.name !== ''
         ? spec.authSecret.name
         : nameWithSuffix(name, 'auth');
-
-    const groups: NodeGroup[] = [];
     const topology = spec.topology !== undefined && spec.topology !== null;
-    if (topology) {
-      if (!isObj(spec.topology))
-        report.error(
-          'spec.topology',
-          `must be a mapping with aggregator and leaf, got ${describeType(spec.topology)}`,
-        );
-      else {
-        for (const key of Object.keys(spec.topology)) {
-          if (key !== 'aggregator' && key !== 'leaf')
-            report.error(
-              `spec.topology.${key}`,
-              `unknown field "${key}"; spec.topology has aggregator, leaf`,
-            );
-        }
-        for (const [role, defaultReplicas] of [
-          ['aggregator', 3],
-          ['leaf', 2],
-        ] as const) {
-          const node = spec.topology[role];
-          const path = `spec.topology.${role}`;
-          if (node === undefined || node === null) {
-            report.error(
-              path,
-              `is required with spec.topology: a SingleStore cluster has ${role === 'aggregator' ? 'aggregators' : 'leaves'}`,
-            );
-            continue;
-          }
-          if (!isObj(node)) {
-            report.error(path, `must be a mapping, got ${describeType(node)}`);
-            continue;
-          }
-          const replicas =
-            readInt(node, 'replicas', `${path}.replicas`, report, 1) ?? defaultReplicas;
-          const suffix = readString(node, 'suffix', `${path}.suffix`, report);
-          const base = suffix ? nameWithSuffix(name, suffix) : name;
-          groups.push({
-            role,
-            name: nameWithSuffix(base, role),
-            replicas,
-            storage: { storageType: spec.storageType, storage: node.storage },
-          });
-          if (standalone) {
-            for (const [field, what] of Object.entries(NODE_OPERATOR_ONLY)) {
-              if (isObj(node[field]) && Object.keys(node[field] as Obj).length > 0) {
-                report.warn(
-                  `${path}.${field}`,
-                  `${what} of the ${role} nodes is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)`,
-                );
-              }
-            }
-          }
-        }
-      }
-      if (isObj(spec.podTemplate) && Object.keys(spec.podTemplate).length > 0)
-        report.warn(
-          'spec.podTemplate',
-          'is not used with spec.topology: each group has its own pod template ' +
-            '(spec.topology.aggregator.podTemplate, spec.topology.leaf.podTemplate)',
-        );
-      if (spec.storage !== undefined)
-        report.warn(
-          'spec.storage',
-          'is not used with spec.topology: each group has its own storage (spec.topology.aggregator.storage, spec.topology.leaf.storage)',
-        );
-    } else {
-      groups.push({ name, replicas: 1, storage: spec });
-    }
-
+    const groups = topology
+      ? readTopology(spec, name, standalone, report)
+      : [{ name, replicas: 1, storage: spec }];
     let userConfig: UserConfiguration | undefined;
     if (standalone) {
       warnOperatorOnly(spec, OPERATOR_ONLY, report);
       if (topology) warnOperatorOnly(spec, TOPOLOGY_OPERATOR_ONLY, report);
       else userConfig = readSinglestoreConfiguration(ctx, ctx.tls ? TLS_OPTIONS : undefined);
-      if (topology) {
-        // A topology that is not a mapping is already an error: no advice about running it.
-        if (isObj(spec.topology)) {
-          report.warn(
-            'spec.topology',
-            "standalone mode renders the aggregator and leaf nodes with TLS, but not the cluster bootstrap: electing the master aggregator and registering the other aggregators and the leaves (ADD AGGREGATOR, ADD LEAF) is done by KubeDB's coordinator; run those yourself or use mode: operator",
-          );
-        }
-      } else {
-        report.warn(
-          'spec',
-          "standalone mode renders the node with TLS, but creating and starting it (memsqlctl create-node, start-node) is done by KubeDB's singlestore-init and coordinator containers; run those yourself or use mode: operator",
-        );
-      }
-      if (!(isObj(spec.authSecret) && typeof spec.authSecret.name === 'string')) {
-        report.info(
-          'spec.authSecret',
-          `the workload reads the root password from Secret "${authSecret}" (key password), which standalone mode does not create`,
-        );
-      }
+      adviseStandalone(spec, topology, authSecret, report);
     }
     return {
       version: version ?? '',
@@ -274,33 +180,13 @@ export const singlestore = defineKind<SinglestorePlan>({
     templates: nodeTemplates,
   },
 
-  workload(ctx, plan, certificates) {
+  workload(ctx, plan, certificates, owner) {
     const name = ctx.db.metadata.name;
-    const owner: Owner = {
-      db: ctx.db,
-      namespace: ctx.namespace,
-      resource: 'singlestores',
-      group: 'kubedb.com',
-    };
     const server = certificates.find((c) => c.alias === 'server');
     const client = certificates.find((c) => c.alias === 'client');
     const governing = nameWithSuffix(name, 'pods');
     const configName = nameWithSuffix(name, 'server-config');
-    // The custom configuration directory gets memsql.cnf only (the ConfigMap also has the watcher).
-    const volumes: Obj[] = [
-      plan.userConfig
-        ? singlestoreConfigVolume(configName, plan.userConfig)
-        : { name: 'custom-config', configMap: { name: configName, items: CONFIG_ITEMS } },
-    ];
-    const mounts: Obj[] = [...BASE_MOUNTS];
-    if (server) {
-      // One directory with both certificates, as KubeDB lays it out (volume tls-volume).
-      const sources: Obj[] = [{ secret: { name: server.secretName, items: SERVER_FILES } }];
-      if (client) sources.push({ secret: { name: client.secretName, items: CLIENT_FILES } });
-      volumes.push({ name: 'tls-volume', projected: { defaultMode: KEY_MODE, sources } });
-      volumes.push(watcherVolume(configName));
-      mounts.push(TLS_MOUNT);
-    }
+    const files = nodeFiles(configName, server, client, plan.userConfig);
     const config: Record<string, string> = {
       'memsql.cnf': memsqlCnf(server),
       ...inlineData(plan.userConfig),
@@ -317,57 +203,95 @@ export const singlestore = defineKind<SinglestorePlan>({
       service(owner, governing, POD_PORTS, { headless: true }),
     ];
     for (const group of plan.groups) {
-      const rootPassword = {
-        name: 'ROOT_PASSWORD',
-        valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
-      };
-      const container = {
-        name: 'singlestore',
-        image: plan.image,
-        env: [
-          ROOT_USERNAME,
-          rootPassword,
-          {
-            name: 'LICENSE_KEY',
-            valueFrom: { secretKeyRef: { name: plan.licenseSecret, key: 'password' } },
-          },
-        ],
-        ports: CONTAINER_PORTS,
-        readinessProbe: READINESS,
-        volumeMounts: mounts,
-        securityContext: RESTRICTED_CONTAINER,
-      };
-      const sts = statefulSet(owner, {
-        name: group.name,
-        replicas: group.replicas,
-        serviceName: governing,
-        podLabels: group.role ? { [COMPONENT]: group.role } : undefined,
-        securityContext: POD_SECURITY,
-        // Renewal: a sidecar of the node image runs SSL_RELOAD over SQL, in place.
-        containers: server
-          ? [
-              container,
-              reloaderContainer({
-                image: plan.image,
-                script: `${WATCHER_DIR}/${WATCHER_FILE}`,
-                env: [rootPassword],
-                mounts: [WATCHER_MOUNT, TLS_MOUNT],
-              }),
-            ]
-          : [container],
-        volumes,
-        dataVolume: dataVolumeFrom(group.storage),
-      });
-      if (group.role) {
-        // Two StatefulSets of one database: each selects only its own group's pods.
-        const spec = sts.spec as { selector: { matchLabels: Record<string, string> } };
-        spec.selector.matchLabels = merged(spec.selector.matchLabels, { [COMPONENT]: group.role });
-      }
-      out.push(sts);
+      out.push(groupStatefulSet(owner, plan, group, governing, server !== undefined, files));
     }
     return out;
   },
 });
+
+/** The volumes and mounts of every node: the custom configuration, and the certificates. */
+function nodeFiles(
+  configName: string,
+  server: IssuedCertificate | undefined,
+  client: IssuedCertificate | undefined,
+  userConfig: UserConfiguration | undefined,
+): { volumes: Obj[]; mounts: Obj[] } {
+  // The custom configuration directory gets memsql.cnf only (the ConfigMap also has the watcher),
+  // and the user's files.
+  const volumes: Obj[] = [
+    userConfig
+      ? singlestoreConfigVolume(configName, userConfig)
+      : { name: 'custom-config', configMap: { name: configName, items: CONFIG_ITEMS } },
+  ];
+  const mounts: Obj[] = [...BASE_MOUNTS];
+  if (server) {
+    // One directory with both certificates, as KubeDB lays it out (volume tls-volume).
+    const sources: Obj[] = [{ secret: { name: server.secretName, items: SERVER_FILES } }];
+    if (client) sources.push({ secret: { name: client.secretName, items: CLIENT_FILES } });
+    volumes.push({ name: 'tls-volume', projected: { defaultMode: KEY_MODE, sources } });
+    volumes.push(watcherVolume(configName));
+    mounts.push(TLS_MOUNT);
+  }
+  return { volumes, mounts };
+}
+
+/** The StatefulSet of one node group (or the one node), with the reloader when TLS is on. */
+function groupStatefulSet(
+  owner: Owner,
+  plan: SinglestorePlan,
+  group: NodeGroup,
+  governing: string,
+  tls: boolean,
+  files: { volumes: Obj[]; mounts: Obj[] },
+): KubeObject {
+  const rootPassword = {
+    name: 'ROOT_PASSWORD',
+    valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
+  };
+  const container = {
+    name: 'singlestore',
+    image: plan.image,
+    env: [
+      ROOT_USERNAME,
+      rootPassword,
+      {
+        name: 'LICENSE_KEY',
+        valueFrom: { secretKeyRef: { name: plan.licenseSecret, key: 'password' } },
+      },
+    ],
+    ports: CONTAINER_PORTS,
+    readinessProbe: READINESS,
+    volumeMounts: files.mounts,
+    securityContext: RESTRICTED_CONTAINER,
+  };
+  const sts = statefulSet(owner, {
+    name: group.name,
+    replicas: group.replicas,
+    serviceName: governing,
+    podLabels: group.role ? { [COMPONENT]: group.role } : undefined,
+    securityContext: POD_SECURITY,
+    // Renewal: a sidecar of the node image runs SSL_RELOAD over SQL, in place.
+    containers: tls
+      ? [
+          container,
+          reloaderContainer({
+            image: plan.image,
+            script: `${WATCHER_DIR}/${WATCHER_FILE}`,
+            env: [rootPassword],
+            mounts: [WATCHER_MOUNT, TLS_MOUNT],
+          }),
+        ]
+      : [container],
+    volumes: files.volumes,
+    dataVolume: dataVolumeFrom(group.storage),
+  });
+  if (group.role) {
+    // Two StatefulSets of one database: each selects only its own group's pods.
+    const spec = sts.spec as { selector: { matchLabels: Record<string, string> } };
+    spec.selector.matchLabels = merged(spec.selector.matchLabels, { [COMPONENT]: group.role });
+  }
+  return sts;
+}
 
 function readSecretRef(
   v: unknown,
@@ -468,4 +392,124 @@ function nodeTemplates(db: KubeObject): Record<string, string> {
     out[nameWithSuffix(base, role)] = `spec.topology.${role}.podTemplate`;
   }
   return out;
+}
+
+/** spec.version: required, and in standalone mode one whose node image dbtls knows. */
+function readVersion(spec: Obj, standalone: boolean, report: Reporter): string | undefined {
+  const version = readString(spec, 'version', 'spec.version', report);
+  if (spec.version === undefined || spec.version === null)
+    report.error('spec.version', 'is required: the SingleStore version, e.g. "8.9.3"');
+  else if (version !== undefined && standalone && NODE_IMAGES[version] === undefined) {
+    report.error(
+      'spec.version',
+      `${JSON.stringify(version)} is not a SinglestoreVersion dbtls knows the node image of (${Object.keys(NODE_IMAGES).join(', ')}); use one of these, or mode: operator`,
+    );
+  }
+  return version;
+}
+
+/** spec.topology's aggregator and leaf groups; what only the whole database's fields set. */
+function readTopology(spec: Obj, name: string, standalone: boolean, report: Reporter): NodeGroup[] {
+  const groups: NodeGroup[] = [];
+  if (!isObj(spec.topology))
+    report.error(
+      'spec.topology',
+      `must be a mapping with aggregator and leaf, got ${describeType(spec.topology)}`,
+    );
+  else {
+    for (const key of Object.keys(spec.topology)) {
+      if (key !== 'aggregator' && key !== 'leaf')
+        report.error(
+          `spec.topology.${key}`,
+          `unknown field "${key}"; spec.topology has aggregator, leaf`,
+        );
+    }
+    for (const [role, defaultReplicas] of [
+      ['aggregator', 3],
+      ['leaf', 2],
+    ] as const) {
+      const group = readNodeGroup(spec, role, defaultReplicas, name, standalone, report);
+      if (group) groups.push(group);
+    }
+  }
+  if (isObj(spec.podTemplate) && Object.keys(spec.podTemplate).length > 0)
+    report.warn(
+      'spec.podTemplate',
+      'is not used with spec.topology: each group has its own pod template ' +
+        '(spec.topology.aggregator.podTemplate, spec.topology.leaf.podTemplate)',
+    );
+  if (spec.storage !== undefined)
+    report.warn(
+      'spec.storage',
+      'is not used with spec.topology: each group has its own storage (spec.topology.aggregator.storage, spec.topology.leaf.storage)',
+    );
+  return groups;
+}
+
+/** One group of spec.topology (aggregator or leaf): its StatefulSet's name, replicas, storage. */
+function readNodeGroup(
+  spec: Obj,
+  role: 'aggregator' | 'leaf',
+  defaultReplicas: number,
+  name: string,
+  standalone: boolean,
+  report: Reporter,
+): NodeGroup | undefined {
+  const node = (spec.topology as Obj)[role];
+  const path = `spec.topology.${role}`;
+  if (node === undefined || node === null) {
+    report.error(
+      path,
+      `is required with spec.topology: a SingleStore cluster has ${role === 'aggregator' ? 'aggregators' : 'leaves'}`,
+    );
+    return undefined;
+  }
+  if (!isObj(node)) {
+    report.error(path, `must be a mapping, got ${describeType(node)}`);
+    return undefined;
+  }
+  const replicas = readInt(node, 'replicas', `${path}.replicas`, report, 1) ?? defaultReplicas;
+  const suffix = readString(node, 'suffix', `${path}.suffix`, report);
+  const base = suffix ? nameWithSuffix(name, suffix) : name;
+  const group: NodeGroup = {
+    role,
+    name: nameWithSuffix(base, role),
+    replicas,
+    storage: { storageType: spec.storageType, storage: node.storage },
+  };
+  if (standalone) {
+    for (const [field, what] of Object.entries(NODE_OPERATOR_ONLY)) {
+      if (isObj(node[field]) && Object.keys(node[field] as Obj).length > 0) {
+        report.warn(
+          `${path}.${field}`,
+          `${what} of the ${role} nodes is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)`,
+        );
+      }
+    }
+  }
+  return group;
+}
+
+/** What standalone mode leaves to the operator or the user: fields, bootstrap, the password. */
+function adviseStandalone(spec: Obj, topology: boolean, authSecret: string, report: Reporter) {
+  if (topology) {
+    // A topology that is not a mapping is already an error: no advice about running it.
+    if (isObj(spec.topology)) {
+      report.warn(
+        'spec.topology',
+        "standalone mode renders the aggregator and leaf nodes with TLS, but not the cluster bootstrap: electing the master aggregator and registering the other aggregators and the leaves (ADD AGGREGATOR, ADD LEAF) is done by KubeDB's coordinator; run those yourself or use mode: operator",
+      );
+    }
+  } else {
+    report.warn(
+      'spec',
+      "standalone mode renders the node with TLS, but creating and starting it (memsqlctl create-node, start-node) is done by KubeDB's singlestore-init and coordinator containers; run those yourself or use mode: operator",
+    );
+  }
+  if (!(isObj(spec.authSecret) && typeof spec.authSecret.name === 'string')) {
+    report.info(
+      'spec.authSecret',
+      `the workload reads the root password from Secret "${authSecret}" (key password), which standalone mode does not create`,
+    );
+  }
 }

@@ -12,6 +12,7 @@ import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import { describeType } from '../io/resource-list.js';
+import type { Reporter } from '../io/results.js';
 import {
   CERT_FILES,
   configMap,
@@ -24,7 +25,6 @@ import {
   service,
   statefulSet,
 } from '../render/workload.js';
-import type { Owner } from '../render/metadata.js';
 import {
   reloaderContainer,
   signalReload,
@@ -145,17 +145,7 @@ export const vaultserver = defineKind<VaultPlan>({
     const { report, settings } = ctx;
     const spec = ctx.db.spec as Obj;
     const standalone = settings.mode === 'standalone';
-
-    const version = readString(spec, 'version', 'spec.version', report);
-    if (spec.version === undefined || spec.version === null)
-      report.error('spec.version', 'is required: a KubeVault VaultServerVersion such as "1.18.4"');
-    const image = version !== undefined ? vaultImage(version) : undefined;
-    if (version !== undefined && image === undefined && standalone) {
-      report.error(
-        'spec.version',
-        `${JSON.stringify(version)} is not a VaultServerVersion that standalone mode can map to an image; use a Vault version such as "1.18.4" (hashicorp/vault) or "openbao-2.4.3" (openbao/openbao), or use mode: operator`,
-      );
-    }
+    const image = readImage(spec, standalone, report);
     const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
     if (replicas > MAX_RENDERED_NODES && standalone) {
       report.error(
@@ -163,109 +153,14 @@ export const vaultserver = defineKind<VaultPlan>({
         `${replicas} nodes: standalone mode writes a raft retry_join for every node into vault.hcl and renders at most ${MAX_RENDERED_NODES} (use mode: operator for more)`,
       );
     }
-    if (selfSigned(ctx.db)) {
-      if (standalone)
-        report.error(
-          'spec.tls.issuerRef',
-          'spec.tls.issuerRef is required in standalone mode: without it the KubeVault operator creates a self-signed CA and the certificates at run time, and dbtls never creates secret material; name a cert-manager Issuer or ClusterIssuer, or use mode: operator',
-        );
-      else
-        report.info(
-          'spec.tls.issuerRef',
-          'spec.tls.issuerRef is not set: the KubeVault operator will create a self-signed CA and the server and client certificates itself (valid 365 days); dbtls renders no Certificates for this VaultServer',
-        );
-    }
-
-    let backend: Backend | undefined;
-    const b = spec.backend;
-    if (b === undefined || b === null)
-      report.error(
-        'spec.backend',
-        `is required: one storage backend, e.g. raft (${BACKENDS.join(', ')})`,
-      );
-    else if (!isObj(b)) report.error('spec.backend', `must be a mapping, got ${describeType(b)}`);
-    else {
-      const set = Object.keys(b).filter((k) => b[k] !== undefined && b[k] !== null);
-      const unknown = set.filter((k) => !(BACKENDS as readonly string[]).includes(k));
-      for (const k of unknown)
-        report.error(
-          `spec.backend.${k}`,
-          `unknown backend "${k}"; spec.backend has ${BACKENDS.join(', ')}`,
-        );
-      if (set.length === 0)
-        report.error('spec.backend', `names no backend; set exactly one of ${BACKENDS.join(', ')}`);
-      else if (set.length > 1 && unknown.length === 0)
-        report.error(
-          'spec.backend',
-          `sets ${set.join(' and ')}; KubeVault refuses more than one backend: keep exactly one`,
-        );
-      else if (unknown.length === 0) backend = set[0] as Backend;
-    }
-
-    if (backendOf(ctx.db) !== 'raft') {
-      const certs =
-        isObj(spec.tls) && Array.isArray(spec.tls.certificates) ? spec.tls.certificates : [];
-      certs.forEach((c, i) => {
-        if (isObj(c) && c.alias === 'storage')
-          report.error(
-            `spec.tls.certificates[${i}].alias`,
-            'the storage certificate secures raft joins between Vault nodes and exists only with spec.backend.raft; remove this entry or use the raft backend',
-          );
-      });
-    }
+    if (selfSigned(ctx.db)) reportSelfSigned(standalone, report);
+    const backend = readBackend(spec, report);
+    if (backendOf(ctx.db) !== 'raft') checkStorageAlias(spec, report);
     let dataPath = DATA_DIR;
-    if (backend !== undefined && isObj(b)) {
-      const cfg = b[backend];
-      if (!isObj(cfg))
-        report.error(`spec.backend.${backend}`, `must be a mapping, got ${describeType(cfg)}`);
-      else if (backend === 'raft' && typeof cfg.path === 'string' && cfg.path !== '')
-        dataPath = cfg.path; // v1alpha1
-      else if (backend === 'file') {
-        const path = readString(cfg, 'path', 'spec.backend.file.path', report);
-        if (path === undefined && cfg.path === undefined)
-          report.error(
-            'spec.backend.file.path',
-            'is required: the directory Vault stores its data in',
-          );
-        if (path !== undefined) dataPath = path;
-      }
-      if (standalone && !['raft', 'file', 'inmem'].includes(backend)) {
-        report.error(
-          `spec.backend.${backend}`,
-          `the ${backend} backend needs credentials and connection settings that only the KubeVault operator renders; standalone mode can run raft, file or inmem storage (or use mode: operator)`,
-        );
-      }
-      if (standalone && (backend === 'file' || backend === 'inmem') && replicas > 1) {
-        report.error(
-          'spec.replicas',
-          `the ${backend} backend is not shared between pods, so ${replicas} replicas would be ${replicas} separate Vaults behind one service; standalone mode cannot run that: set replicas: 1 or use the raft backend`,
-        );
-      }
-      if (standalone && backend === 'inmem')
-        report.warn(
-          'spec.backend.inmem',
-          'inmem storage loses every secret when the pod restarts; use it for tests only',
-        );
+    if (backend !== undefined && isObj(spec.backend)) {
+      dataPath = readBackendSettings(spec.backend, backend, replicas, standalone, report);
     }
-
-    if (standalone) {
-      for (const [field, what] of Object.entries(OPERATOR_ONLY)) {
-        const v = spec[field];
-        if (
-          v === undefined ||
-          v === null ||
-          v === false ||
-          (isObj(v) && Object.keys(v).length === 0) ||
-          (Array.isArray(v) && v.length === 0)
-        )
-          continue;
-        report.operatorOnly(`spec.${field}`, what, 'KubeVault');
-      }
-      report.warn(
-        'spec',
-        `standalone Vault starts uninitialised and sealed: run "${image?.binary ?? 'vault'} operator init" and unseal each pod yourself, then configure auth methods, secret engines and policies (VaultPolicy, VaultPolicyBinding), which only the KubeVault operator applies`,
-      );
-    }
+    if (standalone) adviseStandalone(spec, image?.binary, report);
     const userConfigSecret = standalone ? readVaultConfigSecret(ctx) : undefined;
     const binary = image?.binary ?? 'vault';
     return { backend, replicas, image: image?.image, binary, dataPath, userConfigSecret };
@@ -316,42 +211,15 @@ export const vaultserver = defineKind<VaultPlan>({
 
   podTemplate: { container: 'vault', operator: 'KubeVault' },
 
-  workload(ctx, plan, certificates) {
+  workload(ctx, plan, certificates, owner) {
     const name = ctx.db.metadata.name;
-    const owner: Owner = {
-      db: ctx.db,
-      namespace: ctx.namespace,
-      resource: 'vaultservers',
-      group: 'kubevault.com',
-    };
     const internal = nameWithSuffix(name, 'internal');
     const configName = nameWithSuffix(name, 'vault-config');
     const server = certificates.find((c) => c.alias === 'server');
     const scheme = server ? 'https' : 'http';
-    const volumes: Obj[] = [configMapVolume('config', configName)];
-    const mounts: Obj[] = [CONFIG_MOUNT];
-    for (const cert of certificates) {
-      if (cert.alias === 'storage' && plan.backend !== 'raft') continue;
-      // KubeVault's volume names: vault-server-certs, vault-client-certs (and storage-cert).
-      const volume = cert.alias === 'storage' ? 'storage-cert' : `vault-${cert.alias}-certs`;
-      volumes.push(secretVolume(volume, cert.secretName, CERT_FILES, KEY_MODE));
-      mounts.push(certMount(cert.alias));
-    }
+    const { volumes, mounts } = vaultFiles(configName, plan, certificates);
     const persistent = plan.backend === 'raft' || plan.backend === 'file';
     if (persistent) mounts.push({ name: 'data', mountPath: plan.dataPath });
-    const podAddress = `$(POD_NAME).${internal}.${ctx.namespace}.svc`;
-    const env: Obj[] = [
-      POD_NAME,
-      { name: 'VAULT_ADDR', value: `${scheme}://127.0.0.1:${API_PORT}` },
-      { name: 'VAULT_API_ADDR', value: `${scheme}://${podAddress}:${API_PORT}` },
-      { name: 'VAULT_CLUSTER_ADDR', value: `https://${podAddress}:${CLUSTER_PORT}` },
-    ];
-    if (server) env.push({ name: 'VAULT_CACERT', value: `${CERT_DIR}/server/ca.crt` });
-    if (plan.backend === 'raft')
-      env.push({
-        name: 'VAULT_RAFT_NODE_ID',
-        valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
-      });
     let cmd = command(plan.binary);
     if (plan.userConfigSecret) {
       // The user's file first: Vault merges each -config onto the ones before (vault-config.ts).
@@ -364,7 +232,7 @@ export const vaultserver = defineKind<VaultPlan>({
       name: 'vault',
       image: plan.image,
       command: cmd,
-      env,
+      env: vaultEnv(`$(POD_NAME).${internal}.${ctx.namespace}.svc`, plan, server !== undefined),
       ports: CONTAINER_PORTS,
       readinessProbe: readiness(scheme),
       volumeMounts: mounts,
@@ -405,6 +273,42 @@ export const vaultserver = defineKind<VaultPlan>({
     ] satisfies KubeObject[];
   },
 });
+
+/** The configuration and the certificates mounted (the storage certificate with raft only). */
+function vaultFiles(
+  configName: string,
+  plan: VaultPlan,
+  certificates: readonly IssuedCertificate[],
+): { volumes: Obj[]; mounts: Obj[] } {
+  const volumes: Obj[] = [configMapVolume('config', configName)];
+  const mounts: Obj[] = [CONFIG_MOUNT];
+  for (const cert of certificates) {
+    if (cert.alias === 'storage' && plan.backend !== 'raft') continue;
+    // KubeVault's volume names: vault-server-certs, vault-client-certs (and storage-cert).
+    const volume = cert.alias === 'storage' ? 'storage-cert' : `vault-${cert.alias}-certs`;
+    volumes.push(secretVolume(volume, cert.secretName, CERT_FILES, KEY_MODE));
+    mounts.push(certMount(cert.alias));
+  }
+  return { volumes, mounts };
+}
+
+/** Vault's addresses: its own, the API and cluster addresses of the pod, the CA it trusts. */
+function vaultEnv(podAddress: string, plan: VaultPlan, tls: boolean): Obj[] {
+  const scheme = tls ? 'https' : 'http';
+  const env: Obj[] = [
+    POD_NAME,
+    { name: 'VAULT_ADDR', value: `${scheme}://127.0.0.1:${API_PORT}` },
+    { name: 'VAULT_API_ADDR', value: `${scheme}://${podAddress}:${API_PORT}` },
+    { name: 'VAULT_CLUSTER_ADDR', value: `https://${podAddress}:${CLUSTER_PORT}` },
+  ];
+  if (tls) env.push({ name: 'VAULT_CACERT', value: `${CERT_DIR}/server/ca.crt` });
+  if (plan.backend === 'raft')
+    env.push({
+      name: 'VAULT_RAFT_NODE_ID',
+      valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
+    });
+  return env;
+}
 
 /** The watcher for the mounted certificates; the server process is `binary` (vault or bao). */
 function rotation(certificates: readonly IssuedCertificate[], binary: string) {
@@ -517,3 +421,134 @@ const INTERNAL_PORTS = shared([
   { name: 'client-internal', port: API_PORT },
   { name: 'cluster-internal', port: CLUSTER_PORT },
 ]);
+
+/** spec.version: required, and in standalone mode one that maps to an image. */
+function readImage(spec: Obj, standalone: boolean, report: Reporter) {
+  const version = readString(spec, 'version', 'spec.version', report);
+  if (spec.version === undefined || spec.version === null)
+    report.error('spec.version', 'is required: a KubeVault VaultServerVersion such as "1.18.4"');
+  const image = version !== undefined ? vaultImage(version) : undefined;
+  if (version !== undefined && image === undefined && standalone) {
+    report.error(
+      'spec.version',
+      `${JSON.stringify(version)} is not a VaultServerVersion that standalone mode can map to an image; use a Vault version such as "1.18.4" (hashicorp/vault) or "openbao-2.4.3" (openbao/openbao), or use mode: operator`,
+    );
+  }
+  return image;
+}
+
+/** Without issuerRef: refused in standalone mode, explained in the others. */
+function reportSelfSigned(standalone: boolean, report: Reporter): void {
+  if (standalone)
+    report.error(
+      'spec.tls.issuerRef',
+      'spec.tls.issuerRef is required in standalone mode: without it the KubeVault operator creates a self-signed CA and the certificates at run time, and dbtls never creates secret material; name a cert-manager Issuer or ClusterIssuer, or use mode: operator',
+    );
+  else
+    report.info(
+      'spec.tls.issuerRef',
+      'spec.tls.issuerRef is not set: the KubeVault operator will create a self-signed CA and the server and client certificates itself (valid 365 days); dbtls renders no Certificates for this VaultServer',
+    );
+}
+
+/** spec.backend: exactly one known backend, or undefined (reported). */
+function readBackend(spec: Obj, report: Reporter): Backend | undefined {
+  const b = spec.backend;
+  if (b === undefined || b === null)
+    report.error(
+      'spec.backend',
+      `is required: one storage backend, e.g. raft (${BACKENDS.join(', ')})`,
+    );
+  else if (!isObj(b)) report.error('spec.backend', `must be a mapping, got ${describeType(b)}`);
+  else {
+    const set = Object.keys(b).filter((k) => b[k] !== undefined && b[k] !== null);
+    const unknown = set.filter((k) => !(BACKENDS as readonly string[]).includes(k));
+    for (const k of unknown)
+      report.error(
+        `spec.backend.${k}`,
+        `unknown backend "${k}"; spec.backend has ${BACKENDS.join(', ')}`,
+      );
+    if (set.length === 0)
+      report.error('spec.backend', `names no backend; set exactly one of ${BACKENDS.join(', ')}`);
+    else if (set.length > 1 && unknown.length === 0)
+      report.error(
+        'spec.backend',
+        `sets ${set.join(' and ')}; KubeVault refuses more than one backend: keep exactly one`,
+      );
+    else if (unknown.length === 0) return set[0] as Backend;
+  }
+  return undefined;
+}
+
+/** Without raft storage there is no storage certificate to customise. */
+function checkStorageAlias(spec: Obj, report: Reporter): void {
+  const certs =
+    isObj(spec.tls) && Array.isArray(spec.tls.certificates) ? spec.tls.certificates : [];
+  certs.forEach((c, i) => {
+    if (isObj(c) && c.alias === 'storage')
+      report.error(
+        `spec.tls.certificates[${i}].alias`,
+        'the storage certificate secures raft joins between Vault nodes and exists only with spec.backend.raft; remove this entry or use the raft backend',
+      );
+  });
+}
+
+/** The backend's own settings: its data path, and what standalone mode can run of it. */
+function readBackendSettings(
+  b: Obj,
+  backend: Backend,
+  replicas: number,
+  standalone: boolean,
+  report: Reporter,
+): string {
+  let dataPath = DATA_DIR;
+  const cfg = b[backend];
+  if (!isObj(cfg))
+    report.error(`spec.backend.${backend}`, `must be a mapping, got ${describeType(cfg)}`);
+  else if (backend === 'raft' && typeof cfg.path === 'string' && cfg.path !== '')
+    dataPath = cfg.path; // v1alpha1
+  else if (backend === 'file') {
+    const path = readString(cfg, 'path', 'spec.backend.file.path', report);
+    if (path === undefined && cfg.path === undefined)
+      report.error('spec.backend.file.path', 'is required: the directory Vault stores its data in');
+    if (path !== undefined) dataPath = path;
+  }
+  if (standalone && !['raft', 'file', 'inmem'].includes(backend)) {
+    report.error(
+      `spec.backend.${backend}`,
+      `the ${backend} backend needs credentials and connection settings that only the KubeVault operator renders; standalone mode can run raft, file or inmem storage (or use mode: operator)`,
+    );
+  }
+  if (standalone && (backend === 'file' || backend === 'inmem') && replicas > 1) {
+    report.error(
+      'spec.replicas',
+      `the ${backend} backend is not shared between pods, so ${replicas} replicas would be ${replicas} separate Vaults behind one service; standalone mode cannot run that: set replicas: 1 or use the raft backend`,
+    );
+  }
+  if (standalone && backend === 'inmem')
+    report.warn(
+      'spec.backend.inmem',
+      'inmem storage loses every secret when the pod restarts; use it for tests only',
+    );
+  return dataPath;
+}
+
+/** What standalone mode leaves to the operator or the user: fields, init and unsealing. */
+function adviseStandalone(spec: Obj, binary: string | undefined, report: Reporter): void {
+  for (const [field, what] of Object.entries(OPERATOR_ONLY)) {
+    const v = spec[field];
+    if (
+      v === undefined ||
+      v === null ||
+      v === false ||
+      (isObj(v) && Object.keys(v).length === 0) ||
+      (Array.isArray(v) && v.length === 0)
+    )
+      continue;
+    report.operatorOnly(`spec.${field}`, what, 'KubeVault');
+  }
+  report.warn(
+    'spec',
+    `standalone Vault starts uninitialised and sealed: run "${binary ?? 'vault'} operator init" and unseal each pod yourself, then configure auth methods, secret engines and policies (VaultPolicy, VaultPolicyBinding), which only the KubeVault operator applies`,
+  );
+}
