@@ -283,7 +283,16 @@ describe.skipIf(SKIP)(
     }, 120_000);
 
     it('runs once: started again, cluster-create.sh finds the cluster formed and changes nothing', async () => {
-      const before = (await cli(pods[0], clientTLS(pods[0]), 'cluster', 'nodes')).out;
+      // Pod 0 learns a replica's primary by gossip, a moment after the replica is made one: the
+      // view to compare with is the one where every replica names its primary.
+      const nodes = async () => (await cli(pods[0], clientTLS(pods[0]), 'cluster', 'nodes')).out;
+      const settled = (t: string) => !t.split('\n').some((l) => / slave - /.test(l));
+      let before = await nodes();
+      for (const t0 = Date.now(); !settled(before) && Date.now() - t0 < 30_000; ) {
+        await new Promise((res) => setTimeout(res, 200));
+        before = await nodes();
+      }
+      expect(settled(before)).toBe(true);
       const log = await runCreate('the cluster is formed already');
       expect(log).not.toContain('creating the cluster');
       const after = (await cli(pods[0], clientTLS(pods[0]), 'cluster', 'nodes')).out;
