@@ -11,20 +11,16 @@
 // wsrepSSTMethod rsync (default) or mariabackup; the cluster name (the database's name) is at
 // most 32 characters; requireSSL needs MariaDB 10.5.2 or later; certificates mounted under
 // /etc/mysql/certs/<alias>.
-import type { KubeObject, Obj } from '../io/objects.js';
+import type { Obj } from '../io/objects.js';
 import { isObj, shared } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import {
-  configMap,
   configMapVolume,
-  dataVolumeFrom,
   podSecurityContext,
   RESTRICTED_CONTAINER,
-  service,
-  statefulSet,
   tcpReadiness,
 } from '../render/workload.js';
-import { type Monitor, monitorObjects, readMonitor } from '../render/monitor.js';
+import { type Monitor, readMonitor } from '../render/monitor.js';
 import {
   operatorOnlyFields,
   readEnum,
@@ -36,7 +32,7 @@ import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 import type { Reporter } from '../io/results.js';
 import {
-  addMysqlExporter,
+  familyWorkload,
   adviseStandalone,
   BASE_MOUNTS,
   certOptions,
@@ -174,7 +170,6 @@ export const mariadb = defineKind<MariaDBPlan>({
     const name = ctx.db.metadata.name;
     const server = certificates.find((c) => c.alias === 'server');
     const client = certificates.find((c) => c.alias === 'client');
-    const governing = nameWithSuffix(name, 'pods');
     const configName = nameWithSuffix(name, 'server-config');
     const certs = certVolumes(certificates);
     const files = configFiles(ctx, plan, server, client);
@@ -200,33 +195,20 @@ export const mariadb = defineKind<MariaDBPlan>({
     if (reloader) files[WATCHER_FILE] = reloader.script;
     const containers: Obj[] = reloader ? [container, reloader.container] : [container];
     const volumes = [configMapVolume('config', configName, 0o555), ...certs.volumes];
-    if (plan.monitor) {
-      addMysqlExporter(
-        { files, volumes, containers },
-        {
-          monitor: plan.monitor,
-          authSecret: plan.authSecret,
-          certificates,
-          uid: MARIADB_UID,
-          report: ctx.report,
-        },
-      );
-    }
-    return [
-      configMap(owner, configName, files),
-      service(owner, name, PRIMARY_PORTS),
-      service(owner, governing, plan.galera ? CLUSTER_POD_PORTS : POD_PORTS, { headless: true }),
-      statefulSet(owner, {
-        name,
-        replicas: plan.replicas,
-        serviceName: governing,
-        securityContext: POD_SECURITY,
-        containers,
-        volumes,
-        dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
-      }),
-      ...(plan.monitor ? monitorObjects(owner, plan.monitor) : []),
-    ] satisfies KubeObject[];
+    return familyWorkload(ctx, owner, {
+      monitor: plan.monitor,
+      authSecret: plan.authSecret,
+      certificates,
+      configName,
+      files,
+      containers,
+      volumes,
+      replicas: plan.replicas,
+      uid: MARIADB_UID,
+      podSecurity: POD_SECURITY,
+      primaryPorts: PRIMARY_PORTS,
+      podPorts: plan.galera ? CLUSTER_POD_PORTS : POD_PORTS,
+    });
   },
 });
 

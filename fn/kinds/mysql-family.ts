@@ -2,9 +2,18 @@
 // TLS of client connections, and how the certificates are mounted (one secret volume per alias
 // under /etc/mysql/certs/<alias>, with the secret's own file names). KubeDB mounts MariaDB's
 // certificates the same way (MariaDB.CertMountPath); PerconaXtraDB keeps its own copy.
-import type { Obj } from '../io/objects.js';
+import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
-import { CERT_FILES, secretVolume } from '../render/workload.js';
+import type { Owner } from '../render/metadata.js';
+import {
+  CERT_FILES,
+  configMap,
+  dataVolumeFrom,
+  type Port,
+  secretVolume,
+  service,
+  statefulSet,
+} from '../render/workload.js';
 import {
   type Rotation,
   reloaderContainer,
@@ -12,7 +21,7 @@ import {
   WATCHER_FILE,
   watcherScript,
 } from '../render/rotation.js';
-import { exporterContainer, type Monitor, STATS_PATH } from '../render/monitor.js';
+import { exporterContainer, type Monitor, monitorObjects, STATS_PATH } from '../render/monitor.js';
 import type { Reporter } from '../io/results.js';
 import { readBool, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -322,8 +331,54 @@ function exporterCnf(tls: boolean): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** What a MySQL-family kind renders around its pod's containers and volumes. */
+export interface FamilyWorkload {
+  monitor: Monitor | undefined;
+  authSecret: string;
+  certificates: readonly IssuedCertificate[];
+  configName: string;
+  files: Record<string, string>;
+  containers: Obj[];
+  volumes: Obj[];
+  replicas: number;
+  /** The server's uid (and group): the pod's and the exporter's. */
+  uid: number;
+  podSecurity: Obj;
+  primaryPorts: readonly Port[];
+  podPorts: readonly Port[];
+}
+
+/**
+ * The workload every MySQL-family kind renders in standalone mode: its ConfigMap, the primary
+ * Service `<db>`, the governing Service `<db>-pods`, the StatefulSet, and with spec.monitor the
+ * exporter sidecar, the stats Service and the ServiceMonitor.
+ */
+export function familyWorkload(ctx: KindContext, owner: Owner, w: FamilyWorkload): KubeObject[] {
+  const name = ctx.db.metadata.name;
+  const governing = nameWithSuffix(name, 'pods');
+  if (w.monitor) {
+    const { monitor, authSecret, certificates, uid } = w;
+    addMysqlExporter(w, { monitor, authSecret, certificates, uid, report: ctx.report });
+  }
+  return [
+    configMap(owner, w.configName, w.files),
+    service(owner, name, w.primaryPorts),
+    service(owner, governing, w.podPorts, { headless: true }),
+    statefulSet(owner, {
+      name,
+      replicas: w.replicas,
+      serviceName: governing,
+      securityContext: w.podSecurity,
+      containers: w.containers,
+      volumes: w.volumes,
+      dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
+    }),
+    ...(w.monitor ? monitorObjects(owner, w.monitor) : []),
+  ];
+}
+
 /** The exporter sidecar with its option file and certificate, added to a kind's workload. */
-export function addMysqlExporter(
+function addMysqlExporter(
   w: { files: Record<string, string>; volumes: Obj[]; containers: Obj[] },
   o: {
     monitor: Monitor;

@@ -9,20 +9,16 @@
 // a topology defaults to 3 replicas, a single server to 1; group replication has 3 to 9 members
 // (MySQLMaxGroupMembers), a version-4 UUID as group name (generated when empty) and Multi-Primary
 // from 8.4.2; `requireSSL` makes the server require_secure_transport.
-import type { KubeObject, Obj } from '../io/objects.js';
+import type { Obj } from '../io/objects.js';
 import { isObj, shared } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import {
-  configMap,
   configMapVolume,
-  dataVolumeFrom,
   podSecurityContext,
   RESTRICTED_CONTAINER,
-  service,
-  statefulSet,
   tcpReadiness,
 } from '../render/workload.js';
-import { type Monitor, monitorObjects, readMonitor } from '../render/monitor.js';
+import { type Monitor, readMonitor } from '../render/monitor.js';
 import type { Reporter } from '../io/results.js';
 import {
   operatorOnlyFields,
@@ -34,7 +30,7 @@ import {
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 import {
-  addMysqlExporter,
+  familyWorkload,
   adviseStandalone,
   BASE_MOUNTS,
   certVolumes,
@@ -185,7 +181,6 @@ export const mysql = defineKind<MySQLPlan>({
     const name = ctx.db.metadata.name;
     const server = certificates.find((c) => c.alias === 'server');
     const client = certificates.find((c) => c.alias === 'client');
-    const governing = nameWithSuffix(name, 'pods');
     const configName = nameWithSuffix(name, 'server-config');
     const certs = certVolumes(certificates);
     const userSecret = plan.userConfig?.secret;
@@ -212,33 +207,20 @@ export const mysql = defineKind<MySQLPlan>({
     if (reloader) files[WATCHER_FILE] = reloader.script;
     const containers: Obj[] = reloader ? [container, reloader.container] : [container];
     const volumes = [configMapVolume('config', configName, 0o555), ...certs.volumes];
-    if (plan.monitor) {
-      addMysqlExporter(
-        { files, volumes, containers },
-        {
-          monitor: plan.monitor,
-          authSecret: plan.authSecret,
-          certificates,
-          uid: MYSQL_UID,
-          report: ctx.report,
-        },
-      );
-    }
-    return [
-      configMap(owner, configName, files),
-      service(owner, name, PRIMARY_PORTS),
-      service(owner, governing, POD_PORTS, { headless: true }),
-      statefulSet(owner, {
-        name,
-        replicas: 1,
-        serviceName: governing,
-        securityContext: POD_SECURITY,
-        containers,
-        volumes,
-        dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
-      }),
-      ...(plan.monitor ? monitorObjects(owner, plan.monitor) : []),
-    ] satisfies KubeObject[];
+    return familyWorkload(ctx, owner, {
+      monitor: plan.monitor,
+      authSecret: plan.authSecret,
+      certificates,
+      configName,
+      files,
+      containers,
+      volumes,
+      replicas: 1,
+      uid: MYSQL_UID,
+      podSecurity: POD_SECURITY,
+      primaryPorts: PRIMARY_PORTS,
+      podPorts: POD_PORTS,
+    });
   },
 });
 

@@ -8,24 +8,20 @@
 // most 32 characters; certificates mounted under /etc/mysql/certs/<alias> with the secret's own
 // file names (ca.crt, tls.crt, tls.key); `requireSSL` makes the server require_secure_transport.
 // The docs require spec.tls.issuerRef with requireSSL (the public webhook does not check it).
-import type { KubeObject, Obj } from '../io/objects.js';
+import type { Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import {
   CERT_FILES,
-  configMap,
   configMapVolume,
-  dataVolumeFrom,
   podSecurityContext,
   RESTRICTED_CONTAINER,
   secretVolume,
-  service,
   serviceWildcards,
-  statefulSet,
   tcpReadiness,
 } from '../render/workload.js';
 import { flat } from '../util/strings.js';
-import { type Monitor, monitorObjects, readMonitor } from '../render/monitor.js';
+import { type Monitor, readMonitor } from '../render/monitor.js';
 import { reloaderContainer, trustVolume, WATCHER_FILE, watcherScript } from '../render/rotation.js';
 import {
   operatorOnlyFields,
@@ -37,7 +33,7 @@ import {
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
 import {
-  addMysqlExporter,
+  familyWorkload,
   mysqlFamilyClient,
   mysqlRotation,
   readMysqlConfiguration,
@@ -164,7 +160,6 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
     const name = ctx.db.metadata.name;
     const server = certificates.find((c) => c.alias === 'server');
     const client = certificates.find((c) => c.alias === 'client');
-    const governing = nameWithSuffix(name, 'pods');
     const configName = nameWithSuffix(name, 'server-config');
     const { volumes, mounts } = serverFiles(configName, plan, server, client);
     const peers = peersOf(name, ctx.namespace, ctx.settings.clusterDomain, plan.replicas);
@@ -189,33 +184,20 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
         }),
       );
     }
-    if (plan.monitor) {
-      addMysqlExporter(
-        { files: config, volumes, containers },
-        {
-          monitor: plan.monitor,
-          authSecret: plan.authSecret,
-          certificates,
-          uid: MYSQL_UID,
-          report: ctx.report,
-        },
-      );
-    }
-    return [
-      configMap(owner, configName, config),
-      service(owner, name, PRIMARY_PORTS),
-      service(owner, governing, POD_PORTS, { headless: true }),
-      statefulSet(owner, {
-        name,
-        replicas: plan.replicas,
-        serviceName: governing,
-        securityContext: POD_SECURITY,
-        containers,
-        volumes,
-        dataVolume: dataVolumeFrom(ctx.db.spec as Obj),
-      }),
-      ...(plan.monitor ? monitorObjects(owner, plan.monitor) : []),
-    ] satisfies KubeObject[];
+    return familyWorkload(ctx, owner, {
+      monitor: plan.monitor,
+      authSecret: plan.authSecret,
+      certificates,
+      configName,
+      files: config,
+      containers,
+      volumes,
+      replicas: plan.replicas,
+      uid: MYSQL_UID,
+      podSecurity: POD_SECURITY,
+      primaryPorts: PRIMARY_PORTS,
+      podPorts: POD_PORTS,
+    });
   },
 });
 
