@@ -244,6 +244,8 @@ export class BlockReader {
   /**
    * A value that starts at `at` on the current line, after `key: ` or `- `; `parent` is the
    * column of that key or dash. Leaves p at the start of the next line.
+   * Over 60 lines on purpose: one dispatch on the value's first character, run for every value of
+   * every item; each branch is a few lines, and calls per branch would cost the reader's hot path.
    */
   private inlineValue(at: number, parent: number): unknown {
     const s = this.s;

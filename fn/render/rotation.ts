@@ -51,6 +51,10 @@ export function watcherScript(r: Rotation): string {
 
 const WATCHER_SCRIPTS = new Map<string, string>();
 
+/**
+ * Over 60 lines on purpose: it is the shell script itself, line for line, read top to bottom as
+ * the script runs; split into functions, the script could no longer be read in one place.
+ */
 function buildWatcherScript(r: Rotation): string {
   const restart = 'restart' in r.takeup ? r.takeup.restart : undefined;
   const lines = [
