@@ -40,11 +40,16 @@ export const optionName = (key: string) => key.replace(/_/g, '-').toLowerCase();
 /** A data directory made once by mariadb-install-db: root@localhost only, by unix-socket authentication. */
 export function mariadbTemplate(dir: string, uid: number, gid: number): void {
   mkdirSync(dir, { recursive: true });
+  // Its own temporary directory: bootstraps of parallel test files shared /tmp, and one failed
+  // there once ("Could not remove temporary table '/tmp/#sql-temptable-…'", error 2).
+  const tmp = `${dir}.tmp`;
+  mkdirSync(tmp, { recursive: true });
   execFileSync(
     'mariadb-install-db',
     [
       '--no-defaults',
       `--datadir=${dir}`,
+      `--tmpdir=${tmp}`,
       '--skip-test-db',
       '--skip-name-resolve',
       '--innodb-log-file-size=8M',
