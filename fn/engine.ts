@@ -55,6 +55,7 @@ import { flat } from './util/strings.js';
 import { type CertificateOverride, readTLSConfig } from './validate/tls-config.js';
 import { type DeclaredNames, declaredServiceNames } from './validate/service-templates.js';
 import { applyServiceTemplates } from './render/service-templates.js';
+import { isCatalogObject, VersionCatalog } from './catalog/versions.js';
 
 interface Rendered {
   source: KubeObject;
@@ -90,14 +91,17 @@ export function runFunction(list: ResourceList): ResourceList {
   const sources = generator
     ? [objects.find((o) => sameObject(o, generator)) ?? generator]
     : objects;
+  // What each spec.version names: the input's catalog objects, the policy's, the published ones.
+  const versions = new VersionCatalog(objects, config.settings.versions);
   const { rendered, replaced, targets } = renderSources(
     sources,
     config.settings,
-    issuers,
+    { issuers, versions },
     generator !== undefined,
     results,
   );
 
+  if (config.settings.mode === 'standalone') markCatalogObjects(objects, replaced, results);
   results.push(...checkCollisions(objects, rendered, validate));
   // Applications that connect: client Certificates and the workloads' wiring (connect/). In
   // validate mode every check runs, and no workload is changed.
@@ -253,10 +257,16 @@ function copiedAnnotation(o: KubeObject): Result {
  * Stage two: each database among the sources, once, rendered (renderDatabase): its objects, the
  * database as it is emitted when that differs (`replaced`), and what applications connect to.
  */
+/** What a database's references are looked up in: the run's issuers and version catalogs. */
+interface Lookups {
+  issuers: IssuerIndex;
+  versions: VersionCatalog;
+}
+
 function renderSources(
   sources: readonly KubeObject[],
   settings: Settings,
-  issuers: IssuerIndex,
+  lookups: Lookups,
   asGenerator: boolean,
   results: Result[],
 ): {
@@ -279,7 +289,7 @@ function renderSources(
       continue;
     }
     seen.set(key, o);
-    const outcome = renderDatabase(o, kind, settings, issuers, asGenerator);
+    const outcome = renderDatabase(o, kind, settings, lookups, asGenerator);
     results.push(...outcome.results);
     if (outcome.target)
       targets.set(`${kind.kind}/${namespaceOf(o)}/${o.metadata.name}`, outcome.target);
@@ -333,16 +343,17 @@ function renderDatabase(
   db: KubeObject,
   kind: DatabaseKind,
   settings: Settings,
-  issuers: IssuerIndex,
+  lookups: Lookups,
   asGenerator = false,
 ): DatabaseOutcome {
+  const { issuers } = lookups;
   const report = new Reporter(db);
   if (!checkIdentity(db, kind, report)) return { results: report.results, source: db };
   // Where kubectl and kpt would read a field of the database differently, say so.
   for (const a of yaml11Booleans(db)) report.warn(a.path, ambiguityMessage(a));
   // Validate mode changes no item: a requireTLS defaultIssuerRef is reported, not added.
   if (settings.mode !== 'validate') db = applyPolicyDefaults(db, settings.rules, report);
-  const read = readDatabase(db, kind, settings, issuers, report);
+  const read = readDatabase(db, kind, settings, lookups, report);
   if (!read) return { results: report.results, source: db };
   const { ctx, plan, declared } = read;
   if (report.failed)
@@ -400,7 +411,7 @@ function readDatabase(
   db: KubeObject,
   kind: DatabaseKind,
   settings: Settings,
-  issuers: IssuerIndex,
+  { issuers, versions }: Lookups,
   report: Reporter,
 ): { ctx: KindContext; plan: unknown; declared: DeclaredNames | undefined } | undefined {
   const spec = db.spec;
@@ -412,9 +423,14 @@ function readDatabase(
     return undefined;
   }
   const namespace = namespaceOf(db);
-  const aliases = kind.aliases(db);
+  const aliases = {
+    issued: kind.aliases(db),
+    unissued: kind.unissuedAliases?.(db),
+    kind: kind.kind,
+    operator: operatorOf(kind),
+  };
   const tls = readTLSConfig(spec, report, aliases, kind.extraTLSFields, kind.issuerRefOptional);
-  const ctx: KindContext = { db, namespace, settings, report, tls };
+  const ctx: KindContext = { db, namespace, settings, report, tls, versions };
   const plan = kind.plan(ctx);
   const declared = kind.clientServices
     ? declaredServiceNames(ctx, kind.clientServices(ctx, plan))
@@ -546,6 +562,33 @@ function markSource(
   return db;
 }
 
+/**
+ * Standalone mode: a version catalog object in the input (a PostgresVersion, …) is read, and like
+ * the database it is marked local-config: without KubeDB the cluster has no such kind.
+ */
+function markCatalogObjects(
+  objects: readonly KubeObject[],
+  replaced: Map<KubeObject, KubeObject>,
+  results: Result[],
+): void {
+  for (const o of objects) {
+    if (!isCatalogObject(o) || annotationsOf(o)[LOCAL_CONFIG] === 'true') continue;
+    const annotations = merged<Record<string, string>>(annotationsOf(o), {
+      [LOCAL_CONFIG]: 'true',
+    });
+    replaced.set(o, { ...o, metadata: { ...o.metadata, annotations } });
+    results.push(
+      resultFor(
+        o,
+        'info',
+        `set to "true", so that ${describeObject(o)} is not applied: standalone mode reads the ` +
+          `version from it, and a cluster without ${groupOf(o.apiVersion) === 'catalog.kubevault.com' ? 'KubeVault' : 'KubeDB'} has no ${o.kind} kind`,
+        `metadata.annotations.${LOCAL_CONFIG}`,
+      ),
+    );
+  }
+}
+
 /** The server certificate also names what the user declared for the Services (serviceTemplates). */
 function withDeclaredNames(
   defaults: CertificateDefaults,
@@ -577,7 +620,7 @@ function readsWhole(item: unknown): boolean {
 }
 
 /** The operator that serves a kind at run time. */
-function operatorOf(kind: DatabaseKind): string {
+function operatorOf(kind: DatabaseKind): 'KubeDB' | 'KubeVault' {
   return kind.group === 'kubevault.com' ? 'KubeVault' : 'KubeDB';
 }
 

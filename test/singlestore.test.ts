@@ -86,11 +86,6 @@ describe('Singlestore validation', () => {
       'must be a mapping, got the string "three"',
     ],
     [
-      { tls: { issuerRef: ISSUER, certificates: [{ alias: 'metrics-exporter' }] } },
-      'spec.tls.certificates[0].alias',
-      'unknown alias "metrics-exporter"; this resource issues server, client',
-    ],
-    [
       { tls: { certificates: [] } },
       'spec.tls.issuerRef',
       'spec.tls.issuerRef is required when spec.tls is set: name the cert-manager Issuer or ClusterIssuer that signs the certificates',

@@ -7,6 +7,7 @@ import type { Owner } from '../render/metadata.js';
 import type { PodTemplateRules } from '../render/pod-template.js';
 import type { Settings } from '../policy/settings.js';
 import type { Subject, TLSConfig } from '../validate/tls-config.js';
+import type { VersionCatalog } from '../catalog/versions.js';
 
 export interface KindContext {
   db: KubeObject;
@@ -15,6 +16,8 @@ export interface KindContext {
   report: Reporter;
   /** The validated `spec.tls`, or undefined when the resource has none. */
   tls: TLSConfig | undefined;
+  /** The version catalogs of this run (the input's, the policy's, the published ones). */
+  versions?: VersionCatalog;
 }
 
 /** What the kind asks of one certificate before the user's overrides are merged in. */
@@ -125,6 +128,12 @@ export interface DatabaseKind<Plan = unknown> {
   summary: string;
   /** Aliases this object issues, in order; the user may customise exactly these. */
   aliases(db: KubeObject): readonly string[];
+  /**
+   * Aliases the operator knows but issues no certificate for with this object, each with why
+   * (e.g. MSSQLServer's endpoint without an availability group): an entry of one is ignored, as
+   * the operator ignores it, with a warning that says why.
+   */
+  unissuedAliases?(db: KubeObject): Readonly<Record<string, string>>;
   /** Keys of `spec.tls` this kind reads besides issuerRef and certificates. */
   extraTLSFields?: readonly string[];
   /** `spec.tls` without issuerRef is valid for this kind (KubeVault then self-signs); the kind's plan() reports what it means. */

@@ -103,23 +103,32 @@ export const mariadb = defineKind<MariaDBPlan>({
     'MariaDB: server, client and metrics-exporter certificates; one server or a Galera ' +
     'cluster, client connections and Galera replication over TLS',
   aliases: () => ALIASES,
+  unissuedAliases: () => ({
+    archiver:
+      "archiver is KubeDB's older name of the client certificate (its docs still show it); " +
+      'current KubeDB issues server, client and metrics-exporter',
+  }),
 
   plan(ctx) {
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
     const standalone = ctx.settings.mode === 'standalone';
-    const version = readUpstreamVersion(spec, report, {
+    const { engine } = readUpstreamVersion(ctx, spec, {
+      catalogKind: 'MariaDBVersion',
       product: 'MariaDB',
       image: 'mariadb',
       example: '11.4.3',
-      standalone,
+      // KubeDB's MariaDBVersions have no distribution: each is the one upstream MariaDB.
+      distributions: ['Official', ''],
+      dependsOn: 'dbtls does not check that requireSSL has the MariaDB version it needs',
+      refusesDeprecated: true,
     });
     const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
     const mode = readClusterMode(ctx, replicas);
     const sstMethod =
       readEnum(spec, 'wsrepSSTMethod', 'spec.wsrepSSTMethod', SST_METHODS, report) ?? 'rsync';
     const transport = readSecureTransport(ctx);
-    if (transport.requireSSL) checkRequireSSLVersion(version, report);
+    if (transport.requireSSL) checkRequireSSLVersion(engine, report);
     if (standalone) {
       checkStandalone(ctx, mode, replicas);
       warnOperatorOnly(spec, OPERATOR_ONLY, report);
@@ -127,7 +136,7 @@ export const mariadb = defineKind<MariaDBPlan>({
     }
     const plan: MariaDBPlan = {
       ...transport,
-      version: version ?? '',
+      version: engine ?? '',
       replicas,
       galera: mode === 'GaleraCluster',
       sstMethod,

@@ -13,6 +13,7 @@
 // server certificate per PetSet, `<petset>-server-cert` (KubeDB resets the server secretName):
 // shards `<prefix><db>-shard<i>`, `<prefix><db>-configsvr`, `<prefix><db>-mongos`; `<db>` and
 // `<db>-arbiter`. Governing services are `<petset>-pods` (the arbiter's is its replica set's).
+import { resolveVersion } from '../catalog/read-version.js';
 import type { Obj } from '../io/objects.js';
 import { isObj } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
@@ -55,7 +56,14 @@ export const mongodb = defineKind<MongoDBPlan>({
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
     const name = ctx.db.metadata.name;
-    readString(spec, 'version', 'spec.version', report);
+    const version = readString(spec, 'version', 'spec.version', report);
+    // Nothing dbtls checks depends on the MongoDB version; KubeDB refuses a deprecated one.
+    if (version !== undefined)
+      resolveVersion(ctx, version, {
+        catalogKind: 'MongoDBVersion',
+        product: 'MongoDB',
+        refusesDeprecated: true,
+      });
     if (spec.version === undefined || spec.version === null)
       report.error('spec.version', 'is ' + 'required: the MongoDB version, e.g. "8.0.17"');
     const sslMode = readSslMode(ctx, spec);
@@ -122,11 +130,14 @@ function readTopology(spec: Obj, report: Reporter): Topology {
   const sh = spec.shardTopology;
   const has = (v: unknown) => v !== undefined && v !== null;
   const inMemory = spec.storageEngine === 'inMemory';
+  // KubeDB's webhook has no rule against both: spec.shardTopology wins (its helpers look at it
+  // first), and each shard's replica set is named shard<N> (spec.shardTopology.shard.prefix<N>).
   if (has(rs) && has(sh))
-    report.error(
-      'spec.shardTopology',
-      'and spec.replicaSet are exclusive: ' +
-        'each shard is a replica set of its own; remove spec.replicaSet',
+    report.warn(
+      'spec.replicaSet',
+      'spec.replicaSet is ignored beside spec.shardTopology: KubeDB runs a sharded cluster and ' +
+        "names each shard's replica set itself (shard<N>, or spec.shardTopology.shard.prefix " +
+        'followed by N); remove spec.replicaSet',
     );
   if (has(sh)) {
     readShardTopology(spec, inMemory, report);

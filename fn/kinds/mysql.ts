@@ -84,6 +84,19 @@ interface MySQLPlan extends SecureTransport {
   userConfig?: UserConfiguration;
 }
 
+/** How KubeDB names MySQL versions (MySQLVersion), and what dbtls reads from them. */
+const VERSIONS = {
+  catalogKind: 'MySQLVersion',
+  product: 'MySQL',
+  image: 'mysql',
+  example: '8.4.3',
+  // MySQL: Oracle's own build (the -innodb versions), which the upstream image is too.
+  distributions: ['Official', 'MySQL'],
+  dependsOn:
+    'dbtls does not check that Multi-Primary group replication has the MySQL version it needs',
+  refusesDeprecated: true,
+};
+
 export const mysql = defineKind<MySQLPlan>({
   group: 'kubedb.com',
   kind: 'MySQL',
@@ -98,13 +111,8 @@ export const mysql = defineKind<MySQLPlan>({
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
     const standalone = ctx.settings.mode === 'standalone';
-    const version = readUpstreamVersion(spec, report, {
-      product: 'MySQL',
-      image: 'mysql',
-      example: '8.4.3',
-      standalone,
-    });
-    const topology = readTopology(spec, version, report);
+    const { engine } = readUpstreamVersion(ctx, spec, VERSIONS);
+    const topology = readTopology(spec, engine, report);
     const replicas =
       readInt(spec, 'replicas', 'spec.replicas', report, 1) ??
       (topology && topology !== 'RemoteReplica' ? DEFAULT_GROUP_SIZE : 1);
@@ -141,7 +149,7 @@ export const mysql = defineKind<MySQLPlan>({
     const monitor = standalone
       ? readMonitor(spec, report, { reservedPorts: [MYSQL_PORT] })
       : undefined;
-    const plan: MySQLPlan = { ...transport, version: version ?? '', replicas, topology, monitor };
+    const plan: MySQLPlan = { ...transport, version: engine ?? '', replicas, topology, monitor };
     if (standalone) {
       const cert = (alias: string) =>
         ctx.tls ? { alias, name: alias, secretName: alias } : undefined;

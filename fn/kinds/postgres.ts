@@ -37,6 +37,8 @@ import {
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import type { Reporter } from '../io/results.js';
+import { resolveVersion, type VersionRules } from '../catalog/read-version.js';
+import { versionNumbers } from '../catalog/versions.js';
 import {
   inlineData,
   inlineKey,
@@ -92,6 +94,7 @@ interface PostgresPlan {
   sslMode: SSLMode;
   clientAuthMode: AuthMode;
   major: number;
+  /** The engine version (standalone mode's image tag). */
   version: string;
   replicas: number;
   authSecret: string;
@@ -114,7 +117,7 @@ export const postgres = defineKind<PostgresPlan>({
   plan(ctx) {
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
-    const { version, major } = readVersion(ctx, spec);
+    const { version, engine, major } = readVersion(ctx, spec);
     const hasTLS = ctx.tls !== undefined;
     const sslMode = readSslMode(spec, hasTLS, report);
     const clientAuthMode = readClientAuthMode(ctx, spec, { sslMode, major, version });
@@ -143,7 +146,7 @@ export const postgres = defineKind<PostgresPlan>({
       sslMode,
       clientAuthMode,
       major,
-      version: version ?? '',
+      version: engine ?? '',
       replicas,
       authSecret,
       hotStandby: standbyMode === 'Hot',
@@ -650,29 +653,30 @@ export function parsePostgresConf(text: string): Setting[] {
   return out;
 }
 
-/** spec.version: required, with a major version, and in standalone mode a plain upstream one. */
-function readVersion(ctx: KindContext, spec: Obj): { version?: string; major: number } {
+/** How KubeDB names PostgreSQL versions (PostgresVersion), and what dbtls reads from them. */
+const VERSIONS: VersionRules = {
+  catalogKind: 'PostgresVersion',
+  product: 'PostgreSQL',
+  dependsOn: "dbtls checks neither clientAuthMode's default nor scram's minimum version",
+  refusesDeprecated: true,
+  standalone: { image: 'postgres', distributions: ['Official'] },
+};
+
+/**
+ * spec.version: required; the PostgresVersion it names gives the engine version (its major for the
+ * checks, the whole for standalone mode's image).
+ */
+function readVersion(
+  ctx: KindContext,
+  spec: Obj,
+): { version?: string; engine?: string; major: number } {
   const { report } = ctx;
   const version = readString(spec, 'version', 'spec.version', report);
   if (version === undefined && spec.version === undefined)
     report.error('spec.version', 'is required: the PostgreSQL version, e.g. "16.4"');
-  const major = version ? Number.parseInt(version, 10) : Number.NaN;
-  if (version !== undefined && Number.isNaN(major)) {
-    report.error(
-      'spec.version',
-      `${JSON.stringify(version)} does not start with a PostgreSQL major version`,
-    );
-  } else if (
-    version !== undefined &&
-    ctx.settings.mode === 'standalone' &&
-    !/^\d+(\.\d+)*$/.test(version)
-  ) {
-    report.error(
-      'spec.version',
-      `${JSON.stringify(version)} is a KubeDB distribution; standalone mode runs the upstream postgres image and needs a plain version such as "16.4" (or use mode: operator)`,
-    );
-  }
-  return { version, major };
+  if (version === undefined) return { major: Number.NaN };
+  const { engine } = resolveVersion(ctx, version, VERSIONS);
+  return { version, engine, major: versionNumbers(engine)[0] };
 }
 
 /** spec.sslMode, defaulted by whether TLS is set, and refused where it contradicts spec.tls. */

@@ -56,6 +56,7 @@ import {
   readUpstreamVersion,
   warnOperatorOnly,
 } from '../validate/fields.js';
+import { versionNumbers } from '../catalog/versions.js';
 import { nameWithSuffix } from '../util/names.js';
 import {
   announceArgument,
@@ -136,17 +137,19 @@ export const redis = defineKind<RedisPlan>({
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
     const standalone = ctx.settings.mode === 'standalone';
-    const version = readUpstreamVersion(spec, report, {
+    const { engine } = readUpstreamVersion(ctx, spec, {
+      catalogKind: 'RedisVersion',
       product: 'Redis',
       image: 'redis',
       example: '7.4.1',
-      standalone,
+      dependsOn: 'dbtls does not check that it has TLS (Redis 6 or later)',
+      refusesDeprecated: true,
     });
-    const major = version ? Number.parseInt(version, 10) : Number.NaN;
+    const major = versionNumbers(engine)[0];
     if (ctx.tls !== undefined && major < TLS_SINCE_MAJOR) {
       report.error(
         'spec.tls',
-        `Redis ${version} has no TLS; KubeDB supports spec.tls from Redis ` + `${TLS_SINCE_MAJOR}`,
+        `Redis ${engine} has no TLS; KubeDB supports spec.tls from Redis ` + `${TLS_SINCE_MAJOR}`,
       );
     }
     const mode = readEnum(spec, 'mode', 'spec.mode', MODES, report) ?? 'Standalone';
@@ -166,7 +169,7 @@ export const redis = defineKind<RedisPlan>({
     const cluster = mode === 'Cluster' ? shape : undefined;
     const monitor = standalone ? readMonitor(spec, report, { reservedPorts: [PORT] }) : undefined;
     const plan: RedisPlan = {
-      version: version ?? '',
+      version: engine ?? '',
       mode,
       cluster,
       disableAuth,

@@ -5,6 +5,7 @@ import { validatePolicy } from '../generated/schemas.js';
 import { isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { resultFor, type Result } from '../io/results.js';
 import { NO_RULES, type PolicyRules, readRules } from './rules.js';
+import type { DeclaredVersion } from '../catalog/versions.js';
 
 export const POLICY_API_VERSION = 'dbtls.dev/v1alpha1';
 export const POLICY_KIND = 'DatabaseTLSPolicy';
@@ -24,6 +25,8 @@ export interface Settings {
   externalDatabases: ExternalDatabase[];
   /** The organisation's rules (spec.rules); see fn/policy/rules.ts. */
   rules: PolicyRules;
+  /** Version catalog objects the cluster has (spec.versions): what a spec.version names. */
+  versions: DeclaredVersion[];
 }
 
 export interface ExternalIssuer {
@@ -44,6 +47,7 @@ export const DEFAULT_SETTINGS: Settings = {
   externalIssuers: [],
   externalDatabases: [],
   rules: NO_RULES,
+  versions: [],
 };
 
 export interface ConfigOutcome {
@@ -191,6 +195,7 @@ function toSettings(spec: Obj): Settings {
       parseExternalDatabase,
     ),
     rules: NO_RULES,
+    versions: (spec.versions as DeclaredVersion[] | undefined) ?? [],
   };
 }
 
@@ -232,6 +237,9 @@ export const PATTERN_WORDS: Record<string, string> = {
     'ending with a letter or digit',
   '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
     'a name of lowercase letters, digits, "-" and ".", starting and ending with a letter or digit',
+  '^[0-9]+(\\.[0-9]+)*([-+.][0-9A-Za-z.-]+)?$':
+    'an engine version such as 16.4 or 8.0.39-30.1: numbers separated by ".", then at most one ' +
+    'suffix after "-", "+" or "."',
   '^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$':
     'a Go duration such as 2160h or 1h30m (units h, m, s, ms, us, ns; no d)',
 };
