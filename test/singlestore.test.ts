@@ -214,6 +214,9 @@ describe('Singlestore rendering', () => {
       '*.mem-pods.prod.svc',
       '*.mem-pods.prod.svc.corp.internal',
       'localhost',
+      // As KubeDB issues it (kubedb/docs singlestore/reconfigure-tls/cluster: *.<db>.<ns>.svc).
+      '*.mem.prod.svc',
+      '*.mem.prod.svc.corp.internal',
     ]);
     const sets = itemsOf(r, 'StatefulSet');
     expect(

@@ -19,6 +19,7 @@ import {
   podSecurityContext,
   RESTRICTED_CONTAINER,
   tcpReadiness,
+  serviceWildcards,
 } from '../render/workload.js';
 import { type Monitor, readMonitor } from '../render/monitor.js';
 import {
@@ -29,6 +30,7 @@ import {
   warnOperatorOnly,
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
+import { flat } from '../util/strings.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 import type { Reporter } from '../io/results.js';
 import {
@@ -162,13 +164,16 @@ export const mariadb = defineKind<MariaDBPlan>({
     // KubeDB sets no default subject (SetTLSDefaults fills only secret names).
     const name = ctx.db.metadata.name;
     // Galera nodes connect to each other with the server certificate: it is client and server.
-    if (alias === 'server')
-      return serverCertificateDefaults(
-        ctx,
-        [name],
-        nameWithSuffix(name, 'pods'),
-        USAGES.serverAndClient,
-      );
+    if (alias === 'server') {
+      // As KubeDB issues it (kubedb/docs mariadb/reconfigure-tls/cluster): common name
+      // <db>.<ns>.svc, and *.<db>.<ns>.svc among the names.
+      const commonName = flat(name, '.', ctx.namespace, '.svc');
+      const governing = nameWithSuffix(name, 'pods');
+      const usages = USAGES.serverAndClient;
+      const defaults = serverCertificateDefaults(ctx, [name], governing, usages, commonName);
+      const wildcards = serviceWildcards(name, ctx.namespace, ctx.settings.clusterDomain);
+      return { ...defaults, dnsNames: [...(defaults.dnsNames ?? []), ...wildcards] };
+    }
     // The client certificate is the root user's; the exporter's is the monitor user's.
     return { commonName: alias === 'client' ? 'root' : 'monitor', usages: USAGES.client };
   },

@@ -22,6 +22,7 @@ import {
   service,
   statefulSet,
   tcpReadiness,
+  serviceWildcards,
 } from '../render/workload.js';
 import {
   reloaderContainer,
@@ -155,14 +156,14 @@ export const singlestore = defineKind<SinglestorePlan>({
     // KubeDB sets no default subject (SetTLSDefaults fills only secret names).
     const name = ctx.db.metadata.name;
     // The primary service, and the pods of every group under the governing service they share;
-    // aggregators connect to leaves with the same certificate.
-    if (alias === 'server')
-      return serverCertificateDefaults(
-        ctx,
-        [name],
-        nameWithSuffix(name, 'pods'),
-        USAGES.serverAndClient,
-      );
+    // aggregators connect to leaves with the same certificate. As KubeDB issues it (kubedb/docs
+    // singlestore/reconfigure-tls/cluster): common name <db>, and *.<db>.<ns>.svc among the names.
+    if (alias === 'server') {
+      const governing = nameWithSuffix(name, 'pods');
+      const defaults = serverCertificateDefaults(ctx, [name], governing, USAGES.serverAndClient);
+      const wildcards = serviceWildcards(name, ctx.namespace, ctx.settings.clusterDomain);
+      return { ...defaults, dnsNames: [...(defaults.dnsNames ?? []), ...wildcards] };
+    }
     return { commonName: 'root', usages: USAGES.client };
   },
 
