@@ -6,7 +6,7 @@ import type {
   IssuedCertificate,
   KindContext,
 } from './kinds/kind.js';
-import { findKind, KINDS } from './kinds/index.js';
+import { findKind, GITOPS_GROUP, KINDS } from './kinds/index.js';
 import {
   annotationsOf,
   describeObject,
@@ -281,11 +281,12 @@ function renderSources(
   for (const o of sources) {
     const kind = findKind(o);
     if (!kind) continue;
-    const key = `${kind.group}/${kind.kind}/${namespaceOf(o)}/${o.metadata.name}`;
+    // A GitOps object stands for the kubedb.com object of its name: one of the two.
+    const group = kind.counterpart ? groupOf(kind.counterpart) : kind.group;
+    const key = `${group}/${kind.kind}/${namespaceOf(o)}/${o.metadata.name}`;
     const first = seen.get(key);
     if (first) {
-      const message = `${describeObject(o)} is given twice${where(first)}; each database must appear once`;
-      results.push(resultFor(o, 'error', message, 'metadata.name'));
+      results.push(resultFor(o, 'error', givenTwice(o, first), 'metadata.name'));
       continue;
     }
     seen.set(key, o);
@@ -300,6 +301,18 @@ function renderSources(
     }
   }
   return { rendered, replaced, targets };
+}
+
+/** One database given twice: the same object, or a GitOps object and the one it makes. */
+function givenTwice(o: KubeObject, first: KubeObject): string {
+  if (o.apiVersion === first.apiVersion)
+    return `${describeObject(o)} is given twice${where(first)}; each database must appear once`;
+  const [gitops, made] = groupOf(o.apiVersion) === GITOPS_GROUP ? [o, first] : [first, o];
+  return (
+    `${describeObject(o)} is given twice: as ${made.apiVersion}${where(made)} and as ` +
+    `${gitops.apiVersion}${where(gitops)}, from which the KubeDB GitOps operator creates the ` +
+    `${made.apiVersion} object itself; keep one of the two`
+  );
 }
 
 /**
@@ -353,14 +366,18 @@ function renderDatabase(
   for (const a of yaml11Booleans(db)) report.warn(a.path, ambiguityMessage(a));
   // Validate mode changes no item: a requireTLS defaultIssuerRef is reported, not added.
   if (settings.mode !== 'validate') db = applyPolicyDefaults(db, settings.rules, report);
-  const read = readDatabase(db, kind, settings, lookups, report);
+  // A GitOps kind is read and rendered as the kubedb.com object the GitOps operator creates.
+  const asKubeDB = kind.counterpart ? { ...db, apiVersion: kind.counterpart } : db;
+  const read = readDatabase(asKubeDB, kind, settings, lookups, report);
   if (!read) return { results: report.results, source: db };
   const { ctx, plan, declared } = read;
   if (report.failed)
     return { results: report.results, source: db, target: { kind, ctx, plan, valid: false } };
   checkDatabasePolicy(ctx, kind, plan, issuers);
+  if (kind.counterpart) report.info('apiVersion', gitOpsNote(db, kind.counterpart, settings));
 
-  const owner: Owner = { db, namespace: ctx.namespace, resource: kind.resource, group: kind.group };
+  const group = groupOf(asKubeDB.apiVersion);
+  const owner: Owner = { db: asKubeDB, namespace: ctx.namespace, resource: kind.resource, group };
   const { objects, issued } = issueCertificates(kind, ctx, plan, owner, declared);
   if (settings.mode === 'standalone')
     objects.push(...renderWorkload(kind, ctx, plan, issued, owner));
@@ -375,6 +392,17 @@ function renderDatabase(
     );
   }
   return { results: report.results, objects, source, target };
+}
+
+/** What dbtls does with a KubeDB GitOps object, which the GitOps operator turns into a database. */
+function gitOpsNote(db: KubeObject, counterpart: string, settings: Settings): string {
+  const made =
+    `the KubeDB GitOps operator creates ${counterpart} ${db.kind} ${namespaceOf(db)}/` +
+    `${db.metadata.name} from this object (and the OpsRequests that apply its later changes)`;
+  if (settings.mode === 'operator')
+    return `${made}; dbtls issues the Certificates that ${db.kind} waits for, under KubeDB's names, and passes this object through`;
+  if (settings.mode === 'validate') return `${made}; dbtls checks this object as that ${db.kind}`;
+  return `${made}; without KubeDB, standalone mode renders that ${db.kind} itself`;
 }
 
 /**
@@ -514,7 +542,7 @@ function renderWorkload(
 ): KubeObject[] {
   const workload = applyServiceTemplates(ctx, kind, plan, kind.workload(ctx, plan, issued, owner));
   // The pod template and KubeDB's defaults, and a PodDisruptionBudget where KubeDB keeps one.
-  const pdb = kind.group === 'kubedb.com';
+  const pdb = groupOf(ctx.db.apiVersion) === 'kubedb.com';
   return kind.podTemplate
     ? applyPodTemplates(workload, ctx.db, kind.podTemplate, ctx.report, pdb)
     : workload;
@@ -829,7 +857,7 @@ function nearMiss(o: KubeObject): Result | undefined {
   const same = KINDS.find((k) => k.kind.toLowerCase() === lower);
   if (!same) return undefined;
   const group = groupOf(o.apiVersion);
-  if (same.group === group) {
+  if (same.group === group || group === GITOPS_GROUP) {
     return resultFor(
       o,
       'warning',

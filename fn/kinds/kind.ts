@@ -124,6 +124,11 @@ export interface DatabaseKind<Plan = unknown> {
   resource: string;
   /** Served API versions this module understands, e.g. ['v1', 'v1alpha2']. */
   versions: readonly string[];
+  /**
+   * A KubeDB GitOps kind (gitops.kubedb.com): the apiVersion of the kubedb.com object the GitOps
+   * operator creates from it, as which dbtls reads and renders it (kinds/index.ts).
+   */
+  counterpart?: string;
   /** One line for the README table and --help. */
   summary: string;
   /** Aliases this object issues, in order; the user may customise exactly these. */
