@@ -6,7 +6,8 @@ import type {
   IssuedCertificate,
   KindContext,
 } from './kinds/kind.js';
-import { findKind, GITOPS_GROUP, KINDS } from './kinds/index.js';
+import { findKind, KINDS } from './kinds/index.js';
+import { GITOPS_GROUP } from './kinds/gitops.js';
 import {
   annotationsOf,
   describeObject,
@@ -44,18 +45,17 @@ import {
   applyPolicyDefaults,
   checkDatabasePolicy,
 } from './policy/rules.js';
-import {
-  dns1123SubdomainErrors,
-  reportGeneratedNames,
-  reportWebhookErrors,
-} from './validate/certificate-spec.js';
+import { dns1123SubdomainErrors, reportWebhookErrors } from './validate/certificate-spec.js';
+import { reportGeneratedNames, reportOperatorServiceName } from './validate/object-names.js';
 import { IssuerIndex } from './validate/issuers.js';
 import { nameWithSuffix } from './util/names.js';
 import { flat } from './util/strings.js';
 import { type CertificateOverride, readTLSConfig } from './validate/tls-config.js';
 import { type DeclaredNames, declaredServiceNames } from './validate/service-templates.js';
 import { applyServiceTemplates } from './render/service-templates.js';
-import { isCatalogObject, VersionCatalog } from './catalog/versions.js';
+import { VersionCatalog } from './catalog/versions.js';
+import { markCatalogObjects } from './catalog/local-config.js';
+import { gitOpsNote, givenTwice } from './kinds/gitops.js';
 
 interface Rendered {
   source: KubeObject;
@@ -303,18 +303,6 @@ function renderSources(
   return { rendered, replaced, targets };
 }
 
-/** One database given twice: the same object, or a GitOps object and the one it makes. */
-function givenTwice(o: KubeObject, first: KubeObject): string {
-  if (o.apiVersion === first.apiVersion)
-    return `${describeObject(o)} is given twice${where(first)}; each database must appear once`;
-  const [gitops, made] = groupOf(o.apiVersion) === GITOPS_GROUP ? [o, first] : [first, o];
-  return (
-    `${describeObject(o)} is given twice: as ${made.apiVersion}${where(made)} and as ` +
-    `${gitops.apiVersion}${where(gitops)}, from which the KubeDB GitOps operator creates the ` +
-    `${made.apiVersion} object itself; keep one of the two`
-  );
-}
-
 /**
  * Applications that connect (fn/connect/): their client Certificates join the rendered objects,
  * the workloads dbtls adds to (or takes its additions from) join the changed items.
@@ -383,6 +371,7 @@ function renderDatabase(
     objects.push(...renderWorkload(kind, ctx, plan, issued, owner));
   const source = markSource(db, kind, settings, asGenerator, report);
   reportGeneratedNames(objects, report);
+  if (settings.mode !== 'standalone') reportOperatorServiceName(db, operatorOf(kind), report);
   const target: ConnectTarget = { kind, ctx, plan, valid: !report.failed };
   if (report.failed) return { results: report.results, source: db, target };
   if (source !== db && settings.mode === 'standalone') {
@@ -392,17 +381,6 @@ function renderDatabase(
     );
   }
   return { results: report.results, objects, source, target };
-}
-
-/** What dbtls does with a KubeDB GitOps object, which the GitOps operator turns into a database. */
-function gitOpsNote(db: KubeObject, counterpart: string, settings: Settings): string {
-  const made =
-    `the KubeDB GitOps operator creates ${counterpart} ${db.kind} ${namespaceOf(db)}/` +
-    `${db.metadata.name} from this object (and the OpsRequests that apply its later changes)`;
-  if (settings.mode === 'operator')
-    return `${made}; dbtls issues the Certificates that ${db.kind} waits for, under KubeDB's names, and passes this object through`;
-  if (settings.mode === 'validate') return `${made}; dbtls checks this object as that ${db.kind}`;
-  return `${made}; without KubeDB, standalone mode renders that ${db.kind} itself`;
 }
 
 /**
@@ -588,33 +566,6 @@ function markSource(
     );
   }
   return db;
-}
-
-/**
- * Standalone mode: a version catalog object in the input (a PostgresVersion, …) is read, and like
- * the database it is marked local-config: without KubeDB the cluster has no such kind.
- */
-function markCatalogObjects(
-  objects: readonly KubeObject[],
-  replaced: Map<KubeObject, KubeObject>,
-  results: Result[],
-): void {
-  for (const o of objects) {
-    if (!isCatalogObject(o) || annotationsOf(o)[LOCAL_CONFIG] === 'true') continue;
-    const annotations = merged<Record<string, string>>(annotationsOf(o), {
-      [LOCAL_CONFIG]: 'true',
-    });
-    replaced.set(o, { ...o, metadata: { ...o.metadata, annotations } });
-    results.push(
-      resultFor(
-        o,
-        'info',
-        `set to "true", so that ${describeObject(o)} is not applied: standalone mode reads the ` +
-          `version from it, and a cluster without ${groupOf(o.apiVersion) === 'catalog.kubevault.com' ? 'KubeVault' : 'KubeDB'} has no ${o.kind} kind`,
-        `metadata.annotations.${LOCAL_CONFIG}`,
-      ),
-    );
-  }
 }
 
 /** The server certificate also names what the user declared for the Services (serviceTemplates). */

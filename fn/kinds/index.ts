@@ -1,6 +1,7 @@
 // The supported database kinds. Adding a kind: write its module beside this file and list it here.
 import { groupOf, isObj } from '../io/objects.js';
 import type { DatabaseKind } from './kind.js';
+import { GITOPS_GROUP, GITOPS_SPECS } from './gitops.js';
 import { postgres } from './postgres.js';
 import { mssqlserver } from './mssqlserver.js';
 import { vaultserver } from './vaultserver.js';
@@ -37,24 +38,6 @@ export function findKind(o: unknown): DatabaseKind | undefined {
   return group === GITOPS_GROUP ? gitOpsKinds.get(o.kind) : undefined;
 }
 
-/**
- * KubeDB's GitOps kinds (kubedb/apimachinery apis/gitops/v1alpha1): each carries the spec of its
- * kubedb.com counterpart (dbv1.PostgresSpec, …; dbv1alpha2 for MSSQLServer and Singlestore), from
- * which the KubeDB GitOps operator creates the kubedb.com object of the same name and namespace,
- * and later the OpsRequests that bring it to a changed spec. dbtls checks and renders one as that
- * object: `counterpart` is its apiVersion.
- */
-export const GITOPS_GROUP = 'gitops.kubedb.com';
-const GITOPS_SPECS: Readonly<Record<string, string>> = {
-  Postgres: 'kubedb.com/v1',
-  PerconaXtraDB: 'kubedb.com/v1',
-  Singlestore: 'kubedb.com/v1alpha2',
-  MSSQLServer: 'kubedb.com/v1alpha2',
-  MariaDB: 'kubedb.com/v1',
-  MySQL: 'kubedb.com/v1',
-  Redis: 'kubedb.com/v1',
-  MongoDB: 'kubedb.com/v1',
-};
 const gitOpsKinds = new Map(
   KINDS.filter((k) => GITOPS_SPECS[k.kind] !== undefined).map((k) => [
     k.kind,
