@@ -62,7 +62,9 @@ function checkStandalone(ctx: KindContext, v: ResolvedVersion, rules: VersionRul
         'use mode: operator',
     );
   } else if (!distributions.includes(v.distribution)) {
-    const instead = publishedNameFor(rules.catalogKind, v.engine, distributions);
+    const published = publishedNameFor(rules.catalogKind, v.engine, distributions);
+    // Not the name itself: a catalog object of the input may give a published name its own facts.
+    const instead = published === v.name ? undefined : published;
     ctx.report.error(
       'spec.version',
       `${JSON.stringify(v.name)} is ${rules.product} ${v.engine} of the ${v.distribution} ` +
