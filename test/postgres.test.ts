@@ -58,7 +58,7 @@ describe('Postgres validation', () => {
     [
       { version: 'corp-16' },
       'spec.version',
-      '"corp-16" names no PostgresVersion dbtls knows (none in the input, the policy\'s versions or the published catalog) and follows none of KubeDB\'s naming schemes, so the PostgreSQL version cannot be known; standalone mode runs the upstream postgres image of the PostgreSQL version, so it needs one it can know: declare the PostgresVersion in the policy\'s versions, or use mode: operator',
+      "\"corp-16\" names no PostgresVersion dbtls knows (none in the input, the policy's versions or the published catalog) and follows none of KubeDB's naming schemes, so the PostgreSQL version cannot be known; standalone mode runs the upstream postgres image of the PostgreSQL version, so it needs one it can know: declare the PostgresVersion in the policy's versions, or use mode: operator",
     ],
     [
       { version: '16.1-custom' },
