@@ -63,13 +63,19 @@ export function compare(c: Case, policy: Obj, mode: AdmissionMode, tally: Tally)
     /^policy rule requireTLS: .*added spec\.tls\.issuerRef/.test(r.message),
   );
   let object = admitted.object;
-  if (added && isObj(output) && isObj(output.spec)) {
+  if (added) {
     const road = admitAll(g, object).get('requireTLS');
     if (!road?.messages.some((m) => m.includes('did not come through dbtls')))
       tally.disagreements.push(
         `${where}: requireTLS: the database without spec.tls is not refused at admission`,
       );
-    object = { ...object, spec: { ...(object.spec as Obj), tls: (output.spec as Obj).tls } };
+    // As dbtls passes it on: its output where it rendered the database, else as it added it.
+    const d = (policy.spec as any).rules.requireTLS.defaultIssuerRef;
+    const tls =
+      isObj(output) && isObj(output.spec) && output.spec.tls
+        ? output.spec.tls
+        : { issuerRef: { apiGroup: 'cert-manager.io', kind: d.kind, name: d.name } };
+    object = { ...object, spec: { ...(object.spec as Obj), tls } };
   }
   const renderFailed = results.some((r) => r.severity === 'error');
   for (const [rule, d] of admitAll(g, object)) {
