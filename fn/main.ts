@@ -86,10 +86,14 @@ function main(argv: string[]): number | Promise<number> {
     return 0;
   }
   if (argv.length === 0) {
-    const out = runKrm(inputOf(readInput(0)), (chunk) => writeAll(STDOUT, chunk));
-    writeAll(STDOUT, out.stdout);
-    writeAll(STDERR, out.stderr);
-    return out.exitCode;
+    const input = inputOf(readInput(0));
+    // The admission generator's code loads only for an input that names its function config.
+    if ('text' in input && input.text.includes('DatabaseTLSAdmission'))
+      return import('./admission/krm.js').then((m) => {
+        const out = m.runAdmissionKrm(input.text, KINDS);
+        return out ? written(out) : krm(input);
+      });
+    return krm(input);
   }
   const [command, ...rest] = argv;
   if (command !== 'render' && command !== 'check')
@@ -125,6 +129,16 @@ function main(argv: string[]): number | Promise<number> {
     if (!failed) writeAll(STDOUT, printManifests(manifestsToApply(output.items)));
   }
   return failed ? 1 : 0;
+}
+
+function krm(input: ReturnType<typeof inputOf>): number {
+  return written(runKrm(input, (chunk) => writeAll(STDOUT, chunk)));
+}
+
+function written(out: { stdout: string; stderr: string; exitCode: number }): number {
+  writeAll(STDOUT, out.stdout);
+  writeAll(STDERR, out.stderr);
+  return out.exitCode;
 }
 
 /**

@@ -255,3 +255,32 @@ describe('dbtls admission, the command', () => {
     );
   });
 });
+
+describe('the function with a DatabaseTLSAdmission function config', () => {
+  const list = (items: string) =>
+    `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig:\n  apiVersion: dbtls.dev/v1alpha1\n  kind: DatabaseTLSAdmission\n  metadata: {name: admission}\nitems:\n${items}`;
+  it('adds the admission objects of the policy among the items, keeping every item', () => {
+    const run = runDist(
+      list(
+        '- {apiVersion: dbtls.dev/v1alpha1, kind: DatabaseTLSPolicy, metadata: {name: p}, spec: {rules: {requireTLS: {}, forbidSelfSignedIssuers: {}}}}\n',
+      ),
+    );
+    expect(run.status).toBe(0);
+    expect(run.output.items.map((i: Schema) => `${i.kind}/${i.metadata.name}`)).toEqual([
+      'DatabaseTLSPolicy/p',
+      'ValidatingAdmissionPolicy/dbtls-p-require-tls',
+      'ValidatingAdmissionPolicyBinding/dbtls-p-require-tls',
+    ]);
+    expect(run.output.results.map((r: Schema) => r.message)).toEqual([
+      'not enforced at admission (render time only): whether an issuer is self-signed is in the Issuer or ClusterIssuer, not in the database; a ValidatingAdmissionPolicy sees only the object admitted (and one parameter object)',
+    ]);
+  });
+  it('says where the policy is missing, and changes nothing', () => {
+    const run = runDist(list('- {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n'));
+    expect(run.status).toBe(1);
+    expect(run.output.items).toHaveLength(1);
+    expect(run.output.results.map((r: Schema) => `${r.field?.path}: ${r.message}`)).toEqual([
+      "spec: a DatabaseTLSPolicy is not among the input's items: list the policy's file in the package (kpt) or the kustomization's resources, and run dbtls as a transformer",
+    ]);
+  });
+});
