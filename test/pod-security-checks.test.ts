@@ -1,0 +1,147 @@
+// dbtls's Pod Security checks (fn/validate/pod-security/) against Pod Security admission's own test
+// pods (test/data/pod-security, Kubernetes v1.37): each level admits every `pass` pod and refuses
+// every `fail` pod with the check the file is named after (or the restricted check that replaces
+// it at that level).
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseYamlStream } from '../fn/io/yaml.js';
+import {
+  BASELINE_CHECKS,
+  checksOf,
+  describeViolation,
+  podViolations,
+  RESTRICTED_CHECKS,
+  SERVER_CHECKS,
+} from '../fn/validate/pod-security/index.js';
+import { ROOT } from './helpers.js';
+
+export const FIXTURES = join(ROOT, 'test/data/pod-security');
+
+export interface Fixture {
+  level: 'baseline' | 'restricted';
+  verdict: 'pass' | 'fail';
+  file: string;
+  pod: any;
+  /** For a fail pod: the check its file is named after, as upstream spells the ID. */
+  check?: string;
+}
+
+const IDS = [...BASELINE_CHECKS, ...RESTRICTED_CHECKS].map((c) => c.id);
+
+export function fixtures(): Fixture[] {
+  const out: Fixture[] = [];
+  for (const level of ['baseline', 'restricted'] as const)
+    for (const verdict of ['pass', 'fail'] as const)
+      for (const file of readdirSync(join(FIXTURES, level, verdict)).sort()) {
+        const text = readFileSync(join(FIXTURES, level, verdict, file), 'utf8');
+        const pod = (parseYamlStream(text) as any[])[0];
+        const stem = file.replace(/\d*\.yaml$/, '');
+        const check = verdict === 'fail' ? IDS.find((id) => id.toLowerCase() === stem) : undefined;
+        out.push({ level, verdict, file, pod, check });
+      }
+  return out;
+}
+
+/** The checks that refuse what `check` refuses at `level`: itself, or the one replacing it. */
+export function refusingChecks(check: string, level: 'baseline' | 'restricted'): string[] {
+  const replacing = checksOf(level).filter((c) => c.overrides?.includes(check));
+  return [check, ...replacing.map((c) => c.id)];
+}
+
+const template = (pod: any) => ({ metadata: pod.metadata ?? {}, spec: pod.spec ?? {} });
+
+describe("Pod Security admission's test pods", () => {
+  const all = fixtures();
+
+  it('are all there: both levels, pass and fail, each fail pod named after a known check', () => {
+    expect(all.length).toBe(148);
+    for (const f of all.filter((x) => x.verdict === 'fail')) expect(f.check, f.file).toBeDefined();
+    // every check of both levels has a fail pod
+    const named = new Set(all.map((f) => f.check));
+    for (const id of IDS) expect(named, id).toContain(id);
+  });
+
+  for (const f of all) {
+    it(`${f.level}/${f.verdict}/${f.file}`, () => {
+      const found = podViolations(template(f.pod), checksOf(f.level));
+      if (f.verdict === 'pass') {
+        expect(found.map(describeViolation)).toEqual([]);
+        return;
+      }
+      expect(found.length).toBeGreaterThan(0);
+      const checks = refusingChecks(f.check!, f.level);
+      expect(
+        found.some((v) => checks.includes(v.check)),
+        `${found.map((v) => v.check)} includes one of ${checks}`,
+      ).toBe(true);
+    });
+  }
+
+  it('every restricted pass pod passes both levels, and dbtls rules for its own pods', () => {
+    for (const f of all.filter((x) => x.level === 'restricted' && x.verdict === 'pass'))
+      expect(podViolations(template(f.pod), SERVER_CHECKS).map(describeViolation), f.file).toEqual(
+        [],
+      );
+  });
+});
+
+describe('the checks read what the API server reads', () => {
+  const base = () => ({
+    metadata: {},
+    spec: {
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [
+        {
+          name: 'c',
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+        },
+      ],
+    } as any,
+  });
+
+  it('a volume with a null source and a hostPath is a hostPath volume', () => {
+    const pod = base();
+    pod.spec.volumes = [{ name: 'host', emptyDir: null, hostPath: { path: '/' } }];
+    expect(podViolations(pod, SERVER_CHECKS).map(describeViolation)).toEqual([
+      'volume "host" is a hostPath volume: Pod Security\'s baseline check hostPathVolumes allows no hostPath volume',
+    ]);
+  });
+
+  it('a volume with two sources is refused, and each source is checked', () => {
+    const pod = base();
+    pod.spec.volumes = [{ name: 'two', emptyDir: {}, hostPath: { path: '/' } }];
+    expect(podViolations(pod, SERVER_CHECKS).map((v) => [v.check, v.at.join('.')])).toEqual([
+      ['volumeSource', 'spec.volumes.0'],
+      ['hostPathVolumes', 'spec.volumes.0.hostPath'],
+    ]);
+  });
+
+  it('a volume of no source is an emptyDir (the API server defaults it so)', () => {
+    const pod = base();
+    pod.spec.volumes = [{ name: 'none' }, { name: 'null', secret: null }];
+    expect(podViolations(pod, SERVER_CHECKS)).toEqual([]);
+  });
+
+  it('a value the standard does not allow is refused, whatever its type', () => {
+    const pod = base();
+    pod.spec.hostNetwork = 'true';
+    pod.spec.containers[0].securityContext.privileged = 'yes';
+    pod.spec.containers[0].ports = [{ containerPort: 80, hostPort: '80' }];
+    expect(podViolations(pod, SERVER_CHECKS).map((v) => v.check)).toEqual([
+      'hostNamespaces',
+      'privileged',
+      'hostPorts',
+    ]);
+  });
+
+  it('a Windows pod passes restricted without dropping capabilities, but not baseline with SYS_ADMIN', () => {
+    const pod = base();
+    pod.spec.os = { name: 'windows' };
+    pod.spec.containers[0].securityContext = { capabilities: { add: ['SYS_ADMIN'] } };
+    expect(podViolations(pod, checksOf('restricted'))).toEqual([]);
+    expect(podViolations(pod, SERVER_CHECKS).map((v) => v.check)).toEqual([
+      'capabilities_baseline',
+    ]);
+  });
+});
