@@ -2,52 +2,14 @@
 // pods (test/data/pod-security, Kubernetes v1.37): each level admits every `pass` pod and refuses
 // every `fail` pod with the check the file is named after (or the restricted check that replaces
 // it at that level).
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseYamlStream } from '../fn/io/yaml.js';
 import {
-  BASELINE_CHECKS,
   checksOf,
   describeViolation,
   podViolations,
-  RESTRICTED_CHECKS,
   SERVER_CHECKS,
 } from '../fn/validate/pod-security/index.js';
-import { ROOT } from './helpers.js';
-
-export const FIXTURES = join(ROOT, 'test/data/pod-security');
-
-export interface Fixture {
-  level: 'baseline' | 'restricted';
-  verdict: 'pass' | 'fail';
-  file: string;
-  pod: any;
-  /** For a fail pod: the check its file is named after, as upstream spells the ID. */
-  check?: string;
-}
-
-const IDS = [...BASELINE_CHECKS, ...RESTRICTED_CHECKS].map((c) => c.id);
-
-export function fixtures(): Fixture[] {
-  const out: Fixture[] = [];
-  for (const level of ['baseline', 'restricted'] as const)
-    for (const verdict of ['pass', 'fail'] as const)
-      for (const file of readdirSync(join(FIXTURES, level, verdict)).sort()) {
-        const text = readFileSync(join(FIXTURES, level, verdict, file), 'utf8');
-        const pod = (parseYamlStream(text) as any[])[0];
-        const stem = file.replace(/\d*\.yaml$/, '');
-        const check = verdict === 'fail' ? IDS.find((id) => id.toLowerCase() === stem) : undefined;
-        out.push({ level, verdict, file, pod, check });
-      }
-  return out;
-}
-
-/** The checks that refuse what `check` refuses at `level`: itself, or the one replacing it. */
-export function refusingChecks(check: string, level: 'baseline' | 'restricted'): string[] {
-  const replacing = checksOf(level).filter((c) => c.overrides?.includes(check));
-  return [check, ...replacing.map((c) => c.id)];
-}
+import { fixtures, IDS, refusingChecks } from './pod-security-fixtures.js';
 
 const template = (pod: any) => ({ metadata: pod.metadata ?? {}, spec: pod.spec ?? {} });
 
