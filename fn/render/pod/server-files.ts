@@ -28,12 +28,27 @@ export const RESTRICTED_DEFAULT = shared({
 /** Volume types the kubelet always mounts read-only (atomically written from API objects). */
 const READ_ONLY_TYPES = ['configMap', 'secret', 'downwardAPI', 'projected', 'image'];
 
-/** Variables of the dynamic loader, the shell, OpenSSL, Go and libpq: code and TLS behaviour. */
-const RUNTIME_VARIABLE = /^(LD_|OPENSSL_|SSL_CERT_|PGSSL|PGGSS|GODEBUG$|PATH$|BASH_ENV$|ENV$)/;
+/**
+ * Variables of the dynamic loader, the shell, OpenSSL, Go and libpq (a `*` ends a prefix): which
+ * code a container runs, and how its TLS library works.
+ */
+export const RUNTIME_VARIABLES: readonly string[] = [
+  'LD_*',
+  'PATH',
+  'BASH_ENV',
+  'ENV',
+  'OPENSSL_*',
+  'SSL_CERT_*',
+  'GODEBUG',
+  'PGSSL*',
+  'PGGSS*',
+];
+const isRuntimeVariable = (name: string) =>
+  RUNTIME_VARIABLES.some((v) => (v.endsWith('*') ? name.startsWith(v.slice(0, -1)) : name === v));
 
 /** False after an error when `name` is a variable dbtls's containers must not take. */
 export function checkOwnEnv(own: Obj, name: string, at: string, a: Apply): boolean {
-  if (!RUNTIME_VARIABLE.test(name)) return true;
+  if (!isRuntimeVariable(name)) return true;
   a.report.error(
     at,
     `variable ${name} for container ${JSON.stringify(own.name)} is refused: it changes which ` +
