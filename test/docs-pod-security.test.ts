@@ -12,8 +12,7 @@ import { errorsOf, issuer, postgres, resourceList, ROOT, runFn } from './helpers
 const doc = readFileSync(join(ROOT, 'docs/pod-security.md'), 'utf8');
 const blocks = (lang: string) =>
   [...doc.matchAll(new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``, 'g'))].map((m) => m[1]);
-const run = (spec: Record<string, unknown>) =>
-  runFn(resourceList([issuer(), postgres(spec)]));
+const run = (spec: Record<string, unknown>) => runFn(resourceList([issuer(), postgres(spec)]));
 
 describe('docs/pod-security.md', () => {
   it("lists every check dbtls runs, in its order, with its level, and says which version's", () => {
