@@ -103,6 +103,32 @@ describe('issue 24: TLS undone from inside the pod', () => {
     ]);
   });
 
+  it("the server's own data claim under another volume's name is refused", () => {
+    const r = run({
+      spec: {
+        volumes: [{ name: 'mine', persistentVolumeClaim: { claimName: 'data-pg-0' } }],
+        initContainers: [
+          { ...HOSTILE, volumeMounts: [{ name: 'mine', mountPath: '/var/lib/postgresql' }] },
+        ],
+      },
+    });
+    expect(errorsOf(r)).toEqual([
+      {
+        severity: 'error',
+        field: 'spec.podTemplate.spec.volumes[0].persistentVolumeClaim.claimName',
+        message:
+          '"data-pg-0" is a claim of StatefulSet pg\'s own volume "data" (the server\'s data directory): mount volume "data" read-only instead',
+      },
+    ]);
+    // another claim of the namespace is the user's to mount
+    const other = run({
+      spec: {
+        volumes: [{ name: 'mine', persistentVolumeClaim: { claimName: 'data-pg-archive' } }],
+      },
+    });
+    expect(errorsOf(other)).toEqual([]);
+  });
+
   it("init containers that KubeDB users write keep rendering: their own volumes, dbtls's configuration read-only", () => {
     const r = run({
       spec: {

@@ -103,6 +103,7 @@ function applyContext(sts: KubeObject, path: string, rules: PodTemplateRules, re
   ]);
   const operator = rules.operator ?? 'KubeDB';
   const a: Apply = {
+    workload: sts.metadata.name,
     path,
     rules,
     report,

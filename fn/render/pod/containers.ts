@@ -7,7 +7,7 @@ import type { Step } from '../../validate/pod-security/index.js';
 import { type Apply, CONTAINER_FIELDS, FLAT_CONTAINER, notApplied, readList } from './fields.js';
 import { readResources } from './resources.js';
 import { mergeContainerSecurity } from './security-context.js';
-import { checkOwnEnv, checkOwnMount, RESTRICTED_DEFAULT } from './server-files.js';
+import { checkClaim, checkOwnEnv, checkOwnMount, RESTRICTED_DEFAULT } from './server-files.js';
 
 type ContainerList = 'containers' | 'initContainers';
 
@@ -30,6 +30,7 @@ export function addVolumes(v: unknown, at: string, podSpec: Obj, a: Apply): void
       );
       return;
     }
+    if (!checkClaim(volume, field, a)) return;
     names.add(volume.name);
     a.origins.record(['spec', 'volumes', volumes.length], field);
     volumes.push(volume);

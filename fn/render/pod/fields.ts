@@ -22,7 +22,8 @@ export interface PodTemplateRules {
 /** One pod template applied to one StatefulSet: where it is and whom to tell. */
 export interface Apply {
   path: string;
-  /** The StatefulSet's volume claim templates: volumes of every pod too. */
+  /** The StatefulSet's name and its volume claim templates (volumes of every pod too). */
+  workload: string;
   claims: readonly string[];
   /** The volumes dbtls renders in the pod (claims included), before the template adds any. */
   own: ReadonlySet<string>;

@@ -3,7 +3,8 @@
 // server's pod; were it able to write where the server reads its settings (postgresql.auto.conf in
 // the data directory, an emptyDir the start script fills) it could turn TLS off under a policy
 // that requires it. So:
-// - a user's init container mounts a volume dbtls renders only read-only (configMap, secret,
+// - a user's init container mounts a volume dbtls renders only read-only, and no volume of the
+//   template claims the server's own data volume under another name (configMap, secret,
 //   downwardAPI and projected volumes the kubelet mounts read-only whatever the mount says; the
 //   data volume and emptyDirs are refused unless the mount has readOnly: true);
 // - it runs before the server, not beside it: a sidecar (restartPolicy: Always) in a pod that
@@ -89,6 +90,31 @@ export function checkOwnMount(
     }
   }
   return true;
+}
+
+/**
+ * False after an error when the template's volume claims one of the StatefulSet's own
+ * persistent volume claims (`<claim>-<statefulset>-<ordinal>`): the server's data directory,
+ * writable under another name.
+ */
+export function checkClaim(volume: Obj, at: string, a: Apply): boolean {
+  const claimName = isObj(volume.persistentVolumeClaim)
+    ? volume.persistentVolumeClaim.claimName
+    : undefined;
+  if (typeof claimName !== 'string') return true;
+  const own = a.claims.find(
+    (c) =>
+      claimName.startsWith(`${c}-${a.workload}-`) &&
+      /^\d+$/.test(claimName.slice(c.length + a.workload.length + 2)),
+  );
+  if (own === undefined) return true;
+  a.report.error(
+    `${at}.persistentVolumeClaim.claimName`,
+    `${JSON.stringify(claimName)} is a claim of StatefulSet ${a.workload}'s own volume ` +
+      `${JSON.stringify(own)} (the server's data directory): mount volume ${JSON.stringify(own)} ` +
+      'read-only instead',
+  );
+  return false;
 }
 
 /** The rules above for the user's init containers of the rendered pod. */
