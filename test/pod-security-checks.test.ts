@@ -3,6 +3,12 @@
 // every `fail` pod with the check the file is named after (or the restricted check that replaces
 // it at that level).
 import { describe, expect, it } from 'vitest';
+import { Reporter } from '../fn/io/results.js';
+import {
+  clientTemplate,
+  clientViolations,
+  reportClientPod,
+} from '../fn/validate/pod-security/client-pods.js';
 import {
   checksOf,
   describeViolation,
@@ -104,6 +110,44 @@ describe('the checks read what the API server reads', () => {
     expect(podViolations(pod, checksOf('restricted'))).toEqual([]);
     expect(podViolations(pod, SERVER_CHECKS).map((v) => v.check)).toEqual([
       'capabilities_baseline',
+    ]);
+  });
+});
+
+describe("a connected workload's pod (validate/pod-security/client-pods.ts)", () => {
+  const workload = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'app', namespace: 'demo' },
+    spec: { template: { metadata: {}, spec: { containers: [{ name: 'app' }] } } },
+  };
+  const path = ['spec', 'template', 'spec'];
+
+  it('a violation the pod did not have before dbtls added to it is an error (a bug of dbtls)', () => {
+    const o = structuredClone(workload) as any;
+    const pod = clientTemplate(o, path)!;
+    const before = clientViolations(pod);
+    pod.spec.volumes = [{ name: 'added', hostPath: { path: '/' } }];
+    const report = new Reporter(o);
+    reportClientPod(pod, before, path, report);
+    expect(report.results.map((r) => [r.severity, r.field?.path, r.message])).toEqual([
+      [
+        'error',
+        'spec.template.spec.volumes[0].hostPath',
+        'volume "added" is a hostPath volume: Pod Security\'s baseline check hostPathVolumes allows no hostPath volume; dbtls\'s additions for the connection did this, which is a bug in dbtls: please report it',
+      ],
+    ]);
+  });
+
+  it("the user's own baseline violation is a warning; a restricted-only one is not reported", () => {
+    const o = structuredClone(workload) as any;
+    o.spec.template.spec.hostNetwork = true;
+    const pod = clientTemplate(o, path)!;
+    const report = new Reporter(o);
+    reportClientPod(pod, clientViolations(pod), path, report);
+    // no runAsNonRoot, no seccomp profile, no dropped capabilities: restricted-only, unreported
+    expect(report.results.map((r) => [r.severity, r.field?.path])).toEqual([
+      ['warning', 'spec.template.spec.hostNetwork'],
     ]);
   });
 });
