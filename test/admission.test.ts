@@ -100,6 +100,11 @@ describe(`admission agrees with render time on ${COVERED_RULES.join(', ')}; not 
     console.log(`${cases} databases\n${report(tally)}`);
     expect(tally.disagreements.slice(0, 20)).toEqual([]);
     expect(cases).toBeGreaterThan(100);
+    // The test can fail only where both outcomes occur: every covered rule sees both.
+    for (const rule of COVERED_RULES) {
+      expect(tally.refused.get(rule) ?? 0, rule).toBeGreaterThan(0);
+      expect(tally.accepted.get(rule) ?? 0, rule).toBeGreaterThan(0);
+    }
   });
 });
 
@@ -269,10 +274,12 @@ describe('admission agrees with render time on generated policies and databases'
       { numRuns: 600 },
     );
     console.log(report(tally));
-    // The test can fail only where both outcomes occur: every covered rule must see both.
-    for (const rule of COVERED_RULES) {
-      expect(tally.refused.get(rule) ?? 0, rule).toBeGreaterThan(0);
-      expect(tally.accepted.get(rule) ?? 0, rule).toBeGreaterThan(0);
-    }
+    // Refusals of the rarer rules depend on the draw; the corpus test above sees every rule
+    // both ways. Here, most draws must reach a verdict on both sides.
+    const verdicts = [...tally.refused.values(), ...tally.accepted.values()].reduce(
+      (a, b) => a + b,
+      0,
+    );
+    expect(verdicts).toBeGreaterThan(600);
   });
 });
