@@ -54,6 +54,8 @@ import { defineKind, type IssuedCertificate, type KindContext } from './kind.js'
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 const AUTH_MODES = ['md5', 'scram', 'cert'] as const;
 type SSLMode = (typeof SSL_MODES)[number];
+/** KubeDB's SetDefaults (apis/kubedb/v1 postgres_helpers.go): verify-full with spec.tls, else disable. */
+const SSL_MODE_UNSET = { withTLS: 'verify-full', withoutTLS: 'disable' } as const;
 type AuthMode = (typeof AUTH_MODES)[number];
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
@@ -167,6 +169,7 @@ export const postgres = defineKind<PostgresPlan>({
       path: 'spec.sslMode',
       levels: SSL_MODES,
       value: (_ctx, plan) => plan.sslMode,
+      unset: SSL_MODE_UNSET,
     },
   ],
 
@@ -679,7 +682,7 @@ function readVersion(ctx: KindContext, spec: Obj): { version?: string; major: nu
 function readSslMode(spec: Obj, hasTLS: boolean, report: Reporter): SSLMode {
   const sslMode =
     readEnum(spec, 'sslMode', 'spec.sslMode', SSL_MODES, report) ??
-    (hasTLS ? 'verify-full' : 'disable');
+    (hasTLS ? SSL_MODE_UNSET.withTLS : SSL_MODE_UNSET.withoutTLS);
   if (sslMode !== 'disable' && !hasTLS) {
     report.error(
       'spec.sslMode',
