@@ -36,6 +36,8 @@ import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
 import { readVaultConfigSecret, vaultUserConfig } from './vault-config.js';
 import { USER_CONFIG_VOLUME } from '../render/user-config.js';
+import { type HclEntry, renderHcl, unwritableInHcl } from '../text/hcl.js';
+import { isControl } from '../text/unwritable.js';
 
 const API_PORT = 8200;
 const CLUSTER_PORT = 8201;
@@ -344,51 +346,60 @@ export function vaultHcl(
   certificates: readonly IssuedCertificate[],
 ): string {
   const server = certificates.find((c) => c.alias === 'server');
-  const storage = certificates.find((c) => c.alias === 'storage');
-  const lines = [
-    '# Rendered by dbtls from the VaultServer resource.',
-    'ui = true',
-    'disable_mlock = true',
-    '',
-    'listener "tcp" {',
-    `  address = "0.0.0.0:${API_PORT}"`,
-    `  cluster_address = "0.0.0.0:${CLUSTER_PORT}"`,
+  const listener: HclEntry[] = [
+    ['address', `0.0.0.0:${API_PORT}`],
+    ['cluster_address', `0.0.0.0:${CLUSTER_PORT}`],
   ];
   if (server) {
-    lines.push(
-      `  tls_cert_file = "${CERT_DIR}/server/tls.crt"`,
-      `  tls_key_file = "${CERT_DIR}/server/tls.key"`,
-      `  tls_client_ca_file = "${CERT_DIR}/server/ca.crt"`,
-      '  tls_min_version = "tls12"',
+    listener.push(
+      ['tls_cert_file', `${CERT_DIR}/server/tls.crt`],
+      ['tls_key_file', `${CERT_DIR}/server/tls.key`],
+      ['tls_client_ca_file', `${CERT_DIR}/server/ca.crt`],
+      ['tls_min_version', 'tls12'],
     );
   } else {
-    lines.push('  tls_disable = true');
+    listener.push(['tls_disable', true]);
   }
-  lines.push('}', '');
-  if (plan.backend === 'raft') {
-    const internal = nameWithSuffix(ctx.db.metadata.name, 'internal');
-    lines.push('storage "raft" {', `  path = "${plan.dataPath}"`);
-    for (let i = 0; i < plan.replicas; i++) {
-      lines.push(
-        '  retry_join {',
-        `    leader_api_addr = "${server ? 'https' : 'http'}://${ctx.db.metadata.name}-${i}.${internal}.${ctx.namespace}.svc:${API_PORT}"`,
+  return renderHcl([
+    { comment: 'Rendered by dbtls from the VaultServer resource.' },
+    ['ui', true],
+    ['disable_mlock', true],
+    { blank: true },
+    { block: 'listener', labels: ['tcp'], body: listener },
+    { blank: true },
+    storageBlock(ctx, plan, {
+      https: server !== undefined,
+      storageTLS: server !== undefined && certificates.some((c) => c.alias === 'storage'),
+    }),
+  ]);
+}
+
+/** The storage stanza for the backend: raft joins every node (over TLS with the storage certificate). */
+function storageBlock(
+  ctx: KindContext,
+  plan: VaultPlan,
+  { https, storageTLS }: { https: boolean; storageTLS: boolean },
+): HclEntry {
+  if (plan.backend === 'file')
+    return { block: 'storage', labels: ['file'], body: [['path', plan.dataPath]] };
+  if (plan.backend !== 'raft') return { block: 'storage', labels: ['inmem'], body: [] };
+  const name = ctx.db.metadata.name;
+  const internal = nameWithSuffix(name, 'internal');
+  const scheme = https ? 'https' : 'http';
+  const body: HclEntry[] = [['path', plan.dataPath]];
+  for (let i = 0; i < plan.replicas; i++) {
+    const join: HclEntry[] = [
+      ['leader_api_addr', `${scheme}://${name}-${i}.${internal}.${ctx.namespace}.svc:${API_PORT}`],
+    ];
+    if (storageTLS)
+      join.push(
+        ['leader_ca_cert_file', `${CERT_DIR}/storage/ca.crt`],
+        ['leader_client_cert_file', `${CERT_DIR}/storage/tls.crt`],
+        ['leader_client_key_file', `${CERT_DIR}/storage/tls.key`],
       );
-      if (server && storage) {
-        lines.push(
-          `    leader_ca_cert_file = "${CERT_DIR}/storage/ca.crt"`,
-          `    leader_client_cert_file = "${CERT_DIR}/storage/tls.crt"`,
-          `    leader_client_key_file = "${CERT_DIR}/storage/tls.key"`,
-        );
-      }
-      lines.push('  }');
-    }
-    lines.push('}');
-  } else if (plan.backend === 'file') {
-    lines.push('storage "file" {', `  path = "${plan.dataPath}"`, '}');
-  } else {
-    lines.push('storage "inmem" {}');
+    body.push({ block: 'retry_join', body: join });
   }
-  return `${lines.join('\n')}\n`;
+  return { block: 'storage', labels: ['raft'], body };
 }
 
 // The parts of the workload that every VaultServer shares (see `shared`).
@@ -493,6 +504,26 @@ function checkStorageAlias(spec: Obj, report: Reporter): void {
   });
 }
 
+/**
+ * A data path: the data volume's mountPath and storage's path in vault.hcl. An absolute path of
+ * printable characters: a line break or control character has no place in a path, and the
+ * API server refuses a mountPath that is not a clean absolute path of its own rules anyway.
+ */
+function checkDataPath(path: string, field: string, report: Reporter): string {
+  const reason = !path.startsWith('/')
+    ? 'is not absolute'
+    : [...path].some(isControl)
+      ? 'holds a line break or another control character'
+      : unwritableInHcl(path);
+  if (reason === undefined) return path;
+  report.error(
+    field,
+    `${JSON.stringify(path)} ${reason}: the data directory is mounted there and written into ` +
+      'vault.hcl, so it must be an absolute path of printable characters, e.g. /vault/data',
+  );
+  return DATA_DIR;
+}
+
 /** The backend's own settings: its data path, and what standalone mode can run of it. */
 function readBackendSettings(
   b: Obj,
@@ -506,12 +537,12 @@ function readBackendSettings(
   if (!isObj(cfg))
     report.error(`spec.backend.${backend}`, `must be a mapping, got ${describeType(cfg)}`);
   else if (backend === 'raft' && typeof cfg.path === 'string' && cfg.path !== '')
-    dataPath = cfg.path; // v1alpha1
+    dataPath = checkDataPath(cfg.path, 'spec.backend.raft.path', report); // v1alpha1
   else if (backend === 'file') {
     const path = readString(cfg, 'path', 'spec.backend.file.path', report);
     if (path === undefined && cfg.path === undefined)
       report.error('spec.backend.file.path', 'is required: the directory Vault stores its data in');
-    if (path !== undefined) dataPath = path;
+    if (path !== undefined) dataPath = checkDataPath(path, 'spec.backend.file.path', report);
   }
   if (standalone && !['raft', 'file', 'inmem'].includes(backend)) {
     report.error(
