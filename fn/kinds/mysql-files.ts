@@ -179,7 +179,13 @@ function checkInline(
   owned: ReadonlyMap<string, OwnedSetting>,
   tls: boolean,
 ): void {
-  const { options, outside } = parseServerOptions(f.content);
+  const { options, outside, badGroup } = parseServerOptions(f.content);
+  if (badGroup !== undefined)
+    ctx.report.error(
+      f.path,
+      `line ${badGroup}: a [ without its ], which mysqld refuses to start with ("Wrong group ` +
+        'definition"): close the group name with ]',
+    );
   if (outside !== undefined)
     ctx.report.error(
       f.path,

@@ -11,7 +11,7 @@
 // inside them), the name runs to the first `=`, blanks around name and value are dropped, a value
 // that starts and ends with the same quote loses them, and then `\n \t \r \b \s \\ \" \'` are
 // escapes everywhere (any other `\x` stays as it is).
-import { oneLine, refuse, UnwritableValue, unwritableAnywhere } from './unwritable.js';
+import { nextOf, oneLine, refuse, UnwritableValue, unwritableAnywhere } from './unwritable.js';
 
 const LANGUAGE = 'option file (my.cnf)';
 /** The longest line mysys reads in one piece, in bytes. */
@@ -171,17 +171,19 @@ function commentStart(line: string): number {
 const UNESCAPE: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', s: ' ' };
 
 function unescapeValue(value: string): string {
-  let out = '';
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (c !== '\\' || i === value.length - 1) {
-      out += c;
-      continue;
+  const parts: string[] = [];
+  let i = 0;
+  for (;;) {
+    const end = nextOf(value, i, '\\');
+    parts.push(value.slice(i, end));
+    if (end >= value.length - 1) {
+      parts.push(value.slice(end));
+      return parts.join('');
     }
-    const next = value[++i];
-    out += UNESCAPE[next] ?? ('"\'\\'.includes(next) ? next : `\\${next}`);
+    const next = value[end + 1];
+    parts.push(UNESCAPE[next] ?? ('"\'\\'.includes(next) ? next : `\\${next}`));
+    i = end + 2;
   }
-  return out;
 }
 
 /** The option groups mysqld, mariadbd and Percona's mysqld read. */
@@ -202,7 +204,11 @@ export interface ServerOption {
  * option without a value 1. `outside`: the line of an option before any group, which mysqld
  * refuses.
  */
-export function parseServerOptions(text: string): { options: ServerOption[]; outside?: number } {
+export function parseServerOptions(text: string): {
+  options: ServerOption[];
+  outside?: number;
+  badGroup?: number;
+} {
   const file = parseOptionFile(text);
   const options: ServerOption[] = [];
   for (const o of file.options) {
@@ -219,5 +225,5 @@ export function parseServerOptions(text: string): { options: ServerOption[]; out
     }
     options.push({ name, value, line: o.line, raw: o.raw });
   }
-  return { options, outside: file.outside };
+  return { options, outside: file.outside, badGroup: file.badGroup };
 }

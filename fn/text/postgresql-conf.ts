@@ -8,7 +8,7 @@
 // pg_hba.conf (src/backend/libpq/hba.c next_token): tokens split by blanks, `#` comments, a token
 // in double quotes keeps blanks and `#`. libpq conninfo (src/interfaces/libpq/fe-connect.c
 // conninfo_parse): `key=value` pairs split by blanks, a value in single quotes with `\'` and `\\`.
-import { oneLine, refuse, UnwritableValue, unwritableAnywhere } from './unwritable.js';
+import { nextOf, oneLine, refuse, UnwritableValue, unwritableAnywhere } from './unwritable.js';
 
 const LANGUAGE = 'postgresql.conf';
 
@@ -116,22 +116,25 @@ const UNESCAPE: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t
 
 /** A quoted string from the `'` at `start`: its value and the index after it, or undefined. */
 function readString(line: string, start: number): { value: string; end: number } | undefined {
-  let value = '';
-  for (let i = start + 1; i < line.length; i++) {
-    const c = line[i];
-    if (c === "'") {
-      if (line[i + 1] !== "'") return { value, end: i + 1 };
-      value += "'";
-      i++;
-    } else if (c === '\\' && i + 1 < line.length) {
+  const parts: string[] = [];
+  let i = start + 1;
+  for (;;) {
+    const end = nextOf(line, i, "'\\");
+    parts.push(line.slice(i, end));
+    i = end;
+    if (i >= line.length) return undefined;
+    if (line[i] === "'") {
+      if (line[i + 1] !== "'") return { value: parts.join(''), end: i + 1 };
+      parts.push("'");
+      i += 2;
+    } else if (i + 1 >= line.length) return undefined;
+    else {
       const octal = /^[0-7]{1,3}/.exec(line.slice(i + 1, i + 4));
-      if (octal) {
-        value += String.fromCharCode(Number.parseInt(octal[0], 8));
-        i += octal[0].length;
-      } else value += UNESCAPE[line[++i]] ?? line[i];
-    } else value += c;
+      if (octal) parts.push(String.fromCharCode(Number.parseInt(octal[0], 8)));
+      else parts.push(UNESCAPE[line[i + 1]] ?? line[i + 1]);
+      i += 1 + (octal ? octal[0].length : 1);
+    }
   }
-  return undefined;
 }
 
 /** A value as the server reads it: quotes and escapes resolved (a bare value as it is). */

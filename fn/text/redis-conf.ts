@@ -9,6 +9,7 @@
 // quotes"). The first argument is the directive, without case.
 import {
   escapeEach,
+  nextOf,
   oneLine,
   refuse,
   trimSet,
@@ -110,34 +111,65 @@ function splitArgs(line: string): string[] | undefined {
   for (;;) {
     while (i < line.length && SPACE.test(line[i])) i++;
     if (i >= line.length) return args;
-    let current = '';
-    let quote = '';
+    const parts: string[] = [];
     for (;;) {
+      const end = nextOf(line, i, ' \n\r\t"\'');
+      parts.push(line.slice(i, end));
+      i = end;
       const c = line[i];
-      if (quote === '"') {
-        if (c === undefined) return undefined;
-        if (c === '\\' && line[i + 1] === 'x' && HEX.test(line.slice(i + 2, i + 4))) {
-          current += String.fromCharCode(Number.parseInt(line.slice(i + 2, i + 4), 16));
-          i += 3;
-        } else if (c === '\\' && i + 1 < line.length) current += UNESCAPE[line[++i]] ?? line[i];
-        else if (c === '"') {
-          if (i + 1 < line.length && !SPACE.test(line[i + 1])) return undefined;
-          i++;
-          break;
-        } else current += c;
-      } else if (quote === "'") {
-        if (c === undefined) return undefined;
-        if (c === '\\' && line[i + 1] === "'") current += line[++i];
-        else if (c === "'") {
-          if (i + 1 < line.length && !SPACE.test(line[i + 1])) return undefined;
-          i++;
-          break;
-        } else current += c;
-      } else if (c === undefined || c === ' ' || c === '\n' || c === '\r' || c === '\t') break;
-      else if (c === '"' || c === "'") quote = c;
-      else current += c;
-      i++;
+      if (c !== '"' && c !== "'") break;
+      const q = c === '"' ? quoted(line, i + 1) : singleQuoted(line, i + 1);
+      if (q === undefined) return undefined;
+      parts.push(q.value);
+      i = q.end;
+      if (i < line.length) break;
     }
-    args.push(current);
+    args.push(parts.join(''));
+  }
+}
+
+/** A double-quoted argument from `start` (after the quote): its value and the index after it. */
+function quoted(line: string, start: number): { value: string; end: number } | undefined {
+  const parts: string[] = [];
+  let i = start;
+  for (;;) {
+    const end = nextOf(line, i, '\\"');
+    parts.push(line.slice(i, end));
+    i = end;
+    if (i >= line.length) return undefined;
+    if (line[i] === '"') {
+      if (i + 1 < line.length && !SPACE.test(line[i + 1])) return undefined;
+      return { value: parts.join(''), end: i + 1 };
+    }
+    if (line[i + 1] === 'x' && HEX.test(line.slice(i + 2, i + 4))) {
+      parts.push(String.fromCharCode(Number.parseInt(line.slice(i + 2, i + 4), 16)));
+      i += 4;
+    } else if (i + 1 < line.length) {
+      parts.push(UNESCAPE[line[i + 1]] ?? line[i + 1]);
+      i += 2;
+    } else return undefined;
+  }
+}
+
+/** A single-quoted argument from `start` (after the quote): only \' is an escape. */
+function singleQuoted(line: string, start: number): { value: string; end: number } | undefined {
+  const parts: string[] = [];
+  let i = start;
+  for (;;) {
+    const end = nextOf(line, i, "\\'");
+    parts.push(line.slice(i, end));
+    i = end;
+    if (i >= line.length) return undefined;
+    if (line[i] === "'") {
+      if (i + 1 < line.length && !SPACE.test(line[i + 1])) return undefined;
+      return { value: parts.join(''), end: i + 1 };
+    }
+    if (line[i + 1] === "'") {
+      parts.push("'");
+      i += 2;
+    } else {
+      parts.push('\\');
+      i += 1;
+    }
   }
 }

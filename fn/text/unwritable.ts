@@ -64,3 +64,14 @@ export function isControl(c: string): boolean {
   const code = c.charCodeAt(0);
   return code < 0x20 || code === 0x7f || code === 0x85 || code === 0x2028 || code === 0x2029;
 }
+
+/**
+ * The index of the first character of `set` in `text` from `from` (text.length if none). Readers
+ * copy the runs between such characters as slices: appending a character at a time costs a
+ * second per MiB in V8.
+ */
+export function nextOf(text: string, from: number, set: string): number {
+  let i = from;
+  while (i < text.length && !set.includes(text[i])) i++;
+  return i;
+}
