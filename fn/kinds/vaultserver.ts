@@ -34,18 +34,21 @@ import {
 import { readInt, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
-import { readVaultConfigSecret, vaultUserConfig } from './vault-config.js';
+import {
+  API_PORT,
+  CERT_DIR,
+  CLUSTER_PORT,
+  checkDataPath,
+  DATA_DIR,
+  readVaultConfigSecret,
+  vaultHcl,
+  vaultUserConfig,
+} from './vault-config.js';
 import { USER_CONFIG_VOLUME } from '../render/user-config.js';
-import { type HclEntry, renderHcl, unwritableInHcl } from '../text/hcl.js';
-import { isControl } from '../text/unwritable.js';
 
-const API_PORT = 8200;
-const CLUSTER_PORT = 8201;
 const VAULT_UID = 100; // the vault (and openbao) user of the upstream images
 const VAULT_GID = 1000;
-const CERT_DIR = '/etc/vault/tls';
 const CONFIG_DIR = '/etc/vault/config';
-const DATA_DIR = '/vault/data';
 const KEY_MODE = 0o440;
 const MAX_RENDERED_NODES = 1000; // dbtls's own bound: vault.hcl gets a retry_join per replica
 const BACKENDS = [
@@ -339,69 +342,6 @@ function storageSpec(spec: Obj, backend: Backend | undefined): Obj {
   return {};
 }
 
-/** vault.hcl: the TLS listener KubeVault writes, and the storage stanza for the backend. */
-export function vaultHcl(
-  ctx: KindContext,
-  plan: VaultPlan,
-  certificates: readonly IssuedCertificate[],
-): string {
-  const server = certificates.find((c) => c.alias === 'server');
-  const listener: HclEntry[] = [
-    ['address', `0.0.0.0:${API_PORT}`],
-    ['cluster_address', `0.0.0.0:${CLUSTER_PORT}`],
-  ];
-  if (server) {
-    listener.push(
-      ['tls_cert_file', `${CERT_DIR}/server/tls.crt`],
-      ['tls_key_file', `${CERT_DIR}/server/tls.key`],
-      ['tls_client_ca_file', `${CERT_DIR}/server/ca.crt`],
-      ['tls_min_version', 'tls12'],
-    );
-  } else {
-    listener.push(['tls_disable', true]);
-  }
-  return renderHcl([
-    { comment: 'Rendered by dbtls from the VaultServer resource.' },
-    ['ui', true],
-    ['disable_mlock', true],
-    { blank: true },
-    { block: 'listener', labels: ['tcp'], body: listener },
-    { blank: true },
-    storageBlock(ctx, plan, {
-      https: server !== undefined,
-      storageTLS: server !== undefined && certificates.some((c) => c.alias === 'storage'),
-    }),
-  ]);
-}
-
-/** The storage stanza for the backend: raft joins every node (over TLS with the storage certificate). */
-function storageBlock(
-  ctx: KindContext,
-  plan: VaultPlan,
-  { https, storageTLS }: { https: boolean; storageTLS: boolean },
-): HclEntry {
-  if (plan.backend === 'file')
-    return { block: 'storage', labels: ['file'], body: [['path', plan.dataPath]] };
-  if (plan.backend !== 'raft') return { block: 'storage', labels: ['inmem'], body: [] };
-  const name = ctx.db.metadata.name;
-  const internal = nameWithSuffix(name, 'internal');
-  const scheme = https ? 'https' : 'http';
-  const body: HclEntry[] = [['path', plan.dataPath]];
-  for (let i = 0; i < plan.replicas; i++) {
-    const join: HclEntry[] = [
-      ['leader_api_addr', `${scheme}://${name}-${i}.${internal}.${ctx.namespace}.svc:${API_PORT}`],
-    ];
-    if (storageTLS)
-      join.push(
-        ['leader_ca_cert_file', `${CERT_DIR}/storage/ca.crt`],
-        ['leader_client_cert_file', `${CERT_DIR}/storage/tls.crt`],
-        ['leader_client_key_file', `${CERT_DIR}/storage/tls.key`],
-      );
-    body.push({ block: 'retry_join', body: join });
-  }
-  return { block: 'storage', labels: ['raft'], body };
-}
-
 // The parts of the workload that every VaultServer shares (see `shared`).
 const CONFIG_MOUNT = shared({ name: 'config', mountPath: CONFIG_DIR, readOnly: true });
 const certMount = sharedBy((alias: string) => ({
@@ -502,26 +442,6 @@ function checkStorageAlias(spec: Obj, report: Reporter): void {
         'the storage certificate secures raft joins between Vault nodes and exists only with spec.backend.raft; remove this entry or use the raft backend',
       );
   });
-}
-
-/**
- * A data path: the data volume's mountPath and storage's path in vault.hcl. An absolute path of
- * printable characters: a line break or control character has no place in a path, and the
- * API server refuses a mountPath that is not a clean absolute path of its own rules anyway.
- */
-function checkDataPath(path: string, field: string, report: Reporter): string {
-  const reason = !path.startsWith('/')
-    ? 'is not absolute'
-    : [...path].some(isControl)
-      ? 'holds a line break or another control character'
-      : unwritableInHcl(path);
-  if (reason === undefined) return path;
-  report.error(
-    field,
-    `${JSON.stringify(path)} ${reason}: the data directory is mounted there and written into ` +
-      'vault.hcl, so it must be an absolute path of printable characters, e.g. /vault/data',
-  );
-  return DATA_DIR;
 }
 
 /** The backend's own settings: its data path, and what standalone mode can run of it. */
