@@ -27,10 +27,7 @@ const READERS: [string, string, Record<string, unknown>, string][] = [
 
 const SIZE = MAX_INLINE_BYTES - 16;
 /** Texts built to make backtracking patterns super-linear: `[` and blanks, quotes, escapes. */
-const ADVERSARIAL = [
-  `[${' '.repeat(SIZE)}`,
-  `[mysqld]\na=${'"'.repeat(SIZE)}`,
-];
+const ADVERSARIAL = [`[${' '.repeat(SIZE)}`, `[mysqld]\na=${'"'.repeat(SIZE)}`];
 
 const render = (
   kind: string,

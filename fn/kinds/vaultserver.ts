@@ -33,7 +33,7 @@ import {
 } from '../render/rotation.js';
 import { readInt, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
-import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
+import { defineKind, type IssuedCertificate } from './kind.js';
 import {
   API_PORT,
   CERT_DIR,

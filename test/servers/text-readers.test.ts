@@ -4,7 +4,7 @@
 // builds it) — hold exactly the intended settings; and the trust issue's findings, each a named
 // case, rendered by the function and run or read for real.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseHcl2 } from '@cdktn/hcl2json';
 import fc from 'fast-check';
