@@ -490,7 +490,8 @@ describe.skipIf(SKIP)(
           '-CAfile',
           ca.cert,
           '-verify_hostname',
-          hostOf(p.name),
+          // The name the pod announces: POD_NAMESPACE is the pod's namespace, demo.
+          hostOf(p.name).replace('$POD_NAMESPACE', 'demo'),
           cert,
         ]);
         expect(v).toMatchObject({ ok: true, out: `${cert}: OK` });
