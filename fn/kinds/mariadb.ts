@@ -308,7 +308,8 @@ function readMariaDBConfiguration(
   const cert = (alias: string) => (ctx.tls ? { alias, name: alias, secretName: alias } : undefined);
   // At most as many peers as a rendered workload lists (more is an error in plan()).
   const bounded = { ...plan, replicas: Math.min(plan.replicas, MAX_RENDERED_NODES) };
-  const fit = plan.galera ? peersThatFit(ctx, peersOf(ctx, bounded.replicas)).length : 0;
+  const peers = plan.galera ? peersOf(ctx, bounded.replicas) : [];
+  const fit = peersThatFit(ctx, peers, plan.replicas <= MAX_RENDERED_NODES).length;
   if (plan.galera) bounded.replicas = fit;
   const files = () => Object.values(optionFiles(ctx, bounded, cert('server'), cert('client')));
   return readMysqlConfiguration(ctx, files, ctx.tls !== undefined);

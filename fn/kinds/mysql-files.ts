@@ -228,18 +228,24 @@ const CLUSTER_ADDRESS = 'wsrep_cluster_address=gcomm://';
  * option file in pieces of OPTION_LINE_MAX bytes, and the rest of a longer line would be read as
  * options of its own. When some do not fit, an error at spec.replicas says how many do.
  */
-export function peersThatFit(ctx: KindContext, peers: readonly string[]): readonly string[] {
+export function peersThatFit(
+  ctx: KindContext,
+  peers: readonly string[],
+  /** False where spec.replicas is already refused (more nodes than standalone mode renders). */
+  report = true,
+): readonly string[] {
   let bytes = CLUSTER_ADDRESS.length;
   for (let i = 0; i < peers.length; i++) {
     bytes += Buffer.byteLength(peers[i]) + (i > 0 ? 1 : 0);
     if (bytes <= OPTION_LINE_MAX) continue;
-    ctx.report.error(
-      'spec.replicas',
-      `${peers.length} nodes make wsrep_cluster_address longer than the ${OPTION_LINE_MAX} ` +
-        'bytes the server reads of one line of an option file (the rest would become options ' +
-        `of its own): with this name and namespace, standalone mode renders at most ${i} nodes ` +
-        '(use mode: operator for more)',
-    );
+    if (report)
+      ctx.report.error(
+        'spec.replicas',
+        `${peers.length} nodes make wsrep_cluster_address longer than the ${OPTION_LINE_MAX} ` +
+          'bytes the server reads of one line of an option file (the rest would become options ' +
+          `of its own): with this name and namespace, standalone mode renders at most ${i} nodes ` +
+          '(use mode: operator for more)',
+      );
     return peers.slice(0, i);
   }
   return peers;

@@ -462,7 +462,8 @@ function adviseStandalone(
 function readUserConfig(ctx: KindContext, plan: PerconaXtraDBPlan) {
   const name = ctx.db.metadata.name;
   const nodes = Math.min(plan.replicas, MAX_RENDERED_NODES);
-  const peers = peersThatFit(ctx, peersOf(name, ctx.namespace, ctx.settings.clusterDomain, nodes));
+  const all = peersOf(name, ctx.namespace, ctx.settings.clusterDomain, nodes);
+  const peers = peersThatFit(ctx, all, plan.replicas <= MAX_RENDERED_NODES);
   const cert = (alias: string) => (ctx.tls ? { alias, name: alias, secretName: alias } : undefined);
   const rendered = () => [
     clientTLSCnf('PerconaXtraDB', plan.requireSSL, cert('server'), cert('client')),

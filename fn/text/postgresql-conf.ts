@@ -176,16 +176,19 @@ export function parseHba(text: string): string[][] {
     const tokens: string[] = [];
     let i = 0;
     while (i < line.length) {
-      while (i < line.length && /[ \t\r]/.test(line[i])) i++;
+      while (i < line.length && ' \t\r'.includes(line[i])) i++;
       if (i >= line.length || line[i] === '#') break;
-      let token = '';
-      let quoted = false;
-      while (i < line.length && (quoted || !/[ \t\r#]/.test(line[i]))) {
-        if (line[i] === '"') quoted = !quoted;
-        else token += line[i];
-        i++;
+      const parts: string[] = [];
+      for (;;) {
+        const end = nextOf(line, i, ' \t\r#"');
+        parts.push(line.slice(i, end));
+        i = end;
+        if (line[i] !== '"') break;
+        const close = line.indexOf('"', i + 1);
+        parts.push(line.slice(i + 1, close < 0 ? line.length : close));
+        i = close < 0 ? line.length : close + 1;
       }
-      tokens.push(token);
+      tokens.push(parts.join(''));
     }
     if (tokens.length > 0) rows.push(tokens);
   }

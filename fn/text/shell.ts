@@ -7,12 +7,13 @@
 // inside double quotes `$`, `` ` ``, `"` and `\` keep a meaning and are escaped with `\`; a bare
 // word is safe when it holds none of the characters the shell splits, expands or globs on. NUL
 // cannot be in a shell word or an environment variable at all.
-import { oneLine, refuse, unwritableAnywhere } from './unwritable.js';
+import { nextOf, oneLine, refuse, unwritableAnywhere } from './unwritable.js';
 
 const LANGUAGE = 'POSIX shell';
 /** Characters a bare word may hold without any of them meaning something to the shell. */
 const BARE = /^[A-Za-z0-9_@%+=:,./-]+$/;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const WORD_CHAR = /\w/;
 
 /** Why `value` cannot be a shell word, or undefined. */
 export function unwritableInShell(value: string): string | undefined {
@@ -64,7 +65,8 @@ export function parseShellAssignments(text: string): Map<string, string> {
   while (i < text.length) {
     let name = '';
     let j = i;
-    while (j < text.length && /\w/.test(text[j])) name += text[j++];
+    while (j < text.length && WORD_CHAR.test(text[j])) j++;
+    name = text.slice(i, j);
     const word = text[j] === '=' && NAME.test(name) ? readWord(text, j + 1) : undefined;
     if (word !== undefined) vars.set(name, word.value);
     const end = text.indexOf('\n', word?.end ?? j);
@@ -76,23 +78,21 @@ export function parseShellAssignments(text: string): Map<string, string> {
 
 /** One shell word from `start` to the first unquoted blank or line break; undefined if unclosed. */
 function readWord(text: string, start: number): { value: string; end: number } | undefined {
-  let value = '';
+  const parts: string[] = [];
   let i = start;
-  while (i < text.length) {
+  for (;;) {
+    const end = nextOf(text, i, "\n \t'\\");
+    parts.push(text.slice(i, end));
+    i = end;
     const c = text[i];
-    if (c === '\n' || c === ' ' || c === '\t') break;
     if (c === "'") {
       const close = text.indexOf("'", i + 1);
       if (close < 0) return undefined;
-      value += text.slice(i + 1, close);
+      parts.push(text.slice(i + 1, close));
       i = close + 1;
     } else if (c === '\\') {
-      if (i + 1 < text.length && text[i + 1] !== '\n') value += text[i + 1];
+      if (i + 1 < text.length && text[i + 1] !== '\n') parts.push(text[i + 1]);
       i += 2;
-    } else {
-      value += c;
-      i++;
-    }
+    } else return { value: parts.join(''), end: i };
   }
-  return { value, end: i };
 }
