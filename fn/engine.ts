@@ -508,9 +508,8 @@ function renderWorkload(
   const workload = applyServiceTemplates(ctx, kind, plan, kind.workload(ctx, plan, issued, owner));
   // The pod template and KubeDB's defaults, and a PodDisruptionBudget where KubeDB keeps one.
   const pdb = kind.group === 'kubedb.com';
-  return kind.podTemplate
-    ? applyPodTemplates(workload, ctx.db, kind.podTemplate, ctx.report, pdb)
-    : workload;
+  // Every rendered pod is then checked against Pod Security (validate/pod-security/).
+  return applyPodTemplates(workload, ctx.db, kind.podTemplate, ctx.report, pdb);
 }
 
 /**
