@@ -178,17 +178,17 @@ export function parseHba(text: string): string[][] {
     while (i < line.length) {
       while (i < line.length && ' \t\r'.includes(line[i])) i++;
       if (i >= line.length || line[i] === '#') break;
-      const parts: string[] = [];
+      let token = '';
       for (;;) {
         const end = nextOf(line, i, ' \t\r#"');
-        parts.push(line.slice(i, end));
+        token += line.slice(i, end);
         i = end;
         if (line[i] !== '"') break;
         const close = line.indexOf('"', i + 1);
-        parts.push(line.slice(i + 1, close < 0 ? line.length : close));
+        token += line.slice(i + 1, close < 0 ? line.length : close);
         i = close < 0 ? line.length : close + 1;
       }
-      tokens.push(parts.join(''));
+      tokens.push(token);
     }
     if (tokens.length > 0) rows.push(tokens);
   }
