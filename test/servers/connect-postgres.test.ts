@@ -131,7 +131,8 @@ function runApp(
     execFile(
       join(bin!, 'psql'),
       ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql],
-      { env, uid: APP.uid, gid: APP.gid, timeout: 20_000 },
+      // In the pod's HOME: the clone may be in a private directory (0700) nobody cannot enter.
+      { env, cwd: root, uid: APP.uid, gid: APP.gid, timeout: 20_000 },
       (err, stdout, stderr) =>
         resolve({ ok: !err, out: stdout.trim(), err: stderr.trim(), env: rendered }),
     );

@@ -126,6 +126,8 @@ function session(pod: Pod, conn: Record<string, string>) {
     ['-X', '-q', '-A', '-t', conninfo],
     {
       env: { PATH: '/usr/bin:/bin', HOME: work.dir, PGPASSWORD: PASSWORD },
+      // Not in the clone, which may be in a private directory (0700) the account cannot enter.
+      cwd: work.dir,
       uid: account.uid,
       gid: account.gid,
     },
