@@ -1,5 +1,6 @@
-// Helpers for the integration tests: the real kpt and kubectl binaries, the docker shim first on
-// PATH, temporary copies of example packages (examples/ itself is never modified).
+// Helpers for the integration tests: the real kpt and kubectl binaries with test/bin first on PATH
+// (podman with a read-only root, docker handing over to it, dbtls as npm install -g links it),
+// temporary copies of example packages (examples/ itself is never modified).
 import { spawnSync } from 'node:child_process';
 import {
   cpSync,
@@ -18,10 +19,10 @@ import { loadAll } from 'js-yaml';
 import { afterAll } from 'vitest';
 import { KUBERNETES_SCHEMA } from '../../fn/io/yaml.js';
 import { ROOT } from '../helpers.js';
+import { CONTAINER_ENV, IMAGE } from './container.js';
 
-export { ROOT };
-export const SHIM_BIN = join(ROOT, 'test/bin');
-export const IMAGE = 'ghcr.io/dbtls/dbtls:v0.1.0';
+export { IMAGE, ROOT };
+export const BIN = join(ROOT, 'test/bin');
 
 /** The path of `tool` on PATH, or undefined. */
 export function which(tool: string): string | undefined {
@@ -43,19 +44,28 @@ export interface Proc {
   status: number;
 }
 
-/** Runs a command with test/bin (docker shim, dbtls) first on PATH. */
+/**
+ * Runs a command with test/bin first on PATH, kpt's function runtime set to podman (kpt's docker
+ * runtime wants a Docker client of 20.10 or later) and podman's configuration and storage.
+ */
 export function run(
   cmd: string,
   args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeout?: number } = {},
 ): Proc {
   const r = spawnSync(cmd, args, {
     cwd: opts.cwd,
     input: opts.input,
     encoding: 'utf8',
     maxBuffer: 1 << 28,
-    timeout: 120_000,
-    env: { ...process.env, PATH: `${SHIM_BIN}:${process.env.PATH}`, ...opts.env },
+    timeout: opts.timeout ?? 120_000,
+    env: {
+      ...process.env,
+      ...CONTAINER_ENV,
+      KPT_FN_RUNTIME: 'podman',
+      PATH: `${BIN}:${process.env.PATH}`,
+      ...opts.env,
+    },
   });
   if (r.error) throw r.error;
   return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
