@@ -22,7 +22,7 @@ Usage:
   dbtls                  KRM function: read a ResourceList on stdin, write one on stdout
   dbtls render DIR       print the manifests to apply for the YAML files under DIR
   dbtls check DIR        print each problem as file:line:column; exit 1 on any error
-  dbtls --help | --version
+  dbtls help | --help | --version
 
 Settings (render and check; in KRM mode they come from the functionConfig):
   --mode standalone|operator|validate
@@ -69,7 +69,7 @@ function fail(message: string): number {
 }
 
 function main(argv: string[]): number {
-  if (argv.includes('--help') || argv.includes('-h')) {
+  if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
     writeAll(STDOUT, HELP);
     return 0;
   }
@@ -105,14 +105,10 @@ function main(argv: string[]): number {
   if (command === 'check') {
     writeAll(
       STDOUT,
-      formatWithPositions(
-        results.filter((r) => r.severity !== 'info'),
-        texts,
-        dir,
-      ),
+      formatWithPositions(results, texts, dir),
     );
   } else {
-    writeAll(STDERR, summary(results));
+    writeAll(STDERR, summary(results, true));
     // Never print a partial set of manifests: an empty render with auto-prune deletes everything.
     if (!failed) writeAll(STDOUT, printManifests(manifestsToApply(output.items)));
   }
