@@ -42,6 +42,9 @@ describe('Dockerfile', () => {
     expect(launcher()[0]).toBe('#!/bin/sh');
     expect(NODE_OPTIONS).toEqual(['--max-semi-space-size=8']);
     expect(entrypoint).toEqual(['node', ...NODE_OPTIONS, '--require=/code-cache.cjs', '/dbtls.js']);
+    // docs/image.md quotes it.
+    const line = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)![0];
+    expect(readFileSync(join(ROOT, 'docs/image.md'), 'utf8')).toContain(`\`${line}\``);
   });
 
   it('makes the code cache with the same node options as the ENTRYPOINT', () => {

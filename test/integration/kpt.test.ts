@@ -8,11 +8,13 @@ import { load } from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { containerSkip, ensureImage } from './container.js';
 import {
+  changedFiles,
   copyExample,
   ids,
   IMAGE,
   missing,
   parseDocs,
+  repositoryCopy,
   ROOT,
   run,
   snapshot,
@@ -235,25 +237,6 @@ describe.skipIf(noImage)('kpt fn eval', () => {
   });
 });
 
-/** A copy of the repository as a clone has it (every project file, .expected included), with dist/. */
-function repositoryCopy(): string {
-  const files = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  })
-    .stdout.split('\n')
-    .filter((f) => f !== '' && existsSync(join(ROOT, f)));
-  const repo = join(tempDir(), 'dbtls');
-  for (const f of [...files, 'dist/dbtls.js']) cpSync(join(ROOT, f), join(repo, f));
-  return repo;
-}
-
-/** Files that differ between two snapshots. */
-const changedFiles = (a: Record<string, string>, b: Record<string, string>) =>
-  Object.keys({ ...a, ...b })
-    .filter((f) => a[f] !== b[f])
-    .sort();
-
 /** What a render may change: a rendered package's resource files, never its Kptfile, .krmignore or .expected/. */
 const outsideRenderedPackages = (changed: string[]) =>
   changed.filter(
@@ -331,31 +314,4 @@ describe.skipIf(noImage)('kpt fn render in a clone of the repository', () => {
     },
     ALL_EXAMPLES_TIMEOUT,
   );
-});
-
-describe.skipIf(skip)("README's exec variant of kpt fn render", () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const block = /Without a Docker engine, use the exec variant:[\s\S]*?```sh\n([\s\S]*?)```/.exec(
-    readme,
-  )?.[1];
-
-  it('runs exactly as README writes it, from a clone with test/bin not on PATH, and renders the golden output', () => {
-    expect(block).toBeDefined();
-    const repo = repositoryCopy();
-    const path = (process.env.PATH ?? '')
-      .split(':')
-      .filter((d) => !d.startsWith(ROOT))
-      .join(':');
-    const r = spawnSync('bash', ['-euo', 'pipefail', '-c', block!], {
-      cwd: repo,
-      encoding: 'utf8',
-      env: { ...process.env, PATH: path },
-    });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr + r.stdout).toContain('[PASS] "dbtls"');
-    expect(readFileSync(join(repo, 'examples/postgres/Kptfile'), 'utf8')).toMatch(
-      /^ {4}- exec: dbtls$/m,
-    );
-    expect(byId(applied(join(repo, 'examples/postgres')))).toEqual(byId(expected()));
-  });
 });

@@ -92,12 +92,13 @@ export function copyExample(name: string): string {
   return dir;
 }
 
-/** Every file under dir (relative path → content), for before/after comparison. */
-export function snapshot(dir: string): Record<string, string> {
+/** Every file under dir (relative path → content), for before/after comparison; less `exclude`. */
+export function snapshot(dir: string, exclude: string[] = []): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (d: string) => {
     for (const e of readdirSync(d).sort()) {
       const p = join(d, e);
+      if (exclude.includes(relative(dir, p))) continue;
       if (statSync(p).isDirectory()) walk(p);
       else out[relative(dir, p)] = readFileSync(p, 'utf8');
     }
@@ -126,3 +127,22 @@ export function golden(name: string, actual: string): string {
   }
   return readFileSync(file, 'utf8');
 }
+
+/** A copy of the repository as a clone has it (every project file, .expected included), with dist/. */
+export function repositoryCopy(): string {
+  const files = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  })
+    .stdout.split('\n')
+    .filter((f) => f !== '' && existsSync(join(ROOT, f)));
+  const repo = join(tempDir(), 'dbtls');
+  for (const f of [...files, 'dist/dbtls.js']) cpSync(join(ROOT, f), join(repo, f));
+  return repo;
+}
+
+/** Files that differ between two snapshots. */
+export const changedFiles = (a: Record<string, string>, b: Record<string, string>) =>
+  Object.keys({ ...a, ...b })
+    .filter((f) => a[f] !== b[f])
+    .sort();
