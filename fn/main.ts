@@ -103,10 +103,7 @@ function main(argv: string[]): number {
   const { output, results, texts } = processDirectory(dir, config, defaultNamespace);
   const failed = hasErrors(results);
   if (command === 'check') {
-    writeAll(
-      STDOUT,
-      formatWithPositions(results, texts, dir),
-    );
+    writeAll(STDOUT, formatWithPositions(results, texts, dir));
   } else {
     writeAll(STDERR, summary(results, true));
     // Never print a partial set of manifests: an empty render with auto-prune deletes everything.

@@ -2,7 +2,7 @@
 // podman, and exec), `kpt fn eval --image/--exec` with `-- key=value` settings, idempotency,
 // results in kpt's output and in --results-dir, and the repository's own top-level Kptfile.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
