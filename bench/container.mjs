@@ -110,6 +110,11 @@ const lines = [
       `| ${label} | ${m.wall.toFixed(1)} | ${m.ratio.toFixed(2)}× | ${m.cpu.toFixed(1)} |`,
   ),
   '',
+  (() => {
+    const ratio = measured.results['ENTRYPOINT, empty list'].ratio;
+    return `Start-up, the ENTRYPOINT on an empty list / \`node -e 0\`: ${ratio.toFixed(2)}× (target ≤ 1.2×: ${ratio <= 1.2 ? 'pass' : '**FAIL**'}).`;
+  })(),
+  '',
   `Whole \`podman run -i --network none --user nobody --read-only\` from the host (what kpt and kustomize pay per call): the ENTRYPOINT at N=1 ${median(whole.entry).toFixed(0)} ms, \`node -e 0\` ${median(whole.bare).toFixed(0)} ms (medians of ${whole.entry.length}).`,
   '',
 ];

@@ -49,6 +49,7 @@ const blocks = (lang: string) =>
 /** Commands that need a Docker engine, a cluster, or minutes of CPU. */
 const NOT_RUN = [
   'docker build -t ghcr.io/dbtls/dbtls:v0.1.0 .\n',
+  'npm run bench:image   # build the image, then time its start-up beside node -e 0 in the same image\n',
   "npm run bench                # build, then time dbtls at N = 1, 100, 1,000, 5,000 databases,\n                             # and dbtls again on its own N=5,000 output (kpt's second render)\nnpm run bench -- --write     # … and write bench/results.md (--quick: fewer rounds)\n",
 ];
 
