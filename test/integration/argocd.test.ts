@@ -3,7 +3,7 @@
 // application directory, as user 999, read-only root, its own /tmp, no network, with the
 // environment Argo CD's repo-server sets.
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { containerSkip, ensureImage } from './container.js';
@@ -22,9 +22,9 @@ function pluginCommand(
   cwd: string,
   env: Record<string, string>,
 ) {
-  // Argo CD checks the repository out readable by the sidecar's user.
+  // Argo CD checks the repository out readable by the sidecar's user. Only the directory itself:
+  // it is mounted, so its parents do not matter (and one may be /tmp, which must stay 1777).
   chmodSync(cwd, 0o755);
-  chmodSync(dirname(cwd), 0o755);
   const [cmd, ...args] = [...step.command, ...(step.args ?? [])];
   const sc = sidecar.securityContext;
   const flags = [
