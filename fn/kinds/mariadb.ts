@@ -97,6 +97,7 @@ interface MariaDBPlan extends SecureTransport {
 export const mariadb = defineKind<MariaDBPlan>({
   group: 'kubedb.com',
   kind: 'MariaDB',
+  operator: 'KubeDB',
   resource: 'mariadbs',
   versions: ['v1', 'v1alpha2'],
   summary:

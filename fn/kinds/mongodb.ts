@@ -44,6 +44,7 @@ interface ServerPart {
 export const mongodb = defineKind<MongoDBPlan>({
   group: 'kubedb.com',
   kind: 'MongoDB',
+  operator: 'KubeDB',
   resource: 'mongodbs',
   versions: ['v1', 'v1alpha2'],
   summary:

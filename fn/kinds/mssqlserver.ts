@@ -45,7 +45,6 @@ import {
   warnOperatorOnly,
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
-import { MSSQL_RESOURCES } from '../render/pod-template.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
 import { mergedMssqlConf, readMssqlConfiguration } from './mssql-config.js';
 import type { InlineFile } from '../render/user-config.js';
@@ -128,9 +127,19 @@ function mentionsEndpoint(db: KubeObject): boolean {
   );
 }
 
+/**
+ * KubeDB's default resources for the mssql container (DefaultResourcesMSSQLServer:
+ * kubedb/apimachinery 104ef573, apis/kubedb/constants.go).
+ */
+const MSSQL_RESOURCES = shared({
+  requests: { cpu: '1500m', memory: '2Gi' },
+  limits: { memory: '4Gi' },
+});
+
 export const mssqlserver = defineKind<MSSQLPlan>({
   group: 'kubedb.com',
   kind: 'MSSQLServer',
+  operator: 'KubeDB',
   resource: 'mssqlservers',
   versions: ['v1alpha2'],
   summary:

@@ -87,6 +87,7 @@ interface MySQLPlan extends SecureTransport {
 export const mysql = defineKind<MySQLPlan>({
   group: 'kubedb.com',
   kind: 'MySQL',
+  operator: 'KubeDB',
   resource: 'mysqls',
   versions: ['v1', 'v1alpha2'],
   summary:

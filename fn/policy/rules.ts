@@ -2,54 +2,24 @@
 // match. Every result names its rule ("policy rule requireTLS: …"); `enforce` makes a violation an
 // error, `audit` a warning. Kind-specific settings reach the rules only through the kinds' own
 // declarations (DatabaseKind.connectionSettings): nothing here names a kind.
-import { KINDS } from '../kinds/index.js';
-import type { ConnectionSetting, DatabaseKind, KindContext } from '../kinds/kind.js';
+import type { ConnectionSetting, DatabaseKind, KindContext } from '../contract/kind.js';
 import { isObj, type KubeObject, namespaceOf, type Obj } from '../io/objects.js';
 import { resultFor, type Reporter, type Result } from '../io/results.js';
 import { formatGoDuration, parseGoDuration } from '../util/duration.js';
 import { DEFAULT_DURATION } from '../validate/certificate-spec.js';
 import type { IssuerIndex } from '../validate/issuers.js';
-import type { CertificateOverride, IssuerRef } from '../validate/tls-config.js';
+import type { CertificateOverride, IssuerRef } from '../contract/tls.js';
+import type {
+  AllowedIssuer,
+  Enforcement,
+  LabelSelector,
+  Match,
+  PolicyRules,
+  Rule,
+} from '../contract/settings.js';
 
-export type Enforcement = 'enforce' | 'audit';
-
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: {
-    key: string;
-    operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-    values?: string[];
-  }[];
-}
-export interface Match {
-  namespaces?: string[];
-  selector?: LabelSelector;
-}
-interface Rule {
-  enforcement: Enforcement;
-  match: Match;
-}
-
-export interface PolicyRules {
-  requireTLS?: Rule & { defaultIssuerRef?: IssuerRef };
-  connectionSecurity?: Rule & { minimum: Record<string, string | boolean> };
-  allowedIssuers?: Rule & { issuers: AllowedIssuer[]; text: string[] };
-  forbidSelfSignedIssuers?: Rule;
-  privateKey?: Rule & {
-    algorithm?: 'RSA' | 'ECDSA' | 'Ed25519';
-    minimumSize?: number;
-    encoding?: 'PKCS1' | 'PKCS8';
-    rotationPolicy?: 'Always' | 'Never';
-  };
-  certificateLifetime?: Rule & { maximumDuration?: bigint; minimumRenewBefore?: bigint };
-  /** TLS versions servers accept, where dbtls writes their configuration (MSSQL tlsprotocols). */
-  tlsProtocols?: Rule & { versions: string[] };
-}
-interface AllowedIssuer {
-  kind?: 'Issuer' | 'ClusterIssuer';
-  namespace?: string;
-  name: string;
-}
+// The rules' types are the contract's (fn/contract/settings.ts): kinds read them too.
+export type { Enforcement, LabelSelector, Match, PolicyRules };
 
 export const NO_RULES: PolicyRules = {};
 const RULES_PATH = 'spec.rules';
@@ -66,6 +36,7 @@ type Bad = (path: string, message: string) => void;
 export function readRules(
   raw: unknown,
   ref: KubeObject,
+  kinds: readonly DatabaseKind[],
 ): { rules: PolicyRules; results: Result[] } {
   const results: Result[] = [];
   const bad: Bad = (path, message) =>
@@ -74,7 +45,7 @@ export function readRules(
   const rules: PolicyRules = {};
   if (isObj(raw.requireTLS)) rules.requireTLS = readRequireTLS(raw.requireTLS);
   if (isObj(raw.connectionSecurity))
-    rules.connectionSecurity = readConnectionSecurity(raw.connectionSecurity, bad);
+    rules.connectionSecurity = readConnectionSecurity(raw.connectionSecurity, bad, kinds);
   if (isObj(raw.allowedIssuers)) {
     const r = raw.allowedIssuers;
     const text = r.issuers as string[];
@@ -113,9 +84,13 @@ function readRequireTLS(r: Obj): PolicyRules['requireTLS'] {
 }
 
 /** Each minimum names a setting some kind declares, with one of that setting's levels. */
-function readConnectionSecurity(r: Obj, bad: Bad): PolicyRules['connectionSecurity'] {
+function readConnectionSecurity(
+  r: Obj,
+  bad: Bad,
+  kinds: readonly DatabaseKind[],
+): PolicyRules['connectionSecurity'] {
   const minimum = r.minimum as Record<string, string | boolean>;
-  const declared = connectionSettings();
+  const declared = connectionSettings(kinds);
   for (const [key, value] of Object.entries(minimum)) {
     const kinds = declared.filter((d) => d.setting.key === key);
     if (kinds.length === 0) {
@@ -254,8 +229,8 @@ function parseIssuer(entry: string): AllowedIssuer {
   return { kind: parts[0] as AllowedIssuer['kind'], namespace: parts[1], name: parts[2] };
 }
 
-function connectionSettings() {
-  return KINDS.flatMap((kind: DatabaseKind<any>) =>
+function connectionSettings(kinds: readonly DatabaseKind[]) {
+  return kinds.flatMap((kind: DatabaseKind) =>
     (kind.connectionSettings ?? []).map((setting) => ({ kind, setting })),
   );
 }
@@ -326,7 +301,7 @@ export function applyPolicyDefaults(
 /** The rules about the database as a whole: TLS present, connection settings, issuers. */
 export function checkDatabasePolicy(
   ctx: KindContext,
-  kind: DatabaseKind<any>,
+  kind: DatabaseKind,
   plan: unknown,
   issuers: IssuerIndex,
 ): void {

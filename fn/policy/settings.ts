@@ -4,39 +4,15 @@ import type { ErrorObject } from 'ajv';
 import { validatePolicy } from '../generated/schemas.js';
 import { isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { resultFor, type Result } from '../io/results.js';
-import { NO_RULES, type PolicyRules, readRules } from './rules.js';
+import type { KindRegistry } from '../contract/registry.js';
+import type { ExternalDatabase, ExternalIssuer, Mode, Settings } from '../contract/settings.js';
+import { NO_RULES, readRules } from './rules.js';
 
 export const POLICY_API_VERSION = 'dbtls.dev/v1alpha1';
 export const POLICY_KIND = 'DatabaseTLSPolicy';
 
-/**
- * standalone: no KubeDB in the cluster, dbtls renders Certificates and the workload; operator: only
- * KubeDB's community operator, dbtls renders the Certificates its enterprise part would create;
- * validate: the full KubeDB creates everything itself, dbtls only checks and changes nothing.
- */
-export type Mode = 'standalone' | 'operator' | 'validate';
-
-export interface Settings {
-  mode: Mode;
-  clusterDomain: string;
-  externalIssuers: ExternalIssuer[];
-  /** Databases that exist only in the cluster, which applications may connect to (fn/connect/). */
-  externalDatabases: ExternalDatabase[];
-  /** The organisation's rules (spec.rules); see fn/policy/rules.ts. */
-  rules: PolicyRules;
-}
-
-export interface ExternalIssuer {
-  kind?: 'Issuer' | 'ClusterIssuer';
-  namespace?: string;
-  name: string;
-}
-/** `Kind/namespace/name`, or `Kind/name`: then in the namespace of the workload that connects. */
-export interface ExternalDatabase {
-  kind: string;
-  namespace?: string;
-  name: string;
-}
+// The types are the contract's (fn/contract/settings.ts): every stage and kind reads them.
+export type { ExternalDatabase, ExternalIssuer, Mode, Settings };
 
 export const DEFAULT_SETTINGS: Settings = {
   mode: 'standalone',
@@ -69,10 +45,8 @@ export function commaList(v: string): string[] {
     .filter((s) => s !== '');
 }
 
-export function readSettings(
-  functionConfig: Obj | undefined,
-  isDatabase: (o: Obj) => boolean,
-): ConfigOutcome {
+/** The function config read with the supported kinds (a database resource is a generator's). */
+export function readSettings(functionConfig: Obj | undefined, kinds: KindRegistry): ConfigOutcome {
   if (functionConfig === undefined || Object.keys(functionConfig).length === 0) {
     return { settings: DEFAULT_SETTINGS, results: [] };
   }
@@ -88,14 +62,14 @@ export function readSettings(
         settings: DEFAULT_SETTINGS,
         results: errors.map((e) => resultFor(ref, 'error', e.message, e.path)),
       };
-    const rules = readRules(isObj(fc.spec) ? fc.spec.rules : undefined, ref);
+    const rules = readRules(isObj(fc.spec) ? fc.spec.rules : undefined, ref, kinds.all);
     if (rules.results.length) return { settings: DEFAULT_SETTINGS, results: rules.results };
     return {
       settings: { ...toSettings(isObj(fc.spec) ? fc.spec : {}), rules: rules.rules },
       results: [],
     };
   }
-  if (isDatabase(fc)) {
+  if (kinds.find(fc) !== undefined) {
     // kustomize generator: no policy object is visible, so settings ride on the database's
     // annotations (dbtls.dev/mode, dbtls.dev/cluster-domain, dbtls.dev/external-issuers).
     const annotations =

@@ -11,8 +11,8 @@
 //   volumeMounts) sit flat in the pod spec and affinity/topologySpreadConstraints exist.
 //   (kmodules/offshoot-api b965924d, api/v1/types.go and api/v2/types.go.)
 // - Default resources: kubedb/apimachinery 104ef573, apis/kubedb/constants.go (DefaultResources,
-//   DefaultInitContainerResource, DefaultResourcesMSSQLServer, DefaultResourcesMemoryIntensiveSDB)
-//   filled in by apis/helpers.go SetDefaultResourceLimits from each kind's SetDefaults.
+//   DefaultInitContainerResource; a kind's own, such as DefaultResourcesMSSQLServer, is in its
+//   module) filled in by apis/helpers.go SetDefaultResourceLimits from each kind's SetDefaults.
 // - PodDisruptionBudget: kubedb/apimachinery pkg/controller/lib.go SyncPetSetPodDisruptionBudget:
 //   one per workload with more than one replica, named as it, with its labels and selector, and
 //   maxUnavailable max(1, floor((replicas - 1) / 2)).
@@ -20,20 +20,10 @@ import { type KubeObject, isObj, type Obj, shared } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
 import { GENERATED_FROM } from '../io/own-output.js';
 import { Reporter } from '../io/results.js';
+import type { PodTemplateRules } from '../contract/kind.js';
 
-/** What a kind declares about its pods (DatabaseKind.podTemplate); everything else is shared. */
-export interface PodTemplateRules {
-  /** The database's container: api/v1's flat container fields and the default resources apply. */
-  container: string;
-  /** KubeDB's default resources for that container when it is not DEFAULT_RESOURCES. */
-  resources?: Obj;
-  /** The pod template of each StatefulSet, by StatefulSet name; by default spec.podTemplate. */
-  templates?(db: KubeObject): Readonly<Record<string, string>>;
-  /** Fields of the database container that the kind applies itself (MSSQLServer: env). */
-  kindApplies?: readonly string[];
-  /** The operator that would apply the template, for messages: KubeDB unless given. */
-  operator?: string;
-}
+// What a kind declares about its pods is a contract type (fn/contract/kind.ts).
+export type { PodTemplateRules };
 
 /** KubeDB's DefaultResources: every database container without its own (constants.go). */
 export const DEFAULT_RESOURCES = shared({
@@ -45,17 +35,6 @@ export const DEFAULT_INIT_RESOURCES = shared({
   requests: { cpu: '200m', memory: '256Mi' },
   limits: { memory: '512Mi' },
 });
-/** KubeDB's DefaultResourcesMSSQLServer. */
-export const MSSQL_RESOURCES = shared({
-  requests: { cpu: '1500m', memory: '2Gi' },
-  limits: { memory: '4Gi' },
-});
-/** KubeDB's DefaultResourcesMemoryIntensiveSDB (Singlestore). */
-export const SINGLESTORE_RESOURCES = shared({
-  requests: { cpu: '600m', memory: '2Gi' },
-  limits: { memory: '2Gi' },
-});
-
 /** Pod fields copied as given, with the type each must have. */
 const POD_FIELDS: Record<string, FieldType> = {
   nodeSelector: 'stringMap',
