@@ -7,6 +7,7 @@ import { resultFor, type Result } from '../io/results.js';
 import type { KindRegistry } from '../contract/registry.js';
 import type { ExternalDatabase, ExternalIssuer, Mode, Settings } from '../contract/settings.js';
 import { NO_RULES, readRules } from './rules.js';
+import { kindPatternInWords } from './schema-kinds.js';
 
 export const POLICY_API_VERSION = 'dbtls.dev/v1alpha1';
 export const POLICY_KIND = 'DatabaseTLSPolicy';
@@ -200,15 +201,16 @@ export const PATTERN_WORDS: Record<string, string> = {
   '^((Issuer|ClusterIssuer)/)?([a-z0-9][-a-z0-9.]*/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
     'NAME, Issuer/NAME, Issuer/NAMESPACE/NAME or ClusterIssuer/NAME, each name of lowercase letters, ' +
     'digits, "-" and ".", starting and ending with a letter or digit',
-  '^(Postgres|PerconaXtraDB|Singlestore|MSSQLServer|VaultServer|MariaDB|MySQL)/([a-z0-9][-a-z0-9.]*/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
-    'KIND/NAME or KIND/NAMESPACE/NAME, KIND one of Postgres, PerconaXtraDB, Singlestore, ' +
-    'MSSQLServer, VaultServer, MariaDB, MySQL, each name of lowercase letters, digits, "-" and ".", starting and ' +
-    'ending with a letter or digit',
   '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
     'a name of lowercase letters, digits, "-" and ".", starting and ending with a letter or digit',
   '^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$':
     'a Go duration such as 2160h or 1h30m (units h, m, s, ms, us, ns; no d)',
 };
+
+/** A pattern of the (generated) schema in words: the table above, or a list of kinds. */
+export function patternInWords(pattern: string): string | undefined {
+  return PATTERN_WORDS[pattern] ?? kindPatternInWords(pattern);
+}
 
 /**
  * Settings given as strings (flags, environment variables), checked as the ConfigMap form is:
@@ -249,7 +251,7 @@ export function toFieldError(e: ErrorObject): FieldError {
       const pattern = (e.params as { pattern: string }).pattern;
       return {
         path,
-        message: `${JSON.stringify(e.data ?? '')} is not valid here: must be ${PATTERN_WORDS[pattern] ?? `text matching ${pattern}`}`,
+        message: `${JSON.stringify(e.data ?? '')} is not valid here: must be ${patternInWords(pattern) ?? `text matching ${pattern}`}`,
       };
     }
     case 'required': {
