@@ -29,6 +29,7 @@ import {
   warnOperatorOnly,
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
+import { olderThan } from '../util/versions.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 import type { Reporter } from '../io/results.js';
 import {
@@ -261,12 +262,6 @@ function readTopologyMode(
       'is required ' + 'when spec.topology is set: GaleraCluster or MariaDBReplication',
     );
   return mode;
-}
-
-/** a < b, comparing version numbers part by part. */
-function olderThan(a: number[], b: number[]): boolean {
-  for (let i = 0; i < b.length; i++) if ((a[i] ?? 0) !== b[i]) return (a[i] ?? 0) < b[i];
-  return false;
 }
 
 /** The option files dbtls renders: client TLS and, for a cluster, Galera. */

@@ -28,6 +28,7 @@ import {
   warnOperatorOnly,
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
+import { olderThan } from '../util/versions.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 import {
   familyWorkload,
@@ -324,11 +325,6 @@ function readTopology(
     }
   }
   return mode;
-}
-
-function olderThan(a: number[], b: number[]): boolean {
-  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
-  return false;
 }
 
 const START = startScript(false);
