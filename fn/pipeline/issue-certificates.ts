@@ -9,7 +9,7 @@ import type {
   Owner,
 } from '../contract/kind.js';
 import type { KubeObject } from '../io/objects.js';
-import { applyCertificatePolicy } from '../policy/rules.js';
+import { applyCertificatePolicy } from '../policy/certificate-rules.js';
 import { buildCertificate } from '../render/certificate.js';
 import { nameWithSuffix } from '../util/names.js';
 import { reportWebhookErrors } from '../validate/certificate-spec.js';

@@ -6,7 +6,7 @@ import type { DatabaseKind, Owner } from '../contract/kind.js';
 import { ambiguityMessage, yaml11Booleans } from '../io/ambiguous.js';
 import { describeObject, type KubeObject } from '../io/objects.js';
 import { Reporter, type Result } from '../io/results.js';
-import { applyPolicyDefaults, checkDatabasePolicy } from '../policy/rules.js';
+import { applyPolicyDefaults, checkDatabasePolicy } from '../policy/database-rules.js';
 import { LOCAL_CONFIG } from '../render/metadata.js';
 import { reportGeneratedNames } from '../validate/certificate-spec.js';
 import { checkIdentity } from './check-identity.js';
