@@ -7,7 +7,7 @@ import type { Reporter } from '../io/results.js';
 import type { IssuerIndex } from '../validate/issuers.js';
 import { type Addition, CONNECT_TO, type ContainerList } from './workload.js';
 
-/** A database as the engine validated it: what a connection needs from it. */
+/** A database as the pipeline read it: what a connection needs from it. */
 export interface ConnectTarget {
   kind: DatabaseKind;
   ctx: KindContext;

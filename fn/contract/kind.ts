@@ -202,7 +202,7 @@ export interface DatabaseKind<Plan = unknown> {
   client?: ClientProfile<Plan>;
   /**
    * The standalone workload (StatefulSet, Services, configuration), mounting `certificates`; the
-   * engine builds the `owner` its objects are labelled and named from, once per database.
+   * pipeline builds the `owner` its objects are labelled and named from, once per database.
    */
   workload(
     ctx: KindContext,

@@ -111,7 +111,7 @@ export const mongodb = defineKind<MongoDBPlan>({
   },
 
   workload() {
-    // plan() refuses standalone mode, so the engine never asks for a workload.
+    // plan() refuses standalone mode, so the pipeline never asks for a workload.
     return [];
   },
 });

@@ -628,7 +628,7 @@ function readEnv(ctx: KindContext, spec: Obj, standalone: boolean, report: Repor
     );
   }
   let eula = env.find((e) => e.name === 'ACCEPT_EULA');
-  // `value: Y` unquoted is the boolean true to kubectl and "Y" to kpt: the engine's warning
+  // `value: Y` unquoted is the boolean true to kubectl and "Y" to kpt: the pipeline's warning
   // names the field and says to quote it, and the rendered container gets the "Y" meant.
   const eulaAt = `${containerPath}.env[${env.indexOf(eula as Obj)}].value`;
   const unquotedY =
