@@ -3,8 +3,7 @@
 // for it, and leaves everything else alone. runFunction is the table of contents: each stage is a
 // file of this folder (or the module named), read on its own; ARCHITECTURE.md lists them.
 import type { KindRegistry } from '../contract/registry.js';
-import type { KubeObject, Obj } from '../io/objects.js';
-import { namespaceOf } from '../io/objects.js';
+import { type KubeObject, namespaceOf, type Obj } from '../io/objects.js';
 import type { ResourceList } from '../io/resource-list.js';
 import type { Result } from '../io/results.js';
 import { REGISTRY } from '../kinds/index.js';
