@@ -10,6 +10,11 @@ import { annotationsOf, describeObject, type KubeObject, namespaceOf } from '../
 import { Reporter, type Result } from '../io/results.js';
 import { nameWithSuffix } from '../util/names.js';
 import type { IssuerIndex } from '../validate/issuers.js';
+import {
+  clientTemplate,
+  clientViolations,
+  reportClientPod,
+} from '../validate/pod-security/client-pods.js';
 import { clientCertificate } from './client-objects.js';
 import {
   addVolumes,
@@ -120,9 +125,14 @@ function connectWorkload(run: Run): Made | undefined {
   const issuer = readIssuer(annotations[CONNECT_ISSUER], namespace, run.issuers, report);
   if (report.failed || !chosen) return undefined;
 
+  // The user's pod as written, for Pod Security: dbtls's additions never loosen it.
+  const template = clientTemplate(copy, podSpecPath(o)!);
+  const before = template && clientViolations(template);
   const edit: Edit = { pod, chosen, added: [], objects: [], collidesWith: [], setBy: new Map() };
   for (const c of connections) addConnection(run, edit, c, user, issuer);
   if (report.failed) return { workload: o, objects: [], collidesWith: edit.collidesWith };
+  if (template && before && connections.length)
+    reportClientPod(template, before, podSpecPath(o)!, report);
   if (connections.length)
     warnUnreadableKey(
       o,

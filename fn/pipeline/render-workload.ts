@@ -1,5 +1,6 @@
 // Stage (each database, standalone mode): the kind's workload, with the user's service templates
-// and pod template applied as the operator would apply them.
+// and pod template applied as the operator would apply them, and every pod checked against Pod
+// Security.
 import type { DatabaseKind, IssuedCertificate, KindContext, Owner } from '../contract/kind.js';
 import type { KubeObject } from '../io/objects.js';
 import { applyPodTemplates } from '../render/pod-template.js';
@@ -16,7 +17,6 @@ export function renderWorkload(
   // The pod template and KubeDB's defaults, and a PodDisruptionBudget where KubeDB keeps one
   // (KubeVault keeps none).
   const pdb = kind.operator === 'KubeDB';
-  return kind.podTemplate
-    ? applyPodTemplates(workload, ctx.db, kind.podTemplate, ctx.report, pdb)
-    : workload;
+  // Every rendered pod is then checked against Pod Security (validate/pod-security/).
+  return applyPodTemplates(workload, ctx.db, kind.podTemplate, ctx.report, pdb);
 }
