@@ -196,6 +196,7 @@ describe('a kind added to the registry alone', () => {
         path: 'spec.strict',
         levels: [false, true],
         value: (_, p) => p.strict,
+        unset: { withTLS: false, withoutTLS: false },
       },
     ],
     client: {

@@ -8,6 +8,7 @@ import type { Settings } from '../contract/settings.js';
 import type { IssuerRef } from '../contract/tls.js';
 import { annotationsOf, describeObject, type KubeObject, namespaceOf } from '../io/objects.js';
 import { Reporter, type Result } from '../io/results.js';
+import { isControl } from '../text/unwritable.js';
 import { nameWithSuffix } from '../util/names.js';
 import type { IssuerIndex } from '../validate/issuers.js';
 import {
@@ -148,6 +149,15 @@ function connectWorkload(run: Run): Made | undefined {
 
 function readUser(value: unknown, report: Reporter): string | undefined {
   if (value === undefined) return undefined;
+  if (typeof value === 'string' && [...value.trim()].some(isControl)) {
+    // It becomes a certificate's common name and a line of the client's option file.
+    report.error(
+      `metadata.annotations.${CONNECT_AS}`,
+      'holds a line break or another control character: a database user is one line of ' +
+        'printable characters',
+    );
+    return undefined;
+  }
   if (typeof value === 'string' && value.trim() !== '') return value.trim();
   report.error(
     `metadata.annotations.${CONNECT_AS}`,

@@ -7,6 +7,7 @@
 // those lists; the client certificate's CN is mssql; services `<db>`, `<db>-secondary`,
 // `<db>-pods`; port 1433, mirroring endpoint 5022; SQL Server runs as uid 10001 and reads
 // /var/opt/mssql/mssql.conf, with TLS files under /var/opt/mssql/tls.
+import { mergedMssqlConf, renderMssqlConf } from '../text/mssql-conf.js';
 import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
@@ -46,7 +47,7 @@ import {
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
-import { mergedMssqlConf, readMssqlConfiguration } from './mssql-config.js';
+import { readMssqlConfiguration } from './mssql-config.js';
 import type { InlineFile } from '../render/user-config.js';
 
 const PORT = 1433;
@@ -127,6 +128,12 @@ function mentionsEndpoint(db: KubeObject): boolean {
   );
 }
 
+/** The head of an mssql.conf merged from the user's and dbtls's settings. */
+const MERGED_CONF_COMMENT = [
+  'Rendered by dbtls from the MSSQLServer resource: spec.configuration.inline["mssql.conf"]',
+  "with dbtls's TLS settings in place of the user's same keys.",
+];
+
 /**
  * KubeDB's default resources for the mssql container (DefaultResourcesMSSQLServer:
  * kubedb/apimachinery 104ef573, apis/kubedb/constants.go).
@@ -193,6 +200,12 @@ export const mssqlserver = defineKind<MSSQLPlan>({
   issuesCertificates: (ctx) => ctx.tls !== undefined,
 
   // <db>-secondary exists with a topology (AvailabilityGroup, DistributedAG).
+  operatorTLSProtocols: {
+    versions: KUBEDB_TLS_PROTOCOLS,
+    file: 'mssql.conf',
+    override: 'spec.configSecret',
+  },
+
   clientServices(ctx, plan): Record<string, string> {
     const name = ctx.db.metadata.name;
     if (!plan.mode) return { primary: name };
@@ -205,6 +218,8 @@ export const mssqlserver = defineKind<MSSQLPlan>({
       path: 'spec.tls.clientTLS',
       levels: [false, true],
       value: (_ctx, plan) => plan.clientTLS,
+      // KubeDB's SetTLSDefaults (apis/kubedb/v1alpha2 mssqlserver_helpers.go) sets false.
+      unset: { withTLS: false, withoutTLS: false },
     },
   ],
 
@@ -261,7 +276,9 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     const container = mssqlContainer(plan, mounts, trustEnv);
     const rendered = mssqlConf(plan, server !== undefined);
     const config: Record<string, string> = {
-      'mssql.conf': plan.userConf ? mergedMssqlConf(plan.userConf.content, rendered) : rendered,
+      'mssql.conf': plan.userConf
+        ? mergedMssqlConf(plan.userConf.content, rendered, MERGED_CONF_COMMENT)
+        : rendered,
     };
     const containers: Obj[] = [container];
     if (server) {
@@ -401,16 +418,17 @@ function tlsSources(server: IssuedCertificate, client: IssuedCertificate | undef
  * clientTLS decides whether every connection must be encrypted (forceencryption).
  */
 export function mssqlConf(plan: MSSQLPlan, tls: boolean): string {
-  const lines = ['# Rendered by dbtls from the MSSQLServer resource.', '[network]'];
+  const network = new Map<string, string | number>();
   if (tls) {
-    lines.push(
-      `tlscert = ${TLS_DIR}/server.crt`,
-      `tlskey = ${TLS_DIR}/server.key`,
-      `tlsprotocols = ${plan.tlsProtocols.join(',')}`,
-    );
+    network.set('tlscert', `${TLS_DIR}/server.crt`);
+    network.set('tlskey', `${TLS_DIR}/server.key`);
+    network.set('tlsprotocols', plan.tlsProtocols.join(','));
   }
-  lines.push(`forceencryption = ${tls && plan.clientTLS ? 1 : 0}`);
-  return `${lines.join('\n')}\n`;
+  network.set('forceencryption', tls && plan.clientTLS ? 1 : 0);
+  return renderMssqlConf(
+    'Rendered by dbtls from the MSSQLServer resource.',
+    new Map([['network', network]]),
+  );
 }
 
 /**
