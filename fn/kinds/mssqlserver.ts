@@ -134,6 +134,13 @@ const MERGED_CONF_COMMENT = [
   "with dbtls's TLS settings in place of the user's same keys.",
 ];
 
+/** The mssql.conf mounted: dbtls's, or the user's with dbtls's TLS settings in their place. */
+function withUserConf(plan: MSSQLPlan, rendered: string): string {
+  return plan.userConf
+    ? mergedMssqlConf(plan.userConf.content, rendered, MERGED_CONF_COMMENT)
+    : rendered;
+}
+
 /**
  * KubeDB's default resources for the mssql container (DefaultResourcesMSSQLServer:
  * kubedb/apimachinery 104ef573, apis/kubedb/constants.go).
@@ -276,9 +283,7 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     const container = mssqlContainer(plan, mounts, trustEnv);
     const rendered = mssqlConf(plan, server !== undefined);
     const config: Record<string, string> = {
-      'mssql.conf': plan.userConf
-        ? mergedMssqlConf(plan.userConf.content, rendered, MERGED_CONF_COMMENT)
-        : rendered,
+      'mssql.conf': withUserConf(plan, rendered),
     };
     const containers: Obj[] = [container];
     if (server) {
