@@ -143,9 +143,9 @@ describe('what ARCHITECTURE.md names exists', () => {
   }
 });
 
-describe("README's tree of fn/", () => {
+describe("docs/development.md's tree of fn/", () => {
   it('names every folder of fn/, and only those', () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const readme = readFileSync(join(ROOT, 'docs/development.md'), 'utf8');
     const tree = readme.slice(readme.indexOf('\nfn/ '), readme.indexOf('\nschemas/ '));
     const named = [...tree.matchAll(/^ {2}([a-z]+)\/ /gm)].map((m) => m[1]);
     const folders = [

@@ -204,7 +204,7 @@ const policyRule = (r: Result) => /^policy rule (\w+):/.exec(r.message)?.[1];
 
 /**
  * Whether render time got as far as the rules: an error of the database's own reading stops it
- * before them (fn/engine.ts renderDatabase), and so does a tlsProtocols violation, which the
+ * before them (fn/pipeline/render-database.ts), and so does a tlsProtocols violation, which the
  * kind reports while reading. Errors after the rules (cert-manager's webhook checks) do not.
  */
 export function rulesEvaluated(results: readonly Result[], rule: string): boolean {
