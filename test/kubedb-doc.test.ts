@@ -32,7 +32,8 @@ describe('docs/kubedb.md says what dbtls does', () => {
     expect(rows.length).toBeGreaterThan(10);
     const catalog = new VersionCatalog();
     for (const [name, kind, engine, distribution] of rows) {
-      const v = catalog.resolve(kind, name);
+      const naming = KINDS.find((k) => k.versionNaming?.catalogKind === kind)?.versionNaming;
+      const v = catalog.resolve(naming ?? { catalogKind: kind }, name);
       expect(v.from ?? '', `${name} is read by a naming scheme, not a catalog`).not.toMatch(
         /catalog/,
       );
@@ -46,7 +47,7 @@ describe('docs/kubedb.md says what dbtls does', () => {
     const gitops = KINDS.map((k) =>
       findKind({ apiVersion: 'gitops.kubedb.com/v1alpha1', kind: k.kind }),
     ).filter((k) => k !== undefined);
-    expect(rows).toEqual(gitops.map((k) => [k.kind, k.counterpart]));
+    expect(rows).toEqual(gitops.map((k) => [k.kind, k.counterpart?.apiVersion]));
   });
 
   it("the policy's versions example: a Postgres of version corp-16 runs postgres:16.4", () => {

@@ -208,7 +208,7 @@ const exampleDirs = [
  * dbv1.PostgresSpec`, …), so it is checked against that kind's CRD.
  */
 const crdKey = (o: Schema) => {
-  const counterpart = findKind(o)?.counterpart;
+  const counterpart = findKind(o)?.counterpart?.apiVersion;
   const apiVersion = String(counterpart ?? o.apiVersion);
   return `${apiVersion.split('/')[0]}/${apiVersion.split('/')[1]}/${o.kind}`;
 };
@@ -231,7 +231,7 @@ describe("example inputs validate against their kinds' upstream schemas", () => 
 
 describe('example policies validate against the function config schema', () => {
   const validatePolicy = ajv.compile(
-    JSON.parse(readFileSync(join(ROOT, 'schemas/database-tls-policy.schema.json'), 'utf8')),
+    JSON.parse(readFileSync(join(ROOT, 'fn/generated/database-tls-policy.schema.json'), 'utf8')),
   );
   const policies = exampleDocs.filter(({ doc }) => doc.kind === 'DatabaseTLSPolicy');
   it('finds example policies', () => expect(policies.length).toBeGreaterThan(0));

@@ -3,12 +3,12 @@
 // where KubeDB looks the name up itself; a warning where the engine version cannot be known and a
 // check of dbtls depends on it. In standalone mode dbtls runs the upstream image of the engine
 // version, so the version must be known and of a distribution that image is.
-import type { KindContext } from '../kinds/kind.js';
+import type { KindContext } from '../contract/kind.js';
+import type { VersionNaming } from '../contract/versions.js';
 import { publishedNameFor, type ResolvedVersion, VersionCatalog } from './versions.js';
 
-export interface VersionRules {
-  /** The catalog kind that spec.version names: PostgresVersion, MySQLVersion, … */
-  catalogKind: string;
+/** The kind's versionNaming (the catalog kind, KubeDB's naming schemes), and how dbtls reads it. */
+export interface VersionRules extends VersionNaming {
   /** The engine, in words: PostgreSQL. */
   product: string;
   /** What dbtls checks by the engine version, for the warning when it is unknown; none: no warning. */
@@ -28,7 +28,7 @@ export function resolveVersion(
   name: string,
   rules: VersionRules,
 ): ResolvedVersion {
-  const resolved = (ctx.versions ?? PUBLISHED_ONLY).resolve(rules.catalogKind, name);
+  const resolved = (ctx.versions ?? PUBLISHED_ONLY).resolve(rules, name);
   const standalone = ctx.settings.mode === 'standalone';
   if (standalone && rules.standalone) checkStandalone(ctx, resolved, rules);
   else if (resolved.engine === undefined && rules.dependsOn)
@@ -62,7 +62,7 @@ function checkStandalone(ctx: KindContext, v: ResolvedVersion, rules: VersionRul
         'use mode: operator',
     );
   } else if (!distributions.includes(v.distribution)) {
-    const published = publishedNameFor(rules.catalogKind, v.engine, distributions);
+    const published = publishedNameFor(rules, v.engine, distributions);
     // Not the name itself: a catalog object of the input may give a published name its own facts.
     const instead = published === v.name ? undefined : published;
     ctx.report.error(

@@ -8,7 +8,15 @@
 // that follows none of them leaves the engine version unknown.
 import { groupOf, isObj, type KubeObject } from '../io/objects.js';
 import { fileOf } from '../io/results.js';
+import type {
+  DeclaredVersion,
+  ResolvedVersion,
+  VersionLookup,
+  VersionNaming,
+} from '../contract/versions.js';
 import published from './published.json';
+
+export type { DeclaredVersion, ResolvedVersion };
 
 /** [catalog name, engine version, distribution, database image, deprecated (1)]. */
 type PublishedRow = readonly [string, string, string, string, number];
@@ -18,53 +26,9 @@ const PUBLISHED_SOURCE: Readonly<Record<string, string>> = published.source;
 /** The groups of the catalog kinds: KubeDB's, and KubeVault's VaultServerVersion. */
 export const CATALOG_GROUPS = ['catalog.kubedb.com', 'catalog.kubevault.com'] as const;
 
-/** A version the policy declares (spec.versions): a catalog object the cluster has. */
-export interface DeclaredVersion {
-  kind: string;
-  name: string;
-  version: string;
-  distribution?: string;
-}
-
-export interface ResolvedVersion {
-  /** spec.version as written: the catalog object's name. */
-  name: string;
-  /** The engine version (`14.11`, or only the major `14`); undefined when it cannot be known. */
-  engine?: string;
-  /** The catalog's distribution (Official, TimescaleDB, Valkey, …); '' when the catalog has none. */
-  distribution?: string;
-  /** The catalog's database image, where one was read. */
-  image?: string;
-  deprecated?: boolean;
-  /** Where the facts come from, in words: `PostgresVersion "x" in the input (file)`. */
-  from?: string;
-}
-
-/** A catalog kind's own naming schemes: the engine version and distribution a name implies. */
-interface Scheme {
-  pattern: RegExp;
-  distribution: string;
-}
-
 /** Base-image suffixes of KubeDB's Official builds (`16.4-bookworm`, `5.7-v4`, `11.4.3-noble`). */
 const OFFICIAL =
   /^(\d+(?:\.\d+)*)(?:-(?:alpine|bookworm|bullseye|debian|jammy|focal|noble|oracle|v\d+))?$/;
-
-const SCHEMES: Readonly<Record<string, readonly Scheme[]>> = {
-  PostgresVersion: [
-    { pattern: /^timescaledb-[\d.]+-pg(\d+)$/, distribution: 'TimescaleDB' },
-    { pattern: /^(\d+(?:\.\d+)*)(?:-(?:alpine|bookworm|bullseye))?-ext$/, distribution: 'KubeDB' },
-    { pattern: /^(\d+(?:\.\d+)*)(?:-(?:bookworm|bullseye))?-postgis$/, distribution: 'PostGIS' },
-    { pattern: /^(\d+(?:\.\d+)*)-documentdb$/, distribution: 'DocumentDB' },
-    { pattern: /^(\d+(?:\.\d+)*)-percona$/, distribution: 'Percona' },
-  ],
-  MySQLVersion: [{ pattern: /^(\d+(?:\.\d+)*)-innodb$/, distribution: 'MySQL' }],
-  RedisVersion: [{ pattern: /^valkey-(\d+(?:\.\d+)*)$/, distribution: 'Valkey' }],
-  MongoDBVersion: [{ pattern: /^percona-(\d+(?:\.\d+)*)$/, distribution: 'Percona' }],
-  // Percona's own image tags (`8.0.39-30.1`), which standalone mode runs as they are.
-  PerconaXtraDBVersion: [{ pattern: /^(\d+(?:\.\d+)*-\d+(?:\.\d+)*)$/, distribution: 'Official' }],
-  VaultServerVersion: [{ pattern: /^openbao-(\d+(?:\.\d+)*)$/, distribution: 'OpenBao' }],
-};
 
 /** The published catalogs by kind and name, built on first use (most runs resolve a few names). */
 let byName: Map<string, Map<string, PublishedRow>> | undefined;
@@ -76,7 +40,7 @@ function publishedRow(kind: string, name: string): PublishedRow | undefined {
 }
 
 /** The catalog objects of one run: the input's and the policy's, then the published ones. */
-export class VersionCatalog {
+export class VersionCatalog implements VersionLookup {
   private readonly own = new Map<string, ResolvedVersion>();
 
   constructor(objects: readonly KubeObject[] = [], declared: readonly DeclaredVersion[] = []) {
@@ -108,8 +72,9 @@ export class VersionCatalog {
     }
   }
 
-  /** What `name` stands for as a `kind` (PostgresVersion, …): engine version and distribution. */
-  resolve(kind: string, name: string): ResolvedVersion {
+  /** What `name` stands for as a version of `naming.catalogKind`: engine version and distribution. */
+  resolve(naming: VersionNaming, name: string): ResolvedVersion {
+    const kind = naming.catalogKind;
     const own = this.own.get(`${kind}/${name}`);
     if (own) return own;
     const row = publishedRow(kind, name);
@@ -119,13 +84,13 @@ export class VersionCatalog {
         engine: row[1],
         // The name wins where it says more: kubedb/installer marks timescaledb-2.14.2-pg15 and
         // -pg16 Official, though their image is TimescaleDB's.
-        distribution: bySchemes(kind, name, false).distribution ?? row[2],
+        distribution: bySchemes(naming, name, false).distribution ?? row[2],
         image: row[3] || undefined,
         deprecated: row[4] === 1,
         from: `${kind} "${name}" of KubeDB's published catalog (${PUBLISHED_SOURCE[kind]})`,
       };
     }
-    return bySchemes(kind, name);
+    return bySchemes(naming, name);
   }
 }
 
@@ -134,15 +99,15 @@ export class VersionCatalog {
  * standalone mode runs, to suggest in its place; undefined when the catalog has none.
  */
 export function publishedNameFor(
-  kind: string,
+  naming: VersionNaming,
   engine: string,
   distributions: readonly string[],
 ): string | undefined {
-  return PUBLISHED[kind]?.find(
+  return PUBLISHED[naming.catalogKind]?.find(
     (r) =>
       r[1] === engine &&
       r[4] === 0 &&
-      distributions.includes(bySchemes(kind, r[0], false).distribution ?? r[2]),
+      distributions.includes(bySchemes(naming, r[0], false).distribution ?? r[2]),
   )?.[0];
 }
 
@@ -158,8 +123,9 @@ export function isCatalogObject(o: KubeObject): boolean {
  * A name no catalog object holds, read by KubeDB's naming schemes; with `generic` false, only by
  * the schemes of distributions other than Official.
  */
-function bySchemes(kind: string, name: string, generic = true): ResolvedVersion {
-  for (const s of SCHEMES[kind] ?? []) {
+function bySchemes(naming: VersionNaming, name: string, generic = true): ResolvedVersion {
+  const kind = naming.catalogKind;
+  for (const s of naming.schemes ?? []) {
     const m = s.pattern.exec(name);
     if (m) return { name, engine: m[1], distribution: s.distribution, from: scheme(kind) };
   }

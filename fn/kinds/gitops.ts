@@ -1,15 +1,16 @@
-// KubeDB's GitOps kinds (gitops.kubedb.com/v1alpha1): what dbtls knows of them beside the kinds
-// they mirror, which kinds/index.ts looks them up as.
+// KubeDB's GitOps kinds (gitops.kubedb.com/v1alpha1), each a stand-in for the kubedb.com kind it
+// mirrors: kinds/index.ts registers them beside the kinds, and the pipeline reads one as the
+// object its operator creates (DatabaseKind.counterpart).
+import type { DatabaseKind } from '../contract/kind.js';
+import type { Mode } from '../contract/settings.js';
 import { describeObject, groupOf, type KubeObject, namespaceOf } from '../io/objects.js';
 import { fileOf } from '../io/results.js';
-import type { Settings } from '../policy/settings.js';
 
 /**
  * KubeDB's GitOps kinds (kubedb/apimachinery apis/gitops/v1alpha1): each carries the spec of its
  * kubedb.com counterpart (dbv1.PostgresSpec, …; dbv1alpha2 for MSSQLServer and Singlestore), from
  * which the KubeDB GitOps operator creates the kubedb.com object of the same name and namespace,
- * and later the OpsRequests that bring it to a changed spec. dbtls checks and renders one as that
- * object: `counterpart` is its apiVersion.
+ * and later the OpsRequests that bring it to a changed spec.
  */
 export const GITOPS_GROUP = 'gitops.kubedb.com';
 export const GITOPS_SPECS: Readonly<Record<string, string>> = {
@@ -23,21 +24,32 @@ export const GITOPS_SPECS: Readonly<Record<string, string>> = {
   MongoDB: 'kubedb.com/v1',
 };
 
+/** The GitOps kind of each of `kinds` that KubeDB's GitOps operator serves. */
+export function gitOpsKinds(kinds: readonly DatabaseKind[]): DatabaseKind[] {
+  return kinds
+    .filter((k) => GITOPS_SPECS[k.kind] !== undefined)
+    .map((k) => ({
+      ...k,
+      group: GITOPS_GROUP,
+      versions: ['v1alpha1'],
+      counterpart: { apiVersion: GITOPS_SPECS[k.kind], note: gitOpsNote, givenTwice },
+    }));
+}
+
 /** What dbtls does with a KubeDB GitOps object, which the GitOps operator turns into a database. */
-export function gitOpsNote(db: KubeObject, counterpart: string, settings: Settings): string {
+function gitOpsNote(db: KubeObject, mode: Mode): string {
+  const counterpart = GITOPS_SPECS[db.kind];
   const made =
     `the KubeDB GitOps operator creates ${counterpart} ${db.kind} ${namespaceOf(db)}/` +
     `${db.metadata.name} from this object (and the OpsRequests that apply its later changes)`;
-  if (settings.mode === 'operator')
+  if (mode === 'operator')
     return `${made}; dbtls issues the Certificates that ${db.kind} waits for, under KubeDB's names, and passes this object through`;
-  if (settings.mode === 'validate') return `${made}; dbtls checks this object as that ${db.kind}`;
+  if (mode === 'validate') return `${made}; dbtls checks this object as that ${db.kind}`;
   return `${made}; without KubeDB, standalone mode renders that ${db.kind} itself`;
 }
 
-/** One database given twice: the same object, or a GitOps object and the one it makes. */
-export function givenTwice(o: KubeObject, first: KubeObject): string {
-  if (o.apiVersion === first.apiVersion)
-    return `${describeObject(o)} is given twice${where(first)}; each database must appear once`;
+/** A GitOps object and the one it makes, both given. */
+function givenTwice(o: KubeObject, first: KubeObject): string {
   const [gitops, made] = groupOf(o.apiVersion) === GITOPS_GROUP ? [o, first] : [first, o];
   return (
     `${describeObject(o)} is given twice: as ${made.apiVersion}${where(made)} and as ` +

@@ -31,6 +31,7 @@ import {
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { flat } from '../util/strings.js';
+import { olderThan } from '../util/versions.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 import type { Reporter } from '../io/results.js';
 import {
@@ -61,6 +62,12 @@ import { trustBundleLines, WATCHER_FILE } from '../render/rotation.js';
 import { type OptionLine, renderOptionFile } from '../text/my-cnf.js';
 import { inlineData, type UserConfiguration, userSecretVolume } from '../render/user-config.js';
 import type { KindContext } from './kind.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/** What spec.version names: a MariaDBVersion of KubeDB's catalog. */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'MariaDBVersion',
+};
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const TOPOLOGY_MODES = ['GaleraCluster', 'MariaDBReplication'] as const;
@@ -103,6 +110,8 @@ interface MariaDBPlan extends SecureTransport {
 export const mariadb = defineKind<MariaDBPlan>({
   group: 'kubedb.com',
   kind: 'MariaDB',
+  versionNaming: VERSION_NAMING,
+  operator: 'KubeDB',
   resource: 'mariadbs',
   versions: ['v1', 'v1alpha2'],
   summary:
@@ -120,7 +129,7 @@ export const mariadb = defineKind<MariaDBPlan>({
     const spec = ctx.db.spec as Obj;
     const standalone = ctx.settings.mode === 'standalone';
     const { engine } = readUpstreamVersion(ctx, spec, {
-      catalogKind: 'MariaDBVersion',
+      ...VERSION_NAMING,
       product: 'MariaDB',
       image: 'mariadb',
       example: '11.4.3',
@@ -278,12 +287,6 @@ function readTopologyMode(
       'is required ' + 'when spec.topology is set: GaleraCluster or MariaDBReplication',
     );
   return mode;
-}
-
-/** a < b, comparing version numbers part by part. */
-function olderThan(a: number[], b: number[]): boolean {
-  for (let i = 0; i < b.length; i++) if ((a[i] ?? 0) !== b[i]) return (a[i] ?? 0) < b[i];
-  return false;
 }
 
 /** Every node's name in the governing Service, as wsrep_cluster_address lists them. */

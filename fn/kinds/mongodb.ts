@@ -21,6 +21,17 @@ import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import { readEnum, readInt, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type CertificatePart, type KindContext } from './kind.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/**
+ * What spec.version names: a MongoDBVersion of KubeDB's catalog,
+ * and the names KubeDB gives its builds besides the Official ones (kubedb/installer
+ * charts/kubedb-catalog).
+ */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'MongoDBVersion',
+  schemes: [{ pattern: /^percona-(\d+(?:\.\d+)*)$/, distribution: 'Percona' }],
+};
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const SSL_MODES = ['disabled', 'allowSSL', 'preferSSL', 'requireSSL'] as const;
@@ -52,6 +63,8 @@ interface ServerPart {
 export const mongodb = defineKind<MongoDBPlan>({
   group: 'kubedb.com',
   kind: 'MongoDB',
+  versionNaming: VERSION_NAMING,
+  operator: 'KubeDB',
   resource: 'mongodbs',
   versions: ['v1', 'v1alpha2'],
   summary:
@@ -67,7 +80,7 @@ export const mongodb = defineKind<MongoDBPlan>({
     // Nothing dbtls checks depends on the MongoDB version; KubeDB refuses a deprecated one.
     if (version !== undefined)
       resolveVersion(ctx, version, {
-        catalogKind: 'MongoDBVersion',
+        ...VERSION_NAMING,
         product: 'MongoDB',
         refusesDeprecated: true,
       });
@@ -126,7 +139,7 @@ export const mongodb = defineKind<MongoDBPlan>({
   },
 
   workload() {
-    // plan() refuses standalone mode, so the engine never asks for a workload.
+    // plan() refuses standalone mode, so the pipeline never asks for a workload.
     return [];
   },
 });

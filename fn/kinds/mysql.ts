@@ -28,6 +28,7 @@ import {
   warnOperatorOnly,
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
+import { olderThan } from '../util/versions.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 import {
   familyWorkload,
@@ -51,6 +52,17 @@ import {
 } from './mysql-files.js';
 import { trustBundleLines, WATCHER_FILE } from '../render/rotation.js';
 import { inlineData, type UserConfiguration, userSecretVolume } from '../render/user-config.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/**
+ * What spec.version names: a MySQLVersion of KubeDB's catalog,
+ * and the names KubeDB gives its builds besides the Official ones (kubedb/installer
+ * charts/kubedb-catalog).
+ */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'MySQLVersion',
+  schemes: [{ pattern: /^(\d+(?:\.\d+)*)-innodb$/, distribution: 'MySQL' }],
+};
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const TOPOLOGY_MODES = ['GroupReplication', 'InnoDBCluster', 'RemoteReplica', 'SemiSync'] as const;
@@ -87,7 +99,7 @@ interface MySQLPlan extends SecureTransport {
 
 /** How KubeDB names MySQL versions (MySQLVersion), and what dbtls reads from them. */
 const VERSIONS = {
-  catalogKind: 'MySQLVersion',
+  ...VERSION_NAMING,
   product: 'MySQL',
   image: 'mysql',
   example: '8.4.3',
@@ -101,6 +113,8 @@ const VERSIONS = {
 export const mysql = defineKind<MySQLPlan>({
   group: 'kubedb.com',
   kind: 'MySQL',
+  versionNaming: VERSION_NAMING,
+  operator: 'KubeDB',
   resource: 'mysqls',
   versions: ['v1', 'v1alpha2'],
   summary:
@@ -327,11 +341,6 @@ function readTopology(
     }
   }
   return mode;
-}
-
-function olderThan(a: number[], b: number[]): boolean {
-  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
-  return false;
 }
 
 const START = startScript(false);

@@ -63,6 +63,20 @@ import {
   type UserConfiguration,
   userSecretVolume,
 } from '../render/user-config.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/**
+ * What spec.version names: a PerconaXtraDBVersion of KubeDB's catalog,
+ * and the names KubeDB gives its builds besides the Official ones (kubedb/installer
+ * charts/kubedb-catalog).
+ */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'PerconaXtraDBVersion',
+  schemes: [
+    // Percona's own image tags (`8.0.39-30.1`), which standalone mode runs as they are.
+    { pattern: /^(\d+(?:\.\d+)*-\d+(?:\.\d+)*)$/, distribution: 'Official' },
+  ],
+};
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const PORT = 3306;
@@ -102,6 +116,8 @@ interface PerconaXtraDBPlan {
 export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
   group: 'kubedb.com',
   kind: 'PerconaXtraDB',
+  versionNaming: VERSION_NAMING,
+  operator: 'KubeDB',
   resource: 'perconaxtradbs',
   versions: ['v1', 'v1alpha2'],
   summary:
@@ -374,7 +390,7 @@ function readVersion(ctx: KindContext, spec: Obj): string | undefined {
     report.error('spec.version', 'is required: the Percona XtraDB Cluster version, e.g. "8.0.39"');
   if (version === undefined) return undefined;
   return resolveVersion(ctx, version, {
-    catalogKind: 'PerconaXtraDBVersion',
+    ...VERSION_NAMING,
     product: 'Percona XtraDB Cluster',
     refusesDeprecated: true,
     // KubeDB's PerconaXtraDBVersions have no distribution: each is Percona's one build.

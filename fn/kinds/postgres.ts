@@ -59,6 +59,23 @@ import {
   USER_CONFIG_DIR,
 } from './postgres-config.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/**
+ * What spec.version names: a PostgresVersion of KubeDB's catalog,
+ * and the names KubeDB gives its builds besides the Official ones (kubedb/installer
+ * charts/kubedb-catalog).
+ */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'PostgresVersion',
+  schemes: [
+    { pattern: /^timescaledb-[\d.]+-pg(\d+)$/, distribution: 'TimescaleDB' },
+    { pattern: /^(\d+(?:\.\d+)*)(?:-(?:alpine|bookworm|bullseye))?-ext$/, distribution: 'KubeDB' },
+    { pattern: /^(\d+(?:\.\d+)*)(?:-(?:bookworm|bullseye))?-postgis$/, distribution: 'PostGIS' },
+    { pattern: /^(\d+(?:\.\d+)*)-documentdb$/, distribution: 'DocumentDB' },
+    { pattern: /^(\d+(?:\.\d+)*)-percona$/, distribution: 'Percona' },
+  ],
+};
 
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 const AUTH_MODES = ['md5', 'scram', 'cert'] as const;
@@ -108,6 +125,8 @@ interface PostgresPlan extends PostgresFilesPlan {
 export const postgres = defineKind<PostgresPlan>({
   group: 'kubedb.com',
   kind: 'Postgres',
+  versionNaming: VERSION_NAMING,
+  operator: 'KubeDB',
   resource: 'postgreses',
   versions: ['v1', 'v1alpha2'],
   summary:
@@ -452,7 +471,7 @@ function rotation(certs: readonly IssuedCertificate[]) {
 
 /** How KubeDB names PostgreSQL versions (PostgresVersion), and what dbtls reads from them. */
 const VERSIONS: VersionRules = {
-  catalogKind: 'PostgresVersion',
+  ...VERSION_NAMING,
   product: 'PostgreSQL',
   dependsOn: "dbtls checks neither clientAuthMode's default nor scram's minimum version",
   refusesDeprecated: true,

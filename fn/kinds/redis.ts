@@ -88,6 +88,17 @@ import {
   USER_CONFIG_DIR,
 } from './redis-config.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/**
+ * What spec.version names: a RedisVersion of KubeDB's catalog,
+ * and the names KubeDB gives its builds besides the Official ones (kubedb/installer
+ * charts/kubedb-catalog).
+ */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'RedisVersion',
+  schemes: [{ pattern: /^valkey-(\d+(?:\.\d+)*)$/, distribution: 'Valkey' }],
+};
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const MODES = ['Standalone', 'Cluster', 'Sentinel'] as const;
@@ -124,6 +135,8 @@ interface RedisPlan {
 export const redis = defineKind<RedisPlan>({
   group: 'kubedb.com',
   kind: 'Redis',
+  versionNaming: VERSION_NAMING,
+  operator: 'KubeDB',
   resource: 'redises',
   versions: ['v1', 'v1alpha2'],
   summary:
@@ -137,7 +150,7 @@ export const redis = defineKind<RedisPlan>({
     const spec = ctx.db.spec as Obj;
     const standalone = ctx.settings.mode === 'standalone';
     const { engine } = readUpstreamVersion(ctx, spec, {
-      catalogKind: 'RedisVersion',
+      ...VERSION_NAMING,
       product: 'Redis',
       image: 'redis',
       example: '7.4.1',

@@ -36,11 +36,16 @@ import {
 import { operatorOnlyFields, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import type { Reporter } from '../io/results.js';
-import { SINGLESTORE_RESOURCES } from '../render/pod-template.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 import { mysqlClientSettings } from './mysql-client.js';
 import { readSinglestoreConfiguration, singlestoreConfigVolume } from './singlestore-config.js';
 import { inlineData, type UserConfiguration } from '../render/user-config.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/** What spec.version names: a SinglestoreVersion of KubeDB's catalog. */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'SinglestoreVersion',
+};
 
 const ALIASES = ['server', 'client'] as const;
 const PORT = 3306;
@@ -100,9 +105,20 @@ interface SinglestorePlan {
   userConfig?: UserConfiguration;
 }
 
+/**
+ * KubeDB's default resources for the Singlestore container (DefaultResourcesMemoryIntensiveSDB:
+ * kubedb/apimachinery 104ef573, apis/kubedb/constants.go).
+ */
+const SINGLESTORE_RESOURCES = shared({
+  requests: { cpu: '600m', memory: '2Gi' },
+  limits: { memory: '2Gi' },
+});
+
 export const singlestore = defineKind<SinglestorePlan>({
   group: 'kubedb.com',
   kind: 'Singlestore',
+  versionNaming: VERSION_NAMING,
+  operator: 'KubeDB',
   resource: 'singlestores',
   versions: ['v1alpha2'],
   summary:

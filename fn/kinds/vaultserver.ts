@@ -45,6 +45,17 @@ import {
   vaultUserConfig,
 } from './vault-config.js';
 import { USER_CONFIG_VOLUME } from '../render/user-config.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/**
+ * What spec.version names: a VaultServerVersion of KubeVault's catalog,
+ * and the names KubeVault gives its builds besides the Official ones (kubevault/installer
+ * charts/kubevault-catalog).
+ */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'VaultServerVersion',
+  schemes: [{ pattern: /^openbao-(\d+(?:\.\d+)*)$/, distribution: 'OpenBao' }],
+};
 
 const VAULT_UID = 100; // the vault (and openbao) user of the upstream images
 const VAULT_GID = 1000;
@@ -122,6 +133,8 @@ function backendOf(db: KubeObject): string | undefined {
 export const vaultserver = defineKind<VaultPlan>({
   group: 'kubevault.com',
   kind: 'VaultServer',
+  versionNaming: VERSION_NAMING,
+  operator: 'KubeVault',
   resource: 'vaultservers',
   versions: ['v1alpha2', 'v1alpha1'],
   summary:

@@ -4,6 +4,7 @@
 // own test data), applied where the API server applies them: every object's name is a DNS-1123
 // subdomain, a Service's a DNS-1035 label, a pod's hostname (a StatefulSet pod's is its name,
 // `<statefulset>-<ordinal>`) a DNS-1123 label, a label value at most 63 characters.
+import type { Operator } from '../contract/kind.js';
 import type { KubeObject } from '../io/objects.js';
 import { isObj } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
@@ -189,7 +190,7 @@ function advice(findings: readonly Finding[]): string {
  */
 export function reportOperatorServiceName(
   db: KubeObject,
-  operator: 'KubeDB' | 'KubeVault',
+  operator: Operator,
   report: Reporter,
 ): void {
   const name = db.metadata.name;

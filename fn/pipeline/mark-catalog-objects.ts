@@ -1,15 +1,11 @@
-// Standalone mode and the version catalog objects of the input (PostgresVersion, …): dbtls reads
-// the version from them, and marks them local-config as it marks a database, since a cluster
-// without KubeDB (or KubeVault) has no such kind to apply them to.
+// Stage (standalone mode): the version catalog objects of the input (PostgresVersion, …). dbtls
+// reads the version from them (fn/catalog/), and marks them local-config as it marks a database,
+// since a cluster without KubeDB (or KubeVault) has no such kind to apply them to.
 import { annotationsOf, describeObject, groupOf, type KubeObject, merged } from '../io/objects.js';
 import { type Result, resultFor } from '../io/results.js';
+import { isCatalogObject } from '../catalog/versions.js';
 import { LOCAL_CONFIG } from '../render/metadata.js';
-import { isCatalogObject } from './versions.js';
 
-/**
- * Standalone mode: a version catalog object in the input (a PostgresVersion, …) is read, and like
- * the database it is marked local-config: without KubeDB the cluster has no such kind.
- */
 export function markCatalogObjects(
   objects: readonly KubeObject[],
   replaced: Map<KubeObject, KubeObject>,
@@ -21,12 +17,13 @@ export function markCatalogObjects(
       [LOCAL_CONFIG]: 'true',
     });
     replaced.set(o, { ...o, metadata: { ...o.metadata, annotations } });
+    const operator = groupOf(o.apiVersion) === 'catalog.kubevault.com' ? 'KubeVault' : 'KubeDB';
     results.push(
       resultFor(
         o,
         'info',
         `set to "true", so that ${describeObject(o)} is not applied: standalone mode reads the ` +
-          `version from it, and a cluster without ${groupOf(o.apiVersion) === 'catalog.kubevault.com' ? 'KubeVault' : 'KubeDB'} has no ${o.kind} kind`,
+          `version from it, and a cluster without ${operator} has no ${o.kind} kind`,
         `metadata.annotations.${LOCAL_CONFIG}`,
       ),
     );
