@@ -40,8 +40,8 @@ export const ANY_CATALOG_KIND = 'CATALOG_KIND';
 
 /** The catalog kinds a policy's `versions` may declare: each kind's versionNaming. */
 function writeCatalogKinds(schema: Obj, kinds: readonly DatabaseKind[]): void {
-  const settings = (schema.definitions as { settings?: { properties?: Obj } } | undefined)
-    ?.settings?.properties;
+  const settings = (schema.definitions as { settings?: { properties?: Obj } } | undefined)?.settings
+    ?.properties;
   const kind = (settings?.versions as { items?: { properties?: { kind?: Obj } } } | undefined)
     ?.items?.properties?.kind;
   if (!kind || JSON.stringify(kind.enum) !== JSON.stringify([ANY_CATALOG_KIND]))
