@@ -241,6 +241,18 @@ describe('Postgres validation', () => {
     expect(itemsOf(run(alpha), 'ConfigMap')[0].data['pg_hba.conf']).toContain(
       'hostssl all all all md5\n',
     );
+    // The deprecation warning says the md5 is the API's default, not the user's choice.
+    expect(resultsOf(run(alpha))).toContainEqual({
+      severity: 'warning',
+      field: 'spec.clientAuthMode',
+      message:
+        "is not set, and kubedb.com/v1alpha2 defaults it to md5 (KubeDB's v1 defaults to scram " +
+        'from PostgreSQL 18): md5 password authentication is deprecated from PostgreSQL 18; set ' +
+        'clientAuthMode: scram',
+    });
+    // KubeDB's v1 defaults to scram from 18: no warning.
+    const v1 = resultsOf(run(postgres({ version: '18.1' })));
+    expect(v1.filter((r) => r.field === 'spec.clientAuthMode')).toEqual([]);
   });
 
   it('warns where a combination works but is unwise', () => {

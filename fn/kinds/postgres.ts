@@ -540,9 +540,16 @@ function readClientAuthMode(
     );
   }
   if (clientAuthMode === 'md5' && major >= 18) {
+    // Unset, md5 is the default of KubeDB's v1alpha2 API: say so, or the warning names a choice
+    // the user never made.
+    const unset = spec.clientAuthMode === undefined || spec.clientAuthMode === null;
     report.warn(
       'spec.clientAuthMode',
-      'md5 password authentication is deprecated from PostgreSQL 18; use scram',
+      unset
+        ? `is not set, and ${ctx.db.apiVersion} defaults it to md5 (KubeDB's v1 defaults to scram ` +
+            'from PostgreSQL 18): md5 password authentication is deprecated from PostgreSQL 18; ' +
+            'set clientAuthMode: scram'
+        : 'md5 password authentication is deprecated from PostgreSQL 18; use scram',
     );
   }
   return clientAuthMode;
