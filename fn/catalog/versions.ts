@@ -2,10 +2,11 @@
 // name of a cluster-scoped catalog object (PostgresVersion, MySQLVersion, …, VaultServerVersion)
 // whose spec holds the engine version, the distribution and the images. dbtls reads that object
 // where it can: from the input (the docs ship custom ones beside their examples), from the
-// policy's `versions`, or from the catalogs KubeDB and KubeVault publish (published.ts, pinned).
-// A name found in none of them is read by KubeDB's naming schemes (`timescaledb-2.14.2-pg14`,
-// `18.3-ext`, `8.0.31-innodb`, `percona-8.0.17`, `valkey-8.1.1`, `16.4-bookworm`, …); only a name
-// that follows none of them leaves the engine version unknown.
+// policy's `versions`, or from the catalogs KubeDB and KubeVault publish (published.json, pinned
+// by scripts/kubedb-catalog.mjs). A name found in none of them is read by KubeDB's naming schemes,
+// which each kind declares in its versionNaming (`timescaledb-2.14.2-pg14`, `18.3-ext`,
+// `8.0.31-innodb`, `percona-8.0.17`, `valkey-8.1.1`, and the Official `16.4-bookworm`, …); only
+// a name that follows none of them leaves the engine version unknown.
 import { groupOf, isObj, type KubeObject } from '../io/objects.js';
 import { fileOf } from '../io/results.js';
 import type {
