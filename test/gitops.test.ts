@@ -2,6 +2,8 @@
 // object the GitOps operator creates from them, in every mode; the GitOps object itself is passed
 // through (operator, validate) or marked local-config (standalone), like a database.
 import { describe, expect, it } from 'vitest';
+import { kindRegistry } from '../fn/contract/registry.js';
+import { KINDS, REGISTRY } from '../fn/kinds/index.js';
 import { errorsOf, issuer, itemsOf, resourceList, resultsOf, runFn } from './helpers.js';
 
 const ISSUER = { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' };
@@ -132,5 +134,26 @@ describe('a gitops.kubedb.com Postgres is the kubedb.com/v1 Postgres the GitOps 
       spec: { version: '3.9.0' },
     };
     expect(resultsOf(run([kafka], 'operator'))).toEqual([]);
+  });
+});
+
+describe('the registry lists the GitOps kinds as stand-ins (fn/contract/registry.ts)', () => {
+  it('beside the kinds, not among them: --help and the policy schema list each kind once', () => {
+    expect(REGISTRY.all).toBe(KINDS);
+    expect(REGISTRY.standIns.map((k) => `${k.group}/${k.kind}`)).toEqual(
+      KINDS.filter((k) => k.group === 'kubedb.com').map((k) => `gitops.kubedb.com/${k.kind}`),
+    );
+    for (const k of REGISTRY.standIns) expect(k.counterpart?.apiVersion).toMatch(/^kubedb\.com\//);
+  });
+
+  it('found by group: the kubedb.com kind and its stand-in, nothing for another group', () => {
+    const as = (apiVersion: string) => REGISTRY.find({ apiVersion, kind: 'Postgres' });
+    expect(as('kubedb.com/v1')?.counterpart).toBeUndefined();
+    expect(as('gitops.kubedb.com/v1alpha1')?.counterpart?.apiVersion).toBe('kubedb.com/v1');
+    expect(as('ops.kubedb.com/v1alpha1')).toBeUndefined();
+  });
+
+  it('refuses two kinds of one group and name', () => {
+    expect(() => kindRegistry(KINDS, [KINDS[0]])).toThrow(/two supported kinds are kubedb\.com\//);
   });
 });
