@@ -3,6 +3,7 @@
 // catalog object (fn/catalog/); an alias the operator does not issue is ignored by it, so a warning
 // here; a rule the webhook does not have is at most a warning that says why.
 import { describe, expect, it } from 'vitest';
+import { KINDS } from '../fn/kinds/index.js';
 import { errorsOf, issuer, itemsOf, resourceList, resultsOf, runFn } from './helpers.js';
 
 const ISSUER = { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' };
@@ -239,6 +240,21 @@ describe('spec.version names a catalog object', () => {
     const r = run([pg('corp-16')], 'standalone', policy);
     expect(errorsOf(r)).toEqual([]);
     expect(imagesOf(r)).toContain('postgres:16.4');
+  });
+
+  it("the policy's versions take the catalog kinds of the kinds, and no other", () => {
+    const policy = (kind: string) => ({
+      apiVersion: 'dbtls.dev/v1alpha1',
+      kind: 'DatabaseTLSPolicy',
+      metadata: { name: 'p' },
+      spec: { versions: [{ kind, name: 'corp-16', version: '16.4' }] },
+    });
+    const catalogs = KINDS.map((k) => k.versionNaming?.catalogKind);
+    expect(catalogs).toContain('VaultServerVersion');
+    for (const c of catalogs) expect(errorsOf(run([], 'operator', policy(c!)))).toEqual([]);
+    const [refused] = errorsOf(run([], 'operator', policy('ElasticsearchVersion')));
+    expect(refused.field).toBe('spec.versions[0].kind');
+    expect(refused.message).toContain(catalogs.join(', '));
   });
 
   it('a name dbtls cannot read: a warning where a check depends on it, in operator mode', () => {
