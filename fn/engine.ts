@@ -29,6 +29,7 @@ import {
   PATH_ANNOTATION,
   Reporter,
   type ResourceRef,
+  resultField,
   resultFor,
   type Result,
 } from './io/results.js';
@@ -55,6 +56,7 @@ import { flat } from './util/strings.js';
 import { type CertificateOverride, readTLSConfig } from './validate/tls-config.js';
 import { type DeclaredNames, declaredServiceNames } from './validate/service-templates.js';
 import { applyServiceTemplates } from './render/service-templates.js';
+import { at } from './util/field-path.js';
 
 interface Rendered {
   source: KubeObject;
@@ -151,7 +153,7 @@ function classifyItems(
       if (isOwnOutput(o) && validate) {
         // Validate mode changes nothing, so an earlier run's output stays; beside the full KubeDB
         // it is the loop this mode exists to end: say so.
-        const path = `metadata.annotations.${GENERATED_FROM}`;
+        const path = at('metadata', 'annotations', GENERATED_FROM);
         results.push(resultFor(o, 'error', ownOutputBesideKubeDB(o), path));
         kept.push(o);
         return;
@@ -189,7 +191,7 @@ function listProblems(list: Obj, i: number): Result[] {
         `items[${i}] is a List holding ${describeObject(inner as Obj)} at items[${j}]: ` +
         `dbtls does not look inside a List, so that ${kind} would be neither checked nor ` +
         `rendered; give it its own document`,
-      field: { path: `items[${j}]` },
+      field: resultField(at('items', j)),
       ...(fileOf(list) ? { file: fileOf(list) } : {}),
     });
   });
@@ -226,7 +228,7 @@ function malformedItem(
       `items[${i}] ${problems.map((p) => p.text).join('; ')}; every item must be a ` +
       `Kubernetes object`,
     ...ref,
-    ...(problems[0].path ? { field: { path: problems[0].path } } : {}),
+    ...(problems[0].path ? { field: resultField(problems[0].path) } : {}),
     ...(isObj(item) && fileOf(item) ? { file: fileOf(item) } : {}),
   };
 }
@@ -245,7 +247,7 @@ function copiedAnnotation(o: KubeObject): Result {
     `${describeObject(o)} carries the ${GENERATED_FROM} annotation that marks dbtls's own ` +
       `output, but dbtls generates only ${GENERATED_IN_WORDS}; it is kept as it is: remove the ` +
       'annotation',
-    `metadata.annotations.${GENERATED_FROM}`,
+    at('metadata', 'annotations', GENERATED_FROM),
   );
 }
 
@@ -275,7 +277,7 @@ function renderSources(
     const first = seen.get(key);
     if (first) {
       const message = `${describeObject(o)} is given twice${where(first)}; each database must appear once`;
-      results.push(resultFor(o, 'error', message, 'metadata.name'));
+      results.push(resultFor(o, 'error', message, at('metadata', 'name')));
       continue;
     }
     seen.set(key, o);
@@ -359,7 +361,7 @@ function renderDatabase(
   if (report.failed) return { results: report.results, source: db, target };
   if (source !== db && settings.mode === 'standalone') {
     report.info(
-      `metadata.annotations.${LOCAL_CONFIG}`,
+      at('metadata', 'annotations', LOCAL_CONFIG),
       `set to "true", so that ${describeObject(db)} itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the ${operatorOf(kind)} operator)`,
     );
   }
@@ -374,7 +376,7 @@ function checkIdentity(db: KubeObject, kind: DatabaseKind, report: Reporter): bo
   const version = db.apiVersion.slice(db.apiVersion.indexOf('/') + 1);
   if (!kind.versions.includes(version)) {
     report.error(
-      'apiVersion',
+      at('apiVersion'),
       `${db.apiVersion} is not a served version of ${kind.kind}; use ${kind.versions.map((v) => `${kind.group}/${v}`).join(' or ')}`,
     );
     return false;
@@ -384,7 +386,7 @@ function checkIdentity(db: KubeObject, kind: DatabaseKind, report: Reporter): bo
   const nameErrors = dns1123SubdomainErrors(db.metadata.name);
   if (nameErrors.length) {
     report.error(
-      'metadata.name',
+      at('metadata', 'name'),
       `is not a valid Kubernetes name, and the API server would refuse the ${kind.kind} itself: ${nameErrors.join('; ')}`,
     );
     return false;
@@ -406,7 +408,7 @@ function readDatabase(
   const spec = db.spec;
   if (!isObj(spec)) {
     report.error(
-      'spec',
+      at('spec'),
       spec === undefined ? 'is required' : `must be a mapping, got ${describeType(spec)}`,
     );
     return undefined;
@@ -419,9 +421,10 @@ function readDatabase(
   const declared = kind.clientServices
     ? declaredServiceNames(ctx, kind.clientServices(ctx, plan))
     : undefined;
-  if (tls?.issuerRef) issuers.check(tls.issuerRef, namespace, 'spec.tls.issuerRef', report);
+  if (tls?.issuerRef)
+    issuers.check(tls.issuerRef, namespace, at('spec', 'tls', 'issuerRef'), report);
   for (const o of tls?.overrides.values() ?? []) {
-    if (o.issuerRef) issuers.check(o.issuerRef, namespace, `${o.path}.issuerRef`, report);
+    if (o.issuerRef) issuers.check(o.issuerRef, namespace, o.path.child('issuerRef'), report);
   }
   return { ctx, plan, declared };
 }
@@ -537,7 +540,7 @@ function markSource(
   }
   if (annotationsOf(db)[LOCAL_CONFIG] === 'true') {
     report.warn(
-      `metadata.annotations.${LOCAL_CONFIG}`,
+      at('metadata', 'annotations', LOCAL_CONFIG),
       `mode is ${settings.mode}, but ` +
         `${describeObject(db)} is marked ${LOCAL_CONFIG}: "true" and will not reach the ` +
         `${operatorOf(kind)} operator; remove the annotation`,
@@ -629,7 +632,7 @@ function checkCollisions(
         const message = sameGeneratedName(g, r.source, prior.source);
         // Three certificates cut to one name are one problem, said once.
         if (!said.has(message))
-          results.push(resultFor(r.source, 'error', message, 'metadata.name'));
+          results.push(resultFor(r.source, 'error', message, at('metadata', 'name')));
         said.add(message);
         continue;
       }
@@ -679,7 +682,7 @@ function nameOfUsersObject(
     'error',
     `${describeObject(clash)}${where(clash)} has the name of the ${g.kind} that ${maker} ` +
       `${describeObject(source)}; rename or remove yours`,
-    'metadata.name',
+    at('metadata', 'name'),
   );
 }
 
@@ -700,9 +703,9 @@ function secretWrittenTwice(
   const override = alias === undefined ? undefined : r.overrides?.get(alias);
   const [path, fix] =
     override?.secretName !== undefined
-      ? [`${override.path}.secretName`, 'set a different secretName']
+      ? [override.path.child('secretName'), 'set a different secretName']
       : [
-          'spec.tls.certificates',
+          at('spec', 'tls', 'certificates'),
           `give ${owner} another secret, or set secretName for alias ${alias} in ` +
             `spec.tls.certificates`,
         ];
@@ -792,7 +795,7 @@ function nearMiss(o: KubeObject): Result | undefined {
       'warning',
       `kind "${o.kind}" is not a kind of ${group} (kinds are case-sensitive); did you mean ` +
         `${same.kind}? dbtls passes this resource through unchecked`,
-      'kind',
+      at('kind'),
     );
   }
   if (/kubedb|kubevault/i.test(group)) {
@@ -801,7 +804,7 @@ function nearMiss(o: KubeObject): Result | undefined {
       'warning',
       `${o.kind} belongs to the group ${same.group}, not ${group}; dbtls checks ` +
         `${same.group}/${same.kind} and passes this resource through unchecked`,
-      'apiVersion',
+      at('apiVersion'),
     );
   }
   return undefined;

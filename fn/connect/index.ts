@@ -42,6 +42,7 @@ import {
   podSpecPath,
   removeAdditions,
 } from './workload.js';
+import { at } from '../util/field-path.js';
 
 export { ADDED, CONNECT_AS, CONNECT_ISSUER, CONNECT_TO, CONTAINERS } from './workload.js';
 
@@ -61,7 +62,7 @@ const MOUNT_ROOT = '/etc/dbtls';
 /** Client files: the key readable by owner root and the pod's fsGroup only (libpq refuses more). */
 const KEY_MODE = 0o440;
 const PUBLIC_MODE = 0o444;
-const TO_PATH = `metadata.annotations.${CONNECT_TO}`;
+const TO_PATH = at('metadata', 'annotations', CONNECT_TO);
 
 export interface ConnectOutcome {
   results: Result[];
@@ -139,7 +140,7 @@ function connectWorkload(run: Run): Made | undefined {
   const { o, report } = run;
   const copied = copyWorkload(o);
   if (!copied) {
-    const path = podSpecPath(o)!.join('.');
+    const path = at(...podSpecPath(o)!);
     report.error(path, `must be a pod spec for dbtls to connect ${describeObject(o)}`);
     return undefined;
   }
@@ -150,7 +151,7 @@ function connectWorkload(run: Run): Made | undefined {
     const previous = parseAdditions(String(annotations[ADDED]));
     if (!previous) {
       report.error(
-        `metadata.annotations.${ADDED}`,
+        at('metadata', 'annotations', ADDED),
         "is dbtls's record of what it added and cannot be read; remove the annotation together with what dbtls added",
       );
       return undefined;
@@ -186,7 +187,7 @@ function readUser(value: unknown, report: Reporter): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'string' && value.trim() !== '') return value.trim();
   report.error(
-    `metadata.annotations.${CONNECT_AS}`,
+    at('metadata', 'annotations', CONNECT_AS),
     "must name the database user (the client certificate's common name)",
   );
   return undefined;
@@ -207,7 +208,7 @@ function addConnection(
   const issuerRef = issuer ?? issuerFor(c, o, report);
   const refused = c.profile.refusedUser?.(ctx, plan, dbUser);
   if (refused) {
-    const path = `metadata.annotations.${user === undefined ? CONNECT_TO : CONNECT_AS}`;
+    const path = at('metadata', 'annotations', user === undefined ? CONNECT_TO : CONNECT_AS);
     report.error(
       path,
       `${db} has ${refused.path} cert: ${refused.reason}; set ${CONNECT_AS} to a shorter user`,
@@ -440,7 +441,7 @@ function chooseContainers(pod: Obj, value: unknown, report: Reporter): Edit['cho
   if (value === undefined) {
     return listed('containers').map((container) => ({ list: 'containers' as const, container }));
   }
-  const path = `metadata.annotations.${CONTAINERS}`;
+  const path = at('metadata', 'annotations', CONTAINERS);
   const out: Edit['chosen'] = [];
   for (const name of String(value)
     .split(',')
@@ -471,7 +472,7 @@ function readIssuer(
   report: Reporter,
 ): IssuerRef | undefined {
   if (value === undefined) return undefined;
-  const path = `metadata.annotations.${CONNECT_ISSUER}`;
+  const path = at('metadata', 'annotations', CONNECT_ISSUER);
   const m = /^(Issuer|ClusterIssuer)\/([^/]+)$/.exec(String(value).trim());
   if (!m) {
     report.error(path, `"${String(value)}" is not Issuer/<name> or ClusterIssuer/<name>`);
@@ -538,7 +539,7 @@ function warnUnreadableKey(o: KubeObject, pod: Obj, containers: Obj[], report: R
       ? c.securityContext.runAsUser
       : sc.runAsUser;
   if (containers.every((c) => runsAs(c) === 0)) return;
-  const path = `${podSpecPath(o)!.join('.')}.securityContext.fsGroup`;
+  const path = at(...podSpecPath(o)!, 'securityContext', 'fsGroup');
   report.warn(
     path,
     "is not set: the client key is mounted 0440 and owned by root, so only a container running as root can read it; set fsGroup to a group of the container's user (client libraries refuse a key that others may read)",

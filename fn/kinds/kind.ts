@@ -7,6 +7,7 @@ import type { Owner } from '../render/metadata.js';
 import type { PodTemplateRules } from '../render/pod-template.js';
 import type { Settings } from '../policy/settings.js';
 import type { Subject, TLSConfig } from '../validate/tls-config.js';
+import type { FieldPath } from '../util/field-path.js';
 
 export interface KindContext {
   db: KubeObject;
@@ -34,8 +35,8 @@ export interface CertificateDefaults {
 export interface ConnectionSetting<Plan = unknown> {
   /** The key under the policy's connectionSecurity.minimum, e.g. 'sslMode'. */
   key: string;
-  /** Where the setting lives in the database, for results: 'spec.sslMode'. */
-  path: string;
+  /** Where the setting lives in the database, for results: `at('spec', 'sslMode')`. */
+  path: FieldPath;
   /** Every value, weakest first: ['disable', …, 'verify-full'] or [false, true]. */
   levels: readonly (string | boolean)[];
   /** The value in effect for this database after the kind's defaults; undefined if unreadable. */
@@ -103,13 +104,13 @@ export interface ClientProfile<Plan = unknown> {
   weakVerification?(
     ctx: KindContext,
     plan: Plan,
-  ): { path: string; setting: string; fix: string } | undefined;
+  ): { path: FieldPath; setting: string; fix: string } | undefined;
   /** Why the database would refuse `user` when it authenticates by certificate, if it would. */
   refusedUser?(
     ctx: KindContext,
     plan: Plan,
     user: string,
-  ): { path: string; reason: string } | undefined;
+  ): { path: FieldPath; reason: string } | undefined;
   /** The client's settings for one connection. */
   settings(c: ClientConnection, ctx: KindContext, plan: Plan): ClientSettings;
 }

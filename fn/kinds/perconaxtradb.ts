@@ -47,6 +47,7 @@ import {
   type UserConfiguration,
   userSecretVolume,
 } from '../render/user-config.js';
+import { at } from '../util/field-path.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const PORT = 3306;
@@ -395,16 +396,19 @@ function peersOf(name: string, namespace: string, domain: string, replicas: numb
 /** spec.version: required, and in standalone mode one the Percona image is tagged with. */
 function readVersion(ctx: KindContext, spec: Obj): string | undefined {
   const { report } = ctx;
-  const version = readString(spec, 'version', 'spec.version', report);
+  const version = readString(spec, 'version', at('spec', 'version'), report);
   if (spec.version === undefined || spec.version === null)
-    report.error('spec.version', 'is required: the Percona XtraDB Cluster version, e.g. "8.0.39"');
+    report.error(
+      at('spec', 'version'),
+      'is required: the Percona XtraDB Cluster version, e.g. "8.0.39"',
+    );
   else if (
     version !== undefined &&
     ctx.settings.mode === 'standalone' &&
     !/^\d+\.\d+(\.\d+)*(-[0-9.]+)?$/.test(version)
   ) {
     report.error(
-      'spec.version',
+      at('spec', 'version'),
       `${JSON.stringify(version)} is not a Percona XtraDB Cluster version; standalone mode runs the percona/percona-xtradb-cluster image and needs a version such as "8.0.39" (or use mode: operator)`,
     );
   }
@@ -417,20 +421,20 @@ function readClusterSize(ctx: KindContext, spec: Obj): number {
   const name = ctx.db.metadata.name;
   if (name.length > MAX_CLUSTER_NAME) {
     report.error(
-      'metadata.name',
+      at('metadata', 'name'),
       `"${name}" is ${name.length} characters; KubeDB uses it as the Galera cluster name, which may have at most ${MAX_CLUSTER_NAME}`,
     );
   }
-  const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? MIN_CLUSTER;
+  const replicas = readInt(spec, 'replicas', at('spec', 'replicas'), report, 1) ?? MIN_CLUSTER;
   if (replicas > MAX_RENDERED_NODES && ctx.settings.mode === 'standalone') {
     report.error(
-      'spec.replicas',
+      at('spec', 'replicas'),
       `${replicas} nodes: standalone mode lists every node in wsrep_cluster_address and renders at most ${MAX_RENDERED_NODES} (use mode: operator for more)`,
     );
   }
   if (replicas < MIN_CLUSTER) {
     report.error(
-      'spec.replicas',
+      at('spec', 'replicas'),
       `${replicas} is too few: a Percona XtraDB Cluster has at least ${MIN_CLUSTER} nodes (KubeDB refuses fewer)`,
     );
   }
@@ -443,7 +447,7 @@ function readRequireSSL(
   spec: Obj,
 ): { requireSSL: boolean; requireSSLReadable: boolean } {
   const { report } = ctx;
-  const requireSSLValue = readBool(spec, 'requireSSL', 'spec.requireSSL', report);
+  const requireSSLValue = readBool(spec, 'requireSSL', at('spec', 'requireSSL'), report);
   const requireSSL = requireSSLValue ?? false;
   // A requireSSL of the wrong type is already reported: no advice that assumes it is false.
   const requireSSLReadable =
@@ -451,7 +455,7 @@ function readRequireSSL(
   // A spec.tls without issuerRef is already reported at spec.tls.issuerRef, one that is no mapping at spec.tls.
   if (requireSSL && ctx.tls === undefined && (spec.tls === undefined || spec.tls === null)) {
     report.error(
-      'spec.requireSSL',
+      at('spec', 'requireSSL'),
       'requireSSL: true needs TLS: set spec.tls.issuerRef, or remove requireSSL',
     );
   }
@@ -472,13 +476,13 @@ function adviseStandalone(
   warnOperatorOnly(spec, OPERATOR_ONLY, report);
   if (ctx.tls !== undefined && !requireSSL && requireSSLReadable) {
     report.info(
-      'spec.requireSSL',
+      at('spec', 'requireSSL'),
       'the server offers TLS but also accepts connections without it; set requireSSL: true to refuse them',
     );
   }
   if (!(isObj(spec.authSecret) && typeof spec.authSecret.name === 'string')) {
     report.info(
-      'spec.authSecret',
+      at('spec', 'authSecret'),
       `the workload reads the root password from Secret "${authSecret}" (key password), which standalone mode does not create`,
     );
   }

@@ -19,6 +19,7 @@ import {
 } from '../render/user-config.js';
 import type { KindContext } from './kind.js';
 import { parseServerOptions } from './mysql-family.js';
+import { at } from '../util/field-path.js';
 
 /** The options dbtls's memsql.cnf sets, as parseServerOptions names them. */
 const TLS_OPTIONS = ['ssl-ca', 'ssl-cert', 'ssl-key'];
@@ -35,7 +36,7 @@ export function readSinglestoreConfiguration(
   const { configSecret, ...spec } = ctx.db.spec as Obj;
   if (configSecret !== undefined && configSecret !== null)
     ctx.report.error(
-      'spec.configSecret',
+      at('spec', 'configSecret'),
       `is not a field of ${ctx.db.apiVersion} Singlestore (the API server would drop it): ` +
         'use spec.configuration.secretName',
     );

@@ -15,6 +15,7 @@ import { isObj, type Obj } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
 import { userSecretVolume } from '../render/user-config.js';
 import type { KindContext } from './kind.js';
+import { at } from '../util/field-path.js';
 
 /** Where the user's vault.hcl is mounted, beside dbtls's /etc/vault/config. */
 export const VAULT_USER_CONFIG_DIR = '/etc/vault/user';
@@ -26,13 +27,13 @@ export function readVaultConfigSecret(ctx: KindContext): string | undefined {
   if (s === undefined || s === null) return undefined;
   if (!isObj(s) || typeof s.name !== 'string' || s.name === '') {
     ctx.report.error(
-      'spec.configSecret',
+      at('spec', 'configSecret'),
       `must be a mapping with the Secret's name (name: my-config), got ${describeType(s)}`,
     );
     return undefined;
   }
   ctx.report.warn(
-    'spec.configSecret.name',
+    at('spec', 'configSecret', 'name'),
     `Vault reads ${FILE} of Secret "${s.name}" before dbtls's ${FILE} (-config twice): dbtls's ` +
       'storage and other settings come later and win, but Vault adds listener blocks rather ' +
       'than replacing them, and dbtls cannot see the Secret, so its content is not checked: ' +

@@ -5,11 +5,12 @@
 import { KINDS } from '../kinds/index.js';
 import type { ConnectionSetting, DatabaseKind, KindContext } from '../kinds/kind.js';
 import { isObj, type KubeObject, namespaceOf, type Obj } from '../io/objects.js';
-import { resultFor, type Reporter, type Result } from '../io/results.js';
+import { fieldPathOf, resultFor, type Reporter, type Result } from '../io/results.js';
 import { formatGoDuration, parseGoDuration } from '../util/duration.js';
 import { DEFAULT_DURATION } from '../validate/certificate-spec.js';
 import type { IssuerIndex } from '../validate/issuers.js';
 import type { CertificateOverride, IssuerRef } from '../validate/tls-config.js';
+import { at, type FieldPath } from '../util/field-path.js';
 
 export type Enforcement = 'enforce' | 'audit';
 
@@ -52,11 +53,11 @@ interface AllowedIssuer {
 }
 
 export const NO_RULES: PolicyRules = {};
-const RULES_PATH = 'spec.rules';
+const RULES = at('spec', 'rules');
 const ECDSA_SIZES = [256, 384, 521];
 
 /** Reports a problem at a field under spec.rules. */
-type Bad = (path: string, message: string) => void;
+type Bad = (path: FieldPath, message: string) => void;
 
 /**
  * Reads spec.rules after the JSON Schema has accepted its shape: the checks a schema cannot make
@@ -68,8 +69,7 @@ export function readRules(
   ref: KubeObject,
 ): { rules: PolicyRules; results: Result[] } {
   const results: Result[] = [];
-  const bad: Bad = (path, message) =>
-    results.push(resultFor(ref, 'error', message, `${RULES_PATH}.${path}`));
+  const bad: Bad = (path, message) => results.push(resultFor(ref, 'error', message, path));
   if (!isObj(raw)) return { rules: NO_RULES, results };
   const rules: PolicyRules = {};
   if (isObj(raw.requireTLS)) rules.requireTLS = readRequireTLS(raw.requireTLS);
@@ -121,7 +121,7 @@ function readConnectionSecurity(r: Obj, bad: Bad): PolicyRules['connectionSecuri
     if (kinds.length === 0) {
       const known = declared.map((d) => `${d.setting.key} (${d.kind.kind})`);
       bad(
-        `connectionSecurity.minimum.${key}`,
+        RULES.child('connectionSecurity', 'minimum', key),
         `unknown setting "${key}"; the supported kinds declare ` +
           `${known.length ? known.join(', ') : 'none'}`,
       );
@@ -130,7 +130,7 @@ function readConnectionSecurity(r: Obj, bad: Bad): PolicyRules['connectionSecuri
     for (const d of kinds) {
       if (!d.setting.levels.includes(value)) {
         bad(
-          `connectionSecurity.minimum.${key}`,
+          RULES.child('connectionSecurity', 'minimum', key),
           `${JSON.stringify(value)} is not a value of ${d.kind.kind} ${d.setting.path}; use one ` +
             `of ${d.setting.levels.map((l) => JSON.stringify(l)).join(', ')}`,
         );
@@ -148,20 +148,23 @@ function readPrivateKeyRule(r: Obj, bad: Bad): PolicyRules['privateKey'] {
   if (size !== undefined) {
     if (alg === 'RSA' && (size < 2048 || size > 8192))
       bad(
-        'privateKey.minimumSize',
+        RULES.child('privateKey', 'minimumSize'),
         `${size} is not an RSA key size cert-manager accepts; use 2048 to 8192`,
       );
     if (alg === 'ECDSA' && size > 521)
       bad(
-        'privateKey.minimumSize',
+        RULES.child('privateKey', 'minimumSize'),
         `${size} is larger than the largest ECDSA key (521); use 256, 384 or 521`,
       );
     if (alg === 'Ed25519')
-      bad('privateKey.minimumSize', 'Ed25519 keys have one size; remove minimumSize');
+      bad(
+        RULES.child('privateKey', 'minimumSize'),
+        'Ed25519 keys have one size; remove minimumSize',
+      );
   }
   if (alg === 'Ed25519' && r.encoding === 'PKCS1')
     bad(
-      'privateKey.encoding',
+      RULES.child('privateKey', 'encoding'),
       'Ed25519 keys are always written as PKCS8; use encoding PKCS8 or remove it',
     );
   return {
@@ -182,7 +185,7 @@ function readCertificateLifetime(r: Obj, bad: Bad): PolicyRules['certificateLife
     const d = parseGoDuration(r[key] as string);
     if (!d.ok) {
       bad(
-        `certificateLifetime.${key}`,
+        RULES.child('certificateLifetime', key),
         `${JSON.stringify(r[key])} is not a Go duration (${d.error})`,
       );
       return undefined;
@@ -193,14 +196,14 @@ function readCertificateLifetime(r: Obj, bad: Bad): PolicyRules['certificateLife
   const minimumRenewBefore = read('minimumRenewBefore');
   if (maximumDuration !== undefined && maximumDuration < 3_600_000_000_000n) {
     bad(
-      'certificateLifetime.maximumDuration',
+      RULES.child('certificateLifetime', 'maximumDuration'),
       `${formatGoDuration(maximumDuration)} is shorter than the 1h0m0s cert-manager requires of ` +
         `every certificate`,
     );
   }
   if (minimumRenewBefore !== undefined && minimumRenewBefore < 300_000_000_000n) {
     bad(
-      'certificateLifetime.minimumRenewBefore',
+      RULES.child('certificateLifetime', 'minimumRenewBefore'),
       `${formatGoDuration(minimumRenewBefore)} is shorter than the 5m0s cert-manager requires of ` +
         `renewBefore`,
     );
@@ -208,7 +211,7 @@ function readCertificateLifetime(r: Obj, bad: Bad): PolicyRules['certificateLife
   const longest = maximumDuration ?? DEFAULT_DURATION;
   if (minimumRenewBefore !== undefined && minimumRenewBefore >= longest) {
     bad(
-      'certificateLifetime.minimumRenewBefore',
+      RULES.child('certificateLifetime', 'minimumRenewBefore'),
       `${formatGoDuration(minimumRenewBefore)} is not shorter than the ` +
         `${maximumDuration !== undefined ? 'maximumDuration' : 'default duration'} ` +
         `${formatGoDuration(longest)}; no certificate could satisfy both`,
@@ -232,7 +235,7 @@ export function checkTLSProtocols(
   ctx: KindContext,
   written: readonly string[],
   what: string,
-  path: string,
+  path: FieldPath,
 ): void {
   const rule = (ctx.settings.rules ?? NO_RULES).tlsProtocols;
   if (!rule || !matches(rule.match, ctx.db)) return;
@@ -287,7 +290,7 @@ function violation(
   report: Reporter,
   rule: Rule,
   name: string,
-  path: string,
+  path: FieldPath,
   message: string,
 ): void {
   const text = `policy rule ${name}: ${message}`;
@@ -310,7 +313,7 @@ export function applyPolicyDefaults(
   if (db.spec.tls !== undefined && db.spec.tls !== null) return db;
   const ref = rule.defaultIssuerRef;
   report.info(
-    'spec.tls',
+    at('spec', 'tls'),
     `policy rule requireTLS: TLS is required and spec.tls was not set; added spec.tls.issuerRef ` +
       `${ref.kind} "${ref.name}" (the rule's defaultIssuerRef)`,
   );
@@ -337,10 +340,10 @@ export function checkDatabasePolicy(
   const cs = rules.connectionSecurity;
   if (cs && matches(cs.match, db))
     checkConnectionSecurity(ctx, kind.connectionSettings ?? [], plan, cs);
-  const refs: { ref: IssuerRef; path: string }[] = [];
-  if (tls?.issuerRef) refs.push({ ref: tls.issuerRef, path: 'spec.tls.issuerRef' });
+  const refs: { ref: IssuerRef; path: FieldPath }[] = [];
+  if (tls?.issuerRef) refs.push({ ref: tls.issuerRef, path: at('spec', 'tls', 'issuerRef') });
   for (const o of tls?.overrides.values() ?? [])
-    if (o.issuerRef) refs.push({ ref: o.issuerRef, path: `${o.path}.issuerRef` });
+    if (o.issuerRef) refs.push({ ref: o.issuerRef, path: o.path.child('issuerRef') });
   const ai = rules.allowedIssuers;
   if (ai && matches(ai.match, db)) {
     for (const { ref, path } of refs) checkAllowedIssuer(ctx, ai, ref, path);
@@ -366,7 +369,7 @@ function checkRequireTLS(ctx: KindContext, rt: NonNullable<PolicyRules['requireT
     ctx.report,
     rt,
     'requireTLS',
-    'spec.tls',
+    at('spec', 'tls'),
     'TLS is required for this database; set ' +
       `spec.tls.issuerRef to a cert-manager Issuer or ClusterIssuer${unapplied}`,
   );
@@ -402,7 +405,7 @@ function checkAllowedIssuer(
   ctx: KindContext,
   ai: NonNullable<PolicyRules['allowedIssuers']>,
   ref: IssuerRef,
-  path: string,
+  path: FieldPath,
 ): void {
   const ok = ai.issuers.some(
     (a: AllowedIssuer) =>
@@ -425,13 +428,13 @@ function checkNotSelfSigned(
   ss: Rule,
   issuers: IssuerIndex,
   ref: IssuerRef,
-  path: string,
+  path: FieldPath,
 ): void {
   const { report } = ctx;
   const found = issuers.find(ref, ctx.namespace);
   if (!found) {
     // An issuer named nothing already has its error; an external one is unknown to us.
-    if (!report.results.some((r) => r.severity === 'error' && r.field?.path === path)) {
+    if (!report.results.some((r) => r.severity === 'error' && fieldPathOf(r)?.equals(path))) {
       report.warn(
         path,
         `policy rule forbidSelfSignedIssuers: ${ref.kind} "${ref.name}" is not in the input, so ` +
@@ -561,14 +564,11 @@ function keyViolation(
   actual: string,
   wanted: string,
 ): void {
-  const path =
-    override?.privateKey?.[field as 'encoding'] !== undefined
-      ? `${override.path}.privateKey.${field}`
-      : 'metadata.name';
-  const subject =
-    path === 'metadata.name'
-      ? `privateKey.${field} of Certificate "${name}"`
-      : `privateKey.${field}`;
+  const userField = override?.privateKey?.[field as 'encoding'] !== undefined;
+  const path = userField ? override.path.child('privateKey', field) : at('metadata', 'name');
+  const subject = userField
+    ? `privateKey.${field}`
+    : `privateKey.${field} of Certificate "${name}"`;
   const unset = " (cert-manager's default: validate mode supplies nothing";
   const why =
     supply || set
@@ -613,7 +613,7 @@ function applyLifetimeRule(
       report,
       lt,
       'certificateLifetime',
-      userDuration ? `${override!.path}.duration` : 'metadata.name',
+      userDuration ? override!.path.child('duration') : at('metadata', 'name'),
       `duration${userDuration ? '' : ` of Certificate "${name}"`} is ${formatGoDuration(effective)}${userDuration ? '' : unsupplied('duration')}; the policy allows at most ${formatGoDuration(lt.maximumDuration)}`,
     );
   }
@@ -650,10 +650,10 @@ function renewsTooLate(
   const userRenew = override?.renewBefore !== undefined;
   const unsupplied = (field: string) => unsuppliedBy(supply, field);
   const path = userRenew
-    ? `${override!.path}.renewBefore`
+    ? override!.path.child('renewBefore')
     : userDuration
-      ? `${override!.path}.duration`
-      : 'metadata.name';
+      ? override!.path.child('duration')
+      : at('metadata', 'name');
   const message = userRenew
     ? `renewBefore is ${formatGoDuration(effectiveRenew)}; the policy requires at least ` +
       `${formatGoDuration(lt.minimumRenewBefore!)}`

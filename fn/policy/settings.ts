@@ -5,6 +5,7 @@ import { validatePolicy } from '../generated/schemas.js';
 import { isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { resultFor, type Result } from '../io/results.js';
 import { NO_RULES, type PolicyRules, readRules } from './rules.js';
+import { at, type FieldPath } from '../util/field-path.js';
 
 export const POLICY_API_VERSION = 'dbtls.dev/v1alpha1';
 export const POLICY_KIND = 'DatabaseTLSPolicy';
@@ -106,9 +107,12 @@ export function readSettings(
         .map(([a, key]) => [key, annotations[a]]),
     );
     const byKey = Object.fromEntries(
-      Object.entries(SETTING_ANNOTATIONS).map(([a, key]) => [key, `metadata.annotations.${a}`]),
+      Object.entries(SETTING_ANNOTATIONS).map(([a, key]) => [
+        key,
+        at('metadata', 'annotations', a),
+      ]),
     );
-    const outcome = fromStrings(data, ref, (key) => byKey[key] ?? 'metadata.annotations');
+    const outcome = fromStrings(data, ref, (key) => byKey[key] ?? at('metadata', 'annotations'));
     return { ...outcome, generatorSource: fc as KubeObject };
   }
   return {
@@ -118,7 +122,7 @@ export function readSettings(
         ref,
         'error',
         `functionConfig ${String(fc.apiVersion)} ${String(fc.kind)} is not supported: use ${POLICY_API_VERSION} ${POLICY_KIND}, a ConfigMap, or a supported database resource`,
-        'kind',
+        at('kind'),
       ),
     ],
   };
@@ -136,13 +140,17 @@ function fromConfigMap(fc: Obj, ref: KubeObject): ConfigOutcome {
   if (!isObj(data))
     return {
       settings: DEFAULT_SETTINGS,
-      results: [resultFor(ref, 'error', 'ConfigMap data must be a mapping', 'data')],
+      results: [resultFor(ref, 'error', 'ConfigMap data must be a mapping', at('data'))],
     };
-  return fromStrings(data, ref, (key) => `data.${key}`);
+  return fromStrings(data, ref, (key) => at('data', key));
 }
 
 /** String settings (ConfigMap data or annotations); `fieldOf` names where each key was written. */
-function fromStrings(data: Obj, ref: KubeObject, fieldOf: (key: string) => string): ConfigOutcome {
+function fromStrings(
+  data: Obj,
+  ref: KubeObject,
+  fieldOf: (key: string) => FieldPath,
+): ConfigOutcome {
   const results: Result[] = [];
   const spec: Obj = {};
   for (const [key, value] of Object.entries(data)) {
@@ -167,14 +175,8 @@ function fromStrings(data: Obj, ref: KubeObject, fieldOf: (key: string) => strin
   if (errors.length) {
     return {
       settings: DEFAULT_SETTINGS,
-      results: errors.map((e) =>
-        resultFor(
-          ref,
-          'error',
-          e.message,
-          fieldOf(e.path.replace(/^spec\./, '').replace(/\[\d+\]$/, '')),
-        ),
-      ),
+      // The setting is the key under spec: e.g. externalIssuers for spec.externalIssuers[2].
+      results: errors.map((e) => resultFor(ref, 'error', e.message, fieldOf(settingOf(e.path)))),
     };
   }
   return { settings: toSettings(spec), results: [] };
@@ -209,7 +211,7 @@ export function parseExternalDatabase(entry: string): ExternalDatabase {
 }
 
 interface FieldError {
-  path: string;
+  path: FieldPath;
   message: string;
 }
 
@@ -242,24 +244,34 @@ export const PATTERN_WORDS: Record<string, string> = {
  */
 export function settingErrors(data: Record<string, string>): { key: string; message: string }[] {
   const ref = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' } } as KubeObject;
-  return fromStrings(data, ref, (key) => key).results.map((r) => ({
+  return fromStrings(data, ref, (key) => at(key)).results.map((r) => ({
     key: r.field?.path ?? '',
     message: r.message,
   }));
 }
 
-/** ajv errors in our words: a dotted field path and a message a person can act on. */
-export function toFieldError(e: ErrorObject): FieldError {
-  const path = e.instancePath
+/** The setting a schema error under the policy's spec is about: its key under spec. */
+function settingOf(path: FieldPath): string {
+  const [top, key] = path.segments;
+  return top === 'spec' && typeof key === 'string' ? key : String(top ?? '');
+}
+
+/** The field an ajv error is at: its instancePath is a JSON pointer (RFC 6901). */
+function pointerPath(pointer: string): FieldPath {
+  const segments = pointer
     .split('/')
     .slice(1)
-    .map((seg) => (/^\d+$/.test(seg) ? `[${seg}]` : `.${seg}`))
-    .join('')
-    .replace(/^\./, '');
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replaceAll('~1', '/').replaceAll('~0', '~')));
+  return at(...segments);
+}
+
+/** ajv errors in our words: the field as a value and a message a person can act on. */
+export function toFieldError(e: ErrorObject): FieldError {
+  const path = pointerPath(e.instancePath);
   switch (e.keyword) {
     case 'additionalProperties': {
       const key = (e.params as { additionalProperty: string }).additionalProperty;
-      return { path: path ? `${path}.${key}` : key, message: `unknown field "${key}"` };
+      return { path: path.child(key), message: `unknown field "${key}"` };
     }
     case 'enum':
       return {
@@ -280,7 +292,7 @@ export function toFieldError(e: ErrorObject): FieldError {
     }
     case 'required': {
       const key = (e.params as { missingProperty: string }).missingProperty;
-      return { path: path ? `${path}.${key}` : key, message: 'is required' };
+      return { path: path.child(key), message: 'is required' };
     }
     default:
       return { path, message: e.message ?? 'is invalid' };

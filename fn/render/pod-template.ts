@@ -20,6 +20,7 @@ import { type KubeObject, isObj, type Obj, shared } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
 import { GENERATED_FROM } from '../io/own-output.js';
 import { Reporter } from '../io/results.js';
+import { at, type FieldPath } from '../util/field-path.js';
 
 /** What a kind declares about its pods (DatabaseKind.podTemplate); everything else is shared. */
 export interface PodTemplateRules {
@@ -28,7 +29,7 @@ export interface PodTemplateRules {
   /** KubeDB's default resources for that container when it is not DEFAULT_RESOURCES. */
   resources?: Obj;
   /** The pod template of each StatefulSet, by StatefulSet name; by default spec.podTemplate. */
-  templates?(db: KubeObject): Readonly<Record<string, string>>;
+  templates?(db: KubeObject): Readonly<Record<string, FieldPath>>;
   /** Fields of the database container that the kind applies itself (MSSQLServer: env). */
   kindApplies?: readonly string[];
   /** The operator that would apply the template, for messages: KubeDB unless given. */
@@ -128,7 +129,7 @@ type FieldType = 'string' | 'int' | 'bool' | 'mapping' | 'list' | 'stringMap';
 
 /** One pod template applied to one StatefulSet: where it is and whom to tell. */
 interface Apply {
-  path: string;
+  path: FieldPath;
   /** The StatefulSet's volume claim templates: volumes of every pod too. */
   claims: readonly string[];
   rules: PodTemplateRules;
@@ -155,10 +156,10 @@ export function applyPodTemplates(
       out.push(o);
       continue;
     }
-    const path = templates?.[o.metadata.name] ?? 'spec.podTemplate';
+    const path = templates?.[o.metadata.name] ?? at('spec', 'podTemplate');
     // Several StatefulSets of one template: its results once.
-    const to = applied.has(path) ? quiet(report) : report;
-    applied.add(path);
+    const to = applied.has(path.toString()) ? quiet(report) : report;
+    applied.add(path.toString());
     const operator = rules.operator ?? 'KubeDB';
     const claims = ((o.spec as Obj).volumeClaimTemplates as Obj[] | undefined) ?? [];
     const names = claims.map((c) => String((c.metadata as Obj | undefined)?.name));
@@ -173,9 +174,9 @@ export function applyPodTemplates(
   return out;
 }
 
-function atPath(o: Obj, path: string): unknown {
+function atPath(o: Obj, path: FieldPath): unknown {
   let cur: unknown = o;
-  for (const key of path.split('.')) cur = isObj(cur) ? cur[key] : undefined;
+  for (const key of path.segments) cur = isObj(cur) ? cur[key] : undefined;
   return cur;
 }
 
@@ -242,28 +243,28 @@ interface Target {
 function applyTemplate(template: Obj, t: Target, a: Apply): void {
   for (const key of Object.keys(template)) {
     const v = template[key];
-    const at = `${a.path}.${key}`;
-    if (key === 'metadata') mergeMetadata(v, at, t.metadata, a, POD_OWN);
-    else if (key === 'controller') mergeMetadata(v, at, t.stsMeta as Obj, a, STS_OWN);
+    const field = a.path.child(key);
+    if (key === 'metadata') mergeMetadata(v, field, t.metadata, a, POD_OWN);
+    else if (key === 'controller') mergeMetadata(v, field, t.stsMeta as Obj, a, STS_OWN);
     else if (key === 'spec') {
       if (v === undefined || v === null) continue;
-      if (!isObj(v)) a.report.error(at, `must be a mapping, got ${describeType(v)}`);
-      else applySpec(v, t.podSpec, at, a);
-    } else notApplied(at, `${key} is not a field of a pod template`, a);
+      if (!isObj(v)) a.report.error(field, `must be a mapping, got ${describeType(v)}`);
+      else applySpec(v, t.podSpec, field, a);
+    } else notApplied(field, `${key} is not a field of a pod template`, a);
   }
 }
 
 const POD_OWN = 'the workload selects its pods by it';
 const STS_OWN = 'dbtls marks its own output by it';
 /** Labels and annotations join dbtls's; dbtls's own (the selector's) keep their values. */
-function mergeMetadata(v: unknown, at: string, target: Obj, a: Apply, why: string): void {
+function mergeMetadata(v: unknown, path: FieldPath, target: Obj, a: Apply, why: string): void {
   if (v === undefined || v === null) return;
   if (!isObj(v)) {
-    a.report.error(at, `must be a mapping, got ${describeType(v)}`);
+    a.report.error(path, `must be a mapping, got ${describeType(v)}`);
     return;
   }
   for (const key of Object.keys(v)) {
-    const field = `${at}.${key}`;
+    const field = path.child(key);
     if (key !== 'labels' && key !== 'annotations') {
       notApplied(field, `${key} is not applied to pods or StatefulSets`, a);
       continue;
@@ -275,7 +276,7 @@ function mergeMetadata(v: unknown, at: string, target: Obj, a: Apply, why: strin
     for (const [k, value] of Object.entries(given as Record<string, string>)) {
       if (k in own && own[k] !== value) {
         a.report.warn(
-          `${field}.${k}`,
+          field.child(k),
           `dbtls sets ${key === 'labels' ? 'label' : 'annotation'} ${k} to ` +
             `${JSON.stringify(own[k])} (${why}); ` +
             `${JSON.stringify(value)} is ignored`,
@@ -286,10 +287,10 @@ function mergeMetadata(v: unknown, at: string, target: Obj, a: Apply, why: strin
   }
 }
 
-function applySpec(spec: Obj, podSpec: Obj, at: string, a: Apply): void {
+function applySpec(spec: Obj, podSpec: Obj, path: FieldPath, a: Apply): void {
   const flat: Obj = {};
   for (const key of Object.keys(spec)) {
-    const field = `${at}.${key}`;
+    const field = path.child(key);
     const v = spec[key];
     if (v === undefined || v === null) continue;
     if (key in POD_FIELDS) {
@@ -313,12 +314,12 @@ function applySpec(spec: Obj, podSpec: Obj, at: string, a: Apply): void {
     }
   }
   // Volumes first: the containers' mounts may name them.
-  if (Object.keys(flat).length > 0) mergeFlatContainer(flat, at, podSpec, a);
-  mergeContainers(spec.containers, `${at}.containers`, podSpec, 'containers', a);
-  mergeContainers(spec.initContainers, `${at}.initContainers`, podSpec, 'initContainers', a);
+  if (Object.keys(flat).length > 0) mergeFlatContainer(flat, path, podSpec, a);
+  mergeContainers(spec.containers, path.child('containers'), podSpec, 'containers', a);
+  mergeContainers(spec.initContainers, path.child('initContainers'), podSpec, 'initContainers', a);
 }
 
-function notApplied(field: string, what: string, a: Apply): void {
+function notApplied(field: FieldPath, what: string, a: Apply): void {
   a.report.warn(
     field,
     `${what}: applied by the ${a.operator} operator only; standalone mode does not render it ` +
@@ -326,7 +327,7 @@ function notApplied(field: string, what: string, a: Apply): void {
   );
 }
 
-function readField(o: Obj, key: string, at: string, type: FieldType, a: Apply): unknown {
+function readField(o: Obj, key: string, path: FieldPath, type: FieldType, a: Apply): unknown {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   const ok =
@@ -346,7 +347,7 @@ function readField(o: Obj, key: string, at: string, type: FieldType, a: Apply): 
     // name the entry that is not a string
     for (const [k, s] of Object.entries(v))
       if (typeof s !== 'string')
-        a.report.error(`${at}.${k}`, `must be a string, got ${describeType(s)}`);
+        a.report.error(path.child(k), `must be a string, got ${describeType(s)}`);
     return undefined;
   }
   const want = {
@@ -357,7 +358,7 @@ function readField(o: Obj, key: string, at: string, type: FieldType, a: Apply): 
     mapping: 'a mapping',
     stringMap: 'a mapping of strings',
   }[type];
-  a.report.error(at, `must be ${want}, got ${describeType(v)}`);
+  a.report.error(path, `must be ${want}, got ${describeType(v)}`);
   return undefined;
 }
 
@@ -407,7 +408,7 @@ const SAFE_SYSCTLS = [
   'net.ipv4.tcp_keepalive_probes',
 ];
 
-function refuse(field: string, v: unknown, requires: string, a: Apply): void {
+function refuse(field: FieldPath, v: unknown, requires: string, a: Apply): void {
   a.report.error(
     field,
     `${JSON.stringify(v)} is refused: it would loosen dbtls's secure defaults, and every pod ` +
@@ -416,50 +417,55 @@ function refuse(field: string, v: unknown, requires: string, a: Apply): void {
 }
 
 /** The field and value a refusal names: a seccomp or AppArmor profile by its type. */
-function refused(field: string, key: string, v: unknown): [string, unknown] {
+function refused(field: FieldPath, key: string, v: unknown): [FieldPath, unknown] {
   const profile = key === 'seccompProfile' || key === 'appArmorProfile';
-  return profile && isObj(v) ? [`${field}.type`, v.type] : [field, v];
+  return profile && isObj(v) ? [field.child('type'), v.type] : [field, v];
 }
 
-function mergePodSecurity(v: unknown, at: string, podSpec: Obj, a: Apply): void {
+function mergePodSecurity(v: unknown, path: FieldPath, podSpec: Obj, a: Apply): void {
   if (!isObj(v)) {
-    a.report.error(at, `must be a mapping, got ${describeType(v)}`);
+    a.report.error(path, `must be a mapping, got ${describeType(v)}`);
     return;
   }
   const out: Obj = { ...(isObj(podSpec.securityContext) ? podSpec.securityContext : {}) };
   for (const [key, value] of Object.entries(v)) {
     if (value === undefined || value === null) continue;
     const why = loosening(key, value);
-    if (why) refuse(...refused(`${at}.${key}`, key, value), why, a);
-    else if (key === 'sysctls') out[key] = safeSysctls(value, `${at}.${key}`, a);
+    if (why) refuse(...refused(path.child(key), key, value), why, a);
+    else if (key === 'sysctls') out[key] = safeSysctls(value, path.child(key), a);
     else out[key] = value;
   }
   podSpec.securityContext = out;
 }
 
-function safeSysctls(v: unknown, at: string, a: Apply): unknown {
+function safeSysctls(v: unknown, path: FieldPath, a: Apply): unknown {
   if (!Array.isArray(v)) {
-    a.report.error(at, `must be a list, got ${describeType(v)}`);
+    a.report.error(path, `must be a list, got ${describeType(v)}`);
     return undefined;
   }
   return v.filter((s, i) => {
     const name = isObj(s) ? s.name : undefined;
     if (typeof name === 'string' && SAFE_SYSCTLS.includes(name)) return true;
-    refuse(`${at}[${i}].name`, name, `only the safe sysctls (${SAFE_SYSCTLS.join(', ')})`, a);
+    refuse(
+      path.index(i).child('name'),
+      name,
+      `only the safe sysctls (${SAFE_SYSCTLS.join(', ')})`,
+      a,
+    );
     return false;
   });
 }
 
-function mergeContainerSecurity(v: unknown, at: string, own: Obj | undefined, a: Apply): Obj {
+function mergeContainerSecurity(v: unknown, path: FieldPath, own: Obj | undefined, a: Apply): Obj {
   const base: Obj = { ...(own ?? {}) };
   if (v === undefined || v === null) return base;
   if (!isObj(v)) {
-    a.report.error(at, `must be a mapping, got ${describeType(v)}`);
+    a.report.error(path, `must be a mapping, got ${describeType(v)}`);
     return base;
   }
   for (const [key, value] of Object.entries(v)) {
     if (value === undefined || value === null) continue;
-    const field = `${at}.${key}`;
+    const field = path.child(key);
     if (key === 'capabilities') {
       base.capabilities = mergeCapabilities(value, field, own?.capabilities, a);
       continue;
@@ -472,22 +478,22 @@ function mergeContainerSecurity(v: unknown, at: string, own: Obj | undefined, a:
 }
 
 /** Dropped capabilities stay dropped; only NET_BIND_SERVICE may be added (restricted level). */
-function mergeCapabilities(v: unknown, at: string, own: unknown, a: Apply): Obj {
+function mergeCapabilities(v: unknown, path: FieldPath, own: unknown, a: Apply): Obj {
   const base = isObj(own) ? own : {};
   const drop = Array.isArray(base.drop) ? [...base.drop] : [];
   const add = Array.isArray(base.add) ? [...base.add] : [];
   if (!isObj(v)) {
-    a.report.error(at, `must be a mapping, got ${describeType(v)}`);
+    a.report.error(path, `must be a mapping, got ${describeType(v)}`);
     return base;
   }
   if (Array.isArray(v.add)) {
     v.add.forEach((cap, i) => {
       if (cap === 'NET_BIND_SERVICE') {
         if (!add.includes(cap)) add.push(cap);
-      } else refuse(`${at}.add[${i}]`, cap, 'no Linux capability but NET_BIND_SERVICE', a);
+      } else refuse(path.child('add').index(i), cap, 'no Linux capability but NET_BIND_SERVICE', a);
     });
   } else if (v.add !== undefined && v.add !== null) {
-    a.report.error(`${at}.add`, `must be a list, got ${describeType(v.add)}`);
+    a.report.error(path.child('add'), `must be a list, got ${describeType(v.add)}`);
   }
   if (Array.isArray(v.drop)) for (const cap of v.drop) if (!drop.includes(cap)) drop.push(cap);
   const out: Obj = { drop };
@@ -495,12 +501,12 @@ function mergeCapabilities(v: unknown, at: string, own: unknown, a: Apply): Obj 
   return out;
 }
 
-function shareProcesses(spec: Obj, at: string, podSpec: Obj, a: Apply): void {
-  const v = readField(spec, 'shareProcessNamespace', at, 'bool', a);
+function shareProcesses(spec: Obj, path: FieldPath, podSpec: Obj, a: Apply): void {
+  const v = readField(spec, 'shareProcessNamespace', path, 'bool', a);
   if (v === undefined) return;
   if (v === false && podSpec.shareProcessNamespace === true) {
     a.report.warn(
-      at,
+      path,
       'false is ignored: the tls-reloader container signals the server through the shared ' +
         'process namespace when cert-manager renews a certificate',
     );
@@ -509,22 +515,22 @@ function shareProcesses(spec: Obj, at: string, podSpec: Obj, a: Apply): void {
 
 // ---- volumes and containers -------------------------------------------------------------------
 
-function addVolumes(v: unknown, at: string, podSpec: Obj, a: Apply): void {
+function addVolumes(v: unknown, path: FieldPath, podSpec: Obj, a: Apply): void {
   if (!Array.isArray(v)) {
-    a.report.error(at, `must be a list, got ${describeType(v)}`);
+    a.report.error(path, `must be a list, got ${describeType(v)}`);
     return;
   }
   const volumes = Array.isArray(podSpec.volumes) ? [...(podSpec.volumes as Obj[])] : [];
   const names = new Set([...volumes.map((o) => o.name), ...a.claims]);
   v.forEach((volume, i) => {
-    const field = `${at}[${i}]`;
+    const field = path.index(i);
     if (!isObj(volume) || typeof volume.name !== 'string' || volume.name === '') {
       a.report.error(field, 'must be a mapping with a name');
       return;
     }
     if (names.has(volume.name)) {
       a.report.error(
-        `${field}.name`,
+        field.child('name'),
         `${JSON.stringify(volume.name)} is a volume dbtls renders; choose another name`,
       );
       return;
@@ -532,7 +538,7 @@ function addVolumes(v: unknown, at: string, podSpec: Obj, a: Apply): void {
     const source = Object.keys(volume).find((k) => k !== 'name');
     if (source !== undefined && !RESTRICTED_VOLUMES.includes(source)) {
       a.report.error(
-        `${field}.${source}`,
+        field.child(source),
         `a ${source} volume is refused: every pod dbtls renders passes the restricted Pod ` +
           `Security level, which allows only these volumes: ${RESTRICTED_VOLUMES.join(', ')}`,
       );
@@ -545,37 +551,37 @@ function addVolumes(v: unknown, at: string, podSpec: Obj, a: Apply): void {
 }
 
 /** api/v1's flat container fields, as an entry for the database container. */
-function mergeFlatContainer(flat: Obj, at: string, podSpec: Obj, a: Apply): void {
+function mergeFlatContainer(flat: Obj, path: FieldPath, podSpec: Obj, a: Apply): void {
   const containers = (podSpec.containers as Obj[]) ?? [];
   const i = containers.findIndex((c) => c.name === a.rules.container);
   if (i < 0) return;
-  const paths: Record<string, string> = {};
-  for (const [key, field] of Object.entries(FLAT_CONTAINER)) paths[field] = `${at}.${key}`;
+  const paths: Record<string, FieldPath> = {};
+  for (const [key, field] of Object.entries(FLAT_CONTAINER)) paths[field] = path.child(key);
   const merged = mergeContainer(containers[i], flat, paths, podSpec, a);
   podSpec.containers = containers.map((c, j) => (j === i ? merged : c));
 }
 
-function mergeContainers(v: unknown, at: string, podSpec: Obj, key: string, a: Apply): void {
+function mergeContainers(v: unknown, path: FieldPath, podSpec: Obj, key: string, a: Apply): void {
   if (v === undefined || v === null) return;
   if (!Array.isArray(v)) {
-    a.report.error(at, `must be a list, got ${describeType(v)}`);
+    a.report.error(path, `must be a list, got ${describeType(v)}`);
     return;
   }
   const init = key === 'initContainers';
   const containers = [...((podSpec[key] as Obj[] | undefined) ?? [])];
   v.forEach((c, i) => {
-    const field = `${at}[${i}]`;
+    const field = path.index(i);
     if (!isObj(c) || typeof c.name !== 'string' || c.name === '') {
       a.report.error(field, 'must be a mapping with a name');
       return;
     }
     const j = containers.findIndex((own) => own.name === c.name);
     if (j >= 0) {
-      const paths: Record<string, string> = {};
-      for (const k of Object.keys(c)) paths[k] = `${field}.${k}`;
+      const paths: Record<string, FieldPath> = {};
+      for (const k of Object.keys(c)) paths[k] = field.child(k);
       for (const k of Object.keys(c))
         if (!CONTAINER_FIELDS.includes(k))
-          notApplied(`${field}.${k}`, `${k} of container ${c.name}`, a);
+          notApplied(field.child(k), `${k} of container ${c.name}`, a);
       containers[j] = mergeContainer(containers[j], c, paths, podSpec, a);
     } else if (init) {
       // The user's own init step, after dbtls's.
@@ -583,7 +589,7 @@ function mergeContainers(v: unknown, at: string, podSpec: Obj, key: string, a: A
     } else {
       const rendered = containers.map((o) => o.name).join(', ');
       a.report.warn(
-        `${field}.name`,
+        field.child('name'),
         `standalone mode renders no container ${JSON.stringify(c.name)} (its containers: ` +
           `${rendered}); this entry is ignored`,
       );
@@ -593,10 +599,10 @@ function mergeContainers(v: unknown, at: string, podSpec: Obj, key: string, a: A
 }
 
 /** A user's init container, held to the secure defaults every rendered container has. */
-function userInitContainer(c: Obj, at: string, a: Apply): Obj {
+function userInitContainer(c: Obj, path: FieldPath, a: Apply): Obj {
   const securityContext = mergeContainerSecurity(
     c.securityContext,
-    `${at}.securityContext`,
+    path.child('securityContext'),
     RESTRICTED_DEFAULT,
     a,
   );
@@ -611,7 +617,7 @@ const RESTRICTED_DEFAULT = shared({
 function mergeContainer(
   own: Obj,
   given: Obj,
-  paths: Record<string, string>,
+  paths: Record<string, FieldPath>,
   podSpec: Obj,
   a: Apply,
 ): Obj {
@@ -637,20 +643,20 @@ function mergeContainer(
 }
 
 /** The user's variables after dbtls's; a variable dbtls sets keeps dbtls's value. */
-function mergeEnv(own: Obj, v: unknown, at: string, a: Apply): Obj[] {
+function mergeEnv(own: Obj, v: unknown, path: FieldPath, a: Apply): Obj[] {
   const env = [...((own.env as Obj[] | undefined) ?? [])];
   if (!Array.isArray(v)) {
-    a.report.error(at, `must be a list, got ${describeType(v)}`);
+    a.report.error(path, `must be a list, got ${describeType(v)}`);
     return env;
   }
   const ownNames = new Set(env.map((e) => e.name));
   v.forEach((e, i) => {
-    const field = `${at}[${i}]`;
+    const field = path.index(i);
     if (!isObj(e) || typeof e.name !== 'string' || e.name === '') {
       a.report.error(field, 'must be a mapping with a name');
     } else if (ownNames.has(e.name)) {
       a.report.warn(
-        `${field}.name`,
+        field.child('name'),
         `${e.name} is set by dbtls in container ${String(own.name)} (its TLS and start ` +
           "settings) and keeps dbtls's value; this entry is ignored",
       );
@@ -659,23 +665,23 @@ function mergeEnv(own: Obj, v: unknown, at: string, a: Apply): Obj[] {
   return env;
 }
 
-function mergeMounts(own: Obj, v: unknown, at: string, podSpec: Obj, a: Apply): Obj[] {
+function mergeMounts(own: Obj, v: unknown, path: FieldPath, podSpec: Obj, a: Apply): Obj[] {
   const mounts = [...((own.volumeMounts as Obj[] | undefined) ?? [])];
   if (!Array.isArray(v)) {
-    a.report.error(at, `must be a list, got ${describeType(v)}`);
+    a.report.error(path, `must be a list, got ${describeType(v)}`);
     return mounts;
   }
   const declared = ((podSpec.volumes as Obj[] | undefined) ?? []).map((o) => o.name);
   const volumes = new Set([...declared, ...a.claims]);
   v.forEach((m, i) => {
-    const field = `${at}[${i}]`;
+    const field = path.index(i);
     if (!isObj(m) || typeof m.name !== 'string' || typeof m.mountPath !== 'string') {
       a.report.error(field, 'must be a mapping with a name and a mountPath');
     } else if (!volumes.has(m.name)) {
-      a.report.error(`${field}.name`, `names no volume of the pod: ${JSON.stringify(m.name)}`);
+      a.report.error(field.child('name'), `names no volume of the pod: ${JSON.stringify(m.name)}`);
     } else if (mounts.some((o) => o.mountPath === m.mountPath)) {
       a.report.error(
-        `${field}.mountPath`,
+        field.child('mountPath'),
         `${m.mountPath} is where dbtls mounts a volume of its own; choose another path`,
       );
     } else mounts.push(m);
@@ -685,9 +691,9 @@ function mergeMounts(own: Obj, v: unknown, at: string, podSpec: Obj, a: Apply): 
 
 // ---- resources -------------------------------------------------------------------------------
 
-function readResources(v: unknown, at: string, a: Apply): Obj | undefined {
+function readResources(v: unknown, path: FieldPath, a: Apply): Obj | undefined {
   if (!isObj(v)) {
-    a.report.error(at, `must be a mapping, got ${describeType(v)}`);
+    a.report.error(path, `must be a mapping, got ${describeType(v)}`);
     return undefined;
   }
   let ok = true;
@@ -695,14 +701,14 @@ function readResources(v: unknown, at: string, a: Apply): Obj | undefined {
     const list = v[key];
     if (list === undefined || list === null) continue;
     if (!isObj(list)) {
-      a.report.error(`${at}.${key}`, `must be a mapping, got ${describeType(list)}`);
+      a.report.error(path.child(key), `must be a mapping, got ${describeType(list)}`);
       ok = false;
       continue;
     }
     for (const [name, q] of Object.entries(list)) {
       if (quantity(q) === undefined) {
         a.report.error(
-          `${at}.${key}.${name}`,
+          path.child(key, name),
           `${typeof q === 'string' ? JSON.stringify(q) : describeType(q)} is not a Kubernetes ` +
             'quantity (e.g. 500m, 2Gi)',
         );

@@ -17,8 +17,9 @@ import { describeType } from '../io/resource-list.js';
 import type { DatabaseKind, KindContext } from '../kinds/kind.js';
 import { monitorServices, selectStatsService } from './monitor.js';
 import { dns1123SubdomainErrors, isGoIP } from '../validate/certificate-spec.js';
+import { at, type FieldPath } from '../util/field-path.js';
 
-const PATH = 'spec.serviceTemplates';
+const PATH = at('spec', 'serviceTemplates');
 const TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
 /** The fields of kmodules offshoot-api ServiceSpec: what the CRD keeps of a template's spec. */
 const SPEC_FIELDS = new Set([
@@ -61,14 +62,14 @@ export function applyServiceTemplates<Plan>(
   const out = [...workload];
   const seen = new Map<string, number>();
   // Node ports are one per cluster: the same one twice would be refused for the second Service.
-  const nodePorts = new Map<number, string>();
+  const nodePorts = new Map<number, FieldPath>();
   templates.forEach((t, i) => {
     if (!isObj(t)) return;
-    const at = `${PATH}[${i}]`;
+    const path = PATH.index(i);
     const alias = t.alias;
     if (typeof alias !== 'string' || alias === '') {
       ctx.report.error(
-        `${at}.alias`,
+        path.child('alias'),
         `must name the Service the template is for (${Object.keys(services).join(', ')}), got ` +
           `${describeType(alias)}`,
       );
@@ -77,8 +78,8 @@ export function applyServiceTemplates<Plan>(
     const first = seen.get(alias);
     if (first !== undefined) {
       ctx.report.error(
-        `${at}.alias`,
-        `alias "${alias}" already has the template ${PATH}[${first}]; the operator would apply ` +
+        path.child('alias'),
+        `alias "${alias}" already has the template ${PATH.index(first)}; the operator would apply ` +
           'only one of them: give each alias one template',
       );
       return;
@@ -87,12 +88,12 @@ export function applyServiceTemplates<Plan>(
     const name = services[alias];
     const index = name === undefined ? undefined : rendered.get(name);
     if (index === undefined) {
-      ctx.report.warn(`${at}.alias`, notRendered(alias, name, services, rendered));
+      ctx.report.warn(path.child('alias'), notRendered(alias, name, services, rendered));
       return;
     }
     const operator = kind.group === 'kubevault.com' ? 'KubeVault' : 'KubeDB';
     const ignores = kind.serviceTemplateIgnores ?? [];
-    const template = new Template(ctx, at, t, operator, ignores, nodePorts);
+    const template = new Template(ctx, path, t, operator, ignores, nodePorts);
     const applied = template.applyTo(out[index]);
     if (applied) out[index] = applied;
   });
@@ -124,14 +125,14 @@ class Template {
 
   constructor(
     private readonly ctx: KindContext,
-    private readonly at: string,
+    private readonly path: FieldPath,
     private readonly t: Obj,
     /** KubeDB or KubeVault, for messages. */
     private readonly operator: string,
     /** What of a template the operator leaves out (DatabaseKind.serviceTemplateIgnores). */
     private readonly ignores: readonly string[],
     /** Node ports given so far, with where: across the database's templates. */
-    private readonly nodePorts: Map<number, string>,
+    private readonly nodePorts: Map<number, FieldPath>,
   ) {
     this.spec = isObj(t.spec) ? t.spec : {};
   }
@@ -146,7 +147,7 @@ class Template {
       const set = Object.keys(this.spec).filter((k) => this.spec[k] !== undefined);
       if (set.length > 0) {
         this.ctx.report.warn(
-          `${this.at}.spec`,
+          this.path.child('spec'),
           `service "${service.metadata.name}" is the headless governing Service: the ` +
             `${this.operator} operator applies only the template's annotations to it, so ` +
             `${set.join(', ')} ${set.length > 1 ? 'are' : 'is'} not applied`,
@@ -167,12 +168,15 @@ class Template {
     const md = this.t.metadata;
     if (md === undefined || md === null) return service.metadata;
     if (!isObj(md)) {
-      this.ctx.report.error(`${this.at}.metadata`, `must be a mapping, got ${describeType(md)}`);
+      this.ctx.report.error(
+        this.path.child('metadata'),
+        `must be a mapping, got ${describeType(md)}`,
+      );
       return service.metadata;
     }
     for (const key of Object.keys(md)) {
       if (key !== 'labels' && key !== 'annotations')
-        this.unknown(`${this.at}.metadata.${key}`, 'labels and annotations');
+        this.unknown(this.path.child('metadata', key), 'labels and annotations');
     }
     const annotations = this.annotations(md.annotations, service);
     const labels = this.labels(md.labels);
@@ -184,7 +188,7 @@ class Template {
   }
 
   private annotations(v: unknown, service: KubeObject): Record<string, string> {
-    const path = `${this.at}.metadata.annotations`;
+    const path = this.path.child('metadata', 'annotations');
     const out: Record<string, string> = {};
     const own = service.metadata.annotations ?? {};
     for (const [key, value] of this.stringMap(v, path)) {
@@ -192,14 +196,14 @@ class Template {
         // The prometheus.io/builtin agent's scrape settings: it patches them in after the template.
         if (own[key] !== value)
           this.ctx.report.warn(
-            `${path}.${key}`,
+            path.child(key),
             `is set on service "${service.metadata.name}" by spec.monitor, as the monitoring ` +
               `agent sets it after applying the template: the template's ${JSON.stringify(value)} ` +
               `is not used (it stays ${JSON.stringify(own[key])})`,
           );
       } else if (RESERVED_ANNOTATION.test(key)) {
         this.ctx.report.error(
-          `${path}.${key}`,
+          path.child(key),
           'is an annotation kpt or dbtls reads from the objects dbtls generates; on a Service it ' +
             'would change how the package is rendered: remove it from the template',
         );
@@ -209,7 +213,7 @@ class Template {
   }
 
   private labels(v: unknown): Record<string, string> {
-    const path = `${this.at}.metadata.labels`;
+    const path = this.path.child('metadata', 'labels');
     const out: Record<string, string> = {};
     const labels = this.stringMap(v, path);
     if (labels.length > 0 && this.ignores.includes('labels')) {
@@ -219,7 +223,7 @@ class Template {
     for (const [key, value] of labels) {
       if (KEPT_LABELS.has(key) || /(^|\.)kubedb\.com\//.test(key)) {
         this.ctx.report.warn(
-          `${path}.${key}`,
+          path.child(key),
           'is a label KubeDB sets on its Services itself and never takes from a template; it is ' +
             'not applied',
         );
@@ -228,21 +232,21 @@ class Template {
     return out;
   }
 
-  private stringMap(v: unknown, path: string): [string, string][] {
+  private stringMap(v: unknown, path: FieldPath): [string, string][] {
     if (v === undefined || v === null) return [];
     if (!isObj(v)) {
       this.ctx.report.error(path, `must be a mapping of strings, got ${describeType(v)}`);
       return [];
     }
     const out: [string, string][] = [];
-    const labels = path.endsWith('.labels');
+    const labels = path.last === 'labels';
     for (const [key, value] of Object.entries(v)) {
-      const at = `${path}.${key}`;
+      const field = path.child(key);
       const problem = keyProblem(key) ?? (labels ? labelValueProblem(value) : undefined);
       if (typeof value !== 'string')
-        this.ctx.report.error(at, `must be a string, got ${describeType(value)}`);
+        this.ctx.report.error(field, `must be a string, got ${describeType(value)}`);
       else if (problem)
-        this.ctx.report.error(at, `${problem}: the API server would refuse the Service`);
+        this.ctx.report.error(field, `${problem}: the API server would refuse the Service`);
       else out.push([key, value]);
     }
     return out;
@@ -250,7 +254,7 @@ class Template {
 
   private serviceSpec(service: KubeObject, spec: Obj): Obj {
     const s = this.spec;
-    const path = (f: string) => `${this.at}.spec.${f}`;
+    const path = (f: string) => this.path.child('spec', f);
     for (const key of Object.keys(s)) if (!SPEC_FIELDS.has(key)) this.unknown(path(key), '');
     const templated = this.type(s.type);
     // Checks that depend on the type would only echo a type that is wrong already.
@@ -295,7 +299,7 @@ class Template {
   /** The template's type; undefined when it sets none, null when it is refused. */
   private type(v: unknown): string | undefined | null {
     if (v === undefined || v === null || v === '') return undefined;
-    const path = `${this.at}.spec.type`;
+    const path = this.path.child('spec', 'type');
     if (typeof v !== 'string' || !TYPES.includes(v)) {
       const supported = TYPES.map((x) => `"${x}"`).join(', ');
       this.ctx.report.error(path, `must be one of ${supported}, got ${describeType(v)}`);
@@ -315,7 +319,7 @@ class Template {
 
   private clusterIP(v: unknown, type: string): string | undefined {
     if (v === undefined || v === null || v === '') return undefined;
-    const path = `${this.at}.spec.clusterIP`;
+    const path = this.path.child('spec', 'clusterIP');
     if (typeof v !== 'string' || (v !== 'None' && !isGoIP(v))) {
       this.ctx.report.error(path, `must be an IP address or "None", got ${describeType(v)}`);
       return undefined;
@@ -330,11 +334,11 @@ class Template {
     return v;
   }
 
-  private strings(v: unknown, path: string): string[] | undefined {
+  private strings(v: unknown, path: FieldPath): string[] | undefined {
     if (v === undefined || v === null) return undefined;
     if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
       // externalIPs: already reported as the server certificate reads them.
-      if (!path.endsWith('externalIPs'))
+      if (path.last !== 'externalIPs')
         this.ctx.report.error(path, `must be a list of strings, got ${describeType(v)}`);
       return undefined;
     }
@@ -342,7 +346,7 @@ class Template {
   }
 
   private sourceRanges(v: unknown, type: string): string[] | undefined {
-    const path = `${this.at}.spec.loadBalancerSourceRanges`;
+    const path = this.path.child('spec', 'loadBalancerSourceRanges');
     const ranges = this.strings(v, path);
     if (!ranges) return undefined;
     if (type !== 'LoadBalancer') {
@@ -355,14 +359,14 @@ class Template {
     }
     ranges.forEach((r, j) => {
       if (!isCIDR(r.trim()))
-        this.ctx.report.error(`${path}[${j}]`, `"${r}" is not an IP range such as 10.0.0.0/8`);
+        this.ctx.report.error(path.index(j), `"${r}" is not an IP range such as 10.0.0.0/8`);
     });
     return ranges;
   }
 
   private trafficPolicy(v: unknown, accessible: boolean): string | undefined {
     if (v === undefined || v === null || v === '') return undefined;
-    const path = `${this.at}.spec.externalTrafficPolicy`;
+    const path = this.path.child('spec', 'externalTrafficPolicy');
     if (v !== 'Cluster' && v !== 'Local') {
       this.ctx.report.error(path, `must be "Cluster" or "Local", got ${describeType(v)}`);
       return undefined;
@@ -380,7 +384,7 @@ class Template {
 
   private healthCheckNodePort(v: unknown, type: string, policy: string | undefined) {
     if (v === undefined || v === null || v === 0) return undefined;
-    const path = `${this.at}.spec.healthCheckNodePort`;
+    const path = this.path.child('spec', 'healthCheckNodePort');
     if (!isPort(v)) {
       this.ctx.report.error(path, `must be a port number (1-65535), got ${describeType(v)}`);
       return undefined;
@@ -397,7 +401,7 @@ class Template {
   }
 
   /** Whether node port `port` at `path` is the first of its number; an error if not. */
-  private nodePort(port: number, path: string): boolean {
+  private nodePort(port: number, path: FieldPath): boolean {
     const other = this.nodePorts.get(port);
     if (other === undefined) {
       this.nodePorts.set(port, path);
@@ -415,7 +419,7 @@ class Template {
   private ports(service: KubeObject, spec: Obj, type: string): unknown {
     const current = Array.isArray(spec.ports) ? (spec.ports as Obj[]) : [];
     const v = this.spec.ports;
-    const path = `${this.at}.spec.ports`;
+    const path = this.path.child('spec', 'ports');
     if (v === undefined || v === null) return current;
     if (!Array.isArray(v)) {
       this.ctx.report.error(path, `must be a list of ports, got ${describeType(v)}`);
@@ -428,12 +432,12 @@ class Template {
     let ports = current;
     const names = current.map((p) => String(p.name));
     v.forEach((p, j) => {
-      const at = `${path}[${j}]`;
-      const patch = this.port(p, at, type);
+      const entry = path.index(j);
+      const patch = this.port(p, entry, type);
       if (!patch) return;
       if (patch.name === undefined) {
         this.ctx.report.warn(
-          at,
+          entry,
           `has no name: ${this.operator} matches a template's ports to the Service's by name ` +
             `(${names.join(', ')}) and ignores this one`,
         );
@@ -442,24 +446,25 @@ class Template {
       const k = names.indexOf(patch.name);
       if (k < 0) {
         this.ctx.report.warn(
-          `${at}.name`,
+          entry.child('name'),
           `service "${service.metadata.name}" has no port "${patch.name}" (its ports: ` +
             `${names.join(', ')}); ${this.operator} ignores a template port it cannot match by ` +
             'name, and so does dbtls',
         );
         return;
       }
-      if (patch.nodePort !== undefined && !this.nodePort(patch.nodePort, `${at}.nodePort`)) return;
+      if (patch.nodePort !== undefined && !this.nodePort(patch.nodePort, entry.child('nodePort')))
+        return;
       if (ports === current) ports = [...current];
       ports[k] = compact({ ...ports[k], port: patch.port, nodePort: patch.nodePort });
     });
     return ports;
   }
 
-  private port(p: unknown, at: string, type: string) {
+  private port(p: unknown, path: FieldPath, type: string) {
     if (!isObj(p)) {
       this.ctx.report.error(
-        at,
+        path,
         `must be a mapping with name, port and nodePort, got ${describeType(p)}`,
       );
       return undefined;
@@ -467,12 +472,12 @@ class Template {
     let ok = true;
     const name = p.name === undefined || p.name === null || p.name === '' ? undefined : p.name;
     if (name !== undefined && typeof name !== 'string') {
-      this.ctx.report.error(`${at}.name`, `must be a string, got ${describeType(name)}`);
+      this.ctx.report.error(path.child('name'), `must be a string, got ${describeType(name)}`);
       ok = false;
     }
     if (!isPort(p.port)) {
       this.ctx.report.error(
-        `${at}.port`,
+        path.child('port'),
         `must be a port number (1-65535), got ${describeType(p.port)}`,
       );
       ok = false;
@@ -480,13 +485,13 @@ class Template {
     const nodePort = p.nodePort === 0 || p.nodePort === null ? undefined : p.nodePort;
     if (nodePort !== undefined && !isPort(nodePort)) {
       this.ctx.report.error(
-        `${at}.nodePort`,
+        path.child('nodePort'),
         `must be a port number (1-65535), got ${describeType(nodePort)}`,
       );
       ok = false;
     } else if (nodePort !== undefined && type === 'ClusterIP') {
       this.ctx.report.error(
-        `${at}.nodePort`,
+        path.child('nodePort'),
         'may not be used when type is ClusterIP: the API server would refuse the Service; set ' +
           'type NodePort or LoadBalancer, or remove the nodePort',
       );
@@ -494,7 +499,7 @@ class Template {
     }
     for (const key of Object.keys(p)) {
       if (key !== 'name' && key !== 'port' && key !== 'nodePort')
-        this.unknown(`${at}.${key}`, 'name, port and nodePort');
+        this.unknown(path.child(key), 'name, port and nodePort');
     }
     if (!ok) return undefined;
     return {
@@ -504,7 +509,7 @@ class Template {
     };
   }
 
-  private unknown(path: string, known: string): void {
+  private unknown(path: FieldPath, known: string): void {
     const fields = known || [...SPEC_FIELDS].join(', ');
     this.ctx.report.warn(
       path,
@@ -513,7 +518,7 @@ class Template {
     );
   }
 
-  private notApplied(path: string, what: string): void {
+  private notApplied(path: FieldPath, what: string): void {
     this.ctx.report.warn(
       path,
       `the ${this.operator} operator does not apply a service template's ${what}, so neither ` +

@@ -8,7 +8,7 @@ import { isObj, type KubeObject, namespaceOf, type Obj } from '../io/objects.js'
 import type { Reporter } from '../io/results.js';
 import type { CertificateOverride } from './tls-config.js';
 import { formatGoDuration, HOUR, MINUTE, parseGoDuration } from '../util/duration.js';
-import { FieldPath } from './field-path.js';
+import { at, type FieldPath } from '../util/field-path.js';
 
 export type WebhookErrorType =
   | 'Required value'
@@ -20,8 +20,6 @@ export type WebhookErrorType =
 
 export interface WebhookError {
   /** The webhook's path, e.g. `spec.ipAddresses[1]`. */
-  field: string;
-  /** The same path as a value, for reading its parts (userField). */
   path: FieldPath;
   type: WebhookErrorType;
   /** The bad value as Go prints it: strings quoted, numbers and durations bare. */
@@ -38,7 +36,7 @@ export function formatWebhookError(e: WebhookError): string {
   )
     parts.push(e.value);
   if (e.detail !== '') parts.push(e.detail);
-  return `${e.field}: ${parts.join(': ')}`;
+  return `${e.path}: ${parts.join(': ')}`;
 }
 
 /** The key usages cert-manager knows (pkg/api/util/usages.go), the CRD's enum. */
@@ -120,7 +118,8 @@ export function dns1123SubdomainErrors(value: string): string[] {
 /** Reports one webhook error at a path: what each section of the validator calls. */
 type Add = (path: FieldPath, type: WebhookErrorType, detail: string, value?: string) => void;
 
-const SPEC = FieldPath.root('spec');
+const SPEC = at('spec');
+const TLS_ISSUER_REF = at('spec', 'tls', 'issuerRef');
 
 /**
  * Every error the webhook returns for this Certificate `spec`, in its order: the sections below
@@ -130,7 +129,6 @@ export function validateCertificateSpec(spec: Obj): WebhookError[] {
   const el: WebhookError[] = [];
   const add: Add = (path, type, detail, value) =>
     el.push({
-      field: path.toString(),
       path,
       type,
       detail,
@@ -155,17 +153,18 @@ export function validateCertificateSpec(spec: Obj): WebhookError[] {
 }
 
 function validateSecretName(spec: Obj, add: Add): void {
-  const at = SPEC.child('secretName');
+  const path = SPEC.child('secretName');
   const secretName = str(spec.secretName);
-  if (secretName === '') add(at, 'Required value', 'must be specified');
+  if (secretName === '') add(path, 'Required value', 'must be specified');
   else
-    for (const d of dns1123SubdomainErrors(secretName)) add(at, 'Invalid value', d, q(secretName));
+    for (const d of dns1123SubdomainErrors(secretName))
+      add(path, 'Invalid value', d, q(secretName));
 }
 
 function validateIssuerRef(spec: Obj, add: Add): void {
-  const at = SPEC.child('issuerRef');
+  const path = SPEC.child('issuerRef');
   const ref = isObj(spec.issuerRef) ? spec.issuerRef : {};
-  if (str(ref.name) === '') add(at.child('name'), 'Required value', 'must be specified');
+  if (str(ref.name) === '') add(path.child('name'), 'Required value', 'must be specified');
   const group = str(ref.group);
   const kind = str(ref.kind);
   if (
@@ -174,7 +173,7 @@ function validateIssuerRef(spec: Obj, add: Add): void {
   ) {
     const hint = group === '' ? ' (did you forget to set spec.issuerRef.kind.group?)' : '';
     add(
-      at.child('kind'),
+      path.child('kind'),
       'Invalid value',
       `must be one of Issuer or ClusterIssuer${hint}`,
       q(kind),
@@ -205,17 +204,17 @@ function validateLiteralSubject(spec: Obj, add: Add): string {
       'When providing a `LiteralSubject` no `Subject` properties may be provided.',
       JSON.stringify(subject),
     );
-  const at = SPEC.child('literalSubject');
+  const path = SPEC.child('literalSubject');
   const dn = parseLiteralSubject(literalSubject);
   if ('error' in dn) {
-    add(at, 'Invalid value', dn.error, q(literalSubject));
+    add(path, 'Invalid value', dn.error, q(literalSubject));
     return commonName;
   }
   for (const [type, value] of dn.attributes) {
     if (type === 'CN') commonName = value;
     else if (!LITERAL_SUBJECT_KEYS.includes(type) && !/^\d+(\.\d+)+$/.test(type)) {
       const detail = `Literal subject contains unrecognized key with value [${value}]`;
-      add(at, 'Invalid value', detail, q(literalSubject));
+      add(path, 'Invalid value', detail, q(literalSubject));
     }
   }
   return commonName;
@@ -241,8 +240,8 @@ function validateIdentity(spec: Obj, commonName: string, add: Add): void {
 /** ipAddresses, emailAddresses and otherNames, entry by entry. */
 function validateSubjectAltNames(spec: Obj, add: Add): void {
   list(spec.ipAddresses).forEach((ip, i) => {
-    const at = SPEC.child('ipAddresses').index(i);
-    if (!isGoIP(str(ip))) add(at, 'Invalid value', 'invalid IP address', q(str(ip)));
+    const path = SPEC.child('ipAddresses').index(i);
+    if (!isGoIP(str(ip))) add(path, 'Invalid value', 'invalid IP address', q(str(ip)));
   });
   list(spec.emailAddresses).forEach((email, i) => {
     const problem = goMailProblem(str(email));
@@ -250,14 +249,18 @@ function validateSubjectAltNames(spec: Obj, add: Add): void {
       add(SPEC.child('emailAddresses').index(i), 'Invalid value', problem, q(str(email)));
   });
   list(spec.otherNames).forEach((on, i) => {
-    const at = SPEC.child('otherNames').index(i);
+    const path = SPEC.child('otherNames').index(i);
     const o = isObj(on) ? on : {};
     const oid = str(o.oid);
-    if (oid === '') add(at.child('oid'), 'Required value', 'must be specified');
+    if (oid === '') add(path.child('oid'), 'Required value', 'must be specified');
     else if (!/^[0-2](\.(0|[1-9]\d*))+$/.test(oid))
-      add(at.child('oid'), 'Invalid value', 'invalid oid syntax', q(oid));
+      add(path.child('oid'), 'Invalid value', 'invalid oid syntax', q(oid));
     if (str(o.utf8Value) === '')
-      add(at.child('utf8Value'), 'Required value', 'must be set to a valid non-empty UTF8 string');
+      add(
+        path.child('utf8Value'),
+        'Required value',
+        'must be set to a valid non-empty UTF8 string',
+      );
   });
 }
 
@@ -281,20 +284,20 @@ function validateKeyAlgorithms(spec: Obj, add: Add): void {
 }
 
 function validatePrivateKey(algorithm: string, size: number, add: Add): void {
-  const at = SPEC.child('privateKey');
+  const path = SPEC.child('privateKey');
   if (algorithm === '' || algorithm === 'RSA') {
     if (size > 0 && (size < 2048 || size > 8192)) {
       const detail = 'must be between 2048 and 8192 for rsa keyAlgorithm';
-      add(at.child('size'), 'Invalid value', detail, String(size));
+      add(path.child('size'), 'Invalid value', detail, String(size));
     }
   } else if (algorithm === 'ECDSA') {
     if (size > 0 && ![256, 384, 521].includes(size)) {
       const detail = 'supported values: "256", "384", "521"';
-      add(at.child('size'), 'Unsupported value', detail, String(size));
+      add(path.child('size'), 'Unsupported value', detail, String(size));
     }
   } else if (algorithm !== 'Ed25519') {
     const detail = 'must be either empty or one of rsa, ecdsa or ed25519';
-    add(at.child('algorithm'), 'Invalid value', detail, q(algorithm));
+    add(path.child('algorithm'), 'Invalid value', detail, q(algorithm));
   }
 }
 
@@ -318,30 +321,35 @@ function validateRevisionHistoryLimit(spec: Obj, add: Add): void {
 
 function validateSecretTemplate(spec: Obj, add: Add): void {
   if (!isObj(spec.secretTemplate)) return;
-  const at = SPEC.child('secretTemplate');
+  const path = SPEC.child('secretTemplate');
   const annotations = isObj(spec.secretTemplate.annotations) ? spec.secretTemplate.annotations : {};
   for (const key of Object.keys(annotations)) {
     if (key.startsWith('cert-manager.io/') && key !== 'cert-manager.io/allow-direct-injection') {
       const detail = 'cert-manager.io/* annotations are not allowed';
-      add(at.child('annotations'), 'Invalid value', detail, q(key));
+      add(path.child('annotations'), 'Invalid value', detail, q(key));
     }
   }
   const labels = isObj(spec.secretTemplate.labels) ? spec.secretTemplate.labels : {};
   for (const value of Object.values(labels)) {
     if (str(value).length > 63)
-      add(at.child('labels'), 'Invalid value', 'must be no more than 63 characters', q(str(value)));
+      add(
+        path.child('labels'),
+        'Invalid value',
+        'must be no more than 63 characters',
+        q(str(value)),
+      );
   }
 }
 
 function validateNameConstraints(spec: Obj, add: Add): void {
   const constraints = spec.nameConstraints;
   if (!isObj(constraints)) return;
-  const at = SPEC.child('nameConstraints');
+  const path = SPEC.child('nameConstraints');
   const value = JSON.stringify(constraints);
   if (spec.isCA !== true)
-    add(at, 'Invalid value', 'isCa should be true when nameConstraints is set', value);
+    add(path, 'Invalid value', 'isCa should be true when nameConstraints is set', value);
   if (constraints.permitted === undefined && constraints.excluded === undefined)
-    add(at, 'Invalid value', 'either permitted or excluded must be set', value);
+    add(path, 'Invalid value', 'either permitted or excluded must be set', value);
 }
 
 function validateAdditionalOutputFormats(spec: Obj, add: Add): void {
@@ -363,23 +371,23 @@ function validateKeystores(spec: Obj, add: Add): void {
     const ks = keystores[key];
     if (!isObj(ks)) continue;
     const ref = isObj(ks.passwordSecretRef) ? str(ks.passwordSecretRef.name) : '';
-    const at = SPEC.child('keystores').child(key);
+    const path = SPEC.child('keystores').child(key);
     if (ks.password !== undefined && ref !== '')
       add(
-        at,
+        path,
         'Forbidden',
         `exactly one of passwordSecretRef and password must be provided for ${label} keystores; ` +
           `cannot set both`,
       );
     else if (ks.password === undefined && ref === '')
       add(
-        at,
+        path,
         'Forbidden',
         `must set exactly one of passwordSecretRef and password must for ${label} keystores`,
       );
     else if (ks.password !== undefined && str(ks.password) === '')
       add(
-        at.child('password'),
+        path.child('password'),
         'Forbidden',
         `literal password cannot be empty if set on ${label} keystores`,
       );
@@ -388,15 +396,15 @@ function validateKeystores(spec: Obj, add: Add): void {
 
 function validateRenewal(spec: Obj, add: Add): void {
   if (!isObj(spec.renewal)) return;
-  const at = SPEC.child('renewal');
+  const path = SPEC.child('renewal');
   const policy = str(spec.renewal.policy);
   if (policy !== '' && policy !== 'RenewBefore' && policy !== 'Disabled') {
     const detail = 'supported values: "RenewBefore", "Disabled"';
-    add(at.child('policy'), 'Unsupported value', detail, q(policy));
+    add(path.child('policy'), 'Unsupported value', detail, q(policy));
   }
   if (policy === 'Disabled' && list(spec.renewal.windows).length > 0) {
     const detail = 'windows cannot be set when `renewal.policy` is set to Disabled';
-    add(at.child('windows'), 'Forbidden', detail);
+    add(path.child('windows'), 'Forbidden', detail);
   }
 }
 
@@ -436,18 +444,18 @@ function validateDurations(spec: Obj, add: Add): void {
 }
 
 function validateRenewBeforePercentage(duration: bigint, pct: number, add: Add): void {
-  const at = SPEC.child('renewBeforePercentage');
+  const path = SPEC.child('renewBeforePercentage');
   // The webhook (v1.21.1) computes the complement, duration*(100-pct)/100.
   const rb = (duration * BigInt(100 - Math.trunc(pct))) / 100n;
   if (rb < MINIMUM_RENEW_BEFORE) {
     const least = formatGoDuration(MINIMUM_RENEW_BEFORE);
     const detail = `certificate renewBeforePercentage must result in a renewBefore greater than ${least}`;
-    add(at, 'Invalid value', detail, String(pct));
+    add(path, 'Invalid value', detail, String(pct));
   }
   if (rb >= duration) {
     const detail =
       'certificate renewBeforePercentage must result in a renewBefore less than duration';
-    add(at, 'Invalid value', detail, String(pct));
+    add(path, 'Invalid value', detail, String(pct));
   }
 }
 
@@ -611,9 +619,9 @@ export function reportWebhookErrors(
       report.error(userPath, `cert-manager's webhook would reject Certificate "${name}": ${text}`);
     } else {
       report.error(
-        'metadata.name',
+        at('metadata', 'name'),
         `cert-manager's webhook would reject the generated Certificate "${name}": ${text}; ` +
-          `${hintFor(e.field, spec, alias, report.object.metadata.name, namespaceOf(report.object))}`,
+          `${hintFor(e.path, spec, alias, report.object.metadata.name, namespaceOf(report.object))}`,
       );
     }
   }
@@ -621,7 +629,7 @@ export function reportWebhookErrors(
     const problem = dnsNameProblem(dns);
     if (problem)
       report.warn(
-        `${override!.path}.dnsNames[${i}]`,
+        override!.path.child('dnsNames').index(i),
         `${JSON.stringify(dns)} is not a valid DNS name: it ${problem}; cert-manager accepts it, ` +
           `but no client will match it and ACME issuers refuse it`,
       );
@@ -657,34 +665,33 @@ function userField(
   path: FieldPath,
   spec: Obj,
   o: CertificateOverride | undefined,
-): string | undefined {
+): FieldPath | undefined {
   // The Certificate's field directly under spec, and the list index after it if there is one.
-  const top = path.nameAt(1) ?? '';
-  if (top === 'issuerRef') return o?.issuerRef ? `${o.path}.issuerRef` : 'spec.tls.issuerRef';
+  const [, top, index] = path.segments;
+  if (top === 'issuerRef') return o?.issuerRef ? o.path.child('issuerRef') : TLS_ISSUER_REF;
   if (!o) return undefined;
   switch (top) {
     case 'secretName':
-      return o.secretName !== undefined ? `${o.path}.secretName` : undefined;
+      return o.secretName !== undefined ? o.path.child('secretName') : undefined;
     case 'duration':
-      return o.duration !== undefined ? `${o.path}.duration` : undefined;
+      return o.duration !== undefined ? o.path.child('duration') : undefined;
     case 'renewBefore':
-      if (o.renewBefore !== undefined) return `${o.path}.renewBefore`;
-      return o.duration !== undefined ? `${o.path}.duration` : undefined;
+      if (o.renewBefore !== undefined) return o.path.child('renewBefore');
+      return o.duration !== undefined ? o.path.child('duration') : undefined;
     case 'subject':
-      return o.subject !== undefined ? `${o.path}.subject` : undefined;
+      return o.subject !== undefined ? o.path.child('subject') : undefined;
     case 'privateKey':
       return o.privateKey?.encoding !== undefined && path.last === 'encoding'
-        ? `${o.path}.privateKey.encoding`
+        ? o.path.child('privateKey', 'encoding')
         : undefined;
     case 'dnsNames':
     case 'ipAddresses':
     case 'uris':
     case 'emailAddresses': {
-      const index = path.indexAt(2);
-      if (index === undefined) return undefined;
+      if (typeof index !== 'number') return undefined;
       const value = list(spec[top])[index];
       const j = (o[top] ?? []).indexOf(value as string);
-      return j >= 0 ? `${o.path}.${top}[${j}]` : undefined;
+      return j >= 0 ? o.path.child(top).index(j) : undefined;
     }
     default:
       return undefined;
@@ -692,13 +699,13 @@ function userField(
 }
 
 function hintFor(
-  field: string,
+  path: FieldPath,
   spec: Obj,
   alias: string,
   dbName: string,
   namespace: string,
 ): string {
-  if (field === 'spec.commonName') {
+  if (path.equals(SPEC.child('commonName'))) {
     const cn = str(spec.commonName);
     const bytes = Buffer.byteLength(cn, 'utf8');
     // The name plus what the kind adds to it (VaultServer's "-<alias>"): the name gets the rest of the 64 bytes.
@@ -719,7 +726,7 @@ function hintFor(
     const limit = `at most ${64 - added} bytes${inNamespace}`;
     return `${derived}${andNamespace}: choose a metadata.name of ${limit}`;
   }
-  if (field === 'spec.secretName') {
+  if (path.equals(SPEC.child('secretName'))) {
     return (
       `the secret name is derived from the database's name: choose a shorter lowercase ` +
       `metadata.name, or set secretName for alias ${alias} in spec.tls.certificates`
@@ -779,7 +786,7 @@ export function reportGeneratedNames(objects: readonly KubeObject[], report: Rep
   ].filter((x) => x !== '');
   const what = `${lowercase || advice.length === 0 ? 'lowercase ' : ''}metadata.name${advice.length ? ` ${advice.join(', ')}` : ''}`;
   report.error(
-    'metadata.name',
+    at('metadata', 'name'),
     `the cluster would reject names derived from this one: ${found.join('; ')}; choose a ${what}`,
   );
 }

@@ -2,11 +2,12 @@
 import { isObj, type Obj } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
 import { describeType } from '../io/resource-list.js';
+import { at, type FieldPath } from '../util/field-path.js';
 
 export function readEnum<T extends string>(
   o: Obj,
   key: string,
-  path: string,
+  path: FieldPath,
   allowed: readonly T[],
   report: Reporter,
 ): T | undefined {
@@ -21,7 +22,12 @@ export function readEnum<T extends string>(
   return undefined;
 }
 
-export function readBool(o: Obj, key: string, path: string, report: Reporter): boolean | undefined {
+export function readBool(
+  o: Obj,
+  key: string,
+  path: FieldPath,
+  report: Reporter,
+): boolean | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'boolean') return v;
@@ -32,7 +38,7 @@ export function readBool(o: Obj, key: string, path: string, report: Reporter): b
 export function readInt(
   o: Obj,
   key: string,
-  path: string,
+  path: FieldPath,
   report: Reporter,
   min: number,
 ): number | undefined {
@@ -51,7 +57,7 @@ export function readInt(
 export function readString(
   o: Obj,
   key: string,
-  path: string,
+  path: FieldPath,
   report: Reporter,
   rule: 'non-empty' | 'any' = 'non-empty',
 ): string | undefined {
@@ -112,7 +118,7 @@ export function warnOperatorOnly(
     const v = spec[field];
     if (v === undefined || v === null || v === false || (isObj(v) && Object.keys(v).length === 0))
       continue;
-    report.operatorOnly(`spec.${field}`, what, 'KubeDB');
+    report.operatorOnly(at('spec', field), what, 'KubeDB');
   }
 }
 
@@ -125,12 +131,15 @@ export function readUpstreamVersion(
   report: Reporter,
   o: { product: string; image: string; example: string; standalone: boolean },
 ): string | undefined {
-  const version = readString(spec, 'version', 'spec.version', report);
+  const version = readString(spec, 'version', at('spec', 'version'), report);
   if (spec.version === undefined || spec.version === null) {
-    report.error('spec.version', `is required: the ${o.product} version, e.g. "${o.example}"`);
+    report.error(
+      at('spec', 'version'),
+      `is required: the ${o.product} version, e.g. "${o.example}"`,
+    );
   } else if (version !== undefined && o.standalone && !/^\d+\.\d+(\.\d+)*$/.test(version)) {
     report.error(
-      'spec.version',
+      at('spec', 'version'),
       `${JSON.stringify(version)} is not a ${o.product} version; standalone mode runs the ` +
         `upstream ${o.image} image and needs a version such as "${o.example}" (or use mode: ` +
         'operator)',

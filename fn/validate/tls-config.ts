@@ -5,6 +5,7 @@ import type { Reporter } from '../io/results.js';
 import { describeType } from '../io/resource-list.js';
 import { parseGoDuration } from '../util/duration.js';
 import { readString } from './fields.js';
+import { at, type FieldPath } from '../util/field-path.js';
 
 export interface IssuerRef {
   apiGroup: string;
@@ -26,7 +27,7 @@ export interface Subject {
 /** One `spec.tls.certificates[]` entry after validation; `path` is where it sits in the source. */
 export interface CertificateOverride {
   alias: string;
-  path: string;
+  path: FieldPath;
   issuerRef?: IssuerRef;
   secretName?: string;
   subject?: Subject;
@@ -82,37 +83,42 @@ export function readTLSConfig(
   const tls = spec.tls;
   if (tls === undefined || tls === null) return undefined;
   if (!isObj(tls)) {
-    report.notMapping('spec.tls', tls);
+    report.notMapping(at('spec', 'tls'), tls);
     return undefined;
   }
   const config: TLSConfig = { overrides: new Map(), extra: {} };
   for (const key of Object.keys(tls)) {
     if (key === 'issuerRef' || key === 'certificates') continue;
     if (extraFields.includes(key)) config.extra[key] = tls[key];
-    else report.unknownField('spec.tls', key, ['issuerRef', 'certificates', ...extraFields]);
+    else report.unknownField(at('spec', 'tls'), key, ['issuerRef', 'certificates', ...extraFields]);
   }
   if (tls.issuerRef === undefined || tls.issuerRef === null) {
     if (!issuerRefOptional)
       report.error(
-        'spec.tls.issuerRef',
+        at('spec', 'tls', 'issuerRef'),
         'spec.tls.issuerRef is required when spec.tls is set: name the cert-manager Issuer or ' +
           'ClusterIssuer that signs the certificates',
       );
   } else {
-    config.issuerRef = readIssuerRef(tls.issuerRef, 'spec.tls.issuerRef', report);
+    config.issuerRef = readIssuerRef(tls.issuerRef, at('spec', 'tls', 'issuerRef'), report);
   }
   const certs = tls.certificates;
   if (certs !== undefined && certs !== null) {
     if (!Array.isArray(certs)) {
-      report.error('spec.tls.certificates', `must be a list, got ${describeType(certs)}`);
+      report.error(at('spec', 'tls', 'certificates'), `must be a list, got ${describeType(certs)}`);
     } else {
       certs.forEach((entry, i) => {
-        const o = readCertificate(entry, `spec.tls.certificates[${i}]`, report, knownAliases);
+        const o = readCertificate(
+          entry,
+          at('spec', 'tls', 'certificates', i),
+          report,
+          knownAliases,
+        );
         if (!o) return;
         const seen = config.overrides.get(o.alias);
         if (seen)
           report.error(
-            `${o.path}.alias`,
+            o.path.child('alias'),
             `alias "${o.alias}" is already customised by ${seen.path}; give each alias once`,
           );
         else config.overrides.set(o.alias, o);
@@ -122,7 +128,11 @@ export function readTLSConfig(
   return config;
 }
 
-export function readIssuerRef(v: unknown, path: string, report: Reporter): IssuerRef | undefined {
+export function readIssuerRef(
+  v: unknown,
+  path: FieldPath,
+  report: Reporter,
+): IssuerRef | undefined {
   if (!isObj(v)) {
     report.error(path, `must be a mapping with apiGroup, kind and name, got ${describeType(v)}`);
     return undefined;
@@ -137,22 +147,25 @@ export function readIssuerRef(v: unknown, path: string, report: Reporter): Issue
   const apiGroup = v.apiGroup ?? ISSUER_GROUP;
   if (apiGroup !== ISSUER_GROUP) {
     report.error(
-      `${path}.apiGroup`,
+      path.child('apiGroup'),
       `must be "${ISSUER_GROUP}", got ${describeType(apiGroup)}: only cert-manager issuers are ` +
         `supported`,
     );
     ok = false;
   }
   if (v.kind === undefined) {
-    report.error(`${path}.kind`, 'is required: Issuer or ClusterIssuer');
+    report.error(path.child('kind'), 'is required: Issuer or ClusterIssuer');
     ok = false;
   } else if (v.kind !== 'Issuer' && v.kind !== 'ClusterIssuer') {
-    report.error(`${path}.kind`, `must be Issuer or ClusterIssuer, got ${describeType(v.kind)}`);
+    report.error(
+      path.child('kind'),
+      `must be Issuer or ClusterIssuer, got ${describeType(v.kind)}`,
+    );
     ok = false;
   }
   if (typeof v.name !== 'string' || v.name === '') {
     report.error(
-      `${path}.name`,
+      path.child('name'),
       v.name === undefined
         ? 'is required'
         : `must be a non-empty string, got ${describeType(v.name)}`,
@@ -166,7 +179,7 @@ export function readIssuerRef(v: unknown, path: string, report: Reporter): Issue
 
 function readCertificate(
   v: unknown,
-  path: string,
+  path: FieldPath,
   report: Reporter,
   knownAliases: readonly string[],
 ): CertificateOverride | undefined {
@@ -181,22 +194,22 @@ function readCertificate(
   }
   const alias = v.alias;
   if (alias === undefined)
-    report.error(`${path}.alias`, `is required: one of ${knownAliases.join(', ')}`);
+    report.error(path.child('alias'), `is required: one of ${knownAliases.join(', ')}`);
   else if (typeof alias !== 'string' || !knownAliases.includes(alias)) {
     report.error(
-      `${path}.alias`,
+      path.child('alias'),
       `unknown alias ${typeof alias === 'string' ? JSON.stringify(alias) : describeType(alias)}; ` +
         `this resource issues ${knownAliases.join(', ')}`,
     );
   }
   const o: CertificateOverride = { alias: String(alias), path };
   if (v.issuerRef !== undefined)
-    o.issuerRef = readIssuerRef(v.issuerRef, `${path}.issuerRef`, report);
+    o.issuerRef = readIssuerRef(v.issuerRef, path.child('issuerRef'), report);
   if (v.secretName !== undefined)
-    o.secretName = readString(v, 'secretName', `${path}.secretName`, report, 'any');
+    o.secretName = readString(v, 'secretName', path.child('secretName'), report, 'any');
   readDurations(v, o, report);
   for (const key of STRING_LISTS) {
-    if (v[key] !== undefined) o[key] = readStringList(v[key], `${path}.${key}`, report);
+    if (v[key] !== undefined) o[key] = readStringList(v[key], path.child(key), report);
   }
   const subject = v.subject === undefined ? undefined : readSubject(v.subject, path, report);
   if (subject) o.subject = subject;
@@ -208,23 +221,23 @@ function readCertificate(
 function readDurations(v: Obj, o: CertificateOverride, report: Reporter): void {
   for (const key of ['duration', 'renewBefore'] as const) {
     if (v[key] === undefined) continue;
-    const at = `${o.path}.${key}`;
-    const s = readString(v, key, at, report, 'any');
+    const field = o.path.child(key);
+    const s = readString(v, key, field, report, 'any');
     if (s === undefined) continue;
     const d = parseGoDuration(s);
     if (!d.ok)
       report.error(
-        at,
+        field,
         `${JSON.stringify(s)} is not a Go duration as cert-manager requires (${d.error}); use ` +
           `hours, e.g. 2160h for 90 days`,
       );
-    else if (d.nanos <= 0n) report.error(at, `${JSON.stringify(s)} must be positive`);
+    else if (d.nanos <= 0n) report.error(field, `${JSON.stringify(s)} must be positive`);
     else o[key] = s;
   }
 }
 
-function readSubject(v: unknown, entry: string, report: Reporter): Subject | undefined {
-  const path = `${entry}.subject`;
+function readSubject(v: unknown, entry: FieldPath, report: Reporter): Subject | undefined {
+  const path = entry.child('subject');
   if (!isObj(v)) {
     report.notMapping(path, v);
     return undefined;
@@ -234,11 +247,11 @@ function readSubject(v: unknown, entry: string, report: Reporter): Subject | und
     if ((SUBJECT_LISTS as readonly string[]).includes(key))
       subject[key as (typeof SUBJECT_LISTS)[number]] = readStringList(
         v[key],
-        `${path}.${key}`,
+        path.child(key),
         report,
       );
     else if (key === 'serialNumber')
-      subject.serialNumber = readString(v, key, `${path}.serialNumber`, report, 'any');
+      subject.serialNumber = readString(v, key, path.child('serialNumber'), report, 'any');
     else report.unknownField(path, key, [...SUBJECT_LISTS, 'serialNumber'], 'subject');
   }
   return subject;
@@ -246,7 +259,7 @@ function readSubject(v: unknown, entry: string, report: Reporter): Subject | und
 
 /** privateKey in spec.tls.certificates: only the encoding, PKCS1 or PKCS8. */
 function readPrivateKey(v: unknown, o: CertificateOverride, report: Reporter): void {
-  const path = `${o.path}.privateKey`;
+  const path = o.path.child('privateKey');
   if (!isObj(v)) {
     report.notMapping(path, v);
     return;
@@ -254,7 +267,7 @@ function readPrivateKey(v: unknown, o: CertificateOverride, report: Reporter): v
   for (const key of Object.keys(v)) {
     if (key !== 'encoding')
       report.error(
-        `${path}.${key}`,
+        path.child(key),
         `unknown field "${key}"; privateKey in spec.tls.certificates has only encoding (the key ` +
           `algorithm and size are cert-manager's defaults, or those of the policy's privateKey ` +
           `rule)`,
@@ -262,11 +275,11 @@ function readPrivateKey(v: unknown, o: CertificateOverride, report: Reporter): v
   }
   const enc = v.encoding;
   if (enc !== undefined && enc !== 'PKCS1' && enc !== 'PKCS8')
-    report.error(`${path}.encoding`, `must be PKCS1 or PKCS8, got ${describeType(enc)}`);
+    report.error(path.child('encoding'), `must be PKCS1 or PKCS8, got ${describeType(enc)}`);
   else o.privateKey = enc === undefined ? {} : { encoding: enc };
 }
 
-function readStringList(v: unknown, path: string, report: Reporter): string[] | undefined {
+function readStringList(v: unknown, path: FieldPath, report: Reporter): string[] | undefined {
   if (!Array.isArray(v)) {
     report.error(path, `must be a list of strings, got ${describeType(v)}`);
     return undefined;
@@ -274,7 +287,7 @@ function readStringList(v: unknown, path: string, report: Reporter): string[] | 
   const out: string[] = [];
   v.forEach((s, i) => {
     if (typeof s === 'string') out.push(s);
-    else report.error(`${path}[${i}]`, `must be a string, got ${describeType(s)}`);
+    else report.error(path.index(i), `must be a string, got ${describeType(s)}`);
   });
   return out;
 }
