@@ -360,9 +360,10 @@ function renderDatabase(
   const target: ConnectTarget = { kind, ctx, plan, valid: !report.failed };
   if (report.failed) return { results: report.results, source: db, target };
   if (source !== db && settings.mode === 'standalone') {
+    const path = at('metadata', 'annotations', LOCAL_CONFIG);
     report.info(
-      at('metadata', 'annotations', LOCAL_CONFIG),
-      `set to "true", so that ${describeObject(db)} itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the ${operatorOf(kind)} operator)`,
+      path,
+      `${path} is set to "true", so that ${describeObject(db)} itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the ${operatorOf(kind)} operator)`,
     );
   }
   return { results: report.results, objects, source, target };
@@ -387,7 +388,7 @@ function checkIdentity(db: KubeObject, kind: DatabaseKind, report: Reporter): bo
   if (nameErrors.length) {
     report.error(
       at('metadata', 'name'),
-      `is not a valid Kubernetes name, and the API server would refuse the ${kind.kind} itself: ${nameErrors.join('; ')}`,
+      `metadata.name is not a valid Kubernetes name, and the API server would refuse the ${kind.kind} itself: ${nameErrors.join('; ')}`,
     );
     return false;
   }
@@ -409,7 +410,7 @@ function readDatabase(
   if (!isObj(spec)) {
     report.error(
       at('spec'),
-      spec === undefined ? 'is required' : `must be a mapping, got ${describeType(spec)}`,
+      spec === undefined ? 'spec is required' : `spec must be a mapping, got ${describeType(spec)}`,
     );
     return undefined;
   }

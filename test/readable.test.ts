@@ -21,7 +21,7 @@ describe('readString', () => {
     expect(readString({ v: null }, 'v', at('spec', 'v'), r)).toBeUndefined();
     expect(readString({ v: '' }, 'v', at('spec', 'v'), r)).toBeUndefined();
     expect(readString({ v: 'x' }, 'v', at('spec', 'v'), r)).toBe('x');
-    expect(messages(r)).toEqual(['spec.v: must be a non-empty string, got the string ""']);
+    expect(messages(r)).toEqual(['spec.v: spec.v must be a non-empty string, got the string ""']);
   });
 
   it('any (spec.tls.certificates[]): "" is taken, null is refused', () => {
@@ -29,7 +29,7 @@ describe('readString', () => {
     expect(readString({ v: '' }, 'v', at('spec', 'v'), r, 'any')).toBe('');
     expect(readString({}, 'v', at('spec', 'v'), r, 'any')).toBeUndefined();
     expect(readString({ v: null }, 'v', at('spec', 'v'), r, 'any')).toBeUndefined();
-    expect(messages(r)).toEqual(['spec.v: must be a string, got null']);
+    expect(messages(r)).toEqual(['spec.v: spec.v must be a string, got null']);
   });
 });
 
@@ -49,7 +49,7 @@ describe('the Reporter’s named message shapes', () => {
     expect(messages(r)).toEqual([
       'spec.tls.extra: unknown field "extra"; spec.tls has issuerRef, certificates',
       'spec.tls.issuerRef.group: unknown field "group"; issuerRef has apiGroup, kind, name',
-      'spec.tls: must be a mapping, got the string "yes"',
+      'spec.tls: spec.tls must be a mapping, got the string "yes"',
       'spec.monitor: monitoring (spec.monitor) is provided by the KubeDB operator only; ' +
         'standalone mode does not render it (use mode: operator to keep it)',
       'spec.unsealer: unsealing (spec.unsealer) is done by the KubeVault operator only; ' +

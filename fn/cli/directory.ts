@@ -151,7 +151,7 @@ function readYamlFile(
     const limit = /^too large: |^DBTLS_MAX_/.test(e.message);
     results.push({
       severity: 'error',
-      message: limit ? e.message : `not valid YAML: ${e.message}`,
+      message: limit ? e.message : `file is not valid YAML: ${e.message}`,
       file: { path },
       tags: e.line ? { line: String(e.line), column: String(e.column) } : undefined,
     });

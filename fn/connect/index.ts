@@ -141,7 +141,7 @@ function connectWorkload(run: Run): Made | undefined {
   const copied = copyWorkload(o);
   if (!copied) {
     const path = at(...podSpecPath(o)!);
-    report.error(path, `must be a pod spec for dbtls to connect ${describeObject(o)}`);
+    report.error(path, `${path} must be a pod spec for dbtls to connect ${describeObject(o)}`);
     return undefined;
   }
   const { copy, pod } = copied;
@@ -150,9 +150,10 @@ function connectWorkload(run: Run): Made | undefined {
   if (annotations[ADDED] !== undefined) {
     const previous = parseAdditions(String(annotations[ADDED]));
     if (!previous) {
+      const path = at('metadata', 'annotations', ADDED);
       report.error(
-        at('metadata', 'annotations', ADDED),
-        "is dbtls's record of what it added and cannot be read; remove the annotation together with what dbtls added",
+        path,
+        `${path} is dbtls's record of what it added and cannot be read; remove the annotation together with what dbtls added`,
       );
       return undefined;
     }
@@ -186,10 +187,8 @@ function connectWorkload(run: Run): Made | undefined {
 function readUser(value: unknown, report: Reporter): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'string' && value.trim() !== '') return value.trim();
-  report.error(
-    at('metadata', 'annotations', CONNECT_AS),
-    "must name the database user (the client certificate's common name)",
-  );
+  const path = at('metadata', 'annotations', CONNECT_AS);
+  report.error(path, `${path} must name the database user (the client certificate's common name)`);
   return undefined;
 }
 
@@ -454,14 +453,14 @@ function chooseContainers(pod: Obj, value: unknown, report: Reporter): Edit['cho
       );
       report.error(
         path,
-        `names container "${name}", which the pod template does not have; its containers are ` +
+        `${path} names container "${name}", which the pod template does not have; its containers are ` +
           `${names.join(', ')}`,
       );
       continue;
     }
     out.push({ list, container: containerOf(pod, list, name)! });
   }
-  if (out.length === 0 && !report.failed) report.error(path, 'names no container');
+  if (out.length === 0 && !report.failed) report.error(path, `${path} names no container`);
   return report.failed ? undefined : out;
 }
 
@@ -542,7 +541,7 @@ function warnUnreadableKey(o: KubeObject, pod: Obj, containers: Obj[], report: R
   const path = at(...podSpecPath(o)!, 'securityContext', 'fsGroup');
   report.warn(
     path,
-    "is not set: the client key is mounted 0440 and owned by root, so only a container running as root can read it; set fsGroup to a group of the container's user (client libraries refuse a key that others may read)",
+    `${path} is not set: the client key is mounted 0440 and owned by root, so only a container running as root can read it; set fsGroup to a group of the container's user (client libraries refuse a key that others may read)`,
   );
 }
 

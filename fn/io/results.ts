@@ -130,7 +130,7 @@ export class Reporter {
 
   /** The value at `path` should be a mapping. */
   notMapping(path: FieldPath, value: unknown): void {
-    this.error(path, `must be a mapping, got ${describeType(value)}`);
+    this.error(path, `${path} must be a mapping, got ${describeType(value)}`);
   }
 
   /**

@@ -251,7 +251,7 @@ function readTopologyMode(
   if (!isObj(t)) {
     report.error(
       at('spec', 'topology'),
-      'must be a mapping with mode: GaleraCluster or MariaDBReplication',
+      'spec.topology must be a mapping with mode: GaleraCluster or MariaDBReplication',
     );
     return undefined;
   }
@@ -259,7 +259,8 @@ function readTopologyMode(
   if (t.mode === undefined || t.mode === null)
     report.error(
       at('spec', 'topology', 'mode'),
-      'is required ' + 'when spec.topology is set: GaleraCluster or MariaDBReplication',
+      'spec.topology.mode is required ' +
+        'when spec.topology is set: GaleraCluster or MariaDBReplication',
     );
   return mode;
 }

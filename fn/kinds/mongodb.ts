@@ -58,7 +58,10 @@ export const mongodb = defineKind<MongoDBPlan>({
     const name = ctx.db.metadata.name;
     readString(spec, 'version', at('spec', 'version'), report);
     if (spec.version === undefined || spec.version === null)
-      report.error(at('spec', 'version'), 'is ' + 'required: the MongoDB version, e.g. "8.0.17"');
+      report.error(
+        at('spec', 'version'),
+        'spec.version is ' + 'required: the MongoDB version, e.g. "8.0.17"',
+      );
     const sslMode = readSslMode(ctx, spec);
     const topology = readTopology(spec, report);
     const clusterAuthMode = readClusterAuthMode(spec, topology !== 'standalone', sslMode, report);
@@ -126,7 +129,7 @@ function readTopology(spec: Obj, report: Reporter): Topology {
   if (has(rs) && has(sh))
     report.error(
       at('spec', 'shardTopology'),
-      'and spec.replicaSet are exclusive: ' +
+      'spec.shardTopology and spec.replicaSet are exclusive: ' +
         'each shard is a replica set of its own; remove spec.replicaSet',
     );
   if (has(sh)) {
@@ -136,7 +139,10 @@ function readTopology(spec: Obj, report: Reporter): Topology {
   const replicas = readInt(spec, 'replicas', at('spec', 'replicas'), report, 1) ?? 1;
   if (has(rs)) {
     if (!isObj(rs) || typeof rs.name !== 'string' || rs.name === '') {
-      report.error(at('spec', 'replicaSet', 'name'), 'is required: the replica set name, e.g. rs0');
+      report.error(
+        at('spec', 'replicaSet', 'name'),
+        'spec.replicaSet.name is required: the replica set name, e.g. rs0',
+      );
     }
     if (inMemory && replicas < IN_MEMORY_MIN)
       report.error(
@@ -152,10 +158,11 @@ function readTopology(spec: Obj, report: Reporter): Topology {
           `standalone MongoDB, which runs exactly 1 server; add spec.replicaSet for more`,
       );
     for (const node of ['arbiter', 'hidden']) {
+      const path = at('spec', node);
       if (has(spec[node]))
         report.error(
-          at('spec', node),
-          `needs a replica set or sharded cluster; ` + `KubeDB refuses it for a standalone MongoDB`,
+          path,
+          `${path} needs a replica set or sharded cluster; KubeDB refuses it for a standalone MongoDB`,
         );
     }
   }
@@ -210,7 +217,7 @@ function readSslMode(ctx: KindContext, spec: Obj): SSLMode {
   if (hasTLS && explicitSSL === 'disabled') {
     report.warn(
       at('spec', 'sslMode'),
-      'is disabled while spec.tls is set: the certificates are issued ' +
+      'spec.sslMode is disabled while spec.tls is set: the certificates are issued ' +
         'but MongoDB does not use TLS; remove spec.tls or choose requireSSL',
     );
   }
@@ -241,7 +248,7 @@ function readClusterAuthMode(
   if (explicitAuth !== undefined && !clustered) {
     report.warn(
       at('spec', 'clusterAuthMode'),
-      'applies to members of a replica set or sharded cluster; ' +
+      'spec.clusterAuthMode applies to members of a replica set or sharded cluster; ' +
         'a standalone MongoDB has none, so it has no effect',
     );
   }
@@ -271,9 +278,10 @@ function checkServerSecretName(ctx: KindContext, serverParts: readonly { petSet:
   const { report } = ctx;
   const serverOverride = ctx.tls?.overrides.get('server');
   if (serverParts.length > 0 && serverOverride?.secretName !== undefined) {
+    const secretName = serverOverride.path.child('secretName');
     report.error(
-      serverOverride.path.child('secretName'),
-      `is ignored by KubeDB here: it issues one ` +
+      secretName,
+      `${secretName} is ignored by KubeDB here: it issues one ` +
         `server certificate per PetSet ` +
         `(${serverParts.map((p) => `${p.petSet}-server-cert`).join(', ')}), each in a secret ` +
         `of that name; remove secretName`,
@@ -288,17 +296,17 @@ function readShardTopology(spec: Obj, inMemory: boolean, report: Reporter): void
   if (!isObj(sh)) {
     report.error(
       at('spec', 'shardTopology'),
-      'must be a mapping with shard, ' + 'configServer and mongos',
+      'spec.shardTopology must be a mapping with shard, ' + 'configServer and mongos',
     );
     return;
   }
   for (const field of ['replicas', 'podTemplate', 'configSecret']) {
+    const path = at('spec', field);
     if (has(spec[field]))
       report.error(
-        at('spec', field),
-        `is refused by KubeDB with ` +
-          `spec.shardTopology: set it per node in spec.shardTopology.shard, configServer or ` +
-          `mongos`,
+        path,
+        `${path} is refused by KubeDB with spec.shardTopology: set it per node in ` +
+          'spec.shardTopology.shard, configServer or mongos',
       );
   }
   for (const node of ['shard', 'configServer', 'mongos'] as const) {
@@ -317,26 +325,28 @@ function readShardNode(
   const n = sh[node];
   const path = at('spec', 'shardTopology', node);
   if (!isObj(n)) {
-    report.error(path, `is required in a sharded topology, with replicas of at ` + `least 1`);
+    report.error(path, `${path} is required in a sharded topology, with replicas of at least 1`);
     return;
   }
-  const replicas = readInt(n, 'replicas', path.child('replicas'), report, 1);
+  const replicasPath = path.child('replicas');
+  const replicas = readInt(n, 'replicas', replicasPath, report, 1);
   if (replicas === undefined && !has(n.replicas))
-    report.error(path.child('replicas'), 'is required: at least 1');
+    report.error(replicasPath, `${replicasPath} is required: at least 1`);
   if (inMemory && node !== 'mongos' && replicas !== undefined && replicas < IN_MEMORY_MIN) {
     report.error(
-      path.child('replicas'),
+      replicasPath,
       `${replicas} is too few with storageEngine inMemory: ` +
         `KubeDB requires ${IN_MEMORY_MIN} or more`,
     );
   }
   if (node === 'shard') {
-    const shards = readInt(n, 'shards', path.child('shards'), report, 1);
+    const shardsPath = path.child('shards');
+    const shards = readInt(n, 'shards', shardsPath, report, 1);
     if (shards === undefined && !has(n.shards))
-      report.error(path.child('shards'), 'is required: at least 1');
+      report.error(shardsPath, `${shardsPath} is required: at least 1`);
     if (shards !== undefined && shards > MAX_SHARDS)
       report.error(
-        path.child('shards'),
+        shardsPath,
         `${shards} ` +
           `shards: dbtls issues a server certificate per shard and renders at most ` +
           `${MAX_SHARDS}`,

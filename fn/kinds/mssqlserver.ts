@@ -462,11 +462,13 @@ function readContainer(spec: Obj, report: Reporter): { env: Obj[]; containerPath
   const c = containers[index] as Obj;
   const containerPath = containersPath.index(index);
   const env: Obj[] = [];
+  const envPath = containerPath.child('env');
   if (c.env !== undefined && !Array.isArray(c.env))
-    report.error(containerPath.child('env'), `must be a list, got ${describeType(c.env)}`);
+    report.error(envPath, `${envPath} must be a list, got ${describeType(c.env)}`);
   for (const [i, e] of (Array.isArray(c.env) ? c.env : []).entries()) {
+    const entry = envPath.index(i);
     if (isObj(e) && typeof e.name === 'string') env.push(e);
-    else report.error(containerPath.child('env').index(i), 'must be a mapping with a name');
+    else report.error(entry, `${entry} must be a mapping with a name`);
   }
   return { env, containerPath };
 }
@@ -542,7 +544,7 @@ function readImage(spec: Obj, standalone: boolean, report: Reporter) {
   if (spec.version === undefined || spec.version === null)
     report.error(
       at('spec', 'version'),
-      'is required: a KubeDB MSSQLServerVersion such as "2022-cu12"',
+      'spec.version is required: a KubeDB MSSQLServerVersion such as "2022-cu12"',
     );
   const image = version !== undefined ? mssqlImage(version) : undefined;
   if (version !== undefined && image === undefined && standalone) {
@@ -564,11 +566,14 @@ function readTopology(
   const topology = spec.topology;
   if (topology !== undefined && topology !== null) {
     if (!isObj(topology))
-      report.error(at('spec', 'topology'), `must be a mapping, got ${describeType(topology)}`);
+      report.error(
+        at('spec', 'topology'),
+        `spec.topology must be a mapping, got ${describeType(topology)}`,
+      );
     else if (topology.mode === undefined || topology.mode === null)
       report.error(
         at('spec', 'topology', 'mode'),
-        'is required when spec.topology is set: AvailabilityGroup or DistributedAG',
+        'spec.topology.mode is required when spec.topology is set: AvailabilityGroup or DistributedAG',
       );
     else mode = readEnum(topology, 'mode', at('spec', 'topology', 'mode'), MODES, report);
   }
@@ -577,12 +582,12 @@ function readTopology(
     if (replicas !== undefined && replicas !== 1)
       report.error(
         at('spec', 'replicas'),
-        `must be 1 for an MSSQLServer without spec.topology (KubeDB's webhook: "number of replicas for standalone must be one"), got ${replicas}; set spec.topology.mode: AvailabilityGroup for more`,
+        `spec.replicas must be 1 for an MSSQLServer without spec.topology (KubeDB's webhook: "number of replicas for standalone must be one"), got ${replicas}; set spec.topology.mode: AvailabilityGroup for more`,
       );
   } else if (isObj(topology) && (spec.replicas === undefined || spec.replicas === null)) {
     report.error(
       at('spec', 'replicas'),
-      'is required with spec.topology: the number of availability-group replicas, at least 1',
+      'spec.replicas is required with spec.topology: the number of availability-group replicas, at least 1',
     );
   }
   return { mode, replicas };

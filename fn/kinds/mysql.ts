@@ -50,7 +50,7 @@ import {
 } from './mysql-family.js';
 import { WATCHER_FILE } from '../render/rotation.js';
 import { inlineData, type UserConfiguration, userSecretVolume } from '../render/user-config.js';
-import { at } from '../util/field-path.js';
+import { at, type FieldPath } from '../util/field-path.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const TOPOLOGY_MODES = ['GroupReplication', 'InnoDBCluster', 'RemoteReplica', 'SemiSync'] as const;
@@ -276,14 +276,14 @@ function readTopology(
   if (!isObj(t)) {
     report.error(
       at('spec', 'topology'),
-      `must be a mapping with mode: ${TOPOLOGY_MODES.join(', ')}`,
+      `spec.topology must be a mapping with mode: ${TOPOLOGY_MODES.join(', ')}`,
     );
     return undefined;
   }
   if (t.mode === undefined || t.mode === null) {
     report.error(
       at('spec', 'topology', 'mode'),
-      `is required when spec.topology is set: ` +
+      `spec.topology.mode is required when spec.topology is set: ` +
         `${TOPOLOGY_MODES.join(', ')} (KubeDB refuses a topology without one)`,
     );
     return undefined;
@@ -291,42 +291,51 @@ function readTopology(
   const mode = readEnum(t, 'mode', at('spec', 'topology', 'mode'), TOPOLOGY_MODES, report);
   const settings =
     mode === 'GroupReplication' ? 'group' : mode === 'InnoDBCluster' ? 'innoDBCluster' : undefined;
-  const group = settings ? t[settings] : undefined;
-  if (settings && group !== undefined && group !== null && !isObj(group))
-    report.error(at('spec', 'topology', settings), 'must be a mapping');
-  if (!settings || !isObj(group)) return mode;
+  if (!settings) return mode;
+  const group = t[settings];
   const path = at('spec', 'topology', settings);
+  if (group !== undefined && group !== null && !isObj(group))
+    report.error(path, `${path} must be a mapping`);
+  if (!isObj(group)) return mode;
   const groupMode = readEnum(group, 'mode', path.child('mode'), GROUP_MODES, report);
-  if (mode === 'GroupReplication') {
-    const name = group.name;
-    // Empty: the operator generates one.
-    if (
-      name !== undefined &&
-      name !== null &&
-      name !== '' &&
-      (typeof name !== 'string' || !UUID.test(name))
-    ) {
-      report.error(
-        path.child('name'),
-        `${JSON.stringify(name)} is not a UUID; MySQL names a ` +
-          `replication group by a UUID such as "dc002fc3-c412-4d18-b1d4-66c1fbfbbc9b" (leave it ` +
-          `empty and KubeDB generates one)`,
-      );
-    }
-    const numbers = version ? /^(\d+)\.(\d+)\.(\d+)/.exec(version) : null;
-    if (
-      groupMode === 'Multi-Primary' &&
-      numbers &&
-      olderThan(numbers.slice(1).map(Number), MULTI_PRIMARY_SINCE)
-    ) {
-      report.error(
-        path.child('mode'),
-        `Multi-Primary group replication needs MySQL ` +
-          `${MULTI_PRIMARY_SINCE.join('.')} or later (KubeDB refuses it for ${version})`,
-      );
-    }
-  }
+  if (mode === 'GroupReplication') checkGroup(group, path, { groupMode, version }, report);
   return mode;
+}
+
+/** spec.topology.group: its name a UUID, Multi-Primary only from MySQL 8.4.2. */
+function checkGroup(
+  group: Obj,
+  path: FieldPath,
+  { groupMode, version }: { groupMode?: string; version?: string },
+  report: Reporter,
+): void {
+  const name = group.name;
+  // Empty: the operator generates one.
+  if (
+    name !== undefined &&
+    name !== null &&
+    name !== '' &&
+    (typeof name !== 'string' || !UUID.test(name))
+  ) {
+    report.error(
+      path.child('name'),
+      `${JSON.stringify(name)} is not a UUID; MySQL names a ` +
+        `replication group by a UUID such as "dc002fc3-c412-4d18-b1d4-66c1fbfbbc9b" (leave it ` +
+        `empty and KubeDB generates one)`,
+    );
+  }
+  const numbers = version ? /^(\d+)\.(\d+)\.(\d+)/.exec(version) : null;
+  if (
+    groupMode === 'Multi-Primary' &&
+    numbers &&
+    olderThan(numbers.slice(1).map(Number), MULTI_PRIMARY_SINCE)
+  ) {
+    report.error(
+      path.child('mode'),
+      `Multi-Primary group replication needs MySQL ` +
+        `${MULTI_PRIMARY_SINCE.join('.')} or later (KubeDB refuses it for ${version})`,
+    );
+  }
 }
 
 function olderThan(a: number[], b: number[]): boolean {

@@ -400,7 +400,7 @@ function readVersion(ctx: KindContext, spec: Obj): string | undefined {
   if (spec.version === undefined || spec.version === null)
     report.error(
       at('spec', 'version'),
-      'is required: the Percona XtraDB Cluster version, e.g. "8.0.39"',
+      'spec.version is required: the Percona XtraDB Cluster version, e.g. "8.0.39"',
     );
   else if (
     version !== undefined &&

@@ -657,7 +657,10 @@ function readVersion(ctx: KindContext, spec: Obj): { version?: string; major: nu
   const { report } = ctx;
   const version = readString(spec, 'version', at('spec', 'version'), report);
   if (version === undefined && spec.version === undefined)
-    report.error(at('spec', 'version'), 'is required: the PostgreSQL version, e.g. "16.4"');
+    report.error(
+      at('spec', 'version'),
+      'spec.version is required: the PostgreSQL version, e.g. "16.4"',
+    );
   const major = version ? Number.parseInt(version, 10) : Number.NaN;
   if (version !== undefined && Number.isNaN(major)) {
     report.error(
@@ -707,9 +710,8 @@ function readClientAuthMode(
   const { report } = ctx;
   // KubeDB v1 defaults to scram from PostgreSQL 18; its v1alpha2 API always to md5.
   const defaultAuth: AuthMode = major >= 18 && ctx.db.apiVersion.endsWith('/v1') ? 'scram' : 'md5';
-  const clientAuthMode =
-    readEnum(spec, 'clientAuthMode', at('spec', 'clientAuthMode'), AUTH_MODES, report) ??
-    defaultAuth;
+  const given = readEnum(spec, 'clientAuthMode', at('spec', 'clientAuthMode'), AUTH_MODES, report);
+  const clientAuthMode = given ?? defaultAuth;
   if (clientAuthMode === 'cert' && sslMode === 'disable') {
     report.error(
       at('spec', 'clientAuthMode'),
@@ -723,9 +725,13 @@ function readClientAuthMode(
     );
   }
   if (clientAuthMode === 'md5' && major >= 18) {
+    // Only v1alpha2 gets here without setting it: KubeDB's default there is md5 on every version.
     report.warn(
       at('spec', 'clientAuthMode'),
-      'md5 password authentication is deprecated from PostgreSQL 18; use scram',
+      given === undefined
+        ? `spec.clientAuthMode is not set and defaults to md5 for ${ctx.db.apiVersion}, which ` +
+            'PostgreSQL 18 deprecates; set clientAuthMode: scram'
+        : 'md5 password authentication is deprecated from PostgreSQL 18; use scram',
     );
   }
   return clientAuthMode;

@@ -156,7 +156,7 @@ export const redis = defineKind<RedisPlan>({
     if (disableAuth && isObj(spec.authSecret)) {
       report.error(
         at('spec', 'authSecret'),
-        'is refused by KubeDB with disableAuth: true; remove one of ' + 'the two',
+        'spec.authSecret is refused by KubeDB with disableAuth: true; remove one of ' + 'the two',
       );
     }
     const named = isObj(spec.authSecret)
@@ -411,7 +411,7 @@ function checkTopology(spec: Obj, mode: Mode, report: Reporter): ClusterShape {
   }
   const cluster = spec.cluster;
   if (cluster !== undefined && cluster !== null && !isObj(cluster))
-    report.error(at('spec', 'cluster'), 'must be a mapping with shards and replicas');
+    report.error(at('spec', 'cluster'), 'spec.cluster must be a mapping with shards and replicas');
   const c = isObj(cluster) ? cluster : {};
   const shards = readInt(c, 'shards', at('spec', 'cluster', 'shards'), report, 1) ?? MIN_SHARDS;
   const perShard =
@@ -432,13 +432,16 @@ function checkTopology(spec: Obj, mode: Mode, report: Reporter): ClusterShape {
       );
   }
   if (isObj(c.announce) && mode !== 'Cluster')
-    report.error(at('spec', 'cluster', 'announce'), `is only valid in Cluster mode, not ${mode}`);
+    report.error(
+      at('spec', 'cluster', 'announce'),
+      `spec.cluster.announce is only valid in Cluster mode, not ${mode}`,
+    );
   if (mode === 'Sentinel') {
     const ref = spec.sentinelRef;
     if (!isObj(ref) || typeof ref.name !== 'string' || ref.name === '') {
       report.error(
         at('spec', 'sentinelRef', 'name'),
-        'is required in Sentinel mode: the RedisSentinel that ' +
+        'spec.sentinelRef.name is required in Sentinel mode: the RedisSentinel that ' +
           'watches this Redis (KubeDB refuses Sentinel mode without it)',
       );
     }
@@ -732,7 +735,7 @@ function adviseStandalone(
   if (mode === 'Cluster' && isObj(spec.cluster) && spec.cluster.announce !== undefined) {
     report.error(
       at('spec', 'cluster', 'announce'),
-      "is applied by KubeDB's operator only; standalone mode announces each pod's DNS " +
+      "spec.cluster.announce is applied by KubeDB's operator only; standalone mode announces each pod's DNS " +
         'name under the governing Service (remove it, or use mode: operator)',
     );
   }
@@ -740,7 +743,8 @@ function adviseStandalone(
   if (ctx.tls === undefined)
     report.warn(
       at('spec', 'tls'),
-      'is not set: the server accepts plaintext ' + 'connections from anyone who can reach it',
+      'spec.tls is not set: the server accepts plaintext ' +
+        'connections from anyone who can reach it',
     );
   if (!disableAuth && named === undefined) {
     report.info(

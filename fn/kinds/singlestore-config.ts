@@ -37,7 +37,7 @@ export function readSinglestoreConfiguration(
   if (configSecret !== undefined && configSecret !== null)
     ctx.report.error(
       at('spec', 'configSecret'),
-      `is not a field of ${ctx.db.apiVersion} Singlestore (the API server would drop it): ` +
+      `spec.configSecret is not a field of ${ctx.db.apiVersion} Singlestore (the API server would drop it): ` +
         'use spec.configuration.secretName',
     );
   const conf = readUserConfiguration(
@@ -59,7 +59,7 @@ export function readSinglestoreConfiguration(
     if (!f.key.endsWith('.cnf')) {
       ctx.report.error(
         f.path,
-        `is not read: the node reads only the *.cnf files of ${SINGLESTORE_CONFIG_DIR}; ` +
+        `${f.path} is not read: the node reads only the *.cnf files of ${SINGLESTORE_CONFIG_DIR}; ` +
           `name it ${JSON.stringify(`${f.key.replace(/\.[^.]*$/, '')}.cnf`)}`,
       );
       continue;

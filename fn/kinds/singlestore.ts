@@ -301,15 +301,16 @@ function readSecretRef(
   missing: string,
 ): string | undefined {
   if (v === undefined || v === null) {
-    report.error(path, missing);
+    report.error(path, `${path} ${missing}`);
     return undefined;
   }
   if (!isObj(v)) {
-    report.error(path, `must be a mapping with name, got ${describeType(v)}`);
+    report.error(path, `${path} must be a mapping with name, got ${describeType(v)}`);
     return undefined;
   }
-  const name = readString(v, 'name', path.child('name'), report);
-  if (v.name === undefined || v.name === null) report.error(path.child('name'), 'is required');
+  const namePath = path.child('name');
+  const name = readString(v, 'name', namePath, report);
+  if (v.name === undefined || v.name === null) report.error(namePath, `${namePath} is required`);
   return name;
 }
 
@@ -399,7 +400,10 @@ function nodeTemplates(db: KubeObject): Record<string, FieldPath> {
 function readVersion(spec: Obj, standalone: boolean, report: Reporter): string | undefined {
   const version = readString(spec, 'version', at('spec', 'version'), report);
   if (spec.version === undefined || spec.version === null)
-    report.error(at('spec', 'version'), 'is required: the SingleStore version, e.g. "8.9.3"');
+    report.error(
+      at('spec', 'version'),
+      'spec.version is required: the SingleStore version, e.g. "8.9.3"',
+    );
   else if (version !== undefined && standalone && NODE_IMAGES[version] === undefined) {
     report.error(
       at('spec', 'version'),
@@ -415,7 +419,7 @@ function readTopology(spec: Obj, name: string, standalone: boolean, report: Repo
   if (!isObj(spec.topology))
     report.error(
       at('spec', 'topology'),
-      `must be a mapping with aggregator and leaf, got ${describeType(spec.topology)}`,
+      `spec.topology must be a mapping with aggregator and leaf, got ${describeType(spec.topology)}`,
     );
   else {
     for (const key of Object.keys(spec.topology)) {
@@ -436,13 +440,13 @@ function readTopology(spec: Obj, name: string, standalone: boolean, report: Repo
   if (isObj(spec.podTemplate) && Object.keys(spec.podTemplate).length > 0)
     report.warn(
       at('spec', 'podTemplate'),
-      'is not used with spec.topology: each group has its own pod template ' +
+      'spec.podTemplate is not used with spec.topology: each group has its own pod template ' +
         '(spec.topology.aggregator.podTemplate, spec.topology.leaf.podTemplate)',
     );
   if (spec.storage !== undefined)
     report.warn(
       at('spec', 'storage'),
-      'is not used with spec.topology: each group has its own storage (spec.topology.aggregator.storage, spec.topology.leaf.storage)',
+      'spec.storage is not used with spec.topology: each group has its own storage (spec.topology.aggregator.storage, spec.topology.leaf.storage)',
     );
   return groups;
 }
@@ -461,12 +465,12 @@ function readNodeGroup(
   if (node === undefined || node === null) {
     report.error(
       path,
-      `is required with spec.topology: a SingleStore cluster has ${role === 'aggregator' ? 'aggregators' : 'leaves'}`,
+      `${path} is required with spec.topology: a SingleStore cluster has ${role === 'aggregator' ? 'aggregators' : 'leaves'}`,
     );
     return undefined;
   }
   if (!isObj(node)) {
-    report.error(path, `must be a mapping, got ${describeType(node)}`);
+    report.error(path, `${path} must be a mapping, got ${describeType(node)}`);
     return undefined;
   }
   const replicas = readInt(node, 'replicas', path.child('replicas'), report, 1) ?? defaultReplicas;

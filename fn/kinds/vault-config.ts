@@ -28,7 +28,7 @@ export function readVaultConfigSecret(ctx: KindContext): string | undefined {
   if (!isObj(s) || typeof s.name !== 'string' || s.name === '') {
     ctx.report.error(
       at('spec', 'configSecret'),
-      `must be a mapping with the Secret's name (name: my-config), got ${describeType(s)}`,
+      `spec.configSecret must be a mapping with the Secret's name (name: my-config), got ${describeType(s)}`,
     );
     return undefined;
   }

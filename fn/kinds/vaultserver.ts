@@ -429,7 +429,7 @@ function readImage(spec: Obj, standalone: boolean, report: Reporter) {
   if (spec.version === undefined || spec.version === null)
     report.error(
       at('spec', 'version'),
-      'is required: a KubeVault VaultServerVersion such as "1.18.4"',
+      'spec.version is required: a KubeVault VaultServerVersion such as "1.18.4"',
     );
   const image = version !== undefined ? vaultImage(version) : undefined;
   if (version !== undefined && image === undefined && standalone) {
@@ -461,10 +461,10 @@ function readBackend(spec: Obj, report: Reporter): Backend | undefined {
   if (b === undefined || b === null)
     report.error(
       at('spec', 'backend'),
-      `is required: one storage backend, e.g. raft (${BACKENDS.join(', ')})`,
+      `spec.backend is required: one storage backend, e.g. raft (${BACKENDS.join(', ')})`,
     );
   else if (!isObj(b))
-    report.error(at('spec', 'backend'), `must be a mapping, got ${describeType(b)}`);
+    report.error(at('spec', 'backend'), `spec.backend must be a mapping, got ${describeType(b)}`);
   else {
     const set = Object.keys(b).filter((k) => b[k] !== undefined && b[k] !== null);
     const unknown = set.filter((k) => !(BACKENDS as readonly string[]).includes(k));
@@ -476,12 +476,12 @@ function readBackend(spec: Obj, report: Reporter): Backend | undefined {
     if (set.length === 0)
       report.error(
         at('spec', 'backend'),
-        `names no backend; set exactly one of ${BACKENDS.join(', ')}`,
+        `spec.backend names no backend; set exactly one of ${BACKENDS.join(', ')}`,
       );
     else if (set.length > 1 && unknown.length === 0)
       report.error(
         at('spec', 'backend'),
-        `sets ${set.join(' and ')}; KubeVault refuses more than one backend: keep exactly one`,
+        `spec.backend sets ${set.join(' and ')}; KubeVault refuses more than one backend: keep exactly one`,
       );
     else if (unknown.length === 0) return set[0] as Backend;
   }
@@ -511,8 +511,9 @@ function readBackendSettings(
 ): string {
   let dataPath = DATA_DIR;
   const cfg = b[backend];
+  const backendPath = at('spec', 'backend', backend);
   if (!isObj(cfg))
-    report.error(at('spec', 'backend', backend), `must be a mapping, got ${describeType(cfg)}`);
+    report.error(backendPath, `${backendPath} must be a mapping, got ${describeType(cfg)}`);
   else if (backend === 'raft' && typeof cfg.path === 'string' && cfg.path !== '')
     dataPath = cfg.path; // v1alpha1
   else if (backend === 'file') {
@@ -520,13 +521,13 @@ function readBackendSettings(
     if (path === undefined && cfg.path === undefined)
       report.error(
         at('spec', 'backend', 'file', 'path'),
-        'is required: the directory Vault stores its data in',
+        'spec.backend.file.path is required: the directory Vault stores its data in',
       );
     if (path !== undefined) dataPath = path;
   }
   if (standalone && !['raft', 'file', 'inmem'].includes(backend)) {
     report.error(
-      at('spec', 'backend', backend),
+      backendPath,
       `the ${backend} backend needs credentials and connection settings that only the KubeVault operator renders; standalone mode can run raft, file or inmem storage (or use mode: operator)`,
     );
   }

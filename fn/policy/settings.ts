@@ -87,7 +87,7 @@ export function readSettings(
     if (errors.length)
       return {
         settings: DEFAULT_SETTINGS,
-        results: errors.map((e) => resultFor(ref, 'error', e.message, e.path)),
+        results: errors.map((e) => resultFor(ref, 'error', sentence(e, String(e.path)), e.path)),
       };
     const rules = readRules(isObj(fc.spec) ? fc.spec.rules : undefined, ref);
     if (rules.results.length) return { settings: DEFAULT_SETTINGS, results: rules.results };
@@ -151,35 +151,38 @@ function fromStrings(
   ref: KubeObject,
   fieldOf: (key: string) => FieldPath,
 ): ConfigOutcome {
-  const results: Result[] = [];
+  const { spec, problems } = readStrings(data);
+  if (problems.length === 0) return { settings: toSettings(spec), results: [] };
+  return {
+    settings: DEFAULT_SETTINGS,
+    results: problems.map((p) =>
+      resultFor(ref, 'error', sentence(p, String(fieldOf(p.key))), fieldOf(p.key)),
+    ),
+  };
+}
+
+/** A problem with one string setting, by its key: what is wrong, as a FieldError says it. */
+interface SettingProblem extends Omit<FieldError, 'path'> {
+  key: string;
+}
+
+/** The settings as the policy's spec, and each setting's problem: its key first, then the schema. */
+function readStrings(data: Obj): { spec: Obj; problems: SettingProblem[] } {
   const spec: Obj = {};
+  const problems: SettingProblem[] = [];
   for (const [key, value] of Object.entries(data)) {
     const convert = STRING_SETTINGS[key];
-    if (!convert) {
-      results.push(
-        resultFor(
-          ref,
-          'error',
-          `unknown setting "${key}"; known settings: ${Object.keys(STRING_SETTINGS).join(', ')}`,
-          fieldOf(key),
-        ),
-      );
-    } else if (typeof value !== 'string') {
-      results.push(resultFor(ref, 'error', `setting "${key}" must be a string`, fieldOf(key)));
-    } else {
-      spec[key] = convert(value);
-    }
+    const known = Object.keys(STRING_SETTINGS).join(', ');
+    if (!convert)
+      problems.push({ key, text: `unknown setting "${key}"; known settings: ${known}`, own: true });
+    else if (typeof value !== 'string')
+      problems.push({ key, text: `setting "${key}" must be a string`, own: true });
+    else spec[key] = convert(value);
   }
-  if (results.length) return { settings: DEFAULT_SETTINGS, results };
+  if (problems.length) return { spec, problems };
+  // The setting is the key under spec: e.g. externalIssuers for spec.externalIssuers[2].
   const errors = schemaErrors({ apiVersion: POLICY_API_VERSION, kind: POLICY_KIND, spec });
-  if (errors.length) {
-    return {
-      settings: DEFAULT_SETTINGS,
-      // The setting is the key under spec: e.g. externalIssuers for spec.externalIssuers[2].
-      results: errors.map((e) => resultFor(ref, 'error', e.message, fieldOf(settingOf(e.path)))),
-    };
-  }
-  return { settings: toSettings(spec), results: [] };
+  return { spec, problems: errors.map(({ path, ...e }) => ({ key: settingOf(path), ...e })) };
 }
 
 function toSettings(spec: Obj): Settings {
@@ -210,9 +213,20 @@ export function parseExternalDatabase(entry: string): ExternalDatabase {
   return { kind: parts[0], namespace: parts[1], name: parts[2] };
 }
 
+/**
+ * A schema error at `path`. `text` is said of the field (`must be one of …`, `is required`), and a
+ * message puts the field's name before it; with `own`, `text` names its own subject (`unknown field
+ * "x"`, `"x" is not valid here: …`) and is the message as it is.
+ */
 interface FieldError {
   path: FieldPath;
-  message: string;
+  text: string;
+  own?: true;
+}
+
+/** The message for an error whose field is called `subject` (a path, a flag, a variable). */
+function sentence(e: Omit<FieldError, 'path'>, subject: string): string {
+  return e.own ? e.text : `${subject} ${e.text}`;
 }
 
 function schemaErrors(doc: Obj): FieldError[] {
@@ -240,14 +254,11 @@ export const PATTERN_WORDS: Record<string, string> = {
 
 /**
  * Settings given as strings (flags, environment variables), checked as the ConfigMap form is:
- * each problem with the setting's key.
+ * each problem with the setting's key, and what is wrong as said after the name the user wrote
+ * (`--mode must be one of …`).
  */
-export function settingErrors(data: Record<string, string>): { key: string; message: string }[] {
-  const ref = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' } } as KubeObject;
-  return fromStrings(data, ref, (key) => at(key)).results.map((r) => ({
-    key: r.field?.path ?? '',
-    message: r.message,
-  }));
+export function settingErrors(data: Record<string, string>): { key: string; text: string }[] {
+  return readStrings(data).problems.map(({ key, text }) => ({ key, text }));
 }
 
 /** The setting a schema error under the policy's spec is about: its key under spec. */
@@ -271,31 +282,32 @@ export function toFieldError(e: ErrorObject): FieldError {
   switch (e.keyword) {
     case 'additionalProperties': {
       const key = (e.params as { additionalProperty: string }).additionalProperty;
-      return { path: path.child(key), message: `unknown field "${key}"` };
+      return { path: path.child(key), text: `unknown field "${key}"`, own: true };
     }
     case 'enum':
       return {
         path,
-        message: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}; got ${JSON.stringify(e.data ?? null)}`,
+        text: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}; got ${JSON.stringify(e.data ?? null)}`,
       };
     case 'const':
       return {
         path,
-        message: `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`,
+        text: `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`,
       };
     case 'pattern': {
       const pattern = (e.params as { pattern: string }).pattern;
       return {
         path,
-        message: `${JSON.stringify(e.data ?? '')} is not valid here: must be ${PATTERN_WORDS[pattern] ?? `text matching ${pattern}`}`,
+        own: true,
+        text: `${JSON.stringify(e.data ?? '')} is not valid here: must be ${PATTERN_WORDS[pattern] ?? `text matching ${pattern}`}`,
       };
     }
     case 'required': {
       const key = (e.params as { missingProperty: string }).missingProperty;
-      return { path: path.child(key), message: 'is required' };
+      return { path: path.child(key), text: 'is required' };
     }
     default:
-      return { path, message: e.message ?? 'is invalid' };
+      return { path, text: e.message ?? 'is invalid' };
   }
 }
 

@@ -74,33 +74,25 @@ export function readMonitor(
   const m = spec.monitor;
   if (m === undefined || m === null) return undefined;
   if (!isObj(m)) {
-    report.error(MONITOR, `must be a mapping, got ${describeType(m)}`);
+    report.error(MONITOR, `${MONITOR} must be a mapping, got ${describeType(m)}`);
     return undefined;
   }
   const errors = report.results.length;
   unknownFields(m, ['agent', 'prometheus'], MONITOR, report);
+  const agentPath = MONITOR.child('agent');
   if (m.agent === undefined || m.agent === null) {
     report.warn(
-      MONITOR.child('agent'),
-      `is not set: KubeDB runs no exporter without an agent, and neither does dbtls; set one of ${AGENTS.join(', ')}`,
+      agentPath,
+      `${agentPath} is not set: KubeDB runs no exporter without an agent, and neither does dbtls; set one of ${AGENTS.join(', ')}`,
     );
     return undefined;
   }
   if (typeof m.agent !== 'string' || !(AGENTS as readonly string[]).includes(m.agent)) {
     const got = typeof m.agent === 'string' ? JSON.stringify(m.agent) : describeType(m.agent);
-    report.error(MONITOR.child('agent'), `${got} is not one of ${AGENTS.join(', ')}`);
+    report.error(agentPath, `${got} is not one of ${AGENTS.join(', ')}`);
   }
   const prometheus = mapping(m, 'prometheus', PROMETHEUS, report) ?? {};
-  for (const key of Object.keys(prometheus)) {
-    if (key === 'exporter' || key === 'serviceMonitor') continue;
-    const where = MOVED[key];
-    report.error(
-      PROMETHEUS.child(key),
-      where
-        ? `is not a field of KubeDB's current AgentSpec (the API server drops it): ${where}`
-        : "is not a field of KubeDB's AgentSpec (exporter, serviceMonitor)",
-    );
-  }
+  reportMovedFields(prometheus, report);
   const exporter = mapping(prometheus, 'exporter', EXPORTER, report) ?? {};
   unknownFields(
     exporter,
@@ -119,7 +111,7 @@ export function readMonitor(
   if (agent === 'prometheus.io/operator' && serviceMonitor === undefined) {
     report.warn(
       SERVICE_MONITOR,
-      'is not set: with agent prometheus.io/operator KubeDB creates no ServiceMonitor without it ' +
+      `${SERVICE_MONITOR} is not set: with agent prometheus.io/operator KubeDB creates no ServiceMonitor without it ` +
         '(its agent stops at "serviceMonitor spec is empty"), and neither does dbtls; set ' +
         'serviceMonitor.labels to those your Prometheus selects',
     );
@@ -127,10 +119,26 @@ export function readMonitor(
   return { agent, port, args, env, resources, securityContext, serviceMonitor };
 }
 
+/** Keys of spec.monitor.prometheus besides exporter and serviceMonitor: older API, or none. */
+function reportMovedFields(prometheus: Obj, report: Reporter): void {
+  for (const key of Object.keys(prometheus)) {
+    if (key === 'exporter' || key === 'serviceMonitor') continue;
+    const where = MOVED[key];
+    const field = PROMETHEUS.child(key);
+    report.error(
+      field,
+      where
+        ? `${field} is not a field of KubeDB's current AgentSpec (the API server drops it): ${where}`
+        : `${field} is not a field of KubeDB's AgentSpec (exporter, serviceMonitor)`,
+    );
+  }
+}
+
 function unknownFields(o: Obj, known: readonly string[], path: FieldPath, report: Reporter): void {
   for (const key of Object.keys(o)) {
+    const field = path.child(key);
     if (!known.includes(key))
-      report.error(path.child(key), `is not a field of KubeDB's monitor API (${known.join(', ')})`);
+      report.error(field, `${field} is not a field of KubeDB's monitor API (${known.join(', ')})`);
   }
 }
 
@@ -138,7 +146,7 @@ function mapping(o: Obj, key: string, path: FieldPath, report: Reporter): Obj | 
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   if (isObj(v)) return v;
-  report.error(path, `must be a mapping, got ${describeType(v)}`);
+  report.error(path, `${path} must be a mapping, got ${describeType(v)}`);
   return undefined;
 }
 
@@ -146,12 +154,13 @@ function stringList(o: Obj, key: string, path: FieldPath, report: Reporter): str
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v)) {
-    report.error(path, `must be a list of strings, got ${describeType(v)}`);
+    report.error(path, `${path} must be a list of strings, got ${describeType(v)}`);
     return undefined;
   }
   const bad = v.findIndex((s) => typeof s !== 'string');
   if (bad < 0) return v as string[];
-  report.error(path.index(bad), `must be a string, got ${describeType(v[bad])}`);
+  const entry = path.index(bad);
+  report.error(entry, `${entry} must be a string, got ${describeType(v[bad])}`);
   return undefined;
 }
 
@@ -160,7 +169,7 @@ function readPort(exporter: Obj, reserved: readonly number[], report: Reporter):
   if (v === undefined || v === null) return EXPORTER_PORT;
   const path = EXPORTER.child('port');
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) {
-    report.error(path, `must be a port number from 1 to 65535, got ${describeType(v)}`);
+    report.error(path, `${path} must be a port number from 1 to 65535, got ${describeType(v)}`);
   } else if (reserved.includes(v)) {
     report.error(path, `${v} is the database's own port in the same pod; choose another`);
   }
@@ -172,12 +181,13 @@ function readEnv(exporter: Obj, report: Reporter): Obj[] {
   if (v === undefined || v === null) return [];
   const path = EXPORTER.child('env');
   if (!Array.isArray(v)) {
-    report.error(path, `must be a list of environment variables, got ${describeType(v)}`);
+    report.error(path, `${path} must be a list of environment variables, got ${describeType(v)}`);
     return [];
   }
   v.forEach((e, i) => {
+    const entry = path.index(i);
     if (!isObj(e) || typeof e.name !== 'string' || e.name === '')
-      report.error(path.index(i), 'must be a mapping with a name (and a value or valueFrom)');
+      report.error(entry, `${entry} must be a mapping with a name (and a value or valueFrom)`);
   });
   return v as Obj[];
 }
@@ -275,14 +285,14 @@ function readEndpoint(
   if (v === undefined || v === null) return {};
   const path = SERVICE_MONITOR.child('endpoints');
   if (!Array.isArray(v)) {
-    report.error(path, `must be a list, got ${describeType(v)}`);
+    report.error(path, `${path} must be a list, got ${describeType(v)}`);
     return {};
   }
   let found: Obj | undefined;
   v.forEach((e, i) => {
     const entry = path.index(i);
     if (!isObj(e)) {
-      report.error(entry, `must be a mapping, got ${describeType(e)}`);
+      report.error(entry, `${entry} must be a mapping, got ${describeType(e)}`);
       return;
     }
     unknownFields(e, ['port', 'relabelings', 'metricRelabelings'], entry, report);
@@ -295,11 +305,13 @@ function readEndpoint(
     }
     for (const key of ['relabelings', 'metricRelabelings']) {
       const list = e[key];
-      if (list !== undefined && (!Array.isArray(list) || !list.every(isObj)))
+      if (list !== undefined && (!Array.isArray(list) || !list.every(isObj))) {
+        const field = entry.child(key);
         report.error(
-          entry.child(key),
-          `must be a list of relabel configs, got ${describeType(list)}`,
+          field,
+          `${field} must be a list of relabel configs, got ${describeType(list)}`,
         );
+      }
     }
     found = e;
   });

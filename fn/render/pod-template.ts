@@ -221,7 +221,7 @@ function withPodTemplate(sts: KubeObject, template: unknown, a: Apply): KubeObje
   const stsMeta = (out.metadata = thawed(out.metadata));
   if (template !== undefined && template !== null) {
     if (!isObj(template)) {
-      a.report.error(a.path, `must be a mapping, got ${describeType(template)}`);
+      a.report.error(a.path, `${a.path} must be a mapping, got ${describeType(template)}`);
     } else {
       applyTemplate(template, { podSpec, metadata, stsMeta }, a);
     }
@@ -248,7 +248,7 @@ function applyTemplate(template: Obj, t: Target, a: Apply): void {
     else if (key === 'controller') mergeMetadata(v, field, t.stsMeta as Obj, a, STS_OWN);
     else if (key === 'spec') {
       if (v === undefined || v === null) continue;
-      if (!isObj(v)) a.report.error(field, `must be a mapping, got ${describeType(v)}`);
+      if (!isObj(v)) a.report.error(field, `${field} must be a mapping, got ${describeType(v)}`);
       else applySpec(v, t.podSpec, field, a);
     } else notApplied(field, `${key} is not a field of a pod template`, a);
   }
@@ -260,7 +260,7 @@ const STS_OWN = 'dbtls marks its own output by it';
 function mergeMetadata(v: unknown, path: FieldPath, target: Obj, a: Apply, why: string): void {
   if (v === undefined || v === null) return;
   if (!isObj(v)) {
-    a.report.error(path, `must be a mapping, got ${describeType(v)}`);
+    a.report.error(path, `${path} must be a mapping, got ${describeType(v)}`);
     return;
   }
   for (const key of Object.keys(v)) {
@@ -345,9 +345,11 @@ function readField(o: Obj, key: string, path: FieldPath, type: FieldType, a: App
   if (ok) return v;
   if (type === 'stringMap' && isObj(v)) {
     // name the entry that is not a string
-    for (const [k, s] of Object.entries(v))
+    for (const [k, s] of Object.entries(v)) {
+      const entry = path.child(k);
       if (typeof s !== 'string')
-        a.report.error(path.child(k), `must be a string, got ${describeType(s)}`);
+        a.report.error(entry, `${entry} must be a string, got ${describeType(s)}`);
+    }
     return undefined;
   }
   const want = {
@@ -358,7 +360,7 @@ function readField(o: Obj, key: string, path: FieldPath, type: FieldType, a: App
     mapping: 'a mapping',
     stringMap: 'a mapping of strings',
   }[type];
-  a.report.error(path, `must be ${want}, got ${describeType(v)}`);
+  a.report.error(path, `${path} must be ${want}, got ${describeType(v)}`);
   return undefined;
 }
 
@@ -424,7 +426,7 @@ function refused(field: FieldPath, key: string, v: unknown): [FieldPath, unknown
 
 function mergePodSecurity(v: unknown, path: FieldPath, podSpec: Obj, a: Apply): void {
   if (!isObj(v)) {
-    a.report.error(path, `must be a mapping, got ${describeType(v)}`);
+    a.report.error(path, `${path} must be a mapping, got ${describeType(v)}`);
     return;
   }
   const out: Obj = { ...(isObj(podSpec.securityContext) ? podSpec.securityContext : {}) };
@@ -440,7 +442,7 @@ function mergePodSecurity(v: unknown, path: FieldPath, podSpec: Obj, a: Apply): 
 
 function safeSysctls(v: unknown, path: FieldPath, a: Apply): unknown {
   if (!Array.isArray(v)) {
-    a.report.error(path, `must be a list, got ${describeType(v)}`);
+    a.report.error(path, `${path} must be a list, got ${describeType(v)}`);
     return undefined;
   }
   return v.filter((s, i) => {
@@ -460,7 +462,7 @@ function mergeContainerSecurity(v: unknown, path: FieldPath, own: Obj | undefine
   const base: Obj = { ...(own ?? {}) };
   if (v === undefined || v === null) return base;
   if (!isObj(v)) {
-    a.report.error(path, `must be a mapping, got ${describeType(v)}`);
+    a.report.error(path, `${path} must be a mapping, got ${describeType(v)}`);
     return base;
   }
   for (const [key, value] of Object.entries(v)) {
@@ -483,7 +485,7 @@ function mergeCapabilities(v: unknown, path: FieldPath, own: unknown, a: Apply):
   const drop = Array.isArray(base.drop) ? [...base.drop] : [];
   const add = Array.isArray(base.add) ? [...base.add] : [];
   if (!isObj(v)) {
-    a.report.error(path, `must be a mapping, got ${describeType(v)}`);
+    a.report.error(path, `${path} must be a mapping, got ${describeType(v)}`);
     return base;
   }
   if (Array.isArray(v.add)) {
@@ -493,7 +495,8 @@ function mergeCapabilities(v: unknown, path: FieldPath, own: unknown, a: Apply):
       } else refuse(path.child('add').index(i), cap, 'no Linux capability but NET_BIND_SERVICE', a);
     });
   } else if (v.add !== undefined && v.add !== null) {
-    a.report.error(path.child('add'), `must be a list, got ${describeType(v.add)}`);
+    const add = path.child('add');
+    a.report.error(add, `${add} must be a list, got ${describeType(v.add)}`);
   }
   if (Array.isArray(v.drop)) for (const cap of v.drop) if (!drop.includes(cap)) drop.push(cap);
   const out: Obj = { drop };
@@ -517,7 +520,7 @@ function shareProcesses(spec: Obj, path: FieldPath, podSpec: Obj, a: Apply): voi
 
 function addVolumes(v: unknown, path: FieldPath, podSpec: Obj, a: Apply): void {
   if (!Array.isArray(v)) {
-    a.report.error(path, `must be a list, got ${describeType(v)}`);
+    a.report.error(path, `${path} must be a list, got ${describeType(v)}`);
     return;
   }
   const volumes = Array.isArray(podSpec.volumes) ? [...(podSpec.volumes as Obj[])] : [];
@@ -525,7 +528,7 @@ function addVolumes(v: unknown, path: FieldPath, podSpec: Obj, a: Apply): void {
   v.forEach((volume, i) => {
     const field = path.index(i);
     if (!isObj(volume) || typeof volume.name !== 'string' || volume.name === '') {
-      a.report.error(field, 'must be a mapping with a name');
+      a.report.error(field, `${field} must be a mapping with a name`);
       return;
     }
     if (names.has(volume.name)) {
@@ -564,7 +567,7 @@ function mergeFlatContainer(flat: Obj, path: FieldPath, podSpec: Obj, a: Apply):
 function mergeContainers(v: unknown, path: FieldPath, podSpec: Obj, key: string, a: Apply): void {
   if (v === undefined || v === null) return;
   if (!Array.isArray(v)) {
-    a.report.error(path, `must be a list, got ${describeType(v)}`);
+    a.report.error(path, `${path} must be a list, got ${describeType(v)}`);
     return;
   }
   const init = key === 'initContainers';
@@ -572,7 +575,7 @@ function mergeContainers(v: unknown, path: FieldPath, podSpec: Obj, key: string,
   v.forEach((c, i) => {
     const field = path.index(i);
     if (!isObj(c) || typeof c.name !== 'string' || c.name === '') {
-      a.report.error(field, 'must be a mapping with a name');
+      a.report.error(field, `${field} must be a mapping with a name`);
       return;
     }
     const j = containers.findIndex((own) => own.name === c.name);
@@ -646,14 +649,14 @@ function mergeContainer(
 function mergeEnv(own: Obj, v: unknown, path: FieldPath, a: Apply): Obj[] {
   const env = [...((own.env as Obj[] | undefined) ?? [])];
   if (!Array.isArray(v)) {
-    a.report.error(path, `must be a list, got ${describeType(v)}`);
+    a.report.error(path, `${path} must be a list, got ${describeType(v)}`);
     return env;
   }
   const ownNames = new Set(env.map((e) => e.name));
   v.forEach((e, i) => {
     const field = path.index(i);
     if (!isObj(e) || typeof e.name !== 'string' || e.name === '') {
-      a.report.error(field, 'must be a mapping with a name');
+      a.report.error(field, `${field} must be a mapping with a name`);
     } else if (ownNames.has(e.name)) {
       a.report.warn(
         field.child('name'),
@@ -668,7 +671,7 @@ function mergeEnv(own: Obj, v: unknown, path: FieldPath, a: Apply): Obj[] {
 function mergeMounts(own: Obj, v: unknown, path: FieldPath, podSpec: Obj, a: Apply): Obj[] {
   const mounts = [...((own.volumeMounts as Obj[] | undefined) ?? [])];
   if (!Array.isArray(v)) {
-    a.report.error(path, `must be a list, got ${describeType(v)}`);
+    a.report.error(path, `${path} must be a list, got ${describeType(v)}`);
     return mounts;
   }
   const declared = ((podSpec.volumes as Obj[] | undefined) ?? []).map((o) => o.name);
@@ -676,9 +679,10 @@ function mergeMounts(own: Obj, v: unknown, path: FieldPath, podSpec: Obj, a: App
   v.forEach((m, i) => {
     const field = path.index(i);
     if (!isObj(m) || typeof m.name !== 'string' || typeof m.mountPath !== 'string') {
-      a.report.error(field, 'must be a mapping with a name and a mountPath');
+      a.report.error(field, `${field} must be a mapping with a name and a mountPath`);
     } else if (!volumes.has(m.name)) {
-      a.report.error(field.child('name'), `names no volume of the pod: ${JSON.stringify(m.name)}`);
+      const name = field.child('name');
+      a.report.error(name, `${name} names no volume of the pod: ${JSON.stringify(m.name)}`);
     } else if (mounts.some((o) => o.mountPath === m.mountPath)) {
       a.report.error(
         field.child('mountPath'),
@@ -693,7 +697,7 @@ function mergeMounts(own: Obj, v: unknown, path: FieldPath, podSpec: Obj, a: App
 
 function readResources(v: unknown, path: FieldPath, a: Apply): Obj | undefined {
   if (!isObj(v)) {
-    a.report.error(path, `must be a mapping, got ${describeType(v)}`);
+    a.report.error(path, `${path} must be a mapping, got ${describeType(v)}`);
     return undefined;
   }
   let ok = true;
@@ -701,7 +705,8 @@ function readResources(v: unknown, path: FieldPath, a: Apply): Obj | undefined {
     const list = v[key];
     if (list === undefined || list === null) continue;
     if (!isObj(list)) {
-      a.report.error(path.child(key), `must be a mapping, got ${describeType(list)}`);
+      const field = path.child(key);
+      a.report.error(field, `${field} must be a mapping, got ${describeType(list)}`);
       ok = false;
       continue;
     }

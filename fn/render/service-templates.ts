@@ -67,10 +67,11 @@ export function applyServiceTemplates<Plan>(
     if (!isObj(t)) return;
     const path = PATH.index(i);
     const alias = t.alias;
+    const aliasPath = path.child('alias');
     if (typeof alias !== 'string' || alias === '') {
       ctx.report.error(
-        path.child('alias'),
-        `must name the Service the template is for (${Object.keys(services).join(', ')}), got ` +
+        aliasPath,
+        `${aliasPath} must name the Service the template is for (${Object.keys(services).join(', ')}), got ` +
           `${describeType(alias)}`,
       );
       return;
@@ -168,10 +169,8 @@ class Template {
     const md = this.t.metadata;
     if (md === undefined || md === null) return service.metadata;
     if (!isObj(md)) {
-      this.ctx.report.error(
-        this.path.child('metadata'),
-        `must be a mapping, got ${describeType(md)}`,
-      );
+      const path = this.path.child('metadata');
+      this.ctx.report.error(path, `${path} must be a mapping, got ${describeType(md)}`);
       return service.metadata;
     }
     for (const key of Object.keys(md)) {
@@ -192,19 +191,20 @@ class Template {
     const out: Record<string, string> = {};
     const own = service.metadata.annotations ?? {};
     for (const [key, value] of this.stringMap(v, path)) {
+      const field = path.child(key);
       if (key in own && !RESERVED_ANNOTATION.test(key)) {
         // The prometheus.io/builtin agent's scrape settings: it patches them in after the template.
         if (own[key] !== value)
           this.ctx.report.warn(
-            path.child(key),
-            `is set on service "${service.metadata.name}" by spec.monitor, as the monitoring ` +
+            field,
+            `${field} is set on service "${service.metadata.name}" by spec.monitor, as the monitoring ` +
               `agent sets it after applying the template: the template's ${JSON.stringify(value)} ` +
               `is not used (it stays ${JSON.stringify(own[key])})`,
           );
       } else if (RESERVED_ANNOTATION.test(key)) {
         this.ctx.report.error(
-          path.child(key),
-          'is an annotation kpt or dbtls reads from the objects dbtls generates; on a Service it ' +
+          field,
+          `${field} is an annotation kpt or dbtls reads from the objects dbtls generates; on a Service it ` +
             'would change how the package is rendered: remove it from the template',
         );
       } else out[key] = value;
@@ -222,9 +222,10 @@ class Template {
     }
     for (const [key, value] of labels) {
       if (KEPT_LABELS.has(key) || /(^|\.)kubedb\.com\//.test(key)) {
+        const field = path.child(key);
         this.ctx.report.warn(
-          path.child(key),
-          'is a label KubeDB sets on its Services itself and never takes from a template; it is ' +
+          field,
+          `${field} is a label KubeDB sets on its Services itself and never takes from a template; it is ` +
             'not applied',
         );
       } else out[key] = value;
@@ -235,7 +236,7 @@ class Template {
   private stringMap(v: unknown, path: FieldPath): [string, string][] {
     if (v === undefined || v === null) return [];
     if (!isObj(v)) {
-      this.ctx.report.error(path, `must be a mapping of strings, got ${describeType(v)}`);
+      this.ctx.report.error(path, `${path} must be a mapping of strings, got ${describeType(v)}`);
       return [];
     }
     const out: [string, string][] = [];
@@ -244,9 +245,12 @@ class Template {
       const field = path.child(key);
       const problem = keyProblem(key) ?? (labels ? labelValueProblem(value) : undefined);
       if (typeof value !== 'string')
-        this.ctx.report.error(field, `must be a string, got ${describeType(value)}`);
+        this.ctx.report.error(field, `${field} must be a string, got ${describeType(value)}`);
       else if (problem)
-        this.ctx.report.error(field, `${problem}: the API server would refuse the Service`);
+        this.ctx.report.error(
+          field,
+          `${field} ${problem}: the API server would refuse the Service`,
+        );
       else out.push([key, value]);
     }
     return out;
@@ -265,9 +269,10 @@ class Template {
     const sourceRanges = this.sourceRanges(s.loadBalancerSourceRanges, type);
     const lbIP = s.loadBalancerIP;
     if (typeof lbIP === 'string' && lbIP !== '' && type !== 'LoadBalancer') {
+      const field = path('loadBalancerIP');
       this.ctx.report.warn(
-        path('loadBalancerIP'),
-        'applies to a Service of type LoadBalancer only; the API server accepts it on type ' +
+        field,
+        `${field} applies to a Service of type LoadBalancer only; the API server accepts it on type ` +
           `${type} and ignores it`,
       );
     }
@@ -275,9 +280,10 @@ class Template {
     const policy = this.trafficPolicy(s.externalTrafficPolicy, accessible);
     const healthCheck = this.healthCheckNodePort(s.healthCheckNodePort, type, policy);
     if (s.sessionAffinityConfig !== undefined && s.sessionAffinityConfig !== null) {
+      const field = path('sessionAffinityConfig');
       this.ctx.report.warn(
-        path('sessionAffinityConfig'),
-        `is not applied: the ${this.operator} operator does not copy it to the Service (a ` +
+        field,
+        `${field} is not applied: the ${this.operator} operator does not copy it to the Service (a ` +
           'template has no sessionAffinity for it to configure)',
       );
     }
@@ -302,7 +308,7 @@ class Template {
     const path = this.path.child('spec', 'type');
     if (typeof v !== 'string' || !TYPES.includes(v)) {
       const supported = TYPES.map((x) => `"${x}"`).join(', ');
-      this.ctx.report.error(path, `must be one of ${supported}, got ${describeType(v)}`);
+      this.ctx.report.error(path, `${path} must be one of ${supported}, got ${describeType(v)}`);
       return null;
     }
     if (v === 'ExternalName') {
@@ -321,13 +327,16 @@ class Template {
     if (v === undefined || v === null || v === '') return undefined;
     const path = this.path.child('spec', 'clusterIP');
     if (typeof v !== 'string' || (v !== 'None' && !isGoIP(v))) {
-      this.ctx.report.error(path, `must be an IP address or "None", got ${describeType(v)}`);
+      this.ctx.report.error(
+        path,
+        `${path} must be an IP address or "None", got ${describeType(v)}`,
+      );
       return undefined;
     }
     if (v === 'None' && type !== 'ClusterIP') {
       this.ctx.report.error(
         path,
-        `may not be "None" when type is ${type}: the API server refuses a headless ${type} Service`,
+        `${path} may not be "None" when type is ${type}: the API server refuses a headless ${type} Service`,
       );
       return undefined;
     }
@@ -339,7 +348,7 @@ class Template {
     if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
       // externalIPs: already reported as the server certificate reads them.
       if (path.last !== 'externalIPs')
-        this.ctx.report.error(path, `must be a list of strings, got ${describeType(v)}`);
+        this.ctx.report.error(path, `${path} must be a list of strings, got ${describeType(v)}`);
       return undefined;
     }
     return v.length > 0 ? (v as string[]) : undefined;
@@ -352,7 +361,7 @@ class Template {
     if (type !== 'LoadBalancer') {
       this.ctx.report.error(
         path,
-        `may only be used when type is LoadBalancer (the template's type is ${type}): the API ` +
+        `${path} may only be used when type is LoadBalancer (the template's type is ${type}): the API ` +
           'server would refuse the Service',
       );
       return undefined;
@@ -368,13 +377,13 @@ class Template {
     if (v === undefined || v === null || v === '') return undefined;
     const path = this.path.child('spec', 'externalTrafficPolicy');
     if (v !== 'Cluster' && v !== 'Local') {
-      this.ctx.report.error(path, `must be "Cluster" or "Local", got ${describeType(v)}`);
+      this.ctx.report.error(path, `${path} must be "Cluster" or "Local", got ${describeType(v)}`);
       return undefined;
     }
     if (!accessible) {
       this.ctx.report.error(
         path,
-        'may only be set for a Service reachable from outside the cluster (type NodePort or ' +
+        `${path} may only be set for a Service reachable from outside the cluster (type NodePort or ` +
           'LoadBalancer, or externalIPs): the API server would refuse it on this ClusterIP Service',
       );
       return undefined;
@@ -386,13 +395,16 @@ class Template {
     if (v === undefined || v === null || v === 0) return undefined;
     const path = this.path.child('spec', 'healthCheckNodePort');
     if (!isPort(v)) {
-      this.ctx.report.error(path, `must be a port number (1-65535), got ${describeType(v)}`);
+      this.ctx.report.error(
+        path,
+        `${path} must be a port number (1-65535), got ${describeType(v)}`,
+      );
       return undefined;
     }
     if (type !== 'LoadBalancer' || policy !== 'Local') {
       this.ctx.report.error(
         path,
-        'may only be set when type is LoadBalancer and externalTrafficPolicy is Local: the API ' +
+        `${path} may only be set when type is LoadBalancer and externalTrafficPolicy is Local: the API ` +
           'server would refuse the Service',
       );
       return undefined;
@@ -422,7 +434,7 @@ class Template {
     const path = this.path.child('spec', 'ports');
     if (v === undefined || v === null) return current;
     if (!Array.isArray(v)) {
-      this.ctx.report.error(path, `must be a list of ports, got ${describeType(v)}`);
+      this.ctx.report.error(path, `${path} must be a list of ports, got ${describeType(v)}`);
       return current;
     }
     if (v.length > 0 && this.ignores.includes('ports')) {
@@ -438,7 +450,7 @@ class Template {
       if (patch.name === undefined) {
         this.ctx.report.warn(
           entry,
-          `has no name: ${this.operator} matches a template's ports to the Service's by name ` +
+          `${entry} has no name: ${this.operator} matches a template's ports to the Service's by name ` +
             `(${names.join(', ')}) and ignores this one`,
         );
         return;
@@ -465,34 +477,37 @@ class Template {
     if (!isObj(p)) {
       this.ctx.report.error(
         path,
-        `must be a mapping with name, port and nodePort, got ${describeType(p)}`,
+        `${path} must be a mapping with name, port and nodePort, got ${describeType(p)}`,
       );
       return undefined;
     }
     let ok = true;
     const name = p.name === undefined || p.name === null || p.name === '' ? undefined : p.name;
     if (name !== undefined && typeof name !== 'string') {
-      this.ctx.report.error(path.child('name'), `must be a string, got ${describeType(name)}`);
+      const field = path.child('name');
+      this.ctx.report.error(field, `${field} must be a string, got ${describeType(name)}`);
       ok = false;
     }
     if (!isPort(p.port)) {
+      const field = path.child('port');
       this.ctx.report.error(
-        path.child('port'),
-        `must be a port number (1-65535), got ${describeType(p.port)}`,
+        field,
+        `${field} must be a port number (1-65535), got ${describeType(p.port)}`,
       );
       ok = false;
     }
     const nodePort = p.nodePort === 0 || p.nodePort === null ? undefined : p.nodePort;
+    const nodePortPath = path.child('nodePort');
     if (nodePort !== undefined && !isPort(nodePort)) {
       this.ctx.report.error(
-        path.child('nodePort'),
-        `must be a port number (1-65535), got ${describeType(nodePort)}`,
+        nodePortPath,
+        `${nodePortPath} must be a port number (1-65535), got ${describeType(nodePort)}`,
       );
       ok = false;
     } else if (nodePort !== undefined && type === 'ClusterIP') {
       this.ctx.report.error(
-        path.child('nodePort'),
-        'may not be used when type is ClusterIP: the API server would refuse the Service; set ' +
+        nodePortPath,
+        `${nodePortPath} may not be used when type is ClusterIP: the API server would refuse the Service; set ` +
           'type NodePort or LoadBalancer, or remove the nodePort',
       );
       ok = false;
@@ -513,7 +528,7 @@ class Template {
     const fields = known || [...SPEC_FIELDS].join(', ');
     this.ctx.report.warn(
       path,
-      `is not a field of a ${this.operator} service template (only ${fields}): the API server ` +
+      `${path} is not a field of a ${this.operator} service template (only ${fields}): the API server ` +
         `drops it from the ${this.ctx.db.kind}, and dbtls does not apply it`,
     );
   }

@@ -66,7 +66,7 @@ export function readUserConfiguration(
   if (c !== undefined && c !== null && alpha2) {
     report.error(
       at('spec', 'configuration'),
-      `is not a field of ${ctx.db.apiVersion} ${ctx.db.kind} (the API server would drop it): ` +
+      `spec.configuration is not a field of ${ctx.db.apiVersion} ${ctx.db.kind} (the API server would drop it): ` +
         'use kubedb.com/v1, or spec.configSecret',
     );
     return fromSecret ? { secret: fromSecret, inline: [] } : undefined;
@@ -74,7 +74,7 @@ export function readUserConfiguration(
   if (c !== undefined && c !== null && !isObj(c)) {
     report.error(
       at('spec', 'configuration'),
-      `must be a mapping with secretName and inline, got ${describeType(c)}`,
+      `spec.configuration must be a mapping with secretName and inline, got ${describeType(c)}`,
     );
     return undefined;
   }
@@ -102,7 +102,7 @@ export function readUserConfiguration(
     else if (named?.name !== fromSecret.name) {
       report.warn(
         at('spec', 'configSecret'),
-        `is not used: KubeDB reads spec.configuration instead (configSecret is its older form); ` +
+        `spec.configSecret is not used: KubeDB reads spec.configuration instead (configSecret is its older form); ` +
           `move Secret "${fromSecret.name}" to spec.configuration.secretName or remove ` +
           'configSecret',
       );
@@ -120,7 +120,7 @@ function readConfigSecret(
   if (!isObj(s) || typeof s.name !== 'string' || s.name === '') {
     report.error(
       at('spec', 'configSecret'),
-      `must be a mapping with the Secret's name (name: my-config), got ${describeType(s)}`,
+      `spec.configSecret must be a mapping with the Secret's name (name: my-config), got ${describeType(s)}`,
     );
     return undefined;
   }
@@ -133,7 +133,7 @@ function readSecretName(c: Obj, report: Reporter): { name: string; path: FieldPa
   if (typeof v !== 'string') {
     report.error(
       at('spec', 'configuration', 'secretName'),
-      `must be the name of a Secret, got ${describeType(v)}`,
+      `spec.configuration.secretName must be the name of a Secret, got ${describeType(v)}`,
     );
     return undefined;
   }
@@ -146,7 +146,7 @@ function readInline(c: Obj, report: Reporter): InlineFile[] {
   if (!isObj(v)) {
     report.error(
       at('spec', 'configuration', 'inline'),
-      `must be a mapping of file name to file content, got ${describeType(v)}`,
+      `spec.configuration.inline must be a mapping of file name to file content, got ${describeType(v)}`,
     );
     return [];
   }
@@ -161,7 +161,10 @@ function readInline(c: Obj, report: Reporter): InlineFile[] {
           `'-', '_', '.'; at most ${MAX_KEY} characters)`,
       );
     } else if (typeof content !== 'string') {
-      report.error(path, `must be the file's content as a string, got ${describeType(content)}`);
+      report.error(
+        path,
+        `${path} must be the file's content as a string, got ${describeType(content)}`,
+      );
     } else out.push({ key, content, path });
   }
   return out;

@@ -31,7 +31,7 @@ export function readBool(
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'boolean') return v;
-  report.error(path, `must be true or false, got ${describeType(v)}`);
+  report.error(path, `${path} must be true or false, got ${describeType(v)}`);
   return undefined;
 }
 
@@ -45,7 +45,7 @@ export function readInt(
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'number' && Number.isInteger(v) && v >= min) return v;
-  report.error(path, `must be an integer of at least ${min}, got ${describeType(v)}`);
+  report.error(path, `${path} must be an integer of at least ${min}, got ${describeType(v)}`);
   return undefined;
 }
 
@@ -64,12 +64,12 @@ export function readString(
   const v = o[key];
   if (rule === 'any') {
     if (v === undefined || typeof v === 'string') return v;
-    report.error(path, `must be a string, got ${describeType(v)}`);
+    report.error(path, `${path} must be a string, got ${describeType(v)}`);
     return undefined;
   }
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string' && v !== '') return v;
-  report.error(path, `must be a non-empty string, got ${describeType(v)}`);
+  report.error(path, `${path} must be a non-empty string, got ${describeType(v)}`);
   return undefined;
 }
 
@@ -135,7 +135,7 @@ export function readUpstreamVersion(
   if (spec.version === undefined || spec.version === null) {
     report.error(
       at('spec', 'version'),
-      `is required: the ${o.product} version, e.g. "${o.example}"`,
+      `spec.version is required: the ${o.product} version, e.g. "${o.example}"`,
     );
   } else if (version !== undefined && o.standalone && !/^\d+\.\d+(\.\d+)*$/.test(version)) {
     report.error(

@@ -33,11 +33,14 @@ export function declaredServiceNames(
   const templates = spec.serviceTemplates;
   if (templates === undefined || templates === null) return declared;
   if (!Array.isArray(templates)) {
-    ctx.report.error(PATH, `must be a list of service templates, got ${describeType(templates)}`);
+    ctx.report.error(
+      PATH,
+      `${PATH} must be a list of service templates, got ${describeType(templates)}`,
+    );
     return declared;
   }
   const bad = (path: FieldPath, what: string, v: unknown) => {
-    ctx.report.error(path, `must be ${what}, got ${describeType(v)}`);
+    ctx.report.error(path, `${path} must be ${what}, got ${describeType(v)}`);
   };
   templates.forEach((t, i) => {
     const path = PATH.index(i);
@@ -74,7 +77,7 @@ function unnamedLoadBalancer(service: string): string {
 function templateNames(t: Obj, template: FieldPath, ctx: KindContext): DeclaredNames {
   const names: DeclaredNames = { dnsNames: [], ipAddresses: [] };
   const bad = (path: FieldPath, what: string, v: unknown) => {
-    ctx.report.error(path, `must be ${what}, got ${describeType(v)}`);
+    ctx.report.error(path, `${path} must be ${what}, got ${describeType(v)}`);
   };
   const refused = (path: FieldPath, what: string, why: string) => {
     ctx.report.error(path, `${what} ${why}, so it cannot go into the server certificate`);

@@ -105,7 +105,10 @@ export function readTLSConfig(
   const certs = tls.certificates;
   if (certs !== undefined && certs !== null) {
     if (!Array.isArray(certs)) {
-      report.error(at('spec', 'tls', 'certificates'), `must be a list, got ${describeType(certs)}`);
+      report.error(
+        at('spec', 'tls', 'certificates'),
+        `spec.tls.certificates must be a list, got ${describeType(certs)}`,
+      );
     } else {
       certs.forEach((entry, i) => {
         const o = readCertificate(
@@ -134,7 +137,10 @@ export function readIssuerRef(
   report: Reporter,
 ): IssuerRef | undefined {
   if (!isObj(v)) {
-    report.error(path, `must be a mapping with apiGroup, kind and name, got ${describeType(v)}`);
+    report.error(
+      path,
+      `${path} must be a mapping with apiGroup, kind and name, got ${describeType(v)}`,
+    );
     return undefined;
   }
   let ok = true;
@@ -146,29 +152,29 @@ export function readIssuerRef(
   }
   const apiGroup = v.apiGroup ?? ISSUER_GROUP;
   if (apiGroup !== ISSUER_GROUP) {
+    const field = path.child('apiGroup');
     report.error(
-      path.child('apiGroup'),
-      `must be "${ISSUER_GROUP}", got ${describeType(apiGroup)}: only cert-manager issuers are ` +
+      field,
+      `${field} must be "${ISSUER_GROUP}", got ${describeType(apiGroup)}: only cert-manager issuers are ` +
         `supported`,
     );
     ok = false;
   }
+  const kind = path.child('kind');
   if (v.kind === undefined) {
-    report.error(path.child('kind'), 'is required: Issuer or ClusterIssuer');
+    report.error(kind, `${kind} is required: Issuer or ClusterIssuer`);
     ok = false;
   } else if (v.kind !== 'Issuer' && v.kind !== 'ClusterIssuer') {
-    report.error(
-      path.child('kind'),
-      `must be Issuer or ClusterIssuer, got ${describeType(v.kind)}`,
-    );
+    report.error(kind, `${kind} must be Issuer or ClusterIssuer, got ${describeType(v.kind)}`);
     ok = false;
   }
   if (typeof v.name !== 'string' || v.name === '') {
+    const name = path.child('name');
     report.error(
-      path.child('name'),
+      name,
       v.name === undefined
-        ? 'is required'
-        : `must be a non-empty string, got ${describeType(v.name)}`,
+        ? `${name} is required`
+        : `${name} must be a non-empty string, got ${describeType(v.name)}`,
     );
     ok = false;
   }
@@ -193,11 +199,12 @@ function readCertificate(
       report.unknownField(path, key, CERTIFICATE_FIELDS, 'a certificate entry');
   }
   const alias = v.alias;
+  const aliasPath = path.child('alias');
   if (alias === undefined)
-    report.error(path.child('alias'), `is required: one of ${knownAliases.join(', ')}`);
+    report.error(aliasPath, `${aliasPath} is required: one of ${knownAliases.join(', ')}`);
   else if (typeof alias !== 'string' || !knownAliases.includes(alias)) {
     report.error(
-      path.child('alias'),
+      aliasPath,
       `unknown alias ${typeof alias === 'string' ? JSON.stringify(alias) : describeType(alias)}; ` +
         `this resource issues ${knownAliases.join(', ')}`,
     );
@@ -274,20 +281,22 @@ function readPrivateKey(v: unknown, o: CertificateOverride, report: Reporter): v
       );
   }
   const enc = v.encoding;
+  const encoding = path.child('encoding');
   if (enc !== undefined && enc !== 'PKCS1' && enc !== 'PKCS8')
-    report.error(path.child('encoding'), `must be PKCS1 or PKCS8, got ${describeType(enc)}`);
+    report.error(encoding, `${encoding} must be PKCS1 or PKCS8, got ${describeType(enc)}`);
   else o.privateKey = enc === undefined ? {} : { encoding: enc };
 }
 
 function readStringList(v: unknown, path: FieldPath, report: Reporter): string[] | undefined {
   if (!Array.isArray(v)) {
-    report.error(path, `must be a list of strings, got ${describeType(v)}`);
+    report.error(path, `${path} must be a list of strings, got ${describeType(v)}`);
     return undefined;
   }
   const out: string[] = [];
   v.forEach((s, i) => {
+    const entry = path.index(i);
     if (typeof s === 'string') out.push(s);
-    else report.error(path.index(i), `must be a string, got ${describeType(s)}`);
+    else report.error(entry, `${entry} must be a string, got ${describeType(s)}`);
   });
   return out;
 }
