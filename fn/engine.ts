@@ -45,11 +45,9 @@ import {
   applyPolicyDefaults,
   checkDatabasePolicy,
 } from './policy/rules.js';
-import {
-  dns1123SubdomainErrors,
-  reportGeneratedNames,
-  reportWebhookErrors,
-} from './validate/certificate-spec.js';
+import { reportWebhookErrors } from './validate/certificate-spec.js';
+import { reportGeneratedNames } from './validate/generated-names.js';
+import { dns1123SubdomainErrors } from './validate/go-formats.js';
 import { IssuerIndex } from './validate/issuers.js';
 import { nameWithSuffix } from './util/names.js';
 import { flat } from './util/strings.js';

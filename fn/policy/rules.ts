@@ -7,7 +7,7 @@ import type { ConnectionSetting, DatabaseKind, KindContext } from '../kinds/kind
 import { isObj, type KubeObject, namespaceOf, type Obj } from '../io/objects.js';
 import { fieldPathOf, resultFor, type Reporter, type Result } from '../io/results.js';
 import { formatGoDuration, parseGoDuration } from '../util/duration.js';
-import { DEFAULT_DURATION } from '../validate/certificate-spec.js';
+import { DEFAULT_DURATION } from '../validate/certificate-lifetime.js';
 import type { IssuerIndex } from '../validate/issuers.js';
 import type { CertificateOverride, IssuerRef } from '../validate/tls-config.js';
 import { at, type FieldPath } from '../util/field-path.js';

@@ -16,7 +16,7 @@ import { compact, isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
 import type { DatabaseKind, KindContext } from '../kinds/kind.js';
 import { monitorServices, selectStatsService } from './monitor.js';
-import { dns1123SubdomainErrors, isGoIP } from '../validate/certificate-spec.js';
+import { dns1123SubdomainErrors, isGoIP } from '../validate/go-formats.js';
 import { at, type FieldPath } from '../util/field-path.js';
 
 const PATH = at('spec', 'serviceTemplates');

@@ -6,7 +6,7 @@
 import { isObj, type Obj, unique } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
 import type { KindContext } from '../kinds/kind.js';
-import { dnsNameProblem, isGoIP } from './certificate-spec.js';
+import { dnsNameProblem, isGoIP } from './go-formats.js';
 import { at, type FieldPath } from '../util/field-path.js';
 
 export const EXTERNAL_DNS_HOSTNAME = 'external-dns.alpha.kubernetes.io/hostname';
