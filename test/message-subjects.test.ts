@@ -9,7 +9,8 @@ import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { load } from 'js-yaml';
-import { ROOT } from './helpers.js';
+import { at } from '../fn/util/field-path.js';
+import { errorsOf, issuer, postgres, resourceList, ROOT, runFn } from './helpers.js';
 
 /** Example packages: folders under examples/ with a .expected folder (as golden.test.ts finds them). */
 function examplePackages(dir = join(ROOT, 'examples')): string[] {
@@ -165,5 +166,48 @@ describe('every message starts with its subject', () => {
       'unknown field "x"; spec.tls has issuerRef',
     ])
       expect(subjectProblem(m)).toBeUndefined();
+  });
+});
+
+describe('docs/messages.md', () => {
+  const doc = readFileSync(join(ROOT, 'docs/messages.md'), 'utf8');
+  const run = (...items: object[]) => runFn(resourceList([issuer('ca'), ...items]));
+
+  it('names its examples as dbtls writes them, each at its field and object', () => {
+    const mapping = run(postgres({ tls: [] }));
+    expect(mapping.output.results[0]).toMatchObject({
+      message: 'spec.tls must be a mapping, got a list',
+      field: { path: 'spec.tls' },
+      resourceRef: { kind: 'Postgres', name: 'pg', namespace: 'demo' },
+    });
+    const value = errorsOf(run(postgres({ sslMode: 'verify_full' })))[0].message;
+    const twice = errorsOf(run(postgres(), postgres()))[0].message;
+    const alias = errorsOf(run(postgres({ tls: { ...postgres().spec.tls, certificates: [{}] } })));
+    for (const example of [mapping.output.results[0].message, value, twice])
+      expect(doc).toContain(`\`${example}\``);
+    expect(alias[0].field).toBe('spec.tls.certificates[0].alias');
+    expect(doc).toContain('`spec.tls.certificates[0].alias`');
+  });
+
+  it("places a result at a key with dots on that key's own line (check DIR)", () => {
+    const example = 'examples/postgres-configuration';
+    const check = readFileSync(join(ROOT, example, '.expected/check.txt'), 'utf8');
+    const m = /postgres\.yaml:(\d+):(\d+): .*, (spec\.configuration\.inline\.user\.conf)\)$/m.exec(
+      check,
+    );
+    expect(m).not.toBeNull();
+    const line = readFileSync(join(ROOT, example, 'postgres.yaml'), 'utf8').split('\n')[
+      Number(m![1]) - 1
+    ];
+    expect(line.slice(Number(m![2]) - 1)).toMatch(/^user\.conf:/);
+    expect(doc).toContain('`spec.configuration.inline.user.conf`');
+  });
+
+  it('builds paths as its contributor section says', () => {
+    expect(String(at('spec', 'tls', 'issuerRef'))).toBe('spec.tls.issuerRef');
+    expect(String(at('spec', 'tls', 'certificates').index(0).child('alias'))).toBe(
+      'spec.tls.certificates[0].alias',
+    );
+    expect(doc).toContain("`at('spec', 'tls', 'issuerRef')`");
   });
 });
