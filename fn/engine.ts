@@ -501,9 +501,8 @@ function renderWorkload(
   const workload = applyServiceTemplates(ctx, kind, plan, kind.workload(ctx, plan, issued, owner));
   // The pod template and KubeDB's defaults, and a PodDisruptionBudget where KubeDB keeps one.
   const pdb = kind.group === 'kubedb.com';
-  return kind.podTemplate
-    ? applyPodTemplates(workload, ctx.db, kind.podTemplate, ctx.report, pdb)
-    : workload;
+  // Every rendered pod is then checked against Pod Security (validate/pod-security/).
+  return applyPodTemplates(workload, ctx.db, kind.podTemplate, ctx.report, pdb);
 }
 
 /**
@@ -734,14 +733,14 @@ class ObjectIndex<V> {
   }
 
   set(o: KubeObject, value: V): void {
-    const at = <K, T>(m: Map<K, T>, k: K, make: () => T): T => {
+    const entry = <K, T>(m: Map<K, T>, k: K, make: () => T): T => {
       let v = m.get(k);
       if (v === undefined) m.set(k, (v = make()));
       return v;
     };
-    const kinds = at(this.groups, groupOf(o.apiVersion), () => new Map());
-    const namespaces = at(kinds, o.kind, () => new Map());
-    at(namespaces, namespaceOf(o), () => new Map()).set(o.metadata.name, value);
+    const kinds = entry(this.groups, groupOf(o.apiVersion), () => new Map());
+    const namespaces = entry(kinds, o.kind, () => new Map());
+    entry(namespaces, namespaceOf(o), () => new Map()).set(o.metadata.name, value);
   }
 }
 

@@ -24,6 +24,11 @@ import type { Settings } from '../policy/settings.js';
 import { USAGES } from '../render/certificate.js';
 import { GENERATED_FROM } from '../render/metadata.js';
 import type { IssuerIndex } from '../validate/issuers.js';
+import {
+  clientTemplate,
+  clientViolations,
+  reportClientPod,
+} from '../validate/pod-security/client-pods.js';
 import { ISSUER_GROUP, type IssuerRef } from '../validate/tls-config.js';
 import { nameWithSuffix } from '../util/names.js';
 import {
@@ -168,9 +173,14 @@ function connectWorkload(run: Run): Made | undefined {
   const issuer = readIssuer(annotations[CONNECT_ISSUER], namespace, run.issuers, report);
   if (report.failed || !chosen) return undefined;
 
+  // The user's pod as written, for Pod Security: dbtls's additions never loosen it.
+  const template = clientTemplate(copy, podSpecPath(o)!);
+  const before = template && clientViolations(template);
   const edit: Edit = { pod, chosen, added: [], objects: [], collidesWith: [], setBy: new Map() };
   for (const c of connections) addConnection(run, edit, c, user, issuer);
   if (report.failed) return { workload: o, objects: [], collidesWith: edit.collidesWith };
+  if (template && before && connections.length)
+    reportClientPod(template, before, podSpecPath(o)!, report);
   if (connections.length)
     warnUnreadableKey(
       o,

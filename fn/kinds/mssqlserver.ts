@@ -185,6 +185,12 @@ export const mssqlserver = defineKind<MSSQLPlan>({
   issuesCertificates: (ctx) => ctx.tls !== undefined,
 
   // <db>-secondary exists with a topology (AvailabilityGroup, DistributedAG).
+  operatorTLSProtocols: {
+    versions: KUBEDB_TLS_PROTOCOLS,
+    file: 'mssql.conf',
+    override: at('spec', 'configSecret'),
+  },
+
   clientServices(ctx, plan): Record<string, string> {
     const name = ctx.db.metadata.name;
     if (!plan.mode) return { primary: name };
@@ -197,6 +203,8 @@ export const mssqlserver = defineKind<MSSQLPlan>({
       path: at('spec', 'tls', 'clientTLS'),
       levels: [false, true],
       value: (_ctx, plan) => plan.clientTLS,
+      // KubeDB's SetTLSDefaults (apis/kubedb/v1alpha2 mssqlserver_helpers.go) sets false.
+      unset: { withTLS: false, withoutTLS: false },
     },
   ],
 

@@ -64,7 +64,7 @@ export interface SecureTransport {
 export function readSecureTransport(ctx: KindContext): SecureTransport {
   const spec = ctx.db.spec as Obj;
   const value = readBool(spec, 'requireSSL', at('spec', 'requireSSL'), ctx.report);
-  const requireSSL = value ?? false;
+  const requireSSL = value ?? false; // REQUIRE_SSL_SETTING.unset
   // A requireSSL of the wrong type is already reported: no advice that assumes it is false.
   const requireSSLReadable =
     value !== undefined || spec.requireSSL === undefined || spec.requireSSL === null;
@@ -290,6 +290,8 @@ export const REQUIRE_SSL_SETTING: ConnectionSetting<{ requireSSL: boolean }> = {
   path: at('spec', 'requireSSL'),
   levels: [false, true],
   value: (_ctx, plan) => plan.requireSSL,
+  // A boolean KubeDB leaves unset: false, with or without spec.tls.
+  unset: { withTLS: false, withoutTLS: false },
 };
 
 // spec.monitor: mysqld_exporter, the exporter of KubeDB's MariaDB, MySQL and PerconaXtraDB

@@ -55,6 +55,8 @@ import { at } from '../util/field-path.js';
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 const AUTH_MODES = ['md5', 'scram', 'cert'] as const;
 type SSLMode = (typeof SSL_MODES)[number];
+/** KubeDB's SetDefaults (apis/kubedb/v1 postgres_helpers.go): verify-full with spec.tls, else disable. */
+const SSL_MODE_UNSET = { withTLS: 'verify-full', withoutTLS: 'disable' } as const;
 type AuthMode = (typeof AUTH_MODES)[number];
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
@@ -169,6 +171,7 @@ export const postgres = defineKind<PostgresPlan>({
       path: at('spec', 'sslMode'),
       levels: SSL_MODES,
       value: (_ctx, plan) => plan.sslMode,
+      unset: SSL_MODE_UNSET,
     },
   ],
 
@@ -684,7 +687,7 @@ function readVersion(ctx: KindContext, spec: Obj): { version?: string; major: nu
 function readSslMode(spec: Obj, hasTLS: boolean, report: Reporter): SSLMode {
   const sslMode =
     readEnum(spec, 'sslMode', at('spec', 'sslMode'), SSL_MODES, report) ??
-    (hasTLS ? 'verify-full' : 'disable');
+    (hasTLS ? SSL_MODE_UNSET.withTLS : SSL_MODE_UNSET.withoutTLS);
   if (sslMode !== 'disable' && !hasTLS) {
     report.error(
       at('spec', 'sslMode'),

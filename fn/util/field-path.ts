@@ -35,6 +35,13 @@ export class FieldPath {
     return new FieldPath(this, index, false);
   }
 
+  /** The path further down by `segments`: keys for strings, list indexes for numbers. */
+  extend(...segments: Segment[]): FieldPath {
+    let p: FieldPath = this;
+    for (const s of segments) p = new FieldPath(p, s, false);
+    return p;
+  }
+
   /**
    * A mapping key printed as `[key]`, as Go's field.Path.Key: only for paths that repeat another
    * program's printed form (cert-manager's webhook messages).
@@ -86,7 +93,5 @@ export class FieldPath {
 
 /** A path from its segments: `at('spec', 'tls', 'certificates', 0, 'alias')`. */
 export function at(...segments: Segment[]): FieldPath {
-  let p = FieldPath.root;
-  for (const s of segments) p = typeof s === 'number' ? p.index(s) : p.child(s);
-  return p;
+  return FieldPath.root.extend(...segments);
 }
