@@ -1,5 +1,6 @@
 // The processor: ResourceList in, ResourceList out. Validates every supported database, renders
 // its Certificates (and, in standalone mode, its workload), and leaves everything else alone.
+import { namespaceProblem } from './validate/namespace.js';
 import type {
   CertificateDefaults,
   DatabaseKind,
@@ -387,6 +388,14 @@ function checkIdentity(db: KubeObject, kind: DatabaseKind, report: Reporter): bo
     report.error(
       at('metadata', 'name'),
       `metadata.name is not a valid Kubernetes name, and the API server would refuse the ${kind.kind} itself: ${nameErrors.join('; ')}`,
+    );
+    return false;
+  }
+  const namespace = namespaceProblem(db.metadata.namespace);
+  if (namespace !== undefined) {
+    report.error(
+      at('metadata', 'namespace'),
+      `metadata.namespace is not a valid namespace, and the API server would refuse the ${kind.kind} itself: ${namespace}`,
     );
     return false;
   }

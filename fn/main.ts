@@ -25,7 +25,7 @@ Usage:
   dbtls admission [--policy FILE] [--mode MODE]
                          the policy's rules as ValidatingAdmissionPolicies (see
                          dbtls admission --help)
-  dbtls --help | --version
+  dbtls help | --help | --version
 
 Settings (render and check; in KRM mode they come from the functionConfig):
   --mode standalone|operator|validate
@@ -77,7 +77,7 @@ function main(argv: string[]): number | Promise<number> {
     return import('./admission/cli.js').then((m) =>
       m.admissionCommand(argv.slice(1), KINDS, VERSION),
     );
-  if (argv.includes('--help') || argv.includes('-h')) {
+  if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
     writeAll(STDOUT, HELP);
     return 0;
   }
@@ -115,16 +115,9 @@ function main(argv: string[]): number | Promise<number> {
   const { output, results, texts } = processDirectory(dir, config, defaultNamespace);
   const failed = hasErrors(results);
   if (command === 'check') {
-    writeAll(
-      STDOUT,
-      formatWithPositions(
-        results.filter((r) => r.severity !== 'info'),
-        texts,
-        dir,
-      ),
-    );
+    writeAll(STDOUT, formatWithPositions(results, texts, dir));
   } else {
-    writeAll(STDERR, summary(results));
+    writeAll(STDERR, summary(results, true));
     // Never print a partial set of manifests: an empty render with auto-prune deletes everything.
     if (!failed) writeAll(STDOUT, printManifests(manifestsToApply(output.items)));
   }

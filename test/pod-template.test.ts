@@ -717,8 +717,8 @@ describe('spec.podTemplate per kind', () => {
   });
 });
 
-describe("README's pod template section says what the code does", () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+describe("docs/standalone.md's pod template section says what the code does", () => {
+  const readme = readFileSync(join(ROOT, 'docs/standalone.md'), 'utf8');
   const section = readme.slice(
     readme.indexOf('## Pod template, resources and disruption budget'),
     readme.indexOf('## What dbtls leaves alone'),

@@ -90,8 +90,8 @@ describe("README's test command is what CI runs", () => {
     expect(at, ".ci/run has README's test line as a command of its own").toBeGreaterThan(-1);
     const before = commands.slice(0, at).join('\n');
     expect(before).toMatch(/work=\$\(mktemp -d\)/);
-    // readable by the unprivileged users the tests run servers and the function as
-    expect(before).toMatch(/chmod 755 "\$work"/);
+    // left private (0700), as a home directory may be: the tests must pass in a clone there
+    expect(before).not.toMatch(/chmod/);
     expect(before).toMatch(/git clone .*"\$work\/dbtls"/);
     expect(before).toMatch(/cd "\$work\/dbtls"/);
   });

@@ -3,6 +3,7 @@
 // mounted in its containers, and its client library's settings (each kind's ClientProfile).
 // The workload keeps everything it had: dbtls only appends, never sets over the user's values,
 // and records what it appended (./workload.ts) so that a later run can take it away again.
+import { isControl } from '../text/unwritable.js';
 import { KINDS } from '../kinds/index.js';
 import type {
   ClientConnection,
@@ -196,6 +197,16 @@ function connectWorkload(run: Run): Made | undefined {
 
 function readUser(value: unknown, report: Reporter): string | undefined {
   if (value === undefined) return undefined;
+  if (typeof value === 'string' && [...value.trim()].some(isControl)) {
+    // It becomes a certificate's common name and a line of the client's option file.
+    const path = at('metadata', 'annotations', CONNECT_AS);
+    report.error(
+      path,
+      `${path} holds a line break or another control character: a database user is one line ` +
+        'of printable characters',
+    );
+    return undefined;
+  }
   if (typeof value === 'string' && value.trim() !== '') return value.trim();
   const path = at('metadata', 'annotations', CONNECT_AS);
   report.error(path, `${path} must name the database user (the client certificate's common name)`);
