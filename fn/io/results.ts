@@ -2,7 +2,7 @@
 // and the file it came from, so kpt, CI logs and editors can point at it.
 import type { FieldPath } from '../util/field-path.js';
 import { annotationsOf, type KubeObject, isObj } from './objects.js';
-import { describeType } from './resource-list.js';
+import { describeType } from './describe-type.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 

@@ -28,6 +28,7 @@ import {
   warnOperatorOnly,
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
+import { olderThan } from '../util/versions.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 import {
   familyWorkload,
@@ -89,6 +90,7 @@ interface MySQLPlan extends SecureTransport {
 export const mysql = defineKind<MySQLPlan>({
   group: 'kubedb.com',
   kind: 'MySQL',
+  operator: 'KubeDB',
   resource: 'mysqls',
   versions: ['v1', 'v1alpha2'],
   summary:
@@ -332,11 +334,6 @@ function checkGroup(
         `${MULTI_PRIMARY_SINCE.join('.')} or later (KubeDB refuses it for ${version})`,
     );
   }
-}
-
-function olderThan(a: number[], b: number[]): boolean {
-  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
-  return false;
 }
 
 const START = startScript(false);

@@ -14,7 +14,7 @@
 // KubeDB's ensureStatsService applies it; the monitoring agent's annotations are written after.
 import { compact, isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
-import type { DatabaseKind, KindContext } from '../kinds/kind.js';
+import type { DatabaseKind, KindContext } from '../contract/kind.js';
 import { monitorServices, selectStatsService } from './monitor.js';
 import { dns1123SubdomainErrors, isGoIP } from '../validate/go-formats.js';
 import { at, type FieldPath } from '../util/field-path.js';
@@ -92,9 +92,8 @@ export function applyServiceTemplates<Plan>(
       ctx.report.warn(path.child('alias'), notRendered(alias, name, services, rendered));
       return;
     }
-    const operator = kind.group === 'kubevault.com' ? 'KubeVault' : 'KubeDB';
     const ignores = kind.serviceTemplateIgnores ?? [];
-    const template = new Template(ctx, path, t, operator, ignores, nodePorts);
+    const template = new Template(ctx, path, t, kind.operator, ignores, nodePorts);
     const applied = template.applyTo(out[index]);
     if (applied) out[index] = applied;
   });
