@@ -106,7 +106,7 @@ function main(argv: string[]): number | Promise<number> {
   delete data.defaultNamespace;
   // A bad setting is a usage error (exit 2), named as the user wrote it.
   const bad = settingErrors(data)[0];
-  if (bad) return fail(`${source[bad.key] ?? bad.key} ${bad.message}`);
+  if (bad) return fail(`${source[bad.key] ?? bad.key} ${bad.text}`);
   if (dir === undefined) return fail(`${command} needs a directory`);
   if (!isDirectory(dir)) return fail(`${dir} is not a directory`);
   const config = Object.keys(data).length

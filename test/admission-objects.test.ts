@@ -17,7 +17,7 @@ import { celGoDurationText, celString, GO_DURATION_PATTERN } from '../fn/admissi
 import { KINDS, REGISTRY } from '../fn/kinds/index.js';
 import { readSettings } from '../fn/policy/settings.js';
 import { formatGoDuration, parseGoDuration } from '../fn/util/duration.js';
-import { dns1123SubdomainErrors } from '../fn/validate/certificate-spec.js';
+import { dns1123SubdomainErrors } from '../fn/validate/go-formats.js';
 import { TEST_POLICIES } from './admission/policies.js';
 import { evaluate } from './admission/apiserver.js';
 import { ROOT, runDist } from './helpers.js';

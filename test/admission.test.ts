@@ -187,9 +187,9 @@ const databaseArb = fc.constantFrom(...EXAMPLE_DATABASES).chain((base) => {
       }
       if (setting && g.level !== undefined) {
         const [parent, field] =
-          setting.path === 'spec.tls.clientTLS'
+          String(setting.path) === 'spec.tls.clientTLS'
             ? [spec.tls as Obj | undefined, 'clientTLS']
-            : [spec, setting.path.slice(5)];
+            : [spec, String(setting.path.last)];
         if (parent) parent[field] = g.level;
       }
       const metadata = { ...(base.metadata as Obj), namespace: g.namespace, labels: g.labels };

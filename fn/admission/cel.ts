@@ -2,6 +2,7 @@
 // (a label key, an issuer name, a message) enters an expression only as a string literal made
 // here, never pasted. Only standard CEL is used (macros, has(), size(), matches(), duration(),
 // string()), so any conformant evaluator runs it as the API server's cel-go does.
+import type { FieldPath } from '../util/field-path.js';
 
 /** A CEL string literal for `s`: single-quoted, with every character CEL treats specially escaped. */
 export function celString(s: string): string {
@@ -32,8 +33,8 @@ export function celList(values: readonly (string | boolean)[]): string {
  * `has(object.spec) && has(object.spec.tls) && has(object.spec.tls.clientTLS)`. Selecting an
  * absent field is an error in CEL, so every step is tested before it is selected.
  */
-export function celHasPath(root: string, path: string): string {
-  const steps = path.split('.');
+export function celHasPath(root: string, path: FieldPath): string {
+  const steps = path.segments.map(String);
   return steps.map((_, i) => `has(${root}.${steps.slice(0, i + 1).join('.')})`).join(' && ');
 }
 

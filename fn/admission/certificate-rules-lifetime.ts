@@ -5,7 +5,7 @@
 import type { DatabaseKind } from '../kinds/kind.js';
 import type { PolicyRules } from '../policy/rules.js';
 import { formatGoDuration } from '../util/duration.js';
-import { DEFAULT_DURATION } from '../validate/certificate-spec.js';
+import { DEFAULT_DURATION } from '../validate/certificate-lifetime.js';
 import { type AliasMessage, aliasMessage, everyAliasSets } from './certificate-rules.js';
 import { celDurationMessage, celString, GO_DURATION_PATTERN } from './cel.js';
 import {

@@ -92,7 +92,7 @@ function settingValidation(
     expression: `object.kind != ${celString(kind.kind)} || ${value} in ${celList(enough)}`,
     message: `${setting.path}: ${text}below the policy's minimum ${requiredText}`,
     messageExpression: fieldMessage(
-      setting.path,
+      String(setting.path),
       `${celString(text)} + ${shown} + ${celString(`; the policy requires at least ${requiredText}`)}`,
     ),
   };

@@ -13,6 +13,7 @@ import {
   INTERNAL_INDEX_ANNOTATION,
   INTERNAL_PATH_ANNOTATION,
   PATH_ANNOTATION,
+  fieldPathOf,
   type Result,
 } from '../io/results.js';
 import { describeYamlError, LIMITS, parseYamlStream, stringifyYaml } from '../io/yaml.js';
@@ -150,7 +151,7 @@ function readYamlFile(
     const limit = /^too large: |^DBTLS_MAX_/.test(e.message);
     results.push({
       severity: 'error',
-      message: limit ? e.message : `not valid YAML: ${e.message}`,
+      message: limit ? e.message : `file is not valid YAML: ${e.message}`,
       file: { path },
       tags: e.line ? { line: String(e.line), column: String(e.column) } : undefined,
     });
@@ -290,7 +291,7 @@ export function formatWithPositions(
       if (!line) {
         const text = texts.get(file);
         const pos =
-          text !== undefined ? locate(text, r.file?.index ?? 0, r.field?.path) : undefined;
+          text !== undefined ? locate(text, r.file?.index ?? 0, fieldPathOf(r)) : undefined;
         if (pos) {
           line = String(pos.line);
           column = String(pos.column);

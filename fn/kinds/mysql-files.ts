@@ -16,6 +16,7 @@ import {
   parseServerOptions,
   renderOptionFile,
 } from '../text/my-cnf.js';
+import { at } from '../util/field-path.js';
 
 export const MYSQL_PORT = 3306;
 export const CERT_DIR = '/etc/mysql/certs';
@@ -240,7 +241,7 @@ export function peersThatFit(
     if (bytes <= OPTION_LINE_MAX) continue;
     if (report)
       ctx.report.error(
-        'spec.replicas',
+        at('spec', 'replicas'),
         `${peers.length} nodes make wsrep_cluster_address longer than the ${OPTION_LINE_MAX} ` +
           'bytes the server reads of one line of an option file (the rest would become options ' +
           `of its own): with this name and namespace, standalone mode renders at most ${i} nodes ` +

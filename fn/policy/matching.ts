@@ -3,6 +3,7 @@
 import type { Match, PolicyRules, Rule } from '../contract/settings.js';
 import { isObj, type KubeObject, namespaceOf } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
+import type { FieldPath } from '../util/field-path.js';
 
 /** A policy without rules: what settings without a DatabaseTLSPolicy have. */
 export const NO_RULES: PolicyRules = {};
@@ -35,7 +36,7 @@ export function violation(
   report: Reporter,
   rule: Rule,
   name: string,
-  path: string,
+  path: FieldPath,
   message: string,
 ): void {
   const text = `policy rule ${name}: ${message}`;

@@ -85,7 +85,7 @@ describe('dbtls check DIR', () => {
     const r = runDist('', ['check', dir]);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(
-      new RegExp(`^${dir}/bad\\.yaml:\\d+:\\d+: error: not valid YAML: .+\\n$`),
+      new RegExp(`^${dir}/bad\\.yaml:\\d+:\\d+: error: file is not valid YAML: .+\\n$`),
     );
   });
 });
