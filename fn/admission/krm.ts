@@ -14,6 +14,7 @@ import type { DatabaseKind } from '../kinds/kind.js';
 import { POLICY_API_VERSION, POLICY_KIND, readSettings } from '../policy/settings.js';
 import { summary } from '../cli/krm.js';
 import { type AdmissionMode, buildAdmission } from './index.js';
+import { policyNameProblem } from './objects.js';
 
 export const ADMISSION_KIND = 'DatabaseTLSAdmission';
 const MODES: readonly AdmissionMode[] = ['standalone', 'operator', 'validate'];
@@ -85,6 +86,8 @@ export function generateAdmission(
   const policy = findPolicy(list.items, fc, config.policy);
   if (!('kind' in policy)) return done([policy]);
   const { settings, results } = readSettings(policy, () => false);
+  const nameProblem = policyNameProblem(String(policy.metadata.name ?? ''));
+  if (nameProblem) results.push(resultFor(policy, 'error', nameProblem, 'metadata.name'));
   if (hasErrors(results)) return done(results);
   const mode = config.mode ?? settings.mode;
   const outcome = buildAdmission(settings.rules, policy.metadata.name, mode, kinds);
