@@ -12,7 +12,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildAdmission, type AdmissionMode } from '../fn/admission/index.js';
 import { policyNameProblem } from '../fn/admission/objects.js';
-import { celGoDurationText, celString, GO_DURATION_PATTERN } from '../fn/admission/cel.js';
+import {
+  celDurationMessage,
+  celGoDurationText,
+  celString,
+  GO_DURATION_PATTERN,
+} from '../fn/admission/cel.js';
 import { KINDS } from '../fn/kinds/index.js';
 import { readSettings } from '../fn/policy/settings.js';
 import { formatGoDuration, parseGoDuration } from '../fn/util/duration.js';
@@ -291,6 +296,10 @@ describe('CEL text', () => {
         // Exact to the nanosecond: the two agree on which side of every whole second it lies.
         const whole = evaluate(`duration(${celString(text)}) == duration('${seconds}s')`, {});
         expect(whole).toBe(go.nanos % 1_000_000_000n === 0n);
+        // And a message shows it as render time does, to the nanosecond, a third of it too.
+        const shown = (third: boolean) => evaluate(celDurationMessage('t', third), { t: text });
+        expect(shown(false)).toBe(formatGoDuration(go.nanos));
+        expect(shown(true)).toBe(formatGoDuration(go.nanos / 3n));
       }),
       { numRuns: 500 },
     );
