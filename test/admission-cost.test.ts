@@ -15,7 +15,7 @@ import {
   SHOWN_LIMIT,
 } from '../fn/admission/cel.js';
 import { policyNameProblem } from '../fn/admission/objects.js';
-import { KINDS } from '../fn/kinds/index.js';
+import { KINDS, REGISTRY } from '../fn/kinds/index.js';
 import { readSettings } from '../fn/policy/settings.js';
 import {
   costBound,
@@ -84,7 +84,7 @@ interface PolicyCost {
 }
 
 function policyCosts(policy: Schema, mode: AdmissionMode): PolicyCost[] {
-  const { rules } = readSettings(policy, () => false).settings;
+  const { rules } = readSettings(policy, REGISTRY).settings;
   const objects = buildAdmission(rules, policy.metadata.name, mode, KINDS).objects as Schema[];
   return objects
     .filter((o) => o.kind === 'ValidatingAdmissionPolicy')

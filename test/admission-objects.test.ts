@@ -18,7 +18,7 @@ import {
   celString,
   GO_DURATION_PATTERN,
 } from '../fn/admission/cel.js';
-import { KINDS } from '../fn/kinds/index.js';
+import { KINDS, REGISTRY } from '../fn/kinds/index.js';
 import { readSettings } from '../fn/policy/settings.js';
 import { formatGoDuration, parseGoDuration } from '../fn/util/duration.js';
 import { TEST_POLICIES } from './admission/policies.js';
@@ -43,12 +43,8 @@ const EXAMPLE_POLICIES = [
 ];
 
 const objectsOf = (policy: Schema, mode: AdmissionMode) =>
-  buildAdmission(
-    readSettings(policy, () => false).settings.rules,
-    policy.metadata.name,
-    mode,
-    KINDS,
-  ).objects as Schema[];
+  buildAdmission(readSettings(policy, REGISTRY).settings.rules, policy.metadata.name, mode, KINDS)
+    .objects as Schema[];
 
 describe('the admission objects are valid admissionregistration.k8s.io/v1 objects', () => {
   it('for every test policy in every mode', () => {

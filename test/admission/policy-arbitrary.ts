@@ -3,13 +3,13 @@
 // are any text a policy's author could write (only policies dbtls accepts are kept).
 import fc from 'fast-check';
 import type { Obj } from '../../fn/io/objects.js';
+import { REGISTRY } from '../../fn/kinds/index.js';
 import { readSettings } from '../../fn/policy/settings.js';
 import { hostileString } from '../hostile-strings.js';
 import { policy } from './policies.js';
 
 const optional = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
-const accepted = (p: Obj) =>
-  !readSettings(p, () => false).results.some((r) => r.severity === 'error');
+const accepted = (p: Obj) => !readSettings(p, REGISTRY).results.some((r) => r.severity === 'error');
 
 const matchArb = fc.constantFrom<Obj | undefined>(
   undefined,

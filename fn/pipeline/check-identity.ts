@@ -1,0 +1,38 @@
+// Stage (each database): a served apiVersion, and a name and namespace the API server would take.
+// False (and reported) when the database itself would be refused: every name dbtls derives
+// starts from them.
+import type { DatabaseKind } from '../contract/kind.js';
+import type { KubeObject } from '../io/objects.js';
+import type { Reporter } from '../io/results.js';
+import { dns1123SubdomainErrors } from '../validate/certificate-spec.js';
+import { namespaceProblem } from '../validate/namespace.js';
+
+export function checkIdentity(db: KubeObject, kind: DatabaseKind, report: Reporter): boolean {
+  const version = db.apiVersion.slice(db.apiVersion.indexOf('/') + 1);
+  if (!kind.versions.includes(version)) {
+    report.error(
+      'apiVersion',
+      `${db.apiVersion} is not a served version of ${kind.kind}; use ${kind.versions.map((v) => `${kind.group}/${v}`).join(' or ')}`,
+    );
+    return false;
+  }
+  // Every name dbtls derives starts from this one: when the API server would refuse the database
+  // itself, say that once instead of once per derived name.
+  const nameErrors = dns1123SubdomainErrors(db.metadata.name);
+  if (nameErrors.length) {
+    report.error(
+      'metadata.name',
+      `is not a valid Kubernetes name, and the API server would refuse the ${kind.kind} itself: ${nameErrors.join('; ')}`,
+    );
+    return false;
+  }
+  const namespace = namespaceProblem(db.metadata.namespace);
+  if (namespace !== undefined) {
+    report.error(
+      'metadata.namespace',
+      `is not a valid namespace, and the API server would refuse the ${kind.kind} itself: ${namespace}`,
+    );
+    return false;
+  }
+  return true;
+}
