@@ -16,6 +16,7 @@ import { POLICY_API_VERSION, POLICY_KIND, readSettings } from '../policy/setting
 import { summary } from '../cli/krm.js';
 import { type AdmissionMode, buildAdmission } from './index.js';
 import { at } from '../util/field-path.js';
+import { policyNameProblem } from './objects.js';
 
 export const ADMISSION_KIND = 'DatabaseTLSAdmission';
 const MODES: readonly AdmissionMode[] = ['standalone', 'operator', 'validate'];
@@ -94,6 +95,8 @@ export function generateAdmission(
   const policy = findPolicy(list.items, fc, config.policy);
   if (!('kind' in policy)) return done([policy]);
   const { settings, results } = readSettings(policy, kindRegistry(kinds));
+  const nameProblem = policyNameProblem(String(policy.metadata.name ?? ''));
+  if (nameProblem) results.push(resultFor(policy, 'error', nameProblem, at('metadata', 'name')));
   if (hasErrors(results)) return done(results);
   const mode = config.mode ?? settings.mode;
   const outcome = buildAdmission(settings.rules, policy.metadata.name, mode, kinds);
