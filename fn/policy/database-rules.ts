@@ -7,7 +7,7 @@ import type { IssuerRef } from '../contract/tls.js';
 import { isObj, type KubeObject } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
 import type { IssuerIndex } from '../validate/issuers.js';
-import { matches, NO_RULES, violation } from './matching.js';
+import { matches, NO_RULES, ruleName, violation } from './matching.js';
 
 /** The TLS versions the tlsProtocols rule chooses for this database, or undefined without one. */
 export function tlsProtocolsFor(ctx: KindContext): readonly string[] | undefined {
@@ -51,7 +51,8 @@ export function applyPolicyDefaults(
   const ref = rule.defaultIssuerRef;
   report.info(
     'spec.tls',
-    `policy rule requireTLS: TLS is required and spec.tls was not set; added spec.tls.issuerRef ` +
+    `${ruleName(rule, 'requireTLS')}: TLS is required and spec.tls was not set; added ` +
+      `spec.tls.issuerRef ` +
       `${ref.kind} "${ref.name}" (the rule's defaultIssuerRef)`,
   );
   return {
@@ -174,7 +175,8 @@ function checkNotSelfSigned(
     if (!report.results.some((r) => r.severity === 'error' && r.field?.path === path)) {
       report.warn(
         path,
-        `policy rule forbidSelfSignedIssuers: ${ref.kind} "${ref.name}" is not in the input, so ` +
+        `${ruleName(ss, 'forbidSelfSignedIssuers')}: ${ref.kind} "${ref.name}" is not in the ` +
+          `input, so ` +
           `whether it is self-signed cannot be checked`,
       );
     }
