@@ -191,3 +191,35 @@ describe("docs/integrations.md: pinning the platform's policy", () => {
     expect(errorsOf(runFn(resourceList([db], transformer)))[0].field).toBe('spec.tls');
   });
 });
+
+describe('docs/standalone.md: TLS settings on the server command line', () => {
+  const doc = readFileSync(join(ROOT, 'docs/standalone.md'), 'utf8').replace(/\s+/g, ' ');
+  const startSh = (example: string) => {
+    const r = run(DBTLS, ['render', join(ROOT, 'examples', example)]);
+    return load(r.stdout.split('\n---\n').find((d) => d.includes('start.sh')) as string) as any;
+  };
+  it('Postgres: -c settings after config_file (test/servers/postgres.test.ts runs them against a hostile postgresql.auto.conf)', () => {
+    expect(doc).toContain("PostgreSQL's `-c hba_file=… -c ssl=on -c ssl_cert_file=…");
+    const exec = startSh('postgres')
+      .data['start.sh'].split('\n')
+      .find((l: string) => l.startsWith('exec '));
+    for (const setting of [
+      'hba_file',
+      'ssl=on',
+      'ssl_cert_file',
+      'ssl_key_file',
+      'ssl_ca_file',
+      'ssl_min_protocol_version=TLSv1.2',
+    ])
+      expect(exec).toMatch(new RegExp(`config_file=\\S+ .*-c ${setting}`));
+  });
+  it('MySQL family: --ssl-* and --require-secure-transport=ON after the option file (test/servers/mysql-pinned.test.ts)', () => {
+    expect(doc).toContain("`--require-secure-transport=ON`, after the MySQL family's option files");
+    const exec = startSh('mariadb')
+      .data['start.sh'].split('\n')
+      .find((l: string) => l.startsWith('exec '));
+    expect(exec).toMatch(
+      /--defaults-extra-file=\S+ --ssl-ca=\S+ --ssl-cert=\S+ --ssl-key=\S+ --require-secure-transport=ON/,
+    );
+  });
+});
