@@ -405,7 +405,10 @@ describe('PerconaXtraDB rendering', () => {
       '!include /etc/mysql/dbtls/my.cnf\n!include /etc/mysql/dbtls/wsrep.cnf\n',
     );
     expect(data['start.sh']).toContain(
-      'exec /entrypoint.sh mysqld --defaults-extra-file=/etc/mysql/dbtls/server.cnf $bootstrap\n',
+      // The TLS options after the option files, where no file overrides them.
+      'exec /entrypoint.sh mysqld --defaults-extra-file=/etc/mysql/dbtls/server.cnf ' +
+        '--ssl-ca=/etc/mysql/certs/trust/ca.crt --ssl-cert=/etc/mysql/certs/server/tls.crt ' +
+        '--ssl-key=/etc/mysql/certs/server/tls.key $bootstrap\n',
     );
   });
 

@@ -57,6 +57,7 @@ import {
   readMysqlConfiguration,
   serverCnf,
   USER_CONFIG_DIR,
+  pinnedServerArguments,
 } from './mysql-files.js';
 import { trustBundleLines, WATCHER_FILE } from '../render/rotation.js';
 import { type OptionLine, renderOptionFile } from '../text/my-cnf.js';
@@ -250,7 +251,7 @@ function configFiles(
 ): Record<string, string> {
   const files = optionFiles(ctx, plan, server, client);
   files['server.cnf'] = serverCnf('mariadbd', Object.keys(files), plan.userConfig);
-  files['start.sh'] = startScript(plan.galera, server !== undefined);
+  files['start.sh'] = startScript(plan.galera, server !== undefined, plan.requireSSL);
   Object.assign(files, inlineData(plan.userConfig));
   return files;
 }
@@ -374,7 +375,7 @@ export function galeraCnf(
  * Pod 0 bootstraps a Galera cluster on an empty data directory; every other start joins the peers.
  * With TLS, the CA bundle is written before mariadbd reads it.
  */
-export function startScript(galera: boolean, tls: boolean): string {
+export function startScript(galera: boolean, tls: boolean, requireSSL: boolean): string {
   const lines = ['#!/bin/sh', '# Rendered by dbtls.', 'set -eu'];
   if (tls) lines.push(...trustBundleLines(CONFIG_DIR));
   lines.push('bootstrap=""');
@@ -387,8 +388,8 @@ export function startScript(galera: boolean, tls: boolean): string {
     );
   }
   lines.push(
-    `exec docker-entrypoint.sh mariadbd --defaults-extra-file=${CONFIG_DIR}/server.cnf ` +
-      `$bootstrap`,
+    `exec docker-entrypoint.sh mariadbd --defaults-extra-file=${CONFIG_DIR}/server.cnf` +
+      `${pinnedServerArguments(requireSSL, tls)} $bootstrap`,
     '',
   );
   return lines.join('\n');

@@ -49,6 +49,7 @@ import {
   readMysqlConfiguration,
   serverCnf,
   USER_CONFIG_DIR,
+  pinnedServerArguments,
 } from './mysql-files.js';
 import { trustBundleLines, WATCHER_FILE } from '../render/rotation.js';
 import { inlineData, type UserConfiguration, userSecretVolume } from '../render/user-config.js';
@@ -270,7 +271,7 @@ function configFiles(
 ): Record<string, string> {
   const files: Record<string, string> = {
     'my.cnf': clientTLSCnf('MySQL', plan.requireSSL, server, client),
-    'start.sh': server ? START_TLS : START,
+    'start.sh': startScript(server !== undefined, plan.requireSSL),
   };
   if (plan.userConfig) {
     // mysqld reads the user's files, then dbtls's my.cnf, which wins.
@@ -356,10 +357,11 @@ function checkGroup(
   }
 }
 
-const START = startScript(false);
-const START_TLS = startScript(true);
-/** With TLS, the CA bundle is written before mysqld reads it. */
-function startScript(tls: boolean): string {
+/**
+ * With TLS, the CA bundle is written before mysqld reads it; the TLS options follow the option
+ * files on mysqld's command line (pinnedServerArguments).
+ */
+function startScript(tls: boolean, requireSSL: boolean): string {
   return [
     '#!/bin/sh',
     "# Rendered by dbtls: the image's entrypoint initialises the data directory once, then runs " +
@@ -367,7 +369,8 @@ function startScript(tls: boolean): string {
     '# with the rendered TLS settings after its own configuration.',
     'set -eu',
     ...(tls ? trustBundleLines(CONFIG_DIR) : []),
-    `exec docker-entrypoint.sh mysqld --defaults-extra-file=${CONFIG_DIR}/my.cnf`,
+    `exec docker-entrypoint.sh mysqld --defaults-extra-file=${CONFIG_DIR}/my.cnf` +
+      pinnedServerArguments(requireSSL, tls),
     '',
   ].join('\n');
 }

@@ -55,6 +55,7 @@ import {
   TRUST_DIR,
   TRUST_FILE,
   USER_CONFIG_DIR,
+  pinnedServerArguments,
 } from './mysql-files.js';
 import { type OptionLine, renderOptionFile } from '../text/my-cnf.js';
 import {
@@ -284,7 +285,7 @@ function serverConfig(
     'my.cnf': clientTLSCnf('PerconaXtraDB', plan.requireSSL, server, client),
     'wsrep.cnf': galeraCnf(name, peers, server),
     'server.cnf': serverCnf('mysqld', ['my.cnf', 'wsrep.cnf'], plan.userConfig),
-    'start.sh': startScript(server !== undefined),
+    'start.sh': startScript(server !== undefined, plan.requireSSL),
     ...inlineData(plan.userConfig),
   };
 }
@@ -330,7 +331,7 @@ const PXC_SSL_FILES = [
 ].join(';');
 
 /** Pod 0 bootstraps the cluster on an empty data directory; every other start joins the peers. */
-export function startScript(tls: boolean): string {
+export function startScript(tls: boolean, requireSSL: boolean): string {
   return [
     '#!/bin/sh',
     '# Rendered by dbtls. Pod 0 bootstraps a new cluster once; every other start joins wsrep_cluster_address.',
@@ -339,7 +340,8 @@ export function startScript(tls: boolean): string {
     'ordinal="${HOSTNAME##*-}"',
     'bootstrap=""',
     `if [ "$ordinal" = "0" ] && [ ! -e ${DATA_DIR}/grastate.dat ]; then bootstrap="--wsrep-new-cluster"; fi`,
-    `exec /entrypoint.sh mysqld --defaults-extra-file=${CONFIG_DIR}/server.cnf $bootstrap`,
+    `exec /entrypoint.sh mysqld --defaults-extra-file=${CONFIG_DIR}/server.cnf` +
+      `${pinnedServerArguments(requireSSL, tls)} $bootstrap`,
     '',
   ].join('\n');
 }

@@ -8,7 +8,7 @@ import { isObj, type KubeObject } from '../io/objects.js';
 import { fieldPathOf, type Reporter } from '../io/results.js';
 import type { IssuerIndex } from '../validate/issuers.js';
 import { at, type FieldPath } from '../util/field-path.js';
-import { matches, NO_RULES, violation } from './matching.js';
+import { matches, NO_RULES, ruleName, violation } from './matching.js';
 
 /** The TLS versions the tlsProtocols rule chooses for this database, or undefined without one. */
 export function tlsProtocolsFor(ctx: KindContext): readonly string[] | undefined {
@@ -52,7 +52,8 @@ export function applyPolicyDefaults(
   const ref = rule.defaultIssuerRef;
   report.info(
     at('spec', 'tls'),
-    `policy rule requireTLS: TLS is required and spec.tls was not set; added spec.tls.issuerRef ` +
+    `${ruleName(rule, 'requireTLS')}: TLS is required and spec.tls was not set; added ` +
+      `spec.tls.issuerRef ` +
       `${ref.kind} "${ref.name}" (the rule's defaultIssuerRef)`,
   );
   return {
@@ -175,7 +176,8 @@ function checkNotSelfSigned(
     if (!report.results.some((r) => r.severity === 'error' && fieldPathOf(r)?.equals(path))) {
       report.warn(
         path,
-        `policy rule forbidSelfSignedIssuers: ${ref.kind} "${ref.name}" is not in the input, so ` +
+        `${ruleName(ss, 'forbidSelfSignedIssuers')}: ${ref.kind} "${ref.name}" is not in the ` +
+          `input, so ` +
           `whether it is self-signed cannot be checked`,
       );
     }

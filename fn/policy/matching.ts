@@ -39,7 +39,12 @@ export function violation(
   path: FieldPath,
   message: string,
 ): void {
-  const text = `policy rule ${name}: ${message}`;
+  const text = `${ruleName(rule, name)}: ${message}`;
   if (rule.enforcement === 'audit') report.warn(path, text);
   else report.error(path, text);
+}
+
+/** `policy rule NAME`, and which policy it came from when more than one is in play. */
+export function ruleName(rule: Rule, name: string): string {
+  return `policy rule ${name}${rule.source ? ` (${rule.source})` : ''}`;
 }
