@@ -323,7 +323,7 @@ describe('render DIR and check DIR write nothing', () => {
 // ---- supply chain: what the bundle can reach, and what it is built from ----------------------
 
 describe('supply chain', () => {
-  it('the bundle loads no network, process or worker module: only fs, path, buffer and process', () => {
+  it('the bundle loads no network, process or worker module: only fs, path, buffer, process and util', () => {
     const bundle = readFileSync(DIST, 'utf8');
     // calls, not the text of ajv's code templates ('require("ajv/dist/runtime/…")' inside a string)
     const required = new Set(
@@ -331,7 +331,8 @@ describe('supply chain', () => {
         m[1].replace(/^node:/, ''),
       ),
     );
-    expect([...required].sort()).toEqual(['buffer', 'fs', 'path', 'process']);
+    // util: isDeepStrictEqual, to compare a repository's policy rule with the platform's.
+    expect([...required].sort()).toEqual(['buffer', 'fs', 'path', 'process', 'util']);
     expect(bundle).not.toMatch(/\bimport\(|process\.binding|fetch\(/);
   });
 
