@@ -201,7 +201,9 @@ describe('Redis', () => {
       '#!/bin/sh\n# Rendered by dbtls.\nset -eu\n' +
         '# The CAs to trust, from the mounted secrets (renewals: tls-watch.sh).\n' +
         'sh /usr/local/etc/redis/tls-watch.sh bundle\n' +
-        'exec redis-server /usr/local/etc/redis/redis.conf "$@"\n',
+        'exec redis-server /usr/local/etc/redis/redis.conf --port 0 --tls-port 6379 ' +
+        '--tls-cert-file /certs/server/tls.crt --tls-key-file /certs/server/tls.key ' +
+        '--tls-ca-cert-file /certs/trust/ca.crt --tls-auth-clients yes --tls-replication yes "$@"\n',
     );
     expect(itemsOf(r, 'StatefulSet')[0].spec.template.spec.containers[0].env).toBeUndefined();
   });

@@ -103,7 +103,7 @@ describe('Redis Cluster mode in standalone mode', () => {
   it("each pod announces its DNS name, which the server certificate's wildcard covers", () => {
     const r = run(redis({}));
     expect(file(r, 'start.sh')).toContain(
-      '--include /data/dbtls-auth.conf --cluster-announce-hostname "$HOSTNAME.rd-pods.$POD_NAMESPACE.svc" "$@"\n',
+      '--tls-cluster yes --cluster-announce-hostname "$HOSTNAME.rd-pods.$POD_NAMESPACE.svc" "$@"\n',
     );
     // The namespace comes from the downward API, in the server's and the bootstrap's containers.
     for (const c of containersOf(itemsOf(r, 'StatefulSet')[0]).filter(

@@ -27,7 +27,12 @@ import {
   renderPostgresConf,
   unwritableInHba,
 } from '../fn/text/postgresql-conf.js';
-import { parseRedisConf, redisArgument, renderRedisConf } from '../fn/text/redis-conf.js';
+import {
+  parseRedisConf,
+  redisArgument,
+  redisServerArguments,
+  renderRedisConf,
+} from '../fn/text/redis-conf.js';
 import {
   parseShellAssignments,
   shellAssignments,
@@ -120,6 +125,22 @@ describe('round trips: render(map) then parse gives the map back', () => {
       }),
       RUNS,
     );
+  });
+
+  it('redis-server arguments: --directive then its values as they are; bad names, NUL and a leading -- refused', () => {
+    expect(
+      redisServerArguments([
+        ['port', '0'],
+        ['tls-cert-file', '/a b/"c"\n'],
+      ]),
+    ).toEqual(['--port', '0', '--tls-cert-file', '/a b/"c"\n']);
+    expect(() => redisServerArguments([['port 0\nenable-debug-command', 'yes']])).toThrow(
+      'redis.conf: bad directive port 0\nenable-debug-command',
+    );
+    expect(() => redisServerArguments([['tls-port', '--port']])).toThrow(
+      'redis-server command line: a value starting with --',
+    );
+    expect(() => redisServerArguments([['tls-port', 'a\0b']])).toThrow(UnwritableValue);
   });
 
   it('HCL: attributes and block labels', () => {

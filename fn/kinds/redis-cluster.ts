@@ -71,13 +71,15 @@ export function clusterConfLines(tls: boolean): RedisLine[] {
     },
     ['cluster-preferred-endpoint-type', 'hostname'],
   ];
-  if (tls)
-    lines.push(
-      { comment: 'The cluster bus (port + 10000) over TLS too, the server certificate both ways.' },
-      ['tls-cluster', 'yes'],
-    );
+  if (tls) lines.push(...CLUSTER_TLS);
   return lines;
 }
+
+/** The cluster's TLS-only setting: in redis.conf and again on redis-server's command line. */
+export const CLUSTER_TLS: readonly RedisLine[] = [
+  { comment: 'The cluster bus (port + 10000) over TLS too, the server certificate both ways.' },
+  ['tls-cluster', 'yes'],
+];
 
 /** start.sh's argument: announce this pod's DNS name (the pod's hostname is its name). */
 export function announceArgument(governing: string): string {

@@ -16,9 +16,11 @@ import {
   parseRedisConf,
   type RedisDirective,
   type RedisLine,
+  redisServerArguments,
   renderRedisConf,
 } from '../text/redis-conf.js';
-import { clusterConfLines } from './redis-cluster.js';
+import { CLUSTER_TLS, clusterConfLines } from './redis-cluster.js';
+import { shellWord } from '../text/shell.js';
 import type { FieldPath } from '../util/field-path.js';
 
 export const PORT = 6379;
@@ -37,7 +39,8 @@ export const TRUST_FILE = `${CERT_DIR}/trust/ca.crt`;
 /**
  * TLS only: no plaintext port, the server certificate, client certificates required, replication
  * over TLS; in Cluster mode the cluster settings and the cluster bus over TLS. The user's
- * configuration is included first, so that these settings win.
+ * configuration is included first, so that these settings win; start.sh gives the TLS settings
+ * again on redis-server's command line, where no file can override them.
  */
 export function redisConf(
   server: IssuedCertificate | undefined,
@@ -51,27 +54,38 @@ export function redisConf(
     ['bind', '0.0.0.0'],
     ['protected-mode', 'no'],
   ];
-  if (server) {
-    lines.push(
-      { comment: 'TLS only: no plaintext port.' },
-      ['port', '0'],
-      ['tls-port', String(PORT)],
-      ['tls-cert-file', `${CERT_DIR}/server/tls.crt`],
-      ['tls-key-file', `${CERT_DIR}/server/tls.key`],
-      ['tls-ca-cert-file', TRUST_FILE],
-      { comment: 'Every client presents a certificate from the CA.' },
-      ['tls-auth-clients', 'yes'],
-      {
-        comment:
-          'A replica reaches its primary over TLS, with the server certificate as its client certificate.',
-      },
-      ['tls-replication', 'yes'],
-    );
-  } else {
-    lines.push(['port', String(PORT)]);
-  }
+  if (server) lines.push(...TLS_ONLY);
+  else lines.push(['port', String(PORT)]);
   if (cluster) lines.push(...clusterConfLines(server !== undefined));
   return renderRedisConf(lines);
+}
+
+/** The settings that make the server TLS-only, with the comments redis.conf gives them. */
+const TLS_ONLY: readonly RedisLine[] = [
+  { comment: 'TLS only: no plaintext port.' },
+  ['port', '0'],
+  ['tls-port', String(PORT)],
+  ['tls-cert-file', `${CERT_DIR}/server/tls.crt`],
+  ['tls-key-file', `${CERT_DIR}/server/tls.key`],
+  ['tls-ca-cert-file', TRUST_FILE],
+  { comment: 'Every client presents a certificate from the CA.' },
+  ['tls-auth-clients', 'yes'],
+  {
+    comment:
+      'A replica reaches its primary over TLS, with the server certificate as its client certificate.',
+  },
+  ['tls-replication', 'yes'],
+];
+
+/**
+ * The TLS-only settings as redis-server's arguments, shell words for start.sh: after the
+ * configuration file and every include (the user's, a file it names, the password's), where
+ * redis-server gives them the last word, so that no file turns plaintext back on.
+ */
+function pinnedArguments(cluster: boolean): string {
+  const lines = cluster ? [...TLS_ONLY, ...CLUSTER_TLS] : TLS_ONLY;
+  const directives = lines.filter((l): l is readonly [string, ...string[]] => Array.isArray(l));
+  return redisServerArguments(directives).map(shellWord).join(' ');
 }
 
 /** The password's include file, written by start.sh; redis.conf's `--include` reads it last. */
@@ -81,13 +95,19 @@ const AUTH_CONF = `${DATA_DIR}/dbtls-auth.conf`;
  * The password goes into a file only the server's user reads (not onto the command line, where
  * any process could see it), each of its bytes as `\xHH` inside double quotes, which redis-server
  * reads back as exactly those bytes whatever the password holds (quotes, line breaks,
- * directives). Arguments given to the script follow the configuration; `announce` (Cluster mode)
- * is a shell word of its own, from redis-cluster.ts.
+ * directives). With TLS, the TLS-only settings follow the configuration and the password's
+ * include on the command line (Cluster mode's bus too: `announce`, a shell word of its own from
+ * redis-cluster.ts, is given in Cluster mode only). The script's own arguments come last: the
+ * container has none (spec.podTemplate cannot set them), the tests give a free port there.
  */
 export function startScript(disableAuth: boolean, announce?: string, tls = false): string {
   const lines = ['#!/bin/sh', '# Rendered by dbtls.', 'set -eu'];
   if (tls) lines.push(...trustBundleLines(CONFIG_DIR));
-  const args = announce === undefined ? '"$@"' : `${announce} "$@"`;
+  const args = [
+    ...(tls ? [pinnedArguments(announce !== undefined)] : []),
+    ...(announce === undefined ? [] : [announce]),
+    '"$@"',
+  ].join(' ');
   if (disableAuth) {
     lines.push(`exec redis-server ${CONFIG_DIR}/redis.conf ${args}`);
   } else {

@@ -63,6 +63,30 @@ export function renderRedisConf(lines: readonly RedisLine[]): string {
   return `${out.join('\n')}\n`;
 }
 
+/**
+ * Directives as redis-server's command-line arguments, `--name value …`: redis-server appends
+ * them to its configuration after the file and every file it includes, so they have the last
+ * word (src/server.c main). It writes each value back in double quotes itself (sdscatrepr)
+ * before reading the line, so a value needs no redis.conf quoting; the name is pasted, so it
+ * must be a directive. A value starting with `--` would be read as a name by Redis before 7.0.1,
+ * and NUL cannot be in an argument: both are refused. Each argument is then one shell word for
+ * the script that runs the server (fn/text/shell.ts).
+ */
+export function redisServerArguments(
+  directives: readonly (readonly [string, ...string[]])[],
+): string[] {
+  return directives.flatMap(([directive, ...values]) => {
+    if (!DIRECTIVE.test(directive))
+      throw new UnwritableValue(LANGUAGE, `bad directive ${directive}`);
+    for (const value of values) {
+      refuse('redis-server command line', unwritableAnywhere(value));
+      if (value.startsWith('--'))
+        throw new UnwritableValue('redis-server command line', 'a value starting with --');
+    }
+    return [`--${directive}`, ...values];
+  });
+}
+
 /** One directive as redis-server reads it. */
 export interface RedisDirective {
   /** The directive, lower-cased. */

@@ -222,4 +222,21 @@ describe('docs/standalone.md: TLS settings on the server command line', () => {
       /--defaults-extra-file=\S+ --ssl-ca=\S+ --ssl-cert=\S+ --ssl-key=\S+ --require-secure-transport=ON/,
     );
   });
+  it('Redis: --port 0 and the tls-* settings after redis.conf and the include (test/servers/redis-pinned.test.ts)', () => {
+    expect(doc).toContain(
+      "Redis gets `--port 0 --tls-port 6379 --tls-cert-file … --tls-key-file … --tls-ca-cert-file … --tls-auth-clients yes --tls-replication yes`, in Cluster mode also `--tls-cluster yes`, after `redis.conf` and the password's include",
+    );
+    const pinned =
+      '--port 0 --tls-port 6379 --tls-cert-file \\S+ --tls-key-file \\S+ --tls-ca-cert-file \\S+ --tls-auth-clients yes --tls-replication yes';
+    const execOf = (example: string) =>
+      startSh(example)
+        .data['start.sh'].split('\n')
+        .find((l: string) => l.startsWith('exec '));
+    expect(execOf('redis')).toMatch(new RegExp(`redis\\.conf --include \\S+ ${pinned} "\\$@"$`));
+    expect(execOf('redis-cluster')).toMatch(
+      new RegExp(
+        `redis\\.conf --include \\S+ ${pinned} --tls-cluster yes --cluster-announce-hostname `,
+      ),
+    );
+  });
 });
