@@ -80,12 +80,19 @@ const AUTH_CONF = `${DATA_DIR}/dbtls-auth.conf`;
  * The password goes into a file only the server's user reads (not onto the command line, where
  * any process could see it), each of its bytes as `\xHH` inside double quotes, which redis-server
  * reads back as exactly those bytes whatever the password holds (quotes, line breaks,
- * directives). Arguments given to the script follow the configuration; `announce` (Cluster mode)
- * is a shell word of its own, from redis-cluster.ts.
+ * directives). Arguments given to the script follow the configuration; `announce` (Cluster and
+ * Sentinel mode) is shell words of their own, from redis-cluster.ts or redis-sentinel-data.ts;
+ * `before`: shell lines that run before the server (Sentinel mode: find-primary.sh).
  */
-export function startScript(disableAuth: boolean, announce?: string, tls = false): string {
+export function startScript(
+  disableAuth: boolean,
+  announce?: string,
+  tls = false,
+  before: readonly string[] = [],
+): string {
   const lines = ['#!/bin/sh', '# Rendered by dbtls.', 'set -eu'];
   if (tls) lines.push(...trustBundleLines(CONFIG_DIR));
+  lines.push(...before);
   const args = announce === undefined ? '"$@"' : `${announce} "$@"`;
   if (disableAuth) {
     lines.push(`exec redis-server ${CONFIG_DIR}/redis.conf ${args}`);
