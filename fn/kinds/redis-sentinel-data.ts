@@ -4,6 +4,7 @@
 // (replica-announce-ip, covered by the server certificate's `*.<db>-pods.<ns>.svc`), and before
 // it starts asks the sentinels for the current primary (find-primary.sh), pod 0 at first; the
 // others replicate from it over TLS (tls-replication yes, redis-config.ts).
+import { at } from '../util/field-path.js';
 import type { KindContext } from '../contract/kind.js';
 import type { Obj } from '../io/objects.js';
 import { flat } from '../util/strings.js';
@@ -36,21 +37,21 @@ export function readSentinelLink(ctx: KindContext): SentinelLink | undefined {
   if (sentinel === undefined) {
     if (standalone)
       ctx.report.error(
-        'spec.sentinelRef.name',
-        `${JSON.stringify(ref.name)} names ${named}, which is not in the input: standalone mode renders the sentinels with the Redis databases they monitor; add it, or use mode: operator`,
+        at('spec', 'sentinelRef', 'name'),
+        `spec.sentinelRef.name ${JSON.stringify(ref.name)} names ${named}, which is not in the input: standalone mode renders the sentinels with the Redis databases they monitor; add it, or use mode: operator`,
       );
     else
       ctx.report.info(
-        'spec.sentinelRef.name',
-        `${named} is not in the input: dbtls cannot check that it has TLS exactly when this Redis has, with the same issuer (KubeDB refuses a pair that differs)`,
+        at('spec', 'sentinelRef', 'name'),
+        `${named} (spec.sentinelRef) is not in the input: dbtls cannot check that it has TLS exactly when this Redis has, with the same issuer (KubeDB refuses a pair that differs)`,
       );
     return undefined;
   }
   checkSentinelTLS(ctx, sentinel);
   if (standalone && ref.namespace !== ctx.namespace) {
     ctx.report.error(
-      'spec.sentinelRef.namespace',
-      `"${ref.namespace}" differs from this Redis's namespace "${ctx.namespace}": standalone mode renders sentinels that monitor the Redis databases of their own namespace (each pod reads the other's password Secret); use one namespace, or mode: operator`,
+      at('spec', 'sentinelRef', 'namespace'),
+      `spec.sentinelRef.namespace "${ref.namespace}" differs from this Redis's namespace "${ctx.namespace}": standalone mode renders sentinels that monitor the Redis databases of their own namespace (each pod reads the other's password Secret); use one namespace, or mode: operator`,
     );
     return undefined;
   }

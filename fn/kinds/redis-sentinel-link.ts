@@ -12,6 +12,7 @@
 // - kubedb/docs guides/redis/tls/sentinel.md: the same two rules, in prose.
 // - apis/kubedb/constants.go: RedisSentinelPort 26379; RedisSentinelTLSVolumePath /sentinel-certs.
 // - apis/kubedb/v1/redis_sentinel_helpers.go: GoverningServiceName `<sentinel>-pods`.
+import { at } from '../util/field-path.js';
 import type { KindContext } from '../contract/kind.js';
 import { isObj, type KubeObject, namespaceOf, type Obj } from '../io/objects.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -65,21 +66,21 @@ export function checkSentinelTLS(ctx: KindContext, sentinel: KubeObject): void {
   const both = 'KubeDB requires spec.tls on both or on neither';
   if (ctx.tls === undefined && theirs !== undefined)
     report.error(
-      'spec.tls',
-      `is not set, but ${describe(sentinel)} (spec.sentinelRef) has TLS: ${both}; set spec.tls here with its issuer`,
+      at('spec', 'tls'),
+      `spec.tls is not set, but ${describe(sentinel)} (spec.sentinelRef) has TLS: ${both}; set spec.tls here with its issuer`,
     );
   if (ctx.tls !== undefined && theirs === undefined)
     report.error(
-      'spec.tls',
-      `is set, but ${describe(sentinel)} (spec.sentinelRef) has no spec.tls: ${both}; set spec.tls there with this issuer`,
+      at('spec', 'tls'),
+      `spec.tls is set, but ${describe(sentinel)} (spec.sentinelRef) has no spec.tls: ${both}; set spec.tls there with this issuer`,
     );
   const mine = ctx.tls?.issuerRef;
   const other = isObj(theirs?.issuerRef) ? theirs.issuerRef : undefined;
   if (mine === undefined || other === undefined) return;
   if (mine.kind !== other.kind || mine.name !== other.name)
     report.error(
-      'spec.tls.issuerRef',
-      `${mine.kind} "${mine.name}" differs from the issuer of ${describe(sentinel)} ` +
+      at('spec', 'tls', 'issuerRef'),
+      `spec.tls.issuerRef (${mine.kind} "${mine.name}") differs from the issuer of ${describe(sentinel)} ` +
         `(spec.sentinelRef), ${String(other.kind)} "${String(other.name)}": KubeDB requires a ` +
         'Redis and its RedisSentinel to use the same issuer (kind and name); use one for both',
     );

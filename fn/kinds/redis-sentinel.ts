@@ -16,6 +16,7 @@
 // - pkg/webhooks/kubedb/v1/redissentinel.go: spec.tls needs Redis 6 or later (checkTLSSupport).
 // - kubedb/docs guides/redis/tls/sentinel.md: the client certificate's common name is `default`.
 // The Redis side of the link, and the checks between the two: redis-sentinel-link.ts.
+import { at } from '../util/field-path.js';
 import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, namespaceOf } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
@@ -108,12 +109,13 @@ export const redisSentinel = defineKind<SentinelPlan>({
     const major = versionNumbers(engine)[0];
     if (ctx.tls !== undefined && major < TLS_SINCE_MAJOR)
       report.error(
-        'spec.tls',
+        at('spec', 'tls'),
         `Redis ${engine} has no TLS; KubeDB supports spec.tls from Redis ${TLS_SINCE_MAJOR}`,
       );
-    const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
-    const disableAuth = readBool(spec, 'disableAuth', 'spec.disableAuth', report) ?? false;
-    if (isObj(spec.authSecret)) readString(spec.authSecret, 'name', 'spec.authSecret.name', report);
+    const replicas = readInt(spec, 'replicas', at('spec', 'replicas'), report, 1) ?? 1;
+    const disableAuth = readBool(spec, 'disableAuth', at('spec', 'disableAuth'), report) ?? false;
+    if (isObj(spec.authSecret))
+      readString(spec.authSecret, 'name', at('spec', 'authSecret', 'name'), report);
     const plan: SentinelPlan = {
       version: engine ?? '',
       replicas,
@@ -245,25 +247,25 @@ function adviseStandalone(ctx: KindContext, plan: SentinelPlan): void {
   warnOperatorOnly(spec, OPERATOR_ONLY, report);
   if (ctx.tls === undefined)
     report.warn(
-      'spec.tls',
-      'is not set: the sentinels accept plaintext connections from anyone who can reach them',
+      at('spec', 'tls'),
+      'spec.tls is not set: the sentinels accept plaintext connections from anyone who can reach them',
     );
   const named = isObj(spec.authSecret) && typeof spec.authSecret.name === 'string';
   if (plan.authSecret && !named)
     report.info(
-      'spec.authSecret',
+      at('spec', 'authSecret'),
       `the sentinels read their password from Secret "${plan.authSecret}" (key password), which standalone mode does not create`,
     );
   plan.monitored = monitoredBy(ctx, ctx.db);
   const others = plan.monitored.filter((db) => namespaceOf(db) !== ctx.namespace);
   for (const db of others)
     report.error(
-      'metadata.namespace',
-      `"${ctx.namespace}" differs from the namespace of Redis ${namespaceOf(db)}/${db.metadata.name}, which names this RedisSentinel in spec.sentinelRef: standalone mode renders sentinels that monitor the Redis databases of their own namespace (they read each one's password Secret); move one of the two, or use mode: operator`,
+      at('metadata', 'namespace'),
+      `metadata.namespace "${ctx.namespace}" differs from the namespace of Redis ${namespaceOf(db)}/${db.metadata.name}, which names this RedisSentinel in spec.sentinelRef: standalone mode renders sentinels that monitor the Redis databases of their own namespace (they read each one's password Secret); move one of the two, or use mode: operator`,
     );
   if (plan.monitored.length === 0)
     report.warn(
-      'metadata.name',
-      'names no Redis of the input: no Redis in Sentinel mode has spec.sentinelRef naming this RedisSentinel, so its sentinels monitor nothing',
+      at('metadata', 'name'),
+      `RedisSentinel ${ctx.namespace}/${ctx.db.metadata.name} names no Redis of the input: no Redis in Sentinel mode has spec.sentinelRef naming this RedisSentinel, so its sentinels monitor nothing`,
     );
 }
