@@ -16,6 +16,7 @@ import { at } from '../util/field-path.js';
 import type { KindContext } from '../contract/kind.js';
 import { isObj, type KubeObject, namespaceOf, type Obj } from '../io/objects.js';
 import { nameWithSuffix } from '../util/names.js';
+import { GITOPS_GROUP } from './gitops.js';
 
 export const SENTINEL_KIND = 'RedisSentinel';
 export const SENTINEL_GROUP = 'kubedb.com';
@@ -39,18 +40,28 @@ export function sentinelRefOf(db: KubeObject): SentinelRef | undefined {
 
 /** The RedisSentinel of the input that `ref` names. */
 export function findSentinel(ctx: KindContext, ref: SentinelRef): KubeObject | undefined {
-  return ctx.inputs
-    ?.ofKind(SENTINEL_GROUP, SENTINEL_KIND)
-    .find((s) => s.metadata.name === ref.name && namespaceOf(s) === ref.namespace);
+  return ofKind(ctx, SENTINEL_KIND).find(
+    (s) => s.metadata.name === ref.name && namespaceOf(s) === ref.namespace,
+  );
 }
 
 /** The Redises of the input, in Sentinel mode, whose spec.sentinelRef names `sentinel`. */
 export function monitoredBy(ctx: KindContext, sentinel: KubeObject): KubeObject[] {
-  return (ctx.inputs?.ofKind(SENTINEL_GROUP, 'Redis') ?? []).filter((db) => {
+  return ofKind(ctx, 'Redis').filter((db) => {
     if (!isObj(db.spec) || db.spec.mode !== 'Sentinel') return false;
     const ref = sentinelRefOf(db);
     return ref?.name === sentinel.metadata.name && ref.namespace === namespaceOf(sentinel);
   });
+}
+
+/**
+ * The input's objects of `kind`: kubedb.com's, and the gitops.kubedb.com stand-ins from which
+ * KubeDB's GitOps operator creates them (gitops.ts).
+ */
+function ofKind(ctx: KindContext, kind: string): KubeObject[] {
+  const inputs = ctx.inputs;
+  if (inputs === undefined) return [];
+  return [...inputs.ofKind(SENTINEL_GROUP, kind), ...inputs.ofKind(GITOPS_GROUP, kind)];
 }
 
 const describe = (s: KubeObject) => `RedisSentinel ${namespaceOf(s)}/${s.metadata.name}`;
