@@ -39,6 +39,7 @@ const DATABASES: Record<string, { apiVersion: string; spec: Record<string, unkno
   MariaDB: { apiVersion: 'kubedb.com/v1', spec: { version: '11.4.3' } },
   MySQL: { apiVersion: 'kubedb.com/v1', spec: { version: '8.4.3' } },
   Redis: { apiVersion: 'kubedb.com/v1', spec: { version: '7.4.1' } },
+  RedisSentinel: { apiVersion: 'kubedb.com/v1', spec: { version: '7.4.1' } },
   MongoDB: { apiVersion: 'kubedb.com/v1', spec: { version: '8.0.17' } },
 };
 

@@ -44,6 +44,14 @@ export interface KindContext {
   tls: TLSConfig | undefined;
   /** The version catalogs of this run (the input's, the policy's, the published ones). */
   versions?: VersionLookup;
+  /** The input's objects, for a kind that checks a reference to another (Redis ↔ RedisSentinel). */
+  inputs?: InputLookup;
+}
+
+/** The objects of the input by group and kind: what one database may refer to. */
+export interface InputLookup {
+  /** The objects of `kind` in API group `group` (any version), in input order. */
+  ofKind(group: string, kind: string): readonly KubeObject[];
 }
 
 /** What the kind asks of one certificate before the user's overrides are merged in. */

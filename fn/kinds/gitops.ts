@@ -21,6 +21,7 @@ export const GITOPS_SPECS: Readonly<Record<string, string>> = {
   MariaDB: 'kubedb.com/v1',
   MySQL: 'kubedb.com/v1',
   Redis: 'kubedb.com/v1',
+  RedisSentinel: 'kubedb.com/v1', // apis/gitops/v1alpha1/redissentinel_types.go: dbv1.RedisSentinelSpec
   MongoDB: 'kubedb.com/v1',
 };
 

@@ -96,15 +96,24 @@ const AUTH_CONF = `${DATA_DIR}/dbtls-auth.conf`;
  * any process could see it), each of its bytes as `\xHH` inside double quotes, which redis-server
  * reads back as exactly those bytes whatever the password holds (quotes, line breaks,
  * directives). With TLS, the TLS-only settings follow the configuration and the password's
- * include on the command line (Cluster mode's bus too: `announce`, a shell word of its own from
- * redis-cluster.ts, is given in Cluster mode only). The script's own arguments come last: the
- * container has none (spec.podTemplate cannot set them), the tests give a free port there.
+ * include on the command line (with `cluster`, the cluster bus's too). `announce` (Cluster and
+ * Sentinel mode) is shell words of their own, from redis-cluster.ts or redis-sentinel-data.ts;
+ * `before`: shell lines that run before the server (Sentinel mode: find-primary.sh). The script's
+ * own arguments come last: the container has none (spec.podTemplate cannot set them), the tests
+ * give a free port there.
  */
-export function startScript(disableAuth: boolean, announce?: string, tls = false): string {
+export function startScript(
+  disableAuth: boolean,
+  announce?: string,
+  tls = false,
+  before: readonly string[] = [],
+  cluster = false,
+): string {
   const lines = ['#!/bin/sh', '# Rendered by dbtls.', 'set -eu'];
   if (tls) lines.push(...trustBundleLines(CONFIG_DIR));
+  lines.push(...before);
   const args = [
-    ...(tls ? [pinnedArguments(announce !== undefined)] : []),
+    ...(tls ? [pinnedArguments(cluster)] : []),
     ...(announce === undefined ? [] : [announce]),
     '"$@"',
   ].join(' ');

@@ -88,6 +88,15 @@ import {
   USER_CONFIG_DIR,
 } from './redis-config.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
+import type { SentinelLink } from './redis-sentinel-link.js';
+import {
+  FIND_PRIMARY_FILE,
+  findPrimaryLine,
+  findPrimaryScript,
+  readSentinelLink,
+  sentinelDataArguments,
+  sentinelDataEnv,
+} from './redis-sentinel-data.js';
 import type { VersionNaming } from '../contract/versions.js';
 
 /**
@@ -95,7 +104,7 @@ import type { VersionNaming } from '../contract/versions.js';
  * and the names KubeDB gives its builds besides the Official ones (kubedb/installer
  * charts/kubedb-catalog).
  */
-const VERSION_NAMING: VersionNaming = {
+export const VERSION_NAMING: VersionNaming = {
   catalogKind: 'RedisVersion',
   schemes: [{ pattern: /^valkey-(\d+(?:\.\d+)*)$/, distribution: 'Valkey' }],
 };
@@ -131,6 +140,9 @@ interface RedisPlan {
   monitor?: Monitor;
   /** The user's spec.configuration / configSecret (standalone mode). */
   userConfig?: UserConfiguration;
+  /** Sentinel mode: the pods, and the sentinels of spec.sentinelRef (redis-sentinel-data.ts). */
+  replicas: number;
+  sentinel?: SentinelLink;
 }
 
 export const redis = defineKind<RedisPlan>({
@@ -180,6 +192,7 @@ export const redis = defineKind<RedisPlan>({
     const authSecret = named ?? nameWithSuffix(ctx.db.metadata.name, 'auth');
     if (standalone) adviseStandalone(ctx, { mode, disableAuth, named, authSecret });
     const cluster = mode === 'Cluster' ? shape : undefined;
+    const sentinel = mode === 'Sentinel' ? readSentinelLink(ctx) : undefined;
     const monitor = standalone ? readMonitor(spec, report, { reservedPorts: [PORT] }) : undefined;
     const plan: RedisPlan = {
       version: engine ?? '',
@@ -188,6 +201,9 @@ export const redis = defineKind<RedisPlan>({
       disableAuth,
       authSecret,
       monitor,
+      // checkTopology reported a spec.replicas that is not a count.
+      replicas: Number.isInteger(spec.replicas) ? (spec.replicas as number) : 1,
+      sentinel,
     };
     if (standalone)
       plan.userConfig = readRedisConfiguration(ctx, {
@@ -235,11 +251,16 @@ export const redis = defineKind<RedisPlan>({
       'redis.conf': redisConf(server, cluster !== undefined, plan.userConfig),
       'start.sh': startScript(
         plan.disableAuth,
-        cluster ? announceArgument(governing) : undefined,
+        cluster ? announceArgument(governing) : plan.sentinel && sentinelDataArguments(governing),
         server !== undefined,
+        plan.sentinel ? [findPrimaryLine(CONFIG_DIR)] : [],
+        cluster !== undefined,
       ),
       ...inlineData(plan.userConfig),
     };
+    const cli = certificates.some((c) => c.alias === 'client') ? `${cliTLS('client')} ` : '';
+    if (plan.sentinel)
+      files[FIND_PRIMARY_FILE] = findPrimaryScript(ctx.db, plan.sentinel, server ? cli : '');
     // Renewal: a sidecar of the same image has redis-server load its TLS files again.
     const containers: Obj[] = [container];
     const reloadAs = certificates.find((c) => c.alias === 'client') ?? server;
@@ -265,7 +286,12 @@ export const redis = defineKind<RedisPlan>({
         configMap(owner, configName, files),
         service(owner, name, PRIMARY_PORTS),
         service(owner, governing, POD_PORTS, { headless: true }),
-        statefulSet(owner, { name, replicas: 1, ...pods, dataVolume }),
+        statefulSet(owner, {
+          name,
+          replicas: plan.sentinel ? plan.replicas : 1,
+          ...pods,
+          dataVolume,
+        }),
         ...monitoring,
       ] satisfies KubeObject[];
     const as = reloadAs?.alias;
@@ -326,6 +352,7 @@ function serverFiles(
  */
 function redisEnv(plan: RedisPlan, password: Obj): Obj[] | undefined {
   const env: Obj[] = plan.cluster ? [POD_NAMESPACE] : [];
+  if (plan.sentinel) env.push(...sentinelDataEnv(plan.sentinel));
   if (!plan.disableAuth) env.push({ name: 'REDIS_PASSWORD', valueFrom: password });
   return env.length > 0 ? env : undefined;
 }
@@ -599,14 +626,6 @@ function adviseStandalone(
 ): void {
   const { report } = ctx;
   const spec = ctx.db.spec as Obj;
-  if (mode === 'Sentinel') {
-    report.error(
-      at('spec', 'mode'),
-      `${mode} mode is run by the KubeDB operator only; standalone ` +
-        `mode renders a single Redis server (mode: Standalone) or a Redis cluster ` +
-        `(mode: Cluster), or use mode: operator`,
-    );
-  }
   if (mode === 'Cluster' && isObj(spec.cluster) && spec.cluster.announce !== undefined) {
     report.error(
       at('spec', 'cluster', 'announce'),

@@ -13,6 +13,7 @@ import { IssuerIndex } from '../validate/issuers.js';
 import { checkCollisions } from './check-collisions.js';
 import { classifyItems } from './classify.js';
 import { connectWorkloads } from './connect-workloads.js';
+import { InputIndex } from './input-index.js';
 import { keepIdentityOnly } from './keep-identity.js';
 import { markCatalogObjects } from './mark-catalog-objects.js';
 import { placeOutput } from './place-output.js';
@@ -46,6 +47,7 @@ export function runFunction(
     issuers: new IssuerIndex(objects, config.settings.externalIssuers, generator === undefined),
     asGenerator: generator !== undefined,
     versions: new VersionCatalog(objects, config.settings.versions),
+    inputs: new InputIndex(objects),
   };
   const sources = generator
     ? [objects.find((o) => sameObject(o, generator)) ?? generator]

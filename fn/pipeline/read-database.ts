@@ -1,7 +1,7 @@
 // Stage (each database): its spec read. `spec.tls` in the shape every kind shares, the kind's own
 // fields (its plan), the names declared for its Services, and every issuerRef checked against the
 // issuers of the input. Undefined (reported) when spec is not a mapping.
-import type { DatabaseKind, KindContext } from '../contract/kind.js';
+import type { DatabaseKind, InputLookup, KindContext } from '../contract/kind.js';
 import type { Settings } from '../contract/settings.js';
 import type { VersionLookup } from '../contract/versions.js';
 import { isObj, type KubeObject, namespaceOf } from '../io/objects.js';
@@ -24,12 +24,13 @@ export interface DatabaseLookups {
   settings: Settings;
   issuers: IssuerIndex;
   versions: VersionLookup;
+  inputs?: InputLookup;
 }
 
 export function readDatabase(
   db: KubeObject,
   kind: DatabaseKind,
-  { settings, issuers, versions }: DatabaseLookups,
+  { settings, issuers, versions, inputs }: DatabaseLookups,
   report: Reporter,
 ): DatabaseRead | undefined {
   const spec = db.spec;
@@ -48,7 +49,7 @@ export function readDatabase(
     operator: kind.operator,
   };
   const tls = readTLSConfig(spec, report, aliases, kind.extraTLSFields, kind.issuerRefOptional);
-  const ctx: KindContext = { db, namespace, settings, report, tls, versions };
+  const ctx: KindContext = { db, namespace, settings, report, tls, versions, inputs };
   const plan = kind.plan(ctx);
   const declared = kind.clientServices
     ? declaredServiceNames(ctx, kind.clientServices(ctx, plan))

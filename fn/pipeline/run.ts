@@ -1,5 +1,6 @@
 // What the stages of one run share: the settings, the supported kinds, the issuers of the input,
 // and what rendering produced for each source.
+import type { InputLookup } from '../contract/kind.js';
 import type { KindRegistry } from '../contract/registry.js';
 import type { Settings } from '../contract/settings.js';
 import type { CertificateOverride } from '../contract/tls.js';
@@ -16,6 +17,8 @@ export interface Run {
   issuers: IssuerIndex;
   /** What each spec.version names: the input's catalog objects, the policy's, the published ones. */
   versions: VersionLookup;
+  /** The input's objects by group and kind, for the references between databases. */
+  inputs: InputLookup;
   /** Run as a kustomize generator: the functionConfig is the one database to render. */
   asGenerator: boolean;
 }

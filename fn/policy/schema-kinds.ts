@@ -46,7 +46,10 @@ function writeCatalogKinds(schema: Obj, kinds: readonly DatabaseKind[]): void {
     ?.items?.properties?.kind;
   if (!kind || JSON.stringify(kind.enum) !== JSON.stringify([ANY_CATALOG_KIND]))
     throw new Error(`the policy schema's versions[].kind is not the enum ["${ANY_CATALOG_KIND}"]`);
-  kind.enum = kinds.flatMap((k) => (k.versionNaming ? [k.versionNaming.catalogKind] : []));
+  // Once each: kinds may share a catalog (Redis and RedisSentinel both name a RedisVersion).
+  kind.enum = [
+    ...new Set(kinds.flatMap((k) => (k.versionNaming ? [k.versionNaming.catalogKind] : []))),
+  ];
   delete kind.$comment;
 }
 
