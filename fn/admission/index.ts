@@ -25,6 +25,12 @@ const NOT_EXPRESSIBLE: Partial<Record<keyof PolicyRules, string>> = {
   forbidSelfSignedIssuers:
     'whether an issuer is self-signed is in the Issuer or ClusterIssuer, not in the database; ' +
     'a ValidatingAdmissionPolicy sees only the object admitted (and one parameter object)',
+  allowClients:
+    'who connects is in the workloads (dbtls.dev/connect-to) and their client Certificates, not ' +
+    'in the database the rule matches',
+  forbidCrossNamespaceClients:
+    'who connects is in the workloads (dbtls.dev/connect-to) and their client Certificates, not ' +
+    'in the database the rule matches',
 };
 
 export function buildAdmission(

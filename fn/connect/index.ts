@@ -34,6 +34,7 @@ import {
   type SecretWriters,
   TO_PATH,
 } from './run.js';
+import { mayConnect } from './access.js';
 import { issuerFor, readConnections, readIssuer } from './targets.js';
 import {
   ADDED,
@@ -49,6 +50,7 @@ import {
   removeAdditions,
 } from './workload.js';
 
+export { ALLOW_CLIENTS, readGrants } from './grants.js';
 export { ADDED, CONNECT_AS, CONNECT_ISSUER, CONNECT_TO, CONTAINERS } from './workload.js';
 export type { ConnectTarget, SecretWriters } from './run.js';
 
@@ -153,8 +155,8 @@ function readUser(value: unknown, report: Reporter): string | undefined {
     // It becomes a certificate's common name and a line of the client's option file.
     report.error(
       `metadata.annotations.${CONNECT_AS}`,
-      'holds a line break or another control character: a database user is one line of ' +
-        'printable characters',
+      `the database user ${JSON.stringify(value)} holds a line break or another control ` +
+        'character: a database user is one line of printable characters',
     );
     return undefined;
   }
@@ -177,17 +179,11 @@ function addConnection(
   const { o, report } = run;
   const { ctx, plan } = c.target;
   const db = describeObject(ctx.db);
-  const dbUser = user ?? c.profile.defaultUser ?? o.metadata.name;
+  // The user is the workload's own unless it names one: never a default of the engine's.
+  const dbUser = user ?? o.metadata.name;
+  if (!mayConnect(run, c, dbUser, user !== undefined, issuer)) return;
   const issuerRef = issuer ?? issuerFor(c, o, report);
-  const refused = c.profile.refusedUser?.(ctx, plan, dbUser);
-  if (refused) {
-    const path = `metadata.annotations.${user === undefined ? CONNECT_TO : CONNECT_AS}`;
-    report.error(
-      path,
-      `${db} has ${refused.path} cert: ${refused.reason}; set ${CONNECT_AS} to a shorter user`,
-    );
-  }
-  if (!issuerRef || refused) return;
+  if (!issuerRef) return;
   const namespace = namespaceOf(o);
   const secretName = nameWithSuffix(o.metadata.name, `${c.id}-client`);
   if (!claimSecret(run, edit, `${namespace}/${secretName}`, secretName, db)) return;

@@ -44,6 +44,7 @@ import {
   mysqlRotation,
   REQUIRE_SSL_SETTING,
 } from './mysql-family.js';
+import { mysqlUsers } from './mysql-client.js';
 import {
   CERT_DIR,
   CONFIG_DIR,
@@ -164,6 +165,8 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
   },
 
   client: mysqlFamilyClient('PerconaXtraDB'),
+  // Percona XtraDB Cluster is MySQL: MySQL's accounts and limit.
+  users: mysqlUsers('MySQL'),
 
   podTemplate: { container: 'perconaxtradb' },
 

@@ -2,7 +2,8 @@
 // fields (its plan), the names declared for its Services, and every issuerRef checked against the
 // issuers of the input. Undefined (reported) when spec is not a mapping.
 import type { DatabaseKind, KindContext } from '../contract/kind.js';
-import type { Settings } from '../contract/settings.js';
+import type { ClientGrant, Settings } from '../contract/settings.js';
+import { readGrants } from '../connect/grants.js';
 import { isObj, type KubeObject, namespaceOf } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
 import type { Reporter } from '../io/results.js';
@@ -15,6 +16,8 @@ export interface DatabaseRead {
   plan: unknown;
   /** The DNS names and IPs the database's service templates declare, for its server certificate. */
   declared: DeclaredNames | undefined;
+  /** Who it grants a connection besides its own namespace (dbtls.dev/allow-clients). */
+  grants: ClientGrant[];
 }
 
 export function readDatabase(
@@ -44,5 +47,6 @@ export function readDatabase(
   for (const o of tls?.overrides.values() ?? []) {
     if (o.issuerRef) issuers.check(o.issuerRef, namespace, `${o.path}.issuerRef`, report);
   }
-  return { ctx, plan, declared };
+  const grants = readGrants(db, kind, report);
+  return { ctx, plan, declared, grants };
 }

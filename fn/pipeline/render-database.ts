@@ -36,9 +36,13 @@ export function renderDatabase(db: KubeObject, kind: DatabaseKind, run: Run): Da
   if (settings.mode !== 'validate') db = applyPolicyDefaults(db, settings.rules, report);
   const read = readDatabase(db, kind, settings, issuers, report);
   if (!read) return { results: report.results, source: db };
-  const { ctx, plan, declared } = read;
+  const { ctx, plan, declared, grants } = read;
   if (report.failed)
-    return { results: report.results, source: db, target: { kind, ctx, plan, valid: false } };
+    return {
+      results: report.results,
+      source: db,
+      target: { kind, ctx, plan, valid: false, grants },
+    };
   checkDatabasePolicy(ctx, kind, plan, issuers);
 
   const owner: Owner = { db, namespace: ctx.namespace, resource: kind.resource, group: kind.group };
@@ -47,7 +51,7 @@ export function renderDatabase(db: KubeObject, kind: DatabaseKind, run: Run): Da
     objects.push(...renderWorkload(kind, ctx, plan, issued, owner));
   const source = markSource(db, kind, settings, run.asGenerator, report);
   reportGeneratedNames(objects, report);
-  const target: ConnectTarget = { kind, ctx, plan, valid: !report.failed };
+  const target: ConnectTarget = { kind, ctx, plan, valid: !report.failed, grants };
   if (report.failed) return { results: report.results, source: db, target };
   if (source !== db && settings.mode === 'standalone') {
     report.info(

@@ -17,6 +17,7 @@ import type {
 import type { IssuerRef } from '../contract/tls.js';
 import { isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { type Result, resultFor } from '../io/results.js';
+import { readGrantList } from '../connect/grants.js';
 import { formatGoDuration, parseGoDuration } from '../util/duration.js';
 import { DEFAULT_DURATION } from '../validate/certificate-spec.js';
 import { NO_RULES } from './matching.js';
@@ -70,6 +71,16 @@ export function readRules(
     const versions = [...new Set(r.versions as string[])].sort().reverse();
     rules.tlsProtocols = { ...base(r), versions };
   }
+  if (isObj(raw.allowClients)) {
+    const r = raw.allowClients;
+    const clients = r.clients as string[];
+    const grants = readGrantList(clients, undefined, (entry, problem) =>
+      bad(`allowClients.clients[${clients.indexOf(entry)}]`, `"${entry}" ${problem}`),
+    );
+    rules.allowClients = { ...base(r), clients, grants };
+  }
+  if (isObj(raw.forbidCrossNamespaceClients))
+    rules.forbidCrossNamespaceClients = base(raw.forbidCrossNamespaceClients);
   return { rules, results };
 }
 
