@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isAdministrative, userProblem } from '../fn/connect/grants.js';
 import { KINDS } from '../fn/kinds/index.js';
+import { foreignNames, normalDNSName } from '../fn/validate/certificate-names.js';
 import { hostileString } from './hostile-strings.js';
 import { clusterIssuer, errorsOf, itemsOf, resourceList, ROOT, runFn } from './helpers.js';
 
@@ -233,6 +234,167 @@ describe('hostile users and grants', () => {
         }
       }),
       { numRuns: 60 },
+    );
+  });
+});
+
+describe("docs/security-connections.md: a database's certificate names only what it is", () => {
+  const pg = (tls: Record<string, unknown>, spec: Record<string, unknown> = {}) => ({
+    apiVersion: 'kubedb.com/v1',
+    kind: 'Postgres',
+    metadata: { name: 'pg', namespace: 'demo' },
+    spec: { version: '16.4', tls: { issuerRef: ISSUER, ...tls }, ...spec },
+  });
+  const server = (fields: Record<string, unknown>) =>
+    pg({ certificates: [{ alias: 'server', ...fields }] });
+  const fieldsOf = (run: ReturnType<typeof runFn>) => errorsOf(run).map((e) => e.field);
+  const names = (fields: Record<string, unknown>, policy?: unknown) =>
+    fieldsOf(render([server(fields)], policy));
+  const policy = (certificateNames: unknown) => ({
+    apiVersion: 'dbtls.dev/v1alpha1',
+    kind: 'DatabaseTLSPolicy',
+    metadata: { name: 'p' },
+    spec: { rules: { certificateNames } },
+  });
+  const at = 'spec.tls.certificates[0]';
+
+  it('each row of the table is refused at the field that wrote it', () => {
+    expect(names({ dnsNames: ['kubernetes', 'kubernetes.default'] })).toEqual([
+      `${at}.dnsNames[0]`,
+      `${at}.dnsNames[1]`,
+    ]);
+    expect(
+      names({ dnsNames: ['a.other.svc', 'b.other.svc.cluster.local', 'c.other.pod'] }),
+    ).toEqual([`${at}.dnsNames[0]`, `${at}.dnsNames[1]`, `${at}.dnsNames[2]`]);
+    expect(names({ dnsNames: ['pg.demo.svc', '*.pg-pods.demo.svc.cluster.local'] })).toEqual([]);
+    expect(names({ dnsNames: ['registry.cluster.local'] })).toEqual([`${at}.dnsNames[0]`]);
+    for (const o of ['system:masters', 'system:nodes', 'system:node:n1', 'system:kube-proxy'])
+      expect(names({ subject: { organizations: ['kubedb', o] } })).toEqual([
+        `${at}.subject.organizations[1]`,
+      ]);
+    expect(
+      names({ uris: ['spiffe://td/ns/kube-system/sa/x', 'spiffe://td/ns/demo/sa/pg'] }),
+    ).toEqual([`${at}.uris[0]`]);
+    expect(names({ dnsNames: ['*.corp.example.com'] })).toEqual([`${at}.dnsNames[0]`]);
+    expect(
+      names(
+        { dnsNames: ['*.corp.example.com'] },
+        policy({ allowedDNSSuffixes: ['corp.example.com'] }),
+      ),
+    ).toEqual([]);
+    const external = pg(
+      {},
+      { serviceTemplates: [{ alias: 'primary', spec: { externalIPs: ['8.8.8.8'] } }] },
+    );
+    expect(fieldsOf(render([external]))).toEqual(['spec.serviceTemplates[0].spec.externalIPs[0]']);
+    expect(fieldsOf(render([external], policy({ allowedIPRanges: ['8.8.8.0/24'] })))).toEqual([]);
+  });
+
+  it('connect-as beginning with system: is refused', () => {
+    const run = render([orders(), workload('db', 'app', 'system:masters')]);
+    expect(errorsOf(run).map((e) => e.field)).toEqual([
+      'metadata.annotations.dbtls.dev/connect-as',
+    ]);
+  });
+
+  it('the error shown is the exact message, resource and field', () => {
+    const line = doc.split('\n').find((l) => l.startsWith('error: Certificate "pg-server-cert"'))!;
+    const run = render([server({ dnsNames: ['kubernetes.default.svc'] })]);
+    const e = errorsOf(run)[0];
+    expect(`error: ${e.message} (Postgres/demo/pg, ${e.field})`).toBe(line);
+  });
+
+  it('without the rule, plain external names and IPs are allowed; with it, only what it lists; never the kind’s own', () => {
+    const fields = { dnsNames: ['pg.example.com'], ipAddresses: ['192.0.2.1', '127.0.0.1'] };
+    expect(names(fields)).toEqual([]);
+    const rule = { allowedDNSSuffixes: ['db.example.com'], allowedIPRanges: ['10.0.0.0/8'] };
+    expect(names(fields, policy(rule))).toEqual([`${at}.dnsNames[0]`, `${at}.ipAddresses[0]`]);
+    expect(
+      names({ dnsNames: ['pg.db.example.com'], ipAddresses: ['10.1.2.3'] }, policy(rule)),
+    ).toEqual([]);
+    expect(doc).toContain('allowedIPRanges: [10.0.0.0/8, 203.0.113.10/32]');
+  });
+});
+
+describe('hostile certificate names', () => {
+  const LABELS = [
+    'kubernetes',
+    'default',
+    'svc',
+    'cluster',
+    'local',
+    'pod',
+    'demo',
+    'kube-system',
+    'x',
+    '*',
+    'KUBE-SYSTEM',
+    'example',
+    'com',
+    'ns',
+  ];
+  const dnsName = fc.oneof(
+    fc
+      .tuple(fc.array(fc.constantFrom(...LABELS), { minLength: 1, maxLength: 6 }), fc.boolean())
+      .map(([l, dot]) => l.join('.') + (dot ? '.' : '')),
+    hostileString,
+  );
+  const subject = fc.oneof(
+    fc.constantFrom(
+      'system:masters',
+      'System:Nodes',
+      'system:node:n1',
+      'kubedb',
+      'SYSTEM:kube-scheduler',
+    ),
+    hostileString,
+  );
+  const uri = fc.oneof(
+    fc.constantFrom(
+      'spiffe://td/ns/kube-system/sa/x',
+      'SPIFFE://td/ns/other/sa/x',
+      'spiffe://td/ns/demo/sa/pg',
+      'https://x/ns/other',
+    ),
+    hostileString,
+  );
+
+  it('no Certificate rendered for a database names another namespace, the API server or a Kubernetes group', () => {
+    fc.assert(
+      fc.property(
+        fc.array(dnsName, { maxLength: 4 }),
+        fc.array(subject, { maxLength: 2 }),
+        fc.array(uri, { maxLength: 2 }),
+        (dnsNames, organizations, uris) => {
+          const db = {
+            apiVersion: 'kubedb.com/v1',
+            kind: 'Postgres',
+            metadata: { name: 'pg', namespace: 'demo' },
+            spec: {
+              version: '16.4',
+              tls: {
+                issuerRef: ISSUER,
+                certificates: [
+                  { alias: 'server', dnsNames, uris },
+                  { alias: 'client', subject: { organizations } },
+                ],
+              },
+            },
+          };
+          const run = render([db]);
+          // Refused (no Certificate), or rendered with only the database's own names.
+          if (errorsOf(run).length === 0)
+            expect(itemsOf(run, 'Certificate').length).toBeGreaterThan(0);
+          for (const c of itemsOf(run, 'Certificate')) {
+            expect(foreignNames(c.spec, 'demo', 'cluster.local')).toEqual([]);
+            for (const d of c.spec.dnsNames ?? [])
+              expect(normalDNSName(d).split('.').slice(0, 2).join('.')).not.toBe(
+                'kubernetes.default',
+              );
+          }
+        },
+      ),
+      { numRuns: 80 },
     );
   });
 });

@@ -28,6 +28,9 @@ const NOT_EXPRESSIBLE: Partial<Record<keyof PolicyRules, string>> = {
   allowClients:
     'who connects is in the workloads (dbtls.dev/connect-to) and their client Certificates, not ' +
     'in the database the rule matches',
+  certificateNames:
+    'the names are checked in the Certificates dbtls renders, after the overrides are merged ' +
+    "with the kind's defaults, which a database's spec alone does not hold",
   forbidCrossNamespaceClients:
     'who connects is in the workloads (dbtls.dev/connect-to) and their client Certificates, not ' +
     'in the database the rule matches',

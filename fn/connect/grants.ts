@@ -13,6 +13,7 @@ import type { DatabaseKind, DatabaseUsers } from '../contract/kind.js';
 import type { ClientGrant } from '../contract/settings.js';
 import { annotationsOf, type KubeObject } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
+import { privilegedSubject } from '../validate/certificate-names.js';
 import { dns1123SubdomainErrors } from '../validate/certificate-spec.js';
 import { dns1123LabelErrors } from '../validate/namespace.js';
 
@@ -36,6 +37,9 @@ export function userProblem(user: string, users: DatabaseUsers | undefined): str
   if (!PRINTABLE.test(user))
     return 'holds a line break, a control or an invisible formatting character: a database user is one line of printable characters';
   if (user !== user.trim()) return 'begins or ends with a space';
+  // The client certificate's common name: to an API server that trusts the issuer, a user.
+  const system = privilegedSubject(user);
+  if (system) return system;
   const bytes = Buffer.byteLength(user);
   if (bytes > MAX_COMMON_NAME_BYTES)
     return `is ${bytes} bytes long; the client certificate's common name takes at most ${MAX_COMMON_NAME_BYTES} (cert-manager's limit)`;

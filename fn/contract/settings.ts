@@ -71,6 +71,8 @@ export interface PolicyRules {
   allowClients?: Rule & { clients: string[]; grants: ClientGrant[] };
   /** Matched databases are reached only from their own namespace, whatever they grant. */
   forbidCrossNamespaceClients?: Rule;
+  /** The names outside the cluster matched databases' certificates may hold. */
+  certificateNames?: Rule & { allowedDNSSuffixes?: string[]; allowedIPRanges?: string[] };
 }
 /**
  * Who may connect to a database besides the workloads of its own namespace (fn/connect/grants.ts):

@@ -6,6 +6,7 @@ import type { DatabaseKind, Owner } from '../contract/kind.js';
 import { ambiguityMessage, yaml11Booleans } from '../io/ambiguous.js';
 import { describeObject, type KubeObject } from '../io/objects.js';
 import { Reporter, type Result } from '../io/results.js';
+import { checkExternalIPs } from '../policy/certificate-names.js';
 import { applyPolicyDefaults, checkDatabasePolicy } from '../policy/database-rules.js';
 import { LOCAL_CONFIG } from '../render/metadata.js';
 import { reportGeneratedNames } from '../validate/certificate-spec.js';
@@ -44,6 +45,7 @@ export function renderDatabase(db: KubeObject, kind: DatabaseKind, run: Run): Da
       target: { kind, ctx, plan, valid: false, grants },
     };
   checkDatabasePolicy(ctx, kind, plan, issuers);
+  checkExternalIPs(ctx, declared);
 
   const owner: Owner = { db, namespace: ctx.namespace, resource: kind.resource, group: kind.group };
   const { objects, issued } = issueCertificates(kind, ctx, plan, owner, declared);

@@ -15,6 +15,7 @@ import type {
   Rule,
 } from '../contract/settings.js';
 import type { IssuerRef } from '../contract/tls.js';
+import { isIP } from 'node:net';
 import { isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { type Result, resultFor } from '../io/results.js';
 import { readGrantList } from '../connect/grants.js';
@@ -79,6 +80,8 @@ export function readRules(
     );
     rules.allowClients = { ...base(r), clients, grants };
   }
+  if (isObj(raw.certificateNames))
+    rules.certificateNames = readCertificateNames(raw.certificateNames, bad);
   if (isObj(raw.forbidCrossNamespaceClients))
     rules.forbidCrossNamespaceClients = base(raw.forbidCrossNamespaceClients);
   return { rules, results };
@@ -226,4 +229,28 @@ function connectionSettings(kinds: readonly DatabaseKind[]) {
   return kinds.flatMap((kind: DatabaseKind) =>
     (kind.connectionSettings ?? []).map((setting) => ({ kind, setting })),
   );
+}
+
+/** DNS suffixes as clients compare them, and IP ranges as CIDRs Node's BlockList reads. */
+function readCertificateNames(r: Obj, bad: Bad): PolicyRules['certificateNames'] {
+  const suffixes = r.allowedDNSSuffixes as string[] | undefined;
+  const ranges = r.allowedIPRanges as string[] | undefined;
+  ranges?.forEach((cidr, i) => {
+    const [ip, bits, ...rest] = cidr.split('/');
+    const family = isIP(ip);
+    const max = family === 6 ? 128 : 32;
+    const n = Number(bits);
+    if (family === 0 || rest.length > 0 || !/^\d{1,3}$/.test(bits ?? '') || n > max)
+      bad(
+        `certificateNames.allowedIPRanges[${i}]`,
+        `"${cidr}" is not a CIDR (e.g. 203.0.113.0/24)`,
+      );
+  });
+  return {
+    ...base(r),
+    ...compactRule({
+      allowedDNSSuffixes: suffixes?.map((s) => s.toLowerCase().replace(/^\*?\.|\.$/g, '')),
+      allowedIPRanges: ranges,
+    }),
+  };
 }

@@ -14,6 +14,8 @@ const PATH = 'spec.serviceTemplates';
 export interface DeclaredNames {
   dnsNames: string[];
   ipAddresses: string[];
+  /** The externalIPs of the templates, with where each is written: the policy's to allow. */
+  externalIPs?: { ip: string; path: string }[];
 }
 
 /**
@@ -49,13 +51,18 @@ export function declaredServiceNames(
     const names = templateNames(t, at, ctx);
     declared.dnsNames.push(...names.dnsNames);
     declared.ipAddresses.push(...names.ipAddresses);
+    declared.externalIPs = [...(declared.externalIPs ?? []), ...(names.externalIPs ?? [])];
     const type = isObj(t.spec) ? t.spec.type : undefined;
     const undeclared = names.dnsNames.length + names.ipAddresses.length === 0;
     if (type === 'LoadBalancer' && undeclared && ctx.settings.mode === 'operator') {
       ctx.report.warn(`${at}.spec.type`, unnamedLoadBalancer(service));
     }
   });
-  return { dnsNames: unique(declared.dnsNames), ipAddresses: unique(declared.ipAddresses) };
+  return {
+    dnsNames: unique(declared.dnsNames),
+    ipAddresses: unique(declared.ipAddresses),
+    externalIPs: declared.externalIPs ?? [],
+  };
 }
 
 function unnamedLoadBalancer(service: string): string {
@@ -97,6 +104,11 @@ function templateNames(t: Obj, at: string, ctx: KindContext): DeclaredNames {
     if (Array.isArray(external)) {
       external.forEach((e, j) => {
         ip(e, `${at}.spec.externalIPs[${j}]`);
+        if (typeof e === 'string' && isGoIP(e))
+          names.externalIPs = [
+            ...(names.externalIPs ?? []),
+            { ip: e, path: `${at}.spec.externalIPs[${j}]` },
+          ];
       });
     } else if (external !== undefined && external !== null) {
       bad(`${at}.spec.externalIPs`, 'a list of IP addresses', external);
