@@ -81,16 +81,6 @@ describe('MSSQLServer validation', () => {
       'is required with spec.topology: the number of availability-group replicas, at least 1',
     ],
     [
-      { tls: { issuerRef: ISSUER, certificates: [{ alias: 'endpoint' }] } },
-      'spec.tls.certificates[0].alias',
-      'the endpoint certificate secures availability-group mirroring endpoints and exists only with spec.topology.mode: AvailabilityGroup; remove this entry or set the mode',
-    ],
-    [
-      { tls: { issuerRef: ISSUER, certificates: [{ alias: 'exporter' }] } },
-      'spec.tls.certificates[0].alias',
-      'unknown alias "exporter"; this resource issues server, client',
-    ],
-    [
       { podTemplate: podTemplate([{ name: 'MSSQL_PID', value: 'Express' }]) },
       'spec.podTemplate.spec.containers[0]',
       'standalone mode runs Microsoft\'s image, which starts only after you accept the SQL Server EULA: add env ACCEPT_EULA with value "Y" to the mssql container, as KubeDB\'s examples do',

@@ -48,12 +48,22 @@ describe('Postgres validation', () => {
     [
       { version: 'timescaledb-2.14.2-pg16' },
       'spec.version',
-      '"timescaledb-2.14.2-pg16" does not start with a PostgreSQL major version',
+      '"timescaledb-2.14.2-pg16" is PostgreSQL 16.2 of the TimescaleDB distribution (PostgresVersion "timescaledb-2.14.2-pg16" of KubeDB\'s published catalog (kubedb/installer@0c6e2459d95d), image docker.io/timescale/timescaledb:2.14.2-pg16-oss); standalone mode runs the upstream postgres image of the PostgreSQL version only: name an Official PostgresVersion, or use mode: operator',
     ],
     [
-      { version: '16.1-bookworm' },
+      { version: '17.9-percona' },
       'spec.version',
-      '"16.1-bookworm" is a KubeDB distribution; standalone mode runs the upstream postgres image and needs a plain version such as "16.4" (or use mode: operator)',
+      '"17.9-percona" is PostgreSQL 17.9 of the Percona distribution (PostgresVersion "17.9-percona" of KubeDB\'s published catalog (kubedb/installer@0c6e2459d95d), image ghcr.io/appscode-images/postgres:17.9-percona); standalone mode runs the upstream postgres image of the PostgreSQL version only: name an Official PostgresVersion such as "17.9", or use mode: operator',
+    ],
+    [
+      { version: 'corp-16' },
+      'spec.version',
+      "\"corp-16\" names no PostgresVersion dbtls knows (none in the input, the policy's versions or the published catalog) and follows none of KubeDB's naming schemes, so the PostgreSQL version cannot be known; standalone mode runs the upstream postgres image of the PostgreSQL version, so it needs one it can know: declare the PostgresVersion in the policy's versions, or use mode: operator",
+    ],
+    [
+      { version: '16.1-custom' },
+      'spec.version',
+      '"16.1-custom" is PostgreSQL 16.1 of a distribution dbtls cannot tell from the name (no PostgresVersion of this name in the input, the policy\'s versions or the published catalog); standalone mode runs the upstream postgres image of the PostgreSQL version: declare it in the policy\'s versions, or use mode: operator',
     ],
     [{ replicas: 0 }, 'spec.replicas', 'must be an integer of at least 1, got number 0'],
     [
@@ -135,11 +145,6 @@ describe('Postgres validation', () => {
   });
 
   it.each([
-    [
-      [{ alias: 'exporter' }],
-      'spec.tls.certificates[0].alias',
-      'unknown alias "exporter"; this resource issues server, client, metrics-exporter',
-    ],
     [
       [{ alias: 'server' }, { alias: 'server' }],
       'spec.tls.certificates[1].alias',
@@ -236,6 +241,18 @@ describe('Postgres validation', () => {
     expect(itemsOf(run(alpha), 'ConfigMap')[0].data['pg_hba.conf']).toContain(
       'hostssl all all all md5\n',
     );
+    // The deprecation warning says the md5 is the API's default, not the user's choice.
+    expect(resultsOf(run(alpha))).toContainEqual({
+      severity: 'warning',
+      field: 'spec.clientAuthMode',
+      message:
+        "is not set, and kubedb.com/v1alpha2 defaults it to md5 (KubeDB's v1 defaults to scram " +
+        'from PostgreSQL 18): md5 password authentication is deprecated from PostgreSQL 18; set ' +
+        'clientAuthMode: scram',
+    });
+    // KubeDB's v1 defaults to scram from 18: no warning.
+    const v1 = resultsOf(run(postgres({ version: '18.1' })));
+    expect(v1.filter((r) => r.field === 'spec.clientAuthMode')).toEqual([]);
   });
 
   it('warns where a combination works but is unwise', () => {
@@ -283,7 +300,7 @@ describe('Postgres validation', () => {
       postgres({
         sslMode: 'bogus',
         clientAuthMode: 'bogus',
-        tls: tlsWith([{ alias: 'nope' }, { alias: 'server', duration: '1d' }]),
+        tls: tlsWith([{ alias: 7 }, { alias: 'server', duration: '1d' }]),
       }),
     );
     expect(errorsOf(r).map((e) => e.field)).toEqual([

@@ -202,8 +202,16 @@ const exampleDirs = [
       .map((d) => d.file.split('/').slice(0, -1).join('/')),
   ),
 ];
-const crdKey = (o: Schema) =>
-  `${String(o.apiVersion).split('/')[0]}/${String(o.apiVersion).split('/')[1]}/${o.kind}`;
+/**
+ * The CRD an input is checked against. A KubeDB GitOps object (gitops.kubedb.com/v1alpha1) carries
+ * the spec of its kubedb.com counterpart (kubedb/apimachinery apis/gitops/v1alpha1: `Spec
+ * dbv1.PostgresSpec`, …), so it is checked against that kind's CRD.
+ */
+const crdKey = (o: Schema) => {
+  const counterpart = findKind(o)?.counterpart?.apiVersion;
+  const apiVersion = String(counterpart ?? o.apiVersion);
+  return `${apiVersion.split('/')[0]}/${apiVersion.split('/')[1]}/${o.kind}`;
+};
 
 describe("example inputs validate against their kinds' upstream schemas", () => {
   const checked = exampleDocs.filter(({ doc }) => findKind(doc) || crds.has(crdKey(doc)));

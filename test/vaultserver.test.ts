@@ -79,20 +79,6 @@ describe('VaultServer validation', () => {
       'is required: the directory Vault stores its data in',
     ],
     [
-      { tls: { issuerRef: ISSUER, certificates: [{ alias: 'ca' }] } },
-      'spec.tls.certificates[0].alias',
-      'unknown alias "ca"; this resource issues server, client, storage',
-    ],
-    [
-      {
-        backend: { inmem: {} },
-        replicas: 1,
-        tls: { issuerRef: ISSUER, certificates: [{ alias: 'storage' }] },
-      },
-      'spec.tls.certificates[0].alias',
-      'the storage certificate secures raft joins between Vault nodes and exists only with spec.backend.raft; remove this entry or use the raft backend',
-    ],
-    [
       { tls: { certificates: [] } },
       'spec.tls.issuerRef',
       'spec.tls.issuerRef is required in standalone mode: without it the KubeVault operator creates a self-signed CA and the certificates at run time, and dbtls never creates secret material; name a cert-manager Issuer or ClusterIssuer, or use mode: operator',

@@ -5,8 +5,9 @@
 // of fn/contract/ import nothing above fn/io/ and fn/util/ (ARCHITECTURE.md, Layers).
 import type { KubeObject, Obj } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
-import type { Settings } from './settings.js';
+import type { Mode, Settings } from './settings.js';
 import type { Subject, TLSConfig } from './tls.js';
+import type { VersionLookup, VersionNaming } from './versions.js';
 
 /** The operator that serves a kind in the cluster, as messages name it. */
 export type Operator = 'KubeDB' | 'KubeVault';
@@ -40,6 +41,8 @@ export interface KindContext {
   report: Reporter;
   /** The validated `spec.tls`, or undefined when the resource has none. */
   tls: TLSConfig | undefined;
+  /** The version catalogs of this run (the input's, the policy's, the published ones). */
+  versions?: VersionLookup;
 }
 
 /** What the kind asks of one certificate before the user's overrides are merged in. */
@@ -151,6 +154,16 @@ export interface DatabaseUsers {
   invalid?(user: string): string | undefined;
 }
 
+/** What a kind that stands for another says of it (DatabaseKind.counterpart). */
+export interface Counterpart {
+  /** The apiVersion of the object created from this one: `kubedb.com/v1`. */
+  apiVersion: string;
+  /** What becomes of this object in `mode`: an info on its apiVersion. */
+  note(db: KubeObject, mode: Mode): string;
+  /** The error when the object and the one created from it are both given (either first). */
+  givenTwice(o: KubeObject, first: KubeObject): string;
+}
+
 export interface DatabaseKind<Plan = unknown> {
   /**
    * The API group. dbtls reads in full every item of this group and of the groups under it
@@ -168,10 +181,26 @@ export interface DatabaseKind<Plan = unknown> {
   resource: string;
   /** Served API versions this module understands, e.g. ['v1', 'v1alpha2']. */
   versions: readonly string[];
+  /**
+   * A kind that stands for another (KubeDB's GitOps kinds, fn/kinds/gitops.ts): its operator
+   * creates the object of `apiVersion` and this kind from it, as which dbtls reads and renders it.
+   */
+  counterpart?: Counterpart;
+  /**
+   * The catalog kind its spec.version names and KubeDB's naming schemes for it: how the kind reads
+   * a version (fn/catalog/read-version.ts), and the kinds the policy's `versions` may declare.
+   */
+  versionNaming?: VersionNaming;
   /** One line for the README table and --help. */
   summary: string;
   /** Aliases this object issues, in order; the user may customise exactly these. */
   aliases(db: KubeObject): readonly string[];
+  /**
+   * Aliases the operator knows but issues no certificate for with this object, each with why
+   * (e.g. MSSQLServer's endpoint without an availability group): an entry of one is ignored, as
+   * the operator ignores it, with a warning that says why.
+   */
+  unissuedAliases?(db: KubeObject): Readonly<Record<string, string>>;
   /** Keys of `spec.tls` this kind reads besides issuerRef and certificates. */
   extraTLSFields?: readonly string[];
   /** `spec.tls` without issuerRef is valid for this kind (KubeVault then self-signs); the kind's plan() reports what it means. */

@@ -24,6 +24,8 @@ export interface Subject {
 export interface CertificateOverride {
   alias: string;
   path: string;
+  /** An alias the operator issues nothing for: the entry is read, reported and not applied. */
+  ignored?: boolean;
   issuerRef?: IssuerRef;
   secretName?: string;
   subject?: Subject;

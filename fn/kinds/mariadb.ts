@@ -19,6 +19,7 @@ import {
   podSecurityContext,
   RESTRICTED_CONTAINER,
   tcpReadiness,
+  serviceWildcards,
 } from '../render/workload.js';
 import { type Monitor, readMonitor } from '../render/monitor.js';
 import {
@@ -29,6 +30,7 @@ import {
   warnOperatorOnly,
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
+import { flat } from '../util/strings.js';
 import { olderThan } from '../util/versions.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 import type { Reporter } from '../io/results.js';
@@ -61,6 +63,12 @@ import { trustBundleLines, WATCHER_FILE } from '../render/rotation.js';
 import { type OptionLine, renderOptionFile } from '../text/my-cnf.js';
 import { inlineData, type UserConfiguration, userSecretVolume } from '../render/user-config.js';
 import type { KindContext } from './kind.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/** What spec.version names: a MariaDBVersion of KubeDB's catalog. */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'MariaDBVersion',
+};
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const TOPOLOGY_MODES = ['GaleraCluster', 'MariaDBReplication'] as const;
@@ -103,6 +111,7 @@ interface MariaDBPlan extends SecureTransport {
 export const mariadb = defineKind<MariaDBPlan>({
   group: 'kubedb.com',
   kind: 'MariaDB',
+  versionNaming: VERSION_NAMING,
   operator: 'KubeDB',
   resource: 'mariadbs',
   versions: ['v1', 'v1alpha2'],
@@ -110,23 +119,32 @@ export const mariadb = defineKind<MariaDBPlan>({
     'MariaDB: server, client and metrics-exporter certificates; one server or a Galera ' +
     'cluster, client connections and Galera replication over TLS',
   aliases: () => ALIASES,
+  unissuedAliases: () => ({
+    archiver:
+      "archiver is KubeDB's older name of the client certificate (its docs still show it); " +
+      'current KubeDB issues server, client and metrics-exporter',
+  }),
 
   plan(ctx) {
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
     const standalone = ctx.settings.mode === 'standalone';
-    const version = readUpstreamVersion(spec, report, {
+    const { engine } = readUpstreamVersion(ctx, spec, {
+      ...VERSION_NAMING,
       product: 'MariaDB',
       image: 'mariadb',
       example: '11.4.3',
-      standalone,
+      // KubeDB's MariaDBVersions have no distribution: each is the one upstream MariaDB.
+      distributions: ['Official', ''],
+      dependsOn: 'dbtls does not check that requireSSL has the MariaDB version it needs',
+      refusesDeprecated: true,
     });
     const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
     const mode = readClusterMode(ctx, replicas);
     const sstMethod =
       readEnum(spec, 'wsrepSSTMethod', 'spec.wsrepSSTMethod', SST_METHODS, report) ?? 'rsync';
     const transport = readSecureTransport(ctx);
-    if (transport.requireSSL) checkRequireSSLVersion(version, report);
+    if (transport.requireSSL) checkRequireSSLVersion(engine, report);
     if (standalone) {
       checkStandalone(ctx, mode, replicas);
       warnOperatorOnly(spec, OPERATOR_ONLY, report);
@@ -134,7 +152,7 @@ export const mariadb = defineKind<MariaDBPlan>({
     }
     const plan: MariaDBPlan = {
       ...transport,
-      version: version ?? '',
+      version: engine ?? '',
       replicas,
       galera: mode === 'GaleraCluster',
       sstMethod,
@@ -161,13 +179,16 @@ export const mariadb = defineKind<MariaDBPlan>({
     // KubeDB sets no default subject (SetTLSDefaults fills only secret names).
     const name = ctx.db.metadata.name;
     // Galera nodes connect to each other with the server certificate: it is client and server.
-    if (alias === 'server')
-      return serverCertificateDefaults(
-        ctx,
-        [name],
-        nameWithSuffix(name, 'pods'),
-        USAGES.serverAndClient,
-      );
+    if (alias === 'server') {
+      // As KubeDB issues it (kubedb/docs mariadb/reconfigure-tls/cluster): common name
+      // <db>.<ns>.svc, and *.<db>.<ns>.svc among the names.
+      const commonName = flat(name, '.', ctx.namespace, '.svc');
+      const governing = nameWithSuffix(name, 'pods');
+      const usages = USAGES.serverAndClient;
+      const defaults = serverCertificateDefaults(ctx, [name], governing, usages, commonName);
+      const wildcards = serviceWildcards(name, ctx.namespace, ctx.settings.clusterDomain);
+      return { ...defaults, dnsNames: [...(defaults.dnsNames ?? []), ...wildcards] };
+    }
     // The client certificate is the root user's; the exporter's is the monitor user's.
     return { commonName: alias === 'client' ? 'root' : 'monitor', usages: USAGES.client };
   },

@@ -13,6 +13,7 @@
 // server certificate per PetSet, `<petset>-server-cert` (KubeDB resets the server secretName):
 // shards `<prefix><db>-shard<i>`, `<prefix><db>-configsvr`, `<prefix><db>-mongos`; `<db>` and
 // `<db>-arbiter`. Governing services are `<petset>-pods` (the arbiter's is its replica set's).
+import { resolveVersion } from '../catalog/read-version.js';
 import type { Obj } from '../io/objects.js';
 import { isObj } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
@@ -20,6 +21,17 @@ import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import { readEnum, readInt, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type CertificatePart, type KindContext } from './kind.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/**
+ * What spec.version names: a MongoDBVersion of KubeDB's catalog,
+ * and the names KubeDB gives its builds besides the Official ones (kubedb/installer
+ * charts/kubedb-catalog).
+ */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'MongoDBVersion',
+  schemes: [{ pattern: /^percona-(\d+(?:\.\d+)*)$/, distribution: 'Percona' }],
+};
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const SSL_MODES = ['disabled', 'allowSSL', 'preferSSL', 'requireSSL'] as const;
@@ -51,6 +63,7 @@ interface ServerPart {
 export const mongodb = defineKind<MongoDBPlan>({
   group: 'kubedb.com',
   kind: 'MongoDB',
+  versionNaming: VERSION_NAMING,
   operator: 'KubeDB',
   resource: 'mongodbs',
   versions: ['v1', 'v1alpha2'],
@@ -63,7 +76,14 @@ export const mongodb = defineKind<MongoDBPlan>({
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
     const name = ctx.db.metadata.name;
-    readString(spec, 'version', 'spec.version', report);
+    const version = readString(spec, 'version', 'spec.version', report);
+    // Nothing dbtls checks depends on the MongoDB version; KubeDB refuses a deprecated one.
+    if (version !== undefined)
+      resolveVersion(ctx, version, {
+        ...VERSION_NAMING,
+        product: 'MongoDB',
+        refusesDeprecated: true,
+      });
     if (spec.version === undefined || spec.version === null)
       report.error('spec.version', 'is ' + 'required: the MongoDB version, e.g. "8.0.17"');
     const sslMode = readSslMode(ctx, spec);
@@ -134,11 +154,14 @@ function readTopology(spec: Obj, report: Reporter): Topology {
   const sh = spec.shardTopology;
   const has = (v: unknown) => v !== undefined && v !== null;
   const inMemory = spec.storageEngine === 'inMemory';
+  // KubeDB's webhook has no rule against both: spec.shardTopology wins (its helpers look at it
+  // first), and each shard's replica set is named shard<N> (spec.shardTopology.shard.prefix<N>).
   if (has(rs) && has(sh))
-    report.error(
-      'spec.shardTopology',
-      'and spec.replicaSet are exclusive: ' +
-        'each shard is a replica set of its own; remove spec.replicaSet',
+    report.warn(
+      'spec.replicaSet',
+      'spec.replicaSet is ignored beside spec.shardTopology: KubeDB runs a sharded cluster and ' +
+        "names each shard's replica set itself (shard<N>, or spec.shardTopology.shard.prefix " +
+        'followed by N); remove spec.replicaSet',
     );
   if (has(sh)) {
     readShardTopology(spec, inMemory, report);

@@ -49,6 +49,12 @@ import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
 import { readMssqlConfiguration } from './mssql-config.js';
 import type { InlineFile } from '../render/user-config.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/** What spec.version names: a MSSQLServerVersion of KubeDB's catalog. */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'MSSQLServerVersion',
+};
 
 const PORT = 1433;
 const MIRRORING_PORT = 5022;
@@ -119,15 +125,6 @@ function isAvailabilityGroup(db: KubeObject): boolean {
   return isObj(spec.topology) && spec.topology.mode === 'AvailabilityGroup';
 }
 
-/** An endpoint entry without AvailabilityGroup is accepted here so that plan() can say why it is wrong. */
-function mentionsEndpoint(db: KubeObject): boolean {
-  const tls = isObj(db.spec) && isObj(db.spec.tls) ? db.spec.tls : {};
-  return (
-    Array.isArray(tls.certificates) &&
-    tls.certificates.some((c) => isObj(c) && c.alias === 'endpoint')
-  );
-}
-
 /** The head of an mssql.conf merged from the user's and dbtls's settings. */
 const MERGED_CONF_COMMENT = [
   'Rendered by dbtls from the MSSQLServer resource: spec.configuration.inline["mssql.conf"]',
@@ -153,15 +150,22 @@ const MSSQL_RESOURCES = shared({
 export const mssqlserver = defineKind<MSSQLPlan>({
   group: 'kubedb.com',
   kind: 'MSSQLServer',
+  versionNaming: VERSION_NAMING,
   operator: 'KubeDB',
   resource: 'mssqlservers',
   versions: ['v1alpha2'],
   summary:
     'Microsoft SQL Server: server, client (and endpoint for AvailabilityGroup) certificates; mssql.conf with TLS, forceencryption from clientTLS',
   aliases: (db) =>
-    isAvailabilityGroup(db) || mentionsEndpoint(db)
-      ? ['server', 'client', 'endpoint']
-      : ['server', 'client'],
+    isAvailabilityGroup(db) ? ['server', 'client', 'endpoint'] : ['server', 'client'],
+  unissuedAliases: (db): Record<string, string> =>
+    isAvailabilityGroup(db)
+      ? {}
+      : {
+          endpoint:
+            'the endpoint certificate secures availability-group mirroring endpoints and exists ' +
+            'only with spec.topology.mode: AvailabilityGroup',
+        },
   extraTLSFields: ['clientTLS'],
 
   plan(ctx) {
@@ -179,7 +183,6 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     const clientTLS =
       readBool(ctx.tls?.extra ?? {}, 'clientTLS', 'spec.tls.clientTLS', report) ?? false;
     const { mode, replicas } = readTopology(spec, report);
-    checkEndpointAlias(spec, mode, report);
     const env = readEnv(ctx, spec, standalone, report);
     const authSecret =
       isObj(spec.authSecret) && typeof spec.authSecret.name === 'string'
@@ -627,20 +630,6 @@ function readTopology(
     );
   }
   return { mode, replicas };
-}
-
-/** An endpoint certificate exists only for AvailabilityGroup; say why rather than "unknown alias". */
-function checkEndpointAlias(spec: Obj, mode: Mode | undefined, report: Reporter): void {
-  const certs =
-    isObj(spec.tls) && Array.isArray(spec.tls.certificates) ? spec.tls.certificates : [];
-  certs.forEach((c, i) => {
-    if (isObj(c) && c.alias === 'endpoint' && mode !== 'AvailabilityGroup') {
-      report.error(
-        `spec.tls.certificates[${i}].alias`,
-        'the endpoint certificate secures availability-group mirroring endpoints and exists only with spec.topology.mode: AvailabilityGroup; remove this entry or set the mode',
-      );
-    }
-  });
 }
 
 /** The mssql container's environment: KubeDB requires MSSQL_PID and forbids what it sets itself. */

@@ -53,6 +53,17 @@ import {
 } from './mysql-files.js';
 import { trustBundleLines, WATCHER_FILE } from '../render/rotation.js';
 import { inlineData, type UserConfiguration, userSecretVolume } from '../render/user-config.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/**
+ * What spec.version names: a MySQLVersion of KubeDB's catalog,
+ * and the names KubeDB gives its builds besides the Official ones (kubedb/installer
+ * charts/kubedb-catalog).
+ */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'MySQLVersion',
+  schemes: [{ pattern: /^(\d+(?:\.\d+)*)-innodb$/, distribution: 'MySQL' }],
+};
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const TOPOLOGY_MODES = ['GroupReplication', 'InnoDBCluster', 'RemoteReplica', 'SemiSync'] as const;
@@ -87,9 +98,23 @@ interface MySQLPlan extends SecureTransport {
   userConfig?: UserConfiguration;
 }
 
+/** How KubeDB names MySQL versions (MySQLVersion), and what dbtls reads from them. */
+const VERSIONS = {
+  ...VERSION_NAMING,
+  product: 'MySQL',
+  image: 'mysql',
+  example: '8.4.3',
+  // MySQL: Oracle's own build (the -innodb versions), which the upstream image is too.
+  distributions: ['Official', 'MySQL'],
+  dependsOn:
+    'dbtls does not check that Multi-Primary group replication has the MySQL version it needs',
+  refusesDeprecated: true,
+};
+
 export const mysql = defineKind<MySQLPlan>({
   group: 'kubedb.com',
   kind: 'MySQL',
+  versionNaming: VERSION_NAMING,
   operator: 'KubeDB',
   resource: 'mysqls',
   versions: ['v1', 'v1alpha2'],
@@ -102,13 +127,8 @@ export const mysql = defineKind<MySQLPlan>({
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
     const standalone = ctx.settings.mode === 'standalone';
-    const version = readUpstreamVersion(spec, report, {
-      product: 'MySQL',
-      image: 'mysql',
-      example: '8.4.3',
-      standalone,
-    });
-    const topology = readTopology(spec, version, report);
+    const { engine } = readUpstreamVersion(ctx, spec, VERSIONS);
+    const topology = readTopology(spec, engine, report);
     const replicas =
       readInt(spec, 'replicas', 'spec.replicas', report, 1) ??
       (topology && topology !== 'RemoteReplica' ? DEFAULT_GROUP_SIZE : 1);
@@ -145,7 +165,7 @@ export const mysql = defineKind<MySQLPlan>({
     const monitor = standalone
       ? readMonitor(spec, report, { reservedPorts: [MYSQL_PORT] })
       : undefined;
-    const plan: MySQLPlan = { ...transport, version: version ?? '', replicas, topology, monitor };
+    const plan: MySQLPlan = { ...transport, version: engine ?? '', replicas, topology, monitor };
     if (standalone) {
       const cert = (alias: string) =>
         ctx.tls ? { alias, name: alias, secretName: alias } : undefined;

@@ -8,6 +8,7 @@
 // most 32 characters; certificates mounted under /etc/mysql/certs/<alias> with the secret's own
 // file names (ca.crt, tls.crt, tls.key); `requireSSL` makes the server require_secure_transport.
 // The docs require spec.tls.issuerRef with requireSSL (the public webhook does not check it).
+import { resolveVersion } from '../catalog/read-version.js';
 import type { Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
@@ -63,6 +64,20 @@ import {
   type UserConfiguration,
   userSecretVolume,
 } from '../render/user-config.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/**
+ * What spec.version names: a PerconaXtraDBVersion of KubeDB's catalog,
+ * and the names KubeDB gives its builds besides the Official ones (kubedb/installer
+ * charts/kubedb-catalog).
+ */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'PerconaXtraDBVersion',
+  schemes: [
+    // Percona's own image tags (`8.0.39-30.1`), which standalone mode runs as they are.
+    { pattern: /^(\d+(?:\.\d+)*-\d+(?:\.\d+)*)$/, distribution: 'Official' },
+  ],
+};
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const PORT = 3306;
@@ -102,6 +117,7 @@ interface PerconaXtraDBPlan {
 export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
   group: 'kubedb.com',
   kind: 'PerconaXtraDB',
+  versionNaming: VERSION_NAMING,
   operator: 'KubeDB',
   resource: 'perconaxtradbs',
   versions: ['v1', 'v1alpha2'],
@@ -366,23 +382,23 @@ function peersOf(name: string, namespace: string, domain: string, replicas: numb
   );
 }
 
-/** spec.version: required, and in standalone mode one the Percona image is tagged with. */
+/**
+ * spec.version: required; the PerconaXtraDBVersion it names gives the engine version, which
+ * standalone mode's percona/percona-xtradb-cluster image is tagged with.
+ */
 function readVersion(ctx: KindContext, spec: Obj): string | undefined {
   const { report } = ctx;
   const version = readString(spec, 'version', 'spec.version', report);
   if (spec.version === undefined || spec.version === null)
     report.error('spec.version', 'is required: the Percona XtraDB Cluster version, e.g. "8.0.39"');
-  else if (
-    version !== undefined &&
-    ctx.settings.mode === 'standalone' &&
-    !/^\d+\.\d+(\.\d+)*(-[0-9.]+)?$/.test(version)
-  ) {
-    report.error(
-      'spec.version',
-      `${JSON.stringify(version)} is not a Percona XtraDB Cluster version; standalone mode runs the percona/percona-xtradb-cluster image and needs a version such as "8.0.39" (or use mode: operator)`,
-    );
-  }
-  return version;
+  if (version === undefined) return undefined;
+  return resolveVersion(ctx, version, {
+    ...VERSION_NAMING,
+    product: 'Percona XtraDB Cluster',
+    refusesDeprecated: true,
+    // KubeDB's PerconaXtraDBVersions have no distribution: each is Percona's one build.
+    standalone: { image: 'percona/percona-xtradb-cluster', distributions: ['Official', ''] },
+  }).engine;
 }
 
 /** The Galera cluster's name (the database's) and its number of nodes (spec.replicas). */

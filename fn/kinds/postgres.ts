@@ -37,6 +37,8 @@ import {
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import type { Reporter } from '../io/results.js';
+import { resolveVersion, type VersionRules } from '../catalog/read-version.js';
+import { versionNumbers } from '../catalog/versions.js';
 import {
   inlineData,
   type UserConfiguration,
@@ -57,6 +59,23 @@ import {
   USER_CONFIG_DIR,
 } from './postgres-config.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/**
+ * What spec.version names: a PostgresVersion of KubeDB's catalog,
+ * and the names KubeDB gives its builds besides the Official ones (kubedb/installer
+ * charts/kubedb-catalog).
+ */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'PostgresVersion',
+  schemes: [
+    { pattern: /^timescaledb-[\d.]+-pg(\d+)$/, distribution: 'TimescaleDB' },
+    { pattern: /^(\d+(?:\.\d+)*)(?:-(?:alpine|bookworm|bullseye))?-ext$/, distribution: 'KubeDB' },
+    { pattern: /^(\d+(?:\.\d+)*)(?:-(?:bookworm|bullseye))?-postgis$/, distribution: 'PostGIS' },
+    { pattern: /^(\d+(?:\.\d+)*)-documentdb$/, distribution: 'DocumentDB' },
+    { pattern: /^(\d+(?:\.\d+)*)-percona$/, distribution: 'Percona' },
+  ],
+};
 
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 const AUTH_MODES = ['md5', 'scram', 'cert'] as const;
@@ -92,6 +111,7 @@ interface PostgresPlan extends PostgresFilesPlan {
   sslMode: SSLMode;
   clientAuthMode: AuthMode;
   major: number;
+  /** The engine version (standalone mode's image tag). */
   version: string;
   replicas: number;
   authSecret: string;
@@ -105,6 +125,7 @@ interface PostgresPlan extends PostgresFilesPlan {
 export const postgres = defineKind<PostgresPlan>({
   group: 'kubedb.com',
   kind: 'Postgres',
+  versionNaming: VERSION_NAMING,
   operator: 'KubeDB',
   resource: 'postgreses',
   versions: ['v1', 'v1alpha2'],
@@ -115,7 +136,7 @@ export const postgres = defineKind<PostgresPlan>({
   plan(ctx) {
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
-    const { version, major } = readVersion(ctx, spec);
+    const { version, engine, major } = readVersion(ctx, spec);
     const hasTLS = ctx.tls !== undefined;
     const sslMode = readSslMode(spec, hasTLS, report);
     const clientAuthMode = readClientAuthMode(ctx, spec, { sslMode, major, version });
@@ -144,7 +165,7 @@ export const postgres = defineKind<PostgresPlan>({
       sslMode,
       clientAuthMode,
       major,
-      version: version ?? '',
+      version: engine ?? '',
       replicas,
       authSecret,
       hotStandby: standbyMode === 'Hot',
@@ -450,29 +471,30 @@ function rotation(certs: readonly IssuedCertificate[]) {
   };
 }
 
-/** spec.version: required, with a major version, and in standalone mode a plain upstream one. */
-function readVersion(ctx: KindContext, spec: Obj): { version?: string; major: number } {
+/** How KubeDB names PostgreSQL versions (PostgresVersion), and what dbtls reads from them. */
+const VERSIONS: VersionRules = {
+  ...VERSION_NAMING,
+  product: 'PostgreSQL',
+  dependsOn: "dbtls checks neither clientAuthMode's default nor scram's minimum version",
+  refusesDeprecated: true,
+  standalone: { image: 'postgres', distributions: ['Official'] },
+};
+
+/**
+ * spec.version: required; the PostgresVersion it names gives the engine version (its major for the
+ * checks, the whole for standalone mode's image).
+ */
+function readVersion(
+  ctx: KindContext,
+  spec: Obj,
+): { version?: string; engine?: string; major: number } {
   const { report } = ctx;
   const version = readString(spec, 'version', 'spec.version', report);
   if (version === undefined && spec.version === undefined)
     report.error('spec.version', 'is required: the PostgreSQL version, e.g. "16.4"');
-  const major = version ? Number.parseInt(version, 10) : Number.NaN;
-  if (version !== undefined && Number.isNaN(major)) {
-    report.error(
-      'spec.version',
-      `${JSON.stringify(version)} does not start with a PostgreSQL major version`,
-    );
-  } else if (
-    version !== undefined &&
-    ctx.settings.mode === 'standalone' &&
-    !/^\d+(\.\d+)*$/.test(version)
-  ) {
-    report.error(
-      'spec.version',
-      `${JSON.stringify(version)} is a KubeDB distribution; standalone mode runs the upstream postgres image and needs a plain version such as "16.4" (or use mode: operator)`,
-    );
-  }
-  return { version, major };
+  if (version === undefined) return { major: Number.NaN };
+  const { engine } = resolveVersion(ctx, version, VERSIONS);
+  return { version, engine, major: versionNumbers(engine)[0] };
 }
 
 /** spec.sslMode, defaulted by whether TLS is set, and refused where it contradicts spec.tls. */
@@ -520,9 +542,16 @@ function readClientAuthMode(
     );
   }
   if (clientAuthMode === 'md5' && major >= 18) {
+    // Unset, md5 is the default of KubeDB's v1alpha2 API: say so, or the warning names a choice
+    // the user never made.
+    const unset = spec.clientAuthMode === undefined || spec.clientAuthMode === null;
     report.warn(
       'spec.clientAuthMode',
-      'md5 password authentication is deprecated from PostgreSQL 18; use scram',
+      unset
+        ? `is not set, and ${ctx.db.apiVersion} defaults it to md5 (KubeDB's v1 defaults to scram ` +
+            'from PostgreSQL 18): md5 password authentication is deprecated from PostgreSQL 18; ' +
+            'set clientAuthMode: scram'
+        : 'md5 password authentication is deprecated from PostgreSQL 18; use scram',
     );
   }
   return clientAuthMode;

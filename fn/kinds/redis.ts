@@ -56,6 +56,7 @@ import {
   readUpstreamVersion,
   warnOperatorOnly,
 } from '../validate/fields.js';
+import { versionNumbers } from '../catalog/versions.js';
 import { nameWithSuffix } from '../util/names.js';
 import {
   announceArgument,
@@ -87,6 +88,17 @@ import {
   USER_CONFIG_DIR,
 } from './redis-config.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/**
+ * What spec.version names: a RedisVersion of KubeDB's catalog,
+ * and the names KubeDB gives its builds besides the Official ones (kubedb/installer
+ * charts/kubedb-catalog).
+ */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'RedisVersion',
+  schemes: [{ pattern: /^valkey-(\d+(?:\.\d+)*)$/, distribution: 'Valkey' }],
+};
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const MODES = ['Standalone', 'Cluster', 'Sentinel'] as const;
@@ -123,6 +135,7 @@ interface RedisPlan {
 export const redis = defineKind<RedisPlan>({
   group: 'kubedb.com',
   kind: 'Redis',
+  versionNaming: VERSION_NAMING,
   operator: 'KubeDB',
   resource: 'redises',
   versions: ['v1', 'v1alpha2'],
@@ -136,17 +149,19 @@ export const redis = defineKind<RedisPlan>({
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
     const standalone = ctx.settings.mode === 'standalone';
-    const version = readUpstreamVersion(spec, report, {
+    const { engine } = readUpstreamVersion(ctx, spec, {
+      ...VERSION_NAMING,
       product: 'Redis',
       image: 'redis',
       example: '7.4.1',
-      standalone,
+      dependsOn: 'dbtls does not check that it has TLS (Redis 6 or later)',
+      refusesDeprecated: true,
     });
-    const major = version ? Number.parseInt(version, 10) : Number.NaN;
+    const major = versionNumbers(engine)[0];
     if (ctx.tls !== undefined && major < TLS_SINCE_MAJOR) {
       report.error(
         'spec.tls',
-        `Redis ${version} has no TLS; KubeDB supports spec.tls from Redis ` + `${TLS_SINCE_MAJOR}`,
+        `Redis ${engine} has no TLS; KubeDB supports spec.tls from Redis ` + `${TLS_SINCE_MAJOR}`,
       );
     }
     const mode = readEnum(spec, 'mode', 'spec.mode', MODES, report) ?? 'Standalone';
@@ -166,7 +181,7 @@ export const redis = defineKind<RedisPlan>({
     const cluster = mode === 'Cluster' ? shape : undefined;
     const monitor = standalone ? readMonitor(spec, report, { reservedPorts: [PORT] }) : undefined;
     const plan: RedisPlan = {
-      version: version ?? '',
+      version: engine ?? '',
       mode,
       cluster,
       disableAuth,

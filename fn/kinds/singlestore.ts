@@ -23,6 +23,7 @@ import {
   service,
   statefulSet,
   tcpReadiness,
+  serviceWildcards,
 } from '../render/workload.js';
 import {
   reloaderContainer,
@@ -39,6 +40,12 @@ import { defineKind, type IssuedCertificate } from './kind.js';
 import { mysqlClientSettings, mysqlUsers } from './mysql-client.js';
 import { readSinglestoreConfiguration, singlestoreConfigVolume } from './singlestore-config.js';
 import { inlineData, type UserConfiguration } from '../render/user-config.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/** What spec.version names: a SinglestoreVersion of KubeDB's catalog. */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'SinglestoreVersion',
+};
 
 const ALIASES = ['server', 'client'] as const;
 const PORT = 3306;
@@ -110,6 +117,7 @@ const SINGLESTORE_RESOURCES = shared({
 export const singlestore = defineKind<SinglestorePlan>({
   group: 'kubedb.com',
   kind: 'Singlestore',
+  versionNaming: VERSION_NAMING,
   operator: 'KubeDB',
   resource: 'singlestores',
   versions: ['v1alpha2'],
@@ -165,14 +173,14 @@ export const singlestore = defineKind<SinglestorePlan>({
     // KubeDB sets no default subject (SetTLSDefaults fills only secret names).
     const name = ctx.db.metadata.name;
     // The primary service, and the pods of every group under the governing service they share;
-    // aggregators connect to leaves with the same certificate.
-    if (alias === 'server')
-      return serverCertificateDefaults(
-        ctx,
-        [name],
-        nameWithSuffix(name, 'pods'),
-        USAGES.serverAndClient,
-      );
+    // aggregators connect to leaves with the same certificate. As KubeDB issues it (kubedb/docs
+    // singlestore/reconfigure-tls/cluster): common name <db>, and *.<db>.<ns>.svc among the names.
+    if (alias === 'server') {
+      const governing = nameWithSuffix(name, 'pods');
+      const defaults = serverCertificateDefaults(ctx, [name], governing, USAGES.serverAndClient);
+      const wildcards = serviceWildcards(name, ctx.namespace, ctx.settings.clusterDomain);
+      return { ...defaults, dnsNames: [...(defaults.dnsNames ?? []), ...wildcards] };
+    }
     return { commonName: 'root', usages: USAGES.client };
   },
 

@@ -45,6 +45,17 @@ import {
   vaultUserConfig,
 } from './vault-config.js';
 import { USER_CONFIG_VOLUME } from '../render/user-config.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/**
+ * What spec.version names: a VaultServerVersion of KubeVault's catalog,
+ * and the names KubeVault gives its builds besides the Official ones (kubevault/installer
+ * charts/kubevault-catalog).
+ */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'VaultServerVersion',
+  schemes: [{ pattern: /^openbao-(\d+(?:\.\d+)*)$/, distribution: 'OpenBao' }],
+};
 
 const VAULT_UID = 100; // the vault (and openbao) user of the upstream images
 const VAULT_GID = 1000;
@@ -113,14 +124,6 @@ function selfSigned(db: KubeObject): boolean {
   return isObj(tls) && (tls.issuerRef === undefined || tls.issuerRef === null);
 }
 
-function mentionsStorage(db: KubeObject): boolean {
-  const tls = isObj(db.spec) && isObj(db.spec.tls) ? db.spec.tls : {};
-  return (
-    Array.isArray(tls.certificates) &&
-    tls.certificates.some((c) => isObj(c) && c.alias === 'storage')
-  );
-}
-
 function backendOf(db: KubeObject): string | undefined {
   const backend = isObj(db.spec) && isObj(db.spec.backend) ? db.spec.backend : {};
   const set = Object.keys(backend).filter((k) => backend[k] !== undefined && backend[k] !== null);
@@ -130,18 +133,36 @@ function backendOf(db: KubeObject): string | undefined {
 export const vaultserver = defineKind<VaultPlan>({
   group: 'kubevault.com',
   kind: 'VaultServer',
+  versionNaming: VERSION_NAMING,
   operator: 'KubeVault',
   resource: 'vaultservers',
   versions: ['v1alpha2', 'v1alpha1'],
   summary:
     'HashiCorp Vault / OpenBao: server, client (and storage for raft) certificates; a TLS tcp listener and raft storage joined over TLS',
-  // A storage entry without raft is accepted here so that plan() can say why it is wrong.
   aliases: (db) => [
     ...(selfSigned(db) ? ['ca'] : []),
     'server',
     'client',
-    ...(backendOf(db) === 'raft' || mentionsStorage(db) ? ['storage'] : []),
+    ...(backendOf(db) === 'raft' ? ['storage'] : []),
   ],
+  // KubeVault's aliases (apis/kubevault/v1alpha2 types.go VaultCertificateAlias, and its TLS
+  // guide): ca, server, client, storage; where the object issues no certificate for one, why.
+  unissuedAliases: (db) => ({
+    ...(selfSigned(db)
+      ? {}
+      : {
+          ca:
+            'KubeVault creates a CA of its own only when spec.tls has no issuerRef; with one, ' +
+            'the issuer is the CA',
+        }),
+    ...(backendOf(db) === 'raft'
+      ? {}
+      : {
+          storage:
+            'the storage certificate secures raft joins between Vault nodes and exists only ' +
+            'with spec.backend.raft',
+        }),
+  }),
   // Without issuerRef KubeVault's operator creates a self-signed CA (alias ca) and the certificates itself.
   issuerRefOptional: true,
   certificateName: (db, alias) => nameWithSuffix(`${db.metadata.name}-${alias}`, 'certs'),
@@ -161,7 +182,6 @@ export const vaultserver = defineKind<VaultPlan>({
     }
     if (selfSigned(ctx.db)) reportSelfSigned(standalone, report);
     const backend = readBackend(spec, report);
-    if (backendOf(ctx.db) !== 'raft') checkStorageAlias(spec, report);
     let dataPath = DATA_DIR;
     if (backend !== undefined && isObj(spec.backend)) {
       dataPath = readBackendSettings(spec.backend, backend, replicas, standalone, report);
@@ -433,19 +453,6 @@ function readBackend(spec: Obj, report: Reporter): Backend | undefined {
     else if (unknown.length === 0) return set[0] as Backend;
   }
   return undefined;
-}
-
-/** Without raft storage there is no storage certificate to customise. */
-function checkStorageAlias(spec: Obj, report: Reporter): void {
-  const certs =
-    isObj(spec.tls) && Array.isArray(spec.tls.certificates) ? spec.tls.certificates : [];
-  certs.forEach((c, i) => {
-    if (isObj(c) && c.alias === 'storage')
-      report.error(
-        `spec.tls.certificates[${i}].alias`,
-        'the storage certificate secures raft joins between Vault nodes and exists only with spec.backend.raft; remove this entry or use the raft backend',
-      );
-  });
 }
 
 /** The backend's own settings: its data path, and what standalone mode can run of it. */

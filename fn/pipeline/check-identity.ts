@@ -1,11 +1,13 @@
-// Stage (each database): a served apiVersion, and a name and namespace the API server would take.
-// False (and reported) when the database itself would be refused: every name dbtls derives
-// starts from them.
+// Stages (each database): a served apiVersion, and a name and namespace the API server would take
+// (checkIdentity: false, and reported, when the database itself would be refused: every name
+// dbtls derives starts from them); then the names derived from it (checkDerivedNames).
 import type { DatabaseKind } from '../contract/kind.js';
+import type { Mode } from '../contract/settings.js';
 import type { KubeObject } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
 import { dns1123SubdomainErrors } from '../validate/certificate-spec.js';
 import { namespaceProblem } from '../validate/namespace.js';
+import { reportGeneratedNames, reportOperatorServiceName } from '../validate/object-names.js';
 
 export function checkIdentity(db: KubeObject, kind: DatabaseKind, report: Reporter): boolean {
   const version = db.apiVersion.slice(db.apiVersion.indexOf('/') + 1);
@@ -35,4 +37,20 @@ export function checkIdentity(db: KubeObject, kind: DatabaseKind, report: Report
     return false;
   }
   return true;
+}
+
+/**
+ * The names derived from the database's, as the API server checks them (validate/object-names.ts):
+ * every object rendered, and outside standalone mode, where the operator renders the workload,
+ * the Service it names after the database.
+ */
+export function checkDerivedNames(
+  db: KubeObject,
+  kind: DatabaseKind,
+  mode: Mode,
+  rendered: readonly KubeObject[],
+  report: Reporter,
+): void {
+  reportGeneratedNames(rendered, report);
+  if (mode !== 'standalone') reportOperatorServiceName(db, kind.operator, report);
 }

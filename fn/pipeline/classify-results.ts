@@ -116,7 +116,8 @@ export function nearMiss(o: KubeObject, kinds: KindRegistry): Result | undefined
   const same = kinds.all.find((k) => k.kind.toLowerCase() === lower);
   if (!same) return undefined;
   const group = groupOf(o.apiVersion);
-  if (same.group === group) {
+  const groups = [same, ...kinds.standIns].filter((k) => k.kind === same.kind).map((k) => k.group);
+  if (groups.includes(group)) {
     return resultFor(
       o,
       'warning',

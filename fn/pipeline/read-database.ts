@@ -3,6 +3,7 @@
 // issuers of the input. Undefined (reported) when spec is not a mapping.
 import type { DatabaseKind, KindContext } from '../contract/kind.js';
 import type { ClientGrant, Settings } from '../contract/settings.js';
+import type { VersionLookup } from '../contract/versions.js';
 import { readGrants } from '../connect/grants.js';
 import { isObj, type KubeObject, namespaceOf } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
@@ -20,11 +21,17 @@ export interface DatabaseRead {
   grants: ClientGrant[];
 }
 
+/** What a database's spec is read with: the settings, and where its references are looked up. */
+export interface DatabaseLookups {
+  settings: Settings;
+  issuers: IssuerIndex;
+  versions: VersionLookup;
+}
+
 export function readDatabase(
   db: KubeObject,
   kind: DatabaseKind,
-  settings: Settings,
-  issuers: IssuerIndex,
+  { settings, issuers, versions }: DatabaseLookups,
   report: Reporter,
 ): DatabaseRead | undefined {
   const spec = db.spec;
@@ -36,9 +43,14 @@ export function readDatabase(
     return undefined;
   }
   const namespace = namespaceOf(db);
-  const aliases = kind.aliases(db);
+  const aliases = {
+    issued: kind.aliases(db),
+    unissued: kind.unissuedAliases?.(db),
+    kind: kind.kind,
+    operator: kind.operator,
+  };
   const tls = readTLSConfig(spec, report, aliases, kind.extraTLSFields, kind.issuerRefOptional);
-  const ctx: KindContext = { db, namespace, settings, report, tls };
+  const ctx: KindContext = { db, namespace, settings, report, tls, versions };
   const plan = kind.plan(ctx);
   const declared = kind.clientServices
     ? declaredServiceNames(ctx, kind.clientServices(ctx, plan))

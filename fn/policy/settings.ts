@@ -6,6 +6,7 @@ import { isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { resultFor, type Result } from '../io/results.js';
 import type { KindRegistry } from '../contract/registry.js';
 import type { ExternalDatabase, ExternalIssuer, Mode, Settings } from '../contract/settings.js';
+import type { DeclaredVersion } from '../contract/versions.js';
 import { NO_RULES, readRules } from './rules.js';
 import { kindPatternInWords } from './schema-kinds.js';
 
@@ -21,6 +22,7 @@ export const DEFAULT_SETTINGS: Settings = {
   externalIssuers: [],
   externalDatabases: [],
   rules: NO_RULES,
+  versions: [],
 };
 
 export interface ConfigOutcome {
@@ -166,6 +168,7 @@ function toSettings(spec: Obj): Settings {
       parseExternalDatabase,
     ),
     rules: NO_RULES,
+    versions: (spec.versions as DeclaredVersion[] | undefined) ?? [],
   };
 }
 
@@ -203,6 +206,9 @@ export const PATTERN_WORDS: Record<string, string> = {
     'digits, "-" and ".", starting and ending with a letter or digit',
   '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
     'a name of lowercase letters, digits, "-" and ".", starting and ending with a letter or digit',
+  '^[0-9]+(\\.[0-9]+)*([-+.][0-9A-Za-z.-]+)?$':
+    'an engine version such as 16.4 or 8.0.39-30.1: numbers separated by ".", then at most one ' +
+    'suffix after "-", "+" or "."',
   '^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$':
     'a Go duration such as 2160h or 1h30m (units h, m, s, ms, us, ns; no d)',
 };

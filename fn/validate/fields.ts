@@ -2,6 +2,8 @@
 import { isObj, type Obj } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
 import { describeType } from '../io/resource-list.js';
+import { resolveVersion, type VersionRules } from '../catalog/read-version.js';
+import type { KindContext } from '../kinds/kind.js';
 
 export function readEnum<T extends string>(
   o: Obj,
@@ -117,24 +119,25 @@ export function warnOperatorOnly(
 }
 
 /**
- * `spec.version` of a kind whose standalone workload runs the upstream image: required, and in
- * standalone mode a plain version number (a KubeDB catalog name has no upstream image tag).
+ * `spec.version` of a kind whose standalone workload runs the upstream image: required; the
+ * catalog object it names gives the engine version (catalog/read-version.ts), which standalone
+ * mode's image is tagged with.
  */
 export function readUpstreamVersion(
+  ctx: KindContext,
   spec: Obj,
-  report: Reporter,
-  o: { product: string; image: string; example: string; standalone: boolean },
-): string | undefined {
+  o: Omit<VersionRules, 'standalone'> & {
+    image: string;
+    example: string;
+    distributions?: string[];
+  },
+): { version?: string; engine?: string } {
+  const { report } = ctx;
   const version = readString(spec, 'version', 'spec.version', report);
-  if (spec.version === undefined || spec.version === null) {
+  if (spec.version === undefined || spec.version === null)
     report.error('spec.version', `is required: the ${o.product} version, e.g. "${o.example}"`);
-  } else if (version !== undefined && o.standalone && !/^\d+\.\d+(\.\d+)*$/.test(version)) {
-    report.error(
-      'spec.version',
-      `${JSON.stringify(version)} is not a ${o.product} version; standalone mode runs the ` +
-        `upstream ${o.image} image and needs a version such as "${o.example}" (or use mode: ` +
-        'operator)',
-    );
-  }
-  return version;
+  if (version === undefined) return {};
+  const standalone = { image: o.image, distributions: o.distributions ?? ['Official'] };
+  const { engine } = resolveVersion(ctx, version, { ...o, standalone });
+  return { version, engine };
 }

@@ -4,6 +4,7 @@ import { isObj, type Obj } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
 import { describeType } from '../io/resource-list.js';
 import { parseGoDuration } from '../util/duration.js';
+import type { Operator } from '../contract/kind.js';
 import type { CertificateOverride, IssuerRef, Subject, TLSConfig } from '../contract/tls.js';
 import { readString } from './fields.js';
 
@@ -33,13 +34,27 @@ const CERTIFICATE_FIELDS = [
 export const ISSUER_GROUP = 'cert-manager.io';
 
 /**
- * Reads `spec.tls`. Returns undefined when it is absent. `knownAliases` are the aliases the kind
- * issues for this object; `extraFields` are kind-specific keys allowed beside issuerRef/certificates.
+ * The aliases of one object: those its operator issues a certificate for, and those it knows but
+ * issues none for with this object, each with why. The CRDs take any string as an alias and no
+ * webhook of these kinds checks it: KubeDB (and KubeVault) look up only the aliases they issue,
+ * and ignore any other entry.
+ */
+export interface AliasRules {
+  issued: readonly string[];
+  unissued?: Readonly<Record<string, string>>;
+  /** The object's kind and operator, for the messages: MariaDB, KubeDB. */
+  kind: string;
+  operator: Operator;
+}
+
+/**
+ * Reads `spec.tls`. Returns undefined when it is absent. `extraFields` are kind-specific keys
+ * allowed beside issuerRef/certificates.
  */
 export function readTLSConfig(
   spec: Obj,
   report: Reporter,
-  knownAliases: readonly string[],
+  aliases: AliasRules,
   extraFields: readonly string[] = [],
   issuerRefOptional = false,
 ): TLSConfig | undefined {
@@ -71,8 +86,9 @@ export function readTLSConfig(
       report.error('spec.tls.certificates', `must be a list, got ${describeType(certs)}`);
     } else {
       certs.forEach((entry, i) => {
-        const o = readCertificate(entry, `spec.tls.certificates[${i}]`, report, knownAliases);
+        const o = readCertificate(entry, `spec.tls.certificates[${i}]`, report, aliases);
         if (!o) return;
+        if (o.ignored) return;
         const seen = config.overrides.get(o.alias);
         if (seen)
           report.error(
@@ -132,7 +148,7 @@ function readCertificate(
   v: unknown,
   path: string,
   report: Reporter,
-  knownAliases: readonly string[],
+  aliases: AliasRules,
 ): CertificateOverride | undefined {
   if (!isObj(v)) {
     report.notMapping(path, v);
@@ -144,16 +160,16 @@ function readCertificate(
       report.unknownField(path, key, CERTIFICATE_FIELDS, 'a certificate entry');
   }
   const alias = v.alias;
+  let ignored = false;
   if (alias === undefined)
-    report.error(`${path}.alias`, `is required: one of ${knownAliases.join(', ')}`);
-  else if (typeof alias !== 'string' || !knownAliases.includes(alias)) {
-    report.error(
-      `${path}.alias`,
-      `unknown alias ${typeof alias === 'string' ? JSON.stringify(alias) : describeType(alias)}; ` +
-        `this resource issues ${knownAliases.join(', ')}`,
-    );
+    report.error(`${path}.alias`, `is required: one of ${aliases.issued.join(', ')}`);
+  else if (typeof alias !== 'string')
+    report.error(`${path}.alias`, `must be a string, got ${describeType(alias)}`);
+  else if (!aliases.issued.includes(alias)) {
+    report.warn(`${path}.alias`, unissuedAlias(alias, aliases));
+    ignored = true;
   }
-  const o: CertificateOverride = { alias: String(alias), path };
+  const o: CertificateOverride = { alias: String(alias), path, ...(ignored ? { ignored } : {}) };
   if (v.issuerRef !== undefined)
     o.issuerRef = readIssuerRef(v.issuerRef, `${path}.issuerRef`, report);
   if (v.secretName !== undefined)
@@ -166,6 +182,18 @@ function readCertificate(
   if (subject) o.subject = subject;
   if (v.privateKey !== undefined) readPrivateKey(v.privateKey, o, report);
   return report.results.length > before && alias === undefined ? undefined : o;
+}
+
+/** The warning for an entry whose alias the operator issues no certificate for: it is ignored. */
+function unissuedAlias(alias: string, aliases: AliasRules): string {
+  const why =
+    aliases.unissued?.[alias] ??
+    `${aliases.kind} issues ${aliases.issued.join(', ')}, and no other`;
+  return (
+    `alias ${JSON.stringify(alias)} is not a certificate this ${aliases.kind} issues: ${why}; ` +
+    `${aliases.operator} ignores the entry (the CRD takes any alias), and so does dbtls: remove ` +
+    `it${aliases.unissued?.[alias] ? '' : ', or give one of those aliases'}`
+  );
 }
 
 /** duration and renewBefore: Go durations, as cert-manager reads them, and positive. */
