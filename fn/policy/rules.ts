@@ -20,7 +20,7 @@ import { isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { type Result, resultFor } from '../io/results.js';
 import { readGrantList } from '../connect/grants.js';
 import { formatGoDuration, parseGoDuration } from '../util/duration.js';
-import { DEFAULT_DURATION } from '../validate/certificate-spec.js';
+import { DEFAULT_DURATION, dnsNameProblem } from '../validate/certificate-spec.js';
 import { NO_RULES } from './matching.js';
 
 // The rules' types are the contract's (fn/contract/settings.ts): kinds read them too.
@@ -235,6 +235,14 @@ function connectionSettings(kinds: readonly DatabaseKind[]) {
 function readCertificateNames(r: Obj, bad: Bad): PolicyRules['certificateNames'] {
   const suffixes = r.allowedDNSSuffixes as string[] | undefined;
   const ranges = r.allowedIPRanges as string[] | undefined;
+  suffixes?.forEach((suffix, i) => {
+    const bare = suffix.toLowerCase().replace(/^\*?\.|\.$/g, '');
+    if (bare === '' || dnsNameProblem(bare) !== undefined)
+      bad(
+        `certificateNames.allowedDNSSuffixes[${i}]`,
+        `"${suffix}" is not a DNS name (e.g. db.example.com)`,
+      );
+  });
   ranges?.forEach((cidr, i) => {
     const [ip, bits, ...rest] = cidr.split('/');
     const family = isIP(ip);
