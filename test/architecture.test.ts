@@ -13,6 +13,7 @@ import type { ResourceList } from '../fn/io/resource-list.js';
 import { KINDS, REGISTRY } from '../fn/kinds/index.js';
 import { runFunction } from '../fn/pipeline/index.js';
 import { withKindLists } from '../fn/policy/schema-kinds.js';
+import { at } from '../fn/util/field-path.js';
 import { patternInWords, readSettings } from '../fn/policy/settings.js';
 import { ROOT } from './helpers.js';
 import {
@@ -201,7 +202,7 @@ describe('a kind added to the registry alone', () => {
     connectionSettings: [
       {
         key: 'widgetStrict',
-        path: 'spec.strict',
+        path: at('spec', 'strict'),
         levels: [false, true],
         value: (_, p) => p.strict,
         unset: { withTLS: false, withoutTLS: false },

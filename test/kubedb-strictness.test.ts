@@ -130,7 +130,7 @@ describe('an alias the operator issues no certificate for is ignored, with a war
       {
         severity: 'error',
         field: 'spec.tls.certificates[0].alias',
-        message: 'must be a string, got number 1',
+        message: 'spec.tls.certificates[0].alias must be a string, got number 1',
       },
     ]);
   });
@@ -318,7 +318,7 @@ describe('a catalog object in the input', () => {
       severity: 'info',
       field: 'metadata.annotations.config.kubernetes.io/local-config',
       message:
-        'set to "true", so that PostgresVersion/corp-16 is not applied: standalone mode reads the version from it, and a cluster without KubeDB has no PostgresVersion kind',
+        'metadata.annotations.config.kubernetes.io/local-config is set to "true", so that PostgresVersion/corp-16 is not applied: standalone mode reads the version from it, and a cluster without KubeDB has no PostgresVersion kind',
     });
   });
 

@@ -140,7 +140,7 @@ describe('MongoDB certificates', () => {
         severity: 'warning',
         field: 'spec.clusterAuthMode',
         message:
-          'applies to members of a replica set or sharded cluster; a standalone MongoDB has none, so it has no effect',
+          'spec.clusterAuthMode applies to members of a replica set or sharded cluster; a standalone MongoDB has none, so it has no effect',
       },
     ]);
   });
@@ -214,7 +214,7 @@ describe('Redis', () => {
         severity: 'warning',
         field: 'spec.tls',
         message:
-          'is not set: the server accepts plaintext connections from anyone who can reach it',
+          'spec.tls is not set: the server accepts plaintext connections from anyone who can reach it',
       },
     ]);
   });
@@ -272,7 +272,7 @@ describe('spec.version of the kinds that run the upstream image (readUpstreamVer
       expect(missing).toContainEqual(
         expect.objectContaining({
           field: 'spec.version',
-          message: `is required: the ${kind} version, e.g. "${example}"`,
+          message: `spec.version is required: the ${kind} version, e.g. "${example}"`,
         }),
       );
       const unknown = errorsOf(run(db(kind, { version: 'corp-build' })));

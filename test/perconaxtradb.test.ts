@@ -35,14 +35,18 @@ describe('PerconaXtraDB validation', () => {
       'spec.requireSSL',
       'requireSSL: true needs TLS: set spec.tls.issuerRef, or remove requireSSL',
     ],
-    [{ requireSSL: 'true' }, 'spec.requireSSL', 'must be true or false, got the string "true"'],
-    [{ requireSSL: 1 }, 'spec.requireSSL', 'must be true or false, got number 1'],
+    [
+      { requireSSL: 'true' },
+      'spec.requireSSL',
+      'spec.requireSSL must be true or false, got the string "true"',
+    ],
+    [{ requireSSL: 1 }, 'spec.requireSSL', 'spec.requireSSL must be true or false, got number 1'],
     [
       { version: undefined },
       'spec.version',
-      'is required: the Percona XtraDB Cluster version, e.g. "8.0.39"',
+      'spec.version is required: the Percona XtraDB Cluster version, e.g. "8.0.39"',
     ],
-    [{ version: 8 }, 'spec.version', 'must be a non-empty string, got number 8'],
+    [{ version: 8 }, 'spec.version', 'spec.version must be a non-empty string, got number 8'],
     [
       { version: '8.0.39-kubedb' },
       'spec.version',
@@ -53,8 +57,16 @@ describe('PerconaXtraDB validation', () => {
       'spec.replicas',
       '1 is too few: a Percona XtraDB Cluster has at least 3 nodes (KubeDB refuses fewer)',
     ],
-    [{ replicas: 0 }, 'spec.replicas', 'must be an integer of at least 1, got number 0'],
-    [{ replicas: '3' }, 'spec.replicas', 'must be an integer of at least 1, got the string "3"'],
+    [
+      { replicas: 0 },
+      'spec.replicas',
+      'spec.replicas must be an integer of at least 1, got number 0',
+    ],
+    [
+      { replicas: '3' },
+      'spec.replicas',
+      'spec.replicas must be an integer of at least 1, got the string "3"',
+    ],
     [
       { tls: { certificates: [] } },
       'spec.tls.issuerRef',
@@ -150,7 +162,7 @@ describe('PerconaXtraDB validation', () => {
         severity: 'warning',
         field: 'spec.monitor.prometheus.serviceMonitor',
         message:
-          'is not set: with agent prometheus.io/operator KubeDB creates no ServiceMonitor without it (its agent stops at "serviceMonitor spec is empty"), and neither does dbtls; set serviceMonitor.labels to those your Prometheus selects',
+          'spec.monitor.prometheus.serviceMonitor is not set: with agent prometheus.io/operator KubeDB creates no ServiceMonitor without it (its agent stops at "serviceMonitor spec is empty"), and neither does dbtls; set serviceMonitor.labels to those your Prometheus selects',
       },
       {
         // spec.configSecret is honoured (test/user-config.test.ts): the Secret is not checked.
@@ -163,7 +175,7 @@ describe('PerconaXtraDB validation', () => {
         severity: 'info',
         field: 'metadata.annotations.config.kubernetes.io/local-config',
         message:
-          'set to "true", so that PerconaXtraDB/demo/pxc itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the KubeDB operator)',
+          'metadata.annotations.config.kubernetes.io/local-config is set to "true", so that PerconaXtraDB/demo/pxc itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the KubeDB operator)',
       },
     ]);
     expect(resultsOf(run(pxc({ monitor: { agent: 'prometheus.io/operator' } }), operator))).toEqual(
@@ -393,7 +405,10 @@ describe('PerconaXtraDB rendering', () => {
       '!include /etc/mysql/dbtls/my.cnf\n!include /etc/mysql/dbtls/wsrep.cnf\n',
     );
     expect(data['start.sh']).toContain(
-      'exec /entrypoint.sh mysqld --defaults-extra-file=/etc/mysql/dbtls/server.cnf $bootstrap\n',
+      // The TLS options after the option files, where no file overrides them.
+      'exec /entrypoint.sh mysqld --defaults-extra-file=/etc/mysql/dbtls/server.cnf ' +
+        '--ssl-ca=/etc/mysql/certs/trust/ca.crt --ssl-cert=/etc/mysql/certs/server/tls.crt ' +
+        '--ssl-key=/etc/mysql/certs/server/tls.key $bootstrap\n',
     );
   });
 

@@ -44,7 +44,11 @@ describe('Postgres validation', () => {
       'spec.clientAuthMode',
       'clientAuthMode cert authenticates clients by their TLS certificate and needs TLS: set spec.tls and an sslMode other than disable',
     ],
-    [{ version: undefined }, 'spec.version', 'is required: the PostgreSQL version, e.g. "16.4"'],
+    [
+      { version: undefined },
+      'spec.version',
+      'spec.version is required: the PostgreSQL version, e.g. "16.4"',
+    ],
     [
       { version: 'timescaledb-2.14.2-pg16' },
       'spec.version',
@@ -65,7 +69,11 @@ describe('Postgres validation', () => {
       'spec.version',
       '"16.1-custom" is PostgreSQL 16.1 of a distribution dbtls cannot tell from the name (no PostgresVersion of this name in the input, the policy\'s versions or the published catalog); standalone mode runs the upstream postgres image of the PostgreSQL version: declare it in the policy\'s versions, or use mode: operator',
     ],
-    [{ replicas: 0 }, 'spec.replicas', 'must be an integer of at least 1, got number 0'],
+    [
+      { replicas: 0 },
+      'spec.replicas',
+      'spec.replicas must be an integer of at least 1, got number 0',
+    ],
     [
       { tls: { certificates: [] } },
       'spec.tls.issuerRef',
@@ -76,7 +84,7 @@ describe('Postgres validation', () => {
       'spec.tls.ca',
       'unknown field "ca"; spec.tls has issuerRef, certificates',
     ],
-    [{ tls: 'yes' }, 'spec.tls', 'must be a mapping, got the string "yes"'],
+    [{ tls: 'yes' }, 'spec.tls', 'spec.tls must be a mapping, got the string "yes"'],
   ])('%j → %s', (spec, field, message) => {
     const r = run(postgres(spec as Record<string, unknown>));
     expect(r.status).toBe(1);
@@ -87,15 +95,19 @@ describe('Postgres validation', () => {
     [
       { kind: 'Issuer', name: 'ca', apiGroup: 'cert-manager' },
       'spec.tls.issuerRef.apiGroup',
-      'must be "cert-manager.io", got the string "cert-manager": only cert-manager issuers are supported',
+      'spec.tls.issuerRef.apiGroup must be "cert-manager.io", got the string "cert-manager": only cert-manager issuers are supported',
     ],
     [
       { kind: 'issuer', name: 'ca' },
       'spec.tls.issuerRef.kind',
-      'must be Issuer or ClusterIssuer, got the string "issuer"',
+      'spec.tls.issuerRef.kind must be Issuer or ClusterIssuer, got the string "issuer"',
     ],
-    [{ name: 'ca' }, 'spec.tls.issuerRef.kind', 'is required: Issuer or ClusterIssuer'],
-    [{ kind: 'Issuer' }, 'spec.tls.issuerRef.name', 'is required'],
+    [
+      { name: 'ca' },
+      'spec.tls.issuerRef.kind',
+      'spec.tls.issuerRef.kind is required: Issuer or ClusterIssuer',
+    ],
+    [{ kind: 'Issuer' }, 'spec.tls.issuerRef.name', 'spec.tls.issuerRef.name is required'],
     [
       { kind: 'Issuer', name: 'other' },
       'spec.tls.issuerRef.name',
@@ -153,7 +165,7 @@ describe('Postgres validation', () => {
     [
       [{ secretName: 'x' }],
       'spec.tls.certificates[0].alias',
-      'is required: one of server, client, metrics-exporter',
+      'spec.tls.certificates[0].alias is required: one of server, client, metrics-exporter',
     ],
     [
       [{ alias: 'server', duration: '90d' }],
@@ -168,12 +180,12 @@ describe('Postgres validation', () => {
     [
       [{ alias: 'server', dnsNames: 'a.example' }],
       'spec.tls.certificates[0].dnsNames',
-      'must be a list of strings, got the string "a.example"',
+      'spec.tls.certificates[0].dnsNames must be a list of strings, got the string "a.example"',
     ],
     [
       [{ alias: 'server', ipAddresses: [127001] }],
       'spec.tls.certificates[0].ipAddresses[0]',
-      'must be a string, got number 127001',
+      'spec.tls.certificates[0].ipAddresses[0] must be a string, got number 127001',
     ],
     [
       [{ alias: 'server', subject: { organisation: ['x'] } }],
@@ -183,7 +195,7 @@ describe('Postgres validation', () => {
     [
       [{ alias: 'server', privateKey: { encoding: 'PEM' } }],
       'spec.tls.certificates[0].privateKey.encoding',
-      'must be PKCS1 or PKCS8, got the string "PEM"',
+      'spec.tls.certificates[0].privateKey.encoding must be PKCS1 or PKCS8, got the string "PEM"',
     ],
     [
       [{ alias: 'server', commonName: 'x' }],
@@ -195,7 +207,11 @@ describe('Postgres validation', () => {
       'spec.tls.certificates[0].issuerRef.name',
       'Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster',
     ],
-    [{ alias: 'server' }, 'spec.tls.certificates', 'must be a list, got a mapping'],
+    [
+      { alias: 'server' },
+      'spec.tls.certificates',
+      'spec.tls.certificates must be a list, got a mapping',
+    ],
   ])('certificates %j → %s', (certificates, field, message) => {
     const r = run(postgres({ tls: tlsWith(certificates as unknown[]) }));
     expect(errorsOf(r)).toEqual([{ severity: 'error', field, message }]);
@@ -246,9 +262,9 @@ describe('Postgres validation', () => {
       severity: 'warning',
       field: 'spec.clientAuthMode',
       message:
-        "is not set, and kubedb.com/v1alpha2 defaults it to md5 (KubeDB's v1 defaults to scram " +
-        'from PostgreSQL 18): md5 password authentication is deprecated from PostgreSQL 18; set ' +
-        'clientAuthMode: scram',
+        "spec.clientAuthMode is not set, and kubedb.com/v1alpha2 defaults it to md5 (KubeDB's v1 " +
+        'defaults to scram from PostgreSQL 18): md5 password authentication is deprecated from ' +
+        'PostgreSQL 18; set clientAuthMode: scram',
     });
     // KubeDB's v1 defaults to scram from 18: no warning.
     const v1 = resultsOf(run(postgres({ version: '18.1' })));
@@ -260,6 +276,16 @@ describe('Postgres validation', () => {
       severity: 'warning',
       field: 'spec.clientAuthMode',
       message: 'md5 password authentication is deprecated from PostgreSQL 18; use scram',
+    });
+    // v1alpha2 defaults to md5 on every version: the warning says it is the default.
+    const alpha = { ...postgres({ version: '18.1' }), apiVersion: 'kubedb.com/v1alpha2' };
+    expect(resultsOf(run(alpha))).toContainEqual({
+      severity: 'warning',
+      field: 'spec.clientAuthMode',
+      message:
+        "spec.clientAuthMode is not set, and kubedb.com/v1alpha2 defaults it to md5 (KubeDB's v1 " +
+        'defaults to scram from PostgreSQL 18): md5 password authentication is deprecated from ' +
+        'PostgreSQL 18; set clientAuthMode: scram',
     });
   });
 
@@ -290,7 +316,7 @@ describe('Postgres validation', () => {
         severity: 'warning',
         field: 'spec.monitor.prometheus.serviceMonitor',
         message:
-          'is not set: with agent prometheus.io/operator KubeDB creates no ServiceMonitor without it (its agent stops at "serviceMonitor spec is empty"), and neither does dbtls; set serviceMonitor.labels to those your Prometheus selects',
+          'spec.monitor.prometheus.serviceMonitor is not set: with agent prometheus.io/operator KubeDB creates no ServiceMonitor without it (its agent stops at "serviceMonitor spec is empty"), and neither does dbtls; set serviceMonitor.labels to those your Prometheus selects',
       },
     ]);
   });
@@ -455,7 +481,7 @@ describe('Postgres rendering', () => {
       severity: 'info',
       field: 'metadata.annotations.config.kubernetes.io/local-config',
       message:
-        'set to "true", so that Postgres/demo/pg itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the KubeDB operator)',
+        'metadata.annotations.config.kubernetes.io/local-config is set to "true", so that Postgres/demo/pg itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the KubeDB operator)',
     };
     expect(resultsOf(standalone).filter((r) => r.field === marked.field)).toEqual([marked]);
     expect(

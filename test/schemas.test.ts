@@ -12,11 +12,8 @@ import { loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import * as models from '@kubernetes/client-node/dist/gen/models/all.js';
 import { findKind } from '../fn/kinds/index.js';
-import {
-  dns1123SubdomainErrors,
-  formatWebhookError,
-  validateCertificateSpec,
-} from '../fn/validate/certificate-spec.js';
+import { formatWebhookError, validateCertificateSpec } from '../fn/validate/certificate-spec.js';
+import { dns1123SubdomainErrors } from '../fn/validate/go-formats.js';
 import { KUBERNETES_SCHEMA } from '../fn/io/yaml.js';
 import { ROOT, resourceList, runDist, runFn } from './helpers.js';
 

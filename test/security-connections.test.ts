@@ -155,7 +155,8 @@ describe('docs/security-connections.md', () => {
       {
         severity: 'error',
         field: 'metadata.annotations.dbtls.dev/allow-clients',
-        message: 'entry "shop/a/b" has more than one "/"',
+        message:
+          'metadata.annotations.dbtls.dev/allow-clients entry "shop/a/b" has more than one "/"',
       },
     ]);
   });

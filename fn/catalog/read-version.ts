@@ -6,6 +6,7 @@
 import type { KindContext } from '../contract/kind.js';
 import type { VersionNaming } from '../contract/versions.js';
 import { publishedNameFor, type ResolvedVersion, VersionCatalog } from './versions.js';
+import { at } from '../util/field-path.js';
 
 /** The kind's versionNaming (the catalog kind, KubeDB's naming schemes), and how dbtls reads it. */
 export interface VersionRules extends VersionNaming {
@@ -32,10 +33,10 @@ export function resolveVersion(
   const standalone = ctx.settings.mode === 'standalone';
   if (standalone && rules.standalone) checkStandalone(ctx, resolved, rules);
   else if (resolved.engine === undefined && rules.dependsOn)
-    ctx.report.warn('spec.version', `${unknown(resolved, rules)}, and ${rules.dependsOn}`);
+    ctx.report.warn(at('spec', 'version'), `${unknown(resolved, rules)}, and ${rules.dependsOn}`);
   if (!standalone && resolved.deprecated && rules.refusesDeprecated) {
     ctx.report.warn(
-      'spec.version',
+      at('spec', 'version'),
       `${JSON.stringify(name)} is deprecated: ${resolved.from} marks it so, and KubeDB's webhook ` +
         `refuses a ${ctx.db.kind} of a deprecated ${rules.catalogKind}; choose a current one`,
     );
@@ -49,13 +50,13 @@ function checkStandalone(ctx: KindContext, v: ResolvedVersion, rules: VersionRul
   const runs = `standalone mode runs the upstream ${image} image of the ${rules.product} version`;
   if (v.engine === undefined) {
     ctx.report.error(
-      'spec.version',
+      at('spec', 'version'),
       `${unknown(v, rules)}; ${runs}, so it needs one it can know: declare the ${rules.catalogKind} ` +
         "in the policy's versions, or use mode: operator",
     );
   } else if (v.distribution === undefined) {
     ctx.report.error(
-      'spec.version',
+      at('spec', 'version'),
       `${JSON.stringify(v.name)} is ${rules.product} ${v.engine} of a distribution dbtls cannot ` +
         `tell from the name (no ${rules.catalogKind} of this name in the input, the policy's ` +
         `versions or the published catalog); ${runs}: declare it in the policy's versions, or ` +
@@ -66,7 +67,7 @@ function checkStandalone(ctx: KindContext, v: ResolvedVersion, rules: VersionRul
     // Not the name itself: a catalog object of the input may give a published name its own facts.
     const instead = published === v.name ? undefined : published;
     ctx.report.error(
-      'spec.version',
+      at('spec', 'version'),
       `${JSON.stringify(v.name)} is ${rules.product} ${v.engine} of the ${v.distribution} ` +
         `distribution (${v.from}${v.image ? `, image ${v.image}` : ''}); ${runs} only: name ` +
         `an Official ${rules.catalogKind}${instead ? ` such as "${instead}"` : ''}, or use mode: ` +

@@ -8,6 +8,7 @@ import type { IssuerRef } from '../contract/tls.js';
 import { annotationsOf, describeObject, type KubeObject, namespaceOf } from '../io/objects.js';
 import { issuerAllowed } from '../policy/database-rules.js';
 import { matches, NO_RULES, violation } from '../policy/matching.js';
+import { at } from '../util/field-path.js';
 import {
   ALLOW_CLIENTS,
   type Asked,
@@ -18,6 +19,9 @@ import {
 } from './grants.js';
 import { type Connection, type Run, TO_PATH } from './run.js';
 import { CONNECT_AS, CONNECT_ISSUER } from './workload.js';
+
+const AS_PATH = at('metadata', 'annotations', CONNECT_AS);
+const ISSUER_PATH = at('metadata', 'annotations', CONNECT_ISSUER);
 
 /**
  * True when `run.o` may connect through `c` as `user` (`named`: from dbtls.dev/connect-as, else
@@ -37,7 +41,7 @@ export function mayConnect(
   const problem = userProblem(user, users);
   if (problem) {
     report.error(
-      named ? `metadata.annotations.${CONNECT_AS}` : TO_PATH,
+      named ? AS_PATH : TO_PATH,
       named
         ? `${noun} "${user}" ${problem}`
         : `${noun} "${user}", the workload's name (the user when ${CONNECT_AS} is not set), ${problem}; set ${CONNECT_AS} to the ${noun} to connect as`,
@@ -54,7 +58,7 @@ export function mayConnect(
       report,
       ai,
       'allowedIssuers',
-      `metadata.annotations.${CONNECT_ISSUER}`,
+      ISSUER_PATH,
       `${issuer.kind} "${issuer.name}" is not an allowed issuer of ${describeObject(ctx.db)}'s ` +
         `clients; use one of ${ai.text.join(', ')}`,
     );
@@ -86,7 +90,7 @@ function checkGrant(
   if (isAdministrative(asked.user, users)) {
     const noun = users?.noun ?? `${kind.kind} user`;
     run.report.error(
-      named ? `metadata.annotations.${CONNECT_AS}` : TO_PATH,
+      named ? AS_PATH : TO_PATH,
       `${db} does not allow ${me} to connect as "${asked.user}", an administrative ${noun} of ` +
         `${kind.kind}: dbtls never connects as one the database does not grant by name; set ` +
         `${CONNECT_AS} to the application's own ${noun}, or ${how}`,

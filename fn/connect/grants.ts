@@ -13,12 +13,13 @@ import type { DatabaseKind, DatabaseUsers } from '../contract/kind.js';
 import type { ClientGrant } from '../contract/settings.js';
 import { annotationsOf, type KubeObject } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
+import { at } from '../util/field-path.js';
 import { privilegedSubject } from '../validate/certificate-names.js';
-import { dns1123SubdomainErrors } from '../validate/certificate-spec.js';
+import { dns1123SubdomainErrors } from '../validate/go-formats.js';
 import { dns1123LabelErrors } from '../validate/namespace.js';
 
 export const ALLOW_CLIENTS = 'dbtls.dev/allow-clients';
-export const ALLOW_PATH = `metadata.annotations.${ALLOW_CLIENTS}`;
+export const ALLOW_PATH = at('metadata', 'annotations', ALLOW_CLIENTS);
 /** cert-manager's webhook refuses a longer commonName; the user is the client's common name. */
 export const MAX_COMMON_NAME_BYTES = 64;
 
@@ -89,12 +90,12 @@ export function readGrants(db: KubeObject, kind: DatabaseKind, report: Reporter)
   if (typeof value !== 'string') {
     report.error(
       ALLOW_PATH,
-      'must be a string: namespaces and <namespace>/<workload>, comma-separated',
+      `${ALLOW_PATH} must be a string: namespaces and <namespace>/<workload>, comma-separated`,
     );
     return [];
   }
   return readGrantList(value.split(','), kind.users, (entry, problem) =>
-    report.error(ALLOW_PATH, `entry "${entry}" ${problem}`),
+    report.error(ALLOW_PATH, `${ALLOW_PATH} entry "${entry}" ${problem}`),
   );
 }
 

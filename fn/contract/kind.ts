@@ -8,6 +8,7 @@ import type { Reporter } from '../io/results.js';
 import type { Mode, Settings } from './settings.js';
 import type { Subject, TLSConfig } from './tls.js';
 import type { VersionLookup, VersionNaming } from './versions.js';
+import type { FieldPath } from '../util/field-path.js';
 
 /** The operator that serves a kind in the cluster, as messages name it. */
 export type Operator = 'KubeDB' | 'KubeVault';
@@ -27,7 +28,7 @@ export interface PodTemplateRules {
   /** KubeDB's default resources for that container when it is not DEFAULT_RESOURCES. */
   resources?: Obj;
   /** The pod template of each StatefulSet, by StatefulSet name; by default spec.podTemplate. */
-  templates?(db: KubeObject): Readonly<Record<string, string>>;
+  templates?(db: KubeObject): Readonly<Record<string, FieldPath>>;
   /** Fields of the database container that the kind applies itself (MSSQLServer: env). */
   kindApplies?: readonly string[];
   /** The operator that would apply the template, for messages: KubeDB unless given. */
@@ -62,8 +63,8 @@ export interface CertificateDefaults {
 export interface ConnectionSetting<Plan = unknown> {
   /** The key under the policy's connectionSecurity.minimum, e.g. 'sslMode'. */
   key: string;
-  /** Where the setting lives in the database, for results: 'spec.sslMode'. */
-  path: string;
+  /** Where the setting lives in the database, for results: `at('spec', 'sslMode')`. */
+  path: FieldPath;
   /** Every value, weakest first: ['disable', …, 'verify-full'] or [false, true]. */
   levels: readonly (string | boolean)[];
   /** The value in effect for this database after the kind's defaults; undefined if unreadable. */
@@ -132,7 +133,13 @@ export interface ClientProfile<Plan = unknown> {
   weakVerification?(
     ctx: KindContext,
     plan: Plan,
-  ): { path: string; setting: string; fix: string } | undefined;
+  ): { path: FieldPath; setting: string; fix: string } | undefined;
+  /** Why the database would refuse `user` when it authenticates by certificate, if it would. */
+  refusedUser?(
+    ctx: KindContext,
+    plan: Plan,
+    user: string,
+  ): { path: FieldPath; reason: string } | undefined;
   /** The client's settings for one connection. */
   settings(c: ClientConnection, ctx: KindContext, plan: Plan): ClientSettings;
 }
@@ -244,7 +251,7 @@ export interface DatabaseKind<Plan = unknown> {
    * MSSQLServer) into `file`, which the policy rule tlsProtocols can only check outside standalone
    * mode; `override` is the field where the user brings a configuration of their own instead.
    */
-  operatorTLSProtocols?: { versions: readonly string[]; file: string; override: string };
+  operatorTLSProtocols?: { versions: readonly string[]; file: string; override: FieldPath };
   /** How applications connect (annotation `dbtls.dev/connect-to`); kinds without one are refused. */
   client?: ClientProfile<Plan>;
   /** The engine's users, as client certificates name them: required of a kind with a `client`. */

@@ -53,6 +53,11 @@ export interface Match {
 export interface Rule {
   enforcement: Enforcement;
   match: Match;
+  /**
+   * Which policy the rule came from, when more than one policy is in play (a platform's policy
+   * tightened by one in the repository): results name it. Unset for a single policy.
+   */
+  source?: string;
 }
 
 /** DatabaseTLSPolicy spec.rules after reading: one entry per rule the policy sets. */

@@ -58,6 +58,7 @@ import {
   readMysqlConfiguration,
   serverCnf,
   USER_CONFIG_DIR,
+  pinnedServerArguments,
 } from './mysql-files.js';
 import { trustBundleLines, WATCHER_FILE } from '../render/rotation.js';
 import { type OptionLine, renderOptionFile } from '../text/my-cnf.js';
@@ -69,6 +70,7 @@ import type { VersionNaming } from '../contract/versions.js';
 const VERSION_NAMING: VersionNaming = {
   catalogKind: 'MariaDBVersion',
 };
+import { at } from '../util/field-path.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const TOPOLOGY_MODES = ['GaleraCluster', 'MariaDBReplication'] as const;
@@ -139,10 +141,11 @@ export const mariadb = defineKind<MariaDBPlan>({
       dependsOn: 'dbtls does not check that requireSSL has the MariaDB version it needs',
       refusesDeprecated: true,
     });
-    const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
+    const replicas = readInt(spec, 'replicas', at('spec', 'replicas'), report, 1) ?? 1;
     const mode = readClusterMode(ctx, replicas);
     const sstMethod =
-      readEnum(spec, 'wsrepSSTMethod', 'spec.wsrepSSTMethod', SST_METHODS, report) ?? 'rsync';
+      readEnum(spec, 'wsrepSSTMethod', at('spec', 'wsrepSSTMethod'), SST_METHODS, report) ??
+      'rsync';
     const transport = readSecureTransport(ctx);
     if (transport.requireSSL) checkRequireSSLVersion(engine, report);
     if (standalone) {
@@ -250,7 +253,7 @@ function configFiles(
 ): Record<string, string> {
   const files = optionFiles(ctx, plan, server, client);
   files['server.cnf'] = serverCnf('mariadbd', Object.keys(files), plan.userConfig);
-  files['start.sh'] = startScript(plan.galera, server !== undefined);
+  files['start.sh'] = startScript(plan.galera, server !== undefined, plan.requireSSL);
   Object.assign(files, inlineData(plan.userConfig));
   return files;
 }
@@ -277,16 +280,17 @@ function readTopologyMode(
   if (t === undefined || t === null) return undefined;
   if (!isObj(t)) {
     report.error(
-      'spec.topology',
-      'must be a mapping with mode: GaleraCluster or MariaDBReplication',
+      at('spec', 'topology'),
+      'spec.topology must be a mapping with mode: GaleraCluster or MariaDBReplication',
     );
     return undefined;
   }
-  const mode = readEnum(t, 'mode', 'spec.topology.mode', TOPOLOGY_MODES, report);
+  const mode = readEnum(t, 'mode', at('spec', 'topology', 'mode'), TOPOLOGY_MODES, report);
   if (t.mode === undefined || t.mode === null)
     report.error(
-      'spec.topology.mode',
-      'is required ' + 'when spec.topology is set: GaleraCluster or MariaDBReplication',
+      at('spec', 'topology', 'mode'),
+      'spec.topology.mode is required ' +
+        'when spec.topology is set: GaleraCluster or MariaDBReplication',
     );
   return mode;
 }
@@ -373,7 +377,7 @@ export function galeraCnf(
  * Pod 0 bootstraps a Galera cluster on an empty data directory; every other start joins the peers.
  * With TLS, the CA bundle is written before mariadbd reads it.
  */
-export function startScript(galera: boolean, tls: boolean): string {
+export function startScript(galera: boolean, tls: boolean, requireSSL: boolean): string {
   const lines = ['#!/bin/sh', '# Rendered by dbtls.', 'set -eu'];
   if (tls) lines.push(...trustBundleLines(CONFIG_DIR));
   lines.push('bootstrap=""');
@@ -386,8 +390,8 @@ export function startScript(galera: boolean, tls: boolean): string {
     );
   }
   lines.push(
-    `exec docker-entrypoint.sh mariadbd --defaults-extra-file=${CONFIG_DIR}/server.cnf ` +
-      `$bootstrap`,
+    `exec docker-entrypoint.sh mariadbd --defaults-extra-file=${CONFIG_DIR}/server.cnf` +
+      `${pinnedServerArguments(requireSSL, tls)} $bootstrap`,
     '',
   );
   return lines.join('\n');
@@ -414,7 +418,7 @@ function readClusterMode(ctx: KindContext, replicas: number) {
     (replicas > 1 ? 'GaleraCluster' : undefined);
   if (mode !== undefined && replicas < MIN_CLUSTER) {
     report.error(
-      'spec.replicas',
+      at('spec', 'replicas'),
       `${replicas} is too few for topology mode ${mode}: KubeDB runs ` +
         `a MariaDB cluster of at least ${MIN_CLUSTER} nodes (remove spec.topology for a single ` +
         `server)`,
@@ -422,7 +426,7 @@ function readClusterMode(ctx: KindContext, replicas: number) {
   }
   if (mode !== undefined && name.length > MAX_CLUSTER_NAME) {
     report.error(
-      'metadata.name',
+      at('metadata', 'name'),
       `"${name}" is ${name.length} characters; KubeDB uses it as the ` +
         `cluster name, which may have at most ${MAX_CLUSTER_NAME}`,
     );
@@ -441,7 +445,7 @@ function checkRequireSSLVersion(version: string | undefined, report: Reporter): 
     )
   ) {
     report.error(
-      'spec.requireSSL',
+      at('spec', 'requireSSL'),
       `requireSSL needs MariaDB ${REQUIRE_SSL_SINCE.join('.')} or ` +
         `later (KubeDB refuses it for ${version}); upgrade spec.version or remove requireSSL`,
     );
@@ -453,7 +457,7 @@ function checkStandalone(ctx: KindContext, mode: string | undefined, replicas: n
   const { report } = ctx;
   if (mode === 'MariaDBReplication') {
     report.error(
-      'spec.topology.mode',
+      at('spec', 'topology', 'mode'),
       'MariaDBReplication (asynchronous replicas behind ' +
         'MaxScale) is run by the KubeDB operator only; standalone mode renders a single ' +
         'server or a GaleraCluster (or use mode: operator)',
@@ -461,7 +465,7 @@ function checkStandalone(ctx: KindContext, mode: string | undefined, replicas: n
   }
   if (replicas > MAX_RENDERED_NODES) {
     report.error(
-      'spec.replicas',
+      at('spec', 'replicas'),
       `${replicas} nodes: standalone mode lists every node in ` +
         `wsrep_cluster_address and renders at most ${MAX_RENDERED_NODES} (use mode: operator ` +
         `for more)`,

@@ -55,6 +55,7 @@ import type { VersionNaming } from '../contract/versions.js';
 const VERSION_NAMING: VersionNaming = {
   catalogKind: 'MSSQLServerVersion',
 };
+import { at, type FieldPath } from '../util/field-path.js';
 
 const PORT = 1433;
 const MIRRORING_PORT = 5022;
@@ -176,12 +177,12 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     // KubeDB's webhook refuses an MSSQLServer without spec.tls ("spec.tls is missing").
     if (ctx.tls === undefined && (spec.tls === undefined || spec.tls === null)) {
       report.error(
-        'spec.tls',
+        at('spec', 'tls'),
         'spec.tls is required: KubeDB refuses an MSSQLServer without spec.tls ("spec.tls is missing"); set spec.tls.issuerRef (clientTLS: false still issues the certificates but leaves encryption to the client)',
       );
     }
     const clientTLS =
-      readBool(ctx.tls?.extra ?? {}, 'clientTLS', 'spec.tls.clientTLS', report) ?? false;
+      readBool(ctx.tls?.extra ?? {}, 'clientTLS', at('spec', 'tls', 'clientTLS'), report) ?? false;
     const { mode, replicas } = readTopology(spec, report);
     const env = readEnv(ctx, spec, standalone, report);
     const authSecret =
@@ -213,7 +214,7 @@ export const mssqlserver = defineKind<MSSQLPlan>({
   operatorTLSProtocols: {
     versions: KUBEDB_TLS_PROTOCOLS,
     file: 'mssql.conf',
-    override: 'spec.configSecret',
+    override: at('spec', 'configSecret'),
   },
 
   clientServices(ctx, plan): Record<string, string> {
@@ -225,7 +226,7 @@ export const mssqlserver = defineKind<MSSQLPlan>({
   connectionSettings: [
     {
       key: 'clientTLS',
-      path: 'spec.tls.clientTLS',
+      path: at('spec', 'tls', 'clientTLS'),
       levels: [false, true],
       value: (_ctx, plan) => plan.clientTLS,
       // KubeDB's SetTLSDefaults (apis/kubedb/v1alpha2 mssqlserver_helpers.go) sets false.
@@ -259,7 +260,7 @@ export const mssqlserver = defineKind<MSSQLPlan>({
       plan.clientTLS
         ? undefined
         : {
-            path: 'spec.tls.clientTLS',
+            path: at('spec', 'tls', 'clientTLS'),
             setting: 'clientTLS false',
             fix: 'set spec.tls.clientTLS: true',
           },
@@ -302,7 +303,7 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     const containers: Obj[] = [container];
     if (server) {
       // Renewal: SQL Server reads its certificate at start only; the sidecar restarts it.
-      ctx.report.warn('spec.tls', RESTART_WARNING);
+      ctx.report.warn(at('spec', 'tls'), RESTART_WARNING);
       const withEndpoint = ag && endpoint !== undefined;
       config[WATCHER_FILE] = watcherScript(
         rotation(withEndpoint, client !== undefined, plan.replicas),
@@ -459,14 +460,14 @@ function checkOperatorTLSProtocols(ctx: KindContext, spec: Obj): void {
   const kubedb = KUBEDB_TLS_PROTOCOLS.join(',');
   if (spec.configSecret !== undefined && spec.configSecret !== null) {
     ctx.report.warn(
-      'spec.configSecret',
+      at('spec', 'configSecret'),
       'policy rule tlsProtocols: the tlsprotocols of the ' +
         `mssql.conf in this secret cannot be checked (KubeDB's own default is ${kubedb})`,
     );
     return;
   }
   const what = `KubeDB's operator writes tlsprotocols = ${kubedb} into mssql.conf, which`;
-  checkTLSProtocols(ctx, KUBEDB_TLS_PROTOCOLS, what, 'spec.configSecret');
+  checkTLSProtocols(ctx, KUBEDB_TLS_PROTOCOLS, what, at('spec', 'configSecret'));
 }
 
 /**
@@ -497,23 +498,23 @@ export function trustCAScript(): string {
  * The env of the mssql container of spec.podTemplate, and where to report about it: the kind reads
  * it itself (the EULA, the variables KubeDB forbids); the rest of the template is pod-template.ts's.
  */
-function readContainer(
-  spec: Obj,
-  report: { error(path: string, message: string): void },
-): { env: Obj[]; containerPath: string } {
+function readContainer(spec: Obj, report: Reporter): { env: Obj[]; containerPath: FieldPath } {
   const pt = spec.podTemplate;
   const containers =
     isObj(pt) && isObj(pt.spec) && Array.isArray(pt.spec.containers) ? pt.spec.containers : [];
   const index = containers.findIndex((c) => isObj(c) && c.name === 'mssql');
-  if (index < 0) return { env: [], containerPath: 'spec.podTemplate.spec.containers' };
+  const containersPath = at('spec', 'podTemplate', 'spec', 'containers');
+  if (index < 0) return { env: [], containerPath: containersPath };
   const c = containers[index] as Obj;
-  const containerPath = `spec.podTemplate.spec.containers[${index}]`;
+  const containerPath = containersPath.index(index);
   const env: Obj[] = [];
+  const envPath = containerPath.child('env');
   if (c.env !== undefined && !Array.isArray(c.env))
-    report.error(`${containerPath}.env`, `must be a list, got ${describeType(c.env)}`);
+    report.error(envPath, `${envPath} must be a list, got ${describeType(c.env)}`);
   for (const [i, e] of (Array.isArray(c.env) ? c.env : []).entries()) {
+    const entry = envPath.index(i);
     if (isObj(e) && typeof e.name === 'string') env.push(e);
-    else report.error(`${containerPath}.env[${i}]`, 'must be a mapping with a name');
+    else report.error(entry, `${entry} must be a mapping with a name`);
   }
   return { env, containerPath };
 }
@@ -585,13 +586,16 @@ function trustCAContainer(image: string | undefined): Obj {
 
 /** spec.version: required, and in standalone mode one that maps to Microsoft's image. */
 function readImage(spec: Obj, standalone: boolean, report: Reporter) {
-  const version = readString(spec, 'version', 'spec.version', report);
+  const version = readString(spec, 'version', at('spec', 'version'), report);
   if (spec.version === undefined || spec.version === null)
-    report.error('spec.version', 'is required: a KubeDB MSSQLServerVersion such as "2022-cu12"');
+    report.error(
+      at('spec', 'version'),
+      'spec.version is required: a KubeDB MSSQLServerVersion such as "2022-cu12"',
+    );
   const image = version !== undefined ? mssqlImage(version) : undefined;
   if (version !== undefined && image === undefined && standalone) {
     report.error(
-      'spec.version',
+      at('spec', 'version'),
       `${JSON.stringify(version)} is not a KubeDB MSSQLServerVersion that standalone mode can map to Microsoft's image; use one such as "2022-cu12" or "2025-cu0" (YEAR-cuN for 2022 or 2025), or use mode: operator`,
     );
   }
@@ -608,25 +612,28 @@ function readTopology(
   const topology = spec.topology;
   if (topology !== undefined && topology !== null) {
     if (!isObj(topology))
-      report.error('spec.topology', `must be a mapping, got ${describeType(topology)}`);
+      report.error(
+        at('spec', 'topology'),
+        `spec.topology must be a mapping, got ${describeType(topology)}`,
+      );
     else if (topology.mode === undefined || topology.mode === null)
       report.error(
-        'spec.topology.mode',
-        'is required when spec.topology is set: AvailabilityGroup or DistributedAG',
+        at('spec', 'topology', 'mode'),
+        'spec.topology.mode is required when spec.topology is set: AvailabilityGroup or DistributedAG',
       );
-    else mode = readEnum(topology, 'mode', 'spec.topology.mode', MODES, report);
+    else mode = readEnum(topology, 'mode', at('spec', 'topology', 'mode'), MODES, report);
   }
-  const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1);
+  const replicas = readInt(spec, 'replicas', at('spec', 'replicas'), report, 1);
   if (topology === undefined || topology === null) {
     if (replicas !== undefined && replicas !== 1)
       report.error(
-        'spec.replicas',
-        `must be 1 for an MSSQLServer without spec.topology (KubeDB's webhook: "number of replicas for standalone must be one"), got ${replicas}; set spec.topology.mode: AvailabilityGroup for more`,
+        at('spec', 'replicas'),
+        `spec.replicas must be 1 for an MSSQLServer without spec.topology (KubeDB's webhook: "number of replicas for standalone must be one"), got ${replicas}; set spec.topology.mode: AvailabilityGroup for more`,
       );
   } else if (isObj(topology) && (spec.replicas === undefined || spec.replicas === null)) {
     report.error(
-      'spec.replicas',
-      'is required with spec.topology: the number of availability-group replicas, at least 1',
+      at('spec', 'replicas'),
+      'spec.replicas is required with spec.topology: the number of availability-group replicas, at least 1',
     );
   }
   return { mode, replicas };
@@ -639,7 +646,7 @@ function readEnv(ctx: KindContext, spec: Obj, standalone: boolean, report: Repor
   for (const [i, e] of env.entries()) {
     if (typeof e.name === 'string' && FORBIDDEN_ENV.includes(e.name)) {
       report.error(
-        `${containerPath}.env[${i}]`,
+        containerPath.child('env').index(i),
         `environment variable ${e.name} is forbidden in the mssql container: KubeDB (and dbtls) set it${e.name === 'MSSQL_SA_PASSWORD' ? ' from spec.authSecret' : ''}`,
       );
     }
@@ -653,10 +660,13 @@ function readEnv(ctx: KindContext, spec: Obj, standalone: boolean, report: Repor
   let eula = env.find((e) => e.name === 'ACCEPT_EULA');
   // `value: Y` unquoted is the boolean true to kubectl and "Y" to kpt: the pipeline's warning
   // names the field and says to quote it, and the rendered container gets the "Y" meant.
-  const eulaAt = `${containerPath}.env[${env.indexOf(eula as Obj)}].value`;
+  const eulaAt = containerPath
+    .child('env')
+    .index(env.indexOf(eula as Obj))
+    .child('value');
   const unquotedY =
     eula?.value === true &&
-    yaml11Booleans(ctx.db).some((a) => a.path === eulaAt && /^[yY]/.test(a.text));
+    yaml11Booleans(ctx.db).some((a) => a.path.equals(eulaAt) && /^[yY]/.test(a.text));
   if (unquotedY) env[env.indexOf(eula as Obj)] = eula = { ...eula, value: 'Y' };
   if (standalone && (eula === undefined || eula.value !== 'Y')) {
     report.error(
@@ -677,18 +687,18 @@ function adviseStandalone(
   warnOperatorOnly(spec, OPERATOR_ONLY, report);
   if (mode === 'DistributedAG') {
     report.error(
-      'spec.topology.mode',
+      at('spec', 'topology', 'mode'),
       'DistributedAG joins availability groups across clusters (spec.topology.distributedAG remote URLs), which only the KubeDB operator can set up; standalone mode cannot run it: use mode: operator',
     );
   } else if (mode === 'AvailabilityGroup') {
     report.warn(
-      'spec.topology',
+      at('spec', 'topology'),
       `standalone mode runs ${replicas ?? 0} SQL Server instances with HADR enabled and the endpoint certificate mounted at ${ENDPOINT_DIR}, service "${ctx.db.metadata.name}" routes to pod 0, and service "${nameWithSuffix(ctx.db.metadata.name, 'secondary')}" to pods labelled ${ROLE_LABEL}: secondary; creating the availability group, joining replicas, the mirroring endpoints and failover are done by the KubeDB operator (its coordinator) only: until you create them, the replicas are independent servers and the secondary service has no endpoints until you label the secondaries (use mode: operator for a managed group)`,
     );
   }
   if (!isObj(spec.authSecret)) {
     report.info(
-      'spec.authSecret',
+      at('spec', 'authSecret'),
       `the workload reads the sa password from Secret "${authSecret}" (key password), which standalone mode does not create`,
     );
   }

@@ -56,6 +56,7 @@ import {
   TRUST_DIR,
   TRUST_FILE,
   USER_CONFIG_DIR,
+  pinnedServerArguments,
 } from './mysql-files.js';
 import { type OptionLine, renderOptionFile } from '../text/my-cnf.js';
 import {
@@ -78,6 +79,7 @@ const VERSION_NAMING: VersionNaming = {
     { pattern: /^(\d+(?:\.\d+)*-\d+(?:\.\d+)*)$/, distribution: 'Official' },
   ],
 };
+import { at } from '../util/field-path.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const PORT = 3306;
@@ -286,7 +288,7 @@ function serverConfig(
     'my.cnf': clientTLSCnf('PerconaXtraDB', plan.requireSSL, server, client),
     'wsrep.cnf': galeraCnf(name, peers, server),
     'server.cnf': serverCnf('mysqld', ['my.cnf', 'wsrep.cnf'], plan.userConfig),
-    'start.sh': startScript(server !== undefined),
+    'start.sh': startScript(server !== undefined, plan.requireSSL),
     ...inlineData(plan.userConfig),
   };
 }
@@ -332,7 +334,7 @@ const PXC_SSL_FILES = [
 ].join(';');
 
 /** Pod 0 bootstraps the cluster on an empty data directory; every other start joins the peers. */
-export function startScript(tls: boolean): string {
+export function startScript(tls: boolean, requireSSL: boolean): string {
   return [
     '#!/bin/sh',
     '# Rendered by dbtls. Pod 0 bootstraps a new cluster once; every other start joins wsrep_cluster_address.',
@@ -341,7 +343,8 @@ export function startScript(tls: boolean): string {
     'ordinal="${HOSTNAME##*-}"',
     'bootstrap=""',
     `if [ "$ordinal" = "0" ] && [ ! -e ${DATA_DIR}/grastate.dat ]; then bootstrap="--wsrep-new-cluster"; fi`,
-    `exec /entrypoint.sh mysqld --defaults-extra-file=${CONFIG_DIR}/server.cnf $bootstrap`,
+    `exec /entrypoint.sh mysqld --defaults-extra-file=${CONFIG_DIR}/server.cnf` +
+      `${pinnedServerArguments(requireSSL, tls)} $bootstrap`,
     '',
   ].join('\n');
 }
@@ -388,9 +391,12 @@ function peersOf(name: string, namespace: string, domain: string, replicas: numb
  */
 function readVersion(ctx: KindContext, spec: Obj): string | undefined {
   const { report } = ctx;
-  const version = readString(spec, 'version', 'spec.version', report);
+  const version = readString(spec, 'version', at('spec', 'version'), report);
   if (spec.version === undefined || spec.version === null)
-    report.error('spec.version', 'is required: the Percona XtraDB Cluster version, e.g. "8.0.39"');
+    report.error(
+      at('spec', 'version'),
+      'spec.version is required: the Percona XtraDB Cluster version, e.g. "8.0.39"',
+    );
   if (version === undefined) return undefined;
   return resolveVersion(ctx, version, {
     ...VERSION_NAMING,
@@ -407,20 +413,20 @@ function readClusterSize(ctx: KindContext, spec: Obj): number {
   const name = ctx.db.metadata.name;
   if (name.length > MAX_CLUSTER_NAME) {
     report.error(
-      'metadata.name',
+      at('metadata', 'name'),
       `"${name}" is ${name.length} characters; KubeDB uses it as the Galera cluster name, which may have at most ${MAX_CLUSTER_NAME}`,
     );
   }
-  const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? MIN_CLUSTER;
+  const replicas = readInt(spec, 'replicas', at('spec', 'replicas'), report, 1) ?? MIN_CLUSTER;
   if (replicas > MAX_RENDERED_NODES && ctx.settings.mode === 'standalone') {
     report.error(
-      'spec.replicas',
+      at('spec', 'replicas'),
       `${replicas} nodes: standalone mode lists every node in wsrep_cluster_address and renders at most ${MAX_RENDERED_NODES} (use mode: operator for more)`,
     );
   }
   if (replicas < MIN_CLUSTER) {
     report.error(
-      'spec.replicas',
+      at('spec', 'replicas'),
       `${replicas} is too few: a Percona XtraDB Cluster has at least ${MIN_CLUSTER} nodes (KubeDB refuses fewer)`,
     );
   }
@@ -433,7 +439,7 @@ function readRequireSSL(
   spec: Obj,
 ): { requireSSL: boolean; requireSSLReadable: boolean } {
   const { report } = ctx;
-  const requireSSLValue = readBool(spec, 'requireSSL', 'spec.requireSSL', report);
+  const requireSSLValue = readBool(spec, 'requireSSL', at('spec', 'requireSSL'), report);
   const requireSSL = requireSSLValue ?? false;
   // A requireSSL of the wrong type is already reported: no advice that assumes it is false.
   const requireSSLReadable =
@@ -441,7 +447,7 @@ function readRequireSSL(
   // A spec.tls without issuerRef is already reported at spec.tls.issuerRef, one that is no mapping at spec.tls.
   if (requireSSL && ctx.tls === undefined && (spec.tls === undefined || spec.tls === null)) {
     report.error(
-      'spec.requireSSL',
+      at('spec', 'requireSSL'),
       'requireSSL: true needs TLS: set spec.tls.issuerRef, or remove requireSSL',
     );
   }
@@ -462,13 +468,13 @@ function adviseStandalone(
   warnOperatorOnly(spec, OPERATOR_ONLY, report);
   if (ctx.tls !== undefined && !requireSSL && requireSSLReadable) {
     report.info(
-      'spec.requireSSL',
+      at('spec', 'requireSSL'),
       'the server offers TLS but also accepts connections without it; set requireSSL: true to refuse them',
     );
   }
   if (!(isObj(spec.authSecret) && typeof spec.authSecret.name === 'string')) {
     report.info(
-      'spec.authSecret',
+      at('spec', 'authSecret'),
       `the workload reads the root password from Secret "${authSecret}" (key password), which standalone mode does not create`,
     );
   }

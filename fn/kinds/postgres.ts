@@ -76,6 +76,7 @@ const VERSION_NAMING: VersionNaming = {
     { pattern: /^(\d+(?:\.\d+)*)-percona$/, distribution: 'Percona' },
   ],
 };
+import { at } from '../util/field-path.js';
 
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 const AUTH_MODES = ['md5', 'scram', 'cert'] as const;
@@ -140,13 +141,14 @@ export const postgres = defineKind<PostgresPlan>({
     const hasTLS = ctx.tls !== undefined;
     const sslMode = readSslMode(spec, hasTLS, report);
     const clientAuthMode = readClientAuthMode(ctx, spec, { sslMode, major, version });
-    const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
+    const replicas = readInt(spec, 'replicas', at('spec', 'replicas'), report, 1) ?? 1;
     const standbyMode =
-      readEnum(spec, 'standbyMode', 'spec.standbyMode', ['Hot', 'Warm'] as const, report) ?? 'Hot';
+      readEnum(spec, 'standbyMode', at('spec', 'standbyMode'), ['Hot', 'Warm'] as const, report) ??
+      'Hot';
     const streamingMode = readEnum(
       spec,
       'streamingMode',
-      'spec.streamingMode',
+      at('spec', 'streamingMode'),
       ['Synchronous', 'Asynchronous'] as const,
       report,
     );
@@ -186,7 +188,7 @@ export const postgres = defineKind<PostgresPlan>({
   connectionSettings: [
     {
       key: 'sslMode',
-      path: 'spec.sslMode',
+      path: at('spec', 'sslMode'),
       levels: SSL_MODES,
       value: (_ctx, plan) => plan.sslMode,
       unset: SSL_MODE_UNSET,
@@ -225,9 +227,18 @@ export const postgres = defineKind<PostgresPlan>({
     weakVerification(_ctx, plan) {
       if (plan.sslMode === 'verify-full' || plan.sslMode === 'verify-ca') return undefined;
       return {
-        path: 'spec.sslMode',
+        path: at('spec', 'sslMode'),
         setting: `sslMode ${plan.sslMode}`,
         fix: 'set spec.sslMode to verify-full',
+      };
+    },
+    refusedUser(_ctx, plan, user) {
+      // pg_hba `cert` compares the common name with the user name, which the server cuts to
+      // NAMEDATALEN - 1 bytes: a longer name never matches.
+      if (plan.clientAuthMode !== 'cert' || Buffer.byteLength(user) <= 63) return undefined;
+      return {
+        path: at('spec', 'clientAuthMode'),
+        reason: `PostgreSQL cuts user names to 63 bytes and pg_hba's cert method compares the whole common name, so user "${user}" (${Buffer.byteLength(user)} bytes) would be refused`,
       };
     },
     settings(c, _ctx, plan) {
@@ -489,9 +500,12 @@ function readVersion(
   spec: Obj,
 ): { version?: string; engine?: string; major: number } {
   const { report } = ctx;
-  const version = readString(spec, 'version', 'spec.version', report);
+  const version = readString(spec, 'version', at('spec', 'version'), report);
   if (version === undefined && spec.version === undefined)
-    report.error('spec.version', 'is required: the PostgreSQL version, e.g. "16.4"');
+    report.error(
+      at('spec', 'version'),
+      'spec.version is required: the PostgreSQL version, e.g. "16.4"',
+    );
   if (version === undefined) return { major: Number.NaN };
   const { engine } = resolveVersion(ctx, version, VERSIONS);
   return { version, engine, major: versionNumbers(engine)[0] };
@@ -500,18 +514,18 @@ function readVersion(
 /** spec.sslMode, defaulted by whether TLS is set, and refused where it contradicts spec.tls. */
 function readSslMode(spec: Obj, hasTLS: boolean, report: Reporter): SSLMode {
   const sslMode =
-    readEnum(spec, 'sslMode', 'spec.sslMode', SSL_MODES, report) ??
+    readEnum(spec, 'sslMode', at('spec', 'sslMode'), SSL_MODES, report) ??
     (hasTLS ? SSL_MODE_UNSET.withTLS : SSL_MODE_UNSET.withoutTLS);
   if (sslMode !== 'disable' && !hasTLS) {
     report.error(
-      'spec.sslMode',
+      at('spec', 'sslMode'),
       `sslMode ${sslMode} needs TLS: set spec.tls.issuerRef, or set sslMode: disable`,
     );
   }
   if (hasTLS && sslMode === 'disable') {
     // KubeDB's webhook refuses this too: the certificates would be issued and never used.
     report.error(
-      'spec.sslMode',
+      at('spec', 'sslMode'),
       'sslMode disable with spec.tls set is refused by KubeDB (the certificates would never be used): remove spec.tls or choose an sslMode such as verify-full',
     );
   }
@@ -527,17 +541,17 @@ function readClientAuthMode(
   const { report } = ctx;
   // KubeDB v1 defaults to scram from PostgreSQL 18; its v1alpha2 API always to md5.
   const defaultAuth: AuthMode = major >= 18 && ctx.db.apiVersion.endsWith('/v1') ? 'scram' : 'md5';
-  const clientAuthMode =
-    readEnum(spec, 'clientAuthMode', 'spec.clientAuthMode', AUTH_MODES, report) ?? defaultAuth;
+  const given = readEnum(spec, 'clientAuthMode', at('spec', 'clientAuthMode'), AUTH_MODES, report);
+  const clientAuthMode = given ?? defaultAuth;
   if (clientAuthMode === 'cert' && sslMode === 'disable') {
     report.error(
-      'spec.clientAuthMode',
+      at('spec', 'clientAuthMode'),
       'clientAuthMode cert authenticates clients by their TLS certificate and needs TLS: set spec.tls and an sslMode other than disable',
     );
   }
   if (clientAuthMode === 'scram' && major < 11) {
     report.error(
-      'spec.clientAuthMode',
+      at('spec', 'clientAuthMode'),
       `scram needs PostgreSQL 11 or later; version ${JSON.stringify(version)} supports md5 or cert`,
     );
   }
@@ -546,11 +560,11 @@ function readClientAuthMode(
     // the user never made.
     const unset = spec.clientAuthMode === undefined || spec.clientAuthMode === null;
     report.warn(
-      'spec.clientAuthMode',
+      at('spec', 'clientAuthMode'),
       unset
-        ? `is not set, and ${ctx.db.apiVersion} defaults it to md5 (KubeDB's v1 defaults to scram ` +
-            'from PostgreSQL 18): md5 password authentication is deprecated from PostgreSQL 18; ' +
-            'set clientAuthMode: scram'
+        ? `spec.clientAuthMode is not set, and ${ctx.db.apiVersion} defaults it to md5 (KubeDB's ` +
+            'v1 defaults to scram from PostgreSQL 18): md5 password authentication is deprecated ' +
+            'from PostgreSQL 18; set clientAuthMode: scram'
         : 'md5 password authentication is deprecated from PostgreSQL 18; use scram',
     );
   }
@@ -574,18 +588,18 @@ function adviseStandalone(
   warnOperatorOnly(spec, OPERATOR_ONLY, report);
   if (replicas > 1) {
     report.warn(
-      'spec.replicas',
+      at('spec', 'replicas'),
       `pod 0 is the primary and the other ${replicas - 1} stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it)`,
     );
   }
   if (streamingMode === 'Synchronous')
     report.warn(
-      'spec.streamingMode',
+      at('spec', 'streamingMode'),
       'standalone mode streams asynchronously; synchronous commit needs the KubeDB operator',
     );
   if (!isObj(spec.authSecret)) {
     report.info(
-      'spec.authSecret',
+      at('spec', 'authSecret'),
       `the workload reads the postgres password from Secret "${authSecret}" (key password), which standalone mode does not create`,
     );
   }

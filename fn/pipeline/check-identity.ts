@@ -5,15 +5,16 @@ import type { DatabaseKind } from '../contract/kind.js';
 import type { Mode } from '../contract/settings.js';
 import type { KubeObject } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
-import { dns1123SubdomainErrors } from '../validate/certificate-spec.js';
+import { dns1123SubdomainErrors } from '../validate/go-formats.js';
 import { namespaceProblem } from '../validate/namespace.js';
 import { reportGeneratedNames, reportOperatorServiceName } from '../validate/object-names.js';
+import { at } from '../util/field-path.js';
 
 export function checkIdentity(db: KubeObject, kind: DatabaseKind, report: Reporter): boolean {
   const version = db.apiVersion.slice(db.apiVersion.indexOf('/') + 1);
   if (!kind.versions.includes(version)) {
     report.error(
-      'apiVersion',
+      at('apiVersion'),
       `${db.apiVersion} is not a served version of ${kind.kind}; use ${kind.versions.map((v) => `${kind.group}/${v}`).join(' or ')}`,
     );
     return false;
@@ -23,16 +24,16 @@ export function checkIdentity(db: KubeObject, kind: DatabaseKind, report: Report
   const nameErrors = dns1123SubdomainErrors(db.metadata.name);
   if (nameErrors.length) {
     report.error(
-      'metadata.name',
-      `is not a valid Kubernetes name, and the API server would refuse the ${kind.kind} itself: ${nameErrors.join('; ')}`,
+      at('metadata', 'name'),
+      `metadata.name is not a valid Kubernetes name, and the API server would refuse the ${kind.kind} itself: ${nameErrors.join('; ')}`,
     );
     return false;
   }
   const namespace = namespaceProblem(db.metadata.namespace);
   if (namespace !== undefined) {
     report.error(
-      'metadata.namespace',
-      `is not a valid namespace, and the API server would refuse the ${kind.kind} itself: ${namespace}`,
+      at('metadata', 'namespace'),
+      `metadata.namespace is not a valid namespace, and the API server would refuse the ${kind.kind} itself: ${namespace}`,
     );
     return false;
   }

@@ -12,8 +12,9 @@ import {
 } from '../io/objects.js';
 import { GENERATED_TYPES } from '../io/own-output.js';
 import type { itemProblems } from '../io/resource-list.js';
-import { fileOf, type ResourceRef, type Result, resultFor } from '../io/results.js';
+import { fileOf, type ResourceRef, type Result, resultField, resultFor } from '../io/results.js';
 import { GENERATED_FROM } from '../render/metadata.js';
+import { at } from '../util/field-path.js';
 
 /**
  * kubectl's List passes through as it is; dbtls does not look inside, so a database there would go
@@ -30,7 +31,7 @@ export function listProblems(list: Obj, i: number, kinds: KindRegistry): Result[
         `items[${i}] is a List holding ${describeObject(inner as Obj)} at items[${j}]: ` +
         `dbtls does not look inside a List, so that ${kind} would be neither checked nor ` +
         `rendered; give it its own document`,
-      field: { path: `items[${j}]` },
+      field: resultField(at('items', j)),
       ...(fileOf(list) ? { file: fileOf(list) } : {}),
     });
   });
@@ -67,7 +68,7 @@ export function malformedItem(
       `items[${i}] ${problems.map((p) => p.text).join('; ')}; every item must be a ` +
       `Kubernetes object`,
     ...ref,
-    ...(problems[0].path ? { field: { path: problems[0].path } } : {}),
+    ...(problems[0].path ? { field: resultField(problems[0].path) } : {}),
     ...(isObj(item) && fileOf(item) ? { file: fileOf(item) } : {}),
   };
 }
@@ -86,7 +87,7 @@ export function copiedAnnotation(o: KubeObject): Result {
     `${describeObject(o)} carries the ${GENERATED_FROM} annotation that marks dbtls's own ` +
       `output, but dbtls generates only ${GENERATED_IN_WORDS}; it is kept as it is: remove the ` +
       'annotation',
-    `metadata.annotations.${GENERATED_FROM}`,
+    at('metadata', 'annotations', GENERATED_FROM),
   );
 }
 
@@ -123,7 +124,7 @@ export function nearMiss(o: KubeObject, kinds: KindRegistry): Result | undefined
       'warning',
       `kind "${o.kind}" is not a kind of ${group} (kinds are case-sensitive); did you mean ` +
         `${same.kind}? dbtls passes this resource through unchecked`,
-      'kind',
+      at('kind'),
     );
   }
   if (misspeltGroup(group, kinds)) {
@@ -132,7 +133,7 @@ export function nearMiss(o: KubeObject, kinds: KindRegistry): Result | undefined
       'warning',
       `${o.kind} belongs to the group ${same.group}, not ${group}; dbtls checks ` +
         `${same.group}/${same.kind} and passes this resource through unchecked`,
-      'apiVersion',
+      at('apiVersion'),
     );
   }
   return undefined;

@@ -15,6 +15,7 @@ import {
   nearMiss,
   ownOutputBesideOperator,
 } from './classify-results.js';
+import { at } from '../util/field-path.js';
 
 export function classifyItems(
   items: readonly Obj[],
@@ -41,7 +42,7 @@ export function classifyItems(
       if (isOwnOutput(o) && validate) {
         // Validate mode changes nothing, so an earlier run's output stays; beside the full KubeDB
         // it is the loop this mode exists to end: say so.
-        const path = `metadata.annotations.${GENERATED_FROM}`;
+        const path = at('metadata', 'annotations', GENERATED_FROM);
         results.push(resultFor(o, 'error', ownOutputBesideOperator(o, kinds), path));
         kept.push(o);
         return;

@@ -8,7 +8,7 @@ import type { ResourceList } from '../io/resource-list.js';
 import type { Result } from '../io/results.js';
 import { VersionCatalog } from '../catalog/versions.js';
 import { REGISTRY } from '../kinds/index.js';
-import { readSettings } from '../policy/settings.js';
+import { type PlatformSource, readPinnedSettings } from '../policy/pinning.js';
 import { IssuerIndex } from '../validate/issuers.js';
 import { checkCollisions } from './check-collisions.js';
 import { classifyItems } from './classify.js';
@@ -19,10 +19,17 @@ import { placeOutput } from './place-output.js';
 import { renderDatabases } from './render-databases.js';
 import type { Run } from './run.js';
 
-/** The whole run; `kinds` are the supported kinds (the registry, fn/kinds/index.ts). */
-export function runFunction(list: ResourceList, kinds: KindRegistry = REGISTRY): ResourceList {
+/**
+ * The whole run; `kinds` are the supported kinds (the registry, fn/kinds/index.ts); `platform`
+ * names the file of the platform's policy when the function config is one given by a file.
+ */
+export function runFunction(
+  list: ResourceList,
+  kinds: KindRegistry = REGISTRY,
+  platform?: PlatformSource,
+): ResourceList {
   const results: Result[] = [];
-  const config = readSettings(list.functionConfig, kinds);
+  const config = readPinnedSettings(list.functionConfig, list.items, kinds, platform);
   results.push(...config.results);
   if (config.results.some((r) => r.severity === 'error'))
     return withResults(list, list.items, results);

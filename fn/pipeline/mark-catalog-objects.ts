@@ -5,6 +5,7 @@ import { annotationsOf, describeObject, groupOf, type KubeObject, merged } from 
 import { type Result, resultFor } from '../io/results.js';
 import { isCatalogObject } from '../catalog/versions.js';
 import { LOCAL_CONFIG } from '../render/metadata.js';
+import { at } from '../util/field-path.js';
 
 export function markCatalogObjects(
   objects: readonly KubeObject[],
@@ -22,9 +23,9 @@ export function markCatalogObjects(
       resultFor(
         o,
         'info',
-        `set to "true", so that ${describeObject(o)} is not applied: standalone mode reads the ` +
+        `metadata.annotations.${LOCAL_CONFIG} is set to "true", so that ${describeObject(o)} is not applied: standalone mode reads the ` +
           `version from it, and a cluster without ${operator} has no ${o.kind} kind`,
-        `metadata.annotations.${LOCAL_CONFIG}`,
+        at('metadata', 'annotations', LOCAL_CONFIG),
       ),
     );
   }

@@ -11,6 +11,7 @@ import type { Reporter } from '../io/results.js';
 import type { IssuerIndex } from '../validate/issuers.js';
 import { type DeclaredNames, declaredServiceNames } from '../validate/service-templates.js';
 import { readTLSConfig } from '../validate/tls-config.js';
+import { at } from '../util/field-path.js';
 
 export interface DatabaseRead {
   ctx: KindContext;
@@ -37,8 +38,8 @@ export function readDatabase(
   const spec = db.spec;
   if (!isObj(spec)) {
     report.error(
-      'spec',
-      spec === undefined ? 'is required' : `must be a mapping, got ${describeType(spec)}`,
+      at('spec'),
+      spec === undefined ? 'spec is required' : `spec must be a mapping, got ${describeType(spec)}`,
     );
     return undefined;
   }
@@ -55,9 +56,10 @@ export function readDatabase(
   const declared = kind.clientServices
     ? declaredServiceNames(ctx, kind.clientServices(ctx, plan))
     : undefined;
-  if (tls?.issuerRef) issuers.check(tls.issuerRef, namespace, 'spec.tls.issuerRef', report);
+  if (tls?.issuerRef)
+    issuers.check(tls.issuerRef, namespace, at('spec', 'tls', 'issuerRef'), report);
   for (const o of tls?.overrides.values() ?? []) {
-    if (o.issuerRef) issuers.check(o.issuerRef, namespace, `${o.path}.issuerRef`, report);
+    if (o.issuerRef) issuers.check(o.issuerRef, namespace, o.path.child('issuerRef'), report);
   }
   const grants = readGrants(db, kind, report);
   return { ctx, plan, declared, grants };

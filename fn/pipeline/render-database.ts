@@ -9,6 +9,7 @@ import { Reporter, type Result } from '../io/results.js';
 import { checkExternalIPs } from '../policy/certificate-names.js';
 import { applyPolicyDefaults, checkDatabasePolicy } from '../policy/database-rules.js';
 import { LOCAL_CONFIG } from '../render/metadata.js';
+import { at } from '../util/field-path.js';
 import { checkDerivedNames, checkIdentity } from './check-identity.js';
 import { issueCertificates } from './issue-certificates.js';
 import { markSource } from './mark-source.js';
@@ -47,7 +48,7 @@ export function renderDatabase(db: KubeObject, kind: DatabaseKind, run: Run): Da
     };
   checkDatabasePolicy(ctx, kind, plan, issuers);
   checkExternalIPs(ctx, declared);
-  if (kind.counterpart) report.info('apiVersion', kind.counterpart.note(db, settings.mode));
+  if (kind.counterpart) report.info(at('apiVersion'), kind.counterpart.note(db, settings.mode));
 
   const group = groupOf(made.apiVersion);
   const owner: Owner = { db: made, namespace: ctx.namespace, resource: kind.resource, group };
@@ -59,9 +60,10 @@ export function renderDatabase(db: KubeObject, kind: DatabaseKind, run: Run): Da
   const target: ConnectTarget = { kind, ctx, plan, valid: !report.failed, grants };
   if (report.failed) return { results: report.results, source: db, target };
   if (source !== db && settings.mode === 'standalone') {
+    const path = at('metadata', 'annotations', LOCAL_CONFIG);
     report.info(
-      `metadata.annotations.${LOCAL_CONFIG}`,
-      `set to "true", so that ${describeObject(db)} itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the ${kind.operator} operator)`,
+      path,
+      `${path} is set to "true", so that ${describeObject(db)} itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the ${kind.operator} operator)`,
     );
   }
   return { results: report.results, objects, source, target };

@@ -5,6 +5,7 @@ import { describeObject, groupOf, type KubeObject, namespaceOf } from '../io/obj
 import { type Result, resultFor } from '../io/results.js';
 import { renderDatabase } from './render-database.js';
 import { type Rendered, type Run, where } from './run.js';
+import { at } from '../util/field-path.js';
 
 export interface RenderedDatabases {
   rendered: Rendered[];
@@ -31,7 +32,7 @@ export function renderDatabases(
     const key = `${group}/${kind.kind}/${namespaceOf(o)}/${o.metadata.name}`;
     const first = seen.get(key);
     if (first) {
-      results.push(resultFor(o, 'error', givenTwice(o, first, run), 'metadata.name'));
+      results.push(resultFor(o, 'error', givenTwice(o, first, run), at('metadata', 'name')));
       continue;
     }
     seen.set(key, o);

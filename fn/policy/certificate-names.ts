@@ -11,6 +11,7 @@ import type { CertificateOverride } from '../contract/tls.js';
 import { isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { clusterNamespaceOf, foreignNames, normalDNSName } from '../validate/certificate-names.js';
 import type { DeclaredNames } from '../validate/service-templates.js';
+import { at, type FieldPath } from '../util/field-path.js';
 import { matches, NO_RULES } from './matching.js';
 
 type NamesRule = NonNullable<PolicyRules['certificateNames']>;
@@ -112,16 +113,16 @@ function pathOf(
   value: string,
   override: CertificateOverride | undefined,
   declared: DeclaredNames | undefined,
-): string {
+): FieldPath {
   const [top, sub] = field.split('.');
   const o = override as Record<string, unknown> | undefined;
   const written = sub === undefined ? o?.[top] : isObj(o?.[top]) ? (o[top] as Obj)[sub] : undefined;
   const i = Array.isArray(written) ? written.indexOf(value) : -1;
-  if (override && i >= 0) return `${override.path}.${field}[${i}]`;
+  if (override && i >= 0) return override.path.child(...field.split('.')).index(i);
   const fromTemplate =
     declared && (declared.dnsNames.includes(value) || declared.ipAddresses.includes(value));
-  if (fromTemplate) return 'spec.serviceTemplates';
-  return 'metadata.name';
+  if (fromTemplate) return at('spec', 'serviceTemplates');
+  return at('metadata', 'name');
 }
 
 /** A service template's externalIPs: refused unless the policy's allowedIPRanges hold them. */

@@ -8,6 +8,7 @@ import type { Operator } from '../contract/kind.js';
 import type { KubeObject } from '../io/objects.js';
 import { isObj } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
+import { at } from '../util/field-path.js';
 
 const LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const DNS1123_LABEL = new RegExp(`^${LABEL}$`);
@@ -166,7 +167,7 @@ export function reportGeneratedNames(objects: readonly KubeObject[], report: Rep
     });
   if (found.length === 0) return;
   report.error(
-    'metadata.name',
+    at('metadata', 'name'),
     `the cluster would reject names derived from this one: ${found.map((f) => f.text).join('; ')}; choose a ${advice(found.map((f) => f.finding))}`,
   );
 }
@@ -199,7 +200,7 @@ export function reportOperatorServiceName(
     findings.unshift({ text: `${name.length} characters, more than 63`, limit: 63 });
   if (findings.length === 0) return;
   report.warn(
-    'metadata.name',
+    at('metadata', 'name'),
     `the ${operator} operator names this ${db.kind}'s Service after it, and the API server would refuse Service "${name}": ${findings.map((f) => f.text).join(', ')}; the ${db.kind} is accepted but gets no Service: choose a ${advice(findings)}`,
   );
 }
