@@ -60,6 +60,11 @@ function deployment(
   };
 }
 
+/** The database with `dbtls.dev/allow-clients: value`: who it grants a connection. */
+function granting(db: Obj, value: string): Obj {
+  return { ...db, metadata: { ...db.metadata, annotations: { 'dbtls.dev/allow-clients': value } } };
+}
+
 const workloadOf = (items: Obj[], kind = 'Deployment', name = 'app') =>
   items.find((i) => i.kind === kind && i.metadata.name === name)!;
 const envOf = (w: Obj, container = 0) =>
@@ -113,14 +118,17 @@ describe('a workload that connects to a Postgres', () => {
   });
 
   it('across namespaces reaches the Service by <name>.<namespace>.svc, with a ClusterIssuer', () => {
-    const db = postgres(
-      {
-        tls: {
-          issuerRef: { apiGroup: 'cert-manager.io', kind: 'ClusterIssuer', name: 'cluster-ca' },
+    const db = granting(
+      postgres(
+        {
+          tls: {
+            issuerRef: { apiGroup: 'cert-manager.io', kind: 'ClusterIssuer', name: 'cluster-ca' },
+          },
         },
-      },
-      'pg',
-      'db',
+        'pg',
+        'db',
+      ),
+      'apps/app',
     );
     const r = run(
       resourceList([
@@ -132,7 +140,7 @@ describe('a workload that connects to a Postgres', () => {
     expect(simple(r.results)).toEqual([]);
     expect(envOf(workloadOf(r.items))).toMatchObject({
       PGHOST: 'pg.db.svc',
-      PGUSER: 'postgres',
+      PGUSER: 'app',
       PGSSLROOTCERT: '/etc/dbtls/db-pg/tls/ca.crt',
     });
     const cert = r.items.find((i) => i.kind === 'Certificate' && i.metadata.namespace === 'apps')!;
@@ -149,7 +157,7 @@ describe('a workload that connects to a Postgres', () => {
       resourceList([
         issuer('ca', 'db'),
         issuer('shop-ca', 'apps'),
-        postgres({}, 'pg', 'db'),
+        granting(postgres({}, 'pg', 'db'), 'apps'),
         deployment(
           {
             'dbtls.dev/connect-to': 'Postgres/db/pg',
@@ -289,16 +297,16 @@ describe("each kind's client settings", () => {
     );
   });
 
-  it('Singlestore: the same option files, user root by default', () => {
+  it("Singlestore: the same option files, the workload's name as the user by default", () => {
     const r = connect('singlestore', 'Singlestore/sdb-tls');
     expect(simple(r.results).filter((x) => x.severity === 'error')).toEqual([]);
     const cm = r.items.find(
       (i) => i.kind === 'ConfigMap' && i.metadata.name === 'app-sdb-tls-client',
     )!;
-    expect(cm.data['my.cnf']).toContain('host=sdb-tls\nport=3306\nuser=root\n');
+    expect(cm.data['my.cnf']).toContain('host=sdb-tls\nport=3306\nuser=app\n');
   });
 
-  it('MariaDB and MySQL: the same option files as PerconaXtraDB, user root by default', () => {
+  it("MariaDB and MySQL: the same option files as PerconaXtraDB, the workload's name as the user by default", () => {
     for (const [dir, to, db] of [
       ['mariadb', 'MariaDB/md-standalone-tls', 'MariaDB demo/md-standalone-tls'],
       ['mysql', 'MySQL/some-mysql', 'MySQL demo/some-mysql'],
@@ -312,7 +320,7 @@ describe("each kind's client settings", () => {
         (i) => i.kind === 'ConfigMap' && i.metadata.name === `app-${name}-client`,
       )!;
       const common =
-        `[client]\nhost=${name}\nport=3306\nuser=root\nssl-ca=/etc/dbtls/${name}/tls/ca.crt\n` +
+        `[client]\nhost=${name}\nport=3306\nuser=app\nssl-ca=/etc/dbtls/${name}/tls/ca.crt\n` +
         `ssl-cert=/etc/dbtls/${name}/tls/tls.crt\nssl-key=/etc/dbtls/${name}/tls/tls.key\n`;
       expect(cm.data['my.cnf']).toBe(
         `# Rendered by dbtls: the client side of ${db}, read by MariaDB ` +
@@ -323,7 +331,7 @@ describe("each kind's client settings", () => {
         (i) => i.kind === 'Certificate' && i.metadata.name === `app-${name}-client`,
       )!;
       expect(cert.spec).toMatchObject({
-        commonName: 'root',
+        commonName: 'app',
         usages: ['digital signature', 'key encipherment', 'client auth'],
       });
     }
@@ -467,7 +475,7 @@ describe('checks, with their exact messages', () => {
         {
           severity: 'error',
           field: 'metadata.annotations.dbtls.dev/connect-as',
-          message: `Postgres/demo/pg has spec.clientAuthMode cert: PostgreSQL cuts user names to 63 bytes and pg_hba's cert method compares the whole common name, so user "${'u'.repeat(64)}" (64 bytes) would be refused; set dbtls.dev/connect-as to a shorter user`,
+          message: `PostgreSQL role "${'u'.repeat(64)}" is 64 bytes long; PostgreSQL cuts role names to 63 bytes, and the cut name is another role (pg_hba's cert method compares the whole common name)`,
         },
       ],
     ],
@@ -475,7 +483,7 @@ describe('checks, with their exact messages', () => {
       'a namespaced Issuer for a workload in another namespace',
       [
         issuer('ca', 'db'),
-        postgres({}, 'pg', 'db'),
+        granting(postgres({}, 'pg', 'db'), 'apps/app'),
         deployment({ 'dbtls.dev/connect-to': 'Postgres/db/pg' }, {}, 'app', 'apps'),
       ],
       [
@@ -636,7 +644,12 @@ describe('a database declared in externalDatabases (only in the cluster)', () =>
     apiVersion: 'dbtls.dev/v1alpha1',
     kind: 'DatabaseTLSPolicy',
     metadata: { name: 'p' },
-    spec: { externalDatabases, externalIssuers: ['ClusterIssuer/corp-ca'] },
+    spec: {
+      externalDatabases,
+      externalIssuers: ['ClusterIssuer/corp-ca'],
+      // The external databases of namespace db grant the workloads of namespace apps.
+      rules: { allowClients: { match: { namespaces: ['db'] }, clients: ['apps'] } },
+    },
   });
   const viaIssuer = { 'dbtls.dev/connect-issuer': 'ClusterIssuer/corp-ca' };
 
@@ -653,7 +666,7 @@ describe('a database declared in externalDatabases (only in the cluster)', () =>
       PGHOST: 'orders',
       PGPORT: '5432',
       PGSSLMODE: 'verify-full',
-      PGUSER: 'postgres',
+      PGUSER: 'app',
       PGSSLROOTCERT: '/etc/dbtls/orders/tls/ca.crt',
       PGSSLCERT: '/etc/dbtls/orders/tls/tls.crt',
       PGSSLKEY: '/etc/dbtls/orders/tls/tls.key',
@@ -663,21 +676,13 @@ describe('a database declared in externalDatabases (only in the cluster)', () =>
     expect(cert.spec).toEqual({
       secretName: 'app-orders-client',
       issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'corp-ca' },
-      commonName: 'postgres',
+      commonName: 'app',
       usages: ['digital signature', 'key encipherment', 'client auth'],
     });
   });
 
   it('Kind/namespace/name across namespaces: <db>.<namespace>.svc; each kind its default port and strictest verification', () => {
-    const cm = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'x' },
-      data: {
-        externalDatabases: 'Postgres/db/orders, PerconaXtraDB/db/pxc,VaultServer/db/vault',
-        externalIssuers: 'ClusterIssuer/corp-ca',
-      },
-    };
+    const cm = policy(['Postgres/db/orders', 'PerconaXtraDB/db/pxc', 'VaultServer/db/vault']);
     const to = {
       'dbtls.dev/connect-to': 'Postgres/db/orders,PerconaXtraDB/db/pxc,VaultServer/db/vault',
       ...viaIssuer,
@@ -695,7 +700,7 @@ describe('a database declared in externalDatabases (only in the cluster)', () =>
     const cnf = r.items.find(
       (i) => i.kind === 'ConfigMap' && i.metadata.name === 'app-db-pxc-client',
     )!;
-    expect(cnf.data['my.cnf']).toContain('host=pxc.db.svc\nport=3306\nuser=root\n');
+    expect(cnf.data['my.cnf']).toContain('host=pxc.db.svc\nport=3306\nuser=app\n');
     expect(cnf.data['my.cnf']).toContain('ssl-verify-server-cert\n');
     expect(cnf.data['mysql-client.cnf']).toContain('ssl-mode=VERIFY_IDENTITY\n');
   });
@@ -718,7 +723,7 @@ describe('a database declared in externalDatabases (only in the cluster)', () =>
       const cnf = r.items.find(
         (i) => i.kind === 'ConfigMap' && i.metadata.name === `app-db-${db}-client`,
       )!;
-      expect(cnf.data['my.cnf']).toContain(`host=${db}.db.svc\nport=3306\nuser=root\n`);
+      expect(cnf.data['my.cnf']).toContain(`host=${db}.db.svc\nport=3306\nuser=app\n`);
       expect(cnf.data['my.cnf']).toContain('ssl-verify-server-cert\n');
       expect(cnf.data['mysql-client.cnf']).toContain('ssl-mode=VERIFY_IDENTITY\n');
     }
@@ -736,7 +741,7 @@ describe('a database declared in externalDatabases (only in the cluster)', () =>
     const cnf = r.items.find(
       (i) => i.kind === 'ConfigMap' && i.metadata.name === 'app-db-sdb-client',
     )!;
-    expect(cnf.data['my.cnf']).toContain('host=sdb.db.svc\nport=3306\nuser=root\n');
+    expect(cnf.data['my.cnf']).toContain('host=sdb.db.svc\nport=3306\nuser=app\n');
     const volumes = workloadOf(r.items).spec.template.spec.volumes.map((v: Obj) => v.name);
     expect(volumes).toEqual(['dbtls-db-sdb-tls', 'dbtls-db-sdb-config', 'dbtls-db-mssql-tls']);
   });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { dump } from 'js-yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DIST, errorsOf, issuer, postgres, resourceList, runFn } from './helpers.js';
+import { clusterIssuer, DIST, errorsOf, issuer, postgres, resourceList, runFn } from './helpers.js';
 
 const policy = (name: string, rules: Record<string, unknown>, extra = {}) => ({
   apiVersion: 'dbtls.dev/v1alpha1',
@@ -112,6 +112,55 @@ describe('a repository policy that would loosen the platform policy is refused',
       { tlsProtocols: { versions: ['1.2', '1.1'] } },
       'spec.rules.tlsProtocols.versions',
       `policy rule tlsProtocols: versions 1.2, 1.1 is looser than the platform policy's 1.2 ${TAIL}`,
+    ],
+    [
+      'a client the platform does not grant',
+      { allowClients: { clients: ['shop/report'] } },
+      { allowClients: { clients: ['shop'] } },
+      'spec.rules.allowClients.clients',
+      'policy rule allowClients: "shop" is not granted by the platform policy\'s clients (shop/report; DatabaseTLSPolicy "platform"); a DatabaseTLSPolicy in the repository can only narrow the platform\'s grants',
+    ],
+    [
+      'an administrative user where the platform grants a namespace',
+      { allowClients: { clients: ['shop'] } },
+      { allowClients: { clients: ['shop/report as postgres'] } },
+      'spec.rules.allowClients.clients',
+      'policy rule allowClients: "shop/report as postgres" is not granted by the platform policy\'s clients (shop; DatabaseTLSPolicy "platform"); a DatabaseTLSPolicy in the repository can only narrow the platform\'s grants',
+    ],
+    [
+      "a DNS suffix above the platform's",
+      { certificateNames: { allowedDNSSuffixes: ['corp.example.com'] } },
+      { certificateNames: { allowedDNSSuffixes: ['example.com'] } },
+      'spec.rules.certificateNames.allowedDNSSuffixes[0]',
+      'policy rule certificateNames: "example.com" is not within the platform policy\'s allowedDNSSuffixes (corp.example.com; DatabaseTLSPolicy "platform"); a DatabaseTLSPolicy in the repository can only narrow the platform\'s list',
+    ],
+    [
+      'a wider IP range',
+      { certificateNames: { allowedIPRanges: ['10.0.0.0/8'] } },
+      { certificateNames: { allowedIPRanges: ['10.0.0.0/7'] } },
+      'spec.rules.certificateNames.allowedIPRanges[0]',
+      'policy rule certificateNames: "10.0.0.0/7" is not within the platform policy\'s allowedIPRanges (10.0.0.0/8; DatabaseTLSPolicy "platform"); a DatabaseTLSPolicy in the repository can only narrow the platform\'s list',
+    ],
+    [
+      'grants to external databases the platform policy does not make',
+      { requireTLS: {} },
+      { allowClients: { clients: ['shop'] } },
+      'spec.rules.allowClients',
+      'policy rule allowClients is not set by the platform policy (DatabaseTLSPolicy "platform"), and it grants workloads access to the external databases it lists, which the platform policy refuses; a DatabaseTLSPolicy in the repository can only tighten the platform\'s: ask the platform to add the rule',
+    ],
+    [
+      'certificate names the platform policy does not allow',
+      { requireTLS: {} },
+      { certificateNames: { allowedDNSSuffixes: ['example.com'] } },
+      'spec.rules.certificateNames',
+      'policy rule certificateNames is not set by the platform policy (DatabaseTLSPolicy "platform"), and it allows wildcard names outside the cluster and externalIPs in certificates, which the platform policy refuses; a DatabaseTLSPolicy in the repository can only tighten the platform\'s: ask the platform to add the rule',
+    ],
+    [
+      'IP ranges where the platform allows no externalIP',
+      { certificateNames: { allowedDNSSuffixes: ['corp.example.com'] } },
+      { certificateNames: { allowedIPRanges: ['8.8.8.0/24'] } },
+      'spec.rules.certificateNames.allowedIPRanges',
+      `policy rule certificateNames: allowedIPRanges 8.8.8.0/24 would allow service templates' externalIPs the platform policy refuses ${TAIL}`,
     ],
   ];
   for (const [what, platformRules, repoRules, field, message] of cases) {
@@ -231,6 +280,73 @@ describe('a repository policy tightens the platform policy', () => {
     );
     // operator mode emits the Certificates; validate mode would emit nothing.
     expect(r.output.items.some((i: any) => i.kind === 'Certificate')).toBe(true);
+  });
+});
+
+describe('the rules that grant: the repository narrows what the platform grants', () => {
+  const ISSUER = { apiGroup: 'cert-manager.io', kind: 'ClusterIssuer', name: 'cluster-ca' };
+  const workload = (name: string) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name,
+      namespace: 'shop',
+      annotations: {
+        'dbtls.dev/connect-to': 'Postgres/db/orders',
+        'dbtls.dev/connect-issuer': 'ClusterIssuer/cluster-ca',
+      },
+    },
+    spec: {
+      template: {
+        spec: { securityContext: { fsGroup: 1000 }, containers: [{ name: 'app', image: 'x' }] },
+      },
+    },
+  });
+  const match = { namespaces: ['db'] };
+  const external = {
+    externalDatabases: ['Postgres/db/orders'],
+    externalIssuers: ['ClusterIssuer/cluster-ca'],
+  };
+
+  it("allowClients: only the repository's narrower grant applies", () => {
+    const run = (name: string) =>
+      runFn(
+        resourceList(
+          [inRepository({ allowClients: { match, clients: ['shop/report'] } }), workload(name)],
+          policy('platform', { allowClients: { match, clients: ['shop'] } }, external),
+        ),
+      );
+    expect(errorsOf(run('report'))).toEqual([]);
+    expect(errorsOf(run('other')).map((e) => e.field)).toEqual([
+      'metadata.annotations.dbtls.dev/connect-to',
+    ]);
+  });
+
+  it("certificateNames: only the repository's narrower suffix applies", () => {
+    const db = (dnsName: string) => ({
+      apiVersion: 'kubedb.com/v1',
+      kind: 'Postgres',
+      metadata: { name: 'pg', namespace: 'demo' },
+      spec: {
+        version: '16.4',
+        tls: { issuerRef: ISSUER, certificates: [{ alias: 'server', dnsNames: [dnsName] }] },
+      },
+    });
+    const run = (dnsName: string) =>
+      runFn(
+        resourceList(
+          [
+            inRepository({ certificateNames: { allowedDNSSuffixes: ['corp.example.com'] } }),
+            clusterIssuer(),
+            db(dnsName),
+          ],
+          policy('platform', { certificateNames: { allowedDNSSuffixes: ['example.com'] } }),
+        ),
+      );
+    expect(errorsOf(run('*.corp.example.com'))).toEqual([]);
+    expect(errorsOf(run('*.shop.example.com')).map((e) => e.field)).toEqual([
+      'spec.tls.certificates[0].dnsNames[0]',
+    ]);
   });
 });
 

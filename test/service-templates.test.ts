@@ -30,6 +30,15 @@ const config = (mode: string) => ({
   data: { mode },
 });
 const operator = config('operator');
+const operatorAllowing = {
+  apiVersion: 'dbtls.dev/v1alpha1',
+  kind: 'DatabaseTLSPolicy',
+  metadata: { name: 'p' },
+  spec: {
+    mode: 'operator',
+    rules: { certificateNames: { allowedIPRanges: ['198.51.100.0/24', '203.0.113.0/24'] } },
+  },
+};
 
 /** One database of each kind, named db in namespace demo, with `serviceTemplates`. */
 const KINDS: Record<string, (templates: unknown) => Record<string, unknown>> = {
@@ -140,7 +149,8 @@ describe('spec.serviceTemplates: declared names in the server certificate', () =
           spec: { type: 'LoadBalancer', loadBalancerIP: '203.0.113.99' },
         },
       ];
-      const r = runFn(resourceList([issuer(), make(templates)], operator));
+      // A Service's externalIPs need the policy's allowedIPRanges (CVE-2020-8554).
+      const r = runFn(resourceList([issuer(), make(templates)], operatorAllowing));
       expect(resultsOf(r).filter((x) => x.severity !== 'info')).toEqual([]);
       const spec = serverCert(r).spec;
       expect(spec.dnsNames.slice(-2)).toEqual(['db.example.com', 'db-alt.example.com']);

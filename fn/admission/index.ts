@@ -25,6 +25,15 @@ const NOT_EXPRESSIBLE: Partial<Record<keyof PolicyRules, string>> = {
   forbidSelfSignedIssuers:
     'whether an issuer is self-signed is in the Issuer or ClusterIssuer, not in the database; ' +
     'a ValidatingAdmissionPolicy sees only the object admitted (and one parameter object)',
+  allowClients:
+    'who connects is in the workloads (dbtls.dev/connect-to) and their client Certificates, not ' +
+    'in the database the rule matches',
+  certificateNames:
+    'the names are checked in the Certificates dbtls renders, after the overrides are merged ' +
+    "with the kind's defaults, which a database's spec alone does not hold",
+  forbidCrossNamespaceClients:
+    'who connects is in the workloads (dbtls.dev/connect-to) and their client Certificates, not ' +
+    'in the database the rule matches',
 };
 
 export function buildAdmission(

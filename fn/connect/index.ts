@@ -34,6 +34,7 @@ import {
   type SecretWriters,
   TO_PATH,
 } from './run.js';
+import { mayConnect } from './access.js';
 import { issuerFor, readConnections, readIssuer } from './targets.js';
 import {
   ADDED,
@@ -50,6 +51,7 @@ import {
 } from './workload.js';
 import { at } from '../util/field-path.js';
 
+export { ALLOW_CLIENTS, readGrants } from './grants.js';
 export { ADDED, CONNECT_AS, CONNECT_ISSUER, CONNECT_TO, CONTAINERS } from './workload.js';
 export type { ConnectTarget, SecretWriters } from './run.js';
 
@@ -181,7 +183,9 @@ function addConnection(
   const { o, report } = run;
   const { ctx, plan } = c.target;
   const db = describeObject(ctx.db);
-  const dbUser = user ?? c.profile.defaultUser ?? o.metadata.name;
+  // The user is the workload's own unless it names one: never a default of the engine's.
+  const dbUser = user ?? o.metadata.name;
+  if (!mayConnect(run, c, dbUser, user !== undefined, issuer)) return;
   const issuerRef = issuer ?? issuerFor(c, o, report);
   const refused = c.profile.refusedUser?.(ctx, plan, dbUser);
   if (refused) {

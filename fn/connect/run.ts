@@ -1,7 +1,7 @@
 // What each step of connecting one workload is handed (fn/connect/): the databases it may connect
 // to, the connection being added, the workload's edit in progress, and where files are mounted.
 import type { ClientProfile, DatabaseKind, KindContext } from '../contract/kind.js';
-import type { Settings } from '../contract/settings.js';
+import type { ClientGrant, Settings } from '../contract/settings.js';
 import type { KubeObject, Obj } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
 import type { IssuerIndex } from '../validate/issuers.js';
@@ -17,6 +17,8 @@ export interface ConnectTarget {
   valid: boolean;
   /** Declared in externalDatabases: not in the input, so nothing of it can be read. */
   external?: boolean;
+  /** Who the database grants a connection besides its own namespace (dbtls.dev/allow-clients). */
+  grants?: readonly ClientGrant[];
 }
 
 /** Where connections' files are mounted: `/etc/dbtls/<connection>/tls` and `…/config`. */

@@ -132,11 +132,6 @@ export interface ClientSettings {
  * kinds only through this: a new kind describes its client here and nowhere else.
  */
 export interface ClientProfile<Plan = unknown> {
-  /**
-   * The user (certificate common name) when `dbtls.dev/connect-as` is not set; README states it.
-   * Without one, the workload's name.
-   */
-  defaultUser?: string;
   /** The Service in front of the primary, and its port: the same in operator and standalone mode. */
   endpoint(ctx: KindContext, plan: Plan): { service: string; port: number };
   /**
@@ -155,6 +150,23 @@ export interface ClientProfile<Plan = unknown> {
   ): { path: FieldPath; reason: string } | undefined;
   /** The client's settings for one connection. */
   settings(c: ClientConnection, ctx: KindContext, plan: Plan): ClientSettings;
+}
+
+/**
+ * The engine's users as a client certificate names them (its common name, `dbtls.dev/connect-as`):
+ * which are the engine's own administrative users, and which names the engine would not take.
+ * The connect stage (fn/connect/grants.ts) never makes an administrative user a default: a
+ * workload connects as one only where the database grants it by name.
+ */
+export interface DatabaseUsers {
+  /** What the engine calls a user, for messages: 'PostgreSQL role', 'MySQL user'. */
+  noun: string;
+  /** The superuser and the built-in administrative users (KubeDB's and the engine's own). */
+  administrative: readonly string[];
+  /** The engine compares user names without regard to case (SQL Server logins). */
+  caseInsensitive?: boolean;
+  /** Why the engine would not take `user` as a user name (its length limit, a reserved prefix). */
+  invalid?(user: string): string | undefined;
 }
 
 /** What a kind that stands for another says of it (DatabaseKind.counterpart). */
@@ -250,6 +262,8 @@ export interface DatabaseKind<Plan = unknown> {
   operatorTLSProtocols?: { versions: readonly string[]; file: string; override: FieldPath };
   /** How applications connect (annotation `dbtls.dev/connect-to`); kinds without one are refused. */
   client?: ClientProfile<Plan>;
+  /** The engine's users, as client certificates name them: required of a kind with a `client`. */
+  users?: DatabaseUsers;
   /**
    * The standalone workload (StatefulSet, Services, configuration), mounting `certificates`; the
    * pipeline builds the `owner` its objects are labelled and named from, once per database.

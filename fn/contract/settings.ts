@@ -75,7 +75,26 @@ export interface PolicyRules {
   certificateLifetime?: Rule & { maximumDuration?: bigint; minimumRenewBefore?: bigint };
   /** TLS versions servers accept, where dbtls writes their configuration (MSSQL tlsprotocols). */
   tlsProtocols?: Rule & { versions: string[] };
+  /** Workloads of other namespaces (or administrative users) granted the matched databases. */
+  allowClients?: Rule & { clients: string[]; grants: ClientGrant[] };
+  /** Matched databases are reached only from their own namespace, whatever they grant. */
+  forbidCrossNamespaceClients?: Rule;
+  /** The names outside the cluster matched databases' certificates may hold. */
+  certificateNames?: Rule & { allowedDNSSuffixes?: string[]; allowedIPRanges?: string[] };
 }
+/**
+ * Who may connect to a database besides the workloads of its own namespace (fn/connect/grants.ts):
+ * a namespace's workloads, or one workload, as users other than the administrative ones, or as
+ * exactly `user`.
+ */
+export interface ClientGrant {
+  namespace: string;
+  /** Undefined: every workload of the namespace. */
+  workload?: string;
+  /** Undefined: every user but the engine's administrative ones. */
+  user?: string;
+}
+
 export interface AllowedIssuer {
   kind?: 'Issuer' | 'ClusterIssuer';
   namespace?: string;

@@ -47,6 +47,7 @@ import {
   type SecureTransport,
   REQUIRE_SSL_SETTING,
 } from './mysql-family.js';
+import { mysqlUsers } from './mysql-client.js';
 import {
   certOptions,
   clientTLSCnf,
@@ -173,6 +174,7 @@ export const mariadb = defineKind<MariaDBPlan>({
   clientServices: (ctx) => ({ primary: ctx.db.metadata.name }),
 
   client: mysqlFamilyClient('MariaDB'),
+  users: mysqlUsers('MariaDB'),
 
   connectionSettings: [REQUIRE_SSL_SETTING],
 

@@ -142,6 +142,9 @@ export const mongodb = defineKind<MongoDBPlan>({
     return { commonName: 'root', subject, usages: USAGES.client };
   },
 
+  // Not connectable yet; KubeDB's administrative user is root.
+  users: { noun: 'MongoDB user', administrative: ['root'] },
+
   workload() {
     // plan() refuses standalone mode, so the pipeline never asks for a workload.
     return [];

@@ -255,7 +255,6 @@ export const mssqlserver = defineKind<MSSQLPlan>({
   client: {
     // SQL Server logins do not authenticate by certificate: the client certificate is mounted for
     // drivers that present one, and the CA for the driver to verify the server (README: SQL Server).
-    defaultUser: 'sa',
     endpoint: (ctx) => ({ service: ctx.db.metadata.name, port: PORT }),
     weakVerification: (_ctx, plan) =>
       plan.clientTLS
@@ -267,6 +266,18 @@ export const mssqlserver = defineKind<MSSQLPlan>({
           },
     // No variable every driver reads; the connection string names the files (README).
     settings: () => ({ env: [] }),
+  },
+
+  // sa is KubeDB's login and SQL Server's administrator; logins compare without regard to case
+  // under the default collation, and ##…## logins are SQL Server's own certificate-based ones.
+  users: {
+    noun: 'SQL Server login',
+    administrative: ['sa'],
+    caseInsensitive: true,
+    invalid: (user) =>
+      user.startsWith('##')
+        ? 'begins with "##", which SQL Server keeps for its own logins'
+        : undefined,
   },
 
   podTemplate: { container: 'mssql', resources: MSSQL_RESOURCES, kindApplies: ['env'] },

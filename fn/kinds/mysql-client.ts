@@ -7,7 +7,34 @@
 // with ssl-mode=VERIFY_IDENTITY, which they put in place of ssl-verify-server-cert. Each client
 // warns on the other's option, even with the `loose-` prefix: one file for each.
 import { type OptionLine, renderOptionFile } from '../text/my-cnf.js';
-import type { ClientConnection, ClientSettings } from './kind.js';
+import type { ClientConnection, ClientSettings, DatabaseUsers } from './kind.js';
+
+/** MySQL's own accounts: root (KubeDB's) and the system accounts MySQL 8 creates. */
+const MYSQL_ADMINISTRATIVE = ['root', 'mysql.sys', 'mysql.session', 'mysql.infoschema'];
+
+/**
+ * The users of a MySQL-protocol server. MySQL (5.7.8 and later) takes user names of at most 32
+ * characters; MariaDB (10.4 and later: `root`, `mysql` and `mariadb.sys` are its own) at most 80.
+ * The server compares them with trailing spaces ignored (PAD SPACE), which the trimmed value
+ * dbtls writes cannot carry.
+ */
+export function mysqlUsers(engine: 'MySQL' | 'MariaDB' | 'Singlestore'): DatabaseUsers {
+  const administrative =
+    engine === 'MariaDB'
+      ? ['root', 'mysql', 'mariadb.sys']
+      : engine === 'MySQL'
+        ? MYSQL_ADMINISTRATIVE
+        : ['root'];
+  const limit = engine === 'MariaDB' ? 80 : 32;
+  return {
+    noun: `${engine} user`,
+    administrative,
+    invalid: (user) =>
+      [...user].length > limit
+        ? `is ${[...user].length} characters long; a ${engine} user name has at most ${limit}`
+        : undefined,
+  };
+}
 
 /** Read by MariaDB clients through MYSQL_HOME. */
 export const MARIADB_OPTION_FILE = 'my.cnf';

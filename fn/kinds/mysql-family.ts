@@ -199,14 +199,13 @@ export function mysqlReloader(
 }
 
 /**
- * How applications connect to a MySQL-family server (`dbtls.dev/connect-to`): as root by default
- * (KubeDB's; the client alias's certificate is root's too) to the primary Service on 3306, with the
+ * How applications connect to a MySQL-family server (`dbtls.dev/connect-to`): as the user the
+ * workload names (root, KubeDB's, only where the database grants it) to the primary Service on 3306, with the
  * `[client]` option files of mysql-client.ts. requireSSL false is refused: the server would then
  * accept the application without TLS.
  */
 export function mysqlFamilyClient(kind: string): ClientProfile<{ requireSSL: boolean }> {
   return {
-    defaultUser: 'root',
     endpoint: (ctx) => ({ service: ctx.db.metadata.name, port: MYSQL_PORT }),
     weakVerification: (_ctx, plan) =>
       plan.requireSSL

@@ -42,6 +42,7 @@ import {
   type SecureTransport,
   REQUIRE_SSL_SETTING,
 } from './mysql-family.js';
+import { mysqlUsers } from './mysql-client.js';
 import {
   clientTLSCnf,
   CONFIG_DIR,
@@ -181,6 +182,7 @@ export const mysql = defineKind<MySQLPlan>({
   clientServices: (ctx) => ({ primary: ctx.db.metadata.name }),
 
   client: mysqlFamilyClient('MySQL'),
+  users: mysqlUsers('MySQL'),
 
   connectionSettings: [REQUIRE_SSL_SETTING],
 

@@ -45,6 +45,7 @@ import {
   mysqlRotation,
   REQUIRE_SSL_SETTING,
 } from './mysql-family.js';
+import { mysqlUsers } from './mysql-client.js';
 import {
   CERT_DIR,
   CONFIG_DIR,
@@ -182,6 +183,8 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
   },
 
   client: mysqlFamilyClient('PerconaXtraDB'),
+  // Percona XtraDB Cluster is MySQL: MySQL's accounts and limit.
+  users: mysqlUsers('MySQL'),
 
   podTemplate: { container: 'perconaxtradb' },
 

@@ -209,9 +209,20 @@ export const postgres = defineKind<PostgresPlan>({
     return { commonName: 'postgres', usages: USAGES.client };
   },
 
+  // KubeDB's superuser is postgres; PostgreSQL reserves the pg_ prefix for its predefined roles
+  // and cuts a longer name to NAMEDATALEN - 1 = 63 bytes, which would then be another role's.
+  users: {
+    noun: 'PostgreSQL role',
+    administrative: ['postgres'],
+    invalid: (user) =>
+      Buffer.byteLength(user) > 63
+        ? `is ${Buffer.byteLength(user)} bytes long; PostgreSQL cuts role names to 63 bytes, and the cut name is another role (pg_hba's cert method compares the whole common name)`
+        : user.startsWith('pg_')
+          ? 'begins with "pg_", which PostgreSQL reserves for its predefined roles'
+          : undefined,
+  },
+
   client: {
-    // KubeDB's own user; an application's role is named with dbtls.dev/connect-as.
-    defaultUser: 'postgres',
     endpoint: (ctx) => ({ service: ctx.db.metadata.name, port: PORT }),
     weakVerification(_ctx, plan) {
       if (plan.sslMode === 'verify-full' || plan.sslMode === 'verify-ca') return undefined;

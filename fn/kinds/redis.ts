@@ -235,6 +235,10 @@ export const redis = defineKind<RedisPlan>({
     return { commonName: 'default', usages: USAGES.client };
   },
 
+  // Not connectable (no client profile), but its users are facts of the kind: default is Redis's
+  // own user, the one KubeDB's client certificate names.
+  users: { noun: 'Redis ACL user', administrative: ['default'] },
+
   podTemplate: { container: 'redis' },
 
   workload(ctx, plan, certificates, owner) {

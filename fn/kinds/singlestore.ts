@@ -37,7 +37,7 @@ import { operatorOnlyFields, readInt, readString, warnOperatorOnly } from '../va
 import { nameWithSuffix } from '../util/names.js';
 import type { Reporter } from '../io/results.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
-import { mysqlClientSettings } from './mysql-client.js';
+import { mysqlClientSettings, mysqlUsers } from './mysql-client.js';
 import { readSinglestoreConfiguration, singlestoreConfigVolume } from './singlestore-config.js';
 import { inlineData, type UserConfiguration } from '../render/user-config.js';
 import type { VersionNaming } from '../contract/versions.js';
@@ -187,11 +187,12 @@ export const singlestore = defineKind<SinglestorePlan>({
 
   client: {
     // The primary Service reaches the aggregators; clients speak the MySQL protocol.
-    defaultUser: 'root',
     endpoint: (ctx) => ({ service: ctx.db.metadata.name, port: PORT }),
     settings: (c, ctx) =>
       mysqlClientSettings(c, `Singlestore ${ctx.namespace}/${ctx.db.metadata.name}`),
   },
+
+  users: mysqlUsers('Singlestore'),
 
   podTemplate: {
     container: 'singlestore',

@@ -236,6 +236,9 @@ export const vaultserver = defineKind<VaultPlan>({
     }),
   },
 
+  // Vault's cert auth method maps a common name to a role: no name is Vault's own administrator.
+  users: { noun: 'Vault cert auth name', administrative: [] },
+
   podTemplate: { container: 'vault', operator: 'KubeVault' },
 
   workload(ctx, plan, certificates, owner) {

@@ -1,6 +1,7 @@
 // Stage (each database): its Certificates, one per alias the kind issues (several for an alias
 // the kind splits into parts), each with the user's overrides merged in, the policy's part applied
-// (privateKey, certificateLifetime) and cert-manager's webhook checks made.
+// (privateKey, certificateLifetime), cert-manager's webhook checks made, and every name checked
+// to be the database's own (policy/certificate-names.ts).
 import type {
   CertificateDefaults,
   DatabaseKind,
@@ -9,6 +10,7 @@ import type {
   Owner,
 } from '../contract/kind.js';
 import type { KubeObject } from '../io/objects.js';
+import { checkCertificateNames } from '../policy/certificate-names.js';
 import { applyCertificatePolicy } from '../policy/certificate-rules.js';
 import { buildCertificate } from '../render/certificate.js';
 import { nameWithSuffix } from '../util/names.js';
@@ -37,6 +39,7 @@ export function issueCertificates(
       issued.push(
         part !== undefined ? { alias, name, secretName, part } : { alias, name, secretName },
       );
+      const defaults = kind.certificateDefaults(ctx, plan, alias, part);
       const certificate = applyCertificatePolicy(
         buildCertificate({
           owner,
@@ -45,16 +48,13 @@ export function issueCertificates(
           secretName,
           override,
           issuerRef: override?.issuerRef ?? tls.issuerRef,
-          defaults: withDeclaredNames(
-            kind.certificateDefaults(ctx, plan, alias, part),
-            alias,
-            declared,
-          ),
+          defaults: withDeclaredNames(defaults, alias, declared),
         }),
         ctx,
         override,
       );
       reportWebhookErrors(certificate, alias, override, report);
+      checkCertificateNames(certificate, ctx, override, declared, defaults.dnsNames ?? []);
       objects.push(certificate);
     }
   }

@@ -2,8 +2,9 @@
 // fields (its plan), the names declared for its Services, and every issuerRef checked against the
 // issuers of the input. Undefined (reported) when spec is not a mapping.
 import type { DatabaseKind, InputLookup, KindContext } from '../contract/kind.js';
-import type { Settings } from '../contract/settings.js';
+import type { ClientGrant, Settings } from '../contract/settings.js';
 import type { VersionLookup } from '../contract/versions.js';
+import { readGrants } from '../connect/grants.js';
 import { isObj, type KubeObject, namespaceOf } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
 import type { Reporter } from '../io/results.js';
@@ -17,6 +18,8 @@ export interface DatabaseRead {
   plan: unknown;
   /** The DNS names and IPs the database's service templates declare, for its server certificate. */
   declared: DeclaredNames | undefined;
+  /** Who it grants a connection besides its own namespace (dbtls.dev/allow-clients). */
+  grants: ClientGrant[];
 }
 
 /** What a database's spec is read with: the settings, and where its references are looked up. */
@@ -59,5 +62,6 @@ export function readDatabase(
   for (const o of tls?.overrides.values() ?? []) {
     if (o.issuerRef) issuers.check(o.issuerRef, namespace, o.path.child('issuerRef'), report);
   }
-  return { ctx, plan, declared };
+  const grants = readGrants(db, kind, report);
+  return { ctx, plan, declared, grants };
 }

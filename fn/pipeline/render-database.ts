@@ -6,6 +6,7 @@ import type { DatabaseKind, Owner } from '../contract/kind.js';
 import { ambiguityMessage, yaml11Booleans } from '../io/ambiguous.js';
 import { describeObject, groupOf, type KubeObject } from '../io/objects.js';
 import { Reporter, type Result } from '../io/results.js';
+import { checkExternalIPs } from '../policy/certificate-names.js';
 import { applyPolicyDefaults, checkDatabasePolicy } from '../policy/database-rules.js';
 import { LOCAL_CONFIG } from '../render/metadata.js';
 import { at } from '../util/field-path.js';
@@ -38,10 +39,15 @@ export function renderDatabase(db: KubeObject, kind: DatabaseKind, run: Run): Da
   const made = kind.counterpart ? { ...db, apiVersion: kind.counterpart.apiVersion } : db;
   const read = readDatabase(made, kind, run, report);
   if (!read) return { results: report.results, source: db };
-  const { ctx, plan, declared } = read;
+  const { ctx, plan, declared, grants } = read;
   if (report.failed)
-    return { results: report.results, source: db, target: { kind, ctx, plan, valid: false } };
+    return {
+      results: report.results,
+      source: db,
+      target: { kind, ctx, plan, valid: false, grants },
+    };
   checkDatabasePolicy(ctx, kind, plan, issuers);
+  checkExternalIPs(ctx, declared);
   if (kind.counterpart) report.info(at('apiVersion'), kind.counterpart.note(db, settings.mode));
 
   const group = groupOf(made.apiVersion);
@@ -51,7 +57,7 @@ export function renderDatabase(db: KubeObject, kind: DatabaseKind, run: Run): Da
     objects.push(...renderWorkload(kind, ctx, plan, issued, owner));
   const source = markSource(db, kind, settings, run.asGenerator, report);
   checkDerivedNames(db, kind, settings.mode, objects, report);
-  const target: ConnectTarget = { kind, ctx, plan, valid: !report.failed };
+  const target: ConnectTarget = { kind, ctx, plan, valid: !report.failed, grants };
   if (report.failed) return { results: report.results, source: db, target };
   if (source !== db && settings.mode === 'standalone') {
     const path = at('metadata', 'annotations', LOCAL_CONFIG);

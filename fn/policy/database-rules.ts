@@ -140,19 +140,27 @@ function checkConnectionSecurity<Plan>(
   }
 }
 
+/** Whether the rule allows `ref`, an issuer named by an object of `namespace`. */
+export function issuerAllowed(
+  ai: NonNullable<PolicyRules['allowedIssuers']>,
+  ref: IssuerRef,
+  namespace: string,
+): boolean {
+  return ai.issuers.some(
+    (a: AllowedIssuer) =>
+      a.name === ref.name &&
+      (a.kind === undefined || a.kind === ref.kind) &&
+      (a.namespace === undefined || (ref.kind === 'Issuer' && a.namespace === namespace)),
+  );
+}
+
 function checkAllowedIssuer(
   ctx: KindContext,
   ai: NonNullable<PolicyRules['allowedIssuers']>,
   ref: IssuerRef,
   path: FieldPath,
 ): void {
-  const ok = ai.issuers.some(
-    (a: AllowedIssuer) =>
-      a.name === ref.name &&
-      (a.kind === undefined || a.kind === ref.kind) &&
-      (a.namespace === undefined || (ref.kind === 'Issuer' && a.namespace === ctx.namespace)),
-  );
-  if (!ok)
+  if (!issuerAllowed(ai, ref, ctx.namespace))
     violation(
       ctx.report,
       ai,

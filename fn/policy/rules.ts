@@ -15,11 +15,14 @@ import type {
   Rule,
 } from '../contract/settings.js';
 import type { IssuerRef } from '../contract/tls.js';
+import { isIP } from 'node:net';
 import { isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { type Result, resultFor } from '../io/results.js';
+import { readGrantList } from '../connect/grants.js';
 import { formatGoDuration, parseGoDuration } from '../util/duration.js';
 import { at, type FieldPath } from '../util/field-path.js';
 import { DEFAULT_DURATION } from '../validate/certificate-lifetime.js';
+import { dnsNameProblem } from '../validate/go-formats.js';
 import { NO_RULES } from './matching.js';
 
 // The rules' types are the contract's (fn/contract/settings.ts): kinds read them too.
@@ -70,6 +73,21 @@ export function readRules(
     const versions = [...new Set(r.versions as string[])].sort().reverse();
     rules.tlsProtocols = { ...base(r), versions };
   }
+  if (isObj(raw.allowClients)) {
+    const r = raw.allowClients;
+    const clients = r.clients as string[];
+    const grants = readGrantList(clients, undefined, (entry, problem) =>
+      bad(
+        RULES.child('allowClients', 'clients').index(clients.indexOf(entry)),
+        `"${entry}" ${problem}`,
+      ),
+    );
+    rules.allowClients = { ...base(r), clients, grants };
+  }
+  if (isObj(raw.certificateNames))
+    rules.certificateNames = readCertificateNames(raw.certificateNames, bad);
+  if (isObj(raw.forbidCrossNamespaceClients))
+    rules.forbidCrossNamespaceClients = base(raw.forbidCrossNamespaceClients);
   return { rules, results };
 }
 
@@ -218,4 +236,36 @@ function connectionSettings(kinds: readonly DatabaseKind[]) {
   return kinds.flatMap((kind: DatabaseKind) =>
     (kind.connectionSettings ?? []).map((setting) => ({ kind, setting })),
   );
+}
+
+/** DNS suffixes as clients compare them, and IP ranges as CIDRs Node's BlockList reads. */
+function readCertificateNames(r: Obj, bad: Bad): PolicyRules['certificateNames'] {
+  const suffixes = r.allowedDNSSuffixes as string[] | undefined;
+  const ranges = r.allowedIPRanges as string[] | undefined;
+  suffixes?.forEach((suffix, i) => {
+    const bare = suffix.toLowerCase().replace(/^\*?\.|\.$/g, '');
+    if (bare === '' || dnsNameProblem(bare) !== undefined)
+      bad(
+        RULES.child('certificateNames', 'allowedDNSSuffixes').index(i),
+        `"${suffix}" is not a DNS name (e.g. db.example.com)`,
+      );
+  });
+  ranges?.forEach((cidr, i) => {
+    const [ip, bits, ...rest] = cidr.split('/');
+    const family = isIP(ip);
+    const max = family === 6 ? 128 : 32;
+    const n = Number(bits);
+    if (family === 0 || rest.length > 0 || !/^\d{1,3}$/.test(bits ?? '') || n > max)
+      bad(
+        RULES.child('certificateNames', 'allowedIPRanges').index(i),
+        `"${cidr}" is not a CIDR (e.g. 203.0.113.0/24)`,
+      );
+  });
+  return {
+    ...base(r),
+    ...compactRule({
+      allowedDNSSuffixes: suffixes?.map((s) => s.toLowerCase().replace(/^\*?\.|\.$/g, '')),
+      allowedIPRanges: ranges,
+    }),
+  };
 }

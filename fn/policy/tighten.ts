@@ -1,14 +1,15 @@
 // A platform's policy tightened by one from the repository. The platform's rules hold whatever the
-// repository says: a rule only the repository sets is added, a rule both set takes the stricter
-// value of each field, and a field the repository sets looser than the platform is an error naming
-// the rule, the field and the platform's policy. Nothing here names a kind: connection settings
-// are compared by the levels the kinds declare.
+// repository says: a rule only the repository sets is added (but for the rules that grant, GRANTS),
+// a rule both set takes the stricter value of each field, and a field the repository sets looser
+// than the platform is an error naming the rule, the field and the platform's policy. Nothing here
+// names a kind: connection settings are compared by the levels the kinds declare.
 import { isDeepStrictEqual } from 'node:util';
 import type { DatabaseKind } from '../contract/kind.js';
 import type { AllowedIssuer, Match, PolicyRules, Rule } from '../contract/settings.js';
 import { formatGoDuration } from '../util/duration.js';
 import { DEFAULT_DURATION } from '../validate/certificate-lifetime.js';
 import type { Segment } from '../util/field-path.js';
+import { tightenClients, tightenNames } from './tighten-names.js';
 
 /** Reports a field of the repository's spec.rules (a path under it) that would loosen a rule. */
 export type Loosening = (path: Segment[], message: string) => void;
@@ -40,13 +41,31 @@ export function tightenRules(
     const r = repository[name];
     if (r === undefined) continue;
     if (p === undefined) {
-      (out as Record<string, Rule>)[name] = r;
+      if (name in GRANTS) m.bad([name], grantedByRepository(name, m));
+      else (out as Record<string, Rule>)[name] = r;
       continue;
     }
     const rule = tightenCommon(name, p, r, m);
     (out as Record<string, Rule>)[name] = MERGERS[name](rule, p as never, r as never, m);
   }
   return out;
+}
+
+/**
+ * Rules that grant as well as restrict: without them the platform refuses what they allow. A
+ * repository may narrow them where the platform sets them, never add them where it does not.
+ */
+const GRANTS: Partial<Record<RuleName, string>> = {
+  allowClients: 'it grants workloads access to the external databases it lists',
+  certificateNames: 'it allows wildcard names outside the cluster and externalIPs in certificates',
+};
+
+function grantedByRepository(name: RuleName, m: Merge): string {
+  return (
+    `policy rule ${name} is not set by the platform policy (${m.platform}), and ${GRANTS[name]}, ` +
+    'which the platform policy refuses; a DatabaseTLSPolicy in the repository can only tighten ' +
+    "the platform's: ask the platform to add the rule"
+  );
 }
 
 /** The message for a field the repository sets looser than the platform. */
@@ -126,6 +145,9 @@ const MERGERS: { [K in RuleName]: Merger<RuleOf<K>> } = {
       );
     return { ...rule, versions: r.versions };
   },
+  allowClients: (rule, p, r, m) => tightenClients(rule, p, r, m),
+  certificateNames: (rule, p, r, m) => tightenNames(rule, p, r, m),
+  forbidCrossNamespaceClients: (rule) => rule,
 };
 
 /** Whether an allowed-issuer entry of the platform allows every issuer the repository's does. */

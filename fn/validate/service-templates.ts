@@ -15,6 +15,8 @@ const PATH = at('spec', 'serviceTemplates');
 export interface DeclaredNames {
   dnsNames: string[];
   ipAddresses: string[];
+  /** The externalIPs of the templates, with where each is written: the policy's to allow. */
+  externalIPs?: { ip: string; path: FieldPath }[];
 }
 
 /**
@@ -53,13 +55,18 @@ export function declaredServiceNames(
     const names = templateNames(t, path, ctx);
     declared.dnsNames.push(...names.dnsNames);
     declared.ipAddresses.push(...names.ipAddresses);
+    declared.externalIPs = [...(declared.externalIPs ?? []), ...(names.externalIPs ?? [])];
     const type = isObj(t.spec) ? t.spec.type : undefined;
     const undeclared = names.dnsNames.length + names.ipAddresses.length === 0;
     if (type === 'LoadBalancer' && undeclared && ctx.settings.mode === 'operator') {
       ctx.report.warn(path.child('spec', 'type'), unnamedLoadBalancer(service));
     }
   });
-  return { dnsNames: unique(declared.dnsNames), ipAddresses: unique(declared.ipAddresses) };
+  return {
+    dnsNames: unique(declared.dnsNames),
+    ipAddresses: unique(declared.ipAddresses),
+    externalIPs: declared.externalIPs ?? [],
+  };
 }
 
 function unnamedLoadBalancer(service: string): string {
@@ -102,7 +109,10 @@ function templateNames(t: Obj, template: FieldPath, ctx: KindContext): DeclaredN
     const external = spec.externalIPs;
     if (Array.isArray(external)) {
       external.forEach((e, j) => {
-        ip(e, template.child('spec', 'externalIPs').index(j));
+        const entry = template.child('spec', 'externalIPs').index(j);
+        ip(e, entry);
+        if (typeof e === 'string' && isGoIP(e))
+          names.externalIPs = [...(names.externalIPs ?? []), { ip: e, path: entry }];
       });
     } else if (external !== undefined && external !== null) {
       bad(template.child('spec', 'externalIPs'), 'a list of IP addresses', external);

@@ -272,9 +272,10 @@ spec:
       - name: app
         image: example/app
 `;
-  // The directory's policy keeps its externalIssuers; the flag or variable adds the database.
+  // The directory's policy keeps its externalIssuers and grants namespace apps the databases of
+  // namespace db; the flag or variable adds the database.
   const policy =
-    'apiVersion: dbtls.dev/v1alpha1\nkind: DatabaseTLSPolicy\nmetadata:\n  name: p\n  annotations:\n    config.kubernetes.io/local-config: "true"\nspec:\n  externalIssuers: [ClusterIssuer/corp-ca]\n';
+    'apiVersion: dbtls.dev/v1alpha1\nkind: DatabaseTLSPolicy\nmetadata:\n  name: p\n  annotations:\n    config.kubernetes.io/local-config: "true"\nspec:\n  externalIssuers: [ClusterIssuer/corp-ca]\n  rules:\n    allowClients: {match: {namespaces: [db]}, clients: [apps]}\n';
   function appDir(): string {
     const dir = tempDir();
     writeFileSync(join(dir, 'app.yaml'), app);
