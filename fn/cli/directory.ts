@@ -21,7 +21,7 @@ import { LOCAL_CONFIG } from '../render/metadata.js';
 import { findKind } from '../kinds/index.js';
 import { decodeInput } from './krm.js';
 import { documentText, markDerived, recordDocumentSources } from '../io/item-sources.js';
-import { Ignores } from './krmignore.js';
+import { Ignores, KrmignoreTooLarge } from './krmignore.js';
 
 export interface DirectoryInput {
   list: ResourceList;
@@ -83,7 +83,15 @@ export function readDirectory(
   const results: Result[] = [];
   const texts = new Map<string, string>();
   const items: Obj[] = [];
-  for (const file of listYamlFiles(dir)) {
+  let files: string[];
+  try {
+    files = listYamlFiles(dir);
+  } catch (err) {
+    if (!(err instanceof KrmignoreTooLarge)) throw err;
+    results.push({ severity: 'error', message: err.message, file: { path: err.path } });
+    files = [];
+  }
+  for (const file of files) {
     const path = relative(dir, file).split(sep).join('/');
     const read = readYamlFile(file, path, results);
     if (read === undefined || (read.docs && isNotResources(read.docs))) continue;

@@ -26,18 +26,14 @@ export function findItemEntries(text: string): ItemEntries | undefined {
 let lastEntries: { text: string; entries: ItemEntries | undefined } | undefined;
 
 function scanItemEntries(text: string): ItemEntries | undefined {
-  const header = /^items:[ \t]*(?:#[^\n]*)?\r?\n/m.exec(text);
-  if (!header) return undefined;
-  const start = header.index + header[0].length;
-  // The sequence's column: `-` at the start of the first line that is not blank or a comment.
-  const first = /(?:[ ]*(?:#[^\n]*)?\r?\n)*( *)-(?=[ \r\n]|$)/y;
-  first.lastIndex = start;
-  const m = first.exec(text);
-  if (!m) return undefined;
-  const indent = m[1].length;
+  const start = afterItemsKey(text);
+  if (start < 0) return undefined;
+  const first = firstEntry(text, start);
+  if (!first) return undefined;
+  const { indent } = first;
   const opener = `${' '.repeat(indent)}-`;
   const starts: number[] = [];
-  let at = m.index + m[0].length - indent - 1;
+  let at = first.end - indent - 1;
   let end = text.length;
   while (at < text.length) {
     const eol = text.indexOf('\n', at);
@@ -56,6 +52,50 @@ function scanItemEntries(text: string): ItemEntries | undefined {
     at = next;
   }
   return { indent, starts, end };
+}
+
+/**
+ * Where the first line `items:` (then only spaces or tabs and a comment) ends, or -1. Line by line:
+ * the pattern `/^items:[ \t]*(?:#[^\n]*)?\r?\n/m` this replaces took quadratic time on many
+ * `items:#` lines without a line break.
+ */
+function afterItemsKey(text: string): number {
+  for (let at = 0; at < text.length; ) {
+    let eol = text.indexOf('\n', at);
+    if (eol < 0) eol = text.length;
+    if (text.startsWith('items:', at) && eol < text.length) {
+      let i = at + 6;
+      while (i < eol && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+      const rest = text.charCodeAt(i);
+      if (i === eol || rest === 35 || (rest === 13 && i + 1 === eol)) return eol + 1;
+    }
+    at = eol + 1;
+  }
+  return -1;
+}
+
+/**
+ * The first line from `start` on that is not blank or a comment, when it opens a sequence entry
+ * (`-` after spaces, then a space, a line break or the end): its indentation and where its `-`
+ * ends. Line by line, as afterItemsKey.
+ */
+function firstEntry(text: string, start: number): { indent: number; end: number } | undefined {
+  for (let at = start; at < text.length; ) {
+    let i = at;
+    while (text.charCodeAt(i) === 32) i++;
+    const c = text.charCodeAt(i);
+    if (c === 45) {
+      const after = text.charCodeAt(i + 1);
+      if (!(after === 32 || after === 13 || after === 10 || Number.isNaN(after))) return undefined;
+      return { indent: i - at, end: i + 1 };
+    }
+    // A blank line or a comment: on to the next line (a line without a break ends the search).
+    if (c !== 35 && c !== 10 && !(c === 13 && text.charCodeAt(i + 1) === 10)) return undefined;
+    const eol = text.indexOf('\n', i);
+    if (eol < 0) return undefined;
+    at = eol + 1;
+  }
+  return undefined;
 }
 
 /** A line indented no more than `indent` that is neither blank nor a comment. */

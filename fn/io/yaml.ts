@@ -443,10 +443,10 @@ function explainYamlError(
 ): string {
   if (text === undefined || at === undefined) return reason;
   if (reason === 'duplicated mapping key') {
-    const key = /^(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\n]|'')*)'|([^\n]*?))[ \t]*:(?:[ \t\n]|$)/.exec(
+    // js-yaml marks a quoted key after its quote
+    const name = keyAt(
       text.slice(text[at - 1] === '"' || text[at - 1] === "'" ? at - 1 : at, at + 300),
-    ); // js-yaml marks a quoted key after its quote
-    const name = key ? (key[1] ?? key[2]?.replace(/''/g, "'") ?? key[3]) : undefined;
+    );
     return name !== undefined && name !== ''
       ? `duplicated mapping key ${JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name)} (a key may appear only once in a mapping)`
       : reason;
@@ -474,20 +474,68 @@ function explainYamlError(
   return reason;
 }
 
+/**
+ * The key a line starts with, as the reader names it: a quoted key's content, or a plain key up to
+ * the first `:` before a blank or the end (without the blanks before it). Scanned: the pattern it
+ * replaces backtracked quadratically on a line of tabs.
+ */
+function keyAt(line: string): string | undefined {
+  const c = line[0];
+  if (c === '"' || c === "'") {
+    let content = '';
+    for (let j = 1; j < line.length && line[j] !== '\n'; j++) {
+      const ch = line[j];
+      if (c === '"' && ch === '\\') {
+        if (j + 1 >= line.length || line[j + 1] === '\n') break;
+        content += line.slice(j, j + 2);
+        j++;
+      } else if (c === "'" && ch === "'" && line[j + 1] === "'") {
+        content += "'";
+        j++;
+      } else if (ch === c) {
+        let k = j + 1;
+        while (line[k] === ' ' || line[k] === '\t') k++;
+        const after = line[k + 1];
+        if (
+          line[k] === ':' &&
+          (after === undefined || after === ' ' || after === '\t' || after === '\n')
+        )
+          return content;
+        break;
+      } else content += ch;
+    }
+  }
+  for (let j = line.indexOf(':'); j >= 0; j = line.indexOf(':', j + 1)) {
+    const eol = line.indexOf('\n');
+    if (eol >= 0 && j > eol) return undefined;
+    const after = line[j + 1];
+    if (after === undefined || after === ' ' || after === '\t' || after === '\n') {
+      let end = j;
+      while (end > 0 && (line[end - 1] === ' ' || line[end - 1] === '\t')) end--;
+      return line.slice(0, end);
+    }
+  }
+  return undefined;
+}
+
 /** A quoted scalar that starts on this line and does not end on it: its quote and column. */
 function unclosedQuote(line: string): { quote: string; column: number } | undefined {
   let open: { quote: string; column: number } | undefined;
+  // Whether a node may start here: at the line's start or after : - [ { , and blanks.
+  let nodeMayStart = true;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (open === undefined) {
       if (ch === '#' && (i === 0 || line[i - 1] === ' ')) break;
-      // A quote opens a scalar only where a node may start: at the line's start or after : - [ { ,
-      if ((ch === '"' || ch === "'") && /(^|[:\-[{,])\s*$/.test(line.slice(0, i)))
-        open = { quote: ch, column: i + 1 };
+      if ((ch === '"' || ch === "'") && nodeMayStart) open = { quote: ch, column: i + 1 };
+      else if (!/\s/.test(ch)) nodeMayStart = ':-[{,'.includes(ch);
     } else if (open.quote === '"' && ch === '\\') i++;
     else if (ch === open.quote) {
       if (ch === "'" && line[i + 1] === "'") i++;
-      else open = undefined;
+      else {
+        open = undefined;
+        nodeMayStart = false;
+      }
     }
   }
   return open;
