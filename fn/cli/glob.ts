@@ -23,6 +23,13 @@ export interface Glob {
 /** The pattern (the .gitignore syntax less its `!`, leading and trailing `/`), compiled. */
 export function compileGlob(glob: string, anywhere: boolean): Glob {
   const tokens: Token[] = anywhere ? [{ kind: 'folders' }] : [];
+  // The next `]`, searched for again only once passed (-1: none to the end): one scan per line,
+  // not one per `[`.
+  let close = -2;
+  const nextClose = (i: number) => {
+    if (close !== -1 && close <= i) close = glob.indexOf(']', i + 1);
+    return close;
+  };
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i];
     if (c === '*' && glob[i + 1] === '*') {
@@ -36,10 +43,9 @@ export function compileGlob(glob: string, anywhere: boolean): Glob {
     } else if (c === '*') tokens.push({ kind: 'star' });
     else if (c === '?') tokens.push({ kind: 'one' });
     else if (c === '\\' && i + 1 < glob.length) tokens.push({ kind: 'char', char: glob[++i] });
-    else if (c === '[' && glob.indexOf(']', i + 1) > i) {
-      const end = glob.indexOf(']', i + 1);
-      tokens.push(characterClass(glob.slice(i + 1, end)));
-      i = end;
+    else if (c === '[' && nextClose(i) > i) {
+      tokens.push(characterClass(glob.slice(i + 1, close)));
+      i = close;
     } else tokens.push({ kind: 'char', char: c });
   }
   return { tokens };

@@ -28,6 +28,7 @@ import {
 import { loadYamlPackage } from './yaml-package.js';
 import { BlockReader, ownCopy } from './block-yaml.js';
 import { findItemEntries } from './item-entries.js';
+import { withGoWhitespace } from './yaml-whitespace.js';
 import { GENERATED_FROM, GENERATED_TYPES } from './own-output.js';
 import { emitYaml } from './emit.js';
 
@@ -70,6 +71,13 @@ export const LIMITS = {
    */
   maxFlowNodes: 2_000_000,
 } as const;
+
+/**
+ * The largest text given a second reading by the `yaml` package, for the valid YAML js-yaml
+ * refuses for its keys (`off` beside `no`, a `!!set` of `yes` and `y`): that reader takes several
+ * seconds per MiB. Past it, js-yaml's error stands.
+ */
+export const SECOND_READING_BYTES = 1 << 20;
 
 /** A limit from the environment variable `name`, or its default. */
 function limitFromEnvironment(name: string, fallback: number): number {
@@ -117,26 +125,41 @@ function withFallbacks(text: string, filename: string | undefined, all: boolean)
     maxAliases: LIMITS.maxAliases,
     filename,
   };
+  const read = (t: string) => (all ? loadAll(t, options) : load(t, options));
   try {
-    return all ? loadAll(text, options) : load(text, options);
+    return read(text);
   } catch (err) {
     if (!(err instanceof YAMLException)) throw err;
-    const typed = { ...options, schema: TYPED_KEYS_SCHEMA };
     const duplicate = /duplicated mapping key/.test(err.message);
+    // Keys told apart by type: `1` beside `"1"`, a numeric key after a merge.
     if (duplicate) {
       try {
-        return all ? loadAll(text, typed) : load(text, typed);
+        return all
+          ? loadAll(text, { ...options, schema: TYPED_KEYS_SCHEMA })
+          : load(text, { ...options, schema: TYPED_KEYS_SCHEMA });
       } catch {
-        /* the yaml package's turn */
+        /* the next reading's turn */
       }
     }
-    // js-yaml refuses a tab after a comma in a flow collection, which YAML and Go allow, and keys
-    // that are one only to kubectl (`off` and `no` are both false to yaml.v2, two strings to
-    // yaml.v3): only those errors get another reading, so every other message stays js-yaml's.
+    // White space Go's readers take and js-yaml does not (./yaml-whitespace.ts): the same text
+    // with that white space made js-yaml's, which reads it as Go does.
+    const spaced = withGoWhitespace(text);
+    if (spaced !== undefined) {
+      try {
+        return read(spaced);
+      } catch (again) {
+        if (!(again instanceof YAMLException)) throw again;
+      }
+    }
+    // Keys that are one only to kubectl (`off` and `no` are both false to yaml.v2, two strings to
+    // yaml.v3), and what else js-yaml refuses about tabs: the yaml package reads them. Only those
+    // errors get this reading, so every other message stays js-yaml's; and only up to
+    // SECOND_READING_BYTES, as it takes several seconds per MiB.
     if (!duplicate && !tabOnErrorLine(err, text)) throw err;
-    const read = readWithYamlPackage(text, all);
-    if (read === undefined) throw err;
-    return all ? (read as unknown[]).map(checkAliases) : checkAliases(read);
+    if (text.length > SECOND_READING_BYTES) throw err;
+    const second = readWithYamlPackage(spaced ?? text, all);
+    if (second === undefined) throw err;
+    return all ? (second as unknown[]).map(checkAliases) : checkAliases(second);
   }
 }
 
@@ -174,7 +197,19 @@ function readWithYamlPackage(text: string, all: boolean): unknown {
     (a.type === 'PLAIN') === (b.type === 'PLAIN') &&
     a.source === b.source &&
     a.value === b.value;
-  const docs = parseAllDocuments(text, { schema: 'failsafe', merge: true, uniqueKeys });
+  // `!!set`, `!!omap` and `!!pairs` as the plain collections Go's readers make of them (the
+  // package's own would refuse a set whose keys kubectl folds together).
+  const customTags = ['set', 'omap', 'pairs'].map((name) => ({
+    tag: `tag:yaml.org,2002:${name}`,
+    collection: name === 'set' ? ('map' as const) : ('seq' as const),
+    resolve: (node: unknown) => node,
+  }));
+  const docs = parseAllDocuments(text, {
+    schema: 'failsafe',
+    merge: true,
+    uniqueKeys,
+    customTags,
+  });
   if (!Array.isArray(docs)) return undefined;
   const unexpected = (d: (typeof docs)[number]) =>
     d.errors.length > 0 || d.warnings.some((w) => w.code !== 'TAG_RESOLVE_FAILED');
