@@ -20,6 +20,7 @@ import {
 import { describeType, isKubeObject, itemProblems, type ResourceList } from './io/resource-list.js';
 import { identityOnly, markDerived } from './io/item-sources.js';
 import { GENERATED_TYPES } from './io/own-output.js';
+import { isKustomization } from './io/kustomize.js';
 import { ambiguityMessage, yaml11Booleans } from './io/ambiguous.js';
 import {
   fileOf,
@@ -135,6 +136,11 @@ function classifyItems(
   const kept: Obj[] = [];
   const objects: KubeObject[] = [];
   items.forEach((item, i) => {
+    // kustomize's build file, which kpt passes as an item: not a resource, left alone.
+    if (isKustomization(item)) {
+      kept.push(item);
+      return;
+    }
     if (isList(item)) {
       results.push(...listProblems(item, i));
       kept.push(item);
@@ -338,6 +344,8 @@ function renderDatabase(
 ): DatabaseOutcome {
   const report = new Reporter(db);
   if (!checkIdentity(db, kind, report)) return { results: report.results, source: db };
+  if (typeof db.metadata.namespace !== 'string' || db.metadata.namespace === '')
+    report.warn('metadata.namespace', noNamespace(db));
   // Where kubectl and kpt would read a field of the database differently, say so.
   for (const a of yaml11Booleans(db)) report.warn(a.path, ambiguityMessage(a));
   // Validate mode changes no item: a requireTLS defaultIssuerRef is reported, not added.
@@ -364,6 +372,17 @@ function renderDatabase(
     );
   }
   return { results: report.results, objects, source, target };
+}
+
+/** What a database without a namespace is rendered for, and how to say where it goes. */
+function noNamespace(db: KubeObject): string {
+  return (
+    `${describeObject(db)} has no metadata.namespace, so dbtls takes "default": its ` +
+    'Certificates, Services and the DNS names in them are rendered for namespace "default" ' +
+    '(kubectl would apply the database itself to its context\'s namespace); set ' +
+    'metadata.namespace, or for render and check pass --default-namespace (Argo CD passes the ' +
+    "Application's destination namespace)"
+  );
 }
 
 /**

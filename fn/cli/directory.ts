@@ -22,6 +22,7 @@ import { findKind } from '../kinds/index.js';
 import { decodeInput } from './krm.js';
 import { documentText, markDerived, recordDocumentSources } from '../io/item-sources.js';
 import { Ignores, KrmignoreTooLarge } from './krmignore.js';
+import { isKustomizeFile } from '../io/kustomize.js';
 
 export interface DirectoryInput {
   list: ResourceList;
@@ -53,10 +54,7 @@ export function listYamlFiles(dir: string): string[] {
   return out;
 }
 
-/** kustomize's build file, which configures a build and is not a resource to render. */
-export function isKustomizeFile(name: string): boolean {
-  return name === 'kustomization.yaml' || name === 'kustomization.yml';
-}
+export { isKustomizeFile } from '../io/kustomize.js';
 
 /**
  * Whether a file's documents are something other than Kubernetes resources: none of them has an
@@ -94,6 +92,10 @@ export function readDirectory(
   for (const file of files) {
     const path = relative(dir, file).split(sep).join('/');
     const read = readYamlFile(file, path, results);
+    if (read?.docs && read.docs.every((d) => d === null || d === undefined)) {
+      results.push(emptyFile(path));
+      continue;
+    }
     if (read === undefined || (read.docs && isNotResources(read.docs))) continue;
     // The text of a file that is not valid YAML is kept too.
     texts.set(path, read.text);
@@ -164,6 +166,15 @@ function readYamlFile(
     });
     return { text: decoded.text };
   }
+}
+
+/** A YAML file that holds no document (empty, or only comments): said, as it may be a mistake. */
+function emptyFile(path: string): Result {
+  return {
+    severity: 'warning',
+    message: `${path} holds no YAML document (it is empty or all comments): nothing is read from it`,
+    file: { path },
+  };
 }
 
 /** A file's documents as items, each annotated with its file and index, as kpt does. */
