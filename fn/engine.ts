@@ -21,6 +21,7 @@ import { describeType, isKubeObject, itemProblems, type ResourceList } from './i
 import { identityOnly, markDerived } from './io/item-sources.js';
 import { GENERATED_TYPES } from './io/own-output.js';
 import { isKustomization } from './io/kustomize.js';
+import { isListObject, listEntry, listItems, refoldLists } from './io/lists.js';
 import { ambiguityMessage, yaml11Booleans } from './io/ambiguous.js';
 import {
   fileOf,
@@ -80,7 +81,7 @@ export function runFunction(list: ResourceList): ResourceList {
   // lets go of the rest of its value: written back as its own text, it needs no more.
   list.items = list.items.map((item) => (readsWhole(item) ? item : identityOnly(item)));
   const validate = config.settings.mode === 'validate';
-  const { kept, objects } = classifyItems(list.items, validate, results);
+  const { kept, objects, earlier } = classifyItems(list.items, validate, results);
 
   const generator = config.generatorSource;
   const issuers = new IssuerIndex(
@@ -115,97 +116,168 @@ export function runFunction(list: ResourceList): ResourceList {
   // Validate mode built the Certificates only to check them: the full KubeDB creates its own.
   const generated = validate ? [] : rendered.flatMap((r) => placeBeside(r.source, r.objects));
   // A changed database keeps its text where dbtls did not change it (io/item-sources.ts).
-  const items = kept.map((o) => {
-    const changed = replaced.get(o as KubeObject);
-    return changed ? markDerived(changed, o) : o;
-  });
+  // Lists are written back whole, with what dbtls changed in them (io/lists.ts).
+  const drop = settleEarlierOutput(earlier, rendered, results);
+  const items = refoldLists(
+    kept.filter((o) => !drop.has(o)),
+    (o) => {
+      const changed = replaced.get(o as KubeObject);
+      return changed ? markDerived(changed, o) : o;
+    },
+  );
   return withResults(list, [...items, ...generated], results);
 }
 
 /**
  * Stage one: which items are passed through as they are (`kept`, in their order) and which are
- * Kubernetes objects dbtls reads (`objects`). Our own output from an earlier run is dropped and
- * rendered afresh: re-render, don't duplicate, and prune what no longer has a source. Validate
- * mode keeps every item as it is.
+ * Kubernetes objects dbtls reads (`objects`). The entries of a List are read as objects of their
+ * own, as kustomize reads them (io/lists.ts), and follow their List in `kept`. What looks like
+ * dbtls's own output from an earlier run is kept aside (`earlier`) until this run's output is
+ * known (settleEarlierOutput). Validate mode keeps every item as it is.
  */
 function classifyItems(
   items: readonly Obj[],
   validate: boolean,
   results: Result[],
-): { kept: Obj[]; objects: KubeObject[] } {
-  const kept: Obj[] = [];
-  const objects: KubeObject[] = [];
+): { kept: Obj[]; objects: KubeObject[]; earlier: Set<KubeObject> } {
+  const sorted = { kept: [] as Obj[], objects: [] as KubeObject[], earlier: new Set<KubeObject>() };
   items.forEach((item, i) => {
-    // kustomize's build file, which kpt passes as an item: not a resource, left alone.
-    if (isKustomization(item)) {
-      kept.push(item);
-      return;
-    }
-    if (isList(item)) {
-      results.push(...listProblems(item, i));
-      kept.push(item);
-      return;
-    }
-    const problems = itemProblems(item);
-    if (problems.length) {
-      results.push(malformedItem(item, i, problems));
-      kept.push(item);
-      return;
-    }
-    const o = item as KubeObject;
-    if (typeof annotationsOf(o)[GENERATED_FROM] === 'string') {
-      if (isOwnOutput(o) && validate) {
-        // Validate mode changes nothing, so an earlier run's output stays; beside the full KubeDB
-        // it is the loop this mode exists to end: say so.
-        const path = `metadata.annotations.${GENERATED_FROM}`;
-        results.push(resultFor(o, 'error', ownOutputBesideKubeDB(o), path));
-        kept.push(o);
+    classifyItem(item, `items[${i}]`, validate, sorted, results);
+    if (!isListObject(item) || isKustomization(item)) return;
+    listItems(item).forEach((entry, j) => {
+      const label = `items[${i}].items[${j}]`;
+      if (isObj(entry) && isListObject(entry)) {
+        // A List in a List: kustomize unfolds it too; dbtls reads one level and says so.
+        results.push(nestedList(item, label));
+        sorted.kept.push(listEntry(item, j, entry));
         return;
       }
-      if (isOwnOutput(o)) return;
-      // A copied annotation must not make dbtls delete the user's object.
-      results.push(copiedAnnotation(o));
-    }
-    kept.push(o);
-    objects.push(o);
-    const miss = nearMiss(o);
-    if (miss) results.push(miss);
+      classifyItem(
+        isObj(entry) ? listEntry(item, j, entry) : entry,
+        label,
+        validate,
+        sorted,
+        results,
+      );
+    });
   });
-  return { kept, objects };
+  return sorted;
 }
 
-function isList(item: unknown): boolean {
-  return (
-    isObj(item) && item.apiVersion === 'v1' && item.kind === 'List' && Array.isArray(item.items)
-  );
+/** One item (or entry of a List, named by `label`) sorted into kept, objects and earlier. */
+function classifyItem(
+  item: unknown,
+  label: string,
+  validate: boolean,
+  sorted: { kept: Obj[]; objects: KubeObject[]; earlier: Set<KubeObject> },
+  results: Result[],
+): void {
+  const { kept, objects } = sorted;
+  // kustomize's build file, which kpt passes as an item, and a List: not resources, left alone.
+  if (isKustomization(item) || isListObject(item)) {
+    kept.push(item as Obj);
+    return;
+  }
+  const problems = itemProblems(item);
+  if (problems.length) {
+    results.push(malformedItem(item, label, problems));
+    kept.push(item as Obj); // passed through as it came, whatever it is
+    return;
+  }
+  const o = item as KubeObject;
+  if (typeof annotationsOf(o)[GENERATED_FROM] === 'string') {
+    if (isOwnOutput(o) && validate) {
+      // Validate mode changes nothing, so an earlier run's output stays; beside the full KubeDB
+      // it is the loop this mode exists to end: say so.
+      const path = `metadata.annotations.${GENERATED_FROM}`;
+      results.push(resultFor(o, 'error', ownOutputBesideKubeDB(o), path));
+      kept.push(o);
+      return;
+    }
+    if (isOwnOutput(o)) {
+      kept.push(o);
+      sorted.earlier.add(o);
+      return;
+    }
+    // A copied annotation must not make dbtls delete the user's object.
+    results.push(copiedAnnotation(o));
+  }
+  kept.push(o);
+  objects.push(o);
+  const miss = nearMiss(o);
+  if (miss) results.push(miss);
+}
+
+/** A List inside a List: its entries are not read (kustomize would read them). */
+function nestedList(list: Obj, label: string): Result {
+  return {
+    severity: 'warning',
+    message:
+      `${label} is a List inside a List: dbtls reads the entries of the outer List only, so ` +
+      'a database or Issuer in this one is neither checked nor rendered; move its entries into ' +
+      'the outer List',
+    ...(fileOf(list) ? { file: fileOf(list) } : {}),
+  };
 }
 
 /**
- * kubectl's List passes through as it is; dbtls does not look inside, so a database there would go
- * unchecked: an error for each.
+ * What an earlier run generated (one of dbtls's types with its generated-from annotation):
+ * dropped where this run renders an object of the same kind, namespace and name (re-render,
+ * don't duplicate); pruned, with an info result, where it sits in the file dbtls writes for the
+ * database it names (the database is gone, or no longer needs it); otherwise it is a user's
+ * object that carries the annotation, and it is kept with a warning. Returns those to drop.
  */
-function listProblems(list: Obj, i: number): Result[] {
-  const results: Result[] = [];
-  (list.items as unknown[]).forEach((inner, j) => {
-    if (!findKind(inner)) return;
-    const kind = String((inner as Obj).kind);
-    results.push({
-      severity: 'error',
-      message:
-        `items[${i}] is a List holding ${describeObject(inner as Obj)} at items[${j}]: ` +
-        `dbtls does not look inside a List, so that ${kind} would be neither checked nor ` +
-        `rendered; give it its own document`,
-      field: { path: `items[${j}]` },
-      ...(fileOf(list) ? { file: fileOf(list) } : {}),
-    });
-  });
-  return results;
+function settleEarlierOutput(
+  earlier: ReadonlySet<KubeObject>,
+  rendered: readonly Rendered[],
+  results: Result[],
+): Set<Obj> {
+  const drop = new Set<Obj>();
+  if (earlier.size === 0) return drop;
+  const made = new ObjectIndex<true>();
+  for (const r of rendered) for (const g of r.objects) made.set(g, true);
+  for (const o of earlier) {
+    if (made.get(o)) drop.add(o);
+    else if (inOwnFile(o)) {
+      drop.add(o);
+      results.push(resultFor(o, 'info', prunedOutput(o)));
+    } else results.push(resultFor(o, 'warning', notRegenerated(o), GENERATED_FROM_PATH));
+  }
+  return drop;
+}
+
+const GENERATED_FROM_PATH = `metadata.annotations.${GENERATED_FROM}`;
+
+/** Whether the object sits in the file dbtls writes for the database its annotation names. */
+function inOwnFile(o: KubeObject): boolean {
+  const path = fileOf(o)?.path;
+  const [kind, namespace, name] = annotationsOf(o)[GENERATED_FROM].split('/');
+  if (!path || name === undefined) return false;
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  return base === `${kind.toLowerCase()}_${namespace}_${name}.dbtls.yaml`;
+}
+
+function prunedOutput(o: KubeObject): string {
+  return (
+    `${describeObject(o)} was generated by an earlier run from ` +
+    `${annotationsOf(o)[GENERATED_FROM]}, which this run does not render it for (the database ` +
+    'is gone, or no longer needs it): pruned'
+  );
+}
+
+function notRegenerated(o: KubeObject): string {
+  return (
+    `${describeObject(o)} carries the ${GENERATED_FROM} annotation of dbtls's output ` +
+    `(${annotationsOf(o)[GENERATED_FROM]}), but this run does not generate it and it is not in ` +
+    "that database's .dbtls.yaml file; it is kept as it is: if it is yours, remove the " +
+    'annotation; if it is a stale copy of dbtls output, delete it'
+  );
 }
 
 /** An item that is not a Kubernetes object: named by position, and by apiVersion/kind/name when those are readable. */
 function malformedItem(
   item: unknown,
-  i: number,
+  label: string,
   problems: ReturnType<typeof itemProblems>,
 ): Result {
   const md = isObj(item) && isObj(item.metadata) ? item.metadata : {};
@@ -229,7 +301,7 @@ function malformedItem(
   return {
     severity: 'error',
     message:
-      `items[${i}] ${problems.map((p) => p.text).join('; ')}; every item must be a ` +
+      `${label} ${problems.map((p) => p.text).join('; ')}; every item must be a ` +
       `Kubernetes object`,
     ...ref,
     ...(problems[0].path ? { field: { path: problems[0].path } } : {}),
@@ -379,7 +451,7 @@ function noNamespace(db: KubeObject): string {
   return (
     `${describeObject(db)} has no metadata.namespace, so dbtls takes "default": its ` +
     'Certificates, Services and the DNS names in them are rendered for namespace "default" ' +
-    '(kubectl would apply the database itself to its context\'s namespace); set ' +
+    "(kubectl would apply the database itself to its context's namespace); set " +
     'metadata.namespace, or for render and check pass --default-namespace (Argo CD passes the ' +
     "Application's destination namespace)"
   );
@@ -587,7 +659,7 @@ function withDeclaredNames(
  * (reported in full).
  */
 function readsWhole(item: unknown): boolean {
-  if (!isObj(item) || item.kind === 'List' || itemProblems(item).length > 0) return true;
+  if (!isObj(item) || isListObject(item) || itemProblems(item).length > 0) return true;
   const group = groupOf(String(item.apiVersion));
   if (/(^|\.)(cert-manager\.io|kubedb\.com|kubevault\.com|dbtls\.dev)$/.test(group)) return true;
   for (const key in annotationsOf(item as KubeObject))

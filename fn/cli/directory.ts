@@ -20,9 +20,10 @@ import { commaList, POLICY_KIND, POLICY_API_VERSION } from '../policy/settings.j
 import { LOCAL_CONFIG } from '../render/metadata.js';
 import { findKind } from '../kinds/index.js';
 import { decodeInput } from './krm.js';
-import { documentText, markDerived, recordDocumentSources } from '../io/item-sources.js';
+import { documentText, markDerived, readAs, recordDocumentSources } from '../io/item-sources.js';
 import { Ignores, KrmignoreTooLarge } from './krmignore.js';
 import { isKustomizeFile } from '../io/kustomize.js';
+import { isListObject, listItems } from '../io/lists.js';
 
 export interface DirectoryInput {
   list: ResourceList;
@@ -210,10 +211,24 @@ function itemsOfFile(
       [INTERNAL_INDEX_ANNOTATION]: String(index),
     };
     const metadata = { ...md, ...namespace, annotations: { ...annotations, ...where } };
-    items.push(markDerived({ ...doc, metadata }, doc));
+    const placed = defaultNamespace && isListObject(doc) ? inNamespace(doc, defaultNamespace) : doc;
+    items.push(markDerived({ ...placed, metadata }, doc));
     index++;
   }
   return items;
+}
+
+/** A List whose databases and Issuers without a namespace are given `namespace`. */
+function inNamespace(list: Obj, namespace: string): Obj {
+  let changed = false;
+  const items = listItems(list).map((e) => {
+    if (!isObj(e) || !takesDefaultNamespace(e)) return e;
+    const md = isObj(e.metadata) ? e.metadata : {};
+    if (md.namespace !== undefined) return e;
+    changed = true;
+    return { ...e, metadata: { ...md, namespace } };
+  });
+  return changed ? { ...list, items } : list;
 }
 
 /** Objects that dbtls reads by namespace: supported databases and cert-manager Issuers. */
@@ -259,13 +274,15 @@ export function processDirectory(
   return { output, results: [...input.results, ...(output.results ?? [])], texts: input.texts };
 }
 
-/** What a cluster should receive: no local-config objects, no Kptfile, no path bookkeeping. */
+/**
+ * What a cluster should receive: no local-config objects (nor such entries of a List), no
+ * Kptfile, no path bookkeeping.
+ */
 export function manifestsToApply(items: readonly Obj[]): Obj[] {
   return items
     .filter((o) => {
       if (!isObj(o.metadata)) return false;
-      const a = isObj(o.metadata.annotations) ? o.metadata.annotations : {};
-      if (a[LOCAL_CONFIG] !== undefined && a[LOCAL_CONFIG] !== 'false') return false;
+      if (isLocalConfig(o)) return false;
       if (
         groupOf(String(o.apiVersion)) === 'kpt.dev' ||
         (o.apiVersion === POLICY_API_VERSION && o.kind === POLICY_KIND)
@@ -273,7 +290,19 @@ export function manifestsToApply(items: readonly Obj[]): Obj[] {
         return false;
       return true;
     })
-    .map(stripBookkeeping);
+    .map((o) => stripBookkeeping(isListObject(o) ? withoutLocalEntries(o) : o));
+}
+
+function isLocalConfig(o: Obj): boolean {
+  const a = isObj(o.metadata) && isObj(o.metadata.annotations) ? o.metadata.annotations : {};
+  return a[LOCAL_CONFIG] !== undefined && a[LOCAL_CONFIG] !== 'false';
+}
+
+/** A List without its local-config entries (a database standalone mode renders in its place). */
+function withoutLocalEntries(list: Obj): Obj {
+  const entries = listItems(list);
+  const kept = entries.filter((e) => !(isObj(e) && isLocalConfig(e)));
+  return kept.length === entries.length ? list : markDerived({ ...list, items: kept }, list);
 }
 
 const BOOKKEEPING =
@@ -286,6 +315,12 @@ export function stripBookkeeping(o: Obj): Obj {
   );
   const metadata: Obj = { ...md, annotations };
   if (Object.keys(annotations).length === 0) delete metadata.annotations;
+  // A document without metadata (a List) got it only to carry its file: none again.
+  const read = readAs(o) as Obj | undefined;
+  if (Object.keys(metadata).length === 0 && read && read.metadata === undefined) {
+    const { metadata: _none, ...rest } = o;
+    return markDerived(rest, o);
+  }
   return markDerived({ ...o, metadata }, o);
 }
 
@@ -309,7 +344,9 @@ export function formatWithPositions(
       if (!line) {
         const text = texts.get(file);
         const pos =
-          text !== undefined ? locate(text, r.file?.index ?? 0, r.field?.path) : undefined;
+          text !== undefined
+            ? locate(text, r.file?.index ?? 0, r.field?.path, r.resourceRef)
+            : undefined;
         if (pos) {
           line = String(pos.line);
           column = String(pos.column);

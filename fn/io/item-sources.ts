@@ -111,6 +111,13 @@ export function endsInput(item: unknown): boolean {
   );
 }
 
+/** The object as it was read (`o` itself, or what dbtls made it from), when it has a text. */
+export function readAs(o: object): object | undefined {
+  let from: object | undefined = o;
+  while (from !== undefined && !SOURCES.has(from)) from = DERIVED.get(from);
+  return from;
+}
+
 /** A line that starts or ends a document: `---` or `...`, alone or before a space. */
 const MARKER = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm;
 

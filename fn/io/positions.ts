@@ -23,6 +23,7 @@ export function locate(
   text: string,
   index: number,
   fieldPath: string | undefined,
+  object?: { kind: string; name: string },
 ): Position | undefined {
   const { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } = loadYaml();
   const counter = new LineCounter();
@@ -32,6 +33,8 @@ export function locate(
   const doc = objects[index];
   if (!doc) return undefined;
   let node: Node | null | undefined = doc.contents as Node | null;
+  // An entry of a List (io/lists.ts): the field is the entry's, found by its kind and name.
+  if (object) node = listEntryNamed(node, object) ?? node;
   let at = node?.range?.[0];
   const keys = fieldPath ? splitFieldPath(fieldPath) : [];
   for (let i = 0; i < keys.length; i++) {
@@ -60,4 +63,25 @@ export function locate(
   if (at === undefined) return undefined;
   const p = counter.linePos(at);
   return { line: p.line, column: p.col };
+}
+
+/** The entry of a List document (`kind: …List`, `items:`) with this kind and name, if any. */
+function listEntryNamed(
+  root: Node | null | undefined,
+  object: { kind: string; name: string },
+): Node | undefined {
+  const { isMap, isSeq } = loadYaml();
+  if (!isMap(root)) return undefined;
+  const value = (map: unknown, key: string): unknown => {
+    if (!isMap(map)) return undefined;
+    const v = map.get(key, true);
+    return v && typeof v === 'object' && 'value' in v ? (v as { value: unknown }).value : v;
+  };
+  const kind = value(root, 'kind');
+  if (typeof kind !== 'string' || !kind.endsWith('List')) return undefined;
+  const items = root.get('items', true);
+  if (!isSeq(items)) return undefined;
+  return items.items.find(
+    (e) => value(e, 'kind') === object.kind && value(value(e, 'metadata'), 'name') === object.name,
+  ) as Node | undefined;
 }

@@ -112,15 +112,30 @@ function diffSequence(
     if (after.length > before.length) out.push({ parent, key, append: after.slice(before.length) });
     return;
   }
-  // Removed entries: every remaining one matches an old one, in order.
+  // Removed entries: every remaining one matches an old one, in order, as it was or (a
+  // Kubernetes object of the same kind and name, an entry of a List) changed inside.
   const dropEntries: number[] = [];
+  const inner: Change[] = [];
   let j = 0;
   before.forEach((b, i) => {
-    if (j < after.length && deepEqual(b, after[j])) j++;
-    else dropEntries.push(i);
+    const a = after[j];
+    if (j < after.length && deepEqual(b, a)) j++;
+    else if (j < after.length && isMap(a) && isMap(b) && sameObject(a, b)) {
+      diff(b, a, [...parent, key, i], inner);
+      j++;
+    } else dropEntries.push(i);
   });
   if (j < after.length || after.length === 0) return void whole();
-  out.push({ parent, key, dropEntries });
+  // The edits inside entries first: they name entries by their index before any is removed.
+  out.push(...inner, { parent, key, dropEntries });
+}
+
+/** Two mappings that name one Kubernetes object: the same kind and metadata.name. */
+function sameObject(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const name = (o: Record<string, unknown>) => (isMap(o.metadata) ? o.metadata.name : undefined);
+  return (
+    typeof a.kind === 'string' && a.kind === b.kind && name(a) !== undefined && name(a) === name(b)
+  );
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {
