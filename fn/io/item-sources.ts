@@ -8,6 +8,7 @@
 import type { ItemLayout } from './emit.js';
 import { findItemEntries } from './item-entries.js';
 import { editText, sameValue } from './text-edit.js';
+import { loadYamlPackage } from './yaml-package.js';
 
 /**
  * Where an item's text is: a block sequence entry of `text`, `- ` at column `indent`; or, for a
@@ -162,9 +163,10 @@ export function documentText(object: unknown): string | undefined {
   if (!root || !source?.document) return undefined;
   let text = source.text.slice(source.start, source.end);
   if (!text.endsWith('\n')) {
-    // A block scalar at the end of a file without a line break ends without one: keep it so.
+    // A block scalar at the end of a file without a line break ends without one (to Go's
+    // readers: `|` then `x` at the end is "x"): with a line break after it, it is written `|-`.
+    text = `${withFinalBlockStripped(text)}\n`;
     if (!sameValue(text, `${text}\n`)) return undefined;
-    text += '\n';
   }
   if (object === root) return text;
   // As an entry (`- ` and two more columns), edited, and back: the shift changes no value.
@@ -179,6 +181,28 @@ export function documentText(object: unknown): string | undefined {
     .split('\n')
     .map((l) => l.slice(2))
     .join('\n')}\n`;
+}
+
+/**
+ * `text` (a document that does not end in a line break) with its last scalar's chomping made
+ * `-` when that scalar is a block scalar: the value Go reads, now that a line break follows.
+ * Found by the `yaml` package, which keeps each node's place (rare: only such a document).
+ */
+function withFinalBlockStripped(text: string): string {
+  const { parseDocument, visit } = loadYamlPackage();
+  const doc = parseDocument(text, { uniqueKeys: false, schema: 'failsafe' });
+  let last: { type?: string; range?: [number, number, number] | null } | undefined;
+  visit(doc, {
+    Scalar(_key, node) {
+      if (node.range && (!last?.range || node.range[1] >= last.range[1])) last = node;
+    },
+  });
+  if (!last?.range || (last.type !== 'BLOCK_LITERAL' && last.type !== 'BLOCK_FOLDED')) return text;
+  const at = last.range[0];
+  let end = at + 1; // past `|` or `>`: an indentation digit and a chomping indicator, in any order
+  while (end < text.length && /[0-9+-]/.test(text[end])) end++;
+  const indicators = text.slice(at + 1, end).replace(/[+-]/g, '');
+  return `${text.slice(0, at + 1)}${indicators}-${text.slice(end)}`;
 }
 
 /**
