@@ -224,8 +224,9 @@ function nestedList(list: Obj, label: string): Result {
  * What an earlier run generated (one of dbtls's types with its generated-from annotation):
  * dropped where this run renders an object of the same kind, namespace and name (re-render,
  * don't duplicate); pruned, with an info result, where it sits in the file dbtls writes for the
- * database it names (the database is gone, or no longer needs it); otherwise it is a user's
- * object that carries the annotation, and it is kept with a warning. Returns those to drop.
+ * database it names, or in no file at all (a pipeline's earlier output: the database is gone, or
+ * no longer needs it); otherwise it is a user's object in a file of theirs that carries the
+ * annotation, and it is kept with a warning. Returns those to drop.
  */
 function settleEarlierOutput(
   earlier: ReadonlySet<KubeObject>,
@@ -238,7 +239,7 @@ function settleEarlierOutput(
   for (const r of rendered) for (const g of r.objects) made.set(g, true);
   for (const o of earlier) {
     if (made.get(o)) drop.add(o);
-    else if (inOwnFile(o)) {
+    else if (fileOf(o) === undefined || inOwnFile(o)) {
       drop.add(o);
       results.push(resultFor(o, 'info', prunedOutput(o)));
     } else results.push(resultFor(o, 'warning', notRegenerated(o), GENERATED_FROM_PATH));

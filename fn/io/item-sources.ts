@@ -8,6 +8,7 @@
 import type { ItemLayout } from './emit.js';
 import { findItemEntries } from './item-entries.js';
 import { editText, sameValue } from './text-edit.js';
+import { spliceEdit } from './splice-edit.js';
 import { loadYamlPackage } from './yaml-package.js';
 
 /**
@@ -77,7 +78,8 @@ export function itemText(item: unknown): string | undefined {
   while (from !== undefined && !SOURCES.has(from)) from = DERIVED.get(from);
   const source = from && ownSource(from);
   if (!from || !source) return undefined;
-  return editText(entryText(source), source.indent + 2, from, item);
+  const entry = entryText(source);
+  return editText(entry, source.indent + 2, from, item) ?? spliceEdit(entry, from, item);
 }
 
 /**
@@ -175,7 +177,7 @@ export function documentText(object: unknown): string | undefined {
     .split('\n')
     .map((l, i) => (i === 0 ? `- ${l}` : l === '' ? '' : `  ${l}`))
     .join('\n');
-  const edited = editText(entry, 2, root, object);
+  const edited = editText(entry, 2, root, object) ?? spliceEdit(entry, root, object);
   if (edited === undefined) return undefined;
   return `${edited
     .split('\n')

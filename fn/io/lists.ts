@@ -76,7 +76,7 @@ export function refoldLists(items: readonly Obj[], final: (o: Obj) => Obj): Obj[
   for (const o of items) {
     const entry = ENTRIES.get(o);
     if (!entry) {
-      out.push(o);
+      out.push(final(o));
       continue;
     }
     let entries = made.get(entry.list);

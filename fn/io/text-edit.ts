@@ -11,8 +11,8 @@ import { BlockReader } from './block-yaml.js';
 import { KUBERNETES_SCHEMA, LIMITS } from './yaml.js';
 
 /** Keys of mappings, and indices of block sequence entries. */
-type Path = readonly (string | number)[];
-interface Change {
+export type Path = readonly (string | number)[];
+export interface Change {
   parent: Path;
   key: string;
   value?: unknown;
@@ -56,6 +56,16 @@ export function editText(
   if (!lines[0].startsWith('  ', dash) || lines[0].length <= rootCol) return undefined;
   lines[0] = `${lines[0].slice(0, dash)}- ${lines[0].slice(dash + 2)}`;
   return lines.join('\n');
+}
+
+/** The changes that make `before` read as `after`, as editText makes them. */
+export function changesBetween(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): Change[] {
+  const changes: Change[] = [];
+  diff(before, after, [], changes);
+  return changes;
 }
 
 function isMap(v: unknown): v is Record<string, unknown> {
@@ -537,7 +547,7 @@ function insertParent(
   return false;
 }
 
-function valueAt(v: unknown, path: Path): unknown {
+export function valueAt(v: unknown, path: Path): unknown {
   let cur = v;
   for (const key of path) {
     if (typeof key === 'number') cur = Array.isArray(cur) ? cur[key] : undefined;
