@@ -106,3 +106,108 @@ function endsSequence(text: string, at: number, next: number, indent: number): b
   const c = text.charCodeAt(i);
   return c !== 35 && c !== 10 && !(c === 13 && text.charCodeAt(i + 1) === 10);
 }
+
+/**
+ * The entries of a ResourceList's `items` when they are a flow sequence: a JSON ResourceList, or
+ * `items: [{…}, {…}]` under a block envelope. Each entry as [start, end) of its text, found in
+ * one pass that skips quoted scalars and comments and counts brackets; undefined when the text
+ * is not of that shape (the caller checks the count against what the parser read).
+ */
+export function findFlowItemEntries(text: string): { start: number; end: number }[] | undefined {
+  const open = flowItemsOpening(text);
+  if (open < 0) return undefined;
+  const entries: { start: number; end: number }[] = [];
+  let depth = 0;
+  let tokenStart = true; // a quote here opens a quoted scalar
+  let start = -1;
+  let last = -1; // the end of the entry's last character so far
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') continue;
+    if (c === '#' && /\s/.test(text[i - 1])) {
+      const eol = text.indexOf('\n', i);
+      if (eol < 0) return undefined;
+      i = eol;
+      continue;
+    }
+    if (depth === 1 && start < 0 && c !== ',' && c !== ']') start = i;
+    if ((c === '"' || c === "'") && tokenStart) {
+      i = closingQuoteOf(text, i);
+      if (i < 0) return undefined;
+      last = i + 1;
+      tokenStart = false;
+      continue;
+    }
+    if (c === '[' || c === '{') depth++;
+    else if (c === ']' || c === '}') depth--;
+    if (depth === 1 && c === ',') {
+      if (start >= 0) entries.push({ start, end: last });
+      start = -1;
+    } else if (depth === 0) {
+      if (start >= 0) entries.push({ start, end: last });
+      return entries;
+    } else last = i + 1;
+    tokenStart = c === '[' || c === '{' || c === ',' || c === ':';
+  }
+  return undefined;
+}
+
+/** The `[` of a top-level `items`: in a JSON (flow) envelope, or on the line `items:` of a block one. */
+function flowItemsOpening(text: string): number {
+  let i = 0;
+  while (i < text.length && /[\s\uFEFF]/.test(text[i])) i++;
+  if (text[i] === '{') {
+    // The envelope's keys are at depth 1: find "items" (or items) there.
+    let depth = 0;
+    for (let j = i; j < text.length; j++) {
+      const c = text[j];
+      if (c === '"' || c === "'") {
+        const end = closingQuoteOf(text, j);
+        if (end < 0) return -1;
+        if (depth === 1 && text.slice(j + 1, end) === 'items') return afterColon(text, end + 1);
+        j = end;
+      } else if (c === '{' || c === '[') depth++;
+      else if (c === '}' || c === ']') depth--;
+      else if (depth === 1 && text.startsWith('items', j) && /[\s{,]/.test(text[j - 1]))
+        return afterColon(text, j + 5);
+    }
+    return -1;
+  }
+  const at = afterItemsKeyOnLine(text);
+  return at < 0 ? -1 : afterColon(text, at);
+}
+
+/** After a key: blanks, `:`, blanks, then `[` — its index, or -1. */
+function afterColon(text: string, from: number): number {
+  let j = from;
+  while (text[j] === ' ' || text[j] === '\t') j++;
+  if (text[j] !== ':') return -1;
+  j++;
+  while (text[j] === ' ' || text[j] === '\t' || text[j] === '\r' || text[j] === '\n') j++;
+  return text[j] === '[' ? j : -1;
+}
+
+/** Where `items` ends on a line `items: [` of a block envelope, or -1. */
+function afterItemsKeyOnLine(text: string): number {
+  for (let at = 0; at < text.length; ) {
+    let eol = text.indexOf('\n', at);
+    if (eol < 0) eol = text.length;
+    if (text.startsWith('items', at) && afterColon(text, at + 5) >= 0) return at + 5;
+    at = eol + 1;
+  }
+  return -1;
+}
+
+/** The closing quote of the quoted scalar that opens at `open`, or -1. */
+function closingQuoteOf(text: string, open: number): number {
+  const quote = text[open];
+  for (let j = open + 1; j < text.length; j++) {
+    const ch = text[j];
+    if (quote === '"' && ch === '\\') j++;
+    else if (ch === quote) {
+      if (quote === "'" && text[j + 1] === "'") j++;
+      else return j;
+    }
+  }
+  return -1;
+}

@@ -6,7 +6,7 @@
 // Only what has no text of its own (dbtls's generated objects, input that is not block YAML) is
 // written from its value by ./emit.ts.
 import type { ItemLayout } from './emit.js';
-import { findItemEntries } from './item-entries.js';
+import { findFlowItemEntries, findItemEntries } from './item-entries.js';
 import { editText, sameValue } from './text-edit.js';
 import { spliceEdit } from './splice-edit.js';
 import { loadYamlPackage } from './yaml-package.js';
@@ -21,6 +21,8 @@ export interface ItemSource {
   end: number;
   indent: number;
   document?: true;
+  /** An entry of a flow sequence: its text is the node alone, without `- `. */
+  flow?: true;
 }
 
 const SOURCES = new WeakMap<object, ItemSource>();
@@ -35,7 +37,10 @@ const AMBIGUOUS = new WeakSet<object>();
  */
 export function recordItemSources(text: string, items: readonly unknown[]): number | undefined {
   const entries = findItemEntries(text);
-  if (!entries || entries.starts.length !== items.length) return undefined;
+  if (!entries || entries.starts.length !== items.length) {
+    recordFlowItemSources(text, items);
+    return undefined;
+  }
   const { starts, end, indent } = entries;
   items.forEach((item, i) => {
     if (item === null || typeof item !== 'object') return;
@@ -48,6 +53,20 @@ export function recordItemSources(text: string, items: readonly unknown[]): numb
     });
   });
   return indent;
+}
+
+/**
+ * Records the text of each item of a flow sequence (a JSON ResourceList, `items: [{…}]`): written
+ * back as its own text, as an entry of the output's block sequence (./item-entries.ts finds it).
+ */
+function recordFlowItemSources(text: string, items: readonly unknown[]): void {
+  const entries = findFlowItemEntries(text);
+  if (!entries || entries.length !== items.length) return;
+  items.forEach((item, i) => {
+    if (item === null || typeof item !== 'object') return;
+    if (SOURCES.has(item)) AMBIGUOUS.add(item);
+    SOURCES.set(item, { text, ...entries[i], indent: 0, flow: true });
+  });
 }
 
 /** Records that `made` is `from` changed by dbtls: its text is `from`'s, edited. */
@@ -63,6 +82,9 @@ function ownSource(item: object): ItemSource | undefined {
 /** The item's text as an entry at the column it came in at, without its final line break. */
 function entryText(source: ItemSource): string {
   const { text, start, end } = source;
+  // A flow node's later lines move right with it: white space there means nothing in a flow
+  // collection (nor between the lines of a quoted scalar), so no value changes.
+  if (source.flow) return `- ${text.slice(start, end).replace(/\n/g, '\n  ')}`;
   return text.charCodeAt(end - 1) === 10 ? text.slice(start, end - 1) : text.slice(start, end);
 }
 

@@ -91,16 +91,13 @@ function rebuilt(list: Obj, made: Map<number, Obj>): Obj {
   const before = listItems(list);
   let changed = false;
   const after: unknown[] = [];
-  before.forEach((entry, j) => {
-    if (!isObj(entry)) return void after.push(entry);
-    const now = made.get(j);
-    if (now === undefined) {
-      changed = true; // dbtls's own output from an earlier run, rendered afresh
-      return;
-    }
-    if (now !== entry) changed = true;
-    after.push(now);
-  });
+  for (let j = 0; j < before.length; j++) {
+    const entry = before[j];
+    const now = isObj(entry) ? made.get(j) : entry;
+    // None: dbtls's own output from an earlier run, rendered afresh.
+    if (now === undefined || now !== entry) changed = true;
+    if (now !== undefined) after.push(now);
+  }
   return changed ? markDerived({ ...list, items: after }, list) : list;
 }
 

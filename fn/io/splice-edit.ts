@@ -40,6 +40,8 @@ export function spliceEdit(entry: string, before: unknown, after: unknown): stri
   } catch {
     return undefined;
   }
+  // A change inside an anchored node would change every alias of it too (other items' values).
+  if (splices.some((sp) => insideAnchored(root, sp.from))) return undefined;
   // From the last place to the first, so that each offset still holds; no two may overlap.
   splices.sort((a, b) => b.from - a.from || b.to - a.to);
   let text = entry;
@@ -207,6 +209,17 @@ function readsAs(text: string, after: unknown): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether `at` lies within a node that carries an anchor. */
+function insideAnchored(root: Node, at: number): boolean {
+  const { visit } = loadYamlPackage();
+  let inside = false;
+  visit(root, (_k, node) => {
+    const n = node as { anchor?: string; range?: [number, number, number] | null } | null;
+    if (n?.anchor && n.range && at >= n.range[0] && at < n.range[1]) inside = true;
+  });
+  return inside;
 }
 
 /** Every anchor of the entry is still defined in the edited text: other items may name them. */
