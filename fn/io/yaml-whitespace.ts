@@ -17,86 +17,98 @@
  * (the caller's reading error then stands).
  */
 export function withGoWhitespace(text: string): string | undefined {
-  const out: string[] = [];
-  let from = 0; // text[from, i) is copied as it is
-  let changed = false;
-  const insert = (at: number, what: string) => {
-    out.push(text.slice(from, at), what);
-    from = at;
-    changed = true;
-  };
-  const replace = (at: number, end: number, what: string) => {
-    out.push(text.slice(from, at), what);
-    from = end;
-    changed = true;
-  };
-  let depth = 0; // flow collections open
-  let flowLineIndent = 0; // indentation of the line the outermost one opened on
-  let nodeMayStart = true; // where a quote or bracket starts a node (block context)
-  let lineIndent = 0;
-  let tokenEnd = -1; // where the last quoted scalar or flow token ended
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    // The start of a line.
+  const scan = new WhitespaceScan(text);
+  for (let i = 0; i < text.length; ) i = scan.restOfLine(scan.lineStart(i)) + 1;
+  return scan.result();
+}
+
+/** The pass of withGoWhitespace: where it is in the text, and what it has written. */
+class WhitespaceScan {
+  private readonly out: string[] = [];
+  private from = 0; // text[from, …) is still to be copied as it is
+  private changed = false;
+  private depth = 0; // flow collections open
+  private flowLineIndent = 0; // indentation of the line the outermost one opened on
+  private nodeMayStart = true; // where a quote or bracket starts a node (block context)
+  private lineIndent = 0;
+  private tokenEnd = -1; // where the last quoted scalar or flow token ended
+
+  constructor(private readonly text: string) {}
+
+  result(): string | undefined {
+    if (!this.changed) return undefined;
+    this.out.push(this.text.slice(this.from));
+    return this.out.join('');
+  }
+
+  private replace(at: number, end: number, what: string): void {
+    this.out.push(this.text.slice(this.from, at), what);
+    this.from = end;
+    this.changed = true;
+  }
+
+  /** A line's indentation: in a flow collection, made spaces and deep enough. Returns past it. */
+  lineStart(i: number): number {
+    const { text } = this;
     let j = i;
-    while (j < n && (text[j] === ' ' || (depth > 0 && text[j] === '\t'))) j++;
-    if (depth > 0) {
-      if (text.slice(i, j).includes('\t')) replace(i, j, ' '.repeat(j - i));
-      const want = flowLineIndent + 2;
-      if (j - i < want && j < n && text[j] !== '\n' && text[j] !== '\r')
-        insert(j, ' '.repeat(want - (j - i)));
-    } else {
-      lineIndent = j - i;
-      nodeMayStart = true;
+    while (j < text.length && (text[j] === ' ' || (this.depth > 0 && text[j] === '\t'))) j++;
+    if (this.depth === 0) {
+      this.lineIndent = j - i;
+      this.nodeMayStart = true;
+      return j;
     }
-    i = j;
-    // The rest of the line.
-    while (i < n && text[i] !== '\n') {
+    if (text.slice(i, j).includes('\t')) this.replace(i, j, ' '.repeat(j - i));
+    const want = this.flowLineIndent + 2;
+    if (j - i < want && j < text.length && text[j] !== '\n' && text[j] !== '\r')
+      this.replace(j, j, ' '.repeat(want - (j - i)));
+    return j;
+  }
+
+  /** The rest of a line from `i`; returns the index of its line break (or the text's end). */
+  restOfLine(start: number): number {
+    const { text } = this;
+    let i = start;
+    while (i < text.length && text[i] !== '\n') {
       const c = text[i];
-      if (c === '#' && (i === 0 || /\s/.test(text[i - 1]) || i === tokenEnd)) {
-        if (i === tokenEnd) insert(i, ' ');
-        i = lineEnd(text, i);
-        break;
+      if (c === '#' && (i === 0 || /\s/.test(text[i - 1]) || i === this.tokenEnd)) {
+        if (i === this.tokenEnd) this.replace(i, i, ' ');
+        return lineEnd(text, i);
       }
-      if ((c === '"' || c === "'") && (depth > 0 || nodeMayStart)) {
-        i = tokenEnd = quotedEnd(text, i);
-        nodeMayStart = false;
-        continue;
-      }
-      if (depth === 0 && nodeMayStart && (c === '!' || c === '&')) {
-        while (i < n && !/\s/.test(text[i])) i++; // a tag or an anchor: the node comes after it
-        continue;
-      }
-      if (depth === 0 && (c === '|' || c === '>') && nodeMayStart) {
-        i = blockScalarEnd(text, i, lineIndent);
-        break;
-      }
-      if (c === '[' || c === '{') {
-        if (depth > 0 || nodeMayStart) {
-          if (depth === 0) flowLineIndent = lineIndent;
-          depth++;
-        }
-      } else if ((c === ']' || c === '}' || c === ',') && depth > 0) {
-        // After a closing bracket or a comma, a `#` is a comment to Go's scanner.
-        tokenEnd = i + 1;
-        if (c !== ',' && --depth === 0) nodeMayStart = false;
-      } else if (depth > 0 && c === '\t') {
+      const node = this.depth > 0 || this.nodeMayStart;
+      if ((c === '"' || c === "'") && node) {
+        i = this.tokenEnd = quotedEnd(text, i);
+        this.nodeMayStart = false;
+      } else if (this.depth === 0 && this.nodeMayStart && (c === '!' || c === '&')) {
+        while (i < text.length && !/\s/.test(text[i])) i++; // a tag or an anchor: the node follows
+      } else if (this.depth === 0 && this.nodeMayStart && (c === '|' || c === '>')) {
+        return blockScalarEnd(text, i, this.lineIndent);
+      } else if (this.depth > 0 && c === '\t') {
         let k = i;
         while (text[k] === '\t' || text[k] === ' ') k++;
-        replace(i, k, ' '.repeat(k - i));
+        this.replace(i, k, ' '.repeat(k - i));
         i = k;
-        continue;
-      } else if (depth === 0) {
-        nodeMayStart = opensNode(text, i, nodeMayStart);
+      } else {
+        this.token(c, i, node);
+        i++;
       }
-      i++;
     }
-    i++; // past the line break
+    return i;
   }
-  if (!changed) return undefined;
-  out.push(text.slice(from));
-  return out.join('');
+
+  /** One character that is not white space, a quote or a comment. */
+  private token(c: string, i: number, node: boolean): void {
+    if (c === '[' || c === '{') {
+      if (!node) return;
+      if (this.depth === 0) this.flowLineIndent = this.lineIndent;
+      this.depth++;
+    } else if ((c === ']' || c === '}' || c === ',') && this.depth > 0) {
+      // After a closing bracket or a comma, a `#` is a comment to Go's scanner.
+      this.tokenEnd = i + 1;
+      if (c !== ',' && --this.depth === 0) this.nodeMayStart = false;
+    } else if (this.depth === 0) {
+      this.nodeMayStart = opensNode(this.text, i, this.nodeMayStart);
+    }
+  }
 }
 
 /** After `c` at `i` in block context, whether a node may start at the next token. */
