@@ -166,6 +166,19 @@ describe('layouts and valid YAML', () => {
     );
   });
 
+  it('an edit inside a node an alias shares is not made: the item passes through, with an error', () => {
+    const input = resourceList(
+      `${entry(ISSUER)}\n${entry(postgres('pg').replace('  namespace: demo\n', '  namespace: demo\n  annotations: &ann {team: a}\n'))}\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c, namespace: demo, annotations: *ann}\n`,
+    );
+    const r = runDist(input);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('    annotations: &ann {team: a}\n  spec:');
+    expect(r.stderr).toContain(
+      'error: Postgres/demo/pg could not be changed in its own text without losing the anchor &ann that another item names, so it is passed through unchanged',
+    );
+    expect(r.output).toBeDefined(); // still YAML
+  });
+
   it.each([
     ["a flow collection closed at its key's column", '  k: {\n    a: 1\n  }\n'],
     ['a tab after a comma', '  k: [a,\tb]\n'],

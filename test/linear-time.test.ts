@@ -5,7 +5,7 @@
 // on 1 MiB). Sizes past the documented limits are refused with a message that says so.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runKrm } from '../fn/cli/krm.js';
 import { formatWithPositions, processDirectory } from '../fn/cli/directory.js';
 import { compileGlob, matchGlob } from '../fn/cli/glob.js';
@@ -13,8 +13,13 @@ import { MAX_KRMIGNORE_BYTES, parseKrmignore } from '../fn/cli/krmignore.js';
 import { tempDir } from './integration/tools.js';
 
 const MiB = 1 << 20;
-/** Each reading of 1 MiB must end within this (ordinary input of that size takes under 2 s). */
+/**
+ * Each reading of 1 MiB must end within this, or within ten times what an ordinary 1 MiB input
+ * takes on this machine now (measured below: the machine may be shared and slow). A super-linear
+ * reader misses either by far: a quadratic one takes hours on 1 MiB.
+ */
 const BUDGET_MS = 20_000;
+let budget = BUDGET_MS;
 
 const fill = (unit: string, size = MiB) =>
   unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
@@ -63,13 +68,20 @@ function timed<T>(run: () => T): { value: T; ms: number } {
   return { value, ms: performance.now() - start };
 }
 
+beforeAll(() => {
+  // Ordinary input of the same size and shape as the largest cases: 1 MiB of keys and values.
+  const ordinary = asResourceList(configMap(keys(85_000, '  ')));
+  const { ms } = timed(() => runKrm(Buffer.from(ordinary)));
+  budget = Math.max(BUDGET_MS, 10 * ms);
+});
+
 describe('the KRM reader: 1 MiB of adversarial text within the budget', () => {
   it.each(Object.entries(DOCUMENTS))(
     '%s',
     (_name, doc) => {
       for (const input of [doc, asResourceList(doc)]) {
         const { value, ms } = timed(() => runKrm(Buffer.from(input)));
-        expect(ms, value.stderr.slice(0, 200)).toBeLessThan(BUDGET_MS);
+        expect(ms, value.stderr.slice(0, 200)).toBeLessThan(budget);
         // Never a stack trace: a result, or the list back.
         expect(value.stderr).not.toMatch(/\n\s+at /);
       }
@@ -94,7 +106,7 @@ describe('render DIR and check DIR: 1 MiB of adversarial text in a file, within 
         // check DIR places each problem at its line: the position reader runs too.
         return formatWithPositions(read.results, read.texts, pkg);
       });
-      expect(ms, value.slice(0, 200)).toBeLessThan(BUDGET_MS);
+      expect(ms, value.slice(0, 200)).toBeLessThan(budget);
     },
     120_000,
   );
@@ -104,7 +116,7 @@ describe('.krmignore: linear to read, bounded to match, refused past its limit',
   it('1 MiB of adversarial patterns is read within the budget', () => {
     for (const unit of ['*', '**/', '[a-', '\\ ', ' \t', '#\n', '!*a*\n']) {
       const { ms } = timed(() => parseKrmignore(fill(unit)));
-      expect(ms, unit).toBeLessThan(BUDGET_MS);
+      expect(ms, unit).toBeLessThan(budget);
     }
   });
 
@@ -112,7 +124,7 @@ describe('.krmignore: linear to read, bounded to match, refused past its limit',
     const glob = compileGlob(fill('*a', MAX_KRMIGNORE_BYTES / 16), true);
     const { value, ms } = timed(() => matchGlob(glob, `${'a'.repeat(4000)}b`));
     expect(value).toBe(false);
-    expect(ms).toBeLessThan(BUDGET_MS);
+    expect(ms).toBeLessThan(budget);
   });
 
   it(`a .krmignore over ${MAX_KRMIGNORE_BYTES} bytes is refused with a message that names it`, () => {

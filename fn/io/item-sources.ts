@@ -143,6 +143,45 @@ export function readAs(o: object): object | undefined {
   return from;
 }
 
+/**
+ * Items dbtls changed but could not edit in their own text, whose text defines an anchor that
+ * another part of the input names (`*name`): written from their values, they would lose the
+ * anchor and the output would not be YAML. Each is replaced by the item as it came (its own
+ * text) and reported with the anchors, so that the output stays valid and the caller says so.
+ */
+export function keepAnchoredTexts(items: readonly unknown[]): {
+  items: unknown[];
+  lost: { item: object; anchors: string[] }[];
+} {
+  const lost: { item: object; anchors: string[] }[] = [];
+  const out = items.map((item) => {
+    if (item === null || typeof item !== 'object' || ownSource(item)) return item;
+    const root = readAs(item);
+    const source = root && ownSource(root);
+    if (!root || !source || source.document) return item;
+    const entry = source.text.slice(source.start, source.end);
+    if (!entry.includes('&') || itemText(item) !== undefined) return item;
+    const named = anchorsNamedElsewhere(entry, source);
+    if (named.length === 0) return item;
+    lost.push({ item, anchors: named });
+    return root;
+  });
+  return { items: out, lost };
+}
+
+/** The anchors defined in `entry` that an alias outside it names. */
+function anchorsNamedElsewhere(entry: string, source: ItemSource): string[] {
+  const outside = source.text.slice(0, source.start) + source.text.slice(source.end);
+  const names = new Set<string>();
+  for (const m of entry.matchAll(/&([^\s,[\]{}]+)/g)) names.add(m[1]);
+  const ends = (c: string | undefined) => c === undefined || /[\s,\]}]/.test(c);
+  return [...names].filter((name) => {
+    for (let at = outside.indexOf(`*${name}`); at >= 0; at = outside.indexOf(`*${name}`, at + 1))
+      if (ends(outside[at + name.length + 1])) return true;
+    return false;
+  });
+}
+
 /** A line that starts or ends a document: `---` or `...`, alone or before a space. */
 const MARKER = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm;
 
