@@ -1,5 +1,7 @@
 # dbtls as a KRM function image (kpt `image:`, kustomize `container:`).
 # Build:  docker build -t ghcr.io/dbtls/dbtls:v0.1.0 .
+#   or, without a registry (a stand-in base made from this machine's Node.js):
+#         bash scripts/build-image.sh
 #
 # Base image: Node.js 24 LTS on Alpine 3.22, pinned by tag and by the digest of its multi-arch
 # index (amd64 and arm64), so a rebuild gets the same bytes. Update both together. (The digest
@@ -17,20 +19,23 @@ COPY scripts/ scripts/
 COPY schemas/ schemas/
 COPY fn/ fn/
 RUN npm run build
+# The V8 code cache of the bundle (scripts/code-cache.cjs), made by running it once on the
+# example ResourceList with this stage's node, which is the runtime stage's, and the
+# ENTRYPOINT's node options: V8 accepts a cache only from the same Node.js and the same flags.
+COPY examples/resource-list.yaml ./
+RUN DBTLS_CODE_CACHE_WRITE=1 node --max-semi-space-size=8 --require=./scripts/code-cache.cjs dist/dbtls.js <resource-list.yaml >/dev/null
 
-# ---- runtime: Node.js and the single bundled file, nothing else ----
+# ---- runtime: Node.js, the bundle, its code cache and the hook that reads it; nothing else ----
 FROM ${NODE_IMAGE}
 # The bundle needs no node_modules, no network and no writable path: it reads stdin and writes
 # stdout. It runs as an unprivileged user (kpt and kustomize also pass --user nobody).
-COPY --from=build --chown=0:0 --chmod=0555 /src/dist/dbtls.js /dbtls.js
+COPY --from=build --chown=0:0 --chmod=0444 /src/dist/dbtls.js /src/dist/dbtls.cache /src/scripts/code-cache.cjs /
 USER 65534:65534
 ENV NODE_ENV=production
 LABEL org.opencontainers.image.title="dbtls" \
       org.opencontainers.image.description="KRM function: KubeDB TLS settings to cert-manager Certificates and TLS-mounted workloads" \
       org.opencontainers.image.licenses="Apache-2.0"
-# test/bin/docker reads this line to run dist/dbtls.js the way the image would, and bench/run.mjs
-# its node options. --max-semi-space-size=8 halves V8's young generation (16 MiB semi-spaces by
-# default): at N=5,000 databases peak RSS falls from about 270 to 235 MiB for a few per cent more
-# CPU (bench/results.md); a render is one short burst of allocation, which the default sizes for
-# long-running servers do not fit.
-ENTRYPOINT ["node", "--max-semi-space-size=8", "/dbtls.js"]
+# The node options are scripts/build.mjs's NODE_OPTIONS, which dist/dbtls.js starts node with when
+# run from PATH (a test checks that they agree); --require=/code-cache.cjs compiles /dbtls.js
+# with /dbtls.cache.
+ENTRYPOINT ["node", "--max-semi-space-size=8", "--require=/code-cache.cjs", "/dbtls.js"]

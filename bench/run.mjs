@@ -57,24 +57,12 @@ const BIG = 5000;
 const roundsFor = (n) => ROUNDS ?? (QUICK ? (n >= BIG ? 2 : 3) : n >= BIG ? 5 : 7);
 
 /**
- * The node options the image runs dbtls with: its Dockerfile's exec-form ENTRYPOINT, whose
- * options (between `node` and the bundle) the benchmark passes too, so that it measures dbtls as
- * kpt, kustomize and Argo CD run it (test/bin/docker reads the same line).
+ * dbtls runs as a user runs it from PATH (npm install -g, kpt's exec functions): the file itself,
+ * whose launcher line starts node with the options the image's ENTRYPOINT has too. Every other
+ * command is `node ARGS`. The peak-RSS preload reaches the launcher's node through NODE_OPTIONS.
  */
-function imageNodeOptions() {
-  const line = readFileSync(join(ROOT, 'Dockerfile'), 'utf8')
-    .split('\n')
-    .filter((l) => /^\s*ENTRYPOINT\s*\[/.test(l))
-    .pop();
-  const argv = line ? JSON.parse(line.replace(/^\s*ENTRYPOINT\s*/, '')) : [];
-  if (argv[0] !== 'node')
-    throw new Error(`bench: the Dockerfile's ENTRYPOINT is not node: ${line}`);
-  return argv.slice(1, -1);
-}
-const NODE_OPTIONS = imageNodeOptions();
-
 const COMMANDS = {
-  dbtls: { label: 'dbtls', args: [...NODE_OPTIONS, DIST], verify: 'function' },
+  dbtls: { label: 'dbtls', file: DIST, args: [], verify: 'function' },
   bare: { label: '`node -e 0`', args: ['-e', '0'], verify: 'none' },
   jsyaml: {
     label: 'identity, js-yaml 5 (same schema and dump options)',
@@ -95,7 +83,8 @@ const COMMANDS = {
   // own output (without its results), generated objects included, to be rendered again.
   rerender: {
     label: "dbtls again on its own output (kpt's second render)",
-    args: [...NODE_OPTIONS, DIST],
+    file: DIST,
+    args: [],
     verify: 'rerender',
   },
 };
@@ -127,10 +116,16 @@ function runOnce(command, input, tag) {
     let rss = '';
     let ms;
     const start = process.hrtime.bigint();
-    const child = spawn(process.execPath, ['--require', PRELOAD, ...command.args], {
-      cwd: ROOT,
-      stdio: [fds[0], fds[1], fds[2], 'pipe'],
-    });
+    const child = command.file
+      ? spawn(command.file, command.args, {
+          cwd: ROOT,
+          stdio: [fds[0], fds[1], fds[2], 'pipe'],
+          env: { ...process.env, NODE_OPTIONS: `--require=${PRELOAD}` },
+        })
+      : spawn(process.execPath, ['--require', PRELOAD, ...command.args], {
+          cwd: ROOT,
+          stdio: [fds[0], fds[1], fds[2], 'pipe'],
+        });
     child.stdio[3].on('data', (d) => {
       rss += d;
     });

@@ -1,5 +1,6 @@
 // The processor: ResourceList in, ResourceList out. Validates every supported database, renders
 // its Certificates (and, in standalone mode, its workload), and leaves everything else alone.
+import { namespaceProblem } from './validate/namespace.js';
 import type {
   CertificateDefaults,
   DatabaseKind,
@@ -481,6 +482,14 @@ function checkIdentity(db: KubeObject, kind: DatabaseKind, report: Reporter): bo
     );
     return false;
   }
+  const namespace = namespaceProblem(db.metadata.namespace);
+  if (namespace !== undefined) {
+    report.error(
+      'metadata.namespace',
+      `is not a valid namespace, and the API server would refuse the ${kind.kind} itself: ${namespace}`,
+    );
+    return false;
+  }
   return true;
 }
 
@@ -591,9 +600,8 @@ function renderWorkload(
   const workload = applyServiceTemplates(ctx, kind, plan, kind.workload(ctx, plan, issued, owner));
   // The pod template and KubeDB's defaults, and a PodDisruptionBudget where KubeDB keeps one.
   const pdb = kind.group === 'kubedb.com';
-  return kind.podTemplate
-    ? applyPodTemplates(workload, ctx.db, kind.podTemplate, ctx.report, pdb)
-    : workload;
+  // Every rendered pod is then checked against Pod Security (validate/pod-security/).
+  return applyPodTemplates(workload, ctx.db, kind.podTemplate, ctx.report, pdb);
 }
 
 /**

@@ -22,7 +22,10 @@ Usage:
   dbtls                  KRM function: read a ResourceList on stdin, write one on stdout
   dbtls render DIR       print the manifests to apply for the YAML files under DIR
   dbtls check DIR        print each problem as file:line:column; exit 1 on any error
-  dbtls --help | --version
+  dbtls admission [--policy FILE] [--mode MODE]
+                         the policy's rules as ValidatingAdmissionPolicies (see
+                         dbtls admission --help)
+  dbtls help | --help | --version
 
 Settings (render and check; in KRM mode they come from the functionConfig):
   --mode standalone|operator|validate
@@ -68,8 +71,13 @@ function fail(message: string): number {
   return 2;
 }
 
-function main(argv: string[]): number {
-  if (argv.includes('--help') || argv.includes('-h')) {
+function main(argv: string[]): number | Promise<number> {
+  // Loaded only for this command: an ordinary render never evaluates the admission code.
+  if (argv[0] === 'admission')
+    return import('./admission/cli.js').then((m) =>
+      m.admissionCommand(argv.slice(1), KINDS, VERSION),
+    );
+  if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
     writeAll(STDOUT, HELP);
     return 0;
   }
@@ -78,10 +86,14 @@ function main(argv: string[]): number {
     return 0;
   }
   if (argv.length === 0) {
-    const out = runKrm(inputOf(readInput(0)), (chunk) => writeAll(STDOUT, chunk));
-    writeAll(STDOUT, out.stdout);
-    writeAll(STDERR, out.stderr);
-    return out.exitCode;
+    const input = inputOf(readInput(0));
+    // The admission generator's code loads only for an input that names its function config.
+    if ('text' in input && input.text.includes('DatabaseTLSAdmission'))
+      return import('./admission/krm.js').then((m) => {
+        const out = m.runAdmissionKrm(input.text, KINDS);
+        return out ? written(out) : krm(input);
+      });
+    return krm(input);
   }
   const [command, ...rest] = argv;
   if (command !== 'render' && command !== 'check')
@@ -102,13 +114,9 @@ function main(argv: string[]): number {
     : undefined;
   const { output, results, texts } = processDirectory(dir, config, defaultNamespace);
   const failed = hasErrors(results);
-  // Each problem as file:line:column, for check on stdout and for render on stderr (where Argo CD
-  // shows it): a reader of either can go to the line.
-  const problems = formatWithPositions(
-    results.filter((r) => r.severity !== 'info'),
-    texts,
-    dir,
-  );
+  // Each result as file:line:column (info included), for check on stdout and for render on
+  // stderr (where Argo CD shows it): a reader of either can go to the line.
+  const problems = formatWithPositions(results, texts, dir);
   if (command === 'check') {
     writeAll(STDOUT, problems);
   } else {
@@ -117,6 +125,16 @@ function main(argv: string[]): number {
     if (!failed) writeAll(STDOUT, printManifests(manifestsToApply(output.items)));
   }
   return failed ? 1 : 0;
+}
+
+function krm(input: ReturnType<typeof inputOf>): number {
+  return written(runKrm(input, (chunk) => writeAll(STDOUT, chunk)));
+}
+
+function written(out: { stdout: string; stderr: string; exitCode: number }): number {
+  writeAll(STDOUT, out.stdout);
+  writeAll(STDERR, out.stderr);
+  return out.exitCode;
 }
 
 /**
@@ -163,9 +181,7 @@ function settingsFromEnvironment(
   }
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (err) {
+function failed(err: unknown): void {
   // Often a reader that went away (EPIPE); stderr may be gone with it.
   try {
     writeAll(STDERR, `dbtls: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -173,4 +189,15 @@ try {
     /* nowhere left to say it */
   }
   process.exitCode = 2;
+}
+
+try {
+  const code = main(process.argv.slice(2));
+  if (typeof code === 'number') process.exitCode = code;
+  else
+    code.then((c) => {
+      process.exitCode = c;
+    }, failed);
+} catch (err) {
+  failed(err);
 }

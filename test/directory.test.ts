@@ -1,4 +1,4 @@
-// Which files `render DIR` and `check DIR` read: README's rule (.krmignore, files that hold no
+// Which files `render DIR` and `check DIR` read: docs/cli.md's rule (.krmignore, files that hold no
 // Kubernetes resource), against the directory reader and the built CLI.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,7 +83,7 @@ describe('the files render DIR and check DIR read', () => {
     expect(check.status).toBe(0);
   });
 
-  it("skip kustomization.yaml and files with no apiVersion or kind in any document (README's rule)", () => {
+  it("skip kustomization.yaml and files with no apiVersion or kind in any document (docs/cli.md's rule)", () => {
     const dir = tree({
       'kustomization.yaml': 'resources:\n  - postgres.yaml\n  - issuer.yaml\n',
       'sub/kustomization.yml':

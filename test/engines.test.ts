@@ -93,9 +93,9 @@ describe('engines', () => {
     expect(refused).toEqual([]);
   });
 
-  it('undici is held below 8 for @kubernetes/client-node, as README explains', () => {
+  it('undici is held below 8 for @kubernetes/client-node, as docs/development.md explains', () => {
     expect(pkg.overrides['@kubernetes/client-node'].undici).toMatch(/^\^7\./);
-    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(
+    expect(readFileSync(join(ROOT, 'docs/development.md'), 'utf8')).toContain(
       '`undici` 8 needs Node.js 22.19',
     );
   });

@@ -45,6 +45,12 @@ describe('examples render their golden output', () => {
         join(pkg, '.expected/check-validate.txt'),
         runDist('', ['check', name, '--mode', 'validate']).stdout,
       );
+      // The policy's admission objects (dbtls admission), where the package keeps them.
+      if (existsSync(join(pkg, '.expected/admission.yaml'))) {
+        const admission = runDist('', ['admission', '--policy', join(name, 'policy.yaml')]);
+        expect(admission.status).toBe(0);
+        golden(join(pkg, '.expected/admission.yaml'), admission.stdout);
+      }
       const failing = /: error: /.test(check.stdout);
       expect(render.status).toBe(failing ? 1 : 0);
       expect(check.status).toBe(failing ? 1 : 0);

@@ -93,6 +93,9 @@ describe.skipIf(!canIsolate)(
     mkdirSync(ro);
     copyFileSync(DIST, join(ro, 'dbtls.js'));
     chmodSync(join(ro, 'dbtls.js'), 0o444);
+    // The package too: the clone may be in a private directory (0700) nobody cannot enter.
+    const pkg = join(ro, 'postgres');
+    cpSync(join(ROOT, 'examples/postgres'), pkg, { recursive: true });
     chmodSync(ro, 0o555);
     chmodSync(work, 0o755);
     const isolated = (args: string[], input?: string) =>
@@ -149,8 +152,8 @@ describe.skipIf(!canIsolate)(
 
     it('render and check over a read-only package give the same output as a normal run', () => {
       for (const command of ['render', 'check']) {
-        const normal = runDist('', [command, join(ROOT, 'examples/postgres')]);
-        const r = isolated([join(ro, 'dbtls.js'), command, join(ROOT, 'examples/postgres')]);
+        const normal = runDist('', [command, pkg]);
+        const r = isolated([join(ro, 'dbtls.js'), command, pkg]);
         expect({ status: r.status, stdout: r.stdout.toString() }).toEqual({
           status: normal.status,
           stdout: normal.stdout,

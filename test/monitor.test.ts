@@ -504,7 +504,7 @@ describe('MariaDB, MySQL, PerconaXtraDB: mysqld_exporter with an option file nam
         '',
       ].join('\n'),
     );
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const readme = readFileSync(join(ROOT, 'docs/standalone.md'), 'utf8');
     expect(readme).toContain('MariaDB and PerconaXtraDB\n  `prom/mysqld-exporter:v0.18.0`');
     expect(readme).toContain('`--config.my-cnf=/etc/mysql/dbtls/exporter.cnf`');
     const stats = itemsOf(run, 'Service').find((s) => s.metadata.name === 'md-stats');
@@ -634,14 +634,14 @@ describe('Redis: redis_exporter over TLS with the metrics-exporter certificate, 
       ],
     });
     expect(itemsOf(run, 'ServiceMonitor').map((m) => m.metadata.name)).toEqual(['rd-stats']);
-    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(
+    expect(readFileSync(join(ROOT, 'docs/standalone.md'), 'utf8')).toContain(
       'Redis `oliver006/redis_exporter:v1.66.0`',
     );
   });
 });
 
-describe("README's Monitoring section", () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+describe("docs/standalone.md's Monitoring section", () => {
+  const readme = readFileSync(join(ROOT, 'docs/standalone.md'), 'utf8');
   const section = readme.slice(readme.indexOf('## Monitoring (`spec.monitor`)'));
   it('names the image, port, mount and Service the rendered sidecar uses', () => {
     const r = render({ monitor: operator({ labels: { a: 'b' } }) });
@@ -683,7 +683,7 @@ describe('spec.monitor in the other modes and kinds', () => {
     }
   });
 
-  // Why each kind keeps the warning (upstream, where the README's Monitoring section says it).
+  // Why each kind keeps the warning (upstream, where docs/standalone.md's Monitoring section says it).
   const noExporter = {
     Singlestore: [
       'kubedb.com/v1alpha2',

@@ -229,7 +229,8 @@ describe('PerconaXtraDB rendering', () => {
   });
 
   it('says when the server common name <db>.<ns>.svc is too long for the namespace', () => {
-    const long = 'a-namespace-name-of-sixty-three-characters-is-the-longest-you-ge';
+    // 63 characters, the longest namespace the API server takes.
+    const long = 'a-namespace-name-of-sixty-three-characters-is-the-longest-you-g';
     const r = runFn(
       resourceList([issuer('ca', 'prod'), pxc({}, 'orders', 'prod'), pxc({}, 'orders', long)], {
         apiVersion: 'v1',
@@ -242,7 +243,7 @@ describe('PerconaXtraDB rendering', () => {
       {
         severity: 'error',
         field: 'metadata.name',
-        message: `cert-manager's webhook would reject the generated Certificate "orders-server-cert": spec.commonName: Too long: may not be more than 64 bytes; the server certificate's commonName "orders.${long}.svc" (75 bytes) is derived from the database's name and namespace, and namespace "${long}" leaves no room for a name: use a shorter namespace`,
+        message: `cert-manager's webhook would reject the generated Certificate "orders-server-cert": spec.commonName: Too long: may not be more than 64 bytes; the server certificate's commonName "orders.${long}.svc" (74 bytes) is derived from the database's name and namespace, and namespace "${long}" leaves no room for a name: use a shorter namespace`,
       },
     ]);
     const mid = 'a-namespace-of-fifty-characters-is-quite-long-too';

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseYamlStream } from '../fn/io/yaml.js';
+import { podViolations, SERVER_CHECKS } from '../fn/validate/pod-security/index.js';
 import { ROOT } from './helpers.js';
 
 const ALLOWED_VOLUMES = [
@@ -61,6 +62,12 @@ describe('every rendered pod passes Pod Security restricted', () => {
     });
   }
 
+  it("and dbtls's own checks of both levels (fn/validate/pod-security/) find nothing either", () => {
+    for (const d of examples)
+      for (const { name, template } of podsOf(d))
+        expect(podViolations(template, SERVER_CHECKS), name).toEqual([]);
+  });
+
   it('the rules catch what restricted refuses', () => {
     const ok = {
       securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
@@ -82,7 +89,7 @@ describe('every rendered pod passes Pod Security restricted', () => {
 });
 
 /** The pods of the StatefulSets dbtls renders for an example (its golden output). */
-function podsOf(example: string): { name: string; pod: any }[] {
+function podsOf(example: string): { name: string; pod: any; template: any }[] {
   const text = readFileSync(join(ROOT, 'examples', example, '.expected/manifests.yaml'), 'utf8');
   return (parseYamlStream(text) as any[])
     .filter(
@@ -91,5 +98,6 @@ function podsOf(example: string): { name: string; pod: any }[] {
     .map((o) => ({
       name: `${example}: StatefulSet/${o.metadata.name}`,
       pod: o.spec.template.spec,
+      template: { metadata: o.spec.template.metadata ?? {}, spec: o.spec.template.spec },
     }));
 }

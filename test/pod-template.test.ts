@@ -38,9 +38,10 @@ const templateResults = (r: ReturnType<typeof run>): SimpleResult[] =>
   resultsOf(r).filter((x) => /podTemplate/.test(x.field ?? ''));
 const warn = (field: string, message: string) => ({ severity: 'warning', field, message });
 const error = (field: string, message: string) => ({ severity: 'error', field, message });
-const RESTRICTED = (value: string, requires: string) =>
-  `${value} is refused: it would loosen dbtls's secure defaults, and every pod dbtls renders ` +
-  `passes the restricted Pod Security level, which requires ${requires}`;
+/** A refusal by the Pod Security check of the rendered pod (fn/validate/pod-security/). */
+const PSS = (what: string, level: string, check: string, allows: string) =>
+  `${what}: Pod Security's ${level} check ${check} allows ${allows}; every pod dbtls renders ` +
+  "passes Pod Security's baseline and restricted levels";
 const OPERATOR_ONLY = (what: string) =>
   `${what}: applied by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)`;
 
@@ -207,36 +208,84 @@ describe('spec.podTemplate (api/v2: KubeDB v1 kinds)', () => {
     expect(errorsOf(r)).toEqual([
       error(
         'spec.podTemplate.spec.hostNetwork',
-        RESTRICTED('true', "pods that do not share the host's network namespace"),
+        PSS(
+          'the pod sets hostNetwork to true',
+          'baseline',
+          'hostNamespaces',
+          "no pod that shares the node's network, process or IPC namespace",
+        ),
       ),
       error(
-        'spec.podTemplate.spec.securityContext.runAsNonRoot',
-        RESTRICTED('false', 'containers that run as a non-root user'),
-      ),
-      error(
-        'spec.podTemplate.spec.securityContext.seccompProfile.type',
-        RESTRICTED('"Unconfined"', 'the RuntimeDefault or a Localhost seccomp profile'),
-      ),
-      error(
-        'spec.podTemplate.spec.volumes[0].hostPath',
-        'a hostPath volume is refused: every pod dbtls renders passes the restricted Pod Security level, which allows only these volumes: configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret',
-      ),
-      error(`${c}.privileged`, RESTRICTED('true', 'no privileged containers')),
-      error(
-        `${c}.allowPrivilegeEscalation`,
-        RESTRICTED('true', 'that no process gains more privileges than its parent'),
-      ),
-      error(
-        `${c}.runAsUser`,
-        RESTRICTED('0', 'containers that run as a non-root user (not user or group 0)'),
+        `${c}.privileged`,
+        PSS(
+          'container "postgres" sets securityContext.privileged to true',
+          'baseline',
+          'privileged',
+          'no privileged container',
+        ),
       ),
       error(
         `${c}.capabilities.add[1]`,
-        RESTRICTED('"SYS_ADMIN"', 'no Linux capability but NET_BIND_SERVICE'),
+        PSS(
+          'container "postgres" adds capability "SYS_ADMIN"',
+          'baseline',
+          'capabilities_baseline',
+          'no added capability but AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT',
+        ),
+      ),
+      error(
+        'spec.podTemplate.spec.volumes[0].hostPath',
+        PSS(
+          'volume "host" is a hostPath volume',
+          'baseline',
+          'hostPathVolumes',
+          'no hostPath volume',
+        ),
       ),
       error(
         'spec.podTemplate.spec.initContainers[0].securityContext.procMount',
-        RESTRICTED('"Unmasked"', "the default masks of a container's /proc"),
+        PSS(
+          'init container "fix" sets securityContext.procMount to "Unmasked"',
+          'baseline',
+          'procMount',
+          'only the default masks of /proc (procMount: Default), unless the pod has hostUsers: false',
+        ),
+      ),
+      error(
+        'spec.podTemplate.spec.securityContext.seccompProfile.type',
+        PSS(
+          'the pod sets securityContext.seccompProfile.type to "Unconfined"',
+          'baseline',
+          'seccompProfile_baseline',
+          'only the RuntimeDefault or a Localhost seccomp profile',
+        ),
+      ),
+      error(
+        `${c}.allowPrivilegeEscalation`,
+        PSS(
+          'container "postgres" sets securityContext.allowPrivilegeEscalation to true',
+          'restricted',
+          'allowPrivilegeEscalation',
+          'only containers that set securityContext.allowPrivilegeEscalation to false',
+        ),
+      ),
+      error(
+        'spec.podTemplate.spec.securityContext.runAsNonRoot',
+        PSS(
+          'the pod sets securityContext.runAsNonRoot to false',
+          'restricted',
+          'runAsNonRoot',
+          'only pods whose containers must run as a non-root user (runAsNonRoot: true)',
+        ),
+      ),
+      error(
+        `${c}.runAsUser`,
+        PSS(
+          'container "postgres" sets securityContext.runAsUser to 0',
+          'restricted',
+          'runAsUser',
+          'no container running as user 0 (root)',
+        ),
       ),
     ]);
     expect(itemsOf(r, 'StatefulSet')).toEqual([]);
@@ -275,26 +324,40 @@ describe('spec.podTemplate (api/v2: KubeDB v1 kinds)', () => {
         'dbtls sets label app.kubernetes.io/managed-by to "dbtls" (dbtls marks its own output by it); "helm" is ignored',
       ),
       error(
-        'spec.podTemplate.spec.securityContext.sysctls[1].name',
-        RESTRICTED(
-          '"kernel.msgmax"',
-          'only the safe sysctls (kernel.shm_rmid_forced, net.ipv4.ip_local_port_range, net.ipv4.ip_unprivileged_port_start, net.ipv4.tcp_syncookies, net.ipv4.ping_group_range, net.ipv4.ip_local_reserved_ports, net.ipv4.tcp_keepalive_time, net.ipv4.tcp_fin_timeout, net.ipv4.tcp_keepalive_intvl, net.ipv4.tcp_keepalive_probes)',
-        ),
-      ),
-      error(
-        'spec.podTemplate.spec.securityContext.seLinuxOptions',
-        RESTRICTED(
-          '{"type":"spc_t"}',
-          'an SELinux type of container_t, container_init_t, container_kvm_t, container_engine_t',
-        ),
-      ),
-      error(
         `${c}.appArmorProfile.type`,
-        RESTRICTED('"Unconfined"', 'the runtime default or a Localhost AppArmor profile'),
+        PSS(
+          'container "postgres" sets securityContext.appArmorProfile.type to "Unconfined"',
+          'baseline',
+          'appArmorProfile',
+          'only the RuntimeDefault or a Localhost AppArmor profile (in the annotation: runtime/default, localhost/<profile> or empty)',
+        ),
       ),
       error(
-        `${c}.seLinuxOptions`,
-        RESTRICTED('{"user":"system_u"}', 'SELinux options without a user or role'),
+        'spec.podTemplate.spec.securityContext.seLinuxOptions.type',
+        PSS(
+          'the pod sets securityContext.seLinuxOptions.type to "spc_t"',
+          'baseline',
+          'seLinuxOptions',
+          'no SELinux user or role, and no SELinux type but container_t, container_init_t, container_kvm_t, container_engine_t',
+        ),
+      ),
+      error(
+        `${c}.seLinuxOptions.user`,
+        PSS(
+          'container "postgres" sets securityContext.seLinuxOptions.user to "system_u"',
+          'baseline',
+          'seLinuxOptions',
+          'no SELinux user or role, and no SELinux type but container_t, container_init_t, container_kvm_t, container_engine_t',
+        ),
+      ),
+      error(
+        'spec.podTemplate.spec.securityContext.sysctls[1].name',
+        PSS(
+          'the pod sets sysctl "kernel.msgmax"',
+          'baseline',
+          'sysctls',
+          'only the safe sysctls: kernel.shm_rmid_forced, net.ipv4.ip_local_port_range, net.ipv4.tcp_syncookies, net.ipv4.ping_group_range, net.ipv4.ip_unprivileged_port_start, net.ipv4.ip_local_reserved_ports, net.ipv4.tcp_keepalive_time, net.ipv4.tcp_fin_timeout, net.ipv4.tcp_keepalive_intvl, net.ipv4.tcp_keepalive_probes, net.ipv4.tcp_rmem, net.ipv4.tcp_wmem, net.ipv4.tcp_slow_start_after_idle, net.ipv4.tcp_notsent_lowat',
+        ),
       ),
     ]);
   });
@@ -486,7 +549,12 @@ describe('spec.podTemplate (api/v1: KubeDB v1alpha2 and KubeVault)', () => {
       ),
       error(
         'spec.podTemplate.spec.containerSecurityContext.allowPrivilegeEscalation',
-        RESTRICTED('true', 'that no process gains more privileges than its parent'),
+        PSS(
+          'container "postgres" sets securityContext.allowPrivilegeEscalation to true',
+          'restricted',
+          'allowPrivilegeEscalation',
+          'only containers that set securityContext.allowPrivilegeEscalation to false',
+        ),
       ),
     ]);
     const ok = run({
@@ -640,8 +708,8 @@ describe('spec.podTemplate per kind', () => {
   });
 });
 
-describe("README's pod template section says what the code does", () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+describe("docs/standalone.md's pod template section says what the code does", () => {
+  const readme = readFileSync(join(ROOT, 'docs/standalone.md'), 'utf8');
   const section = readme.slice(
     readme.indexOf('## Pod template, resources and disruption budget'),
     readme.indexOf('## What dbtls leaves alone'),

@@ -65,10 +65,10 @@ describe('Redis Cluster mode in standalone mode', () => {
     const nodes = /^NODES="\n([^"]*)"$/m.exec(file(r, 'cluster-create.sh'))![1];
     expect(nodes.trim().split('\n')).toHaveLength(12);
     expect(nodes.split('\n').slice(0, 4)).toEqual([
-      '0 0 rd-shard0-0.rd-pods.demo.svc 6379',
-      '0 1 rd-shard0-1.rd-pods.demo.svc 6379',
-      '0 2 rd-shard0-2.rd-pods.demo.svc 6379',
-      '1 0 rd-shard1-0.rd-pods.demo.svc 6379',
+      '0 0 rd-shard0-0.rd-pods.$POD_NAMESPACE.svc 6379',
+      '0 1 rd-shard0-1.rd-pods.$POD_NAMESPACE.svc 6379',
+      '0 2 rd-shard0-2.rd-pods.$POD_NAMESPACE.svc 6379',
+      '1 0 rd-shard1-0.rd-pods.$POD_NAMESPACE.svc 6379',
     ]);
     expect(file(r, 'cluster-create.sh')).toMatch(/^SELF=rd-shard0-0\nTOTAL=12$/m);
     // Pod 0 checks the pods' addresses every 30 s after forming the cluster.
@@ -103,8 +103,16 @@ describe('Redis Cluster mode in standalone mode', () => {
   it("each pod announces its DNS name, which the server certificate's wildcard covers", () => {
     const r = run(redis({}));
     expect(file(r, 'start.sh')).toContain(
-      '--include /data/dbtls-auth.conf --cluster-announce-hostname "$HOSTNAME.rd-pods.demo.svc" "$@"\n',
+      '--include /data/dbtls-auth.conf --cluster-announce-hostname "$HOSTNAME.rd-pods.$POD_NAMESPACE.svc" "$@"\n',
     );
+    // The namespace comes from the downward API, in the server's and the bootstrap's containers.
+    for (const c of containersOf(itemsOf(r, 'StatefulSet')[0]).filter(
+      (c: any) => c.name !== 'tls-reloader',
+    ))
+      expect(c.env).toContainEqual({
+        name: 'POD_NAMESPACE',
+        valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
+      });
     const server = itemsOf(r, 'Certificate').find((c) => c.metadata.name === 'rd-server-cert');
     expect(server.spec.dnsNames).toContain('*.rd-pods.demo.svc');
     expect(server.spec.usages).toEqual([
@@ -127,6 +135,7 @@ describe('Redis Cluster mode in standalone mode', () => {
       image: 'redis:7.4.1',
       command: ['/bin/sh', '/usr/local/etc/redis/cluster-create.sh'],
       env: [
+        { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
         {
           name: 'REDISCLI_AUTH',
           valueFrom: { secretKeyRef: { name: 'rd-auth', key: 'password' } },
@@ -150,7 +159,9 @@ describe('Redis Cluster mode in standalone mode', () => {
   it('disableAuth: the bootstrap has no password', () => {
     const r = run(redis({ disableAuth: true }));
     expect(errorsOf(r)).toEqual([]);
-    expect(containersOf(itemsOf(r, 'StatefulSet')[0])[2].env).toBeUndefined();
+    expect(containersOf(itemsOf(r, 'StatefulSet')[0])[2].env).toEqual([
+      { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    ]);
   });
 
   it('without TLS: a plaintext port, no tls-cluster, a plaintext bootstrap, and the warning', () => {

@@ -672,8 +672,8 @@ describe('spec.serviceTemplates in standalone mode: applied to the rendered Serv
   });
 });
 
-describe("README's alias table is what standalone mode templates", () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+describe("docs/kinds.md's alias table is what standalone mode templates", () => {
+  const readme = readFileSync(join(ROOT, 'docs/kinds.md'), 'utf8');
   const start = readme.indexOf('| kind | alias → Service |');
   const rows = readme
     .slice(start)

@@ -10,6 +10,11 @@ set -euo pipefail
 if [ $# -ne 2 ]; then echo "usage: $0 SRC OUT" >&2; exit 2; fi
 src=$1 out=$2
 dbtls=${DBTLS:-dbtls}
+# Without dbtls the check below could only fail, and would blame SRC: say what is missing instead.
+if ! command -v "${dbtls%% *}" >/dev/null 2>&1; then
+  echo "render.sh: ${dbtls%% *} not found on PATH; install dbtls (npm install -g in a clone of the repository) or set DBTLS to the command that runs it" >&2
+  exit 127
+fi
 
 # Every problem with its position; a non-zero exit on any error stops the pipeline here.
 if ! $dbtls check "$src"; then

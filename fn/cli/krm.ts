@@ -153,9 +153,14 @@ function finish(list: ResourceList, results: Result[]): KrmOutcome {
   };
 }
 
-export function summary(results: readonly Result[]): string {
+/**
+ * The results as lines for a person. KRM mode leaves info results out (kpt lists every result
+ * itself, and stderr would say it twice); render passes withInfo, since nothing else shows them
+ * there, and they say what the user must still do (a Secret standalone mode does not create).
+ */
+export function summary(results: readonly Result[], withInfo = false): string {
   return results
-    .filter((r) => r.severity !== 'info')
+    .filter((r) => withInfo || r.severity !== 'info')
     .map((r) => `${formatResult(r)}\n`)
     .join('');
 }

@@ -3,6 +3,7 @@
 // mounted in its containers, and its client library's settings (each kind's ClientProfile).
 // The workload keeps everything it had: dbtls only appends, never sets over the user's values,
 // and records what it appended (./workload.ts) so that a later run can take it away again.
+import { isControl } from '../text/unwritable.js';
 import { KINDS } from '../kinds/index.js';
 import type {
   ClientConnection,
@@ -24,6 +25,11 @@ import type { Settings } from '../policy/settings.js';
 import { USAGES } from '../render/certificate.js';
 import { GENERATED_FROM } from '../render/metadata.js';
 import type { IssuerIndex } from '../validate/issuers.js';
+import {
+  clientTemplate,
+  clientViolations,
+  reportClientPod,
+} from '../validate/pod-security/client-pods.js';
 import { ISSUER_GROUP, type IssuerRef } from '../validate/tls-config.js';
 import { nameWithSuffix } from '../util/names.js';
 import {
@@ -166,9 +172,14 @@ function connectWorkload(run: Run): Made | undefined {
   const issuer = readIssuer(annotations[CONNECT_ISSUER], namespace, run.issuers, report);
   if (report.failed || !chosen) return undefined;
 
+  // The user's pod as written, for Pod Security: dbtls's additions never loosen it.
+  const template = clientTemplate(copy, podSpecPath(o)!);
+  const before = template && clientViolations(template);
   const edit: Edit = { pod, chosen, added: [], objects: [], collidesWith: [], setBy: new Map() };
   for (const c of connections) addConnection(run, edit, c, user, issuer);
   if (report.failed) return { workload: o, objects: [], collidesWith: edit.collidesWith };
+  if (template && before && connections.length)
+    reportClientPod(template, before, podSpecPath(o)!, report);
   if (connections.length)
     warnUnreadableKey(
       o,
@@ -184,6 +195,15 @@ function connectWorkload(run: Run): Made | undefined {
 
 function readUser(value: unknown, report: Reporter): string | undefined {
   if (value === undefined) return undefined;
+  if (typeof value === 'string' && [...value.trim()].some(isControl)) {
+    // It becomes a certificate's common name and a line of the client's option file.
+    report.error(
+      `metadata.annotations.${CONNECT_AS}`,
+      'holds a line break or another control character: a database user is one line of ' +
+        'printable characters',
+    );
+    return undefined;
+  }
   if (typeof value === 'string' && value.trim() !== '') return value.trim();
   report.error(
     `metadata.annotations.${CONNECT_AS}`,

@@ -40,6 +40,12 @@ export interface ConnectionSetting<Plan = unknown> {
   levels: readonly (string | boolean)[];
   /** The value in effect for this database after the kind's defaults; undefined if unreadable. */
   value(ctx: KindContext, plan: Plan): string | boolean | undefined;
+  /**
+   * The value in effect where the field is not set, with and without `spec.tls`, as KubeDB's
+   * defaulting gives it. `value` applies it to the database as read; the admission policy
+   * (fn/admission) applies it in CEL to the object as written.
+   */
+  unset: { withTLS: string | boolean; withoutTLS: string | boolean };
 }
 
 /**
@@ -163,6 +169,12 @@ export interface DatabaseKind<Plan = unknown> {
   serviceTemplateIgnores?: readonly ('ports' | 'labels')[];
   /** Settings the policy rule connectionSecurity can require a minimum of. */
   connectionSettings?: readonly ConnectionSetting<Plan>[];
+  /**
+   * The TLS versions the kind's operator writes into the server's configuration itself (KubeDB's
+   * MSSQLServer) into `file`, which the policy rule tlsProtocols can only check outside standalone
+   * mode; `override` is the field where the user brings a configuration of their own instead.
+   */
+  operatorTLSProtocols?: { versions: readonly string[]; file: string; override: string };
   /** How applications connect (annotation `dbtls.dev/connect-to`); kinds without one are refused. */
   client?: ClientProfile<Plan>;
   /**

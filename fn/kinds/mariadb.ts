@@ -35,24 +35,28 @@ import {
   familyWorkload,
   adviseStandalone,
   BASE_MOUNTS,
-  certOptions,
   certVolumes,
-  clientTLSCnf,
   COMMAND,
-  CONFIG_DIR,
   DATA_DIR,
-  MYSQL_PORT,
   mysqlFamilyClient,
   mysqlReloader,
-  TRUST_BUNDLE_LINES,
-  readMysqlConfiguration,
   readSecureTransport,
   type SecureTransport,
   REQUIRE_SSL_SETTING,
-  USER_CONFIG_DIR,
-  userIncludes,
 } from './mysql-family.js';
-import { WATCHER_FILE } from '../render/rotation.js';
+import {
+  certOptions,
+  clientTLSCnf,
+  CONFIG_DIR,
+  galeraSSLOptions,
+  MYSQL_PORT,
+  peersThatFit,
+  readMysqlConfiguration,
+  serverCnf,
+  USER_CONFIG_DIR,
+} from './mysql-files.js';
+import { trustBundleLines, WATCHER_FILE } from '../render/rotation.js';
+import { type OptionLine, renderOptionFile } from '../text/my-cnf.js';
 import { inlineData, type UserConfiguration, userSecretVolume } from '../render/user-config.js';
 import type { KindContext } from './kind.js';
 
@@ -220,7 +224,7 @@ function configFiles(
   client: IssuedCertificate | undefined,
 ): Record<string, string> {
   const files = optionFiles(ctx, plan, server, client);
-  files['server.cnf'] = serverCnf(Object.keys(files), plan.userConfig);
+  files['server.cnf'] = serverCnf('mariadbd', Object.keys(files), plan.userConfig);
   files['start.sh'] = startScript(plan.galera, server !== undefined);
   Object.assign(files, inlineData(plan.userConfig));
   return files;
@@ -268,6 +272,14 @@ function olderThan(a: number[], b: number[]): boolean {
   return false;
 }
 
+/** Every node's name in the governing Service, as wsrep_cluster_address lists them. */
+function peersOf(ctx: KindContext, replicas: number): string[] {
+  const name = ctx.db.metadata.name;
+  const governing = nameWithSuffix(name, 'pods');
+  const suffix = `.${governing}.${ctx.namespace}.svc.${ctx.settings.clusterDomain}`;
+  return Array.from({ length: replicas }, (_, i) => `${name}-${i}${suffix}`);
+}
+
 /** The option files dbtls renders: client TLS and, for a cluster, Galera. */
 function optionFiles(
   ctx: KindContext,
@@ -276,11 +288,7 @@ function optionFiles(
   client: IssuedCertificate | undefined,
 ): Record<string, string> {
   const name = ctx.db.metadata.name;
-  const governing = nameWithSuffix(name, 'pods');
-  const peers = Array.from(
-    { length: plan.replicas },
-    (_, i) => `${name}-${i}.${governing}.${ctx.namespace}.svc.${ctx.settings.clusterDomain}`,
-  );
+  const peers = peersOf(ctx, plan.replicas);
   const files: Record<string, string> = {
     'my.cnf': clientTLSCnf('MariaDB', plan.requireSSL, server, client),
   };
@@ -288,7 +296,10 @@ function optionFiles(
   return files;
 }
 
-/** The user's configuration, checked against the option files dbtls renders after it. */
+/**
+ * The user's configuration, checked against the option files dbtls renders after it; first,
+ * whether a cluster's peer list fits its line.
+ */
 function readMariaDBConfiguration(
   ctx: KindContext,
   plan: MariaDBPlan,
@@ -297,18 +308,11 @@ function readMariaDBConfiguration(
   const cert = (alias: string) => (ctx.tls ? { alias, name: alias, secretName: alias } : undefined);
   // At most as many peers as a rendered workload lists (more is an error in plan()).
   const bounded = { ...plan, replicas: Math.min(plan.replicas, MAX_RENDERED_NODES) };
+  const peers = plan.galera ? peersOf(ctx, bounded.replicas) : [];
+  const fit = peersThatFit(ctx, peers, plan.replicas <= MAX_RENDERED_NODES).length;
+  if (plan.galera) bounded.replicas = fit;
   const files = () => Object.values(optionFiles(ctx, bounded, cert('server'), cert('client')));
   return readMysqlConfiguration(ctx, files, ctx.tls !== undefined);
-}
-
-/** What mariadbd reads after the image's own configuration: the user's files, then dbtls's. */
-function serverCnf(files: string[], user: UserConfiguration | undefined): string {
-  return [
-    "# Rendered by dbtls: what mariadbd reads after the image's own configuration.",
-    ...userIncludes(user),
-    ...files.map((f) => `!include ${CONFIG_DIR}/${f}`),
-    '',
-  ].join('\n');
 }
 
 /**
@@ -322,29 +326,28 @@ export function galeraCnf(
   sst: SSTMethod,
   server: IssuedCertificate | undefined,
 ): string {
-  const lines = [
-    '# Rendered by dbtls: Galera replication between the nodes.',
-    '[mysqld]',
-    'wsrep_on=ON',
-    'wsrep_provider=/usr/lib/galera/libgalera_smm.so',
-    `wsrep_cluster_name=${name}`,
-    `wsrep_cluster_address=gcomm://${peers.join(',')}`,
-    `wsrep_sst_method=${sst}`,
-    'binlog_format=ROW',
-    'default_storage_engine=InnoDB',
-    'innodb_autoinc_lock_mode=2',
+  const lines: OptionLine[] = [
+    { comment: 'Rendered by dbtls: Galera replication between the nodes.' },
+    { group: 'mysqld' },
+    ['wsrep_on', 'ON'],
+    ['wsrep_provider', '/usr/lib/galera/libgalera_smm.so'],
+    ['wsrep_cluster_name', name],
+    ['wsrep_cluster_address', `gcomm://${peers.join(',')}`],
+    ['wsrep_sst_method', sst],
+    ['binlog_format', 'ROW'],
+    ['default_storage_engine', 'InnoDB'],
+    ['innodb_autoinc_lock_mode', 2],
   ];
   if (server) {
-    const [ca, cert, key] = certOptions('socket.ssl_', 'server');
     lines.push(
-      `wsrep_provider_options="socket.ssl=yes;${cert};${key};${ca}"`,
-      '',
-      '[sst]',
-      ...(sst === 'mariabackup' ? ['encrypt=3'] : []),
+      ['wsrep_provider_options', galeraSSLOptions()],
+      { blank: true },
+      { group: 'sst' },
+      ...(sst === 'mariabackup' ? [['encrypt', 3] as const] : []),
       ...certOptions('t', 'server', ['ca', 'cert', 'key']),
     );
   }
-  return `${lines.join('\n')}\n`;
+  return renderOptionFile(lines);
 }
 
 /**
@@ -353,7 +356,7 @@ export function galeraCnf(
  */
 export function startScript(galera: boolean, tls: boolean): string {
   const lines = ['#!/bin/sh', '# Rendered by dbtls.', 'set -eu'];
-  if (tls) lines.push(...TRUST_BUNDLE_LINES);
+  if (tls) lines.push(...trustBundleLines(CONFIG_DIR));
   lines.push('bootstrap=""');
   if (galera) {
     lines.push(

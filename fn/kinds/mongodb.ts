@@ -25,6 +25,13 @@ const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const SSL_MODES = ['disabled', 'allowSSL', 'preferSSL', 'requireSSL'] as const;
 const CLUSTER_AUTH_MODES = ['keyFile', 'sendKeyFile', 'sendX509', 'x509'] as const;
 type SSLMode = (typeof SSL_MODES)[number];
+/**
+ * KubeDB's SetDefaults (apis/kubedb/v1 mongodb_helpers.go): requireSSL with spec.tls, else
+ * disabled. Its webhook defaults every served version as v1 (kubedb/installer
+ * charts/kubedb-webhook-server, provisioner/mutating-webhook.yaml: apiVersions v1, so v1alpha2
+ * requests are converted), not by v1alpha2's older SetDefaults (always disabled).
+ */
+const SSL_MODE_UNSET = { withTLS: 'requireSSL', withoutTLS: 'disabled' } as const;
 type ClusterAuthMode = (typeof CLUSTER_AUTH_MODES)[number];
 const IN_MEMORY_MIN = 3;
 const MAX_SHARDS = 1000; // dbtls's own bound: one server certificate per shard
@@ -82,6 +89,7 @@ export const mongodb = defineKind<MongoDBPlan>({
       path: 'spec.sslMode',
       levels: SSL_MODES,
       value: (_ctx, plan) => plan.sslMode,
+      unset: SSL_MODE_UNSET,
     },
   ],
 
@@ -197,7 +205,7 @@ function readSslMode(ctx: KindContext, spec: Obj): SSLMode {
   const { report } = ctx;
   const hasTLS = ctx.tls !== undefined;
   const explicitSSL = readEnum(spec, 'sslMode', 'spec.sslMode', SSL_MODES, report);
-  const sslMode = explicitSSL ?? (hasTLS ? 'requireSSL' : 'disabled');
+  const sslMode = explicitSSL ?? (hasTLS ? SSL_MODE_UNSET.withTLS : SSL_MODE_UNSET.withoutTLS);
   // The docs: any sslMode but disabled needs spec.tls.issuerRef (a spec.tls without it is reported there).
   if (sslMode !== 'disabled' && (spec.tls === undefined || spec.tls === null)) {
     report.error(

@@ -14,9 +14,9 @@ import {
   type OwnedSetting,
   readUserConfiguration,
   reportOverridden,
-  type Setting,
 } from '../render/user-config.js';
 import type { KindContext } from './kind.js';
+import { parseMssqlConf } from '../text/mssql-conf.js';
 
 /** The file SQL Server reads, the only name an inline file can have. */
 const MSSQL_CONF = 'mssql.conf';
@@ -54,64 +54,3 @@ export function readMssqlConfiguration(ctx: KindContext, rendered: string): Inli
 }
 
 const showKey = (name: string, value: string) => `${name.split('.').pop()} = ${value}`;
-
-/** `section.key` settings of an mssql.conf (names lower-cased: the file's keys are). */
-export function parseMssqlConf(text: string): Setting[] {
-  const out: Setting[] = [];
-  let section = '';
-  text.split('\n').forEach((raw, i) => {
-    const t = raw.trim();
-    if (t === '' || t.startsWith('#') || t.startsWith(';')) return;
-    const header = /^\[\s*([^\]]+?)\s*\]$/.exec(t);
-    if (header) {
-      section = header[1].toLowerCase();
-      return;
-    }
-    const eq = t.indexOf('=');
-    if (eq < 0) return;
-    const name = `${section}.${t.slice(0, eq).trim().toLowerCase()}`;
-    out.push({ name, value: t.slice(eq + 1).trim(), line: i + 1 });
-  });
-  return out;
-}
-
-/**
- * The one mssql.conf: the user's lines, in their order, with every key dbtls sets left out, and
- * dbtls's keys in their section (the user's, where it has it; appended otherwise).
- */
-export function mergedMssqlConf(user: string, rendered: string): string {
-  const ours = parseMssqlConf(rendered);
-  const owned = new Set(ours.map((s) => s.name));
-  const bySection = new Map<string, string[]>();
-  for (const s of ours) {
-    const [section, key] = [s.name.slice(0, s.name.indexOf('.')), s.name.split('.').pop()];
-    bySection.set(section, [...(bySection.get(section) ?? []), `${key} = ${s.value}`]);
-  }
-  const out = [
-    '# Rendered by dbtls from the MSSQLServer resource: spec.configuration.inline["mssql.conf"]',
-    "# with dbtls's TLS settings in place of the user's same keys.",
-  ];
-  let section = '';
-  const flush = () => {
-    out.push(...(bySection.get(section) ?? []));
-    bySection.delete(section);
-  };
-  for (const raw of user.replace(/\n$/, '').split('\n')) {
-    const t = raw.trim();
-    const header = /^\[\s*([^\]]+?)\s*\]$/.exec(t);
-    if (header) {
-      if (section !== '') flush();
-      section = header[1].toLowerCase();
-      out.push(raw);
-      continue;
-    }
-    const eq = t.indexOf('=');
-    const isSetting = eq > 0 && !t.startsWith('#') && !t.startsWith(';');
-    const name = `${section}.${t.slice(0, eq).trim().toLowerCase()}`;
-    if (isSetting && owned.has(name)) out.push(`# (dbtls sets ${name.split('.').pop()} below)`);
-    else out.push(raw);
-  }
-  if (section !== '') flush();
-  for (const [s, lines] of bySection) out.push(`[${s}]`, ...lines);
-  return `${out.join('\n')}\n`;
-}

@@ -7,6 +7,7 @@
 // those lists; the client certificate's CN is mssql; services `<db>`, `<db>-secondary`,
 // `<db>-pods`; port 1433, mirroring endpoint 5022; SQL Server runs as uid 10001 and reads
 // /var/opt/mssql/mssql.conf, with TLS files under /var/opt/mssql/tls.
+import { mergedMssqlConf, renderMssqlConf } from '../text/mssql-conf.js';
 import type { KubeObject, Obj } from '../io/objects.js';
 import { isObj, shared } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
@@ -47,7 +48,7 @@ import {
 import { nameWithSuffix } from '../util/names.js';
 import { MSSQL_RESOURCES } from '../render/pod-template.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
-import { mergedMssqlConf, readMssqlConfiguration } from './mssql-config.js';
+import { readMssqlConfiguration } from './mssql-config.js';
 import type { InlineFile } from '../render/user-config.js';
 
 const PORT = 1433;
@@ -184,6 +185,12 @@ export const mssqlserver = defineKind<MSSQLPlan>({
   issuesCertificates: (ctx) => ctx.tls !== undefined,
 
   // <db>-secondary exists with a topology (AvailabilityGroup, DistributedAG).
+  operatorTLSProtocols: {
+    versions: KUBEDB_TLS_PROTOCOLS,
+    file: 'mssql.conf',
+    override: 'spec.configSecret',
+  },
+
   clientServices(ctx, plan): Record<string, string> {
     const name = ctx.db.metadata.name;
     if (!plan.mode) return { primary: name };
@@ -196,6 +203,8 @@ export const mssqlserver = defineKind<MSSQLPlan>({
       path: 'spec.tls.clientTLS',
       levels: [false, true],
       value: (_ctx, plan) => plan.clientTLS,
+      // KubeDB's SetTLSDefaults (apis/kubedb/v1alpha2 mssqlserver_helpers.go) sets false.
+      unset: { withTLS: false, withoutTLS: false },
     },
   ],
 
@@ -392,16 +401,17 @@ function tlsSources(server: IssuedCertificate, client: IssuedCertificate | undef
  * clientTLS decides whether every connection must be encrypted (forceencryption).
  */
 export function mssqlConf(plan: MSSQLPlan, tls: boolean): string {
-  const lines = ['# Rendered by dbtls from the MSSQLServer resource.', '[network]'];
+  const network = new Map<string, string | number>();
   if (tls) {
-    lines.push(
-      `tlscert = ${TLS_DIR}/server.crt`,
-      `tlskey = ${TLS_DIR}/server.key`,
-      `tlsprotocols = ${plan.tlsProtocols.join(',')}`,
-    );
+    network.set('tlscert', `${TLS_DIR}/server.crt`);
+    network.set('tlskey', `${TLS_DIR}/server.key`);
+    network.set('tlsprotocols', plan.tlsProtocols.join(','));
   }
-  lines.push(`forceencryption = ${tls && plan.clientTLS ? 1 : 0}`);
-  return `${lines.join('\n')}\n`;
+  network.set('forceencryption', tls && plan.clientTLS ? 1 : 0);
+  return renderMssqlConf(
+    'Rendered by dbtls from the MSSQLServer resource.',
+    new Map([['network', network]]),
+  );
 }
 
 /**

@@ -6,6 +6,7 @@
 // clients read $MYSQL_HOME/my.cnf for the server only (they need --defaults-extra-file) and verify
 // with ssl-mode=VERIFY_IDENTITY, which they put in place of ssl-verify-server-cert. Each client
 // warns on the other's option, even with the `loose-` prefix: one file for each.
+import { type OptionLine, renderOptionFile } from '../text/my-cnf.js';
 import type { ClientConnection, ClientSettings } from './kind.js';
 
 /** Read by MariaDB clients through MYSQL_HOME. */
@@ -14,31 +15,33 @@ export const MARIADB_OPTION_FILE = 'my.cnf';
 export const MYSQL_OPTION_FILE = 'mysql-client.cnf';
 
 export function mysqlClientSettings(c: ClientConnection, database: string): ClientSettings {
-  const common = [
-    '[client]',
-    `host=${c.host}`,
-    `port=${c.port}`,
-    `user=${c.user}`,
-    `ssl-ca=${c.ca}`,
-    `ssl-cert=${c.cert}`,
-    `ssl-key=${c.key}`,
+  const common: OptionLine[] = [
+    { group: 'client' },
+    ['host', c.host],
+    ['port', c.port],
+    ['user', c.user],
+    ['ssl-ca', c.ca],
+    ['ssl-cert', c.cert],
+    ['ssl-key', c.key],
   ];
-  const file = (reader: string, verify: string) =>
-    [`# Rendered by dbtls: the client side of ${database}, ${reader}.`, ...common, verify, ''].join(
-      '\n',
-    );
+  const file = (reader: string, verify: OptionLine) =>
+    renderOptionFile([
+      { comment: `Rendered by dbtls: the client side of ${database}, ${reader}.` },
+      ...common,
+      verify,
+    ]);
   const extraFile = `${c.configDir}/${MYSQL_OPTION_FILE}`;
   return {
     env: [{ name: 'MYSQL_HOME', value: c.configDir }],
     files: {
-      [MARIADB_OPTION_FILE]: file(
-        'read by MariaDB clients through MYSQL_HOME',
+      [MARIADB_OPTION_FILE]: file('read by MariaDB clients through MYSQL_HOME', [
         'ssl-verify-server-cert',
-      ),
-      [MYSQL_OPTION_FILE]: file(
-        `for MySQL clients: --defaults-extra-file=${extraFile}`,
-        'ssl-mode=VERIFY_IDENTITY',
-      ),
+        true,
+      ]),
+      [MYSQL_OPTION_FILE]: file(`for MySQL clients: --defaults-extra-file=${extraFile}`, [
+        'ssl-mode',
+        'VERIFY_IDENTITY',
+      ]),
     },
   };
 }

@@ -25,34 +25,21 @@ import { exporterContainer, type Monitor, monitorObjects, STATS_PATH } from '../
 import type { Reporter } from '../io/results.js';
 import { readBool, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
+import { USER_CONFIG_VOLUME } from '../render/user-config.js';
 import {
-  inlineKey,
-  type OwnedSetting,
-  readUserConfiguration,
-  reportOverridden,
-  reportSecretUnchecked,
-  type Setting,
-  USER_CONFIG_VOLUME,
-  type UserConfiguration,
-} from '../render/user-config.js';
+  CERT_DIR,
+  CONFIG_DIR,
+  exporterCnf,
+  MYSQL_PORT,
+  TRUST_DIR,
+  TRUST_FILE,
+} from './mysql-files.js';
 import type { ClientProfile, ConnectionSetting, IssuedCertificate, KindContext } from './kind.js';
 import { mysqlClientSettings } from './mysql-client.js';
 
-export const MYSQL_PORT = 3306;
-export const CERT_DIR = '/etc/mysql/certs';
-export const CONFIG_DIR = '/etc/mysql/dbtls';
 export const DATA_DIR = '/var/lib/mysql';
 /** Readable by the server's group (fsGroup) only: mysqld and mariadbd accept a group-readable key. */
 export const KEY_MODE = 0o440;
-/**
- * CA rollover: the CAs the server, Galera and the in-pod client trust are every distinct `ca.crt`
- * the mounted secrets carry, written here (an emptyDir) by tls-watch.sh before the server starts
- * and again on every renewal. A secret renewed by a new CA is then trusted beside one that still
- * carries the old CA, instead of peers and clients of the other CA being refused until both are.
- */
-const TRUST_DIR = `${CERT_DIR}/trust`;
-export const TRUST_FILE = `${TRUST_DIR}/ca.crt`;
-
 /** What both kinds read the same way: requireSSL (and whether it was readable) and the auth secret. */
 export interface SecureTransport {
   requireSSL: boolean;
@@ -63,7 +50,7 @@ export interface SecureTransport {
 export function readSecureTransport(ctx: KindContext): SecureTransport {
   const spec = ctx.db.spec as Obj;
   const value = readBool(spec, 'requireSSL', 'spec.requireSSL', ctx.report);
-  const requireSSL = value ?? false;
+  const requireSSL = value ?? false; // REQUIRE_SSL_SETTING.unset
   // A requireSSL of the wrong type is already reported: no advice that assumes it is false.
   const requireSSLReadable =
     value !== undefined || spec.requireSSL === undefined || spec.requireSSL === null;
@@ -104,50 +91,6 @@ export function adviseStandalone(ctx: KindContext, t: SecureTransport, user: str
 }
 
 /**
- * Client-connection TLS in MySQL option names (MariaDB reads the same): the server certificate
- * for incoming connections, require_secure_transport following requireSSL, and the client
- * certificate for the mysql client inside the pod.
- */
-export function clientTLSCnf(
-  source: string,
-  requireSSL: boolean,
-  server: IssuedCertificate | undefined,
-  client: IssuedCertificate | undefined,
-): string {
-  const lines = [
-    `# Rendered by dbtls from the ${source} resource: TLS for client connections.`,
-    '[mysqld]',
-    `port=${MYSQL_PORT}`,
-  ];
-  if (server) lines.push(...certOptions('ssl-', 'server'));
-  lines.push(`require_secure_transport=${requireSSL && server ? 'ON' : 'OFF'}`);
-  if (client) {
-    // Without the server certificate there is no bundle: the client trusts its own secret's CA.
-    const ca = server ? TRUST_FILE : `${CERT_DIR}/client/ca.crt`;
-    lines.push('', '[client]', ...certOptions('ssl-', 'client', undefined, ca));
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-/**
- * `<prefix>ca`, `<prefix>cert`, `<prefix>key` for the certificate of `alias` as mounted, trusting
- * the CA bundle (TRUST_FILE), which exists wherever the server certificate is mounted.
- */
-export function certOptions(
-  prefix: string,
-  alias: string,
-  names: readonly [string, string, string] = ['ca', 'cert', 'key'],
-  caFile: string = TRUST_FILE,
-): string[] {
-  const [ca, cert, key] = names;
-  return [
-    `${prefix}${ca}=${caFile}`,
-    `${prefix}${cert}=${CERT_DIR}/${alias}/tls.crt`,
-    `${prefix}${key}=${CERT_DIR}/${alias}/tls.key`,
-  ];
-}
-
-/**
  * The server and client certificates as volumes and mounts (the volume names KubeDB reserves), and
  * with the server certificate the emptyDir of the CA bundle (TRUST_FILE).
  */
@@ -171,12 +114,6 @@ export function certVolumes(certificates: readonly IssuedCertificate[]): {
 }
 
 const TRUST_MOUNT = shared({ name: 'tls-trust', mountPath: TRUST_DIR });
-
-/** What a start script runs before the server when TLS is on: the CA bundle is written first. */
-export const TRUST_BUNDLE_LINES: readonly string[] = shared([
-  '# The CAs to trust, from the mounted secrets (renewals: tls-watch.sh).',
-  `sh ${CONFIG_DIR}/${WATCHER_FILE} bundle`,
-]);
 
 const certMount = sharedBy((alias: string) => ({
   name: `tls-${alias}-config`,
@@ -289,6 +226,8 @@ export const REQUIRE_SSL_SETTING: ConnectionSetting<{ requireSSL: boolean }> = {
   path: 'spec.requireSSL',
   levels: [false, true],
   value: (_ctx, plan) => plan.requireSSL,
+  // A boolean KubeDB leaves unset: false, with or without spec.tls.
+  unset: { withTLS: false, withoutTLS: false },
 };
 
 // spec.monitor: mysqld_exporter, the exporter of KubeDB's MariaDB, MySQL and PerconaXtraDB
@@ -306,30 +245,6 @@ const EXPORTER_CERT_MOUNT = shared({
   mountPath: EXPORTER_CERT_DIR,
   readOnly: true,
 });
-
-/**
- * The exporter's option file (mysqld_exporter --config.my-cnf), as KubeDB passes one with TLS:
- * root at 127.0.0.1 (a name the server certificate carries, which the exporter's driver verifies),
- * with the metrics-exporter certificate's CA, certificate and key. KubeDB writes it into a Secret
- * with the password; here it holds none (it is in the ConfigMap) and the exporter reads the
- * password from MYSQLD_EXPORTER_PASSWORD, which mysqld_exporter fills [client] password from.
- */
-function exporterCnf(tls: boolean): string {
-  const lines = [
-    "# Rendered by dbtls: the exporter's connection; its password is MYSQLD_EXPORTER_PASSWORD.",
-    '[client]',
-    'user=root',
-    'host=127.0.0.1',
-    `port=${MYSQL_PORT}`,
-  ];
-  if (tls)
-    lines.push(
-      `ssl-ca=${EXPORTER_CERT_DIR}/ca.crt`,
-      `ssl-cert=${EXPORTER_CERT_DIR}/tls.crt`,
-      `ssl-key=${EXPORTER_CERT_DIR}/tls.key`,
-    );
-  return `${lines.join('\n')}\n`;
-}
 
 /** What a MySQL-family kind renders around its pod's containers and volumes. */
 export interface FamilyWorkload {
@@ -389,7 +304,7 @@ function addMysqlExporter(
   },
 ): void {
   const cert = o.certificates.find((c) => c.alias === 'metrics-exporter');
-  w.files[EXPORTER_CNF] = exporterCnf(cert !== undefined);
+  w.files[EXPORTER_CNF] = exporterCnf(cert !== undefined, EXPORTER_CERT_DIR);
   if (cert) w.volumes.push(secretVolume(EXPORTER_VOLUME, cert.secretName, CERT_FILES, KEY_MODE));
   const parts = {
     image: EXPORTER_IMAGE,
@@ -410,136 +325,3 @@ function addMysqlExporter(
   };
   w.containers.push(exporterContainer(o.monitor, parts, o.report));
 }
-/** Where KubeDB mounts the user's configuration Secret for the MySQL family (custom.conf.d). */
-export const USER_CONFIG_DIR = '/etc/mysql/custom.conf.d';
-
-/**
- * The user's files, for the top of the option file mysqld reads last: the Secret's *.cnf files
- * (!includedir, as KubeDB's images add it) and then each inline file. mysqld takes the last value
- * an option is given, so dbtls's files, included after these, win.
- */
-export function userIncludes(conf: UserConfiguration | undefined): string[] {
-  if (conf === undefined) return [];
-  const lines = ["# The user's configuration (spec.configuration); dbtls's files after it win."];
-  if (conf.secret) lines.push(`!includedir ${USER_CONFIG_DIR}`);
-  for (const f of conf.inline) lines.push(`!include ${CONFIG_DIR}/${inlineKey(f.key)}`);
-  return lines;
-}
-
-/** The option groups mysqld, mariadbd and Percona's mysqld read. */
-const SERVER_GROUP = /^(mysqld|server|mariadb|mariadbd|galera)(-[\d.]+)?$/;
-const OFF = new Set(['0', 'off', 'false']);
-const WEAK_TLS = /(^|,)\s*tlsv1(\.1)?\s*(,|$)/i;
-
-/**
- * spec.configuration / configSecret of a MySQL-family kind in standalone mode. `rendered` gives
- * the option files dbtls includes after the user's (asked only when there is a user
- * configuration); `tls`: the server has a certificate.
- */
-export function readMysqlConfiguration(
-  ctx: KindContext,
-  rendered: () => readonly string[],
-  tls: boolean,
-): UserConfiguration | undefined {
-  const conf = readUserConfiguration(ctx, { configSecret: 'unless-configuration' });
-  if (conf === undefined) return undefined;
-  const owned = new Map<string, OwnedSetting>();
-  for (const s of rendered().flatMap((text) => parseServerOptions(text).options))
-    owned.set(s.name, {
-      value: s.value,
-      tls: /^(ssl|require-secure|wsrep-provider-opt)/.test(s.name),
-    });
-  if (conf.secret)
-    reportSecretUnchecked(ctx.report, conf.secret, {
-      reads: `the *.cnf files (!includedir ${USER_CONFIG_DIR})`,
-      tlsSettings: [...owned.entries()]
-        .filter(([, o]) => o.tls)
-        .map(([n]) => n.replace(/-/g, '_'))
-        .join(', '),
-    });
-  for (const f of conf.inline) {
-    const { options, outside } = parseServerOptions(f.content);
-    if (outside !== undefined)
-      ctx.report.error(
-        f.path,
-        `line ${outside}: an option before any [group] header, which mysqld refuses to start ` +
-          'with: begin the file with [mysqld]',
-      );
-    reportOverridden(ctx.report, f, options, owned, showOption, sameOption);
-    for (const s of tls ? options : []) {
-      if (s.name === 'ssl' && OFF.has(s.value.toLowerCase()))
-        ctx.report.error(
-          f.path,
-          `line ${s.line}: ${s.raw} turns TLS off, and dbtls renders no ssl option after it to ` +
-            "turn it back on: remove it (dbtls's ssl-ca, ssl-cert and ssl-key give the server TLS)",
-        );
-      if (s.name === 'tls-version' && WEAK_TLS.test(s.value))
-        ctx.report.warn(
-          f.path,
-          `line ${s.line}: ${s.raw} lets clients connect with TLS 1.0 or 1.1, which dbtls ` +
-            'does not override (it sets no tls_version): remove them from the list',
-        );
-    }
-  }
-  return conf;
-}
-
-interface OptionSetting extends Setting {
-  /** The line as written, for messages. */
-  raw: string;
-}
-
-/**
- * The server's options in an option file (groups SERVER_GROUP reads), names as mysqld matches
- * them: `-` and `_` alike, `loose-` dropped, `skip-`/`disable-` meaning 0 and `enable-` 1.
- * `outside`: the line of an option before any group, which mysqld refuses.
- */
-export function parseServerOptions(text: string): {
-  options: OptionSetting[];
-  outside?: number;
-} {
-  const options: OptionSetting[] = [];
-  let group: string | undefined;
-  let outside: number | undefined;
-  text.split('\n').forEach((line, i) => {
-    const t = line.trim();
-    if (t === '' || t.startsWith('#') || t.startsWith(';') || t.startsWith('!')) return;
-    const header = /^\[\s*([^\]]+?)\s*\]/.exec(t);
-    if (header) {
-      group = header[1].toLowerCase();
-      return;
-    }
-    if (group === undefined) {
-      outside ??= i + 1;
-      return;
-    }
-    if (!SERVER_GROUP.test(group)) return;
-    const eq = t.indexOf('=');
-    let name = (eq < 0 ? t : t.slice(0, eq)).trim().toLowerCase().replace(/_/g, '-');
-    let value =
-      eq < 0
-        ? '1'
-        : t
-            .slice(eq + 1)
-            .replace(/\s+#.*$/, '')
-            .trim();
-    if (/^(['"]).*\1$/.test(value)) value = value.slice(1, -1);
-    name = name.replace(/^loose-/, '');
-    const prefix = /^(skip|disable|enable)-(.+)$/.exec(name);
-    if (prefix) [name, value] = [prefix[2], prefix[1] === 'enable' ? '1' : '0'];
-    options.push({ name, value, line: i + 1, raw: t });
-  });
-  return { options, outside };
-}
-
-const showOption = (name: string, value: string) => `${name.replace(/-/g, '_')}=${value}`;
-const BOOL: Record<string, string> = {
-  on: '1',
-  true: '1',
-  '1': '1',
-  off: '0',
-  false: '0',
-  '0': '0',
-};
-const sameOption = (a: string, b: string) =>
-  (BOOL[a.toLowerCase()] ?? a) === (BOOL[b.toLowerCase()] ?? b);

@@ -34,21 +34,22 @@ import {
   adviseStandalone,
   BASE_MOUNTS,
   certVolumes,
-  clientTLSCnf,
   COMMAND,
-  CONFIG_DIR,
-  MYSQL_PORT,
   mysqlFamilyClient,
   mysqlReloader,
-  TRUST_BUNDLE_LINES,
-  readMysqlConfiguration,
   readSecureTransport,
   type SecureTransport,
   REQUIRE_SSL_SETTING,
-  USER_CONFIG_DIR,
-  userIncludes,
 } from './mysql-family.js';
-import { WATCHER_FILE } from '../render/rotation.js';
+import {
+  clientTLSCnf,
+  CONFIG_DIR,
+  MYSQL_PORT,
+  readMysqlConfiguration,
+  serverCnf,
+  USER_CONFIG_DIR,
+} from './mysql-files.js';
+import { trustBundleLines, WATCHER_FILE } from '../render/rotation.js';
 import { inlineData, type UserConfiguration, userSecretVolume } from '../render/user-config.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
@@ -250,12 +251,7 @@ function configFiles(
   };
   if (plan.userConfig) {
     // mysqld reads the user's files, then dbtls's my.cnf, which wins.
-    files['server.cnf'] = [
-      "# Rendered by dbtls: what mysqld reads after the image's own configuration.",
-      ...userIncludes(plan.userConfig),
-      `!include ${CONFIG_DIR}/my.cnf`,
-      '',
-    ].join('\n');
+    files['server.cnf'] = serverCnf('mysqld', ['my.cnf'], plan.userConfig);
     files['start.sh'] = files['start.sh'].replace(
       `${CONFIG_DIR}/my.cnf`,
       `${CONFIG_DIR}/server.cnf`,
@@ -340,7 +336,7 @@ function startScript(tls: boolean): string {
       'mysqld',
     '# with the rendered TLS settings after its own configuration.',
     'set -eu',
-    ...(tls ? TRUST_BUNDLE_LINES : []),
+    ...(tls ? trustBundleLines(CONFIG_DIR) : []),
     `exec docker-entrypoint.sh mysqld --defaults-extra-file=${CONFIG_DIR}/my.cnf`,
     '',
   ].join('\n');

@@ -22,7 +22,13 @@ import {
 } from '../render/workload.js';
 import { flat } from '../util/strings.js';
 import { type Monitor, readMonitor } from '../render/monitor.js';
-import { reloaderContainer, trustVolume, WATCHER_FILE, watcherScript } from '../render/rotation.js';
+import {
+  reloaderContainer,
+  trustBundleLines,
+  trustVolume,
+  WATCHER_FILE,
+  watcherScript,
+} from '../render/rotation.js';
 import {
   operatorOnlyFields,
   readBool,
@@ -36,11 +42,20 @@ import {
   familyWorkload,
   mysqlFamilyClient,
   mysqlRotation,
-  readMysqlConfiguration,
   REQUIRE_SSL_SETTING,
-  USER_CONFIG_DIR,
-  userIncludes,
 } from './mysql-family.js';
+import {
+  CERT_DIR,
+  CONFIG_DIR,
+  clientTLSCnf,
+  peersThatFit,
+  readMysqlConfiguration,
+  serverCnf,
+  TRUST_DIR,
+  TRUST_FILE,
+  USER_CONFIG_DIR,
+} from './mysql-files.js';
+import { type OptionLine, renderOptionFile } from '../text/my-cnf.js';
 import {
   inlineData,
   USER_CONFIG_VOLUME,
@@ -56,13 +71,8 @@ const GALERA_PORTS = [
   { name: 'sst', port: 4444 },
 ] as const;
 const MYSQL_UID = 1001; // PerconaXtraDBMySQLUserGroupID; the mysql user of the Percona image
-const CERT_DIR = '/etc/mysql/certs';
-const CONFIG_DIR = '/etc/mysql/dbtls';
 const DATA_DIR = '/var/lib/mysql';
 const KEY_MODE = 0o440; // readable by the mysql group (fsGroup) only
-// The CAs mysqld, Galera and the in-pod client trust: every ca.crt the mounted secrets carry.
-const TRUST_DIR = `${CERT_DIR}/trust`;
-const TRUST_FILE = `${TRUST_DIR}/ca.crt`;
 const MIN_CLUSTER = 3; // kubedb.PerconaXtraDBDefaultClusterSize: the default and the webhook's minimum
 const MAX_CLUSTER_NAME = 32; // kubedb.PerconaXtraDBMaxClusterNameLength (wsrep_cluster_name)
 const MAX_RENDERED_NODES = 1000; // dbtls's own bound: the Galera peer list grows with replicas
@@ -253,53 +263,12 @@ function serverConfig(
   const server = certificates.find((c) => c.alias === 'server');
   const client = certificates.find((c) => c.alias === 'client');
   return {
-    'my.cnf': myCnf(plan, server, client),
+    'my.cnf': clientTLSCnf('PerconaXtraDB', plan.requireSSL, server, client),
     'wsrep.cnf': galeraCnf(name, peers, server),
-    'server.cnf': [
-      "# Rendered by dbtls: what mysqld reads after the image's own configuration.",
-      ...userIncludes(plan.userConfig),
-      `!include ${CONFIG_DIR}/my.cnf`,
-      `!include ${CONFIG_DIR}/wsrep.cnf`,
-      '',
-    ].join('\n'),
+    'server.cnf': serverCnf('mysqld', ['my.cnf', 'wsrep.cnf'], plan.userConfig),
     'start.sh': startScript(server !== undefined),
     ...inlineData(plan.userConfig),
   };
-}
-
-/**
- * Client-connection TLS in standard MySQL option names: the server's certificate for incoming
- * connections, require_secure_transport following requireSSL, and the client certificate for
- * the mysql client inside the pod.
- */
-export function myCnf(
-  plan: PerconaXtraDBPlan,
-  server: IssuedCertificate | undefined,
-  client: IssuedCertificate | undefined,
-): string {
-  const lines = [
-    '# Rendered by dbtls from the PerconaXtraDB resource: TLS for client connections.',
-    '[mysqld]',
-    `port=${PORT}`,
-  ];
-  if (server) {
-    lines.push(
-      `ssl-ca=${TRUST_FILE}`,
-      `ssl-cert=${CERT_DIR}/server/tls.crt`,
-      `ssl-key=${CERT_DIR}/server/tls.key`,
-    );
-  }
-  lines.push(`require_secure_transport=${plan.requireSSL && server ? 'ON' : 'OFF'}`);
-  if (client) {
-    lines.push(
-      '',
-      '[client]',
-      `ssl-ca=${server ? TRUST_FILE : `${CERT_DIR}/client/ca.crt`}`,
-      `ssl-cert=${CERT_DIR}/client/tls.crt`,
-      `ssl-key=${CERT_DIR}/client/tls.key`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 /** Galera: cluster membership, and replication (group communication, IST and SST) over TLS with the server certificate. */
@@ -308,34 +277,39 @@ export function galeraCnf(
   peers: readonly string[],
   server: IssuedCertificate | undefined,
 ): string {
-  const lines = [
-    '# Rendered by dbtls: Galera replication between the nodes.',
-    '[mysqld]',
-    'wsrep_provider=/usr/lib64/galera4/libgalera_smm.so',
-    `wsrep_cluster_name=${name}`,
-    `wsrep_cluster_address=gcomm://${peers.join(',')}`,
-    'wsrep_sst_method=xtrabackup-v2',
-    'binlog_format=ROW',
-    'default_storage_engine=InnoDB',
-    'innodb_autoinc_lock_mode=2',
+  const lines: OptionLine[] = [
+    { comment: 'Rendered by dbtls: Galera replication between the nodes.' },
+    { group: 'mysqld' },
+    ['wsrep_provider', '/usr/lib64/galera4/libgalera_smm.so'],
+    ['wsrep_cluster_name', name],
+    ['wsrep_cluster_address', `gcomm://${peers.join(',')}`],
+    ['wsrep_sst_method', 'xtrabackup-v2'],
+    ['binlog_format', 'ROW'],
+    ['default_storage_engine', 'InnoDB'],
+    ['innodb_autoinc_lock_mode', 2],
   ];
   if (server) {
-    const files = `socket.ssl_ca=${TRUST_FILE};socket.ssl_cert=${CERT_DIR}/server/tls.crt;socket.ssl_key=${CERT_DIR}/server/tls.key`;
     lines.push(
-      'pxc-encrypt-cluster-traffic=ON',
-      `wsrep_provider_options="socket.ssl=yes;${files}"`,
-      '',
-      '[sst]',
-      'encrypt=4',
-      `ssl-ca=${TRUST_FILE}`,
-      `ssl-cert=${CERT_DIR}/server/tls.crt`,
-      `ssl-key=${CERT_DIR}/server/tls.key`,
+      ['pxc-encrypt-cluster-traffic', 'ON'],
+      ['wsrep_provider_options', `socket.ssl=yes;${PXC_SSL_FILES}`],
+      { blank: true },
+      { group: 'sst' },
+      ['encrypt', 4],
+      ['ssl-ca', TRUST_FILE],
+      ['ssl-cert', `${CERT_DIR}/server/tls.crt`],
+      ['ssl-key', `${CERT_DIR}/server/tls.key`],
     );
   } else {
-    lines.push('pxc-encrypt-cluster-traffic=OFF');
+    lines.push(['pxc-encrypt-cluster-traffic', 'OFF']);
   }
-  return `${lines.join('\n')}\n`;
+  return renderOptionFile(lines);
 }
+
+const PXC_SSL_FILES = [
+  `socket.ssl_ca=${TRUST_FILE}`,
+  `socket.ssl_cert=${CERT_DIR}/server/tls.crt`,
+  `socket.ssl_key=${CERT_DIR}/server/tls.key`,
+].join(';');
 
 /** Pod 0 bootstraps the cluster on an empty data directory; every other start joins the peers. */
 export function startScript(tls: boolean): string {
@@ -343,7 +317,7 @@ export function startScript(tls: boolean): string {
     '#!/bin/sh',
     '# Rendered by dbtls. Pod 0 bootstraps a new cluster once; every other start joins wsrep_cluster_address.',
     'set -eu',
-    ...(tls ? TRUST_BUNDLE_LINES : []),
+    ...(tls ? trustBundleLines(CONFIG_DIR) : []),
     'ordinal="${HOSTNAME##*-}"',
     'bootstrap=""',
     `if [ "$ordinal" = "0" ] && [ ! -e ${DATA_DIR}/grastate.dat ]; then bootstrap="--wsrep-new-cluster"; fi`,
@@ -360,10 +334,6 @@ function rotation(certs: readonly IssuedCertificate[]) {
 
 // The parts of the workload that every PerconaXtraDB shares (see `shared`).
 const TRUST_MOUNT = shared({ name: 'tls-trust', mountPath: TRUST_DIR });
-const TRUST_BUNDLE_LINES = [
-  '# The CAs to trust, from the mounted secrets (renewals: tls-watch.sh).',
-  `sh ${CONFIG_DIR}/${WATCHER_FILE} bundle`,
-];
 const BASE_MOUNTS = shared([
   { name: 'data', mountPath: DATA_DIR },
   { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
@@ -484,20 +454,20 @@ function adviseStandalone(
   }
 }
 
-/** The user's configuration (spec.configuration), read against the files dbtls renders. */
+/**
+ * The user's configuration (spec.configuration), read against the files dbtls renders; first,
+ * whether the peer list fits its line (at most as many peers as a rendered workload lists: more
+ * is an error in readClusterSize).
+ */
 function readUserConfig(ctx: KindContext, plan: PerconaXtraDBPlan) {
   const name = ctx.db.metadata.name;
-  const replicas = plan.replicas;
+  const nodes = Math.min(plan.replicas, MAX_RENDERED_NODES);
+  const all = peersOf(name, ctx.namespace, ctx.settings.clusterDomain, nodes);
+  const peers = peersThatFit(ctx, all, plan.replicas <= MAX_RENDERED_NODES);
   const cert = (alias: string) => (ctx.tls ? { alias, name: alias, secretName: alias } : undefined);
-  // At most as many peers as a rendered workload lists (more is an error: readClusterSize).
-  const nodes = Math.min(replicas, MAX_RENDERED_NODES);
   const rendered = () => [
-    myCnf(plan, cert('server'), cert('client')),
-    galeraCnf(
-      name,
-      peersOf(name, ctx.namespace, ctx.settings.clusterDomain, nodes),
-      cert('server'),
-    ),
+    clientTLSCnf('PerconaXtraDB', plan.requireSSL, cert('server'), cert('client')),
+    galeraCnf(name, peers, cert('server')),
   ];
   return readMysqlConfiguration(ctx, rendered, ctx.tls !== undefined);
 }

@@ -39,37 +39,37 @@ import { nameWithSuffix } from '../util/names.js';
 import type { Reporter } from '../io/results.js';
 import {
   inlineData,
-  inlineKey,
-  type OwnedSetting,
-  readUserConfiguration,
-  reportOverridden,
-  reportSecretUnchecked,
-  type Setting,
   type UserConfiguration,
   USER_CONFIG_VOLUME,
   userSecretVolume,
 } from '../render/user-config.js';
+import {
+  CERT_DIR,
+  CONFIG_DIR,
+  PORT,
+  type PostgresFilesPlan,
+  pgHbaConf,
+  postgresqlConf,
+  readPostgresConfiguration,
+  startScript,
+  TRUST_DIR,
+  TRUST_FILE,
+  USER_CONFIG_DIR,
+} from './postgres-config.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
 
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 const AUTH_MODES = ['md5', 'scram', 'cert'] as const;
 type SSLMode = (typeof SSL_MODES)[number];
+/** KubeDB's SetDefaults (apis/kubedb/v1 postgres_helpers.go): verify-full with spec.tls, else disable. */
+const SSL_MODE_UNSET = { withTLS: 'verify-full', withoutTLS: 'disable' } as const;
 type AuthMode = (typeof AUTH_MODES)[number];
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
-const PORT = 5432;
 const POSTGRES_UID = 999; // the postgres user of the official Debian-based image
-const CERT_DIR = '/tls/certs';
-const CONFIG_DIR = '/etc/dbtls';
 const DATA_DIR = '/var/lib/postgresql';
 const PGDATA = `${DATA_DIR}/pgdata`;
-// The CAs the server and the standbys trust: every ca.crt the mounted secrets carry (rotation.ts).
-const TRUST_DIR = '/tls/trust';
-const TRUST_FILE = `${TRUST_DIR}/ca.crt`;
 const KEY_MODE = 0o640; // root-owned, group postgres: the one shared-readable mode PostgreSQL accepts
-// Where KubeDB's image includes the user's Secret from (include_if_exists '/etc/config/user.conf').
-const USER_CONFIG_DIR = '/etc/config';
-const USER_CONF = 'user.conf';
 
 const OPERATOR_ONLY = operatorOnlyFields(
   'init',
@@ -88,7 +88,7 @@ const OPERATOR_ONLY = operatorOnlyFields(
   'healthChecker',
 );
 
-interface PostgresPlan {
+interface PostgresPlan extends PostgresFilesPlan {
   sslMode: SSLMode;
   clientAuthMode: AuthMode;
   major: number;
@@ -167,6 +167,7 @@ export const postgres = defineKind<PostgresPlan>({
       path: 'spec.sslMode',
       levels: SSL_MODES,
       value: (_ctx, plan) => plan.sslMode,
+      unset: SSL_MODE_UNSET,
     },
   ],
 
@@ -359,10 +360,6 @@ const certFiles = sharedBy((base: string) => [
 ]);
 const DATA_READ_ONLY = shared({ name: 'data', mountPath: DATA_DIR, readOnly: true });
 const TRUST_MOUNT = shared({ name: 'tls-trust', mountPath: TRUST_DIR });
-const TRUST_BUNDLE_LINES = [
-  '# The CAs to trust, from the mounted secrets (renewals: tls-watch.sh).',
-  `sh ${CONFIG_DIR}/${WATCHER_FILE} bundle`,
-];
 const COMMAND = shared(['/bin/sh', `${CONFIG_DIR}/start.sh`]);
 const POSTGRES_USER = shared({ name: 'POSTGRES_USER', value: 'postgres' });
 const PGDATA_ENV = shared({ name: 'PGDATA', value: PGDATA });
@@ -450,206 +447,6 @@ function rotation(certs: readonly IssuedCertificate[]) {
   };
 }
 
-/** pg_hba methods as KubeDB writes them; `cert` spells out the client check PostgreSQL 13 names. */
-function hbaMethod(plan: PostgresPlan): string {
-  if (plan.clientAuthMode === 'cert')
-    return plan.major >= 13 ? 'cert clientcert=verify-full' : 'cert clientcert=1';
-  return plan.clientAuthMode === 'scram' ? 'scram-sha-256' : 'md5';
-}
-
-/** The server settings: TLS files, authentication, and where pg_hba.conf lives. */
-export function postgresqlConf(plan: PostgresPlan, tls: boolean): string {
-  const lines = [
-    '# Rendered by dbtls from the Postgres resource; the server reads this file via -c config_file.',
-    ...userIncludes(plan.userConfig),
-    "listen_addresses = '*'",
-    `port = ${PORT}`,
-    `hba_file = '${CONFIG_DIR}/pg_hba.conf'`,
-    `password_encryption = '${plan.clientAuthMode === 'md5' ? 'md5' : 'scram-sha-256'}'`,
-    `hot_standby = ${plan.hotStandby ? 'on' : 'off'}`,
-    `ssl = ${tls ? 'on' : 'off'}`,
-  ];
-  if (tls) {
-    lines.push(
-      `ssl_cert_file = '${CERT_DIR}/server/server.crt'`,
-      `ssl_key_file = '${CERT_DIR}/server/server.key'`,
-      `ssl_ca_file = '${TRUST_FILE}'`,
-      "ssl_min_protocol_version = 'TLSv1.2'",
-    );
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-/**
- * Client authentication. As KubeDB does, with TLS every network rule is hostssl whatever the
- * sslMode (which only tells clients how to connect): connections without TLS are rejected.
- */
-export function pgHbaConf(plan: PostgresPlan, tls: boolean): string {
-  const method = hbaMethod(plan);
-  const lines = [
-    '# Rendered by dbtls. TYPE DATABASE USER ADDRESS METHOD',
-    "# The unix socket inside the pod serves the image's own initialisation.",
-    'local all all trust',
-  ];
-  if (!tls) {
-    lines.push(`host all all all ${method}`, `host replication all all ${method}`);
-  } else {
-    lines.push(
-      `hostssl all all all ${method}`,
-      `hostssl replication all all ${method}`,
-      'hostnossl all all all reject',
-      'hostnossl replication all all reject',
-    );
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-/**
- * Pod 0 starts as the primary. The other pods clone it with pg_basebackup over TLS, using the
- * client certificate and the database's sslMode, then follow it as standbys.
- */
-export function startScript(
-  name: string,
-  plan: PostgresPlan,
-  tls: boolean,
-  client: IssuedCertificate | undefined,
-): string {
-  // Standbys always stream over TLS: libpq's allow tries plaintext first (and pg_hba accepts it
-  // under allow), prefer falls back to it; require is the weakest mode that never does.
-  const standbySSLMode = !tls
-    ? 'disable'
-    : plan.sslMode === 'allow' || plan.sslMode === 'prefer'
-      ? 'require'
-      : plan.sslMode;
-  const conninfo = [`host=${name}`, `port=${PORT}`, 'user=postgres', `sslmode=${standbySSLMode}`];
-  if (tls && client) {
-    conninfo.push(
-      `sslrootcert=${TRUST_FILE}`,
-      `sslcert=${CERT_DIR}/client/client.crt`,
-      `sslkey=${CERT_DIR}/client/client.key`,
-    );
-  }
-  return [
-    '#!/bin/sh',
-    '# Rendered by dbtls. Pod 0 is the primary; the others stream from it as standbys.',
-    'set -eu',
-    'ordinal="${HOSTNAME##*-}"',
-    ...(tls ? TRUST_BUNDLE_LINES : []),
-    'if [ "$ordinal" != "0" ] && [ ! -s "$PGDATA/PG_VERSION" ]; then',
-    '  export PGPASSWORD="$POSTGRES_PASSWORD"',
-    `  until pg_basebackup --pgdata="$PGDATA" --write-recovery-conf --wal-method=stream --checkpoint=fast --dbname="${conninfo.join(' ')}"; do`,
-    '    echo "waiting for the primary" >&2; rm -rf "$PGDATA"; sleep 2',
-    '  done',
-    '  chmod 0700 "$PGDATA"',
-    'fi',
-    `exec docker-entrypoint.sh postgres -c config_file=${CONFIG_DIR}/postgresql.conf`,
-    '',
-  ].join('\n');
-}
-
-/**
- * The user's files first: PostgreSQL takes the last value a setting is given in the
- * configuration files, so every setting dbtls writes below them (TLS, hba_file, port) wins.
- * The Secret's user.conf is included if it exists, as KubeDB's image does.
- */
-function userIncludes(conf: UserConfiguration | undefined): string[] {
-  if (conf === undefined) return [];
-  const lines = ["# The user's configuration (spec.configuration); dbtls's settings below win."];
-  if (conf.secret) lines.push(`include_if_exists = '${USER_CONFIG_DIR}/${USER_CONF}'`);
-  for (const f of conf.inline) lines.push(`include = '${CONFIG_DIR}/${inlineKey(f.key)}'`);
-  return lines;
-}
-
-/** The TLS settings dbtls renders, as the Secret's info names them. */
-const PG_TLS_SETTINGS =
-  'ssl, ssl_cert_file, ssl_key_file, ssl_ca_file, ssl_min_protocol_version; pg_hba.conf ' +
-  'through hba_file';
-const WEAK_PROTOCOLS = ['tlsv1', 'tlsv1.1'];
-
-/**
- * spec.configuration / configSecret in standalone mode: the inline files are checked against the
- * settings dbtls renders after them; the Secret's content cannot be.
- */
-function readPostgresConfiguration(
-  ctx: KindContext,
-  plan: PostgresPlan,
-  tls: boolean,
-): UserConfiguration | undefined {
-  const conf = readUserConfiguration(ctx, {
-    configSecret: 'unless-secret-name',
-    operatorOnly: { tuning: 'PostgreSQL tuning (spec.configuration.tuning)' },
-  });
-  if (conf === undefined) return undefined;
-  if (conf.secret)
-    reportSecretUnchecked(ctx.report, conf.secret, {
-      reads: `${USER_CONF} (include_if_exists)`,
-      tlsSettings: tls ? PG_TLS_SETTINGS : 'ssl = off',
-    });
-  const owned = ownedSettings(postgresqlConf(plan, tls));
-  for (const f of conf.inline) {
-    const settings = parsePostgresConf(f.content);
-    reportOverridden(ctx.report, f, settings, owned, showSetting, sameValue);
-    const max = settings.filter((s) => s.name === 'ssl_max_protocol_version').pop();
-    if (tls && max && WEAK_PROTOCOLS.includes(unquote(max.value).toLowerCase())) {
-      ctx.report.error(
-        f.path,
-        `line ${max.line}: ${showSetting(max.name, max.value)} is below dbtls's ` +
-          "ssl_min_protocol_version = 'TLSv1.2', and PostgreSQL will not start with TLS " +
-          'versions it cannot use: remove it or set it to TLSv1.2 or later',
-      );
-    }
-  }
-  return conf;
-}
-
-/** dbtls's own settings; TLS ones are those of the ssl family and the hba file. */
-function ownedSettings(conf: string): Map<string, OwnedSetting> {
-  const owned = new Map<string, OwnedSetting>();
-  for (const s of parsePostgresConf(conf))
-    owned.set(s.name, { value: s.value, tls: s.name.startsWith('ssl') || s.name === 'hba_file' });
-  return owned;
-}
-
-const showSetting = (name: string, value: string) => `${name} = ${value}`;
-const BOOLEANS: Record<string, string> = {
-  on: 'on',
-  true: 'on',
-  yes: 'on',
-  '1': 'on',
-  off: 'off',
-  false: 'off',
-  no: 'off',
-  '0': 'off',
-};
-/** Two values PostgreSQL reads alike: quotes aside, booleans in any spelling. */
-function sameValue(a: string, b: string): boolean {
-  const norm = (v: string) => {
-    const u = unquote(v);
-    return BOOLEANS[u.toLowerCase()] ?? u;
-  };
-  return norm(a) === norm(b);
-}
-
-function unquote(v: string): string {
-  return /^'.*'$/s.test(v) ? v.slice(1, -1).replace(/''|\\'/g, "'") : v;
-}
-
-/**
- * postgresql.conf syntax: `name [=] value` per line, names case-insensitive, # comments outside
- * quotes, values bare or in single quotes. include directives name files dbtls cannot see.
- */
-export function parsePostgresConf(text: string): Setting[] {
-  const out: Setting[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const m = /^\s*([A-Za-z_][\w.-]*)\s*=?\s*('(?:[^'\\]|''|\\.)*'|[^\s#']*)/.exec(raw);
-    if (!m) return;
-    const name = m[1].toLowerCase();
-    if (name.startsWith('include')) return;
-    out.push({ name, value: m[2], line: i + 1 });
-  });
-  return out;
-}
-
 /** spec.version: required, with a major version, and in standalone mode a plain upstream one. */
 function readVersion(ctx: KindContext, spec: Obj): { version?: string; major: number } {
   const { report } = ctx;
@@ -679,7 +476,7 @@ function readVersion(ctx: KindContext, spec: Obj): { version?: string; major: nu
 function readSslMode(spec: Obj, hasTLS: boolean, report: Reporter): SSLMode {
   const sslMode =
     readEnum(spec, 'sslMode', 'spec.sslMode', SSL_MODES, report) ??
-    (hasTLS ? 'verify-full' : 'disable');
+    (hasTLS ? SSL_MODE_UNSET.withTLS : SSL_MODE_UNSET.withoutTLS);
   if (sslMode !== 'disable' && !hasTLS) {
     report.error(
       'spec.sslMode',

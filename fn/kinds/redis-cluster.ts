@@ -18,6 +18,8 @@ import type { Obj } from '../io/objects.js';
 import { shared } from '../io/objects.js';
 import { RESTRICTED_CONTAINER } from '../render/workload.js';
 import { flat } from '../util/strings.js';
+import { shellDoubleQuotedText, shellWord } from '../text/shell.js';
+import type { RedisLine } from '../text/redis-conf.js';
 
 export const BUS_PORT = 16379; // kubedb.RedisGossipPort: the client port + 10000, Redis's default
 export const CREATE_FILE = 'cluster-create.sh';
@@ -35,40 +37,56 @@ export interface ClusterShape {
 
 export const shardName = (db: string, shard: number) => `${db}-shard${shard}`;
 
-/** The DNS name a pod announces, covered by the server certificate's governing wildcard. */
-export function podHost(pod: string, governing: string, namespace: string): string {
-  return flat(pod, '.', governing, '.', namespace, '.svc');
+/**
+ * The pod's namespace from the downward API: the scripts name the namespace the pod runs in
+ * (also after a kustomize `namespace:` overlay), and no namespace is text in a script.
+ */
+export const POD_NAMESPACE = shared({
+  name: 'POD_NAMESPACE',
+  valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
+});
+
+/**
+ * The DNS name a pod announces, covered by the server certificate's governing wildcard, as the
+ * inside of a double-quoted shell word: `pod` may itself be a variable reference ("$HOSTNAME").
+ */
+function podHost(pod: string, governing: string): string {
+  return flat(pod, '.', shellDoubleQuotedText(governing), '.$POD_NAMESPACE.svc');
 }
 
 /** The cluster settings of redis.conf, after the TLS settings. */
-export function clusterConfLines(tls: boolean): string[] {
-  const lines = [
-    '# Redis Cluster: this node keeps its view of the cluster in nodes.conf on the data volume.',
-    'cluster-enabled yes',
-    'cluster-config-file nodes.conf',
-    'cluster-node-timeout 5000',
-    'cluster-migration-barrier 1',
-    "# Redirections (MOVED, ASK, CLUSTER SHARDS) name the node's DNS name (cluster-announce-" +
-      'hostname, from start.sh).',
-    'cluster-preferred-endpoint-type hostname',
+export function clusterConfLines(tls: boolean): RedisLine[] {
+  const lines: RedisLine[] = [
+    {
+      comment:
+        'Redis Cluster: this node keeps its view of the cluster in nodes.conf on the data volume.',
+    },
+    ['cluster-enabled', 'yes'],
+    ['cluster-config-file', 'nodes.conf'],
+    ['cluster-node-timeout', '5000'],
+    ['cluster-migration-barrier', '1'],
+    {
+      comment:
+        "Redirections (MOVED, ASK, CLUSTER SHARDS) name the node's DNS name (cluster-announce-hostname, from start.sh).",
+    },
+    ['cluster-preferred-endpoint-type', 'hostname'],
   ];
   if (tls)
     lines.push(
-      '# The cluster bus (port + 10000) over TLS too, the server certificate both ways.',
-      'tls-cluster yes',
+      { comment: 'The cluster bus (port + 10000) over TLS too, the server certificate both ways.' },
+      ['tls-cluster', 'yes'],
     );
   return lines;
 }
 
 /** start.sh's argument: announce this pod's DNS name (the pod's hostname is its name). */
-export function announceArgument(governing: string, namespace: string): string {
-  return `--cluster-announce-hostname "${podHost('$HOSTNAME', governing, namespace)}"`;
+export function announceArgument(governing: string): string {
+  return `--cluster-announce-hostname "${podHost('$HOSTNAME', governing)}"`;
 }
 
 export interface CreateInput {
   db: string;
   governing: string;
-  namespace: string;
   port: number;
   shape: ClusterShape;
   /** redis-cli's TLS arguments (client certificate), or '' without TLS. */
@@ -93,8 +111,8 @@ export function createScript(c: CreateInput): string {
   const nodes: string[] = [];
   for (let s = 0; s < c.shape.shards; s++)
     for (let p = 0; p < c.shape.perShard; p++) {
-      const pod = `${shardName(c.db, s)}-${p}`;
-      nodes.push(`${s} ${p} ${podHost(pod, c.governing, c.namespace)} ${c.port}`);
+      const pod = shellDoubleQuotedText(`${shardName(c.db, s)}-${p}`);
+      nodes.push(`${s} ${p} ${podHost(pod, c.governing)} ${c.port}`);
     }
   const total = nodes.length;
   return `${[
@@ -102,7 +120,7 @@ export function createScript(c: CreateInput): string {
     '# Rendered by dbtls: forms the Redis cluster once (see the comment of the cluster-create',
     '# container). Each line of NODES: shard, pod ordinal, host, port.',
     'set -u',
-    `SELF=${shardName(c.db, 0)}-0`,
+    `SELF=${shellWord(`${shardName(c.db, 0)}-0`)}`,
     `TOTAL=${total}`,
     'NODES="',
     ...nodes,

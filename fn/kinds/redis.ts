@@ -62,37 +62,36 @@ import {
   BUS_PORT,
   type ClusterShape,
   CREATE_FILE,
-  clusterConfLines,
   createContainer,
   createScript,
+  POD_NAMESPACE,
   SHARD_LABEL,
   shardName,
 } from './redis-cluster.js';
 import {
   inlineData,
-  inlineKey,
-  type OwnedSetting,
-  readUserConfiguration,
-  reportOverridden,
-  reportSecretUnchecked,
-  type Setting,
   USER_CONFIG_VOLUME,
   type UserConfiguration,
   userSecretVolume,
 } from '../render/user-config.js';
+import {
+  CERT_DIR,
+  CONFIG_DIR,
+  DATA_DIR,
+  PORT,
+  readRedisConfiguration,
+  redisConf,
+  startScript,
+  TRUST_FILE,
+  USER_CONF,
+  USER_CONFIG_DIR,
+} from './redis-config.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const MODES = ['Standalone', 'Cluster', 'Sentinel'] as const;
 type Mode = (typeof MODES)[number];
-const PORT = 6379;
 const REDIS_UID = 999; // the redis user of the official redis image
-const CERT_DIR = '/certs'; // kubedb.RedisTLSVolumePath; dbtls mounts one folder per alias below it
-const CONFIG_DIR = '/usr/local/etc/redis'; // kubedb.RedisConfigVolumePath
-// The user's Secret: beside dbtls's files (KubeDB mounts it at CONFIG_DIR, which dbtls's own use).
-const USER_CONFIG_DIR = '/usr/local/etc/redis-custom';
-const USER_CONF = 'redis.conf'; // the one key KubeDB's docs allow
-const DATA_DIR = '/data';
 const KEY_MODE = 0o440;
 const MIN_SHARDS = 3;
 const MIN_SHARD_REPLICAS = 2;
@@ -173,7 +172,11 @@ export const redis = defineKind<RedisPlan>({
       authSecret,
       monitor,
     };
-    if (standalone) plan.userConfig = readRedisConfiguration(ctx, plan);
+    if (standalone)
+      plan.userConfig = readRedisConfiguration(ctx, {
+        cluster: cluster !== undefined,
+        disableAuth,
+      });
     return plan;
   },
 
@@ -215,7 +218,7 @@ export const redis = defineKind<RedisPlan>({
       'redis.conf': redisConf(server, cluster !== undefined, plan.userConfig),
       'start.sh': startScript(
         plan.disableAuth,
-        cluster ? announceArgument(governing, ctx.namespace) : undefined,
+        cluster ? announceArgument(governing) : undefined,
         server !== undefined,
       ),
       ...inlineData(plan.userConfig),
@@ -299,13 +302,24 @@ function serverFiles(
   return { volumes, mounts };
 }
 
+/**
+ * The server's variables: the password unless auth is disabled, and in Cluster mode the pod's
+ * namespace from the downward API (start.sh announces the pod's DNS name with it: the namespace
+ * the pod runs in, also after a kustomize namespace overlay, and never text in the script).
+ */
+function redisEnv(plan: RedisPlan, password: Obj): Obj[] | undefined {
+  const env: Obj[] = plan.cluster ? [POD_NAMESPACE] : [];
+  if (!plan.disableAuth) env.push({ name: 'REDIS_PASSWORD', valueFrom: password });
+  return env.length > 0 ? env : undefined;
+}
+
 /** The redis container, started by start.sh, with the password unless auth is disabled. */
 function redisContainer(image: string, plan: RedisPlan, password: Obj, mounts: Obj[]): Obj {
   const container = {
     name: 'redis',
     image,
     command: COMMAND,
-    env: plan.disableAuth ? undefined : [{ name: 'REDIS_PASSWORD', valueFrom: password }],
+    env: redisEnv(plan, password),
     ports: plan.cluster ? CLUSTER_CONTAINER_PORTS : CONTAINER_PORTS,
     readinessProbe: READINESS,
     volumeMounts: mounts,
@@ -345,7 +359,6 @@ function clusterWorkload(
   files[CREATE_FILE] = createScript({
     db: name,
     governing,
-    namespace: ctx.namespace,
     port: PORT,
     shape: cluster,
     tls: as === undefined ? '' : `${cliTLS(as)} `,
@@ -353,7 +366,10 @@ function clusterWorkload(
   const create = createContainer({
     image,
     script: `${CONFIG_DIR}/${CREATE_FILE}`,
-    env: plan.disableAuth ? [] : [{ name: 'REDISCLI_AUTH', valueFrom: password }],
+    env: [
+      POD_NAMESPACE,
+      ...(plan.disableAuth ? [] : [{ name: 'REDISCLI_AUTH', valueFrom: password }]),
+    ],
     mounts: mounts.filter(
       (m) => m.name === 'config' || m.name === `tls-${as}` || m.name === TRUST_VOLUME,
     ),
@@ -445,44 +461,6 @@ function checkTopology(spec: Obj, mode: Mode, report: Reporter): ClusterShape {
 }
 
 /**
- * TLS only: no plaintext port, the server certificate, client certificates required, replication
- * over TLS; in Cluster mode the cluster settings and the cluster bus over TLS. The user's
- * configuration is included first, so that these settings win.
- */
-export function redisConf(
-  server: IssuedCertificate | undefined,
-  cluster = false,
-  user?: UserConfiguration,
-): string {
-  const lines = [
-    '# Rendered by dbtls from the Redis resource.',
-    ...userIncludes(user),
-    `dir ${DATA_DIR}`,
-    'bind 0.0.0.0',
-    'protected-mode no',
-  ];
-  if (server) {
-    lines.push(
-      '# TLS only: no plaintext port.',
-      'port 0',
-      `tls-port ${PORT}`,
-      `tls-cert-file ${CERT_DIR}/server/tls.crt`,
-      `tls-key-file ${CERT_DIR}/server/tls.key`,
-      `tls-ca-cert-file ${TRUST_FILE}`,
-      '# Every client presents a certificate from the CA.',
-      'tls-auth-clients yes',
-      '# A replica reaches its primary over TLS, with the server certificate as its client ' +
-        'certificate.',
-      'tls-replication yes',
-    );
-  } else {
-    lines.push(`port ${PORT}`);
-  }
-  if (cluster) lines.push(...clusterConfLines(server !== undefined));
-  return `${lines.join('\n')}\n`;
-}
-
-/**
  * Renewal: CONFIG SET of a TLS file, even to the path it already has, makes redis-server build a
  * new TLS context from every TLS file (tls-cert-file, tls-key-file and tls-ca-cert-file are
  * VOLATILE_CONFIG, redis/redis src/config.c, Redis 6 and from 7.0.1; 7.0.0 skipped an unchanged
@@ -518,37 +496,7 @@ function cliTLS(as: string): string {
   return `--tls --cacert ${TRUST_FILE} --cert ${dir}/tls.crt --key ${dir}/tls.key`;
 }
 
-/**
- * The password goes into a file only the server's user reads (not onto the command line, where
- * any process could see it); arguments given to the script follow the configuration.
- */
-export function startScript(disableAuth: boolean, extra?: string, tls = false): string {
-  const lines = ['#!/bin/sh', '# Rendered by dbtls.', 'set -eu'];
-  if (tls)
-    lines.push(
-      '# The CAs to trust, from the mounted secrets (renewals: tls-watch.sh).',
-      `sh ${CONFIG_DIR}/${WATCHER_FILE} bundle`,
-    );
-  const args = extra === undefined ? '"$@"' : `${extra} "$@"`;
-  if (disableAuth) {
-    lines.push(`exec redis-server ${CONFIG_DIR}/redis.conf ${args}`);
-  } else {
-    lines.push(
-      'umask 077',
-      `printf 'requirepass "%s"\\nmasterauth "%s"\\n' "$REDIS_PASSWORD" "$REDIS_PASSWORD" > ` +
-        `${DATA_DIR}/dbtls-auth.conf`,
-      `exec redis-server ${CONFIG_DIR}/redis.conf --include ${DATA_DIR}/dbtls-auth.conf ${args}`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-// CA rollover: redis-server (clients, replicas, the cluster bus) and the in-pod redis-cli trust
-// every distinct ca.crt of the mounted secrets, written here by tls-watch.sh before the server
-// starts and on every renewal, so that certificates of the old and the new CA are both accepted
-// until every secret carries the new one.
 const TRUST_VOLUME = 'tls-trust';
-const TRUST_FILE = `${CERT_DIR}/trust/ca.crt`;
 const TRUST_MOUNT = shared({ name: TRUST_VOLUME, mountPath: `${CERT_DIR}/trust` });
 
 // The parts of the workload that every Redis shares (see `shared`).
@@ -616,95 +564,6 @@ function exporter(plan: RedisPlan, monitor: Monitor, tls: boolean): ExporterPart
     uid: REDIS_UID,
     gid: REDIS_UID,
   };
-}
-
-/**
- * The user's files first: redis-server takes the last value a directive is given, so dbtls's
- * settings below them (TLS only, client certificates, the password include after) win.
- */
-function userIncludes(conf: UserConfiguration | undefined): string[] {
-  if (conf === undefined) return [];
-  const lines = ["# The user's configuration (spec.configuration); dbtls's settings below win."];
-  if (conf.secret) lines.push(`include ${USER_CONFIG_DIR}/${USER_CONF}`);
-  for (const f of conf.inline) lines.push(`include ${CONFIG_DIR}/${inlineKey(f.key)}`);
-  return lines;
-}
-
-const TLS_DIRECTIVES =
-  'port 0, tls-port, tls-cert-file, tls-key-file, tls-ca-cert-file, ' +
-  'tls-auth-clients yes, tls-replication yes';
-const WEAK_PROTOCOLS = /(^|\s|")tlsv1(\.1)?(?=\s|"|$)/i;
-const PASSWORDS = new Set(['requirepass', 'masterauth']);
-
-/** spec.configuration / configSecret in standalone mode, checked against dbtls's redis.conf. */
-function readRedisConfiguration(ctx: KindContext, plan: RedisPlan): UserConfiguration | undefined {
-  const conf = readUserConfiguration(ctx, {
-    configSecret: 'unless-secret-or-inline',
-    operatorOnly: { acl: 'ACL users (spec.configuration.acl)' },
-  });
-  if (conf === undefined) return undefined;
-  const tls = ctx.tls !== undefined;
-  if (conf.secret)
-    reportSecretUnchecked(ctx.report, conf.secret, {
-      reads: `key ${USER_CONF} (include)`,
-      tlsSettings: tls ? TLS_DIRECTIVES : `port ${PORT}`,
-    });
-  const server = tls ? { alias: 'server', name: '', secretName: '' } : undefined;
-  const owned = new Map<string, OwnedSetting>();
-  for (const s of parseRedisConf(redisConf(server, plan.cluster !== undefined)))
-    owned.set(s.name, {
-      value: s.value,
-      tls: tls && (s.name === 'port' || s.name.startsWith('tls-')),
-    });
-  for (const f of conf.inline) {
-    const settings = parseRedisConf(f.content);
-    const show = (name: string, value: string) => `${name} ${value}`;
-    const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
-    reportOverridden(ctx.report, f, settings, owned, show, same);
-    for (const s of settings) checkDirective(ctx, f.path, s, { tls, auth: !plan.disableAuth });
-  }
-  return conf;
-}
-
-/** What dbtls cannot override, and the password it sets from spec.authSecret. */
-function checkDirective(
-  ctx: KindContext,
-  path: string,
-  s: Setting,
-  o: { tls: boolean; auth: boolean },
-): void {
-  if (o.auth && PASSWORDS.has(s.name))
-    ctx.report.warn(
-      path,
-      `line ${s.line}: ${s.name} is set by dbtls after the user's configuration, from ` +
-        'spec.authSecret (key password), and that password wins',
-    );
-  if (!o.tls) return;
-  if (s.name === 'rename-command' && /^config\s/i.test(s.value))
-    ctx.report.error(
-      path,
-      `line ${s.line}: rename-command ${s.value} renames CONFIG, which dbtls's tls-reloader ` +
-        'uses to load renewed certificates (CONFIG SET tls-cert-file): remove it',
-    );
-  if (s.name === 'tls-protocols' && WEAK_PROTOCOLS.test(s.value))
-    ctx.report.warn(
-      path,
-      `line ${s.line}: tls-protocols ${s.value} lets clients connect with TLS 1.0 or 1.1, ` +
-        'which dbtls does not override (it sets no tls-protocols): remove them',
-    );
-}
-
-/** redis.conf syntax: `directive arguments…` per line, directives case-insensitive, # comments. */
-export function parseRedisConf(text: string): Setting[] {
-  const out: Setting[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const t = raw.trim();
-    if (t === '' || t.startsWith('#')) return;
-    const m = /^(\S+)\s*(.*)$/.exec(t);
-    if (m && m[1].toLowerCase() !== 'include')
-      out.push({ name: m[1].toLowerCase(), value: m[2], line: i + 1 });
-  });
-  return out;
 }
 
 /** What standalone mode cannot run or leaves to the user: Sentinel, announce, the password. */

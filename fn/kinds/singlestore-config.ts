@@ -18,7 +18,7 @@ import {
   type UserConfiguration,
 } from '../render/user-config.js';
 import type { KindContext } from './kind.js';
-import { parseServerOptions } from './mysql-family.js';
+import { parseServerOptions } from '../text/my-cnf.js';
 
 /** The options dbtls's memsql.cnf sets, as parseServerOptions names them. */
 const TLS_OPTIONS = ['ssl-ca', 'ssl-cert', 'ssl-key'];

@@ -9,6 +9,7 @@
 // directory, /etc/memsql/certs (ca.crt, server.crt, server.key, client.crt, client.key), read
 // through the server's ssl_ca, ssl_cert and ssl_key; custom *.cnf files in /etc/memsql/conf.d;
 // the license comes from spec.licenseSecret (required by the CRD), port 3306.
+import { type OptionLine, renderOptionFile } from '../text/my-cnf.js';
 import type { KubeObject, Obj } from '../io/objects.js';
 import type { Owner } from '../render/metadata.js';
 import { describeType } from '../io/resource-list.js';
@@ -339,15 +340,18 @@ function rotation(client: boolean) {
 
 /** The server's TLS settings, as a custom configuration file the node merges into memsql.cnf. */
 export function memsqlCnf(server: IssuedCertificate | undefined): string {
-  const lines = ['# Rendered by dbtls from the Singlestore resource.', '[server]'];
+  const lines: OptionLine[] = [
+    { comment: 'Rendered by dbtls from the Singlestore resource.' },
+    { group: 'server' },
+  ];
   if (server)
     lines.push(
-      `ssl_ca = ${CERT_DIR}/ca.crt`,
-      `ssl_cert = ${CERT_DIR}/server.crt`,
-      `ssl_key = ${CERT_DIR}/server.key`,
+      ['ssl_ca', `${CERT_DIR}/ca.crt`],
+      ['ssl_cert', `${CERT_DIR}/server.crt`],
+      ['ssl_key', `${CERT_DIR}/server.key`],
     );
-  else lines.push('# no spec.tls: the server offers no TLS');
-  return `${lines.join('\n')}\n`;
+  else lines.push({ comment: 'no spec.tls: the server offers no TLS' });
+  return renderOptionFile(lines, ' = ');
 }
 
 /** The options memsqlCnf sets with a certificate, as parseServerOptions names them. */

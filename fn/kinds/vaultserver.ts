@@ -33,17 +33,22 @@ import {
 } from '../render/rotation.js';
 import { readInt, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
-import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
-import { readVaultConfigSecret, vaultUserConfig } from './vault-config.js';
+import { defineKind, type IssuedCertificate } from './kind.js';
+import {
+  API_PORT,
+  CERT_DIR,
+  CLUSTER_PORT,
+  checkDataPath,
+  DATA_DIR,
+  readVaultConfigSecret,
+  vaultHcl,
+  vaultUserConfig,
+} from './vault-config.js';
 import { USER_CONFIG_VOLUME } from '../render/user-config.js';
 
-const API_PORT = 8200;
-const CLUSTER_PORT = 8201;
 const VAULT_UID = 100; // the vault (and openbao) user of the upstream images
 const VAULT_GID = 1000;
-const CERT_DIR = '/etc/vault/tls';
 const CONFIG_DIR = '/etc/vault/config';
-const DATA_DIR = '/vault/data';
 const KEY_MODE = 0o440;
 const MAX_RENDERED_NODES = 1000; // dbtls's own bound: vault.hcl gets a retry_join per replica
 const BACKENDS = [
@@ -337,60 +342,6 @@ function storageSpec(spec: Obj, backend: Backend | undefined): Obj {
   return {};
 }
 
-/** vault.hcl: the TLS listener KubeVault writes, and the storage stanza for the backend. */
-export function vaultHcl(
-  ctx: KindContext,
-  plan: VaultPlan,
-  certificates: readonly IssuedCertificate[],
-): string {
-  const server = certificates.find((c) => c.alias === 'server');
-  const storage = certificates.find((c) => c.alias === 'storage');
-  const lines = [
-    '# Rendered by dbtls from the VaultServer resource.',
-    'ui = true',
-    'disable_mlock = true',
-    '',
-    'listener "tcp" {',
-    `  address = "0.0.0.0:${API_PORT}"`,
-    `  cluster_address = "0.0.0.0:${CLUSTER_PORT}"`,
-  ];
-  if (server) {
-    lines.push(
-      `  tls_cert_file = "${CERT_DIR}/server/tls.crt"`,
-      `  tls_key_file = "${CERT_DIR}/server/tls.key"`,
-      `  tls_client_ca_file = "${CERT_DIR}/server/ca.crt"`,
-      '  tls_min_version = "tls12"',
-    );
-  } else {
-    lines.push('  tls_disable = true');
-  }
-  lines.push('}', '');
-  if (plan.backend === 'raft') {
-    const internal = nameWithSuffix(ctx.db.metadata.name, 'internal');
-    lines.push('storage "raft" {', `  path = "${plan.dataPath}"`);
-    for (let i = 0; i < plan.replicas; i++) {
-      lines.push(
-        '  retry_join {',
-        `    leader_api_addr = "${server ? 'https' : 'http'}://${ctx.db.metadata.name}-${i}.${internal}.${ctx.namespace}.svc:${API_PORT}"`,
-      );
-      if (server && storage) {
-        lines.push(
-          `    leader_ca_cert_file = "${CERT_DIR}/storage/ca.crt"`,
-          `    leader_client_cert_file = "${CERT_DIR}/storage/tls.crt"`,
-          `    leader_client_key_file = "${CERT_DIR}/storage/tls.key"`,
-        );
-      }
-      lines.push('  }');
-    }
-    lines.push('}');
-  } else if (plan.backend === 'file') {
-    lines.push('storage "file" {', `  path = "${plan.dataPath}"`, '}');
-  } else {
-    lines.push('storage "inmem" {}');
-  }
-  return `${lines.join('\n')}\n`;
-}
-
 // The parts of the workload that every VaultServer shares (see `shared`).
 const CONFIG_MOUNT = shared({ name: 'config', mountPath: CONFIG_DIR, readOnly: true });
 const certMount = sharedBy((alias: string) => ({
@@ -506,12 +457,12 @@ function readBackendSettings(
   if (!isObj(cfg))
     report.error(`spec.backend.${backend}`, `must be a mapping, got ${describeType(cfg)}`);
   else if (backend === 'raft' && typeof cfg.path === 'string' && cfg.path !== '')
-    dataPath = cfg.path; // v1alpha1
+    dataPath = checkDataPath(cfg.path, 'spec.backend.raft.path', report); // v1alpha1
   else if (backend === 'file') {
     const path = readString(cfg, 'path', 'spec.backend.file.path', report);
     if (path === undefined && cfg.path === undefined)
       report.error('spec.backend.file.path', 'is required: the directory Vault stores its data in');
-    if (path !== undefined) dataPath = path;
+    if (path !== undefined) dataPath = checkDataPath(path, 'spec.backend.file.path', report);
   }
   if (standalone && !['raft', 'file', 'inmem'].includes(backend)) {
     report.error(

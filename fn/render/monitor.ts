@@ -184,34 +184,12 @@ function readEnv(exporter: Obj, report: Reporter): Obj[] {
   return v as Obj[];
 }
 
-/** The exporter's securityContext: the user's, refused where it would loosen the restricted level. */
+/**
+ * The exporter's securityContext: the user's, merged over dbtls's defaults. What would break Pod
+ * Security is refused as the rendered pod is checked (validate/pod-security/), naming this field.
+ */
 function readSecurityContext(exporter: Obj, report: Reporter): Obj | undefined {
-  const path = `${EXPORTER}.securityContext`;
-  const sc = mapping(exporter, 'securityContext', path, report);
-  if (sc === undefined) return undefined;
-  const refuse = (field: string, what: string) =>
-    report.error(
-      `${path}.${field}`,
-      `${what}: the exporter runs in the database's pod, which dbtls renders for Pod Security's ` +
-        'restricted level; remove it',
-    );
-  if (sc.privileged === true) refuse('privileged', 'a privileged exporter');
-  if (sc.allowPrivilegeEscalation === true)
-    refuse('allowPrivilegeEscalation', 'privilege escalation');
-  if (sc.runAsNonRoot === false) refuse('runAsNonRoot', 'an exporter that may run as root');
-  if (sc.runAsUser === 0) refuse('runAsUser', 'an exporter running as root');
-  const seccomp = isObj(sc.seccompProfile) ? sc.seccompProfile.type : undefined;
-  if (seccomp !== undefined && seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost')
-    refuse('seccompProfile.type', `seccomp profile ${JSON.stringify(seccomp)}`);
-  if (sc.capabilities !== undefined) {
-    const caps = isObj(sc.capabilities) ? sc.capabilities : {};
-    const add = Array.isArray(caps.add) ? caps.add : [];
-    const drop = Array.isArray(caps.drop) ? caps.drop : [];
-    const added = add.filter((c) => c !== 'NET_BIND_SERVICE');
-    if (added.length > 0) refuse('capabilities.add', `capabilities ${added.join(', ')}`);
-    if (!drop.includes('ALL')) refuse('capabilities.drop', 'capabilities that do not drop ALL');
-  }
-  return sc;
+  return mapping(exporter, 'securityContext', `${EXPORTER}.securityContext`, report);
 }
 
 const LABEL_NAME =

@@ -4,6 +4,7 @@
 // own time slot where it cannot. No operator, no cluster-wide controller, no extra image.
 import { type Obj, shared } from '../io/objects.js';
 import { RESTRICTED_CONTAINER } from './workload.js';
+import { shellSingleQuoted, shellWord } from '../text/shell.js';
 
 /** Seconds between two looks at the mounted secrets; tests set it lower. */
 export const WATCH_PERIOD_ENV = 'DBTLS_WATCH_PERIOD_SECONDS';
@@ -69,9 +70,14 @@ function buildWatcherScript(r: Rotation): string {
       : '# tells the server to reload its TLS files in place (open connections stay).',
     'set -u',
     `period="\${${WATCH_PERIOD_ENV}:-${DEFAULT_WATCH_PERIOD}}"`,
-    `watched='${r.watched.join(' ')}'`,
-    `pairs='${r.pairs.map(([c, k]) => `${c}:${k}`).join(' ')}'`,
-    ...(r.trust ? [`trust='${r.trust.file}'`, `cas='${r.trust.from.join(' ')}'`] : []),
+    `watched=${shellSingleQuoted(r.watched.join(' '))}`,
+    `pairs=${shellSingleQuoted(r.pairs.map(([c, k]) => `${c}:${k}`).join(' '))}`,
+    ...(r.trust
+      ? [
+          `trust=${shellSingleQuoted(r.trust.file)}`,
+          `cas=${shellSingleQuoted(r.trust.from.join(' '))}`,
+        ]
+      : []),
     '',
     'log() { echo "dbtls tls-watch: $*"; }',
     '',
@@ -275,3 +281,14 @@ export function watcherVolume(configMapName: string): Obj {
 }
 const WATCHER_ITEMS = shared([{ key: WATCHER_FILE, path: WATCHER_FILE }]);
 export const WATCHER_MOUNT = shared({ name: 'tls-watch', mountPath: WATCHER_DIR, readOnly: true });
+
+/**
+ * What a start script runs before the server when TLS is on: the watcher in `configDir` writes
+ * the trust bundle first (renewals write it again).
+ */
+export function trustBundleLines(configDir: string): string[] {
+  return [
+    '# The CAs to trust, from the mounted secrets (renewals: tls-watch.sh).',
+    `sh ${shellWord(`${configDir}/${WATCHER_FILE}`)} bundle`,
+  ];
+}

@@ -48,6 +48,8 @@ export interface UserConfigRules {
 /** ConfigMap keys (Kubernetes IsConfigMapKey), with room for the prefix dbtls adds. */
 const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/;
 const MAX_KEY = 253 - 'inline-'.length;
+/** A ConfigMap's data is at most 1 MiB (the API server's limit): no inline file can be larger. */
+export const MAX_INLINE_BYTES = 1 << 20;
 
 /**
  * The user's configuration, or undefined when there is none. Problems go to ctx.report; a
@@ -158,6 +160,15 @@ function readInline(c: Obj, report: Reporter): InlineFile[] {
       );
     } else if (typeof content !== 'string') {
       report.error(path, `must be the file's content as a string, got ${describeType(content)}`);
+    } else if (
+      content.length > MAX_INLINE_BYTES / 3 &&
+      Buffer.byteLength(content) > MAX_INLINE_BYTES
+    ) {
+      report.error(
+        path,
+        `is ${Buffer.byteLength(content)} bytes; dbtls renders it into a ConfigMap, which the API ` +
+          'server takes up to 1 MiB (1048576 bytes) in all: make it smaller',
+      );
     } else out.push({ key, content, path });
   }
   return out;

@@ -1,32 +1,40 @@
 // Argo CD config-management plugin: run examples/argocd/plugin.yaml's exact discover and generate
-// commands in an application directory, with the environment Argo CD's repo-server sets.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+// commands in the dbtls image, as the sidecar of repo-server-patch.yaml runs them: in the
+// application directory, as user 999, read-only root, its own /tmp, no network, with the
+// environment Argo CD's repo-server sets.
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
-import { describe, expect, it } from 'vitest';
-import { copyExample, ids, missing, parseDocs, ROOT, tempDir, which } from './tools.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { containerSkip, ensureImage } from './container.js';
+import { copyExample, IMAGE, ids, parseDocs, ROOT, run, tempDir } from './tools.js';
 
 const plugin: any = load(readFileSync(join(ROOT, 'examples/argocd/plugin.yaml'), 'utf8'));
+const sidecar: any = (
+  load(readFileSync(join(ROOT, 'examples/argocd/repo-server-patch.yaml'), 'utf8')) as any
+).spec.template.spec.containers.find((c: any) => c.name === 'dbtls');
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-/** The image's path of the bundle (the COPY destination), which the sidecar runs. */
-const inImage = /^COPY\s.*dist\/dbtls\.js\s+(\S+)\s*$/m.exec(dockerfile)![1];
+const skip = containerSkip();
 
-/** Runs a plugin command as the sidecar would: in the app directory, the image's bundle mapped to dist/. */
+/** Runs a plugin command as the sidecar would: in the image, in the app directory. */
 function pluginCommand(
   step: { command: string[]; args?: string[] },
   cwd: string,
   env: Record<string, string>,
 ) {
-  const [cmd, ...args] = [...step.command, ...(step.args ?? [])].map((a) =>
-    a === inImage ? join(ROOT, 'dist/dbtls.js') : a,
-  );
-  const r = spawnSync(cmd, args, {
-    cwd,
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH!, HOME: tempDir(), ...env },
-  });
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
+  // Argo CD checks the repository out readable by the sidecar's user. Only the directory itself:
+  // it is mounted, so its parents do not matter (and one may be /tmp, which must stay 1777).
+  chmodSync(cwd, 0o755);
+  const [cmd, ...args] = [...step.command, ...(step.args ?? [])];
+  const sc = sidecar.securityContext;
+  const flags = [
+    ...['--rm', '--network', 'none', '--user', String(sc.runAsUser)],
+    ...(sc.allowPrivilegeEscalation === false ? ['--security-opt=no-new-privileges'] : []),
+    // test/bin/podman runs every container with a read-only root, as readOnlyRootFilesystem asks.
+    ...['--tmpfs', '/tmp', '-v', `${cwd}:/app:ro`, '-w', '/app', '--entrypoint', cmd],
+    ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+  ];
+  return run('podman', ['run', ...flags, IMAGE, ...args]);
 }
 
 const argoEnv = (extra: Record<string, string> = {}) => ({
@@ -48,7 +56,19 @@ function namespacelessApp(): string {
   return dir;
 }
 
-describe('Argo CD plugin (examples/argocd/plugin.yaml)', () => {
+describe.skipIf(skip)('Argo CD plugin (examples/argocd/plugin.yaml)', () => {
+  beforeAll(() => ensureImage(), 30 * 60_000);
+
+  it('the sidecar runs the dbtls image as a non-root user with a read-only root', () => {
+    expect(sidecar.image).toBe(IMAGE);
+    expect(sidecar.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 999,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+    });
+  });
+
   it('is a ConfigManagementPlugin whose generate runs the image entrypoint\'s render over "."', () => {
     expect(plugin.apiVersion).toBe('argoproj.io/v1alpha1');
     expect(plugin.kind).toBe('ConfigManagementPlugin');
@@ -70,13 +90,7 @@ describe('Argo CD plugin (examples/argocd/plugin.yaml)', () => {
     expect(r.stdout).toBe('');
   });
 
-  it("discover works with BusyBox as the only tools (the alpine image's sh, find, grep, head)", {
-    skip: !!missing('busybox'),
-  }, () => {
-    const bin = join(tempDir(), 'busybox-bin');
-    mkdirSync(bin);
-    for (const applet of ['sh', 'find', 'grep', 'head', 'xargs'])
-      symlinkSync(which('busybox')!, join(bin, applet));
+  it("discover works with the image's own tools (BusyBox's sh, find, grep, head, as alpine's)", () => {
     const app = copyExample('postgres');
     mkdirSync(join(app, 'nested'));
     writeFileSync(
@@ -84,23 +98,21 @@ describe('Argo CD plugin (examples/argocd/plugin.yaml)', () => {
       'apiVersion: kubedb.com/v1\nkind: Postgres\nmetadata:\n  name: x\n',
     );
     writeFileSync(join(app, 'notes.txt'), 'apiVersion: kubedb.com/v1\n');
-    const claimed = pluginCommand(plugin.spec.discover.find, app, { PATH: bin });
+    const claimed = pluginCommand(plugin.spec.discover.find, app, {});
     expect(claimed.stderr).toBe('');
     expect(claimed.status).toBe(0);
     expect(['./postgres.yaml', './nested/db.yml']).toContain(claimed.stdout.trim());
     const onlyYml = tempDir();
     writeFileSync(join(onlyYml, 'db.yml'), 'apiVersion: kubedb.com/v1alpha2\nkind: Singlestore\n');
     writeFileSync(join(onlyYml, 'db.txt.bak'), 'apiVersion: kubedb.com/v1alpha2\n');
-    expect(pluginCommand(plugin.spec.discover.find, onlyYml, { PATH: bin }).stdout).toBe(
-      './db.yml\n',
-    );
+    expect(pluginCommand(plugin.spec.discover.find, onlyYml, {}).stdout).toBe('./db.yml\n');
     const other = tempDir();
     writeFileSync(
       join(other, 'cm.yaml'),
       'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n',
     );
     writeFileSync(join(other, 'db.txt'), 'apiVersion: kubedb.com/v1\n');
-    const none = pluginCommand(plugin.spec.discover.find, other, { PATH: bin });
+    const none = pluginCommand(plugin.spec.discover.find, other, {});
     expect([none.status, none.stdout, none.stderr]).toEqual([0, '', '']);
   });
 

@@ -8,7 +8,12 @@ import { copyExample, ids, parseDocs, ROOT, tempDir } from './tools.js';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const LINE =
-  /^(.+\.ya?ml):(\d+):(\d+): (error|warning): (.+) \(([A-Za-z]+)\/([^/]*)\/([^,]+), (\S+)\)$/;
+  /^(.+\.ya?ml):(\d+):(\d+): (error|warning|info): (.+) \(([A-Za-z]+)\/([^/]*)\/([^,]+), (\S+)\)$/;
+/** The notes (info results) check and render show for the example's Postgres. */
+const SECRET_NOTE =
+  'info: the workload reads the postgres password from Secret "pg-auth" (key password), which standalone mode does not create (Postgres/demo/pg, spec.authSecret)';
+const LOCAL_CONFIG_NOTE =
+  'info: set to "true", so that Postgres/demo/pg itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the KubeDB operator) (Postgres/demo/pg, metadata.annotations.config.kubernetes.io/local-config)';
 
 function brokenPackage(): string {
   const dir = copyExample('postgres');
@@ -28,9 +33,10 @@ describe('dbtls check DIR', () => {
     const r = runDist('', ['check', dir]);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe(
-      `${dir}/postgres.yaml:16:7: error: Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster (Postgres/demo/pg, spec.tls.issuerRef.name)\n`,
+      `${dir}/postgres.yaml:8:1: ${SECRET_NOTE}\n` +
+        `${dir}/postgres.yaml:16:7: error: Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster (Postgres/demo/pg, spec.tls.issuerRef.name)\n`,
     );
-    const [, file, line, col] = LINE.exec(r.stdout.trim())!;
+    const [, file, line, col] = LINE.exec(r.stdout.split('\n')[1])!;
     // The position is where a person fixes it: the issuerRef's name.
     expect(
       readFileSync(file, 'utf8')
@@ -39,11 +45,13 @@ describe('dbtls check DIR', () => {
     ).toBe('name: nope');
   });
 
-  it('warnings are listed with exit 0; every line of every golden check.txt has the documented shape', () => {
+  it('warnings and notes are listed with exit 0; every line of every golden check.txt has the documented shape', () => {
     const r = runDist('', ['check', 'examples/postgres']);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(
-      "examples/postgres/postgres.yaml:10:3: warning: pod 0 is the primary and the other 2 stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it) (Postgres/demo/pg, spec.replicas)\n",
+      "examples/postgres/postgres.yaml:10:3: warning: pod 0 is the primary and the other 2 stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it) (Postgres/demo/pg, spec.replicas)\n" +
+        `examples/postgres/postgres.yaml:8:1: ${SECRET_NOTE}\n` +
+        `examples/postgres/postgres.yaml:5:1: ${LOCAL_CONFIG_NOTE}\n`,
     );
     for (const d of ['postgres', 'policy', 'policy-violations']) {
       const text = readFileSync(join(ROOT, 'examples', d, '.expected/check.txt'), 'utf8');
@@ -51,12 +59,21 @@ describe('dbtls check DIR', () => {
     }
   });
 
-  it('prints nothing and exits 0 when all is well', () => {
+  it('prints only its notes and exits 0 when all is well; nothing in operator mode, where KubeDB does the rest', () => {
     const dir = copyExample('postgres');
     const file = join(dir, 'postgres.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('replicas: 3', 'replicas: 1'));
     const r = runDist('', ['check', dir]);
-    expect(r).toMatchObject({ status: 0, stdout: '', stderr: '' });
+    expect(r).toMatchObject({
+      status: 0,
+      stdout: `${dir}/postgres.yaml:8:1: ${SECRET_NOTE}\n${dir}/postgres.yaml:5:1: ${LOCAL_CONFIG_NOTE}\n`,
+      stderr: '',
+    });
+    expect(runDist('', ['check', dir, '--mode', 'operator'])).toMatchObject({
+      status: 0,
+      stdout: '',
+      stderr: '',
+    });
   });
 
   it('a YAML syntax error is reported at its position', () => {
@@ -124,13 +141,14 @@ describe('dbtls render DIR', () => {
     expect(r.stdout).toBe('');
     // Placed as check places it: file, line and column first.
     expect(r.stderr).toBe(
-      `${dir}/postgres.yaml:16:7: error: Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster (Postgres/demo/pg, spec.tls.issuerRef.name)\n`,
+      `${dir}/postgres.yaml:8:1: ${SECRET_NOTE}\n` +
+        `${dir}/postgres.yaml:16:7: error: Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster (Postgres/demo/pg, spec.tls.issuerRef.name)\n`,
     );
   });
 });
 
 describe('dbtls --help, --version, usage errors', () => {
-  it.each([['--help'], ['-h'], ['render', '--help']])(
+  it.each([['--help'], ['-h'], ['help'], ['render', '--help']])(
     '%s prints the usage and exits 0',
     (...args) => {
       const r = runDist('', args);
@@ -234,7 +252,7 @@ describe('dbtls --help, --version, usage errors', () => {
     const r = runDist('', ['check', dir]);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe(
-      `${dir}/postgres.yaml:10:3: warning: pod 0 is the primary and the other 2 stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it) (Postgres/demo/pg, spec.replicas)\n${dir}/postgres.yaml:16:7: error: Issuer "shopca" not found in namespace "demo"; did you mean "shop-ca"? Otherwise add it to the input, or list it in externalIssuers if it exists only in the cluster (Postgres/demo/pg, spec.tls.issuerRef.name)\n`,
+      `${dir}/postgres.yaml:10:3: warning: pod 0 is the primary and the other 2 stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it) (Postgres/demo/pg, spec.replicas)\n${dir}/postgres.yaml:8:1: ${SECRET_NOTE}\n${dir}/postgres.yaml:16:7: error: Issuer "shopca" not found in namespace "demo"; did you mean "shop-ca"? Otherwise add it to the input, or list it in externalIssuers if it exists only in the cluster (Postgres/demo/pg, spec.tls.issuerRef.name)\n`,
     );
   });
 });

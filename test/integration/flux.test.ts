@@ -58,6 +58,22 @@ describe('Flux: render in CI (examples/flux/render.sh)', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('without dbtls on PATH the step fails saying so, and blames nothing else', () => {
+    const out = join(tempDir(), 'deploy');
+    const path = (process.env.PATH ?? '')
+      .split(':')
+      .filter((d) => d !== '' && !existsSync(join(d, 'dbtls')))
+      .join(':');
+    // The workflow's command as written, in a copy of the repository's examples.
+    const r = run('bash', [script, 'examples/postgres', out], { cwd: ROOT, env: { PATH: path } });
+    expect(r.status).toBe(127);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      'render.sh: dbtls not found on PATH; install dbtls (npm install -g in a clone of the repository) or set DBTLS to the command that runs it\n',
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('the Flux objects reconcile the directory the workflow renders into', () => {
     const docs = readFileSync(join(ROOT, 'examples/flux/flux-sync.yaml'), 'utf8')
       .split(/^---$/m)

@@ -1,9 +1,11 @@
 // kustomize through the real `kubectl kustomize --enable-alpha-plugins`, with dbtls as a
-// `container:` function run by the docker shim: as a transformer (a DatabaseTLSPolicy in
+// `container:` function: the image built from the Dockerfile, which kustomize runs with
+// `docker run` (test/bin/docker hands it to podman); as a transformer (a DatabaseTLSPolicy in
 // transformers:) and as a generator (the Postgres itself in generators:).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { containerSkip, ensureImage } from './container.js';
 import { copyExample, golden, ids, missing, parseDocs, ROOT, run, tempDir } from './tools.js';
 
 /** The same Postgres and Issuer rendered by `dbtls render examples/postgres` (the golden example). */
@@ -12,7 +14,8 @@ const postgresGolden = () =>
 const byId = (docs: any[]) =>
   Object.fromEntries(docs.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
 
-const skip = missing('kubectl');
+const skip = missing('kubectl') ?? containerSkip();
+const BUILD_TIMEOUT = 30 * 60_000;
 const build = (dir: string, env: NodeJS.ProcessEnv = {}) =>
   run('kubectl', ['kustomize', '--enable-alpha-plugins', dir], { env });
 const REPLICAS_WARNING =
@@ -45,9 +48,10 @@ const edit = (file: string, from: string | RegExp, to: string) => {
 };
 
 describe.skipIf(skip)('kubectl kustomize, dbtls as a transformer', () => {
+  beforeAll(() => ensureImage(), BUILD_TIMEOUT);
   it('builds examples/kustomize-transformer: Issuer, Certificates and workload; the Postgres and the policy left out', () => {
-    const logFile = join(tempDir(), 'shim.log');
-    const r = build(copyExample('kustomize-transformer'), { DBTLS_SHIM_LOG: logFile });
+    const logFile = join(tempDir(), 'container.log');
+    const r = build(copyExample('kustomize-transformer'), { DBTLS_CONTAINER_LOG: logFile });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe(golden('kustomize-transformer.yaml', r.stdout));
     expect(ids(parseDocs(r.stdout))).toEqual(STANDALONE);
@@ -92,6 +96,7 @@ describe.skipIf(skip)('kubectl kustomize, dbtls as a transformer', () => {
 });
 
 describe.skipIf(skip)('kubectl kustomize, dbtls as a generator', () => {
+  beforeAll(() => ensureImage(), BUILD_TIMEOUT);
   it('builds examples/kustomize-generator: what dbtls generates from the Postgres, plus the resources', () => {
     const r = build(copyExample('kustomize-generator'));
     expect(r.status, r.stderr).toBe(0);

@@ -1,5 +1,6 @@
-// Helpers for the integration tests: the real kpt and kubectl binaries, the docker shim first on
-// PATH, temporary copies of example packages (examples/ itself is never modified).
+// Helpers for the integration tests: the real kpt and kubectl binaries with test/bin first on PATH
+// (podman with a read-only root, docker handing over to it, dbtls as npm install -g links it),
+// temporary copies of example packages (examples/ itself is never modified).
 import { spawnSync } from 'node:child_process';
 import {
   cpSync,
@@ -18,10 +19,10 @@ import { loadAll } from 'js-yaml';
 import { afterAll } from 'vitest';
 import { KUBERNETES_SCHEMA } from '../../fn/io/yaml.js';
 import { ROOT } from '../helpers.js';
+import { CONTAINER_ENV, IMAGE } from './container.js';
 
-export { ROOT };
-export const SHIM_BIN = join(ROOT, 'test/bin');
-export const IMAGE = 'ghcr.io/dbtls/dbtls:v0.1.0';
+export { IMAGE, ROOT };
+export const BIN = join(ROOT, 'test/bin');
 
 /** The path of `tool` on PATH, or undefined. */
 export function which(tool: string): string | undefined {
@@ -43,19 +44,28 @@ export interface Proc {
   status: number;
 }
 
-/** Runs a command with test/bin (docker shim, dbtls) first on PATH. */
+/**
+ * Runs a command with test/bin first on PATH, kpt's function runtime set to podman (kpt's docker
+ * runtime wants a Docker client of 20.10 or later) and podman's configuration and storage.
+ */
 export function run(
   cmd: string,
   args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeout?: number } = {},
 ): Proc {
   const r = spawnSync(cmd, args, {
     cwd: opts.cwd,
     input: opts.input,
     encoding: 'utf8',
     maxBuffer: 1 << 28,
-    timeout: 120_000,
-    env: { ...process.env, PATH: `${SHIM_BIN}:${process.env.PATH}`, ...opts.env },
+    timeout: opts.timeout ?? 120_000,
+    env: {
+      ...process.env,
+      ...CONTAINER_ENV,
+      KPT_FN_RUNTIME: 'podman',
+      PATH: `${BIN}:${process.env.PATH}`,
+      ...opts.env,
+    },
   });
   if (r.error) throw r.error;
   return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
@@ -82,12 +92,13 @@ export function copyExample(name: string): string {
   return dir;
 }
 
-/** Every file under dir (relative path → content), for before/after comparison. */
-export function snapshot(dir: string): Record<string, string> {
+/** Every file under dir (relative path → content), for before/after comparison; less `exclude`. */
+export function snapshot(dir: string, exclude: string[] = []): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (d: string) => {
     for (const e of readdirSync(d).sort()) {
       const p = join(d, e);
+      if (exclude.includes(relative(dir, p))) continue;
       if (statSync(p).isDirectory()) walk(p);
       else out[relative(dir, p)] = readFileSync(p, 'utf8');
     }
@@ -116,3 +127,22 @@ export function golden(name: string, actual: string): string {
   }
   return readFileSync(file, 'utf8');
 }
+
+/** A copy of the repository as a clone has it (every project file, .expected included), with dist/. */
+export function repositoryCopy(): string {
+  const files = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  })
+    .stdout.split('\n')
+    .filter((f) => f !== '' && existsSync(join(ROOT, f)));
+  const repo = join(tempDir(), 'dbtls');
+  for (const f of [...files, 'dist/dbtls.js']) cpSync(join(ROOT, f), join(repo, f));
+  return repo;
+}
+
+/** Files that differ between two snapshots. */
+export const changedFiles = (a: Record<string, string>, b: Record<string, string>) =>
+  Object.keys({ ...a, ...b })
+    .filter((f) => a[f] !== b[f])
+    .sort();

@@ -131,7 +131,9 @@ function runApp(
     execFile(
       join(bin!, 'psql'),
       ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql],
-      { env, uid: APP.uid, gid: APP.gid, timeout: 20_000 },
+      // In /, as a container starts: the clone may be in a private directory (0700) nobody
+      // cannot enter, and psql changes back into its working directory.
+      { env, cwd: '/', uid: APP.uid, gid: APP.gid, timeout: 20_000 },
       (err, stdout, stderr) =>
         resolve({ ok: !err, out: stdout.trim(), err: stderr.trim(), env: rendered }),
     );

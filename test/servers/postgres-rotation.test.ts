@@ -126,6 +126,9 @@ function session(pod: Pod, conn: Record<string, string>) {
     ['-X', '-q', '-A', '-t', conninfo],
     {
       env: { PATH: '/usr/bin:/bin', HOME: work.dir, PGPASSWORD: PASSWORD },
+      // In /, as a container starts: the clone may be in a private directory (0700) the account
+      // cannot enter, and psql changes back into its working directory.
+      cwd: '/',
       uid: account.uid,
       gid: account.gid,
     },

@@ -352,7 +352,9 @@ export function psql(
     execFile(
       join(postgresBin()!, 'psql'),
       ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql, conninfo],
-      { env, uid: o.account.uid, gid: o.account.gid, timeout: 20_000 },
+      // In /, as a container starts: the clone may be in a private directory (0700) that the
+      // account cannot enter, and psql changes back into its working directory.
+      { env, cwd: '/', uid: o.account.uid, gid: o.account.gid, timeout: 20_000 },
       (err, stdout, stderr) => resolve({ ok: !err, out: stdout.trim(), err: stderr.trim() }),
     );
   });

@@ -75,7 +75,7 @@ async function clusterPort(taken: Set<number>): Promise<number> {
 
 const shardSet = (shard: number) =>
   r.statefulSets.find((s) => s.metadata.name === `${DB}-shard${shard}`);
-const hostOf = (pod: string) => `${pod}.${DB}-pods.demo.svc`;
+const hostOf = (pod: string) => `${pod}.${DB}-pods.$POD_NAMESPACE.svc`;
 
 /** cluster-create.sh's node list with each pod's DNS name and port 6379 as the test runs them. */
 function localNodes(content: string): string {
@@ -122,7 +122,14 @@ function asPod(p: Pod, args: string[], env: Record<string, string>, log: string,
     ],
     {
       stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
-      env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent', HOSTNAME: p.name, ...env },
+      // POD_NAMESPACE: what the downward API gives the rendered containers.
+      env: {
+        PATH: '/usr/bin:/bin',
+        HOME: '/nonexistent',
+        HOSTNAME: p.name,
+        POD_NAMESPACE: 'demo',
+        ...env,
+      },
       cwd: join(p.root, '/data'),
       detached,
     },
@@ -483,13 +490,16 @@ describe.skipIf(SKIP)(
           '-CAfile',
           ca.cert,
           '-verify_hostname',
-          hostOf(p.name),
+          // The name the pod announces: POD_NAMESPACE is the pod's namespace, demo.
+          hostOf(p.name).replace('$POD_NAMESPACE', 'demo'),
           cert,
         ]);
         expect(v).toMatchObject({ ok: true, out: `${cert}: OK` });
       }
       const start = readFileSync(join(pods[0].root, '/usr/local/etc/redis/start.sh'), 'utf8');
-      expect(start).toContain('--cluster-announce-hostname "$HOSTNAME.rd-tls-pods.demo.svc"');
+      expect(start).toContain(
+        '--cluster-announce-hostname "$HOSTNAME.rd-tls-pods.$POD_NAMESPACE.svc"',
+      );
       const other = await run('openssl', [
         'verify',
         '-CAfile',

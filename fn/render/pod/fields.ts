@@ -1,0 +1,160 @@
+// The fields of spec.podTemplate standalone mode reads, and the context one template's application
+// shares: where the template is, whom to tell, and where each applied part came from.
+import { isObj, type KubeObject, type Obj } from '../../io/objects.js';
+import { describeType } from '../../io/resource-list.js';
+import type { Reporter } from '../../io/results.js';
+import type { Origins } from './origins.js';
+
+/** What a kind declares about its pods (DatabaseKind.podTemplate); everything else is shared. */
+export interface PodTemplateRules {
+  /** The database's container: api/v1's flat container fields and the default resources apply. */
+  container: string;
+  /** KubeDB's default resources for that container when it is not DEFAULT_RESOURCES. */
+  resources?: Obj;
+  /** The pod template of each StatefulSet, by StatefulSet name; by default spec.podTemplate. */
+  templates?(db: KubeObject): Readonly<Record<string, string>>;
+  /** Fields of the database container that the kind applies itself (MSSQLServer: env). */
+  kindApplies?: readonly string[];
+  /** The operator that would apply the template, for messages: KubeDB unless given. */
+  operator?: string;
+}
+
+/** One pod template applied to one StatefulSet: where it is and whom to tell. */
+export interface Apply {
+  path: string;
+  /** The StatefulSet's name and its volume claim templates (volumes of every pod too). */
+  workload: string;
+  claims: readonly string[];
+  /** The volumes dbtls renders in the pod (claims included), before the template adds any. */
+  own: ReadonlySet<string>;
+  rules: PodTemplateRules;
+  report: Reporter;
+  operator: string;
+  origins: Origins;
+  /** The init containers the template adds (not dbtls's), by name: their template field. */
+  userContainers: Map<string, string>;
+}
+
+export type FieldType = 'string' | 'int' | 'bool' | 'mapping' | 'list' | 'stringMap';
+
+/** Pod fields copied as given, with the type each must have. */
+export const POD_FIELDS: Record<string, FieldType> = {
+  nodeSelector: 'stringMap',
+  affinity: 'mapping',
+  tolerations: 'list',
+  topologySpreadConstraints: 'list',
+  priorityClassName: 'string',
+  priority: 'int',
+  preemptionPolicy: 'string',
+  serviceAccountName: 'string',
+  automountServiceAccountToken: 'bool',
+  imagePullSecrets: 'list',
+  schedulerName: 'string',
+  runtimeClassName: 'string',
+  terminationGracePeriodSeconds: 'int',
+  dnsPolicy: 'string',
+  dnsConfig: 'mapping',
+  hostAliases: 'list',
+  enableServiceLinks: 'bool',
+  setHostnameAsFQDN: 'bool',
+  readinessGates: 'list',
+  os: 'mapping',
+  overhead: 'mapping',
+  hostUsers: 'bool',
+  nodeName: 'string',
+};
+/** What README lists: the pod fields copied, and those only an operator applies. */
+export const COPIED_POD_FIELDS: readonly string[] = Object.keys(POD_FIELDS);
+/**
+ * The host's namespaces: copied as well, so that the rendered pod is what is checked, and
+ * refused there when true (Pod Security's hostNamespaces).
+ */
+export const HOST_NAMESPACES: readonly string[] = ['hostNetwork', 'hostPID', 'hostIPC'];
+/** Pod fields standalone mode does not apply, and why. */
+export const POD_NOT_APPLIED: Record<string, string> = {
+  podPlacementPolicy: 'names a PlacementPolicy that the operator resolves',
+  restartPolicy: 'a StatefulSet pod always restarts (Always)',
+  activeDeadlineSeconds: 'a database pod must not be ended after a deadline',
+  ephemeralContainers: 'ephemeral containers are added to running pods, not to templates',
+  // api/v1's flat container fields that dbtls's start scripts and probes own
+  args: "the database container's arguments belong to dbtls's start script",
+  lifecycle: "the database container's lifecycle hooks",
+  livenessProbe: "the database container's liveness probe",
+  readinessProbe: "the database container's readiness probe (dbtls sets its own)",
+};
+export const OPERATOR_POD_FIELDS: readonly string[] = Object.keys(POD_NOT_APPLIED);
+/** api/v1 (flat) container fields and the container field each stands for. */
+export const FLAT_CONTAINER: Record<string, string> = {
+  resources: 'resources',
+  env: 'env',
+  containerSecurityContext: 'securityContext',
+  volumeMounts: 'volumeMounts',
+};
+/** Container fields standalone mode merges into a rendered container. */
+export const CONTAINER_FIELDS = ['name', 'resources', 'env', 'securityContext', 'volumeMounts'];
+
+export function notApplied(field: string, what: string, a: Apply): void {
+  a.report.warn(
+    field,
+    `${what}: applied by the ${a.operator} operator only; standalone mode does not render it ` +
+      '(use mode: operator to keep it)',
+  );
+}
+
+const WANT: Record<FieldType, string> = {
+  string: 'a non-empty string',
+  int: 'an integer',
+  bool: 'true or false',
+  list: 'a list',
+  mapping: 'a mapping',
+  stringMap: 'a mapping of strings',
+};
+
+function hasType(v: unknown, type: FieldType): boolean {
+  switch (type) {
+    case 'string':
+      return typeof v === 'string' && v !== '';
+    case 'int':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'bool':
+      return typeof v === 'boolean';
+    case 'list':
+      return Array.isArray(v);
+    case 'mapping':
+      return isObj(v);
+    default:
+      return isObj(v) && Object.values(v).every((s) => typeof s === 'string');
+  }
+}
+
+/** The field's value when it has the type, else undefined after an error naming the field. */
+export function readField(o: Obj, key: string, at: string, type: FieldType, a: Apply): unknown {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (hasType(v, type)) return v;
+  if (type === 'stringMap' && isObj(v)) {
+    // name the entry that is not a string
+    for (const [k, s] of Object.entries(v))
+      if (typeof s !== 'string')
+        a.report.error(`${at}.${k}`, `must be a string, got ${describeType(s)}`);
+    return undefined;
+  }
+  a.report.error(at, `must be ${WANT[type]}, got ${describeType(v)}`);
+  return undefined;
+}
+
+/** A mapping at `at`, or undefined after an error (null and absent are no mapping, silently). */
+export function readMapping(v: unknown, at: string, a: Apply): Obj | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (isObj(v)) return v;
+  a.report.error(at, `must be a mapping, got ${describeType(v)}`);
+  return undefined;
+}
+
+/** A list at `at`, or undefined after an error. */
+export function readList(v: unknown, at: string, a: Apply): unknown[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (Array.isArray(v)) return v;
+  a.report.error(at, `must be a list, got ${describeType(v)}`);
+  return undefined;
+}
