@@ -1,5 +1,6 @@
-// Build: compile the JSON Schemas to standalone ajv validators (no schema compilation at start-up),
-// then bundle the function into one self-contained CommonJS file, dist/dbtls.js.
+// Build: complete the JSON Schemas from the kind registry (the kinds a policy may name), compile
+// them to standalone ajv validators (no schema compilation at start-up), then bundle the function
+// into one self-contained CommonJS file, dist/dbtls.js.
 import { mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -27,16 +28,51 @@ export const NODE_OPTIONS = ['--max-semi-space-size=8'];
 const LAUNCHER = `#!/bin/sh\n":" //; exec node ${NODE_OPTIONS.join(' ')} "$0" "$@"`;
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
+/**
+ * The registry and the schema completion, read from the TypeScript sources: bundled in memory
+ * (packages left to node_modules) and loaded as a CommonJS module. fn/kinds/ must not import
+ * fn/generated/, which this build is about to write (test/architecture.test.ts: layers).
+ */
+async function registryFacts() {
+  const out = await build({
+    stdin: {
+      contents:
+        "export { KINDS } from './fn/kinds/index.ts';\n" +
+        "export { withKindLists } from './fn/policy/schema-kinds.ts';\n",
+      resolveDir: root,
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    packages: 'external',
+    write: false,
+    logLevel: 'warning',
+  });
+  const module = { exports: {} };
+  new Function('module', 'exports', 'require', out.outputFiles[0].text)(
+    module,
+    module.exports,
+    createRequire(import.meta.url),
+  );
+  return module.exports;
+}
+
+const { KINDS, withKindLists } = await registryFacts();
 const schemas = { validatePolicy: 'database-tls-policy.schema.json' };
 const ajv = new Ajv({
   allErrors: true,
   verbose: true,
   code: { source: true, esm: true, lines: false },
 });
-for (const [name, file] of Object.entries(schemas)) {
-  ajv.addSchema(JSON.parse(readFileSync(join(root, 'schemas', file), 'utf8')), name);
-}
 mkdirSync(join(root, 'fn/generated'), { recursive: true });
+for (const [name, file] of Object.entries(schemas)) {
+  const source = JSON.parse(readFileSync(join(root, 'schemas', file), 'utf8'));
+  const schema = withKindLists(source, KINDS);
+  // The complete schema, for editors and for the tests (the source says KIND where kinds go).
+  writeFileSync(join(root, 'fn/generated', file), `${JSON.stringify(schema, null, 2)}\n`);
+  ajv.addSchema(schema, name);
+}
 const code = standaloneCode(ajv, Object.fromEntries(Object.keys(schemas).map((k) => [k, k])));
 writeFileSync(
   join(root, 'fn/generated/schemas.js'),

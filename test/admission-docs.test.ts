@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildAdmission } from '../fn/admission/index.js';
 import type { Obj } from '../fn/io/objects.js';
-import { KINDS } from '../fn/kinds/index.js';
+import { KINDS, REGISTRY } from '../fn/kinds/index.js';
 import { readSettings } from '../fn/policy/settings.js';
 import { admitAll, generate } from './admission/differential.js';
 import { policy } from './admission/policies.js';
@@ -25,7 +25,7 @@ const every = policy('tls-policy', {
   tlsProtocols: { versions: ['1.2'] },
 });
 const built = (mode: 'standalone' | 'operator' | 'validate') =>
-  buildAdmission(readSettings(every, () => false).settings.rules, 'tls-policy', mode, KINDS);
+  buildAdmission(readSettings(every, REGISTRY).settings.rules, 'tls-policy', mode, KINDS);
 
 const pg = (spec: Obj, labels: Obj = {}) => ({
   apiVersion: 'kubedb.com/v1',

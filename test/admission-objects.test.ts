@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import * as models from '@kubernetes/client-node/dist/gen/models/all.js';
 import { buildAdmission, type AdmissionMode } from '../fn/admission/index.js';
 import { celGoDurationText, celString, GO_DURATION_PATTERN } from '../fn/admission/cel.js';
-import { KINDS } from '../fn/kinds/index.js';
+import { KINDS, REGISTRY } from '../fn/kinds/index.js';
 import { readSettings } from '../fn/policy/settings.js';
 import { formatGoDuration, parseGoDuration } from '../fn/util/duration.js';
 import { dns1123SubdomainErrors } from '../fn/validate/certificate-spec.js';
@@ -125,7 +125,7 @@ describe('the admission objects are valid admissionregistration.k8s.io/v1 object
     let checked = 0;
     for (const policy of TEST_POLICIES)
       for (const mode of MODES) {
-        const { settings } = readSettings(policy, () => false);
+        const { settings } = readSettings(policy, REGISTRY);
         for (const o of buildAdmission(settings.rules, 'p', mode, KINDS).objects) {
           expect(apiProblems(o), `${mode} ${o.metadata.name}`).toEqual([]);
           checked++;

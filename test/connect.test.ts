@@ -830,7 +830,7 @@ describe('a database declared in externalDatabases (only in the cluster)', () =>
 
   it("the schema's kinds are exactly the kinds dbtls connects to", () => {
     const schema = JSON.parse(
-      readFileSync(join(ROOT, 'schemas/database-tls-policy.schema.json'), 'utf8'),
+      readFileSync(join(ROOT, 'fn/generated/database-tls-policy.schema.json'), 'utf8'),
     );
     const pattern: string = schema.definitions.settings.properties.externalDatabases.items.pattern;
     expect(/^\^\(([A-Za-z|]+)\)\//.exec(pattern)![1].split('|')).toEqual(

@@ -562,6 +562,7 @@ describe('privateKey on values a kind sets itself', () => {
   it('reports each weaker value at metadata.name, naming the Certificate', async () => {
     const { applyCertificatePolicy, readRules } = await import('../fn/policy/rules.js');
     const { Reporter } = await import('../fn/io/results.js');
+    const { KINDS } = await import('../fn/kinds/index.js');
     const db = postgres() as unknown as KubeObject;
     const { rules } = readRules(
       {
@@ -573,6 +574,7 @@ describe('privateKey on values a kind sets itself', () => {
         },
       },
       db,
+      KINDS,
     );
     const report = new Reporter(db);
     const cert = {

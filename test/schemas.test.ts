@@ -223,7 +223,7 @@ describe("example inputs validate against their kinds' upstream schemas", () => 
 
 describe('example policies validate against the function config schema', () => {
   const validatePolicy = ajv.compile(
-    JSON.parse(readFileSync(join(ROOT, 'schemas/database-tls-policy.schema.json'), 'utf8')),
+    JSON.parse(readFileSync(join(ROOT, 'fn/generated/database-tls-policy.schema.json'), 'utf8')),
   );
   const policies = exampleDocs.filter(({ doc }) => doc.kind === 'DatabaseTLSPolicy');
   it('finds example policies', () => expect(policies.length).toBeGreaterThan(0));

@@ -231,6 +231,7 @@ describe('parsers read what the engines read', () => {
     const merged = mergedMssqlConf(
       '[ Network ]\ntlscert = /mine\n[sqlagent]\nenabled = true\n',
       '[network]\ntlscert = /ours\n',
+      ['merged'],
     );
     expect(merged).toContain(
       '[ Network ]\n# (dbtls sets tlscert below)\ntlscert = /ours\n[sqlagent]',
@@ -259,7 +260,7 @@ describe('linear time: every parser reads 1 MB of adversarial text quickly', () 
     ['pg_hba.conf', parseHba],
     ['redis.conf', parseRedisConf],
     ['mssql.conf', parseMssqlConf],
-    ['mssql.conf merge', (t) => mergedMssqlConf(t, '[network]\ntlscert = /x\n')],
+    ['mssql.conf merge', (t) => mergedMssqlConf(t, '[network]\ntlscert = /x\n', ['merged'])],
     ['shell assignments', parseShellAssignments],
     [
       'HCL',

@@ -6,6 +6,7 @@ import { emitYaml } from '../io/emit.js';
 import { isObj, type Obj } from '../io/objects.js';
 import { describeYamlError, parseYamlStream } from '../io/yaml.js';
 import type { DatabaseKind } from '../kinds/kind.js';
+import { kindRegistry } from '../contract/registry.js';
 import { POLICY_KIND, readSettings } from '../policy/settings.js';
 import { STDERR, STDOUT, writeAll } from '../cli/write.js';
 import { type AdmissionMode, type AdmissionOutcome, buildAdmission } from './index.js';
@@ -79,7 +80,7 @@ export function admissionCommand(
   if (typeof policy === 'string') return usage(policy);
   const name =
     isObj(policy.metadata) && typeof policy.metadata.name === 'string' ? policy.metadata.name : '';
-  const { settings, results } = readSettings(policy, () => false);
+  const { settings, results } = readSettings(policy, kindRegistry(kinds));
   const problems = results.filter((r) => r.severity === 'error');
   if (name === '')
     problems.push({

@@ -11,6 +11,7 @@ import {
 } from '../io/resource-list.js';
 import { hasErrors, type Result, resultFor } from '../io/results.js';
 import type { DatabaseKind } from '../kinds/kind.js';
+import { kindRegistry } from '../contract/registry.js';
 import { POLICY_API_VERSION, POLICY_KIND, readSettings } from '../policy/settings.js';
 import { summary } from '../cli/krm.js';
 import { type AdmissionMode, buildAdmission } from './index.js';
@@ -84,7 +85,7 @@ export function generateAdmission(
   if (Array.isArray(config)) return done(config);
   const policy = findPolicy(list.items, fc, config.policy);
   if (!('kind' in policy)) return done([policy]);
-  const { settings, results } = readSettings(policy, () => false);
+  const { settings, results } = readSettings(policy, kindRegistry(kinds));
   if (hasErrors(results)) return done(results);
   const mode = config.mode ?? settings.mode;
   const outcome = buildAdmission(settings.rules, policy.metadata.name, mode, kinds);

@@ -2,7 +2,7 @@
 // `file:line:column: severity: message (Kind/namespace/name, field)` and exits 1 on errors.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { runFunction } from '../engine.js';
+import { runFunction } from '../pipeline/index.js';
 import { annotationsOf, groupOf, isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { locate } from '../io/positions.js';
 import type { ResourceList } from '../io/resource-list.js';

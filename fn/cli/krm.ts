@@ -1,7 +1,7 @@
 // KRM mode: a ResourceList on stdin, a ResourceList on stdout, a readable summary on stderr
 // (kustomize and Argo CD show stderr and ignore results), exit 1 on any error result.
 import { fstatSync, readSync } from 'node:fs';
-import { runFunction } from '../engine.js';
+import { runFunction } from '../pipeline/index.js';
 import { LIMITS } from '../io/yaml.js';
 import {
   emptyResourceList,

@@ -3,45 +3,45 @@
 // mounted in its containers, and its client library's settings (each kind's ClientProfile).
 // The workload keeps everything it had: dbtls only appends, never sets over the user's values,
 // and records what it appended (./workload.ts) so that a later run can take it away again.
-import { isControl } from '../text/unwritable.js';
-import { KINDS } from '../kinds/index.js';
-import type {
-  ClientConnection,
-  ClientProfile,
-  ClientSettings,
-  DatabaseKind,
-  KindContext,
-} from '../kinds/kind.js';
-import {
-  annotationsOf,
-  describeObject,
-  isObj,
-  type KubeObject,
-  namespaceOf,
-  type Obj,
-} from '../io/objects.js';
+import type { ClientConnection, DatabaseKind } from '../contract/kind.js';
+import type { Settings } from '../contract/settings.js';
+import type { IssuerRef } from '../contract/tls.js';
+import { annotationsOf, describeObject, type KubeObject, namespaceOf } from '../io/objects.js';
 import { Reporter, type Result } from '../io/results.js';
-import type { Settings } from '../policy/settings.js';
-import { USAGES } from '../render/certificate.js';
-import { GENERATED_FROM } from '../render/metadata.js';
+import { isControl } from '../text/unwritable.js';
+import { nameWithSuffix } from '../util/names.js';
 import type { IssuerIndex } from '../validate/issuers.js';
 import {
   clientTemplate,
   clientViolations,
   reportClientPod,
 } from '../validate/pod-security/client-pods.js';
-import { ISSUER_GROUP, type IssuerRef } from '../validate/tls-config.js';
-import { nameWithSuffix } from '../util/names.js';
+import { clientCertificate } from './client-objects.js';
+import {
+  addVolumes,
+  chooseContainers,
+  setVariables,
+  warnNoCA,
+  warnUnreadableKey,
+} from './pod-edits.js';
+import {
+  type Connection,
+  type ConnectTarget,
+  type Edit,
+  type Made,
+  MOUNT_ROOT,
+  type Run,
+  type SecretWriters,
+  TO_PATH,
+} from './run.js';
+import { issuerFor, readConnections, readIssuer } from './targets.js';
 import {
   ADDED,
-  type Addition,
   appendTo,
   CONNECT_AS,
   CONNECT_ISSUER,
   CONNECT_TO,
   CONTAINERS,
-  type ContainerList,
-  containerOf,
   copyWorkload,
   formatAdditions,
   parseAdditions,
@@ -50,24 +50,7 @@ import {
 } from './workload.js';
 
 export { ADDED, CONNECT_AS, CONNECT_ISSUER, CONNECT_TO, CONTAINERS } from './workload.js';
-
-/** A database as the engine validated it: what a connection needs from it. */
-export interface ConnectTarget {
-  kind: DatabaseKind;
-  ctx: KindContext;
-  plan: unknown;
-  /** False when the database has errors of its own: connections to it are not checked again. */
-  valid: boolean;
-  /** Declared in externalDatabases: not in the input, so nothing of it can be read. */
-  external?: boolean;
-}
-
-/** Where connections' files are mounted: `/etc/dbtls/<connection>/tls` and `…/config`. */
-const MOUNT_ROOT = '/etc/dbtls';
-/** Client files: the key readable by owner root and the pod's fsGroup only (libpq refuses more). */
-const KEY_MODE = 0o440;
-const PUBLIC_MODE = 0o444;
-const TO_PATH = `metadata.annotations.${CONNECT_TO}`;
+export type { ConnectTarget, SecretWriters } from './run.js';
 
 export interface ConnectOutcome {
   results: Result[];
@@ -77,15 +60,18 @@ export interface ConnectOutcome {
   generated: { source: KubeObject; objects: KubeObject[] }[];
 }
 
-/** Secrets already written: by input Certificates, the databases' own, connected workloads. */
-export type SecretWriters = Map<string, { description: string; workload?: KubeObject }>;
-
+/**
+ * The connect stage: every workload that names databases in `dbtls.dev/connect-to` (or carries
+ * dbtls's record of an earlier run's additions), connected to `targets`, the databases of the
+ * input, or to those `settings.externalDatabases` declares; `kinds` are the supported kinds.
+ */
 export function connectApplications(
   objects: readonly KubeObject[],
   targets: ReadonlyMap<string, ConnectTarget>,
   issuers: IssuerIndex,
   writers: SecretWriters,
   settings: Settings,
+  kinds: readonly DatabaseKind[],
 ): ConnectOutcome {
   const out: ConnectOutcome = { results: [], changed: new Map(), generated: [] };
   for (const o of objects) {
@@ -93,7 +79,7 @@ export function connectApplications(
     const annotations = annotationsOf(o);
     if (annotations[CONNECT_TO] === undefined && annotations[ADDED] === undefined) continue;
     const report = new Reporter(o);
-    const made = connectWorkload({ o, targets, issuers, writers, settings, report });
+    const made = connectWorkload({ o, targets, issuers, writers, settings, report, kinds });
     out.results.push(...report.results);
     if (!made || report.failed) {
       // A workload whose secret another one claims is left as it is too: one error, both as written.
@@ -107,38 +93,6 @@ export function connectApplications(
     if (made.objects.length) out.generated.push({ source: o, objects: made.objects });
   }
   return out;
-}
-
-interface Connection {
-  target: ConnectTarget;
-  profile: ClientProfile;
-  id: string;
-}
-
-interface Run {
-  o: KubeObject;
-  targets: ReadonlyMap<string, ConnectTarget>;
-  issuers: IssuerIndex;
-  writers: SecretWriters;
-  settings: Settings;
-  report: Reporter;
-}
-
-/** One workload's edit in progress: its copied pod spec and what was added to it. */
-interface Edit {
-  pod: Obj;
-  chosen: { list: ContainerList; container: Obj }[];
-  added: Addition[];
-  objects: KubeObject[];
-  collidesWith: KubeObject[];
-  /** Per container, the database each variable was set for in this run. */
-  setBy: Map<Obj, Map<string, string>>;
-}
-
-interface Made {
-  workload: KubeObject;
-  objects: KubeObject[];
-  collidesWith?: KubeObject[];
 }
 
 function connectWorkload(run: Run): Made | undefined {
@@ -284,366 +238,4 @@ function claimSecret(run: Run, edit: Edit, key: string, secretName: string, db: 
   }
   run.writers.set(key, { description: `the client certificate of ${me}`, workload: run.o });
   return true;
-}
-
-/** The secret volume (and the option files' ConfigMap volume); returns their mounts. */
-function addVolumes(
-  run: Run,
-  edit: Edit,
-  c: Connection,
-  secretName: string,
-  settings: ClientSettings,
-  dir: string,
-): Obj[] {
-  const tls = volumeName(c.id, 'tls');
-  const items = [
-    { key: 'ca.crt', path: 'ca.crt', mode: PUBLIC_MODE },
-    { key: 'tls.crt', path: 'tls.crt', mode: PUBLIC_MODE },
-    { key: 'tls.key', path: 'tls.key', mode: KEY_MODE },
-  ];
-  addVolume(edit, { name: tls, secret: { secretName, items } }, run.report);
-  const mounts: Obj[] = [{ name: tls, mountPath: `${dir}/tls`, readOnly: true }];
-  if (settings.files && Object.keys(settings.files).length) {
-    const config = volumeName(c.id, 'config');
-    edit.objects.push(optionFiles(run.o, secretName, settings.files, c.target.ctx.db));
-    const configMap = { name: secretName, defaultMode: PUBLIC_MODE };
-    addVolume(edit, { name: config, configMap }, run.report);
-    mounts.push({ name: config, mountPath: `${dir}/config`, readOnly: true });
-  }
-  return mounts;
-}
-
-/** The client's variables; one set for another database of this run is kept, with a warning. */
-function setVariables(
-  run: Run,
-  edit: Edit,
-  list: ContainerList,
-  container: Obj,
-  settings: ClientSettings,
-  db: string,
-  dir: string,
-): void {
-  const mine = edit.setBy.get(container) ?? edit.setBy.set(container, new Map()).get(container)!;
-  for (const variable of settings.env) {
-    const first = mine.get(variable.name);
-    if (first !== undefined) {
-      run.report.warn(
-        TO_PATH,
-        `container "${String(container.name)}" connects to ${first} and ${db}: ${variable.name} ` +
-          `is set for ${first}; the files for ${db} are in ${dir}`,
-      );
-      continue;
-    }
-    if (setEnv(container, list, variable, edit.added, run.report, db)) mine.set(variable.name, db);
-  }
-}
-
-/** The connections `dbtls.dev/connect-to` names, each to a database dbtls can connect to. */
-function readConnections(text: string, namespace: string, run: Run): Connection[] {
-  const { report } = run;
-  const out: Connection[] = [];
-  const seen = new Set<string>();
-  for (const entry of text.split(',').map((s) => s.trim())) {
-    const parts = entry.split('/');
-    if (entry === '' || parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) {
-      report.error(
-        TO_PATH,
-        `"${entry}" is not <Kind>/<name> or <Kind>/<namespace>/<name> (several are separated by ` +
-          `commas)`,
-      );
-      continue;
-    }
-    const [kindName, dbNamespace, name] =
-      parts.length === 2 ? [parts[0], namespace, parts[1]] : parts;
-    const kind = KINDS.find((k) => k.kind === kindName && k.client);
-    if (!kind) {
-      report.error(
-        TO_PATH,
-        `"${entry}": dbtls connects applications to ${connectableKinds()}; ${kindName} is not ` +
-          `one of them`,
-      );
-      continue;
-    }
-    const key = `${kind.kind}/${dbNamespace}/${name}`;
-    if (seen.has(key)) {
-      report.error(TO_PATH, `"${entry}" is named twice`);
-      continue;
-    }
-    seen.add(key);
-    const found =
-      run.targets.get(key) ??
-      externalTarget(kind, dbNamespace, name, namespace, run.settings, report);
-    const target = found?.external ? found : connectable(key, kind, found, report);
-    const id = dbNamespace === namespace ? name : `${dbNamespace}-${name}`;
-    if (target) out.push({ target, profile: kind.client!, id });
-  }
-  return out;
-}
-
-/** The database, when an application can connect to it verifying its certificate. */
-function connectable(
-  key: string,
-  kind: DatabaseKind,
-  target: ConnectTarget | undefined,
-  report: Reporter,
-): ConnectTarget | undefined {
-  if (!target) {
-    report.error(
-      TO_PATH,
-      `${key} is not in the input: dbtls reads the database's TLS settings, services and issuer ` +
-        `to connect an application; add the ${kind.kind} to the input, or, if it exists only in ` +
-        `the cluster, list ${key} in externalDatabases and name its issuer in ${CONNECT_ISSUER}`,
-    );
-    return undefined;
-  }
-  if (!target.valid) return undefined; // its own errors are reported on it
-  const { ctx, plan } = target;
-  if (!ctx.tls?.issuerRef) {
-    report.error(
-      TO_PATH,
-      `${describeObject(ctx.db)} has no TLS (no spec.tls.issuerRef): there is no server ` +
-        `certificate to verify; set spec.tls on the ${kind.kind} first`,
-    );
-    return undefined;
-  }
-  const weak = kind.client!.weakVerification?.(ctx, plan);
-  if (weak) {
-    report.error(
-      TO_PATH,
-      `${describeObject(ctx.db)} has ${weak.setting} (${weak.path}), which lets clients skip ` +
-        `verifying the server's certificate; ${weak.fix}`,
-    );
-    return undefined;
-  }
-  return target;
-}
-
-/**
- * A database declared in externalDatabases (`Kind/name` is in the workload's namespace). dbtls
- * cannot read it, so it assumes what KubeDB and standalone mode both create: the Service `<db>` on
- * the kind's default port. The plan is empty: every client profile then verifies the server's
- * certificate and name (Postgres verify-full), the strictest its clients know.
- */
-function externalTarget(
-  kind: DatabaseKind,
-  dbNamespace: string,
-  name: string,
-  namespace: string,
-  settings: Settings,
-  report: Reporter,
-): ConnectTarget | undefined {
-  const declared = settings.externalDatabases.some(
-    (e) => e.kind === kind.kind && e.name === name && (e.namespace ?? namespace) === dbNamespace,
-  );
-  if (!declared) return undefined;
-  const db = {
-    apiVersion: `${kind.group}/${kind.versions[0]}`,
-    kind: kind.kind,
-    metadata: { name, namespace: dbNamespace },
-  } as KubeObject;
-  const ctx = { db, namespace: dbNamespace, settings, report, tls: undefined };
-  return { kind, ctx, plan: {}, valid: true, external: true };
-}
-
-function connectableKinds(): string {
-  return KINDS.filter((k) => k.client)
-    .map((k) => k.kind)
-    .join(', ');
-}
-
-/** The containers `dbtls.dev/containers` names (default: every container). */
-function chooseContainers(pod: Obj, value: unknown, report: Reporter): Edit['chosen'] | undefined {
-  const listed = (list: ContainerList) => {
-    const entries = pod[list];
-    return Array.isArray(entries) ? entries.filter(isObj) : [];
-  };
-  if (value === undefined) {
-    return listed('containers').map((container) => ({ list: 'containers' as const, container }));
-  }
-  const path = `metadata.annotations.${CONTAINERS}`;
-  const out: Edit['chosen'] = [];
-  for (const name of String(value)
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '')) {
-    const list = (['containers', 'initContainers'] as const).find((l) => containerOf(pod, l, name));
-    if (!list) {
-      const names = [...listed('containers'), ...listed('initContainers')].map(
-        (c) => `"${String(c.name)}"`,
-      );
-      report.error(
-        path,
-        `names container "${name}", which the pod template does not have; its containers are ` +
-          `${names.join(', ')}`,
-      );
-      continue;
-    }
-    out.push({ list, container: containerOf(pod, list, name)! });
-  }
-  if (out.length === 0 && !report.failed) report.error(path, 'names no container');
-  return report.failed ? undefined : out;
-}
-
-function readIssuer(
-  value: unknown,
-  namespace: string,
-  issuers: IssuerIndex,
-  report: Reporter,
-): IssuerRef | undefined {
-  if (value === undefined) return undefined;
-  const path = `metadata.annotations.${CONNECT_ISSUER}`;
-  const m = /^(Issuer|ClusterIssuer)\/([^/]+)$/.exec(String(value).trim());
-  if (!m) {
-    report.error(path, `"${String(value)}" is not Issuer/<name> or ClusterIssuer/<name>`);
-    return undefined;
-  }
-  const ref: IssuerRef = { apiGroup: ISSUER_GROUP, kind: m[1] as IssuerRef['kind'], name: m[2] };
-  issuers.check(ref, namespace, path, report, true);
-  return ref;
-}
-
-/** The database's issuer, unless it is an Issuer that cannot sign in the workload's namespace. */
-function issuerFor(c: Connection, o: KubeObject, report: Reporter): IssuerRef | undefined {
-  const { ctx } = c.target;
-  const namespace = namespaceOf(o);
-  if (c.target.external) {
-    report.error(
-      TO_PATH,
-      `${describeObject(ctx.db)} is declared in externalDatabases, so dbtls cannot read which ` +
-        `issuer signs its certificates: add the annotation ${CONNECT_ISSUER}: Issuer/<name> or ` +
-        `ClusterIssuer/<name>, naming an issuer of the database's CA that signs in namespace ` +
-        `"${namespace}"`,
-    );
-    return undefined;
-  }
-  const ref = ctx.tls!.issuerRef!;
-  if (ref.kind !== 'Issuer' || ctx.namespace === namespace) return ref;
-  report.error(
-    TO_PATH,
-    `${describeObject(ctx.db)} is issued by Issuer "${ref.name}" of namespace ` +
-      `"${ctx.namespace}", which cannot sign the client certificate in namespace "${namespace}": ` +
-      `use a ClusterIssuer for the ${c.target.kind.kind}, or an Issuer of the same CA in ` +
-      `namespace "${namespace}" named by ${CONNECT_ISSUER}: Issuer/<name>`,
-  );
-  return undefined;
-}
-
-/** An issuer that puts no ca.crt in the secret (ACME): the CA must reach the app otherwise. */
-function warnNoCA(
-  issuers: IssuerIndex,
-  ref: IssuerRef,
-  namespace: string,
-  caPath: string,
-  report: Reporter,
-): void {
-  const found = issuers.find(ref, namespace);
-  if (!found || !isObj(found.spec) || found.spec.acme === undefined) return;
-  report.warn(
-    TO_PATH,
-    `${ref.kind} "${ref.name}" is an ACME issuer, which puts no ca.crt in the secret: the file ` +
-      `${caPath} will be missing; make the CA reach the application another way (e.g. a ` +
-      `trust-manager Bundle mounted there)`,
-  );
-}
-
-/**
- * The key is mounted 0440 and owned by root: without fsGroup only root reads it, and a key that
- * others may read is one libpq refuses. A container explicitly running as root needs none.
- */
-function warnUnreadableKey(o: KubeObject, pod: Obj, containers: Obj[], report: Reporter): void {
-  const sc = isObj(pod.securityContext) ? pod.securityContext : {};
-  if (sc.fsGroup !== undefined) return;
-  const runsAs = (c: Obj) =>
-    isObj(c.securityContext) && c.securityContext.runAsUser !== undefined
-      ? c.securityContext.runAsUser
-      : sc.runAsUser;
-  if (containers.every((c) => runsAs(c) === 0)) return;
-  const path = `${podSpecPath(o)!.join('.')}.securityContext.fsGroup`;
-  report.warn(
-    path,
-    "is not set: the client key is mounted 0440 and owned by root, so only a container running as root can read it; set fsGroup to a group of the container's user (client libraries refuse a key that others may read)",
-  );
-}
-
-/** Volume names are DNS labels: `dbtls-<connection>-tls`, cut to 63 characters. */
-function volumeName(id: string, what: string): string {
-  return nameWithSuffix(`dbtls-${id}`, what);
-}
-
-function addVolume(edit: Edit, volume: Obj, report: Reporter): void {
-  const name = String(volume.name);
-  const volumes = edit.pod.volumes;
-  if (Array.isArray(volumes) && volumes.some((v) => isObj(v) && v.name === name)) {
-    report.error(
-      TO_PATH,
-      `the pod template already has a volume named "${name}", the name dbtls gives the client ` +
-        `files; rename that volume`,
-    );
-    return;
-  }
-  appendTo(edit.pod, 'volumes', volume, () => edit.added.push({ what: 'volumes' }));
-  edit.added.push({ what: 'volume', name });
-}
-
-/** Sets a variable the container does not set itself; says so when it does. */
-function setEnv(
-  container: Obj,
-  list: ContainerList,
-  variable: { name: string; value: string },
-  added: Addition[],
-  report: Reporter,
-  database: string,
-): boolean {
-  const name = String(container.name);
-  const env = Array.isArray(container.env) ? container.env : [];
-  const own = env.find((e) => isObj(e) && e.name === variable.name);
-  if (own) {
-    const ownValue =
-      isObj(own) && typeof own.value === 'string' ? ` to ${JSON.stringify(own.value)}` : '';
-    report.warn(
-      TO_PATH,
-      `container "${name}" sets ${variable.name}${ownValue} itself; dbtls leaves it as it is ` +
-        `(for ${database} it would be ${JSON.stringify(variable.value)})`,
-    );
-    return false;
-  }
-  const value = { name: variable.name, value: variable.value };
-  appendTo(container, 'env', value, () => added.push({ what: 'envList', list, container: name }));
-  added.push({ what: 'env', list, container: name, name: variable.name });
-  return true;
-}
-
-function clientMetadata(o: KubeObject, name: string, db: KubeObject): KubeObject['metadata'] {
-  return {
-    name,
-    namespace: namespaceOf(o),
-    labels: { 'app.kubernetes.io/managed-by': 'dbtls', 'dbtls.dev/client-of': db.metadata.name },
-    annotations: { [GENERATED_FROM]: `${o.kind}/${namespaceOf(o)}/${o.metadata.name}` },
-  };
-}
-
-function clientCertificate(
-  o: KubeObject,
-  name: string,
-  user: string,
-  ref: IssuerRef,
-  db: KubeObject,
-): KubeObject {
-  const issuerRef = { group: ref.apiGroup, kind: ref.kind, name: ref.name };
-  return {
-    apiVersion: 'cert-manager.io/v1',
-    kind: 'Certificate',
-    metadata: clientMetadata(o, name, db),
-    spec: { secretName: name, issuerRef, commonName: user, usages: USAGES.client },
-  };
-}
-
-function optionFiles(
-  o: KubeObject,
-  name: string,
-  files: Record<string, string>,
-  db: KubeObject,
-): KubeObject {
-  const metadata = clientMetadata(o, name, db);
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: files };
 }

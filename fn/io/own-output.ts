@@ -1,6 +1,7 @@
 // What dbtls generates, and how a later run knows it: these types, with the generated-from
-// annotation. An earlier run's output is dropped and rendered afresh (engine.ts), so a large
-// list's items of this shape need only their metadata read (yaml.ts, parseItemsInPieces).
+// annotation. An earlier run's output is dropped and rendered afresh (fn/pipeline/classify.ts),
+// so a large list's items of this shape need only their metadata read (yaml.ts,
+// parseItemsInPieces).
 
 export const GENERATED_FROM = 'dbtls.dev/generated-from';
 

@@ -5,6 +5,11 @@ import { emitYamlTo } from './emit.js';
 import { itemLayout, recordItemSources } from './item-sources.js';
 import { isObj, type KubeObject, type Obj } from './objects.js';
 import type { Result } from './results.js';
+import { describeType } from './describe-type.js';
+
+// Exported here too, where its importers find it; it lives in fn/io/describe-type.ts so that
+// fn/io/results.ts need not import this module (that was an import cycle).
+export { describeType };
 
 export const RESOURCE_LIST_VERSIONS = [
   'config.kubernetes.io/v1',
@@ -241,13 +246,4 @@ function outputOf(list: ResourceList): Obj {
   }
   if (list.results && list.results.length > 0) out.results = list.results;
   return out;
-}
-
-export function describeType(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string')
-    return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
-  return `${typeof v} ${String(v)}`;
 }

@@ -1,7 +1,7 @@
 // KRM results (the kpt/kustomize function spec): one per problem, naming the object, the field
 // and the file it came from, so kpt, CI logs and editors can point at it.
 import { annotationsOf, type KubeObject, isObj } from './objects.js';
-import { describeType } from './resource-list.js';
+import { describeType } from './describe-type.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 

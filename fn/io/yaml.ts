@@ -282,7 +282,7 @@ export function parseItemsInPieces(text: string, pieceBytes = PIECE_BYTES): unkn
 /**
  * The entry text[at, next) as apiVersion, kind and metadata alone, when it is dbtls's own output
  * as dbtls writes it (one of its generated types, the generated-from annotation in its metadata);
- * otherwise undefined, and the entry is read whole. The engine drops such an item unread, so
+ * otherwise undefined, and the entry is read whole. The pipeline drops such an item unread, so
  * its spec need not be built: on a re-render, most of the text.
  */
 function ownOutputIdentity(

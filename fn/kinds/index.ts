@@ -1,6 +1,8 @@
-// The supported database kinds. Adding a kind: write its module beside this file and list it here.
-import { groupOf, isObj } from '../io/objects.js';
-import type { DatabaseKind } from './kind.js';
+// The supported database kinds: the registry. Adding a kind: write its module beside this file,
+// list it here, and add its example (ARCHITECTURE.md, "Adding a kind"). Only the pipeline and the
+// entry points import this module; every other stage is handed the registry.
+import { type KindRegistry, kindRegistry } from '../contract/registry.js';
+import type { DatabaseKind } from '../contract/kind.js';
 import { postgres } from './postgres.js';
 import { mssqlserver } from './mssqlserver.js';
 import { vaultserver } from './vaultserver.js';
@@ -11,7 +13,7 @@ import { mysql } from './mysql.js';
 import { redis } from './redis.js';
 import { mongodb } from './mongodb.js';
 
-export const KINDS: readonly DatabaseKind<any>[] = [
+export const KINDS: readonly DatabaseKind[] = [
   postgres,
   perconaXtraDB,
   singlestore,
@@ -23,13 +25,7 @@ export const KINDS: readonly DatabaseKind<any>[] = [
   mongodb,
 ];
 
-const byKind = new Map(KINDS.map((k) => [k.kind, k]));
-if (byKind.size !== KINDS.length)
-  throw new Error('two supported kinds share a kind name: look them up by group as well');
+export const REGISTRY: KindRegistry = kindRegistry(KINDS);
 
-export function findKind(o: unknown): DatabaseKind | undefined {
-  if (!isObj(o) || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') return undefined;
-  // By kind first: most items are not databases, and this builds no string for them.
-  const kind = byKind.get(o.kind);
-  return kind !== undefined && groupOf(o.apiVersion) === kind.group ? kind : undefined;
-}
+/** The kind of an item, when it is a database of a supported kind. */
+export const findKind = REGISTRY.find;

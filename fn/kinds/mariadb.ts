@@ -29,6 +29,7 @@ import {
   warnOperatorOnly,
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
+import { olderThan } from '../util/versions.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 import type { Reporter } from '../io/results.js';
 import {
@@ -101,6 +102,7 @@ interface MariaDBPlan extends SecureTransport {
 export const mariadb = defineKind<MariaDBPlan>({
   group: 'kubedb.com',
   kind: 'MariaDB',
+  operator: 'KubeDB',
   resource: 'mariadbs',
   versions: ['v1', 'v1alpha2'],
   summary:
@@ -264,12 +266,6 @@ function readTopologyMode(
       'is required ' + 'when spec.topology is set: GaleraCluster or MariaDBReplication',
     );
   return mode;
-}
-
-/** a < b, comparing version numbers part by part. */
-function olderThan(a: number[], b: number[]): boolean {
-  for (let i = 0; i < b.length; i++) if ((a[i] ?? 0) !== b[i]) return (a[i] ?? 0) < b[i];
-  return false;
 }
 
 /** Every node's name in the governing Service, as wsrep_cluster_address lists them. */

@@ -51,6 +51,7 @@ interface ServerPart {
 export const mongodb = defineKind<MongoDBPlan>({
   group: 'kubedb.com',
   kind: 'MongoDB',
+  operator: 'KubeDB',
   resource: 'mongodbs',
   versions: ['v1', 'v1alpha2'],
   summary:
@@ -118,7 +119,7 @@ export const mongodb = defineKind<MongoDBPlan>({
   },
 
   workload() {
-    // plan() refuses standalone mode, so the engine never asks for a workload.
+    // plan() refuses standalone mode, so the pipeline never asks for a workload.
     return [];
   },
 });

@@ -46,7 +46,6 @@ import {
   warnOperatorOnly,
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
-import { MSSQL_RESOURCES } from '../render/pod-template.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
 import { readMssqlConfiguration } from './mssql-config.js';
 import type { InlineFile } from '../render/user-config.js';
@@ -129,9 +128,32 @@ function mentionsEndpoint(db: KubeObject): boolean {
   );
 }
 
+/** The head of an mssql.conf merged from the user's and dbtls's settings. */
+const MERGED_CONF_COMMENT = [
+  'Rendered by dbtls from the MSSQLServer resource: spec.configuration.inline["mssql.conf"]',
+  "with dbtls's TLS settings in place of the user's same keys.",
+];
+
+/** The mssql.conf mounted: dbtls's, or the user's with dbtls's TLS settings in their place. */
+function withUserConf(plan: MSSQLPlan, rendered: string): string {
+  return plan.userConf
+    ? mergedMssqlConf(plan.userConf.content, rendered, MERGED_CONF_COMMENT)
+    : rendered;
+}
+
+/**
+ * KubeDB's default resources for the mssql container (DefaultResourcesMSSQLServer:
+ * kubedb/apimachinery 104ef573, apis/kubedb/constants.go).
+ */
+const MSSQL_RESOURCES = shared({
+  requests: { cpu: '1500m', memory: '2Gi' },
+  limits: { memory: '4Gi' },
+});
+
 export const mssqlserver = defineKind<MSSQLPlan>({
   group: 'kubedb.com',
   kind: 'MSSQLServer',
+  operator: 'KubeDB',
   resource: 'mssqlservers',
   versions: ['v1alpha2'],
   summary:
@@ -261,7 +283,7 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     const container = mssqlContainer(plan, mounts, trustEnv);
     const rendered = mssqlConf(plan, server !== undefined);
     const config: Record<string, string> = {
-      'mssql.conf': plan.userConf ? mergedMssqlConf(plan.userConf.content, rendered) : rendered,
+      'mssql.conf': withUserConf(plan, rendered),
     };
     const containers: Obj[] = [container];
     if (server) {
@@ -629,7 +651,7 @@ function readEnv(ctx: KindContext, spec: Obj, standalone: boolean, report: Repor
     );
   }
   let eula = env.find((e) => e.name === 'ACCEPT_EULA');
-  // `value: Y` unquoted is the boolean true to kubectl and "Y" to kpt: the engine's warning
+  // `value: Y` unquoted is the boolean true to kubectl and "Y" to kpt: the pipeline's warning
   // names the field and says to quote it, and the rendered container gets the "Y" meant.
   const eulaAt = `${containerPath}.env[${env.indexOf(eula as Obj)}].value`;
   const unquotedY =

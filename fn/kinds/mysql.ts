@@ -28,6 +28,7 @@ import {
   warnOperatorOnly,
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
+import { olderThan } from '../util/versions.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 import {
   familyWorkload,
@@ -88,6 +89,7 @@ interface MySQLPlan extends SecureTransport {
 export const mysql = defineKind<MySQLPlan>({
   group: 'kubedb.com',
   kind: 'MySQL',
+  operator: 'KubeDB',
   resource: 'mysqls',
   versions: ['v1', 'v1alpha2'],
   summary:
@@ -319,11 +321,6 @@ function readTopology(
     }
   }
   return mode;
-}
-
-function olderThan(a: number[], b: number[]): boolean {
-  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
-  return false;
 }
 
 const START = startScript(false);

@@ -101,6 +101,7 @@ interface PerconaXtraDBPlan {
 export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
   group: 'kubedb.com',
   kind: 'PerconaXtraDB',
+  operator: 'KubeDB',
   resource: 'perconaxtradbs',
   versions: ['v1', 'v1alpha2'],
   summary:

@@ -105,6 +105,7 @@ interface PostgresPlan extends PostgresFilesPlan {
 export const postgres = defineKind<PostgresPlan>({
   group: 'kubedb.com',
   kind: 'Postgres',
+  operator: 'KubeDB',
   resource: 'postgreses',
   versions: ['v1', 'v1alpha2'],
   summary:

@@ -123,6 +123,7 @@ interface RedisPlan {
 export const redis = defineKind<RedisPlan>({
   group: 'kubedb.com',
   kind: 'Redis',
+  operator: 'KubeDB',
   resource: 'redises',
   versions: ['v1', 'v1alpha2'],
   summary:

@@ -35,7 +35,6 @@ import {
 import { operatorOnlyFields, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import type { Reporter } from '../io/results.js';
-import { SINGLESTORE_RESOURCES } from '../render/pod-template.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 import { mysqlClientSettings } from './mysql-client.js';
 import { readSinglestoreConfiguration, singlestoreConfigVolume } from './singlestore-config.js';
@@ -99,9 +98,19 @@ interface SinglestorePlan {
   userConfig?: UserConfiguration;
 }
 
+/**
+ * KubeDB's default resources for the Singlestore container (DefaultResourcesMemoryIntensiveSDB:
+ * kubedb/apimachinery 104ef573, apis/kubedb/constants.go).
+ */
+const SINGLESTORE_RESOURCES = shared({
+  requests: { cpu: '600m', memory: '2Gi' },
+  limits: { memory: '2Gi' },
+});
+
 export const singlestore = defineKind<SinglestorePlan>({
   group: 'kubedb.com',
   kind: 'Singlestore',
+  operator: 'KubeDB',
   resource: 'singlestores',
   versions: ['v1alpha2'],
   summary:

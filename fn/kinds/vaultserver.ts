@@ -130,6 +130,7 @@ function backendOf(db: KubeObject): string | undefined {
 export const vaultserver = defineKind<VaultPlan>({
   group: 'kubevault.com',
   kind: 'VaultServer',
+  operator: 'KubeVault',
   resource: 'vaultservers',
   versions: ['v1alpha2', 'v1alpha1'],
   summary:

@@ -4,39 +4,16 @@ import type { ErrorObject } from 'ajv';
 import { validatePolicy } from '../generated/schemas.js';
 import { isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { resultFor, type Result } from '../io/results.js';
-import { NO_RULES, type PolicyRules, readRules } from './rules.js';
+import type { KindRegistry } from '../contract/registry.js';
+import type { ExternalDatabase, ExternalIssuer, Mode, Settings } from '../contract/settings.js';
+import { NO_RULES, readRules } from './rules.js';
+import { kindPatternInWords } from './schema-kinds.js';
 
 export const POLICY_API_VERSION = 'dbtls.dev/v1alpha1';
 export const POLICY_KIND = 'DatabaseTLSPolicy';
 
-/**
- * standalone: no KubeDB in the cluster, dbtls renders Certificates and the workload; operator: only
- * KubeDB's community operator, dbtls renders the Certificates its enterprise part would create;
- * validate: the full KubeDB creates everything itself, dbtls only checks and changes nothing.
- */
-export type Mode = 'standalone' | 'operator' | 'validate';
-
-export interface Settings {
-  mode: Mode;
-  clusterDomain: string;
-  externalIssuers: ExternalIssuer[];
-  /** Databases that exist only in the cluster, which applications may connect to (fn/connect/). */
-  externalDatabases: ExternalDatabase[];
-  /** The organisation's rules (spec.rules); see fn/policy/rules.ts. */
-  rules: PolicyRules;
-}
-
-export interface ExternalIssuer {
-  kind?: 'Issuer' | 'ClusterIssuer';
-  namespace?: string;
-  name: string;
-}
-/** `Kind/namespace/name`, or `Kind/name`: then in the namespace of the workload that connects. */
-export interface ExternalDatabase {
-  kind: string;
-  namespace?: string;
-  name: string;
-}
+// The types are the contract's (fn/contract/settings.ts): every stage and kind reads them.
+export type { ExternalDatabase, ExternalIssuer, Mode, Settings };
 
 export const DEFAULT_SETTINGS: Settings = {
   mode: 'standalone',
@@ -69,10 +46,8 @@ export function commaList(v: string): string[] {
     .filter((s) => s !== '');
 }
 
-export function readSettings(
-  functionConfig: Obj | undefined,
-  isDatabase: (o: Obj) => boolean,
-): ConfigOutcome {
+/** The function config read with the supported kinds (a database resource is a generator's). */
+export function readSettings(functionConfig: Obj | undefined, kinds: KindRegistry): ConfigOutcome {
   if (functionConfig === undefined || Object.keys(functionConfig).length === 0) {
     return { settings: DEFAULT_SETTINGS, results: [] };
   }
@@ -88,14 +63,14 @@ export function readSettings(
         settings: DEFAULT_SETTINGS,
         results: errors.map((e) => resultFor(ref, 'error', e.message, e.path)),
       };
-    const rules = readRules(isObj(fc.spec) ? fc.spec.rules : undefined, ref);
+    const rules = readRules(isObj(fc.spec) ? fc.spec.rules : undefined, ref, kinds.all);
     if (rules.results.length) return { settings: DEFAULT_SETTINGS, results: rules.results };
     return {
       settings: { ...toSettings(isObj(fc.spec) ? fc.spec : {}), rules: rules.rules },
       results: [],
     };
   }
-  if (isDatabase(fc)) {
+  if (kinds.find(fc) !== undefined) {
     // kustomize generator: no policy object is visible, so settings ride on the database's
     // annotations (dbtls.dev/mode, dbtls.dev/cluster-domain, dbtls.dev/external-issuers).
     const annotations =
@@ -226,15 +201,16 @@ export const PATTERN_WORDS: Record<string, string> = {
   '^((Issuer|ClusterIssuer)/)?([a-z0-9][-a-z0-9.]*/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
     'NAME, Issuer/NAME, Issuer/NAMESPACE/NAME or ClusterIssuer/NAME, each name of lowercase letters, ' +
     'digits, "-" and ".", starting and ending with a letter or digit',
-  '^(Postgres|PerconaXtraDB|Singlestore|MSSQLServer|VaultServer|MariaDB|MySQL)/([a-z0-9][-a-z0-9.]*/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
-    'KIND/NAME or KIND/NAMESPACE/NAME, KIND one of Postgres, PerconaXtraDB, Singlestore, ' +
-    'MSSQLServer, VaultServer, MariaDB, MySQL, each name of lowercase letters, digits, "-" and ".", starting and ' +
-    'ending with a letter or digit',
   '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
     'a name of lowercase letters, digits, "-" and ".", starting and ending with a letter or digit',
   '^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$':
     'a Go duration such as 2160h or 1h30m (units h, m, s, ms, us, ns; no d)',
 };
+
+/** A pattern of the (generated) schema in words: the table above, or a list of kinds. */
+export function patternInWords(pattern: string): string | undefined {
+  return PATTERN_WORDS[pattern] ?? kindPatternInWords(pattern);
+}
 
 /**
  * Settings given as strings (flags, environment variables), checked as the ConfigMap form is:
@@ -275,7 +251,7 @@ export function toFieldError(e: ErrorObject): FieldError {
       const pattern = (e.params as { pattern: string }).pattern;
       return {
         path,
-        message: `${JSON.stringify(e.data ?? '')} is not valid here: must be ${PATTERN_WORDS[pattern] ?? `text matching ${pattern}`}`,
+        message: `${JSON.stringify(e.data ?? '')} is not valid here: must be ${patternInWords(pattern) ?? `text matching ${pattern}`}`,
       };
     }
     case 'required': {

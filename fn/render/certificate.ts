@@ -2,9 +2,9 @@
 // `spec.tls.certificates[]` entry the way KubeDB merges them (each subject list the user sets
 // replaces the default one; SANs are added to the defaults).
 import { compact, type KubeObject, shared, unique } from '../io/objects.js';
-import type { CertificateDefaults, KindContext } from '../kinds/kind.js';
+import type { CertificateDefaults, KindContext } from '../contract/kind.js';
 import { formatGoDuration, parseGoDuration } from '../util/duration.js';
-import type { CertificateOverride, IssuerRef } from '../validate/tls-config.js';
+import type { CertificateOverride, IssuerRef } from '../contract/tls.js';
 import { kubeObject, objectMeta, type Owner } from './metadata.js';
 import { serverDNSNames } from './workload.js';
 

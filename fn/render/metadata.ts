@@ -2,17 +2,14 @@
 // KubeDB labels them, and the annotation by which a later run recognises its own output.
 import { type KubeObject, merged, type Obj } from '../io/objects.js';
 import { flat } from '../util/strings.js';
+import type { Owner } from '../contract/kind.js';
 
 export { GENERATED_FROM } from '../io/own-output.js';
 import { GENERATED_FROM } from '../io/own-output.js';
 export const LOCAL_CONFIG = 'config.kubernetes.io/local-config';
 
-export interface Owner {
-  db: KubeObject;
-  namespace: string;
-  resource: string;
-  group: string;
-}
+// The database objects are rendered from: a contract type (fn/contract/kind.ts).
+export type { Owner };
 
 /** Labels KubeDB puts on a database's offshoots: `app.kubernetes.io/name: postgreses.kubedb.com`. */
 export function selectorLabels(o: Owner): Record<string, string> {

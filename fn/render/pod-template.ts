@@ -49,9 +49,7 @@ export {
   DEFAULT_INIT_RESOURCES,
   DEFAULT_RESOURCES,
   fillResources,
-  MSSQL_RESOURCES,
   quantity,
-  SINGLESTORE_RESOURCES,
 } from './pod/resources.js';
 
 /**

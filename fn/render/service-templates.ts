@@ -14,7 +14,7 @@
 // KubeDB's ensureStatsService applies it; the monitoring agent's annotations are written after.
 import { compact, isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
-import type { DatabaseKind, KindContext } from '../kinds/kind.js';
+import type { DatabaseKind, KindContext } from '../contract/kind.js';
 import { monitorServices, selectStatsService } from './monitor.js';
 import { dns1123SubdomainErrors, isGoIP } from '../validate/certificate-spec.js';
 
@@ -90,9 +90,8 @@ export function applyServiceTemplates<Plan>(
       ctx.report.warn(`${at}.alias`, notRendered(alias, name, services, rendered));
       return;
     }
-    const operator = kind.group === 'kubevault.com' ? 'KubeVault' : 'KubeDB';
     const ignores = kind.serviceTemplateIgnores ?? [];
-    const template = new Template(ctx, at, t, operator, ignores, nodePorts);
+    const template = new Template(ctx, at, t, kind.operator, ignores, nodePorts);
     const applied = template.applyTo(out[index]);
     if (applied) out[index] = applied;
   });

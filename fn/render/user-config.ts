@@ -14,7 +14,7 @@
 import { isObj, type Obj } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
 import { describeType } from '../io/resource-list.js';
-import type { KindContext } from '../kinds/kind.js';
+import type { KindContext } from '../contract/kind.js';
 
 /** One file of `spec.configuration.inline`. */
 export interface InlineFile {

@@ -80,9 +80,14 @@ export function parseMssqlConf(text: string): MssqlSetting[] {
 
 /**
  * The one mssql.conf: the user's lines, in their order, with every key dbtls sets left out, and
- * dbtls's keys in their section (the user's, where it has it; appended otherwise).
+ * dbtls's keys in their section (the user's, where it has it; appended otherwise), under the
+ * `comment` lines (the kind says whose file it is).
  */
-export function mergedMssqlConf(user: string, rendered: string): string {
+export function mergedMssqlConf(
+  user: string,
+  rendered: string,
+  comment: readonly string[],
+): string {
   const ours = parseMssqlConf(rendered);
   const owned = new Set(ours.map((s) => s.name));
   const bySection = new Map<string, string[]>();
@@ -90,10 +95,7 @@ export function mergedMssqlConf(user: string, rendered: string): string {
     const [section, key] = [s.name.slice(0, s.name.indexOf('.')), s.name.split('.').pop()];
     bySection.set(section, [...(bySection.get(section) ?? []), `${key} = ${s.value}`]);
   }
-  const out = [
-    '# Rendered by dbtls from the MSSQLServer resource: spec.configuration.inline["mssql.conf"]',
-    "# with dbtls's TLS settings in place of the user's same keys.",
-  ];
+  const out = comment.map((line) => `# ${oneLine(line)}`);
   let section = '';
   const flush = () => {
     out.push(...(bySection.get(section) ?? []));

@@ -1,7 +1,7 @@
 // Cross-references from `issuerRef` to the cert-manager Issuers and ClusterIssuers in the input.
 import { groupOf, type KubeObject, namespaceOf } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
-import type { ExternalIssuer } from '../policy/settings.js';
+import type { ExternalIssuer } from '../contract/settings.js';
 import { ISSUER_GROUP, type IssuerRef } from './tls-config.js';
 
 export class IssuerIndex {

@@ -5,7 +5,7 @@
 // and external-dns's hostname annotation.
 import { isObj, type Obj, unique } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
-import type { KindContext } from '../kinds/kind.js';
+import type { KindContext } from '../contract/kind.js';
 import { dnsNameProblem, isGoIP } from './certificate-spec.js';
 
 export const EXTERNAL_DNS_HOSTNAME = 'external-dns.alpha.kubernetes.io/hostname';

@@ -4,47 +4,11 @@ import { isObj, type Obj } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
 import { describeType } from '../io/resource-list.js';
 import { parseGoDuration } from '../util/duration.js';
+import type { CertificateOverride, IssuerRef, Subject, TLSConfig } from '../contract/tls.js';
 import { readString } from './fields.js';
 
-export interface IssuerRef {
-  apiGroup: string;
-  kind: 'Issuer' | 'ClusterIssuer';
-  name: string;
-}
-
-export interface Subject {
-  organizations?: string[];
-  countries?: string[];
-  organizationalUnits?: string[];
-  localities?: string[];
-  provinces?: string[];
-  streetAddresses?: string[];
-  postalCodes?: string[];
-  serialNumber?: string;
-}
-
-/** One `spec.tls.certificates[]` entry after validation; `path` is where it sits in the source. */
-export interface CertificateOverride {
-  alias: string;
-  path: string;
-  issuerRef?: IssuerRef;
-  secretName?: string;
-  subject?: Subject;
-  duration?: string;
-  renewBefore?: string;
-  dnsNames?: string[];
-  ipAddresses?: string[];
-  uris?: string[];
-  emailAddresses?: string[];
-  privateKey?: { encoding?: 'PKCS1' | 'PKCS8' };
-}
-
-export interface TLSConfig {
-  issuerRef?: IssuerRef;
-  overrides: Map<string, CertificateOverride>;
-  /** Extra keys on `spec.tls` that a kind reads itself (MSSQLServer's clientTLS). */
-  extra: Obj;
-}
+// The types live in the contract (fn/contract/tls.ts); this module reads them from a database.
+export type { CertificateOverride, IssuerRef, Subject, TLSConfig };
 
 const SUBJECT_LISTS = [
   'organizations',

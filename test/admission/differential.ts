@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { loadAll } from 'js-yaml';
 import { buildAdmission, type AdmissionMode } from '../../fn/admission/index.js';
-import { runFunction } from '../../fn/engine.js';
+import { runFunction } from '../../fn/pipeline/index.js';
 import { isObj, type Obj } from '../../fn/io/objects.js';
-import { findKind, KINDS } from '../../fn/kinds/index.js';
+import { KINDS, REGISTRY, findKind } from '../../fn/kinds/index.js';
 import { readSettings } from '../../fn/policy/settings.js';
 import type { Result } from '../../fn/io/results.js';
 import { ROOT } from '../helpers.js';
@@ -158,7 +158,7 @@ export interface Generated {
 }
 
 export function generate(policy: Obj, mode: AdmissionMode): Generated {
-  const { settings, results } = readSettings(policy, () => false);
+  const { settings, results } = readSettings(policy, REGISTRY);
   if (results.some((r) => r.severity === 'error'))
     throw new Error(`test policy is invalid: ${results.map((r) => r.message).join('; ')}`);
   const name = String((policy.metadata as Obj).name);
@@ -204,7 +204,7 @@ const policyRule = (r: Result) => /^policy rule (\w+):/.exec(r.message)?.[1];
 
 /**
  * Whether render time got as far as the rules: an error of the database's own reading stops it
- * before them (fn/engine.ts renderDatabase), and so does a tlsProtocols violation, which the
+ * before them (fn/pipeline/render-database.ts), and so does a tlsProtocols violation, which the
  * kind reports while reading. Errors after the rules (cert-manager's webhook checks) do not.
  */
 export function rulesEvaluated(results: readonly Result[], rule: string): boolean {

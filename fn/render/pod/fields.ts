@@ -1,23 +1,13 @@
 // The fields of spec.podTemplate standalone mode reads, and the context one template's application
 // shares: where the template is, whom to tell, and where each applied part came from.
-import { isObj, type KubeObject, type Obj } from '../../io/objects.js';
+import { isObj, type Obj } from '../../io/objects.js';
 import { describeType } from '../../io/resource-list.js';
 import type { Reporter } from '../../io/results.js';
 import type { Origins } from './origins.js';
+import type { PodTemplateRules } from '../../contract/kind.js';
 
-/** What a kind declares about its pods (DatabaseKind.podTemplate); everything else is shared. */
-export interface PodTemplateRules {
-  /** The database's container: api/v1's flat container fields and the default resources apply. */
-  container: string;
-  /** KubeDB's default resources for that container when it is not DEFAULT_RESOURCES. */
-  resources?: Obj;
-  /** The pod template of each StatefulSet, by StatefulSet name; by default spec.podTemplate. */
-  templates?(db: KubeObject): Readonly<Record<string, string>>;
-  /** Fields of the database container that the kind applies itself (MSSQLServer: env). */
-  kindApplies?: readonly string[];
-  /** The operator that would apply the template, for messages: KubeDB unless given. */
-  operator?: string;
-}
+// What a kind declares about its pods is a contract type (fn/contract/kind.ts).
+export type { PodTemplateRules };
 
 /** One pod template applied to one StatefulSet: where it is and whom to tell. */
 export interface Apply {

@@ -2,9 +2,9 @@
 // and KubeDB's filling in of what a template leaves unset.
 //
 // Upstream facts (read, not copied): kubedb/apimachinery 104ef573, apis/kubedb/constants.go
-// (DefaultResources, DefaultInitContainerResource, DefaultResourcesMSSQLServer,
-// DefaultResourcesMemoryIntensiveSDB) filled in by apis/helpers.go SetDefaultResourceLimits from
-// each kind's SetDefaults.
+// (DefaultResources, DefaultInitContainerResource; a kind's own, such as
+// DefaultResourcesMSSQLServer, is in the kind's module) filled in by apis/helpers.go
+// SetDefaultResourceLimits from each kind's SetDefaults.
 import { isObj, type Obj, shared } from '../../io/objects.js';
 import { describeType } from '../../io/resource-list.js';
 import type { Apply, PodTemplateRules } from './fields.js';
@@ -19,17 +19,6 @@ export const DEFAULT_INIT_RESOURCES = shared({
   requests: { cpu: '200m', memory: '256Mi' },
   limits: { memory: '512Mi' },
 });
-/** KubeDB's DefaultResourcesMSSQLServer. */
-export const MSSQL_RESOURCES = shared({
-  requests: { cpu: '1500m', memory: '2Gi' },
-  limits: { memory: '4Gi' },
-});
-/** KubeDB's DefaultResourcesMemoryIntensiveSDB (Singlestore). */
-export const SINGLESTORE_RESOURCES = shared({
-  requests: { cpu: '600m', memory: '2Gi' },
-  limits: { memory: '2Gi' },
-});
-
 export function readResources(v: unknown, at: string, a: Apply): Obj | undefined {
   if (!isObj(v)) {
     a.report.error(at, `must be a mapping, got ${describeType(v)}`);

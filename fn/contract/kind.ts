@@ -1,0 +1,231 @@
+// The kind contract: what a database kind module provides, and the types it is written in. The
+// stages (fn/pipeline/), the renderers, the policy and the connect stage know kinds only through
+// this interface; each kind's facts (aliases, SANs, mount paths, server settings, resources, its
+// operator, how clients connect) live in its own module under fn/kinds/. This module and the rest
+// of fn/contract/ import nothing above fn/io/ and fn/util/ (ARCHITECTURE.md, Layers).
+import type { KubeObject, Obj } from '../io/objects.js';
+import type { Reporter } from '../io/results.js';
+import type { Settings } from './settings.js';
+import type { Subject, TLSConfig } from './tls.js';
+
+/** The operator that serves a kind in the cluster, as messages name it. */
+export type Operator = 'KubeDB' | 'KubeVault';
+
+/** The database an object is rendered from: labels, names and the generated-from annotation. */
+export interface Owner {
+  db: KubeObject;
+  namespace: string;
+  resource: string;
+  group: string;
+}
+
+/** What a kind declares about its pods (DatabaseKind.podTemplate); everything else is shared. */
+export interface PodTemplateRules {
+  /** The database's container: api/v1's flat container fields and the default resources apply. */
+  container: string;
+  /** KubeDB's default resources for that container when it is not DEFAULT_RESOURCES. */
+  resources?: Obj;
+  /** The pod template of each StatefulSet, by StatefulSet name; by default spec.podTemplate. */
+  templates?(db: KubeObject): Readonly<Record<string, string>>;
+  /** Fields of the database container that the kind applies itself (MSSQLServer: env). */
+  kindApplies?: readonly string[];
+  /** The operator that would apply the template, for messages: KubeDB unless given. */
+  operator?: string;
+}
+
+export interface KindContext {
+  db: KubeObject;
+  namespace: string;
+  settings: Settings;
+  report: Reporter;
+  /** The validated `spec.tls`, or undefined when the resource has none. */
+  tls: TLSConfig | undefined;
+}
+
+/** What the kind asks of one certificate before the user's overrides are merged in. */
+export interface CertificateDefaults {
+  commonName?: string;
+  subject?: Subject;
+  dnsNames?: string[];
+  ipAddresses?: string[];
+  usages?: string[];
+}
+
+/**
+ * A setting by which a kind makes client connections stricter (Postgres sslMode, PerconaXtraDB
+ * requireSSL, MSSQLServer clientTLS). The policy rule connectionSecurity sets a minimum per `key`
+ * without knowing any kind; kinds whose settings mean the same share a key.
+ */
+export interface ConnectionSetting<Plan = unknown> {
+  /** The key under the policy's connectionSecurity.minimum, e.g. 'sslMode'. */
+  key: string;
+  /** Where the setting lives in the database, for results: 'spec.sslMode'. */
+  path: string;
+  /** Every value, weakest first: ['disable', …, 'verify-full'] or [false, true]. */
+  levels: readonly (string | boolean)[];
+  /** The value in effect for this database after the kind's defaults; undefined if unreadable. */
+  value(ctx: KindContext, plan: Plan): string | boolean | undefined;
+  /**
+   * The value in effect where the field is not set, with and without `spec.tls`, as KubeDB's
+   * defaulting gives it. `value` applies it to the database as read; the admission policy
+   * (fn/admission) applies it in CEL to the object as written.
+   */
+  unset: { withTLS: string | boolean; withoutTLS: string | boolean };
+}
+
+/**
+ * One of the certificates an alias stands for. Most kinds issue one certificate per alias; a kind
+ * whose operator issues several for one alias (MongoDB: one server certificate per PetSet of a
+ * sharded cluster) lists them, each with the part it is for.
+ */
+export interface CertificatePart {
+  /** The Certificate's name, and the name of its secret. */
+  name: string;
+  /** What this certificate of the alias is for, e.g. a PetSet name; passed to certificateDefaults. */
+  part: string;
+}
+
+/** A certificate as it will be issued: its alias, Certificate name and secret (and part, if any). */
+export interface IssuedCertificate {
+  alias: string;
+  name: string;
+  secretName: string;
+  part?: string;
+}
+
+/** Where one connection's files are in an application's container (fn/connect/). */
+export interface ClientConnection {
+  /** The Service the application reaches the database at: `pg`, or `pg.db.svc` across namespaces. */
+  host: string;
+  port: number;
+  /** The database user: the client certificate's common name. */
+  user: string;
+  /** CA, client certificate and key as mounted. */
+  ca: string;
+  cert: string;
+  key: string;
+  /** The directory where the files of `ClientSettings.files` are mounted. */
+  configDir: string;
+}
+
+export interface ClientSettings {
+  /** Environment variables the client library reads; never set over the user's own. */
+  env: readonly { name: string; value: string }[];
+  /** Files the client reads (e.g. a `[client]` option file), mounted in `configDir`. */
+  files?: Record<string, string>;
+}
+
+/**
+ * How applications connect to a database of this kind. The connect stage (fn/connect/) knows
+ * kinds only through this: a new kind describes its client here and nowhere else.
+ */
+export interface ClientProfile<Plan = unknown> {
+  /**
+   * The user (certificate common name) when `dbtls.dev/connect-as` is not set; README states it.
+   * Without one, the workload's name.
+   */
+  defaultUser?: string;
+  /** The Service in front of the primary, and its port: the same in operator and standalone mode. */
+  endpoint(ctx: KindContext, plan: Plan): { service: string; port: number };
+  /**
+   * A setting of the database that lets clients skip verifying the server's certificate: the
+   * field, its value as the message names it, and how to fix it.
+   */
+  weakVerification?(
+    ctx: KindContext,
+    plan: Plan,
+  ): { path: string; setting: string; fix: string } | undefined;
+  /** Why the database would refuse `user` when it authenticates by certificate, if it would. */
+  refusedUser?(
+    ctx: KindContext,
+    plan: Plan,
+    user: string,
+  ): { path: string; reason: string } | undefined;
+  /** The client's settings for one connection. */
+  settings(c: ClientConnection, ctx: KindContext, plan: Plan): ClientSettings;
+}
+
+export interface DatabaseKind<Plan = unknown> {
+  /**
+   * The API group. dbtls reads in full every item of this group and of the groups under it
+   * (ops.kubedb.com under kubedb.com: near misses, objects a database refers to); the rest of a
+   * large list it reads by name only (fn/pipeline/keep-identity.ts).
+   */
+  group: string;
+  kind: string;
+  /**
+   * The operator that serves this kind in the cluster: named in messages, and KubeDB keeps a
+   * PodDisruptionBudget for each StatefulSet where KubeVault does not.
+   */
+  operator: Operator;
+  /** Plural resource name, as in `app.kubernetes.io/name: postgreses.kubedb.com`. */
+  resource: string;
+  /** Served API versions this module understands, e.g. ['v1', 'v1alpha2']. */
+  versions: readonly string[];
+  /** One line for the README table and --help. */
+  summary: string;
+  /** Aliases this object issues, in order; the user may customise exactly these. */
+  aliases(db: KubeObject): readonly string[];
+  /** Keys of `spec.tls` this kind reads besides issuerRef and certificates. */
+  extraTLSFields?: readonly string[];
+  /** `spec.tls` without issuerRef is valid for this kind (KubeVault then self-signs); the kind's plan() reports what it means. */
+  issuerRefOptional?: boolean;
+  /** Certificate name for an alias; KubeDB's `<db>-<alias>-cert` unless the kind differs. */
+  certificateName?(db: KubeObject, alias: string): string;
+  /** Default secret name for an alias (before `secretName` overrides); defaults to the certificate name. */
+  defaultSecretName?(db: KubeObject, alias: string): string;
+  /**
+   * Validates the kind's own fields (the shared `spec.tls` shape is already read into ctx.tls) and
+   * returns what rendering needs. Problems go to ctx.report.
+   */
+  plan(ctx: KindContext): Plan;
+  /** Whether certificates are issued for this object at all (e.g. spec.tls present). */
+  issuesCertificates(ctx: KindContext, plan: Plan): boolean;
+  /**
+   * When an alias stands for several certificates, each of them (the user's secretName for the
+   * alias then does not apply: each certificate writes its own secret, and the kind's plan()
+   * reports a secretName that would be ignored). Undefined or empty: one certificate.
+   */
+  certificateParts?(ctx: KindContext, plan: Plan, alias: string): readonly CertificatePart[];
+  /** `part` is given for the certificates that certificateParts lists. */
+  certificateDefaults(
+    ctx: KindContext,
+    plan: Plan,
+    alias: string,
+    part?: string,
+  ): CertificateDefaults;
+  /**
+   * The Services clients reach the server by, keyed by their spec.serviceTemplates alias
+   * (primary → `<db>`): the names a template declares for them join the server certificate, and
+   * in standalone mode each template is applied to its Service (render/service-templates.ts).
+   */
+  clientServices?(ctx: KindContext, plan: Plan): Readonly<Record<string, string>>;
+  /** Parts of a service template the kind's operator does not apply (KubeVault: ports, labels). */
+  serviceTemplateIgnores?: readonly ('ports' | 'labels')[];
+  /** Settings the policy rule connectionSecurity can require a minimum of. */
+  connectionSettings?: readonly ConnectionSetting<Plan>[];
+  /**
+   * The TLS versions the kind's operator writes into the server's configuration itself (KubeDB's
+   * MSSQLServer) into `file`, which the policy rule tlsProtocols can only check outside standalone
+   * mode; `override` is the field where the user brings a configuration of their own instead.
+   */
+  operatorTLSProtocols?: { versions: readonly string[]; file: string; override: string };
+  /** How applications connect (annotation `dbtls.dev/connect-to`); kinds without one are refused. */
+  client?: ClientProfile<Plan>;
+  /**
+   * The standalone workload (StatefulSet, Services, configuration), mounting `certificates`; the
+   * pipeline builds the `owner` its objects are labelled and named from, once per database.
+   */
+  workload(
+    ctx: KindContext,
+    plan: Plan,
+    certificates: readonly IssuedCertificate[],
+    owner: Owner,
+  ): KubeObject[];
+  /** What spec.podTemplate may change in the workload's StatefulSets (render/pod-template.ts). */
+  podTemplate?: PodTemplateRules;
+}
+
+export function defineKind<Plan>(kind: DatabaseKind<Plan>): DatabaseKind<Plan> {
+  return kind;
+}

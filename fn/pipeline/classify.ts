@@ -1,0 +1,102 @@
+// Stage: classify the items. Which are passed through as they are (`kept`, in their order) and
+// which are Kubernetes objects dbtls reads (`objects`). The entries of a List are read as objects
+// of their own, as kustomize reads them (fn/io/lists.ts), and follow their List in `kept`. What
+// looks like dbtls's own output from an earlier run is kept aside (`earlier`) until this run's
+// output is known (earlier-output.ts). Validate mode keeps every item as it is.
+import type { KindRegistry } from '../contract/registry.js';
+import { annotationsOf, isObj, type KubeObject, type Obj } from '../io/objects.js';
+import { GENERATED_TYPES } from '../io/own-output.js';
+import { isKustomization } from '../io/kustomize.js';
+import { isListObject, listEntry, listItems } from '../io/lists.js';
+import { itemProblems } from '../io/resource-list.js';
+import { type Result, resultFor } from '../io/results.js';
+import { GENERATED_FROM } from '../render/metadata.js';
+import {
+  copiedAnnotation,
+  malformedItem,
+  nearMiss,
+  nestedList,
+  ownOutputBesideOperator,
+} from './classify-results.js';
+
+export interface Classified {
+  kept: Obj[];
+  objects: KubeObject[];
+  /** What looks like an earlier run's output: settled once this run's output is known. */
+  earlier: Set<KubeObject>;
+}
+
+interface Sorting {
+  validate: boolean;
+  kinds: KindRegistry;
+  sorted: Classified;
+  results: Result[];
+}
+
+export function classifyItems(
+  items: readonly Obj[],
+  validate: boolean,
+  kinds: KindRegistry,
+  results: Result[],
+): Classified {
+  const sorted: Classified = { kept: [], objects: [], earlier: new Set() };
+  const s: Sorting = { validate, kinds, sorted, results };
+  items.forEach((item, i) => {
+    classifyItem(item, `items[${i}]`, s);
+    if (!isListObject(item) || isKustomization(item)) return;
+    listItems(item).forEach((entry, j) => {
+      const label = `items[${i}].items[${j}]`;
+      if (isObj(entry) && isListObject(entry)) {
+        // A List in a List: kustomize unfolds it too; dbtls reads one level and says so.
+        results.push(nestedList(item, label));
+        sorted.kept.push(listEntry(item, j, entry));
+        return;
+      }
+      classifyItem(isObj(entry) ? listEntry(item, j, entry) : entry, label, s);
+    });
+  });
+  return sorted;
+}
+
+/** One item (or entry of a List, named by `label`) sorted into kept, objects and earlier. */
+function classifyItem(item: unknown, label: string, s: Sorting): void {
+  const { kept, objects, earlier } = s.sorted;
+  // kustomize's build file, which kpt passes as an item, and a List: not resources, left alone.
+  if (isKustomization(item) || isListObject(item)) {
+    kept.push(item as Obj);
+    return;
+  }
+  const problems = itemProblems(item);
+  if (problems.length) {
+    s.results.push(malformedItem(item, label, problems));
+    kept.push(item as Obj); // passed through as it came, whatever it is
+    return;
+  }
+  const o = item as KubeObject;
+  if (typeof annotationsOf(o)[GENERATED_FROM] === 'string') {
+    if (isOwnOutput(o) && s.validate) {
+      // Validate mode changes nothing, so an earlier run's output stays; beside the full KubeDB
+      // it is the loop this mode exists to end: say so.
+      const path = `metadata.annotations.${GENERATED_FROM}`;
+      s.results.push(resultFor(o, 'error', ownOutputBesideOperator(o, s.kinds), path));
+      kept.push(o);
+      return;
+    }
+    if (isOwnOutput(o)) {
+      kept.push(o);
+      earlier.add(o);
+      return;
+    }
+    // A copied annotation must not make dbtls delete the user's object.
+    s.results.push(copiedAnnotation(o));
+  }
+  kept.push(o);
+  objects.push(o);
+  const miss = nearMiss(o, s.kinds);
+  if (miss) s.results.push(miss);
+}
+
+/** What an earlier run generated: settled against this run's output. Anything else is the user's. */
+function isOwnOutput(o: KubeObject): boolean {
+  return GENERATED_TYPES.includes(`${o.apiVersion} ${o.kind}`);
+}

@@ -1,0 +1,48 @@
+// Stage (each database): its spec read. `spec.tls` in the shape every kind shares, the kind's own
+// fields (its plan), the names declared for its Services, and every issuerRef checked against the
+// issuers of the input. Undefined (reported) when spec is not a mapping.
+import type { DatabaseKind, KindContext } from '../contract/kind.js';
+import type { Settings } from '../contract/settings.js';
+import { isObj, type KubeObject, namespaceOf } from '../io/objects.js';
+import { describeType } from '../io/resource-list.js';
+import type { Reporter } from '../io/results.js';
+import type { IssuerIndex } from '../validate/issuers.js';
+import { type DeclaredNames, declaredServiceNames } from '../validate/service-templates.js';
+import { readTLSConfig } from '../validate/tls-config.js';
+
+export interface DatabaseRead {
+  ctx: KindContext;
+  plan: unknown;
+  /** The DNS names and IPs the database's service templates declare, for its server certificate. */
+  declared: DeclaredNames | undefined;
+}
+
+export function readDatabase(
+  db: KubeObject,
+  kind: DatabaseKind,
+  settings: Settings,
+  issuers: IssuerIndex,
+  report: Reporter,
+): DatabaseRead | undefined {
+  const spec = db.spec;
+  if (!isObj(spec)) {
+    report.error(
+      'spec',
+      spec === undefined ? 'is required' : `must be a mapping, got ${describeType(spec)}`,
+    );
+    return undefined;
+  }
+  const namespace = namespaceOf(db);
+  const aliases = kind.aliases(db);
+  const tls = readTLSConfig(spec, report, aliases, kind.extraTLSFields, kind.issuerRefOptional);
+  const ctx: KindContext = { db, namespace, settings, report, tls };
+  const plan = kind.plan(ctx);
+  const declared = kind.clientServices
+    ? declaredServiceNames(ctx, kind.clientServices(ctx, plan))
+    : undefined;
+  if (tls?.issuerRef) issuers.check(tls.issuerRef, namespace, 'spec.tls.issuerRef', report);
+  for (const o of tls?.overrides.values() ?? []) {
+    if (o.issuerRef) issuers.check(o.issuerRef, namespace, `${o.path}.issuerRef`, report);
+  }
+  return { ctx, plan, declared };
+}

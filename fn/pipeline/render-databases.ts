@@ -1,0 +1,48 @@
+// Stage: render each database among the sources, once (render-database.ts): its objects, the
+// database as it is emitted when that differs (`replaced`), and what applications connect to.
+import type { ConnectTarget } from '../connect/index.js';
+import { describeObject, type KubeObject, namespaceOf } from '../io/objects.js';
+import { type Result, resultFor } from '../io/results.js';
+import { renderDatabase } from './render-database.js';
+import { type Rendered, type Run, where } from './run.js';
+
+export interface RenderedDatabases {
+  rendered: Rendered[];
+  /** Each database that is emitted changed (marked local-config, say), by its input object. */
+  replaced: Map<KubeObject, KubeObject>;
+  /** Every database read, by `Kind/namespace/name`, for the applications that connect to it. */
+  targets: Map<string, ConnectTarget>;
+}
+
+export function renderDatabases(
+  sources: readonly KubeObject[],
+  run: Run,
+  results: Result[],
+): RenderedDatabases {
+  const rendered: Rendered[] = [];
+  const seen = new Map<string, KubeObject>();
+  const replaced = new Map<KubeObject, KubeObject>();
+  const targets = new Map<string, ConnectTarget>();
+  for (const o of sources) {
+    const kind = run.kinds.find(o);
+    if (!kind) continue;
+    const key = `${kind.group}/${kind.kind}/${namespaceOf(o)}/${o.metadata.name}`;
+    const first = seen.get(key);
+    if (first) {
+      const message = `${describeObject(o)} is given twice${where(first)}; each database must appear once`;
+      results.push(resultFor(o, 'error', message, 'metadata.name'));
+      continue;
+    }
+    seen.set(key, o);
+    const outcome = renderDatabase(o, kind, run);
+    results.push(...outcome.results);
+    if (outcome.target)
+      targets.set(`${kind.kind}/${namespaceOf(o)}/${o.metadata.name}`, outcome.target);
+    if (outcome.objects) {
+      const overrides = outcome.target?.ctx.tls?.overrides;
+      rendered.push({ source: o, objects: outcome.objects, overrides });
+      if (outcome.source !== o) replaced.set(o, outcome.source);
+    }
+  }
+  return { rendered, replaced, targets };
+}
