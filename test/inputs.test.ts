@@ -88,14 +88,46 @@ describe('Lists', () => {
     expect(check.stdout).toMatch(/list\.yaml:19:5: error: "bogus" is not one of/);
   });
 
-  it('a List inside a List gets a warning', () => {
+  it('a List inside a List is read as kustomize unfolds it: its Postgres rendered, marked inside both Lists', () => {
     const inner = `apiVersion: v1\nkind: List\nitems:\n${entry(postgres('pg'))}\n`;
+    const outer = `apiVersion: v1\nkind: List\nitems:\n${entry(ISSUER)}\n${entry(inner)}\n`;
+    const r = runDist(resourceList(`${entry(outer)}\n`));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('name: pg-server-cert');
+    // The outer List is the item it was, with the annotation added at the Postgres, four deep.
+    const marked = outer.replace(
+      '      namespace: demo\n    spec:',
+      "      namespace: demo\n      annotations:\n        config.kubernetes.io/local-config: 'true'\n    spec:",
+    );
+    expect(marked).not.toBe(outer);
+    expect(r.stdout).toContain(`items:\n${entry(marked)}\n`);
+
+    const dir = pkg({ 'list.yaml': outer });
+    const rendered = dbtls('render', dir);
+    expect(rendered.status, rendered.stderr).toBe(0);
+    const printed = rendered.stdout
+      .split('---\n')
+      .find((d) => d.startsWith('apiVersion: v1\nkind: List'));
+    expect(printed).toBe(
+      `apiVersion: v1\nkind: List\nitems:\n${entry(ISSUER)}\n- apiVersion: v1\n  kind: List\n  items: []\n`,
+    );
+    const bad = pkg({
+      'list.yaml': outer.replace('  storage:', '  sslMode: bogus\n      storage:'),
+    });
+    expect(dbtls('check', bad).stdout).toMatch(/list\.yaml:22:7: error: "bogus" is not one of/);
+  });
+
+  it('an entry of a List that is not a mapping is reported once and stays in its List', () => {
     const r = runDist(
       resourceList(
-        `- apiVersion: v1\n  kind: List\n  items:\n${entry(inner).replace(/^/gm, '  ')}\n`,
+        '- apiVersion: v1\n  kind: List\n  metadata: {name: l}\n  items:\n  - just a string\n',
       ),
     );
-    expect(r.stderr).toContain('warning: items[0].items[0] is a List inside a List');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('  items:\n  - just a string\nresults:');
+    expect(r.stderr).toBe(
+      'error: items[0].items[0] is not a mapping (got the string "just a string"); every item must be a Kubernetes object\n',
+    );
   });
 });
 

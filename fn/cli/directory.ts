@@ -222,6 +222,11 @@ function itemsOfFile(
 function inNamespace(list: Obj, namespace: string): Obj {
   let changed = false;
   const items = listItems(list).map((e) => {
+    if (isObj(e) && isListObject(e)) {
+      const inner = inNamespace(e, namespace);
+      changed ||= inner !== e;
+      return inner;
+    }
     if (!isObj(e) || !takesDefaultNamespace(e)) return e;
     const md = isObj(e.metadata) ? e.metadata : {};
     if (md.namespace !== undefined) return e;
@@ -301,8 +306,18 @@ function isLocalConfig(o: Obj): boolean {
 /** A List without its local-config entries (a database standalone mode renders in its place). */
 function withoutLocalEntries(list: Obj): Obj {
   const entries = listItems(list);
-  const kept = entries.filter((e) => !(isObj(e) && isLocalConfig(e)));
-  return kept.length === entries.length ? list : markDerived({ ...list, items: kept }, list);
+  let changed = false;
+  const kept = entries.flatMap((e) => {
+    if (!isObj(e)) return [e];
+    if (isLocalConfig(e)) return [];
+    // A List in a List: its local-config entries are left out too.
+    const inner = isListObject(e) ? withoutLocalEntries(e) : e;
+    changed ||= inner !== e;
+    return [inner];
+  });
+  return !changed && kept.length === entries.length
+    ? list
+    : markDerived({ ...list, items: kept }, list);
 }
 
 const BOOKKEEPING =

@@ -96,12 +96,18 @@ export function itemText(item: unknown): string | undefined {
   if (item === null || typeof item !== 'object') return undefined;
   const own = ownSource(item);
   if (own) return entryText(own);
-  let from = DERIVED.get(item);
-  while (from !== undefined && !SOURCES.has(from)) from = DERIVED.get(from);
+  const from = derivedFrom(item);
   const source = from && ownSource(from);
   if (!from || !source) return undefined;
   const entry = entryText(source);
   return editText(entry, source.indent + 2, from, item) ?? spliceEdit(entry, from, item);
+}
+
+/** The item read from the input that `item` was made from, if any. */
+function derivedFrom(item: object): object | undefined {
+  let from = DERIVED.get(item);
+  while (from !== undefined && !SOURCES.has(from)) from = DERIVED.get(from);
+  return from;
 }
 
 /**
@@ -113,7 +119,9 @@ export function itemLayout(items: readonly unknown[]): ItemLayout | undefined {
   let last: unknown;
   for (const item of items) {
     if (item === null || typeof item !== 'object') continue;
-    indent ??= ownSource(item)?.indent;
+    // A changed item sets it too: where dbtls changed every item, each still keeps its text.
+    const from = SOURCES.has(item) ? item : derivedFrom(item);
+    indent ??= from && ownSource(from)?.indent;
     if (endsInput(item)) last = item;
   }
   if (indent === undefined) return undefined;

@@ -71,19 +71,28 @@ export function entryLabel(o: object, listLabel: string): string {
  * themselves are not items of their own. `final` gives what dbtls made of an item.
  */
 export function refoldLists(items: readonly Obj[], final: (o: Obj) => Obj): Obj[] {
-  const made = new Map<Obj, Map<number, Obj>>();
+  // Each List (as read) to its entries (as read) by index; a List in a List is one of them.
+  const read = new Map<Obj, Map<number, Obj>>();
   const out: Obj[] = [];
   for (const o of items) {
     const entry = ENTRIES.get(o);
     if (!entry) {
-      out.push(final(o));
+      out.push(o);
       continue;
     }
-    let entries = made.get(entry.list);
-    if (!entries) made.set(entry.list, (entries = new Map()));
-    entries.set(entry.index, withoutLent(final(o), o, entry));
+    let entries = read.get(entry.list);
+    if (!entries) read.set(entry.list, (entries = new Map()));
+    entries.set(entry.index, o);
   }
-  return out.map((o) => (made.has(o) ? rebuilt(o, made.get(o) as Map<number, Obj>) : o));
+  // Innermost first: a List's entries are settled before the List that holds it is rebuilt.
+  const settle = (o: Obj): Obj => {
+    const entries = read.get(o);
+    if (!entries) return final(o);
+    const made = new Map<number, Obj>();
+    for (const [j, e] of entries) made.set(j, withoutLent(settle(e), e, ENTRIES.get(e) as Entry));
+    return rebuilt(final(o), made);
+  };
+  return out.map(settle);
 }
 
 /** The List with each entry read from it replaced by what dbtls made of it (or dropped). */
@@ -113,5 +122,10 @@ function withoutLent(made: Obj, copy: Obj, entry: Entry): Obj {
   const originalMd = isObj(original.metadata) ? original.metadata : {};
   if (Object.keys(annotations).length === 0 && originalMd.annotations === undefined)
     delete metadata.annotations;
+  // An entry without metadata (a List in a List) got it only to carry the file: none again.
+  if (Object.keys(metadata).length === 0 && original.metadata === undefined) {
+    const { metadata: _lent, ...rest } = made;
+    return rest;
+  }
   return { ...made, metadata };
 }

@@ -65,7 +65,7 @@ export function locate(
   return { line: p.line, column: p.col };
 }
 
-/** The entry of a List document (`kind: …List`, `items:`) with this kind and name, if any. */
+/** The entry of a List document (`kind: …List`, `items:`, or a List in it) with this kind and name. */
 function listEntryNamed(
   root: Node | null | undefined,
   object: { kind: string; name: string },
@@ -81,7 +81,12 @@ function listEntryNamed(
   if (typeof kind !== 'string' || !kind.endsWith('List')) return undefined;
   const items = root.get('items', true);
   if (!isSeq(items)) return undefined;
-  return items.items.find(
-    (e) => value(e, 'kind') === object.kind && value(value(e, 'metadata'), 'name') === object.name,
-  ) as Node | undefined;
+  for (const e of items.items as Node[]) {
+    if (value(e, 'kind') === object.kind && value(value(e, 'metadata'), 'name') === object.name)
+      return e;
+    // A List in a List: its entries are read too (fn/pipeline/classify.ts).
+    const inner = listEntryNamed(e, object);
+    if (inner) return inner;
+  }
+  return undefined;
 }

@@ -1,4 +1,4 @@
-// What classifying the items reports: a List inside a List, an item that is not a
+// What classifying the items reports: an item (or an entry of a List) that is not a
 // Kubernetes object, dbtls's own output where it does not belong or its annotation copied onto a
 // user's object, and a resource that is almost one dbtls checks.
 import type { KindRegistry } from '../contract/registry.js';
@@ -14,18 +14,6 @@ import { GENERATED_TYPES } from '../io/own-output.js';
 import type { itemProblems } from '../io/resource-list.js';
 import { fileOf, type ResourceRef, type Result, resultFor } from '../io/results.js';
 import { GENERATED_FROM } from '../render/metadata.js';
-
-/** A List inside a List: its entries are not read (kustomize would read them). */
-export function nestedList(list: Obj, label: string): Result {
-  return {
-    severity: 'warning',
-    message:
-      `${label} is a List inside a List: dbtls reads the entries of the outer List only, so ` +
-      'a database or Issuer in this one is neither checked nor rendered; move its entries into ' +
-      'the outer List',
-    ...(fileOf(list) ? { file: fileOf(list) } : {}),
-  };
-}
 
 /** An item that is not a Kubernetes object: named by position, and by apiVersion/kind/name when those are readable. */
 export function malformedItem(

@@ -1,6 +1,7 @@
 // Stage: classify the items. Which are passed through as they are (`kept`, in their order) and
 // which are Kubernetes objects dbtls reads (`objects`). The entries of a List are read as objects
-// of their own, as kustomize reads them (fn/io/lists.ts), and follow their List in `kept`. What
+// of their own, as kustomize reads them (fn/io/lists.ts), and follow their List in `kept`; so do
+// the entries of a List in a List. What
 // looks like dbtls's own output from an earlier run is kept aside (`earlier`) until this run's
 // output is known (earlier-output.ts). Validate mode keeps every item as it is.
 import type { KindRegistry } from '../contract/registry.js';
@@ -15,7 +16,6 @@ import {
   copiedAnnotation,
   malformedItem,
   nearMiss,
-  nestedList,
   ownOutputBesideOperator,
 } from './classify-results.js';
 
@@ -43,19 +43,28 @@ export function classifyItems(
   const s: Sorting = { validate, kinds, sorted, results };
   items.forEach((item, i) => {
     classifyItem(item, `items[${i}]`, s);
-    if (!isListObject(item) || isKustomization(item)) return;
-    listItems(item).forEach((entry, j) => {
-      const label = `items[${i}].items[${j}]`;
-      if (isObj(entry) && isListObject(entry)) {
-        // A List in a List: kustomize unfolds it too; dbtls reads one level and says so.
-        results.push(nestedList(item, label));
-        sorted.kept.push(listEntry(item, j, entry));
-        return;
-      }
-      classifyItem(isObj(entry) ? listEntry(item, j, entry) : entry, label, s);
-    });
+    classifyEntries(item, `items[${i}]`, s);
   });
   return sorted;
+}
+
+/**
+ * The entries of a List, each read as a resource, and the entries of a List among them, as
+ * kustomize unfolds Lists (to any depth; the YAML reader's depth limit bounds it).
+ */
+function classifyEntries(list: unknown, label: string, s: Sorting): void {
+  if (!isListObject(list) || isKustomization(list)) return;
+  listItems(list as Obj).forEach((entry, j) => {
+    const at = `${label}.items[${j}]`;
+    if (!isObj(entry)) {
+      // Reported; it stays where it is, in its List, which passes through as it came.
+      s.results.push(malformedItem(entry, at, itemProblems(entry)));
+      return;
+    }
+    const read = listEntry(list as Obj, j, entry);
+    classifyItem(read, at, s);
+    classifyEntries(read, at, s);
+  });
 }
 
 /** One item (or entry of a List, named by `label`) sorted into kept, objects and earlier. */
