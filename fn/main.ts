@@ -11,6 +11,7 @@ import { hasErrors } from './io/results.js';
 import { STDERR, STDOUT, writeAll } from './cli/write.js';
 import { KINDS } from './kinds/index.js';
 import { settingErrors } from './policy/settings.js';
+import { platformConfig, POLICY_VARIABLE, readPlatformPolicy } from './cli/platform-policy.js';
 
 declare const __DBTLS_VERSION__: string;
 const VERSION = typeof __DBTLS_VERSION__ === 'string' ? __DBTLS_VERSION__ : '0.0.0-dev';
@@ -39,12 +40,16 @@ Settings (render and check; in KRM mode they come from the functionConfig):
   --external-databases LIST      comma-separated KIND/NAME (the workload's namespace), KIND/NS/NAME:
                                  databases only in the cluster that workloads may connect to
   --default-namespace NS         namespace for databases and Issuers that name none (default: "default")
+  --policy FILE                  the platform's DatabaseTLSPolicy: applies whatever DIR holds; a
+                                 DatabaseTLSPolicy in DIR can only tighten it
 
 Environment (render and check; a flag wins over its variable):
   ARGOCD_ENV_DBTLS_MODE, ARGOCD_ENV_DBTLS_CLUSTER_DOMAIN, ARGOCD_ENV_DBTLS_EXTERNAL_ISSUERS
   ARGOCD_ENV_DBTLS_EXTERNAL_DATABASES
                                  the settings above, as an Argo CD plugin's env sets them
   ARGOCD_APP_NAMESPACE           --default-namespace: Argo CD puts namespaceless objects there
+  DBTLS_POLICY                   --policy: set by the platform (the repo-server's dbtls sidecar,
+                                 CI), never by an Application's plugin env
 
 Supported kinds:
 ${KINDS.map((k) => `  ${k.kind} (${k.group}): ${k.summary}`).join('\n')}
@@ -56,6 +61,7 @@ const FLAGS: Record<string, string> = {
   '--external-issuers': 'externalIssuers',
   '--external-databases': 'externalDatabases',
   '--default-namespace': 'defaultNamespace',
+  '--policy': 'policy',
 };
 /** Argo CD passes a plugin's env as ARGOCD_ENV_<NAME>, and the destination namespace as ARGOCD_APP_NAMESPACE. */
 const ENV: Record<string, string> = {
@@ -64,6 +70,7 @@ const ENV: Record<string, string> = {
   ARGOCD_ENV_DBTLS_EXTERNAL_ISSUERS: 'externalIssuers',
   ARGOCD_ENV_DBTLS_EXTERNAL_DATABASES: 'externalDatabases',
   ARGOCD_APP_NAMESPACE: 'defaultNamespace',
+  [POLICY_VARIABLE]: 'policy',
 };
 
 function fail(message: string): number {
@@ -101,18 +108,35 @@ function main(argv: string[]): number | Promise<number> {
   const args = readArguments(rest);
   if (typeof args === 'string') return fail(args);
   const { data, source, dir } = args;
+  if (process.env[`ARGOCD_ENV_${POLICY_VARIABLE}`] !== undefined)
+    return fail(
+      `ARGOCD_ENV_${POLICY_VARIABLE} is set (${POLICY_VARIABLE} in the Application's plugin env): ` +
+        "the platform's policy cannot come from the Application; set " +
+        `${POLICY_VARIABLE} on the repo-server's dbtls sidecar`,
+    );
+  const flags = new Set(Object.keys(data));
   settingsFromEnvironment(data, source);
-  const defaultNamespace = data.defaultNamespace;
+  const { defaultNamespace, policy: policyFile } = data;
   delete data.defaultNamespace;
+  delete data.policy;
   // A bad setting is a usage error (exit 2), named as the user wrote it.
   const bad = settingErrors(data)[0];
-  if (bad) return fail(`${source[bad.key] ?? bad.key} ${bad.message}`);
+  if (bad) return fail(`${source[bad.key] ?? bad.key} ${bad.text}`);
   if (dir === undefined) return fail(`${command} needs a directory`);
   if (!isDirectory(dir)) return fail(`${dir} is not a directory`);
-  const config = Object.keys(data).length
-    ? { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dbtls-flags' }, data }
-    : undefined;
-  const { output, results, texts } = processDirectory(dir, config, defaultNamespace);
+  const platformPolicy = policyFile === undefined ? undefined : readPlatformPolicy(policyFile);
+  if (typeof platformPolicy === 'string') return fail(`${source.policy}: ${platformPolicy}`);
+  const config = platformPolicy
+    ? platformConfig(
+        platformPolicy,
+        Object.fromEntries(Object.entries(data).filter(([k]) => flags.has(k))),
+        Object.fromEntries(Object.entries(data).filter(([k]) => !flags.has(k))),
+      )
+    : Object.keys(data).length
+      ? { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dbtls-flags' }, data }
+      : undefined;
+  const platform = policyFile === undefined ? undefined : { file: policyFile };
+  const { output, results, texts } = processDirectory(dir, config, defaultNamespace, platform);
   const failed = hasErrors(results);
   // Each result as file:line:column (info included), for check on stdout and for render on
   // stderr (where Argo CD shows it): a reader of either can go to the line.

@@ -136,4 +136,26 @@ describe('docs/admission.md', () => {
       'spec.tls.certificates[0].duration: "90d" is not a positive Go duration as cert-manager requires; use hours, e.g. 2160h for 90 days',
     ]);
   });
+
+  it('shows a long value by its length and refuses a duration longer than 128 characters', () => {
+    const g = generate(every, 'operator');
+    const privateKey = { encoding: 'x'.repeat(300) };
+    const certificates = [{ alias: 'server', privateKey }];
+    expect(
+      admitAll(g, pg({ sslMode: 'verify-full', tls: { ...tls, certificates } })).get('privateKey')
+        ?.messages,
+    ).toEqual([
+      'spec.tls.certificates[0].privateKey.encoding: policy rule privateKey: privateKey.encoding is (300 characters); the policy requires PKCS8',
+    ]);
+    const duration = `${'0'.repeat(127)}1h`;
+    const long = pg(
+      { sslMode: 'verify-full', tls: { ...tls, certificates: [{ alias: 'server', duration }] } },
+      { tier: 'critical' },
+    );
+    expect(admitAll(g, long).get('certificateLifetime')?.messages).toEqual([
+      'spec.tls.certificates[0].duration: is 129 characters long; admission reads a duration of at most 128: use hours, e.g. 2160h for 90 days',
+    ]);
+    expect(doc).toContain('up to 253\ncharacters, a longer one by its length (`(300 characters)`)');
+    expect(doc).toContain('longer than 128 characters is refused unread');
+  });
 });

@@ -1,116 +1,38 @@
 // The objects `dbtls admission` writes, as the API server would take them: against the Kubernetes
-// API schema of admissionregistration.k8s.io/v1 (the release-1.36 models of
-// @kubernetes/client-node, generated from Kubernetes' OpenAPI spec; unknown fields refused), and
-// the rules the API server's validation adds to the schema (names, validationActions, variable
-// and matchCondition names). Then the CEL text they are made of: quoting, Go's duration format
-// and syntax, each checked against the evaluator and dbtls's own Go-duration code; and the command.
+// API schema of admissionregistration.k8s.io/v1 (test/data/kubernetes, the API server's own
+// OpenAPI, through test/admission/openapi.ts) and the defaulting and validation the API server
+// adds to it (test/admission/api-validation.ts); broken objects are shown refused by both. Then
+// the CEL text they are made of: quoting, Go's duration format and syntax, each checked against
+// the evaluator and dbtls's own Go-duration code; and the command.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isCelError, parse } from '@bufbuild/cel';
-import Ajv, { type ValidateFunction } from 'ajv';
-import { load } from 'js-yaml';
+import { isCelError } from '@bufbuild/cel';
+import { load, loadAll } from 'js-yaml';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as models from '@kubernetes/client-node/dist/gen/models/all.js';
 import { buildAdmission, type AdmissionMode } from '../fn/admission/index.js';
-import { celGoDurationText, celString, GO_DURATION_PATTERN } from '../fn/admission/cel.js';
+import { policyNameProblem } from '../fn/admission/objects.js';
+import {
+  celDurationMessage,
+  celGoDurationText,
+  celString,
+  GO_DURATION_PATTERN,
+} from '../fn/admission/cel.js';
 import { KINDS, REGISTRY } from '../fn/kinds/index.js';
 import { readSettings } from '../fn/policy/settings.js';
 import { formatGoDuration, parseGoDuration } from '../fn/util/duration.js';
-import { dns1123SubdomainErrors } from '../fn/validate/certificate-spec.js';
 import { TEST_POLICIES } from './admission/policies.js';
+import { hostilePolicyArb, policyArb } from './admission/policy-arbitrary.js';
 import { evaluate } from './admission/apiserver.js';
+import { validationRuleProblems } from './admission/api-validation.js';
+import { schemaProblems } from './admission/openapi.js';
 import { ROOT, runDist } from './helpers.js';
 
 type Schema = Record<string, any>;
-const ajv = new Ajv({ strict: false, allErrors: true, allowUnionTypes: true });
-const modelDir = join(ROOT, 'node_modules/@kubernetes/client-node/dist/gen/models');
-const classes = models as unknown as Record<
-  string,
-  { attributeTypeMap?: { baseName: string; type: string }[] }
->;
-const definitions: Schema = {};
 
-function typeSchema(t: string): Schema {
-  if (t === 'string' || t === 'Date') return { type: 'string' };
-  if (t === 'number') return { type: 'integer' };
-  if (t === 'boolean') return { type: 'boolean' };
-  const array = /^Array<(.+)>$/.exec(t);
-  if (array) return { type: 'array', items: typeSchema(array[1]) };
-  const map = /^\{ \[key: string\]: (.+); \}$/.exec(t);
-  if (map) return { type: 'object', additionalProperties: typeSchema(map[1]) };
-  if (!classes[t]?.attributeTypeMap) return {};
-  if (!definitions[t]) {
-    definitions[t] = {};
-    const dts = readFileSync(join(modelDir, `${t}.d.ts`), 'utf8');
-    const required = [...dts.matchAll(/^ {4}'([^']+)':/gm)].map((m) => m[1]);
-    definitions[t] = {
-      type: 'object',
-      additionalProperties: false,
-      properties: Object.fromEntries(
-        classes[t].attributeTypeMap!.map((a) => [a.baseName, typeSchema(a.type)]),
-      ),
-      ...(required.length ? { required } : {}),
-    };
-  }
-  return { $ref: `#/definitions/${t}` };
-}
-const validators = new Map<string, ValidateFunction>();
-function validator(model: string): ValidateFunction {
-  let v = validators.get(model);
-  if (!v) {
-    typeSchema(model);
-    v = ajv.compile({ definitions, $ref: `#/definitions/${model}` });
-    validators.set(model, v);
-  }
-  return v;
-}
-
-const QUALIFIED = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const CEL_IDENTIFIER = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
-
-/** What the API server's validation of these two kinds refuses (pkg/apis/admissionregistration/validation). */
+/** Everything the API server refuses in `o`: the schema's problems, then its validation's. */
 function apiProblems(o: Schema): string[] {
-  const problems: string[] = [];
-  const model = `V1${o.kind}`;
-  const v = validator(model);
-  if (!v(o)) problems.push(...(v.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
-  problems.push(...dns1123SubdomainErrors(o.metadata.name).map((e) => `metadata.name: ${e}`));
-  if (o.kind === 'ValidatingAdmissionPolicyBinding') {
-    const actions: string[] = o.spec.validationActions;
-    if (new Set(actions).size !== actions.length) problems.push('validationActions repeats');
-    if (actions.includes('Deny') && actions.includes('Warn')) problems.push('Deny with Warn');
-    if (!actions.every((a) => ['Deny', 'Warn', 'Audit'].includes(a)))
-      problems.push('unknown action');
-    return problems;
-  }
-  const spec = o.spec;
-  if (!['Fail', 'Ignore'].includes(spec.failurePolicy)) problems.push('failurePolicy');
-  if ((spec.matchConditions ?? []).length > 64) problems.push('more than 64 matchConditions');
-  for (const c of spec.matchConditions ?? [])
-    if (!QUALIFIED.test(c.name)) problems.push(`matchCondition name ${c.name}`);
-  for (const x of spec.variables ?? [])
-    if (!CEL_IDENTIFIER.test(x.name)) problems.push(`variable name ${x.name}`);
-  for (const r of spec.matchConstraints.resourceRules)
-    if (
-      !r.operations.every((op: string) =>
-        ['CREATE', 'UPDATE', 'DELETE', 'CONNECT', '*'].includes(op),
-      )
-    )
-      problems.push('operation');
-  const expressions = [
-    ...(spec.matchConditions ?? []).map((c: Schema) => c.expression),
-    ...(spec.variables ?? []).map((x: Schema) => x.expression),
-    ...spec.validations.flatMap((x: Schema) => [x.expression, x.messageExpression].filter(Boolean)),
-  ];
-  for (const e of expressions) {
-    try {
-      parse(e);
-    } catch (err) {
-      problems.push(`does not parse: ${(err as Error).message}: ${e}`);
-    }
-  }
-  return problems;
+  return [...schemaProblems(o), ...validationRuleProblems(o)];
 }
 
 const MODES: AdmissionMode[] = ['standalone', 'operator', 'validate'];
@@ -120,18 +42,26 @@ const EXAMPLE_POLICIES = [
   'examples/admission/policy.yaml',
 ];
 
+const objectsOf = (policy: Schema, mode: AdmissionMode) =>
+  buildAdmission(readSettings(policy, REGISTRY).settings.rules, policy.metadata.name, mode, KINDS)
+    .objects as Schema[];
+
 describe('the admission objects are valid admissionregistration.k8s.io/v1 objects', () => {
   it('for every test policy in every mode', () => {
     let checked = 0;
     for (const policy of TEST_POLICIES)
-      for (const mode of MODES) {
-        const { settings } = readSettings(policy, REGISTRY);
-        for (const o of buildAdmission(settings.rules, 'p', mode, KINDS).objects) {
+      for (const mode of MODES)
+        for (const o of objectsOf(policy, mode)) {
           expect(apiProblems(o), `${mode} ${o.metadata.name}`).toEqual([]);
           checked++;
         }
-      }
     expect(checked).toBeGreaterThan(20);
+  });
+  it('the golden example, as written in examples/admission/.expected', () => {
+    const text = readFileSync(join(ROOT, 'examples/admission/.expected/admission.yaml'), 'utf8');
+    const objects = loadAll(text) as Schema[];
+    expect(objects.map((o) => o.kind)).toContain('ValidatingAdmissionPolicyBinding');
+    for (const o of objects) expect(apiProblems(o), o.metadata.name).toEqual([]);
   });
   it('for the examples, through the command', () => {
     for (const file of EXAMPLE_POLICIES) {
@@ -144,6 +74,154 @@ describe('the admission objects are valid admissionregistration.k8s.io/v1 object
         expect(apiProblems(o), `${file} ${o.metadata?.name}`).toEqual([]);
       }
     }
+  });
+  it('for generated policies, in every mode', () => {
+    fc.assert(
+      fc.property(policyArb, fc.constantFrom(...MODES), (policy, mode) => {
+        for (const o of objectsOf(policy, mode))
+          expect(apiProblems(o), `${mode} ${o.metadata.name}`).toEqual([]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+  it('for hostile policies: valid objects, or the policy refused with its name', () => {
+    let written = 0;
+    fc.assert(
+      fc.property(hostilePolicyArb, fc.constantFrom(...MODES), (policy, mode) => {
+        const name = (policy.metadata as Schema).name as string;
+        if (name === '' || policyNameProblem(name)) return;
+        for (const o of objectsOf(policy, mode)) {
+          expect(apiProblems(o), `${mode} ${o.metadata.name}`).toEqual([]);
+          written++;
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(written).toBeGreaterThan(100);
+  });
+});
+
+/** A valid policy and binding from the golden example, to break one field at a time. */
+function golden(kind: string): Schema {
+  const text = readFileSync(join(ROOT, 'examples/admission/.expected/admission.yaml'), 'utf8');
+  const o = (loadAll(text) as Schema[]).find((x) => x.kind === kind) as Schema;
+  expect(apiProblems(o)).toEqual([]);
+  return structuredClone(o);
+}
+
+describe('a broken object is refused', () => {
+  it('a field of the wrong type, by the schema', () => {
+    const b = golden('ValidatingAdmissionPolicyBinding');
+    b.spec.validationActions = 'Deny';
+    expect(schemaProblems(b)).toEqual(['/spec/validationActions must be array']);
+    const p = golden('ValidatingAdmissionPolicy');
+    p.spec.validations[0].expression = true;
+    p.metadata.labels.count = 3;
+    expect(schemaProblems(p)).toEqual([
+      '/metadata/labels/count must be string',
+      '/spec/validations/0/expression must be string',
+    ]);
+  });
+  it('an unknown field, by the schema (strict field validation)', () => {
+    const p = golden('ValidatingAdmissionPolicy');
+    p.spec.validations[0].messageExpresion = "'typo'";
+    expect(schemaProblems(p)).toEqual([
+      '/spec/validations/0 must NOT have additional properties (messageExpresion)',
+    ]);
+  });
+  it('a missing required field, by the schema', () => {
+    const p = golden('ValidatingAdmissionPolicy');
+    delete p.spec.variables[0].expression;
+    expect(schemaProblems(p)).toEqual([
+      "/spec/variables/0 must have required property 'expression'",
+    ]);
+  });
+  it('two variables or match conditions of one name, by the list-map keys', () => {
+    const p = golden('ValidatingAdmissionPolicy');
+    p.spec.variables.push({ ...p.spec.variables[0] });
+    p.spec.matchConditions = [
+      { name: 'a', expression: 'true' },
+      { name: 'a', expression: 'false' },
+    ];
+    expect(schemaProblems(p)).toEqual([
+      '/spec/matchConditions has two items with the same name',
+      '/spec/variables has two items with the same name',
+    ]);
+  });
+  it('a repeated validation action, by the schema (a set) and the API server', () => {
+    const b = golden('ValidatingAdmissionPolicyBinding');
+    b.spec.validationActions = ['Deny', 'Deny'];
+    expect(apiProblems(b)).toEqual([
+      '/spec/validationActions must NOT have duplicate items (items ## 1 and 0 are identical)',
+      'spec.validationActions[1]: Duplicate value: "Deny"',
+    ]);
+  });
+  it('a wrong apiVersion or kind, by the schema', () => {
+    const b = golden('ValidatingAdmissionPolicyBinding');
+    b.apiVersion = 'admissionregistration.k8s.io/v1beta2';
+    expect(schemaProblems(b)).toEqual(['/ apiVersion and kind are not those of this schema']);
+  });
+  it("an unknown validationActions value, by the API server's validation", () => {
+    const b = golden('ValidatingAdmissionPolicyBinding');
+    b.spec.validationActions = ['Block'];
+    // The schema has no enum: the values are checked in Go.
+    expect(schemaProblems(b)).toEqual([]);
+    expect(validationRuleProblems(b)).toEqual([
+      'spec.validationActions[0]: Unsupported value: "Block": supported values: "Audit", "Deny", "Warn"',
+    ]);
+    b.spec.validationActions = ['Deny', 'Warn'];
+    expect(validationRuleProblems(b)).toEqual([
+      'spec.validationActions: Invalid value: ["Deny","Warn"]: must not contain both Deny and Warn (repeating the same validation failure information in the API response and headers serves no purpose)',
+    ]);
+  });
+  it("a missing policyName, by the API server's validation", () => {
+    const b = golden('ValidatingAdmissionPolicyBinding');
+    delete b.spec.policyName;
+    // The schema does not list it under required: the API server's Go code does.
+    expect(schemaProblems(b)).toEqual([]);
+    expect(validationRuleProblems(b)).toEqual(['spec.policyName: Required value']);
+    b.spec.policyName = 'Not_A_Name';
+    expect(validationRuleProblems(b)[0]).toMatch(
+      /^spec\.policyName: Invalid value: "Not_A_Name": a lowercase RFC 1123 subdomain/,
+    );
+  });
+  it("bad operations, failurePolicy, names and expressions, by the API server's validation", () => {
+    const p = golden('ValidatingAdmissionPolicy');
+    p.metadata.name = 'dbtls-TLS';
+    p.spec.failurePolicy = 'Crash';
+    p.spec.matchConstraints.resourceRules[0].operations = ['CREATE', 'PATCH'];
+    p.spec.matchConstraints.namespaceSelector = {
+      matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [] }],
+    };
+    p.spec.variables[0].name = 'in';
+    p.spec.validations[0].expression = 'object.spec.(';
+    p.spec.validations[0].message = 'two\nlines';
+    expect(apiProblems(p).map((e) => e.replace(/: .*/s, ''))).toEqual([
+      'metadata.name',
+      'spec.failurePolicy',
+      'spec.matchConstraints.namespaceSelector.matchExpressions[0].values',
+      'spec.matchConstraints.resourceRules[0].operations[1]',
+      'spec.variables[0].name',
+      'spec.validations[0].expression',
+      'spec.validations[0].message',
+    ]);
+  });
+});
+
+describe('a policy whose name cannot name the objects', () => {
+  it('is refused by the command and by the function, naming metadata.name', () => {
+    const policy = readFileSync(join(ROOT, 'examples/admission/policy.yaml'), 'utf8').replace(
+      'name: tls-policy',
+      'name: TLS_Policy',
+    );
+    const run = runDist(policy, ['admission']);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(
+      /^standard input: metadata\.name: "TLS_Policy" names the generated objects \("dbtls-TLS_Policy-certificate-lifetime" and others\), which must be Kubernetes object names: a lowercase RFC 1123 subdomain .*; rename the policy with lowercase letters, digits and '-', at most 226 characters\n$/,
+    );
+    expect(policyNameProblem('a'.repeat(226))).toBeUndefined();
+    expect(policyNameProblem('a'.repeat(227))).toMatch(/must be no more than 253 characters/);
   });
 });
 
@@ -214,6 +292,10 @@ describe('CEL text', () => {
         // Exact to the nanosecond: the two agree on which side of every whole second it lies.
         const whole = evaluate(`duration(${celString(text)}) == duration('${seconds}s')`, {});
         expect(whole).toBe(go.nanos % 1_000_000_000n === 0n);
+        // And a message shows it as render time does, to the nanosecond, a third of it too.
+        const shown = (third: boolean) => evaluate(celDurationMessage('t', third), { t: text });
+        expect(shown(false)).toBe(formatGoDuration(go.nanos));
+        expect(shown(true)).toBe(formatGoDuration(go.nanos / 3n));
       }),
       { numRuns: 500 },
     );

@@ -10,7 +10,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { alwaysIssued } from '../fn/admission/certificate-rules.js';
 import type { DatabaseKind } from '../fn/kinds/kind.js';
-import { readSettings } from '../fn/policy/settings.js';
 import { EXAMPLE_DATABASES } from './arbitraries.js';
 import { isObj, type Obj } from '../fn/io/objects.js';
 import { KUBERNETES_SCHEMA } from '../fn/io/yaml.js';
@@ -18,8 +17,9 @@ import { REGISTRY, findKind } from '../fn/kinds/index.js';
 import type { AdmissionMode } from '../fn/admission/index.js';
 import { compare, newTally, type Tally } from './admission/agreement.js';
 import { type Case, COVERED_RULES, UNCOVERED_RULES } from './admission/differential.js';
+import { policyArb } from './admission/policy-arbitrary.js';
 import { ROOT } from './helpers.js';
-import { policy, TEST_POLICIES } from './admission/policies.js';
+import { TEST_POLICIES } from './admission/policies.js';
 
 const MODES: AdmissionMode[] = ['operator', 'validate'];
 
@@ -187,77 +187,15 @@ const databaseArb = fc.constantFrom(...EXAMPLE_DATABASES).chain((base) => {
       }
       if (setting && g.level !== undefined) {
         const [parent, field] =
-          setting.path === 'spec.tls.clientTLS'
+          String(setting.path) === 'spec.tls.clientTLS'
             ? [spec.tls as Obj | undefined, 'clientTLS']
-            : [spec, setting.path.slice(5)];
+            : [spec, String(setting.path.last)];
         if (parent) parent[field] = g.level;
       }
       const metadata = { ...(base.metadata as Obj), namespace: g.namespace, labels: g.labels };
       return { ...base, metadata, spec } as Obj;
     });
 });
-
-const matchArb = fc.constantFrom<Obj | undefined>(
-  undefined,
-  { namespaces: ['prod'] },
-  { selector: { matchLabels: { tier: 'critical' } } },
-  { selector: { matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['critical'] }] } },
-  { selector: { matchExpressions: [{ key: 'tier', operator: 'DoesNotExist' }] } },
-  { namespaces: ['demo'], selector: { matchExpressions: [{ key: 'tier', operator: 'Exists' }] } },
-);
-const ruleArb = (fields: Record<string, fc.Arbitrary<unknown>>) =>
-  fc.record({
-    enforcement: optional(fc.constantFrom('enforce', 'audit')),
-    match: matchArb,
-    ...fields,
-  });
-
-const policyArb = fc
-  .record(
-    {
-      requireTLS: ruleArb({
-        defaultIssuerRef: optional(fc.constant({ kind: 'ClusterIssuer', name: 'corp-ca' })),
-      }),
-      connectionSecurity: ruleArb({
-        minimum: fc.record(
-          {
-            sslMode: fc.constantFrom(
-              'disable',
-              'allow',
-              'prefer',
-              'require',
-              'verify-ca',
-              'verify-full',
-            ),
-            requireSSL: fc.boolean(),
-            clientTLS: fc.boolean(),
-            mongodbSSLMode: fc.constantFrom('disabled', 'allowSSL', 'preferSSL', 'requireSSL'),
-          },
-          { requiredKeys: [] },
-        ),
-      }),
-      allowedIssuers: ruleArb({
-        issuers: fc.subarray(
-          ['ca', 'Issuer/ca', 'Issuer/prod/vault', 'ClusterIssuer/corp-ca', 'other-ca'],
-          { minLength: 1 },
-        ),
-      }),
-      privateKey: ruleArb({
-        algorithm: optional(fc.constantFrom('RSA', 'ECDSA')),
-        minimumSize: optional(fc.constantFrom(256, 2048, 3072, 4096)),
-        encoding: optional(fc.constantFrom('PKCS1', 'PKCS8')),
-        rotationPolicy: optional(fc.constantFrom('Always', 'Never')),
-      }),
-      certificateLifetime: ruleArb({
-        maximumDuration: optional(fc.constantFrom('720h', '2160h', '4000h')),
-        minimumRenewBefore: optional(fc.constantFrom('5m', '300h', '800h', '3000h')),
-      }),
-      tlsProtocols: ruleArb({ versions: fc.subarray(['1.0', '1.1', '1.2'], { minLength: 1 }) }),
-    },
-    { requiredKeys: [] },
-  )
-  .map((rules) => policy('generated', JSON.parse(JSON.stringify(rules)) as Obj))
-  .filter((p) => !readSettings(p, REGISTRY).results.some((r) => r.severity === 'error'));
 
 describe('admission agrees with render time on generated policies and databases', () => {
   it('for every rule, refused by both or accepted by both, in the same words', () => {

@@ -13,6 +13,7 @@ import type { ResourceList } from '../fn/io/resource-list.js';
 import { KINDS, REGISTRY } from '../fn/kinds/index.js';
 import { runFunction } from '../fn/pipeline/index.js';
 import { withKindLists } from '../fn/policy/schema-kinds.js';
+import { at } from '../fn/util/field-path.js';
 import { patternInWords, readSettings } from '../fn/policy/settings.js';
 import { ROOT } from './helpers.js';
 import {
@@ -171,6 +172,13 @@ describe('facts of a kind live in the kind', () => {
     const patterns = [...source.matchAll(/"pattern": (".*")/g)].map((m) => JSON.parse(m[1]));
     for (const k of KINDS) for (const p of patterns) expect(p).not.toContain(k.kind);
   });
+
+  it("the source of the policy schema lists no kind's version catalog either", () => {
+    const source = readFileSync(join(ROOT, 'schemas/database-tls-policy.schema.json'), 'utf8');
+    const catalogs = KINDS.flatMap((k) => (k.versionNaming ? [k.versionNaming.catalogKind] : []));
+    expect(catalogs.length).toBe(KINDS.length);
+    for (const c of catalogs) expect(source).not.toContain(`"${c}"`);
+  });
 });
 
 describe('a kind added to the registry alone', () => {
@@ -182,6 +190,7 @@ describe('a kind added to the registry alone', () => {
     resource: 'widgetdbs',
     versions: ['v1'],
     summary: 'a kind made up for this test',
+    versionNaming: { catalogKind: 'WidgetDBVersion' },
     aliases: () => ['server', 'client'],
     plan: (ctx) => ({ strict: (ctx.db.spec as { strict?: boolean }).strict === true }),
     issuesCertificates: (ctx) => ctx.tls !== undefined,
@@ -193,7 +202,7 @@ describe('a kind added to the registry alone', () => {
     connectionSettings: [
       {
         key: 'widgetStrict',
-        path: 'spec.strict',
+        path: at('spec', 'strict'),
         levels: [false, true],
         value: (_, p) => p.strict,
         unset: { withTLS: false, withoutTLS: false },
@@ -259,6 +268,9 @@ describe('a kind added to the registry alone', () => {
     const pattern = schema.definitions.settings.properties.externalDatabases.items.pattern;
     expect(pattern).toMatch(/\|WidgetDB\)\//);
     expect(patternInWords(pattern)).toMatch(/KIND one of .*MySQL, WidgetDB, each name/);
+    const catalogs = schema.definitions.settings.properties.versions.items.properties.kind.enum;
+    expect(catalogs).toContain('WidgetDBVersion');
+    expect(catalogs).toContain('PostgresVersion');
   });
 });
 

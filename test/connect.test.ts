@@ -397,7 +397,7 @@ describe("each kind's client settings", () => {
         severity: 'warning',
         field: 'spec.template.spec.securityContext.fsGroup',
         message:
-          "is not set: the client key is mounted 0440 and owned by root, so only a container running as root can read it; set fsGroup to a group of the container's user (client libraries refuse a key that others may read)",
+          "spec.template.spec.securityContext.fsGroup is not set: the client key is mounted 0440 and owned by root, so only a container running as root can read it; set fsGroup to a group of the container's user (client libraries refuse a key that others may read)",
       },
     ]);
   });
@@ -614,7 +614,7 @@ describe('checks, with their exact messages', () => {
           severity: 'error',
           field: 'metadata.annotations.dbtls.dev/containers',
           message:
-            'names container "web", which the pod template does not have; its containers are "app"',
+            'metadata.annotations.dbtls.dev/containers names container "web", which the pod template does not have; its containers are "app"',
         },
       ],
     ],

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { listYamlFiles } from '../fn/cli/directory.js';
 import { Ignores, parseKrmignore } from '../fn/cli/krmignore.js';
 import { locate } from '../fn/io/positions.js';
+import { at } from '../fn/util/field-path.js';
 import { ROOT, runDist } from './helpers.js';
 
 const POSTGRES = readFileSync(join(ROOT, 'examples/postgres/postgres.yaml'), 'utf8');
@@ -170,17 +171,21 @@ describe('where check DIR places a result', () => {
     '',
   ].join('\n');
 
-  it('at a key that holds dots itself: the shortest run of path segments that names a key', () => {
-    expect(locate(text, 0, 'metadata.annotations.config.kubernetes.io/local-config')).toEqual({
+  it('at a key that holds dots itself: one segment of the path, dots and all', () => {
+    expect(
+      locate(text, 0, at('metadata', 'annotations', 'config.kubernetes.io/local-config')),
+    ).toEqual({
       line: 6,
       column: 5,
     });
-    expect(locate(text, 0, 'data.user.conf')).toEqual({ line: 9, column: 3 });
-    expect(locate(text, 0, 'data.list[1]')).toEqual({ line: 13, column: 7 });
+    expect(locate(text, 0, at('data', 'user.conf'))).toEqual({ line: 9, column: 3 });
+    expect(locate(text, 0, at('data', 'list', 1))).toEqual({ line: 13, column: 7 });
   });
 
   it('at the deepest existing ancestor of a field that is not there', () => {
-    expect(locate(text, 0, 'data.user.json')).toEqual({ line: 7, column: 1 });
-    expect(locate(text, 0, 'data.list[5]')).toEqual({ line: 11, column: 3 });
+    expect(locate(text, 0, at('data', 'user.json'))).toEqual({ line: 7, column: 1 });
+    // The keys user and conf are not the key user.conf.
+    expect(locate(text, 0, at('data', 'user', 'conf'))).toEqual({ line: 7, column: 1 });
+    expect(locate(text, 0, at('data', 'list', 5))).toEqual({ line: 11, column: 3 });
   });
 });

@@ -164,7 +164,7 @@ describe('files and messages', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(
-      `${dir}/a.yaml:5:7: error: not valid YAML: bad indentation of a mapping entry\n`,
+      `${dir}/a.yaml:5:7: error: file is not valid YAML: bad indentation of a mapping entry\n`,
     );
   });
 

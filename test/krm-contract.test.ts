@@ -157,7 +157,7 @@ ${dump([issuer(), postgres()]).replace(/^/gm, '')}`;
       {
         severity: 'error',
         field: 'data.mode',
-        message: 'must be one of standalone, operator, validate; got "cluster"',
+        message: 'data.mode must be one of standalone, operator, validate; got "cluster"',
       },
     ]);
     expect(resultsOf(runDist(resourceList([], cm({ modes: 'operator' }))))).toEqual([

@@ -364,7 +364,7 @@ describe('directory mode applies the same limits per file', () => {
     const check = runDist('', ['check', dir]);
     expect(check.status).toBe(1);
     expect(check.stdout).toBe(
-      `${join(dir, 'bomb.yaml')}:1:1: error: not valid YAML: aliases expand to more than 100000 further nodes, exceeding maxAliasExpansion (100000)\n`,
+      `${join(dir, 'bomb.yaml')}:1:1: error: file is not valid YAML: aliases expand to more than 100000 further nodes, exceeding maxAliasExpansion (100000)\n`,
     );
     const render = runDist('', ['render', dir]);
     expect(render).toMatchObject({ status: 1, stdout: '' });

@@ -290,7 +290,7 @@ describe('spec.serviceTemplates alias stats: applied to the stats Service, as Ku
       {
         severity: 'warning',
         message:
-          'is set on service "pg-stats" by spec.monitor, as the monitoring agent sets it after ' +
+          'spec.serviceTemplates[0].metadata.annotations.prometheus.io/port is set on service "pg-stats" by spec.monitor, as the monitoring agent sets it after ' +
           'applying the template: the template\'s "9100" is not used (it stays "56790")',
         field: 'spec.serviceTemplates[0].metadata.annotations.prometheus.io/port',
       },

@@ -140,7 +140,7 @@ describe('MongoDB certificates', () => {
         severity: 'warning',
         field: 'spec.clusterAuthMode',
         message:
-          'applies to members of a replica set or sharded cluster; a standalone MongoDB has none, so it has no effect',
+          'spec.clusterAuthMode applies to members of a replica set or sharded cluster; a standalone MongoDB has none, so it has no effect',
       },
     ]);
   });
@@ -214,7 +214,7 @@ describe('Redis', () => {
         severity: 'warning',
         field: 'spec.tls',
         message:
-          'is not set: the server accepts plaintext connections from anyone who can reach it',
+          'spec.tls is not set: the server accepts plaintext connections from anyone who can reach it',
       },
     ]);
   });
@@ -265,23 +265,35 @@ describe('spec.version of the kinds that run the upstream image (readUpstreamVer
     ['MariaDB', 'mariadb', '11.4.3'],
     ['MySQL', 'mysql', '8.4.3'],
     ['Redis', 'redis', '7.4.1'],
-  ])('%s: required, and a plain version in standalone mode', (kind, image, example) => {
-    const missing = errorsOf(run(db(kind, {})));
-    expect(missing).toContainEqual(
-      expect.objectContaining({
-        field: 'spec.version',
-        message: `is required: the ${kind} version, e.g. "${example}"`,
-      }),
-    );
-    const catalog = errorsOf(run(db(kind, { version: `${example}-kubedb` })));
-    expect(catalog).toContainEqual(
-      expect.objectContaining({
-        field: 'spec.version',
-        message: `"${example}-kubedb" is not a ${kind} version; standalone mode runs the upstream ${image} image and needs a version such as "${example}" (or use mode: operator)`,
-      }),
-    );
-    // operator mode: KubeDB's catalog names are what KubeDB wants
-    const inOperator = errorsOf(run(db(kind, { version: `${example}-kubedb` }), operator));
-    expect(inOperator.filter((e) => e.field === 'spec.version')).toEqual([]);
-  });
+  ])(
+    '%s: required, and in standalone mode one whose engine version is known',
+    (kind, image, example) => {
+      const missing = errorsOf(run(db(kind, {})));
+      expect(missing).toContainEqual(
+        expect.objectContaining({
+          field: 'spec.version',
+          message: `spec.version is required: the ${kind} version, e.g. "${example}"`,
+        }),
+      );
+      const unknown = errorsOf(run(db(kind, { version: 'corp-build' })));
+      expect(unknown).toContainEqual(
+        expect.objectContaining({
+          field: 'spec.version',
+          message: `"corp-build" names no ${kind}Version dbtls knows (none in the input, the policy's versions or the published catalog) and follows none of KubeDB's naming schemes, so the ${kind} version cannot be known; standalone mode runs the upstream ${image} image of the ${kind} version, so it needs one it can know: declare the ${kind}Version in the policy's versions, or use mode: operator`,
+        }),
+      );
+      // operator mode: KubeDB looks the name up itself; dbtls warns what it cannot check
+      const inOperator = resultsOf(run(db(kind, { version: 'corp-build' }), operator));
+      expect(inOperator.filter((e) => e.field === 'spec.version')).toEqual([
+        expect.objectContaining({ severity: 'warning' }),
+      ]);
+      // a base-image suffix of KubeDB's Official builds runs the upstream image of that version
+      const named = run(db(kind, { version: `${example}-bookworm` }));
+      expect(errorsOf(named).filter((e) => e.field === 'spec.version')).toEqual([]);
+      const images = itemsOf(named, 'StatefulSet').flatMap((s: any) =>
+        s.spec.template.spec.containers.map((c: any) => c.image),
+      );
+      expect(images).toContain(`${image}:${example}`);
+    },
+  );
 });

@@ -35,26 +35,38 @@ describe('PerconaXtraDB validation', () => {
       'spec.requireSSL',
       'requireSSL: true needs TLS: set spec.tls.issuerRef, or remove requireSSL',
     ],
-    [{ requireSSL: 'true' }, 'spec.requireSSL', 'must be true or false, got the string "true"'],
-    [{ requireSSL: 1 }, 'spec.requireSSL', 'must be true or false, got number 1'],
+    [
+      { requireSSL: 'true' },
+      'spec.requireSSL',
+      'spec.requireSSL must be true or false, got the string "true"',
+    ],
+    [{ requireSSL: 1 }, 'spec.requireSSL', 'spec.requireSSL must be true or false, got number 1'],
     [
       { version: undefined },
       'spec.version',
-      'is required: the Percona XtraDB Cluster version, e.g. "8.0.39"',
+      'spec.version is required: the Percona XtraDB Cluster version, e.g. "8.0.39"',
     ],
-    [{ version: 8 }, 'spec.version', 'must be a non-empty string, got number 8'],
+    [{ version: 8 }, 'spec.version', 'spec.version must be a non-empty string, got number 8'],
     [
-      { version: '8.0.39-v1' },
+      { version: '8.0.39-kubedb' },
       'spec.version',
-      '"8.0.39-v1" is not a Percona XtraDB Cluster version; standalone mode runs the percona/percona-xtradb-cluster image and needs a version such as "8.0.39" (or use mode: operator)',
+      '"8.0.39-kubedb" is Percona XtraDB Cluster 8.0.39 of a distribution dbtls cannot tell from the name (no PerconaXtraDBVersion of this name in the input, the policy\'s versions or the published catalog); standalone mode runs the upstream percona/percona-xtradb-cluster image of the Percona XtraDB Cluster version: declare it in the policy\'s versions, or use mode: operator',
     ],
     [
       { replicas: 1 },
       'spec.replicas',
       '1 is too few: a Percona XtraDB Cluster has at least 3 nodes (KubeDB refuses fewer)',
     ],
-    [{ replicas: 0 }, 'spec.replicas', 'must be an integer of at least 1, got number 0'],
-    [{ replicas: '3' }, 'spec.replicas', 'must be an integer of at least 1, got the string "3"'],
+    [
+      { replicas: 0 },
+      'spec.replicas',
+      'spec.replicas must be an integer of at least 1, got number 0',
+    ],
+    [
+      { replicas: '3' },
+      'spec.replicas',
+      'spec.replicas must be an integer of at least 1, got the string "3"',
+    ],
     [
       { tls: { certificates: [] } },
       'spec.tls.issuerRef',
@@ -64,11 +76,6 @@ describe('PerconaXtraDB validation', () => {
       { tls: { issuerRef: ISSUER, requireSSL: true } },
       'spec.tls.requireSSL',
       'unknown field "requireSSL"; spec.tls has issuerRef, certificates',
-    ],
-    [
-      { tls: { issuerRef: ISSUER, certificates: [{ alias: 'exporter' }] } },
-      'spec.tls.certificates[0].alias',
-      'unknown alias "exporter"; this resource issues server, client, metrics-exporter',
     ],
     [
       { tls: { issuerRef: { ...ISSUER, name: 'nope' } } },
@@ -107,7 +114,7 @@ describe('PerconaXtraDB validation', () => {
   });
 
   it('accepts a KubeDB version name in operator mode and serves v1alpha2', () => {
-    expect(run(pxc({ version: '8.0.39-v1' }), operator).status).toBe(0);
+    expect(run(pxc({ version: '8.0.39-kubedb' }), operator).status).toBe(0);
     const alpha = run(pxc({}, 'pxc', 'demo', 'kubedb.com/v1alpha2'));
     expect(alpha.status).toBe(0);
     expect(itemsOf(alpha, 'Certificate')).toHaveLength(3);
@@ -155,7 +162,7 @@ describe('PerconaXtraDB validation', () => {
         severity: 'warning',
         field: 'spec.monitor.prometheus.serviceMonitor',
         message:
-          'is not set: with agent prometheus.io/operator KubeDB creates no ServiceMonitor without it (its agent stops at "serviceMonitor spec is empty"), and neither does dbtls; set serviceMonitor.labels to those your Prometheus selects',
+          'spec.monitor.prometheus.serviceMonitor is not set: with agent prometheus.io/operator KubeDB creates no ServiceMonitor without it (its agent stops at "serviceMonitor spec is empty"), and neither does dbtls; set serviceMonitor.labels to those your Prometheus selects',
       },
       {
         // spec.configSecret is honoured (test/user-config.test.ts): the Secret is not checked.
@@ -168,7 +175,7 @@ describe('PerconaXtraDB validation', () => {
         severity: 'info',
         field: 'metadata.annotations.config.kubernetes.io/local-config',
         message:
-          'set to "true", so that PerconaXtraDB/demo/pxc itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the KubeDB operator)',
+          'metadata.annotations.config.kubernetes.io/local-config is set to "true", so that PerconaXtraDB/demo/pxc itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the KubeDB operator)',
       },
     ]);
     expect(resultsOf(run(pxc({ monitor: { agent: 'prometheus.io/operator' } }), operator))).toEqual(
@@ -398,7 +405,10 @@ describe('PerconaXtraDB rendering', () => {
       '!include /etc/mysql/dbtls/my.cnf\n!include /etc/mysql/dbtls/wsrep.cnf\n',
     );
     expect(data['start.sh']).toContain(
-      'exec /entrypoint.sh mysqld --defaults-extra-file=/etc/mysql/dbtls/server.cnf $bootstrap\n',
+      // The TLS options after the option files, where no file overrides them.
+      'exec /entrypoint.sh mysqld --defaults-extra-file=/etc/mysql/dbtls/server.cnf ' +
+        '--ssl-ca=/etc/mysql/certs/trust/ca.crt --ssl-cert=/etc/mysql/certs/server/tls.crt ' +
+        '--ssl-key=/etc/mysql/certs/server/tls.key $bootstrap\n',
     );
   });
 

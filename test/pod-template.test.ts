@@ -385,9 +385,18 @@ describe('spec.podTemplate (api/v2: KubeDB v1 kinds)', () => {
     );
     const c = 'spec.podTemplate.spec.containers[0]';
     expect(errorsOf(r)).toEqual([
-      error('spec.podTemplate.spec.nodeSelector', 'must be a mapping of strings, got a list'),
-      error('spec.podTemplate.spec.tolerations', 'must be a list, got a mapping'),
-      error('spec.podTemplate.spec.priority', 'must be an integer, got the string "10"'),
+      error(
+        'spec.podTemplate.spec.nodeSelector',
+        'spec.podTemplate.spec.nodeSelector must be a mapping of strings, got a list',
+      ),
+      error(
+        'spec.podTemplate.spec.tolerations',
+        'spec.podTemplate.spec.tolerations must be a list, got a mapping',
+      ),
+      error(
+        'spec.podTemplate.spec.priority',
+        'spec.podTemplate.spec.priority must be an integer, got the string "10"',
+      ),
       error(
         'spec.podTemplate.spec.volumes[0].name',
         '"data" is a volume dbtls renders; choose another name',
@@ -396,8 +405,8 @@ describe('spec.podTemplate (api/v2: KubeDB v1 kinds)', () => {
         `${c}.resources.requests.memory`,
         '"lots" is not a Kubernetes quantity (e.g. 500m, 2Gi)',
       ),
-      error(`${c}.resources.limits`, 'must be a mapping, got a list'),
-      error(`${c}.env`, 'must be a list, got a mapping'),
+      error(`${c}.resources.limits`, `${c}.resources.limits must be a mapping, got a list`),
+      error(`${c}.env`, `${c}.env must be a list, got a mapping`),
       error(
         `${c}.volumeMounts[0].mountPath`,
         '/etc/dbtls is where dbtls mounts a volume of its own; choose another path',
@@ -625,7 +634,7 @@ describe('spec.podTemplate per kind', () => {
     expect(resultsOf(r).find((x) => x.field === 'spec.podTemplate')).toEqual(
       warn(
         'spec.podTemplate',
-        'is not used with spec.topology: each group has its own pod template (spec.topology.aggregator.podTemplate, spec.topology.leaf.podTemplate)',
+        'spec.podTemplate is not used with spec.topology: each group has its own pod template (spec.topology.aggregator.podTemplate, spec.topology.leaf.podTemplate)',
       ),
     );
     expect(podOf(r, 'sdb-aggregator').spec.nodeSelector).toEqual({ pool: 'aggregators' });

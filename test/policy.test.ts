@@ -366,12 +366,12 @@ describe('privateKey', () => {
     [
       { algorithm: 'rsa' },
       'spec.rules.privateKey.algorithm',
-      'must be one of RSA, ECDSA, Ed25519; got "rsa"',
+      'spec.rules.privateKey.algorithm must be one of RSA, ECDSA, Ed25519; got "rsa"',
     ],
     [
       { rotationPolicy: 'Sometimes' },
       'spec.rules.privateKey.rotationPolicy',
-      'must be one of Always, Never; got "Sometimes"',
+      'spec.rules.privateKey.rotationPolicy must be one of Always, Never; got "Sometimes"',
     ],
   ])('policy %j is itself checked', (rule, field, message) => {
     const r = run({ privateKey: rule }, issuer(), postgres());
@@ -482,7 +482,7 @@ describe('the policy document', () => {
     [
       { requireTLS: { enforcement: 'warn' } },
       'spec.rules.requireTLS.enforcement',
-      'must be one of enforce, audit; got "warn"',
+      'spec.rules.requireTLS.enforcement must be one of enforce, audit; got "warn"',
     ],
     [{ requireSSL: {} }, 'spec.rules.requireSSL', 'unknown field "requireSSL"'],
     [
@@ -493,14 +493,18 @@ describe('the policy document', () => {
     [
       { requireTLS: { defaultIssuerRef: { name: 'x' } } },
       'spec.rules.requireTLS.defaultIssuerRef.kind',
-      'is required',
+      'spec.rules.requireTLS.defaultIssuerRef.kind is required',
     ],
     [
       { allowedIssuers: { issuers: [] } },
       'spec.rules.allowedIssuers.issuers',
-      'must NOT have fewer than 1 items',
+      'spec.rules.allowedIssuers.issuers must NOT have fewer than 1 items',
     ],
-    [{ connectionSecurity: {} }, 'spec.rules.connectionSecurity.minimum', 'is required'],
+    [
+      { connectionSecurity: {} },
+      'spec.rules.connectionSecurity.minimum',
+      'spec.rules.connectionSecurity.minimum is required',
+    ],
   ])('%j → %s', (rules, field, message) => {
     const r = run(rules, issuer(), postgres());
     expect(r.status).toBe(1);

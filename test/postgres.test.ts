@@ -44,18 +44,36 @@ describe('Postgres validation', () => {
       'spec.clientAuthMode',
       'clientAuthMode cert authenticates clients by their TLS certificate and needs TLS: set spec.tls and an sslMode other than disable',
     ],
-    [{ version: undefined }, 'spec.version', 'is required: the PostgreSQL version, e.g. "16.4"'],
+    [
+      { version: undefined },
+      'spec.version',
+      'spec.version is required: the PostgreSQL version, e.g. "16.4"',
+    ],
     [
       { version: 'timescaledb-2.14.2-pg16' },
       'spec.version',
-      '"timescaledb-2.14.2-pg16" does not start with a PostgreSQL major version',
+      '"timescaledb-2.14.2-pg16" is PostgreSQL 16.2 of the TimescaleDB distribution (PostgresVersion "timescaledb-2.14.2-pg16" of KubeDB\'s published catalog (kubedb/installer@0c6e2459d95d), image docker.io/timescale/timescaledb:2.14.2-pg16-oss); standalone mode runs the upstream postgres image of the PostgreSQL version only: name an Official PostgresVersion, or use mode: operator',
     ],
     [
-      { version: '16.1-bookworm' },
+      { version: '17.9-percona' },
       'spec.version',
-      '"16.1-bookworm" is a KubeDB distribution; standalone mode runs the upstream postgres image and needs a plain version such as "16.4" (or use mode: operator)',
+      '"17.9-percona" is PostgreSQL 17.9 of the Percona distribution (PostgresVersion "17.9-percona" of KubeDB\'s published catalog (kubedb/installer@0c6e2459d95d), image ghcr.io/appscode-images/postgres:17.9-percona); standalone mode runs the upstream postgres image of the PostgreSQL version only: name an Official PostgresVersion such as "17.9", or use mode: operator',
     ],
-    [{ replicas: 0 }, 'spec.replicas', 'must be an integer of at least 1, got number 0'],
+    [
+      { version: 'corp-16' },
+      'spec.version',
+      "\"corp-16\" names no PostgresVersion dbtls knows (none in the input, the policy's versions or the published catalog) and follows none of KubeDB's naming schemes, so the PostgreSQL version cannot be known; standalone mode runs the upstream postgres image of the PostgreSQL version, so it needs one it can know: declare the PostgresVersion in the policy's versions, or use mode: operator",
+    ],
+    [
+      { version: '16.1-custom' },
+      'spec.version',
+      '"16.1-custom" is PostgreSQL 16.1 of a distribution dbtls cannot tell from the name (no PostgresVersion of this name in the input, the policy\'s versions or the published catalog); standalone mode runs the upstream postgres image of the PostgreSQL version: declare it in the policy\'s versions, or use mode: operator',
+    ],
+    [
+      { replicas: 0 },
+      'spec.replicas',
+      'spec.replicas must be an integer of at least 1, got number 0',
+    ],
     [
       { tls: { certificates: [] } },
       'spec.tls.issuerRef',
@@ -66,7 +84,7 @@ describe('Postgres validation', () => {
       'spec.tls.ca',
       'unknown field "ca"; spec.tls has issuerRef, certificates',
     ],
-    [{ tls: 'yes' }, 'spec.tls', 'must be a mapping, got the string "yes"'],
+    [{ tls: 'yes' }, 'spec.tls', 'spec.tls must be a mapping, got the string "yes"'],
   ])('%j → %s', (spec, field, message) => {
     const r = run(postgres(spec as Record<string, unknown>));
     expect(r.status).toBe(1);
@@ -77,15 +95,19 @@ describe('Postgres validation', () => {
     [
       { kind: 'Issuer', name: 'ca', apiGroup: 'cert-manager' },
       'spec.tls.issuerRef.apiGroup',
-      'must be "cert-manager.io", got the string "cert-manager": only cert-manager issuers are supported',
+      'spec.tls.issuerRef.apiGroup must be "cert-manager.io", got the string "cert-manager": only cert-manager issuers are supported',
     ],
     [
       { kind: 'issuer', name: 'ca' },
       'spec.tls.issuerRef.kind',
-      'must be Issuer or ClusterIssuer, got the string "issuer"',
+      'spec.tls.issuerRef.kind must be Issuer or ClusterIssuer, got the string "issuer"',
     ],
-    [{ name: 'ca' }, 'spec.tls.issuerRef.kind', 'is required: Issuer or ClusterIssuer'],
-    [{ kind: 'Issuer' }, 'spec.tls.issuerRef.name', 'is required'],
+    [
+      { name: 'ca' },
+      'spec.tls.issuerRef.kind',
+      'spec.tls.issuerRef.kind is required: Issuer or ClusterIssuer',
+    ],
+    [{ kind: 'Issuer' }, 'spec.tls.issuerRef.name', 'spec.tls.issuerRef.name is required'],
     [
       { kind: 'Issuer', name: 'other' },
       'spec.tls.issuerRef.name',
@@ -136,11 +158,6 @@ describe('Postgres validation', () => {
 
   it.each([
     [
-      [{ alias: 'exporter' }],
-      'spec.tls.certificates[0].alias',
-      'unknown alias "exporter"; this resource issues server, client, metrics-exporter',
-    ],
-    [
       [{ alias: 'server' }, { alias: 'server' }],
       'spec.tls.certificates[1].alias',
       'alias "server" is already customised by spec.tls.certificates[0]; give each alias once',
@@ -148,7 +165,7 @@ describe('Postgres validation', () => {
     [
       [{ secretName: 'x' }],
       'spec.tls.certificates[0].alias',
-      'is required: one of server, client, metrics-exporter',
+      'spec.tls.certificates[0].alias is required: one of server, client, metrics-exporter',
     ],
     [
       [{ alias: 'server', duration: '90d' }],
@@ -163,12 +180,12 @@ describe('Postgres validation', () => {
     [
       [{ alias: 'server', dnsNames: 'a.example' }],
       'spec.tls.certificates[0].dnsNames',
-      'must be a list of strings, got the string "a.example"',
+      'spec.tls.certificates[0].dnsNames must be a list of strings, got the string "a.example"',
     ],
     [
       [{ alias: 'server', ipAddresses: [127001] }],
       'spec.tls.certificates[0].ipAddresses[0]',
-      'must be a string, got number 127001',
+      'spec.tls.certificates[0].ipAddresses[0] must be a string, got number 127001',
     ],
     [
       [{ alias: 'server', subject: { organisation: ['x'] } }],
@@ -178,7 +195,7 @@ describe('Postgres validation', () => {
     [
       [{ alias: 'server', privateKey: { encoding: 'PEM' } }],
       'spec.tls.certificates[0].privateKey.encoding',
-      'must be PKCS1 or PKCS8, got the string "PEM"',
+      'spec.tls.certificates[0].privateKey.encoding must be PKCS1 or PKCS8, got the string "PEM"',
     ],
     [
       [{ alias: 'server', commonName: 'x' }],
@@ -190,7 +207,11 @@ describe('Postgres validation', () => {
       'spec.tls.certificates[0].issuerRef.name',
       'Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster',
     ],
-    [{ alias: 'server' }, 'spec.tls.certificates', 'must be a list, got a mapping'],
+    [
+      { alias: 'server' },
+      'spec.tls.certificates',
+      'spec.tls.certificates must be a list, got a mapping',
+    ],
   ])('certificates %j → %s', (certificates, field, message) => {
     const r = run(postgres({ tls: tlsWith(certificates as unknown[]) }));
     expect(errorsOf(r)).toEqual([{ severity: 'error', field, message }]);
@@ -236,6 +257,18 @@ describe('Postgres validation', () => {
     expect(itemsOf(run(alpha), 'ConfigMap')[0].data['pg_hba.conf']).toContain(
       'hostssl all all all md5\n',
     );
+    // The deprecation warning says the md5 is the API's default, not the user's choice.
+    expect(resultsOf(run(alpha))).toContainEqual({
+      severity: 'warning',
+      field: 'spec.clientAuthMode',
+      message:
+        "spec.clientAuthMode is not set, and kubedb.com/v1alpha2 defaults it to md5 (KubeDB's v1 " +
+        'defaults to scram from PostgreSQL 18): md5 password authentication is deprecated from ' +
+        'PostgreSQL 18; set clientAuthMode: scram',
+    });
+    // KubeDB's v1 defaults to scram from 18: no warning.
+    const v1 = resultsOf(run(postgres({ version: '18.1' })));
+    expect(v1.filter((r) => r.field === 'spec.clientAuthMode')).toEqual([]);
   });
 
   it('warns where a combination works but is unwise', () => {
@@ -243,6 +276,16 @@ describe('Postgres validation', () => {
       severity: 'warning',
       field: 'spec.clientAuthMode',
       message: 'md5 password authentication is deprecated from PostgreSQL 18; use scram',
+    });
+    // v1alpha2 defaults to md5 on every version: the warning says it is the default.
+    const alpha = { ...postgres({ version: '18.1' }), apiVersion: 'kubedb.com/v1alpha2' };
+    expect(resultsOf(run(alpha))).toContainEqual({
+      severity: 'warning',
+      field: 'spec.clientAuthMode',
+      message:
+        "spec.clientAuthMode is not set, and kubedb.com/v1alpha2 defaults it to md5 (KubeDB's v1 " +
+        'defaults to scram from PostgreSQL 18): md5 password authentication is deprecated from ' +
+        'PostgreSQL 18; set clientAuthMode: scram',
     });
   });
 
@@ -273,7 +316,7 @@ describe('Postgres validation', () => {
         severity: 'warning',
         field: 'spec.monitor.prometheus.serviceMonitor',
         message:
-          'is not set: with agent prometheus.io/operator KubeDB creates no ServiceMonitor without it (its agent stops at "serviceMonitor spec is empty"), and neither does dbtls; set serviceMonitor.labels to those your Prometheus selects',
+          'spec.monitor.prometheus.serviceMonitor is not set: with agent prometheus.io/operator KubeDB creates no ServiceMonitor without it (its agent stops at "serviceMonitor spec is empty"), and neither does dbtls; set serviceMonitor.labels to those your Prometheus selects',
       },
     ]);
   });
@@ -283,7 +326,7 @@ describe('Postgres validation', () => {
       postgres({
         sslMode: 'bogus',
         clientAuthMode: 'bogus',
-        tls: tlsWith([{ alias: 'nope' }, { alias: 'server', duration: '1d' }]),
+        tls: tlsWith([{ alias: 7 }, { alias: 'server', duration: '1d' }]),
       }),
     );
     expect(errorsOf(r).map((e) => e.field)).toEqual([
@@ -438,7 +481,7 @@ describe('Postgres rendering', () => {
       severity: 'info',
       field: 'metadata.annotations.config.kubernetes.io/local-config',
       message:
-        'set to "true", so that Postgres/demo/pg itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the KubeDB operator)',
+        'metadata.annotations.config.kubernetes.io/local-config is set to "true", so that Postgres/demo/pg itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the KubeDB operator)',
     };
     expect(resultsOf(standalone).filter((r) => r.field === marked.field)).toEqual([marked]);
     expect(

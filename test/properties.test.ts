@@ -215,7 +215,7 @@ function checkOutcome(text: string, g: GeneratedList, out: KrmOutcome): Obj {
             field: { path: `metadata.annotations.${LOCAL_CONFIG}` },
             resourceRef: expect.objectContaining({ kind: db.kind, name: db.metadata.name }),
             message: expect.stringMatching(
-              /^set to "true", so that \S+ itself is not applied: standalone mode renders its Certificates and workload in its place /,
+              /^metadata.annotations.config.kubernetes.io\/local-config is set to "true", so that \S+ itself is not applied: standalone mode renders its Certificates and workload in its place /,
             ),
           }),
         );

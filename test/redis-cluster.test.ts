@@ -174,7 +174,7 @@ describe('Redis Cluster mode in standalone mode', () => {
         severity: 'warning',
         field: 'spec.tls',
         message:
-          'is not set: the server accepts plaintext connections from anyone who can reach it',
+          'spec.tls is not set: the server accepts plaintext connections from anyone who can reach it',
       },
     ]);
   });

@@ -78,9 +78,20 @@ const BUILT: Record<string, { expression: string; patterns: string[] }[]> = {
       patterns: ['(^|\\.)(cert-manager\\.io|dbtls\\.dev|kubedb\\.com|kubevault\\.com)$'],
     },
   ],
-  'fn/validate/certificate-spec.ts': [
+  'fn/validate/go-formats.ts': [
     {
       expression: '`^${DNS1123_LABEL}(\\\\.${DNS1123_LABEL})*$`',
+      patterns: ['^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'],
+    },
+  ],
+  // apimachinery's DNS-1123 label and subdomain, built from one label pattern.
+  'fn/validate/object-names.ts': [
+    {
+      expression: '`^${LABEL}$`',
+      patterns: ['^[a-z0-9]([-a-z0-9]*[a-z0-9])?$'],
+    },
+    {
+      expression: '`^${LABEL}(\\\\.${LABEL})*$`',
       patterns: ['^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'],
     },
   ],

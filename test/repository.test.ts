@@ -49,6 +49,25 @@ describe('the repository is self-contained', () => {
     }
   });
 
+  it('the Kubernetes API schema under test/data/kubernetes has its provenance', () => {
+    const dir = join(ROOT, 'test/data/kubernetes');
+    const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(files).toEqual(['admissionregistration.k8s.io_v1.json']);
+    for (const file of files) {
+      const row = readme.split('\n').find((l) => l.startsWith('|') && l.includes(`\`${file}\``));
+      expect(row, `${file} has a row in test/data/kubernetes/README.md`).toBeDefined();
+      // repository | path | commit | licence
+      expect(row).toMatch(
+        /\[kubernetes\/kubernetes\]\(https:\/\/github\.com\/kubernetes\/kubernetes\) \| `api\/openapi-spec\/v3\/` .*\| `[0-9a-f]{40}`.* \| Apache License 2\.0/,
+      );
+    }
+    // The licence text the README points to.
+    expect(readFileSync(join(ROOT, 'test/data/pod-security/LICENSE'), 'utf8')).toContain(
+      'Apache License',
+    );
+  });
+
   it('the Pod Security test pods under test/data/pod-security have their provenance and licence', () => {
     const dir = join(ROOT, 'test/data/pod-security');
     const readme = readFileSync(join(dir, 'README.md'), 'utf8');

@@ -12,11 +12,8 @@ import { loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import * as models from '@kubernetes/client-node/dist/gen/models/all.js';
 import { findKind } from '../fn/kinds/index.js';
-import {
-  dns1123SubdomainErrors,
-  formatWebhookError,
-  validateCertificateSpec,
-} from '../fn/validate/certificate-spec.js';
+import { formatWebhookError, validateCertificateSpec } from '../fn/validate/certificate-spec.js';
+import { dns1123SubdomainErrors } from '../fn/validate/go-formats.js';
 import { KUBERNETES_SCHEMA } from '../fn/io/yaml.js';
 import { ROOT, resourceList, runDist, runFn } from './helpers.js';
 
@@ -202,8 +199,16 @@ const exampleDirs = [
       .map((d) => d.file.split('/').slice(0, -1).join('/')),
   ),
 ];
-const crdKey = (o: Schema) =>
-  `${String(o.apiVersion).split('/')[0]}/${String(o.apiVersion).split('/')[1]}/${o.kind}`;
+/**
+ * The CRD an input is checked against. A KubeDB GitOps object (gitops.kubedb.com/v1alpha1) carries
+ * the spec of its kubedb.com counterpart (kubedb/apimachinery apis/gitops/v1alpha1: `Spec
+ * dbv1.PostgresSpec`, …), so it is checked against that kind's CRD.
+ */
+const crdKey = (o: Schema) => {
+  const counterpart = findKind(o)?.counterpart?.apiVersion;
+  const apiVersion = String(counterpart ?? o.apiVersion);
+  return `${apiVersion.split('/')[0]}/${apiVersion.split('/')[1]}/${o.kind}`;
+};
 
 describe("example inputs validate against their kinds' upstream schemas", () => {
   const checked = exampleDocs.filter(({ doc }) => findKind(doc) || crds.has(crdKey(doc)));

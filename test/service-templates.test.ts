@@ -223,19 +223,19 @@ describe('spec.serviceTemplates: declared names in the server certificate', () =
       'not a list',
       { primary: {} },
       'spec.serviceTemplates',
-      'must be a list of service templates, got a mapping',
+      'spec.serviceTemplates must be a list of service templates, got a mapping',
     ],
     [
       'an entry that is no mapping',
       ['primary'],
       'spec.serviceTemplates[0]',
-      'must be a mapping with alias, metadata and spec, got the string "primary"',
+      'spec.serviceTemplates[0] must be a mapping with alias, metadata and spec, got the string "primary"',
     ],
     [
       'a spec that is no mapping',
       [{ alias: 'primary', spec: 'LoadBalancer' }],
       'spec.serviceTemplates[0].spec',
-      'must be a mapping, got the string "LoadBalancer"',
+      'spec.serviceTemplates[0].spec must be a mapping, got the string "LoadBalancer"',
     ],
     [
       'a loadBalancerIP that is no IP',
@@ -247,13 +247,13 @@ describe('spec.serviceTemplates: declared names in the server certificate', () =
       'externalIPs that are no list',
       [{ alias: 'primary', spec: { externalIPs: '1.2.3.4' } }],
       'spec.serviceTemplates[0].spec.externalIPs',
-      'must be a list of IP addresses, got the string "1.2.3.4"',
+      'spec.serviceTemplates[0].spec.externalIPs must be a list of IP addresses, got the string "1.2.3.4"',
     ],
     [
       'a hostname annotation that is no string',
       [{ alias: 'primary', metadata: { annotations: { [HOSTNAME]: ['a.example.com'] } } }],
       `spec.serviceTemplates[0].metadata.annotations.${HOSTNAME}`,
-      'must be a comma-separated string of host names, got a list',
+      `spec.serviceTemplates[0].metadata.annotations.${HOSTNAME} must be a comma-separated string of host names, got a list`,
     ],
     [
       'a host name that is no DNS name',
@@ -387,7 +387,7 @@ describe('spec.serviceTemplates in standalone mode: applied to the rendered Serv
         severity: 'warning',
         field: 'spec.serviceTemplates[0].spec.ports[1]',
         message:
-          "has no name: KubeDB matches a template's ports to the Service's by name (primary) and ignores this one",
+          "spec.serviceTemplates[0].spec.ports[1] has no name: KubeDB matches a template's ports to the Service's by name (primary) and ignores this one",
       },
     ]);
     expect(named(r, 'db').spec.ports).toEqual([
@@ -400,13 +400,13 @@ describe('spec.serviceTemplates in standalone mode: applied to the rendered Serv
       'a nodePort on a ClusterIP Service',
       { ports: [{ name: 'primary', port: 5432, nodePort: 30001 }] },
       'spec.serviceTemplates[0].spec.ports[0].nodePort',
-      'may not be used when type is ClusterIP: the API server would refuse the Service; set type NodePort or LoadBalancer, or remove the nodePort',
+      'spec.serviceTemplates[0].spec.ports[0].nodePort may not be used when type is ClusterIP: the API server would refuse the Service; set type NodePort or LoadBalancer, or remove the nodePort',
     ],
     [
       'loadBalancerSourceRanges on a NodePort Service',
       { type: 'NodePort', loadBalancerSourceRanges: ['10.0.0.0/8'] },
       'spec.serviceTemplates[0].spec.loadBalancerSourceRanges',
-      "may only be used when type is LoadBalancer (the template's type is NodePort): the API server would refuse the Service",
+      "spec.serviceTemplates[0].spec.loadBalancerSourceRanges may only be used when type is LoadBalancer (the template's type is NodePort): the API server would refuse the Service",
     ],
     [
       'a source range that is no IP range',
@@ -418,19 +418,19 @@ describe('spec.serviceTemplates in standalone mode: applied to the rendered Serv
       'externalTrafficPolicy on a ClusterIP Service',
       { externalTrafficPolicy: 'Local' },
       'spec.serviceTemplates[0].spec.externalTrafficPolicy',
-      'may only be set for a Service reachable from outside the cluster (type NodePort or LoadBalancer, or externalIPs): the API server would refuse it on this ClusterIP Service',
+      'spec.serviceTemplates[0].spec.externalTrafficPolicy may only be set for a Service reachable from outside the cluster (type NodePort or LoadBalancer, or externalIPs): the API server would refuse it on this ClusterIP Service',
     ],
     [
       'an externalTrafficPolicy of another spelling',
       { type: 'LoadBalancer', externalTrafficPolicy: 'local' },
       'spec.serviceTemplates[0].spec.externalTrafficPolicy',
-      'must be "Cluster" or "Local", got the string "local"',
+      'spec.serviceTemplates[0].spec.externalTrafficPolicy must be "Cluster" or "Local", got the string "local"',
     ],
     [
       'healthCheckNodePort without externalTrafficPolicy Local',
       { type: 'LoadBalancer', healthCheckNodePort: 30100 },
       'spec.serviceTemplates[0].spec.healthCheckNodePort',
-      'may only be set when type is LoadBalancer and externalTrafficPolicy is Local: the API server would refuse the Service',
+      'spec.serviceTemplates[0].spec.healthCheckNodePort may only be set when type is LoadBalancer and externalTrafficPolicy is Local: the API server would refuse the Service',
     ],
     [
       'type ExternalName',
@@ -443,19 +443,19 @@ describe('spec.serviceTemplates in standalone mode: applied to the rendered Serv
       // no second error for the ranges: they were meant for the LoadBalancer misspelt
       { type: 'Loadbalancer', loadBalancerSourceRanges: ['10.0.0.0/8'] },
       'spec.serviceTemplates[0].spec.type',
-      'must be one of "ClusterIP", "NodePort", "LoadBalancer", "ExternalName", got the string "Loadbalancer"',
+      'spec.serviceTemplates[0].spec.type must be one of "ClusterIP", "NodePort", "LoadBalancer", "ExternalName", got the string "Loadbalancer"',
     ],
     [
       'a headless LoadBalancer',
       { type: 'LoadBalancer', clusterIP: 'None' },
       'spec.serviceTemplates[0].spec.clusterIP',
-      'may not be "None" when type is LoadBalancer: the API server refuses a headless LoadBalancer Service',
+      'spec.serviceTemplates[0].spec.clusterIP may not be "None" when type is LoadBalancer: the API server refuses a headless LoadBalancer Service',
     ],
     [
       'a nodePort out of range',
       { type: 'NodePort', ports: [{ name: 'primary', port: 5432, nodePort: 70000 }] },
       'spec.serviceTemplates[0].spec.ports[0].nodePort',
-      'must be a port number (1-65535), got number 70000',
+      'spec.serviceTemplates[0].spec.ports[0].nodePort must be a port number (1-65535), got number 70000',
     ],
   ])('standalone mode refuses %s, naming the field', (_what, spec, field, message) => {
     const r = standalone(KINDS.Postgres([{ alias: 'primary', spec }]));
@@ -480,25 +480,25 @@ describe('spec.serviceTemplates in standalone mode: applied to the rendered Serv
       'sessionAffinityConfig',
       { alias: 'primary', spec: { sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } } },
       'spec.serviceTemplates[0].spec.sessionAffinityConfig',
-      'is not applied: the KubeDB operator does not copy it to the Service (a template has no sessionAffinity for it to configure)',
+      'spec.serviceTemplates[0].spec.sessionAffinityConfig is not applied: the KubeDB operator does not copy it to the Service (a template has no sessionAffinity for it to configure)',
     ],
     [
       'a field service templates do not have',
       { alias: 'primary', spec: { ipFamilyPolicy: 'PreferDualStack' } },
       'spec.serviceTemplates[0].spec.ipFamilyPolicy',
-      'is not a field of a KubeDB service template (only type, clusterIP, ports, externalIPs, loadBalancerIP, loadBalancerSourceRanges, externalTrafficPolicy, healthCheckNodePort, sessionAffinityConfig): the API server drops it from the Postgres, and dbtls does not apply it',
+      'spec.serviceTemplates[0].spec.ipFamilyPolicy is not a field of a KubeDB service template (only type, clusterIP, ports, externalIPs, loadBalancerIP, loadBalancerSourceRanges, externalTrafficPolicy, healthCheckNodePort, sessionAffinityConfig): the API server drops it from the Postgres, and dbtls does not apply it',
     ],
     [
       'a label in the kubedb.com domain',
       { alias: 'primary', metadata: { labels: { 'kubedb.com/role': 'primary' } } },
       'spec.serviceTemplates[0].metadata.labels.kubedb.com/role',
-      'is a label KubeDB sets on its Services itself and never takes from a template; it is not applied',
+      'spec.serviceTemplates[0].metadata.labels.kubedb.com/role is a label KubeDB sets on its Services itself and never takes from a template; it is not applied',
     ],
     [
       'a label KubeDB keeps for itself',
       { alias: 'primary', metadata: { labels: { 'app.kubernetes.io/instance': 'other' } } },
       'spec.serviceTemplates[0].metadata.labels.app.kubernetes.io/instance',
-      'is a label KubeDB sets on its Services itself and never takes from a template; it is not applied',
+      'spec.serviceTemplates[0].metadata.labels.app.kubernetes.io/instance is a label KubeDB sets on its Services itself and never takes from a template; it is not applied',
     ],
   ])(
     'a warning for %s, and the Service as KubeDB would have it',
@@ -519,7 +519,7 @@ describe('spec.serviceTemplates in standalone mode: applied to the rendered Serv
         severity: 'warning',
         field: 'spec.serviceTemplates[0].spec.loadBalancerIP',
         message:
-          'applies to a Service of type LoadBalancer only; the API server accepts it on type ClusterIP and ignores it',
+          'spec.serviceTemplates[0].spec.loadBalancerIP applies to a Service of type LoadBalancer only; the API server accepts it on type ClusterIP and ignores it',
       },
     ]);
     expect(named(r, 'db').spec).toMatchObject({ type: 'ClusterIP', loadBalancerIP: '203.0.113.5' });
@@ -571,22 +571,22 @@ describe('spec.serviceTemplates in standalone mode: applied to the rendered Serv
       {
         severity: 'error',
         field: `${at}.annotations.a/b/c`,
-        message: `is not a key: a key is a name with at most one prefix ('prefix/name'): ${refused}`,
+        message: `${at}.annotations.a/b/c is not a key: a key is a name with at most one prefix ('prefix/name'): ${refused}`,
       },
       {
         severity: 'error',
         field: `${at}.annotations.${'x'.repeat(64)}`,
-        message: `has the name "${'x'.repeat(64)}", not ${name}: ${refused}`,
+        message: `${at}.annotations.${'x'.repeat(64)} has the name "${'x'.repeat(64)}", not ${name}: ${refused}`,
       },
       {
         severity: 'error',
         field: `${at}.labels.tier`,
-        message: `has the value "front end", not empty nor ${name}: ${refused}`,
+        message: `${at}.labels.tier has the value "front end", not empty nor ${name}: ${refused}`,
       },
       {
         severity: 'error',
         field: `${at}.labels.Example.com/team`,
-        message: `has the prefix "Example.com", which is no DNS subdomain (lowercase letters, digits, '-', '.'): ${refused}`,
+        message: `${at}.labels.Example.com/team has the prefix "Example.com", which is no DNS subdomain (lowercase letters, digits, '-', '.'): ${refused}`,
       },
     ]);
   });
@@ -606,7 +606,7 @@ describe('spec.serviceTemplates in standalone mode: applied to the rendered Serv
         severity: 'error',
         field: 'spec.serviceTemplates[0].metadata.annotations.config.kubernetes.io/local-config',
         message:
-          'is an annotation kpt or dbtls reads from the objects dbtls generates; on a Service it would change how the package is rendered: remove it from the template',
+          'spec.serviceTemplates[0].metadata.annotations.config.kubernetes.io/local-config is an annotation kpt or dbtls reads from the objects dbtls generates; on a Service it would change how the package is rendered: remove it from the template',
       },
       {
         severity: 'error',

@@ -40,35 +40,47 @@ describe('Singlestore validation', () => {
     [
       { licenseSecret: undefined },
       'spec.licenseSecret',
-      'is required: the Secret with the SingleStore license (key password), which dbtls references and never reads',
+      'spec.licenseSecret is required: the Secret with the SingleStore license (key password), which dbtls references and never reads',
     ],
     [
       { licenseSecret: 'license-secret' },
       'spec.licenseSecret',
-      'must be a mapping with name, got the string "license-secret"',
+      'spec.licenseSecret must be a mapping with name, got the string "license-secret"',
     ],
-    [{ licenseSecret: { kind: 'Secret' } }, 'spec.licenseSecret.name', 'is required'],
+    [
+      { licenseSecret: { kind: 'Secret' } },
+      'spec.licenseSecret.name',
+      'spec.licenseSecret.name is required',
+    ],
     [
       { licenseSecret: { name: '' } },
       'spec.licenseSecret.name',
-      'must be a non-empty string, got the string ""',
+      'spec.licenseSecret.name must be a non-empty string, got the string ""',
     ],
-    [{ version: undefined }, 'spec.version', 'is required: the SingleStore version, e.g. "8.9.3"'],
+    [
+      { version: undefined },
+      'spec.version',
+      'spec.version is required: the SingleStore version, e.g. "8.9.3"',
+    ],
     [
       { version: '8.9.99' },
       'spec.version',
       '"8.9.99" is not a SinglestoreVersion dbtls knows the node image of (8.1.32, 8.5.7, 8.5.30, 8.7.10, 8.7.21, 8.9.3); use one of these, or mode: operator',
     ],
-    [{ topology: [] }, 'spec.topology', 'must be a mapping with aggregator and leaf, got a list'],
+    [
+      { topology: [] },
+      'spec.topology',
+      'spec.topology must be a mapping with aggregator and leaf, got a list',
+    ],
     [
       { topology: { aggregator: {} } },
       'spec.topology.leaf',
-      'is required with spec.topology: a SingleStore cluster has leaves',
+      'spec.topology.leaf is required with spec.topology: a SingleStore cluster has leaves',
     ],
     [
       { topology: { leaf: {} } },
       'spec.topology.aggregator',
-      'is required with spec.topology: a SingleStore cluster has aggregators',
+      'spec.topology.aggregator is required with spec.topology: a SingleStore cluster has aggregators',
     ],
     [
       { topology: { ...TOPOLOGY, master: {} } },
@@ -78,17 +90,12 @@ describe('Singlestore validation', () => {
     [
       { topology: { ...TOPOLOGY, leaf: { replicas: 0 } } },
       'spec.topology.leaf.replicas',
-      'must be an integer of at least 1, got number 0',
+      'spec.topology.leaf.replicas must be an integer of at least 1, got number 0',
     ],
     [
       { topology: { ...TOPOLOGY, aggregator: 'three' } },
       'spec.topology.aggregator',
-      'must be a mapping, got the string "three"',
-    ],
-    [
-      { tls: { issuerRef: ISSUER, certificates: [{ alias: 'metrics-exporter' }] } },
-      'spec.tls.certificates[0].alias',
-      'unknown alias "metrics-exporter"; this resource issues server, client',
+      'spec.topology.aggregator must be a mapping, got the string "three"',
     ],
     [
       { tls: { certificates: [] } },
@@ -132,7 +139,7 @@ describe('Singlestore validation', () => {
         severity: 'info',
         field: 'metadata.annotations.config.kubernetes.io/local-config',
         message:
-          'set to "true", so that Singlestore/demo/sdb itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the KubeDB operator)',
+          'metadata.annotations.config.kubernetes.io/local-config is set to "true", so that Singlestore/demo/sdb itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the KubeDB operator)',
       },
     ]);
     const withPodTemplate = {
@@ -154,14 +161,14 @@ describe('Singlestore validation', () => {
         severity: 'warning',
         field: 'spec.storage',
         message:
-          'is not used with spec.topology: each group has its own storage (spec.topology.aggregator.storage, spec.topology.leaf.storage)',
+          'spec.storage is not used with spec.topology: each group has its own storage (spec.topology.aggregator.storage, spec.topology.leaf.storage)',
       },
       { severity: 'warning', field: 'spec.topology', message: TOPOLOGY_WARNING },
       {
         severity: 'info',
         field: 'metadata.annotations.config.kubernetes.io/local-config',
         message:
-          'set to "true", so that Singlestore/demo/sdb itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the KubeDB operator)',
+          'metadata.annotations.config.kubernetes.io/local-config is set to "true", so that Singlestore/demo/sdb itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the KubeDB operator)',
       },
     ]);
     expect(resultsOf(run(sdb({ topology: TOPOLOGY }), operator))).toEqual([]);
@@ -219,6 +226,9 @@ describe('Singlestore rendering', () => {
       '*.mem-pods.prod.svc',
       '*.mem-pods.prod.svc.corp.internal',
       'localhost',
+      // As KubeDB issues it (kubedb/docs singlestore/reconfigure-tls/cluster: *.<db>.<ns>.svc).
+      '*.mem.prod.svc',
+      '*.mem.prod.svc.corp.internal',
     ]);
     const sets = itemsOf(r, 'StatefulSet');
     expect(

@@ -67,7 +67,7 @@ describe('the readers of spec.configuration.inline take linear time', () => {
       expect.objectContaining({
         severity: 'error',
         field: 'spec.configuration.inline.my.cnf',
-        message: `is ${MAX_INLINE_BYTES + 10} bytes; dbtls renders it into a ConfigMap, which the API server takes up to 1 MiB (1048576 bytes) in all: make it smaller`,
+        message: `spec.configuration.inline.my.cnf is ${MAX_INLINE_BYTES + 10} bytes; dbtls renders it into a ConfigMap, which the API server takes up to 1 MiB (1048576 bytes) in all: make it smaller`,
       }),
     );
   });

@@ -140,7 +140,7 @@ describe('Postgres', () => {
     expect(configResults(both)[0]).toEqual({
       severity: 'warning',
       message:
-        'is not used: KubeDB reads spec.configuration instead (configSecret is its older form); ' +
+        'spec.configSecret is not used: KubeDB reads spec.configuration instead (configSecret is its older form); ' +
         'move Secret "old" to spec.configuration.secretName or remove configSecret',
       field: 'spec.configSecret',
     });
@@ -152,7 +152,7 @@ describe('Postgres', () => {
       {
         severity: 'error',
         message:
-          'is not a field of kubedb.com/v1alpha2 Postgres (the API server would drop it): use ' +
+          'spec.configuration is not a field of kubedb.com/v1alpha2 Postgres (the API server would drop it): use ' +
           'kubedb.com/v1, or spec.configSecret',
         field: 'spec.configuration',
       },
@@ -181,12 +181,12 @@ describe('Postgres', () => {
       {
         severity: 'error',
         message:
-          'must be a mapping with the Secret\'s name (name: my-config), got the string "pg-conf"',
+          'spec.configSecret must be a mapping with the Secret\'s name (name: my-config), got the string "pg-conf"',
         field: 'spec.configSecret',
       },
       {
         severity: 'error',
-        message: 'must be the name of a Secret, got number 7',
+        message: 'spec.configuration.secretName must be the name of a Secret, got number 7',
         field: 'spec.configuration.secretName',
       },
       {
@@ -198,7 +198,7 @@ describe('Postgres', () => {
       },
       {
         severity: 'error',
-        message: "must be the file's content as a string, got number 3",
+        message: `${INLINE('n.conf')} must be the file's content as a string, got number 3`,
         field: INLINE('n.conf'),
       },
     ]);
@@ -533,7 +533,7 @@ describe('VaultServer', () => {
       {
         severity: 'error',
         message:
-          'must be a mapping with the Secret\'s name (name: my-config), got the string "extra"',
+          'spec.configSecret must be a mapping with the Secret\'s name (name: my-config), got the string "extra"',
         field: 'spec.configSecret',
       },
     ]);
@@ -654,7 +654,7 @@ describe('MSSQLServer', () => {
       {
         severity: 'error',
         message:
-          'is not read: SQL Server reads only mssql.conf; put these settings in ' +
+          `${INLINE('extra.conf')} is not read: SQL Server reads only mssql.conf; put these settings in ` +
           'spec.configuration.inline["mssql.conf"]',
         field: INLINE('extra.conf'),
       },
@@ -745,7 +745,7 @@ describe('Singlestore', () => {
       conflict(4, 'ssl_key=/tmp/k', 'ssl_key', '/etc/memsql/certs/server.key'),
       {
         severity: 'error',
-        message: `is not read: the node reads only the *.cnf files of ${CONF_D}; name it "notes.cnf"`,
+        message: `${INLINE('notes.txt')} is not read: the node reads only the *.cnf files of ${CONF_D}; name it "notes.cnf"`,
         field: INLINE('notes.txt'),
       },
     ]);

@@ -1,12 +1,8 @@
 // cert-manager's webhook rules (v1.21.1), ported: each rule with the webhook's exact text, and
 // each error reported where the user can fix it.
 import { describe, expect, it } from 'vitest';
-import {
-  formatWebhookError,
-  goMailProblem,
-  isGoIP,
-  validateCertificateSpec,
-} from '../fn/validate/certificate-spec.js';
+import { formatWebhookError, validateCertificateSpec } from '../fn/validate/certificate-spec.js';
+import { goMailProblem, isGoIP } from '../fn/validate/go-formats.js';
 import { errorsOf, issuer, itemsOf, postgres, resourceList, resultsOf, runFn } from './helpers.js';
 
 const base = {

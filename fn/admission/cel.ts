@@ -2,6 +2,7 @@
 // (a label key, an issuer name, a message) enters an expression only as a string literal made
 // here, never pasted. Only standard CEL is used (macros, has(), size(), matches(), duration(),
 // string()), so any conformant evaluator runs it as the API server's cel-go does.
+import type { FieldPath } from '../util/field-path.js';
 
 /** A CEL string literal for `s`: single-quoted, with every character CEL treats specially escaped. */
 export function celString(s: string): string {
@@ -32,8 +33,8 @@ export function celList(values: readonly (string | boolean)[]): string {
  * `has(object.spec) && has(object.spec.tls) && has(object.spec.tls.clientTLS)`. Selecting an
  * absent field is an error in CEL, so every step is tested before it is selected.
  */
-export function celHasPath(root: string, path: string): string {
-  const steps = path.split('.');
+export function celHasPath(root: string, path: FieldPath): string {
+  const steps = path.segments.map(String);
   return steps.map((_, i) => `has(${root}.${steps.slice(0, i + 1).join('.')})`).join(' && ');
 }
 
@@ -44,6 +45,30 @@ export function celHasPath(root: string, path: string): string {
 export function celLet(name: string, value: string, body: string): string {
   return `[${value}].map(${name}, ${body})[0]`;
 }
+
+/**
+ * The longest text of the admitted object a message shows (the longest Kubernetes name): a longer
+ * one is shown by its length. It bounds what a messageExpression costs (the API server charges
+ * string concatenation by length) and keeps the message under the API server's 5 KiB, past which
+ * it would drop it for the static message anyway.
+ */
+export const SHOWN_LIMIT = 253;
+
+/** A string of the admitted object, for a message: itself, or its length past SHOWN_LIMIT. */
+export function celShown(value: string): string {
+  return celLet(
+    'v',
+    value,
+    `size(v) <= ${SHOWN_LIMIT} ? v : '(' + string(size(v)) + ' characters)'`,
+  );
+}
+
+/**
+ * The longest duration text read at admission. A Go duration people write has a few characters
+ * (2160h); reading it with matches() costs in proportion to its length, which the API server
+ * limits per expression, so a longer text is refused, in its own words, rather than read.
+ */
+export const DURATION_TEXT_LIMIT = 128;
 
 /**
  * Go's duration syntax as time.ParseDuration reads it (cert-manager's `duration` and
@@ -89,18 +114,29 @@ function celDigits(r: string, digits: number): string {
 }
 
 /**
- * The text of a duration for a message: Go's form where the value is whole seconds (what people
- * write: 2160h, 90m, 30s), else the text as written. `text` is a CEL string expression that
- * matches GO_DURATION_PATTERN; `third` formats a third of it (cert-manager's default renewBefore),
- * rounded down to the nanosecond as Go's integer division does.
+ * The nanoseconds of the duration `d` (a CEL name) under its whole seconds, as an int. Standard
+ * CEL reads a duration's whole seconds (getSeconds) and nothing finer, so the rest is found by
+ * comparing it with 2^29 … 2^0 ns, the highest first: 30 comparisons, each bit once.
+ */
+function celSubSecondNanos(d: string): string {
+  const bit = (k: number, above: string): string => {
+    const value = `${above} + (rest >= duration(string(${above} + ${2 ** k}) + 'ns') ? ${2 ** k} : 0)`;
+    return k === 0 ? value : celLet(`b${k}`, value, bit(k - 1, `b${k}`));
+  };
+  return celLet('rest', `${d} - duration(string(${d}.getSeconds()) + 's')`, bit(29, '0'));
+}
+
+/**
+ * The text of a duration for a message, as Go's Duration.String() gives it (what render time
+ * says): `text` is a CEL string expression that matches GO_DURATION_PATTERN; `third` formats a
+ * third of it (cert-manager's default renewBefore), rounded down to the nanosecond as Go's
+ * integer division does.
  */
 export function celDurationMessage(text: string, third = false): string {
-  const seconds = 'd.getSeconds()';
-  const nanos = third ? `${seconds} * 1000000000 / 3` : `${seconds} * 1000000000`;
-  const fallback = third ? `'a third of ' + ${text}` : text;
+  const nanos = `d.getSeconds() * 1000000000 + ${celSubSecondNanos('d')}`;
   return celLet(
     'd',
     `duration(${text})`,
-    `d == duration(string(${seconds}) + 's') ? ${celLet('n', nanos, celGoDurationText('n'))} : ${fallback}`,
+    celLet('n', third ? `(${nanos}) / 3` : nanos, celGoDurationText('n')),
   );
 }

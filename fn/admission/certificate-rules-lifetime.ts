@@ -5,9 +5,15 @@
 import type { DatabaseKind } from '../kinds/kind.js';
 import type { PolicyRules } from '../policy/rules.js';
 import { formatGoDuration } from '../util/duration.js';
-import { DEFAULT_DURATION } from '../validate/certificate-spec.js';
+import { DEFAULT_DURATION } from '../validate/certificate-lifetime.js';
 import { type AliasMessage, aliasMessage, everyAliasSets } from './certificate-rules.js';
-import { celDurationMessage, celString, GO_DURATION_PATTERN } from './cel.js';
+import {
+  celDurationMessage,
+  celShown,
+  celString,
+  DURATION_TEXT_LIMIT,
+  GO_DURATION_PATTERN,
+} from './cel.js';
 import {
   type AdmissionMode,
   boundedEntries,
@@ -24,7 +30,7 @@ const UNSUPPLIED = (field: string) =>
   ` (validate mode supplies nothing: set ${field} in spec.tls.certificates)`;
 const literal = (nanos: bigint) => `duration(${celString(formatGoDuration(nanos))})`;
 const readable = (text: string) =>
-  `${text}.matches(${celString(GO_DURATION_PATTERN)}) && duration(${text}) > duration('0s')`;
+  `size(${text}) <= ${DURATION_TEXT_LIMIT} && ${text}.matches(${celString(GO_DURATION_PATTERN)}) && duration(${text}) > duration('0s')`;
 /** The entry sets the field to a duration the bounds can be checked on. */
 const sets = (c: string, field: string) => `(has(${c}.${field}) && ${readable(`${c}.${field}`)})`;
 
@@ -59,9 +65,13 @@ function unreadable(): Validation[] {
   return (['duration', 'renewBefore'] as const).map((field) => {
     const text =
       'is not a positive Go duration as cert-manager requires; use hours, e.g. 2160h for 90 days';
+    const tooLongText = ` characters long; admission reads a duration of at most ${DURATION_TEXT_LIMIT}: use hours, e.g. 2160h for 90 days`;
     return everyEntry(
       (c) => `!has(${c}.${field}) || (${readable(`${c}.${field}`)})`,
-      (c, i) => `${entryField(i, field)} + '"' + ${c}.${field} + '" ' + ${celString(text)}`,
+      (c, i) =>
+        `${entryField(i, field)} + (size(${c}.${field}) > ${DURATION_TEXT_LIMIT} ? ` +
+        `'is ' + string(size(${c}.${field})) + ${celString(tooLongText)} : ` +
+        `'"' + ${celShown(`${c}.${field}`)} + '" ' + ${celString(text)})`,
       `spec.tls.certificates: a ${field} ${text}`,
     );
   });
@@ -114,7 +124,7 @@ function renewsLate(minimum: bigint, unsetDuration: bigint, mode: AdmissionMode)
 function thirdMessage(c: string, i: string, minimum: bigint): string {
   const after = `, a third of its duration${UNSUPPLIED('renewBefore')}; the policy requires at least ${formatGoDuration(minimum)}`;
   const third = `(${sets(c, 'duration')} ? ${celDurationMessage(`${c}.duration`, true)} : ${celString(formatGoDuration(DEFAULT_DURATION / 3n))})`;
-  const text = `${celString(`${POLICY}renewBefore of the `)} + ${c}.alias + ' Certificate is ' + ${third} + ${celString(after)}`;
+  const text = `${celString(`${POLICY}renewBefore of the `)} + ${celShown(`${c}.alias`)} + ' Certificate is ' + ${third} + ${celString(after)}`;
   return `(${sets(c, 'duration')} ? ${entryField(i, 'duration')} : '') + ${text}`;
 }
 
@@ -122,7 +132,7 @@ function thirdMessage(c: string, i: string, minimum: bigint): string {
 function shortMessage(c: string, i: string, minimum: bigint, unsetDuration: bigint): string {
   const after = `, too short to renew ${formatGoDuration(minimum)} before expiry as the policy requires; use a longer duration`;
   const own = `${entryField(i, 'duration')} + ${celString(`${POLICY}duration is `)} + ${celDurationMessage(`${c}.duration`)} + ${celString(after)}`;
-  const unset = `${celString(`${POLICY}duration of the `)} + ${c}.alias + ${celString(` Certificate is ${formatGoDuration(unsetDuration)}${after}`)}`;
+  const unset = `${celString(`${POLICY}duration of the `)} + ${celShown(`${c}.alias`)} + ${celString(` Certificate is ${formatGoDuration(unsetDuration)}${after}`)}`;
   return `(${sets(c, 'duration')} ? ${own} : ${unset})`;
 }
 

@@ -6,7 +6,7 @@
 // rest, and those count too. A certificate is named by its alias ("the server Certificate").
 import type { DatabaseKind } from '../kinds/kind.js';
 import type { PolicyRules } from '../policy/rules.js';
-import { celList, celString } from './cel.js';
+import { celList, celShown, celString } from './cel.js';
 import {
   type AdmissionMode,
   boundedEntries,
@@ -48,7 +48,7 @@ export interface AliasMessage {
 export function aliasMessage(before: string, after: string): AliasMessage {
   return {
     text: (alias) => `${before}${alias}${after}`,
-    cel: (aliasExpr) => `${celString(before)} + ${aliasExpr} + ${celString(after)}`,
+    cel: (aliasExpr) => `${celString(before)} + ${celShown(aliasExpr)} + ${celString(after)}`,
   };
 }
 
@@ -96,7 +96,7 @@ export function privateKey(
           `!variables.issuing || !(${encodingSet(c)}) || ${c}.privateKey.encoding == ${celString(wanted)}`,
         (c, i) =>
           `${entryField(i, 'privateKey.encoding')} + ${celString(`${policyText}privateKey.encoding is `)} + ` +
-          `${c}.privateKey.encoding + ${celString(`; the policy requires ${wanted}`)}`,
+          `${celShown(`${c}.privateKey.encoding`)} + ${celString(`; the policy requires ${wanted}`)}`,
         `spec.tls.certificates: ${policyText}privateKey.encoding must be ${wanted}`,
       ),
     );

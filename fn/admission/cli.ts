@@ -10,6 +10,7 @@ import { kindRegistry } from '../contract/registry.js';
 import { POLICY_KIND, readSettings } from '../policy/settings.js';
 import { STDERR, STDOUT, writeAll } from '../cli/write.js';
 import { type AdmissionMode, type AdmissionOutcome, buildAdmission } from './index.js';
+import { policyNameProblem } from './objects.js';
 
 const MODES: readonly AdmissionMode[] = ['standalone', 'operator', 'validate'];
 
@@ -87,6 +88,9 @@ export function admissionCommand(
       severity: 'error',
       message: 'metadata.name is required: the generated objects are named after it',
     });
+  const nameProblem = name === '' ? undefined : policyNameProblem(name);
+  if (nameProblem)
+    problems.push({ severity: 'error', message: nameProblem, field: { path: 'metadata.name' } });
   if (problems.length > 0) {
     const lines = problems.map(
       (r) => `${source}: ${r.field ? `${r.field.path}: ` : ''}${r.message}\n`,

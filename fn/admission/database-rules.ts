@@ -5,7 +5,7 @@
 import type { ConnectionSetting, DatabaseKind } from '../kinds/kind.js';
 import type { PolicyRules } from '../policy/rules.js';
 import { parseExternalIssuer } from '../policy/settings.js';
-import { celHasPath, celList, celString } from './cel.js';
+import { celHasPath, celList, celShown, celString } from './cel.js';
 import {
   type AdmissionMode,
   boundedEntries,
@@ -85,14 +85,18 @@ function settingValidation(
     `(${celHasPath('object', setting.path)} ? ${field} : ` +
     `variables.tls ? ${literal(setting.unset.withTLS)} : ${literal(setting.unset.withoutTLS)})`;
   const enough = setting.levels.slice(setting.levels.indexOf(required));
-  const shown = typeof required === 'boolean' ? `string(${value})` : `'"' + string(${value}) + '"'`;
+  // What the field holds, as render time says it: a boolean as true/false, a string quoted.
+  const shown =
+    typeof required === 'boolean'
+      ? `(${value} ? 'true' : 'false')`
+      : `'"' + ${celShown(value)} + '"'`;
   const requiredText = JSON.stringify(required);
   const text = `policy rule connectionSecurity: ${setting.key} is `;
   return {
     expression: `object.kind != ${celString(kind.kind)} || ${value} in ${celList(enough)}`,
     message: `${setting.path}: ${text}below the policy's minimum ${requiredText}`,
     messageExpression: fieldMessage(
-      setting.path,
+      String(setting.path),
       `${celString(text)} + ${shown} + ${celString(`; the policy requires at least ${requiredText}`)}`,
     ),
   };
@@ -116,7 +120,7 @@ export function allowedIssuers(
     return `(${any.join(' || ')})`;
   };
   const text = (ref: string) =>
-    `'policy rule allowedIssuers: ' + ${ref}.kind + ' "' + ${ref}.name + '" ' + ` +
+    `'policy rule allowedIssuers: ' + ${celShown(`${ref}.kind`)} + ' "' + ${celShown(`${ref}.name`)} + '" ' + ` +
     celString(`is not an allowed issuer; use one of ${rule.text.join(', ')}`);
   const top = 'object.spec.tls.issuerRef';
   return {

@@ -15,6 +15,8 @@ import { kindRegistry } from '../contract/registry.js';
 import { POLICY_API_VERSION, POLICY_KIND, readSettings } from '../policy/settings.js';
 import { summary } from '../cli/krm.js';
 import { type AdmissionMode, buildAdmission } from './index.js';
+import { at } from '../util/field-path.js';
+import { policyNameProblem } from './objects.js';
 
 export const ADMISSION_KIND = 'DatabaseTLSAdmission';
 const MODES: readonly AdmissionMode[] = ['standalone', 'operator', 'validate'];
@@ -34,17 +36,24 @@ function readConfig(fc: KubeObject): { policy?: string; mode?: AdmissionMode } |
   for (const key of Object.keys(spec))
     if (key !== 'policy' && key !== 'mode')
       bad.push(
-        resultFor(fc, 'error', `unknown field "${key}"; known fields: policy, mode`, `spec.${key}`),
+        resultFor(
+          fc,
+          'error',
+          `unknown field "${key}"; known fields: policy, mode`,
+          at('spec', key),
+        ),
       );
   if (spec.policy !== undefined && typeof spec.policy !== 'string')
-    bad.push(resultFor(fc, 'error', 'must be the name of a DatabaseTLSPolicy', 'spec.policy'));
+    bad.push(
+      resultFor(fc, 'error', 'must be the name of a DatabaseTLSPolicy', at('spec', 'policy')),
+    );
   if (spec.mode !== undefined && !MODES.includes(spec.mode as AdmissionMode))
     bad.push(
       resultFor(
         fc,
         'error',
         `must be one of ${MODES.join(', ')}; got ${JSON.stringify(spec.mode)}`,
-        'spec.mode',
+        at('spec', 'mode'),
       ),
     );
   if (bad.length > 0) return bad;
@@ -67,7 +76,7 @@ function findPolicy(items: readonly Obj[], fc: KubeObject, name?: string): KubeO
     policies.length === 0
       ? `${which} is not among the input's items: list the policy's file in the package (kpt) or the kustomization's resources, and run dbtls as a transformer`
       : `${policies.length} ${POLICY_KIND}s are among the items: name one in spec.policy`;
-  return resultFor(fc, 'error', message, name === undefined ? 'spec' : 'spec.policy');
+  return resultFor(fc, 'error', message, name === undefined ? at('spec') : at('spec', 'policy'));
 }
 
 /** The admission objects added to the list, or the list unchanged with the problems. */
@@ -86,6 +95,8 @@ export function generateAdmission(
   const policy = findPolicy(list.items, fc, config.policy);
   if (!('kind' in policy)) return done([policy]);
   const { settings, results } = readSettings(policy, kindRegistry(kinds));
+  const nameProblem = policyNameProblem(String(policy.metadata.name ?? ''));
+  if (nameProblem) results.push(resultFor(policy, 'error', nameProblem, at('metadata', 'name')));
   if (hasErrors(results)) return done(results);
   const mode = config.mode ?? settings.mode;
   const outcome = buildAdmission(settings.rules, policy.metadata.name, mode, kinds);
@@ -108,7 +119,7 @@ export function generateAdmission(
       policy,
       'info',
       `not enforced at admission (render time only): ${u.reason}`,
-      `spec.rules.${u.rule}`,
+      at('spec', 'rules', u.rule),
     ),
   );
   // Objects of an earlier run are replaced, not doubled.

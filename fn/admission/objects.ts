@@ -6,6 +6,8 @@
 // an update whose old object had the labels, which render time never sees).
 import type { KubeObject } from '../io/objects.js';
 import type { LabelSelector } from '../policy/rules.js';
+import { dns1123SubdomainErrors } from '../validate/go-formats.js';
+import { dns1123LabelErrors } from '../validate/namespace.js';
 import { celList, celString } from './cel.js';
 import { type RuleAdmission, VARIABLES } from './model.js';
 
@@ -14,10 +16,31 @@ export const ADMISSION_API_VERSION = 'admissionregistration.k8s.io/v1';
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 /** On every object generated here: the policy it was generated from. */
 export const SOURCE_ANNOTATION = 'dbtls.dev/admission-from';
+/** validation.go's limit on a policy's matchConditions. */
+const MAX_MATCH_CONDITIONS = 64;
 
 /** `dbtls-tls-policy-require-tls`: the policy's name and the rule's, in kebab case. */
 export function objectName(policyName: string, rule: string): string {
   return `dbtls-${policyName}-${rule.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}`;
+}
+
+/** The longest rule part of an object name, so that every name of a policy fits if this one does. */
+const LONGEST_RULE = 'certificateLifetime';
+
+/**
+ * Why the objects of a policy of this name (metadata.name, not empty) could not be created (their names are the API
+ * server's DNS subdomains), or undefined: checked before any is written, so that a policy named
+ * `TLS_Policy` is refused here rather than by `kubectl apply`.
+ */
+export function policyNameProblem(policyName: string): string | undefined {
+  const longest = objectName(policyName, LONGEST_RULE);
+  const errors = dns1123SubdomainErrors(longest);
+  if (errors.length === 0) return undefined;
+  return (
+    `${JSON.stringify(policyName)} names the generated objects ` +
+    `(${JSON.stringify(longest)} and others), which must be Kubernetes object names: ${errors.join('; ')}; ` +
+    `rename the policy with lowercase letters, digits and '-', at most ${253 - longest.length + policyName.length} characters`
+  );
 }
 
 export function admissionPolicy(r: RuleAdmission, policyName: string): KubeObject {
@@ -83,11 +106,22 @@ function matchConstraints(r: RuleAdmission): Record<string, unknown> {
     })),
   };
   const namespaces = r.match.namespaces ?? [];
-  if (namespaces.length > 0)
-    out.namespaceSelector = {
-      matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'In', values: namespaces }],
-    };
+  if (namespaces.length > 0) out.namespaceSelector = namespaceSelector(namespaces);
   return out;
+}
+
+/**
+ * The namespaces as a selector on their name label. A name no namespace can have (not a DNS
+ * label) matches no database at render time and is no label value the API server takes: it is
+ * left out, and a rule left with none matches no namespace (every namespace has the label).
+ */
+function namespaceSelector(namespaces: readonly string[]): Record<string, unknown> {
+  const values = namespaces.filter((n) => dns1123LabelErrors(n).length === 0);
+  const expression =
+    values.length > 0
+      ? { key: NAMESPACE_NAME_LABEL, operator: 'In', values }
+      : { key: NAMESPACE_NAME_LABEL, operator: 'DoesNotExist' };
+  return { matchExpressions: [expression] };
 }
 
 /** The rule's label selector in CEL, one condition per requirement, as rules.ts matches() reads it. */
@@ -113,5 +147,8 @@ function matchConditions(
             : `!${has(e.key)}`;
     out.push({ name: '', expression });
   }
+  // The API server takes at most 64 conditions; beyond that, one condition holds them all.
+  if (out.length > MAX_MATCH_CONDITIONS)
+    return [{ name: 'selector', expression: out.map((c) => `(${c.expression})`).join(' && ') }];
   return out.map((c, i) => ({ ...c, name: `selector-${i}` }));
 }

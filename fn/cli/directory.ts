@@ -13,10 +13,12 @@ import {
   INTERNAL_INDEX_ANNOTATION,
   INTERNAL_PATH_ANNOTATION,
   PATH_ANNOTATION,
+  fieldPathOf,
   type Result,
 } from '../io/results.js';
 import { describeYamlError, LIMITS, parseYamlStream, stringifyYaml } from '../io/yaml.js';
-import { commaList, POLICY_KIND, POLICY_API_VERSION } from '../policy/settings.js';
+import type { PlatformSource } from '../policy/pinning.js';
+import { POLICY_KIND, POLICY_API_VERSION } from '../policy/settings.js';
 import { LOCAL_CONFIG } from '../render/metadata.js';
 import { findKind } from '../kinds/index.js';
 import { decodeInput } from './krm.js';
@@ -112,11 +114,9 @@ export function readDirectory(
       file: fileOfItem(policies[1]),
     });
   }
-  // Flags and environment override single settings of the directory's policy; its rules stay.
-  const functionConfig =
-    extraConfig && policies[0]
-      ? overridePolicy(policies[0], extraConfig)
-      : (extraConfig ?? policies[0]);
+  // The directory's policy stays among the items: it tightens the function config, which is the
+  // platform's (flags, --policy, environment), in the pipeline's first stage (fn/policy/pinning.ts).
+  const functionConfig = extraConfig;
   const list: ResourceList = {
     apiVersion: 'config.kubernetes.io/v1',
     kind: 'ResourceList',
@@ -161,7 +161,7 @@ function readYamlFile(
     const limit = /^too large: |^DBTLS_MAX_/.test(e.message);
     results.push({
       severity: 'error',
-      message: limit ? e.message : `not valid YAML: ${e.message}`,
+      message: limit ? e.message : `file is not valid YAML: ${e.message}`,
       file: { path },
       tags: e.line ? { line: String(e.line), column: String(e.column) } : undefined,
     });
@@ -245,16 +245,6 @@ function takesDefaultNamespace(o: Obj): boolean {
   );
 }
 
-function overridePolicy(policy: Obj, flags: Obj): Obj {
-  const data = isObj(flags.data) ? flags.data : {};
-  const spec: Obj = { ...(isObj(policy.spec) ? policy.spec : {}) };
-  for (const [key, value] of Object.entries(data)) {
-    spec[key] =
-      key === 'externalIssuers' || key === 'externalDatabases' ? commaList(String(value)) : value;
-  }
-  return { ...policy, spec };
-}
-
 function fileOfItem(o: Obj): Result['file'] {
   const a = isObj(o.metadata) && isObj(o.metadata.annotations) ? o.metadata.annotations : {};
   return { path: String(a[PATH_ANNOTATION]), index: Number(a[INDEX_ANNOTATION] ?? 0) };
@@ -267,15 +257,20 @@ export interface DirectoryOutcome {
   results: Result[];
 }
 
+/**
+ * Renders the directory under the function config `extraConfig` (flags, environment, the platform's
+ * policy, whose file `platform` names): the directory's own policy can only tighten it.
+ */
 export function processDirectory(
   dir: string,
   extraConfig?: Obj,
   defaultNamespace?: string,
+  platform?: PlatformSource,
 ): { output: ResourceList; results: Result[]; texts: Map<string, string> } {
   const input = readDirectory(dir, extraConfig, defaultNamespace);
   if (hasErrors(input.results))
     return { output: input.list, results: input.results, texts: input.texts };
-  const output = runFunction(input.list);
+  const output = runFunction(input.list, undefined, platform);
   return { output, results: [...input.results, ...(output.results ?? [])], texts: input.texts };
 }
 
@@ -360,7 +355,7 @@ export function formatWithPositions(
         const text = texts.get(file);
         const pos =
           text !== undefined
-            ? locate(text, r.file?.index ?? 0, r.field?.path, r.resourceRef)
+            ? locate(text, r.file?.index ?? 0, fieldPathOf(r), r.resourceRef)
             : undefined;
         if (pos) {
           line = String(pos.line);

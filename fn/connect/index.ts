@@ -48,6 +48,7 @@ import {
   podSpecPath,
   removeAdditions,
 } from './workload.js';
+import { at } from '../util/field-path.js';
 
 export { ADDED, CONNECT_AS, CONNECT_ISSUER, CONNECT_TO, CONTAINERS } from './workload.js';
 export type { ConnectTarget, SecretWriters } from './run.js';
@@ -99,8 +100,8 @@ function connectWorkload(run: Run): Made | undefined {
   const { o, report } = run;
   const copied = copyWorkload(o);
   if (!copied) {
-    const path = podSpecPath(o)!.join('.');
-    report.error(path, `must be a pod spec for dbtls to connect ${describeObject(o)}`);
+    const path = at(...podSpecPath(o)!);
+    report.error(path, `${path} must be a pod spec for dbtls to connect ${describeObject(o)}`);
     return undefined;
   }
   const { copy, pod } = copied;
@@ -109,9 +110,10 @@ function connectWorkload(run: Run): Made | undefined {
   if (annotations[ADDED] !== undefined) {
     const previous = parseAdditions(String(annotations[ADDED]));
     if (!previous) {
+      const path = at('metadata', 'annotations', ADDED);
       report.error(
-        `metadata.annotations.${ADDED}`,
-        "is dbtls's record of what it added and cannot be read; remove the annotation together with what dbtls added",
+        path,
+        `${path} is dbtls's record of what it added and cannot be read; remove the annotation together with what dbtls added`,
       );
       return undefined;
     }
@@ -147,21 +149,23 @@ function connectWorkload(run: Run): Made | undefined {
   return { workload: copy, objects: edit.objects };
 }
 
+const USER_PATH = at('metadata', 'annotations', CONNECT_AS);
+
 function readUser(value: unknown, report: Reporter): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'string' && [...value.trim()].some(isControl)) {
     // It becomes a certificate's common name and a line of the client's option file.
     report.error(
-      `metadata.annotations.${CONNECT_AS}`,
-      'holds a line break or another control character: a database user is one line of ' +
-        'printable characters',
+      USER_PATH,
+      `${USER_PATH} holds a line break or another control character: a database user is one ` +
+        'line of printable characters',
     );
     return undefined;
   }
   if (typeof value === 'string' && value.trim() !== '') return value.trim();
   report.error(
-    `metadata.annotations.${CONNECT_AS}`,
-    "must name the database user (the client certificate's common name)",
+    USER_PATH,
+    `${USER_PATH} must name the database user (the client certificate's common name)`,
   );
   return undefined;
 }
@@ -181,7 +185,7 @@ function addConnection(
   const issuerRef = issuer ?? issuerFor(c, o, report);
   const refused = c.profile.refusedUser?.(ctx, plan, dbUser);
   if (refused) {
-    const path = `metadata.annotations.${user === undefined ? CONNECT_TO : CONNECT_AS}`;
+    const path = user === undefined ? TO_PATH : USER_PATH;
     report.error(
       path,
       `${db} has ${refused.path} cert: ${refused.reason}; set ${CONNECT_AS} to a shorter user`,

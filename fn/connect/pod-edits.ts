@@ -18,6 +18,7 @@ import {
   containerOf,
   podSpecPath,
 } from './workload.js';
+import { at } from '../util/field-path.js';
 
 export function addVolumes(
   run: Run,
@@ -83,7 +84,7 @@ export function chooseContainers(
   if (value === undefined) {
     return listed('containers').map((container) => ({ list: 'containers' as const, container }));
   }
-  const path = `metadata.annotations.${CONTAINERS}`;
+  const path = at('metadata', 'annotations', CONTAINERS);
   const out: Edit['chosen'] = [];
   for (const name of String(value)
     .split(',')
@@ -96,14 +97,15 @@ export function chooseContainers(
       );
       report.error(
         path,
-        `names container "${name}", which the pod template does not have; its containers are ` +
+        `${path} names container "${name}", which the pod template does not have; its ` +
+          `containers are ` +
           `${names.join(', ')}`,
       );
       continue;
     }
     out.push({ list, container: containerOf(pod, list, name)! });
   }
-  if (out.length === 0 && !report.failed) report.error(path, 'names no container');
+  if (out.length === 0 && !report.failed) report.error(path, `${path} names no container`);
   return report.failed ? undefined : out;
 }
 
@@ -142,10 +144,10 @@ export function warnUnreadableKey(
       ? c.securityContext.runAsUser
       : sc.runAsUser;
   if (containers.every((c) => runsAs(c) === 0)) return;
-  const path = `${podSpecPath(o)!.join('.')}.securityContext.fsGroup`;
+  const path = at(...podSpecPath(o)!, 'securityContext', 'fsGroup');
   report.warn(
     path,
-    "is not set: the client key is mounted 0440 and owned by root, so only a container running as root can read it; set fsGroup to a group of the container's user (client libraries refuse a key that others may read)",
+    `${path} is not set: the client key is mounted 0440 and owned by root, so only a container running as root can read it; set fsGroup to a group of the container's user (client libraries refuse a key that others may read)`,
   );
 }
 

@@ -6,6 +6,7 @@ import type { KubeObject, Obj } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
 import type { IssuerIndex } from '../validate/issuers.js';
 import { type Addition, CONNECT_TO, type ContainerList } from './workload.js';
+import { at } from '../util/field-path.js';
 
 /** A database as the pipeline read it: what a connection needs from it. */
 export interface ConnectTarget {
@@ -23,7 +24,7 @@ export const MOUNT_ROOT = '/etc/dbtls';
 /** Client files: the key readable by owner root and the pod's fsGroup only (libpq refuses more). */
 export const KEY_MODE = 0o440;
 export const PUBLIC_MODE = 0o444;
-export const TO_PATH = `metadata.annotations.${CONNECT_TO}`;
+export const TO_PATH = at('metadata', 'annotations', CONNECT_TO);
 
 /** Secrets already written: by input Certificates, the databases' own, connected workloads. */
 export type SecretWriters = Map<string, { description: string; workload?: KubeObject }>;

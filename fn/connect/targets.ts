@@ -9,6 +9,7 @@ import type { Reporter } from '../io/results.js';
 import type { IssuerIndex } from '../validate/issuers.js';
 import { ISSUER_GROUP } from '../validate/tls-config.js';
 import { type Connection, type ConnectTarget, type Run, TO_PATH } from './run.js';
+import { at } from '../util/field-path.js';
 import { CONNECT_ISSUER } from './workload.js';
 
 export function readConnections(text: string, namespace: string, run: Run): Connection[] {
@@ -131,7 +132,7 @@ export function readIssuer(
   report: Reporter,
 ): IssuerRef | undefined {
   if (value === undefined) return undefined;
-  const path = `metadata.annotations.${CONNECT_ISSUER}`;
+  const path = at('metadata', 'annotations', CONNECT_ISSUER);
   const m = /^(Issuer|ClusterIssuer)\/([^/]+)$/.exec(String(value).trim());
   if (!m) {
     report.error(path, `"${String(value)}" is not Issuer/<name> or ClusterIssuer/<name>`);

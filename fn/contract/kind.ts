@@ -5,8 +5,10 @@
 // of fn/contract/ import nothing above fn/io/ and fn/util/ (ARCHITECTURE.md, Layers).
 import type { KubeObject, Obj } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
-import type { Settings } from './settings.js';
+import type { Mode, Settings } from './settings.js';
 import type { Subject, TLSConfig } from './tls.js';
+import type { VersionLookup, VersionNaming } from './versions.js';
+import type { FieldPath } from '../util/field-path.js';
 
 /** The operator that serves a kind in the cluster, as messages name it. */
 export type Operator = 'KubeDB' | 'KubeVault';
@@ -26,7 +28,7 @@ export interface PodTemplateRules {
   /** KubeDB's default resources for that container when it is not DEFAULT_RESOURCES. */
   resources?: Obj;
   /** The pod template of each StatefulSet, by StatefulSet name; by default spec.podTemplate. */
-  templates?(db: KubeObject): Readonly<Record<string, string>>;
+  templates?(db: KubeObject): Readonly<Record<string, FieldPath>>;
   /** Fields of the database container that the kind applies itself (MSSQLServer: env). */
   kindApplies?: readonly string[];
   /** The operator that would apply the template, for messages: KubeDB unless given. */
@@ -40,6 +42,8 @@ export interface KindContext {
   report: Reporter;
   /** The validated `spec.tls`, or undefined when the resource has none. */
   tls: TLSConfig | undefined;
+  /** The version catalogs of this run (the input's, the policy's, the published ones). */
+  versions?: VersionLookup;
 }
 
 /** What the kind asks of one certificate before the user's overrides are merged in. */
@@ -59,8 +63,8 @@ export interface CertificateDefaults {
 export interface ConnectionSetting<Plan = unknown> {
   /** The key under the policy's connectionSecurity.minimum, e.g. 'sslMode'. */
   key: string;
-  /** Where the setting lives in the database, for results: 'spec.sslMode'. */
-  path: string;
+  /** Where the setting lives in the database, for results: `at('spec', 'sslMode')`. */
+  path: FieldPath;
   /** Every value, weakest first: ['disable', …, 'verify-full'] or [false, true]. */
   levels: readonly (string | boolean)[];
   /** The value in effect for this database after the kind's defaults; undefined if unreadable. */
@@ -134,15 +138,25 @@ export interface ClientProfile<Plan = unknown> {
   weakVerification?(
     ctx: KindContext,
     plan: Plan,
-  ): { path: string; setting: string; fix: string } | undefined;
+  ): { path: FieldPath; setting: string; fix: string } | undefined;
   /** Why the database would refuse `user` when it authenticates by certificate, if it would. */
   refusedUser?(
     ctx: KindContext,
     plan: Plan,
     user: string,
-  ): { path: string; reason: string } | undefined;
+  ): { path: FieldPath; reason: string } | undefined;
   /** The client's settings for one connection. */
   settings(c: ClientConnection, ctx: KindContext, plan: Plan): ClientSettings;
+}
+
+/** What a kind that stands for another says of it (DatabaseKind.counterpart). */
+export interface Counterpart {
+  /** The apiVersion of the object created from this one: `kubedb.com/v1`. */
+  apiVersion: string;
+  /** What becomes of this object in `mode`: an info on its apiVersion. */
+  note(db: KubeObject, mode: Mode): string;
+  /** The error when the object and the one created from it are both given (either first). */
+  givenTwice(o: KubeObject, first: KubeObject): string;
 }
 
 export interface DatabaseKind<Plan = unknown> {
@@ -162,10 +176,26 @@ export interface DatabaseKind<Plan = unknown> {
   resource: string;
   /** Served API versions this module understands, e.g. ['v1', 'v1alpha2']. */
   versions: readonly string[];
+  /**
+   * A kind that stands for another (KubeDB's GitOps kinds, fn/kinds/gitops.ts): its operator
+   * creates the object of `apiVersion` and this kind from it, as which dbtls reads and renders it.
+   */
+  counterpart?: Counterpart;
+  /**
+   * The catalog kind its spec.version names and KubeDB's naming schemes for it: how the kind reads
+   * a version (fn/catalog/read-version.ts), and the kinds the policy's `versions` may declare.
+   */
+  versionNaming?: VersionNaming;
   /** One line for the README table and --help. */
   summary: string;
   /** Aliases this object issues, in order; the user may customise exactly these. */
   aliases(db: KubeObject): readonly string[];
+  /**
+   * Aliases the operator knows but issues no certificate for with this object, each with why
+   * (e.g. MSSQLServer's endpoint without an availability group): an entry of one is ignored, as
+   * the operator ignores it, with a warning that says why.
+   */
+  unissuedAliases?(db: KubeObject): Readonly<Record<string, string>>;
   /** Keys of `spec.tls` this kind reads besides issuerRef and certificates. */
   extraTLSFields?: readonly string[];
   /** `spec.tls` without issuerRef is valid for this kind (KubeVault then self-signs); the kind's plan() reports what it means. */
@@ -209,7 +239,7 @@ export interface DatabaseKind<Plan = unknown> {
    * MSSQLServer) into `file`, which the policy rule tlsProtocols can only check outside standalone
    * mode; `override` is the field where the user brings a configuration of their own instead.
    */
-  operatorTLSProtocols?: { versions: readonly string[]; file: string; override: string };
+  operatorTLSProtocols?: { versions: readonly string[]; file: string; override: FieldPath };
   /** How applications connect (annotation `dbtls.dev/connect-to`); kinds without one are refused. */
   client?: ClientProfile<Plan>;
   /**

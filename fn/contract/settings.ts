@@ -2,6 +2,7 @@
 // domain, what exists only in the cluster, and the organisation's rules. Types only; the config is
 // read and checked in fn/policy/settings.ts, the rules in fn/policy/rules.ts.
 import type { IssuerRef } from './tls.js';
+import type { DeclaredVersion } from './versions.js';
 
 /**
  * standalone: no KubeDB in the cluster, dbtls renders Certificates and the workload; operator: only
@@ -18,6 +19,8 @@ export interface Settings {
   externalDatabases: ExternalDatabase[];
   /** The organisation's rules (spec.rules); see fn/policy/rules.ts. */
   rules: PolicyRules;
+  /** Version catalog objects the cluster has (spec.versions): what a spec.version names. */
+  versions: DeclaredVersion[];
 }
 
 export interface ExternalIssuer {
@@ -50,6 +53,11 @@ export interface Match {
 export interface Rule {
   enforcement: Enforcement;
   match: Match;
+  /**
+   * Which policy the rule came from, when more than one policy is in play (a platform's policy
+   * tightened by one in the repository): results name it. Unset for a single policy.
+   */
+  source?: string;
 }
 
 /** DatabaseTLSPolicy spec.rules after reading: one entry per rule the policy sets. */

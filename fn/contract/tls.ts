@@ -2,6 +2,7 @@
 // every KubeDB and KubeVault kind uses): types only. fn/validate/tls-config.ts reads it from the
 // database, reporting each problem at its field.
 import type { Obj } from '../io/objects.js';
+import type { FieldPath } from '../util/field-path.js';
 
 export interface IssuerRef {
   apiGroup: string;
@@ -23,7 +24,9 @@ export interface Subject {
 /** One `spec.tls.certificates[]` entry after validation; `path` is where it sits in the source. */
 export interface CertificateOverride {
   alias: string;
-  path: string;
+  path: FieldPath;
+  /** An alias the operator issues nothing for: the entry is read, reported and not applied. */
+  ignored?: boolean;
   issuerRef?: IssuerRef;
   secretName?: string;
   subject?: Subject;

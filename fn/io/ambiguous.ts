@@ -3,12 +3,13 @@
 // yaml.v3) read them as strings. In a field dbtls reads, the difference decides what the
 // database is, so dbtls names each one and says how to write it so that both agree.
 import type { Node } from 'yaml';
+import { FieldPath } from '../util/field-path.js';
 import { isYaml11OnlyBoolean } from './go-yaml.js';
 import { itemText } from './item-sources.js';
 import { loadYamlPackage } from './yaml-package.js';
 
 export interface Ambiguous {
-  path: string;
+  path: FieldPath;
   text: string;
   value: boolean;
   isKey: boolean;
@@ -25,7 +26,7 @@ export function yaml11Booleans(item: object): Ambiguous[] {
   const { parseDocument, isMap, isSeq, isScalar } = loadYamlPackage();
   const doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: false });
   const found: Ambiguous[] = [];
-  const check = (node: unknown, path: string, isKey: boolean) => {
+  const check = (node: unknown, path: FieldPath, isKey: boolean) => {
     if (
       isScalar(node) &&
       node.type === 'PLAIN' &&
@@ -41,24 +42,23 @@ export function yaml11Booleans(item: object): Ambiguous[] {
       });
     }
   };
-  const walk = (node: Node | null | undefined | unknown, path: string) => {
+  const walk = (node: Node | null | undefined | unknown, path: FieldPath) => {
     if (isMap(node)) {
       for (const pair of node.items) {
-        const key = isScalar(pair.key) ? String(pair.key.value) : '?';
-        const at = path === '' ? key : `${path}.${key}`;
-        check(pair.key, at, true);
-        walk(pair.value, at);
+        const key = path.child(isScalar(pair.key) ? String(pair.key.value) : '?');
+        check(pair.key, key, true);
+        walk(pair.value, key);
       }
     } else if (isSeq(node)) {
       node.items.forEach((item, i) => {
-        walk(item, `${path}[${i}]`);
+        walk(item, path.index(i));
       });
     } else {
       check(node, path, false);
     }
   };
   const entry = doc.contents;
-  if (isSeq(entry) && entry.items.length === 1) walk(entry.items[0], '');
+  if (isSeq(entry) && entry.items.length === 1) walk(entry.items[0], FieldPath.root);
   return found;
 }
 

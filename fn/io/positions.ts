@@ -4,6 +4,7 @@
 // keeps ~7 ms off every start in KRM and render mode.
 import type { Node } from 'yaml';
 
+import type { FieldPath } from '../util/field-path.js';
 import { loadYamlPackage as loadYaml } from './yaml-package.js';
 
 export interface Position {
@@ -11,18 +12,11 @@ export interface Position {
   column: number;
 }
 
-export function splitFieldPath(path: string): (string | number)[] {
-  const out: (string | number)[] = [];
-  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g))
-    out.push(m[2] !== undefined ? Number(m[2]) : m[1]);
-  return out;
-}
-
-/** Position of `fieldPath` in document `index` of `text`, or of its deepest existing ancestor. */
+/** Position of `path` in document `index` of `text`, or of its deepest existing ancestor. */
 export function locate(
   text: string,
   index: number,
-  fieldPath: string | undefined,
+  path: FieldPath | undefined,
   object?: { kind: string; name: string },
 ): Position | undefined {
   const { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } = loadYaml();
@@ -36,25 +30,15 @@ export function locate(
   // An entry of a List (io/lists.ts): the field is the entry's, found by its kind and name.
   if (object) node = listEntryNamed(node, object) ?? node;
   let at = node?.range?.[0];
-  const keys = fieldPath ? splitFieldPath(fieldPath) : [];
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
+  for (const segment of path?.segments ?? []) {
     if (isMap(node)) {
-      // A key may hold dots itself (an annotation, an inline file's name such as `user.conf`),
-      // which the field path does not set apart: the shortest run of segments that names a key.
-      const items = node.items;
-      const named = (k: unknown) =>
-        items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === k);
-      let pair = named(key);
-      for (let j = i + 1; !pair && j < keys.length && typeof keys[j] === 'string'; j++) {
-        pair = named(keys.slice(i, j + 1).join('.'));
-        if (pair) i = j;
-      }
+      // A key is one segment, dots and all (an annotation, an inline file such as `user.conf`).
+      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === segment);
       if (!pair) break;
       at = (pair.key as Node | null)?.range?.[0] ?? at;
       node = pair.value as Node | null;
-    } else if (isSeq(node) && typeof key === 'number') {
-      const item = node.items[key] as Node | undefined;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment] as Node | undefined;
       if (!item) break;
       node = item;
       at = item.range?.[0] ?? at;

@@ -5,6 +5,7 @@ import { emitYamlTo } from './emit.js';
 import { itemLayout, recordItemSources } from './item-sources.js';
 import { isObj, type KubeObject, type Obj } from './objects.js';
 import type { Result } from './results.js';
+import { at, type FieldPath } from '../util/field-path.js';
 import { describeType } from './describe-type.js';
 
 // Exported here too, where its importers find it; it lives in fn/io/describe-type.ts so that
@@ -118,21 +119,27 @@ export function itemProblem(item: unknown): string | undefined {
   return problems.length ? problems.map((p) => p.text).join('; ') : undefined;
 }
 
+/** One way an item falls short of a Kubernetes object, and the field, where there is one. */
+export interface ItemProblem {
+  path?: FieldPath;
+  text: string;
+}
+
 /**
  * Each way an item falls short of a Kubernetes object, with the field: what it lacks, and the
  * identity and metadata fields of the wrong type (which the API server would refuse, and which
  * dbtls must not read as "default" or overwrite).
  */
-export function itemProblems(item: unknown): readonly { path?: string; text: string }[] {
+export function itemProblems(item: unknown): readonly ItemProblem[] {
   if (isWellFormed(item)) return NO_PROBLEMS;
   if (!isObj(item)) return [{ text: `is not a mapping (got ${describeType(item)})` }];
-  const missing: string[] = [];
-  const wrong: { path: string; text: string }[] = [];
+  const missing: FieldPath[] = [];
+  const wrong: ItemProblem[] = [];
   const quote = (v: unknown) =>
     typeof v === 'boolean' || typeof v === 'number'
       ? ` (YAML reads it unquoted as a ${typeof v}: quote it)`
       : '';
-  const str = (path: string, v: unknown) => {
+  const str = (path: FieldPath, v: unknown) => {
     if (v === undefined || v === null) missing.push(path);
     else if (typeof v !== 'string' || v === '')
       wrong.push({
@@ -140,17 +147,20 @@ export function itemProblems(item: unknown): readonly { path?: string; text: str
         text: `${path} must be a non-empty string, got ${describeType(v)}${quote(v)}`,
       });
   };
-  str('apiVersion', item.apiVersion);
-  str('kind', item.kind);
+  str(at('apiVersion'), item.apiVersion);
+  str(at('kind'), item.kind);
   const md = item.metadata;
-  if (md === undefined || md === null) missing.push('metadata.name');
+  if (md === undefined || md === null) missing.push(at('metadata', 'name'));
   else if (!isObj(md))
-    wrong.push({ path: 'metadata', text: `metadata must be a mapping, got ${describeType(md)}` });
+    wrong.push({
+      path: at('metadata'),
+      text: `metadata must be a mapping, got ${describeType(md)}`,
+    });
   else {
-    str('metadata.name', md.name);
+    str(at('metadata', 'name'), md.name);
     if (md.namespace !== undefined && md.namespace !== null && typeof md.namespace !== 'string') {
       wrong.push({
-        path: 'metadata.namespace',
+        path: at('metadata', 'namespace'),
         text: `metadata.namespace must be a string, got ${describeType(md.namespace)}${quote(md.namespace)}`,
       });
     }
@@ -159,7 +169,7 @@ export function itemProblems(item: unknown): readonly { path?: string; text: str
       if (m === undefined || m === null) continue;
       if (!isObj(m)) {
         wrong.push({
-          path: `metadata.${key}`,
+          path: at('metadata', key),
           text: `metadata.${key} must be a mapping of strings, got ${describeType(m)}`,
         });
         continue;
@@ -167,7 +177,7 @@ export function itemProblems(item: unknown): readonly { path?: string; text: str
       const bad = Object.keys(m).find((k) => m[k] !== null && typeof m[k] !== 'string');
       if (bad !== undefined)
         wrong.push({
-          path: `metadata.${key}.${bad}`,
+          path: at('metadata', key, bad),
           text: `metadata.${key}.${bad} must be a string, got ${describeType(m[bad])}${quote(m[bad])}`,
         });
     }
@@ -178,7 +188,7 @@ export function itemProblems(item: unknown): readonly { path?: string; text: str
   ];
 }
 
-const NO_PROBLEMS: readonly { path?: string; text: string }[] = Object.freeze([]);
+const NO_PROBLEMS: readonly ItemProblem[] = Object.freeze([]);
 
 /** itemProblems' checks, without building anything: nearly every item passes them. */
 function isWellFormed(item: unknown): boolean {

@@ -1,5 +1,6 @@
 // KRM results (the kpt/kustomize function spec): one per problem, naming the object, the field
 // and the file it came from, so kpt, CI logs and editors can point at it.
+import type { FieldPath } from '../util/field-path.js';
 import { annotationsOf, type KubeObject, isObj } from './objects.js';
 import { describeType } from './describe-type.js';
 
@@ -12,11 +13,16 @@ export interface ResourceRef {
   namespace?: string;
 }
 
+/** A result's field as the KRM function spec writes it: the printed path. */
+export interface ResultField {
+  path: string;
+}
+
 export interface Result {
   message: string;
   severity: Severity;
   resourceRef?: ResourceRef;
-  field?: { path: string };
+  field?: ResultField;
   file?: { path: string; index?: number };
   tags?: Record<string, string>;
 }
@@ -43,14 +49,35 @@ export function fileOf(o: { metadata?: unknown }): Result['file'] | undefined {
   return Number.isInteger(index) && index > 0 ? { path, index } : { path };
 }
 
+// The path each of our results was reported at, as a value, keyed by its printed field: the
+// output writes only `field.path`, and a copy of a result (`{ ...r }`) keeps the same field.
+const FIELD_PATHS = new WeakMap<ResultField, FieldPath>();
+
+/** `field` of a result at `path`; none at the root (the object itself). */
+export function resultField(path: FieldPath): ResultField | undefined {
+  if (path.isRoot) return undefined;
+  const field = { path: path.toString() };
+  FIELD_PATHS.set(field, path);
+  return field;
+}
+
+/**
+ * The field of a result as a value, for reading its segments (io/positions.ts); undefined for a
+ * result without a field and for one dbtls did not make (an earlier function's, kept as it is).
+ */
+export function fieldPathOf(r: Result): FieldPath | undefined {
+  return r.field ? FIELD_PATHS.get(r.field) : undefined;
+}
+
 export function resultFor(
   o: KubeObject,
   severity: Severity,
   message: string,
-  fieldPath?: string,
+  path?: FieldPath,
 ): Result {
   const r: Result = { message, severity, resourceRef: refOf(o) };
-  if (fieldPath) r.field = { path: fieldPath };
+  const field = path && resultField(path);
+  if (field) r.field = field;
   const file = fileOf(o);
   if (file) r.file = file;
   return r;
@@ -72,37 +99,45 @@ export function formatResult(r: Result): string {
   return `${r.severity}: ${r.message}${suffix}`;
 }
 
-/** A reporter bound to one object: rules call `error(path, message)` and read like the rule. */
+/**
+ * A reporter bound to one object: rules call `error(path, message)` and read like the rule, with
+ * `path` a FieldPath (`at('spec', 'tls', 'issuerRef')`, `base.child('name')`, `list.index(i)`).
+ */
 export class Reporter {
   readonly results: Result[] = [];
   constructor(readonly object: KubeObject) {}
-  error(path: string | undefined, message: string): void {
+  error(path: FieldPath, message: string): void {
     this.results.push(resultFor(this.object, 'error', message, path));
   }
-  warn(path: string | undefined, message: string): void {
+  warn(path: FieldPath, message: string): void {
     this.results.push(resultFor(this.object, 'warning', message, path));
   }
-  info(path: string | undefined, message: string): void {
+  info(path: FieldPath, message: string): void {
     this.results.push(resultFor(this.object, 'info', message, path));
   }
 
   // Named message shapes: the texts that many rules share, written once.
 
   /** `key` under `parent` is not a field: names the fields that `owner` has. */
-  unknownField(parent: string, key: string, allowed: readonly string[], owner = parent): void {
-    this.error(`${parent}.${key}`, `unknown field "${key}"; ${owner} has ${allowed.join(', ')}`);
+  unknownField(
+    parent: FieldPath,
+    key: string,
+    allowed: readonly string[],
+    owner = parent.toString(),
+  ): void {
+    this.error(parent.child(key), `unknown field "${key}"; ${owner} has ${allowed.join(', ')}`);
   }
 
   /** The value at `path` should be a mapping. */
-  notMapping(path: string, value: unknown): void {
-    this.error(path, `must be a mapping, got ${describeType(value)}`);
+  notMapping(path: FieldPath, value: unknown): void {
+    this.error(path, `${path} must be a mapping, got ${describeType(value)}`);
   }
 
   /**
    * A setting only a running operator provides: standalone mode warns that it is not rendered.
    * KubeVault's text says "done by", KubeDB's "provided by", as each always has.
    */
-  operatorOnly(path: string, what: string, operator: 'KubeDB' | 'KubeVault'): void {
+  operatorOnly(path: FieldPath, what: string, operator: 'KubeDB' | 'KubeVault'): void {
     const verb = operator === 'KubeVault' ? 'done' : 'provided';
     this.warn(
       path,

@@ -3,6 +3,7 @@
 // entry points import this module; every other stage is handed the registry.
 import { type KindRegistry, kindRegistry } from '../contract/registry.js';
 import type { DatabaseKind } from '../contract/kind.js';
+import { gitOpsKinds } from './gitops.js';
 import { postgres } from './postgres.js';
 import { mssqlserver } from './mssqlserver.js';
 import { vaultserver } from './vaultserver.js';
@@ -25,7 +26,8 @@ export const KINDS: readonly DatabaseKind[] = [
   mongodb,
 ];
 
-export const REGISTRY: KindRegistry = kindRegistry(KINDS);
+// KubeDB's GitOps kinds stand in for the kinds they mirror (gitops.ts).
+export const REGISTRY: KindRegistry = kindRegistry(KINDS, gitOpsKinds(KINDS));
 
 /** The kind of an item, when it is a database of a supported kind. */
 export const findKind = REGISTRY.find;

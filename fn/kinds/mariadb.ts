@@ -19,6 +19,7 @@ import {
   podSecurityContext,
   RESTRICTED_CONTAINER,
   tcpReadiness,
+  serviceWildcards,
 } from '../render/workload.js';
 import { type Monitor, readMonitor } from '../render/monitor.js';
 import {
@@ -29,6 +30,7 @@ import {
   warnOperatorOnly,
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
+import { flat } from '../util/strings.js';
 import { olderThan } from '../util/versions.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
 import type { Reporter } from '../io/results.js';
@@ -55,11 +57,19 @@ import {
   readMysqlConfiguration,
   serverCnf,
   USER_CONFIG_DIR,
+  pinnedServerArguments,
 } from './mysql-files.js';
 import { trustBundleLines, WATCHER_FILE } from '../render/rotation.js';
 import { type OptionLine, renderOptionFile } from '../text/my-cnf.js';
 import { inlineData, type UserConfiguration, userSecretVolume } from '../render/user-config.js';
 import type { KindContext } from './kind.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/** What spec.version names: a MariaDBVersion of KubeDB's catalog. */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'MariaDBVersion',
+};
+import { at } from '../util/field-path.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const TOPOLOGY_MODES = ['GaleraCluster', 'MariaDBReplication'] as const;
@@ -102,6 +112,7 @@ interface MariaDBPlan extends SecureTransport {
 export const mariadb = defineKind<MariaDBPlan>({
   group: 'kubedb.com',
   kind: 'MariaDB',
+  versionNaming: VERSION_NAMING,
   operator: 'KubeDB',
   resource: 'mariadbs',
   versions: ['v1', 'v1alpha2'],
@@ -109,23 +120,33 @@ export const mariadb = defineKind<MariaDBPlan>({
     'MariaDB: server, client and metrics-exporter certificates; one server or a Galera ' +
     'cluster, client connections and Galera replication over TLS',
   aliases: () => ALIASES,
+  unissuedAliases: () => ({
+    archiver:
+      "archiver is KubeDB's older name of the client certificate (its docs still show it); " +
+      'current KubeDB issues server, client and metrics-exporter',
+  }),
 
   plan(ctx) {
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
     const standalone = ctx.settings.mode === 'standalone';
-    const version = readUpstreamVersion(spec, report, {
+    const { engine } = readUpstreamVersion(ctx, spec, {
+      ...VERSION_NAMING,
       product: 'MariaDB',
       image: 'mariadb',
       example: '11.4.3',
-      standalone,
+      // KubeDB's MariaDBVersions have no distribution: each is the one upstream MariaDB.
+      distributions: ['Official', ''],
+      dependsOn: 'dbtls does not check that requireSSL has the MariaDB version it needs',
+      refusesDeprecated: true,
     });
-    const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
+    const replicas = readInt(spec, 'replicas', at('spec', 'replicas'), report, 1) ?? 1;
     const mode = readClusterMode(ctx, replicas);
     const sstMethod =
-      readEnum(spec, 'wsrepSSTMethod', 'spec.wsrepSSTMethod', SST_METHODS, report) ?? 'rsync';
+      readEnum(spec, 'wsrepSSTMethod', at('spec', 'wsrepSSTMethod'), SST_METHODS, report) ??
+      'rsync';
     const transport = readSecureTransport(ctx);
-    if (transport.requireSSL) checkRequireSSLVersion(version, report);
+    if (transport.requireSSL) checkRequireSSLVersion(engine, report);
     if (standalone) {
       checkStandalone(ctx, mode, replicas);
       warnOperatorOnly(spec, OPERATOR_ONLY, report);
@@ -133,7 +154,7 @@ export const mariadb = defineKind<MariaDBPlan>({
     }
     const plan: MariaDBPlan = {
       ...transport,
-      version: version ?? '',
+      version: engine ?? '',
       replicas,
       galera: mode === 'GaleraCluster',
       sstMethod,
@@ -159,13 +180,16 @@ export const mariadb = defineKind<MariaDBPlan>({
     // KubeDB sets no default subject (SetTLSDefaults fills only secret names).
     const name = ctx.db.metadata.name;
     // Galera nodes connect to each other with the server certificate: it is client and server.
-    if (alias === 'server')
-      return serverCertificateDefaults(
-        ctx,
-        [name],
-        nameWithSuffix(name, 'pods'),
-        USAGES.serverAndClient,
-      );
+    if (alias === 'server') {
+      // As KubeDB issues it (kubedb/docs mariadb/reconfigure-tls/cluster): common name
+      // <db>.<ns>.svc, and *.<db>.<ns>.svc among the names.
+      const commonName = flat(name, '.', ctx.namespace, '.svc');
+      const governing = nameWithSuffix(name, 'pods');
+      const usages = USAGES.serverAndClient;
+      const defaults = serverCertificateDefaults(ctx, [name], governing, usages, commonName);
+      const wildcards = serviceWildcards(name, ctx.namespace, ctx.settings.clusterDomain);
+      return { ...defaults, dnsNames: [...(defaults.dnsNames ?? []), ...wildcards] };
+    }
     // The client certificate is the root user's; the exporter's is the monitor user's.
     return { commonName: alias === 'client' ? 'root' : 'monitor', usages: USAGES.client };
   },
@@ -227,7 +251,7 @@ function configFiles(
 ): Record<string, string> {
   const files = optionFiles(ctx, plan, server, client);
   files['server.cnf'] = serverCnf('mariadbd', Object.keys(files), plan.userConfig);
-  files['start.sh'] = startScript(plan.galera, server !== undefined);
+  files['start.sh'] = startScript(plan.galera, server !== undefined, plan.requireSSL);
   Object.assign(files, inlineData(plan.userConfig));
   return files;
 }
@@ -254,16 +278,17 @@ function readTopologyMode(
   if (t === undefined || t === null) return undefined;
   if (!isObj(t)) {
     report.error(
-      'spec.topology',
-      'must be a mapping with mode: GaleraCluster or MariaDBReplication',
+      at('spec', 'topology'),
+      'spec.topology must be a mapping with mode: GaleraCluster or MariaDBReplication',
     );
     return undefined;
   }
-  const mode = readEnum(t, 'mode', 'spec.topology.mode', TOPOLOGY_MODES, report);
+  const mode = readEnum(t, 'mode', at('spec', 'topology', 'mode'), TOPOLOGY_MODES, report);
   if (t.mode === undefined || t.mode === null)
     report.error(
-      'spec.topology.mode',
-      'is required ' + 'when spec.topology is set: GaleraCluster or MariaDBReplication',
+      at('spec', 'topology', 'mode'),
+      'spec.topology.mode is required ' +
+        'when spec.topology is set: GaleraCluster or MariaDBReplication',
     );
   return mode;
 }
@@ -350,7 +375,7 @@ export function galeraCnf(
  * Pod 0 bootstraps a Galera cluster on an empty data directory; every other start joins the peers.
  * With TLS, the CA bundle is written before mariadbd reads it.
  */
-export function startScript(galera: boolean, tls: boolean): string {
+export function startScript(galera: boolean, tls: boolean, requireSSL: boolean): string {
   const lines = ['#!/bin/sh', '# Rendered by dbtls.', 'set -eu'];
   if (tls) lines.push(...trustBundleLines(CONFIG_DIR));
   lines.push('bootstrap=""');
@@ -363,8 +388,8 @@ export function startScript(galera: boolean, tls: boolean): string {
     );
   }
   lines.push(
-    `exec docker-entrypoint.sh mariadbd --defaults-extra-file=${CONFIG_DIR}/server.cnf ` +
-      `$bootstrap`,
+    `exec docker-entrypoint.sh mariadbd --defaults-extra-file=${CONFIG_DIR}/server.cnf` +
+      `${pinnedServerArguments(requireSSL, tls)} $bootstrap`,
     '',
   );
   return lines.join('\n');
@@ -391,7 +416,7 @@ function readClusterMode(ctx: KindContext, replicas: number) {
     (replicas > 1 ? 'GaleraCluster' : undefined);
   if (mode !== undefined && replicas < MIN_CLUSTER) {
     report.error(
-      'spec.replicas',
+      at('spec', 'replicas'),
       `${replicas} is too few for topology mode ${mode}: KubeDB runs ` +
         `a MariaDB cluster of at least ${MIN_CLUSTER} nodes (remove spec.topology for a single ` +
         `server)`,
@@ -399,7 +424,7 @@ function readClusterMode(ctx: KindContext, replicas: number) {
   }
   if (mode !== undefined && name.length > MAX_CLUSTER_NAME) {
     report.error(
-      'metadata.name',
+      at('metadata', 'name'),
       `"${name}" is ${name.length} characters; KubeDB uses it as the ` +
         `cluster name, which may have at most ${MAX_CLUSTER_NAME}`,
     );
@@ -418,7 +443,7 @@ function checkRequireSSLVersion(version: string | undefined, report: Reporter): 
     )
   ) {
     report.error(
-      'spec.requireSSL',
+      at('spec', 'requireSSL'),
       `requireSSL needs MariaDB ${REQUIRE_SSL_SINCE.join('.')} or ` +
         `later (KubeDB refuses it for ${version}); upgrade spec.version or remove requireSSL`,
     );
@@ -430,7 +455,7 @@ function checkStandalone(ctx: KindContext, mode: string | undefined, replicas: n
   const { report } = ctx;
   if (mode === 'MariaDBReplication') {
     report.error(
-      'spec.topology.mode',
+      at('spec', 'topology', 'mode'),
       'MariaDBReplication (asynchronous replicas behind ' +
         'MaxScale) is run by the KubeDB operator only; standalone mode renders a single ' +
         'server or a GaleraCluster (or use mode: operator)',
@@ -438,7 +463,7 @@ function checkStandalone(ctx: KindContext, mode: string | undefined, replicas: n
   }
   if (replicas > MAX_RENDERED_NODES) {
     report.error(
-      'spec.replicas',
+      at('spec', 'replicas'),
       `${replicas} nodes: standalone mode lists every node in ` +
         `wsrep_cluster_address and renders at most ${MAX_RENDERED_NODES} (use mode: operator ` +
         `for more)`,

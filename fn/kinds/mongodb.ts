@@ -13,6 +13,7 @@
 // server certificate per PetSet, `<petset>-server-cert` (KubeDB resets the server secretName):
 // shards `<prefix><db>-shard<i>`, `<prefix><db>-configsvr`, `<prefix><db>-mongos`; `<db>` and
 // `<db>-arbiter`. Governing services are `<petset>-pods` (the arbiter's is its replica set's).
+import { resolveVersion } from '../catalog/read-version.js';
 import type { Obj } from '../io/objects.js';
 import { isObj } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
@@ -20,6 +21,18 @@ import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
 import { readEnum, readInt, readString } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type CertificatePart, type KindContext } from './kind.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/**
+ * What spec.version names: a MongoDBVersion of KubeDB's catalog,
+ * and the names KubeDB gives its builds besides the Official ones (kubedb/installer
+ * charts/kubedb-catalog).
+ */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'MongoDBVersion',
+  schemes: [{ pattern: /^percona-(\d+(?:\.\d+)*)$/, distribution: 'Percona' }],
+};
+import { at } from '../util/field-path.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const SSL_MODES = ['disabled', 'allowSSL', 'preferSSL', 'requireSSL'] as const;
@@ -51,6 +64,7 @@ interface ServerPart {
 export const mongodb = defineKind<MongoDBPlan>({
   group: 'kubedb.com',
   kind: 'MongoDB',
+  versionNaming: VERSION_NAMING,
   operator: 'KubeDB',
   resource: 'mongodbs',
   versions: ['v1', 'v1alpha2'],
@@ -63,9 +77,19 @@ export const mongodb = defineKind<MongoDBPlan>({
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
     const name = ctx.db.metadata.name;
-    readString(spec, 'version', 'spec.version', report);
+    const version = readString(spec, 'version', at('spec', 'version'), report);
+    // Nothing dbtls checks depends on the MongoDB version; KubeDB refuses a deprecated one.
+    if (version !== undefined)
+      resolveVersion(ctx, version, {
+        ...VERSION_NAMING,
+        product: 'MongoDB',
+        refusesDeprecated: true,
+      });
     if (spec.version === undefined || spec.version === null)
-      report.error('spec.version', 'is ' + 'required: the MongoDB version, e.g. "8.0.17"');
+      report.error(
+        at('spec', 'version'),
+        'spec.version is ' + 'required: the MongoDB version, e.g. "8.0.17"',
+      );
     const sslMode = readSslMode(ctx, spec);
     const topology = readTopology(spec, report);
     const clusterAuthMode = readClusterAuthMode(spec, topology !== 'standalone', sslMode, report);
@@ -73,7 +97,7 @@ export const mongodb = defineKind<MongoDBPlan>({
     checkServerSecretName(ctx, serverParts);
     if (ctx.settings.mode === 'standalone') {
       report.error(
-        'kind',
+        at('kind'),
         'MongoDB is rendered in operator mode only: dbtls does not generate a ' +
           "MongoDB workload (mongod's TLS files, PEM key files and replica-set initiation are " +
           "the KubeDB operator's), so no half workload is rendered; use mode: operator",
@@ -87,7 +111,7 @@ export const mongodb = defineKind<MongoDBPlan>({
   connectionSettings: [
     {
       key: 'mongodbSSLMode',
-      path: 'spec.sslMode',
+      path: at('spec', 'sslMode'),
       levels: SSL_MODES,
       value: (_ctx, plan) => plan.sslMode,
       unset: SSL_MODE_UNSET,
@@ -131,43 +155,51 @@ function readTopology(spec: Obj, report: Reporter): Topology {
   const sh = spec.shardTopology;
   const has = (v: unknown) => v !== undefined && v !== null;
   const inMemory = spec.storageEngine === 'inMemory';
+  // KubeDB's webhook has no rule against both: spec.shardTopology wins (its helpers look at it
+  // first), and each shard's replica set is named shard<N> (spec.shardTopology.shard.prefix<N>).
   if (has(rs) && has(sh))
-    report.error(
-      'spec.shardTopology',
-      'and spec.replicaSet are exclusive: ' +
-        'each shard is a replica set of its own; remove spec.replicaSet',
+    report.warn(
+      at('spec', 'replicaSet'),
+      'spec.replicaSet is ignored beside spec.shardTopology: KubeDB runs a sharded cluster and ' +
+        "names each shard's replica set itself (shard<N>, or spec.shardTopology.shard.prefix " +
+        'followed by N); remove spec.replicaSet',
     );
   if (has(sh)) {
     readShardTopology(spec, inMemory, report);
     return 'sharded';
   }
-  const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
+  const replicas = readInt(spec, 'replicas', at('spec', 'replicas'), report, 1) ?? 1;
   if (has(rs)) {
     if (!isObj(rs) || typeof rs.name !== 'string' || rs.name === '') {
-      report.error('spec.replicaSet.name', 'is required: the replica set name, e.g. rs0');
+      report.error(
+        at('spec', 'replicaSet', 'name'),
+        'spec.replicaSet.name is required: the replica set name, e.g. rs0',
+      );
     }
     if (inMemory && replicas < IN_MEMORY_MIN)
       report.error(
-        'spec.replicas',
+        at('spec', 'replicas'),
         `${replicas} is too ` +
           `few with storageEngine inMemory: KubeDB requires ${IN_MEMORY_MIN} or more`,
       );
   } else {
     if (replicas !== 1)
       report.error(
-        'spec.replicas',
+        at('spec', 'replicas'),
         `${replicas} is refused by KubeDB for a ` +
           `standalone MongoDB, which runs exactly 1 server; add spec.replicaSet for more`,
       );
     for (const node of ['arbiter', 'hidden']) {
+      const path = at('spec', node);
       if (has(spec[node]))
         report.error(
-          `spec.${node}`,
-          `needs a replica set or sharded cluster; ` + `KubeDB refuses it for a standalone MongoDB`,
+          path,
+          `${path} needs a replica set or sharded cluster; KubeDB refuses it for a standalone MongoDB`,
         );
     }
   }
-  if (isObj(spec.hidden)) readInt(spec.hidden, 'replicas', 'spec.hidden.replicas', report, 1);
+  if (isObj(spec.hidden))
+    readInt(spec.hidden, 'replicas', at('spec', 'hidden', 'replicas'), report, 1);
   return has(rs) ? 'replicaSet' : 'standalone';
 }
 
@@ -205,19 +237,19 @@ function serverPartsOf(spec: Obj, name: string, topology: Topology): ServerPart[
 function readSslMode(ctx: KindContext, spec: Obj): SSLMode {
   const { report } = ctx;
   const hasTLS = ctx.tls !== undefined;
-  const explicitSSL = readEnum(spec, 'sslMode', 'spec.sslMode', SSL_MODES, report);
+  const explicitSSL = readEnum(spec, 'sslMode', at('spec', 'sslMode'), SSL_MODES, report);
   const sslMode = explicitSSL ?? (hasTLS ? SSL_MODE_UNSET.withTLS : SSL_MODE_UNSET.withoutTLS);
   // The docs: any sslMode but disabled needs spec.tls.issuerRef (a spec.tls without it is reported there).
   if (sslMode !== 'disabled' && (spec.tls === undefined || spec.tls === null)) {
     report.error(
-      'spec.sslMode',
+      at('spec', 'sslMode'),
       `sslMode ${sslMode} needs TLS: set spec.tls.issuerRef, or set sslMode: disabled`,
     );
   }
   if (hasTLS && explicitSSL === 'disabled') {
     report.warn(
-      'spec.sslMode',
-      'is disabled while spec.tls is set: the certificates are issued ' +
+      at('spec', 'sslMode'),
+      'spec.sslMode is disabled while spec.tls is set: the certificates are issued ' +
         'but MongoDB does not use TLS; remove spec.tls or choose requireSSL',
     );
   }
@@ -234,7 +266,7 @@ function readClusterAuthMode(
   const explicitAuth = readEnum(
     spec,
     'clusterAuthMode',
-    'spec.clusterAuthMode',
+    at('spec', 'clusterAuthMode'),
     CLUSTER_AUTH_MODES,
     report,
   );
@@ -247,8 +279,8 @@ function readClusterAuthMode(
       : undefined);
   if (explicitAuth !== undefined && !clustered) {
     report.warn(
-      'spec.clusterAuthMode',
-      'applies to members of a replica set or sharded cluster; ' +
+      at('spec', 'clusterAuthMode'),
+      'spec.clusterAuthMode applies to members of a replica set or sharded cluster; ' +
         'a standalone MongoDB has none, so it has no effect',
     );
   }
@@ -257,7 +289,7 @@ function readClusterAuthMode(
     (sslMode === 'disabled' || sslMode === 'allowSSL')
   ) {
     report.error(
-      'spec.clusterAuthMode',
+      at('spec', 'clusterAuthMode'),
       `${clusterAuthMode} authenticates members by their TLS ` +
         `certificates, which sslMode ${sslMode} does not guarantee; KubeDB refuses it: use ` +
         `sslMode preferSSL or requireSSL`,
@@ -265,7 +297,7 @@ function readClusterAuthMode(
   }
   if (clusterAuthMode === 'sendKeyFile' && sslMode === 'disabled') {
     report.error(
-      'spec.clusterAuthMode',
+      at('spec', 'clusterAuthMode'),
       'sendKeyFile moves members towards x509, which needs ' +
         'TLS; KubeDB refuses it with sslMode disabled: use allowSSL or stronger',
     );
@@ -278,9 +310,10 @@ function checkServerSecretName(ctx: KindContext, serverParts: readonly { petSet:
   const { report } = ctx;
   const serverOverride = ctx.tls?.overrides.get('server');
   if (serverParts.length > 0 && serverOverride?.secretName !== undefined) {
+    const secretName = serverOverride.path.child('secretName');
     report.error(
-      `${serverOverride.path}.secretName`,
-      `is ignored by KubeDB here: it issues one ` +
+      secretName,
+      `${secretName} is ignored by KubeDB here: it issues one ` +
         `server certificate per PetSet ` +
         `(${serverParts.map((p) => `${p.petSet}-server-cert`).join(', ')}), each in a secret ` +
         `of that name; remove secretName`,
@@ -294,18 +327,18 @@ function readShardTopology(spec: Obj, inMemory: boolean, report: Reporter): void
   const sh = spec.shardTopology;
   if (!isObj(sh)) {
     report.error(
-      'spec.shardTopology',
-      'must be a mapping with shard, ' + 'configServer and mongos',
+      at('spec', 'shardTopology'),
+      'spec.shardTopology must be a mapping with shard, ' + 'configServer and mongos',
     );
     return;
   }
   for (const field of ['replicas', 'podTemplate', 'configSecret']) {
+    const path = at('spec', field);
     if (has(spec[field]))
       report.error(
-        `spec.${field}`,
-        `is refused by KubeDB with ` +
-          `spec.shardTopology: set it per node in spec.shardTopology.shard, configServer or ` +
-          `mongos`,
+        path,
+        `${path} is refused by KubeDB with spec.shardTopology: set it per node in ` +
+          'spec.shardTopology.shard, configServer or mongos',
       );
   }
   for (const node of ['shard', 'configServer', 'mongos'] as const) {
@@ -322,32 +355,34 @@ function readShardNode(
 ): void {
   const has = (v: unknown) => v !== undefined && v !== null;
   const n = sh[node];
-  const path = `spec.shardTopology.${node}`;
+  const path = at('spec', 'shardTopology', node);
   if (!isObj(n)) {
-    report.error(path, `is required in a sharded topology, with replicas of at ` + `least 1`);
+    report.error(path, `${path} is required in a sharded topology, with replicas of at least 1`);
     return;
   }
-  const replicas = readInt(n, 'replicas', `${path}.replicas`, report, 1);
+  const replicasPath = path.child('replicas');
+  const replicas = readInt(n, 'replicas', replicasPath, report, 1);
   if (replicas === undefined && !has(n.replicas))
-    report.error(`${path}.replicas`, 'is required: at least 1');
+    report.error(replicasPath, `${replicasPath} is required: at least 1`);
   if (inMemory && node !== 'mongos' && replicas !== undefined && replicas < IN_MEMORY_MIN) {
     report.error(
-      `${path}.replicas`,
+      replicasPath,
       `${replicas} is too few with storageEngine inMemory: ` +
         `KubeDB requires ${IN_MEMORY_MIN} or more`,
     );
   }
   if (node === 'shard') {
-    const shards = readInt(n, 'shards', `${path}.shards`, report, 1);
+    const shardsPath = path.child('shards');
+    const shards = readInt(n, 'shards', shardsPath, report, 1);
     if (shards === undefined && !has(n.shards))
-      report.error(`${path}.shards`, 'is required: at least 1');
+      report.error(shardsPath, `${shardsPath} is required: at least 1`);
     if (shards !== undefined && shards > MAX_SHARDS)
       report.error(
-        `${path}.shards`,
+        shardsPath,
         `${shards} ` +
           `shards: dbtls issues a server certificate per shard and renders at most ` +
           `${MAX_SHARDS}`,
       );
   }
-  readString(n, 'prefix', `${path}.prefix`, report);
+  readString(n, 'prefix', path.child('prefix'), report);
 }

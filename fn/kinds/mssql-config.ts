@@ -42,7 +42,7 @@ export function readMssqlConfiguration(ctx: KindContext, rendered: string): Inli
     else
       ctx.report.error(
         f.path,
-        `is not read: SQL Server reads only ${MSSQL_CONF}; put these settings in ` +
+        `${f.path} is not read: SQL Server reads only ${MSSQL_CONF}; put these settings in ` +
           `spec.configuration.inline["${MSSQL_CONF}"]`,
       );
   }

@@ -49,6 +49,13 @@ import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
 import { readMssqlConfiguration } from './mssql-config.js';
 import type { InlineFile } from '../render/user-config.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/** What spec.version names: a MSSQLServerVersion of KubeDB's catalog. */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'MSSQLServerVersion',
+};
+import { at, type FieldPath } from '../util/field-path.js';
 
 const PORT = 1433;
 const MIRRORING_PORT = 5022;
@@ -119,15 +126,6 @@ function isAvailabilityGroup(db: KubeObject): boolean {
   return isObj(spec.topology) && spec.topology.mode === 'AvailabilityGroup';
 }
 
-/** An endpoint entry without AvailabilityGroup is accepted here so that plan() can say why it is wrong. */
-function mentionsEndpoint(db: KubeObject): boolean {
-  const tls = isObj(db.spec) && isObj(db.spec.tls) ? db.spec.tls : {};
-  return (
-    Array.isArray(tls.certificates) &&
-    tls.certificates.some((c) => isObj(c) && c.alias === 'endpoint')
-  );
-}
-
 /** The head of an mssql.conf merged from the user's and dbtls's settings. */
 const MERGED_CONF_COMMENT = [
   'Rendered by dbtls from the MSSQLServer resource: spec.configuration.inline["mssql.conf"]',
@@ -153,15 +151,22 @@ const MSSQL_RESOURCES = shared({
 export const mssqlserver = defineKind<MSSQLPlan>({
   group: 'kubedb.com',
   kind: 'MSSQLServer',
+  versionNaming: VERSION_NAMING,
   operator: 'KubeDB',
   resource: 'mssqlservers',
   versions: ['v1alpha2'],
   summary:
     'Microsoft SQL Server: server, client (and endpoint for AvailabilityGroup) certificates; mssql.conf with TLS, forceencryption from clientTLS',
   aliases: (db) =>
-    isAvailabilityGroup(db) || mentionsEndpoint(db)
-      ? ['server', 'client', 'endpoint']
-      : ['server', 'client'],
+    isAvailabilityGroup(db) ? ['server', 'client', 'endpoint'] : ['server', 'client'],
+  unissuedAliases: (db): Record<string, string> =>
+    isAvailabilityGroup(db)
+      ? {}
+      : {
+          endpoint:
+            'the endpoint certificate secures availability-group mirroring endpoints and exists ' +
+            'only with spec.topology.mode: AvailabilityGroup',
+        },
   extraTLSFields: ['clientTLS'],
 
   plan(ctx) {
@@ -172,14 +177,13 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     // KubeDB's webhook refuses an MSSQLServer without spec.tls ("spec.tls is missing").
     if (ctx.tls === undefined && (spec.tls === undefined || spec.tls === null)) {
       report.error(
-        'spec.tls',
+        at('spec', 'tls'),
         'spec.tls is required: KubeDB refuses an MSSQLServer without spec.tls ("spec.tls is missing"); set spec.tls.issuerRef (clientTLS: false still issues the certificates but leaves encryption to the client)',
       );
     }
     const clientTLS =
-      readBool(ctx.tls?.extra ?? {}, 'clientTLS', 'spec.tls.clientTLS', report) ?? false;
+      readBool(ctx.tls?.extra ?? {}, 'clientTLS', at('spec', 'tls', 'clientTLS'), report) ?? false;
     const { mode, replicas } = readTopology(spec, report);
-    checkEndpointAlias(spec, mode, report);
     const env = readEnv(ctx, spec, standalone, report);
     const authSecret =
       isObj(spec.authSecret) && typeof spec.authSecret.name === 'string'
@@ -210,7 +214,7 @@ export const mssqlserver = defineKind<MSSQLPlan>({
   operatorTLSProtocols: {
     versions: KUBEDB_TLS_PROTOCOLS,
     file: 'mssql.conf',
-    override: 'spec.configSecret',
+    override: at('spec', 'configSecret'),
   },
 
   clientServices(ctx, plan): Record<string, string> {
@@ -222,7 +226,7 @@ export const mssqlserver = defineKind<MSSQLPlan>({
   connectionSettings: [
     {
       key: 'clientTLS',
-      path: 'spec.tls.clientTLS',
+      path: at('spec', 'tls', 'clientTLS'),
       levels: [false, true],
       value: (_ctx, plan) => plan.clientTLS,
       // KubeDB's SetTLSDefaults (apis/kubedb/v1alpha2 mssqlserver_helpers.go) sets false.
@@ -257,7 +261,7 @@ export const mssqlserver = defineKind<MSSQLPlan>({
       plan.clientTLS
         ? undefined
         : {
-            path: 'spec.tls.clientTLS',
+            path: at('spec', 'tls', 'clientTLS'),
             setting: 'clientTLS false',
             fix: 'set spec.tls.clientTLS: true',
           },
@@ -288,7 +292,7 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     const containers: Obj[] = [container];
     if (server) {
       // Renewal: SQL Server reads its certificate at start only; the sidecar restarts it.
-      ctx.report.warn('spec.tls', RESTART_WARNING);
+      ctx.report.warn(at('spec', 'tls'), RESTART_WARNING);
       const withEndpoint = ag && endpoint !== undefined;
       config[WATCHER_FILE] = watcherScript(
         rotation(withEndpoint, client !== undefined, plan.replicas),
@@ -445,14 +449,14 @@ function checkOperatorTLSProtocols(ctx: KindContext, spec: Obj): void {
   const kubedb = KUBEDB_TLS_PROTOCOLS.join(',');
   if (spec.configSecret !== undefined && spec.configSecret !== null) {
     ctx.report.warn(
-      'spec.configSecret',
+      at('spec', 'configSecret'),
       'policy rule tlsProtocols: the tlsprotocols of the ' +
         `mssql.conf in this secret cannot be checked (KubeDB's own default is ${kubedb})`,
     );
     return;
   }
   const what = `KubeDB's operator writes tlsprotocols = ${kubedb} into mssql.conf, which`;
-  checkTLSProtocols(ctx, KUBEDB_TLS_PROTOCOLS, what, 'spec.configSecret');
+  checkTLSProtocols(ctx, KUBEDB_TLS_PROTOCOLS, what, at('spec', 'configSecret'));
 }
 
 /**
@@ -483,23 +487,23 @@ export function trustCAScript(): string {
  * The env of the mssql container of spec.podTemplate, and where to report about it: the kind reads
  * it itself (the EULA, the variables KubeDB forbids); the rest of the template is pod-template.ts's.
  */
-function readContainer(
-  spec: Obj,
-  report: { error(path: string, message: string): void },
-): { env: Obj[]; containerPath: string } {
+function readContainer(spec: Obj, report: Reporter): { env: Obj[]; containerPath: FieldPath } {
   const pt = spec.podTemplate;
   const containers =
     isObj(pt) && isObj(pt.spec) && Array.isArray(pt.spec.containers) ? pt.spec.containers : [];
   const index = containers.findIndex((c) => isObj(c) && c.name === 'mssql');
-  if (index < 0) return { env: [], containerPath: 'spec.podTemplate.spec.containers' };
+  const containersPath = at('spec', 'podTemplate', 'spec', 'containers');
+  if (index < 0) return { env: [], containerPath: containersPath };
   const c = containers[index] as Obj;
-  const containerPath = `spec.podTemplate.spec.containers[${index}]`;
+  const containerPath = containersPath.index(index);
   const env: Obj[] = [];
+  const envPath = containerPath.child('env');
   if (c.env !== undefined && !Array.isArray(c.env))
-    report.error(`${containerPath}.env`, `must be a list, got ${describeType(c.env)}`);
+    report.error(envPath, `${envPath} must be a list, got ${describeType(c.env)}`);
   for (const [i, e] of (Array.isArray(c.env) ? c.env : []).entries()) {
+    const entry = envPath.index(i);
     if (isObj(e) && typeof e.name === 'string') env.push(e);
-    else report.error(`${containerPath}.env[${i}]`, 'must be a mapping with a name');
+    else report.error(entry, `${entry} must be a mapping with a name`);
   }
   return { env, containerPath };
 }
@@ -571,13 +575,16 @@ function trustCAContainer(image: string | undefined): Obj {
 
 /** spec.version: required, and in standalone mode one that maps to Microsoft's image. */
 function readImage(spec: Obj, standalone: boolean, report: Reporter) {
-  const version = readString(spec, 'version', 'spec.version', report);
+  const version = readString(spec, 'version', at('spec', 'version'), report);
   if (spec.version === undefined || spec.version === null)
-    report.error('spec.version', 'is required: a KubeDB MSSQLServerVersion such as "2022-cu12"');
+    report.error(
+      at('spec', 'version'),
+      'spec.version is required: a KubeDB MSSQLServerVersion such as "2022-cu12"',
+    );
   const image = version !== undefined ? mssqlImage(version) : undefined;
   if (version !== undefined && image === undefined && standalone) {
     report.error(
-      'spec.version',
+      at('spec', 'version'),
       `${JSON.stringify(version)} is not a KubeDB MSSQLServerVersion that standalone mode can map to Microsoft's image; use one such as "2022-cu12" or "2025-cu0" (YEAR-cuN for 2022 or 2025), or use mode: operator`,
     );
   }
@@ -594,42 +601,31 @@ function readTopology(
   const topology = spec.topology;
   if (topology !== undefined && topology !== null) {
     if (!isObj(topology))
-      report.error('spec.topology', `must be a mapping, got ${describeType(topology)}`);
+      report.error(
+        at('spec', 'topology'),
+        `spec.topology must be a mapping, got ${describeType(topology)}`,
+      );
     else if (topology.mode === undefined || topology.mode === null)
       report.error(
-        'spec.topology.mode',
-        'is required when spec.topology is set: AvailabilityGroup or DistributedAG',
+        at('spec', 'topology', 'mode'),
+        'spec.topology.mode is required when spec.topology is set: AvailabilityGroup or DistributedAG',
       );
-    else mode = readEnum(topology, 'mode', 'spec.topology.mode', MODES, report);
+    else mode = readEnum(topology, 'mode', at('spec', 'topology', 'mode'), MODES, report);
   }
-  const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1);
+  const replicas = readInt(spec, 'replicas', at('spec', 'replicas'), report, 1);
   if (topology === undefined || topology === null) {
     if (replicas !== undefined && replicas !== 1)
       report.error(
-        'spec.replicas',
-        `must be 1 for an MSSQLServer without spec.topology (KubeDB's webhook: "number of replicas for standalone must be one"), got ${replicas}; set spec.topology.mode: AvailabilityGroup for more`,
+        at('spec', 'replicas'),
+        `spec.replicas must be 1 for an MSSQLServer without spec.topology (KubeDB's webhook: "number of replicas for standalone must be one"), got ${replicas}; set spec.topology.mode: AvailabilityGroup for more`,
       );
   } else if (isObj(topology) && (spec.replicas === undefined || spec.replicas === null)) {
     report.error(
-      'spec.replicas',
-      'is required with spec.topology: the number of availability-group replicas, at least 1',
+      at('spec', 'replicas'),
+      'spec.replicas is required with spec.topology: the number of availability-group replicas, at least 1',
     );
   }
   return { mode, replicas };
-}
-
-/** An endpoint certificate exists only for AvailabilityGroup; say why rather than "unknown alias". */
-function checkEndpointAlias(spec: Obj, mode: Mode | undefined, report: Reporter): void {
-  const certs =
-    isObj(spec.tls) && Array.isArray(spec.tls.certificates) ? spec.tls.certificates : [];
-  certs.forEach((c, i) => {
-    if (isObj(c) && c.alias === 'endpoint' && mode !== 'AvailabilityGroup') {
-      report.error(
-        `spec.tls.certificates[${i}].alias`,
-        'the endpoint certificate secures availability-group mirroring endpoints and exists only with spec.topology.mode: AvailabilityGroup; remove this entry or set the mode',
-      );
-    }
-  });
 }
 
 /** The mssql container's environment: KubeDB requires MSSQL_PID and forbids what it sets itself. */
@@ -639,7 +635,7 @@ function readEnv(ctx: KindContext, spec: Obj, standalone: boolean, report: Repor
   for (const [i, e] of env.entries()) {
     if (typeof e.name === 'string' && FORBIDDEN_ENV.includes(e.name)) {
       report.error(
-        `${containerPath}.env[${i}]`,
+        containerPath.child('env').index(i),
         `environment variable ${e.name} is forbidden in the mssql container: KubeDB (and dbtls) set it${e.name === 'MSSQL_SA_PASSWORD' ? ' from spec.authSecret' : ''}`,
       );
     }
@@ -653,10 +649,13 @@ function readEnv(ctx: KindContext, spec: Obj, standalone: boolean, report: Repor
   let eula = env.find((e) => e.name === 'ACCEPT_EULA');
   // `value: Y` unquoted is the boolean true to kubectl and "Y" to kpt: the pipeline's warning
   // names the field and says to quote it, and the rendered container gets the "Y" meant.
-  const eulaAt = `${containerPath}.env[${env.indexOf(eula as Obj)}].value`;
+  const eulaAt = containerPath
+    .child('env')
+    .index(env.indexOf(eula as Obj))
+    .child('value');
   const unquotedY =
     eula?.value === true &&
-    yaml11Booleans(ctx.db).some((a) => a.path === eulaAt && /^[yY]/.test(a.text));
+    yaml11Booleans(ctx.db).some((a) => a.path.equals(eulaAt) && /^[yY]/.test(a.text));
   if (unquotedY) env[env.indexOf(eula as Obj)] = eula = { ...eula, value: 'Y' };
   if (standalone && (eula === undefined || eula.value !== 'Y')) {
     report.error(
@@ -677,18 +676,18 @@ function adviseStandalone(
   warnOperatorOnly(spec, OPERATOR_ONLY, report);
   if (mode === 'DistributedAG') {
     report.error(
-      'spec.topology.mode',
+      at('spec', 'topology', 'mode'),
       'DistributedAG joins availability groups across clusters (spec.topology.distributedAG remote URLs), which only the KubeDB operator can set up; standalone mode cannot run it: use mode: operator',
     );
   } else if (mode === 'AvailabilityGroup') {
     report.warn(
-      'spec.topology',
+      at('spec', 'topology'),
       `standalone mode runs ${replicas ?? 0} SQL Server instances with HADR enabled and the endpoint certificate mounted at ${ENDPOINT_DIR}, service "${ctx.db.metadata.name}" routes to pod 0, and service "${nameWithSuffix(ctx.db.metadata.name, 'secondary')}" to pods labelled ${ROLE_LABEL}: secondary; creating the availability group, joining replicas, the mirroring endpoints and failover are done by the KubeDB operator (its coordinator) only: until you create them, the replicas are independent servers and the secondary service has no endpoints until you label the secondaries (use mode: operator for a managed group)`,
     );
   }
   if (!isObj(spec.authSecret)) {
     report.info(
-      'spec.authSecret',
+      at('spec', 'authSecret'),
       `the workload reads the sa password from Secret "${authSecret}" (key password), which standalone mode does not create`,
     );
   }

@@ -36,6 +36,7 @@ import {
 } from './mysql-files.js';
 import type { ClientProfile, ConnectionSetting, IssuedCertificate, KindContext } from './kind.js';
 import { mysqlClientSettings } from './mysql-client.js';
+import { at } from '../util/field-path.js';
 
 export const DATA_DIR = '/var/lib/mysql';
 /** Readable by the server's group (fsGroup) only: mysqld and mariadbd accept a group-readable key. */
@@ -49,7 +50,7 @@ export interface SecureTransport {
 
 export function readSecureTransport(ctx: KindContext): SecureTransport {
   const spec = ctx.db.spec as Obj;
-  const value = readBool(spec, 'requireSSL', 'spec.requireSSL', ctx.report);
+  const value = readBool(spec, 'requireSSL', at('spec', 'requireSSL'), ctx.report);
   const requireSSL = value ?? false; // REQUIRE_SSL_SETTING.unset
   // A requireSSL of the wrong type is already reported: no advice that assumes it is false.
   const requireSSLReadable =
@@ -57,12 +58,12 @@ export function readSecureTransport(ctx: KindContext): SecureTransport {
   // A spec.tls without issuerRef is already reported at spec.tls.issuerRef.
   if (requireSSL && ctx.tls === undefined && (spec.tls === undefined || spec.tls === null)) {
     ctx.report.error(
-      'spec.requireSSL',
+      at('spec', 'requireSSL'),
       'requireSSL: true needs TLS: set spec.tls.issuerRef, or ' + 'remove requireSSL',
     );
   }
   const named = isObj(spec.authSecret)
-    ? readString(spec.authSecret, 'name', 'spec.authSecret.name', ctx.report)
+    ? readString(spec.authSecret, 'name', at('spec', 'authSecret', 'name'), ctx.report)
     : undefined;
   return {
     requireSSL,
@@ -76,14 +77,14 @@ export function adviseStandalone(ctx: KindContext, t: SecureTransport, user: str
   const spec = ctx.db.spec as Obj;
   if (ctx.tls !== undefined && !t.requireSSL && t.requireSSLReadable) {
     ctx.report.info(
-      'spec.requireSSL',
+      at('spec', 'requireSSL'),
       'the server offers TLS but also accepts connections without ' +
         'it; set requireSSL: true to refuse them',
     );
   }
   if (!(isObj(spec.authSecret) && typeof spec.authSecret.name === 'string')) {
     ctx.report.info(
-      'spec.authSecret',
+      at('spec', 'authSecret'),
       `the workload reads the ${user} password from Secret ` +
         `"${t.authSecret}" (key password), which standalone mode does not create`,
     );
@@ -211,7 +212,7 @@ export function mysqlFamilyClient(kind: string): ClientProfile<{ requireSSL: boo
       plan.requireSSL
         ? undefined
         : {
-            path: 'spec.requireSSL',
+            path: at('spec', 'requireSSL'),
             setting: 'requireSSL false',
             fix: 'set spec.requireSSL: true',
           },
@@ -223,7 +224,7 @@ export function mysqlFamilyClient(kind: string): ClientProfile<{ requireSSL: boo
 /** The setting the policy's connectionSecurity can require of every MySQL-protocol kind. */
 export const REQUIRE_SSL_SETTING: ConnectionSetting<{ requireSSL: boolean }> = {
   key: 'requireSSL',
-  path: 'spec.requireSSL',
+  path: at('spec', 'requireSSL'),
   levels: [false, true],
   value: (_ctx, plan) => plan.requireSSL,
   // A boolean KubeDB leaves unset: false, with or without spec.tls.

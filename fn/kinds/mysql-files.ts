@@ -15,7 +15,10 @@ import {
   type OptionLine,
   parseServerOptions,
   renderOptionFile,
+  serverArguments,
 } from '../text/my-cnf.js';
+import { at } from '../util/field-path.js';
+import { shellWord } from '../text/shell.js';
 
 export const MYSQL_PORT = 3306;
 export const CERT_DIR = '/etc/mysql/certs';
@@ -59,6 +62,19 @@ export function clientTLSCnf(
     );
   }
   return renderOptionFile(lines);
+}
+
+/**
+ * The options that make the server TLS-only (and that requireSSL asks for), as arguments after
+ * the option files in start.sh: there no file can override them — not a user's configuration
+ * included after dbtls's, not a file an init container wrote. my.cnf repeats them, so that the
+ * file alone reads as the server runs. Empty without the server certificate.
+ */
+export function pinnedServerArguments(requireSSL: boolean, server: boolean): string {
+  if (!server) return '';
+  const options: [string, string][] = [...certOptions('ssl-', 'server')];
+  if (requireSSL) options.push(['require_secure_transport', 'ON']);
+  return ` ${serverArguments(options).map(shellWord).join(' ')}`;
 }
 
 /**
@@ -240,7 +256,7 @@ export function peersThatFit(
     if (bytes <= OPTION_LINE_MAX) continue;
     if (report)
       ctx.report.error(
-        'spec.replicas',
+        at('spec', 'replicas'),
         `${peers.length} nodes make wsrep_cluster_address longer than the ${OPTION_LINE_MAX} ` +
           'bytes the server reads of one line of an option file (the rest would become options ' +
           `of its own): with this name and namespace, standalone mode renders at most ${i} nodes ` +

@@ -49,9 +49,22 @@ import {
   readMysqlConfiguration,
   serverCnf,
   USER_CONFIG_DIR,
+  pinnedServerArguments,
 } from './mysql-files.js';
 import { trustBundleLines, WATCHER_FILE } from '../render/rotation.js';
 import { inlineData, type UserConfiguration, userSecretVolume } from '../render/user-config.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/**
+ * What spec.version names: a MySQLVersion of KubeDB's catalog,
+ * and the names KubeDB gives its builds besides the Official ones (kubedb/installer
+ * charts/kubedb-catalog).
+ */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'MySQLVersion',
+  schemes: [{ pattern: /^(\d+(?:\.\d+)*)-innodb$/, distribution: 'MySQL' }],
+};
+import { at, type FieldPath } from '../util/field-path.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const TOPOLOGY_MODES = ['GroupReplication', 'InnoDBCluster', 'RemoteReplica', 'SemiSync'] as const;
@@ -86,9 +99,23 @@ interface MySQLPlan extends SecureTransport {
   userConfig?: UserConfiguration;
 }
 
+/** How KubeDB names MySQL versions (MySQLVersion), and what dbtls reads from them. */
+const VERSIONS = {
+  ...VERSION_NAMING,
+  product: 'MySQL',
+  image: 'mysql',
+  example: '8.4.3',
+  // MySQL: Oracle's own build (the -innodb versions), which the upstream image is too.
+  distributions: ['Official', 'MySQL'],
+  dependsOn:
+    'dbtls does not check that Multi-Primary group replication has the MySQL version it needs',
+  refusesDeprecated: true,
+};
+
 export const mysql = defineKind<MySQLPlan>({
   group: 'kubedb.com',
   kind: 'MySQL',
+  versionNaming: VERSION_NAMING,
   operator: 'KubeDB',
   resource: 'mysqls',
   versions: ['v1', 'v1alpha2'],
@@ -101,22 +128,17 @@ export const mysql = defineKind<MySQLPlan>({
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
     const standalone = ctx.settings.mode === 'standalone';
-    const version = readUpstreamVersion(spec, report, {
-      product: 'MySQL',
-      image: 'mysql',
-      example: '8.4.3',
-      standalone,
-    });
-    const topology = readTopology(spec, version, report);
+    const { engine } = readUpstreamVersion(ctx, spec, VERSIONS);
+    const topology = readTopology(spec, engine, report);
     const replicas =
-      readInt(spec, 'replicas', 'spec.replicas', report, 1) ??
+      readInt(spec, 'replicas', at('spec', 'replicas'), report, 1) ??
       (topology && topology !== 'RemoteReplica' ? DEFAULT_GROUP_SIZE : 1);
     if (
       topology === 'GroupReplication' &&
       (replicas < DEFAULT_GROUP_SIZE || replicas > MAX_GROUP_MEMBERS)
     ) {
       report.error(
-        'spec.replicas',
+        at('spec', 'replicas'),
         `${replicas} members: KubeDB runs group replication with ` +
           `${DEFAULT_GROUP_SIZE} to ${MAX_GROUP_MEMBERS} members`,
       );
@@ -125,14 +147,14 @@ export const mysql = defineKind<MySQLPlan>({
     if (standalone) {
       if (topology !== undefined) {
         report.error(
-          'spec.topology.mode',
+          at('spec', 'topology', 'mode'),
           `${topology} is run by the KubeDB operator only; ` +
             `standalone mode renders a single MySQL server (remove spec.topology, or use mode: ` +
             `operator)`,
         );
       } else if (replicas > 1) {
         report.error(
-          'spec.replicas',
+          at('spec', 'replicas'),
           `${replicas} servers without spec.topology would not ` +
             `replicate; standalone mode renders a single MySQL server (set replicas: 1, or use ` +
             `mode: operator with a topology)`,
@@ -144,7 +166,7 @@ export const mysql = defineKind<MySQLPlan>({
     const monitor = standalone
       ? readMonitor(spec, report, { reservedPorts: [MYSQL_PORT] })
       : undefined;
-    const plan: MySQLPlan = { ...transport, version: version ?? '', replicas, topology, monitor };
+    const plan: MySQLPlan = { ...transport, version: engine ?? '', replicas, topology, monitor };
     if (standalone) {
       const cert = (alias: string) =>
         ctx.tls ? { alias, name: alias, secretName: alias } : undefined;
@@ -249,7 +271,7 @@ function configFiles(
 ): Record<string, string> {
   const files: Record<string, string> = {
     'my.cnf': clientTLSCnf('MySQL', plan.requireSSL, server, client),
-    'start.sh': server ? START_TLS : START,
+    'start.sh': startScript(server !== undefined, plan.requireSSL),
   };
   if (plan.userConfig) {
     // mysqld reads the user's files, then dbtls's my.cnf, which wins.
@@ -271,62 +293,75 @@ function readTopology(
   const t = spec.topology;
   if (t === undefined || t === null) return undefined;
   if (!isObj(t)) {
-    report.error('spec.topology', `must be a mapping with mode: ${TOPOLOGY_MODES.join(', ')}`);
+    report.error(
+      at('spec', 'topology'),
+      `spec.topology must be a mapping with mode: ${TOPOLOGY_MODES.join(', ')}`,
+    );
     return undefined;
   }
   if (t.mode === undefined || t.mode === null) {
     report.error(
-      'spec.topology.mode',
-      `is required when spec.topology is set: ` +
+      at('spec', 'topology', 'mode'),
+      `spec.topology.mode is required when spec.topology is set: ` +
         `${TOPOLOGY_MODES.join(', ')} (KubeDB refuses a topology without one)`,
     );
     return undefined;
   }
-  const mode = readEnum(t, 'mode', 'spec.topology.mode', TOPOLOGY_MODES, report);
+  const mode = readEnum(t, 'mode', at('spec', 'topology', 'mode'), TOPOLOGY_MODES, report);
   const settings =
     mode === 'GroupReplication' ? 'group' : mode === 'InnoDBCluster' ? 'innoDBCluster' : undefined;
-  const group = settings ? t[settings] : undefined;
-  if (settings && group !== undefined && group !== null && !isObj(group))
-    report.error(`spec.topology.${settings}`, 'must be a mapping');
+  if (!settings) return mode;
+  const group = t[settings];
+  const path = at('spec', 'topology', settings);
+  if (group !== undefined && group !== null && !isObj(group))
+    report.error(path, `${path} must be a mapping`);
   if (!isObj(group)) return mode;
-  const path = `spec.topology.${settings}`;
-  const groupMode = readEnum(group, 'mode', `${path}.mode`, GROUP_MODES, report);
-  if (mode === 'GroupReplication') {
-    const name = group.name;
-    // Empty: the operator generates one.
-    if (
-      name !== undefined &&
-      name !== null &&
-      name !== '' &&
-      (typeof name !== 'string' || !UUID.test(name))
-    ) {
-      report.error(
-        `${path}.name`,
-        `${JSON.stringify(name)} is not a UUID; MySQL names a ` +
-          `replication group by a UUID such as "dc002fc3-c412-4d18-b1d4-66c1fbfbbc9b" (leave it ` +
-          `empty and KubeDB generates one)`,
-      );
-    }
-    const numbers = version ? /^(\d+)\.(\d+)\.(\d+)/.exec(version) : null;
-    if (
-      groupMode === 'Multi-Primary' &&
-      numbers &&
-      olderThan(numbers.slice(1).map(Number), MULTI_PRIMARY_SINCE)
-    ) {
-      report.error(
-        `${path}.mode`,
-        `Multi-Primary group replication needs MySQL ` +
-          `${MULTI_PRIMARY_SINCE.join('.')} or later (KubeDB refuses it for ${version})`,
-      );
-    }
-  }
+  const groupMode = readEnum(group, 'mode', path.child('mode'), GROUP_MODES, report);
+  if (mode === 'GroupReplication') checkGroup(group, path, { groupMode, version }, report);
   return mode;
 }
 
-const START = startScript(false);
-const START_TLS = startScript(true);
-/** With TLS, the CA bundle is written before mysqld reads it. */
-function startScript(tls: boolean): string {
+/** spec.topology.group: its name a UUID, Multi-Primary only from MySQL 8.4.2. */
+function checkGroup(
+  group: Obj,
+  path: FieldPath,
+  { groupMode, version }: { groupMode?: string; version?: string },
+  report: Reporter,
+): void {
+  const name = group.name;
+  // Empty: the operator generates one.
+  if (
+    name !== undefined &&
+    name !== null &&
+    name !== '' &&
+    (typeof name !== 'string' || !UUID.test(name))
+  ) {
+    report.error(
+      path.child('name'),
+      `${JSON.stringify(name)} is not a UUID; MySQL names a ` +
+        `replication group by a UUID such as "dc002fc3-c412-4d18-b1d4-66c1fbfbbc9b" (leave it ` +
+        `empty and KubeDB generates one)`,
+    );
+  }
+  const numbers = version ? /^(\d+)\.(\d+)\.(\d+)/.exec(version) : null;
+  if (
+    groupMode === 'Multi-Primary' &&
+    numbers &&
+    olderThan(numbers.slice(1).map(Number), MULTI_PRIMARY_SINCE)
+  ) {
+    report.error(
+      path.child('mode'),
+      `Multi-Primary group replication needs MySQL ` +
+        `${MULTI_PRIMARY_SINCE.join('.')} or later (KubeDB refuses it for ${version})`,
+    );
+  }
+}
+
+/**
+ * With TLS, the CA bundle is written before mysqld reads it; the TLS options follow the option
+ * files on mysqld's command line (pinnedServerArguments).
+ */
+function startScript(tls: boolean, requireSSL: boolean): string {
   return [
     '#!/bin/sh',
     "# Rendered by dbtls: the image's entrypoint initialises the data directory once, then runs " +
@@ -334,7 +369,8 @@ function startScript(tls: boolean): string {
     '# with the rendered TLS settings after its own configuration.',
     'set -eu',
     ...(tls ? trustBundleLines(CONFIG_DIR) : []),
-    `exec docker-entrypoint.sh mysqld --defaults-extra-file=${CONFIG_DIR}/my.cnf`,
+    `exec docker-entrypoint.sh mysqld --defaults-extra-file=${CONFIG_DIR}/my.cnf` +
+      pinnedServerArguments(requireSSL, tls),
     '',
   ].join('\n');
 }

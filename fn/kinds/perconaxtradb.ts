@@ -8,6 +8,7 @@
 // most 32 characters; certificates mounted under /etc/mysql/certs/<alias> with the secret's own
 // file names (ca.crt, tls.crt, tls.key); `requireSSL` makes the server require_secure_transport.
 // The docs require spec.tls.issuerRef with requireSSL (the public webhook does not check it).
+import { resolveVersion } from '../catalog/read-version.js';
 import type { Obj } from '../io/objects.js';
 import { isObj, shared, sharedBy } from '../io/objects.js';
 import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
@@ -54,6 +55,7 @@ import {
   TRUST_DIR,
   TRUST_FILE,
   USER_CONFIG_DIR,
+  pinnedServerArguments,
 } from './mysql-files.js';
 import { type OptionLine, renderOptionFile } from '../text/my-cnf.js';
 import {
@@ -62,6 +64,21 @@ import {
   type UserConfiguration,
   userSecretVolume,
 } from '../render/user-config.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/**
+ * What spec.version names: a PerconaXtraDBVersion of KubeDB's catalog,
+ * and the names KubeDB gives its builds besides the Official ones (kubedb/installer
+ * charts/kubedb-catalog).
+ */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'PerconaXtraDBVersion',
+  schemes: [
+    // Percona's own image tags (`8.0.39-30.1`), which standalone mode runs as they are.
+    { pattern: /^(\d+(?:\.\d+)*-\d+(?:\.\d+)*)$/, distribution: 'Official' },
+  ],
+};
+import { at } from '../util/field-path.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const PORT = 3306;
@@ -101,6 +118,7 @@ interface PerconaXtraDBPlan {
 export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
   group: 'kubedb.com',
   kind: 'PerconaXtraDB',
+  versionNaming: VERSION_NAMING,
   operator: 'KubeDB',
   resource: 'perconaxtradbs',
   versions: ['v1', 'v1alpha2'],
@@ -267,7 +285,7 @@ function serverConfig(
     'my.cnf': clientTLSCnf('PerconaXtraDB', plan.requireSSL, server, client),
     'wsrep.cnf': galeraCnf(name, peers, server),
     'server.cnf': serverCnf('mysqld', ['my.cnf', 'wsrep.cnf'], plan.userConfig),
-    'start.sh': startScript(server !== undefined),
+    'start.sh': startScript(server !== undefined, plan.requireSSL),
     ...inlineData(plan.userConfig),
   };
 }
@@ -313,7 +331,7 @@ const PXC_SSL_FILES = [
 ].join(';');
 
 /** Pod 0 bootstraps the cluster on an empty data directory; every other start joins the peers. */
-export function startScript(tls: boolean): string {
+export function startScript(tls: boolean, requireSSL: boolean): string {
   return [
     '#!/bin/sh',
     '# Rendered by dbtls. Pod 0 bootstraps a new cluster once; every other start joins wsrep_cluster_address.',
@@ -322,7 +340,8 @@ export function startScript(tls: boolean): string {
     'ordinal="${HOSTNAME##*-}"',
     'bootstrap=""',
     `if [ "$ordinal" = "0" ] && [ ! -e ${DATA_DIR}/grastate.dat ]; then bootstrap="--wsrep-new-cluster"; fi`,
-    `exec /entrypoint.sh mysqld --defaults-extra-file=${CONFIG_DIR}/server.cnf $bootstrap`,
+    `exec /entrypoint.sh mysqld --defaults-extra-file=${CONFIG_DIR}/server.cnf` +
+      `${pinnedServerArguments(requireSSL, tls)} $bootstrap`,
     '',
   ].join('\n');
 }
@@ -363,23 +382,26 @@ function peersOf(name: string, namespace: string, domain: string, replicas: numb
   );
 }
 
-/** spec.version: required, and in standalone mode one the Percona image is tagged with. */
+/**
+ * spec.version: required; the PerconaXtraDBVersion it names gives the engine version, which
+ * standalone mode's percona/percona-xtradb-cluster image is tagged with.
+ */
 function readVersion(ctx: KindContext, spec: Obj): string | undefined {
   const { report } = ctx;
-  const version = readString(spec, 'version', 'spec.version', report);
+  const version = readString(spec, 'version', at('spec', 'version'), report);
   if (spec.version === undefined || spec.version === null)
-    report.error('spec.version', 'is required: the Percona XtraDB Cluster version, e.g. "8.0.39"');
-  else if (
-    version !== undefined &&
-    ctx.settings.mode === 'standalone' &&
-    !/^\d+\.\d+(\.\d+)*(-[0-9.]+)?$/.test(version)
-  ) {
     report.error(
-      'spec.version',
-      `${JSON.stringify(version)} is not a Percona XtraDB Cluster version; standalone mode runs the percona/percona-xtradb-cluster image and needs a version such as "8.0.39" (or use mode: operator)`,
+      at('spec', 'version'),
+      'spec.version is required: the Percona XtraDB Cluster version, e.g. "8.0.39"',
     );
-  }
-  return version;
+  if (version === undefined) return undefined;
+  return resolveVersion(ctx, version, {
+    ...VERSION_NAMING,
+    product: 'Percona XtraDB Cluster',
+    refusesDeprecated: true,
+    // KubeDB's PerconaXtraDBVersions have no distribution: each is Percona's one build.
+    standalone: { image: 'percona/percona-xtradb-cluster', distributions: ['Official', ''] },
+  }).engine;
 }
 
 /** The Galera cluster's name (the database's) and its number of nodes (spec.replicas). */
@@ -388,20 +410,20 @@ function readClusterSize(ctx: KindContext, spec: Obj): number {
   const name = ctx.db.metadata.name;
   if (name.length > MAX_CLUSTER_NAME) {
     report.error(
-      'metadata.name',
+      at('metadata', 'name'),
       `"${name}" is ${name.length} characters; KubeDB uses it as the Galera cluster name, which may have at most ${MAX_CLUSTER_NAME}`,
     );
   }
-  const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? MIN_CLUSTER;
+  const replicas = readInt(spec, 'replicas', at('spec', 'replicas'), report, 1) ?? MIN_CLUSTER;
   if (replicas > MAX_RENDERED_NODES && ctx.settings.mode === 'standalone') {
     report.error(
-      'spec.replicas',
+      at('spec', 'replicas'),
       `${replicas} nodes: standalone mode lists every node in wsrep_cluster_address and renders at most ${MAX_RENDERED_NODES} (use mode: operator for more)`,
     );
   }
   if (replicas < MIN_CLUSTER) {
     report.error(
-      'spec.replicas',
+      at('spec', 'replicas'),
       `${replicas} is too few: a Percona XtraDB Cluster has at least ${MIN_CLUSTER} nodes (KubeDB refuses fewer)`,
     );
   }
@@ -414,7 +436,7 @@ function readRequireSSL(
   spec: Obj,
 ): { requireSSL: boolean; requireSSLReadable: boolean } {
   const { report } = ctx;
-  const requireSSLValue = readBool(spec, 'requireSSL', 'spec.requireSSL', report);
+  const requireSSLValue = readBool(spec, 'requireSSL', at('spec', 'requireSSL'), report);
   const requireSSL = requireSSLValue ?? false;
   // A requireSSL of the wrong type is already reported: no advice that assumes it is false.
   const requireSSLReadable =
@@ -422,7 +444,7 @@ function readRequireSSL(
   // A spec.tls without issuerRef is already reported at spec.tls.issuerRef, one that is no mapping at spec.tls.
   if (requireSSL && ctx.tls === undefined && (spec.tls === undefined || spec.tls === null)) {
     report.error(
-      'spec.requireSSL',
+      at('spec', 'requireSSL'),
       'requireSSL: true needs TLS: set spec.tls.issuerRef, or remove requireSSL',
     );
   }
@@ -443,13 +465,13 @@ function adviseStandalone(
   warnOperatorOnly(spec, OPERATOR_ONLY, report);
   if (ctx.tls !== undefined && !requireSSL && requireSSLReadable) {
     report.info(
-      'spec.requireSSL',
+      at('spec', 'requireSSL'),
       'the server offers TLS but also accepts connections without it; set requireSSL: true to refuse them',
     );
   }
   if (!(isObj(spec.authSecret) && typeof spec.authSecret.name === 'string')) {
     report.info(
-      'spec.authSecret',
+      at('spec', 'authSecret'),
       `the workload reads the root password from Secret "${authSecret}" (key password), which standalone mode does not create`,
     );
   }

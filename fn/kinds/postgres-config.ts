@@ -15,12 +15,14 @@ import { trustBundleLines } from '../render/rotation.js';
 import {
   conninfo,
   type PgLine,
+  type PgValue,
   parsePostgresConf,
+  postgresArguments,
   pgUnquote,
   renderHba,
   renderPostgresConf,
 } from '../text/postgresql-conf.js';
-import { shellDoubleQuotedText } from '../text/shell.js';
+import { shellDoubleQuotedText, shellWord } from '../text/shell.js';
 
 export const PORT = 5432;
 export const CERT_DIR = '/tls/certs';
@@ -48,8 +50,31 @@ function hbaMethod(plan: PostgresFilesPlan): string[] {
   return [plan.clientAuthMode === 'scram' ? 'scram-sha-256' : 'md5'];
 }
 
+/**
+ * The settings that make the server TLS-only and hold it to dbtls's pg_hba.conf: given on the
+ * server's command line (startScript), where no file can override them — not the user's
+ * configuration, not a postgresql.auto.conf that ALTER SYSTEM or an init container wrote.
+ * postgresql.conf repeats them, so that the file alone reads as the server runs.
+ */
+export function pinnedSettings(tls: boolean): [string, PgValue][] {
+  const pinned: [string, PgValue][] = [
+    ['hba_file', `${CONFIG_DIR}/pg_hba.conf`],
+    ['ssl', tls],
+  ];
+  if (tls) {
+    pinned.push(
+      ['ssl_cert_file', `${CERT_DIR}/server/server.crt`],
+      ['ssl_key_file', `${CERT_DIR}/server/server.key`],
+      ['ssl_ca_file', TRUST_FILE],
+      ['ssl_min_protocol_version', 'TLSv1.2'],
+    );
+  }
+  return pinned;
+}
+
 /** The server settings: TLS files, authentication, and where pg_hba.conf lives. */
 export function postgresqlConf(plan: PostgresFilesPlan, tls: boolean): string {
+  const [hba, ...ssl] = pinnedSettings(tls);
   const lines: PgLine[] = [
     {
       comment:
@@ -58,19 +83,11 @@ export function postgresqlConf(plan: PostgresFilesPlan, tls: boolean): string {
     ...userIncludes(plan.userConfig),
     ['listen_addresses', '*'],
     ['port', PORT],
-    ['hba_file', `${CONFIG_DIR}/pg_hba.conf`],
+    hba,
     ['password_encryption', plan.clientAuthMode === 'md5' ? 'md5' : 'scram-sha-256'],
     ['hot_standby', plan.hotStandby],
-    ['ssl', tls],
+    ...ssl,
   ];
-  if (tls) {
-    lines.push(
-      ['ssl_cert_file', `${CERT_DIR}/server/server.crt`],
-      ['ssl_key_file', `${CERT_DIR}/server/server.key`],
-      ['ssl_ca_file', TRUST_FILE],
-      ['ssl_min_protocol_version', 'TLSv1.2'],
-    );
-  }
   return renderPostgresConf(lines);
 }
 
@@ -141,9 +158,19 @@ export function startScript(
     '  done',
     '  chmod 0700 "$PGDATA"',
     'fi',
-    `exec docker-entrypoint.sh postgres -c config_file=${CONFIG_DIR}/postgresql.conf`,
+    // The pinned settings after config_file: on the command line no file can override them.
+    `exec docker-entrypoint.sh postgres ${serverArguments(tls)}`,
     '',
   ].join('\n');
+}
+
+/** The server's arguments: its configuration file, then the settings no file may override. */
+function serverArguments(tls: boolean): string {
+  const args = postgresArguments([
+    ['config_file', `${CONFIG_DIR}/postgresql.conf`],
+    ...pinnedSettings(tls),
+  ]);
+  return args.map(shellWord).join(' ');
 }
 
 /**

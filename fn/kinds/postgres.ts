@@ -37,6 +37,8 @@ import {
 } from '../validate/fields.js';
 import { nameWithSuffix } from '../util/names.js';
 import type { Reporter } from '../io/results.js';
+import { resolveVersion, type VersionRules } from '../catalog/read-version.js';
+import { versionNumbers } from '../catalog/versions.js';
 import {
   inlineData,
   type UserConfiguration,
@@ -57,6 +59,24 @@ import {
   USER_CONFIG_DIR,
 } from './postgres-config.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/**
+ * What spec.version names: a PostgresVersion of KubeDB's catalog,
+ * and the names KubeDB gives its builds besides the Official ones (kubedb/installer
+ * charts/kubedb-catalog).
+ */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'PostgresVersion',
+  schemes: [
+    { pattern: /^timescaledb-[\d.]+-pg(\d+)$/, distribution: 'TimescaleDB' },
+    { pattern: /^(\d+(?:\.\d+)*)(?:-(?:alpine|bookworm|bullseye))?-ext$/, distribution: 'KubeDB' },
+    { pattern: /^(\d+(?:\.\d+)*)(?:-(?:bookworm|bullseye))?-postgis$/, distribution: 'PostGIS' },
+    { pattern: /^(\d+(?:\.\d+)*)-documentdb$/, distribution: 'DocumentDB' },
+    { pattern: /^(\d+(?:\.\d+)*)-percona$/, distribution: 'Percona' },
+  ],
+};
+import { at } from '../util/field-path.js';
 
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 const AUTH_MODES = ['md5', 'scram', 'cert'] as const;
@@ -92,6 +112,7 @@ interface PostgresPlan extends PostgresFilesPlan {
   sslMode: SSLMode;
   clientAuthMode: AuthMode;
   major: number;
+  /** The engine version (standalone mode's image tag). */
   version: string;
   replicas: number;
   authSecret: string;
@@ -105,6 +126,7 @@ interface PostgresPlan extends PostgresFilesPlan {
 export const postgres = defineKind<PostgresPlan>({
   group: 'kubedb.com',
   kind: 'Postgres',
+  versionNaming: VERSION_NAMING,
   operator: 'KubeDB',
   resource: 'postgreses',
   versions: ['v1', 'v1alpha2'],
@@ -115,17 +137,18 @@ export const postgres = defineKind<PostgresPlan>({
   plan(ctx) {
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
-    const { version, major } = readVersion(ctx, spec);
+    const { version, engine, major } = readVersion(ctx, spec);
     const hasTLS = ctx.tls !== undefined;
     const sslMode = readSslMode(spec, hasTLS, report);
     const clientAuthMode = readClientAuthMode(ctx, spec, { sslMode, major, version });
-    const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
+    const replicas = readInt(spec, 'replicas', at('spec', 'replicas'), report, 1) ?? 1;
     const standbyMode =
-      readEnum(spec, 'standbyMode', 'spec.standbyMode', ['Hot', 'Warm'] as const, report) ?? 'Hot';
+      readEnum(spec, 'standbyMode', at('spec', 'standbyMode'), ['Hot', 'Warm'] as const, report) ??
+      'Hot';
     const streamingMode = readEnum(
       spec,
       'streamingMode',
-      'spec.streamingMode',
+      at('spec', 'streamingMode'),
       ['Synchronous', 'Asynchronous'] as const,
       report,
     );
@@ -144,7 +167,7 @@ export const postgres = defineKind<PostgresPlan>({
       sslMode,
       clientAuthMode,
       major,
-      version: version ?? '',
+      version: engine ?? '',
       replicas,
       authSecret,
       hotStandby: standbyMode === 'Hot',
@@ -165,7 +188,7 @@ export const postgres = defineKind<PostgresPlan>({
   connectionSettings: [
     {
       key: 'sslMode',
-      path: 'spec.sslMode',
+      path: at('spec', 'sslMode'),
       levels: SSL_MODES,
       value: (_ctx, plan) => plan.sslMode,
       unset: SSL_MODE_UNSET,
@@ -193,7 +216,7 @@ export const postgres = defineKind<PostgresPlan>({
     weakVerification(_ctx, plan) {
       if (plan.sslMode === 'verify-full' || plan.sslMode === 'verify-ca') return undefined;
       return {
-        path: 'spec.sslMode',
+        path: at('spec', 'sslMode'),
         setting: `sslMode ${plan.sslMode}`,
         fix: 'set spec.sslMode to verify-full',
       };
@@ -203,7 +226,7 @@ export const postgres = defineKind<PostgresPlan>({
       // NAMEDATALEN - 1 bytes: a longer name never matches.
       if (plan.clientAuthMode !== 'cert' || Buffer.byteLength(user) <= 63) return undefined;
       return {
-        path: 'spec.clientAuthMode',
+        path: at('spec', 'clientAuthMode'),
         reason: `PostgreSQL cuts user names to 63 bytes and pg_hba's cert method compares the whole common name, so user "${user}" (${Buffer.byteLength(user)} bytes) would be refused`,
       };
     },
@@ -448,46 +471,50 @@ function rotation(certs: readonly IssuedCertificate[]) {
   };
 }
 
-/** spec.version: required, with a major version, and in standalone mode a plain upstream one. */
-function readVersion(ctx: KindContext, spec: Obj): { version?: string; major: number } {
+/** How KubeDB names PostgreSQL versions (PostgresVersion), and what dbtls reads from them. */
+const VERSIONS: VersionRules = {
+  ...VERSION_NAMING,
+  product: 'PostgreSQL',
+  dependsOn: "dbtls checks neither clientAuthMode's default nor scram's minimum version",
+  refusesDeprecated: true,
+  standalone: { image: 'postgres', distributions: ['Official'] },
+};
+
+/**
+ * spec.version: required; the PostgresVersion it names gives the engine version (its major for the
+ * checks, the whole for standalone mode's image).
+ */
+function readVersion(
+  ctx: KindContext,
+  spec: Obj,
+): { version?: string; engine?: string; major: number } {
   const { report } = ctx;
-  const version = readString(spec, 'version', 'spec.version', report);
+  const version = readString(spec, 'version', at('spec', 'version'), report);
   if (version === undefined && spec.version === undefined)
-    report.error('spec.version', 'is required: the PostgreSQL version, e.g. "16.4"');
-  const major = version ? Number.parseInt(version, 10) : Number.NaN;
-  if (version !== undefined && Number.isNaN(major)) {
     report.error(
-      'spec.version',
-      `${JSON.stringify(version)} does not start with a PostgreSQL major version`,
+      at('spec', 'version'),
+      'spec.version is required: the PostgreSQL version, e.g. "16.4"',
     );
-  } else if (
-    version !== undefined &&
-    ctx.settings.mode === 'standalone' &&
-    !/^\d+(\.\d+)*$/.test(version)
-  ) {
-    report.error(
-      'spec.version',
-      `${JSON.stringify(version)} is a KubeDB distribution; standalone mode runs the upstream postgres image and needs a plain version such as "16.4" (or use mode: operator)`,
-    );
-  }
-  return { version, major };
+  if (version === undefined) return { major: Number.NaN };
+  const { engine } = resolveVersion(ctx, version, VERSIONS);
+  return { version, engine, major: versionNumbers(engine)[0] };
 }
 
 /** spec.sslMode, defaulted by whether TLS is set, and refused where it contradicts spec.tls. */
 function readSslMode(spec: Obj, hasTLS: boolean, report: Reporter): SSLMode {
   const sslMode =
-    readEnum(spec, 'sslMode', 'spec.sslMode', SSL_MODES, report) ??
+    readEnum(spec, 'sslMode', at('spec', 'sslMode'), SSL_MODES, report) ??
     (hasTLS ? SSL_MODE_UNSET.withTLS : SSL_MODE_UNSET.withoutTLS);
   if (sslMode !== 'disable' && !hasTLS) {
     report.error(
-      'spec.sslMode',
+      at('spec', 'sslMode'),
       `sslMode ${sslMode} needs TLS: set spec.tls.issuerRef, or set sslMode: disable`,
     );
   }
   if (hasTLS && sslMode === 'disable') {
     // KubeDB's webhook refuses this too: the certificates would be issued and never used.
     report.error(
-      'spec.sslMode',
+      at('spec', 'sslMode'),
       'sslMode disable with spec.tls set is refused by KubeDB (the certificates would never be used): remove spec.tls or choose an sslMode such as verify-full',
     );
   }
@@ -503,24 +530,31 @@ function readClientAuthMode(
   const { report } = ctx;
   // KubeDB v1 defaults to scram from PostgreSQL 18; its v1alpha2 API always to md5.
   const defaultAuth: AuthMode = major >= 18 && ctx.db.apiVersion.endsWith('/v1') ? 'scram' : 'md5';
-  const clientAuthMode =
-    readEnum(spec, 'clientAuthMode', 'spec.clientAuthMode', AUTH_MODES, report) ?? defaultAuth;
+  const given = readEnum(spec, 'clientAuthMode', at('spec', 'clientAuthMode'), AUTH_MODES, report);
+  const clientAuthMode = given ?? defaultAuth;
   if (clientAuthMode === 'cert' && sslMode === 'disable') {
     report.error(
-      'spec.clientAuthMode',
+      at('spec', 'clientAuthMode'),
       'clientAuthMode cert authenticates clients by their TLS certificate and needs TLS: set spec.tls and an sslMode other than disable',
     );
   }
   if (clientAuthMode === 'scram' && major < 11) {
     report.error(
-      'spec.clientAuthMode',
+      at('spec', 'clientAuthMode'),
       `scram needs PostgreSQL 11 or later; version ${JSON.stringify(version)} supports md5 or cert`,
     );
   }
   if (clientAuthMode === 'md5' && major >= 18) {
+    // Unset, md5 is the default of KubeDB's v1alpha2 API: say so, or the warning names a choice
+    // the user never made.
+    const unset = spec.clientAuthMode === undefined || spec.clientAuthMode === null;
     report.warn(
-      'spec.clientAuthMode',
-      'md5 password authentication is deprecated from PostgreSQL 18; use scram',
+      at('spec', 'clientAuthMode'),
+      unset
+        ? `spec.clientAuthMode is not set, and ${ctx.db.apiVersion} defaults it to md5 (KubeDB's ` +
+            'v1 defaults to scram from PostgreSQL 18): md5 password authentication is deprecated ' +
+            'from PostgreSQL 18; set clientAuthMode: scram'
+        : 'md5 password authentication is deprecated from PostgreSQL 18; use scram',
     );
   }
   return clientAuthMode;
@@ -543,18 +577,18 @@ function adviseStandalone(
   warnOperatorOnly(spec, OPERATOR_ONLY, report);
   if (replicas > 1) {
     report.warn(
-      'spec.replicas',
+      at('spec', 'replicas'),
       `pod 0 is the primary and the other ${replicas - 1} stream from it as standbys; standalone mode has no automatic failover (KubeDB's coordinator provides it)`,
     );
   }
   if (streamingMode === 'Synchronous')
     report.warn(
-      'spec.streamingMode',
+      at('spec', 'streamingMode'),
       'standalone mode streams asynchronously; synchronous commit needs the KubeDB operator',
     );
   if (!isObj(spec.authSecret)) {
     report.info(
-      'spec.authSecret',
+      at('spec', 'authSecret'),
       `the workload reads the postgres password from Secret "${authSecret}" (key password), which standalone mode does not create`,
     );
   }

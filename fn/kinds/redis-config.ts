@@ -19,6 +19,7 @@ import {
   renderRedisConf,
 } from '../text/redis-conf.js';
 import { clusterConfLines } from './redis-cluster.js';
+import type { FieldPath } from '../util/field-path.js';
 
 export const PORT = 6379;
 export const CERT_DIR = '/certs'; // kubedb.RedisTLSVolumePath; one folder per alias below it
@@ -175,7 +176,7 @@ function settingsOf(directives: readonly RedisDirective[]): Setting[] {
  */
 function checkDirective(
   ctx: KindContext,
-  path: string,
+  path: FieldPath,
   d: RedisDirective,
   o: { tls: boolean; auth: boolean },
 ): void {

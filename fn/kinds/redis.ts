@@ -56,6 +56,7 @@ import {
   readUpstreamVersion,
   warnOperatorOnly,
 } from '../validate/fields.js';
+import { versionNumbers } from '../catalog/versions.js';
 import { nameWithSuffix } from '../util/names.js';
 import {
   announceArgument,
@@ -87,6 +88,18 @@ import {
   USER_CONFIG_DIR,
 } from './redis-config.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/**
+ * What spec.version names: a RedisVersion of KubeDB's catalog,
+ * and the names KubeDB gives its builds besides the Official ones (kubedb/installer
+ * charts/kubedb-catalog).
+ */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'RedisVersion',
+  schemes: [{ pattern: /^valkey-(\d+(?:\.\d+)*)$/, distribution: 'Valkey' }],
+};
+import { at, type FieldPath } from '../util/field-path.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const MODES = ['Standalone', 'Cluster', 'Sentinel'] as const;
@@ -123,6 +136,7 @@ interface RedisPlan {
 export const redis = defineKind<RedisPlan>({
   group: 'kubedb.com',
   kind: 'Redis',
+  versionNaming: VERSION_NAMING,
   operator: 'KubeDB',
   resource: 'redises',
   versions: ['v1', 'v1alpha2'],
@@ -136,37 +150,39 @@ export const redis = defineKind<RedisPlan>({
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
     const standalone = ctx.settings.mode === 'standalone';
-    const version = readUpstreamVersion(spec, report, {
+    const { engine } = readUpstreamVersion(ctx, spec, {
+      ...VERSION_NAMING,
       product: 'Redis',
       image: 'redis',
       example: '7.4.1',
-      standalone,
+      dependsOn: 'dbtls does not check that it has TLS (Redis 6 or later)',
+      refusesDeprecated: true,
     });
-    const major = version ? Number.parseInt(version, 10) : Number.NaN;
+    const major = versionNumbers(engine)[0];
     if (ctx.tls !== undefined && major < TLS_SINCE_MAJOR) {
       report.error(
-        'spec.tls',
-        `Redis ${version} has no TLS; KubeDB supports spec.tls from Redis ` + `${TLS_SINCE_MAJOR}`,
+        at('spec', 'tls'),
+        `Redis ${engine} has no TLS; KubeDB supports spec.tls from Redis ` + `${TLS_SINCE_MAJOR}`,
       );
     }
-    const mode = readEnum(spec, 'mode', 'spec.mode', MODES, report) ?? 'Standalone';
+    const mode = readEnum(spec, 'mode', at('spec', 'mode'), MODES, report) ?? 'Standalone';
     const shape = checkTopology(spec, mode, report);
-    const disableAuth = readBool(spec, 'disableAuth', 'spec.disableAuth', report) ?? false;
+    const disableAuth = readBool(spec, 'disableAuth', at('spec', 'disableAuth'), report) ?? false;
     if (disableAuth && isObj(spec.authSecret)) {
       report.error(
-        'spec.authSecret',
-        'is refused by KubeDB with disableAuth: true; remove one of ' + 'the two',
+        at('spec', 'authSecret'),
+        'spec.authSecret is refused by KubeDB with disableAuth: true; remove one of ' + 'the two',
       );
     }
     const named = isObj(spec.authSecret)
-      ? readString(spec.authSecret, 'name', 'spec.authSecret.name', report)
+      ? readString(spec.authSecret, 'name', at('spec', 'authSecret', 'name'), report)
       : undefined;
     const authSecret = named ?? nameWithSuffix(ctx.db.metadata.name, 'auth');
     if (standalone) adviseStandalone(ctx, { mode, disableAuth, named, authSecret });
     const cluster = mode === 'Cluster' ? shape : undefined;
     const monitor = standalone ? readMonitor(spec, report, { reservedPorts: [PORT] }) : undefined;
     const plan: RedisPlan = {
-      version: version ?? '',
+      version: engine ?? '',
       mode,
       cluster,
       disableAuth,
@@ -417,43 +433,47 @@ function shardStatefulSet(
 }
 
 function checkTopology(spec: Obj, mode: Mode, report: Reporter): ClusterShape {
-  const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1);
+  const replicas = readInt(spec, 'replicas', at('spec', 'replicas'), report, 1);
   if (mode === 'Standalone' && replicas !== undefined && replicas !== 1) {
     report.error(
-      'spec.replicas',
+      at('spec', 'replicas'),
       `${replicas} is refused by KubeDB in Standalone mode, which runs ` +
         `exactly 1 server (mode: Cluster or Sentinel for more)`,
     );
   }
   const cluster = spec.cluster;
   if (cluster !== undefined && cluster !== null && !isObj(cluster))
-    report.error('spec.cluster', 'must be a mapping with shards and replicas');
+    report.error(at('spec', 'cluster'), 'spec.cluster must be a mapping with shards and replicas');
   const c = isObj(cluster) ? cluster : {};
-  const shards = readInt(c, 'shards', 'spec.cluster.shards', report, 1) ?? MIN_SHARDS;
-  const perShard = readInt(c, 'replicas', 'spec.cluster.replicas', report, 1) ?? MIN_SHARD_REPLICAS;
+  const shards = readInt(c, 'shards', at('spec', 'cluster', 'shards'), report, 1) ?? MIN_SHARDS;
+  const perShard =
+    readInt(c, 'replicas', at('spec', 'cluster', 'replicas'), report, 1) ?? MIN_SHARD_REPLICAS;
   if (mode === 'Cluster') {
     if (shards < MIN_SHARDS)
       report.error(
-        'spec.cluster.shards',
+        at('spec', 'cluster', 'shards'),
         `${shards} is too few: a Redis ` +
           `cluster has at least ${MIN_SHARDS} shards (KubeDB refuses fewer)`,
       );
     if (perShard < MIN_SHARD_REPLICAS)
       report.error(
-        'spec.cluster.replicas',
+        at('spec', 'cluster', 'replicas'),
         `${perShard} is too ` +
           `few: each shard has a primary and at least one replica, ${MIN_SHARD_REPLICAS} in all ` +
           `(KubeDB refuses fewer)`,
       );
   }
   if (isObj(c.announce) && mode !== 'Cluster')
-    report.error('spec.cluster.announce', `is only valid in Cluster mode, not ${mode}`);
+    report.error(
+      at('spec', 'cluster', 'announce'),
+      `spec.cluster.announce is only valid in Cluster mode, not ${mode}`,
+    );
   if (mode === 'Sentinel') {
     const ref = spec.sentinelRef;
     if (!isObj(ref) || typeof ref.name !== 'string' || ref.name === '') {
       report.error(
-        'spec.sentinelRef.name',
-        'is required in Sentinel mode: the RedisSentinel that ' +
+        at('spec', 'sentinelRef', 'name'),
+        'spec.sentinelRef.name is required in Sentinel mode: the RedisSentinel that ' +
           'watches this Redis (KubeDB refuses Sentinel mode without it)',
       );
     }
@@ -581,7 +601,7 @@ function adviseStandalone(
   const spec = ctx.db.spec as Obj;
   if (mode === 'Sentinel') {
     report.error(
-      'spec.mode',
+      at('spec', 'mode'),
       `${mode} mode is run by the KubeDB operator only; standalone ` +
         `mode renders a single Redis server (mode: Standalone) or a Redis cluster ` +
         `(mode: Cluster), or use mode: operator`,
@@ -589,20 +609,21 @@ function adviseStandalone(
   }
   if (mode === 'Cluster' && isObj(spec.cluster) && spec.cluster.announce !== undefined) {
     report.error(
-      'spec.cluster.announce',
-      "is applied by KubeDB's operator only; standalone mode announces each pod's DNS " +
+      at('spec', 'cluster', 'announce'),
+      "spec.cluster.announce is applied by KubeDB's operator only; standalone mode announces each pod's DNS " +
         'name under the governing Service (remove it, or use mode: operator)',
     );
   }
   warnOperatorOnly(spec, OPERATOR_ONLY, report);
   if (ctx.tls === undefined)
     report.warn(
-      'spec.tls',
-      'is not set: the server accepts plaintext ' + 'connections from anyone who can reach it',
+      at('spec', 'tls'),
+      'spec.tls is not set: the server accepts plaintext ' +
+        'connections from anyone who can reach it',
     );
   if (!disableAuth && named === undefined) {
     report.info(
-      'spec.authSecret',
+      at('spec', 'authSecret'),
       `the workload reads the default user's password from Secret ` +
         `"${authSecret}" (key password), which standalone mode does not create`,
     );

@@ -19,6 +19,7 @@ import {
 } from '../render/user-config.js';
 import type { KindContext } from './kind.js';
 import { parseServerOptions } from '../text/my-cnf.js';
+import { at } from '../util/field-path.js';
 
 /** The options dbtls's memsql.cnf sets, as parseServerOptions names them. */
 const TLS_OPTIONS = ['ssl-ca', 'ssl-cert', 'ssl-key'];
@@ -35,8 +36,8 @@ export function readSinglestoreConfiguration(
   const { configSecret, ...spec } = ctx.db.spec as Obj;
   if (configSecret !== undefined && configSecret !== null)
     ctx.report.error(
-      'spec.configSecret',
-      `is not a field of ${ctx.db.apiVersion} Singlestore (the API server would drop it): ` +
+      at('spec', 'configSecret'),
+      `spec.configSecret is not a field of ${ctx.db.apiVersion} Singlestore (the API server would drop it): ` +
         'use spec.configuration.secretName',
     );
   const conf = readUserConfiguration(
@@ -58,7 +59,7 @@ export function readSinglestoreConfiguration(
     if (!f.key.endsWith('.cnf')) {
       ctx.report.error(
         f.path,
-        `is not read: the node reads only the *.cnf files of ${SINGLESTORE_CONFIG_DIR}; ` +
+        `${f.path} is not read: the node reads only the *.cnf files of ${SINGLESTORE_CONFIG_DIR}; ` +
           `name it ${JSON.stringify(`${f.key.replace(/\.[^.]*$/, '')}.cnf`)}`,
       );
       continue;

@@ -23,6 +23,7 @@ import {
   service,
   statefulSet,
   tcpReadiness,
+  serviceWildcards,
 } from '../render/workload.js';
 import {
   reloaderContainer,
@@ -39,6 +40,13 @@ import { defineKind, type IssuedCertificate } from './kind.js';
 import { mysqlClientSettings } from './mysql-client.js';
 import { readSinglestoreConfiguration, singlestoreConfigVolume } from './singlestore-config.js';
 import { inlineData, type UserConfiguration } from '../render/user-config.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/** What spec.version names: a SinglestoreVersion of KubeDB's catalog. */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'SinglestoreVersion',
+};
+import { at, type FieldPath } from '../util/field-path.js';
 
 const ALIASES = ['server', 'client'] as const;
 const PORT = 3306;
@@ -110,6 +118,7 @@ const SINGLESTORE_RESOURCES = shared({
 export const singlestore = defineKind<SinglestorePlan>({
   group: 'kubedb.com',
   kind: 'Singlestore',
+  versionNaming: VERSION_NAMING,
   operator: 'KubeDB',
   resource: 'singlestores',
   versions: ['v1alpha2'],
@@ -125,7 +134,7 @@ export const singlestore = defineKind<SinglestorePlan>({
     const version = readVersion(spec, standalone, report);
     const licenseSecret = readSecretRef(
       spec.licenseSecret,
-      'spec.licenseSecret',
+      at('spec', 'licenseSecret'),
       report,
       'is required: the Secret with the SingleStore license (key password), which dbtls references and never reads',
     );
@@ -165,14 +174,14 @@ export const singlestore = defineKind<SinglestorePlan>({
     // KubeDB sets no default subject (SetTLSDefaults fills only secret names).
     const name = ctx.db.metadata.name;
     // The primary service, and the pods of every group under the governing service they share;
-    // aggregators connect to leaves with the same certificate.
-    if (alias === 'server')
-      return serverCertificateDefaults(
-        ctx,
-        [name],
-        nameWithSuffix(name, 'pods'),
-        USAGES.serverAndClient,
-      );
+    // aggregators connect to leaves with the same certificate. As KubeDB issues it (kubedb/docs
+    // singlestore/reconfigure-tls/cluster): common name <db>, and *.<db>.<ns>.svc among the names.
+    if (alias === 'server') {
+      const governing = nameWithSuffix(name, 'pods');
+      const defaults = serverCertificateDefaults(ctx, [name], governing, USAGES.serverAndClient);
+      const wildcards = serviceWildcards(name, ctx.namespace, ctx.settings.clusterDomain);
+      return { ...defaults, dnsNames: [...(defaults.dnsNames ?? []), ...wildcards] };
+    }
     return { commonName: 'root', usages: USAGES.client };
   },
 
@@ -305,20 +314,21 @@ function groupStatefulSet(
 
 function readSecretRef(
   v: unknown,
-  path: string,
+  path: FieldPath,
   report: Reporter,
   missing: string,
 ): string | undefined {
   if (v === undefined || v === null) {
-    report.error(path, missing);
+    report.error(path, `${path} ${missing}`);
     return undefined;
   }
   if (!isObj(v)) {
-    report.error(path, `must be a mapping with name, got ${describeType(v)}`);
+    report.error(path, `${path} must be a mapping with name, got ${describeType(v)}`);
     return undefined;
   }
-  const name = readString(v, 'name', `${path}.name`, report);
-  if (v.name === undefined || v.name === null) report.error(`${path}.name`, 'is required');
+  const namePath = path.child('name');
+  const name = readString(v, 'name', namePath, report);
+  if (v.name === undefined || v.name === null) report.error(namePath, `${namePath} is required`);
   return name;
 }
 
@@ -394,27 +404,30 @@ const PRIMARY_PORTS = shared([{ name: 'primary', port: PORT }]);
 const POD_PORTS = shared([{ name: 'db', port: PORT }]);
 
 /** With spec.topology, each group's StatefulSet takes its own spec.topology.<role>.podTemplate. */
-function nodeTemplates(db: KubeObject): Record<string, string> {
+function nodeTemplates(db: KubeObject): Record<string, FieldPath> {
   const spec = db.spec as Obj;
-  const out: Record<string, string> = {};
+  const out: Record<string, FieldPath> = {};
   if (!isObj(spec.topology)) return out;
   for (const role of ['aggregator', 'leaf']) {
     const node = spec.topology[role];
     const suffix = isObj(node) && typeof node.suffix === 'string' ? node.suffix : '';
     const base = suffix ? nameWithSuffix(db.metadata.name, suffix) : db.metadata.name;
-    out[nameWithSuffix(base, role)] = `spec.topology.${role}.podTemplate`;
+    out[nameWithSuffix(base, role)] = at('spec', 'topology', role, 'podTemplate');
   }
   return out;
 }
 
 /** spec.version: required, and in standalone mode one whose node image dbtls knows. */
 function readVersion(spec: Obj, standalone: boolean, report: Reporter): string | undefined {
-  const version = readString(spec, 'version', 'spec.version', report);
+  const version = readString(spec, 'version', at('spec', 'version'), report);
   if (spec.version === undefined || spec.version === null)
-    report.error('spec.version', 'is required: the SingleStore version, e.g. "8.9.3"');
+    report.error(
+      at('spec', 'version'),
+      'spec.version is required: the SingleStore version, e.g. "8.9.3"',
+    );
   else if (version !== undefined && standalone && NODE_IMAGES[version] === undefined) {
     report.error(
-      'spec.version',
+      at('spec', 'version'),
       `${JSON.stringify(version)} is not a SinglestoreVersion dbtls knows the node image of (${Object.keys(NODE_IMAGES).join(', ')}); use one of these, or mode: operator`,
     );
   }
@@ -426,14 +439,14 @@ function readTopology(spec: Obj, name: string, standalone: boolean, report: Repo
   const groups: NodeGroup[] = [];
   if (!isObj(spec.topology))
     report.error(
-      'spec.topology',
-      `must be a mapping with aggregator and leaf, got ${describeType(spec.topology)}`,
+      at('spec', 'topology'),
+      `spec.topology must be a mapping with aggregator and leaf, got ${describeType(spec.topology)}`,
     );
   else {
     for (const key of Object.keys(spec.topology)) {
       if (key !== 'aggregator' && key !== 'leaf')
         report.error(
-          `spec.topology.${key}`,
+          at('spec', 'topology', key),
           `unknown field "${key}"; spec.topology has aggregator, leaf`,
         );
     }
@@ -447,14 +460,14 @@ function readTopology(spec: Obj, name: string, standalone: boolean, report: Repo
   }
   if (isObj(spec.podTemplate) && Object.keys(spec.podTemplate).length > 0)
     report.warn(
-      'spec.podTemplate',
-      'is not used with spec.topology: each group has its own pod template ' +
+      at('spec', 'podTemplate'),
+      'spec.podTemplate is not used with spec.topology: each group has its own pod template ' +
         '(spec.topology.aggregator.podTemplate, spec.topology.leaf.podTemplate)',
     );
   if (spec.storage !== undefined)
     report.warn(
-      'spec.storage',
-      'is not used with spec.topology: each group has its own storage (spec.topology.aggregator.storage, spec.topology.leaf.storage)',
+      at('spec', 'storage'),
+      'spec.storage is not used with spec.topology: each group has its own storage (spec.topology.aggregator.storage, spec.topology.leaf.storage)',
     );
   return groups;
 }
@@ -469,20 +482,20 @@ function readNodeGroup(
   report: Reporter,
 ): NodeGroup | undefined {
   const node = (spec.topology as Obj)[role];
-  const path = `spec.topology.${role}`;
+  const path = at('spec', 'topology', role);
   if (node === undefined || node === null) {
     report.error(
       path,
-      `is required with spec.topology: a SingleStore cluster has ${role === 'aggregator' ? 'aggregators' : 'leaves'}`,
+      `${path} is required with spec.topology: a SingleStore cluster has ${role === 'aggregator' ? 'aggregators' : 'leaves'}`,
     );
     return undefined;
   }
   if (!isObj(node)) {
-    report.error(path, `must be a mapping, got ${describeType(node)}`);
+    report.error(path, `${path} must be a mapping, got ${describeType(node)}`);
     return undefined;
   }
-  const replicas = readInt(node, 'replicas', `${path}.replicas`, report, 1) ?? defaultReplicas;
-  const suffix = readString(node, 'suffix', `${path}.suffix`, report);
+  const replicas = readInt(node, 'replicas', path.child('replicas'), report, 1) ?? defaultReplicas;
+  const suffix = readString(node, 'suffix', path.child('suffix'), report);
   const base = suffix ? nameWithSuffix(name, suffix) : name;
   const group: NodeGroup = {
     role,
@@ -494,7 +507,7 @@ function readNodeGroup(
     for (const [field, what] of Object.entries(NODE_OPERATOR_ONLY)) {
       if (isObj(node[field]) && Object.keys(node[field] as Obj).length > 0) {
         report.warn(
-          `${path}.${field}`,
+          path.child(field),
           `${what} of the ${role} nodes is provided by the KubeDB operator only; standalone mode does not render it (use mode: operator to keep it)`,
         );
       }
@@ -509,19 +522,19 @@ function adviseStandalone(spec: Obj, topology: boolean, authSecret: string, repo
     // A topology that is not a mapping is already an error: no advice about running it.
     if (isObj(spec.topology)) {
       report.warn(
-        'spec.topology',
+        at('spec', 'topology'),
         "standalone mode renders the aggregator and leaf nodes with TLS, but not the cluster bootstrap: electing the master aggregator and registering the other aggregators and the leaves (ADD AGGREGATOR, ADD LEAF) is done by KubeDB's coordinator; run those yourself or use mode: operator",
       );
     }
   } else {
     report.warn(
-      'spec',
+      at('spec'),
       "standalone mode renders the node with TLS, but creating and starting it (memsqlctl create-node, start-node) is done by KubeDB's singlestore-init and coordinator containers; run those yourself or use mode: operator",
     );
   }
   if (!(isObj(spec.authSecret) && typeof spec.authSecret.name === 'string')) {
     report.info(
-      'spec.authSecret',
+      at('spec', 'authSecret'),
       `the workload reads the root password from Secret "${authSecret}" (key password), which standalone mode does not create`,
     );
   }

@@ -15,6 +15,7 @@ import { isObj, type Obj } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
 import { userSecretVolume } from '../render/user-config.js';
 import type { IssuedCertificate, KindContext } from './kind.js';
+import { at, type FieldPath } from '../util/field-path.js';
 import type { Reporter } from '../io/results.js';
 import { nameWithSuffix } from '../util/names.js';
 import { type HclEntry, renderHcl, unwritableInHcl } from '../text/hcl.js';
@@ -42,13 +43,13 @@ export function readVaultConfigSecret(ctx: KindContext): string | undefined {
   if (s === undefined || s === null) return undefined;
   if (!isObj(s) || typeof s.name !== 'string' || s.name === '') {
     ctx.report.error(
-      'spec.configSecret',
-      `must be a mapping with the Secret's name (name: my-config), got ${describeType(s)}`,
+      at('spec', 'configSecret'),
+      `spec.configSecret must be a mapping with the Secret's name (name: my-config), got ${describeType(s)}`,
     );
     return undefined;
   }
   ctx.report.warn(
-    'spec.configSecret.name',
+    at('spec', 'configSecret', 'name'),
     `Vault reads ${FILE} of Secret "${s.name}" before dbtls's ${FILE} (-config twice): dbtls's ` +
       'storage and other settings come later and win, but Vault adds listener blocks rather ' +
       'than replacing them, and dbtls cannot see the Secret, so its content is not checked: ' +
@@ -69,7 +70,7 @@ export function vaultUserConfig(secretName: string): { volume: Obj; mount: Obj; 
  * printable characters: a line break or control character has no place in a path, and the
  * API server refuses a mountPath that is not a clean absolute path of its own rules anyway.
  */
-export function checkDataPath(path: string, field: string, report: Reporter): string {
+export function checkDataPath(path: string, field: FieldPath, report: Reporter): string {
   const reason = !path.startsWith('/')
     ? 'is not absolute'
     : [...path].some(isControl)

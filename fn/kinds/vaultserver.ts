@@ -45,6 +45,18 @@ import {
   vaultUserConfig,
 } from './vault-config.js';
 import { USER_CONFIG_VOLUME } from '../render/user-config.js';
+import type { VersionNaming } from '../contract/versions.js';
+
+/**
+ * What spec.version names: a VaultServerVersion of KubeVault's catalog,
+ * and the names KubeVault gives its builds besides the Official ones (kubevault/installer
+ * charts/kubevault-catalog).
+ */
+const VERSION_NAMING: VersionNaming = {
+  catalogKind: 'VaultServerVersion',
+  schemes: [{ pattern: /^openbao-(\d+(?:\.\d+)*)$/, distribution: 'OpenBao' }],
+};
+import { at } from '../util/field-path.js';
 
 const VAULT_UID = 100; // the vault (and openbao) user of the upstream images
 const VAULT_GID = 1000;
@@ -113,14 +125,6 @@ function selfSigned(db: KubeObject): boolean {
   return isObj(tls) && (tls.issuerRef === undefined || tls.issuerRef === null);
 }
 
-function mentionsStorage(db: KubeObject): boolean {
-  const tls = isObj(db.spec) && isObj(db.spec.tls) ? db.spec.tls : {};
-  return (
-    Array.isArray(tls.certificates) &&
-    tls.certificates.some((c) => isObj(c) && c.alias === 'storage')
-  );
-}
-
 function backendOf(db: KubeObject): string | undefined {
   const backend = isObj(db.spec) && isObj(db.spec.backend) ? db.spec.backend : {};
   const set = Object.keys(backend).filter((k) => backend[k] !== undefined && backend[k] !== null);
@@ -130,18 +134,36 @@ function backendOf(db: KubeObject): string | undefined {
 export const vaultserver = defineKind<VaultPlan>({
   group: 'kubevault.com',
   kind: 'VaultServer',
+  versionNaming: VERSION_NAMING,
   operator: 'KubeVault',
   resource: 'vaultservers',
   versions: ['v1alpha2', 'v1alpha1'],
   summary:
     'HashiCorp Vault / OpenBao: server, client (and storage for raft) certificates; a TLS tcp listener and raft storage joined over TLS',
-  // A storage entry without raft is accepted here so that plan() can say why it is wrong.
   aliases: (db) => [
     ...(selfSigned(db) ? ['ca'] : []),
     'server',
     'client',
-    ...(backendOf(db) === 'raft' || mentionsStorage(db) ? ['storage'] : []),
+    ...(backendOf(db) === 'raft' ? ['storage'] : []),
   ],
+  // KubeVault's aliases (apis/kubevault/v1alpha2 types.go VaultCertificateAlias, and its TLS
+  // guide): ca, server, client, storage; where the object issues no certificate for one, why.
+  unissuedAliases: (db) => ({
+    ...(selfSigned(db)
+      ? {}
+      : {
+          ca:
+            'KubeVault creates a CA of its own only when spec.tls has no issuerRef; with one, ' +
+            'the issuer is the CA',
+        }),
+    ...(backendOf(db) === 'raft'
+      ? {}
+      : {
+          storage:
+            'the storage certificate secures raft joins between Vault nodes and exists only ' +
+            'with spec.backend.raft',
+        }),
+  }),
   // Without issuerRef KubeVault's operator creates a self-signed CA (alias ca) and the certificates itself.
   issuerRefOptional: true,
   certificateName: (db, alias) => nameWithSuffix(`${db.metadata.name}-${alias}`, 'certs'),
@@ -152,16 +174,15 @@ export const vaultserver = defineKind<VaultPlan>({
     const spec = ctx.db.spec as Obj;
     const standalone = settings.mode === 'standalone';
     const image = readImage(spec, standalone, report);
-    const replicas = readInt(spec, 'replicas', 'spec.replicas', report, 1) ?? 1;
+    const replicas = readInt(spec, 'replicas', at('spec', 'replicas'), report, 1) ?? 1;
     if (replicas > MAX_RENDERED_NODES && standalone) {
       report.error(
-        'spec.replicas',
+        at('spec', 'replicas'),
         `${replicas} nodes: standalone mode writes a raft retry_join for every node into vault.hcl and renders at most ${MAX_RENDERED_NODES} (use mode: operator for more)`,
       );
     }
     if (selfSigned(ctx.db)) reportSelfSigned(standalone, report);
     const backend = readBackend(spec, report);
-    if (backendOf(ctx.db) !== 'raft') checkStorageAlias(spec, report);
     let dataPath = DATA_DIR;
     if (backend !== undefined && isObj(spec.backend)) {
       dataPath = readBackendSettings(spec.backend, backend, replicas, standalone, report);
@@ -376,13 +397,16 @@ const INTERNAL_PORTS = shared([
 
 /** spec.version: required, and in standalone mode one that maps to an image. */
 function readImage(spec: Obj, standalone: boolean, report: Reporter) {
-  const version = readString(spec, 'version', 'spec.version', report);
+  const version = readString(spec, 'version', at('spec', 'version'), report);
   if (spec.version === undefined || spec.version === null)
-    report.error('spec.version', 'is required: a KubeVault VaultServerVersion such as "1.18.4"');
+    report.error(
+      at('spec', 'version'),
+      'spec.version is required: a KubeVault VaultServerVersion such as "1.18.4"',
+    );
   const image = version !== undefined ? vaultImage(version) : undefined;
   if (version !== undefined && image === undefined && standalone) {
     report.error(
-      'spec.version',
+      at('spec', 'version'),
       `${JSON.stringify(version)} is not a VaultServerVersion that standalone mode can map to an image; use a Vault version such as "1.18.4" (hashicorp/vault) or "openbao-2.4.3" (openbao/openbao), or use mode: operator`,
     );
   }
@@ -393,12 +417,12 @@ function readImage(spec: Obj, standalone: boolean, report: Reporter) {
 function reportSelfSigned(standalone: boolean, report: Reporter): void {
   if (standalone)
     report.error(
-      'spec.tls.issuerRef',
+      at('spec', 'tls', 'issuerRef'),
       'spec.tls.issuerRef is required in standalone mode: without it the KubeVault operator creates a self-signed CA and the certificates at run time, and dbtls never creates secret material; name a cert-manager Issuer or ClusterIssuer, or use mode: operator',
     );
   else
     report.info(
-      'spec.tls.issuerRef',
+      at('spec', 'tls', 'issuerRef'),
       'spec.tls.issuerRef is not set: the KubeVault operator will create a self-signed CA and the server and client certificates itself (valid 365 days); dbtls renders no Certificates for this VaultServer',
     );
 }
@@ -408,41 +432,32 @@ function readBackend(spec: Obj, report: Reporter): Backend | undefined {
   const b = spec.backend;
   if (b === undefined || b === null)
     report.error(
-      'spec.backend',
-      `is required: one storage backend, e.g. raft (${BACKENDS.join(', ')})`,
+      at('spec', 'backend'),
+      `spec.backend is required: one storage backend, e.g. raft (${BACKENDS.join(', ')})`,
     );
-  else if (!isObj(b)) report.error('spec.backend', `must be a mapping, got ${describeType(b)}`);
+  else if (!isObj(b))
+    report.error(at('spec', 'backend'), `spec.backend must be a mapping, got ${describeType(b)}`);
   else {
     const set = Object.keys(b).filter((k) => b[k] !== undefined && b[k] !== null);
     const unknown = set.filter((k) => !(BACKENDS as readonly string[]).includes(k));
     for (const k of unknown)
       report.error(
-        `spec.backend.${k}`,
+        at('spec', 'backend', k),
         `unknown backend "${k}"; spec.backend has ${BACKENDS.join(', ')}`,
       );
     if (set.length === 0)
-      report.error('spec.backend', `names no backend; set exactly one of ${BACKENDS.join(', ')}`);
+      report.error(
+        at('spec', 'backend'),
+        `spec.backend names no backend; set exactly one of ${BACKENDS.join(', ')}`,
+      );
     else if (set.length > 1 && unknown.length === 0)
       report.error(
-        'spec.backend',
-        `sets ${set.join(' and ')}; KubeVault refuses more than one backend: keep exactly one`,
+        at('spec', 'backend'),
+        `spec.backend sets ${set.join(' and ')}; KubeVault refuses more than one backend: keep exactly one`,
       );
     else if (unknown.length === 0) return set[0] as Backend;
   }
   return undefined;
-}
-
-/** Without raft storage there is no storage certificate to customise. */
-function checkStorageAlias(spec: Obj, report: Reporter): void {
-  const certs =
-    isObj(spec.tls) && Array.isArray(spec.tls.certificates) ? spec.tls.certificates : [];
-  certs.forEach((c, i) => {
-    if (isObj(c) && c.alias === 'storage')
-      report.error(
-        `spec.tls.certificates[${i}].alias`,
-        'the storage certificate secures raft joins between Vault nodes and exists only with spec.backend.raft; remove this entry or use the raft backend',
-      );
-  });
 }
 
 /** The backend's own settings: its data path, and what standalone mode can run of it. */
@@ -455,31 +470,36 @@ function readBackendSettings(
 ): string {
   let dataPath = DATA_DIR;
   const cfg = b[backend];
+  const backendPath = at('spec', 'backend', backend);
   if (!isObj(cfg))
-    report.error(`spec.backend.${backend}`, `must be a mapping, got ${describeType(cfg)}`);
+    report.error(backendPath, `${backendPath} must be a mapping, got ${describeType(cfg)}`);
   else if (backend === 'raft' && typeof cfg.path === 'string' && cfg.path !== '')
-    dataPath = checkDataPath(cfg.path, 'spec.backend.raft.path', report); // v1alpha1
+    dataPath = checkDataPath(cfg.path, at('spec', 'backend', 'raft', 'path'), report); // v1alpha1
   else if (backend === 'file') {
-    const path = readString(cfg, 'path', 'spec.backend.file.path', report);
+    const path = readString(cfg, 'path', at('spec', 'backend', 'file', 'path'), report);
     if (path === undefined && cfg.path === undefined)
-      report.error('spec.backend.file.path', 'is required: the directory Vault stores its data in');
-    if (path !== undefined) dataPath = checkDataPath(path, 'spec.backend.file.path', report);
+      report.error(
+        at('spec', 'backend', 'file', 'path'),
+        'spec.backend.file.path is required: the directory Vault stores its data in',
+      );
+    if (path !== undefined)
+      dataPath = checkDataPath(path, at('spec', 'backend', 'file', 'path'), report);
   }
   if (standalone && !['raft', 'file', 'inmem'].includes(backend)) {
     report.error(
-      `spec.backend.${backend}`,
+      backendPath,
       `the ${backend} backend needs credentials and connection settings that only the KubeVault operator renders; standalone mode can run raft, file or inmem storage (or use mode: operator)`,
     );
   }
   if (standalone && (backend === 'file' || backend === 'inmem') && replicas > 1) {
     report.error(
-      'spec.replicas',
+      at('spec', 'replicas'),
       `the ${backend} backend is not shared between pods, so ${replicas} replicas would be ${replicas} separate Vaults behind one service; standalone mode cannot run that: set replicas: 1 or use the raft backend`,
     );
   }
   if (standalone && backend === 'inmem')
     report.warn(
-      'spec.backend.inmem',
+      at('spec', 'backend', 'inmem'),
       'inmem storage loses every secret when the pod restarts; use it for tests only',
     );
   return dataPath;
@@ -497,10 +517,10 @@ function adviseStandalone(spec: Obj, binary: string | undefined, report: Reporte
       (Array.isArray(v) && v.length === 0)
     )
       continue;
-    report.operatorOnly(`spec.${field}`, what, 'KubeVault');
+    report.operatorOnly(at('spec', field), what, 'KubeVault');
   }
   report.warn(
-    'spec',
+    at('spec'),
     `standalone Vault starts uninitialised and sealed: run "${binary ?? 'vault'} operator init" and unseal each pod yourself, then configure auth methods, secret engines and policies (VaultPolicy, VaultPolicyBinding), which only the KubeVault operator applies`,
   );
 }

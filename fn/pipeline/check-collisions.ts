@@ -12,6 +12,7 @@ import {
 } from '../io/objects.js';
 import { GENERATED_TYPES } from '../io/own-output.js';
 import { type Result, resultFor } from '../io/results.js';
+import { at } from '../util/field-path.js';
 import { ObjectIndex } from './object-index.js';
 import { type Rendered, where } from './run.js';
 
@@ -49,7 +50,7 @@ export function checkCollisions(
         const message = sameGeneratedName(g, r.source, prior.source);
         // Three certificates cut to one name are one problem, said once.
         if (!said.has(message))
-          results.push(resultFor(r.source, 'error', message, 'metadata.name'));
+          results.push(resultFor(r.source, 'error', message, at('metadata', 'name')));
         said.add(message);
         continue;
       }
@@ -100,7 +101,7 @@ function nameOfUsersObject(
     'error',
     `${describeObject(clash)}${where(clash)} has the name of the ${g.kind} that ${maker} ` +
       `${describeObject(source)}; rename or remove yours`,
-    'metadata.name',
+    at('metadata', 'name'),
   );
 }
 
@@ -121,9 +122,9 @@ function secretWrittenTwice(
   const override = alias === undefined ? undefined : r.overrides?.get(alias);
   const [path, fix] =
     override?.secretName !== undefined
-      ? [`${override.path}.secretName`, 'set a different secretName']
+      ? [override.path.child('secretName'), 'set a different secretName']
       : [
-          'spec.tls.certificates',
+          at('spec', 'tls', 'certificates'),
           `give ${owner} another secret, or set secretName for alias ${alias} in ` +
             `spec.tls.certificates`,
         ];

@@ -1,17 +1,21 @@
-// Stage (each database): a served apiVersion, and a name and namespace the API server would take.
-// False (and reported) when the database itself would be refused: every name dbtls derives
-// starts from them. A database without a namespace is rendered for "default", with a warning.
+// Stages (each database): a served apiVersion, and a name and namespace the API server would take
+// (checkIdentity: false, and reported, when the database itself would be refused: every name
+// dbtls derives starts from them; a database without a namespace is rendered for "default", with
+// a warning); then the names derived from it (checkDerivedNames).
 import type { DatabaseKind } from '../contract/kind.js';
+import type { Mode } from '../contract/settings.js';
 import { describeObject, type KubeObject } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
-import { dns1123SubdomainErrors } from '../validate/certificate-spec.js';
+import { dns1123SubdomainErrors } from '../validate/go-formats.js';
 import { namespaceProblem } from '../validate/namespace.js';
+import { reportGeneratedNames, reportOperatorServiceName } from '../validate/object-names.js';
+import { at } from '../util/field-path.js';
 
 export function checkIdentity(db: KubeObject, kind: DatabaseKind, report: Reporter): boolean {
   const version = db.apiVersion.slice(db.apiVersion.indexOf('/') + 1);
   if (!kind.versions.includes(version)) {
     report.error(
-      'apiVersion',
+      at('apiVersion'),
       `${db.apiVersion} is not a served version of ${kind.kind}; use ${kind.versions.map((v) => `${kind.group}/${v}`).join(' or ')}`,
     );
     return false;
@@ -21,21 +25,37 @@ export function checkIdentity(db: KubeObject, kind: DatabaseKind, report: Report
   const nameErrors = dns1123SubdomainErrors(db.metadata.name);
   if (nameErrors.length) {
     report.error(
-      'metadata.name',
-      `is not a valid Kubernetes name, and the API server would refuse the ${kind.kind} itself: ${nameErrors.join('; ')}`,
+      at('metadata', 'name'),
+      `metadata.name is not a valid Kubernetes name, and the API server would refuse the ${kind.kind} itself: ${nameErrors.join('; ')}`,
     );
     return false;
   }
   const namespace = namespaceProblem(db.metadata.namespace);
   if (namespace !== undefined) {
     report.error(
-      'metadata.namespace',
-      `is not a valid namespace, and the API server would refuse the ${kind.kind} itself: ${namespace}`,
+      at('metadata', 'namespace'),
+      `metadata.namespace is not a valid namespace, and the API server would refuse the ${kind.kind} itself: ${namespace}`,
     );
     return false;
   }
-  if (!db.metadata.namespace) report.warn('metadata.namespace', noNamespace(db));
+  if (!db.metadata.namespace) report.warn(at('metadata', 'namespace'), noNamespace(db));
   return true;
+}
+
+/**
+ * The names derived from the database's, as the API server checks them (validate/object-names.ts):
+ * every object rendered, and outside standalone mode, where the operator renders the workload,
+ * the Service it names after the database.
+ */
+export function checkDerivedNames(
+  db: KubeObject,
+  kind: DatabaseKind,
+  mode: Mode,
+  rendered: readonly KubeObject[],
+  report: Reporter,
+): void {
+  reportGeneratedNames(rendered, report);
+  if (mode !== 'standalone') reportOperatorServiceName(db, kind.operator, report);
 }
 
 /** What a database without a namespace is rendered for, and how to say where it goes. */

@@ -2,23 +2,17 @@
 // Kubernetes object, dbtls's own output where it does not belong or its annotation copied onto a
 // user's object, and a resource that is almost one dbtls checks.
 import type { KindRegistry } from '../contract/registry.js';
-import {
-  annotationsOf,
-  describeObject,
-  groupOf,
-  isObj,
-  type KubeObject,
-  type Obj,
-} from '../io/objects.js';
+import { annotationsOf, describeObject, groupOf, isObj, type KubeObject } from '../io/objects.js';
 import { GENERATED_TYPES } from '../io/own-output.js';
 import type { itemProblems } from '../io/resource-list.js';
-import { fileOf, type ResourceRef, type Result, resultFor } from '../io/results.js';
+import { fileOf, type ResourceRef, type Result, resultField, resultFor } from '../io/results.js';
 import { GENERATED_FROM } from '../render/metadata.js';
+import { at, type FieldPath } from '../util/field-path.js';
 
 /** An item that is not a Kubernetes object: named by position, and by apiVersion/kind/name when those are readable. */
 export function malformedItem(
   item: unknown,
-  label: string,
+  label: FieldPath,
   problems: ReturnType<typeof itemProblems>,
 ): Result {
   const md = isObj(item) && isObj(item.metadata) ? item.metadata : {};
@@ -45,7 +39,7 @@ export function malformedItem(
       `${label} ${problems.map((p) => p.text).join('; ')}; every item must be a ` +
       `Kubernetes object`,
     ...ref,
-    ...(problems[0].path ? { field: { path: problems[0].path } } : {}),
+    ...(problems[0].path ? { field: resultField(problems[0].path) } : {}),
     ...(isObj(item) && fileOf(item) ? { file: fileOf(item) } : {}),
   };
 }
@@ -64,7 +58,7 @@ export function copiedAnnotation(o: KubeObject): Result {
     `${describeObject(o)} carries the ${GENERATED_FROM} annotation that marks dbtls's own ` +
       `output, but dbtls generates only ${GENERATED_IN_WORDS}; it is kept as it is: remove the ` +
       'annotation',
-    `metadata.annotations.${GENERATED_FROM}`,
+    at('metadata', 'annotations', GENERATED_FROM),
   );
 }
 
@@ -94,13 +88,14 @@ export function nearMiss(o: KubeObject, kinds: KindRegistry): Result | undefined
   const same = kinds.all.find((k) => k.kind.toLowerCase() === lower);
   if (!same) return undefined;
   const group = groupOf(o.apiVersion);
-  if (same.group === group) {
+  const groups = [same, ...kinds.standIns].filter((k) => k.kind === same.kind).map((k) => k.group);
+  if (groups.includes(group)) {
     return resultFor(
       o,
       'warning',
       `kind "${o.kind}" is not a kind of ${group} (kinds are case-sensitive); did you mean ` +
         `${same.kind}? dbtls passes this resource through unchecked`,
-      'kind',
+      at('kind'),
     );
   }
   if (misspeltGroup(group, kinds)) {
@@ -109,7 +104,7 @@ export function nearMiss(o: KubeObject, kinds: KindRegistry): Result | undefined
       'warning',
       `${o.kind} belongs to the group ${same.group}, not ${group}; dbtls checks ` +
         `${same.group}/${same.kind} and passes this resource through unchecked`,
-      'apiVersion',
+      at('apiVersion'),
     );
   }
   return undefined;

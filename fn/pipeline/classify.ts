@@ -18,6 +18,7 @@ import {
   nearMiss,
   ownOutputBesideOperator,
 } from './classify-results.js';
+import { at, type FieldPath } from '../util/field-path.js';
 
 export interface Classified {
   kept: Obj[];
@@ -42,8 +43,8 @@ export function classifyItems(
   const sorted: Classified = { kept: [], objects: [], earlier: new Set() };
   const s: Sorting = { validate, kinds, sorted, results };
   items.forEach((item, i) => {
-    classifyItem(item, `items[${i}]`, s);
-    classifyEntries(item, `items[${i}]`, s);
+    classifyItem(item, at('items', i), s);
+    classifyEntries(item, at('items', i), s);
   });
   return sorted;
 }
@@ -52,23 +53,23 @@ export function classifyItems(
  * The entries of a List, each read as a resource, and the entries of a List among them, as
  * kustomize unfolds Lists (to any depth; the YAML reader's depth limit bounds it).
  */
-function classifyEntries(list: unknown, label: string, s: Sorting): void {
+function classifyEntries(list: unknown, label: FieldPath, s: Sorting): void {
   if (!isListObject(list) || isKustomization(list)) return;
   listItems(list as Obj).forEach((entry, j) => {
-    const at = `${label}.items[${j}]`;
+    const entryLabel = label.child('items').index(j);
     if (!isObj(entry)) {
       // Reported; it stays where it is, in its List, which passes through as it came.
-      s.results.push(malformedItem(entry, at, itemProblems(entry)));
+      s.results.push(malformedItem(entry, entryLabel, itemProblems(entry)));
       return;
     }
     const read = listEntry(list as Obj, j, entry);
-    classifyItem(read, at, s);
-    classifyEntries(read, at, s);
+    classifyItem(read, entryLabel, s);
+    classifyEntries(read, entryLabel, s);
   });
 }
 
 /** One item (or entry of a List, named by `label`) sorted into kept, objects and earlier. */
-function classifyItem(item: unknown, label: string, s: Sorting): void {
+function classifyItem(item: unknown, label: FieldPath, s: Sorting): void {
   const { kept, objects, earlier } = s.sorted;
   // kustomize's build file, which kpt passes as an item, and a List: not resources, left alone.
   if (isKustomization(item) || isListObject(item)) {
@@ -86,7 +87,7 @@ function classifyItem(item: unknown, label: string, s: Sorting): void {
     if (isOwnOutput(o) && s.validate) {
       // Validate mode changes nothing, so an earlier run's output stays; beside the full KubeDB
       // it is the loop this mode exists to end: say so.
-      const path = `metadata.annotations.${GENERATED_FROM}`;
+      const path = at('metadata', 'annotations', GENERATED_FROM);
       s.results.push(resultFor(o, 'error', ownOutputBesideOperator(o, s.kinds), path));
       kept.push(o);
       return;

@@ -7,6 +7,7 @@
 import { annotationsOf, describeObject, type KubeObject, type Obj } from '../io/objects.js';
 import { fileOf, type Result, resultFor } from '../io/results.js';
 import { GENERATED_FROM } from '../render/metadata.js';
+import { at } from '../util/field-path.js';
 import { ObjectIndex } from './object-index.js';
 import type { Rendered } from './run.js';
 
@@ -31,7 +32,7 @@ export function settleEarlierOutput(
   return kept.filter((o) => !drop.has(o));
 }
 
-const GENERATED_FROM_PATH = `metadata.annotations.${GENERATED_FROM}`;
+const GENERATED_FROM_PATH = at('metadata', 'annotations', GENERATED_FROM);
 
 /** Whether the object sits in the file dbtls writes for the database its annotation names. */
 function inOwnFile(o: KubeObject): boolean {

@@ -6,22 +6,31 @@ import type { KindRegistry } from '../contract/registry.js';
 import { type KubeObject, namespaceOf, type Obj } from '../io/objects.js';
 import type { ResourceList } from '../io/resource-list.js';
 import type { Result } from '../io/results.js';
+import { VersionCatalog } from '../catalog/versions.js';
 import { REGISTRY } from '../kinds/index.js';
-import { readSettings } from '../policy/settings.js';
+import { type PlatformSource, readPinnedSettings } from '../policy/pinning.js';
 import { IssuerIndex } from '../validate/issuers.js';
 import { checkCollisions } from './check-collisions.js';
 import { classifyItems } from './classify.js';
 import { connectWorkloads } from './connect-workloads.js';
 import { settleEarlierOutput } from './earlier-output.js';
 import { keepIdentityOnly } from './keep-identity.js';
+import { markCatalogObjects } from './mark-catalog-objects.js';
 import { placeOutput } from './place-output.js';
 import { renderDatabases } from './render-databases.js';
 import type { Run } from './run.js';
 
-/** The whole run; `kinds` are the supported kinds (the registry, fn/kinds/index.ts). */
-export function runFunction(list: ResourceList, kinds: KindRegistry = REGISTRY): ResourceList {
+/**
+ * The whole run; `kinds` are the supported kinds (the registry, fn/kinds/index.ts); `platform`
+ * names the file of the platform's policy when the function config is one given by a file.
+ */
+export function runFunction(
+  list: ResourceList,
+  kinds: KindRegistry = REGISTRY,
+  platform?: PlatformSource,
+): ResourceList {
   const results: Result[] = [];
-  const config = readSettings(list.functionConfig, kinds);
+  const config = readPinnedSettings(list.functionConfig, list.items, kinds, platform);
   results.push(...config.results);
   if (config.results.some((r) => r.severity === 'error'))
     return withResults(list, list.items, results);
@@ -37,11 +46,13 @@ export function runFunction(list: ResourceList, kinds: KindRegistry = REGISTRY):
     kinds,
     issuers: new IssuerIndex(objects, config.settings.externalIssuers, generator === undefined),
     asGenerator: generator !== undefined,
+    versions: new VersionCatalog(objects, config.settings.versions),
   };
   const sources = generator
     ? [objects.find((o) => sameObject(o, generator)) ?? generator]
     : objects;
   const { rendered, replaced, targets } = renderDatabases(sources, run, results);
+  if (config.settings.mode === 'standalone') markCatalogObjects(objects, replaced, results);
 
   results.push(...checkCollisions(objects, rendered, validate, kinds));
   // In validate mode every check of a connection runs, and no workload is changed.

@@ -6,6 +6,7 @@ import type { Settings } from '../contract/settings.js';
 import { annotationsOf, describeObject, type KubeObject, merged } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
 import { LOCAL_CONFIG } from '../render/metadata.js';
+import { at } from '../util/field-path.js';
 
 /** The annotation by which kustomize marks a generator's own resource. */
 const FUNCTION_ANNOTATION = 'config.kubernetes.io/function';
@@ -39,7 +40,7 @@ export function markSource(
   }
   if (annotationsOf(db)[LOCAL_CONFIG] === 'true') {
     report.warn(
-      `metadata.annotations.${LOCAL_CONFIG}`,
+      at('metadata', 'annotations', LOCAL_CONFIG),
       `mode is ${settings.mode}, but ` +
         `${describeObject(db)} is marked ${LOCAL_CONFIG}: "true" and will not reach the ` +
         `${kind.operator} operator; remove the annotation`,

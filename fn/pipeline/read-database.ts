@@ -3,12 +3,14 @@
 // issuers of the input. Undefined (reported) when spec is not a mapping.
 import type { DatabaseKind, KindContext } from '../contract/kind.js';
 import type { Settings } from '../contract/settings.js';
+import type { VersionLookup } from '../contract/versions.js';
 import { isObj, type KubeObject, namespaceOf } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
 import type { Reporter } from '../io/results.js';
 import type { IssuerIndex } from '../validate/issuers.js';
 import { type DeclaredNames, declaredServiceNames } from '../validate/service-templates.js';
 import { readTLSConfig } from '../validate/tls-config.js';
+import { at } from '../util/field-path.js';
 
 export interface DatabaseRead {
   ctx: KindContext;
@@ -17,32 +19,44 @@ export interface DatabaseRead {
   declared: DeclaredNames | undefined;
 }
 
+/** What a database's spec is read with: the settings, and where its references are looked up. */
+export interface DatabaseLookups {
+  settings: Settings;
+  issuers: IssuerIndex;
+  versions: VersionLookup;
+}
+
 export function readDatabase(
   db: KubeObject,
   kind: DatabaseKind,
-  settings: Settings,
-  issuers: IssuerIndex,
+  { settings, issuers, versions }: DatabaseLookups,
   report: Reporter,
 ): DatabaseRead | undefined {
   const spec = db.spec;
   if (!isObj(spec)) {
     report.error(
-      'spec',
-      spec === undefined ? 'is required' : `must be a mapping, got ${describeType(spec)}`,
+      at('spec'),
+      spec === undefined ? 'spec is required' : `spec must be a mapping, got ${describeType(spec)}`,
     );
     return undefined;
   }
   const namespace = namespaceOf(db);
-  const aliases = kind.aliases(db);
+  const aliases = {
+    issued: kind.aliases(db),
+    unissued: kind.unissuedAliases?.(db),
+    kind: kind.kind,
+    operator: kind.operator,
+  };
   const tls = readTLSConfig(spec, report, aliases, kind.extraTLSFields, kind.issuerRefOptional);
-  const ctx: KindContext = { db, namespace, settings, report, tls };
+  const ctx: KindContext = { db, namespace, settings, report, tls, versions };
   const plan = kind.plan(ctx);
   const declared = kind.clientServices
     ? declaredServiceNames(ctx, kind.clientServices(ctx, plan))
     : undefined;
-  if (tls?.issuerRef) issuers.check(tls.issuerRef, namespace, 'spec.tls.issuerRef', report);
+  if (tls?.issuerRef)
+    issuers.check(tls.issuerRef, namespace, at('spec', 'tls', 'issuerRef'), report);
   for (const o of tls?.overrides.values() ?? []) {
-    if (o.issuerRef) issuers.check(o.issuerRef, namespace, `${o.path}.issuerRef`, report);
+    if (o.issuerRef) issuers.check(o.issuerRef, namespace, o.path.child('issuerRef'), report);
   }
   return { ctx, plan, declared };
 }

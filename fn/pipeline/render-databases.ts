@@ -1,10 +1,11 @@
 // Stage: render each database among the sources, once (render-database.ts): its objects, the
 // database as it is emitted when that differs (`replaced`), and what applications connect to.
 import type { ConnectTarget } from '../connect/index.js';
-import { describeObject, type KubeObject, namespaceOf } from '../io/objects.js';
+import { describeObject, groupOf, type KubeObject, namespaceOf } from '../io/objects.js';
 import { type Result, resultFor } from '../io/results.js';
 import { renderDatabase } from './render-database.js';
 import { type Rendered, type Run, where } from './run.js';
+import { at } from '../util/field-path.js';
 
 export interface RenderedDatabases {
   rendered: Rendered[];
@@ -26,11 +27,12 @@ export function renderDatabases(
   for (const o of sources) {
     const kind = run.kinds.find(o);
     if (!kind) continue;
-    const key = `${kind.group}/${kind.kind}/${namespaceOf(o)}/${o.metadata.name}`;
+    // A stand-in (a GitOps kind) and the object its operator creates are one database.
+    const group = kind.counterpart ? groupOf(kind.counterpart.apiVersion) : kind.group;
+    const key = `${group}/${kind.kind}/${namespaceOf(o)}/${o.metadata.name}`;
     const first = seen.get(key);
     if (first) {
-      const message = `${describeObject(o)} is given twice${where(first)}; each database must appear once`;
-      results.push(resultFor(o, 'error', message, 'metadata.name'));
+      results.push(resultFor(o, 'error', givenTwice(o, first, run), at('metadata', 'name')));
       continue;
     }
     seen.set(key, o);
@@ -45,4 +47,12 @@ export function renderDatabases(
     }
   }
   return { rendered, replaced, targets };
+}
+
+/** One database given twice: the same object, or a stand-in and the object it stands for. */
+function givenTwice(o: KubeObject, first: KubeObject, run: Run): string {
+  const standIn = [o, first].map((x) => run.kinds.find(x)).find((k) => k?.counterpart);
+  if (o.apiVersion !== first.apiVersion && standIn?.counterpart)
+    return standIn.counterpart.givenTwice(o, first);
+  return `${describeObject(o)} is given twice${where(first)}; each database must appear once`;
 }

@@ -3,6 +3,7 @@
 import type { KindRegistry } from '../contract/registry.js';
 import type { Settings } from '../contract/settings.js';
 import type { CertificateOverride } from '../contract/tls.js';
+import type { VersionLookup } from '../contract/versions.js';
 import type { KubeObject } from '../io/objects.js';
 import { fileOf } from '../io/results.js';
 import type { IssuerIndex } from '../validate/issuers.js';
@@ -13,6 +14,8 @@ export interface Run {
   kinds: KindRegistry;
   /** The Issuers and ClusterIssuers of the input, and those the settings declare external. */
   issuers: IssuerIndex;
+  /** What each spec.version names: the input's catalog objects, the policy's, the published ones. */
+  versions: VersionLookup;
   /** Run as a kustomize generator: the functionConfig is the one database to render. */
   asGenerator: boolean;
 }

@@ -7,7 +7,8 @@ import type { CertificateOverride } from '../contract/tls.js';
 import { isObj, type KubeObject, type Obj } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
 import { formatGoDuration, parseGoDuration } from '../util/duration.js';
-import { DEFAULT_DURATION } from '../validate/certificate-spec.js';
+import { DEFAULT_DURATION } from '../validate/certificate-lifetime.js';
+import { at } from '../util/field-path.js';
 import { matches, NO_RULES, violation } from './matching.js';
 
 /** The ECDSA curves cert-manager issues, by key size. */
@@ -120,14 +121,11 @@ function keyViolation(
   actual: string,
   wanted: string,
 ): void {
-  const path =
-    override?.privateKey?.[field as 'encoding'] !== undefined
-      ? `${override.path}.privateKey.${field}`
-      : 'metadata.name';
-  const subject =
-    path === 'metadata.name'
-      ? `privateKey.${field} of Certificate "${name}"`
-      : `privateKey.${field}`;
+  const userField = override?.privateKey?.[field as 'encoding'] !== undefined;
+  const path = userField ? override.path.child('privateKey', field) : at('metadata', 'name');
+  const subject = userField
+    ? `privateKey.${field}`
+    : `privateKey.${field} of Certificate "${name}"`;
   const unset = " (cert-manager's default: validate mode supplies nothing";
   const why =
     supply || set
@@ -172,7 +170,7 @@ function applyLifetimeRule(
       report,
       lt,
       'certificateLifetime',
-      userDuration ? `${override!.path}.duration` : 'metadata.name',
+      userDuration ? override!.path.child('duration') : at('metadata', 'name'),
       `duration${userDuration ? '' : ` of Certificate "${name}"`} is ${formatGoDuration(effective)}${userDuration ? '' : unsupplied('duration')}; the policy allows at most ${formatGoDuration(lt.maximumDuration)}`,
     );
   }
@@ -209,10 +207,10 @@ function renewsTooLate(
   const userRenew = override?.renewBefore !== undefined;
   const unsupplied = (field: string) => unsuppliedBy(supply, field);
   const path = userRenew
-    ? `${override!.path}.renewBefore`
+    ? override!.path.child('renewBefore')
     : userDuration
-      ? `${override!.path}.duration`
-      : 'metadata.name';
+      ? override!.path.child('duration')
+      : at('metadata', 'name');
   const message = userRenew
     ? `renewBefore is ${formatGoDuration(effectiveRenew)}; the policy requires at least ` +
       `${formatGoDuration(lt.minimumRenewBefore!)}`

@@ -5,9 +5,10 @@ import type { ConnectionSetting, DatabaseKind, KindContext } from '../contract/k
 import type { AllowedIssuer, PolicyRules, Rule } from '../contract/settings.js';
 import type { IssuerRef } from '../contract/tls.js';
 import { isObj, type KubeObject } from '../io/objects.js';
-import type { Reporter } from '../io/results.js';
+import { fieldPathOf, type Reporter } from '../io/results.js';
 import type { IssuerIndex } from '../validate/issuers.js';
-import { matches, NO_RULES, violation } from './matching.js';
+import { at, type FieldPath } from '../util/field-path.js';
+import { matches, NO_RULES, ruleName, violation } from './matching.js';
 
 /** The TLS versions the tlsProtocols rule chooses for this database, or undefined without one. */
 export function tlsProtocolsFor(ctx: KindContext): readonly string[] | undefined {
@@ -24,7 +25,7 @@ export function checkTLSProtocols(
   ctx: KindContext,
   written: readonly string[],
   what: string,
-  path: string,
+  path: FieldPath,
 ): void {
   const rule = (ctx.settings.rules ?? NO_RULES).tlsProtocols;
   if (!rule || !matches(rule.match, ctx.db)) return;
@@ -50,8 +51,9 @@ export function applyPolicyDefaults(
   if (db.spec.tls !== undefined && db.spec.tls !== null) return db;
   const ref = rule.defaultIssuerRef;
   report.info(
-    'spec.tls',
-    `policy rule requireTLS: TLS is required and spec.tls was not set; added spec.tls.issuerRef ` +
+    at('spec', 'tls'),
+    `${ruleName(rule, 'requireTLS')}: TLS is required and spec.tls was not set; added ` +
+      `spec.tls.issuerRef ` +
       `${ref.kind} "${ref.name}" (the rule's defaultIssuerRef)`,
   );
   return {
@@ -77,10 +79,10 @@ export function checkDatabasePolicy(
   const cs = rules.connectionSecurity;
   if (cs && matches(cs.match, db))
     checkConnectionSecurity(ctx, kind.connectionSettings ?? [], plan, cs);
-  const refs: { ref: IssuerRef; path: string }[] = [];
-  if (tls?.issuerRef) refs.push({ ref: tls.issuerRef, path: 'spec.tls.issuerRef' });
+  const refs: { ref: IssuerRef; path: FieldPath }[] = [];
+  if (tls?.issuerRef) refs.push({ ref: tls.issuerRef, path: at('spec', 'tls', 'issuerRef') });
   for (const o of tls?.overrides.values() ?? [])
-    if (o.issuerRef) refs.push({ ref: o.issuerRef, path: `${o.path}.issuerRef` });
+    if (o.issuerRef) refs.push({ ref: o.issuerRef, path: o.path.child('issuerRef') });
   const ai = rules.allowedIssuers;
   if (ai && matches(ai.match, db)) {
     for (const { ref, path } of refs) checkAllowedIssuer(ctx, ai, ref, path);
@@ -106,7 +108,7 @@ function checkRequireTLS(ctx: KindContext, rt: NonNullable<PolicyRules['requireT
     ctx.report,
     rt,
     'requireTLS',
-    'spec.tls',
+    at('spec', 'tls'),
     'TLS is required for this database; set ' +
       `spec.tls.issuerRef to a cert-manager Issuer or ClusterIssuer${unapplied}`,
   );
@@ -142,7 +144,7 @@ function checkAllowedIssuer(
   ctx: KindContext,
   ai: NonNullable<PolicyRules['allowedIssuers']>,
   ref: IssuerRef,
-  path: string,
+  path: FieldPath,
 ): void {
   const ok = ai.issuers.some(
     (a: AllowedIssuer) =>
@@ -165,16 +167,17 @@ function checkNotSelfSigned(
   ss: Rule,
   issuers: IssuerIndex,
   ref: IssuerRef,
-  path: string,
+  path: FieldPath,
 ): void {
   const { report } = ctx;
   const found = issuers.find(ref, ctx.namespace);
   if (!found) {
     // An issuer named nothing already has its error; an external one is unknown to us.
-    if (!report.results.some((r) => r.severity === 'error' && r.field?.path === path)) {
+    if (!report.results.some((r) => r.severity === 'error' && fieldPathOf(r)?.equals(path))) {
       report.warn(
         path,
-        `policy rule forbidSelfSignedIssuers: ${ref.kind} "${ref.name}" is not in the input, so ` +
+        `${ruleName(ss, 'forbidSelfSignedIssuers')}: ${ref.kind} "${ref.name}" is not in the ` +
+          `input, so ` +
           `whether it is self-signed cannot be checked`,
       );
     }

@@ -3,6 +3,7 @@
 import type { Match, PolicyRules, Rule } from '../contract/settings.js';
 import { isObj, type KubeObject, namespaceOf } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
+import type { FieldPath } from '../util/field-path.js';
 
 /** A policy without rules: what settings without a DatabaseTLSPolicy have. */
 export const NO_RULES: PolicyRules = {};
@@ -35,10 +36,15 @@ export function violation(
   report: Reporter,
   rule: Rule,
   name: string,
-  path: string,
+  path: FieldPath,
   message: string,
 ): void {
-  const text = `policy rule ${name}: ${message}`;
+  const text = `${ruleName(rule, name)}: ${message}`;
   if (rule.enforcement === 'audit') report.warn(path, text);
   else report.error(path, text);
+}
+
+/** `policy rule NAME`, and which policy it came from when more than one is in play. */
+export function ruleName(rule: Rule, name: string): string {
+  return `policy rule ${name}${rule.source ? ` (${rule.source})` : ''}`;
 }

@@ -18,7 +18,8 @@ import type { IssuerRef } from '../contract/tls.js';
 import { isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { type Result, resultFor } from '../io/results.js';
 import { formatGoDuration, parseGoDuration } from '../util/duration.js';
-import { DEFAULT_DURATION } from '../validate/certificate-spec.js';
+import { at, type FieldPath } from '../util/field-path.js';
+import { DEFAULT_DURATION } from '../validate/certificate-lifetime.js';
 import { NO_RULES } from './matching.js';
 
 // The rules' types are the contract's (fn/contract/settings.ts): kinds read them too.
@@ -31,10 +32,10 @@ export {
   tlsProtocolsFor,
 } from './database-rules.js';
 export { matches, NO_RULES } from './matching.js';
-const RULES_PATH = 'spec.rules';
+const RULES = at('spec', 'rules');
 
 /** Reports a problem at a field under spec.rules. */
-type Bad = (path: string, message: string) => void;
+type Bad = (path: FieldPath, message: string) => void;
 
 /**
  * Reads spec.rules after the JSON Schema has accepted its shape: the checks a schema cannot make
@@ -47,8 +48,7 @@ export function readRules(
   kinds: readonly DatabaseKind[],
 ): { rules: PolicyRules; results: Result[] } {
   const results: Result[] = [];
-  const bad: Bad = (path, message) =>
-    results.push(resultFor(ref, 'error', message, `${RULES_PATH}.${path}`));
+  const bad: Bad = (path, message) => results.push(resultFor(ref, 'error', message, path));
   if (!isObj(raw)) return { rules: NO_RULES, results };
   const rules: PolicyRules = {};
   if (isObj(raw.requireTLS)) rules.requireTLS = readRequireTLS(raw.requireTLS);
@@ -104,7 +104,7 @@ function readConnectionSecurity(
     if (kinds.length === 0) {
       const known = declared.map((d) => `${d.setting.key} (${d.kind.kind})`);
       bad(
-        `connectionSecurity.minimum.${key}`,
+        RULES.child('connectionSecurity', 'minimum', key),
         `unknown setting "${key}"; the supported kinds declare ` +
           `${known.length ? known.join(', ') : 'none'}`,
       );
@@ -113,7 +113,7 @@ function readConnectionSecurity(
     for (const d of kinds) {
       if (!d.setting.levels.includes(value)) {
         bad(
-          `connectionSecurity.minimum.${key}`,
+          RULES.child('connectionSecurity', 'minimum', key),
           `${JSON.stringify(value)} is not a value of ${d.kind.kind} ${d.setting.path}; use one ` +
             `of ${d.setting.levels.map((l) => JSON.stringify(l)).join(', ')}`,
         );
@@ -131,20 +131,23 @@ function readPrivateKeyRule(r: Obj, bad: Bad): PolicyRules['privateKey'] {
   if (size !== undefined) {
     if (alg === 'RSA' && (size < 2048 || size > 8192))
       bad(
-        'privateKey.minimumSize',
+        RULES.child('privateKey', 'minimumSize'),
         `${size} is not an RSA key size cert-manager accepts; use 2048 to 8192`,
       );
     if (alg === 'ECDSA' && size > 521)
       bad(
-        'privateKey.minimumSize',
+        RULES.child('privateKey', 'minimumSize'),
         `${size} is larger than the largest ECDSA key (521); use 256, 384 or 521`,
       );
     if (alg === 'Ed25519')
-      bad('privateKey.minimumSize', 'Ed25519 keys have one size; remove minimumSize');
+      bad(
+        RULES.child('privateKey', 'minimumSize'),
+        'Ed25519 keys have one size; remove minimumSize',
+      );
   }
   if (alg === 'Ed25519' && r.encoding === 'PKCS1')
     bad(
-      'privateKey.encoding',
+      RULES.child('privateKey', 'encoding'),
       'Ed25519 keys are always written as PKCS8; use encoding PKCS8 or remove it',
     );
   return {
@@ -165,7 +168,7 @@ function readCertificateLifetime(r: Obj, bad: Bad): PolicyRules['certificateLife
     const d = parseGoDuration(r[key] as string);
     if (!d.ok) {
       bad(
-        `certificateLifetime.${key}`,
+        RULES.child('certificateLifetime', key),
         `${JSON.stringify(r[key])} is not a Go duration (${d.error})`,
       );
       return undefined;
@@ -176,14 +179,14 @@ function readCertificateLifetime(r: Obj, bad: Bad): PolicyRules['certificateLife
   const minimumRenewBefore = read('minimumRenewBefore');
   if (maximumDuration !== undefined && maximumDuration < 3_600_000_000_000n) {
     bad(
-      'certificateLifetime.maximumDuration',
+      RULES.child('certificateLifetime', 'maximumDuration'),
       `${formatGoDuration(maximumDuration)} is shorter than the 1h0m0s cert-manager requires of ` +
         `every certificate`,
     );
   }
   if (minimumRenewBefore !== undefined && minimumRenewBefore < 300_000_000_000n) {
     bad(
-      'certificateLifetime.minimumRenewBefore',
+      RULES.child('certificateLifetime', 'minimumRenewBefore'),
       `${formatGoDuration(minimumRenewBefore)} is shorter than the 5m0s cert-manager requires of ` +
         `renewBefore`,
     );
@@ -191,7 +194,7 @@ function readCertificateLifetime(r: Obj, bad: Bad): PolicyRules['certificateLife
   const longest = maximumDuration ?? DEFAULT_DURATION;
   if (minimumRenewBefore !== undefined && minimumRenewBefore >= longest) {
     bad(
-      'certificateLifetime.minimumRenewBefore',
+      RULES.child('certificateLifetime', 'minimumRenewBefore'),
       `${formatGoDuration(minimumRenewBefore)} is not shorter than the ` +
         `${maximumDuration !== undefined ? 'maximumDuration' : 'default duration'} ` +
         `${formatGoDuration(longest)}; no certificate could satisfy both`,

@@ -2,7 +2,9 @@
 // (schemas/database-tls-policy.schema.json) says KIND where a kind name goes; at build time
 // scripts/build.mjs writes the kinds dbtls connects applications to (those with a client profile)
 // in its place, compiles the result (fn/generated/schemas.js) and writes it out
-// (fn/generated/database-tls-policy.schema.json). Adding a kind changes no schema by hand.
+// (fn/generated/database-tls-policy.schema.json). The catalog kinds a policy's versions may
+// declare (CATALOG_KIND in the source) are written the same way. Adding a kind changes no schema
+// by hand.
 import type { DatabaseKind } from '../contract/kind.js';
 import type { Obj } from '../io/objects.js';
 
@@ -29,7 +31,23 @@ export function withKindLists(source: Obj, kinds: readonly DatabaseKind[]): Obj 
     throw new Error(`the policy schema's externalDatabases items pattern is not ${slot}`);
   items.pattern = `^(${connectableKinds(kinds).join('|')})${KIND_NAME_REST}`;
   delete items.$comment; // it tells a reader of the source where the kinds come from
+  writeCatalogKinds(schema as Obj, kinds);
   return schema as Obj;
+}
+
+/** What the source schema has where the catalog kinds go (spec.versions[].kind). */
+export const ANY_CATALOG_KIND = 'CATALOG_KIND';
+
+/** The catalog kinds a policy's `versions` may declare: each kind's versionNaming. */
+function writeCatalogKinds(schema: Obj, kinds: readonly DatabaseKind[]): void {
+  const settings = (schema.definitions as { settings?: { properties?: Obj } } | undefined)?.settings
+    ?.properties;
+  const kind = (settings?.versions as { items?: { properties?: { kind?: Obj } } } | undefined)
+    ?.items?.properties?.kind;
+  if (!kind || JSON.stringify(kind.enum) !== JSON.stringify([ANY_CATALOG_KIND]))
+    throw new Error(`the policy schema's versions[].kind is not the enum ["${ANY_CATALOG_KIND}"]`);
+  kind.enum = kinds.flatMap((k) => (k.versionNaming ? [k.versionNaming.catalogKind] : []));
+  delete kind.$comment;
 }
 
 /** A generated kind pattern said in words, or undefined when `pattern` is not one. */

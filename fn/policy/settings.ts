@@ -6,8 +6,10 @@ import { isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { resultFor, type Result } from '../io/results.js';
 import type { KindRegistry } from '../contract/registry.js';
 import type { ExternalDatabase, ExternalIssuer, Mode, Settings } from '../contract/settings.js';
+import type { DeclaredVersion } from '../contract/versions.js';
 import { NO_RULES, readRules } from './rules.js';
 import { kindPatternInWords } from './schema-kinds.js';
+import { at, type FieldPath } from '../util/field-path.js';
 
 export const POLICY_API_VERSION = 'dbtls.dev/v1alpha1';
 export const POLICY_KIND = 'DatabaseTLSPolicy';
@@ -21,6 +23,7 @@ export const DEFAULT_SETTINGS: Settings = {
   externalIssuers: [],
   externalDatabases: [],
   rules: NO_RULES,
+  versions: [],
 };
 
 export interface ConfigOutcome {
@@ -61,7 +64,7 @@ export function readSettings(functionConfig: Obj | undefined, kinds: KindRegistr
     if (errors.length)
       return {
         settings: DEFAULT_SETTINGS,
-        results: errors.map((e) => resultFor(ref, 'error', e.message, e.path)),
+        results: errors.map((e) => resultFor(ref, 'error', sentence(e, String(e.path)), e.path)),
       };
     const rules = readRules(isObj(fc.spec) ? fc.spec.rules : undefined, ref, kinds.all);
     if (rules.results.length) return { settings: DEFAULT_SETTINGS, results: rules.results };
@@ -81,9 +84,12 @@ export function readSettings(functionConfig: Obj | undefined, kinds: KindRegistr
         .map(([a, key]) => [key, annotations[a]]),
     );
     const byKey = Object.fromEntries(
-      Object.entries(SETTING_ANNOTATIONS).map(([a, key]) => [key, `metadata.annotations.${a}`]),
+      Object.entries(SETTING_ANNOTATIONS).map(([a, key]) => [
+        key,
+        at('metadata', 'annotations', a),
+      ]),
     );
-    const outcome = fromStrings(data, ref, (key) => byKey[key] ?? 'metadata.annotations');
+    const outcome = fromStrings(data, ref, (key) => byKey[key] ?? at('metadata', 'annotations'));
     return { ...outcome, generatorSource: fc as KubeObject };
   }
   return {
@@ -93,7 +99,7 @@ export function readSettings(functionConfig: Obj | undefined, kinds: KindRegistr
         ref,
         'error',
         `functionConfig ${String(fc.apiVersion)} ${String(fc.kind)} is not supported: use ${POLICY_API_VERSION} ${POLICY_KIND}, a ConfigMap, or a supported database resource`,
-        'kind',
+        at('kind'),
       ),
     ],
   };
@@ -111,48 +117,49 @@ function fromConfigMap(fc: Obj, ref: KubeObject): ConfigOutcome {
   if (!isObj(data))
     return {
       settings: DEFAULT_SETTINGS,
-      results: [resultFor(ref, 'error', 'ConfigMap data must be a mapping', 'data')],
+      results: [resultFor(ref, 'error', 'ConfigMap data must be a mapping', at('data'))],
     };
-  return fromStrings(data, ref, (key) => `data.${key}`);
+  return fromStrings(data, ref, (key) => at('data', key));
 }
 
 /** String settings (ConfigMap data or annotations); `fieldOf` names where each key was written. */
-function fromStrings(data: Obj, ref: KubeObject, fieldOf: (key: string) => string): ConfigOutcome {
-  const results: Result[] = [];
+function fromStrings(
+  data: Obj,
+  ref: KubeObject,
+  fieldOf: (key: string) => FieldPath,
+): ConfigOutcome {
+  const { spec, problems } = readStrings(data);
+  if (problems.length === 0) return { settings: toSettings(spec), results: [] };
+  return {
+    settings: DEFAULT_SETTINGS,
+    results: problems.map((p) =>
+      resultFor(ref, 'error', sentence(p, String(fieldOf(p.key))), fieldOf(p.key)),
+    ),
+  };
+}
+
+/** A problem with one string setting, by its key: what is wrong, as a FieldError says it. */
+interface SettingProblem extends Omit<FieldError, 'path'> {
+  key: string;
+}
+
+/** The settings as the policy's spec, and each setting's problem: its key first, then the schema. */
+function readStrings(data: Obj): { spec: Obj; problems: SettingProblem[] } {
   const spec: Obj = {};
+  const problems: SettingProblem[] = [];
   for (const [key, value] of Object.entries(data)) {
     const convert = STRING_SETTINGS[key];
-    if (!convert) {
-      results.push(
-        resultFor(
-          ref,
-          'error',
-          `unknown setting "${key}"; known settings: ${Object.keys(STRING_SETTINGS).join(', ')}`,
-          fieldOf(key),
-        ),
-      );
-    } else if (typeof value !== 'string') {
-      results.push(resultFor(ref, 'error', `setting "${key}" must be a string`, fieldOf(key)));
-    } else {
-      spec[key] = convert(value);
-    }
+    const known = Object.keys(STRING_SETTINGS).join(', ');
+    if (!convert)
+      problems.push({ key, text: `unknown setting "${key}"; known settings: ${known}`, own: true });
+    else if (typeof value !== 'string')
+      problems.push({ key, text: `setting "${key}" must be a string`, own: true });
+    else spec[key] = convert(value);
   }
-  if (results.length) return { settings: DEFAULT_SETTINGS, results };
+  if (problems.length) return { spec, problems };
+  // The setting is the key under spec: e.g. externalIssuers for spec.externalIssuers[2].
   const errors = schemaErrors({ apiVersion: POLICY_API_VERSION, kind: POLICY_KIND, spec });
-  if (errors.length) {
-    return {
-      settings: DEFAULT_SETTINGS,
-      results: errors.map((e) =>
-        resultFor(
-          ref,
-          'error',
-          e.message,
-          fieldOf(e.path.replace(/^spec\./, '').replace(/\[\d+\]$/, '')),
-        ),
-      ),
-    };
-  }
-  return { settings: toSettings(spec), results: [] };
+  return { spec, problems: errors.map(({ path, ...e }) => ({ key: settingOf(path), ...e })) };
 }
 
 function toSettings(spec: Obj): Settings {
@@ -166,6 +173,7 @@ function toSettings(spec: Obj): Settings {
       parseExternalDatabase,
     ),
     rules: NO_RULES,
+    versions: (spec.versions as DeclaredVersion[] | undefined) ?? [],
   };
 }
 
@@ -183,9 +191,20 @@ export function parseExternalDatabase(entry: string): ExternalDatabase {
   return { kind: parts[0], namespace: parts[1], name: parts[2] };
 }
 
+/**
+ * A schema error at `path`. `text` is said of the field (`must be one of …`, `is required`), and a
+ * message puts the field's name before it; with `own`, `text` names its own subject (`unknown field
+ * "x"`, `"x" is not valid here: …`) and is the message as it is.
+ */
 interface FieldError {
-  path: string;
-  message: string;
+  path: FieldPath;
+  text: string;
+  own?: true;
+}
+
+/** The message for an error whose field is called `subject` (a path, a flag, a variable). */
+function sentence(e: Omit<FieldError, 'path'>, subject: string): string {
+  return e.own ? e.text : `${subject} ${e.text}`;
 }
 
 function schemaErrors(doc: Obj): FieldError[] {
@@ -203,6 +222,9 @@ export const PATTERN_WORDS: Record<string, string> = {
     'digits, "-" and ".", starting and ending with a letter or digit',
   '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
     'a name of lowercase letters, digits, "-" and ".", starting and ending with a letter or digit',
+  '^[0-9]+(\\.[0-9]+)*([-+.][0-9A-Za-z.-]+)?$':
+    'an engine version such as 16.4 or 8.0.39-30.1: numbers separated by ".", then at most one ' +
+    'suffix after "-", "+" or "."',
   '^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$':
     'a Go duration such as 2160h or 1h30m (units h, m, s, ms, us, ns; no d)',
 };
@@ -214,52 +236,60 @@ export function patternInWords(pattern: string): string | undefined {
 
 /**
  * Settings given as strings (flags, environment variables), checked as the ConfigMap form is:
- * each problem with the setting's key.
+ * each problem with the setting's key, and what is wrong as said after the name the user wrote
+ * (`--mode must be one of …`).
  */
-export function settingErrors(data: Record<string, string>): { key: string; message: string }[] {
-  const ref = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' } } as KubeObject;
-  return fromStrings(data, ref, (key) => key).results.map((r) => ({
-    key: r.field?.path ?? '',
-    message: r.message,
-  }));
+export function settingErrors(data: Record<string, string>): { key: string; text: string }[] {
+  return readStrings(data).problems.map(({ key, text }) => ({ key, text }));
 }
 
-/** ajv errors in our words: a dotted field path and a message a person can act on. */
-export function toFieldError(e: ErrorObject): FieldError {
-  const path = e.instancePath
+/** The setting a schema error under the policy's spec is about: its key under spec. */
+function settingOf(path: FieldPath): string {
+  const [top, key] = path.segments;
+  return top === 'spec' && typeof key === 'string' ? key : String(top ?? '');
+}
+
+/** The field an ajv error is at: its instancePath is a JSON pointer (RFC 6901). */
+function pointerPath(pointer: string): FieldPath {
+  const segments = pointer
     .split('/')
     .slice(1)
-    .map((seg) => (/^\d+$/.test(seg) ? `[${seg}]` : `.${seg}`))
-    .join('')
-    .replace(/^\./, '');
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replaceAll('~1', '/').replaceAll('~0', '~')));
+  return at(...segments);
+}
+
+/** ajv errors in our words: the field as a value and a message a person can act on. */
+export function toFieldError(e: ErrorObject): FieldError {
+  const path = pointerPath(e.instancePath);
   switch (e.keyword) {
     case 'additionalProperties': {
       const key = (e.params as { additionalProperty: string }).additionalProperty;
-      return { path: path ? `${path}.${key}` : key, message: `unknown field "${key}"` };
+      return { path: path.child(key), text: `unknown field "${key}"`, own: true };
     }
     case 'enum':
       return {
         path,
-        message: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}; got ${JSON.stringify(e.data ?? null)}`,
+        text: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}; got ${JSON.stringify(e.data ?? null)}`,
       };
     case 'const':
       return {
         path,
-        message: `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`,
+        text: `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`,
       };
     case 'pattern': {
       const pattern = (e.params as { pattern: string }).pattern;
       return {
         path,
-        message: `${JSON.stringify(e.data ?? '')} is not valid here: must be ${patternInWords(pattern) ?? `text matching ${pattern}`}`,
+        own: true,
+        text: `${JSON.stringify(e.data ?? '')} is not valid here: must be ${patternInWords(pattern) ?? `text matching ${pattern}`}`,
       };
     }
     case 'required': {
       const key = (e.params as { missingProperty: string }).missingProperty;
-      return { path: path ? `${path}.${key}` : key, message: 'is required' };
+      return { path: path.child(key), text: 'is required' };
     }
     default:
-      return { path, message: e.message ?? 'is invalid' };
+      return { path, text: e.message ?? 'is invalid' };
   }
 }
 

@@ -15,6 +15,7 @@ import { describeType } from '../io/resource-list.js';
 import type { Reporter } from '../io/results.js';
 import { nameWithSuffix } from '../util/names.js';
 import { kubeObject, objectMeta, type Owner, selectorLabels } from './metadata.js';
+import { at, type FieldPath } from '../util/field-path.js';
 
 export const AGENTS = ['prometheus.io/operator', 'prometheus.io/builtin', 'prometheus.io'] as const;
 export type Agent = (typeof AGENTS)[number];
@@ -48,10 +49,10 @@ export interface Monitor {
   serviceMonitor?: ServiceMonitorSettings;
 }
 
-const MONITOR = 'spec.monitor';
-const PROMETHEUS = `${MONITOR}.prometheus`;
-const EXPORTER = `${PROMETHEUS}.exporter`;
-const SERVICE_MONITOR = `${PROMETHEUS}.serviceMonitor`;
+const MONITOR = at('spec', 'monitor');
+const PROMETHEUS = MONITOR.child('prometheus');
+const EXPORTER = PROMETHEUS.child('exporter');
+const SERVICE_MONITOR = PROMETHEUS.child('serviceMonitor');
 
 /** Fields of the older API (and KubeDB's docs) that the current AgentSpec has elsewhere. */
 const MOVED: Record<string, string> = {
@@ -73,33 +74,25 @@ export function readMonitor(
   const m = spec.monitor;
   if (m === undefined || m === null) return undefined;
   if (!isObj(m)) {
-    report.error(MONITOR, `must be a mapping, got ${describeType(m)}`);
+    report.error(MONITOR, `${MONITOR} must be a mapping, got ${describeType(m)}`);
     return undefined;
   }
   const errors = report.results.length;
   unknownFields(m, ['agent', 'prometheus'], MONITOR, report);
+  const agentPath = MONITOR.child('agent');
   if (m.agent === undefined || m.agent === null) {
     report.warn(
-      `${MONITOR}.agent`,
-      `is not set: KubeDB runs no exporter without an agent, and neither does dbtls; set one of ${AGENTS.join(', ')}`,
+      agentPath,
+      `${agentPath} is not set: KubeDB runs no exporter without an agent, and neither does dbtls; set one of ${AGENTS.join(', ')}`,
     );
     return undefined;
   }
   if (typeof m.agent !== 'string' || !(AGENTS as readonly string[]).includes(m.agent)) {
     const got = typeof m.agent === 'string' ? JSON.stringify(m.agent) : describeType(m.agent);
-    report.error(`${MONITOR}.agent`, `${got} is not one of ${AGENTS.join(', ')}`);
+    report.error(agentPath, `${got} is not one of ${AGENTS.join(', ')}`);
   }
   const prometheus = mapping(m, 'prometheus', PROMETHEUS, report) ?? {};
-  for (const key of Object.keys(prometheus)) {
-    if (key === 'exporter' || key === 'serviceMonitor') continue;
-    const where = MOVED[key];
-    report.error(
-      `${PROMETHEUS}.${key}`,
-      where
-        ? `is not a field of KubeDB's current AgentSpec (the API server drops it): ${where}`
-        : "is not a field of KubeDB's AgentSpec (exporter, serviceMonitor)",
-    );
-  }
+  reportMovedFields(prometheus, report);
   const exporter = mapping(prometheus, 'exporter', EXPORTER, report) ?? {};
   unknownFields(
     exporter,
@@ -108,9 +101,9 @@ export function readMonitor(
     report,
   );
   const port = readPort(exporter, o.reservedPorts, report);
-  const args = stringList(exporter, 'args', `${EXPORTER}.args`, report) ?? [];
+  const args = stringList(exporter, 'args', EXPORTER.child('args'), report) ?? [];
   const env = readEnv(exporter, report);
-  const resources = mapping(exporter, 'resources', `${EXPORTER}.resources`, report);
+  const resources = mapping(exporter, 'resources', EXPORTER.child('resources'), report);
   const securityContext = readSecurityContext(exporter, report);
   const serviceMonitor = readServiceMonitor(prometheus, report);
   if (report.results.slice(errors).some((r) => r.severity === 'error')) return undefined;
@@ -118,7 +111,7 @@ export function readMonitor(
   if (agent === 'prometheus.io/operator' && serviceMonitor === undefined) {
     report.warn(
       SERVICE_MONITOR,
-      'is not set: with agent prometheus.io/operator KubeDB creates no ServiceMonitor without it ' +
+      `${SERVICE_MONITOR} is not set: with agent prometheus.io/operator KubeDB creates no ServiceMonitor without it ` +
         '(its agent stops at "serviceMonitor spec is empty"), and neither does dbtls; set ' +
         'serviceMonitor.labels to those your Prometheus selects',
     );
@@ -126,43 +119,57 @@ export function readMonitor(
   return { agent, port, args, env, resources, securityContext, serviceMonitor };
 }
 
-function unknownFields(o: Obj, known: readonly string[], path: string, report: Reporter): void {
-  for (const key of Object.keys(o)) {
-    if (!known.includes(key))
-      report.error(
-        `${path}.${key}`,
-        `is not a field of KubeDB's monitor API (${known.join(', ')})`,
-      );
+/** Keys of spec.monitor.prometheus besides exporter and serviceMonitor: older API, or none. */
+function reportMovedFields(prometheus: Obj, report: Reporter): void {
+  for (const key of Object.keys(prometheus)) {
+    if (key === 'exporter' || key === 'serviceMonitor') continue;
+    const where = MOVED[key];
+    const field = PROMETHEUS.child(key);
+    report.error(
+      field,
+      where
+        ? `${field} is not a field of KubeDB's current AgentSpec (the API server drops it): ${where}`
+        : `${field} is not a field of KubeDB's AgentSpec (exporter, serviceMonitor)`,
+    );
   }
 }
 
-function mapping(o: Obj, key: string, path: string, report: Reporter): Obj | undefined {
+function unknownFields(o: Obj, known: readonly string[], path: FieldPath, report: Reporter): void {
+  for (const key of Object.keys(o)) {
+    const field = path.child(key);
+    if (!known.includes(key))
+      report.error(field, `${field} is not a field of KubeDB's monitor API (${known.join(', ')})`);
+  }
+}
+
+function mapping(o: Obj, key: string, path: FieldPath, report: Reporter): Obj | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   if (isObj(v)) return v;
-  report.error(path, `must be a mapping, got ${describeType(v)}`);
+  report.error(path, `${path} must be a mapping, got ${describeType(v)}`);
   return undefined;
 }
 
-function stringList(o: Obj, key: string, path: string, report: Reporter): string[] | undefined {
+function stringList(o: Obj, key: string, path: FieldPath, report: Reporter): string[] | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v)) {
-    report.error(path, `must be a list of strings, got ${describeType(v)}`);
+    report.error(path, `${path} must be a list of strings, got ${describeType(v)}`);
     return undefined;
   }
   const bad = v.findIndex((s) => typeof s !== 'string');
   if (bad < 0) return v as string[];
-  report.error(`${path}[${bad}]`, `must be a string, got ${describeType(v[bad])}`);
+  const entry = path.index(bad);
+  report.error(entry, `${entry} must be a string, got ${describeType(v[bad])}`);
   return undefined;
 }
 
 function readPort(exporter: Obj, reserved: readonly number[], report: Reporter): number {
   const v = exporter.port;
   if (v === undefined || v === null) return EXPORTER_PORT;
-  const path = `${EXPORTER}.port`;
+  const path = EXPORTER.child('port');
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) {
-    report.error(path, `must be a port number from 1 to 65535, got ${describeType(v)}`);
+    report.error(path, `${path} must be a port number from 1 to 65535, got ${describeType(v)}`);
   } else if (reserved.includes(v)) {
     report.error(path, `${v} is the database's own port in the same pod; choose another`);
   }
@@ -172,14 +179,15 @@ function readPort(exporter: Obj, reserved: readonly number[], report: Reporter):
 function readEnv(exporter: Obj, report: Reporter): Obj[] {
   const v = exporter.env;
   if (v === undefined || v === null) return [];
-  const path = `${EXPORTER}.env`;
+  const path = EXPORTER.child('env');
   if (!Array.isArray(v)) {
-    report.error(path, `must be a list of environment variables, got ${describeType(v)}`);
+    report.error(path, `${path} must be a list of environment variables, got ${describeType(v)}`);
     return [];
   }
   v.forEach((e, i) => {
+    const entry = path.index(i);
     if (!isObj(e) || typeof e.name !== 'string' || e.name === '')
-      report.error(`${path}[${i}]`, 'must be a mapping with a name (and a value or valueFrom)');
+      report.error(entry, `${entry} must be a mapping with a name (and a value or valueFrom)`);
   });
   return v as Obj[];
 }
@@ -189,7 +197,7 @@ function readEnv(exporter: Obj, report: Reporter): Obj[] {
  * Security is refused as the rendered pod is checked (validate/pod-security/), naming this field.
  */
 function readSecurityContext(exporter: Obj, report: Reporter): Obj | undefined {
-  return mapping(exporter, 'securityContext', `${EXPORTER}.securityContext`, report);
+  return mapping(exporter, 'securityContext', EXPORTER.child('securityContext'), report);
 }
 
 const LABEL_NAME =
@@ -209,9 +217,9 @@ function readServiceMonitor(prometheus: Obj, report: Reporter): ServiceMonitorSe
     report,
   );
   const labels: Record<string, string> = {};
-  const l = mapping(sm, 'labels', `${SERVICE_MONITOR}.labels`, report) ?? {};
+  const l = mapping(sm, 'labels', SERVICE_MONITOR.child('labels'), report) ?? {};
   for (const [k, v] of Object.entries(l)) {
-    const path = `${SERVICE_MONITOR}.labels.${k}`;
+    const path = SERVICE_MONITOR.child('labels', k);
     if (k.length > 317 || !LABEL_NAME.test(k) || k.split('/').pop()!.length > 63)
       report.error(path, `${JSON.stringify(k)} is not a valid label name`);
     else if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v))
@@ -226,15 +234,20 @@ function readServiceMonitor(prometheus: Obj, report: Reporter): ServiceMonitorSe
     if (typeof sm.interval === 'string' && DURATION.test(sm.interval)) interval = sm.interval;
     else
       report.error(
-        `${SERVICE_MONITOR}.interval`,
+        SERVICE_MONITOR.child('interval'),
         `${typeof sm.interval === 'string' ? JSON.stringify(sm.interval) : describeType(sm.interval)} is not a Prometheus duration such as 30s or 1m30s`,
       );
   }
-  const targetLabels = stringList(sm, 'targetLabels', `${SERVICE_MONITOR}.targetLabels`, report);
+  const targetLabels = stringList(
+    sm,
+    'targetLabels',
+    SERVICE_MONITOR.child('targetLabels'),
+    report,
+  );
   const podTargetLabels = stringList(
     sm,
     'podTargetLabels',
-    `${SERVICE_MONITOR}.podTargetLabels`,
+    SERVICE_MONITOR.child('podTargetLabels'),
     report,
   );
   const endpoint = readEndpoint(sm, report);
@@ -248,33 +261,35 @@ function readEndpoint(
 ): Pick<ServiceMonitorSettings, 'relabelings' | 'metricRelabelings'> {
   const v = sm.endpoints;
   if (v === undefined || v === null) return {};
-  const path = `${SERVICE_MONITOR}.endpoints`;
+  const path = SERVICE_MONITOR.child('endpoints');
   if (!Array.isArray(v)) {
-    report.error(path, `must be a list, got ${describeType(v)}`);
+    report.error(path, `${path} must be a list, got ${describeType(v)}`);
     return {};
   }
   let found: Obj | undefined;
   v.forEach((e, i) => {
-    const at = `${path}[${i}]`;
+    const entry = path.index(i);
     if (!isObj(e)) {
-      report.error(at, `must be a mapping, got ${describeType(e)}`);
+      report.error(entry, `${entry} must be a mapping, got ${describeType(e)}`);
       return;
     }
-    unknownFields(e, ['port', 'relabelings', 'metricRelabelings'], at, report);
+    unknownFields(e, ['port', 'relabelings', 'metricRelabelings'], entry, report);
     if (e.port !== EXPORTER_PORT_NAME) {
       report.warn(
-        `${at}.port`,
+        entry.child('port'),
         `${JSON.stringify(e.port)} names no port of the stats Service (its one port is "${EXPORTER_PORT_NAME}"): these relabelings are not used`,
       );
       return;
     }
     for (const key of ['relabelings', 'metricRelabelings']) {
       const list = e[key];
-      if (list !== undefined && (!Array.isArray(list) || !list.every(isObj)))
+      if (list !== undefined && (!Array.isArray(list) || !list.every(isObj))) {
+        const field = entry.child(key);
         report.error(
-          `${at}.${key}`,
-          `must be a list of relabel configs, got ${describeType(list)}`,
+          field,
+          `${field} must be a list of relabel configs, got ${describeType(list)}`,
         );
+      }
     }
     found = e;
   });
@@ -323,7 +338,7 @@ export function exporterContainer(monitor: Monitor, parts: ExporterParts, report
   monitor.env.forEach((e, i) => {
     if (!ownNames.has(e.name)) return;
     report.warn(
-      `${EXPORTER}.env[${i}]`,
+      EXPORTER.child('env').index(i),
       `${String(e.name)} is set by dbtls for the exporter's connection to the database, as KubeDB sets it; yours is not used`,
     );
   });

@@ -39,6 +39,7 @@ import { Origins } from './pod/origins.js';
 import { defaultResources } from './pod/resources.js';
 import { mergePodSecurity } from './pod/security-context.js';
 import { checkUserContainers } from './pod/server-files.js';
+import { at, type FieldPath } from '../util/field-path.js';
 
 export {
   COPIED_POD_FIELDS,
@@ -75,10 +76,10 @@ export function applyPodTemplates(
       out.push(o);
       continue;
     }
-    const path = templates?.[o.metadata.name] ?? 'spec.podTemplate';
+    const path = templates?.[o.metadata.name] ?? at('spec', 'podTemplate');
     // Several StatefulSets of one template: its results once.
-    const to = applied.has(path) ? quiet(report) : report;
-    applied.add(path);
+    const to = applied.has(path.toString()) ? quiet(report) : report;
+    applied.add(path.toString());
     const sts = withPodTemplate(o, db, applyContext(o, path, rules, to));
     out.push(sts);
     if (pdb) {
@@ -89,7 +90,7 @@ export function applyPodTemplates(
   return out;
 }
 
-function applyContext(sts: KubeObject, path: string, rules: PodTemplateRules, report: Reporter) {
+function applyContext(sts: KubeObject, path: FieldPath, rules: PodTemplateRules, report: Reporter) {
   const spec = sts.spec as Obj;
   const claims = ((spec.volumeClaimTemplates as Obj[] | undefined) ?? []).map((c) =>
     String((c.metadata as Obj | undefined)?.name),
@@ -114,9 +115,9 @@ function applyContext(sts: KubeObject, path: string, rules: PodTemplateRules, re
   return a;
 }
 
-function atPath(o: Obj, path: string): unknown {
+function atPath(o: Obj, path: FieldPath): unknown {
   let cur: unknown = o;
-  for (const key of path.split('.')) cur = isObj(cur) ? cur[key] : undefined;
+  for (const key of path.segments) cur = isObj(cur) ? cur[key] : undefined;
   return cur;
 }
 
@@ -161,7 +162,7 @@ function withPodTemplate(sts: KubeObject, db: KubeObject, a: Apply): KubeObject 
   const stsMeta = (out.metadata = thawed(out.metadata));
   if (template !== undefined && template !== null) {
     if (!isObj(template)) {
-      a.report.error(a.path, `must be a mapping, got ${describeType(template)}`);
+      a.report.error(a.path, `${a.path} must be a mapping, got ${describeType(template)}`);
     } else {
       applyTemplate(template, { podSpec, metadata, stsMeta }, a);
     }
@@ -186,28 +187,28 @@ interface Target {
 function applyTemplate(template: Obj, t: Target, a: Apply): void {
   for (const key of Object.keys(template)) {
     const v = template[key];
-    const at = `${a.path}.${key}`;
-    if (key === 'metadata') mergeMetadata(v, at, t.metadata, a, POD_OWN);
-    else if (key === 'controller') mergeMetadata(v, at, t.stsMeta as Obj, a, undefined);
+    const field = a.path.child(key);
+    if (key === 'metadata') mergeMetadata(v, field, t.metadata, a, POD_OWN);
+    else if (key === 'controller') mergeMetadata(v, field, t.stsMeta as Obj, a, undefined);
     else if (key === 'spec') {
       if (v === undefined || v === null) continue;
-      if (!isObj(v)) a.report.error(at, `must be a mapping, got ${describeType(v)}`);
-      else applySpec(v, t.podSpec, at, a);
-    } else notApplied(at, `${key} is not a field of a pod template`, a);
+      if (!isObj(v)) a.report.error(field, `${field} must be a mapping, got ${describeType(v)}`);
+      else applySpec(v, t.podSpec, field, a);
+    } else notApplied(field, `${key} is not a field of a pod template`, a);
   }
 }
 
 const POD_OWN = 'the workload selects its pods by it';
 const STS_OWN = 'dbtls marks its own output by it';
 /** Labels and annotations join dbtls's; dbtls's own (the selector's) keep their values. */
-function mergeMetadata(v: unknown, at: string, target: Obj, a: Apply, pod?: string): void {
+function mergeMetadata(v: unknown, path: FieldPath, target: Obj, a: Apply, pod?: string): void {
   if (v === undefined || v === null) return;
   if (!isObj(v)) {
-    a.report.error(at, `must be a mapping, got ${describeType(v)}`);
+    a.report.error(path, `${path} must be a mapping, got ${describeType(v)}`);
     return;
   }
   for (const key of Object.keys(v)) {
-    const field = `${at}.${key}`;
+    const field = path.child(key);
     if (key !== 'labels' && key !== 'annotations') {
       notApplied(field, `${key} is not applied to pods or StatefulSets`, a);
       continue;
@@ -219,24 +220,24 @@ function mergeMetadata(v: unknown, at: string, target: Obj, a: Apply, pod?: stri
     for (const [k, value] of Object.entries(given as Record<string, string>)) {
       if (k in own && own[k] !== value) {
         a.report.warn(
-          `${field}.${k}`,
+          field.child(k),
           `dbtls sets ${key === 'labels' ? 'label' : 'annotation'} ${k} to ` +
             `${JSON.stringify(own[k])} (${pod ?? STS_OWN}); ` +
             `${JSON.stringify(value)} is ignored`,
         );
       } else {
         out[k] = value;
-        if (pod) a.origins.record(['metadata', key, k], `${field}.${k}`);
+        if (pod) a.origins.record(['metadata', key, k], field.child(k));
       }
     }
     target[key] = out;
   }
 }
 
-function applySpec(spec: Obj, podSpec: Obj, at: string, a: Apply): void {
+function applySpec(spec: Obj, podSpec: Obj, path: FieldPath, a: Apply): void {
   const flat: Obj = {};
   for (const key of Object.keys(spec)) {
-    const field = `${at}.${key}`;
+    const field = path.child(key);
     const v = spec[key];
     if (v === undefined || v === null) continue;
     if (key in POD_FIELDS || HOST_NAMESPACES.includes(key)) {
@@ -259,17 +260,17 @@ function applySpec(spec: Obj, podSpec: Obj, at: string, a: Apply): void {
     }
   }
   // Volumes first: the containers' mounts may name them.
-  if (Object.keys(flat).length > 0) mergeFlatContainer(flat, at, podSpec, a);
-  mergeContainers(spec.containers, `${at}.containers`, podSpec, 'containers', a);
-  mergeContainers(spec.initContainers, `${at}.initContainers`, podSpec, 'initContainers', a);
+  if (Object.keys(flat).length > 0) mergeFlatContainer(flat, path, podSpec, a);
+  mergeContainers(spec.containers, path.child('containers'), podSpec, 'containers', a);
+  mergeContainers(spec.initContainers, path.child('initContainers'), podSpec, 'initContainers', a);
 }
 
-function shareProcesses(spec: Obj, at: string, podSpec: Obj, a: Apply): void {
-  const v = readField(spec, 'shareProcessNamespace', at, 'bool', a);
+function shareProcesses(spec: Obj, path: FieldPath, podSpec: Obj, a: Apply): void {
+  const v = readField(spec, 'shareProcessNamespace', path, 'bool', a);
   if (v === undefined) return;
   if (v === false && podSpec.shareProcessNamespace === true) {
     a.report.warn(
-      at,
+      path,
       'false is ignored: the tls-reloader container signals the server through the shared ' +
         'process namespace when cert-manager renews a certificate',
     );
@@ -277,7 +278,7 @@ function shareProcesses(spec: Obj, at: string, podSpec: Obj, a: Apply): void {
 }
 
 /** The exporter's security context is spec.monitor's (render/monitor.ts), under the template's. */
-const EXPORTER_SECURITY = 'spec.monitor.prometheus.exporter.securityContext';
+const EXPORTER_SECURITY = at('spec', 'monitor', 'prometheus', 'exporter', 'securityContext');
 function seedMonitorOrigins(db: KubeObject, podSpec: Obj, origins: Origins): void {
   const given = atPath(db, EXPORTER_SECURITY);
   const containers = podSpec.containers;
@@ -285,5 +286,5 @@ function seedMonitorOrigins(db: KubeObject, podSpec: Obj, origins: Origins): voi
   const j = containers.findIndex((c) => isObj(c) && c.name === 'exporter');
   if (j < 0) return;
   for (const key of Object.keys(given))
-    origins.seed(['spec', 'containers', j, 'securityContext', key], `${EXPORTER_SECURITY}.${key}`);
+    origins.seed(['spec', 'containers', j, 'securityContext', key], EXPORTER_SECURITY.child(key));
 }

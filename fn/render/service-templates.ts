@@ -16,9 +16,10 @@ import { compact, isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
 import type { DatabaseKind, KindContext } from '../contract/kind.js';
 import { monitorServices, selectStatsService } from './monitor.js';
-import { dns1123SubdomainErrors, isGoIP } from '../validate/certificate-spec.js';
+import { dns1123SubdomainErrors, isGoIP } from '../validate/go-formats.js';
+import { at, type FieldPath } from '../util/field-path.js';
 
-const PATH = 'spec.serviceTemplates';
+const PATH = at('spec', 'serviceTemplates');
 const TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
 /** The fields of kmodules offshoot-api ServiceSpec: what the CRD keeps of a template's spec. */
 const SPEC_FIELDS = new Set([
@@ -61,15 +62,16 @@ export function applyServiceTemplates<Plan>(
   const out = [...workload];
   const seen = new Map<string, number>();
   // Node ports are one per cluster: the same one twice would be refused for the second Service.
-  const nodePorts = new Map<number, string>();
+  const nodePorts = new Map<number, FieldPath>();
   templates.forEach((t, i) => {
     if (!isObj(t)) return;
-    const at = `${PATH}[${i}]`;
+    const path = PATH.index(i);
     const alias = t.alias;
+    const aliasPath = path.child('alias');
     if (typeof alias !== 'string' || alias === '') {
       ctx.report.error(
-        `${at}.alias`,
-        `must name the Service the template is for (${Object.keys(services).join(', ')}), got ` +
+        aliasPath,
+        `${aliasPath} must name the Service the template is for (${Object.keys(services).join(', ')}), got ` +
           `${describeType(alias)}`,
       );
       return;
@@ -77,8 +79,8 @@ export function applyServiceTemplates<Plan>(
     const first = seen.get(alias);
     if (first !== undefined) {
       ctx.report.error(
-        `${at}.alias`,
-        `alias "${alias}" already has the template ${PATH}[${first}]; the operator would apply ` +
+        path.child('alias'),
+        `alias "${alias}" already has the template ${PATH.index(first)}; the operator would apply ` +
           'only one of them: give each alias one template',
       );
       return;
@@ -87,11 +89,11 @@ export function applyServiceTemplates<Plan>(
     const name = services[alias];
     const index = name === undefined ? undefined : rendered.get(name);
     if (index === undefined) {
-      ctx.report.warn(`${at}.alias`, notRendered(alias, name, services, rendered));
+      ctx.report.warn(path.child('alias'), notRendered(alias, name, services, rendered));
       return;
     }
     const ignores = kind.serviceTemplateIgnores ?? [];
-    const template = new Template(ctx, at, t, kind.operator, ignores, nodePorts);
+    const template = new Template(ctx, path, t, kind.operator, ignores, nodePorts);
     const applied = template.applyTo(out[index]);
     if (applied) out[index] = applied;
   });
@@ -123,14 +125,14 @@ class Template {
 
   constructor(
     private readonly ctx: KindContext,
-    private readonly at: string,
+    private readonly path: FieldPath,
     private readonly t: Obj,
     /** KubeDB or KubeVault, for messages. */
     private readonly operator: string,
     /** What of a template the operator leaves out (DatabaseKind.serviceTemplateIgnores). */
     private readonly ignores: readonly string[],
     /** Node ports given so far, with where: across the database's templates. */
-    private readonly nodePorts: Map<number, string>,
+    private readonly nodePorts: Map<number, FieldPath>,
   ) {
     this.spec = isObj(t.spec) ? t.spec : {};
   }
@@ -145,7 +147,7 @@ class Template {
       const set = Object.keys(this.spec).filter((k) => this.spec[k] !== undefined);
       if (set.length > 0) {
         this.ctx.report.warn(
-          `${this.at}.spec`,
+          this.path.child('spec'),
           `service "${service.metadata.name}" is the headless governing Service: the ` +
             `${this.operator} operator applies only the template's annotations to it, so ` +
             `${set.join(', ')} ${set.length > 1 ? 'are' : 'is'} not applied`,
@@ -166,12 +168,13 @@ class Template {
     const md = this.t.metadata;
     if (md === undefined || md === null) return service.metadata;
     if (!isObj(md)) {
-      this.ctx.report.error(`${this.at}.metadata`, `must be a mapping, got ${describeType(md)}`);
+      const path = this.path.child('metadata');
+      this.ctx.report.error(path, `${path} must be a mapping, got ${describeType(md)}`);
       return service.metadata;
     }
     for (const key of Object.keys(md)) {
       if (key !== 'labels' && key !== 'annotations')
-        this.unknown(`${this.at}.metadata.${key}`, 'labels and annotations');
+        this.unknown(this.path.child('metadata', key), 'labels and annotations');
     }
     const annotations = this.annotations(md.annotations, service);
     const labels = this.labels(md.labels);
@@ -183,23 +186,24 @@ class Template {
   }
 
   private annotations(v: unknown, service: KubeObject): Record<string, string> {
-    const path = `${this.at}.metadata.annotations`;
+    const path = this.path.child('metadata', 'annotations');
     const out: Record<string, string> = {};
     const own = service.metadata.annotations ?? {};
     for (const [key, value] of this.stringMap(v, path)) {
+      const field = path.child(key);
       if (key in own && !RESERVED_ANNOTATION.test(key)) {
         // The prometheus.io/builtin agent's scrape settings: it patches them in after the template.
         if (own[key] !== value)
           this.ctx.report.warn(
-            `${path}.${key}`,
-            `is set on service "${service.metadata.name}" by spec.monitor, as the monitoring ` +
+            field,
+            `${field} is set on service "${service.metadata.name}" by spec.monitor, as the monitoring ` +
               `agent sets it after applying the template: the template's ${JSON.stringify(value)} ` +
               `is not used (it stays ${JSON.stringify(own[key])})`,
           );
       } else if (RESERVED_ANNOTATION.test(key)) {
         this.ctx.report.error(
-          `${path}.${key}`,
-          'is an annotation kpt or dbtls reads from the objects dbtls generates; on a Service it ' +
+          field,
+          `${field} is an annotation kpt or dbtls reads from the objects dbtls generates; on a Service it ` +
             'would change how the package is rendered: remove it from the template',
         );
       } else out[key] = value;
@@ -208,7 +212,7 @@ class Template {
   }
 
   private labels(v: unknown): Record<string, string> {
-    const path = `${this.at}.metadata.labels`;
+    const path = this.path.child('metadata', 'labels');
     const out: Record<string, string> = {};
     const labels = this.stringMap(v, path);
     if (labels.length > 0 && this.ignores.includes('labels')) {
@@ -217,9 +221,10 @@ class Template {
     }
     for (const [key, value] of labels) {
       if (KEPT_LABELS.has(key) || /(^|\.)kubedb\.com\//.test(key)) {
+        const field = path.child(key);
         this.ctx.report.warn(
-          `${path}.${key}`,
-          'is a label KubeDB sets on its Services itself and never takes from a template; it is ' +
+          field,
+          `${field} is a label KubeDB sets on its Services itself and never takes from a template; it is ` +
             'not applied',
         );
       } else out[key] = value;
@@ -227,21 +232,24 @@ class Template {
     return out;
   }
 
-  private stringMap(v: unknown, path: string): [string, string][] {
+  private stringMap(v: unknown, path: FieldPath): [string, string][] {
     if (v === undefined || v === null) return [];
     if (!isObj(v)) {
-      this.ctx.report.error(path, `must be a mapping of strings, got ${describeType(v)}`);
+      this.ctx.report.error(path, `${path} must be a mapping of strings, got ${describeType(v)}`);
       return [];
     }
     const out: [string, string][] = [];
-    const labels = path.endsWith('.labels');
+    const labels = path.last === 'labels';
     for (const [key, value] of Object.entries(v)) {
-      const at = `${path}.${key}`;
+      const field = path.child(key);
       const problem = keyProblem(key) ?? (labels ? labelValueProblem(value) : undefined);
       if (typeof value !== 'string')
-        this.ctx.report.error(at, `must be a string, got ${describeType(value)}`);
+        this.ctx.report.error(field, `${field} must be a string, got ${describeType(value)}`);
       else if (problem)
-        this.ctx.report.error(at, `${problem}: the API server would refuse the Service`);
+        this.ctx.report.error(
+          field,
+          `${field} ${problem}: the API server would refuse the Service`,
+        );
       else out.push([key, value]);
     }
     return out;
@@ -249,7 +257,7 @@ class Template {
 
   private serviceSpec(service: KubeObject, spec: Obj): Obj {
     const s = this.spec;
-    const path = (f: string) => `${this.at}.spec.${f}`;
+    const path = (f: string) => this.path.child('spec', f);
     for (const key of Object.keys(s)) if (!SPEC_FIELDS.has(key)) this.unknown(path(key), '');
     const templated = this.type(s.type);
     // Checks that depend on the type would only echo a type that is wrong already.
@@ -260,9 +268,10 @@ class Template {
     const sourceRanges = this.sourceRanges(s.loadBalancerSourceRanges, type);
     const lbIP = s.loadBalancerIP;
     if (typeof lbIP === 'string' && lbIP !== '' && type !== 'LoadBalancer') {
+      const field = path('loadBalancerIP');
       this.ctx.report.warn(
-        path('loadBalancerIP'),
-        'applies to a Service of type LoadBalancer only; the API server accepts it on type ' +
+        field,
+        `${field} applies to a Service of type LoadBalancer only; the API server accepts it on type ` +
           `${type} and ignores it`,
       );
     }
@@ -270,9 +279,10 @@ class Template {
     const policy = this.trafficPolicy(s.externalTrafficPolicy, accessible);
     const healthCheck = this.healthCheckNodePort(s.healthCheckNodePort, type, policy);
     if (s.sessionAffinityConfig !== undefined && s.sessionAffinityConfig !== null) {
+      const field = path('sessionAffinityConfig');
       this.ctx.report.warn(
-        path('sessionAffinityConfig'),
-        `is not applied: the ${this.operator} operator does not copy it to the Service (a ` +
+        field,
+        `${field} is not applied: the ${this.operator} operator does not copy it to the Service (a ` +
           'template has no sessionAffinity for it to configure)',
       );
     }
@@ -294,10 +304,10 @@ class Template {
   /** The template's type; undefined when it sets none, null when it is refused. */
   private type(v: unknown): string | undefined | null {
     if (v === undefined || v === null || v === '') return undefined;
-    const path = `${this.at}.spec.type`;
+    const path = this.path.child('spec', 'type');
     if (typeof v !== 'string' || !TYPES.includes(v)) {
       const supported = TYPES.map((x) => `"${x}"`).join(', ');
-      this.ctx.report.error(path, `must be one of ${supported}, got ${describeType(v)}`);
+      this.ctx.report.error(path, `${path} must be one of ${supported}, got ${describeType(v)}`);
       return null;
     }
     if (v === 'ExternalName') {
@@ -314,62 +324,65 @@ class Template {
 
   private clusterIP(v: unknown, type: string): string | undefined {
     if (v === undefined || v === null || v === '') return undefined;
-    const path = `${this.at}.spec.clusterIP`;
+    const path = this.path.child('spec', 'clusterIP');
     if (typeof v !== 'string' || (v !== 'None' && !isGoIP(v))) {
-      this.ctx.report.error(path, `must be an IP address or "None", got ${describeType(v)}`);
+      this.ctx.report.error(
+        path,
+        `${path} must be an IP address or "None", got ${describeType(v)}`,
+      );
       return undefined;
     }
     if (v === 'None' && type !== 'ClusterIP') {
       this.ctx.report.error(
         path,
-        `may not be "None" when type is ${type}: the API server refuses a headless ${type} Service`,
+        `${path} may not be "None" when type is ${type}: the API server refuses a headless ${type} Service`,
       );
       return undefined;
     }
     return v;
   }
 
-  private strings(v: unknown, path: string): string[] | undefined {
+  private strings(v: unknown, path: FieldPath): string[] | undefined {
     if (v === undefined || v === null) return undefined;
     if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
       // externalIPs: already reported as the server certificate reads them.
-      if (!path.endsWith('externalIPs'))
-        this.ctx.report.error(path, `must be a list of strings, got ${describeType(v)}`);
+      if (path.last !== 'externalIPs')
+        this.ctx.report.error(path, `${path} must be a list of strings, got ${describeType(v)}`);
       return undefined;
     }
     return v.length > 0 ? (v as string[]) : undefined;
   }
 
   private sourceRanges(v: unknown, type: string): string[] | undefined {
-    const path = `${this.at}.spec.loadBalancerSourceRanges`;
+    const path = this.path.child('spec', 'loadBalancerSourceRanges');
     const ranges = this.strings(v, path);
     if (!ranges) return undefined;
     if (type !== 'LoadBalancer') {
       this.ctx.report.error(
         path,
-        `may only be used when type is LoadBalancer (the template's type is ${type}): the API ` +
+        `${path} may only be used when type is LoadBalancer (the template's type is ${type}): the API ` +
           'server would refuse the Service',
       );
       return undefined;
     }
     ranges.forEach((r, j) => {
       if (!isCIDR(r.trim()))
-        this.ctx.report.error(`${path}[${j}]`, `"${r}" is not an IP range such as 10.0.0.0/8`);
+        this.ctx.report.error(path.index(j), `"${r}" is not an IP range such as 10.0.0.0/8`);
     });
     return ranges;
   }
 
   private trafficPolicy(v: unknown, accessible: boolean): string | undefined {
     if (v === undefined || v === null || v === '') return undefined;
-    const path = `${this.at}.spec.externalTrafficPolicy`;
+    const path = this.path.child('spec', 'externalTrafficPolicy');
     if (v !== 'Cluster' && v !== 'Local') {
-      this.ctx.report.error(path, `must be "Cluster" or "Local", got ${describeType(v)}`);
+      this.ctx.report.error(path, `${path} must be "Cluster" or "Local", got ${describeType(v)}`);
       return undefined;
     }
     if (!accessible) {
       this.ctx.report.error(
         path,
-        'may only be set for a Service reachable from outside the cluster (type NodePort or ' +
+        `${path} may only be set for a Service reachable from outside the cluster (type NodePort or ` +
           'LoadBalancer, or externalIPs): the API server would refuse it on this ClusterIP Service',
       );
       return undefined;
@@ -379,15 +392,18 @@ class Template {
 
   private healthCheckNodePort(v: unknown, type: string, policy: string | undefined) {
     if (v === undefined || v === null || v === 0) return undefined;
-    const path = `${this.at}.spec.healthCheckNodePort`;
+    const path = this.path.child('spec', 'healthCheckNodePort');
     if (!isPort(v)) {
-      this.ctx.report.error(path, `must be a port number (1-65535), got ${describeType(v)}`);
+      this.ctx.report.error(
+        path,
+        `${path} must be a port number (1-65535), got ${describeType(v)}`,
+      );
       return undefined;
     }
     if (type !== 'LoadBalancer' || policy !== 'Local') {
       this.ctx.report.error(
         path,
-        'may only be set when type is LoadBalancer and externalTrafficPolicy is Local: the API ' +
+        `${path} may only be set when type is LoadBalancer and externalTrafficPolicy is Local: the API ` +
           'server would refuse the Service',
       );
       return undefined;
@@ -396,7 +412,7 @@ class Template {
   }
 
   /** Whether node port `port` at `path` is the first of its number; an error if not. */
-  private nodePort(port: number, path: string): boolean {
+  private nodePort(port: number, path: FieldPath): boolean {
     const other = this.nodePorts.get(port);
     if (other === undefined) {
       this.nodePorts.set(port, path);
@@ -414,10 +430,10 @@ class Template {
   private ports(service: KubeObject, spec: Obj, type: string): unknown {
     const current = Array.isArray(spec.ports) ? (spec.ports as Obj[]) : [];
     const v = this.spec.ports;
-    const path = `${this.at}.spec.ports`;
+    const path = this.path.child('spec', 'ports');
     if (v === undefined || v === null) return current;
     if (!Array.isArray(v)) {
-      this.ctx.report.error(path, `must be a list of ports, got ${describeType(v)}`);
+      this.ctx.report.error(path, `${path} must be a list of ports, got ${describeType(v)}`);
       return current;
     }
     if (v.length > 0 && this.ignores.includes('ports')) {
@@ -427,13 +443,13 @@ class Template {
     let ports = current;
     const names = current.map((p) => String(p.name));
     v.forEach((p, j) => {
-      const at = `${path}[${j}]`;
-      const patch = this.port(p, at, type);
+      const entry = path.index(j);
+      const patch = this.port(p, entry, type);
       if (!patch) return;
       if (patch.name === undefined) {
         this.ctx.report.warn(
-          at,
-          `has no name: ${this.operator} matches a template's ports to the Service's by name ` +
+          entry,
+          `${entry} has no name: ${this.operator} matches a template's ports to the Service's by name ` +
             `(${names.join(', ')}) and ignores this one`,
         );
         return;
@@ -441,59 +457,63 @@ class Template {
       const k = names.indexOf(patch.name);
       if (k < 0) {
         this.ctx.report.warn(
-          `${at}.name`,
+          entry.child('name'),
           `service "${service.metadata.name}" has no port "${patch.name}" (its ports: ` +
             `${names.join(', ')}); ${this.operator} ignores a template port it cannot match by ` +
             'name, and so does dbtls',
         );
         return;
       }
-      if (patch.nodePort !== undefined && !this.nodePort(patch.nodePort, `${at}.nodePort`)) return;
+      if (patch.nodePort !== undefined && !this.nodePort(patch.nodePort, entry.child('nodePort')))
+        return;
       if (ports === current) ports = [...current];
       ports[k] = compact({ ...ports[k], port: patch.port, nodePort: patch.nodePort });
     });
     return ports;
   }
 
-  private port(p: unknown, at: string, type: string) {
+  private port(p: unknown, path: FieldPath, type: string) {
     if (!isObj(p)) {
       this.ctx.report.error(
-        at,
-        `must be a mapping with name, port and nodePort, got ${describeType(p)}`,
+        path,
+        `${path} must be a mapping with name, port and nodePort, got ${describeType(p)}`,
       );
       return undefined;
     }
     let ok = true;
     const name = p.name === undefined || p.name === null || p.name === '' ? undefined : p.name;
     if (name !== undefined && typeof name !== 'string') {
-      this.ctx.report.error(`${at}.name`, `must be a string, got ${describeType(name)}`);
+      const field = path.child('name');
+      this.ctx.report.error(field, `${field} must be a string, got ${describeType(name)}`);
       ok = false;
     }
     if (!isPort(p.port)) {
+      const field = path.child('port');
       this.ctx.report.error(
-        `${at}.port`,
-        `must be a port number (1-65535), got ${describeType(p.port)}`,
+        field,
+        `${field} must be a port number (1-65535), got ${describeType(p.port)}`,
       );
       ok = false;
     }
     const nodePort = p.nodePort === 0 || p.nodePort === null ? undefined : p.nodePort;
+    const nodePortPath = path.child('nodePort');
     if (nodePort !== undefined && !isPort(nodePort)) {
       this.ctx.report.error(
-        `${at}.nodePort`,
-        `must be a port number (1-65535), got ${describeType(nodePort)}`,
+        nodePortPath,
+        `${nodePortPath} must be a port number (1-65535), got ${describeType(nodePort)}`,
       );
       ok = false;
     } else if (nodePort !== undefined && type === 'ClusterIP') {
       this.ctx.report.error(
-        `${at}.nodePort`,
-        'may not be used when type is ClusterIP: the API server would refuse the Service; set ' +
+        nodePortPath,
+        `${nodePortPath} may not be used when type is ClusterIP: the API server would refuse the Service; set ` +
           'type NodePort or LoadBalancer, or remove the nodePort',
       );
       ok = false;
     }
     for (const key of Object.keys(p)) {
       if (key !== 'name' && key !== 'port' && key !== 'nodePort')
-        this.unknown(`${at}.${key}`, 'name, port and nodePort');
+        this.unknown(path.child(key), 'name, port and nodePort');
     }
     if (!ok) return undefined;
     return {
@@ -503,16 +523,16 @@ class Template {
     };
   }
 
-  private unknown(path: string, known: string): void {
+  private unknown(path: FieldPath, known: string): void {
     const fields = known || [...SPEC_FIELDS].join(', ');
     this.ctx.report.warn(
       path,
-      `is not a field of a ${this.operator} service template (only ${fields}): the API server ` +
+      `${path} is not a field of a ${this.operator} service template (only ${fields}): the API server ` +
         `drops it from the ${this.ctx.db.kind}, and dbtls does not apply it`,
     );
   }
 
-  private notApplied(path: string, what: string): void {
+  private notApplied(path: FieldPath, what: string): void {
     this.ctx.report.warn(
       path,
       `the ${this.operator} operator does not apply a service template's ${what}, so neither ` +

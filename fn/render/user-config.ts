@@ -15,18 +15,19 @@ import { isObj, type Obj } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
 import { describeType } from '../io/resource-list.js';
 import type { KindContext } from '../contract/kind.js';
+import { at, type FieldPath } from '../util/field-path.js';
 
 /** One file of `spec.configuration.inline`. */
 export interface InlineFile {
   key: string;
   content: string;
   /** Where it is in the database, for results. */
-  path: string;
+  path: FieldPath;
 }
 
 export interface UserConfiguration {
   /** The Secret holding the user's files and the field that names it. */
-  secret?: { name: string; path: string };
+  secret?: { name: string; path: FieldPath };
   /** The inline files, in key order (KubeDB's operator reads a Go map: no order of its own). */
   inline: InlineFile[];
 }
@@ -66,16 +67,16 @@ export function readUserConfiguration(
   const alpha2 = ctx.db.apiVersion.endsWith('/v1alpha2') && !rules.inV1alpha2;
   if (c !== undefined && c !== null && alpha2) {
     report.error(
-      'spec.configuration',
-      `is not a field of ${ctx.db.apiVersion} ${ctx.db.kind} (the API server would drop it): ` +
+      at('spec', 'configuration'),
+      `spec.configuration is not a field of ${ctx.db.apiVersion} ${ctx.db.kind} (the API server would drop it): ` +
         'use kubedb.com/v1, or spec.configSecret',
     );
     return fromSecret ? { secret: fromSecret, inline: [] } : undefined;
   }
   if (c !== undefined && c !== null && !isObj(c)) {
     report.error(
-      'spec.configuration',
-      `must be a mapping with secretName and inline, got ${describeType(c)}`,
+      at('spec', 'configuration'),
+      `spec.configuration must be a mapping with secretName and inline, got ${describeType(c)}`,
     );
     return undefined;
   }
@@ -83,7 +84,7 @@ export function readUserConfiguration(
   for (const [key, what] of Object.entries(rules.operatorOnly ?? {})) {
     if (c[key] === undefined || c[key] === null) continue;
     report.warn(
-      `spec.configuration.${key}`,
+      at('spec', 'configuration', key),
       `${what} is provided by the KubeDB operator only; standalone mode does not render it ` +
         '(use mode: operator to keep it)',
     );
@@ -102,8 +103,8 @@ export function readUserConfiguration(
     if (used) out.secret = fromSecret;
     else if (named?.name !== fromSecret.name) {
       report.warn(
-        'spec.configSecret',
-        `is not used: KubeDB reads spec.configuration instead (configSecret is its older form); ` +
+        at('spec', 'configSecret'),
+        `spec.configSecret is not used: KubeDB reads spec.configuration instead (configSecret is its older form); ` +
           `move Secret "${fromSecret.name}" to spec.configuration.secretName or remove ` +
           'configSecret',
       );
@@ -112,30 +113,33 @@ export function readUserConfiguration(
   return out.secret || inline.length > 0 ? out : undefined;
 }
 
-function readConfigSecret(spec: Obj, report: Reporter): { name: string; path: string } | undefined {
+function readConfigSecret(
+  spec: Obj,
+  report: Reporter,
+): { name: string; path: FieldPath } | undefined {
   const s = spec.configSecret;
   if (s === undefined || s === null) return undefined;
   if (!isObj(s) || typeof s.name !== 'string' || s.name === '') {
     report.error(
-      'spec.configSecret',
-      `must be a mapping with the Secret's name (name: my-config), got ${describeType(s)}`,
+      at('spec', 'configSecret'),
+      `spec.configSecret must be a mapping with the Secret's name (name: my-config), got ${describeType(s)}`,
     );
     return undefined;
   }
-  return { name: s.name, path: 'spec.configSecret.name' };
+  return { name: s.name, path: at('spec', 'configSecret', 'name') };
 }
 
-function readSecretName(c: Obj, report: Reporter): { name: string; path: string } | undefined {
+function readSecretName(c: Obj, report: Reporter): { name: string; path: FieldPath } | undefined {
   const v = c.secretName;
   if (v === undefined || v === null || v === '') return undefined;
   if (typeof v !== 'string') {
     report.error(
-      'spec.configuration.secretName',
-      `must be the name of a Secret, got ${describeType(v)}`,
+      at('spec', 'configuration', 'secretName'),
+      `spec.configuration.secretName must be the name of a Secret, got ${describeType(v)}`,
     );
     return undefined;
   }
-  return { name: v, path: 'spec.configuration.secretName' };
+  return { name: v, path: at('spec', 'configuration', 'secretName') };
 }
 
 function readInline(c: Obj, report: Reporter): InlineFile[] {
@@ -143,14 +147,14 @@ function readInline(c: Obj, report: Reporter): InlineFile[] {
   if (v === undefined || v === null) return [];
   if (!isObj(v)) {
     report.error(
-      'spec.configuration.inline',
-      `must be a mapping of file name to file content, got ${describeType(v)}`,
+      at('spec', 'configuration', 'inline'),
+      `spec.configuration.inline must be a mapping of file name to file content, got ${describeType(v)}`,
     );
     return [];
   }
   const out: InlineFile[] = [];
   for (const key of Object.keys(v).sort()) {
-    const path = `spec.configuration.inline.${key}`;
+    const path = at('spec', 'configuration', 'inline', key);
     const content = v[key];
     if (!CONFIG_MAP_KEY.test(key) || key.length > MAX_KEY || key === '.' || key === '..') {
       report.error(
@@ -159,14 +163,17 @@ function readInline(c: Obj, report: Reporter): InlineFile[] {
           `'-', '_', '.'; at most ${MAX_KEY} characters)`,
       );
     } else if (typeof content !== 'string') {
-      report.error(path, `must be the file's content as a string, got ${describeType(content)}`);
+      report.error(
+        path,
+        `${path} must be the file's content as a string, got ${describeType(content)}`,
+      );
     } else if (
       content.length > MAX_INLINE_BYTES / 3 &&
       Buffer.byteLength(content) > MAX_INLINE_BYTES
     ) {
       report.error(
         path,
-        `is ${Buffer.byteLength(content)} bytes; dbtls renders it into a ConfigMap, which the API ` +
+        `${path} is ${Buffer.byteLength(content)} bytes; dbtls renders it into a ConfigMap, which the API ` +
           'server takes up to 1 MiB (1048576 bytes) in all: make it smaller',
       );
     } else out.push({ key, content, path });
@@ -209,7 +216,7 @@ export const USER_CONFIG_VOLUME = 'custom-config';
  */
 export function reportSecretUnchecked(
   report: Reporter,
-  secret: { name: string; path: string },
+  secret: { name: string; path: FieldPath },
   o: { reads: string; tlsSettings: string },
 ): void {
   report.info(

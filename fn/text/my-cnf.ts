@@ -51,6 +51,20 @@ export function optionValue(value: string): string {
 }
 
 const OPTION_NAME = /^[A-Za-z0-9_.-]+$/;
+
+/**
+ * Options as `--name=value` arguments of mysqld or mariadbd. The server reads its command line
+ * after every option file (my.cnf, what it includes, a user's custom.conf.d), so an option given
+ * here no file can override. my_getopt takes the value raw after the first `=` (no quotes), so
+ * it is written as it is; NUL cannot be in an argument. Each argument is then one shell word.
+ */
+export function serverArguments(options: readonly (readonly [string, string])[]): string[] {
+  return options.map(([name, value]) => {
+    if (!OPTION_NAME.test(name)) throw new UnwritableValue(LANGUAGE, `bad option name ${name}`);
+    refuse('mysqld command line', unwritableAnywhere(value));
+    return `--${name.replace(/_/g, '-')}=${value}`;
+  });
+}
 const PATH = /^\/[^\s#"'\\]*$/;
 
 /** An option file from its lines; `separator` between name and value ('=' or ' = '). */

@@ -58,6 +58,23 @@ export function renderPostgresConf(lines: readonly PgLine[]): string {
 
 const onOff = (b: boolean) => (b ? 'on' : 'off');
 
+/**
+ * Settings as `postgres -c NAME=VALUE` arguments. The server's command line is the source it
+ * ranks above every configuration file (postgresql.conf, what it includes, postgresql.auto.conf,
+ * which ALTER SYSTEM writes), so a setting given here no file can override. The server takes the
+ * value raw after the first `=` (no quotes, no escapes: postmaster.c ParseLongOption), so it is
+ * written as it is; NUL cannot be in an argument at all. Each argument is then one shell word
+ * for the script that runs the server (fn/text/shell.ts).
+ */
+export function postgresArguments(settings: readonly (readonly [string, PgValue])[]): string[] {
+  return settings.flatMap(([name, value]) => {
+    if (!SETTING_NAME.test(name)) throw new UnwritableValue(LANGUAGE, `bad setting name ${name}`);
+    const text = typeof value === 'boolean' ? onOff(value) : String(value);
+    refuse('postgres command line', unwritableAnywhere(text));
+    return ['-c', `${name}=${text}`];
+  });
+}
+
 /** One setting as the server reads it: name lower-cased, value unquoted, and as written. */
 export interface PgSetting {
   name: string;

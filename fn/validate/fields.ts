@@ -2,11 +2,14 @@
 import { isObj, type Obj } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
 import { describeType } from '../io/resource-list.js';
+import { resolveVersion, type VersionRules } from '../catalog/read-version.js';
+import type { KindContext } from '../kinds/kind.js';
+import { at, type FieldPath } from '../util/field-path.js';
 
 export function readEnum<T extends string>(
   o: Obj,
   key: string,
-  path: string,
+  path: FieldPath,
   allowed: readonly T[],
   report: Reporter,
 ): T | undefined {
@@ -21,25 +24,30 @@ export function readEnum<T extends string>(
   return undefined;
 }
 
-export function readBool(o: Obj, key: string, path: string, report: Reporter): boolean | undefined {
+export function readBool(
+  o: Obj,
+  key: string,
+  path: FieldPath,
+  report: Reporter,
+): boolean | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'boolean') return v;
-  report.error(path, `must be true or false, got ${describeType(v)}`);
+  report.error(path, `${path} must be true or false, got ${describeType(v)}`);
   return undefined;
 }
 
 export function readInt(
   o: Obj,
   key: string,
-  path: string,
+  path: FieldPath,
   report: Reporter,
   min: number,
 ): number | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'number' && Number.isInteger(v) && v >= min) return v;
-  report.error(path, `must be an integer of at least ${min}, got ${describeType(v)}`);
+  report.error(path, `${path} must be an integer of at least ${min}, got ${describeType(v)}`);
   return undefined;
 }
 
@@ -51,19 +59,19 @@ export function readInt(
 export function readString(
   o: Obj,
   key: string,
-  path: string,
+  path: FieldPath,
   report: Reporter,
   rule: 'non-empty' | 'any' = 'non-empty',
 ): string | undefined {
   const v = o[key];
   if (rule === 'any') {
     if (v === undefined || typeof v === 'string') return v;
-    report.error(path, `must be a string, got ${describeType(v)}`);
+    report.error(path, `${path} must be a string, got ${describeType(v)}`);
     return undefined;
   }
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string' && v !== '') return v;
-  report.error(path, `must be a non-empty string, got ${describeType(v)}`);
+  report.error(path, `${path} must be a non-empty string, got ${describeType(v)}`);
   return undefined;
 }
 
@@ -112,29 +120,33 @@ export function warnOperatorOnly(
     const v = spec[field];
     if (v === undefined || v === null || v === false || (isObj(v) && Object.keys(v).length === 0))
       continue;
-    report.operatorOnly(`spec.${field}`, what, 'KubeDB');
+    report.operatorOnly(at('spec', field), what, 'KubeDB');
   }
 }
 
 /**
- * `spec.version` of a kind whose standalone workload runs the upstream image: required, and in
- * standalone mode a plain version number (a KubeDB catalog name has no upstream image tag).
+ * `spec.version` of a kind whose standalone workload runs the upstream image: required; the
+ * catalog object it names gives the engine version (catalog/read-version.ts), which standalone
+ * mode's image is tagged with.
  */
 export function readUpstreamVersion(
+  ctx: KindContext,
   spec: Obj,
-  report: Reporter,
-  o: { product: string; image: string; example: string; standalone: boolean },
-): string | undefined {
-  const version = readString(spec, 'version', 'spec.version', report);
-  if (spec.version === undefined || spec.version === null) {
-    report.error('spec.version', `is required: the ${o.product} version, e.g. "${o.example}"`);
-  } else if (version !== undefined && o.standalone && !/^\d+\.\d+(\.\d+)*$/.test(version)) {
+  o: Omit<VersionRules, 'standalone'> & {
+    image: string;
+    example: string;
+    distributions?: string[];
+  },
+): { version?: string; engine?: string } {
+  const { report } = ctx;
+  const version = readString(spec, 'version', at('spec', 'version'), report);
+  if (spec.version === undefined || spec.version === null)
     report.error(
-      'spec.version',
-      `${JSON.stringify(version)} is not a ${o.product} version; standalone mode runs the ` +
-        `upstream ${o.image} image and needs a version such as "${o.example}" (or use mode: ` +
-        'operator)',
+      at('spec', 'version'),
+      `spec.version is required: the ${o.product} version, e.g. "${o.example}"`,
     );
-  }
-  return version;
+  if (version === undefined) return {};
+  const standalone = { image: o.image, distributions: o.distributions ?? ['Official'] };
+  const { engine } = resolveVersion(ctx, version, { ...o, standalone });
+  return { version, engine };
 }

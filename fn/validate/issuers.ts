@@ -3,6 +3,7 @@ import { groupOf, type KubeObject, namespaceOf } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
 import type { ExternalIssuer } from '../contract/settings.js';
 import { ISSUER_GROUP, type IssuerRef } from './tls-config.js';
+import type { FieldPath } from '../util/field-path.js';
 
 export class IssuerIndex {
   private readonly namespaced = new Map<string, KubeObject>();
@@ -40,7 +41,13 @@ export class IssuerIndex {
    * name of that kind there is (a typo), or at its `kind` when the name exists as the other kind.
    * `oneField`: the reference is one field (an annotation `Issuer/<name>`), reported as a whole.
    */
-  check(ref: IssuerRef, namespace: string, path: string, report: Reporter, oneField = false): void {
+  check(
+    ref: IssuerRef,
+    namespace: string,
+    path: FieldPath,
+    report: Reporter,
+    oneField = false,
+  ): void {
     if (this.find(ref, namespace) || this.isExternal(ref, namespace)) return;
     if (!this.visible) {
       report.warn(
@@ -53,7 +60,7 @@ export class IssuerIndex {
     const fix =
       'add it to the input, or list it in externalIssuers if it exists only in the cluster';
     let hint = '';
-    let field = `${path}.name`;
+    let field = path.child('name');
     if (ref.kind === 'Issuer') {
       const elsewhere = [...this.namespaced.keys()]
         .filter((k) => k.endsWith(`/${ref.name}`))
@@ -62,11 +69,11 @@ export class IssuerIndex {
         hint = `; an Issuer of that name is in namespace ${elsewhere.map((n) => `"${n}"`).join(', ')}, but an Issuer only signs for its own namespace`;
       else if (this.cluster.has(ref.name)) {
         hint = '; a ClusterIssuer of that name exists: set kind: ClusterIssuer';
-        field = `${path}.kind`;
+        field = path.child('kind');
       }
     } else if ([...this.namespaced.keys()].some((k) => k.endsWith(`/${ref.name}`))) {
       hint = '; an Issuer (namespaced) of that name exists: set kind: Issuer';
-      field = `${path}.kind`;
+      field = path.child('kind');
     }
     const nearest =
       hint === '' ? nearestName(ref.name, this.namesOf(ref.kind, namespace)) : undefined;

@@ -6,10 +6,11 @@
 import { isObj, type Obj, unique } from '../io/objects.js';
 import { describeType } from '../io/resource-list.js';
 import type { KindContext } from '../contract/kind.js';
-import { dnsNameProblem, isGoIP } from './certificate-spec.js';
+import { dnsNameProblem, isGoIP } from './go-formats.js';
+import { at, type FieldPath } from '../util/field-path.js';
 
 export const EXTERNAL_DNS_HOSTNAME = 'external-dns.alpha.kubernetes.io/hostname';
-const PATH = 'spec.serviceTemplates';
+const PATH = at('spec', 'serviceTemplates');
 
 export interface DeclaredNames {
   dnsNames: string[];
@@ -32,27 +33,30 @@ export function declaredServiceNames(
   const templates = spec.serviceTemplates;
   if (templates === undefined || templates === null) return declared;
   if (!Array.isArray(templates)) {
-    ctx.report.error(PATH, `must be a list of service templates, got ${describeType(templates)}`);
+    ctx.report.error(
+      PATH,
+      `${PATH} must be a list of service templates, got ${describeType(templates)}`,
+    );
     return declared;
   }
-  const bad = (path: string, what: string, v: unknown) => {
-    ctx.report.error(path, `must be ${what}, got ${describeType(v)}`);
+  const bad = (path: FieldPath, what: string, v: unknown) => {
+    ctx.report.error(path, `${path} must be ${what}, got ${describeType(v)}`);
   };
   templates.forEach((t, i) => {
-    const at = `${PATH}[${i}]`;
+    const path = PATH.index(i);
     if (!isObj(t)) {
-      bad(at, 'a mapping with alias, metadata and spec', t);
+      bad(path, 'a mapping with alias, metadata and spec', t);
       return;
     }
     const service = typeof t.alias === 'string' ? services[t.alias] : undefined;
     if (service === undefined) return;
-    const names = templateNames(t, at, ctx);
+    const names = templateNames(t, path, ctx);
     declared.dnsNames.push(...names.dnsNames);
     declared.ipAddresses.push(...names.ipAddresses);
     const type = isObj(t.spec) ? t.spec.type : undefined;
     const undeclared = names.dnsNames.length + names.ipAddresses.length === 0;
     if (type === 'LoadBalancer' && undeclared && ctx.settings.mode === 'operator') {
-      ctx.report.warn(`${at}.spec.type`, unnamedLoadBalancer(service));
+      ctx.report.warn(path.child('spec', 'type'), unnamedLoadBalancer(service));
     }
   });
   return { dnsNames: unique(declared.dnsNames), ipAddresses: unique(declared.ipAddresses) };
@@ -70,16 +74,16 @@ function unnamedLoadBalancer(service: string): string {
 }
 
 /** One template's declared names, each field's type checked where it is read. */
-function templateNames(t: Obj, at: string, ctx: KindContext): DeclaredNames {
+function templateNames(t: Obj, template: FieldPath, ctx: KindContext): DeclaredNames {
   const names: DeclaredNames = { dnsNames: [], ipAddresses: [] };
-  const bad = (path: string, what: string, v: unknown) => {
-    ctx.report.error(path, `must be ${what}, got ${describeType(v)}`);
+  const bad = (path: FieldPath, what: string, v: unknown) => {
+    ctx.report.error(path, `${path} must be ${what}, got ${describeType(v)}`);
   };
-  const refused = (path: string, what: string, why: string) => {
+  const refused = (path: FieldPath, what: string, why: string) => {
     ctx.report.error(path, `${what} ${why}, so it cannot go into the server certificate`);
   };
   // What goes into the certificate must be what cert-manager accepts and clients can match.
-  const ip = (v: unknown, path: string) => {
+  const ip = (v: unknown, path: FieldPath) => {
     if (typeof v !== 'string' || v === '') {
       bad(path, 'an IP address', v);
       return;
@@ -89,23 +93,25 @@ function templateNames(t: Obj, at: string, ctx: KindContext): DeclaredNames {
     else refused(path, JSON.stringify(v), why);
   };
   const spec = t.spec;
-  if (spec !== undefined && spec !== null && !isObj(spec)) bad(`${at}.spec`, 'a mapping', spec);
+  if (spec !== undefined && spec !== null && !isObj(spec))
+    bad(template.child('spec'), 'a mapping', spec);
   if (isObj(spec)) {
     const lb = spec.loadBalancerIP;
-    if (lb !== undefined && lb !== null && lb !== '') ip(lb, `${at}.spec.loadBalancerIP`);
+    if (lb !== undefined && lb !== null && lb !== '')
+      ip(lb, template.child('spec', 'loadBalancerIP'));
     const external = spec.externalIPs;
     if (Array.isArray(external)) {
       external.forEach((e, j) => {
-        ip(e, `${at}.spec.externalIPs[${j}]`);
+        ip(e, template.child('spec', 'externalIPs').index(j));
       });
     } else if (external !== undefined && external !== null) {
-      bad(`${at}.spec.externalIPs`, 'a list of IP addresses', external);
+      bad(template.child('spec', 'externalIPs'), 'a list of IP addresses', external);
     }
   }
   const md = t.metadata;
   const annotations = isObj(md) && isObj(md.annotations) ? md.annotations : {};
   const hostnames = annotations[EXTERNAL_DNS_HOSTNAME];
-  const annotationPath = `${at}.metadata.annotations.${EXTERNAL_DNS_HOSTNAME}`;
+  const annotationPath = template.child('metadata', 'annotations', EXTERNAL_DNS_HOSTNAME);
   if (typeof hostnames === 'string') {
     // external-dns: a comma-separated list; a trailing dot (fully qualified) is not part of a SAN.
     const listed = hostnames

@@ -13,7 +13,7 @@ const LINE =
 const SECRET_NOTE =
   'info: the workload reads the postgres password from Secret "pg-auth" (key password), which standalone mode does not create (Postgres/demo/pg, spec.authSecret)';
 const LOCAL_CONFIG_NOTE =
-  'info: set to "true", so that Postgres/demo/pg itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the KubeDB operator) (Postgres/demo/pg, metadata.annotations.config.kubernetes.io/local-config)';
+  'info: metadata.annotations.config.kubernetes.io/local-config is set to "true", so that Postgres/demo/pg itself is not applied: standalone mode renders its Certificates and workload in its place (use mode: operator for a cluster that runs the KubeDB operator) (Postgres/demo/pg, metadata.annotations.config.kubernetes.io/local-config)';
 
 function brokenPackage(): string {
   const dir = copyExample('postgres');
@@ -85,7 +85,7 @@ describe('dbtls check DIR', () => {
     const r = runDist('', ['check', dir]);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(
-      new RegExp(`^${dir}/bad\\.yaml:\\d+:\\d+: error: not valid YAML: .+\\n$`),
+      new RegExp(`^${dir}/bad\\.yaml:\\d+:\\d+: error: file is not valid YAML: .+\\n$`),
     );
   });
 });

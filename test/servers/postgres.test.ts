@@ -460,8 +460,9 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION} with the rendered TLS`, () => {
         out: [
           'max_connections=123 inline-user.conf',
           'shared_buffers=30728kB user.conf',
-          'ssl=on postgresql.conf',
-          'ssl_min_protocol_version=TLSv1.2 postgresql.conf',
+          // On the server's command line (no source file), where no file can override them.
+          'ssl=on -',
+          'ssl_min_protocol_version=TLSv1.2 -',
           'work_mem=5120kB inline-user.conf',
         ].join('\n'),
       });
@@ -481,6 +482,75 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION} with the rendered TLS`, () => {
         out: 't|TLSv1.3',
         err: '',
       });
+    });
+  });
+
+  describe('a hostile postgresql.auto.conf (ALTER SYSTEM, or an init container appending to it)', () => {
+    // What the finding's init container wrote: TLS off and a pg_hba.conf of its own that trusts
+    // every connection. The server's command line ranks above every file, auto.conf included.
+    let pod: Pod;
+    beforeAll(async () => {
+      const r = renderItems([issuer('ca'), postgres({ version: VERSION })]);
+      const dir = join(work.dir, 'hostile-auto');
+      const hostile = join(dir, 'template', 'pgdata');
+      mkdirSync(join(dir, 'template'), { recursive: true });
+      execFileSync('cp', ['-a', template, hostile]);
+      const trustAll = join(dir, 'trust_hba.conf');
+      writeFileSync(trustAll, 'local all all trust\nhost all all all trust\n');
+      chmodSync(trustAll, 0o644);
+      writeFileSync(
+        join(hostile, 'postgresql.auto.conf'),
+        `ssl = off\nhba_file = '${trustAll}'\nssl_min_protocol_version = 'TLSv1'\n`,
+        { flag: 'a' },
+      );
+      const secrets = issueAll(ca, r.certificates, join(dir, 'secrets'));
+      const port = await freePort();
+      pod = await startPod({
+        rendered: r,
+        ordinal: 0,
+        secrets,
+        work: dir,
+        template: hostile,
+        password: PASSWORD,
+        account,
+        port,
+        primaryPort: port,
+        readyTimeoutMs: 60_000,
+      });
+      pods.push(pod);
+    });
+
+    it('leaves SHOW ssl on, the rendered hba_file, and TLS 1.2 as the minimum', async () => {
+      const settings = await local(
+        pod,
+        "select name || '=' || setting || ' ' || source from pg_settings where name in " +
+          "('ssl', 'hba_file', 'ssl_min_protocol_version') order by name",
+      );
+      expect(settings.ok, settings.err).toBe(true);
+      const rows = settings.out.split('\n');
+      // PostgreSQL records hba_file as "override" once it has resolved it: the rendered one.
+      expect(rows[0]).toMatch(/^hba_file=\/.*\/etc\/dbtls\/pg_hba\.conf override$/);
+      expect(rows.slice(1)).toEqual([
+        'ssl=on command line',
+        'ssl_min_protocol_version=TLSv1.2 command line',
+      ]);
+    });
+
+    it('serves the rendered pg_hba.conf: plaintext refused, verify-full TLS accepted', async () => {
+      const connect = client(pod);
+      const plain = await connect({ host: 'pg', sslmode: 'disable' });
+      expect(plain.ok).toBe(false);
+      expect(plain.err).toContain('no encryption');
+      expect(await connect({ host: 'pg', sslmode: 'verify-full', sslrootcert: ca.cert })).toEqual({
+        ok: true,
+        out: 't|TLSv1.3',
+        err: '',
+      });
+      const rules = await local(
+        pod,
+        "select count(*) from pg_hba_file_rules where auth_method = 'trust' and type = 'host'",
+      );
+      expect(rules.out).toBe('0');
     });
   });
 

@@ -8,24 +8,25 @@ import { type Apply, CONTAINER_FIELDS, FLAT_CONTAINER, notApplied, readList } fr
 import { readResources } from './resources.js';
 import { mergeContainerSecurity } from './security-context.js';
 import { checkClaim, checkOwnEnv, checkOwnMount, RESTRICTED_DEFAULT } from './server-files.js';
+import type { FieldPath } from '../../util/field-path.js';
 
 type ContainerList = 'containers' | 'initContainers';
 
 /** The template's volumes after dbtls's, none under a name dbtls uses. */
-export function addVolumes(v: unknown, at: string, podSpec: Obj, a: Apply): void {
+export function addVolumes(v: unknown, at: FieldPath, podSpec: Obj, a: Apply): void {
   const given = readList(v, at, a);
   if (!given) return;
   const volumes = Array.isArray(podSpec.volumes) ? [...(podSpec.volumes as Obj[])] : [];
   const names = new Set([...volumes.map((o) => o.name), ...a.claims]);
   given.forEach((volume, i) => {
-    const field = `${at}[${i}]`;
+    const field = at.index(i);
     if (!isObj(volume) || typeof volume.name !== 'string' || volume.name === '') {
-      a.report.error(field, 'must be a mapping with a name');
+      a.report.error(field, `${field} must be a mapping with a name`);
       return;
     }
     if (names.has(volume.name)) {
       a.report.error(
-        `${field}.name`,
+        field.child('name'),
         `${JSON.stringify(volume.name)} is a volume dbtls renders; choose another name`,
       );
       return;
@@ -39,12 +40,12 @@ export function addVolumes(v: unknown, at: string, podSpec: Obj, a: Apply): void
 }
 
 /** api/v1's flat container fields, as an entry for the database container. */
-export function mergeFlatContainer(flat: Obj, at: string, podSpec: Obj, a: Apply): void {
+export function mergeFlatContainer(flat: Obj, at: FieldPath, podSpec: Obj, a: Apply): void {
   const containers = (podSpec.containers as Obj[]) ?? [];
   const i = containers.findIndex((c) => c.name === a.rules.container);
   if (i < 0) return;
-  const paths: Record<string, string> = {};
-  for (const [key, field] of Object.entries(FLAT_CONTAINER)) paths[field] = `${at}.${key}`;
+  const paths: Record<string, FieldPath> = {};
+  for (const [key, field] of Object.entries(FLAT_CONTAINER)) paths[field] = at.child(key);
   const merged = mergeContainer(containers[i], flat, paths, ['spec', 'containers', i], podSpec, a);
   podSpec.containers = containers.map((c, j) => (j === i ? merged : c));
 }
@@ -52,7 +53,7 @@ export function mergeFlatContainer(flat: Obj, at: string, podSpec: Obj, a: Apply
 /** The template's `containers` or `initContainers`, merged by name or (init) added. */
 export function mergeContainers(
   v: unknown,
-  at: string,
+  at: FieldPath,
   podSpec: Obj,
   list: ContainerList,
   a: Apply,
@@ -61,18 +62,18 @@ export function mergeContainers(
   if (!given) return;
   const containers = [...((podSpec[list] as Obj[] | undefined) ?? [])];
   given.forEach((c, i) => {
-    const field = `${at}[${i}]`;
+    const field = at.index(i);
     if (!isObj(c) || typeof c.name !== 'string' || c.name === '') {
-      a.report.error(field, 'must be a mapping with a name');
+      a.report.error(field, `${field} must be a mapping with a name`);
       return;
     }
     const j = containers.findIndex((own) => own.name === c.name);
     if (j >= 0) {
-      const paths: Record<string, string> = {};
-      for (const k of Object.keys(c)) paths[k] = `${field}.${k}`;
+      const paths: Record<string, FieldPath> = {};
+      for (const k of Object.keys(c)) paths[k] = field.child(k);
       for (const k of Object.keys(c))
         if (!CONTAINER_FIELDS.includes(k))
-          notApplied(`${field}.${k}`, `${k} of container ${c.name}`, a);
+          notApplied(field.child(k), `${k} of container ${c.name}`, a);
       containers[j] = mergeContainer(containers[j], c, paths, ['spec', list, j], podSpec, a);
     } else if (list === 'initContainers') {
       // The user's own init step, after dbtls's.
@@ -80,7 +81,7 @@ export function mergeContainers(
     } else {
       const rendered = containers.map((o) => o.name).join(', ');
       a.report.warn(
-        `${field}.name`,
+        field.child('name'),
         `standalone mode renders no container ${JSON.stringify(c.name)} (its containers: ` +
           `${rendered}); this entry is ignored`,
       );
@@ -90,12 +91,12 @@ export function mergeContainers(
 }
 
 /** A user's init container, over the secure defaults every rendered container has. */
-function userInitContainer(c: Obj, at: string, where: Step[], a: Apply): Obj {
+function userInitContainer(c: Obj, at: FieldPath, where: Step[], a: Apply): Obj {
   a.origins.record(where, at);
   a.userContainers.set(c.name as string, at);
   const securityContext = mergeContainerSecurity(
     c.securityContext,
-    `${at}.securityContext`,
+    at.child('securityContext'),
     RESTRICTED_DEFAULT,
     where,
     a,
@@ -107,7 +108,7 @@ function userInitContainer(c: Obj, at: string, where: Step[], a: Apply): Obj {
 function mergeContainer(
   own: Obj,
   given: Obj,
-  paths: Record<string, string>,
+  paths: Record<string, FieldPath>,
   where: Step[],
   podSpec: Obj,
   a: Apply,
@@ -137,35 +138,36 @@ function mergeContainer(
 }
 
 /** The user's variables after dbtls's; a variable dbtls sets keeps dbtls's value. */
-function mergeEnv(own: Obj, v: unknown, at: string, a: Apply): Obj[] {
+function mergeEnv(own: Obj, v: unknown, at: FieldPath, a: Apply): Obj[] {
   const env = [...((own.env as Obj[] | undefined) ?? [])];
   const ownNames = new Set(env.map((e) => e.name));
   readList(v, at, a)?.forEach((e, i) => {
-    const field = `${at}[${i}]`;
+    const field = at.index(i);
     if (!isObj(e) || typeof e.name !== 'string' || e.name === '') {
-      a.report.error(field, 'must be a mapping with a name');
+      a.report.error(field, `${field} must be a mapping with a name`);
     } else if (ownNames.has(e.name)) {
       a.report.warn(
-        `${field}.name`,
+        field.child('name'),
         `${e.name} is set by dbtls in container ${String(own.name)} (its TLS and start ` +
           "settings) and keeps dbtls's value; this entry is ignored",
       );
-    } else if (checkOwnEnv(own, e.name, `${field}.name`, a)) env.push(e);
+    } else if (checkOwnEnv(own, e.name, field.child('name'), a)) env.push(e);
   });
   return env;
 }
 
-function mergeMounts(own: Obj, v: unknown, at: string, podSpec: Obj, a: Apply): Obj[] {
+function mergeMounts(own: Obj, v: unknown, at: FieldPath, podSpec: Obj, a: Apply): Obj[] {
   const mounts = [...((own.volumeMounts as Obj[] | undefined) ?? [])];
   const declared = ((podSpec.volumes as Obj[] | undefined) ?? []).map((o) => o.name);
   const volumes = new Set([...declared, ...a.claims]);
   const ownMounts = [...mounts];
   readList(v, at, a)?.forEach((m, i) => {
-    const field = `${at}[${i}]`;
+    const field = at.index(i);
     if (!isObj(m) || typeof m.name !== 'string' || typeof m.mountPath !== 'string') {
-      a.report.error(field, 'must be a mapping with a name and a mountPath');
+      a.report.error(field, `${field} must be a mapping with a name and a mountPath`);
     } else if (!volumes.has(m.name)) {
-      a.report.error(`${field}.name`, `names no volume of the pod: ${JSON.stringify(m.name)}`);
+      const name = field.child('name');
+      a.report.error(name, `${name} names no volume of the pod: ${JSON.stringify(m.name)}`);
     } else if (checkOwnMount(own, ownMounts, m, field, a)) mounts.push(m);
   });
   return mounts;

@@ -5,13 +5,14 @@ import { describeType } from '../../io/resource-list.js';
 import type { Reporter } from '../../io/results.js';
 import type { Origins } from './origins.js';
 import type { PodTemplateRules } from '../../contract/kind.js';
+import type { FieldPath } from '../../util/field-path.js';
 
 // What a kind declares about its pods is a contract type (fn/contract/kind.ts).
 export type { PodTemplateRules };
 
 /** One pod template applied to one StatefulSet: where it is and whom to tell. */
 export interface Apply {
-  path: string;
+  path: FieldPath;
   /** The StatefulSet's name and its volume claim templates (volumes of every pod too). */
   workload: string;
   claims: readonly string[];
@@ -22,7 +23,7 @@ export interface Apply {
   operator: string;
   origins: Origins;
   /** The init containers the template adds (not dbtls's), by name: their template field. */
-  userContainers: Map<string, string>;
+  userContainers: Map<string, FieldPath>;
 }
 
 export type FieldType = 'string' | 'int' | 'bool' | 'mapping' | 'list' | 'stringMap';
@@ -83,7 +84,7 @@ export const FLAT_CONTAINER: Record<string, string> = {
 /** Container fields standalone mode merges into a rendered container. */
 export const CONTAINER_FIELDS = ['name', 'resources', 'env', 'securityContext', 'volumeMounts'];
 
-export function notApplied(field: string, what: string, a: Apply): void {
+export function notApplied(field: FieldPath, what: string, a: Apply): void {
   a.report.warn(
     field,
     `${what}: applied by the ${a.operator} operator only; standalone mode does not render it ` +
@@ -118,33 +119,35 @@ function hasType(v: unknown, type: FieldType): boolean {
 }
 
 /** The field's value when it has the type, else undefined after an error naming the field. */
-export function readField(o: Obj, key: string, at: string, type: FieldType, a: Apply): unknown {
+export function readField(o: Obj, key: string, at: FieldPath, type: FieldType, a: Apply): unknown {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   if (hasType(v, type)) return v;
   if (type === 'stringMap' && isObj(v)) {
     // name the entry that is not a string
-    for (const [k, s] of Object.entries(v))
+    for (const [k, s] of Object.entries(v)) {
+      const entry = at.child(k);
       if (typeof s !== 'string')
-        a.report.error(`${at}.${k}`, `must be a string, got ${describeType(s)}`);
+        a.report.error(entry, `${entry} must be a string, got ${describeType(s)}`);
+    }
     return undefined;
   }
-  a.report.error(at, `must be ${WANT[type]}, got ${describeType(v)}`);
+  a.report.error(at, `${at} must be ${WANT[type]}, got ${describeType(v)}`);
   return undefined;
 }
 
 /** A mapping at `at`, or undefined after an error (null and absent are no mapping, silently). */
-export function readMapping(v: unknown, at: string, a: Apply): Obj | undefined {
+export function readMapping(v: unknown, at: FieldPath, a: Apply): Obj | undefined {
   if (v === undefined || v === null) return undefined;
   if (isObj(v)) return v;
-  a.report.error(at, `must be a mapping, got ${describeType(v)}`);
+  a.report.error(at, `${at} must be a mapping, got ${describeType(v)}`);
   return undefined;
 }
 
 /** A list at `at`, or undefined after an error. */
-export function readList(v: unknown, at: string, a: Apply): unknown[] | undefined {
+export function readList(v: unknown, at: FieldPath, a: Apply): unknown[] | undefined {
   if (v === undefined || v === null) return undefined;
   if (Array.isArray(v)) return v;
-  a.report.error(at, `must be a list, got ${describeType(v)}`);
+  a.report.error(at, `${at} must be a list, got ${describeType(v)}`);
   return undefined;
 }

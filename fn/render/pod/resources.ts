@@ -8,6 +8,7 @@
 import { isObj, type Obj, shared } from '../../io/objects.js';
 import { describeType } from '../../io/resource-list.js';
 import type { Apply, PodTemplateRules } from './fields.js';
+import type { FieldPath } from '../../util/field-path.js';
 
 /** KubeDB's DefaultResources: every database container without its own (constants.go). */
 export const DEFAULT_RESOURCES = shared({
@@ -19,9 +20,9 @@ export const DEFAULT_INIT_RESOURCES = shared({
   requests: { cpu: '200m', memory: '256Mi' },
   limits: { memory: '512Mi' },
 });
-export function readResources(v: unknown, at: string, a: Apply): Obj | undefined {
+export function readResources(v: unknown, at: FieldPath, a: Apply): Obj | undefined {
   if (!isObj(v)) {
-    a.report.error(at, `must be a mapping, got ${describeType(v)}`);
+    a.report.error(at, `${at} must be a mapping, got ${describeType(v)}`);
     return undefined;
   }
   let ok = true;
@@ -29,14 +30,15 @@ export function readResources(v: unknown, at: string, a: Apply): Obj | undefined
     const list = v[key];
     if (list === undefined || list === null) continue;
     if (!isObj(list)) {
-      a.report.error(`${at}.${key}`, `must be a mapping, got ${describeType(list)}`);
+      const field = at.child(key);
+      a.report.error(field, `${field} must be a mapping, got ${describeType(list)}`);
       ok = false;
       continue;
     }
     for (const [name, q] of Object.entries(list)) {
       if (quantity(q) === undefined) {
         a.report.error(
-          `${at}.${key}.${name}`,
+          at.child(key, name),
           `${typeof q === 'string' ? JSON.stringify(q) : describeType(q)} is not a Kubernetes ` +
             'quantity (e.g. 500m, 2Gi)',
         );

@@ -6,16 +6,17 @@
 import { isObj, type Obj } from '../../io/objects.js';
 import type { Step } from '../../validate/pod-security/index.js';
 import { type Apply, readList, readMapping } from './fields.js';
+import type { FieldPath } from '../../util/field-path.js';
 
 /** The pod's security context with the user's settings over dbtls's. */
-export function mergePodSecurity(v: unknown, at: string, podSpec: Obj, a: Apply): void {
+export function mergePodSecurity(v: unknown, at: FieldPath, podSpec: Obj, a: Apply): void {
   const given = readMapping(v, at, a);
   if (!given) return;
   const out: Obj = { ...(isObj(podSpec.securityContext) ? podSpec.securityContext : {}) };
   for (const [key, value] of Object.entries(given)) {
     if (value === undefined || value === null) continue;
     out[key] = value;
-    a.origins.record(['spec', 'securityContext', key], `${at}.${key}`);
+    a.origins.record(['spec', 'securityContext', key], at.child(key));
   }
   podSpec.securityContext = out;
 }
@@ -26,7 +27,7 @@ export function mergePodSecurity(v: unknown, at: string, podSpec: Obj, a: Apply)
  */
 export function mergeContainerSecurity(
   v: unknown,
-  at: string,
+  at: FieldPath,
   own: Obj | undefined,
   container: readonly Step[],
   a: Apply,
@@ -38,31 +39,31 @@ export function mergeContainerSecurity(
   for (const [key, value] of Object.entries(given)) {
     if (value === undefined || value === null) continue;
     if (key === 'capabilities') {
-      base.capabilities = mergeCapabilities(value, `${at}.${key}`, own?.capabilities, sc, a);
+      base.capabilities = mergeCapabilities(value, at.child(key), own?.capabilities, sc, a);
       continue;
     }
     base[key] = value;
-    a.origins.record([...sc, key], `${at}.${key}`);
+    a.origins.record([...sc, key], at.child(key));
   }
   return base;
 }
 
 /** dbtls's dropped capabilities stay dropped; the user's added ones join dbtls's. */
-function mergeCapabilities(v: unknown, at: string, own: unknown, sc: Step[], a: Apply): Obj {
+function mergeCapabilities(v: unknown, at: FieldPath, own: unknown, sc: Step[], a: Apply): Obj {
   const base = isObj(own) ? own : {};
   const given = readMapping(v, at, a);
   if (!given) return base;
   const drop = Array.isArray(base.drop) ? [...base.drop] : [];
   const add = Array.isArray(base.add) ? [...base.add] : [];
   const caps = [...sc, 'capabilities'];
-  readList(given.add, `${at}.add`, a)?.forEach((cap, i) => {
+  readList(given.add, at.child('add'), a)?.forEach((cap, i) => {
     if (add.includes(cap)) return;
-    a.origins.record([...caps, 'add', add.length], `${at}.add[${i}]`);
+    a.origins.record([...caps, 'add', add.length], at.child('add').index(i));
     add.push(cap);
   });
-  for (const cap of readList(given.drop, `${at}.drop`, a) ?? [])
+  for (const cap of readList(given.drop, at.child('drop'), a) ?? [])
     if (!drop.includes(cap)) drop.push(cap);
-  if (given.drop !== undefined) a.origins.record([...caps, 'drop'], `${at}.drop`);
+  if (given.drop !== undefined) a.origins.record([...caps, 'drop'], at.child('drop'));
   const out: Obj = { drop };
   if (add.length > 0) out.add = add;
   return out;

@@ -19,6 +19,7 @@
 import { posix } from 'node:path';
 import { isObj, type Obj, shared } from '../../io/objects.js';
 import type { Apply } from './fields.js';
+import type { FieldPath } from '../../util/field-path.js';
 
 /** The secure defaults every container dbtls renders has, a user's init container too. */
 export const RESTRICTED_DEFAULT = shared({
@@ -48,7 +49,7 @@ const isRuntimeVariable = (name: string) =>
   RUNTIME_VARIABLES.some((v) => (v.endsWith('*') ? name.startsWith(v.slice(0, -1)) : name === v));
 
 /** False after an error when `name` is a variable dbtls's containers must not take. */
-export function checkOwnEnv(own: Obj, name: string, at: string, a: Apply): boolean {
+export function checkOwnEnv(own: Obj, name: string, at: FieldPath, a: Apply): boolean {
   if (!isRuntimeVariable(name)) return true;
   a.report.error(
     at,
@@ -65,7 +66,7 @@ export function checkOwnMount(
   own: Obj,
   ownMounts: readonly Obj[],
   m: Obj,
-  at: string,
+  at: FieldPath,
   a: Apply,
 ): boolean {
   // normalize leaves at most one trailing slash: /\/$/ is exact, and linear where /\/+$/ was not.
@@ -74,14 +75,14 @@ export function checkOwnMount(
     const theirs = posix.normalize(String(o.mountPath)).replace(/\/$/, '') || '/';
     if (path === theirs) {
       a.report.error(
-        `${at}.mountPath`,
+        at.child('mountPath'),
         `${String(m.mountPath)} is where dbtls mounts a volume of its own; choose another path`,
       );
       return false;
     }
     if (path.startsWith(theirs === '/' ? '/' : `${theirs}/`)) {
       a.report.error(
-        `${at}.mountPath`,
+        at.child('mountPath'),
         `${String(m.mountPath)} is inside ${theirs}, where dbtls mounts volume ` +
           `${JSON.stringify(o.name)} in container ${JSON.stringify(own.name)}: a mount there ` +
           "would lay other files over the server's (its data, configuration or certificates); " +
@@ -98,7 +99,7 @@ export function checkOwnMount(
  * persistent volume claims (`<claim>-<statefulset>-<ordinal>`): the server's data directory,
  * writable under another name.
  */
-export function checkClaim(volume: Obj, at: string, a: Apply): boolean {
+export function checkClaim(volume: Obj, at: FieldPath, a: Apply): boolean {
   const claimName = isObj(volume.persistentVolumeClaim)
     ? volume.persistentVolumeClaim.claimName
     : undefined;
@@ -110,7 +111,7 @@ export function checkClaim(volume: Obj, at: string, a: Apply): boolean {
   );
   if (own === undefined) return true;
   a.report.error(
-    `${at}.persistentVolumeClaim.claimName`,
+    at.child('persistentVolumeClaim', 'claimName'),
     `${JSON.stringify(claimName)} is a claim of StatefulSet ${a.workload}'s own volume ` +
       `${JSON.stringify(own)} (the server's data directory): mount volume ${JSON.stringify(own)} ` +
       'read-only instead',
@@ -127,7 +128,7 @@ export function checkUserContainers(podSpec: Obj, a: Apply): void {
     const name = JSON.stringify(c.name);
     if (c.restartPolicy === 'Always' && podSpec.shareProcessNamespace === true)
       a.report.error(
-        `${at}.restartPolicy`,
+        at.child('restartPolicy'),
         `init container ${name} is a sidecar (restartPolicy: Always): it would run beside the ` +
           "server in the pod's shared process namespace, where it can reach the server's files " +
           "through /proc; dbtls's server pods take init containers that finish before the server starts",
@@ -138,7 +139,7 @@ export function checkUserContainers(podSpec: Obj, a: Apply): void {
       const holds = writableVolume(podSpec, m.name as string, a);
       if (holds === undefined) return;
       a.report.error(
-        `${at}.volumeMounts[${i}]`,
+        at.child('volumeMounts').index(i),
         `init container ${name} mounts volume ${JSON.stringify(m.name)} writable: it holds ` +
           `${holds}, so a container of the pod template could rewrite the server's settings, ` +
           'TLS among them; mount it with readOnly: true',

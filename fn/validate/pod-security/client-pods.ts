@@ -10,7 +10,8 @@
 //   restricted level's further rules are the application's choice and go unreported.
 import { isObj, type KubeObject, type Obj } from '../../io/objects.js';
 import type { Reporter } from '../../io/results.js';
-import type { PodTemplate, Step, Violation } from './check.js';
+import { at } from '../../util/field-path.js';
+import type { PodTemplate, Violation } from './check.js';
 import { BOTH_LEVELS, checkById, describeViolation, podViolations } from './index.js';
 
 /** The pod template of a workload whose pod spec is at `specPath`. */
@@ -39,9 +40,9 @@ export function reportClientPod(
   specPath: readonly string[],
   report: Reporter,
 ): void {
-  const template = specPath.slice(0, -1).join('.');
+  const template = at(...specPath.slice(0, -1));
   for (const v of podViolations(pod, BOTH_LEVELS)) {
-    const field = template + printed(v.at);
+    const field = template.extend(...v.at);
     if (!before.has(violationKey(v)))
       report.error(
         field,
@@ -59,8 +60,4 @@ export function reportClientPod(
 
 function violationKey(v: Violation): string {
   return `${v.check}\0${v.at.join('\0')}`;
-}
-
-function printed(steps: readonly Step[]): string {
-  return steps.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('');
 }

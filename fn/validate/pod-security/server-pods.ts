@@ -5,6 +5,7 @@
 // a violation without a user's field would be a bug in dbtls, and says so.
 import { isObj, type KubeObject, type Obj } from '../../io/objects.js';
 import type { Reporter } from '../../io/results.js';
+import { FieldPath } from '../../util/field-path.js';
 import type { PodTemplate, Step } from './check.js';
 import { describeViolation, podViolations, SERVER_CHECKS } from './index.js';
 
@@ -12,7 +13,7 @@ const WHY = "every pod dbtls renders passes Pod Security's baseline and restrict
 
 /** Where each part of the rendered pod came from (fn/render/pod/origins.ts). */
 export interface FieldOrigins {
-  locate(at: readonly Step[]): string | undefined;
+  locate(at: readonly Step[]): FieldPath | undefined;
 }
 
 /** Reports what the checks refuse in one rendered pod template. */
@@ -27,7 +28,7 @@ export function reportServerPod(
     if (field !== undefined) report.error(field, `${describeViolation(v)}; ${WHY}`);
     else
       report.error(
-        undefined,
+        FieldPath.root,
         `${workload.kind} ${workload.metadata.name}: ${describeViolation(v)}; dbtls rendered ` +
           'this itself, which is a bug in dbtls: please report it',
       );
