@@ -1,5 +1,5 @@
 // dbtls entry point: a KRM function on stdin/stdout, or `render`/`check` over a directory.
-import { inputOf, readInput, runKrm, summary } from './cli/krm.js';
+import { inputOf, readInput, runKrm } from './cli/krm.js';
 import {
   formatWithPositions,
   isDirectory,
@@ -138,10 +138,13 @@ function main(argv: string[]): number | Promise<number> {
   const platform = policyFile === undefined ? undefined : { file: policyFile };
   const { output, results, texts } = processDirectory(dir, config, defaultNamespace, platform);
   const failed = hasErrors(results);
+  // Each result as file:line:column (info included), for check on stdout and for render on
+  // stderr (where Argo CD shows it): a reader of either can go to the line.
+  const problems = formatWithPositions(results, texts, dir);
   if (command === 'check') {
-    writeAll(STDOUT, formatWithPositions(results, texts, dir));
+    writeAll(STDOUT, problems);
   } else {
-    writeAll(STDERR, summary(results, true));
+    writeAll(STDERR, problems);
     // Never print a partial set of manifests: an empty render with auto-prune deletes everything.
     if (!failed) writeAll(STDOUT, printManifests(manifestsToApply(output.items)));
   }

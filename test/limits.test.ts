@@ -368,9 +368,7 @@ describe('directory mode applies the same limits per file', () => {
     );
     const render = runDist('', ['render', dir]);
     expect(render).toMatchObject({ status: 1, stdout: '' });
-    expect(render.stderr).toBe(
-      'error: file is not valid YAML: aliases expand to more than 100000 further nodes, exceeding maxAliasExpansion (100000)\n',
-    );
+    expect(render.stderr).toBe(check.stdout); // placed as check places it
   });
 });
 

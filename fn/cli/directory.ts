@@ -22,8 +22,10 @@ import { POLICY_KIND, POLICY_API_VERSION } from '../policy/settings.js';
 import { LOCAL_CONFIG } from '../render/metadata.js';
 import { findKind } from '../kinds/index.js';
 import { decodeInput } from './krm.js';
-import { documentText, markDerived, recordDocumentSources } from '../io/item-sources.js';
-import { Ignores } from './krmignore.js';
+import { documentText, markDerived, readAs, recordDocumentSources } from '../io/item-sources.js';
+import { Ignores, KrmignoreTooLarge } from './krmignore.js';
+import { isKustomizeFile } from '../io/kustomize.js';
+import { isListObject, listItems } from '../io/lists.js';
 
 export interface DirectoryInput {
   list: ResourceList;
@@ -55,10 +57,7 @@ export function listYamlFiles(dir: string): string[] {
   return out;
 }
 
-/** kustomize's build file, which configures a build and is not a resource to render. */
-export function isKustomizeFile(name: string): boolean {
-  return name === 'kustomization.yaml' || name === 'kustomization.yml';
-}
+export { isKustomizeFile } from '../io/kustomize.js';
 
 /**
  * Whether a file's documents are something other than Kubernetes resources: none of them has an
@@ -85,9 +84,21 @@ export function readDirectory(
   const results: Result[] = [];
   const texts = new Map<string, string>();
   const items: Obj[] = [];
-  for (const file of listYamlFiles(dir)) {
+  let files: string[];
+  try {
+    files = listYamlFiles(dir);
+  } catch (err) {
+    if (!(err instanceof KrmignoreTooLarge)) throw err;
+    results.push({ severity: 'error', message: err.message, file: { path: err.path } });
+    files = [];
+  }
+  for (const file of files) {
     const path = relative(dir, file).split(sep).join('/');
     const read = readYamlFile(file, path, results);
+    if (read?.docs && read.docs.every((d) => d === null || d === undefined)) {
+      results.push(emptyFile(path));
+      continue;
+    }
     if (read === undefined || (read.docs && isNotResources(read.docs))) continue;
     // The text of a file that is not valid YAML is kept too.
     texts.set(path, read.text);
@@ -158,6 +169,15 @@ function readYamlFile(
   }
 }
 
+/** A YAML file that holds no document (empty, or only comments): said, as it may be a mistake. */
+function emptyFile(path: string): Result {
+  return {
+    severity: 'warning',
+    message: `${path} holds no YAML document (it is empty or all comments): nothing is read from it`,
+    file: { path },
+  };
+}
+
 /** A file's documents as items, each annotated with its file and index, as kpt does. */
 function itemsOfFile(
   docs: readonly unknown[],
@@ -191,10 +211,29 @@ function itemsOfFile(
       [INTERNAL_INDEX_ANNOTATION]: String(index),
     };
     const metadata = { ...md, ...namespace, annotations: { ...annotations, ...where } };
-    items.push(markDerived({ ...doc, metadata }, doc));
+    const placed = defaultNamespace && isListObject(doc) ? inNamespace(doc, defaultNamespace) : doc;
+    items.push(markDerived({ ...placed, metadata }, doc));
     index++;
   }
   return items;
+}
+
+/** A List whose databases and Issuers without a namespace are given `namespace`. */
+function inNamespace(list: Obj, namespace: string): Obj {
+  let changed = false;
+  const items = listItems(list).map((e) => {
+    if (isObj(e) && isListObject(e)) {
+      const inner = inNamespace(e, namespace);
+      changed ||= inner !== e;
+      return inner;
+    }
+    if (!isObj(e) || !takesDefaultNamespace(e)) return e;
+    const md = isObj(e.metadata) ? e.metadata : {};
+    if (md.namespace !== undefined) return e;
+    changed = true;
+    return { ...e, metadata: { ...md, namespace } };
+  });
+  return changed ? { ...list, items } : list;
 }
 
 /** Objects that dbtls reads by namespace: supported databases and cert-manager Issuers. */
@@ -235,13 +274,15 @@ export function processDirectory(
   return { output, results: [...input.results, ...(output.results ?? [])], texts: input.texts };
 }
 
-/** What a cluster should receive: no local-config objects, no Kptfile, no path bookkeeping. */
+/**
+ * What a cluster should receive: no local-config objects (nor such entries of a List), no
+ * Kptfile, no path bookkeeping.
+ */
 export function manifestsToApply(items: readonly Obj[]): Obj[] {
   return items
     .filter((o) => {
       if (!isObj(o.metadata)) return false;
-      const a = isObj(o.metadata.annotations) ? o.metadata.annotations : {};
-      if (a[LOCAL_CONFIG] !== undefined && a[LOCAL_CONFIG] !== 'false') return false;
+      if (isLocalConfig(o)) return false;
       if (
         groupOf(String(o.apiVersion)) === 'kpt.dev' ||
         (o.apiVersion === POLICY_API_VERSION && o.kind === POLICY_KIND)
@@ -249,7 +290,29 @@ export function manifestsToApply(items: readonly Obj[]): Obj[] {
         return false;
       return true;
     })
-    .map(stripBookkeeping);
+    .map((o) => stripBookkeeping(isListObject(o) ? withoutLocalEntries(o) : o));
+}
+
+function isLocalConfig(o: Obj): boolean {
+  const a = isObj(o.metadata) && isObj(o.metadata.annotations) ? o.metadata.annotations : {};
+  return a[LOCAL_CONFIG] !== undefined && a[LOCAL_CONFIG] !== 'false';
+}
+
+/** A List without its local-config entries (a database standalone mode renders in its place). */
+function withoutLocalEntries(list: Obj): Obj {
+  const entries = listItems(list);
+  let changed = false;
+  const kept = entries.flatMap((e) => {
+    if (!isObj(e)) return [e];
+    if (isLocalConfig(e)) return [];
+    // A List in a List: its local-config entries are left out too.
+    const inner = isListObject(e) ? withoutLocalEntries(e) : e;
+    changed ||= inner !== e;
+    return [inner];
+  });
+  return !changed && kept.length === entries.length
+    ? list
+    : markDerived({ ...list, items: kept }, list);
 }
 
 const BOOKKEEPING =
@@ -262,6 +325,12 @@ export function stripBookkeeping(o: Obj): Obj {
   );
   const metadata: Obj = { ...md, annotations };
   if (Object.keys(annotations).length === 0) delete metadata.annotations;
+  // A document without metadata (a List) got it only to carry its file: none again.
+  const read = readAs(o) as Obj | undefined;
+  if (Object.keys(metadata).length === 0 && read && read.metadata === undefined) {
+    const { metadata: _none, ...rest } = o;
+    return markDerived(rest, o);
+  }
   return markDerived({ ...o, metadata }, o);
 }
 
@@ -285,7 +354,9 @@ export function formatWithPositions(
       if (!line) {
         const text = texts.get(file);
         const pos =
-          text !== undefined ? locate(text, r.file?.index ?? 0, fieldPathOf(r)) : undefined;
+          text !== undefined
+            ? locate(text, r.file?.index ?? 0, fieldPathOf(r), r.resourceRef)
+            : undefined;
         if (pos) {
           line = String(pos.line);
           column = String(pos.column);

@@ -11,6 +11,8 @@ import {
   writeResourceListTo,
 } from '../io/resource-list.js';
 import { formatResult, hasErrors, type Result } from '../io/results.js';
+import { keepAnchoredTexts } from '../io/item-sources.js';
+import { describeObject, type Obj } from '../io/objects.js';
 
 export interface KrmOutcome {
   stdout: string;
@@ -103,8 +105,27 @@ export function runKrm(input: Uint8Array | Input, write?: (chunk: string) => voi
       },
     ]);
   }
+  out = withAnchorsKept(out);
   const ours = (out.results ?? []).slice(read.list.results?.length ?? 0);
   return { stdout: output(out, write), stderr: summary(ours), exitCode: hasErrors(ours) ? 1 : 0 };
+}
+
+/**
+ * An item dbtls could not edit in its own text, whose anchor another item names, stays as it
+ * came (the output stays YAML), with an error that says what was not done.
+ */
+function withAnchorsKept(list: ResourceList): ResourceList {
+  const { items, lost } = keepAnchoredTexts(list.items);
+  if (lost.length === 0) return list;
+  const results = lost.map(({ item, anchors }) => ({
+    severity: 'error' as const,
+    message:
+      `${describeObject(item)} could not be changed in its own text without losing the ` +
+      `anchor${anchors.length > 1 ? 's' : ''} ${anchors.map((a) => `&${a}`).join(', ')} that ` +
+      'another item names, so it is passed through unchanged: write the value out where the ' +
+      'alias is, instead of the anchor and alias',
+  }));
+  return { ...list, items: items as Obj[], results: [...(list.results ?? []), ...results] };
 }
 
 /**

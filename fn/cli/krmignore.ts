@@ -1,22 +1,29 @@
 // `.krmignore`: the files kpt leaves out of a package, in .gitignore syntax. `render DIR` and
 // `check DIR` honour every `.krmignore` under DIR, each for the folder that holds it, so that they
 // read the same files kpt does.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { compileGlob, type Glob, matchGlob } from './glob.js';
 
 export const KRMIGNORE = '.krmignore';
 
 interface Pattern {
-  regex: RegExp;
+  glob: Glob;
   negated: boolean;
   directoryOnly: boolean;
 }
 
+/**
+ * The largest .krmignore read: matching takes (path length × pattern length) steps per pattern,
+ * so the patterns' size is bounded. Real ones are a few lines.
+ */
+export const MAX_KRMIGNORE_BYTES = 64 * 1024;
+
 /** The patterns of one .krmignore: comments and blank lines dropped, each pattern compiled. */
 export function parseKrmignore(text: string): Pattern[] {
   const patterns: Pattern[] = [];
-  for (const raw of text.split(/\r?\n/)) {
-    let line = raw.replace(/(?<!\\)\s+$/, '');
+  for (const raw of text.split('\n')) {
+    let line = withoutTrailingBlanks(raw);
     if (line === '' || line.startsWith('#')) continue;
     const negated = line.startsWith('!');
     if (negated) line = line.slice(1);
@@ -26,48 +33,28 @@ export function parseKrmignore(text: string): Pattern[] {
     // one without matches a name at any depth below it.
     const anchored = line.includes('/');
     if (line.startsWith('/')) line = line.slice(1);
-    const body = globToRegex(line);
-    patterns.push({
-      regex: new RegExp(`^${anchored ? '' : '(?:.*/)?'}${body}$`),
-      negated,
-      directoryOnly,
-    });
+    patterns.push({ glob: compileGlob(line, !anchored), negated, directoryOnly });
   }
   return patterns;
 }
 
-function globToRegex(glob: string): string {
-  let out = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*' && glob[i + 1] === '*') {
-      // `**/` any folders (none included), `/**` everything below, a lone `**` anything.
-      if (glob[i + 2] === '/') {
-        out += '(?:.*/)?';
-        i += 2;
-      } else {
-        out += '.*';
-        i += 1;
-      }
-    } else if (c === '*') out += '[^/]*';
-    else if (c === '?') out += '[^/]';
-    else if (c === '\\' && i + 1 < glob.length) out += escapeChar(glob[++i]);
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 1);
-      if (end < 0) out += '\\[';
-      else {
-        out += `[${glob
-          .slice(i + 1, end)
-          .replace(/^!/, '^')
-          .replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else out += escapeChar(c);
-  }
-  return out;
+/** The line without its trailing white space, but for one escaped by a backslash (`a\ `). */
+function withoutTrailingBlanks(line: string): string {
+  let end = line.length;
+  while (end > 0 && /\s/.test(line[end - 1])) end--;
+  if (end < line.length && end > 0 && line[end - 1] === '\\') end++;
+  return line.slice(0, end);
 }
 
-const escapeChar = (c: string) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/** A .krmignore over MAX_KRMIGNORE_BYTES: `path` relative to the directory read. */
+export class KrmignoreTooLarge extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /** The .krmignore rules in force in one folder: its own and those of the folders above it. */
 export class Ignores {
@@ -81,6 +68,13 @@ export class Ignores {
   enter(absoluteDir: string, dir: string): Ignores {
     const file = join(absoluteDir, KRMIGNORE);
     if (!existsSync(file)) return this;
+    const size = statSync(file).size;
+    if (size > MAX_KRMIGNORE_BYTES) {
+      throw new KrmignoreTooLarge(
+        dir === '' ? KRMIGNORE : `${dir}/${KRMIGNORE}`,
+        `.krmignore is ${size} bytes, larger than the ${MAX_KRMIGNORE_BYTES} bytes dbtls reads of one; nothing was read: shorten it (a .krmignore lists a few patterns)`,
+      );
+    }
     return new Ignores([
       ...this.rules,
       { base: dir, patterns: parseKrmignore(readFileSync(file, 'utf8')) },
@@ -95,7 +89,7 @@ export class Ignores {
       const relative = base === '' ? path : path.slice(base.length + 1);
       for (const p of patterns) {
         if (p.directoryOnly && !isDirectory) continue;
-        if (p.regex.test(relative)) ignored = !p.negated;
+        if (matchGlob(p.glob, relative)) ignored = !p.negated;
       }
     }
     return ignored;

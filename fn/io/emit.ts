@@ -555,7 +555,8 @@ function writeItems(
 function reindent(text: string, shift: number): string {
   if (shift === 0) return text;
   if (shift > 0) return text.replace(/\n(?=[^\n])/g, `\n${' '.repeat(shift)}`);
-  return text.replace(new RegExp(`\\n {${-shift}}`, 'g'), '\n');
+  const pad = `\n${' '.repeat(-shift)}`;
+  return text.split(pad).join('\n');
 }
 
 /** `key: value` as a pair of a block mapping at column `col` (lines without a final break). */

@@ -6,8 +6,10 @@
 // Only what has no text of its own (dbtls's generated objects, input that is not block YAML) is
 // written from its value by ./emit.ts.
 import type { ItemLayout } from './emit.js';
-import { findItemEntries } from './item-entries.js';
+import { findFlowItemEntries, findItemEntries } from './item-entries.js';
 import { editText, sameValue } from './text-edit.js';
+import { spliceEdit } from './splice-edit.js';
+import { loadYamlPackage } from './yaml-package.js';
 
 /**
  * Where an item's text is: a block sequence entry of `text`, `- ` at column `indent`; or, for a
@@ -19,6 +21,8 @@ export interface ItemSource {
   end: number;
   indent: number;
   document?: true;
+  /** An entry of a flow sequence: its text is the node alone, without `- `. */
+  flow?: true;
 }
 
 const SOURCES = new WeakMap<object, ItemSource>();
@@ -33,7 +37,10 @@ const AMBIGUOUS = new WeakSet<object>();
  */
 export function recordItemSources(text: string, items: readonly unknown[]): number | undefined {
   const entries = findItemEntries(text);
-  if (!entries || entries.starts.length !== items.length) return undefined;
+  if (!entries || entries.starts.length !== items.length) {
+    recordFlowItemSources(text, items);
+    return undefined;
+  }
   const { starts, end, indent } = entries;
   items.forEach((item, i) => {
     if (item === null || typeof item !== 'object') return;
@@ -46,6 +53,20 @@ export function recordItemSources(text: string, items: readonly unknown[]): numb
     });
   });
   return indent;
+}
+
+/**
+ * Records the text of each item of a flow sequence (a JSON ResourceList, `items: [{…}]`): written
+ * back as its own text, as an entry of the output's block sequence (./item-entries.ts finds it).
+ */
+function recordFlowItemSources(text: string, items: readonly unknown[]): void {
+  const entries = findFlowItemEntries(text);
+  if (!entries || entries.length !== items.length) return;
+  items.forEach((item, i) => {
+    if (item === null || typeof item !== 'object') return;
+    if (SOURCES.has(item)) AMBIGUOUS.add(item);
+    SOURCES.set(item, { text, ...entries[i], indent: 0, flow: true });
+  });
 }
 
 /** Records that `made` is `from` changed by dbtls: its text is `from`'s, edited. */
@@ -61,6 +82,9 @@ function ownSource(item: object): ItemSource | undefined {
 /** The item's text as an entry at the column it came in at, without its final line break. */
 function entryText(source: ItemSource): string {
   const { text, start, end } = source;
+  // A flow node's later lines move right with it: white space there means nothing in a flow
+  // collection (nor between the lines of a quoted scalar), so no value changes.
+  if (source.flow) return `- ${text.slice(start, end).replace(/\n/g, '\n  ')}`;
   return text.charCodeAt(end - 1) === 10 ? text.slice(start, end - 1) : text.slice(start, end);
 }
 
@@ -72,11 +96,18 @@ export function itemText(item: unknown): string | undefined {
   if (item === null || typeof item !== 'object') return undefined;
   const own = ownSource(item);
   if (own) return entryText(own);
-  let from = DERIVED.get(item);
-  while (from !== undefined && !SOURCES.has(from)) from = DERIVED.get(from);
+  const from = derivedFrom(item);
   const source = from && ownSource(from);
   if (!from || !source) return undefined;
-  return editText(entryText(source), source.indent + 2, from, item);
+  const entry = entryText(source);
+  return editText(entry, source.indent + 2, from, item) ?? spliceEdit(entry, from, item);
+}
+
+/** The item read from the input that `item` was made from, if any. */
+function derivedFrom(item: object): object | undefined {
+  let from = DERIVED.get(item);
+  while (from !== undefined && !SOURCES.has(from)) from = DERIVED.get(from);
+  return from;
 }
 
 /**
@@ -88,7 +119,9 @@ export function itemLayout(items: readonly unknown[]): ItemLayout | undefined {
   let last: unknown;
   for (const item of items) {
     if (item === null || typeof item !== 'object') continue;
-    indent ??= ownSource(item)?.indent;
+    // A changed item sets it too: where dbtls changed every item, each still keeps its text.
+    const from = SOURCES.has(item) ? item : derivedFrom(item);
+    indent ??= from && ownSource(from)?.indent;
     if (endsInput(item)) last = item;
   }
   if (indent === undefined) return undefined;
@@ -109,6 +142,52 @@ export function endsInput(item: unknown): boolean {
     source.end === source.text.length &&
     source.text.charCodeAt(source.end - 1) !== 10
   );
+}
+
+/** The object as it was read (`o` itself, or what dbtls made it from), when it has a text. */
+export function readAs(o: object): object | undefined {
+  let from: object | undefined = o;
+  while (from !== undefined && !SOURCES.has(from)) from = DERIVED.get(from);
+  return from;
+}
+
+/**
+ * Items dbtls changed but could not edit in their own text, whose text defines an anchor that
+ * another part of the input names (`*name`): written from their values, they would lose the
+ * anchor and the output would not be YAML. Each is replaced by the item as it came (its own
+ * text) and reported with the anchors, so that the output stays valid and the caller says so.
+ */
+export function keepAnchoredTexts(items: readonly unknown[]): {
+  items: unknown[];
+  lost: { item: object; anchors: string[] }[];
+} {
+  const lost: { item: object; anchors: string[] }[] = [];
+  const out = items.map((item) => {
+    if (item === null || typeof item !== 'object' || ownSource(item)) return item;
+    const root = readAs(item);
+    const source = root && ownSource(root);
+    if (!root || !source || source.document) return item;
+    const entry = source.text.slice(source.start, source.end);
+    if (!entry.includes('&') || itemText(item) !== undefined) return item;
+    const named = anchorsNamedElsewhere(entry, source);
+    if (named.length === 0) return item;
+    lost.push({ item, anchors: named });
+    return root;
+  });
+  return { items: out, lost };
+}
+
+/** The anchors defined in `entry` that an alias outside it names. */
+function anchorsNamedElsewhere(entry: string, source: ItemSource): string[] {
+  const outside = source.text.slice(0, source.start) + source.text.slice(source.end);
+  const names = new Set<string>();
+  for (const m of entry.matchAll(/&([^\s,[\]{}]+)/g)) names.add(m[1]);
+  const ends = (c: string | undefined) => c === undefined || /[\s,\]}]/.test(c);
+  return [...names].filter((name) => {
+    for (let at = outside.indexOf(`*${name}`); at >= 0; at = outside.indexOf(`*${name}`, at + 1))
+      if (ends(outside[at + name.length + 1])) return true;
+    return false;
+  });
 }
 
 /** A line that starts or ends a document: `---` or `...`, alone or before a space. */
@@ -155,9 +234,10 @@ export function documentText(object: unknown): string | undefined {
   if (!root || !source?.document) return undefined;
   let text = source.text.slice(source.start, source.end);
   if (!text.endsWith('\n')) {
-    // A block scalar at the end of a file without a line break ends without one: keep it so.
+    // A block scalar at the end of a file without a line break ends without one (to Go's
+    // readers: `|` then `x` at the end is "x"): with a line break after it, it is written `|-`.
+    text = `${withFinalBlockStripped(text)}\n`;
     if (!sameValue(text, `${text}\n`)) return undefined;
-    text += '\n';
   }
   if (object === root) return text;
   // As an entry (`- ` and two more columns), edited, and back: the shift changes no value.
@@ -166,12 +246,34 @@ export function documentText(object: unknown): string | undefined {
     .split('\n')
     .map((l, i) => (i === 0 ? `- ${l}` : l === '' ? '' : `  ${l}`))
     .join('\n');
-  const edited = editText(entry, 2, root, object);
+  const edited = editText(entry, 2, root, object) ?? spliceEdit(entry, root, object);
   if (edited === undefined) return undefined;
   return `${edited
     .split('\n')
     .map((l) => l.slice(2))
     .join('\n')}\n`;
+}
+
+/**
+ * `text` (a document that does not end in a line break) with its last scalar's chomping made
+ * `-` when that scalar is a block scalar: the value Go reads, now that a line break follows.
+ * Found by the `yaml` package, which keeps each node's place (rare: only such a document).
+ */
+function withFinalBlockStripped(text: string): string {
+  const { parseDocument, visit } = loadYamlPackage();
+  const doc = parseDocument(text, { uniqueKeys: false, schema: 'failsafe' });
+  let last: { type?: string; range?: [number, number, number] | null } | undefined;
+  visit(doc, {
+    Scalar(_key, node) {
+      if (node.range && (!last?.range || node.range[1] >= last.range[1])) last = node;
+    },
+  });
+  if (!last?.range || (last.type !== 'BLOCK_LITERAL' && last.type !== 'BLOCK_FOLDED')) return text;
+  const at = last.range[0];
+  let end = at + 1; // past `|` or `>`: an indentation digit and a chomping indicator, in any order
+  while (end < text.length && /[0-9+-]/.test(text[end])) end++;
+  const indicators = text.slice(at + 1, end).replace(/[+-]/g, '');
+  return `${text.slice(0, at + 1)}${indicators}-${text.slice(end)}`;
 }
 
 /**

@@ -17,6 +17,7 @@ export function locate(
   text: string,
   index: number,
   path: FieldPath | undefined,
+  object?: { kind: string; name: string },
 ): Position | undefined {
   const { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } = loadYaml();
   const counter = new LineCounter();
@@ -26,6 +27,8 @@ export function locate(
   const doc = objects[index];
   if (!doc) return undefined;
   let node: Node | null | undefined = doc.contents as Node | null;
+  // An entry of a List (io/lists.ts): the field is the entry's, found by its kind and name.
+  if (object) node = listEntryNamed(node, object) ?? node;
   let at = node?.range?.[0];
   for (const segment of path?.segments ?? []) {
     if (isMap(node)) {
@@ -44,4 +47,30 @@ export function locate(
   if (at === undefined) return undefined;
   const p = counter.linePos(at);
   return { line: p.line, column: p.col };
+}
+
+/** The entry of a List document (`kind: …List`, `items:`, or a List in it) with this kind and name. */
+function listEntryNamed(
+  root: Node | null | undefined,
+  object: { kind: string; name: string },
+): Node | undefined {
+  const { isMap, isSeq } = loadYaml();
+  if (!isMap(root)) return undefined;
+  const value = (map: unknown, key: string): unknown => {
+    if (!isMap(map)) return undefined;
+    const v = map.get(key, true);
+    return v && typeof v === 'object' && 'value' in v ? (v as { value: unknown }).value : v;
+  };
+  const kind = value(root, 'kind');
+  if (typeof kind !== 'string' || !kind.endsWith('List')) return undefined;
+  const items = root.get('items', true);
+  if (!isSeq(items)) return undefined;
+  for (const e of items.items as Node[]) {
+    if (value(e, 'kind') === object.kind && value(value(e, 'metadata'), 'name') === object.name)
+      return e;
+    // A List in a List: its entries are read too (fn/pipeline/classify.ts).
+    const inner = listEntryNamed(e, object);
+    if (inner) return inner;
+  }
+  return undefined;
 }

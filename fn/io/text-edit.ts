@@ -8,11 +8,12 @@
 import { load } from 'js-yaml';
 import { emitPairAt } from './emit.js';
 import { BlockReader } from './block-yaml.js';
+import { afterColon, flowMapParts, isEmptyValue } from './line-scan.js';
 import { KUBERNETES_SCHEMA, LIMITS } from './yaml.js';
 
 /** Keys of mappings, and indices of block sequence entries. */
-type Path = readonly (string | number)[];
-interface Change {
+export type Path = readonly (string | number)[];
+export interface Change {
   parent: Path;
   key: string;
   value?: unknown;
@@ -56,6 +57,16 @@ export function editText(
   if (!lines[0].startsWith('  ', dash) || lines[0].length <= rootCol) return undefined;
   lines[0] = `${lines[0].slice(0, dash)}- ${lines[0].slice(dash + 2)}`;
   return lines.join('\n');
+}
+
+/** The changes that make `before` read as `after`, as editText makes them. */
+export function changesBetween(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): Change[] {
+  const changes: Change[] = [];
+  diff(before, after, [], changes);
+  return changes;
 }
 
 function isMap(v: unknown): v is Record<string, unknown> {
@@ -112,15 +123,30 @@ function diffSequence(
     if (after.length > before.length) out.push({ parent, key, append: after.slice(before.length) });
     return;
   }
-  // Removed entries: every remaining one matches an old one, in order.
+  // Removed entries: every remaining one matches an old one, in order, as it was or (a
+  // Kubernetes object of the same kind and name, an entry of a List) changed inside.
   const dropEntries: number[] = [];
+  const inner: Change[] = [];
   let j = 0;
   before.forEach((b, i) => {
-    if (j < after.length && deepEqual(b, after[j])) j++;
-    else dropEntries.push(i);
+    const a = after[j];
+    if (j < after.length && deepEqual(b, a)) j++;
+    else if (j < after.length && isMap(a) && isMap(b) && sameObject(a, b)) {
+      diff(b, a, [...parent, key, i], inner);
+      j++;
+    } else dropEntries.push(i);
   });
   if (j < after.length || after.length === 0) return void whole();
-  out.push({ parent, key, dropEntries });
+  // The edits inside entries first: they name entries by their index before any is removed.
+  out.push(...inner, { parent, key, dropEntries });
+}
+
+/** Two mappings that name one Kubernetes object: the same kind and metadata.name. */
+function sameObject(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const name = (o: Record<string, unknown>) => (isMap(o.metadata) ? o.metadata.name : undefined);
+  return (
+    typeof a.kind === 'string' && a.kind === b.kind && name(a) !== undefined && name(a) === name(b)
+  );
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {
@@ -259,12 +285,6 @@ function childBlock(
   const childCol = indentOf(lines[first]);
   if (lines[first].startsWith('-', childCol)) return undefined;
   return { from: keyLine + 1, to: end, col: childCol };
-}
-
-/** What follows the first `: ` (or final `:`) of a key line, outside quotes. */
-function afterColon(line: string): string | undefined {
-  const m = /^[ ]*(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^"'#\s?][^\n]*?)[ ]*:(?=[ \t]|$)/.exec(line);
-  return m ? line.slice(m[0].length) : undefined;
 }
 
 /** Finds the block mapping at `path`, or undefined. */
@@ -442,8 +462,7 @@ function insertParent(
     if (keyLine >= 0) {
       // Present, but empty or written in flow style: only an empty value is replaced.
       const rest = afterColon(lines[keyLine]);
-      const emptyValue =
-        rest !== undefined && /^[ \t]*(\{\}|~|null|Null|NULL)?[ \t]*(#.*)?$/.test(rest);
+      const emptyValue = rest !== undefined && isEmptyValue(rest);
       const end = valueEnd(lines, keyLine, found.block.col, found.block.to);
       if (end !== keyLine + 1) return false;
       if (found.block.dashLine === keyLine) return false;
@@ -466,7 +485,7 @@ function insertParent(
   return false;
 }
 
-function valueAt(v: unknown, path: Path): unknown {
+export function valueAt(v: unknown, path: Path): unknown {
   let cur = v;
   for (const key of path) {
     if (typeof key === 'number') cur = Array.isArray(cur) ? cur[key] : undefined;
@@ -526,7 +545,7 @@ function insertIntoFlowMap(
   const line = lines[keyLine];
   const rest = afterColon(line);
   if (rest === undefined || rest.includes('#')) return false;
-  const m = /^([ \t]*\{)(.*?)([ \t]*)\}[ \t]*$/.exec(rest);
+  const m = flowMapParts(rest);
   if (!m) return false;
   const missing = [...change.parent, change.key][at.length];
   if (missing === undefined || valueAt(before, [...at, missing]) !== undefined) return false;

@@ -28,6 +28,7 @@ import {
 import { loadYamlPackage } from './yaml-package.js';
 import { BlockReader, ownCopy } from './block-yaml.js';
 import { findItemEntries } from './item-entries.js';
+import { withGoWhitespace } from './yaml-whitespace.js';
 import { GENERATED_FROM, GENERATED_TYPES } from './own-output.js';
 import { emitYaml } from './emit.js';
 
@@ -71,6 +72,13 @@ export const LIMITS = {
   maxFlowNodes: 2_000_000,
 } as const;
 
+/**
+ * The largest text given a second reading by the `yaml` package, for the valid YAML js-yaml
+ * refuses for its keys (`off` beside `no`, a `!!set` of `yes` and `y`): that reader takes several
+ * seconds per MiB. Past it, js-yaml's error stands.
+ */
+export const SECOND_READING_BYTES = 1 << 20;
+
 /** A limit from the environment variable `name`, or its default. */
 function limitFromEnvironment(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -81,12 +89,6 @@ function limitFromEnvironment(name: string, fallback: number): number {
     );
   }
   return Number(raw.replace(/_/g, ''));
-}
-
-export interface YamlError {
-  message: string;
-  line?: number;
-  column?: number;
 }
 
 export function parseYaml(text: string, filename?: string): unknown {
@@ -117,26 +119,41 @@ function withFallbacks(text: string, filename: string | undefined, all: boolean)
     maxAliases: LIMITS.maxAliases,
     filename,
   };
+  const read = (t: string) => (all ? loadAll(t, options) : load(t, options));
   try {
-    return all ? loadAll(text, options) : load(text, options);
+    return read(text);
   } catch (err) {
     if (!(err instanceof YAMLException)) throw err;
-    const typed = { ...options, schema: TYPED_KEYS_SCHEMA };
     const duplicate = /duplicated mapping key/.test(err.message);
+    // Keys told apart by type: `1` beside `"1"`, a numeric key after a merge.
     if (duplicate) {
       try {
-        return all ? loadAll(text, typed) : load(text, typed);
+        return all
+          ? loadAll(text, { ...options, schema: TYPED_KEYS_SCHEMA })
+          : load(text, { ...options, schema: TYPED_KEYS_SCHEMA });
       } catch {
-        /* the yaml package's turn */
+        /* the next reading's turn */
       }
     }
-    // js-yaml refuses a tab after a comma in a flow collection, which YAML and Go allow, and keys
-    // that are one only to kubectl (`off` and `no` are both false to yaml.v2, two strings to
-    // yaml.v3): only those errors get another reading, so every other message stays js-yaml's.
+    // White space Go's readers take and js-yaml does not (./yaml-whitespace.ts): the same text
+    // with that white space made js-yaml's, which reads it as Go does.
+    const spaced = withGoWhitespace(text);
+    if (spaced !== undefined) {
+      try {
+        return read(spaced);
+      } catch (again) {
+        if (!(again instanceof YAMLException)) throw again;
+      }
+    }
+    // Keys that are one only to kubectl (`off` and `no` are both false to yaml.v2, two strings to
+    // yaml.v3), and what else js-yaml refuses about tabs: the yaml package reads them. Only those
+    // errors get this reading, so every other message stays js-yaml's; and only up to
+    // SECOND_READING_BYTES, as it takes several seconds per MiB.
     if (!duplicate && !tabOnErrorLine(err, text)) throw err;
-    const read = readWithYamlPackage(text, all);
-    if (read === undefined) throw err;
-    return all ? (read as unknown[]).map(checkAliases) : checkAliases(read);
+    if (text.length > SECOND_READING_BYTES) throw err;
+    const second = readWithYamlPackage(spaced ?? text, all);
+    if (second === undefined) throw err;
+    return all ? (second as unknown[]).map(checkAliases) : checkAliases(second);
   }
 }
 
@@ -174,7 +191,19 @@ function readWithYamlPackage(text: string, all: boolean): unknown {
     (a.type === 'PLAIN') === (b.type === 'PLAIN') &&
     a.source === b.source &&
     a.value === b.value;
-  const docs = parseAllDocuments(text, { schema: 'failsafe', merge: true, uniqueKeys });
+  // `!!set`, `!!omap` and `!!pairs` as the plain collections Go's readers make of them (the
+  // package's own would refuse a set whose keys kubectl folds together).
+  const customTags = ['set', 'omap', 'pairs'].map((name) => ({
+    tag: `tag:yaml.org,2002:${name}`,
+    collection: name === 'set' ? ('map' as const) : ('seq' as const),
+    resolve: (node: unknown) => node,
+  }));
+  const docs = parseAllDocuments(text, {
+    schema: 'failsafe',
+    merge: true,
+    uniqueKeys,
+    customTags,
+  });
   if (!Array.isArray(docs)) return undefined;
   const unexpected = (d: (typeof docs)[number]) =>
     d.errors.length > 0 || d.warnings.some((w) => w.code !== 'TAG_RESOLVE_FAILED');
@@ -435,79 +464,4 @@ export function stringifyYaml(value: unknown): string {
   return emitYaml(value);
 }
 
-/** js-yaml's reason, with what it leaves out: which key is duplicated, which character is not allowed. */
-function explainYamlError(
-  reason: string,
-  text: string | undefined,
-  at: number | undefined,
-): string {
-  if (text === undefined || at === undefined) return reason;
-  if (reason === 'duplicated mapping key') {
-    const key = /^(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\n]|'')*)'|([^\n]*?))[ \t]*:(?:[ \t\n]|$)/.exec(
-      text.slice(text[at - 1] === '"' || text[at - 1] === "'" ? at - 1 : at, at + 300),
-    ); // js-yaml marks a quoted key after its quote
-    const name = key ? (key[1] ?? key[2]?.replace(/''/g, "'") ?? key[3]) : undefined;
-    return name !== undefined && name !== ''
-      ? `duplicated mapping key ${JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name)} (a key may appear only once in a mapping)`
-      : reason;
-  }
-  const c = text.codePointAt(at);
-  if (
-    c !== undefined &&
-    (c < 0x20 || (c >= 0x7f && c <= 0x9f)) &&
-    c !== 0x09 &&
-    c !== 0x0a &&
-    c !== 0x0d
-  ) {
-    return `control character U+${c.toString(16).toUpperCase().padStart(4, '0')} (only tab, line feed and carriage return may appear as they are; in a double-quoted string write it as "\\x${c.toString(16).padStart(2, '0')}")`;
-  }
-  if (reason === 'deficient indentation') {
-    // js-yaml says this inside a quoted string or a flow collection that runs on past its line:
-    // most often a quote that is never closed. Name the line where it opened.
-    const lines = text.slice(0, at).split('\n');
-    for (let n = lines.length - 2; n >= Math.max(0, lines.length - 50); n--) {
-      const open = unclosedQuote(lines[n]);
-      if (open)
-        return `the string opened with ${open.quote} at line ${n + 1}, column ${open.column} is not closed, or its next line is indented less than it (deficient indentation)`;
-    }
-  }
-  return reason;
-}
-
-/** A quoted scalar that starts on this line and does not end on it: its quote and column. */
-function unclosedQuote(line: string): { quote: string; column: number } | undefined {
-  let open: { quote: string; column: number } | undefined;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (open === undefined) {
-      if (ch === '#' && (i === 0 || line[i - 1] === ' ')) break;
-      // A quote opens a scalar only where a node may start: at the line's start or after : - [ { ,
-      if ((ch === '"' || ch === "'") && /(^|[:\-[{,])\s*$/.test(line.slice(0, i)))
-        open = { quote: ch, column: i + 1 };
-    } else if (open.quote === '"' && ch === '\\') i++;
-    else if (ch === open.quote) {
-      if (ch === "'" && line[i + 1] === "'") i++;
-      else open = undefined;
-    }
-  }
-  return open;
-}
-
-/** A YAML parse failure as a one-line message with its position (1-based), never a stack. */
-export function describeYamlError(err: unknown): YamlError {
-  if (err instanceof YAMLException) {
-    const mark = (
-      err as unknown as {
-        mark?: { line?: number; column?: number; buffer?: string; position?: number };
-      }
-    ).mark;
-    const reason = (err as unknown as { reason?: string }).reason ?? err.message.split('\n')[0];
-    return {
-      message: explainYamlError(reason, mark?.buffer, mark?.position),
-      line: mark?.line !== undefined ? mark.line + 1 : undefined,
-      column: mark?.column !== undefined ? mark.column + 1 : undefined,
-    };
-  }
-  if (err instanceof RangeError) return { message: 'input nests too deeply to process' };
-  return { message: err instanceof Error ? err.message : String(err) };
-}
+export { describeYamlError, type YamlError } from './yaml-errors.js';

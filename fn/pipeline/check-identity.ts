@@ -1,9 +1,10 @@
 // Stages (each database): a served apiVersion, and a name and namespace the API server would take
 // (checkIdentity: false, and reported, when the database itself would be refused: every name
-// dbtls derives starts from them); then the names derived from it (checkDerivedNames).
+// dbtls derives starts from them; a database without a namespace is rendered for "default", with
+// a warning); then the names derived from it (checkDerivedNames).
 import type { DatabaseKind } from '../contract/kind.js';
 import type { Mode } from '../contract/settings.js';
-import type { KubeObject } from '../io/objects.js';
+import { describeObject, type KubeObject } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
 import { dns1123SubdomainErrors } from '../validate/go-formats.js';
 import { namespaceProblem } from '../validate/namespace.js';
@@ -37,6 +38,7 @@ export function checkIdentity(db: KubeObject, kind: DatabaseKind, report: Report
     );
     return false;
   }
+  if (!db.metadata.namespace) report.warn(at('metadata', 'namespace'), noNamespace(db));
   return true;
 }
 
@@ -54,4 +56,15 @@ export function checkDerivedNames(
 ): void {
   reportGeneratedNames(rendered, report);
   if (mode !== 'standalone') reportOperatorServiceName(db, kind.operator, report);
+}
+
+/** What a database without a namespace is rendered for, and how to say where it goes. */
+function noNamespace(db: KubeObject): string {
+  return (
+    `${describeObject(db)} has no metadata.namespace, so dbtls takes "default": its ` +
+    'Certificates, Services and the DNS names in them are rendered for namespace "default" ' +
+    "(kubectl would apply the database itself to its context's namespace); set " +
+    'metadata.namespace, or for render and check pass --default-namespace (Argo CD passes the ' +
+    "Application's destination namespace)"
+  );
 }

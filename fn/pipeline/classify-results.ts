@@ -1,47 +1,18 @@
-// What classifying the items reports: a List that hides a database, an item that is not a
+// What classifying the items reports: an item (or an entry of a List) that is not a
 // Kubernetes object, dbtls's own output where it does not belong or its annotation copied onto a
 // user's object, and a resource that is almost one dbtls checks.
 import type { KindRegistry } from '../contract/registry.js';
-import {
-  annotationsOf,
-  describeObject,
-  groupOf,
-  isObj,
-  type KubeObject,
-  type Obj,
-} from '../io/objects.js';
+import { annotationsOf, describeObject, groupOf, isObj, type KubeObject } from '../io/objects.js';
 import { GENERATED_TYPES } from '../io/own-output.js';
 import type { itemProblems } from '../io/resource-list.js';
 import { fileOf, type ResourceRef, type Result, resultField, resultFor } from '../io/results.js';
 import { GENERATED_FROM } from '../render/metadata.js';
-import { at } from '../util/field-path.js';
-
-/**
- * kubectl's List passes through as it is; dbtls does not look inside, so a database there would go
- * unchecked: an error for each.
- */
-export function listProblems(list: Obj, i: number, kinds: KindRegistry): Result[] {
-  const results: Result[] = [];
-  (list.items as unknown[]).forEach((inner, j) => {
-    if (!kinds.find(inner)) return;
-    const kind = String((inner as Obj).kind);
-    results.push({
-      severity: 'error',
-      message:
-        `items[${i}] is a List holding ${describeObject(inner as Obj)} at items[${j}]: ` +
-        `dbtls does not look inside a List, so that ${kind} would be neither checked nor ` +
-        `rendered; give it its own document`,
-      field: resultField(at('items', j)),
-      ...(fileOf(list) ? { file: fileOf(list) } : {}),
-    });
-  });
-  return results;
-}
+import { at, type FieldPath } from '../util/field-path.js';
 
 /** An item that is not a Kubernetes object: named by position, and by apiVersion/kind/name when those are readable. */
 export function malformedItem(
   item: unknown,
-  i: number,
+  label: FieldPath,
   problems: ReturnType<typeof itemProblems>,
 ): Result {
   const md = isObj(item) && isObj(item.metadata) ? item.metadata : {};
@@ -65,7 +36,7 @@ export function malformedItem(
   return {
     severity: 'error',
     message:
-      `items[${i}] ${problems.map((p) => p.text).join('; ')}; every item must be a ` +
+      `${label} ${problems.map((p) => p.text).join('; ')}; every item must be a ` +
       `Kubernetes object`,
     ...ref,
     ...(problems[0].path ? { field: resultField(problems[0].path) } : {}),

@@ -14,6 +14,7 @@ import { checkCollisions } from './check-collisions.js';
 import { classifyItems } from './classify.js';
 import { connectWorkloads } from './connect-workloads.js';
 import { InputIndex } from './input-index.js';
+import { settleEarlierOutput } from './earlier-output.js';
 import { keepIdentityOnly } from './keep-identity.js';
 import { markCatalogObjects } from './mark-catalog-objects.js';
 import { placeOutput } from './place-output.js';
@@ -37,7 +38,7 @@ export function runFunction(
 
   list.items = keepIdentityOnly(list.items, kinds);
   const validate = config.settings.mode === 'validate';
-  const { kept, objects } = classifyItems(list.items, validate, kinds, results);
+  const { kept, objects, earlier } = classifyItems(list.items, validate, kinds, results);
 
   // As a kustomize generator, the functionConfig is the one database to render.
   const generator = config.generatorSource;
@@ -59,7 +60,8 @@ export function runFunction(
   // In validate mode every check of a connection runs, and no workload is changed.
   const changedWorkloads = validate ? new Map() : replaced;
   results.push(...connectWorkloads(objects, targets, rendered, changedWorkloads, run));
-  return withResults(list, placeOutput(kept, replaced, rendered, validate), results);
+  const items = settleEarlierOutput(kept, earlier, rendered, results);
+  return withResults(list, placeOutput(items, replaced, rendered, validate), results);
 }
 
 function sameObject(a: KubeObject, b: KubeObject): boolean {

@@ -4,6 +4,7 @@
 import type { KindRegistry } from '../contract/registry.js';
 import { annotationsOf, groupOf, isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { identityOnly } from '../io/item-sources.js';
+import { isListObject } from '../io/lists.js';
 import { itemProblems } from '../io/resource-list.js';
 
 /** Groups read in full besides the kinds' own: cert-manager's (issuers) and dbtls's (its policy). */
@@ -19,11 +20,11 @@ export function keepIdentityOnly(items: readonly Obj[], kinds: KindRegistry): Ob
 /**
  * Whether dbtls reads more of an item than its identity: databases, issuers and Certificates,
  * the kinds' groups and the groups under them (near misses, referenced kinds), its own policy,
- * kubectl's List, workloads with a dbtls.dev annotation (applications that connect), and whatever
+ * a List (kubectl's, or any *List, whose entries are read), workloads with a dbtls.dev annotation (applications that connect), and whatever
  * is malformed (reported in full).
  */
 function readsWhole(item: unknown, groups: RegExp): boolean {
-  if (!isObj(item) || item.kind === 'List' || itemProblems(item).length > 0) return true;
+  if (!isObj(item) || isListObject(item) || itemProblems(item).length > 0) return true;
   if (groups.test(groupOf(String(item.apiVersion)))) return true;
   for (const key in annotationsOf(item as KubeObject))
     if (key.startsWith('dbtls.dev/')) return true;

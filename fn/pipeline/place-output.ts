@@ -1,9 +1,11 @@
 // Stage: the output items. The items kept, in their order, each changed one in place of its input
-// (keeping its text where dbtls did not change it: fn/io/item-sources.ts), then what was
+// (keeping its text where dbtls did not change it: fn/io/item-sources.ts; a List's entries folded
+// back into it), then what was
 // generated, each source's objects in one file beside it so that `kpt fn render` writes them there.
 // Validate mode built the Certificates only to check them: the full KubeDB creates its own.
 import { type KubeObject, merged, namespaceOf, type Obj } from '../io/objects.js';
 import { markDerived } from '../io/item-sources.js';
+import { refoldLists } from '../io/lists.js';
 import {
   fileOf,
   INDEX_ANNOTATION,
@@ -21,7 +23,8 @@ export function placeOutput(
   validate: boolean,
 ): Obj[] {
   const generated = validate ? [] : rendered.flatMap((r) => placeBeside(r.source, r.objects));
-  const items = kept.map((o) => {
+  // Lists are written back whole, with what dbtls changed in their entries (fn/io/lists.ts).
+  const items = refoldLists(kept, (o) => {
     const changed = replaced.get(o as KubeObject);
     return changed ? markDerived(changed, o) : o;
   });

@@ -80,7 +80,10 @@ function fraction(v: bigint, size: bigint): string {
   const rest = v % size;
   if (rest === 0n) return whole.toString();
   const digits = size.toString().length - 1;
-  return `${whole}.${rest.toString().padStart(digits, '0').replace(/0+$/, '')}`;
+  const padded = rest.toString().padStart(digits, '0');
+  let end = padded.length;
+  while (end > 0 && padded.charCodeAt(end - 1) === 48) end--; // trailing zeros (not /0+$/: quadratic)
+  return `${whole}.${padded.slice(0, end)}`;
 }
 
 export const HOUR = 3_600_000_000_000n;

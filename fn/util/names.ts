@@ -11,6 +11,11 @@ export function nameWithSuffix(name: string, suffix: string): string {
   return trimDashes(flat(name.slice(0, room), '-', suffix));
 }
 
+/** Without leading and trailing dashes; a loop, as `/-+$/` backtracks quadratically on long dash runs. */
 function trimDashes(s: string): string {
-  return s.replace(/^-+|-+$/g, '');
+  let from = 0;
+  let to = s.length;
+  while (from < to && s.charCodeAt(from) === 45) from++;
+  while (to > from && s.charCodeAt(to - 1) === 45) to--;
+  return s.slice(from, to);
 }

@@ -135,12 +135,14 @@ describe('dbtls render DIR', () => {
   });
 
   it('on an error prints no manifests, the problems on stderr, and exits 1', () => {
-    const r = runDist('', ['render', brokenPackage()]);
+    const dir = brokenPackage();
+    const r = runDist('', ['render', dir]);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
+    // Placed as check places it: file, line and column first.
     expect(r.stderr).toBe(
-      `${SECRET_NOTE}\n` +
-        'error: Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster (Postgres/demo/pg, spec.tls.issuerRef.name)\n',
+      `${dir}/postgres.yaml:8:1: ${SECRET_NOTE}\n` +
+        `${dir}/postgres.yaml:16:7: error: Issuer "nope" not found in namespace "demo"; add it to the input, or list it in externalIssuers if it exists only in the cluster (Postgres/demo/pg, spec.tls.issuerRef.name)\n`,
     );
   });
 });

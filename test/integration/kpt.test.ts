@@ -231,7 +231,7 @@ describe.skipIf(noImage)('kpt fn eval', () => {
     const r = run('kpt', ['fn', 'eval', pkg, '--image', IMAGE, '--', 'mode=operater']);
     expect(r.status).toBe(1);
     expect(r.stderr + r.stdout).toContain(
-      '[error] v1/ConfigMap/function-input data.mode: must be one of standalone, operator, validate; got "operater"',
+      '[error] v1/ConfigMap/function-input data.mode: data.mode must be one of standalone, operator, validate; got "operater"',
     );
     expect(snapshot(pkg)).toEqual(before);
   });

@@ -69,9 +69,10 @@ export function checkOwnMount(
   at: FieldPath,
   a: Apply,
 ): boolean {
-  const path = posix.normalize(String(m.mountPath)).replace(/\/+$/, '') || '/';
+  // normalize leaves at most one trailing slash: /\/$/ is exact, and linear where /\/+$/ was not.
+  const path = posix.normalize(String(m.mountPath)).replace(/\/$/, '') || '/';
   for (const o of ownMounts) {
-    const theirs = posix.normalize(String(o.mountPath)).replace(/\/+$/, '') || '/';
+    const theirs = posix.normalize(String(o.mountPath)).replace(/\/$/, '') || '/';
     if (path === theirs) {
       a.report.error(
         at.child('mountPath'),
