@@ -155,7 +155,7 @@ describe.skipIf(skip)('kubectl kustomize, dbtls as a generator', () => {
     const r = build(dir);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(
-      'error: must be one of standalone, operator, validate; got "operater" (Postgres/demo/pg, metadata.annotations.dbtls.dev/mode)',
+      'error: metadata.annotations.dbtls.dev/mode must be one of standalone, operator, validate; got "operater" (Postgres/demo/pg, metadata.annotations.dbtls.dev/mode)',
     );
   });
 
