@@ -96,6 +96,12 @@ const EXPECT: Record<string, (r: ReturnType<typeof runBlock>) => void> = {
     expect(r.stdout).toContain('examples/postgres/postgres.yaml:8:1: info: the workload reads');
     expect(r.stdout).toContain('dbtls help | --help | --version');
   },
+  'npm run build && node dist/dbtls.js admission': (r) => {
+    expect(afterNpm(r.stdout)).toBe(
+      readFileSync(join(ROOT, 'examples/admission/.expected/admission.yaml'), 'utf8'),
+    );
+    expect(r.stderr).toContain('dbtls admission: not enforced at admission (render time only)');
+  },
   'bash scripts/build-image.sh': (r) =>
     expect(r.stdout + r.stderr).toContain('Successfully tagged ghcr.io/dbtls/dbtls:v0.1.0'),
   'bash scripts/build-image.sh\nexport KPT_FN_RUNTIME=podman': (r) => {
