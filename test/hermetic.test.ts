@@ -323,7 +323,7 @@ describe('render DIR and check DIR write nothing', () => {
 // ---- supply chain: what the bundle can reach, and what it is built from ----------------------
 
 describe('supply chain', () => {
-  it('the bundle loads no network, process or worker module: only fs, path, buffer, process and util', () => {
+  it('the bundle loads no process or worker module, and of net only its address helpers: fs, path, buffer, process, util, net', () => {
     const bundle = readFileSync(DIST, 'utf8');
     // calls, not the text of ajv's code templates ('require("ajv/dist/runtime/…")' inside a string)
     const required = new Set(
@@ -331,9 +331,26 @@ describe('supply chain', () => {
         m[1].replace(/^node:/, ''),
       ),
     );
-    // util: isDeepStrictEqual, to compare a repository's policy rule with the platform's.
-    expect([...required].sort()).toEqual(['buffer', 'fs', 'path', 'process', 'util']);
+    // util: isDeepStrictEqual, to compare a repository's policy rule with the platform's; net:
+    // isIP and BlockList, to hold IP addresses to the policy's ranges (no socket: see below).
+    expect([...required].sort()).toEqual(['buffer', 'fs', 'net', 'path', 'process', 'util']);
     expect(bundle).not.toMatch(/\bimport\(|process\.binding|fetch\(/);
+  });
+
+  it('takes nothing from node:net but isIP and BlockList, which open no socket', () => {
+    const files = readdirSync(join(ROOT, 'fn'), { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith('.ts'),
+    );
+    const taken = new Set<string>();
+    for (const f of files) {
+      const text = readFileSync(join(ROOT, 'fn', f), 'utf8');
+      for (const m of text.matchAll(/^import (.*) from 'node:net';$/gm)) {
+        const named = /^\{([^}]*)\}$/.exec(m[1].trim());
+        expect(named, `${f}: ${m[0]}`).not.toBeNull();
+        for (const n of named![1].split(',')) taken.add(n.trim().replace(/^type /, ''));
+      }
+    }
+    expect([...taken].sort()).toEqual(['BlockList', 'isIP']);
   });
 
   it('package-lock.json locks every package by sha512 integrity, and the tree under test is the locked one', () => {

@@ -249,7 +249,8 @@ describe('spec.version names a catalog object', () => {
       metadata: { name: 'p' },
       spec: { versions: [{ kind, name: 'corp-16', version: '16.4' }] },
     });
-    const catalogs = KINDS.map((k) => k.versionNaming?.catalogKind);
+    // Redis and RedisSentinel both name a RedisVersion: the schema lists each catalog kind once.
+    const catalogs = [...new Set(KINDS.map((k) => k.versionNaming?.catalogKind))];
     expect(catalogs).toContain('VaultServerVersion');
     for (const c of catalogs) expect(errorsOf(run([], 'operator', policy(c!)))).toEqual([]);
     const [refused] = errorsOf(run([], 'operator', policy('ElasticsearchVersion')));

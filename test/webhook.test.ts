@@ -327,11 +327,18 @@ describe('webhook errors reported where they can be fixed', () => {
   });
 
   it('accepts wildcards and upper case in dnsNames', () => {
-    const r = run(
-      postgres(
-        tls([{ alias: 'server', dnsNames: ['*.db.example.com', 'DB.Example.com', 'x1-2.y'] }]),
-      ),
+    // A wildcard outside the cluster is the policy's to allow (certificateNames); the webhook
+    // takes it.
+    const policy = {
+      apiVersion: 'dbtls.dev/v1alpha1',
+      kind: 'DatabaseTLSPolicy',
+      metadata: { name: 'p' },
+      spec: { rules: { certificateNames: { allowedDNSSuffixes: ['example.com', 'y'] } } },
+    };
+    const db = postgres(
+      tls([{ alias: 'server', dnsNames: ['*.db.example.com', 'DB.Example.com', 'x1-2.y'] }]),
     );
+    const r = runFn(resourceList([issuer(), db], policy));
     expect(resultsOf(r).filter((x) => x.severity !== 'info')).toEqual([]);
   });
 

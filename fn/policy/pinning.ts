@@ -64,6 +64,7 @@ export function readPinnedSettings(
       kinds.all,
       (path, message) =>
         errors.push(resultFor(policy, 'error', message, at('spec', 'rules', ...path))),
+      platformPolicy !== undefined,
     );
     if (errors.length) return { ...base, results: [...results, ...errors] };
     const by = describeRepository(policy);

@@ -25,7 +25,8 @@ type RuleName = keyof PolicyRules;
 
 /**
  * The platform's rules tightened by the repository's. `platform` names the platform's policy in
- * messages (its file); `bad` receives each loosening, at its path under spec.rules.
+ * messages (its file); `bad` receives each loosening, at its path under spec.rules. Without a
+ * platform policy (`pinned` false: flags or a ConfigMap alone), the rules that grant are added too.
  */
 export function tightenRules(
   platform: PolicyRules,
@@ -33,6 +34,7 @@ export function tightenRules(
   platformName: string,
   kinds: readonly DatabaseKind[],
   bad: Loosening,
+  pinned = true,
 ): PolicyRules {
   const m: Merge = { platform: platformName, bad, kinds };
   const out: PolicyRules = { ...platform };
@@ -41,7 +43,7 @@ export function tightenRules(
     const r = repository[name];
     if (r === undefined) continue;
     if (p === undefined) {
-      if (name in GRANTS) m.bad([name], grantedByRepository(name, m));
+      if (pinned && name in GRANTS) m.bad([name], grantedByRepository(name, m));
       else (out as Record<string, Rule>)[name] = r;
       continue;
     }
