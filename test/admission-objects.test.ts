@@ -366,3 +366,38 @@ describe('the function with a DatabaseTLSAdmission function config', () => {
     ]);
   });
 });
+
+describe("a kind's conditional aliases, as admission reads them", () => {
+  const withField = (path: readonly string[], value: unknown): Record<string, unknown> => {
+    const root: Record<string, unknown> = {};
+    let at = root;
+    for (const [i, key] of path.entries()) {
+      if (i === path.length - 1) at[key] = value;
+      else at = (at[key] = {}) as Record<string, unknown>;
+    }
+    return root;
+  };
+  const probe = (kind: (typeof KINDS)[number], extra: Record<string, unknown>) => {
+    const o = {
+      apiVersion: `${kind.group}/${kind.versions[0]}`,
+      kind: kind.kind,
+      metadata: { name: 'db', namespace: 'default' },
+      ...extra,
+    } as any;
+    o.spec = { ...(o.spec ?? {}), tls: { issuerRef: { kind: 'Issuer', name: 'ca' } } };
+    return o;
+  };
+
+  it('are issued exactly where the declared field holds the declared value', () => {
+    const declared = KINDS.filter((k) => k.conditionalAliases?.length);
+    expect(declared.map((k) => k.kind)).toContain('MSSQLServer');
+    for (const kind of declared)
+      for (const c of kind.conditionalAliases!) {
+        expect(kind.aliases(probe(kind, withField(c.path, c.equals)))).toContain(c.alias);
+        expect(kind.aliases(probe(kind, withField(c.path, `not-${c.equals}`)))).not.toContain(
+          c.alias,
+        );
+        expect(kind.aliases(probe(kind, {}))).not.toContain(c.alias);
+      }
+  });
+});

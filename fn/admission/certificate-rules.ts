@@ -39,6 +39,15 @@ export function alwaysIssued(kind: DatabaseKind<any>): readonly string[] {
   return kind.aliases(probe);
 }
 
+type Conditional = NonNullable<DatabaseKind['conditionalAliases']>[number];
+
+/** `object.<path> == <value>`, false where a field on the way is absent. */
+function fieldEquals(c: Conditional): string {
+  const steps = c.path.map((_, i) => `object.${c.path.slice(0, i + 1).join('.')}`);
+  const present = steps.map((s) => `has(${s})`).join(' && ');
+  return `(${present} && ${steps[steps.length - 1]} == ${celString(c.equals)})`;
+}
+
 /** A message that names a certificate by its alias: as plain text, or as CEL around an expression. */
 export interface AliasMessage {
   text(alias: string): string;
@@ -63,18 +72,24 @@ export function everyAliasSets(
 ): Validation[] {
   const groups = new Map<string, DatabaseKind<any>[]>();
   for (const kind of kinds) {
-    const key = JSON.stringify(alwaysIssued(kind));
+    const key = JSON.stringify([alwaysIssued(kind), kind.conditionalAliases ?? []]);
     groups.set(key, [...(groups.get(key) ?? []), kind]);
   }
   return [...groups].map(([key, group]) => {
-    const aliases = JSON.parse(key) as string[];
+    const [aliases, conditional] = JSON.parse(key) as [string[], Conditional[]];
     const sets = (a: string) =>
       `${ENTRY_INDICES}.exists(i, i < size(variables.certificates) && ` +
       `variables.certificates[i].alias == ${a} && ${has('variables.certificates[i]')})`;
     const forKinds = `!(object.kind in ${celList(group.map((k) => k.kind))})`;
-    const first = `${celList(aliases)}.filter(a, !(${sets('a')}))[0]`;
+    // The aliases this object issues: the kind's own, and each conditional one whose field holds
+    // its value.
+    const issued = [
+      celList(aliases),
+      ...conditional.map((c) => `(${fieldEquals(c)} ? ${celList([c.alias])} : [])`),
+    ].join(' + ');
+    const first = `(${issued}).filter(a, !(${sets('a')}))[0]`;
     return {
-      expression: `!variables.issuing || ${forKinds} || ${celList(aliases)}.all(a, ${sets('a')})`,
+      expression: `!variables.issuing || ${forKinds} || (${issued}).all(a, ${sets('a')})`,
       message: message.text(aliases[0]),
       messageExpression: `[${first}].map(a, ${message.cel('a')})[0]`,
     };

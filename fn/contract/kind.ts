@@ -211,6 +211,12 @@ export interface DatabaseKind<Plan = unknown> {
   /** Aliases this object issues, in order; the user may customise exactly these. */
   aliases(db: KubeObject): readonly string[];
   /**
+   * The aliases `aliases` adds only when a field holds a value (MSSQLServer's endpoint: with
+   * spec.topology.mode AvailabilityGroup), said as data: what sees only the object (admission's
+   * CEL) asks the same question. test/admission-objects.test.ts holds it to `aliases`.
+   */
+  conditionalAliases?: readonly { alias: string; path: readonly string[]; equals: string }[];
+  /**
    * Aliases the operator knows but issues no certificate for with this object, each with why
    * (e.g. MSSQLServer's endpoint without an availability group): an entry of one is ignored, as
    * the operator ignores it, with a warning that says why.

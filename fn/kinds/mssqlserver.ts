@@ -159,6 +159,9 @@ export const mssqlserver = defineKind<MSSQLPlan>({
     'Microsoft SQL Server: server, client (and endpoint for AvailabilityGroup) certificates; mssql.conf with TLS, forceencryption from clientTLS',
   aliases: (db) =>
     isAvailabilityGroup(db) ? ['server', 'client', 'endpoint'] : ['server', 'client'],
+  conditionalAliases: [
+    { alias: 'endpoint', path: ['spec', 'topology', 'mode'], equals: 'AvailabilityGroup' },
+  ],
   unissuedAliases: (db): Record<string, string> =>
     isAvailabilityGroup(db)
       ? {}
