@@ -44,7 +44,7 @@ import { versionNumbers } from '../catalog/versions.js';
 import { nameWithSuffix } from '../util/names.js';
 import { defineKind, type KindContext } from './kind.js';
 // spec.version names a RedisVersion, as a Redis's does, under the same naming schemes.
-import { VERSION_NAMING } from './redis.js';
+import { REDIS_VERSION_RULES, TLS_SINCE_MAJOR, VERSION_NAMING } from './redis.js';
 import {
   monitoredBy,
   SENTINEL_CERT_DIR,
@@ -63,7 +63,6 @@ import {
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const REDIS_UID = 999; // the redis user of the official redis image
 const KEY_MODE = 0o440;
-const TLS_SINCE_MAJOR = 6;
 const OWN_PASSWORD_ENV = 'SENTINEL_PASSWORD';
 
 const OPERATOR_ONLY = operatorOnlyFields(
@@ -98,14 +97,7 @@ export const redisSentinel = defineKind<SentinelPlan>({
   plan(ctx) {
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
-    const { engine } = readUpstreamVersion(ctx, spec, {
-      ...VERSION_NAMING,
-      product: 'Redis',
-      image: 'redis',
-      example: '7.4.1',
-      dependsOn: 'dbtls does not check that it has TLS (Redis 6 or later)',
-      refusesDeprecated: true,
-    });
+    const { engine } = readUpstreamVersion(ctx, spec, REDIS_VERSION_RULES);
     const major = versionNumbers(engine)[0];
     if (ctx.tls !== undefined && major < TLS_SINCE_MAJOR)
       report.error(

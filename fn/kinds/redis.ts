@@ -117,7 +117,17 @@ const REDIS_UID = 999; // the redis user of the official redis image
 const KEY_MODE = 0o440;
 const MIN_SHARDS = 3;
 const MIN_SHARD_REPLICAS = 2;
-const TLS_SINCE_MAJOR = 6;
+export const TLS_SINCE_MAJOR = 6;
+
+/** How Redis (and RedisSentinel, whose spec.version names a RedisVersion too) reads spec.version. */
+export const REDIS_VERSION_RULES = {
+  ...VERSION_NAMING,
+  product: 'Redis',
+  image: 'redis',
+  example: '7.4.1',
+  dependsOn: 'dbtls does not check that it has TLS (Redis 6 or later)',
+  refusesDeprecated: true,
+};
 
 const OPERATOR_ONLY = operatorOnlyFields(
   'init',
@@ -162,14 +172,7 @@ export const redis = defineKind<RedisPlan>({
     const { report } = ctx;
     const spec = ctx.db.spec as Obj;
     const standalone = ctx.settings.mode === 'standalone';
-    const { engine } = readUpstreamVersion(ctx, spec, {
-      ...VERSION_NAMING,
-      product: 'Redis',
-      image: 'redis',
-      example: '7.4.1',
-      dependsOn: 'dbtls does not check that it has TLS (Redis 6 or later)',
-      refusesDeprecated: true,
-    });
+    const { engine } = readUpstreamVersion(ctx, spec, REDIS_VERSION_RULES);
     const major = versionNumbers(engine)[0];
     if (ctx.tls !== undefined && major < TLS_SINCE_MAJOR) {
       report.error(
