@@ -4,7 +4,6 @@
 // in its allowedIPRanges. Without the rule, a plain external DNS name or IP address is allowed; a
 // wildcard outside the cluster, and a service template's externalIPs (which take that address's
 // traffic from every pod of the cluster, CVE-2020-8554), need the rule.
-import { BlockList, isIP } from 'node:net';
 import type { KindContext } from '../contract/kind.js';
 import type { PolicyRules } from '../contract/settings.js';
 import type { CertificateOverride } from '../contract/tls.js';
@@ -12,6 +11,7 @@ import { isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { clusterNamespaceOf, foreignNames, normalDNSName } from '../validate/certificate-names.js';
 import type { DeclaredNames } from '../validate/service-templates.js';
 import { at, type FieldPath } from '../util/field-path.js';
+import { inRanges, isLoopback, singleRange } from '../util/ip.js';
 import { matches, NO_RULES } from './matching.js';
 
 type NamesRule = NonNullable<PolicyRules['certificateNames']>;
@@ -21,24 +21,6 @@ function ruleFor(ctx: KindContext): NamesRule | undefined {
   const rule = (ctx.settings.rules ?? NO_RULES).certificateNames;
   return rule && matches(rule.match, ctx.db) ? rule : undefined;
 }
-
-/** Loopback addresses name the pod itself: every kind's defaults may hold them. */
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
-
-function inRanges(ip: string, ranges: readonly string[]): boolean {
-  const list = new BlockList();
-  for (const r of ranges) {
-    const [net, bits] = r.split('/');
-    const family = isIP(net) === 6 ? 'ipv6' : 'ipv4';
-    list.addSubnet(net, Number(bits), family);
-  }
-  const family = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
-  return list.check(ip, family);
-}
-
-const isLoopback = (ip: string) => LOOPBACK.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4');
 
 /** Why an external DNS name is not allowed, if it is not. */
 function externalNameProblem(name: string, rule: NamesRule | undefined): string | undefined {
@@ -53,10 +35,11 @@ function externalNameProblem(name: string, rule: NamesRule | undefined): string 
   return `is outside the cluster and under none of the policy rule ${RULE}.allowedDNSSuffixes (${suffixes.join(', ')}); ${add}`;
 }
 
+/** Why an IP address is not allowed, if it is not; loopback addresses name the pod itself. */
 function ipProblem(ip: string, rule: NamesRule | undefined): string | undefined {
   const ranges = rule?.allowedIPRanges;
   if (!ranges || isLoopback(ip) || inRanges(ip, ranges)) return undefined;
-  const single = isIP(ip) === 6 ? `${ip}/128` : `${ip}/32`;
+  const single = singleRange(ip);
   return `is outside the policy rule ${RULE}.allowedIPRanges (${ranges.join(', ')}); add "${single}" to allow it`;
 }
 
@@ -131,7 +114,7 @@ export function checkExternalIPs(ctx: KindContext, declared: DeclaredNames | und
   for (const { ip, path } of declared?.externalIPs ?? []) {
     const ranges = rule?.allowedIPRanges;
     if (ranges && inRanges(ip, ranges)) continue;
-    const single = isIP(ip) === 6 ? `${ip}/128` : `${ip}/32`;
+    const single = singleRange(ip);
     ctx.report.error(
       path,
       `externalIP "${ip}" makes the Service take the traffic every pod of the cluster sends to ` +

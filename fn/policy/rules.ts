@@ -15,7 +15,6 @@ import type {
   Rule,
 } from '../contract/settings.js';
 import type { IssuerRef } from '../contract/tls.js';
-import { isIP } from 'node:net';
 import { isObj, type KubeObject, type Obj } from '../io/objects.js';
 import { type Result, resultFor } from '../io/results.js';
 import { readGrantList } from '../connect/grants.js';
@@ -24,6 +23,7 @@ import { at, type FieldPath } from '../util/field-path.js';
 import { DEFAULT_DURATION } from '../validate/certificate-lifetime.js';
 import { dnsNameProblem } from '../validate/go-formats.js';
 import { NO_RULES } from './matching.js';
+import { ipVersion } from '../util/ip.js';
 
 // The rules' types are the contract's (fn/contract/settings.ts): kinds read them too.
 export type { Enforcement, LabelSelector, Match, PolicyRules };
@@ -252,7 +252,7 @@ function readCertificateNames(r: Obj, bad: Bad): PolicyRules['certificateNames']
   });
   ranges?.forEach((cidr, i) => {
     const [ip, bits, ...rest] = cidr.split('/');
-    const family = isIP(ip);
+    const family = ipVersion(ip);
     const max = family === 6 ? 128 : 32;
     const n = Number(bits);
     if (family === 0 || rest.length > 0 || !/^\d{1,3}$/.test(bits ?? '') || n > max)

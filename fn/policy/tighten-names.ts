@@ -2,11 +2,11 @@
 // repository's allowClients can only name clients the platform's grants already cover, and its
 // certificateNames only DNS suffixes under the platform's and IP ranges inside them. What the
 // repository lists beyond that is an error; what is left is the narrower list.
-import { BlockList, isIP } from 'node:net';
 import type { DatabaseKind } from '../contract/kind.js';
 import type { ClientGrant, PolicyRules, Rule } from '../contract/settings.js';
 import { isAdministrative } from '../connect/grants.js';
 import type { Segment } from '../util/field-path.js';
+import { rangeInside } from '../util/ip.js';
 
 /** Where a loosening is reported (a path under spec.rules), and what names the platform. */
 export interface Narrowing {
@@ -47,16 +47,6 @@ export function tightenClients(rule: Rule, p: Clients, r: Clients, m: Narrowing)
 
 const underSuffix = (p: string, r: string) => r === p || r.endsWith(`.${p}`);
 
-/** Whether the CIDR `r` lies inside the CIDR `p`. */
-function rangeInside(p: string, r: string): boolean {
-  const [pNet, pBits] = p.split('/');
-  const [rNet, rBits] = r.split('/');
-  const family = isIP(pNet) === 6 ? 'ipv6' : 'ipv4';
-  if (isIP(pNet) !== isIP(rNet) || Number(rBits) < Number(pBits)) return false;
-  const list = new BlockList();
-  list.addSubnet(pNet, Number(pBits), family);
-  return list.check(rNet, family);
-}
 
 /** The repository's list where each entry is within the platform's; the platform's if unset. */
 function narrow(
