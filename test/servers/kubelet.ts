@@ -90,9 +90,27 @@ let swaps = 0;
  * caller has pointed at the renewed secret. Returns the mount paths updated.
  */
 export function swapSecret(podSpec: PodSpecLike, opts: MountOptions, secretName: string): string[] {
+  return swapVolumes(podSpec, opts, 'secret', secretName);
+}
+
+/**
+ * The same update after a ConfigMap changed (what trust-manager's write of a bundle's target
+ * ConfigMap becomes in a pod: the kubelet's atomic writer serves ConfigMap volumes as it serves
+ * Secret ones). The caller has put the new data in `opts.configMaps`.
+ */
+export function swapConfigMap(podSpec: PodSpecLike, opts: MountOptions, name: string): string[] {
+  return swapVolumes(podSpec, opts, 'configMap', name);
+}
+
+function swapVolumes(
+  podSpec: PodSpecLike,
+  opts: MountOptions,
+  kind: 'secret' | 'configMap',
+  name: string,
+): string[] {
   const updated: string[] = [];
   for (const { mount, volume } of mountedVolumes(podSpec, opts)) {
-    if (!secretNames(volume).includes(secretName)) continue;
+    if (!sourceNames(volume, kind).includes(name)) continue;
     const files = volumeFiles(volume, opts)!;
     const target = join(opts.root, mount.mountPath);
     const old = readlinkSync(join(target, '..data'));
@@ -101,8 +119,7 @@ export function swapSecret(podSpec: PodSpecLike, opts: MountOptions, secretName:
     rmSync(join(target, old), { recursive: true, force: true });
     updated.push(mount.mountPath);
   }
-  if (updated.length === 0)
-    throw new Error(`the container mounts no volume of secret ${secretName}`);
+  if (updated.length === 0) throw new Error(`the container mounts no volume of ${kind} ${name}`);
   return updated;
 }
 
@@ -123,11 +140,12 @@ function mountedVolumes(podSpec: PodSpecLike, opts: MountOptions) {
   return out;
 }
 
-function secretNames(volume: any): string[] {
-  if (volume.secret) return [volume.secret.secretName];
+/** The names of the Secrets (or ConfigMaps) whose keys a volume holds. */
+function sourceNames(volume: any, kind: 'secret' | 'configMap'): string[] {
+  if (kind === 'secret' && volume.secret) return [volume.secret.secretName];
+  if (kind === 'configMap' && volume.configMap) return [volume.configMap.name];
   const sources: any[] = volume.projected?.sources ?? [];
-  if (volume.projected) return sources.filter((s) => s.secret).map((s) => s.secret.name);
-  return [];
+  return sources.filter((s) => s[kind]).map((s) => s[kind].name);
 }
 
 type VolumeFile = { path: string; content: Buffer; mode: number };

@@ -1,15 +1,24 @@
-// The test stand-ins themselves: the CA issuer issues exactly what a Certificate asks for, and the
-// kubelet stand-in lays files out with the kubelet's paths, ownership and modes.
+// The test stand-ins themselves: the CA issuer issues exactly what a Certificate asks for, the
+// kubelet stand-in lays files out with the kubelet's paths, ownership and modes, and the
+// trust-manager stand-in writes a bundle as trust-manager's own tests expect.
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import {
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issuer, postgres } from '../helpers.js';
+import { issuer, postgres, ROOT } from '../helpers.js';
 import { createTestCA, issue, type TestCA } from './ca-issuer.js';
 import { SKIP, requireRoot, workDir } from './env.js';
-import { mountVolumes } from './kubelet.js';
+import { mountVolumes, swapConfigMap } from './kubelet.js';
 import { issueAll, renderItems } from './render.js';
+import { assembleBundle, targetConfigMap } from './trust-manager.js';
 
 let work: { dir: string; cleanup: () => void };
 let ca: TestCA;
@@ -202,5 +211,107 @@ describe.skipIf(SKIP)('kubelet stand-in', () => {
       ['/s/k', 0o400, 0],
       ['/s/ca', 0o600, 0],
     ]);
+  });
+});
+
+// trust-manager's test certificates and the outputs its tests expect (test/data/trust-manager).
+const upstream = (i: number) =>
+  readFileSync(join(ROOT, `test/data/trust-manager/test-certificate-${i}.pem`), 'utf8');
+/** test/dummy's JoinCerts: the blocks joined by one line break, none at the end. */
+const joinCerts = (...i: number[]) => i.map(upstream).join('\n');
+
+describe('trust-manager stand-in', () => {
+  // pkg/bundle/internal/source/source_test.go TestBuildBundle, expData (inputs → expected data).
+  it.each([
+    ['one key holding 1 and 2', [`${upstream(1)}\n${upstream(2)}`], [2, 1]],
+    ['the same in the other order', [`${upstream(2)}\n${upstream(1)}`], [2, 1]],
+    ['a ConfigMap source and an inLine one', [upstream(1), upstream(2)], [2, 1]],
+    ['three keys', [`${upstream(1)}\n${upstream(2)}`, upstream(3)], [2, 1, 3]],
+    [
+      'four certificates in two objects',
+      [`${upstream(1)}\n${upstream(2)}`, upstream(3), upstream(4)],
+      [2, 1, 4, 3],
+    ],
+  ])(
+    'assembles %s as trust-manager: ordered by SHA-256, no line break at the end',
+    (_, pems, want) => {
+      expect(assembleBundle(pems)).toBe(joinCerts(...want));
+    },
+  );
+
+  it('deduplicates, drops text between blocks and re-encodes in 64 columns', () => {
+    const a = readFileSync(ca.cert, 'utf8');
+    const long = a.replace(
+      /-----\n([\s\S]*?)\n-----/,
+      (_, b: string) => `-----\n${b.replace(/\n/g, '')}\n-----`,
+    );
+    const bundle = assembleBundle([`comment\n${long}\ntrailer\n`, a, upstream(1)]);
+    expect(bundle.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    expect(bundle).toContain(a.trim());
+    expect(bundle).not.toMatch(/comment|trailer|\n$/);
+  });
+
+  it('refuses what trust-manager refuses: a key, a header, no certificate', () => {
+    expect(() => assembleBundle([readFileSync(ca.key, 'utf8')])).toThrow(
+      "only CERTIFICATE blocks are permitted but found 'PRIVATE KEY'",
+    );
+    const header = upstream(1).replace('-----\n', '-----\nProc-Type: 4,ENCRYPTED\n');
+    expect(() => assembleBundle([header])).toThrow('not permitted to have PEM headers');
+    expect(() => assembleBundle(['nothing'])).toThrow("couldn't find any valid certificates");
+  });
+
+  it("writes a Bundle's target ConfigMap from its sources in the trust namespace", () => {
+    const bundle = {
+      metadata: { name: 'db-roots' },
+      spec: {
+        sources: [
+          { secret: { name: 'old', key: 'tls.crt' } },
+          { configMap: { name: 'extra', key: 'ca.crt' } },
+          { inLine: upstream(3) },
+        ],
+        target: { configMap: { key: 'ca.crt' } },
+      },
+    };
+    const ns = {
+      secrets: { old: { 'tls.crt': upstream(1), 'tls.key': 'not read' } },
+      configMaps: { extra: { 'ca.crt': upstream(2) } },
+    };
+    expect(targetConfigMap(bundle, ns)).toEqual({
+      name: 'db-roots',
+      data: { 'ca.crt': joinCerts(2, 1, 3) },
+    });
+    expect(() => targetConfigMap(bundle, { ...ns, secrets: {} })).toThrow(
+      'no data found in Secret old at key "tls.crt"',
+    );
+  });
+});
+
+describe.skipIf(SKIP)('kubelet stand-in: a ConfigMap update', () => {
+  beforeAll(() => requireRoot());
+
+  it("swaps a ConfigMap volume's ..data to a new directory and removes the old one", () => {
+    const podSpec = {
+      securityContext: { fsGroup: 4242 },
+      containers: [{ name: 'c', volumeMounts: [{ name: 'b', mountPath: '/b', readOnly: true }] }],
+      volumes: [
+        { name: 'b', configMap: { name: 'roots', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+      ],
+    };
+    const root = join(work.dir, 'cm-swap');
+    const opts = { root, secrets: {}, configMaps: { roots: { 'ca.crt': joinCerts(1) } } };
+    mountVolumes(podSpec, opts);
+    const first = readlinkSync(join(root, 'b/..data'));
+    expect(readFileSync(join(root, 'b/ca.crt'), 'utf8')).toBe(joinCerts(1));
+    opts.configMaps.roots = { 'ca.crt': joinCerts(2, 1) };
+    expect(swapConfigMap(podSpec, opts, 'roots')).toEqual(['/b']);
+    expect(readlinkSync(join(root, 'b/..data'))).not.toBe(first);
+    expect(readdirSync(join(root, 'b')).sort()).toEqual(
+      ['..data', readlinkSync(join(root, 'b/..data')), 'ca.crt'].sort(),
+    );
+    expect(readFileSync(join(root, 'b/ca.crt'), 'utf8')).toBe(joinCerts(2, 1));
+    expect(statSync(join(root, 'b/ca.crt')).mode & 0o7777).toBe(0o644);
+    expect(() => swapConfigMap(podSpec, opts, 'other')).toThrow(
+      'the container mounts no volume of configMap other',
+    );
   });
 });
