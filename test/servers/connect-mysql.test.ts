@@ -6,16 +6,14 @@
 // stood in for by a private /etc/hosts naming the Service (`pxc` or `md` → 127.0.0.1, in the
 // client's own mount namespace), so the server certificate is verified against the name the
 // option file gives; `--port` for the test server's port.
-import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issuer } from '../helpers.js';
 import { createTestCA, type TestCA } from './ca-issuer.js';
 import { SKIP, requireRoot, workDir } from './env.js';
-import { mountVolumes } from './kubelet.js';
+import { appMariadb, mountApp } from './app-pod.js';
 import { type MariaDB, MARIADBD, mariadb } from './mariadb-server.js';
-import { remapPaths } from './postgres-server.js';
 import { startPxcPod } from './pxc-pod.js';
 import { issueAll, type Rendered } from './render.js';
 
@@ -84,53 +82,13 @@ async function startServer(): Promise<MariaDB> {
 }
 
 /** The mariadb client as the application's pod: its files, its environment, the Service's name. */
-function runApp(
+async function runApp(
   name: string,
   appSecrets: Record<string, string>,
   sql: string,
 ): Promise<{ ok: boolean; out: string; err: string; env: Record<string, string> }> {
-  const deployment = r.items.find((i) => i.kind === 'Deployment');
-  const podSpec = deployment.spec.template.spec;
-  const container = podSpec.containers[0];
-  const root = join(work.dir, 'apps', name);
-  mkdirSync(root, { recursive: true });
-  const mountPaths: string[] = container.volumeMounts.map((m: any) => m.mountPath);
-  mountVolumes(podSpec, {
-    root,
-    secrets: appSecrets,
-    configMaps: r.configMaps,
-    container: 'app',
-    transform: (_cm, _key, content) => remapPaths(content, mountPaths, root),
-  });
-  const env: Record<string, string> = {};
-  for (const e of container.env) env[e.name] = remapPaths(String(e.value), mountPaths, root);
-  const hosts = join(root, 'hosts');
-  writeFileSync(hosts, `127.0.0.1 localhost\n127.0.0.1 ${target.db}\n`);
-  const script =
-    'mount --bind "$1" /etc/hosts && shift && exec setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"';
-  const args = [
-    '--mount',
-    'sh',
-    '-c',
-    script,
-    'sh',
-    hosts,
-    'mariadb',
-    `--port=${server.port}`,
-    '--batch',
-    '--skip-column-names',
-    '--connect-timeout=5',
-    '-e',
-    sql,
-  ];
-  return new Promise((resolve) => {
-    execFile(
-      'unshare',
-      args,
-      { env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent', ...env }, timeout: 20_000 },
-      (err, stdout, stderr) => resolve({ ok: !err, out: stdout.trim(), err: stderr.trim(), env }),
-    );
-  });
+  const app = mountApp(r, { root: join(work.dir, 'apps', name), secrets: appSecrets });
+  return { ...(await appMariadb(app, target.db, server.port, sql)), env: app.env };
 }
 
 for (const t of TARGETS)

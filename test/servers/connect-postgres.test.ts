@@ -4,14 +4,14 @@
 // these: container paths are remapped under a temporary root, PGHOSTADDR=127.0.0.1 stands in for
 // cluster DNS (the host name `pg` is still what the server certificate is verified against), and
 // PGPORT is the test server's port instead of 5432.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issuer, postgres } from '../helpers.js';
 import { createTestCA, type TestCA } from './ca-issuer.js';
 import { SKIP, requireRoot, workDir } from './env.js';
-import { mountVolumes } from './kubelet.js';
+import { appPsql, mountApp } from './app-pod.js';
 import {
   type Attempt,
   freePort,
@@ -20,7 +20,6 @@ import {
   type Pod,
   postgresBin,
   psql,
-  remapPaths,
   startPod,
 } from './postgres-server.js';
 import { issueAll, type Rendered, renderItems } from './render.js';
@@ -101,43 +100,17 @@ async function serve(auth: 'scram' | 'cert'): Promise<Server> {
 }
 
 /** psql as the application's pod: its volumes laid out by the kubelet stand-in, its environment. */
-function runApp(
+async function runApp(
   s: Server,
   name: string,
   secrets: Record<string, string>,
   extra: Record<string, string> = {},
 ): Promise<Attempt & { env: Record<string, string> }> {
-  const deployment = s.r.items.find((i) => i.kind === 'Deployment');
-  const podSpec = deployment.spec.template.spec;
-  const container = podSpec.containers[0];
-  const root = join(work.dir, 'apps', name);
-  mkdirSync(root, { recursive: true });
-  mountVolumes(podSpec, { root, secrets, configMaps: s.r.configMaps, container: 'app' });
-  const mountPaths: string[] = container.volumeMounts.map((m: any) => m.mountPath);
-  const env: Record<string, string> = {};
-  for (const e of container.env) env[e.name] = remapPaths(String(e.value), mountPaths, root);
-  const rendered = { ...env };
-  Object.assign(env, {
-    PATH: '/usr/bin:/bin',
-    HOME: root,
-    PGHOSTADDR: '127.0.0.1',
-    PGPORT: String(s.pod.port),
-    PGCONNECT_TIMEOUT: '5',
-    ...extra,
-  });
+  const app = mountApp(s.r, { root: join(work.dir, 'apps', name), secrets, container: 'app' });
   const sql =
     "select ssl, current_user, coalesce(client_dn, '') from pg_stat_ssl where pid = pg_backend_pid()";
-  return new Promise((resolve) => {
-    execFile(
-      join(bin!, 'psql'),
-      ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql],
-      // In /, as a container starts: the clone may be in a private directory (0700) nobody
-      // cannot enter, and psql changes back into its working directory.
-      { env, cwd: '/', uid: APP.uid, gid: APP.gid, timeout: 20_000 },
-      (err, stdout, stderr) =>
-        resolve({ ok: !err, out: stdout.trim(), err: stderr.trim(), env: rendered }),
-    );
-  });
+  const adapted = { PGHOSTADDR: '127.0.0.1', PGPORT: String(s.pod.port), ...extra };
+  return { ...(await appPsql(app, sql, adapted)), env: app.env };
 }
 
 /** The application's secret, with the CA of another issuer in its ca.crt. */
