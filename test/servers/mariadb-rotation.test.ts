@@ -2,7 +2,6 @@
 // the rendered tls-reloader container runs its tls-watch.sh beside mariadbd, and a renewal
 // arrives as the kubelet delivers it (a new `..data` target). pxc-pod.ts lays out pod 0 of any
 // rendered MySQL-family StatefulSet; the server here is the one the kind's image would run.
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { MARIADBD, mariadb } from './mariadb-server.js';
 import { subjectOf } from './mysql-profile.js';
 import { type PxcPod, startPxcPod } from './pxc-pod.js';
 import { exampleItems } from './render.js';
+import { serialOf, servedSerial, until } from './renewal.js';
 
 const PASSWORD = 'Md-secret-1';
 const PERIOD = 1;
@@ -21,29 +21,10 @@ let work: { dir: string; cleanup: () => void };
 let ca: TestCA;
 let pod: PxcPod;
 
-function openssl(args: string[], input?: string): Promise<string> {
-  return new Promise((resolve) => {
-    const p = execFile('openssl', args, { timeout: 10_000 }, (_err, out) => resolve(out.trim()));
-    if (input !== undefined) p.stdin!.end(input);
-  });
-}
-async function servedSerial(): Promise<string> {
-  const address = `127.0.0.1:${pod.server.port}`;
-  const hello = await openssl(['s_client', '-starttls', 'mysql', '-connect', address], '');
-  return openssl(['x509', '-noout', '-serial'], hello);
-}
+const servedNow = () => servedSerial(pod.server.port, 'mysql');
 const specOf = (alias: string) =>
   pod.r.certificates.find((c) => c.metadata.labels['dbtls.dev/certificate-alias'] === alias).spec;
 const serverSpec = () => specOf('server');
-async function until<T>(get: () => Promise<T> | T, want: T, ms: number): Promise<T> {
-  const t0 = Date.now();
-  let value = await get();
-  while (value !== want && Date.now() - t0 < ms) {
-    await new Promise((r) => setTimeout(r, 100));
-    value = await get();
-  }
-  return value;
-}
 /** Certificates in the pod's CA bundle (tls-watch.sh writes it). */
 const bundled = () =>
   (
@@ -81,20 +62,15 @@ describe.skipIf(SKIP)('MariaDB kind: certificate rotation in place', () => {
       'tls-reloader',
     ]);
     const pid = pod.mysqldPid();
-    const before = await servedSerial();
+    const before = await servedNow();
     expect(before).toMatch(/^serial=/);
     const renewed = issue(ca, serverSpec(), join(work.dir, 'renewals', '1'));
-    const serial = await openssl(['x509', '-noout', '-serial', '-in', renewed.tlsCrt]);
+    const serial = await serialOf(renewed.tlsCrt);
     expect(serial).not.toBe(before);
     pod.swap(serverSpec().secretName, renewed.dir);
-    const t0 = Date.now();
-    let served = await servedSerial();
-    while (served !== serial && Date.now() - t0 < 10_000) {
-      await new Promise((r) => setTimeout(r, 100));
-      served = await servedSerial();
-    }
-    expect(served).toBe(serial);
-    expect(Date.now() - t0).toBeLessThan(PERIOD * 1000 + 3000);
+    const served = await until(servedNow, serial, 10_000);
+    expect(served.value).toBe(serial);
+    expect(served.ms).toBeLessThan(PERIOD * 1000 + 3000);
     expect(pod.mysqldPid()).toBe(pid);
     expect(pod.server.log()).not.toMatch(/\[ERROR\]/);
     const log = readFileSync(join(pod.root, 'reloader.log'), 'utf8');
@@ -148,18 +124,18 @@ describe.skipIf(SKIP)('MariaDB kind: certificate rotation in place', () => {
       // The issuer's CA changed; the server certificate is renewed first.
       const server = renew('server', newCA);
       pod.swap(serverSpec().secretName, server.dir);
-      expect(await until(bundled, 2, 10_000)).toBe(2);
+      expect((await until(bundled, 2, 10_000)).value).toBe(2);
       const newClient = renew('client', newCA);
       // Reloaded after the bundle: the new server certificate, clients of either CA accepted.
       const served = () => connect(newClient, newCA.cert).then((a) => a.ok);
-      expect(await until(served, true, 10_000)).toBe(true);
+      expect((await until(served, true, 10_000)).value).toBe(true);
       expect(await connect(oldClient, newCA.cert)).toMatchObject({ ok: true });
 
       // The client secret is renewed by the new CA too: the old CA is no longer trusted.
       pod.swap(specOf('client').secretName, renew('client', newCA).dir);
-      expect(await until(bundled, 1, 10_000)).toBe(1);
+      expect((await until(bundled, 1, 10_000)).value).toBe(1);
       const refused = () => connect(oldClient, newCA.cert).then((a) => a.ok);
-      expect(await until(refused, false, 10_000)).toBe(false);
+      expect((await until(refused, false, 10_000)).value).toBe(false);
       const denied = await connect(oldClient, newCA.cert);
       // mariadbd ends the TLS handshake on a client certificate it cannot verify: the client
       // sees the server's alert, or the connection closed, depending on when it reads.

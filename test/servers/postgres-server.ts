@@ -20,6 +20,7 @@ import {
   type MountedFile,
   type MountOptions,
   mountVolumes,
+  swapConfigMap,
   swapSecret,
 } from './kubelet.js';
 import { supervise } from './process.js';
@@ -104,6 +105,8 @@ export interface PodOptions {
   /** Changes the laid-out files before the server starts (e.g. to break the key's mode). */
   beforeStart?: (files: MountedFile[]) => void;
   readyTimeoutMs?: number;
+  /** ConfigMaps the cluster holds besides the rendered ones (what trust-manager writes). */
+  configMaps?: Record<string, Record<string, string>>;
 }
 
 export interface Pod {
@@ -118,6 +121,8 @@ export interface Pod {
   postmasterPid(): number;
   /** The kubelet's update after `secretName` was renewed into `dir` (a new `..data` target). */
   swap(secretName: string, dir: string): void;
+  /** The kubelet's update after ConfigMap `name` changed to `data` (a trust bundle). */
+  swapConfigMap(name: string, data: Record<string, string>): void;
   /** Runs the rendered tls-reloader container of this pod with the watcher's period set. */
   startReloader(periodSeconds: number): Reloader;
 }
@@ -152,10 +157,11 @@ export async function startPod(o: PodOptions): Promise<Pod> {
   const mountOptions: MountOptions = {
     root,
     secrets: { ...o.secrets },
-    configMaps: o.rendered.configMaps,
+    configMaps: { ...o.rendered.configMaps, ...o.configMaps },
     ids,
     claims: (sts.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name),
-    transform: (_cm, key, content) => {
+    transform: (cm, key, content) => {
+      if (!(cm in o.rendered.configMaps)) return content; // a bundle's PEM names no path
       const remapped = remapPaths(content, mountPaths, root);
       // start.sh reaches the primary Service on the rendered port; here pod 0 listens elsewhere.
       return key === 'start.sh'
@@ -239,6 +245,10 @@ export async function startPod(o: PodOptions): Promise<Pod> {
     swap: (secretName, dir) => {
       mountOptions.secrets[secretName] = dir;
       swapSecret(podSpec, mountOptions, secretName);
+    },
+    swapConfigMap: (name, data) => {
+      mountOptions.configMaps[name] = data;
+      swapConfigMap(podSpec, mountOptions, name);
     },
     startReloader: (periodSeconds) => {
       const path = `${bin}:/usr/bin:/bin`;

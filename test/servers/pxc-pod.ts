@@ -6,7 +6,13 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestCA } from './ca-issuer.js';
-import { type MountedFile, type MountOptions, mountVolumes, swapSecret } from './kubelet.js';
+import {
+  type MountedFile,
+  type MountOptions,
+  mountVolumes,
+  swapConfigMap,
+  swapSecret,
+} from './kubelet.js';
 import {
   type MariaDB,
   mariadb,
@@ -35,6 +41,8 @@ export interface PxcPod {
   mysqldPid(): number;
   /** The kubelet's update after `secretName` was renewed into `dir` (a new `..data` target). */
   swap(secretName: string, dir: string): void;
+  /** The kubelet's update after ConfigMap `name` changed to `data` (a trust bundle). */
+  swapConfigMap(name: string, data: Record<string, string>): void;
   /** Runs the rendered tls-reloader container (port 3306 remapped), its period set. */
   startReloader(periodSeconds: number): { log(): string; stop(): Promise<void> };
 }
@@ -45,6 +53,8 @@ export interface PxcPodOptions {
   ca: TestCA;
   template: string;
   password: string;
+  /** ConfigMaps the cluster holds besides the rendered ones (what trust-manager writes). */
+  configMaps?: Record<string, Record<string, string>>;
 }
 
 /** Renders `items`, issues the certificates, mounts pod 0's volumes, starts MariaDB on [mysqld]. */
@@ -59,11 +69,12 @@ export async function startPxcPod(o: PxcPodOptions): Promise<PxcPod> {
   const mountOptions: MountOptions = {
     root: pod,
     secrets: issueAll(o.ca, r.certificates, join(o.root, 'secrets')),
-    configMaps: r.configMaps,
+    configMaps: { ...r.configMaps, ...o.configMaps },
     container: container.name,
     claims: (sts.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name),
     // The watcher reaches mysqld on the rendered port; here it listens elsewhere.
-    transform: (_cm, key, content) => {
+    transform: (cm, key, content) => {
+      if (!(cm in r.configMaps)) return content; // a bundle's PEM names no path
       const remapped = remapPaths(content, mountPaths, pod);
       if (key !== 'tls-watch.sh') return remapped;
       return remapped.replace(/--port=3306\b/g, `--port=${port}`);
@@ -122,6 +133,10 @@ export async function startPxcPod(o: PxcPodOptions): Promise<PxcPod> {
     swap: (secretName, dir) => {
       mountOptions.secrets[secretName] = dir;
       swapSecret(podSpec, mountOptions, secretName);
+    },
+    swapConfigMap: (name, data) => {
+      mountOptions.configMaps[name] = data;
+      swapConfigMap(podSpec, mountOptions, name);
     },
     startReloader: (periodSeconds) => {
       const c = podSpec.containers.find((x: any) => x.name === 'tls-reloader');
