@@ -1,0 +1,155 @@
+// Issue 28's client CA rollover, driven as a user runs it (docs/trust-bundles.md): each step is a
+// change of the inputs, rendered by dbtls; the Bundle it renders becomes its target ConfigMap as
+// trust-manager writes it (trust-manager.ts, from the CA secrets of a stand-in trust namespace);
+// that ConfigMap and cert-manager's renewals reach a running server and a running application as
+// the kubelet delivers them. After every step the application connects with exactly its rendered
+// settings. Engines plug in a `Rig` (their server, their application, their client).
+import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import type { TestCA } from './ca-issuer.js';
+import { type Rendered, renderItems } from './render.js';
+import { assembleBundle, targetConfigMap, type TrustNamespace } from './trust-manager.js';
+
+/** The bundle the database names, and the CA key pairs in cert-manager's namespace (the trust namespace). */
+export const BUNDLE = 'db-roots';
+export const OLD_CA_SECRET = 'root-ca-2026';
+export const NEW_CA_SECRET = 'root-ca-2027';
+/** The ClusterIssuer the database's certificates come from. */
+export const ISSUER = 'root';
+
+/** A CA issuer whose key pair is `secretName` (a ClusterIssuer's is in cert-manager's namespace). */
+export const rootIssuer = (secretName: string) => ({
+  apiVersion: 'cert-manager.io/v1',
+  kind: 'ClusterIssuer',
+  metadata: { name: ISSUER },
+  spec: { ca: { secretName } },
+});
+export const ISSUER_REF = { apiGroup: 'cert-manager.io', kind: 'ClusterIssuer', name: ISSUER };
+
+/** The steps of the procedure: what the Issuer signs with, and the database's annotations. */
+export const STEPS = {
+  'old CA': { issuer: OLD_CA_SECRET, add: undefined },
+  'new CA added to the bundle': { issuer: OLD_CA_SECRET, add: `Secret/${NEW_CA_SECRET}` },
+  'issuer switched, old CA kept in the bundle': {
+    issuer: NEW_CA_SECRET,
+    add: `Secret/${OLD_CA_SECRET}`,
+  },
+  'old CA removed from the bundle': { issuer: NEW_CA_SECRET, add: undefined },
+} as const;
+export type Step = keyof typeof STEPS;
+
+/** The database's trust annotations at `step`. */
+export function trustAnnotations(step: Step): Record<string, string> {
+  const add = STEPS[step].add;
+  return {
+    'dbtls.dev/trust-bundle': BUNDLE,
+    ...(add === undefined ? {} : { 'dbtls.dev/trust-bundle-add': add }),
+  };
+}
+
+/** What an engine's test provides: its inputs, and its running server and application. */
+export interface Rig {
+  /** Delivers the bundle's ConfigMap to the server's pod and waits until the server took it up; then to the application's pod. */
+  deliverBundle(name: string, data: Record<string, string>): Promise<void>;
+  /** cert-manager's renewal of the server certificate by `by`, delivered; waits until new connections are served it. */
+  renewServer(by: TestCA): Promise<void>;
+  /** cert-manager's renewal of the application's client certificate by `by`, delivered. */
+  renewClient(by: TestCA): void;
+  /** The application connects with its rendered settings; asserts it got in as itself, verified both ways. */
+  expectConnected(): Promise<void>;
+  /** The application connects and is refused: its certificate (`client`) or the server's (`server`) is of a CA the other side no longer trusts. */
+  expectRefused(whose: 'client' | 'server'): Promise<void>;
+}
+
+export interface Rollover {
+  /** The inputs at `issuerSecret` and `annotations` (the database's). */
+  items: (issuer: object, annotations: Record<string, string>) => unknown[];
+  /** The database's kind (its annotations change between steps; the rendered objects must not). */
+  kind: string;
+  oldCA: TestCA;
+  newCA: TestCA;
+}
+
+/** The trust namespace: the two CA key pairs as cert-manager's CA issuer reads them (tls.crt, tls.key). */
+function trustNamespace(r: Rollover): TrustNamespace {
+  const pair = (ca: TestCA) => ({
+    'tls.crt': readFileSync(ca.cert, 'utf8'),
+    'tls.key': readFileSync(ca.key, 'utf8'),
+  });
+  return {
+    secrets: { [OLD_CA_SECRET]: pair(r.oldCA), [NEW_CA_SECRET]: pair(r.newCA) },
+    configMaps: {},
+  };
+}
+
+/** The rendered objects at `step`, and the ConfigMap trust-manager writes for its Bundle. */
+export function renderStep(
+  r: Rollover,
+  step: Step,
+): { rendered: Rendered; bundle: { name: string; data: Record<string, string> } } {
+  const rendered = renderItems(r.items(rootIssuer(STEPS[step].issuer), trustAnnotations(step)));
+  const bundles = rendered.items.filter((i) => i.kind === 'Bundle');
+  expect(bundles.map((b) => [b.apiVersion, b.metadata.name])).toEqual([
+    ['trust.cert-manager.io/v1alpha1', BUNDLE],
+  ]);
+  return { rendered, bundle: targetConfigMap(bundles[0], trustNamespace(r)) };
+}
+
+/** The bundle holds exactly these CAs (trust-manager's order: by the certificates' SHA-256). */
+const holding = (...cas: TestCA[]) => ({
+  'ca.crt': assembleBundle(cas.map((ca) => readFileSync(ca.cert, 'utf8'))),
+});
+
+/** What a step changes in the output besides the Bundle: nothing (no pod is restarted by it). */
+function expectOnlyBundleChanged(r: Rollover, first: Rendered, now: Rendered): void {
+  const generated = (x: Rendered) =>
+    x.items.filter((i) => !['Bundle', 'ClusterIssuer', r.kind].includes(i.kind));
+  expect(generated(now)).toEqual(generated(first));
+}
+
+/**
+ * The rollover, from a server and an application both running on certificates of the old CA with
+ * the bundle [old]: the new CA added, the issuer switched and the certificates renewed in `order`
+ * (the application connecting after each renewal), the old CA removed; then a client certificate
+ * and a server certificate of the old CA are refused.
+ */
+export async function runRollover(
+  r: Rollover,
+  rig: Rig,
+  first: Rendered,
+  order: readonly ('server' | 'client')[],
+): Promise<void> {
+  await rig.expectConnected();
+
+  const added = renderStep(r, 'new CA added to the bundle');
+  expectOnlyBundleChanged(r, first, added.rendered);
+  expect(added.bundle.data).toEqual(holding(r.oldCA, r.newCA));
+  await rig.deliverBundle(added.bundle.name, added.bundle.data);
+  await rig.expectConnected();
+
+  // Switching the issuer and moving the old CA into the extra sources leaves the Bundle as it is.
+  const switched = renderStep(r, 'issuer switched, old CA kept in the bundle');
+  expectOnlyBundleChanged(r, first, switched.rendered);
+  expect(switched.bundle).toEqual(added.bundle);
+  for (const whose of order) {
+    if (whose === 'server') await rig.renewServer(r.newCA);
+    else rig.renewClient(r.newCA);
+    await rig.expectConnected();
+  }
+
+  const removed = renderStep(r, 'old CA removed from the bundle');
+  expectOnlyBundleChanged(r, first, removed.rendered);
+  expect(removed.bundle.data).toEqual(holding(r.newCA));
+  await rig.deliverBundle(removed.bundle.name, removed.bundle.data);
+  await rig.expectConnected();
+
+  // The old CA is trusted no more, by either side.
+  rig.renewClient(r.oldCA);
+  await rig.expectRefused('client');
+  rig.renewClient(r.newCA);
+  await rig.expectConnected();
+  await rig.renewServer(r.oldCA);
+  await rig.expectRefused('server');
+  await rig.renewServer(r.newCA);
+  await rig.expectConnected();
+}
