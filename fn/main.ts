@@ -36,6 +36,8 @@ Settings (render and check; in KRM mode they come from the functionConfig):
                                  validate (full KubeDB): every check, nothing generated,
                                  every item unchanged
   --cluster-domain DOMAIN        default cluster.local
+  --trust-namespace NS           trust-manager's trust namespace, where the sources of the trust
+                                 bundles dbtls renders are read from (default cert-manager)
   --external-issuers LIST        comma-separated NAME, Issuer/NAME, Issuer/NS/NAME, ClusterIssuer/NAME
   --external-databases LIST      comma-separated KIND/NAME (the workload's namespace), KIND/NS/NAME:
                                  databases only in the cluster that workloads may connect to
@@ -45,7 +47,7 @@ Settings (render and check; in KRM mode they come from the functionConfig):
 
 Environment (render and check; a flag wins over its variable):
   ARGOCD_ENV_DBTLS_MODE, ARGOCD_ENV_DBTLS_CLUSTER_DOMAIN, ARGOCD_ENV_DBTLS_EXTERNAL_ISSUERS
-  ARGOCD_ENV_DBTLS_EXTERNAL_DATABASES
+  ARGOCD_ENV_DBTLS_EXTERNAL_DATABASES, ARGOCD_ENV_DBTLS_TRUST_NAMESPACE
                                  the settings above, as an Argo CD plugin's env sets them
   ARGOCD_APP_NAMESPACE           --default-namespace: Argo CD puts namespaceless objects there
   DBTLS_POLICY                   --policy: set by the platform (the repo-server's dbtls sidecar,
@@ -58,6 +60,7 @@ ${KINDS.map((k) => `  ${k.kind} (${k.group}): ${k.summary}`).join('\n')}
 const FLAGS: Record<string, string> = {
   '--mode': 'mode',
   '--cluster-domain': 'clusterDomain',
+  '--trust-namespace': 'trustNamespace',
   '--external-issuers': 'externalIssuers',
   '--external-databases': 'externalDatabases',
   '--default-namespace': 'defaultNamespace',
@@ -69,6 +72,7 @@ const ENV: Record<string, string> = {
   ARGOCD_ENV_DBTLS_CLUSTER_DOMAIN: 'clusterDomain',
   ARGOCD_ENV_DBTLS_EXTERNAL_ISSUERS: 'externalIssuers',
   ARGOCD_ENV_DBTLS_EXTERNAL_DATABASES: 'externalDatabases',
+  ARGOCD_ENV_DBTLS_TRUST_NAMESPACE: 'trustNamespace',
   ARGOCD_APP_NAMESPACE: 'defaultNamespace',
   [POLICY_VARIABLE]: 'policy',
 };

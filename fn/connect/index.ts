@@ -33,6 +33,8 @@ import {
   type Run,
   type SecretWriters,
   TO_PATH,
+  TRUST_DIR,
+  TRUST_FILE,
 } from './run.js';
 import { mayConnect } from './access.js';
 import { issuerFor, readConnections, readIssuer } from './targets.js';
@@ -61,6 +63,8 @@ export interface ConnectOutcome {
   changed: Map<KubeObject, KubeObject>;
   /** Client Certificates (and option-file ConfigMaps), by the workload they are for. */
   generated: { source: KubeObject; objects: KubeObject[] }[];
+  /** Each database a workload connects to, with the workload (trust bundles' namespaces). */
+  reached: { target: ConnectTarget; workload: KubeObject }[];
 }
 
 /**
@@ -76,7 +80,7 @@ export function connectApplications(
   settings: Settings,
   kinds: readonly DatabaseKind[],
 ): ConnectOutcome {
-  const out: ConnectOutcome = { results: [], changed: new Map(), generated: [] };
+  const out: ConnectOutcome = { results: [], changed: new Map(), generated: [], reached: [] };
   for (const o of objects) {
     if (!podSpecPath(o)) continue;
     const annotations = annotationsOf(o);
@@ -94,6 +98,7 @@ export function connectApplications(
     }
     out.changed.set(o, made.workload);
     if (made.objects.length) out.generated.push({ source: o, objects: made.objects });
+    for (const target of made.reached ?? []) out.reached.push({ target, workload: o });
   }
   return out;
 }
@@ -133,7 +138,15 @@ function connectWorkload(run: Run): Made | undefined {
   // The user's pod as written, for Pod Security: dbtls's additions never loosen it.
   const template = clientTemplate(copy, podSpecPath(o)!);
   const before = template && clientViolations(template);
-  const edit: Edit = { pod, chosen, added: [], objects: [], collidesWith: [], setBy: new Map() };
+  const edit: Edit = {
+    pod,
+    chosen,
+    added: [],
+    objects: [],
+    collidesWith: [],
+    setBy: new Map(),
+    reached: [],
+  };
   for (const c of connections) addConnection(run, edit, c, user, issuer);
   if (report.failed) return { workload: o, objects: [], collidesWith: edit.collidesWith };
   if (template && before && connections.length)
@@ -148,7 +161,7 @@ function connectWorkload(run: Run): Made | undefined {
   if (edit.added.length) annotations[ADDED] = formatAdditions(edit.added);
   if (Object.keys(annotations).length === 0) delete copy.metadata.annotations;
   else copy.metadata.annotations = annotations as Record<string, string>;
-  return { workload: copy, objects: edit.objects };
+  return { workload: copy, objects: edit.objects, reached: edit.reached };
 }
 
 const USER_PATH = at('metadata', 'annotations', CONNECT_AS);
@@ -201,19 +214,21 @@ function addConnection(
   if (!claimSecret(run, edit, `${namespace}/${secretName}`, secretName, db)) return;
 
   const dir = `${MOUNT_ROOT}/${c.id}`;
+  const trusted = ctx.trust ? `${dir}/${TRUST_DIR}/${TRUST_FILE}` : `${dir}/tls/ca.crt`;
   const endpoint = c.profile.endpoint(ctx, plan);
   const connection: ClientConnection = {
     host:
       ctx.namespace === namespace ? endpoint.service : `${endpoint.service}.${ctx.namespace}.svc`,
     port: endpoint.port,
     user: dbUser,
-    ca: `${dir}/tls/ca.crt`,
+    ca: trusted,
     cert: `${dir}/tls/tls.crt`,
     key: `${dir}/tls/tls.key`,
     configDir: `${dir}/config`,
   };
   const settings = c.profile.settings(connection, ctx, plan);
-  warnNoCA(run.issuers, issuerRef, namespace, connection.ca, report);
+  // A trust bundle brings the CA whatever the issuer puts in the secret.
+  if (!ctx.trust) warnNoCA(run.issuers, issuerRef, namespace, connection.ca, report);
   edit.objects.push(clientCertificate(o, secretName, dbUser, issuerRef, ctx.db));
   const mounts = addVolumes(run, edit, c, secretName, settings, dir);
   for (const { list, container } of edit.chosen) {
@@ -225,6 +240,7 @@ function addConnection(
     }
     setVariables(run, edit, list, container, settings, db, dir);
   }
+  edit.reached.push(c.target);
 }
 
 /** Records the secret as this workload's, or says who else writes it. */

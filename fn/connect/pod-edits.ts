@@ -9,7 +9,16 @@ import type { Reporter } from '../io/results.js';
 import { nameWithSuffix } from '../util/names.js';
 import type { IssuerIndex } from '../validate/issuers.js';
 import { optionFiles } from './client-objects.js';
-import { type Connection, type Edit, KEY_MODE, PUBLIC_MODE, type Run, TO_PATH } from './run.js';
+import {
+  type Connection,
+  type Edit,
+  KEY_MODE,
+  PUBLIC_MODE,
+  type Run,
+  TO_PATH,
+  TRUST_DIR,
+  TRUST_FILE,
+} from './run.js';
 import {
   type Addition,
   appendTo,
@@ -29,13 +38,22 @@ export function addVolumes(
   dir: string,
 ): Obj[] {
   const tls = volumeName(c.id, 'tls');
+  const trust = c.target.ctx.trust;
+  // With a trust bundle the CA comes from its ConfigMap: the secret's ca.crt is not mounted.
   const items = [
-    { key: 'ca.crt', path: 'ca.crt', mode: PUBLIC_MODE },
+    ...(trust ? [] : [{ key: 'ca.crt', path: 'ca.crt', mode: PUBLIC_MODE }]),
     { key: 'tls.crt', path: 'tls.crt', mode: PUBLIC_MODE },
     { key: 'tls.key', path: 'tls.key', mode: KEY_MODE },
   ];
   addVolume(edit, { name: tls, secret: { secretName, items } }, run.report);
   const mounts: Obj[] = [{ name: tls, mountPath: `${dir}/tls`, readOnly: true }];
+  if (trust) {
+    const name = volumeName(c.id, 'trust');
+    const bundleItems = [{ key: trust.key, path: TRUST_FILE }];
+    const configMap = { name: trust.name, items: bundleItems, defaultMode: PUBLIC_MODE };
+    addVolume(edit, { name, configMap }, run.report);
+    mounts.push({ name, mountPath: `${dir}/${TRUST_DIR}`, readOnly: true });
+  }
   if (settings.files && Object.keys(settings.files).length) {
     const config = volumeName(c.id, 'config');
     edit.objects.push(optionFiles(run.o, secretName, settings.files, c.target.ctx.db));

@@ -21,8 +21,14 @@ export interface ConnectTarget {
   grants?: readonly ClientGrant[];
 }
 
-/** Where connections' files are mounted: `/etc/dbtls/<connection>/tls` and `…/config`. */
+/**
+ * Where connections' files are mounted: `/etc/dbtls/<connection>/tls` and `…/config`, and with a
+ * trust bundle (`dbtls.dev/trust-bundle` on the database) the CAs in `…/trust/ca.crt`.
+ */
 export const MOUNT_ROOT = '/etc/dbtls';
+/** The trust bundle's directory under a connection's, and its file (the ConfigMap's key mounted so). */
+export const TRUST_DIR = 'trust';
+export const TRUST_FILE = 'ca.crt';
 /** Client files: the key readable by owner root and the pod's fsGroup only (libpq refuses more). */
 export const KEY_MODE = 0o440;
 export const PUBLIC_MODE = 0o444;
@@ -57,10 +63,13 @@ export interface Edit {
   collidesWith: KubeObject[];
   /** Per container, the database each variable was set for in this run. */
   setBy: Map<Obj, Map<string, string>>;
+  /** The databases connected to, for the namespaces their trust bundles target. */
+  reached: ConnectTarget[];
 }
 
 export interface Made {
   workload: KubeObject;
   objects: KubeObject[];
   collidesWith?: KubeObject[];
+  reached?: ConnectTarget[];
 }

@@ -7,6 +7,7 @@ import type { KubeObject, Obj } from '../io/objects.js';
 import type { Reporter } from '../io/results.js';
 import type { Mode, Settings } from './settings.js';
 import type { Subject, TLSConfig } from './tls.js';
+import type { TrustBundle } from './trust.js';
 import type { VersionLookup, VersionNaming } from './versions.js';
 import type { FieldPath } from '../util/field-path.js';
 
@@ -46,6 +47,12 @@ export interface KindContext {
   versions?: VersionLookup;
   /** The input's objects, for a kind that checks a reference to another (Redis ↔ RedisSentinel). */
   inputs?: InputLookup;
+  /**
+   * The trust bundle the database names (`dbtls.dev/trust-bundle`): its server (a kind with
+   * `serverTrustBundle`, standalone mode) and its clients trust the CAs in it, not their own
+   * secret's `ca.crt`.
+   */
+  trust?: TrustBundle;
 }
 
 /** The objects of the input by group and kind: what one database may refer to. */
@@ -282,6 +289,11 @@ export interface DatabaseKind<Plan = unknown> {
   ): KubeObject[];
   /** What spec.podTemplate may change in the workload's StatefulSets (render/pod-template.ts). */
   podTemplate?: PodTemplateRules;
+  /**
+   * The standalone server reads its trust anchors from the database's trust bundle (ctx.trust)
+   * when it names one (fn/render/trust-bundle.ts); without it the bundle reaches its clients only.
+   */
+  serverTrustBundle?: boolean;
 }
 
 export function defineKind<Plan>(kind: DatabaseKind<Plan>): DatabaseKind<Plan> {

@@ -14,6 +14,11 @@ export type Mode = 'standalone' | 'operator' | 'validate';
 export interface Settings {
   mode: Mode;
   clusterDomain: string;
+  /**
+   * trust-manager's trust namespace: where the sources of a Bundle are read from (the CA secrets
+   * of the trust bundles dbtls renders, and their extra sources).
+   */
+  trustNamespace: string;
   externalIssuers: ExternalIssuer[];
   /** Databases that exist only in the cluster, which applications may connect to (fn/connect/). */
   externalDatabases: ExternalDatabase[];

@@ -12,4 +12,5 @@ export const GENERATED_TYPES: readonly string[] = [
   'apps/v1 StatefulSet',
   'policy/v1 PodDisruptionBudget',
   'monitoring.coreos.com/v1 ServiceMonitor',
+  'trust.cert-manager.io/v1alpha1 Bundle',
 ];

@@ -5,7 +5,14 @@
 import { connectApplications, type ConnectTarget, type SecretWriters } from '../connect/index.js';
 import { describeObject, isObj, type KubeObject, namespaceOf } from '../io/objects.js';
 import type { Result } from '../io/results.js';
+import type { Reached } from './render-trust-bundles.js';
 import { type Rendered, type Run, where } from './run.js';
+
+/** What connecting produced besides the objects: results, and who connects to which database. */
+export interface Connected {
+  results: Result[];
+  reached: Reached[];
+}
 
 export function connectWorkloads(
   objects: readonly KubeObject[],
@@ -13,7 +20,7 @@ export function connectWorkloads(
   rendered: Rendered[],
   replaced: Map<KubeObject, KubeObject>,
   run: Run,
-): Result[] {
+): Connected {
   const writers: SecretWriters = new Map();
   for (const o of [...objects, ...rendered.flatMap((r) => r.objects)]) {
     if (o.kind !== 'Certificate' || !isObj(o.spec) || typeof o.spec.secretName !== 'string')
@@ -26,5 +33,5 @@ export function connectWorkloads(
   const outcome = connectApplications(objects, targets, issuers, writers, settings, kinds.all);
   for (const [from, to] of outcome.changed) replaced.set(from, to);
   rendered.push(...outcome.generated);
-  return outcome.results;
+  return { results: outcome.results, reached: outcome.reached };
 }

@@ -19,6 +19,7 @@ import { keepIdentityOnly } from './keep-identity.js';
 import { markCatalogObjects } from './mark-catalog-objects.js';
 import { placeOutput } from './place-output.js';
 import { renderDatabases } from './render-databases.js';
+import { renderTrustBundles } from './render-trust-bundles.js';
 import type { Run } from './run.js';
 
 /**
@@ -53,13 +54,15 @@ export function runFunction(
   const sources = generator
     ? [objects.find((o) => sameObject(o, generator)) ?? generator]
     : objects;
-  const { rendered, replaced, targets } = renderDatabases(sources, run, results);
+  const { rendered, replaced, targets, trusting } = renderDatabases(sources, run, results);
   if (config.settings.mode === 'standalone') markCatalogObjects(objects, replaced, results);
 
   results.push(...checkCollisions(objects, rendered, validate, kinds));
   // In validate mode every check of a connection runs, and no workload is changed.
   const changedWorkloads = validate ? new Map() : replaced;
-  results.push(...connectWorkloads(objects, targets, rendered, changedWorkloads, run));
+  const connected = connectWorkloads(objects, targets, rendered, changedWorkloads, run);
+  results.push(...connected.results);
+  results.push(...renderTrustBundles(trusting, connected.reached, rendered));
   const items = settleEarlierOutput(kept, earlier, rendered, results);
   return withResults(list, placeOutput(items, replaced, rendered, validate), results);
 }

@@ -11,6 +11,7 @@ import type { Reporter } from '../io/results.js';
 import type { IssuerIndex } from '../validate/issuers.js';
 import { type DeclaredNames, declaredServiceNames } from '../validate/service-templates.js';
 import { readTLSConfig } from '../validate/tls-config.js';
+import { noteServerTrust, readTrustBundle } from '../validate/trust-bundle.js';
 import { at } from '../util/field-path.js';
 
 export interface DatabaseRead {
@@ -53,6 +54,11 @@ export function readDatabase(
   };
   const tls = readTLSConfig(spec, report, aliases, kind.extraTLSFields, kind.issuerRefOptional);
   const ctx: KindContext = { db, namespace, settings, report, tls, versions, inputs };
+  const trust = readTrustBundle(db, tls, { settings, issuers, inputs }, report);
+  if (trust) {
+    ctx.trust = trust;
+    noteServerTrust(kind, settings.mode, trust, report);
+  }
   const plan = kind.plan(ctx);
   const declared = kind.clientServices
     ? declaredServiceNames(ctx, kind.clientServices(ctx, plan))

@@ -4,6 +4,7 @@ import type { ConnectTarget } from '../connect/index.js';
 import { describeObject, groupOf, type KubeObject, namespaceOf } from '../io/objects.js';
 import { type Result, resultFor } from '../io/results.js';
 import { renderDatabase } from './render-database.js';
+import type { TrustingDatabase } from './render-trust-bundles.js';
 import { type Rendered, type Run, where } from './run.js';
 import { at } from '../util/field-path.js';
 
@@ -13,6 +14,8 @@ export interface RenderedDatabases {
   replaced: Map<KubeObject, KubeObject>;
   /** Every database read, by `Kind/namespace/name`, for the applications that connect to it. */
   targets: Map<string, ConnectTarget>;
+  /** The databases that name a trust bundle, in input order (render-trust-bundles.ts). */
+  trusting: TrustingDatabase[];
 }
 
 export function renderDatabases(
@@ -24,6 +27,7 @@ export function renderDatabases(
   const seen = new Map<string, KubeObject>();
   const replaced = new Map<KubeObject, KubeObject>();
   const targets = new Map<string, ConnectTarget>();
+  const trusting: TrustingDatabase[] = [];
   for (const o of sources) {
     const kind = run.kinds.find(o);
     if (!kind) continue;
@@ -40,13 +44,14 @@ export function renderDatabases(
     results.push(...outcome.results);
     if (outcome.target)
       targets.set(`${kind.kind}/${namespaceOf(o)}/${o.metadata.name}`, outcome.target);
+    if (outcome.target?.ctx.trust) trusting.push({ source: o, target: outcome.target });
     if (outcome.objects) {
       const overrides = outcome.target?.ctx.tls?.overrides;
       rendered.push({ source: o, objects: outcome.objects, overrides });
       if (outcome.source !== o) replaced.set(o, outcome.source);
     }
   }
-  return { rendered, replaced, targets };
+  return { rendered, replaced, targets, trusting };
 }
 
 /** One database given twice: the same object, or a stand-in and the object it stands for. */

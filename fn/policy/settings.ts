@@ -20,6 +20,7 @@ export type { ExternalDatabase, ExternalIssuer, Mode, Settings };
 export const DEFAULT_SETTINGS: Settings = {
   mode: 'standalone',
   clusterDomain: 'cluster.local',
+  trustNamespace: 'cert-manager',
   externalIssuers: [],
   externalDatabases: [],
   rules: NO_RULES,
@@ -37,6 +38,7 @@ export interface ConfigOutcome {
 const STRING_SETTINGS: Record<string, (v: string) => unknown> = {
   mode: (v) => v,
   clusterDomain: (v) => v,
+  trustNamespace: (v) => v,
   externalIssuers: commaList,
   externalDatabases: commaList,
 };
@@ -109,6 +111,7 @@ export function readSettings(functionConfig: Obj | undefined, kinds: KindRegistr
 export const SETTING_ANNOTATIONS: Record<string, string> = {
   'dbtls.dev/mode': 'mode',
   'dbtls.dev/cluster-domain': 'clusterDomain',
+  'dbtls.dev/trust-namespace': 'trustNamespace',
   'dbtls.dev/external-issuers': 'externalIssuers',
 };
 
@@ -166,6 +169,7 @@ function toSettings(spec: Obj): Settings {
   return {
     mode: (spec.mode as Mode | undefined) ?? DEFAULT_SETTINGS.mode,
     clusterDomain: (spec.clusterDomain as string | undefined) ?? DEFAULT_SETTINGS.clusterDomain,
+    trustNamespace: (spec.trustNamespace as string | undefined) ?? DEFAULT_SETTINGS.trustNamespace,
     externalIssuers: ((spec.externalIssuers as string[] | undefined) ?? []).map(
       parseExternalIssuer,
     ),
@@ -220,6 +224,8 @@ export const PATTERN_WORDS: Record<string, string> = {
   '^((Issuer|ClusterIssuer)/)?([a-z0-9][-a-z0-9.]*/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
     'NAME, Issuer/NAME, Issuer/NAMESPACE/NAME or ClusterIssuer/NAME, each name of lowercase letters, ' +
     'digits, "-" and ".", starting and ending with a letter or digit',
+  '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$':
+    'a namespace name: lowercase letters, digits and "-", starting and ending with a letter or digit',
   '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$':
     'a name of lowercase letters, digits, "-" and ".", starting and ending with a letter or digit',
   '^[0-9]+(\\.[0-9]+)*([-+.][0-9A-Za-z.-]+)?$':
