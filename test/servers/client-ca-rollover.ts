@@ -95,6 +95,38 @@ export function renderStep(
   return { rendered, bundle: targetConfigMap(bundles[0], trustNamespace(r)) };
 }
 
+/** The trust file the rendered watcher writes for the server (its `trust=` line), a container path. */
+export function trustFileOf(r: Rendered): string {
+  const script = Object.values(r.configMaps).find((d) => d['tls-watch.sh'])?.['tls-watch.sh'];
+  const file = script && /^trust='([^']+)'$/m.exec(script)?.[1];
+  if (!file) throw new Error('the rendered watcher keeps no trust file');
+  return file;
+}
+
+/** Where `container` of `podSpec` mounts the bundle's ConfigMap, if it does. */
+export function bundleMountOf(podSpec: any, container: string): string | undefined {
+  const volume = (podSpec.volumes ?? []).find((v: any) => v.configMap?.name === BUNDLE);
+  const c = podSpec.containers.find((x: any) => x.name === container);
+  return volume && c?.volumeMounts?.find((m: any) => m.name === volume.name)?.mountPath;
+}
+
+/** The rendered certificate of the server (its alias), and the one the application's pod mounts. */
+export function certificatesOf(r: Rendered): { server: any; app: any } {
+  const alias = (c: any) => c.metadata.labels?.['dbtls.dev/certificate-alias'];
+  const deployment = r.items.find((i) => i.kind === 'Deployment');
+  const volumes: any[] = deployment.spec.template.spec.volumes ?? [];
+  const mounted = (c: any) =>
+    volumes.some(
+      (v) =>
+        v.secret?.secretName === c.spec.secretName ||
+        v.projected?.sources?.some((s: any) => s.secret?.name === c.spec.secretName),
+    );
+  const server = r.certificates.find((c) => alias(c) === 'server');
+  const app = r.certificates.find(mounted);
+  if (!server || !app) throw new Error('no server or application certificate was rendered');
+  return { server: server.spec, app: app.spec };
+}
+
 /** The bundle holds exactly these CAs (trust-manager's order: by the certificates' SHA-256). */
 const holding = (...cas: TestCA[]) => ({
   'ca.crt': assembleBundle(cas.map((ca) => readFileSync(ca.cert, 'utf8'))),

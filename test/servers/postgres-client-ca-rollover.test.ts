@@ -13,12 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appPsql, mountApp, type AppPod } from './app-pod.js';
 import { createTestCA, issue } from './ca-issuer.js';
 import {
-  BUNDLE,
+  bundleMountOf,
+  certificatesOf,
   ISSUER_REF,
   type Rig,
   type Rollover,
   renderStep,
   runRollover,
+  trustFileOf,
 } from './client-ca-rollover.js';
 import { SKIP, requireRoot, workDir } from './env.js';
 import {
@@ -81,20 +83,6 @@ const items = (issuer: object, annotations: Record<string, string>) => [
   },
 ];
 
-const certificateOf = (r: Rendered, pick: (c: any) => boolean) => {
-  const c = r.certificates.find(pick);
-  if (!c) throw new Error('no such certificate was rendered');
-  return c.spec;
-};
-
-/** The trust file the rendered watcher writes for the server (its `trust=` line). */
-function trustFileOf(r: Rendered): string {
-  const script = Object.values(r.configMaps).find((d) => d['tls-watch.sh'])?.['tls-watch.sh'];
-  const file = script && /^trust='([^']+)'$/m.exec(script)?.[1];
-  if (!file) throw new Error('the rendered watcher keeps no trust file');
-  return file;
-}
-
 /** Starts the server and the application from the first step's rendering; the rig that drives them. */
 async function startRig(
   name: string,
@@ -130,14 +118,7 @@ async function startRig(
     secrets,
     configMaps: { [bundle.name]: bundle.data },
   });
-  const appVolumes: any[] = app.podSpec.volumes;
-  const appSecret = certificateOf(r, (c) =>
-    appVolumes.some((v) => v.secret?.secretName === c.spec.secretName),
-  );
-  const serverSpec = certificateOf(
-    r,
-    (c) => c.metadata.labels['dbtls.dev/certificate-alias'] === 'server',
-  );
+  const { server: serverSpec, app: appSecret } = certificatesOf(r);
   const trustFile = join(pod.root, trustFileOf(r));
   const loadTime = async () => (await local('select pg_conf_load_time()')).out;
   let renewals = 0;
@@ -220,18 +201,13 @@ describe.skipIf(SKIP)(`PostgreSQL ${VERSION}: client CA rollover through a trust
     expect(first.bundle.data['ca.crt']).toBe(
       assembleBundle([readFileSync(rollover.oldCA.cert, 'utf8')]),
     );
-    const mountsBundle = (podSpec: any, container: string) => {
-      const volume = podSpec.volumes.find((v: any) => v.configMap?.name === BUNDLE);
-      const c = podSpec.containers.find((x: any) => x.name === container);
-      return c.volumeMounts.find((m: any) => m.name === volume?.name)?.mountPath;
-    };
     const server = first.rendered.statefulSets[0].spec.template.spec;
-    expect(mountsBundle(server, 'postgres')).toBeDefined();
-    expect(mountsBundle(server, 'tls-reloader')).toBe(mountsBundle(server, 'postgres'));
+    expect(bundleMountOf(server, 'postgres')).toBeDefined();
+    expect(bundleMountOf(server, 'tls-reloader')).toBe(bundleMountOf(server, 'postgres'));
     const app = first.rendered.items.find((i) => i.kind === 'Deployment').spec.template.spec;
     const env = Object.fromEntries(app.containers[0].env.map((e: any) => [e.name, e.value]));
     expect(env.PGSSLMODE).toBe('verify-full');
-    expect(env.PGSSLROOTCERT.startsWith(`${mountsBundle(app, 'app')}/`)).toBe(true);
+    expect(env.PGSSLROOTCERT.startsWith(`${bundleMountOf(app, 'app')}/`)).toBe(true);
   });
 
   it('client CA rollover, server renewed first: psql keeps connecting (verify-full, client certificate required); the old CA is refused once removed', async () => {
