@@ -292,6 +292,21 @@ describe('clients', () => {
     });
   });
 
+  it('of an ACME issuer get no warning about a missing ca.crt: the bundle brings the CA', () => {
+    const acme = { ...caClusterIssuer('acme'), spec: { acme: { server: 'https://acme.example' } } };
+    const db = (annotations: Record<string, string>) => trusting(annotations, 'pg', 'demo', 'acme');
+    const warnings = (annotations: Record<string, string>) =>
+      resultsOf(render([acme, db(annotations), app('Postgres/pg')])).filter(
+        (r) => r.severity === 'warning' && r.message.includes('ACME'),
+      );
+    expect(warnings({})).toHaveLength(1);
+    const bundled = {
+      'dbtls.dev/trust-bundle': 'db-roots',
+      'dbtls.dev/trust-bundle-add': 'ConfigMap/public-roots',
+    };
+    expect(warnings(bundled)).toEqual([]);
+  });
+
   it('lose the mount again when the database no longer names a bundle', () => {
     const first = render([caClusterIssuer(), trusting(), app('Postgres/pg')]);
     const items = first.output.items.map((o: Obj) =>
