@@ -12,6 +12,7 @@ import type { Reporter } from '../io/results.js';
 import { at, type FieldPath } from '../util/field-path.js';
 import { readEnum } from '../validate/fields.js';
 import { isPort, labelValueProblem } from './kube-value-rules.js';
+import { describeValue, readList, readMapping } from './read-fields.js';
 
 export const AGENTS = ['prometheus.io/operator', 'prometheus.io/builtin', 'prometheus.io'] as const;
 export type Agent = (typeof AGENTS)[number];
@@ -81,9 +82,9 @@ export function readMonitor(
     return undefined;
   }
   readEnum(m, 'agent', agentPath, AGENTS, report);
-  const prometheus = mapping(m, 'prometheus', PROMETHEUS, report) ?? {};
+  const prometheus = readMapping(m.prometheus, PROMETHEUS, report) ?? {};
   reportMovedFields(prometheus, report);
-  const exporter = mapping(prometheus, 'exporter', EXPORTER, report) ?? {};
+  const exporter = readMapping(prometheus.exporter, EXPORTER, report) ?? {};
   unknownFields(
     exporter,
     ['port', 'args', 'env', 'resources', 'securityContext'],
@@ -93,7 +94,7 @@ export function readMonitor(
   const port = readPort(exporter, o.reservedPorts, report);
   const args = stringList(exporter, 'args', EXPORTER.child('args'), report) ?? [];
   const env = readEnv(exporter, report);
-  const resources = mapping(exporter, 'resources', EXPORTER.child('resources'), report);
+  const resources = readMapping(exporter.resources, EXPORTER.child('resources'), report);
   const securityContext = readSecurityContext(exporter, report);
   const serviceMonitor = readServiceMonitor(prometheus, report);
   if (report.results.slice(errors).some((r) => r.severity === 'error')) return undefined;
@@ -130,14 +131,6 @@ function unknownFields(o: Obj, known: readonly string[], path: FieldPath, report
     if (!known.includes(key))
       report.error(field, `${field} is not a field of KubeDB's monitor API (${known.join(', ')})`);
   }
-}
-
-function mapping(o: Obj, key: string, path: FieldPath, report: Reporter): Obj | undefined {
-  const v = o[key];
-  if (v === undefined || v === null) return undefined;
-  if (isObj(v)) return v;
-  report.error(path, `${path} must be a mapping, got ${describeType(v)}`);
-  return undefined;
 }
 
 function stringList(o: Obj, key: string, path: FieldPath, report: Reporter): string[] | undefined {
@@ -187,7 +180,7 @@ function readEnv(exporter: Obj, report: Reporter): Obj[] {
  * Security is refused as the rendered pod is checked (validate/pod-security/), naming this field.
  */
 function readSecurityContext(exporter: Obj, report: Reporter): Obj | undefined {
-  return mapping(exporter, 'securityContext', EXPORTER.child('securityContext'), report);
+  return readMapping(exporter.securityContext, EXPORTER.child('securityContext'), report);
 }
 
 const LABEL_NAME =
@@ -197,7 +190,7 @@ const DURATION =
   /^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/;
 
 function readServiceMonitor(prometheus: Obj, report: Reporter): ServiceMonitorSettings | undefined {
-  const sm = mapping(prometheus, 'serviceMonitor', SERVICE_MONITOR, report);
+  const sm = readMapping(prometheus.serviceMonitor, SERVICE_MONITOR, report);
   if (sm === undefined) return undefined;
   unknownFields(
     sm,
@@ -206,7 +199,7 @@ function readServiceMonitor(prometheus: Obj, report: Reporter): ServiceMonitorSe
     report,
   );
   const labels: Record<string, string> = {};
-  const l = mapping(sm, 'labels', SERVICE_MONITOR.child('labels'), report) ?? {};
+  const l = readMapping(sm.labels, SERVICE_MONITOR.child('labels'), report) ?? {};
   for (const [k, v] of Object.entries(l)) {
     const path = SERVICE_MONITOR.child('labels', k);
     if (k.length > 317 || !LABEL_NAME.test(k) || k.split('/').pop()!.length > 63)
@@ -214,7 +207,7 @@ function readServiceMonitor(prometheus: Obj, report: Reporter): ServiceMonitorSe
     else if (typeof v !== 'string' || labelValueProblem(v) !== undefined)
       report.error(
         path,
-        `${typeof v === 'string' ? JSON.stringify(v) : describeType(v)} is not a valid label value (a string of at most 63 letters, digits, -, _ and ., starting and ending with a letter or digit)`,
+        `${describeValue(v)} is not a valid label value (a string of at most 63 letters, digits, -, _ and ., starting and ending with a letter or digit)`,
       );
     else labels[k] = v;
   }
@@ -224,7 +217,7 @@ function readServiceMonitor(prometheus: Obj, report: Reporter): ServiceMonitorSe
     else
       report.error(
         SERVICE_MONITOR.child('interval'),
-        `${typeof sm.interval === 'string' ? JSON.stringify(sm.interval) : describeType(sm.interval)} is not a Prometheus duration such as 30s or 1m30s`,
+        `${describeValue(sm.interval)} is not a Prometheus duration such as 30s or 1m30s`,
       );
   }
   const targetLabels = stringList(
@@ -248,13 +241,9 @@ function readEndpoint(
   sm: Obj,
   report: Reporter,
 ): Pick<ServiceMonitorSettings, 'relabelings' | 'metricRelabelings'> {
-  const v = sm.endpoints;
-  if (v === undefined || v === null) return {};
   const path = SERVICE_MONITOR.child('endpoints');
-  if (!Array.isArray(v)) {
-    report.error(path, `${path} must be a list, got ${describeType(v)}`);
-    return {};
-  }
+  const v = readList(sm.endpoints, path, report);
+  if (v === undefined) return {};
   let found: Obj | undefined;
   v.forEach((e, i) => {
     const entry = path.index(i);
