@@ -62,7 +62,7 @@ export function runFunction(
   const changedWorkloads = validate ? new Map() : replaced;
   const connected = connectWorkloads(objects, targets, rendered, changedWorkloads, run);
   results.push(...connected.results);
-  results.push(...renderTrustBundles(trusting, connected.reached, rendered));
+  renderTrustBundles(trusting, connected.reached, rendered);
   const items = settleEarlierOutput(kept, earlier, rendered, results);
   return withResults(list, placeOutput(items, replaced, rendered, validate), results);
 }

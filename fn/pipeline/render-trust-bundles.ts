@@ -6,12 +6,9 @@
 // settles every other object of dbtls's (earlier-output.ts).
 import type { ConnectTarget } from '../connect/index.js';
 import type { TrustSource } from '../contract/trust.js';
-import { describeObject, type KubeObject, namespaceOf } from '../io/objects.js';
-import { type Result, resultFor } from '../io/results.js';
+import { type KubeObject, namespaceOf } from '../io/objects.js';
 import { GENERATED_FROM } from '../render/metadata.js';
-import { at } from '../util/field-path.js';
 import { flat } from '../util/strings.js';
-import { dns1123LabelErrors } from '../validate/namespace.js';
 import { BUNDLE_API_VERSION, BUNDLE_KEY, sortedSources } from '../validate/trust-bundle.js';
 import type { Rendered } from './run.js';
 
@@ -34,8 +31,7 @@ export function renderTrustBundles(
   trusting: readonly TrustingDatabase[],
   reached: readonly Reached[],
   rendered: readonly Rendered[],
-): Result[] {
-  const results: Result[] = [];
+): void {
   const byName = new Map<string, TrustingDatabase[]>();
   for (const t of trusting) {
     const trust = t.target.ctx.trust;
@@ -48,17 +44,12 @@ export function renderTrustBundles(
     if (!objects) continue;
     const targets = new Set(databases.map((d) => d.target));
     const namespaces = new Set(databases.map((d) => d.target.ctx.namespace));
-    for (const r of reached) {
-      if (!targets.has(r.target)) continue;
-      const namespace = namespaceOf(r.workload);
-      const errors = dns1123LabelErrors(namespace);
-      if (errors.length === 0) namespaces.add(namespace);
-      else results.push(unnamedNamespace(r.workload, name, errors));
-    }
+    // A namespace here is a database's (checkIdentity) or a workload's that connects: its own
+    // database's, or one a grant names (fn/connect/grants.ts: a DNS-1123 label).
+    for (const r of reached) if (targets.has(r.target)) namespaces.add(namespaceOf(r.workload));
     const sources = sortedSources(databases.flatMap((d) => d.target.ctx.trust?.sources ?? []));
     objects.push(trustManagerBundle(name, first.source, sources, [...namespaces].sort()));
   }
-  return results;
 }
 
 /** trust-manager's Bundle (trust.cert-manager.io/v1alpha1, cluster-scoped). */
@@ -92,15 +83,4 @@ function trustManagerBundle(
       },
     },
   };
-}
-
-function unnamedNamespace(workload: KubeObject, name: string, errors: string[]): Result {
-  const path = at('metadata', 'namespace');
-  return resultFor(
-    workload,
-    'error',
-    `${path} of ${describeObject(workload)} is not a namespace the API server takes, so the ` +
-      `trust bundle ${JSON.stringify(name)} cannot be written there: ${errors.join('; ')}`,
-    path,
-  );
 }

@@ -77,7 +77,7 @@ export function readSettings(functionConfig: Obj | undefined, kinds: KindRegistr
   }
   if (kinds.find(fc) !== undefined) {
     // kustomize generator: no policy object is visible, so settings ride on the database's
-    // annotations (dbtls.dev/mode, dbtls.dev/cluster-domain, dbtls.dev/external-issuers).
+    // annotations (dbtls.dev/mode, dbtls.dev/cluster-domain, dbtls.dev/external-issuers, …).
     const annotations =
       isObj(fc.metadata) && isObj(fc.metadata.annotations) ? fc.metadata.annotations : {};
     const data = Object.fromEntries(

@@ -163,6 +163,8 @@ describe('dbtls --help, --version, usage errors', () => {
         '--external-issuers LIST',
         '--external-databases LIST',
         'ARGOCD_ENV_DBTLS_EXTERNAL_DATABASES',
+        '--trust-namespace NS',
+        'ARGOCD_ENV_DBTLS_TRUST_NAMESPACE',
         '--default-namespace NS',
         'ARGOCD_ENV_DBTLS_MODE',
         'ARGOCD_APP_NAMESPACE',
