@@ -10,31 +10,35 @@ import type { TestCA } from './ca-issuer.js';
 import { type Rendered, renderItems } from './render.js';
 import { assembleBundle, targetConfigMap, type TrustNamespace } from './trust-manager.js';
 
-/** The bundle the database names, and the CA key pairs in cert-manager's namespace (the trust namespace). */
+/**
+ * The names of docs/trust-bundles.md's procedure: the bundle the database names, and the
+ * ClusterIssuers of the old and the new CA, each with its key pair of the same name in
+ * cert-manager's namespace (a ClusterIssuer's CA secret lives there; it is the trust namespace).
+ */
 export const BUNDLE = 'db-roots';
-export const OLD_CA_SECRET = 'root-ca-2026';
-export const NEW_CA_SECRET = 'root-ca-2027';
-/** The ClusterIssuer the database's certificates come from. */
-export const ISSUER = 'root';
+export const OLD_ISSUER = 'db-ca';
+export const NEW_ISSUER = 'db-ca-2027';
 
-/** A CA issuer whose key pair is `secretName` (a ClusterIssuer's is in cert-manager's namespace). */
-export const rootIssuer = (secretName: string) => ({
+/** A ClusterIssuer signing with the CA key pair of its own name. */
+const caIssuer = (name: string) => ({
   apiVersion: 'cert-manager.io/v1',
   kind: 'ClusterIssuer',
-  metadata: { name: ISSUER },
-  spec: { ca: { secretName } },
+  metadata: { name },
+  spec: { ca: { secretName: name } },
 });
-export const ISSUER_REF = { apiGroup: 'cert-manager.io', kind: 'ClusterIssuer', name: ISSUER };
+/** The database's spec.tls.issuerRef to ClusterIssuer `name`. */
+export const issuerRef = (name: string) => ({
+  apiGroup: 'cert-manager.io',
+  kind: 'ClusterIssuer',
+  name,
+});
 
-/** The steps of the procedure: what the Issuer signs with, and the database's annotations. */
+/** The steps of the procedure: the issuer the database names, and its extra trust source. */
 export const STEPS = {
-  'old CA': { issuer: OLD_CA_SECRET, add: undefined },
-  'new CA added to the bundle': { issuer: OLD_CA_SECRET, add: `Secret/${NEW_CA_SECRET}` },
-  'issuer switched, old CA kept in the bundle': {
-    issuer: NEW_CA_SECRET,
-    add: `Secret/${OLD_CA_SECRET}`,
-  },
-  'old CA removed from the bundle': { issuer: NEW_CA_SECRET, add: undefined },
+  'old CA': { issuer: OLD_ISSUER, add: undefined },
+  'new CA added to the bundle': { issuer: OLD_ISSUER, add: `Secret/${NEW_ISSUER}` },
+  'issuer switched, old CA kept in the bundle': { issuer: NEW_ISSUER, add: `Secret/${OLD_ISSUER}` },
+  'old CA removed from the bundle': { issuer: NEW_ISSUER, add: undefined },
 } as const;
 export type Step = keyof typeof STEPS;
 
@@ -46,6 +50,13 @@ export function trustAnnotations(step: Step): Record<string, string> {
     ...(add === undefined ? {} : { 'dbtls.dev/trust-bundle-add': add }),
   };
 }
+
+/** The inputs at `step`: both ClusterIssuers, and the engine's database and application. */
+export const stepItems = (r: Rollover, step: Step): unknown[] => [
+  caIssuer(OLD_ISSUER),
+  caIssuer(NEW_ISSUER),
+  ...r.items(issuerRef(STEPS[step].issuer), trustAnnotations(step)),
+];
 
 /** What an engine's test provides: its inputs, and its running server and application. */
 export interface Rig {
@@ -62,8 +73,8 @@ export interface Rig {
 }
 
 export interface Rollover {
-  /** The inputs at `issuerSecret` and `annotations` (the database's). */
-  items: (issuer: object, annotations: Record<string, string>) => unknown[];
+  /** The database (with `issuerRef` and `annotations`) and the application connected to it. */
+  items: (issuerRef: object, annotations: Record<string, string>) => unknown[];
   /** The database's kind (its annotations change between steps; the rendered objects must not). */
   kind: string;
   oldCA: TestCA;
@@ -77,7 +88,7 @@ function trustNamespace(r: Rollover): TrustNamespace {
     'tls.key': readFileSync(ca.key, 'utf8'),
   });
   return {
-    secrets: { [OLD_CA_SECRET]: pair(r.oldCA), [NEW_CA_SECRET]: pair(r.newCA) },
+    secrets: { [OLD_ISSUER]: pair(r.oldCA), [NEW_ISSUER]: pair(r.newCA) },
     configMaps: {},
   };
 }
@@ -87,7 +98,7 @@ export function renderStep(
   r: Rollover,
   step: Step,
 ): { rendered: Rendered; bundle: { name: string; data: Record<string, string> } } {
-  const rendered = renderItems(r.items(rootIssuer(STEPS[step].issuer), trustAnnotations(step)));
+  const rendered = renderItems(stepItems(r, step));
   const bundles = rendered.items.filter((i) => i.kind === 'Bundle');
   expect(bundles.map((b) => [b.apiVersion, b.metadata.name])).toEqual([
     ['trust.cert-manager.io/v1alpha1', BUNDLE],
@@ -132,11 +143,18 @@ const holding = (...cas: TestCA[]) => ({
   'ca.crt': assembleBundle(cas.map((ca) => readFileSync(ca.cert, 'utf8'))),
 });
 
-/** What a step changes in the output besides the Bundle: nothing (no pod is restarted by it). */
-function expectOnlyBundleChanged(r: Rollover, first: Rendered, now: Rendered): void {
-  const generated = (x: Rendered) =>
-    x.items.filter((i) => !['Bundle', 'ClusterIssuer', r.kind].includes(i.kind));
-  expect(generated(now)).toEqual(generated(first));
+/**
+ * What a step changes in the output besides the Bundle: the Certificates name the step's issuer
+ * (cert-manager re-issues them from it); nothing else changes, so no pod restarts for a step.
+ */
+function expectOnlyBundleAndIssuerChanged(r: Rollover, first: Rendered, now: Rendered, step: Step) {
+  const issuers = now.certificates.map((c) => c.spec.issuerRef);
+  expect(issuers).toEqual(now.certificates.map(() => issuerRef(STEPS[step].issuer)));
+  const rest = (x: Rendered) =>
+    x.items
+      .filter((i) => !['Bundle', 'ClusterIssuer', r.kind].includes(i.kind))
+      .map((i) => (i.kind === 'Certificate' ? { ...i, spec: { ...i.spec, issuerRef: 'any' } } : i));
+  expect(rest(now)).toEqual(rest(first));
 }
 
 /**
@@ -154,14 +172,19 @@ export async function runRollover(
   await rig.expectConnected();
 
   const added = renderStep(r, 'new CA added to the bundle');
-  expectOnlyBundleChanged(r, first, added.rendered);
+  expectOnlyBundleAndIssuerChanged(r, first, added.rendered, 'new CA added to the bundle');
   expect(added.bundle.data).toEqual(holding(r.oldCA, r.newCA));
   await rig.deliverBundle(added.bundle.name, added.bundle.data);
   await rig.expectConnected();
 
   // Switching the issuer and moving the old CA into the extra sources leaves the Bundle as it is.
   const switched = renderStep(r, 'issuer switched, old CA kept in the bundle');
-  expectOnlyBundleChanged(r, first, switched.rendered);
+  expectOnlyBundleAndIssuerChanged(
+    r,
+    first,
+    switched.rendered,
+    'issuer switched, old CA kept in the bundle',
+  );
   expect(switched.bundle).toEqual(added.bundle);
   for (const whose of order) {
     if (whose === 'server') await rig.renewServer(r.newCA);
@@ -170,7 +193,7 @@ export async function runRollover(
   }
 
   const removed = renderStep(r, 'old CA removed from the bundle');
-  expectOnlyBundleChanged(r, first, removed.rendered);
+  expectOnlyBundleAndIssuerChanged(r, first, removed.rendered, 'old CA removed from the bundle');
   expect(removed.bundle.data).toEqual(holding(r.newCA));
   await rig.deliverBundle(removed.bundle.name, removed.bundle.data);
   await rig.expectConnected();

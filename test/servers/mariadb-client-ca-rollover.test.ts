@@ -14,14 +14,11 @@ import { createTestCA, issue } from './ca-issuer.js';
 import {
   bundleMountOf,
   certificatesOf,
-  ISSUER_REF,
-  OLD_CA_SECRET,
   type Rig,
   type Rollover,
   renderStep,
-  rootIssuer,
   runRollover,
-  trustAnnotations,
+  stepItems,
   trustFileOf,
 } from './client-ca-rollover.js';
 import { SKIP, requireRoot, workDir } from './env.js';
@@ -40,13 +37,12 @@ let work: { dir: string; cleanup: () => void };
 let rollover: Rollover;
 const pods: PxcPod[] = [];
 
-const items = (issuer: object, annotations: Record<string, string>) => [
-  issuer,
+const items = (issuerRef: object, annotations: Record<string, string>) => [
   {
     apiVersion: 'kubedb.com/v1',
     kind: 'MariaDB',
     metadata: { name: 'md', namespace: 'demo', annotations },
-    spec: { version: '11.4.3', requireSSL: true, tls: { issuerRef: ISSUER_REF } },
+    spec: { version: '11.4.3', requireSSL: true, tls: { issuerRef } },
   },
   {
     apiVersion: 'apps/v1',
@@ -80,7 +76,7 @@ async function startRig(
 ): Promise<Rig> {
   const dir = join(work.dir, name);
   const pod = await startPxcPod({
-    items: rollover.items(rootIssuer(OLD_CA_SECRET), trustAnnotations('old CA')),
+    items: stepItems(rollover, 'old CA'),
     root: dir,
     ca: rollover.oldCA,
     template: join(work.dir, 'template'),

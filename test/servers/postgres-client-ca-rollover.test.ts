@@ -15,7 +15,6 @@ import { createTestCA, issue } from './ca-issuer.js';
 import {
   bundleMountOf,
   certificatesOf,
-  ISSUER_REF,
   type Rig,
   type Rollover,
   renderStep,
@@ -52,13 +51,12 @@ let template: string;
 const pods: Pod[] = [];
 
 const APP = { uid: 65534, gid: 65534 };
-const items = (issuer: object, annotations: Record<string, string>) => [
-  issuer,
+const items = (issuerRef: object, annotations: Record<string, string>) => [
   {
     apiVersion: 'kubedb.com/v1',
     kind: 'Postgres',
     metadata: { name: 'pg', namespace: 'demo', annotations },
-    spec: { version: VERSION, clientAuthMode: 'cert', tls: { issuerRef: ISSUER_REF } },
+    spec: { version: VERSION, clientAuthMode: 'cert', tls: { issuerRef } },
   },
   {
     apiVersion: 'apps/v1',
