@@ -2,11 +2,15 @@
 // trust-manager Bundle dbtls renders (its sources, its namespaces, against trust-manager's own
 // CRD), a user's Bundle used as it is, what servers and clients mount, each mode, and a later run
 // reading its own output.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
+import { type Rotation, watcherScript } from '../fn/render/rotation.js';
+import { serverTrustBundle, withTrustBundle } from '../fn/render/trust-bundle.js';
 import { parseSource, sortedSources } from '../fn/validate/trust-bundle.js';
 import {
   errorsOf,
@@ -470,5 +474,48 @@ describe('extra sources: KIND/NAME[/KEY]', () => {
     expect(
       sortedSources([s('Secret', 'b'), s('ConfigMap', 'z'), s('Secret', 'a'), s('Secret', 'b')]),
     ).toEqual([s('ConfigMap', 'z'), s('Secret', 'a'), s('Secret', 'b')]);
+  });
+});
+
+describe("a server's trust file from its bundle (fn/render/trust-bundle.ts)", () => {
+  const trust = { name: 'db-roots', key: 'roots.pem', given: true, sources: [] };
+
+  it('mounts the ConfigMap read-only beside the certificates, the key as ca.crt', () => {
+    expect(serverTrustBundle(undefined, '/tls')).toBeUndefined();
+    expect(serverTrustBundle(trust, '/tls')).toEqual({
+      volume: {
+        name: 'tls-trust-bundle',
+        configMap: {
+          name: 'db-roots',
+          items: [{ key: 'roots.pem', path: 'ca.crt' }],
+          defaultMode: 0o444,
+        },
+      },
+      mount: { name: 'tls-trust-bundle', mountPath: '/tls/trust-bundle', readOnly: true },
+      dir: '/tls/trust-bundle',
+      file: '/tls/trust-bundle/ca.crt',
+    });
+  });
+
+  it('the watcher builds the trust file from the bundle alone, and watches its directory', () => {
+    const base = mkdtempSync(join(tmpdir(), 'dbtls-trust-'));
+    const bundle = serverTrustBundle(trust, base)!;
+    mkdirSync(bundle.dir);
+    mkdirSync(join(base, 'server'));
+    const pem = (n: string) => `-----BEGIN CERTIFICATE-----\n${n}\n-----END CERTIFICATE-----`;
+    writeFileSync(bundle.file, `${pem('old')}\n${pem('new')}`); // trust-manager: no final newline
+    writeFileSync(join(base, 'server/ca.crt'), `${pem('secret')}\n`);
+    const rotation: Rotation = {
+      watched: [join(base, 'server')],
+      pairs: [],
+      trust: { file: join(base, 'trust.crt'), from: [join(base, 'server/ca.crt')] },
+      takeup: { reload: ['true'] },
+    };
+    const withBundle = withTrustBundle(rotation, bundle);
+    expect(withBundle.watched).toEqual([join(base, 'server'), bundle.dir]);
+    expect(withTrustBundle(rotation, undefined)).toBe(rotation);
+    writeFileSync(join(base, 'tls-watch.sh'), watcherScript(withBundle));
+    execFileSync('sh', [join(base, 'tls-watch.sh'), 'bundle']);
+    expect(readFileSync(join(base, 'trust.crt'), 'utf8')).toBe(`${pem('old')}\n${pem('new')}\n`);
   });
 });
