@@ -12,7 +12,7 @@ import { singlestore } from './singlestore.js';
 import { mariadb } from './mariadb.js';
 import { mysql } from './mysql.js';
 import { redis } from './redis.js';
-import { redisSentinel } from './redis-sentinel.js';
+import { redisSentinel } from './redis-sentinel/index.js';
 import { mongodb } from './mongodb.js';
 
 export const KINDS: readonly DatabaseKind[] = [

@@ -97,7 +97,7 @@ const AUTH_CONF = `${DATA_DIR}/dbtls-auth.conf`;
  * reads back as exactly those bytes whatever the password holds (quotes, line breaks,
  * directives). With TLS, the TLS-only settings follow the configuration and the password's
  * include on the command line (with `cluster`, the cluster bus's too). `announce` (Cluster and
- * Sentinel mode) is shell words of their own, from redis-cluster.ts or redis-sentinel-data.ts;
+ * Sentinel mode) is shell words of their own, from redis-cluster.ts or redis-sentinel/data-nodes.ts;
  * `before`: shell lines that run before the server (Sentinel mode: find-primary.sh). The script's
  * own arguments come last: the container has none (spec.podTemplate cannot set them), the tests
  * give a free port there.

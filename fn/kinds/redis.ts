@@ -88,7 +88,7 @@ import {
   USER_CONFIG_DIR,
 } from './redis-config.js';
 import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
-import type { SentinelLink } from './redis-sentinel-link.js';
+import type { SentinelLink } from './redis-sentinel/link.js';
 import {
   FIND_PRIMARY_FILE,
   findPrimaryLine,
@@ -96,7 +96,7 @@ import {
   readSentinelLink,
   sentinelDataArguments,
   sentinelDataEnv,
-} from './redis-sentinel-data.js';
+} from './redis-sentinel/data-nodes.js';
 import type { VersionNaming } from '../contract/versions.js';
 
 /**
@@ -150,7 +150,7 @@ interface RedisPlan {
   monitor?: Monitor;
   /** The user's spec.configuration / configSecret (standalone mode). */
   userConfig?: UserConfiguration;
-  /** Sentinel mode: the pods, and the sentinels of spec.sentinelRef (redis-sentinel-data.ts). */
+  /** Sentinel mode: the pods, and the sentinels of spec.sentinelRef (redis-sentinel/data-nodes.ts). */
   replicas: number;
   sentinel?: SentinelLink;
 }

@@ -15,11 +15,11 @@
 //   RedisSentinelTLSVolumePath `/sentinel-certs`, one folder per alias below it here.
 // - pkg/webhooks/kubedb/v1/redissentinel.go: spec.tls needs Redis 6 or later (checkTLSSupport).
 // - kubedb/docs guides/redis/tls/sentinel.md: the client certificate's common name is `default`.
-// The Redis side of the link, and the checks between the two: redis-sentinel-link.ts.
-import { at } from '../util/field-path.js';
-import type { KubeObject, Obj } from '../io/objects.js';
-import { isObj, namespaceOf } from '../io/objects.js';
-import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
+// The Redis side of the link, and the checks between the two: link.ts.
+import { at } from '../../util/field-path.js';
+import type { KubeObject, Obj } from '../../io/objects.js';
+import { isObj, namespaceOf } from '../../io/objects.js';
+import { serverCertificateDefaults, USAGES } from '../../render/certificate.js';
 import {
   CERT_FILES,
   configMap,
@@ -31,7 +31,7 @@ import {
   service,
   statefulSet,
   tcpReadiness,
-} from '../render/workload.js';
+} from '../../render/workload.js';
 import {
   operatorOnlyFields,
   readBool,
@@ -39,26 +39,26 @@ import {
   readString,
   readUpstreamVersion,
   warnOperatorOnly,
-} from '../validate/fields.js';
-import { versionNumbers } from '../catalog/versions.js';
-import { nameWithSuffix } from '../util/names.js';
-import { defineKind, type KindContext } from './kind.js';
+} from '../../validate/fields.js';
+import { versionNumbers } from '../../catalog/versions.js';
+import { nameWithSuffix } from '../../util/names.js';
+import { defineKind, type KindContext } from '../kind.js';
 // spec.version names a RedisVersion, as a Redis's does, under the same naming schemes.
-import { REDIS_VERSION_RULES, TLS_SINCE_MAJOR, VERSION_NAMING } from './redis.js';
+import { REDIS_VERSION_RULES, TLS_SINCE_MAJOR, VERSION_NAMING } from '../redis.js';
 import {
   monitoredBy,
   SENTINEL_CERT_DIR,
   SENTINEL_KIND,
   SENTINEL_PORT,
   sentinelAuthSecret,
-} from './redis-sentinel-link.js';
+} from './link.js';
 import {
   type Monitored,
   SENTINEL_CONFIG_DIR,
   SENTINEL_DATA_DIR,
   sentinelConf,
   sentinelStartScript,
-} from './redis-sentinel-conf.js';
+} from './config.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const REDIS_UID = 999; // the redis user of the official redis image

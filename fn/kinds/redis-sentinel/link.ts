@@ -12,11 +12,11 @@
 // - kubedb/docs guides/redis/tls/sentinel.md: the same two rules, in prose.
 // - apis/kubedb/constants.go: RedisSentinelPort 26379; RedisSentinelTLSVolumePath /sentinel-certs.
 // - apis/kubedb/v1/redis_sentinel_helpers.go: GoverningServiceName `<sentinel>-pods`.
-import { at } from '../util/field-path.js';
-import type { KindContext } from '../contract/kind.js';
-import { isObj, type KubeObject, namespaceOf, type Obj } from '../io/objects.js';
-import { nameWithSuffix } from '../util/names.js';
-import { GITOPS_GROUP } from './gitops.js';
+import { at } from '../../util/field-path.js';
+import type { KindContext } from '../../contract/kind.js';
+import { isObj, type KubeObject, namespaceOf, type Obj } from '../../io/objects.js';
+import { nameWithSuffix } from '../../util/names.js';
+import { GITOPS_GROUP } from '../gitops.js';
 
 export const SENTINEL_KIND = 'RedisSentinel';
 export const SENTINEL_GROUP = 'kubedb.com';
@@ -56,7 +56,7 @@ export function monitoredBy(ctx: KindContext, sentinel: KubeObject): KubeObject[
 
 /**
  * The input's objects of `kind`: kubedb.com's, and the gitops.kubedb.com stand-ins from which
- * KubeDB's GitOps operator creates them (gitops.ts).
+ * KubeDB's GitOps operator creates them (../gitops.ts).
  */
 function ofKind(ctx: KindContext, kind: string): KubeObject[] {
   const inputs = ctx.inputs;
