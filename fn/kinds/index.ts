@@ -11,7 +11,7 @@ import { perconaXtraDB } from './perconaxtradb.js';
 import { singlestore } from './singlestore.js';
 import { mariadb } from './mariadb.js';
 import { mysql } from './mysql.js';
-import { redis } from './redis.js';
+import { redis } from './redis/index.js';
 import { redisSentinel } from './redis-sentinel/index.js';
 import { mongodb } from './mongodb.js';
 

@@ -15,12 +15,7 @@ import type { KubeObject } from '../../io/objects.js';
 import { type RedisLine, renderRedisConf } from '../../text/redis-conf.js';
 import { shellDoubleQuotedText, shellWord } from '../../text/shell.js';
 import { nameWithSuffix } from '../../util/names.js';
-import {
-  dataNodeHost,
-  SENTINEL_CERT_DIR,
-  SENTINEL_PORT,
-  type SentinelLink,
-} from './link.js';
+import { dataNodeHost, SENTINEL_CERT_DIR, SENTINEL_PORT, type SentinelLink } from './link.js';
 
 export const SENTINEL_CONFIG_DIR = '/etc/redis-sentinel';
 export const SENTINEL_DATA_DIR = '/data';

@@ -9,7 +9,7 @@ import type { KindContext } from '../../contract/kind.js';
 import type { Obj } from '../../io/objects.js';
 import { flat } from '../../util/strings.js';
 import { shellDoubleQuotedText } from '../../text/shell.js';
-import { POD_NAMESPACE } from '../redis-cluster.js';
+import { POD_NAMESPACE } from '../redis/cluster.js';
 import {
   checkSentinelTLS,
   findSentinel,

@@ -13,10 +13,10 @@
 // sslMode: with spec.tls the server listens on TLS only (port 0, tls-port 6379) and requires
 // client certificates (tls-auth-clients yes), in every mode, replication and cluster bus included.
 // The cluster's pods are reached under `*.<db>-pods.<ns>.svc`, which the server certificate names.
-import type { KubeObject, Obj } from '../io/objects.js';
-import { isObj, shared, sharedBy } from '../io/objects.js';
-import type { Reporter } from '../io/results.js';
-import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
+import type { KubeObject, Obj } from '../../io/objects.js';
+import { isObj, shared, sharedBy } from '../../io/objects.js';
+import type { Reporter } from '../../io/results.js';
+import { serverCertificateDefaults, USAGES } from '../../render/certificate.js';
 import {
   CERT_FILES,
   configMap,
@@ -30,8 +30,8 @@ import {
   type StatefulSetInput,
   statefulSet,
   tcpReadiness,
-} from '../render/workload.js';
-import type { Owner } from '../render/metadata.js';
+} from '../../render/workload.js';
+import type { Owner } from '../../render/metadata.js';
 import {
   type ExporterParts,
   exporterContainer,
@@ -39,14 +39,14 @@ import {
   monitorObjects,
   readMonitor,
   STATS_PATH,
-} from '../render/monitor.js';
+} from '../../render/monitor.js';
 import {
   reloaderContainer,
   type Rotation,
   trustVolume,
   WATCHER_FILE,
   watcherScript,
-} from '../render/rotation.js';
+} from '../../render/rotation.js';
 import {
   operatorOnlyFields,
   readBool,
@@ -55,9 +55,9 @@ import {
   readString,
   readUpstreamVersion,
   warnOperatorOnly,
-} from '../validate/fields.js';
-import { versionNumbers } from '../catalog/versions.js';
-import { nameWithSuffix } from '../util/names.js';
+} from '../../validate/fields.js';
+import { versionNumbers } from '../../catalog/versions.js';
+import { nameWithSuffix } from '../../util/names.js';
 import {
   announceArgument,
   BUS_PORT,
@@ -68,13 +68,13 @@ import {
   POD_NAMESPACE,
   SHARD_LABEL,
   shardName,
-} from './redis-cluster.js';
+} from './cluster.js';
 import {
   inlineData,
   USER_CONFIG_VOLUME,
   type UserConfiguration,
   userSecretVolume,
-} from '../render/user-config.js';
+} from '../../render/user-config.js';
 import {
   CERT_DIR,
   CONFIG_DIR,
@@ -86,9 +86,9 @@ import {
   TRUST_FILE,
   USER_CONF,
   USER_CONFIG_DIR,
-} from './redis-config.js';
-import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
-import type { SentinelLink } from './redis-sentinel/link.js';
+} from './config.js';
+import { defineKind, type IssuedCertificate, type KindContext } from '../kind.js';
+import type { SentinelLink } from '../redis-sentinel/link.js';
 import {
   FIND_PRIMARY_FILE,
   findPrimaryLine,
@@ -96,8 +96,8 @@ import {
   readSentinelLink,
   sentinelDataArguments,
   sentinelDataEnv,
-} from './redis-sentinel/data-nodes.js';
-import type { VersionNaming } from '../contract/versions.js';
+} from '../redis-sentinel/data-nodes.js';
+import type { VersionNaming } from '../../contract/versions.js';
 
 /**
  * What spec.version names: a RedisVersion of KubeDB's catalog,
@@ -108,7 +108,7 @@ export const VERSION_NAMING: VersionNaming = {
   catalogKind: 'RedisVersion',
   schemes: [{ pattern: /^valkey-(\d+(?:\.\d+)*)$/, distribution: 'Valkey' }],
 };
-import { at, type FieldPath } from '../util/field-path.js';
+import { at, type FieldPath } from '../../util/field-path.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const MODES = ['Standalone', 'Cluster', 'Sentinel'] as const;

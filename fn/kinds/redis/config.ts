@@ -1,7 +1,7 @@
 // The files of the standalone Redis workload, as directives: redis.conf (written by fn/text's
 // redis.conf module), start.sh (the password written into an include file at start, every byte
 // escaped, never pasted), and the user's spec.configuration checked as redis-server reads it.
-import type { IssuedCertificate, KindContext } from './kind.js';
+import type { IssuedCertificate, KindContext } from '../kind.js';
 import {
   inlineKey,
   type OwnedSetting,
@@ -10,18 +10,18 @@ import {
   reportSecretUnchecked,
   type Setting,
   type UserConfiguration,
-} from '../render/user-config.js';
-import { trustBundleLines } from '../render/rotation.js';
+} from '../../render/user-config.js';
+import { trustBundleLines } from '../../render/rotation.js';
 import {
   parseRedisConf,
   type RedisDirective,
   type RedisLine,
   redisServerArguments,
   renderRedisConf,
-} from '../text/redis-conf.js';
-import { CLUSTER_TLS, clusterConfLines } from './redis-cluster.js';
-import { shellWord } from '../text/shell.js';
-import type { FieldPath } from '../util/field-path.js';
+} from '../../text/redis-conf.js';
+import { CLUSTER_TLS, clusterConfLines } from './cluster.js';
+import { shellWord } from '../../text/shell.js';
+import type { FieldPath } from '../../util/field-path.js';
 
 export const PORT = 6379;
 export const CERT_DIR = '/certs'; // kubedb.RedisTLSVolumePath; one folder per alias below it

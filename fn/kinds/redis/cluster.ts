@@ -14,12 +14,12 @@
 // hostname), and prefers it in redirections: a pod IP is not known when the certificate is
 // issued, the name is covered by the server certificate's `*.<db>-pods.<ns>.svc`, so a client
 // that checks the server's name can follow MOVED and ASK.
-import type { Obj } from '../io/objects.js';
-import { shared } from '../io/objects.js';
-import { RESTRICTED_CONTAINER } from '../render/workload.js';
-import { flat } from '../util/strings.js';
-import { shellDoubleQuotedText, shellWord } from '../text/shell.js';
-import type { RedisLine } from '../text/redis-conf.js';
+import type { Obj } from '../../io/objects.js';
+import { shared } from '../../io/objects.js';
+import { RESTRICTED_CONTAINER } from '../../render/workload.js';
+import { flat } from '../../util/strings.js';
+import { shellDoubleQuotedText, shellWord } from '../../text/shell.js';
+import type { RedisLine } from '../../text/redis-conf.js';
 
 export const BUS_PORT = 16379; // kubedb.RedisGossipPort: the client port + 10000, Redis's default
 export const CREATE_FILE = 'cluster-create.sh';
