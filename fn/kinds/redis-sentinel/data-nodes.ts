@@ -3,7 +3,7 @@
 // its data nodes need to be monitored: each pod announces its stable DNS name
 // (replica-announce-ip, covered by the server certificate's `*.<db>-pods.<ns>.svc`), and before
 // it starts asks the sentinels for the current primary (find-primary.sh), pod 0 at first; the
-// others replicate from it over TLS (tls-replication yes, ../redis-config.ts).
+// others replicate from it over TLS (tls-replication yes, ../redis/config.ts).
 import { at } from '../../util/field-path.js';
 import type { KindContext } from '../../contract/kind.js';
 import type { Obj } from '../../io/objects.js';

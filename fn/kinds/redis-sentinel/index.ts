@@ -44,7 +44,7 @@ import { versionNumbers } from '../../catalog/versions.js';
 import { nameWithSuffix } from '../../util/names.js';
 import { defineKind, type KindContext } from '../kind.js';
 // spec.version names a RedisVersion, as a Redis's does, under the same naming schemes.
-import { REDIS_VERSION_RULES, TLS_SINCE_MAJOR, VERSION_NAMING } from '../redis/index.js';
+import { REDIS_VERSION_RULES, TLS_SINCE_MAJOR, VERSION_NAMING } from '../redis/versions.js';
 import {
   monitoredBy,
   SENTINEL_CERT_DIR,
