@@ -8,7 +8,7 @@ import { postgres } from './postgres.js';
 import { mssqlserver } from './mssqlserver.js';
 import { vaultserver } from './vaultserver.js';
 import { perconaXtraDB } from './perconaxtradb.js';
-import { singlestore } from './singlestore.js';
+import { singlestore } from './singlestore/index.js';
 import { mariadb } from './mariadb.js';
 import { mysql } from './mysql.js';
 import { redis } from './redis/index.js';

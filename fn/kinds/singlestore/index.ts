@@ -9,12 +9,12 @@
 // directory, /etc/memsql/certs (ca.crt, server.crt, server.key, client.crt, client.key), read
 // through the server's ssl_ca, ssl_cert and ssl_key; custom *.cnf files in /etc/memsql/conf.d;
 // the license comes from spec.licenseSecret (required by the CRD), port 3306.
-import { type OptionLine, renderOptionFile } from '../text/my-cnf.js';
-import type { KubeObject, Obj } from '../io/objects.js';
-import type { Owner } from '../render/metadata.js';
-import { describeType } from '../io/resource-list.js';
-import { isObj, merged, shared } from '../io/objects.js';
-import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
+import { type OptionLine, renderOptionFile } from '../../text/my-cnf.js';
+import type { KubeObject, Obj } from '../../io/objects.js';
+import type { Owner } from '../../render/metadata.js';
+import { describeType } from '../../io/resource-list.js';
+import { isObj, merged, shared } from '../../io/objects.js';
+import { serverCertificateDefaults, USAGES } from '../../render/certificate.js';
 import {
   configMap,
   dataVolumeFrom,
@@ -24,7 +24,7 @@ import {
   statefulSet,
   tcpReadiness,
   serviceWildcards,
-} from '../render/workload.js';
+} from '../../render/workload.js';
 import {
   reloaderContainer,
   WATCHER_DIR,
@@ -32,21 +32,26 @@ import {
   WATCHER_MOUNT,
   watcherScript,
   watcherVolume,
-} from '../render/rotation.js';
-import { operatorOnlyFields, readInt, readString, warnOperatorOnly } from '../validate/fields.js';
-import { nameWithSuffix } from '../util/names.js';
-import type { Reporter } from '../io/results.js';
-import { defineKind, type IssuedCertificate } from './kind.js';
-import { mysqlClientSettings, mysqlUsers } from './mysql-client.js';
-import { readSinglestoreConfiguration, singlestoreConfigVolume } from './singlestore-config.js';
-import { inlineData, type UserConfiguration } from '../render/user-config.js';
-import type { VersionNaming } from '../contract/versions.js';
+} from '../../render/rotation.js';
+import {
+  operatorOnlyFields,
+  readInt,
+  readString,
+  warnOperatorOnly,
+} from '../../validate/fields.js';
+import { nameWithSuffix } from '../../util/names.js';
+import type { Reporter } from '../../io/results.js';
+import { defineKind, type IssuedCertificate } from '../kind.js';
+import { mysqlClientSettings, mysqlUsers } from '../mysql-client.js';
+import { readSinglestoreConfiguration, singlestoreConfigVolume } from './config.js';
+import { inlineData, type UserConfiguration } from '../../render/user-config.js';
+import type { VersionNaming } from '../../contract/versions.js';
 
 /** What spec.version names: a SinglestoreVersion of KubeDB's catalog. */
 const VERSION_NAMING: VersionNaming = {
   catalogKind: 'SinglestoreVersion',
 };
-import { at, type FieldPath } from '../util/field-path.js';
+import { at, type FieldPath } from '../../util/field-path.js';
 
 const ALIASES = ['server', 'client'] as const;
 const PORT = 3306;

@@ -10,16 +10,16 @@
 // one option wins is up to the tool that combines them (KubeDB's singlestore-init, or what the
 // user runs in standalone mode): dbtls cannot make its value win, so an inline file that sets a
 // TLS option dbtls sets is an error, not a warning.
-import type { Obj } from '../io/objects.js';
+import type { Obj } from '../../io/objects.js';
 import {
   inlineKey,
   type InlineFile,
   readUserConfiguration,
   type UserConfiguration,
-} from '../render/user-config.js';
-import type { KindContext } from './kind.js';
-import { parseServerOptions } from '../text/my-cnf.js';
-import { at } from '../util/field-path.js';
+} from '../../render/user-config.js';
+import type { KindContext } from '../kind.js';
+import { parseServerOptions } from '../../text/my-cnf.js';
+import { at } from '../../util/field-path.js';
 
 /** The options dbtls's memsql.cnf sets, as parseServerOptions names them. */
 const TLS_OPTIONS = ['ssl-ca', 'ssl-cert', 'ssl-key'];
