@@ -6,7 +6,7 @@ import type { DatabaseKind } from '../contract/kind.js';
 import { gitOpsKinds } from './gitops.js';
 import { postgres } from './postgres.js';
 import { mssqlserver } from './mssqlserver.js';
-import { vaultserver } from './vaultserver.js';
+import { vaultserver } from './vaultserver/index.js';
 import { perconaXtraDB } from './perconaxtradb.js';
 import { singlestore } from './singlestore/index.js';
 import { mariadb } from './mariadb.js';

@@ -8,11 +8,11 @@
 // secrets `<name>-<alias>-certs`; common names `<name>-<alias>`; certificates mounted at
 // /etc/vault/tls/<alias>; services `<name>` and the governing `<name>-internal`; ports 8200
 // (API) and 8201 (cluster); configuration /etc/vault/config/vault.hcl.
-import type { KubeObject, Obj } from '../io/objects.js';
-import { isObj, shared, sharedBy } from '../io/objects.js';
-import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
-import { describeType } from '../io/resource-list.js';
-import type { Reporter } from '../io/results.js';
+import type { KubeObject, Obj } from '../../io/objects.js';
+import { isObj, shared, sharedBy } from '../../io/objects.js';
+import { serverCertificateDefaults, USAGES } from '../../render/certificate.js';
+import { describeType } from '../../io/resource-list.js';
+import type { Reporter } from '../../io/results.js';
 import {
   CERT_FILES,
   configMap,
@@ -24,16 +24,16 @@ import {
   secretVolume,
   service,
   statefulSet,
-} from '../render/workload.js';
+} from '../../render/workload.js';
 import {
   reloaderContainer,
   signalReload,
   WATCHER_FILE,
   watcherScript,
-} from '../render/rotation.js';
-import { readInt, readString } from '../validate/fields.js';
-import { nameWithSuffix } from '../util/names.js';
-import { defineKind, type IssuedCertificate } from './kind.js';
+} from '../../render/rotation.js';
+import { readInt, readString } from '../../validate/fields.js';
+import { nameWithSuffix } from '../../util/names.js';
+import { defineKind, type IssuedCertificate } from '../kind.js';
 import {
   API_PORT,
   CERT_DIR,
@@ -43,9 +43,9 @@ import {
   readVaultConfigSecret,
   vaultHcl,
   vaultUserConfig,
-} from './vault-config.js';
-import { USER_CONFIG_VOLUME } from '../render/user-config.js';
-import type { VersionNaming } from '../contract/versions.js';
+} from './config.js';
+import { USER_CONFIG_VOLUME } from '../../render/user-config.js';
+import type { VersionNaming } from '../../contract/versions.js';
 
 /**
  * What spec.version names: a VaultServerVersion of KubeVault's catalog,
@@ -56,7 +56,7 @@ const VERSION_NAMING: VersionNaming = {
   catalogKind: 'VaultServerVersion',
   schemes: [{ pattern: /^openbao-(\d+(?:\.\d+)*)$/, distribution: 'OpenBao' }],
 };
-import { at } from '../util/field-path.js';
+import { at } from '../../util/field-path.js';
 
 const VAULT_UID = 100; // the vault (and openbao) user of the upstream images
 const VAULT_GID = 1000;
