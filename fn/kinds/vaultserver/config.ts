@@ -1,4 +1,5 @@
-// VaultServer's spec.configSecret in standalone mode.
+// VaultServer's server configuration: dbtls's vault.hcl (written by fn/text's HCL module), its
+// ports and paths, and the user's spec.configSecret in standalone mode.
 //
 // Facts (kubevault/installer CRD kubevault.com_vaultservers.yaml at f3fb56eb, kept in
 // test/data/crds; kubevault/docs concepts/vault-server-crds/vaultserver.md; hashicorp/vault
@@ -24,6 +25,7 @@ import { isControl } from '../../text/unwritable.js';
 export const API_PORT = 8200;
 export const CLUSTER_PORT = 8201;
 export const CERT_DIR = '/etc/vault/tls';
+export const CONFIG_DIR = '/etc/vault/config';
 export const DATA_DIR = '/vault/data';
 
 /** What vault.hcl depends on in the kind's plan. */
