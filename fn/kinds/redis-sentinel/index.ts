@@ -50,7 +50,7 @@ import {
   SENTINEL_CERT_DIR,
   SENTINEL_KIND,
   SENTINEL_PORT,
-  sentinelAuthSecret,
+  authSecretOf,
 } from './link.js';
 import {
   type Monitored,
@@ -111,7 +111,7 @@ export const redisSentinel = defineKind<SentinelPlan>({
     const plan: SentinelPlan = {
       version: engine ?? '',
       replicas,
-      authSecret: disableAuth ? undefined : sentinelAuthSecret(ctx.db),
+      authSecret: disableAuth ? undefined : authSecretOf(ctx.db),
       monitored: [],
     };
     if (ctx.settings.mode === 'standalone') adviseStandalone(ctx, plan);
@@ -145,7 +145,7 @@ export const redisSentinel = defineKind<SentinelPlan>({
     const configName = nameWithSuffix(name, 'sentinel-config');
     const monitored: Monitored[] = plan.monitored.map((db, i) => ({
       db,
-      passwordEnv: redisPasswordSecret(db) ? `REDIS_PASSWORD_${i}` : undefined,
+      passwordEnv: authSecretOf(db) ? `REDIS_PASSWORD_${i}` : undefined,
     }));
     const tls = certificates.some((c) => c.alias === 'server');
     const files = {
@@ -207,7 +207,7 @@ function sentinelEnv(plan: SentinelPlan, monitored: readonly Monitored[]): Obj[]
       valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
     });
   for (const m of monitored) {
-    const secret = redisPasswordSecret(m.db);
+    const secret = authSecretOf(m.db);
     if (m.passwordEnv && secret)
       env.push({
         name: m.passwordEnv,
@@ -220,16 +220,6 @@ function sentinelEnv(plan: SentinelPlan, monitored: readonly Monitored[]): Obj[]
 function compactContainer(c: Obj): Obj {
   if (c.env === undefined) delete c.env;
   return c;
-}
-
-/** A Redis's password Secret (`<db>-auth` unless named), unless it has auth disabled. */
-function redisPasswordSecret(db: KubeObject): string | undefined {
-  const spec = isObj(db.spec) ? db.spec : {};
-  if (spec.disableAuth === true) return undefined;
-  const named = isObj(spec.authSecret) ? spec.authSecret.name : undefined;
-  return typeof named === 'string' && named !== ''
-    ? named
-    : nameWithSuffix(db.metadata.name, 'auth');
 }
 
 /** Standalone mode: the Redises it monitors, and what it leaves to the operator or the user. */

@@ -116,17 +116,20 @@ export function sentinelLink(db: KubeObject, sentinel: KubeObject): SentinelLink
   const hosts: string[] = [];
   for (let i = 0; i < replicas; i++)
     hosts.push(`${name}-${i}.${governing}.${namespaceOf(sentinel)}.svc`);
-  return { master: db.metadata.name, hosts, authSecret: sentinelAuthSecret(sentinel) };
+  return { master: db.metadata.name, hosts, authSecret: authSecretOf(sentinel) };
 }
 
-/** The sentinels' own password Secret (KubeDB's GetAuthSecretName), unless auth is disabled. */
-export function sentinelAuthSecret(sentinel: KubeObject): string | undefined {
-  const spec = isObj(sentinel.spec) ? sentinel.spec : {};
+/**
+ * The password Secret of a RedisSentinel or a Redis (KubeDB's GetAuthSecretName: `<name>-auth`
+ * unless spec.authSecret names one), unless it has auth disabled.
+ */
+export function authSecretOf(db: KubeObject): string | undefined {
+  const spec = isObj(db.spec) ? db.spec : {};
   if (spec.disableAuth === true) return undefined;
   const named = isObj(spec.authSecret) ? spec.authSecret.name : undefined;
   return typeof named === 'string' && named !== ''
     ? named
-    : nameWithSuffix(sentinel.metadata.name, 'auth');
+    : nameWithSuffix(db.metadata.name, 'auth');
 }
 
 /** A Redis data node's stable DNS name: pod `ordinal` under the governing Service. */
