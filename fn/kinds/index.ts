@@ -6,13 +6,13 @@ import type { DatabaseKind } from '../contract/kind.js';
 import { gitOpsKinds } from './gitops.js';
 import { postgres } from './postgres.js';
 import { mssqlserver } from './mssqlserver.js';
-import { vaultserver } from './vaultserver.js';
+import { vaultserver } from './vaultserver/index.js';
 import { perconaXtraDB } from './perconaxtradb.js';
-import { singlestore } from './singlestore.js';
+import { singlestore } from './singlestore/index.js';
 import { mariadb } from './mariadb.js';
 import { mysql } from './mysql.js';
-import { redis } from './redis.js';
-import { redisSentinel } from './redis-sentinel.js';
+import { redis } from './redis/index.js';
+import { redisSentinel } from './redis-sentinel/index.js';
 import { mongodb } from './mongodb.js';
 
 export const KINDS: readonly DatabaseKind[] = [

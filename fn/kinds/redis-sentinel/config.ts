@@ -11,16 +11,11 @@
 // configuration file, so start.sh copies the rendered file onto the data volume at each start; a
 // sentinel that restarts after a failover learns the current primary from the other sentinels'
 // hello messages (a newer configuration epoch wins).
-import type { KubeObject } from '../io/objects.js';
-import { type RedisLine, renderRedisConf } from '../text/redis-conf.js';
-import { shellDoubleQuotedText, shellWord } from '../text/shell.js';
-import { nameWithSuffix } from '../util/names.js';
-import {
-  dataNodeHost,
-  SENTINEL_CERT_DIR,
-  SENTINEL_PORT,
-  type SentinelLink,
-} from './redis-sentinel-link.js';
+import type { KubeObject } from '../../io/objects.js';
+import { type RedisLine, renderRedisConf } from '../../text/redis-conf.js';
+import { shellDoubleQuotedText, shellWord } from '../../text/shell.js';
+import { nameWithSuffix } from '../../util/names.js';
+import { dataNodeHost, SENTINEL_CERT_DIR, SENTINEL_PORT, type SentinelLink } from './link.js';
 
 export const SENTINEL_CONFIG_DIR = '/etc/redis-sentinel';
 export const SENTINEL_DATA_DIR = '/data';

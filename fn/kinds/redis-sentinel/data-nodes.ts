@@ -1,28 +1,28 @@
 // A Redis in Sentinel mode (spec.mode: Sentinel): its spec.sentinelRef checked against the
-// RedisSentinel of the input in every mode (redis-sentinel-link.ts), and in standalone mode what
+// RedisSentinel of the input in every mode (link.ts), and in standalone mode what
 // its data nodes need to be monitored: each pod announces its stable DNS name
 // (replica-announce-ip, covered by the server certificate's `*.<db>-pods.<ns>.svc`), and before
 // it starts asks the sentinels for the current primary (find-primary.sh), pod 0 at first; the
-// others replicate from it over TLS (tls-replication yes, redis-config.ts).
-import { at } from '../util/field-path.js';
-import type { KindContext } from '../contract/kind.js';
-import type { Obj } from '../io/objects.js';
-import { flat } from '../util/strings.js';
-import { shellDoubleQuotedText } from '../text/shell.js';
-import { POD_NAMESPACE } from './redis-cluster.js';
+// others replicate from it over TLS (tls-replication yes, ../redis/config.ts).
+import { at } from '../../util/field-path.js';
+import type { KindContext } from '../../contract/kind.js';
+import type { Obj } from '../../io/objects.js';
+import { flat } from '../../util/strings.js';
+import { shellDoubleQuotedText } from '../../text/shell.js';
+import { POD_NAMESPACE } from '../redis/cluster.js';
 import {
   checkSentinelTLS,
   findSentinel,
   type SentinelLink,
   sentinelLink,
   sentinelRefOf,
-} from './redis-sentinel-link.js';
+} from './link.js';
 import {
   FIND_PRIMARY_FILE,
   findPrimaryScript,
   REPLICAOF_CONF,
   SENTINEL_PASSWORD_ENV,
-} from './redis-sentinel-conf.js';
+} from './config.js';
 
 /**
  * The RedisSentinel spec.sentinelRef names: checked against this Redis where the input has it;
@@ -30,7 +30,7 @@ import {
  */
 export function readSentinelLink(ctx: KindContext): SentinelLink | undefined {
   const ref = sentinelRefOf(ctx.db);
-  if (ref === undefined) return undefined; // reported by redis.ts (spec.sentinelRef.name)
+  if (ref === undefined) return undefined; // reported by the Redis kind (spec.sentinelRef.name)
   const sentinel = findSentinel(ctx, ref);
   const standalone = ctx.settings.mode === 'standalone';
   const named = `RedisSentinel ${ref.namespace}/${ref.name}`;

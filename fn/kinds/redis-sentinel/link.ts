@@ -12,11 +12,11 @@
 // - kubedb/docs guides/redis/tls/sentinel.md: the same two rules, in prose.
 // - apis/kubedb/constants.go: RedisSentinelPort 26379; RedisSentinelTLSVolumePath /sentinel-certs.
 // - apis/kubedb/v1/redis_sentinel_helpers.go: GoverningServiceName `<sentinel>-pods`.
-import { at } from '../util/field-path.js';
-import type { KindContext } from '../contract/kind.js';
-import { isObj, type KubeObject, namespaceOf, type Obj } from '../io/objects.js';
-import { nameWithSuffix } from '../util/names.js';
-import { GITOPS_GROUP } from './gitops.js';
+import { at } from '../../util/field-path.js';
+import type { KindContext } from '../../contract/kind.js';
+import { isObj, type KubeObject, namespaceOf, type Obj } from '../../io/objects.js';
+import { nameWithSuffix } from '../../util/names.js';
+import { GITOPS_GROUP } from '../gitops.js';
 
 export const SENTINEL_KIND = 'RedisSentinel';
 export const SENTINEL_GROUP = 'kubedb.com';
@@ -56,7 +56,7 @@ export function monitoredBy(ctx: KindContext, sentinel: KubeObject): KubeObject[
 
 /**
  * The input's objects of `kind`: kubedb.com's, and the gitops.kubedb.com stand-ins from which
- * KubeDB's GitOps operator creates them (gitops.ts).
+ * KubeDB's GitOps operator creates them (../gitops.ts).
  */
 function ofKind(ctx: KindContext, kind: string): KubeObject[] {
   const inputs = ctx.inputs;
@@ -116,17 +116,20 @@ export function sentinelLink(db: KubeObject, sentinel: KubeObject): SentinelLink
   const hosts: string[] = [];
   for (let i = 0; i < replicas; i++)
     hosts.push(`${name}-${i}.${governing}.${namespaceOf(sentinel)}.svc`);
-  return { master: db.metadata.name, hosts, authSecret: sentinelAuthSecret(sentinel) };
+  return { master: db.metadata.name, hosts, authSecret: authSecretOf(sentinel) };
 }
 
-/** The sentinels' own password Secret (KubeDB's GetAuthSecretName), unless auth is disabled. */
-export function sentinelAuthSecret(sentinel: KubeObject): string | undefined {
-  const spec = isObj(sentinel.spec) ? sentinel.spec : {};
+/**
+ * The password Secret of a RedisSentinel or a Redis (KubeDB's GetAuthSecretName: `<name>-auth`
+ * unless spec.authSecret names one), unless it has auth disabled.
+ */
+export function authSecretOf(db: KubeObject): string | undefined {
+  const spec = isObj(db.spec) ? db.spec : {};
   if (spec.disableAuth === true) return undefined;
   const named = isObj(spec.authSecret) ? spec.authSecret.name : undefined;
   return typeof named === 'string' && named !== ''
     ? named
-    : nameWithSuffix(sentinel.metadata.name, 'auth');
+    : nameWithSuffix(db.metadata.name, 'auth');
 }
 
 /** A Redis data node's stable DNS name: pod `ordinal` under the governing Service. */

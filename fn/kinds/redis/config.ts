@@ -1,7 +1,7 @@
 // The files of the standalone Redis workload, as directives: redis.conf (written by fn/text's
 // redis.conf module), start.sh (the password written into an include file at start, every byte
 // escaped, never pasted), and the user's spec.configuration checked as redis-server reads it.
-import type { IssuedCertificate, KindContext } from './kind.js';
+import type { IssuedCertificate, KindContext } from '../kind.js';
 import {
   inlineKey,
   type OwnedSetting,
@@ -10,18 +10,18 @@ import {
   reportSecretUnchecked,
   type Setting,
   type UserConfiguration,
-} from '../render/user-config.js';
-import { trustBundleLines } from '../render/rotation.js';
+} from '../../render/user-config.js';
+import { trustBundleLines } from '../../render/rotation.js';
 import {
   parseRedisConf,
   type RedisDirective,
   type RedisLine,
   redisServerArguments,
   renderRedisConf,
-} from '../text/redis-conf.js';
-import { CLUSTER_TLS, clusterConfLines } from './redis-cluster.js';
-import { shellWord } from '../text/shell.js';
-import type { FieldPath } from '../util/field-path.js';
+} from '../../text/redis-conf.js';
+import { CLUSTER_TLS, clusterConfLines } from './cluster.js';
+import { shellWord } from '../../text/shell.js';
+import type { FieldPath } from '../../util/field-path.js';
 
 export const PORT = 6379;
 export const CERT_DIR = '/certs'; // kubedb.RedisTLSVolumePath; one folder per alias below it
@@ -30,6 +30,8 @@ export const CONFIG_DIR = '/usr/local/etc/redis'; // kubedb.RedisConfigVolumePat
 export const USER_CONFIG_DIR = '/usr/local/etc/redis-custom';
 export const USER_CONF = 'redis.conf'; // the one key KubeDB's docs allow
 export const DATA_DIR = '/data';
+export const REDIS_UID = 999; // the redis user of the official redis image
+export const KEY_MODE = 0o440;
 // CA rollover: redis-server (clients, replicas, the cluster bus) and the in-pod redis-cli trust
 // every distinct ca.crt of the mounted secrets, written here by tls-watch.sh before the server
 // starts and on every renewal, so that certificates of the old and the new CA are both accepted
@@ -97,7 +99,7 @@ const AUTH_CONF = `${DATA_DIR}/dbtls-auth.conf`;
  * reads back as exactly those bytes whatever the password holds (quotes, line breaks,
  * directives). With TLS, the TLS-only settings follow the configuration and the password's
  * include on the command line (with `cluster`, the cluster bus's too). `announce` (Cluster and
- * Sentinel mode) is shell words of their own, from redis-cluster.ts or redis-sentinel-data.ts;
+ * Sentinel mode) is shell words of their own, from cluster.ts or ../redis-sentinel/data-nodes.ts;
  * `before`: shell lines that run before the server (Sentinel mode: find-primary.sh). The script's
  * own arguments come last: the container has none (spec.podTemplate cannot set them), the tests
  * give a free port there.

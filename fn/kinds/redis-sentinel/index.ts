@@ -15,11 +15,11 @@
 //   RedisSentinelTLSVolumePath `/sentinel-certs`, one folder per alias below it here.
 // - pkg/webhooks/kubedb/v1/redissentinel.go: spec.tls needs Redis 6 or later (checkTLSSupport).
 // - kubedb/docs guides/redis/tls/sentinel.md: the client certificate's common name is `default`.
-// The Redis side of the link, and the checks between the two: redis-sentinel-link.ts.
-import { at } from '../util/field-path.js';
-import type { KubeObject, Obj } from '../io/objects.js';
-import { isObj, namespaceOf } from '../io/objects.js';
-import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
+// The Redis side of the link, and the checks between the two: link.ts.
+import { at } from '../../util/field-path.js';
+import type { KubeObject, Obj } from '../../io/objects.js';
+import { isObj, namespaceOf } from '../../io/objects.js';
+import { serverCertificateDefaults, USAGES } from '../../render/certificate.js';
 import {
   CERT_FILES,
   configMap,
@@ -31,7 +31,7 @@ import {
   service,
   statefulSet,
   tcpReadiness,
-} from '../render/workload.js';
+} from '../../render/workload.js';
 import {
   operatorOnlyFields,
   readBool,
@@ -39,26 +39,26 @@ import {
   readString,
   readUpstreamVersion,
   warnOperatorOnly,
-} from '../validate/fields.js';
-import { versionNumbers } from '../catalog/versions.js';
-import { nameWithSuffix } from '../util/names.js';
-import { defineKind, type KindContext } from './kind.js';
+} from '../../validate/fields.js';
+import { versionNumbers } from '../../catalog/versions.js';
+import { nameWithSuffix } from '../../util/names.js';
+import { defineKind, type KindContext } from '../kind.js';
 // spec.version names a RedisVersion, as a Redis's does, under the same naming schemes.
-import { REDIS_VERSION_RULES, TLS_SINCE_MAJOR, VERSION_NAMING } from './redis.js';
+import { REDIS_VERSION_RULES, TLS_SINCE_MAJOR, VERSION_NAMING } from '../redis/versions.js';
 import {
   monitoredBy,
   SENTINEL_CERT_DIR,
   SENTINEL_KIND,
   SENTINEL_PORT,
-  sentinelAuthSecret,
-} from './redis-sentinel-link.js';
+  authSecretOf,
+} from './link.js';
 import {
   type Monitored,
   SENTINEL_CONFIG_DIR,
   SENTINEL_DATA_DIR,
   sentinelConf,
   sentinelStartScript,
-} from './redis-sentinel-conf.js';
+} from './config.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const REDIS_UID = 999; // the redis user of the official redis image
@@ -111,7 +111,7 @@ export const redisSentinel = defineKind<SentinelPlan>({
     const plan: SentinelPlan = {
       version: engine ?? '',
       replicas,
-      authSecret: disableAuth ? undefined : sentinelAuthSecret(ctx.db),
+      authSecret: disableAuth ? undefined : authSecretOf(ctx.db),
       monitored: [],
     };
     if (ctx.settings.mode === 'standalone') adviseStandalone(ctx, plan);
@@ -145,7 +145,7 @@ export const redisSentinel = defineKind<SentinelPlan>({
     const configName = nameWithSuffix(name, 'sentinel-config');
     const monitored: Monitored[] = plan.monitored.map((db, i) => ({
       db,
-      passwordEnv: redisPasswordSecret(db) ? `REDIS_PASSWORD_${i}` : undefined,
+      passwordEnv: authSecretOf(db) ? `REDIS_PASSWORD_${i}` : undefined,
     }));
     const tls = certificates.some((c) => c.alias === 'server');
     const files = {
@@ -207,7 +207,7 @@ function sentinelEnv(plan: SentinelPlan, monitored: readonly Monitored[]): Obj[]
       valueFrom: { secretKeyRef: { name: plan.authSecret, key: 'password' } },
     });
   for (const m of monitored) {
-    const secret = redisPasswordSecret(m.db);
+    const secret = authSecretOf(m.db);
     if (m.passwordEnv && secret)
       env.push({
         name: m.passwordEnv,
@@ -220,16 +220,6 @@ function sentinelEnv(plan: SentinelPlan, monitored: readonly Monitored[]): Obj[]
 function compactContainer(c: Obj): Obj {
   if (c.env === undefined) delete c.env;
   return c;
-}
-
-/** A Redis's password Secret (`<db>-auth` unless named), unless it has auth disabled. */
-function redisPasswordSecret(db: KubeObject): string | undefined {
-  const spec = isObj(db.spec) ? db.spec : {};
-  if (spec.disableAuth === true) return undefined;
-  const named = isObj(spec.authSecret) ? spec.authSecret.name : undefined;
-  return typeof named === 'string' && named !== ''
-    ? named
-    : nameWithSuffix(db.metadata.name, 'auth');
 }
 
 /** Standalone mode: the Redises it monitors, and what it leaves to the operator or the user. */

@@ -1,4 +1,5 @@
-// VaultServer's spec.configSecret in standalone mode.
+// VaultServer's server configuration: dbtls's vault.hcl (written by fn/text's HCL module), its
+// ports and paths, and the user's spec.configSecret in standalone mode.
 //
 // Facts (kubevault/installer CRD kubevault.com_vaultservers.yaml at f3fb56eb, kept in
 // test/data/crds; kubevault/docs concepts/vault-server-crds/vaultserver.md; hashicorp/vault
@@ -11,19 +12,20 @@
 // whatever the user's file says. What dbtls cannot do is take away a listener the user's file
 // adds (tls_disable = true there serves plaintext beside dbtls's listener, and one on dbtls's
 // address stops Vault from starting), and it cannot see the Secret: a warning says so.
-import { isObj, type Obj } from '../io/objects.js';
-import { describeType } from '../io/resource-list.js';
-import { userSecretVolume } from '../render/user-config.js';
-import type { IssuedCertificate, KindContext } from './kind.js';
-import { at, type FieldPath } from '../util/field-path.js';
-import type { Reporter } from '../io/results.js';
-import { nameWithSuffix } from '../util/names.js';
-import { type HclEntry, renderHcl, unwritableInHcl } from '../text/hcl.js';
-import { isControl } from '../text/unwritable.js';
+import { isObj, type Obj } from '../../io/objects.js';
+import { describeType } from '../../io/resource-list.js';
+import { userSecretVolume } from '../../render/user-config.js';
+import type { IssuedCertificate, KindContext } from '../kind.js';
+import { at, type FieldPath } from '../../util/field-path.js';
+import type { Reporter } from '../../io/results.js';
+import { nameWithSuffix } from '../../util/names.js';
+import { type HclEntry, renderHcl, unwritableInHcl } from '../../text/hcl.js';
+import { isControl } from '../../text/unwritable.js';
 
 export const API_PORT = 8200;
 export const CLUSTER_PORT = 8201;
 export const CERT_DIR = '/etc/vault/tls';
+export const CONFIG_DIR = '/etc/vault/config';
 export const DATA_DIR = '/vault/data';
 
 /** What vault.hcl depends on in the kind's plan. */

@@ -1,5 +1,6 @@
-// Redis Cluster mode in dbtls's standalone mode: the shard StatefulSets, the cluster settings of
-// redis.conf and the bootstrap that forms the cluster without the KubeDB operator.
+// Redis Cluster mode in dbtls's standalone mode: the shards' names and labels, the cluster settings
+// of redis.conf and the bootstrap that forms the cluster without the KubeDB operator (the shard
+// StatefulSets themselves are rendered in workload.ts).
 //
 // Layout as KubeDB's (kubedb/apimachinery apis/kubedb/v1 redis_helpers.go PetSetNameWithShard,
 // GoverningServiceName; kubedb/redis-node-finder pkg/node-finder/redis-finder): one workload per
@@ -14,12 +15,12 @@
 // hostname), and prefers it in redirections: a pod IP is not known when the certificate is
 // issued, the name is covered by the server certificate's `*.<db>-pods.<ns>.svc`, so a client
 // that checks the server's name can follow MOVED and ASK.
-import type { Obj } from '../io/objects.js';
-import { shared } from '../io/objects.js';
-import { RESTRICTED_CONTAINER } from '../render/workload.js';
-import { flat } from '../util/strings.js';
-import { shellDoubleQuotedText, shellWord } from '../text/shell.js';
-import type { RedisLine } from '../text/redis-conf.js';
+import type { Obj } from '../../io/objects.js';
+import { shared } from '../../io/objects.js';
+import { RESTRICTED_CONTAINER } from '../../render/workload.js';
+import { flat } from '../../util/strings.js';
+import { shellDoubleQuotedText, shellWord } from '../../text/shell.js';
+import type { RedisLine } from '../../text/redis-conf.js';
 
 export const BUS_PORT = 16379; // kubedb.RedisGossipPort: the client port + 10000, Redis's default
 export const CREATE_FILE = 'cluster-create.sh';
@@ -107,7 +108,8 @@ export interface CreateInput {
  * new IP addresses, and when all of a cluster's nodes have (a node upgrade, a cluster restart) no
  * node can reach another at the address it keeps in nodes.conf; every CHECK_ENV seconds pod 0
  * has Redis meet each pod whose current address it does not know, and the cluster heals.
- * Over 60 lines on purpose: it is one shell script, read best from top to bottom in one place.
+ * The script reads from top to bottom: its header and nodes here, its shell functions
+ * (createFunctions), then its steps (WAIT_STEPS, FORM_STEPS).
  */
 export function createScript(c: CreateInput): string {
   const nodes: string[] = [];
@@ -127,9 +129,20 @@ export function createScript(c: CreateInput): string {
     'NODES="',
     ...nodes,
     '"',
+    ...createFunctions(c.tls),
+    ...WAIT_STEPS,
+    `SHARDS=${c.shape.shards}`,
+    `PER_SHARD=${c.shape.perShard}`,
+    ...FORM_STEPS,
+  ].join('\n')}\n`;
+}
+
+/** The script's shell functions; `tls`: redis-cli's TLS arguments, or ''. */
+function createFunctions(tls: string): string[] {
+  return [
     'log() { echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) cluster-create: $*"; }',
     'idle() { while :; do sleep 3600; done; }',
-    `cli() { redis-cli ${c.tls}"$@"; }`,
+    `cli() { redis-cli ${tls}"$@"; }`,
     '# The IPv4 address of a host (CLUSTER MEET takes no name; the server binds 0.0.0.0),',
     '# empty until DNS answers.',
     'ip() { getent ahostsv4 "$1" | awk \'{ print $1; exit }\'; }',
@@ -153,51 +166,57 @@ export function createScript(c: CreateInput): string {
     '  done',
     '}',
     `watch() { while :; do sleep "\${${CHECK_ENV}:-30}"; meet; done; }`,
-    '[ "$HOSTNAME" = "$SELF" ] || idle',
-    'echo "$NODES" | while read -r s p host port; do',
-    '  [ -n "$host" ] || continue',
-    '  until [ "$(at "$host" "$port" ping 2>/dev/null)" = PONG ]; do sleep 2; done',
-    'done',
-    'log "all $TOTAL nodes answer"',
-    'if [ "$(info 0 0 cluster_state)" = ok ] &&',
-    '  [ "$(info 0 0 cluster_known_nodes)" = "$TOTAL" ]; then',
-    '  log "the cluster is formed already"; watch',
-    'fi',
-    `SHARDS=${c.shape.shards}`,
-    `PER_SHARD=${c.shape.perShard}`,
-    'if [ "$(info 0 0 cluster_slots_assigned)" = 0 ]; then',
-    '  primaries=""; s=0',
-    '  while [ "$s" -lt "$SHARDS" ]; do primaries="$primaries $(addr "$s" 0)"; s=$((s + 1)); done',
-    '  log "creating the cluster of$primaries"',
-    '  # shellcheck disable=SC2086',
-    '  cli --cluster create $primaries --cluster-replicas 0 --cluster-yes || exit 1',
-    'fi',
-    's=0',
-    'while [ "$s" -lt "$SHARDS" ]; do',
-    '  id="$(at $(node "$s" 0) cluster myid | tr -d "\\r")"; p=1',
-    '  while [ "$p" -lt "$PER_SHARD" ]; do',
-    '    if ! at $(node "$s" "$p") cluster nodes | grep myself | grep -q " $id"; then',
-    '      log "pod $p of shard $s becomes a replica of $id"',
-    '      if [ "$(info "$s" "$p" cluster_known_nodes)" = 1 ]; then',
-    '        cli --cluster add-node "$(addr "$s" "$p")" "$(addr "$s" 0)" --cluster-slave \\',
-    '          --cluster-master-id "$id" || exit 1',
-    '      else',
-    '        at $(node "$s" "$p") cluster replicate "$id" || exit 1',
-    '      fi',
-    '    fi',
-    '    p=$((p + 1))',
-    '  done',
-    '  s=$((s + 1))',
-    'done',
-    '# Until pod 0 knows every node and every replica as one (news that comes by gossip).',
-    'replicas() { at $(node 0 0) cluster nodes | grep -c " [a-z,]*slave "; }',
-    'until [ "$(info 0 0 cluster_state)" = ok ] &&',
-    '  [ "$(info 0 0 cluster_known_nodes)" = "$TOTAL" ] &&',
-    '  [ "$(replicas)" = $((TOTAL - SHARDS)) ]; do meet; sleep 1; done',
-    'log "the cluster is formed"',
-    'watch',
-  ].join('\n')}\n`;
+  ];
 }
+
+/** Pod 0 only: wait until every node answers; a cluster formed already is only watched. */
+const WAIT_STEPS = [
+  '[ "$HOSTNAME" = "$SELF" ] || idle',
+  'echo "$NODES" | while read -r s p host port; do',
+  '  [ -n "$host" ] || continue',
+  '  until [ "$(at "$host" "$port" ping 2>/dev/null)" = PONG ]; do sleep 2; done',
+  'done',
+  'log "all $TOTAL nodes answer"',
+  'if [ "$(info 0 0 cluster_state)" = ok ] &&',
+  '  [ "$(info 0 0 cluster_known_nodes)" = "$TOTAL" ]; then',
+  '  log "the cluster is formed already"; watch',
+  'fi',
+];
+
+/** Create the cluster of each shard's pod 0, make the other pods their replicas, then watch. */
+const FORM_STEPS = [
+  'if [ "$(info 0 0 cluster_slots_assigned)" = 0 ]; then',
+  '  primaries=""; s=0',
+  '  while [ "$s" -lt "$SHARDS" ]; do primaries="$primaries $(addr "$s" 0)"; s=$((s + 1)); done',
+  '  log "creating the cluster of$primaries"',
+  '  # shellcheck disable=SC2086',
+  '  cli --cluster create $primaries --cluster-replicas 0 --cluster-yes || exit 1',
+  'fi',
+  's=0',
+  'while [ "$s" -lt "$SHARDS" ]; do',
+  '  id="$(at $(node "$s" 0) cluster myid | tr -d "\\r")"; p=1',
+  '  while [ "$p" -lt "$PER_SHARD" ]; do',
+  '    if ! at $(node "$s" "$p") cluster nodes | grep myself | grep -q " $id"; then',
+  '      log "pod $p of shard $s becomes a replica of $id"',
+  '      if [ "$(info "$s" "$p" cluster_known_nodes)" = 1 ]; then',
+  '        cli --cluster add-node "$(addr "$s" "$p")" "$(addr "$s" 0)" --cluster-slave \\',
+  '          --cluster-master-id "$id" || exit 1',
+  '      else',
+  '        at $(node "$s" "$p") cluster replicate "$id" || exit 1',
+  '      fi',
+  '    fi',
+  '    p=$((p + 1))',
+  '  done',
+  '  s=$((s + 1))',
+  'done',
+  '# Until pod 0 knows every node and every replica as one (news that comes by gossip).',
+  'replicas() { at $(node 0 0) cluster nodes | grep -c " [a-z,]*slave "; }',
+  'until [ "$(info 0 0 cluster_state)" = ok ] &&',
+  '  [ "$(info 0 0 cluster_known_nodes)" = "$TOTAL" ] &&',
+  '  [ "$(replicas)" = $((TOTAL - SHARDS)) ]; do meet; sleep 1; done',
+  'log "the cluster is formed"',
+  'watch',
+];
 
 /** The bootstrap container of shard 0's pods (it acts only in pod 0). */
 export function createContainer(o: {

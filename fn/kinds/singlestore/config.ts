@@ -1,4 +1,5 @@
-// Singlestore's spec.configuration in standalone mode (the one-node form).
+// Singlestore's server configuration: dbtls's memsql.cnf (its TLS settings, written by fn/text's
+// my.cnf module), and the user's spec.configuration in standalone mode (the one-node form).
 //
 // Facts (kubedb/docs guides/singlestore/configuration/config-file; kubedb/installer CRD
 // kubedb.com_singlestores.yaml at 0c6e2459, kept in test/data/crds; kubedb/apimachinery
@@ -10,27 +11,53 @@
 // one option wins is up to the tool that combines them (KubeDB's singlestore-init, or what the
 // user runs in standalone mode): dbtls cannot make its value win, so an inline file that sets a
 // TLS option dbtls sets is an error, not a warning.
-import type { Obj } from '../io/objects.js';
+import type { Obj } from '../../io/objects.js';
 import {
   inlineKey,
   type InlineFile,
   readUserConfiguration,
   type UserConfiguration,
-} from '../render/user-config.js';
-import type { KindContext } from './kind.js';
-import { parseServerOptions } from '../text/my-cnf.js';
-import { at } from '../util/field-path.js';
+} from '../../render/user-config.js';
+import type { IssuedCertificate, KindContext } from '../kind.js';
+import { type OptionLine, parseServerOptions, renderOptionFile } from '../../text/my-cnf.js';
+import { at } from '../../util/field-path.js';
 
-/** The options dbtls's memsql.cnf sets, as parseServerOptions names them. */
-const TLS_OPTIONS = ['ssl-ca', 'ssl-cert', 'ssl-key'];
+export const PORT = 3306;
+/** Where KubeDB mounts the user's configuration and dbtls its memsql.cnf. */
+export const CONFIG_DIR = '/etc/memsql/conf.d';
+/** Both certificates in one directory, as KubeDB lays them out. */
+export const CERT_DIR = '/etc/memsql/certs';
+
+/** The server's TLS settings, as a custom configuration file the node merges into memsql.cnf. */
+export function memsqlCnf(server: IssuedCertificate | undefined): string {
+  const lines: OptionLine[] = [
+    { comment: 'Rendered by dbtls from the Singlestore resource.' },
+    { group: 'server' },
+  ];
+  if (server)
+    lines.push(
+      ['ssl_ca', `${CERT_DIR}/ca.crt`],
+      ['ssl_cert', `${CERT_DIR}/server.crt`],
+      ['ssl_key', `${CERT_DIR}/server.key`],
+    );
+  else lines.push({ comment: 'no spec.tls: the server offers no TLS' });
+  return renderOptionFile(lines, ' = ');
+}
+
+/** The options memsqlCnf sets with a certificate, as parseServerOptions names them. */
+const TLS_OPTIONS: ReadonlyMap<string, string> = new Map([
+  ['ssl-ca', `${CERT_DIR}/ca.crt`],
+  ['ssl-cert', `${CERT_DIR}/server.crt`],
+  ['ssl-key', `${CERT_DIR}/server.key`],
+]);
 
 /**
- * spec.configuration of a one-node Singlestore in standalone mode. `tls` gives dbtls's TLS
- * settings (option → value) when the node has a certificate.
+ * spec.configuration of a one-node Singlestore in standalone mode. `tls`: the node has a
+ * certificate, so memsqlCnf sets the TLS options.
  */
 export function readSinglestoreConfiguration(
   ctx: KindContext,
-  tls: ReadonlyMap<string, string> | undefined,
+  tls: boolean,
 ): UserConfiguration | undefined {
   // Singlestore has no configSecret: an error, and the reading below does not see it.
   const { configSecret, ...spec } = ctx.db.spec as Obj;
@@ -49,7 +76,7 @@ export function readSinglestoreConfiguration(
     ctx.report.info(
       conf.secret.path,
       `the node combines the *.cnf files of Secret "${conf.secret.name}", mounted in ` +
-        `${SINGLESTORE_CONFIG_DIR}, with dbtls's memsql.cnf there; dbtls cannot see the Secret, ` +
+        `${CONFIG_DIR}, with dbtls's memsql.cnf there; dbtls cannot see the Secret, ` +
         'so its content is not checked: it must have no key memsql.cnf and set no ssl_ca, ' +
         "ssl_cert or ssl_key, whose winner between two files is the node's start-up tool's " +
         "choice, not dbtls's",
@@ -59,7 +86,7 @@ export function readSinglestoreConfiguration(
     if (!f.key.endsWith('.cnf')) {
       ctx.report.error(
         f.path,
-        `${f.path} is not read: the node reads only the *.cnf files of ${SINGLESTORE_CONFIG_DIR}; ` +
+        `${f.path} is not read: the node reads only the *.cnf files of ${CONFIG_DIR}; ` +
           `name it ${JSON.stringify(`${f.key.replace(/\.[^.]*$/, '')}.cnf`)}`,
       );
       continue;
@@ -71,11 +98,7 @@ export function readSinglestoreConfiguration(
   return conf.secret || inline.length > 0 ? conf : undefined;
 }
 
-function checkInline(
-  ctx: KindContext,
-  f: InlineFile,
-  tls: ReadonlyMap<string, string> | undefined,
-): void {
+function checkInline(ctx: KindContext, f: InlineFile, tls: boolean): void {
   const { options, outside } = parseServerOptions(f.content);
   if (outside !== undefined)
     ctx.report.warn(
@@ -84,21 +107,18 @@ function checkInline(
         "server's options under [server], and dbtls checks only those: begin the file with [server]",
     );
   for (const o of options) {
-    const ours = tls?.get(o.name);
-    if (!TLS_OPTIONS.includes(o.name) || ours === undefined || ours === o.value) continue;
+    const ours = tls ? TLS_OPTIONS.get(o.name) : undefined;
+    if (ours === undefined || ours === o.value) continue;
     const name = o.name.replace(/-/g, '_');
     ctx.report.error(
       f.path,
       `line ${o.line}: ${o.raw} conflicts with dbtls's TLS settings (${name} = ${ours}), and ` +
         `dbtls cannot make its value win: the node combines the *.cnf files of ` +
-        `${SINGLESTORE_CONFIG_DIR}, dbtls's memsql.cnf among them, in an order its start-up ` +
+        `${CONFIG_DIR}, dbtls's memsql.cnf among them, in an order its start-up ` +
         'tool decides: remove it',
     );
   }
 }
-
-/** Where KubeDB mounts the user's configuration and dbtls its memsql.cnf. */
-export const SINGLESTORE_CONFIG_DIR = '/etc/memsql/conf.d';
 
 /**
  * The custom-config volume with the user's files: the Secret's, then dbtls's ConfigMap
