@@ -66,4 +66,6 @@ export const redis = defineKind<RedisPlan>({
   podTemplate: { container: 'redis' },
 
   workload: redisWorkload,
+  // Its watcher builds the trust file (redis-server's tls-ca-cert-file) from a trust bundle.
+  serverTrustBundle: true,
 });

@@ -25,6 +25,11 @@ import {
   WATCHER_FILE,
   watcherScript,
 } from '../../render/rotation.js';
+import {
+  type ServerTrustBundle,
+  serverTrustBundle,
+  withTrustBundle,
+} from '../../render/trust-bundle.js';
 import { inlineData, USER_CONFIG_VOLUME, userSecretVolume } from '../../render/user-config.js';
 import { nameWithSuffix } from '../../util/names.js';
 import type { IssuedCertificate, KindContext } from '../kind.js';
@@ -73,7 +78,9 @@ export function redisWorkload(
   const server = certificates.find((c) => c.alias === 'server');
   const governing = nameWithSuffix(name, 'pods');
   const configName = nameWithSuffix(name, 'server-config');
-  const { volumes, mounts } = serverFiles(configName, plan, certificates);
+  // A trust bundle (dbtls.dev/trust-bundle): the trust file from it alone (render/trust-bundle.ts).
+  const bundle = server ? serverTrustBundle(ctx.trust, CERT_DIR) : undefined;
+  const { volumes, mounts } = serverFiles(configName, plan, certificates, bundle);
   const image = `redis:${plan.version}`;
   const password = { secretKeyRef: { name: plan.authSecret, key: 'password' } };
   const cluster = plan.cluster;
@@ -83,7 +90,8 @@ export function redisWorkload(
   const containers: Obj[] = [container];
   const reloadAs = certificates.find((c) => c.alias === 'client') ?? server;
   if (server && reloadAs) {
-    files[WATCHER_FILE] = watcherScript(rotation(certificates, reloadAs.alias));
+    const renewal = withTrustBundle(rotation(certificates, reloadAs.alias), bundle);
+    files[WATCHER_FILE] = watcherScript(renewal);
     containers.push(
       reloaderContainer({
         image,
@@ -148,6 +156,7 @@ function serverFiles(
   configName: string,
   plan: RedisPlan,
   certificates: readonly IssuedCertificate[],
+  bundle: ServerTrustBundle | undefined,
 ): { volumes: Obj[]; mounts: Obj[] } {
   const volumes: Obj[] = [configMapVolume('config', configName, 0o555)];
   const mounts: Obj[] = [...BASE_MOUNTS];
@@ -166,6 +175,10 @@ function serverFiles(
   if (certificates.some((c) => c.alias === 'server')) {
     volumes.push(trustVolume(TRUST_VOLUME));
     mounts.push(TRUST_MOUNT);
+  }
+  if (bundle) {
+    volumes.push(bundle.volume);
+    mounts.push(bundle.mount);
   }
   return { volumes, mounts };
 }
