@@ -4,9 +4,9 @@
 // `<db>` (primary), `<db>-standby`, `<db>-pods` (governing); sslMode defaults to verify-full with
 // spec.tls and disable without; clientAuthMode defaults to md5 before PostgreSQL 18 and scram
 // from 18; certificates are mounted under /tls/certs/<alias>.
-import type { KubeObject, Obj } from '../io/objects.js';
-import { isObj, shared, sharedBy } from '../io/objects.js';
-import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
+import type { KubeObject, Obj } from '../../io/objects.js';
+import { isObj, shared, sharedBy } from '../../io/objects.js';
+import { serverCertificateDefaults, USAGES } from '../../render/certificate.js';
 import {
   CERT_FILES,
   configMap,
@@ -18,7 +18,7 @@ import {
   secretVolume,
   service,
   statefulSet,
-} from '../render/workload.js';
+} from '../../render/workload.js';
 import {
   type ExporterParts,
   exporterContainer,
@@ -26,25 +26,25 @@ import {
   monitorObjects,
   readMonitor,
   STATS_PATH,
-} from '../render/monitor.js';
-import { reloaderContainer, trustVolume, WATCHER_FILE, watcherScript } from '../render/rotation.js';
+} from '../../render/monitor.js';
+import { reloaderContainer, trustVolume, WATCHER_FILE, watcherScript } from '../../render/rotation.js';
 import {
   operatorOnlyFields,
   readEnum,
   readInt,
   readString,
   warnOperatorOnly,
-} from '../validate/fields.js';
-import { nameWithSuffix } from '../util/names.js';
-import type { Reporter } from '../io/results.js';
-import { resolveVersion, type VersionRules } from '../catalog/read-version.js';
-import { versionNumbers } from '../catalog/versions.js';
+} from '../../validate/fields.js';
+import { nameWithSuffix } from '../../util/names.js';
+import type { Reporter } from '../../io/results.js';
+import { resolveVersion, type VersionRules } from '../../catalog/read-version.js';
+import { versionNumbers } from '../../catalog/versions.js';
 import {
   inlineData,
   type UserConfiguration,
   USER_CONFIG_VOLUME,
   userSecretVolume,
-} from '../render/user-config.js';
+} from '../../render/user-config.js';
 import {
   CERT_DIR,
   CONFIG_DIR,
@@ -57,9 +57,9 @@ import {
   TRUST_DIR,
   TRUST_FILE,
   USER_CONFIG_DIR,
-} from './postgres-config.js';
-import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
-import type { VersionNaming } from '../contract/versions.js';
+} from './config.js';
+import { defineKind, type IssuedCertificate, type KindContext } from '../kind.js';
+import type { VersionNaming } from '../../contract/versions.js';
 
 /**
  * What spec.version names: a PostgresVersion of KubeDB's catalog,
@@ -76,7 +76,7 @@ const VERSION_NAMING: VersionNaming = {
     { pattern: /^(\d+(?:\.\d+)*)-percona$/, distribution: 'Percona' },
   ],
 };
-import { at } from '../util/field-path.js';
+import { at } from '../../util/field-path.js';
 
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 const AUTH_MODES = ['md5', 'scram', 'cert'] as const;
