@@ -37,7 +37,7 @@ import { operatorOnlyFields, readInt, readString, warnOperatorOnly } from '../va
 import { nameWithSuffix } from '../util/names.js';
 import type { Reporter } from '../io/results.js';
 import { defineKind, type IssuedCertificate } from './kind.js';
-import { mysqlClientSettings, mysqlUsers } from './mysql-client.js';
+import { mysqlClientSettings, mysqlUsers } from './mysql-family/client.js';
 import { readSinglestoreConfiguration, singlestoreConfigVolume } from './singlestore-config.js';
 import { inlineData, type UserConfiguration } from '../render/user-config.js';
 import type { VersionNaming } from '../contract/versions.js';

@@ -9,27 +9,27 @@
 // a topology defaults to 3 replicas, a single server to 1; group replication has 3 to 9 members
 // (MySQLMaxGroupMembers), a version-4 UUID as group name (generated when empty) and Multi-Primary
 // from 8.4.2; `requireSSL` makes the server require_secure_transport.
-import type { Obj } from '../io/objects.js';
-import { isObj, shared } from '../io/objects.js';
-import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
+import type { Obj } from '../../io/objects.js';
+import { isObj, shared } from '../../io/objects.js';
+import { serverCertificateDefaults, USAGES } from '../../render/certificate.js';
 import {
   configMapVolume,
   podSecurityContext,
   RESTRICTED_CONTAINER,
   tcpReadiness,
-} from '../render/workload.js';
-import { type Monitor, readMonitor } from '../render/monitor.js';
-import type { Reporter } from '../io/results.js';
+} from '../../render/workload.js';
+import { type Monitor, readMonitor } from '../../render/monitor.js';
+import type { Reporter } from '../../io/results.js';
 import {
   operatorOnlyFields,
   readEnum,
   readInt,
   readUpstreamVersion,
   warnOperatorOnly,
-} from '../validate/fields.js';
-import { nameWithSuffix } from '../util/names.js';
-import { olderThan } from '../util/versions.js';
-import { defineKind, type IssuedCertificate } from './kind.js';
+} from '../../validate/fields.js';
+import { nameWithSuffix } from '../../util/names.js';
+import { olderThan } from '../../util/versions.js';
+import { defineKind, type IssuedCertificate } from '../kind.js';
 import {
   familyWorkload,
   adviseStandalone,
@@ -41,8 +41,8 @@ import {
   readSecureTransport,
   type SecureTransport,
   REQUIRE_SSL_SETTING,
-} from './mysql-family.js';
-import { mysqlUsers } from './mysql-client.js';
+} from '../mysql-family/workload.js';
+import { mysqlUsers } from '../mysql-family/client.js';
 import {
   clientTLSCnf,
   CONFIG_DIR,
@@ -51,10 +51,10 @@ import {
   serverCnf,
   USER_CONFIG_DIR,
   pinnedServerArguments,
-} from './mysql-files.js';
-import { trustBundleLines, WATCHER_FILE } from '../render/rotation.js';
-import { inlineData, type UserConfiguration, userSecretVolume } from '../render/user-config.js';
-import type { VersionNaming } from '../contract/versions.js';
+} from '../mysql-family/config.js';
+import { trustBundleLines, WATCHER_FILE } from '../../render/rotation.js';
+import { inlineData, type UserConfiguration, userSecretVolume } from '../../render/user-config.js';
+import type { VersionNaming } from '../../contract/versions.js';
 
 /**
  * What spec.version names: a MySQLVersion of KubeDB's catalog,
@@ -65,7 +65,7 @@ const VERSION_NAMING: VersionNaming = {
   catalogKind: 'MySQLVersion',
   schemes: [{ pattern: /^(\d+(?:\.\d+)*)-innodb$/, distribution: 'MySQL' }],
 };
-import { at, type FieldPath } from '../util/field-path.js';
+import { at, type FieldPath } from '../../util/field-path.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const TOPOLOGY_MODES = ['GroupReplication', 'InnoDBCluster', 'RemoteReplica', 'SemiSync'] as const;

@@ -6,8 +6,8 @@
 // clients read $MYSQL_HOME/my.cnf for the server only (they need --defaults-extra-file) and verify
 // with ssl-mode=VERIFY_IDENTITY, which they put in place of ssl-verify-server-cert. Each client
 // warns on the other's option, even with the `loose-` prefix: one file for each.
-import { type OptionLine, renderOptionFile } from '../text/my-cnf.js';
-import type { ClientConnection, ClientSettings, DatabaseUsers } from './kind.js';
+import { type OptionLine, renderOptionFile } from '../../text/my-cnf.js';
+import type { ClientConnection, ClientSettings, DatabaseUsers } from '../kind.js';
 
 /** MySQL's own accounts: root (KubeDB's) and the system accounts MySQL 8 creates. */
 const MYSQL_ADMINISTRATIVE = ['root', 'mysql.sys', 'mysql.session', 'mysql.infoschema'];

@@ -11,29 +11,29 @@
 // wsrepSSTMethod rsync (default) or mariabackup; the cluster name (the database's name) is at
 // most 32 characters; requireSSL needs MariaDB 10.5.2 or later; certificates mounted under
 // /etc/mysql/certs/<alias>.
-import type { Obj } from '../io/objects.js';
-import { isObj, shared } from '../io/objects.js';
-import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
+import type { Obj } from '../../io/objects.js';
+import { isObj, shared } from '../../io/objects.js';
+import { serverCertificateDefaults, USAGES } from '../../render/certificate.js';
 import {
   configMapVolume,
   podSecurityContext,
   RESTRICTED_CONTAINER,
   tcpReadiness,
   serviceWildcards,
-} from '../render/workload.js';
-import { type Monitor, readMonitor } from '../render/monitor.js';
+} from '../../render/workload.js';
+import { type Monitor, readMonitor } from '../../render/monitor.js';
 import {
   operatorOnlyFields,
   readEnum,
   readInt,
   readUpstreamVersion,
   warnOperatorOnly,
-} from '../validate/fields.js';
-import { nameWithSuffix } from '../util/names.js';
-import { flat } from '../util/strings.js';
-import { olderThan } from '../util/versions.js';
-import { defineKind, type IssuedCertificate } from './kind.js';
-import type { Reporter } from '../io/results.js';
+} from '../../validate/fields.js';
+import { nameWithSuffix } from '../../util/names.js';
+import { flat } from '../../util/strings.js';
+import { olderThan } from '../../util/versions.js';
+import { defineKind, type IssuedCertificate } from '../kind.js';
+import type { Reporter } from '../../io/results.js';
 import {
   familyWorkload,
   adviseStandalone,
@@ -46,8 +46,8 @@ import {
   readSecureTransport,
   type SecureTransport,
   REQUIRE_SSL_SETTING,
-} from './mysql-family.js';
-import { mysqlUsers } from './mysql-client.js';
+} from '../mysql-family/workload.js';
+import { mysqlUsers } from '../mysql-family/client.js';
 import {
   certOptions,
   clientTLSCnf,
@@ -59,18 +59,18 @@ import {
   serverCnf,
   USER_CONFIG_DIR,
   pinnedServerArguments,
-} from './mysql-files.js';
-import { trustBundleLines, WATCHER_FILE } from '../render/rotation.js';
-import { type OptionLine, renderOptionFile } from '../text/my-cnf.js';
-import { inlineData, type UserConfiguration, userSecretVolume } from '../render/user-config.js';
-import type { KindContext } from './kind.js';
-import type { VersionNaming } from '../contract/versions.js';
+} from '../mysql-family/config.js';
+import { trustBundleLines, WATCHER_FILE } from '../../render/rotation.js';
+import { type OptionLine, renderOptionFile } from '../../text/my-cnf.js';
+import { inlineData, type UserConfiguration, userSecretVolume } from '../../render/user-config.js';
+import type { KindContext } from '../kind.js';
+import type { VersionNaming } from '../../contract/versions.js';
 
 /** What spec.version names: a MariaDBVersion of KubeDB's catalog. */
 const VERSION_NAMING: VersionNaming = {
   catalogKind: 'MariaDBVersion',
 };
-import { at } from '../util/field-path.js';
+import { at } from '../../util/field-path.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const TOPOLOGY_MODES = ['GaleraCluster', 'MariaDBReplication'] as const;

@@ -2,9 +2,9 @@
 // TLS of client connections, and how the certificates are mounted (one secret volume per alias
 // under /etc/mysql/certs/<alias>, with the secret's own file names). KubeDB mounts MariaDB's
 // certificates the same way (MariaDB.CertMountPath); PerconaXtraDB keeps its own copy.
-import type { KubeObject, Obj } from '../io/objects.js';
-import { isObj, shared, sharedBy } from '../io/objects.js';
-import type { Owner } from '../render/metadata.js';
+import type { KubeObject, Obj } from '../../io/objects.js';
+import { isObj, shared, sharedBy } from '../../io/objects.js';
+import type { Owner } from '../../render/metadata.js';
 import {
   CERT_FILES,
   configMap,
@@ -13,30 +13,28 @@ import {
   secretVolume,
   service,
   statefulSet,
-} from '../render/workload.js';
+} from '../../render/workload.js';
 import {
   type Rotation,
   reloaderContainer,
   trustVolume,
   WATCHER_FILE,
   watcherScript,
-} from '../render/rotation.js';
-import { exporterContainer, type Monitor, monitorObjects, STATS_PATH } from '../render/monitor.js';
-import type { Reporter } from '../io/results.js';
-import { readBool, readString } from '../validate/fields.js';
-import { nameWithSuffix } from '../util/names.js';
-import { USER_CONFIG_VOLUME } from '../render/user-config.js';
+} from '../../render/rotation.js';
 import {
-  CERT_DIR,
-  CONFIG_DIR,
-  exporterCnf,
-  MYSQL_PORT,
-  TRUST_DIR,
-  TRUST_FILE,
-} from './mysql-files.js';
-import type { ClientProfile, ConnectionSetting, IssuedCertificate, KindContext } from './kind.js';
-import { mysqlClientSettings } from './mysql-client.js';
-import { at } from '../util/field-path.js';
+  exporterContainer,
+  type Monitor,
+  monitorObjects,
+  STATS_PATH,
+} from '../../render/monitor.js';
+import type { Reporter } from '../../io/results.js';
+import { readBool, readString } from '../../validate/fields.js';
+import { nameWithSuffix } from '../../util/names.js';
+import { USER_CONFIG_VOLUME } from '../../render/user-config.js';
+import { CERT_DIR, CONFIG_DIR, exporterCnf, MYSQL_PORT, TRUST_DIR, TRUST_FILE } from './config.js';
+import type { ClientProfile, ConnectionSetting, IssuedCertificate, KindContext } from '../kind.js';
+import { mysqlClientSettings } from './client.js';
+import { at } from '../../util/field-path.js';
 
 export const DATA_DIR = '/var/lib/mysql';
 /** Readable by the server's group (fsGroup) only: mysqld and mariadbd accept a group-readable key. */
@@ -201,7 +199,7 @@ export function mysqlReloader(
 /**
  * How applications connect to a MySQL-family server (`dbtls.dev/connect-to`): as the user the
  * workload names (root, KubeDB's, only where the database grants it) to the primary Service on 3306, with the
- * `[client]` option files of mysql-client.ts. requireSSL false is refused: the server would then
+ * `[client]` option files of client.ts. requireSSL false is refused: the server would then
  * accept the application without TLS.
  */
 export function mysqlFamilyClient(kind: string): ClientProfile<{ requireSSL: boolean }> {

@@ -8,10 +8,10 @@
 // most 32 characters; certificates mounted under /etc/mysql/certs/<alias> with the secret's own
 // file names (ca.crt, tls.crt, tls.key); `requireSSL` makes the server require_secure_transport.
 // The docs require spec.tls.issuerRef with requireSSL (the public webhook does not check it).
-import { resolveVersion } from '../catalog/read-version.js';
-import type { Obj } from '../io/objects.js';
-import { isObj, shared, sharedBy } from '../io/objects.js';
-import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
+import { resolveVersion } from '../../catalog/read-version.js';
+import type { Obj } from '../../io/objects.js';
+import { isObj, shared, sharedBy } from '../../io/objects.js';
+import { serverCertificateDefaults, USAGES } from '../../render/certificate.js';
 import {
   CERT_FILES,
   configMapVolume,
@@ -20,32 +20,32 @@ import {
   secretVolume,
   serviceWildcards,
   tcpReadiness,
-} from '../render/workload.js';
-import { flat } from '../util/strings.js';
-import { type Monitor, readMonitor } from '../render/monitor.js';
+} from '../../render/workload.js';
+import { flat } from '../../util/strings.js';
+import { type Monitor, readMonitor } from '../../render/monitor.js';
 import {
   reloaderContainer,
   trustBundleLines,
   trustVolume,
   WATCHER_FILE,
   watcherScript,
-} from '../render/rotation.js';
+} from '../../render/rotation.js';
 import {
   operatorOnlyFields,
   readBool,
   readInt,
   readString,
   warnOperatorOnly,
-} from '../validate/fields.js';
-import { nameWithSuffix } from '../util/names.js';
-import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
+} from '../../validate/fields.js';
+import { nameWithSuffix } from '../../util/names.js';
+import { defineKind, type IssuedCertificate, type KindContext } from '../kind.js';
 import {
   familyWorkload,
   mysqlFamilyClient,
   mysqlRotation,
   REQUIRE_SSL_SETTING,
-} from './mysql-family.js';
-import { mysqlUsers } from './mysql-client.js';
+} from '../mysql-family/workload.js';
+import { mysqlUsers } from '../mysql-family/client.js';
 import {
   CERT_DIR,
   CONFIG_DIR,
@@ -57,15 +57,15 @@ import {
   TRUST_FILE,
   USER_CONFIG_DIR,
   pinnedServerArguments,
-} from './mysql-files.js';
-import { type OptionLine, renderOptionFile } from '../text/my-cnf.js';
+} from '../mysql-family/config.js';
+import { type OptionLine, renderOptionFile } from '../../text/my-cnf.js';
 import {
   inlineData,
   USER_CONFIG_VOLUME,
   type UserConfiguration,
   userSecretVolume,
-} from '../render/user-config.js';
-import type { VersionNaming } from '../contract/versions.js';
+} from '../../render/user-config.js';
+import type { VersionNaming } from '../../contract/versions.js';
 
 /**
  * What spec.version names: a PerconaXtraDBVersion of KubeDB's catalog,
@@ -79,7 +79,7 @@ const VERSION_NAMING: VersionNaming = {
     { pattern: /^(\d+(?:\.\d+)*-\d+(?:\.\d+)*)$/, distribution: 'Official' },
   ],
 };
-import { at } from '../util/field-path.js';
+import { at } from '../../util/field-path.js';
 
 const ALIASES = ['server', 'client', 'metrics-exporter'] as const;
 const PORT = 3306;
