@@ -5,7 +5,7 @@ import { type KindRegistry, kindRegistry } from '../contract/registry.js';
 import type { DatabaseKind } from '../contract/kind.js';
 import { gitOpsKinds } from './gitops.js';
 import { postgres } from './postgres/index.js';
-import { mssqlserver } from './mssqlserver.js';
+import { mssqlserver } from './mssqlserver/index.js';
 import { vaultserver } from './vaultserver.js';
 import { perconaXtraDB } from './perconaxtradb/index.js';
 import { singlestore } from './singlestore.js';

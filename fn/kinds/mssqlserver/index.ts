@@ -7,13 +7,13 @@
 // those lists; the client certificate's CN is mssql; services `<db>`, `<db>-secondary`,
 // `<db>-pods`; port 1433, mirroring endpoint 5022; SQL Server runs as uid 10001 and reads
 // /var/opt/mssql/mssql.conf, with TLS files under /var/opt/mssql/tls.
-import { mergedMssqlConf, renderMssqlConf } from '../text/mssql-conf.js';
-import type { KubeObject, Obj } from '../io/objects.js';
-import { isObj, shared } from '../io/objects.js';
-import { serverCertificateDefaults, USAGES } from '../render/certificate.js';
-import { yaml11Booleans } from '../io/ambiguous.js';
-import { describeType } from '../io/resource-list.js';
-import type { Reporter } from '../io/results.js';
+import { mergedMssqlConf, renderMssqlConf } from '../../text/mssql-conf.js';
+import type { KubeObject, Obj } from '../../io/objects.js';
+import { isObj, shared } from '../../io/objects.js';
+import { serverCertificateDefaults, USAGES } from '../../render/certificate.js';
+import { yaml11Booleans } from '../../io/ambiguous.js';
+import { describeType } from '../../io/resource-list.js';
+import type { Reporter } from '../../io/results.js';
 import {
   configMap,
   dataVolumeFrom,
@@ -24,9 +24,9 @@ import {
   service,
   statefulSet,
   tcpReadiness,
-} from '../render/workload.js';
-import { checkTLSProtocols, tlsProtocolsFor } from '../policy/rules.js';
-import type { Owner } from '../render/metadata.js';
+} from '../../render/workload.js';
+import { checkTLSProtocols, tlsProtocolsFor } from '../../policy/rules.js';
+import type { Owner } from '../../render/metadata.js';
 import {
   DEFAULT_RESTART_SLOT,
   reloaderContainer,
@@ -36,7 +36,7 @@ import {
   WATCHER_MOUNT,
   watcherScript,
   watcherVolume,
-} from '../render/rotation.js';
+} from '../../render/rotation.js';
 import {
   operatorOnlyFields,
   readBool,
@@ -44,18 +44,18 @@ import {
   readInt,
   readString,
   warnOperatorOnly,
-} from '../validate/fields.js';
-import { nameWithSuffix } from '../util/names.js';
-import { defineKind, type IssuedCertificate, type KindContext } from './kind.js';
-import { readMssqlConfiguration } from './mssql-config.js';
-import type { InlineFile } from '../render/user-config.js';
-import type { VersionNaming } from '../contract/versions.js';
+} from '../../validate/fields.js';
+import { nameWithSuffix } from '../../util/names.js';
+import { defineKind, type IssuedCertificate, type KindContext } from '../kind.js';
+import { readMssqlConfiguration } from './config.js';
+import type { InlineFile } from '../../render/user-config.js';
+import type { VersionNaming } from '../../contract/versions.js';
 
 /** What spec.version names: a MSSQLServerVersion of KubeDB's catalog. */
 const VERSION_NAMING: VersionNaming = {
   catalogKind: 'MSSQLServerVersion',
 };
-import { at, type FieldPath } from '../util/field-path.js';
+import { at, type FieldPath } from '../../util/field-path.js';
 
 const PORT = 1433;
 const MIRRORING_PORT = 5022;

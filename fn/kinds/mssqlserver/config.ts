@@ -14,9 +14,9 @@ import {
   type OwnedSetting,
   readUserConfiguration,
   reportOverridden,
-} from '../render/user-config.js';
-import type { KindContext } from './kind.js';
-import { parseMssqlConf } from '../text/mssql-conf.js';
+} from '../../render/user-config.js';
+import type { KindContext } from '../kind.js';
+import { parseMssqlConf } from '../../text/mssql-conf.js';
 
 /** The file SQL Server reads, the only name an inline file can have. */
 const MSSQL_CONF = 'mssql.conf';
