@@ -20,12 +20,8 @@ import { readEnum, readInt, readUpstreamVersion, warnOperatorOnly } from '../../
 import { nameWithSuffix } from '../../util/names.js';
 import { flat } from '../../util/strings.js';
 import { defineKind } from '../kind.js';
-import {
-  adviseStandalone,
-  mysqlFamilyClient,
-  readSecureTransport,
-  REQUIRE_SSL_SETTING,
-} from '../mysql-family/workload.js';
+import { mysqlFamilyClient, REQUIRE_SSL_SETTING } from '../mysql-family/client.js';
+import { adviseStandalone, readSecureTransport } from '../mysql-family/plan.js';
 import { mysqlUsers } from '../mysql-family/client.js';
 import { MYSQL_PORT } from '../mysql-family/config.js';
 import { at } from '../../util/field-path.js';

@@ -6,7 +6,7 @@ import type { Monitor } from '../../render/monitor.js';
 import { operatorOnlyFields, readEnum } from '../../validate/fields.js';
 import { olderThan } from '../../util/versions.js';
 import type { Reporter } from '../../io/results.js';
-import type { SecureTransport } from '../mysql-family/workload.js';
+import type { SecureTransport } from '../mysql-family/plan.js';
 import type { UserConfiguration } from '../../render/user-config.js';
 import type { KindContext } from '../kind.js';
 import type { VersionNaming } from '../../contract/versions.js';

@@ -16,12 +16,8 @@ import { readMonitor } from '../../render/monitor.js';
 import { readInt, readUpstreamVersion, warnOperatorOnly } from '../../validate/fields.js';
 import { nameWithSuffix } from '../../util/names.js';
 import { defineKind } from '../kind.js';
-import {
-  adviseStandalone,
-  mysqlFamilyClient,
-  readSecureTransport,
-  REQUIRE_SSL_SETTING,
-} from '../mysql-family/workload.js';
+import { mysqlFamilyClient, REQUIRE_SSL_SETTING } from '../mysql-family/client.js';
+import { adviseStandalone, readSecureTransport } from '../mysql-family/plan.js';
 import { mysqlUsers } from '../mysql-family/client.js';
 import { clientTLSCnf, MYSQL_PORT, readMysqlConfiguration } from '../mysql-family/config.js';
 import { at } from '../../util/field-path.js';

@@ -14,13 +14,8 @@ import {
 } from '../../render/workload.js';
 import { nameWithSuffix } from '../../util/names.js';
 import type { IssuedCertificate } from '../kind.js';
-import {
-  familyWorkload,
-  BASE_MOUNTS,
-  certVolumes,
-  COMMAND,
-  mysqlReloader,
-} from '../mysql-family/workload.js';
+import { mysqlReloader } from '../mysql-family/rotation.js';
+import { familyWorkload, BASE_MOUNTS, certVolumes, COMMAND } from '../mysql-family/workload.js';
 import { MYSQL_PORT, USER_CONFIG_DIR } from '../mysql-family/config.js';
 import { WATCHER_FILE } from '../../render/rotation.js';
 import { userSecretVolume } from '../../render/user-config.js';

@@ -17,7 +17,7 @@ import { flat } from '../../util/strings.js';
 import { readMonitor } from '../../render/monitor.js';
 import { nameWithSuffix } from '../../util/names.js';
 import { defineKind } from '../kind.js';
-import { mysqlFamilyClient, REQUIRE_SSL_SETTING } from '../mysql-family/workload.js';
+import { mysqlFamilyClient, REQUIRE_SSL_SETTING } from '../mysql-family/client.js';
 import { mysqlUsers } from '../mysql-family/client.js';
 import { readUserConfig } from './config.js';
 import {

@@ -2,7 +2,7 @@
 // Galera.
 
 import type { IssuedCertificate } from '../kind.js';
-import { mysqlRotation } from '../mysql-family/workload.js';
+import { mysqlRotation } from '../mysql-family/rotation.js';
 import { TRUST_FILE } from '../mysql-family/config.js';
 
 /** Renewal: the MySQL family's SQL reload, with Galera, and the trust bundle. */
