@@ -277,7 +277,7 @@ describe('a kind added to the registry alone', () => {
 describe('the folders brought to shape stay in shape', () => {
   const shaped = doc
     .slice(doc.indexOf('## Shape'))
-    .match(/`fn\/[\w-]+\/`/g)!
+    .match(/`fn\/(?:[\w-]+\/)+`/g)!
     .map((p) => p.slice(1, -1));
   it('names folders', () => expect(shaped.length).toBeGreaterThan(3));
   for (const dir of shaped) {
