@@ -13,7 +13,7 @@ import { serverCertificateDefaults, USAGES } from '../../render/certificate.js';
 import { serviceWildcards } from '../../render/workload.js';
 import { nameWithSuffix } from '../../util/names.js';
 import { defineKind } from '../kind.js';
-import { mysqlClientSettings, mysqlUsers } from '../mysql-client.js';
+import { mysqlClientSettings, mysqlUsers } from '../mysql-family/client.js';
 import { PORT } from './config.js';
 import { readPlan, type SinglestorePlan } from './plan.js';
 import { VERSION_NAMING } from './versions.js';

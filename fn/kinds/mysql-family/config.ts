@@ -1,7 +1,7 @@
 // The option files of the MySQL family's standalone workloads, as options (written by fn/text's
 // my.cnf module): client-connection TLS, the exporter's connection, the file that includes the
 // user's configuration before dbtls's, and the check of the user's files against dbtls's options.
-import type { IssuedCertificate, KindContext } from './kind.js';
+import type { IssuedCertificate, KindContext } from '../kind.js';
 import {
   inlineKey,
   type OwnedSetting,
@@ -9,16 +9,16 @@ import {
   reportOverridden,
   reportSecretUnchecked,
   type UserConfiguration,
-} from '../render/user-config.js';
+} from '../../render/user-config.js';
 import {
   OPTION_LINE_MAX,
   type OptionLine,
   parseServerOptions,
   renderOptionFile,
   serverArguments,
-} from '../text/my-cnf.js';
-import { at } from '../util/field-path.js';
-import { shellWord } from '../text/shell.js';
+} from '../../text/my-cnf.js';
+import { at } from '../../util/field-path.js';
+import { shellWord } from '../../text/shell.js';
 
 export const MYSQL_PORT = 3306;
 export const CERT_DIR = '/etc/mysql/certs';

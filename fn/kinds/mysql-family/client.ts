@@ -6,8 +6,11 @@
 // clients read $MYSQL_HOME/my.cnf for the server only (they need --defaults-extra-file) and verify
 // with ssl-mode=VERIFY_IDENTITY, which they put in place of ssl-verify-server-cert. Each client
 // warns on the other's option, even with the `loose-` prefix: one file for each.
-import { type OptionLine, renderOptionFile } from '../text/my-cnf.js';
-import type { ClientConnection, ClientSettings, DatabaseUsers } from './kind.js';
+import { type OptionLine, renderOptionFile } from '../../text/my-cnf.js';
+import type { ClientConnection, ClientSettings, DatabaseUsers } from '../kind.js';
+import { MYSQL_PORT } from './config.js';
+import type { ClientProfile, ConnectionSetting } from '../kind.js';
+import { at } from '../../util/field-path.js';
 
 /** MySQL's own accounts: root (KubeDB's) and the system accounts MySQL 8 creates. */
 const MYSQL_ADMINISTRATIVE = ['root', 'mysql.sys', 'mysql.session', 'mysql.infoschema'];
@@ -72,3 +75,35 @@ export function mysqlClientSettings(c: ClientConnection, database: string): Clie
     },
   };
 }
+
+/**
+ * How applications connect to a MySQL-family server (`dbtls.dev/connect-to`): as the user the
+ * workload names (root, KubeDB's, only where the database grants it) to the primary Service on 3306, with the
+ * `[client]` option files of client.ts. requireSSL false is refused: the server would then
+ * accept the application without TLS.
+ */
+export function mysqlFamilyClient(kind: string): ClientProfile<{ requireSSL: boolean }> {
+  return {
+    endpoint: (ctx) => ({ service: ctx.db.metadata.name, port: MYSQL_PORT }),
+    weakVerification: (_ctx, plan) =>
+      plan.requireSSL
+        ? undefined
+        : {
+            path: at('spec', 'requireSSL'),
+            setting: 'requireSSL false',
+            fix: 'set spec.requireSSL: true',
+          },
+    settings: (c, ctx) =>
+      mysqlClientSettings(c, `${kind} ${ctx.namespace}/${ctx.db.metadata.name}`),
+  };
+}
+
+/** The setting the policy's connectionSecurity can require of every MySQL-protocol kind. */
+export const REQUIRE_SSL_SETTING: ConnectionSetting<{ requireSSL: boolean }> = {
+  key: 'requireSSL',
+  path: at('spec', 'requireSSL'),
+  levels: [false, true],
+  value: (_ctx, plan) => plan.requireSSL,
+  // A boolean KubeDB leaves unset: false, with or without spec.tls.
+  unset: { withTLS: false, withoutTLS: false },
+};

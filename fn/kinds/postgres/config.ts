@@ -1,7 +1,7 @@
 // The files of the standalone Postgres workload, as settings: postgresql.conf, pg_hba.conf and
 // start.sh (written by fn/text's postgresql.conf and shell modules), and the user's
 // spec.configuration checked against the settings dbtls writes after it.
-import type { IssuedCertificate, KindContext } from './kind.js';
+import type { IssuedCertificate, KindContext } from '../kind.js';
 import {
   inlineKey,
   type OwnedSetting,
@@ -10,8 +10,8 @@ import {
   reportSecretUnchecked,
   type Setting,
   type UserConfiguration,
-} from '../render/user-config.js';
-import { trustBundleLines } from '../render/rotation.js';
+} from '../../render/user-config.js';
+import { trustBundleLines } from '../../render/rotation.js';
 import {
   conninfo,
   type PgLine,
@@ -21,8 +21,8 @@ import {
   pgUnquote,
   renderHba,
   renderPostgresConf,
-} from '../text/postgresql-conf.js';
-import { shellDoubleQuotedText, shellWord } from '../text/shell.js';
+} from '../../text/postgresql-conf.js';
+import { shellDoubleQuotedText, shellWord } from '../../text/shell.js';
 
 export const PORT = 5432;
 export const CERT_DIR = '/tls/certs';
