@@ -2,11 +2,23 @@
 // trust-manager Bundle dbtls renders (its sources, its namespaces, against trust-manager's own
 // CRD), a user's Bundle used as it is, what servers and clients mount, each mode, and a later run
 // reading its own output.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
+import { findKind, KINDS } from '../fn/kinds/index.js';
+import { type Rotation, watcherScript } from '../fn/render/rotation.js';
+import { serverTrustBundle, withTrustBundle } from '../fn/render/trust-bundle.js';
 import { parseSource, sortedSources } from '../fn/validate/trust-bundle.js';
 import {
   errorsOf,
@@ -18,6 +30,7 @@ import {
   runFn,
   type SimpleResult,
 } from './helpers.js';
+import { exampleItems } from './servers/render.js';
 
 type Obj = Record<string, any>;
 
@@ -471,4 +484,96 @@ describe('extra sources: KIND/NAME[/KEY]', () => {
       sortedSources([s('Secret', 'b'), s('ConfigMap', 'z'), s('Secret', 'a'), s('Secret', 'b')]),
     ).toEqual([s('ConfigMap', 'z'), s('Secret', 'a'), s('Secret', 'b')]);
   });
+});
+
+describe("a server's trust file from its bundle (fn/render/trust-bundle.ts)", () => {
+  const trust = { name: 'db-roots', key: 'roots.pem', given: true, sources: [] };
+
+  it('mounts the ConfigMap read-only beside the certificates, the key as ca.crt', () => {
+    expect(serverTrustBundle(undefined, '/tls')).toBeUndefined();
+    expect(serverTrustBundle(trust, '/tls')).toEqual({
+      volume: {
+        name: 'tls-trust-bundle',
+        configMap: {
+          name: 'db-roots',
+          items: [{ key: 'roots.pem', path: 'ca.crt' }],
+          defaultMode: 0o444,
+        },
+      },
+      mount: { name: 'tls-trust-bundle', mountPath: '/tls/trust-bundle', readOnly: true },
+      dir: '/tls/trust-bundle',
+      file: '/tls/trust-bundle/ca.crt',
+    });
+  });
+
+  it('the watcher builds the trust file from the bundle alone, and watches its directory', () => {
+    const base = mkdtempSync(join(tmpdir(), 'dbtls-trust-'));
+    const bundle = serverTrustBundle(trust, base)!;
+    mkdirSync(bundle.dir);
+    mkdirSync(join(base, 'server'));
+    const pem = (n: string) => `-----BEGIN CERTIFICATE-----\n${n}\n-----END CERTIFICATE-----`;
+    writeFileSync(bundle.file, `${pem('old')}\n${pem('new')}`); // trust-manager: no final newline
+    writeFileSync(join(base, 'server/ca.crt'), `${pem('secret')}\n`);
+    const rotation: Rotation = {
+      watched: [join(base, 'server')],
+      pairs: [],
+      trust: { file: join(base, 'trust.crt'), from: [join(base, 'server/ca.crt')] },
+      takeup: { reload: ['true'] },
+    };
+    const withBundle = withTrustBundle(rotation, bundle);
+    expect(withBundle.watched).toEqual([join(base, 'server'), bundle.dir]);
+    expect(withTrustBundle(rotation, undefined)).toBe(rotation);
+    writeFileSync(join(base, 'tls-watch.sh'), watcherScript(withBundle));
+    execFileSync('sh', [join(base, 'tls-watch.sh'), 'bundle']);
+    expect(readFileSync(join(base, 'trust.crt'), 'utf8')).toBe(`${pem('old')}\n${pem('new')}\n`);
+  });
+});
+
+describe('every server that keeps a trust file reads the bundle (serverTrustBundle)', () => {
+  const reading = KINDS.filter((k) => k.serverTrustBundle);
+  const examples = readdirSync(join(ROOT, 'examples'))
+    .map((d) => join(ROOT, 'examples', d))
+    .filter((d) => statSync(d).isDirectory());
+
+  it('Redis', () => {
+    expect(reading.map((k) => k.kind).sort()).toEqual(['Redis'].sort());
+  });
+
+  for (const dir of examples) {
+    const items = exampleItems(dir) as Obj[];
+    const dbs = items.filter((o) => reading.some((k) => k.kind === o.kind && findKind(o) === k));
+    // Standalone mode renders the servers; an example under a policy of another mode does not.
+    const otherMode = items.some(
+      (o) => o.kind === 'DatabaseTLSPolicy' && o.spec?.mode !== 'standalone',
+    );
+    if (dbs.length === 0 || !dbs.every((d) => d.spec?.tls) || otherMode) continue;
+    it(`${dir.slice(ROOT.length + 1)}: the bundle mounted, watched, and the trust file built from it`, () => {
+      for (const db of dbs)
+        db.metadata.annotations = {
+          ...db.metadata.annotations,
+          'dbtls.dev/trust-bundle': 'db-roots',
+          'dbtls.dev/trust-bundle-add': 'ConfigMap/roots',
+        };
+      const out = render(items);
+      expect(errorsOf(out)).toEqual([]);
+      const from = new Set(dbs.map((d) => `${d.kind}/${d.metadata.namespace}/${d.metadata.name}`));
+      const sets = itemsOf(out, 'StatefulSet').filter((s: Obj) =>
+        from.has(s.metadata.annotations['dbtls.dev/generated-from']),
+      );
+      expect(sets.length).toBeGreaterThan(0);
+      for (const set of sets) {
+        const pod = set.spec.template.spec;
+        const volume = pod.volumes.find((v: Obj) => v.name === 'tls-trust-bundle');
+        expect(volume?.configMap?.name).toBe('db-roots');
+        const mounts = pod.containers.flatMap((c: Obj) => c.volumeMounts ?? []);
+        const dir = mounts.find((m: Obj) => m.name === 'tls-trust-bundle')?.mountPath;
+        expect(dir).toMatch(/\/trust-bundle$/);
+        const script = itemsOf(out, 'ConfigMap')
+          .map((c: Obj) => c.data?.['tls-watch.sh'])
+          .find((s: string | undefined) => s?.includes(`${dir}`));
+        expect(script).toContain(`cas='${dir}/ca.crt'`);
+        expect(script).toMatch(new RegExp(`watched='[^']*${dir}'`));
+      }
+    });
+  }
 });

@@ -30,7 +30,8 @@ export interface Rotation {
   /** Certificate and key files checked as a pair before the server is told. */
   pairs: readonly (readonly [string, string])[];
   /**
-   * The trust bundle (CA rollover): the distinct `ca.crt` of every mounted secret, written to
+   * The trust bundle (CA rollover): the distinct files of `from` — the `ca.crt` of every mounted
+   * secret, or the database's trust bundle alone (fn/render/trust-bundle.ts) — written to
    * `trust.file` (on a shared emptyDir) for the server and the clients inside the pod.
    */
   trust?: { file: string; from: readonly string[] };
