@@ -13,7 +13,7 @@ import type { DatabaseKind } from '../fn/kinds/kind.js';
 import { EXAMPLE_DATABASES } from './arbitraries.js';
 import { isObj, type Obj } from '../fn/io/objects.js';
 import { KUBERNETES_SCHEMA } from '../fn/io/yaml.js';
-import { REGISTRY, findKind } from '../fn/kinds/index.js';
+import { findKind } from '../fn/kinds/index.js';
 import type { AdmissionMode } from '../fn/admission/index.js';
 import { compare, newTally, type Tally } from './admission/agreement.js';
 import { type Case, COVERED_RULES, UNCOVERED_RULES } from './admission/differential.js';

@@ -36,7 +36,7 @@ const sets = (c: string, field: string) => `(has(${c}.${field}) && ${readable(`$
 
 export function certificateLifetime(
   rule: Lifetime,
-  kinds: readonly DatabaseKind<any>[],
+  kinds: readonly DatabaseKind[],
   mode: AdmissionMode,
 ): RuleAdmission {
   const validations: Validation[] = [boundedEntries(), ...unreadable()];

@@ -29,7 +29,7 @@ const ENCODING_DEFAULT_NOTE =
  * for nothing more than an issuer. The certificates of these that no entry mentions are issued
  * with cert-manager's defaults in validate mode.
  */
-export function alwaysIssued(kind: DatabaseKind<any>): readonly string[] {
+export function alwaysIssued(kind: DatabaseKind): readonly string[] {
   const probe = {
     apiVersion: `${kind.group}/${kind.versions[0]}`,
     kind: kind.kind,
@@ -66,11 +66,11 @@ export function aliasMessage(before: string, after: string): AliasMessage {
  * the first that has none. One validation per list of aliases, for the kinds that issue it.
  */
 export function everyAliasSets(
-  kinds: readonly DatabaseKind<any>[],
+  kinds: readonly DatabaseKind[],
   has: (entry: string) => string,
   message: AliasMessage,
 ): Validation[] {
-  const groups = new Map<string, DatabaseKind<any>[]>();
+  const groups = new Map<string, DatabaseKind[]>();
   for (const kind of kinds) {
     const key = JSON.stringify([alwaysIssued(kind), kind.conditionalAliases ?? []]);
     groups.set(key, [...(groups.get(key) ?? []), kind]);
@@ -98,7 +98,7 @@ export function everyAliasSets(
 
 export function privateKey(
   rule: Rules['privateKey'],
-  kinds: readonly DatabaseKind<any>[],
+  kinds: readonly DatabaseKind[],
   mode: AdmissionMode,
 ): RuleAdmission {
   const validations: Validation[] = [boundedEntries()];
@@ -130,7 +130,7 @@ export function privateKey(
 const encodingSet = (c: string) => `has(${c}.privateKey) && has(${c}.privateKey.encoding)`;
 
 /** Validate mode: what cert-manager's defaults (RSA 2048, PKCS1, Always) break of the rule. */
-function keyDefaults(rule: Rules['privateKey'], kinds: readonly DatabaseKind<any>[]): Validation[] {
+function keyDefaults(rule: Rules['privateKey'], kinds: readonly DatabaseKind[]): Validation[] {
   const out: Validation[] = [];
   // Every certificate has the default: the first one issued (server) is named.
   const everyCertificate = (field: string, actual: string, wanted: string) => {

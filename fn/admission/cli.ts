@@ -54,7 +54,7 @@ function findPolicy(docs: readonly unknown[], source: string): Obj | string {
 
 export function admissionCommand(
   args: readonly string[],
-  kinds: readonly DatabaseKind<any>[],
+  kinds: readonly DatabaseKind[],
   version: string,
 ): number {
   if (args.includes('--help') || args.includes('-h')) {

@@ -20,7 +20,7 @@ type Rules = Required<PolicyRules>;
 
 export function requireTLS(
   rule: Rules['requireTLS'],
-  kinds: readonly DatabaseKind<any>[],
+  kinds: readonly DatabaseKind[],
   mode: AdmissionMode,
 ): RuleAdmission {
   const d = rule.defaultIssuerRef;
@@ -53,10 +53,10 @@ export function requireTLS(
 /** Each kind's setting, read as KubeDB defaults it, held to the minimum for its key. */
 export function connectionSecurity(
   rule: Rules['connectionSecurity'],
-  kinds: readonly DatabaseKind<any>[],
+  kinds: readonly DatabaseKind[],
 ): RuleAdmission {
   const validations: Validation[] = [];
-  const matched: DatabaseKind<any>[] = [];
+  const matched: DatabaseKind[] = [];
   for (const kind of kinds) {
     for (const setting of kind.connectionSettings ?? []) {
       if (!Object.hasOwn(rule.minimum, setting.key)) continue;
@@ -75,8 +75,8 @@ export function connectionSecurity(
 }
 
 function settingValidation(
-  kind: DatabaseKind<any>,
-  setting: ConnectionSetting<any>,
+  kind: DatabaseKind,
+  setting: ConnectionSetting,
   required: string | boolean,
 ): Validation {
   const field = `object.${setting.path}`;
@@ -105,7 +105,7 @@ function settingValidation(
 /** spec.tls.issuerRef and every certificate's issuerRef name an allowed issuer. */
 export function allowedIssuers(
   rule: Rules['allowedIssuers'],
-  kinds: readonly DatabaseKind<any>[],
+  kinds: readonly DatabaseKind[],
 ): RuleAdmission {
   const allowed = (ref: string) => {
     const any = rule.text.map((entry) => {
@@ -152,10 +152,10 @@ export function allowedIssuers(
  */
 export function tlsProtocols(
   rule: Rules['tlsProtocols'],
-  kinds: readonly DatabaseKind<any>[],
+  kinds: readonly DatabaseKind[],
 ): RuleAdmission | undefined {
   const validations: Validation[] = [];
-  const matched: DatabaseKind<any>[] = [];
+  const matched: DatabaseKind[] = [];
   for (const kind of kinds) {
     const written = kind.operatorTLSProtocols;
     if (!written) continue;

@@ -40,7 +40,7 @@ export function buildAdmission(
   rules: PolicyRules,
   policyName: string,
   mode: AdmissionMode,
-  kinds: readonly DatabaseKind<any>[],
+  kinds: readonly DatabaseKind[],
 ): AdmissionOutcome {
   const admitted: RuleAdmission[] = [];
   const uncovered: UncoveredRule[] = [];

@@ -82,7 +82,7 @@ function findPolicy(items: readonly Obj[], fc: KubeObject, name?: string): KubeO
 /** The admission objects added to the list, or the list unchanged with the problems. */
 export function generateAdmission(
   list: ResourceList,
-  kinds: readonly DatabaseKind<any>[],
+  kinds: readonly DatabaseKind[],
 ): ResourceList {
   const fc = list.functionConfig as KubeObject;
   const done = (results: Result[], items = list.items) => ({
@@ -131,10 +131,7 @@ export function generateAdmission(
 }
 
 /** KRM mode for a DatabaseTLSAdmission functionConfig; undefined for any other (render as usual). */
-export function runAdmissionKrm(
-  text: string,
-  kinds: readonly DatabaseKind<any>[],
-): Outcome | undefined {
+export function runAdmissionKrm(text: string, kinds: readonly DatabaseKind[]): Outcome | undefined {
   const read = readResourceList(text);
   if (!read.ok) return undefined;
   if (!isObj(read.list.functionConfig) || read.list.functionConfig.kind !== ADMISSION_KIND)

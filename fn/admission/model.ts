@@ -22,7 +22,7 @@ export interface RuleAdmission {
   enforcement: Enforcement;
   match: Match;
   /** The kinds the rule can refuse. */
-  kinds: readonly DatabaseKind<any>[];
+  kinds: readonly DatabaseKind[];
   validations: Validation[];
   /** What of the rule is left to render time, each said in a sentence. */
   notCovered: string[];

@@ -95,7 +95,7 @@ export function readDirectory(
   for (const file of files) {
     const path = relative(dir, file).split(sep).join('/');
     const read = readYamlFile(file, path, results);
-    if (read?.docs && read.docs.every((d) => d === null || d === undefined)) {
+    if (read?.docs?.every((d) => d === null || d === undefined)) {
       results.push(emptyFile(path));
       continue;
     }

@@ -47,7 +47,6 @@ export function tightenClients(rule: Rule, p: Clients, r: Clients, m: Narrowing)
 
 const underSuffix = (p: string, r: string) => r === p || r.endsWith(`.${p}`);
 
-
 /** The repository's list where each entry is within the platform's; the platform's if unset. */
 function narrow(
   field: 'allowedDNSSuffixes' | 'allowedIPRanges',

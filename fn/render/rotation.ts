@@ -53,12 +53,28 @@ export function watcherScript(r: Rotation): string {
 const WATCHER_SCRIPTS = new Map<string, string>();
 
 /**
- * Over 60 lines on purpose: it is the shell script itself, line for line, read top to bottom as
- * the script runs; split into functions, the script could no longer be read in one place.
+ * The script top to bottom, as it runs: its settings, the functions the loop calls (each section
+ * below returns its own lines, in the order they stand in the script), then the loop.
  */
 function buildWatcherScript(r: Rotation): string {
+  return [
+    ...scriptSettings(r),
+    '',
+    ...linkFunctions(),
+    ...(r.trust ? bundleFunction() : ['bundle() { :; }  # this kind keeps no trust bundle', '']),
+    ...usableFunction(),
+    ...('reload' in r.takeup
+      ? ['takeup() {', ...r.takeup.reload.map((l) => `  ${l}`), '}']
+      : restartFunctions(r.takeup.restart)),
+    '',
+    ...watchLoop(),
+  ].join('\n');
+}
+
+/** What the script is for, and the values it runs with (quoted: paths come from the kind). */
+function scriptSettings(r: Rotation): string[] {
   const restart = 'restart' in r.takeup ? r.takeup.restart : undefined;
-  const lines = [
+  return [
     '#!/bin/sh',
     '# Rendered by dbtls: takes up renewed certificates. cert-manager rewrites a Secret; the',
     "# kubelet swaps the mounted files at once by pointing the volume's ..data link at a new",
@@ -78,7 +94,12 @@ function buildWatcherScript(r: Rotation): string {
           `cas=${shellSingleQuoted(r.trust.from.join(' '))}`,
         ]
       : []),
-    '',
+  ];
+}
+
+/** Logging, and what the kubelet swapped: the ..data link of each watched volume. */
+function linkFunctions(): string[] {
+  return [
     'log() { echo "dbtls tls-watch: $*"; }',
     '',
     'target() { readlink "$1/..data" 2>/dev/null || echo none; }',
@@ -95,7 +116,12 @@ function buildWatcherScript(r: Rotation): string {
     '  done',
     '}',
     '',
-    ...(r.trust ? bundleFunction() : ['bundle() { :; }  # this kind keeps no trust bundle', '']),
+  ];
+}
+
+/** A renewal is taken up only when each renewed certificate and its key are usable together. */
+function usableFunction(): string[] {
+  return [
     '# In the volumes $1: each certificate is PEM, its key is PEM, and (with openssl) they match.',
     'usable() {',
     '  ok=0',
@@ -120,10 +146,12 @@ function buildWatcherScript(r: Rotation): string {
     '  return $ok',
     '}',
     '',
-    ...('reload' in r.takeup
-      ? ['takeup() {', ...r.takeup.reload.map((l) => `  ${l}`), '}']
-      : restartFunctions(r.takeup.restart)),
-    '',
+  ];
+}
+
+/** `bundle` mode writes the trust bundle and ends; otherwise the loop, every period. */
+function watchLoop(): string[] {
+  return [
     'if [ "${1:-watch}" = bundle ]; then bundle; exit; fi',
     "trap 'exit 0' TERM INT",
     'bundle',
@@ -144,7 +172,6 @@ function buildWatcherScript(r: Rotation): string {
     'done',
     '',
   ];
-  return lines.join('\n');
 }
 
 /**

@@ -69,7 +69,7 @@ export function formatGoDuration(nanos: bigint): string {
     u %= 3_600_000_000_000n;
     const m = u / 60_000_000_000n;
     u %= 60_000_000_000n;
-    const sec = fraction(u, 1_000_000_000n) + 's';
+    const sec = `${fraction(u, 1_000_000_000n)}s`;
     out = h > 0n ? `${h}h${m}m${sec}` : m > 0n ? `${m}m${sec}` : sec;
   }
   return neg ? `-${out}` : out;

@@ -12,8 +12,7 @@ export const ipVersion = (ip: string): 0 | 4 | 6 => load().isIP(ip) as 0 | 4 | 6
 const family = (ip: string) => (ipVersion(ip) === 6 ? 'ipv6' : 'ipv4');
 
 /** The single-address CIDR of `ip`: a.b.c.d/32 or x::y/128. */
-export const singleRange = (ip: string): string =>
-  ipVersion(ip) === 6 ? `${ip}/128` : `${ip}/32`;
+export const singleRange = (ip: string): string => (ipVersion(ip) === 6 ? `${ip}/128` : `${ip}/32`);
 
 /** Whether `ip` lies in any of the CIDRs `ranges`. */
 export function inRanges(ip: string, ranges: readonly string[]): boolean {

@@ -159,12 +159,11 @@ describe.skipIf(SKIP)('Redis TLS settings on redis-server', () => {
     expect(conf).toMatch(/^port 0$/m);
     const got = await cli(primary, clientCert(primary), 'config', 'get', 'tls-*');
     const settings = Object.fromEntries(
-      got.out
-        .split('\n')
-        .reduce<string[][]>(
-          (acc, v, i) => (i % 2 ? acc[acc.length - 1].push(v) : acc.push([v]), acc),
-          [],
-        ),
+      got.out.split('\n').reduce<string[][]>((acc, v, i) => {
+        if (i % 2) acc[acc.length - 1].push(v);
+        else acc.push([v]);
+        return acc;
+      }, []),
     );
     expect(settings).toMatchObject({
       'tls-port': String(primary.port),

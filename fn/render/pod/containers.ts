@@ -4,7 +4,8 @@
 // for the Pod Security check of the rendered pod.
 import { isObj, type Obj } from '../../io/objects.js';
 import type { Step } from '../../validate/pod-security/index.js';
-import { type Apply, CONTAINER_FIELDS, FLAT_CONTAINER, notApplied, readList } from './fields.js';
+import { type Apply, CONTAINER_FIELDS, FLAT_CONTAINER, notApplied } from './fields.js';
+import { readList } from '../read-fields.js';
 import { readResources } from './resources.js';
 import { mergeContainerSecurity } from './security-context.js';
 import { checkClaim, checkOwnEnv, checkOwnMount, RESTRICTED_DEFAULT } from './server-files.js';
@@ -14,7 +15,7 @@ type ContainerList = 'containers' | 'initContainers';
 
 /** The template's volumes after dbtls's, none under a name dbtls uses. */
 export function addVolumes(v: unknown, at: FieldPath, podSpec: Obj, a: Apply): void {
-  const given = readList(v, at, a);
+  const given = readList(v, at, a.report);
   if (!given) return;
   const volumes = Array.isArray(podSpec.volumes) ? [...(podSpec.volumes as Obj[])] : [];
   const names = new Set([...volumes.map((o) => o.name), ...a.claims]);
@@ -58,7 +59,7 @@ export function mergeContainers(
   list: ContainerList,
   a: Apply,
 ): void {
-  const given = readList(v, at, a);
+  const given = readList(v, at, a.report);
   if (!given) return;
   const containers = [...((podSpec[list] as Obj[] | undefined) ?? [])];
   given.forEach((c, i) => {
@@ -141,7 +142,7 @@ function mergeContainer(
 function mergeEnv(own: Obj, v: unknown, at: FieldPath, a: Apply): Obj[] {
   const env = [...((own.env as Obj[] | undefined) ?? [])];
   const ownNames = new Set(env.map((e) => e.name));
-  readList(v, at, a)?.forEach((e, i) => {
+  readList(v, at, a.report)?.forEach((e, i) => {
     const field = at.index(i);
     if (!isObj(e) || typeof e.name !== 'string' || e.name === '') {
       a.report.error(field, `${field} must be a mapping with a name`);
@@ -161,7 +162,7 @@ function mergeMounts(own: Obj, v: unknown, at: FieldPath, podSpec: Obj, a: Apply
   const declared = ((podSpec.volumes as Obj[] | undefined) ?? []).map((o) => o.name);
   const volumes = new Set([...declared, ...a.claims]);
   const ownMounts = [...mounts];
-  readList(v, at, a)?.forEach((m, i) => {
+  readList(v, at, a.report)?.forEach((m, i) => {
     const field = at.index(i);
     if (!isObj(m) || typeof m.name !== 'string' || typeof m.mountPath !== 'string') {
       a.report.error(field, `${field} must be a mapping with a name and a mountPath`);

@@ -135,19 +135,3 @@ export function readField(o: Obj, key: string, at: FieldPath, type: FieldType, a
   a.report.error(at, `${at} must be ${WANT[type]}, got ${describeType(v)}`);
   return undefined;
 }
-
-/** A mapping at `at`, or undefined after an error (null and absent are no mapping, silently). */
-export function readMapping(v: unknown, at: FieldPath, a: Apply): Obj | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (isObj(v)) return v;
-  a.report.error(at, `${at} must be a mapping, got ${describeType(v)}`);
-  return undefined;
-}
-
-/** A list at `at`, or undefined after an error. */
-export function readList(v: unknown, at: FieldPath, a: Apply): unknown[] | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (Array.isArray(v)) return v;
-  a.report.error(at, `${at} must be a list, got ${describeType(v)}`);
-  return undefined;
-}

@@ -8,6 +8,7 @@
 import { isObj, type Obj, shared } from '../../io/objects.js';
 import { describeType } from '../../io/resource-list.js';
 import type { Apply, PodTemplateRules } from './fields.js';
+import { describeValue } from '../read-fields.js';
 import type { FieldPath } from '../../util/field-path.js';
 
 /** KubeDB's DefaultResources: every database container without its own (constants.go). */
@@ -39,8 +40,7 @@ export function readResources(v: unknown, at: FieldPath, a: Apply): Obj | undefi
       if (quantity(q) === undefined) {
         a.report.error(
           at.child(key, name),
-          `${typeof q === 'string' ? JSON.stringify(q) : describeType(q)} is not a Kubernetes ` +
-            'quantity (e.g. 500m, 2Gi)',
+          `${describeValue(q)} is not a Kubernetes quantity (e.g. 500m, 2Gi)`,
         );
         ok = false;
       }

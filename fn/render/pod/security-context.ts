@@ -5,12 +5,13 @@
 // dbtls's, so a merge never takes a restriction of dbtls's away.
 import { isObj, type Obj } from '../../io/objects.js';
 import type { Step } from '../../validate/pod-security/index.js';
-import { type Apply, readList, readMapping } from './fields.js';
+import type { Apply } from './fields.js';
+import { readList, readMapping } from '../read-fields.js';
 import type { FieldPath } from '../../util/field-path.js';
 
 /** The pod's security context with the user's settings over dbtls's. */
 export function mergePodSecurity(v: unknown, at: FieldPath, podSpec: Obj, a: Apply): void {
-  const given = readMapping(v, at, a);
+  const given = readMapping(v, at, a.report);
   if (!given) return;
   const out: Obj = { ...(isObj(podSpec.securityContext) ? podSpec.securityContext : {}) };
   for (const [key, value] of Object.entries(given)) {
@@ -33,7 +34,7 @@ export function mergeContainerSecurity(
   a: Apply,
 ): Obj {
   const base: Obj = { ...(own ?? {}) };
-  const given = readMapping(v, at, a);
+  const given = readMapping(v, at, a.report);
   if (!given) return base;
   const sc = [...container, 'securityContext'];
   for (const [key, value] of Object.entries(given)) {
@@ -51,17 +52,17 @@ export function mergeContainerSecurity(
 /** dbtls's dropped capabilities stay dropped; the user's added ones join dbtls's. */
 function mergeCapabilities(v: unknown, at: FieldPath, own: unknown, sc: Step[], a: Apply): Obj {
   const base = isObj(own) ? own : {};
-  const given = readMapping(v, at, a);
+  const given = readMapping(v, at, a.report);
   if (!given) return base;
   const drop = Array.isArray(base.drop) ? [...base.drop] : [];
   const add = Array.isArray(base.add) ? [...base.add] : [];
   const caps = [...sc, 'capabilities'];
-  readList(given.add, at.child('add'), a)?.forEach((cap, i) => {
+  readList(given.add, at.child('add'), a.report)?.forEach((cap, i) => {
     if (add.includes(cap)) return;
     a.origins.record([...caps, 'add', add.length], at.child('add').index(i));
     add.push(cap);
   });
-  for (const cap of readList(given.drop, at.child('drop'), a) ?? [])
+  for (const cap of readList(given.drop, at.child('drop'), a.report) ?? [])
     if (!drop.includes(cap)) drop.push(cap);
   if (given.drop !== undefined) a.origins.record([...caps, 'drop'], at.child('drop'));
   const out: Obj = { drop };
