@@ -12,6 +12,7 @@ import {
   Unsupported,
 } from './emit-scalars.js';
 
+/** A plain object, not a class instance: the only mappings this writer writes itself. */
 export function isPlainObject(v: object): v is Record<string, unknown> {
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
