@@ -2,7 +2,7 @@
 // cycle, nothing importing upward, the registry imported only from the top), every path it names
 // exists, its stages are called where and in the order it lists them, a kind's facts stay in the
 // kind, and adding a kind to the registry alone is enough for the code.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -181,6 +181,36 @@ describe('facts of a kind live in the kind', () => {
   });
 });
 
+describe('a kind folder', () => {
+  // fn/kinds/<kind>/: the kind in its index.ts, its facts in its README.md (ARCHITECTURE.md).
+  const folders = readdirSync(join(ROOT, 'fn/kinds'), { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(join(ROOT, 'fn/kinds', e.name, 'index.ts')))
+    .map((e) => e.name);
+  it('exists', () => expect(folders.length).toBeGreaterThan(3));
+  it.each(folders)(
+    '%s: its index.ts exports a registered kind, its README.md names its facts',
+    async (dir) => {
+      const module = await import(/* @vite-ignore */ join(ROOT, 'fn/kinds', dir, 'index.ts'));
+      const kinds = Object.values(module).filter((v) => KINDS.includes(v as DatabaseKind));
+      expect(kinds).toHaveLength(1);
+      const kind = kinds[0] as DatabaseKind;
+      const readme = readFileSync(join(ROOT, 'fn/kinds', dir, 'README.md'), 'utf8');
+      expect(readme).toMatch(
+        new RegExp(`^# ${kind.kind} \\(\`${kind.group}/${kind.versions[0]}\``),
+      );
+      for (const v of kind.versions.slice(1)) expect(readme).toContain(`\`${v}\``);
+      const db = {
+        apiVersion: `${kind.group}/${kind.versions[0]}`,
+        kind: kind.kind,
+        metadata: { name: 'x' },
+        spec: {},
+      };
+      for (const alias of kind.aliases(db as KubeObject))
+        expect(readme, alias).toContain(`\`${alias}\``);
+    },
+  );
+});
+
 describe('a kind added to the registry alone', () => {
   // A kind written against the contract and nowhere listed but in this registry.
   const widget: DatabaseKind<{ strict: boolean }> = {
@@ -277,7 +307,7 @@ describe('a kind added to the registry alone', () => {
 describe('the folders brought to shape stay in shape', () => {
   const shaped = doc
     .slice(doc.indexOf('## Shape'))
-    .match(/`fn\/[\w-]+\/`/g)!
+    .match(/`fn\/(?:[\w-]+\/)+`/g)!
     .map((p) => p.slice(1, -1));
   it('names folders', () => expect(shaped.length).toBeGreaterThan(3));
   for (const dir of shaped) {

@@ -1,5 +1,5 @@
 // spec.monitor in standalone mode (fn/render/monitor.ts, the Postgres exporter in
-// fn/kinds/postgres.ts): the exporter sidecar, the stats Service, the ServiceMonitor or the
+// fn/kinds/postgres/workload.ts): the exporter sidecar, the stats Service, the ServiceMonitor or the
 // scrape annotations, exactly; the ServiceMonitor against prometheus-operator's CRD; what other
 // modes and kinds do with the field.
 import { readFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Redis Cluster mode in standalone mode (fn/kinds/redis-cluster.ts): what is rendered per
+// Redis Cluster mode in standalone mode (fn/kinds/redis/cluster.ts): what is rendered per
 // option, beyond examples/redis-cluster's golden. The real cluster formed from these objects is in
 // test/servers/redis-cluster.test.ts.
 import { describe, expect, it } from 'vitest';

@@ -38,7 +38,7 @@ describe('the tls-reloader sidecar', () => {
       for (const sts of r.statefulSets) {
         const pod = sts.spec.template.spec;
         const [server, reloader, ...rest] = pod.containers;
-        // Besides: Redis Cluster's bootstrap, in shard 0 (fn/kinds/redis-cluster.ts).
+        // Besides: Redis Cluster's bootstrap, in shard 0 (fn/kinds/redis/cluster.ts).
         const bootstrap = sts.metadata.name.endsWith('-shard0') ? ['cluster-create'] : [];
         expect(rest.map((c: any) => c.name)).toEqual(kind === 'Redis' ? bootstrap : []);
         expect(reloader.name).toBe('tls-reloader');

@@ -1,18 +1,18 @@
-// The supported database kinds: the registry. Adding a kind: write its module beside this file,
+// The supported database kinds: the registry. Adding a kind: write its folder beside this file,
 // list it here, and add its example (ARCHITECTURE.md, "Adding a kind"). Only the pipeline and the
 // entry points import this module; every other stage is handed the registry.
 import { type KindRegistry, kindRegistry } from '../contract/registry.js';
 import type { DatabaseKind } from '../contract/kind.js';
 import { gitOpsKinds } from './gitops.js';
-import { postgres } from './postgres.js';
-import { mssqlserver } from './mssqlserver.js';
-import { vaultserver } from './vaultserver.js';
-import { perconaXtraDB } from './perconaxtradb.js';
-import { singlestore } from './singlestore.js';
-import { mariadb } from './mariadb.js';
-import { mysql } from './mysql.js';
-import { redis } from './redis.js';
-import { redisSentinel } from './redis-sentinel.js';
+import { postgres } from './postgres/index.js';
+import { mssqlserver } from './mssqlserver/index.js';
+import { vaultserver } from './vaultserver/index.js';
+import { perconaXtraDB } from './perconaxtradb/index.js';
+import { singlestore } from './singlestore/index.js';
+import { mariadb } from './mariadb/index.js';
+import { mysql } from './mysql/index.js';
+import { redis } from './redis/index.js';
+import { redisSentinel } from './redis-sentinel/index.js';
 import { mongodb } from './mongodb.js';
 
 export const KINDS: readonly DatabaseKind[] = [
