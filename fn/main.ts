@@ -7,6 +7,7 @@ import {
   printManifests,
   processDirectory,
 } from './cli/directory.js';
+import type { Obj } from './io/objects.js';
 import { hasErrors } from './io/results.js';
 import { STDERR, STDOUT, writeAll } from './cli/write.js';
 import { KINDS } from './kinds/index.js';
@@ -96,49 +97,34 @@ function main(argv: string[]): number | Promise<number> {
     writeAll(STDOUT, `dbtls ${VERSION}\n`);
     return 0;
   }
-  if (argv.length === 0) {
-    const input = inputOf(readInput(0));
-    // The admission generator's code loads only for an input that names its function config.
-    if ('text' in input && input.text.includes('DatabaseTLSAdmission'))
-      return import('./admission/krm.js').then((m) => {
-        const out = m.runAdmissionKrm(input.text, KINDS);
-        return out ? written(out) : krm(input);
-      });
-    return krm(input);
-  }
+  if (argv.length === 0) return krmFunction();
+  return directoryCommand(argv);
+}
+
+/** The KRM function: a ResourceList on stdin, one on stdout. */
+function krmFunction(): number | Promise<number> {
+  const input = inputOf(readInput(0));
+  // The admission generator's code loads only for an input that names its function config.
+  if ('text' in input && input.text.includes('DatabaseTLSAdmission'))
+    return import('./admission/krm.js').then((m) => {
+      const out = m.runAdmissionKrm(input.text, KINDS);
+      return out ? written(out) : krm(input);
+    });
+  return krm(input);
+}
+
+/** `render DIR` or `check DIR`: the settings read and checked, then the directory processed. */
+function directoryCommand(argv: string[]): number {
   const [command, ...rest] = argv;
   if (command !== 'render' && command !== 'check')
     return fail(command.startsWith('-') ? `unknown flag ${command}` : `unknown command ${command}`);
-  const args = readArguments(rest);
-  if (typeof args === 'string') return fail(args);
-  const { data, source, dir } = args;
-  if (process.env[`ARGOCD_ENV_${POLICY_VARIABLE}`] !== undefined)
-    return fail(
-      `ARGOCD_ENV_${POLICY_VARIABLE} is set (${POLICY_VARIABLE} in the Application's plugin env): ` +
-        "the platform's policy cannot come from the Application; set " +
-        `${POLICY_VARIABLE} on the repo-server's dbtls sidecar`,
-    );
-  const flags = new Set(Object.keys(data));
-  settingsFromEnvironment(data, source);
-  const { defaultNamespace, policy: policyFile } = data;
-  delete data.defaultNamespace;
-  delete data.policy;
-  // A bad setting is a usage error (exit 2), named as the user wrote it.
-  const bad = settingErrors(data)[0];
-  if (bad) return fail(`${source[bad.key] ?? bad.key} ${bad.text}`);
+  const settings = readSettings(rest);
+  if (typeof settings === 'string') return fail(settings);
+  const { dir, defaultNamespace, policyFile } = settings;
   if (dir === undefined) return fail(`${command} needs a directory`);
   if (!isDirectory(dir)) return fail(`${dir} is not a directory`);
-  const platformPolicy = policyFile === undefined ? undefined : readPlatformPolicy(policyFile);
-  if (typeof platformPolicy === 'string') return fail(`${source.policy}: ${platformPolicy}`);
-  const config = platformPolicy
-    ? platformConfig(
-        platformPolicy,
-        Object.fromEntries(Object.entries(data).filter(([k]) => flags.has(k))),
-        Object.fromEntries(Object.entries(data).filter(([k]) => !flags.has(k))),
-      )
-    : Object.keys(data).length
-      ? { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dbtls-flags' }, data }
-      : undefined;
+  const config = functionConfig(settings);
+  if (typeof config === 'string') return fail(config);
   const platform = policyFile === undefined ? undefined : { file: policyFile };
   const { output, results, texts } = processDirectory(dir, config, defaultNamespace, platform);
   const failed = hasErrors(results);
@@ -153,6 +139,59 @@ function main(argv: string[]): number | Promise<number> {
     if (!failed) writeAll(STDOUT, printManifests(manifestsToApply(output.items)));
   }
   return failed ? 1 : 0;
+}
+
+/** The settings of `render`/`check`: from flags, then the environment, each checked. */
+interface Settings {
+  /** The settings the function config carries. */
+  data: Record<string, string>;
+  /** Where each setting came from (a flag or a variable), to name it in a message. */
+  source: Record<string, string>;
+  /** The settings given by flags: they win over the platform's policy. */
+  flags: Set<string>;
+  dir?: string;
+  defaultNamespace?: string;
+  policyFile?: string;
+}
+
+/** The settings from the arguments and the environment, or the usage error (exit 2). */
+function readSettings(rest: readonly string[]): Settings | string {
+  const args = readArguments(rest);
+  if (typeof args === 'string') return args;
+  const { data, source, dir } = args;
+  if (process.env[`ARGOCD_ENV_${POLICY_VARIABLE}`] !== undefined)
+    return (
+      `ARGOCD_ENV_${POLICY_VARIABLE} is set (${POLICY_VARIABLE} in the Application's plugin env): ` +
+      "the platform's policy cannot come from the Application; set " +
+      `${POLICY_VARIABLE} on the repo-server's dbtls sidecar`
+    );
+  const flags = new Set(Object.keys(data));
+  settingsFromEnvironment(data, source);
+  const { defaultNamespace, policy: policyFile } = data;
+  delete data.defaultNamespace;
+  delete data.policy;
+  // A bad setting is a usage error (exit 2), named as the user wrote it.
+  const bad = settingErrors(data)[0];
+  if (bad) return `${source[bad.key] ?? bad.key} ${bad.text}`;
+  return { data, source, flags, dir, defaultNamespace, policyFile };
+}
+
+/**
+ * The function config the settings make: the platform's policy with the settings merged in, a
+ * ConfigMap of the settings, or none; or the error reading the policy file.
+ */
+function functionConfig(settings: Settings): Obj | undefined | string {
+  const { data, source, flags, policyFile } = settings;
+  const platformPolicy = policyFile === undefined ? undefined : readPlatformPolicy(policyFile);
+  if (typeof platformPolicy === 'string') return `${source.policy}: ${platformPolicy}`;
+  if (platformPolicy)
+    return platformConfig(
+      platformPolicy,
+      Object.fromEntries(Object.entries(data).filter(([k]) => flags.has(k))),
+      Object.fromEntries(Object.entries(data).filter(([k]) => !flags.has(k))),
+    );
+  if (!Object.keys(data).length) return undefined;
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dbtls-flags' }, data };
 }
 
 function krm(input: ReturnType<typeof inputOf>): number {

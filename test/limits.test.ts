@@ -1,4 +1,4 @@
-// Input bounds (LIMITS in fn/io/yaml.ts): past each limit the function answers with one clear
+// Input bounds (LIMITS in fn/io/yaml-limits.ts): past each limit the function answers with one clear
 // error result and exit 1, quickly and in bounded memory, instead of being killed for running out
 // of memory or overflowing the stack. The built file runs as a process, as kpt runs it, with a
 // preload that reports its peak resident memory.

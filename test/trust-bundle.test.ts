@@ -352,6 +352,26 @@ describe('modes', () => {
     ]);
   });
 
+  it('standalone: an info where the server cannot read the bundle, its clients only', () => {
+    const items = exampleItems(join(ROOT, 'examples/singlestore')) as Obj[];
+    const db = items.find((o) => o.kind === 'Singlestore')!;
+    db.metadata.annotations = {
+      'dbtls.dev/trust-bundle': 'db-roots',
+      'dbtls.dev/trust-bundle-add': 'ConfigMap/roots',
+    };
+    const out = render(items);
+    expect(errorsOf(out)).toEqual([]);
+    expect(resultsOf(out).filter((r) => r.field === ANNOTATION)).toEqual([
+      {
+        severity: 'info',
+        field: ANNOTATION,
+        message: `${ANNOTATION}: the Singlestore server dbtls renders keeps trusting the CA of its own secrets (dbtls cannot point its trust at the bundle's file); the trust bundle "db-roots" reaches the applications that connect to it`,
+      },
+    ]);
+    expect(JSON.stringify(itemsOf(out, 'StatefulSet'))).not.toContain('db-roots');
+    expect(itemsOf(out, 'Bundle')).toHaveLength(1);
+  });
+
   it('trustNamespace: a namespaced Issuer of that namespace is a source', () => {
     const db = trusting({ 'dbtls.dev/trust-bundle': 'db-roots' }, 'pg', 'pki');
     db.spec.tls.issuerRef = { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca' };
@@ -535,8 +555,10 @@ describe('every server that keeps a trust file reads the bundle (serverTrustBund
     .map((d) => join(ROOT, 'examples', d))
     .filter((d) => statSync(d).isDirectory());
 
-  it('Redis', () => {
-    expect(reading.map((k) => k.kind).sort()).toEqual(['Redis'].sort());
+  it('Postgres, MariaDB, MySQL, PerconaXtraDB and Redis', () => {
+    expect(reading.map((k) => k.kind).sort()).toEqual(
+      ['MariaDB', 'MySQL', 'PerconaXtraDB', 'Postgres', 'Redis'].sort(),
+    );
   });
 
   for (const dir of examples) {

@@ -1,4 +1,4 @@
-// The large-input parse path (fn/io/yaml.ts parseItemsInPieces) must read exactly what one
+// The large-input parse path (fn/io/yaml-pieces.ts parseItemsInPieces) must read exactly what one
 // js-yaml load reads, or decline; dbtls's own earlier output alone is read as its identity
 // (apiVersion, kind, metadata), which the engine drops. Tiny pieces put a cut between every pair
 // of entries.

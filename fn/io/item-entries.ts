@@ -1,6 +1,7 @@
 // Where each entry of a ResourceList's `items:` block sequence starts, found line by line: the
 // cut for parsing a large list in pieces (./yaml.ts) and each item's own text (./item-sources.ts).
-// It imports nothing, so both can use it without an import cycle.
+// It imports only ./line-scan.ts, which imports nothing, so both can use it without an import cycle.
+import { closingQuote } from './line-scan.js';
 
 /** The entries of a ResourceList's top-level `items:` block sequence. */
 export interface ItemEntries {
@@ -132,7 +133,7 @@ export function findFlowItemEntries(text: string): { start: number; end: number 
     }
     if (depth === 1 && start < 0 && c !== ',' && c !== ']') start = i;
     if ((c === '"' || c === "'") && tokenStart) {
-      i = closingQuoteOf(text, i);
+      i = closingQuote(text, i);
       if (i < 0) return undefined;
       last = i + 1;
       tokenStart = false;
@@ -162,7 +163,7 @@ function flowItemsOpening(text: string): number {
     for (let j = i; j < text.length; j++) {
       const c = text[j];
       if (c === '"' || c === "'") {
-        const end = closingQuoteOf(text, j);
+        const end = closingQuote(text, j);
         if (end < 0) return -1;
         if (depth === 1 && text.slice(j + 1, end) === 'items') return afterColon(text, end + 1);
         j = end;
@@ -194,20 +195,6 @@ function afterItemsKeyOnLine(text: string): number {
     if (eol < 0) eol = text.length;
     if (text.startsWith('items', at) && afterColon(text, at + 5) >= 0) return at + 5;
     at = eol + 1;
-  }
-  return -1;
-}
-
-/** The closing quote of the quoted scalar that opens at `open`, or -1. */
-function closingQuoteOf(text: string, open: number): number {
-  const quote = text[open];
-  for (let j = open + 1; j < text.length; j++) {
-    const ch = text[j];
-    if (quote === '"' && ch === '\\') j++;
-    else if (ch === quote) {
-      if (quote === "'" && text[j + 1] === "'") j++;
-      else return j;
-    }
   }
   return -1;
 }

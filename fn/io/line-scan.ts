@@ -1,5 +1,6 @@
 // Scans of one line of block YAML for ./text-edit.ts: where a key's value starts, whether it is
-// empty, a one-line flow mapping's parts. Scanned, not matched with patterns: the patterns they
+// empty, a one-line flow mapping's parts; and where a quoted scalar closes, which ./item-entries.ts
+// and ./yaml-whitespace.ts ask too. Scanned, not matched with patterns: the patterns they
 // replace backtracked quadratically on long lines of blanks (linear time, issue 24).
 
 /**
@@ -32,14 +33,14 @@ export function afterColon(line: string): string | undefined {
   return next === undefined || next === ' ' || next === '\t' ? line.slice(j + 1) : undefined;
 }
 
-/** Where the quoted scalar that opens at `open` closes (its quote), or -1 on this line. */
-function closingQuote(line: string, open: number): number {
-  const quote = line[open];
-  for (let j = open + 1; j < line.length; j++) {
-    const ch = line[j];
+/** Where the quoted scalar that opens at `open` closes (its quote), or -1 if it does not in `text`. */
+export function closingQuote(text: string, open: number): number {
+  const quote = text[open];
+  for (let j = open + 1; j < text.length; j++) {
+    const ch = text[j];
     if (quote === '"' && ch === '\\') j++;
     else if (ch === quote) {
-      if (quote === "'" && line[j + 1] === "'") j++;
+      if (quote === "'" && text[j + 1] === "'") j++;
       else return j;
     }
   }

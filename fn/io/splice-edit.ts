@@ -9,8 +9,9 @@
 // every anchor the item had; otherwise undefined, and the caller writes the item from its value.
 import { load } from 'js-yaml';
 import type { Node } from 'yaml';
-import { type Change, changesBetween, deepEqual, valueAt } from './text-edit.js';
-import { KUBERNETES_SCHEMA } from './yaml.js';
+import { isObj } from './objects.js';
+import { type Change, changesBetween, deepEqual, valueAt } from './value-diff.js';
+import { KUBERNETES_SCHEMA } from './yaml-schema.js';
 import { loadYamlPackage } from './yaml-package.js';
 
 interface Splice {
@@ -24,7 +25,7 @@ interface Splice {
  * reads as `after` where it read as `before`; undefined when that cannot be done exactly.
  */
 export function spliceEdit(entry: string, before: unknown, after: unknown): string | undefined {
-  if (!isMap(before) || !isMap(after)) return undefined;
+  if (!isObj(before) || !isObj(after)) return undefined;
   const { parseDocument, isSeq } = loadYamlPackage();
   const doc = parseDocument(entry, { schema: 'failsafe', uniqueKeys: false });
   if (doc.errors.length > 0 || !isSeq(doc.contents) || doc.contents.items.length !== 1)
@@ -52,10 +53,6 @@ export function spliceEdit(entry: string, before: unknown, after: unknown): stri
     limit = s.from;
   }
   return readsAs(text, after) && keepsAnchors(entry, text) ? text : undefined;
-}
-
-function isMap(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The splice for one change: at its parent if that is in the text, else at the nearest ancestor. */
@@ -193,7 +190,7 @@ function json(v: unknown): string {
     );
   if (v === null || v === undefined || typeof v === 'boolean') return String(v ?? null);
   if (Array.isArray(v)) return `[${v.map(json).join(', ')}]`;
-  if (isMap(v))
+  if (isObj(v))
     return `{${Object.entries(v)
       .filter(([, x]) => x !== undefined)
       .map(([k, x]) => `${json(k)}: ${json(x)}`)

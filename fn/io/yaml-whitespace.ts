@@ -11,6 +11,7 @@
 // indented deeper than the line of their header, a rule that may take a line too many, never one
 // too few, so content is never touched), quoted scalars and comments are skipped, and flow
 // collections are counted by their brackets.
+import { closingQuote } from './line-scan.js';
 
 /**
  * The text with that white space added or turned into spaces; undefined when nothing needed it
@@ -128,16 +129,8 @@ function lineEnd(text: string, i: number): number {
 
 /** Past the quoted scalar that opens at `open` (to the end of the text when it never closes). */
 function quotedEnd(text: string, open: number): number {
-  const quote = text[open];
-  for (let j = open + 1; j < text.length; j++) {
-    const ch = text[j];
-    if (quote === '"' && ch === '\\') j++;
-    else if (ch === quote) {
-      if (quote === "'" && text[j + 1] === "'") j++;
-      else return j + 1;
-    }
-  }
-  return text.length;
+  const close = closingQuote(text, open);
+  return close < 0 ? text.length : close + 1;
 }
 
 /**

@@ -141,4 +141,6 @@ export const mariadb = defineKind<MariaDBPlan>({
   podTemplate: { container: 'mariadb' },
 
   workload: mariadbWorkload,
+  // Its watcher builds the trust file (ssl-ca, Galera's socket.ssl_ca) from a trust bundle.
+  serverTrustBundle: true,
 });

@@ -34,7 +34,7 @@ export function mariadbWorkload(
   const server = certificates.find((c) => c.alias === 'server');
   const client = certificates.find((c) => c.alias === 'client');
   const configName = nameWithSuffix(name, 'server-config');
-  const certs = certVolumes(certificates);
+  const certs = certVolumes(certificates, ctx.trust);
   const files = configFiles(ctx, plan, server, client);
   if (plan.userConfig?.secret) {
     const user = userSecretVolume(plan.userConfig.secret.name, USER_CONFIG_DIR);
@@ -54,6 +54,7 @@ export function mariadbWorkload(
     password: rootPassword,
     galera: plan.galera,
     mounts,
+    bundle: certs.bundle,
   });
   if (reloader) files[WATCHER_FILE] = reloader.script;
   const containers: Obj[] = reloader ? [container, reloader.container] : [container];

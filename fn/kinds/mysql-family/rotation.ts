@@ -1,5 +1,6 @@
 // Renewal in the MySQL family's standalone workloads: the SQL that makes mysqld (and Galera) reload
 // its TLS files, and the reloader sidecar that runs it.
+import { type ServerTrustBundle, withTrustBundle } from '../../render/trust-bundle.js';
 import type { Obj } from '../../io/objects.js';
 import {
   type Rotation,
@@ -61,17 +62,27 @@ export function mysqlRotation(
  */
 export function mysqlReloader(
   certificates: readonly IssuedCertificate[],
-  o: { image: string; password: Obj; galera: boolean; mounts: readonly Obj[] },
+  o: {
+    image: string;
+    password: Obj;
+    galera: boolean;
+    mounts: readonly Obj[];
+    bundle?: ServerTrustBundle;
+  },
 ): { script: string; container: Obj } | undefined {
   const certs = ['server', 'client']
     .map((a) => certificates.find((c) => c.alias === a))
     .filter((c): c is IssuedCertificate => c !== undefined);
   if (!certs.some((c) => c.alias === 'server')) return undefined;
-  const rotation = mysqlRotation(certs, {
-    passwordEnv: String(o.password.name),
-    galera: o.galera,
-    trustFile: TRUST_FILE,
-  });
+  // With a trust bundle the trust file is built from it alone (render/trust-bundle.ts).
+  const rotation = withTrustBundle(
+    mysqlRotation(certs, {
+      passwordEnv: String(o.password.name),
+      galera: o.galera,
+      trustFile: TRUST_FILE,
+    }),
+    o.bundle,
+  );
   const container = reloaderContainer({
     image: o.image,
     script: `${CONFIG_DIR}/${WATCHER_FILE}`,

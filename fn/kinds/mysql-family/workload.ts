@@ -15,6 +15,8 @@ import {
   statefulSet,
 } from '../../render/workload.js';
 import { trustVolume } from '../../render/rotation.js';
+import { type ServerTrustBundle, serverTrustBundle } from '../../render/trust-bundle.js';
+import type { TrustBundle } from '../../contract/trust.js';
 import {
   exporterContainer,
   type Monitor,
@@ -31,12 +33,13 @@ export const DATA_DIR = '/var/lib/mysql';
 export const KEY_MODE = 0o440;
 /**
  * The server and client certificates as volumes and mounts (the volume names KubeDB reserves), and
- * with the server certificate the emptyDir of the CA bundle (TRUST_FILE).
+ * with the server certificate the emptyDir of the CA bundle (TRUST_FILE) and, where the database
+ * names a trust bundle (`trust`), its ConfigMap at <CERT_DIR>/trust-bundle (render/trust-bundle.ts).
  */
-export function certVolumes(certificates: readonly IssuedCertificate[]): {
-  volumes: Obj[];
-  mounts: Obj[];
-} {
+export function certVolumes(
+  certificates: readonly IssuedCertificate[],
+  trust?: TrustBundle,
+): { volumes: Obj[]; mounts: Obj[]; bundle?: ServerTrustBundle } {
   const volumes: Obj[] = [];
   const mounts: Obj[] = [];
   for (const alias of ['server', 'client']) {
@@ -45,11 +48,15 @@ export function certVolumes(certificates: readonly IssuedCertificate[]): {
     volumes.push(secretVolume(`tls-${alias}-config`, cert.secretName, CERT_FILES, KEY_MODE));
     mounts.push(certMount(alias));
   }
-  if (certificates.some((c) => c.alias === 'server')) {
-    volumes.push(trustVolume('tls-trust'));
-    mounts.push(TRUST_MOUNT);
+  if (!certificates.some((c) => c.alias === 'server')) return { volumes, mounts };
+  volumes.push(trustVolume('tls-trust'));
+  mounts.push(TRUST_MOUNT);
+  const bundle = serverTrustBundle(trust, CERT_DIR);
+  if (bundle) {
+    volumes.push(bundle.volume);
+    mounts.push(bundle.mount);
   }
-  return { volumes, mounts };
+  return { volumes, mounts, bundle };
 }
 
 export const TRUST_MOUNT = shared({ name: 'tls-trust', mountPath: TRUST_DIR });

@@ -136,4 +136,6 @@ export const mysql = defineKind<MySQLPlan>({
   podTemplate: { container: 'mysql' },
 
   workload: mysqlWorkload,
+  // Its watcher builds the trust file (ssl-ca) from a trust bundle.
+  serverTrustBundle: true,
 });

@@ -33,7 +33,7 @@ export function mysqlWorkload(
   const server = certificates.find((c) => c.alias === 'server');
   const client = certificates.find((c) => c.alias === 'client');
   const configName = nameWithSuffix(name, 'server-config');
-  const certs = certVolumes(certificates);
+  const certs = certVolumes(certificates, ctx.trust);
   const userSecret = plan.userConfig?.secret;
   if (userSecret) {
     const user = userSecretVolume(userSecret.name, USER_CONFIG_DIR);
@@ -53,6 +53,7 @@ export function mysqlWorkload(
     password: rootPassword,
     galera: false,
     mounts,
+    bundle: certs.bundle,
   });
   const files = configFiles(plan, server, client);
   if (reloader) files[WATCHER_FILE] = reloader.script;

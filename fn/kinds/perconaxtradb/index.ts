@@ -116,4 +116,6 @@ export const perconaXtraDB = defineKind<PerconaXtraDBPlan>({
   podTemplate: { container: 'perconaxtradb' },
 
   workload: perconaXtraDBWorkload,
+  // Its watcher builds the trust file (ssl-ca, Galera's socket.ssl_ca) from a trust bundle.
+  serverTrustBundle: true,
 });

@@ -18,6 +18,12 @@ import {
   WATCHER_FILE,
   watcherScript,
 } from '../../render/rotation.js';
+import {
+  type ServerTrustBundle,
+  serverTrustBundle,
+  withTrustBundle,
+} from '../../render/trust-bundle.js';
+import type { TrustBundle } from '../../contract/trust.js';
 import { nameWithSuffix } from '../../util/names.js';
 import type { IssuedCertificate, KindContext } from '../kind.js';
 import { familyWorkload } from '../mysql-family/workload.js';
@@ -45,7 +51,7 @@ export function perconaXtraDBWorkload(
   const server = certificates.find((c) => c.alias === 'server');
   const client = certificates.find((c) => c.alias === 'client');
   const configName = nameWithSuffix(name, 'server-config');
-  const { volumes, mounts } = serverFiles(configName, plan, server, client);
+  const { volumes, mounts, bundle } = serverFiles(configName, plan, server, client, ctx.trust);
   const peers = peersOf(name, ctx.namespace, ctx.settings.clusterDomain, plan.replicas);
   const image = `percona/percona-xtradb-cluster:${plan.version}`;
   const rootPassword = {
@@ -58,7 +64,7 @@ export function perconaXtraDBWorkload(
   const containers: Obj[] = [container];
   if (server) {
     const certs = [server, client].filter((c) => c !== undefined) as IssuedCertificate[];
-    config[WATCHER_FILE] = watcherScript(rotation(certs));
+    config[WATCHER_FILE] = watcherScript(withTrustBundle(rotation(certs), bundle));
     containers.push(
       reloaderContainer({
         image,
@@ -98,13 +104,17 @@ export function nodeContainer(image: string, name: string, rootPassword: Obj, mo
   };
 }
 
-/** The configuration, the user's configuration Secret, the certificates and the trust store. */
+/**
+ * The configuration, the user's configuration Secret, the certificates and the trust store; with
+ * a trust bundle (`trust`), its ConfigMap at <CERT_DIR>/trust-bundle (render/trust-bundle.ts).
+ */
 export function serverFiles(
   configName: string,
   plan: PerconaXtraDBPlan,
   server: IssuedCertificate | undefined,
   client: IssuedCertificate | undefined,
-): { volumes: Obj[]; mounts: Obj[] } {
+  trust?: TrustBundle,
+): { volumes: Obj[]; mounts: Obj[]; bundle?: ServerTrustBundle } {
   const volumes: Obj[] = [configMapVolume('config', configName, 0o555)];
   const mounts: Obj[] = [...BASE_MOUNTS];
   if (plan.userConfig?.secret) {
@@ -119,11 +129,15 @@ export function serverFiles(
     volumes.push(secretVolume(volume, cert.secretName, CERT_FILES, KEY_MODE));
     mounts.push(certMount(cert.alias));
   }
-  if (server) {
-    volumes.push(trustVolume('tls-trust'));
-    mounts.push(TRUST_MOUNT);
+  if (!server) return { volumes, mounts };
+  volumes.push(trustVolume('tls-trust'));
+  mounts.push(TRUST_MOUNT);
+  const bundle = serverTrustBundle(trust, CERT_DIR);
+  if (bundle) {
+    volumes.push(bundle.volume);
+    mounts.push(bundle.mount);
   }
-  return { volumes, mounts };
+  return { volumes, mounts, bundle };
 }
 
 // The parts of the workload that every PerconaXtraDB shares (see `shared`).

@@ -163,4 +163,6 @@ export const postgres = defineKind<PostgresPlan>({
   podTemplate: { container: 'postgres' },
 
   workload: postgresWorkload,
+  // Its watcher builds the trust file (ssl_ca_file, the standbys' sslrootcert) from a trust bundle.
+  serverTrustBundle: true,
 });

@@ -27,6 +27,11 @@ import {
   WATCHER_FILE,
   watcherScript,
 } from '../../render/rotation.js';
+import {
+  type ServerTrustBundle,
+  serverTrustBundle,
+  withTrustBundle,
+} from '../../render/trust-bundle.js';
 import { nameWithSuffix } from '../../util/names.js';
 import { inlineData, USER_CONFIG_VOLUME, userSecretVolume } from '../../render/user-config.js';
 import {
@@ -46,6 +51,8 @@ import { rotation } from './rotation.js';
 export const POSTGRES_UID = 999; // the postgres user of the official Debian-based image
 export const DATA_DIR = '/var/lib/postgresql';
 const PGDATA = `${DATA_DIR}/pgdata`;
+/** Where the TLS files are: certs/ (the secrets), trust/ (the trust file), trust-bundle/. */
+const TLS_DIR = '/tls';
 export const KEY_MODE = 0o640; // root-owned, group postgres: the one shared-readable mode PostgreSQL accepts
 
 /** The objects of standalone mode: configuration, Services, the StatefulSet, monitoring. */
@@ -60,7 +67,7 @@ export function postgresWorkload(
   const client = certificates.find((c) => c.alias === 'client');
   const tls = server !== undefined && plan.sslMode !== 'disable';
   const configName = nameWithSuffix(name, 'server-config');
-  const { volumes, mounts } = serverFiles(configName, plan, [server, client], tls);
+  const { volumes, mounts, bundle } = serverFiles(configName, plan, [server, client], ctx, tls);
   const image = `postgres:${plan.version}`;
   const container = postgresContainer(image, plan, mounts);
   const certs = [server, client].filter((c) => c !== undefined && tls) as IssuedCertificate[];
@@ -87,7 +94,7 @@ export function postgresWorkload(
     'start.sh': startScript(name, plan, tls, client),
     ...inlineData(plan.userConfig),
   };
-  if (tls) config[WATCHER_FILE] = watcherScript(rotation(certs));
+  if (tls) config[WATCHER_FILE] = watcherScript(withTrustBundle(rotation(certs), bundle));
   return [
     configMap(owner, configName, config),
     service(owner, name, PRIMARY_PORTS, { selector: podSelector(name, 0) }),
@@ -107,13 +114,18 @@ export function postgresWorkload(
   ] satisfies KubeObject[];
 }
 
-/** The configuration, the user's configuration Secret, and with TLS the certificates and trust. */
+/**
+ * The configuration, the user's configuration Secret, and with TLS the certificates and trust:
+ * with a trust bundle (dbtls.dev/trust-bundle), its ConfigMap at /tls/trust-bundle/ca.crt, from
+ * which alone the watcher builds the trust file (render/trust-bundle.ts).
+ */
 function serverFiles(
   configName: string,
   plan: PostgresPlan,
   certificates: readonly (IssuedCertificate | undefined)[],
+  ctx: KindContext,
   tls: boolean,
-): { volumes: Obj[]; mounts: Obj[] } {
+): { volumes: Obj[]; mounts: Obj[]; bundle?: ServerTrustBundle } {
   const volumes: Obj[] = [configMapVolume('config', configName, 0o555)];
   const mounts: Obj[] = [...BASE_MOUNTS];
   const userSecret = plan.userConfig?.secret;
@@ -130,11 +142,15 @@ function serverFiles(
     );
     mounts.push(certMount(cert.alias));
   }
-  if (tls) {
-    volumes.push(trustVolume('tls-trust'));
-    mounts.push(TRUST_MOUNT);
+  if (!tls) return { volumes, mounts };
+  volumes.push(trustVolume('tls-trust'));
+  mounts.push(TRUST_MOUNT);
+  const bundle = serverTrustBundle(ctx.trust, TLS_DIR);
+  if (bundle) {
+    volumes.push(bundle.volume);
+    mounts.push(bundle.mount);
   }
-  return { volumes, mounts };
+  return { volumes, mounts, bundle };
 }
 
 /** The postgres container, started by start.sh with the password from spec.authSecret. */
