@@ -91,7 +91,7 @@ async function startRig(
     secrets: issueAll(rollover.oldCA, r.certificates, join(dir, 'app-secrets')),
     configMaps: { [bundle.name]: bundle.data },
   });
-  const { server: serverSpec, app: appSpec } = certificatesOf(r);
+  const { server: serverSpec, serverPod, app: appSpec } = certificatesOf(r);
   // The application's account: admitted by its certificate's subject alone, no password.
   expect([appSpec.commonName, appSpec.subject]).toEqual(['app', undefined]);
   const made = await mariadb([
@@ -124,10 +124,14 @@ async function startRig(
       ).toBe(before + 1);
       app.swapConfigMap(cm, data);
     },
-    async renewServer(by) {
-      const renewed = issue(by, serverSpec, join(dir, 'renewals', `server-${++renewals}`));
-      pod.swap(serverSpec.secretName, renewed.dir);
-      const serial = await serialOf(renewed.tlsCrt);
+    async renewServer(by, serverCertificateOnly) {
+      let renewed: { tlsCrt: string } | undefined;
+      for (const spec of serverCertificateOnly ? [serverSpec] : serverPod) {
+        const issued = issue(by, spec, join(dir, 'renewals', `${spec.secretName}-${++renewals}`));
+        pod.swap(spec.secretName, issued.dir);
+        if (spec === serverSpec) renewed = issued;
+      }
+      const serial = await serialOf(renewed!.tlsCrt);
       const served = () => servedSerial(port, 'mysql');
       expect((await until(served, serial, TAKE_UP_MS)).value).toBe(serial);
     },

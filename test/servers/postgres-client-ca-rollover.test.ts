@@ -116,7 +116,7 @@ async function startRig(
     secrets,
     configMaps: { [bundle.name]: bundle.data },
   });
-  const { server: serverSpec, app: appSecret } = certificatesOf(r);
+  const { server: serverSpec, serverPod, app: appSecret } = certificatesOf(r);
   const trustFile = join(pod.root, trustFileOf(r));
   const loadTime = async () => (await local('select pg_conf_load_time()')).out;
   let renewals = 0;
@@ -137,10 +137,14 @@ async function startRig(
       expect((await until(loadTime, (t) => t !== before, TAKE_UP_MS)).value).not.toBe(before);
       app.swapConfigMap(cm, data);
     },
-    async renewServer(by) {
-      const renewed = issue(by, serverSpec, join(dir, 'renewals', `server-${++renewals}`));
-      pod.swap(serverSpec.secretName, renewed.dir);
-      const serial = await serialOf(renewed.tlsCrt);
+    async renewServer(by, serverCertificateOnly) {
+      let renewed: { tlsCrt: string } | undefined;
+      for (const spec of serverCertificateOnly ? [serverSpec] : serverPod) {
+        const issued = issue(by, spec, join(dir, 'renewals', `${spec.secretName}-${++renewals}`));
+        pod.swap(spec.secretName, issued.dir);
+        if (spec === serverSpec) renewed = issued;
+      }
+      const serial = await serialOf(renewed!.tlsCrt);
       const served = () => servedSerial(port, 'postgres', 'pg');
       expect((await until(served, serial, TAKE_UP_MS)).value).toBe(serial);
     },
