@@ -63,10 +63,16 @@ const items = (issuerRef: object, annotations: Record<string, string>) => [
   },
 ];
 
-/** Times the rendered watcher told mariadbd to reload (FLUSH SSL succeeded). */
-const reloads = (pod: PxcPod) =>
-  (readFileSync(join(pod.root, 'reloader.log'), 'utf8').match(/reloads its TLS files/g) ?? [])
-    .length;
+/**
+ * Times the rendered watcher told mariadbd to reload (FLUSH SSL succeeded) right after it saw the
+ * bundle's directory change: the reload that takes the bundle up, not an earlier renewal's.
+ */
+const bundleReloads = (pod: PxcPod) =>
+  (
+    readFileSync(join(pod.root, 'reloader.log'), 'utf8').match(
+      /renewed certificates are mounted in [^\n]*\/trust-bundle [^\n]*\n[^\n]*reloads its TLS files/g,
+    ) ?? []
+  ).length;
 
 /** Starts the server and the application from the first step's rendering; the rig that drives them. */
 async function startRig(
@@ -108,20 +114,13 @@ async function startRig(
     appMariadb(app, 'md', port, "select current_user(); show status like 'Ssl_version'");
   return {
     async deliverBundle(cm, data) {
-      const before = reloads(pod);
+      const before = bundleReloads(pod);
       pod.swapConfigMap(cm, data);
       // The server trusts exactly the bundle's CAs, and FLUSH SSL ran after they were written.
       const trusted = () => assembleBundle([readFileSync(trustFile, 'utf8')]);
       expect((await until(trusted, data['ca.crt'], TAKE_UP_MS)).value).toBe(data['ca.crt']);
-      expect(
-        (
-          await until(
-            () => reloads(pod),
-            (n) => n > before,
-            TAKE_UP_MS,
-          )
-        ).value,
-      ).toBe(before + 1);
+      const reloaded = () => bundleReloads(pod);
+      expect((await until(reloaded, (n) => n > before, TAKE_UP_MS)).value).toBe(before + 1);
       app.swapConfigMap(cm, data);
     },
     async renewServer(by, serverCertificateOnly) {
