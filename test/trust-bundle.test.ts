@@ -14,6 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv';
+import fc from 'fast-check';
 import { loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { findKind, KINDS } from '../fn/kinds/index.js';
@@ -27,6 +28,7 @@ import {
   resourceList,
   resultsOf,
   ROOT,
+  runDist,
   runFn,
   type SimpleResult,
 } from './helpers.js';
@@ -598,4 +600,86 @@ describe('every server that keeps a trust file reads the bundle (serverTrustBund
       }
     });
   }
+});
+
+describe('trustNamespace from a flag, the Argo CD env and a generator', () => {
+  // The trust-bundle example with a namespaced Issuer of namespace demo in place of its
+  // ClusterIssuer: its CA is a source only where demo is the trust namespace.
+  const dir = mkdtempSync(join(tmpdir(), 'dbtls-trust-ns-'));
+  for (const f of ['postgres.yaml', 'app.yaml'])
+    writeFileSync(
+      join(dir, f),
+      readFileSync(join(ROOT, 'examples/trust-bundle', f), 'utf8').replace(
+        'kind: ClusterIssuer',
+        'kind: Issuer',
+      ),
+    );
+  writeFileSync(
+    join(dir, 'issuer.yaml'),
+    'apiVersion: cert-manager.io/v1\nkind: Issuer\nmetadata: {name: db-ca, namespace: demo}\nspec: {ca: {secretName: db-ca}}\n',
+  );
+  const render = (args: string[], env: Record<string, string> = {}) =>
+    runDist('', ['render', dir, ...args], env);
+
+  it('--trust-namespace and ARGOCD_ENV_DBTLS_TRUST_NAMESPACE name the trust namespace', () => {
+    expect(render([]).status).toBe(1); // cert-manager: the Issuer's secret is elsewhere
+    const flag = render(['--trust-namespace', 'demo']);
+    expect(flag.status).toBe(0);
+    expect(flag.stdout).toContain('kind: Bundle');
+    expect(render([], { ARGOCD_ENV_DBTLS_TRUST_NAMESPACE: 'demo' }).stdout).toBe(flag.stdout);
+    expect(render(['--trust-namespace', 'Not_A_Namespace'])).toMatchObject({
+      status: 2,
+      stderr:
+        'dbtls: --trust-namespace "Not_A_Namespace" is not valid here: must be a namespace name: lowercase letters, digits and "-", starting and ending with a letter or digit\nRun \'dbtls --help\' for usage.\n',
+    });
+  });
+
+  it("a kustomize generator reads it from the database's dbtls.dev/trust-namespace", () => {
+    const db = trusting({
+      'dbtls.dev/trust-bundle': 'db-roots',
+      'dbtls.dev/trust-namespace': 'Not_A_Namespace',
+    });
+    expect(errorsOf(runFn(resourceList([], db)))).toEqual([
+      {
+        severity: 'error',
+        field: 'metadata.annotations.dbtls.dev/trust-namespace',
+        message:
+          '"Not_A_Namespace" is not valid here: must be a namespace name: lowercase letters, digits and "-", starting and ending with a letter or digit',
+      },
+    ]);
+  });
+});
+
+describe('hostile annotation values never reach the output unchecked', () => {
+  const DNS = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+  it('a Bundle, a volume or a source is rendered only from names and keys that pass', () => {
+    const value = fc.oneof(
+      fc.string(),
+      fc.constantFrom('roots', 'a.b', 'x\n---', '$(id)', "r'oots", '../x', 'A', 'a'.repeat(254)),
+    );
+    const entry = fc
+      .tuple(fc.constantFrom('Secret', 'ConfigMap', 'Pod', 'secret'), value, fc.option(value))
+      .map(([k, n, key]) => (key === null ? `${k}/${n}` : `${k}/${n}/${key}`));
+    fc.assert(
+      fc.property(value, fc.array(entry, { maxLength: 3 }), (name, entries) => {
+        const db = trusting({
+          'dbtls.dev/trust-bundle': name,
+          'dbtls.dev/trust-bundle-add': entries.join(', '),
+        });
+        const out = render([caClusterIssuer(), db, app('Postgres/pg')]);
+        const bad = errorsOf(out).filter((r) => r.field?.startsWith('metadata.annotations'));
+        const bundle = itemsOf(out, 'Bundle')[0];
+        if (!DNS.test(name) || name.length > 253) expect(bad.length).toBeGreaterThan(0);
+        if (!bundle) return;
+        expect(bundle.metadata.name).toBe(name);
+        for (const s of bundle.spec.sources) {
+          const { name: n, key } = s.secret ?? s.configMap;
+          expect(DNS.test(n) && n.length <= 253).toBe(true);
+          expect(key).toMatch(/^[-._a-zA-Z0-9]+$/);
+          expect(key.startsWith('..')).toBe(false);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
 });
