@@ -109,11 +109,15 @@ describe('the tls-reloader sidecar', () => {
       expect(w.script).toContain('*) stmt="ALTER INSTANCE RELOAD TLS" ;;');
       expect(w.script).toMatch(
         new RegExp(
-          'MYSQL_PWD="\\$(MARIADB|MYSQL)_ROOT_PASSWORD" "\\$client" ' +
-            '--defaults-extra-file=/etc/mysql/dbtls/my\\.cnf --protocol=TCP --host=127\\.0\\.0\\.1 ' +
-            '--port=3306 --user=root ',
+          'MYSQL_PWD="\\$(MARIADB|MYSQL)_ROOT_PASSWORD" "\\$client" --no-defaults \\$tls ' +
+            '--ssl-cert=/etc/mysql/certs/client/tls\\.crt --ssl-key=/etc/mysql/certs/client/tls\\.key ' +
+            '--protocol=TCP --host=127\\.0\\.0\\.1 --port=3306 --user=root ',
         ),
       );
+      // The reload reaches this pod's mysqld over loopback without verifying the certificate it is
+      // about to replace (which the trust file may no longer hold after a CA rollover).
+      expect(w.script).toContain('*MariaDB*) tls="--ssl --skip-ssl-verify-server-cert" ;;');
+      expect(w.script).toContain('*) tls=--ssl-mode=REQUIRED ;;');
       // CA rollover: the server, Galera and the in-pod client trust the bundle of both secrets' CAs.
       expect(w.script).toContain("trust='/etc/mysql/certs/trust/ca.crt'");
       expect(w.script).toContain(

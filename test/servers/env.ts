@@ -20,5 +20,9 @@ export function requireRoot(): void {
 export function workDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `dbtls-${prefix}-`));
   chmodSync(dir, 0o755);
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    cleanup: () =>
+      process.env.DBTLS_KEEP_WORK ? undefined : rmSync(dir, { recursive: true, force: true }),
+  };
 }

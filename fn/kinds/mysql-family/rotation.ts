@@ -11,6 +11,7 @@ import {
 import { USER_CONFIG_VOLUME } from '../../render/user-config.js';
 import { CERT_DIR, CONFIG_DIR, MYSQL_PORT, TRUST_FILE } from './config.js';
 import type { IssuedCertificate } from '../kind.js';
+import { shellWord } from '../../text/shell.js';
 
 /**
  * Renewal: mysqld re-reads ssl-ca/ssl-cert/ssl-key on ALTER INSTANCE RELOAD TLS (MySQL 8, Percona
@@ -25,8 +26,12 @@ export function mysqlRotation(
   o: { passwordEnv: string; galera: boolean; trustFile?: string },
 ): Rotation {
   const dirs = certs.map((c) => `${CERT_DIR}/${c.alias}`);
+  const client = certs.some((c) => c.alias === 'client') ? `${CERT_DIR}/client` : undefined;
+  const identity = client
+    ? ` --ssl-cert=${shellWord(`${client}/tls.crt`)} --ssl-key=${shellWord(`${client}/tls.key`)}`
+    : '';
   const sql =
-    `MYSQL_PWD="$${o.passwordEnv}" "$client" --defaults-extra-file=${CONFIG_DIR}/my.cnf` +
+    `MYSQL_PWD="$${o.passwordEnv}" "$client" --no-defaults $tls${identity}` +
     ` --protocol=TCP --host=127.0.0.1 --port=${MYSQL_PORT} --user=root --batch` +
     ' --skip-column-names -e';
   const galera = [
@@ -43,6 +48,7 @@ export function mysqlRotation(
       reload: [
         'client="$(command -v mysql || command -v mariadb)" ||',
         '  { log "no mysql client in the image"; return 1; }',
+        ...LOOPBACK_WITHOUT_VERIFICATION,
         `version="$(${sql} 'SELECT VERSION()')" || { log "could not reach mysqld"; return 1; }`,
         'case "$version" in',
         '  *MariaDB*) stmt="FLUSH SSL" ;;',
@@ -55,6 +61,25 @@ export function mysqlRotation(
     },
   };
 }
+
+/**
+ * The reload is a connection to this pod's own mysqld over loopback, and must reach a server whose
+ * certificate the trust file may no longer hold: after a CA rollover removed the old CA from the
+ * trust bundle, the server still serves its old certificate until this very reload replaces it
+ * (found by test/servers/mariadb-client-ca-rollover.test.ts: the reload failed with "unable to get
+ * local issuer certificate" and only a restart ended it). So this one connection reads no option
+ * file (the [client] section's ssl-ca is the trust file, which MariaDB's client verifies the chain
+ * against whenever it is set) and is TLS without verifying the server (mysqld requires a secure
+ * transport), with the pod's client certificate, in each client's own words: MariaDB's `--ssl
+ * --skip-ssl-verify-server-cert` (its 11.4+ client verifies by default), MySQL's and Percona's
+ * `--ssl-mode=REQUIRED` (their 8.0 client has no --ssl).
+ */
+const LOOPBACK_WITHOUT_VERIFICATION = [
+  'case "$("$client" --version 2>/dev/null)" in',
+  '  *MariaDB*) tls="--ssl --skip-ssl-verify-server-cert" ;;',
+  '  *) tls=--ssl-mode=REQUIRED ;;',
+  'esac',
+];
 
 /**
  * The standalone workload's renewal: tls-watch.sh for the kind's ConfigMap and the tls-reloader
