@@ -130,6 +130,20 @@ describe('the tls-reloader sidecar', () => {
     expect(watchers('mysql')[0].script).not.toContain('wsrep');
   });
 
+  it('reloads Redis over loopback without verifying the certificate it replaces, where redis-cli can', () => {
+    for (const example of ['redis', 'redis-cluster']) {
+      const r = renderItems(exampleItems(join(ROOT, 'examples', example)));
+      for (const sts of r.statefulSets) {
+        const pod = sts.spec.template.spec;
+        const script = watcherOf(r, pod, pod.containers[1]);
+        expect(script).toContain(
+          'redis-cli --help 2>&1 | grep -q -e --insecure && insecure=--insecure',
+        );
+        expect(script).toMatch(/ -p 6379 \$insecure CONFIG SET /);
+      }
+    }
+  });
+
   it("gives SingleStore's custom configuration directory memsql.cnf only, and the watcher its own volume", () => {
     const r = renderItems(exampleItems(join(ROOT, 'examples/singlestore')));
     const pod = r.statefulSets[0].spec.template.spec;
