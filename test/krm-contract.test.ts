@@ -165,7 +165,7 @@ ${dump([issuer(), postgres()]).replace(/^/gm, '')}`;
         severity: 'error',
         field: 'data.modes',
         message:
-          'unknown setting "modes"; known settings: mode, clusterDomain, externalIssuers, externalDatabases',
+          'unknown setting "modes"; known settings: mode, clusterDomain, trustNamespace, externalIssuers, externalDatabases',
       },
     ]);
     const policy = {
