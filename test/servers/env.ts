@@ -16,7 +16,10 @@ export function requireRoot(): void {
   }
 }
 
-/** A fresh temporary directory, traversable by the server accounts; `cleanup` removes it. */
+/**
+ * A fresh temporary directory, traversable by the server accounts; `cleanup` removes it (kept
+ * with DBTLS_KEEP_WORK=1, to read its logs after a failure).
+ */
 export function workDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `dbtls-${prefix}-`));
   chmodSync(dir, 0o755);
