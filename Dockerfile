@@ -9,7 +9,7 @@
 # written: confirm with `docker buildx imagetools inspect node:24.11.1-alpine3.22`.)
 ARG NODE_IMAGE=node:24.11.1-alpine3.22@sha256:2867d550cf9d8bb50059a0fff528741f11a84d985c732e60e19e8e75c7239c43
 
-# ---- build: install the locked dev dependencies and bundle fn/ into one file ----
+# ---- build: install the locked dev dependencies and bundle fn/ into dist/ ----
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
@@ -19,17 +19,19 @@ COPY scripts/ scripts/
 COPY schemas/ schemas/
 COPY fn/ fn/
 RUN npm run build
-# The V8 code cache of the bundle (scripts/code-cache.cjs), made by running it once on the
-# example ResourceList with this stage's node, which is the runtime stage's, and the
-# ENTRYPOINT's node options: V8 accepts a cache only from the same Node.js and the same flags.
+# The V8 code cache of each file of the bundle the example loads (scripts/code-cache.cjs), made
+# by running it once on the example ResourceList with this stage's node, which is the runtime
+# stage's, and the ENTRYPOINT's node options: V8 accepts a cache only from the same Node.js and
+# the same flags.
 COPY examples/resource-list.yaml ./
 RUN DBTLS_CODE_CACHE_WRITE=1 node --max-semi-space-size=8 --require=./scripts/code-cache.cjs dist/dbtls.js <resource-list.yaml >/dev/null
 
-# ---- runtime: Node.js, the bundle, its code cache and the hook that reads it; nothing else ----
+# ---- runtime: Node.js, the bundle, its code caches and the hook that reads them; nothing else ----
 FROM ${NODE_IMAGE}
 # The bundle needs no node_modules, no network and no writable path: it reads stdin and writes
-# stdout. It runs as an unprivileged user (kpt and kustomize also pass --user nobody).
-COPY --from=build --chown=0:0 --chmod=0444 /src/dist/dbtls.js /src/dist/dbtls.cache /src/scripts/code-cache.cjs /
+# stdout. It runs as an unprivileged user (kpt and kustomize also pass --user nobody). dist/
+# holds /dbtls.js, the files it loads (dbtls-*.js) and their caches: its contents go to /.
+COPY --from=build --chown=0:0 --chmod=0444 /src/dist/ /src/scripts/code-cache.cjs /
 USER 65534:65534
 ENV NODE_ENV=production
 LABEL org.opencontainers.image.title="dbtls" \
@@ -37,5 +39,5 @@ LABEL org.opencontainers.image.title="dbtls" \
       org.opencontainers.image.licenses="Apache-2.0"
 # The node options are scripts/build.mjs's NODE_OPTIONS, which dist/dbtls.js starts node with when
 # run from PATH (a test checks that they agree); --require=/code-cache.cjs compiles /dbtls.js
-# with /dbtls.cache.
+# with /dbtls.cache, and each file it loads with its own.
 ENTRYPOINT ["node", "--max-semi-space-size=8", "--require=/code-cache.cjs", "/dbtls.js"]

@@ -1,13 +1,14 @@
 // Build: complete the JSON Schemas from the kind registry (the kinds a policy may name), compile
 // them to standalone ajv validators (no schema compilation at start-up), then bundle the function
-// into one self-contained CommonJS file, dist/dbtls.js.
-import { mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+// into dist/: the entry point dist/dbtls.js and the CommonJS files it loads, which need nothing
+// else but Node.js.
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -86,20 +87,115 @@ writeFileSync(
       .join(''),
 );
 
-await build({
-  entryPoints: [join(root, 'fn/main.ts')],
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  // js-yaml's CommonJS build: bundled, its ES module build parses 2-3x slower under V8
-  // (measured on the bench's N=5,000 list; see bench/README.md).
-  alias: { 'js-yaml': createRequire(import.meta.url).resolve('js-yaml') },
-  minify: true,
-  legalComments: 'none',
-  outfile: join(root, 'dist/dbtls.js'),
-  banner: { js: LAUNCHER },
-  define: { __DBTLS_VERSION__: JSON.stringify(pkg.version) },
-  logLevel: 'warning',
-});
-chmodSync(join(root, 'dist/dbtls.js'), 0o755);
+await bundle();
+
+/**
+ * dist/: the entry point dbtls.js, the engine it loads when there is something to process
+ * (dbtls-engine.js), the code both share (dbtls-<hash>.js), and the yaml package, which only
+ * positions in files need (dbtls-yaml.js). A start loads the entry point and what it shares
+ * with the engine; a start with nothing to process loads nothing more (docs/performance.md).
+ *
+ * esbuild splits code into files only for ES modules; each file is then rewritten as CommonJS
+ * (the form V8's code cache takes through vm.Script, scripts/code-cache.cjs), its imports as
+ * require() of its sibling files, which Node loads once each: one instance of every module.
+ */
+async function bundle() {
+  const dist = join(root, 'dist');
+  rmSync(dist, { recursive: true, force: true });
+  mkdirSync(dist, { recursive: true });
+  const split = await build({
+    entryPoints: {
+      dbtls: join(root, 'fn/main.ts'),
+      'dbtls-engine': join(root, 'fn/cli/engine.ts'),
+    },
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    // js-yaml's CommonJS build: bundled, its ES module build parses 2-3x slower under V8
+    // (measured on the bench's N=5,000 list; see bench/README.md).
+    alias: { 'js-yaml': createRequire(import.meta.url).resolve('js-yaml') },
+    // The engine (which fn/main.ts requires on first need) and the yaml package (which positions
+    // require on first use) are files of their own.
+    plugins: [
+      siblingFile('./cli/engine.js', './dbtls-engine.js'),
+      siblingFile('yaml', './dbtls-yaml.js'),
+    ],
+    // Identifiers are minified by the second step, once each file's exports are known by name.
+    minifySyntax: true,
+    minifyWhitespace: true,
+    legalComments: 'none',
+    outdir: dist,
+    chunkNames: 'dbtls-[hash]',
+    define: { __DBTLS_VERSION__: JSON.stringify(pkg.version) },
+    logLevel: 'warning',
+    write: false,
+  });
+  for (const file of split.outputFiles) {
+    const code = await commonJs(file.text);
+    const entry = basename(file.path) === 'dbtls.js';
+    writeFileSync(file.path, entry ? `${LAUNCHER}\n${code}` : code);
+    if (entry) chmodSync(file.path, 0o755);
+  }
+  await build({
+    entryPoints: [createRequire(import.meta.url).resolve('yaml')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    legalComments: 'none',
+    outfile: join(dist, 'dbtls-yaml.js'),
+    logLevel: 'warning',
+  });
+}
+
+/**
+ * One ES module file of the split build as a CommonJS module, minified. esbuild's own conversion
+ * exports every binding through a getter (an ES module's bindings are live), and the engine's
+ * calls into the shared file through them cost about 3% of a run at N=5,000 (bench/results.md).
+ * A function or class declared once and never assigned cannot change: it is exported as a
+ * value, after the file has run; any other binding keeps its getter.
+ */
+async function commonJs(esm) {
+  const clause = /export\s*\{([^}]*)\};?\s*$/.exec(esm);
+  const body = clause ? esm.slice(0, clause.index) : esm;
+  const exported = (clause?.[1].split(',') ?? []).map((entry) => {
+    const [local, name = local] = entry.trim().split(/\s+as\s+/);
+    const key = JSON.stringify(name);
+    return isConstantDeclaration(body, local) ? `${key}:${local}` : `get ${key}(){return ${local}}`;
+  });
+  const exports = exported.length ? `module.exports={${exported.join(',')}};` : '';
+  // An ES module may have no require(): esbuild's output calls it through a shim, __require.
+  // These files are CommonJS modules, where require is the module's own.
+  const requires = body.replace(/(?<![\w$.])__require\(/g, 'require(');
+  const { code } = await transform(requires + exports, {
+    format: 'cjs',
+    minify: true,
+    target: 'node20',
+  });
+  return code;
+}
+
+/** Whether `name` is a function or class declaration that nothing assigns to (in this file). */
+function isConstantDeclaration(text, name) {
+  const id = name.replaceAll('$', '\\$');
+  const declared = new RegExp(`(?:function\\*?|class)\\s+${id}(?![\\w$])`).test(text);
+  const assigned = new RegExp(
+    `(?<![\\w$.])${id}\\s*(?:[-+*/%&|^]|\\*\\*|<<|>>>?|&&|\\|\\||\\?\\?)?=(?!=)|(?:\\+\\+|--)\\s*${id}(?![\\w$])|(?<![\\w$.])${id}\\s*(?:\\+\\+|--)`,
+  );
+  return declared && !assigned.test(text);
+}
+
+/**
+ * An esbuild plugin: the module `name` (a package, or a path as fn/ requires it) is required from
+ * the file `path` beside the bundle's files.
+ */
+function siblingFile(name, path) {
+  const filter = new RegExp(`^${name.replaceAll('.', '\\.')}$`);
+  return {
+    name: `sibling-${name}`,
+    setup: (b) => b.onResolve({ filter }, () => ({ path, external: true })),
+  };
+}

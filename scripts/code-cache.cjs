@@ -1,6 +1,7 @@
-// Preloaded by the image's ENTRYPOINT (`node --require=/code-cache.cjs /dbtls.js`): compiles the
-// bundle with the V8 code cache made for it when the image was built, so that a run starts
-// without parsing and compiling 0.5 MB of JavaScript again (bench/results.md has the figures).
+// Preloaded by the image's ENTRYPOINT (`node --require=/code-cache.cjs /dbtls.js`): compiles each
+// file of the bundle (the entry point and the siblings it loads, scripts/build.mjs) with the V8
+// code cache made for it when the image was built, so that a run starts without parsing and
+// compiling its JavaScript again (bench/results.md has the figures).
 //
 // Why not a library: Node 22's module.enableCompileCache() / NODE_COMPILE_CACHE does this for
 // Node >= 22.1 only, and writes its cache at run time (the image's root is read-only);
@@ -8,11 +9,12 @@
 // here is the documented vm.Script cachedData mechanism and nothing else: any mismatch (another
 // Node.js, other V8 flags, another bundle) makes V8 reject the cache and compile as usual.
 //
-// The cache is the file beside the bundle with the extension .cache. With
-// DBTLS_CODE_CACHE_WRITE=1 (the Dockerfile's build stage), the run writes it instead, on exit,
-// holding every function the run compiled. NODE_DEBUG=code-cache says what happened.
+// A file's cache is the file beside it with the extension .cache; a file without one compiles
+// as usual. With DBTLS_CODE_CACHE_WRITE=1 (the Dockerfile's build stage), the run writes, on
+// exit, the cache of each file it loaded that has none yet, holding every function the run
+// compiled. NODE_DEBUG=code-cache says what happened.
 'use strict';
-const { existsSync, readFileSync, writeFileSync } = require('node:fs');
+const { existsSync, readFileSync, realpathSync, writeFileSync } = require('node:fs');
 const Module = require('node:module');
 const { dirname } = require('node:path');
 const { debuglog } = require('node:util');
@@ -20,27 +22,34 @@ const { Script } = require('node:vm');
 
 const debug = debuglog('code-cache');
 const main = process.argv[1];
-const cacheFile = main?.replace(/\.js$/, '.cache');
+// Node names a module by its real path: the bundle's folder, as it names the files in it.
+const bundle = main && dirname(realpathSync(main));
 const write = process.env.DBTLS_CODE_CACHE_WRITE === '1';
 const compile = Module.prototype._compile;
+const toWrite = [];
 
-if (main && cacheFile !== main && (write || existsSync(cacheFile))) {
+if (main?.endsWith('.js')) {
   Module.prototype._compile = function compileCached(content, filename, ...rest) {
-    if (filename !== main) return compile.call(this, content, filename, ...rest);
-    Module.prototype._compile = compile;
+    const ours = dirname(filename) === bundle && filename.endsWith('.js');
+    const cacheFile = `${filename.slice(0, -3)}.cache`;
+    const cached = ours && existsSync(cacheFile);
+    if (!cached && !(write && ours)) return compile.call(this, content, filename, ...rest);
     // A hashbang is valid only as the first characters of a script, and Module.wrap puts the
     // CommonJS wrapper before it: the line becomes a comment of the same length.
-    const source = Module.wrap(content.replace(/^#!/, '//'));
-    const cachedData = write ? undefined : readFileSync(cacheFile);
+    const source = Module.wrap(content.startsWith('#!') ? `//${content.slice(2)}` : content);
+    const cachedData = cached ? readFileSync(cacheFile) : undefined;
     const script = new Script(source, { filename, cachedData });
-    debug(
-      '%s: %s',
-      cacheFile,
-      write ? 'writing' : script.cachedDataRejected ? 'rejected' : 'accepted',
-    );
-    if (write) process.on('exit', () => writeFileSync(cacheFile, script.createCachedData()));
+    if (cached) debug('%s: %s', cacheFile, script.cachedDataRejected ? 'rejected' : 'accepted');
+    else toWrite.push([cacheFile, script]);
     const wrapper = script.runInThisContext({ displayErrors: true });
     const require = Module.createRequire(filename);
     return wrapper.call(this.exports, this.exports, require, this, filename, dirname(filename));
   };
 }
+if (write)
+  process.on('exit', () => {
+    for (const [file, script] of toWrite) {
+      writeFileSync(file, script.createCachedData());
+      debug('%s: written', file);
+    }
+  });

@@ -91,8 +91,11 @@ describe.skipIf(!canIsolate)(
     // Everything the run can see is owned by root and read-only to nobody: the bundle, the cwd, HOME, TMPDIR.
     const ro = join(work, 'readonly');
     mkdirSync(ro);
-    copyFileSync(DIST, join(ro, 'dbtls.js'));
-    chmodSync(join(ro, 'dbtls.js'), 0o444);
+    // dist/ as the image holds it: the entry point and the files it loads.
+    for (const f of readdirSync(dirname(DIST))) {
+      copyFileSync(join(dirname(DIST), f), join(ro, f));
+      chmodSync(join(ro, f), 0o444);
+    }
     // The package too: the clone may be in a private directory (0700) nobody cannot enter.
     const pkg = join(ro, 'postgres');
     cpSync(join(ROOT, 'examples/postgres'), pkg, { recursive: true });
@@ -324,12 +327,17 @@ describe('render DIR and check DIR write nothing', () => {
 
 describe('supply chain', () => {
   it('the bundle loads no process or worker module, and of net only its address helpers: fs, path, buffer, process, util, net', () => {
-    const bundle = readFileSync(DIST, 'utf8');
+    const files = readdirSync(dirname(DIST)).filter((f) => f.endsWith('.js'));
+    const bundle = files.map((f) => readFileSync(join(dirname(DIST), f), 'utf8')).join('\n');
     // calls, not the text of ajv's code templates ('require("ajv/dist/runtime/…")' inside a string)
+    const calls = [...bundle.matchAll(/(?<!['"`])\brequire\("([^"]+)"\)/g)].map((m) => m[1]);
+    // Besides Node's own modules, only the bundle's files, each by its name beside the requirer.
+    const siblings = calls.filter((c) => c.startsWith('./'));
+    expect(new Set(siblings.map((c) => c.slice(2)))).toEqual(
+      new Set(files.filter((f) => f !== 'dbtls.js')),
+    );
     const required = new Set(
-      [...bundle.matchAll(/(?<!['"`])\brequire\("([^"]+)"\)/g)].map((m) =>
-        m[1].replace(/^node:/, ''),
-      ),
+      calls.filter((c) => !c.startsWith('./')).map((c) => c.replace(/^node:/, '')),
     );
     // util: isDeepStrictEqual, to compare a repository's policy rule with the platform's; net:
     // isIP and BlockList, to hold IP addresses to the policy's ranges (no socket: see below).

@@ -32,3 +32,9 @@ export function writeAll(fd: number, text: string): void {
     }
   }
 }
+
+/** A usage error (exit 2): the message, and where to read the usage. */
+export function usageError(message: string): number {
+  writeAll(STDERR, `dbtls: ${message}\nRun 'dbtls --help' for usage.\n`);
+  return 2;
+}

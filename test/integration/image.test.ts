@@ -23,7 +23,7 @@ describe('Dockerfile', () => {
     expect(stages[0]).toMatch(/^RUN npm run build$/m);
     const runtime = stages[1];
     expect(runtime.match(/^(COPY|ADD) .*/gm)).toEqual([
-      'COPY --from=build --chown=0:0 --chmod=0444 /src/dist/dbtls.js /src/dist/dbtls.cache /src/scripts/code-cache.cjs /',
+      'COPY --from=build --chown=0:0 --chmod=0444 /src/dist/ /src/scripts/code-cache.cjs /',
     ]);
     expect(runtime).not.toMatch(/^RUN /m);
   });
