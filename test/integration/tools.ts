@@ -137,7 +137,9 @@ export function repositoryCopy(): string {
     .stdout.split('\n')
     .filter((f) => f !== '' && existsSync(join(ROOT, f)));
   const repo = join(tempDir(), 'dbtls');
-  for (const f of [...files, 'dist/dbtls.js']) cpSync(join(ROOT, f), join(repo, f));
+  for (const f of files) cpSync(join(ROOT, f), join(repo, f));
+  // The build: dist/dbtls.js and the files it loads.
+  cpSync(join(ROOT, 'dist'), join(repo, 'dist'), { recursive: true });
   return repo;
 }
 
