@@ -113,9 +113,9 @@ async function bundle() {
     platform: 'node',
     target: 'node20',
     format: 'esm',
-    // js-yaml's CommonJS build: bundled, its ES module build parses 2-3x slower under V8
-    // (measured on the bench's N=5,000 list; see bench/README.md).
-    alias: { 'js-yaml': createRequire(import.meta.url).resolve('js-yaml') },
+    // js-yaml's ES module build (its package's "import"): imported from its CommonJS build,
+    // every start copied its exports (esbuild's __toESM, ~2 ms of an empty run); the two parse
+    // equally fast (js-yaml 5; an older measurement had the ES module build 2-3x slower).
     // The engine (which fn/main.ts requires on first need) and the yaml package (which positions
     // require on first use) are files of their own.
     plugins: [
