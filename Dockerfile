@@ -18,13 +18,13 @@ COPY tsconfig.json ./
 COPY scripts/ scripts/
 COPY schemas/ schemas/
 COPY fn/ fn/
+# npm run build also makes the code caches of the files the example loads (scripts/build.mjs).
+COPY examples/resource-list.yaml examples/
 RUN npm run build
-# The V8 code cache of each file of the bundle the example loads (scripts/code-cache.cjs), made
-# by running it once on the example ResourceList with this stage's node, which is the runtime
-# stage's, and the ENTRYPOINT's node options: V8 accepts a cache only from the same Node.js and
-# the same flags.
-COPY examples/resource-list.yaml ./
-RUN DBTLS_CODE_CACHE_WRITE=1 node --max-semi-space-size=8 --require=./scripts/code-cache.cjs dist/dbtls.js <resource-list.yaml >/dev/null
+# The build made the caches with this stage's node, which is the runtime stage's, and the
+# ENTRYPOINT's node options (V8 accepts a cache only from the same Node.js and the same flags).
+# With the hook preloaded, as the ENTRYPOINT has it, a second run adds the entry point's own.
+RUN DBTLS_CODE_CACHE_WRITE=1 node --max-semi-space-size=8 --require=./scripts/code-cache.cjs dist/dbtls.js <examples/resource-list.yaml >/dev/null
 
 # ---- runtime: Node.js, the bundle, its code caches and the hook that reads them; nothing else ----
 FROM ${NODE_IMAGE}

@@ -2,6 +2,7 @@
 // them to standalone ajv validators (no schema compilation at start-up), then bundle the function
 // into dist/: the entry point dist/dbtls.js and the CommonJS files it loads, which need nothing
 // else but Node.js.
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
@@ -88,6 +89,7 @@ writeFileSync(
 );
 
 await bundle();
+makeCodeCaches();
 
 /**
  * dist/: the entry point dbtls.js, the engine it loads when there is something to process
@@ -135,7 +137,7 @@ async function bundle() {
   for (const file of split.outputFiles) {
     const code = await commonJs(file.text);
     const entry = basename(file.path) === 'dbtls.js';
-    writeFileSync(file.path, entry ? `${LAUNCHER}\n${code}` : code);
+    writeFileSync(file.path, entry ? `${LAUNCHER}\n${await codeCacheHook()}${code}` : code);
     if (entry) chmodSync(file.path, 0o755);
   }
   await build({
@@ -149,6 +151,36 @@ async function bundle() {
     outfile: join(dist, 'dbtls-yaml.js'),
     logLevel: 'warning',
   });
+}
+
+/**
+ * scripts/code-cache.cjs, to run first in the entry point: it compiles the files the entry point
+ * loads from their code caches (makeCodeCaches), when dbtls runs from PATH.
+ */
+async function codeCacheHook() {
+  const hook = readFileSync(join(root, 'scripts/code-cache.cjs'), 'utf8');
+  const { code } = await transform(`(()=>{${hook}})();`, { minify: true, target: 'node20' });
+  // After the launcher's second line, a string statement without a semicolon.
+  return `;${code}`;
+}
+
+/**
+ * The code caches of the files a run on the example loads (scripts/code-cache.cjs), made with
+ * this node and NODE_OPTIONS, the options the launcher starts node with: from PATH, a run on
+ * the same Node.js compiles none of them again (V8 rejects a cache from any other Node.js or
+ * options, and compiles as usual).
+ */
+function makeCodeCaches() {
+  const run = spawnSync(process.execPath, [...NODE_OPTIONS, join(root, 'dist/dbtls.js')], {
+    input: readFileSync(join(root, 'examples/resource-list.yaml')),
+    env: { ...process.env, DBTLS_CODE_CACHE_WRITE: '1' },
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  if (run.status === 0) return;
+  process.stderr.write(run.stderr);
+  throw new Error(
+    `the code caches: dist/dbtls.js on examples/resource-list.yaml exited ${run.status}`,
+  );
 }
 
 /**

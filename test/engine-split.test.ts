@@ -138,6 +138,35 @@ describe('the built files', () => {
     expect(loaded(['check', 'examples/postgres'])).toEqual(['dbtls-yaml.js', ...engine].sort());
   });
 
+  it('come with the code caches of what the example loads, which a run from PATH takes and any other node options refuse', () => {
+    expect(
+      readdirSync(dirname(DIST))
+        .filter((f) => f.endsWith('.cache'))
+        .sort(),
+    ).toEqual(['dbtls-engine.cache', ...shared.map((f) => f.replace(/\.js$/, '.cache'))].sort());
+    const input = resourceList([{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } }]);
+    const debug = (argv: string[]) =>
+      spawnSync(argv[0], argv.slice(1), {
+        input,
+        encoding: 'utf8',
+        env: { ...process.env, NODE_DEBUG: 'code-cache' },
+      });
+    // The launcher starts node with the options the build made the caches with.
+    const fromPath = debug([DIST]);
+    const verdicts = (r: { stderr: string }) =>
+      [...r.stderr.matchAll(/CODE-CACHE \d+: .*\/(dbtls-[\w-]+)\.cache: (\w+)/g)]
+        .map((m) => `${m[1]}: ${m[2]}`)
+        .sort();
+    expect(verdicts(fromPath)).toEqual(
+      ['dbtls-engine: accepted', `${shared[0].slice(0, -3)}: accepted`].sort(),
+    );
+    const otherOptions = debug([process.execPath, DIST]);
+    expect(verdicts(otherOptions)).toEqual(
+      ['dbtls-engine: rejected', `${shared[0].slice(0, -3)}: rejected`].sort(),
+    );
+    expect(otherOptions.stdout).toBe(fromPath.stdout);
+  });
+
   it('export functions to each other as values, not through getters (the engine calls into the shared file at every item)', () => {
     const exports = createRequire(import.meta.url)(join(dirname(DIST), shared[0]));
     const descriptors = Object.getOwnPropertyDescriptors(exports);

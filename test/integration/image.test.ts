@@ -49,7 +49,7 @@ describe('Dockerfile', () => {
 
   it('makes the code cache with the same node options as the ENTRYPOINT', () => {
     const make =
-      /^RUN DBTLS_CODE_CACHE_WRITE=1 node (.*) dist\/dbtls\.js <resource-list\.yaml >\/dev\/null$/m.exec(
+      /^RUN DBTLS_CODE_CACHE_WRITE=1 node (.*) dist\/dbtls\.js <examples\/resource-list\.yaml >\/dev\/null$/m.exec(
         stages[0],
       );
     expect(make?.[1]).toBe([...NODE_OPTIONS, '--require=./scripts/code-cache.cjs'].join(' '));
