@@ -1,6 +1,6 @@
 // dbtls entry point: a KRM function on stdin/stdout, or `render`/`check` over a directory. What
-// this module imports is what every start loads; the engine (fn/cli/engine.ts) is loaded only
-// when there is something to process, and the admission generator only for its command.
+// this module imports is what every start loads; the engine (fn/cli/engine.ts: the pipeline, the
+// kinds, the directory and admission commands) is loaded only when there is something to do.
 import {
   type Input,
   inputOf,
