@@ -186,7 +186,7 @@ function makeCodeCaches() {
 /**
  * One ES module file of the split build as a CommonJS module, minified. esbuild's own conversion
  * exports every binding through a getter (an ES module's bindings are live), and the engine's
- * calls into the shared file through them cost about 3% of a run at N=5,000 (bench/results.md).
+ * calls into the shared file through them cost about 3% of a run at N=5,000 (docs/performance.md).
  * A function or class declared once and never assigned cannot change: it is exported as a
  * value, after the file has run; any other binding keeps its getter.
  */
